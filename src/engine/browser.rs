@@ -1,0 +1,903 @@
+//! The browser side: runs each request of a scenario through the Fetch standard's CORS
+//! algorithm (or Chromium's reading of it) against the scenario's server, recording a step for
+//! every decision.
+
+use std::sync::Arc;
+
+use super::cors_error::CorsFailure;
+use super::fetch_rules::{
+    UnsafeHeader, cors_check, exposed_headers, is_safelisted_method, sorted_names,
+    unsafe_request_headers,
+};
+use super::http::{HttpRequest, HttpResponse, abbreviate_header, is_cors_header, reason_phrase};
+use super::preflight_cache::{Lookup, PreflightCache, Query};
+use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
+use super::server;
+use super::trace::{
+    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, Verdict,
+};
+use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
+use crate::scenario::{
+    BrowserProfile, CacheMode, Credentials, Outcome, RequestSpec, Scenario, ServerKind, Via,
+};
+
+const DASH: &str = "—";
+
+/// Runs `scenario` under `profile` (the scenario's own `browser` key is the caller's business).
+pub fn simulate(scenario: &Scenario, profile: BrowserProfile) -> Trace {
+    let mut sim = Simulation::new(scenario, profile);
+    for (i, spec) in scenario.requests.iter().enumerate() {
+        sim.now = sim.now.saturating_add(spec.wait_seconds);
+        match spec.via {
+            Via::Browser => sim.browser_request(i + 1, spec),
+            Via::Raw => sim.raw_request(i + 1, spec),
+        }
+    }
+    Trace {
+        title: scenario.title.clone(),
+        description: scenario.description.clone(),
+        profile,
+        initial_variables: sim.initial,
+        requests: sim.requests,
+        steps: sim.steps,
+    }
+}
+
+/// The text of one step before it is numbered and snapshotted.
+struct Draft {
+    stage: Stage,
+    verdict: Verdict,
+    action: String,
+    request_type: String,
+    cors_headers: String,
+    decision: String,
+    result: String,
+    explanation: String,
+    profile_note: Option<String>,
+    exchange: Option<usize>,
+}
+
+/// How one request ended.
+struct Ending {
+    outcome: Outcome,
+    failed_at: Option<ExchangeKind>,
+    failure: Option<CorsFailure>,
+    exposed: Vec<String>,
+    summary: String,
+}
+
+struct Simulation<'a> {
+    scenario: &'a Scenario,
+    profile: BrowserProfile,
+    cache: PreflightCache,
+    now: u64,
+    vars: Vec<Arc<str>>,
+    initial: Vec<Arc<str>>,
+    changed: Vec<usize>,
+    steps: Vec<Step>,
+    requests: Vec<RequestRecord>,
+    exchanges: Vec<Exchange>,
+    profile_notes: Vec<String>,
+    sequence: usize,
+}
+
+fn allowed_origins_text(scenario: &Scenario) -> String {
+    match &scenario.server.kind {
+        ServerKind::S3 { cors: None } => "(no CORS configuration)".to_string(),
+        ServerKind::S3 { cors: Some(config) } => {
+            let mut origins: Vec<&str> = Vec::new();
+            for origin in config.rules.iter().flat_map(|r| r.allowed_origins.iter()) {
+                if !origins.contains(&origin.as_str()) {
+                    origins.push(origin);
+                }
+            }
+            origins.join(", ")
+        }
+        ServerKind::Static { .. } => "n/a (static server, no rules)".to_string(),
+    }
+}
+
+/// `ACAO: value; ACAM: value` for the CORS headers of a message (the table's short form).
+fn cors_header_text(headers: &[(String, String)]) -> String {
+    let parts: Vec<String> = headers
+        .iter()
+        .filter(|(n, _)| is_cors_header(n))
+        .map(|(n, v)| format!("{}: {v}", abbreviate_header(n)))
+        .collect();
+    if parts.is_empty() { "(none)".to_string() } else { parts.join("; ") }
+}
+
+fn status_text(response: &HttpResponse) -> String {
+    let phrase = reason_phrase(response.status);
+    if phrase.is_empty() { response.status.to_string() } else { format!("{} {phrase}", response.status) }
+}
+
+fn path_of(spec: &RequestSpec) -> String {
+    let mut path = spec.url.path().to_string();
+    if let Some(query) = spec.url.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    path
+}
+
+fn host_header(spec: &RequestSpec) -> (String, String) {
+    let host = match (spec.url.host_str(), spec.url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
+    };
+    ("Host".to_string(), host)
+}
+
+fn pair(name: &str, value: impl Into<String>) -> (String, String) {
+    (name.to_string(), value.into())
+}
+
+impl<'a> Simulation<'a> {
+    fn new(scenario: &'a Scenario, profile: BrowserProfile) -> Self {
+        let dash: Arc<str> = Arc::from(DASH);
+        let mut vars = vec![dash; VARIABLES.len()];
+        vars[Var::AllowedOrigins as usize] = Arc::from(allowed_origins_text(scenario));
+        vars[Var::PreflightCache as usize] = Arc::from("empty");
+        Simulation {
+            scenario,
+            profile,
+            cache: PreflightCache::default(),
+            now: 0,
+            initial: vars.clone(),
+            vars,
+            changed: Vec::new(),
+            steps: Vec::new(),
+            requests: Vec::new(),
+            exchanges: Vec::new(),
+            profile_notes: Vec::new(),
+            sequence: 0,
+        }
+    }
+
+    fn set(&mut self, var: Var, value: impl AsRef<str>) {
+        let index = var as usize;
+        if &*self.vars[index] != value.as_ref() {
+            self.vars[index] = Arc::from(value.as_ref());
+            if !self.changed.contains(&index) {
+                self.changed.push(index);
+            }
+        }
+    }
+
+    fn push(&mut self, request: usize, draft: Draft) {
+        if let Some(note) = &draft.profile_note {
+            self.profile_notes.push(note.clone());
+        }
+        let cache_summary = self.cache.summary(self.now);
+        self.set(Var::PreflightCache, cache_summary);
+        let mut changed = std::mem::take(&mut self.changed);
+        changed.sort_unstable();
+        self.steps.push(Step {
+            n: self.steps.len() + 1,
+            request,
+            stage: draft.stage,
+            verdict: draft.verdict,
+            action: draft.action,
+            request_type: draft.request_type,
+            cors_headers: draft.cors_headers,
+            decision: draft.decision,
+            result: draft.result,
+            explanation: draft.explanation,
+            profile_note: draft.profile_note,
+            exchange: draft.exchange,
+            variables: self.vars.clone(),
+            changed,
+        });
+    }
+
+    fn exchange(&mut self, kind: ExchangeKind, request: HttpRequest, spec: &RequestSpec) -> usize {
+        self.sequence += 1;
+        let answer = server::answer(&self.scenario.server, &request, &spec.responses, self.sequence);
+        self.exchanges.push(Exchange {
+            kind,
+            request,
+            response: answer.response,
+            matched_rule: answer.matched_rule,
+            server_explanation: answer.explanation,
+        });
+        self.exchanges.len() - 1
+    }
+
+    fn matched_rule_text(&self, rule: Option<usize>) -> String {
+        match (&self.scenario.server.kind, rule) {
+            (ServerKind::S3 { cors: Some(config) }, Some(i)) => config.rules[i].label(i),
+            (ServerKind::S3 { cors: Some(_) }, None) => "none".to_string(),
+            (ServerKind::S3 { cors: None }, _) => "none (no CORS configuration)".to_string(),
+            (ServerKind::Static { .. }, _) => "n/a (static server)".to_string(),
+        }
+    }
+
+    fn start_request(&mut self, index: usize, spec: &RequestSpec, method: &str) {
+        self.exchanges.clear();
+        self.profile_notes.clear();
+        self.set(Var::Request, format!("#{index} {method} {}", path_of(spec)));
+        self.set(Var::Origin, spec.origin.as_deref().unwrap_or("(none)"));
+        for var in [Var::Preflight, Var::MatchedRule, Var::ExposedHeaders] {
+            self.set(var, DASH);
+        }
+        self.set(Var::RequestAllowed, "pending");
+        self.set(Var::ResponseReceived, "no");
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_request(&mut self, index: usize, spec: &RequestSpec, method: String, same_origin: bool, cache_hit: bool, dropped: Vec<String>, first_step: usize, ending: Ending) {
+        let exchanges = std::mem::take(&mut self.exchanges);
+        let matched_rule = exchanges.last().and_then(|e| e.matched_rule);
+        let url = spec.url.to_string();
+        let origin = spec.origin.clone();
+        let error = ending
+            .failure
+            .as_ref()
+            .map(|f| f.console_message(&url, origin.as_deref().unwrap_or("null")));
+        self.requests.push(RequestRecord {
+            index,
+            origin,
+            method,
+            url,
+            via: spec.via,
+            credentials: spec.credentials,
+            cache: spec.cache,
+            same_origin,
+            preflight: exchanges.iter().any(|e| e.kind == ExchangeKind::Preflight),
+            cache_hit,
+            outcome: ending.outcome,
+            failed_at: ending.failed_at,
+            cors_error: ending.failure.as_ref().map(|f| f.error),
+            error,
+            matched_rule,
+            exposed_headers: ending.exposed,
+            exchanges,
+            dropped_headers: dropped,
+            expect: spec.expect,
+            note: spec.note.clone(),
+            profile_notes: std::mem::take(&mut self.profile_notes),
+            summary: ending.summary,
+            steps: first_step..self.steps.len(),
+        });
+    }
+
+    fn raw_request(&mut self, index: usize, spec: &RequestSpec) {
+        let first_step = self.steps.len();
+        let method = spec.method.clone();
+        self.start_request(index, spec, &method);
+        let mut headers = vec![host_header(spec), pair("User-Agent", "curl/8.5.0")];
+        if !spec.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
+            headers.push(pair("Accept", "*/*"));
+        }
+        if let Some(origin) = &spec.origin {
+            headers.push(pair("Origin", origin.clone()));
+        }
+        headers.extend(spec.headers.iter().cloned());
+        self.set(Var::Preflight, "none (no browser)");
+        self.set(Var::RequestAllowed, "n/a (no browser)");
+        self.push(index, Draft {
+            stage: Stage::Request,
+            verdict: Verdict::Info,
+            action: format!("A raw client (like curl) sends {method} {}", path_of(spec)),
+            request_type: "Raw HTTP (no browser)".to_string(),
+            cors_headers: DASH.to_string(),
+            decision: "No browser: no CORS rules apply".to_string(),
+            result: "Sent exactly as written".to_string(),
+            explanation: format!(
+                "This request is sent the way curl sends it: exactly the method and headers written in the scenario{}, no preflight, no Origin unless one is given, and nobody checks the answer's CORS headers. CORS is enforced by browsers, not by servers or HTTP clients, which is why a request that works in curl can still be blocked in a page.",
+                spec.origin.as_ref().map(|o| format!(" (with Origin: {o})")).unwrap_or_default()
+            ),
+            profile_note: None,
+            exchange: None,
+        });
+        let request = HttpRequest { method: method.clone(), url: spec.url.to_string(), headers };
+        let cors_sent = cors_header_text(&request.headers);
+        let ex = self.exchange(ExchangeKind::Actual, request, spec);
+        let (response, server_explanation, rule) = {
+            let e = &self.exchanges[ex];
+            (e.response.clone(), e.server_explanation.clone(), e.matched_rule)
+        };
+        let rule_text = self.matched_rule_text(rule);
+        self.set(Var::MatchedRule, &rule_text);
+        self.set(Var::ResponseReceived, format!("yes ({}), fully readable", response.status));
+        self.set(Var::ExposedHeaders, "all (no browser)");
+        let summary = format!(
+            "Sent without a browser: the server answered {} and the client reads all of it; CORS headers in the answer: {}.",
+            status_text(&response),
+            cors_header_text(&response.headers)
+        );
+        self.push(index, Draft {
+            stage: Stage::Actual,
+            verdict: Verdict::Sent,
+            action: format!("Server answers the raw {method}"),
+            request_type: "Raw HTTP (no browser)".to_string(),
+            cors_headers: cors_sent,
+            decision: "Nothing to check: no browser".to_string(),
+            result: format!("Sent: {}; {}", status_text(&response), cors_header_text(&response.headers)),
+            explanation: format!("{server_explanation} The client shows the whole response, CORS headers or not."),
+            profile_note: None,
+            exchange: Some(ex),
+        });
+        self.finish_request(index, spec, method, false, false, Vec::new(), first_step, Ending {
+            outcome: Outcome::Sent,
+            failed_at: None,
+            failure: None,
+            exposed: Vec::new(),
+            summary,
+        });
+    }
+
+    fn browser_request(&mut self, index: usize, spec: &RequestSpec) {
+        let first_step = self.steps.len();
+        let method = normalize_method(&spec.method);
+        let origin = spec.origin.clone().unwrap_or_else(|| "null".to_string());
+        let path = path_of(spec);
+        self.start_request(index, spec, &method);
+
+        // What fetch() keeps of the page's headers: forbidden names dropped, repeats combined.
+        let mut kept: Vec<(String, String)> = Vec::new();
+        let mut dropped = Vec::new();
+        for (name, value) in &spec.headers {
+            if is_forbidden_request_header(name, value) {
+                dropped.push(name.clone());
+            } else if let Some(existing) = kept.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                existing.1 = format!("{}, {value}", existing.1);
+            } else {
+                kept.push((name.clone(), value.clone()));
+            }
+        }
+        let dropped_note = if dropped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " fetch() silently dropped {}: scripts may not set forbidden request-headers (Fetch §\"forbidden request-header\"), so the browser sends its own values or none.",
+                dropped.join(", ")
+            )
+        };
+        let include = spec.credentials == Credentials::Include;
+        let same_origin = origin != "null" && origin_of(&spec.url).as_deref() == Some(origin.as_str());
+
+        if same_origin {
+            self.same_origin_request(index, spec, method, path, kept, dropped, dropped_note, first_step);
+            return;
+        }
+
+        let unsafe_headers = unsafe_request_headers(&kept);
+        let sorted = sorted_names(&unsafe_headers);
+        let method_safe = is_safelisted_method(&method);
+        let needs_preflight = !method_safe || !unsafe_headers.is_empty();
+        let mut reasons = Vec::new();
+        let mut short_reasons = Vec::new();
+        if !method_safe {
+            reasons.push(format!("{method} is not a CORS-safelisted method (GET, HEAD, POST)"));
+            short_reasons.push(format!("method {method}"));
+        }
+        reasons.extend(unsafe_headers.iter().map(|h| h.reason.clone()));
+        short_reasons.extend(unsafe_headers.iter().map(|h| {
+            match kept.iter().find(|(n, _)| n.eq_ignore_ascii_case(&h.name)) {
+                Some((_, value)) if h.name == "content-type" => format!("content-type: {value}"),
+                _ => h.name.clone(),
+            }
+        }));
+
+        let url = spec.url.to_string();
+        let query = Query {
+            origin: &origin,
+            url: &url,
+            credentials_include: include,
+            method: &method,
+            unsafe_names: &sorted,
+            now: self.now,
+        };
+        let (lookup, cache_note) = if needs_preflight {
+            let mine = self.cache_lookup(&query, spec.cache, self.profile);
+            let other_profile = self.profile.other();
+            let theirs = self.cache_lookup(&query, spec.cache, other_profile);
+            let note = (mine.hit != theirs.hit).then(|| {
+                format!(
+                    "Profiles differ: under {} this request would {} ({}).",
+                    other_profile.label(),
+                    if theirs.hit { "skip the preflight, served from the cache" } else { "send a preflight" },
+                    theirs.detail
+                )
+            });
+            (Some(mine), note)
+        } else {
+            (None, None)
+        };
+        let cache_hit = lookup.as_ref().is_some_and(|l| l.hit);
+
+        let credentials_text = match spec.credentials {
+            Credentials::Include => " With credentials: 'include' the browser attaches cookies, so the server must echo the exact origin and send Access-Control-Allow-Credentials: true; * is not enough.",
+            Credentials::SameOrigin => " Credentials mode 'same-origin' (fetch's default): no cookies go to another origin, and * is acceptable.",
+            Credentials::Omit => " Credentials mode 'omit': no cookies, and * is acceptable.",
+        };
+        let (request_type, decision, result, preflight_var) = if !needs_preflight {
+            (
+                "Simple CORS request".to_string(),
+                if kept.is_empty() {
+                    format!("No preflight: {method} is CORS-safelisted and no headers are set")
+                } else {
+                    format!("No preflight: {method} and every header are CORS-safelisted")
+                },
+                "Send it with Origin".to_string(),
+                "not needed".to_string(),
+            )
+        } else if cache_hit {
+            (
+                "Preflighted CORS request (cache hit)".to_string(),
+                format!("Preflight needed ({}) but cached", short_reasons.join(", ")),
+                "Skip the preflight; send it".to_string(),
+                "cache hit".to_string(),
+            )
+        } else {
+            (
+                "Preflighted CORS request".to_string(),
+                format!("Preflight needed: {} not safelisted", short_reasons.join(", ")),
+                "Send OPTIONS first".to_string(),
+                "needed".to_string(),
+            )
+        };
+        self.set(Var::Preflight, &preflight_var);
+        let mut explanation = format!(
+            "The page at {origin} calls fetch('{url}', {{method: '{method}'}}). The URL's origin is {}, so this is a cross-origin request in 'cors' mode and the browser adds Origin: {origin} (Fetch §\"main fetch\").",
+            origin_of(&spec.url).unwrap_or_default()
+        );
+        explanation.push_str(credentials_text);
+        if needs_preflight {
+            explanation.push_str(&format!(
+                " A preflight is needed because {} (Fetch §\"CORS-safelisted method\", §\"CORS-safelisted request-header\").",
+                reasons.join("; ")
+            ));
+            if let Some(lookup) = &lookup {
+                explanation.push_str(&format!(
+                    " Preflight cache (cache mode '{}', t={}s): {}.",
+                    spec.cache.name(),
+                    self.now,
+                    lookup.detail
+                ));
+            }
+        } else {
+            explanation.push_str(&format!(
+                " No preflight is needed: {method} is a CORS-safelisted method and {} (Fetch §\"CORS-safelisted request-header\").",
+                if kept.is_empty() {
+                    "the script set no headers".to_string()
+                } else {
+                    let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
+                    format!("{} {} safelisted", names.join(", "), if names.len() == 1 { "is" } else { "are" })
+                }
+            ));
+        }
+        explanation.push_str(&dropped_note);
+        self.push(index, Draft {
+            stage: Stage::Request,
+            verdict: Verdict::Info,
+            action: format!("Page calls fetch(): {method} {path}"),
+            request_type: request_type.clone(),
+            cors_headers: DASH.to_string(),
+            decision,
+            result,
+            explanation,
+            profile_note: cache_note,
+            exchange: None,
+        });
+
+        if needs_preflight && !cache_hit {
+            let passed = self.preflight(index, spec, &origin, &method, &path, include, &unsafe_headers, &sorted);
+            if let Err(ending) = passed {
+                self.finish_request(index, spec, method, false, false, dropped, first_step, ending);
+                return;
+            }
+        }
+
+        // The actual request.
+        let mut headers = vec![host_header(spec)];
+        if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
+            headers.push(pair("Accept", "*/*"));
+        }
+        headers.push(pair("Origin", origin.clone()));
+        headers.extend(kept.iter().cloned());
+        headers.push(pair("Sec-Fetch-Mode", "cors"));
+        headers.push(pair("Sec-Fetch-Dest", "empty"));
+        let request = HttpRequest { method: method.clone(), url: url.clone(), headers };
+        let cors_sent = cors_header_text(&request.headers);
+        let ex = self.exchange(ExchangeKind::Actual, request, spec);
+        let (response, server_explanation, rule) = {
+            let e = &self.exchanges[ex];
+            (e.response.clone(), e.server_explanation.clone(), e.matched_rule)
+        };
+        let rule_text = self.matched_rule_text(rule);
+        self.set(Var::MatchedRule, &rule_text);
+        self.set(Var::ResponseReceived, format!("yes ({})", response.status));
+        let why_sent = if !needs_preflight {
+            "no preflight needed"
+        } else if cache_hit {
+            "the cached preflight allows it"
+        } else {
+            "the preflight allowed it"
+        };
+        self.push(index, Draft {
+            stage: Stage::Actual,
+            verdict: Verdict::Info,
+            action: format!("Browser sends {method} {path}"),
+            request_type: format!("Actual {method}"),
+            cors_headers: cors_sent,
+            decision: format!("Send ({why_sent})"),
+            result: format!("{}; {}", status_text(&response), cors_header_text(&response.headers)),
+            explanation: format!(
+                "The browser sends the actual {method} with Origin: {origin}{}. {server_explanation}",
+                if include { " and the page's cookies" } else { "" }
+            ),
+            profile_note: None,
+            exchange: Some(ex),
+        });
+
+        // The CORS check on the actual response (Fetch §"HTTP fetch", §"CORS check").
+        let checked = cors_check(&response, &origin, include);
+        let response_cors = cors_header_text(&response.headers);
+        let ending = match checked {
+            Ok(()) => {
+                let exposed = exposed_headers(&response, include);
+                let hidden: Vec<String> = response
+                    .headers
+                    .iter()
+                    .map(|(n, _)| n.to_ascii_lowercase())
+                    .filter(|n| !exposed.contains(n) && !is_cors_header(n))
+                    .collect();
+                self.set(Var::RequestAllowed, "yes");
+                self.set(Var::ExposedHeaders, if exposed.is_empty() { "(none)".to_string() } else { exposed.join(", ") });
+                let acao = response.header("Access-Control-Allow-Origin").unwrap_or_default();
+                let short_how = if acao == "*" {
+                    "ACAO is *".to_string()
+                } else if include {
+                    "ACAO matches, ACAC true".to_string()
+                } else {
+                    "ACAO matches the origin".to_string()
+                };
+                let how = if acao == "*" {
+                    "Access-Control-Allow-Origin is * and the request carries no credentials".to_string()
+                } else if include {
+                    format!("Access-Control-Allow-Origin equals {origin} and Access-Control-Allow-Credentials is true")
+                } else {
+                    format!("Access-Control-Allow-Origin equals {origin}")
+                };
+                let status_note = if response.status >= 400 {
+                    format!(" The script can read the {} response: the CORS check passed, though the operation itself failed.", response.status)
+                } else {
+                    String::new()
+                };
+                let hidden_note = if hidden.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Hidden from script: {} (not CORS-safelisted response headers and not in Access-Control-Expose-Headers).",
+                        hidden.join(", ")
+                    )
+                };
+                self.push(index, Draft {
+                    stage: Stage::ResponseCheck,
+                    verdict: Verdict::Allowed,
+                    action: "Browser runs the CORS check".to_string(),
+                    request_type: format!("Actual {method}"),
+                    cors_headers: response_cors,
+                    decision: format!("Pass: {short_how}"),
+                    result: format!("Allowed: script reads the {} response", response.status),
+                    explanation: format!(
+                        "CORS check (Fetch §\"CORS check\"): {how}, so the response is shared with the page.{status_note} Script can read these response headers: {} (Fetch §\"CORS-safelisted response-header name\" plus Access-Control-Expose-Headers).{hidden_note}",
+                        if exposed.is_empty() { "none".to_string() } else { exposed.join(", ") }
+                    ),
+                    profile_note: None,
+                    exchange: Some(ex),
+                });
+                let route = if !needs_preflight {
+                    "a simple request (no preflight)".to_string()
+                } else if cache_hit {
+                    "the preflight was served from the cache".to_string()
+                } else {
+                    format!("the preflight was needed because {}, and it passed", reasons.join("; "))
+                };
+                Ending {
+                    outcome: Outcome::Allowed,
+                    failed_at: None,
+                    failure: None,
+                    exposed,
+                    summary: format!("Allowed: {route}; the response passed the CORS check ({how})."),
+                }
+            }
+            Err(failure) => {
+                if needs_preflight {
+                    self.cache.clear(&origin, &url);
+                }
+                self.set(Var::RequestAllowed, "no");
+                self.set(Var::ResponseReceived, format!("yes ({}), hidden from script", response.status));
+                let message = failure.console_message(&url, &origin);
+                let masked = if response.status >= 400 && response.header("Access-Control-Allow-Origin").is_none() {
+                    format!(
+                        " CORS hid a real error: the server answered {} without CORS headers, and the script only sees a CORS failure.",
+                        status_text(&response)
+                    )
+                } else {
+                    String::new()
+                };
+                self.push(index, Draft {
+                    stage: Stage::ResponseCheck,
+                    verdict: Verdict::Blocked,
+                    action: "Browser runs the CORS check".to_string(),
+                    request_type: format!("Actual {method}"),
+                    cors_headers: response_cors,
+                    decision: format!("Fail: {}", failure.error.name()),
+                    result: "Blocked: script gets TypeError: Failed to fetch".to_string(),
+                    explanation: format!(
+                        "CORS check (Fetch §\"CORS check\") fails: {} The request did reach the server and it answered {}, but the browser withholds the response from the page.{masked} Console: {message}",
+                        failure.reason_text(),
+                        status_text(&response)
+                    ),
+                    profile_note: None,
+                    exchange: Some(ex),
+                });
+                Ending {
+                    outcome: Outcome::Blocked,
+                    failed_at: Some(ExchangeKind::Actual),
+                    summary: format!(
+                        "Blocked at the actual response ({}): {}{masked}",
+                        failure.error.name(),
+                        failure.reason_text()
+                    ),
+                    failure: Some(failure),
+                    exposed: Vec::new(),
+                }
+            }
+        };
+        self.finish_request(index, spec, method, false, cache_hit, dropped, first_step, ending);
+    }
+
+    fn cache_lookup(&self, query: &Query, cache_mode: CacheMode, profile: BrowserProfile) -> Lookup {
+        if profile == BrowserProfile::Chromium
+            && matches!(cache_mode, CacheMode::NoStore | CacheMode::NoCache | CacheMode::Reload)
+        {
+            return Lookup {
+                hit: false,
+                detail: format!("Chromium does not consult the preflight cache for cache mode '{}'", cache_mode.name()),
+            };
+        }
+        self.cache.lookup(query, profile)
+    }
+
+    /// Sends the preflight and checks its answer; `Err` ends the request as blocked.
+    #[allow(clippy::too_many_arguments)]
+    fn preflight(
+        &mut self,
+        index: usize,
+        spec: &RequestSpec,
+        origin: &str,
+        method: &str,
+        path: &str,
+        include: bool,
+        unsafe_headers: &[UnsafeHeader],
+        sorted: &[String],
+    ) -> Result<(), Ending> {
+        let url = spec.url.to_string();
+        let mut headers = vec![host_header(spec), pair("Accept", "*/*"), pair("Access-Control-Request-Method", method)];
+        if !sorted.is_empty() {
+            headers.push(pair("Access-Control-Request-Headers", sorted.join(",")));
+        }
+        headers.push(pair("Origin", origin));
+        headers.push(pair("Sec-Fetch-Mode", "cors"));
+        headers.push(pair("Sec-Fetch-Dest", "empty"));
+        let request = HttpRequest { method: "OPTIONS".to_string(), url: url.clone(), headers };
+        let cors_sent = cors_header_text(&request.headers);
+        let ex = self.exchange(ExchangeKind::Preflight, request, spec);
+        let (response, server_explanation, rule) = {
+            let e = &self.exchanges[ex];
+            (e.response.clone(), e.server_explanation.clone(), e.matched_rule)
+        };
+        let rule_text = self.matched_rule_text(rule);
+        self.set(Var::Preflight, format!("sent: {}", status_text(&response)));
+        self.set(Var::MatchedRule, &rule_text);
+        let response_cors = cors_header_text(&response.headers);
+        self.push(index, Draft {
+            stage: Stage::Preflight,
+            verdict: Verdict::Info,
+            action: format!("Browser sends preflight OPTIONS {path}"),
+            request_type: "Preflight (OPTIONS)".to_string(),
+            cors_headers: cors_sent,
+            decision: format!("Ask the server whether {method} may be sent"),
+            result: format!("{}; {response_cors}", status_text(&response)),
+            explanation: format!(
+                "The preflight asks in advance: OPTIONS with Access-Control-Request-Method: {method}{} and Origin, never with cookies (Fetch §\"CORS-preflight fetch\"). {server_explanation}",
+                if sorted.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and Access-Control-Request-Headers: {} (lowercased, sorted, comma-joined without spaces)", sorted.join(","))
+                }
+            ),
+            profile_note: None,
+            exchange: Some(ex),
+        });
+
+        let input = PreflightInput { response: &response, origin, credentials_include: include, method, unsafe_headers };
+        let mine = check_preflight(&input, self.profile);
+        let other_profile = self.profile.other();
+        let theirs = check_preflight(&input, other_profile);
+        let profile_note = match (&mine, &theirs) {
+            (Ok(_), Err(f)) => Some(format!(
+                "Profiles differ: under {} this preflight fails with {}: {}",
+                other_profile.label(),
+                f.error.name(),
+                f.reason_text()
+            )),
+            (Err(_), Ok(_)) => Some(format!("Profiles differ: under {} this preflight passes.", other_profile.label())),
+            (Err(a), Err(b)) if a.error != b.error => Some(format!(
+                "Profiles differ: {} reports this failure as {} instead.",
+                other_profile.label(),
+                b.error.name()
+            )),
+            (Ok(a), Ok(b)) if a.max_age != b.max_age => Some(format!(
+                "Profiles differ: {} would cache this preflight for {} s ({}).",
+                other_profile.label(),
+                b.max_age,
+                b.max_age_text
+            )),
+            _ => None,
+        };
+        match mine {
+            Ok(PreflightPass { methods, headers, max_age, max_age_text, checks }) => {
+                self.cache.store(origin, &url, include, &methods, &headers, max_age, self.now);
+                self.set(Var::Preflight, format!("passed ({}, cached {max_age} s)", status_text(&response)));
+                self.push(index, Draft {
+                    stage: Stage::PreflightCheck,
+                    verdict: Verdict::Pass,
+                    action: "Browser checks the preflight answer".to_string(),
+                    request_type: "Preflight (OPTIONS)".to_string(),
+                    cors_headers: response_cors,
+                    decision: "Pass: every check holds".to_string(),
+                    result: format!("Preflight OK; cached {max_age} s"),
+                    explanation: format!(
+                        "The browser checks the preflight answer (Fetch §\"CORS-preflight fetch\"): {}. {max_age_text}; the entries (methods: {}; headers: {}) are keyed by origin {origin} and URL {url} (Fetch §\"CORS-preflight cache\").",
+                        checks.join("; "),
+                        if methods.is_empty() { "none".to_string() } else { methods.join(", ") },
+                        if headers.is_empty() { "none".to_string() } else { headers.join(", ") },
+                    ),
+                    profile_note,
+                    exchange: Some(ex),
+                });
+                Ok(())
+            }
+            Err(failure) => {
+                let message = failure.console_message(&url, origin);
+                self.cache.clear(origin, &url);
+                self.set(Var::Preflight, format!("failed ({})", failure.error.name()));
+                self.set(Var::RequestAllowed, "no");
+                self.set(Var::ResponseReceived, "no (never sent)");
+                let s3_hint = match (&self.scenario.server.kind, response.status) {
+                    (ServerKind::S3 { .. }, 403) => " S3 answers 403 with no CORS headers whenever no rule matches, so Chromium reports the missing Access-Control-Allow-Origin (it checks that before the status).",
+                    _ => "",
+                };
+                self.push(index, Draft {
+                    stage: Stage::PreflightCheck,
+                    verdict: Verdict::Blocked,
+                    action: "Browser checks the preflight answer".to_string(),
+                    request_type: "Preflight (OPTIONS)".to_string(),
+                    cors_headers: response_cors,
+                    decision: format!("Fail: {}", failure.error.name()),
+                    result: format!("Blocked: {method} is never sent"),
+                    explanation: format!(
+                        "The preflight fails (Fetch §\"CORS-preflight fetch\"): {}{s3_hint} The actual {method} is never sent, the fetch rejects with TypeError: Failed to fetch, and cached entries for this origin and URL are cleared. Console: {message}",
+                        failure.reason_text()
+                    ),
+                    profile_note,
+                    exchange: Some(ex),
+                });
+                Err(Ending {
+                    outcome: Outcome::Blocked,
+                    failed_at: Some(ExchangeKind::Preflight),
+                    summary: format!(
+                        "Blocked at the preflight ({}): {} The {method} itself was never sent.",
+                        failure.error.name(),
+                        failure.reason_text()
+                    ),
+                    failure: Some(failure),
+                    exposed: Vec::new(),
+                })
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn same_origin_request(
+        &mut self,
+        index: usize,
+        spec: &RequestSpec,
+        method: String,
+        path: String,
+        kept: Vec<(String, String)>,
+        dropped: Vec<String>,
+        dropped_note: String,
+        first_step: usize,
+    ) {
+        let origin = spec.origin.clone().unwrap_or_default();
+        self.set(Var::Preflight, "not needed (same-origin)");
+        self.push(index, Draft {
+            stage: Stage::Request,
+            verdict: Verdict::Info,
+            action: format!("Page calls fetch(): {method} {path}"),
+            request_type: "Same-origin request".to_string(),
+            cors_headers: DASH.to_string(),
+            decision: "No CORS: same origin".to_string(),
+            result: "Send it; no checks".to_string(),
+            explanation: format!(
+                "The page's origin {origin} is the URL's origin, so the request is same-origin: no preflight and no CORS check, whatever the method or headers (Fetch §\"main fetch\": response tainting stays 'basic').{dropped_note}"
+            ),
+            profile_note: None,
+            exchange: None,
+        });
+        let mut headers = vec![host_header(spec)];
+        if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
+            headers.push(pair("Accept", "*/*"));
+        }
+        if method != "GET" && method != "HEAD" {
+            // Fetch §"append a request Origin header": same-origin requests carry Origin too,
+            // except GET and HEAD.
+            headers.push(pair("Origin", origin.clone()));
+        }
+        headers.extend(kept);
+        headers.push(pair("Sec-Fetch-Mode", "cors"));
+        headers.push(pair("Sec-Fetch-Site", "same-origin"));
+        headers.push(pair("Sec-Fetch-Dest", "empty"));
+        let request = HttpRequest { method: method.clone(), url: spec.url.to_string(), headers };
+        let cors_sent = cors_header_text(&request.headers);
+        let ex = self.exchange(ExchangeKind::Actual, request, spec);
+        let (response, server_explanation, rule) = {
+            let e = &self.exchanges[ex];
+            (e.response.clone(), e.server_explanation.clone(), e.matched_rule)
+        };
+        let rule_text = self.matched_rule_text(rule);
+        self.set(Var::MatchedRule, &rule_text);
+        self.set(Var::ResponseReceived, format!("yes ({})", response.status));
+        self.push(index, Draft {
+            stage: Stage::Actual,
+            verdict: Verdict::Info,
+            action: format!("Browser sends {method} {path}"),
+            request_type: format!("Actual {method} (same-origin)"),
+            cors_headers: cors_sent,
+            decision: "Send (same-origin)".to_string(),
+            result: format!("{}; {}", status_text(&response), cors_header_text(&response.headers)),
+            explanation: server_explanation,
+            profile_note: None,
+            exchange: Some(ex),
+        });
+        let exposed: Vec<String> = {
+            let mut names: Vec<String> = Vec::new();
+            for (n, _) in &response.headers {
+                let lower = n.to_ascii_lowercase();
+                if !matches!(lower.as_str(), "set-cookie" | "set-cookie2") && !names.contains(&lower) {
+                    names.push(lower);
+                }
+            }
+            names
+        };
+        self.set(Var::RequestAllowed, "yes");
+        self.set(Var::ExposedHeaders, "all but Set-Cookie (same-origin)");
+        self.push(index, Draft {
+            stage: Stage::ResponseCheck,
+            verdict: Verdict::Allowed,
+            action: "Browser hands the response to the page".to_string(),
+            request_type: format!("Actual {method} (same-origin)"),
+            cors_headers: cors_header_text(&response.headers),
+            decision: "No CORS check (same-origin)".to_string(),
+            result: format!("Allowed: script reads the {} response", response.status),
+            explanation: "A same-origin response is a 'basic' filtered response: script reads every header except Set-Cookie, with or without CORS headers (Fetch §\"basic filtered response\").".to_string(),
+            profile_note: None,
+            exchange: Some(ex),
+        });
+        self.finish_request(index, spec, method, true, false, dropped, first_step, Ending {
+            outcome: Outcome::Allowed,
+            failed_at: None,
+            failure: None,
+            exposed,
+            summary: "Allowed: same-origin, so CORS does not apply.".to_string(),
+        });
+    }
+}

@@ -1,0 +1,189 @@
+//! Chromium's names for CORS failures (DevTools protocol `Network.CorsError`) and the console
+//! message Chromium prints for each (`cors_error_string.cc`), so a step can be matched to what a
+//! developer's console said.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CorsError {
+    MissingAllowOriginHeader,
+    WildcardOriginNotAllowed,
+    MultipleAllowOriginValues,
+    InvalidAllowOriginValue,
+    AllowOriginMismatch,
+    InvalidAllowCredentials,
+    PreflightMissingAllowOriginHeader,
+    PreflightWildcardOriginNotAllowed,
+    PreflightMultipleAllowOriginValues,
+    PreflightInvalidAllowOriginValue,
+    PreflightAllowOriginMismatch,
+    PreflightInvalidAllowCredentials,
+    PreflightInvalidStatus,
+    PreflightDisallowedRedirect,
+    InvalidAllowMethodsPreflightResponse,
+    InvalidAllowHeadersPreflightResponse,
+    MethodDisallowedByPreflightResponse,
+    HeaderDisallowedByPreflightResponse,
+}
+
+/// A failure with the value Chromium reports alongside it (`failedParameter`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorsFailure {
+    pub error: CorsError,
+    pub parameter: String,
+}
+
+impl CorsFailure {
+    pub fn new(error: CorsError, parameter: impl Into<String>) -> Self {
+        CorsFailure {
+            error,
+            parameter: parameter.into(),
+        }
+    }
+}
+
+const PREFLIGHT_PREFIX: &str = "Response to preflight request doesn't pass access control check: ";
+const VALID_VALUE_HINT: &str = " Have the server send the header with a valid value.";
+
+impl CorsError {
+    pub fn name(self) -> &'static str {
+        use CorsError::*;
+        match self {
+            MissingAllowOriginHeader => "MissingAllowOriginHeader",
+            WildcardOriginNotAllowed => "WildcardOriginNotAllowed",
+            MultipleAllowOriginValues => "MultipleAllowOriginValues",
+            InvalidAllowOriginValue => "InvalidAllowOriginValue",
+            AllowOriginMismatch => "AllowOriginMismatch",
+            InvalidAllowCredentials => "InvalidAllowCredentials",
+            PreflightMissingAllowOriginHeader => "PreflightMissingAllowOriginHeader",
+            PreflightWildcardOriginNotAllowed => "PreflightWildcardOriginNotAllowed",
+            PreflightMultipleAllowOriginValues => "PreflightMultipleAllowOriginValues",
+            PreflightInvalidAllowOriginValue => "PreflightInvalidAllowOriginValue",
+            PreflightAllowOriginMismatch => "PreflightAllowOriginMismatch",
+            PreflightInvalidAllowCredentials => "PreflightInvalidAllowCredentials",
+            PreflightInvalidStatus => "PreflightInvalidStatus",
+            PreflightDisallowedRedirect => "PreflightDisallowedRedirect",
+            InvalidAllowMethodsPreflightResponse => "InvalidAllowMethodsPreflightResponse",
+            InvalidAllowHeadersPreflightResponse => "InvalidAllowHeadersPreflightResponse",
+            MethodDisallowedByPreflightResponse => "MethodDisallowedByPreflightResponse",
+            HeaderDisallowedByPreflightResponse => "HeaderDisallowedByPreflightResponse",
+        }
+    }
+
+    /// The preflight variant of a CORS-check failure.
+    pub fn for_preflight(self) -> Self {
+        use CorsError::*;
+        match self {
+            MissingAllowOriginHeader => PreflightMissingAllowOriginHeader,
+            WildcardOriginNotAllowed => PreflightWildcardOriginNotAllowed,
+            MultipleAllowOriginValues => PreflightMultipleAllowOriginValues,
+            InvalidAllowOriginValue => PreflightInvalidAllowOriginValue,
+            AllowOriginMismatch => PreflightAllowOriginMismatch,
+            InvalidAllowCredentials => PreflightInvalidAllowCredentials,
+            other => other,
+        }
+    }
+}
+
+impl CorsFailure {
+    /// The text after "has been blocked by CORS policy: ".
+    pub fn reason_text(&self) -> String {
+        use CorsError::*;
+        let p = &self.parameter;
+        let (prefixed, text) = match self.error {
+            MissingAllowOriginHeader | PreflightMissingAllowOriginHeader => (
+                self.error == PreflightMissingAllowOriginHeader,
+                "No 'Access-Control-Allow-Origin' header is present on the requested resource."
+                    .to_string(),
+            ),
+            WildcardOriginNotAllowed | PreflightWildcardOriginNotAllowed => (
+                self.error == PreflightWildcardOriginNotAllowed,
+                "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'.".to_string(),
+            ),
+            MultipleAllowOriginValues | PreflightMultipleAllowOriginValues => (
+                self.error == PreflightMultipleAllowOriginValues,
+                format!("The 'Access-Control-Allow-Origin' header contains multiple values '{p}', but only one is allowed.{VALID_VALUE_HINT}"),
+            ),
+            InvalidAllowOriginValue | PreflightInvalidAllowOriginValue => (
+                self.error == PreflightInvalidAllowOriginValue,
+                format!("The 'Access-Control-Allow-Origin' header contains the invalid value '{p}'.{VALID_VALUE_HINT}"),
+            ),
+            AllowOriginMismatch | PreflightAllowOriginMismatch => (
+                self.error == PreflightAllowOriginMismatch,
+                format!("The 'Access-Control-Allow-Origin' header has a value '{p}' that is not equal to the supplied origin.{VALID_VALUE_HINT}"),
+            ),
+            InvalidAllowCredentials | PreflightInvalidAllowCredentials => (
+                self.error == PreflightInvalidAllowCredentials,
+                format!("The value of the 'Access-Control-Allow-Credentials' header in the response is '{p}' which must be 'true' when the request's credentials mode is 'include'."),
+            ),
+            PreflightInvalidStatus => (true, "It does not have HTTP ok status.".to_string()),
+            PreflightDisallowedRedirect => {
+                (true, "Redirect is not allowed for a preflight request.".to_string())
+            }
+            InvalidAllowMethodsPreflightResponse => (
+                false,
+                "Cannot parse Access-Control-Allow-Methods response header field in preflight response.".to_string(),
+            ),
+            InvalidAllowHeadersPreflightResponse => (
+                false,
+                "Cannot parse Access-Control-Allow-Headers response header field in preflight response.".to_string(),
+            ),
+            MethodDisallowedByPreflightResponse => (
+                false,
+                format!("Method {p} is not allowed by Access-Control-Allow-Methods in preflight response."),
+            ),
+            HeaderDisallowedByPreflightResponse => (
+                false,
+                format!("Request header field {p} is not allowed by Access-Control-Allow-Headers in preflight response."),
+            ),
+        };
+        if prefixed {
+            format!("{PREFLIGHT_PREFIX}{text}")
+        } else {
+            text
+        }
+    }
+
+    /// The whole console line Chromium prints for a blocked fetch().
+    pub fn console_message(&self, url: &str, origin: &str) -> String {
+        format!(
+            "Access to fetch at '{url}' from origin '{origin}' has been blocked by CORS policy: {}",
+            self.reason_text()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preflight_origin_errors_carry_the_preflight_prefix() {
+        let failure = CorsFailure::new(CorsError::PreflightMissingAllowOriginHeader, "");
+        assert_eq!(
+            failure.console_message("https://b.s3.amazonaws.com/k", "https://app.example"),
+            "Access to fetch at 'https://b.s3.amazonaws.com/k' from origin 'https://app.example' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource."
+        );
+    }
+
+    #[test]
+    fn method_and_header_errors_have_no_prefix() {
+        let failure = CorsFailure::new(CorsError::HeaderDisallowedByPreflightResponse, "x-custom");
+        assert_eq!(
+            failure.reason_text(),
+            "Request header field x-custom is not allowed by Access-Control-Allow-Headers in preflight response."
+        );
+    }
+
+    #[test]
+    fn mismatch_names_the_value_and_hints() {
+        let failure = CorsFailure::new(CorsError::AllowOriginMismatch, "https://a.example/");
+        assert!(failure.reason_text().ends_with(
+            "that is not equal to the supplied origin. Have the server send the header with a valid value."
+        ));
+        assert_eq!(
+            CorsError::AllowOriginMismatch.for_preflight(),
+            CorsError::PreflightAllowOriginMismatch
+        );
+    }
+}

@@ -1,0 +1,433 @@
+//! The Fetch standard's CORS predicates, each a pure function named after its section.
+
+use super::cors_error::{CorsError, CorsFailure};
+use super::http::HttpResponse;
+use crate::http_syntax::is_token;
+use crate::scenario::BrowserProfile;
+
+/// §"CORS-safelisted method".
+pub fn is_safelisted_method(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "POST")
+}
+
+/// §"CORS-unsafe request-header byte".
+fn is_unsafe_header_byte(b: u8) -> bool {
+    (b < 0x20 && b != b'\t')
+        || matches!(
+            b,
+            b'"' | b'(' | b')' | b':' | b'<' | b'>' | b'?' | b'@' | b'[' | b'\\' | b']' | b'{'
+                | b'}'
+                | 0x7f
+        )
+}
+
+/// Why a request header is not CORS-safelisted, or `None` when it is
+/// (§"CORS-safelisted request-header").
+pub fn unsafe_header_reason(name: &str, value: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    if !matches!(
+        lower.as_str(),
+        "accept" | "accept-language" | "content-language" | "content-type" | "range"
+    ) {
+        return Some(format!("{lower} is not a CORS-safelisted request header"));
+    }
+    if value.len() > 128 {
+        return Some(format!(
+            "{lower} is {} bytes long; a safelisted value is at most 128 bytes",
+            value.len()
+        ));
+    }
+    match lower.as_str() {
+        "accept" => value
+            .bytes()
+            .any(is_unsafe_header_byte)
+            .then(|| format!("accept value '{value}' contains a CORS-unsafe byte")),
+        "accept-language" | "content-language" => (!value.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=')
+        }))
+        .then(|| format!("{lower} value '{value}' has a byte outside 0-9 A-Z a-z space * , - . ; =")),
+        "content-type" => {
+            if value.bytes().any(is_unsafe_header_byte) {
+                return Some(format!("content-type value '{value}' contains a CORS-unsafe byte"));
+            }
+            match mime_essence(value) {
+                Some(essence)
+                    if matches!(
+                        essence.as_str(),
+                        "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
+                    ) =>
+                {
+                    None
+                }
+                Some(essence) => Some(format!(
+                    "content-type {essence} is not application/x-www-form-urlencoded, multipart/form-data or text/plain"
+                )),
+                None => Some(format!("content-type '{value}' is not a valid MIME type")),
+            }
+        }
+        "range" => (!is_simple_range(value)).then(|| {
+            format!("range '{value}' is not a single bytes=N- or bytes=N-M range")
+        }),
+        _ => None,
+    }
+}
+
+/// The essence (`type/subtype`, lowercased) of a MIME type per "parse a MIME type", or `None`
+/// when it does not parse.
+fn mime_essence(value: &str) -> Option<String> {
+    let trimmed = value.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+    let (kind, rest) = trimmed.split_once('/')?;
+    let subtype = rest.split(';').next().unwrap_or("").trim_end_matches([' ', '\t', '\r', '\n']);
+    (is_token(kind) && is_token(subtype))
+        .then(|| format!("{}/{}", kind.to_ascii_lowercase(), subtype.to_ascii_lowercase()))
+}
+
+/// §"simple range header value": `bytes=N-` or `bytes=N-M` with N ≤ M; no suffix ranges.
+fn is_simple_range(value: &str) -> bool {
+    let Some(spec) = value.strip_prefix("bytes=") else {
+        return false;
+    };
+    let Some((start, end)) = spec.split_once('-') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(start) || !(end.is_empty() || digits(end)) {
+        return false;
+    }
+    if end.is_empty() {
+        return true;
+    }
+    // Compare as digit strings so huge numbers don't overflow.
+    let norm = |s: &str| s.trim_start_matches('0').to_string();
+    let (a, b) = (norm(start), norm(end));
+    (a.len(), a.as_str()) <= (b.len(), b.as_str())
+}
+
+/// One request header that makes a preflight necessary, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsafeHeader {
+    pub name: String,
+    pub reason: String,
+}
+
+/// §"CORS-unsafe request-header names", in request order (as Chromium checks them); the
+/// preflight sends them lowercased, deduplicated and byte-sorted (see [`sorted_names`]).
+pub fn unsafe_request_headers(headers: &[(String, String)]) -> Vec<UnsafeHeader> {
+    let mut unsafe_headers: Vec<UnsafeHeader> = Vec::new();
+    let mut safelisted = Vec::new();
+    let mut safelisted_bytes = 0usize;
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        match unsafe_header_reason(name, value) {
+            Some(reason) => unsafe_headers.push(UnsafeHeader { name: lower, reason }),
+            None => {
+                safelisted_bytes += value.len();
+                safelisted.push(lower);
+            }
+        }
+    }
+    if safelisted_bytes > 1024 {
+        for name in safelisted {
+            unsafe_headers.push(UnsafeHeader {
+                name,
+                reason: format!(
+                    "safelisted header values total {safelisted_bytes} bytes, over the 1024-byte limit"
+                ),
+            });
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    unsafe_headers.retain(|h| seen.insert(h.name.clone()));
+    unsafe_headers
+}
+
+pub fn sorted_names(unsafe_headers: &[UnsafeHeader]) -> Vec<String> {
+    let mut names: Vec<String> = unsafe_headers.iter().map(|h| h.name.clone()).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// §"CORS check", classified the way Chromium's `CheckAccess` names the failure.
+pub fn cors_check(
+    response: &HttpResponse,
+    origin: &str,
+    credentials_include: bool,
+) -> Result<(), CorsFailure> {
+    let allow_origin = response.header("Access-Control-Allow-Origin");
+    match allow_origin.as_deref() {
+        None => return Err(CorsFailure::new(CorsError::MissingAllowOriginHeader, "")),
+        Some("*") if !credentials_include => return Ok(()),
+        Some("*") => return Err(CorsFailure::new(CorsError::WildcardOriginNotAllowed, "*")),
+        Some(value) if value != origin => {
+            let error = if value.contains([' ', ',']) {
+                CorsError::MultipleAllowOriginValues
+            } else if value != "null" && url::Url::parse(value).is_err() {
+                CorsError::InvalidAllowOriginValue
+            } else {
+                CorsError::AllowOriginMismatch
+            };
+            return Err(CorsFailure::new(error, value));
+        }
+        Some(_) => {}
+    }
+    if credentials_include {
+        let allow_credentials = response.header("Access-Control-Allow-Credentials");
+        if allow_credentials.as_deref() != Some("true") {
+            return Err(CorsFailure::new(
+                CorsError::InvalidAllowCredentials,
+                allow_credentials.unwrap_or_default(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses `Access-Control-Allow-Methods`/`-Headers` as a comma list of tokens; `Err` when an
+/// item is not a token (a network error). Empty items are skipped.
+pub fn parse_token_list(value: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let mut items = Vec::new();
+    for item in value.split(',') {
+        let item = item.trim_matches([' ', '\t']);
+        if item.is_empty() {
+            continue;
+        }
+        if !is_token(item) {
+            return Err(item.to_string());
+        }
+        items.push(item.to_string());
+    }
+    Ok(items)
+}
+
+/// Chromium's cap on a preflight cache entry (`preflight_result.cc`, kMaxTimeout).
+pub const CHROMIUM_MAX_AGE_CAP: u64 = 7200;
+/// The standard's default when `Access-Control-Max-Age` is absent or does not parse.
+pub const DEFAULT_MAX_AGE: u64 = 5;
+
+/// Seconds a preflight result stays cached under `profile`, and how that was decided.
+pub fn max_age(value: Option<&str>, profile: BrowserProfile) -> (u64, String) {
+    let Some(raw) = value else {
+        return (
+            DEFAULT_MAX_AGE,
+            "no Access-Control-Max-Age: cached for the default 5 s".to_string(),
+        );
+    };
+    match profile {
+        BrowserProfile::Standard => {
+            if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+                let seconds = raw.parse::<u64>().unwrap_or(u64::MAX);
+                (seconds, format!("Access-Control-Max-Age {raw}: cached for {seconds} s"))
+            } else {
+                (
+                    DEFAULT_MAX_AGE,
+                    format!("Access-Control-Max-Age '{raw}' is not delta-seconds: the default 5 s applies"),
+                )
+            }
+        }
+        BrowserProfile::Chromium => {
+            let parsed = raw.parse::<i64>().ok().or_else(|| {
+                // Digits too large for i64 still mean "a very long time".
+                (!raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit())).then_some(i64::MAX)
+            });
+            match parsed {
+                Some(n) if n < 0 => (
+                    0,
+                    format!("Access-Control-Max-Age {raw} is negative: Chromium does not cache it"),
+                ),
+                Some(n) if n as u64 > CHROMIUM_MAX_AGE_CAP => (
+                    CHROMIUM_MAX_AGE_CAP,
+                    format!("Access-Control-Max-Age {raw}: Chromium caps it at 7200 s (2 hours)"),
+                ),
+                Some(n) => (n as u64, format!("Access-Control-Max-Age {raw}: cached for {n} s")),
+                None => (
+                    DEFAULT_MAX_AGE,
+                    format!("Access-Control-Max-Age '{raw}' does not parse: the default 5 s applies"),
+                ),
+            }
+        }
+    }
+}
+
+/// §"CORS-safelisted response-header name": what script can always read.
+pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] = [
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+];
+
+/// Response header names script can read from a CORS response (§"CORS filtered response"),
+/// lowercased, in response order.
+pub fn exposed_headers(response: &HttpResponse, credentials_include: bool) -> Vec<String> {
+    let listed: Vec<String> = response
+        .header("Access-Control-Expose-Headers")
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim_matches([' ', '\t']).to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let wildcard = !credentials_include && listed.iter().any(|n| n == "*");
+    let mut exposed: Vec<String> = Vec::new();
+    for (name, _) in &response.headers {
+        let lower = name.to_ascii_lowercase();
+        if matches!(lower.as_str(), "set-cookie" | "set-cookie2") || exposed.contains(&lower) {
+            continue;
+        }
+        if SAFELISTED_RESPONSE_HEADERS.contains(&lower.as_str()) || wildcard || listed.contains(&lower)
+        {
+            exposed.push(lower);
+        }
+    }
+    exposed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(headers: &[(&str, &str)]) -> HttpResponse {
+        HttpResponse {
+            status: 200,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: String::new(),
+        }
+    }
+
+    #[test]
+    fn safelisted_methods_are_exactly_get_head_post() {
+        assert!(is_safelisted_method("GET") && is_safelisted_method("HEAD") && is_safelisted_method("POST"));
+        assert!(!is_safelisted_method("PUT") && !is_safelisted_method("patch"));
+    }
+
+    #[test]
+    fn content_type_safelist_follows_the_mime_essence() {
+        assert_eq!(unsafe_header_reason("Content-Type", "text/plain;charset=UTF-8"), None);
+        assert_eq!(unsafe_header_reason("content-type", "Multipart/Form-Data; boundary=x"), None);
+        assert!(unsafe_header_reason("Content-Type", "application/json").is_some());
+        assert!(unsafe_header_reason("Content-Type", "application/octet-stream").is_some());
+        assert!(unsafe_header_reason("Content-Type", "text/plain\"x").is_some(), "unsafe byte");
+        assert!(unsafe_header_reason("Content-Type", "text").is_some(), "not a MIME type");
+    }
+
+    #[test]
+    fn values_over_128_bytes_are_unsafe() {
+        let long = format!("text/plain;x={}", "a".repeat(120));
+        assert!(unsafe_header_reason("Content-Type", &long).is_some());
+        assert_eq!(unsafe_header_reason("Accept", &"a".repeat(128)), None);
+    }
+
+    #[test]
+    fn language_headers_allow_only_their_bytes() {
+        assert_eq!(unsafe_header_reason("Accept-Language", "en-US,en;q=0.9"), None);
+        assert!(unsafe_header_reason("Content-Language", "en_US").is_some());
+    }
+
+    #[test]
+    fn range_must_be_simple() {
+        assert_eq!(unsafe_header_reason("Range", "bytes=0-499"), None);
+        assert_eq!(unsafe_header_reason("Range", "bytes=500-"), None);
+        assert!(unsafe_header_reason("Range", "bytes=-500").is_some(), "suffix range");
+        assert!(unsafe_header_reason("Range", "bytes=5-1").is_some());
+        assert!(unsafe_header_reason("Range", "bytes=0-1,3-4").is_some());
+    }
+
+    #[test]
+    fn other_names_are_never_safelisted() {
+        for name in ["Authorization", "X-Amz-Date", "Cache-Control", "If-None-Match"] {
+            assert!(unsafe_header_reason(name, "x").is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn safelisted_values_over_1024_bytes_together_become_unsafe() {
+        let value = "a".repeat(120);
+        let headers: Vec<(String, String)> = (0..9).map(|_| ("Accept".to_string(), value.clone())).collect();
+        let names = unsafe_request_headers(&headers);
+        assert_eq!(sorted_names(&names), vec!["accept"]);
+        assert!(unsafe_request_headers(&headers[..8]).is_empty());
+    }
+
+    #[test]
+    fn unsafe_names_are_lowercased_sorted_and_deduplicated_for_the_preflight() {
+        let headers = vec![
+            ("X-Zeta".to_string(), "1".to_string()),
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("x-zeta".to_string(), "2".to_string()),
+        ];
+        let unsafe_headers = unsafe_request_headers(&headers);
+        assert_eq!(unsafe_headers[0].name, "x-zeta", "request order kept for Chromium's check");
+        assert_eq!(sorted_names(&unsafe_headers), vec!["content-type", "x-zeta"]);
+    }
+
+    #[test]
+    fn cors_check_steps_in_order() {
+        let origin = "https://a.example";
+        assert_eq!(cors_check(&response(&[]), origin, false).map_err(|f| f.error), Err(CorsError::MissingAllowOriginHeader));
+        assert!(cors_check(&response(&[("Access-Control-Allow-Origin", "*")]), origin, false).is_ok());
+        assert_eq!(
+            cors_check(&response(&[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true")]), origin, true).map_err(|f| f.error),
+            Err(CorsError::WildcardOriginNotAllowed)
+        );
+        assert_eq!(
+            cors_check(&response(&[("Access-Control-Allow-Origin", "https://a.example/")]), origin, false).map_err(|f| f.error),
+            Err(CorsError::AllowOriginMismatch),
+            "a trailing slash is a different string"
+        );
+        assert_eq!(
+            cors_check(&response(&[("Access-Control-Allow-Origin", "https://a.example"), ("Access-Control-Allow-Origin", "https://b.example")]), origin, false).map_err(|f| f.error),
+            Err(CorsError::MultipleAllowOriginValues)
+        );
+        assert_eq!(
+            cors_check(&response(&[("Access-Control-Allow-Origin", "a.example")]), origin, false).map_err(|f| f.error),
+            Err(CorsError::InvalidAllowOriginValue)
+        );
+        assert!(cors_check(&response(&[("Access-Control-Allow-Origin", origin)]), origin, false).is_ok());
+        assert_eq!(
+            cors_check(&response(&[("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "True")]), origin, true),
+            Err(CorsFailure::new(CorsError::InvalidAllowCredentials, "True")),
+            "ACAC is case-sensitive"
+        );
+        assert!(cors_check(&response(&[("Access-Control-Allow-Origin", "null")]), "null", false).is_ok());
+    }
+
+    #[test]
+    fn max_age_parsing_differs_only_where_chromium_differs() {
+        use BrowserProfile::*;
+        assert_eq!(max_age(None, Chromium).0, 5);
+        assert_eq!(max_age(Some("3000"), Standard).0, 3000);
+        assert_eq!(max_age(Some("86400"), Chromium).0, 7200);
+        assert_eq!(max_age(Some("86400"), Standard).0, 86400);
+        assert_eq!(max_age(Some("-1"), Chromium).0, 0);
+        assert_eq!(max_age(Some("-1"), Standard).0, 5);
+        assert_eq!(max_age(Some("abc"), Chromium).0, 5);
+        assert_eq!(max_age(Some("1.5"), Standard).0, 5);
+        assert_eq!(max_age(Some("99999999999999999999"), Chromium).0, 7200);
+    }
+
+    #[test]
+    fn exposure_is_safelist_plus_expose_headers_minus_set_cookie() {
+        let r = response(&[
+            ("Content-Type", "image/jpeg"),
+            ("ETag", "\"abc\""),
+            ("x-amz-request-id", "1"),
+            ("Set-Cookie", "a=b"),
+            ("Access-Control-Expose-Headers", "ETag, Set-Cookie"),
+        ]);
+        assert_eq!(exposed_headers(&r, false), vec!["content-type", "etag"]);
+        let star = response(&[("ETag", "1"), ("Access-Control-Expose-Headers", "*")]);
+        assert_eq!(exposed_headers(&star, false), vec!["etag", "access-control-expose-headers"]);
+        assert!(exposed_headers(&star, true).is_empty(), "* is literal with credentials");
+    }
+}

@@ -1,0 +1,151 @@
+//! HTTP messages as the trace records them.
+
+use serde::Serialize;
+
+use crate::scenario::Headers;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Headers,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Headers,
+    pub body: String,
+}
+
+/// All values of header `name` (case-insensitive), combined with `", "` as a browser combines
+/// repeated header lines; `None` when absent.
+pub fn combined_header(headers: &Headers, name: &str) -> Option<String> {
+    let mut values = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str());
+    let first = values.next()?;
+    let mut combined = first.to_string();
+    for value in values {
+        combined.push_str(", ");
+        combined.push_str(value);
+    }
+    Some(combined)
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<String> {
+        combined_header(&self.headers, name)
+    }
+
+    /// `GET /photo.jpg HTTP/1.1`
+    pub fn request_line(&self) -> String {
+        let target = url::Url::parse(&self.url)
+            .map(|u| {
+                let mut target = u.path().to_string();
+                if let Some(query) = u.query() {
+                    target.push('?');
+                    target.push_str(query);
+                }
+                target
+            })
+            .unwrap_or_else(|_| self.url.clone());
+        format!("{} {} HTTP/1.1", self.method, target)
+    }
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<String> {
+        combined_header(&self.headers, name)
+    }
+
+    /// `HTTP/1.1 403 Forbidden`
+    pub fn status_line(&self) -> String {
+        format!("HTTP/1.1 {} {}", self.status, reason_phrase(self.status))
+    }
+}
+
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        412 => "Precondition Failed",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+/// Whether a header name belongs to the CORS protocol (what the table's "CORS headers" shows).
+pub fn is_cors_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "origin" || lower.starts_with("access-control-")
+}
+
+/// The short names the execution table uses for CORS headers (full names everywhere else).
+pub const ABBREVIATIONS: [(&str, &str); 8] = [
+    ("ACAO", "Access-Control-Allow-Origin"),
+    ("ACAC", "Access-Control-Allow-Credentials"),
+    ("ACAM", "Access-Control-Allow-Methods"),
+    ("ACAH", "Access-Control-Allow-Headers"),
+    ("ACEH", "Access-Control-Expose-Headers"),
+    ("ACMA", "Access-Control-Max-Age"),
+    ("ACRM", "Access-Control-Request-Method"),
+    ("ACRH", "Access-Control-Request-Headers"),
+];
+
+/// `ACAO` for `Access-Control-Allow-Origin`; other names unchanged.
+pub fn abbreviate_header(name: &str) -> &str {
+    ABBREVIATIONS
+        .iter()
+        .find(|(_, full)| full.eq_ignore_ascii_case(name))
+        .map_or(name, |(short, _)| short)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_header_lines_combine_with_comma_space() {
+        let headers = vec![
+            ("Access-Control-Allow-Origin".to_string(), "https://a".to_string()),
+            ("access-control-allow-origin".to_string(), "https://b".to_string()),
+        ];
+        assert_eq!(
+            combined_header(&headers, "ACCESS-CONTROL-ALLOW-ORIGIN").as_deref(),
+            Some("https://a, https://b")
+        );
+        assert_eq!(combined_header(&headers, "vary"), None);
+    }
+
+    #[test]
+    fn request_line_uses_path_and_query() {
+        let request = HttpRequest {
+            method: "GET".into(),
+            url: "https://b.s3.amazonaws.com/k.txt?versionId=1".into(),
+            headers: vec![],
+        };
+        assert_eq!(request.request_line(), "GET /k.txt?versionId=1 HTTP/1.1");
+    }
+}

@@ -1,0 +1,27 @@
+//! The pure engine: a validated [`Scenario`] in, an immutable [`Trace`] out. No terminal, no
+//! I/O, no clock: the same scenario always gives the same trace.
+
+mod browser;
+pub mod cors_error;
+pub mod fetch_rules;
+pub mod http;
+pub mod preflight_cache;
+pub mod preflight_check;
+pub mod server;
+pub mod trace;
+
+pub use cors_error::{CorsError, CorsFailure};
+pub use trace::{Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict};
+
+use crate::scenario::{BrowserProfile, Scenario};
+
+/// The profile a run uses: an explicit choice (the command line) wins over the scenario's own
+/// `browser` key, which wins over the default (Chromium).
+pub fn effective_profile(scenario: &Scenario, requested: Option<BrowserProfile>) -> BrowserProfile {
+    requested.or(scenario.browser).unwrap_or_default()
+}
+
+/// Runs every request of `scenario` through the browser's CORS algorithm under `profile`.
+pub fn run(scenario: &Scenario, profile: BrowserProfile) -> Trace {
+    browser::simulate(scenario, profile)
+}

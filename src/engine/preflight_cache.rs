@@ -1,0 +1,272 @@
+//! The CORS-preflight cache (§"CORS-preflight cache"), with Chromium's reading of it beside the
+//! standard's.
+//!
+//! One store serves both profiles so that a step can say how the other profile would have used
+//! the very same cache:
+//! - the standard merges one entry per method and per header name, keyed by origin and URL;
+//! - Chromium keeps one result per origin and URL, replaced by each new preflight, and treats
+//!   `*` as a wildcard only in a result written by a preflight without credentials.
+
+use super::fetch_rules::is_safelisted_method;
+use crate::scenario::BrowserProfile;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryName {
+    Method(String),
+    Header(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub origin: String,
+    pub url: String,
+    pub credentials: bool,
+    pub name: EntryName,
+    pub expires_at: u64,
+    /// Which preflight last wrote it (Chromium reads only the newest per origin and URL).
+    pub written_by: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PreflightCache {
+    entries: Vec<Entry>,
+    preflights: u64,
+}
+
+/// The result of looking a request up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    pub hit: bool,
+    /// Why: which entries served it, or what was missing.
+    pub detail: String,
+}
+
+pub struct Query<'a> {
+    pub origin: &'a str,
+    pub url: &'a str,
+    pub credentials_include: bool,
+    pub method: &'a str,
+    /// Lowercased CORS-unsafe header names.
+    pub unsafe_names: &'a [String],
+    pub now: u64,
+}
+
+impl PreflightCache {
+    pub fn live_entries(&self, now: u64) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| now < e.expires_at)
+    }
+
+    /// A one-line summary for the variable tracker.
+    pub fn summary(&self, now: u64) -> String {
+        let live: Vec<&Entry> = self.live_entries(now).collect();
+        if live.is_empty() {
+            return "empty".to_string();
+        }
+        let names: Vec<String> = live
+            .iter()
+            .map(|e| match &e.name {
+                EntryName::Method(m) => m.clone(),
+                EntryName::Header(h) => h.clone(),
+            })
+            .collect();
+        format!(
+            "{} entr{}: {}",
+            live.len(),
+            if live.len() == 1 { "y" } else { "ies" },
+            names.join(", ")
+        )
+    }
+
+    fn entry_matches(entry: &Entry, q: &Query) -> bool {
+        entry.origin == q.origin
+            && entry.url == q.url
+            && q.now < entry.expires_at
+            && (entry.credentials || !q.credentials_include)
+    }
+
+    /// Looks the request up as `profile` would (the cache-mode rule is the caller's).
+    pub fn lookup(&self, q: &Query, profile: BrowserProfile) -> Lookup {
+        let newest = self
+            .entries
+            .iter()
+            .filter(|e| e.origin == q.origin && e.url == q.url)
+            .map(|e| e.written_by)
+            .max();
+        let usable: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| Self::entry_matches(e, q))
+            .filter(|e| profile == BrowserProfile::Standard || Some(e.written_by) == newest)
+            .collect();
+        let wildcard_ok = |e: &Entry| match profile {
+            BrowserProfile::Standard => true,
+            BrowserProfile::Chromium => !e.credentials,
+        };
+        let method_ok = is_safelisted_method(q.method)
+            || usable.iter().any(|e| match &e.name {
+                EntryName::Method(m) => m == q.method || (m == "*" && wildcard_ok(e)),
+                EntryName::Header(_) => false,
+            });
+        let missing_header = q.unsafe_names.iter().find(|name| {
+            !usable.iter().any(|e| match &e.name {
+                EntryName::Header(h) => {
+                    h.eq_ignore_ascii_case(name)
+                        || (h == "*"
+                            && wildcard_ok(e)
+                            && (profile == BrowserProfile::Chromium || name.as_str() != "authorization"))
+                }
+                EntryName::Method(_) => false,
+            })
+        });
+        if usable.is_empty() {
+            return Lookup {
+                hit: false,
+                detail: "no live cache entry for this origin and URL".to_string(),
+            };
+        }
+        match (method_ok, missing_header) {
+            (true, None) => {
+                let expires = usable.iter().map(|e| e.expires_at).min().unwrap_or(q.now);
+                Lookup {
+                    hit: true,
+                    detail: format!(
+                        "cached entries for this origin and URL cover {}{} (earliest expiry at t={expires}s)",
+                        q.method,
+                        if q.unsafe_names.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" and {}", q.unsafe_names.join(", "))
+                        }
+                    ),
+                }
+            }
+            (false, _) => Lookup {
+                hit: false,
+                detail: format!("the cache has no live entry for method {}", q.method),
+            },
+            (true, Some(name)) => Lookup {
+                hit: false,
+                detail: format!("the cache has no live entry for header {name}"),
+            },
+        }
+    }
+
+    /// Stores what a successful preflight allowed (§"CORS-preflight fetch", step "max-age").
+    #[allow(clippy::too_many_arguments)]
+    pub fn store(
+        &mut self,
+        origin: &str,
+        url: &str,
+        credentials: bool,
+        methods: &[String],
+        headers: &[String],
+        max_age: u64,
+        now: u64,
+    ) {
+        self.preflights += 1;
+        let written_by = self.preflights;
+        let expires_at = now.saturating_add(max_age);
+        let names = methods
+            .iter()
+            .map(|m| EntryName::Method(m.clone()))
+            .chain(headers.iter().map(|h| EntryName::Header(h.to_ascii_lowercase())));
+        for name in names {
+            let existing = self.entries.iter_mut().find(|e| {
+                e.origin == origin
+                    && e.url == url
+                    && e.name == name
+                    && (e.credentials || !credentials)
+            });
+            match existing {
+                Some(entry) => {
+                    entry.expires_at = expires_at;
+                    entry.written_by = written_by;
+                }
+                None => self.entries.push(Entry {
+                    origin: origin.to_string(),
+                    url: url.to_string(),
+                    credentials,
+                    name,
+                    expires_at,
+                    written_by,
+                }),
+            }
+        }
+        self.entries.retain(|e| now < e.expires_at);
+    }
+
+    /// Drops every entry for `origin` and `url`: a CORS fetch that needed a preflight failed.
+    pub fn clear(&mut self, origin: &str, url: &str) {
+        self.entries.retain(|e| !(e.origin == origin && e.url == url));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use BrowserProfile::{Chromium, Standard};
+
+    const O: &str = "https://a.example";
+    const U: &str = "https://b.example/k";
+
+    fn q<'a>(method: &'a str, names: &'a [String], include: bool, now: u64) -> Query<'a> {
+        Query { origin: O, url: U, credentials_include: include, method, unsafe_names: names, now }
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn entries_expire_after_max_age() {
+        let mut cache = PreflightCache::default();
+        cache.store(O, U, false, &strings(&["PUT"]), &[], 10, 0);
+        assert!(cache.lookup(&q("PUT", &[], false, 9), Standard).hit);
+        assert!(!cache.lookup(&q("PUT", &[], false, 10), Standard).hit);
+    }
+
+    #[test]
+    fn credentialed_entries_serve_uncredentialed_requests_but_not_the_reverse() {
+        let mut cache = PreflightCache::default();
+        cache.store(O, U, false, &strings(&["PUT"]), &[], 100, 0);
+        assert!(!cache.lookup(&q("PUT", &[], true, 1), Standard).hit);
+        cache.store(O, U, true, &strings(&["DELETE"]), &[], 100, 0);
+        assert!(cache.lookup(&q("DELETE", &[], false, 1), Chromium).hit);
+    }
+
+    #[test]
+    fn star_never_covers_authorization_in_the_standard() {
+        let mut cache = PreflightCache::default();
+        cache.store(O, U, false, &[], &strings(&["*"]), 100, 0);
+        let auth = strings(&["authorization"]);
+        assert!(!cache.lookup(&q("GET", &auth, false, 1), Standard).hit);
+        assert!(cache.lookup(&q("GET", &auth, false, 1), Chromium).hit);
+        assert!(cache.lookup(&q("GET", &strings(&["x-any"]), false, 1), Standard).hit);
+    }
+
+    #[test]
+    fn chromium_ignores_star_written_by_a_credentialed_preflight() {
+        let mut cache = PreflightCache::default();
+        cache.store(O, U, true, &strings(&["*", "PUT"]), &[], 100, 0);
+        assert!(!cache.lookup(&q("DELETE", &[], true, 1), Chromium).hit);
+        assert!(cache.lookup(&q("DELETE", &[], true, 1), Standard).hit);
+    }
+
+    #[test]
+    fn chromium_keeps_only_the_newest_preflight_per_url() {
+        let mut cache = PreflightCache::default();
+        cache.store(O, U, false, &strings(&["PUT"]), &strings(&["x-a"]), 100, 0);
+        cache.store(O, U, false, &strings(&["PUT"]), &strings(&["x-b"]), 100, 1);
+        let xa = strings(&["x-a"]);
+        assert!(cache.lookup(&q("PUT", &xa, false, 2), Standard).hit);
+        assert!(!cache.lookup(&q("PUT", &xa, false, 2), Chromium).hit);
+    }
+
+    #[test]
+    fn clear_removes_the_url_entries() {
+        let mut cache = PreflightCache::default();
+        cache.store(O, U, false, &strings(&["PUT"]), &[], 100, 0);
+        cache.clear(O, U);
+        assert_eq!(cache.summary(1), "empty");
+    }
+}

@@ -1,0 +1,41 @@
+//! The server side: how each kind of server answers a request. Pure functions of the server's
+//! configuration and the request.
+
+pub mod s3;
+mod static_server;
+
+use super::http::{HttpRequest, HttpResponse};
+use crate::scenario::{CannedResponse, ResponseOverrides, Server, ServerKind};
+
+/// A server's answer and the reasoning behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerAnswer {
+    pub response: HttpResponse,
+    /// For S3: the 0-based index of the CORS rule that matched.
+    pub matched_rule: Option<usize>,
+    /// Why the server answered this way, citing the behaviour it follows.
+    pub explanation: String,
+}
+
+/// Answers `request`. `sequence` numbers the exchange so generated ids are stable.
+pub fn answer(
+    server: &Server,
+    request: &HttpRequest,
+    overrides: &ResponseOverrides,
+    sequence: usize,
+) -> ServerAnswer {
+    match &server.kind {
+        ServerKind::S3 { cors } => s3::answer(cors.as_ref(), request, overrides.actual.as_ref(), sequence),
+        ServerKind::Static { preflight, actual } => {
+            static_server::answer(preflight, actual, request, overrides)
+        }
+    }
+}
+
+pub(crate) fn canned(response: &CannedResponse) -> HttpResponse {
+    HttpResponse {
+        status: response.status,
+        headers: response.headers.clone(),
+        body: response.body.clone(),
+    }
+}

@@ -1,0 +1,175 @@
+//! The engine's output: an immutable list of steps, each a complete snapshot that a view can
+//! render on its own, plus a record per request of every HTTP message exchanged.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::cors_error::CorsError;
+use super::http::{HttpRequest, HttpResponse};
+use crate::scenario::{BrowserProfile, CacheMode, Credentials, Outcome, Via};
+
+/// The variable tracker's rows, in the order they are shown.
+pub const VARIABLES: [&str; 9] = [
+    "Request",
+    "Origin",
+    "AllowedOrigins",
+    "Preflight",
+    "Matched Rule",
+    "Request Allowed",
+    "Response Received",
+    "Exposed Headers",
+    "Preflight Cache",
+];
+
+/// Index of a variable in [`VARIABLES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Var {
+    Request = 0,
+    Origin,
+    AllowedOrigins,
+    Preflight,
+    MatchedRule,
+    RequestAllowed,
+    ResponseReceived,
+    ExposedHeaders,
+    PreflightCache,
+}
+
+/// Where a step sits in the process flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// The page issues the request; the browser decides whether a preflight is needed.
+    Request,
+    /// The browser sends OPTIONS and the server answers with its CORS headers.
+    Preflight,
+    /// The browser checks the preflight answer.
+    PreflightCheck,
+    /// The actual request goes out and the server answers.
+    Actual,
+    /// The browser runs the CORS check on the answer: allowed or blocked.
+    ResponseCheck,
+}
+
+/// What a step concluded, for colour and symbols.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Nothing decided yet (a message went out, an answer came back).
+    Info,
+    /// A check passed; the request goes on.
+    Pass,
+    Allowed,
+    Blocked,
+    /// A raw request was sent; nothing enforces CORS on it.
+    Sent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeKind {
+    Preflight,
+    Actual,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exchange {
+    pub kind: ExchangeKind,
+    pub request: HttpRequest,
+    pub response: HttpResponse,
+    #[serde(skip)]
+    pub matched_rule: Option<usize>,
+    /// Why the server answered as it did.
+    pub server_explanation: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// 1-based.
+    pub index: usize,
+    pub origin: Option<String>,
+    /// As sent (normalized for browser requests).
+    pub method: String,
+    pub url: String,
+    pub via: Via,
+    pub credentials: Credentials,
+    pub cache: CacheMode,
+    pub same_origin: bool,
+    /// A preflight went out on the wire.
+    pub preflight: bool,
+    /// A preflight was needed but served from the preflight cache.
+    pub cache_hit: bool,
+    pub outcome: Outcome,
+    pub failed_at: Option<ExchangeKind>,
+    pub cors_error: Option<CorsError>,
+    /// Chromium's console message for a blocked request.
+    pub error: Option<String>,
+    /// The rule that matched the last exchange (0-based).
+    pub matched_rule: Option<usize>,
+    /// Response headers script can read (lowercased).
+    pub exposed_headers: Vec<String>,
+    pub exchanges: Vec<Exchange>,
+    /// Headers the page set that fetch() silently dropped (forbidden request-headers).
+    pub dropped_headers: Vec<String>,
+    pub expect: Option<Outcome>,
+    pub note: Option<String>,
+    /// Where the other browser profile would decide this request differently.
+    pub profile_notes: Vec<String>,
+    /// A one-paragraph verdict: what happened and why.
+    pub summary: String,
+    /// Range of this request's steps in [`Trace::steps`] (0-based, end exclusive).
+    pub steps: std::ops::Range<usize>,
+}
+
+impl RequestRecord {
+    pub fn expectation_met(&self) -> bool {
+        self.expect.is_none_or(|e| e == self.outcome)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// 1-based.
+    pub n: usize,
+    /// 1-based index of the request it belongs to.
+    pub request: usize,
+    pub stage: Stage,
+    pub verdict: Verdict,
+    pub action: String,
+    pub request_type: String,
+    pub cors_headers: String,
+    pub decision: String,
+    pub result: String,
+    pub explanation: String,
+    /// How the other browser profile would decide this step, where it differs.
+    pub profile_note: Option<String>,
+    /// Index into the request's exchanges of the HTTP exchange this step shows.
+    pub exchange: Option<usize>,
+    /// Values of [`VARIABLES`] after this step.
+    pub variables: Vec<Arc<str>>,
+    /// Which variables this step changed (indices into [`VARIABLES`]).
+    pub changed: Vec<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    pub title: String,
+    pub description: String,
+    pub profile: BrowserProfile,
+    /// Values of [`VARIABLES`] before the first step.
+    pub initial_variables: Vec<Arc<str>>,
+    pub requests: Vec<RequestRecord>,
+    pub steps: Vec<Step>,
+}
+
+impl Trace {
+    pub fn failed_expectations(&self) -> impl Iterator<Item = &RequestRecord> {
+        self.requests.iter().filter(|r| !r.expectation_met())
+    }
+
+    /// The request a step belongs to.
+    pub fn request_of(&self, step: &Step) -> &RequestRecord {
+        &self.requests[step.request - 1]
+    }
+}

@@ -1,0 +1,10 @@
+//! cors-tui: a faithful simulation of the browser's CORS algorithm (WHATWG Fetch, and Chromium
+//! where it differs) against a server that answers as it really does (Amazon S3 or a static
+//! server), producing a step-by-step trace for the terminal UI and headless reports.
+
+pub mod cli;
+pub mod engine;
+pub mod http_syntax;
+pub mod report;
+pub mod safe_text;
+pub mod scenario;

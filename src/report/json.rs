@@ -1,0 +1,236 @@
+//! `--json`: the trace as one JSON document. Strings stay exact, but characters that could act
+//! on a terminal (DEL, C1 controls, bidi overrides…) are written as `\uXXXX` escapes, which any
+//! JSON reader decodes back to the same text.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::ser::{Formatter, PrettyFormatter};
+
+use crate::engine::{Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict};
+use crate::safe_text::is_unsafe_char;
+use crate::scenario::Scenario;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    tool: &'static str,
+    version: &'static str,
+    title: &'a str,
+    description: &'a str,
+    browser: &'static str,
+    server: Vec<String>,
+    requests: Vec<RequestDoc<'a>>,
+    steps: Vec<StepDoc<'a>>,
+    initial_variables: Variables<'a>,
+    expectations: Expectations,
+}
+
+#[derive(Serialize)]
+struct Expectations {
+    checked: usize,
+    met: usize,
+    failed: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct RequestDoc<'a> {
+    index: usize,
+    origin: Option<&'a str>,
+    method: &'a str,
+    url: &'a str,
+    via: &'static str,
+    credentials: &'static str,
+    cache: &'static str,
+    same_origin: bool,
+    preflight: bool,
+    preflight_cache_hit: bool,
+    outcome: &'static str,
+    expect: Option<&'static str>,
+    expectation_met: bool,
+    failed_at: Option<ExchangeKind>,
+    error: Option<&'a str>,
+    cors_error: Option<&'static str>,
+    matched_rule: Option<usize>,
+    exposed_headers: &'a [String],
+    dropped_headers: &'a [String],
+    summary: &'a str,
+    profile_notes: &'a [String],
+    note: Option<&'a str>,
+    /// First and last step numbers (1-based, inclusive).
+    steps: [usize; 2],
+    exchanges: &'a [Exchange],
+}
+
+#[derive(Serialize)]
+struct StepDoc<'a> {
+    n: usize,
+    request: usize,
+    stage: Stage,
+    verdict: Verdict,
+    action: &'a str,
+    request_type: &'a str,
+    cors_headers: &'a str,
+    decision: &'a str,
+    result: &'a str,
+    variables: Variables<'a>,
+    changed: Vec<&'static str>,
+    explanation: &'a str,
+    profile_note: Option<&'a str>,
+    /// Index into the request's `exchanges` of the exchange this step shows.
+    exchange: Option<usize>,
+}
+
+/// Variables as a JSON object in tracker order.
+struct Variables<'a>(&'a [std::sync::Arc<str>]);
+
+impl Serialize for Variables<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in VARIABLES.iter().zip(self.0) {
+            map.serialize_entry(name, &**value)?;
+        }
+        map.end()
+    }
+}
+
+fn request_doc(r: &RequestRecord) -> RequestDoc<'_> {
+    RequestDoc {
+        index: r.index,
+        origin: r.origin.as_deref(),
+        method: &r.method,
+        url: &r.url,
+        via: r.via.name(),
+        credentials: r.credentials.name(),
+        cache: r.cache.name(),
+        same_origin: r.same_origin,
+        preflight: r.preflight,
+        preflight_cache_hit: r.cache_hit,
+        outcome: r.outcome.name(),
+        expect: r.expect.map(|e| e.name()),
+        expectation_met: r.expectation_met(),
+        failed_at: r.failed_at,
+        error: r.error.as_deref(),
+        cors_error: r.cors_error.map(|e| e.name()),
+        matched_rule: r.matched_rule,
+        exposed_headers: &r.exposed_headers,
+        dropped_headers: &r.dropped_headers,
+        summary: &r.summary,
+        profile_notes: &r.profile_notes,
+        note: r.note.as_deref(),
+        steps: [r.steps.start + 1, r.steps.end],
+        exchanges: &r.exchanges,
+    }
+}
+
+fn step_doc(s: &Step) -> StepDoc<'_> {
+    StepDoc {
+        n: s.n,
+        request: s.request,
+        stage: s.stage,
+        verdict: s.verdict,
+        action: &s.action,
+        request_type: &s.request_type,
+        cors_headers: &s.cors_headers,
+        decision: &s.decision,
+        result: &s.result,
+        variables: Variables(&s.variables),
+        changed: s.changed.iter().map(|&i| VARIABLES[i]).collect(),
+        explanation: &s.explanation,
+        profile_note: s.profile_note.as_deref(),
+        exchange: s.exchange,
+    }
+}
+
+pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Result<()> {
+    let failed: Vec<usize> = trace.failed_expectations().map(|r| r.index).collect();
+    let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
+    let document = Document {
+        tool: "cors-tui",
+        version: env!("CARGO_PKG_VERSION"),
+        title: &trace.title,
+        description: &trace.description,
+        browser: trace.profile.name(),
+        server: super::server_lines(scenario),
+        requests: trace.requests.iter().map(request_doc).collect(),
+        steps: trace.steps.iter().map(step_doc).collect(),
+        initial_variables: Variables(&trace.initial_variables),
+        expectations: Expectations {
+            checked,
+            met: checked - failed.len(),
+            failed,
+        },
+    };
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(PrettyFormatter::new()));
+    document.serialize(&mut serializer).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}
+
+/// A pretty formatter that also escapes terminal-active characters serde_json leaves raw.
+struct TerminalSafe<'a>(PrettyFormatter<'a>);
+
+impl Formatter for TerminalSafe<'_> {
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe_char(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                write!(writer, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_active_characters_are_unicode_escaped_and_round_trip() {
+        let value = serde_json::json!({"origin": "https://a\u{7f}\u{9b}\u{202e}.example\u{1b}"});
+        let mut out = Vec::new();
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, TerminalSafe(PrettyFormatter::new()));
+        value.serialize(&mut serializer).ok();
+        let text = String::from_utf8(out).unwrap_or_default();
+        assert!(text.contains("\\u007f\\u009b\\u202e.example\\u001b"), "{text}");
+        assert!(!text.chars().any(is_unsafe_char_visible_in_output));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(back, value);
+    }
+
+    fn is_unsafe_char_visible_in_output(c: char) -> bool {
+        c != '\n' && is_unsafe_char(c)
+    }
+}

@@ -1,0 +1,203 @@
+//! `--print`: the execution table, the variable tracker and each request's verdict as plain
+//! text, with no terminal escape codes. Every piece of scenario text goes through
+//! [`escape`](crate::safe_text::escape).
+
+use std::io::{self, Write};
+
+use comfy_table::{Cell, ContentArrangement, Table, presets};
+
+use crate::engine::http::ABBREVIATIONS;
+use crate::engine::{Trace, VARIABLES, Verdict};
+use crate::safe_text::escape;
+use crate::scenario::{Outcome, Scenario};
+
+fn table(width: u16) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    table
+}
+
+fn marker(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Info => "",
+        Verdict::Pass => "✓ ",
+        Verdict::Allowed => "✓ ",
+        Verdict::Blocked => "✗ ",
+        Verdict::Sent => "→ ",
+    }
+}
+
+fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Allowed => "ALLOWED",
+        Outcome::Blocked => "BLOCKED",
+        Outcome::Sent => "SENT (no browser)",
+    }
+}
+
+/// Wraps `text` to `width` columns, keeping its leading spaces and indenting continuation lines.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let body = text.trim_start_matches(' ');
+    let mut lines = Vec::new();
+    let mut line = text[..text.len() - body.len()].to_string();
+    let lead = line.len();
+    for word in body.split(' ') {
+        let needed = line.chars().count() + word.chars().count() + 1;
+        if line.len() > lead && needed > width {
+            lines.push(std::mem::take(&mut line));
+            line.push_str(indent);
+        } else if line.len() > lead {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join("\n")
+}
+
+pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace, width: u16) -> io::Result<()> {
+    let w = usize::from(width);
+    writeln!(out, "{}", escape(&trace.title))?;
+    if !trace.description.is_empty() {
+        writeln!(out, "{}", wrap(&escape(&trace.description), w, ""))?;
+    }
+    writeln!(out, "Browser profile: {}", trace.profile.label())?;
+    writeln!(out)?;
+    writeln!(out, "SERVER")?;
+    for line in super::server_lines(scenario) {
+        writeln!(out, "{}", wrap(&escape(&line), w, "      "))?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "EXECUTION TABLE")?;
+    let mut steps = table(width);
+    steps.set_header(vec!["Step", "Req", "Action", "Request Type", "CORS Headers Sent", "Browser Decision", "Result"]);
+    for step in &trace.steps {
+        steps.add_row(vec![
+            Cell::new(step.n),
+            Cell::new(format!("#{}", step.request)),
+            Cell::new(escape(&step.action)),
+            Cell::new(escape(&step.request_type)),
+            Cell::new(escape(&step.cors_headers)),
+            Cell::new(escape(&step.decision)),
+            Cell::new(format!("{}{}", marker(step.verdict), escape(&step.result))),
+        ]);
+    }
+    writeln!(out, "{steps}")?;
+    let legend: Vec<String> = ABBREVIATIONS.iter().map(|(short, full)| format!("{short} = {full}")).collect();
+    writeln!(out, "{}", wrap(&legend.join(", "), w, ""))?;
+
+    writeln!(out)?;
+    writeln!(out, "VARIABLE TRACKER (value after each step; * = changed by that step)")?;
+    let per_chunk = ((w.saturating_sub(20)) / 24).max(1);
+    let columns: Vec<Option<usize>> = std::iter::once(None).chain((0..trace.steps.len()).map(Some)).collect();
+    for chunk in columns.chunks(per_chunk) {
+        let mut tracker = table(width);
+        let mut header = vec!["Variable".to_string()];
+        header.extend(chunk.iter().map(|c| match c {
+            None => "Start".to_string(),
+            Some(i) => format!("After step {}", i + 1),
+        }));
+        tracker.set_header(header);
+        for (v, name) in VARIABLES.iter().enumerate() {
+            let mut row = vec![name.to_string()];
+            for column in chunk {
+                row.push(match column {
+                    None => escape(&trace.initial_variables[v]).into_owned(),
+                    Some(i) => {
+                        let step = &trace.steps[*i];
+                        let star = if step.changed.contains(&v) { "* " } else { "" };
+                        format!("{star}{}", escape(&step.variables[v]))
+                    }
+                });
+            }
+            tracker.add_row(row);
+        }
+        writeln!(out, "{tracker}")?;
+    }
+
+    writeln!(out)?;
+    writeln!(out, "REQUESTS")?;
+    for request in &trace.requests {
+        let expectation = match request.expect {
+            None => String::new(),
+            Some(e) if e == request.outcome => format!("  (expected {}: ok)", e.name()),
+            Some(e) => format!("  (EXPECTED {}: MISMATCH)", e.name().to_uppercase()),
+        };
+        writeln!(
+            out,
+            "#{} {} {} from {} — {}{}",
+            request.index,
+            escape(&request.method),
+            escape(&request.url),
+            escape(request.origin.as_deref().unwrap_or("(no Origin)")),
+            outcome_word(request.outcome),
+            expectation
+        )?;
+        if let Some(note) = &request.note {
+            writeln!(out, "   {}", wrap(&format!("Note: {}", escape(note)), w, "   "))?;
+        }
+        writeln!(out, "   {}", wrap(&escape(&request.summary), w, "   "))?;
+        if let Some(error) = &request.error {
+            writeln!(out, "   {}", wrap(&format!("Console: {}", escape(error)), w, "   "))?;
+        }
+        for note in &request.profile_notes {
+            writeln!(out, "   {}", wrap(&escape(note), w, "   "))?;
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(out, "WHY, STEP BY STEP")?;
+    for step in &trace.steps {
+        writeln!(
+            out,
+            "{}",
+            wrap(&format!("{:>3}. [#{}] {}", step.n, step.request, escape(&step.explanation)), w, "     ")
+        )?;
+        if let Some(note) = &step.profile_note {
+            writeln!(out, "     {}", wrap(&escape(note), w, "     "))?;
+        }
+    }
+
+    let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
+    let failed: Vec<_> = trace.failed_expectations().collect();
+    writeln!(out)?;
+    if failed.is_empty() {
+        writeln!(out, "Expectations: {checked} of {checked} met.")?;
+    } else {
+        writeln!(out, "Expectations: {} of {checked} met.", checked - failed.len())?;
+        for request in failed {
+            writeln!(
+                out,
+                "{}",
+                wrap(
+                    &format!(
+                        "Expectation failed: request #{} expected {} but was {}: {}",
+                        request.index,
+                        request.expect.map_or("", |e| e.name()),
+                        request.outcome.name(),
+                        escape(&request.summary)
+                    ),
+                    w,
+                    "  "
+                )
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_indents() {
+        assert_eq!(wrap("aaa bbb ccc", 7, "  "), "aaa bbb\n  ccc");
+        assert_eq!(wrap("short", 80, ""), "short");
+        assert_eq!(wrap("  rule one two", 10, "    "), "  rule one\n    two");
+    }
+}

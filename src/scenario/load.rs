@@ -1,0 +1,259 @@
+//! Reading a scenario file: JSON syntax, shape and meaning, each error placed at its file, line,
+//! column and key.
+
+use std::fmt;
+use std::path::Path;
+
+use jsonc_parser::ast::Value as AstValue;
+use jsonc_parser::common::Ranged;
+
+use super::Scenario;
+use super::raw::RawScenario;
+use super::validate::{JsonPath, Problem, Seg, validate};
+use crate::safe_text::escape;
+
+/// The lesson `cors-tui` opens when given no file.
+pub const BUILTIN_BASIC: &str = include_str!("../../scenarios/basic.json");
+
+/// One thing wrong with an input file, placed where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// Key path such as `requests[1].method`; empty for the document itself.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", escape(&self.file), self.line, self.column)?;
+        if !self.key.is_empty() {
+            write!(f, "{}: ", escape(&self.key))?;
+        }
+        write!(f, "{}", escape(&self.message))
+    }
+}
+
+/// Every error found in one file (at least one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadErrors(pub Vec<LoadError>);
+
+impl fmt::Display for LoadErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, err) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{err}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadErrors {}
+
+/// Reads and validates a scenario; `-` reads standard input.
+pub fn load_file(path: &Path) -> Result<Scenario, LoadErrors> {
+    let name = path.display().to_string();
+    let text = if name == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map(|_| text)
+            .map_err(|e| e.to_string())
+    } else {
+        std::fs::read_to_string(path).map_err(|e| e.to_string())
+    };
+    let display_name = if name == "-" { "<stdin>".to_string() } else { name };
+    match text {
+        Ok(text) => load_str(&text, &display_name),
+        Err(message) => Err(LoadErrors(vec![LoadError {
+            file: display_name,
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: format!("cannot read the file: {message}"),
+        }])),
+    }
+}
+
+/// Parses and validates scenario text; `file` names it in errors.
+pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadErrors> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let raw: RawScenario = match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(raw) => raw,
+        Err(err) => {
+            let key = err.path().to_string();
+            let inner = err.into_inner();
+            return Err(LoadErrors(vec![serde_error(file, &key, &inner)]));
+        }
+    };
+    if let Err(err) = deserializer.end() {
+        return Err(LoadErrors(vec![serde_error(file, "", &err)]));
+    }
+    validate(raw).map_err(|problems| {
+        LoadErrors(
+            problems
+                .into_iter()
+                .map(|problem| locate_problem(text, file, problem))
+                .collect(),
+        )
+    })
+}
+
+fn serde_error(file: &str, key: &str, err: &serde_json::Error) -> LoadError {
+    let full = err.to_string();
+    // serde_json appends " at line L column C"; the position is reported separately.
+    let message = match full.rfind(" at line ") {
+        Some(at) => full[..at].to_string(),
+        None => full,
+    };
+    let key = if key == "." { String::new() } else { key.to_string() };
+    LoadError {
+        file: file.to_string(),
+        line: err.line(),
+        column: err.column(),
+        key,
+        message,
+    }
+}
+
+fn locate_problem(text: &str, file: &str, problem: Problem) -> LoadError {
+    let offset = locate(text, &problem.path).unwrap_or(0);
+    let (line, column) = line_column(text, offset);
+    LoadError {
+        file: file.to_string(),
+        line,
+        column,
+        key: problem.path.to_string(),
+        message: problem.message,
+    }
+}
+
+/// Byte offset of the value at `path`, or of its deepest existing ancestor.
+fn locate(text: &str, path: &JsonPath) -> Option<usize> {
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()).ok()?;
+    let mut node = parsed.value?;
+    let mut offset = node.start();
+    for seg in &path.0 {
+        let next = match (seg, node) {
+            (Seg::Key(key), AstValue::Object(object)) => object
+                .properties
+                .into_iter()
+                .find(|prop| prop.name.as_str() == key.as_str())
+                .map(|prop| prop.value),
+            (Seg::Index(i), AstValue::Array(array)) => array.elements.into_iter().nth(*i),
+            _ => None,
+        };
+        match next {
+            Some(value) => {
+                offset = value.start();
+                node = value;
+            }
+            None => break,
+        }
+    }
+    Some(offset)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"{
+  "server": {"type": "s3", "url": "https://b.s3.amazonaws.com", "cors": null},
+  "requests": [{"origin": "https://a.example"}]
+}"#;
+
+    fn errors(text: &str) -> Vec<LoadError> {
+        load_str(text, "t.json").err().map(|e| e.0).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_builtin_lesson_loads() {
+        let scenario = load_str(BUILTIN_BASIC, "basic.json");
+        assert!(scenario.is_ok(), "{:?}", scenario.err());
+    }
+
+    #[test]
+    fn minimal_scenario_gets_defaults() {
+        let scenario = load_str(MINIMAL, "t.json").ok();
+        let request = scenario.as_ref().map(|s| &s.requests[0]);
+        assert_eq!(request.map(|r| r.method.as_str()), Some("GET"));
+        assert_eq!(
+            request.map(|r| r.url.as_str()),
+            Some("https://b.s3.amazonaws.com/")
+        );
+    }
+
+    #[test]
+    fn malformed_json_names_line_and_column() {
+        let errs = errors("{\n  \"server\": {,\n}");
+        assert_eq!(errs.len(), 1);
+        assert_eq!((errs[0].line, errs[0].column), (2, 14));
+        assert!(errs[0].to_string().starts_with("t.json:2:14: "));
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_path() {
+        let text = MINIMAL.replace("\"origin\"", "\"orgin\"");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].key, "requests[0].orgin");
+        assert!(errs[0].message.contains("unknown field `orgin`"), "{}", errs[0].message);
+        assert_eq!(errs[0].line, 3);
+    }
+
+    #[test]
+    fn wrong_type_is_named_with_its_path() {
+        let text = MINIMAL.replace("\"origin\": \"https://a.example\"", "\"origin\": \"https://a.example\", \"wait_seconds\": \"5\"");
+        let errs = errors(&text);
+        assert_eq!(errs[0].key, "requests[0].wait_seconds");
+        assert!(errs[0].message.contains("invalid type"));
+    }
+
+    #[test]
+    fn semantic_errors_point_at_the_value() {
+        let text = MINIMAL.replace("https://a.example\"", "https://a.example/\"");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].key, "requests[0].origin");
+        assert_eq!((errs[0].line, errs[0].column), (3, 27));
+        assert!(errs[0].message.contains("a browser sends 'https://a.example'"));
+    }
+
+    #[test]
+    fn s3_rejections_use_s3_codes() {
+        let text = MINIMAL.replace(
+            "\"cors\": null",
+            "\"cors\": {\"CORSRules\": [{\"AllowedOrigins\": [\"*\"], \"AllowedMethods\": [\"PATCH\"]}]}",
+        );
+        let errs = errors(&text);
+        assert_eq!(errs[0].key, "server.cors.CORSRules[0].AllowedMethods[0]");
+        assert!(errs[0].message.contains("InvalidRequest: Found unsupported HTTP method in CORS config. Unsupported method is PATCH"));
+    }
+
+    #[test]
+    fn trailing_garbage_is_an_error() {
+        let errs = errors(&format!("{MINIMAL} x"));
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].message.contains("trailing characters"));
+    }
+
+    #[test]
+    fn control_characters_in_errors_are_escaped() {
+        let text = MINIMAL.replace("https://a.example\"", "https://a.example\\u001b[2J\"");
+        let shown = errors(&text)[0].to_string();
+        assert!(!shown.contains('\u{1b}'));
+        assert!(shown.contains("\\x1b[2J"));
+    }
+}

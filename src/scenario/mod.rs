@@ -1,0 +1,196 @@
+//! A validated scenario: the only input the engine accepts.
+//!
+//! `raw` mirrors the JSON file exactly (serde, unknown keys rejected); `load` parses a file and
+//! reports errors with file, line, column and key; `validate` turns raw into these typed values,
+//! checking everything a browser or S3 would refuse before the engine ever runs.
+
+mod load;
+mod raw;
+pub mod s3_rules;
+mod validate;
+
+pub use load::{BUILTIN_BASIC, LoadError, LoadErrors, load_file, load_str};
+pub use s3_rules::{CorsConfiguration, CorsRule};
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// Which browser's CORS behaviour the engine follows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BrowserProfile {
+    /// Chromium as it ships (verified against headless Chromium 156).
+    #[default]
+    Chromium,
+    /// The letter of the WHATWG Fetch standard.
+    Standard,
+}
+
+impl BrowserProfile {
+    pub fn name(self) -> &'static str {
+        match self {
+            BrowserProfile::Chromium => "chromium",
+            BrowserProfile::Standard => "standard",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BrowserProfile::Chromium => "Chromium",
+            BrowserProfile::Standard => "the Fetch standard",
+        }
+    }
+
+    pub fn other(self) -> Self {
+        match self {
+            BrowserProfile::Chromium => BrowserProfile::Standard,
+            BrowserProfile::Standard => BrowserProfile::Chromium,
+        }
+    }
+}
+
+/// fetch()'s `credentials` option.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Credentials {
+    Omit,
+    #[default]
+    SameOrigin,
+    Include,
+}
+
+impl Credentials {
+    pub fn name(self) -> &'static str {
+        match self {
+            Credentials::Omit => "omit",
+            Credentials::SameOrigin => "same-origin",
+            Credentials::Include => "include",
+        }
+    }
+}
+
+/// fetch()'s `cache` option (only its effect on the CORS-preflight cache is simulated).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CacheMode {
+    #[default]
+    Default,
+    NoStore,
+    Reload,
+    NoCache,
+    ForceCache,
+    OnlyIfCached,
+}
+
+impl CacheMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            CacheMode::Default => "default",
+            CacheMode::NoStore => "no-store",
+            CacheMode::Reload => "reload",
+            CacheMode::NoCache => "no-cache",
+            CacheMode::ForceCache => "force-cache",
+            CacheMode::OnlyIfCached => "only-if-cached",
+        }
+    }
+}
+
+/// Who sends the request: a browser page (CORS enforced) or a raw client such as curl.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Via {
+    #[default]
+    Browser,
+    Raw,
+}
+
+impl Via {
+    pub fn name(self) -> &'static str {
+        match self {
+            Via::Browser => "browser",
+            Via::Raw => "raw",
+        }
+    }
+}
+
+/// How a request ends: readable by the page, blocked by the browser, or sent by a raw client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Allowed,
+    Blocked,
+    Sent,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Allowed => "allowed",
+            Outcome::Blocked => "blocked",
+            Outcome::Sent => "sent",
+        }
+    }
+}
+
+/// An ordered header list as written (names keep their case; duplicates are kept).
+pub type Headers = Vec<(String, String)>;
+
+/// A fixed HTTP answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CannedResponse {
+    pub status: u16,
+    pub headers: Headers,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerKind {
+    /// An S3 bucket; `None` is a bucket with no CORS configuration.
+    S3 { cors: Option<CorsConfiguration> },
+    /// A server that answers every preflight and every actual request the same way.
+    Static {
+        preflight: CannedResponse,
+        actual: CannedResponse,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Server {
+    pub url: Url,
+    pub kind: ServerKind,
+}
+
+/// Per-request answers that replace the server's usual ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseOverrides {
+    pub preflight: Option<CannedResponse>,
+    pub actual: Option<CannedResponse>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestSpec {
+    /// The page's serialized origin (`"null"` for an opaque origin). For raw requests, any
+    /// string, sent as the `Origin` header; `None` sends no `Origin`.
+    pub origin: Option<String>,
+    /// As the page wrote it; the browser normalizes it.
+    pub method: String,
+    pub url: Url,
+    pub headers: Headers,
+    pub credentials: Credentials,
+    pub cache: CacheMode,
+    pub via: Via,
+    pub expect: Option<Outcome>,
+    pub note: Option<String>,
+    pub responses: ResponseOverrides,
+    /// Seconds the page waits after the previous request before issuing this one.
+    pub wait_seconds: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    pub title: String,
+    pub description: String,
+    pub browser: Option<BrowserProfile>,
+    pub server: Server,
+    pub requests: Vec<RequestSpec>,
+}

@@ -1,0 +1,149 @@
+//! The scenario file exactly as written: serde types with unknown keys rejected.
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::fmt;
+
+use super::{BrowserProfile, CacheMode, Credentials, Outcome, Via};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub browser: Option<BrowserProfile>,
+    pub server: RawServer,
+    pub requests: Vec<RawRequest>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawServerType {
+    S3,
+    Static,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    #[serde(rename = "type")]
+    pub kind: RawServerType,
+    pub url: String,
+    #[serde(default)]
+    pub cors: Option<RawCors>,
+    #[serde(default)]
+    pub preflight: Option<RawResponse>,
+    #[serde(default)]
+    pub actual: Option<RawResponse>,
+}
+
+/// `{"CORSRules": [...]}` as `aws s3api get-bucket-cors` prints it, or the same wrapped in
+/// `{"CORSConfiguration": ...}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCors {
+    #[serde(rename = "CORSRules", default)]
+    pub rules: Option<Vec<RawCorsRule>>,
+    #[serde(rename = "CORSConfiguration", default)]
+    pub wrapped: Option<RawWrappedCors>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWrappedCors {
+    #[serde(rename = "CORSRules")]
+    pub rules: Vec<RawCorsRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorsRule {
+    #[serde(rename = "ID", default)]
+    pub id: Option<String>,
+    #[serde(rename = "AllowedHeaders", default)]
+    pub allowed_headers: Option<Vec<String>>,
+    #[serde(rename = "AllowedMethods", default)]
+    pub allowed_methods: Option<Vec<String>>,
+    #[serde(rename = "AllowedOrigins", default)]
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(rename = "ExposeHeaders", default)]
+    pub expose_headers: Option<Vec<String>>,
+    #[serde(rename = "MaxAgeSeconds", default)]
+    pub max_age_seconds: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResponse {
+    pub status: u16,
+    #[serde(default)]
+    pub headers: HeaderList,
+    #[serde(default)]
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverrides {
+    #[serde(default)]
+    pub preflight: Option<RawResponse>,
+    #[serde(default)]
+    pub actual: Option<RawResponse>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    #[serde(default)]
+    pub origin: Option<String>,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub headers: HeaderList,
+    #[serde(default)]
+    pub credentials: Option<Credentials>,
+    #[serde(default)]
+    pub cache: Option<CacheMode>,
+    #[serde(default)]
+    pub via: Option<Via>,
+    #[serde(default)]
+    pub expect: Option<Outcome>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub responses: Option<RawOverrides>,
+    #[serde(default)]
+    pub wait_seconds: Option<u64>,
+}
+
+/// A JSON object of header name → value, kept in file order with duplicates, as a header list is.
+#[derive(Debug, Default, Clone)]
+pub struct HeaderList(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for HeaderList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeaderVisitor;
+        impl<'de> Visitor<'de> for HeaderVisitor {
+            type Value = HeaderList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of header names to string values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderList, A::Error> {
+                let mut headers = Vec::new();
+                while let Some((name, value)) = map.next_entry::<String, String>()? {
+                    headers.push((name, value));
+                }
+                Ok(HeaderList(headers))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<HeaderList, E> {
+                Ok(HeaderList::default())
+            }
+        }
+        deserializer.deserialize_map(HeaderVisitor)
+    }
+}

@@ -1,0 +1,430 @@
+//! Raw scenario → validated [`Scenario`]: everything a browser's fetch() or S3's
+//! `put-bucket-cors` would refuse is reported here, with the key path of the offending value.
+
+use std::fmt;
+use url::Url;
+
+use super::raw::{RawCors, RawRequest, RawResponse, RawScenario, RawServerType};
+use super::s3_rules::{self, PathPart};
+use super::{
+    CacheMode, CannedResponse, Credentials, Outcome, RequestSpec, ResponseOverrides, Scenario,
+    Server, ServerKind, Via,
+};
+use crate::http_syntax::{
+    is_forbidden_method, is_token, is_valid_header_value, normalize_header_value, origin_of,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// A key path into the scenario document, e.g. `requests[1].headers`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JsonPath(pub Vec<Seg>);
+
+impl JsonPath {
+    fn key(&self, key: &str) -> JsonPath {
+        let mut segs = self.0.clone();
+        segs.push(Seg::Key(key.to_string()));
+        JsonPath(segs)
+    }
+    fn index(&self, index: usize) -> JsonPath {
+        let mut segs = self.0.clone();
+        segs.push(Seg::Index(index));
+        JsonPath(segs)
+    }
+}
+
+impl fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                Seg::Key(k) if i == 0 => write!(f, "{k}")?,
+                Seg::Key(k) => write!(f, ".{k}")?,
+                Seg::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub path: JsonPath,
+    pub message: String,
+}
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, path: JsonPath, message: impl Into<String>) {
+        self.0.push(Problem {
+            path,
+            message: message.into(),
+        });
+    }
+}
+
+fn root(key: &str) -> JsonPath {
+    JsonPath(vec![Seg::Key(key.to_string())])
+}
+
+pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let server = validate_server(raw.server, &mut problems);
+    if raw.requests.is_empty() {
+        problems.add(root("requests"), "a scenario needs at least one request");
+    }
+    let mut requests = Vec::with_capacity(raw.requests.len());
+    if let Some(server) = &server {
+        for (i, request) in raw.requests.into_iter().enumerate() {
+            if let Some(spec) =
+                validate_request(request, server, &root("requests").index(i), &mut problems)
+            {
+                requests.push(spec);
+            }
+        }
+    }
+    match server {
+        Some(server) if problems.0.is_empty() => Ok(Scenario {
+            title: raw.title.unwrap_or_else(|| "Untitled scenario".to_string()),
+            description: raw.description.unwrap_or_default(),
+            browser: raw.browser,
+            server,
+            requests,
+        }),
+        _ => Err(problems.0),
+    }
+}
+
+fn parse_http_url(text: &str, path: &JsonPath, problems: &mut Problems) -> Option<Url> {
+    match Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+        Ok(url) => {
+            problems.add(
+                path.clone(),
+                format!(
+                    "CORS applies to http and https URLs only; '{}' is a {} URL",
+                    text,
+                    url.scheme()
+                ),
+            );
+            None
+        }
+        Err(err) => {
+            problems.add(path.clone(), format!("'{text}' is not a valid URL: {err}"));
+            None
+        }
+    }
+}
+
+fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Option<Server> {
+    let path = root("server");
+    let url = parse_http_url(&raw.url, &path.key("url"), problems);
+    let kind = match raw.kind {
+        RawServerType::S3 => {
+            for (key, given) in [
+                ("preflight", raw.preflight.is_some()),
+                ("actual", raw.actual.is_some()),
+            ] {
+                if given {
+                    problems.add(
+                        path.key(key),
+                        format!(
+                            "an S3 server answers from its CORS rules; '{key}' belongs to a \"static\" server (a request can override the operation's answer with responses.actual)"
+                        ),
+                    );
+                }
+            }
+            let cors = raw
+                .cors
+                .and_then(|cors| validate_cors(cors, &path.key("cors"), problems));
+            Some(ServerKind::S3 { cors: cors? })
+        }
+        RawServerType::Static => {
+            if raw.cors.is_some() {
+                problems.add(
+                    path.key("cors"),
+                    "'cors' holds S3 rules and belongs to an \"s3\" server; a static server answers with 'preflight' and 'actual'",
+                );
+            }
+            let preflight = required_response(raw.preflight, &path, "preflight", problems);
+            let actual = required_response(raw.actual, &path, "actual", problems);
+            match (preflight, actual) {
+                (Some(preflight), Some(actual)) => Some(ServerKind::Static { preflight, actual }),
+                _ => None,
+            }
+        }
+    };
+    Some(Server { url: url?, kind: kind? })
+}
+
+/// `Some(None)` = a valid "no configuration"; `None` = invalid.
+fn validate_cors(
+    cors: RawCors,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<Option<s3_rules::CorsConfiguration>> {
+    let (rules, rules_path) = match (cors.rules, cors.wrapped) {
+        (Some(rules), None) => (rules, path.key("CORSRules")),
+        (None, Some(wrapped)) => (
+            wrapped.rules,
+            path.key("CORSConfiguration").key("CORSRules"),
+        ),
+        (Some(_), Some(_)) => {
+            problems.add(
+                path.clone(),
+                "give either CORSRules or CORSConfiguration.CORSRules, not both",
+            );
+            return None;
+        }
+        (None, None) => {
+            problems.add(
+                path.clone(),
+                "expected {\"CORSRules\": [...]} (as `aws s3api get-bucket-cors` prints it) or {\"CORSConfiguration\": {\"CORSRules\": [...]}}; use null for a bucket with no CORS configuration",
+            );
+            return None;
+        }
+    };
+    match s3_rules::validate_rules(rules) {
+        Ok(config) => Some(Some(config)),
+        Err(rejections) => {
+            for rejection in rejections {
+                let mut at = rules_path.clone();
+                for part in rejection.path {
+                    at = match part {
+                        PathPart::Key(k) => at.key(k),
+                        PathPart::Index(i) => at.index(i),
+                    };
+                }
+                problems.add(
+                    at,
+                    format!(
+                        "S3 rejects this configuration (put-bucket-cors): {}: {}",
+                        rejection.code, rejection.message
+                    ),
+                );
+            }
+            None
+        }
+    }
+}
+
+fn required_response(
+    raw: Option<RawResponse>,
+    parent: &JsonPath,
+    key: &str,
+    problems: &mut Problems,
+) -> Option<CannedResponse> {
+    match raw {
+        Some(raw) => validate_response(raw, &parent.key(key), problems),
+        None => {
+            problems.add(
+                parent.key(key),
+                format!("a static server needs '{key}': {{\"status\": 200, \"headers\": {{...}}}}"),
+            );
+            None
+        }
+    }
+}
+
+fn validate_response(
+    raw: RawResponse,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<CannedResponse> {
+    let mut ok = true;
+    if !(200..=599).contains(&raw.status) {
+        problems.add(
+            path.key("status"),
+            format!(
+                "{} is not a final HTTP status a server can answer with (200-599)",
+                raw.status
+            ),
+        );
+        ok = false;
+    }
+    ok &= validate_header_list(&raw.headers.0, &path.key("headers"), problems);
+    ok.then(|| CannedResponse {
+        status: raw.status,
+        headers: raw.headers.0,
+        body: raw.body,
+    })
+}
+
+fn validate_header_list(headers: &[(String, String)], path: &JsonPath, problems: &mut Problems) -> bool {
+    let mut ok = true;
+    for (name, value) in headers {
+        if !is_token(name) {
+            problems.add(
+                path.key(name),
+                format!("'{name}' is not a valid header name (an HTTP token)"),
+            );
+            ok = false;
+        }
+        if !is_valid_header_value(value) {
+            problems.add(
+                path.key(name),
+                "a header value cannot contain NUL, CR or LF (fetch() throws a TypeError)",
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+fn validate_request(
+    raw: RawRequest,
+    server: &Server,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<RequestSpec> {
+    let before = problems.0.len();
+    let via = raw.via.unwrap_or_default();
+    let method = raw.method.unwrap_or_else(|| "GET".to_string());
+    if !is_token(&method) {
+        problems.add(path.key("method"), format!("'{method}' is not a valid HTTP method (an HTTP token)"));
+    } else if via == Via::Browser && is_forbidden_method(&method) {
+        problems.add(
+            path.key("method"),
+            format!("fetch() throws a TypeError: '{method}' HTTP method is unsupported (CONNECT, TRACE and TRACK are forbidden methods)"),
+        );
+    }
+
+    let default_url = {
+        let mut text = server.url.to_string();
+        if !text.ends_with('/') {
+            text.push('/');
+        }
+        text
+    };
+    let url_text = raw.url.unwrap_or(default_url);
+    let url = parse_http_url(&url_text, &path.key("url"), problems);
+    if let Some(url) = &url
+        && origin_of(url) != origin_of(&server.url)
+    {
+        problems.add(
+            path.key("url"),
+            format!(
+                "the scenario's server is at {}; a request URL must be on that origin",
+                origin_of(&server.url).unwrap_or_default()
+            ),
+        );
+    }
+
+    match (via, &raw.origin) {
+        (Via::Browser, None) => problems.add(
+            path.key("origin"),
+            "a browser request needs the page's origin, e.g. \"https://example.com\" (or \"null\")",
+        ),
+        (Via::Browser, Some(origin)) if origin != "null" => check_page_origin(origin, &path.key("origin"), problems),
+        (Via::Raw, Some(origin)) if !is_valid_header_value(origin) => problems.add(
+            path.key("origin"),
+            "an Origin header value cannot contain NUL, CR or LF",
+        ),
+        _ => {}
+    }
+
+    validate_header_list(&raw.headers.0, &path.key("headers"), problems);
+
+    if via == Via::Raw {
+        if raw.credentials.is_some() {
+            problems.add(
+                path.key("credentials"),
+                "a raw request has no credentials mode: it sends exactly its headers (add a Cookie or Authorization header instead)",
+            );
+        }
+        if raw.cache.is_some() {
+            problems.add(path.key("cache"), "a raw request has no fetch() cache mode");
+        }
+    } else if raw.cache == Some(CacheMode::OnlyIfCached) {
+        problems.add(
+            path.key("cache"),
+            "fetch() throws a TypeError: 'only-if-cached' can be set only with 'same-origin' mode, and these requests use 'cors' mode",
+        );
+    }
+
+    match (via, raw.expect) {
+        (Via::Raw, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
+            path.key("expect"),
+            "a raw request is never allowed or blocked: no browser enforces CORS on it; expect \"sent\"",
+        ),
+        (Via::Browser, Some(Outcome::Sent)) => problems.add(
+            path.key("expect"),
+            "\"sent\" is the outcome of a raw request; a browser request is \"allowed\" or \"blocked\"",
+        ),
+        _ => {}
+    }
+
+    let responses = match raw.responses {
+        None => ResponseOverrides::default(),
+        Some(overrides) => {
+            let rpath = path.key("responses");
+            if overrides.preflight.is_some() && matches!(server.kind, ServerKind::S3 { .. }) {
+                problems.add(
+                    rpath.key("preflight"),
+                    "S3 answers preflights from its CORS rules; to script a preflight answer use a \"static\" server",
+                );
+            }
+            ResponseOverrides {
+                preflight: overrides
+                    .preflight
+                    .and_then(|r| validate_response(r, &rpath.key("preflight"), problems)),
+                actual: overrides
+                    .actual
+                    .and_then(|r| validate_response(r, &rpath.key("actual"), problems)),
+            }
+        }
+    };
+
+    if problems.0.len() != before {
+        return None;
+    }
+    Some(RequestSpec {
+        origin: raw.origin,
+        method,
+        url: url?,
+        headers: raw
+            .headers
+            .0
+            .into_iter()
+            .map(|(n, v)| {
+                let v = if via == Via::Browser { normalize_header_value(&v).to_string() } else { v };
+                (n, v)
+            })
+            .collect(),
+        credentials: raw.credentials.unwrap_or(Credentials::SameOrigin),
+        cache: raw.cache.unwrap_or_default(),
+        via,
+        expect: raw.expect,
+        note: raw.note,
+        responses,
+        wait_seconds: raw.wait_seconds.unwrap_or(0),
+    })
+}
+
+/// A page's origin must be written as a browser serializes it: scheme, host and port only.
+fn check_page_origin(origin: &str, path: &JsonPath, problems: &mut Problems) {
+    match Url::parse(origin) {
+        Ok(url) => match origin_of(&url) {
+            Some(serialized) if serialized == origin => {}
+            Some(serialized) => problems.add(
+                path.clone(),
+                format!(
+                    "'{origin}' is not a serialized origin; a browser sends '{serialized}' (scheme, host and non-default port; no path or trailing slash)"
+                ),
+            ),
+            None => problems.add(
+                path.clone(),
+                format!("a page at '{origin}' has an opaque origin; write \"null\""),
+            ),
+        },
+        Err(err) => problems.add(
+            path.clone(),
+            format!("'{origin}' is not an origin such as https://example.com: {err}"),
+        ),
+    }
+}
