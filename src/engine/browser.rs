@@ -170,7 +170,7 @@ impl<'a> Simulation<'a> {
         if let Some(note) = &draft.profile_note {
             self.profile_notes.push(note.clone());
         }
-        let cache_summary = self.cache.summary(self.now);
+        let cache_summary = self.cache.summary(self.now, self.profile);
         self.set(Var::PreflightCache, cache_summary);
         let mut changed = std::mem::take(&mut self.changed);
         changed.sort_unstable();
@@ -744,7 +744,8 @@ impl<'a> Simulation<'a> {
         };
         match mine {
             Ok(PreflightPass { methods, headers, max_age, max_age_text, checks }) => {
-                self.cache.store(origin, &url, include, &methods, &headers, max_age, self.now);
+                let max_age_header = response.header("Access-Control-Max-Age");
+                self.cache.store(origin, &url, include, &methods, &headers, max_age_header.as_deref(), self.now);
                 self.set(Var::Preflight, format!("passed ({}, cached {max_age} s)", status_text(&response)));
                 self.push(index, Draft {
                     stage: Stage::PreflightCheck,

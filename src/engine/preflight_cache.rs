@@ -7,8 +7,24 @@
 //! - Chromium keeps one result per origin and URL, replaced by each new preflight, and treats
 //!   `*` as a wildcard only in a result written by a preflight without credentials.
 
-use super::fetch_rules::is_safelisted_method;
+use super::fetch_rules::{is_safelisted_method, max_age};
 use crate::scenario::BrowserProfile;
+
+/// A time for each profile, since they parse and cap max-age differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PerProfile {
+    pub chromium: u64,
+    pub standard: u64,
+}
+
+impl PerProfile {
+    pub fn get(self, profile: BrowserProfile) -> u64 {
+        match profile {
+            BrowserProfile::Chromium => self.chromium,
+            BrowserProfile::Standard => self.standard,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryName {
@@ -22,7 +38,7 @@ pub struct Entry {
     pub url: String,
     pub credentials: bool,
     pub name: EntryName,
-    pub expires_at: u64,
+    pub expires_at: PerProfile,
     /// Which preflight last wrote it (Chromium reads only the newest per origin and URL).
     pub written_by: u64,
 }
@@ -52,13 +68,13 @@ pub struct Query<'a> {
 }
 
 impl PreflightCache {
-    pub fn live_entries(&self, now: u64) -> impl Iterator<Item = &Entry> {
-        self.entries.iter().filter(move |e| now < e.expires_at)
+    pub fn live_entries(&self, now: u64, profile: BrowserProfile) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| now < e.expires_at.get(profile))
     }
 
     /// A one-line summary for the variable tracker.
-    pub fn summary(&self, now: u64) -> String {
-        let live: Vec<&Entry> = self.live_entries(now).collect();
+    pub fn summary(&self, now: u64, profile: BrowserProfile) -> String {
+        let live: Vec<&Entry> = self.live_entries(now, profile).collect();
         if live.is_empty() {
             return "empty".to_string();
         }
@@ -77,10 +93,10 @@ impl PreflightCache {
         )
     }
 
-    fn entry_matches(entry: &Entry, q: &Query) -> bool {
+    fn entry_matches(entry: &Entry, q: &Query, profile: BrowserProfile) -> bool {
         entry.origin == q.origin
             && entry.url == q.url
-            && q.now < entry.expires_at
+            && q.now < entry.expires_at.get(profile)
             && (entry.credentials || !q.credentials_include)
     }
 
@@ -95,7 +111,7 @@ impl PreflightCache {
         let usable: Vec<&Entry> = self
             .entries
             .iter()
-            .filter(|e| Self::entry_matches(e, q))
+            .filter(|e| Self::entry_matches(e, q, profile))
             .filter(|e| profile == BrowserProfile::Standard || Some(e.written_by) == newest)
             .collect();
         let wildcard_ok = |e: &Entry| match profile {
@@ -126,7 +142,7 @@ impl PreflightCache {
         }
         match (method_ok, missing_header) {
             (true, None) => {
-                let expires = usable.iter().map(|e| e.expires_at).min().unwrap_or(q.now);
+                let expires = usable.iter().map(|e| e.expires_at.get(profile)).min().unwrap_or(q.now);
                 Lookup {
                     hit: true,
                     detail: format!(
@@ -151,7 +167,8 @@ impl PreflightCache {
         }
     }
 
-    /// Stores what a successful preflight allowed (§"CORS-preflight fetch", step "max-age").
+    /// Stores what a successful preflight allowed (§"CORS-preflight fetch", step "max-age"),
+    /// with `Access-Control-Max-Age` as each profile reads it.
     #[allow(clippy::too_many_arguments)]
     pub fn store(
         &mut self,
@@ -160,12 +177,15 @@ impl PreflightCache {
         credentials: bool,
         methods: &[String],
         headers: &[String],
-        max_age: u64,
+        max_age_header: Option<&str>,
         now: u64,
     ) {
         self.preflights += 1;
         let written_by = self.preflights;
-        let expires_at = now.saturating_add(max_age);
+        let expires_at = PerProfile {
+            chromium: now.saturating_add(max_age(max_age_header, BrowserProfile::Chromium).0),
+            standard: now.saturating_add(max_age(max_age_header, BrowserProfile::Standard).0),
+        };
         let names = methods
             .iter()
             .map(|m| EntryName::Method(m.clone()))
@@ -192,7 +212,8 @@ impl PreflightCache {
                 }),
             }
         }
-        self.entries.retain(|e| now < e.expires_at);
+        self.entries
+            .retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
     }
 
     /// Drops every entry for `origin` and `url`: a CORS fetch that needed a preflight failed.
@@ -220,7 +241,7 @@ mod tests {
     #[test]
     fn entries_expire_after_max_age() {
         let mut cache = PreflightCache::default();
-        cache.store(O, U, false, &strings(&["PUT"]), &[], 10, 0);
+        cache.store(O, U, false, &strings(&["PUT"]), &[], Some("10"), 0);
         assert!(cache.lookup(&q("PUT", &[], false, 9), Standard).hit);
         assert!(!cache.lookup(&q("PUT", &[], false, 10), Standard).hit);
     }
@@ -228,16 +249,16 @@ mod tests {
     #[test]
     fn credentialed_entries_serve_uncredentialed_requests_but_not_the_reverse() {
         let mut cache = PreflightCache::default();
-        cache.store(O, U, false, &strings(&["PUT"]), &[], 100, 0);
+        cache.store(O, U, false, &strings(&["PUT"]), &[], Some("100"), 0);
         assert!(!cache.lookup(&q("PUT", &[], true, 1), Standard).hit);
-        cache.store(O, U, true, &strings(&["DELETE"]), &[], 100, 0);
+        cache.store(O, U, true, &strings(&["DELETE"]), &[], Some("100"), 0);
         assert!(cache.lookup(&q("DELETE", &[], false, 1), Chromium).hit);
     }
 
     #[test]
     fn star_never_covers_authorization_in_the_standard() {
         let mut cache = PreflightCache::default();
-        cache.store(O, U, false, &[], &strings(&["*"]), 100, 0);
+        cache.store(O, U, false, &[], &strings(&["*"]), Some("100"), 0);
         let auth = strings(&["authorization"]);
         assert!(!cache.lookup(&q("GET", &auth, false, 1), Standard).hit);
         assert!(cache.lookup(&q("GET", &auth, false, 1), Chromium).hit);
@@ -247,7 +268,7 @@ mod tests {
     #[test]
     fn chromium_ignores_star_written_by_a_credentialed_preflight() {
         let mut cache = PreflightCache::default();
-        cache.store(O, U, true, &strings(&["*", "PUT"]), &[], 100, 0);
+        cache.store(O, U, true, &strings(&["*", "PUT"]), &[], Some("100"), 0);
         assert!(!cache.lookup(&q("DELETE", &[], true, 1), Chromium).hit);
         assert!(cache.lookup(&q("DELETE", &[], true, 1), Standard).hit);
     }
@@ -255,18 +276,29 @@ mod tests {
     #[test]
     fn chromium_keeps_only_the_newest_preflight_per_url() {
         let mut cache = PreflightCache::default();
-        cache.store(O, U, false, &strings(&["PUT"]), &strings(&["x-a"]), 100, 0);
-        cache.store(O, U, false, &strings(&["PUT"]), &strings(&["x-b"]), 100, 1);
+        cache.store(O, U, false, &strings(&["PUT"]), &strings(&["x-a"]), Some("100"), 0);
+        cache.store(O, U, false, &strings(&["PUT"]), &strings(&["x-b"]), Some("100"), 1);
         let xa = strings(&["x-a"]);
         assert!(cache.lookup(&q("PUT", &xa, false, 2), Standard).hit);
         assert!(!cache.lookup(&q("PUT", &xa, false, 2), Chromium).hit);
     }
 
     #[test]
+    fn each_profile_reads_max_age_its_own_way() {
+        let mut cache = PreflightCache::default();
+        cache.store(O, U, false, &strings(&["PUT"]), &[], Some("86400"), 0);
+        assert!(!cache.lookup(&q("PUT", &[], false, 7300), Chromium).hit, "capped at 2 h");
+        assert!(cache.lookup(&q("PUT", &[], false, 7300), Standard).hit);
+        cache.store(O, U, false, &strings(&["DELETE"]), &[], Some("-1"), 8000);
+        assert!(!cache.lookup(&q("DELETE", &[], false, 8001), Chromium).hit, "negative: not cached");
+        assert!(cache.lookup(&q("DELETE", &[], false, 8001), Standard).hit, "negative: default 5 s");
+    }
+
+    #[test]
     fn clear_removes_the_url_entries() {
         let mut cache = PreflightCache::default();
-        cache.store(O, U, false, &strings(&["PUT"]), &[], 100, 0);
+        cache.store(O, U, false, &strings(&["PUT"]), &[], Some("100"), 0);
         cache.clear(O, U);
-        assert_eq!(cache.summary(1), "empty");
+        assert_eq!(cache.summary(1, Standard), "empty");
     }
 }

@@ -139,10 +139,12 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
                     );
                 }
             }
-            let cors = raw
-                .cors
-                .and_then(|cors| validate_cors(cors, &path.key("cors"), problems));
-            Some(ServerKind::S3 { cors: cors? })
+            // Absent or null: a bucket with no CORS configuration.
+            let cors = match raw.cors {
+                None => Some(None),
+                Some(cors) => validate_cors(cors, &path.key("cors"), problems),
+            };
+            cors.map(|cors| ServerKind::S3 { cors })
         }
         RawServerType::Static => {
             if raw.cors.is_some() {
