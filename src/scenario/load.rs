@@ -109,11 +109,13 @@ fn serde_error(file: &str, key: &str, err: &serde_json::Error) -> LoadError {
         Some(at) => full[..at].to_string(),
         None => full,
     };
+    // serde_path_to_error writes `?` for a segment it could not name (e.g. inside bad syntax).
+    let key = key.trim_end_matches(".?").trim_end_matches('?');
     let key = if key == "." { String::new() } else { key.to_string() };
     LoadError {
         file: file.to_string(),
-        line: err.line(),
-        column: err.column(),
+        line: err.line().max(1),
+        column: err.column().max(1),
         key,
         message,
     }
