@@ -50,6 +50,10 @@ pub struct Cli {
     #[arg(long)]
     pub json: bool,
 
+    /// Indent the JSON (the default on a terminal; piped output is one line).
+    #[arg(long, requires = "json")]
+    pub pretty: bool,
+
     /// Browser behaviour to simulate (overrides the scenario's "browser" key).
     #[arg(long, value_enum)]
     pub browser: Option<BrowserArg>,
@@ -117,7 +121,7 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if cli.json {
-        report::json::write(&mut out, &loaded.scenario, &trace)?;
+        report::json::write(&mut out, &loaded.scenario, &trace, cli.pretty || stdout_is_terminal())?;
     } else {
         report::text::write(&mut out, &loaded.scenario, &trace, print_width(cli.width))?;
     }

@@ -82,8 +82,7 @@ pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
         "upgrade",
         "via",
     ];
-    if NAMES.contains(&lower.as_str()) || lower.starts_with("proxy-") || lower.starts_with("sec-")
-    {
+    if NAMES.contains(&lower.as_str()) || lower.starts_with("proxy-") || lower.starts_with("sec-") {
         return true;
     }
     if matches!(
@@ -100,9 +99,7 @@ pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
 /// The serialization of `url`'s origin, or `None` for an opaque origin.
 pub fn origin_of(url: &url::Url) -> Option<String> {
     let origin = url.origin();
-    origin
-        .is_tuple()
-        .then(|| origin.ascii_serialization())
+    origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
 #[cfg(test)]
@@ -123,8 +120,14 @@ mod tests {
         assert!(is_forbidden_request_header("Origin", "x"));
         assert!(is_forbidden_request_header("Sec-Fetch-Mode", "cors"));
         assert!(is_forbidden_request_header("Proxy-Authorization", "x"));
-        assert!(is_forbidden_request_header("X-HTTP-Method-Override", "TRACE"));
-        assert!(!is_forbidden_request_header("X-HTTP-Method-Override", "PATCH"));
+        assert!(is_forbidden_request_header(
+            "X-HTTP-Method-Override",
+            "TRACE"
+        ));
+        assert!(!is_forbidden_request_header(
+            "X-HTTP-Method-Override",
+            "PATCH"
+        ));
         assert!(!is_forbidden_request_header("Authorization", "Bearer x"));
     }
 

@@ -90,6 +90,9 @@ mod tests {
 
     #[test]
     fn ordinary_unicode_is_kept() {
-        assert_eq!(escape("https://bücher.example — ok"), "https://bücher.example — ok");
+        assert_eq!(
+            escape("https://bücher.example — ok"),
+            "https://bücher.example — ok"
+        );
     }
 }

@@ -34,7 +34,10 @@ fn there_are_at_least_eleven_scenarios_each_with_expectations_everywhere() {
         let requests = doc["requests"].as_array().cloned().unwrap_or_default();
         assert!(!requests.is_empty(), "{file:?}");
         for (i, request) in requests.iter().enumerate() {
-            assert!(request.get("expect").is_some(), "{file:?} request {i} has no expect");
+            assert!(
+                request.get("expect").is_some(),
+                "{file:?} request {i} has no expect"
+            );
         }
     }
 }
@@ -48,10 +51,21 @@ fn print_runs_every_scenario_with_all_expectations_met_and_no_escape_codes() {
             Err(e) => panic!("{e}"),
         };
         let stdout = String::from_utf8_lossy(&output.stdout);
-        assert_eq!(output.status.code(), Some(0), "{file:?}: {}", String::from_utf8_lossy(&output.stderr));
-        assert!(stdout.contains("EXECUTION TABLE") && stdout.contains("VARIABLE TRACKER"), "{file:?}");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{file:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains("EXECUTION TABLE") && stdout.contains("VARIABLE TRACKER"),
+            "{file:?}"
+        );
         assert!(stdout.contains(" met."), "{file:?}");
-        assert!(!stdout.contains('\u{1b}'), "{file:?} printed an escape code");
+        assert!(
+            !stdout.contains('\u{1b}'),
+            "{file:?} printed an escape code"
+        );
     }
 }
 
@@ -68,12 +82,20 @@ fn json_runs_every_scenario_and_agrees_with_the_file() {
             Err(e) => panic!("{file:?}: not JSON: {e}"),
         };
         let source: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_default()).unwrap_or_default();
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_default())
+                .unwrap_or_default();
         let wanted = source["requests"].as_array().map_or(0, Vec::len);
         let requests = doc["requests"].as_array().cloned().unwrap_or_default();
         assert_eq!(requests.len(), wanted, "{file:?}");
-        for (request, spec) in requests.iter().zip(source["requests"].as_array().into_iter().flatten()) {
-            assert_eq!(request["outcome"], spec["expect"], "{file:?} #{}", request["index"]);
+        for (request, spec) in requests
+            .iter()
+            .zip(source["requests"].as_array().into_iter().flatten())
+        {
+            assert_eq!(
+                request["outcome"], spec["expect"],
+                "{file:?} #{}",
+                request["index"]
+            );
             assert_eq!(request["error"].is_null(), request["outcome"] != "blocked");
         }
         assert_eq!(doc["expectations"]["failed"], serde_json::json!([]));
@@ -97,7 +119,9 @@ fn dash_reads_standard_input() {
         .write_stdin(text)
         .assert()
         .success()
-        .stdout(predicate::str::contains("\"cors_error\": \"MissingAllowOriginHeader\""));
+        .stdout(predicate::str::contains(
+            "\"cors_error\":\"MissingAllowOriginHeader\"",
+        ));
 }
 
 #[test]
@@ -111,22 +135,40 @@ fn a_failed_expectation_names_the_request_and_exits_1() {
         .stderr(predicate::str::contains(
             "expectation failed: request #1 (GET https://api.example.net/me) expected allowed but was blocked",
         ));
-    cmd()
+    let output = cmd()
         .args(["--json", "--browser", "standard"])
         .arg(root().join("scenarios/authorization-star.json"))
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("\"failed\": [\n      1\n    ]"));
+        .output();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(output.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    assert_eq!(doc["expectations"]["failed"], serde_json::json!([1]));
+    assert_eq!(doc["browser"], "standard");
 }
 
 /// Every invalid input exits 2 with `file:line:col: key: message` on stderr.
 #[test]
 fn invalid_files_exit_2_with_file_line_column_and_key() {
     let cases = [
-        ("malformed.json", "malformed.json:3:50: requests[0]: trailing comma"),
-        ("unknown-key.json", "unknown-key.json:3:56: requests[0].metod: unknown field `metod`"),
-        ("wrong-type.json", "wrong-type.json:3:60: requests[0].headers: invalid type: sequence, expected an object of header names"),
-        ("bad-enum.json", "bad-enum.json:3:74: requests[0].credentials: unknown variant `includes`, expected one of `omit`, `same-origin`, `include`"),
+        (
+            "malformed.json",
+            "malformed.json:3:50: requests[0]: trailing comma",
+        ),
+        (
+            "unknown-key.json",
+            "unknown-key.json:3:56: requests[0].metod: unknown field `metod`",
+        ),
+        (
+            "wrong-type.json",
+            "wrong-type.json:3:60: requests[0].headers: invalid type: sequence, expected an object of header names",
+        ),
+        (
+            "bad-enum.json",
+            "bad-enum.json:3:74: requests[0].credentials: unknown variant `includes`, expected one of `omit`, `same-origin`, `include`",
+        ),
         (
             "s3-unsupported-method.json",
             "s3-unsupported-method.json:5:83: server.cors.CORSRules[0].AllowedMethods[1]: S3 rejects this configuration (put-bucket-cors): InvalidRequest: Found unsupported HTTP method in CORS config. Unsupported method is PATCH",
@@ -135,14 +177,38 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             "s3-two-wildcards.json",
             "server.cors.CORSConfiguration.CORSRules[0].AllowedOrigins[0]: S3 rejects this configuration (put-bucket-cors): InvalidRequest: AllowedOrigin \"*example*.com\" can not have more than one wildcard.",
         ),
-        ("s3-empty-rules.json", "s3-empty-rules.json:2:89: server.cors.CORSRules: S3 rejects this configuration (put-bucket-cors): MalformedXML"),
-        ("origin-with-path.json", "origin-with-path.json:3:29: requests[0].origin: 'https://a.example/app/' is not a serialized origin; a browser sends 'https://a.example'"),
-        ("forbidden-method.json", "requests[0].method: fetch() throws a TypeError: 'TRACE' HTTP method is unsupported"),
-        ("url-elsewhere.json", "url-elsewhere.json:3:57: requests[0].url: the scenario's server is at https://b.s3.amazonaws.com"),
-        ("static-missing-actual.json", "static-missing-actual.json:2:13: server.actual: a static server needs 'actual'"),
-        ("raw-expects-allowed.json", "requests[0].expect: a raw request is never allowed or blocked"),
-        ("no-requests.json", "no-requests.json:3:15: requests: a scenario needs at least one request"),
-        ("header-injection.json", "requests[0].headers.X-Note: a header value cannot contain NUL, CR or LF"),
+        (
+            "s3-empty-rules.json",
+            "s3-empty-rules.json:2:89: server.cors.CORSRules: S3 rejects this configuration (put-bucket-cors): MalformedXML",
+        ),
+        (
+            "origin-with-path.json",
+            "origin-with-path.json:3:29: requests[0].origin: 'https://a.example/app/' is not a serialized origin; a browser sends 'https://a.example'",
+        ),
+        (
+            "forbidden-method.json",
+            "requests[0].method: fetch() throws a TypeError: 'TRACE' HTTP method is unsupported",
+        ),
+        (
+            "url-elsewhere.json",
+            "url-elsewhere.json:3:57: requests[0].url: the scenario's server is at https://b.s3.amazonaws.com",
+        ),
+        (
+            "static-missing-actual.json",
+            "static-missing-actual.json:2:13: server.actual: a static server needs 'actual'",
+        ),
+        (
+            "raw-expects-allowed.json",
+            "requests[0].expect: a raw request is never allowed or blocked",
+        ),
+        (
+            "no-requests.json",
+            "no-requests.json:3:15: requests: a scenario needs at least one request",
+        ),
+        (
+            "header-injection.json",
+            "requests[0].headers.X-Note: a header value cannot contain NUL, CR or LF",
+        ),
         ("empty.json", "empty.json:1:1: EOF while parsing a value"),
     ];
     for (file, expected) in cases {
@@ -152,7 +218,9 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             .assert()
             .code(2)
             .stdout(predicate::str::is_empty())
-            .stderr(predicate::str::contains(expected).and(predicate::str::contains("panicked").not()));
+            .stderr(
+                predicate::str::contains(expected).and(predicate::str::contains("panicked").not()),
+            );
     }
 }
 
@@ -163,7 +231,9 @@ fn a_missing_file_is_bad_input() {
         .arg("no/such/file.json")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no/such/file.json:0:0: cannot read the file"));
+        .stderr(predicate::str::contains(
+            "no/such/file.json:0:0: cannot read the file",
+        ));
 }
 
 #[test]
@@ -183,8 +253,15 @@ fn hostile_text_is_escaped_in_every_output() {
         Err(e) => panic!("{e}"),
     };
     let stdout = String::from_utf8_lossy(&printed.stdout);
-    assert_eq!(printed.status.code(), Some(0), "{}", String::from_utf8_lossy(&printed.stderr));
-    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}') && !stdout.contains('\u{202e}'));
+    assert_eq!(
+        printed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}') && !stdout.contains('\u{202e}')
+    );
     assert!(stdout.contains("evil\\x1b]0;pwned\\x07 title"));
     assert!(stdout.contains("https://a.example\\x1b[31m"));
     assert!(stdout.contains("x-\\u{202e}evil"));
@@ -197,5 +274,20 @@ fn hostile_text_is_escaped_in_every_output() {
     let text = String::from_utf8_lossy(&json.stdout);
     assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    assert_eq!(doc["title"], "evil\u{1b}]0;pwned\u{7} title", "JSON keeps the exact text");
+    assert_eq!(
+        doc["title"], "evil\u{1b}]0;pwned\u{7} title",
+        "JSON keeps the exact text"
+    );
+}
+
+#[test]
+fn pretty_json_is_indented_and_compact_json_is_one_line() {
+    let basic = root().join("scenarios/basic.json");
+    let compact = cmd().arg("--json").arg(&basic).output().map(|o| o.stdout).unwrap_or_default();
+    assert_eq!(compact.iter().filter(|&&b| b == b'\n').count(), 1);
+    let pretty = cmd().args(["--json", "--pretty"]).arg(&basic).output().map(|o| o.stdout).unwrap_or_default();
+    assert!(pretty.starts_with(b"{\n  \"tool\": \"cors-tui\""));
+    let a: serde_json::Value = serde_json::from_slice(&compact).unwrap_or_default();
+    let b: serde_json::Value = serde_json::from_slice(&pretty).unwrap_or_default();
+    assert_eq!(a, b);
 }

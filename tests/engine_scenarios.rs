@@ -36,21 +36,51 @@ fn response_header(record: &RequestRecord, kind: ExchangeKind, name: &str) -> Op
 #[test]
 fn basic_lesson_matches_the_classic_table() {
     let trace = chromium("basic");
-    let [get, post, evil] = &trace.requests[..] else { panic!("three requests") };
+    let [get, post, evil] = &trace.requests[..] else {
+        panic!("three requests")
+    };
     assert_eq!((get.outcome, get.preflight), (Outcome::Allowed, false));
-    assert!(get.exposed_headers.contains(&"etag".to_string()), "ExposeHeaders ETag");
+    assert!(
+        get.exposed_headers.contains(&"etag".to_string()),
+        "ExposeHeaders ETag"
+    );
     assert_eq!((post.outcome, post.preflight), (Outcome::Allowed, true));
-    assert_eq!(header(post, ExchangeKind::Preflight, "Access-Control-Request-Method").as_deref(), Some("POST"));
-    assert_eq!(header(post, ExchangeKind::Preflight, "Access-Control-Request-Headers").as_deref(), Some("content-type"));
+    assert_eq!(
+        header(
+            post,
+            ExchangeKind::Preflight,
+            "Access-Control-Request-Method"
+        )
+        .as_deref(),
+        Some("POST")
+    );
+    assert_eq!(
+        header(
+            post,
+            ExchangeKind::Preflight,
+            "Access-Control-Request-Headers"
+        )
+        .as_deref(),
+        Some("content-type")
+    );
     assert_eq!(evil.outcome, Outcome::Blocked);
     assert_eq!(evil.failed_at, Some(ExchangeKind::Actual));
     assert_eq!(evil.cors_error, Some(CorsError::MissingAllowOriginHeader));
-    assert_eq!(evil.exchanges[0].response.status, 200, "S3 serves it anyway (B3)");
-    for name in ["Origin", "AllowedOrigins", "Request Allowed", "Response Received"] {
+    assert_eq!(
+        evil.exchanges[0].response.status, 200,
+        "S3 serves it anyway (B3)"
+    );
+    for name in [
+        "Origin",
+        "AllowedOrigins",
+        "Request Allowed",
+        "Response Received",
+    ] {
         assert!(VARIABLES.contains(&name), "{name}");
     }
     let last = &trace.steps[trace.steps.len() - 1];
-    let var = |n: &str| last.variables[VARIABLES.iter().position(|v| *v == n).unwrap_or(0)].to_string();
+    let var =
+        |n: &str| last.variables[VARIABLES.iter().position(|v| *v == n).unwrap_or(0)].to_string();
     assert_eq!(var("Origin"), "https://malicious.com");
     assert_eq!(var("AllowedOrigins"), "https://example.com");
     assert_eq!(var("Request Allowed"), "no");
@@ -61,19 +91,40 @@ fn basic_lesson_matches_the_classic_table() {
 fn wildcard_origin_fails_only_with_credentials() {
     let trace = chromium("wildcard-credentials");
     assert_eq!(trace.requests[0].outcome, Outcome::Allowed);
-    assert_eq!(trace.requests[1].cors_error, Some(CorsError::WildcardOriginNotAllowed));
-    assert_eq!(response_header(&trace.requests[1], ExchangeKind::Actual, "Access-Control-Allow-Credentials"), None);
+    assert_eq!(
+        trace.requests[1].cors_error,
+        Some(CorsError::WildcardOriginNotAllowed)
+    );
+    assert_eq!(
+        response_header(
+            &trace.requests[1],
+            ExchangeKind::Actual,
+            "Access-Control-Allow-Credentials"
+        ),
+        None
+    );
 }
 
 #[test]
 fn missing_method_gets_s3s_403_and_chromes_acao_error() {
     let trace = chromium("method-not-allowed");
     let put = &trace.requests[0];
-    assert_eq!(put.cors_error, Some(CorsError::PreflightMissingAllowOriginHeader));
+    assert_eq!(
+        put.cors_error,
+        Some(CorsError::PreflightMissingAllowOriginHeader)
+    );
     assert_eq!(put.exchanges.len(), 1, "the PUT itself is never sent");
     assert_eq!(put.exchanges[0].response.status, 403);
-    assert!(put.exchanges[0].response.body.contains("<Method>PUT</Method><ResourceType>OBJECT</ResourceType>"));
-    assert_eq!(trace.requests[1].method, "DELETE", "fetch normalizes delete");
+    assert!(
+        put.exchanges[0]
+            .response
+            .body
+            .contains("<Method>PUT</Method><ResourceType>OBJECT</ResourceType>")
+    );
+    assert_eq!(
+        trace.requests[1].method, "DELETE",
+        "fetch normalizes delete"
+    );
     assert_eq!(trace.requests[2].outcome, Outcome::Allowed);
 }
 
@@ -82,11 +133,21 @@ fn custom_headers_are_preflighted_sorted_and_lowercased() {
     let trace = chromium("custom-header");
     assert_eq!(trace.requests[0].failed_at, Some(ExchangeKind::Preflight));
     assert_eq!(
-        header(&trace.requests[1], ExchangeKind::Preflight, "Access-Control-Request-Headers").as_deref(),
+        header(
+            &trace.requests[1],
+            ExchangeKind::Preflight,
+            "Access-Control-Request-Headers"
+        )
+        .as_deref(),
         Some("content-type,x-amz-meta-author")
     );
     assert_eq!(
-        response_header(&trace.requests[1], ExchangeKind::Preflight, "Access-Control-Allow-Headers").as_deref(),
+        response_header(
+            &trace.requests[1],
+            ExchangeKind::Preflight,
+            "Access-Control-Allow-Headers"
+        )
+        .as_deref(),
         Some("content-type, x-amz-meta-author")
     );
     assert!(!trace.requests[2].preflight, "text/plain POST is simple");
@@ -97,18 +158,41 @@ fn authorization_under_star_parts_the_profiles() {
     let chromium = chromium("authorization-star");
     let standard = run("authorization-star", BrowserProfile::Standard);
     assert_eq!(chromium.requests[0].outcome, Outcome::Allowed);
-    assert_eq!(standard.requests[0].cors_error, Some(CorsError::HeaderDisallowedByPreflightResponse));
-    assert!(standard.requests[0].error.as_deref().is_some_and(|e| e.contains("Request header field authorization")));
-    assert!(!chromium.requests[0].profile_notes.is_empty(), "the step says where they part");
+    assert_eq!(
+        standard.requests[0].cors_error,
+        Some(CorsError::HeaderDisallowedByPreflightResponse)
+    );
+    assert!(
+        standard.requests[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("Request header field authorization"))
+    );
+    assert!(
+        !chromium.requests[0].profile_notes.is_empty(),
+        "the step says where they part"
+    );
     assert_eq!(standard.requests[1].outcome, Outcome::Allowed);
 }
 
 #[test]
 fn expose_headers_decide_what_script_reads() {
     let trace = chromium("expose-headers");
-    assert!(!trace.requests[0].exposed_headers.contains(&"etag".to_string()));
-    assert!(trace.requests[1].exposed_headers.contains(&"etag".to_string()));
-    assert!(trace.requests[0].exposed_headers.contains(&"content-type".to_string()));
+    assert!(
+        !trace.requests[0]
+            .exposed_headers
+            .contains(&"etag".to_string())
+    );
+    assert!(
+        trace.requests[1]
+            .exposed_headers
+            .contains(&"etag".to_string())
+    );
+    assert!(
+        trace.requests[0]
+            .exposed_headers
+            .contains(&"content-type".to_string())
+    );
 }
 
 #[test]
@@ -119,7 +203,10 @@ fn preflight_cache_hits_misses_and_cache_modes() {
     assert_eq!(hits, [false, true, false, false]);
     assert_eq!(preflights, [true, false, true, true]);
     let standard = run("preflight-cache", BrowserProfile::Standard);
-    assert!(standard.requests[3].cache_hit, "the standard ignores the cache mode");
+    assert!(
+        standard.requests[3].cache_hit,
+        "the standard ignores the cache mode"
+    );
 }
 
 #[test]
@@ -135,18 +222,34 @@ fn chromium_caps_max_age_at_two_hours() {
 fn raw_requests_are_sent_as_written() {
     let trace = chromium("curl-vs-browser");
     assert_eq!(trace.requests[0].outcome, Outcome::Sent);
-    assert_eq!(trace.requests[0].exchanges[0].request.header("Origin"), None);
+    assert_eq!(
+        trace.requests[0].exchanges[0].request.header("Origin"),
+        None
+    );
     assert_eq!(trace.requests[2].outcome, Outcome::Blocked);
     let options = &trace.requests[3].exchanges[0];
     assert_eq!(options.response.status, 400);
-    assert!(options.response.body.contains("Invalid Access-Control-Request-Method: null"));
+    assert!(
+        options
+            .response
+            .body
+            .contains("Invalid Access-Control-Request-Method: null")
+    );
 }
 
 #[test]
 fn null_origin_is_matched_as_a_string() {
     let trace = chromium("null-origin");
     assert_eq!(trace.requests[0].outcome, Outcome::Allowed);
-    assert_eq!(response_header(&trace.requests[0], ExchangeKind::Actual, "Access-Control-Allow-Origin").as_deref(), Some("null"));
+    assert_eq!(
+        response_header(
+            &trace.requests[0],
+            ExchangeKind::Actual,
+            "Access-Control-Allow-Origin"
+        )
+        .as_deref(),
+        Some("null")
+    );
     assert_eq!(trace.requests[1].failed_at, Some(ExchangeKind::Preflight));
 }
 
@@ -154,7 +257,10 @@ fn null_origin_is_matched_as_a_string() {
 fn first_matching_rule_wins() {
     let trace = chromium("rule-order");
     assert_eq!(trace.requests[0].matched_rule, Some(0));
-    assert_eq!(trace.requests[0].cors_error, Some(CorsError::WildcardOriginNotAllowed));
+    assert_eq!(
+        trace.requests[0].cors_error,
+        Some(CorsError::WildcardOriginNotAllowed)
+    );
     assert_eq!(trace.requests[2].matched_rule, Some(1));
     assert_eq!(trace.requests[2].outcome, Outcome::Allowed);
 }
@@ -162,16 +268,27 @@ fn first_matching_rule_wins() {
 #[test]
 fn bucket_without_cors_refuses_preflights() {
     let trace = chromium("no-cors-config");
-    assert_eq!(trace.requests[0].cors_error, Some(CorsError::MissingAllowOriginHeader));
+    assert_eq!(
+        trace.requests[0].cors_error,
+        Some(CorsError::MissingAllowOriginHeader)
+    );
     let preflight = &trace.requests[1].exchanges[0];
     assert_eq!(preflight.response.status, 403);
-    assert!(preflight.response.body.contains("CORSResponse: CORS is not enabled for this bucket."));
+    assert!(
+        preflight
+            .response
+            .body
+            .contains("CORSResponse: CORS is not enabled for this bucket.")
+    );
 }
 
 #[test]
 fn preflight_needs_an_ok_status() {
     let trace = chromium("static-preflight-status");
-    assert_eq!(trace.requests[0].cors_error, Some(CorsError::PreflightInvalidStatus));
+    assert_eq!(
+        trace.requests[0].cors_error,
+        Some(CorsError::PreflightInvalidStatus)
+    );
     assert!(trace.requests[0].error.as_deref().is_some_and(|e| e.ends_with("Response to preflight request doesn't pass access control check: It does not have HTTP ok status.")));
     assert_eq!(trace.requests[1].outcome, Outcome::Allowed);
 }

@@ -26,11 +26,18 @@ fn url(text: &str) -> Url {
 
 fn rule_strategy() -> impl Strategy<Value = CorsRule> {
     let origins = prop::sample::subsequence(
-        vec!["*", "https://app.example", "https://*.example", "http://app.example", "null"],
+        vec![
+            "*",
+            "https://app.example",
+            "https://*.example",
+            "http://app.example",
+            "null",
+        ],
         1..=2,
     );
     let methods = prop::sample::subsequence(vec!["GET", "PUT", "HEAD", "POST", "DELETE"], 1..=3);
-    let headers = prop::sample::subsequence(vec!["*", "Content-Type", "x-amz-*", "Authorization"], 0..=2);
+    let headers =
+        prop::sample::subsequence(vec!["*", "Content-Type", "x-amz-*", "Authorization"], 0..=2);
     let expose = prop::sample::subsequence(vec!["ETag", "x-amz-request-id"], 0..=2);
     let max_age = prop::option::of(prop_oneof![Just(-1i64), 0i64..20, Just(86_400)]);
     (origins, methods, headers, expose, max_age).prop_map(|(o, m, h, e, max_age)| CorsRule {
@@ -57,8 +64,16 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
         ("Origin", "https://forged.example"),
     ]);
     let headers = prop::collection::vec(header, 0..3);
-    let credentials = prop::sample::select(vec![Credentials::Omit, Credentials::SameOrigin, Credentials::Include]);
-    let cache = prop::sample::select(vec![CacheMode::Default, CacheMode::NoStore, CacheMode::ForceCache]);
+    let credentials = prop::sample::select(vec![
+        Credentials::Omit,
+        Credentials::SameOrigin,
+        Credentials::Include,
+    ]);
+    let cache = prop::sample::select(vec![
+        CacheMode::Default,
+        CacheMode::NoStore,
+        CacheMode::ForceCache,
+    ]);
     let via = prop::sample::select(vec![Via::Browser, Via::Browser, Via::Browser, Via::Raw]);
     let wait = prop_oneof![Just(0u64), 1u64..10, Just(7_300)];
     (origin, method, path, headers, credentials, cache, via, wait).prop_map(
@@ -66,9 +81,20 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
             origin: Some(origin.to_string()),
             method: method.to_string(),
             url: url(&format!("{BUCKET}{path}")),
-            headers: headers.into_iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
-            credentials: if via == Via::Raw { Credentials::SameOrigin } else { credentials },
-            cache: if via == Via::Raw { CacheMode::Default } else { cache },
+            headers: headers
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            credentials: if via == Via::Raw {
+                Credentials::SameOrigin
+            } else {
+                credentials
+            },
+            cache: if via == Via::Raw {
+                CacheMode::Default
+            } else {
+                cache
+            },
             via,
             expect: None,
             note: None,
@@ -86,7 +112,9 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
         browser: None,
         server: Server {
             url: url(BUCKET),
-            kind: ServerKind::S3 { cors: rules.map(|rules| CorsConfiguration { rules }) },
+            kind: ServerKind::S3 {
+                cors: rules.map(|rules| CorsConfiguration { rules }),
+            },
         },
         requests,
     })

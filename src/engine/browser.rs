@@ -104,12 +104,20 @@ fn cors_header_text(headers: &[(String, String)]) -> String {
         .filter(|(n, _)| is_cors_header(n))
         .map(|(n, v)| format!("{}: {v}", abbreviate_header(n)))
         .collect();
-    if parts.is_empty() { "(none)".to_string() } else { parts.join("; ") }
+    if parts.is_empty() {
+        "(none)".to_string()
+    } else {
+        parts.join("; ")
+    }
 }
 
 fn status_text(response: &HttpResponse) -> String {
     let phrase = reason_phrase(response.status);
-    if phrase.is_empty() { response.status.to_string() } else { format!("{} {phrase}", response.status) }
+    if phrase.is_empty() {
+        response.status.to_string()
+    } else {
+        format!("{} {phrase}", response.status)
+    }
 }
 
 fn path_of(spec: &RequestSpec) -> String {
@@ -194,7 +202,12 @@ impl<'a> Simulation<'a> {
 
     fn exchange(&mut self, kind: ExchangeKind, request: HttpRequest, spec: &RequestSpec) -> usize {
         self.sequence += 1;
-        let answer = server::answer(&self.scenario.server, &request, &spec.responses, self.sequence);
+        let answer = server::answer(
+            &self.scenario.server,
+            &request,
+            &spec.responses,
+            self.sequence,
+        );
         self.exchanges.push(Exchange {
             kind,
             request,
@@ -227,7 +240,17 @@ impl<'a> Simulation<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn finish_request(&mut self, index: usize, spec: &RequestSpec, method: String, same_origin: bool, cache_hit: bool, dropped: Vec<String>, first_step: usize, ending: Ending) {
+    fn finish_request(
+        &mut self,
+        index: usize,
+        spec: &RequestSpec,
+        method: String,
+        same_origin: bool,
+        cache_hit: bool,
+        dropped: Vec<String>,
+        first_step: usize,
+        ending: Ending,
+    ) {
         let exchanges = std::mem::take(&mut self.exchanges);
         let matched_rule = exchanges.last().and_then(|e| e.matched_rule);
         let url = spec.url.to_string();
@@ -268,7 +291,11 @@ impl<'a> Simulation<'a> {
         let method = spec.method.clone();
         self.start_request(index, spec, &method);
         let mut headers = vec![host_header(spec), pair("User-Agent", "curl/8.5.0")];
-        if !spec.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
+        if !spec
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("accept"))
+        {
             headers.push(pair("Accept", "*/*"));
         }
         if let Some(origin) = &spec.origin {
@@ -292,41 +319,70 @@ impl<'a> Simulation<'a> {
             profile_note: None,
             exchange: None,
         });
-        let request = HttpRequest { method: method.clone(), url: spec.url.to_string(), headers };
+        let request = HttpRequest {
+            method: method.clone(),
+            url: spec.url.to_string(),
+            headers,
+        };
         let cors_sent = cors_header_text(&request.headers);
         let ex = self.exchange(ExchangeKind::Actual, request, spec);
         let (response, server_explanation, rule) = {
             let e = &self.exchanges[ex];
-            (e.response.clone(), e.server_explanation.clone(), e.matched_rule)
+            (
+                e.response.clone(),
+                e.server_explanation.clone(),
+                e.matched_rule,
+            )
         };
         let rule_text = self.matched_rule_text(rule);
         self.set(Var::MatchedRule, &rule_text);
-        self.set(Var::ResponseReceived, format!("yes ({}), fully readable", response.status));
+        self.set(
+            Var::ResponseReceived,
+            format!("yes ({}), fully readable", response.status),
+        );
         self.set(Var::ExposedHeaders, "all (no browser)");
         let summary = format!(
             "Sent without a browser: the server answered {} and the client reads all of it; CORS headers in the answer: {}.",
             status_text(&response),
             cors_header_text(&response.headers)
         );
-        self.push(index, Draft {
-            stage: Stage::Actual,
-            verdict: Verdict::Sent,
-            action: format!("Server answers the raw {method}"),
-            request_type: "Raw HTTP (no browser)".to_string(),
-            cors_headers: cors_sent,
-            decision: "Nothing to check: no browser".to_string(),
-            result: format!("Sent: {}; {}", status_text(&response), cors_header_text(&response.headers)),
-            explanation: format!("{server_explanation} The client shows the whole response, CORS headers or not."),
-            profile_note: None,
-            exchange: Some(ex),
-        });
-        self.finish_request(index, spec, method, false, false, Vec::new(), first_step, Ending {
-            outcome: Outcome::Sent,
-            failed_at: None,
-            failure: None,
-            exposed: Vec::new(),
-            summary,
-        });
+        self.push(
+            index,
+            Draft {
+                stage: Stage::Actual,
+                verdict: Verdict::Sent,
+                action: format!("Server answers the raw {method}"),
+                request_type: "Raw HTTP (no browser)".to_string(),
+                cors_headers: cors_sent,
+                decision: "Nothing to check: no browser".to_string(),
+                result: format!(
+                    "Sent: {}; {}",
+                    status_text(&response),
+                    cors_header_text(&response.headers)
+                ),
+                explanation: format!(
+                    "{server_explanation} The client shows the whole response, CORS headers or not."
+                ),
+                profile_note: None,
+                exchange: Some(ex),
+            },
+        );
+        self.finish_request(
+            index,
+            spec,
+            method,
+            false,
+            false,
+            Vec::new(),
+            first_step,
+            Ending {
+                outcome: Outcome::Sent,
+                failed_at: None,
+                failure: None,
+                exposed: Vec::new(),
+                summary,
+            },
+        );
     }
 
     fn browser_request(&mut self, index: usize, spec: &RequestSpec) {
@@ -342,7 +398,9 @@ impl<'a> Simulation<'a> {
         for (name, value) in &spec.headers {
             if is_forbidden_request_header(name, value) {
                 dropped.push(name.clone());
-            } else if let Some(existing) = kept.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            } else if let Some(existing) =
+                kept.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
                 existing.1 = format!("{}, {value}", existing.1);
             } else {
                 kept.push((name.clone(), value.clone()));
@@ -357,10 +415,20 @@ impl<'a> Simulation<'a> {
             )
         };
         let include = spec.credentials == Credentials::Include;
-        let same_origin = origin != "null" && origin_of(&spec.url).as_deref() == Some(origin.as_str());
+        let same_origin =
+            origin != "null" && origin_of(&spec.url).as_deref() == Some(origin.as_str());
 
         if same_origin {
-            self.same_origin_request(index, spec, method, path, kept, dropped, dropped_note, first_step);
+            self.same_origin_request(
+                index,
+                spec,
+                method,
+                path,
+                kept,
+                dropped,
+                dropped_note,
+                first_step,
+            );
             return;
         }
 
@@ -371,7 +439,9 @@ impl<'a> Simulation<'a> {
         let mut reasons = Vec::new();
         let mut short_reasons = Vec::new();
         if !method_safe {
-            reasons.push(format!("{method} is not a CORS-safelisted method (GET, HEAD, POST)"));
+            reasons.push(format!(
+                "{method} is not a CORS-safelisted method (GET, HEAD, POST)"
+            ));
             short_reasons.push(format!("method {method}"));
         }
         reasons.extend(unsafe_headers.iter().map(|h| h.reason.clone()));
@@ -399,7 +469,11 @@ impl<'a> Simulation<'a> {
                 format!(
                     "Profiles differ: under {} this request would {} ({}).",
                     other_profile.label(),
-                    if theirs.hit { "skip the preflight, served from the cache" } else { "send a preflight" },
+                    if theirs.hit {
+                        "skip the preflight, served from the cache"
+                    } else {
+                        "send a preflight"
+                    },
                     theirs.detail
                 )
             });
@@ -410,8 +484,12 @@ impl<'a> Simulation<'a> {
         let cache_hit = lookup.as_ref().is_some_and(|l| l.hit);
 
         let credentials_text = match spec.credentials {
-            Credentials::Include => " With credentials: 'include' the browser attaches cookies, so the server must echo the exact origin and send Access-Control-Allow-Credentials: true; * is not enough.",
-            Credentials::SameOrigin => " Credentials mode 'same-origin' (fetch's default): no cookies go to another origin, and * is acceptable.",
+            Credentials::Include => {
+                " With credentials: 'include' the browser attaches cookies, so the server must echo the exact origin and send Access-Control-Allow-Credentials: true; * is not enough."
+            }
+            Credentials::SameOrigin => {
+                " Credentials mode 'same-origin' (fetch's default): no cookies go to another origin, and * is acceptable."
+            }
             Credentials::Omit => " Credentials mode 'omit': no cookies, and * is acceptable.",
         };
         let (request_type, decision, result, preflight_var) = if !needs_preflight {
@@ -435,7 +513,10 @@ impl<'a> Simulation<'a> {
         } else {
             (
                 "Preflighted CORS request".to_string(),
-                format!("Preflight needed: {} not safelisted", short_reasons.join(", ")),
+                format!(
+                    "Preflight needed: {} not safelisted",
+                    short_reasons.join(", ")
+                ),
                 "Send OPTIONS first".to_string(),
                 "needed".to_string(),
             )
@@ -471,23 +552,37 @@ impl<'a> Simulation<'a> {
             ));
         }
         explanation.push_str(&dropped_note);
-        self.push(index, Draft {
-            stage: Stage::Request,
-            verdict: Verdict::Info,
-            action: format!("Page calls fetch(): {method} {path}"),
-            request_type: request_type.clone(),
-            cors_headers: DASH.to_string(),
-            decision,
-            result,
-            explanation,
-            profile_note: cache_note,
-            exchange: None,
-        });
+        self.push(
+            index,
+            Draft {
+                stage: Stage::Request,
+                verdict: Verdict::Info,
+                action: format!("Page calls fetch(): {method} {path}"),
+                request_type: request_type.clone(),
+                cors_headers: DASH.to_string(),
+                decision,
+                result,
+                explanation,
+                profile_note: cache_note,
+                exchange: None,
+            },
+        );
 
         if needs_preflight && !cache_hit {
-            let passed = self.preflight(index, spec, &origin, &method, &path, include, &unsafe_headers, &sorted);
+            let passed = self.preflight(
+                index,
+                spec,
+                &origin,
+                &method,
+                &path,
+                include,
+                &unsafe_headers,
+                &sorted,
+            );
             if let Err(ending) = passed {
-                self.finish_request(index, spec, method, false, false, dropped, first_step, ending);
+                self.finish_request(
+                    index, spec, method, false, false, dropped, first_step, ending,
+                );
                 return;
             }
         }
@@ -501,12 +596,20 @@ impl<'a> Simulation<'a> {
         headers.extend(kept.iter().cloned());
         headers.push(pair("Sec-Fetch-Mode", "cors"));
         headers.push(pair("Sec-Fetch-Dest", "empty"));
-        let request = HttpRequest { method: method.clone(), url: url.clone(), headers };
+        let request = HttpRequest {
+            method: method.clone(),
+            url: url.clone(),
+            headers,
+        };
         let cors_sent = cors_header_text(&request.headers);
         let ex = self.exchange(ExchangeKind::Actual, request, spec);
         let (response, server_explanation, rule) = {
             let e = &self.exchanges[ex];
-            (e.response.clone(), e.server_explanation.clone(), e.matched_rule)
+            (
+                e.response.clone(),
+                e.server_explanation.clone(),
+                e.matched_rule,
+            )
         };
         let rule_text = self.matched_rule_text(rule);
         self.set(Var::MatchedRule, &rule_text);
@@ -547,8 +650,17 @@ impl<'a> Simulation<'a> {
                     .filter(|n| !exposed.contains(n) && !is_cors_header(n))
                     .collect();
                 self.set(Var::RequestAllowed, "yes");
-                self.set(Var::ExposedHeaders, if exposed.is_empty() { "(none)".to_string() } else { exposed.join(", ") });
-                let acao = response.header("Access-Control-Allow-Origin").unwrap_or_default();
+                self.set(
+                    Var::ExposedHeaders,
+                    if exposed.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        exposed.join(", ")
+                    },
+                );
+                let acao = response
+                    .header("Access-Control-Allow-Origin")
+                    .unwrap_or_default();
                 let short_how = if acao == "*" {
                     "ACAO is *".to_string()
                 } else if include {
@@ -557,14 +669,20 @@ impl<'a> Simulation<'a> {
                     "ACAO matches the origin".to_string()
                 };
                 let how = if acao == "*" {
-                    "Access-Control-Allow-Origin is * and the request carries no credentials".to_string()
+                    "Access-Control-Allow-Origin is * and the request carries no credentials"
+                        .to_string()
                 } else if include {
-                    format!("Access-Control-Allow-Origin equals {origin} and Access-Control-Allow-Credentials is true")
+                    format!(
+                        "Access-Control-Allow-Origin equals {origin} and Access-Control-Allow-Credentials is true"
+                    )
                 } else {
                     format!("Access-Control-Allow-Origin equals {origin}")
                 };
                 let status_note = if response.status >= 400 {
-                    format!(" The script can read the {} response: the CORS check passed, though the operation itself failed.", response.status)
+                    format!(
+                        " The script can read the {} response: the CORS check passed, though the operation itself failed.",
+                        response.status
+                    )
                 } else {
                     String::new()
                 };
@@ -596,14 +714,19 @@ impl<'a> Simulation<'a> {
                 } else if cache_hit {
                     "the preflight was served from the cache".to_string()
                 } else {
-                    format!("the preflight was needed because {}, and it passed", reasons.join("; "))
+                    format!(
+                        "the preflight was needed because {}, and it passed",
+                        reasons.join("; ")
+                    )
                 };
                 Ending {
                     outcome: Outcome::Allowed,
                     failed_at: None,
                     failure: None,
                     exposed,
-                    summary: format!("Allowed: {route}; the response passed the CORS check ({how})."),
+                    summary: format!(
+                        "Allowed: {route}; the response passed the CORS check ({how})."
+                    ),
                 }
             }
             Err(failure) => {
@@ -611,9 +734,14 @@ impl<'a> Simulation<'a> {
                     self.cache.clear(&origin, &url);
                 }
                 self.set(Var::RequestAllowed, "no");
-                self.set(Var::ResponseReceived, format!("yes ({}), hidden from script", response.status));
+                self.set(
+                    Var::ResponseReceived,
+                    format!("yes ({}), hidden from script", response.status),
+                );
                 let message = failure.console_message(&url, &origin);
-                let masked = if response.status >= 400 && response.header("Access-Control-Allow-Origin").is_none() {
+                let masked = if response.status >= 400
+                    && response.header("Access-Control-Allow-Origin").is_none()
+                {
                     format!(
                         " CORS hid a real error: the server answered {} without CORS headers, and the script only sees a CORS failure.",
                         status_text(&response)
@@ -650,16 +778,29 @@ impl<'a> Simulation<'a> {
                 }
             }
         };
-        self.finish_request(index, spec, method, false, cache_hit, dropped, first_step, ending);
+        self.finish_request(
+            index, spec, method, false, cache_hit, dropped, first_step, ending,
+        );
     }
 
-    fn cache_lookup(&self, query: &Query, cache_mode: CacheMode, profile: BrowserProfile) -> Lookup {
+    fn cache_lookup(
+        &self,
+        query: &Query,
+        cache_mode: CacheMode,
+        profile: BrowserProfile,
+    ) -> Lookup {
         if profile == BrowserProfile::Chromium
-            && matches!(cache_mode, CacheMode::NoStore | CacheMode::NoCache | CacheMode::Reload)
+            && matches!(
+                cache_mode,
+                CacheMode::NoStore | CacheMode::NoCache | CacheMode::Reload
+            )
         {
             return Lookup {
                 hit: false,
-                detail: format!("Chromium does not consult the preflight cache for cache mode '{}'", cache_mode.name()),
+                detail: format!(
+                    "Chromium does not consult the preflight cache for cache mode '{}'",
+                    cache_mode.name()
+                ),
             };
         }
         self.cache.lookup(query, profile)
@@ -679,19 +820,31 @@ impl<'a> Simulation<'a> {
         sorted: &[String],
     ) -> Result<(), Ending> {
         let url = spec.url.to_string();
-        let mut headers = vec![host_header(spec), pair("Accept", "*/*"), pair("Access-Control-Request-Method", method)];
+        let mut headers = vec![
+            host_header(spec),
+            pair("Accept", "*/*"),
+            pair("Access-Control-Request-Method", method),
+        ];
         if !sorted.is_empty() {
             headers.push(pair("Access-Control-Request-Headers", sorted.join(",")));
         }
         headers.push(pair("Origin", origin));
         headers.push(pair("Sec-Fetch-Mode", "cors"));
         headers.push(pair("Sec-Fetch-Dest", "empty"));
-        let request = HttpRequest { method: "OPTIONS".to_string(), url: url.clone(), headers };
+        let request = HttpRequest {
+            method: "OPTIONS".to_string(),
+            url: url.clone(),
+            headers,
+        };
         let cors_sent = cors_header_text(&request.headers);
         let ex = self.exchange(ExchangeKind::Preflight, request, spec);
         let (response, server_explanation, rule) = {
             let e = &self.exchanges[ex];
-            (e.response.clone(), e.server_explanation.clone(), e.matched_rule)
+            (
+                e.response.clone(),
+                e.server_explanation.clone(),
+                e.matched_rule,
+            )
         };
         let rule_text = self.matched_rule_text(rule);
         self.set(Var::Preflight, format!("sent: {}", status_text(&response)));
@@ -717,7 +870,13 @@ impl<'a> Simulation<'a> {
             exchange: Some(ex),
         });
 
-        let input = PreflightInput { response: &response, origin, credentials_include: include, method, unsafe_headers };
+        let input = PreflightInput {
+            response: &response,
+            origin,
+            credentials_include: include,
+            method,
+            unsafe_headers,
+        };
         let mine = check_preflight(&input, self.profile);
         let other_profile = self.profile.other();
         let theirs = check_preflight(&input, other_profile);
@@ -728,7 +887,10 @@ impl<'a> Simulation<'a> {
                 f.error.name(),
                 f.reason_text()
             )),
-            (Err(_), Ok(_)) => Some(format!("Profiles differ: under {} this preflight passes.", other_profile.label())),
+            (Err(_), Ok(_)) => Some(format!(
+                "Profiles differ: under {} this preflight passes.",
+                other_profile.label()
+            )),
             (Err(a), Err(b)) if a.error != b.error => Some(format!(
                 "Profiles differ: {} reports this failure as {} instead.",
                 other_profile.label(),
@@ -743,10 +905,27 @@ impl<'a> Simulation<'a> {
             _ => None,
         };
         match mine {
-            Ok(PreflightPass { methods, headers, max_age, max_age_text, checks }) => {
+            Ok(PreflightPass {
+                methods,
+                headers,
+                max_age,
+                max_age_text,
+                checks,
+            }) => {
                 let max_age_header = response.header("Access-Control-Max-Age");
-                self.cache.store(origin, &url, include, &methods, &headers, max_age_header.as_deref(), self.now);
-                self.set(Var::Preflight, format!("passed ({}, cached {max_age} s)", status_text(&response)));
+                self.cache.store(
+                    origin,
+                    &url,
+                    include,
+                    &methods,
+                    &headers,
+                    max_age_header.as_deref(),
+                    self.now,
+                );
+                self.set(
+                    Var::Preflight,
+                    format!("passed ({}, cached {max_age} s)", status_text(&response)),
+                );
                 self.push(index, Draft {
                     stage: Stage::PreflightCheck,
                     verdict: Verdict::Pass,
@@ -773,7 +952,9 @@ impl<'a> Simulation<'a> {
                 self.set(Var::RequestAllowed, "no");
                 self.set(Var::ResponseReceived, "no (never sent)");
                 let s3_hint = match (&self.scenario.server.kind, response.status) {
-                    (ServerKind::S3 { .. }, 403) => " S3 answers 403 with no CORS headers whenever no rule matches, so Chromium reports the missing Access-Control-Allow-Origin (it checks that before the status).",
+                    (ServerKind::S3 { .. }, 403) => {
+                        " S3 answers 403 with no CORS headers whenever no rule matches, so Chromium reports the missing Access-Control-Allow-Origin (it checks that before the status)."
+                    }
                     _ => "",
                 };
                 self.push(index, Draft {
@@ -847,33 +1028,50 @@ impl<'a> Simulation<'a> {
         headers.push(pair("Sec-Fetch-Mode", "cors"));
         headers.push(pair("Sec-Fetch-Site", "same-origin"));
         headers.push(pair("Sec-Fetch-Dest", "empty"));
-        let request = HttpRequest { method: method.clone(), url: spec.url.to_string(), headers };
+        let request = HttpRequest {
+            method: method.clone(),
+            url: spec.url.to_string(),
+            headers,
+        };
         let cors_sent = cors_header_text(&request.headers);
         let ex = self.exchange(ExchangeKind::Actual, request, spec);
         let (response, server_explanation, rule) = {
             let e = &self.exchanges[ex];
-            (e.response.clone(), e.server_explanation.clone(), e.matched_rule)
+            (
+                e.response.clone(),
+                e.server_explanation.clone(),
+                e.matched_rule,
+            )
         };
         let rule_text = self.matched_rule_text(rule);
         self.set(Var::MatchedRule, &rule_text);
         self.set(Var::ResponseReceived, format!("yes ({})", response.status));
-        self.push(index, Draft {
-            stage: Stage::Actual,
-            verdict: Verdict::Info,
-            action: format!("Browser sends {method} {path}"),
-            request_type: format!("Actual {method} (same-origin)"),
-            cors_headers: cors_sent,
-            decision: "Send (same-origin)".to_string(),
-            result: format!("{}; {}", status_text(&response), cors_header_text(&response.headers)),
-            explanation: server_explanation,
-            profile_note: None,
-            exchange: Some(ex),
-        });
+        self.push(
+            index,
+            Draft {
+                stage: Stage::Actual,
+                verdict: Verdict::Info,
+                action: format!("Browser sends {method} {path}"),
+                request_type: format!("Actual {method} (same-origin)"),
+                cors_headers: cors_sent,
+                decision: "Send (same-origin)".to_string(),
+                result: format!(
+                    "{}; {}",
+                    status_text(&response),
+                    cors_header_text(&response.headers)
+                ),
+                explanation: server_explanation,
+                profile_note: None,
+                exchange: Some(ex),
+            },
+        );
         let exposed: Vec<String> = {
             let mut names: Vec<String> = Vec::new();
             for (n, _) in &response.headers {
                 let lower = n.to_ascii_lowercase();
-                if !matches!(lower.as_str(), "set-cookie" | "set-cookie2") && !names.contains(&lower) {
+                if !matches!(lower.as_str(), "set-cookie" | "set-cookie2")
+                    && !names.contains(&lower)
+                {
                     names.push(lower);
                 }
             }
@@ -893,12 +1091,21 @@ impl<'a> Simulation<'a> {
             profile_note: None,
             exchange: Some(ex),
         });
-        self.finish_request(index, spec, method, true, false, dropped, first_step, Ending {
-            outcome: Outcome::Allowed,
-            failed_at: None,
-            failure: None,
-            exposed,
-            summary: "Allowed: same-origin, so CORS does not apply.".to_string(),
-        });
+        self.finish_request(
+            index,
+            spec,
+            method,
+            true,
+            false,
+            dropped,
+            first_step,
+            Ending {
+                outcome: Outcome::Allowed,
+                failed_at: None,
+                failure: None,
+                exposed,
+                summary: "Allowed: same-origin, so CORS does not apply.".to_string(),
+            },
+        );
     }
 }

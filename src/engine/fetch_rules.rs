@@ -15,7 +15,17 @@ fn is_unsafe_header_byte(b: u8) -> bool {
     (b < 0x20 && b != b'\t')
         || matches!(
             b,
-            b'"' | b'(' | b')' | b':' | b'<' | b'>' | b'?' | b'@' | b'[' | b'\\' | b']' | b'{'
+            b'"' | b'('
+                | b')'
+                | b':'
+                | b'<'
+                | b'>'
+                | b'?'
+                | b'@'
+                | b'['
+                | b'\\'
+                | b']'
+                | b'{'
                 | b'}'
                 | 0x7f
         )
@@ -45,10 +55,14 @@ pub fn unsafe_header_reason(name: &str, value: &str) -> Option<String> {
         "accept-language" | "content-language" => (!value.bytes().all(|b| {
             b.is_ascii_alphanumeric() || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=')
         }))
-        .then(|| format!("{lower} value '{value}' has a byte outside 0-9 A-Z a-z space * , - . ; =")),
+        .then(|| {
+            format!("{lower} value '{value}' has a byte outside 0-9 A-Z a-z space * , - . ; =")
+        }),
         "content-type" => {
             if value.bytes().any(is_unsafe_header_byte) {
-                return Some(format!("content-type value '{value}' contains a CORS-unsafe byte"));
+                return Some(format!(
+                    "content-type value '{value}' contains a CORS-unsafe byte"
+                ));
             }
             match mime_essence(value) {
                 Some(essence)
@@ -65,9 +79,8 @@ pub fn unsafe_header_reason(name: &str, value: &str) -> Option<String> {
                 None => Some(format!("content-type '{value}' is not a valid MIME type")),
             }
         }
-        "range" => (!is_simple_range(value)).then(|| {
-            format!("range '{value}' is not a single bytes=N- or bytes=N-M range")
-        }),
+        "range" => (!is_simple_range(value))
+            .then(|| format!("range '{value}' is not a single bytes=N- or bytes=N-M range")),
         _ => None,
     }
 }
@@ -77,9 +90,18 @@ pub fn unsafe_header_reason(name: &str, value: &str) -> Option<String> {
 fn mime_essence(value: &str) -> Option<String> {
     let trimmed = value.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
     let (kind, rest) = trimmed.split_once('/')?;
-    let subtype = rest.split(';').next().unwrap_or("").trim_end_matches([' ', '\t', '\r', '\n']);
-    (is_token(kind) && is_token(subtype))
-        .then(|| format!("{}/{}", kind.to_ascii_lowercase(), subtype.to_ascii_lowercase()))
+    let subtype = rest
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches([' ', '\t', '\r', '\n']);
+    (is_token(kind) && is_token(subtype)).then(|| {
+        format!(
+            "{}/{}",
+            kind.to_ascii_lowercase(),
+            subtype.to_ascii_lowercase()
+        )
+    })
 }
 
 /// §"simple range header value": `bytes=N-` or `bytes=N-M` with N ≤ M; no suffix ranges.
@@ -119,7 +141,10 @@ pub fn unsafe_request_headers(headers: &[(String, String)]) -> Vec<UnsafeHeader>
     for (name, value) in headers {
         let lower = name.to_ascii_lowercase();
         match unsafe_header_reason(name, value) {
-            Some(reason) => unsafe_headers.push(UnsafeHeader { name: lower, reason }),
+            Some(reason) => unsafe_headers.push(UnsafeHeader {
+                name: lower,
+                reason,
+            }),
             None => {
                 safelisted_bytes += value.len();
                 safelisted.push(lower);
@@ -220,11 +245,16 @@ pub fn max_age(value: Option<&str>, profile: BrowserProfile) -> (u64, String) {
         BrowserProfile::Standard => {
             if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
                 let seconds = raw.parse::<u64>().unwrap_or(u64::MAX);
-                (seconds, format!("Access-Control-Max-Age {raw}: cached for {seconds} s"))
+                (
+                    seconds,
+                    format!("Access-Control-Max-Age {raw}: cached for {seconds} s"),
+                )
             } else {
                 (
                     DEFAULT_MAX_AGE,
-                    format!("Access-Control-Max-Age '{raw}' is not delta-seconds: the default 5 s applies"),
+                    format!(
+                        "Access-Control-Max-Age '{raw}' is not delta-seconds: the default 5 s applies"
+                    ),
                 )
             }
         }
@@ -242,10 +272,15 @@ pub fn max_age(value: Option<&str>, profile: BrowserProfile) -> (u64, String) {
                     CHROMIUM_MAX_AGE_CAP,
                     format!("Access-Control-Max-Age {raw}: Chromium caps it at 7200 s (2 hours)"),
                 ),
-                Some(n) => (n as u64, format!("Access-Control-Max-Age {raw}: cached for {n} s")),
+                Some(n) => (
+                    n as u64,
+                    format!("Access-Control-Max-Age {raw}: cached for {n} s"),
+                ),
                 None => (
                     DEFAULT_MAX_AGE,
-                    format!("Access-Control-Max-Age '{raw}' does not parse: the default 5 s applies"),
+                    format!(
+                        "Access-Control-Max-Age '{raw}' does not parse: the default 5 s applies"
+                    ),
                 ),
             }
         }
@@ -282,7 +317,9 @@ pub fn exposed_headers(response: &HttpResponse, credentials_include: bool) -> Ve
         if matches!(lower.as_str(), "set-cookie" | "set-cookie2") || exposed.contains(&lower) {
             continue;
         }
-        if SAFELISTED_RESPONSE_HEADERS.contains(&lower.as_str()) || wildcard || listed.contains(&lower)
+        if SAFELISTED_RESPONSE_HEADERS.contains(&lower.as_str())
+            || wildcard
+            || listed.contains(&lower)
         {
             exposed.push(lower);
         }
@@ -307,18 +344,34 @@ mod tests {
 
     #[test]
     fn safelisted_methods_are_exactly_get_head_post() {
-        assert!(is_safelisted_method("GET") && is_safelisted_method("HEAD") && is_safelisted_method("POST"));
+        assert!(
+            is_safelisted_method("GET")
+                && is_safelisted_method("HEAD")
+                && is_safelisted_method("POST")
+        );
         assert!(!is_safelisted_method("PUT") && !is_safelisted_method("patch"));
     }
 
     #[test]
     fn content_type_safelist_follows_the_mime_essence() {
-        assert_eq!(unsafe_header_reason("Content-Type", "text/plain;charset=UTF-8"), None);
-        assert_eq!(unsafe_header_reason("content-type", "Multipart/Form-Data; boundary=x"), None);
+        assert_eq!(
+            unsafe_header_reason("Content-Type", "text/plain;charset=UTF-8"),
+            None
+        );
+        assert_eq!(
+            unsafe_header_reason("content-type", "Multipart/Form-Data; boundary=x"),
+            None
+        );
         assert!(unsafe_header_reason("Content-Type", "application/json").is_some());
         assert!(unsafe_header_reason("Content-Type", "application/octet-stream").is_some());
-        assert!(unsafe_header_reason("Content-Type", "text/plain\"x").is_some(), "unsafe byte");
-        assert!(unsafe_header_reason("Content-Type", "text").is_some(), "not a MIME type");
+        assert!(
+            unsafe_header_reason("Content-Type", "text/plain\"x").is_some(),
+            "unsafe byte"
+        );
+        assert!(
+            unsafe_header_reason("Content-Type", "text").is_some(),
+            "not a MIME type"
+        );
     }
 
     #[test]
@@ -330,7 +383,10 @@ mod tests {
 
     #[test]
     fn language_headers_allow_only_their_bytes() {
-        assert_eq!(unsafe_header_reason("Accept-Language", "en-US,en;q=0.9"), None);
+        assert_eq!(
+            unsafe_header_reason("Accept-Language", "en-US,en;q=0.9"),
+            None
+        );
         assert!(unsafe_header_reason("Content-Language", "en_US").is_some());
     }
 
@@ -338,14 +394,22 @@ mod tests {
     fn range_must_be_simple() {
         assert_eq!(unsafe_header_reason("Range", "bytes=0-499"), None);
         assert_eq!(unsafe_header_reason("Range", "bytes=500-"), None);
-        assert!(unsafe_header_reason("Range", "bytes=-500").is_some(), "suffix range");
+        assert!(
+            unsafe_header_reason("Range", "bytes=-500").is_some(),
+            "suffix range"
+        );
         assert!(unsafe_header_reason("Range", "bytes=5-1").is_some());
         assert!(unsafe_header_reason("Range", "bytes=0-1,3-4").is_some());
     }
 
     #[test]
     fn other_names_are_never_safelisted() {
-        for name in ["Authorization", "X-Amz-Date", "Cache-Control", "If-None-Match"] {
+        for name in [
+            "Authorization",
+            "X-Amz-Date",
+            "Cache-Control",
+            "If-None-Match",
+        ] {
             assert!(unsafe_header_reason(name, "x").is_some(), "{name}");
         }
     }
@@ -353,7 +417,9 @@ mod tests {
     #[test]
     fn safelisted_values_over_1024_bytes_together_become_unsafe() {
         let value = "a".repeat(120);
-        let headers: Vec<(String, String)> = (0..9).map(|_| ("Accept".to_string(), value.clone())).collect();
+        let headers: Vec<(String, String)> = (0..9)
+            .map(|_| ("Accept".to_string(), value.clone()))
+            .collect();
         let names = unsafe_request_headers(&headers);
         assert_eq!(sorted_names(&names), vec!["accept"]);
         assert!(unsafe_request_headers(&headers[..8]).is_empty());
@@ -367,39 +433,102 @@ mod tests {
             ("x-zeta".to_string(), "2".to_string()),
         ];
         let unsafe_headers = unsafe_request_headers(&headers);
-        assert_eq!(unsafe_headers[0].name, "x-zeta", "request order kept for Chromium's check");
-        assert_eq!(sorted_names(&unsafe_headers), vec!["content-type", "x-zeta"]);
+        assert_eq!(
+            unsafe_headers[0].name, "x-zeta",
+            "request order kept for Chromium's check"
+        );
+        assert_eq!(
+            sorted_names(&unsafe_headers),
+            vec!["content-type", "x-zeta"]
+        );
     }
 
     #[test]
     fn cors_check_steps_in_order() {
         let origin = "https://a.example";
-        assert_eq!(cors_check(&response(&[]), origin, false).map_err(|f| f.error), Err(CorsError::MissingAllowOriginHeader));
-        assert!(cors_check(&response(&[("Access-Control-Allow-Origin", "*")]), origin, false).is_ok());
         assert_eq!(
-            cors_check(&response(&[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true")]), origin, true).map_err(|f| f.error),
+            cors_check(&response(&[]), origin, false).map_err(|f| f.error),
+            Err(CorsError::MissingAllowOriginHeader)
+        );
+        assert!(
+            cors_check(
+                &response(&[("Access-Control-Allow-Origin", "*")]),
+                origin,
+                false
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            cors_check(
+                &response(&[
+                    ("Access-Control-Allow-Origin", "*"),
+                    ("Access-Control-Allow-Credentials", "true")
+                ]),
+                origin,
+                true
+            )
+            .map_err(|f| f.error),
             Err(CorsError::WildcardOriginNotAllowed)
         );
         assert_eq!(
-            cors_check(&response(&[("Access-Control-Allow-Origin", "https://a.example/")]), origin, false).map_err(|f| f.error),
+            cors_check(
+                &response(&[("Access-Control-Allow-Origin", "https://a.example/")]),
+                origin,
+                false
+            )
+            .map_err(|f| f.error),
             Err(CorsError::AllowOriginMismatch),
             "a trailing slash is a different string"
         );
         assert_eq!(
-            cors_check(&response(&[("Access-Control-Allow-Origin", "https://a.example"), ("Access-Control-Allow-Origin", "https://b.example")]), origin, false).map_err(|f| f.error),
+            cors_check(
+                &response(&[
+                    ("Access-Control-Allow-Origin", "https://a.example"),
+                    ("Access-Control-Allow-Origin", "https://b.example")
+                ]),
+                origin,
+                false
+            )
+            .map_err(|f| f.error),
             Err(CorsError::MultipleAllowOriginValues)
         );
         assert_eq!(
-            cors_check(&response(&[("Access-Control-Allow-Origin", "a.example")]), origin, false).map_err(|f| f.error),
+            cors_check(
+                &response(&[("Access-Control-Allow-Origin", "a.example")]),
+                origin,
+                false
+            )
+            .map_err(|f| f.error),
             Err(CorsError::InvalidAllowOriginValue)
         );
-        assert!(cors_check(&response(&[("Access-Control-Allow-Origin", origin)]), origin, false).is_ok());
+        assert!(
+            cors_check(
+                &response(&[("Access-Control-Allow-Origin", origin)]),
+                origin,
+                false
+            )
+            .is_ok()
+        );
         assert_eq!(
-            cors_check(&response(&[("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "True")]), origin, true),
+            cors_check(
+                &response(&[
+                    ("Access-Control-Allow-Origin", origin),
+                    ("Access-Control-Allow-Credentials", "True")
+                ]),
+                origin,
+                true
+            ),
             Err(CorsFailure::new(CorsError::InvalidAllowCredentials, "True")),
             "ACAC is case-sensitive"
         );
-        assert!(cors_check(&response(&[("Access-Control-Allow-Origin", "null")]), "null", false).is_ok());
+        assert!(
+            cors_check(
+                &response(&[("Access-Control-Allow-Origin", "null")]),
+                "null",
+                false
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -427,7 +556,13 @@ mod tests {
         ]);
         assert_eq!(exposed_headers(&r, false), vec!["content-type", "etag"]);
         let star = response(&[("ETag", "1"), ("Access-Control-Expose-Headers", "*")]);
-        assert_eq!(exposed_headers(&star, false), vec!["etag", "access-control-expose-headers"]);
-        assert!(exposed_headers(&star, true).is_empty(), "* is literal with credentials");
+        assert_eq!(
+            exposed_headers(&star, false),
+            vec!["etag", "access-control-expose-headers"]
+        );
+        assert!(
+            exposed_headers(&star, true).is_empty(),
+            "* is literal with credentials"
+        );
     }
 }

@@ -129,8 +129,14 @@ mod tests {
     #[test]
     fn repeated_header_lines_combine_with_comma_space() {
         let headers = vec![
-            ("Access-Control-Allow-Origin".to_string(), "https://a".to_string()),
-            ("access-control-allow-origin".to_string(), "https://b".to_string()),
+            (
+                "Access-Control-Allow-Origin".to_string(),
+                "https://a".to_string(),
+            ),
+            (
+                "access-control-allow-origin".to_string(),
+                "https://b".to_string(),
+            ),
         ];
         assert_eq!(
             combined_header(&headers, "ACCESS-CONTROL-ALLOW-ORIGIN").as_deref(),

@@ -69,7 +69,9 @@ pub struct Query<'a> {
 
 impl PreflightCache {
     pub fn live_entries(&self, now: u64, profile: BrowserProfile) -> impl Iterator<Item = &Entry> {
-        self.entries.iter().filter(move |e| now < e.expires_at.get(profile))
+        self.entries
+            .iter()
+            .filter(move |e| now < e.expires_at.get(profile))
     }
 
     /// A one-line summary for the variable tracker.
@@ -129,7 +131,8 @@ impl PreflightCache {
                     h.eq_ignore_ascii_case(name)
                         || (h == "*"
                             && wildcard_ok(e)
-                            && (profile == BrowserProfile::Chromium || name.as_str() != "authorization"))
+                            && (profile == BrowserProfile::Chromium
+                                || name.as_str() != "authorization"))
                 }
                 EntryName::Method(_) => false,
             })
@@ -142,7 +145,11 @@ impl PreflightCache {
         }
         match (method_ok, missing_header) {
             (true, None) => {
-                let expires = usable.iter().map(|e| e.expires_at.get(profile)).min().unwrap_or(q.now);
+                let expires = usable
+                    .iter()
+                    .map(|e| e.expires_at.get(profile))
+                    .min()
+                    .unwrap_or(q.now);
                 Lookup {
                     hit: true,
                     detail: format!(
@@ -186,10 +193,11 @@ impl PreflightCache {
             chromium: now.saturating_add(max_age(max_age_header, BrowserProfile::Chromium).0),
             standard: now.saturating_add(max_age(max_age_header, BrowserProfile::Standard).0),
         };
-        let names = methods
-            .iter()
-            .map(|m| EntryName::Method(m.clone()))
-            .chain(headers.iter().map(|h| EntryName::Header(h.to_ascii_lowercase())));
+        let names = methods.iter().map(|m| EntryName::Method(m.clone())).chain(
+            headers
+                .iter()
+                .map(|h| EntryName::Header(h.to_ascii_lowercase())),
+        );
         for name in names {
             let existing = self.entries.iter_mut().find(|e| {
                 e.origin == origin
@@ -218,7 +226,8 @@ impl PreflightCache {
 
     /// Drops every entry for `origin` and `url`: a CORS fetch that needed a preflight failed.
     pub fn clear(&mut self, origin: &str, url: &str) {
-        self.entries.retain(|e| !(e.origin == origin && e.url == url));
+        self.entries
+            .retain(|e| !(e.origin == origin && e.url == url));
     }
 }
 
@@ -231,7 +240,14 @@ mod tests {
     const U: &str = "https://b.example/k";
 
     fn q<'a>(method: &'a str, names: &'a [String], include: bool, now: u64) -> Query<'a> {
-        Query { origin: O, url: U, credentials_include: include, method, unsafe_names: names, now }
+        Query {
+            origin: O,
+            url: U,
+            credentials_include: include,
+            method,
+            unsafe_names: names,
+            now,
+        }
     }
 
     fn strings(items: &[&str]) -> Vec<String> {
@@ -262,7 +278,11 @@ mod tests {
         let auth = strings(&["authorization"]);
         assert!(!cache.lookup(&q("GET", &auth, false, 1), Standard).hit);
         assert!(cache.lookup(&q("GET", &auth, false, 1), Chromium).hit);
-        assert!(cache.lookup(&q("GET", &strings(&["x-any"]), false, 1), Standard).hit);
+        assert!(
+            cache
+                .lookup(&q("GET", &strings(&["x-any"]), false, 1), Standard)
+                .hit
+        );
     }
 
     #[test]
@@ -276,8 +296,24 @@ mod tests {
     #[test]
     fn chromium_keeps_only_the_newest_preflight_per_url() {
         let mut cache = PreflightCache::default();
-        cache.store(O, U, false, &strings(&["PUT"]), &strings(&["x-a"]), Some("100"), 0);
-        cache.store(O, U, false, &strings(&["PUT"]), &strings(&["x-b"]), Some("100"), 1);
+        cache.store(
+            O,
+            U,
+            false,
+            &strings(&["PUT"]),
+            &strings(&["x-a"]),
+            Some("100"),
+            0,
+        );
+        cache.store(
+            O,
+            U,
+            false,
+            &strings(&["PUT"]),
+            &strings(&["x-b"]),
+            Some("100"),
+            1,
+        );
         let xa = strings(&["x-a"]);
         assert!(cache.lookup(&q("PUT", &xa, false, 2), Standard).hit);
         assert!(!cache.lookup(&q("PUT", &xa, false, 2), Chromium).hit);
@@ -287,11 +323,20 @@ mod tests {
     fn each_profile_reads_max_age_its_own_way() {
         let mut cache = PreflightCache::default();
         cache.store(O, U, false, &strings(&["PUT"]), &[], Some("86400"), 0);
-        assert!(!cache.lookup(&q("PUT", &[], false, 7300), Chromium).hit, "capped at 2 h");
+        assert!(
+            !cache.lookup(&q("PUT", &[], false, 7300), Chromium).hit,
+            "capped at 2 h"
+        );
         assert!(cache.lookup(&q("PUT", &[], false, 7300), Standard).hit);
         cache.store(O, U, false, &strings(&["DELETE"]), &[], Some("-1"), 8000);
-        assert!(!cache.lookup(&q("DELETE", &[], false, 8001), Chromium).hit, "negative: not cached");
-        assert!(cache.lookup(&q("DELETE", &[], false, 8001), Standard).hit, "negative: default 5 s");
+        assert!(
+            !cache.lookup(&q("DELETE", &[], false, 8001), Chromium).hit,
+            "negative: not cached"
+        );
+        assert!(
+            cache.lookup(&q("DELETE", &[], false, 8001), Standard).hit,
+            "negative: default 5 s"
+        );
     }
 
     #[test]

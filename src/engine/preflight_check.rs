@@ -2,7 +2,9 @@
 //! profile.
 
 use super::cors_error::{CorsError, CorsFailure};
-use super::fetch_rules::{UnsafeHeader, cors_check, is_safelisted_method, max_age, parse_token_list};
+use super::fetch_rules::{
+    UnsafeHeader, cors_check, is_safelisted_method, max_age, parse_token_list,
+};
 use super::http::HttpResponse;
 use crate::scenario::BrowserProfile;
 
@@ -30,7 +32,10 @@ fn is_redirect(response: &HttpResponse) -> bool {
     matches!(response.status, 301 | 302 | 303 | 307 | 308) && response.header("Location").is_some()
 }
 
-pub fn check_preflight(input: &PreflightInput, profile: BrowserProfile) -> Result<PreflightPass, CorsFailure> {
+pub fn check_preflight(
+    input: &PreflightInput,
+    profile: BrowserProfile,
+) -> Result<PreflightPass, CorsFailure> {
     let response = input.response;
     let mut checks = Vec::new();
     if profile == BrowserProfile::Chromium && is_redirect(response) {
@@ -52,7 +57,10 @@ pub fn check_preflight(input: &PreflightInput, profile: BrowserProfile) -> Resul
     if !(200..=299).contains(&response.status) {
         return Err(CorsFailure::new(CorsError::PreflightInvalidStatus, ""));
     }
-    checks.push(format!("status {} is an ok status (200-299)", response.status));
+    checks.push(format!(
+        "status {} is an ok status (200-299)",
+        response.status
+    ));
     let methods = parse_token_list(response.header("Access-Control-Allow-Methods").as_deref())
         .map_err(|_| CorsFailure::new(CorsError::InvalidAllowMethodsPreflightResponse, ""))?;
     let headers = parse_token_list(response.header("Access-Control-Allow-Headers").as_deref())
@@ -60,29 +68,47 @@ pub fn check_preflight(input: &PreflightInput, profile: BrowserProfile) -> Resul
 
     let method = input.method;
     if methods.iter().any(|m| m == method) {
-        checks.push(format!("{method} is listed in Access-Control-Allow-Methods"));
+        checks.push(format!(
+            "{method} is listed in Access-Control-Allow-Methods"
+        ));
     } else if is_safelisted_method(method) {
-        checks.push(format!("{method} is CORS-safelisted, so Access-Control-Allow-Methods need not list it"));
+        checks.push(format!(
+            "{method} is CORS-safelisted, so Access-Control-Allow-Methods need not list it"
+        ));
     } else if !input.credentials_include && methods.iter().any(|m| m == "*") {
-        checks.push(format!("Access-Control-Allow-Methods * covers {method} (no credentials)"));
+        checks.push(format!(
+            "Access-Control-Allow-Methods * covers {method} (no credentials)"
+        ));
     } else {
-        return Err(CorsFailure::new(CorsError::MethodDisallowedByPreflightResponse, method));
+        return Err(CorsFailure::new(
+            CorsError::MethodDisallowedByPreflightResponse,
+            method,
+        ));
     }
 
     let listed = |name: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(name));
     let wildcard = !input.credentials_include && headers.iter().any(|h| h == "*");
-    let has_authorization = input.unsafe_headers.iter().any(|h| h.name == "authorization");
+    let has_authorization = input
+        .unsafe_headers
+        .iter()
+        .any(|h| h.name == "authorization");
     match profile {
         BrowserProfile::Standard => {
             // Authorization is the one "CORS non-wildcard request-header name".
             if has_authorization && !listed("authorization") {
-                return Err(CorsFailure::new(CorsError::HeaderDisallowedByPreflightResponse, "authorization"));
+                return Err(CorsFailure::new(
+                    CorsError::HeaderDisallowedByPreflightResponse,
+                    "authorization",
+                ));
             }
             let mut sorted: Vec<&UnsafeHeader> = input.unsafe_headers.iter().collect();
             sorted.sort_by(|a, b| a.name.cmp(&b.name));
             for header in sorted {
                 if !listed(&header.name) && !wildcard {
-                    return Err(CorsFailure::new(CorsError::HeaderDisallowedByPreflightResponse, header.name.clone()));
+                    return Err(CorsFailure::new(
+                        CorsError::HeaderDisallowedByPreflightResponse,
+                        header.name.clone(),
+                    ));
                 }
             }
         }
@@ -90,21 +116,34 @@ pub fn check_preflight(input: &PreflightInput, profile: BrowserProfile) -> Resul
             if !wildcard {
                 for header in input.unsafe_headers {
                     if !listed(&header.name) {
-                        return Err(CorsFailure::new(CorsError::HeaderDisallowedByPreflightResponse, header.name.clone()));
+                        return Err(CorsFailure::new(
+                            CorsError::HeaderDisallowedByPreflightResponse,
+                            header.name.clone(),
+                        ));
                     }
                 }
             }
         }
     }
     if !input.unsafe_headers.is_empty() {
-        let names: Vec<&str> = input.unsafe_headers.iter().map(|h| h.name.as_str()).collect();
+        let names: Vec<&str> = input
+            .unsafe_headers
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect();
         checks.push(if wildcard && names.iter().any(|n| !listed(n)) {
-            format!("Access-Control-Allow-Headers * covers {} (no credentials)", names.join(", "))
+            format!(
+                "Access-Control-Allow-Headers * covers {} (no credentials)",
+                names.join(", ")
+            )
         } else {
             format!("Access-Control-Allow-Headers lists {}", names.join(", "))
         });
     }
-    let (max_age, max_age_text) = max_age(response.header("Access-Control-Max-Age").as_deref(), profile);
+    let (max_age, max_age_text) = max_age(
+        response.header("Access-Control-Max-Age").as_deref(),
+        profile,
+    );
     Ok(PreflightPass {
         methods,
         headers,
@@ -122,7 +161,10 @@ mod tests {
     fn response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
         HttpResponse {
             status,
-            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body: String::new(),
         }
     }
@@ -130,14 +172,29 @@ mod tests {
     fn unsafe_names(names: &[&str]) -> Vec<UnsafeHeader> {
         names
             .iter()
-            .map(|n| UnsafeHeader { name: n.to_string(), reason: String::new() })
+            .map(|n| UnsafeHeader {
+                name: n.to_string(),
+                reason: String::new(),
+            })
             .collect()
     }
 
-    fn check(r: &HttpResponse, method: &str, names: &[&str], include: bool, profile: BrowserProfile) -> Result<PreflightPass, CorsError> {
+    fn check(
+        r: &HttpResponse,
+        method: &str,
+        names: &[&str],
+        include: bool,
+        profile: BrowserProfile,
+    ) -> Result<PreflightPass, CorsError> {
         let headers = unsafe_names(names);
         check_preflight(
-            &PreflightInput { response: r, origin: "https://a", credentials_include: include, method, unsafe_headers: &headers },
+            &PreflightInput {
+                response: r,
+                origin: "https://a",
+                credentials_include: include,
+                method,
+                unsafe_headers: &headers,
+            },
             profile,
         )
         .map_err(|f| f.error)
@@ -146,46 +203,94 @@ mod tests {
     #[test]
     fn cors_check_runs_before_the_status_check() {
         let r = response(403, &[]);
-        assert_eq!(check(&r, "PUT", &[], false, Standard).err(), Some(CorsError::PreflightMissingAllowOriginHeader));
+        assert_eq!(
+            check(&r, "PUT", &[], false, Standard).err(),
+            Some(CorsError::PreflightMissingAllowOriginHeader)
+        );
         let r = response(403, &[("Access-Control-Allow-Origin", "*")]);
-        assert_eq!(check(&r, "PUT", &[], false, Standard).err(), Some(CorsError::PreflightInvalidStatus));
+        assert_eq!(
+            check(&r, "PUT", &[], false, Standard).err(),
+            Some(CorsError::PreflightInvalidStatus)
+        );
     }
 
     #[test]
     fn method_list_is_case_sensitive_and_star_needs_no_credentials() {
-        let lower = response(200, &[("Access-Control-Allow-Origin", "https://a"), ("Access-Control-Allow-Methods", "put")]);
-        assert_eq!(check(&lower, "PUT", &[], false, Chromium).err(), Some(CorsError::MethodDisallowedByPreflightResponse));
-        let star = response(200, &[
-            ("Access-Control-Allow-Origin", "https://a"),
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Methods", "*"),
-        ]);
+        let lower = response(
+            200,
+            &[
+                ("Access-Control-Allow-Origin", "https://a"),
+                ("Access-Control-Allow-Methods", "put"),
+            ],
+        );
+        assert_eq!(
+            check(&lower, "PUT", &[], false, Chromium).err(),
+            Some(CorsError::MethodDisallowedByPreflightResponse)
+        );
+        let star = response(
+            200,
+            &[
+                ("Access-Control-Allow-Origin", "https://a"),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "*"),
+            ],
+        );
         assert!(check(&star, "PUT", &[], false, Chromium).is_ok());
-        assert_eq!(check(&star, "PUT", &[], true, Chromium).err(), Some(CorsError::MethodDisallowedByPreflightResponse));
+        assert_eq!(
+            check(&star, "PUT", &[], true, Chromium).err(),
+            Some(CorsError::MethodDisallowedByPreflightResponse)
+        );
     }
 
     #[test]
     fn authorization_under_star_is_where_the_profiles_part() {
-        let r = response(200, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "*")]);
+        let r = response(
+            200,
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Headers", "*"),
+            ],
+        );
         assert!(check(&r, "GET", &["authorization"], false, Chromium).is_ok());
         assert_eq!(
             check(&r, "GET", &["authorization"], false, Standard).err(),
             Some(CorsError::HeaderDisallowedByPreflightResponse)
         );
-        let named = response(200, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "Authorization")]);
+        let named = response(
+            200,
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Headers", "Authorization"),
+            ],
+        );
         assert!(check(&named, "GET", &["authorization"], false, Standard).is_ok());
     }
 
     #[test]
     fn unparseable_lists_are_network_errors() {
-        let r = response(200, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT DELETE")]);
-        assert_eq!(check(&r, "PUT", &[], false, Standard).err(), Some(CorsError::InvalidAllowMethodsPreflightResponse));
+        let r = response(
+            200,
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Methods", "PUT DELETE"),
+            ],
+        );
+        assert_eq!(
+            check(&r, "PUT", &[], false, Standard).err(),
+            Some(CorsError::InvalidAllowMethodsPreflightResponse)
+        );
     }
 
     #[test]
     fn chromium_refuses_redirected_preflights_first() {
         let r = response(302, &[("Location", "https://elsewhere/")]);
-        assert_eq!(check(&r, "PUT", &[], false, Chromium).err(), Some(CorsError::PreflightDisallowedRedirect));
-        assert_eq!(check(&r, "PUT", &[], false, Standard).err(), Some(CorsError::PreflightMissingAllowOriginHeader));
+        assert_eq!(
+            check(&r, "PUT", &[], false, Chromium).err(),
+            Some(CorsError::PreflightDisallowedRedirect)
+        );
+        assert_eq!(
+            check(&r, "PUT", &[], false, Standard).err(),
+            Some(CorsError::PreflightMissingAllowOriginHeader)
+        );
     }
 }

@@ -6,9 +6,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
-use crate::engine::{Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict};
+use crate::engine::{
+    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
+};
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::Scenario;
 
@@ -142,7 +144,13 @@ fn step_doc(s: &Step) -> StepDoc<'_> {
     }
 }
 
-pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Result<()> {
+/// Writes the document: indented for people (`pretty`), or on one line for pipes and scripts.
+pub fn write(
+    out: &mut impl Write,
+    scenario: &Scenario,
+    trace: &Trace,
+    pretty: bool,
+) -> io::Result<()> {
     let failed: Vec<usize> = trace.failed_expectations().map(|r| r.index).collect();
     let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
     let document = Document {
@@ -161,16 +169,39 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
             failed,
         },
     };
-    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(PrettyFormatter::new()));
-    document.serialize(&mut serializer).map_err(io::Error::other)?;
+    if pretty {
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(PrettyFormatter::new()));
+        document
+            .serialize(&mut serializer)
+            .map_err(io::Error::other)?;
+    } else {
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(CompactFormatter));
+        document
+            .serialize(&mut serializer)
+            .map_err(io::Error::other)?;
+    }
     out.write_all(b"\n")
 }
 
-/// A pretty formatter that also escapes terminal-active characters serde_json leaves raw.
-struct TerminalSafe<'a>(PrettyFormatter<'a>);
+/// A formatter that also escapes terminal-active characters serde_json leaves raw.
+struct TerminalSafe<F>(F);
 
-impl Formatter for TerminalSafe<'_> {
-    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+impl<F: Formatter> Formatter for TerminalSafe<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        // Every character `is_unsafe_char` flags (beyond what serde_json escapes) is DEL or
+        // starts with one of these UTF-8 lead bytes; most fragments contain none.
+        if !fragment
+            .bytes()
+            .any(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef))
+        {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_unsafe_char(c) {
@@ -221,10 +252,14 @@ mod tests {
     fn terminal_active_characters_are_unicode_escaped_and_round_trip() {
         let value = serde_json::json!({"origin": "https://a\u{7f}\u{9b}\u{202e}.example\u{1b}"});
         let mut out = Vec::new();
-        let mut serializer = serde_json::Serializer::with_formatter(&mut out, TerminalSafe(PrettyFormatter::new()));
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut out, TerminalSafe(PrettyFormatter::new()));
         value.serialize(&mut serializer).ok();
         let text = String::from_utf8(out).unwrap_or_default();
-        assert!(text.contains("\\u007f\\u009b\\u202e.example\\u001b"), "{text}");
+        assert!(
+            text.contains("\\u007f\\u009b\\u202e.example\\u001b"),
+            "{text}"
+        );
         assert!(!text.chars().any(is_unsafe_char_visible_in_output));
         let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         assert_eq!(back, value);

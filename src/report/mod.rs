@@ -10,24 +10,38 @@ use crate::scenario::{Scenario, ServerKind};
 pub fn server_lines(scenario: &Scenario) -> Vec<String> {
     let url = scenario.server.url.as_str();
     // Show the bucket URL as people write it, without the root path's slash.
-    let url = if scenario.server.url.path() == "/" { url.trim_end_matches('/') } else { url };
+    let url = if scenario.server.url.path() == "/" {
+        url.trim_end_matches('/')
+    } else {
+        url
+    };
     match &scenario.server.kind {
         ServerKind::S3 { cors: None } => vec![
             format!("S3 bucket {url}"),
-            "  no CORS configuration (every preflight gets 403; responses carry no CORS headers)".to_string(),
+            "  no CORS configuration (every preflight gets 403; responses carry no CORS headers)"
+                .to_string(),
         ],
         ServerKind::S3 { cors: Some(config) } => {
-            let mut lines = vec![format!("S3 bucket {url}, {} CORS rule(s), first match wins", config.rules.len())];
+            let mut lines = vec![format!(
+                "S3 bucket {url}, {} CORS rule(s), first match wins",
+                config.rules.len()
+            )];
             for (i, rule) in config.rules.iter().enumerate() {
                 let mut parts = vec![
                     format!("AllowedOrigins [{}]", rule.allowed_origins.join(", ")),
                     format!("AllowedMethods [{}]", rule.allowed_methods.join(", ")),
                 ];
                 if !rule.allowed_headers.is_empty() {
-                    parts.push(format!("AllowedHeaders [{}]", rule.allowed_headers.join(", ")));
+                    parts.push(format!(
+                        "AllowedHeaders [{}]",
+                        rule.allowed_headers.join(", ")
+                    ));
                 }
                 if !rule.expose_headers.is_empty() {
-                    parts.push(format!("ExposeHeaders [{}]", rule.expose_headers.join(", ")));
+                    parts.push(format!(
+                        "ExposeHeaders [{}]",
+                        rule.expose_headers.join(", ")
+                    ));
                 }
                 if let Some(max_age) = rule.max_age_seconds {
                     parts.push(format!("MaxAgeSeconds {max_age}"));
@@ -38,7 +52,8 @@ pub fn server_lines(scenario: &Scenario) -> Vec<String> {
         }
         ServerKind::Static { preflight, actual } => {
             let describe = |r: &crate::scenario::CannedResponse| {
-                let headers: Vec<String> = r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+                let headers: Vec<String> =
+                    r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
                 if headers.is_empty() {
                     format!("{} (no headers)", r.status)
                 } else {

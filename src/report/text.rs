@@ -58,7 +58,12 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
     lines.join("\n")
 }
 
-pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace, width: u16) -> io::Result<()> {
+pub fn write(
+    out: &mut impl Write,
+    scenario: &Scenario,
+    trace: &Trace,
+    width: u16,
+) -> io::Result<()> {
     let w = usize::from(width);
     writeln!(out, "{}", escape(&trace.title))?;
     if !trace.description.is_empty() {
@@ -74,7 +79,15 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace, width: u1
     writeln!(out)?;
     writeln!(out, "EXECUTION TABLE")?;
     let mut steps = table(width);
-    steps.set_header(vec!["Step", "Req", "Action", "Request Type", "CORS Headers Sent", "Browser Decision", "Result"]);
+    steps.set_header(vec![
+        "Step",
+        "Req",
+        "Action",
+        "Request Type",
+        "CORS Headers Sent",
+        "Browser Decision",
+        "Result",
+    ]);
     for step in &trace.steps {
         steps.add_row(vec![
             Cell::new(step.n),
@@ -87,13 +100,21 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace, width: u1
         ]);
     }
     writeln!(out, "{steps}")?;
-    let legend: Vec<String> = ABBREVIATIONS.iter().map(|(short, full)| format!("{short} = {full}")).collect();
+    let legend: Vec<String> = ABBREVIATIONS
+        .iter()
+        .map(|(short, full)| format!("{short} = {full}"))
+        .collect();
     writeln!(out, "{}", wrap(&legend.join(", "), w, ""))?;
 
     writeln!(out)?;
-    writeln!(out, "VARIABLE TRACKER (value after each step; * = changed by that step)")?;
+    writeln!(
+        out,
+        "VARIABLE TRACKER (value after each step; * = changed by that step)"
+    )?;
     let per_chunk = ((w.saturating_sub(20)) / 24).max(1);
-    let columns: Vec<Option<usize>> = std::iter::once(None).chain((0..trace.steps.len()).map(Some)).collect();
+    let columns: Vec<Option<usize>> = std::iter::once(None)
+        .chain((0..trace.steps.len()).map(Some))
+        .collect();
     for chunk in columns.chunks(per_chunk) {
         let mut tracker = table(width);
         let mut header = vec!["Variable".to_string()];
@@ -138,11 +159,19 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace, width: u1
             expectation
         )?;
         if let Some(note) = &request.note {
-            writeln!(out, "   {}", wrap(&format!("Note: {}", escape(note)), w, "   "))?;
+            writeln!(
+                out,
+                "   {}",
+                wrap(&format!("Note: {}", escape(note)), w, "   ")
+            )?;
         }
         writeln!(out, "   {}", wrap(&escape(&request.summary), w, "   "))?;
         if let Some(error) = &request.error {
-            writeln!(out, "   {}", wrap(&format!("Console: {}", escape(error)), w, "   "))?;
+            writeln!(
+                out,
+                "   {}",
+                wrap(&format!("Console: {}", escape(error)), w, "   ")
+            )?;
         }
         for note in &request.profile_notes {
             writeln!(out, "   {}", wrap(&escape(note), w, "   "))?;
@@ -155,7 +184,16 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace, width: u1
         writeln!(
             out,
             "{}",
-            wrap(&format!("{:>3}. [#{}] {}", step.n, step.request, escape(&step.explanation)), w, "     ")
+            wrap(
+                &format!(
+                    "{:>3}. [#{}] {}",
+                    step.n,
+                    step.request,
+                    escape(&step.explanation)
+                ),
+                w,
+                "     "
+            )
         )?;
         if let Some(note) = &step.profile_note {
             writeln!(out, "     {}", wrap(&escape(note), w, "     "))?;
@@ -168,7 +206,11 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace, width: u1
     if failed.is_empty() {
         writeln!(out, "Expectations: {checked} of {checked} met.")?;
     } else {
-        writeln!(out, "Expectations: {} of {checked} met.", checked - failed.len())?;
+        writeln!(
+            out,
+            "Expectations: {} of {checked} met.",
+            checked - failed.len()
+        )?;
         for request in failed {
             writeln!(
                 out,

@@ -65,7 +65,11 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadErrors> {
     } else {
         std::fs::read_to_string(path).map_err(|e| e.to_string())
     };
-    let display_name = if name == "-" { "<stdin>".to_string() } else { name };
+    let display_name = if name == "-" {
+        "<stdin>".to_string()
+    } else {
+        name
+    };
     match text {
         Ok(text) => load_str(&text, &display_name),
         Err(message) => Err(LoadErrors(vec![LoadError {
@@ -111,7 +115,11 @@ fn serde_error(file: &str, key: &str, err: &serde_json::Error) -> LoadError {
     };
     // serde_path_to_error writes `?` for a segment it could not name (e.g. inside bad syntax).
     let key = key.trim_end_matches(".?").trim_end_matches('?');
-    let key = if key == "." { String::new() } else { key.to_string() };
+    let key = if key == "." {
+        String::new()
+    } else {
+        key.to_string()
+    };
     LoadError {
         file: file.to_string(),
         line: err.line().max(1),
@@ -177,7 +185,10 @@ mod tests {
 }"#;
 
     fn errors(text: &str) -> Vec<LoadError> {
-        load_str(text, "t.json").err().map(|e| e.0).unwrap_or_default()
+        load_str(text, "t.json")
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default()
     }
 
     #[test]
@@ -211,13 +222,20 @@ mod tests {
         let errs = errors(&text);
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].key, "requests[0].orgin");
-        assert!(errs[0].message.contains("unknown field `orgin`"), "{}", errs[0].message);
+        assert!(
+            errs[0].message.contains("unknown field `orgin`"),
+            "{}",
+            errs[0].message
+        );
         assert_eq!(errs[0].line, 3);
     }
 
     #[test]
     fn wrong_type_is_named_with_its_path() {
-        let text = MINIMAL.replace("\"origin\": \"https://a.example\"", "\"origin\": \"https://a.example\", \"wait_seconds\": \"5\"");
+        let text = MINIMAL.replace(
+            "\"origin\": \"https://a.example\"",
+            "\"origin\": \"https://a.example\", \"wait_seconds\": \"5\"",
+        );
         let errs = errors(&text);
         assert_eq!(errs[0].key, "requests[0].wait_seconds");
         assert!(errs[0].message.contains("invalid type"));
@@ -230,7 +248,11 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].key, "requests[0].origin");
         assert_eq!((errs[0].line, errs[0].column), (3, 27));
-        assert!(errs[0].message.contains("a browser sends 'https://a.example'"));
+        assert!(
+            errs[0]
+                .message
+                .contains("a browser sends 'https://a.example'")
+        );
     }
 
     #[test]

@@ -86,14 +86,18 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
             rejections.push(S3Rejection {
                 path: vec![Index(i)],
                 code: "MalformedXML",
-                message: format!("{MALFORMED_XML} (a rule needs at least one AllowedMethods entry)"),
+                message: format!(
+                    "{MALFORMED_XML} (a rule needs at least one AllowedMethods entry)"
+                ),
             });
         }
         if origins.is_empty() {
             rejections.push(S3Rejection {
                 path: vec![Index(i)],
                 code: "MalformedXML",
-                message: format!("{MALFORMED_XML} (a rule needs at least one AllowedOrigins entry)"),
+                message: format!(
+                    "{MALFORMED_XML} (a rule needs at least one AllowedOrigins entry)"
+                ),
             });
         }
         for (j, method) in methods.iter().enumerate() {
@@ -112,7 +116,9 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
                 rejections.push(S3Rejection {
                     path: vec![Index(i), Key("AllowedOrigins"), Index(j)],
                     code: "InvalidRequest",
-                    message: format!("AllowedOrigin \"{origin}\" can not have more than one wildcard."),
+                    message: format!(
+                        "AllowedOrigin \"{origin}\" can not have more than one wildcard."
+                    ),
                 });
             }
         }
@@ -122,7 +128,9 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
                 rejections.push(S3Rejection {
                     path: vec![Index(i), Key("AllowedHeaders"), Index(j)],
                     code: "InvalidRequest",
-                    message: format!("AllowedHeader \"{header}\" can not have more than one wildcard."),
+                    message: format!(
+                        "AllowedHeader \"{header}\" can not have more than one wildcard."
+                    ),
                 });
             }
         }
@@ -232,7 +240,8 @@ mod tests {
             found,
             vec![(
                 "InvalidRequest",
-                "The number of CORS rules should not exceed allowed limit of 100 rules.".to_string()
+                "The number of CORS rules should not exceed allowed limit of 100 rules."
+                    .to_string()
             )]
         );
         assert!(validate_rules((0..100).map(|_| rule(&["*"], &["GET"])).collect()).is_ok());

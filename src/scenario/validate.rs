@@ -161,7 +161,10 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
             }
         }
     };
-    Some(Server { url: url?, kind: kind? })
+    Some(Server {
+        url: url?,
+        kind: kind?,
+    })
 }
 
 /// `Some(None)` = a valid "no configuration"; `None` = invalid.
@@ -250,14 +253,18 @@ fn validate_response(
         ok = false;
     }
     ok &= validate_header_list(&raw.headers.0, &path.key("headers"), problems);
-    ok.then(|| CannedResponse {
+    ok.then_some(CannedResponse {
         status: raw.status,
         headers: raw.headers.0,
         body: raw.body,
     })
 }
 
-fn validate_header_list(headers: &[(String, String)], path: &JsonPath, problems: &mut Problems) -> bool {
+fn validate_header_list(
+    headers: &[(String, String)],
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> bool {
     let mut ok = true;
     for (name, value) in headers {
         if !is_token(name) {
@@ -288,7 +295,10 @@ fn validate_request(
     let via = raw.via.unwrap_or_default();
     let method = raw.method.unwrap_or_else(|| "GET".to_string());
     if !is_token(&method) {
-        problems.add(path.key("method"), format!("'{method}' is not a valid HTTP method (an HTTP token)"));
+        problems.add(
+            path.key("method"),
+            format!("'{method}' is not a valid HTTP method (an HTTP token)"),
+        );
     } else if via == Via::Browser && is_forbidden_method(&method) {
         problems.add(
             path.key("method"),
@@ -322,7 +332,9 @@ fn validate_request(
             path.key("origin"),
             "a browser request needs the page's origin, e.g. \"https://example.com\" (or \"null\")",
         ),
-        (Via::Browser, Some(origin)) if origin != "null" => check_page_origin(origin, &path.key("origin"), problems),
+        (Via::Browser, Some(origin)) if origin != "null" => {
+            check_page_origin(origin, &path.key("origin"), problems)
+        }
         (Via::Raw, Some(origin)) if !is_valid_header_value(origin) => problems.add(
             path.key("origin"),
             "an Origin header value cannot contain NUL, CR or LF",
@@ -394,7 +406,11 @@ fn validate_request(
             .0
             .into_iter()
             .map(|(n, v)| {
-                let v = if via == Via::Browser { normalize_header_value(&v).to_string() } else { v };
+                let v = if via == Via::Browser {
+                    normalize_header_value(&v).to_string()
+                } else {
+                    v
+                };
                 (n, v)
             })
             .collect(),

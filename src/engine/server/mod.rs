@@ -25,7 +25,9 @@ pub fn answer(
     sequence: usize,
 ) -> ServerAnswer {
     match &server.kind {
-        ServerKind::S3 { cors } => s3::answer(cors.as_ref(), request, overrides.actual.as_ref(), sequence),
+        ServerKind::S3 { cors } => {
+            s3::answer(cors.as_ref(), request, overrides.actual.as_ref(), sequence)
+        }
         ServerKind::Static { preflight, actual } => {
             static_server::answer(preflight, actual, request, overrides)
         }

@@ -57,17 +57,39 @@ fn requested_headers(value: Option<&str>) -> Vec<String> {
 }
 
 /// Why `rule` does not match, or `None` when it does (C2–C4).
-fn rule_mismatch(rule: &CorsRule, origin: &str, method: &str, headers: &[String]) -> Option<String> {
-    if !rule.allowed_origins.iter().any(|o| glob_match(o, origin, false)) {
-        return Some(format!("origin {origin} matches none of AllowedOrigins [{}]", rule.allowed_origins.join(", ")));
+fn rule_mismatch(
+    rule: &CorsRule,
+    origin: &str,
+    method: &str,
+    headers: &[String],
+) -> Option<String> {
+    if !rule
+        .allowed_origins
+        .iter()
+        .any(|o| glob_match(o, origin, false))
+    {
+        return Some(format!(
+            "origin {origin} matches none of AllowedOrigins [{}]",
+            rule.allowed_origins.join(", ")
+        ));
     }
     if !rule.allowed_methods.iter().any(|m| m == method) {
-        return Some(format!("method {method} is not in AllowedMethods [{}]", rule.allowed_methods.join(", ")));
+        return Some(format!(
+            "method {method} is not in AllowedMethods [{}]",
+            rule.allowed_methods.join(", ")
+        ));
     }
     for header in headers {
-        if !rule.allowed_headers.iter().any(|a| glob_match(a, header, true)) {
+        if !rule
+            .allowed_headers
+            .iter()
+            .any(|a| glob_match(a, header, true))
+        {
             return Some(if rule.allowed_headers.is_empty() {
-                format!("header {} was requested but the rule has no AllowedHeaders", header.to_ascii_lowercase())
+                format!(
+                    "header {} was requested but the rule has no AllowedHeaders",
+                    header.to_ascii_lowercase()
+                )
             } else {
                 format!(
                     "header {} matches none of AllowedHeaders [{}]",
@@ -81,7 +103,12 @@ fn rule_mismatch(rule: &CorsRule, origin: &str, method: &str, headers: &[String]
 }
 
 /// First matching rule wins (C1); the text lists how each rule tried fared.
-fn find_rule(config: &CorsConfiguration, origin: &str, method: &str, headers: &[String]) -> (Option<usize>, String) {
+fn find_rule(
+    config: &CorsConfiguration,
+    origin: &str,
+    method: &str,
+    headers: &[String],
+) -> (Option<usize>, String) {
     let mut trail = String::new();
     for (i, rule) in config.rules.iter().enumerate() {
         match rule_mismatch(rule, origin, method, headers) {
@@ -99,26 +126,46 @@ fn find_rule(config: &CorsConfiguration, origin: &str, method: &str, headers: &[
 }
 
 /// The CORS headers of a matched rule (A6; the actual request drops ACAH, B5).
-fn cors_headers(rule: &CorsRule, origin: &str, requested: Option<&[String]>) -> Vec<(String, String)> {
+fn cors_headers(
+    rule: &CorsRule,
+    origin: &str,
+    requested: Option<&[String]>,
+) -> Vec<(String, String)> {
     let mut headers = Vec::new();
     let wildcard = rule.allowed_origins.iter().any(|o| o == "*");
     headers.push((
         "Access-Control-Allow-Origin".to_string(),
-        if wildcard { "*".to_string() } else { origin.to_string() },
+        if wildcard {
+            "*".to_string()
+        } else {
+            origin.to_string()
+        },
     ));
-    headers.push(("Access-Control-Allow-Methods".to_string(), rule.allowed_methods.join(", ")));
+    headers.push((
+        "Access-Control-Allow-Methods".to_string(),
+        rule.allowed_methods.join(", "),
+    ));
     if let Some(requested) = requested {
         let lowered: Vec<String> = requested.iter().map(|h| h.to_ascii_lowercase()).collect();
-        headers.push(("Access-Control-Allow-Headers".to_string(), lowered.join(", ")));
+        headers.push((
+            "Access-Control-Allow-Headers".to_string(),
+            lowered.join(", "),
+        ));
     }
     if !rule.expose_headers.is_empty() {
-        headers.push(("Access-Control-Expose-Headers".to_string(), rule.expose_headers.join(", ")));
+        headers.push((
+            "Access-Control-Expose-Headers".to_string(),
+            rule.expose_headers.join(", "),
+        ));
     }
     if let Some(max_age) = rule.max_age_seconds {
         headers.push(("Access-Control-Max-Age".to_string(), max_age.to_string()));
     }
     if !wildcard {
-        headers.push(("Access-Control-Allow-Credentials".to_string(), "true".to_string()));
+        headers.push((
+            "Access-Control-Allow-Credentials".to_string(),
+            "true".to_string(),
+        ));
     }
     headers.push(("Vary".to_string(), VARY.to_string()));
     headers
@@ -133,7 +180,10 @@ fn request_ids(sequence: usize) -> Vec<(String, String)> {
     }
     vec![
         ("x-amz-request-id".to_string(), format!("{hash:016X}")),
-        ("x-amz-id-2".to_string(), format!("{:x}/{hash:x}=", hash.rotate_left(17))),
+        (
+            "x-amz-id-2".to_string(),
+            format!("{:x}/{hash:x}=", hash.rotate_left(17)),
+        ),
     ]
 }
 
@@ -143,18 +193,34 @@ fn object_key(url: &str) -> Option<String> {
     (!key.is_empty()).then(|| key.to_string())
 }
 
-fn error_response(status: u16, code: &str, message: &str, extra: &[(&str, &str)], sequence: usize) -> HttpResponse {
+fn error_response(
+    status: u16,
+    code: &str,
+    message: &str,
+    extra: &[(&str, &str)],
+    sequence: usize,
+) -> HttpResponse {
     let ids = request_ids(sequence);
-    let mut body = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>");
+    let mut body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>"
+    );
     for (name, value) in extra {
         let _ = write!(body, "<{name}>{value}</{name}>");
     }
-    let _ = write!(body, "<RequestId>{}</RequestId><HostId>{}</HostId></Error>", ids[0].1, ids[1].1);
+    let _ = write!(
+        body,
+        "<RequestId>{}</RequestId><HostId>{}</HostId></Error>",
+        ids[0].1, ids[1].1
+    );
     let mut headers = ids;
     headers.push(("Content-Type".to_string(), "application/xml".to_string()));
     headers.push(("Transfer-Encoding".to_string(), "chunked".to_string()));
     headers.push(("Server".to_string(), "AmazonS3".to_string()));
-    HttpResponse { status, headers, body }
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 pub fn answer(
@@ -170,7 +236,11 @@ pub fn answer(
     }
 }
 
-fn preflight(cors: Option<&CorsConfiguration>, request: &HttpRequest, sequence: usize) -> ServerAnswer {
+fn preflight(
+    cors: Option<&CorsConfiguration>,
+    request: &HttpRequest,
+    sequence: usize,
+) -> ServerAnswer {
     let acrm = request.header("Access-Control-Request-Method");
     let method_element = acrm.clone().unwrap_or_else(|| "OPTIONS".to_string());
     let Some(origin) = request.header("Origin") else {
@@ -198,7 +268,13 @@ fn preflight(cors: Option<&CorsConfiguration>, request: &HttpRequest, sequence: 
         other => {
             let shown = other.unwrap_or("null");
             return ServerAnswer {
-                response: error_response(400, "BadRequest", &format!("Invalid Access-Control-Request-Method: {shown}"), &[], sequence),
+                response: error_response(
+                    400,
+                    "BadRequest",
+                    &format!("Invalid Access-Control-Request-Method: {shown}"),
+                    &[],
+                    sequence,
+                ),
                 matched_rule: None,
                 explanation: format!(
                     "S3 (A4): a preflight's Access-Control-Request-Method must be one of GET, PUT, HEAD, POST, DELETE (case-sensitive); '{shown}' gets 400 BadRequest."
@@ -210,9 +286,19 @@ fn preflight(cors: Option<&CorsConfiguration>, request: &HttpRequest, sequence: 
     let (matched, trail) = find_rule(config, &origin, &method, &requested);
     match matched {
         None => {
-            let resource = if object_key(&request.url).is_some() { "OBJECT" } else { "BUCKET" };
+            let resource = if object_key(&request.url).is_some() {
+                "OBJECT"
+            } else {
+                "BUCKET"
+            };
             ServerAnswer {
-                response: error_response(403, "AccessForbidden", NOT_ALLOWED, &[("Method", &method), ("ResourceType", resource)], sequence),
+                response: error_response(
+                    403,
+                    "AccessForbidden",
+                    NOT_ALLOWED,
+                    &[("Method", &method), ("ResourceType", resource)],
+                    sequence,
+                ),
                 matched_rule: None,
                 explanation: format!(
                     "S3 (A5): {trail} So S3 answers 403 AccessForbidden with no Access-Control-* headers and no Vary."
@@ -223,12 +309,20 @@ fn preflight(cors: Option<&CorsConfiguration>, request: &HttpRequest, sequence: 
             let rule = &config.rules[index];
             let has_acrh = request.header("Access-Control-Request-Headers").is_some();
             let mut headers = request_ids(sequence);
-            headers.extend(cors_headers(rule, &origin, has_acrh.then_some(requested.as_slice())));
+            headers.extend(cors_headers(
+                rule,
+                &origin,
+                has_acrh.then_some(requested.as_slice()),
+            ));
             headers.push(("Content-Length".to_string(), "0".to_string()));
             headers.push(("Server".to_string(), "AmazonS3".to_string()));
             let wildcard = rule.allowed_origins.iter().any(|o| o == "*");
             ServerAnswer {
-                response: HttpResponse { status: 200, headers, body: String::new() },
+                response: HttpResponse {
+                    status: 200,
+                    headers,
+                    body: String::new(),
+                },
                 matched_rule: Some(index),
                 explanation: format!(
                     "S3 (A6): {trail} S3 answers 200 with {}, the rule's whole AllowedMethods list{}{}{}.",
@@ -237,9 +331,21 @@ fn preflight(cors: Option<&CorsConfiguration>, request: &HttpRequest, sequence: 
                     } else {
                         "the Origin echoed in Access-Control-Allow-Origin, Access-Control-Allow-Credentials: true"
                     },
-                    if has_acrh { ", the requested header names echoed in lowercase" } else { "" },
-                    if rule.expose_headers.is_empty() { "" } else { ", its ExposeHeaders" },
-                    if rule.max_age_seconds.is_some() { ", its MaxAgeSeconds as Access-Control-Max-Age" } else { "" },
+                    if has_acrh {
+                        ", the requested header names echoed in lowercase"
+                    } else {
+                        ""
+                    },
+                    if rule.expose_headers.is_empty() {
+                        ""
+                    } else {
+                        ", its ExposeHeaders"
+                    },
+                    if rule.max_age_seconds.is_some() {
+                        ", its MaxAgeSeconds as Access-Control-Max-Age"
+                    } else {
+                        ""
+                    },
                 ),
             }
         }
@@ -247,29 +353,52 @@ fn preflight(cors: Option<&CorsConfiguration>, request: &HttpRequest, sequence: 
 }
 
 /// What the S3 operation itself answers, before CORS (B7): success unless overridden.
-fn operation(request: &HttpRequest, override_response: Option<&CannedResponse>, sequence: usize) -> (HttpResponse, String) {
+fn operation(
+    request: &HttpRequest,
+    override_response: Option<&CannedResponse>,
+    sequence: usize,
+) -> (HttpResponse, String) {
     if let Some(canned_response) = override_response {
         let mut response = canned(canned_response);
         let mut headers = request_ids(sequence);
         headers.append(&mut response.headers);
         response.headers = headers;
-        let text = format!("The operation answers {} (this request's responses.actual).", response.status);
+        let text = format!(
+            "The operation answers {} (this request's responses.actual).",
+            response.status
+        );
         return (response, text);
     }
     let key = object_key(&request.url);
     let mut headers = request_ids(sequence);
     let server = ("Server".to_string(), "AmazonS3".to_string());
-    let etag = || ("ETag".to_string(), "\"9b2cf535f27731c974343645a3985328\"".to_string());
+    let etag = || {
+        (
+            "ETag".to_string(),
+            "\"9b2cf535f27731c974343645a3985328\"".to_string(),
+        )
+    };
     let (status, body, description) = match (request.method.as_str(), &key) {
         ("GET" | "HEAD", Some(key)) => {
             let content_type = content_type_for(key);
-            headers.push(("Last-Modified".to_string(), "Wed, 01 Jan 2025 12:00:00 GMT".to_string()));
+            headers.push((
+                "Last-Modified".to_string(),
+                "Wed, 01 Jan 2025 12:00:00 GMT".to_string(),
+            ));
             headers.push(etag());
             headers.push(("Accept-Ranges".to_string(), "bytes".to_string()));
             headers.push(("Content-Type".to_string(), content_type.to_string()));
             headers.push(("Content-Length".to_string(), "2048".to_string()));
-            let body = if request.method == "GET" { format!("(2048 bytes of {content_type})") } else { String::new() };
-            (200, body, format!("{} of object {key} succeeds", request.method))
+            let body = if request.method == "GET" {
+                format!("(2048 bytes of {content_type})")
+            } else {
+                String::new()
+            };
+            (
+                200,
+                body,
+                format!("{} of object {key} succeeds", request.method),
+            )
         }
         ("GET" | "HEAD", None) => {
             headers.push(("Content-Type".to_string(), "application/xml".to_string()));
@@ -283,17 +412,45 @@ fn operation(request: &HttpRequest, override_response: Option<&CannedResponse>, 
         ("PUT", _) => {
             headers.push(etag());
             headers.push(("Content-Length".to_string(), "0".to_string()));
-            (200, String::new(), "the upload (PutObject) succeeds".to_string())
+            (
+                200,
+                String::new(),
+                "the upload (PutObject) succeeds".to_string(),
+            )
         }
-        ("POST", _) => (204, String::new(), "the POST succeeds with S3's default 204 No Content".to_string()),
-        ("DELETE", _) => (204, String::new(), "DeleteObject succeeds (204 No Content)".to_string()),
+        ("POST", _) => (
+            204,
+            String::new(),
+            "the POST succeeds with S3's default 204 No Content".to_string(),
+        ),
+        ("DELETE", _) => (
+            204,
+            String::new(),
+            "DeleteObject succeeds (204 No Content)".to_string(),
+        ),
         (other, _) => {
-            let response = error_response(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", &[("Method", other), ("ResourceType", "OBJECT")], sequence);
-            return (response, format!("S3 has no {other} operation: 405 MethodNotAllowed."));
+            let response = error_response(
+                405,
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+                &[("Method", other), ("ResourceType", "OBJECT")],
+                sequence,
+            );
+            return (
+                response,
+                format!("S3 has no {other} operation: 405 MethodNotAllowed."),
+            );
         }
     };
     headers.push(server);
-    (HttpResponse { status, headers, body }, format!("The operation is modelled as succeeding: {description}."))
+    (
+        HttpResponse {
+            status,
+            headers,
+            body,
+        },
+        format!("The operation is modelled as succeeding: {description}."),
+    )
 }
 
 fn content_type_for(key: &str) -> &'static str {
@@ -324,14 +481,18 @@ fn actual(
         return ServerAnswer {
             response,
             matched_rule: None,
-            explanation: format!("{op_text} S3 (B1): without Origin the request is not cross-origin to S3, so no CORS headers are added."),
+            explanation: format!(
+                "{op_text} S3 (B1): without Origin the request is not cross-origin to S3, so no CORS headers are added."
+            ),
         };
     };
     let Some(config) = cors else {
         return ServerAnswer {
             response,
             matched_rule: None,
-            explanation: format!("{op_text} S3 (B2): the bucket has no CORS configuration, so the response carries no CORS headers, and S3 does not refuse the request either."),
+            explanation: format!(
+                "{op_text} S3 (B2): the bucket has no CORS configuration, so the response carries no CORS headers, and S3 does not refuse the request either."
+            ),
         };
     };
     let acrm = request.header("Access-Control-Request-Method");
@@ -339,7 +500,9 @@ fn actual(
     let requested = requested_headers(request.header("Access-Control-Request-Headers").as_deref());
     let (matched, trail) = find_rule(config, &origin, &method, &requested);
     let method_note = if acrm.is_some() {
-        format!(" (S3 (B4) matches the Access-Control-Request-Method {method}, not the real method)")
+        format!(
+            " (S3 (B4) matches the Access-Control-Request-Method {method}, not the real method)"
+        )
     } else {
         String::new()
     };
@@ -355,7 +518,11 @@ fn actual(
         Some(index) => {
             let rule = &config.rules[index];
             // Keep the operation's own headers, then add CORS ones before Server (B5, B6).
-            let server_pos = response.headers.iter().position(|(n, _)| n == "Server").unwrap_or(response.headers.len());
+            let server_pos = response
+                .headers
+                .iter()
+                .position(|(n, _)| n == "Server")
+                .unwrap_or(response.headers.len());
             let added = cors_headers(rule, &origin, None);
             response.headers.splice(server_pos..server_pos, added);
             ServerAnswer {
@@ -389,7 +556,10 @@ mod tests {
         HttpRequest {
             method: method.to_string(),
             url: "https://b.s3.amazonaws.com/photo.jpg".to_string(),
-            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -399,25 +569,48 @@ mod tests {
 
     #[test]
     fn c2_origin_glob_is_anchored_and_star_matches_empty_and_dots() {
-        assert!(glob_match("http://*.origin.com", "http://test.origin.com", false));
-        assert!(!glob_match("http://*.origin.com", "http://test.origin.com/", false));
+        assert!(glob_match(
+            "http://*.origin.com",
+            "http://test.origin.com",
+            false
+        ));
+        assert!(!glob_match(
+            "http://*.origin.com",
+            "http://test.origin.com/",
+            false
+        ));
         assert!(glob_match("start*end", "startend", false));
         assert!(!glob_match("*suffix", "foo.suffix.get", false));
         assert!(glob_match("prefix*", "prefix.suffix", false));
-        assert!(!glob_match("https://example.com", "https://EXAMPLE.com", false), "case-sensitive");
+        assert!(
+            !glob_match("https://example.com", "https://EXAMPLE.com", false),
+            "case-sensitive"
+        );
         assert!(glob_match("*", "localhost:4566", false));
     }
 
     #[test]
     fn a1_preflight_without_origin_is_400() {
-        let a = answer(Some(&config(vec![rule(&["*"], &["GET"], &[])])), &request("OPTIONS", &[("Access-Control-Request-Method", "GET")]), None, 1);
+        let a = answer(
+            Some(&config(vec![rule(&["*"], &["GET"], &[])])),
+            &request("OPTIONS", &[("Access-Control-Request-Method", "GET")]),
+            None,
+            1,
+        );
         assert_eq!(a.response.status, 400);
-        assert!(a.response.body.contains("<Message>Insufficient information. Origin request header needed.</Message>"));
+        assert!(a.response.body.contains(
+            "<Message>Insufficient information. Origin request header needed.</Message>"
+        ));
     }
 
     #[test]
     fn a3_no_configuration_is_403_bucket_with_method_options_when_acrm_missing() {
-        let a = answer(None, &request("OPTIONS", &[("Origin", "https://a")]), None, 1);
+        let a = answer(
+            None,
+            &request("OPTIONS", &[("Origin", "https://a")]),
+            None,
+            1,
+        );
         assert_eq!(a.response.status, 403);
         assert!(a.response.body.contains("<Code>AccessForbidden</Code><Message>CORSResponse: CORS is not enabled for this bucket.</Message><Method>OPTIONS</Method><ResourceType>BUCKET</ResourceType>"));
     }
@@ -425,20 +618,59 @@ mod tests {
     #[test]
     fn a4_lowercase_or_missing_acrm_is_400() {
         let c = config(vec![rule(&["*"], &["GET"], &[])]);
-        let a = answer(Some(&c), &request("OPTIONS", &[("Origin", "https://a"), ("Access-Control-Request-Method", "get")]), None, 1);
+        let a = answer(
+            Some(&c),
+            &request(
+                "OPTIONS",
+                &[
+                    ("Origin", "https://a"),
+                    ("Access-Control-Request-Method", "get"),
+                ],
+            ),
+            None,
+            1,
+        );
         assert_eq!(a.response.status, 400);
-        assert!(a.response.body.contains("Invalid Access-Control-Request-Method: get"));
-        let a = answer(Some(&c), &request("OPTIONS", &[("Origin", "https://a")]), None, 1);
-        assert!(a.response.body.contains("Invalid Access-Control-Request-Method: null"));
+        assert!(
+            a.response
+                .body
+                .contains("Invalid Access-Control-Request-Method: get")
+        );
+        let a = answer(
+            Some(&c),
+            &request("OPTIONS", &[("Origin", "https://a")]),
+            None,
+            1,
+        );
+        assert!(
+            a.response
+                .body
+                .contains("Invalid Access-Control-Request-Method: null")
+        );
     }
 
     #[test]
     fn a5_no_matching_rule_is_403_object_with_s3s_typo() {
         let c = config(vec![rule(&["https://a"], &["GET"], &[])]);
-        let a = answer(Some(&c), &request("OPTIONS", &[("Origin", "https://evil"), ("Access-Control-Request-Method", "GET")]), None, 1);
+        let a = answer(
+            Some(&c),
+            &request(
+                "OPTIONS",
+                &[
+                    ("Origin", "https://evil"),
+                    ("Access-Control-Request-Method", "GET"),
+                ],
+            ),
+            None,
+            1,
+        );
         assert_eq!(a.response.status, 403);
         assert!(a.response.body.contains("evalution of Origin"));
-        assert!(a.response.body.contains("<ResourceType>OBJECT</ResourceType>"));
+        assert!(
+            a.response
+                .body
+                .contains("<ResourceType>OBJECT</ResourceType>")
+        );
         assert!(a.response.header("Vary").is_none());
         assert!(a.response.header("Access-Control-Allow-Origin").is_none());
     }
@@ -448,16 +680,35 @@ mod tests {
         let c = config(vec![rule(&["https://a"], &["GET", "PUT"], &["*"])]);
         let a = answer(
             Some(&c),
-            &request("OPTIONS", &[("Origin", "https://a"), ("Access-Control-Request-Method", "PUT"), ("Access-Control-Request-Headers", "Content-Type,X-Amz-Date")]),
+            &request(
+                "OPTIONS",
+                &[
+                    ("Origin", "https://a"),
+                    ("Access-Control-Request-Method", "PUT"),
+                    ("Access-Control-Request-Headers", "Content-Type,X-Amz-Date"),
+                ],
+            ),
             None,
             1,
         );
         let r = &a.response;
         assert_eq!(r.status, 200);
-        assert_eq!(r.header("Access-Control-Allow-Origin").as_deref(), Some("https://a"));
-        assert_eq!(r.header("Access-Control-Allow-Credentials").as_deref(), Some("true"));
-        assert_eq!(r.header("Access-Control-Allow-Methods").as_deref(), Some("GET, PUT"));
-        assert_eq!(r.header("Access-Control-Allow-Headers").as_deref(), Some("content-type, x-amz-date"));
+        assert_eq!(
+            r.header("Access-Control-Allow-Origin").as_deref(),
+            Some("https://a")
+        );
+        assert_eq!(
+            r.header("Access-Control-Allow-Credentials").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            r.header("Access-Control-Allow-Methods").as_deref(),
+            Some("GET, PUT")
+        );
+        assert_eq!(
+            r.header("Access-Control-Allow-Headers").as_deref(),
+            Some("content-type, x-amz-date")
+        );
         assert_eq!(r.header("Access-Control-Max-Age").as_deref(), Some("3000"));
         assert_eq!(r.header("Vary").as_deref(), Some(VARY));
         assert_eq!(a.matched_rule, Some(0));
@@ -466,15 +717,40 @@ mod tests {
     #[test]
     fn a6_star_rule_answers_star_without_credentials() {
         let c = config(vec![rule(&["https://a", "*"], &["GET"], &[])]);
-        let a = answer(Some(&c), &request("OPTIONS", &[("Origin", "https://a"), ("Access-Control-Request-Method", "GET")]), None, 1);
-        assert_eq!(a.response.header("Access-Control-Allow-Origin").as_deref(), Some("*"));
-        assert!(a.response.header("Access-Control-Allow-Credentials").is_none());
+        let a = answer(
+            Some(&c),
+            &request(
+                "OPTIONS",
+                &[
+                    ("Origin", "https://a"),
+                    ("Access-Control-Request-Method", "GET"),
+                ],
+            ),
+            None,
+            1,
+        );
+        assert_eq!(
+            a.response.header("Access-Control-Allow-Origin").as_deref(),
+            Some("*")
+        );
+        assert!(
+            a.response
+                .header("Access-Control-Allow-Credentials")
+                .is_none()
+        );
     }
 
     #[test]
     fn c4_rule_without_allowed_headers_rejects_any_requested_header_but_x_amz_star_covers_them() {
         let none = config(vec![rule(&["*"], &["PUT"], &[])]);
-        let req = request("OPTIONS", &[("Origin", "https://a"), ("Access-Control-Request-Method", "PUT"), ("Access-Control-Request-Headers", "x-amz-date")]);
+        let req = request(
+            "OPTIONS",
+            &[
+                ("Origin", "https://a"),
+                ("Access-Control-Request-Method", "PUT"),
+                ("Access-Control-Request-Headers", "x-amz-date"),
+            ],
+        );
         assert_eq!(answer(Some(&none), &req, None, 1).response.status, 403);
         let amz = config(vec![rule(&["*"], &["PUT"], &["X-Amz-*"])]);
         assert_eq!(answer(Some(&amz), &req, None, 1).response.status, 200);
@@ -482,16 +758,38 @@ mod tests {
 
     #[test]
     fn c1_first_matching_rule_wins() {
-        let c = config(vec![rule(&["*"], &["HEAD"], &[]), rule(&["http://*.sample.com"], &["HEAD"], &[])]);
-        let a = answer(Some(&c), &request("OPTIONS", &[("Origin", "http://www.sample.com"), ("Access-Control-Request-Method", "HEAD")]), None, 1);
+        let c = config(vec![
+            rule(&["*"], &["HEAD"], &[]),
+            rule(&["http://*.sample.com"], &["HEAD"], &[]),
+        ]);
+        let a = answer(
+            Some(&c),
+            &request(
+                "OPTIONS",
+                &[
+                    ("Origin", "http://www.sample.com"),
+                    ("Access-Control-Request-Method", "HEAD"),
+                ],
+            ),
+            None,
+            1,
+        );
         assert_eq!(a.matched_rule, Some(0));
-        assert_eq!(a.response.header("Access-Control-Allow-Origin").as_deref(), Some("*"));
+        assert_eq!(
+            a.response.header("Access-Control-Allow-Origin").as_deref(),
+            Some("*")
+        );
     }
 
     #[test]
     fn b3_unmatched_actual_request_still_succeeds_without_cors_headers() {
         let c = config(vec![rule(&["https://a"], &["GET"], &[])]);
-        let a = answer(Some(&c), &request("GET", &[("Origin", "https://evil")]), None, 1);
+        let a = answer(
+            Some(&c),
+            &request("GET", &[("Origin", "https://evil")]),
+            None,
+            1,
+        );
         assert_eq!(a.response.status, 200);
         assert!(a.response.header("Access-Control-Allow-Origin").is_none());
         assert!(a.response.header("Vary").is_none());
@@ -500,25 +798,61 @@ mod tests {
     #[test]
     fn b4_actual_request_matches_on_acrm_when_present() {
         let c = config(vec![rule(&["https://a"], &["GET"], &[])]);
-        let a = answer(Some(&c), &request("GET", &[("Origin", "https://a"), ("Access-Control-Request-Method", "PUT")]), None, 1);
+        let a = answer(
+            Some(&c),
+            &request(
+                "GET",
+                &[
+                    ("Origin", "https://a"),
+                    ("Access-Control-Request-Method", "PUT"),
+                ],
+            ),
+            None,
+            1,
+        );
         assert!(a.response.header("Access-Control-Allow-Origin").is_none());
     }
 
     #[test]
     fn b5_matched_actual_request_has_no_allow_headers() {
         let c = config(vec![rule(&["https://a"], &["GET"], &["*"])]);
-        let a = answer(Some(&c), &request("GET", &[("Origin", "https://a")]), None, 1);
-        assert_eq!(a.response.header("Access-Control-Allow-Origin").as_deref(), Some("https://a"));
+        let a = answer(
+            Some(&c),
+            &request("GET", &[("Origin", "https://a")]),
+            None,
+            1,
+        );
+        assert_eq!(
+            a.response.header("Access-Control-Allow-Origin").as_deref(),
+            Some("https://a")
+        );
         assert!(a.response.header("Access-Control-Allow-Headers").is_none());
-        assert_eq!(a.response.header("Access-Control-Expose-Headers").as_deref(), Some("ETag"));
+        assert_eq!(
+            a.response
+                .header("Access-Control-Expose-Headers")
+                .as_deref(),
+            Some("ETag")
+        );
     }
 
     #[test]
     fn b6_cors_headers_also_go_on_error_responses() {
         let c = config(vec![rule(&["https://a"], &["GET"], &[])]);
-        let missing = CannedResponse { status: 404, headers: vec![], body: "NoSuchKey".to_string() };
-        let a = answer(Some(&c), &request("GET", &[("Origin", "https://a")]), Some(&missing), 1);
+        let missing = CannedResponse {
+            status: 404,
+            headers: vec![],
+            body: "NoSuchKey".to_string(),
+        };
+        let a = answer(
+            Some(&c),
+            &request("GET", &[("Origin", "https://a")]),
+            Some(&missing),
+            1,
+        );
         assert_eq!(a.response.status, 404);
-        assert_eq!(a.response.header("Access-Control-Allow-Origin").as_deref(), Some("https://a"));
+        assert_eq!(
+            a.response.header("Access-Control-Allow-Origin").as_deref(),
+            Some("https://a")
+        );
     }
 }
