@@ -77,7 +77,11 @@ pub fn load(file: Option<&PathBuf>) -> Result<Loaded, LoadErrors> {
         }),
         Some(path) => Ok(Loaded {
             scenario: scenario::load_file(path)?,
-            source: if path.as_os_str() == "-" { "<stdin>".to_string() } else { path.display().to_string() },
+            source: if path.as_os_str() == "-" {
+                "<stdin>".to_string()
+            } else {
+                path.display().to_string()
+            },
         }),
     }
 }
@@ -86,7 +90,10 @@ fn print_width(requested: Option<u16>) -> u16 {
     if let Some(width) = requested {
         return width;
     }
-    if let Some(columns) = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok()) {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+    {
         return columns.max(40);
     }
     120
@@ -121,7 +128,12 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if cli.json {
-        report::json::write(&mut out, &loaded.scenario, &trace, cli.pretty || stdout_is_terminal())?;
+        report::json::write(
+            &mut out,
+            &loaded.scenario,
+            &trace,
+            cli.pretty || stdout_is_terminal(),
+        )?;
     } else {
         report::text::write(&mut out, &loaded.scenario, &trace, print_width(cli.width))?;
     }

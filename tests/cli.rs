@@ -283,9 +283,19 @@ fn hostile_text_is_escaped_in_every_output() {
 #[test]
 fn pretty_json_is_indented_and_compact_json_is_one_line() {
     let basic = root().join("scenarios/basic.json");
-    let compact = cmd().arg("--json").arg(&basic).output().map(|o| o.stdout).unwrap_or_default();
+    let compact = cmd()
+        .arg("--json")
+        .arg(&basic)
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
     assert_eq!(compact.iter().filter(|&&b| b == b'\n').count(), 1);
-    let pretty = cmd().args(["--json", "--pretty"]).arg(&basic).output().map(|o| o.stdout).unwrap_or_default();
+    let pretty = cmd()
+        .args(["--json", "--pretty"])
+        .arg(&basic)
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
     assert!(pretty.starts_with(b"{\n  \"tool\": \"cors-tui\""));
     let a: serde_json::Value = serde_json::from_slice(&compact).unwrap_or_default();
     let b: serde_json::Value = serde_json::from_slice(&pretty).unwrap_or_default();
