@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 
+use crate::app::App;
 use crate::engine::{self, Trace};
 use crate::report;
 use crate::safe_text::escape;
 use crate::scenario::{self, BrowserProfile, LoadErrors, Scenario};
+use crate::ui::theme::{Theme, ThemeName};
 
 /// Exit status when every expectation held.
 pub const EXIT_OK: u8 = 0;
@@ -35,6 +37,14 @@ impl From<BrowserArg> for BrowserProfile {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    /// Colours on the terminal's own background
+    Default,
+    /// Bright text on black, for projectors
+    HighContrast,
+}
+
 /// Step through the browser's CORS algorithm against an S3 bucket or any server.
 #[derive(Debug, Parser)]
 #[command(name = "cors-tui", version, about, long_about = None)]
@@ -57,6 +67,10 @@ pub struct Cli {
     /// Browser behaviour to simulate (overrides the scenario's "browser" key).
     #[arg(long, value_enum)]
     pub browser: Option<BrowserArg>,
+
+    /// Colours for the interactive view (NO_COLOR turns colour off whatever this says).
+    #[arg(long, value_enum, default_value = "default")]
+    pub theme: ThemeArg,
 
     /// Line width for --print (default: the terminal's width, or 120 when piped).
     #[arg(long, value_parser = clap::value_parser!(u16).range(40..))]
@@ -155,12 +169,38 @@ pub fn main_with(cli: Cli) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
+    if !cli.print && !cli.json && stdout_is_terminal() {
+        return run_interactive(&cli, loaded);
+    }
     match run_headless(&cli, &loaded) {
         Ok(code) => ExitCode::from(code),
         // A closed pipe (`cors-tui --json x | head`) is not an error worth reporting.
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
         Err(err) => {
             eprintln!("cors-tui: cannot write output: {err}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
+    let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
+    let trace = engine::run(&loaded.scenario, profile);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme_name = match cli.theme {
+        ThemeArg::Default => ThemeName::Default,
+        ThemeArg::HighContrast => ThemeName::HighContrast,
+    };
+    let mut app = App::new(
+        loaded.scenario,
+        trace,
+        loaded.source,
+        Theme::select(theme_name, no_color),
+    );
+    match crate::terminal::run(&mut app) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(err) => {
+            eprintln!("cors-tui: terminal error: {err}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }

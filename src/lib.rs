@@ -2,9 +2,12 @@
 //! where it differs) against a server that answers as it really does (Amazon S3 or a static
 //! server), producing a step-by-step trace for the terminal UI and headless reports.
 
+pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod http_syntax;
 pub mod report;
 pub mod safe_text;
 pub mod scenario;
+pub mod terminal;
+pub mod ui;

@@ -1,0 +1,220 @@
+//! The one key table: dispatch, the footer hints and the help overlay all read it, so help
+//! never drifts from behaviour.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::Action;
+
+/// A key as the table writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Ctrl(char),
+    Code(KeyCode),
+}
+
+impl Key {
+    fn matches(self, event: &KeyEvent) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        match self {
+            Key::Ctrl(c) => ctrl && event.code == KeyCode::Char(c),
+            Key::Char(c) => !ctrl && event.code == KeyCode::Char(c),
+            Key::Code(code) => event.code == code,
+        }
+    }
+
+    /// How help and the footer name it.
+    pub fn label(self) -> String {
+        match self {
+            Key::Char(' ') => "Space".to_string(),
+            Key::Char(c) => c.to_string(),
+            Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
+            Key::Code(KeyCode::Right) => "→".to_string(),
+            Key::Code(KeyCode::Left) => "←".to_string(),
+            Key::Code(KeyCode::Up) => "↑".to_string(),
+            Key::Code(KeyCode::Down) => "↓".to_string(),
+            Key::Code(KeyCode::Enter) => "Enter".to_string(),
+            Key::Code(KeyCode::Backspace) => "Backspace".to_string(),
+            Key::Code(KeyCode::Home) => "Home".to_string(),
+            Key::Code(KeyCode::End) => "End".to_string(),
+            Key::Code(KeyCode::PageUp) => "PgUp".to_string(),
+            Key::Code(KeyCode::PageDown) => "PgDn".to_string(),
+            Key::Code(KeyCode::Tab) => "Tab".to_string(),
+            Key::Code(KeyCode::BackTab) => "Shift-Tab".to_string(),
+            Key::Code(KeyCode::Esc) => "Esc".to_string(),
+            Key::Code(other) => format!("{other:?}"),
+        }
+    }
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// One word for the footer.
+    pub short: &'static str,
+    pub help: &'static str,
+    /// Shown in the footer (the main keys only).
+    pub in_footer: bool,
+}
+
+use KeyCode::*;
+
+pub const KEYMAP: &[Binding] = &[
+    Binding {
+        keys: &[
+            Key::Code(Right),
+            Key::Char('l'),
+            Key::Char(' '),
+            Key::Code(Enter),
+        ],
+        action: Action::Next,
+        short: "next",
+        help: "next step (Enter after digits: jump to that step)",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Code(Left), Key::Char('h'), Key::Code(Backspace)],
+        action: Action::Prev,
+        short: "back",
+        help: "previous step",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Code(Home), Key::Char('g')],
+        action: Action::First,
+        short: "first",
+        help: "first step",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Code(End), Key::Char('G')],
+        action: Action::Last,
+        short: "last",
+        help: "last step",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('n')],
+        action: Action::NextRequest,
+        short: "request",
+        help: "next request",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('N')],
+        action: Action::PrevRequest,
+        short: "prev request",
+        help: "previous request",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Char('b')],
+        action: Action::NextBlocked,
+        short: "blocked",
+        help: "next blocked request",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(Tab)],
+        action: Action::FocusNext,
+        short: "focus",
+        help: "focus the next panel",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Code(BackTab)],
+        action: Action::FocusPrev,
+        short: "focus back",
+        help: "focus the previous panel",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(Up), Key::Char('k')],
+        action: Action::ScrollUp,
+        short: "up",
+        help: "scroll the focused panel up",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(Down), Key::Char('j')],
+        action: Action::ScrollDown,
+        short: "down",
+        help: "scroll the focused panel down",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(PageUp)],
+        action: Action::PageUp,
+        short: "page up",
+        help: "scroll the focused panel a page up",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(PageDown)],
+        action: Action::PageDown,
+        short: "page down",
+        help: "scroll the focused panel a page down",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Char('f')],
+        action: Action::ToggleFuture,
+        short: "future",
+        help: "dim or hide the steps not reached yet",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Char('p')],
+        action: Action::ToggleAutoplay,
+        short: "play",
+        help: "autoplay on/off",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('+'), Key::Char('=')],
+        action: Action::Faster,
+        short: "faster",
+        help: "autoplay faster",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Char('-')],
+        action: Action::Slower,
+        short: "slower",
+        help: "autoplay slower",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Char('?')],
+        action: Action::ToggleHelp,
+        short: "help",
+        help: "this help",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('q'), Key::Code(Esc), Key::Ctrl('c')],
+        action: Action::Quit,
+        short: "quit",
+        help: "quit (Esc first closes help or clears digits)",
+        in_footer: true,
+    },
+];
+
+/// The action bound to a key press, if any. Digits are handled by the caller (they build a
+/// step number).
+pub fn action_for(event: &KeyEvent) -> Option<Action> {
+    KEYMAP
+        .iter()
+        .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
+        .map(|binding| binding.action)
+}
+
+/// `→/l/Space/Enter` for a binding.
+pub fn keys_label(binding: &Binding) -> String {
+    binding
+        .keys
+        .iter()
+        .map(|k| k.label())
+        .collect::<Vec<_>>()
+        .join("/")
+}

@@ -1,0 +1,107 @@
+//! The terminal: setup, a guard that restores it on every exit path (panics included, mouse
+//! capture too), and the event loop that maps keys and mouse to actions.
+
+use std::io::{self, stdout};
+use std::time::{Duration, Instant};
+
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::crossterm::execute;
+use ratatui::layout::{Position, Rect};
+
+use crate::app::{Action, App, Panel};
+use crate::ui;
+
+/// Restores the terminal when dropped: normal return, early `?` or unwinding.
+struct RestoreGuard;
+
+impl Drop for RestoreGuard {
+    fn drop(&mut self) {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// Runs the interactive UI until the user quits.
+pub fn run(app: &mut App) -> io::Result<()> {
+    // ratatui::init enters raw mode and the alternate screen and installs a panic hook that
+    // restores them; it does not know about mouse capture, so chain a hook that turns it off.
+    let mut terminal = ratatui::init();
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture);
+        ratatui_hook(info);
+    }));
+    let _guard = RestoreGuard;
+    execute!(stdout(), EnableMouseCapture)?;
+    event_loop(&mut terminal, app)
+}
+
+fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
+    let mut last_tick = Instant::now();
+    loop {
+        terminal.draw(|frame| ui::render(app, frame))?;
+        if app.quit {
+            return Ok(());
+        }
+        let timeout = if app.autoplay {
+            app.autoplay_interval().saturating_sub(last_tick.elapsed())
+        } else {
+            Duration::from_secs(60)
+        };
+        if event::poll(timeout)? {
+            match event::read()? {
+                Event::Key(key) => {
+                    if let Some(action) = app.action_for_key(&key) {
+                        app.update(action);
+                        last_tick = Instant::now();
+                    }
+                }
+                Event::Mouse(mouse) => {
+                    let size = terminal.size()?;
+                    for action in
+                        mouse_actions(app, Rect::new(0, 0, size.width, size.height), mouse)
+                    {
+                        app.update(action);
+                    }
+                }
+                // The next loop iteration redraws at the new size.
+                Event::Resize(..) => {}
+                _ => {}
+            }
+        }
+        if app.autoplay && last_tick.elapsed() >= app.autoplay_interval() {
+            app.update(Action::Tick);
+            last_tick = Instant::now();
+        }
+    }
+}
+
+/// A click on a table row jumps to it; the wheel scrolls the panel under the pointer.
+pub fn mouse_actions(app: &App, area: Rect, mouse: MouseEvent) -> Vec<Action> {
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => ui::step_at(app, area, mouse.column, mouse.row)
+            .map(|step| vec![Action::Jump(step)])
+            .unwrap_or_default(),
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+            let Some(panel) = ui::panel_at(app, area, Position::new(mouse.column, mouse.row))
+            else {
+                return Vec::new();
+            };
+            let scroll = if mouse.kind == MouseEventKind::ScrollUp {
+                Action::ScrollUp
+            } else {
+                Action::ScrollDown
+            };
+            let mut actions = Vec::new();
+            // Focus the panel under the pointer first, so the wheel scrolls what it points at.
+            let steps = (panel.index() + Panel::ALL.len() - app.focus.index()) % Panel::ALL.len();
+            actions.extend(std::iter::repeat_n(Action::FocusNext, steps));
+            actions.push(scroll);
+            actions
+        }
+        _ => Vec::new(),
+    }
+}

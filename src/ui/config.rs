@@ -1,0 +1,128 @@
+//! The server's configuration, with the rule that matched this step lit.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::panel;
+use crate::app::{App, Panel};
+use crate::safe_text::escape;
+use crate::scenario::{CannedResponse, ServerKind};
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let step = app.trace.steps.get(app.cursor);
+    let exchange = step.and_then(|s| s.exchange.map(|e| &app.trace.request_of(s).exchanges[e]));
+    let matched = exchange.and_then(|e| e.matched_rule);
+    let server = &app.scenario.server;
+    let mut lines: Vec<Line> = Vec::new();
+    match &server.kind {
+        ServerKind::S3 { cors: None } => {
+            lines.push(Line::from(format!(
+                "S3 bucket {}",
+                escape(server.url.as_str().trim_end_matches('/'))
+            )));
+            lines.push(Line::from(Span::styled(
+                "No CORS configuration.",
+                theme.blocked,
+            )));
+            lines.push(Line::from("Every preflight: 403 AccessForbidden \"CORS is not enabled for this bucket.\"; other responses carry no CORS headers."));
+        }
+        ServerKind::S3 { cors: Some(config) } => {
+            lines.push(Line::from(format!(
+                "S3 bucket {}",
+                escape(server.url.as_str().trim_end_matches('/'))
+            )));
+            lines.push(Line::from(Span::styled(
+                "Rules are tried in order; the first match wins.",
+                theme.dim,
+            )));
+            for (i, rule) in config.rules.iter().enumerate() {
+                let lit = matched == Some(i);
+                let style = if lit { theme.current } else { theme.title };
+                let mark = if lit { "▶ " } else { "  " };
+                let status = if lit { "  ← matched this step" } else { "" };
+                lines.push(Line::from(Span::styled(
+                    format!("{mark}Rule {}{status}", escape(&rule.label(i))),
+                    style,
+                )));
+                let field = |name: &str, values: &[String]| {
+                    Line::from(vec![
+                        Span::styled(format!("    {name}: "), theme.dim),
+                        Span::raw(escape(&values.join(", ")).into_owned()),
+                    ])
+                };
+                lines.push(field("AllowedOrigins", &rule.allowed_origins));
+                lines.push(field("AllowedMethods", &rule.allowed_methods));
+                if !rule.allowed_headers.is_empty() {
+                    lines.push(field("AllowedHeaders", &rule.allowed_headers));
+                }
+                if !rule.expose_headers.is_empty() {
+                    lines.push(field("ExposeHeaders", &rule.expose_headers));
+                }
+                if let Some(max_age) = rule.max_age_seconds {
+                    lines.push(field("MaxAgeSeconds", &[max_age.to_string()]));
+                }
+            }
+            if exchange.is_some() && matched.is_none() {
+                lines.push(Line::from(Span::styled(
+                    "No rule matched this step's request.",
+                    theme.blocked,
+                )));
+            }
+        }
+        ServerKind::Static { preflight, actual } => {
+            lines.push(Line::from(format!(
+                "Static server {}",
+                escape(server.url.as_str().trim_end_matches('/'))
+            )));
+            lines.push(Line::from(Span::styled(
+                "Answers the same whatever the request says.",
+                theme.dim,
+            )));
+            let used = exchange.map(|e| e.request.method == "OPTIONS");
+            let overridden = step.is_some_and(|s| {
+                let spec = &app.scenario.requests[s.request - 1];
+                match used {
+                    Some(true) => spec.responses.preflight.is_some(),
+                    Some(false) => spec.responses.actual.is_some(),
+                    None => false,
+                }
+            });
+            let mut describe = |title: &str, response: &CannedResponse, lit: bool| {
+                let style = if lit { theme.current } else { theme.title };
+                let mark = if lit { "▶ " } else { "  " };
+                lines.push(Line::from(Span::styled(
+                    format!("{mark}{title}: {}", response.status),
+                    style,
+                )));
+                for (name, value) in &response.headers {
+                    lines.push(Line::from(format!(
+                        "    {}: {}",
+                        escape(name),
+                        escape(value)
+                    )));
+                }
+            };
+            describe(
+                "OPTIONS (preflight)",
+                preflight,
+                used == Some(true) && !overridden,
+            );
+            describe("Other requests", actual, used == Some(false) && !overridden);
+            if overridden {
+                lines.push(Line::from(Span::styled(
+                    "▶ This request overrides the answer (responses in the scenario).",
+                    theme.current,
+                )));
+            }
+        }
+    }
+    let scroll = app.scroll[Panel::Config.index()];
+    let paragraph = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .block(panel(app, " Server configuration ", Panel::Config));
+    frame.render_widget(paragraph, area);
+}

@@ -1,0 +1,128 @@
+//! Why this step happened: the decision, the rule or standard step behind it, the exact HTTP
+//! messages, and for a blocked request the browser's own console message.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{panel, verdict_style, verdict_symbol};
+use crate::app::{App, Panel};
+use crate::engine::{Verdict, http::HttpRequest};
+use crate::safe_text::escape;
+
+const BODY_LINES: usize = 6;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let mut lines: Vec<Line> = Vec::new();
+    let title;
+    if let Some(step) = app.trace.steps.get(app.cursor) {
+        let request = app.trace.request_of(step);
+        title = format!(" Why · step {} · {} ", step.n, escape(&step.request_type));
+        lines.push(Line::from(Span::styled(
+            escape(&step.action).into_owned(),
+            theme.title,
+        )));
+        lines.push(Line::from(vec![
+            Span::styled("Decision: ", theme.dim),
+            Span::raw(escape(&step.decision).into_owned()),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("Result:   ", theme.dim),
+            Span::styled(
+                format!("{}{}", verdict_symbol(step.verdict), escape(&step.result)),
+                verdict_style(app, step.verdict),
+            ),
+        ]));
+        lines.push(Line::from(""));
+        lines.push(Line::from(escape(&step.explanation).into_owned()));
+        if let Some(note) = &step.profile_note {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                format!("⚖ {}", escape(note)),
+                theme.note,
+            )));
+        }
+        if step.verdict == Verdict::Blocked
+            && let Some(error) = &request.error
+        {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled("Browser console:", theme.blocked)));
+            lines.push(Line::from(Span::styled(
+                escape(error).into_owned(),
+                theme.blocked,
+            )));
+            if let Some(name) = request.cors_error {
+                lines.push(Line::from(vec![
+                    Span::styled("DevTools CorsError: ", theme.dim),
+                    Span::styled(name.name(), theme.blocked),
+                ]));
+            }
+        }
+        if let Some(exchange) = step.exchange.and_then(|e| request.exchanges.get(e)) {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled("HTTP exchange", theme.title)));
+            push_request(&mut lines, app, &exchange.request);
+            lines.push(Line::from(Span::styled(
+                format!("← {}", exchange.response.status_line()),
+                theme.key,
+            )));
+            for (name, value) in &exchange.response.headers {
+                lines.push(header_line(app, name, value));
+            }
+            if !exchange.response.body.is_empty() {
+                let body: Vec<&str> = exchange.response.body.lines().collect();
+                for line in body.iter().take(BODY_LINES) {
+                    lines.push(Line::from(Span::styled(
+                        format!("  {}", escape(line)),
+                        theme.dim,
+                    )));
+                }
+                if body.len() > BODY_LINES {
+                    lines.push(Line::from(Span::styled(
+                        format!("  … {} more lines", body.len() - BODY_LINES),
+                        theme.dim,
+                    )));
+                }
+            }
+        }
+        if let Some(note) = &request.note {
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("Lesson note: ", theme.note),
+                Span::raw(escape(note).into_owned()),
+            ]));
+        }
+    } else {
+        title = " Why ".to_string();
+    }
+    let scroll = app.scroll[Panel::Explanation.index()];
+    let paragraph = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .block(panel(app, title, Panel::Explanation));
+    frame.render_widget(paragraph, area);
+}
+
+fn push_request(lines: &mut Vec<Line<'static>>, app: &App, request: &HttpRequest) {
+    lines.push(Line::from(Span::styled(
+        format!("→ {}", escape(&request.request_line())),
+        app.theme.key,
+    )));
+    for (name, value) in &request.headers {
+        lines.push(header_line(app, name, value));
+    }
+}
+
+fn header_line(app: &App, name: &str, value: &str) -> Line<'static> {
+    let style = if crate::engine::http::is_cors_header(name) {
+        app.theme.title
+    } else {
+        app.theme.base
+    };
+    Line::from(vec![
+        Span::styled(format!("  {}: ", escape(name)), style),
+        Span::raw(escape(value).into_owned()),
+    ])
+}

@@ -1,0 +1,474 @@
+//! The process flow: client request → preflight? → OPTIONS → preflight check → actual request →
+//! CORS check → allowed/blocked, with the current step's node lit and the branch taken marked.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+
+use super::{panel, truncate};
+use crate::app::{App, Panel};
+use crate::engine::http::reason_phrase;
+use crate::engine::{ExchangeKind, RequestRecord, Stage, Step, Verdict};
+use crate::scenario::{Outcome, Via};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// The current step is here.
+    Current,
+    /// Already passed through in this request.
+    Done,
+    /// Not on this request's path (no preflight, cache hit, never sent).
+    Skipped,
+    /// Not reached yet.
+    Ahead,
+}
+
+struct Node {
+    label: &'static str,
+    /// For the two-line flow on narrow terminals.
+    short: &'static str,
+    detail: String,
+    state: State,
+    verdict: Option<Verdict>,
+}
+
+fn status_of(request: &RequestRecord, kind: ExchangeKind) -> Option<String> {
+    request.exchanges.iter().find(|e| e.kind == kind).map(|e| {
+        let phrase = reason_phrase(e.response.status);
+        if phrase.is_empty() {
+            e.response.status.to_string()
+        } else {
+            format!("{} {phrase}", e.response.status)
+        }
+    })
+}
+
+fn order(stage: Stage) -> u8 {
+    match stage {
+        Stage::Request => 0,
+        Stage::Preflight => 1,
+        Stage::PreflightCheck => 2,
+        Stage::Actual => 3,
+        Stage::ResponseCheck => 4,
+    }
+}
+
+/// The seven nodes as of `step` (only what the browser knows by then).
+fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
+    let at = order(step.stage);
+    let reached = |stage: Stage| at >= order(stage);
+    let state_for = |stage: Stage| {
+        if step.stage == stage {
+            State::Current
+        } else if reached(stage) {
+            State::Done
+        } else {
+            State::Ahead
+        }
+    };
+    let raw = request.via == Via::Raw;
+    let decision = if raw {
+        "no browser"
+    } else if request.same_origin {
+        "no: same-origin"
+    } else if request.preflight {
+        "yes"
+    } else if request.cache_hit {
+        "cached"
+    } else {
+        "no: simple"
+    };
+    let (preflight_state, check_state, skip_text) = if request.preflight {
+        (
+            state_for(Stage::Preflight),
+            state_for(Stage::PreflightCheck),
+            "",
+        )
+    } else if request.cache_hit {
+        (State::Skipped, State::Skipped, "skipped: cache hit")
+    } else {
+        (State::Skipped, State::Skipped, "skipped")
+    };
+    let preflight_failed = request.failed_at == Some(ExchangeKind::Preflight);
+    let final_verdict = matches!(
+        step.verdict,
+        Verdict::Allowed | Verdict::Blocked | Verdict::Sent
+    );
+    let check_verdict = |stage: Stage| {
+        if reached(stage) {
+            trace_verdict(request, stage)
+        } else {
+            None
+        }
+    };
+    let actual_state = if preflight_failed && reached(Stage::PreflightCheck) {
+        State::Skipped
+    } else {
+        state_for(Stage::Actual)
+    };
+    let response_state = if raw || (preflight_failed && reached(Stage::PreflightCheck)) {
+        State::Skipped
+    } else {
+        state_for(Stage::ResponseCheck)
+    };
+    [
+        Node {
+            label: if raw { "Raw client" } else { "Page: fetch()" },
+            short: if raw { "raw" } else { "fetch()" },
+            detail: request.method.clone(),
+            state: if step.stage == Stage::Request {
+                State::Current
+            } else {
+                State::Done
+            },
+            verdict: None,
+        },
+        Node {
+            label: "Preflight?",
+            short: "preflight?",
+            detail: decision.to_string(),
+            state: if step.stage == Stage::Request {
+                State::Current
+            } else {
+                State::Done
+            },
+            verdict: None,
+        },
+        Node {
+            label: "OPTIONS → server",
+            short: "OPTIONS",
+            detail: if request.preflight {
+                if reached(Stage::Preflight) {
+                    status_of(request, ExchangeKind::Preflight).unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            } else {
+                skip_text.to_string()
+            },
+            state: preflight_state,
+            verdict: None,
+        },
+        Node {
+            label: "Check preflight",
+            short: "check",
+            detail: match check_verdict(Stage::PreflightCheck) {
+                Some(Verdict::Blocked) => "✗ fail".to_string(),
+                Some(_) => "✓ pass".to_string(),
+                None if !request.preflight => skip_text.to_string(),
+                None => String::new(),
+            },
+            state: check_state,
+            verdict: check_verdict(Stage::PreflightCheck),
+        },
+        Node {
+            label: if raw {
+                "Request → server"
+            } else {
+                "Actual → server"
+            },
+            short: if raw { "request" } else { "actual" },
+            detail: if actual_state == State::Skipped {
+                "never sent".to_string()
+            } else if reached(Stage::Actual) {
+                status_of(request, ExchangeKind::Actual).unwrap_or_default()
+            } else {
+                String::new()
+            },
+            state: actual_state,
+            verdict: None,
+        },
+        Node {
+            label: "CORS check",
+            short: "CORS check",
+            detail: if raw {
+                "none: no browser".to_string()
+            } else {
+                match check_verdict(Stage::ResponseCheck) {
+                    Some(Verdict::Blocked) => "✗ fail".to_string(),
+                    Some(_) => "✓ pass".to_string(),
+                    None => String::new(),
+                }
+            },
+            state: response_state,
+            verdict: check_verdict(Stage::ResponseCheck),
+        },
+        Node {
+            label: "Result",
+            short: "result",
+            detail: if final_verdict {
+                match request.outcome {
+                    Outcome::Allowed => "✓ ALLOWED".to_string(),
+                    Outcome::Blocked => "✗ BLOCKED".to_string(),
+                    Outcome::Sent => "→ SENT".to_string(),
+                }
+            } else {
+                "?".to_string()
+            },
+            state: if final_verdict {
+                State::Current
+            } else {
+                State::Ahead
+            },
+            verdict: final_verdict.then_some(step.verdict),
+        },
+    ]
+}
+
+/// The verdict of the step of `stage` in this request, if it has one.
+fn trace_verdict(request: &RequestRecord, stage: Stage) -> Option<Verdict> {
+    match stage {
+        Stage::PreflightCheck if request.preflight => {
+            Some(if request.failed_at == Some(ExchangeKind::Preflight) {
+                Verdict::Blocked
+            } else {
+                Verdict::Pass
+            })
+        }
+        Stage::ResponseCheck if request.failed_at != Some(ExchangeKind::Preflight) => {
+            Some(match request.outcome {
+                Outcome::Blocked => Verdict::Blocked,
+                _ => Verdict::Allowed,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn node_style(app: &App, node: &Node) -> Style {
+    let theme = &app.theme;
+    match (node.state, node.verdict) {
+        (State::Current, _) => theme.current,
+        (_, Some(Verdict::Blocked)) => theme.blocked,
+        (_, Some(Verdict::Allowed | Verdict::Pass)) => theme.pass,
+        (State::Done, _) => theme.base,
+        (State::Skipped | State::Ahead, _) => theme.dim,
+    }
+}
+
+fn marker(node: &Node) -> &'static str {
+    match node.state {
+        State::Current => "▶ ",
+        _ => "",
+    }
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect, boxed: bool) {
+    let block = panel(app, " Process flow ", Panel::Table);
+    let block = block
+        .border_style(app.theme.border)
+        .border_type(BorderType::Rounded);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(step) = app.trace.steps.get(app.cursor) else {
+        return;
+    };
+    let request = app.trace.request_of(step);
+    let nodes = nodes(request, step);
+    if boxed {
+        render_boxes(app, frame, inner, &nodes, request);
+    } else {
+        render_lines(app, frame, inner, &nodes, request);
+    }
+}
+
+fn branch_label(request: &RequestRecord) -> &'static str {
+    if request.via == Via::Raw {
+        "no browser: straight to the server"
+    } else if request.same_origin {
+        "no (same-origin)"
+    } else if request.cache_hit {
+        "cached: preflight skipped"
+    } else if request.preflight {
+        "yes"
+    } else {
+        "no: simple request"
+    }
+}
+
+fn render_lines(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    nodes: &[Node; 7],
+    request: &RequestRecord,
+) {
+    let theme = &app.theme;
+    let arrow = || Span::styled(" → ", theme.dim);
+    let node_span = |i: usize| {
+        let node = &nodes[i];
+        let text = if node.detail.is_empty() {
+            format!("{}{}", marker(node), node.short)
+        } else {
+            format!("{}{}: {}", marker(node), node.short, node.detail)
+        };
+        Span::styled(text, node_style(app, node))
+    };
+    let top = Line::from(vec![
+        node_span(0),
+        arrow(),
+        node_span(1),
+        Span::styled(" ─yes→ ", theme.dim),
+        node_span(2),
+        arrow(),
+        node_span(3),
+    ]);
+    let branch = if request.preflight {
+        "  └ then ↓ ".to_string()
+    } else {
+        format!("  └ {} ↓ ", branch_label(request))
+    };
+    let bottom = Line::from(vec![
+        Span::styled(
+            branch,
+            if request.preflight {
+                theme.dim
+            } else {
+                theme.key
+            },
+        ),
+        node_span(4),
+        arrow(),
+        node_span(5),
+        arrow(),
+        node_span(6),
+    ]);
+    let width = usize::from(area.width);
+    let clip = |line: Line<'static>| -> Line<'static> {
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        if unicode_width::UnicodeWidthStr::width(text.as_str()) <= width {
+            line
+        } else {
+            // Too narrow for every label: keep styles by cutting span by span.
+            let mut used = 0;
+            let mut spans = Vec::new();
+            for span in line.spans {
+                let w = unicode_width::UnicodeWidthStr::width(span.content.as_ref());
+                if used + w > width {
+                    spans.push(Span::styled(
+                        truncate(&span.content, width.saturating_sub(used)),
+                        span.style,
+                    ));
+                    break;
+                }
+                used += w;
+                spans.push(span);
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(vec![clip(top), clip(bottom)]).style(theme.base),
+        area,
+    );
+}
+
+fn render_boxes(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    nodes: &[Node; 7],
+    request: &RequestRecord,
+) {
+    let theme = &app.theme;
+    let [row_a, between, row_b, _] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(1),
+        Constraint::Length(3),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let four = |row: Rect| {
+        Layout::horizontal([
+            Constraint::Fill(1),
+            Constraint::Length(3),
+            Constraint::Fill(1),
+            Constraint::Length(5),
+            Constraint::Fill(1),
+            Constraint::Length(3),
+            Constraint::Fill(1),
+        ])
+        .split(row)
+    };
+    let top = four(row_a);
+    let bottom = four(row_b);
+    let draw = |frame: &mut Frame, i: usize, rect: Rect| {
+        let node = &nodes[i];
+        let style = node_style(app, node);
+        let title = format!(" {}{} ", marker(node), node.label);
+        let block = Block::bordered()
+            .border_type(if node.state == State::Current {
+                BorderType::Double
+            } else {
+                BorderType::Rounded
+            })
+            .border_style(style)
+            .title(Span::styled(
+                truncate(&title, usize::from(rect.width.saturating_sub(2))),
+                style,
+            ));
+        let detail = truncate(&node.detail, usize::from(rect.width.saturating_sub(2)));
+        frame.render_widget(
+            Paragraph::new(Span::styled(detail, style))
+                .block(block)
+                .centered(),
+            rect,
+        );
+    };
+    let arrow = |frame: &mut Frame, rect: Rect, text: &str, style: Style| {
+        let middle = Rect {
+            y: rect.y + 1,
+            height: 1,
+            ..rect
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(text.to_string(), style)).centered(),
+            middle,
+        );
+    };
+    draw(frame, 0, top[0]);
+    arrow(frame, top[1], "→", theme.base);
+    draw(frame, 1, top[2]);
+    arrow(
+        frame,
+        top[3],
+        "yes→",
+        if request.preflight {
+            theme.key
+        } else {
+            theme.dim
+        },
+    );
+    draw(frame, 2, top[4]);
+    arrow(frame, top[5], "→", theme.base);
+    draw(frame, 3, top[6]);
+    draw(frame, 4, bottom[0]);
+    arrow(frame, bottom[1], "→", theme.base);
+    draw(frame, 5, bottom[2]);
+    arrow(frame, bottom[3], "→", theme.base);
+    draw(frame, 6, bottom[4]);
+    // The branch: from the decision down to the actual request, or from the preflight check.
+    let label = if request.preflight {
+        "  ↓ preflight: yes; the actual request goes out only if the preflight check passes"
+            .to_string()
+    } else {
+        format!(
+            "  ↓ preflight: {}; straight to the actual request",
+            branch_label(request)
+        )
+    };
+    let label_style = if request.preflight {
+        theme.dim
+    } else {
+        theme.key
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            truncate(&label, usize::from(between.width)),
+            label_style,
+        )),
+        between,
+    );
+}

@@ -1,0 +1,65 @@
+//! The help overlay, listing every key from the same table that dispatches them.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::help_lines;
+use crate::app::App;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let bindings = help_lines();
+    let key_width = bindings
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line> = bindings
+        .into_iter()
+        .map(|(keys, help)| {
+            Line::from(vec![
+                Span::styled(format!("{keys:<key_width$}  "), theme.key),
+                Span::raw(help),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<key_width$}  ", "0-9"), theme.key),
+        Span::raw("type a step number, then Enter to jump"),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<key_width$}  ", "mouse"), theme.key),
+        Span::raw("click a table row to jump to it; the wheel scrolls"),
+    ]));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("▶ current step   ✓ allowed/passed   ✗ blocked   → sent (no browser)   * changed by the step", theme.dim)));
+    lines.push(Line::from(Span::styled("ACAO/ACAC/ACAM/ACAH/ACEH/ACMA = Access-Control-Allow-Origin/-Credentials/-Methods/-Headers, -Expose-Headers, -Max-Age; ACRM/ACRH = -Request-Method/-Headers", theme.dim)));
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = area.width.saturating_sub(4).min(100);
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, popup, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width),
+        Constraint::Fill(1),
+    ])
+    .areas(middle);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(theme.focus_border)
+        .title(Span::styled(" Keys (? or Esc to close) ", theme.title))
+        .style(theme.base);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        popup,
+    );
+}

@@ -1,0 +1,274 @@
+//! Rendering: a pure function of `&App` into a frame. Layout adapts from 80×24 to a projector;
+//! below the minimum it says how large a terminal it needs.
+
+mod config;
+mod explain;
+mod flow;
+mod help;
+mod table;
+pub mod theme;
+mod vars;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::keymap::{KEYMAP, keys_label};
+use crate::app::{App, Panel};
+use crate::safe_text::escape;
+
+pub use table::step_at;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 20;
+
+/// Where each panel goes for a terminal of a given size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub flow: Rect,
+    /// `None` when the configuration shares the explanation's slot (narrow terminals).
+    pub config: Option<Rect>,
+    pub table: Rect,
+    pub vars: Rect,
+    pub explain: Rect,
+    pub footer: Rect,
+    /// Boxes-and-arrows flow (wide) or the two-line flow (narrow).
+    pub boxed_flow: bool,
+}
+
+/// The layout for `area`, or `None` when it is below the minimum size.
+pub fn layout(area: Rect) -> Option<Areas> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let wide = area.width >= 120 && area.height >= 34;
+    let flow_height = if wide { 9 } else { 4 };
+    let table_height = if wide {
+        (area.height / 3).max(8)
+    } else {
+        (area.height / 3).clamp(6, 12)
+    };
+    let [header, top, table, bottom, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(flow_height),
+        Constraint::Length(table_height),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let vars_share = if area.width >= 120 { 45 } else { 50 };
+    let [vars, explain] = Layout::horizontal([
+        Constraint::Percentage(vars_share),
+        Constraint::Percentage(100 - vars_share),
+    ])
+    .areas(bottom);
+    if wide {
+        let [flow, config] =
+            Layout::horizontal([Constraint::Percentage(68), Constraint::Percentage(32)]).areas(top);
+        Some(Areas {
+            header,
+            flow,
+            config: Some(config),
+            table,
+            vars,
+            explain,
+            footer,
+            boxed_flow: true,
+        })
+    } else {
+        Some(Areas {
+            header,
+            flow: top,
+            config: None,
+            table,
+            vars,
+            explain,
+            footer,
+            boxed_flow: false,
+        })
+    }
+}
+
+/// The panel drawn at `position` on a terminal of size `area`.
+pub fn panel_at(app: &App, area: Rect, position: ratatui::layout::Position) -> Option<Panel> {
+    let areas = layout(area)?;
+    if areas.table.contains(position) {
+        Some(Panel::Table)
+    } else if areas.vars.contains(position) {
+        Some(Panel::Variables)
+    } else if areas.config.is_some_and(|c| c.contains(position)) {
+        Some(Panel::Config)
+    } else if areas.explain.contains(position) {
+        // On narrow terminals the configuration shares this slot while focused.
+        Some(if areas.config.is_none() && app.focus == Panel::Config {
+            Panel::Config
+        } else {
+            Panel::Explanation
+        })
+    } else {
+        None
+    }
+}
+
+/// Draws the whole screen for the app's state.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let theme = &app.theme;
+    frame.render_widget(Block::new().style(theme.base), area);
+    let Some(areas) = layout(area) else {
+        let message = format!(
+            "cors-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}. Enlarge it, or press q to quit.",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(message)
+                .style(theme.base)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    };
+    header(app, frame, areas.header);
+    flow::render(app, frame, areas.flow, areas.boxed_flow);
+    table::render(app, frame, areas.table);
+    vars::render(app, frame, areas.vars);
+    match areas.config {
+        Some(config_area) => {
+            config::render(app, frame, config_area);
+            explain::render(app, frame, areas.explain);
+        }
+        None if app.focus == Panel::Config => config::render(app, frame, areas.explain),
+        None => explain::render(app, frame, areas.explain),
+    }
+    footer(app, frame, areas.footer);
+    if app.help {
+        help::render(app, frame, area);
+    }
+}
+
+/// A bordered panel, its border lit when focused.
+fn panel<'a>(app: &App, title: impl Into<Line<'a>>, focus: Panel) -> Block<'a> {
+    let theme = &app.theme;
+    let focused = app.focus == focus;
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(if focused {
+            theme.focus_border
+        } else {
+            theme.border
+        })
+        .title(title.into().style(theme.title))
+        .style(theme.base)
+}
+
+/// Cuts `text` to `width` columns, ending with "…" when something was cut.
+pub(crate) fn truncate(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+fn header(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let total = app.trace.steps.len();
+    let mut spans = vec![Span::styled(" cors-tui ", theme.header_bar), Span::raw(" ")];
+    spans.push(Span::styled(
+        escape(&app.trace.title).into_owned(),
+        theme.title,
+    ));
+    if let Some(step) = app.trace.steps.get(app.cursor) {
+        let request = app.trace.request_of(step);
+        spans.push(Span::raw("  │  "));
+        spans.push(Span::styled(
+            format!("step {} / {total}", step.n),
+            theme.key,
+        ));
+        let path = url::Url::parse(&request.url)
+            .map_or_else(|_| request.url.clone(), |u| u.path().to_string());
+        spans.push(Span::raw(format!(
+            "  │  request {}/{}: {} {} from {}",
+            request.index,
+            app.trace.requests.len(),
+            escape(&request.method),
+            escape(&path),
+            escape(request.origin.as_deref().unwrap_or("(no Origin)"))
+        )));
+    }
+    spans.push(Span::raw(format!("  │  {}", app.trace.profile.label())));
+    if app.autoplay {
+        spans.push(Span::styled(
+            format!(
+                "  ▶ playing, {:.2} s/step",
+                app.autoplay_interval().as_secs_f64()
+            ),
+            theme.key,
+        ));
+    }
+    let mut line = Line::from(spans);
+    if !app.pending.is_empty() {
+        let jump = format!("  go to step: {}▏ (Enter)", app.pending);
+        line.spans.push(Span::styled(jump, theme.current));
+    }
+    frame.render_widget(Paragraph::new(line).style(theme.base), area);
+}
+
+fn footer(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let mut spans = Vec::new();
+    for binding in KEYMAP.iter().filter(|b| b.in_footer) {
+        let keys: Vec<String> = binding.keys.iter().take(2).map(|k| k.label()).collect();
+        spans.push(Span::styled(keys.join("/"), theme.key));
+        spans.push(Span::styled(format!(" {}  ", binding.short), theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
+}
+
+/// `keys  description` lines for the help overlay, one per binding.
+pub fn help_lines() -> Vec<(String, &'static str)> {
+    KEYMAP.iter().map(|b| (keys_label(b), b.help)).collect()
+}
+
+pub(crate) fn verdict_style(app: &App, verdict: crate::engine::Verdict) -> Style {
+    use crate::engine::Verdict::*;
+    match verdict {
+        Info => app.theme.base,
+        Pass => app.theme.pass,
+        Allowed => app.theme.allowed,
+        Blocked => app.theme.blocked,
+        Sent => app.theme.sent,
+    }
+}
+
+pub(crate) fn verdict_symbol(verdict: crate::engine::Verdict) -> &'static str {
+    use crate::engine::Verdict::*;
+    match verdict {
+        Info => "",
+        Pass => "✓ ",
+        Allowed => "✓ ",
+        Blocked => "✗ ",
+        Sent => "→ ",
+    }
+}

@@ -1,0 +1,394 @@
+//! The terminal UI drawn to ratatui's TestBackend: snapshots of whole screens at several steps
+//! and sizes, key sequences, mouse, help and hostile text.
+
+use cors_tui::app::keymap::KEYMAP;
+use cors_tui::app::{Action, App, Panel};
+use cors_tui::engine;
+use cors_tui::scenario::{BrowserProfile, load_file, load_str};
+use cors_tui::terminal::mouse_actions;
+use cors_tui::ui::{
+    self,
+    theme::{Theme, ThemeName},
+};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+
+fn app_from(text: &str, theme: ThemeName) -> App {
+    let scenario = match load_str(text, "test.json") {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let trace = engine::run(&scenario, BrowserProfile::Chromium);
+    App::new(scenario, trace, "test.json".to_string(), Theme::new(theme))
+}
+
+fn app(name: &str) -> App {
+    let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let scenario = match load_file(std::path::Path::new(&path)) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let trace = engine::run(&scenario, BrowserProfile::Chromium);
+    App::new(scenario, trace, path, Theme::new(ThemeName::Default))
+}
+
+fn draw(app: &App, width: u16, height: u16) -> Buffer {
+    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    if let Err(e) = terminal.draw(|frame| ui::render(app, frame)) {
+        panic!("{e}");
+    }
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        for x in 0..area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    let event = KeyEvent::new(code, KeyModifiers::NONE);
+    if let Some(action) = app.action_for_key(&event) {
+        app.update(action);
+    }
+}
+
+fn at_step(mut app: App, step: usize) -> App {
+    app.update(Action::Jump(step - 1));
+    app
+}
+
+#[test]
+fn basic_screens_at_several_steps_and_sizes() {
+    for (step, width, height) in [
+        (1, 120, 40),
+        (6, 120, 40),
+        (11, 120, 40),
+        (6, 80, 24),
+        (11, 80, 24),
+        (8, 160, 48),
+    ] {
+        let app = at_step(app("basic"), step);
+        insta::assert_snapshot!(
+            format!("basic_step{step}_{width}x{height}"),
+            text(&draw(&app, width, height))
+        );
+    }
+}
+
+#[test]
+fn every_shipped_scenario_renders_its_blocked_or_last_step() {
+    for name in [
+        "method-not-allowed",
+        "curl-vs-browser",
+        "static-preflight-status",
+        "preflight-cache",
+        "authorization-star",
+    ] {
+        let mut app = app(name);
+        key(&mut app, KeyCode::Char('b'));
+        if app.cursor == 0 {
+            key(&mut app, KeyCode::End);
+        }
+        insta::assert_snapshot!(format!("{name}_120x40"), text(&draw(&app, 120, 40)));
+    }
+}
+
+#[test]
+fn styles_carry_the_current_row_and_verdicts() {
+    let app = at_step(app("basic"), 11);
+    insta::assert_snapshot!(
+        "basic_step11_styles_100x30",
+        format!("{:?}", draw(&app, 100, 30))
+    );
+}
+
+#[test]
+fn help_overlay_lists_every_bound_key() {
+    let mut app = app("basic");
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.help);
+    let screen = text(&draw(&app, 120, 50));
+    for binding in KEYMAP {
+        for k in binding.keys {
+            assert!(screen.contains(&k.label()), "help lacks {}", k.label());
+        }
+        assert!(
+            screen.contains(binding.help),
+            "help lacks {:?}",
+            binding.help
+        );
+    }
+    insta::assert_snapshot!("help_100x30", text(&draw(&app, 100, 30)));
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.help && !app.quit, "Esc closes help before it quits");
+}
+
+#[test]
+fn forward_then_back_returns_the_identical_screen() {
+    for k in 1..=10 {
+        let mut app = app("basic");
+        let before = draw(&app, 120, 40);
+        for _ in 0..k {
+            key(&mut app, KeyCode::Right);
+        }
+        for _ in 0..k {
+            key(&mut app, KeyCode::Left);
+        }
+        assert_eq!(draw(&app, 120, 40), before, "k = {k}");
+    }
+}
+
+#[test]
+fn a_step_looks_the_same_however_it_was_reached() {
+    let mut stepped = app("rule-order");
+    for _ in 0..5 {
+        key(&mut stepped, KeyCode::Char(' '));
+    }
+    let mut jumped = app("rule-order");
+    key(&mut jumped, KeyCode::End);
+    key(&mut jumped, KeyCode::Char('6'));
+    key(&mut jumped, KeyCode::Enter);
+    let mut back = app("rule-order");
+    key(&mut back, KeyCode::End);
+    for _ in 0..(back.trace.steps.len() - 6) {
+        key(&mut back, KeyCode::Backspace);
+    }
+    assert_eq!(stepped.cursor, 5);
+    let screen = draw(&stepped, 100, 32);
+    assert_eq!(draw(&jumped, 100, 32), screen);
+    assert_eq!(draw(&back, 100, 32), screen);
+}
+
+#[test]
+fn end_then_home_and_jump_keys() {
+    let mut app = app("basic");
+    let first = draw(&app, 100, 30);
+    key(&mut app, KeyCode::End);
+    assert_eq!(app.cursor, app.trace.steps.len() - 1);
+    key(&mut app, KeyCode::Home);
+    assert_eq!(draw(&app, 100, 30), first);
+    key(&mut app, KeyCode::Char('G'));
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.cursor, 0);
+    key(&mut app, KeyCode::Char('9'));
+    key(&mut app, KeyCode::Char('9'));
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.cursor, 8, "digits 9 9 ⌫ then Enter jump to step 9");
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.cursor, 8, "n on the last request stays");
+    key(&mut app, KeyCode::Char('N'));
+    assert_eq!(
+        app.cursor, 3,
+        "N from a request's first step goes to the previous request"
+    );
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.cursor, 8);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+    let mut ctrl_c = self::app("basic");
+    if let Some(action) =
+        ctrl_c.action_for_key(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+    {
+        ctrl_c.update(action);
+    }
+    assert!(ctrl_c.quit);
+}
+
+#[test]
+fn tab_cycles_focus_and_arrows_scroll_the_focused_panel() {
+    let mut app = app("basic");
+    assert_eq!(app.focus, Panel::Table);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.cursor, 1, "↓ in the table moves the step");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Panel::Explanation);
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.scroll[Panel::Explanation.index()], 10);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.scroll[Panel::Explanation.index()], 9);
+    assert_eq!(app.cursor, 1);
+}
+
+#[test]
+fn future_rows_can_be_hidden() {
+    let mut app = at_step(app("basic"), 3);
+    let dimmed = text(&draw(&app, 120, 50));
+    assert!(
+        dimmed.contains("Fail: MissingAllow"),
+        "step 11's row is shown, dimmed"
+    );
+    key(&mut app, KeyCode::Char('f'));
+    let hidden = text(&draw(&app, 120, 50));
+    assert!(
+        !hidden.contains("Fail: MissingAllow"),
+        "rows after the cursor are hidden"
+    );
+    assert!(hidden.contains("future hidden"));
+}
+
+#[test]
+fn clicking_a_table_row_jumps_to_that_step() {
+    let app = app("basic");
+    let area = Rect::new(0, 0, 120, 40);
+    let table = ui::layout(area).map(|a| a.table);
+    let Some(table) = table else { panic!("layout") };
+    // Border, header, then step 1 on the first row: step 4 is three rows lower.
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: table.x + 10,
+        row: table.y + 2 + 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    assert_eq!(mouse_actions(&app, area, click), vec![Action::Jump(3)]);
+    let header = MouseEvent {
+        row: table.y + 1,
+        ..click
+    };
+    assert!(mouse_actions(&app, area, header).is_empty());
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        ..click
+    };
+    assert_eq!(mouse_actions(&app, area, wheel), vec![Action::ScrollDown]);
+}
+
+#[test]
+fn autoplay_advances_and_stops_at_the_end() {
+    let mut app = app("basic");
+    key(&mut app, KeyCode::Char('p'));
+    assert!(app.autoplay);
+    let slow = app.autoplay_interval();
+    key(&mut app, KeyCode::Char('+'));
+    assert!(app.autoplay_interval() < slow);
+    for _ in 0..20 {
+        app.update(Action::Tick);
+    }
+    assert_eq!(app.cursor, app.trace.steps.len() - 1);
+    assert!(!app.autoplay);
+}
+
+#[test]
+fn tiny_terminals_never_panic_and_say_what_they_need() {
+    let app = at_step(app("basic"), 5);
+    for (w, h) in [
+        (1, 1),
+        (2, 1),
+        (1, 5),
+        (10, 3),
+        (40, 10),
+        (59, 20),
+        (60, 19),
+        (60, 20),
+        (61, 21),
+        (79, 23),
+        (119, 33),
+        (120, 34),
+        (300, 100),
+    ] {
+        let screen = text(&draw(&app, w, h));
+        if w < ui::MIN_WIDTH || h < ui::MIN_HEIGHT {
+            if w >= 30 && h >= 4 {
+                assert!(screen.contains("needs a terminal"), "{w}x{h}");
+            }
+        } else {
+            assert!(screen.contains("Execution table"), "{w}x{h}");
+        }
+    }
+    insta::assert_snapshot!("too_small_40x10", text(&draw(&app, 40, 10)));
+    insta::assert_snapshot!("minimum_60x20", text(&draw(&app, 60, 20)));
+}
+
+#[test]
+fn no_color_theme_uses_no_colours_but_keeps_symbols() {
+    let mut app = at_step(app("basic"), 11);
+    app.theme = Theme::select(ThemeName::HighContrast, true);
+    let buffer = draw(&app, 120, 40);
+    for cell in buffer.content() {
+        assert!(
+            cell.fg == Color::Reset && cell.bg == Color::Reset,
+            "coloured cell {cell:?}"
+        );
+    }
+    let screen = text(&buffer);
+    assert!(screen.contains("✗ BLOCKED") && screen.contains('▶'));
+}
+
+#[test]
+fn high_contrast_theme_renders() {
+    let mut app = at_step(app("basic"), 6);
+    app.theme = Theme::new(ThemeName::HighContrast);
+    let buffer = draw(&app, 120, 40);
+    assert!(buffer.content().iter().any(|c| c.bg == Color::Black));
+}
+
+#[test]
+fn hostile_scenario_text_is_shown_escaped() {
+    let hostile = r#"{
+      "title": "evil\u001b]0;pwned\u0007",
+      "server": { "type": "s3", "url": "https://b.s3.amazonaws.com",
+        "cors": { "CORSRules": [ { "ID": "x\u001b[2J", "AllowedOrigins": ["https://a.example"], "AllowedMethods": ["GET"] } ] } },
+      "requests": [ { "origin": "https://a.example", "note": "bidi \u202e override", "headers": { "X-Evil": "a\u001bb" } } ]
+    }"#;
+    let mut app = app_from(hostile, ThemeName::Default);
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Right);
+        let buffer = draw(&app, 160, 48);
+        for cell in buffer.content() {
+            assert!(
+                !cell
+                    .symbol()
+                    .chars()
+                    .any(cors_tui::safe_text::is_unsafe_char),
+                "raw control in {:?}",
+                cell.symbol()
+            );
+        }
+    }
+    let screen = text(&draw(&app, 160, 48));
+    assert!(screen.contains("evil\\x1b]0;pwned\\x07"));
+    assert!(screen.contains("x\\x1b[2J"));
+}
+
+#[test]
+fn a_long_trace_renders_only_what_is_visible() {
+    let mut text = String::from(
+        r#"{"server": {"type": "s3", "url": "https://b.s3.amazonaws.com", "cors": {"CORSRules": [{"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["GET"]}]}}, "requests": ["#,
+    );
+    for i in 0..20_000 {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(r#"{"origin": "https://a.example"}"#);
+    }
+    text.push_str("]}");
+    let mut app = app_from(&text, ThemeName::Default);
+    key(&mut app, KeyCode::End);
+    let screen = self::text(&draw(&app, 120, 40));
+    assert!(screen.contains("step 60000 / 60000"), "{screen}");
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Char('0'));
+    key(&mut app, KeyCode::Char('0'));
+    key(&mut app, KeyCode::Char('0'));
+    key(&mut app, KeyCode::Char('0'));
+    key(&mut app, KeyCode::Enter);
+    assert!(self::text(&draw(&app, 120, 40)).contains("step 30000 / 60000"));
+}
