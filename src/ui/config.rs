@@ -42,7 +42,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 let lit = matched == Some(i);
                 let style = if lit { theme.current } else { theme.title };
                 let mark = if lit { "▶ " } else { "  " };
-                let status = if lit { "  ← matched this step" } else { "" };
+                let status = if lit { "  ← matched" } else { "" };
                 lines.push(Line::from(Span::styled(
                     format!("{mark}Rule {}{status}", escape(&rule.label(i))),
                     style,

@@ -115,7 +115,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
     };
     [
         Node {
-            label: if raw { "Raw client" } else { "Page: fetch()" },
+            label: if raw { "Raw client" } else { "fetch()" },
             short: if raw { "raw" } else { "fetch()" },
             detail: request.method.clone(),
             state: if step.stage == Stage::Request {
@@ -137,7 +137,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             verdict: None,
         },
         Node {
-            label: "OPTIONS → server",
+            label: "OPTIONS",
             short: "OPTIONS",
             detail: if request.preflight {
                 if reached(Stage::Preflight) {
@@ -152,7 +152,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             verdict: None,
         },
         Node {
-            label: "Check preflight",
+            label: "Check",
             short: "check",
             detail: match check_verdict(Stage::PreflightCheck) {
                 Some(Verdict::Blocked) => "✗ fail".to_string(),
@@ -164,11 +164,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             verdict: check_verdict(Stage::PreflightCheck),
         },
         Node {
-            label: if raw {
-                "Request → server"
-            } else {
-                "Actual → server"
-            },
+            label: if raw { "Request" } else { "Actual" },
             short: if raw { "request" } else { "actual" },
             detail: if actual_state == State::Skipped {
                 "never sent".to_string()
@@ -397,7 +393,7 @@ fn render_boxes(
     let draw = |frame: &mut Frame, i: usize, rect: Rect| {
         let node = &nodes[i];
         let style = node_style(app, node);
-        let title = format!(" {}{} ", marker(node), node.label);
+        let title = format!(" {} ", node.label);
         let block = Block::bordered()
             .border_type(if node.state == State::Current {
                 BorderType::Double
@@ -409,7 +405,10 @@ fn render_boxes(
                 truncate(&title, usize::from(rect.width.saturating_sub(2))),
                 style,
             ));
-        let detail = truncate(&node.detail, usize::from(rect.width.saturating_sub(2)));
+        let detail = truncate(
+            &format!("{}{}", marker(node), node.detail),
+            usize::from(rect.width.saturating_sub(2)),
+        );
         frame.render_widget(
             Paragraph::new(Span::styled(detail, style))
                 .block(block)
