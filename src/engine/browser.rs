@@ -966,8 +966,9 @@ impl<'a> Simulation<'a> {
                     decision: format!("Fail: {}", failure.error.name()),
                     result: format!("Blocked: {method} is never sent"),
                     explanation: format!(
-                        "The preflight fails (Fetch §\"CORS-preflight fetch\"): {}{s3_hint} The actual {method} is never sent, the fetch rejects with TypeError: Failed to fetch, and cached entries for this origin and URL are cleared. Console: {message}",
-                        failure.reason_text()
+                        "The preflight fails (Fetch §\"CORS-preflight fetch\"): {}{}{s3_hint} The actual {method} is never sent, the fetch rejects with TypeError: Failed to fetch, and cached entries for this origin and URL are cleared. Console: {message}",
+                        failure.reason_text(),
+                        failure.note.as_ref().map(|n| format!(" {n}")).unwrap_or_default()
                     ),
                     profile_note,
                     exchange: Some(ex),

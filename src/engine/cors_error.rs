@@ -31,6 +31,8 @@ pub enum CorsError {
 pub struct CorsFailure {
     pub error: CorsError,
     pub parameter: String,
+    /// What the console message leaves out (e.g. the other disallowed headers).
+    pub note: Option<String>,
 }
 
 impl CorsFailure {
@@ -38,6 +40,7 @@ impl CorsFailure {
         CorsFailure {
             error,
             parameter: parameter.into(),
+            note: None,
         }
     }
 }
