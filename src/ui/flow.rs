@@ -113,27 +113,25 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
     } else {
         state_for(Stage::ResponseCheck)
     };
+    // The request step covers both the call and the preflight decision.
+    let request_state = if step.stage == Stage::Request {
+        State::Current
+    } else {
+        State::Done
+    };
     [
         Node {
             label: if raw { "Raw client" } else { "fetch()" },
             short: if raw { "raw" } else { "fetch()" },
             detail: request.method.clone(),
-            state: if step.stage == Stage::Request {
-                State::Current
-            } else {
-                State::Done
-            },
+            state: request_state,
             verdict: None,
         },
         Node {
             label: "Preflight?",
             short: "preflight?",
             detail: decision.to_string(),
-            state: if step.stage == Stage::Request {
-                State::Current
-            } else {
-                State::Done
-            },
+            state: request_state,
             verdict: None,
         },
         Node {
