@@ -185,19 +185,22 @@ pub fn main_with(cli: Cli) -> ExitCode {
 
 fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
     let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
-    let trace = engine::run(&loaded.scenario, profile);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme_name = match cli.theme {
         ThemeArg::Default => ThemeName::Default,
         ThemeArg::HighContrast => ThemeName::HighContrast,
     };
-    let mut app = App::new(
-        loaded.scenario,
-        trace,
-        loaded.source,
-        Theme::select(theme_name, no_color),
-    );
-    match crate::terminal::run(&mut app) {
+    let requests = loaded.scenario.requests.len();
+    let build = move || {
+        let trace = engine::run(&loaded.scenario, profile);
+        App::new(
+            loaded.scenario,
+            trace,
+            loaded.source,
+            Theme::select(theme_name, no_color),
+        )
+    };
+    match crate::terminal::run(requests, build) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(err) => {
             eprintln!("cors-tui: terminal error: {err}");

@@ -24,8 +24,10 @@ impl Drop for RestoreGuard {
     }
 }
 
-/// Runs the interactive UI until the user quits.
-pub fn run(app: &mut App) -> io::Result<()> {
+/// Runs the interactive UI until the user quits. `build` makes the app (it runs the engine);
+/// a first frame saying what is being simulated is drawn before it starts, so a large scenario
+/// shows something at once.
+pub fn run(requests: usize, build: impl FnOnce() -> App) -> io::Result<()> {
     // ratatui::init enters raw mode and the alternate screen and installs a panic hook that
     // restores them; it does not know about mouse capture, so chain a hook that turns it off.
     let mut terminal = ratatui::init();
@@ -36,7 +38,15 @@ pub fn run(app: &mut App) -> io::Result<()> {
     }));
     let _guard = RestoreGuard;
     execute!(stdout(), EnableMouseCapture)?;
-    event_loop(&mut terminal, app)
+    terminal.draw(|frame| {
+        let message = format!(
+            "cors-tui: simulating {requests} request{}…",
+            if requests == 1 { "" } else { "s" }
+        );
+        frame.render_widget(ratatui::widgets::Paragraph::new(message), frame.area());
+    })?;
+    let mut app = build();
+    event_loop(&mut terminal, &mut app)
 }
 
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
