@@ -1,16 +1,18 @@
 //! Command-line interface: argument parsing and the headless entry point.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::App;
+use crate::audit::{self, Finding, Severity};
 use crate::engine::{self, Trace};
+use crate::formats::s3::{self as s3_format, ConfigError, Target};
 use crate::report;
 use crate::safe_text::escape;
-use crate::scenario::{self, BrowserProfile, LoadErrors, Scenario};
+use crate::scenario::{self, BrowserProfile, LoadError, LoadErrors, Scenario, ServerKind};
 use crate::ui::theme::{Theme, ThemeName};
 
 /// Exit status when every expectation held.
@@ -45,12 +47,53 @@ pub enum ThemeArg {
     HighContrast,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConvertTarget {
+    /// {"CORSRules": [...]} as `aws s3api put-bucket-cors` takes it
+    S3Json,
+    /// <CORSConfiguration> XML for the REST API
+    S3Xml,
+    /// a bare array of rules, as the S3 console's editor takes it
+    S3Console,
+    /// CloudFormation/CDK's CorsConfiguration
+    Cloudformation,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check CORS rules (a configuration file, or a scenario's bucket) for dangerous, broken and
+    /// noisy entries. Exits 1 when something dangerous or broken is found.
+    Audit {
+        /// S3 configuration (any JSON spelling or XML) or scenario file; `-` reads standard input.
+        file: PathBuf,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite an S3 CORS configuration in another spelling.
+    Convert {
+        /// The spelling to write.
+        #[arg(long, value_enum)]
+        to: ConvertTarget,
+        /// S3 configuration (any JSON spelling or XML); `-` reads standard input.
+        file: PathBuf,
+    },
+}
+
 /// Step through the browser's CORS algorithm against an S3 bucket or any server.
 #[derive(Debug, Parser)]
-#[command(name = "cors-tui", version, about, long_about = None)]
+#[command(name = "cors-tui", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Scenario file (JSON); `-` reads standard input. Without one, the built-in basic lesson.
     pub file: Option<PathBuf>,
+
+    /// Replace the scenario bucket's rules with this S3 configuration (the CLI's JSON, the
+    /// console's array, CloudFormation's spelling or XML).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Print the execution table, variable tracker and verdicts as plain text.
     #[arg(long, conflicts_with = "json")]
@@ -81,6 +124,37 @@ pub struct Cli {
 pub struct Loaded {
     pub scenario: Scenario,
     pub source: String,
+}
+
+/// Reads an S3 configuration file in any spelling.
+fn read_config(path: &Path) -> Result<(s3_format::LoadedConfig, String), ConfigError> {
+    let (name, text) = scenario::read_input(path).map_err(ConfigError::Unreadable)?;
+    s3_format::load_s3_config(&text, &name).map(|config| (config, name))
+}
+
+/// Loads the scenario, with `--config` rules in place of its bucket's own.
+pub fn load_with_config(
+    file: Option<&PathBuf>,
+    config: Option<&PathBuf>,
+) -> Result<Loaded, LoadErrors> {
+    let mut loaded = load(file)?;
+    if let Some(path) = config {
+        let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
+        if !matches!(loaded.scenario.server.kind, ServerKind::S3 { .. }) {
+            return Err(LoadErrors(vec![LoadError {
+                file: name,
+                line: 0,
+                column: 0,
+                key: String::new(),
+                message: "--config replaces an S3 bucket's rules, but this scenario's server is \"static\"".to_string(),
+            }]));
+        }
+        loaded.scenario.server.kind = ServerKind::S3 {
+            cors: Some(rules.config),
+        };
+        loaded.scenario.server.rules_from = Some(format!("{name} ({})", rules.spelling.describe()));
+    }
+    Ok(loaded)
 }
 
 pub fn load(file: Option<&PathBuf>) -> Result<Loaded, LoadErrors> {
@@ -162,7 +236,12 @@ pub fn stdout_is_terminal() -> bool {
 
 /// The whole program, minus process exit: parse, load, run, report.
 pub fn main_with(cli: Cli) -> ExitCode {
-    let loaded = match load(cli.file.as_ref()) {
+    match &cli.command {
+        Some(Command::Audit { file, json }) => return run_audit(file, *json),
+        Some(Command::Convert { to, file }) => return run_convert(file, *to),
+        None => {}
+    }
+    let loaded = match load_with_config(cli.file.as_ref(), cli.config.as_ref()) {
         Ok(loaded) => loaded,
         Err(errors) => {
             eprintln!("{errors}");
@@ -206,5 +285,142 @@ fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
             eprintln!("cors-tui: terminal error: {err}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
+    }
+}
+
+fn finish_output(result: io::Result<u8>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(err) => {
+            eprintln!("cors-tui: cannot write output: {err}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn run_convert(file: &Path, to: ConvertTarget) -> ExitCode {
+    let (loaded, name) = match read_config(file) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    eprintln!(
+        "cors-tui: read {} as {}",
+        escape(&name),
+        loaded.spelling.describe()
+    );
+    let target = match to {
+        ConvertTarget::S3Json => Target::S3Json,
+        ConvertTarget::S3Xml => Target::S3Xml,
+        ConvertTarget::S3Console => Target::S3Console,
+        ConvertTarget::Cloudformation => Target::CloudFormation,
+    };
+    let mut out = io::stdout().lock();
+    finish_output(writeln!(out, "{}", s3_format::convert(&loaded.config, target)).map(|_| EXIT_OK))
+}
+
+fn run_audit(file: &Path, json: bool) -> ExitCode {
+    let (name, text) = match scenario::read_input(file) {
+        Ok(input) => input,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let audited = match audit_input(&text, &name) {
+        Ok(audited) => audited,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let blocking = audited
+        .findings
+        .iter()
+        .any(|f| matches!(f.severity, Severity::Dangerous | Severity::Broken));
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = if json {
+        report::audit::write_json(&mut out, &audited)
+    } else {
+        report::audit::write_text(&mut out, &audited)
+    };
+    finish_output(written.and_then(|_| out.flush()).map(|_| {
+        if blocking {
+            EXIT_EXPECTATION_FAILED
+        } else {
+            EXIT_OK
+        }
+    }))
+}
+
+/// Audits a configuration in any S3 spelling, or the bucket (and requests) of a scenario.
+fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErrors> {
+    use report::audit::Audited;
+    let is_scenario = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .is_some_and(|v| v.get("server").is_some() && v.get("requests").is_some());
+    if is_scenario {
+        let scenario = scenario::load_str(text, name)?;
+        let trace = engine::run(&scenario, engine::effective_profile(&scenario, None));
+        let mut findings = match &scenario.server.kind {
+            ServerKind::S3 { cors: Some(config) } => audit::audit_s3(config),
+            ServerKind::S3 { cors: None } => vec![Finding {
+                severity: Severity::Broken,
+                rule: None,
+                subject: "CORSConfiguration".to_string(),
+                title: "the bucket has no CORS configuration".to_string(),
+                why: "S3 answers every preflight with 403 and adds no CORS headers to responses, so browsers block every cross-origin read.".to_string(),
+            }],
+            ServerKind::Static { .. } => {
+                return Err(LoadErrors(vec![LoadError {
+                    file: name.to_string(),
+                    line: 0,
+                    column: 0,
+                    key: "server.type".to_string(),
+                    message: "audit reads S3 rules; this scenario's server is static (its answers are fixed)".to_string(),
+                }]));
+            }
+        };
+        findings.extend(audit::audit_requests(&trace));
+        findings.sort_by_key(|f| (f.severity, f.rule));
+        let rules = match &scenario.server.kind {
+            ServerKind::S3 { cors: Some(config) } => config.rules.clone(),
+            _ => Vec::new(),
+        };
+        return Ok(Audited {
+            file: name.to_string(),
+            format: "cors-tui scenario (S3 bucket)".to_string(),
+            rules,
+            findings,
+        });
+    }
+    match s3_format::load_s3_config(text, name) {
+        Ok(loaded) => Ok(Audited {
+            file: name.to_string(),
+            format: loaded.spelling.describe().to_string(),
+            findings: audit::audit_s3(&loaded.config),
+            rules: loaded.config.rules,
+        }),
+        // S3 would refuse it: each refusal is a broken finding, not a failure to read.
+        Err(ConfigError::Rejected(errors)) => Ok(Audited {
+            file: name.to_string(),
+            format: "S3 CORS configuration".to_string(),
+            rules: Vec::new(),
+            findings: errors
+                .0
+                .into_iter()
+                .map(|e| Finding {
+                    severity: Severity::Broken,
+                    rule: None,
+                    subject: format!("{}:{}:{} {}", e.file, e.line, e.column, e.key),
+                    title: "S3 rejects this configuration".to_string(),
+                    why: e.message,
+                })
+                .collect(),
+        }),
+        Err(ConfigError::Unreadable(errors)) => Err(errors),
     }
 }

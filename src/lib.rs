@@ -3,8 +3,10 @@
 //! server), producing a step-by-step trace for the terminal UI and headless reports.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod engine;
+pub mod formats;
 pub mod http_syntax;
 pub mod report;
 pub mod safe_text;

@@ -301,3 +301,122 @@ fn pretty_json_is_indented_and_compact_json_is_one_line() {
     let b: serde_json::Value = serde_json::from_slice(&pretty).unwrap_or_default();
     assert_eq!(a, b);
 }
+
+fn configs() -> PathBuf {
+    root().join("tests/fixtures/configs")
+}
+
+#[test]
+fn config_files_replace_the_scenarios_rules_in_every_spelling() {
+    for file in ["cli.json", "console.json", "cloudformation.json"] {
+        cmd()
+            .args(["--print", "--config"])
+            .arg(configs().join(file))
+            .arg(root().join("scenarios/basic.json"))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("rules from"))
+            .stdout(predicate::str::contains("Expectations: 3 of 3 met."));
+    }
+    cmd()
+        .args(["--json", "--config"])
+        .arg(configs().join("risky.xml"))
+        .arg(root().join("scenarios/basic.json"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("request #3 (GET https://bucket-name.s3.amazonaws.com/photo.jpg) expected blocked but was allowed"));
+    cmd()
+        .args(["--print", "--config"])
+        .arg(configs().join("rejected.json"))
+        .arg(root().join("scenarios/basic.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "rejected.json:3:76: CORSRules[0].AllowedMethods[1]: S3 rejects this configuration",
+        ));
+    cmd()
+        .args(["--print", "--config"])
+        .arg(configs().join("cli.json"))
+        .arg(root().join("scenarios/masked-error.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "this scenario's server is \"static\"",
+        ));
+}
+
+#[test]
+fn audit_flags_dangerous_and_broken_rules_and_exits_1() {
+    cmd()
+        .arg("audit")
+        .arg(configs().join("risky.xml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("S3 REST API XML"))
+        .stdout(predicate::str::contains(
+            "DANGEROUS  rule #2: \"https://*example.com\" matches more than its domain",
+        ))
+        .stdout(predicate::str::contains("BROKEN     rule #3: never used"))
+        .stdout(predicate::str::contains(
+            "4 finding(s): 2 dangerous, 1 broken, 1 noisy.",
+        ));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("cli.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 finding(s)"));
+    let json = cmd()
+        .args(["audit", "--json"])
+        .arg(configs().join("rejected.json"))
+        .output();
+    let json = match json {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(json.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(doc["broken"], 2, "{doc}");
+    cmd()
+        .arg("audit")
+        .arg(configs().join("gcs.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Google Cloud Storage"));
+    cmd()
+        .arg("audit")
+        .arg(root().join("scenarios/wildcard-credentials.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "\"*\" answers a request sent with credentials (request #2)",
+        ));
+}
+
+#[test]
+fn convert_round_trips_between_spellings() {
+    let xml = cmd()
+        .args(["convert", "--to", "s3-xml"])
+        .arg(configs().join("cloudformation.json"))
+        .output();
+    let xml = match xml {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(xml.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&xml.stderr).contains("CloudFormation"));
+    let back = cmd()
+        .args(["convert", "--to", "s3-json", "-"])
+        .write_stdin(xml.stdout)
+        .output();
+    let back = match back {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(configs().join("cli.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let got: serde_json::Value = serde_json::from_slice(&back.stdout).unwrap_or_default();
+    assert_eq!(got, expected);
+}

@@ -115,6 +115,7 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             kind: ServerKind::S3 {
                 cors: rules.map(|rules| CorsConfiguration { rules }),
             },
+            rules_from: None,
         },
         requests,
     })

@@ -144,6 +144,20 @@ fn step_doc(s: &Step) -> StepDoc<'_> {
     }
 }
 
+/// Writes any serializable value with the terminal-safe escaping of [`write`].
+pub fn write_value(out: &mut impl Write, value: &impl Serialize, pretty: bool) -> io::Result<()> {
+    if pretty {
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(PrettyFormatter::new()));
+        value.serialize(&mut serializer).map_err(io::Error::other)?;
+    } else {
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(CompactFormatter));
+        value.serialize(&mut serializer).map_err(io::Error::other)?;
+    }
+    out.write_all(b"\n")
+}
+
 /// Writes the document: indented for people (`pretty`), or on one line for pipes and scripts.
 pub fn write(
     out: &mut impl Write,

@@ -1,6 +1,7 @@
 //! Headless views of a trace: plain text and JSON. Both read the same trace; neither re-runs the
 //! engine.
 
+pub mod audit;
 pub mod json;
 pub mod text;
 
@@ -8,6 +9,14 @@ use crate::scenario::{Scenario, ServerKind};
 
 /// One line per CORS rule (or static answer) describing the server, for reports and the TUI.
 pub fn server_lines(scenario: &Scenario) -> Vec<String> {
+    let mut lines = server_description(scenario);
+    if let Some(source) = &scenario.server.rules_from {
+        lines.insert(1, format!("  rules from {source}"));
+    }
+    lines
+}
+
+fn server_description(scenario: &Scenario) -> Vec<String> {
     let url = scenario.server.url.as_str();
     // Show the bucket URL as people write it, without the root path's slash.
     let url = if scenario.server.url.path() == "/" {

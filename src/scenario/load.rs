@@ -54,32 +54,32 @@ impl fmt::Display for LoadErrors {
 
 impl std::error::Error for LoadErrors {}
 
-/// Reads and validates a scenario; `-` reads standard input.
-pub fn load_file(path: &Path) -> Result<Scenario, LoadErrors> {
+/// Reads an input file (`-` = standard input): its display name and text.
+pub fn read_input(path: &Path) -> Result<(String, String), LoadErrors> {
     let name = path.display().to_string();
-    let text = if name == "-" {
+    let (display_name, text) = if name == "-" {
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map(|_| text)
-            .map_err(|e| e.to_string())
+        let read = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text);
+        ("<stdin>".to_string(), read)
     } else {
-        std::fs::read_to_string(path).map_err(|e| e.to_string())
-    };
-    let display_name = if name == "-" {
-        "<stdin>".to_string()
-    } else {
-        name
+        (name, std::fs::read_to_string(path))
     };
     match text {
-        Ok(text) => load_str(&text, &display_name),
-        Err(message) => Err(LoadErrors(vec![LoadError {
+        Ok(text) => Ok((display_name, text)),
+        Err(err) => Err(LoadErrors(vec![LoadError {
             file: display_name,
             line: 0,
             column: 0,
             key: String::new(),
-            message: format!("cannot read the file: {message}"),
+            message: format!("cannot read the file: {err}"),
         }])),
     }
+}
+
+/// Reads and validates a scenario; `-` reads standard input.
+pub fn load_file(path: &Path) -> Result<Scenario, LoadErrors> {
+    let (name, text) = read_input(path)?;
+    load_str(&text, &name)
 }
 
 /// Parses and validates scenario text; `file` names it in errors.
@@ -106,7 +106,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadErrors> {
     })
 }
 
-fn serde_error(file: &str, key: &str, err: &serde_json::Error) -> LoadError {
+pub(crate) fn serde_error(file: &str, key: &str, err: &serde_json::Error) -> LoadError {
     let full = err.to_string();
     // serde_json appends " at line L column C"; the position is reported separately.
     let message = match full.rfind(" at line ") {
@@ -129,7 +129,7 @@ fn serde_error(file: &str, key: &str, err: &serde_json::Error) -> LoadError {
     }
 }
 
-fn locate_problem(text: &str, file: &str, problem: Problem) -> LoadError {
+pub(crate) fn locate_problem(text: &str, file: &str, problem: Problem) -> LoadError {
     let offset = locate(text, &problem.path).unwrap_or(0);
     let (line, column) = line_column(text, offset);
     LoadError {
@@ -168,7 +168,7 @@ fn locate(text: &str, path: &JsonPath) -> Option<usize> {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);

@@ -5,11 +5,12 @@
 //! checking everything a browser or S3 would refuse before the engine ever runs.
 
 mod load;
-mod raw;
+pub(crate) mod raw;
 pub mod s3_rules;
-mod validate;
+pub(crate) mod validate;
 
-pub use load::{BUILTIN_BASIC, LoadError, LoadErrors, load_file, load_str};
+pub use load::{BUILTIN_BASIC, LoadError, LoadErrors, load_file, load_str, read_input};
+pub(crate) use load::{line_column, locate_problem, serde_error};
 pub use s3_rules::{CorsConfiguration, CorsRule};
 
 use serde::{Deserialize, Serialize};
@@ -158,6 +159,8 @@ pub enum ServerKind {
 pub struct Server {
     pub url: Url,
     pub kind: ServerKind,
+    /// Where the rules came from when not from the scenario itself (`--config FILE`).
+    pub rules_from: Option<String>,
 }
 
 /// Per-request answers that replace the server's usual ones.

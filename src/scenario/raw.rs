@@ -58,7 +58,7 @@ pub struct RawWrappedCors {
     pub rules: Vec<RawCorsRule>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCorsRule {
     #[serde(rename = "ID", default)]

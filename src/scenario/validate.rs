@@ -25,12 +25,12 @@ pub enum Seg {
 pub struct JsonPath(pub Vec<Seg>);
 
 impl JsonPath {
-    fn key(&self, key: &str) -> JsonPath {
+    pub fn key(&self, key: &str) -> JsonPath {
         let mut segs = self.0.clone();
         segs.push(Seg::Key(key.to_string()));
         JsonPath(segs)
     }
-    fn index(&self, index: usize) -> JsonPath {
+    pub fn index(&self, index: usize) -> JsonPath {
         let mut segs = self.0.clone();
         segs.push(Seg::Index(index));
         JsonPath(segs)
@@ -164,6 +164,7 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
     Some(Server {
         url: url?,
         kind: kind?,
+        rules_from: None,
     })
 }
 

@@ -34,6 +34,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 "S3 bucket {}",
                 escape(server.url.as_str().trim_end_matches('/'))
             )));
+            if let Some(source) = &server.rules_from {
+                lines.push(Line::from(Span::styled(
+                    format!("Rules from {}", escape(source)),
+                    theme.note,
+                )));
+            }
             lines.push(Line::from(Span::styled(
                 "Rules are tried in order; the first match wins.",
                 theme.dim,

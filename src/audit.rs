@@ -1,0 +1,311 @@
+//! A configuration audit: per rule, what is dangerous (matches or shares more than meant), broken
+//! (can never work as written) or merely noisy, each with a one-line why. Pure: rules in,
+//! findings out.
+
+use serde::Serialize;
+
+use crate::engine::server::s3::glob_match;
+use crate::engine::{CorsError, Trace};
+use crate::scenario::{CorsConfiguration, CorsRule};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Dangerous,
+    Broken,
+    Noisy,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Dangerous => "dangerous",
+            Severity::Broken => "broken",
+            Severity::Noisy => "noisy",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// 0-based rule index, when the finding is about one rule.
+    pub rule: Option<usize>,
+    /// The value the finding is about (an origin, a method…).
+    pub subject: String,
+    pub title: String,
+    pub why: String,
+}
+
+/// Findings on S3 rules, most severe first, then in rule order.
+pub fn audit_s3(config: &CorsConfiguration) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (i, rule) in config.rules.iter().enumerate() {
+        origin_findings(i, rule, config, &mut findings);
+        if let Some(earlier) = shadowing_rule(config, i) {
+            findings.push(Finding {
+                severity: Severity::Broken,
+                rule: Some(i),
+                subject: rule.label(i),
+                title: format!("never used: rule {} comes first and matches everything this rule matches", config.rules[earlier].label(earlier)),
+                why: "S3 uses the first rule whose origin, method and headers all match, so every request this rule would answer is answered by the earlier one. Move it up or merge the two.".to_string(),
+            });
+        }
+    }
+    findings.sort_by_key(|f| (f.severity, f.rule));
+    findings
+}
+
+fn origin_findings(
+    i: usize,
+    rule: &CorsRule,
+    config: &CorsConfiguration,
+    findings: &mut Vec<Finding>,
+) {
+    let writes = rule
+        .allowed_methods
+        .iter()
+        .any(|m| matches!(m.as_str(), "PUT" | "POST" | "DELETE"));
+    for origin in &rule.allowed_origins {
+        let mut push = |severity, title: String, why: String| {
+            findings.push(Finding {
+                severity,
+                rule: Some(i),
+                subject: origin.clone(),
+                title,
+                why,
+            });
+        };
+        if origin == "*" {
+            if writes {
+                push(
+                    Severity::Noisy,
+                    "\"*\" lets every site send writes from a browser".to_string(),
+                    format!(
+                        "S3 answers Access-Control-Allow-Origin: * (never with credentials), so any page may send {} here; that is harmless only while the bucket policy requires signed requests.",
+                        rule.allowed_methods.join("/")
+                    ),
+                );
+            } else {
+                push(
+                    Severity::Noisy,
+                    "\"*\" for public reads".to_string(),
+                    "Fine for public, uncredentialed content: S3 answers * without Access-Control-Allow-Credentials, so no cookies ride along and nothing private is shared.".to_string(),
+                );
+            }
+            continue;
+        }
+        if origin == "null" {
+            push(
+                Severity::Dangerous,
+                "allows the null origin".to_string(),
+                "Every sandboxed iframe, data: or file: page on any site sends Origin: null, and S3 echoes it with Access-Control-Allow-Credentials: true.".to_string(),
+            );
+            continue;
+        }
+        if let Some(star) = origin.find('*') {
+            let (before, after) = (&origin[..star], &origin[star + 1..]);
+            if after.is_empty() {
+                let example = format!("{before}evil.example");
+                push(
+                    Severity::Dangerous,
+                    format!("\"{origin}\" matches any origin that starts with {before}"),
+                    format!(
+                        "S3's * matches any run of characters, so {example} matches too, and S3 echoes it with Access-Control-Allow-Credentials: true: any such site can read responses with the user's cookies."
+                    ),
+                );
+            } else if before.ends_with("://") && !after.starts_with('.') {
+                let example = format!("{before}evil{after}");
+                push(
+                    Severity::Dangerous,
+                    format!("\"{origin}\" matches more than its domain"),
+                    format!(
+                        "S3's * matches any run of characters, dots included, so {example} matches too. Write {before}*.{} to allow only subdomains.",
+                        after.trim_start_matches('.')
+                    ),
+                );
+            } else if !before.contains("://") {
+                push(
+                    Severity::Dangerous,
+                    format!("\"{origin}\" puts the wildcard in the scheme"),
+                    format!(
+                        "This matches http:// as well as https:// (and any other scheme) for {after}: an attacker on the network can serve the http:// page."
+                    ),
+                );
+            }
+        }
+        if let Some(host) = origin.strip_prefix("http://") {
+            let https = format!("https://{host}");
+            let also_https = config
+                .rules
+                .iter()
+                .any(|r| r.allowed_origins.contains(&https));
+            let local = host.starts_with("localhost")
+                || host.starts_with("127.0.0.1")
+                || host.starts_with("[::1]");
+            if also_https {
+                push(
+                    Severity::Dangerous,
+                    format!("allows http:// next to {https}"),
+                    "A network attacker can inject script into the unencrypted http:// page and read the bucket's responses as that origin. Drop the http:// origin.".to_string(),
+                );
+            } else if local {
+                push(
+                    Severity::Noisy,
+                    "a local development origin".to_string(),
+                    "Any page served from this machine's port matches. Fine while developing; remove it from production rules.".to_string(),
+                );
+            }
+        }
+    }
+}
+
+/// Whether pattern `wide` matches every origin pattern `narrow` can match.
+fn pattern_covers(wide: &str, narrow: &str, ignore_case: bool) -> bool {
+    if wide == "*" || wide == narrow || (ignore_case && wide.eq_ignore_ascii_case(narrow)) {
+        return true;
+    }
+    // A literal is covered when the wider glob matches it; a glob only by an equal or total one.
+    !narrow.contains('*') && glob_match(wide, narrow, ignore_case)
+}
+
+/// The first earlier rule that matches every request rule `index` could match.
+fn shadowing_rule(config: &CorsConfiguration, index: usize) -> Option<usize> {
+    let rule = &config.rules[index];
+    config.rules[..index].iter().position(|earlier| {
+        rule.allowed_origins.iter().all(|o| {
+            earlier
+                .allowed_origins
+                .iter()
+                .any(|e| pattern_covers(e, o, false))
+        }) && rule
+            .allowed_methods
+            .iter()
+            .all(|m| earlier.allowed_methods.contains(m))
+            && rule.allowed_headers.iter().all(|h| {
+                earlier
+                    .allowed_headers
+                    .iter()
+                    .any(|e| pattern_covers(e, h, true))
+            })
+    })
+}
+
+/// Findings that need the scenario's requests: a `*` rule answering credentialed requests.
+pub fn audit_requests(trace: &Trace) -> Vec<Finding> {
+    trace
+        .requests
+        .iter()
+        .filter(|r| matches!(r.cors_error, Some(CorsError::WildcardOriginNotAllowed | CorsError::PreflightWildcardOriginNotAllowed)))
+        .map(|r| Finding {
+            severity: Severity::Broken,
+            rule: r.matched_rule,
+            subject: format!("request #{}", r.index),
+            title: format!("\"*\" answers a request sent with credentials (request #{})", r.index),
+            why: "A rule listing \"*\" makes S3 answer Access-Control-Allow-Origin: * without credentials support, and a browser refuses * for credentials: 'include'. List the exact origin (S3 then echoes it and adds Access-Control-Allow-Credentials: true).".to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
+        let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        CorsRule {
+            id: None,
+            allowed_origins: v(origins),
+            allowed_methods: v(methods),
+            allowed_headers: v(headers),
+            expose_headers: vec![],
+            max_age_seconds: None,
+        }
+    }
+
+    fn audit(rules: Vec<CorsRule>) -> Vec<(Severity, String)> {
+        audit_s3(&CorsConfiguration { rules })
+            .into_iter()
+            .map(|f| (f.severity, f.title))
+            .collect()
+    }
+
+    fn severities(rules: Vec<CorsRule>) -> Vec<Severity> {
+        audit(rules).into_iter().map(|f| f.0).collect()
+    }
+
+    #[test]
+    fn suffix_wildcard_without_a_dot_is_dangerous_and_with_a_dot_is_not() {
+        let bad = audit(vec![rule(&["https://*example.com"], &["GET"], &[])]);
+        assert_eq!(bad[0].0, Severity::Dangerous);
+        assert!(bad[0].1.contains("matches more than its domain"));
+        assert!(severities(vec![rule(&["https://*.example.com"], &["GET"], &[])]).is_empty());
+    }
+
+    #[test]
+    fn trailing_wildcard_echoes_any_origin_with_that_prefix() {
+        let found = audit(vec![rule(&["https://*"], &["GET"], &[])]);
+        assert_eq!(found[0].0, Severity::Dangerous);
+        let prefix = audit(vec![rule(&["https://app.example*"], &["GET"], &[])]);
+        assert_eq!(prefix[0].0, Severity::Dangerous);
+        assert!(severities(vec![rule(&["https://app.example"], &["GET"], &[])]).is_empty());
+    }
+
+    #[test]
+    fn null_and_http_downgrade_are_dangerous() {
+        assert_eq!(
+            severities(vec![rule(&["null"], &["GET"], &[])]),
+            vec![Severity::Dangerous]
+        );
+        assert_eq!(
+            severities(vec![rule(
+                &["https://app.example", "http://app.example"],
+                &["GET"],
+                &[]
+            )]),
+            vec![Severity::Dangerous]
+        );
+        assert!(
+            severities(vec![rule(&["http://legacy.example"], &["GET"], &[])]).is_empty(),
+            "http alone is not a downgrade"
+        );
+        assert_eq!(
+            severities(vec![rule(&["http://localhost:3000"], &["GET"], &[])]),
+            vec![Severity::Noisy]
+        );
+    }
+
+    #[test]
+    fn star_for_public_reads_is_noisy_not_dangerous() {
+        let found = audit(vec![rule(&["*"], &["GET", "HEAD"], &[])]);
+        assert_eq!(
+            found,
+            vec![(Severity::Noisy, "\"*\" for public reads".to_string())]
+        );
+    }
+
+    #[test]
+    fn shadowed_rules_are_broken_and_partial_overlap_is_not() {
+        let shadowed = severities(vec![
+            rule(&["*"], &["GET", "PUT"], &["*"]),
+            rule(&["https://a.example"], &["GET"], &["Content-Type"]),
+        ]);
+        assert!(shadowed.contains(&Severity::Broken));
+        let reachable = severities(vec![
+            rule(&["*"], &["GET"], &[]),
+            rule(&["https://a.example"], &["GET", "PUT"], &[]),
+        ]);
+        assert!(
+            !reachable.contains(&Severity::Broken),
+            "PUT only reaches the second rule"
+        );
+        let headers = severities(vec![
+            rule(&["*"], &["GET"], &[]),
+            rule(&["https://a.example"], &["GET"], &["x-amz-*"]),
+        ]);
+        assert!(
+            !headers.contains(&Severity::Broken),
+            "requests with x-amz headers reach the second rule"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Input formats beyond the scenario file, each parsed into the types the engine takes.
+
+pub mod s3;

@@ -1,0 +1,795 @@
+//! An S3 bucket's CORS configuration in every spelling people have it in: the CLI's JSON
+//! (`{"CORSRules": [...]}`, optionally wrapped in `CORSConfiguration`), the console's bare array,
+//! CloudFormation/CDK (`CorsRules`, `ExposedHeaders`, `MaxAge`, `Id`), and the REST API's XML
+//! (with or without its namespace). Detected by content; errors name file, line, column and key.
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+use serde::Deserialize;
+
+use crate::scenario::raw::{RawCors, RawCorsRule};
+use crate::scenario::s3_rules::{self, PathPart};
+use crate::scenario::validate::{JsonPath, Problem, Seg};
+use crate::scenario::{
+    CorsConfiguration, LoadError, LoadErrors, line_column, locate_problem, serde_error,
+};
+
+/// Which spelling a configuration was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum S3Spelling {
+    /// `aws s3api get-bucket-cors` output: `{"CORSRules": [...]}`.
+    CliJson,
+    /// `{"CORSConfiguration": {"CORSRules": [...]}}`.
+    WrappedJson,
+    /// The S3 console's editor: a bare array of rules.
+    ConsoleArray,
+    /// CloudFormation / CDK: `CorsRules` with `ExposedHeaders`, `MaxAge`, `Id`.
+    CloudFormation,
+    /// The REST API's `<CORSConfiguration>` XML.
+    Xml,
+}
+
+impl S3Spelling {
+    pub fn describe(self) -> &'static str {
+        match self {
+            S3Spelling::CliJson => "S3 JSON as the AWS CLI prints it ({\"CORSRules\": [...]})",
+            S3Spelling::WrappedJson => "S3 JSON wrapped in CORSConfiguration",
+            S3Spelling::ConsoleArray => "S3 console JSON (a bare array of rules)",
+            S3Spelling::CloudFormation => {
+                "CloudFormation/CDK CorsConfiguration (CorsRules, ExposedHeaders, MaxAge, Id)"
+            }
+            S3Spelling::Xml => "S3 REST API XML (<CORSConfiguration>)",
+        }
+    }
+}
+
+/// A configuration read from a file, with the spelling it was found in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadedConfig {
+    pub config: CorsConfiguration,
+    pub spelling: S3Spelling,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CfnRule {
+    #[serde(rename = "Id", default)]
+    id: Option<String>,
+    #[serde(rename = "AllowedHeaders", default)]
+    allowed_headers: Option<Vec<String>>,
+    #[serde(rename = "AllowedMethods", default)]
+    allowed_methods: Option<Vec<String>>,
+    #[serde(rename = "AllowedOrigins", default)]
+    allowed_origins: Option<Vec<String>>,
+    #[serde(rename = "ExposedHeaders", default)]
+    exposed_headers: Option<Vec<String>>,
+    #[serde(rename = "MaxAge", default)]
+    max_age: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CfnRules {
+    #[serde(rename = "CorsRules")]
+    rules: Vec<CfnRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CfnConfiguration {
+    #[serde(rename = "CorsConfiguration")]
+    configuration: CfnRules,
+}
+
+impl From<CfnRule> for RawCorsRule {
+    fn from(rule: CfnRule) -> Self {
+        RawCorsRule {
+            id: rule.id,
+            allowed_headers: rule.allowed_headers,
+            allowed_methods: rule.allowed_methods,
+            allowed_origins: rule.allowed_origins,
+            expose_headers: rule.exposed_headers,
+            max_age_seconds: rule.max_age,
+        }
+    }
+}
+
+fn error(
+    file: &str,
+    text: &str,
+    offset: usize,
+    key: &str,
+    message: impl Into<String>,
+) -> LoadErrors {
+    let (line, column) = line_column(text, offset);
+    LoadErrors(vec![LoadError {
+        file: file.to_string(),
+        line,
+        column,
+        key: key.to_string(),
+        message: message.into(),
+    }])
+}
+
+fn typed<'de, T: Deserialize<'de>>(text: &'de str, file: &str) -> Result<T, LoadErrors> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let key = err.path().to_string();
+        LoadErrors(vec![serde_error(file, &key, err.inner())])
+    })?;
+    deserializer
+        .end()
+        .map_err(|err| LoadErrors(vec![serde_error(file, "", &err)]))?;
+    Ok(value)
+}
+
+/// Why a configuration could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// Not readable as any spelling (syntax, shape, unknown keys).
+    Unreadable(LoadErrors),
+    /// Readable, but S3's `put-bucket-cors` would refuse it.
+    Rejected(LoadErrors),
+}
+
+impl ConfigError {
+    pub fn errors(&self) -> &LoadErrors {
+        match self {
+            ConfigError::Unreadable(e) | ConfigError::Rejected(e) => e,
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.errors().fmt(f)
+    }
+}
+
+/// Reads an S3 CORS configuration in any supported spelling.
+pub fn load_s3_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> {
+    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    let (spelling, rules, places) = if start.starts_with('<') {
+        let (rules, places) = read_xml(text, file).map_err(ConfigError::Unreadable)?;
+        (S3Spelling::Xml, rules, Places::Xml(places))
+    } else {
+        let (spelling, rules, prefix) = read_json(text, file).map_err(ConfigError::Unreadable)?;
+        (spelling, rules, Places::Json(prefix))
+    };
+    s3_rules::validate_rules(rules)
+        .map(|config| LoadedConfig { config, spelling })
+        .map_err(|rejections| {
+            ConfigError::Rejected(LoadErrors(
+                rejections
+                    .into_iter()
+                    .map(|rejection| {
+                        let message = format!(
+                            "S3 rejects this configuration (put-bucket-cors): {}: {}",
+                            rejection.code, rejection.message
+                        );
+                        match &places {
+                            Places::Json(prefix) => {
+                                let mut path = prefix.clone();
+                                for part in &rejection.path {
+                                    path = match part {
+                                        PathPart::Key(k)
+                                            if spelling == S3Spelling::CloudFormation =>
+                                        {
+                                            path.key(cfn_key(k))
+                                        }
+                                        PathPart::Key(k) => path.key(k),
+                                        PathPart::Index(i) => path.index(*i),
+                                    };
+                                }
+                                locate_problem(text, file, Problem { path, message })
+                            }
+                            Places::Xml(places) => {
+                                let (key, offset) = xml_place(&rejection.path, places);
+                                let (line, column) = line_column(text, offset);
+                                LoadError {
+                                    file: file.to_string(),
+                                    line,
+                                    column,
+                                    key,
+                                    message,
+                                }
+                            }
+                        }
+                    })
+                    .collect(),
+            ))
+        })
+}
+
+/// Where the rules sit in the file, to place S3's rejections.
+enum Places {
+    /// The JSON path of the rule list.
+    Json(JsonPath),
+    /// Per rule: its offset and each value's (element, index, offset).
+    Xml(Vec<RulePlaces>),
+}
+
+fn read_json(
+    text: &str,
+    file: &str,
+) -> Result<(S3Spelling, Vec<RawCorsRule>, JsonPath), LoadErrors> {
+    let shape: serde_json::Value = typed(text, file)?;
+    Ok(match &shape {
+        serde_json::Value::Array(items) => {
+            if items
+                .iter()
+                .any(|i| i.get("origin").is_some() || i.get("method").is_some())
+            {
+                return Err(error(
+                    file,
+                    text,
+                    0,
+                    "",
+                    "this looks like a Google Cloud Storage CORS file (origin, method, responseHeader); cors-tui reads S3 configurations so far",
+                ));
+            }
+            (
+                S3Spelling::ConsoleArray,
+                typed::<Vec<RawCorsRule>>(text, file)?,
+                JsonPath::default(),
+            )
+        }
+        serde_json::Value::Object(map)
+            if map.contains_key("CORSRules") || map.contains_key("CORSConfiguration") =>
+        {
+            let raw: RawCors = typed(text, file)?;
+            match (raw.rules, raw.wrapped) {
+                (Some(rules), None) => (
+                    S3Spelling::CliJson,
+                    rules,
+                    JsonPath(vec![Seg::Key("CORSRules".into())]),
+                ),
+                (None, Some(wrapped)) => (
+                    S3Spelling::WrappedJson,
+                    wrapped.rules,
+                    JsonPath(vec![
+                        Seg::Key("CORSConfiguration".into()),
+                        Seg::Key("CORSRules".into()),
+                    ]),
+                ),
+                _ => {
+                    return Err(error(
+                        file,
+                        text,
+                        0,
+                        "",
+                        "give either CORSRules or CORSConfiguration.CORSRules, not both",
+                    ));
+                }
+            }
+        }
+        serde_json::Value::Object(map) if map.contains_key("CorsRules") => {
+            let raw: CfnRules = typed(text, file)?;
+            let rules = raw.rules.into_iter().map(Into::into).collect();
+            (
+                S3Spelling::CloudFormation,
+                rules,
+                JsonPath(vec![Seg::Key("CorsRules".into())]),
+            )
+        }
+        serde_json::Value::Object(map) if map.contains_key("CorsConfiguration") => {
+            let raw: CfnConfiguration = typed(text, file)?;
+            let rules = raw
+                .configuration
+                .rules
+                .into_iter()
+                .map(Into::into)
+                .collect();
+            let prefix = JsonPath(vec![
+                Seg::Key("CorsConfiguration".into()),
+                Seg::Key("CorsRules".into()),
+            ]);
+            (S3Spelling::CloudFormation, rules, prefix)
+        }
+        _ => {
+            return Err(error(
+                file,
+                text,
+                0,
+                "",
+                "not an S3 CORS configuration: expected {\"CORSRules\": [...]}, {\"CORSConfiguration\": ...}, a bare array of rules, CloudFormation's {\"CorsRules\": [...]} or <CORSConfiguration> XML",
+            ));
+        }
+    })
+}
+
+/// CloudFormation's names for S3's rule keys.
+fn cfn_key(key: &str) -> &str {
+    match key {
+        "ID" => "Id",
+        "ExposeHeaders" => "ExposedHeaders",
+        "MaxAgeSeconds" => "MaxAge",
+        other => other,
+    }
+}
+
+/// One value's place in the XML: (element name, index among its repeats, byte offset).
+type ValuePlace = (&'static str, usize, usize);
+/// A rule's byte offset and the places of its values.
+type RulePlaces = (usize, Vec<ValuePlace>);
+
+/// Where each value of a rule sits in the XML, for error positions.
+#[derive(Default)]
+struct XmlRule {
+    offset: usize,
+    rule: RawCorsRule,
+    places: Vec<ValuePlace>,
+}
+
+#[allow(clippy::type_complexity)]
+fn read_xml(
+    text: &str,
+    file: &str,
+) -> Result<
+    (
+        Vec<RawCorsRule>,
+        Vec<(usize, Vec<(&'static str, usize, usize)>)>,
+    ),
+    LoadErrors,
+> {
+    let mut reader = Reader::from_str(text);
+    reader.config_mut().trim_text(true);
+    let mut rules: Vec<XmlRule> = Vec::new();
+    let mut stack: Vec<String> = Vec::new();
+    let mut seen_root = false;
+    // A field element opened but not yet given text: `<AllowedMethod></AllowedMethod>` is "".
+    // The field element being read, where it starts, and its text so far (text arrives in
+    // pieces around entity references such as `&amp;`).
+    let mut open_field: Option<(String, u64, String)> = None;
+    let xml_error = |offset: u64, message: String| {
+        error(
+            file,
+            text,
+            usize::try_from(offset).unwrap_or(0),
+            "",
+            message,
+        )
+    };
+    loop {
+        let before = reader.buffer_position();
+        let event = reader
+            .read_event()
+            .map_err(|e| xml_error(reader.error_position(), format!("malformed XML: {e}")))?;
+        match event {
+            Event::Start(element) => {
+                // Where `<` is: trimmed whitespace may lie between `before` and the tag.
+                let before = reader
+                    .buffer_position()
+                    .saturating_sub(element.len() as u64 + 2);
+                let name = String::from_utf8_lossy(element.local_name().as_ref()).into_owned();
+                let parent = stack.last().map(String::as_str);
+                match (parent, name.as_str()) {
+                    (None, "CORSConfiguration") => seen_root = true,
+                    (None, other) => {
+                        return Err(xml_error(
+                            before,
+                            format!("expected <CORSConfiguration>, found <{other}>"),
+                        ));
+                    }
+                    (Some("CORSConfiguration"), "CORSRule") => rules.push(XmlRule {
+                        offset: usize::try_from(before).unwrap_or(0),
+                        ..XmlRule::default()
+                    }),
+                    (
+                        Some("CORSRule"),
+                        "ID" | "AllowedOrigin" | "AllowedMethod" | "AllowedHeader" | "ExposeHeader"
+                        | "MaxAgeSeconds",
+                    ) => {
+                        open_field = Some((name.clone(), before, String::new()));
+                    }
+                    (Some(parent), other) => {
+                        return Err(xml_error(
+                            before,
+                            format!(
+                                "<{other}> is not allowed inside <{parent}> in an S3 CORS configuration"
+                            ),
+                        ));
+                    }
+                }
+                stack.push(name);
+            }
+            Event::End(_) => {
+                if let (Some((field, at, value)), Some(rule)) =
+                    (open_field.take(), rules.last_mut())
+                {
+                    push_value(rule, &field, value, usize::try_from(at).unwrap_or(0))
+                        .map_err(|m| xml_error(at, m))?;
+                }
+                stack.pop();
+            }
+            Event::Empty(element) => {
+                let name = String::from_utf8_lossy(element.local_name().as_ref()).into_owned();
+                if stack.len() == 2 && stack.last().is_some_and(|p| p == "CORSRule") {
+                    if let Some(rule) = rules.last_mut() {
+                        push_value(
+                            rule,
+                            &name,
+                            String::new(),
+                            usize::try_from(before).unwrap_or(0),
+                        )
+                        .map_err(|m| xml_error(before, m))?;
+                    }
+                } else if stack.is_empty() && name == "CORSConfiguration" {
+                    seen_root = true;
+                }
+            }
+            Event::Text(content) => {
+                let piece = content
+                    .decode()
+                    .map_err(|e| xml_error(before, format!("bad text: {e}")))?;
+                match open_field.as_mut() {
+                    Some((_, _, value)) => value.push_str(&piece),
+                    None if piece.trim().is_empty() => {}
+                    None => {
+                        return Err(xml_error(
+                            before,
+                            format!("unexpected text '{}'", piece.trim()),
+                        ));
+                    }
+                }
+            }
+            Event::GeneralRef(reference) => {
+                let name = reference
+                    .decode()
+                    .map_err(|e| xml_error(before, format!("bad entity: {e}")))?;
+                let resolved = match reference.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    _ => quick_xml::escape::resolve_predefined_entity(&name)
+                        .map(str::to_string)
+                        .ok_or_else(|| xml_error(before, format!("unknown entity &{name};")))?,
+                };
+                if let Some((_, _, value)) = open_field.as_mut() {
+                    value.push_str(&resolved);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !seen_root {
+        return Err(error(file, text, 0, "", "no <CORSConfiguration> element"));
+    }
+    let places = rules.iter().map(|r| (r.offset, r.places.clone())).collect();
+    Ok((rules.into_iter().map(|r| r.rule).collect(), places))
+}
+
+fn push_value(rule: &mut XmlRule, field: &str, value: String, offset: usize) -> Result<(), String> {
+    let list = |slot: &mut Option<Vec<String>>, value: String| {
+        let items = slot.get_or_insert_with(Vec::new);
+        items.push(value);
+        items.len() - 1
+    };
+    let (name, index): (&'static str, usize) = match field {
+        "ID" => {
+            rule.rule.id = Some(value);
+            ("ID", 0)
+        }
+        "AllowedOrigin" => ("AllowedOrigin", list(&mut rule.rule.allowed_origins, value)),
+        "AllowedMethod" => ("AllowedMethod", list(&mut rule.rule.allowed_methods, value)),
+        "AllowedHeader" => ("AllowedHeader", list(&mut rule.rule.allowed_headers, value)),
+        "ExposeHeader" => ("ExposeHeader", list(&mut rule.rule.expose_headers, value)),
+        "MaxAgeSeconds" => {
+            let seconds = value
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("MaxAgeSeconds must be a whole number, not '{value}'"))?;
+            rule.rule.max_age_seconds = Some(seconds);
+            ("MaxAgeSeconds", 0)
+        }
+        other => return Err(format!("<{other}> is not allowed inside <CORSRule>")),
+    };
+    rule.places.push((name, index, offset));
+    Ok(())
+}
+
+/// The XML key and offset for a rejection's path (`CORSRule[0].AllowedMethod[1]`).
+fn xml_place(path: &[PathPart], places: &[RulePlaces]) -> (String, usize) {
+    let Some(PathPart::Index(rule)) = path.first() else {
+        return ("CORSConfiguration".to_string(), 0);
+    };
+    let Some((rule_offset, fields)) = places.get(*rule) else {
+        return (
+            format!("CORSRule[{rule}]"),
+            places.last().map_or(0, |p| p.0),
+        );
+    };
+    let element = match path.get(1) {
+        Some(PathPart::Key("AllowedMethods")) => "AllowedMethod",
+        Some(PathPart::Key("AllowedOrigins")) => "AllowedOrigin",
+        Some(PathPart::Key("AllowedHeaders")) => "AllowedHeader",
+        Some(PathPart::Key("ExposeHeaders")) => "ExposeHeader",
+        Some(PathPart::Key("ID")) => "ID",
+        _ => return (format!("CORSRule[{rule}]"), *rule_offset),
+    };
+    let index = match path.get(2) {
+        Some(PathPart::Index(i)) => *i,
+        _ => 0,
+    };
+    let offset = fields
+        .iter()
+        .find(|(name, i, _)| *name == element && *i == index)
+        .map_or(*rule_offset, |(_, _, offset)| *offset);
+    (format!("CORSRule[{rule}].{element}[{index}]"), offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<LoadedConfig, ConfigError> {
+        load_s3_config(text, "cors")
+    }
+
+    fn first_error(text: &str) -> String {
+        load(text).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    const RULE: &str = r#"{"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 600}"#;
+
+    #[test]
+    fn every_json_spelling_reads_the_same_rules() {
+        let cli = load(&format!(r#"{{"CORSRules": [{RULE}]}}"#)).ok();
+        let wrapped = load(&format!(
+            r#"{{"CORSConfiguration": {{"CORSRules": [{RULE}]}}}}"#
+        ))
+        .ok();
+        let console = load(&format!("[{RULE}]")).ok();
+        let cfn = load(r#"{"CorsRules": [{"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["*"], "ExposedHeaders": ["ETag"], "MaxAge": 600}]}"#).ok();
+        let spellings: Vec<Option<S3Spelling>> = [&cli, &wrapped, &console, &cfn]
+            .iter()
+            .map(|c| c.as_ref().map(|c| c.spelling))
+            .collect();
+        assert_eq!(
+            spellings,
+            vec![
+                Some(S3Spelling::CliJson),
+                Some(S3Spelling::WrappedJson),
+                Some(S3Spelling::ConsoleArray),
+                Some(S3Spelling::CloudFormation)
+            ]
+        );
+        let configs: Vec<_> = [cli, wrapped, console, cfn]
+            .into_iter()
+            .map(|c| c.map(|c| c.config))
+            .collect();
+        assert!(configs.windows(2).all(|w| w[0] == w[1]), "{configs:?}");
+    }
+
+    #[test]
+    fn xml_with_and_without_namespace_reads_the_same_rules() {
+        let xml = |ns: &str| {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>
+<CORSConfiguration{ns}>
+  <CORSRule>
+    <AllowedOrigin>https://a.example</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>600</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>"#
+            )
+        };
+        let plain = load(&xml("")).ok();
+        let namespaced = load(&xml(r#" xmlns="http://s3.amazonaws.com/doc/2006-03-01/""#)).ok();
+        let json = load(&format!(r#"{{"CORSRules": [{RULE}]}}"#))
+            .ok()
+            .map(|c| c.config);
+        assert_eq!(plain.as_ref().map(|c| c.spelling), Some(S3Spelling::Xml));
+        assert_eq!(plain.map(|c| c.config), json);
+        assert_eq!(namespaced.map(|c| c.config), json);
+    }
+
+    #[test]
+    fn xml_errors_point_at_the_element() {
+        let text = "<CORSConfiguration>\n <CORSRule>\n  <AllowedOrigin>*</AllowedOrigin>\n  <AllowedMethod>GET</AllowedMethod>\n  <AllowedMethod>PATCH</AllowedMethod>\n </CORSRule>\n</CORSConfiguration>";
+        let shown = first_error(text);
+        assert!(shown.starts_with("cors:5:"), "{shown}");
+        assert!(shown.contains("CORSRule[0].AllowedMethod[1]: S3 rejects this configuration (put-bucket-cors): InvalidRequest: Found unsupported HTTP method in CORS config. Unsupported method is PATCH"), "{shown}");
+        assert!(
+            first_error(
+                "<CORSConfiguration><CORSRule><Origin>x</Origin></CORSRule></CORSConfiguration>"
+            )
+            .contains("<Origin> is not allowed inside <CORSRule>")
+        );
+        assert!(
+            first_error("<CORSConfiguration><CORSRule>").contains("malformed XML")
+                || first_error("<CORSConfiguration><CORSRule>").contains("S3 rejects")
+        );
+    }
+
+    #[test]
+    fn cloudformation_errors_use_cloudformation_keys() {
+        let shown = first_error(
+            r#"{"CorsRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["GET"], "ExposedHeaders": ["*"]}]}"#,
+        );
+        assert!(shown.contains("CorsRules[0].ExposedHeaders[0]"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_shapes_are_named() {
+        assert!(
+            first_error(r#"[{"origin": ["*"], "method": ["GET"]}]"#)
+                .contains("Google Cloud Storage")
+        );
+        assert!(first_error(r#"{"rules": []}"#).contains("not an S3 CORS configuration"));
+        assert!(
+            first_error(r#"{"CORSRules": [{"AllowedOrigin": ["*"]}]}"#)
+                .contains("unknown field `AllowedOrigin`")
+        );
+    }
+}
+
+/// The spellings `convert` can write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    S3Json,
+    S3Xml,
+    S3Console,
+    CloudFormation,
+}
+
+#[derive(serde::Serialize)]
+struct OutRule<'a> {
+    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(
+        rename = "AllowedHeaders",
+        skip_serializing_if = "<[String]>::is_empty"
+    )]
+    allowed_headers: &'a [String],
+    #[serde(rename = "AllowedMethods")]
+    allowed_methods: &'a [String],
+    #[serde(rename = "AllowedOrigins")]
+    allowed_origins: &'a [String],
+    #[serde(rename = "ExposeHeaders", skip_serializing_if = "<[String]>::is_empty")]
+    expose_headers: &'a [String],
+    #[serde(rename = "MaxAgeSeconds", skip_serializing_if = "Option::is_none")]
+    max_age_seconds: Option<i64>,
+}
+
+#[derive(serde::Serialize)]
+struct OutCfnRule<'a> {
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(
+        rename = "AllowedHeaders",
+        skip_serializing_if = "<[String]>::is_empty"
+    )]
+    allowed_headers: &'a [String],
+    #[serde(rename = "AllowedMethods")]
+    allowed_methods: &'a [String],
+    #[serde(rename = "AllowedOrigins")]
+    allowed_origins: &'a [String],
+    #[serde(
+        rename = "ExposedHeaders",
+        skip_serializing_if = "<[String]>::is_empty"
+    )]
+    exposed_headers: &'a [String],
+    #[serde(rename = "MaxAge", skip_serializing_if = "Option::is_none")]
+    max_age: Option<i64>,
+}
+
+#[derive(serde::Serialize)]
+struct OutCli<'a> {
+    #[serde(rename = "CORSRules")]
+    rules: Vec<OutRule<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct OutCfnRules<'a> {
+    #[serde(rename = "CorsRules")]
+    rules: Vec<OutCfnRule<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct OutCfn<'a> {
+    #[serde(rename = "CorsConfiguration")]
+    configuration: OutCfnRules<'a>,
+}
+
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// Writes `config` in the `target` spelling (every S3 rule can be written in each of them).
+pub fn convert(config: &CorsConfiguration, target: Target) -> String {
+    let rules: Vec<OutRule> = config
+        .rules
+        .iter()
+        .map(|r| OutRule {
+            id: r.id.as_deref(),
+            allowed_headers: &r.allowed_headers,
+            allowed_methods: &r.allowed_methods,
+            allowed_origins: &r.allowed_origins,
+            expose_headers: &r.expose_headers,
+            max_age_seconds: r.max_age_seconds,
+        })
+        .collect();
+    match target {
+        Target::S3Json => json(&OutCli { rules }),
+        Target::S3Console => json(&rules),
+        Target::CloudFormation => {
+            let rules: Vec<OutCfnRule> = config
+                .rules
+                .iter()
+                .map(|r| OutCfnRule {
+                    id: r.id.as_deref(),
+                    allowed_headers: &r.allowed_headers,
+                    allowed_methods: &r.allowed_methods,
+                    allowed_origins: &r.allowed_origins,
+                    exposed_headers: &r.expose_headers,
+                    max_age: r.max_age_seconds,
+                })
+                .collect();
+            json(&OutCfn {
+                configuration: OutCfnRules { rules },
+            })
+        }
+        Target::S3Xml => {
+            use quick_xml::escape::escape;
+            let mut xml = String::from(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CORSConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n",
+            );
+            for rule in &config.rules {
+                xml.push_str("  <CORSRule>\n");
+                let mut element = |name: &str, value: &str| {
+                    xml.push_str(&format!("    <{name}>{}</{name}>\n", escape(value)));
+                };
+                if let Some(id) = &rule.id {
+                    element("ID", id);
+                }
+                for (name, values) in [
+                    ("AllowedOrigin", &rule.allowed_origins),
+                    ("AllowedMethod", &rule.allowed_methods),
+                    ("AllowedHeader", &rule.allowed_headers),
+                    ("ExposeHeader", &rule.expose_headers),
+                ] {
+                    for value in values {
+                        element(name, value);
+                    }
+                }
+                if let Some(max_age) = rule.max_age_seconds {
+                    element("MaxAgeSeconds", &max_age.to_string());
+                }
+                xml.push_str("  </CORSRule>\n");
+            }
+            xml.push_str("</CORSConfiguration>");
+            xml
+        }
+    }
+}
+
+#[cfg(test)]
+mod convert_tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_round_trips() {
+        let text = r#"{"CORSRules": [{"ID": "a&b", "AllowedOrigins": ["https://a.example", "*"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["x-amz-*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 60}, {"AllowedOrigins": ["*"], "AllowedMethods": ["HEAD"]}]}"#;
+        let Ok(original) = load_s3_config(text, "in") else {
+            panic!("loads")
+        };
+        for target in [
+            Target::S3Json,
+            Target::S3Xml,
+            Target::S3Console,
+            Target::CloudFormation,
+        ] {
+            let written = convert(&original.config, target);
+            let again = load_s3_config(&written, "out");
+            assert_eq!(
+                again.map(|c| c.config).ok(),
+                Some(original.config.clone()),
+                "{target:?}:\n{written}"
+            );
+        }
+    }
+}

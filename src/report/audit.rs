@@ -1,0 +1,81 @@
+//! `cors-tui audit`: findings as text or JSON.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::audit::{Finding, Severity};
+use crate::safe_text::escape;
+use crate::scenario::CorsRule;
+
+/// What was audited and what was found.
+pub struct Audited {
+    pub file: String,
+    pub format: String,
+    pub rules: Vec<CorsRule>,
+    pub findings: Vec<Finding>,
+}
+
+fn count(audited: &Audited, severity: Severity) -> usize {
+    audited
+        .findings
+        .iter()
+        .filter(|f| f.severity == severity)
+        .count()
+}
+
+pub fn write_text(out: &mut impl Write, audited: &Audited) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}: {}, {} rule(s)",
+        escape(&audited.file),
+        audited.format,
+        audited.rules.len()
+    )?;
+    for finding in &audited.findings {
+        let rule = finding
+            .rule
+            .and_then(|i| audited.rules.get(i).map(|r| format!("rule {}", r.label(i))))
+            .unwrap_or_else(|| escape(&finding.subject).into_owned());
+        writeln!(
+            out,
+            "{:<10} {}: {}",
+            finding.severity.name().to_uppercase(),
+            escape(&rule),
+            escape(&finding.title)
+        )?;
+        writeln!(out, "{:<10} {}", "", escape(&finding.why))?;
+    }
+    writeln!(
+        out,
+        "{} finding(s): {} dangerous, {} broken, {} noisy.",
+        audited.findings.len(),
+        count(audited, Severity::Dangerous),
+        count(audited, Severity::Broken),
+        count(audited, Severity::Noisy)
+    )
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    file: &'a str,
+    format: &'a str,
+    rules: usize,
+    findings: &'a [Finding],
+    dangerous: usize,
+    broken: usize,
+    noisy: usize,
+}
+
+pub fn write_json(out: &mut impl Write, audited: &Audited) -> io::Result<()> {
+    let document = Document {
+        file: &audited.file,
+        format: &audited.format,
+        rules: audited.rules.len(),
+        findings: &audited.findings,
+        dangerous: count(audited, Severity::Dangerous),
+        broken: count(audited, Severity::Broken),
+        noisy: count(audited, Severity::Noisy),
+    };
+    super::json::write_value(out, &document, true)
+}
