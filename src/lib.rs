@@ -8,6 +8,7 @@ pub mod cli;
 pub mod engine;
 pub mod formats;
 pub mod http_syntax;
+pub mod lesson;
 pub mod report;
 pub mod safe_text;
 pub mod scenario;

@@ -118,6 +118,8 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             rules_from: None,
         },
         requests,
+        moments: Vec::new(),
+        quiz: Vec::new(),
     })
 }
 

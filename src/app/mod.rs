@@ -8,6 +8,7 @@ use std::time::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::engine::{Trace, Verdict};
+use crate::lesson::{KeyMoment, key_moments};
 use crate::scenario::Scenario;
 use crate::ui::theme::Theme;
 
@@ -88,11 +89,15 @@ pub struct App {
     pub help: bool,
     pub quit: bool,
     pub theme: Theme,
+    /// The lesson's key moments (the scenario's own, or derived from the trace).
+    pub moments: Vec<KeyMoment>,
 }
 
 impl App {
     pub fn new(scenario: Scenario, trace: Trace, source: String, theme: Theme) -> Self {
+        let moments = key_moments(&scenario, &trace);
         App {
+            moments,
             scenario,
             trace,
             source,
@@ -107,6 +112,11 @@ impl App {
             quit: false,
             theme,
         }
+    }
+
+    /// The key moment at a 0-based step, if there is one.
+    pub fn moment_at(&self, step: usize) -> Option<&KeyMoment> {
+        self.moments.iter().find(|m| m.step == step + 1)
     }
 
     pub fn last_step(&self) -> usize {

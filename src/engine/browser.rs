@@ -60,6 +60,7 @@ struct Draft {
 /// How one request ended.
 struct Ending {
     outcome: Outcome,
+    preflight_reasons: Vec<String>,
     failed_at: Option<ExchangeKind>,
     failure: Option<CorsFailure>,
     exposed: Vec<String>,
@@ -282,6 +283,7 @@ impl<'a> Simulation<'a> {
             note: spec.note.clone(),
             profile_notes: std::mem::take(&mut self.profile_notes),
             summary: ending.summary,
+            preflight_reasons: ending.preflight_reasons,
             steps: first_step..self.steps.len(),
         });
     }
@@ -377,6 +379,7 @@ impl<'a> Simulation<'a> {
             first_step,
             Ending {
                 outcome: Outcome::Sent,
+                preflight_reasons: Vec::new(),
                 failed_at: None,
                 failure: None,
                 exposed: Vec::new(),
@@ -579,7 +582,8 @@ impl<'a> Simulation<'a> {
                 &unsafe_headers,
                 &sorted,
             );
-            if let Err(ending) = passed {
+            if let Err(mut ending) = passed {
+                ending.preflight_reasons = reasons.clone();
                 self.finish_request(
                     index, spec, method, false, false, dropped, first_step, ending,
                 );
@@ -721,6 +725,7 @@ impl<'a> Simulation<'a> {
                 };
                 Ending {
                     outcome: Outcome::Allowed,
+                    preflight_reasons: reasons.clone(),
                     failed_at: None,
                     failure: None,
                     exposed,
@@ -767,6 +772,7 @@ impl<'a> Simulation<'a> {
                 });
                 Ending {
                     outcome: Outcome::Blocked,
+                    preflight_reasons: reasons.clone(),
                     failed_at: Some(ExchangeKind::Actual),
                     summary: format!(
                         "Blocked at the actual response ({}): {}{masked}",
@@ -975,6 +981,8 @@ impl<'a> Simulation<'a> {
                 });
                 Err(Ending {
                     outcome: Outcome::Blocked,
+                    // The caller knows why the preflight was needed.
+                    preflight_reasons: Vec::new(),
                     failed_at: Some(ExchangeKind::Preflight),
                     summary: format!(
                         "Blocked at the preflight ({}): {} The {method} itself was never sent.",
@@ -1102,6 +1110,7 @@ impl<'a> Simulation<'a> {
             first_step,
             Ending {
                 outcome: Outcome::Allowed,
+                preflight_reasons: Vec::new(),
                 failed_at: None,
                 failure: None,
                 exposed,

@@ -118,6 +118,8 @@ pub struct RequestRecord {
     pub profile_notes: Vec<String>,
     /// A one-paragraph verdict: what happened and why.
     pub summary: String,
+    /// Why a preflight was needed (empty when none was).
+    pub preflight_reasons: Vec<String>,
     /// Range of this request's steps in [`Trace::steps`] (0-based, end exclusive).
     pub steps: std::ops::Range<usize>,
 }

@@ -196,4 +196,28 @@ pub struct Scenario {
     pub browser: Option<BrowserProfile>,
     pub server: Server,
     pub requests: Vec<RequestSpec>,
+    /// Key moments the lesson author wrote (empty: derive them from the trace).
+    pub moments: Vec<Moment>,
+    pub quiz: Vec<Question>,
+}
+
+/// A surprising step, explained: shown with the step and in the transcript.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Moment {
+    /// 1-based step number.
+    pub step: usize,
+    pub question: String,
+    pub answer: String,
+}
+
+/// A multiple-choice question about the lesson.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    pub question: String,
+    pub choices: Vec<String>,
+    /// Index into `choices` of the right answer.
+    pub answer: usize,
+    pub hint: Option<String>,
+    /// 1-based step the hint points at.
+    pub step: Option<usize>,
 }

@@ -17,6 +17,30 @@ pub struct RawScenario {
     pub browser: Option<BrowserProfile>,
     pub server: RawServer,
     pub requests: Vec<RawRequest>,
+    #[serde(default)]
+    pub moments: Option<Vec<RawMoment>>,
+    #[serde(default)]
+    pub quiz: Option<Vec<RawQuestion>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMoment {
+    pub step: usize,
+    pub question: String,
+    pub answer: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestion {
+    pub question: String,
+    pub choices: Vec<String>,
+    pub answer: String,
+    #[serde(default)]
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub step: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

@@ -4,11 +4,13 @@
 use std::fmt;
 use url::Url;
 
-use super::raw::{RawCors, RawRequest, RawResponse, RawScenario, RawServerType};
+use super::raw::{
+    RawCors, RawMoment, RawQuestion, RawRequest, RawResponse, RawScenario, RawServerType,
+};
 use super::s3_rules::{self, PathPart};
 use super::{
-    CacheMode, CannedResponse, Credentials, Outcome, RequestSpec, ResponseOverrides, Scenario,
-    Server, ServerKind, Via,
+    CacheMode, CannedResponse, Credentials, Moment, Outcome, Question, RequestSpec,
+    ResponseOverrides, Scenario, Server, ServerKind, Via,
 };
 use crate::http_syntax::{
     is_forbidden_method, is_token, is_valid_header_value, normalize_header_value, origin_of,
@@ -88,6 +90,8 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             }
         }
     }
+    let moments = validate_moments(raw.moments.unwrap_or_default(), &mut problems);
+    let quiz = validate_quiz(raw.quiz.unwrap_or_default(), &mut problems);
     match server {
         Some(server) if problems.0.is_empty() => Ok(Scenario {
             title: raw.title.unwrap_or_else(|| "Untitled scenario".to_string()),
@@ -95,9 +99,76 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             browser: raw.browser,
             server,
             requests,
+            moments,
+            quiz,
         }),
         _ => Err(problems.0),
     }
+}
+
+fn validate_moments(raw: Vec<RawMoment>, problems: &mut Problems) -> Vec<Moment> {
+    let mut moments = Vec::with_capacity(raw.len());
+    for (i, moment) in raw.into_iter().enumerate() {
+        if moment.step == 0 {
+            problems.add(
+                root("moments").index(i).key("step"),
+                "steps are numbered from 1",
+            );
+            continue;
+        }
+        moments.push(Moment {
+            step: moment.step,
+            question: moment.question,
+            answer: moment.answer,
+        });
+    }
+    moments
+}
+
+/// An answer is the text of a choice or its letter (a, b, c, …).
+fn validate_quiz(raw: Vec<RawQuestion>, problems: &mut Problems) -> Vec<Question> {
+    let mut quiz = Vec::with_capacity(raw.len());
+    for (i, question) in raw.into_iter().enumerate() {
+        let path = root("quiz").index(i);
+        if !(2..=6).contains(&question.choices.len()) {
+            problems.add(path.key("choices"), "a question needs 2 to 6 choices");
+            continue;
+        }
+        let by_text = question.choices.iter().position(|c| *c == question.answer);
+        let by_letter = {
+            let mut chars = question.answer.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if c.is_ascii_alphabetic() => {
+                    let index = (c.to_ascii_lowercase() as u8 - b'a') as usize;
+                    (index < question.choices.len()).then_some(index)
+                }
+                _ => None,
+            }
+        };
+        let Some(answer) = by_text.or(by_letter) else {
+            problems.add(
+                path.key("answer"),
+                format!(
+                    "'{}' is neither one of the choices nor a choice's letter (a-{})",
+                    question.answer,
+                    (b'a' + question.choices.len() as u8 - 1) as char
+                ),
+            );
+            continue;
+        };
+        if question.step == Some(0) {
+            problems.add(path.key("step"), "steps are numbered from 1");
+            continue;
+        }
+        quiz.push(Question {
+            question: question.question,
+            choices: question.choices,
+            answer,
+            hint: question.hint,
+            step: question.step,
+        });
+    }
+    quiz
 }
 
 fn parse_http_url(text: &str, path: &JsonPath, problems: &mut Problems) -> Option<Url> {

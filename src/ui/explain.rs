@@ -20,6 +20,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(step) = app.trace.steps.get(app.cursor) {
         let request = app.trace.request_of(step);
         title = format!(" Why · step {} · {} ", step.n, escape(&step.request_type));
+        if let Some(moment) = app.moment_at(app.cursor) {
+            lines.push(Line::from(Span::styled(
+                format!("★ Key moment: {}", escape(&moment.question)),
+                theme.note,
+            )));
+            lines.push(Line::from(escape(&moment.answer).into_owned()));
+            lines.push(Line::from(""));
+        }
         lines.push(Line::from(Span::styled(
             escape(&step.action).into_owned(),
             theme.title,

@@ -100,8 +100,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             verdict_style(app, step.verdict)
         };
         let marker = if current { "▶" } else { " " };
+        let moment = if app.moment_at(index).is_some() {
+            "★"
+        } else {
+            " "
+        };
         Row::new(vec![
-            Cell::from(format!("{marker}{:>4}", step.n)),
+            Cell::from(format!("{marker}{:>4}{moment}", step.n)),
             Cell::from(cut(1, &escape(&step.action))),
             Cell::from(cut(2, &escape(&step.request_type))),
             Cell::from(cut(3, &escape(&step.cors_headers))),
