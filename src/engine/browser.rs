@@ -585,7 +585,7 @@ impl<'a> Simulation<'a> {
             if let Err(mut ending) = passed {
                 ending.preflight_reasons = reasons.clone();
                 self.finish_request(
-                    index, spec, method, false, false, dropped, first_step, ending,
+                    index, spec, method, false, false, dropped, first_step, *ending,
                 );
                 return;
             }
@@ -824,7 +824,7 @@ impl<'a> Simulation<'a> {
         include: bool,
         unsafe_headers: &[UnsafeHeader],
         sorted: &[String],
-    ) -> Result<(), Ending> {
+    ) -> Result<(), Box<Ending>> {
         let url = spec.url.to_string();
         let mut headers = vec![
             host_header(spec),
@@ -979,7 +979,7 @@ impl<'a> Simulation<'a> {
                     profile_note,
                     exchange: Some(ex),
                 });
-                Err(Ending {
+                Err(Box::new(Ending {
                     outcome: Outcome::Blocked,
                     // The caller knows why the preflight was needed.
                     preflight_reasons: Vec::new(),
@@ -991,7 +991,7 @@ impl<'a> Simulation<'a> {
                     ),
                     failure: Some(failure),
                     exposed: Vec::new(),
-                })
+                }))
             }
         }
     }
