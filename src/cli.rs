@@ -100,8 +100,13 @@ pub struct Cli {
     pub print: bool,
 
     /// Print the whole trace as one JSON document.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "transcript")]
     pub json: bool,
+
+    /// Print the lesson as Markdown: concepts, configuration, flow, table, tracker, key
+    /// moments and quiz with answers.
+    #[arg(long, conflicts_with = "print")]
+    pub transcript: bool,
 
     /// Indent the JSON (the default on a terminal; piped output is one line).
     #[arg(long, requires = "json")]
@@ -215,7 +220,9 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
     let trace = engine::run(&loaded.scenario, profile);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    if cli.json {
+    if cli.transcript {
+        report::transcript::write(&mut out, &loaded.scenario, &trace)?;
+    } else if cli.json {
         report::json::write(
             &mut out,
             &loaded.scenario,
@@ -248,7 +255,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    if !cli.print && !cli.json && stdout_is_terminal() {
+    if !cli.print && !cli.json && !cli.transcript && stdout_is_terminal() {
         return run_interactive(&cli, loaded);
     }
     match run_headless(&cli, &loaded) {

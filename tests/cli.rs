@@ -210,6 +210,10 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             "requests[0].headers.X-Note: a header value cannot contain NUL, CR or LF",
         ),
         ("empty.json", "empty.json:1:1: EOF while parsing a value"),
+        (
+            "quiz-bad-answer.json",
+            "quiz-bad-answer.json:4:69: quiz[0].answer: 'maybe' is neither one of the choices nor a choice's letter (a-b)",
+        ),
     ];
     for (file, expected) in cases {
         cmd()
@@ -419,4 +423,30 @@ fn convert_round_trips_between_spellings() {
     .unwrap_or_default();
     let got: serde_json::Value = serde_json::from_slice(&back.stdout).unwrap_or_default();
     assert_eq!(got, expected);
+}
+
+#[test]
+fn transcript_writes_the_lesson_as_markdown() {
+    for file in scenarios() {
+        cmd()
+            .arg("--transcript")
+            .arg(&file)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("## Execution table"));
+    }
+    let output = cmd()
+        .arg("--transcript")
+        .arg(root().join("scenarios/basic.json"))
+        .output();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(text.contains("## Key moments") && text.contains("### Answers"));
+    assert!(text.contains(
+        "1. b) Content-Type: application/json — Look at the Browser Decision of step 4. (step 4)"
+    ));
+    insta::assert_snapshot!("transcript_basic", text);
 }

@@ -301,3 +301,44 @@ fn a_server_error_without_cors_headers_reads_as_a_cors_failure() {
     assert!(failed.summary.contains("CORS hid a real error"));
     assert!(failed.cache_hit, "the first request's preflight is reused");
 }
+
+/// The basic lesson's quiz answers agree with what the engine computes.
+#[test]
+fn basic_quiz_answers_match_the_trace() {
+    let path = format!("{}/scenarios/basic.json", env!("CARGO_MANIFEST_DIR"));
+    let Ok(scenario) = load_file(std::path::Path::new(&path)) else {
+        panic!("loads")
+    };
+    let trace = engine::run(&scenario, BrowserProfile::Chromium);
+    let answer = |i: usize| scenario.quiz[i].choices[scenario.quiz[i].answer].clone();
+    assert!(
+        trace.requests[1]
+            .preflight_reasons
+            .iter()
+            .any(|r| r.contains("content-type application/json"))
+    );
+    assert_eq!(answer(0), "Content-Type: application/json");
+    let acao = response_header(
+        &trace.requests[1],
+        ExchangeKind::Preflight,
+        "Access-Control-Allow-Origin",
+    );
+    assert_eq!(acao.as_deref(), Some(answer(1).as_str()));
+    let blocked = trace
+        .steps
+        .iter()
+        .find(|s| s.verdict == cors_tui::engine::Verdict::Blocked)
+        .map(|s| s.n.to_string());
+    assert_eq!(blocked, Some(answer(2)));
+    for moment in &scenario.moments {
+        assert!(moment.step <= trace.steps.len());
+    }
+    assert_eq!(
+        trace.steps[scenario.moments[0].step - 1].stage,
+        cors_tui::engine::Stage::Preflight
+    );
+    assert_eq!(
+        trace.steps[scenario.moments[1].step - 1].verdict,
+        cors_tui::engine::Verdict::Blocked
+    );
+}

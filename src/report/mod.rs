@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod json;
 pub mod text;
+pub mod transcript;
 
 use crate::scenario::{Scenario, ServerKind};
 

@@ -1,0 +1,303 @@
+//! `--transcript`: the whole lesson as Markdown, ready to hand out — concepts, configuration,
+//! process flow, execution table, variable tracker, key moments, quiz with answers.
+
+use std::io::{self, Write};
+
+use crate::engine::{CorsError, ExchangeKind, RequestRecord, Trace, VARIABLES};
+use crate::lesson::key_moments;
+use crate::safe_text::escape;
+
+use crate::scenario::{Credentials, Outcome, Scenario, ServerKind, Via};
+
+/// Text made safe for Markdown: control characters escaped, and the characters Markdown or HTML
+/// would act on (`* _ ` < > |`) written literally.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in escape(text).chars() {
+        match c {
+            '*' | '_' | '`' | '|' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn cell(text: &str) -> String {
+    md(text)
+}
+
+/// The path a request took through the process flow, as one line.
+fn flow_line(request: &RequestRecord) -> String {
+    let status = |kind: ExchangeKind| {
+        request
+            .exchanges
+            .iter()
+            .find(|e| e.kind == kind)
+            .map(|e| e.response.status.to_string())
+            .unwrap_or_default()
+    };
+    let mut parts = vec![format!(
+        "`{} {}`",
+        cell(&request.method),
+        cell(&request.url)
+    )];
+    if request.via == Via::Raw {
+        parts.push(format!(
+            "raw client → server {}",
+            status(ExchangeKind::Actual)
+        ));
+        parts.push("**sent** (no browser)".to_string());
+        return parts.join(" → ");
+    }
+    parts.push(if request.same_origin {
+        "preflight? no (same-origin)".to_string()
+    } else if request.preflight {
+        "preflight? **yes**".to_string()
+    } else if request.cache_hit {
+        "preflight? yes, **cached**".to_string()
+    } else {
+        "preflight? no (simple)".to_string()
+    });
+    if request.preflight {
+        parts.push(format!("OPTIONS {}", status(ExchangeKind::Preflight)));
+        if request.failed_at == Some(ExchangeKind::Preflight) {
+            parts.push("check ✗".to_string());
+        } else {
+            parts.push("check ✓".to_string());
+        }
+    }
+    if request.failed_at != Some(ExchangeKind::Preflight) {
+        parts.push(format!("actual {}", status(ExchangeKind::Actual)));
+        parts.push(
+            if request.failed_at == Some(ExchangeKind::Actual) {
+                "CORS check ✗"
+            } else {
+                "CORS check ✓"
+            }
+            .to_string(),
+        );
+    }
+    parts.push(match request.outcome {
+        Outcome::Allowed => "**allowed**".to_string(),
+        Outcome::Blocked => format!(
+            "**blocked** ({})",
+            request.cors_error.map_or("", |e| e.name())
+        ),
+        Outcome::Sent => "**sent**".to_string(),
+    });
+    parts.join(" → ")
+}
+
+/// One sentence per idea the lesson touches, in the order a class meets them.
+fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
+    let requests = &trace.requests;
+    let mut out = Vec::new();
+    if requests
+        .iter()
+        .any(|r| r.via == Via::Browser && !r.same_origin && !r.preflight && !r.cache_hit)
+    {
+        out.push("A cross-origin GET, HEAD or POST with only CORS-safelisted headers is a *simple request*: the browser sends it at once, with an `Origin` header.".to_string());
+    }
+    if let Some(r) = requests.iter().find(|r| r.preflight) {
+        out.push(format!(
+            "Any other method or header makes the browser *preflight*: an `OPTIONS` request asks the server first (here request #{}: {}).",
+            r.index,
+            cell(&r.preflight_reasons.join("; "))
+        ));
+    }
+    if requests.iter().any(|r| r.cache_hit) {
+        out.push("A passed preflight is cached per origin and URL for `Access-Control-Max-Age` seconds, so the next identical request skips it.".to_string());
+    }
+    if requests
+        .iter()
+        .any(|r| r.outcome == Outcome::Blocked && r.failed_at == Some(ExchangeKind::Actual))
+    {
+        out.push("The browser, not the server, enforces CORS: a blocked response still reached the browser; the page just cannot read it.".to_string());
+    }
+    if requests.iter().any(|r| r.via == Via::Raw) {
+        out.push("Clients without a browser (curl, servers) ignore CORS entirely, which is why \"it works in curl\".".to_string());
+    }
+    if requests
+        .iter()
+        .any(|r| r.credentials == Credentials::Include)
+    {
+        out.push("With credentials the server must echo the exact origin and send `Access-Control-Allow-Credentials: true`; `*` is refused.".to_string());
+    }
+    if requests.iter().any(|r| {
+        matches!(
+            r.cors_error,
+            Some(
+                CorsError::MissingAllowOriginHeader | CorsError::PreflightMissingAllowOriginHeader
+            )
+        )
+    }) {
+        out.push("No `Access-Control-Allow-Origin` in the answer is the most common failure: the server's rules did not match the request.".to_string());
+    }
+    if requests
+        .iter()
+        .any(|r| r.outcome == Outcome::Allowed && !r.same_origin && r.via == Via::Browser)
+    {
+        out.push("Script can read only the CORS-safelisted response headers plus those listed in `Access-Control-Expose-Headers`.".to_string());
+    }
+    if let ServerKind::S3 { cors: Some(config) } = &scenario.server.kind
+        && config.rules.len() > 1
+    {
+        out.push("S3 uses the first rule whose origin, method and headers all match.".to_string());
+    }
+    if trace.steps.iter().any(|s| s.profile_note.is_some()) {
+        out.push("Shipping browsers and the Fetch standard part ways in a few places; this lesson shows one.".to_string());
+    }
+    out
+}
+
+pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Result<()> {
+    writeln!(out, "# {}\n", cell(&trace.title))?;
+    if !trace.description.is_empty() {
+        writeln!(out, "{}\n", md(&trace.description))?;
+    }
+    writeln!(
+        out,
+        "_Browser: {}. Written by cors-tui {}._\n",
+        trace.profile.label(),
+        env!("CARGO_PKG_VERSION")
+    )?;
+
+    writeln!(out, "## Concept snapshot\n")?;
+    for concept in concepts(scenario, trace) {
+        writeln!(out, "- {concept}")?;
+    }
+
+    writeln!(out, "\n## Server configuration\n\n```")?;
+    for line in super::server_lines(scenario) {
+        writeln!(out, "{}", escape(&line).replace('`', "'"))?;
+    }
+    writeln!(out, "```\n\n## Process flow\n")?;
+    for request in &trace.requests {
+        writeln!(out, "{}. {}", request.index, flow_line(request))?;
+    }
+
+    writeln!(out, "\n## Execution table\n")?;
+    writeln!(
+        out,
+        "| Step | Request | Action | Request Type | CORS Headers Sent | Browser Decision | Result |"
+    )?;
+    writeln!(out, "| ---: | ---: | --- | --- | --- | --- | --- |")?;
+    for step in &trace.steps {
+        writeln!(
+            out,
+            "| {} | #{} | {} | {} | {} | {} | {} |",
+            step.n,
+            step.request,
+            cell(&step.action),
+            cell(&step.request_type),
+            cell(&step.cors_headers),
+            cell(&step.decision),
+            cell(&step.result)
+        )?;
+    }
+
+    writeln!(out, "\n## Variable tracker\n")?;
+    writeln!(out, "| After | {} |", VARIABLES.join(" | "))?;
+    writeln!(out, "| --- |{}", " --- |".repeat(VARIABLES.len()))?;
+    let values = |vars: &[std::sync::Arc<str>], changed: &[usize]| {
+        vars.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if changed.contains(&i) {
+                    format!("**{}**", cell(v))
+                } else {
+                    cell(v)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    writeln!(out, "| Start | {} |", values(&trace.initial_variables, &[]))?;
+    for step in &trace.steps {
+        writeln!(
+            out,
+            "| step {} | {} |",
+            step.n,
+            values(&step.variables, &step.changed)
+        )?;
+    }
+    writeln!(out, "\nValues in bold changed at that step.")?;
+
+    let moments = key_moments(scenario, trace);
+    if !moments.is_empty() {
+        writeln!(out, "\n## Key moments\n")?;
+        for moment in moments {
+            writeln!(
+                out,
+                "- **Step {}: {}** {}",
+                moment.step,
+                md(&moment.question),
+                md(&moment.answer)
+            )?;
+        }
+    }
+
+    if !scenario.quiz.is_empty() {
+        writeln!(out, "\n## Quiz\n")?;
+        for (i, question) in scenario.quiz.iter().enumerate() {
+            writeln!(out, "{}. {}", i + 1, md(&question.question))?;
+            for (c, choice) in question.choices.iter().enumerate() {
+                writeln!(out, "   - {}) {}", (b'a' + c as u8) as char, md(choice))?;
+            }
+        }
+        writeln!(out, "\n### Answers\n")?;
+        for (i, question) in scenario.quiz.iter().enumerate() {
+            let letter = (b'a' + question.answer as u8) as char;
+            let mut line = format!(
+                "{}. {letter}) {}",
+                i + 1,
+                md(&question.choices[question.answer])
+            );
+            if let Some(hint) = &question.hint {
+                line.push_str(&format!(" — {}", md(hint)));
+            }
+            if let Some(step) = question.step {
+                line.push_str(&format!(" (step {step})"));
+            }
+            writeln!(out, "{line}")?;
+        }
+    }
+
+    writeln!(out, "\n## Requests\n")?;
+    for request in &trace.requests {
+        writeln!(
+            out,
+            "- **#{} {} {}**: {}",
+            request.index,
+            md(&request.method),
+            md(&request.url),
+            md(&request.summary)
+        )?;
+        if let Some(error) = &request.error {
+            writeln!(out, "  - Console: `{}`", escape(error).replace('`', "'"))?;
+        }
+        for note in &request.profile_notes {
+            writeln!(out, "  - {}", md(note))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::md;
+
+    #[test]
+    fn markdown_and_html_characters_are_literal() {
+        assert_eq!(
+            md("ACAO: * | <b>x_y</b>"),
+            "ACAO: \\* \\| &lt;b&gt;x\\_y&lt;/b&gt;"
+        );
+        assert_eq!(md("bell\u{7}"), "bell\\x07");
+    }
+}
