@@ -112,6 +112,11 @@ pub struct Cli {
     #[arg(long, requires = "json")]
     pub pretty: bool,
 
+    /// Take the lesson's quiz (the scenario's questions plus questions computed from the trace).
+    /// Piped, it prints the questions without answers.
+    #[arg(long, conflicts_with_all = ["json", "print", "transcript"])]
+    pub quiz: bool,
+
     /// Browser behaviour to simulate (overrides the scenario's "browser" key).
     #[arg(long, value_enum)]
     pub browser: Option<BrowserArg>,
@@ -257,6 +262,9 @@ pub fn main_with(cli: Cli) -> ExitCode {
     };
     if !cli.print && !cli.json && !cli.transcript && stdout_is_terminal() {
         return run_interactive(&cli, loaded);
+    }
+    if cli.quiz {
+        return print_quiz(&cli, &loaded);
     }
     match run_headless(&cli, &loaded) {
         Ok(code) => ExitCode::from(code),
@@ -430,4 +438,26 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
         }),
         Err(ConfigError::Unreadable(errors)) => Err(errors),
     }
+}
+
+/// The quiz as a sheet of questions, for when there is no terminal to take it on.
+fn print_quiz(cli: &Cli, loaded: &Loaded) -> ExitCode {
+    let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
+    let trace = engine::run(&loaded.scenario, profile);
+    let items = crate::lesson::quiz(&loaded.scenario, &trace);
+    let mut out = io::stdout().lock();
+    let mut write = || -> io::Result<()> {
+        writeln!(out, "Quiz: {}", escape(&trace.title))?;
+        for (i, item) in items.iter().enumerate() {
+            writeln!(out, "\n{}. {}", i + 1, escape(&item.question))?;
+            for (c, choice) in item.choices.iter().enumerate() {
+                writeln!(out, "   {}) {}", (b'a' + c as u8) as char, escape(choice))?;
+            }
+        }
+        writeln!(
+            out,
+            "\nTake it interactively on a terminal, or see the answers with --transcript."
+        )
+    };
+    finish_output(write().map(|_| EXIT_OK))
 }

@@ -2,7 +2,7 @@
 //! scenario may write its own; otherwise they are derived from the trace. Pure.
 
 use crate::engine::{CorsError, ExchangeKind, Stage, Trace, Verdict};
-use crate::scenario::{Scenario, Via};
+use crate::scenario::{Scenario, ServerKind, Via};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyMoment {
@@ -140,5 +140,241 @@ mod tests {
         assert!(moments[0].question.contains("OPTIONS before the POST"));
         assert!(moments[0].answer.contains("application/json"));
         assert!(moments[1].question.contains("https://malicious.com"));
+    }
+}
+
+/// A multiple-choice question, the lesson author's or generated from the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuizItem {
+    pub question: String,
+    pub choices: Vec<String>,
+    /// Index of the right choice.
+    pub answer: usize,
+    pub hint: Option<String>,
+    /// 1-based step the hint points at.
+    pub step: Option<usize>,
+    pub generated: bool,
+}
+
+/// The scenario's questions, then questions generated from the trace whose answers the
+/// engine computed (each with exactly one right choice).
+pub fn quiz(scenario: &Scenario, trace: &Trace) -> Vec<QuizItem> {
+    let mut items: Vec<QuizItem> = scenario
+        .quiz
+        .iter()
+        .map(|q| QuizItem {
+            question: q.question.clone(),
+            choices: q.choices.clone(),
+            answer: q.answer,
+            hint: q.hint.clone(),
+            step: q.step,
+            generated: false,
+        })
+        .collect();
+    // A generated question about a step the author already asks about would repeat it.
+    let asked: Vec<usize> = items.iter().filter_map(|q| q.step).collect();
+    items.extend(
+        generated_questions(trace)
+            .into_iter()
+            .filter(|q| !q.step.is_some_and(|s| asked.contains(&s))),
+    );
+    if let Some(item) = what_if_origin(scenario, trace) {
+        items.push(item);
+    }
+    items
+}
+
+/// Up to four choices: the right one first, then distinct wrong ones, rotated by a stable
+/// amount so the right answer is not always "a".
+fn choices(right: String, wrong: Vec<String>, seed: usize) -> (Vec<String>, usize) {
+    let mut all = vec![right.clone()];
+    for w in wrong {
+        if !all.contains(&w) && all.len() < 4 {
+            all.push(w);
+        }
+    }
+    let shift = seed % all.len();
+    all.rotate_left(shift);
+    let answer = all.iter().position(|c| *c == right).unwrap_or(0);
+    (all, answer)
+}
+
+fn generated_questions(trace: &Trace) -> Vec<QuizItem> {
+    let mut items = Vec::new();
+    // The preflight's Access-Control-Allow-Origin.
+    if let Some(request) = trace.requests.iter().find(|r| r.preflight) {
+        let exchange = request
+            .exchanges
+            .iter()
+            .find(|e| e.kind == ExchangeKind::Preflight);
+        if let Some(exchange) = exchange {
+            let step = request.steps.start + 2;
+            let right = exchange
+                .response
+                .header("Access-Control-Allow-Origin")
+                .unwrap_or_else(|| "none".to_string());
+            let mut wrong = vec![
+                "*".to_string(),
+                "none".to_string(),
+                exchange.request.url.clone(),
+            ];
+            wrong.extend(trace.requests.iter().filter_map(|r| r.origin.clone()));
+            let (choices, answer) = choices(right, wrong, step);
+            items.push(QuizItem {
+                question: format!(
+                    "What Access-Control-Allow-Origin does the server send in answer to the preflight at step {step}?"
+                ),
+                choices,
+                answer,
+                hint: Some(format!("Look at the Result of step {step}.")),
+                step: Some(step),
+                generated: true,
+            });
+        }
+    }
+    // Where a request is blocked.
+    if let Some(request) = trace
+        .requests
+        .iter()
+        .find(|r| r.outcome == crate::scenario::Outcome::Blocked)
+    {
+        let blocked = trace.steps[request.steps.clone()]
+            .iter()
+            .find(|s| s.verdict == Verdict::Blocked)
+            .map(|s| s.n);
+        if let Some(blocked) = blocked {
+            let wrong: Vec<String> = (request.steps.start + 1..=request.steps.end)
+                .filter(|n| *n != blocked)
+                .map(|n| format!("step {n}"))
+                .chain(std::iter::once("it is not blocked".to_string()))
+                .collect();
+            let (choices, answer) = choices(format!("step {blocked}"), wrong, blocked + 1);
+            items.push(QuizItem {
+                question: format!(
+                    "At which step does the browser block request #{}?",
+                    request.index
+                ),
+                choices,
+                answer,
+                hint: Some("Find the row whose Result starts with ✗.".to_string()),
+                step: Some(blocked),
+                generated: true,
+            });
+        }
+    }
+    items
+}
+
+/// "If AllowedOrigins also held X, would request #N be allowed?", answered by re-running the
+/// engine on the changed rules.
+fn what_if_origin(scenario: &Scenario, trace: &Trace) -> Option<QuizItem> {
+    let ServerKind::S3 { cors: Some(config) } = &scenario.server.kind else {
+        return None;
+    };
+    let request = trace.requests.iter().find(|r| {
+        r.outcome == crate::scenario::Outcome::Blocked
+            && r.origin.as_ref().is_some_and(|o| {
+                !config
+                    .rules
+                    .iter()
+                    .any(|rule| rule.allowed_origins.contains(o))
+            })
+    })?;
+    let origin = request.origin.clone()?;
+    let mut changed = scenario.clone();
+    if let ServerKind::S3 { cors: Some(config) } = &mut changed.server.kind {
+        config
+            .rules
+            .first_mut()?
+            .allowed_origins
+            .push(origin.clone());
+    }
+    let rerun = crate::engine::run(&changed, trace.profile);
+    let allowed =
+        rerun.requests.get(request.index - 1)?.outcome == crate::scenario::Outcome::Allowed;
+    let last = request.steps.end;
+    let (choices, answer) = choices(
+        if allowed {
+            "Yes".to_string()
+        } else {
+            "No".to_string()
+        },
+        vec![if allowed {
+            "No".to_string()
+        } else {
+            "Yes".to_string()
+        }],
+        last,
+    );
+    Some(QuizItem {
+        question: format!("If the first rule's AllowedOrigins also held {origin}, would step {last} allow request #{}?", request.index),
+        choices,
+        answer,
+        hint: Some("S3 echoes an origin its matched rule lists; then check methods, headers and credentials too.".to_string()),
+        step: Some(last),
+        generated: true,
+    })
+}
+
+#[cfg(test)]
+mod quiz_tests {
+    use super::*;
+    use crate::engine;
+    use crate::scenario::{BrowserProfile, load_str};
+
+    fn load(name: &str) -> Scenario {
+        let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        match load_str(&text, name) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn generated_questions_have_exactly_one_right_answer_that_the_engine_confirms() {
+        for name in [
+            "basic",
+            "method-not-allowed",
+            "wildcard-credentials",
+            "rule-order",
+            "custom-header",
+        ] {
+            let scenario = load(name);
+            let trace = engine::run(&scenario, BrowserProfile::Chromium);
+            for item in quiz(&scenario, &trace).into_iter().filter(|q| q.generated) {
+                let mut unique = item.choices.clone();
+                unique.sort();
+                unique.dedup();
+                assert_eq!(
+                    unique.len(),
+                    item.choices.len(),
+                    "{name}: duplicate choices in {item:?}"
+                );
+                assert!(item.answer < item.choices.len());
+                assert!(item.choices.len() >= 2);
+            }
+        }
+    }
+
+    #[test]
+    fn what_if_answer_is_checked_by_flipping_the_config() {
+        let scenario = load("basic");
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let item = what_if_origin(&scenario, &trace);
+        let Some(item) = item else {
+            panic!("basic has a blocked origin")
+        };
+        assert!(item.question.contains("https://malicious.com"));
+        assert_eq!(
+            item.choices[item.answer], "Yes",
+            "allowing the origin lets the GET through"
+        );
+        let scenario = load("method-not-allowed");
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        assert!(
+            what_if_origin(&scenario, &trace).is_none(),
+            "its blocked origin is already allowed"
+        );
     }
 }

@@ -392,3 +392,46 @@ fn a_long_trace_renders_only_what_is_visible() {
     key(&mut app, KeyCode::Enter);
     assert!(self::text(&draw(&app, 120, 40)).contains("step 30000 / 60000"));
 }
+
+#[test]
+fn quiz_answers_hints_and_scores() {
+    let mut app = app("basic");
+    key(&mut app, KeyCode::Char('Q'));
+    let Some(total) = app.quiz.as_ref().map(|q| q.items.len()) else {
+        panic!("quiz opens")
+    };
+    assert_eq!(total, 4, "three authored questions plus the what-if");
+    key(&mut app, KeyCode::Char('h'));
+    assert_eq!(app.cursor, 3, "the hint lights step 4");
+    insta::assert_snapshot!("quiz_hint_120x40", text(&draw(&app, 120, 40)));
+    key(&mut app, KeyCode::Char('b'));
+    assert_eq!(app.quiz.as_ref().map(|q| q.score), Some(1));
+    key(&mut app, KeyCode::Char('a'));
+    assert_eq!(
+        app.quiz.as_ref().map(|q| q.score),
+        Some(1),
+        "one answer per question"
+    );
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Enter);
+    let what_if = app.quiz.as_ref().map(|q| q.items[3].answer);
+    if let Some(right) = what_if {
+        key(&mut app, KeyCode::Char(char::from(b'a' + right as u8)));
+    }
+    key(&mut app, KeyCode::Enter);
+    assert!(app.quiz.as_ref().is_some_and(|q| q.finished));
+    assert_eq!(
+        app.quiz.as_ref().map(|q| q.score),
+        Some(3),
+        "b, a (wrong), c, and the what-if"
+    );
+    insta::assert_snapshot!("quiz_score_100x30", text(&draw(&app, 100, 30)));
+    key(&mut app, KeyCode::Esc);
+    assert!(
+        app.quiz.is_none() && !app.quit,
+        "Esc leaves the quiz, not the app"
+    );
+}

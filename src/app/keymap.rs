@@ -185,6 +185,13 @@ pub const KEYMAP: &[Binding] = &[
         in_footer: false,
     },
     Binding {
+        keys: &[Key::Char('Q')],
+        action: Action::OpenQuiz,
+        short: "quiz",
+        help: "quiz: 1-6 or a-f answers, h hints (lights the step), Enter goes on, Esc leaves",
+        in_footer: false,
+    },
+    Binding {
         keys: &[Key::Char('?')],
         action: Action::ToggleHelp,
         short: "help",

@@ -8,7 +8,7 @@ use std::time::Duration;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::engine::{Trace, Verdict};
-use crate::lesson::{KeyMoment, key_moments};
+use crate::lesson::{KeyMoment, QuizItem, key_moments, quiz};
 use crate::scenario::Scenario;
 use crate::ui::theme::Theme;
 
@@ -37,6 +37,24 @@ pub enum Action {
     Jump(usize),
     /// A periodic tick while autoplay runs.
     Tick,
+    OpenQuiz,
+    /// Pick a choice (0-based) of the current question.
+    QuizAnswer(usize),
+    QuizHint,
+    QuizNext,
+    QuizClose,
+}
+
+/// The quiz in progress: one question at a time, then the score.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuizState {
+    pub items: Vec<QuizItem>,
+    pub current: usize,
+    /// The choice picked for the current question, if any.
+    pub chosen: Option<usize>,
+    pub hint: bool,
+    pub score: usize,
+    pub finished: bool,
 }
 
 /// The panels that Tab cycles through and ↑/↓ scroll.
@@ -91,6 +109,7 @@ pub struct App {
     pub theme: Theme,
     /// The lesson's key moments (the scenario's own, or derived from the trace).
     pub moments: Vec<KeyMoment>,
+    pub quiz: Option<QuizState>,
 }
 
 impl App {
@@ -98,6 +117,7 @@ impl App {
         let moments = key_moments(&scenario, &trace);
         App {
             moments,
+            quiz: None,
             scenario,
             trace,
             source,
@@ -127,10 +147,27 @@ impl App {
         Duration::from_millis(AUTOPLAY_SPEEDS_MS[self.speed])
     }
 
+    /// Keys while the quiz is open: 1-6 or a-f answer, h hints, Enter goes on, Esc/q leaves.
+    fn quiz_action(&self, key: &KeyEvent) -> Option<Action> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if ctrl => Some(Action::Quit),
+            KeyCode::Char(c @ '1'..='6') => Some(Action::QuizAnswer(c as usize - '1' as usize)),
+            KeyCode::Char(c @ 'a'..='f') => Some(Action::QuizAnswer(c as usize - 'a' as usize)),
+            KeyCode::Char('h') => Some(Action::QuizHint),
+            KeyCode::Enter | KeyCode::Right | KeyCode::Char(' ') => Some(Action::QuizNext),
+            KeyCode::Esc | KeyCode::Char('q') => Some(Action::QuizClose),
+            _ => None,
+        }
+    }
+
     /// Maps a key press to an action (digits accumulate a step number instead).
     pub fn action_for_key(&mut self, key: &KeyEvent) -> Option<Action> {
         if key.kind != KeyEventKind::Press {
             return None;
+        }
+        if self.quiz.is_some() {
+            return self.quiz_action(key);
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if let KeyCode::Char(c) = key.code
@@ -263,6 +300,53 @@ impl App {
             }
             Action::ToggleHelp => self.help = !self.help,
             Action::Quit => self.quit = true,
+            Action::OpenQuiz => {
+                let items = quiz(&self.scenario, &self.trace);
+                self.help = false;
+                self.quiz = Some(QuizState {
+                    items,
+                    current: 0,
+                    chosen: None,
+                    hint: false,
+                    score: 0,
+                    finished: false,
+                });
+            }
+            Action::QuizAnswer(choice) => {
+                if let Some(state) = &mut self.quiz
+                    && let Some(item) = state.items.get(state.current)
+                    && state.chosen.is_none()
+                    && choice < item.choices.len()
+                {
+                    state.chosen = Some(choice);
+                    if choice == item.answer {
+                        state.score += 1;
+                    }
+                }
+            }
+            Action::QuizHint => {
+                let step = self.quiz.as_mut().and_then(|state| {
+                    state.hint = true;
+                    state.items.get(state.current).and_then(|item| item.step)
+                });
+                // The hint lights the row it points at.
+                if let Some(step) = step {
+                    self.set_cursor(step.saturating_sub(1));
+                }
+            }
+            Action::QuizNext => {
+                if let Some(state) = &mut self.quiz {
+                    if state.finished || state.items.is_empty() {
+                        self.quiz = None;
+                    } else if state.chosen.is_some() {
+                        state.current += 1;
+                        state.chosen = None;
+                        state.hint = false;
+                        state.finished = state.current >= state.items.len();
+                    }
+                }
+            }
+            Action::QuizClose => self.quiz = None,
         }
     }
 }

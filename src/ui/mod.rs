@@ -5,6 +5,7 @@ mod config;
 mod explain;
 mod flow;
 mod help;
+mod quiz;
 mod table;
 pub mod theme;
 mod vars;
@@ -145,7 +146,9 @@ pub fn render(app: &App, frame: &mut Frame) {
         None => explain::render(app, frame, areas.explain),
     }
     footer(app, frame, areas.footer);
-    if app.help {
+    if let Some(state) = &app.quiz {
+        quiz::render(app, state, frame, area);
+    } else if app.help {
         help::render(app, frame, area);
     }
 }

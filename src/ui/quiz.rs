@@ -1,0 +1,109 @@
+//! The quiz overlay: one question at a time, the hint, the verdict, then the score.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use crate::app::{App, QuizState};
+use crate::safe_text::escape;
+
+pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let mut lines: Vec<Line> = Vec::new();
+    let total = state.items.len();
+    let title;
+    if state.items.is_empty() {
+        title = " Quiz ".to_string();
+        lines.push(Line::from(
+            "This lesson has no questions yet. Enter or Esc closes.",
+        ));
+    } else if state.finished {
+        title = " Quiz · done ".to_string();
+        lines.push(Line::from(Span::styled(
+            format!("Score: {} / {total}", state.score),
+            theme.title,
+        )));
+        lines.push(Line::from(""));
+        lines.push(Line::from("Enter or Esc closes the quiz."));
+    } else {
+        let item = &state.items[state.current];
+        title = format!(
+            " Quiz · question {} of {total} · score {} ",
+            state.current + 1,
+            state.score
+        );
+        lines.push(Line::from(Span::styled(
+            escape(&item.question).into_owned(),
+            theme.title,
+        )));
+        lines.push(Line::from(""));
+        for (i, choice) in item.choices.iter().enumerate() {
+            let letter = (b'a' + i as u8) as char;
+            let (mark, style) = match state.chosen {
+                Some(_) if i == item.answer => ("✓ ", theme.allowed),
+                Some(chosen) if chosen == i => ("✗ ", theme.blocked),
+                _ => ("  ", theme.base),
+            };
+            lines.push(Line::from(Span::styled(
+                format!("{mark}{letter}) {}", escape(choice)),
+                style,
+            )));
+        }
+        lines.push(Line::from(""));
+        if state.hint
+            && let Some(hint) = &item.hint
+        {
+            lines.push(Line::from(Span::styled(
+                format!("Hint: {}", escape(hint)),
+                theme.note,
+            )));
+        }
+        match state.chosen {
+            None => lines.push(Line::from(Span::styled(
+                "1-6 or a-f to answer · h hint (lights the step) · Esc leave",
+                theme.dim,
+            ))),
+            Some(chosen) if chosen == item.answer => {
+                lines.push(Line::from(Span::styled(
+                    "Right. Enter for the next question.",
+                    theme.allowed,
+                )));
+            }
+            Some(_) => lines.push(Line::from(Span::styled(
+                format!(
+                    "Not quite: the answer is {}). Enter for the next question.",
+                    (b'a' + item.answer as u8) as char
+                ),
+                theme.blocked,
+            ))),
+        }
+    }
+    let height = (lines.len() as u16 + 4).min(area.height);
+    let width = area.width.saturating_sub(4).min(90);
+    // At the bottom, so the flow and the table (where a hint points) stay in view.
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let [_, popup, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width),
+        Constraint::Fill(1),
+    ])
+    .areas(middle);
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(theme.focus_border)
+        .title(Span::styled(title, theme.title))
+        .style(theme.base);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        popup,
+    );
+}
