@@ -82,10 +82,31 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
                 _ => {}
             }
         }
+        if app.save_requested {
+            app.save_requested = false;
+            app.status = Some(save(app));
+        }
         if app.autoplay && last_tick.elapsed() >= app.autoplay_interval() {
             app.update(Action::Tick);
             last_tick = Instant::now();
         }
+    }
+}
+
+/// Writes the edited scenario to a new file; returns the message to show.
+fn save(app: &App) -> String {
+    let path = crate::app::whatif::save_path(&app.source, |p| p.exists());
+    let json = crate::scenario::write::to_json(&app.scenario);
+    let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
+    // create_new: never overwrite, even if the file appeared since the name was chosen.
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
+    match written {
+        Ok(()) => format!("Saved the edited scenario to {}", path.display()),
+        Err(err) => format!("Could not save to {}: {err}", path.display()),
     }
 }
 

@@ -435,3 +435,51 @@ fn quiz_answers_hints_and_scores() {
         "Esc leaves the quiz, not the app"
     );
 }
+
+#[test]
+fn what_if_edits_rerun_mark_changed_steps_and_undo() {
+    let mut app = app("basic");
+    key(&mut app, KeyCode::End);
+    let before = draw(&app, 120, 40);
+    key(&mut app, KeyCode::Char('e'));
+    let options = app.edit_options();
+    let Some(target) = options
+        .iter()
+        .position(|o| o.label.contains("AllowedOrigins has https://malicious.com"))
+    else {
+        panic!("the editor offers the blocked origin")
+    };
+    for _ in 0..target {
+        key(&mut app, KeyCode::Down);
+    }
+    insta::assert_snapshot!("whatif_editor_120x40", text(&draw(&app, 120, 40)));
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(
+        app.trace.requests[2].outcome,
+        cors_tui::scenario::Outcome::Allowed
+    );
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("2 steps changed"))
+    );
+    key(&mut app, KeyCode::Esc);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(
+        screen.contains("Δ") && screen.contains("✓ ALLOWED"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Char('u'));
+    assert_eq!(
+        app.trace.requests[2].outcome,
+        cors_tui::scenario::Outcome::Blocked
+    );
+    app.status = None;
+    assert_eq!(
+        draw(&app, 120, 40),
+        before,
+        "undo restores the very same screen"
+    );
+    key(&mut app, KeyCode::Char('w'));
+    assert!(app.save_requested, "w asks the terminal loop to save");
+}

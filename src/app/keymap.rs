@@ -185,10 +185,31 @@ pub const KEYMAP: &[Binding] = &[
         in_footer: false,
     },
     Binding {
+        keys: &[Key::Char('e')],
+        action: Action::OpenEditor,
+        short: "what-if",
+        help: "what-if editor: toggle origins, methods, headers, credentials",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('u')],
+        action: Action::Undo,
+        short: "undo",
+        help: "undo the last what-if edit",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Char('w')],
+        action: Action::Save,
+        short: "save",
+        help: "save the edited scenario as a new file (never over the original)",
+        in_footer: false,
+    },
+    Binding {
         keys: &[Key::Char('Q')],
         action: Action::OpenQuiz,
         short: "quiz",
-        help: "quiz: 1-6 or a-f answers, h hints (lights the step), Enter goes on, Esc leaves",
+        help: "quiz: 1-6 or a-f answer, h hint, Enter next, Esc leave",
         in_footer: false,
     },
     Binding {

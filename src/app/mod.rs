@@ -2,6 +2,7 @@
 //! action changes it. No terminal here; the UI renders `&App`.
 
 pub mod keymap;
+pub mod whatif;
 
 use std::time::Duration;
 
@@ -43,6 +44,16 @@ pub enum Action {
     QuizHint,
     QuizNext,
     QuizClose,
+    OpenEditor,
+    EditorUp,
+    EditorDown,
+    /// Apply the selected what-if edit and re-run the engine.
+    EditorApply,
+    EditorClose,
+    /// Undo the last what-if edit.
+    Undo,
+    /// Ask for the edited scenario to be written to a new file.
+    Save,
 }
 
 /// The quiz in progress: one question at a time, then the score.
@@ -110,6 +121,16 @@ pub struct App {
     /// The lesson's key moments (the scenario's own, or derived from the trace).
     pub moments: Vec<KeyMoment>,
     pub quiz: Option<QuizState>,
+    /// The what-if editor's selected option, when it is open.
+    pub editor: Option<usize>,
+    /// Earlier (scenario, trace, changed) states, newest last.
+    pub undo: Vec<(Scenario, Trace, Vec<bool>)>,
+    /// Per step: whether the last what-if edit changed it.
+    pub changed: Vec<bool>,
+    /// Set when the user asked to save; the terminal loop writes the file and clears it.
+    pub save_requested: bool,
+    /// A one-line message for the footer (saved, refused edit, …).
+    pub status: Option<String>,
 }
 
 impl App {
@@ -118,6 +139,11 @@ impl App {
         App {
             moments,
             quiz: None,
+            editor: None,
+            undo: Vec::new(),
+            changed: Vec::new(),
+            save_requested: false,
+            status: None,
             scenario,
             trace,
             source,
@@ -132,6 +158,58 @@ impl App {
             quit: false,
             theme,
         }
+    }
+
+    /// The what-if edits offered for the current step's request.
+    pub fn edit_options(&self) -> Vec<whatif::EditOption> {
+        self.trace
+            .steps
+            .get(self.cursor)
+            .map(|step| whatif::options(&self.scenario, step))
+            .unwrap_or_default()
+    }
+
+    fn apply_selected_edit(&mut self) {
+        let options = self.edit_options();
+        let Some(option) = self.editor.and_then(|i| options.get(i)) else {
+            return;
+        };
+        let Some(scenario) = whatif::apply(&self.scenario, &option.edit) else {
+            self.status =
+                Some("S3 refuses a rule without origins or methods: edit not applied.".to_string());
+            return;
+        };
+        let trace = crate::engine::run(&scenario, self.trace.profile);
+        let changed = whatif::changed_steps(&self.trace, &trace);
+        let count = changed.iter().filter(|c| **c).count();
+        let previous = (
+            std::mem::replace(&mut self.scenario, scenario),
+            std::mem::replace(&mut self.trace, trace),
+            std::mem::replace(&mut self.changed, changed),
+        );
+        self.undo.push(previous);
+        self.after_new_trace();
+        self.status = Some(format!(
+            "What-if: {} → {count} step{} changed (marked Δ). u undoes, w saves as a new file.",
+            option.label,
+            if count == 1 { "" } else { "s" }
+        ));
+    }
+
+    /// Keeps the view consistent with a recomputed trace.
+    fn after_new_trace(&mut self) {
+        self.cursor = self.cursor.min(self.last_step());
+        // A moment written for a step the edit changed explains what no longer happens.
+        let moments = key_moments(&self.scenario, &self.trace);
+        self.moments = moments
+            .into_iter()
+            .filter(|m| !self.step_changed(m.step - 1))
+            .collect();
+    }
+
+    /// Whether the last what-if edit changed a 0-based step.
+    pub fn step_changed(&self, step: usize) -> bool {
+        self.changed.get(step).copied().unwrap_or(false)
     }
 
     /// The key moment at a 0-based step, if there is one.
@@ -168,6 +246,20 @@ impl App {
         }
         if self.quiz.is_some() {
             return self.quiz_action(key);
+        }
+        if self.editor.is_some() {
+            return match key.code {
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    Some(Action::Quit)
+                }
+                KeyCode::Up | KeyCode::Char('k') => Some(Action::EditorUp),
+                KeyCode::Down | KeyCode::Char('j') => Some(Action::EditorDown),
+                KeyCode::Char(' ') | KeyCode::Enter => Some(Action::EditorApply),
+                KeyCode::Char('u') => Some(Action::Undo),
+                KeyCode::Char('w') => Some(Action::Save),
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('e') => Some(Action::EditorClose),
+                _ => None,
+            };
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if let KeyCode::Char(c) = key.code
@@ -219,6 +311,10 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) {
+        if action != Action::Tick {
+            // A message stays until the next thing the user does.
+            self.status = None;
+        }
         let steps = &self.trace.steps;
         match action {
             Action::Next => self.set_cursor(self.cursor + 1),
@@ -347,6 +443,34 @@ impl App {
                 }
             }
             Action::QuizClose => self.quiz = None,
+            Action::OpenEditor => {
+                self.help = false;
+                self.editor = Some(0);
+            }
+            Action::EditorClose => self.editor = None,
+            Action::EditorUp => {
+                if let Some(selected) = &mut self.editor {
+                    *selected = selected.saturating_sub(1);
+                }
+            }
+            Action::EditorDown => {
+                let count = self.edit_options().len();
+                if let Some(selected) = &mut self.editor {
+                    *selected = (*selected + 1).min(count.saturating_sub(1));
+                }
+            }
+            Action::EditorApply => self.apply_selected_edit(),
+            Action::Undo => match self.undo.pop() {
+                Some((scenario, trace, changed)) => {
+                    self.scenario = scenario;
+                    self.trace = trace;
+                    self.changed = changed;
+                    self.after_new_trace();
+                    self.status = Some("Undone.".to_string());
+                }
+                None => self.status = Some("Nothing to undo.".to_string()),
+            },
+            Action::Save => self.save_requested = true,
         }
     }
 }

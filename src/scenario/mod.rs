@@ -8,6 +8,7 @@ mod load;
 pub(crate) mod raw;
 pub mod s3_rules;
 pub(crate) mod validate;
+pub mod write;
 
 pub use load::{BUILTIN_BASIC, LoadError, LoadErrors, load_file, load_str, read_input};
 pub(crate) use load::{line_column, locate_problem, serde_error};

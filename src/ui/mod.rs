@@ -2,6 +2,7 @@
 //! below the minimum it says how large a terminal it needs.
 
 mod config;
+mod editor;
 mod explain;
 mod flow;
 mod help;
@@ -148,6 +149,8 @@ pub fn render(app: &App, frame: &mut Frame) {
     footer(app, frame, areas.footer);
     if let Some(state) = &app.quiz {
         quiz::render(app, state, frame, area);
+    } else if let Some(selected) = app.editor {
+        editor::render(app, selected, frame, area);
     } else if app.help {
         help::render(app, frame, area);
     }
@@ -240,6 +243,11 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
 
 fn footer(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
+    if let Some(status) = &app.status {
+        let line = Line::from(Span::styled(escape(status).into_owned(), theme.note));
+        frame.render_widget(Paragraph::new(line).style(theme.base), area);
+        return;
+    }
     let mut spans = Vec::new();
     for binding in KEYMAP.iter().filter(|b| b.in_footer) {
         let keys: Vec<String> = binding.keys.iter().take(2).map(|k| k.label()).collect();

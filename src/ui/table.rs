@@ -100,7 +100,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             verdict_style(app, step.verdict)
         };
         let marker = if current { "▶" } else { " " };
-        let moment = if app.moment_at(index).is_some() {
+        // Δ: changed by the last what-if edit; ★: a key moment.
+        let moment = if app.step_changed(index) {
+            "Δ"
+        } else if app.moment_at(index).is_some() {
             "★"
         } else {
             " "

@@ -1,0 +1,388 @@
+//! What-if edits: small toggles over the current request and the bucket's rules. Each edit
+//! makes a new scenario; the caller re-runs the engine on it.
+
+use crate::engine::{Step, Trace};
+use crate::scenario::{Credentials, Scenario, ServerKind, Via};
+
+/// One change a teacher can make with a keypress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// Cycle the request's credentials mode.
+    Credentials {
+        request: usize,
+    },
+    /// Add or remove a request header.
+    RequestHeader {
+        request: usize,
+        name: String,
+        value: String,
+    },
+    /// Add or remove an origin in a rule's AllowedOrigins.
+    RuleOrigin {
+        rule: usize,
+        origin: String,
+    },
+    RuleMethod {
+        rule: usize,
+        method: String,
+    },
+    RuleHeader {
+        rule: usize,
+        header: String,
+    },
+    /// Cycle MaxAgeSeconds through a few telling values.
+    RuleMaxAge {
+        rule: usize,
+    },
+}
+
+/// An edit as the editor lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditOption {
+    pub label: String,
+    /// `true`/`false` for toggles; the current value for cycles.
+    pub state: String,
+    pub edit: Edit,
+}
+
+const MAX_AGES: [Option<i64>; 6] = [None, Some(0), Some(5), Some(600), Some(3000), Some(86_400)];
+const HEADER_CHOICES: [(&str, &str); 3] = [
+    ("Content-Type", "application/json"),
+    ("Authorization", "Bearer token"),
+    ("X-Requested-With", "XMLHttpRequest"),
+];
+
+fn on(flag: bool) -> String {
+    if flag {
+        "on".to_string()
+    } else {
+        "off".to_string()
+    }
+}
+
+/// The edits that make sense for the request of `step` (0-based request index inside).
+pub fn options(scenario: &Scenario, step: &Step) -> Vec<EditOption> {
+    let request_index = step.request - 1;
+    let Some(spec) = scenario.requests.get(request_index) else {
+        return Vec::new();
+    };
+    let mut options = Vec::new();
+    if spec.via == Via::Browser {
+        options.push(EditOption {
+            label: format!("request #{}: credentials", step.request),
+            state: spec.credentials.name().to_string(),
+            edit: Edit::Credentials {
+                request: request_index,
+            },
+        });
+        for (name, value) in HEADER_CHOICES {
+            let present = spec
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name));
+            options.push(EditOption {
+                label: format!("request #{}: header {name}: {value}", step.request),
+                state: on(present),
+                edit: Edit::RequestHeader {
+                    request: request_index,
+                    name: name.to_string(),
+                    value: value.to_string(),
+                },
+            });
+        }
+    }
+    if let ServerKind::S3 { cors: Some(config) } = &scenario.server.kind {
+        let rule = 0;
+        if let Some(first) = config.rules.first() {
+            let label = first.label(rule);
+            if let Some(origin) = &spec.origin {
+                options.push(EditOption {
+                    label: format!("rule {label}: AllowedOrigins has {origin}"),
+                    state: on(first.allowed_origins.contains(origin)),
+                    edit: Edit::RuleOrigin {
+                        rule,
+                        origin: origin.clone(),
+                    },
+                });
+            }
+            options.push(EditOption {
+                label: format!("rule {label}: AllowedOrigins has *"),
+                state: on(first.allowed_origins.iter().any(|o| o == "*")),
+                edit: Edit::RuleOrigin {
+                    rule,
+                    origin: "*".to_string(),
+                },
+            });
+            for method in ["GET", "PUT", "POST", "DELETE", "HEAD"] {
+                options.push(EditOption {
+                    label: format!("rule {label}: AllowedMethods has {method}"),
+                    state: on(first.allowed_methods.iter().any(|m| m == method)),
+                    edit: Edit::RuleMethod {
+                        rule,
+                        method: method.to_string(),
+                    },
+                });
+            }
+            for header in ["*", "Content-Type", "Authorization"] {
+                options.push(EditOption {
+                    label: format!("rule {label}: AllowedHeaders has {header}"),
+                    state: on(first
+                        .allowed_headers
+                        .iter()
+                        .any(|h| h.eq_ignore_ascii_case(header))),
+                    edit: Edit::RuleHeader {
+                        rule,
+                        header: header.to_string(),
+                    },
+                });
+            }
+            options.push(EditOption {
+                label: format!("rule {label}: MaxAgeSeconds"),
+                state: first
+                    .max_age_seconds
+                    .map_or("none".to_string(), |m| m.to_string()),
+                edit: Edit::RuleMaxAge { rule },
+            });
+        }
+    }
+    options
+}
+
+fn toggle(list: &mut Vec<String>, value: &str, ignore_case: bool) {
+    let position = list.iter().position(|v| {
+        if ignore_case {
+            v.eq_ignore_ascii_case(value)
+        } else {
+            v == value
+        }
+    });
+    match position {
+        Some(i) => {
+            list.remove(i);
+        }
+        None => list.push(value.to_string()),
+    }
+}
+
+/// The scenario with `edit` applied, or `None` when S3 would refuse the result (a rule left
+/// without origins or methods).
+pub fn apply(scenario: &Scenario, edit: &Edit) -> Option<Scenario> {
+    let mut next = scenario.clone();
+    match edit {
+        Edit::Credentials { request } => {
+            let spec = next.requests.get_mut(*request)?;
+            spec.credentials = match spec.credentials {
+                Credentials::Omit => Credentials::SameOrigin,
+                Credentials::SameOrigin => Credentials::Include,
+                Credentials::Include => Credentials::Omit,
+            };
+        }
+        Edit::RequestHeader {
+            request,
+            name,
+            value,
+        } => {
+            let spec = next.requests.get_mut(*request)?;
+            match spec
+                .headers
+                .iter()
+                .position(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                Some(i) => {
+                    spec.headers.remove(i);
+                }
+                None => spec.headers.push((name.clone(), value.clone())),
+            }
+        }
+        Edit::RuleOrigin { rule, origin }
+        | Edit::RuleMethod {
+            rule,
+            method: origin,
+        }
+        | Edit::RuleHeader {
+            rule,
+            header: origin,
+        } => {
+            let ServerKind::S3 { cors: Some(config) } = &mut next.server.kind else {
+                return None;
+            };
+            let target = config.rules.get_mut(*rule)?;
+            match edit {
+                Edit::RuleOrigin { .. } => toggle(&mut target.allowed_origins, origin, false),
+                Edit::RuleMethod { .. } => toggle(&mut target.allowed_methods, origin, false),
+                _ => toggle(&mut target.allowed_headers, origin, true),
+            }
+            if target.allowed_origins.is_empty() || target.allowed_methods.is_empty() {
+                return None;
+            }
+        }
+        Edit::RuleMaxAge { rule } => {
+            let ServerKind::S3 { cors: Some(config) } = &mut next.server.kind else {
+                return None;
+            };
+            let target = config.rules.get_mut(*rule)?;
+            let at = MAX_AGES
+                .iter()
+                .position(|m| *m == target.max_age_seconds)
+                .map_or(0, |i| i + 1);
+            target.max_age_seconds = MAX_AGES[at % MAX_AGES.len()];
+        }
+    }
+    Some(next)
+}
+
+/// Which steps of `after` differ from `before` (by index): decisions, results or verdicts.
+pub fn changed_steps(before: &Trace, after: &Trace) -> Vec<bool> {
+    after
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            before.steps.get(i).is_none_or(|old| {
+                old.request != step.request
+                    || old.stage != step.stage
+                    || old.verdict != step.verdict
+                    || old.decision != step.decision
+                    || old.result != step.result
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine;
+    use crate::scenario::{BUILTIN_BASIC, BrowserProfile, Outcome, load_str};
+
+    #[test]
+    fn allowing_the_blocked_origin_flips_only_its_steps() {
+        let Ok(scenario) = load_str(BUILTIN_BASIC, "basic.json") else {
+            panic!("loads")
+        };
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let last = &trace.steps[trace.steps.len() - 1];
+        let allow = options(&scenario, last)
+            .into_iter()
+            .find(|o| o.label.contains("AllowedOrigins has https://malicious.com"));
+        let Some(allow) = allow else {
+            panic!("offered")
+        };
+        assert_eq!(allow.state, "off");
+        let Some(edited) = apply(&scenario, &allow.edit) else {
+            panic!("applies")
+        };
+        let after = engine::run(&edited, BrowserProfile::Chromium);
+        assert_eq!(after.requests[2].outcome, Outcome::Allowed);
+        let changed = changed_steps(&trace, &after);
+        assert_eq!(
+            changed.iter().filter(|c| **c).count(),
+            2,
+            "the actual answer and the CORS check of request #3"
+        );
+        assert!(changed[..8].iter().all(|c| !c));
+        let Some(back) = apply(&edited, &allow.edit) else {
+            panic!("toggles back")
+        };
+        assert_eq!(back, scenario);
+    }
+
+    #[test]
+    fn removing_the_last_method_is_refused_like_s3_would() {
+        let Ok(scenario) = load_str(BUILTIN_BASIC, "basic.json") else {
+            panic!("loads")
+        };
+        let step = &engine::run(&scenario, BrowserProfile::Chromium).steps[0];
+        let get = Edit::RuleMethod {
+            rule: 0,
+            method: "GET".into(),
+        };
+        let post = Edit::RuleMethod {
+            rule: 0,
+            method: "POST".into(),
+        };
+        let Some(one) = apply(&scenario, &get) else {
+            panic!("GET off")
+        };
+        assert!(apply(&one, &post).is_none());
+        assert!(!options(&scenario, step).is_empty());
+    }
+
+    #[test]
+    fn credentials_cycle_and_max_age_cycles() {
+        let Ok(scenario) = load_str(BUILTIN_BASIC, "basic.json") else {
+            panic!("loads")
+        };
+        let Some(once) = apply(&scenario, &Edit::Credentials { request: 0 }) else {
+            panic!()
+        };
+        assert_eq!(once.requests[0].credentials, Credentials::Include);
+        let Some(aged) = apply(&scenario, &Edit::RuleMaxAge { rule: 0 }) else {
+            panic!()
+        };
+        let ServerKind::S3 { cors: Some(config) } = &aged.server.kind else {
+            panic!()
+        };
+        assert_eq!(
+            config.rules[0].max_age_seconds,
+            Some(86_400),
+            "3000 → 86400"
+        );
+    }
+}
+
+/// Where to save an edited scenario: beside the original as `NAME.whatif.json` (then
+/// `NAME.whatif-2.json`, …), never over an existing file.
+pub fn save_path(source: &str, exists: impl Fn(&std::path::Path) -> bool) -> std::path::PathBuf {
+    let original = std::path::Path::new(source);
+    let (dir, stem) = match (
+        original.extension().and_then(|e| e.to_str()),
+        original.file_stem().and_then(|s| s.to_str()),
+    ) {
+        (Some("json"), Some(stem)) => (
+            original
+                .parent()
+                .map(|p| p.to_path_buf())
+                .unwrap_or_default(),
+            stem.to_string(),
+        ),
+        _ => (std::path::PathBuf::new(), "cors-tui".to_string()),
+    };
+    let mut candidate = dir.join(format!("{stem}.whatif.json"));
+    let mut n = 2;
+    while exists(&candidate) {
+        candidate = dir.join(format!("{stem}.whatif-{n}.json"));
+        n += 1;
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod save_tests {
+    use super::save_path;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn saves_beside_the_original_and_never_over_a_file() {
+        assert_eq!(
+            save_path("scenarios/basic.json", |_| false),
+            PathBuf::from("scenarios/basic.whatif.json")
+        );
+        let taken = |p: &Path| {
+            p == Path::new("scenarios/basic.whatif.json")
+                || p == Path::new("scenarios/basic.whatif-2.json")
+        };
+        assert_eq!(
+            save_path("scenarios/basic.json", taken),
+            PathBuf::from("scenarios/basic.whatif-3.json")
+        );
+        assert_eq!(
+            save_path("built-in basic scenario", |_| false),
+            PathBuf::from("cors-tui.whatif.json")
+        );
+        assert_eq!(
+            save_path("<stdin>", |_| false),
+            PathBuf::from("cors-tui.whatif.json")
+        );
+    }
+}
