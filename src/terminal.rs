@@ -96,7 +96,8 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
 /// Writes the edited scenario to a new file; returns the message to show.
 fn save(app: &App) -> String {
     let path = crate::app::whatif::save_path(&app.source, |p| p.exists());
-    let json = crate::scenario::write::to_json(&app.scenario);
+    let saved = crate::app::whatif::saved_scenario(&app.scenario, &app.trace, !app.undo.is_empty());
+    let json = crate::scenario::write::to_json(&saved);
     let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
     // create_new: never overwrite, even if the file appeared since the name was chosen.
     let written = std::fs::OpenOptions::new()

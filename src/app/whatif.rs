@@ -386,3 +386,20 @@ mod save_tests {
         );
     }
 }
+
+/// The scenario to save after edits: each `expect` updated to the new outcome, and the
+/// author's moments and quiz left out when edits were made (they explain the original run).
+pub fn saved_scenario(scenario: &Scenario, trace: &Trace, edited: bool) -> Scenario {
+    let mut saved = scenario.clone();
+    for (spec, record) in saved.requests.iter_mut().zip(&trace.requests) {
+        if spec.expect.is_some() {
+            spec.expect = Some(record.outcome);
+        }
+    }
+    if edited {
+        saved.moments.clear();
+        saved.quiz.clear();
+        saved.title = format!("{} (what-if)", saved.title);
+    }
+    saved
+}
