@@ -342,3 +342,131 @@ fn basic_quiz_answers_match_the_trace() {
         cors_tui::engine::Verdict::Blocked
     );
 }
+
+fn answer_of(scenario: &cors_tui::scenario::Scenario, question: usize) -> String {
+    let q = &scenario.quiz[question];
+    q.choices[q.answer].clone()
+}
+
+fn loaded(name: &str) -> cors_tui::scenario::Scenario {
+    let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    match load_file(std::path::Path::new(&path)) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Every shipped lesson has moments and a quiz, pointing at steps that exist.
+#[test]
+fn every_lesson_has_moments_and_a_quiz_within_its_trace() {
+    let dir = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    e.path()
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for name in names {
+        let scenario = loaded(&name);
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        assert!(
+            !scenario.moments.is_empty() && scenario.quiz.len() >= 2,
+            "{name}"
+        );
+        for moment in &scenario.moments {
+            assert!(
+                (1..=trace.steps.len()).contains(&moment.step),
+                "{name}: moment at step {}",
+                moment.step
+            );
+        }
+        for q in &scenario.quiz {
+            assert!(
+                q.step.is_none_or(|s| (1..=trace.steps.len()).contains(&s)),
+                "{name}: {}",
+                q.question
+            );
+        }
+    }
+}
+
+/// Quiz answers that are facts of the trace agree with the engine.
+#[test]
+fn quiz_answers_agree_with_the_engine() {
+    let status = |name: &str, request: usize, kind: ExchangeKind| {
+        let trace = engine::run(&loaded(name), BrowserProfile::Chromium);
+        trace.requests[request]
+            .exchanges
+            .iter()
+            .find(|e| e.kind == kind)
+            .map(|e| e.response.status)
+    };
+    let preflights = |name: &str| {
+        engine::run(&loaded(name), BrowserProfile::Chromium)
+            .requests
+            .iter()
+            .filter(|r| r.preflight)
+            .count()
+    };
+    assert_eq!(
+        answer_of(&loaded("method-not-allowed"), 0),
+        status("method-not-allowed", 0, ExchangeKind::Preflight)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    );
+    assert!(
+        answer_of(&loaded("no-cors-config"), 0).starts_with(
+            &status("no-cors-config", 1, ExchangeKind::Preflight)
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        )
+    );
+    assert_eq!(
+        answer_of(&loaded("curl-vs-browser"), 1),
+        status("curl-vs-browser", 3, ExchangeKind::Actual)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    );
+    assert_eq!(
+        answer_of(&loaded("masked-error"), 0),
+        status("masked-error", 1, ExchangeKind::Actual)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    );
+    assert_eq!(
+        answer_of(&loaded("custom-header"), 1),
+        preflights("custom-header").to_string()
+    );
+    assert_eq!(
+        answer_of(&loaded("max-age"), 1),
+        preflights("max-age").to_string()
+    );
+    assert_eq!(
+        answer_of(&loaded("preflight-cache"), 1),
+        preflights("preflight-cache").to_string()
+    );
+    let max_age = engine::run(&loaded("max-age"), BrowserProfile::Chromium).steps[2]
+        .result
+        .clone();
+    assert!(
+        max_age.contains(answer_of(&loaded("max-age"), 0).as_str()),
+        "{max_age}"
+    );
+    let standard = engine::run(&loaded("authorization-star"), BrowserProfile::Standard);
+    assert_eq!(
+        standard.requests[0].failed_at,
+        Some(ExchangeKind::Preflight),
+        "answer b: blocked at the preflight"
+    );
+    let rule_order = engine::run(&loaded("rule-order"), BrowserProfile::Chromium);
+    assert_eq!(
+        rule_order.requests[0].matched_rule,
+        Some(0),
+        "public-read answers"
+    );
+}
