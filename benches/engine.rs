@@ -83,6 +83,6 @@ fn json_report_100k(bencher: divan::Bencher) {
     let trace = engine::run(&scenario, BrowserProfile::Chromium);
     bencher.bench(|| {
         let mut sink = std::io::sink();
-        report::json::write(&mut sink, &scenario, &trace, false).is_ok()
+        report::json::write(&mut sink, &scenario, &trace, None, false).is_ok()
     });
 }

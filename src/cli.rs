@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::app::App;
 use crate::audit::{self, Finding, Severity};
 use crate::engine::{self, Trace};
+use crate::formats::har::{self, Recorded};
 use crate::formats::s3::{self as s3_format, ConfigError, Target};
 use crate::report;
 use crate::safe_text::escape;
@@ -134,6 +135,15 @@ pub struct Cli {
 pub struct Loaded {
     pub scenario: Scenario,
     pub source: String,
+    /// For a browser recording (HAR): what the browser recorded, per request.
+    pub recording: Option<Recording>,
+}
+
+/// What a HAR told beyond the requests themselves.
+pub struct Recording {
+    pub recorded: Vec<Recorded>,
+    pub entries: usize,
+    pub skipped: usize,
 }
 
 /// Reads an S3 configuration file in any spelling.
@@ -150,7 +160,13 @@ pub fn load_with_config(
     let mut loaded = load(file)?;
     if let Some(path) = config {
         let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
-        if !matches!(loaded.scenario.server.kind, ServerKind::S3 { .. }) {
+        if loaded.recording.is_some() {
+            // Replay what the page sent against these rules instead of the recorded answers.
+            for request in &mut loaded.scenario.requests {
+                request.responses = Default::default();
+                request.preflight_not_recorded = false;
+            }
+        } else if !matches!(loaded.scenario.server.kind, ServerKind::S3 { .. }) {
             return Err(LoadErrors(vec![LoadError {
                 file: name,
                 line: 0,
@@ -172,15 +188,29 @@ pub fn load(file: Option<&PathBuf>) -> Result<Loaded, LoadErrors> {
         None => Ok(Loaded {
             scenario: scenario::load_str(scenario::BUILTIN_BASIC, "<built-in basic.json>")?,
             source: "built-in basic scenario".to_string(),
+            recording: None,
         }),
-        Some(path) => Ok(Loaded {
-            scenario: scenario::load_file(path)?,
-            source: if path.as_os_str() == "-" {
-                "<stdin>".to_string()
-            } else {
-                path.display().to_string()
-            },
-        }),
+        Some(path) => {
+            let (name, text) = scenario::read_input(path)?;
+            // A HAR is told apart by content, whatever its file name.
+            if har::is_har(&text) {
+                let import = har::load_har(&text, &name)?;
+                return Ok(Loaded {
+                    scenario: import.scenario,
+                    source: name,
+                    recording: Some(Recording {
+                        recorded: import.recorded,
+                        entries: import.entries,
+                        skipped: import.skipped,
+                    }),
+                });
+            }
+            Ok(Loaded {
+                scenario: scenario::load_str(&text, &name)?,
+                source: name,
+                recording: None,
+            })
+        }
     }
 }
 
@@ -228,13 +258,23 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
     if cli.transcript {
         report::transcript::write(&mut out, &loaded.scenario, &trace)?;
     } else if cli.json {
+        let recorded = loaded.recording.as_ref().map(|r| r.recorded.as_slice());
         report::json::write(
             &mut out,
             &loaded.scenario,
             &trace,
+            recorded,
             cli.pretty || stdout_is_terminal(),
         )?;
     } else {
+        if let Some(recording) = &loaded.recording {
+            report::text::write_recording_summary(
+                &mut out,
+                &trace,
+                recording,
+                print_width(cli.width),
+            )?;
+        }
         report::text::write(&mut out, &loaded.scenario, &trace, print_width(cli.width))?;
     }
     out.flush()?;
@@ -389,7 +429,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
                 title: "the bucket has no CORS configuration".to_string(),
                 why: "S3 answers every preflight with 403 and adds no CORS headers to responses, so browsers block every cross-origin read.".to_string(),
             }],
-            ServerKind::Static { .. } => {
+            ServerKind::Static { .. } | ServerKind::Recorded => {
                 return Err(LoadErrors(vec![LoadError {
                     file: name.to_string(),
                     line: 0,

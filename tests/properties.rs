@@ -100,6 +100,7 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
             note: None,
             responses: ResponseOverrides::default(),
             wait_seconds: wait,
+            preflight_not_recorded: false,
         },
     )
 }

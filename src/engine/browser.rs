@@ -95,6 +95,7 @@ fn allowed_origins_text(scenario: &Scenario) -> String {
             origins.join(", ")
         }
         ServerKind::Static { .. } => "n/a (static server, no rules)".to_string(),
+        ServerKind::Recorded => "n/a (recorded answers)".to_string(),
     }
 }
 
@@ -225,6 +226,7 @@ impl<'a> Simulation<'a> {
             (ServerKind::S3 { cors: Some(_) }, None) => "none".to_string(),
             (ServerKind::S3 { cors: None }, _) => "none (no CORS configuration)".to_string(),
             (ServerKind::Static { .. }, _) => "n/a (static server)".to_string(),
+            (ServerKind::Recorded, _) => "n/a (recorded answers)".to_string(),
         }
     }
 
@@ -464,7 +466,13 @@ impl<'a> Simulation<'a> {
             unsafe_names: &sorted,
             now: self.now,
         };
-        let (lookup, cache_note) = if needs_preflight {
+        let (lookup, cache_note) = if needs_preflight && spec.preflight_not_recorded {
+            let recorded = Lookup {
+                hit: true,
+                detail: "the recording has no OPTIONS for this request: served from the preflight cache, or not recorded".to_string(),
+            };
+            (Some(recorded), None)
+        } else if needs_preflight {
             let mine = self.cache_lookup(&query, spec.cache, self.profile);
             let other_profile = self.profile.other();
             let theirs = self.cache_lookup(&query, spec.cache, other_profile);

@@ -1,3 +1,4 @@
 //! Input formats beyond the scenario file, each parsed into the types the engine takes.
 
+pub mod har;
 pub mod s3;

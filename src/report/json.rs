@@ -11,6 +11,7 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use crate::engine::{
     Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
 };
+use crate::formats::har::Recorded;
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::Scenario;
 
@@ -62,6 +63,11 @@ struct RequestDoc<'a> {
     /// First and last step numbers (1-based, inclusive).
     steps: [usize; 2],
     exchanges: &'a [Exchange],
+    /// For a recording: what the browser recorded, and whether the replay agrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recorded: Option<&'a Recorded>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agrees: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -96,7 +102,7 @@ impl Serialize for Variables<'_> {
     }
 }
 
-fn request_doc(r: &RequestRecord) -> RequestDoc<'_> {
+fn request_doc<'a>(r: &'a RequestRecord, recorded: Option<&'a Recorded>) -> RequestDoc<'a> {
     RequestDoc {
         index: r.index,
         origin: r.origin.as_deref(),
@@ -122,6 +128,10 @@ fn request_doc(r: &RequestRecord) -> RequestDoc<'_> {
         note: r.note.as_deref(),
         steps: [r.steps.start + 1, r.steps.end],
         exchanges: &r.exchanges,
+        recorded,
+        agrees: recorded
+            .and_then(|rec| rec.blocked)
+            .map(|blocked| blocked == (r.outcome == crate::scenario::Outcome::Blocked)),
     }
 }
 
@@ -163,6 +173,7 @@ pub fn write(
     out: &mut impl Write,
     scenario: &Scenario,
     trace: &Trace,
+    recorded: Option<&[Recorded]>,
     pretty: bool,
 ) -> io::Result<()> {
     let failed: Vec<usize> = trace.failed_expectations().map(|r| r.index).collect();
@@ -174,7 +185,12 @@ pub fn write(
         description: &trace.description,
         browser: trace.profile.name(),
         server: super::server_lines(scenario),
-        requests: trace.requests.iter().map(request_doc).collect(),
+        requests: trace
+            .requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| request_doc(r, recorded.and_then(|all| all.get(i))))
+            .collect(),
         steps: trace.steps.iter().map(step_doc).collect(),
         initial_variables: Variables(&trace.initial_variables),
         expectations: Expectations {

@@ -60,6 +60,9 @@ fn server_description(scenario: &Scenario) -> Vec<String> {
             }
             lines
         }
+        ServerKind::Recorded => vec![format!(
+            "Recorded answers (each request is answered as the browser recorded it), first URL {url}"
+        )],
         ServerKind::Static { preflight, actual } => {
             let describe = |r: &crate::scenario::CannedResponse| {
                 let headers: Vec<String> =

@@ -58,6 +58,72 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
     lines.join("\n")
 }
 
+/// For a recording: how many exchanges, how many blocked and why, and where the replay
+/// disagrees with what the browser recorded.
+pub fn write_recording_summary(
+    out: &mut impl Write,
+    trace: &Trace,
+    recording: &crate::cli::Recording,
+    width: u16,
+) -> io::Result<()> {
+    let w = usize::from(width);
+    let blocked: Vec<_> = trace
+        .requests
+        .iter()
+        .filter(|r| r.outcome == Outcome::Blocked)
+        .collect();
+    writeln!(out, "RECORDING")?;
+    writeln!(
+        out,
+        "{} entries: {} cross-origin exchange(s), {} blocked; {} same-origin or not CORS (skipped).",
+        recording.entries,
+        trace.requests.len(),
+        blocked.len(),
+        recording.skipped
+    )?;
+    let mut reasons: Vec<(&'static str, usize)> = Vec::new();
+    for request in &blocked {
+        let name = request.cors_error.map_or("unknown", |e| e.name());
+        match reasons.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 += 1,
+            None => reasons.push((name, 1)),
+        }
+    }
+    for (name, count) in reasons {
+        writeln!(out, "  {count} × {name}")?;
+    }
+    for (request, recorded) in trace.requests.iter().zip(&recording.recorded) {
+        let verdict = match recorded.blocked {
+            Some(blocked) if blocked == (request.outcome == Outcome::Blocked) => " (agrees)",
+            Some(_) => " — DISAGREES with the recording",
+            None => " (the recording does not say whether the browser blocked it)",
+        };
+        let recorded_text = format!(
+            "recorded status {}{}",
+            recorded.status,
+            recorded
+                .error
+                .as_deref()
+                .map(|e| format!(", {}", escape(e)))
+                .unwrap_or_default()
+        );
+        let line = format!(
+            "#{} {} {} — replay: {}; {}{}",
+            request.index,
+            escape(&request.method),
+            escape(&request.url),
+            request.outcome.name(),
+            recorded_text,
+            verdict
+        );
+        writeln!(out, "{}", wrap(&line, w, "   "))?;
+        for note in &recorded.notes {
+            writeln!(out, "   {}", wrap(&escape(note), w, "   "))?;
+        }
+    }
+    writeln!(out)
+}
+
 pub fn write(
     out: &mut impl Write,
     scenario: &Scenario,

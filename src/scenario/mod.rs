@@ -154,6 +154,9 @@ pub enum ServerKind {
         preflight: CannedResponse,
         actual: CannedResponse,
     },
+    /// Answers exactly what a browser recorded, per request (a HAR replay): each request's
+    /// `responses` hold the recorded answers.
+    Recorded,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,6 +191,9 @@ pub struct RequestSpec {
     pub responses: ResponseOverrides,
     /// Seconds the page waits after the previous request before issuing this one.
     pub wait_seconds: u64,
+    /// A recording shows this request without its preflight: if one is needed, take it as
+    /// served from the preflight cache (set by the HAR importer, never by scenario files).
+    pub preflight_not_recorded: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -493,6 +493,7 @@ fn validate_request(
         note: raw.note,
         responses,
         wait_seconds: raw.wait_seconds.unwrap_or(0),
+        preflight_not_recorded: false,
     })
 }
 

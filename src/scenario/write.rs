@@ -69,6 +69,22 @@ pub fn to_json(scenario: &Scenario) -> Value {
             });
             server.insert("cors".into(), cors.unwrap_or(Value::Null));
         }
+        // A replay writes each recorded answer into its request's `responses`, so a static
+        // server with no answers of its own reproduces it.
+        ServerKind::Recorded => {
+            let none = CannedResponse {
+                status: 204,
+                headers: Vec::new(),
+                body: String::new(),
+            };
+            server.insert("type".into(), json!("static"));
+            server.insert(
+                "url".into(),
+                json!(scenario.server.url.as_str().trim_end_matches('/')),
+            );
+            server.insert("preflight".into(), response(&none));
+            server.insert("actual".into(), response(&none));
+        }
         ServerKind::Static { preflight, actual } => {
             server.insert("type".into(), json!("static"));
             server.insert(

@@ -78,6 +78,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 )));
             }
         }
+        ServerKind::Recorded => {
+            if let Some(source) = &server.rules_from {
+                lines.push(Line::from(format!("Recorded in {}", escape(source))));
+            }
+            lines.push(Line::from(
+                "Every answer is the one the browser recorded for that request.",
+            ));
+            if let Some(e) = exchange {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "▶ {} → {}",
+                        escape(&e.request.request_line()),
+                        e.response.status
+                    ),
+                    theme.current,
+                )));
+            }
+        }
         ServerKind::Static { preflight, actual } => {
             lines.push(Line::from(format!(
                 "Static server {}",

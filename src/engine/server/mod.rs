@@ -28,6 +28,7 @@ pub fn answer(
         ServerKind::S3 { cors } => {
             s3::answer(cors.as_ref(), request, overrides.actual.as_ref(), sequence)
         }
+        ServerKind::Recorded => recorded_answer(request, overrides),
         ServerKind::Static { preflight, actual } => {
             static_server::answer(preflight, actual, request, overrides)
         }
@@ -39,5 +40,34 @@ pub(crate) fn canned(response: &CannedResponse) -> HttpResponse {
         status: response.status,
         headers: response.headers.clone(),
         body: response.body.clone(),
+    }
+}
+
+/// The recorded answer; a request with nothing recorded (never sent) gets no response at all,
+/// shown as status 0 as browsers record it.
+fn recorded_answer(request: &HttpRequest, overrides: &ResponseOverrides) -> ServerAnswer {
+    let recorded = if request.method == "OPTIONS" {
+        &overrides.preflight
+    } else {
+        &overrides.actual
+    };
+    match recorded {
+        Some(response) => ServerAnswer {
+            response: canned(response),
+            matched_rule: None,
+            explanation: format!(
+                "The recording holds this answer to the {}: it is replayed as the browser received it.",
+                request.method
+            ),
+        },
+        None => ServerAnswer {
+            response: HttpResponse {
+                status: 0,
+                headers: Vec::new(),
+                body: String::new(),
+            },
+            matched_rule: None,
+            explanation: format!("The recording holds no answer to this {}.", request.method),
+        },
     }
 }

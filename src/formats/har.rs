@@ -1,0 +1,418 @@
+//! Browser network recordings (HAR 1.2 as Chrome, Edge and Firefox write it), turned into a
+//! scenario whose server answers exactly what was recorded.
+//!
+//! Our own lenient serde structs: the `har` crate drops Chrome's `_resourceType`, `_initiator`
+//! and `_error`, which identify preflights and failed requests.
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
+use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
+use crate::scenario::{
+    BrowserProfile, CannedResponse, Credentials, LoadError, LoadErrors, RequestSpec,
+    ResponseOverrides, Scenario, Server, ServerKind, Via, serde_error,
+};
+
+#[derive(Debug, Deserialize)]
+struct Har {
+    log: Log,
+}
+
+#[derive(Debug, Deserialize)]
+struct Log {
+    #[serde(default)]
+    entries: Vec<Entry>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct Header {
+    name: String,
+    value: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct Initiator {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct Cookie {
+    name: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct Request {
+    method: String,
+    url: String,
+    headers: Vec<Header>,
+    cookies: Vec<Cookie>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct Response {
+    status: i64,
+    headers: Vec<Header>,
+    #[serde(rename = "_error")]
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct Entry {
+    #[serde(rename = "startedDateTime")]
+    started: String,
+    request: Request,
+    response: Response,
+    #[serde(rename = "_resourceType")]
+    resource_type: Option<String>,
+    #[serde(rename = "_initiator")]
+    initiator: Option<Initiator>,
+}
+
+/// What the browser recorded for one exchange, to compare with the replay.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Recorded {
+    /// Status of the recorded actual request (0: no response).
+    pub status: i64,
+    /// Chrome's `_error` (e.g. `net::ERR_FAILED`).
+    pub error: Option<String>,
+    /// Whether the browser kept the response from the page: Chrome and Edge record it
+    /// (`_error`, status 0); Firefox does not, so `None` unless nothing arrived.
+    pub blocked: Option<bool>,
+    /// How the importer rebuilt the request (credentials, headers, missing preflight…).
+    pub notes: Vec<String>,
+}
+
+/// A recording turned into a scenario.
+#[derive(Clone, Debug)]
+pub struct HarImport {
+    pub scenario: Scenario,
+    /// One per request of the scenario, in the same order.
+    pub recorded: Vec<Recorded>,
+    pub entries: usize,
+    /// Entries that are not cross-origin CORS requests (same-origin, no-cors, navigations…).
+    pub skipped: usize,
+}
+
+/// Whether `text` looks like a HAR file: a JSON object whose first key is `log`.
+pub fn is_har(text: &str) -> bool {
+    let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    body.strip_prefix('{')
+        .map(|rest| {
+            rest.trim_start_matches([' ', '\t', '\r', '\n'])
+                .starts_with("\"log\"")
+        })
+        .unwrap_or(false)
+}
+
+fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+fn is_preflight(entry: &Entry) -> bool {
+    entry.resource_type.as_deref() == Some("preflight")
+        || entry
+            .initiator
+            .as_ref()
+            .is_some_and(|i| i.kind == "preflight")
+        || (entry.request.method.eq_ignore_ascii_case("OPTIONS")
+            && header(&entry.request.headers, "Origin").is_some()
+            && header(&entry.request.headers, "Access-Control-Request-Method").is_some())
+}
+
+/// Milliseconds since the epoch, for pairing by time (unparseable times sort first).
+fn millis(started: &str) -> i128 {
+    started
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond() as i128)
+        .unwrap_or(0)
+}
+
+/// Response headers as a browser sees them: HTTP/2 pseudo-headers dropped.
+fn response_headers(headers: &[Header]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|h| !h.name.starts_with(':'))
+        .map(|h| (h.name.clone(), h.value.clone()))
+        .collect()
+}
+
+/// Headers the browser adds by itself; a recording cannot tell whether the page set them.
+const BROWSER_ADDED: [&str; 6] = [
+    "user-agent",
+    "accept-language",
+    "priority",
+    "pragma",
+    "cache-control",
+    "upgrade-insecure-requests",
+];
+
+/// The headers the page's script set, rebuilt from the recorded request and, when there was
+/// one, the preflight's `Access-Control-Request-Headers` (the only record of `Authorization`
+/// in a sanitized export).
+fn script_headers(
+    actual: Option<&Entry>,
+    requested: &[String],
+    notes: &mut Vec<String>,
+) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    if let Some(entry) = actual {
+        for h in &entry.request.headers {
+            let lower = h.name.to_ascii_lowercase();
+            if lower.starts_with(':') || is_forbidden_request_header(&h.name, &h.value) {
+                continue;
+            }
+            let listed = requested.contains(&lower);
+            if BROWSER_ADDED.contains(&lower.as_str()) && !listed {
+                continue;
+            }
+            if lower == "accept" && h.value == "*/*" {
+                continue;
+            }
+            headers.push((h.name.clone(), h.value.clone()));
+        }
+    }
+    for name in requested {
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            notes.push(format!(
+                "{name} is named in the preflight's Access-Control-Request-Headers but missing from the recorded request (a sanitized export removes Authorization and Cookie)"
+            ));
+            headers.push((name.clone(), "(value not recorded)".to_string()));
+        }
+    }
+    headers
+}
+
+fn error(file: &str, message: impl Into<String>) -> LoadErrors {
+    LoadErrors(vec![LoadError {
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        key: String::new(),
+        message: message.into(),
+    }])
+}
+
+/// Reads a HAR and rebuilds each cross-origin exchange as a scenario request.
+pub fn load_har(text: &str, file: &str) -> Result<HarImport, LoadErrors> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let har: Har = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let key = err.path().to_string();
+        LoadErrors(vec![serde_error(file, &key, err.inner())])
+    })?;
+    let entries = har.log.entries;
+    let total = entries.len();
+    let times: Vec<i128> = entries.iter().map(|e| millis(&e.started)).collect();
+
+    // Pair each preflight with the request it guarded: same URL, origin and method, nearest in
+    // time (Chrome lists the actual request first and stamps it earlier).
+    let preflights: Vec<usize> = (0..total).filter(|&i| is_preflight(&entries[i])).collect();
+    let mut guarded: Vec<Option<usize>> = vec![None; total];
+    let mut paired = vec![false; total];
+    for &p in &preflights {
+        let pre = &entries[p];
+        let method = header(&pre.request.headers, "Access-Control-Request-Method").unwrap_or("");
+        let origin = header(&pre.request.headers, "Origin");
+        let best = (0..total)
+            .filter(|&a| {
+                !paired[a]
+                    && !is_preflight(&entries[a])
+                    && entries[a].request.url == pre.request.url
+                    && normalize_method(&entries[a].request.method) == method
+                    && header(&entries[a].request.headers, "Origin") == origin
+            })
+            .min_by_key(|&a| (times[a] - times[p]).abs());
+        if let Some(a) = best {
+            paired[a] = true;
+            guarded[a] = Some(p);
+        }
+    }
+
+    // Exchanges in the order the page issued them: actual requests, and preflights whose
+    // request was never recorded.
+    let mut exchanges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
+    let mut skipped = 0;
+    for i in 0..total {
+        let entry = &entries[i];
+        if is_preflight(entry) {
+            if !guarded.contains(&Some(i)) {
+                exchanges.push((Some(i), None));
+            }
+            continue;
+        }
+        let Some(origin) = header(&entry.request.headers, "Origin") else {
+            skipped += 1;
+            continue;
+        };
+        let target = Url::parse(&entry.request.url)
+            .ok()
+            .and_then(|u| origin_of(&u));
+        if target.as_deref() == Some(origin) {
+            skipped += 1;
+            continue;
+        }
+        exchanges.push((guarded[i], Some(i)));
+    }
+    exchanges.sort_by_key(|(p, a)| a.or(*p).map_or(0, |i| times[i]));
+
+    let mut requests = Vec::new();
+    let mut recorded = Vec::new();
+    for (preflight, actual) in exchanges {
+        let pre = preflight.map(|p| &entries[p]);
+        let act = actual.map(|a| &entries[a]);
+        let Some(main) = act.or(pre) else { continue };
+        let Ok(url) = Url::parse(&main.request.url) else {
+            skipped += 1;
+            continue;
+        };
+        let mut notes = Vec::new();
+        let origin = header(&main.request.headers, "Origin")
+            .unwrap_or("null")
+            .to_string();
+        let method = match (act, pre) {
+            (Some(a), _) => normalize_method(&a.request.method),
+            (None, Some(p)) => header(&p.request.headers, "Access-Control-Request-Method")
+                .unwrap_or("GET")
+                .to_string(),
+            (None, None) => continue,
+        };
+        let requested: Vec<String> = pre
+            .and_then(|p| header(&p.request.headers, "Access-Control-Request-Headers"))
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let headers = script_headers(act, &requested, &mut notes);
+        let cookies = act.is_some_and(|a| {
+            !a.request.cookies.is_empty() || header(&a.request.headers, "Cookie").is_some()
+        });
+        let credentials = if cookies {
+            notes.push("credentials: 'include' inferred: the request carried cookies".to_string());
+            Credentials::Include
+        } else {
+            notes.push("credentials: 'same-origin' assumed: no cookies recorded (a sanitized export removes them)".to_string());
+            Credentials::SameOrigin
+        };
+        let canned = |entry: &Entry| CannedResponse {
+            status: u16::try_from(entry.response.status).unwrap_or(0),
+            headers: response_headers(&entry.response.headers),
+            body: String::new(),
+        };
+        if act.is_none() {
+            notes.push(
+                "only the preflight was recorded: the request it guarded was never sent"
+                    .to_string(),
+            );
+        }
+        if act.is_some_and(|a| a.response.status == 0) {
+            notes.push("no response was recorded for the request (status 0)".to_string());
+        }
+        let preflight_not_recorded = pre.is_none();
+        let needs_preflight =
+            !is_safelisted_method(&method) || !unsafe_request_headers(&headers).is_empty();
+        if preflight_not_recorded && needs_preflight {
+            notes.push("this request needs a preflight but the recording has no OPTIONS for it: it was served from the preflight cache, or not recorded".to_string());
+        }
+        let status = act.map_or(0, |a| a.response.status);
+        let error = act
+            .and_then(|a| a.response.error.clone())
+            .or_else(|| pre.and_then(|p| p.response.error.clone()));
+        // Chrome and Edge mark every entry with `_resourceType`; only they record `_error`.
+        let chrome = main.resource_type.is_some();
+        let blocked = if act.is_none() || status == 0 {
+            Some(true)
+        } else if chrome {
+            Some(error.as_deref() == Some("net::ERR_FAILED"))
+        } else {
+            None
+        };
+        requests.push(RequestSpec {
+            origin: Some(origin),
+            method,
+            url,
+            headers,
+            credentials,
+            cache: Default::default(),
+            via: Via::Browser,
+            expect: None,
+            note: None,
+            responses: ResponseOverrides {
+                preflight: pre.map(canned),
+                actual: act.map(canned),
+            },
+            wait_seconds: 0,
+            preflight_not_recorded,
+        });
+        recorded.push(Recorded {
+            status,
+            error,
+            blocked,
+            notes,
+        });
+    }
+    if requests.is_empty() {
+        return Err(error(
+            file,
+            format!(
+                "no cross-origin requests in this recording ({total} entries, {skipped} same-origin or not CORS)"
+            ),
+        ));
+    }
+    let first_url = requests[0].url.clone();
+    let scenario = Scenario {
+        title: format!("Recorded: {file}"),
+        description: format!(
+            "{} cross-origin exchange(s) replayed from {total} recorded entries.",
+            requests.len()
+        ),
+        browser: Some(BrowserProfile::Chromium),
+        server: Server {
+            url: first_url,
+            kind: ServerKind::Recorded,
+            rules_from: Some(format!("{file} (the answers the browser recorded)")),
+        },
+        requests,
+        moments: Vec::new(),
+        quiz: Vec::new(),
+    };
+    Ok(HarImport {
+        scenario,
+        recorded,
+        entries: total,
+        skipped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn har_is_detected_by_its_first_key() {
+        assert!(is_har("  {\n \"log\": {}}"));
+        assert!(!is_har("{\"server\": {}, \"log\": 1}"));
+        assert!(!is_har("[]"));
+    }
+
+    #[test]
+    fn times_with_offsets_compare_in_utc() {
+        assert_eq!(
+            millis("2026-01-01T10:00:00.500Z"),
+            millis("2026-01-01T12:00:00.500+02:00")
+        );
+        assert!(millis("2026-01-01T10:00:00.738Z") > millis("2026-01-01T10:00:00.736Z"));
+    }
+}

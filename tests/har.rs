@@ -1,0 +1,179 @@
+//! Replaying browser recordings (HAR): pairing, rebuilding inputs, verdicts and agreement.
+
+use assert_cmd::Command;
+use cors_tui::engine::{self, CorsError, ExchangeKind};
+use cors_tui::formats::har::load_har;
+use cors_tui::scenario::{BrowserProfile, Credentials, Outcome};
+use predicates::prelude::*;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/har")
+        .join(name)
+}
+
+fn import(name: &str) -> cors_tui::formats::har::HarImport {
+    let text = std::fs::read_to_string(fixture(name)).unwrap_or_default();
+    match load_har(&text, name) {
+        Ok(i) => i,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn chrome_recording_is_paired_rebuilt_and_replayed() {
+    let har = import("chrome.har");
+    assert_eq!(
+        (har.entries, har.skipped, har.scenario.requests.len()),
+        (8, 2, 4),
+        "page and image are skipped"
+    );
+    let trace = engine::run(&har.scenario, BrowserProfile::Chromium);
+
+    // The POST was listed before its preflight, and stamped earlier: still paired.
+    let signup = &trace.requests[0];
+    assert!(
+        signup.preflight,
+        "paired with its OPTIONS by URL, method and time"
+    );
+    assert_eq!(signup.exchanges[0].response.status, 204);
+    assert_eq!(signup.cors_error, Some(CorsError::MissingAllowOriginHeader));
+    assert!(
+        signup
+            .summary
+            .contains("CORS hid a real error: the server answered 400 Bad Request")
+    );
+
+    // Sanitized: Authorization survives only in the preflight's request headers.
+    let me = &har.scenario.requests[1];
+    assert!(me.headers.iter().any(|(n, _)| n == "authorization"));
+    assert_eq!(trace.requests[1].outcome, Outcome::Allowed);
+
+    // Cookies mean credentials: '*' is refused, as the browser's ERR_FAILED says.
+    assert_eq!(har.scenario.requests[2].credentials, Credentials::Include);
+    assert_eq!(
+        trace.requests[2].cors_error,
+        Some(CorsError::WildcardOriginNotAllowed)
+    );
+
+    // No OPTIONS for the second POST: taken as a cache hit, not as an error.
+    assert!(trace.requests[3].cache_hit && !trace.requests[3].preflight);
+    assert!(
+        har.recorded[3]
+            .notes
+            .iter()
+            .any(|n| n.contains("served from the preflight cache, or not recorded"))
+    );
+
+    for (request, recorded) in trace.requests.iter().zip(&har.recorded) {
+        assert_eq!(
+            recorded.blocked,
+            Some(request.outcome == Outcome::Blocked),
+            "#{}",
+            request.index
+        );
+    }
+}
+
+#[test]
+fn firefox_recording_finds_preflights_without_chrome_fields() {
+    let har = import("firefox.har");
+    let trace = engine::run(&har.scenario, BrowserProfile::Chromium);
+    let put = &trace.requests[0];
+    assert!(put.preflight && put.exchanges[0].kind == ExchangeKind::Preflight);
+    assert_eq!(
+        put.cors_error,
+        Some(CorsError::PreflightMissingAllowOriginHeader)
+    );
+    assert_eq!(
+        har.recorded[1].blocked, None,
+        "Firefox records no _error: unknown, not allowed"
+    );
+}
+
+fn cmd() -> Command {
+    match Command::cargo_bin("cors-tui") {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn json_carries_recorded_and_agrees() {
+    let output = cmd().arg("--json").arg(fixture("chrome.har")).output();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(output.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    let requests = doc["requests"].as_array().cloned().unwrap_or_default();
+    assert_eq!(requests.len(), 4);
+    for request in &requests {
+        assert_eq!(request["agrees"], true);
+        assert!(request["recorded"]["status"].is_i64());
+    }
+    assert_eq!(requests[0]["recorded"]["error"], "net::ERR_FAILED");
+}
+
+#[test]
+fn print_summarizes_first_and_bad_recordings_are_bad_input() {
+    cmd()
+        .arg("--print")
+        .arg(fixture("chrome.har"))
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("RECORDING\n8 entries: 4 cross-origin exchange(s), 2 blocked; 2 same-origin or not CORS (skipped)."))
+        .stdout(predicate::str::contains("1 × WildcardOriginNotAllowed"));
+    cmd()
+        .arg("--print")
+        .arg(fixture("malformed.har"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "malformed.har:4:39: log.entries[0].request: trailing comma",
+        ));
+    cmd()
+        .arg("--print")
+        .arg(fixture("no-cors.har"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no cross-origin requests in this recording (1 entries, 1 same-origin or not CORS)",
+        ));
+}
+
+#[test]
+fn a_recording_replays_against_bucket_rules_with_config() {
+    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/configs/cli.json");
+    let output = cmd()
+        .args(["--json", "--config"])
+        .arg(config)
+        .arg(fixture("chrome.har"))
+        .output();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    // The rules allow https://example.com only: every request from https://app.example fails.
+    for request in doc["requests"].as_array().cloned().unwrap_or_default() {
+        assert_eq!(request["outcome"], "blocked");
+    }
+}
+
+#[test]
+fn recorded_text_is_escaped() {
+    let hostile = r#"{"log": {"entries": [{"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:00Z",
+      "request": {"method": "GET", "url": "https://api.example.net/x", "headers": [{"name": "origin", "value": "https://app.example"}]},
+      "response": {"status": 200, "headers": [{"name": "x-evil", "value": "\u001b]0;pwned\u0007"}], "_error": "net::ERR_FAILED\u001b[2J"}}]}}"#;
+    let output = cmd().arg("--print").arg("-").write_stdin(hostile).output();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    assert!(stdout.contains("net::ERR_FAILED\\x1b[2J"));
+}
