@@ -113,6 +113,10 @@ pub struct Cli {
     #[arg(long, requires = "json")]
     pub pretty: bool,
 
+    /// Show secrets from recordings (cookies, authorization, tokens in URLs) instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
+
     /// Take the lesson's quiz (the scenario's questions plus questions computed from the trace).
     /// Piped, it prints the questions without answers.
     #[arg(long, conflicts_with_all = ["json", "print", "transcript"])]
@@ -156,8 +160,9 @@ fn read_config(path: &Path) -> Result<(s3_format::LoadedConfig, String), ConfigE
 pub fn load_with_config(
     file: Option<&PathBuf>,
     config: Option<&PathBuf>,
+    show_secrets: bool,
 ) -> Result<Loaded, LoadErrors> {
-    let mut loaded = load(file)?;
+    let mut loaded = load(file, show_secrets)?;
     if let Some(path) = config {
         let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
         if loaded.recording.is_some() {
@@ -183,7 +188,7 @@ pub fn load_with_config(
     Ok(loaded)
 }
 
-pub fn load(file: Option<&PathBuf>) -> Result<Loaded, LoadErrors> {
+pub fn load(file: Option<&PathBuf>, show_secrets: bool) -> Result<Loaded, LoadErrors> {
     match file {
         None => Ok(Loaded {
             scenario: scenario::load_str(scenario::BUILTIN_BASIC, "<built-in basic.json>")?,
@@ -194,7 +199,7 @@ pub fn load(file: Option<&PathBuf>) -> Result<Loaded, LoadErrors> {
             let (name, text) = scenario::read_input(path)?;
             // A HAR is told apart by content, whatever its file name.
             if har::is_har(&text) {
-                let import = har::load_har(&text, &name)?;
+                let import = har::load_har(&text, &name, show_secrets)?;
                 return Ok(Loaded {
                     scenario: import.scenario,
                     source: name,
@@ -293,7 +298,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Some(Command::Convert { to, file }) => return run_convert(file, *to),
         None => {}
     }
-    let loaded = match load_with_config(cli.file.as_ref(), cli.config.as_ref()) {
+    let loaded = match load_with_config(cli.file.as_ref(), cli.config.as_ref(), cli.show_secrets) {
         Ok(loaded) => loaded,
         Err(errors) => {
             eprintln!("{errors}");

@@ -15,7 +15,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn import(name: &str) -> cors_tui::formats::har::HarImport {
     let text = std::fs::read_to_string(fixture(name)).unwrap_or_default();
-    match load_har(&text, name) {
+    match load_har(&text, name, false) {
         Ok(i) => i,
         Err(e) => panic!("{e}"),
     }
@@ -176,4 +176,30 @@ fn recorded_text_is_escaped() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!stdout.contains('\u{1b}'), "{stdout}");
     assert!(stdout.contains("net::ERR_FAILED\\x1b[2J"));
+}
+
+#[test]
+fn secrets_are_masked_unless_asked_for() {
+    let secret = r#"{"log": {"entries": [{"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:00Z",
+      "request": {"method": "GET", "url": "https://api.example.net/x?access_token=tok123&page=2",
+        "headers": [{"name": "origin", "value": "https://app.example"}, {"name": "cookie", "value": "sid=s3cr3t"}]},
+      "response": {"status": 200, "headers": [{"name": "set-cookie", "value": "sid=n3w"}, {"name": "access-control-allow-origin", "value": "*"}], "_error": "net::ERR_FAILED"}}]}}"#;
+    let masked = cmd().arg("--json").arg("-").write_stdin(secret).output();
+    let masked = match masked {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Err(e) => panic!("{e}"),
+    };
+    for leaked in ["tok123", "s3cr3t", "n3w"] {
+        assert!(!masked.contains(leaked), "{leaked} leaked");
+    }
+    assert!(masked.contains("[masked ") && masked.contains("page=2"));
+    let shown = cmd()
+        .args(["--json", "--show-secrets", "-"])
+        .write_stdin(secret)
+        .output();
+    let shown = match shown {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Err(e) => panic!("{e}"),
+    };
+    assert!(shown.contains("tok123") && shown.contains("sid=n3w"));
 }

@@ -101,6 +101,73 @@ pub struct HarImport {
     pub skipped: usize,
 }
 
+/// Header names whose values are secrets; masked unless the user asks to see them.
+const SECRET_HEADERS: [&str; 4] = [
+    "cookie",
+    "set-cookie",
+    "authorization",
+    "proxy-authorization",
+];
+/// Query parameters that usually carry credentials.
+const SECRET_PARAMS: [&str; 16] = [
+    "token",
+    "access_token",
+    "id_token",
+    "refresh_token",
+    "auth",
+    "key",
+    "api_key",
+    "apikey",
+    "signature",
+    "sig",
+    "password",
+    "secret",
+    "session",
+    "code",
+    "x-amz-signature",
+    "x-amz-security-token",
+];
+
+/// A stand-in that keeps distinct secrets distinct (so per-URL caches still tell them apart)
+/// without showing them.
+fn mask(value: &str) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in value.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("[masked {hash:08x}]")
+}
+
+fn mask_url(url: &mut Url) {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if !pairs
+        .iter()
+        .any(|(k, _)| SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
+    {
+        return;
+    }
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &pairs {
+        let secret = SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str());
+        query.append_pair(k, &if secret { mask(v) } else { v.clone() });
+    }
+    url.set_query(Some(&query.finish()));
+}
+
+fn mask_headers(headers: &mut [(String, String)]) {
+    for (name, value) in headers.iter_mut() {
+        if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+            && value != "(value not recorded)"
+        {
+            *value = mask(value);
+        }
+    }
+}
+
 /// Whether `text` looks like a HAR file: a JSON object whose first key is `log`.
 pub fn is_har(text: &str) -> bool {
     let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
@@ -204,7 +271,9 @@ fn error(file: &str, message: impl Into<String>) -> LoadErrors {
 }
 
 /// Reads a HAR and rebuilds each cross-origin exchange as a scenario request.
-pub fn load_har(text: &str, file: &str) -> Result<HarImport, LoadErrors> {
+/// Secrets (cookies, authorization, tokens in query strings) are masked unless
+/// `show_secrets`: HARs are shared to ask for help, and screens are shared in class.
+pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport, LoadErrors> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let har: Har = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let key = err.path().to_string();
@@ -271,7 +340,7 @@ pub fn load_har(text: &str, file: &str) -> Result<HarImport, LoadErrors> {
         let pre = preflight.map(|p| &entries[p]);
         let act = actual.map(|a| &entries[a]);
         let Some(main) = act.or(pre) else { continue };
-        let Ok(url) = Url::parse(&main.request.url) else {
+        let Ok(mut url) = Url::parse(&main.request.url) else {
             skipped += 1;
             continue;
         };
@@ -295,7 +364,7 @@ pub fn load_har(text: &str, file: &str) -> Result<HarImport, LoadErrors> {
                     .collect()
             })
             .unwrap_or_default();
-        let headers = script_headers(act, &requested, &mut notes);
+        let mut headers = script_headers(act, &requested, &mut notes);
         let cookies = act.is_some_and(|a| {
             !a.request.cookies.is_empty() || header(&a.request.headers, "Cookie").is_some()
         });
@@ -306,11 +375,21 @@ pub fn load_har(text: &str, file: &str) -> Result<HarImport, LoadErrors> {
             notes.push("credentials: 'same-origin' assumed: no cookies recorded (a sanitized export removes them)".to_string());
             Credentials::SameOrigin
         };
-        let canned = |entry: &Entry| CannedResponse {
-            status: u16::try_from(entry.response.status).unwrap_or(0),
-            headers: response_headers(&entry.response.headers),
-            body: String::new(),
+        let canned = |entry: &Entry| {
+            let mut headers = response_headers(&entry.response.headers);
+            if !show_secrets {
+                mask_headers(&mut headers);
+            }
+            CannedResponse {
+                status: u16::try_from(entry.response.status).unwrap_or(0),
+                headers,
+                body: String::new(),
+            }
         };
+        if !show_secrets {
+            mask_headers(&mut headers);
+            mask_url(&mut url);
+        }
         if act.is_none() {
             notes.push(
                 "only the preflight was recorded: the request it guarded was never sent"
@@ -414,5 +493,30 @@ mod tests {
             millis("2026-01-01T12:00:00.500+02:00")
         );
         assert!(millis("2026-01-01T10:00:00.738Z") > millis("2026-01-01T10:00:00.736Z"));
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_stably_and_distinctly() {
+        assert_eq!(mask("abc"), mask("abc"));
+        assert_ne!(mask("abc"), mask("abd"));
+        let Ok(mut url) = Url::parse("https://b.example/k?X-Amz-Signature=deadbeef&part=1") else {
+            panic!()
+        };
+        mask_url(&mut url);
+        assert!(
+            !url.as_str().contains("deadbeef") && url.as_str().contains("part=1"),
+            "{url}"
+        );
+        let mut headers = vec![
+            ("Authorization".to_string(), "Bearer s3cret".to_string()),
+            ("Accept".to_string(), "x".to_string()),
+        ];
+        mask_headers(&mut headers);
+        assert!(headers[0].1.starts_with("[masked ") && headers[1].1 == "x");
     }
 }
