@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod engine;
+pub mod fix;
 pub mod formats;
 pub mod http_syntax;
 pub mod lesson;

@@ -131,13 +131,17 @@ pub struct App {
     pub save_requested: bool,
     /// A one-line message for the footer (saved, refused edit, …).
     pub status: Option<String>,
+    /// Per request: the fix that would allow it, when it is blocked.
+    pub fixes: Vec<Option<crate::fix::Fix>>,
 }
 
 impl App {
     pub fn new(scenario: Scenario, trace: Trace, source: String, theme: Theme) -> Self {
         let moments = key_moments(&scenario, &trace);
+        let fixes = crate::fix::fixes(&scenario, &trace);
         App {
             moments,
+            fixes,
             quiz: None,
             editor: None,
             undo: Vec::new(),
@@ -205,6 +209,7 @@ impl App {
             .into_iter()
             .filter(|m| !self.step_changed(m.step - 1))
             .collect();
+        self.fixes = crate::fix::fixes(&self.scenario, &self.trace);
     }
 
     /// Whether the last what-if edit changed a 0-based step.

@@ -11,6 +11,7 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use crate::engine::{
     Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
 };
+use crate::fix::Fix;
 use crate::formats::har::Recorded;
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::Scenario;
@@ -68,6 +69,8 @@ struct RequestDoc<'a> {
     recorded: Option<&'a Recorded>,
     #[serde(skip_serializing_if = "Option::is_none")]
     agrees: Option<bool>,
+    /// For a blocked request: the smallest change that allows it, proven by a re-run.
+    fix: Option<&'a Fix>,
 }
 
 #[derive(Serialize)]
@@ -102,7 +105,11 @@ impl Serialize for Variables<'_> {
     }
 }
 
-fn request_doc<'a>(r: &'a RequestRecord, recorded: Option<&'a Recorded>) -> RequestDoc<'a> {
+fn request_doc<'a>(
+    r: &'a RequestRecord,
+    recorded: Option<&'a Recorded>,
+    fix: Option<&'a Fix>,
+) -> RequestDoc<'a> {
     RequestDoc {
         index: r.index,
         origin: r.origin.as_deref(),
@@ -132,6 +139,7 @@ fn request_doc<'a>(r: &'a RequestRecord, recorded: Option<&'a Recorded>) -> Requ
         agrees: recorded
             .and_then(|rec| rec.blocked)
             .map(|blocked| blocked == (r.outcome == crate::scenario::Outcome::Blocked)),
+        fix,
     }
 }
 
@@ -177,6 +185,7 @@ pub fn write(
     pretty: bool,
 ) -> io::Result<()> {
     let failed: Vec<usize> = trace.failed_expectations().map(|r| r.index).collect();
+    let fixes = crate::fix::fixes(scenario, trace);
     let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
     let document = Document {
         tool: "cors-tui",
@@ -189,7 +198,13 @@ pub fn write(
             .requests
             .iter()
             .enumerate()
-            .map(|(i, r)| request_doc(r, recorded.and_then(|all| all.get(i))))
+            .map(|(i, r)| {
+                request_doc(
+                    r,
+                    recorded.and_then(|all| all.get(i)),
+                    fixes.get(i).and_then(Option::as_ref),
+                )
+            })
             .collect(),
         steps: trace.steps.iter().map(step_doc).collect(),
         initial_variables: Variables(&trace.initial_variables),

@@ -208,6 +208,14 @@ pub fn write(
 
     writeln!(out)?;
     writeln!(out, "REQUESTS")?;
+    let fixes = crate::fix::fixes(scenario, trace);
+    if trace.requests.len() > crate::fix::MAX_REQUESTS_FOR_FIXES {
+        writeln!(
+            out,
+            "(Fixes are worked out for up to {} requests.)",
+            crate::fix::MAX_REQUESTS_FOR_FIXES
+        )?;
+    }
     for request in &trace.requests {
         let expectation = match request.expect {
             None => String::new(),
@@ -241,6 +249,9 @@ pub fn write(
         }
         for note in &request.profile_notes {
             writeln!(out, "   {}", wrap(&escape(note), w, "   "))?;
+        }
+        if let Some(fix) = fixes.get(request.index - 1).and_then(Option::as_ref) {
+            write_fix(out, fix, request.index, w)?;
         }
     }
 
@@ -294,6 +305,52 @@ pub fn write(
                 )
             )?;
         }
+    }
+    Ok(())
+}
+
+fn write_fix(
+    out: &mut impl Write,
+    fix: &crate::fix::Fix,
+    index: usize,
+    w: usize,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "   {}",
+        wrap(&format!("Fix: {}", escape(&fix.summary)), w, "   ")
+    )?;
+    for line in fix.diff.iter().chain(&fix.headers) {
+        writeln!(out, "     {}", wrap(&escape(line), w, "       "))?;
+    }
+    for caveat in &fix.caveats {
+        writeln!(
+            out,
+            "   {}",
+            wrap(&format!("Note: {}", escape(caveat)), w, "   ")
+        )?;
+    }
+    if !fix.diff.is_empty() {
+        let proof = if !fix.proven {
+            format!("Re-run with the change: request #{index} is still blocked.")
+        } else if fix.side_effects.is_empty() {
+            format!(
+                "Proof: re-run with the change, request #{index} is allowed and no other request changes outcome."
+            )
+        } else {
+            let changes: Vec<String> = fix
+                .side_effects
+                .iter()
+                .map(|(i, before, after)| {
+                    format!("#{i} goes from {} to {}", before.name(), after.name())
+                })
+                .collect();
+            format!(
+                "Proof: re-run with the change, request #{index} is allowed; also {}.",
+                changes.join(", ")
+            )
+        };
+        writeln!(out, "   {}", wrap(&proof, w, "   "))?;
     }
     Ok(())
 }

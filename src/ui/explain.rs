@@ -68,6 +68,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 ]));
             }
         }
+        if step.verdict == Verdict::Blocked
+            && let Some(fix) = app.fixes.get(request.index - 1).and_then(Option::as_ref)
+        {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                format!("Fix: {}", escape(&fix.summary)),
+                theme.allowed,
+            )));
+            for line in fix.diff.iter().chain(&fix.headers) {
+                lines.push(Line::from(escape(line).into_owned()));
+            }
+            if fix.proven {
+                lines.push(Line::from(Span::styled(
+                    "Proven: re-run with the change, this request is allowed (e opens the what-if editor).",
+                    theme.dim,
+                )));
+            }
+        }
         if let Some(exchange) = step.exchange.and_then(|e| request.exchanges.get(e)) {
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled("HTTP exchange", theme.title)));

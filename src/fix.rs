@@ -1,0 +1,447 @@
+//! The fix for a blocked request: the smallest change to the bucket's rules that lets it
+//! through, proven by re-running the scenario — or, for a server without rules, the headers it
+//! must send. Pure: scenario and trace in, a checked suggestion out.
+
+use serde::Serialize;
+
+use crate::engine::fetch_rules::{is_safelisted_method, sorted_names, unsafe_request_headers};
+use crate::engine::server::s3::glob_match;
+use crate::engine::{self, CorsError, RequestRecord, Trace};
+use crate::http_syntax::normalize_method;
+use crate::scenario::s3_rules::S3_METHODS;
+use crate::scenario::{CorsConfiguration, CorsRule, Credentials, Outcome, Scenario, ServerKind};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// What to change, in a sentence.
+    pub summary: String,
+    /// The rules before (`-`) and after (`+`), one line per rule that changed.
+    pub diff: Vec<String>,
+    /// What a server without rules must send instead (header lines).
+    pub headers: Vec<String>,
+    /// Caveats: what else the change allows.
+    pub caveats: Vec<String>,
+    /// The re-run: the request is allowed with the change.
+    pub proven: bool,
+    /// Other requests whose outcome the change flips: (index, before, after).
+    pub side_effects: Vec<(usize, Outcome, Outcome)>,
+}
+
+/// A rule's content, without its number (which shifts when a rule is inserted).
+fn rule_content(rule: &CorsRule) -> String {
+    let mut parts = vec![
+        format!("AllowedOrigins [{}]", rule.allowed_origins.join(", ")),
+        format!("AllowedMethods [{}]", rule.allowed_methods.join(", ")),
+    ];
+    if !rule.allowed_headers.is_empty() {
+        parts.push(format!(
+            "AllowedHeaders [{}]",
+            rule.allowed_headers.join(", ")
+        ));
+    }
+    if !rule.expose_headers.is_empty() {
+        parts.push(format!(
+            "ExposeHeaders [{}]",
+            rule.expose_headers.join(", ")
+        ));
+    }
+    if let Some(max_age) = rule.max_age_seconds {
+        parts.push(format!("MaxAgeSeconds {max_age}"));
+    }
+    parts.join("; ")
+}
+
+fn diff(before: &[CorsRule], after: &[CorsRule]) -> Vec<String> {
+    let old: Vec<String> = before.iter().map(rule_content).collect();
+    let new: Vec<String> = after.iter().map(rule_content).collect();
+    let mut lines = Vec::new();
+    for (i, content) in old.iter().enumerate() {
+        if !new.contains(content) {
+            lines.push(format!("- rule {}: {content}", before[i].label(i)));
+        }
+    }
+    for (i, content) in new.iter().enumerate() {
+        if !old.contains(content) {
+            lines.push(format!("+ rule {}: {content}", after[i].label(i)));
+        }
+    }
+    lines
+}
+
+/// What the request needs from a rule: (origin, method, unsafe header names).
+fn needs(scenario: &Scenario, record: &RequestRecord) -> (String, String, Vec<String>) {
+    let spec = &scenario.requests[record.index - 1];
+    let method = normalize_method(&spec.method);
+    let headers = sorted_names(&unsafe_request_headers(&spec.headers));
+    (
+        record.origin.clone().unwrap_or_else(|| "null".to_string()),
+        method,
+        headers,
+    )
+}
+
+/// Runs `changed` and checks request `index` is allowed; reports who else changed.
+fn prove(
+    trace: &Trace,
+    changed: &Scenario,
+    index: usize,
+) -> (bool, Vec<(usize, Outcome, Outcome)>) {
+    let rerun = engine::run(changed, trace.profile);
+    let proven = rerun
+        .requests
+        .get(index - 1)
+        .is_some_and(|r| r.outcome == Outcome::Allowed);
+    let side_effects = trace
+        .requests
+        .iter()
+        .zip(&rerun.requests)
+        .filter(|(a, b)| a.index != index && a.outcome != b.outcome)
+        .map(|(a, b)| (a.index, a.outcome, b.outcome))
+        .collect();
+    (proven, side_effects)
+}
+
+fn with_rules(scenario: &Scenario, rules: Vec<CorsRule>) -> Scenario {
+    let mut changed = scenario.clone();
+    changed.server.kind = ServerKind::S3 {
+        cors: Some(CorsConfiguration { rules }),
+    };
+    changed
+}
+
+/// Proving a fix re-runs the whole scenario, so fixes are offered for lessons and recordings of
+/// up to this many requests.
+pub const MAX_REQUESTS_FOR_FIXES: usize = 500;
+
+/// The fix for each request (None where it is not blocked, or the scenario is too large).
+pub fn fixes(scenario: &Scenario, trace: &Trace) -> Vec<Option<Fix>> {
+    if trace.requests.len() > MAX_REQUESTS_FOR_FIXES {
+        return vec![None; trace.requests.len()];
+    }
+    trace
+        .requests
+        .iter()
+        .map(|r| fix_for(scenario, trace, r))
+        .collect()
+}
+
+/// The smallest rule change that allows `record`, or the headers to send; `None` when the
+/// request is not blocked.
+pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+    if record.outcome != Outcome::Blocked {
+        return None;
+    }
+    match &scenario.server.kind {
+        ServerKind::S3 { cors } => Some(s3_fix(scenario, trace, record, cors.as_ref())),
+        ServerKind::Static { .. } | ServerKind::Recorded => Some(header_fix(scenario, record)),
+    }
+}
+
+fn s3_fix(
+    scenario: &Scenario,
+    trace: &Trace,
+    record: &RequestRecord,
+    cors: Option<&CorsConfiguration>,
+) -> Fix {
+    let (origin, method, headers) = needs(scenario, record);
+    let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
+    if !S3_METHODS.contains(&method.as_str()) {
+        return Fix {
+            summary: format!(
+                "No S3 configuration can allow {method}: AllowedMethods takes only GET, PUT, HEAD, POST and DELETE."
+            ),
+            diff: Vec::new(),
+            headers: Vec::new(),
+            caveats: Vec::new(),
+            proven: false,
+            side_effects: Vec::new(),
+        };
+    }
+    let rules: Vec<CorsRule> = cors.map(|c| c.rules.clone()).unwrap_or_default();
+    let mut candidates: Vec<(usize, Vec<CorsRule>, String, Vec<String>)> = Vec::new();
+
+    // A credentialed request answered by a "*" rule: a rule for the exact origin, first.
+    if matches!(
+        record.cors_error,
+        Some(CorsError::WildcardOriginNotAllowed | CorsError::PreflightWildcardOriginNotAllowed)
+    ) && let Some(matched) = record.matched_rule
+    {
+        let star = &rules[matched];
+        let mut specific = star.clone();
+        specific.id = None;
+        specific.allowed_origins = vec![origin.clone()];
+        let mut after = rules.clone();
+        after.insert(matched, specific);
+        candidates.push((
+            1,
+            after,
+            format!(
+                "add a rule for {origin} before rule {}: its \"*\" makes S3 answer Access-Control-Allow-Origin: *, which a request with credentials cannot use; for a listed origin S3 echoes it with Access-Control-Allow-Credentials: true",
+                star.label(matched)
+            ),
+            Vec::new(),
+        ));
+    }
+
+    // Otherwise: complete the rule that needs the fewest additions.
+    for (i, rule) in rules.iter().enumerate() {
+        if include && rule.allowed_origins.iter().any(|o| o == "*") {
+            continue; // S3 would answer "*", which credentials cannot use.
+        }
+        let mut changed = rule.clone();
+        let mut added = Vec::new();
+        let mut caveats = Vec::new();
+        if !rule
+            .allowed_origins
+            .iter()
+            .any(|o| glob_match(o, &origin, false))
+        {
+            changed.allowed_origins.push(origin.clone());
+            added.push(format!("{origin} to AllowedOrigins"));
+        }
+        let others: Vec<&String> = rule
+            .allowed_origins
+            .iter()
+            .filter(|o| **o != origin)
+            .collect();
+        if !rule.allowed_methods.contains(&method) {
+            changed.allowed_methods.push(method.clone());
+            added.push(format!("{method} to AllowedMethods"));
+            if !others.is_empty() {
+                caveats.push(format!(
+                    "this also lets {} use {method}",
+                    others
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        for header in &headers {
+            if !changed
+                .allowed_headers
+                .iter()
+                .any(|h| glob_match(h, header, true))
+            {
+                changed.allowed_headers.push(header.clone());
+                added.push(format!("{header} to AllowedHeaders"));
+            }
+        }
+        if added.is_empty() {
+            continue;
+        }
+        let mut after = rules.clone();
+        after[i] = changed;
+        candidates.push((
+            added.len(),
+            after,
+            format!("add {} in rule {}", added.join(", "), rule.label(i)),
+            caveats,
+        ));
+    }
+
+    // No rule to build on: a new one, for exactly this request.
+    let mut fresh = CorsRule {
+        id: None,
+        allowed_origins: vec![origin.clone()],
+        allowed_methods: vec![method.clone()],
+        allowed_headers: headers.clone(),
+        expose_headers: Vec::new(),
+        max_age_seconds: None,
+    };
+    if is_safelisted_method(&method)
+        && method != "GET"
+        && !fresh.allowed_methods.contains(&"GET".to_string())
+    {
+        fresh.allowed_methods.insert(0, "GET".to_string());
+    }
+    let mut appended = rules.clone();
+    appended.push(fresh);
+    candidates.push((
+        usize::MAX,
+        appended,
+        if rules.is_empty() {
+            format!("give the bucket a CORS configuration with one rule for {origin} and {method}")
+        } else {
+            format!("add a rule for {origin} and {method}")
+        },
+        Vec::new(),
+    ));
+
+    candidates.sort_by_key(|c| c.0);
+    let mut fallback = None;
+    for (_, after, summary, caveats) in candidates {
+        let changed = with_rules(scenario, after.clone());
+        let (proven, side_effects) = prove(trace, &changed, record.index);
+        let fix = Fix {
+            summary: format!("{summary}."),
+            diff: diff(&rules, &after),
+            headers: Vec::new(),
+            caveats,
+            proven,
+            side_effects,
+        };
+        if proven {
+            return capitalized(fix);
+        }
+        fallback.get_or_insert(fix);
+    }
+    capitalized(fallback.unwrap_or(Fix {
+        summary: "no change to the rules alone lets this request through".to_string(),
+        diff: Vec::new(),
+        headers: Vec::new(),
+        caveats: Vec::new(),
+        proven: false,
+        side_effects: Vec::new(),
+    }))
+}
+
+fn capitalized(mut fix: Fix) -> Fix {
+    let mut chars = fix.summary.chars();
+    if let Some(first) = chars.next() {
+        fix.summary = first.to_uppercase().chain(chars).collect();
+    }
+    fix
+}
+
+/// For a server without rules: the headers its answers must carry.
+fn header_fix(scenario: &Scenario, record: &RequestRecord) -> Fix {
+    let (origin, method, headers) = needs(scenario, record);
+    let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
+    let mut lines = Vec::new();
+    let needs_preflight = record.preflight
+        || record.cache_hit
+        || !is_safelisted_method(&method)
+        || !headers.is_empty();
+    if needs_preflight {
+        lines.push("OPTIONS answer: a 2xx status (204 No Content), and".to_string());
+        lines.push(format!("  Access-Control-Allow-Origin: {origin}"));
+        if include {
+            lines.push("  Access-Control-Allow-Credentials: true".to_string());
+        }
+        if !is_safelisted_method(&method) {
+            lines.push(format!("  Access-Control-Allow-Methods: {method}"));
+        }
+        if !headers.is_empty() {
+            lines.push(format!(
+                "  Access-Control-Allow-Headers: {}",
+                headers.join(", ")
+            ));
+        }
+    }
+    lines.push(format!(
+        "{method} answer (whatever its status, errors included):"
+    ));
+    lines.push(format!("  Access-Control-Allow-Origin: {origin}"));
+    if include {
+        lines.push("  Access-Control-Allow-Credentials: true".to_string());
+    }
+    Fix {
+        summary: "The server has no rules to change: its answers must carry these headers."
+            .to_string(),
+        diff: Vec::new(),
+        headers: lines,
+        caveats: if include {
+            vec!["with credentials, \"*\" is not accepted anywhere: name the origin".to_string()]
+        } else {
+            Vec::new()
+        },
+        proven: false,
+        side_effects: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{BrowserProfile, load_str};
+
+    fn load(name: &str) -> Scenario {
+        let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        match load_str(&text, name) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn every_blocked_request_in_every_s3_scenario_gets_a_proven_fix() {
+        for name in [
+            "basic",
+            "method-not-allowed",
+            "custom-header",
+            "no-cors-config",
+            "null-origin",
+            "rule-order",
+            "wildcard-credentials",
+            "curl-vs-browser",
+        ] {
+            let scenario = load(name);
+            let trace = engine::run(&scenario, BrowserProfile::Chromium);
+            for record in trace
+                .requests
+                .iter()
+                .filter(|r| r.outcome == Outcome::Blocked)
+            {
+                let Some(fix) = fix_for(&scenario, &trace, record) else {
+                    panic!("{name} #{}", record.index)
+                };
+                assert!(fix.proven, "{name} #{}: {fix:?}", record.index);
+                assert!(!fix.diff.is_empty(), "{name} #{}", record.index);
+                assert!(
+                    !fix.diff
+                        .iter()
+                        .any(|l| l.starts_with('+') && l.contains("AllowedOrigins [*")),
+                    "never widens to *"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_basic_fix_adds_exactly_the_blocked_origin() {
+        let scenario = load("basic");
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let fix = fix_for(&scenario, &trace, &trace.requests[2]);
+        let Some(fix) = fix else { panic!("blocked") };
+        assert_eq!(
+            fix.summary,
+            "Add https://malicious.com to AllowedOrigins in rule #1 (ID example-com)."
+        );
+        assert!(fix.diff.iter().any(|l| l.starts_with("+ rule #1 (ID example-com): AllowedOrigins [https://example.com, https://malicious.com]")));
+        assert!(fix.side_effects.is_empty());
+    }
+
+    #[test]
+    fn a_credentialed_request_behind_star_gets_its_own_rule_first() {
+        let scenario = load("rule-order");
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let Some(fix) = fix_for(&scenario, &trace, &trace.requests[0]) else {
+            panic!("blocked")
+        };
+        assert!(
+            fix.summary
+                .starts_with("Add a rule for https://shop.example before rule #1 (ID public-read)"),
+            "{}",
+            fix.summary
+        );
+        assert!(fix.proven);
+    }
+
+    #[test]
+    fn static_servers_get_the_headers_to_send() {
+        let scenario = load("static-preflight-status");
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let Some(fix) = fix_for(&scenario, &trace, &trace.requests[0]) else {
+            panic!("blocked")
+        };
+        assert!(fix.headers.iter().any(|l| l.contains("2xx")));
+        assert!(
+            fix.headers
+                .iter()
+                .any(|l| l == "  Access-Control-Allow-Headers: authorization, content-type")
+        );
+    }
+}
