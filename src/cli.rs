@@ -113,6 +113,10 @@ pub struct Cli {
     #[arg(long, requires = "json")]
     pub pretty: bool,
 
+    /// For a recording, also list the entries that are not cross-origin CORS requests.
+    #[arg(long)]
+    pub all: bool,
+
     /// Show secrets from recordings (cookies, authorization, tokens in URLs) instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
@@ -147,7 +151,7 @@ pub struct Loaded {
 pub struct Recording {
     pub recorded: Vec<Recorded>,
     pub entries: usize,
-    pub skipped: usize,
+    pub skipped: Vec<har::Skipped>,
 }
 
 /// Reads an S3 configuration file in any spelling.
@@ -277,6 +281,7 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
                 &mut out,
                 &trace,
                 recording,
+                cli.all,
                 print_width(cli.width),
             )?;
         }

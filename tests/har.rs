@@ -203,3 +203,15 @@ fn secrets_are_masked_unless_asked_for() {
     };
     assert!(shown.contains("tok123") && shown.contains("sid=n3w"));
 }
+
+#[test]
+fn all_lists_the_skipped_entries() {
+    cmd()
+        .args(["--print", "--all"])
+        .arg(fixture("chrome.har"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "skipped: GET https://img.example.org/logo.png (no Origin header",
+        ));
+}

@@ -98,7 +98,15 @@ pub struct HarImport {
     pub recorded: Vec<Recorded>,
     pub entries: usize,
     /// Entries that are not cross-origin CORS requests (same-origin, no-cors, navigations…).
-    pub skipped: usize,
+    pub skipped: Vec<Skipped>,
+}
+
+/// A recorded entry that is not a cross-origin CORS exchange, and why.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    pub method: String,
+    pub url: String,
+    pub reason: &'static str,
 }
 
 /// Header names whose values are secrets; masked unless the user asks to see them.
@@ -310,7 +318,12 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     // Exchanges in the order the page issued them: actual requests, and preflights whose
     // request was never recorded.
     let mut exchanges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
-    let mut skipped = 0;
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let skip = |entry: &Entry, reason: &'static str| Skipped {
+        method: entry.request.method.clone(),
+        url: entry.request.url.clone(),
+        reason,
+    };
     for i in 0..total {
         let entry = &entries[i];
         if is_preflight(entry) {
@@ -320,14 +333,17 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             continue;
         }
         let Some(origin) = header(&entry.request.headers, "Origin") else {
-            skipped += 1;
+            skipped.push(skip(
+                entry,
+                "no Origin header: a navigation, a no-cors load or a same-origin GET",
+            ));
             continue;
         };
         let target = Url::parse(&entry.request.url)
             .ok()
             .and_then(|u| origin_of(&u));
         if target.as_deref() == Some(origin) {
-            skipped += 1;
+            skipped.push(skip(entry, "same-origin: CORS does not apply"));
             continue;
         }
         exchanges.push((guarded[i], Some(i)));
@@ -341,7 +357,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         let act = actual.map(|a| &entries[a]);
         let Some(main) = act.or(pre) else { continue };
         let Ok(mut url) = Url::parse(&main.request.url) else {
-            skipped += 1;
+            skipped.push(skip(main, "the URL does not parse"));
             continue;
         };
         let mut notes = Vec::new();
@@ -446,7 +462,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         return Err(error(
             file,
             format!(
-                "no cross-origin requests in this recording ({total} entries, {skipped} same-origin or not CORS)"
+                "no cross-origin requests in this recording ({total} entries, {} same-origin or not CORS)",
+                skipped.len()
             ),
         ));
     }

@@ -64,6 +64,7 @@ pub fn write_recording_summary(
     out: &mut impl Write,
     trace: &Trace,
     recording: &crate::cli::Recording,
+    all: bool,
     width: u16,
 ) -> io::Result<()> {
     let w = usize::from(width);
@@ -79,8 +80,19 @@ pub fn write_recording_summary(
         recording.entries,
         trace.requests.len(),
         blocked.len(),
-        recording.skipped
+        recording.skipped.len()
     )?;
+    if all {
+        for skipped in &recording.skipped {
+            writeln!(
+                out,
+                "  skipped: {} {} ({})",
+                escape(&skipped.method),
+                escape(&skipped.url),
+                skipped.reason
+            )?;
+        }
+    }
     let mut reasons: Vec<(&'static str, usize)> = Vec::new();
     for request in &blocked {
         let name = request.cors_error.map_or("unknown", |e| e.name());
