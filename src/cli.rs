@@ -9,8 +9,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::app::App;
 use crate::audit::{self, Finding, Severity};
 use crate::engine::{self, Trace};
-use crate::formats::har::{self, Recorded};
+use crate::formats::har::{self, Recording};
 use crate::formats::s3::{self as s3_format, ConfigError, Target};
+use crate::formats::saved;
 use crate::report;
 use crate::safe_text::escape;
 use crate::scenario::{self, BrowserProfile, LoadError, LoadErrors, Scenario, ServerKind};
@@ -145,13 +146,21 @@ pub struct Loaded {
     pub source: String,
     /// For a browser recording (HAR): what the browser recorded, per request.
     pub recording: Option<Recording>,
+    /// For a saved trace: the trace itself, replayed as it was (not re-simulated).
+    pub saved: Option<Trace>,
 }
 
-/// What a HAR told beyond the requests themselves.
-pub struct Recording {
-    pub recorded: Vec<Recorded>,
-    pub entries: usize,
-    pub skipped: Vec<har::Skipped>,
+impl Loaded {
+    /// The trace to show: the saved one, or a fresh simulation under `profile`.
+    pub fn trace(&self, requested: Option<BrowserProfile>) -> Trace {
+        match &self.saved {
+            Some(trace) => trace.clone(),
+            None => engine::run(
+                &self.scenario,
+                engine::effective_profile(&self.scenario, requested),
+            ),
+        }
+    }
 }
 
 /// Reads an S3 configuration file in any spelling.
@@ -167,6 +176,15 @@ pub fn load_with_config(
     show_secrets: bool,
 ) -> Result<Loaded, LoadErrors> {
     let mut loaded = load(file, show_secrets)?;
+    if loaded.saved.is_some() && config.is_some() {
+        return Err(LoadErrors(vec![LoadError {
+            file: loaded.source.clone(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: "a saved trace replays exactly as it was recorded; --config applies to scenarios and HAR files".to_string(),
+        }]));
+    }
     if let Some(path) = config {
         let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
         if loaded.recording.is_some() {
@@ -198,6 +216,7 @@ pub fn load(file: Option<&PathBuf>, show_secrets: bool) -> Result<Loaded, LoadEr
             scenario: scenario::load_str(scenario::BUILTIN_BASIC, "<built-in basic.json>")?,
             source: "built-in basic scenario".to_string(),
             recording: None,
+            saved: None,
         }),
         Some(path) => {
             let (name, text) = scenario::read_input(path)?;
@@ -207,17 +226,24 @@ pub fn load(file: Option<&PathBuf>, show_secrets: bool) -> Result<Loaded, LoadEr
                 return Ok(Loaded {
                     scenario: import.scenario,
                     source: name,
-                    recording: Some(Recording {
-                        recorded: import.recorded,
-                        entries: import.entries,
-                        skipped: import.skipped,
-                    }),
+                    recording: Some(import.recording),
+                    saved: None,
+                });
+            }
+            if saved::is_saved_trace(&text) {
+                let (scenario, trace, recording) = saved::load_saved_trace(&text, &name)?;
+                return Ok(Loaded {
+                    scenario,
+                    source: name,
+                    recording,
+                    saved: Some(trace),
                 });
             }
             Ok(Loaded {
                 scenario: scenario::load_str(&text, &name)?,
                 source: name,
                 recording: None,
+                saved: None,
             })
         }
     }
@@ -260,14 +286,13 @@ fn expectation_status(trace: &Trace) -> u8 {
 
 /// Runs the headless modes; the binary adds the terminal UI on top.
 pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
-    let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
-    let trace = engine::run(&loaded.scenario, profile);
+    let trace = loaded.trace(cli.browser.map(Into::into));
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if cli.transcript {
         report::transcript::write(&mut out, &loaded.scenario, &trace)?;
     } else if cli.json {
-        let recorded = loaded.recording.as_ref().map(|r| r.recorded.as_slice());
+        let recorded = loaded.recording.as_ref();
         report::json::write(
             &mut out,
             &loaded.scenario,
@@ -328,7 +353,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
 }
 
 fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
-    let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
+    let requested: Option<BrowserProfile> = cli.browser.map(Into::into);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme_name = match cli.theme {
         ThemeArg::Default => ThemeName::Default,
@@ -336,7 +361,7 @@ fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
     };
     let requests = loaded.scenario.requests.len();
     let build = move || {
-        let trace = engine::run(&loaded.scenario, profile);
+        let trace = loaded.trace(requested);
         App::new(
             loaded.scenario,
             trace,
@@ -492,8 +517,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
 
 /// The quiz as a sheet of questions, for when there is no terminal to take it on.
 fn print_quiz(cli: &Cli, loaded: &Loaded) -> ExitCode {
-    let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
-    let trace = engine::run(&loaded.scenario, profile);
+    let trace = loaded.trace(cli.browser.map(Into::into));
     let items = crate::lesson::quiz(&loaded.scenario, &trace);
     let mut out = io::stdout().lock();
     let mut write = || -> io::Result<()> {

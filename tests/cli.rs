@@ -450,3 +450,52 @@ fn transcript_writes_the_lesson_as_markdown() {
     ));
     insta::assert_snapshot!("transcript_basic", text);
 }
+
+/// `--json` output opens again and replays exactly, byte for byte, without re-simulating.
+#[test]
+fn saved_traces_replay_exactly() {
+    let dir = std::env::temp_dir().join(format!("cors-tui-saved-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let inputs = [
+        root().join("scenarios/rule-order.json"),
+        root().join("tests/fixtures/har/chrome.har"),
+    ];
+    for (i, input) in inputs.iter().enumerate() {
+        let first = cmd()
+            .arg("--json")
+            .arg(input)
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        let saved = dir.join(format!("trace-{i}.json"));
+        if let Err(e) = std::fs::write(&saved, &first) {
+            panic!("{e}");
+        }
+        let again = cmd()
+            .arg("--json")
+            .arg(&saved)
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(&again),
+            String::from_utf8_lossy(&first),
+            "{input:?}"
+        );
+        cmd()
+            .args(["--print", "--browser", "standard"])
+            .arg(&saved)
+            .assert()
+            .success();
+        cmd()
+            .args(["--print", "--config"])
+            .arg(root().join("tests/fixtures/configs/cli.json"))
+            .arg(&saved)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "a saved trace replays exactly as it was recorded",
+            ));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

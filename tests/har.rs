@@ -25,7 +25,11 @@ fn import(name: &str) -> cors_tui::formats::har::HarImport {
 fn chrome_recording_is_paired_rebuilt_and_replayed() {
     let har = import("chrome.har");
     assert_eq!(
-        (har.entries, har.skipped.len(), har.scenario.requests.len()),
+        (
+            har.recording.entries,
+            har.recording.skipped.len(),
+            har.scenario.requests.len()
+        ),
         (8, 2, 4),
         "page and image are skipped"
     );
@@ -60,13 +64,13 @@ fn chrome_recording_is_paired_rebuilt_and_replayed() {
     // No OPTIONS for the second POST: taken as a cache hit, not as an error.
     assert!(trace.requests[3].cache_hit && !trace.requests[3].preflight);
     assert!(
-        har.recorded[3]
+        har.recording.recorded[3]
             .notes
             .iter()
             .any(|n| n.contains("served from the preflight cache, or not recorded"))
     );
 
-    for (request, recorded) in trace.requests.iter().zip(&har.recorded) {
+    for (request, recorded) in trace.requests.iter().zip(&har.recording.recorded) {
         assert_eq!(
             recorded.blocked,
             Some(request.outcome == Outcome::Blocked),
@@ -87,7 +91,7 @@ fn firefox_recording_finds_preflights_without_chrome_fields() {
         Some(CorsError::PreflightMissingAllowOriginHeader)
     );
     assert_eq!(
-        har.recorded[1].blocked, None,
+        har.recording.recorded[1].blocked, None,
         "Firefox records no _error: unknown, not allowed"
     );
 }

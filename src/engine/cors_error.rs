@@ -2,9 +2,9 @@
 //! message Chromium prints for each (`cors_error_string.cc`), so a step can be matched to what a
 //! developer's console said.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CorsError {
     MissingAllowOriginHeader,
     WildcardOriginNotAllowed,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::cors_error::CorsError;
 use super::http::{HttpRequest, HttpResponse};
@@ -37,7 +37,7 @@ pub enum Var {
 }
 
 /// Where a step sits in the process flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// The page issues the request; the browser decides whether a preflight is needed.
@@ -53,7 +53,7 @@ pub enum Stage {
 }
 
 /// What a step concluded, for colour and symbols.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Nothing decided yet (a message went out, an answer came back).
@@ -66,19 +66,18 @@ pub enum Verdict {
     Sent,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExchangeKind {
     Preflight,
     Actual,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchange {
     pub kind: ExchangeKind,
     pub request: HttpRequest,
     pub response: HttpResponse,
-    #[serde(skip)]
     pub matched_rule: Option<usize>,
     /// Why the server answered as it did.
     pub server_explanation: String,

@@ -77,7 +77,7 @@ struct Entry {
 }
 
 /// What the browser recorded for one exchange, to compare with the replay.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct Recorded {
     /// Status of the recorded actual request (0: no response).
     pub status: i64,
@@ -94,19 +94,26 @@ pub struct Recorded {
 #[derive(Clone, Debug)]
 pub struct HarImport {
     pub scenario: Scenario,
+    pub recording: Recording,
+}
+
+/// What a recording tells beyond the requests themselves.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Recording {
     /// One per request of the scenario, in the same order.
     pub recorded: Vec<Recorded>,
+    /// Entries in the file.
     pub entries: usize,
     /// Entries that are not cross-origin CORS requests (same-origin, no-cors, navigations…).
     pub skipped: Vec<Skipped>,
 }
 
 /// A recorded entry that is not a cross-origin CORS exchange, and why.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct Skipped {
     pub method: String,
     pub url: String,
-    pub reason: &'static str,
+    pub reason: String,
 }
 
 /// Header names whose values are secrets; masked unless the user asks to see them.
@@ -319,10 +326,10 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     // request was never recorded.
     let mut exchanges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();
-    let skip = |entry: &Entry, reason: &'static str| Skipped {
+    let skip = |entry: &Entry, reason: &str| Skipped {
         method: entry.request.method.clone(),
         url: entry.request.url.clone(),
-        reason,
+        reason: reason.to_string(),
     };
     for i in 0..total {
         let entry = &entries[i];
@@ -486,9 +493,11 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     };
     Ok(HarImport {
         scenario,
-        recorded,
-        entries: total,
-        skipped,
+        recording: Recording {
+            recorded,
+            entries: total,
+            skipped,
+        },
     })
 }
 

@@ -2,3 +2,4 @@
 
 pub mod har;
 pub mod s3;
+pub mod saved;

@@ -12,12 +12,13 @@ use crate::engine::{
     Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
 };
 use crate::fix::Fix;
-use crate::formats::har::Recorded;
+use crate::formats::har::{Recorded, Recording};
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::Scenario;
 
 #[derive(Serialize)]
 struct Document<'a> {
+    /// First, so a saved trace is recognised by its opening bytes.
     tool: &'static str,
     version: &'static str,
     title: &'a str,
@@ -28,6 +29,17 @@ struct Document<'a> {
     steps: Vec<StepDoc<'a>>,
     initial_variables: Variables<'a>,
     expectations: Expectations,
+    /// For a recording: its size and what was not replayed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recording: Option<RecordingDoc<'a>>,
+    /// The input, so a saved trace opens again (and what-if edits have rules to change).
+    scenario: serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct RecordingDoc<'a> {
+    entries: usize,
+    skipped: &'a [crate::formats::har::Skipped],
 }
 
 #[derive(Serialize)]
@@ -59,6 +71,7 @@ struct RequestDoc<'a> {
     exposed_headers: &'a [String],
     dropped_headers: &'a [String],
     summary: &'a str,
+    preflight_reasons: &'a [String],
     profile_notes: &'a [String],
     note: Option<&'a str>,
     /// First and last step numbers (1-based, inclusive).
@@ -131,6 +144,7 @@ fn request_doc<'a>(
         exposed_headers: &r.exposed_headers,
         dropped_headers: &r.dropped_headers,
         summary: &r.summary,
+        preflight_reasons: &r.preflight_reasons,
         profile_notes: &r.profile_notes,
         note: r.note.as_deref(),
         steps: [r.steps.start + 1, r.steps.end],
@@ -181,9 +195,10 @@ pub fn write(
     out: &mut impl Write,
     scenario: &Scenario,
     trace: &Trace,
-    recorded: Option<&[Recorded]>,
+    recording: Option<&Recording>,
     pretty: bool,
 ) -> io::Result<()> {
+    let recorded = recording.map(|r| r.recorded.as_slice());
     let failed: Vec<usize> = trace.failed_expectations().map(|r| r.index).collect();
     let fixes = crate::fix::fixes(scenario, trace);
     let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
@@ -213,6 +228,11 @@ pub fn write(
             met: checked - failed.len(),
             failed,
         },
+        recording: recording.map(|r| RecordingDoc {
+            entries: r.entries,
+            skipped: &r.skipped,
+        }),
+        scenario: crate::scenario::write::to_json(scenario),
     };
     if pretty {
         let mut serializer =

@@ -11,7 +11,11 @@ use crate::scenario::{Scenario, ServerKind};
 /// One line per CORS rule (or static answer) describing the server, for reports and the TUI.
 pub fn server_lines(scenario: &Scenario) -> Vec<String> {
     let mut lines = server_description(scenario);
-    if let Some(source) = &scenario.server.rules_from {
+    // A replay's source is in its title; a bucket's rules may come from --config.
+    if let (Some(source), false) = (
+        &scenario.server.rules_from,
+        scenario.server.kind == ServerKind::Recorded,
+    ) {
         lines.insert(1, format!("  rules from {source}"));
     }
     lines

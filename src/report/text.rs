@@ -63,7 +63,7 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 pub fn write_recording_summary(
     out: &mut impl Write,
     trace: &Trace,
-    recording: &crate::cli::Recording,
+    recording: &crate::formats::har::Recording,
     all: bool,
     width: u16,
 ) -> io::Result<()> {
@@ -89,7 +89,7 @@ pub fn write_recording_summary(
                 "  skipped: {} {} ({})",
                 escape(&skipped.method),
                 escape(&skipped.url),
-                skipped.reason
+                escape(&skipped.reason)
             )?;
         }
     }

@@ -48,6 +48,8 @@ pub struct RawQuestion {
 pub enum RawServerType {
     S3,
     Static,
+    /// What a browser recorded (a HAR replay, saved): each request carries its answers.
+    Recorded,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,6 +145,9 @@ pub struct RawRequest {
     pub responses: Option<RawOverrides>,
     #[serde(default)]
     pub wait_seconds: Option<u64>,
+    /// Recorded servers only: `false` when the recording has no OPTIONS for this request.
+    #[serde(default)]
+    pub preflight_recorded: Option<bool>,
 }
 
 /// A JSON object of header name → value, kept in file order with duplicates, as a header list is.

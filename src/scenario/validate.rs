@@ -217,6 +217,18 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
             };
             cors.map(|cors| ServerKind::S3 { cors })
         }
+        RawServerType::Recorded => {
+            for (key, given) in [
+                ("cors", raw.cors.is_some()),
+                ("preflight", raw.preflight.is_some()),
+                ("actual", raw.actual.is_some()),
+            ] {
+                if given {
+                    problems.add(path.key(key), format!("a \"recorded\" server answers with each request's recorded responses; '{key}' does not apply"));
+                }
+            }
+            Some(ServerKind::Recorded)
+        }
         RawServerType::Static => {
             if raw.cors.is_some() {
                 problems.add(
@@ -387,7 +399,9 @@ fn validate_request(
     };
     let url_text = raw.url.unwrap_or(default_url);
     let url = parse_http_url(&url_text, &path.key("url"), problems);
+    // A recording spans many servers; every other scenario has exactly one.
     if let Some(url) = &url
+        && server.kind != ServerKind::Recorded
         && origin_of(url) != origin_of(&server.url)
     {
         problems.add(
@@ -466,6 +480,12 @@ fn validate_request(
         }
     };
 
+    if raw.preflight_recorded.is_some() && server.kind != ServerKind::Recorded {
+        problems.add(
+            path.key("preflight_recorded"),
+            "only a \"recorded\" server's requests say whether their preflight was recorded",
+        );
+    }
     if problems.0.len() != before {
         return None;
     }
@@ -493,7 +513,7 @@ fn validate_request(
         note: raw.note,
         responses,
         wait_seconds: raw.wait_seconds.unwrap_or(0),
-        preflight_not_recorded: false,
+        preflight_not_recorded: raw.preflight_recorded == Some(false),
     })
 }
 

@@ -69,21 +69,12 @@ pub fn to_json(scenario: &Scenario) -> Value {
             });
             server.insert("cors".into(), cors.unwrap_or(Value::Null));
         }
-        // A replay writes each recorded answer into its request's `responses`, so a static
-        // server with no answers of its own reproduces it.
         ServerKind::Recorded => {
-            let none = CannedResponse {
-                status: 204,
-                headers: Vec::new(),
-                body: String::new(),
-            };
-            server.insert("type".into(), json!("static"));
+            server.insert("type".into(), json!("recorded"));
             server.insert(
                 "url".into(),
                 json!(scenario.server.url.as_str().trim_end_matches('/')),
             );
-            server.insert("preflight".into(), response(&none));
-            server.insert("actual".into(), response(&none));
         }
         ServerKind::Static { preflight, actual } => {
             server.insert("type".into(), json!("static"));
@@ -120,6 +111,9 @@ pub fn to_json(scenario: &Scenario) -> Value {
             }
             if r.wait_seconds > 0 {
                 q.insert("wait_seconds".into(), json!(r.wait_seconds));
+            }
+            if r.preflight_not_recorded {
+                q.insert("preflight_recorded".into(), json!(false));
             }
             if r.responses.preflight.is_some() || r.responses.actual.is_some() {
                 let mut o = Map::new();

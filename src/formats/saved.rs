@@ -1,0 +1,303 @@
+//! A saved trace — `cors-tui --json` output — opened again as it was, without re-simulating,
+//! so a teacher can prepare a run and share it.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::engine::{
+    CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
+};
+use crate::formats::har::{Recorded, Recording, Skipped};
+use crate::scenario::{
+    BrowserProfile, CacheMode, Credentials, LoadError, LoadErrors, Outcome, Scenario, Via,
+    load_str, serde_error,
+};
+
+#[derive(Deserialize)]
+struct Document {
+    tool: String,
+    title: String,
+    description: String,
+    browser: BrowserProfile,
+    requests: Vec<SavedRequest>,
+    steps: Vec<SavedStep>,
+    initial_variables: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    recording: Option<RecordingDoc>,
+    scenario: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct RecordingDoc {
+    entries: usize,
+    skipped: Vec<Skipped>,
+}
+
+#[derive(Deserialize)]
+struct SavedRequest {
+    index: usize,
+    origin: Option<String>,
+    method: String,
+    url: String,
+    via: Via,
+    credentials: Credentials,
+    cache: CacheMode,
+    same_origin: bool,
+    preflight: bool,
+    preflight_cache_hit: bool,
+    outcome: Outcome,
+    expect: Option<Outcome>,
+    failed_at: Option<ExchangeKind>,
+    error: Option<String>,
+    cors_error: Option<CorsError>,
+    matched_rule: Option<usize>,
+    exposed_headers: Vec<String>,
+    dropped_headers: Vec<String>,
+    summary: String,
+    #[serde(default)]
+    preflight_reasons: Vec<String>,
+    profile_notes: Vec<String>,
+    note: Option<String>,
+    steps: [usize; 2],
+    exchanges: Vec<Exchange>,
+    #[serde(default)]
+    recorded: Option<Recorded>,
+}
+
+#[derive(Deserialize)]
+struct SavedStep {
+    n: usize,
+    request: usize,
+    stage: Stage,
+    verdict: Verdict,
+    action: String,
+    request_type: String,
+    cors_headers: String,
+    decision: String,
+    result: String,
+    variables: serde_json::Map<String, serde_json::Value>,
+    changed: Vec<String>,
+    explanation: String,
+    profile_note: Option<String>,
+    exchange: Option<usize>,
+}
+
+/// Whether `text` is a saved trace: a JSON object whose first key is `"tool"`.
+pub fn is_saved_trace(text: &str) -> bool {
+    let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    body.strip_prefix('{')
+        .map(|rest| {
+            rest.trim_start_matches([' ', '\t', '\r', '\n'])
+                .starts_with("\"tool\"")
+        })
+        .unwrap_or(false)
+}
+
+fn problem(file: &str, key: &str, message: impl Into<String>) -> LoadErrors {
+    LoadErrors(vec![LoadError {
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        key: key.to_string(),
+        message: message.into(),
+    }])
+}
+
+fn variables(
+    map: &serde_json::Map<String, serde_json::Value>,
+    file: &str,
+    key: &str,
+) -> Result<Vec<Arc<str>>, LoadErrors> {
+    VARIABLES
+        .iter()
+        .map(|name| match map.get(*name) {
+            Some(serde_json::Value::String(value)) => Ok(Arc::from(value.as_str())),
+            _ => Err(problem(
+                file,
+                key,
+                format!("variable \"{name}\" is missing or not text"),
+            )),
+        })
+        .collect()
+}
+
+/// Reads a saved trace, the scenario it was made from and, for a replayed recording, what the
+/// browser recorded.
+pub fn load_saved_trace(
+    text: &str,
+    file: &str,
+) -> Result<(Scenario, Trace, Option<Recording>), LoadErrors> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let doc: Document = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let key = err.path().to_string();
+        LoadErrors(vec![serde_error(file, &key, err.inner())])
+    })?;
+    if doc.tool != "cors-tui" {
+        return Err(problem(
+            file,
+            "tool",
+            format!("not a cors-tui trace (tool \"{}\")", doc.tool),
+        ));
+    }
+    let scenario_text = serde_json::to_string(&doc.scenario).unwrap_or_default();
+    let scenario = load_str(&scenario_text, &format!("{file} (its scenario)"))?;
+    let initial_variables = variables(&doc.initial_variables, file, "initial_variables")?;
+    let mut steps = Vec::with_capacity(doc.steps.len());
+    for (i, s) in doc.steps.into_iter().enumerate() {
+        let key = format!("steps[{i}]");
+        if s.n != i + 1 || s.request == 0 || s.request > doc.requests.len() {
+            return Err(problem(
+                file,
+                &key,
+                "steps must count from 1 and point at a request",
+            ));
+        }
+        let changed = s
+            .changed
+            .iter()
+            .map(|name| {
+                VARIABLES
+                    .iter()
+                    .position(|v| v == name)
+                    .ok_or_else(|| problem(file, &key, format!("unknown variable \"{name}\"")))
+            })
+            .collect::<Result<Vec<usize>, LoadErrors>>()?;
+        steps.push(Step {
+            n: s.n,
+            request: s.request,
+            stage: s.stage,
+            verdict: s.verdict,
+            action: s.action,
+            request_type: s.request_type,
+            cors_headers: s.cors_headers,
+            decision: s.decision,
+            result: s.result,
+            explanation: s.explanation,
+            profile_note: s.profile_note,
+            exchange: s.exchange,
+            variables: variables(&s.variables, file, &key)?,
+            changed,
+        });
+    }
+    let mut requests = Vec::with_capacity(doc.requests.len());
+    let mut recorded = Vec::new();
+    for (i, r) in doc.requests.into_iter().enumerate() {
+        let key = format!("requests[{i}]");
+        let [first, last] = r.steps;
+        if r.index != i + 1 || first == 0 || first > last + 1 || last > steps.len() {
+            return Err(problem(
+                file,
+                &key,
+                "index must count from 1 and steps must lie within the trace",
+            ));
+        }
+        if steps[first - 1..last]
+            .iter()
+            .any(|s| s.exchange.is_some_and(|e| e >= r.exchanges.len()))
+        {
+            return Err(problem(
+                file,
+                &key,
+                "a step points at an exchange the request does not have",
+            ));
+        }
+        if let Some(rec) = r.recorded {
+            recorded.push(rec);
+        }
+        requests.push(RequestRecord {
+            index: r.index,
+            origin: r.origin,
+            method: r.method,
+            url: r.url,
+            via: r.via,
+            credentials: r.credentials,
+            cache: r.cache,
+            same_origin: r.same_origin,
+            preflight: r.preflight,
+            cache_hit: r.preflight_cache_hit,
+            outcome: r.outcome,
+            failed_at: r.failed_at,
+            cors_error: r.cors_error,
+            error: r.error,
+            matched_rule: r.matched_rule,
+            exposed_headers: r.exposed_headers,
+            exchanges: r.exchanges,
+            dropped_headers: r.dropped_headers,
+            expect: r.expect,
+            note: r.note,
+            profile_notes: r.profile_notes,
+            summary: r.summary,
+            preflight_reasons: r.preflight_reasons,
+            steps: first - 1..last,
+        });
+    }
+    if steps.iter().any(|s| {
+        requests
+            .get(s.request - 1)
+            .is_none_or(|r| !r.steps.contains(&(s.n - 1)))
+    }) {
+        return Err(problem(
+            file,
+            "steps",
+            "a step lies outside its request's steps",
+        ));
+    }
+    let recording = match doc.recording {
+        Some(r) if recorded.len() == requests.len() => Some(Recording {
+            recorded,
+            entries: r.entries,
+            skipped: r.skipped,
+        }),
+        Some(_) => {
+            return Err(problem(
+                file,
+                "requests",
+                "a replayed recording needs `recorded` on every request",
+            ));
+        }
+        None => None,
+    };
+    let trace = Trace {
+        title: doc.title,
+        description: doc.description,
+        profile: doc.browser,
+        initial_variables,
+        requests,
+        steps,
+    };
+    Ok((scenario, trace, recording))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine;
+    use crate::scenario::BUILTIN_BASIC;
+
+    #[test]
+    fn a_saved_trace_reads_back_to_the_same_trace() {
+        let Ok(scenario) = load_str(BUILTIN_BASIC, "basic.json") else {
+            panic!("loads")
+        };
+        let trace = engine::run(&scenario, BrowserProfile::Standard);
+        let mut json = Vec::new();
+        if let Err(e) = crate::report::json::write(&mut json, &scenario, &trace, None, false) {
+            panic!("{e}");
+        }
+        let text = String::from_utf8(json).unwrap_or_default();
+        assert!(is_saved_trace(&text));
+        let Ok((again, reread, _)) = load_saved_trace(&text, "saved.json") else {
+            panic!("reads")
+        };
+        assert_eq!(reread, trace);
+        assert_eq!(again, scenario);
+    }
+
+    #[test]
+    fn a_damaged_trace_is_bad_input_not_a_panic() {
+        let broken = r#"{"tool": "cors-tui", "title": "t", "description": "", "browser": "chromium", "requests": [], "steps": [{"n": 1, "request": 3}], "initial_variables": {}, "scenario": {}}"#;
+        assert!(load_saved_trace(broken, "x").is_err());
+        assert!(load_saved_trace(r#"{"tool": "other"}"#, "x").is_err());
+    }
+}
