@@ -360,14 +360,20 @@ fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
         ThemeArg::HighContrast => ThemeName::HighContrast,
     };
     let requests = loaded.scenario.requests.len();
+    let open_quiz = cli.quiz;
     let build = move || {
         let trace = loaded.trace(requested);
-        App::new(
+        let mut app = App::new(
             loaded.scenario,
             trace,
             loaded.source,
             Theme::select(theme_name, no_color),
-        )
+        );
+        app.recording = loaded.recording;
+        if open_quiz {
+            app.update(crate::app::Action::OpenQuiz);
+        }
+        app
     };
     match crate::terminal::run(requests, build) {
         Ok(()) => ExitCode::from(EXIT_OK),

@@ -133,6 +133,8 @@ pub struct App {
     pub status: Option<String>,
     /// Per request: the fix that would allow it, when it is blocked.
     pub fixes: Vec<Option<crate::fix::Fix>>,
+    /// For a replayed recording: what the browser recorded, per request.
+    pub recording: Option<crate::formats::har::Recording>,
 }
 
 impl App {
@@ -142,6 +144,7 @@ impl App {
         App {
             moments,
             fixes,
+            recording: None,
             quiz: None,
             editor: None,
             undo: Vec::new(),

@@ -113,6 +113,40 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 }
             }
         }
+        if let Some(recorded) = app
+            .recording
+            .as_ref()
+            .and_then(|r| r.recorded.get(request.index - 1))
+        {
+            lines.push(Line::from(""));
+            let verdict = match recorded.blocked {
+                Some(blocked)
+                    if blocked == (request.outcome == crate::scenario::Outcome::Blocked) =>
+                {
+                    "the replay agrees"
+                }
+                Some(_) => "the replay DISAGREES",
+                None => "the recording does not say whether it was blocked",
+            };
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "Recorded by the browser: status {}{}; {verdict}.",
+                    recorded.status,
+                    recorded
+                        .error
+                        .as_deref()
+                        .map(|e| format!(", {}", escape(e)))
+                        .unwrap_or_default()
+                ),
+                theme.note,
+            )));
+            for note in &recorded.notes {
+                lines.push(Line::from(Span::styled(
+                    format!("  {}", escape(note)),
+                    theme.dim,
+                )));
+            }
+        }
         if let Some(note) = &request.note {
             lines.push(Line::from(""));
             lines.push(Line::from(vec![
