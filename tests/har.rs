@@ -219,3 +219,17 @@ fn all_lists_the_skipped_entries() {
             "skipped: GET https://img.example.org/logo.png (no Origin header",
         ));
 }
+
+#[test]
+fn redirect_hops_are_skipped_and_the_followed_request_replayed() {
+    let har = import("redirect.har");
+    assert_eq!(har.scenario.requests.len(), 1);
+    assert_eq!(har.scenario.requests[0].url.path(), "/v2/items");
+    assert!(
+        har.recording.skipped[0]
+            .reason
+            .starts_with("a redirect hop")
+    );
+    let trace = engine::run(&har.scenario, BrowserProfile::Chromium);
+    assert_eq!(trace.requests[0].outcome, Outcome::Allowed);
+}

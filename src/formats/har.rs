@@ -59,6 +59,8 @@ struct Request {
 struct Response {
     status: i64,
     headers: Vec<Header>,
+    #[serde(rename = "redirectURL")]
+    redirect_url: String,
     #[serde(rename = "_error")]
     error: Option<String>,
 }
@@ -346,6 +348,11 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             ));
             continue;
         };
+        if (300..400).contains(&entry.response.status) && !entry.response.redirect_url.is_empty() {
+            // The browser followed it; the next hop is recorded as its own entry.
+            skipped.push(skip(entry, "a redirect hop (3xx): cors-tui replays the request it led to on its own and does not model redirects yet"));
+            continue;
+        }
         let target = Url::parse(&entry.request.url)
             .ok()
             .and_then(|u| origin_of(&u));
