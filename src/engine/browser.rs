@@ -28,6 +28,7 @@ pub fn simulate(scenario: &Scenario, profile: BrowserProfile) -> Trace {
     let mut sim = Simulation::new(scenario, profile);
     for (i, spec) in scenario.requests.iter().enumerate() {
         sim.now = sim.now.saturating_add(spec.wait_seconds);
+        sim.cache.prune(sim.now);
         match spec.via {
             Via::Browser => sim.browser_request(i + 1, spec),
             Via::Raw => sim.raw_request(i + 1, spec),
@@ -80,6 +81,8 @@ struct Simulation<'a> {
     exchanges: Vec<Exchange>,
     profile_notes: Vec<String>,
     sequence: usize,
+    /// The (origin, URL) the current request's cache entries live under.
+    cache_key: (String, String),
 }
 
 fn allowed_origins_text(scenario: &Scenario) -> String {
@@ -163,6 +166,7 @@ impl<'a> Simulation<'a> {
             exchanges: Vec::new(),
             profile_notes: Vec::new(),
             sequence: 0,
+            cache_key: (String::new(), String::new()),
         }
     }
 
@@ -180,7 +184,9 @@ impl<'a> Simulation<'a> {
         if let Some(note) = &draft.profile_note {
             self.profile_notes.push(note.clone());
         }
-        let cache_summary = self.cache.summary(self.now, self.profile);
+        let cache_summary =
+            self.cache
+                .summary(self.now, self.profile, &self.cache_key.0, &self.cache_key.1);
         self.set(Var::PreflightCache, cache_summary);
         let mut changed = std::mem::take(&mut self.changed);
         changed.sort_unstable();
@@ -231,6 +237,10 @@ impl<'a> Simulation<'a> {
     }
 
     fn start_request(&mut self, index: usize, spec: &RequestSpec, method: &str) {
+        self.cache_key = (
+            spec.origin.clone().unwrap_or_else(|| "null".to_string()),
+            spec.url.to_string(),
+        );
         self.exchanges.clear();
         self.profile_notes.clear();
         self.set(Var::Request, format!("#{index} {method} {}", path_of(spec)));

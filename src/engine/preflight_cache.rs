@@ -7,6 +7,8 @@
 //! - Chromium keeps one result per origin and URL, replaced by each new preflight, and treats
 //!   `*` as a wildcard only in a result written by a preflight without credentials.
 
+use std::collections::HashMap;
+
 use super::fetch_rules::{is_safelisted_method, max_age};
 use crate::scenario::BrowserProfile;
 
@@ -43,10 +45,13 @@ pub struct Entry {
     pub written_by: u64,
 }
 
+/// Entries grouped by (origin, URL), the key every lookup starts from, so a trace with many
+/// URLs stays linear.
 #[derive(Clone, Debug, Default)]
 pub struct PreflightCache {
-    entries: Vec<Entry>,
+    by_url: HashMap<(String, String), Vec<Entry>>,
     preflights: u64,
+    pruned_at: u64,
 }
 
 /// The result of looking a request up.
@@ -68,31 +73,60 @@ pub struct Query<'a> {
 }
 
 impl PreflightCache {
-    pub fn live_entries(&self, now: u64, profile: BrowserProfile) -> impl Iterator<Item = &Entry> {
-        self.entries
-            .iter()
-            .filter(move |e| now < e.expires_at.get(profile))
+    fn entries_for(&self, origin: &str, url: &str) -> &[Entry] {
+        self.by_url
+            .get(&(origin.to_string(), url.to_string()))
+            .map_or(&[], Vec::as_slice)
     }
 
-    /// A one-line summary for the variable tracker.
-    pub fn summary(&self, now: u64, profile: BrowserProfile) -> String {
-        let live: Vec<&Entry> = self.live_entries(now, profile).collect();
-        if live.is_empty() {
-            return "empty".to_string();
+    /// Forgets entries no profile would still use. Nothing expires while time stands still,
+    /// so this only works when `now` moved.
+    pub fn prune(&mut self, now: u64) {
+        if now == self.pruned_at {
+            return;
         }
-        let names: Vec<String> = live
+        self.pruned_at = now;
+        self.by_url.retain(|_, entries| {
+            entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
+            !entries.is_empty()
+        });
+    }
+
+    /// A one-line summary for the variable tracker: the entries for the current origin and
+    /// URL, and how many other origin/URL pairs have entries.
+    pub fn summary(&self, now: u64, profile: BrowserProfile, origin: &str, url: &str) -> String {
+        let live: Vec<&Entry> = self
+            .entries_for(origin, url)
+            .iter()
+            .filter(|e| now < e.expires_at.get(profile))
+            .collect();
+        let key = (origin.to_string(), url.to_string());
+        let others = self.by_url.len() - usize::from(self.by_url.contains_key(&key));
+        let names: Vec<&str> = live
             .iter()
             .map(|e| match &e.name {
-                EntryName::Method(m) => m.clone(),
-                EntryName::Header(h) => h.clone(),
+                EntryName::Method(m) => m.as_str(),
+                EntryName::Header(h) => h.as_str(),
             })
             .collect();
-        format!(
+        let here = format!(
             "{} entr{}: {}",
             live.len(),
             if live.len() == 1 { "y" } else { "ies" },
             names.join(", ")
-        )
+        );
+        match (live.is_empty(), others) {
+            (true, 0) => "empty".to_string(),
+            (false, 0) => here,
+            (true, n) => format!(
+                "none for this origin and URL (+{n} other{})",
+                if n == 1 { "" } else { "s" }
+            ),
+            (false, n) => format!(
+                "{here} (+{n} other origin/URL{})",
+                if n == 1 { "" } else { "s" }
+            ),
+        }
     }
 
     fn entry_matches(entry: &Entry, q: &Query, profile: BrowserProfile) -> bool {
@@ -104,14 +138,9 @@ impl PreflightCache {
 
     /// Looks the request up as `profile` would (the cache-mode rule is the caller's).
     pub fn lookup(&self, q: &Query, profile: BrowserProfile) -> Lookup {
-        let newest = self
-            .entries
-            .iter()
-            .filter(|e| e.origin == q.origin && e.url == q.url)
-            .map(|e| e.written_by)
-            .max();
-        let usable: Vec<&Entry> = self
-            .entries
+        let here = self.entries_for(q.origin, q.url);
+        let newest = here.iter().map(|e| e.written_by).max();
+        let usable: Vec<&Entry> = here
             .iter()
             .filter(|e| Self::entry_matches(e, q, profile))
             .filter(|e| profile == BrowserProfile::Standard || Some(e.written_by) == newest)
@@ -198,19 +227,20 @@ impl PreflightCache {
                 .iter()
                 .map(|h| EntryName::Header(h.to_ascii_lowercase())),
         );
+        let entries = self
+            .by_url
+            .entry((origin.to_string(), url.to_string()))
+            .or_default();
         for name in names {
-            let existing = self.entries.iter_mut().find(|e| {
-                e.origin == origin
-                    && e.url == url
-                    && e.name == name
-                    && (e.credentials || !credentials)
-            });
+            let existing = entries
+                .iter_mut()
+                .find(|e| e.name == name && (e.credentials || !credentials));
             match existing {
                 Some(entry) => {
                     entry.expires_at = expires_at;
                     entry.written_by = written_by;
                 }
-                None => self.entries.push(Entry {
+                None => entries.push(Entry {
                     origin: origin.to_string(),
                     url: url.to_string(),
                     credentials,
@@ -220,14 +250,12 @@ impl PreflightCache {
                 }),
             }
         }
-        self.entries
-            .retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
+        entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
     }
 
     /// Drops every entry for `origin` and `url`: a CORS fetch that needed a preflight failed.
     pub fn clear(&mut self, origin: &str, url: &str) {
-        self.entries
-            .retain(|e| !(e.origin == origin && e.url == url));
+        self.by_url.remove(&(origin.to_string(), url.to_string()));
     }
 }
 
@@ -344,6 +372,6 @@ mod tests {
         let mut cache = PreflightCache::default();
         cache.store(O, U, false, &strings(&["PUT"]), &[], Some("100"), 0);
         cache.clear(O, U);
-        assert_eq!(cache.summary(1, Standard), "empty");
+        assert_eq!(cache.summary(1, Standard, O, U), "empty");
     }
 }

@@ -118,6 +118,12 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// Parses the file into the entries and does nothing else: the baseline the benchmark compares
+/// a whole replay with.
+pub fn parse_only(text: &str) -> Result<usize, serde_json::Error> {
+    serde_json::from_str::<Har>(text).map(|har| har.log.entries.len())
+}
+
 /// Header names whose values are secrets; masked unless the user asks to see them.
 const SECRET_HEADERS: [&str; 4] = [
     "cookie",
@@ -302,22 +308,38 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
 
     // Pair each preflight with the request it guarded: same URL, origin and method, nearest in
     // time (Chrome lists the actual request first and stamps it earlier).
-    let preflights: Vec<usize> = (0..total).filter(|&i| is_preflight(&entries[i])).collect();
+    let preflight_flags: Vec<bool> = entries.iter().map(is_preflight).collect();
+    // Candidate requests by (URL, method, origin), so pairing stays linear in the file.
+    let mut candidates: std::collections::HashMap<(&str, String, Option<&str>), Vec<usize>> =
+        std::collections::HashMap::new();
+    for (a, entry) in entries.iter().enumerate() {
+        if !preflight_flags[a] {
+            let key = (
+                entry.request.url.as_str(),
+                normalize_method(&entry.request.method),
+                header(&entry.request.headers, "Origin"),
+            );
+            candidates.entry(key).or_default().push(a);
+        }
+    }
     let mut guarded: Vec<Option<usize>> = vec![None; total];
     let mut paired = vec![false; total];
-    for &p in &preflights {
+    for p in (0..total).filter(|&i| preflight_flags[i]) {
         let pre = &entries[p];
-        let method = header(&pre.request.headers, "Access-Control-Request-Method").unwrap_or("");
-        let origin = header(&pre.request.headers, "Origin");
-        let best = (0..total)
-            .filter(|&a| {
-                !paired[a]
-                    && !is_preflight(&entries[a])
-                    && entries[a].request.url == pre.request.url
-                    && normalize_method(&entries[a].request.method) == method
-                    && header(&entries[a].request.headers, "Origin") == origin
-            })
-            .min_by_key(|&a| (times[a] - times[p]).abs());
+        let method = header(&pre.request.headers, "Access-Control-Request-Method")
+            .unwrap_or("")
+            .to_string();
+        let key = (
+            pre.request.url.as_str(),
+            method,
+            header(&pre.request.headers, "Origin"),
+        );
+        let best = candidates.get(&key).and_then(|list| {
+            list.iter()
+                .copied()
+                .filter(|&a| !paired[a])
+                .min_by_key(|&a| (times[a] - times[p]).abs())
+        });
         if let Some(a) = best {
             paired[a] = true;
             guarded[a] = Some(p);
@@ -333,10 +355,11 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         url: entry.request.url.clone(),
         reason: reason.to_string(),
     };
+    let guarding: std::collections::HashSet<usize> = guarded.iter().flatten().copied().collect();
     for i in 0..total {
         let entry = &entries[i];
-        if is_preflight(entry) {
-            if !guarded.contains(&Some(i)) {
+        if preflight_flags[i] {
+            if !guarding.contains(&i) {
                 exchanges.push((Some(i), None));
             }
             continue;
