@@ -1,9 +1,9 @@
 //! The what-if editor: toggles over the current request and the first rule.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::truncate;
 use crate::app::App;
@@ -16,18 +16,7 @@ pub fn render(app: &App, selected: usize, frame: &mut Frame, area: Rect) {
         .min(area.height.saturating_sub(2))
         .max(3);
     let width = area.width.saturating_sub(4).min(80);
-    let [_, middle, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(height),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let [_, popup, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(width),
-        Constraint::Fill(1),
-    ])
-    .areas(middle);
+    let popup = super::overlay_area(area, width, height, true);
     let visible = usize::from(height.saturating_sub(3)).max(1);
     let first = selected.saturating_sub(visible.saturating_sub(1));
     let inner = usize::from(width.saturating_sub(2));
@@ -68,13 +57,6 @@ pub fn render(app: &App, selected: usize, frame: &mut Frame, area: Rect) {
         theme.dim,
     )));
     frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .border_type(BorderType::Double)
-        .border_style(theme.focus_border)
-        .title(Span::styled(
-            format!(" What if… ({} edits so far) ", app.undo.len()),
-            theme.title,
-        ))
-        .style(theme.base);
+    let block = super::overlay_block(app, format!(" What if… ({} edits so far) ", app.undo.len()));
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -1,9 +1,9 @@
 //! The help overlay, listing every key from the same table that dispatches them.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::help_lines;
 use crate::app::App;
@@ -38,24 +38,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(Line::from(Span::styled("ACAO/ACAC/ACAM/ACAH/ACEH/ACMA = Access-Control-Allow-Origin/-Credentials/-Methods/-Headers, -Expose-Headers, -Max-Age; ACRM/ACRH = -Request-Method/-Headers", theme.dim)));
     let height = (lines.len() as u16 + 2).min(area.height);
     let width = area.width.saturating_sub(4).min(100);
-    let [_, middle, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(height),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, popup, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(width),
-        Constraint::Fill(1),
-    ])
-    .areas(middle);
+    let popup = super::overlay_area(area, width, height, false);
     frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .border_type(BorderType::Double)
-        .border_style(theme.focus_border)
-        .title(Span::styled(" Keys (? or Esc to close) ", theme.title))
-        .style(theme.base);
+    let block = super::overlay_block(app, " Keys (? or Esc to close) ");
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

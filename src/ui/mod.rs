@@ -156,6 +156,34 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
 }
 
+/// Where an overlay goes: centred horizontally, `width` × `height`, in the middle of `area` or
+/// just above the footer (so the flow and table stay in view).
+pub(crate) fn overlay_area(area: Rect, width: u16, height: u16, at_bottom: bool) -> Rect {
+    let below = if at_bottom {
+        Constraint::Length(1)
+    } else {
+        Constraint::Fill(1)
+    };
+    let [_, middle, _] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(height), below]).areas(area);
+    let [_, popup, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width),
+        Constraint::Fill(1),
+    ])
+    .areas(middle);
+    popup
+}
+
+/// The double-bordered, lit frame every overlay (help, quiz, what-if) is drawn in.
+pub(crate) fn overlay_block<'a>(app: &App, title: impl Into<String>) -> Block<'a> {
+    Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(app.theme.focus_border)
+        .title(Span::styled(title.into(), app.theme.title))
+        .style(app.theme.base)
+}
+
 /// A bordered panel, its border lit when focused.
 fn panel<'a>(app: &App, title: impl Into<Line<'a>>, focus: Panel) -> Block<'a> {
     let theme = &app.theme;

@@ -1,9 +1,9 @@
 //! The quiz overlay: one question at a time, the hint, the verdict, then the score.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::{App, QuizState};
 use crate::safe_text::escape;
@@ -82,24 +82,9 @@ pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
     let height = (lines.len() as u16 + 4).min(area.height);
     let width = area.width.saturating_sub(4).min(90);
     // At the bottom, so the flow and the table (where a hint points) stay in view.
-    let [_, middle, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(height),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let [_, popup, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(width),
-        Constraint::Fill(1),
-    ])
-    .areas(middle);
+    let popup = super::overlay_area(area, width, height, true);
     frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .border_type(BorderType::Double)
-        .border_style(theme.focus_border)
-        .title(Span::styled(title, theme.title))
-        .style(theme.base);
+    let block = super::overlay_block(app, title);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
