@@ -27,33 +27,10 @@ pub struct Fix {
     pub side_effects: Vec<(usize, Outcome, Outcome)>,
 }
 
-/// A rule's content, without its number (which shifts when a rule is inserted).
-fn rule_content(rule: &CorsRule) -> String {
-    let mut parts = vec![
-        format!("AllowedOrigins [{}]", rule.allowed_origins.join(", ")),
-        format!("AllowedMethods [{}]", rule.allowed_methods.join(", ")),
-    ];
-    if !rule.allowed_headers.is_empty() {
-        parts.push(format!(
-            "AllowedHeaders [{}]",
-            rule.allowed_headers.join(", ")
-        ));
-    }
-    if !rule.expose_headers.is_empty() {
-        parts.push(format!(
-            "ExposeHeaders [{}]",
-            rule.expose_headers.join(", ")
-        ));
-    }
-    if let Some(max_age) = rule.max_age_seconds {
-        parts.push(format!("MaxAgeSeconds {max_age}"));
-    }
-    parts.join("; ")
-}
-
+/// Rules compared by content, not number (an inserted rule shifts the numbers after it).
 fn diff(before: &[CorsRule], after: &[CorsRule]) -> Vec<String> {
-    let old: Vec<String> = before.iter().map(rule_content).collect();
-    let new: Vec<String> = after.iter().map(rule_content).collect();
+    let old: Vec<String> = before.iter().map(CorsRule::summary).collect();
+    let new: Vec<String> = after.iter().map(CorsRule::summary).collect();
     let mut lines = Vec::new();
     for (i, content) in old.iter().enumerate() {
         if !new.contains(content) {

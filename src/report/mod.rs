@@ -41,26 +41,7 @@ fn server_description(scenario: &Scenario) -> Vec<String> {
                 config.rules.len()
             )];
             for (i, rule) in config.rules.iter().enumerate() {
-                let mut parts = vec![
-                    format!("AllowedOrigins [{}]", rule.allowed_origins.join(", ")),
-                    format!("AllowedMethods [{}]", rule.allowed_methods.join(", ")),
-                ];
-                if !rule.allowed_headers.is_empty() {
-                    parts.push(format!(
-                        "AllowedHeaders [{}]",
-                        rule.allowed_headers.join(", ")
-                    ));
-                }
-                if !rule.expose_headers.is_empty() {
-                    parts.push(format!(
-                        "ExposeHeaders [{}]",
-                        rule.expose_headers.join(", ")
-                    ));
-                }
-                if let Some(max_age) = rule.max_age_seconds {
-                    parts.push(format!("MaxAgeSeconds {max_age}"));
-                }
-                lines.push(format!("  rule {}: {}", rule.label(i), parts.join("; ")));
+                lines.push(format!("  rule {}: {}", rule.label(i), rule.summary()));
             }
             lines
         }

@@ -22,6 +22,31 @@ pub struct CorsRule {
 }
 
 impl CorsRule {
+    /// `AllowedOrigins [...]; AllowedMethods [...]; ...`: the rule on one line, as reports and
+    /// diffs show it.
+    pub fn summary(&self) -> String {
+        let mut parts = vec![
+            format!("AllowedOrigins [{}]", self.allowed_origins.join(", ")),
+            format!("AllowedMethods [{}]", self.allowed_methods.join(", ")),
+        ];
+        if !self.allowed_headers.is_empty() {
+            parts.push(format!(
+                "AllowedHeaders [{}]",
+                self.allowed_headers.join(", ")
+            ));
+        }
+        if !self.expose_headers.is_empty() {
+            parts.push(format!(
+                "ExposeHeaders [{}]",
+                self.expose_headers.join(", ")
+            ));
+        }
+        if let Some(max_age) = self.max_age_seconds {
+            parts.push(format!("MaxAgeSeconds {max_age}"));
+        }
+        parts.join("; ")
+    }
+
     /// "#1" or "#1 (ID upload-rule)": how steps name a rule (1-based for people).
     pub fn label(&self, index: usize) -> String {
         match &self.id {
