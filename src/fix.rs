@@ -9,7 +9,9 @@ use crate::engine::server::s3::glob_match;
 use crate::engine::{self, CorsError, RequestRecord, Trace};
 use crate::http_syntax::normalize_method;
 use crate::scenario::s3_rules::S3_METHODS;
-use crate::scenario::{CorsConfiguration, CorsRule, Credentials, Outcome, Scenario, ServerKind};
+use crate::scenario::{
+    CannedResponse, CorsConfiguration, CorsRule, Credentials, Outcome, Scenario, ServerKind,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fix {
@@ -110,7 +112,9 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
     }
     match &scenario.server.kind {
         ServerKind::S3 { cors } => Some(s3_fix(scenario, trace, record, cors.as_ref())),
-        ServerKind::Static { .. } | ServerKind::Recorded => Some(header_fix(scenario, record)),
+        ServerKind::Static { .. } | ServerKind::Recorded => {
+            Some(header_fix(scenario, trace, record))
+        }
     }
 }
 
@@ -283,37 +287,81 @@ fn capitalized(mut fix: Fix) -> Fix {
 }
 
 /// For a server without rules: the headers its answers must carry.
-fn header_fix(scenario: &Scenario, record: &RequestRecord) -> Fix {
+/// The answer with `set` headers in place of any of the same name.
+fn answer_with(
+    base: Option<&crate::engine::http::HttpResponse>,
+    status: Option<u16>,
+    set: &[(String, String)],
+) -> CannedResponse {
+    let mut headers: Vec<(String, String)> = base.map(|r| r.headers.clone()).unwrap_or_default();
+    headers.retain(|(n, _)| !set.iter().any(|(s, _)| s.eq_ignore_ascii_case(n)));
+    headers.extend(set.iter().cloned());
+    CannedResponse {
+        status: status
+            .or(base.map(|r| r.status))
+            .filter(|s| *s != 0)
+            .unwrap_or(200),
+        headers,
+        body: base.map(|r| r.body.clone()).unwrap_or_default(),
+    }
+}
+
+/// For a server without rules: the headers its answers must carry, proven by replaying the
+/// request with answers that carry them.
+fn header_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Fix {
     let (origin, method, headers) = needs(scenario, record);
     let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
-    let mut lines = Vec::new();
+    let pair = |n: &str, v: String| (n.to_string(), v);
+    let mut actual_set = vec![pair("Access-Control-Allow-Origin", origin.clone())];
+    if include {
+        actual_set.push(pair("Access-Control-Allow-Credentials", "true".to_string()));
+    }
     let needs_preflight = record.preflight
         || record.cache_hit
         || !is_safelisted_method(&method)
         || !headers.is_empty();
+    let mut preflight_set = actual_set.clone();
+    if !is_safelisted_method(&method) {
+        preflight_set.push(pair("Access-Control-Allow-Methods", method.clone()));
+    }
+    if !headers.is_empty() {
+        preflight_set.push(pair("Access-Control-Allow-Headers", headers.join(", ")));
+    }
+    let mut lines = Vec::new();
     if needs_preflight {
         lines.push("OPTIONS answer: a 2xx status (204 No Content), and".to_string());
-        lines.push(format!("  Access-Control-Allow-Origin: {origin}"));
-        if include {
-            lines.push("  Access-Control-Allow-Credentials: true".to_string());
-        }
-        if !is_safelisted_method(&method) {
-            lines.push(format!("  Access-Control-Allow-Methods: {method}"));
-        }
-        if !headers.is_empty() {
-            lines.push(format!(
-                "  Access-Control-Allow-Headers: {}",
-                headers.join(", ")
-            ));
-        }
+        lines.extend(preflight_set.iter().map(|(n, v)| format!("  {n}: {v}")));
     }
     lines.push(format!(
         "{method} answer (whatever its status, errors included):"
     ));
-    lines.push(format!("  Access-Control-Allow-Origin: {origin}"));
-    if include {
-        lines.push("  Access-Control-Allow-Credentials: true".to_string());
+    lines.extend(actual_set.iter().map(|(n, v)| format!("  {n}: {v}")));
+
+    // Replay this request with answers that carry the headers; nothing else changes.
+    let recorded = |kind| {
+        record
+            .exchanges
+            .iter()
+            .find(|e| e.kind == kind)
+            .map(|e| &e.response)
+    };
+    let mut changed = scenario.clone();
+    if let Some(spec) = changed.requests.get_mut(record.index - 1) {
+        spec.preflight_not_recorded = false;
+        if needs_preflight {
+            spec.responses.preflight = Some(answer_with(
+                recorded(crate::engine::ExchangeKind::Preflight),
+                Some(204),
+                &preflight_set,
+            ));
+        }
+        spec.responses.actual = Some(answer_with(
+            recorded(crate::engine::ExchangeKind::Actual),
+            None,
+            &actual_set,
+        ));
     }
+    let (proven, side_effects) = prove(trace, &changed, record.index);
     Fix {
         summary: "The server has no rules to change: its answers must carry these headers."
             .to_string(),
@@ -324,8 +372,8 @@ fn header_fix(scenario: &Scenario, record: &RequestRecord) -> Fix {
         } else {
             Vec::new()
         },
-        proven: false,
-        side_effects: Vec::new(),
+        proven,
+        side_effects,
     }
 }
 
@@ -405,6 +453,26 @@ mod tests {
             fix.summary
         );
         assert!(fix.proven);
+    }
+
+    #[test]
+    fn static_server_fixes_are_proven_for_every_blocked_request() {
+        for name in ["masked-error", "static-preflight-status"] {
+            let scenario = load(name);
+            let trace = engine::run(&scenario, BrowserProfile::Chromium);
+            for record in trace
+                .requests
+                .iter()
+                .filter(|r| r.outcome == Outcome::Blocked)
+            {
+                let fix = fix_for(&scenario, &trace, record);
+                assert!(
+                    fix.is_some_and(|f| f.proven && f.side_effects.is_empty()),
+                    "{name} #{}",
+                    record.index
+                );
+            }
+        }
     }
 
     #[test]

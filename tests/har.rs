@@ -233,3 +233,24 @@ fn redirect_hops_are_skipped_and_the_followed_request_replayed() {
     let trace = engine::run(&har.scenario, BrowserProfile::Chromium);
     assert_eq!(trace.requests[0].outcome, Outcome::Allowed);
 }
+
+/// Every blocked exchange in a recording gets the headers the server must send, proven by
+/// replaying it with them.
+#[test]
+fn fixes_for_recorded_failures_are_proven() {
+    let har = import("chrome.har");
+    let trace = engine::run(&har.scenario, BrowserProfile::Chromium);
+    for record in trace
+        .requests
+        .iter()
+        .filter(|r| r.outcome == Outcome::Blocked)
+    {
+        let fix = cors_tui::fix::fix_for(&har.scenario, &trace, record);
+        assert!(
+            fix.as_ref()
+                .is_some_and(|f| f.proven && !f.headers.is_empty()),
+            "#{}: {fix:?}",
+            record.index
+        );
+    }
+}

@@ -342,7 +342,7 @@ fn write_fix(
             wrap(&format!("Note: {}", escape(caveat)), w, "   ")
         )?;
     }
-    if !fix.diff.is_empty() {
+    if !fix.diff.is_empty() || !fix.headers.is_empty() {
         let proof = if !fix.proven {
             format!("Re-run with the change: request #{index} is still blocked.")
         } else if fix.side_effects.is_empty() {
