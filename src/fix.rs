@@ -146,8 +146,8 @@ fn s3_fix(
         record.cors_error,
         Some(CorsError::WildcardOriginNotAllowed | CorsError::PreflightWildcardOriginNotAllowed)
     ) && let Some(matched) = record.matched_rule
+        && let Some(star) = rules.get(matched)
     {
-        let star = &rules[matched];
         let mut specific = star.clone();
         specific.id = None;
         specific.allowed_origins = vec![origin.clone()];

@@ -243,6 +243,13 @@ pub fn load_saved_trace(
             "a step lies outside its request's steps",
         ));
     }
+    if scenario.requests.len() != requests.len() {
+        return Err(problem(
+            file,
+            "scenario",
+            "the scenario and the trace list different numbers of requests",
+        ));
+    }
     let recording = match doc.recording {
         Some(r) if recorded.len() == requests.len() => Some(Recording {
             recorded,
