@@ -5,8 +5,9 @@
 use serde::Serialize;
 
 use crate::engine::server::s3::glob_match;
+use crate::engine::server::{header_entry_matches, origin_entry_matches};
 use crate::engine::{CorsError, Trace};
-use crate::scenario::{CorsConfiguration, CorsRule};
+use crate::scenario::{CorsConfiguration, CorsRule, Field, Provider};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -39,21 +40,168 @@ pub struct Finding {
 
 /// Findings on S3 rules, most severe first, then in rule order.
 pub fn audit_s3(config: &CorsConfiguration) -> Vec<Finding> {
+    audit_rules(Provider::S3, config)
+}
+
+/// Findings on a provider's rules, most severe first, then in rule order.
+pub fn audit_rules(provider: Provider, config: &CorsConfiguration) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (i, rule) in config.rules.iter().enumerate() {
-        origin_findings(i, rule, config, &mut findings);
-        if let Some(earlier) = shadowing_rule(config, i) {
+        match provider {
+            Provider::S3 => origin_findings(i, rule, config, &mut findings),
+            Provider::Gcs | Provider::Azure => {
+                whole_origin_findings(provider, i, rule, config, &mut findings)
+            }
+        }
+        if provider == Provider::Gcs {
+            gcs_findings(i, rule, &mut findings);
+        }
+        if let Some(earlier) = shadowing_rule(provider, config, i) {
             findings.push(Finding {
                 severity: Severity::Broken,
                 rule: Some(i),
                 subject: rule.label(i),
                 title: format!("never used: rule {} comes first and matches everything this rule matches", config.rules[earlier].label(earlier)),
-                why: "S3 uses the first rule whose origin, method and headers all match, so every request this rule would answer is answered by the earlier one. Move it up or merge the two.".to_string(),
+                why: format!(
+                    "{} uses the first rule that matches, so every request this rule would answer is answered by the earlier one. Move it up or merge the two.",
+                    provider.short()
+                ),
             });
         }
     }
     findings.sort_by_key(|f| (f.severity, f.rule));
     findings
+}
+
+/// Origins for GCS and Azure, which compare whole origins (or `*` alone).
+fn whole_origin_findings(
+    provider: Provider,
+    i: usize,
+    rule: &CorsRule,
+    config: &CorsConfiguration,
+    findings: &mut Vec<Finding>,
+) {
+    let short = provider.short();
+    let field = provider.field(Field::Origins);
+    for origin in &rule.allowed_origins {
+        let mut push = |severity, title: String, why: String| {
+            findings.push(Finding {
+                severity,
+                rule: Some(i),
+                subject: origin.clone(),
+                title,
+                why,
+            });
+        };
+        let origin_text = origin.trim();
+        if origin_text == "*" {
+            let why = match provider {
+                Provider::Gcs => "Fine for public, uncredentialed content: GCS echoes any origin but sends no Access-Control-Allow-Credentials, so no cookies ride along.".to_string(),
+                _ => "Fine for public, uncredentialed content: Azure answers requests with Access-Control-Allow-Origin: * (its preflights echo the origin), and a browser never shares a credentialed response with *.".to_string(),
+            };
+            push(Severity::Noisy, "\"*\" for public reads".to_string(), why);
+        } else if origin_text.contains('*') {
+            push(
+                Severity::Broken,
+                format!("\"{origin_text}\" is not a wildcard for {short}"),
+                format!(
+                    "{short} compares whole origins and treats only \"*\" alone as a wildcard, so this entry matches no real origin. List each origin in the {field} list."
+                ),
+            );
+        } else if origin_text == "null" {
+            let (severity, why) = match provider {
+                Provider::Azure => (
+                    Severity::Dangerous,
+                    "Every sandboxed iframe, data: or file: page on any site sends Origin: null, and Azure echoes it with Access-Control-Allow-Credentials: true.",
+                ),
+                _ => (
+                    Severity::Noisy,
+                    "Every sandboxed iframe, data: or file: page on any site sends Origin: null; GCS sends no Access-Control-Allow-Credentials, so only uncredentialed responses are shared.",
+                ),
+            };
+            push(
+                severity,
+                "allows the null origin".to_string(),
+                why.to_string(),
+            );
+        } else if origin_text.ends_with('/') {
+            push(
+                Severity::Broken,
+                format!("\"{origin_text}\" ends with a slash"),
+                "Browsers send origins without a path or trailing slash, so this entry never matches. Drop the slash.".to_string(),
+            );
+        } else if let Some(host) = origin_text.strip_prefix("http://") {
+            let https = format!("https://{host}");
+            let also_https = config
+                .rules
+                .iter()
+                .any(|r| r.allowed_origins.iter().any(|o| o.trim() == https));
+            if also_https {
+                push(
+                    Severity::Dangerous,
+                    format!("allows http:// next to {https}"),
+                    "A network attacker can inject script into the unencrypted http:// page and read the responses as that origin. Drop the http:// origin.".to_string(),
+                );
+            } else if ["localhost", "127.0.0.1", "[::1]"]
+                .iter()
+                .any(|l| host.starts_with(l))
+            {
+                push(
+                    Severity::Noisy,
+                    "a local development origin".to_string(),
+                    "Any page served from this machine's port matches. Fine while developing; remove it from production rules.".to_string(),
+                );
+            }
+        }
+    }
+}
+
+/// GCS's own traps: methods compared exactly, and `responseHeader` doubling as the allowed
+/// request headers.
+fn gcs_findings(i: usize, rule: &CorsRule, findings: &mut Vec<Finding>) {
+    let mut push = |severity, subject: String, title: String, why: String| {
+        findings.push(Finding {
+            severity,
+            rule: Some(i),
+            subject,
+            title,
+            why,
+        });
+    };
+    if rule.allowed_origins.is_empty() || rule.allowed_methods.is_empty() {
+        push(
+            Severity::Broken,
+            rule.label(i),
+            "an entry without origin or method never matches".to_string(),
+            "GCS stores it, but a request needs both its origin and its method listed.".to_string(),
+        );
+    }
+    for method in &rule.allowed_methods {
+        if method != "*" && *method != method.to_ascii_uppercase() {
+            push(
+                Severity::Broken,
+                method.clone(),
+                format!("method \"{method}\" is not upper case"),
+                "Browsers send methods upper case (GET, PUT) and GCS compares them exactly, so this entry never matches.".to_string(),
+            );
+        }
+    }
+    let uploads = rule
+        .allowed_methods
+        .iter()
+        .any(|m| matches!(m.as_str(), "PUT" | "POST" | "PATCH" | "*"));
+    let lists_content_type = rule
+        .expose_headers
+        .iter()
+        .any(|h| h.trim() == "*" || h.trim().eq_ignore_ascii_case("content-type"));
+    if uploads && !lists_content_type {
+        push(
+            Severity::Broken,
+            "responseHeader".to_string(),
+            "uploads allowed but Content-Type is not in responseHeader".to_string(),
+            "An upload with Content-Type: application/json (or any type but the three form types) is preflighted, and GCS's Access-Control-Allow-Headers is exactly responseHeader; without Content-Type there the browser blocks it.".to_string(),
+        );
+    }
 }
 
 fn origin_findings(
@@ -160,7 +308,7 @@ fn origin_findings(
     }
 }
 
-/// Whether pattern `wide` matches every origin pattern `narrow` can match.
+/// Whether pattern `wide` matches every value pattern `narrow` can match.
 fn pattern_covers(wide: &str, narrow: &str, ignore_case: bool) -> bool {
     if wide == "*" || wide == narrow || (ignore_case && wide.eq_ignore_ascii_case(narrow)) {
         return true;
@@ -170,29 +318,48 @@ fn pattern_covers(wide: &str, narrow: &str, ignore_case: bool) -> bool {
 }
 
 /// The first earlier rule that matches every request rule `index` could match.
-fn shadowing_rule(config: &CorsConfiguration, index: usize) -> Option<usize> {
+fn shadowing_rule(provider: Provider, config: &CorsConfiguration, index: usize) -> Option<usize> {
     let rule = &config.rules[index];
+    let origin_covered = |wide: &str, narrow: &str| match provider {
+        Provider::S3 => pattern_covers(wide, narrow, false),
+        _ => origin_entry_matches(provider, wide, narrow),
+    };
+    let header_covered = |wide: &str, narrow: &str| match provider {
+        Provider::S3 => pattern_covers(wide, narrow, true),
+        _ => {
+            wide.trim() == "*"
+                || (!narrow.contains('*') && header_entry_matches(provider, wide, narrow))
+                || wide.trim().eq_ignore_ascii_case(narrow.trim())
+        }
+    };
     config.rules[..index].iter().position(|earlier| {
-        rule.allowed_origins.iter().all(|o| {
-            earlier
-                .allowed_origins
-                .iter()
-                .any(|e| pattern_covers(e, o, false))
-        }) && rule
-            .allowed_methods
-            .iter()
-            .all(|m| earlier.allowed_methods.contains(m))
-            && rule.allowed_headers.iter().all(|h| {
+        !rule.allowed_origins.is_empty()
+            && rule.allowed_origins.iter().all(|o| {
                 earlier
-                    .allowed_headers
+                    .allowed_origins
                     .iter()
-                    .any(|e| pattern_covers(e, h, true))
+                    .any(|e| origin_covered(e, o))
             })
+            && rule.allowed_methods.iter().all(|m| {
+                earlier
+                    .allowed_methods
+                    .iter()
+                    .any(|e| e == m || (provider == Provider::Gcs && e == "*"))
+            })
+            // GCS picks a rule by origin and method only.
+            && (provider == Provider::Gcs
+                || rule.allowed_headers.iter().all(|h| {
+                    earlier
+                        .allowed_headers
+                        .iter()
+                        .any(|e| header_covered(e, h))
+                }))
     })
 }
 
 /// Findings that need the scenario's requests: a `*` rule answering credentialed requests.
-pub fn audit_requests(trace: &Trace) -> Vec<Finding> {
+pub fn audit_requests(provider: Provider, trace: &Trace) -> Vec<Finding> {
+    let short = provider.short();
     trace
         .requests
         .iter()
@@ -202,7 +369,7 @@ pub fn audit_requests(trace: &Trace) -> Vec<Finding> {
             rule: r.matched_rule,
             subject: format!("request #{}", r.index),
             title: format!("\"*\" answers a request sent with credentials (request #{})", r.index),
-            why: "A rule listing \"*\" makes S3 answer Access-Control-Allow-Origin: * without credentials support, and a browser refuses * for credentials: 'include'. List the exact origin (S3 then echoes it and adds Access-Control-Allow-Credentials: true).".to_string(),
+            why: format!("A rule listing \"*\" makes {short} answer Access-Control-Allow-Origin: * without credentials support, and a browser refuses * for credentials: 'include'. List the exact origin ({short} then echoes it and adds Access-Control-Allow-Credentials: true)."),
         })
         .collect()
 }

@@ -9,12 +9,15 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::app::App;
 use crate::audit::{self, Finding, Severity};
 use crate::engine::{self, Trace};
+use crate::formats::convert::{self, Target};
 use crate::formats::har::{self, Recording};
-use crate::formats::s3::{self as s3_format, ConfigError, Target};
+use crate::formats::s3::{self as s3_format, ConfigError};
 use crate::formats::saved;
 use crate::report;
 use crate::safe_text::escape;
-use crate::scenario::{self, BrowserProfile, LoadError, LoadErrors, Scenario, ServerKind};
+use crate::scenario::{
+    self, BrowserProfile, LoadError, LoadErrors, Provider, Scenario, ServerKind,
+};
 use crate::ui::theme::{Theme, ThemeName};
 
 /// Exit status when every expectation held.
@@ -59,6 +62,12 @@ pub enum ConvertTarget {
     S3Console,
     /// CloudFormation/CDK's CorsConfiguration
     Cloudformation,
+    /// Google Cloud Storage's CORS file, as `gcloud storage buckets update --cors-file` takes it
+    Gcs,
+    /// Azure's <Cors> XML for Set Blob Service Properties
+    Azure,
+    /// Azure Resource Manager JSON ({"corsRules": [...]}), as ARM templates and Bicep take it
+    AzureJson,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,10 +172,10 @@ impl Loaded {
     }
 }
 
-/// Reads an S3 configuration file in any spelling.
+/// Reads a CORS configuration file of any provider, in any spelling.
 fn read_config(path: &Path) -> Result<(s3_format::LoadedConfig, String), ConfigError> {
     let (name, text) = scenario::read_input(path).map_err(ConfigError::Unreadable)?;
-    s3_format::load_s3_config(&text, &name).map(|config| (config, name))
+    s3_format::load_config(&text, &name).map(|config| (config, name))
 }
 
 /// Loads the scenario, with `--config` rules in place of its bucket's own.
@@ -193,16 +202,18 @@ pub fn load_with_config(
                 request.responses = Default::default();
                 request.preflight_not_recorded = false;
             }
-        } else if !matches!(loaded.scenario.server.kind, ServerKind::S3 { .. }) {
+        } else if !matches!(loaded.scenario.server.kind, ServerKind::Bucket { .. }) {
             return Err(LoadErrors(vec![LoadError {
                 file: name,
                 line: 0,
                 column: 0,
                 key: String::new(),
-                message: "--config replaces an S3 bucket's rules, but this scenario's server is \"static\"".to_string(),
+                message: "--config replaces a storage bucket's rules, but this scenario's server is \"static\"".to_string(),
             }]));
         }
-        loaded.scenario.server.kind = ServerKind::S3 {
+        let provider = rules.provider();
+        loaded.scenario.server.kind = ServerKind::Bucket {
+            provider,
             cors: Some(rules.config),
         };
         loaded.scenario.server.rules_from = Some(format!("{name} ({})", rules.spelling.describe()));
@@ -413,9 +424,30 @@ fn run_convert(file: &Path, to: ConvertTarget) -> ExitCode {
         ConvertTarget::S3Xml => Target::S3Xml,
         ConvertTarget::S3Console => Target::S3Console,
         ConvertTarget::Cloudformation => Target::CloudFormation,
+        ConvertTarget::Gcs => Target::Gcs,
+        ConvertTarget::Azure => Target::AzureXml,
+        ConvertTarget::AzureJson => Target::AzureJson,
     };
-    let mut out = io::stdout().lock();
-    finish_output(writeln!(out, "{}", s3_format::convert(&loaded.config, target)).map(|_| EXIT_OK))
+    match convert::convert(&loaded, target) {
+        Ok(converted) => {
+            for note in &converted.notes {
+                eprintln!("cors-tui: note: {}", escape(note));
+            }
+            let mut out = io::stdout().lock();
+            finish_output(writeln!(out, "{}", converted.text).map(|_| EXIT_OK))
+        }
+        Err(errors) => {
+            eprintln!(
+                "cors-tui: {} cannot be written as {} rules:",
+                escape(&name),
+                target.provider().product()
+            );
+            for error in errors {
+                eprintln!("  {}", escape(&error));
+            }
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
 }
 
 fn run_audit(file: &Path, json: bool) -> ExitCode {
@@ -461,49 +493,54 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
     if is_scenario {
         let scenario = scenario::load_str(text, name)?;
         let trace = engine::run(&scenario, engine::effective_profile(&scenario, None));
-        let mut findings = match &scenario.server.kind {
-            ServerKind::S3 { cors: Some(config) } => audit::audit_s3(config),
-            ServerKind::S3 { cors: None } => vec![Finding {
+        let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
+            return Err(LoadErrors(vec![LoadError {
+                file: name.to_string(),
+                line: 0,
+                column: 0,
+                key: "server.type".to_string(),
+                message: "audit reads a bucket's CORS rules; this scenario's server has fixed answers (static or recorded)".to_string(),
+            }]));
+        };
+        let provider = *provider;
+        let mut findings = match cors {
+            Some(config) => audit::audit_rules(provider, config),
+            None => vec![Finding {
                 severity: Severity::Broken,
                 rule: None,
-                subject: "CORSConfiguration".to_string(),
-                title: "the bucket has no CORS configuration".to_string(),
-                why: "S3 answers every preflight with 403 and adds no CORS headers to responses, so browsers block every cross-origin read.".to_string(),
+                subject: "cors".to_string(),
+                title: format!("the {} has no CORS configuration", provider.server_noun()),
+                why: format!(
+                    "With no rules, {} ({}), so browsers block every cross-origin read.",
+                    provider.short(),
+                    report::no_rules_behaviour(provider)
+                ),
             }],
-            ServerKind::Static { .. } | ServerKind::Recorded => {
-                return Err(LoadErrors(vec![LoadError {
-                    file: name.to_string(),
-                    line: 0,
-                    column: 0,
-                    key: "server.type".to_string(),
-                    message: "audit reads S3 rules; this scenario's server is static (its answers are fixed)".to_string(),
-                }]));
-            }
         };
-        findings.extend(audit::audit_requests(&trace));
+        findings.extend(audit::audit_requests(provider, &trace));
         findings.sort_by_key(|f| (f.severity, f.rule));
-        let rules = match &scenario.server.kind {
-            ServerKind::S3 { cors: Some(config) } => config.rules.clone(),
-            _ => Vec::new(),
-        };
+        let rules = cors.as_ref().map(|c| c.rules.clone()).unwrap_or_default();
         return Ok(Audited {
             file: name.to_string(),
-            format: "cors-tui scenario (S3 bucket)".to_string(),
+            format: format!("cors-tui scenario ({})", provider.server_noun()),
+            provider,
             rules,
             findings,
         });
     }
-    match s3_format::load_s3_config(text, name) {
+    match s3_format::load_config(text, name) {
         Ok(loaded) => Ok(Audited {
             file: name.to_string(),
             format: loaded.spelling.describe().to_string(),
-            findings: audit::audit_s3(&loaded.config),
+            provider: loaded.provider(),
+            findings: audit::audit_rules(loaded.provider(), &loaded.config),
             rules: loaded.config.rules,
         }),
         // S3 would refuse it: each refusal is a broken finding, not a failure to read.
         Err(ConfigError::Rejected(errors)) => Ok(Audited {
             file: name.to_string(),
-            format: "S3 CORS configuration".to_string(),
+            format: "CORS configuration".to_string(),
+            provider: rejected_provider(&errors),
             rules: Vec::new(),
             findings: errors
                 .0
@@ -512,13 +549,26 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
                     severity: Severity::Broken,
                     rule: None,
                     subject: format!("{}:{}:{} {}", e.file, e.line, e.column, e.key),
-                    title: "S3 rejects this configuration".to_string(),
+                    title: "the provider rejects this configuration".to_string(),
                     why: e.message,
                 })
                 .collect(),
         }),
         Err(ConfigError::Unreadable(errors)) => Err(errors),
     }
+}
+
+/// Which provider refused a configuration, from its refusal ("GCS rejects …").
+fn rejected_provider(errors: &LoadErrors) -> Provider {
+    Provider::ALL
+        .into_iter()
+        .find(|p| {
+            errors
+                .0
+                .first()
+                .is_some_and(|e| e.message.starts_with(&format!("{} rejects", p.short())))
+        })
+        .unwrap_or_default()
 }
 
 /// The quiz as a sheet of questions, for when there is no terminal to take it on.

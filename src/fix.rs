@@ -5,12 +5,12 @@
 use serde::Serialize;
 
 use crate::engine::fetch_rules::{is_safelisted_method, sorted_names, unsafe_request_headers};
-use crate::engine::server::s3::glob_match;
+use crate::engine::server::{header_entry_matches, origin_entry_matches};
 use crate::engine::{self, CorsError, RequestRecord, Trace};
 use crate::http_syntax::normalize_method;
-use crate::scenario::s3_rules::S3_METHODS;
 use crate::scenario::{
-    CannedResponse, CorsConfiguration, CorsRule, Credentials, Outcome, Scenario, ServerKind,
+    CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider, Scenario,
+    ServerKind,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -30,9 +30,9 @@ pub struct Fix {
 }
 
 /// Rules compared by content, not number (an inserted rule shifts the numbers after it).
-fn diff(before: &[CorsRule], after: &[CorsRule]) -> Vec<String> {
-    let old: Vec<String> = before.iter().map(CorsRule::summary).collect();
-    let new: Vec<String> = after.iter().map(CorsRule::summary).collect();
+fn diff(provider: Provider, before: &[CorsRule], after: &[CorsRule]) -> Vec<String> {
+    let old: Vec<String> = before.iter().map(|r| r.summary(provider)).collect();
+    let new: Vec<String> = after.iter().map(|r| r.summary(provider)).collect();
     let mut lines = Vec::new();
     for (i, content) in old.iter().enumerate() {
         if !new.contains(content) {
@@ -80,9 +80,10 @@ fn prove(
     (proven, side_effects)
 }
 
-fn with_rules(scenario: &Scenario, rules: Vec<CorsRule>) -> Scenario {
+fn with_rules(scenario: &Scenario, provider: Provider, rules: Vec<CorsRule>) -> Scenario {
     let mut changed = scenario.clone();
-    changed.server.kind = ServerKind::S3 {
+    changed.server.kind = ServerKind::Bucket {
+        provider,
         cors: Some(CorsConfiguration { rules }),
     };
     changed
@@ -111,25 +112,34 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
         return None;
     }
     match &scenario.server.kind {
-        ServerKind::S3 { cors } => Some(s3_fix(scenario, trace, record, cors.as_ref())),
+        ServerKind::Bucket { provider, cors } => {
+            Some(rules_fix(scenario, trace, record, *provider, cors.as_ref()))
+        }
         ServerKind::Static { .. } | ServerKind::Recorded => {
             Some(header_fix(scenario, trace, record))
         }
     }
 }
 
-fn s3_fix(
+fn rules_fix(
     scenario: &Scenario,
     trace: &Trace,
     record: &RequestRecord,
+    provider: Provider,
     cors: Option<&CorsConfiguration>,
 ) -> Fix {
+    let short = provider.short();
+    let field = |f| provider.field(f);
     let (origin, method, headers) = needs(scenario, record);
     let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
-    if !S3_METHODS.contains(&method.as_str()) {
+    if let Some(methods) = provider.methods()
+        && !methods.contains(&method.as_str())
+    {
         return Fix {
             summary: format!(
-                "No S3 configuration can allow {method}: AllowedMethods takes only GET, PUT, HEAD, POST and DELETE."
+                "No {short} configuration can allow {method}: {} takes only {}.",
+                field(Field::Methods),
+                methods.join(", ")
             ),
             diff: Vec::new(),
             headers: Vec::new(),
@@ -157,7 +167,7 @@ fn s3_fix(
             1,
             after,
             format!(
-                "add a rule for {origin} before rule {}: its \"*\" makes S3 answer Access-Control-Allow-Origin: *, which a request with credentials cannot use; for a listed origin S3 echoes it with Access-Control-Allow-Credentials: true",
+                "add a rule for {origin} before rule {}: its \"*\" makes {short} answer Access-Control-Allow-Origin: *, which a request with credentials cannot use; for a listed origin {short} echoes it with Access-Control-Allow-Credentials: true",
                 star.label(matched)
             ),
             Vec::new(),
@@ -167,7 +177,7 @@ fn s3_fix(
     // Otherwise: complete the rule that needs the fewest additions.
     for (i, rule) in rules.iter().enumerate() {
         if include && rule.allowed_origins.iter().any(|o| o == "*") {
-            continue; // S3 would answer "*", which credentials cannot use.
+            continue; // The server would answer "*", which credentials cannot use.
         }
         let mut changed = rule.clone();
         let mut added = Vec::new();
@@ -175,10 +185,10 @@ fn s3_fix(
         if !rule
             .allowed_origins
             .iter()
-            .any(|o| glob_match(o, &origin, false))
+            .any(|o| origin_entry_matches(provider, o, &origin))
         {
             changed.allowed_origins.push(origin.clone());
-            added.push(format!("{origin} to AllowedOrigins"));
+            added.push(format!("{origin} to {}", field(Field::Origins)));
         }
         let others: Vec<&String> = rule
             .allowed_origins
@@ -187,7 +197,7 @@ fn s3_fix(
             .collect();
         if !rule.allowed_methods.contains(&method) {
             changed.allowed_methods.push(method.clone());
-            added.push(format!("{method} to AllowedMethods"));
+            added.push(format!("{method} to {}", field(Field::Methods)));
             if !others.is_empty() {
                 caveats.push(format!(
                     "this also lets {} use {method}",
@@ -201,12 +211,12 @@ fn s3_fix(
         }
         for header in &headers {
             if !changed
-                .allowed_headers
+                .preflight_headers(provider)
                 .iter()
-                .any(|h| glob_match(h, header, true))
+                .any(|h| header_entry_matches(provider, h, header))
             {
-                changed.allowed_headers.push(header.clone());
-                added.push(format!("{header} to AllowedHeaders"));
+                changed.preflight_headers_mut(provider).push(header.clone());
+                added.push(format!("{header} to {}", field(Field::AllowedHeaders)));
             }
         }
         if added.is_empty() {
@@ -227,10 +237,11 @@ fn s3_fix(
         id: None,
         allowed_origins: vec![origin.clone()],
         allowed_methods: vec![method.clone()],
-        allowed_headers: headers.clone(),
+        allowed_headers: Vec::new(),
         expose_headers: Vec::new(),
         max_age_seconds: None,
     };
+    *fresh.preflight_headers_mut(provider) = headers.clone();
     if is_safelisted_method(&method)
         && method != "GET"
         && !fresh.allowed_methods.contains(&"GET".to_string())
@@ -253,11 +264,11 @@ fn s3_fix(
     candidates.sort_by_key(|c| c.0);
     let mut fallback = None;
     for (_, after, summary, caveats) in candidates {
-        let changed = with_rules(scenario, after.clone());
+        let changed = with_rules(scenario, provider, after.clone());
         let (proven, side_effects) = prove(trace, &changed, record.index);
         let fix = Fix {
             summary: format!("{summary}."),
-            diff: diff(&rules, &after),
+            diff: diff(provider, &rules, &after),
             headers: Vec::new(),
             caveats,
             proven,
@@ -268,8 +279,15 @@ fn s3_fix(
         }
         fallback.get_or_insert(fix);
     }
+    if provider == Provider::Gcs && include {
+        fallback = None;
+    }
     capitalized(fallback.unwrap_or(Fix {
-        summary: "no change to the rules alone lets this request through".to_string(),
+        summary: if provider == Provider::Gcs && include {
+            "no change to the rules alone lets this request through: GCS does not send Access-Control-Allow-Credentials (its documentation describes none), so fetch with credentials: \"include\" cannot read the answer; send the request without credentials (a signed URL carries its own authorization)".to_string()
+        } else {
+            "no change to the rules alone lets this request through".to_string()
+        },
         diff: Vec::new(),
         headers: Vec::new(),
         caveats: Vec::new(),

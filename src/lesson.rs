@@ -268,9 +268,14 @@ fn generated_questions(trace: &Trace) -> Vec<QuizItem> {
 /// "If AllowedOrigins also held X, would request #N be allowed?", answered by re-running the
 /// engine on the changed rules.
 fn what_if_origin(scenario: &Scenario, trace: &Trace) -> Option<QuizItem> {
-    let ServerKind::S3 { cors: Some(config) } = &scenario.server.kind else {
+    let ServerKind::Bucket {
+        provider,
+        cors: Some(config),
+    } = &scenario.server.kind
+    else {
         return None;
     };
+    let provider = *provider;
     let request = trace.requests.iter().find(|r| {
         r.outcome == crate::scenario::Outcome::Blocked
             && r.origin.as_ref().is_some_and(|o| {
@@ -282,7 +287,10 @@ fn what_if_origin(scenario: &Scenario, trace: &Trace) -> Option<QuizItem> {
     })?;
     let origin = request.origin.clone()?;
     let mut changed = scenario.clone();
-    if let ServerKind::S3 { cors: Some(config) } = &mut changed.server.kind {
+    if let ServerKind::Bucket {
+        cors: Some(config), ..
+    } = &mut changed.server.kind
+    {
         config
             .rules
             .first_mut()?
@@ -307,10 +315,17 @@ fn what_if_origin(scenario: &Scenario, trace: &Trace) -> Option<QuizItem> {
         last,
     );
     Some(QuizItem {
-        question: format!("If the first rule's AllowedOrigins also held {origin}, would step {last} allow request #{}?", request.index),
+        question: format!(
+            "If the first rule's {} also held {origin}, would step {last} allow request #{}?",
+            provider.field(crate::scenario::Field::Origins),
+            request.index
+        ),
         choices,
         answer,
-        hint: Some("S3 echoes an origin its matched rule lists; then check methods, headers and credentials too.".to_string()),
+        hint: Some(format!(
+            "{} echoes an origin its matched rule lists; then check methods, headers and credentials too.",
+            provider.short()
+        )),
         step: Some(last),
         generated: true,
     })

@@ -385,8 +385,9 @@ fn audit_flags_dangerous_and_broken_rules_and_exits_1() {
         .arg("audit")
         .arg(configs().join("gcs.json"))
         .assert()
-        .code(2)
-        .stderr(predicate::str::contains("Google Cloud Storage"));
+        .success()
+        .stdout(predicate::str::contains("Google Cloud Storage CORS JSON"))
+        .stdout(predicate::str::contains("0 finding(s)"));
     cmd()
         .arg("audit")
         .arg(root().join("scenarios/wildcard-credentials.json"))
@@ -498,4 +499,111 @@ fn saved_traces_replay_exactly() {
             ));
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn audit_judges_gcs_and_azure_rules_by_their_own_semantics() {
+    let gcs = cmd()
+        .args(["audit", "--json"])
+        .arg(configs().join("gcs-uploads.json"))
+        .output();
+    let gcs = match gcs {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(gcs.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&gcs.stdout).unwrap_or_default();
+    assert_eq!(doc["provider"], "gcs", "{doc}");
+    let titles: Vec<&str> = doc["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|x| x["title"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        titles,
+        [
+            "\"https://*.app.example\" is not a wildcard for GCS",
+            "method \"post\" is not upper case",
+            "uploads allowed but Content-Type is not in responseHeader",
+            "\"*\" for public reads",
+        ]
+    );
+    // The negative examples: a bucket resource with Content-Type listed, an ARM rule set.
+    for clean in ["gcs-bucket.json", "azure-arm.json"] {
+        cmd()
+            .arg("audit")
+            .arg(configs().join(clean))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("0 finding(s)"));
+    }
+    cmd()
+        .arg("audit")
+        .arg(configs().join("azure.xml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "DANGEROUS  rule #1: allows http:// next to https://app.example",
+        ))
+        .stdout(predicate::str::contains(
+            "BROKEN     rule #2: never used: rule #1 comes first",
+        ));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("azure-rejected.xml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "azure-rejected.xml:4:5 CorsRule[0].AllowedMethods",
+        ))
+        .stdout(predicate::str::contains(
+            "Azure rejects this configuration (Set Blob Service Properties): InvalidXmlDocument: TRACE is not a method Azure accepts",
+        ));
+}
+
+#[test]
+fn convert_moves_rules_between_providers_or_names_what_cannot_move() {
+    let out = cmd()
+        .args(["convert", "--to", "azure"])
+        .arg(configs().join("cli.json"))
+        .output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        xml.contains("<Cors>") && xml.contains("<CorsRule>"),
+        "{xml}"
+    );
+    cmd()
+        .args(["convert", "--to", "s3-json"])
+        .arg(configs().join("gcs-bucket.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"CORSRules\""))
+        .stderr(predicate::str::contains(
+            "GCS's responseHeader becomes both AllowedHeaders and ExposeHeaders",
+        ));
+    // Azure's prefix wildcards in ExposedHeaders have no S3 spelling: S3 itself refuses them.
+    cmd()
+        .args(["convert", "--to", "s3-json"])
+        .arg(configs().join("azure-arm.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "CORSRules[0].ExposeHeaders[0]: S3 rejects this configuration",
+        ));
+    cmd()
+        .args(["convert", "--to", "gcs"])
+        .arg(configs().join("azure.xml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "header pattern \"x-ms-meta-data*\" cannot be written for GCS",
+        ));
 }

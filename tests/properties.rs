@@ -2,8 +2,8 @@
 
 use cors_tui::engine::{self, ExchangeKind, Trace, VARIABLES};
 use cors_tui::scenario::{
-    BrowserProfile, CacheMode, CorsConfiguration, CorsRule, Credentials, Outcome, RequestSpec,
-    ResponseOverrides, Scenario, Server, ServerKind, Via,
+    BrowserProfile, CacheMode, CorsConfiguration, CorsRule, Credentials, Outcome, Provider,
+    RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Via,
 };
 use proptest::prelude::*;
 use url::Url;
@@ -107,21 +107,29 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
 
 fn scenario_strategy() -> impl Strategy<Value = Scenario> {
     let cors = prop::option::of(prop::collection::vec(rule_strategy(), 1..4));
-    (cors, prop::collection::vec(request_strategy(), 1..8)).prop_map(|(rules, requests)| Scenario {
-        title: "generated".to_string(),
-        description: String::new(),
-        browser: None,
-        server: Server {
-            url: url(BUCKET),
-            kind: ServerKind::S3 {
-                cors: rules.map(|rules| CorsConfiguration { rules }),
+    // The same rules judged by each provider's matching and answers.
+    let provider = prop::sample::select(Provider::ALL.to_vec());
+    (
+        cors,
+        provider,
+        prop::collection::vec(request_strategy(), 1..8),
+    )
+        .prop_map(|(rules, provider, requests)| Scenario {
+            title: "generated".to_string(),
+            description: String::new(),
+            browser: None,
+            server: Server {
+                url: url(BUCKET),
+                kind: ServerKind::Bucket {
+                    provider,
+                    cors: rules.map(|rules| CorsConfiguration { rules }),
+                },
+                rules_from: None,
             },
-            rules_from: None,
-        },
-        requests,
-        moments: Vec::new(),
-        quiz: Vec::new(),
-    })
+            requests,
+            moments: Vec::new(),
+            quiz: Vec::new(),
+        })
 }
 
 fn check_structure(trace: &Trace, scenario: &Scenario) -> Result<(), TestCaseError> {

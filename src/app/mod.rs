@@ -183,7 +183,7 @@ impl App {
         };
         let Some(scenario) = whatif::apply(&self.scenario, &option.edit) else {
             self.status =
-                Some("S3 refuses a rule without origins or methods: edit not applied.".to_string());
+                Some("A rule needs origins and methods (the service refuses it otherwise): edit not applied.".to_string());
             return;
         };
         let trace = crate::engine::run(&scenario, self.trace.profile);

@@ -2,7 +2,7 @@
 //! makes a new scenario; the caller re-runs the engine on it.
 
 use crate::engine::{Step, Trace};
-use crate::scenario::{Credentials, Scenario, ServerKind, Via};
+use crate::scenario::{Credentials, Field, Scenario, ServerKind, Via};
 
 /// One change a teacher can make with a keypress.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,13 +91,19 @@ pub fn options(scenario: &Scenario, step: &Step) -> Vec<EditOption> {
             });
         }
     }
-    if let ServerKind::S3 { cors: Some(config) } = &scenario.server.kind {
+    if let ServerKind::Bucket {
+        provider,
+        cors: Some(config),
+    } = &scenario.server.kind
+    {
+        let provider = *provider;
+        let name = |f| provider.field(f);
         let rule = 0;
         if let Some(first) = config.rules.first() {
             let label = first.label(rule);
             if let Some(origin) = &spec.origin {
                 options.push(EditOption {
-                    label: format!("rule {label}: AllowedOrigins has {origin}"),
+                    label: format!("rule {label}: {} has {origin}", name(Field::Origins)),
                     state: on(first.allowed_origins.contains(origin)),
                     edit: Edit::RuleOrigin {
                         rule,
@@ -106,7 +112,7 @@ pub fn options(scenario: &Scenario, step: &Step) -> Vec<EditOption> {
                 });
             }
             options.push(EditOption {
-                label: format!("rule {label}: AllowedOrigins has *"),
+                label: format!("rule {label}: {} has *", name(Field::Origins)),
                 state: on(first.allowed_origins.iter().any(|o| o == "*")),
                 edit: Edit::RuleOrigin {
                     rule,
@@ -115,7 +121,7 @@ pub fn options(scenario: &Scenario, step: &Step) -> Vec<EditOption> {
             });
             for method in ["GET", "PUT", "POST", "DELETE", "HEAD"] {
                 options.push(EditOption {
-                    label: format!("rule {label}: AllowedMethods has {method}"),
+                    label: format!("rule {label}: {} has {method}", name(Field::Methods)),
                     state: on(first.allowed_methods.iter().any(|m| m == method)),
                     edit: Edit::RuleMethod {
                         rule,
@@ -125,9 +131,9 @@ pub fn options(scenario: &Scenario, step: &Step) -> Vec<EditOption> {
             }
             for header in ["*", "Content-Type", "Authorization"] {
                 options.push(EditOption {
-                    label: format!("rule {label}: AllowedHeaders has {header}"),
+                    label: format!("rule {label}: {} has {header}", name(Field::AllowedHeaders)),
                     state: on(first
-                        .allowed_headers
+                        .preflight_headers(provider)
                         .iter()
                         .any(|h| h.eq_ignore_ascii_case(header))),
                     edit: Edit::RuleHeader {
@@ -137,7 +143,7 @@ pub fn options(scenario: &Scenario, step: &Step) -> Vec<EditOption> {
                 });
             }
             options.push(EditOption {
-                label: format!("rule {label}: MaxAgeSeconds"),
+                label: format!("rule {label}: {}", name(Field::MaxAge)),
                 state: first
                     .max_age_seconds
                     .map_or("none".to_string(), |m| m.to_string()),
@@ -203,21 +209,29 @@ pub fn apply(scenario: &Scenario, edit: &Edit) -> Option<Scenario> {
             rule,
             header: origin,
         } => {
-            let ServerKind::S3 { cors: Some(config) } = &mut next.server.kind else {
+            let ServerKind::Bucket {
+                provider,
+                cors: Some(config),
+            } = &mut next.server.kind
+            else {
                 return None;
             };
+            let provider = *provider;
             let target = config.rules.get_mut(*rule)?;
             match edit {
                 Edit::RuleOrigin { .. } => toggle(&mut target.allowed_origins, origin, false),
                 Edit::RuleMethod { .. } => toggle(&mut target.allowed_methods, origin, false),
-                _ => toggle(&mut target.allowed_headers, origin, true),
+                _ => toggle(target.preflight_headers_mut(provider), origin, true),
             }
             if target.allowed_origins.is_empty() || target.allowed_methods.is_empty() {
                 return None;
             }
         }
         Edit::RuleMaxAge { rule } => {
-            let ServerKind::S3 { cors: Some(config) } = &mut next.server.kind else {
+            let ServerKind::Bucket {
+                cors: Some(config), ..
+            } = &mut next.server.kind
+            else {
                 return None;
             };
             let target = config.rules.get_mut(*rule)?;
@@ -320,7 +334,10 @@ mod tests {
         let Some(aged) = apply(&scenario, &Edit::RuleMaxAge { rule: 0 }) else {
             panic!()
         };
-        let ServerKind::S3 { cors: Some(config) } = &aged.server.kind else {
+        let ServerKind::Bucket {
+            cors: Some(config), ..
+        } = &aged.server.kind
+        else {
             panic!()
         };
         assert_eq!(

@@ -18,7 +18,8 @@ use super::trace::{
 };
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
 use crate::scenario::{
-    BrowserProfile, CacheMode, Credentials, Outcome, RequestSpec, Scenario, ServerKind, Via,
+    BrowserProfile, CacheMode, Credentials, Outcome, Provider, RequestSpec, Scenario, ServerKind,
+    Via,
 };
 
 const DASH: &str = "—";
@@ -87,8 +88,10 @@ struct Simulation<'a> {
 
 fn allowed_origins_text(scenario: &Scenario) -> String {
     match &scenario.server.kind {
-        ServerKind::S3 { cors: None } => "(no CORS configuration)".to_string(),
-        ServerKind::S3 { cors: Some(config) } => {
+        ServerKind::Bucket { cors: None, .. } => "(no CORS configuration)".to_string(),
+        ServerKind::Bucket {
+            cors: Some(config), ..
+        } => {
             let mut origins: Vec<&str> = Vec::new();
             for origin in config.rules.iter().flat_map(|r| r.allowed_origins.iter()) {
                 if !origins.contains(&origin.as_str()) {
@@ -228,9 +231,16 @@ impl<'a> Simulation<'a> {
 
     fn matched_rule_text(&self, rule: Option<usize>) -> String {
         match (&self.scenario.server.kind, rule) {
-            (ServerKind::S3 { cors: Some(config) }, Some(i)) => config.rules[i].label(i),
-            (ServerKind::S3 { cors: Some(_) }, None) => "none".to_string(),
-            (ServerKind::S3 { cors: None }, _) => "none (no CORS configuration)".to_string(),
+            (
+                ServerKind::Bucket {
+                    cors: Some(config), ..
+                },
+                Some(i),
+            ) => config.rules[i].label(i),
+            (ServerKind::Bucket { cors: Some(_), .. }, None) => "none".to_string(),
+            (ServerKind::Bucket { cors: None, .. }, _) => {
+                "none (no CORS configuration)".to_string()
+            }
             (ServerKind::Static { .. }, _) => "n/a (static server)".to_string(),
             (ServerKind::Recorded, _) => "n/a (recorded answers)".to_string(),
         }
@@ -976,8 +986,23 @@ impl<'a> Simulation<'a> {
                 self.set(Var::RequestAllowed, "no");
                 self.set(Var::ResponseReceived, "no (never sent)");
                 let s3_hint = match (&self.scenario.server.kind, response.status) {
-                    (ServerKind::S3 { .. }, 403) => {
+                    (
+                        ServerKind::Bucket {
+                            provider: Provider::S3,
+                            ..
+                        },
+                        403,
+                    ) => {
                         " S3 answers 403 with no CORS headers whenever no rule matches, so Chromium reports the missing Access-Control-Allow-Origin (it checks that before the status)."
+                    }
+                    (
+                        ServerKind::Bucket {
+                            provider: Provider::Azure,
+                            ..
+                        },
+                        403,
+                    ) => {
+                        " Azure answers 403 CorsPreflightFailure with no CORS headers whenever no rule matches, so Chromium reports the missing Access-Control-Allow-Origin (it checks that before the status)."
                     }
                     _ => "",
                 };

@@ -7,6 +7,8 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 use serde::Deserialize;
 
+use crate::scenario::Provider;
+use crate::scenario::cloud_rules::{self, RawAzureRule, RawGcsRule};
 use crate::scenario::raw::{RawCors, RawCorsRule};
 use crate::scenario::s3_rules::{self, PathPart};
 use crate::scenario::validate::{JsonPath, Problem, Seg};
@@ -43,11 +45,57 @@ impl S3Spelling {
     }
 }
 
+/// Which provider's file a configuration was read from, and in which spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spelling {
+    S3(S3Spelling),
+    /// GCS's CORS file: a bare list of `origin`/`method`/`responseHeader`/`maxAgeSeconds`.
+    GcsList,
+    /// A GCS bucket resource (JSON API): `{"cors": [...]}`.
+    GcsBucket,
+    /// Azure's `<Cors>` XML (Set Blob Service Properties), lists comma-separated.
+    AzureXml,
+    /// Azure Resource Manager JSON: `corsRules` with arrays.
+    AzureArm,
+}
+
+impl Spelling {
+    pub fn provider(self) -> Provider {
+        match self {
+            Spelling::S3(_) => Provider::S3,
+            Spelling::GcsList | Spelling::GcsBucket => Provider::Gcs,
+            Spelling::AzureXml | Spelling::AzureArm => Provider::Azure,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Spelling::S3(s3) => s3.describe(),
+            Spelling::GcsList => {
+                "Google Cloud Storage CORS JSON (a list of origin, method, responseHeader, maxAgeSeconds)"
+            }
+            Spelling::GcsBucket => "Google Cloud Storage bucket resource ({\"cors\": [...]})",
+            Spelling::AzureXml => {
+                "Azure Storage service properties XML (<Cors><CorsRule>, comma-separated lists)"
+            }
+            Spelling::AzureArm => {
+                "Azure Resource Manager JSON (corsRules with allowedOrigins, allowedMethods, ...)"
+            }
+        }
+    }
+}
+
 /// A configuration read from a file, with the spelling it was found in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadedConfig {
     pub config: CorsConfiguration,
-    pub spelling: S3Spelling,
+    pub spelling: Spelling,
+}
+
+impl LoadedConfig {
+    pub fn provider(&self) -> Provider {
+        self.spelling.provider()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,7 +142,7 @@ impl From<CfnRule> for RawCorsRule {
     }
 }
 
-fn error(
+pub(crate) fn error(
     file: &str,
     text: &str,
     offset: usize,
@@ -146,17 +194,147 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
-/// Reads an S3 CORS configuration in any supported spelling.
-pub fn load_s3_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> {
-    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    let (spelling, rules, places) = if start.starts_with('<') {
-        let (rules, places) = read_xml(text, file).map_err(ConfigError::Unreadable)?;
-        (S3Spelling::Xml, rules, Places::Xml(places))
-    } else {
-        let (spelling, rules, prefix) = read_json(text, file).map_err(ConfigError::Unreadable)?;
-        (spelling, rules, Places::Json(prefix))
+/// The name of an XML document's root element, without a namespace prefix.
+fn xml_root(text: &str) -> Option<&str> {
+    let mut rest = text;
+    loop {
+        let at = rest.find('<')?;
+        rest = &rest[at + 1..];
+        if rest.starts_with('?') || rest.starts_with('!') {
+            continue;
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        return Some(name.rsplit(':').next().unwrap_or(name));
+    }
+}
+
+/// What a JSON configuration looks like at first sight.
+fn json_spelling(shape: &serde_json::Value) -> Option<Spelling> {
+    use serde_json::Value;
+    let gcs_keys = ["origin", "method", "responseHeader", "maxAgeSeconds"];
+    let is_gcs_list = |items: &Vec<Value>| {
+        items
+            .iter()
+            .any(|i| gcs_keys.iter().any(|k| i.get(k).is_some()))
     };
-    s3_rules::validate_rules(rules)
+    match shape {
+        Value::Array(items) if is_gcs_list(items) => Some(Spelling::GcsList),
+        Value::Object(map) => {
+            if let Some(Value::Array(_)) = map.get("cors") {
+                return Some(Spelling::GcsBucket);
+            }
+            let arm = map.contains_key("corsRules")
+                || map
+                    .get("cors")
+                    .is_some_and(|c| c.get("corsRules").is_some())
+                || map
+                    .get("properties")
+                    .and_then(|p| p.get("cors"))
+                    .is_some_and(|c| c.get("corsRules").is_some());
+            arm.then_some(Spelling::AzureArm)
+        }
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GcsBucket {
+    cors: Vec<RawGcsRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArmRules {
+    #[serde(rename = "corsRules")]
+    rules: Vec<RawAzureRule>,
+}
+
+#[derive(Deserialize)]
+struct ArmCors {
+    cors: ArmRules,
+}
+
+#[derive(Deserialize)]
+struct ArmProperties {
+    properties: ArmCors,
+}
+
+/// Reads a CORS configuration of any provider, in any supported spelling, detected by content.
+pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> {
+    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    let unreadable = ConfigError::Unreadable;
+    let (spelling, validated, places) = if start.starts_with('<') {
+        if xml_root(start) == Some("CORSConfiguration") {
+            let (rules, places) = read_xml(text, file).map_err(unreadable)?;
+            (
+                Spelling::S3(S3Spelling::Xml),
+                s3_rules::validate_rules(rules),
+                Places::Xml(places),
+            )
+        } else {
+            let (rules, places) = super::azure::read_xml(text, file).map_err(unreadable)?;
+            (
+                Spelling::AzureXml,
+                cloud_rules::validate_azure(rules),
+                Places::Xml(places),
+            )
+        }
+    } else {
+        let shape: serde_json::Value = typed(text, file).map_err(unreadable)?;
+        match json_spelling(&shape) {
+            Some(Spelling::GcsList) => {
+                let rules: Vec<RawGcsRule> = typed(text, file).map_err(unreadable)?;
+                (
+                    Spelling::GcsList,
+                    cloud_rules::validate_gcs(rules),
+                    Places::Json(JsonPath::default()),
+                )
+            }
+            Some(Spelling::GcsBucket) => {
+                let bucket: GcsBucket = typed(text, file).map_err(unreadable)?;
+                (
+                    Spelling::GcsBucket,
+                    cloud_rules::validate_gcs(bucket.cors),
+                    Places::Json(JsonPath(vec![Seg::Key("cors".into())])),
+                )
+            }
+            Some(_) => {
+                let (rules, prefix) = if shape.get("corsRules").is_some() {
+                    let arm: ArmRules = typed(text, file).map_err(unreadable)?;
+                    (arm.rules, vec!["corsRules"])
+                } else if shape.get("cors").is_some() {
+                    let arm: ArmCors = typed(text, file).map_err(unreadable)?;
+                    (arm.cors.rules, vec!["cors", "corsRules"])
+                } else {
+                    let arm: ArmProperties = typed(text, file).map_err(unreadable)?;
+                    (
+                        arm.properties.cors.rules,
+                        vec!["properties", "cors", "corsRules"],
+                    )
+                };
+                let prefix = JsonPath(prefix.into_iter().map(|k| Seg::Key(k.into())).collect());
+                (
+                    Spelling::AzureArm,
+                    cloud_rules::validate_azure(rules),
+                    Places::Json(prefix),
+                )
+            }
+            None => {
+                let (spelling, rules, prefix) = read_json(text, file).map_err(unreadable)?;
+                (
+                    Spelling::S3(spelling),
+                    s3_rules::validate_rules(rules),
+                    Places::Json(prefix),
+                )
+            }
+        }
+    };
+    let provider = spelling.provider();
+    validated
         .map(|config| LoadedConfig { config, spelling })
         .map_err(|rejections| {
             ConfigError::Rejected(LoadErrors(
@@ -164,27 +342,25 @@ pub fn load_s3_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigErro
                     .into_iter()
                     .map(|rejection| {
                         let message = format!(
-                            "S3 rejects this configuration (put-bucket-cors): {}: {}",
-                            rejection.code, rejection.message
+                            "{} rejects this configuration ({}): {}: {}",
+                            provider.short(),
+                            provider.setter(),
+                            rejection.code,
+                            rejection.message
                         );
                         match &places {
                             Places::Json(prefix) => {
                                 let mut path = prefix.clone();
                                 for part in &rejection.path {
                                     path = match part {
-                                        PathPart::Key(k)
-                                            if spelling == S3Spelling::CloudFormation =>
-                                        {
-                                            path.key(cfn_key(k))
-                                        }
-                                        PathPart::Key(k) => path.key(k),
+                                        PathPart::Key(k) => path.key(&json_key(spelling, k)),
                                         PathPart::Index(i) => path.index(*i),
                                     };
                                 }
                                 locate_problem(text, file, Problem { path, message })
                             }
                             Places::Xml(places) => {
-                                let (key, offset) = xml_place(&rejection.path, places);
+                                let (key, offset) = xml_place(provider, &rejection.path, places);
                                 let (line, column) = line_column(text, offset);
                                 LoadError {
                                     file: file.to_string(),
@@ -201,6 +377,21 @@ pub fn load_s3_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigErro
         })
 }
 
+/// A rejection's key as the file spells it.
+fn json_key(spelling: Spelling, key: &str) -> String {
+    match spelling {
+        Spelling::S3(S3Spelling::CloudFormation) => cfn_key(key).to_string(),
+        Spelling::AzureArm => {
+            let mut chars = key.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        }
+        _ => key.to_string(),
+    }
+}
+
 /// Where the rules sit in the file, to place S3's rejections.
 enum Places {
     /// The JSON path of the rule list.
@@ -215,25 +406,11 @@ fn read_json(
 ) -> Result<(S3Spelling, Vec<RawCorsRule>, JsonPath), LoadErrors> {
     let shape: serde_json::Value = typed(text, file)?;
     Ok(match &shape {
-        serde_json::Value::Array(items) => {
-            if items
-                .iter()
-                .any(|i| i.get("origin").is_some() || i.get("method").is_some())
-            {
-                return Err(error(
-                    file,
-                    text,
-                    0,
-                    "",
-                    "this looks like a Google Cloud Storage CORS file (origin, method, responseHeader); cors-tui reads S3 configurations so far",
-                ));
-            }
-            (
-                S3Spelling::ConsoleArray,
-                typed::<Vec<RawCorsRule>>(text, file)?,
-                JsonPath::default(),
-            )
-        }
+        serde_json::Value::Array(_) => (
+            S3Spelling::ConsoleArray,
+            typed::<Vec<RawCorsRule>>(text, file)?,
+            JsonPath::default(),
+        ),
         serde_json::Value::Object(map)
             if map.contains_key("CORSRules") || map.contains_key("CORSConfiguration") =>
         {
@@ -292,7 +469,7 @@ fn read_json(
                 text,
                 0,
                 "",
-                "not an S3 CORS configuration: expected {\"CORSRules\": [...]}, {\"CORSConfiguration\": ...}, a bare array of rules, CloudFormation's {\"CorsRules\": [...]} or <CORSConfiguration> XML",
+                "not a CORS configuration cors-tui knows: expected S3's {\"CORSRules\": [...]}, {\"CORSConfiguration\": ...}, a bare array of rules, CloudFormation's {\"CorsRules\": [...]} or <CORSConfiguration> XML; a GCS list of {\"origin\", \"method\", ...}; or Azure's {\"corsRules\": [...]} or <Cors> XML",
             ));
         }
     })
@@ -309,9 +486,9 @@ fn cfn_key(key: &str) -> &str {
 }
 
 /// One value's place in the XML: (element name, index among its repeats, byte offset).
-type ValuePlace = (&'static str, usize, usize);
+pub(crate) type ValuePlace = (&'static str, usize, usize);
 /// A rule's byte offset and the places of its values.
-type RulePlaces = (usize, Vec<ValuePlace>);
+pub(crate) type RulePlaces = (usize, Vec<ValuePlace>);
 
 /// Where each value of a rule sits in the XML, for error positions.
 #[derive(Default)]
@@ -488,23 +665,35 @@ fn push_value(rule: &mut XmlRule, field: &str, value: String, offset: usize) -> 
 }
 
 /// The XML key and offset for a rejection's path (`CORSRule[0].AllowedMethod[1]`).
-fn xml_place(path: &[PathPart], places: &[RulePlaces]) -> (String, usize) {
+fn xml_place(provider: Provider, path: &[PathPart], places: &[RulePlaces]) -> (String, usize) {
+    let (root, rule_name) = match provider {
+        Provider::Azure => ("Cors", "CorsRule"),
+        _ => ("CORSConfiguration", "CORSRule"),
+    };
     let Some(PathPart::Index(rule)) = path.first() else {
-        return ("CORSConfiguration".to_string(), 0);
+        return (root.to_string(), 0);
     };
     let Some((rule_offset, fields)) = places.get(*rule) else {
         return (
-            format!("CORSRule[{rule}]"),
+            format!("{rule_name}[{rule}]"),
             places.last().map_or(0, |p| p.0),
         );
     };
-    let element = match path.get(1) {
-        Some(PathPart::Key("AllowedMethods")) => "AllowedMethod",
-        Some(PathPart::Key("AllowedOrigins")) => "AllowedOrigin",
-        Some(PathPart::Key("AllowedHeaders")) => "AllowedHeader",
-        Some(PathPart::Key("ExposeHeaders")) => "ExposeHeader",
-        Some(PathPart::Key("ID")) => "ID",
-        _ => return (format!("CORSRule[{rule}]"), *rule_offset),
+    let element = match (provider, path.get(1)) {
+        (Provider::Azure, Some(PathPart::Key(key))) => {
+            // Azure's lists are one comma-separated element.
+            let offset = fields
+                .iter()
+                .find(|(name, _, _)| name == key)
+                .map_or(*rule_offset, |(_, _, offset)| *offset);
+            return (format!("{rule_name}[{rule}].{key}"), offset);
+        }
+        (_, Some(PathPart::Key("AllowedMethods"))) => "AllowedMethod",
+        (_, Some(PathPart::Key("AllowedOrigins"))) => "AllowedOrigin",
+        (_, Some(PathPart::Key("AllowedHeaders"))) => "AllowedHeader",
+        (_, Some(PathPart::Key("ExposeHeaders"))) => "ExposeHeader",
+        (_, Some(PathPart::Key("ID"))) => "ID",
+        _ => return (format!("{rule_name}[{rule}]"), *rule_offset),
     };
     let index = match path.get(2) {
         Some(PathPart::Index(i)) => *i,
@@ -522,7 +711,7 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<LoadedConfig, ConfigError> {
-        load_s3_config(text, "cors")
+        load_config(text, "cors")
     }
 
     fn first_error(text: &str) -> String {
@@ -540,17 +729,17 @@ mod tests {
         .ok();
         let console = load(&format!("[{RULE}]")).ok();
         let cfn = load(r#"{"CorsRules": [{"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["*"], "ExposedHeaders": ["ETag"], "MaxAge": 600}]}"#).ok();
-        let spellings: Vec<Option<S3Spelling>> = [&cli, &wrapped, &console, &cfn]
+        let spellings: Vec<Option<Spelling>> = [&cli, &wrapped, &console, &cfn]
             .iter()
             .map(|c| c.as_ref().map(|c| c.spelling))
             .collect();
         assert_eq!(
             spellings,
             vec![
-                Some(S3Spelling::CliJson),
-                Some(S3Spelling::WrappedJson),
-                Some(S3Spelling::ConsoleArray),
-                Some(S3Spelling::CloudFormation)
+                Some(Spelling::S3(S3Spelling::CliJson)),
+                Some(Spelling::S3(S3Spelling::WrappedJson)),
+                Some(Spelling::S3(S3Spelling::ConsoleArray)),
+                Some(Spelling::S3(S3Spelling::CloudFormation))
             ]
         );
         let configs: Vec<_> = [cli, wrapped, console, cfn]
@@ -582,7 +771,10 @@ mod tests {
         let json = load(&format!(r#"{{"CORSRules": [{RULE}]}}"#))
             .ok()
             .map(|c| c.config);
-        assert_eq!(plain.as_ref().map(|c| c.spelling), Some(S3Spelling::Xml));
+        assert_eq!(
+            plain.as_ref().map(|c| c.spelling),
+            Some(Spelling::S3(S3Spelling::Xml))
+        );
         assert_eq!(plain.map(|c| c.config), json);
         assert_eq!(namespaced.map(|c| c.config), json);
     }
@@ -615,11 +807,15 @@ mod tests {
 
     #[test]
     fn unknown_shapes_are_named() {
-        assert!(
-            first_error(r#"[{"origin": ["*"], "method": ["GET"]}]"#)
-                .contains("Google Cloud Storage")
+        assert_eq!(
+            load(r#"[{"origin": ["*"], "method": ["GET"]}]"#)
+                .ok()
+                .map(|c| c.provider()),
+            Some(Provider::Gcs)
         );
-        assert!(first_error(r#"{"rules": []}"#).contains("not an S3 CORS configuration"));
+        assert!(
+            first_error(r#"{"rules": []}"#).contains("not a CORS configuration cors-tui knows")
+        );
         assert!(
             first_error(r#"{"CORSRules": [{"AllowedOrigin": ["*"]}]}"#)
                 .contains("unknown field `AllowedOrigin`")
@@ -629,7 +825,7 @@ mod tests {
 
 /// The spellings `convert` can write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
+pub enum S3Target {
     S3Json,
     S3Xml,
     S3Console,
@@ -700,7 +896,7 @@ fn json(value: &impl serde::Serialize) -> String {
 }
 
 /// Writes `config` in the `target` spelling (every S3 rule can be written in each of them).
-pub fn convert(config: &CorsConfiguration, target: Target) -> String {
+pub fn write_s3(config: &CorsConfiguration, target: S3Target) -> String {
     let rules: Vec<OutRule> = config
         .rules
         .iter()
@@ -714,9 +910,9 @@ pub fn convert(config: &CorsConfiguration, target: Target) -> String {
         })
         .collect();
     match target {
-        Target::S3Json => json(&OutCli { rules }),
-        Target::S3Console => json(&rules),
-        Target::CloudFormation => {
+        S3Target::S3Json => json(&OutCli { rules }),
+        S3Target::S3Console => json(&rules),
+        S3Target::CloudFormation => {
             let rules: Vec<OutCfnRule> = config
                 .rules
                 .iter()
@@ -733,7 +929,7 @@ pub fn convert(config: &CorsConfiguration, target: Target) -> String {
                 configuration: OutCfnRules { rules },
             })
         }
-        Target::S3Xml => {
+        S3Target::S3Xml => {
             use quick_xml::escape::escape;
             let mut xml = String::from(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CORSConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n",
@@ -774,17 +970,17 @@ mod convert_tests {
     #[test]
     fn every_spelling_round_trips() {
         let text = r#"{"CORSRules": [{"ID": "a&b", "AllowedOrigins": ["https://a.example", "*"], "AllowedMethods": ["GET", "PUT"], "AllowedHeaders": ["x-amz-*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 60}, {"AllowedOrigins": ["*"], "AllowedMethods": ["HEAD"]}]}"#;
-        let Ok(original) = load_s3_config(text, "in") else {
+        let Ok(original) = load_config(text, "in") else {
             panic!("loads")
         };
         for target in [
-            Target::S3Json,
-            Target::S3Xml,
-            Target::S3Console,
-            Target::CloudFormation,
+            S3Target::S3Json,
+            S3Target::S3Xml,
+            S3Target::S3Console,
+            S3Target::CloudFormation,
         ] {
-            let written = convert(&original.config, target);
-            let again = load_s3_config(&written, "out");
+            let written = write_s3(&original.config, target);
+            let again = load_config(&written, "out");
             assert_eq!(
                 again.map(|c| c.config).ok(),
                 Some(original.config.clone()),

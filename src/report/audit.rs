@@ -6,12 +6,13 @@ use serde::Serialize;
 
 use crate::audit::{Finding, Severity};
 use crate::safe_text::escape;
-use crate::scenario::CorsRule;
+use crate::scenario::{CorsRule, Provider};
 
 /// What was audited and what was found.
 pub struct Audited {
     pub file: String,
     pub format: String,
+    pub provider: Provider,
     pub rules: Vec<CorsRule>,
     pub findings: Vec<Finding>,
 }
@@ -27,10 +28,11 @@ fn count(audited: &Audited, severity: Severity) -> usize {
 pub fn write_text(out: &mut impl Write, audited: &Audited) -> io::Result<()> {
     writeln!(
         out,
-        "{}: {}, {} rule(s)",
+        "{}: {}, {} rule(s), judged by {}'s rules",
         escape(&audited.file),
         audited.format,
-        audited.rules.len()
+        audited.rules.len(),
+        audited.provider.product()
     )?;
     for finding in &audited.findings {
         let rule = finding
@@ -60,6 +62,7 @@ pub fn write_text(out: &mut impl Write, audited: &Audited) -> io::Result<()> {
 struct Document<'a> {
     file: &'a str,
     format: &'a str,
+    provider: Provider,
     rules: usize,
     findings: &'a [Finding],
     dangerous: usize,
@@ -71,6 +74,7 @@ pub fn write_json(out: &mut impl Write, audited: &Audited) -> io::Result<()> {
     let document = Document {
         file: &audited.file,
         format: &audited.format,
+        provider: audited.provider,
         rules: audited.rules.len(),
         findings: &audited.findings,
         dangerous: count(audited, Severity::Dangerous),

@@ -6,7 +6,7 @@ pub mod json;
 pub mod text;
 pub mod transcript;
 
-use crate::scenario::{Scenario, ServerKind};
+use crate::scenario::{Provider, Scenario, ServerKind};
 
 /// One line per CORS rule (or static answer) describing the server, for reports and the TUI.
 pub fn server_lines(scenario: &Scenario) -> Vec<String> {
@@ -30,18 +30,31 @@ fn server_description(scenario: &Scenario) -> Vec<String> {
         url
     };
     match &scenario.server.kind {
-        ServerKind::S3 { cors: None } => vec![
-            format!("S3 bucket {url}"),
-            "  no CORS configuration (every preflight gets 403; responses carry no CORS headers)"
-                .to_string(),
+        ServerKind::Bucket {
+            provider,
+            cors: None,
+        } => vec![
+            format!("{} {url}", provider.server_noun()),
+            format!(
+                "  no CORS configuration ({})",
+                no_rules_behaviour(*provider)
+            ),
         ],
-        ServerKind::S3 { cors: Some(config) } => {
+        ServerKind::Bucket {
+            provider,
+            cors: Some(config),
+        } => {
             let mut lines = vec![format!(
-                "S3 bucket {url}, {} CORS rule(s), first match wins",
+                "{} {url}, {} CORS rule(s), first match wins",
+                provider.server_noun(),
                 config.rules.len()
             )];
             for (i, rule) in config.rules.iter().enumerate() {
-                lines.push(format!("  rule {}: {}", rule.label(i), rule.summary()));
+                lines.push(format!(
+                    "  rule {}: {}",
+                    rule.label(i),
+                    rule.summary(*provider)
+                ));
             }
             lines
         }
@@ -63,6 +76,17 @@ fn server_description(scenario: &Scenario) -> Vec<String> {
                 format!("  OPTIONS (preflight) → {}", describe(preflight)),
                 format!("  other requests → {}", describe(actual)),
             ]
+        }
+    }
+}
+
+/// What a provider does when it has no CORS configuration at all.
+pub fn no_rules_behaviour(provider: Provider) -> &'static str {
+    match provider {
+        Provider::S3 => "every preflight gets 403; responses carry no CORS headers",
+        Provider::Gcs => "preflights and responses carry no CORS headers",
+        Provider::Azure => {
+            "every preflight gets 403 CorsPreflightFailure; responses carry no CORS headers"
         }
     }
 }

@@ -144,10 +144,21 @@ fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
     {
         out.push("Script can read only the CORS-safelisted response headers plus those listed in `Access-Control-Expose-Headers`.".to_string());
     }
-    if let ServerKind::S3 { cors: Some(config) } = &scenario.server.kind
+    if let ServerKind::Bucket {
+        provider,
+        cors: Some(config),
+    } = &scenario.server.kind
         && config.rules.len() > 1
     {
-        out.push("S3 uses the first rule whose origin, method and headers all match.".to_string());
+        out.push(match provider {
+            crate::scenario::Provider::Gcs => {
+                "GCS uses the first rule whose origin and method match; the browser then checks the requested headers against its responseHeader list.".to_string()
+            }
+            other => format!(
+                "{} uses the first rule whose origin, method and headers all match.",
+                other.short()
+            ),
+        });
     }
     if trace.steps.iter().any(|s| s.profile_note.is_some()) {
         out.push("Shipping browsers and the Fetch standard part ways in a few places; this lesson shows one.".to_string());

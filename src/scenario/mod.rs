@@ -4,7 +4,9 @@
 //! reports errors with file, line, column and key; `validate` turns raw into these typed values,
 //! checking everything a browser or S3 would refuse before the engine ever runs.
 
+pub mod cloud_rules;
 mod load;
+pub mod provider;
 pub(crate) mod raw;
 pub mod s3_rules;
 pub(crate) mod validate;
@@ -12,6 +14,7 @@ pub mod write;
 
 pub use load::{BUILTIN_BASIC, LoadError, LoadErrors, load_file, load_str, read_input};
 pub(crate) use load::{line_column, locate_problem, serde_error};
+pub use provider::{Field, Provider};
 pub use s3_rules::{CorsConfiguration, CorsRule};
 
 use serde::{Deserialize, Serialize};
@@ -147,8 +150,12 @@ pub struct CannedResponse {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerKind {
-    /// An S3 bucket; `None` is a bucket with no CORS configuration.
-    S3 { cors: Option<CorsConfiguration> },
+    /// A storage bucket (S3, GCS) or service (Azure) answering from its CORS rules; `None` is
+    /// one with no CORS configuration.
+    Bucket {
+        provider: Provider,
+        cors: Option<CorsConfiguration>,
+    },
     /// A server that answers every preflight and every actual request the same way.
     Static {
         preflight: CannedResponse,

@@ -47,6 +47,8 @@ pub struct RawQuestion {
 #[serde(rename_all = "lowercase")]
 pub enum RawServerType {
     S3,
+    Gcs,
+    Azure,
     Static,
     /// What a browser recorded (a HAR replay, saved): each request carries its answers.
     Recorded,
@@ -58,8 +60,9 @@ pub struct RawServer {
     #[serde(rename = "type")]
     pub kind: RawServerType,
     pub url: String,
+    /// The provider's rules, read once the server type is known.
     #[serde(default)]
-    pub cors: Option<RawCors>,
+    pub cors: Option<serde_json::Value>,
     #[serde(default)]
     pub preflight: Option<RawResponse>,
     #[serde(default)]

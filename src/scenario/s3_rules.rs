@@ -3,6 +3,7 @@
 //! Codes and messages are S3's own (see `shared/reference/s3-cors-semantics.md`, section D), so
 //! a scenario that loads here is one S3 would have accepted.
 
+use super::provider::{Field, Provider};
 use super::raw::RawCorsRule;
 
 /// The methods S3 accepts in `AllowedMethods` (D1, D8): exactly these, case-sensitive.
@@ -22,29 +23,57 @@ pub struct CorsRule {
 }
 
 impl CorsRule {
-    /// `AllowedOrigins [...]; AllowedMethods [...]; ...`: the rule on one line, as reports and
-    /// diffs show it.
-    pub fn summary(&self) -> String {
+    /// `AllowedOrigins [...]; AllowedMethods [...]; ...`: the rule on one line in the
+    /// provider's own field names, as reports and diffs show it.
+    pub fn summary(&self, provider: Provider) -> String {
+        let name = |field| provider.field(field);
         let mut parts = vec![
-            format!("AllowedOrigins [{}]", self.allowed_origins.join(", ")),
-            format!("AllowedMethods [{}]", self.allowed_methods.join(", ")),
+            format!(
+                "{} [{}]",
+                name(Field::Origins),
+                self.allowed_origins.join(", ")
+            ),
+            format!(
+                "{} [{}]",
+                name(Field::Methods),
+                self.allowed_methods.join(", ")
+            ),
         ];
-        if !self.allowed_headers.is_empty() {
+        if !self.allowed_headers.is_empty() && !provider.shares_header_list() {
             parts.push(format!(
-                "AllowedHeaders [{}]",
+                "{} [{}]",
+                name(Field::AllowedHeaders),
                 self.allowed_headers.join(", ")
             ));
         }
         if !self.expose_headers.is_empty() {
             parts.push(format!(
-                "ExposeHeaders [{}]",
+                "{} [{}]",
+                name(Field::ExposeHeaders),
                 self.expose_headers.join(", ")
             ));
         }
         if let Some(max_age) = self.max_age_seconds {
-            parts.push(format!("MaxAgeSeconds {max_age}"));
+            parts.push(format!("{} {max_age}", name(Field::MaxAge)));
         }
         parts.join("; ")
+    }
+
+    /// The list a preflight's requested headers are checked against (GCS: `responseHeader`).
+    pub fn preflight_headers(&self, provider: Provider) -> &[String] {
+        if provider.shares_header_list() {
+            &self.expose_headers
+        } else {
+            &self.allowed_headers
+        }
+    }
+
+    pub fn preflight_headers_mut(&mut self, provider: Provider) -> &mut Vec<String> {
+        if provider.shares_header_list() {
+            &mut self.expose_headers
+        } else {
+            &mut self.allowed_headers
+        }
     }
 
     /// "#1" or "#1 (ID upload-rule)": how steps name a rule (1-based for people).
@@ -61,9 +90,9 @@ pub struct CorsConfiguration {
     pub rules: Vec<CorsRule>,
 }
 
-/// What `put-bucket-cors` answers for an invalid configuration.
+/// What the provider answers when asked to store an invalid configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Rejection {
+pub struct Rejection {
     /// Key path below the `CORSRules` array: e.g. `[0].AllowedMethods[1]`.
     pub path: Vec<PathPart>,
     pub code: &'static str,
@@ -84,19 +113,19 @@ fn count_wildcards(text: &str) -> usize {
 }
 
 /// Checks rules as S3 does on `put-bucket-cors` and returns every rejection found.
-pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, Vec<S3Rejection>> {
+pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, Vec<Rejection>> {
     use PathPart::{Index, Key};
     let mut rejections = Vec::new();
     if raw_rules.is_empty() {
         // D2: an empty rule list does not validate against S3's schema.
-        rejections.push(S3Rejection {
+        rejections.push(Rejection {
             path: vec![],
             code: "MalformedXML",
             message: format!("{MALFORMED_XML} (CORSRules is empty)"),
         });
     }
     if raw_rules.len() > MAX_RULES {
-        rejections.push(S3Rejection {
+        rejections.push(Rejection {
             path: vec![Index(MAX_RULES)],
             code: "InvalidRequest",
             message: "The number of CORS rules should not exceed allowed limit of 100 rules."
@@ -108,7 +137,7 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
         let methods = raw.allowed_methods.unwrap_or_default();
         let origins = raw.allowed_origins.unwrap_or_default();
         if methods.is_empty() {
-            rejections.push(S3Rejection {
+            rejections.push(Rejection {
                 path: vec![Index(i)],
                 code: "MalformedXML",
                 message: format!(
@@ -117,7 +146,7 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
             });
         }
         if origins.is_empty() {
-            rejections.push(S3Rejection {
+            rejections.push(Rejection {
                 path: vec![Index(i)],
                 code: "MalformedXML",
                 message: format!(
@@ -127,7 +156,7 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
         }
         for (j, method) in methods.iter().enumerate() {
             if !S3_METHODS.contains(&method.as_str()) {
-                rejections.push(S3Rejection {
+                rejections.push(Rejection {
                     path: vec![Index(i), Key("AllowedMethods"), Index(j)],
                     code: "InvalidRequest",
                     message: format!(
@@ -138,7 +167,7 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
         }
         for (j, origin) in origins.iter().enumerate() {
             if count_wildcards(origin) > 1 {
-                rejections.push(S3Rejection {
+                rejections.push(Rejection {
                     path: vec![Index(i), Key("AllowedOrigins"), Index(j)],
                     code: "InvalidRequest",
                     message: format!(
@@ -150,7 +179,7 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
         let headers = raw.allowed_headers.unwrap_or_default();
         for (j, header) in headers.iter().enumerate() {
             if count_wildcards(header) > 1 {
-                rejections.push(S3Rejection {
+                rejections.push(Rejection {
                     path: vec![Index(i), Key("AllowedHeaders"), Index(j)],
                     code: "InvalidRequest",
                     message: format!(
@@ -162,7 +191,7 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
         let expose = raw.expose_headers.unwrap_or_default();
         for (j, header) in expose.iter().enumerate() {
             if header.contains('*') {
-                rejections.push(S3Rejection {
+                rejections.push(Rejection {
                     path: vec![Index(i), Key("ExposeHeaders"), Index(j)],
                     code: "InvalidRequest",
                     message: format!(
@@ -174,7 +203,7 @@ pub fn validate_rules(raw_rules: Vec<RawCorsRule>) -> Result<CorsConfiguration, 
         if let Some(id) = &raw.id
             && id.chars().count() > 255
         {
-            rejections.push(S3Rejection {
+            rejections.push(Rejection {
                 path: vec![Index(i), Key("ID")],
                 code: "InvalidArgument",
                 message: "The ID of a CORS rule can be at most 255 characters long (S3 rejects longer IDs; its exact error code is undocumented)".to_string(),
@@ -211,7 +240,7 @@ mod tests {
         }
     }
 
-    fn codes(result: Result<CorsConfiguration, Vec<S3Rejection>>) -> Vec<(&'static str, String)> {
+    fn codes(result: Result<CorsConfiguration, Vec<Rejection>>) -> Vec<(&'static str, String)> {
         result
             .err()
             .unwrap_or_default()

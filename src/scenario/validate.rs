@@ -4,12 +4,13 @@
 use std::fmt;
 use url::Url;
 
+use super::cloud_rules::{self, RawAzureRule, RawGcsRule};
 use super::raw::{
     RawCors, RawMoment, RawQuestion, RawRequest, RawResponse, RawScenario, RawServerType,
 };
-use super::s3_rules::{self, PathPart};
+use super::s3_rules::{self, PathPart, Rejection};
 use super::{
-    CacheMode, CannedResponse, Credentials, Moment, Outcome, Question, RequestSpec,
+    CacheMode, CannedResponse, Credentials, Moment, Outcome, Provider, Question, RequestSpec,
     ResponseOverrides, Scenario, Server, ServerKind, Via,
 };
 use crate::http_syntax::{
@@ -196,7 +197,12 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
     let path = root("server");
     let url = parse_http_url(&raw.url, &path.key("url"), problems);
     let kind = match raw.kind {
-        RawServerType::S3 => {
+        RawServerType::S3 | RawServerType::Gcs | RawServerType::Azure => {
+            let provider = match raw.kind {
+                RawServerType::Gcs => Provider::Gcs,
+                RawServerType::Azure => Provider::Azure,
+                _ => Provider::S3,
+            };
             for (key, given) in [
                 ("preflight", raw.preflight.is_some()),
                 ("actual", raw.actual.is_some()),
@@ -205,17 +211,40 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
                     problems.add(
                         path.key(key),
                         format!(
-                            "an S3 server answers from its CORS rules; '{key}' belongs to a \"static\" server (a request can override the operation's answer with responses.actual)"
+                            "a {} answers from its CORS rules; '{key}' belongs to a \"static\" server (a request can override the operation's answer with responses.actual)",
+                            provider.server_noun()
                         ),
                     );
                 }
             }
-            // Absent or null: a bucket with no CORS configuration.
-            let cors = match raw.cors {
-                None => Some(None),
-                Some(cors) => validate_cors(cors, &path.key("cors"), problems),
+            // Absent or null: no CORS configuration.
+            let cors_path = path.key("cors");
+            let cors = match (raw.cors, provider) {
+                (None, _) => Some(None),
+                (Some(value), Provider::S3) => sub_value::<RawCors>(value, &cors_path, problems)
+                    .and_then(|cors| validate_cors(cors, &cors_path, problems)),
+                (Some(value), Provider::Gcs) => {
+                    sub_value::<Vec<RawGcsRule>>(value, &cors_path, problems).and_then(|rules| {
+                        rejected(
+                            cloud_rules::validate_gcs(rules),
+                            Provider::Gcs,
+                            &cors_path,
+                            problems,
+                        )
+                    })
+                }
+                (Some(value), Provider::Azure) => {
+                    sub_value::<RawAzureRules>(value, &cors_path, problems).and_then(|rules| {
+                        rejected(
+                            cloud_rules::validate_azure(rules.rules),
+                            Provider::Azure,
+                            &cors_path.key("corsRules"),
+                            problems,
+                        )
+                    })
+                }
             };
-            cors.map(|cors| ServerKind::S3 { cors })
+            cors.map(|cors| ServerKind::Bucket { provider, cors })
         }
         RawServerType::Recorded => {
             for (key, given) in [
@@ -251,6 +280,86 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
     })
 }
 
+/// Azure rules in a scenario: ARM's spelling, `{"corsRules": [...]}` with arrays.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAzureRules {
+    #[serde(rename = "corsRules")]
+    rules: Vec<RawAzureRule>,
+}
+
+/// Reads a part of the file kept as raw JSON, with errors placed at the failing key.
+fn sub_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<T> {
+    match serde_path_to_error::deserialize(value) {
+        Ok(parsed) => Some(parsed),
+        Err(err) => {
+            let mut at = path.clone();
+            for segment in err.path().iter() {
+                at = match segment {
+                    serde_path_to_error::Segment::Seq { index } => at.index(*index),
+                    serde_path_to_error::Segment::Map { key } => at.key(key),
+                    serde_path_to_error::Segment::Enum { variant } => at.key(variant),
+                    serde_path_to_error::Segment::Unknown => at,
+                };
+            }
+            problems.add(at, err.inner().to_string());
+            None
+        }
+    }
+}
+
+/// A provider's refusals as problems at their keys (`Some(Some(..))` when there are none).
+fn rejected(
+    result: Result<s3_rules::CorsConfiguration, Vec<Rejection>>,
+    provider: Provider,
+    rules_path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<Option<s3_rules::CorsConfiguration>> {
+    match result {
+        Ok(config) => Some(Some(config)),
+        Err(rejections) => {
+            for rejection in rejections {
+                let mut at = rules_path.clone();
+                for part in rejection.path {
+                    at = match part {
+                        PathPart::Key(k) => at.key(&scenario_key(provider, k)),
+                        PathPart::Index(i) => at.index(i),
+                    };
+                }
+                problems.add(
+                    at,
+                    format!(
+                        "{} rejects this configuration ({}): {}: {}",
+                        provider.short(),
+                        provider.setter(),
+                        rejection.code,
+                        rejection.message
+                    ),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// A rejection's key as the scenario spells it (Azure rules use ARM's camelCase there).
+fn scenario_key(provider: Provider, key: &str) -> String {
+    match provider {
+        Provider::Azure => {
+            let mut chars = key.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        }
+        _ => key.to_string(),
+    }
+}
+
 /// `Some(None)` = a valid "no configuration"; `None` = invalid.
 fn validate_cors(
     cors: RawCors,
@@ -278,28 +387,12 @@ fn validate_cors(
             return None;
         }
     };
-    match s3_rules::validate_rules(rules) {
-        Ok(config) => Some(Some(config)),
-        Err(rejections) => {
-            for rejection in rejections {
-                let mut at = rules_path.clone();
-                for part in rejection.path {
-                    at = match part {
-                        PathPart::Key(k) => at.key(k),
-                        PathPart::Index(i) => at.index(i),
-                    };
-                }
-                problems.add(
-                    at,
-                    format!(
-                        "S3 rejects this configuration (put-bucket-cors): {}: {}",
-                        rejection.code, rejection.message
-                    ),
-                );
-            }
-            None
-        }
-    }
+    rejected(
+        s3_rules::validate_rules(rules),
+        Provider::S3,
+        &rules_path,
+        problems,
+    )
 }
 
 fn required_response(
@@ -463,7 +556,7 @@ fn validate_request(
         None => ResponseOverrides::default(),
         Some(overrides) => {
             let rpath = path.key("responses");
-            if overrides.preflight.is_some() && matches!(server.kind, ServerKind::S3 { .. }) {
+            if overrides.preflight.is_some() && matches!(server.kind, ServerKind::Bucket { .. }) {
                 problems.add(
                     rpath.key("preflight"),
                     "S3 answers preflights from its CORS rules; to script a preflight answer use a \"static\" server",

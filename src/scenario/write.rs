@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{CannedResponse, Scenario, ServerKind, Via};
+use super::{CannedResponse, CorsRule, Provider, Scenario, ServerKind, Via};
 
 fn headers(list: &[(String, String)]) -> Value {
     let mut map = Map::new();
@@ -24,6 +24,61 @@ fn response(r: &CannedResponse) -> Value {
     Value::Object(map)
 }
 
+/// A provider's rules as a scenario's `server.cors` holds them: S3's `{"CORSRules": [...]}`,
+/// GCS's bare list, Azure's ARM `{"corsRules": [...]}`.
+pub fn rules_json(provider: Provider, rules: &[CorsRule]) -> Value {
+    let list: Vec<Value> = rules
+        .iter()
+        .map(|rule| {
+            let mut r = Map::new();
+            match provider {
+                Provider::S3 => {
+                    if let Some(id) = &rule.id {
+                        r.insert("ID".into(), json!(id));
+                    }
+                    r.insert("AllowedOrigins".into(), json!(rule.allowed_origins));
+                    r.insert("AllowedMethods".into(), json!(rule.allowed_methods));
+                    if !rule.allowed_headers.is_empty() {
+                        r.insert("AllowedHeaders".into(), json!(rule.allowed_headers));
+                    }
+                    if !rule.expose_headers.is_empty() {
+                        r.insert("ExposeHeaders".into(), json!(rule.expose_headers));
+                    }
+                    if let Some(max_age) = rule.max_age_seconds {
+                        r.insert("MaxAgeSeconds".into(), json!(max_age));
+                    }
+                }
+                Provider::Gcs => {
+                    r.insert("origin".into(), json!(rule.allowed_origins));
+                    r.insert("method".into(), json!(rule.allowed_methods));
+                    if !rule.expose_headers.is_empty() {
+                        r.insert("responseHeader".into(), json!(rule.expose_headers));
+                    }
+                    if let Some(max_age) = rule.max_age_seconds {
+                        r.insert("maxAgeSeconds".into(), json!(max_age));
+                    }
+                }
+                Provider::Azure => {
+                    r.insert("allowedOrigins".into(), json!(rule.allowed_origins));
+                    r.insert("allowedMethods".into(), json!(rule.allowed_methods));
+                    r.insert("allowedHeaders".into(), json!(rule.allowed_headers));
+                    r.insert("exposedHeaders".into(), json!(rule.expose_headers));
+                    r.insert(
+                        "maxAgeInSeconds".into(),
+                        json!(rule.max_age_seconds.unwrap_or(0)),
+                    );
+                }
+            }
+            Value::Object(r)
+        })
+        .collect();
+    match provider {
+        Provider::S3 => json!({ "CORSRules": list }),
+        Provider::Gcs => Value::Array(list),
+        Provider::Azure => json!({ "corsRules": list }),
+    }
+}
+
 /// The scenario as a JSON document that loads back to the same scenario.
 pub fn to_json(scenario: &Scenario) -> Value {
     let mut doc = Map::new();
@@ -36,37 +91,15 @@ pub fn to_json(scenario: &Scenario) -> Value {
     }
     let mut server = Map::new();
     match &scenario.server.kind {
-        ServerKind::S3 { cors } => {
-            server.insert("type".into(), json!("s3"));
+        ServerKind::Bucket { provider, cors } => {
+            server.insert("type".into(), json!(provider.name()));
             server.insert(
                 "url".into(),
                 json!(scenario.server.url.as_str().trim_end_matches('/')),
             );
-            let cors = cors.as_ref().map(|config| {
-                let rules: Vec<Value> = config
-                    .rules
-                    .iter()
-                    .map(|rule| {
-                        let mut r = Map::new();
-                        if let Some(id) = &rule.id {
-                            r.insert("ID".into(), json!(id));
-                        }
-                        r.insert("AllowedOrigins".into(), json!(rule.allowed_origins));
-                        r.insert("AllowedMethods".into(), json!(rule.allowed_methods));
-                        if !rule.allowed_headers.is_empty() {
-                            r.insert("AllowedHeaders".into(), json!(rule.allowed_headers));
-                        }
-                        if !rule.expose_headers.is_empty() {
-                            r.insert("ExposeHeaders".into(), json!(rule.expose_headers));
-                        }
-                        if let Some(max_age) = rule.max_age_seconds {
-                            r.insert("MaxAgeSeconds".into(), json!(max_age));
-                        }
-                        Value::Object(r)
-                    })
-                    .collect();
-                json!({ "CORSRules": rules })
-            });
+            let cors = cors
+                .as_ref()
+                .map(|config| rules_json(*provider, &config.rules));
             server.insert("cors".into(), cors.unwrap_or(Value::Null));
         }
         ServerKind::Recorded => {

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::panel;
 use crate::app::{App, Panel};
 use crate::safe_text::escape;
-use crate::scenario::{CannedResponse, ServerKind};
+use crate::scenario::{CannedResponse, Field, ServerKind};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
@@ -18,20 +18,35 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let server = &app.scenario.server;
     let mut lines: Vec<Line> = Vec::new();
     match &server.kind {
-        ServerKind::S3 { cors: None } => {
+        ServerKind::Bucket {
+            provider,
+            cors: None,
+        } => {
             lines.push(Line::from(format!(
-                "S3 bucket {}",
+                "{} {}",
+                provider.server_noun(),
                 escape(server.url.as_str().trim_end_matches('/'))
             )));
             lines.push(Line::from(Span::styled(
                 "No CORS configuration.",
                 theme.blocked,
             )));
-            lines.push(Line::from("Every preflight: 403 AccessForbidden \"CORS is not enabled for this bucket.\"; other responses carry no CORS headers."));
+            let behaviour = crate::report::no_rules_behaviour(*provider);
+            let mut chars = behaviour.chars();
+            let behaviour: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            lines.push(Line::from(format!("{behaviour}.")));
         }
-        ServerKind::S3 { cors: Some(config) } => {
+        ServerKind::Bucket {
+            provider,
+            cors: Some(config),
+        } => {
+            let provider = *provider;
             lines.push(Line::from(format!(
-                "S3 bucket {}",
+                "{} {}",
+                provider.server_noun(),
                 escape(server.url.as_str().trim_end_matches('/'))
             )));
             if let Some(source) = &server.rules_from {
@@ -59,16 +74,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                         Span::raw(escape(&values.join(", ")).into_owned()),
                     ])
                 };
-                lines.push(field("AllowedOrigins", &rule.allowed_origins));
-                lines.push(field("AllowedMethods", &rule.allowed_methods));
-                if !rule.allowed_headers.is_empty() {
-                    lines.push(field("AllowedHeaders", &rule.allowed_headers));
+                let name = |f| provider.field(f);
+                lines.push(field(name(Field::Origins), &rule.allowed_origins));
+                lines.push(field(name(Field::Methods), &rule.allowed_methods));
+                if !rule.allowed_headers.is_empty() && !provider.shares_header_list() {
+                    lines.push(field(name(Field::AllowedHeaders), &rule.allowed_headers));
                 }
                 if !rule.expose_headers.is_empty() {
-                    lines.push(field("ExposeHeaders", &rule.expose_headers));
+                    lines.push(field(name(Field::ExposeHeaders), &rule.expose_headers));
                 }
                 if let Some(max_age) = rule.max_age_seconds {
-                    lines.push(field("MaxAgeSeconds", &[max_age.to_string()]));
+                    lines.push(field(name(Field::MaxAge), &[max_age.to_string()]));
                 }
             }
             if exchange.is_some() && matched.is_none() {

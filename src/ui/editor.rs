@@ -50,7 +50,7 @@ pub fn render(app: &App, selected: usize, frame: &mut Frame, area: Rect) {
         })
         .collect();
     if options.is_empty() {
-        lines.push(Line::from("No what-if edits for this step's request (they work on S3 rules and browser requests)."));
+        lines.push(Line::from("No what-if edits for this step's request (they work on bucket rules and browser requests)."));
     }
     lines.push(Line::from(Span::styled(
         "↑/↓ choose · Space toggle and re-run · u undo · w save as new file · Esc close",

@@ -1,17 +1,39 @@
 //! The server side: how each kind of server answers a request. Pure functions of the server's
 //! configuration and the request.
 
+mod azure;
+mod gcs;
+mod rules;
 pub mod s3;
 mod static_server;
 
 use super::http::{HttpRequest, HttpResponse};
-use crate::scenario::{CannedResponse, ResponseOverrides, Server, ServerKind};
+use crate::scenario::{CannedResponse, Provider, ResponseOverrides, Server, ServerKind};
+
+/// Whether a rule's origin entry covers `origin`, as `provider` compares them: S3 globs one
+/// `*`; GCS and Azure take whole origins or `*` alone.
+pub fn origin_entry_matches(provider: Provider, entry: &str, origin: &str) -> bool {
+    match provider {
+        Provider::S3 => s3::glob_match(entry, origin, false),
+        Provider::Gcs | Provider::Azure => entry.trim() == "*" || entry.trim() == origin,
+    }
+}
+
+/// Whether a rule's header entry lets a preflight ask for `header`: S3 globs, Azure takes
+/// prefixes ending in `*`; GCS's `responseHeader` is judged by the browser (whole names, or `*`).
+pub fn header_entry_matches(provider: Provider, entry: &str, header: &str) -> bool {
+    match provider {
+        Provider::S3 => s3::glob_match(entry, header, true),
+        Provider::Azure => azure::header_matches(entry, header),
+        Provider::Gcs => entry.trim() == "*" || entry.trim().eq_ignore_ascii_case(header),
+    }
+}
 
 /// A server's answer and the reasoning behind it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerAnswer {
     pub response: HttpResponse,
-    /// For S3: the 0-based index of the CORS rule that matched.
+    /// For rule-based servers: the 0-based index of the CORS rule that matched.
     pub matched_rule: Option<usize>,
     /// Why the server answered this way, citing the behaviour it follows.
     pub explanation: String,
@@ -25,8 +47,14 @@ pub fn answer(
     sequence: usize,
 ) -> ServerAnswer {
     match &server.kind {
-        ServerKind::S3 { cors } => {
-            s3::answer(cors.as_ref(), request, overrides.actual.as_ref(), sequence)
+        ServerKind::Bucket { provider, cors } => {
+            let cors = cors.as_ref();
+            let actual = overrides.actual.as_ref();
+            match provider {
+                Provider::S3 => s3::answer(cors, request, actual, sequence),
+                Provider::Gcs => gcs::answer(cors, request, actual, sequence),
+                Provider::Azure => azure::answer(cors, request, actual, sequence),
+            }
         }
         ServerKind::Recorded => recorded_answer(request, overrides),
         ServerKind::Static { preflight, actual } => {

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::rules::{content_type_for, first_match, object_key, stable_id};
 use super::{ServerAnswer, canned};
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::s3_rules::S3_METHODS;
@@ -45,7 +46,7 @@ pub fn glob_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
 
 /// The names in an `Access-Control-Request-Headers` value: split on `,`, trimmed, empty ones
 /// dropped (C4).
-fn requested_headers(value: Option<&str>) -> Vec<String> {
+pub(crate) fn requested_headers(value: Option<&str>) -> Vec<String> {
     value
         .map(|v| {
             v.split(',')
@@ -109,20 +110,7 @@ fn find_rule(
     method: &str,
     headers: &[String],
 ) -> (Option<usize>, String) {
-    let mut trail = String::new();
-    for (i, rule) in config.rules.iter().enumerate() {
-        match rule_mismatch(rule, origin, method, headers) {
-            None => {
-                let _ = write!(trail, "Rule {} matches (first match wins).", rule.label(i));
-                return (Some(i), trail);
-            }
-            Some(why) => {
-                let _ = write!(trail, "Rule {} does not match: {why}. ", rule.label(i));
-            }
-        }
-    }
-    trail.push_str("No rule matches.");
-    (None, trail)
+    first_match(config, |rule| rule_mismatch(rule, origin, method, headers))
 }
 
 /// The CORS headers of a matched rule (A6; the actual request drops ACAH, B5).
@@ -173,11 +161,7 @@ fn cors_headers(
 
 /// Stable, S3-looking ids so traces are a pure function of the scenario.
 fn request_ids(sequence: usize) -> Vec<(String, String)> {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in sequence.to_le_bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
+    let hash = stable_id(sequence);
     vec![
         ("x-amz-request-id".to_string(), format!("{hash:016X}")),
         (
@@ -185,12 +169,6 @@ fn request_ids(sequence: usize) -> Vec<(String, String)> {
             format!("{:x}/{hash:x}=", hash.rotate_left(17)),
         ),
     ]
-}
-
-fn object_key(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let key = parsed.path().trim_start_matches('/');
-    (!key.is_empty()).then(|| key.to_string())
 }
 
 fn error_response(
@@ -451,23 +429,6 @@ fn operation(
         },
         format!("The operation is modelled as succeeding: {description}."),
     )
-}
-
-fn content_type_for(key: &str) -> &'static str {
-    let ext = key.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "json" => "application/json",
-        "txt" => "text/plain",
-        "html" => "text/html",
-        "css" => "text/css",
-        "js" => "text/javascript",
-        "pdf" => "application/pdf",
-        "woff2" => "font/woff2",
-        _ => "binary/octet-stream",
-    }
 }
 
 fn actual(

@@ -1,0 +1,64 @@
+//! What the rule-based servers share: trying rules in order and saying how each fared, and a
+//! stable per-exchange number for ids.
+
+use std::fmt::Write as _;
+
+use crate::scenario::{CorsConfiguration, CorsRule};
+
+/// First matching rule wins; the text lists how each rule tried fared. `mismatch` says why a
+/// rule does not match, or `None` when it does.
+pub(crate) fn first_match(
+    config: &CorsConfiguration,
+    mut mismatch: impl FnMut(&CorsRule) -> Option<String>,
+) -> (Option<usize>, String) {
+    let mut trail = String::new();
+    for (i, rule) in config.rules.iter().enumerate() {
+        match mismatch(rule) {
+            None => {
+                let _ = write!(trail, "Rule {} matches (first match wins).", rule.label(i));
+                return (Some(i), trail);
+            }
+            Some(why) => {
+                let _ = write!(trail, "Rule {} does not match: {why}. ", rule.label(i));
+            }
+        }
+    }
+    trail.push_str("No rule matches.");
+    (None, trail)
+}
+
+/// A stable 64-bit number per exchange (FNV-1a), so generated ids are a pure function of the
+/// scenario.
+pub(crate) fn stable_id(sequence: usize) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in sequence.to_le_bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// The object name in a URL's path, if any.
+pub(crate) fn object_key(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let key = parsed.path().trim_start_matches('/');
+    (!key.is_empty()).then(|| key.to_string())
+}
+
+/// A plausible Content-Type for an object name.
+pub(crate) fn content_type_for(key: &str) -> &'static str {
+    let ext = key.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "json" => "application/json",
+        "txt" => "text/plain",
+        "html" => "text/html",
+        "css" => "text/css",
+        "js" => "text/javascript",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        _ => "binary/octet-stream",
+    }
+}

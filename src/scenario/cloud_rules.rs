@@ -1,0 +1,263 @@
+//! Google Cloud Storage and Azure Blob Storage CORS rules as their services accept them, turned
+//! into the shared rule type. Each provider's refusals are its own.
+
+use serde::Deserialize;
+
+use super::provider::Provider;
+use super::s3_rules::{PathPart, Rejection};
+use super::{CorsConfiguration, CorsRule};
+
+/// One entry of a GCS bucket's `cors` list, as `gcloud storage buckets update --cors-file`
+/// takes it.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawGcsRule {
+    #[serde(default)]
+    pub origin: Option<Vec<String>>,
+    #[serde(default)]
+    pub method: Option<Vec<String>>,
+    #[serde(default)]
+    pub response_header: Option<Vec<String>>,
+    #[serde(default)]
+    pub max_age_seconds: Option<i64>,
+}
+
+/// A GCS rule list as the service stores it. GCS accepts entries that can never match (no
+/// origin or no method); the audit reports those.
+pub fn validate_gcs(raw: Vec<RawGcsRule>) -> Result<CorsConfiguration, Vec<Rejection>> {
+    use PathPart::{Index, Key};
+    let mut rejections = Vec::new();
+    let mut rules = Vec::with_capacity(raw.len());
+    for (i, rule) in raw.into_iter().enumerate() {
+        if let Some(age) = rule.max_age_seconds
+            && age < 0
+        {
+            rejections.push(Rejection {
+                path: vec![Index(i), Key("maxAgeSeconds")],
+                code: "invalid",
+                message: format!("maxAgeSeconds must be zero or more, not {age}"),
+            });
+        }
+        rules.push(CorsRule {
+            id: None,
+            allowed_origins: rule.origin.unwrap_or_default(),
+            allowed_methods: rule.method.unwrap_or_default(),
+            allowed_headers: Vec::new(),
+            expose_headers: rule.response_header.unwrap_or_default(),
+            max_age_seconds: rule.max_age_seconds,
+        });
+    }
+    if rejections.is_empty() {
+        Ok(CorsConfiguration { rules })
+    } else {
+        Err(rejections)
+    }
+}
+
+/// One Azure `CorsRule`, with its comma-separated lists already split (the XML of Set Blob
+/// Service Properties) or given as arrays (ARM, Bicep, the management SDKs).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawAzureRule {
+    #[serde(default)]
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(default)]
+    pub allowed_methods: Option<Vec<String>>,
+    #[serde(default)]
+    pub allowed_headers: Option<Vec<String>>,
+    #[serde(default)]
+    pub exposed_headers: Option<Vec<String>>,
+    #[serde(default)]
+    pub max_age_in_seconds: Option<i64>,
+}
+
+/// Azure's documented limits (learn.microsoft.com, "CORS support for Azure Storage").
+pub const AZURE_MAX_RULES: usize = 5;
+pub const AZURE_MAX_LENGTH: usize = 256;
+pub const AZURE_MAX_LITERAL_HEADERS: usize = 64;
+pub const AZURE_MAX_PREFIXED_HEADERS: usize = 2;
+pub const AZURE_MAX_ORIGINS: usize = 64;
+
+const INVALID_XML: &str = "InvalidXmlDocument";
+
+/// Checks rules as Set Blob Service Properties does; every refusal is a 400
+/// `InvalidXmlDocument` there.
+pub fn validate_azure(raw: Vec<RawAzureRule>) -> Result<CorsConfiguration, Vec<Rejection>> {
+    use PathPart::{Index, Key};
+    let mut rejections = Vec::new();
+    let mut refuse = |path: Vec<PathPart>, message: String| {
+        rejections.push(Rejection {
+            path,
+            code: INVALID_XML,
+            message,
+        });
+    };
+    if raw.len() > AZURE_MAX_RULES {
+        refuse(
+            vec![Index(AZURE_MAX_RULES)],
+            format!(
+                "a service takes at most {AZURE_MAX_RULES} CORS rules; this configuration has {}",
+                raw.len()
+            ),
+        );
+    }
+    let methods_allowed = Provider::Azure.methods().unwrap_or(&[]);
+    let mut rules = Vec::with_capacity(raw.len());
+    for (i, rule) in raw.into_iter().enumerate() {
+        let trimmed = |list: Option<Vec<String>>| -> Vec<String> {
+            list.unwrap_or_default()
+                .into_iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let origins = trimmed(rule.allowed_origins);
+        let methods = trimmed(rule.allowed_methods);
+        let headers = trimmed(rule.allowed_headers);
+        let exposed = trimmed(rule.exposed_headers);
+        if origins.is_empty() {
+            refuse(
+                vec![Index(i), Key("AllowedOrigins")],
+                "AllowedOrigins is required: list origins or \"*\"".to_string(),
+            );
+        }
+        if origins.len() > AZURE_MAX_ORIGINS {
+            refuse(
+                vec![Index(i), Key("AllowedOrigins"), Index(AZURE_MAX_ORIGINS)],
+                format!("a rule takes at most {AZURE_MAX_ORIGINS} origins"),
+            );
+        }
+        if methods.is_empty() {
+            refuse(
+                vec![Index(i), Key("AllowedMethods")],
+                "AllowedMethods is required".to_string(),
+            );
+        }
+        for (j, method) in methods.iter().enumerate() {
+            if !methods_allowed.contains(&method.as_str()) {
+                refuse(
+                    vec![Index(i), Key("AllowedMethods"), Index(j)],
+                    format!(
+                        "{method} is not a method Azure accepts; use {}",
+                        methods_allowed.join(", ")
+                    ),
+                );
+            }
+        }
+        for (key, list) in [
+            ("AllowedOrigins", &origins),
+            ("AllowedHeaders", &headers),
+            ("ExposedHeaders", &exposed),
+        ] {
+            for (j, item) in list.iter().enumerate() {
+                if item.chars().count() > AZURE_MAX_LENGTH {
+                    refuse(
+                        vec![Index(i), Key(key), Index(j)],
+                        format!("each entry is at most {AZURE_MAX_LENGTH} characters"),
+                    );
+                }
+            }
+        }
+        for (key, list) in [("AllowedHeaders", &headers), ("ExposedHeaders", &exposed)] {
+            let prefixed = list
+                .iter()
+                .filter(|h| h.ends_with('*') && *h != "*")
+                .count();
+            let literal = list.iter().filter(|h| !h.ends_with('*')).count();
+            if prefixed > AZURE_MAX_PREFIXED_HEADERS {
+                refuse(
+                    vec![Index(i), Key(key)],
+                    format!(
+                        "at most {AZURE_MAX_PREFIXED_HEADERS} prefixed headers (ending in *) per list; found {prefixed}"
+                    ),
+                );
+            }
+            if literal > AZURE_MAX_LITERAL_HEADERS {
+                refuse(
+                    vec![Index(i), Key(key)],
+                    format!("at most {AZURE_MAX_LITERAL_HEADERS} literal headers per list"),
+                );
+            }
+        }
+        match rule.max_age_in_seconds {
+            None => refuse(
+                vec![Index(i), Key("MaxAgeInSeconds")],
+                "MaxAgeInSeconds is required (0 disables preflight caching)".to_string(),
+            ),
+            Some(age) if age < 0 => refuse(
+                vec![Index(i), Key("MaxAgeInSeconds")],
+                format!("MaxAgeInSeconds must be zero or more, not {age}"),
+            ),
+            Some(_) => {}
+        }
+        rules.push(CorsRule {
+            id: None,
+            allowed_origins: origins,
+            allowed_methods: methods,
+            allowed_headers: headers,
+            expose_headers: exposed,
+            max_age_seconds: rule.max_age_in_seconds,
+        });
+    }
+    if rejections.is_empty() {
+        Ok(CorsConfiguration { rules })
+    } else {
+        Err(rejections)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn azure(origins: &[&str], methods: &[&str], max_age: Option<i64>) -> RawAzureRule {
+        let v = |items: &[&str]| Some(items.iter().map(|s| s.to_string()).collect());
+        RawAzureRule {
+            allowed_origins: v(origins),
+            allowed_methods: v(methods),
+            allowed_headers: None,
+            exposed_headers: None,
+            max_age_in_seconds: max_age,
+        }
+    }
+
+    #[test]
+    fn azure_refuses_a_sixth_rule_unknown_methods_and_a_missing_max_age() {
+        let six = vec![azure(&["*"], &["GET"], Some(0)); 6];
+        let Err(refused) = validate_azure(six) else {
+            panic!("six rules are refused")
+        };
+        assert_eq!(refused.len(), 1);
+        assert!(refused[0].message.contains("at most 5"));
+        let Err(refused) = validate_azure(vec![azure(&["*"], &["get", "TRACE"], None)]) else {
+            panic!("refused")
+        };
+        let messages: Vec<&str> = refused.iter().map(|r| r.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].starts_with("get is not a method Azure accepts"));
+        assert!(messages[2].contains("MaxAgeInSeconds is required"));
+        assert!(validate_azure(vec![azure(&["https://a.example"], &["PATCH"], Some(60))]).is_ok());
+    }
+
+    #[test]
+    fn gcs_keeps_response_header_as_the_one_header_list() {
+        let Ok(config) = validate_gcs(vec![RawGcsRule {
+            origin: Some(vec!["https://a.example".into()]),
+            method: Some(vec!["GET".into()]),
+            response_header: Some(vec!["Content-Type".into()]),
+            max_age_seconds: Some(3600),
+        }]) else {
+            panic!("valid")
+        };
+        let rule = &config.rules[0];
+        assert_eq!(rule.preflight_headers(Provider::Gcs), ["Content-Type"]);
+        assert_eq!(rule.expose_headers, ["Content-Type"]);
+        assert!(
+            validate_gcs(vec![RawGcsRule {
+                max_age_seconds: Some(-1),
+                ..RawGcsRule::default()
+            }])
+            .is_err()
+        );
+    }
+}
