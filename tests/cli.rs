@@ -211,6 +211,14 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
         ),
         ("empty.json", "empty.json:1:1: EOF while parsing a value"),
         (
+            "azure-six-rules.json",
+            "azure-six-rules.json:7:3: server.cors.corsRules[5]: Azure rejects this configuration (Set Blob Service Properties): InvalidXmlDocument: a service takes at most 5 CORS rules",
+        ),
+        (
+            "gcs-unknown-key.json",
+            "gcs-unknown-key.json:2:48: server.cors[0].methods: unknown field `methods`",
+        ),
+        (
             "quiz-bad-answer.json",
             "quiz-bad-answer.json:4:69: quiz[0].answer: 'maybe' is neither one of the choices nor a choice's letter (a-b)",
         ),

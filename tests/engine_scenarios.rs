@@ -470,3 +470,99 @@ fn quiz_answers_agree_with_the_engine() {
         "public-read answers"
     );
 }
+
+#[test]
+fn gcs_lists_response_header_and_the_browser_refuses_what_it_lacks() {
+    let trace = chromium("gcs-upload");
+    let [get, put, other] = &trace.requests[..] else {
+        panic!("three requests")
+    };
+    assert_eq!(get.outcome, Outcome::Allowed);
+    assert_eq!(
+        response_header(get, ExchangeKind::Actual, "Access-Control-Allow-Origin").as_deref(),
+        Some("https://app.example"),
+        "GCS echoes the origin"
+    );
+    assert_eq!(
+        response_header(
+            get,
+            ExchangeKind::Actual,
+            "Access-Control-Allow-Credentials"
+        ),
+        None
+    );
+    assert_eq!(put.outcome, Outcome::Blocked);
+    assert_eq!(
+        header(
+            put,
+            ExchangeKind::Preflight,
+            "Access-Control-Request-Headers"
+        )
+        .as_deref(),
+        Some("content-type")
+    );
+    assert_eq!(
+        response_header(put, ExchangeKind::Preflight, "Access-Control-Allow-Headers").as_deref(),
+        Some("x-goog-resumable"),
+        "GCS answers its responseHeader list, not the requested names"
+    );
+    assert_eq!(
+        put.cors_error,
+        Some(CorsError::HeaderDisallowedByPreflightResponse)
+    );
+    assert_eq!(other.cors_error, Some(CorsError::MissingAllowOriginHeader));
+    let answer = other
+        .exchanges
+        .iter()
+        .find(|e| e.kind == ExchangeKind::Actual)
+        .map(|e| e.response.status);
+    assert_eq!(
+        answer,
+        Some(200),
+        "GCS serves the object, without CORS headers"
+    );
+}
+
+#[test]
+fn azure_echoes_prefix_matched_headers_and_refuses_with_cors_preflight_failure() {
+    let trace = chromium("azure-blob");
+    let [put, get, delete, admin] = &trace.requests[..] else {
+        panic!("four requests")
+    };
+    assert_eq!(put.outcome, Outcome::Allowed);
+    assert_eq!(
+        response_header(put, ExchangeKind::Preflight, "Access-Control-Allow-Headers").as_deref(),
+        Some("content-type,x-ms-blob-type,x-ms-meta-owner"),
+        "Azure echoes the requested headers"
+    );
+    let put_status = put
+        .exchanges
+        .iter()
+        .find(|e| e.kind == ExchangeKind::Actual)
+        .map(|e| e.response.status);
+    assert_eq!(put_status, Some(201));
+    assert_eq!(get.outcome, Outcome::Allowed);
+    assert_eq!(
+        response_header(
+            get,
+            ExchangeKind::Actual,
+            "Access-Control-Allow-Credentials"
+        )
+        .as_deref(),
+        Some("true")
+    );
+    assert_eq!(delete.outcome, Outcome::Blocked);
+    assert_eq!(
+        response_header(delete, ExchangeKind::Preflight, "x-ms-error-code").as_deref(),
+        Some("CorsPreflightFailure")
+    );
+    assert_eq!(
+        delete.cors_error,
+        Some(CorsError::PreflightMissingAllowOriginHeader)
+    );
+    assert_eq!(
+        response_header(admin, ExchangeKind::Actual, "Vary").as_deref(),
+        Some("Origin")
+    );
+    assert_eq!(admin.cors_error, Some(CorsError::MissingAllowOriginHeader));
+}

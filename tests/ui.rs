@@ -99,6 +99,8 @@ fn every_shipped_scenario_renders_its_blocked_or_last_step() {
         "static-preflight-status",
         "preflight-cache",
         "authorization-star",
+        "gcs-upload",
+        "azure-blob",
     ] {
         let mut app = app(name);
         key(&mut app, KeyCode::Char('b'));
