@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::engine::server::s3::glob_match;
 use crate::engine::server::{header_entry_matches, origin_entry_matches};
 use crate::engine::{CorsError, Trace};
-use crate::scenario::{CorsConfiguration, CorsRule, Field, Provider};
+use crate::scenario::{CorsConfiguration, CorsRule, Field, Provider, Scenario, ServerKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -36,6 +36,32 @@ pub struct Finding {
     pub subject: String,
     pub title: String,
     pub why: String,
+}
+
+/// Findings on a scenario's bucket and what its requests met: `None` when the server has no
+/// rules to audit (static or recorded answers).
+pub fn audit_scenario(scenario: &Scenario, trace: &Trace) -> Option<Vec<Finding>> {
+    let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
+        return None;
+    };
+    let provider = *provider;
+    let mut findings = match cors {
+        Some(config) => audit_rules(provider, config),
+        None => vec![Finding {
+            severity: Severity::Broken,
+            rule: None,
+            subject: "cors".to_string(),
+            title: format!("the {} has no CORS configuration", provider.server_noun()),
+            why: format!(
+                "With no rules, {} ({}), so browsers block every cross-origin read.",
+                provider.short(),
+                crate::report::no_rules_behaviour(provider)
+            ),
+        }],
+    };
+    findings.extend(audit_requests(provider, trace));
+    findings.sort_by_key(|f| (f.severity, f.rule));
+    Some(findings)
 }
 
 /// Findings on S3 rules, most severe first, then in rule order.

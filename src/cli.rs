@@ -493,7 +493,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
     if is_scenario {
         let scenario = scenario::load_str(text, name)?;
         let trace = engine::run(&scenario, engine::effective_profile(&scenario, None));
-        let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
+        let Some(findings) = audit::audit_scenario(&scenario, &trace) else {
             return Err(LoadErrors(vec![LoadError {
                 file: name.to_string(),
                 line: 0,
@@ -502,23 +502,10 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
                 message: "audit reads a bucket's CORS rules; this scenario's server has fixed answers (static or recorded)".to_string(),
             }]));
         };
-        let provider = *provider;
-        let mut findings = match cors {
-            Some(config) => audit::audit_rules(provider, config),
-            None => vec![Finding {
-                severity: Severity::Broken,
-                rule: None,
-                subject: "cors".to_string(),
-                title: format!("the {} has no CORS configuration", provider.server_noun()),
-                why: format!(
-                    "With no rules, {} ({}), so browsers block every cross-origin read.",
-                    provider.short(),
-                    report::no_rules_behaviour(provider)
-                ),
-            }],
+        let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
+            return Err(LoadErrors(Vec::new()));
         };
-        findings.extend(audit::audit_requests(provider, &trace));
-        findings.sort_by_key(|f| (f.severity, f.rule));
+        let provider = *provider;
         let rules = cors.as_ref().map(|c| c.rules.clone()).unwrap_or_default();
         return Ok(Audited {
             file: name.to_string(),

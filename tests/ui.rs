@@ -485,3 +485,19 @@ fn what_if_edits_rerun_mark_changed_steps_and_undo() {
     key(&mut app, KeyCode::Char('w'));
     assert!(app.save_requested, "w asks the terminal loop to save");
 }
+
+#[test]
+fn audit_overlay_lists_the_rules_findings_and_closes_with_esc() {
+    let mut app = app("null-origin");
+    key(&mut app, KeyCode::Char('a'));
+    assert!(app.audit_open);
+    let shown = text(&draw(&app, 120, 40));
+    assert!(shown.contains("Audit of the server's rules"), "{shown}");
+    assert!(shown.contains("DANGEROUS"), "{shown}");
+    insta::assert_snapshot!("null-origin_audit_120x40", shown);
+    key(&mut app, KeyCode::Esc);
+    assert!(
+        !app.audit_open && !app.quit,
+        "Esc closes the audit, not the app"
+    );
+}

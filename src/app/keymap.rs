@@ -213,6 +213,13 @@ pub const KEYMAP: &[Binding] = &[
         in_footer: false,
     },
     Binding {
+        keys: &[Key::Char('a')],
+        action: Action::ToggleAudit,
+        short: "audit",
+        help: "audit the server's rules: dangerous, broken and noisy entries, each with why",
+        in_footer: false,
+    },
+    Binding {
         keys: &[Key::Char('?')],
         action: Action::ToggleHelp,
         short: "help",

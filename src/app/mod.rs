@@ -33,6 +33,7 @@ pub enum Action {
     Faster,
     Slower,
     ToggleHelp,
+    ToggleAudit,
     Quit,
     /// Jump to a 0-based step (mouse click, or digits then Enter).
     Jump(usize),
@@ -116,6 +117,10 @@ pub struct App {
     /// Digits typed so far (a step number to jump to on Enter).
     pub pending: String,
     pub help: bool,
+    /// The audit overlay is open.
+    pub audit_open: bool,
+    /// Findings on the server's rules (`None`: a server without rules).
+    pub audit: Option<Vec<crate::audit::Finding>>,
     pub quit: bool,
     pub theme: Theme,
     /// The lesson's key moments (the scenario's own, or derived from the trace).
@@ -141,7 +146,10 @@ impl App {
     pub fn new(scenario: Scenario, trace: Trace, source: String, theme: Theme) -> Self {
         let moments = key_moments(&scenario, &trace);
         let fixes = crate::fix::fixes(&scenario, &trace);
+        let audit = crate::audit::audit_scenario(&scenario, &trace);
         App {
+            audit,
+            audit_open: false,
             moments,
             fixes,
             recording: None,
@@ -213,6 +221,7 @@ impl App {
             .filter(|m| !self.step_changed(m.step - 1))
             .collect();
         self.fixes = crate::fix::fixes(&self.scenario, &self.trace);
+        self.audit = crate::audit::audit_scenario(&self.scenario, &self.trace);
     }
 
     /// Whether the last what-if edit changed a 0-based step.
@@ -300,6 +309,9 @@ impl App {
         }
         if self.help && matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
             return Some(Action::ToggleHelp);
+        }
+        if self.audit_open && matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
+            return Some(Action::ToggleAudit);
         }
         keymap::action_for(key)
     }
@@ -402,7 +414,14 @@ impl App {
                     }
                 }
             }
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => {
+                self.help = !self.help;
+                self.audit_open = false;
+            }
+            Action::ToggleAudit => {
+                self.audit_open = !self.audit_open;
+                self.help = false;
+            }
             Action::Quit => self.quit = true,
             Action::OpenQuiz => {
                 let items = quiz(&self.scenario, &self.trace);

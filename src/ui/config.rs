@@ -7,6 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::panel;
 use crate::app::{App, Panel};
+use crate::audit::Severity;
 use crate::safe_text::escape;
 use crate::scenario::{CannedResponse, Field, ServerKind};
 
@@ -91,6 +92,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 lines.push(Line::from(Span::styled(
                     "No rule matched this step's request.",
                     theme.blocked,
+                )));
+            }
+            if let Some(findings) = &app.audit {
+                let count = |s| findings.iter().filter(|f| f.severity == s).count();
+                let (dangerous, broken) = (count(Severity::Dangerous), count(Severity::Broken));
+                let style = if dangerous + broken > 0 {
+                    theme.note
+                } else {
+                    theme.dim
+                };
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "Audit: {dangerous} dangerous, {broken} broken, {} noisy (a: details)",
+                        count(Severity::Noisy)
+                    ),
+                    style,
                 )));
             }
         }

@@ -1,6 +1,7 @@
 //! Rendering: a pure function of `&App` into a frame. Layout adapts from 80×24 to a projector;
 //! below the minimum it says how large a terminal it needs.
 
+mod audit;
 mod config;
 mod editor;
 mod explain;
@@ -153,6 +154,8 @@ pub fn render(app: &App, frame: &mut Frame) {
         editor::render(app, selected, frame, area);
     } else if app.help {
         help::render(app, frame, area);
+    } else if app.audit_open {
+        audit::render(app, frame, area);
     }
 }
 
