@@ -75,18 +75,20 @@ pub enum Command {
     /// Check CORS rules (a configuration file, or a scenario's bucket) for dangerous, broken and
     /// noisy entries. Exits 1 when something dangerous or broken is found.
     Audit {
-        /// S3 configuration (any JSON spelling or XML) or scenario file; `-` reads standard input.
+        /// CORS configuration (S3, GCS or Azure, any spelling) or scenario file; `-` reads standard
+        /// input.
         file: PathBuf,
         /// Print the findings as JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Rewrite an S3 CORS configuration in another spelling.
+    /// Rewrite a CORS configuration in another spelling or for another provider (S3, GCS,
+    /// Azure), naming what the target cannot express.
     Convert {
         /// The spelling to write.
         #[arg(long, value_enum)]
         to: ConvertTarget,
-        /// S3 configuration (any JSON spelling or XML); `-` reads standard input.
+        /// CORS configuration (S3, GCS or Azure, any spelling); `-` reads standard input.
         file: PathBuf,
     },
 }
@@ -101,8 +103,8 @@ pub struct Cli {
     /// Scenario file (JSON); `-` reads standard input. Without one, the built-in basic lesson.
     pub file: Option<PathBuf>,
 
-    /// Replace the scenario bucket's rules with this S3 configuration (the CLI's JSON, the
-    /// console's array, CloudFormation's spelling or XML).
+    /// Replace the scenario bucket's rules with these (S3 in any spelling, GCS's CORS JSON, or
+    /// Azure's XML or ARM JSON); the provider is detected from the file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
