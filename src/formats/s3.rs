@@ -381,13 +381,7 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
 fn json_key(spelling: Spelling, key: &str) -> String {
     match spelling {
         Spelling::S3(S3Spelling::CloudFormation) => cfn_key(key).to_string(),
-        Spelling::AzureArm => {
-            let mut chars = key.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        }
+        Spelling::AzureArm => cloud_rules::arm_key(key),
         _ => key.to_string(),
     }
 }

@@ -71,6 +71,15 @@ pub struct RawAzureRule {
     pub max_age_in_seconds: Option<i64>,
 }
 
+/// An Azure rule key as ARM JSON spells it: `AllowedOrigins` → `allowedOrigins`.
+pub fn arm_key(key: &str) -> String {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
 /// Azure's documented limits (learn.microsoft.com, "CORS support for Azure Storage").
 pub const AZURE_MAX_RULES: usize = 5;
 pub const AZURE_MAX_LENGTH: usize = 256;

@@ -349,13 +349,7 @@ fn rejected(
 /// A rejection's key as the scenario spells it (Azure rules use ARM's camelCase there).
 fn scenario_key(provider: Provider, key: &str) -> String {
     match provider {
-        Provider::Azure => {
-            let mut chars = key.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        }
+        Provider::Azure => cloud_rules::arm_key(key),
         _ => key.to_string(),
     }
 }

@@ -13,7 +13,7 @@
 //!   `*`, else the Origin with Access-Control-Allow-Credentials: true and Vary: Origin) and
 //!   Access-Control-Expose-Headers; no match adds nothing.
 
-use super::rules::{content_type_for, first_match, object_key, stable_id};
+use super::rules::{add_before_server, content_type_for, first_match, object_key, stable_id};
 use super::s3::requested_headers;
 use super::{ServerAnswer, canned};
 use crate::engine::http::{HttpRequest, HttpResponse};
@@ -319,16 +319,12 @@ fn actual(
     let (matched, trail) = first_match(config, |rule| {
         rule_mismatch(rule, &origin, &request.method, None)
     });
-    let at = response
-        .headers
-        .iter()
-        .position(|(n, _)| n == "Server")
-        .unwrap_or(response.headers.len());
     let Some(index) = matched else {
         if !config.rules.is_empty() {
-            response
-                .headers
-                .insert(at, ("Vary".to_string(), "Origin".to_string()));
+            add_before_server(
+                &mut response,
+                vec![("Vary".to_string(), "Origin".to_string())],
+            );
         }
         return ServerAnswer {
             explanation: format!(
@@ -355,7 +351,7 @@ fn actual(
         ));
         added.push(("Vary".to_string(), "Origin".to_string()));
     }
-    response.headers.splice(at..at, added);
+    add_before_server(&mut response, added);
     ServerAnswer {
         response,
         matched_rule: Some(index),

@@ -12,7 +12,7 @@
 //!   Access-Control-Expose-Headers (actual request). No Access-Control-Allow-Credentials.
 //! - No match: the answer carries no CORS headers at all.
 
-use super::rules::{content_type_for, first_match, object_key, stable_id};
+use super::rules::{add_before_server, content_type_for, first_match, object_key, stable_id};
 use super::{ServerAnswer, canned};
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::{CannedResponse, CorsConfiguration, CorsRule};
@@ -282,12 +282,7 @@ fn actual(
         ));
     }
     added.push(("Vary".to_string(), "Origin".to_string()));
-    let at = response
-        .headers
-        .iter()
-        .position(|(n, _)| n == "Server")
-        .unwrap_or(response.headers.len());
-    response.headers.splice(at..at, added);
+    add_before_server(&mut response, added);
     ServerAnswer {
         response,
         matched_rule: Some(index),

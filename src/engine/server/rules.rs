@@ -27,6 +27,20 @@ pub(crate) fn first_match(
     (None, trail)
 }
 
+/// Adds CORS headers to an operation's answer just before its `Server` header, where the
+/// services put them.
+pub(crate) fn add_before_server(
+    response: &mut crate::engine::http::HttpResponse,
+    headers: Vec<(String, String)>,
+) {
+    let at = response
+        .headers
+        .iter()
+        .position(|(n, _)| n == "Server")
+        .unwrap_or(response.headers.len());
+    response.headers.splice(at..at, headers);
+}
+
 /// A stable 64-bit number per exchange (FNV-1a), so generated ids are a pure function of the
 /// scenario.
 pub(crate) fn stable_id(sequence: usize) -> u64 {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::rules::{content_type_for, first_match, object_key, stable_id};
+use super::rules::{add_before_server, content_type_for, first_match, object_key, stable_id};
 use super::{ServerAnswer, canned};
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::s3_rules::S3_METHODS;
@@ -479,13 +479,7 @@ fn actual(
         Some(index) => {
             let rule = &config.rules[index];
             // Keep the operation's own headers, then add CORS ones before Server (B5, B6).
-            let server_pos = response
-                .headers
-                .iter()
-                .position(|(n, _)| n == "Server")
-                .unwrap_or(response.headers.len());
-            let added = cors_headers(rule, &origin, None);
-            response.headers.splice(server_pos..server_pos, added);
+            add_before_server(&mut response, cors_headers(rule, &origin, None));
             ServerAnswer {
                 response,
                 matched_rule: Some(index),
