@@ -501,4 +501,75 @@ mod tests {
             "requests with x-amz headers reach the second rule"
         );
     }
+
+    fn titles(provider: Provider, rules: Vec<CorsRule>) -> Vec<(Severity, String)> {
+        audit_rules(provider, &CorsConfiguration { rules })
+            .into_iter()
+            .map(|f| (f.severity, f.title))
+            .collect()
+    }
+
+    #[test]
+    fn whole_origin_providers_flag_partial_wildcards_and_weigh_null_by_credentials() {
+        for provider in [Provider::Gcs, Provider::Azure] {
+            let partial = titles(
+                provider,
+                vec![rule(&["https://*.a.example"], &["GET"], &[])],
+            );
+            assert_eq!(partial[0].0, Severity::Broken, "{provider:?}");
+            assert!(partial[0].1.contains("is not a wildcard"));
+            let exact = titles(provider, vec![rule(&["https://a.example"], &["GET"], &[])]);
+            assert!(exact.is_empty(), "{provider:?}: {exact:?}");
+        }
+        // Azure echoes null with credentials; GCS never sends credentials.
+        let azure = titles(Provider::Azure, vec![rule(&["null"], &["GET"], &[])]);
+        assert_eq!(azure[0].0, Severity::Dangerous);
+        let gcs = titles(Provider::Gcs, vec![rule(&["null"], &["GET"], &[])]);
+        assert_eq!(gcs[0].0, Severity::Noisy);
+    }
+
+    #[test]
+    fn gcs_uploads_need_content_type_in_response_header_and_methods_in_upper_case() {
+        let mut upload = rule(&["https://a.example"], &["GET", "PUT"], &[]);
+        let missing = titles(Provider::Gcs, vec![upload.clone()]);
+        assert_eq!(
+            missing,
+            [(
+                Severity::Broken,
+                "uploads allowed but Content-Type is not in responseHeader".to_string()
+            )]
+        );
+        upload.expose_headers = vec!["Content-Type".to_string()];
+        assert!(titles(Provider::Gcs, vec![upload]).is_empty());
+        let lower = titles(
+            Provider::Gcs,
+            vec![rule(&["https://a.example"], &["get"], &[])],
+        );
+        assert_eq!(lower[0].1, "method \"get\" is not upper case");
+        // The same rules mean nothing special to S3.
+        assert!(
+            titles(
+                Provider::S3,
+                vec![rule(&["https://a.example"], &["GET", "PUT"], &[])]
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn shadowing_follows_each_providers_matching() {
+        // Azure's prefix x-ms-meta-* covers x-ms-meta-a; GCS ignores headers when choosing.
+        let wide = rule(&["https://a.example"], &["GET"], &["x-ms-meta-*"]);
+        let narrow = rule(&["https://a.example"], &["GET"], &["x-ms-meta-a"]);
+        let azure = titles(Provider::Azure, vec![wide.clone(), narrow.clone()]);
+        assert!(
+            azure.iter().any(|t| t.1.starts_with("never used")),
+            "{azure:?}"
+        );
+        let reversed = titles(Provider::Azure, vec![narrow, wide]);
+        assert!(
+            !reversed.iter().any(|t| t.1.starts_with("never used")),
+            "{reversed:?}"
+        );
+    }
 }
