@@ -13,18 +13,25 @@
 //!   `*`, else the Origin with Access-Control-Allow-Credentials: true and Vary: Origin) and
 //!   Access-Control-Expose-Headers; no match adds nothing.
 
-use super::rules::{add_before_server, content_type_for, first_match, object_key, stable_id};
+use super::ServerAnswer;
+use super::rules::{
+    add_before_server, content_type_for, first_match, object_key, overridden_operation, stable_id,
+};
 use super::s3::requested_headers;
-use super::{ServerAnswer, canned};
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::{CannedResponse, CorsConfiguration, CorsRule};
 
 const VERSION: &str = "2025-01-05";
 
+/// An `AllowedOrigins` entry: the whole origin, case-sensitive, or `*`.
+pub(crate) fn origin_entry_matches(entry: &str, origin: &str) -> bool {
+    entry.trim() == "*" || entry.trim() == origin
+}
+
 fn origin_matches(rule: &CorsRule, origin: &str) -> bool {
     rule.allowed_origins
         .iter()
-        .any(|o| o.trim() == "*" || o.trim() == origin)
+        .any(|o| origin_entry_matches(o, origin))
 }
 
 /// `x-ms-meta-*` is a prefix; anything else is a whole name; both case-insensitive.
@@ -200,16 +207,8 @@ fn operation(
     override_response: Option<&CannedResponse>,
     sequence: usize,
 ) -> (HttpResponse, String) {
-    if let Some(canned_response) = override_response {
-        let mut response = canned(canned_response);
-        let mut headers = request_id(sequence);
-        headers.append(&mut response.headers);
-        response.headers = headers;
-        let text = format!(
-            "The operation answers {} (this request's responses.actual).",
-            response.status
-        );
-        return (response, text);
+    if let Some(answer) = override_response {
+        return overridden_operation(answer, request_id(sequence));
     }
     let key = object_key(&request.url);
     let mut headers = request_id(sequence);

@@ -12,15 +12,18 @@
 //!   Access-Control-Expose-Headers (actual request). No Access-Control-Allow-Credentials.
 //! - No match: the answer carries no CORS headers at all.
 
-use super::rules::{add_before_server, content_type_for, first_match, object_key, stable_id};
-use super::{ServerAnswer, canned};
+use super::ServerAnswer;
+use super::rules::{
+    add_before_server, content_type_for, first_match, object_key, overridden_operation, stable_id,
+};
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::{CannedResponse, CorsConfiguration, CorsRule};
 
 /// Where GCS's documentation does not say what happens, the explanation admits it.
 const UNVERIFIED: &str = "(GCS's documentation does not say whether Access-Control-Allow-Credentials is ever sent; cors-tui assumes it is not.)";
 
-fn entry_matches(entry: &str, value: &str) -> bool {
+/// An `origin` or `method` entry: the whole value, or `*`.
+pub(crate) fn entry_matches(entry: &str, value: &str) -> bool {
     entry == "*" || entry == value
 }
 
@@ -173,14 +176,8 @@ fn operation(
     override_response: Option<&CannedResponse>,
     sequence: usize,
 ) -> (HttpResponse, String) {
-    if let Some(canned_response) = override_response {
-        let mut response = canned(canned_response);
-        response.headers.insert(0, upload_id(sequence));
-        let text = format!(
-            "The operation answers {} (this request's responses.actual).",
-            response.status
-        );
-        return (response, text);
+    if let Some(answer) = override_response {
+        return overridden_operation(answer, vec![upload_id(sequence)]);
     }
     let key = object_key(&request.url);
     let mut headers = vec![upload_id(sequence)];

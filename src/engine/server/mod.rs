@@ -10,12 +10,13 @@ mod static_server;
 use super::http::{HttpRequest, HttpResponse};
 use crate::scenario::{CannedResponse, Provider, ResponseOverrides, Server, ServerKind};
 
-/// Whether a rule's origin entry covers `origin`, as `provider` compares them: S3 globs one
-/// `*`; GCS and Azure take whole origins or `*` alone.
+/// Whether a rule's origin entry covers `origin`, as `provider`'s server compares them: S3
+/// globs one `*`; GCS and Azure take whole origins or `*` alone.
 pub fn origin_entry_matches(provider: Provider, entry: &str, origin: &str) -> bool {
     match provider {
         Provider::S3 => s3::glob_match(entry, origin, false),
-        Provider::Gcs | Provider::Azure => entry.trim() == "*" || entry.trim() == origin,
+        Provider::Gcs => gcs::entry_matches(entry, origin),
+        Provider::Azure => azure::origin_entry_matches(entry, origin),
     }
 }
 

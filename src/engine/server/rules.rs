@@ -3,7 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::scenario::{CorsConfiguration, CorsRule};
+use super::canned;
+use crate::engine::http::HttpResponse;
+use crate::scenario::{CannedResponse, CorsConfiguration, CorsRule};
 
 /// First matching rule wins; the text lists how each rule tried fared. `mismatch` says why a
 /// rule does not match, or `None` when it does.
@@ -29,16 +31,29 @@ pub(crate) fn first_match(
 
 /// Adds CORS headers to an operation's answer just before its `Server` header, where the
 /// services put them.
-pub(crate) fn add_before_server(
-    response: &mut crate::engine::http::HttpResponse,
-    headers: Vec<(String, String)>,
-) {
+pub(crate) fn add_before_server(response: &mut HttpResponse, headers: Vec<(String, String)>) {
     let at = response
         .headers
         .iter()
         .position(|(n, _)| n == "Server")
         .unwrap_or(response.headers.len());
     response.headers.splice(at..at, headers);
+}
+
+/// The scenario's own answer for the operation (`responses.actual`), under the service's id
+/// headers.
+pub(crate) fn overridden_operation(
+    answer: &CannedResponse,
+    mut ids: Vec<(String, String)>,
+) -> (HttpResponse, String) {
+    let mut response = canned(answer);
+    ids.append(&mut response.headers);
+    response.headers = ids;
+    let text = format!(
+        "The operation answers {} (this request's responses.actual).",
+        response.status
+    );
+    (response, text)
 }
 
 /// A stable 64-bit number per exchange (FNV-1a), so generated ids are a pure function of the

@@ -3,8 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::rules::{add_before_server, content_type_for, first_match, object_key, stable_id};
-use super::{ServerAnswer, canned};
+use super::ServerAnswer;
+use super::rules::{
+    add_before_server, content_type_for, first_match, object_key, overridden_operation, stable_id,
+};
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::s3_rules::S3_METHODS;
 use crate::scenario::{CannedResponse, CorsConfiguration, CorsRule};
@@ -336,16 +338,8 @@ fn operation(
     override_response: Option<&CannedResponse>,
     sequence: usize,
 ) -> (HttpResponse, String) {
-    if let Some(canned_response) = override_response {
-        let mut response = canned(canned_response);
-        let mut headers = request_ids(sequence);
-        headers.append(&mut response.headers);
-        response.headers = headers;
-        let text = format!(
-            "The operation answers {} (this request's responses.actual).",
-            response.status
-        );
-        return (response, text);
+    if let Some(answer) = override_response {
+        return overridden_operation(answer, request_ids(sequence));
     }
     let key = object_key(&request.url);
     let mut headers = request_ids(sequence);
