@@ -41,10 +41,20 @@ pub struct Finding {
 /// Findings on a scenario's bucket and what its requests met: `None` when the server has no
 /// rules to audit (static or recorded answers).
 pub fn audit_scenario(scenario: &Scenario, trace: &Trace) -> Option<Vec<Finding>> {
-    let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
-        return None;
-    };
-    let provider = *provider;
+    match &scenario.server.kind {
+        ServerKind::Bucket { provider, cors } => {
+            Some(audit_bucket(*provider, cors.as_ref(), trace))
+        }
+        ServerKind::Static { .. } | ServerKind::Recorded => None,
+    }
+}
+
+/// Findings on a bucket's rules (or their absence) and on what the traced requests met.
+pub fn audit_bucket(
+    provider: Provider,
+    cors: Option<&CorsConfiguration>,
+    trace: &Trace,
+) -> Vec<Finding> {
     let mut findings = match cors {
         Some(config) => audit_rules(provider, config),
         None => vec![Finding {
@@ -61,7 +71,7 @@ pub fn audit_scenario(scenario: &Scenario, trace: &Trace) -> Option<Vec<Finding>
     };
     findings.extend(audit_requests(provider, trace));
     findings.sort_by_key(|f| (f.severity, f.rule));
-    Some(findings)
+    findings
 }
 
 /// Findings on S3 rules, most severe first, then in rule order.
@@ -156,29 +166,47 @@ fn whole_origin_findings(
                 format!("\"{origin_text}\" ends with a slash"),
                 "Browsers send origins without a path or trailing slash, so this entry never matches. Drop the slash.".to_string(),
             );
-        } else if let Some(host) = origin_text.strip_prefix("http://") {
-            let https = format!("https://{host}");
-            let also_https = config
-                .rules
-                .iter()
-                .any(|r| r.allowed_origins.iter().any(|o| o.trim() == https));
-            if also_https {
-                push(
-                    Severity::Dangerous,
-                    format!("allows http:// next to {https}"),
-                    "A network attacker can inject script into the unencrypted http:// page and read the responses as that origin. Drop the http:// origin.".to_string(),
-                );
-            } else if ["localhost", "127.0.0.1", "[::1]"]
-                .iter()
-                .any(|l| host.starts_with(l))
-            {
-                push(
-                    Severity::Noisy,
-                    "a local development origin".to_string(),
-                    "Any page served from this machine's port matches. Fine while developing; remove it from production rules.".to_string(),
-                );
-            }
+        } else if let Some((severity, title, why)) =
+            plain_http_finding(origin_text, config, "the responses", |o| o.trim())
+        {
+            push(severity, title, why);
         }
+    }
+}
+
+/// An `http://` origin: dangerous next to its `https://` twin, noisy when it is this machine.
+/// `the_responses` names what an attacker reads; `normalize` is how the provider reads an entry.
+fn plain_http_finding(
+    origin: &str,
+    config: &CorsConfiguration,
+    the_responses: &str,
+    normalize: impl Fn(&str) -> &str,
+) -> Option<(Severity, String, String)> {
+    let host = origin.strip_prefix("http://")?;
+    let https = format!("https://{host}");
+    let also_https = config
+        .rules
+        .iter()
+        .any(|r| r.allowed_origins.iter().any(|o| normalize(o) == https));
+    if also_https {
+        Some((
+            Severity::Dangerous,
+            format!("allows http:// next to {https}"),
+            format!(
+                "A network attacker can inject script into the unencrypted http:// page and read {the_responses} as that origin. Drop the http:// origin."
+            ),
+        ))
+    } else if ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .any(|l| host.starts_with(l))
+    {
+        Some((
+            Severity::Noisy,
+            "a local development origin".to_string(),
+            "Any page served from this machine's port matches. Fine while developing; remove it from production rules.".to_string(),
+        ))
+    } else {
+        None
     }
 }
 
@@ -308,28 +336,10 @@ fn origin_findings(
                 );
             }
         }
-        if let Some(host) = origin.strip_prefix("http://") {
-            let https = format!("https://{host}");
-            let also_https = config
-                .rules
-                .iter()
-                .any(|r| r.allowed_origins.contains(&https));
-            let local = host.starts_with("localhost")
-                || host.starts_with("127.0.0.1")
-                || host.starts_with("[::1]");
-            if also_https {
-                push(
-                    Severity::Dangerous,
-                    format!("allows http:// next to {https}"),
-                    "A network attacker can inject script into the unencrypted http:// page and read the bucket's responses as that origin. Drop the http:// origin.".to_string(),
-                );
-            } else if local {
-                push(
-                    Severity::Noisy,
-                    "a local development origin".to_string(),
-                    "Any page served from this machine's port matches. Fine while developing; remove it from production rules.".to_string(),
-                );
-            }
+        if let Some((severity, title, why)) =
+            plain_http_finding(origin, config, "the bucket's responses", |o| o)
+        {
+            push(severity, title, why);
         }
     }
 }

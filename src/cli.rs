@@ -15,9 +15,7 @@ use crate::formats::s3::{self as s3_format, ConfigError};
 use crate::formats::saved;
 use crate::report;
 use crate::safe_text::escape;
-use crate::scenario::{
-    self, BrowserProfile, LoadError, LoadErrors, Provider, Scenario, ServerKind,
-};
+use crate::scenario::{self, BrowserProfile, LoadError, LoadErrors, Scenario, ServerKind};
 use crate::ui::theme::{Theme, ThemeName};
 
 /// Exit status when every expectation held.
@@ -495,7 +493,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
     if is_scenario {
         let scenario = scenario::load_str(text, name)?;
         let trace = engine::run(&scenario, engine::effective_profile(&scenario, None));
-        let Some(findings) = audit::audit_scenario(&scenario, &trace) else {
+        let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
             return Err(LoadErrors(vec![LoadError {
                 file: name.to_string(),
                 line: 0,
@@ -504,10 +502,8 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
                 message: "audit reads a bucket's CORS rules; this scenario's server has fixed answers (static or recorded)".to_string(),
             }]));
         };
-        let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
-            return Err(LoadErrors(Vec::new()));
-        };
         let provider = *provider;
+        let findings = audit::audit_bucket(provider, cors.as_ref(), &trace);
         let rules = cors.as_ref().map(|c| c.rules.clone()).unwrap_or_default();
         return Ok(Audited {
             file: name.to_string(),
@@ -525,11 +521,11 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             findings: audit::audit_rules(loaded.provider(), &loaded.config),
             rules: loaded.config.rules,
         }),
-        // S3 would refuse it: each refusal is a broken finding, not a failure to read.
-        Err(ConfigError::Rejected(errors)) => Ok(Audited {
+        // The provider would refuse it: each refusal is a broken finding, not a failure to read.
+        Err(ConfigError::Rejected { provider, errors }) => Ok(Audited {
             file: name.to_string(),
             format: "CORS configuration".to_string(),
-            provider: rejected_provider(&errors),
+            provider,
             rules: Vec::new(),
             findings: errors
                 .0
@@ -545,19 +541,6 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
         }),
         Err(ConfigError::Unreadable(errors)) => Err(errors),
     }
-}
-
-/// Which provider refused a configuration, from its refusal ("GCS rejects …").
-fn rejected_provider(errors: &LoadErrors) -> Provider {
-    Provider::ALL
-        .into_iter()
-        .find(|p| {
-            errors
-                .0
-                .first()
-                .is_some_and(|e| e.message.starts_with(&format!("{} rejects", p.short())))
-        })
-        .unwrap_or_default()
 }
 
 /// The quiz as a sheet of questions, for when there is no terminal to take it on.

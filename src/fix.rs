@@ -135,18 +135,11 @@ fn rules_fix(
     if let Some(methods) = provider.methods()
         && !methods.contains(&method.as_str())
     {
-        return Fix {
-            summary: format!(
-                "No {short} configuration can allow {method}: {} takes only {}.",
-                field(Field::Methods),
-                methods.join(", ")
-            ),
-            diff: Vec::new(),
-            headers: Vec::new(),
-            caveats: Vec::new(),
-            proven: false,
-            side_effects: Vec::new(),
-        };
+        return no_fix(format!(
+            "No {short} configuration can allow {method}: {} takes only {}.",
+            field(Field::Methods),
+            methods.join(", ")
+        ));
     }
     let rules: Vec<CorsRule> = cors.map(|c| c.rules.clone()).unwrap_or_default();
     let mut candidates: Vec<(usize, Vec<CorsRule>, String, Vec<String>)> = Vec::new();
@@ -280,20 +273,25 @@ fn rules_fix(
         fallback.get_or_insert(fix);
     }
     if provider == Provider::Gcs && include {
-        fallback = None;
+        return capitalized(no_fix(
+            "no change to the rules alone lets this request through: GCS does not send Access-Control-Allow-Credentials (its documentation describes none), so fetch with credentials: \"include\" cannot read the answer; send the request without credentials (a signed URL carries its own authorization)".to_string(),
+        ));
     }
-    capitalized(fallback.unwrap_or(Fix {
-        summary: if provider == Provider::Gcs && include {
-            "no change to the rules alone lets this request through: GCS does not send Access-Control-Allow-Credentials (its documentation describes none), so fetch with credentials: \"include\" cannot read the answer; send the request without credentials (a signed URL carries its own authorization)".to_string()
-        } else {
-            "no change to the rules alone lets this request through".to_string()
-        },
+    capitalized(fallback.unwrap_or_else(|| {
+        no_fix("no change to the rules alone lets this request through".to_string())
+    }))
+}
+
+/// A suggestion that changes nothing: the summary says why no change helps.
+fn no_fix(summary: String) -> Fix {
+    Fix {
+        summary,
         diff: Vec::new(),
         headers: Vec::new(),
         caveats: Vec::new(),
         proven: false,
         side_effects: Vec::new(),
-    }))
+    }
 }
 
 fn capitalized(mut fix: Fix) -> Fix {

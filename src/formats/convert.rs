@@ -90,11 +90,10 @@ fn translate(
                 .chain(&rule.expose_headers)
                 .cloned(),
         );
-        if !rule.allowed_headers.is_empty()
-            && lower_dedup(rule.allowed_headers.clone()).len() != merged.len()
-            || !rule.expose_headers.is_empty()
-                && lower_dedup(rule.expose_headers.clone()).len() != merged.len()
-        {
+        // Merging changes meaning when a non-empty list gains names from the other.
+        let gains =
+            |list: &[String]| !list.is_empty() && lower_dedup(list.to_vec()).len() != merged.len();
+        if gains(&rule.allowed_headers) || gains(&rule.expose_headers) {
             notes.push(format!(
                 "rule {label}: GCS has one responseHeader list for allowed and exposed headers; they are merged, so each now does both"
             ));

@@ -176,14 +176,17 @@ fn typed<'de, T: Deserialize<'de>>(text: &'de str, file: &str) -> Result<T, Load
 pub enum ConfigError {
     /// Not readable as any spelling (syntax, shape, unknown keys).
     Unreadable(LoadErrors),
-    /// Readable, but S3's `put-bucket-cors` would refuse it.
-    Rejected(LoadErrors),
+    /// Readable, but the provider would refuse to store it.
+    Rejected {
+        provider: Provider,
+        errors: LoadErrors,
+    },
 }
 
 impl ConfigError {
     pub fn errors(&self) -> &LoadErrors {
         match self {
-            ConfigError::Unreadable(e) | ConfigError::Rejected(e) => e,
+            ConfigError::Unreadable(errors) | ConfigError::Rejected { errors, .. } => errors,
         }
     }
 }
@@ -336,8 +339,9 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
     let provider = spelling.provider();
     validated
         .map(|config| LoadedConfig { config, spelling })
-        .map_err(|rejections| {
-            ConfigError::Rejected(LoadErrors(
+        .map_err(|rejections| ConfigError::Rejected {
+            provider,
+            errors: LoadErrors(
                 rejections
                     .into_iter()
                     .map(|rejection| {
@@ -373,7 +377,7 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
                         }
                     })
                     .collect(),
-            ))
+            ),
         })
 }
 
@@ -386,7 +390,7 @@ fn json_key(spelling: Spelling, key: &str) -> String {
     }
 }
 
-/// Where the rules sit in the file, to place S3's rejections.
+/// Where the rules sit in the file, to place the provider's rejections.
 enum Places {
     /// The JSON path of the rule list.
     Json(JsonPath),
