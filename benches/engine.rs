@@ -2,56 +2,19 @@
 //!
 //! `cargo bench --bench engine`
 
-use std::fmt::Write as _;
+#[path = "support/generate.rs"]
+mod generate;
 
 use cors_tui::engine;
 use cors_tui::report;
 use cors_tui::scenario::{self, BrowserProfile, Scenario};
+use generate::{generated_har, generated_scenario_text};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     divan::main();
-}
-
-/// A lesson-like mix: simple GETs, preflighted PUTs (some cache hits), blocked origins.
-pub fn generated_scenario_text(requests: usize) -> String {
-    let mut text = String::from(
-        r#"{"title": "generated", "server": {"type": "s3", "url": "https://bucket.s3.amazonaws.com",
-  "cors": {"CORSRules": [{"AllowedOrigins": ["https://app.example"], "AllowedMethods": ["GET", "PUT"],
-    "AllowedHeaders": ["Content-Type"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 60}]}},
-  "requests": ["#,
-    );
-    for i in 0..requests {
-        if i > 0 {
-            text.push(',');
-        }
-        let _ = match i % 4 {
-            0 => write!(
-                text,
-                r#"{{"origin": "https://app.example", "url": "https://bucket.s3.amazonaws.com/o{}"}}"#,
-                i % 97
-            ),
-            1 => write!(
-                text,
-                r#"{{"origin": "https://app.example", "method": "PUT", "url": "https://bucket.s3.amazonaws.com/o{}", "headers": {{"Content-Type": "application/json"}}, "wait_seconds": 1}}"#,
-                i % 13
-            ),
-            2 => write!(
-                text,
-                r#"{{"origin": "https://evil.example", "url": "https://bucket.s3.amazonaws.com/o{}"}}"#,
-                i % 97
-            ),
-            _ => write!(
-                text,
-                r#"{{"origin": "https://app.example", "method": "DELETE", "url": "https://bucket.s3.amazonaws.com/o{}"}}"#,
-                i % 13
-            ),
-        };
-    }
-    text.push_str("]}");
-    text
 }
 
 fn scenario(requests: usize) -> Scenario {
@@ -87,60 +50,6 @@ fn json_report_100k(bencher: divan::Bencher) {
     });
 }
 
-/// A Chrome-shaped HAR: per exchange a preflight listed after its request, the request, and a
-/// same-origin entry; one exchange in four blocked (`_error`).
-pub fn generated_har(exchanges: usize) -> String {
-    let mut text = String::from(
-        r#"{"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": ["#,
-    );
-    for i in 0..exchanges {
-        if i > 0 {
-            text.push(',');
-        }
-        let t = format!(
-            "2026-11-20T10:{:02}:{:02}.{:03}Z",
-            (i / 60_000) % 60,
-            (i / 1000) % 60,
-            i % 1000
-        );
-        let blocked = i % 4 == 3;
-        let allow = if blocked {
-            ""
-        } else {
-            r#"{"name": "access-control-allow-origin", "value": "https://app.example"},"#
-        };
-        let error = if blocked {
-            r#""net::ERR_FAILED""#
-        } else {
-            "null"
-        };
-        let _ = write!(
-            text,
-            r#"{{"_initiator": {{"type": "script"}}, "_resourceType": "fetch", "startedDateTime": "{t}", "time": 20,
- "request": {{"method": "PUT", "url": "https://api.example.net/items/{i}", "httpVersion": "http/2.0", "headers": [
-  {{"name": ":method", "value": "PUT"}}, {{"name": "accept", "value": "*/*"}}, {{"name": "content-type", "value": "application/json"}},
-  {{"name": "origin", "value": "https://app.example"}}, {{"name": "referer", "value": "https://app.example/"}},
-  {{"name": "sec-fetch-mode", "value": "cors"}}, {{"name": "user-agent", "value": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0"}}],
-  "cookies": [], "queryString": [], "headersSize": -1, "bodySize": 20}},
- "response": {{"status": 200, "statusText": "", "httpVersion": "http/2.0", "headers": [{allow}
-  {{"name": "content-type", "value": "application/json"}}, {{"name": "date", "value": "Fri, 20 Nov 2026 10:00:00 GMT"}}],
-  "cookies": [], "content": {{"size": 120, "mimeType": "application/json", "text": "{{\"id\": {i}, \"status\": \"ok\", \"padding\": \"................................................................................................\"}}"}},
-  "redirectURL": "", "headersSize": -1, "bodySize": -1, "_transferSize": 300, "_error": {error}}},
- "cache": {{}}, "timings": {{"blocked": 1.5, "dns": -1, "ssl": -1, "connect": -1, "send": 0.1, "wait": 15, "receive": 0.5}}}},
-{{"_initiator": {{"type": "preflight", "url": "https://api.example.net/items/{i}"}}, "_resourceType": "preflight", "startedDateTime": "{t}",
- "request": {{"method": "OPTIONS", "url": "https://api.example.net/items/{i}", "httpVersion": "http/2.0", "headers": [
-  {{"name": "accept", "value": "*/*"}}, {{"name": "access-control-request-headers", "value": "content-type"}},
-  {{"name": "access-control-request-method", "value": "PUT"}}, {{"name": "origin", "value": "https://app.example"}}]}},
- "response": {{"status": 204, "headers": [{{"name": "access-control-allow-origin", "value": "https://app.example"}},
-  {{"name": "access-control-allow-methods", "value": "GET, PUT"}}, {{"name": "access-control-allow-headers", "value": "content-type"}}], "_error": null}}}},
-{{"_resourceType": "document", "startedDateTime": "{t}", "request": {{"method": "GET", "url": "https://app.example/page/{i}", "headers": []}},
- "response": {{"status": 200, "headers": [{{"name": "content-type", "value": "text/html"}}], "content": {{"size": 2000, "mimeType": "text/html"}}}}}}"#
-        );
-    }
-    text.push_str("]}}");
-    text
-}
-
 #[divan::bench(sample_count = 3)]
 fn har_parse_only_100k(bencher: divan::Bencher) {
     let text = generated_har(100_000);
@@ -156,15 +65,14 @@ fn har_replay_json_100k(bencher: divan::Bencher) {
         else {
             return 0;
         };
-        let trace = engine::run(&import.scenario, BrowserProfile::Chromium);
         let mut sink = std::io::sink();
-        let _ = report::json::write(
+        report::json::run_and_write(
             &mut sink,
             &import.scenario,
-            &trace,
+            BrowserProfile::Chromium,
             Some(&import.recording),
             false,
-        );
-        trace.requests.len()
+        )
+        .map_or(0, |records| records.len())
     });
 }

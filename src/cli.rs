@@ -274,8 +274,8 @@ fn print_width(requested: Option<u16>) -> u16 {
 }
 
 /// Tells on stderr which expectations failed; returns the exit status.
-fn expectation_status(trace: &Trace) -> u8 {
-    let failed: Vec<_> = trace.failed_expectations().collect();
+fn expectation_status(records: &[engine::RequestRecord]) -> u8 {
+    let failed: Vec<_> = records.iter().filter(|r| !r.expectation_met()).collect();
     if failed.is_empty() {
         return EXIT_OK;
     }
@@ -297,19 +297,32 @@ fn expectation_status(trace: &Trace) -> u8 {
 
 /// Runs the headless modes; the binary adds the terminal UI on top.
 pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
-    let trace = loaded.trace(cli.browser.map(Into::into));
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let pretty = cli.pretty || stdout_is_terminal();
+    if cli.json && loaded.saved.is_none() {
+        // Written while the engine runs: a large recording never exists as a whole trace.
+        let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
+        let records = report::json::run_and_write(
+            &mut out,
+            &loaded.scenario,
+            profile,
+            loaded.recording.as_ref(),
+            pretty,
+        )?;
+        out.flush()?;
+        return Ok(expectation_status(&records));
+    }
+    let trace = loaded.trace(cli.browser.map(Into::into));
     if cli.transcript {
         report::transcript::write(&mut out, &loaded.scenario, &trace)?;
     } else if cli.json {
-        let recorded = loaded.recording.as_ref();
         report::json::write(
             &mut out,
             &loaded.scenario,
             &trace,
-            recorded,
-            cli.pretty || stdout_is_terminal(),
+            loaded.recording.as_ref(),
+            pretty,
         )?;
     } else {
         if let Some(recording) = &loaded.recording {
@@ -324,7 +337,7 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
         report::text::write(&mut out, &loaded.scenario, &trace, print_width(cli.width))?;
     }
     out.flush()?;
-    Ok(expectation_status(&trace))
+    Ok(expectation_status(&trace.requests))
 }
 
 /// Whether standard output is a terminal (where the TUI would draw).

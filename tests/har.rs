@@ -254,3 +254,46 @@ fn fixes_for_recorded_failures_are_proven() {
         );
     }
 }
+
+#[test]
+fn safari_recording_reads_its_error_text_as_the_verdict() {
+    let har = import("safari.har");
+    assert_eq!(
+        (har.recording.skipped.len(), har.scenario.requests.len()),
+        (1, 3),
+        "the page itself is skipped"
+    );
+    let trace = engine::run(&har.scenario, BrowserProfile::Chromium);
+    let outcomes: Vec<Outcome> = trace.requests.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [Outcome::Allowed, Outcome::Blocked, Outcome::Blocked]
+    );
+    // Safari records a blocked response with its status and its own `_error` text.
+    let blocked: Vec<Option<bool>> = har.recording.recorded.iter().map(|r| r.blocked).collect();
+    assert_eq!(blocked, [Some(false), Some(true), Some(true)]);
+    assert_eq!(
+        trace.requests[1].cors_error,
+        Some(CorsError::MissingAllowOriginHeader)
+    );
+    // The PUT's preflight is only in Safari's error text; the replay says so.
+    let put = &har.recording.recorded[2];
+    assert!(
+        put.notes
+            .iter()
+            .any(|n| n.contains("Safari's error is about a preflight"))
+    );
+    assert!(har.scenario.requests[2].preflight_not_recorded);
+
+    Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args(["--print", "--width", "100"])
+        .arg(fixture("safari.har"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "3 cross-origin exchange(s), 2 blocked",
+        ))
+        .stdout(predicate::str::contains("DISAGREES").not())
+        .stdout(predicate::str::contains("(agrees)").count(3));
+}

@@ -26,22 +26,67 @@ const DASH: &str = "—";
 
 /// Runs `scenario` under `profile` (the scenario's own `browser` key is the caller's business).
 pub fn simulate(scenario: &Scenario, profile: BrowserProfile) -> Trace {
-    let mut sim = Simulation::new(scenario, profile);
-    for (i, spec) in scenario.requests.iter().enumerate() {
-        sim.now = sim.now.saturating_add(spec.wait_seconds);
-        sim.cache.prune(sim.now);
-        match spec.via {
-            Via::Browser => sim.browser_request(i + 1, spec),
-            Via::Raw => sim.raw_request(i + 1, spec),
-        }
+    let mut run = Requests::new(scenario, profile);
+    let initial_variables = run.initial_variables().to_vec();
+    let mut requests = Vec::with_capacity(scenario.requests.len());
+    let mut steps = Vec::new();
+    for (record, request_steps) in run.by_ref() {
+        requests.push(record);
+        steps.extend(request_steps);
     }
     Trace {
         title: scenario.title.clone(),
         description: scenario.description.clone(),
         profile,
-        initial_variables: sim.initial,
-        requests: sim.requests,
-        steps: sim.steps,
+        initial_variables,
+        requests,
+        steps,
+    }
+}
+
+/// The run one request at a time: each item is a request's record and its steps, numbered as
+/// in the whole trace. A consumer that writes and drops them (`--json` on a large recording)
+/// never holds the whole trace.
+pub struct Requests<'a> {
+    sim: Simulation<'a>,
+    next: usize,
+}
+
+impl<'a> Requests<'a> {
+    pub fn new(scenario: &'a Scenario, profile: BrowserProfile) -> Self {
+        Requests {
+            sim: Simulation::new(scenario, profile),
+            next: 0,
+        }
+    }
+
+    /// Values of the tracked variables before the first step.
+    pub fn initial_variables(&self) -> &[Arc<str>] {
+        &self.sim.initial
+    }
+}
+
+impl Iterator for Requests<'_> {
+    type Item = (RequestRecord, Vec<Step>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let sim = &mut self.sim;
+        let spec = sim.scenario.requests.get(self.next)?;
+        self.next += 1;
+        sim.now = sim.now.saturating_add(spec.wait_seconds);
+        sim.cache.prune(sim.now);
+        match spec.via {
+            Via::Browser => sim.browser_request(self.next, spec),
+            Via::Raw => sim.raw_request(self.next, spec),
+        }
+        let record = sim.finished.take()?;
+        sim.steps_before += sim.steps.len();
+        Some((record, std::mem::take(&mut sim.steps)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.sim.scenario.requests.len() - self.next;
+        (left, Some(left))
     }
 }
 
@@ -77,8 +122,12 @@ struct Simulation<'a> {
     vars: Vec<Arc<str>>,
     initial: Vec<Arc<str>>,
     changed: Vec<usize>,
+    /// The current request's steps; earlier ones were handed out (see [`Requests`]).
     steps: Vec<Step>,
-    requests: Vec<RequestRecord>,
+    /// How many steps were handed out before `steps[0]`.
+    steps_before: usize,
+    /// The record of the request just run, until [`Requests`] hands it out.
+    finished: Option<RequestRecord>,
     exchanges: Vec<Exchange>,
     profile_notes: Vec<String>,
     sequence: usize,
@@ -165,7 +214,8 @@ impl<'a> Simulation<'a> {
             vars,
             changed: Vec::new(),
             steps: Vec::new(),
-            requests: Vec::new(),
+            steps_before: 0,
+            finished: None,
             exchanges: Vec::new(),
             profile_notes: Vec::new(),
             sequence: 0,
@@ -194,7 +244,7 @@ impl<'a> Simulation<'a> {
         let mut changed = std::mem::take(&mut self.changed);
         changed.sort_unstable();
         self.steps.push(Step {
-            n: self.steps.len() + 1,
+            n: self.steps_before + self.steps.len() + 1,
             request,
             stage: draft.stage,
             verdict: draft.verdict,
@@ -282,7 +332,7 @@ impl<'a> Simulation<'a> {
             .failure
             .as_ref()
             .map(|f| f.console_message(&url, origin.as_deref().unwrap_or("null")));
-        self.requests.push(RequestRecord {
+        self.finished = Some(RequestRecord {
             index,
             origin,
             method,
@@ -306,12 +356,12 @@ impl<'a> Simulation<'a> {
             profile_notes: std::mem::take(&mut self.profile_notes),
             summary: ending.summary,
             preflight_reasons: ending.preflight_reasons,
-            steps: first_step..self.steps.len(),
+            steps: first_step..self.steps_before + self.steps.len(),
         });
     }
 
     fn raw_request(&mut self, index: usize, spec: &RequestSpec) {
-        let first_step = self.steps.len();
+        let first_step = self.steps_before + self.steps.len();
         let method = spec.method.clone();
         self.start_request(index, spec, &method);
         let mut headers = vec![host_header(spec), pair("User-Agent", "curl/8.5.0")];
@@ -411,7 +461,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn browser_request(&mut self, index: usize, spec: &RequestSpec) {
-        let first_step = self.steps.len();
+        let first_step = self.steps_before + self.steps.len();
         let method = normalize_method(&spec.method);
         let origin = spec.origin.clone().unwrap_or_else(|| "null".to_string());
         let path = path_of(spec);

@@ -10,6 +10,7 @@ pub mod preflight_check;
 pub mod server;
 pub mod trace;
 
+pub use browser::Requests;
 pub use cors_error::{CorsError, CorsFailure};
 pub use trace::{Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict};
 

@@ -95,13 +95,13 @@ impl PreflightCache {
     /// A one-line summary for the variable tracker: the entries for the current origin and
     /// URL, and how many other origin/URL pairs have entries.
     pub fn summary(&self, now: u64, profile: BrowserProfile, origin: &str, url: &str) -> String {
-        let live: Vec<&Entry> = self
-            .entries_for(origin, url)
+        let here = self.by_url.get(&(origin.to_string(), url.to_string()));
+        let live: Vec<&Entry> = here
+            .map_or(&[][..], Vec::as_slice)
             .iter()
             .filter(|e| now < e.expires_at.get(profile))
             .collect();
-        let key = (origin.to_string(), url.to_string());
-        let others = self.by_url.len() - usize::from(self.by_url.contains_key(&key));
+        let others = self.by_url.len() - usize::from(here.is_some());
         let names: Vec<&str> = live
             .iter()
             .map(|e| match &e.name {

@@ -1,8 +1,10 @@
-//! Browser network recordings (HAR 1.2 as Chrome, Edge and Firefox write it), turned into a
+//! Browser network recordings (HAR 1.2 as Chrome, Edge, Firefox and Safari write it), turned into a
 //! scenario whose server answers exactly what was recorded.
 //!
 //! Our own lenient serde structs: the `har` crate drops Chrome's `_resourceType`, `_initiator`
 //! and `_error`, which identify preflights and failed requests.
+
+use std::borrow::Cow;
 
 use serde::Deserialize;
 use url::Url;
@@ -14,68 +16,92 @@ use crate::scenario::{
     ResponseOverrides, Scenario, Server, ServerKind, Via, serde_error,
 };
 
+// Strings borrow from the file's text where they hold no escapes: a recording of 100,000
+// exchanges is millions of header names and values.
 #[derive(Debug, Deserialize)]
-struct Har {
-    log: Log,
+struct Har<'a> {
+    #[serde(borrow)]
+    log: Log<'a>,
 }
 
 #[derive(Debug, Deserialize)]
-struct Log {
-    #[serde(default)]
-    entries: Vec<Entry>,
+struct Log<'a> {
+    #[serde(default, borrow)]
+    creator: Creator<'a>,
+    #[serde(default, borrow)]
+    entries: Vec<Entry<'a>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Header {
-    name: String,
-    value: String,
+struct Creator<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Initiator {
-    #[serde(rename = "type")]
-    kind: String,
+struct Header<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    value: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Cookie {
-    name: String,
+struct Initiator<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Request {
-    method: String,
-    url: String,
-    headers: Vec<Header>,
-    cookies: Vec<Cookie>,
+struct Request<'a> {
+    #[serde(borrow)]
+    method: Cow<'a, str>,
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    #[serde(borrow)]
+    headers: Vec<Header<'a>>,
+    /// Only whether there were any matters.
+    cookies: Vec<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Response {
+struct Response<'a> {
     status: i64,
-    headers: Vec<Header>,
-    #[serde(rename = "redirectURL")]
-    redirect_url: String,
-    #[serde(rename = "_error")]
-    error: Option<String>,
+    #[serde(borrow)]
+    headers: Vec<Header<'a>>,
+    #[serde(rename = "redirectURL", borrow)]
+    redirect_url: Cow<'a, str>,
+    #[serde(rename = "_error", borrow)]
+    error: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Entry {
-    #[serde(rename = "startedDateTime")]
-    started: String,
-    request: Request,
-    response: Response,
-    #[serde(rename = "_resourceType")]
-    resource_type: Option<String>,
-    #[serde(rename = "_initiator")]
-    initiator: Option<Initiator>,
+struct Entry<'a> {
+    #[serde(rename = "startedDateTime", borrow)]
+    started: Cow<'a, str>,
+    #[serde(borrow)]
+    request: Request<'a>,
+    #[serde(borrow)]
+    response: Response<'a>,
+    #[serde(rename = "_resourceType", borrow)]
+    resource_type: Option<Cow<'a, str>>,
+    #[serde(rename = "_initiator", borrow)]
+    initiator: Option<Initiator<'a>>,
+}
+
+/// Which browser's exporter wrote the file, where it changes how a failure is recorded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HarWriter {
+    /// Safari's Web Inspector (`creator.name` "WebKit Web Inspector").
+    WebKit,
+    /// Chrome, Edge (told apart per entry by `_resourceType`) and Firefox.
+    Other,
 }
 
 /// What the browser recorded for one exchange, to compare with the replay.
@@ -85,7 +111,7 @@ pub struct Recorded {
     pub status: i64,
     /// Chrome's `_error` (e.g. `net::ERR_FAILED`).
     pub error: Option<String>,
-    /// Whether the browser kept the response from the page: Chrome and Edge record it
+    /// Whether the browser kept the response from the page: Chrome, Edge and Safari record it
     /// (`_error`, status 0); Firefox does not, so `None` unless nothing arrived.
     pub blocked: Option<bool>,
     /// How the importer rebuilt the request (credentials, headers, missing preflight…).
@@ -206,7 +232,7 @@ fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
+        .map(|h| h.value.as_ref())
 }
 
 fn is_preflight(entry: &Entry) -> bool {
@@ -233,7 +259,7 @@ fn response_headers(headers: &[Header]) -> Vec<(String, String)> {
     headers
         .iter()
         .filter(|h| !h.name.starts_with(':'))
-        .map(|h| (h.name.clone(), h.value.clone()))
+        .map(|h| (h.name.to_string(), h.value.to_string()))
         .collect()
 }
 
@@ -269,7 +295,7 @@ fn script_headers(
             if lower == "accept" && h.value == "*/*" {
                 continue;
             }
-            headers.push((h.name.clone(), h.value.clone()));
+            headers.push((h.name.to_string(), h.value.to_string()));
         }
     }
     for name in requested {
@@ -297,11 +323,22 @@ fn error(file: &str, message: impl Into<String>) -> LoadErrors {
 /// Secrets (cookies, authorization, tokens in query strings) are masked unless
 /// `show_secrets`: HARs are shared to ask for help, and screens are shared in class.
 pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport, LoadErrors> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let har: Har = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let key = err.path().to_string();
-        LoadErrors(vec![serde_error(file, &key, err.inner())])
+    // Tracking the path slows a parse down; it is only needed to name the field of an error.
+    let har: Har = serde_json::from_str(text).map_err(|_| {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        match serde_path_to_error::deserialize::<_, Har>(&mut deserializer) {
+            Err(err) => {
+                let key = err.path().to_string();
+                LoadErrors(vec![serde_error(file, &key, err.inner())])
+            }
+            Ok(_) => error(file, "the recording could not be read"),
+        }
     })?;
+    let writer = if har.log.creator.name.contains("WebKit") {
+        HarWriter::WebKit
+    } else {
+        HarWriter::Other
+    };
     let entries = har.log.entries;
     let total = entries.len();
     let times: Vec<i128> = entries.iter().map(|e| millis(&e.started)).collect();
@@ -315,7 +352,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     for (a, entry) in entries.iter().enumerate() {
         if !preflight_flags[a] {
             let key = (
-                entry.request.url.as_str(),
+                entry.request.url.as_ref(),
                 normalize_method(&entry.request.method),
                 header(&entry.request.headers, "Origin"),
             );
@@ -330,7 +367,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             .unwrap_or("")
             .to_string();
         let key = (
-            pre.request.url.as_str(),
+            pre.request.url.as_ref(),
             method,
             header(&pre.request.headers, "Origin"),
         );
@@ -351,8 +388,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     let mut exchanges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
     let mut skipped: Vec<Skipped> = Vec::new();
     let skip = |entry: &Entry, reason: &str| Skipped {
-        method: entry.request.method.clone(),
-        url: entry.request.url.clone(),
+        method: entry.request.method.to_string(),
+        url: entry.request.url.to_string(),
         reason: reason.to_string(),
     };
     let guarding: std::collections::HashSet<usize> = guarded.iter().flatten().copied().collect();
@@ -459,17 +496,32 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             notes.push("this request needs a preflight but the recording has no OPTIONS for it: it was served from the preflight cache, or not recorded".to_string());
         }
         let status = act.map_or(0, |a| a.response.status);
+        let recorded_error = act
+            .and_then(|a| a.response.error.as_deref())
+            .unwrap_or_default();
+        if writer == HarWriter::WebKit
+            && preflight_not_recorded
+            && recorded_error.contains("Preflight")
+        {
+            notes.push("Safari's error is about a preflight that the recording does not hold (Web Inspector does not always list preflight OPTIONS requests): the replay cannot check that preflight's answer".to_string());
+        }
         let error = act
-            .and_then(|a| a.response.error.clone())
-            .or_else(|| pre.and_then(|p| p.response.error.clone()));
-        // Chrome and Edge mark every entry with `_resourceType`; only they record `_error`.
-        let chrome = main.resource_type.is_some();
+            .and_then(|a| a.response.error.as_deref().map(str::to_string))
+            .or_else(|| pre.and_then(|p| p.response.error.as_deref().map(str::to_string)));
         let blocked = if act.is_none() || status == 0 {
             Some(true)
-        } else if chrome {
-            Some(error.as_deref() == Some("net::ERR_FAILED"))
         } else {
-            None
+            match writer {
+                // Chrome and Edge mark every entry with `_resourceType` and record a blocked
+                // response with its status and `_error: "net::ERR_FAILED"`.
+                _ if main.resource_type.is_some() => {
+                    Some(error.as_deref() == Some("net::ERR_FAILED"))
+                }
+                // Safari writes `_error` (its own failure text) only for a load that failed.
+                HarWriter::WebKit => Some(error.is_some()),
+                // Firefox records no error field: a response that arrived says nothing.
+                HarWriter::Other => None,
+            }
         };
         requests.push(RequestSpec {
             origin: Some(origin),

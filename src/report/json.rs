@@ -5,36 +5,20 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde::ser::SerializeMap;
+use serde::ser::{SerializeMap, SerializeSeq};
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use crate::engine::{
-    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
+    Exchange, ExchangeKind, RequestRecord, Requests, Stage, Step, Trace, VARIABLES, Verdict,
 };
 use crate::fix::Fix;
 use crate::formats::har::{Recorded, Recording};
 use crate::safe_text::is_unsafe_char;
-use crate::scenario::Scenario;
-
-#[derive(Serialize)]
-struct Document<'a> {
-    /// First, so a saved trace is recognised by its opening bytes.
-    tool: &'static str,
-    version: &'static str,
-    title: &'a str,
-    description: &'a str,
-    browser: &'static str,
-    server: Vec<String>,
-    requests: Vec<RequestDoc<'a>>,
-    steps: Vec<StepDoc<'a>>,
-    initial_variables: Variables<'a>,
-    expectations: Expectations,
-    /// For a recording: its size and what was not replayed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    recording: Option<RecordingDoc<'a>>,
-    /// The input, so a saved trace opens again (and what-if edits have rules to change).
-    scenario: serde_json::Value,
-}
+use crate::scenario::write::ScenarioJson;
+use crate::scenario::{BrowserProfile, Scenario};
 
 #[derive(Serialize)]
 struct RecordingDoc<'a> {
@@ -98,7 +82,7 @@ struct StepDoc<'a> {
     decision: &'a str,
     result: &'a str,
     variables: Variables<'a>,
-    changed: Vec<&'static str>,
+    changed: Changed<'a>,
     explanation: &'a str,
     profile_note: Option<&'a str>,
     /// Index into the request's `exchanges` of the exchange this step shows.
@@ -115,6 +99,15 @@ impl Serialize for Variables<'_> {
             map.serialize_entry(name, &**value)?;
         }
         map.end()
+    }
+}
+
+/// The names of the variables a step changed.
+struct Changed<'a>(&'a [usize]);
+
+impl Serialize for Changed<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|&i| VARIABLES[i]))
     }
 }
 
@@ -169,7 +162,7 @@ fn step_doc(s: &Step) -> StepDoc<'_> {
         decision: &s.decision,
         result: &s.result,
         variables: Variables(&s.variables),
-        changed: s.changed.iter().map(|&i| VARIABLES[i]).collect(),
+        changed: Changed(&s.changed),
         explanation: &s.explanation,
         profile_note: s.profile_note.as_deref(),
         exchange: s.exchange,
@@ -190,7 +183,162 @@ pub fn write_value(out: &mut impl Write, value: &impl Serialize, pretty: bool) -
     out.write_all(b"\n")
 }
 
-/// Writes the document: indented for people (`pretty`), or on one line for pipes and scripts.
+/// Where the document's steps and requests come from.
+enum Source<'a> {
+    /// A trace already in memory (a saved trace, or a small run that also gets fixes).
+    Done(&'a Trace),
+    /// The engine, run while writing: each request's steps are written and dropped.
+    Live(RefCell<&'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>>),
+}
+
+/// The whole document. `steps` comes before `requests` so that a live run writes each step as
+/// it is made and keeps only the (much smaller) request records until the end.
+struct Document<'a> {
+    scenario: &'a Scenario,
+    title: &'a str,
+    description: &'a str,
+    profile: BrowserProfile,
+    initial_variables: &'a [Arc<str>],
+    source: Source<'a>,
+    recording: Option<&'a Recording>,
+    fixes: Vec<Option<Fix>>,
+    /// Filled by a live run as it goes, for `requests` and the caller.
+    records: RefCell<Vec<RequestRecord>>,
+}
+
+/// The steps of a live run, written as the engine makes them.
+struct LiveSteps<'d, 'a> {
+    run: &'d RefCell<&'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>>,
+    records: &'d RefCell<Vec<RequestRecord>>,
+}
+
+impl Serialize for LiveSteps<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        let mut run = self.run.borrow_mut();
+        for (record, steps) in &mut **run {
+            for step in &steps {
+                seq.serialize_element(&step_doc(step))?;
+            }
+            self.records.borrow_mut().push(record);
+        }
+        seq.end()
+    }
+}
+
+/// The request items, with what the browser recorded and the fix when there is one.
+struct RequestDocs<'a> {
+    records: &'a [RequestRecord],
+    recorded: Option<&'a [Recorded]>,
+    fixes: &'a [Option<Fix>],
+}
+
+impl Serialize for RequestDocs<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.records.iter().enumerate().map(|(i, r)| {
+            request_doc(
+                r,
+                self.recorded.and_then(|all| all.get(i)),
+                self.fixes.get(i).and_then(Option::as_ref),
+            )
+        }))
+    }
+}
+
+impl Serialize for Document<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        // First, so a saved trace is recognised by its opening bytes.
+        map.serialize_entry("tool", "cors-tui")?;
+        map.serialize_entry("version", env!("CARGO_PKG_VERSION"))?;
+        map.serialize_entry("title", self.title)?;
+        map.serialize_entry("description", self.description)?;
+        map.serialize_entry("browser", self.profile.name())?;
+        map.serialize_entry("server", &super::server_lines(self.scenario))?;
+        map.serialize_entry("initial_variables", &Variables(self.initial_variables))?;
+        let records = match &self.source {
+            Source::Done(trace) => {
+                map.serialize_entry("steps", &SerializeIter(|| trace.steps.iter().map(step_doc)))?;
+                Ref::Borrowed(&trace.requests)
+            }
+            Source::Live(run) => {
+                let steps = LiveSteps {
+                    run,
+                    records: &self.records,
+                };
+                map.serialize_entry("steps", &steps)?;
+                Ref::Cell(self.records.borrow())
+            }
+        };
+        map.serialize_entry(
+            "requests",
+            &RequestDocs {
+                records: &records,
+                recorded: self.recording.map(|r| r.recorded.as_slice()),
+                fixes: &self.fixes,
+            },
+        )?;
+        let failed: Vec<usize> = records
+            .iter()
+            .filter(|r| !r.expectation_met())
+            .map(|r| r.index)
+            .collect();
+        let checked = records.iter().filter(|r| r.expect.is_some()).count();
+        map.serialize_entry(
+            "expectations",
+            &Expectations {
+                checked,
+                met: checked - failed.len(),
+                failed,
+            },
+        )?;
+        if let Some(recording) = self.recording {
+            map.serialize_entry(
+                "recording",
+                &RecordingDoc {
+                    entries: recording.entries,
+                    skipped: &recording.skipped,
+                },
+            )?;
+        }
+        // The input, so a saved trace opens again (and what-if edits have rules to change).
+        map.serialize_entry("scenario", &ScenarioJson(self.scenario))?;
+        map.end()
+    }
+}
+
+/// Request records borrowed from a trace or from a live run's cell.
+enum Ref<'a> {
+    Borrowed(&'a [RequestRecord]),
+    Cell(std::cell::Ref<'a, Vec<RequestRecord>>),
+}
+
+impl std::ops::Deref for Ref<'_> {
+    type Target = [RequestRecord];
+    fn deref(&self) -> &[RequestRecord] {
+        match self {
+            Ref::Borrowed(records) => records,
+            Ref::Cell(records) => records,
+        }
+    }
+}
+
+/// Serializes what a closure's iterator yields, as a JSON array.
+struct SerializeIter<F>(F);
+
+impl<F, I> Serialize for SerializeIter<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+/// Writes the document for a trace already made: indented for people (`pretty`), or on one
+/// line for pipes and scripts.
 pub fn write(
     out: &mut impl Write,
     scenario: &Scenario,
@@ -198,57 +346,72 @@ pub fn write(
     recording: Option<&Recording>,
     pretty: bool,
 ) -> io::Result<()> {
-    let recorded = recording.map(|r| r.recorded.as_slice());
-    let failed: Vec<usize> = trace.failed_expectations().map(|r| r.index).collect();
-    let fixes = crate::fix::fixes(scenario, trace);
-    let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
     let document = Document {
-        tool: "cors-tui",
-        version: env!("CARGO_PKG_VERSION"),
+        scenario,
         title: &trace.title,
         description: &trace.description,
-        browser: trace.profile.name(),
-        server: super::server_lines(scenario),
-        requests: trace
-            .requests
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                request_doc(
-                    r,
-                    recorded.and_then(|all| all.get(i)),
-                    fixes.get(i).and_then(Option::as_ref),
-                )
-            })
-            .collect(),
-        steps: trace.steps.iter().map(step_doc).collect(),
-        initial_variables: Variables(&trace.initial_variables),
-        expectations: Expectations {
-            checked,
-            met: checked - failed.len(),
-            failed,
-        },
-        recording: recording.map(|r| RecordingDoc {
-            entries: r.entries,
-            skipped: &r.skipped,
-        }),
-        scenario: crate::scenario::write::to_json(scenario),
+        profile: trace.profile,
+        initial_variables: &trace.initial_variables,
+        source: Source::Done(trace),
+        recording,
+        fixes: crate::fix::fixes(scenario, trace),
+        records: RefCell::new(Vec::new()),
     };
-    if pretty {
-        let mut serializer =
-            serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(PrettyFormatter::new()));
-        document
-            .serialize(&mut serializer)
-            .map_err(io::Error::other)?;
-    } else {
-        let mut serializer =
-            serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(CompactFormatter));
-        document
-            .serialize(&mut serializer)
-            .map_err(io::Error::other)?;
-    }
-    out.write_all(b"\n")
+    write_value(out, &document, pretty)
 }
+
+/// Runs the engine while writing its document, so memory stays flat however many requests
+/// there are; returns the request records (for the exit status). Fixes are re-runs of the
+/// whole scenario, so they are only worked out (on a full trace) where the scenario is small
+/// enough to have them.
+pub fn run_and_write(
+    out: &mut impl Write,
+    scenario: &Scenario,
+    profile: BrowserProfile,
+    recording: Option<&Recording>,
+    pretty: bool,
+) -> io::Result<Vec<RequestRecord>> {
+    if scenario.requests.len() <= crate::fix::MAX_REQUESTS_FOR_FIXES {
+        let trace = crate::engine::run(scenario, profile);
+        write(out, scenario, &trace, recording, pretty)?;
+        return Ok(trace.requests);
+    }
+    let run = Requests::new(scenario, profile);
+    let initial_variables = run.initial_variables().to_vec();
+    // The engine runs on its own thread, a batch of requests ahead of the writer: making the
+    // steps and writing them take about as long as each other.
+    std::thread::scope(|scope| {
+        let (batches, received) =
+            std::sync::mpsc::sync_channel::<Vec<(RequestRecord, Vec<Step>)>>(8);
+        scope.spawn(move || {
+            let mut run = run.peekable();
+            while run.peek().is_some() {
+                let batch: Vec<_> = run.by_ref().take(LIVE_BATCH).collect();
+                if batches.send(batch).is_err() {
+                    // The writer stopped (a closed pipe): stop simulating too.
+                    return;
+                }
+            }
+        });
+        let mut live = received.into_iter().flatten();
+        let document = Document {
+            scenario,
+            title: &scenario.title,
+            description: &scenario.description,
+            profile,
+            initial_variables: &initial_variables,
+            source: Source::Live(RefCell::new(&mut live)),
+            recording,
+            fixes: Vec::new(),
+            records: RefCell::new(Vec::with_capacity(scenario.requests.len())),
+        };
+        write_value(out, &document, pretty)?;
+        Ok(document.records.into_inner())
+    })
+}
+
+/// Requests the engine hands the writer at a time.
+const LIVE_BATCH: usize = 256;
 
 /// A formatter that also escapes terminal-active characters serde_json leaves raw.
 struct TerminalSafe<F>(F);
@@ -260,22 +423,27 @@ impl<F: Formatter> Formatter for TerminalSafe<F> {
         fragment: &str,
     ) -> io::Result<()> {
         // Every character `is_unsafe_char` flags (beyond what serde_json escapes) is DEL or
-        // starts with one of these UTF-8 lead bytes; most fragments contain none.
-        if !fragment
-            .bytes()
-            .any(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef))
+        // starts with one of these UTF-8 lead bytes; only those characters are decoded.
+        let bytes = fragment.as_bytes();
+        let mut written = 0;
+        let mut from = 0;
+        while let Some(offset) = bytes[from..]
+            .iter()
+            .position(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef))
         {
-            return writer.write_all(fragment.as_bytes());
-        }
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
+            let at = from + offset;
+            // A lead byte or DEL always starts a character.
+            let Some(c) = fragment[at..].chars().next() else {
+                break;
+            };
+            from = at + c.len_utf8();
             if is_unsafe_char(c) {
-                writer.write_all(&fragment.as_bytes()[start..i])?;
+                writer.write_all(&bytes[written..at])?;
                 write!(writer, "\\u{:04x}", c as u32)?;
-                start = i + c.len_utf8();
+                written = from;
             }
         }
-        writer.write_all(&fragment.as_bytes()[start..])
+        writer.write_all(&bytes[written..])
     }
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.begin_array(w)
@@ -328,6 +496,42 @@ mod tests {
         assert!(!text.chars().any(is_unsafe_char_visible_in_output));
         let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn a_live_run_writes_the_same_document_as_a_finished_trace() {
+        let Ok(mut scenario) =
+            crate::scenario::load_str(crate::scenario::BUILTIN_BASIC, "basic.json")
+        else {
+            panic!("the built-in scenario loads")
+        };
+        let lesson = scenario.requests.clone();
+        while scenario.requests.len() <= crate::fix::MAX_REQUESTS_FOR_FIXES {
+            scenario.requests.extend(lesson.iter().cloned());
+        }
+        let profile = BrowserProfile::Chromium;
+        let trace = crate::engine::run(&scenario, profile);
+        let mut finished = Vec::new();
+        let mut live = Vec::new();
+        assert!(write(&mut finished, &scenario, &trace, None, false).is_ok());
+        let records = run_and_write(&mut live, &scenario, profile, None, false);
+        assert_eq!(records.ok().as_deref(), Some(&trace.requests[..]));
+        assert!(finished.len() > 100_000);
+        assert!(finished == live, "the streamed document differs");
+    }
+
+    #[test]
+    fn every_unsafe_character_starts_with_a_scanned_byte() {
+        // serde_json escapes below U+0020 itself; the formatter must catch all the rest.
+        let missed: Vec<char> = (' '..=char::MAX)
+            .filter(|&c| is_unsafe_char(c))
+            .filter(|c| {
+                let mut buf = [0; 4];
+                let first = c.encode_utf8(&mut buf).as_bytes()[0];
+                !matches!(first, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef)
+            })
+            .collect();
+        assert_eq!(missed, Vec::<char>::new());
     }
 
     fn is_unsafe_char_visible_in_output(c: char) -> bool {

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{CannedResponse, CorsRule, Provider, Scenario, ServerKind, Via};
+use super::{CannedResponse, CorsRule, Provider, RequestSpec, Scenario, ServerKind, Via};
 
 fn headers(list: &[(String, String)]) -> Value {
     let mut map = Map::new();
@@ -81,6 +81,46 @@ pub fn rules_json(provider: Provider, rules: &[CorsRule]) -> Value {
 
 /// The scenario as a JSON document that loads back to the same scenario.
 pub fn to_json(scenario: &Scenario) -> Value {
+    let mut doc = head(scenario);
+    let requests = scenario.requests.iter().map(request_json).collect();
+    doc.insert("requests".into(), Value::Array(requests));
+    doc.extend(tail(scenario));
+    Value::Object(doc)
+}
+
+/// The same document as [`to_json`], written one request at a time: a recording of 100,000
+/// exchanges never exists as one `Value`.
+pub struct ScenarioJson<'a>(pub &'a Scenario);
+
+impl serde::Serialize for ScenarioJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+
+        struct Requests<'a>(&'a [RequestSpec]);
+        impl serde::Serialize for Requests<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for request in self.0 {
+                    seq.serialize_element(&request_json(request))?;
+                }
+                seq.end()
+            }
+        }
+
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in head(self.0) {
+            map.serialize_entry(&key, &value)?;
+        }
+        map.serialize_entry("requests", &Requests(&self.0.requests))?;
+        for (key, value) in tail(self.0) {
+            map.serialize_entry(&key, &value)?;
+        }
+        map.end()
+    }
+}
+
+/// Title, description, browser and server: the keys before `requests`.
+fn head(scenario: &Scenario) -> Map<String, Value> {
     let mut doc = Map::new();
     doc.insert("title".into(), json!(scenario.title));
     if !scenario.description.is_empty() {
@@ -120,54 +160,56 @@ pub fn to_json(scenario: &Scenario) -> Value {
         }
     }
     doc.insert("server".into(), Value::Object(server));
-    let requests: Vec<Value> = scenario
-        .requests
-        .iter()
-        .map(|r| {
-            let mut q = Map::new();
-            if r.via == Via::Raw {
-                q.insert("via".into(), json!("raw"));
-            }
-            if let Some(origin) = &r.origin {
-                q.insert("origin".into(), json!(origin));
-            }
-            q.insert("method".into(), json!(r.method));
-            q.insert("url".into(), json!(r.url.as_str()));
-            if !r.headers.is_empty() {
-                q.insert("headers".into(), headers(&r.headers));
-            }
-            if r.via == Via::Browser {
-                q.insert("credentials".into(), json!(r.credentials.name()));
-                if r.cache != super::CacheMode::Default {
-                    q.insert("cache".into(), json!(r.cache.name()));
-                }
-            }
-            if r.wait_seconds > 0 {
-                q.insert("wait_seconds".into(), json!(r.wait_seconds));
-            }
-            if r.preflight_not_recorded {
-                q.insert("preflight_recorded".into(), json!(false));
-            }
-            if r.responses.preflight.is_some() || r.responses.actual.is_some() {
-                let mut o = Map::new();
-                if let Some(p) = &r.responses.preflight {
-                    o.insert("preflight".into(), response(p));
-                }
-                if let Some(a) = &r.responses.actual {
-                    o.insert("actual".into(), response(a));
-                }
-                q.insert("responses".into(), Value::Object(o));
-            }
-            if let Some(expect) = r.expect {
-                q.insert("expect".into(), json!(expect.name()));
-            }
-            if let Some(note) = &r.note {
-                q.insert("note".into(), json!(note));
-            }
-            Value::Object(q)
-        })
-        .collect();
-    doc.insert("requests".into(), Value::Array(requests));
+    doc
+}
+
+fn request_json(r: &RequestSpec) -> Value {
+    let mut q = Map::new();
+    if r.via == Via::Raw {
+        q.insert("via".into(), json!("raw"));
+    }
+    if let Some(origin) = &r.origin {
+        q.insert("origin".into(), json!(origin));
+    }
+    q.insert("method".into(), json!(r.method));
+    q.insert("url".into(), json!(r.url.as_str()));
+    if !r.headers.is_empty() {
+        q.insert("headers".into(), headers(&r.headers));
+    }
+    if r.via == Via::Browser {
+        q.insert("credentials".into(), json!(r.credentials.name()));
+        if r.cache != super::CacheMode::Default {
+            q.insert("cache".into(), json!(r.cache.name()));
+        }
+    }
+    if r.wait_seconds > 0 {
+        q.insert("wait_seconds".into(), json!(r.wait_seconds));
+    }
+    if r.preflight_not_recorded {
+        q.insert("preflight_recorded".into(), json!(false));
+    }
+    if r.responses.preflight.is_some() || r.responses.actual.is_some() {
+        let mut o = Map::new();
+        if let Some(p) = &r.responses.preflight {
+            o.insert("preflight".into(), response(p));
+        }
+        if let Some(a) = &r.responses.actual {
+            o.insert("actual".into(), response(a));
+        }
+        q.insert("responses".into(), Value::Object(o));
+    }
+    if let Some(expect) = r.expect {
+        q.insert("expect".into(), json!(expect.name()));
+    }
+    if let Some(note) = &r.note {
+        q.insert("note".into(), json!(note));
+    }
+    Value::Object(q)
+}
+
+/// Moments and quiz: the keys after `requests`.
+fn tail(scenario: &Scenario) -> Map<String, Value> {
+    let mut doc = Map::new();
     if !scenario.moments.is_empty() {
         let moments: Vec<Value> = scenario
             .moments
@@ -196,7 +238,7 @@ pub fn to_json(scenario: &Scenario) -> Value {
             .collect();
         doc.insert("quiz".into(), Value::Array(quiz));
     }
-    Value::Object(doc)
+    doc
 }
 
 #[cfg(test)]
@@ -216,7 +258,13 @@ mod tests {
             let Ok(original) = load_str(&text, "in") else {
                 panic!("{:?} loads", entry.path())
             };
-            let written = serde_json::to_string_pretty(&to_json(&original)).unwrap_or_default();
+            let value = to_json(&original);
+            assert_eq!(
+                serde_json::to_value(ScenarioJson(&original)).ok().as_ref(),
+                Some(&value),
+                "the streamed form writes the same document"
+            );
+            let written = serde_json::to_string_pretty(&value).unwrap_or_default();
             let again = load_str(&written, "out");
             assert_eq!(
                 again.as_ref().ok(),
