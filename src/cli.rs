@@ -82,6 +82,9 @@ pub enum Command {
     },
     /// Rewrite a CORS configuration in another spelling or for another provider (S3, GCS,
     /// Azure), naming what the target cannot express.
+    /// Send a browser's real preflight (and, for GET and HEAD, the request itself) to a live
+    /// server, then step through its real answers.
+    Probe(ProbeArgs),
     Convert {
         /// The spelling to write.
         #[arg(long, value_enum)]
@@ -89,6 +92,93 @@ pub enum Command {
         /// CORS configuration (S3, GCS or Azure, any spelling); `-` reads standard input.
         file: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsArg {
+    Omit,
+    SameOrigin,
+    Include,
+}
+
+impl CredentialsArg {
+    fn name(self) -> &'static str {
+        match self {
+            CredentialsArg::Omit => "omit",
+            CredentialsArg::SameOrigin => "same-origin",
+            CredentialsArg::Include => "include",
+        }
+    }
+}
+
+/// `cors-tui probe`: what to ask a live server, and how to show the answer.
+#[derive(Debug, clap::Args)]
+pub struct ProbeArgs {
+    /// The URL the page would fetch.
+    #[arg(required_unless_present = "scenario", conflicts_with = "scenario")]
+    pub url: Option<String>,
+    /// The page's origin, e.g. https://app.example.
+    #[arg(
+        long,
+        required_unless_present = "scenario",
+        conflicts_with = "scenario"
+    )]
+    pub origin: Option<String>,
+    /// The method fetch() is called with.
+    #[arg(long, default_value = "GET", conflicts_with = "scenario")]
+    pub method: String,
+    /// A header the page sets, as 'Name: value' (repeatable).
+    #[arg(
+        long = "header",
+        short = 'H',
+        value_name = "NAME: VALUE",
+        conflicts_with = "scenario"
+    )]
+    pub headers: Vec<String>,
+    /// fetch()'s credentials mode.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "same-origin",
+        conflicts_with = "scenario"
+    )]
+    pub credentials: CredentialsArg,
+    /// Also send actual requests other than GET and HEAD (they may change data).
+    #[arg(long)]
+    pub send_actual: bool,
+    /// Seconds to wait for each exchange.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+    /// Bytes of each response body to keep (the verdict needs only the headers).
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub max_body: u64,
+    /// Extra root certificates (PEM), e.g. a local development CA; the system's stay trusted.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Run every request of this scenario against the live server instead of its simulated one.
+    #[arg(long, value_name = "FILE", requires = "server_url")]
+    pub scenario: Option<PathBuf>,
+    /// With --scenario: the live server that takes the place of the scenario's server.
+    #[arg(long, value_name = "URL", requires = "scenario")]
+    pub server_url: Option<String>,
+    /// Write the probe as a saved trace that opens again (`cors-tui FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Print the result as plain text.
+    #[arg(long, conflicts_with = "json")]
+    pub print: bool,
+    /// Print the result as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// Indent the JSON.
+    #[arg(long, requires = "json")]
+    pub pretty: bool,
+    /// Browser behaviour to judge the answers by.
+    #[arg(long, value_enum)]
+    pub browser: Option<BrowserArg>,
+    /// Line width for --print.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
 }
 
 /// Step through the browser's CORS algorithm against an S3 bucket or any server.
@@ -350,6 +440,7 @@ pub fn main_with(cli: Cli) -> ExitCode {
     match &cli.command {
         Some(Command::Audit { file, json }) => return run_audit(file, *json),
         Some(Command::Convert { to, file }) => return run_convert(file, *to),
+        Some(Command::Probe(args)) => return run_probe(args),
         None => {}
     }
     let loaded = match load_with_config(cli.file.as_ref(), cli.config.as_ref(), cli.show_secrets) {
@@ -575,4 +666,182 @@ fn print_quiz(cli: &Cli, loaded: &Loaded) -> ExitCode {
         )
     };
     finish_output(write().map(|_| EXIT_OK))
+}
+
+/// The single request `probe URL --origin …` describes, as a scenario: the scenario loader
+/// checks the origin, method and headers as it checks a file's.
+fn probe_request_scenario(args: &ProbeArgs) -> Result<Scenario, LoadErrors> {
+    let bad = |message: String| {
+        LoadErrors(vec![LoadError {
+            file: "<command line>".to_string(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message,
+        }])
+    };
+    let url = args.url.clone().unwrap_or_default();
+    let origin = args.origin.clone().unwrap_or_default();
+    let mut headers = serde_json::Map::new();
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(bad(format!(
+                "--header {}: write it as 'Name: value'",
+                escape(header)
+            )));
+        };
+        headers.insert(
+            name.trim().to_string(),
+            serde_json::Value::String(value.trim().to_string()),
+        );
+    }
+    let document = serde_json::json!({
+        "title": format!("Probe: {} {url} from {origin}", args.method),
+        "description": "The browser's requests were sent to the live server; its real answers are judged step by step.",
+        "server": {"type": "recorded", "url": url},
+        "requests": [{
+            "origin": origin,
+            "method": args.method,
+            "url": url,
+            "headers": headers,
+            "credentials": args.credentials.name(),
+        }],
+    });
+    scenario::load_str(&document.to_string(), "<command line>")
+}
+
+/// A scenario whose server URLs are moved onto `server_url` (scheme, host and port), paths
+/// and queries kept: the lesson, run against the teacher's own server.
+fn retarget(mut scenario: Scenario, server_url: &str) -> Result<Scenario, LoadErrors> {
+    let bad = |message: String| {
+        LoadErrors(vec![LoadError {
+            file: "<command line>".to_string(),
+            line: 0,
+            column: 0,
+            key: "--server-url".to_string(),
+            message,
+        }])
+    };
+    let live =
+        url::Url::parse(server_url).map_err(|e| bad(format!("{}: {e}", escape(server_url))))?;
+    let old = scenario.server.url.origin();
+    let move_url = |url: &mut url::Url| {
+        if url.origin() == old {
+            let _ = url.set_scheme(live.scheme());
+            let _ = url.set_host(live.host_str());
+            let _ = url.set_port(live.port());
+        }
+    };
+    move_url(&mut scenario.server.url);
+    for request in &mut scenario.requests {
+        move_url(&mut request.url);
+    }
+    Ok(scenario)
+}
+
+fn run_probe(args: &ProbeArgs) -> ExitCode {
+    let requested = args.browser.map(Into::into);
+    let (scenario, live_url) = match (&args.scenario, &args.server_url) {
+        (Some(file), Some(server_url)) => {
+            let loaded = load(Some(file), false).and_then(|loaded| {
+                if loaded.recording.is_some() || loaded.saved.is_some() {
+                    Err(LoadErrors(vec![LoadError {
+                        file: loaded.source.clone(),
+                        line: 0,
+                        column: 0,
+                        key: String::new(),
+                        message:
+                            "--scenario takes a scenario file, not a recording or a saved trace"
+                                .to_string(),
+                    }]))
+                } else {
+                    retarget(loaded.scenario, server_url)
+                }
+            });
+            (loaded, server_url.clone())
+        }
+        _ => (
+            probe_request_scenario(args),
+            args.url.clone().unwrap_or_default(),
+        ),
+    };
+    let scenario = match scenario {
+        Ok(scenario) => scenario,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let profile = engine::effective_profile(&scenario, requested);
+    let options = crate::probe::ProbeOptions {
+        timeout: std::time::Duration::from_secs(args.timeout),
+        max_body_bytes: args.max_body,
+        cacert: args.cacert.clone(),
+        send_actual: args.send_actual,
+    };
+    let probed = crate::probe::Client::new(options)
+        .and_then(|client| crate::probe::probe_scenario(&client, scenario, profile, &live_url));
+    let mut scenario = match probed {
+        Ok((scenario, notes)) => with_probe_notes(scenario, notes),
+        Err(err) => {
+            eprintln!("cors-tui: probe: {}", escape(&err.to_string()));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    scenario.browser = Some(profile);
+    let loaded = Loaded {
+        scenario,
+        source: format!("live probe of {live_url}"),
+        recording: None,
+        saved: None,
+    };
+    if let Some(path) = &args.save {
+        let trace = loaded.trace(None);
+        let saved = std::fs::File::create(path).and_then(|file| {
+            let mut out = io::BufWriter::new(file);
+            report::json::write(&mut out, &loaded.scenario, &trace, None, true)?;
+            out.flush()
+        });
+        if let Err(err) = saved {
+            eprintln!("cors-tui: cannot write {}: {err}", path.display());
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    }
+    let cli = Cli {
+        command: None,
+        file: None,
+        config: None,
+        print: args.print,
+        json: args.json,
+        transcript: false,
+        pretty: args.pretty,
+        all: false,
+        show_secrets: false,
+        quiz: false,
+        browser: args.browser,
+        theme: ThemeArg::Default,
+        width: args.width,
+    };
+    if !cli.print && !cli.json && stdout_is_terminal() {
+        return run_interactive(&cli, loaded);
+    }
+    finish_output(run_headless(&cli, &loaded))
+}
+
+/// The probe's own notes (redirect hops, requests held back) join each request's note.
+fn with_probe_notes(mut scenario: Scenario, notes: crate::probe::ProbeNotes) -> Scenario {
+    for (request, notes) in scenario.requests.iter_mut().zip(notes.0) {
+        if notes.is_empty() {
+            continue;
+        }
+        let mut text = request.note.take().unwrap_or_default();
+        for note in notes {
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(&note);
+        }
+        request.note = Some(text);
+    }
+    scenario
 }

@@ -101,6 +101,7 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
             responses: ResponseOverrides::default(),
             wait_seconds: wait,
             preflight_not_recorded: false,
+            actual_withheld: false,
         },
     )
 }

@@ -460,6 +460,68 @@ impl<'a> Simulation<'a> {
         );
     }
 
+    /// A live probe held the request back after its preflight: the run ends there, with no
+    /// verdict on the response it did not get.
+    #[allow(clippy::too_many_arguments)]
+    fn withhold_actual(
+        &mut self,
+        index: usize,
+        spec: &RequestSpec,
+        method: String,
+        path: &str,
+        first_step: usize,
+        dropped: Vec<String>,
+        reasons: Vec<String>,
+    ) {
+        self.set(Var::RequestAllowed, "not sent (probe)");
+        self.push(
+            index,
+            Draft {
+                stage: Stage::Actual,
+                verdict: Verdict::Info,
+                action: format!("Probe holds back {method} {path}"),
+                request_type: format!("Actual {method}"),
+                cors_headers: DASH.to_string(),
+                decision: "Not sent: a probe sends only GET and HEAD unless told to (--send-actual)".to_string(),
+                result: "Not sent".to_string(),
+                explanation: format!(
+                    "A browser would now send the {method}. The probe did not, because it could change data on the server; so the response's own CORS headers (Access-Control-Allow-Origin again, and Access-Control-Allow-Credentials) were not checked. Run the probe with --send-actual to send it."
+                ),
+                profile_note: None,
+                exchange: None,
+            },
+        );
+        let before = if self
+            .exchanges
+            .iter()
+            .any(|e| e.kind == ExchangeKind::Preflight)
+        {
+            format!("The preflight allows {method}")
+        } else {
+            format!("{method} needs no preflight")
+        };
+        let summary = format!(
+            "{before}; the request itself was not sent, so its response's CORS headers are unchecked (--send-actual sends it)."
+        );
+        self.finish_request(
+            index,
+            spec,
+            method,
+            false,
+            false,
+            dropped,
+            first_step,
+            Ending {
+                outcome: Outcome::Sent,
+                preflight_reasons: reasons,
+                failed_at: None,
+                failure: None,
+                exposed: Vec::new(),
+                summary,
+            },
+        );
+    }
+
     fn browser_request(&mut self, index: usize, spec: &RequestSpec) {
         let first_step = self.steps_before + self.steps.len();
         let method = normalize_method(&spec.method);
@@ -667,6 +729,11 @@ impl<'a> Simulation<'a> {
                 );
                 return;
             }
+        }
+
+        if spec.actual_withheld {
+            self.withhold_actual(index, spec, method, &path, first_step, dropped, reasons);
+            return;
         }
 
         // The actual request.

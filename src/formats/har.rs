@@ -539,6 +539,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             },
             wait_seconds: 0,
             preflight_not_recorded,
+            actual_withheld: false,
         });
         recorded.push(Recorded {
             status,

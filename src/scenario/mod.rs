@@ -201,6 +201,9 @@ pub struct RequestSpec {
     /// A recording shows this request without its preflight: if one is needed, take it as
     /// served from the preflight cache (set by the HAR importer, never by scenario files).
     pub preflight_not_recorded: bool,
+    /// A live probe sent the preflight but not this request (it would change data): the run
+    /// stops after the preflight (set by `probe`, written as `"actual_sent": false`).
+    pub actual_withheld: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -151,6 +151,9 @@ pub struct RawRequest {
     /// Recorded servers only: `false` when the recording has no OPTIONS for this request.
     #[serde(default)]
     pub preflight_recorded: Option<bool>,
+    /// Live probes only: `false` when the probe sent the preflight but held the request back.
+    #[serde(default)]
+    pub actual_sent: Option<bool>,
 }
 
 /// A JSON object of header name → value, kept in file order with duplicates, as a header list is.

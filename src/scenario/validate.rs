@@ -601,6 +601,7 @@ fn validate_request(
         responses,
         wait_seconds: raw.wait_seconds.unwrap_or(0),
         preflight_not_recorded: raw.preflight_recorded == Some(false),
+        actual_withheld: raw.actual_sent == Some(false),
     })
 }
 

@@ -185,6 +185,9 @@ fn request_json(r: &RequestSpec) -> Value {
     if r.wait_seconds > 0 {
         q.insert("wait_seconds".into(), json!(r.wait_seconds));
     }
+    if r.actual_withheld {
+        q.insert("actual_sent".into(), json!(false));
+    }
     if r.preflight_not_recorded {
         q.insert("preflight_recorded".into(), json!(false));
     }

@@ -1,0 +1,354 @@
+//! `cors-tui probe` against real servers on loopback: what they received must be what a
+//! browser sends, and the verdict must be the engine's for the same answers.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// One request as the server read it: the request line and the header lines, as sent.
+#[derive(Clone, Debug)]
+struct Received {
+    line: String,
+    headers: Vec<String>,
+}
+
+/// A loopback server that answers each request with a scripted response and records what it
+/// received. It stops when dropped.
+struct ScriptedServer {
+    port: u16,
+    received: Arc<Mutex<Vec<Received>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+type Script = fn(method: &str, path: &str) -> (u16, Vec<(&'static str, &'static str)>);
+
+fn read_request(stream: &TcpStream) -> Option<Received> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut headers = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end().to_string();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+        headers.push(header);
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Received {
+        line: line.trim_end().to_string(),
+        headers,
+    })
+}
+
+impl ScriptedServer {
+    fn start(script: Script) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        listener.set_nonblocking(true).ok();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (seen, stopped) = (received.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                stream.set_nonblocking(false).ok();
+                let Some(request) = read_request(&stream) else {
+                    continue;
+                };
+                let mut parts = request.line.split(' ');
+                let (method, path) = (
+                    parts.next().unwrap_or_default().to_string(),
+                    parts.next().unwrap_or_default().to_string(),
+                );
+                seen.lock().map(|mut s| s.push(request)).ok();
+                let (status, headers) = script(&method, &path);
+                let mut response = format!("HTTP/1.1 {status} Scripted\r\n");
+                for (name, value) in headers {
+                    response.push_str(&format!("{name}: {value}\r\n"));
+                }
+                response.push_str("Content-Length: 2\r\nConnection: close\r\n\r\nok");
+                stream.write_all(response.as_bytes()).ok();
+            }
+        });
+        ScriptedServer {
+            port,
+            received,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.join().ok();
+        }
+    }
+}
+
+fn probe(args: &[&str]) -> (Value, i32) {
+    let output = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .arg("probe")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let code = output.status.code().unwrap_or(-1);
+    let doc = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (doc, code)
+}
+
+/// Header lines with lower-cased names, sorted: HTTP/1.1 header order and case carry no
+/// meaning, and the client writes names in lower case.
+fn header_set(received: &Received) -> Vec<String> {
+    let mut lines: Vec<String> = received
+        .headers
+        .iter()
+        .map(|h| match h.split_once(':') {
+            Some((n, v)) => format!("{}: {}", n.to_ascii_lowercase(), v.trim()),
+            None => h.clone(),
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+fn allow_app_put(method: &str, path: &str) -> (u16, Vec<(&'static str, &'static str)>) {
+    match (method, path) {
+        ("OPTIONS", _) => (
+            204,
+            vec![
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Access-Control-Allow-Methods", "GET, PUT"),
+                ("Access-Control-Allow-Headers", "content-type, x-trace"),
+            ],
+        ),
+        (_, "/private") => (200, vec![("Content-Type", "application/json")]),
+        _ => (
+            200,
+            vec![
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Content-Type", "application/json"),
+            ],
+        ),
+    }
+}
+
+#[test]
+fn the_preflight_is_sent_as_chromium_sends_it_and_put_is_held_back() {
+    let server = ScriptedServer::start(allow_app_put);
+    let url = server.url("/items/7");
+    let (doc, code) = probe(&[
+        &url,
+        "--origin",
+        "https://app.example",
+        "--method",
+        "put",
+        "-H",
+        "X-Trace: 1",
+        "-H",
+        "Content-Type: application/json",
+    ]);
+    assert_eq!(code, 0);
+    let received = server.received();
+    assert_eq!(received.len(), 1, "only the preflight: {received:?}");
+    assert_eq!(received[0].line, "OPTIONS /items/7 HTTP/1.1");
+    let host = format!("host: 127.0.0.1:{}", server.port);
+    let mut expected = vec![
+        "accept: */*".to_string(),
+        "access-control-request-headers: content-type,x-trace".to_string(),
+        "access-control-request-method: PUT".to_string(),
+        host,
+        "origin: https://app.example".to_string(),
+        "sec-fetch-dest: empty".to_string(),
+        "sec-fetch-mode: cors".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(
+        header_set(&received[0]),
+        expected,
+        "no client headers of its own"
+    );
+
+    let request = &doc["requests"][0];
+    assert_eq!(
+        request["outcome"], "sent",
+        "the verdict on the PUT itself is open"
+    );
+    assert_eq!(request["preflight"], true);
+    let note = request["note"].as_str().unwrap_or_default();
+    assert!(note.contains("--send-actual"), "{note}");
+}
+
+#[test]
+fn send_actual_sends_the_request_and_the_verdict_is_the_engines() {
+    let server = ScriptedServer::start(allow_app_put);
+    let url = server.url("/items/7");
+    let (doc, _) = probe(&[
+        &url,
+        "--origin",
+        "https://app.example",
+        "--method",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+        "--send-actual",
+    ]);
+    let lines: Vec<String> = server.received().iter().map(|r| r.line.clone()).collect();
+    assert_eq!(
+        lines,
+        ["OPTIONS /items/7 HTTP/1.1", "PUT /items/7 HTTP/1.1"]
+    );
+    let actual = &server.received()[1];
+    let sent = header_set(actual);
+    for expected in [
+        "origin: https://app.example",
+        "content-type: application/json",
+        "sec-fetch-mode: cors",
+        "accept: */*",
+    ] {
+        assert!(sent.iter().any(|h| h == expected), "{expected} in {sent:?}");
+    }
+    assert!(!sent.iter().any(|h| h.starts_with("access-control-request")));
+    assert_eq!(doc["requests"][0]["outcome"], "allowed");
+}
+
+#[test]
+fn a_get_without_allow_origin_is_blocked_with_chromiums_error() {
+    let server = ScriptedServer::start(allow_app_put);
+    let url = server.url("/private");
+    let (doc, _) = probe(&[&url, "--origin", "https://app.example"]);
+    let lines: Vec<String> = server.received().iter().map(|r| r.line.clone()).collect();
+    assert_eq!(
+        lines,
+        ["GET /private HTTP/1.1"],
+        "a simple GET needs no preflight"
+    );
+    let request = &doc["requests"][0];
+    assert_eq!(request["outcome"], "blocked");
+    assert_eq!(request["cors_error"], "MissingAllowOriginHeader");
+}
+
+fn redirecting(method: &str, path: &str) -> (u16, Vec<(&'static str, &'static str)>) {
+    match (method, path) {
+        ("OPTIONS", _) => (302, vec![("Location", "/elsewhere")]),
+        (_, "/old") => (
+            301,
+            vec![("Location", "/new"), ("Access-Control-Allow-Origin", "*")],
+        ),
+        _ => (200, vec![("Access-Control-Allow-Origin", "*")]),
+    }
+}
+
+#[test]
+fn a_redirected_preflight_fails_and_an_actual_request_follows_its_redirects() {
+    let server = ScriptedServer::start(redirecting);
+    let (doc, _) = probe(&[
+        &server.url("/upload"),
+        "--origin",
+        "https://app.example",
+        "--method",
+        "DELETE",
+    ]);
+    assert_eq!(doc["requests"][0]["outcome"], "blocked");
+    assert_eq!(doc["requests"][0]["failed_at"], "preflight");
+    let lines: Vec<String> = server.received().iter().map(|r| r.line.clone()).collect();
+    assert_eq!(
+        lines,
+        ["OPTIONS /upload HTTP/1.1"],
+        "a preflight is never followed"
+    );
+
+    let server = ScriptedServer::start(redirecting);
+    let (doc, _) = probe(&[&server.url("/old"), "--origin", "https://app.example"]);
+    let lines: Vec<String> = server.received().iter().map(|r| r.line.clone()).collect();
+    assert_eq!(lines, ["GET /old HTTP/1.1", "GET /new HTTP/1.1"]);
+    assert_eq!(doc["requests"][0]["outcome"], "allowed");
+    let note = doc["requests"][0]["note"].as_str().unwrap_or_default();
+    assert!(note.contains("answered 301"), "{note}");
+}
+
+#[test]
+fn connection_errors_are_clear_and_exit_2() {
+    // Bind and drop: nothing listens on that port any more.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(9);
+    let output = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args([
+            "probe",
+            &format!("http://127.0.0.1:{port}/x"),
+            "--origin",
+            "https://app.example",
+            "--json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("connection was refused"), "{stderr}");
+}
+
+#[test]
+fn a_saved_probe_opens_again_as_it_was() {
+    let server = ScriptedServer::start(allow_app_put);
+    let dir = std::env::temp_dir().join(format!("cors-tui-probe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok();
+    let saved = dir.join("probe.json");
+    let (doc, _) = probe(&[
+        &server.url("/items"),
+        "--origin",
+        "https://app.example",
+        "--save",
+        saved.to_str().unwrap_or_default(),
+    ]);
+    let reopened = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .arg("--json")
+        .arg(&saved)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again: Value = serde_json::from_slice(&reopened.stdout).unwrap_or_default();
+    assert_eq!(again["requests"], doc["requests"]);
+    assert_eq!(server.received().len(), 1, "reopening sends nothing");
+    std::fs::remove_dir_all(&dir).ok();
+}
