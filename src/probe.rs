@@ -64,7 +64,9 @@ pub enum ProbeError {
         url: String,
         seconds: u64,
     },
-    #[error("{method} {url}: the TLS handshake failed: {reason}")]
+    #[error(
+        "{method} {url}: the TLS handshake failed: {reason} (for a local development CA, pass --cacert FILE)"
+    )]
     Tls {
         method: String,
         url: String,
@@ -210,6 +212,17 @@ impl Client {
                 url,
                 seconds: self.options.timeout.as_secs(),
             },
+            ureq::Error::Io(io)
+                if io
+                    .get_ref()
+                    .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) =>
+            {
+                ProbeError::Tls {
+                    method,
+                    url,
+                    reason: io.get_ref().map(ToString::to_string).unwrap_or_default(),
+                }
+            }
             ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
                 ProbeError::Refused { method, url }
             }

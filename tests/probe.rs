@@ -2,7 +2,7 @@
 //! browser sends, and the verdict must be the engine's for the same answers.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -29,8 +29,7 @@ struct ScriptedServer {
 
 type Script = fn(method: &str, path: &str) -> (u16, Vec<(&'static str, &'static str)>);
 
-fn read_request(stream: &TcpStream) -> Option<Received> {
-    let mut reader = BufReader::new(stream);
+fn read_request<S: Read>(reader: &mut BufReader<S>) -> Option<Received> {
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let mut headers = Vec::new();
@@ -57,8 +56,36 @@ fn read_request(stream: &TcpStream) -> Option<Received> {
     })
 }
 
+/// Reads one request from the connection, records it and writes the scripted answer.
+fn serve_one<S: Read + Write>(stream: S, script: Script, seen: &Mutex<Vec<Received>>) {
+    let mut reader = BufReader::new(stream);
+    let Some(request) = read_request(&mut reader) else {
+        return;
+    };
+    let mut parts = request.line.split(' ');
+    let (method, path) = (
+        parts.next().unwrap_or_default().to_string(),
+        parts.next().unwrap_or_default().to_string(),
+    );
+    seen.lock().map(|mut s| s.push(request)).ok();
+    let (status, headers) = script(&method, &path);
+    let mut response = format!("HTTP/1.1 {status} Scripted\r\n");
+    for (name, value) in headers {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    response.push_str("Content-Length: 2\r\nConnection: close\r\n\r\nok");
+    let stream = reader.get_mut();
+    stream.write_all(response.as_bytes()).ok();
+    stream.flush().ok();
+}
+
 impl ScriptedServer {
     fn start(script: Script) -> Self {
+        Self::start_with(script, None)
+    }
+
+    /// With `tls`, every connection is served over TLS with that configuration.
+    fn start_with(script: Script, tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         listener.set_nonblocking(true).ok();
@@ -67,27 +94,21 @@ impl ScriptedServer {
         let (seen, stopped) = (received.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
             while !stopped.load(Ordering::Relaxed) {
-                let Ok((mut stream, _)) = listener.accept() else {
+                let Ok((stream, _)) = listener.accept() else {
                     std::thread::sleep(Duration::from_millis(5));
                     continue;
                 };
                 stream.set_nonblocking(false).ok();
-                let Some(request) = read_request(&stream) else {
-                    continue;
-                };
-                let mut parts = request.line.split(' ');
-                let (method, path) = (
-                    parts.next().unwrap_or_default().to_string(),
-                    parts.next().unwrap_or_default().to_string(),
-                );
-                seen.lock().map(|mut s| s.push(request)).ok();
-                let (status, headers) = script(&method, &path);
-                let mut response = format!("HTTP/1.1 {status} Scripted\r\n");
-                for (name, value) in headers {
-                    response.push_str(&format!("{name}: {value}\r\n"));
+                stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+                match &tls {
+                    None => serve_one(stream, script, &seen),
+                    Some(config) => {
+                        let Ok(connection) = rustls::ServerConnection::new(config.clone()) else {
+                            continue;
+                        };
+                        serve_one(rustls::StreamOwned::new(connection, stream), script, &seen);
+                    }
                 }
-                response.push_str("Content-Length: 2\r\nConnection: close\r\n\r\nok");
-                stream.write_all(response.as_bytes()).ok();
             }
         });
         ScriptedServer {
@@ -100,6 +121,10 @@ impl ScriptedServer {
 
     fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn https_url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
     }
 
     fn received(&self) -> Vec<Received> {
@@ -350,5 +375,70 @@ fn a_saved_probe_opens_again_as_it_was() {
     let again: Value = serde_json::from_slice(&reopened.stdout).unwrap_or_default();
     assert_eq!(again["requests"], doc["requests"]);
     assert_eq!(server.received().len(), 1, "reopening sends nothing");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A development CA and a server certificate it signed for 127.0.0.1: the CA's PEM (for
+/// --cacert) and the server's TLS configuration.
+fn development_ca() -> (String, Arc<rustls::ServerConfig>) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType};
+
+    let ca_key = KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+    let mut ca_params =
+        CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| panic!("{e}"));
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca_params
+        .self_signed(&ca_key)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let issuer = Issuer::new(ca_params, ca_key);
+
+    let server_key = KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+    let mut server_params =
+        CertificateParams::new(Vec::<String>::new()).unwrap_or_else(|e| panic!("{e}"));
+    server_params.subject_alt_names =
+        vec![SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1]))];
+    let server_cert = server_params
+        .signed_by(&server_key, &issuer)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![server_cert.der().clone()], key)
+        .unwrap_or_else(|e| panic!("{e}"));
+    (ca_cert.pem(), Arc::new(config))
+}
+
+#[test]
+fn https_works_with_a_development_ca_and_fails_clearly_without_it() {
+    let (ca_pem, tls) = development_ca();
+    let server = ScriptedServer::start_with(allow_app_put, Some(tls));
+    let dir = std::env::temp_dir().join(format!("cors-tui-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok();
+    let ca_file = dir.join("dev-ca.pem");
+    std::fs::write(&ca_file, ca_pem).ok();
+
+    let url = server.https_url("/items");
+    let (doc, code) = probe(&[
+        &url,
+        "--origin",
+        "https://app.example",
+        "--cacert",
+        ca_file.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["requests"][0]["outcome"], "allowed");
+    let lines: Vec<String> = server.received().iter().map(|r| r.line.clone()).collect();
+    assert_eq!(lines, ["GET /items HTTP/1.1"]);
+
+    // Without the CA the certificate is unknown: a TLS error, said as one.
+    let output = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args(["probe", &url, "--origin", "https://app.example", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("TLS"), "{stderr}");
+    assert_eq!(server.received().len(), 1, "nothing reached the server");
     std::fs::remove_dir_all(&dir).ok();
 }
