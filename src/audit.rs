@@ -45,7 +45,7 @@ pub fn audit_scenario(scenario: &Scenario, trace: &Trace) -> Option<Vec<Finding>
         ServerKind::Bucket { provider, cors } => {
             Some(audit_bucket(*provider, cors.as_ref(), trace))
         }
-        ServerKind::Static { .. } | ServerKind::Recorded => None,
+        ServerKind::Static { .. } | ServerKind::Recorded { .. } => None,
     }
 }
 

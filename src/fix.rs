@@ -115,7 +115,7 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
         ServerKind::Bucket { provider, cors } => {
             Some(rules_fix(scenario, trace, record, *provider, cors.as_ref()))
         }
-        ServerKind::Static { .. } | ServerKind::Recorded => {
+        ServerKind::Static { .. } | ServerKind::Recorded { .. } => {
             Some(header_fix(scenario, trace, record))
         }
     }

@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::engine::http::HttpRequest;
 use crate::engine::{self, ExchangeKind};
+use crate::scenario::Recorder;
 use crate::scenario::{BrowserProfile, CannedResponse, Scenario, Server, ServerKind};
 
 /// Redirects an actual request follows before giving up, as fetch does (20).
@@ -315,7 +316,9 @@ pub fn probe_scenario(
 ) -> Result<(Scenario, ProbeNotes), ProbeError> {
     scenario.server = Server {
         url: scenario.server.url.clone(),
-        kind: ServerKind::Recorded,
+        kind: ServerKind::Recorded {
+            by: Recorder::Probe,
+        },
         rules_from: Some(format!("the live server at {live_url}")),
     };
     for request in &mut scenario.requests {

@@ -374,6 +374,10 @@ fn a_saved_probe_opens_again_as_it_was() {
         .unwrap_or_else(|e| panic!("{e}"));
     let again: Value = serde_json::from_slice(&reopened.stdout).unwrap_or_default();
     assert_eq!(again["requests"], doc["requests"]);
+    assert_eq!(
+        again["server"], doc["server"],
+        "still live answers, not a browser's"
+    );
     assert_eq!(server.received().len(), 1, "reopening sends nothing");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -441,4 +445,42 @@ fn https_works_with_a_development_ca_and_fails_clearly_without_it() {
     assert!(stderr.contains("TLS"), "{stderr}");
     assert_eq!(server.received().len(), 1, "nothing reached the server");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_silent_server_times_out_and_bodies_are_capped() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    // Accepts, reads nothing, answers nothing, until the probe gives up.
+    let silent = std::thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            std::thread::sleep(Duration::from_millis(1500));
+            drop(stream);
+        }
+    });
+    let output = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args([
+            "probe",
+            &format!("http://127.0.0.1:{port}/slow"),
+            "--origin",
+            "https://app.example",
+        ])
+        .args(["--timeout", "1", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no answer within 1 s"), "{stderr}");
+    silent.join().ok();
+
+    let server = ScriptedServer::start(allow_app_put);
+    let (doc, _) = probe(&[
+        &server.url("/items"),
+        "--origin",
+        "https://app.example",
+        "--max-body",
+        "1",
+    ]);
+    assert_eq!(doc["requests"][0]["exchanges"][0]["response"]["body"], "o");
 }

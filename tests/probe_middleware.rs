@@ -11,7 +11,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
 use serde_json::{Value, json};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
@@ -49,12 +48,7 @@ impl MiddlewareServer {
     fn start(cors: CorsLayer) -> Self {
         let seen: Seen = Arc::default();
         let app = Router::new()
-            .route(
-                "/items",
-                get(|| async { "[]" })
-                    .put(|| async { "saved" })
-                    .delete(|| async { "gone" }),
-            )
+            .fallback(|| async { "ok" })
             .layer(cors)
             // Outermost, so it also sees the preflights CorsLayer answers by itself.
             .layer(middleware::from_fn_with_state(seen.clone(), record));
@@ -297,5 +291,57 @@ fn credentials_with_a_mirrored_origin() {
         seen[1]
             .2
             .contains(&"authorization: Bearer t0k3n".to_string())
+    );
+}
+
+#[test]
+fn a_lesson_runs_against_a_live_server() {
+    let server = MiddlewareServer::start(
+        CorsLayer::new()
+            .allow_origin(HeaderValue::from_static("https://example.com"))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE])
+            .max_age(std::time::Duration::from_secs(3000)),
+    );
+    let lesson = format!("{}/scenarios/basic.json", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args(["probe", "--scenario", &lesson, "--server-url"])
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .args(["--send-actual", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "every expectation holds live too"
+    );
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    let outcomes: Vec<&str> = doc["requests"]
+        .as_array()
+        .map(|all| all.iter().filter_map(|r| r["outcome"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(outcomes, ["allowed", "allowed", "blocked"]);
+    // tower-http sends its fixed origin to everyone, where S3 sends nothing to a stranger.
+    assert_eq!(doc["requests"][2]["cors_error"], "AllowOriginMismatch");
+    let requests: Vec<(String, String)> = server
+        .seen()
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect();
+    let expected = [
+        ("GET", "/photo.jpg"),
+        ("OPTIONS", "/photo.jpg"),
+        ("POST", "/photo.jpg"),
+        ("GET", "/photo.jpg"),
+    ]
+    .map(|(m, p)| (m.to_string(), p.to_string()));
+    assert_eq!(requests, expected);
+    assert!(
+        doc["server"][0]
+            .as_str()
+            .is_some_and(|line| line.starts_with("Live answers")),
+        "{}",
+        doc["server"]
     );
 }

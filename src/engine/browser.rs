@@ -150,7 +150,7 @@ fn allowed_origins_text(scenario: &Scenario) -> String {
             origins.join(", ")
         }
         ServerKind::Static { .. } => "n/a (static server, no rules)".to_string(),
-        ServerKind::Recorded => "n/a (recorded answers)".to_string(),
+        ServerKind::Recorded { by } => by.no_rules().to_string(),
     }
 }
 
@@ -292,7 +292,7 @@ impl<'a> Simulation<'a> {
                 "none (no CORS configuration)".to_string()
             }
             (ServerKind::Static { .. }, _) => "n/a (static server)".to_string(),
-            (ServerKind::Recorded, _) => "n/a (recorded answers)".to_string(),
+            (ServerKind::Recorded { by }, _) => by.no_rules().to_string(),
         }
     }
 

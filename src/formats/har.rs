@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
+use crate::scenario::Recorder;
 use crate::scenario::{
     BrowserProfile, CannedResponse, Credentials, LoadError, LoadErrors, RequestSpec,
     ResponseOverrides, Scenario, Server, ServerKind, Via, serde_error,
@@ -567,7 +568,9 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         browser: Some(BrowserProfile::Chromium),
         server: Server {
             url: first_url,
-            kind: ServerKind::Recorded,
+            kind: ServerKind::Recorded {
+                by: Recorder::Browser,
+            },
             rules_from: Some(format!("{file} (the answers the browser recorded)")),
         },
         requests,

@@ -6,6 +6,7 @@ pub mod json;
 pub mod text;
 pub mod transcript;
 
+use crate::scenario::Recorder;
 use crate::scenario::{Provider, Scenario, ServerKind};
 
 /// One line per CORS rule (or static answer) describing the server, for reports and the TUI.
@@ -14,7 +15,7 @@ pub fn server_lines(scenario: &Scenario) -> Vec<String> {
     // A replay's source is in its title; a bucket's rules may come from --config.
     if let (Some(source), false) = (
         &scenario.server.rules_from,
-        scenario.server.kind == ServerKind::Recorded,
+        matches!(scenario.server.kind, ServerKind::Recorded { .. }),
     ) {
         lines.insert(1, format!("  rules from {source}"));
     }
@@ -58,8 +59,15 @@ fn server_description(scenario: &Scenario) -> Vec<String> {
             }
             lines
         }
-        ServerKind::Recorded => vec![format!(
+        ServerKind::Recorded {
+            by: Recorder::Browser,
+        } => vec![format!(
             "Recorded answers (each request is answered as the browser recorded it), first URL {url}"
+        )],
+        ServerKind::Recorded {
+            by: Recorder::Probe,
+        } => vec![format!(
+            "Live answers (each request is answered as the live server answered the probe), first URL {url}"
         )],
         ServerKind::Static { preflight, actual } => {
             let describe = |r: &crate::scenario::CannedResponse| {

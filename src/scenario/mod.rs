@@ -161,9 +161,28 @@ pub enum ServerKind {
         preflight: CannedResponse,
         actual: CannedResponse,
     },
-    /// Answers exactly what a browser recorded, per request (a HAR replay): each request's
-    /// `responses` hold the recorded answers.
-    Recorded,
+    /// Answers exactly what was recorded, per request: each request's `responses` hold the
+    /// answers a browser recorded (a HAR replay) or a live server gave a probe.
+    Recorded { by: Recorder },
+}
+
+/// Who recorded a [`ServerKind::Recorded`] server's answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorder {
+    /// A browser's network log (HAR).
+    Browser,
+    /// `cors-tui probe`, from a live server.
+    Probe,
+}
+
+impl Recorder {
+    /// The value of the tracker's AllowedOrigins and Matched Rule: there are no rules.
+    pub fn no_rules(self) -> &'static str {
+        match self {
+            Recorder::Browser => "n/a (recorded answers)",
+            Recorder::Probe => "n/a (live answers)",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

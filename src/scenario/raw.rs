@@ -52,6 +52,8 @@ pub enum RawServerType {
     Static,
     /// What a browser recorded (a HAR replay, saved): each request carries its answers.
     Recorded,
+    /// What a live server answered `cors-tui probe` (saved): each request carries its answers.
+    Probed,
 }
 
 #[derive(Debug, Deserialize)]

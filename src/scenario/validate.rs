@@ -16,6 +16,7 @@ use super::{
 use crate::http_syntax::{
     is_forbidden_method, is_token, is_valid_header_value, normalize_header_value, origin_of,
 };
+use crate::scenario::Recorder;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
@@ -246,7 +247,7 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
             };
             cors.map(|cors| ServerKind::Bucket { provider, cors })
         }
-        RawServerType::Recorded => {
+        RawServerType::Recorded | RawServerType::Probed => {
             for (key, given) in [
                 ("cors", raw.cors.is_some()),
                 ("preflight", raw.preflight.is_some()),
@@ -256,7 +257,13 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
                     problems.add(path.key(key), format!("a \"recorded\" server answers with each request's recorded responses; '{key}' does not apply"));
                 }
             }
-            Some(ServerKind::Recorded)
+            Some(ServerKind::Recorded {
+                by: if raw.kind == RawServerType::Probed {
+                    Recorder::Probe
+                } else {
+                    Recorder::Browser
+                },
+            })
         }
         RawServerType::Static => {
             if raw.cors.is_some() {
@@ -488,7 +495,7 @@ fn validate_request(
     let url = parse_http_url(&url_text, &path.key("url"), problems);
     // A recording spans many servers; every other scenario has exactly one.
     if let Some(url) = &url
-        && server.kind != ServerKind::Recorded
+        && !matches!(server.kind, ServerKind::Recorded { .. })
         && origin_of(url) != origin_of(&server.url)
     {
         problems.add(
@@ -567,7 +574,20 @@ fn validate_request(
         }
     };
 
-    if raw.preflight_recorded.is_some() && server.kind != ServerKind::Recorded {
+    if raw.actual_sent.is_some()
+        && !matches!(
+            server.kind,
+            ServerKind::Recorded {
+                by: Recorder::Probe
+            }
+        )
+    {
+        problems.add(
+            path.key("actual_sent"),
+            "only a \"probed\" server's requests say whether the probe sent them",
+        );
+    }
+    if raw.preflight_recorded.is_some() && !matches!(server.kind, ServerKind::Recorded { .. }) {
         problems.add(
             path.key("preflight_recorded"),
             "only a \"recorded\" server's requests say whether their preflight was recorded",

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{CannedResponse, CorsRule, Provider, RequestSpec, Scenario, ServerKind, Via};
+use crate::scenario::Recorder;
 
 fn headers(list: &[(String, String)]) -> Value {
     let mut map = Map::new();
@@ -142,8 +143,12 @@ fn head(scenario: &Scenario) -> Map<String, Value> {
                 .map(|config| rules_json(*provider, &config.rules));
             server.insert("cors".into(), cors.unwrap_or(Value::Null));
         }
-        ServerKind::Recorded => {
-            server.insert("type".into(), json!("recorded"));
+        ServerKind::Recorded { by } => {
+            let kind = match by {
+                Recorder::Browser => "recorded",
+                Recorder::Probe => "probed",
+            };
+            server.insert("type".into(), json!(kind));
             server.insert(
                 "url".into(),
                 json!(scenario.server.url.as_str().trim_end_matches('/')),

@@ -9,6 +9,7 @@ use super::panel;
 use crate::app::{App, Panel};
 use crate::audit::Severity;
 use crate::safe_text::escape;
+use crate::scenario::Recorder;
 use crate::scenario::{CannedResponse, Field, ServerKind};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -111,13 +112,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 )));
             }
         }
-        ServerKind::Recorded => {
+        ServerKind::Recorded { by } => {
             if let Some(source) = &server.rules_from {
-                lines.push(Line::from(format!("Recorded in {}", escape(source))));
+                lines.push(Line::from(format!("Recorded from {}", escape(source))));
             }
-            lines.push(Line::from(
-                "Every answer is the one the browser recorded for that request.",
-            ));
+            lines.push(Line::from(match by {
+                Recorder::Browser => {
+                    "Every answer is the one the browser recorded for that request."
+                }
+                Recorder::Probe => "Every answer is the one the live server gave the probe.",
+            }));
             if let Some(e) = exchange {
                 lines.push(Line::from(Span::styled(
                     format!(

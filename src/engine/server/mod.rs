@@ -8,6 +8,7 @@ pub mod s3;
 mod static_server;
 
 use super::http::{HttpRequest, HttpResponse};
+use crate::scenario::Recorder;
 use crate::scenario::{CannedResponse, Provider, ResponseOverrides, Server, ServerKind};
 
 /// Whether a rule's origin entry covers `origin`, as `provider`'s server compares them: S3
@@ -57,7 +58,7 @@ pub fn answer(
                 Provider::Azure => azure::answer(cors, request, actual, sequence),
             }
         }
-        ServerKind::Recorded => recorded_answer(request, overrides),
+        ServerKind::Recorded { by } => recorded_answer(request, overrides, *by),
         ServerKind::Static { preflight, actual } => {
             static_server::answer(preflight, actual, request, overrides)
         }
@@ -74,7 +75,11 @@ pub(crate) fn canned(response: &CannedResponse) -> HttpResponse {
 
 /// The recorded answer; a request with nothing recorded (never sent) gets no response at all,
 /// shown as status 0 as browsers record it.
-fn recorded_answer(request: &HttpRequest, overrides: &ResponseOverrides) -> ServerAnswer {
+fn recorded_answer(
+    request: &HttpRequest,
+    overrides: &ResponseOverrides,
+    by: Recorder,
+) -> ServerAnswer {
     let recorded = if request.method == "OPTIONS" {
         &overrides.preflight
     } else {
@@ -84,10 +89,16 @@ fn recorded_answer(request: &HttpRequest, overrides: &ResponseOverrides) -> Serv
         Some(response) => ServerAnswer {
             response: canned(response),
             matched_rule: None,
-            explanation: format!(
-                "The recording holds this answer to the {}: it is replayed as the browser received it.",
-                request.method
-            ),
+            explanation: match by {
+                Recorder::Browser => format!(
+                    "The recording holds this answer to the {}: it is replayed as the browser received it.",
+                    request.method
+                ),
+                Recorder::Probe => format!(
+                    "The live server gave this answer when the probe sent the {} exactly as above.",
+                    request.method
+                ),
+            },
         },
         None => ServerAnswer {
             response: HttpResponse {
