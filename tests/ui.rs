@@ -501,3 +501,22 @@ fn audit_overlay_lists_the_rules_findings_and_closes_with_esc() {
         "Esc closes the audit, not the app"
     );
 }
+
+#[test]
+fn a_probe_that_held_the_request_back_says_so() {
+    // A saved probe: the live server's preflight answer, and a PUT the probe did not send.
+    let saved = r#"{"title": "Probe: PUT http://127.0.0.1:8080/items from https://app.example",
+      "server": {"type": "probed", "url": "http://127.0.0.1:8080/items"},
+      "requests": [{"origin": "https://app.example", "method": "PUT", "url": "http://127.0.0.1:8080/items",
+        "headers": {"Content-Type": "application/json"}, "actual_sent": false,
+        "responses": {"preflight": {"status": 204, "headers": {
+          "access-control-allow-origin": "https://app.example",
+          "access-control-allow-methods": "GET, PUT",
+          "access-control-allow-headers": "content-type"}}}}]}"#;
+    let mut app = app_from(saved, ThemeName::Default);
+    key(&mut app, KeyCode::End);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("held back") && screen.contains("not sent"));
+    assert!(screen.contains("the one the live"), "{screen}");
+    insta::assert_snapshot!("probe_held_back_120x40", screen);
+}

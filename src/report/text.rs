@@ -30,10 +30,14 @@ fn marker(verdict: Verdict) -> &'static str {
     }
 }
 
-fn outcome_word(outcome: Outcome) -> &'static str {
-    match outcome {
+fn outcome_word(request: &crate::engine::RequestRecord) -> &'static str {
+    match request.outcome {
         Outcome::Allowed => "ALLOWED",
         Outcome::Blocked => "BLOCKED",
+        // A browser request ends "sent" only when a live probe held it back.
+        Outcome::Sent if request.via == crate::scenario::Via::Browser => {
+            "NOT SENT (the probe held it back)"
+        }
         Outcome::Sent => "SENT (no browser)",
     }
 }
@@ -241,7 +245,7 @@ pub fn write(
             escape(&request.method),
             escape(&request.url),
             escape(request.origin.as_deref().unwrap_or("(no Origin)")),
-            outcome_word(request.outcome),
+            outcome_word(request),
             expectation
         )?;
         if let Some(note) = &request.note {

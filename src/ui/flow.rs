@@ -92,10 +92,17 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
         (State::Skipped, State::Skipped, "skipped")
     };
     let preflight_failed = request.failed_at == Some(ExchangeKind::Preflight);
+    // A live probe may hold the actual request back: the run ends with nothing to judge.
+    let withheld = !raw
+        && request.outcome == Outcome::Sent
+        && !request
+            .exchanges
+            .iter()
+            .any(|e| e.kind == ExchangeKind::Actual);
     let final_verdict = matches!(
         step.verdict,
         Verdict::Allowed | Verdict::Blocked | Verdict::Sent
-    );
+    ) || (withheld && step.stage == Stage::Actual);
     let check_verdict = |stage: Stage| {
         if reached(stage) {
             trace_verdict(request, stage)
@@ -108,7 +115,8 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
     } else {
         state_for(Stage::Actual)
     };
-    let response_state = if raw || (preflight_failed && reached(Stage::PreflightCheck)) {
+    let response_state = if raw || withheld || (preflight_failed && reached(Stage::PreflightCheck))
+    {
         State::Skipped
     } else {
         state_for(Stage::ResponseCheck)
@@ -166,6 +174,8 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             short: if raw { "request" } else { "actual" },
             detail: if actual_state == State::Skipped {
                 "never sent".to_string()
+            } else if withheld && reached(Stage::Actual) {
+                "held back".to_string()
             } else if reached(Stage::Actual) {
                 status_of(request, ExchangeKind::Actual).unwrap_or_default()
             } else {
@@ -196,6 +206,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
                 match request.outcome {
                     Outcome::Allowed => "✓ ALLOWED".to_string(),
                     Outcome::Blocked => "✗ BLOCKED".to_string(),
+                    Outcome::Sent if withheld => "not sent".to_string(),
                     Outcome::Sent => "→ SENT".to_string(),
                 }
             } else {
