@@ -180,6 +180,11 @@ impl Client {
                 )
             })
             .collect();
+        let encoding = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-encoding"))
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.eq_ignore_ascii_case("identity"));
         let mut body = Vec::new();
         if request.method != "HEAD" {
             response
@@ -189,10 +194,18 @@ impl Client {
                 .read_to_end(&mut body)
                 .map_err(|e| fail(format!("reading the body: {e}")))?;
         }
+        // The probe asks for compression as Chromium does, but only shows bodies, never needs
+        // them: an encoded one is described, not decoded.
+        let body = match encoding {
+            Some(encoding) if !body.is_empty() => {
+                format!("({} bytes, {encoding}-encoded)", body.len())
+            }
+            _ => String::from_utf8_lossy(&body).into_owned(),
+        };
         Ok(CannedResponse {
             status,
             headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body,
         })
     }
 
@@ -251,6 +264,102 @@ impl Client {
             },
         }
     }
+}
+
+/// The User-Agent of the Chromium release whose requests the probe copies.
+const CHROMIUM_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0.0.0 Safari/537.36";
+
+/// `Sec-Fetch-Site` for a request from `origin` to `url` (Fetch Metadata): same origin, same
+/// site (scheme and registrable domain, from the public suffix list), or neither.
+fn fetch_site(origin: &str, url: &Url) -> &'static str {
+    let Ok(from) = Url::parse(origin) else {
+        return "cross-site";
+    };
+    if from.origin() == url.origin() {
+        return "same-origin";
+    }
+    let site = |u: &Url| {
+        let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+        let registrable = match u.host() {
+            Some(url::Host::Domain(_)) => psl::domain_str(&host).map(str::to_string),
+            _ => None,
+        };
+        (u.scheme().to_string(), registrable.unwrap_or(host))
+    };
+    if site(&from) == site(url) {
+        "same-site"
+    } else {
+        "cross-site"
+    }
+}
+
+/// Whether Chromium treats `url` as a secure context's target (https, or a loopback host),
+/// where it adds its default client hints.
+fn potentially_trustworthy(url: &Url) -> bool {
+    url.scheme() == "https"
+        || matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+        || url.host_str().is_some_and(|h| h.ends_with(".localhost"))
+}
+
+/// The headers Chromium adds to every request that take no part in CORS, so that the server
+/// sees what a page's request really looks like. Read from Chromium 148's own requests to a
+/// loopback server: the preflight carries User-Agent, Sec-Fetch-Site, Referer,
+/// Accept-Encoding and Accept-Language; the request adds the default client hints.
+pub fn chromium_incidental_headers(
+    kind: ExchangeKind,
+    origin: &str,
+    url: &Url,
+) -> Vec<(String, String)> {
+    let mut headers = vec![
+        ("User-Agent".to_string(), CHROMIUM_USER_AGENT.to_string()),
+        (
+            "Sec-Fetch-Site".to_string(),
+            fetch_site(origin, url).to_string(),
+        ),
+    ];
+    // strict-origin-when-cross-origin, the default policy: the origin alone, never the path.
+    if origin != "null" && fetch_site(origin, url) != "same-origin" {
+        headers.push(("Referer".to_string(), format!("{origin}/")));
+    }
+    headers.push((
+        "Accept-Encoding".to_string(),
+        "gzip, deflate, br, zstd".to_string(),
+    ));
+    headers.push(("Accept-Language".to_string(), "en-US,en;q=0.9".to_string()));
+    if kind == ExchangeKind::Actual && potentially_trustworthy(url) {
+        headers.extend([
+            (
+                "sec-ch-ua".to_string(),
+                "\"Chromium\";v=\"148\", \"Not/A)Brand\";v=\"99\"".to_string(),
+            ),
+            ("sec-ch-ua-mobile".to_string(), "?0".to_string()),
+            ("sec-ch-ua-platform".to_string(), "\"Linux\"".to_string()),
+        ]);
+    }
+    headers
+}
+
+/// The request as it goes on the wire: the engine's headers plus Chromium's incidental ones.
+fn on_the_wire(kind: ExchangeKind, request: &HttpRequest) -> HttpRequest {
+    let origin = request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("origin"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| "null".to_string());
+    let mut wire = request.clone();
+    if let Ok(url) = Url::parse(&request.url) {
+        for (name, value) in chromium_incidental_headers(kind, &origin, &url) {
+            if !wire
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(&name))
+            {
+                wire.headers.push((name, value));
+            }
+        }
+    }
+    wire
 }
 
 /// What the probe did beyond the answers: redirect hops and held-back requests, per request.
@@ -327,6 +436,18 @@ pub fn probe_scenario(
         request.actual_withheld = false;
     }
     let mut notes = ProbeNotes(vec![Vec::new(); scenario.requests.len()]);
+    for (request, notes) in scenario.requests.iter().zip(notes.0.iter_mut()) {
+        let origin = request.origin.as_deref().unwrap_or("null");
+        let extras: Vec<String> =
+            chromium_incidental_headers(ExchangeKind::Preflight, origin, &request.url)
+                .into_iter()
+                .map(|(name, value)| format!("{name}: {value}"))
+                .collect();
+        notes.push(format!(
+            "besides the headers shown, the probe sent what Chromium adds to every request ({}; and its client hints on a request to https or localhost)",
+            extras.join("; ")
+        ));
+    }
     for i in 0..scenario.requests.len() {
         // The engine runs the requests so far, so the preflight cache holds what the earlier
         // answers put in it, exactly as in the browser.
@@ -350,7 +471,8 @@ pub fn probe_scenario(
             match exchange.kind {
                 ExchangeKind::Preflight => {
                     // A redirected preflight is a CORS failure: its answer is judged as it is.
-                    spec.responses.preflight = Some(client.send(&exchange.request)?);
+                    let wire = on_the_wire(ExchangeKind::Preflight, &exchange.request);
+                    spec.responses.preflight = Some(client.send(&wire)?);
                 }
                 ExchangeKind::Actual => {
                     let safe = matches!(exchange.request.method.as_str(), "GET" | "HEAD");
@@ -362,7 +484,8 @@ pub fn probe_scenario(
                         ));
                         break;
                     }
-                    let answer = send_following(client, &exchange.request, &mut notes.0[i])?;
+                    let wire = on_the_wire(ExchangeKind::Actual, &exchange.request);
+                    let answer = send_following(client, &wire, &mut notes.0[i])?;
                     spec.responses.actual = Some(answer);
                     break;
                 }
@@ -370,4 +493,73 @@ pub fn probe_scenario(
         }
     }
     Ok((scenario, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(origin: &str, url: &str) -> &'static str {
+        match Url::parse(url) {
+            Ok(url) => fetch_site(origin, &url),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn fetch_site_follows_registrable_domains_and_schemes() {
+        assert_eq!(
+            site("https://app.example.com", "https://app.example.com/x"),
+            "same-origin"
+        );
+        assert_eq!(
+            site("https://app.example.com", "https://api.example.com/x"),
+            "same-site"
+        );
+        assert_eq!(
+            site("https://a.shop.co.uk", "https://b.shop.co.uk/"),
+            "same-site"
+        );
+        assert_eq!(
+            site("https://shop.co.uk", "https://other.co.uk/"),
+            "cross-site"
+        );
+        // Schemeful: http and https of one domain are different sites.
+        assert_eq!(
+            site("http://example.com", "https://example.com/"),
+            "cross-site"
+        );
+        assert_eq!(
+            site("http://127.0.0.1:8776", "http://localhost:8775/"),
+            "cross-site"
+        );
+        assert_eq!(site("null", "https://example.com/"), "cross-site");
+    }
+
+    #[test]
+    fn client_hints_only_go_to_trustworthy_targets_and_never_on_a_preflight() {
+        let names = |kind, url: &str| -> Vec<String> {
+            let Ok(url) = Url::parse(url) else {
+                panic!("{url}")
+            };
+            chromium_incidental_headers(kind, "https://app.example", &url)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect()
+        };
+        let hints = |names: &[String]| names.iter().any(|n| n == "sec-ch-ua");
+        assert!(hints(&names(ExchangeKind::Actual, "https://api.example/")));
+        assert!(hints(&names(
+            ExchangeKind::Actual,
+            "http://localhost:8080/"
+        )));
+        assert!(!hints(&names(ExchangeKind::Actual, "http://api.example/")));
+        assert!(!hints(&names(
+            ExchangeKind::Preflight,
+            "https://api.example/"
+        )));
+        assert!(
+            names(ExchangeKind::Preflight, "https://api.example/").contains(&"Referer".to_string())
+        );
+    }
 }
