@@ -12,10 +12,11 @@ use ureq::config::AutoHeaderValue;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use url::Url;
 
-use crate::engine::http::HttpRequest;
+use crate::engine::fetch_rules::cors_check;
+use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::engine::{self, ExchangeKind};
 use crate::scenario::Recorder;
-use crate::scenario::{BrowserProfile, CannedResponse, Scenario, Server, ServerKind};
+use crate::scenario::{BrowserProfile, CannedResponse, Credentials, Scenario, Server, ServerKind};
 
 /// Redirects an actual request follows before giving up, as fetch does (20).
 const MAX_REDIRECTS: usize = 20;
@@ -366,15 +367,30 @@ fn on_the_wire(kind: ExchangeKind, request: &HttpRequest) -> HttpRequest {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProbeNotes(pub Vec<Vec<String>>);
 
-/// Follows an actual request's redirects as fetch does (same method for 307/308; GET for a
-/// POST on 301/302 and for anything but HEAD on 303), noting each hop. Returns the final
-/// answer.
+/// Request-body header names fetch drops when a redirect turns the request into a GET.
+const REQUEST_BODY_HEADERS: [&str; 4] = [
+    "content-encoding",
+    "content-language",
+    "content-location",
+    "content-type",
+];
+
+/// Follows an actual request's redirects as fetch does (§"HTTP-redirect fetch"): each redirect
+/// answer must pass the CORS check itself, or the browser stops there; 301/302 turn a POST
+/// into a GET and 303 anything but HEAD, dropping the body's headers; a hop to another origin
+/// taints the request, whose later hops then send `Origin: null`. Each hop is noted; returns
+/// the answer the browser would judge last.
 fn send_following(
     client: &Client,
     request: &HttpRequest,
+    credentials_include: bool,
     notes: &mut Vec<String>,
 ) -> Result<CannedResponse, ProbeError> {
+    let page_origin = request
+        .header("Origin")
+        .unwrap_or_else(|| "null".to_string());
     let mut current = request.clone();
+    let mut tainted = false;
     for _ in 0..=MAX_REDIRECTS {
         let answer = client.send(&current)?;
         let location = answer
@@ -382,9 +398,37 @@ fn send_following(
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("location"))
             .map(|(_, v)| v.clone());
+        let response = HttpResponse {
+            status: answer.status,
+            headers: answer.headers.clone(),
+            body: String::new(),
+        };
+        let sent_origin = current
+            .header("Origin")
+            .unwrap_or_else(|| "null".to_string());
         let (true, Some(location)) = ((300..400).contains(&answer.status), location) else {
+            if tainted {
+                let browser = cors_check(&response, "null", credentials_include);
+                let here = cors_check(&response, &page_origin, credentials_include);
+                if browser.is_ok() != here.is_ok() {
+                    notes.push(format!(
+                        "after the redirect to another origin the browser sent Origin: null and checks this answer against \"null\", so it would {} it; the verdict shown compares with {page_origin}",
+                        if browser.is_ok() { "allow" } else { "block" }
+                    ));
+                }
+            }
             return Ok(answer);
         };
+        if let Err(failure) = cors_check(&response, &sent_origin, credentials_include) {
+            notes.push(format!(
+                "{} {} answered {} (a redirect), and the browser stops there: the redirect answer fails the CORS check ({})",
+                current.method,
+                current.url,
+                answer.status,
+                failure.reason_text()
+            ));
+            return Ok(answer);
+        }
         let Some(next) = Url::parse(&current.url)
             .ok()
             .and_then(|base| base.join(&location).ok())
@@ -400,9 +444,33 @@ fn send_following(
             303 if current.method != "HEAD" => "GET".to_string(),
             _ => current.method.clone(),
         };
+        if method != current.method {
+            current
+                .headers
+                .retain(|(n, _)| !REQUEST_BODY_HEADERS.contains(&n.to_ascii_lowercase().as_str()));
+        }
+        let from = Url::parse(&current.url).ok().map(|u| u.origin());
+        if from.as_ref() != Some(&next.origin())
+            && from.map(|o| o.ascii_serialization()) != Some(page_origin.clone())
+        {
+            tainted = true;
+            for (name, value) in &mut current.headers {
+                if name.eq_ignore_ascii_case("origin") {
+                    *value = "null".to_string();
+                }
+            }
+        }
         notes.push(format!(
-            "redirect: {} {} answered {} → {} {next} (the browser also runs the CORS check on each redirect answer, and a redirect to another origin makes the Origin \"null\"; cors-tui judges only the final answer)",
-            current.method, current.url, answer.status, method
+            "redirect: {} {} answered {} → {} {next}{}",
+            current.method,
+            current.url,
+            answer.status,
+            method,
+            if tainted {
+                " (another origin: the next hops send Origin: null)"
+            } else {
+                ""
+            }
         ));
         current.url = next.to_string();
         current.method = method;
@@ -485,7 +553,8 @@ pub fn probe_scenario(
                         break;
                     }
                     let wire = on_the_wire(ExchangeKind::Actual, &exchange.request);
-                    let answer = send_following(client, &wire, &mut notes.0[i])?;
+                    let include = spec.credentials == Credentials::Include;
+                    let answer = send_following(client, &wire, include, &mut notes.0[i])?;
                     spec.responses.actual = Some(answer);
                     break;
                 }

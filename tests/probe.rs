@@ -27,7 +27,21 @@ struct ScriptedServer {
     thread: Option<JoinHandle<()>>,
 }
 
-type Script = fn(method: &str, path: &str) -> (u16, Vec<(&'static str, &'static str)>);
+/// Status and headers for a request's method and path.
+type Answer = (u16, Vec<(String, String)>);
+type Script = Arc<dyn Fn(&str, &str) -> Answer + Send + Sync>;
+type StaticScript = fn(method: &str, path: &str) -> (u16, Vec<(&'static str, &'static str)>);
+
+fn scripted(answers: StaticScript) -> Script {
+    Arc::new(move |method, path| {
+        let (status, headers) = answers(method, path);
+        let owned = headers
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        (status, owned)
+    })
+}
 
 fn read_request<S: Read>(reader: &mut BufReader<S>) -> Option<Received> {
     let mut line = String::new();
@@ -57,7 +71,7 @@ fn read_request<S: Read>(reader: &mut BufReader<S>) -> Option<Received> {
 }
 
 /// Reads one request from the connection, records it and writes the scripted answer.
-fn serve_one<S: Read + Write>(stream: S, script: Script, seen: &Mutex<Vec<Received>>) {
+fn serve_one<S: Read + Write>(stream: S, script: &Script, seen: &Mutex<Vec<Received>>) {
     let mut reader = BufReader::new(stream);
     let Some(request) = read_request(&mut reader) else {
         return;
@@ -80,8 +94,8 @@ fn serve_one<S: Read + Write>(stream: S, script: Script, seen: &Mutex<Vec<Receiv
 }
 
 impl ScriptedServer {
-    fn start(script: Script) -> Self {
-        Self::start_with(script, None)
+    fn start(answers: StaticScript) -> Self {
+        Self::start_with(scripted(answers), None)
     }
 
     /// With `tls`, every connection is served over TLS with that configuration.
@@ -101,12 +115,12 @@ impl ScriptedServer {
                 stream.set_nonblocking(false).ok();
                 stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
                 match &tls {
-                    None => serve_one(stream, script, &seen),
+                    None => serve_one(stream, &script, &seen),
                     Some(config) => {
                         let Ok(connection) = rustls::ServerConnection::new(config.clone()) else {
                             continue;
                         };
-                        serve_one(rustls::StreamOwned::new(connection, stream), script, &seen);
+                        serve_one(rustls::StreamOwned::new(connection, stream), &script, &seen);
                     }
                 }
             }
@@ -422,7 +436,7 @@ fn development_ca() -> (String, Arc<rustls::ServerConfig>) {
 #[test]
 fn https_works_with_a_development_ca_and_fails_clearly_without_it() {
     let (ca_pem, tls) = development_ca();
-    let server = ScriptedServer::start_with(allow_app_put, Some(tls));
+    let server = ScriptedServer::start_with(scripted(allow_app_put), Some(tls));
     let dir = std::env::temp_dir().join(format!("cors-tui-ca-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok();
     let ca_file = dir.join("dev-ca.pem");
@@ -490,4 +504,55 @@ fn a_silent_server_times_out_and_bodies_are_capped() {
         "1",
     ]);
     assert_eq!(doc["requests"][0]["exchanges"][0]["response"]["body"], "o");
+}
+
+fn redirect_without_cors(_: &str, path: &str) -> (u16, Vec<(&'static str, &'static str)>) {
+    match path {
+        "/bad" => (302, vec![("Location", "/new")]),
+        _ => (200, vec![("Access-Control-Allow-Origin", "*")]),
+    }
+}
+
+#[test]
+fn each_redirect_answer_must_pass_the_cors_check_and_another_origin_taints() {
+    // A redirect without Access-Control-Allow-Origin stops the browser at the redirect.
+    let server = ScriptedServer::start(redirect_without_cors);
+    let (doc, _) = probe(&[&server.url("/bad"), "--origin", "https://app.example"]);
+    let lines: Vec<String> = server.received().iter().map(|r| r.line.clone()).collect();
+    assert_eq!(lines, ["GET /bad HTTP/1.1"], "never followed");
+    let request = &doc["requests"][0];
+    assert_eq!(request["outcome"], "blocked");
+    assert_eq!(request["cors_error"], "MissingAllowOriginHeader");
+    let note = request["note"].as_str().unwrap_or_default();
+    assert!(note.contains("stops there"), "{note}");
+
+    // A hop to another origin: the next request carries Origin: null, and a final answer that
+    // names the page's origin would be refused by the browser; the note says so.
+    let target = ScriptedServer::start(|_, _| {
+        (
+            200,
+            vec![("Access-Control-Allow-Origin", "https://app.example")],
+        )
+    });
+    let elsewhere = target.url("/final");
+    let hop: Script = Arc::new(move |_, _| {
+        (
+            307,
+            vec![
+                ("Location".to_string(), elsewhere.clone()),
+                ("Access-Control-Allow-Origin".to_string(), "*".to_string()),
+            ],
+        )
+    });
+    let first = ScriptedServer::start_with(hop, None);
+    let (doc, _) = probe(&[&first.url("/start"), "--origin", "https://app.example"]);
+    let followed = target.received();
+    assert_eq!(followed.len(), 1);
+    assert!(
+        header_set(&followed[0]).contains(&"origin: null".to_string()),
+        "{:?}",
+        followed[0]
+    );
+    let note = doc["requests"][0]["note"].as_str().unwrap_or_default();
+    assert!(note.contains("would block"), "{note}");
 }
