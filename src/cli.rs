@@ -82,7 +82,7 @@ pub enum Command {
     },
     /// Rewrite a CORS configuration in another spelling or for another provider (S3, GCS,
     /// Azure), naming what the target cannot express.
-    /// Send a browser's real preflight (and, for GET and HEAD, the request itself) to a live
+    /// Send a browser's real preflight (and, for GET, HEAD and OPTIONS, the request itself) to a live
     /// server, then step through its real answers.
     Probe(ProbeArgs),
     Convert {
@@ -143,7 +143,7 @@ pub struct ProbeArgs {
         conflicts_with = "scenario"
     )]
     pub credentials: CredentialsArg,
-    /// Also send actual requests other than GET and HEAD (they may change data).
+    /// Also send actual requests other than GET, HEAD and OPTIONS (they may change data).
     #[arg(long)]
     pub send_actual: bool,
     /// Seconds to wait for each exchange.

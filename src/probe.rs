@@ -16,7 +16,9 @@ use crate::engine::fetch_rules::cors_check;
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::engine::{self, ExchangeKind};
 use crate::scenario::Recorder;
-use crate::scenario::{BrowserProfile, CannedResponse, Credentials, Scenario, Server, ServerKind};
+use crate::scenario::{
+    BrowserProfile, CannedResponse, Credentials, Scenario, Server, ServerKind, Via,
+};
 
 /// Redirects an actual request follows before giving up, as fetch does (20).
 const MAX_REDIRECTS: usize = 20;
@@ -31,7 +33,7 @@ pub struct ProbeOptions {
     /// A PEM file of extra root certificates (a local development CA), trusted besides the
     /// system's roots.
     pub cacert: Option<PathBuf>,
-    /// Send the actual request whatever its method; by default only GET and HEAD are sent,
+    /// Send the actual request whatever its method; by default only the safe GET, HEAD and OPTIONS are sent,
     /// since anything else may change data on the server.
     pub send_actual: bool,
 }
@@ -211,15 +213,18 @@ impl Client {
     }
 
     fn error(&self, request: &HttpRequest, err: ureq::Error) -> ProbeError {
+        let host_of = |url: &str| {
+            Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default()
+        };
         let method = request.method.clone();
         let url = request.url.clone();
         match err {
             ureq::Error::HostNotFound => ProbeError::Dns {
                 method,
-                host: Url::parse(&url)
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_string))
-                    .unwrap_or_default(),
+                host: host_of(&url),
                 url,
             },
             ureq::Error::Timeout(_) => ProbeError::Timeout {
@@ -236,6 +241,14 @@ impl Client {
                     method,
                     url,
                     reason: io.get_ref().map(ToString::to_string).unwrap_or_default(),
+                }
+            }
+            // std reports a failed getaddrinfo as an uncategorised I/O error with this text.
+            ureq::Error::Io(io) if io.to_string().contains("failed to lookup address") => {
+                ProbeError::Dns {
+                    method,
+                    host: host_of(&url),
+                    url,
                 }
             }
             ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
@@ -340,8 +353,12 @@ pub fn chromium_incidental_headers(
     headers
 }
 
-/// The request as it goes on the wire: the engine's headers plus Chromium's incidental ones.
-fn on_the_wire(kind: ExchangeKind, request: &HttpRequest) -> HttpRequest {
+/// The request as it goes on the wire: the engine's headers plus, from a browser, Chromium's
+/// incidental ones (a raw client sends only what the scenario gives it).
+fn on_the_wire(kind: ExchangeKind, request: &HttpRequest, via: Via) -> HttpRequest {
+    if via == Via::Raw {
+        return request.clone();
+    }
     let origin = request
         .headers
         .iter()
@@ -505,6 +522,9 @@ pub fn probe_scenario(
     }
     let mut notes = ProbeNotes(vec![Vec::new(); scenario.requests.len()]);
     for (request, notes) in scenario.requests.iter().zip(notes.0.iter_mut()) {
+        if request.via == Via::Raw {
+            continue;
+        }
         let origin = request.origin.as_deref().unwrap_or("null");
         let extras: Vec<String> =
             chromium_incidental_headers(ExchangeKind::Preflight, origin, &request.url)
@@ -539,20 +559,22 @@ pub fn probe_scenario(
             match exchange.kind {
                 ExchangeKind::Preflight => {
                     // A redirected preflight is a CORS failure: its answer is judged as it is.
-                    let wire = on_the_wire(ExchangeKind::Preflight, &exchange.request);
+                    let wire = on_the_wire(ExchangeKind::Preflight, &exchange.request, spec.via);
                     spec.responses.preflight = Some(client.send(&wire)?);
                 }
                 ExchangeKind::Actual => {
-                    let safe = matches!(exchange.request.method.as_str(), "GET" | "HEAD");
+                    // The safe methods of RFC 9110 §9.2.1: they change nothing on the server.
+                    let safe =
+                        matches!(exchange.request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
                     if !safe && !client.options.send_actual {
                         spec.actual_withheld = true;
                         notes.0[i].push(format!(
-                            "{} was not sent: a probe sends only GET and HEAD unless given --send-actual",
+                            "{} was not sent: a probe sends only GET, HEAD and OPTIONS unless given --send-actual",
                             exchange.request.method
                         ));
                         break;
                     }
-                    let wire = on_the_wire(ExchangeKind::Actual, &exchange.request);
+                    let wire = on_the_wire(ExchangeKind::Actual, &exchange.request, spec.via);
                     let include = spec.credentials == Credentials::Include;
                     let answer = send_following(client, &wire, include, &mut notes.0[i])?;
                     spec.responses.actual = Some(answer);

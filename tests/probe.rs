@@ -556,3 +556,75 @@ fn each_redirect_answer_must_pass_the_cors_check_and_another_origin_taints() {
     let note = doc["requests"][0]["note"].as_str().unwrap_or_default();
     assert!(note.contains("would block"), "{note}");
 }
+
+#[test]
+fn a_host_that_does_not_resolve_is_named() {
+    let output = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args([
+            "probe",
+            "http://no-such-host.invalid/x",
+            "--origin",
+            "https://app.example",
+        ])
+        .args(["--timeout", "5", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot resolve the host name no-such-host.invalid"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_lessons_raw_client_requests_go_out_as_the_raw_client_sends_them() {
+    let server = ScriptedServer::start(allow_app_put);
+    let lesson = format!(
+        "{}/scenarios/curl-vs-browser.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let output = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args([
+            "probe",
+            "--scenario",
+            &lesson,
+            "--server-url",
+            &server.url(""),
+            "--json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    let received = server.received();
+    let lines: Vec<&str> = received.iter().map(|r| r.line.as_str()).collect();
+    // Raw GET, raw GET with Origin, the browser's GET, and the raw OPTIONS (a safe method).
+    assert_eq!(
+        lines,
+        [
+            "GET /stats.json HTTP/1.1",
+            "GET /stats.json HTTP/1.1",
+            "GET /stats.json HTTP/1.1",
+            "OPTIONS /stats.json HTTP/1.1"
+        ]
+    );
+    let raw = header_set(&received[0]);
+    assert!(
+        raw.contains(&"user-agent: curl/8.5.0".to_string()),
+        "{raw:?}"
+    );
+    assert!(!raw.iter().any(|h| h.starts_with("sec-fetch")), "{raw:?}");
+    assert!(!raw.iter().any(|h| h.starts_with("origin")), "{raw:?}");
+    let browser = header_set(&received[2]);
+    assert!(
+        browser.contains(&"sec-fetch-site: cross-site".to_string()),
+        "{browser:?}"
+    );
+    assert_eq!(doc["requests"][3]["outcome"], "sent");
+    assert_eq!(
+        doc["requests"][3]["exchanges"][0]["response"]["status"],
+        204
+    );
+}

@@ -265,6 +265,7 @@ impl<'a> Simulation<'a> {
         self.sequence += 1;
         let answer = server::answer(
             &self.scenario.server,
+            kind,
             &request,
             &spec.responses,
             self.sequence,
@@ -364,6 +365,19 @@ impl<'a> Simulation<'a> {
         let first_step = self.steps_before + self.steps.len();
         let method = spec.method.clone();
         self.start_request(index, spec, &method);
+        if spec.actual_withheld {
+            let path = path_of(spec);
+            self.withhold_actual(
+                index,
+                spec,
+                method,
+                &path,
+                first_step,
+                Vec::new(),
+                Vec::new(),
+            );
+            return;
+        }
         let mut headers = vec![host_header(spec), pair("User-Agent", "curl/8.5.0")];
         if !spec
             .headers
@@ -482,7 +496,7 @@ impl<'a> Simulation<'a> {
                 action: format!("Probe holds back {method} {path}"),
                 request_type: format!("Actual {method}"),
                 cors_headers: DASH.to_string(),
-                decision: "Not sent: a probe sends only GET and HEAD unless told to (--send-actual)".to_string(),
+                decision: "Not sent: a probe sends only GET, HEAD and OPTIONS unless told to (--send-actual)".to_string(),
                 result: "Not sent".to_string(),
                 explanation: format!(
                     "A browser would now send the {method}. The probe did not, because it could change data on the server; so the response's own CORS headers (Access-Control-Allow-Origin again, and Access-Control-Allow-Credentials) were not checked. Run the probe with --send-actual to send it."

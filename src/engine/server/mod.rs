@@ -7,6 +7,7 @@ mod rules;
 pub mod s3;
 mod static_server;
 
+use super::ExchangeKind;
 use super::http::{HttpRequest, HttpResponse};
 use crate::scenario::Recorder;
 use crate::scenario::{CannedResponse, Provider, ResponseOverrides, Server, ServerKind};
@@ -41,9 +42,12 @@ pub struct ServerAnswer {
     pub explanation: String,
 }
 
-/// Answers `request`. `sequence` numbers the exchange so generated ids are stable.
+/// Answers `request`. A server sees only the request, so only a recording, which holds one
+/// answer per role, looks at `kind`. `sequence` numbers the exchange so generated ids are
+/// stable.
 pub fn answer(
     server: &Server,
+    kind: ExchangeKind,
     request: &HttpRequest,
     overrides: &ResponseOverrides,
     sequence: usize,
@@ -58,7 +62,7 @@ pub fn answer(
                 Provider::Azure => azure::answer(cors, request, actual, sequence),
             }
         }
-        ServerKind::Recorded { by } => recorded_answer(request, overrides, *by),
+        ServerKind::Recorded { by } => recorded_answer(kind, request, overrides, *by),
         ServerKind::Static { preflight, actual } => {
             static_server::answer(preflight, actual, request, overrides)
         }
@@ -76,14 +80,14 @@ pub(crate) fn canned(response: &CannedResponse) -> HttpResponse {
 /// The recorded answer; a request with nothing recorded (never sent) gets no response at all,
 /// shown as status 0 as browsers record it.
 fn recorded_answer(
+    kind: ExchangeKind,
     request: &HttpRequest,
     overrides: &ResponseOverrides,
     by: Recorder,
 ) -> ServerAnswer {
-    let recorded = if request.method == "OPTIONS" {
-        &overrides.preflight
-    } else {
-        &overrides.actual
+    let recorded = match kind {
+        ExchangeKind::Preflight => &overrides.preflight,
+        ExchangeKind::Actual => &overrides.actual,
     };
     match recorded {
         Some(response) => ServerAnswer {
