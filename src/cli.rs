@@ -393,7 +393,7 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
     if cli.json && loaded.saved.is_none() {
         // Written while the engine runs: a large recording never exists as a whole trace.
         let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
-        let records = report::json::run_and_write(
+        let failed = report::json::run_and_write(
             &mut out,
             &loaded.scenario,
             profile,
@@ -401,7 +401,7 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
             pretty,
         )?;
         out.flush()?;
-        return Ok(expectation_status(&records));
+        return Ok(expectation_status(&failed));
     }
     let trace = loaded.trace(cli.browser.map(Into::into));
     if cli.transcript {

@@ -30,6 +30,75 @@ struct Log<'a> {
     #[serde(default, borrow)]
     creator: Creator<'a>,
     #[serde(default, borrow)]
+    entries: Entries<'a>,
+}
+
+/// Why an entry without an Origin header is not replayed.
+const NO_ORIGIN: &str = "no Origin header: a navigation, a no-cors load or a same-origin GET";
+
+/// The entries, sorted as they are read: an entry with no `Origin` (a navigation, an image…)
+/// is kept only as a line for `--all`, so a large recording's page loads never sit in memory.
+#[derive(Debug, Default)]
+struct Entries<'a> {
+    /// The entries that may be CORS exchanges, with their positions in the file.
+    kept: Vec<(usize, Entry<'a>)>,
+    /// The others, with their positions.
+    skipped: Vec<(usize, Skipped)>,
+    /// Entries in the file.
+    total: usize,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for EntriesVisitor<'a> {
+            type Value = Entries<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of entries")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Entries<'a>, A::Error> {
+                let mut entries = Entries::default();
+                while let Some(entry) = seq.next_element::<Entry<'a>>()? {
+                    let position = entries.total;
+                    entries.total += 1;
+                    if header(&entry.request.headers, "Origin").is_none() && !is_preflight(&entry) {
+                        entries.skipped.push((position, skip(&entry, NO_ORIGIN)));
+                    } else {
+                        entries.kept.push((position, entry));
+                    }
+                }
+                Ok(entries)
+            }
+        }
+
+        deserializer.deserialize_seq(EntriesVisitor(std::marker::PhantomData))
+    }
+}
+
+fn skip(entry: &Entry, reason: &str) -> Skipped {
+    Skipped {
+        method: entry.request.method.to_string(),
+        url: entry.request.url.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// The whole file as plain typed entries, none set aside: the benchmark's baseline.
+#[derive(Deserialize)]
+struct BareHar<'a> {
+    #[serde(borrow)]
+    log: BareLog<'a>,
+}
+
+#[derive(Deserialize)]
+struct BareLog<'a> {
+    #[serde(default, borrow)]
     entries: Vec<Entry<'a>>,
 }
 
@@ -148,7 +217,7 @@ pub struct Skipped {
 /// Parses the file into the entries and does nothing else: the baseline the benchmark compares
 /// a whole replay with.
 pub fn parse_only(text: &str) -> Result<usize, serde_json::Error> {
-    serde_json::from_str::<Har>(text).map(|har| har.log.entries.len())
+    serde_json::from_str::<BareHar>(text).map(|har| har.log.entries.len())
 }
 
 /// Header names whose values are secrets; masked unless the user asks to see them.
@@ -340,8 +409,11 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     } else {
         HarWriter::Other
     };
-    let entries = har.log.entries;
-    let total = entries.len();
+    let total = har.log.entries.total;
+    let mut skipped: Vec<(usize, Skipped)> = har.log.entries.skipped;
+    let (positions, mut entries): (Vec<usize>, Vec<Entry>) =
+        har.log.entries.kept.into_iter().unzip();
+    let kept = entries.len();
     let times: Vec<i128> = entries.iter().map(|e| millis(&e.started)).collect();
 
     // Pair each preflight with the request it guarded: same URL, origin and method, nearest in
@@ -360,9 +432,9 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             candidates.entry(key).or_default().push(a);
         }
     }
-    let mut guarded: Vec<Option<usize>> = vec![None; total];
-    let mut paired = vec![false; total];
-    for p in (0..total).filter(|&i| preflight_flags[i]) {
+    let mut guarded: Vec<Option<usize>> = vec![None; kept];
+    let mut paired = vec![false; kept];
+    for p in (0..kept).filter(|&i| preflight_flags[i]) {
         let pre = &entries[p];
         let method = header(&pre.request.headers, "Access-Control-Request-Method")
             .unwrap_or("")
@@ -387,14 +459,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     // Exchanges in the order the page issued them: actual requests, and preflights whose
     // request was never recorded.
     let mut exchanges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
-    let mut skipped: Vec<Skipped> = Vec::new();
-    let skip = |entry: &Entry, reason: &str| Skipped {
-        method: entry.request.method.to_string(),
-        url: entry.request.url.to_string(),
-        reason: reason.to_string(),
-    };
     let guarding: std::collections::HashSet<usize> = guarded.iter().flatten().copied().collect();
-    for i in 0..total {
+    for i in 0..kept {
         let entry = &entries[i];
         if preflight_flags[i] {
             if !guarding.contains(&i) {
@@ -403,22 +469,22 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             continue;
         }
         let Some(origin) = header(&entry.request.headers, "Origin") else {
-            skipped.push(skip(
-                entry,
-                "no Origin header: a navigation, a no-cors load or a same-origin GET",
-            ));
+            skipped.push((positions[i], skip(entry, NO_ORIGIN)));
             continue;
         };
         if (300..400).contains(&entry.response.status) && !entry.response.redirect_url.is_empty() {
             // The browser followed it; the next hop is recorded as its own entry.
-            skipped.push(skip(entry, "a redirect hop (3xx): cors-tui replays the request it led to on its own and does not model redirects yet"));
+            skipped.push((positions[i], skip(entry, "a redirect hop (3xx): cors-tui replays the request it led to on its own and does not model redirects yet")));
             continue;
         }
         let target = Url::parse(&entry.request.url)
             .ok()
             .and_then(|u| origin_of(&u));
         if target.as_deref() == Some(origin) {
-            skipped.push(skip(entry, "same-origin: CORS does not apply"));
+            skipped.push((
+                positions[i],
+                skip(entry, "same-origin: CORS does not apply"),
+            ));
             continue;
         }
         exchanges.push((guarded[i], Some(i)));
@@ -428,11 +494,16 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     let mut requests = Vec::new();
     let mut recorded = Vec::new();
     for (preflight, actual) in exchanges {
-        let pre = preflight.map(|p| &entries[p]);
-        let act = actual.map(|a| &entries[a]);
+        // Each entry belongs to one exchange: taking it frees its headers as the scenario
+        // grows, so the two never take their full size at once.
+        let pre_entry = preflight.map(|p| std::mem::take(&mut entries[p]));
+        let act_entry = actual.map(|a| std::mem::take(&mut entries[a]));
+        let pre = pre_entry.as_ref();
+        let act = act_entry.as_ref();
         let Some(main) = act.or(pre) else { continue };
         let Ok(mut url) = Url::parse(&main.request.url) else {
-            skipped.push(skip(main, "the URL does not parse"));
+            let position = actual.or(preflight).map_or(0, |i| positions[i]);
+            skipped.push((position, skip(main, "the URL does not parse")));
             continue;
         };
         let mut notes = Vec::new();
@@ -549,6 +620,9 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             notes,
         });
     }
+    // In file order, whichever pass set them aside.
+    skipped.sort_by_key(|(position, _)| *position);
+    let skipped: Vec<Skipped> = skipped.into_iter().map(|(_, entry)| entry).collect();
     if requests.is_empty() {
         return Err(error(
             file,

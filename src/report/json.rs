@@ -188,11 +188,21 @@ enum Source<'a> {
     /// A trace already in memory (a saved trace, or a small run that also gets fixes).
     Done(&'a Trace),
     /// The engine, run while writing: each request's steps are written and dropped.
-    Live(RefCell<&'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>>),
+    Live(RefCell<LiveRun<'a>>),
 }
 
-/// The whole document. `steps` comes before `requests` so that a live run writes each step as
-/// it is made and keeps only the (much smaller) request records until the end.
+/// A live run while its document is written. `steps` comes before `requests` in the document,
+/// so each request item is set aside on disk, one line of JSON, when its steps are written,
+/// and read back for `requests`: memory stays flat however many requests there are.
+struct LiveRun<'a> {
+    run: &'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>,
+    recorded: Option<&'a [Recorded]>,
+    items: io::BufWriter<std::fs::File>,
+    checked: usize,
+    failed: Vec<RequestRecord>,
+}
+
+/// The whole document, written as the `Source` gives it.
 struct Document<'a> {
     scenario: &'a Scenario,
     title: &'a str,
@@ -202,25 +212,53 @@ struct Document<'a> {
     source: Source<'a>,
     recording: Option<&'a Recording>,
     fixes: Vec<Option<Fix>>,
-    /// Filled by a live run as it goes, for `requests` and the caller.
-    records: RefCell<Vec<RequestRecord>>,
 }
 
 /// The steps of a live run, written as the engine makes them.
-struct LiveSteps<'d, 'a> {
-    run: &'d RefCell<&'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>>,
-    records: &'d RefCell<Vec<RequestRecord>>,
-}
+struct LiveSteps<'d, 'a>(&'d RefCell<LiveRun<'a>>);
 
 impl Serialize for LiveSteps<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
         let mut seq = serializer.serialize_seq(None)?;
-        let mut run = self.run.borrow_mut();
-        for (record, steps) in &mut **run {
+        let mut live = self.0.borrow_mut();
+        let live = &mut *live;
+        for (record, steps) in &mut *live.run {
             for step in &steps {
                 seq.serialize_element(&step_doc(step))?;
             }
-            self.records.borrow_mut().push(record);
+            let recorded = live.recorded.and_then(|all| all.get(record.index - 1));
+            write_value(
+                &mut live.items,
+                &request_doc(&record, recorded, None),
+                false,
+            )
+            .map_err(S::Error::custom)?;
+            live.checked += usize::from(record.expect.is_some());
+            if !record.expectation_met() {
+                live.failed.push(record);
+            }
+        }
+        seq.end()
+    }
+}
+
+/// A live run's request items, read back from disk as they were written.
+struct LiveRequests<'d, 'a>(&'d RefCell<LiveRun<'a>>);
+
+impl Serialize for LiveRequests<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use io::{BufRead, Seek};
+        use serde::ser::Error;
+        let mut live = self.0.borrow_mut();
+        live.items.flush().map_err(S::Error::custom)?;
+        let file = live.items.get_mut();
+        file.rewind().map_err(S::Error::custom)?;
+        let mut seq = serializer.serialize_seq(None)?;
+        for line in io::BufReader::new(file).lines() {
+            let item = serde_json::value::RawValue::from_string(line.map_err(S::Error::custom)?)
+                .map_err(S::Error::custom)?;
+            seq.serialize_element(&item)?;
         }
         seq.end()
     }
@@ -256,42 +294,37 @@ impl Serialize for Document<'_> {
         map.serialize_entry("browser", self.profile.name())?;
         map.serialize_entry("server", &super::server_lines(self.scenario))?;
         map.serialize_entry("initial_variables", &Variables(self.initial_variables))?;
-        let records = match &self.source {
+        let expectations = match &self.source {
             Source::Done(trace) => {
                 map.serialize_entry("steps", &SerializeIter(|| trace.steps.iter().map(step_doc)))?;
-                Ref::Borrowed(&trace.requests)
+                map.serialize_entry(
+                    "requests",
+                    &RequestDocs {
+                        records: &trace.requests,
+                        recorded: self.recording.map(|r| r.recorded.as_slice()),
+                        fixes: &self.fixes,
+                    },
+                )?;
+                let failed: Vec<usize> = trace.failed_expectations().map(|r| r.index).collect();
+                let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
+                Expectations {
+                    checked,
+                    met: checked - failed.len(),
+                    failed,
+                }
             }
-            Source::Live(run) => {
-                let steps = LiveSteps {
-                    run,
-                    records: &self.records,
-                };
-                map.serialize_entry("steps", &steps)?;
-                Ref::Cell(self.records.borrow())
+            Source::Live(live) => {
+                map.serialize_entry("steps", &LiveSteps(live))?;
+                map.serialize_entry("requests", &LiveRequests(live))?;
+                let live = live.borrow();
+                Expectations {
+                    checked: live.checked,
+                    met: live.checked - live.failed.len(),
+                    failed: live.failed.iter().map(|r| r.index).collect(),
+                }
             }
         };
-        map.serialize_entry(
-            "requests",
-            &RequestDocs {
-                records: &records,
-                recorded: self.recording.map(|r| r.recorded.as_slice()),
-                fixes: &self.fixes,
-            },
-        )?;
-        let failed: Vec<usize> = records
-            .iter()
-            .filter(|r| !r.expectation_met())
-            .map(|r| r.index)
-            .collect();
-        let checked = records.iter().filter(|r| r.expect.is_some()).count();
-        map.serialize_entry(
-            "expectations",
-            &Expectations {
-                checked,
-                met: checked - failed.len(),
-                failed,
-            },
-        )?;
+        map.serialize_entry("expectations", &expectations)?;
         if let Some(recording) = self.recording {
             map.serialize_entry(
                 "recording",
@@ -304,22 +337,6 @@ impl Serialize for Document<'_> {
         // The input, so a saved trace opens again (and what-if edits have rules to change).
         map.serialize_entry("scenario", &ScenarioJson(self.scenario))?;
         map.end()
-    }
-}
-
-/// Request records borrowed from a trace or from a live run's cell.
-enum Ref<'a> {
-    Borrowed(&'a [RequestRecord]),
-    Cell(std::cell::Ref<'a, Vec<RequestRecord>>),
-}
-
-impl std::ops::Deref for Ref<'_> {
-    type Target = [RequestRecord];
-    fn deref(&self) -> &[RequestRecord] {
-        match self {
-            Ref::Borrowed(records) => records,
-            Ref::Cell(records) => records,
-        }
     }
 }
 
@@ -355,15 +372,14 @@ pub fn write(
         source: Source::Done(trace),
         recording,
         fixes: crate::fix::fixes(scenario, trace),
-        records: RefCell::new(Vec::new()),
     };
     write_value(out, &document, pretty)
 }
 
 /// Runs the engine while writing its document, so memory stays flat however many requests
-/// there are; returns the request records (for the exit status). Fixes are re-runs of the
-/// whole scenario, so they are only worked out (on a full trace) where the scenario is small
-/// enough to have them.
+/// there are; returns the records of the requests whose expectation failed (for the exit
+/// status). Fixes are re-runs of the whole scenario, so they are only worked out (on a full
+/// trace) where the scenario is small enough to have them.
 pub fn run_and_write(
     out: &mut impl Write,
     scenario: &Scenario,
@@ -374,8 +390,9 @@ pub fn run_and_write(
     if scenario.requests.len() <= crate::fix::MAX_REQUESTS_FOR_FIXES {
         let trace = crate::engine::run(scenario, profile);
         write(out, scenario, &trace, recording, pretty)?;
-        return Ok(trace.requests);
+        return Ok(trace.failed_expectations().cloned().collect());
     }
+    let items = io::BufWriter::new(tempfile::tempfile()?);
     let run = Requests::new(scenario, profile);
     let initial_variables = run.initial_variables().to_vec();
     // The engine runs on its own thread, a batch of requests ahead of the writer: making the
@@ -393,20 +410,28 @@ pub fn run_and_write(
                 }
             }
         });
-        let mut live = received.into_iter().flatten();
+        let mut steps = received.into_iter().flatten();
         let document = Document {
             scenario,
             title: &scenario.title,
             description: &scenario.description,
             profile,
             initial_variables: &initial_variables,
-            source: Source::Live(RefCell::new(&mut live)),
+            source: Source::Live(RefCell::new(LiveRun {
+                run: &mut steps,
+                recorded: recording.map(|r| r.recorded.as_slice()),
+                items,
+                checked: 0,
+                failed: Vec::new(),
+            })),
             recording,
             fixes: Vec::new(),
-            records: RefCell::new(Vec::with_capacity(scenario.requests.len())),
         };
         write_value(out, &document, pretty)?;
-        Ok(document.records.into_inner())
+        match document.source {
+            Source::Live(live) => Ok(live.into_inner().failed),
+            Source::Done(_) => Ok(Vec::new()),
+        }
     })
 }
 
@@ -505,6 +530,8 @@ mod tests {
         else {
             panic!("the built-in scenario loads")
         };
+        // One failing expectation per copy of the lesson, so the exit status has work to do.
+        scenario.requests[0].expect = Some(crate::scenario::Outcome::Blocked);
         let lesson = scenario.requests.clone();
         while scenario.requests.len() <= crate::fix::MAX_REQUESTS_FOR_FIXES {
             scenario.requests.extend(lesson.iter().cloned());
@@ -514,10 +541,19 @@ mod tests {
         let mut finished = Vec::new();
         let mut live = Vec::new();
         assert!(write(&mut finished, &scenario, &trace, None, false).is_ok());
-        let records = run_and_write(&mut live, &scenario, profile, None, false);
-        assert_eq!(records.ok().as_deref(), Some(&trace.requests[..]));
+        let failed = run_and_write(&mut live, &scenario, profile, None, false);
+        let expected: Vec<RequestRecord> = trace.failed_expectations().cloned().collect();
+        assert!(!expected.is_empty());
+        assert_eq!(failed.ok(), Some(expected));
         assert!(finished.len() > 100_000);
         assert!(finished == live, "the streamed document differs");
+
+        // Indented, a live run writes each request item on one line; the data are the same.
+        let (mut finished, mut live) = (Vec::new(), Vec::new());
+        assert!(write(&mut finished, &scenario, &trace, None, true).is_ok());
+        assert!(run_and_write(&mut live, &scenario, profile, None, true).is_ok());
+        let parse = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).ok();
+        assert!(parse(&finished).is_some() && parse(&finished) == parse(&live));
     }
 
     #[test]
