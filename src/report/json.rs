@@ -195,8 +195,7 @@ enum Source<'a> {
 /// so each request item is set aside on disk, one line of JSON, when its steps are written,
 /// and read back for `requests`: memory stays flat however many requests there are.
 struct LiveRun<'a> {
-    run: &'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>,
-    recorded: Option<&'a [Recorded]>,
+    run: &'a mut dyn Iterator<Item = LiveRequest>,
     items: io::BufWriter<std::fs::File>,
     checked: usize,
     failed: Vec<RequestRecord>,
@@ -214,6 +213,30 @@ struct Document<'a> {
     fixes: Vec<Option<Fix>>,
 }
 
+/// One request of a live run as the engine's thread hands it over: its steps, and its
+/// `requests` item already written (that thread has time to spare; the writer has none).
+struct LiveRequest {
+    steps: Vec<Step>,
+    item: Vec<u8>,
+    checked: bool,
+    /// The record, when the request's expectation failed (for the exit status).
+    failed: Option<RequestRecord>,
+}
+
+impl LiveRequest {
+    fn new(record: RequestRecord, steps: Vec<Step>, recorded: Option<&Recorded>) -> Self {
+        let mut item = Vec::with_capacity(4096);
+        // Writing to memory cannot fail.
+        let _ = write_value(&mut item, &request_doc(&record, recorded, None), false);
+        LiveRequest {
+            steps,
+            item,
+            checked: record.expect.is_some(),
+            failed: (!record.expectation_met()).then_some(record),
+        }
+    }
+}
+
 /// The steps of a live run, written as the engine makes them.
 struct LiveSteps<'d, 'a>(&'d RefCell<LiveRun<'a>>);
 
@@ -223,21 +246,15 @@ impl Serialize for LiveSteps<'_, '_> {
         let mut seq = serializer.serialize_seq(None)?;
         let mut live = self.0.borrow_mut();
         let live = &mut *live;
-        for (record, steps) in &mut *live.run {
-            for step in &steps {
+        for request in &mut *live.run {
+            for step in &request.steps {
                 seq.serialize_element(&step_doc(step))?;
             }
-            let recorded = live.recorded.and_then(|all| all.get(record.index - 1));
-            write_value(
-                &mut live.items,
-                &request_doc(&record, recorded, None),
-                false,
-            )
-            .map_err(S::Error::custom)?;
-            live.checked += usize::from(record.expect.is_some());
-            if !record.expectation_met() {
-                live.failed.push(record);
-            }
+            live.items
+                .write_all(&request.item)
+                .map_err(S::Error::custom)?;
+            live.checked += usize::from(request.checked);
+            live.failed.extend(request.failed);
         }
         seq.end()
     }
@@ -398,12 +415,19 @@ pub fn run_and_write(
     // The engine runs on its own thread, a batch of requests ahead of the writer: making the
     // steps and writing them take about as long as each other.
     std::thread::scope(|scope| {
-        let (batches, received) =
-            std::sync::mpsc::sync_channel::<Vec<(RequestRecord, Vec<Step>)>>(8);
+        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<LiveRequest>>(8);
+        let recorded = recording.map(|r| r.recorded.as_slice());
         scope.spawn(move || {
             let mut run = run.peekable();
             while run.peek().is_some() {
-                let batch: Vec<_> = run.by_ref().take(LIVE_BATCH).collect();
+                let batch: Vec<LiveRequest> = run
+                    .by_ref()
+                    .take(LIVE_BATCH)
+                    .map(|(record, steps)| {
+                        let recorded = recorded.and_then(|all| all.get(record.index - 1));
+                        LiveRequest::new(record, steps, recorded)
+                    })
+                    .collect();
                 if batches.send(batch).is_err() {
                     // The writer stopped (a closed pipe): stop simulating too.
                     return;
@@ -419,7 +443,6 @@ pub fn run_and_write(
             initial_variables: &initial_variables,
             source: Source::Live(RefCell::new(LiveRun {
                 run: &mut steps,
-                recorded: recording.map(|r| r.recorded.as_slice()),
                 items,
                 checked: 0,
                 failed: Vec::new(),
@@ -450,13 +473,23 @@ impl<F: Formatter> Formatter for TerminalSafe<F> {
         // Every character `is_unsafe_char` flags (beyond what serde_json escapes) is DEL or
         // starts with one of these UTF-8 lead bytes; only those characters are decoded.
         let bytes = fragment.as_bytes();
+        // Most text is ASCII without DEL: one fast pass, and it is written as it is.
+        if fragment.is_ascii() && memchr::memchr(0x7f, bytes).is_none() {
+            return writer.write_all(bytes);
+        }
+        let next_candidate = |from: usize| {
+            let rest = &bytes[from..];
+            match (
+                memchr::memchr3(0xc2, 0xe2, 0xef, rest),
+                memchr::memchr2(0x7f, 0xd8, rest),
+            ) {
+                (Some(a), Some(b)) => Some(from + a.min(b)),
+                (a, b) => a.or(b).map(|i| from + i),
+            }
+        };
         let mut written = 0;
         let mut from = 0;
-        while let Some(offset) = bytes[from..]
-            .iter()
-            .position(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef))
-        {
-            let at = from + offset;
+        while let Some(at) = next_candidate(from) {
             // A lead byte or DEL always starts a character.
             let Some(c) = fragment[at..].chars().next() else {
                 break;
