@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use assert_cmd::Command;
+
+mod common;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -188,23 +190,10 @@ fn exact_origin_with_a_methods_list() {
     assert_eq!(seen.len(), 2);
     let (method, path, headers) = &seen[0];
     assert_eq!((method.as_str(), path.as_str()), ("OPTIONS", "/items"));
-    // The header lines headless Chromium 148 sends in this situation (less Connection).
-    let mut expected: Vec<String> = vec![
-        "accept: */*".to_string(),
-        "accept-encoding: gzip, deflate, br, zstd".to_string(),
-        "accept-language: en-US,en;q=0.9".to_string(),
-        "access-control-request-headers: content-type".to_string(),
-        "access-control-request-method: PUT".to_string(),
-        format!("host: 127.0.0.1:{}", server.port),
-        "origin: https://app.example".to_string(),
-        "referer: https://app.example/".to_string(),
-        "sec-fetch-dest: empty".to_string(),
-        "sec-fetch-mode: cors".to_string(),
-        "sec-fetch-site: cross-site".to_string(),
-        "user-agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0.0.0 Safari/537.36".to_string(),
-    ];
-    expected.sort();
-    assert_eq!(headers, &expected);
+    assert_eq!(
+        headers,
+        &common::chromium_preflight(server.port, "content-type")
+    );
     assert_eq!(seen[1].0, "PUT");
     assert!(
         seen[1]

@@ -1,0 +1,23 @@
+//! What the probe tests share.
+
+/// The header lines (lower-cased names, sorted) of the preflight headless Chromium 148 sent to a
+/// loopback server for a PUT from https://app.example with these request headers, less
+/// `Connection: keep-alive`: what a probe must send too, and nothing of its HTTP client's own.
+pub fn chromium_preflight(port: u16, request_headers: &str) -> Vec<String> {
+    let mut lines = vec![
+        "accept: */*".to_string(),
+        "accept-encoding: gzip, deflate, br, zstd".to_string(),
+        "accept-language: en-US,en;q=0.9".to_string(),
+        format!("access-control-request-headers: {request_headers}"),
+        "access-control-request-method: PUT".to_string(),
+        format!("host: 127.0.0.1:{port}"),
+        "origin: https://app.example".to_string(),
+        "referer: https://app.example/".to_string(),
+        "sec-fetch-dest: empty".to_string(),
+        "sec-fetch-mode: cors".to_string(),
+        "sec-fetch-site: cross-site".to_string(),
+        "user-agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0.0.0 Safari/537.36".to_string(),
+    ];
+    lines.sort();
+    lines
+}
