@@ -9,9 +9,9 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use assert_cmd::Command;
+use serde_json::Value;
 
 mod common;
-use serde_json::Value;
 
 /// One request as the server read it: the request line and the header lines, as sent.
 #[derive(Clone, Debug)]

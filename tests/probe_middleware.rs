@@ -6,8 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use assert_cmd::Command;
-
-mod common;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -15,6 +13,8 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use serde_json::{Value, json};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+
+mod common;
 
 /// What the server received: method, path and header lines (`name: value`, sorted).
 type Seen = Arc<Mutex<Vec<(String, String, Vec<String>)>>>;
