@@ -76,34 +76,48 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
     ]);
     let via = prop::sample::select(vec![Via::Browser, Via::Browser, Via::Browser, Via::Raw]);
     let wait = prop_oneof![Just(0u64), 1u64..10, Just(7_300)];
-    (origin, method, path, headers, credentials, cache, via, wait).prop_map(
-        |(origin, method, path, headers, credentials, cache, via, wait)| RequestSpec {
-            origin: Some(origin.to_string()),
-            method: method.to_string(),
-            url: url(&format!("{BUCKET}{path}")),
-            headers: headers
-                .into_iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            credentials: if via == Via::Raw {
-                Credentials::SameOrigin
-            } else {
-                credentials
-            },
-            cache: if via == Via::Raw {
-                CacheMode::Default
-            } else {
-                cache
-            },
-            via,
-            expect: None,
-            note: None,
-            responses: ResponseOverrides::default(),
-            wait_seconds: wait,
-            preflight_not_recorded: false,
-            actual_withheld: false,
-        },
+    // A live probe holds some requests back after their preflight.
+    let withheld = prop::sample::select(vec![false, false, false, true]);
+    (
+        origin,
+        method,
+        path,
+        headers,
+        credentials,
+        cache,
+        (via, withheld),
+        wait,
     )
+        .prop_map(
+            |(origin, method, path, headers, credentials, cache, (via, withheld), wait)| {
+                RequestSpec {
+                    origin: Some(origin.to_string()),
+                    method: method.to_string(),
+                    url: url(&format!("{BUCKET}{path}")),
+                    headers: headers
+                        .into_iter()
+                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                        .collect(),
+                    credentials: if via == Via::Raw {
+                        Credentials::SameOrigin
+                    } else {
+                        credentials
+                    },
+                    cache: if via == Via::Raw {
+                        CacheMode::Default
+                    } else {
+                        cache
+                    },
+                    via,
+                    expect: None,
+                    note: None,
+                    responses: ResponseOverrides::default(),
+                    wait_seconds: wait,
+                    preflight_not_recorded: false,
+                    actual_withheld: withheld,
+                }
+            },
+        )
 }
 
 fn scenario_strategy() -> impl Strategy<Value = Scenario> {
@@ -176,7 +190,20 @@ proptest! {
             let blocked = request.outcome == Outcome::Blocked;
             prop_assert_eq!(blocked, request.error.is_some());
             prop_assert_eq!(blocked, request.cors_error.is_some());
-            prop_assert_eq!(request.outcome == Outcome::Sent, spec.via == Via::Raw);
+            match (spec.via, spec.actual_withheld) {
+                (Via::Raw, _) => prop_assert_eq!(request.outcome, Outcome::Sent),
+                (Via::Browser, false) => prop_assert_ne!(request.outcome, Outcome::Sent),
+                // Held back: no verdict on the request, unless its preflight already failed.
+                (Via::Browser, true) => prop_assert!(
+                    request.outcome == Outcome::Sent
+                        || request.failed_at == Some(ExchangeKind::Preflight)
+                ),
+            }
+            // A request the probe held back never reaches the server; its preflight may.
+            if spec.actual_withheld {
+                prop_assert!(request.exchanges.iter().all(|e| e.kind == ExchangeKind::Preflight));
+                prop_assert!(request.outcome != Outcome::Allowed);
+            }
             prop_assert_eq!(request.preflight, request.exchanges.iter().any(|e| e.kind == ExchangeKind::Preflight));
             if request.failed_at == Some(ExchangeKind::Preflight) {
                 prop_assert!(request.exchanges.iter().all(|e| e.kind == ExchangeKind::Preflight), "a failed preflight stops the request");
@@ -190,7 +217,8 @@ proptest! {
             // Same-origin requests never preflight and are never blocked.
             if request.same_origin {
                 prop_assert!(!request.preflight);
-                prop_assert_eq!(request.outcome, Outcome::Allowed);
+                let expected = if spec.actual_withheld { Outcome::Sent } else { Outcome::Allowed };
+                prop_assert_eq!(request.outcome, expected);
             }
             for exchange in request.exchanges.iter().filter(|e| e.kind == ExchangeKind::Preflight) {
                 prop_assert_eq!(exchange.request.method.as_str(), "OPTIONS");

@@ -375,6 +375,7 @@ impl<'a> Simulation<'a> {
                 first_step,
                 Vec::new(),
                 Vec::new(),
+                (false, false),
             );
             return;
         }
@@ -486,6 +487,7 @@ impl<'a> Simulation<'a> {
         first_step: usize,
         dropped: Vec<String>,
         reasons: Vec<String>,
+        (same_origin, cache_hit): (bool, bool),
     ) {
         self.set(Var::RequestAllowed, "not sent (probe)");
         self.push(
@@ -521,8 +523,8 @@ impl<'a> Simulation<'a> {
             index,
             spec,
             method,
-            false,
-            false,
+            same_origin,
+            cache_hit,
             dropped,
             first_step,
             Ending {
@@ -746,7 +748,10 @@ impl<'a> Simulation<'a> {
         }
 
         if spec.actual_withheld {
-            self.withhold_actual(index, spec, method, &path, first_step, dropped, reasons);
+            let route = (false, cache_hit);
+            self.withhold_actual(
+                index, spec, method, &path, first_step, dropped, reasons, route,
+            );
             return;
         }
 
@@ -1198,6 +1203,20 @@ impl<'a> Simulation<'a> {
             profile_note: None,
             exchange: None,
         });
+        if spec.actual_withheld {
+            let route = (true, false);
+            self.withhold_actual(
+                index,
+                spec,
+                method,
+                &path,
+                first_step,
+                dropped,
+                Vec::new(),
+                route,
+            );
+            return;
+        }
         let mut headers = vec![host_header(spec)];
         if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
             headers.push(pair("Accept", "*/*"));

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 
 use crate::engine::http::ABBREVIATIONS;
-use crate::engine::{Trace, VARIABLES, Verdict};
+use crate::engine::{ExchangeKind, RequestRecord, Trace, VARIABLES, Verdict};
 use crate::safe_text::escape;
 use crate::scenario::{Outcome, Scenario};
 
@@ -30,12 +30,17 @@ fn marker(verdict: Verdict) -> &'static str {
     }
 }
 
-fn outcome_word(request: &crate::engine::RequestRecord) -> &'static str {
+fn outcome_word(request: &RequestRecord) -> &'static str {
     match request.outcome {
         Outcome::Allowed => "ALLOWED",
         Outcome::Blocked => "BLOCKED",
-        // A browser request ends "sent" only when a live probe held it back.
-        Outcome::Sent if request.via == crate::scenario::Via::Browser => {
+        // "Sent" with no actual exchange: a live probe held the request back.
+        Outcome::Sent
+            if !request
+                .exchanges
+                .iter()
+                .any(|e| e.kind == ExchangeKind::Actual) =>
+        {
             "NOT SENT (the probe held it back)"
         }
         Outcome::Sent => "SENT (no browser)",

@@ -93,8 +93,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
     };
     let preflight_failed = request.failed_at == Some(ExchangeKind::Preflight);
     // A live probe may hold the actual request back: the run ends with nothing to judge.
-    let withheld = !raw
-        && request.outcome == Outcome::Sent
+    let withheld = request.outcome == Outcome::Sent
         && !request
             .exchanges
             .iter()
