@@ -80,11 +80,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send a browser's real preflight (and, for GET, HEAD and OPTIONS, the request itself) to
+    /// a live server, then step through its real answers.
+    Probe(ProbeArgs),
     /// Rewrite a CORS configuration in another spelling or for another provider (S3, GCS,
     /// Azure), naming what the target cannot express.
-    /// Send a browser's real preflight (and, for GET, HEAD and OPTIONS, the request itself) to a live
-    /// server, then step through its real answers.
-    Probe(ProbeArgs),
     Convert {
         /// The spelling to write.
         #[arg(long, value_enum)]
