@@ -15,9 +15,8 @@ use url::Url;
 use crate::engine::fetch_rules::cors_check;
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::engine::{self, ExchangeKind};
-use crate::scenario::Recorder;
 use crate::scenario::{
-    BrowserProfile, CannedResponse, Credentials, Scenario, Server, ServerKind, Via,
+    BrowserProfile, CannedResponse, Credentials, Recorder, Scenario, Server, ServerKind, Via,
 };
 
 /// Redirects an actual request follows before giving up, as fetch does (20).

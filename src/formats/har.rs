@@ -11,9 +11,8 @@ use url::Url;
 
 use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
-use crate::scenario::Recorder;
 use crate::scenario::{
-    BrowserProfile, CannedResponse, Credentials, LoadError, LoadErrors, RequestSpec,
+    BrowserProfile, CannedResponse, Credentials, LoadError, LoadErrors, Recorder, RequestSpec,
     ResponseOverrides, Scenario, Server, ServerKind, Via, serde_error,
 };
 

@@ -6,8 +6,7 @@ pub mod json;
 pub mod text;
 pub mod transcript;
 
-use crate::scenario::Recorder;
-use crate::scenario::{Provider, Scenario, ServerKind};
+use crate::scenario::{Provider, Recorder, Scenario, ServerKind};
 
 /// One line per CORS rule (or static answer) describing the server, for reports and the TUI.
 pub fn server_lines(scenario: &Scenario) -> Vec<String> {

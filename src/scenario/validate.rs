@@ -10,13 +10,12 @@ use super::raw::{
 };
 use super::s3_rules::{self, PathPart, Rejection};
 use super::{
-    CacheMode, CannedResponse, Credentials, Moment, Outcome, Provider, Question, RequestSpec,
-    ResponseOverrides, Scenario, Server, ServerKind, Via,
+    CacheMode, CannedResponse, Credentials, Moment, Outcome, Provider, Question, Recorder,
+    RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Via,
 };
 use crate::http_syntax::{
     is_forbidden_method, is_token, is_valid_header_value, normalize_header_value, origin_of,
 };
-use crate::scenario::Recorder;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {

@@ -2,8 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{CannedResponse, CorsRule, Provider, RequestSpec, Scenario, ServerKind, Via};
-use crate::scenario::Recorder;
+use super::{CannedResponse, CorsRule, Provider, Recorder, RequestSpec, Scenario, ServerKind, Via};
 
 fn headers(list: &[(String, String)]) -> Value {
     let mut map = Map::new();

@@ -9,8 +9,7 @@ use super::panel;
 use crate::app::{App, Panel};
 use crate::audit::Severity;
 use crate::safe_text::escape;
-use crate::scenario::Recorder;
-use crate::scenario::{CannedResponse, Field, ServerKind};
+use crate::scenario::{CannedResponse, Field, Recorder, ServerKind};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;

@@ -9,8 +9,7 @@ mod static_server;
 
 use super::ExchangeKind;
 use super::http::{HttpRequest, HttpResponse};
-use crate::scenario::Recorder;
-use crate::scenario::{CannedResponse, Provider, ResponseOverrides, Server, ServerKind};
+use crate::scenario::{CannedResponse, Provider, Recorder, ResponseOverrides, Server, ServerKind};
 
 /// Whether a rule's origin entry covers `origin`, as `provider`'s server compares them: S3
 /// globs one `*`; GCS and Azure take whole origins or `*` alone.
