@@ -13,6 +13,8 @@ use serde_json::Value;
 
 mod common;
 
+use common::probe;
+
 /// One request as the server read it: the request line and the header lines, as sent.
 #[derive(Clone, Debug)]
 struct Received {
@@ -155,25 +157,6 @@ impl Drop for ScriptedServer {
             thread.join().ok();
         }
     }
-}
-
-fn probe(args: &[&str]) -> (Value, i32) {
-    let output = Command::cargo_bin("cors-tui")
-        .unwrap_or_else(|e| panic!("{e}"))
-        .arg("probe")
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let code = output.status.code().unwrap_or(-1);
-    let doc = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (doc, code)
 }
 
 /// Header lines with lower-cased names, sorted: HTTP/1.1 header order and case carry no

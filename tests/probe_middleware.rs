@@ -107,15 +107,7 @@ impl Drop for MiddlewareServer {
 }
 
 fn probe(args: &[&str]) -> Value {
-    let output = Command::cargo_bin("cors-tui")
-        .unwrap_or_else(|e| panic!("{e}"))
-        .arg("probe")
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)))
+    common::probe(args).0
 }
 
 /// The engine's verdict when a static server gives the answers the probe received.

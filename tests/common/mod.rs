@@ -1,5 +1,28 @@
 //! What the probe tests share.
 
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// Runs `cors-tui probe ARGS --json`: the document and the exit status.
+pub fn probe(args: &[&str]) -> (Value, i32) {
+    let output = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .arg("probe")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let code = output.status.code().unwrap_or(-1);
+    let doc = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (doc, code)
+}
+
 /// The header lines (lower-cased names, sorted) of the preflight headless Chromium 148 sent to a
 /// loopback server for a PUT from https://app.example with these request headers, less
 /// `Connection: keep-alive`: what a probe must send too, and nothing of its HTTP client's own.
