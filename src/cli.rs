@@ -262,6 +262,17 @@ impl Loaded {
     }
 }
 
+/// An error about an input as a whole: there is no line or column to point at.
+fn whole_input_error(file: &str, key: &str, message: impl Into<String>) -> LoadErrors {
+    LoadErrors(vec![LoadError {
+        file: file.to_string(),
+        line: 0,
+        column: 0,
+        key: key.to_string(),
+        message: message.into(),
+    }])
+}
+
 /// Reads a CORS configuration file of any provider, in any spelling.
 fn read_config(path: &Path) -> Result<(s3_format::LoadedConfig, String), ConfigError> {
     let (name, text) = scenario::read_input(path).map_err(ConfigError::Unreadable)?;
@@ -276,13 +287,11 @@ pub fn load_with_config(
 ) -> Result<Loaded, LoadErrors> {
     let mut loaded = load(file, show_secrets)?;
     if loaded.saved.is_some() && config.is_some() {
-        return Err(LoadErrors(vec![LoadError {
-            file: loaded.source.clone(),
-            line: 0,
-            column: 0,
-            key: String::new(),
-            message: "a saved trace replays exactly as it was recorded; --config applies to scenarios and HAR files".to_string(),
-        }]));
+        return Err(whole_input_error(
+            &loaded.source,
+            "",
+            "a saved trace replays exactly as it was recorded; --config applies to scenarios and HAR files",
+        ));
     }
     if let Some(path) = config {
         let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
@@ -293,13 +302,11 @@ pub fn load_with_config(
                 request.preflight_not_recorded = false;
             }
         } else if !matches!(loaded.scenario.server.kind, ServerKind::Bucket { .. }) {
-            return Err(LoadErrors(vec![LoadError {
-                file: name,
-                line: 0,
-                column: 0,
-                key: String::new(),
-                message: "--config replaces a storage bucket's rules, but this scenario's server is \"static\"".to_string(),
-            }]));
+            return Err(whole_input_error(
+                &name,
+                "",
+                "--config replaces a storage bucket's rules, but this scenario's server is \"static\"",
+            ));
         }
         let provider = rules.provider();
         loaded.scenario.server.kind = ServerKind::Bucket {
@@ -598,13 +605,11 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
         let scenario = scenario::load_str(text, name)?;
         let trace = engine::run(&scenario, engine::effective_profile(&scenario, None));
         let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
-            return Err(LoadErrors(vec![LoadError {
-                file: name.to_string(),
-                line: 0,
-                column: 0,
-                key: "server.type".to_string(),
-                message: "audit reads a bucket's CORS rules; this scenario's server has fixed answers (static or recorded)".to_string(),
-            }]));
+            return Err(whole_input_error(
+                name,
+                "server.type",
+                "audit reads a bucket's CORS rules; this scenario's server has fixed answers (static or recorded)",
+            ));
         };
         let provider = *provider;
         let findings = audit::audit_bucket(provider, cors.as_ref(), &trace);
@@ -671,15 +676,7 @@ fn print_quiz(cli: &Cli, loaded: &Loaded) -> ExitCode {
 /// The single request `probe URL --origin …` describes, as a scenario: the scenario loader
 /// checks the origin, method and headers as it checks a file's.
 fn probe_request_scenario(args: &ProbeArgs) -> Result<Scenario, LoadErrors> {
-    let bad = |message: String| {
-        LoadErrors(vec![LoadError {
-            file: "<command line>".to_string(),
-            line: 0,
-            column: 0,
-            key: String::new(),
-            message,
-        }])
-    };
+    let bad = |message: String| whole_input_error("<command line>", "", message);
     let url = args.url.clone().unwrap_or_default();
     let origin = args.origin.clone().unwrap_or_default();
     let mut headers = serde_json::Map::new();
@@ -713,15 +710,7 @@ fn probe_request_scenario(args: &ProbeArgs) -> Result<Scenario, LoadErrors> {
 /// A scenario whose server URLs are moved onto `server_url` (scheme, host and port), paths
 /// and queries kept: the lesson, run against the teacher's own server.
 fn retarget(mut scenario: Scenario, server_url: &str) -> Result<Scenario, LoadErrors> {
-    let bad = |message: String| {
-        LoadErrors(vec![LoadError {
-            file: "<command line>".to_string(),
-            line: 0,
-            column: 0,
-            key: "--server-url".to_string(),
-            message,
-        }])
-    };
+    let bad = |message: String| whole_input_error("<command line>", "--server-url", message);
     let live =
         url::Url::parse(server_url).map_err(|e| bad(format!("{}: {e}", escape(server_url))))?;
     let old = scenario.server.url.origin();
@@ -745,15 +734,11 @@ fn run_probe(args: &ProbeArgs) -> ExitCode {
         (Some(file), Some(server_url)) => {
             let loaded = load(Some(file), false).and_then(|loaded| {
                 if loaded.recording.is_some() || loaded.saved.is_some() {
-                    Err(LoadErrors(vec![LoadError {
-                        file: loaded.source.clone(),
-                        line: 0,
-                        column: 0,
-                        key: String::new(),
-                        message:
-                            "--scenario takes a scenario file, not a recording or a saved trace"
-                                .to_string(),
-                    }]))
+                    Err(whole_input_error(
+                        &loaded.source,
+                        "",
+                        "--scenario takes a scenario file, not a recording or a saved trace",
+                    ))
                 } else {
                     retarget(loaded.scenario, server_url)
                 }
