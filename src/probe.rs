@@ -323,15 +323,13 @@ pub fn chromium_incidental_headers(
     origin: &str,
     url: &Url,
 ) -> Vec<(String, String)> {
+    let site = fetch_site(origin, url);
     let mut headers = vec![
         ("User-Agent".to_string(), CHROMIUM_USER_AGENT.to_string()),
-        (
-            "Sec-Fetch-Site".to_string(),
-            fetch_site(origin, url).to_string(),
-        ),
+        ("Sec-Fetch-Site".to_string(), site.to_string()),
     ];
     // strict-origin-when-cross-origin, the default policy: the origin alone, never the path.
-    if origin != "null" && fetch_site(origin, url) != "same-origin" {
+    if origin != "null" && site != "same-origin" {
         headers.push(("Referer".to_string(), format!("{origin}/")));
     }
     headers.push((
@@ -359,10 +357,7 @@ fn on_the_wire(kind: ExchangeKind, request: &HttpRequest, via: Via) -> HttpReque
         return request.clone();
     }
     let origin = request
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("origin"))
-        .map(|(_, v)| v.clone())
+        .header("Origin")
         .unwrap_or_else(|| "null".to_string());
     let mut wire = request.clone();
     if let Ok(url) = Url::parse(&request.url) {
