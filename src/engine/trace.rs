@@ -52,6 +52,19 @@ pub enum Stage {
     ResponseCheck,
 }
 
+impl Stage {
+    /// The name `--json` writes (the serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Request => "request",
+            Stage::Preflight => "preflight",
+            Stage::PreflightCheck => "preflight_check",
+            Stage::Actual => "actual",
+            Stage::ResponseCheck => "response_check",
+        }
+    }
+}
+
 /// What a step concluded, for colour and symbols.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,6 +77,19 @@ pub enum Verdict {
     Blocked,
     /// A raw request was sent; nothing enforces CORS on it.
     Sent,
+}
+
+impl Verdict {
+    /// The name `--json` writes (the serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Info => "info",
+            Verdict::Pass => "pass",
+            Verdict::Allowed => "allowed",
+            Verdict::Blocked => "blocked",
+            Verdict::Sent => "sent",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,5 +198,25 @@ impl Trace {
     /// The request a step belongs to.
     pub fn request_of(&self, step: &Step) -> &RequestRecord {
         &self.requests[step.request - 1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_serde_names() {
+        use Stage::*;
+        for stage in [Request, Preflight, PreflightCheck, Actual, ResponseCheck] {
+            assert_eq!(serde_json::to_value(stage).ok(), Some(stage.name().into()));
+        }
+        use Verdict::*;
+        for verdict in [Info, Pass, Allowed, Blocked, Sent] {
+            assert_eq!(
+                serde_json::to_value(verdict).ok(),
+                Some(verdict.name().into())
+            );
+        }
     }
 }

@@ -5,10 +5,9 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, SerializeSeq};
+use serde::ser::SerializeMap;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::engine::{
@@ -171,16 +170,254 @@ fn step_doc(s: &Step) -> StepDoc<'_> {
 
 /// Writes any serializable value with the terminal-safe escaping of [`write`].
 pub fn write_value(out: &mut impl Write, value: &impl Serialize, pretty: bool) -> io::Result<()> {
+    write_json(out, value, pretty)?;
+    out.write_all(b"\n")
+}
+
+/// `value` as terminal-safe JSON, without a final newline.
+fn write_json(out: &mut impl Write, value: &impl Serialize, pretty: bool) -> io::Result<()> {
     if pretty {
         let mut serializer =
             serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(PrettyFormatter::new()));
-        value.serialize(&mut serializer).map_err(io::Error::other)?;
+        value.serialize(&mut serializer).map_err(io::Error::other)
     } else {
         let mut serializer =
             serde_json::Serializer::with_formatter(&mut *out, TerminalSafe(CompactFormatter));
-        value.serialize(&mut serializer).map_err(io::Error::other)?;
+        value.serialize(&mut serializer).map_err(io::Error::other)
     }
-    out.write_all(b"\n")
+}
+
+/// One level of indentation, as serde_json's pretty printer writes it.
+const INDENT: &[u8] = b"  ";
+
+/// `value` as JSON for a place `depth` levels deep in the document: when indented, every line
+/// after the first moves right by `depth` levels. A JSON string never holds a raw newline, so
+/// each newline is layout.
+fn nested_json(value: &impl Serialize, pretty: bool, depth: usize) -> io::Result<Vec<u8>> {
+    let mut flat = Vec::new();
+    write_json(&mut flat, value, pretty)?;
+    if !pretty {
+        return Ok(flat);
+    }
+    let mut nested = Vec::with_capacity(flat.len() + flat.len() / 4);
+    for (i, line) in flat.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            nested.push(b'\n');
+            nested.extend_from_slice(&INDENT.repeat(depth));
+        }
+        nested.extend_from_slice(line);
+    }
+    Ok(nested)
+}
+
+/// The punctuation of a JSON object or array written item by item, the same bytes as
+/// serde_json's compact or pretty printer: the document is written by hand at its top level so
+/// that each big array can be written by the fastest means it has.
+struct Layout {
+    pretty: bool,
+    /// How deep the items are (1 for the document's own keys).
+    depth: usize,
+    items: usize,
+}
+
+impl Layout {
+    fn new(pretty: bool, depth: usize) -> Self {
+        Layout {
+            pretty,
+            depth,
+            items: 0,
+        }
+    }
+
+    /// What goes before an item: a comma after the first, and a new indented line.
+    fn item(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.items > 0 {
+            out.write_all(b",")?;
+        }
+        self.items += 1;
+        if self.pretty {
+            out.write_all(b"\n")?;
+            out.write_all(&INDENT.repeat(self.depth))?;
+        }
+        Ok(())
+    }
+
+    /// A key of an object: `"name":`, and a space when indented.
+    fn key(&mut self, out: &mut impl Write, name: &str) -> io::Result<()> {
+        self.item(out)?;
+        let mut key = Vec::with_capacity(name.len() + 4);
+        push_json_string(&mut key, name);
+        key.extend_from_slice(if self.pretty { b": " } else { b":" });
+        out.write_all(&key)
+    }
+
+    /// A key and its value.
+    fn entry(
+        &mut self,
+        out: &mut impl Write,
+        name: &str,
+        value: &impl Serialize,
+    ) -> io::Result<()> {
+        self.key(out, name)?;
+        out.write_all(&nested_json(value, self.pretty, self.depth)?)
+    }
+
+    /// The closing bracket, on a line of its own when indented and not empty.
+    fn close(&self, out: &mut impl Write, bracket: &[u8]) -> io::Result<()> {
+        if self.pretty && self.items > 0 {
+            out.write_all(b"\n")?;
+            out.write_all(&INDENT.repeat(self.depth - 1))?;
+        }
+        out.write_all(bracket)
+    }
+}
+
+/// One step as an item of the document's `steps`.
+fn write_step(
+    out: &mut impl Write,
+    step: &Step,
+    pretty: bool,
+    buf: &mut Vec<u8>,
+) -> io::Result<()> {
+    if pretty {
+        return out.write_all(&nested_json(&step_doc(step), true, 2)?);
+    }
+    buf.clear();
+    push_step(buf, step);
+    out.write_all(buf)
+}
+
+/// One step as compact JSON, written by hand: the same bytes as [`StepDoc`] through serde_json
+/// and [`TerminalSafe`], in one pass over each string instead of two, since the steps are most
+/// of a large document.
+fn push_step(out: &mut Vec<u8>, s: &Step) {
+    let mut number = itoa::Buffer::new();
+    let field = |out: &mut Vec<u8>, name: &[u8]| {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(name);
+        out.extend_from_slice(b"\":");
+    };
+    out.extend_from_slice(b"{\"n\":");
+    out.extend_from_slice(number.format(s.n).as_bytes());
+    field(out, b"request");
+    out.extend_from_slice(number.format(s.request).as_bytes());
+    field(out, b"stage");
+    push_json_string(out, s.stage.name());
+    field(out, b"verdict");
+    push_json_string(out, s.verdict.name());
+    for (name, text) in [
+        (&b"action"[..], &s.action),
+        (b"request_type", &s.request_type),
+        (b"cors_headers", &s.cors_headers),
+        (b"decision", &s.decision),
+        (b"result", &s.result),
+    ] {
+        field(out, name);
+        push_json_string(out, text);
+    }
+    field(out, b"variables");
+    for (i, (name, value)) in VARIABLES.iter().zip(&s.variables).enumerate() {
+        out.push(if i == 0 { b'{' } else { b',' });
+        push_json_string(out, name);
+        out.push(b':');
+        push_json_string(out, value);
+    }
+    out.extend_from_slice(if s.variables.is_empty() { b"{}" } else { b"}" });
+    field(out, b"changed");
+    out.push(b'[');
+    for (i, &var) in s.changed.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_json_string(out, VARIABLES[var]);
+    }
+    out.push(b']');
+    field(out, b"explanation");
+    push_json_string(out, &s.explanation);
+    field(out, b"profile_note");
+    match &s.profile_note {
+        Some(note) => push_json_string(out, note),
+        None => out.extend_from_slice(b"null"),
+    }
+    field(out, b"exchange");
+    match s.exchange {
+        Some(i) => out.extend_from_slice(number.format(i).as_bytes()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
+}
+
+/// Appends `text` as a JSON string escaped as serde_json with [`TerminalSafe`] escapes it.
+fn push_json_string(out: &mut Vec<u8>, text: &str) {
+    /// Bytes that may need an escape: `"`, `\`, C0 controls, DEL, and every byte of a
+    /// non-ASCII character (only its lead byte is ever looked at). `|`, not `||`: no branches,
+    /// so the compiler checks 16 bytes at once.
+    fn look_closer(b: u8) -> bool {
+        (b < 0x20) | (b == b'"') | (b == b'\\') | (b >= 0x7f)
+    }
+    /// How many bytes at the start of `bytes`, in whole blocks of 16, need no closer look.
+    fn plain_blocks(bytes: &[u8]) -> usize {
+        let (blocks, _) = bytes.as_chunks::<16>();
+        let mut plain = 0;
+        for block in blocks {
+            let mut seen = 0u8;
+            for &b in block {
+                seen |= u8::from(look_closer(b));
+            }
+            if seen != 0 {
+                break;
+            }
+            plain += 16;
+        }
+        plain
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut copied = 0;
+    let mut i = 0;
+    loop {
+        let rest = &bytes[i..];
+        let plain_run = plain_blocks(rest);
+        let Some(at) = rest[plain_run..].iter().position(|&b| look_closer(b)) else {
+            break;
+        };
+        i += plain_run + at;
+        let b = bytes[i];
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            _ => b"",
+        };
+        // `i` always starts a character: plain bytes and whole characters are stepped over.
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            i += 1;
+            continue;
+        };
+        let after = i + c.len_utf8();
+        if !short.is_empty() || is_unsafe_char(c) {
+            out.extend_from_slice(&bytes[copied..i]);
+            if short.is_empty() {
+                let code = c as u32;
+                out.extend_from_slice(b"\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(HEX[(code >> shift) as usize & 0xf]);
+                }
+            } else {
+                out.extend_from_slice(short);
+            }
+            copied = after;
+        }
+        i = after;
+    }
+    out.extend_from_slice(&bytes[copied..]);
+    out.push(b'"');
 }
 
 /// Where the document's steps and requests come from.
@@ -188,17 +425,16 @@ enum Source<'a> {
     /// A trace already in memory (a saved trace, or a small run that also gets fixes).
     Done(&'a Trace),
     /// The engine, run while writing: each request's steps are written and dropped.
-    Live(RefCell<LiveRun<'a>>),
+    Live(LiveRun<'a>),
 }
 
 /// A live run while its document is written. `steps` comes before `requests` in the document,
-/// so each request item is set aside on disk, one line of JSON, when its steps are written,
-/// and read back for `requests`: memory stays flat however many requests there are.
+/// so each request item is set aside on disk, with the punctuation around it, when its steps
+/// are written, and copied back for `requests`: memory stays flat however many requests there
+/// are.
 struct LiveRun<'a> {
-    run: &'a mut dyn Iterator<Item = LiveRequest>,
+    run: &'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>,
     items: io::BufWriter<std::fs::File>,
-    checked: usize,
-    failed: Vec<RequestRecord>,
 }
 
 /// The whole document, written as the `Source` gives it.
@@ -213,161 +449,93 @@ struct Document<'a> {
     fixes: Vec<Option<Fix>>,
 }
 
-/// One request of a live run as the engine's thread hands it over: its steps, and its
-/// `requests` item already written (that thread has time to spare; the writer has none).
-struct LiveRequest {
-    steps: Vec<Step>,
-    item: Vec<u8>,
-    checked: bool,
-    /// The record, when the request's expectation failed (for the exit status).
-    failed: Option<RequestRecord>,
-}
-
-impl LiveRequest {
-    fn new(record: RequestRecord, steps: Vec<Step>, recorded: Option<&Recorded>) -> Self {
-        let mut item = Vec::with_capacity(4096);
-        // Writing to memory cannot fail.
-        let _ = write_value(&mut item, &request_doc(&record, recorded, None), false);
-        LiveRequest {
-            steps,
-            item,
-            checked: record.expect.is_some(),
-            failed: (!record.expectation_met()).then_some(record),
-        }
-    }
-}
-
-/// The steps of a live run, written as the engine makes them.
-struct LiveSteps<'d, 'a>(&'d RefCell<LiveRun<'a>>);
-
-impl Serialize for LiveSteps<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error;
-        let mut seq = serializer.serialize_seq(None)?;
-        let mut live = self.0.borrow_mut();
-        let live = &mut *live;
-        for request in &mut *live.run {
-            for step in &request.steps {
-                seq.serialize_element(&step_doc(step))?;
-            }
-            live.items
-                .write_all(&request.item)
-                .map_err(S::Error::custom)?;
-            live.checked += usize::from(request.checked);
-            live.failed.extend(request.failed);
-        }
-        seq.end()
-    }
-}
-
-/// A live run's request items, read back from disk as they were written.
-struct LiveRequests<'d, 'a>(&'d RefCell<LiveRun<'a>>);
-
-impl Serialize for LiveRequests<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use io::{BufRead, Seek};
-        use serde::ser::Error;
-        let mut live = self.0.borrow_mut();
-        live.items.flush().map_err(S::Error::custom)?;
-        let file = live.items.get_mut();
-        file.rewind().map_err(S::Error::custom)?;
-        let mut seq = serializer.serialize_seq(None)?;
-        for line in io::BufReader::new(file).lines() {
-            let item = serde_json::value::RawValue::from_string(line.map_err(S::Error::custom)?)
-                .map_err(S::Error::custom)?;
-            seq.serialize_element(&item)?;
-        }
-        seq.end()
-    }
-}
-
-/// The request items, with what the browser recorded and the fix when there is one.
-struct RequestDocs<'a> {
-    records: &'a [RequestRecord],
-    recorded: Option<&'a [Recorded]>,
-    fixes: &'a [Option<Fix>],
-}
-
-impl Serialize for RequestDocs<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.records.iter().enumerate().map(|(i, r)| {
-            request_doc(
-                r,
-                self.recorded.and_then(|all| all.get(i)),
-                self.fixes.get(i).and_then(Option::as_ref),
-            )
-        }))
-    }
-}
-
-impl Serialize for Document<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
+impl Document<'_> {
+    /// Writes the document; returns the records of the requests whose expectation failed.
+    fn write(self, out: &mut impl Write, pretty: bool) -> io::Result<Vec<RequestRecord>> {
+        out.write_all(b"{")?;
+        let mut doc = Layout::new(pretty, 1);
         // First, so a saved trace is recognised by its opening bytes.
-        map.serialize_entry("tool", "cors-tui")?;
-        map.serialize_entry("version", env!("CARGO_PKG_VERSION"))?;
-        map.serialize_entry("title", self.title)?;
-        map.serialize_entry("description", self.description)?;
-        map.serialize_entry("browser", self.profile.name())?;
-        map.serialize_entry("server", &super::server_lines(self.scenario))?;
-        map.serialize_entry("initial_variables", &Variables(self.initial_variables))?;
-        let expectations = match &self.source {
+        doc.entry(out, "tool", &"cors-tui")?;
+        doc.entry(out, "version", &env!("CARGO_PKG_VERSION"))?;
+        doc.entry(out, "title", &self.title)?;
+        doc.entry(out, "description", &self.description)?;
+        doc.entry(out, "browser", &self.profile.name())?;
+        doc.entry(out, "server", &super::server_lines(self.scenario))?;
+        doc.entry(out, "initial_variables", &Variables(self.initial_variables))?;
+        let mut buf = Vec::new();
+        doc.key(out, "steps")?;
+        out.write_all(b"[")?;
+        let mut steps = Layout::new(pretty, 2);
+        let (checked, failed) = match self.source {
             Source::Done(trace) => {
-                map.serialize_entry("steps", &SerializeIter(|| trace.steps.iter().map(step_doc)))?;
-                map.serialize_entry(
-                    "requests",
-                    &RequestDocs {
-                        records: &trace.requests,
-                        recorded: self.recording.map(|r| r.recorded.as_slice()),
-                        fixes: &self.fixes,
-                    },
-                )?;
-                let failed: Vec<usize> = trace.failed_expectations().map(|r| r.index).collect();
+                for step in &trace.steps {
+                    steps.item(out)?;
+                    write_step(out, step, pretty, &mut buf)?;
+                }
+                steps.close(out, b"]")?;
+                doc.key(out, "requests")?;
+                out.write_all(b"[")?;
+                let mut requests = Layout::new(pretty, 2);
+                let recorded = self.recording.map(|r| r.recorded.as_slice());
+                for (i, r) in trace.requests.iter().enumerate() {
+                    let recorded = recorded.and_then(|all| all.get(i));
+                    let fix = self.fixes.get(i).and_then(Option::as_ref);
+                    requests.item(out)?;
+                    out.write_all(&nested_json(&request_doc(r, recorded, fix), pretty, 2)?)?;
+                }
+                requests.close(out, b"]")?;
                 let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
-                Expectations {
-                    checked,
-                    met: checked - failed.len(),
-                    failed,
-                }
+                (checked, trace.failed_expectations().cloned().collect())
             }
-            Source::Live(live) => {
-                map.serialize_entry("steps", &LiveSteps(live))?;
-                map.serialize_entry("requests", &LiveRequests(live))?;
-                let live = live.borrow();
-                Expectations {
-                    checked: live.checked,
-                    met: live.checked - live.failed.len(),
-                    failed: live.failed.iter().map(|r| r.index).collect(),
+            Source::Live(LiveRun { run, mut items }) => {
+                let mut requests = Layout::new(pretty, 2);
+                let recorded = self.recording.map(|r| r.recorded.as_slice());
+                let (mut checked, mut failed) = (0, Vec::new());
+                for (record, record_steps) in run {
+                    for step in &record_steps {
+                        steps.item(out)?;
+                        write_step(out, step, pretty, &mut buf)?;
+                    }
+                    let recorded = recorded.and_then(|all| all.get(record.index - 1));
+                    requests.item(&mut items)?;
+                    items.write_all(&nested_json(
+                        &request_doc(&record, recorded, None),
+                        pretty,
+                        2,
+                    )?)?;
+                    checked += usize::from(record.expect.is_some());
+                    if !record.expectation_met() {
+                        failed.push(record);
+                    }
                 }
+                steps.close(out, b"]")?;
+                doc.key(out, "requests")?;
+                out.write_all(b"[")?;
+                let mut file = items.into_inner().map_err(io::IntoInnerError::into_error)?;
+                io::Seek::rewind(&mut file)?;
+                io::copy(&mut file, out)?;
+                requests.close(out, b"]")?;
+                (checked, failed)
             }
         };
-        map.serialize_entry("expectations", &expectations)?;
+        let expectations = Expectations {
+            checked,
+            met: checked - failed.len(),
+            failed: failed.iter().map(|r| r.index).collect(),
+        };
+        doc.entry(out, "expectations", &expectations)?;
         if let Some(recording) = self.recording {
-            map.serialize_entry(
-                "recording",
-                &RecordingDoc {
-                    entries: recording.entries,
-                    skipped: &recording.skipped,
-                },
-            )?;
+            let recording = RecordingDoc {
+                entries: recording.entries,
+                skipped: &recording.skipped,
+            };
+            doc.entry(out, "recording", &recording)?;
         }
         // The input, so a saved trace opens again (and what-if edits have rules to change).
-        map.serialize_entry("scenario", &ScenarioJson(self.scenario))?;
-        map.end()
-    }
-}
-
-/// Serializes what a closure's iterator yields, as a JSON array.
-struct SerializeIter<F>(F);
-
-impl<F, I> Serialize for SerializeIter<F>
-where
-    F: Fn() -> I,
-    I: Iterator,
-    I::Item: Serialize,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq((self.0)())
+        doc.entry(out, "scenario", &ScenarioJson(self.scenario))?;
+        doc.close(out, b"}")?;
+        out.write_all(b"\n")?;
+        Ok(failed)
     }
 }
 
@@ -390,7 +558,7 @@ pub fn write(
         recording,
         fixes: crate::fix::fixes(scenario, trace),
     };
-    write_value(out, &document, pretty)
+    document.write(out, pretty).map(drop)
 }
 
 /// Runs the engine while writing its document, so memory stays flat however many requests
@@ -415,46 +583,32 @@ pub fn run_and_write(
     // The engine runs on its own thread, a batch of requests ahead of the writer: making the
     // steps and writing them take about as long as each other.
     std::thread::scope(|scope| {
-        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<LiveRequest>>(8);
-        let recorded = recording.map(|r| r.recorded.as_slice());
+        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<_>>(8);
         scope.spawn(move || {
             let mut run = run.peekable();
             while run.peek().is_some() {
-                let batch: Vec<LiveRequest> = run
-                    .by_ref()
-                    .take(LIVE_BATCH)
-                    .map(|(record, steps)| {
-                        let recorded = recorded.and_then(|all| all.get(record.index - 1));
-                        LiveRequest::new(record, steps, recorded)
-                    })
-                    .collect();
+                let batch: Vec<_> = run.by_ref().take(LIVE_BATCH).collect();
                 if batches.send(batch).is_err() {
                     // The writer stopped (a closed pipe): stop simulating too.
                     return;
                 }
             }
         });
-        let mut steps = received.into_iter().flatten();
+        let mut requests = received.into_iter().flatten();
         let document = Document {
             scenario,
             title: &scenario.title,
             description: &scenario.description,
             profile,
             initial_variables: &initial_variables,
-            source: Source::Live(RefCell::new(LiveRun {
-                run: &mut steps,
+            source: Source::Live(LiveRun {
+                run: &mut requests,
                 items,
-                checked: 0,
-                failed: Vec::new(),
-            })),
+            }),
             recording,
             fixes: Vec::new(),
         };
-        write_value(out, &document, pretty)?;
-        match document.source {
-            Source::Live(live) => Ok(live.into_inner().failed),
-            Source::Done(_) => Ok(Vec::new()),
-        }
+        document.write(out, pretty)
     })
 }
 
@@ -538,6 +692,7 @@ impl<F: Formatter> Formatter for TerminalSafe<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn terminal_active_characters_are_unicode_escaped_and_round_trip() {
@@ -581,12 +736,20 @@ mod tests {
         assert!(finished.len() > 100_000);
         assert!(finished == live, "the streamed document differs");
 
-        // Indented, a live run writes each request item on one line; the data are the same.
+        // Indented too, byte for byte, and the same data as serde_json's own pretty printer.
         let (mut finished, mut live) = (Vec::new(), Vec::new());
         assert!(write(&mut finished, &scenario, &trace, None, true).is_ok());
         assert!(run_and_write(&mut live, &scenario, profile, None, true).is_ok());
-        let parse = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).ok();
-        assert!(parse(&finished).is_some() && parse(&finished) == parse(&live));
+        assert!(finished == live, "the streamed indented document differs");
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&finished) else {
+            panic!("the indented document is JSON")
+        };
+        let mut reprinted = Vec::new();
+        assert!(write_value(&mut reprinted, &value, true).is_ok());
+        assert!(
+            reprinted == finished,
+            "indentation differs from serde_json's"
+        );
     }
 
     #[test]
@@ -601,6 +764,76 @@ mod tests {
             })
             .collect();
         assert_eq!(missed, Vec::<char>::new());
+    }
+
+    fn serde_compact(value: &impl Serialize) -> Vec<u8> {
+        let mut out = Vec::new();
+        assert!(write_json(&mut out, value, false).is_ok());
+        out
+    }
+
+    #[test]
+    fn hand_written_steps_are_the_serde_bytes_for_every_shipped_scenario() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .collect();
+        files.sort();
+        assert!(files.len() >= 10, "{files:?}");
+        let mut steps = 0;
+        for file in files {
+            let Ok(scenario) = crate::scenario::load_file(&file) else {
+                panic!("{} loads", file.display())
+            };
+            for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
+                for step in crate::engine::run(&scenario, profile).steps {
+                    let mut hand = Vec::new();
+                    push_step(&mut hand, &step);
+                    let serde = serde_compact(&step_doc(&step));
+                    assert_eq!(
+                        String::from_utf8_lossy(&hand),
+                        String::from_utf8_lossy(&serde),
+                        "{} step {}",
+                        file.display(),
+                        step.n
+                    );
+                    steps += 1;
+                }
+            }
+        }
+        assert!(steps > 100);
+    }
+
+    /// Text that reaches every branch of the escaper: plain runs longer and shorter than a
+    /// block, quotes, backslashes, C0 and C1 controls, DEL, bidi and other unsafe characters,
+    /// and harmless non-ASCII of every UTF-8 length.
+    fn tricky_text() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            "[a-z ]{0,40}",
+            Just("\"".to_string()),
+            Just("\\".to_string()),
+            Just("\u{7f}\u{9b}\u{85}".to_string()),
+            Just("\u{202e}\u{2066}\u{200b}\u{feff}\u{061c}".to_string()),
+            Just("—§é😀".to_string()),
+            any::<char>().prop_map(String::from),
+            (0u8..0x20).prop_map(|b| char::from(b).to_string()),
+        ];
+        proptest::collection::vec(pieces, 0..24).prop_map(|parts| parts.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn hand_written_strings_are_the_serde_bytes(text in tricky_text()) {
+            let mut hand = Vec::new();
+            push_json_string(&mut hand, &text);
+            let serde = serde_compact(&text);
+            proptest::prop_assert_eq!(String::from_utf8_lossy(&hand), String::from_utf8_lossy(&serde));
+            let back: Result<String, _> = serde_json::from_slice(&hand);
+            proptest::prop_assert_eq!(back.ok(), Some(text));
+        }
     }
 
     fn is_unsafe_char_visible_in_output(c: char) -> bool {
