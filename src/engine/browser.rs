@@ -133,6 +133,8 @@ struct Simulation<'a> {
     sequence: usize,
     /// The (origin, URL) the current request's cache entries live under.
     cache_key: (String, String),
+    /// The cache's summary for `cache_key`, with the cache revision and time it was made at.
+    cache_summary: Option<(u64, u64, Arc<str>)>,
 }
 
 fn allowed_origins_text(scenario: &Scenario) -> String {
@@ -220,15 +222,42 @@ impl<'a> Simulation<'a> {
             profile_notes: Vec::new(),
             sequence: 0,
             cache_key: (String::new(), String::new()),
+            cache_summary: None,
         }
     }
 
     fn set(&mut self, var: Var, value: impl AsRef<str>) {
+        if &*self.vars[var as usize] != value.as_ref() {
+            self.set_shared(var, Arc::from(value.as_ref()));
+        }
+    }
+
+    fn set_shared(&mut self, var: Var, value: Arc<str>) {
         let index = var as usize;
-        if &*self.vars[index] != value.as_ref() {
-            self.vars[index] = Arc::from(value.as_ref());
+        if self.vars[index] != value {
+            self.vars[index] = value;
             if !self.changed.contains(&index) {
                 self.changed.push(index);
+            }
+        }
+    }
+
+    /// The cache's summary for the current request, made again only when the cache or the
+    /// time changed (every step shows it).
+    fn cache_summary(&mut self) -> Arc<str> {
+        let revision = self.cache.revision();
+        match &self.cache_summary {
+            Some((at_revision, at_time, summary))
+                if *at_revision == revision && *at_time == self.now =>
+            {
+                summary.clone()
+            }
+            _ => {
+                let (origin, url) = &self.cache_key;
+                let summary: Arc<str> =
+                    Arc::from(self.cache.summary(self.now, self.profile, origin, url));
+                self.cache_summary = Some((revision, self.now, summary.clone()));
+                summary
             }
         }
     }
@@ -237,10 +266,8 @@ impl<'a> Simulation<'a> {
         if let Some(note) = &draft.profile_note {
             self.profile_notes.push(note.clone());
         }
-        let cache_summary =
-            self.cache
-                .summary(self.now, self.profile, &self.cache_key.0, &self.cache_key.1);
-        self.set(Var::PreflightCache, cache_summary);
+        let cache_summary = self.cache_summary();
+        self.set_shared(Var::PreflightCache, cache_summary);
         let mut changed = std::mem::take(&mut self.changed);
         changed.sort_unstable();
         self.steps.push(Step {
@@ -302,6 +329,7 @@ impl<'a> Simulation<'a> {
             spec.origin.clone().unwrap_or_else(|| "null".to_string()),
             spec.url.to_string(),
         );
+        self.cache_summary = None;
         self.exchanges.clear();
         self.profile_notes.clear();
         self.set(Var::Request, format!("#{index} {method} {}", path_of(spec)));

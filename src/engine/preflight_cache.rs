@@ -52,6 +52,8 @@ pub struct PreflightCache {
     by_url: HashMap<(String, String), Vec<Entry>>,
     preflights: u64,
     pruned_at: u64,
+    /// Bumped by every change, so that a summary can be reused until the next one.
+    revision: u64,
 }
 
 /// The result of looking a request up.
@@ -86,10 +88,17 @@ impl PreflightCache {
             return;
         }
         self.pruned_at = now;
+        self.revision += 1;
         self.by_url.retain(|_, entries| {
             entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
             !entries.is_empty()
         });
+    }
+
+    /// Changes whenever the cache does: a [`summary`](Self::summary) stays true while neither
+    /// this nor the time moves.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// A one-line summary for the variable tracker: the entries for the current origin and
@@ -217,6 +226,7 @@ impl PreflightCache {
         now: u64,
     ) {
         self.preflights += 1;
+        self.revision += 1;
         let written_by = self.preflights;
         let expires_at = PerProfile {
             chromium: now.saturating_add(max_age(max_age_header, BrowserProfile::Chromium).0),
@@ -255,6 +265,7 @@ impl PreflightCache {
 
     /// Drops every entry for `origin` and `url`: a CORS fetch that needed a preflight failed.
     pub fn clear(&mut self, origin: &str, url: &str) {
+        self.revision += 1;
         self.by_url.remove(&(origin.to_string(), url.to_string()));
     }
 }
