@@ -99,6 +99,16 @@ pub enum ExchangeKind {
     Actual,
 }
 
+impl ExchangeKind {
+    /// The name `--json` writes (the serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExchangeKind::Preflight => "preflight",
+            ExchangeKind::Actual => "actual",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchange {
     pub kind: ExchangeKind,
@@ -217,6 +227,9 @@ mod tests {
                 serde_json::to_value(verdict).ok(),
                 Some(verdict.name().into())
             );
+        }
+        for kind in [ExchangeKind::Preflight, ExchangeKind::Actual] {
+            assert_eq!(serde_json::to_value(kind).ok(), Some(kind.name().into()));
         }
     }
 }

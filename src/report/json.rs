@@ -283,68 +283,288 @@ fn write_step(
         return out.write_all(&nested_json(&step_doc(step), true, 2)?);
     }
     buf.clear();
-    push_step(buf, step);
+    push_step(&mut Compact::new(buf), step);
     out.write_all(buf)
 }
 
-/// One step as compact JSON, written by hand: the same bytes as [`StepDoc`] through serde_json
-/// and [`TerminalSafe`], in one pass over each string instead of two, since the steps are most
-/// of a large document.
-fn push_step(out: &mut Vec<u8>, s: &Step) {
-    let mut number = itoa::Buffer::new();
-    let field = |out: &mut Vec<u8>, name: &[u8]| {
-        out.extend_from_slice(b",\"");
-        out.extend_from_slice(name);
-        out.extend_from_slice(b"\":");
-    };
-    out.extend_from_slice(b"{\"n\":");
-    out.extend_from_slice(number.format(s.n).as_bytes());
-    field(out, b"request");
-    out.extend_from_slice(number.format(s.request).as_bytes());
-    field(out, b"stage");
-    push_json_string(out, s.stage.name());
-    field(out, b"verdict");
-    push_json_string(out, s.verdict.name());
-    for (name, text) in [
-        (&b"action"[..], &s.action),
-        (b"request_type", &s.request_type),
-        (b"cors_headers", &s.cors_headers),
-        (b"decision", &s.decision),
-        (b"result", &s.result),
-    ] {
-        field(out, name);
-        push_json_string(out, text);
+/// One request as an item of the document's `requests`.
+fn request_item(doc: &RequestDoc, pretty: bool) -> io::Result<Vec<u8>> {
+    if pretty {
+        return nested_json(doc, true, 2);
     }
-    field(out, b"variables");
-    for (i, (name, value)) in VARIABLES.iter().zip(&s.variables).enumerate() {
-        out.push(if i == 0 { b'{' } else { b',' });
-        push_json_string(out, name);
-        out.push(b':');
-        push_json_string(out, value);
-    }
-    out.extend_from_slice(if s.variables.is_empty() { b"{}" } else { b"}" });
-    field(out, b"changed");
-    out.push(b'[');
-    for (i, &var) in s.changed.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+    let mut buf = Vec::with_capacity(2048);
+    push_request(&mut Compact::new(&mut buf), doc)?;
+    Ok(buf)
+}
+
+/// Compact JSON written by hand, for the parts of a document there are hundreds of thousands
+/// of (steps and request items): the same bytes as serde_json with [`TerminalSafe`], with one
+/// pass over each string instead of two.
+struct Compact<'a> {
+    out: &'a mut Vec<u8>,
+    /// Whether the object or array just opened is still empty (no comma before its first item).
+    empty: bool,
+    number: itoa::Buffer,
+}
+
+impl<'a> Compact<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        Compact {
+            out,
+            empty: true,
+            number: itoa::Buffer::new(),
         }
-        push_json_string(out, VARIABLES[var]);
     }
-    out.push(b']');
-    field(out, b"explanation");
-    push_json_string(out, &s.explanation);
-    field(out, b"profile_note");
-    match &s.profile_note {
-        Some(note) => push_json_string(out, note),
-        None => out.extend_from_slice(b"null"),
+
+    fn open(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.empty = true;
     }
-    field(out, b"exchange");
-    match s.exchange {
-        Some(i) => out.extend_from_slice(number.format(i).as_bytes()),
-        None => out.extend_from_slice(b"null"),
+
+    fn close(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.empty = false;
     }
-    out.push(b'}');
+
+    /// Before an array item: a comma unless it is the first.
+    fn item(&mut self) {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+    }
+
+    fn key(&mut self, name: &str) {
+        self.item();
+        push_json_string(self.out, name);
+        self.out.push(b':');
+        // The value follows the colon, never a comma.
+        self.empty = true;
+    }
+
+    fn str(&mut self, text: &str) {
+        push_json_string(self.out, text);
+        self.empty = false;
+    }
+
+    fn opt_str(&mut self, text: Option<&str>) {
+        match text {
+            Some(text) => self.str(text),
+            None => self.null(),
+        }
+    }
+
+    fn int(&mut self, n: impl itoa::Integer) {
+        self.out.extend_from_slice(self.number.format(n).as_bytes());
+        self.empty = false;
+    }
+
+    fn opt_int(&mut self, n: Option<impl itoa::Integer>) {
+        match n {
+            Some(n) => self.int(n),
+            None => self.null(),
+        }
+    }
+
+    fn bool(&mut self, b: bool) {
+        self.out
+            .extend_from_slice(if b { b"true" } else { b"false" });
+        self.empty = false;
+    }
+
+    fn null(&mut self) {
+        self.out.extend_from_slice(b"null");
+        self.empty = false;
+    }
+
+    fn strs<S: AsRef<str>>(&mut self, list: impl IntoIterator<Item = S>) {
+        self.open(b'[');
+        for text in list {
+            self.item();
+            self.str(text.as_ref());
+        }
+        self.close(b']');
+    }
+
+    /// `[[name, value], …]`, as serde writes a list of pairs.
+    fn headers(&mut self, headers: &[(String, String)]) {
+        self.open(b'[');
+        for (name, value) in headers {
+            self.item();
+            self.strs([name, value]);
+        }
+        self.close(b']');
+    }
+
+    /// A value without a hand-written form (a rare one), through serde.
+    fn serde(&mut self, value: &impl Serialize) -> io::Result<()> {
+        write_json(self.out, value, false)?;
+        self.empty = false;
+        Ok(())
+    }
+}
+
+/// [`StepDoc`] by hand.
+fn push_step(json: &mut Compact, s: &Step) {
+    json.open(b'{');
+    json.key("n");
+    json.int(s.n);
+    json.key("request");
+    json.int(s.request);
+    json.key("stage");
+    json.str(s.stage.name());
+    json.key("verdict");
+    json.str(s.verdict.name());
+    json.key("action");
+    json.str(&s.action);
+    json.key("request_type");
+    json.str(&s.request_type);
+    json.key("cors_headers");
+    json.str(&s.cors_headers);
+    json.key("decision");
+    json.str(&s.decision);
+    json.key("result");
+    json.str(&s.result);
+    json.key("variables");
+    json.open(b'{');
+    for (name, value) in VARIABLES.iter().zip(&s.variables) {
+        json.key(name);
+        json.str(value);
+    }
+    json.close(b'}');
+    json.key("changed");
+    json.strs(s.changed.iter().map(|&i| VARIABLES[i]));
+    json.key("explanation");
+    json.str(&s.explanation);
+    json.key("profile_note");
+    json.opt_str(s.profile_note.as_deref());
+    json.key("exchange");
+    json.opt_int(s.exchange);
+    json.close(b'}');
+}
+
+/// [`RequestDoc`] by hand (its rare `fix` through serde).
+fn push_request(json: &mut Compact, r: &RequestDoc) -> io::Result<()> {
+    json.open(b'{');
+    json.key("index");
+    json.int(r.index);
+    json.key("origin");
+    json.opt_str(r.origin);
+    for (name, value) in [
+        ("method", r.method),
+        ("url", r.url),
+        ("via", r.via),
+        ("credentials", r.credentials),
+        ("cache", r.cache),
+    ] {
+        json.key(name);
+        json.str(value);
+    }
+    for (name, value) in [
+        ("same_origin", r.same_origin),
+        ("preflight", r.preflight),
+        ("preflight_cache_hit", r.preflight_cache_hit),
+    ] {
+        json.key(name);
+        json.bool(value);
+    }
+    json.key("outcome");
+    json.str(r.outcome);
+    json.key("expect");
+    json.opt_str(r.expect);
+    json.key("expectation_met");
+    json.bool(r.expectation_met);
+    json.key("failed_at");
+    json.opt_str(r.failed_at.map(ExchangeKind::name));
+    json.key("error");
+    json.opt_str(r.error);
+    json.key("cors_error");
+    json.opt_str(r.cors_error);
+    json.key("matched_rule");
+    json.opt_int(r.matched_rule);
+    json.key("exposed_headers");
+    json.strs(r.exposed_headers);
+    json.key("dropped_headers");
+    json.strs(r.dropped_headers);
+    json.key("summary");
+    json.str(r.summary);
+    json.key("preflight_reasons");
+    json.strs(r.preflight_reasons);
+    json.key("profile_notes");
+    json.strs(r.profile_notes);
+    json.key("note");
+    json.opt_str(r.note);
+    json.key("steps");
+    json.open(b'[');
+    for n in r.steps {
+        json.item();
+        json.int(n);
+    }
+    json.close(b']');
+    json.key("exchanges");
+    json.open(b'[');
+    for e in r.exchanges {
+        json.item();
+        push_exchange(json, e);
+    }
+    json.close(b']');
+    if let Some(recorded) = r.recorded {
+        json.key("recorded");
+        json.open(b'{');
+        json.key("status");
+        json.int(recorded.status);
+        json.key("error");
+        json.opt_str(recorded.error.as_deref());
+        json.key("blocked");
+        match recorded.blocked {
+            Some(blocked) => json.bool(blocked),
+            None => json.null(),
+        }
+        json.key("notes");
+        json.strs(&recorded.notes);
+        json.close(b'}');
+    }
+    if let Some(agrees) = r.agrees {
+        json.key("agrees");
+        json.bool(agrees);
+    }
+    json.key("fix");
+    match r.fix {
+        Some(fix) => json.serde(fix)?,
+        None => json.null(),
+    }
+    json.close(b'}');
+    Ok(())
+}
+
+/// [`Exchange`] by hand.
+fn push_exchange(json: &mut Compact, e: &Exchange) {
+    json.open(b'{');
+    json.key("kind");
+    json.str(e.kind.name());
+    json.key("request");
+    json.open(b'{');
+    json.key("method");
+    json.str(&e.request.method);
+    json.key("url");
+    json.str(&e.request.url);
+    json.key("headers");
+    json.headers(&e.request.headers);
+    json.close(b'}');
+    json.key("response");
+    json.open(b'{');
+    json.key("status");
+    json.int(e.response.status);
+    json.key("headers");
+    json.headers(&e.response.headers);
+    json.key("body");
+    json.str(&e.response.body);
+    json.close(b'}');
+    json.key("matched_rule");
+    json.opt_int(e.matched_rule);
+    json.key("server_explanation");
+    json.str(&e.server_explanation);
+    json.close(b'}');
 }
 
 /// Appends `text` as a JSON string escaped as serde_json with [`TerminalSafe`] escapes it.
@@ -481,7 +701,7 @@ impl Document<'_> {
                     let recorded = recorded.and_then(|all| all.get(i));
                     let fix = self.fixes.get(i).and_then(Option::as_ref);
                     requests.item(out)?;
-                    out.write_all(&nested_json(&request_doc(r, recorded, fix), pretty, 2)?)?;
+                    out.write_all(&request_item(&request_doc(r, recorded, fix), pretty)?)?;
                 }
                 requests.close(out, b"]")?;
                 let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
@@ -498,10 +718,9 @@ impl Document<'_> {
                     }
                     let recorded = recorded.and_then(|all| all.get(record.index - 1));
                     requests.item(&mut items)?;
-                    items.write_all(&nested_json(
+                    items.write_all(&request_item(
                         &request_doc(&record, recorded, None),
                         pretty,
-                        2,
                     )?)?;
                     checked += usize::from(record.expect.is_some());
                     if !record.expectation_met() {
@@ -772,39 +991,74 @@ mod tests {
         out
     }
 
-    #[test]
-    fn hand_written_steps_are_the_serde_bytes_for_every_shipped_scenario() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.path())
-            .collect();
-        files.sort();
-        assert!(files.len() >= 10, "{files:?}");
-        let mut steps = 0;
-        for file in files {
+    /// Every shipped scenario and every well-formed HAR fixture, with what each recorded.
+    fn shipped_inputs() -> Vec<(String, Scenario, Option<Recording>)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let list = |dir: &str| {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| entry.path())
+                .collect();
+            files.sort();
+            files
+        };
+        let mut inputs = Vec::new();
+        for file in list("scenarios") {
             let Ok(scenario) = crate::scenario::load_file(&file) else {
                 panic!("{} loads", file.display())
             };
+            inputs.push((file.display().to_string(), scenario, None));
+        }
+        for file in list("tests/fixtures/har") {
+            let name = file.display().to_string();
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if let Ok(import) = crate::formats::har::load_har(&text, &name, false) {
+                inputs.push((name, import.scenario, Some(import.recording)));
+            }
+        }
+        assert!(inputs.iter().filter(|i| i.2.is_some()).count() >= 4);
+        assert!(inputs.len() >= 20, "{}", inputs.len());
+        inputs
+    }
+
+    #[test]
+    fn hand_written_steps_and_requests_are_the_serde_bytes_for_every_shipped_input() {
+        let (mut steps, mut requests, mut fixes) = (0, 0, 0);
+        for (name, scenario, recording) in shipped_inputs() {
             for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
-                for step in crate::engine::run(&scenario, profile).steps {
+                let trace = crate::engine::run(&scenario, profile);
+                for step in &trace.steps {
                     let mut hand = Vec::new();
-                    push_step(&mut hand, &step);
-                    let serde = serde_compact(&step_doc(&step));
+                    push_step(&mut Compact::new(&mut hand), step);
+                    let serde = serde_compact(&step_doc(step));
                     assert_eq!(
                         String::from_utf8_lossy(&hand),
                         String::from_utf8_lossy(&serde),
-                        "{} step {}",
-                        file.display(),
+                        "{name} step {}",
                         step.n
                     );
                     steps += 1;
                 }
+                let all_fixes = crate::fix::fixes(&scenario, &trace);
+                for (i, record) in trace.requests.iter().enumerate() {
+                    let recorded = recording.as_ref().and_then(|r| r.recorded.get(i));
+                    let fix = all_fixes.get(i).and_then(Option::as_ref);
+                    let doc = request_doc(record, recorded, fix);
+                    let hand = request_item(&doc, false).unwrap_or_default();
+                    assert_eq!(
+                        String::from_utf8_lossy(&hand),
+                        String::from_utf8_lossy(&serde_compact(&doc)),
+                        "{name} request {}",
+                        record.index
+                    );
+                    requests += 1;
+                    fixes += usize::from(fix.is_some());
+                }
             }
         }
-        assert!(steps > 100);
+        assert!(steps > 100 && requests > 50 && fixes > 5, "{steps} {requests} {fixes}");
     }
 
     /// Text that reaches every branch of the escaper: plain runs longer and shorter than a
