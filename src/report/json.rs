@@ -10,9 +10,7 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
 use std::sync::Arc;
 
-use crate::engine::{
-    Exchange, ExchangeKind, RequestRecord, Requests, Stage, Step, Trace, VARIABLES, Verdict,
-};
+use crate::engine::{Exchange, ExchangeKind, RequestRecord, Requests, Step, Trace, VARIABLES};
 use crate::fix::Fix;
 use crate::formats::har::{Recorded, Recording};
 use crate::safe_text::is_unsafe_char;
@@ -69,25 +67,6 @@ struct RequestDoc<'a> {
     fix: Option<&'a Fix>,
 }
 
-#[derive(Serialize)]
-struct StepDoc<'a> {
-    n: usize,
-    request: usize,
-    stage: Stage,
-    verdict: Verdict,
-    action: &'a str,
-    request_type: &'a str,
-    cors_headers: &'a str,
-    decision: &'a str,
-    result: &'a str,
-    variables: Variables<'a>,
-    changed: Changed<'a>,
-    explanation: &'a str,
-    profile_note: Option<&'a str>,
-    /// Index into the request's `exchanges` of the exchange this step shows.
-    exchange: Option<usize>,
-}
-
 /// Variables as a JSON object in tracker order.
 struct Variables<'a>(&'a [std::sync::Arc<str>]);
 
@@ -98,15 +77,6 @@ impl Serialize for Variables<'_> {
             map.serialize_entry(name, &**value)?;
         }
         map.end()
-    }
-}
-
-/// The names of the variables a step changed.
-struct Changed<'a>(&'a [usize]);
-
-impl Serialize for Changed<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(|&i| VARIABLES[i]))
     }
 }
 
@@ -146,25 +116,6 @@ fn request_doc<'a>(
             .and_then(|rec| rec.blocked)
             .map(|blocked| blocked == (r.outcome == crate::scenario::Outcome::Blocked)),
         fix,
-    }
-}
-
-fn step_doc(s: &Step) -> StepDoc<'_> {
-    StepDoc {
-        n: s.n,
-        request: s.request,
-        stage: s.stage,
-        verdict: s.verdict,
-        action: &s.action,
-        request_type: &s.request_type,
-        cors_headers: &s.cors_headers,
-        decision: &s.decision,
-        result: &s.result,
-        variables: Variables(&s.variables),
-        changed: Changed(&s.changed),
-        explanation: &s.explanation,
-        profile_note: s.profile_note.as_deref(),
-        exchange: s.exchange,
     }
 }
 
@@ -279,67 +230,82 @@ fn write_step(
     pretty: bool,
     buf: &mut Vec<u8>,
 ) -> io::Result<()> {
-    if pretty {
-        return out.write_all(&nested_json(&step_doc(step), true, 2)?);
-    }
     buf.clear();
-    push_step(&mut Compact::new(buf), step);
+    push_step(&mut HandJson::new(buf, pretty, 2), step);
     out.write_all(buf)
 }
 
 /// One request as an item of the document's `requests`.
 fn request_item(doc: &RequestDoc, pretty: bool) -> io::Result<Vec<u8>> {
-    if pretty {
-        return nested_json(doc, true, 2);
-    }
     let mut buf = Vec::with_capacity(2048);
-    push_request(&mut Compact::new(&mut buf), doc)?;
+    push_request(&mut HandJson::new(&mut buf, pretty, 2), doc)?;
     Ok(buf)
 }
 
-/// Compact JSON written by hand, for the parts of a document there are hundreds of thousands
-/// of (steps and request items): the same bytes as serde_json with [`TerminalSafe`], with one
-/// pass over each string instead of two.
-struct Compact<'a> {
+/// JSON written by hand, for the parts of a document there are hundreds of thousands of (steps
+/// and request items): the same bytes as serde_json's compact or pretty printer with
+/// [`TerminalSafe`], with one pass over each string instead of two.
+struct HandJson<'a> {
     out: &'a mut Vec<u8>,
+    pretty: bool,
+    /// How deep the next item is, in levels of [`INDENT`].
+    depth: usize,
     /// Whether the object or array just opened is still empty (no comma before its first item).
     empty: bool,
     number: itoa::Buffer,
 }
 
-impl<'a> Compact<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Self {
-        Compact {
+impl<'a> HandJson<'a> {
+    /// A writer for a value `depth` levels deep in the document.
+    fn new(out: &'a mut Vec<u8>, pretty: bool, depth: usize) -> Self {
+        HandJson {
             out,
+            pretty,
+            depth,
             empty: true,
             number: itoa::Buffer::new(),
         }
     }
 
+    fn new_line(&mut self) {
+        if self.pretty {
+            self.out.push(b'\n');
+            for _ in 0..self.depth {
+                self.out.extend_from_slice(INDENT);
+            }
+        }
+    }
+
     fn open(&mut self, bracket: u8) {
         self.out.push(bracket);
+        self.depth += 1;
         self.empty = true;
     }
 
+    /// The closing bracket, on a line of its own when indented and not empty.
     fn close(&mut self, bracket: u8) {
+        self.depth -= 1;
+        if !self.empty {
+            self.new_line();
+        }
         self.out.push(bracket);
         self.empty = false;
     }
 
-    /// Before an array item: a comma unless it is the first.
+    /// Before an array item or a key: a comma unless it is the first, and a new line.
     fn item(&mut self) {
         if !self.empty {
             self.out.push(b',');
         }
+        self.new_line();
         self.empty = false;
     }
 
     fn key(&mut self, name: &str) {
         self.item();
         push_json_string(self.out, name);
-        self.out.push(b':');
-        // The value follows the colon, never a comma.
-        self.empty = true;
+        self.out
+            .extend_from_slice(if self.pretty { b": " } else { b":" });
     }
 
     fn str(&mut self, text: &str) {
@@ -398,14 +364,15 @@ impl<'a> Compact<'a> {
 
     /// A value without a hand-written form (a rare one), through serde.
     fn serde(&mut self, value: &impl Serialize) -> io::Result<()> {
-        write_json(self.out, value, false)?;
+        let json = nested_json(value, self.pretty, self.depth)?;
+        self.out.extend_from_slice(&json);
         self.empty = false;
         Ok(())
     }
 }
 
 /// [`StepDoc`] by hand.
-fn push_step(json: &mut Compact, s: &Step) {
+fn push_step(json: &mut HandJson, s: &Step) {
     json.open(b'{');
     json.key("n");
     json.int(s.n);
@@ -444,7 +411,7 @@ fn push_step(json: &mut Compact, s: &Step) {
 }
 
 /// [`RequestDoc`] by hand (its rare `fix` through serde).
-fn push_request(json: &mut Compact, r: &RequestDoc) -> io::Result<()> {
+fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
     json.open(b'{');
     json.key("index");
     json.int(r.index);
@@ -538,7 +505,7 @@ fn push_request(json: &mut Compact, r: &RequestDoc) -> io::Result<()> {
 }
 
 /// [`Exchange`] by hand.
-fn push_exchange(json: &mut Compact, e: &Exchange) {
+fn push_exchange(json: &mut HandJson, e: &Exchange) {
     json.open(b'{');
     json.key("kind");
     json.str(e.kind.name());
@@ -911,7 +878,56 @@ impl<F: Formatter> Formatter for TerminalSafe<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Stage, Verdict};
     use proptest::prelude::*;
+
+    /// A step as serde writes it: what the hand-written steps are held to.
+    #[derive(Serialize)]
+    struct StepDoc<'a> {
+        n: usize,
+        request: usize,
+        stage: Stage,
+        verdict: Verdict,
+        action: &'a str,
+        request_type: &'a str,
+        cors_headers: &'a str,
+        decision: &'a str,
+        result: &'a str,
+        variables: Variables<'a>,
+        changed: Changed<'a>,
+        explanation: &'a str,
+        profile_note: Option<&'a str>,
+        /// Index into the request's `exchanges` of the exchange this step shows.
+        exchange: Option<usize>,
+    }
+
+    /// The names of the variables a step changed.
+    struct Changed<'a>(&'a [usize]);
+
+    impl Serialize for Changed<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.iter().map(|&i| VARIABLES[i]))
+        }
+    }
+
+    fn step_doc(s: &Step) -> StepDoc<'_> {
+        StepDoc {
+            n: s.n,
+            request: s.request,
+            stage: s.stage,
+            verdict: s.verdict,
+            action: &s.action,
+            request_type: &s.request_type,
+            cors_headers: &s.cors_headers,
+            decision: &s.decision,
+            result: &s.result,
+            variables: Variables(&s.variables),
+            changed: Changed(&s.changed),
+            explanation: &s.explanation,
+            profile_note: s.profile_note.as_deref(),
+            exchange: s.exchange,
+        }
+    }
 
     #[test]
     fn terminal_active_characters_are_unicode_escaped_and_round_trip() {
@@ -1030,15 +1046,17 @@ mod tests {
             for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
                 let trace = crate::engine::run(&scenario, profile);
                 for step in &trace.steps {
-                    let mut hand = Vec::new();
-                    push_step(&mut Compact::new(&mut hand), step);
-                    let serde = serde_compact(&step_doc(step));
-                    assert_eq!(
-                        String::from_utf8_lossy(&hand),
-                        String::from_utf8_lossy(&serde),
-                        "{name} step {}",
-                        step.n
-                    );
+                    for pretty in [false, true] {
+                        let mut hand = Vec::new();
+                        push_step(&mut HandJson::new(&mut hand, pretty, 2), step);
+                        let serde = nested_json(&step_doc(step), pretty, 2).unwrap_or_default();
+                        assert_eq!(
+                            String::from_utf8_lossy(&hand),
+                            String::from_utf8_lossy(&serde),
+                            "{name} step {}",
+                            step.n
+                        );
+                    }
                     steps += 1;
                 }
                 let all_fixes = crate::fix::fixes(&scenario, &trace);
@@ -1046,19 +1064,25 @@ mod tests {
                     let recorded = recording.as_ref().and_then(|r| r.recorded.get(i));
                     let fix = all_fixes.get(i).and_then(Option::as_ref);
                     let doc = request_doc(record, recorded, fix);
-                    let hand = request_item(&doc, false).unwrap_or_default();
-                    assert_eq!(
-                        String::from_utf8_lossy(&hand),
-                        String::from_utf8_lossy(&serde_compact(&doc)),
-                        "{name} request {}",
-                        record.index
-                    );
+                    for pretty in [false, true] {
+                        let hand = request_item(&doc, pretty).unwrap_or_default();
+                        let serde = nested_json(&doc, pretty, 2).unwrap_or_default();
+                        assert_eq!(
+                            String::from_utf8_lossy(&hand),
+                            String::from_utf8_lossy(&serde),
+                            "{name} request {}",
+                            record.index
+                        );
+                    }
                     requests += 1;
                     fixes += usize::from(fix.is_some());
                 }
             }
         }
-        assert!(steps > 100 && requests > 50 && fixes > 5, "{steps} {requests} {fixes}");
+        assert!(
+            steps > 100 && requests > 50 && fixes > 5,
+            "{steps} {requests} {fixes}"
+        );
     }
 
     /// Text that reaches every branch of the escaper: plain runs longer and shorter than a
