@@ -158,16 +158,19 @@ fn allowed_origins_text(scenario: &Scenario) -> String {
 
 /// `ACAO: value; ACAM: value` for the CORS headers of a message (the table's short form).
 fn cors_header_text(headers: &[(String, String)]) -> String {
-    let parts: Vec<String> = headers
-        .iter()
-        .filter(|(n, _)| is_cors_header(n))
-        .map(|(n, v)| format!("{}: {v}", abbreviate_header(n)))
-        .collect();
-    if parts.is_empty() {
-        "(none)".to_string()
-    } else {
-        parts.join("; ")
+    let mut text = String::new();
+    for (name, value) in headers.iter().filter(|(n, _)| is_cors_header(n)) {
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str(abbreviate_header(name));
+        text.push_str(": ");
+        text.push_str(value);
     }
+    if text.is_empty() {
+        text.push_str("(none)");
+    }
+    text
 }
 
 fn status_text(response: &HttpResponse) -> String {

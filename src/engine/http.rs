@@ -98,8 +98,12 @@ pub fn reason_phrase(status: u16) -> &'static str {
 
 /// Whether a header name belongs to the CORS protocol (what the table's "CORS headers" shows).
 pub fn is_cors_header(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower == "origin" || lower.starts_with("access-control-")
+    const PREFIX: &[u8] = b"access-control-";
+    name.eq_ignore_ascii_case("origin")
+        || name
+            .as_bytes()
+            .get(..PREFIX.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(PREFIX))
 }
 
 /// The short names the execution table uses for CORS headers (full names everywhere else).
@@ -125,6 +129,28 @@ pub fn abbreviate_header(name: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cors_headers_are_origin_and_the_access_control_family_in_any_case() {
+        for name in [
+            "Origin",
+            "ORIGIN",
+            "Access-Control-Allow-Origin",
+            "access-control-x",
+        ] {
+            assert!(is_cors_header(name), "{name}");
+        }
+        for name in [
+            "Originator",
+            "Access-Control",
+            "access-controls-x",
+            "Vary",
+            "Ä",
+            "",
+        ] {
+            assert!(!is_cors_header(name), "{name}");
+        }
+    }
 
     #[test]
     fn repeated_header_lines_combine_with_comma_space() {
