@@ -301,11 +301,13 @@ impl<'a> HandJson<'a> {
         self.empty = false;
     }
 
+    /// A key: one of the document's own names, which need no escaping.
     fn key(&mut self, name: &str) {
         self.item();
-        push_json_string(self.out, name);
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
         self.out
-            .extend_from_slice(if self.pretty { b": " } else { b":" });
+            .extend_from_slice(if self.pretty { b"\": " } else { b"\":" });
     }
 
     fn str(&mut self, text: &str) {
@@ -536,11 +538,19 @@ fn push_exchange(json: &mut HandJson, e: &Exchange) {
 
 /// Appends `text` as a JSON string escaped as serde_json with [`TerminalSafe`] escapes it.
 fn push_json_string(out: &mut Vec<u8>, text: &str) {
-    /// Bytes that may need an escape: `"`, `\`, C0 controls, DEL, and every byte of a
-    /// non-ASCII character (only its lead byte is ever looked at). `|`, not `||`: no branches,
-    /// so the compiler checks 16 bytes at once.
+    /// Bytes that may need an escape: `"`, `\`, C0 controls, and the bytes every other unsafe
+    /// character starts with. `|`, not `||`: no branches, so the compiler checks 16 bytes at
+    /// once.
     fn look_closer(b: u8) -> bool {
-        (b < 0x20) | (b == b'"') | (b == b'\\') | (b >= 0x7f)
+        let [a, c, d, e, f] = UNSAFE_LEAD_BYTES;
+        (b < 0x20)
+            | (b == b'"')
+            | (b == b'\\')
+            | (b == a)
+            | (b == c)
+            | (b == d)
+            | (b == e)
+            | (b == f)
     }
     /// How many bytes at the start of `bytes`, in whole blocks of 16, need no closer look.
     fn plain_blocks(bytes: &[u8]) -> usize {
@@ -801,6 +811,11 @@ pub fn run_and_write(
 /// Requests the engine hands the writer at a time.
 const LIVE_BATCH: usize = 256;
 
+/// Every character `is_unsafe_char` flags, beyond the C0 controls JSON escapes anyway, is DEL
+/// or starts with one of these UTF-8 lead bytes: only characters starting with them are
+/// decoded and checked.
+const UNSAFE_LEAD_BYTES: [u8; 5] = [0x7f, 0xc2, 0xd8, 0xe2, 0xef];
+
 /// A formatter that also escapes terminal-active characters serde_json leaves raw.
 struct TerminalSafe<F>(F);
 
@@ -810,18 +825,18 @@ impl<F: Formatter> Formatter for TerminalSafe<F> {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        // Every character `is_unsafe_char` flags (beyond what serde_json escapes) is DEL or
-        // starts with one of these UTF-8 lead bytes; only those characters are decoded.
+        // Only characters starting with one of UNSAFE_LEAD_BYTES are decoded.
         let bytes = fragment.as_bytes();
         // Most text is ASCII without DEL: one fast pass, and it is written as it is.
         if fragment.is_ascii() && memchr::memchr(0x7f, bytes).is_none() {
             return writer.write_all(bytes);
         }
+        let [del, c2, d8, e2, ef] = UNSAFE_LEAD_BYTES;
         let next_candidate = |from: usize| {
             let rest = &bytes[from..];
             match (
-                memchr::memchr3(0xc2, 0xe2, 0xef, rest),
-                memchr::memchr2(0x7f, 0xd8, rest),
+                memchr::memchr3(c2, e2, ef, rest),
+                memchr::memchr2(del, d8, rest),
             ) {
                 (Some(a), Some(b)) => Some(from + a.min(b)),
                 (a, b) => a.or(b).map(|i| from + i),
@@ -995,7 +1010,7 @@ mod tests {
             .filter(|c| {
                 let mut buf = [0; 4];
                 let first = c.encode_utf8(&mut buf).as_bytes()[0];
-                !matches!(first, 0x7f | 0xc2 | 0xd8 | 0xe2 | 0xef)
+                !UNSAFE_LEAD_BYTES.contains(&first)
             })
             .collect();
         assert_eq!(missed, Vec::<char>::new());
