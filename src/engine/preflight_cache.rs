@@ -7,7 +7,7 @@
 //! - Chromium keeps one result per origin and URL, replaced by each new preflight, and treats
 //!   `*` as a wildcard only in a result written by a preflight without credentials.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::fetch_rules::{is_safelisted_method, max_age};
 use crate::scenario::BrowserProfile;

@@ -419,8 +419,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     // time (Chrome lists the actual request first and stamps it earlier).
     let preflight_flags: Vec<bool> = entries.iter().map(is_preflight).collect();
     // Candidate requests by (URL, method, origin), so pairing stays linear in the file.
-    let mut candidates: std::collections::HashMap<(&str, String, Option<&str>), Vec<usize>> =
-        std::collections::HashMap::new();
+    let mut candidates: foldhash::HashMap<(&str, String, Option<&str>), Vec<usize>> =
+        foldhash::HashMap::default();
     for (a, entry) in entries.iter().enumerate() {
         if !preflight_flags[a] {
             let key = (
@@ -458,7 +458,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     // Exchanges in the order the page issued them: actual requests, and preflights whose
     // request was never recorded.
     let mut exchanges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
-    let guarding: std::collections::HashSet<usize> = guarded.iter().flatten().copied().collect();
+    let guarding: foldhash::HashSet<usize> = guarded.iter().flatten().copied().collect();
     for i in 0..kept {
         let entry = &entries[i];
         if preflight_flags[i] {
