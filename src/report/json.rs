@@ -632,6 +632,31 @@ enum Source<'a> {
 struct LiveRun<'a> {
     run: &'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>,
     items: io::BufWriter<std::fs::File>,
+    /// The document's end, made on the engine's thread once the run is over, while the
+    /// writer still has steps to write.
+    tail: Box<dyn FnOnce() -> io::Result<Tail> + 'a>,
+}
+
+/// The document's input-derived end, written after everything the engine made.
+struct Tail {
+    recording: Option<Vec<u8>>,
+    scenario: Vec<u8>,
+}
+
+impl Tail {
+    fn new(scenario: &Scenario, recording: Option<&Recording>, pretty: bool) -> io::Result<Self> {
+        let recording = recording.map(|recording| RecordingDoc {
+            entries: recording.entries,
+            skipped: &recording.skipped,
+        });
+        Ok(Tail {
+            recording: recording
+                .map(|recording| nested_json(&recording, pretty, 1))
+                .transpose()?,
+            // The input, so a saved trace opens again (and what-if edits have rules to change).
+            scenario: nested_json(&ScenarioJson(scenario), pretty, 1)?,
+        })
+    }
 }
 
 /// The whole document, written as the `Source` gives it.
@@ -663,7 +688,7 @@ impl Document<'_> {
         doc.key(out, "steps")?;
         out.write_all(b"[")?;
         let mut steps = Layout::new(pretty, 2);
-        let (checked, failed) = match self.source {
+        let (checked, failed, tail) = match self.source {
             Source::Done(trace) => {
                 for step in &trace.steps {
                     steps.item(out)?;
@@ -682,9 +707,18 @@ impl Document<'_> {
                 }
                 requests.close(out, b"]")?;
                 let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
-                (checked, trace.failed_expectations().cloned().collect())
+                let failed = trace.failed_expectations().cloned().collect();
+                (
+                    checked,
+                    failed,
+                    Tail::new(self.scenario, self.recording, pretty)?,
+                )
             }
-            Source::Live(LiveRun { run, mut items }) => {
+            Source::Live(LiveRun {
+                run,
+                mut items,
+                tail,
+            }) => {
                 let mut requests = Layout::new(pretty, 2);
                 let recorded = self.recording.map(|r| r.recorded.as_slice());
                 let (mut checked, mut failed) = (0, Vec::new());
@@ -711,7 +745,7 @@ impl Document<'_> {
                 io::Seek::rewind(&mut file)?;
                 io::copy(&mut file, out)?;
                 requests.close(out, b"]")?;
-                (checked, failed)
+                (checked, failed, tail()?)
             }
         };
         let expectations = Expectations {
@@ -720,15 +754,12 @@ impl Document<'_> {
             failed: failed.iter().map(|r| r.index).collect(),
         };
         doc.entry(out, "expectations", &expectations)?;
-        if let Some(recording) = self.recording {
-            let recording = RecordingDoc {
-                entries: recording.entries,
-                skipped: &recording.skipped,
-            };
-            doc.entry(out, "recording", &recording)?;
+        if let Some(recording) = tail.recording {
+            doc.key(out, "recording")?;
+            out.write_all(&recording)?;
         }
-        // The input, so a saved trace opens again (and what-if edits have rules to change).
-        doc.entry(out, "scenario", &ScenarioJson(self.scenario))?;
+        doc.key(out, "scenario")?;
+        out.write_all(&tail.scenario)?;
         doc.close(out, b"}")?;
         out.write_all(b"\n")?;
         Ok(failed)
@@ -780,16 +811,23 @@ pub fn run_and_write(
     // steps and writing them take about as long as each other.
     std::thread::scope(|scope| {
         let (batches, received) = std::sync::mpsc::sync_channel::<Vec<_>>(8);
-        scope.spawn(move || {
+        let engine = scope.spawn(move || {
             let mut run = run.peekable();
             while run.peek().is_some() {
                 let batch: Vec<_> = run.by_ref().take(LIVE_BATCH).collect();
                 if batches.send(batch).is_err() {
                     // The writer stopped (a closed pipe): stop simulating too.
-                    return;
+                    return Err(io::Error::other("the writer stopped"));
                 }
             }
+            drop(batches);
+            Tail::new(scenario, recording, pretty)
         });
+        let tail = move || {
+            engine
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the engine's thread panicked")))
+        };
         let mut requests = received.into_iter().flatten();
         let document = Document {
             scenario,
@@ -800,6 +838,7 @@ pub fn run_and_write(
             source: Source::Live(LiveRun {
                 run: &mut requests,
                 items,
+                tail: Box::new(tail),
             }),
             recording,
             fixes: Vec::new(),
