@@ -301,13 +301,14 @@ impl<'a> HandJson<'a> {
         self.empty = false;
     }
 
-    /// A key: one of the document's own names, which need no escaping.
-    fn key(&mut self, name: &str) {
+    /// A key: one of the document's own names, which need no escaping. Its value follows.
+    fn key(&mut self, name: &str) -> &mut Self {
         self.item();
         self.out.push(b'"');
         self.out.extend_from_slice(name.as_bytes());
         self.out
             .extend_from_slice(if self.pretty { b"\": " } else { b"\":" });
+        self
     }
 
     fn str(&mut self, text: &str) {
@@ -376,49 +377,33 @@ impl<'a> HandJson<'a> {
 /// [`StepDoc`] by hand.
 fn push_step(json: &mut HandJson, s: &Step) {
     json.open(b'{');
-    json.key("n");
-    json.int(s.n);
-    json.key("request");
-    json.int(s.request);
-    json.key("stage");
-    json.str(s.stage.name());
-    json.key("verdict");
-    json.str(s.verdict.name());
-    json.key("action");
-    json.str(&s.action);
-    json.key("request_type");
-    json.str(&s.request_type);
-    json.key("cors_headers");
-    json.str(&s.cors_headers);
-    json.key("decision");
-    json.str(&s.decision);
-    json.key("result");
-    json.str(&s.result);
-    json.key("variables");
-    json.open(b'{');
+    json.key("n").int(s.n);
+    json.key("request").int(s.request);
+    json.key("stage").str(s.stage.name());
+    json.key("verdict").str(s.verdict.name());
+    json.key("action").str(&s.action);
+    json.key("request_type").str(&s.request_type);
+    json.key("cors_headers").str(&s.cors_headers);
+    json.key("decision").str(&s.decision);
+    json.key("result").str(&s.result);
+    json.key("variables").open(b'{');
     for (name, value) in VARIABLES.iter().zip(&s.variables) {
-        json.key(name);
-        json.str(value);
+        json.key(name).str(value);
     }
     json.close(b'}');
-    json.key("changed");
-    json.strs(s.changed.iter().map(|&i| VARIABLES[i]));
-    json.key("explanation");
-    json.str(&s.explanation);
-    json.key("profile_note");
-    json.opt_str(s.profile_note.as_deref());
-    json.key("exchange");
-    json.opt_int(s.exchange);
+    json.key("changed")
+        .strs(s.changed.iter().map(|&i| VARIABLES[i]));
+    json.key("explanation").str(&s.explanation);
+    json.key("profile_note").opt_str(s.profile_note.as_deref());
+    json.key("exchange").opt_int(s.exchange);
     json.close(b'}');
 }
 
 /// [`RequestDoc`] by hand (its rare `fix` through serde).
 fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
     json.open(b'{');
-    json.key("index");
-    json.int(r.index);
-    json.key("origin");
-    json.opt_str(r.origin);
+    json.key("index").int(r.index);
+    json.key("origin").opt_str(r.origin);
     for (name, value) in [
         ("method", r.method),
         ("url", r.url),
@@ -426,76 +411,55 @@ fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
         ("credentials", r.credentials),
         ("cache", r.cache),
     ] {
-        json.key(name);
-        json.str(value);
+        json.key(name).str(value);
     }
     for (name, value) in [
         ("same_origin", r.same_origin),
         ("preflight", r.preflight),
         ("preflight_cache_hit", r.preflight_cache_hit),
     ] {
-        json.key(name);
-        json.bool(value);
+        json.key(name).bool(value);
     }
-    json.key("outcome");
-    json.str(r.outcome);
-    json.key("expect");
-    json.opt_str(r.expect);
-    json.key("expectation_met");
-    json.bool(r.expectation_met);
-    json.key("failed_at");
-    json.opt_str(r.failed_at.map(ExchangeKind::name));
-    json.key("error");
-    json.opt_str(r.error);
-    json.key("cors_error");
-    json.opt_str(r.cors_error);
-    json.key("matched_rule");
-    json.opt_int(r.matched_rule);
-    json.key("exposed_headers");
-    json.strs(r.exposed_headers);
-    json.key("dropped_headers");
-    json.strs(r.dropped_headers);
-    json.key("summary");
-    json.str(r.summary);
-    json.key("preflight_reasons");
-    json.strs(r.preflight_reasons);
-    json.key("profile_notes");
-    json.strs(r.profile_notes);
-    json.key("note");
-    json.opt_str(r.note);
-    json.key("steps");
-    json.open(b'[');
+    json.key("outcome").str(r.outcome);
+    json.key("expect").opt_str(r.expect);
+    json.key("expectation_met").bool(r.expectation_met);
+    json.key("failed_at")
+        .opt_str(r.failed_at.map(ExchangeKind::name));
+    json.key("error").opt_str(r.error);
+    json.key("cors_error").opt_str(r.cors_error);
+    json.key("matched_rule").opt_int(r.matched_rule);
+    json.key("exposed_headers").strs(r.exposed_headers);
+    json.key("dropped_headers").strs(r.dropped_headers);
+    json.key("summary").str(r.summary);
+    json.key("preflight_reasons").strs(r.preflight_reasons);
+    json.key("profile_notes").strs(r.profile_notes);
+    json.key("note").opt_str(r.note);
+    json.key("steps").open(b'[');
     for n in r.steps {
         json.item();
         json.int(n);
     }
     json.close(b']');
-    json.key("exchanges");
-    json.open(b'[');
+    json.key("exchanges").open(b'[');
     for e in r.exchanges {
         json.item();
         push_exchange(json, e);
     }
     json.close(b']');
     if let Some(recorded) = r.recorded {
-        json.key("recorded");
-        json.open(b'{');
-        json.key("status");
-        json.int(recorded.status);
-        json.key("error");
-        json.opt_str(recorded.error.as_deref());
+        json.key("recorded").open(b'{');
+        json.key("status").int(recorded.status);
+        json.key("error").opt_str(recorded.error.as_deref());
         json.key("blocked");
         match recorded.blocked {
             Some(blocked) => json.bool(blocked),
             None => json.null(),
         }
-        json.key("notes");
-        json.strs(&recorded.notes);
+        json.key("notes").strs(&recorded.notes);
         json.close(b'}');
     }
     if let Some(agrees) = r.agrees {
-        json.key("agrees");
-        json.bool(agrees);
+        json.key("agrees").bool(agrees);
     }
     json.key("fix");
     match r.fix {
@@ -509,30 +473,19 @@ fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
 /// [`Exchange`] by hand.
 fn push_exchange(json: &mut HandJson, e: &Exchange) {
     json.open(b'{');
-    json.key("kind");
-    json.str(e.kind.name());
-    json.key("request");
-    json.open(b'{');
-    json.key("method");
-    json.str(&e.request.method);
-    json.key("url");
-    json.str(&e.request.url);
-    json.key("headers");
-    json.headers(&e.request.headers);
+    json.key("kind").str(e.kind.name());
+    json.key("request").open(b'{');
+    json.key("method").str(&e.request.method);
+    json.key("url").str(&e.request.url);
+    json.key("headers").headers(&e.request.headers);
     json.close(b'}');
-    json.key("response");
-    json.open(b'{');
-    json.key("status");
-    json.int(e.response.status);
-    json.key("headers");
-    json.headers(&e.response.headers);
-    json.key("body");
-    json.str(&e.response.body);
+    json.key("response").open(b'{');
+    json.key("status").int(e.response.status);
+    json.key("headers").headers(&e.response.headers);
+    json.key("body").str(&e.response.body);
     json.close(b'}');
-    json.key("matched_rule");
-    json.opt_int(e.matched_rule);
-    json.key("server_explanation");
-    json.str(&e.server_explanation);
+    json.key("matched_rule").opt_int(e.matched_rule);
+    json.key("server_explanation").str(&e.server_explanation);
     json.close(b'}');
 }
 
