@@ -385,4 +385,42 @@ mod tests {
         cache.clear(O, U);
         assert_eq!(cache.summary(1, Standard, O, U), "empty");
     }
+
+    #[test]
+    fn the_summary_counts_the_other_origin_and_url_groups() {
+        let mut cache = PreflightCache::default();
+        let other = "https://c.example";
+        let put = strings(&["PUT"]);
+        cache.store(O, U, false, &put, &[], Some("10"), 0);
+        cache.store(
+            O,
+            "https://b.example/other",
+            false,
+            &put,
+            &[],
+            Some("10"),
+            0,
+        );
+        cache.store(other, U, false, &put, &[], Some("100"), 0);
+        cache.store(other, U, false, &strings(&["DELETE"]), &[], Some("100"), 0);
+        assert_eq!(
+            cache.summary(1, Standard, O, U),
+            "1 entry: PUT (+2 other origin/URLs)"
+        );
+        cache.clear(O, "https://b.example/other");
+        assert_eq!(
+            cache.summary(1, Standard, O, U),
+            "1 entry: PUT (+1 other origin/URL)"
+        );
+        // At t=20 only the other origin's entries are left.
+        cache.prune(20);
+        assert_eq!(
+            cache.summary(20, Standard, O, U),
+            "none for this origin and URL (+1 other)"
+        );
+        assert_eq!(
+            cache.summary(20, Standard, other, U),
+            "2 entries: PUT, DELETE"
+        );
+    }
 }
