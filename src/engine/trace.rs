@@ -163,6 +163,15 @@ impl RequestRecord {
     pub fn expectation_met(&self) -> bool {
         self.expect.is_none_or(|e| e == self.outcome)
     }
+
+    /// A live probe held the actual request back: it ended "sent" with no actual exchange.
+    pub fn held_back(&self) -> bool {
+        self.outcome == Outcome::Sent
+            && !self
+                .exchanges
+                .iter()
+                .any(|e| e.kind == ExchangeKind::Actual)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 
 use crate::engine::http::ABBREVIATIONS;
-use crate::engine::{ExchangeKind, RequestRecord, Trace, VARIABLES, Verdict};
+use crate::engine::{RequestRecord, Trace, VARIABLES, Verdict};
 use crate::safe_text::escape;
 use crate::scenario::{Outcome, Scenario};
 
@@ -34,15 +34,7 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
     match request.outcome {
         Outcome::Allowed => "ALLOWED",
         Outcome::Blocked => "BLOCKED",
-        // "Sent" with no actual exchange: a live probe held the request back.
-        Outcome::Sent
-            if !request
-                .exchanges
-                .iter()
-                .any(|e| e.kind == ExchangeKind::Actual) =>
-        {
-            "NOT SENT (the probe held it back)"
-        }
+        Outcome::Sent if request.held_back() => "NOT SENT (the probe held it back)",
         Outcome::Sent => "SENT (no browser)",
     }
 }

@@ -93,11 +93,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
     };
     let preflight_failed = request.failed_at == Some(ExchangeKind::Preflight);
     // A live probe may hold the actual request back: the run ends with nothing to judge.
-    let withheld = request.outcome == Outcome::Sent
-        && !request
-            .exchanges
-            .iter()
-            .any(|e| e.kind == ExchangeKind::Actual);
+    let withheld = request.held_back();
     let final_verdict = matches!(
         step.verdict,
         Verdict::Allowed | Verdict::Blocked | Verdict::Sent
