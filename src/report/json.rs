@@ -5,7 +5,6 @@
 use std::io::{self, Write};
 
 use serde::Serialize;
-use serde::ser::SerializeMap;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
 use std::sync::Arc;
@@ -65,19 +64,6 @@ struct RequestDoc<'a> {
     agrees: Option<bool>,
     /// For a blocked request: the smallest change that allows it, proven by a re-run.
     fix: Option<&'a Fix>,
-}
-
-/// Variables as a JSON object in tracker order.
-struct Variables<'a>(&'a [std::sync::Arc<str>]);
-
-impl Serialize for Variables<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in VARIABLES.iter().zip(self.0) {
-            map.serialize_entry(name, &**value)?;
-        }
-        map.end()
-    }
 }
 
 fn request_doc<'a>(
@@ -159,87 +145,6 @@ fn nested_json(value: &impl Serialize, pretty: bool, depth: usize) -> io::Result
         nested.extend_from_slice(line);
     }
     Ok(nested)
-}
-
-/// The punctuation of a JSON object or array written item by item, the same bytes as
-/// serde_json's compact or pretty printer: the document is written by hand at its top level so
-/// that each big array can be written by the fastest means it has.
-struct Layout {
-    pretty: bool,
-    /// How deep the items are (1 for the document's own keys).
-    depth: usize,
-    items: usize,
-}
-
-impl Layout {
-    fn new(pretty: bool, depth: usize) -> Self {
-        Layout {
-            pretty,
-            depth,
-            items: 0,
-        }
-    }
-
-    /// What goes before an item: a comma after the first, and a new indented line.
-    fn item(&mut self, out: &mut impl Write) -> io::Result<()> {
-        if self.items > 0 {
-            out.write_all(b",")?;
-        }
-        self.items += 1;
-        if self.pretty {
-            out.write_all(b"\n")?;
-            out.write_all(&INDENT.repeat(self.depth))?;
-        }
-        Ok(())
-    }
-
-    /// A key of an object: `"name":`, and a space when indented.
-    fn key(&mut self, out: &mut impl Write, name: &str) -> io::Result<()> {
-        self.item(out)?;
-        let mut key = Vec::with_capacity(name.len() + 4);
-        push_json_string(&mut key, name);
-        key.extend_from_slice(if self.pretty { b": " } else { b":" });
-        out.write_all(&key)
-    }
-
-    /// A key and its value.
-    fn entry(
-        &mut self,
-        out: &mut impl Write,
-        name: &str,
-        value: &impl Serialize,
-    ) -> io::Result<()> {
-        self.key(out, name)?;
-        out.write_all(&nested_json(value, self.pretty, self.depth)?)
-    }
-
-    /// The closing bracket, on a line of its own when indented and not empty.
-    fn close(&self, out: &mut impl Write, bracket: &[u8]) -> io::Result<()> {
-        if self.pretty && self.items > 0 {
-            out.write_all(b"\n")?;
-            out.write_all(&INDENT.repeat(self.depth - 1))?;
-        }
-        out.write_all(bracket)
-    }
-}
-
-/// One step as an item of the document's `steps`.
-fn write_step(
-    out: &mut impl Write,
-    step: &Step,
-    pretty: bool,
-    buf: &mut Vec<u8>,
-) -> io::Result<()> {
-    buf.clear();
-    push_step(&mut HandJson::new(buf, pretty, 2), step);
-    out.write_all(buf)
-}
-
-/// One request as an item of the document's `requests`.
-fn request_item(doc: &RequestDoc, pretty: bool) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(2048);
-    push_request(&mut HandJson::new(&mut buf, pretty, 2), doc)?;
-    Ok(buf)
 }
 
 /// JSON written by hand, for the parts of a document there are hundreds of thousands of (steps
@@ -365,6 +270,37 @@ impl<'a> HandJson<'a> {
         self.close(b']');
     }
 
+    /// The variable tracker's values as an object, in tracker order.
+    fn variables(&mut self, values: &[Arc<str>]) {
+        self.open(b'{');
+        for (name, value) in VARIABLES.iter().zip(values) {
+            self.key(name).str(value);
+        }
+        self.close(b'}');
+    }
+
+    /// A value already written as JSON for this depth.
+    fn raw(&mut self, json: &[u8]) {
+        self.out.extend_from_slice(json);
+        self.empty = false;
+    }
+
+    /// A value already written as JSON for this depth, copied from `source` straight to
+    /// `sink` after what this writer holds.
+    fn copied(&mut self, source: &mut impl io::Read, sink: &mut impl Write) -> io::Result<()> {
+        self.flush_to(sink)?;
+        io::copy(source, sink)?;
+        self.empty = false;
+        Ok(())
+    }
+
+    /// Hands what is written so far to `sink`, so the buffer stays small.
+    fn flush_to(&mut self, sink: &mut impl Write) -> io::Result<()> {
+        sink.write_all(self.out)?;
+        self.out.clear();
+        Ok(())
+    }
+
     /// A value without a hand-written form (a rare one), through serde.
     fn serde(&mut self, value: &impl Serialize) -> io::Result<()> {
         let json = nested_json(value, self.pretty, self.depth)?;
@@ -386,11 +322,7 @@ fn push_step(json: &mut HandJson, s: &Step) {
     json.key("cors_headers").str(&s.cors_headers);
     json.key("decision").str(&s.decision);
     json.key("result").str(&s.result);
-    json.key("variables").open(b'{');
-    for (name, value) in VARIABLES.iter().zip(&s.variables) {
-        json.key(name).str(value);
-    }
-    json.close(b'}');
+    json.key("variables").variables(&s.variables);
     json.key("changed")
         .strs(s.changed.iter().map(|&i| VARIABLES[i]));
     json.key("explanation").str(&s.explanation);
@@ -627,38 +559,37 @@ struct Document<'a> {
 impl Document<'_> {
     /// Writes the document; returns the records of the requests whose expectation failed.
     fn write(self, out: &mut impl Write, pretty: bool) -> io::Result<Vec<RequestRecord>> {
-        out.write_all(b"{")?;
-        let mut doc = Layout::new(pretty, 1);
+        let mut buf = Vec::with_capacity(1 << 16);
+        let mut json = HandJson::new(&mut buf, pretty, 0);
+        json.open(b'{');
         // First, so a saved trace is recognised by its opening bytes.
-        doc.entry(out, "tool", &"cors-tui")?;
-        doc.entry(out, "version", &env!("CARGO_PKG_VERSION"))?;
-        doc.entry(out, "title", &self.title)?;
-        doc.entry(out, "description", &self.description)?;
-        doc.entry(out, "browser", &self.profile.name())?;
-        doc.entry(out, "server", &super::server_lines(self.scenario))?;
-        doc.entry(out, "initial_variables", &Variables(self.initial_variables))?;
-        let mut buf = Vec::new();
-        doc.key(out, "steps")?;
-        out.write_all(b"[")?;
-        let mut steps = Layout::new(pretty, 2);
+        json.key("tool").str("cors-tui");
+        json.key("version").str(env!("CARGO_PKG_VERSION"));
+        json.key("title").str(self.title);
+        json.key("description").str(self.description);
+        json.key("browser").str(self.profile.name());
+        json.key("server").strs(super::server_lines(self.scenario));
+        json.key("initial_variables")
+            .variables(self.initial_variables);
+        json.key("steps").open(b'[');
+        let recorded = self.recording.map(|r| r.recorded.as_slice());
         let (checked, failed, tail) = match self.source {
             Source::Done(trace) => {
                 for step in &trace.steps {
-                    steps.item(out)?;
-                    write_step(out, step, pretty, &mut buf)?;
+                    json.item();
+                    push_step(&mut json, step);
+                    json.flush_to(out)?;
                 }
-                steps.close(out, b"]")?;
-                doc.key(out, "requests")?;
-                out.write_all(b"[")?;
-                let mut requests = Layout::new(pretty, 2);
-                let recorded = self.recording.map(|r| r.recorded.as_slice());
+                json.close(b']');
+                json.key("requests").open(b'[');
                 for (i, r) in trace.requests.iter().enumerate() {
                     let recorded = recorded.and_then(|all| all.get(i));
                     let fix = self.fixes.get(i).and_then(Option::as_ref);
-                    requests.item(out)?;
-                    out.write_all(&request_item(&request_doc(r, recorded, fix), pretty)?)?;
+                    json.item();
+                    push_request(&mut json, &request_doc(r, recorded, fix))?;
+                    json.flush_to(out)?;
                 }
-                requests.close(out, b"]")?;
+                json.close(b']');
                 let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
                 let failed = trace.failed_expectations().cloned().collect();
                 (
@@ -672,32 +603,32 @@ impl Document<'_> {
                 mut items,
                 tail,
             }) => {
-                let mut requests = Layout::new(pretty, 2);
-                let recorded = self.recording.map(|r| r.recorded.as_slice());
+                // The whole `requests` value, brackets and all, goes to the spill file.
+                let mut item_buf = Vec::new();
+                let mut requests = HandJson::new(&mut item_buf, pretty, 1);
+                requests.open(b'[');
                 let (mut checked, mut failed) = (0, Vec::new());
                 for (record, record_steps) in run {
                     for step in &record_steps {
-                        steps.item(out)?;
-                        write_step(out, step, pretty, &mut buf)?;
+                        json.item();
+                        push_step(&mut json, step);
+                        json.flush_to(out)?;
                     }
                     let recorded = recorded.and_then(|all| all.get(record.index - 1));
-                    requests.item(&mut items)?;
-                    items.write_all(&request_item(
-                        &request_doc(&record, recorded, None),
-                        pretty,
-                    )?)?;
+                    requests.item();
+                    push_request(&mut requests, &request_doc(&record, recorded, None))?;
+                    requests.flush_to(&mut items)?;
                     checked += usize::from(record.expect.is_some());
                     if !record.expectation_met() {
                         failed.push(record);
                     }
                 }
-                steps.close(out, b"]")?;
-                doc.key(out, "requests")?;
-                out.write_all(b"[")?;
+                requests.close(b']');
+                requests.flush_to(&mut items)?;
+                json.close(b']');
                 let mut file = items.into_inner().map_err(io::IntoInnerError::into_error)?;
                 io::Seek::rewind(&mut file)?;
-                io::copy(&mut file, out)?;
-                requests.close(out, b"]")?;
+                json.key("requests").copied(&mut file, out)?;
                 (checked, failed, tail()?)
             }
         };
@@ -706,14 +637,13 @@ impl Document<'_> {
             met: checked - failed.len(),
             failed: failed.iter().map(|r| r.index).collect(),
         };
-        doc.entry(out, "expectations", &expectations)?;
+        json.key("expectations").serde(&expectations)?;
         if let Some(recording) = tail.recording {
-            doc.key(out, "recording")?;
-            out.write_all(&recording)?;
+            json.key("recording").raw(&recording);
         }
-        doc.key(out, "scenario")?;
-        out.write_all(&tail.scenario)?;
-        doc.close(out, b"}")?;
+        json.key("scenario").raw(&tail.scenario);
+        json.close(b'}');
+        json.flush_to(out)?;
         out.write_all(b"\n")?;
         Ok(failed)
     }
@@ -887,6 +817,20 @@ mod tests {
     use super::*;
     use crate::engine::{Stage, Verdict};
     use proptest::prelude::*;
+    use serde::ser::SerializeMap;
+
+    /// Variables as a JSON object in tracker order.
+    struct Variables<'a>(&'a [std::sync::Arc<str>]);
+
+    impl Serialize for Variables<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(Some(self.0.len()))?;
+            for (name, value) in VARIABLES.iter().zip(self.0) {
+                map.serialize_entry(name, &**value)?;
+            }
+            map.end()
+        }
+    }
 
     /// A step as serde writes it: what the hand-written steps are held to.
     #[derive(Serialize)]
@@ -1072,7 +1016,9 @@ mod tests {
                     let fix = all_fixes.get(i).and_then(Option::as_ref);
                     let doc = request_doc(record, recorded, fix);
                     for pretty in [false, true] {
-                        let hand = request_item(&doc, pretty).unwrap_or_default();
+                        let mut hand = Vec::new();
+                        let pushed = push_request(&mut HandJson::new(&mut hand, pretty, 2), &doc);
+                        assert!(pushed.is_ok());
                         let serde = nested_json(&doc, pretty, 2).unwrap_or_default();
                         assert_eq!(
                             String::from_utf8_lossy(&hand),
