@@ -13,7 +13,7 @@ use crate::engine::{Exchange, ExchangeKind, RequestRecord, Requests, Step, Trace
 use crate::fix::Fix;
 use crate::formats::har::{Recorded, Recording};
 use crate::safe_text::is_unsafe_char;
-use crate::scenario::write::ScenarioJson;
+use crate::scenario::write::{self, Field};
 use crate::scenario::{BrowserProfile, Scenario};
 
 #[derive(Serialize)]
@@ -279,6 +279,40 @@ impl<'a> HandJson<'a> {
         self.close(b'}');
     }
 
+    /// A key from the input (a header name), escaped like any string. Its value follows.
+    fn input_key(&mut self, name: &str) -> &mut Self {
+        self.item();
+        push_json_string(self.out, name);
+        self.out
+            .extend_from_slice(if self.pretty { b": " } else { b":" });
+        self
+    }
+
+    /// A value of a scenario's request or response, as [`write::request_fields`] gives it.
+    fn field(&mut self, value: Field) {
+        match value {
+            Field::Text(text) => self.str(text),
+            Field::Number(n) => self.int(n),
+            Field::False => self.bool(false),
+            Field::Headers(list) => {
+                self.open(b'{');
+                for (name, value) in write::unique_headers(list) {
+                    self.input_key(name).str(value);
+                }
+                self.close(b'}');
+            }
+            Field::Responses(responses) => {
+                self.open(b'{');
+                for (key, response) in write::canned_responses(responses) {
+                    self.key(key).open(b'{');
+                    write::response_fields(response, |key, value| self.key(key).field(value));
+                    self.close(b'}');
+                }
+                self.close(b'}');
+            }
+        }
+    }
+
     /// A value already written as JSON for this depth.
     fn raw(&mut self, json: &[u8]) {
         self.out.extend_from_slice(json);
@@ -421,6 +455,28 @@ fn push_exchange(json: &mut HandJson, e: &Exchange) {
     json.close(b'}');
 }
 
+/// The scenario as [`write::to_json`] makes it, by hand: for a recording, its requests are most
+/// of the document's end.
+fn push_scenario(json: &mut HandJson, scenario: &Scenario) -> io::Result<()> {
+    json.open(b'{');
+    for (key, value) in write::head(scenario) {
+        json.key(&key).serde(&value)?;
+    }
+    json.key("requests").open(b'[');
+    for request in &scenario.requests {
+        json.item();
+        json.open(b'{');
+        write::request_fields(request, |key, value| json.key(key).field(value));
+        json.close(b'}');
+    }
+    json.close(b']');
+    for (key, value) in write::tail(scenario) {
+        json.key(&key).serde(&value)?;
+    }
+    json.close(b'}');
+    Ok(())
+}
+
 /// Appends `text` as a JSON string escaped as serde_json with [`TerminalSafe`] escapes it.
 fn push_json_string(out: &mut Vec<u8>, text: &str) {
     /// Bytes that may need an escape: `"`, `\`, C0 controls, and the bytes every other unsafe
@@ -539,7 +595,11 @@ impl Tail {
                 .map(|recording| nested_json(&recording, pretty, 1))
                 .transpose()?,
             // The input, so a saved trace opens again (and what-if edits have rules to change).
-            scenario: nested_json(&ScenarioJson(scenario), pretty, 1)?,
+            scenario: {
+                let mut bytes = Vec::new();
+                push_scenario(&mut HandJson::new(&mut bytes, pretty, 1), scenario)?;
+                bytes
+            },
         })
     }
 }
@@ -1036,6 +1096,79 @@ mod tests {
             steps > 100 && requests > 50 && fixes > 5,
             "{steps} {requests} {fixes}"
         );
+    }
+
+    /// The scenario at the document's end, by hand and through `write::to_json`.
+    fn assert_scenario_bytes(name: &str, scenario: &Scenario) {
+        for pretty in [false, true] {
+            let mut hand = Vec::new();
+            let pushed = push_scenario(&mut HandJson::new(&mut hand, pretty, 1), scenario);
+            assert!(pushed.is_ok());
+            let serde = nested_json(&write::to_json(scenario), pretty, 1).unwrap_or_default();
+            assert_eq!(
+                String::from_utf8_lossy(&hand),
+                String::from_utf8_lossy(&serde),
+                "{name} pretty={pretty}"
+            );
+        }
+    }
+
+    #[test]
+    fn hand_written_scenario_is_the_serde_bytes_for_every_shipped_input() {
+        for (name, scenario, _) in shipped_inputs() {
+            assert_scenario_bytes(&name, &scenario);
+        }
+    }
+
+    #[test]
+    fn hand_written_scenario_keeps_every_request_field() {
+        use crate::scenario::{CannedResponse, Outcome};
+        let Some((_, mut scenario, _)) = shipped_inputs().into_iter().next() else {
+            panic!("a shipped scenario")
+        };
+        let Some(request) = scenario.requests.first_mut() else {
+            panic!("a request")
+        };
+        // A repeated name (an object keeps the first place, the last value) and names and
+        // values that need escaping.
+        request.headers = vec![
+            ("X-One".into(), "1".into()),
+            ("X-\"q\u{1b}[2J".into(), "\u{202e}evil".into()),
+            ("X-One".into(), "2".into()),
+        ];
+        request.wait_seconds = 7;
+        request.actual_withheld = true;
+        request.preflight_not_recorded = true;
+        request.expect = Some(Outcome::Blocked);
+        request.note = Some("line\nbreak".into());
+        request.responses.actual = Some(CannedResponse {
+            status: 418,
+            headers: vec![("Access-Control-Allow-Origin".into(), "*".into())],
+            body: "tea".into(),
+        });
+        request.responses.preflight = Some(CannedResponse {
+            status: 204,
+            headers: Vec::new(),
+            body: String::new(),
+        });
+        let text = String::from_utf8_lossy(
+            &nested_json(&write::to_json(&scenario), false, 1).unwrap_or_default(),
+        )
+        .into_owned();
+        for expected in [
+            r#""X-One":"2""#,
+            r#""wait_seconds":7"#,
+            r#""actual_sent":false"#,
+            r#""preflight_recorded":false"#,
+            r#""responses":{"preflight":{"status":204},"actual":{"status":418,"#,
+            r#""body":"tea""#,
+            r#""note":"line\nbreak""#,
+            r#"\u001b[2J"#,
+        ] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+        assert!(!text.contains(r#""X-One":"1""#));
+        assert_scenario_bytes("every field", &scenario);
     }
 
     /// Text that reaches every branch of the escaper: plain runs longer and shorter than a

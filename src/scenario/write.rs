@@ -2,25 +2,83 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{CannedResponse, CorsRule, Provider, Recorder, RequestSpec, Scenario, ServerKind, Via};
+use super::{
+    CannedResponse, CorsRule, Provider, Recorder, RequestSpec, ResponseOverrides, Scenario,
+    ServerKind, Via,
+};
 
-fn headers(list: &[(String, String)]) -> Value {
-    let mut map = Map::new();
-    for (name, value) in list {
-        map.insert(name.clone(), Value::String(value.clone()));
+/// A header list as a JSON object holds it: a repeated name keeps its first place and takes
+/// its last value.
+pub fn unique_headers(list: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    list.iter().enumerate().filter_map(move |(i, (name, _))| {
+        if list[..i].iter().any(|(earlier, _)| earlier == name) {
+            return None;
+        }
+        let value = list.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)?;
+        Some((name.as_str(), value.as_str()))
+    })
+}
+
+/// A value in a request or response as the file writes it, borrowed from the scenario. The
+/// key order lives in [`request_fields`] and [`response_fields`] alone: both the `Value` form
+/// here and the trace document's hand-written form are made from them.
+#[derive(Clone, Copy, Debug)]
+pub enum Field<'a> {
+    Text(&'a str),
+    Number(u64),
+    False,
+    /// An object of header names and values.
+    Headers(&'a [(String, String)]),
+    /// An object of the canned responses that are set, keyed by exchange.
+    Responses(&'a ResponseOverrides),
+}
+
+/// The canned responses that are set, in file order.
+pub fn canned_responses(
+    responses: &ResponseOverrides,
+) -> impl Iterator<Item = (&'static str, &CannedResponse)> {
+    [
+        ("preflight", responses.preflight.as_ref()),
+        ("actual", responses.actual.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(key, response)| Some((key, response?)))
+}
+
+/// A canned response's keys, in file order.
+pub fn response_fields<'a>(r: &'a CannedResponse, mut field: impl FnMut(&'static str, Field<'a>)) {
+    field("status", Field::Number(u64::from(r.status)));
+    if !r.headers.is_empty() {
+        field("headers", Field::Headers(&r.headers));
     }
-    Value::Object(map)
+    if !r.body.is_empty() {
+        field("body", Field::Text(&r.body));
+    }
+}
+
+fn field_value(value: Field) -> Value {
+    match value {
+        Field::Text(text) => json!(text),
+        Field::Number(n) => json!(n),
+        Field::False => json!(false),
+        Field::Headers(list) => Value::Object(
+            unique_headers(list)
+                .map(|(name, value)| (name.to_string(), json!(value)))
+                .collect(),
+        ),
+        Field::Responses(responses) => Value::Object(
+            canned_responses(responses)
+                .map(|(key, r)| (key.to_string(), response(r)))
+                .collect(),
+        ),
+    }
 }
 
 fn response(r: &CannedResponse) -> Value {
     let mut map = Map::new();
-    map.insert("status".into(), json!(r.status));
-    if !r.headers.is_empty() {
-        map.insert("headers".into(), headers(&r.headers));
-    }
-    if !r.body.is_empty() {
-        map.insert("body".into(), json!(r.body));
-    }
+    response_fields(r, |key, value| {
+        map.insert(key.into(), field_value(value));
+    });
     Value::Object(map)
 }
 
@@ -88,39 +146,8 @@ pub fn to_json(scenario: &Scenario) -> Value {
     Value::Object(doc)
 }
 
-/// The same document as [`to_json`], written one request at a time: a recording of 100,000
-/// exchanges never exists as one `Value`.
-pub struct ScenarioJson<'a>(pub &'a Scenario);
-
-impl serde::Serialize for ScenarioJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-
-        struct Requests<'a>(&'a [RequestSpec]);
-        impl serde::Serialize for Requests<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-                for request in self.0 {
-                    seq.serialize_element(&request_json(request))?;
-                }
-                seq.end()
-            }
-        }
-
-        let mut map = serializer.serialize_map(None)?;
-        for (key, value) in head(self.0) {
-            map.serialize_entry(&key, &value)?;
-        }
-        map.serialize_entry("requests", &Requests(&self.0.requests))?;
-        for (key, value) in tail(self.0) {
-            map.serialize_entry(&key, &value)?;
-        }
-        map.end()
-    }
-}
-
 /// Title, description, browser and server: the keys before `requests`.
-fn head(scenario: &Scenario) -> Map<String, Value> {
+pub fn head(scenario: &Scenario) -> Map<String, Value> {
     let mut doc = Map::new();
     doc.insert("title".into(), json!(scenario.title));
     if !scenario.description.is_empty() {
@@ -167,55 +194,55 @@ fn head(scenario: &Scenario) -> Map<String, Value> {
     doc
 }
 
-fn request_json(r: &RequestSpec) -> Value {
-    let mut q = Map::new();
+/// A request's keys, in file order.
+pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str, Field<'a>)) {
     if r.via == Via::Raw {
-        q.insert("via".into(), json!("raw"));
+        field("via", Field::Text("raw"));
     }
     if let Some(origin) = &r.origin {
-        q.insert("origin".into(), json!(origin));
+        field("origin", Field::Text(origin));
     }
-    q.insert("method".into(), json!(r.method));
-    q.insert("url".into(), json!(r.url.as_str()));
+    field("method", Field::Text(&r.method));
+    field("url", Field::Text(r.url.as_str()));
     if !r.headers.is_empty() {
-        q.insert("headers".into(), headers(&r.headers));
+        field("headers", Field::Headers(&r.headers));
     }
     if r.via == Via::Browser {
-        q.insert("credentials".into(), json!(r.credentials.name()));
+        field("credentials", Field::Text(r.credentials.name()));
         if r.cache != super::CacheMode::Default {
-            q.insert("cache".into(), json!(r.cache.name()));
+            field("cache", Field::Text(r.cache.name()));
         }
     }
     if r.wait_seconds > 0 {
-        q.insert("wait_seconds".into(), json!(r.wait_seconds));
+        field("wait_seconds", Field::Number(r.wait_seconds));
     }
     if r.actual_withheld {
-        q.insert("actual_sent".into(), json!(false));
+        field("actual_sent", Field::False);
     }
     if r.preflight_not_recorded {
-        q.insert("preflight_recorded".into(), json!(false));
+        field("preflight_recorded", Field::False);
     }
     if r.responses.preflight.is_some() || r.responses.actual.is_some() {
-        let mut o = Map::new();
-        if let Some(p) = &r.responses.preflight {
-            o.insert("preflight".into(), response(p));
-        }
-        if let Some(a) = &r.responses.actual {
-            o.insert("actual".into(), response(a));
-        }
-        q.insert("responses".into(), Value::Object(o));
+        field("responses", Field::Responses(&r.responses));
     }
     if let Some(expect) = r.expect {
-        q.insert("expect".into(), json!(expect.name()));
+        field("expect", Field::Text(expect.name()));
     }
     if let Some(note) = &r.note {
-        q.insert("note".into(), json!(note));
+        field("note", Field::Text(note));
     }
+}
+
+fn request_json(r: &RequestSpec) -> Value {
+    let mut q = Map::new();
+    request_fields(r, |key, value| {
+        q.insert(key.into(), field_value(value));
+    });
     Value::Object(q)
 }
 
 /// Moments and quiz: the keys after `requests`.
-fn tail(scenario: &Scenario) -> Map<String, Value> {
+pub fn tail(scenario: &Scenario) -> Map<String, Value> {
     let mut doc = Map::new();
     if !scenario.moments.is_empty() {
         let moments: Vec<Value> = scenario
@@ -266,11 +293,6 @@ mod tests {
                 panic!("{:?} loads", entry.path())
             };
             let value = to_json(&original);
-            assert_eq!(
-                serde_json::to_value(ScenarioJson(&original)).ok().as_ref(),
-                Some(&value),
-                "the streamed form writes the same document"
-            );
             let written = serde_json::to_string_pretty(&value).unwrap_or_default();
             let again = load_str(&written, "out");
             assert_eq!(
