@@ -493,21 +493,37 @@ fn push_json_string(out: &mut Vec<u8>, text: &str) {
             | (b == e)
             | (b == f)
     }
-    /// How many bytes at the start of `bytes`, in whole blocks of 16, need no closer look.
-    fn plain_blocks(bytes: &[u8]) -> usize {
-        let (blocks, _) = bytes.as_chunks::<16>();
-        let mut plain = 0;
-        for block in blocks {
-            let mut seen = 0u8;
-            for &b in block {
-                seen |= u8::from(look_closer(b));
-            }
-            if seen != 0 {
-                break;
-            }
-            plain += 16;
+    /// Whether any of 16 bytes needs a closer look, with no branch per byte.
+    fn any_to_look_at(block: &[u8; 16]) -> bool {
+        let mut seen = 0u8;
+        for &b in block {
+            seen |= u8::from(look_closer(b));
         }
-        plain
+        seen != 0
+    }
+    /// The first byte at or after `from` that needs a closer look. Checked 16 at a time; the
+    /// last few bytes are padded to a block, as most of a step's strings are short.
+    fn next_to_look_at(bytes: &[u8], from: usize) -> Option<usize> {
+        let rest = bytes.get(from..)?;
+        let (blocks, tail) = rest.as_chunks::<16>();
+        let first_in = |block: &[u8], start: usize| {
+            block
+                .iter()
+                .position(|&b| look_closer(b))
+                .map(|at| from + start + at)
+        };
+        for (n, block) in blocks.iter().enumerate() {
+            if any_to_look_at(block) {
+                return first_in(block, n * 16);
+            }
+        }
+        let mut padded = [b' '; 16];
+        padded[..tail.len()].copy_from_slice(tail);
+        if any_to_look_at(&padded) {
+            first_in(tail, blocks.len() * 16)
+        } else {
+            None
+        }
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = text.as_bytes();
@@ -515,13 +531,8 @@ fn push_json_string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let mut copied = 0;
     let mut i = 0;
-    loop {
-        let rest = &bytes[i..];
-        let plain_run = plain_blocks(rest);
-        let Some(at) = rest[plain_run..].iter().position(|&b| look_closer(b)) else {
-            break;
-        };
-        i += plain_run + at;
+    while let Some(at) = next_to_look_at(bytes, i) {
+        i = at;
         let b = bytes[i];
         let short: &[u8] = match b {
             b'"' => b"\\\"",
