@@ -158,6 +158,9 @@ struct HandJson<'a> {
     /// Whether the object or array just opened is still empty (no comma before its first item).
     empty: bool,
     number: itoa::Buffer,
+    /// Per tracked variable, the last value written and its `"name": value` bytes: from one
+    /// step to the next most variables keep their value, so they are escaped once.
+    variables_written: Vec<(String, Vec<u8>)>,
 }
 
 impl<'a> HandJson<'a> {
@@ -169,6 +172,7 @@ impl<'a> HandJson<'a> {
             depth,
             empty: true,
             number: itoa::Buffer::new(),
+            variables_written: Vec::new(),
         }
     }
 
@@ -273,8 +277,22 @@ impl<'a> HandJson<'a> {
     /// The variable tracker's values as an object, in tracker order.
     fn variables(&mut self, values: &[Arc<str>]) {
         self.open(b'{');
-        for (name, value) in VARIABLES.iter().zip(values) {
-            self.key(name).str(value);
+        for (i, (name, value)) in VARIABLES.iter().zip(values).enumerate() {
+            self.item();
+            if i == self.variables_written.len() {
+                self.variables_written.push((String::new(), Vec::new()));
+            }
+            let (last, bytes) = &mut self.variables_written[i];
+            if bytes.is_empty() || **last != **value {
+                last.clear();
+                last.push_str(value);
+                bytes.clear();
+                bytes.push(b'"');
+                bytes.extend_from_slice(name.as_bytes());
+                bytes.extend_from_slice(if self.pretty { b"\": " } else { b"\":" });
+                push_json_string(bytes, value);
+            }
+            self.out.extend_from_slice(bytes);
         }
         self.close(b'}');
     }
@@ -1067,19 +1085,23 @@ mod tests {
         for (name, scenario, recording) in shipped_inputs() {
             for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
                 let trace = crate::engine::run(&scenario, profile);
-                for step in &trace.steps {
-                    for pretty in [false, true] {
-                        let mut hand = Vec::new();
-                        push_step(&mut HandJson::new(&mut hand, pretty, 2), step);
+                for pretty in [false, true] {
+                    // One writer for all steps, as for a document: what it keeps from one
+                    // step to the next must not leak into the bytes.
+                    let mut hand = Vec::new();
+                    let mut json = HandJson::new(&mut hand, pretty, 2);
+                    for step in &trace.steps {
+                        json.out.clear();
+                        push_step(&mut json, step);
                         let serde = nested_json(&step_doc(step), pretty, 2).unwrap_or_default();
                         assert_eq!(
-                            String::from_utf8_lossy(&hand),
+                            String::from_utf8_lossy(json.out),
                             String::from_utf8_lossy(&serde),
                             "{name} step {}",
                             step.n
                         );
+                        steps += usize::from(pretty);
                     }
-                    steps += 1;
                 }
                 let all_fixes = crate::fix::fixes(&scenario, &trace);
                 for (i, record) in trace.requests.iter().enumerate() {
