@@ -173,12 +173,13 @@ fn cors_header_text(headers: &[(String, String)]) -> String {
     text
 }
 
+/// `204 No Content`: made for nearly every step, so without `format!`.
 fn status_text(response: &HttpResponse) -> String {
-    let phrase = reason_phrase(response.status);
-    if phrase.is_empty() {
-        response.status.to_string()
-    } else {
-        format!("{} {phrase}", response.status)
+    let mut number = itoa::Buffer::new();
+    let code = number.format(response.status);
+    match reason_phrase(response.status) {
+        "" => code.to_string(),
+        phrase => [code, " ", phrase].concat(),
     }
 }
 
@@ -599,8 +600,8 @@ impl<'a> Simulation<'a> {
             )
         };
         let include = spec.credentials == Credentials::Include;
-        let same_origin =
-            origin != "null" && origin_of(&spec.url).as_deref() == Some(origin.as_str());
+        let url_origin = origin_of(&spec.url);
+        let same_origin = origin != "null" && url_origin.as_deref() == Some(origin.as_str());
 
         if same_origin {
             self.same_origin_request(
@@ -714,7 +715,7 @@ impl<'a> Simulation<'a> {
         self.set(Var::Preflight, &preflight_var);
         let mut explanation = format!(
             "The page at {origin} calls fetch('{url}', {{method: '{method}'}}). The URL's origin is {}, so this is a cross-origin request in 'cors' mode and the browser adds Origin: {origin} (Fetch §\"main fetch\").",
-            origin_of(&spec.url).unwrap_or_default()
+            url_origin.unwrap_or_default()
         );
         explanation.push_str(credentials_text);
         if needs_preflight {

@@ -105,37 +105,46 @@ impl PreflightCache {
     /// URL, and how many other origin/URL pairs have entries.
     pub fn summary(&self, now: u64, profile: BrowserProfile, origin: &str, url: &str) -> String {
         let here = self.by_url.get(&(origin.to_string(), url.to_string()));
-        let live: Vec<&Entry> = here
+        let others = self.by_url.len() - usize::from(here.is_some());
+        let live: Vec<&str> = here
             .map_or(&[][..], Vec::as_slice)
             .iter()
             .filter(|e| now < e.expires_at.get(profile))
-            .collect();
-        let others = self.by_url.len() - usize::from(here.is_some());
-        let names: Vec<&str> = live
-            .iter()
             .map(|e| match &e.name {
                 EntryName::Method(m) => m.as_str(),
                 EntryName::Header(h) => h.as_str(),
             })
             .collect();
-        let here = format!(
-            "{} entr{}: {}",
-            live.len(),
-            if live.len() == 1 { "y" } else { "ies" },
-            names.join(", ")
-        );
-        match (live.is_empty(), others) {
-            (true, 0) => "empty".to_string(),
-            (false, 0) => here,
-            (true, n) => format!(
-                "none for this origin and URL (+{n} other{})",
-                if n == 1 { "" } else { "s" }
-            ),
-            (false, n) => format!(
-                "{here} (+{n} other origin/URL{})",
-                if n == 1 { "" } else { "s" }
-            ),
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        if live.is_empty() {
+            return match others {
+                0 => "empty".to_string(),
+                n => format!("none for this origin and URL (+{n} other{})", plural(n)),
+            };
         }
+        // Made whenever a step sees the cache change: pushed, not formatted.
+        let mut number = itoa::Buffer::new();
+        let mut text = String::with_capacity(64);
+        text.push_str(number.format(live.len()));
+        text.push_str(if live.len() == 1 {
+            " entry: "
+        } else {
+            " entries: "
+        });
+        for (i, name) in live.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(name);
+        }
+        if others > 0 {
+            text.push_str(" (+");
+            text.push_str(number.format(others));
+            text.push_str(" other origin/URL");
+            text.push_str(plural(others));
+            text.push(')');
+        }
+        text
     }
 
     fn entry_matches(entry: &Entry, q: &Query, profile: BrowserProfile) -> bool {
