@@ -252,11 +252,21 @@ pub struct Loaded {
 impl Loaded {
     /// The trace to show: the saved one, or a fresh simulation under `profile`.
     pub fn trace(&self, requested: Option<BrowserProfile>) -> Trace {
+        self.trace_with_progress(requested, &mut |_| {})
+    }
+
+    /// [`trace`](Self::trace), telling `progress` how many requests are done.
+    pub fn trace_with_progress(
+        &self,
+        requested: Option<BrowserProfile>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Trace {
         match &self.saved {
             Some(trace) => trace.clone(),
-            None => engine::run(
+            None => engine::run_with_progress(
                 &self.scenario,
                 engine::effective_profile(&self.scenario, requested),
+                progress,
             ),
         }
     }
@@ -483,21 +493,18 @@ fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
     };
     let requests = loaded.scenario.requests.len();
     let open_quiz = cli.quiz;
-    let build = move || {
-        let trace = loaded.trace(requested);
-        let mut app = App::new(
-            loaded.scenario,
-            trace,
-            loaded.source,
-            Theme::select(theme_name, no_color),
-        );
+    let theme = Theme::select(theme_name, no_color);
+    let source = loaded.source.clone();
+    let build = move |progress: &mut dyn FnMut(usize)| {
+        let trace = loaded.trace_with_progress(requested, progress);
+        let mut app = App::new(loaded.scenario, trace, loaded.source, theme);
         app.recording = loaded.recording;
         if open_quiz {
             app.update(crate::app::Action::OpenQuiz);
         }
         app
     };
-    match crate::terminal::run(requests, build) {
+    match crate::terminal::run(&theme, &source, requests, build) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(err) => {
             eprintln!("cors-tui: terminal error: {err}");

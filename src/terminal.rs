@@ -13,6 +13,7 @@ use ratatui::layout::{Position, Rect};
 
 use crate::app::{Action, App, Panel};
 use crate::ui;
+use crate::ui::theme::Theme;
 
 /// Restores the terminal when dropped: normal return, early `?` or unwinding.
 struct RestoreGuard;
@@ -24,10 +25,15 @@ impl Drop for RestoreGuard {
     }
 }
 
-/// Runs the interactive UI until the user quits. `build` makes the app (it runs the engine);
-/// a first frame saying what is being simulated is drawn before it starts, so a large scenario
-/// shows something at once.
-pub fn run(requests: usize, build: impl FnOnce() -> App) -> io::Result<()> {
+/// Runs the interactive UI until the user quits. `build` makes the app: it runs the engine,
+/// telling the progress function it is given how many of the `requests` are done, and the
+/// loading screen shows that (a large recording takes seconds).
+pub fn run(
+    theme: &Theme,
+    source: &str,
+    requests: usize,
+    build: impl FnOnce(&mut dyn FnMut(usize)) -> App,
+) -> io::Result<()> {
     // ratatui::init enters raw mode and the alternate screen and installs a panic hook that
     // restores them; it does not know about mouse capture, so chain a hook that turns it off.
     let mut terminal = ratatui::init();
@@ -38,16 +44,25 @@ pub fn run(requests: usize, build: impl FnOnce() -> App) -> io::Result<()> {
     }));
     let _guard = RestoreGuard;
     execute!(stdout(), EnableMouseCapture)?;
-    terminal.draw(|frame| {
-        let message = format!(
-            "cors-tui: simulating {requests} request{}…",
-            if requests == 1 { "" } else { "s" }
-        );
-        frame.render_widget(ratatui::widgets::Paragraph::new(message), frame.area());
-    })?;
-    let mut app = build();
+    terminal.draw(|frame| ui::render_loading(frame, theme, source, 0, requests))?;
+    let mut drawn_at = Instant::now();
+    let mut draw_error = None;
+    let mut app = build(&mut |done| {
+        if drawn_at.elapsed() >= LOADING_REDRAW && draw_error.is_none() {
+            let drawn =
+                terminal.draw(|frame| ui::render_loading(frame, theme, source, done, requests));
+            draw_error = drawn.err();
+            drawn_at = Instant::now();
+        }
+    });
+    if let Some(err) = draw_error {
+        return Err(err);
+    }
     event_loop(&mut terminal, &mut app)
 }
+
+/// How often the loading screen is redrawn while the engine runs.
+const LOADING_REDRAW: Duration = Duration::from_millis(100);
 
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
     let mut last_tick = Instant::now();

@@ -520,3 +520,42 @@ fn a_probe_that_held_the_request_back_says_so() {
     assert!(screen.contains("the one the live"), "{screen}");
     insta::assert_snapshot!("probe_held_back_120x40", screen);
 }
+
+fn draw_loading(source: &str, done: usize, total: usize, width: u16, height: u16) -> String {
+    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let theme = Theme::new(ThemeName::Default);
+    if let Err(e) = terminal.draw(|frame| ui::render_loading(frame, &theme, source, done, total)) {
+        panic!("{e}");
+    }
+    text(terminal.backend().buffer())
+}
+
+#[test]
+fn loading_screen_shows_how_many_requests_are_done() {
+    insta::assert_snapshot!(
+        "loading_40k_of_100k_80x24",
+        draw_loading("session.har", 40_000, 100_000, 80, 24)
+    );
+    let done = draw_loading("session.har", 100_000, 100_000, 80, 24);
+    assert!(done.contains("100,000 of 100,000 requests"), "{done}");
+    let one = draw_loading("basic.json", 0, 1, 60, 20);
+    assert!(
+        one.contains("0 of 1 request ") || one.contains("0 of 1 request│"),
+        "{one}"
+    );
+    // Past the end or with nothing to do, the bar is full rather than out of range.
+    assert!(draw_loading("x", 5, 3, 60, 20).contains("5 of 3"));
+    assert!(draw_loading("x", 0, 0, 60, 20).contains("0 of 0"));
+    // A terminal smaller than the box still draws.
+    assert!(draw_loading("x", 1, 2, 20, 3).contains("cors"));
+}
+
+#[test]
+fn loading_screen_escapes_the_file_name() {
+    let screen = draw_loading("evil\u{1b}[2J\u{202e}.har", 1, 2, 80, 24);
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'));
+    assert!(screen.contains(r"evil\x1b[2J\u{202e}.har"), "{screen}");
+}

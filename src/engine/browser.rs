@@ -24,8 +24,13 @@ use crate::scenario::{
 
 const DASH: &str = "—";
 
-/// Runs `scenario` under `profile` (the scenario's own `browser` key is the caller's business).
-pub fn simulate(scenario: &Scenario, profile: BrowserProfile) -> Trace {
+/// Runs `scenario` under `profile` (the scenario's own `browser` key is the caller's business),
+/// telling `progress` how many requests are done after each one.
+pub fn simulate(
+    scenario: &Scenario,
+    profile: BrowserProfile,
+    mut progress: impl FnMut(usize),
+) -> Trace {
     let mut run = Requests::new(scenario, profile);
     let initial_variables = run.initial_variables().to_vec();
     let mut requests = Vec::with_capacity(scenario.requests.len());
@@ -33,6 +38,7 @@ pub fn simulate(scenario: &Scenario, profile: BrowserProfile) -> Trace {
     for (record, request_steps) in run.by_ref() {
         requests.push(record);
         steps.extend(request_steps);
+        progress(requests.len());
     }
     Trace {
         title: scenario.title.clone(),

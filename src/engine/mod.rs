@@ -24,5 +24,15 @@ pub fn effective_profile(scenario: &Scenario, requested: Option<BrowserProfile>)
 
 /// Runs every request of `scenario` through the browser's CORS algorithm under `profile`.
 pub fn run(scenario: &Scenario, profile: BrowserProfile) -> Trace {
-    browser::simulate(scenario, profile)
+    browser::simulate(scenario, profile, |_| {})
+}
+
+/// [`run`], calling `progress` with the number of requests done after each one (for a
+/// progress bar while a large recording replays).
+pub fn run_with_progress(
+    scenario: &Scenario,
+    profile: BrowserProfile,
+    progress: impl FnMut(usize),
+) -> Trace {
+    browser::simulate(scenario, profile, progress)
 }

@@ -16,12 +16,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Gauge, Padding, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::keymap::{KEYMAP, keys_label};
 use crate::app::{App, Panel};
 use crate::safe_text::escape;
+use theme::Theme;
 
 pub use table::step_at;
 
@@ -157,6 +158,53 @@ pub fn render(app: &App, frame: &mut Frame) {
     } else if app.audit_open {
         audit::render(app, frame, area);
     }
+}
+
+/// The screen shown while the engine runs, before the app exists: which input, and how many
+/// of its requests are done (a large recording takes seconds).
+pub fn render_loading(frame: &mut Frame, theme: &Theme, source: &str, done: usize, total: usize) {
+    let area = frame.area();
+    frame.render_widget(Block::new().style(theme.base), area);
+    let box_area = overlay_area(area, area.width.min(72), area.height.min(5), false);
+    let block = Block::bordered()
+        .padding(Padding::horizontal(1))
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border)
+        .title(Span::styled(" cors-tui ", theme.header_bar));
+    let inner = block.inner(box_area);
+    frame.render_widget(block, box_area);
+    let [what, _, bar] = Layout::vertical([Constraint::Length(1); 3]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(format!("Simulating {}", escape(source))).style(theme.title),
+        what,
+    );
+    let requests = if total == 1 { "request" } else { "requests" };
+    let label = format!("{} of {} {requests}", grouped(done), grouped(total));
+    frame.render_widget(
+        Gauge::default()
+            .ratio(if total == 0 {
+                1.0
+            } else {
+                done.min(total) as f64 / total as f64
+            })
+            .label(label)
+            .gauge_style(theme.current)
+            .use_unicode(true),
+        bar,
+    );
+}
+
+/// `100000` as `100,000`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// Where an overlay goes: centred horizontally, `width` × `height`, in the middle of `area` or
@@ -312,5 +360,24 @@ pub(crate) fn verdict_symbol(verdict: crate::engine::Verdict) -> &'static str {
         Allowed => "✓ ",
         Blocked => "✗ ",
         Sent => "→ ",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (40_000, "40,000"),
+            (100_000, "100,000"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(grouped(n), text);
+        }
     }
 }
