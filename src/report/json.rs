@@ -213,10 +213,7 @@ impl<'a> HandJson<'a> {
     /// A key: one of the document's own names, which need no escaping. Its value follows.
     fn key(&mut self, name: &str) -> &mut Self {
         self.item();
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out
-            .extend_from_slice(if self.pretty { b"\": " } else { b"\":" });
+        push_key(self.out, name, self.pretty);
         self
     }
 
@@ -287,9 +284,7 @@ impl<'a> HandJson<'a> {
                 last.clear();
                 last.push_str(value);
                 bytes.clear();
-                bytes.push(b'"');
-                bytes.extend_from_slice(name.as_bytes());
-                bytes.extend_from_slice(if self.pretty { b"\": " } else { b"\":" });
+                push_key(bytes, name, self.pretty);
                 push_json_string(bytes, value);
             }
             self.out.extend_from_slice(bytes);
@@ -493,6 +488,13 @@ fn push_scenario(json: &mut HandJson, scenario: &Scenario) -> io::Result<()> {
     }
     json.close(b'}');
     Ok(())
+}
+
+/// `"name":` (`"name": ` indented) for one of the document's own key names.
+fn push_key(out: &mut Vec<u8>, name: &str, pretty: bool) {
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(if pretty { b"\": " } else { b"\":" });
 }
 
 /// Appends `text` as a JSON string escaped as serde_json with [`TerminalSafe`] escapes it.
