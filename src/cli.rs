@@ -262,7 +262,10 @@ impl Loaded {
         progress: &mut dyn FnMut(usize),
     ) -> Trace {
         match &self.saved {
-            Some(trace) => trace.clone(),
+            Some(trace) => {
+                progress(trace.requests.len());
+                trace.clone()
+            }
             None => engine::run_with_progress(
                 &self.scenario,
                 engine::effective_profile(&self.scenario, requested),
@@ -494,7 +497,11 @@ fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
     let requests = loaded.scenario.requests.len();
     let open_quiz = cli.quiz;
     let theme = Theme::select(theme_name, no_color);
-    let source = loaded.source.clone();
+    let headline = if loaded.saved.is_some() {
+        format!("Opening the saved trace {}", loaded.source)
+    } else {
+        format!("Simulating {}", loaded.source)
+    };
     let build = move |progress: &mut dyn FnMut(usize)| {
         let trace = loaded.trace_with_progress(requested, progress);
         let mut app = App::new(loaded.scenario, trace, loaded.source, theme);
@@ -504,7 +511,7 @@ fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
         }
         app
     };
-    match crate::terminal::run(&theme, &source, requests, build) {
+    match crate::terminal::run(&theme, &headline, requests, build) {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(err) => {
             eprintln!("cors-tui: terminal error: {err}");

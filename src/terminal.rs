@@ -27,10 +27,10 @@ impl Drop for RestoreGuard {
 
 /// Runs the interactive UI until the user quits. `build` makes the app: it runs the engine,
 /// telling the progress function it is given how many of the `requests` are done, and the
-/// loading screen shows that (a large recording takes seconds).
+/// loading screen shows that under `headline` (a large recording takes seconds).
 pub fn run(
     theme: &Theme,
-    source: &str,
+    headline: &str,
     requests: usize,
     build: impl FnOnce(&mut dyn FnMut(usize)) -> App,
 ) -> io::Result<()> {
@@ -44,13 +44,13 @@ pub fn run(
     }));
     let _guard = RestoreGuard;
     execute!(stdout(), EnableMouseCapture)?;
-    terminal.draw(|frame| ui::render_loading(frame, theme, source, 0, requests))?;
+    terminal.draw(|frame| ui::render_loading(frame, theme, headline, 0, requests))?;
     let mut drawn_at = Instant::now();
     let mut draw_error = None;
     let mut app = build(&mut |done| {
         if drawn_at.elapsed() >= LOADING_REDRAW && draw_error.is_none() {
             let drawn =
-                terminal.draw(|frame| ui::render_loading(frame, theme, source, done, requests));
+                terminal.draw(|frame| ui::render_loading(frame, theme, headline, done, requests));
             draw_error = drawn.err();
             drawn_at = Instant::now();
         }

@@ -521,13 +521,14 @@ fn a_probe_that_held_the_request_back_says_so() {
     insta::assert_snapshot!("probe_held_back_120x40", screen);
 }
 
-fn draw_loading(source: &str, done: usize, total: usize, width: u16, height: u16) -> String {
+fn draw_loading(headline: &str, done: usize, total: usize, width: u16, height: u16) -> String {
     let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
         Ok(t) => t,
         Err(e) => panic!("{e}"),
     };
     let theme = Theme::new(ThemeName::Default);
-    if let Err(e) = terminal.draw(|frame| ui::render_loading(frame, &theme, source, done, total)) {
+    if let Err(e) = terminal.draw(|frame| ui::render_loading(frame, &theme, headline, done, total))
+    {
         panic!("{e}");
     }
     text(terminal.backend().buffer())
@@ -537,7 +538,7 @@ fn draw_loading(source: &str, done: usize, total: usize, width: u16, height: u16
 fn loading_screen_shows_how_many_requests_are_done() {
     insta::assert_snapshot!(
         "loading_40k_of_100k_80x24",
-        draw_loading("session.har", 40_000, 100_000, 80, 24)
+        draw_loading("Simulating session.har", 40_000, 100_000, 80, 24)
     );
     let done = draw_loading("session.har", 100_000, 100_000, 80, 24);
     assert!(done.contains("100,000 of 100,000 requests"), "{done}");
@@ -555,7 +556,7 @@ fn loading_screen_shows_how_many_requests_are_done() {
 
 #[test]
 fn loading_screen_escapes_the_file_name() {
-    let screen = draw_loading("evil\u{1b}[2J\u{202e}.har", 1, 2, 80, 24);
+    let screen = draw_loading("Simulating evil\u{1b}[2J\u{202e}.har", 1, 2, 80, 24);
     assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'));
     assert!(screen.contains(r"evil\x1b[2J\u{202e}.har"), "{screen}");
 }

@@ -160,9 +160,9 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
 }
 
-/// The screen shown while the engine runs, before the app exists: which input, and how many
-/// of its requests are done (a large recording takes seconds).
-pub fn render_loading(frame: &mut Frame, theme: &Theme, source: &str, done: usize, total: usize) {
+/// The screen shown while the engine runs, before the app exists: what is happening to which
+/// input (shown escaped: it holds a file name), and how many of its requests are done.
+pub fn render_loading(frame: &mut Frame, theme: &Theme, headline: &str, done: usize, total: usize) {
     let area = frame.area();
     frame.render_widget(Block::new().style(theme.base), area);
     let box_area = overlay_area(area, area.width.min(72), area.height.min(5), false);
@@ -174,10 +174,7 @@ pub fn render_loading(frame: &mut Frame, theme: &Theme, source: &str, done: usiz
     let inner = block.inner(box_area);
     frame.render_widget(block, box_area);
     let [what, _, bar] = Layout::vertical([Constraint::Length(1); 3]).areas(inner);
-    frame.render_widget(
-        Paragraph::new(format!("Simulating {}", escape(source))).style(theme.title),
-        what,
-    );
+    frame.render_widget(Paragraph::new(escape(headline)).style(theme.title), what);
     let requests = if total == 1 { "request" } else { "requests" };
     let label = format!("{} of {} {requests}", grouped(done), grouped(total));
     frame.render_widget(
