@@ -340,10 +340,12 @@ pub fn load(file: Option<&PathBuf>, show_secrets: bool) -> Result<Loaded, LoadEr
             saved: None,
         }),
         Some(path) => {
-            let (name, text) = scenario::read_input(path)?;
+            // A recording can be hundreds of MB: parsed from the file's bytes where they lie.
+            let (name, input) = scenario::open_input(path)?;
+            let text = input.text(&name)?;
             // A HAR is told apart by content, whatever its file name.
-            if har::is_har(&text) {
-                let import = har::load_har(&text, &name, show_secrets)?;
+            if har::is_har(text) {
+                let import = har::load_har(text, &name, show_secrets)?;
                 return Ok(Loaded {
                     scenario: import.scenario,
                     source: name,
@@ -351,8 +353,8 @@ pub fn load(file: Option<&PathBuf>, show_secrets: bool) -> Result<Loaded, LoadEr
                     saved: None,
                 });
             }
-            if saved::is_saved_trace(&text) {
-                let (scenario, trace, recording) = saved::load_saved_trace(&text, &name)?;
+            if saved::is_saved_trace(text) {
+                let (scenario, trace, recording) = saved::load_saved_trace(text, &name)?;
                 return Ok(Loaded {
                     scenario,
                     source: name,
@@ -361,7 +363,7 @@ pub fn load(file: Option<&PathBuf>, show_secrets: bool) -> Result<Loaded, LoadEr
                 });
             }
             Ok(Loaded {
-                scenario: scenario::load_str(&text, &name)?,
+                scenario: scenario::load_str(text, &name)?,
                 source: name,
                 recording: None,
                 saved: None,

@@ -615,3 +615,39 @@ fn convert_moves_rules_between_providers_or_names_what_cannot_move() {
             "header pattern \"x-ms-meta-data*\" cannot be written for GCS",
         ));
 }
+
+#[test]
+fn large_inputs_are_read_in_place_with_the_same_results() {
+    // From 4 MiB on, the input file is mapped rather than read into memory.
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(e) => panic!("{e}"),
+    };
+    let basic = std::fs::read(root().join("scenarios/basic.json")).unwrap_or_default();
+    let mut padded = vec![b' '; 5 << 20];
+    padded.extend_from_slice(&basic);
+    let big = dir.path().join("big.json");
+    assert!(std::fs::write(&big, &padded).is_ok());
+    let run = |file: &std::path::Path| match cmd().arg("--json").arg(file).output() {
+        Ok(output) => output,
+        Err(e) => panic!("{e}"),
+    };
+    let (small, large) = (run(&root().join("scenarios/basic.json")), run(&big));
+    assert_eq!(large.status.code(), Some(0));
+    assert!(large.stdout == small.stdout && !large.stdout.is_empty());
+
+    // Text that is not UTF-8 is placed at its line and column, large or small.
+    let mut broken = vec![b' '; 5 << 20];
+    broken.extend_from_slice(b"{\n  \"title\": \"caf\xe9\"}");
+    for bytes in [&broken[5 << 20..], &broken[..]] {
+        let file = dir.path().join("broken.json");
+        assert!(std::fs::write(&file, bytes).is_ok());
+        let output = run(&file);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("broken.json:2:16: the file is not UTF-8 text"),
+            "{stderr}"
+        );
+    }
+}

@@ -12,7 +12,9 @@ pub mod s3_rules;
 pub(crate) mod validate;
 pub mod write;
 
-pub use load::{BUILTIN_BASIC, LoadError, LoadErrors, load_file, load_str, read_input};
+pub use load::{
+    BUILTIN_BASIC, Input, LoadError, LoadErrors, load_file, load_str, open_input, read_input,
+};
 pub(crate) use load::{line_column, locate_problem, serde_error};
 pub use provider::{Field, Provider};
 pub use s3_rules::{CorsConfiguration, CorsRule};
