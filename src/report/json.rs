@@ -326,12 +326,6 @@ impl<'a> HandJson<'a> {
         }
     }
 
-    /// A value already written as JSON for this depth.
-    fn raw(&mut self, json: &[u8]) {
-        self.out.extend_from_slice(json);
-        self.empty = false;
-    }
-
     /// A value already written as JSON for this depth, copied from `source` straight to
     /// `sink` after what this writer holds.
     fn copied(&mut self, source: &mut impl io::Read, sink: &mut impl Write) -> io::Result<()> {
@@ -468,9 +462,13 @@ fn push_exchange(json: &mut HandJson, e: &Exchange) {
     json.close(b'}');
 }
 
-/// The scenario as [`write::to_json`] makes it, by hand: for a recording, its requests are most
-/// of the document's end.
-fn push_scenario(json: &mut HandJson, scenario: &Scenario) -> io::Result<()> {
+/// The scenario as [`write::to_json`] makes it, by hand, handed to `sink` a request at a time:
+/// for a recording, its requests are most of the document's end.
+fn push_scenario(
+    json: &mut HandJson,
+    scenario: &Scenario,
+    sink: &mut impl Write,
+) -> io::Result<()> {
     json.open(b'{');
     for (key, value) in write::head(scenario) {
         json.key(&key).serde(&value)?;
@@ -481,13 +479,14 @@ fn push_scenario(json: &mut HandJson, scenario: &Scenario) -> io::Result<()> {
         json.open(b'{');
         write::request_fields(request, |key, value| json.key(key).field(value));
         json.close(b'}');
+        json.flush_to(sink)?;
     }
     json.close(b']');
     for (key, value) in write::tail(scenario) {
         json.key(&key).serde(&value)?;
     }
     json.close(b'}');
-    Ok(())
+    json.flush_to(sink)
 }
 
 /// `"name":` (`"name": ` indented) for one of the document's own key names.
@@ -612,7 +611,8 @@ struct LiveRun<'a> {
 /// The document's input-derived end, written after everything the engine made.
 struct Tail {
     recording: Option<Vec<u8>>,
-    scenario: Vec<u8>,
+    /// The input, so a saved trace opens again (and what-if edits have rules to change).
+    scenario: SetAside,
 }
 
 impl Tail {
@@ -621,17 +621,64 @@ impl Tail {
             entries: recording.entries,
             skipped: &recording.skipped,
         });
+        let mut scenario_json =
+            SetAside::new(scenario.requests.len() > crate::fix::MAX_REQUESTS_FOR_FIXES)?;
+        push_scenario(
+            &mut HandJson::new(&mut Vec::new(), pretty, 1),
+            scenario,
+            &mut scenario_json,
+        )?;
         Ok(Tail {
             recording: recording
                 .map(|recording| nested_json(&recording, pretty, 1))
                 .transpose()?,
-            // The input, so a saved trace opens again (and what-if edits have rules to change).
-            scenario: {
-                let mut bytes = Vec::new();
-                push_scenario(&mut HandJson::new(&mut bytes, pretty, 1), scenario)?;
-                bytes
-            },
+            scenario: scenario_json,
         })
+    }
+}
+
+/// JSON set aside to be copied into the document later: in memory, or, when it may run to
+/// tens of MB (a large recording's scenario), in a temporary file.
+enum SetAside {
+    Memory(Vec<u8>),
+    File(io::BufWriter<std::fs::File>),
+}
+
+impl SetAside {
+    fn new(large: bool) -> io::Result<Self> {
+        Ok(if large {
+            SetAside::File(io::BufWriter::new(tempfile::tempfile()?))
+        } else {
+            SetAside::Memory(Vec::new())
+        })
+    }
+
+    /// Writes what was set aside as `json`'s next value, straight to `sink`.
+    fn copy_into(self, json: &mut HandJson, sink: &mut impl Write) -> io::Result<()> {
+        match self {
+            SetAside::Memory(bytes) => json.copied(&mut bytes.as_slice(), sink),
+            SetAside::File(file) => {
+                let mut file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
+                io::Seek::rewind(&mut file)?;
+                json.copied(&mut file, sink)
+            }
+        }
+    }
+}
+
+impl Write for SetAside {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self {
+            SetAside::Memory(memory) => memory.write(bytes),
+            SetAside::File(file) => file.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            SetAside::Memory(_) => Ok(()),
+            SetAside::File(file) => file.flush(),
+        }
     }
 }
 
@@ -730,9 +777,11 @@ impl Document<'_> {
         };
         json.key("expectations").serde(&expectations)?;
         if let Some(recording) = tail.recording {
-            json.key("recording").raw(&recording);
+            json.key("recording")
+                .copied(&mut recording.as_slice(), out)?;
         }
-        json.key("scenario").raw(&tail.scenario);
+        json.key("scenario");
+        tail.scenario.copy_into(&mut json, out)?;
         json.close(b'}');
         json.flush_to(out)?;
         out.write_all(b"\n")?;
@@ -1137,7 +1186,11 @@ mod tests {
     fn assert_scenario_bytes(name: &str, scenario: &Scenario) {
         for pretty in [false, true] {
             let mut hand = Vec::new();
-            let pushed = push_scenario(&mut HandJson::new(&mut hand, pretty, 1), scenario);
+            let pushed = push_scenario(
+                &mut HandJson::new(&mut Vec::new(), pretty, 1),
+                scenario,
+                &mut hand,
+            );
             assert!(pushed.is_ok());
             let serde = nested_json(&write::to_json(scenario), pretty, 1).unwrap_or_default();
             assert_eq!(
