@@ -39,8 +39,10 @@ const NO_ORIGIN: &str = "no Origin header: a navigation, a no-cors load or a sam
 /// is kept only as a line for `--all`, so a large recording's page loads never sit in memory.
 #[derive(Debug, Default)]
 struct Entries<'a> {
-    /// The entries that may be CORS exchanges, with their positions in the file.
-    kept: Vec<(usize, Entry<'a>)>,
+    /// The entries that may be CORS exchanges.
+    kept: Vec<Entry<'a>>,
+    /// Their positions in the file.
+    kept_positions: Vec<usize>,
     /// The others, with their positions.
     skipped: Vec<(usize, Skipped)>,
     /// Entries in the file.
@@ -69,7 +71,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
                     if header(&entry.request.headers, "Origin").is_none() && !is_preflight(&entry) {
                         entries.skipped.push((position, skip(&entry, NO_ORIGIN)));
                     } else {
-                        entries.kept.push((position, entry));
+                        entries.kept.push(entry);
+                        entries.kept_positions.push(position);
                     }
                 }
                 Ok(entries)
@@ -410,8 +413,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     };
     let total = har.log.entries.total;
     let mut skipped: Vec<(usize, Skipped)> = har.log.entries.skipped;
-    let (positions, mut entries): (Vec<usize>, Vec<Entry>) =
-        har.log.entries.kept.into_iter().unzip();
+    let positions = har.log.entries.kept_positions;
+    let mut entries = har.log.entries.kept;
     let kept = entries.len();
     let times: Vec<i128> = entries.iter().map(|e| millis(&e.started)).collect();
 
@@ -490,8 +493,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     }
     exchanges.sort_by_key(|(p, a)| a.or(*p).map_or(0, |i| times[i]));
 
-    let mut requests = Vec::new();
-    let mut recorded = Vec::new();
+    let mut requests = Vec::with_capacity(exchanges.len());
+    let mut recorded = Vec::with_capacity(exchanges.len());
     for (preflight, actual) in exchanges {
         // Each entry belongs to one exchange: taking it frees its headers as the scenario
         // grows, so the two never take their full size at once.
