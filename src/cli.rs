@@ -292,85 +292,108 @@ fn read_config(path: &Path) -> Result<(s3_format::LoadedConfig, String), ConfigE
     s3_format::load_config(&text, &name).map(|config| (config, name))
 }
 
-/// Loads the scenario, with `--config` rules in place of its bucket's own.
-pub fn load_with_config(
-    file: Option<&PathBuf>,
-    config: Option<&PathBuf>,
+/// An input opened but not parsed yet. Opening is quick (a large file is mapped); parsing a
+/// large recording takes a second or more, which the interactive view spends on its loading
+/// screen.
+pub struct Opened {
+    /// The file's name and bytes; `None` for the built-in basic scenario.
+    file: Option<(String, scenario::Input)>,
     show_secrets: bool,
-) -> Result<Loaded, LoadErrors> {
-    let mut loaded = load(file, show_secrets)?;
-    if loaded.saved.is_some() && config.is_some() {
-        return Err(whole_input_error(
-            &loaded.source,
-            "",
-            "a saved trace replays exactly as it was recorded; --config applies to scenarios and HAR files",
-        ));
-    }
-    if let Some(path) = config {
-        let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
-        if loaded.recording.is_some() {
-            // Replay what the page sent against these rules instead of the recorded answers.
-            for request in &mut loaded.scenario.requests {
-                request.responses = Default::default();
-                request.preflight_not_recorded = false;
-            }
-        } else if !matches!(loaded.scenario.server.kind, ServerKind::Bucket { .. }) {
-            return Err(whole_input_error(
-                &name,
-                "",
-                "--config replaces a storage bucket's rules, but this scenario's server is \"static\"",
-            ));
-        }
-        let provider = rules.provider();
-        loaded.scenario.server.kind = ServerKind::Bucket {
-            provider,
-            cors: Some(rules.config),
-        };
-        loaded.scenario.server.rules_from = Some(format!("{name} ({})", rules.spelling.describe()));
-    }
-    Ok(loaded)
 }
 
-pub fn load(file: Option<&PathBuf>, show_secrets: bool) -> Result<Loaded, LoadErrors> {
-    match file {
-        None => Ok(Loaded {
-            scenario: scenario::load_str(scenario::BUILTIN_BASIC, "<built-in basic.json>")?,
-            source: "built-in basic scenario".to_string(),
-            recording: None,
-            saved: None,
-        }),
-        Some(path) => {
-            // A recording can be hundreds of MB: parsed from the file's bytes where they lie.
-            let (name, input) = scenario::open_input(path)?;
-            let text = input.text(&name)?;
-            // A HAR is told apart by content, whatever its file name.
-            if har::is_har(text) {
-                let import = har::load_har(text, &name, show_secrets)?;
-                return Ok(Loaded {
-                    scenario: import.scenario,
-                    source: name,
-                    recording: Some(import.recording),
-                    saved: None,
-                });
+/// Opens the input file (`None`: the built-in basic scenario).
+pub fn open(file: Option<&PathBuf>, show_secrets: bool) -> Result<Opened, LoadErrors> {
+    Ok(Opened {
+        file: file.map(|path| scenario::open_input(path)).transpose()?,
+        show_secrets,
+    })
+}
+
+impl Opened {
+    /// The name the input goes by.
+    pub fn name(&self) -> &str {
+        self.file
+            .as_ref()
+            .map_or(BUILTIN_SOURCE, |(name, _)| name.as_str())
+    }
+
+    /// Parses the input, with `--config` rules in place of its bucket's own.
+    pub fn load(self, config: Option<&PathBuf>) -> Result<Loaded, LoadErrors> {
+        let mut loaded = self.parse()?;
+        if loaded.saved.is_some() && config.is_some() {
+            return Err(whole_input_error(
+                &loaded.source,
+                "",
+                "a saved trace replays exactly as it was recorded; --config applies to scenarios and HAR files",
+            ));
+        }
+        if let Some(path) = config {
+            let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
+            if loaded.recording.is_some() {
+                // Replay what the page sent against these rules instead of the recorded answers.
+                for request in &mut loaded.scenario.requests {
+                    request.responses = Default::default();
+                    request.preflight_not_recorded = false;
+                }
+            } else if !matches!(loaded.scenario.server.kind, ServerKind::Bucket { .. }) {
+                return Err(whole_input_error(
+                    &name,
+                    "",
+                    "--config replaces a storage bucket's rules, but this scenario's server is \"static\"",
+                ));
             }
-            if saved::is_saved_trace(text) {
-                let (scenario, trace, recording) = saved::load_saved_trace(text, &name)?;
-                return Ok(Loaded {
-                    scenario,
-                    source: name,
-                    recording,
-                    saved: Some(trace),
-                });
-            }
-            Ok(Loaded {
-                scenario: scenario::load_str(text, &name)?,
-                source: name,
+            let provider = rules.provider();
+            loaded.scenario.server.kind = ServerKind::Bucket {
+                provider,
+                cors: Some(rules.config),
+            };
+            loaded.scenario.server.rules_from =
+                Some(format!("{name} ({})", rules.spelling.describe()));
+        }
+        Ok(loaded)
+    }
+
+    fn parse(self) -> Result<Loaded, LoadErrors> {
+        let Some((name, input)) = self.file else {
+            return Ok(Loaded {
+                scenario: scenario::load_str(scenario::BUILTIN_BASIC, "<built-in basic.json>")?,
+                source: BUILTIN_SOURCE.to_string(),
                 recording: None,
                 saved: None,
-            })
+            });
+        };
+        // A recording can be hundreds of MB: parsed from the file's bytes where they lie.
+        let text = input.text(&name)?;
+        // A HAR is told apart by content, whatever its file name.
+        if har::is_har(text) {
+            let import = har::load_har(text, &name, self.show_secrets)?;
+            return Ok(Loaded {
+                scenario: import.scenario,
+                source: name,
+                recording: Some(import.recording),
+                saved: None,
+            });
         }
+        if saved::is_saved_trace(text) {
+            let (scenario, trace, recording) = saved::load_saved_trace(text, &name)?;
+            return Ok(Loaded {
+                scenario,
+                source: name,
+                recording,
+                saved: Some(trace),
+            });
+        }
+        Ok(Loaded {
+            scenario: scenario::load_str(text, &name)?,
+            source: name,
+            recording: None,
+            saved: None,
+        })
     }
 }
+
+/// What the built-in scenario is called on screen.
+const BUILTIN_SOURCE: &str = "built-in basic scenario";
 
 fn print_width(requested: Option<u16>) -> u16 {
     if let Some(width) = requested {
@@ -465,16 +488,25 @@ pub fn main_with(cli: Cli) -> ExitCode {
         Some(Command::Probe(args)) => return run_probe(args),
         None => {}
     }
-    let loaded = match load_with_config(cli.file.as_ref(), cli.config.as_ref(), cli.show_secrets) {
-        Ok(loaded) => loaded,
+    let opened = match open(cli.file.as_ref(), cli.show_secrets) {
+        Ok(opened) => opened,
         Err(errors) => {
             eprintln!("{errors}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
     if !cli.print && !cli.json && !cli.transcript && stdout_is_terminal() {
-        return run_interactive(&cli, loaded);
+        let reading = format!("Reading {}", opened.name());
+        let config = cli.config.clone();
+        return run_interactive(&cli, reading, move || opened.load(config.as_ref()));
     }
+    let loaded = match opened.load(cli.config.as_ref()) {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
     if cli.quiz {
         return print_quiz(&cli, &loaded);
     }
@@ -489,32 +521,47 @@ pub fn main_with(cli: Cli) -> ExitCode {
     }
 }
 
-fn run_interactive(cli: &Cli, loaded: Loaded) -> ExitCode {
+/// The interactive view of what `load` gives: it runs on the loading screen, under `loading`
+/// until it is done.
+fn run_interactive(
+    cli: &Cli,
+    loading: String,
+    load: impl FnOnce() -> Result<Loaded, LoadErrors>,
+) -> ExitCode {
     let requested: Option<BrowserProfile> = cli.browser.map(Into::into);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme_name = match cli.theme {
         ThemeArg::Default => ThemeName::Default,
         ThemeArg::HighContrast => ThemeName::HighContrast,
     };
-    let requests = loaded.scenario.requests.len();
     let open_quiz = cli.quiz;
     let theme = Theme::select(theme_name, no_color);
-    let headline = if loaded.saved.is_some() {
-        format!("Opening the saved trace {}", loaded.source)
-    } else {
-        format!("Simulating {}", loaded.source)
-    };
-    let build = move |progress: &mut dyn FnMut(usize)| {
-        let trace = loaded.trace_with_progress(requested, progress);
+    let build = move |show: &mut crate::terminal::ShowLoading| -> Result<App, LoadErrors> {
+        show(&loading, None);
+        let loaded = load()?;
+        let headline = if loaded.saved.is_some() {
+            format!("Opening the saved trace {}", loaded.source)
+        } else {
+            format!("Simulating {}", loaded.source)
+        };
+        let total = loaded.scenario.requests.len();
+        let trace = loaded.trace_with_progress(requested, &mut |done| {
+            show(&headline, Some((done, total)));
+        });
         let mut app = App::new(loaded.scenario, trace, loaded.source, theme);
         app.recording = loaded.recording;
         if open_quiz {
             app.update(crate::app::Action::OpenQuiz);
         }
-        app
+        Ok(app)
     };
-    match crate::terminal::run(&theme, &headline, requests, build) {
-        Ok(()) => ExitCode::from(EXIT_OK),
+    match crate::terminal::run(&theme, build) {
+        Ok(Ok(())) => ExitCode::from(EXIT_OK),
+        // The terminal is restored by now: the errors go where a headless run puts them.
+        Ok(Err(errors)) => {
+            eprintln!("{errors}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
         Err(err) => {
             eprintln!("cors-tui: terminal error: {err}");
             ExitCode::from(EXIT_BAD_INPUT)
@@ -748,17 +795,19 @@ fn run_probe(args: &ProbeArgs) -> ExitCode {
     let requested = args.browser.map(Into::into);
     let (scenario, live_url) = match (&args.scenario, &args.server_url) {
         (Some(file), Some(server_url)) => {
-            let loaded = load(Some(file), false).and_then(|loaded| {
-                if loaded.recording.is_some() || loaded.saved.is_some() {
-                    Err(whole_input_error(
-                        &loaded.source,
-                        "",
-                        "--scenario takes a scenario file, not a recording or a saved trace",
-                    ))
-                } else {
-                    retarget(loaded.scenario, server_url)
-                }
-            });
+            let loaded = open(Some(file), false)
+                .and_then(|opened| opened.load(None))
+                .and_then(|loaded| {
+                    if loaded.recording.is_some() || loaded.saved.is_some() {
+                        Err(whole_input_error(
+                            &loaded.source,
+                            "",
+                            "--scenario takes a scenario file, not a recording or a saved trace",
+                        ))
+                    } else {
+                        retarget(loaded.scenario, server_url)
+                    }
+                });
             (loaded, server_url.clone())
         }
         _ => (
@@ -824,7 +873,7 @@ fn run_probe(args: &ProbeArgs) -> ExitCode {
         width: args.width,
     };
     if !cli.print && !cli.json && stdout_is_terminal() {
-        return run_interactive(&cli, loaded);
+        return run_interactive(&cli, loaded.source.clone(), move || Ok(loaded));
     }
     finish_output(run_headless(&cli, &loaded))
 }

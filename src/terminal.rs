@@ -25,15 +25,14 @@ impl Drop for RestoreGuard {
     }
 }
 
-/// Runs the interactive UI until the user quits. `build` makes the app: it runs the engine,
-/// telling the progress function it is given how many of the `requests` are done, and the
-/// loading screen shows that under `headline` (a large recording takes seconds).
-pub fn run(
+/// Runs the interactive UI until the user quits. `build` makes the app: it parses the input and
+/// runs the engine, telling the loading function it is given what it is doing and, while
+/// simulating, how many of how many requests are done; the loading screen shows that (a large
+/// recording takes seconds). An error from `build` comes back once the terminal is restored.
+pub fn run<E>(
     theme: &Theme,
-    headline: &str,
-    requests: usize,
-    build: impl FnOnce(&mut dyn FnMut(usize)) -> App,
-) -> io::Result<()> {
+    build: impl FnOnce(&mut ShowLoading) -> Result<App, E>,
+) -> io::Result<Result<(), E>> {
     // ratatui::init enters raw mode and the alternate screen and installs a panic hook that
     // restores them; it does not know about mouse capture, so chain a hook that turns it off.
     let mut terminal = ratatui::init();
@@ -44,22 +43,31 @@ pub fn run(
     }));
     let _guard = RestoreGuard;
     execute!(stdout(), EnableMouseCapture)?;
-    terminal.draw(|frame| ui::render_loading(frame, theme, headline, 0, requests))?;
-    let mut drawn_at = Instant::now();
+    let mut drawn: Option<(String, Instant)> = None;
     let mut draw_error = None;
-    let mut app = build(&mut |done| {
-        if drawn_at.elapsed() >= LOADING_REDRAW && draw_error.is_none() {
-            let drawn =
-                terminal.draw(|frame| ui::render_loading(frame, theme, headline, done, requests));
-            draw_error = drawn.err();
-            drawn_at = Instant::now();
+    let built = build(&mut |headline, progress| {
+        // A new headline is drawn at once, progress under it at most every LOADING_REDRAW.
+        let due = drawn
+            .as_ref()
+            .is_none_or(|(last, at)| last != headline || at.elapsed() >= LOADING_REDRAW);
+        if due && draw_error.is_none() {
+            let result =
+                terminal.draw(|frame| ui::render_loading(frame, theme, headline, progress));
+            draw_error = result.err();
+            drawn = Some((headline.to_string(), Instant::now()));
         }
     });
     if let Some(err) = draw_error {
         return Err(err);
     }
-    event_loop(&mut terminal, &mut app)
+    match built {
+        Ok(mut app) => event_loop(&mut terminal, &mut app).map(Ok),
+        Err(err) => Ok(Err(err)),
+    }
 }
+
+/// What the loading screen is told: a headline, and while simulating, requests done of all.
+pub type ShowLoading<'a> = dyn FnMut(&str, Option<(usize, usize)>) + 'a;
 
 /// How often the loading screen is redrawn while the engine runs.
 const LOADING_REDRAW: Duration = Duration::from_millis(100);

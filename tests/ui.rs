@@ -527,7 +527,8 @@ fn draw_loading(headline: &str, done: usize, total: usize, width: u16, height: u
         Err(e) => panic!("{e}"),
     };
     let theme = Theme::new(ThemeName::Default);
-    if let Err(e) = terminal.draw(|frame| ui::render_loading(frame, &theme, headline, done, total))
+    if let Err(e) =
+        terminal.draw(|frame| ui::render_loading(frame, &theme, headline, Some((done, total))))
     {
         panic!("{e}");
     }
@@ -552,6 +553,26 @@ fn loading_screen_shows_how_many_requests_are_done() {
     assert!(draw_loading("x", 0, 0, 60, 20).contains("0 of 0"));
     // A terminal smaller than the box still draws.
     assert!(draw_loading("x", 1, 2, 20, 3).contains("cors"));
+}
+
+#[test]
+fn loading_screen_says_what_it_reads_before_the_engine_runs() {
+    let mut terminal = match Terminal::new(TestBackend::new(80, 24)) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let theme = Theme::new(ThemeName::Default);
+    if let Err(e) =
+        terminal.draw(|frame| ui::render_loading(frame, &theme, "Reading big.har", None))
+    {
+        panic!("{e}");
+    }
+    let screen = text(terminal.backend().buffer());
+    assert!(screen.contains("Reading big.har…"), "{screen}");
+    assert!(
+        !screen.contains("requests") && !screen.contains('█'),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -160,9 +160,15 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
 }
 
-/// The screen shown while the engine runs, before the app exists: what is happening to which
-/// input (shown escaped: it holds a file name), and how many of its requests are done.
-pub fn render_loading(frame: &mut Frame, theme: &Theme, headline: &str, done: usize, total: usize) {
+/// The screen shown while the input is parsed and the engine runs, before the app exists: what
+/// is happening to which input (shown escaped: it holds a file name) and, while simulating, how
+/// many of how many requests are done.
+pub fn render_loading(
+    frame: &mut Frame,
+    theme: &Theme,
+    headline: &str,
+    progress: Option<(usize, usize)>,
+) {
     let area = frame.area();
     frame.render_widget(Block::new().style(theme.base), area);
     let box_area = overlay_area(area, area.width.min(72), area.height.min(5), false);
@@ -174,7 +180,15 @@ pub fn render_loading(frame: &mut Frame, theme: &Theme, headline: &str, done: us
     let inner = block.inner(box_area);
     frame.render_widget(block, box_area);
     let [what, _, bar] = Layout::vertical([Constraint::Length(1); 3]).areas(inner);
-    frame.render_widget(Paragraph::new(escape(headline)).style(theme.title), what);
+    let headline = format!(
+        "{}{}",
+        escape(headline),
+        if progress.is_none() { "…" } else { "" }
+    );
+    frame.render_widget(Paragraph::new(headline).style(theme.title), what);
+    let Some((done, total)) = progress else {
+        return;
+    };
     let requests = if total == 1 { "request" } else { "requests" };
     let label = format!("{} of {} {requests}", grouped(done), grouped(total));
     frame.render_widget(
