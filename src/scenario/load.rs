@@ -79,13 +79,9 @@ impl Input {
             Input::Mapped(map) => map,
         };
         std::str::from_utf8(bytes).map_err(|err| {
-            let valid = &bytes[..err.valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..])
-                .chars()
-                .count()
-                + 1;
+            // What comes before the bad byte is UTF-8, so this borrows rather than copies.
+            let valid = String::from_utf8_lossy(&bytes[..err.valid_up_to()]);
+            let (line, column) = line_column(&valid, valid.len());
             LoadErrors(vec![LoadError {
                 file: name.to_string(),
                 line,
