@@ -136,11 +136,12 @@ fn nested_json(value: &impl Serialize, pretty: bool, depth: usize) -> io::Result
     if !pretty {
         return Ok(flat);
     }
+    let indent = INDENT.repeat(depth);
     let mut nested = Vec::with_capacity(flat.len() + flat.len() / 4);
     for (i, line) in flat.split(|&b| b == b'\n').enumerate() {
         if i > 0 {
             nested.push(b'\n');
-            nested.extend_from_slice(&INDENT.repeat(depth));
+            nested.extend_from_slice(&indent);
         }
         nested.extend_from_slice(line);
     }
@@ -296,8 +297,7 @@ impl<'a> HandJson<'a> {
     fn input_key(&mut self, name: &str) -> &mut Self {
         self.item();
         push_json_string(self.out, name);
-        self.out
-            .extend_from_slice(if self.pretty { b": " } else { b":" });
+        self.out.extend_from_slice(key_separator(self.pretty));
         self
     }
 
@@ -351,7 +351,7 @@ impl<'a> HandJson<'a> {
     }
 }
 
-/// [`StepDoc`] by hand.
+/// A step by hand: the bytes serde writes for the tests' `StepDoc`.
 fn push_step(json: &mut HandJson, s: &Step) {
     json.open(b'{');
     json.key("n").int(s.n);
@@ -493,7 +493,13 @@ fn push_scenario(
 fn push_key(out: &mut Vec<u8>, name: &str, pretty: bool) {
     out.push(b'"');
     out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(if pretty { b"\": " } else { b"\":" });
+    out.push(b'"');
+    out.extend_from_slice(key_separator(pretty));
+}
+
+/// What follows a key: `:`, and a space when indented.
+fn key_separator(pretty: bool) -> &'static [u8] {
+    if pretty { b": " } else { b":" }
 }
 
 /// Appends `text` as a JSON string escaped as serde_json with [`TerminalSafe`] escapes it.
@@ -602,7 +608,7 @@ enum Source<'a> {
 /// are.
 struct LiveRun<'a> {
     run: &'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>,
-    items: io::BufWriter<std::fs::File>,
+    items: SetAside,
     /// The document's end, made on the engine's thread once the run is over, while the
     /// writer still has steps to write.
     tail: Box<dyn FnOnce() -> io::Result<Tail> + 'a>,
@@ -638,7 +644,7 @@ impl Tail {
 }
 
 /// JSON set aside to be copied into the document later: in memory, or, when it may run to
-/// tens of MB (a large recording's scenario), in a temporary file.
+/// tens of MB (a live run's request items, a large recording's scenario), in a temporary file.
 enum SetAside {
     Memory(Vec<u8>),
     File(io::BufWriter<std::fs::File>),
@@ -764,9 +770,8 @@ impl Document<'_> {
                 requests.close(b']');
                 requests.flush_to(&mut items)?;
                 json.close(b']');
-                let mut file = items.into_inner().map_err(io::IntoInnerError::into_error)?;
-                io::Seek::rewind(&mut file)?;
-                json.key("requests").copied(&mut file, out)?;
+                json.key("requests");
+                items.copy_into(&mut json, out)?;
                 (checked, failed, tail()?)
             }
         };
@@ -827,7 +832,7 @@ pub fn run_and_write(
         write(out, scenario, &trace, recording, pretty)?;
         return Ok(trace.failed_expectations().cloned().collect());
     }
-    let items = io::BufWriter::new(tempfile::tempfile()?);
+    let items = SetAside::new(true)?;
     let run = Requests::new(scenario, profile);
     let initial_variables = run.initial_variables().to_vec();
     // The engine runs on its own thread, a batch of requests ahead of the writer: making the
