@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::engine::fetch_rules::{is_safelisted_method, sorted_names, unsafe_request_headers};
 use crate::engine::server::{header_entry_matches, origin_entry_matches};
-use crate::engine::{self, CorsError, RequestRecord, Trace};
+use crate::engine::{self, CorsError, Exchange, ExchangeKind, RequestRecord, Trace};
 use crate::http_syntax::normalize_method;
 use crate::scenario::{
     CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider, Scenario,
@@ -111,12 +111,17 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
     if record.outcome != Outcome::Blocked {
         return None;
     }
+    let hops = hops(record);
+    if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
+        return Some(redirect_fix(scenario, trace, record, &hops));
+    }
     match &scenario.server.kind {
         ServerKind::Bucket { provider, cors } => {
             Some(rules_fix(scenario, trace, record, *provider, cors.as_ref()))
         }
         ServerKind::Static { .. } | ServerKind::Recorded { .. } => {
-            Some(header_fix(scenario, trace, record))
+            let first = hops.into_iter().next().unwrap_or_default();
+            Some(header_fix(scenario, trace, record, 0, &first))
         }
     }
 }
@@ -322,18 +327,156 @@ fn answer_with(
     }
 }
 
-/// For a server without rules: the headers its answers must carry, proven by replaying the
-/// request with answers that carry them.
-fn header_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Fix {
-    let (origin, method, headers) = needs(scenario, record);
+/// One hop of a request: its preflight and actual exchanges, as far as they went.
+#[derive(Default)]
+struct Hop<'a> {
+    preflight: Option<&'a Exchange>,
+    actual: Option<&'a Exchange>,
+}
+
+impl Hop<'_> {
+    /// The browser followed (or refused to follow) a redirect from this hop.
+    fn redirects(&self) -> bool {
+        self.actual.is_some_and(|a| {
+            matches!(a.response.status, 301 | 302 | 303 | 307 | 308)
+                && a.response.header("Location").is_some()
+        })
+    }
+
+    /// What this hop asked of the server: (method, unsafe header names).
+    fn asked(&self) -> (String, Vec<String>) {
+        let requested = |name| self.preflight.and_then(|p| p.request.header(name));
+        let method = match (self.actual, requested("Access-Control-Request-Method")) {
+            (Some(actual), _) => actual.request.method.clone(),
+            (None, Some(method)) => method,
+            (None, None) => "GET".to_string(),
+        };
+        let headers = requested("Access-Control-Request-Headers")
+            .map(|v| v.split(',').map(|h| h.trim().to_string()).collect())
+            .unwrap_or_default();
+        (method, headers)
+    }
+}
+
+/// A record's exchanges grouped by hop: each hop's optional preflight, then its actual request.
+fn hops(record: &RequestRecord) -> Vec<Hop<'_>> {
+    let mut hops: Vec<Hop> = Vec::new();
+    for exchange in &record.exchanges {
+        match exchange.kind {
+            ExchangeKind::Preflight => hops.push(Hop {
+                preflight: Some(exchange),
+                actual: None,
+            }),
+            ExchangeKind::Actual => match hops.last_mut() {
+                Some(hop) if hop.actual.is_none() => hop.actual = Some(exchange),
+                _ => hops.push(Hop {
+                    preflight: None,
+                    actual: Some(exchange),
+                }),
+            },
+        }
+    }
+    hops
+}
+
+/// The fix for a request that was redirected, or blocked at a redirect.
+fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops: &[Hop]) -> Fix {
+    let last = hops.len() - 1;
+    let failing = &hops[last];
+    match record.cors_error {
+        Some(CorsError::TooManyRedirects | CorsError::InvalidRedirect) => {
+            return no_fix(
+                "No CORS header fixes this network error: fix the redirect itself (its Location, or the loop), or request the final URL directly".to_string(),
+            );
+        }
+        Some(CorsError::RedirectContainsCredentials) => {
+            return no_fix(
+                "No CORS header fixes this: the redirect's Location must not carry a username or password; send credentials in a header instead".to_string(),
+            );
+        }
+        _ => {}
+    }
+    let sent_origin = failing
+        .preflight
+        .or(failing.actual)
+        .and_then(|e| e.request.header("Origin"));
+    let page_origin = record.origin.as_deref().unwrap_or("null");
+    if last > 0 && sent_origin.as_deref() == Some("null") && page_origin != "null" {
+        // The redirect tainted the origin: no answer can name the page's origin any more.
+        let Some(target) = failing.preflight.or(failing.actual) else {
+            return no_fix("The request was redirected to another origin.".to_string());
+        };
+        let mut changed = scenario.clone();
+        if let Some(spec) = changed.requests.get_mut(record.index - 1) {
+            if let Ok(url) = url::Url::parse(&target.request.url) {
+                spec.url = url;
+            }
+            let (method, _) = failing.asked();
+            spec.method = method;
+            let mut final_answers = spec.responses.at_hop(last).cloned().unwrap_or_default();
+            final_answers.after_redirect.clear();
+            spec.responses = final_answers;
+        }
+        let (proven, side_effects) = prove(trace, &changed, record.index);
+        return Fix {
+            summary: format!(
+                "Request {} directly: the redirect to another origin made the browser send Origin: null, which that answer does not allow.",
+                target.request.url
+            ),
+            diff: vec![
+                format!("- fetch('{}')", scenario.requests[record.index - 1].url),
+                format!("+ fetch('{}')", target.request.url),
+            ],
+            headers: Vec::new(),
+            caveats: vec![
+                "answering Access-Control-Allow-Origin: null instead would let every sandboxed iframe and file:// page in as well".to_string(),
+            ],
+            proven,
+            side_effects,
+        };
+    }
+    let mut fix = header_fix(scenario, trace, record, last, failing);
+    let leaves_origin = failing.actual.is_some_and(|a| {
+        let from = url::Url::parse(&a.request.url).ok();
+        let to = a.response.header("Location");
+        match (from, to) {
+            (Some(from), Some(to)) => from.join(&to).is_ok_and(|to| to.origin() != from.origin()),
+            _ => false,
+        }
+    });
+    if !fix.proven && leaves_origin {
+        fix.caveats.push(
+            "these headers get the redirect followed, but the request still fails at the next hop (a redirect to another origin makes the browser send Origin: null there): answer a fetch() with a status such as 401 and these headers instead of redirecting it".to_string(),
+        );
+    }
+    fix
+}
+
+/// For a server without rules (or a redirect's answer): the headers the answers at `hop` must
+/// carry, proven by replaying the request with answers that carry them.
+fn header_fix(
+    scenario: &Scenario,
+    trace: &Trace,
+    record: &RequestRecord,
+    hop: usize,
+    exchanges: &Hop,
+) -> Fix {
+    let (origin, method, headers) = match hop {
+        0 => needs(scenario, record),
+        _ => {
+            let (method, headers) = exchanges.asked();
+            let origin = record.origin.clone().unwrap_or_else(|| "null".to_string());
+            (origin, method, headers)
+        }
+    };
     let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
     let pair = |n: &str, v: String| (n.to_string(), v);
     let mut actual_set = vec![pair("Access-Control-Allow-Origin", origin.clone())];
     if include {
         actual_set.push(pair("Access-Control-Allow-Credentials", "true".to_string()));
     }
-    let needs_preflight = record.preflight
-        || record.cache_hit
+    let needs_preflight = exchanges.preflight.is_some()
+        || (hop == 0 && record.cache_hit)
         || !is_safelisted_method(&method)
         || !headers.is_empty();
     let mut preflight_set = actual_set.clone();
@@ -348,34 +491,43 @@ fn header_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Fix
         lines.push("OPTIONS answer: a 2xx status (204 No Content), and".to_string());
         lines.extend(preflight_set.iter().map(|(n, v)| format!("  {n}: {v}")));
     }
-    lines.push(format!(
-        "{method} answer (whatever its status, errors included):"
-    ));
+    lines.push(if exchanges.redirects() {
+        format!("{method} redirect answer (the browser checks it before it follows):")
+    } else {
+        format!("{method} answer (whatever its status, errors included):")
+    });
     lines.extend(actual_set.iter().map(|(n, v)| format!("  {n}: {v}")));
 
     // Replay this request with answers that carry the headers; nothing else changes.
-    let recorded = |kind| {
-        record
-            .exchanges
-            .iter()
-            .find(|e| e.kind == kind)
-            .map(|e| &e.response)
-    };
     let mut changed = scenario.clone();
     if let Some(spec) = changed.requests.get_mut(record.index - 1) {
-        spec.preflight_not_recorded = false;
-        if needs_preflight {
-            spec.responses.preflight = Some(answer_with(
-                recorded(crate::engine::ExchangeKind::Preflight),
-                Some(204),
-                &preflight_set,
+        if hop == 0 {
+            spec.preflight_not_recorded = false;
+        }
+        if spec.responses.after_redirect.len() < hop {
+            // Hops without answers of their own get the server's usual ones, as before.
+            spec.responses
+                .after_redirect
+                .resize_with(hop, Default::default);
+        }
+        let answers = match hop {
+            0 => Some(&mut spec.responses),
+            _ => spec.responses.after_redirect.get_mut(hop - 1),
+        };
+        if let Some(answers) = answers {
+            if needs_preflight {
+                answers.preflight = Some(answer_with(
+                    exchanges.preflight.map(|e| &e.response),
+                    Some(204),
+                    &preflight_set,
+                ));
+            }
+            answers.actual = Some(answer_with(
+                exchanges.actual.map(|e| &e.response),
+                None,
+                &actual_set,
             ));
         }
-        spec.responses.actual = Some(answer_with(
-            recorded(crate::engine::ExchangeKind::Actual),
-            None,
-            &actual_set,
-        ));
     }
     let (proven, side_effects) = prove(trace, &changed, record.index);
     Fix {
@@ -504,5 +656,78 @@ mod tests {
                 .iter()
                 .any(|l| l == "  Access-Control-Allow-Headers: authorization, content-type")
         );
+    }
+
+    #[test]
+    fn redirect_fixes_name_the_hop_that_failed() {
+        let scenario = load("redirects");
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let fix = |i: usize| fix_for(&scenario, &trace, &trace.requests[i]);
+
+        // The CDN hand-off: Origin: null at the CDN, so the page should call the CDN itself.
+        let Some(direct) = fix(2) else {
+            panic!("request #3 is blocked")
+        };
+        assert!(direct.proven && direct.side_effects.is_empty());
+        assert_eq!(
+            direct.diff,
+            [
+                "- fetch('https://api.example.com/files/report.pdf')",
+                "+ fetch('https://cdn.example.net/report.pdf')"
+            ]
+        );
+
+        // The login redirect: CORS headers on the 302 are not enough, and the fix says why.
+        let Some(login) = fix(1) else {
+            panic!("request #2 is blocked")
+        };
+        assert!(!login.proven);
+        assert_eq!(
+            login.headers[0],
+            "GET redirect answer (the browser checks it before it follows):"
+        );
+        assert!(
+            login
+                .caveats
+                .iter()
+                .any(|c| c.contains("status such as 401"))
+        );
+    }
+
+    #[test]
+    fn a_redirect_without_cors_headers_gets_them_and_the_network_errors_get_none() {
+        let path = format!(
+            "{}/tests/fixtures/redirects-chromium.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let scenario = match load_str(&text, "redirects-chromium.json") {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        };
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        for i in [0, 9] {
+            // c1 and d4: the first and the second redirect lack Access-Control-Allow-Origin.
+            let fix = fix_for(&scenario, &trace, &trace.requests[i]);
+            assert!(
+                fix.as_ref().is_some_and(|f| f.proven
+                    && f.side_effects.is_empty()
+                    && f.headers
+                        .iter()
+                        .any(|h| h == "  Access-Control-Allow-Origin: http://127.0.0.1:8776")),
+                "#{}: {fix:?}",
+                i + 1
+            );
+        }
+        for i in [6, 7, 8] {
+            let fix = fix_for(&scenario, &trace, &trace.requests[i]);
+            assert!(
+                fix.as_ref().is_some_and(|f| !f.proven
+                    && f.headers.is_empty()
+                    && f.summary.starts_with("No CORS header fixes this")),
+                "#{}: {fix:?}",
+                i + 1
+            );
+        }
     }
 }

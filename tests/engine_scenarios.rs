@@ -566,3 +566,156 @@ fn azure_echoes_prefix_matched_headers_and_refuses_with_cors_preflight_failure()
     );
     assert_eq!(admin.cors_error, Some(CorsError::MissingAllowOriginHeader));
 }
+
+fn fixture(name: &str) -> Trace {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    match load_file(std::path::Path::new(&path)) {
+        Ok(scenario) => engine::run(&scenario, BrowserProfile::Chromium),
+        Err(e) => panic!("{name} does not load: {e}"),
+    }
+}
+
+/// What each hop sent: (method, URL, Origin), preflights included.
+fn hops_sent(record: &RequestRecord) -> Vec<(String, String, String)> {
+    record
+        .exchanges
+        .iter()
+        .map(|e| {
+            let origin = e.request.header("Origin").unwrap_or_default();
+            (e.request.method.clone(), e.request.url.clone(), origin)
+        })
+        .collect()
+}
+
+/// Every case of the fixture was run in headless Chromium 148; these are its outcomes, the
+/// requests its servers saw, and its console lines.
+#[test]
+fn redirects_follow_what_chromium_did() {
+    let trace = fixture("redirects-chromium");
+    let outcome = |i: usize| (trace.requests[i].outcome, trace.requests[i].cors_error);
+    let page = "http://127.0.0.1:8776";
+    let sent = |method: &str, url: &str, origin: &str| {
+        (method.to_string(), url.to_string(), origin.to_string())
+    };
+
+    // c1: the redirect has no ACAO; Chromium names the URL that answered it.
+    assert_eq!(
+        outcome(0),
+        (Outcome::Blocked, Some(CorsError::MissingAllowOriginHeader))
+    );
+    assert_eq!(
+        trace.requests[0].error.as_deref(),
+        Some(
+            "Access to fetch at 'http://localhost:8775/r1' from origin 'http://127.0.0.1:8776' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."
+        )
+    );
+    assert_eq!(
+        trace.requests[0].exchanges.len(),
+        1,
+        "the redirect is not followed"
+    );
+
+    // c2: a hop to another origin sends Origin: null, so the page's origin no longer matches.
+    assert_eq!(
+        outcome(1),
+        (Outcome::Blocked, Some(CorsError::AllowOriginMismatch))
+    );
+    assert_eq!(
+        hops_sent(&trace.requests[1]),
+        [
+            sent("GET", "http://localhost:8775/r2", page),
+            sent("GET", "http://127.0.0.2:8777/final", "null"),
+        ]
+    );
+    assert_eq!(
+        trace.requests[1].error.as_deref(),
+        Some(
+            "Access to fetch at 'http://127.0.0.2:8777/final' (redirected from 'http://localhost:8775/r2') from origin 'http://127.0.0.1:8776' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'http://127.0.0.1:8776' that is not equal to the supplied origin. Have the server send the header with a valid value."
+        )
+    );
+
+    // c3: a 307 keeps PUT, and the new URL gets a preflight of its own; the origin is kept.
+    assert_eq!(outcome(2), (Outcome::Allowed, None));
+    assert_eq!(
+        hops_sent(&trace.requests[2]),
+        [
+            sent("OPTIONS", "http://localhost:8775/r3", page),
+            sent("PUT", "http://localhost:8775/r3", page),
+            sent("OPTIONS", "http://localhost:8775/final", page),
+            sent("PUT", "http://localhost:8775/final", page),
+        ]
+    );
+
+    // c4: ACAO * lets the tainted request through.
+    assert_eq!(outcome(3), (Outcome::Allowed, None));
+
+    // c5: a 301 turns POST into GET and drops Content-Type.
+    assert_eq!(outcome(4), (Outcome::Allowed, None));
+    let get = &trace.requests[4].exchanges[1].request;
+    assert_eq!(get.method, "GET");
+    assert_eq!(get.header("Content-Type"), None);
+
+    // c6: a 307 to another origin: the preflight there is sent with Origin: null.
+    assert_eq!(outcome(5), (Outcome::Allowed, None));
+    assert_eq!(
+        hops_sent(&trace.requests[5])[2],
+        sent("OPTIONS", "http://127.0.0.2:8777/echo", "null")
+    );
+
+    // d1: the 21st redirect ends in a network error, after 21 requests.
+    assert_eq!(
+        outcome(6),
+        (Outcome::Blocked, Some(CorsError::TooManyRedirects))
+    );
+    assert_eq!(trace.requests[6].exchanges.len(), 21);
+    // d2: a Location that is no URL.
+    assert_eq!(
+        outcome(7),
+        (Outcome::Blocked, Some(CorsError::InvalidRedirect))
+    );
+    // d3: credentials in the Location; Chromium's message leaves the location empty.
+    assert_eq!(
+        outcome(8),
+        (
+            Outcome::Blocked,
+            Some(CorsError::RedirectContainsCredentials)
+        )
+    );
+    assert!(trace.requests[8].error.as_deref().is_some_and(|e| e.ends_with(
+        "has been blocked by CORS policy: Redirect location '' contains a username and password, which is disallowed for cross-origin requests."
+    )));
+    // d4: the second redirect fails; the console names it and where the request started.
+    assert_eq!(
+        outcome(9),
+        (Outcome::Blocked, Some(CorsError::MissingAllowOriginHeader))
+    );
+    assert!(trace.requests[9].error.as_deref().is_some_and(|e| e.starts_with(
+        "Access to fetch at 'http://localhost:8775/r1' (redirected from 'http://localhost:8775/r7') from origin 'http://127.0.0.1:8776'"
+    )));
+    // d5: Authorization is removed at the hop to another origin, so that hop needs no preflight.
+    assert_eq!(outcome(10), (Outcome::Allowed, None));
+    let hops = &trace.requests[10].exchanges;
+    assert_eq!(hops.len(), 3);
+    assert!(hops[1].request.header("Authorization").is_some());
+    assert_eq!(hops[2].request.header("Authorization"), None);
+    assert_eq!(hops[2].request.method, "GET");
+    // d6: a 302 without Location is handed to the page as it is.
+    assert_eq!(outcome(11), (Outcome::Allowed, None));
+}
+
+#[test]
+fn the_redirect_lesson_teaches_the_login_trap_and_origin_null() {
+    let trace = chromium("redirects");
+    let outcomes: Vec<Outcome> = trace.requests.iter().map(|r| r.outcome).collect();
+    use Outcome::{Allowed, Blocked};
+    assert_eq!(outcomes, [Allowed, Blocked, Blocked, Allowed]);
+    let login = &trace.requests[1];
+    assert_eq!(login.exchanges.len(), 1, "the login page is never fetched");
+    assert!(login.summary.starts_with("Blocked at the redirect"));
+    let cdn = &trace.requests[2];
+    assert_eq!(
+        cdn.exchanges[1].request.header("Origin").as_deref(),
+        Some("null")
+    );
+    assert!(cdn.summary.contains("where the browser sent Origin: null"));
+}

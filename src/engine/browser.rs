@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::cors_error::CorsFailure;
+use super::cors_error::{CorsError, CorsFailure};
 use super::fetch_rules::{
     UnsafeHeader, cors_check, exposed_headers, is_safelisted_method, sorted_names,
     unsafe_request_headers,
@@ -120,6 +120,34 @@ struct Ending {
     summary: String,
 }
 
+/// How one hop of a fetch ended.
+enum Fetched {
+    /// The request is over; `cache_hit` says whether its last preflight came from the cache.
+    Ended { ending: Ending, cache_hit: bool },
+    /// A probe held the actual request back; the record is already finished.
+    Withheld,
+    /// The browser follows a redirect: the request as it goes to the next hop.
+    Redirect(Box<RequestSpec>),
+}
+
+/// Where a redirected request started, for the console's "(redirected from …)" message.
+struct Redirected {
+    initial_url: String,
+    current_url: String,
+    page_origin: String,
+}
+
+/// Fetch's limit on redirects (§"HTTP-redirect fetch"); Chromium's too.
+const MAX_REDIRECTS: usize = 20;
+
+/// Request-body header names dropped when a redirect turns the request into a GET.
+const REQUEST_BODY_HEADERS: [&str; 4] = [
+    "content-encoding",
+    "content-language",
+    "content-location",
+    "content-type",
+];
+
 struct Simulation<'a> {
     scenario: &'a Scenario,
     profile: BrowserProfile,
@@ -141,6 +169,8 @@ struct Simulation<'a> {
     cache_key: (String, String),
     /// The cache's summary for `cache_key`, with the cache revision and time it was made at.
     cache_summary: Option<(u64, u64, Arc<str>)>,
+    /// Set once the current request follows a redirect.
+    redirected: Option<Redirected>,
 }
 
 fn allowed_origins_text(scenario: &Scenario) -> String {
@@ -233,6 +263,7 @@ impl<'a> Simulation<'a> {
             sequence: 0,
             cache_key: (String::new(), String::new()),
             cache_summary: None,
+            redirected: None,
         }
     }
 
@@ -340,6 +371,7 @@ impl<'a> Simulation<'a> {
             spec.url.to_string(),
         );
         self.cache_summary = None;
+        self.redirected = None;
         self.exchanges.clear();
         self.profile_notes.clear();
         self.set(Var::Request, format!("#{index} {method} {}", path_of(spec)));
@@ -367,10 +399,12 @@ impl<'a> Simulation<'a> {
         let matched_rule = exchanges.last().and_then(|e| e.matched_rule);
         let url = spec.url.to_string();
         let origin = spec.origin.clone();
-        let error = ending
-            .failure
-            .as_ref()
-            .map(|f| f.console_message(&url, origin.as_deref().unwrap_or("null")));
+        let error = ending.failure.as_ref().map(|f| match &self.redirected {
+            Some(r) => {
+                f.console_message_after(&r.current_url, Some(&r.initial_url), &r.page_origin)
+            }
+            None => f.console_message(&url, origin.as_deref().unwrap_or("null")),
+        });
         self.finished = Some(RequestRecord {
             index,
             origin,
@@ -605,7 +639,6 @@ impl<'a> Simulation<'a> {
                 dropped.join(", ")
             )
         };
-        let include = spec.credentials == Credentials::Include;
         let url_origin = origin_of(&spec.url);
         let same_origin = origin != "null" && url_origin.as_deref() == Some(origin.as_str());
 
@@ -623,7 +656,78 @@ impl<'a> Simulation<'a> {
             return;
         }
 
-        let unsafe_headers = unsafe_request_headers(&kept);
+        let mut hop = 0;
+        let mut next: Option<Box<RequestSpec>> = None;
+        loop {
+            let current = next.as_deref().unwrap_or(spec);
+            // Forbidden headers were dropped and noted once, at the page's own request.
+            let (hop_kept, hop_dropped_note) = match hop {
+                0 => (kept.as_slice(), dropped_note.as_str()),
+                _ => (current.headers.as_slice(), ""),
+            };
+            let fetched = self.cors_fetch(
+                index,
+                spec,
+                current,
+                hop,
+                hop_kept,
+                &dropped,
+                hop_dropped_note,
+                first_step,
+            );
+            match fetched {
+                Fetched::Ended {
+                    mut ending,
+                    cache_hit,
+                } => {
+                    if hop > 0 {
+                        ending.summary.push_str(&format!(
+                            " That was at {} after {hop} redirect(s){}.",
+                            current.url,
+                            if current.origin.as_deref() == Some("null")
+                                && spec.origin.as_deref() != Some("null")
+                            {
+                                ", where the browser sent Origin: null"
+                            } else {
+                                ""
+                            }
+                        ));
+                    }
+                    self.finish_request(
+                        index, spec, method, false, cache_hit, dropped, first_step, ending,
+                    );
+                    return;
+                }
+                Fetched::Withheld => return,
+                Fetched::Redirect(following) => {
+                    next = Some(following);
+                    hop += 1;
+                }
+            }
+        }
+    }
+
+    /// Fetch from the CORS decision on: preflight when needed, the actual request, its CORS
+    /// check. `spec` is the request at this hop (`original` itself at hop 0) and `kept` the
+    /// headers it carries; a redirect answer comes back as the next hop.
+    #[allow(clippy::too_many_arguments)]
+    fn cors_fetch(
+        &mut self,
+        index: usize,
+        original: &RequestSpec,
+        spec: &RequestSpec,
+        hop: usize,
+        kept: &[(String, String)],
+        dropped: &[String],
+        dropped_note: &str,
+        first_step: usize,
+    ) -> Fetched {
+        let method = normalize_method(&spec.method);
+        let origin = spec.origin.clone().unwrap_or_else(|| "null".to_string());
+        let path = path_of(spec);
+        let include = spec.credentials == Credentials::Include;
+        let url_origin = origin_of(&spec.url);
+        let unsafe_headers = unsafe_request_headers(kept);
         let sorted = sorted_names(&unsafe_headers);
         let method_safe = is_safelisted_method(&method);
         let needs_preflight = !method_safe || !unsafe_headers.is_empty();
@@ -719,10 +823,16 @@ impl<'a> Simulation<'a> {
             )
         };
         self.set(Var::Preflight, &preflight_var);
-        let mut explanation = format!(
-            "The page at {origin} calls fetch('{url}', {{method: '{method}'}}). The URL's origin is {}, so this is a cross-origin request in 'cors' mode and the browser adds Origin: {origin} (Fetch §\"main fetch\").",
-            url_origin.unwrap_or_default()
-        );
+        let mut explanation = if hop == 0 {
+            format!(
+                "The page at {origin} calls fetch('{url}', {{method: '{method}'}}). The URL's origin is {}, so this is a cross-origin request in 'cors' mode and the browser adds Origin: {origin} (Fetch §\"main fetch\").",
+                url_origin.unwrap_or_default()
+            )
+        } else {
+            format!(
+                "Following redirect {hop}, the browser fetches {url} with {method} and Origin: {origin}, and decides again whether this hop needs a preflight (Fetch §\"HTTP-redirect fetch\" runs main fetch again)."
+            )
+        };
         explanation.push_str(credentials_text);
         if needs_preflight {
             explanation.push_str(&format!(
@@ -748,13 +858,17 @@ impl<'a> Simulation<'a> {
                 }
             ));
         }
-        explanation.push_str(&dropped_note);
+        explanation.push_str(dropped_note);
         self.push(
             index,
             Draft {
                 stage: Stage::Request,
                 verdict: Verdict::Info,
-                action: format!("Page calls fetch(): {method} {path}"),
+                action: if hop == 0 {
+                    format!("Page calls fetch(): {method} {path}")
+                } else {
+                    format!("Browser follows the redirect: {method} {path}")
+                },
                 request_type: request_type.clone(),
                 cors_headers: DASH.to_string(),
                 decision,
@@ -777,20 +891,21 @@ impl<'a> Simulation<'a> {
                 &sorted,
             );
             if let Err(mut ending) = passed {
-                ending.preflight_reasons = reasons.clone();
-                self.finish_request(
-                    index, spec, method, false, false, dropped, first_step, *ending,
-                );
-                return;
+                ending.preflight_reasons = reasons;
+                return Fetched::Ended {
+                    ending: *ending,
+                    cache_hit: false,
+                };
             }
         }
 
         if spec.actual_withheld {
             let route = (false, cache_hit);
+            let dropped = dropped.to_vec();
             self.withhold_actual(
                 index, spec, method, &path, first_step, dropped, reasons, route,
             );
-            return;
+            return Fetched::Withheld;
         }
 
         // The actual request.
@@ -842,6 +957,12 @@ impl<'a> Simulation<'a> {
             profile_note: None,
             exchange: Some(ex),
         });
+
+        if let Some(redirect) = self.redirect(
+            index, original, spec, hop, &method, kept, &response, ex, &reasons,
+        ) {
+            return redirect;
+        }
 
         // The CORS check on the actual response (Fetch §"HTTP fetch", §"CORS check").
         let checked = cors_check(&response, &origin, include);
@@ -945,7 +1066,7 @@ impl<'a> Simulation<'a> {
                     Var::ResponseReceived,
                     format!("yes ({}), hidden from script", response.status),
                 );
-                let message = failure.console_message(&url, &origin);
+                let message = self.console_message(&failure, &url, &origin);
                 let masked = if response.status >= 400
                     && response.header("Access-Control-Allow-Origin").is_none()
                 {
@@ -986,9 +1107,227 @@ impl<'a> Simulation<'a> {
                 }
             }
         };
-        self.finish_request(
-            index, spec, method, false, cache_hit, dropped, first_step, ending,
+        Fetched::Ended { ending, cache_hit }
+    }
+
+    /// Chromium's console line for `failure` at `url`, naming where a redirected request
+    /// started and the page's origin (not the `null` a tainted hop sends).
+    fn console_message(&self, failure: &CorsFailure, url: &str, origin: &str) -> String {
+        match &self.redirected {
+            Some(r) => failure.console_message_after(url, Some(&r.initial_url), &r.page_origin),
+            None => failure.console_message(url, origin),
+        }
+    }
+
+    /// Fetch §"HTTP fetch" and §"HTTP-redirect fetch" for an answer to the actual request at
+    /// `hop`: `None` unless it is a redirect (a redirect status with a Location; without one,
+    /// fetch hands the answer to the page as it is). A redirect must pass the CORS check
+    /// before the browser follows it.
+    #[allow(clippy::too_many_arguments)]
+    fn redirect(
+        &mut self,
+        index: usize,
+        original: &RequestSpec,
+        spec: &RequestSpec,
+        hop: usize,
+        method: &str,
+        kept: &[(String, String)],
+        response: &HttpResponse,
+        ex: usize,
+        reasons: &[String],
+    ) -> Option<Fetched> {
+        if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
+            return None;
+        }
+        let location = response.header("Location")?;
+        let origin = spec.origin.as_deref().unwrap_or("null");
+        let include = spec.credentials == Credentials::Include;
+        let url = spec.url.to_string();
+        let status = status_text(response);
+        let response_cors = cors_header_text(&response.headers);
+        let next_url = spec.url.join(&location).ok();
+
+        let failure = if let Err(failure) = cors_check(response, origin, include) {
+            Some(failure)
+        } else {
+            match &next_url {
+                Some(next) if matches!(next.scheme(), "http" | "https") => {
+                    if hop == MAX_REDIRECTS {
+                        Some(CorsFailure::new(CorsError::TooManyRedirects, ""))
+                    } else if !next.username().is_empty() || next.password().is_some() {
+                        // Chromium reports this with an empty location.
+                        Some(CorsFailure::new(CorsError::RedirectContainsCredentials, ""))
+                    } else {
+                        None
+                    }
+                }
+                _ => Some(CorsFailure::new(
+                    CorsError::InvalidRedirect,
+                    location.as_str(),
+                )),
+            }
+        };
+        self.set(
+            Var::ResponseReceived,
+            format!("redirect ({})", response.status),
         );
+        if let Some(failure) = failure {
+            let message = self.console_message(&failure, &url, origin);
+            self.set(Var::RequestAllowed, "no");
+            let why = match failure.error {
+                CorsError::TooManyRedirects => format!(
+                    "this is redirect {} and fetch follows at most {MAX_REDIRECTS} (Fetch §\"HTTP-redirect fetch\").",
+                    hop + 1
+                ),
+                CorsError::InvalidRedirect => format!(
+                    "its Location '{location}' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\")."
+                ),
+                CorsError::RedirectContainsCredentials => format!(
+                    "its Location {location} carries a username or password, which fetch refuses for a CORS request (Fetch §\"HTTP-redirect fetch\")."
+                ),
+                _ => format!(
+                    "fetch runs the CORS check on every answer to a CORS request, redirects included, before it follows one (Fetch §\"HTTP fetch\"): {} A redirect added by another layer (an http→https rule, a login page, a load balancer) often carries no CORS headers.",
+                    failure.reason_text()
+                ),
+            };
+            self.push(index, Draft {
+                stage: Stage::ResponseCheck,
+                verdict: Verdict::Blocked,
+                action: "Browser checks the redirect".to_string(),
+                request_type: format!("Actual {method}"),
+                cors_headers: response_cors,
+                decision: format!("Fail: {}", failure.error.name()),
+                result: "Blocked: the redirect is not followed".to_string(),
+                explanation: format!(
+                    "The server answered {status} with Location: {location}. The browser does not follow it: {why} The fetch rejects with TypeError: Failed to fetch. Console: {message}"
+                ),
+                profile_note: None,
+                exchange: Some(ex),
+            });
+            return Some(Fetched::Ended {
+                ending: Ending {
+                    outcome: Outcome::Blocked,
+                    preflight_reasons: reasons.to_vec(),
+                    failed_at: Some(ExchangeKind::Actual),
+                    summary: format!(
+                        "Blocked at the redirect ({}): {}",
+                        failure.error.name(),
+                        failure.reason_text()
+                    ),
+                    failure: Some(failure),
+                    exposed: Vec::new(),
+                },
+                cache_hit: false,
+            });
+        }
+        let next_url = next_url?;
+
+        // What the request becomes at the next hop (Fetch §"HTTP-redirect fetch").
+        let mut changes = Vec::new();
+        let next_method = match (response.status, method) {
+            (301 | 302, "POST") => "GET",
+            (303, m) if m != "GET" && m != "HEAD" => "GET",
+            (_, m) => m,
+        };
+        let mut headers = kept.to_vec();
+        if next_method != method {
+            headers.retain(|(n, _)| {
+                !REQUEST_BODY_HEADERS
+                    .iter()
+                    .any(|b| n.eq_ignore_ascii_case(b))
+            });
+            changes.push(format!(
+                "a {} turns {method} into GET and drops the body and its headers",
+                response.status
+            ));
+        }
+        let page_origin = original.origin.as_deref().unwrap_or("null");
+        let current_origin = origin_of(&spec.url);
+        let next_origin = origin_of(&next_url);
+        let cross_origin_hop = current_origin != next_origin;
+        let tainted = origin == "null"
+            || (cross_origin_hop && current_origin.as_deref() != Some(page_origin));
+        if cross_origin_hop {
+            let before = headers.len();
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
+            if headers.len() != before {
+                changes.push(
+                    "the hop goes to another origin, so Authorization is removed".to_string(),
+                );
+            }
+        }
+        if tainted && origin != "null" {
+            changes.push(format!(
+                "the redirect leads from {} to another origin, so the request's origin is tainted and the next hops send Origin: null; their answers must allow \"null\" (or *)",
+                current_origin.unwrap_or_default()
+            ));
+        }
+        let changes_text = if changes.is_empty() {
+            "The request goes on unchanged.".to_string()
+        } else {
+            let mut text = changes.join("; ");
+            if let Some(first) = text.get(..1) {
+                text = first.to_uppercase() + &text[1..];
+            }
+            text + "."
+        };
+        let next_text = next_url.to_string();
+        self.push(index, Draft {
+            stage: Stage::ResponseCheck,
+            verdict: Verdict::Pass,
+            action: "Browser checks the redirect".to_string(),
+            request_type: format!("Actual {method}"),
+            cors_headers: response_cors,
+            decision: "Pass: follow the redirect".to_string(),
+            result: format!("Follow {} to {next_text}", response.status),
+            explanation: format!(
+                "The server answered {status} with Location: {location}. The redirect itself passes the CORS check (Fetch §\"HTTP fetch\"), so the browser follows it to {next_text} (Fetch §\"HTTP-redirect fetch\", redirect {} of at most {MAX_REDIRECTS}). {changes_text}",
+                hop + 1
+            ),
+            profile_note: None,
+            exchange: Some(ex),
+        });
+
+        let redirected = self.redirected.get_or_insert_with(|| Redirected {
+            initial_url: original.url.to_string(),
+            current_url: String::new(),
+            page_origin: page_origin.to_string(),
+        });
+        redirected.current_url = next_text;
+        let responses = original
+            .responses
+            .at_hop(hop + 1)
+            .cloned()
+            .unwrap_or_default();
+        let recorded = matches!(self.scenario.server.kind, ServerKind::Recorded { .. });
+        let next = RequestSpec {
+            origin: Some(if tainted { "null" } else { origin }.to_string()),
+            method: next_method.to_string(),
+            url: next_url,
+            headers,
+            preflight_not_recorded: recorded && responses.preflight.is_none(),
+            actual_withheld: false,
+            responses,
+            ..spec.clone()
+        };
+        if tainted {
+            self.set(Var::Origin, "null (tainted by a redirect)");
+        }
+        self.set(
+            Var::Request,
+            format!(
+                "#{index} {} {} (after redirect {})",
+                next.method,
+                path_of(&next),
+                hop + 1
+            ),
+        );
+        self.cache_key = (
+            next.origin.clone().unwrap_or_default(),
+            next.url.to_string(),
+        );
+        self.cache_summary = None;
+        Some(Fetched::Redirect(Box::new(next)))
     }
 
     fn cache_lookup(
@@ -1154,7 +1493,7 @@ impl<'a> Simulation<'a> {
                 Ok(())
             }
             Err(failure) => {
-                let message = failure.console_message(&url, origin);
+                let message = self.console_message(&failure, &url, origin);
                 self.cache.clear(origin, &url);
                 self.set(Var::Preflight, format!("failed ({})", failure.error.name()));
                 self.set(Var::RequestAllowed, "no");

@@ -24,6 +24,13 @@ pub enum CorsError {
     InvalidAllowHeadersPreflightResponse,
     MethodDisallowedByPreflightResponse,
     HeaderDisallowedByPreflightResponse,
+    RedirectContainsCredentials,
+    /// Not a CORS error but the network error that ends a redirect chain longer than 20 hops
+    /// (`net::ERR_TOO_MANY_REDIRECTS`); fetch() rejects the same way.
+    TooManyRedirects,
+    /// Not a CORS error: a redirect whose Location is not an http(s) URL
+    /// (`net::ERR_INVALID_REDIRECT`).
+    InvalidRedirect,
 }
 
 /// A failure with the value Chromium reports alongside it (`failedParameter`).
@@ -70,6 +77,9 @@ impl CorsError {
             InvalidAllowHeadersPreflightResponse => "InvalidAllowHeadersPreflightResponse",
             MethodDisallowedByPreflightResponse => "MethodDisallowedByPreflightResponse",
             HeaderDisallowedByPreflightResponse => "HeaderDisallowedByPreflightResponse",
+            RedirectContainsCredentials => "RedirectContainsCredentials",
+            TooManyRedirects => "net::ERR_TOO_MANY_REDIRECTS",
+            InvalidRedirect => "net::ERR_INVALID_REDIRECT",
         }
     }
 
@@ -139,6 +149,19 @@ impl CorsFailure {
                 false,
                 format!("Request header field {p} is not allowed by Access-Control-Allow-Headers in preflight response."),
             ),
+            // Chromium passes an empty location here, so its console shows ''.
+            RedirectContainsCredentials => (
+                false,
+                format!("Redirect location '{p}' contains a username and password, which is disallowed for cross-origin requests."),
+            ),
+            TooManyRedirects => (
+                false,
+                "The request was redirected more than 20 times (a network error, not a CORS error).".to_string(),
+            ),
+            InvalidRedirect => (
+                false,
+                format!("The redirect's Location '{p}' is not an http(s) URL (a network error, not a CORS error)."),
+            ),
         };
         if prefixed {
             format!("{PREFLIGHT_PREFIX}{text}")
@@ -149,10 +172,32 @@ impl CorsFailure {
 
     /// The whole console line Chromium prints for a blocked fetch().
     pub fn console_message(&self, url: &str, origin: &str) -> String {
-        format!(
-            "Access to fetch at '{url}' from origin '{origin}' has been blocked by CORS policy: {}",
-            self.reason_text()
-        )
+        self.console_message_after(url, None, origin)
+    }
+
+    /// [`Self::console_message`] for a request that was redirected from `initial_url` first;
+    /// `origin` is the page's, even when the redirect made the browser send `Origin: null`.
+    pub fn console_message_after(
+        &self,
+        url: &str,
+        initial_url: Option<&str>,
+        origin: &str,
+    ) -> String {
+        match self.error {
+            CorsError::TooManyRedirects | CorsError::InvalidRedirect => format!(
+                "{} at '{url}' (a network error: the console shows no CORS message, and fetch() rejects with TypeError: Failed to fetch)",
+                self.error.name()
+            ),
+            _ => {
+                let redirected = initial_url
+                    .map(|from| format!("(redirected from '{from}') "))
+                    .unwrap_or_default();
+                format!(
+                    "Access to fetch at '{url}' {redirected}from origin '{origin}' has been blocked by CORS policy: {}",
+                    self.reason_text()
+                )
+            }
+        }
     }
 }
 

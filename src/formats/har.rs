@@ -610,6 +610,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             responses: ResponseOverrides {
                 preflight: pre.map(canned),
                 actual: act.map(canned),
+                after_redirect: Vec::new(),
             },
             wait_seconds: 0,
             preflight_not_recorded,

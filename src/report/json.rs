@@ -321,6 +321,14 @@ impl<'a> HandJson<'a> {
                     write::response_fields(response, |key, value| self.key(key).field(value));
                     self.close(b'}');
                 }
+                if !responses.after_redirect.is_empty() {
+                    self.key("after_redirect").open(b'[');
+                    for hop in &responses.after_redirect {
+                        self.item();
+                        self.field(Field::Responses(hop));
+                    }
+                    self.close(b']');
+                }
                 self.close(b'}');
             }
         }

@@ -200,6 +200,23 @@ pub struct Server {
 pub struct ResponseOverrides {
     pub preflight: Option<CannedResponse>,
     pub actual: Option<CannedResponse>,
+    /// The answers at each hop the actual request is redirected to, in order: entry `k` answers
+    /// the request after redirect `k + 1`. Its own `after_redirect` is always empty.
+    pub after_redirect: Vec<ResponseOverrides>,
+}
+
+impl ResponseOverrides {
+    pub fn is_empty(&self) -> bool {
+        self.preflight.is_none() && self.actual.is_none() && self.after_redirect.is_empty()
+    }
+
+    /// The answers at hop `hop` (0: the request as the page made it), if any are set.
+    pub fn at_hop(&self, hop: usize) -> Option<&ResponseOverrides> {
+        match hop {
+            0 => Some(self),
+            _ => self.after_redirect.get(hop - 1),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

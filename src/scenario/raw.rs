@@ -123,6 +123,9 @@ pub struct RawOverrides {
     pub preflight: Option<RawResponse>,
     #[serde(default)]
     pub actual: Option<RawResponse>,
+    /// The answers at each hop a redirect leads to, in order.
+    #[serde(default)]
+    pub after_redirect: Vec<RawOverrides>,
 }
 
 #[derive(Debug, Deserialize)]

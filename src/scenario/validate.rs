@@ -6,7 +6,8 @@ use url::Url;
 
 use super::cloud_rules::{self, RawAzureRule, RawGcsRule};
 use super::raw::{
-    RawCors, RawMoment, RawQuestion, RawRequest, RawResponse, RawScenario, RawServerType,
+    RawCors, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse, RawScenario,
+    RawServerType,
 };
 use super::s3_rules::{self, PathPart, Rejection};
 use super::{
@@ -413,6 +414,30 @@ fn required_response(
     }
 }
 
+/// One hop's preflight and actual answers (its `after_redirect` is the caller's).
+fn validate_overrides(
+    raw: RawOverrides,
+    bucket: bool,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> ResponseOverrides {
+    if raw.preflight.is_some() && bucket {
+        problems.add(
+            path.key("preflight"),
+            "S3 answers preflights from its CORS rules; to script a preflight answer use a \"static\" server",
+        );
+    }
+    ResponseOverrides {
+        preflight: raw
+            .preflight
+            .and_then(|r| validate_response(r, &path.key("preflight"), problems)),
+        actual: raw
+            .actual
+            .and_then(|r| validate_response(r, &path.key("actual"), problems)),
+        after_redirect: Vec::new(),
+    }
+}
+
 fn validate_response(
     raw: RawResponse,
     path: &JsonPath,
@@ -554,21 +579,24 @@ fn validate_request(
 
     let responses = match raw.responses {
         None => ResponseOverrides::default(),
-        Some(overrides) => {
+        Some(mut overrides) => {
             let rpath = path.key("responses");
-            if overrides.preflight.is_some() && matches!(server.kind, ServerKind::Bucket { .. }) {
-                problems.add(
-                    rpath.key("preflight"),
-                    "S3 answers preflights from its CORS rules; to script a preflight answer use a \"static\" server",
-                );
+            let bucket = matches!(server.kind, ServerKind::Bucket { .. });
+            let raw_hops = std::mem::take(&mut overrides.after_redirect);
+            let mut hops = Vec::with_capacity(raw_hops.len());
+            for (i, hop) in raw_hops.into_iter().enumerate() {
+                let hop_path = rpath.key("after_redirect").index(i);
+                if !hop.after_redirect.is_empty() {
+                    problems.add(
+                        hop_path.key("after_redirect"),
+                        "list every hop in the request's own responses.after_redirect, in order; a hop has no after_redirect of its own",
+                    );
+                }
+                hops.push(validate_overrides(hop, bucket, &hop_path, problems));
             }
             ResponseOverrides {
-                preflight: overrides
-                    .preflight
-                    .and_then(|r| validate_response(r, &rpath.key("preflight"), problems)),
-                actual: overrides
-                    .actual
-                    .and_then(|r| validate_response(r, &rpath.key("actual"), problems)),
+                after_redirect: hops,
+                ..validate_overrides(overrides, bucket, &rpath, problems)
             }
         }
     };

@@ -66,11 +66,19 @@ fn field_value(value: Field) -> Value {
                 .map(|(name, value)| (name.to_string(), json!(value)))
                 .collect(),
         ),
-        Field::Responses(responses) => Value::Object(
-            canned_responses(responses)
+        Field::Responses(responses) => {
+            let mut map: Map<String, Value> = canned_responses(responses)
                 .map(|(key, r)| (key.to_string(), response(r)))
-                .collect(),
-        ),
+                .collect();
+            if !responses.after_redirect.is_empty() {
+                let hops = responses.after_redirect.iter();
+                map.insert(
+                    "after_redirect".into(),
+                    hops.map(|hop| field_value(Field::Responses(hop))).collect(),
+                );
+            }
+            Value::Object(map)
+        }
     }
 }
 
@@ -222,7 +230,7 @@ pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str
     if r.preflight_not_recorded {
         field("preflight_recorded", Field::False);
     }
-    if r.responses.preflight.is_some() || r.responses.actual.is_some() {
+    if !r.responses.is_empty() {
         field("responses", Field::Responses(&r.responses));
     }
     if let Some(expect) = r.expect {
