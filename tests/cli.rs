@@ -468,6 +468,9 @@ fn saved_traces_replay_exactly() {
     let inputs = [
         root().join("scenarios/rule-order.json"),
         root().join("tests/fixtures/har/chrome.har"),
+        // Each hop's answers travel in the saved scenario's responses.after_redirect.
+        root().join("tests/fixtures/har/redirect.har"),
+        root().join("scenarios/redirects.json"),
     ];
     for (i, input) in inputs.iter().enumerate() {
         let first = cmd()

@@ -221,17 +221,67 @@ fn all_lists_the_skipped_entries() {
 }
 
 #[test]
-fn redirect_hops_are_skipped_and_the_followed_request_replayed() {
+fn redirect_chains_are_replayed_hop_by_hop() {
     let har = import("redirect.har");
-    assert_eq!(har.scenario.requests.len(), 1);
-    assert_eq!(har.scenario.requests[0].url.path(), "/v2/items");
     assert!(
-        har.recording.skipped[0]
-            .reason
-            .starts_with("a redirect hop")
+        har.recording.skipped.is_empty(),
+        "every hop belongs to a chain"
     );
+    let hops: Vec<usize> = har
+        .scenario
+        .requests
+        .iter()
+        .map(|r| r.responses.after_redirect.len())
+        .collect();
+    assert_eq!(hops, [1, 0, 1, 1]);
+    assert_eq!(
+        har.scenario.requests[0].url.path(),
+        "/v1/items",
+        "the page's own URL"
+    );
+    // The second preflight (for the new URL) is paired with its hop, listed after it.
+    assert!(
+        har.scenario.requests[3].responses.after_redirect[0]
+            .preflight
+            .is_some()
+    );
+
     let trace = engine::run(&har.scenario, BrowserProfile::Chromium);
-    assert_eq!(trace.requests[0].outcome, Outcome::Allowed);
+    let verdicts: Vec<(Outcome, Option<CorsError>)> = trace
+        .requests
+        .iter()
+        .map(|r| (r.outcome, r.cors_error))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            (Outcome::Allowed, None),
+            // The login redirect carries no CORS headers: the browser stops at it.
+            (Outcome::Blocked, Some(CorsError::MissingAllowOriginHeader)),
+            // The hop to the CDN sends Origin: null, which its answer does not allow.
+            (Outcome::Blocked, Some(CorsError::AllowOriginMismatch)),
+            (Outcome::Allowed, None),
+        ]
+    );
+    assert_eq!(
+        trace.requests[2].exchanges[1]
+            .request
+            .header("Origin")
+            .as_deref(),
+        Some("null")
+    );
+    let kinds: Vec<ExchangeKind> = trace.requests[3].exchanges.iter().map(|e| e.kind).collect();
+    use ExchangeKind::{Actual, Preflight};
+    assert_eq!(kinds, [Preflight, Actual, Preflight, Actual]);
+    assert!(har.recording.recorded.iter().all(|r| r.blocked.is_some()));
+    for (record, recorded) in trace.requests.iter().zip(&har.recording.recorded) {
+        assert_eq!(
+            recorded.blocked,
+            Some(record.outcome == Outcome::Blocked),
+            "#{} agrees with the browser",
+            record.index
+        );
+    }
 }
 
 /// Every blocked exchange in a recording gets the headers the server must send, proven by

@@ -307,6 +307,65 @@ fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
         .map(|h| h.value.as_ref())
 }
 
+/// An answer the browser follows: a redirect status and where it leads.
+fn is_redirect(entry: &Entry) -> bool {
+    matches!(entry.response.status, 301 | 302 | 303 | 307 | 308)
+        && !entry.response.redirect_url.is_empty()
+}
+
+/// Links each cross-origin request's redirect to the entry it led to: the nearest later request
+/// for the resolved `redirectURL` (browsers record every hop as an entry of its own). Returns
+/// each entry's next hop and whether it is a later hop of another entry.
+fn redirect_chains(
+    entries: &[Entry],
+    preflight_flags: &[bool],
+    times: &[i128],
+) -> (Vec<Option<usize>>, Vec<bool>) {
+    let mut next_hop = vec![None; entries.len()];
+    let mut followup = vec![false; entries.len()];
+    if !entries.iter().any(is_redirect) {
+        return (next_hop, followup);
+    }
+    let mut by_url: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
+    for (i, entry) in entries.iter().enumerate() {
+        if !preflight_flags[i] {
+            by_url
+                .entry(entry.request.url.as_ref())
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| times[i]);
+    for i in order {
+        let entry = &entries[i];
+        // A chain starts at a CORS request; a hop it leads to carries Origin too.
+        if preflight_flags[i]
+            || !is_redirect(entry)
+            || header(&entry.request.headers, "Origin").is_none()
+        {
+            continue;
+        }
+        let Some(target) = Url::parse(&entry.request.url)
+            .ok()
+            .and_then(|base| base.join(&entry.response.redirect_url).ok())
+        else {
+            continue;
+        };
+        let best = by_url.get(target.as_str()).and_then(|list| {
+            list.iter()
+                .copied()
+                .filter(|&j| j != i && !followup[j] && times[j] >= times[i])
+                .min_by_key(|&j| times[j] - times[i])
+        });
+        if let Some(j) = best {
+            next_hop[i] = Some(j);
+            followup[j] = true;
+        }
+    }
+    (next_hop, followup)
+}
+
 fn is_preflight(entry: &Entry) -> bool {
     entry.resource_type.as_deref() == Some("preflight")
         || entry
@@ -457,6 +516,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             guarded[a] = Some(p);
         }
     }
+    let (next_hop, followup) = redirect_chains(&entries, &preflight_flags, &times);
 
     // Exchanges in the order the page issued them: actual requests, and preflights whose
     // request was never recorded.
@@ -470,15 +530,14 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             }
             continue;
         }
+        if followup[i] {
+            // Replayed as a later hop of the request whose redirect led here.
+            continue;
+        }
         let Some(origin) = header(&entry.request.headers, "Origin") else {
             skipped.push((positions[i], skip(entry, NO_ORIGIN)));
             continue;
         };
-        if (300..400).contains(&entry.response.status) && !entry.response.redirect_url.is_empty() {
-            // The browser followed it; the next hop is recorded as its own entry.
-            skipped.push((positions[i], skip(entry, "a redirect hop (3xx): cors-tui replays the request it led to on its own and does not model redirects yet")));
-            continue;
-        }
         let target = Url::parse(&entry.request.url)
             .ok()
             .and_then(|u| origin_of(&u));
@@ -554,13 +613,38 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             mask_headers(&mut headers);
             mask_url(&mut url);
         }
+        // The hops the browser recorded after a redirect, each with its own preflight.
+        let mut after_redirect = Vec::new();
+        let mut last_hop: Option<Entry> = None;
+        let mut hop = actual.and_then(|a| next_hop[a]);
+        while let Some(j) = hop {
+            let hop_preflight = guarded[j].map(|p| std::mem::take(&mut entries[p]));
+            let hop_actual = std::mem::take(&mut entries[j]);
+            after_redirect.push(ResponseOverrides {
+                preflight: hop_preflight.as_ref().map(canned),
+                actual: Some(canned(&hop_actual)),
+                after_redirect: Vec::new(),
+            });
+            notes.push(format!(
+                "redirect {}: the browser then requested {} {}",
+                after_redirect.len(),
+                normalize_method(&hop_actual.request.method),
+                hop_actual.request.url
+            ));
+            last_hop = Some(hop_actual);
+            hop = next_hop[j];
+        }
+        let act_or_last = last_hop.as_ref().or(act);
+        if act_or_last.is_some_and(is_redirect) {
+            notes.push("the recording ends at a redirect: the browser stopped there (the redirect was blocked), or the request it led to was not recorded".to_string());
+        }
         if act.is_none() {
             notes.push(
                 "only the preflight was recorded: the request it guarded was never sent"
                     .to_string(),
             );
         }
-        if act.is_some_and(|a| a.response.status == 0) {
+        if act_or_last.is_some_and(|a| a.response.status == 0) {
             notes.push("no response was recorded for the request (status 0)".to_string());
         }
         let preflight_not_recorded = pre.is_none();
@@ -569,8 +653,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         if preflight_not_recorded && needs_preflight {
             notes.push("this request needs a preflight but the recording has no OPTIONS for it: it was served from the preflight cache, or not recorded".to_string());
         }
-        let status = act.map_or(0, |a| a.response.status);
-        let recorded_error = act
+        let status = act_or_last.map_or(0, |a| a.response.status);
+        let recorded_error = act_or_last
             .and_then(|a| a.response.error.as_deref())
             .unwrap_or_default();
         if writer == HarWriter::WebKit
@@ -579,10 +663,10 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         {
             notes.push("Safari's error is about a preflight that the recording does not hold (Web Inspector does not always list preflight OPTIONS requests): the replay cannot check that preflight's answer".to_string());
         }
-        let error = act
+        let error = act_or_last
             .and_then(|a| a.response.error.as_deref().map(str::to_string))
             .or_else(|| pre.and_then(|p| p.response.error.as_deref().map(str::to_string)));
-        let blocked = if act.is_none() || status == 0 {
+        let blocked = if act_or_last.is_none() || status == 0 {
             Some(true)
         } else {
             match writer {
@@ -610,7 +694,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             responses: ResponseOverrides {
                 preflight: pre.map(canned),
                 actual: act.map(canned),
-                after_redirect: Vec::new(),
+                after_redirect,
             },
             wait_seconds: 0,
             preflight_not_recorded,
