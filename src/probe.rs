@@ -12,15 +12,11 @@ use ureq::config::AutoHeaderValue;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use url::Url;
 
-use crate::engine::fetch_rules::cors_check;
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::engine::http::HttpRequest;
 use crate::engine::{self, ExchangeKind};
 use crate::scenario::{
-    BrowserProfile, CannedResponse, Credentials, Recorder, Scenario, Server, ServerKind, Via,
+    BrowserProfile, CannedResponse, Recorder, Scenario, Server, ServerKind, Via,
 };
-
-/// Redirects an actual request follows before giving up, as fetch does (20).
-const MAX_REDIRECTS: usize = 20;
 
 /// How careful a probe is.
 #[derive(Clone, Debug)]
@@ -378,121 +374,6 @@ fn on_the_wire(kind: ExchangeKind, request: &HttpRequest, via: Via) -> HttpReque
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProbeNotes(pub Vec<Vec<String>>);
 
-/// Request-body header names fetch drops when a redirect turns the request into a GET.
-const REQUEST_BODY_HEADERS: [&str; 4] = [
-    "content-encoding",
-    "content-language",
-    "content-location",
-    "content-type",
-];
-
-/// Follows an actual request's redirects as fetch does (§"HTTP-redirect fetch"): each redirect
-/// answer must pass the CORS check itself, or the browser stops there; 301/302 turn a POST
-/// into a GET and 303 anything but HEAD, dropping the body's headers; a hop to another origin
-/// taints the request, whose later hops then send `Origin: null`. Each hop is noted; returns
-/// the answer the browser would judge last.
-fn send_following(
-    client: &Client,
-    request: &HttpRequest,
-    credentials_include: bool,
-    notes: &mut Vec<String>,
-) -> Result<CannedResponse, ProbeError> {
-    let page_origin = request
-        .header("Origin")
-        .unwrap_or_else(|| "null".to_string());
-    let mut current = request.clone();
-    let mut tainted = false;
-    for _ in 0..=MAX_REDIRECTS {
-        let answer = client.send(&current)?;
-        let location = answer
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("location"))
-            .map(|(_, v)| v.clone());
-        let response = HttpResponse {
-            status: answer.status,
-            headers: answer.headers.clone(),
-            body: String::new(),
-        };
-        let sent_origin = current
-            .header("Origin")
-            .unwrap_or_else(|| "null".to_string());
-        let (true, Some(location)) = ((300..400).contains(&answer.status), location) else {
-            if tainted {
-                let browser = cors_check(&response, "null", credentials_include);
-                let here = cors_check(&response, &page_origin, credentials_include);
-                if browser.is_ok() != here.is_ok() {
-                    notes.push(format!(
-                        "after the redirect to another origin the browser sent Origin: null and checks this answer against \"null\", so it would {} it; the verdict shown compares with {page_origin}",
-                        if browser.is_ok() { "allow" } else { "block" }
-                    ));
-                }
-            }
-            return Ok(answer);
-        };
-        if let Err(failure) = cors_check(&response, &sent_origin, credentials_include) {
-            notes.push(format!(
-                "{} {} answered {} (a redirect), and the browser stops there: the redirect answer fails the CORS check ({})",
-                current.method,
-                current.url,
-                answer.status,
-                failure.reason_text()
-            ));
-            return Ok(answer);
-        }
-        let Some(next) = Url::parse(&current.url)
-            .ok()
-            .and_then(|base| base.join(&location).ok())
-        else {
-            notes.push(format!(
-                "{} {} answered {} with a Location that is not a URL: {location}",
-                current.method, current.url, answer.status
-            ));
-            return Ok(answer);
-        };
-        let method = match answer.status {
-            301 | 302 if current.method == "POST" => "GET".to_string(),
-            303 if current.method != "HEAD" => "GET".to_string(),
-            _ => current.method.clone(),
-        };
-        if method != current.method {
-            current
-                .headers
-                .retain(|(n, _)| !REQUEST_BODY_HEADERS.contains(&n.to_ascii_lowercase().as_str()));
-        }
-        let from = Url::parse(&current.url).ok().map(|u| u.origin());
-        if from.as_ref() != Some(&next.origin())
-            && from.map(|o| o.ascii_serialization()) != Some(page_origin.clone())
-        {
-            tainted = true;
-            for (name, value) in &mut current.headers {
-                if name.eq_ignore_ascii_case("origin") {
-                    *value = "null".to_string();
-                }
-            }
-        }
-        notes.push(format!(
-            "redirect: {} {} answered {} → {} {next}{}",
-            current.method,
-            current.url,
-            answer.status,
-            method,
-            if tainted {
-                " (another origin: the next hops send Origin: null)"
-            } else {
-                ""
-            }
-        ));
-        current.url = next.to_string();
-        current.method = method;
-    }
-    Err(ProbeError::Other {
-        method: request.method.clone(),
-        url: request.url.clone(),
-        reason: format!("more than {MAX_REDIRECTS} redirects"),
-    })
-}
-
 /// Probes every request of `scenario` in order against the live server at its URLs: each
 /// request's preflight and actual answers are filled in from the network, so that the
 /// engine's run of the result is the verdict on the real server.
@@ -543,21 +424,45 @@ pub fn probe_scenario(
                 break;
             };
             let spec = &mut scenario.requests[i];
-            let pending = record.exchanges.iter().find(|e| match e.kind {
-                ExchangeKind::Preflight => spec.responses.preflight.is_none(),
-                ExchangeKind::Actual => spec.responses.actual.is_none(),
-            });
+            // The first exchange without an answer yet; every actual request ends a hop, and a
+            // redirect answer makes the engine ask for the next hop's exchanges.
+            let mut hop = 0;
+            let mut pending = None;
+            for exchange in &record.exchanges {
+                let answers = spec.responses.at_hop(hop);
+                let answered = match exchange.kind {
+                    ExchangeKind::Preflight => answers.is_some_and(|a| a.preflight.is_some()),
+                    ExchangeKind::Actual => answers.is_some_and(|a| a.actual.is_some()),
+                };
+                if !answered {
+                    pending = Some(exchange);
+                    break;
+                }
+                if exchange.kind == ExchangeKind::Actual {
+                    hop += 1;
+                }
+            }
             let Some(exchange) = pending else {
                 break;
             };
+            if spec.responses.after_redirect.len() < hop {
+                spec.responses
+                    .after_redirect
+                    .resize_with(hop, Default::default);
+            }
+            let answers = match hop {
+                0 => &mut spec.responses,
+                _ => &mut spec.responses.after_redirect[hop - 1],
+            };
+            let wire = on_the_wire(exchange.kind, &exchange.request, spec.via);
             match exchange.kind {
                 ExchangeKind::Preflight => {
                     // A redirected preflight is a CORS failure: its answer is judged as it is.
-                    let wire = on_the_wire(ExchangeKind::Preflight, &exchange.request, spec.via);
-                    spec.responses.preflight = Some(client.send(&wire)?);
+                    answers.preflight = Some(client.send(&wire)?);
                 }
                 ExchangeKind::Actual => {
-                    // The safe methods of RFC 9110 §9.2.1: they change nothing on the server.
+                    // The safe methods of RFC 9110 §9.2.1: they change nothing on the server. A
+                    // later hop is unsafe only if the first was (redirects keep or drop to GET).
                     let safe =
                         matches!(exchange.request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
                     if !safe && !client.options.send_actual {
@@ -568,11 +473,7 @@ pub fn probe_scenario(
                         ));
                         break;
                     }
-                    let wire = on_the_wire(ExchangeKind::Actual, &exchange.request, spec.via);
-                    let include = spec.credentials == Credentials::Include;
-                    let answer = send_following(client, &wire, include, &mut notes.0[i])?;
-                    spec.responses.actual = Some(answer);
-                    break;
+                    answers.actual = Some(client.send(&wire)?);
                 }
             }
         }

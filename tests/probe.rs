@@ -316,8 +316,13 @@ fn a_redirected_preflight_fails_and_an_actual_request_follows_its_redirects() {
     let lines: Vec<String> = server.received().iter().map(|r| r.line.clone()).collect();
     assert_eq!(lines, ["GET /old HTTP/1.1", "GET /new HTTP/1.1"]);
     assert_eq!(doc["requests"][0]["outcome"], "allowed");
-    let note = doc["requests"][0]["note"].as_str().unwrap_or_default();
-    assert!(note.contains("answered 301"), "{note}");
+    let hops = &doc["requests"][0]["exchanges"];
+    assert_eq!(hops[0]["response"]["status"], 301);
+    assert!(
+        hops[1]["request"]["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/new"))
+    );
 }
 
 #[test]
@@ -492,11 +497,11 @@ fn each_redirect_answer_must_pass_the_cors_check_and_another_origin_taints() {
     let request = &doc["requests"][0];
     assert_eq!(request["outcome"], "blocked");
     assert_eq!(request["cors_error"], "MissingAllowOriginHeader");
-    let note = request["note"].as_str().unwrap_or_default();
-    assert!(note.contains("stops there"), "{note}");
+    let summary = request["summary"].as_str().unwrap_or_default();
+    assert!(summary.starts_with("Blocked at the redirect"), "{summary}");
 
-    // A hop to another origin: the next request carries Origin: null, and a final answer that
-    // names the page's origin would be refused by the browser; the note says so.
+    // A hop to another origin: the next request carries Origin: null, so a final answer that
+    // names the page's origin is refused, as the browser refuses it.
     let target = ScriptedServer::start(|_, _| {
         (
             200,
@@ -522,8 +527,46 @@ fn each_redirect_answer_must_pass_the_cors_check_and_another_origin_taints() {
         "{:?}",
         followed[0]
     );
-    let note = doc["requests"][0]["note"].as_str().unwrap_or_default();
-    assert!(note.contains("would block"), "{note}");
+    let request = &doc["requests"][0];
+    assert_eq!(request["outcome"], "blocked");
+    assert_eq!(request["cors_error"], "AllowOriginMismatch");
+    let error = request["error"].as_str().unwrap_or_default();
+    assert!(error.contains("(redirected from '"), "{error}");
+}
+
+fn moved_put(method: &str, path: &str) -> (u16, Vec<(&'static str, &'static str)>) {
+    let allow = ("Access-Control-Allow-Origin", "https://app.example");
+    match (method, path) {
+        ("OPTIONS", _) => (204, vec![allow, ("Access-Control-Allow-Methods", "PUT")]),
+        (_, "/v1") => (307, vec![("Location", "/v2"), allow]),
+        _ => (200, vec![allow]),
+    }
+}
+
+/// As Chromium does (checked in headless Chromium 148): a 307 keeps the PUT, and the new URL
+/// gets a preflight of its own before the PUT goes there.
+#[test]
+fn a_redirected_put_is_preflighted_again_at_its_new_url() {
+    let server = ScriptedServer::start(moved_put);
+    let (doc, _) = probe(&[
+        &server.url("/v1"),
+        "--origin",
+        "https://app.example",
+        "--method",
+        "PUT",
+        "--send-actual",
+    ]);
+    let lines: Vec<String> = server.received().iter().map(|r| r.line.clone()).collect();
+    assert_eq!(
+        lines,
+        [
+            "OPTIONS /v1 HTTP/1.1",
+            "PUT /v1 HTTP/1.1",
+            "OPTIONS /v2 HTTP/1.1",
+            "PUT /v2 HTTP/1.1"
+        ]
+    );
+    assert_eq!(doc["requests"][0]["outcome"], "allowed");
 }
 
 #[test]

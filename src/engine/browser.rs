@@ -18,8 +18,8 @@ use super::trace::{
 };
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
 use crate::scenario::{
-    BrowserProfile, CacheMode, Credentials, Outcome, Provider, RequestSpec, Scenario, ServerKind,
-    Via,
+    BrowserProfile, CacheMode, Credentials, Outcome, Provider, Recorder, RequestSpec, Scenario,
+    ServerKind, Via,
 };
 
 const DASH: &str = "—";
@@ -1299,7 +1299,14 @@ impl<'a> Simulation<'a> {
             .at_hop(hop + 1)
             .cloned()
             .unwrap_or_default();
-        let recorded = matches!(self.scenario.server.kind, ServerKind::Recorded { .. });
+        // A browser's recording may lack a hop's preflight (served from its cache); a probe
+        // sends every preflight the engine asks for.
+        let recorded = matches!(
+            self.scenario.server.kind,
+            ServerKind::Recorded {
+                by: Recorder::Browser
+            }
+        );
         let next = RequestSpec {
             origin: Some(if tainted { "null" } else { origin }.to_string()),
             method: next_method.to_string(),
