@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::engine::fetch_rules::{is_safelisted_method, sorted_names, unsafe_request_headers};
 use crate::engine::server::{header_entry_matches, origin_entry_matches};
-use crate::engine::{self, CorsError, Exchange, ExchangeKind, RequestRecord, Trace};
+use crate::engine::{self, CorsError, Hop, RequestRecord, Trace};
 use crate::http_syntax::normalize_method;
 use crate::scenario::{
     CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider, Scenario,
@@ -111,7 +111,7 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
     if record.outcome != Outcome::Blocked {
         return None;
     }
-    let hops = hops(record);
+    let hops = record.hops();
     if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
         return Some(redirect_fix(scenario, trace, record, &hops));
     }
@@ -325,58 +325,6 @@ fn answer_with(
         headers,
         body: base.map(|r| r.body.clone()).unwrap_or_default(),
     }
-}
-
-/// One hop of a request: its preflight and actual exchanges, as far as they went.
-#[derive(Default)]
-struct Hop<'a> {
-    preflight: Option<&'a Exchange>,
-    actual: Option<&'a Exchange>,
-}
-
-impl Hop<'_> {
-    /// The browser followed (or refused to follow) a redirect from this hop.
-    fn redirects(&self) -> bool {
-        self.actual.is_some_and(|a| {
-            matches!(a.response.status, 301 | 302 | 303 | 307 | 308)
-                && a.response.header("Location").is_some()
-        })
-    }
-
-    /// What this hop asked of the server: (method, unsafe header names).
-    fn asked(&self) -> (String, Vec<String>) {
-        let requested = |name| self.preflight.and_then(|p| p.request.header(name));
-        let method = match (self.actual, requested("Access-Control-Request-Method")) {
-            (Some(actual), _) => actual.request.method.clone(),
-            (None, Some(method)) => method,
-            (None, None) => "GET".to_string(),
-        };
-        let headers = requested("Access-Control-Request-Headers")
-            .map(|v| v.split(',').map(|h| h.trim().to_string()).collect())
-            .unwrap_or_default();
-        (method, headers)
-    }
-}
-
-/// A record's exchanges grouped by hop: each hop's optional preflight, then its actual request.
-fn hops(record: &RequestRecord) -> Vec<Hop<'_>> {
-    let mut hops: Vec<Hop> = Vec::new();
-    for exchange in &record.exchanges {
-        match exchange.kind {
-            ExchangeKind::Preflight => hops.push(Hop {
-                preflight: Some(exchange),
-                actual: None,
-            }),
-            ExchangeKind::Actual => match hops.last_mut() {
-                Some(hop) if hop.actual.is_none() => hop.actual = Some(exchange),
-                _ => hops.push(Hop {
-                    preflight: None,
-                    actual: Some(exchange),
-                }),
-            },
-        }
-    }
-    hops
 }
 
 /// The fix for a request that was redirected, or blocked at a redirect.

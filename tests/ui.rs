@@ -581,3 +581,19 @@ fn loading_screen_escapes_the_file_name() {
     assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'));
     assert!(screen.contains(r"evil\x1b[2J\u{202e}.har"), "{screen}");
 }
+
+/// The flow starts again at each redirect: at the hop to the CDN it shows that hop's GET, its
+/// 200 and the failed check, and at the followed redirect a passed check, not the final verdict.
+#[test]
+fn the_flow_follows_each_redirect_hop() {
+    let followed = at_step(app("redirects"), 12);
+    let screen = text(&draw(&followed, 120, 40));
+    insta::assert_snapshot!("redirects_followed_120x40", screen);
+    assert!(!screen.contains("BLOCKED"), "the verdict is not known yet");
+
+    let at_cdn = at_step(app("redirects"), 15);
+    let screen = text(&draw(&at_cdn, 120, 40));
+    insta::assert_snapshot!("redirects_hop_blocked_120x40", screen);
+    assert!(screen.contains("GET, redirect 1"), "{screen}");
+    assert!(screen.contains("BLOCKED"));
+}

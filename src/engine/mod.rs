@@ -12,7 +12,9 @@ pub mod trace;
 
 pub use browser::Requests;
 pub use cors_error::{CorsError, CorsFailure};
-pub use trace::{Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict};
+pub use trace::{
+    Exchange, ExchangeKind, Hop, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
+};
 
 use crate::scenario::{BrowserProfile, Scenario};
 

@@ -160,6 +160,27 @@ pub struct RequestRecord {
 }
 
 impl RequestRecord {
+    /// A record's exchanges grouped by hop: each hop's optional preflight, then its actual request.
+    pub fn hops(&self) -> Vec<Hop<'_>> {
+        let mut hops: Vec<Hop> = Vec::new();
+        for exchange in &self.exchanges {
+            match exchange.kind {
+                ExchangeKind::Preflight => hops.push(Hop {
+                    preflight: Some(exchange),
+                    actual: None,
+                }),
+                ExchangeKind::Actual => match hops.last_mut() {
+                    Some(hop) if hop.actual.is_none() => hop.actual = Some(exchange),
+                    _ => hops.push(Hop {
+                        preflight: None,
+                        actual: Some(exchange),
+                    }),
+                },
+            }
+        }
+        hops
+    }
+
     pub fn expectation_met(&self) -> bool {
         self.expect.is_none_or(|e| e == self.outcome)
     }
@@ -240,5 +261,36 @@ mod tests {
         for kind in [ExchangeKind::Preflight, ExchangeKind::Actual] {
             assert_eq!(serde_json::to_value(kind).ok(), Some(kind.name().into()));
         }
+    }
+}
+
+/// One hop of a request: its preflight and actual exchanges, as far as they went.
+#[derive(Default)]
+pub struct Hop<'a> {
+    pub preflight: Option<&'a Exchange>,
+    pub actual: Option<&'a Exchange>,
+}
+
+impl Hop<'_> {
+    /// The browser followed (or refused to follow) a redirect from this hop.
+    pub fn redirects(&self) -> bool {
+        self.actual.is_some_and(|a| {
+            matches!(a.response.status, 301 | 302 | 303 | 307 | 308)
+                && a.response.header("Location").is_some()
+        })
+    }
+
+    /// What this hop asked of the server: (method, unsafe header names).
+    pub fn asked(&self) -> (String, Vec<String>) {
+        let requested = |name| self.preflight.and_then(|p| p.request.header(name));
+        let method = match (self.actual, requested("Access-Control-Request-Method")) {
+            (Some(actual), _) => actual.request.method.clone(),
+            (None, Some(method)) => method,
+            (None, None) => "GET".to_string(),
+        };
+        let headers = requested("Access-Control-Request-Headers")
+            .map(|v| v.split(',').map(|h| h.trim().to_string()).collect())
+            .unwrap_or_default();
+        (method, headers)
     }
 }

@@ -187,6 +187,9 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             } else {
                 match check_verdict(Stage::ResponseCheck) {
                     Some(Verdict::Blocked) => "✗ fail".to_string(),
+                    Some(_) if request.hops().last().is_some_and(|h| h.redirects()) => {
+                        "✓ follow".to_string()
+                    }
                     Some(_) => "✓ pass".to_string(),
                     None => String::new(),
                 }
@@ -266,12 +269,61 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, boxed: bool) {
         return;
     };
     let request = app.trace.request_of(step);
+    let before = app
+        .trace
+        .steps
+        .get(request.steps.start..app.cursor)
+        .unwrap_or_default();
+    let view = hop_view(request, before);
+    let request = view.as_ref().unwrap_or(request);
     let nodes = nodes(request, step);
     if boxed {
         render_boxes(app, frame, inner, &nodes, request);
     } else {
         render_lines(app, frame, inner, &nodes, request);
     }
+}
+
+/// For a redirected request, the record as of the hop the cursor is at (that hop's exchanges,
+/// method and checks), so the flow starts again at every redirect. `None` without redirects.
+fn hop_view(request: &RequestRecord, steps_before: &[Step]) -> Option<RequestRecord> {
+    let hops = request.hops();
+    if hops.len() < 2 {
+        return None;
+    }
+    // Every followed redirect is a passed check of an actual answer.
+    let followed = steps_before
+        .iter()
+        .filter(|s| s.stage == Stage::ResponseCheck && s.verdict == Verdict::Pass)
+        .count();
+    let hop = followed.min(hops.len() - 1);
+    let current = &hops[hop];
+    let last = hop == hops.len() - 1;
+    let method = match current.actual {
+        Some(actual) => actual.request.method.clone(),
+        None => current.asked().0,
+    };
+    Some(RequestRecord {
+        method: match hop {
+            0 => method,
+            _ => format!("{method}, redirect {hop}"),
+        },
+        preflight: current.preflight.is_some(),
+        cache_hit: last && request.cache_hit,
+        outcome: if last {
+            request.outcome
+        } else {
+            Outcome::Allowed
+        },
+        failed_at: if last { request.failed_at } else { None },
+        exchanges: current
+            .preflight
+            .into_iter()
+            .chain(current.actual)
+            .cloned()
+            .collect(),
+        ..request.clone()
+    })
 }
 
 fn branch_label(request: &RequestRecord) -> &'static str {
