@@ -719,3 +719,57 @@ fn the_redirect_lesson_teaches_the_login_trap_and_origin_null() {
     );
     assert!(cdn.summary.contains("where the browser sent Origin: null"));
 }
+
+/// A same-origin request that a redirect sends to another origin becomes a CORS request there,
+/// with the page's own Origin (not null), as headless Chromium 148 did.
+#[test]
+fn same_origin_requests_become_cors_requests_when_redirected_away() {
+    let trace = fixture("redirects-same-origin-chromium");
+    let page = "http://127.0.0.1:8776";
+    let sso = &trace.requests[0];
+    assert_eq!(
+        (sso.outcome, sso.cors_error, sso.same_origin),
+        (
+            Outcome::Blocked,
+            Some(CorsError::MissingAllowOriginHeader),
+            false
+        )
+    );
+    assert_eq!(
+        sso.error.as_deref(),
+        Some(
+            "Access to fetch at 'http://127.0.0.2:8777/login' (redirected from 'http://127.0.0.1:8776/sso') from origin 'http://127.0.0.1:8776' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."
+        )
+    );
+    // The same-origin GET carried no Origin; the hop away carries the page's.
+    assert_eq!(sso.exchanges[0].request.header("Origin"), None);
+    assert_eq!(
+        sso.exchanges[1].request.header("Origin").as_deref(),
+        Some(page)
+    );
+
+    assert_eq!(trace.requests[1].outcome, Outcome::Allowed);
+    // The PUT is preflighted at the other origin, with the page's Origin.
+    let put = &trace.requests[2];
+    assert_eq!(put.outcome, Outcome::Allowed);
+    assert_eq!(
+        hops_sent(put),
+        [
+            ("PUT".to_string(), format!("{page}/sso3"), page.to_string()),
+            (
+                "OPTIONS".to_string(),
+                "http://127.0.0.2:8777/echo".to_string(),
+                page.to_string()
+            ),
+            (
+                "PUT".to_string(),
+                "http://127.0.0.2:8777/echo".to_string(),
+                page.to_string()
+            ),
+        ]
+    );
+    // A redirect that stays home stays same-origin.
+    let local = &trace.requests[3];
+    assert_eq!((local.outcome, local.same_origin), (Outcome::Allowed, true));
+    assert_eq!(local.exchanges.len(), 2);
+}

@@ -233,7 +233,7 @@ fn redirect_chains_are_replayed_hop_by_hop() {
         .iter()
         .map(|r| r.responses.after_redirect.len())
         .collect();
-    assert_eq!(hops, [1, 0, 1, 1]);
+    assert_eq!(hops, [1, 0, 1, 1, 1]);
     assert_eq!(
         har.scenario.requests[0].url.path(),
         "/v1/items",
@@ -261,8 +261,16 @@ fn redirect_chains_are_replayed_hop_by_hop() {
             // The hop to the CDN sends Origin: null, which its answer does not allow.
             (Outcome::Blocked, Some(CorsError::AllowOriginMismatch)),
             (Outcome::Allowed, None),
+            // Single sign-on sends a same-origin GET to the login page on another origin, which
+            // answers without CORS headers.
+            (Outcome::Blocked, Some(CorsError::MissingAllowOriginHeader)),
         ]
     );
+    let sso = &trace.requests[4];
+    assert_eq!(sso.origin.as_deref(), Some("https://app.example"));
+    assert!(sso.error.as_deref().is_some_and(|e| e.contains(
+        "(redirected from 'https://app.example/api/session') from origin 'https://app.example'"
+    )));
     assert_eq!(
         trace.requests[2].exchanges[1]
             .request

@@ -614,7 +614,6 @@ impl<'a> Simulation<'a> {
         let first_step = self.steps_before + self.steps.len();
         let method = normalize_method(&spec.method);
         let origin = spec.origin.clone().unwrap_or_else(|| "null".to_string());
-        let path = path_of(spec);
         self.start_request(index, spec, &method);
 
         // What fetch() keeps of the page's headers: forbidden names dropped, repeats combined.
@@ -642,20 +641,9 @@ impl<'a> Simulation<'a> {
         let url_origin = origin_of(&spec.url);
         let same_origin = origin != "null" && url_origin.as_deref() == Some(origin.as_str());
 
-        if same_origin {
-            self.same_origin_request(
-                index,
-                spec,
-                method,
-                path,
-                kept,
-                dropped,
-                dropped_note,
-                first_step,
-            );
-            return;
-        }
-
+        // Response tainting (Fetch §"main fetch"): 'basic' while the request stays on the
+        // page's origin, 'cors' for good once it leaves it.
+        let mut cors = !same_origin;
         let mut hop = 0;
         let mut next: Option<Box<RequestSpec>> = None;
         loop {
@@ -665,16 +653,29 @@ impl<'a> Simulation<'a> {
                 0 => (kept.as_slice(), dropped_note.as_str()),
                 _ => (current.headers.as_slice(), ""),
             };
-            let fetched = self.cors_fetch(
-                index,
-                spec,
-                current,
-                hop,
-                hop_kept,
-                &dropped,
-                hop_dropped_note,
-                first_step,
-            );
+            let fetched = if cors {
+                self.cors_fetch(
+                    index,
+                    spec,
+                    current,
+                    hop,
+                    hop_kept,
+                    &dropped,
+                    hop_dropped_note,
+                    first_step,
+                )
+            } else {
+                self.same_origin_fetch(
+                    index,
+                    spec,
+                    current,
+                    hop,
+                    hop_kept,
+                    &dropped,
+                    hop_dropped_note,
+                    first_step,
+                )
+            };
             match fetched {
                 Fetched::Ended {
                     mut ending,
@@ -694,12 +695,13 @@ impl<'a> Simulation<'a> {
                         ));
                     }
                     self.finish_request(
-                        index, spec, method, false, cache_hit, dropped, first_step, ending,
+                        index, spec, method, !cors, cache_hit, dropped, first_step, ending,
                     );
                     return;
                 }
                 Fetched::Withheld => return,
                 Fetched::Redirect(following) => {
+                    cors |= origin_of(&following.url).as_deref() != Some(origin.as_str());
                     next = Some(following);
                     hop += 1;
                 }
@@ -959,7 +961,7 @@ impl<'a> Simulation<'a> {
         });
 
         if let Some(redirect) = self.redirect(
-            index, original, spec, hop, &method, kept, &response, ex, &reasons,
+            index, original, spec, hop, &method, kept, &response, ex, &reasons, true,
         ) {
             return redirect;
         }
@@ -1135,6 +1137,7 @@ impl<'a> Simulation<'a> {
         response: &HttpResponse,
         ex: usize,
         reasons: &[String],
+        cors_checked: bool,
     ) -> Option<Fetched> {
         if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
             return None;
@@ -1147,14 +1150,23 @@ impl<'a> Simulation<'a> {
         let response_cors = cors_header_text(&response.headers);
         let next_url = spec.url.join(&location).ok();
 
-        let failure = if let Err(failure) = cors_check(response, origin, include) {
+        let page_origin = original.origin.as_deref().unwrap_or("null");
+        let checked = if cors_checked {
+            cors_check(response, origin, include)
+        } else {
+            Ok(())
+        };
+        let failure = if let Err(failure) = checked {
             Some(failure)
         } else {
             match &next_url {
                 Some(next) if matches!(next.scheme(), "http" | "https") => {
+                    let credentials = !next.username().is_empty() || next.password().is_some();
+                    // A same-origin request may redirect to credentials on its own origin.
+                    let refused = cors_checked || origin_of(next).as_deref() != Some(page_origin);
                     if hop == MAX_REDIRECTS {
                         Some(CorsFailure::new(CorsError::TooManyRedirects, ""))
-                    } else if !next.username().is_empty() || next.password().is_some() {
+                    } else if credentials && refused {
                         // Chromium reports this with an empty location.
                         Some(CorsFailure::new(CorsError::RedirectContainsCredentials, ""))
                     } else {
@@ -1241,7 +1253,6 @@ impl<'a> Simulation<'a> {
                 response.status
             ));
         }
-        let page_origin = original.origin.as_deref().unwrap_or("null");
         let current_origin = origin_of(&spec.url);
         let next_origin = origin_of(&next_url);
         let cross_origin_hop = current_origin != next_origin;
@@ -1255,6 +1266,11 @@ impl<'a> Simulation<'a> {
                     "the hop goes to another origin, so Authorization is removed".to_string(),
                 );
             }
+        }
+        if !cors_checked && next_origin.as_deref() != Some(page_origin) {
+            changes.push(format!(
+                "the redirect leaves the page's origin, so from here this is a CORS request: it carries Origin: {page_origin}, and every answer must pass the CORS check"
+            ));
         }
         if tainted && origin != "null" {
             changes.push(format!(
@@ -1278,10 +1294,19 @@ impl<'a> Simulation<'a> {
             action: "Browser checks the redirect".to_string(),
             request_type: format!("Actual {method}"),
             cors_headers: response_cors,
-            decision: "Pass: follow the redirect".to_string(),
+            decision: if cors_checked {
+                "Pass: follow the redirect".to_string()
+            } else {
+                "Follow (same-origin: no CORS check)".to_string()
+            },
             result: format!("Follow {} to {next_text}", response.status),
             explanation: format!(
-                "The server answered {status} with Location: {location}. The redirect itself passes the CORS check (Fetch §\"HTTP fetch\"), so the browser follows it to {next_text} (Fetch §\"HTTP-redirect fetch\", redirect {} of at most {MAX_REDIRECTS}). {changes_text}",
+                "The server answered {status} with Location: {location}. {} so the browser follows it to {next_text} (Fetch §\"HTTP-redirect fetch\", redirect {} of at most {MAX_REDIRECTS}). {changes_text}",
+                if cors_checked {
+                    "The redirect itself passes the CORS check (Fetch §\"HTTP fetch\"),"
+                } else {
+                    "A same-origin answer needs no CORS check,"
+                },
                 hop + 1
             ),
             profile_note: None,
@@ -1560,23 +1585,32 @@ impl<'a> Simulation<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn same_origin_request(
+    /// A request on the page's own origin (response tainting 'basic'): no preflight and no
+    /// CORS check. `spec` is the request at this hop; a redirect comes back as the next hop.
+    #[allow(clippy::too_many_arguments)]
+    fn same_origin_fetch(
         &mut self,
         index: usize,
+        original: &RequestSpec,
         spec: &RequestSpec,
-        method: String,
-        path: String,
-        kept: Vec<(String, String)>,
-        dropped: Vec<String>,
-        dropped_note: String,
+        hop: usize,
+        kept: &[(String, String)],
+        dropped: &[String],
+        dropped_note: &str,
         first_step: usize,
-    ) {
+    ) -> Fetched {
+        let method = normalize_method(&spec.method);
+        let path = path_of(spec);
         let origin = spec.origin.clone().unwrap_or_default();
         self.set(Var::Preflight, "not needed (same-origin)");
         self.push(index, Draft {
             stage: Stage::Request,
             verdict: Verdict::Info,
-            action: format!("Page calls fetch(): {method} {path}"),
+            action: if hop == 0 {
+                format!("Page calls fetch(): {method} {path}")
+            } else {
+                format!("Browser follows the redirect: {method} {path}")
+            },
             request_type: "Same-origin request".to_string(),
             cors_headers: DASH.to_string(),
             decision: "No CORS: same origin".to_string(),
@@ -1589,6 +1623,7 @@ impl<'a> Simulation<'a> {
         });
         if spec.actual_withheld {
             let route = (true, false);
+            let dropped = dropped.to_vec();
             self.withhold_actual(
                 index,
                 spec,
@@ -1599,7 +1634,7 @@ impl<'a> Simulation<'a> {
                 Vec::new(),
                 route,
             );
-            return;
+            return Fetched::Withheld;
         }
         let mut headers = vec![host_header(spec)];
         if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
@@ -1610,7 +1645,7 @@ impl<'a> Simulation<'a> {
             // except GET and HEAD.
             headers.push(pair("Origin", origin.clone()));
         }
-        headers.extend(kept);
+        headers.extend(kept.iter().cloned());
         headers.push(pair("Sec-Fetch-Mode", "cors"));
         headers.push(pair("Sec-Fetch-Site", "same-origin"));
         headers.push(pair("Sec-Fetch-Dest", "empty"));
@@ -1651,6 +1686,21 @@ impl<'a> Simulation<'a> {
                 exchange: Some(ex),
             },
         );
+        let no_reasons: [String; 0] = [];
+        if let Some(redirect) = self.redirect(
+            index,
+            original,
+            spec,
+            hop,
+            &method,
+            kept,
+            &response,
+            ex,
+            &no_reasons,
+            false,
+        ) {
+            return redirect;
+        }
         let exposed: Vec<String> = {
             let mut names: Vec<String> = Vec::new();
             for (n, _) in &response.headers {
@@ -1677,15 +1727,8 @@ impl<'a> Simulation<'a> {
             profile_note: None,
             exchange: Some(ex),
         });
-        self.finish_request(
-            index,
-            spec,
-            method,
-            true,
-            false,
-            dropped,
-            first_step,
-            Ending {
+        Fetched::Ended {
+            ending: Ending {
                 outcome: Outcome::Allowed,
                 preflight_reasons: Vec::new(),
                 failed_at: None,
@@ -1693,6 +1736,7 @@ impl<'a> Simulation<'a> {
                 exposed,
                 summary: "Allowed: same-origin, so CORS does not apply.".to_string(),
             },
-        );
+            cache_hit: false,
+        }
     }
 }

@@ -68,7 +68,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
                 while let Some(entry) = seq.next_element::<Entry<'a>>()? {
                     let position = entries.total;
                     entries.total += 1;
-                    if header(&entry.request.headers, "Origin").is_none() && !is_preflight(&entry) {
+                    // A redirect without Origin may be a same-origin request sent away.
+                    if header(&entry.request.headers, "Origin").is_none()
+                        && !is_preflight(&entry)
+                        && !is_redirect(&entry)
+                    {
                         entries.skipped.push((position, skip(&entry, NO_ORIGIN)));
                     } else {
                         entries.kept.push(entry);
@@ -339,11 +343,7 @@ fn redirect_chains(
     order.sort_by_key(|&i| times[i]);
     for i in order {
         let entry = &entries[i];
-        // A chain starts at a CORS request; a hop it leads to carries Origin too.
-        if preflight_flags[i]
-            || !is_redirect(entry)
-            || header(&entry.request.headers, "Origin").is_none()
-        {
+        if preflight_flags[i] || !is_redirect(entry) {
             continue;
         }
         let Some(target) = Url::parse(&entry.request.url)
@@ -358,12 +358,26 @@ fn redirect_chains(
                 .filter(|&j| j != i && !followup[j] && times[j] >= times[i])
                 .min_by_key(|&j| times[j] - times[i])
         });
-        if let Some(j) = best {
+        // A chain starts at a CORS request, or at a same-origin one (which sends no Origin for
+        // a GET) whose redirect leaves for another origin: that hop carries the page's Origin.
+        if let Some(j) = best.filter(|&j| page_origin(entry, Some(&entries[j])).is_some()) {
             next_hop[i] = Some(j);
             followup[j] = true;
         }
     }
     (next_hop, followup)
+}
+
+/// The page's origin for `entry`: its Origin header, or, for a same-origin request without
+/// one, the Origin its `next` hop carries when that names the entry's own origin.
+fn page_origin<'e>(entry: &'e Entry<'_>, next: Option<&'e Entry<'_>>) -> Option<&'e str> {
+    header(&entry.request.headers, "Origin").or_else(|| {
+        let hop_origin = header(&next?.request.headers, "Origin")?;
+        let own = Url::parse(&entry.request.url)
+            .ok()
+            .and_then(|u| origin_of(&u))?;
+        (own == hop_origin).then_some(hop_origin)
+    })
 }
 
 fn is_preflight(entry: &Entry) -> bool {
@@ -534,14 +548,15 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             // Replayed as a later hop of the request whose redirect led here.
             continue;
         }
-        let Some(origin) = header(&entry.request.headers, "Origin") else {
+        let Some(origin) = page_origin(entry, next_hop[i].map(|j| &entries[j])) else {
             skipped.push((positions[i], skip(entry, NO_ORIGIN)));
             continue;
         };
         let target = Url::parse(&entry.request.url)
             .ok()
             .and_then(|u| origin_of(&u));
-        if target.as_deref() == Some(origin) {
+        // A same-origin request that a redirect sent to another origin is CORS from there on.
+        if target.as_deref() == Some(origin) && next_hop[i].is_none() {
             skipped.push((
                 positions[i],
                 skip(entry, "same-origin: CORS does not apply"),
@@ -568,9 +583,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             continue;
         };
         let mut notes = Vec::new();
-        let origin = header(&main.request.headers, "Origin")
-            .unwrap_or("null")
-            .to_string();
+        let next = actual.and_then(|a| next_hop[a]).map(|j| &entries[j]);
+        let origin = page_origin(main, next).unwrap_or("null").to_string();
         let method = match (act, pre) {
             (Some(a), _) => normalize_method(&a.request.method),
             (None, Some(p)) => header(&p.request.headers, "Access-Control-Request-Method")
