@@ -1,9 +1,10 @@
 //! Engine invariants over random scenarios (proptest).
 
-use cors_tui::engine::{self, ExchangeKind, Trace, VARIABLES};
+use cors_tui::engine::RequestRecord;
+use cors_tui::engine::{self, CorsError, ExchangeKind, Trace, VARIABLES};
 use cors_tui::scenario::{
-    BrowserProfile, CacheMode, CorsConfiguration, CorsRule, Credentials, Outcome, Provider,
-    RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Via,
+    BrowserProfile, CacheMode, CannedResponse, CorsConfiguration, CorsRule, Credentials, Outcome,
+    Provider, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Via,
 };
 use proptest::prelude::*;
 use url::Url;
@@ -50,6 +51,66 @@ fn rule_strategy() -> impl Strategy<Value = CorsRule> {
     })
 }
 
+/// An answer at some hop: a redirect somewhere, or a final answer with some CORS headers.
+fn answer_strategy() -> impl Strategy<Value = CannedResponse> {
+    let status = prop::sample::select(vec![200u16, 301, 302, 303, 307, 308, 403]);
+    let location = prop::sample::select(vec![
+        None,
+        Some("/b.json"),
+        Some("https://cdn.example.net/x"),
+        Some("https://app.example/back"),
+        Some("https://u:p@cdn.example.net/"),
+        Some("ftp://files.example/"),
+    ]);
+    let allow_origin = prop::sample::select(vec![
+        None,
+        Some("*"),
+        Some("null"),
+        Some("https://app.example"),
+    ]);
+    let allow_credentials = any::<bool>();
+    (status, location, allow_origin, allow_credentials).prop_map(
+        |(status, location, allow_origin, allow_credentials)| {
+            let mut headers = Vec::new();
+            if let Some(location) = location {
+                headers.push(("Location".to_string(), location.to_string()));
+            }
+            if let Some(value) = allow_origin {
+                headers.push(("Access-Control-Allow-Origin".to_string(), value.to_string()));
+            }
+            if allow_credentials {
+                headers.push((
+                    "Access-Control-Allow-Credentials".to_string(),
+                    "true".to_string(),
+                ));
+            }
+            CannedResponse {
+                status,
+                headers,
+                body: String::new(),
+            }
+        },
+    )
+}
+
+/// Mostly the server's own answers; sometimes a scripted answer, redirects and later hops.
+fn responses_strategy() -> impl Strategy<Value = ResponseOverrides> {
+    let hop = answer_strategy().prop_map(|actual| ResponseOverrides {
+        actual: Some(actual),
+        ..ResponseOverrides::default()
+    });
+    prop_oneof![
+        3 => Just(ResponseOverrides::default()),
+        1 => (answer_strategy(), prop::collection::vec(hop, 0..4)).prop_map(|(actual, hops)| {
+            ResponseOverrides {
+                preflight: None,
+                actual: Some(actual),
+                after_redirect: hops,
+            }
+        }),
+    ]
+}
+
 fn request_strategy() -> impl Strategy<Value = RequestSpec> {
     let origin = prop::sample::select(ORIGINS.to_vec());
     let method = prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "HEAD", "patch"]);
@@ -86,10 +147,19 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
         credentials,
         cache,
         (via, withheld),
-        wait,
+        (wait, responses_strategy()),
     )
         .prop_map(
-            |(origin, method, path, headers, credentials, cache, (via, withheld), wait)| {
+            |(
+                origin,
+                method,
+                path,
+                headers,
+                credentials,
+                cache,
+                (via, withheld),
+                (wait, responses),
+            )| {
                 RequestSpec {
                     origin: Some(origin.to_string()),
                     method: method.to_string(),
@@ -111,7 +181,7 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
                     via,
                     expect: None,
                     note: None,
-                    responses: ResponseOverrides::default(),
+                    responses,
                     wait_seconds: wait,
                     preflight_not_recorded: false,
                     actual_withheld: withheld,
@@ -145,6 +215,65 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             moments: Vec::new(),
             quiz: Vec::new(),
         })
+}
+
+fn engine_origin(url: &Url) -> Option<String> {
+    let origin = url.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// Redirects as fetch follows them: each later hop goes where the one before pointed, every
+/// redirect the browser followed passed its CORS check (once the request was cross-origin),
+/// once Origin is null it stays null, and there are at most 20 redirects.
+fn check_redirects(request: &RequestRecord) -> Result<(), TestCaseError> {
+    let hops = request.hops();
+    prop_assert!(hops.len() <= 21, "{} hops", hops.len());
+    let mut null = false;
+    for (i, pair) in hops.windows(2).enumerate() {
+        let (Some(from), Some(to)) = (pair[0].actual, pair[1].preflight.or(pair[1].actual)) else {
+            return Err(TestCaseError::fail(format!(
+                "hop {i} has no actual request before the next"
+            )));
+        };
+        let location = from.response.header("Location").unwrap_or_default();
+        let target = Url::parse(&from.request.url).and_then(|u| u.join(&location));
+        prop_assert_eq!(
+            target.map(|u| u.to_string()).ok(),
+            Some(to.request.url.clone())
+        );
+        prop_assert!(matches!(from.response.status, 301 | 302 | 303 | 307 | 308));
+        if let Some(origin) = from.request.header("Origin") {
+            if origin == "null" {
+                null = true;
+            }
+            let include = request.credentials == Credentials::Include;
+            let cross_origin =
+                engine_origin(&Url::parse(&from.request.url).unwrap_or_else(|_| url(BUCKET)))
+                    .as_deref()
+                    != Some(origin.as_str());
+            if cross_origin || origin == "null" {
+                prop_assert!(
+                    cors_tui::engine::fetch_rules::cors_check(&from.response, &origin, include)
+                        .is_ok(),
+                    "a followed redirect passed the CORS check"
+                );
+            }
+        }
+        if null {
+            let sent = to.request.header("Origin");
+            prop_assert_eq!(sent.as_deref(), Some("null"));
+        }
+    }
+    if request.outcome == Outcome::Allowed
+        && let Some(last) = hops.last()
+    {
+        prop_assert!(
+            !last.redirects(),
+            "an allowed request ends on a final answer: {:?}",
+            last.actual.map(|a| &a.response)
+        );
+    }
+    Ok(())
 }
 
 fn check_structure(trace: &Trace, scenario: &Scenario) -> Result<(), TestCaseError> {
@@ -206,19 +335,31 @@ proptest! {
             }
             prop_assert_eq!(request.preflight, request.exchanges.iter().any(|e| e.kind == ExchangeKind::Preflight));
             if request.failed_at == Some(ExchangeKind::Preflight) {
-                prop_assert!(request.exchanges.iter().all(|e| e.kind == ExchangeKind::Preflight), "a failed preflight stops the request");
+                prop_assert_eq!(request.exchanges.last().map(|e| e.kind), Some(ExchangeKind::Preflight), "a failed preflight stops the request");
             }
-            // The browser never lets a page set Origin.
+            // The browser never lets a page set Origin; a redirect may only make it null. On
+            // the page's own origin, a GET or HEAD carries none.
             if spec.via == Via::Browser {
+                let mut left_home = false;
                 for exchange in &request.exchanges {
-                    prop_assert_eq!(exchange.request.header("Origin"), spec.origin.clone().filter(|_| !request.same_origin || !matches!(request.method.as_str(), "GET" | "HEAD")));
+                    let target = Url::parse(&exchange.request.url).ok().and_then(|u| engine_origin(&u));
+                    left_home |= target != spec.origin;
+                    let sent = exchange.request.header("Origin");
+                    if !left_home && matches!(exchange.request.method.as_str(), "GET" | "HEAD") {
+                        prop_assert_eq!(sent, None);
+                    } else if sent.as_deref() != Some("null") || spec.origin.as_deref() == Some("null") {
+                        prop_assert_eq!(sent, spec.origin.clone());
+                    }
                 }
             }
-            // Same-origin requests never preflight and are never blocked.
+            check_redirects(request)?;
+            // Same-origin requests never preflight and CORS never blocks them; only a bad
+            // redirect (a network error) can end one.
             if request.same_origin {
                 prop_assert!(!request.preflight);
                 let expected = if spec.actual_withheld { Outcome::Sent } else { Outcome::Allowed };
-                prop_assert_eq!(request.outcome, expected);
+                let network_error = matches!(request.cors_error, Some(CorsError::TooManyRedirects | CorsError::InvalidRedirect | CorsError::RedirectContainsCredentials));
+                prop_assert!(request.outcome == expected || network_error, "{:?}", request.cors_error);
             }
             for exchange in request.exchanges.iter().filter(|e| e.kind == ExchangeKind::Preflight) {
                 prop_assert_eq!(exchange.request.method.as_str(), "OPTIONS");
@@ -241,7 +382,7 @@ proptest! {
             let trace = engine::run(&scenario, profile);
             for request in &trace.requests {
                 if request.outcome == Outcome::Allowed && !request.same_origin && request.credentials == Credentials::Include {
-                    let actual = request.exchanges.iter().find(|e| e.kind == ExchangeKind::Actual);
+                    let actual = request.exchanges.iter().rfind(|e| e.kind == ExchangeKind::Actual);
                     prop_assert!(actual.is_some());
                     if let Some(actual) = actual {
                         let allow_origin = actual.response.header("Access-Control-Allow-Origin");
@@ -259,7 +400,10 @@ proptest! {
         let trace = engine::run(&scenario, BrowserProfile::Chromium);
         for request in &trace.requests {
             if request.via == Via::Browser && !request.same_origin && !request.preflight && !request.cache_hit {
-                prop_assert!(matches!(request.method.as_str(), "GET" | "HEAD" | "POST"), "{}", request.method);
+                // A redirect may have turned the method into a GET on the way.
+                let last = request.exchanges.iter().rfind(|e| e.kind == ExchangeKind::Actual);
+                let method = last.map_or(request.method.as_str(), |e| e.request.method.as_str());
+                prop_assert!(matches!(method, "GET" | "HEAD" | "POST"), "{}", method);
             }
         }
     }

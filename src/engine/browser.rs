@@ -961,7 +961,16 @@ impl<'a> Simulation<'a> {
         });
 
         if let Some(redirect) = self.redirect(
-            index, original, spec, hop, &method, kept, &response, ex, &reasons, true,
+            index,
+            original,
+            spec,
+            hop,
+            &method,
+            kept,
+            &response,
+            ex,
+            &reasons,
+            (true, cache_hit),
         ) {
             return redirect;
         }
@@ -1137,7 +1146,7 @@ impl<'a> Simulation<'a> {
         response: &HttpResponse,
         ex: usize,
         reasons: &[String],
-        cors_checked: bool,
+        (cors_checked, cache_hit): (bool, bool),
     ) -> Option<Fetched> {
         if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
             return None;
@@ -1229,7 +1238,7 @@ impl<'a> Simulation<'a> {
                     failure: Some(failure),
                     exposed: Vec::new(),
                 },
-                cache_hit: false,
+                cache_hit,
             });
         }
         let next_url = next_url?;
@@ -1697,7 +1706,7 @@ impl<'a> Simulation<'a> {
             &response,
             ex,
             &no_reasons,
-            false,
+            (false, false),
         ) {
             return redirect;
         }
