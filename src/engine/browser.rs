@@ -130,6 +130,21 @@ enum Fetched {
     Redirect(Box<RequestSpec>),
 }
 
+/// One hop of a browser request: the request as it goes out at this hop (`spec`, with the
+/// headers it carries in `kept`), and the page's own request (`original`, with what fetch()
+/// dropped from it), which the record and the first step describe.
+#[derive(Clone, Copy)]
+struct HopInput<'s> {
+    original: &'s RequestSpec,
+    spec: &'s RequestSpec,
+    /// 0 for the page's own request, then one more per redirect followed.
+    number: usize,
+    kept: &'s [(String, String)],
+    dropped: &'s [String],
+    dropped_note: &'s str,
+    first_step: usize,
+}
+
 /// Where a redirected request started, for the console's "(redirected from …)" message.
 struct Redirected {
     initial_url: String,
@@ -653,28 +668,19 @@ impl<'a> Simulation<'a> {
                 0 => (kept.as_slice(), dropped_note.as_str()),
                 _ => (current.headers.as_slice(), ""),
             };
+            let input = HopInput {
+                original: spec,
+                spec: current,
+                number: hop,
+                kept: hop_kept,
+                dropped: &dropped,
+                dropped_note: hop_dropped_note,
+                first_step,
+            };
             let fetched = if cors {
-                self.cors_fetch(
-                    index,
-                    spec,
-                    current,
-                    hop,
-                    hop_kept,
-                    &dropped,
-                    hop_dropped_note,
-                    first_step,
-                )
+                self.cors_fetch(index, input)
             } else {
-                self.same_origin_fetch(
-                    index,
-                    spec,
-                    current,
-                    hop,
-                    hop_kept,
-                    &dropped,
-                    hop_dropped_note,
-                    first_step,
-                )
+                self.same_origin_fetch(index, input)
             };
             match fetched {
                 Fetched::Ended {
@@ -710,20 +716,17 @@ impl<'a> Simulation<'a> {
     }
 
     /// Fetch from the CORS decision on: preflight when needed, the actual request, its CORS
-    /// check. `spec` is the request at this hop (`original` itself at hop 0) and `kept` the
-    /// headers it carries; a redirect answer comes back as the next hop.
-    #[allow(clippy::too_many_arguments)]
-    fn cors_fetch(
-        &mut self,
-        index: usize,
-        original: &RequestSpec,
-        spec: &RequestSpec,
-        hop: usize,
-        kept: &[(String, String)],
-        dropped: &[String],
-        dropped_note: &str,
-        first_step: usize,
-    ) -> Fetched {
+    /// check; a redirect answer comes back as the next hop.
+    fn cors_fetch(&mut self, index: usize, input: HopInput) -> Fetched {
+        let HopInput {
+            spec,
+            number: hop,
+            kept,
+            dropped,
+            dropped_note,
+            first_step,
+            ..
+        } = input;
         let method = normalize_method(&spec.method);
         let origin = spec.origin.clone().unwrap_or_else(|| "null".to_string());
         let path = path_of(spec);
@@ -962,13 +965,9 @@ impl<'a> Simulation<'a> {
 
         if let Some(redirect) = self.redirect(
             index,
-            original,
-            spec,
-            hop,
+            input,
             &method,
-            kept,
-            &response,
-            ex,
+            (&response, ex),
             &reasons,
             (true, cache_hit),
         ) {
@@ -1134,20 +1133,22 @@ impl<'a> Simulation<'a> {
     /// `hop`: `None` unless it is a redirect (a redirect status with a Location; without one,
     /// fetch hands the answer to the page as it is). A redirect must pass the CORS check
     /// before the browser follows it.
-    #[allow(clippy::too_many_arguments)]
     fn redirect(
         &mut self,
         index: usize,
-        original: &RequestSpec,
-        spec: &RequestSpec,
-        hop: usize,
+        input: HopInput,
         method: &str,
-        kept: &[(String, String)],
-        response: &HttpResponse,
-        ex: usize,
+        (response, ex): (&HttpResponse, usize),
         reasons: &[String],
         (cors_checked, cache_hit): (bool, bool),
     ) -> Option<Fetched> {
+        let HopInput {
+            original,
+            spec,
+            number: hop,
+            kept,
+            ..
+        } = input;
         if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
             return None;
         }
@@ -1593,21 +1594,18 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     /// A request on the page's own origin (response tainting 'basic'): no preflight and no
-    /// CORS check. `spec` is the request at this hop; a redirect comes back as the next hop.
-    #[allow(clippy::too_many_arguments)]
-    fn same_origin_fetch(
-        &mut self,
-        index: usize,
-        original: &RequestSpec,
-        spec: &RequestSpec,
-        hop: usize,
-        kept: &[(String, String)],
-        dropped: &[String],
-        dropped_note: &str,
-        first_step: usize,
-    ) -> Fetched {
+    /// CORS check; a redirect comes back as the next hop.
+    fn same_origin_fetch(&mut self, index: usize, input: HopInput) -> Fetched {
+        let HopInput {
+            spec,
+            number: hop,
+            kept,
+            dropped,
+            dropped_note,
+            first_step,
+            ..
+        } = input;
         let method = normalize_method(&spec.method);
         let path = path_of(spec);
         let origin = spec.origin.clone().unwrap_or_default();
@@ -1698,13 +1696,9 @@ impl<'a> Simulation<'a> {
         let no_reasons: [String; 0] = [];
         if let Some(redirect) = self.redirect(
             index,
-            original,
-            spec,
-            hop,
+            input,
             &method,
-            kept,
-            &response,
-            ex,
+            (&response, ex),
             &no_reasons,
             (false, false),
         ) {
