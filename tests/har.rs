@@ -355,3 +355,53 @@ fn safari_recording_reads_its_error_text_as_the_verdict() {
         .stdout(predicate::str::contains("DISAGREES").not())
         .stdout(predicate::str::contains("(agrees)").count(3));
 }
+
+/// An OAuth-style redirect carries its code in the Location and in the next hop's URL, and a
+/// skipped page its session: masked in every output unless asked for; the hop is still followed.
+#[test]
+fn tokens_in_redirects_are_masked_unless_asked_for() {
+    let har = r#"{"log": {"entries": [
+      {"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:00.000Z",
+       "request": {"method": "GET", "url": "https://auth.example.net/authorize",
+         "headers": [{"name": "origin", "value": "https://app.example"}]},
+       "response": {"status": 302, "redirectURL": "https://api.example.net/callback?code=c0de4242&page=2",
+         "headers": [{"name": "location", "value": "https://api.example.net/callback?code=c0de4242&page=2"},
+                     {"name": "access-control-allow-origin", "value": "*"}]}},
+      {"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:00.100Z",
+       "request": {"method": "GET", "url": "https://api.example.net/callback?code=c0de4242&page=2",
+         "headers": [{"name": "origin", "value": "null"}]},
+       "response": {"status": 200, "headers": [{"name": "access-control-allow-origin", "value": "*"}]}},
+      {"_resourceType": "document", "startedDateTime": "2026-11-20T10:00:01.000Z",
+       "request": {"method": "GET", "url": "https://app.example/home?session=s3ss10n&tab=1", "headers": []},
+       "response": {"status": 200, "headers": []}}]}}"#;
+    for args in [["--json", "--all"], ["--print", "--all"]] {
+        let output = cmd().args(args).arg("-").write_stdin(har).output();
+        let text = match output {
+            Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+            Err(e) => panic!("{e}"),
+        };
+        assert!(!text.contains("c0de4242"), "{args:?} leaked the code");
+        assert!(
+            !text.contains("s3ss10n"),
+            "{args:?} leaked a skipped entry's session"
+        );
+        assert!(text.contains("tab=1"), "{args:?} lists the skipped entry");
+        assert!(
+            text.contains("page=2") && text.contains("/callback?code="),
+            "{args:?}"
+        );
+        assert!(
+            text.contains("allowed") || text.contains("ALLOWED"),
+            "{args:?}: followed"
+        );
+    }
+    let shown = cmd()
+        .args(["--json", "--show-secrets", "-"])
+        .write_stdin(har)
+        .output();
+    let shown = match shown {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Err(e) => panic!("{e}"),
+    };
+    assert!(shown.contains("c0de4242"));
+}

@@ -264,31 +264,72 @@ fn mask(value: &str) -> String {
     format!("[masked {hash:08x}]")
 }
 
-fn mask_url(url: &mut Url) {
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+/// `pairs` (a query, or a fragment such as OAuth's `#access_token=…`) with the values of secret
+/// parameters masked; `None` when none is secret.
+fn masked_pairs(pairs: &str) -> Option<String> {
+    let is_secret = |key: &str| SECRET_PARAMS.contains(&key.to_ascii_lowercase().as_str());
+    let parsed: Vec<(String, String)> = url::form_urlencoded::parse(pairs.as_bytes())
+        .into_owned()
         .collect();
-    if !pairs
-        .iter()
-        .any(|(k, _)| SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
-    {
-        return;
+    if !parsed.iter().any(|(k, _)| is_secret(k)) {
+        return None;
     }
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &pairs {
-        let secret = SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str());
-        query.append_pair(k, &if secret { mask(v) } else { v.clone() });
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &parsed {
+        out.append_pair(k, &if is_secret(k) { mask(v) } else { v.clone() });
     }
-    url.set_query(Some(&query.finish()));
+    Some(out.finish())
 }
+
+fn mask_url(url: &mut Url) {
+    if let Some(query) = url.query().and_then(masked_pairs) {
+        url.set_query(Some(&query));
+    }
+    if let Some(fragment) = url.fragment().and_then(masked_pairs) {
+        url.set_fragment(Some(&fragment));
+    }
+}
+
+/// A URL in a header value (`Location` may be relative), with its secret parameters masked.
+fn mask_url_text(value: &str) -> Option<String> {
+    let (head, fragment) = match value.split_once('#') {
+        Some((head, fragment)) => (head, Some(fragment)),
+        None => (value, None),
+    };
+    let (path, query) = match head.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (head, None),
+    };
+    let masked_query = query.and_then(masked_pairs);
+    let masked_fragment = fragment.and_then(masked_pairs);
+    if masked_query.is_none() && masked_fragment.is_none() {
+        return None;
+    }
+    let mut out = path.to_string();
+    if let Some(query) = masked_query.as_deref().or(query) {
+        out.push('?');
+        out.push_str(query);
+    }
+    if let Some(fragment) = masked_fragment.as_deref().or(fragment) {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    Some(out)
+}
+
+/// Header names whose value is a URL that may carry tokens (an OAuth redirect's `code`, a
+/// presigned URL's signature).
+const URL_HEADERS: [&str; 3] = ["location", "content-location", "referer"];
 
 fn mask_headers(headers: &mut [(String, String)]) {
     for (name, value) in headers.iter_mut() {
-        if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str())
-            && value != "(value not recorded)"
-        {
+        let name = name.to_ascii_lowercase();
+        if SECRET_HEADERS.contains(&name.as_str()) && value != "(value not recorded)" {
             *value = mask(value);
+        } else if URL_HEADERS.contains(&name.as_str())
+            && let Some(masked) = mask_url_text(value)
+        {
+            *value = masked;
         }
     }
 }
@@ -639,11 +680,14 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
                 actual: Some(canned(&hop_actual)),
                 after_redirect: Vec::new(),
             });
+            let mut hop_url = hop_actual.request.url.to_string();
+            if !show_secrets && let Some(masked) = mask_url_text(&hop_url) {
+                hop_url = masked;
+            }
             notes.push(format!(
-                "redirect {}: the browser then requested {} {}",
+                "redirect {}: the browser then requested {} {hop_url}",
                 after_redirect.len(),
                 normalize_method(&hop_actual.request.method),
-                hop_actual.request.url
             ));
             last_hop = Some(hop_actual);
             hop = next_hop[j];
@@ -723,7 +767,14 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     }
     // In file order, whichever pass set them aside.
     skipped.sort_by_key(|(position, _)| *position);
-    let skipped: Vec<Skipped> = skipped.into_iter().map(|(_, entry)| entry).collect();
+    let mut skipped: Vec<Skipped> = skipped.into_iter().map(|(_, entry)| entry).collect();
+    if !show_secrets {
+        for entry in &mut skipped {
+            if let Some(masked) = mask_url_text(&entry.url) {
+                entry.url = masked;
+            }
+        }
+    }
     if requests.is_empty() {
         return Err(error(
             file,
@@ -805,5 +856,31 @@ mod secret_tests {
         ];
         mask_headers(&mut headers);
         assert!(headers[0].1.starts_with("[masked ") && headers[1].1 == "x");
+    }
+
+    #[test]
+    fn urls_in_redirects_lose_their_tokens_and_keep_the_rest() {
+        let mut headers = vec![
+            (
+                "Location".to_string(),
+                "/callback?code=c0de&state=xyz#access_token=t0ken&token_type=bearer".to_string(),
+            ),
+            ("Content-Location".to_string(), "/plain?page=2".to_string()),
+        ];
+        mask_headers(&mut headers);
+        let location = &headers[0].1;
+        assert!(
+            !location.contains("c0de") && !location.contains("t0ken"),
+            "{location}"
+        );
+        assert!(location.starts_with("/callback?code=") && location.contains("state=xyz"));
+        assert!(location.contains("#access_token=") && location.contains("token_type=bearer"));
+        assert_eq!(headers[1].1, "/plain?page=2", "nothing secret: untouched");
+
+        let Ok(mut url) = Url::parse("https://app.example/cb#id_token=jwt.jwt.jwt") else {
+            panic!()
+        };
+        mask_url(&mut url);
+        assert!(!url.as_str().contains("jwt.jwt.jwt"), "{url}");
     }
 }
