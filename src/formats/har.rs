@@ -322,11 +322,11 @@ fn mask_url_text(value: &str) -> Option<String> {
 const URL_HEADERS: [&str; 3] = ["location", "content-location", "referer"];
 
 fn mask_headers(headers: &mut [(String, String)]) {
+    let one_of = |names: &[&str], name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
     for (name, value) in headers.iter_mut() {
-        let name = name.to_ascii_lowercase();
-        if SECRET_HEADERS.contains(&name.as_str()) && value != "(value not recorded)" {
+        if one_of(&SECRET_HEADERS, name) && value != "(value not recorded)" {
             *value = mask(value);
-        } else if URL_HEADERS.contains(&name.as_str())
+        } else if one_of(&URL_HEADERS, name)
             && let Some(masked) = mask_url_text(value)
         {
             *value = masked;
