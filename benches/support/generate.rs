@@ -42,7 +42,8 @@ pub fn generated_scenario_text(requests: usize) -> String {
 }
 
 /// A Chrome-shaped HAR: per exchange a preflight listed after its request, the request, and a
-/// same-origin entry; one exchange in four blocked (`_error`).
+/// same-origin entry, each with every field HAR 1.2 requires, as Chrome writes them; one
+/// exchange in four blocked (`_error`).
 pub fn generated_har(exchanges: usize) -> String {
     let mut text = String::from(
         r#"{"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": ["#,
@@ -81,14 +82,21 @@ pub fn generated_har(exchanges: usize) -> String {
   "cookies": [], "content": {{"size": 120, "mimeType": "application/json", "text": "{{\"id\": {i}, \"status\": \"ok\", \"padding\": \"................................................................................................\"}}"}},
   "redirectURL": "", "headersSize": -1, "bodySize": -1, "_transferSize": 300, "_error": {error}}},
  "cache": {{}}, "timings": {{"blocked": 1.5, "dns": -1, "ssl": -1, "connect": -1, "send": 0.1, "wait": 15, "receive": 0.5}}}},
-{{"_initiator": {{"type": "preflight", "url": "https://api.example.net/items/{i}"}}, "_resourceType": "preflight", "startedDateTime": "{t}",
+{{"_initiator": {{"type": "preflight", "url": "https://api.example.net/items/{i}"}}, "_resourceType": "preflight", "startedDateTime": "{t}", "time": 8,
  "request": {{"method": "OPTIONS", "url": "https://api.example.net/items/{i}", "httpVersion": "http/2.0", "headers": [
   {{"name": "accept", "value": "*/*"}}, {{"name": "access-control-request-headers", "value": "content-type"}},
-  {{"name": "access-control-request-method", "value": "PUT"}}, {{"name": "origin", "value": "https://app.example"}}]}},
- "response": {{"status": 204, "headers": [{{"name": "access-control-allow-origin", "value": "https://app.example"}},
-  {{"name": "access-control-allow-methods", "value": "GET, PUT"}}, {{"name": "access-control-allow-headers", "value": "content-type"}}], "_error": null}}}},
-{{"_resourceType": "document", "startedDateTime": "{t}", "request": {{"method": "GET", "url": "https://app.example/page/{i}", "headers": []}},
- "response": {{"status": 200, "headers": [{{"name": "content-type", "value": "text/html"}}], "content": {{"size": 2000, "mimeType": "text/html"}}}}}}"#
+  {{"name": "access-control-request-method", "value": "PUT"}}, {{"name": "origin", "value": "https://app.example"}}],
+  "cookies": [], "queryString": [], "headersSize": -1, "bodySize": 0}},
+ "response": {{"status": 204, "statusText": "", "httpVersion": "http/2.0", "headers": [{{"name": "access-control-allow-origin", "value": "https://app.example"}},
+  {{"name": "access-control-allow-methods", "value": "GET, PUT"}}, {{"name": "access-control-allow-headers", "value": "content-type"}}],
+  "cookies": [], "content": {{"size": 0, "mimeType": "x-unknown"}}, "redirectURL": "", "headersSize": -1, "bodySize": -1, "_transferSize": 120, "_error": null}},
+ "cache": {{}}, "timings": {{"blocked": 0.5, "dns": -1, "ssl": -1, "connect": -1, "send": 0.1, "wait": 7, "receive": 0.2}}}},
+{{"_initiator": {{"type": "other"}}, "_resourceType": "document", "startedDateTime": "{t}", "time": 30,
+ "request": {{"method": "GET", "url": "https://app.example/page/{i}", "httpVersion": "http/2.0", "headers": [],
+  "cookies": [], "queryString": [], "headersSize": -1, "bodySize": 0}},
+ "response": {{"status": 200, "statusText": "", "httpVersion": "http/2.0", "headers": [{{"name": "content-type", "value": "text/html"}}],
+  "cookies": [], "content": {{"size": 2000, "mimeType": "text/html"}}, "redirectURL": "", "headersSize": -1, "bodySize": -1, "_transferSize": 2100, "_error": null}},
+ "cache": {{}}, "timings": {{"blocked": 0.5, "dns": -1, "ssl": -1, "connect": -1, "send": 0.1, "wait": 25, "receive": 4}}}}"#
         );
     }
     text.push_str("]}}");
