@@ -182,29 +182,26 @@ fn recorded_text_is_escaped() {
     assert!(stdout.contains("net::ERR_FAILED\\x1b[2J"));
 }
 
+/// What the binary prints with `args`, given `stdin`.
+fn stdout_of(args: &[&str], stdin: &str) -> String {
+    match cmd().args(args).write_stdin(stdin.to_string()).output() {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
 #[test]
 fn secrets_are_masked_unless_asked_for() {
     let secret = r#"{"log": {"entries": [{"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:00Z",
       "request": {"method": "GET", "url": "https://api.example.net/x?access_token=tok123&page=2",
         "headers": [{"name": "origin", "value": "https://app.example"}, {"name": "cookie", "value": "sid=s3cr3t"}]},
       "response": {"status": 200, "headers": [{"name": "set-cookie", "value": "sid=n3w"}, {"name": "access-control-allow-origin", "value": "*"}], "_error": "net::ERR_FAILED"}}]}}"#;
-    let masked = cmd().arg("--json").arg("-").write_stdin(secret).output();
-    let masked = match masked {
-        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
-        Err(e) => panic!("{e}"),
-    };
+    let masked = stdout_of(&["--json", "-"], secret);
     for leaked in ["tok123", "s3cr3t", "n3w"] {
         assert!(!masked.contains(leaked), "{leaked} leaked");
     }
     assert!(masked.contains("[masked ") && masked.contains("page=2"));
-    let shown = cmd()
-        .args(["--json", "--show-secrets", "-"])
-        .write_stdin(secret)
-        .output();
-    let shown = match shown {
-        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
-        Err(e) => panic!("{e}"),
-    };
+    let shown = stdout_of(&["--json", "--show-secrets", "-"], secret);
     assert!(shown.contains("tok123") && shown.contains("sid=n3w"));
 }
 
@@ -374,12 +371,8 @@ fn tokens_in_redirects_are_masked_unless_asked_for() {
       {"_resourceType": "document", "startedDateTime": "2026-11-20T10:00:01.000Z",
        "request": {"method": "GET", "url": "https://app.example/home?session=s3ss10n&tab=1", "headers": []},
        "response": {"status": 200, "headers": []}}]}}"#;
-    for args in [["--json", "--all"], ["--print", "--all"]] {
-        let output = cmd().args(args).arg("-").write_stdin(har).output();
-        let text = match output {
-            Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
-            Err(e) => panic!("{e}"),
-        };
+    for args in [["--json", "--all", "-"], ["--print", "--all", "-"]] {
+        let text = stdout_of(&args, har);
         assert!(!text.contains("c0de4242"), "{args:?} leaked the code");
         assert!(
             !text.contains("s3ss10n"),
@@ -395,13 +388,6 @@ fn tokens_in_redirects_are_masked_unless_asked_for() {
             "{args:?}: followed"
         );
     }
-    let shown = cmd()
-        .args(["--json", "--show-secrets", "-"])
-        .write_stdin(har)
-        .output();
-    let shown = match shown {
-        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
-        Err(e) => panic!("{e}"),
-    };
+    let shown = stdout_of(&["--json", "--show-secrets", "-"], har);
     assert!(shown.contains("c0de4242"));
 }
