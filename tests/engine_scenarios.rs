@@ -718,6 +718,12 @@ fn the_redirect_lesson_teaches_the_login_trap_and_origin_null() {
         Some("null")
     );
     assert!(cdn.summary.contains("where the browser sent Origin: null"));
+    // The answer at the CDN is the one scripted for the hop, and its explanation says where.
+    assert!(
+        cdn.exchanges[1]
+            .server_explanation
+            .contains("responses.after_redirect[0].actual")
+    );
 }
 
 /// A same-origin request that a redirect sends to another origin becomes a CORS request there,

@@ -186,6 +186,8 @@ struct Simulation<'a> {
     cache_summary: Option<(u64, u64, Arc<str>)>,
     /// Set once the current request follows a redirect.
     redirected: Option<Redirected>,
+    /// The current request's hop: 0, then one more per redirect followed.
+    hop: usize,
 }
 
 fn allowed_origins_text(scenario: &Scenario) -> String {
@@ -279,6 +281,7 @@ impl<'a> Simulation<'a> {
             cache_key: (String::new(), String::new()),
             cache_summary: None,
             redirected: None,
+            hop: 0,
         }
     }
 
@@ -350,7 +353,7 @@ impl<'a> Simulation<'a> {
             &self.scenario.server,
             kind,
             &request,
-            &spec.responses,
+            (&spec.responses, self.hop),
             self.sequence,
         );
         self.exchanges.push(Exchange {
@@ -387,6 +390,7 @@ impl<'a> Simulation<'a> {
         );
         self.cache_summary = None;
         self.redirected = None;
+        self.hop = 0;
         self.exchanges.clear();
         self.profile_notes.clear();
         self.set(Var::Request, format!("#{index} {method} {}", path_of(spec)));
@@ -668,6 +672,7 @@ impl<'a> Simulation<'a> {
                 0 => (kept.as_slice(), dropped_note.as_str()),
                 _ => (current.headers.as_slice(), ""),
             };
+            self.hop = hop;
             let input = HopInput {
                 original: spec,
                 spec: current,

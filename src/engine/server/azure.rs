@@ -13,13 +13,13 @@
 //!   `*`, else the Origin with Access-Control-Allow-Credentials: true and Vary: Origin) and
 //!   Access-Control-Expose-Headers; no match adds nothing.
 
-use super::ServerAnswer;
 use super::rules::{
     add_before_server, content_type_for, first_match, object_key, overridden_operation, stable_id,
 };
 use super::s3::requested_headers;
+use super::{Scripted, ServerAnswer};
 use crate::engine::http::{HttpRequest, HttpResponse};
-use crate::scenario::{CannedResponse, CorsConfiguration, CorsRule};
+use crate::scenario::{CorsConfiguration, CorsRule};
 
 const VERSION: &str = "2025-01-05";
 
@@ -121,7 +121,7 @@ fn error_response(status: u16, code: &str, message: &str, sequence: usize) -> Ht
 pub fn answer(
     cors: Option<&CorsConfiguration>,
     request: &HttpRequest,
-    operation_override: Option<&CannedResponse>,
+    operation_override: Option<Scripted>,
     sequence: usize,
 ) -> ServerAnswer {
     if request.method == "OPTIONS" {
@@ -204,7 +204,7 @@ fn preflight(
 
 fn operation(
     request: &HttpRequest,
-    override_response: Option<&CannedResponse>,
+    override_response: Option<Scripted>,
     sequence: usize,
 ) -> (HttpResponse, String) {
     if let Some(answer) = override_response {
@@ -295,7 +295,7 @@ fn exposed(rule: &CorsRule, response: &HttpResponse) -> Vec<String> {
 fn actual(
     cors: Option<&CorsConfiguration>,
     request: &HttpRequest,
-    override_response: Option<&CannedResponse>,
+    override_response: Option<Scripted>,
     sequence: usize,
 ) -> ServerAnswer {
     let (mut response, op_text) = operation(request, override_response, sequence);

@@ -12,12 +12,12 @@
 //!   Access-Control-Expose-Headers (actual request). No Access-Control-Allow-Credentials.
 //! - No match: the answer carries no CORS headers at all.
 
-use super::ServerAnswer;
 use super::rules::{
     add_before_server, content_type_for, first_match, object_key, overridden_operation, stable_id,
 };
+use super::{Scripted, ServerAnswer};
 use crate::engine::http::{HttpRequest, HttpResponse};
-use crate::scenario::{CannedResponse, CorsConfiguration, CorsRule};
+use crate::scenario::{CorsConfiguration, CorsRule};
 
 /// Where GCS's documentation does not say what happens, the explanation admits it.
 const UNVERIFIED: &str = "(GCS's documentation does not say whether Access-Control-Allow-Credentials is ever sent; cors-tui assumes it is not.)";
@@ -70,7 +70,7 @@ fn server_header() -> (String, String) {
 pub fn answer(
     cors: Option<&CorsConfiguration>,
     request: &HttpRequest,
-    operation_override: Option<&CannedResponse>,
+    operation_override: Option<Scripted>,
     sequence: usize,
 ) -> ServerAnswer {
     if request.method == "OPTIONS" {
@@ -173,7 +173,7 @@ fn preflight(
 /// What the storage operation answers before CORS: success unless overridden.
 fn operation(
     request: &HttpRequest,
-    override_response: Option<&CannedResponse>,
+    override_response: Option<Scripted>,
     sequence: usize,
 ) -> (HttpResponse, String) {
     if let Some(answer) = override_response {
@@ -240,7 +240,7 @@ fn operation(
 fn actual(
     cors: Option<&CorsConfiguration>,
     request: &HttpRequest,
-    override_response: Option<&CannedResponse>,
+    override_response: Option<Scripted>,
     sequence: usize,
 ) -> ServerAnswer {
     let (mut response, op_text) = operation(request, override_response, sequence);

@@ -9,6 +9,8 @@ mod static_server;
 
 use super::ExchangeKind;
 use super::http::{HttpRequest, HttpResponse};
+use std::borrow::Cow;
+
 use crate::scenario::{CannedResponse, Provider, Recorder, ResponseOverrides, Server, ServerKind};
 
 /// Whether a rule's origin entry covers `origin`, as `provider`'s server compares them: S3
@@ -41,20 +43,48 @@ pub struct ServerAnswer {
     pub explanation: String,
 }
 
+/// A scripted answer and where the scenario keeps it, which the explanation names.
+#[derive(Clone, Copy)]
+pub struct Scripted<'a> {
+    pub response: &'a CannedResponse,
+    pub source: &'a str,
+}
+
+/// Where the scenario keeps the scripted answer of `kind` at `hop` (0: the page's own request,
+/// then one per redirect followed).
+pub fn scripted_source(hop: usize, kind: ExchangeKind) -> Cow<'static, str> {
+    let kind = match kind {
+        ExchangeKind::Preflight => "preflight",
+        ExchangeKind::Actual => "actual",
+    };
+    match hop {
+        0 => Cow::Borrowed(if kind == "actual" {
+            "responses.actual"
+        } else {
+            "responses.preflight"
+        }),
+        _ => Cow::Owned(format!("responses.after_redirect[{}].{kind}", hop - 1)),
+    }
+}
+
 /// Answers `request`. A server sees only the request, so only a recording, which holds one
-/// answer per role, looks at `kind`. `sequence` numbers the exchange so generated ids are
-/// stable.
+/// answer per role, looks at `kind`. `overrides` are the answers scripted for `hop`.
+/// `sequence` numbers the exchange so generated ids are stable.
 pub fn answer(
     server: &Server,
     kind: ExchangeKind,
     request: &HttpRequest,
-    overrides: &ResponseOverrides,
+    (overrides, hop): (&ResponseOverrides, usize),
     sequence: usize,
 ) -> ServerAnswer {
     match &server.kind {
         ServerKind::Bucket { provider, cors } => {
             let cors = cors.as_ref();
-            let actual = overrides.actual.as_ref();
+            let source = scripted_source(hop, ExchangeKind::Actual);
+            let actual = overrides.actual.as_ref().map(|response| Scripted {
+                response,
+                source: &source,
+            });
             match provider {
                 Provider::S3 => s3::answer(cors, request, actual, sequence),
                 Provider::Gcs => gcs::answer(cors, request, actual, sequence),
@@ -63,7 +93,7 @@ pub fn answer(
         }
         ServerKind::Recorded { by } => recorded_answer(kind, request, overrides, *by),
         ServerKind::Static { preflight, actual } => {
-            static_server::answer(preflight, actual, request, overrides)
+            static_server::answer(preflight, actual, request, overrides, hop)
         }
     }
 }

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::canned;
+use super::{Scripted, canned};
 use crate::engine::http::HttpResponse;
-use crate::scenario::{CannedResponse, CorsConfiguration, CorsRule};
+use crate::scenario::{CorsConfiguration, CorsRule};
 
 /// First matching rule wins; the text lists how each rule tried fared. `mismatch` says why a
 /// rule does not match, or `None` when it does.
@@ -43,15 +43,15 @@ pub(crate) fn add_before_server(response: &mut HttpResponse, headers: Vec<(Strin
 /// The scenario's own answer for the operation (`responses.actual`), under the service's id
 /// headers.
 pub(crate) fn overridden_operation(
-    answer: &CannedResponse,
+    scripted: Scripted,
     mut ids: Vec<(String, String)>,
 ) -> (HttpResponse, String) {
-    let mut response = canned(answer);
+    let mut response = canned(scripted.response);
     ids.append(&mut response.headers);
     response.headers = ids;
     let text = format!(
-        "The operation answers {} (this request's responses.actual).",
-        response.status
+        "The operation answers {} (this request's {}).",
+        response.status, scripted.source
     );
     (response, text)
 }

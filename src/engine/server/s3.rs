@@ -3,13 +3,13 @@
 
 use std::fmt::Write as _;
 
-use super::ServerAnswer;
 use super::rules::{
     add_before_server, content_type_for, first_match, object_key, overridden_operation, stable_id,
 };
+use super::{Scripted, ServerAnswer};
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::s3_rules::S3_METHODS;
-use crate::scenario::{CannedResponse, CorsConfiguration, CorsRule};
+use crate::scenario::{CorsConfiguration, CorsRule};
 
 /// What S3 sends on every CORS-matched response (A6).
 const VARY: &str = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";
@@ -206,7 +206,7 @@ fn error_response(
 pub fn answer(
     cors: Option<&CorsConfiguration>,
     request: &HttpRequest,
-    operation_override: Option<&CannedResponse>,
+    operation_override: Option<Scripted>,
     sequence: usize,
 ) -> ServerAnswer {
     if request.method == "OPTIONS" {
@@ -335,7 +335,7 @@ fn preflight(
 /// What the S3 operation itself answers, before CORS (B7): success unless overridden.
 fn operation(
     request: &HttpRequest,
-    override_response: Option<&CannedResponse>,
+    override_response: Option<Scripted>,
     sequence: usize,
 ) -> (HttpResponse, String) {
     if let Some(answer) = override_response {
@@ -428,7 +428,7 @@ fn operation(
 fn actual(
     cors: Option<&CorsConfiguration>,
     request: &HttpRequest,
-    override_response: Option<&CannedResponse>,
+    override_response: Option<Scripted>,
     sequence: usize,
 ) -> ServerAnswer {
     let (mut response, op_text) = operation(request, override_response, sequence);
@@ -488,6 +488,7 @@ fn actual(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::CannedResponse;
 
     fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
         let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -792,10 +793,14 @@ mod tests {
             headers: vec![],
             body: "NoSuchKey".to_string(),
         };
+        let scripted = Scripted {
+            response: &missing,
+            source: "responses.actual",
+        };
         let a = answer(
             Some(&c),
             &request("GET", &[("Origin", "https://a")]),
-            Some(&missing),
+            Some(scripted),
             1,
         );
         assert_eq!(a.response.status, 404);
