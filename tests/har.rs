@@ -361,8 +361,8 @@ fn tokens_in_redirects_are_masked_unless_asked_for() {
       {"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:00.000Z",
        "request": {"method": "GET", "url": "https://auth.example.net/authorize",
          "headers": [{"name": "origin", "value": "https://app.example"}]},
-       "response": {"status": 302, "redirectURL": "https://api.example.net/callback?code=c0de4242&page=2",
-         "headers": [{"name": "location", "value": "https://api.example.net/callback?code=c0de4242&page=2"},
+       "response": {"status": 302, "redirectURL": "https://api.example.net/callback?code=c0de4242&page=2#state=s",
+         "headers": [{"name": "location", "value": "https://api.example.net/callback?code=c0de4242&page=2#state=s"},
                      {"name": "access-control-allow-origin", "value": "*"}]}},
       {"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:00.100Z",
        "request": {"method": "GET", "url": "https://api.example.net/callback?code=c0de4242&page=2",
@@ -383,9 +383,14 @@ fn tokens_in_redirects_are_masked_unless_asked_for() {
             text.contains("page=2") && text.contains("/callback?code="),
             "{args:?}"
         );
+        // The hop is found although the Location's fragment is not part of its URL.
         assert!(
             text.contains("allowed") || text.contains("ALLOWED"),
             "{args:?}: followed"
+        );
+        assert!(
+            text.contains("redirect 1: the browser then requested GET"),
+            "{args:?}"
         );
     }
     let shown = stdout_of(&["--json", "--show-secrets", "-"], har);

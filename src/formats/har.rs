@@ -358,6 +358,11 @@ fn is_redirect(entry: &Entry) -> bool {
         && !entry.response.redirect_url.is_empty()
 }
 
+/// A fragment is never sent: a Location's `#access_token=…` is not in the next request's URL.
+fn without_fragment(url: &str) -> &str {
+    url.split_once('#').map_or(url, |(head, _)| head)
+}
+
 /// Links each cross-origin request's redirect to the entry it led to: the nearest later request
 /// for the resolved `redirectURL` (browsers record every hop as an entry of its own). Returns
 /// each entry's next hop and whether it is a later hop of another entry.
@@ -375,7 +380,7 @@ fn redirect_chains(
     for (i, entry) in entries.iter().enumerate() {
         if !preflight_flags[i] {
             by_url
-                .entry(entry.request.url.as_ref())
+                .entry(without_fragment(&entry.request.url))
                 .or_default()
                 .push(i);
         }
@@ -393,12 +398,14 @@ fn redirect_chains(
         else {
             continue;
         };
-        let best = by_url.get(target.as_str()).and_then(|list| {
-            list.iter()
-                .copied()
-                .filter(|&j| j != i && !followup[j] && times[j] >= times[i])
-                .min_by_key(|&j| times[j] - times[i])
-        });
+        let best = by_url
+            .get(without_fragment(target.as_str()))
+            .and_then(|list| {
+                list.iter()
+                    .copied()
+                    .filter(|&j| j != i && !followup[j] && times[j] >= times[i])
+                    .min_by_key(|&j| times[j] - times[i])
+            });
         // A chain starts at a CORS request, or at a same-origin one (which sends no Origin for
         // a GET) whose redirect leaves for another origin: that hop carries the page's Origin.
         if let Some(j) = best.filter(|&j| page_origin(entry, Some(&entries[j])).is_some()) {
