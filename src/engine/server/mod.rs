@@ -53,17 +53,14 @@ pub struct Scripted<'a> {
 /// Where the scenario keeps the scripted answer of `kind` at `hop` (0: the page's own request,
 /// then one per redirect followed).
 pub fn scripted_source(hop: usize, kind: ExchangeKind) -> Cow<'static, str> {
-    let kind = match kind {
-        ExchangeKind::Preflight => "preflight",
-        ExchangeKind::Actual => "actual",
-    };
-    match hop {
-        0 => Cow::Borrowed(if kind == "actual" {
-            "responses.actual"
-        } else {
-            "responses.preflight"
-        }),
-        _ => Cow::Owned(format!("responses.after_redirect[{}].{kind}", hop - 1)),
+    match (hop, kind) {
+        (0, ExchangeKind::Preflight) => Cow::Borrowed("responses.preflight"),
+        (0, ExchangeKind::Actual) => Cow::Borrowed("responses.actual"),
+        _ => Cow::Owned(format!(
+            "responses.after_redirect[{}].{}",
+            hop - 1,
+            kind.name()
+        )),
     }
 }
 
