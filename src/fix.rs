@@ -386,7 +386,7 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
     let mut fix = header_fix(scenario, trace, record, last, failing);
     let leaves_origin = failing.actual.is_some_and(|a| {
         let from = url::Url::parse(&a.request.url).ok();
-        let to = a.response.header("Location");
+        let to = a.response.redirect_location();
         match (from, to) {
             (Some(from), Some(to)) => from.join(&to).is_ok_and(|to| to.origin() != from.origin()),
             _ => false,

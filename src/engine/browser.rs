@@ -1154,10 +1154,7 @@ impl<'a> Simulation<'a> {
             kept,
             ..
         } = input;
-        if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
-            return None;
-        }
-        let location = response.header("Location")?;
+        let location = response.redirect_location()?;
         let origin = spec.origin.as_deref().unwrap_or("null");
         let include = spec.credentials == Credentials::Include;
         let url = spec.url.to_string();

@@ -60,6 +60,16 @@ impl HttpResponse {
         combined_header(&self.headers, name)
     }
 
+    /// Where a redirect leads: its `Location`, when the status is one fetch follows (301, 302,
+    /// 303, 307, 308). Without a Location a redirect status is a final answer.
+    pub fn redirect_location(&self) -> Option<String> {
+        if matches!(self.status, 301 | 302 | 303 | 307 | 308) {
+            self.header("Location")
+        } else {
+            None
+        }
+    }
+
     /// `HTTP/1.1 403 Forbidden`
     pub fn status_line(&self) -> String {
         format!("HTTP/1.1 {} {}", self.status, reason_phrase(self.status))

@@ -28,17 +28,13 @@ pub struct PreflightInput<'a> {
     pub unsafe_headers: &'a [UnsafeHeader],
 }
 
-fn is_redirect(response: &HttpResponse) -> bool {
-    matches!(response.status, 301 | 302 | 303 | 307 | 308) && response.header("Location").is_some()
-}
-
 pub fn check_preflight(
     input: &PreflightInput,
     profile: BrowserProfile,
 ) -> Result<PreflightPass, CorsFailure> {
     let response = input.response;
     let mut checks = Vec::new();
-    if profile == BrowserProfile::Chromium && is_redirect(response) {
+    if profile == BrowserProfile::Chromium && response.redirect_location().is_some() {
         // Chromium refuses to follow a preflight redirect before it looks at any header.
         return Err(CorsFailure::new(CorsError::PreflightDisallowedRedirect, ""));
     }

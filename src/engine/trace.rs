@@ -274,10 +274,8 @@ pub struct Hop<'a> {
 impl Hop<'_> {
     /// The browser followed (or refused to follow) a redirect from this hop.
     pub fn redirects(&self) -> bool {
-        self.actual.is_some_and(|a| {
-            matches!(a.response.status, 301 | 302 | 303 | 307 | 308)
-                && a.response.header("Location").is_some()
-        })
+        self.actual
+            .is_some_and(|a| a.response.redirect_location().is_some())
     }
 
     /// What this hop asked of the server: (method, unsafe header names).
