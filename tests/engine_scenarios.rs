@@ -718,6 +718,9 @@ fn the_redirect_lesson_teaches_the_login_trap_and_origin_null() {
         Some("null")
     );
     assert!(cdn.summary.contains("where the browser sent Origin: null"));
+    // Steps 10-15: the call, the GET and its redirect belong to hop 0; the hop to the CDN is 1.
+    let hops: Vec<usize> = (9..15).map(|at| trace.hop_at(at)).collect();
+    assert_eq!(hops, [0, 0, 0, 1, 1, 1]);
     // The answer at the CDN is the one scripted for the hop, and its explanation says where.
     assert!(
         cdn.exchanges[1]

@@ -14,7 +14,7 @@ use super::preflight_cache::{Lookup, PreflightCache, Query};
 use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
 use super::server;
 use super::trace::{
-    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, Verdict,
+    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, Verdict, hops_before,
 };
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
 use crate::scenario::{
@@ -186,8 +186,6 @@ struct Simulation<'a> {
     cache_summary: Option<(u64, u64, Arc<str>)>,
     /// Set once the current request follows a redirect.
     redirected: Option<Redirected>,
-    /// The current request's hop: 0, then one more per redirect followed.
-    hop: usize,
 }
 
 fn allowed_origins_text(scenario: &Scenario) -> String {
@@ -281,7 +279,6 @@ impl<'a> Simulation<'a> {
             cache_key: (String::new(), String::new()),
             cache_summary: None,
             redirected: None,
-            hop: 0,
         }
     }
 
@@ -353,7 +350,7 @@ impl<'a> Simulation<'a> {
             &self.scenario.server,
             kind,
             &request,
-            (&spec.responses, self.hop),
+            (&spec.responses, hops_before(&self.exchanges)),
             self.sequence,
         );
         self.exchanges.push(Exchange {
@@ -390,7 +387,6 @@ impl<'a> Simulation<'a> {
         );
         self.cache_summary = None;
         self.redirected = None;
-        self.hop = 0;
         self.exchanges.clear();
         self.profile_notes.clear();
         self.set(Var::Request, format!("#{index} {method} {}", path_of(spec)));
@@ -672,7 +668,6 @@ impl<'a> Simulation<'a> {
                 0 => (kept.as_slice(), dropped_note.as_str()),
                 _ => (current.headers.as_slice(), ""),
             };
-            self.hop = hop;
             let input = HopInput {
                 original: spec,
                 spec: current,

@@ -239,6 +239,33 @@ impl Trace {
     pub fn request_of(&self, step: &Step) -> &RequestRecord {
         &self.requests[step.request - 1]
     }
+
+    /// The hop step `at` belongs to (0, then one more per redirect followed): how many actual
+    /// requests went out before the step's own exchange. A step without one comes before its
+    /// hop's messages, so it counts what the request's earlier steps sent.
+    pub fn hop_at(&self, at: usize) -> usize {
+        let Some(step) = self.steps.get(at) else {
+            return 0;
+        };
+        let request = self.request_of(step);
+        let sent = step.exchange.unwrap_or_else(|| {
+            let earlier = self.steps.get(request.steps.start..at).unwrap_or_default();
+            earlier
+                .iter()
+                .filter_map(|s| s.exchange)
+                .max()
+                .map_or(0, |e| e + 1)
+        });
+        hops_before(request.exchanges.get(..sent).unwrap_or(&request.exchanges))
+    }
+}
+
+/// The hop the next exchange belongs to, after `exchanges`: every actual request ends a hop.
+pub fn hops_before(exchanges: &[Exchange]) -> usize {
+    exchanges
+        .iter()
+        .filter(|e| e.kind == ExchangeKind::Actual)
+        .count()
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::panel;
 use crate::app::{App, Panel};
 use crate::audit::Severity;
-use crate::engine::ExchangeKind;
 use crate::safe_text::escape;
 use crate::scenario::{CannedResponse, Field, Recorder, ServerKind};
 
@@ -145,17 +144,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             let used = exchange.map(|e| e.request.method == "OPTIONS");
             let overridden = step.is_some_and(|s| {
                 let spec = &app.scenario.requests[s.request - 1];
-                // Each actual exchange before this one ends a hop (a redirect was followed).
-                let record = app.trace.request_of(s);
-                let earlier = record
-                    .exchanges
-                    .get(..s.exchange.unwrap_or(0))
-                    .unwrap_or_default();
-                let hop = earlier
-                    .iter()
-                    .filter(|e| e.kind == ExchangeKind::Actual)
-                    .count();
-                let answers = spec.responses.at_hop(hop);
+                let answers = spec.responses.at_hop(app.trace.hop_at(app.cursor));
                 match used {
                     Some(true) => answers.is_some_and(|a| a.preflight.is_some()),
                     Some(false) => answers.is_some_and(|a| a.actual.is_some()),

@@ -269,12 +269,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, boxed: bool) {
         return;
     };
     let request = app.trace.request_of(step);
-    let before = app
-        .trace
-        .steps
-        .get(request.steps.start..app.cursor)
-        .unwrap_or_default();
-    let view = hop_view(request, before);
+    let view = hop_view(request, app.trace.hop_at(app.cursor));
     let request = view.as_ref().unwrap_or(request);
     let nodes = nodes(request, step);
     if boxed {
@@ -286,17 +281,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, boxed: bool) {
 
 /// For a redirected request, the record as of the hop the cursor is at (that hop's exchanges,
 /// method and checks), so the flow starts again at every redirect. `None` without redirects.
-fn hop_view(request: &RequestRecord, steps_before: &[Step]) -> Option<RequestRecord> {
+fn hop_view(request: &RequestRecord, hop: usize) -> Option<RequestRecord> {
     let hops = request.hops();
     if hops.len() < 2 {
         return None;
     }
-    // Every followed redirect is a passed check of an actual answer.
-    let followed = steps_before
-        .iter()
-        .filter(|s| s.stage == Stage::ResponseCheck && s.verdict == Verdict::Pass)
-        .count();
-    let hop = followed.min(hops.len() - 1);
+    let hop = hop.min(hops.len() - 1);
     let current = &hops[hop];
     let last = hop == hops.len() - 1;
     let method = match current.actual {
