@@ -148,7 +148,6 @@ struct HopInput<'s> {
 /// Where a redirected request started, for the console's "(redirected from …)" message.
 struct Redirected {
     initial_url: String,
-    current_url: String,
     page_origin: String,
 }
 
@@ -414,12 +413,12 @@ impl<'a> Simulation<'a> {
         let matched_rule = exchanges.last().and_then(|e| e.matched_rule);
         let url = spec.url.to_string();
         let origin = spec.origin.clone();
-        let error = ending.failure.as_ref().map(|f| match &self.redirected {
-            Some(r) => {
-                f.console_message_after(&r.current_url, Some(&r.initial_url), &r.page_origin)
-            }
-            None => f.console_message(&url, origin.as_deref().unwrap_or("null")),
-        });
+        // A redirected request failed at its last hop, whose URL its last exchange went to.
+        let failed_url = exchanges.last().map_or(url.as_str(), |e| e.request.url.as_str());
+        let error = ending
+            .failure
+            .as_ref()
+            .map(|f| self.console_message(f, failed_url, origin.as_deref().unwrap_or("null")));
         self.finished = Some(RequestRecord {
             index,
             origin,
@@ -1320,12 +1319,10 @@ impl<'a> Simulation<'a> {
             exchange: Some(ex),
         });
 
-        let redirected = self.redirected.get_or_insert_with(|| Redirected {
+        self.redirected.get_or_insert_with(|| Redirected {
             initial_url: original.url.to_string(),
-            current_url: String::new(),
             page_origin: page_origin.to_string(),
         });
-        redirected.current_url = next_text;
         let responses = original
             .responses
             .at_hop(hop + 1)
