@@ -251,6 +251,14 @@ fn host_header(spec: &RequestSpec) -> (String, String) {
     ("Host".to_string(), host)
 }
 
+/// The first step of each hop: the page's call, or the browser following a redirect.
+fn request_action(hop: usize, method: &str, path: &str) -> String {
+    match hop {
+        0 => format!("Page calls fetch(): {method} {path}"),
+        _ => format!("Browser follows the redirect: {method} {path}"),
+    }
+}
+
 fn pair(name: &str, value: impl Into<String>) -> (String, String) {
     (name.to_string(), value.into())
 }
@@ -414,7 +422,9 @@ impl<'a> Simulation<'a> {
         let url = spec.url.to_string();
         let origin = spec.origin.clone();
         // A redirected request failed at its last hop, whose URL its last exchange went to.
-        let failed_url = exchanges.last().map_or(url.as_str(), |e| e.request.url.as_str());
+        let failed_url = exchanges
+            .last()
+            .map_or(url.as_str(), |e| e.request.url.as_str());
         let error = ending
             .failure
             .as_ref()
@@ -868,11 +878,7 @@ impl<'a> Simulation<'a> {
             Draft {
                 stage: Stage::Request,
                 verdict: Verdict::Info,
-                action: if hop == 0 {
-                    format!("Page calls fetch(): {method} {path}")
-                } else {
-                    format!("Browser follows the redirect: {method} {path}")
-                },
+                action: request_action(hop, &method, &path),
                 request_type: request_type.clone(),
                 cors_headers: DASH.to_string(),
                 decision,
@@ -1607,11 +1613,7 @@ impl<'a> Simulation<'a> {
         self.push(index, Draft {
             stage: Stage::Request,
             verdict: Verdict::Info,
-            action: if hop == 0 {
-                format!("Page calls fetch(): {method} {path}")
-            } else {
-                format!("Browser follows the redirect: {method} {path}")
-            },
+            action: request_action(hop, &method, &path),
             request_type: "Same-origin request".to_string(),
             cors_headers: DASH.to_string(),
             decision: "No CORS: same origin".to_string(),
