@@ -282,11 +282,8 @@ fn masked_pairs(pairs: &str) -> Option<String> {
 }
 
 fn mask_url(url: &mut Url) {
-    if let Some(query) = url.query().and_then(masked_pairs) {
-        url.set_query(Some(&query));
-    }
-    if let Some(fragment) = url.fragment().and_then(masked_pairs) {
-        url.set_fragment(Some(&fragment));
+    if let Some(masked) = mask_url_text(url.as_str()).and_then(|m| Url::parse(&m).ok()) {
+        *url = masked;
     }
 }
 
