@@ -344,16 +344,16 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
         }
         _ => {}
     }
-    let sent_origin = failing
-        .preflight
-        .or(failing.actual)
-        .and_then(|e| e.request.header("Origin"));
+    // The hop's first message: its preflight, or the request itself.
+    let first = failing.preflight.or(failing.actual);
+    let sent_origin = first.and_then(|e| e.request.header("Origin"));
     let page_origin = record.origin.as_deref().unwrap_or("null");
-    if last > 0 && sent_origin.as_deref() == Some("null") && page_origin != "null" {
+    if last > 0
+        && sent_origin.as_deref() == Some("null")
+        && page_origin != "null"
+        && let Some(target) = first
+    {
         // The redirect tainted the origin: no answer can name the page's origin any more.
-        let Some(target) = failing.preflight.or(failing.actual) else {
-            return no_fix("The request was redirected to another origin.".to_string());
-        };
         let mut changed = scenario.clone();
         if let Some(spec) = changed.requests.get_mut(record.index - 1) {
             if let Ok(url) = url::Url::parse(&target.request.url) {
