@@ -452,30 +452,19 @@ fn header_fix(
         if hop == 0 {
             spec.preflight_not_recorded = false;
         }
-        if spec.responses.after_redirect.len() < hop {
-            // Hops without answers of their own get the server's usual ones, as before.
-            spec.responses
-                .after_redirect
-                .resize_with(hop, Default::default);
-        }
-        let answers = match hop {
-            0 => Some(&mut spec.responses),
-            _ => spec.responses.after_redirect.get_mut(hop - 1),
-        };
-        if let Some(answers) = answers {
-            if needs_preflight {
-                answers.preflight = Some(answer_with(
-                    exchanges.preflight.map(|e| &e.response),
-                    Some(204),
-                    &preflight_set,
-                ));
-            }
-            answers.actual = Some(answer_with(
-                exchanges.actual.map(|e| &e.response),
-                None,
-                &actual_set,
+        let answers = spec.responses.at_hop_mut(hop);
+        if needs_preflight {
+            answers.preflight = Some(answer_with(
+                exchanges.preflight.map(|e| &e.response),
+                Some(204),
+                &preflight_set,
             ));
         }
+        answers.actual = Some(answer_with(
+            exchanges.actual.map(|e| &e.response),
+            None,
+            &actual_set,
+        ));
     }
     let (proven, side_effects) = prove(trace, &changed, record.index);
     Fix {

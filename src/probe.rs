@@ -13,7 +13,7 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use url::Url;
 
 use crate::engine::http::HttpRequest;
-use crate::engine::{self, ExchangeKind};
+use crate::engine::{self, ExchangeKind, hops_before};
 use crate::scenario::{
     BrowserProfile, CannedResponse, Recorder, Scenario, Server, ServerKind, Via,
 };
@@ -426,34 +426,23 @@ pub fn probe_scenario(
             let spec = &mut scenario.requests[i];
             // The first exchange without an answer yet; every actual request ends a hop, and a
             // redirect answer makes the engine ask for the next hop's exchanges.
-            let mut hop = 0;
-            let mut pending = None;
-            for exchange in &record.exchanges {
-                let answers = spec.responses.at_hop(hop);
-                let answered = match exchange.kind {
-                    ExchangeKind::Preflight => answers.is_some_and(|a| a.preflight.is_some()),
-                    ExchangeKind::Actual => answers.is_some_and(|a| a.actual.is_some()),
-                };
-                if !answered {
-                    pending = Some(exchange);
-                    break;
-                }
-                if exchange.kind == ExchangeKind::Actual {
-                    hop += 1;
-                }
-            }
-            let Some(exchange) = pending else {
+            let pending = record
+                .exchanges
+                .iter()
+                .enumerate()
+                .find_map(|(i, exchange)| {
+                    let hop = hops_before(&record.exchanges[..i]);
+                    let answers = spec.responses.at_hop(hop);
+                    let answered = match exchange.kind {
+                        ExchangeKind::Preflight => answers.is_some_and(|a| a.preflight.is_some()),
+                        ExchangeKind::Actual => answers.is_some_and(|a| a.actual.is_some()),
+                    };
+                    (!answered).then_some((hop, exchange))
+                });
+            let Some((hop, exchange)) = pending else {
                 break;
             };
-            if spec.responses.after_redirect.len() < hop {
-                spec.responses
-                    .after_redirect
-                    .resize_with(hop, Default::default);
-            }
-            let answers = match hop {
-                0 => &mut spec.responses,
-                _ => &mut spec.responses.after_redirect[hop - 1],
-            };
+            let answers = spec.responses.at_hop_mut(hop);
             let wire = on_the_wire(exchange.kind, &exchange.request, spec.via);
             match exchange.kind {
                 ExchangeKind::Preflight => {

@@ -13,7 +13,7 @@ pub mod trace;
 pub use browser::Requests;
 pub use cors_error::{CorsError, CorsFailure};
 pub use trace::{
-    Exchange, ExchangeKind, Hop, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
+    Exchange, ExchangeKind, Hop, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict, hops_before,
 };
 
 use crate::scenario::{BrowserProfile, Scenario};

@@ -217,6 +217,18 @@ impl ResponseOverrides {
             _ => self.after_redirect.get(hop - 1),
         }
     }
+
+    /// The answers at hop `hop`, to set. Hops before it that had none get empty ones: the
+    /// server's usual answers, as before.
+    pub fn at_hop_mut(&mut self, hop: usize) -> &mut ResponseOverrides {
+        if hop == 0 {
+            return self;
+        }
+        if self.after_redirect.len() < hop {
+            self.after_redirect.resize_with(hop, Default::default);
+        }
+        &mut self.after_redirect[hop - 1]
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
