@@ -396,3 +396,46 @@ fn tokens_in_redirects_are_masked_unless_asked_for() {
     let shown = stdout_of(&["--json", "--show-secrets", "-"], har);
     assert!(shown.contains("c0de4242"));
 }
+
+#[test]
+fn large_recordings_read_in_two_halves_replay_the_same() {
+    // From 8 MiB on, a recording's entries are parsed on two threads. Leading whitespace makes
+    // each fixture that large and leaves its entries, where the second thread starts, as they
+    // are.
+    let dir = match tempfile::tempdir() {
+        Ok(dir) => dir,
+        Err(e) => panic!("{e}"),
+    };
+    // The title names the file as given: both runs are given the same name.
+    let run = |text: &[u8], name: &str| {
+        let file = dir.path().join(name);
+        assert!(std::fs::write(&file, text).is_ok());
+        let output = cmd()
+            .current_dir(dir.path())
+            .args(["--json", "--all", name])
+            .output();
+        match output {
+            Ok(output) => output,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    for name in [
+        "chrome.har",
+        "firefox.har",
+        "safari.har",
+        "redirect.har",
+        "no-cors.har",
+    ] {
+        let text = std::fs::read(fixture(name)).unwrap_or_default();
+        let mut padded = vec![b'\n'; 9 << 20];
+        padded.extend(&text);
+        let (small, large) = (run(&text, name), run(&padded, name));
+        assert_eq!(large.status.code(), small.status.code(), "{name}");
+        assert!(
+            !small.stdout.is_empty() || !small.stderr.is_empty(),
+            "{name}"
+        );
+        assert!(large.stdout == small.stdout, "{name}");
+        assert_eq!(large.stderr, small.stderr, "{name}");
+    }
+}

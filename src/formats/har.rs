@@ -4,6 +4,8 @@
 //! Our own lenient serde structs: the `har` crate drops Chrome's `_resourceType`, `_initiator`
 //! and `_error`, which identify preflights and failed requests.
 
+mod parallel;
+
 use std::borrow::Cow;
 
 use serde::Deserialize;
@@ -66,24 +68,46 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
             ) -> Result<Entries<'a>, A::Error> {
                 let mut entries = Entries::default();
                 while let Some(entry) = seq.next_element::<Entry<'a>>()? {
-                    let position = entries.total;
-                    entries.total += 1;
-                    // A redirect without Origin may be a same-origin request sent away.
-                    if header(&entry.request.headers, "Origin").is_none()
-                        && !is_preflight(&entry)
-                        && !is_redirect(&entry)
-                    {
-                        entries.skipped.push((position, skip(&entry, NO_ORIGIN)));
-                    } else {
-                        entries.kept.push(entry);
-                        entries.kept_positions.push(position);
-                    }
+                    entries.push(entry);
                 }
                 Ok(entries)
             }
         }
 
         deserializer.deserialize_seq(EntriesVisitor(std::marker::PhantomData))
+    }
+}
+
+impl<'a> Entries<'a> {
+    /// Sorts the next entry of the file.
+    fn push(&mut self, entry: Entry<'a>) {
+        let position = self.total;
+        self.total += 1;
+        // A redirect without Origin may be a same-origin request sent away.
+        if header(&entry.request.headers, "Origin").is_none()
+            && !is_preflight(&entry)
+            && !is_redirect(&entry)
+        {
+            self.skipped.push((position, skip(&entry, NO_ORIGIN)));
+        } else {
+            self.kept.push(entry);
+            self.kept_positions.push(position);
+        }
+    }
+
+    /// Adds the entries that follow these in the file.
+    fn append(&mut self, later: Entries<'a>) {
+        let offset = self.total;
+        self.kept.extend(later.kept);
+        self.kept_positions
+            .extend(later.kept_positions.into_iter().map(|p| p + offset));
+        self.skipped.extend(
+            later
+                .skipped
+                .into_iter()
+                .map(|(p, skipped)| (p + offset, skipped)),
+        );
+        self.total += later.total;
     }
 }
 
@@ -514,7 +538,8 @@ fn error(file: &str, message: impl Into<String>) -> LoadErrors {
 /// `show_secrets`: HARs are shared to ask for help, and screens are shared in class.
 pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport, LoadErrors> {
     // Tracking the path slows a parse down; it is only needed to name the field of an error.
-    let har: Har = serde_json::from_str(text).map_err(|_| {
+    let parsed = parallel::parse(text).map_or_else(|| serde_json::from_str(text), Ok);
+    let har: Har = parsed.map_err(|_| {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         match serde_path_to_error::deserialize::<_, Har>(&mut deserializer) {
             Err(err) => {
