@@ -535,27 +535,29 @@ fn push_json_string(out: &mut Vec<u8>, text: &str) {
         seen != 0
     }
     /// The first byte at or after `from` that needs a closer look. Checked 16 at a time; the
-    /// last few bytes are padded to a block, as most of a step's strings are short.
+    /// last few bytes as the final 16, which overlap bytes already checked. (Copying them into
+    /// a padded block instead stalls the load that reads the block back.)
     fn next_to_look_at(bytes: &[u8], from: usize) -> Option<usize> {
         let rest = bytes.get(from..)?;
-        let (blocks, tail) = rest.as_chunks::<16>();
         let first_in = |block: &[u8], start: usize| {
             block
                 .iter()
                 .position(|&b| look_closer(b))
                 .map(|at| from + start + at)
         };
+        let (blocks, tail) = rest.as_chunks::<16>();
+        if blocks.is_empty() {
+            return first_in(tail, 0);
+        }
         for (n, block) in blocks.iter().enumerate() {
             if any_to_look_at(block) {
                 return first_in(block, n * 16);
             }
         }
-        let mut padded = [b' '; 16];
-        padded[..tail.len()].copy_from_slice(tail);
-        if any_to_look_at(&padded) {
-            first_in(tail, blocks.len() * 16)
-        } else {
-            None
+        let last_start = rest.len() - 16;
+        match rest.last_chunk::<16>() {
+            Some(last) if !tail.is_empty() && any_to_look_at(last) => first_in(last, last_start),
+            _ => None,
         }
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
