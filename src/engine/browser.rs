@@ -244,7 +244,7 @@ fn path_of(spec: &RequestSpec) -> String {
 
 fn host_header(spec: &RequestSpec) -> (String, String) {
     let host = match (spec.url.host_str(), spec.url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), Some(p)) => text!(h, ":", p),
         (Some(h), None) => h.to_string(),
         _ => String::new(),
     };
@@ -254,8 +254,8 @@ fn host_header(spec: &RequestSpec) -> (String, String) {
 /// The first step of each hop: the page's call, or the browser following a redirect.
 fn request_action(hop: usize, method: &str, path: &str) -> String {
     match hop {
-        0 => format!("Page calls fetch(): {method} {path}"),
-        _ => format!("Browser follows the redirect: {method} {path}"),
+        0 => text!("Page calls fetch(): ", method, " ", path),
+        _ => text!("Browser follows the redirect: ", method, " ", path),
     }
 }
 
@@ -396,7 +396,10 @@ impl<'a> Simulation<'a> {
         self.redirected = None;
         self.exchanges.clear();
         self.profile_notes.clear();
-        self.set(Var::Request, format!("#{index} {method} {}", path_of(spec)));
+        self.set(
+            Var::Request,
+            text!("#", index, " ", method, " ", path_of(spec)),
+        );
         self.set(Var::Origin, spec.origin.as_deref().unwrap_or("(none)"));
         for var in [Var::Preflight, Var::MatchedRule, Var::ExposedHeaders] {
             self.set(var, DASH);
@@ -492,14 +495,15 @@ impl<'a> Simulation<'a> {
         self.push(index, Draft {
             stage: Stage::Request,
             verdict: Verdict::Info,
-            action: format!("A raw client (like curl) sends {method} {}", path_of(spec)),
+            action: text!("A raw client (like curl) sends ", method, " ", path_of(spec)),
             request_type: "Raw HTTP (no browser)".to_string(),
             cors_headers: DASH.to_string(),
             decision: "No browser: no CORS rules apply".to_string(),
             result: "Sent exactly as written".to_string(),
-            explanation: format!(
-                "This request is sent the way curl sends it: exactly the method and headers written in the scenario{}, no preflight, no Origin unless one is given, and nobody checks the answer's CORS headers. CORS is enforced by browsers, not by servers or HTTP clients, which is why a request that works in curl can still be blocked in a page.",
-                spec.origin.as_ref().map(|o| format!(" (with Origin: {o})")).unwrap_or_default()
+            explanation: text!(
+                "This request is sent the way curl sends it: exactly the method and headers written in the scenario",
+                spec.origin.as_ref().map(|o| text!(" (with Origin: ", o, ")")).unwrap_or_default(),
+                ", no preflight, no Origin unless one is given, and nobody checks the answer's CORS headers. CORS is enforced by browsers, not by servers or HTTP clients, which is why a request that works in curl can still be blocked in a page.",
             ),
             profile_note: None,
             exchange: None,
@@ -523,30 +527,34 @@ impl<'a> Simulation<'a> {
         self.set(Var::MatchedRule, &rule_text);
         self.set(
             Var::ResponseReceived,
-            format!("yes ({}), fully readable", response.status),
+            text!("yes (", response.status, "), fully readable"),
         );
         self.set(Var::ExposedHeaders, "all (no browser)");
-        let summary = format!(
-            "Sent without a browser: the server answered {} and the client reads all of it; CORS headers in the answer: {}.",
+        let summary = text!(
+            "Sent without a browser: the server answered ",
             status_text(&response),
-            cors_header_text(&response.headers)
+            " and the client reads all of it; CORS headers in the answer: ",
+            cors_header_text(&response.headers),
+            "."
         );
         self.push(
             index,
             Draft {
                 stage: Stage::Actual,
                 verdict: Verdict::Sent,
-                action: format!("Server answers the raw {method}"),
+                action: text!("Server answers the raw ", method),
                 request_type: "Raw HTTP (no browser)".to_string(),
                 cors_headers: cors_sent,
                 decision: "Nothing to check: no browser".to_string(),
-                result: format!(
-                    "Sent: {}; {}",
+                result: text!(
+                    "Sent: ",
                     status_text(&response),
+                    "; ",
                     cors_header_text(&response.headers)
                 ),
-                explanation: format!(
-                    "{server_explanation} The client shows the whole response, CORS headers or not."
+                explanation: text!(
+                    server_explanation,
+                    " The client shows the whole response, CORS headers or not."
                 ),
                 profile_note: None,
                 exchange: Some(ex),
@@ -591,13 +599,15 @@ impl<'a> Simulation<'a> {
             Draft {
                 stage: Stage::Actual,
                 verdict: Verdict::Info,
-                action: format!("Probe holds back {method} {path}"),
-                request_type: format!("Actual {method}"),
+                action: text!("Probe holds back ", method, " ", path),
+                request_type: text!("Actual ", method),
                 cors_headers: DASH.to_string(),
                 decision: "Not sent: a probe sends only GET, HEAD and OPTIONS unless told to (--send-actual)".to_string(),
                 result: "Not sent".to_string(),
-                explanation: format!(
-                    "A browser would now send the {method}. The probe did not, because it could change data on the server; so the response's own CORS headers (Access-Control-Allow-Origin again, and Access-Control-Allow-Credentials) were not checked. Run the probe with --send-actual to send it."
+                explanation: text!(
+                    "A browser would now send the ",
+                    method,
+                    ". The probe did not, because it could change data on the server; so the response's own CORS headers (Access-Control-Allow-Origin again, and Access-Control-Allow-Credentials) were not checked. Run the probe with --send-actual to send it.",
                 ),
                 profile_note: None,
                 exchange: None,
@@ -608,12 +618,13 @@ impl<'a> Simulation<'a> {
             .iter()
             .any(|e| e.kind == ExchangeKind::Preflight)
         {
-            format!("The preflight allows {method}")
+            text!("The preflight allows ", method)
         } else {
-            format!("{method} needs no preflight")
+            text!(method, " needs no preflight")
         };
-        let summary = format!(
-            "{before}; the request itself was not sent, so its response's CORS headers are unchecked (--send-actual sends it)."
+        let summary = text!(
+            before,
+            "; the request itself was not sent, so its response's CORS headers are unchecked (--send-actual sends it)."
         );
         self.finish_request(
             index,
@@ -649,7 +660,7 @@ impl<'a> Simulation<'a> {
             } else if let Some(existing) =
                 kept.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name))
             {
-                existing.1 = format!("{}, {value}", existing.1);
+                existing.1 = text!(existing.1, ", ", value);
             } else {
                 kept.push((name.clone(), value.clone()));
             }
@@ -657,9 +668,10 @@ impl<'a> Simulation<'a> {
         let dropped_note = if dropped.is_empty() {
             String::new()
         } else {
-            format!(
-                " fetch() silently dropped {}: scripts may not set forbidden request-headers (Fetch §\"forbidden request-header\"), so the browser sends its own values or none.",
-                dropped.join(", ")
+            text!(
+                " fetch() silently dropped ",
+                dropped.join(", "),
+                ": scripts may not set forbidden request-headers (Fetch §\"forbidden request-header\"), so the browser sends its own values or none."
             )
         };
         let url_origin = origin_of(&spec.url);
@@ -697,16 +709,20 @@ impl<'a> Simulation<'a> {
                     cache_hit,
                 } => {
                     if hop > 0 {
-                        ending.summary.push_str(&format!(
-                            " That was at {} after {hop} redirect(s){}.",
+                        ending.summary.push_str(&text!(
+                            " That was at ",
                             current.url,
+                            " after ",
+                            hop,
+                            " redirect(s)",
                             if current.origin.as_deref() == Some("null")
                                 && spec.origin.as_deref() != Some("null")
                             {
                                 ", where the browser sent Origin: null"
                             } else {
                                 ""
-                            }
+                            },
+                            "."
                         ));
                     }
                     self.finish_request(
@@ -748,15 +764,16 @@ impl<'a> Simulation<'a> {
         let mut reasons = Vec::new();
         let mut short_reasons = Vec::new();
         if !method_safe {
-            reasons.push(format!(
-                "{method} is not a CORS-safelisted method (GET, HEAD, POST)"
+            reasons.push(text!(
+                method,
+                " is not a CORS-safelisted method (GET, HEAD, POST)"
             ));
-            short_reasons.push(format!("method {method}"));
+            short_reasons.push(text!("method ", method));
         }
         reasons.extend(unsafe_headers.iter().map(|h| h.reason.clone()));
         short_reasons.extend(unsafe_headers.iter().map(|h| {
             match kept.iter().find(|(n, _)| n.eq_ignore_ascii_case(&h.name)) {
-                Some((_, value)) if h.name == "content-type" => format!("content-type: {value}"),
+                Some((_, value)) if h.name == "content-type" => text!("content-type: ", value),
                 _ => h.name.clone(),
             }
         }));
@@ -781,15 +798,18 @@ impl<'a> Simulation<'a> {
             let other_profile = self.profile.other();
             let theirs = self.cache_lookup(&query, spec.cache, other_profile);
             let note = (mine.hit != theirs.hit).then(|| {
-                format!(
-                    "Profiles differ: under {} this request would {} ({}).",
+                text!(
+                    "Profiles differ: under ",
                     other_profile.label(),
+                    " this request would ",
                     if theirs.hit {
                         "skip the preflight, served from the cache"
                     } else {
                         "send a preflight"
                     },
-                    theirs.detail
+                    " (",
+                    theirs.detail,
+                    ")."
                 )
             });
             (Some(mine), note)
@@ -811,9 +831,17 @@ impl<'a> Simulation<'a> {
             (
                 "Simple CORS request".to_string(),
                 if kept.is_empty() {
-                    format!("No preflight: {method} is CORS-safelisted and no headers are set")
+                    text!(
+                        "No preflight: ",
+                        method,
+                        " is CORS-safelisted and no headers are set"
+                    )
                 } else {
-                    format!("No preflight: {method} and every header are CORS-safelisted")
+                    text!(
+                        "No preflight: ",
+                        method,
+                        " and every header are CORS-safelisted"
+                    )
                 },
                 "Send it with Origin".to_string(),
                 "not needed".to_string(),
@@ -821,16 +849,21 @@ impl<'a> Simulation<'a> {
         } else if cache_hit {
             (
                 "Preflighted CORS request (cache hit)".to_string(),
-                format!("Preflight needed ({}) but cached", short_reasons.join(", ")),
+                text!(
+                    "Preflight needed (",
+                    short_reasons.join(", "),
+                    ") but cached"
+                ),
                 "Skip the preflight; send it".to_string(),
                 "cache hit".to_string(),
             )
         } else {
             (
                 "Preflighted CORS request".to_string(),
-                format!(
-                    "Preflight needed: {} not safelisted",
-                    short_reasons.join(", ")
+                text!(
+                    "Preflight needed: ",
+                    short_reasons.join(", "),
+                    " not safelisted"
                 ),
                 "Send OPTIONS first".to_string(),
                 "needed".to_string(),
@@ -838,38 +871,67 @@ impl<'a> Simulation<'a> {
         };
         self.set(Var::Preflight, &preflight_var);
         let mut explanation = if hop == 0 {
-            format!(
-                "The page at {origin} calls fetch('{url}', {{method: '{method}'}}). The URL's origin is {}, so this is a cross-origin request in 'cors' mode and the browser adds Origin: {origin} (Fetch §\"main fetch\").",
-                url_origin.unwrap_or_default()
+            text!(
+                "The page at ",
+                origin,
+                " calls fetch('",
+                url,
+                "', {method: '",
+                method,
+                "'}). The URL's origin is ",
+                url_origin.unwrap_or_default(),
+                ", so this is a cross-origin request in 'cors' mode and the browser adds Origin: ",
+                origin,
+                " (Fetch §\"main fetch\")."
             )
         } else {
-            format!(
-                "Following redirect {hop}, the browser fetches {url} with {method} and Origin: {origin}, and decides again whether this hop needs a preflight (Fetch §\"HTTP-redirect fetch\" runs main fetch again)."
+            text!(
+                "Following redirect ",
+                hop,
+                ", the browser fetches ",
+                url,
+                " with ",
+                method,
+                " and Origin: ",
+                origin,
+                ", and decides again whether this hop needs a preflight (Fetch §\"HTTP-redirect fetch\" runs main fetch again)."
             )
         };
         explanation.push_str(credentials_text);
         if needs_preflight {
-            explanation.push_str(&format!(
-                " A preflight is needed because {} (Fetch §\"CORS-safelisted method\", §\"CORS-safelisted request-header\").",
-                reasons.join("; ")
+            explanation.push_str(&text!(
+                " A preflight is needed because ",
+                reasons.join("; "),
+                " (Fetch §\"CORS-safelisted method\", §\"CORS-safelisted request-header\")."
             ));
             if let Some(lookup) = &lookup {
-                explanation.push_str(&format!(
-                    " Preflight cache (cache mode '{}', t={}s): {}.",
+                explanation.push_str(&text!(
+                    " Preflight cache (cache mode '",
                     spec.cache.name(),
+                    "', t=",
                     self.now,
-                    lookup.detail
+                    "s): ",
+                    lookup.detail,
+                    "."
                 ));
             }
         } else {
-            explanation.push_str(&format!(
-                " No preflight is needed: {method} is a CORS-safelisted method and {} (Fetch §\"CORS-safelisted request-header\").",
+            explanation.push_str(&text!(
+                " No preflight is needed: ",
+                method,
+                " is a CORS-safelisted method and ",
                 if kept.is_empty() {
                     "the script set no headers".to_string()
                 } else {
                     let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
-                    format!("{} {} safelisted", names.join(", "), if names.len() == 1 { "is" } else { "are" })
-                }
+                    text!(
+                        names.join(", "),
+                        " ",
+                        if names.len() == 1 { "is" } else { "are" },
+                        " safelisted",
+                    )
+                },
+                " (Fetch §\"CORS-safelisted request-header\")."
             ));
         }
         explanation.push_str(dropped_note);
@@ -944,7 +1006,7 @@ impl<'a> Simulation<'a> {
         };
         let rule_text = self.matched_rule_text(rule);
         self.set(Var::MatchedRule, &rule_text);
-        self.set(Var::ResponseReceived, format!("yes ({})", response.status));
+        self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
         let why_sent = if !needs_preflight {
             "no preflight needed"
         } else if cache_hit {
@@ -952,21 +1014,37 @@ impl<'a> Simulation<'a> {
         } else {
             "the preflight allowed it"
         };
-        self.push(index, Draft {
-            stage: Stage::Actual,
-            verdict: Verdict::Info,
-            action: format!("Browser sends {method} {path}"),
-            request_type: format!("Actual {method}"),
-            cors_headers: cors_sent,
-            decision: format!("Send ({why_sent})"),
-            result: format!("{}; {}", status_text(&response), cors_header_text(&response.headers)),
-            explanation: format!(
-                "The browser sends the actual {method} with Origin: {origin}{}. {server_explanation}",
-                if include { " and the page's cookies" } else { "" }
-            ),
-            profile_note: None,
-            exchange: Some(ex),
-        });
+        self.push(
+            index,
+            Draft {
+                stage: Stage::Actual,
+                verdict: Verdict::Info,
+                action: text!("Browser sends ", method, " ", path),
+                request_type: text!("Actual ", method),
+                cors_headers: cors_sent,
+                decision: text!("Send (", why_sent, ")"),
+                result: text!(
+                    status_text(&response),
+                    "; ",
+                    cors_header_text(&response.headers)
+                ),
+                explanation: text!(
+                    "The browser sends the actual ",
+                    method,
+                    " with Origin: ",
+                    origin,
+                    if include {
+                        " and the page's cookies"
+                    } else {
+                        ""
+                    },
+                    ". ",
+                    server_explanation
+                ),
+                profile_note: None,
+                exchange: Some(ex),
+            },
+        );
 
         if let Some(redirect) = self.redirect(
             index,
@@ -1014,16 +1092,19 @@ impl<'a> Simulation<'a> {
                     "Access-Control-Allow-Origin is * and the request carries no credentials"
                         .to_string()
                 } else if include {
-                    format!(
-                        "Access-Control-Allow-Origin equals {origin} and Access-Control-Allow-Credentials is true"
+                    text!(
+                        "Access-Control-Allow-Origin equals ",
+                        origin,
+                        " and Access-Control-Allow-Credentials is true"
                     )
                 } else {
-                    format!("Access-Control-Allow-Origin equals {origin}")
+                    text!("Access-Control-Allow-Origin equals ", origin)
                 };
                 let status_note = if response.status >= 400 {
-                    format!(
-                        " The script can read the {} response: the CORS check passed, though the operation itself failed.",
-                        response.status
+                    text!(
+                        " The script can read the ",
+                        response.status,
+                        " response: the CORS check passed, though the operation itself failed."
                     )
                 } else {
                     String::new()
@@ -1031,22 +1112,29 @@ impl<'a> Simulation<'a> {
                 let hidden_note = if hidden.is_empty() {
                     String::new()
                 } else {
-                    format!(
-                        " Hidden from script: {} (not CORS-safelisted response headers and not in Access-Control-Expose-Headers).",
-                        hidden.join(", ")
+                    text!(
+                        " Hidden from script: ",
+                        hidden.join(", "),
+                        " (not CORS-safelisted response headers and not in Access-Control-Expose-Headers)."
                     )
                 };
                 self.push(index, Draft {
                     stage: Stage::ResponseCheck,
                     verdict: Verdict::Allowed,
                     action: "Browser runs the CORS check".to_string(),
-                    request_type: format!("Actual {method}"),
+                    request_type: text!("Actual ", method),
                     cors_headers: response_cors,
-                    decision: format!("Pass: {short_how}"),
-                    result: format!("Allowed: script reads the {} response", response.status),
-                    explanation: format!(
-                        "CORS check (Fetch §\"CORS check\"): {how}, so the response is shared with the page.{status_note} Script can read these response headers: {} (Fetch §\"CORS-safelisted response-header name\" plus Access-Control-Expose-Headers).{hidden_note}",
-                        if exposed.is_empty() { "none".to_string() } else { exposed.join(", ") }
+                    decision: text!("Pass: ", short_how),
+                    result: text!("Allowed: script reads the ", response.status, " response"),
+                    explanation: text!(
+                        "CORS check (Fetch §\"CORS check\"): ",
+                        how,
+                        ", so the response is shared with the page.",
+                        status_note,
+                        " Script can read these response headers: ",
+                        if exposed.is_empty() { "none".to_string() } else { exposed.join(", ") },
+                        " (Fetch §\"CORS-safelisted response-header name\" plus Access-Control-Expose-Headers).",
+                        hidden_note,
                     ),
                     profile_note: None,
                     exchange: Some(ex),
@@ -1056,9 +1144,10 @@ impl<'a> Simulation<'a> {
                 } else if cache_hit {
                     "the preflight was served from the cache".to_string()
                 } else {
-                    format!(
-                        "the preflight was needed because {}, and it passed",
-                        reasons.join("; ")
+                    text!(
+                        "the preflight was needed because ",
+                        reasons.join("; "),
+                        ", and it passed"
                     )
                 };
                 Ending {
@@ -1067,8 +1156,12 @@ impl<'a> Simulation<'a> {
                     failed_at: None,
                     failure: None,
                     exposed,
-                    summary: format!(
-                        "Allowed: {route}; the response passed the CORS check ({how})."
+                    summary: text!(
+                        "Allowed: ",
+                        route,
+                        "; the response passed the CORS check (",
+                        how,
+                        ")."
                     ),
                 }
             }
@@ -1079,43 +1172,54 @@ impl<'a> Simulation<'a> {
                 self.set(Var::RequestAllowed, "no");
                 self.set(
                     Var::ResponseReceived,
-                    format!("yes ({}), hidden from script", response.status),
+                    text!("yes (", response.status, "), hidden from script"),
                 );
                 let message = self.console_message(&failure, &url, &origin);
                 let masked = if response.status >= 400
                     && response.header("Access-Control-Allow-Origin").is_none()
                 {
-                    format!(
-                        " CORS hid a real error: the server answered {} without CORS headers, and the script only sees a CORS failure.",
-                        status_text(&response)
+                    text!(
+                        " CORS hid a real error: the server answered ",
+                        status_text(&response),
+                        " without CORS headers, and the script only sees a CORS failure."
                     )
                 } else {
                     String::new()
                 };
-                self.push(index, Draft {
-                    stage: Stage::ResponseCheck,
-                    verdict: Verdict::Blocked,
-                    action: "Browser runs the CORS check".to_string(),
-                    request_type: format!("Actual {method}"),
-                    cors_headers: response_cors,
-                    decision: format!("Fail: {}", failure.error.name()),
-                    result: "Blocked: script gets TypeError: Failed to fetch".to_string(),
-                    explanation: format!(
-                        "CORS check (Fetch §\"CORS check\") fails: {} The request did reach the server and it answered {}, but the browser withholds the response from the page.{masked} Console: {message}",
-                        failure.reason_text(),
-                        status_text(&response)
-                    ),
-                    profile_note: None,
-                    exchange: Some(ex),
-                });
+                self.push(
+                    index,
+                    Draft {
+                        stage: Stage::ResponseCheck,
+                        verdict: Verdict::Blocked,
+                        action: "Browser runs the CORS check".to_string(),
+                        request_type: text!("Actual ", method),
+                        cors_headers: response_cors,
+                        decision: text!("Fail: ", failure.error.name()),
+                        result: "Blocked: script gets TypeError: Failed to fetch".to_string(),
+                        explanation: text!(
+                            "CORS check (Fetch §\"CORS check\") fails: ",
+                            failure.reason_text(),
+                            " The request did reach the server and it answered ",
+                            status_text(&response),
+                            ", but the browser withholds the response from the page.",
+                            masked,
+                            " Console: ",
+                            message
+                        ),
+                        profile_note: None,
+                        exchange: Some(ex),
+                    },
+                );
                 Ending {
                     outcome: Outcome::Blocked,
                     preflight_reasons: reasons.clone(),
                     failed_at: Some(ExchangeKind::Actual),
-                    summary: format!(
-                        "Blocked at the actual response ({}): {}{masked}",
+                    summary: text!(
+                        "Blocked at the actual response (",
                         failure.error.name(),
-                        failure.reason_text()
+                        "): ",
+                        failure.reason_text(),
+                        masked
                     ),
                     failure: Some(failure),
                     exposed: Vec::new(),
@@ -1193,7 +1297,7 @@ impl<'a> Simulation<'a> {
         };
         self.set(
             Var::ResponseReceived,
-            format!("redirect ({})", response.status),
+            text!("redirect (", response.status, ")"),
         );
         if let Some(failure) = failure {
             let message = self.console_message(&failure, &url, origin);
@@ -1203,39 +1307,55 @@ impl<'a> Simulation<'a> {
                     "this is redirect {} and fetch follows at most {MAX_REDIRECTS} (Fetch §\"HTTP-redirect fetch\").",
                     hop + 1
                 ),
-                CorsError::InvalidRedirect => format!(
-                    "its Location '{location}' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\")."
+                CorsError::InvalidRedirect => text!(
+                    "its Location '",
+                    location,
+                    "' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\")."
                 ),
-                CorsError::RedirectContainsCredentials => format!(
-                    "its Location {location} carries a username or password, which fetch refuses for a CORS request (Fetch §\"HTTP-redirect fetch\")."
+                CorsError::RedirectContainsCredentials => text!(
+                    "its Location ",
+                    location,
+                    " carries a username or password, which fetch refuses for a CORS request (Fetch §\"HTTP-redirect fetch\")."
                 ),
-                _ => format!(
-                    "fetch runs the CORS check on every answer to a CORS request, redirects included, before it follows one (Fetch §\"HTTP fetch\"): {} A redirect added by another layer (an http→https rule, a login page, a load balancer) often carries no CORS headers.",
-                    failure.reason_text()
+                _ => text!(
+                    "fetch runs the CORS check on every answer to a CORS request, redirects included, before it follows one (Fetch §\"HTTP fetch\"): ",
+                    failure.reason_text(),
+                    " A redirect added by another layer (an http→https rule, a login page, a load balancer) often carries no CORS headers."
                 ),
             };
-            self.push(index, Draft {
-                stage: Stage::ResponseCheck,
-                verdict: Verdict::Blocked,
-                action: "Browser checks the redirect".to_string(),
-                request_type: format!("Actual {method}"),
-                cors_headers: response_cors,
-                decision: format!("Fail: {}", failure.error.name()),
-                result: "Blocked: the redirect is not followed".to_string(),
-                explanation: format!(
-                    "The server answered {status} with Location: {location}. The browser does not follow it: {why} The fetch rejects with TypeError: Failed to fetch. Console: {message}"
-                ),
-                profile_note: None,
-                exchange: Some(ex),
-            });
+            self.push(
+                index,
+                Draft {
+                    stage: Stage::ResponseCheck,
+                    verdict: Verdict::Blocked,
+                    action: "Browser checks the redirect".to_string(),
+                    request_type: text!("Actual ", method),
+                    cors_headers: response_cors,
+                    decision: text!("Fail: ", failure.error.name()),
+                    result: "Blocked: the redirect is not followed".to_string(),
+                    explanation: text!(
+                        "The server answered ",
+                        status,
+                        " with Location: ",
+                        location,
+                        ". The browser does not follow it: ",
+                        why,
+                        " The fetch rejects with TypeError: Failed to fetch. Console: ",
+                        message
+                    ),
+                    profile_note: None,
+                    exchange: Some(ex),
+                },
+            );
             return Some(Fetched::Ended {
                 ending: Ending {
                     outcome: Outcome::Blocked,
                     preflight_reasons: reasons.to_vec(),
                     failed_at: Some(ExchangeKind::Actual),
-                    summary: format!(
-                        "Blocked at the redirect ({}): {}",
+                    summary: text!(
+                        "Blocked at the redirect (",
                         failure.error.name(),
+                        "): ",
                         failure.reason_text()
                     ),
                     failure: Some(failure),
@@ -1260,9 +1380,12 @@ impl<'a> Simulation<'a> {
                     .iter()
                     .any(|b| n.eq_ignore_ascii_case(b))
             });
-            changes.push(format!(
-                "a {} turns {method} into GET and drops the body and its headers",
-                response.status
+            changes.push(text!(
+                "a ",
+                response.status,
+                " turns ",
+                method,
+                " into GET and drops the body and its headers"
             ));
         }
         let current_origin = origin_of(&spec.url);
@@ -1280,14 +1403,17 @@ impl<'a> Simulation<'a> {
             }
         }
         if !cors_checked && next_origin.as_deref() != Some(page_origin) {
-            changes.push(format!(
-                "the redirect leaves the page's origin, so from here this is a CORS request: it carries Origin: {page_origin}, and every answer must pass the CORS check"
+            changes.push(text!(
+                "the redirect leaves the page's origin, so from here this is a CORS request: it carries Origin: ",
+                page_origin,
+                ", and every answer must pass the CORS check",
             ));
         }
         if tainted && origin != "null" {
-            changes.push(format!(
-                "the redirect leads from {} to another origin, so the request's origin is tainted and the next hops send Origin: null; their answers must allow \"null\" (or *)",
-                current_origin.unwrap_or_default()
+            changes.push(text!(
+                "the redirect leads from ",
+                current_origin.unwrap_or_default(),
+                " to another origin, so the request's origin is tainted and the next hops send Origin: null; their answers must allow \"null\" (or *)",
             ));
         }
         let changes_text = if changes.is_empty() {
@@ -1304,14 +1430,14 @@ impl<'a> Simulation<'a> {
             stage: Stage::ResponseCheck,
             verdict: Verdict::Pass,
             action: "Browser checks the redirect".to_string(),
-            request_type: format!("Actual {method}"),
+            request_type: text!("Actual ", method),
             cors_headers: response_cors,
             decision: if cors_checked {
                 "Pass: follow the redirect".to_string()
             } else {
                 "Follow (same-origin: no CORS check)".to_string()
             },
-            result: format!("Follow {} to {next_text}", response.status),
+            result: text!("Follow ", response.status, " to ", next_text),
             explanation: format!(
                 "The server answered {status} with Location: {location}. {} so the browser follows it to {next_text} (Fetch §\"HTTP-redirect fetch\", redirect {} of at most {MAX_REDIRECTS}). {changes_text}",
                 if cors_checked {
@@ -1357,11 +1483,16 @@ impl<'a> Simulation<'a> {
         }
         self.set(
             Var::Request,
-            format!(
-                "#{index} {} {} (after redirect {})",
+            text!(
+                "#",
+                index,
+                " ",
                 next.method,
+                " ",
                 path_of(&next),
-                hop + 1
+                " (after redirect ",
+                hop + 1,
+                ")"
             ),
         );
         self.cache_key = (
@@ -1386,9 +1517,10 @@ impl<'a> Simulation<'a> {
         {
             return Lookup {
                 hit: false,
-                detail: format!(
-                    "Chromium does not consult the preflight cache for cache mode '{}'",
-                    cache_mode.name()
+                detail: text!(
+                    "Chromium does not consult the preflight cache for cache mode '",
+                    cache_mode.name(),
+                    "'"
                 ),
             };
         }
@@ -1436,28 +1568,38 @@ impl<'a> Simulation<'a> {
             )
         };
         let rule_text = self.matched_rule_text(rule);
-        self.set(Var::Preflight, format!("sent: {}", status_text(&response)));
+        self.set(Var::Preflight, text!("sent: ", status_text(&response)));
         self.set(Var::MatchedRule, &rule_text);
         let response_cors = cors_header_text(&response.headers);
-        self.push(index, Draft {
-            stage: Stage::Preflight,
-            verdict: Verdict::Info,
-            action: format!("Browser sends preflight OPTIONS {path}"),
-            request_type: "Preflight (OPTIONS)".to_string(),
-            cors_headers: cors_sent,
-            decision: format!("Ask the server whether {method} may be sent"),
-            result: format!("{}; {response_cors}", status_text(&response)),
-            explanation: format!(
-                "The preflight asks in advance: OPTIONS with Access-Control-Request-Method: {method}{} and Origin, never with cookies (Fetch §\"CORS-preflight fetch\"). {server_explanation}",
-                if sorted.is_empty() {
-                    String::new()
-                } else {
-                    format!(" and Access-Control-Request-Headers: {} (lowercased, sorted, comma-joined without spaces)", sorted.join(","))
-                }
-            ),
-            profile_note: None,
-            exchange: Some(ex),
-        });
+        self.push(
+            index,
+            Draft {
+                stage: Stage::Preflight,
+                verdict: Verdict::Info,
+                action: text!("Browser sends preflight OPTIONS ", path),
+                request_type: "Preflight (OPTIONS)".to_string(),
+                cors_headers: cors_sent,
+                decision: text!("Ask the server whether ", method, " may be sent"),
+                result: text!(status_text(&response), "; ", response_cors),
+                explanation: text!(
+                    "The preflight asks in advance: OPTIONS with Access-Control-Request-Method: ",
+                    method,
+                    if sorted.is_empty() {
+                        String::new()
+                    } else {
+                        text!(
+                            " and Access-Control-Request-Headers: ",
+                            sorted.join(","),
+                            " (lowercased, sorted, comma-joined without spaces)",
+                        )
+                    },
+                    " and Origin, never with cookies (Fetch §\"CORS-preflight fetch\"). ",
+                    server_explanation
+                ),
+                profile_note: None,
+                exchange: Some(ex),
+            },
+        );
 
         let input = PreflightInput {
             response: &response,
@@ -1470,26 +1612,34 @@ impl<'a> Simulation<'a> {
         let other_profile = self.profile.other();
         let theirs = check_preflight(&input, other_profile);
         let profile_note = match (&mine, &theirs) {
-            (Ok(_), Err(f)) => Some(format!(
-                "Profiles differ: under {} this preflight fails with {}: {}",
+            (Ok(_), Err(f)) => Some(text!(
+                "Profiles differ: under ",
                 other_profile.label(),
+                " this preflight fails with ",
                 f.error.name(),
+                ": ",
                 f.reason_text()
             )),
-            (Err(_), Ok(_)) => Some(format!(
-                "Profiles differ: under {} this preflight passes.",
-                other_profile.label()
-            )),
-            (Err(a), Err(b)) if a.error != b.error => Some(format!(
-                "Profiles differ: {} reports this failure as {} instead.",
+            (Err(_), Ok(_)) => Some(text!(
+                "Profiles differ: under ",
                 other_profile.label(),
-                b.error.name()
+                " this preflight passes."
             )),
-            (Ok(a), Ok(b)) if a.max_age != b.max_age => Some(format!(
-                "Profiles differ: {} would cache this preflight for {} s ({}).",
+            (Err(a), Err(b)) if a.error != b.error => Some(text!(
+                "Profiles differ: ",
                 other_profile.label(),
+                " reports this failure as ",
+                b.error.name(),
+                " instead."
+            )),
+            (Ok(a), Ok(b)) if a.max_age != b.max_age => Some(text!(
+                "Profiles differ: ",
+                other_profile.label(),
+                " would cache this preflight for ",
                 b.max_age,
-                b.max_age_text
+                " s (",
+                b.max_age_text,
+                ")."
             )),
             _ => None,
         };
@@ -1513,7 +1663,13 @@ impl<'a> Simulation<'a> {
                 );
                 self.set(
                     Var::Preflight,
-                    format!("passed ({}, cached {max_age} s)", status_text(&response)),
+                    text!(
+                        "passed (",
+                        status_text(&response),
+                        ", cached ",
+                        max_age,
+                        " s)"
+                    ),
                 );
                 self.push(index, Draft {
                     stage: Stage::PreflightCheck,
@@ -1522,12 +1678,21 @@ impl<'a> Simulation<'a> {
                     request_type: "Preflight (OPTIONS)".to_string(),
                     cors_headers: response_cors,
                     decision: "Pass: every check holds".to_string(),
-                    result: format!("Preflight OK; cached {max_age} s"),
-                    explanation: format!(
-                        "The browser checks the preflight answer (Fetch §\"CORS-preflight fetch\"): {}. {max_age_text}; the entries (methods: {}; headers: {}) are keyed by origin {origin} and URL {url} (Fetch §\"CORS-preflight cache\").",
+                    result: text!("Preflight OK; cached ", max_age, " s"),
+                    explanation: text!(
+                        "The browser checks the preflight answer (Fetch §\"CORS-preflight fetch\"): ",
                         checks.join("; "),
+                        ". ",
+                        max_age_text,
+                        "; the entries (methods: ",
                         if methods.is_empty() { "none".to_string() } else { methods.join(", ") },
+                        "; headers: ",
                         if headers.is_empty() { "none".to_string() } else { headers.join(", ") },
+                        ") are keyed by origin ",
+                        origin,
+                        " and URL ",
+                        url,
+                        " (Fetch §\"CORS-preflight cache\").",
                     ),
                     profile_note,
                     exchange: Some(ex),
@@ -1537,7 +1702,7 @@ impl<'a> Simulation<'a> {
             Err(failure) => {
                 let message = self.console_message(&failure, &url, origin);
                 self.cache.clear(origin, &url);
-                self.set(Var::Preflight, format!("failed ({})", failure.error.name()));
+                self.set(Var::Preflight, text!("failed (", failure.error.name(), ")"));
                 self.set(Var::RequestAllowed, "no");
                 self.set(Var::ResponseReceived, "no (never sent)");
                 let s3_hint = match (&self.scenario.server.kind, response.status) {
@@ -1567,12 +1732,17 @@ impl<'a> Simulation<'a> {
                     action: "Browser checks the preflight answer".to_string(),
                     request_type: "Preflight (OPTIONS)".to_string(),
                     cors_headers: response_cors,
-                    decision: format!("Fail: {}", failure.error.name()),
-                    result: format!("Blocked: {method} is never sent"),
-                    explanation: format!(
-                        "The preflight fails (Fetch §\"CORS-preflight fetch\"): {}{}{s3_hint} The actual {method} is never sent, the fetch rejects with TypeError: Failed to fetch, and cached entries for this origin and URL are cleared. Console: {message}",
+                    decision: text!("Fail: ", failure.error.name()),
+                    result: text!("Blocked: ", method, " is never sent"),
+                    explanation: text!(
+                        "The preflight fails (Fetch §\"CORS-preflight fetch\"): ",
                         failure.reason_text(),
-                        failure.note.as_ref().map(|n| format!(" {n}")).unwrap_or_default()
+                        failure.note.as_ref().map(|n| text!(" ", n)).unwrap_or_default(),
+                        s3_hint,
+                        " The actual ",
+                        method,
+                        " is never sent, the fetch rejects with TypeError: Failed to fetch, and cached entries for this origin and URL are cleared. Console: ",
+                        message,
                     ),
                     profile_note,
                     exchange: Some(ex),
@@ -1582,10 +1752,14 @@ impl<'a> Simulation<'a> {
                     // The caller knows why the preflight was needed.
                     preflight_reasons: Vec::new(),
                     failed_at: Some(ExchangeKind::Preflight),
-                    summary: format!(
-                        "Blocked at the preflight ({}): {} The {method} itself was never sent.",
+                    summary: text!(
+                        "Blocked at the preflight (",
                         failure.error.name(),
-                        failure.reason_text()
+                        "): ",
+                        failure.reason_text(),
+                        " The ",
+                        method,
+                        " itself was never sent."
                     ),
                     failure: Some(failure),
                     exposed: Vec::new(),
@@ -1618,8 +1792,11 @@ impl<'a> Simulation<'a> {
             cors_headers: DASH.to_string(),
             decision: "No CORS: same origin".to_string(),
             result: "Send it; no checks".to_string(),
-            explanation: format!(
-                "The page's origin {origin} is the URL's origin, so the request is same-origin: no preflight and no CORS check, whatever the method or headers (Fetch §\"main fetch\": response tainting stays 'basic').{dropped_note}"
+            explanation: text!(
+                "The page's origin ",
+                origin,
+                " is the URL's origin, so the request is same-origin: no preflight and no CORS check, whatever the method or headers (Fetch §\"main fetch\": response tainting stays 'basic').",
+                dropped_note,
             ),
             profile_note: None,
             exchange: None,
@@ -1669,19 +1846,19 @@ impl<'a> Simulation<'a> {
         };
         let rule_text = self.matched_rule_text(rule);
         self.set(Var::MatchedRule, &rule_text);
-        self.set(Var::ResponseReceived, format!("yes ({})", response.status));
+        self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
         self.push(
             index,
             Draft {
                 stage: Stage::Actual,
                 verdict: Verdict::Info,
-                action: format!("Browser sends {method} {path}"),
-                request_type: format!("Actual {method} (same-origin)"),
+                action: text!("Browser sends ", method, " ", path),
+                request_type: text!("Actual ", method, " (same-origin)"),
                 cors_headers: cors_sent,
                 decision: "Send (same-origin)".to_string(),
-                result: format!(
-                    "{}; {}",
+                result: text!(
                     status_text(&response),
+                    "; ",
                     cors_header_text(&response.headers)
                 ),
                 explanation: server_explanation,
@@ -1718,10 +1895,10 @@ impl<'a> Simulation<'a> {
             stage: Stage::ResponseCheck,
             verdict: Verdict::Allowed,
             action: "Browser hands the response to the page".to_string(),
-            request_type: format!("Actual {method} (same-origin)"),
+            request_type: text!("Actual ", method, " (same-origin)"),
             cors_headers: cors_header_text(&response.headers),
             decision: "No CORS check (same-origin)".to_string(),
-            result: format!("Allowed: script reads the {} response", response.status),
+            result: text!("Allowed: script reads the ", response.status, " response"),
             explanation: "A same-origin response is a 'basic' filtered response: script reads every header except Set-Cookie, with or without CORS headers (Fetch §\"basic filtered response\").".to_string(),
             profile_note: None,
             exchange: Some(ex),

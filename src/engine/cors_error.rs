@@ -127,7 +127,11 @@ impl CorsFailure {
             ),
             InvalidAllowCredentials | PreflightInvalidAllowCredentials => (
                 self.error == PreflightInvalidAllowCredentials,
-                format!("The value of the 'Access-Control-Allow-Credentials' header in the response is '{p}' which must be 'true' when the request's credentials mode is 'include'."),
+                text!(
+                    "The value of the 'Access-Control-Allow-Credentials' header in the response is '",
+                    p,
+                    "' which must be 'true' when the request's credentials mode is 'include'.",
+                ),
             ),
             PreflightInvalidStatus => (true, "It does not have HTTP ok status.".to_string()),
             PreflightDisallowedRedirect => {
@@ -143,16 +147,28 @@ impl CorsFailure {
             ),
             MethodDisallowedByPreflightResponse => (
                 false,
-                format!("Method {p} is not allowed by Access-Control-Allow-Methods in preflight response."),
+                text!(
+                    "Method ",
+                    p,
+                    " is not allowed by Access-Control-Allow-Methods in preflight response.",
+                ),
             ),
             HeaderDisallowedByPreflightResponse => (
                 false,
-                format!("Request header field {p} is not allowed by Access-Control-Allow-Headers in preflight response."),
+                text!(
+                    "Request header field ",
+                    p,
+                    " is not allowed by Access-Control-Allow-Headers in preflight response.",
+                ),
             ),
             // Chromium passes an empty location here, so its console shows ''.
             RedirectContainsCredentials => (
                 false,
-                format!("Redirect location '{p}' contains a username and password, which is disallowed for cross-origin requests."),
+                text!(
+                    "Redirect location '",
+                    p,
+                    "' contains a username and password, which is disallowed for cross-origin requests.",
+                ),
             ),
             TooManyRedirects => (
                 false,
@@ -160,7 +176,11 @@ impl CorsFailure {
             ),
             InvalidRedirect => (
                 false,
-                format!("The redirect's Location '{p}' is not an http(s) URL (a network error, not a CORS error)."),
+                text!(
+                    "The redirect's Location '",
+                    p,
+                    "' is not an http(s) URL (a network error, not a CORS error).",
+                ),
             ),
         };
         if prefixed {
@@ -184,16 +204,24 @@ impl CorsFailure {
         origin: &str,
     ) -> String {
         match self.error {
-            CorsError::TooManyRedirects | CorsError::InvalidRedirect => format!(
-                "{} at '{url}' (a network error: the console shows no CORS message, and fetch() rejects with TypeError: Failed to fetch)",
-                self.error.name()
+            CorsError::TooManyRedirects | CorsError::InvalidRedirect => text!(
+                self.error.name(),
+                " at '",
+                url,
+                "' (a network error: the console shows no CORS message, and fetch() rejects with TypeError: Failed to fetch)"
             ),
             _ => {
                 let redirected = initial_url
-                    .map(|from| format!("(redirected from '{from}') "))
+                    .map(|from| text!("(redirected from '", from, "') "))
                     .unwrap_or_default();
-                format!(
-                    "Access to fetch at '{url}' {redirected}from origin '{origin}' has been blocked by CORS policy: {}",
+                text!(
+                    "Access to fetch at '",
+                    url,
+                    "' ",
+                    redirected,
+                    "from origin '",
+                    origin,
+                    "' has been blocked by CORS policy: ",
                     self.reason_text()
                 )
             }

@@ -39,29 +39,38 @@ pub fn unsafe_header_reason(name: &str, value: &str) -> Option<String> {
         lower.as_str(),
         "accept" | "accept-language" | "content-language" | "content-type" | "range"
     ) {
-        return Some(format!("{lower} is not a CORS-safelisted request header"));
+        return Some(text!(lower, " is not a CORS-safelisted request header"));
     }
     if value.len() > 128 {
-        return Some(format!(
-            "{lower} is {} bytes long; a safelisted value is at most 128 bytes",
-            value.len()
+        return Some(text!(
+            lower,
+            " is ",
+            value.len(),
+            " bytes long; a safelisted value is at most 128 bytes"
         ));
     }
     match lower.as_str() {
         "accept" => value
             .bytes()
             .any(is_unsafe_header_byte)
-            .then(|| format!("accept value '{value}' contains a CORS-unsafe byte")),
+            .then(|| text!("accept value '", value, "' contains a CORS-unsafe byte")),
         "accept-language" | "content-language" => (!value.bytes().all(|b| {
             b.is_ascii_alphanumeric() || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=')
         }))
         .then(|| {
-            format!("{lower} value '{value}' has a byte outside 0-9 A-Z a-z space * , - . ; =")
+            text!(
+                lower,
+                " value '",
+                value,
+                "' has a byte outside 0-9 A-Z a-z space * , - . ; ="
+            )
         }),
         "content-type" => {
             if value.bytes().any(is_unsafe_header_byte) {
-                return Some(format!(
-                    "content-type value '{value}' contains a CORS-unsafe byte"
+                return Some(text!(
+                    "content-type value '",
+                    value,
+                    "' contains a CORS-unsafe byte"
                 ));
             }
             match mime_essence(value) {
@@ -73,14 +82,21 @@ pub fn unsafe_header_reason(name: &str, value: &str) -> Option<String> {
                 {
                     None
                 }
-                Some(essence) => Some(format!(
-                    "content-type {essence} is not application/x-www-form-urlencoded, multipart/form-data or text/plain"
+                Some(essence) => Some(text!(
+                    "content-type ",
+                    essence,
+                    " is not application/x-www-form-urlencoded, multipart/form-data or text/plain"
                 )),
-                None => Some(format!("content-type '{value}' is not a valid MIME type")),
+                None => Some(text!("content-type '", value, "' is not a valid MIME type")),
             }
         }
-        "range" => (!is_simple_range(value))
-            .then(|| format!("range '{value}' is not a single bytes=N- or bytes=N-M range")),
+        "range" => (!is_simple_range(value)).then(|| {
+            text!(
+                "range '",
+                value,
+                "' is not a single bytes=N- or bytes=N-M range"
+            )
+        }),
         _ => None,
     }
 }
@@ -95,13 +111,8 @@ fn mime_essence(value: &str) -> Option<String> {
         .next()
         .unwrap_or("")
         .trim_end_matches([' ', '\t', '\r', '\n']);
-    (is_token(kind) && is_token(subtype)).then(|| {
-        format!(
-            "{}/{}",
-            kind.to_ascii_lowercase(),
-            subtype.to_ascii_lowercase()
-        )
-    })
+    (is_token(kind) && is_token(subtype))
+        .then(|| text!(kind.to_ascii_lowercase(), "/", subtype.to_ascii_lowercase()))
 }
 
 /// §"simple range header value": `bytes=N-` or `bytes=N-M` with N ≤ M; no suffix ranges.
@@ -155,8 +166,10 @@ pub fn unsafe_request_headers(headers: &[(String, String)]) -> Vec<UnsafeHeader>
         for name in safelisted {
             unsafe_headers.push(UnsafeHeader {
                 name,
-                reason: format!(
-                    "safelisted header values total {safelisted_bytes} bytes, over the 1024-byte limit"
+                reason: text!(
+                    "safelisted header values total ",
+                    safelisted_bytes,
+                    " bytes, over the 1024-byte limit"
                 ),
             });
         }
@@ -247,13 +260,21 @@ pub fn max_age(value: Option<&str>, profile: BrowserProfile) -> (u64, String) {
                 let seconds = raw.parse::<u64>().unwrap_or(u64::MAX);
                 (
                     seconds,
-                    format!("Access-Control-Max-Age {raw}: cached for {seconds} s"),
+                    text!(
+                        "Access-Control-Max-Age ",
+                        raw,
+                        ": cached for ",
+                        seconds,
+                        " s"
+                    ),
                 )
             } else {
                 (
                     DEFAULT_MAX_AGE,
-                    format!(
-                        "Access-Control-Max-Age '{raw}' is not delta-seconds: the default 5 s applies"
+                    text!(
+                        "Access-Control-Max-Age '",
+                        raw,
+                        "' is not delta-seconds: the default 5 s applies"
                     ),
                 )
             }
@@ -266,20 +287,30 @@ pub fn max_age(value: Option<&str>, profile: BrowserProfile) -> (u64, String) {
             match parsed {
                 Some(n) if n < 0 => (
                     0,
-                    format!("Access-Control-Max-Age {raw} is negative: Chromium does not cache it"),
+                    text!(
+                        "Access-Control-Max-Age ",
+                        raw,
+                        " is negative: Chromium does not cache it"
+                    ),
                 ),
                 Some(n) if n as u64 > CHROMIUM_MAX_AGE_CAP => (
                     CHROMIUM_MAX_AGE_CAP,
-                    format!("Access-Control-Max-Age {raw}: Chromium caps it at 7200 s (2 hours)"),
+                    text!(
+                        "Access-Control-Max-Age ",
+                        raw,
+                        ": Chromium caps it at 7200 s (2 hours)"
+                    ),
                 ),
                 Some(n) => (
                     n as u64,
-                    format!("Access-Control-Max-Age {raw}: cached for {n} s"),
+                    text!("Access-Control-Max-Age ", raw, ": cached for ", n, " s"),
                 ),
                 None => (
                     DEFAULT_MAX_AGE,
-                    format!(
-                        "Access-Control-Max-Age '{raw}' does not parse: the default 5 s applies"
+                    text!(
+                        "Access-Control-Max-Age '",
+                        raw,
+                        "' does not parse: the default 5 s applies"
                     ),
                 ),
             }

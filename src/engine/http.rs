@@ -51,7 +51,7 @@ impl HttpRequest {
                 target
             })
             .unwrap_or_else(|_| self.url.clone());
-        format!("{} {} HTTP/1.1", self.method, target)
+        text!(self.method, " ", target, " HTTP/1.1")
     }
 }
 
@@ -72,7 +72,7 @@ impl HttpResponse {
 
     /// `HTTP/1.1 403 Forbidden`
     pub fn status_line(&self) -> String {
-        format!("HTTP/1.1 {} {}", self.status, reason_phrase(self.status))
+        text!("HTTP/1.1 ", self.status, " ", reason_phrase(self.status))
     }
 }
 

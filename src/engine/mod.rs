@@ -1,6 +1,9 @@
 //! The pure engine: a validated [`Scenario`] in, an immutable [`Trace`] out. No terminal, no
 //! I/O, no clock: the same scenario always gives the same trace.
 
+#[macro_use]
+mod text;
+
 mod browser;
 pub mod cors_error;
 pub mod fetch_rules;

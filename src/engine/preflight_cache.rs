@@ -119,7 +119,13 @@ impl PreflightCache {
         if live.is_empty() {
             return match others {
                 0 => "empty".to_string(),
-                n => format!("none for this origin and URL (+{n} other{})", plural(n)),
+                n => text!(
+                    "none for this origin and URL (+",
+                    n,
+                    " other",
+                    plural(n),
+                    ")"
+                ),
             };
         }
         // Made whenever a step sees the cache change: pushed, not formatted.
@@ -199,24 +205,27 @@ impl PreflightCache {
                     .unwrap_or(q.now);
                 Lookup {
                     hit: true,
-                    detail: format!(
-                        "cached entries for this origin and URL cover {}{} (earliest expiry at t={expires}s)",
+                    detail: text!(
+                        "cached entries for this origin and URL cover ",
                         q.method,
                         if q.unsafe_names.is_empty() {
                             String::new()
                         } else {
-                            format!(" and {}", q.unsafe_names.join(", "))
-                        }
+                            text!(" and ", q.unsafe_names.join(", "))
+                        },
+                        " (earliest expiry at t=",
+                        expires,
+                        "s)"
                     ),
                 }
             }
             (false, _) => Lookup {
                 hit: false,
-                detail: format!("the cache has no live entry for method {}", q.method),
+                detail: text!("the cache has no live entry for method ", q.method),
             },
             (true, Some(name)) => Lookup {
                 hit: false,
-                detail: format!("the cache has no live entry for header {name}"),
+                detail: text!("the cache has no live entry for header ", name),
             },
         }
     }

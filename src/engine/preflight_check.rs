@@ -42,20 +42,26 @@ pub fn check_preflight(
         error: f.error.for_preflight(),
         ..f
     })?;
-    checks.push(match response.header("Access-Control-Allow-Origin").as_deref() {
-        Some("*") => "Access-Control-Allow-Origin is * and the request has no credentials".to_string(),
-        _ if input.credentials_include => format!(
-            "Access-Control-Allow-Origin equals {} and Access-Control-Allow-Credentials is true",
-            input.origin
-        ),
-        _ => format!("Access-Control-Allow-Origin equals {}", input.origin),
-    });
+    checks.push(
+        match response.header("Access-Control-Allow-Origin").as_deref() {
+            Some("*") => {
+                "Access-Control-Allow-Origin is * and the request has no credentials".to_string()
+            }
+            _ if input.credentials_include => text!(
+                "Access-Control-Allow-Origin equals ",
+                input.origin,
+                " and Access-Control-Allow-Credentials is true"
+            ),
+            _ => text!("Access-Control-Allow-Origin equals ", input.origin),
+        },
+    );
     if !(200..=299).contains(&response.status) {
         return Err(CorsFailure::new(CorsError::PreflightInvalidStatus, ""));
     }
-    checks.push(format!(
-        "status {} is an ok status (200-299)",
-        response.status
+    checks.push(text!(
+        "status ",
+        response.status,
+        " is an ok status (200-299)"
     ));
     let methods = parse_token_list(response.header("Access-Control-Allow-Methods").as_deref())
         .map_err(|_| CorsFailure::new(CorsError::InvalidAllowMethodsPreflightResponse, ""))?;
@@ -64,16 +70,17 @@ pub fn check_preflight(
 
     let method = input.method;
     if methods.iter().any(|m| m == method) {
-        checks.push(format!(
-            "{method} is listed in Access-Control-Allow-Methods"
-        ));
+        checks.push(text!(method, " is listed in Access-Control-Allow-Methods"));
     } else if is_safelisted_method(method) {
-        checks.push(format!(
-            "{method} is CORS-safelisted, so Access-Control-Allow-Methods need not list it"
+        checks.push(text!(
+            method,
+            " is CORS-safelisted, so Access-Control-Allow-Methods need not list it"
         ));
     } else if !input.credentials_include && methods.iter().any(|m| m == "*") {
-        checks.push(format!(
-            "Access-Control-Allow-Methods * covers {method} (no credentials)"
+        checks.push(text!(
+            "Access-Control-Allow-Methods * covers ",
+            method,
+            " (no credentials)"
         ));
     } else {
         return Err(CorsFailure::new(
@@ -100,9 +107,12 @@ pub fn check_preflight(
         if disallowed.len() > 1 {
             // Observed in headless Chromium: the message names one disallowed header, picked by
             // its internal header order (neither request nor sorted order).
-            failure.note = Some(format!(
-                "Every one of these is disallowed: {}. Chromium's console message names only one of them, not necessarily {first}.",
-                disallowed.join(", ")
+            failure.note = Some(text!(
+                "Every one of these is disallowed: ",
+                disallowed.join(", "),
+                ". Chromium's console message names only one of them, not necessarily ",
+                first,
+                "."
             ));
         }
         return Err(failure);
@@ -114,12 +124,13 @@ pub fn check_preflight(
             .map(|h| h.name.as_str())
             .collect();
         checks.push(if wildcard && names.iter().any(|n| !listed(n)) {
-            format!(
-                "Access-Control-Allow-Headers * covers {} (no credentials)",
-                names.join(", ")
+            text!(
+                "Access-Control-Allow-Headers * covers ",
+                names.join(", "),
+                " (no credentials)"
             )
         } else {
-            format!("Access-Control-Allow-Headers lists {}", names.join(", "))
+            text!("Access-Control-Allow-Headers lists ", names.join(", "))
         });
     }
     let (max_age, max_age_text) = max_age(

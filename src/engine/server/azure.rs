@@ -51,15 +51,21 @@ fn rule_mismatch(
     headers: Option<&[String]>,
 ) -> Option<String> {
     if !origin_matches(rule, origin) {
-        return Some(format!(
-            "origin {origin} is not in AllowedOrigins [{}] (Azure compares whole origins, case-sensitively)",
-            rule.allowed_origins.join(",")
+        return Some(text!(
+            "origin ",
+            origin,
+            " is not in AllowedOrigins [",
+            rule.allowed_origins.join(","),
+            "] (Azure compares whole origins, case-sensitively)"
         ));
     }
     if !rule.allowed_methods.iter().any(|m| m.trim() == method) {
-        return Some(format!(
-            "method {method} is not in AllowedMethods [{}]",
-            rule.allowed_methods.join(",")
+        return Some(text!(
+            "method ",
+            method,
+            " is not in AllowedMethods [",
+            rule.allowed_methods.join(","),
+            "]"
         ));
     }
     for header in headers.unwrap_or_default() {
@@ -68,10 +74,12 @@ fn rule_mismatch(
             .iter()
             .any(|a| header_matches(a, header))
         {
-            return Some(format!(
-                "header {} is not covered by AllowedHeaders [{}]",
+            return Some(text!(
+                "header ",
                 header.to_ascii_lowercase(),
-                rule.allowed_headers.join(",")
+                " is not covered by AllowedHeaders [",
+                rule.allowed_headers.join(","),
+                "]"
             ));
         }
     }
@@ -112,8 +120,14 @@ fn error_response(status: u16, code: &str, message: &str, sequence: usize) -> Ht
     HttpResponse {
         status,
         headers,
-        body: format!(
-            "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code><Message>{message}\nRequestId:{id}</Message></Error>"
+        body: text!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>",
+            code,
+            "</Code><Message>",
+            message,
+            "\nRequestId:",
+            id,
+            "</Message></Error>"
         ),
     }
 }
@@ -165,8 +179,10 @@ fn preflight(
         rule_mismatch(rule, &origin, &method, Some(&requested))
     });
     let Some(index) = matched else {
-        return failure(format!(
-            "Azure: {trail} So Azure answers 403 CorsPreflightFailure \"CORS not enabled or no matching rule found for this request.\" with no Access-Control-* headers."
+        return failure(text!(
+            "Azure: ",
+            trail,
+            " So Azure answers 403 CorsPreflightFailure \"CORS not enabled or no matching rule found for this request.\" with no Access-Control-* headers."
         ));
     };
     let rule = &config.rules[index];
@@ -191,13 +207,18 @@ fn preflight(
             body: String::new(),
         },
         matched_rule: Some(index),
-        explanation: format!(
-            "Azure: {trail} Azure answers 200 echoing the Origin (even for a \"*\" rule), the requested method{}, MaxAgeInSeconds {max_age} and Access-Control-Allow-Credentials: true.",
+        explanation: text!(
+            "Azure: ",
+            trail,
+            " Azure answers 200 echoing the Origin (even for a \"*\" rule), the requested method",
             if acrh.is_some() {
                 " and the requested headers"
             } else {
                 ""
-            }
+            },
+            ", MaxAgeInSeconds ",
+            max_age,
+            " and Access-Control-Allow-Credentials: true."
         ),
     }
 }
@@ -225,7 +246,7 @@ fn operation(
             ));
             headers.push(("x-ms-blob-type".to_string(), "BlockBlob".to_string()));
             let body = if request.method == "GET" {
-                format!("(2048 bytes of {content_type})")
+                text!("(2048 bytes of ", content_type, ")")
             } else {
                 String::new()
             };
@@ -253,8 +274,10 @@ fn operation(
                     "The resource doesn't support specified Http Verb.",
                     sequence,
                 ),
-                format!(
-                    "The Blob service has no {other} operation on a blob: 405 UnsupportedHttpVerb."
+                text!(
+                    "The Blob service has no ",
+                    other,
+                    " operation on a blob: 405 UnsupportedHttpVerb."
                 ),
             );
         }
@@ -266,7 +289,11 @@ fn operation(
             headers,
             body,
         },
-        format!("The operation is modelled as succeeding: {description}."),
+        text!(
+            "The operation is modelled as succeeding: ",
+            description,
+            "."
+        ),
     )
 }
 
@@ -303,15 +330,16 @@ fn actual(
         return ServerAnswer {
             response,
             matched_rule: None,
-            explanation: format!("{op_text} Azure: without Origin no CORS headers are added."),
+            explanation: text!(op_text, " Azure: without Origin no CORS headers are added."),
         };
     };
     let Some(config) = cors else {
         return ServerAnswer {
             response,
             matched_rule: None,
-            explanation: format!(
-                "{op_text} Azure: CORS is not enabled for the Blob service, so the response carries no CORS headers."
+            explanation: text!(
+                op_text,
+                " Azure: CORS is not enabled for the Blob service, so the response carries no CORS headers."
             ),
         };
     };
@@ -326,8 +354,11 @@ fn actual(
             );
         }
         return ServerAnswer {
-            explanation: format!(
-                "{op_text} Azure: {trail} The response carries no Access-Control-* headers (only Vary: Origin); the operation itself still happened."
+            explanation: text!(
+                op_text,
+                " Azure: ",
+                trail,
+                " The response carries no Access-Control-* headers (only Vary: Origin); the operation itself still happened."
             ),
             response,
             matched_rule: None,
@@ -354,8 +385,11 @@ fn actual(
     ServerAnswer {
         response,
         matched_rule: Some(index),
-        explanation: format!(
-            "{op_text} Azure: {trail} {}",
+        explanation: text!(
+            op_text,
+            " Azure: ",
+            trail,
+            " ",
             if star {
                 "The rule's origins are \"*\", so Azure answers Access-Control-Allow-Origin: * and no Access-Control-Allow-Credentials (unlike its preflight answer)."
             } else {

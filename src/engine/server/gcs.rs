@@ -33,9 +33,12 @@ fn rule_mismatch(rule: &CorsRule, origin: &str, method: &str) -> Option<String> 
         .iter()
         .any(|o| entry_matches(o, origin))
     {
-        return Some(format!(
-            "origin {origin} is not in origin [{}] (GCS compares whole origins)",
-            rule.allowed_origins.join(", ")
+        return Some(text!(
+            "origin ",
+            origin,
+            " is not in origin [",
+            rule.allowed_origins.join(", "),
+            "] (GCS compares whole origins)"
         ));
     }
     if !rule
@@ -43,9 +46,12 @@ fn rule_mismatch(rule: &CorsRule, origin: &str, method: &str) -> Option<String> 
         .iter()
         .any(|m| entry_matches(m, method))
     {
-        return Some(format!(
-            "method {method} is not in method [{}]",
-            rule.allowed_methods.join(", ")
+        return Some(text!(
+            "method ",
+            method,
+            " is not in method [",
+            rule.allowed_methods.join(", "),
+            "]"
         ));
     }
     None
@@ -120,7 +126,11 @@ fn preflight(
     let Some(index) = matched else {
         return no_cors_preflight(
             sequence,
-            format!("GCS: {trail} The answer carries no Access-Control-* headers."),
+            text!(
+                "GCS: ",
+                trail,
+                " The answer carries no Access-Control-* headers."
+            ),
         );
     };
     let rule = &config.rules[index];
@@ -147,9 +157,10 @@ fn preflight(
     let allow_headers = if rule.expose_headers.is_empty() {
         "no Access-Control-Allow-Headers (the rule has no responseHeader, so any non-safelisted request header fails in the browser)".to_string()
     } else {
-        format!(
-            "its responseHeader list as Access-Control-Allow-Headers ({}); GCS does not compare it with the requested headers, the browser does",
-            rule.expose_headers.join(",")
+        text!(
+            "its responseHeader list as Access-Control-Allow-Headers (",
+            rule.expose_headers.join(","),
+            "); GCS does not compare it with the requested headers, the browser does"
         )
     };
     ServerAnswer {
@@ -195,7 +206,7 @@ fn operation(
             ));
             headers.push(("Content-Type".to_string(), content_type.to_string()));
             let body = if request.method == "GET" {
-                format!("(object data, {content_type})")
+                text!("(object data, ", content_type, ")")
             } else {
                 String::new()
             };
@@ -222,7 +233,7 @@ fn operation(
                     headers,
                     body: "<?xml version='1.0' encoding='UTF-8'?><Error><Code>MethodNotAllowed</Code></Error>".to_string(),
                 },
-                format!("GCS's XML API has no {other} operation: 405."),
+                text!("GCS's XML API has no ", other, " operation: 405."),
             );
         }
     };
@@ -233,7 +244,11 @@ fn operation(
             headers,
             body,
         },
-        format!("The operation is modelled as succeeding: {description}."),
+        text!(
+            "The operation is modelled as succeeding: ",
+            description,
+            "."
+        ),
     )
 }
 
@@ -248,23 +263,27 @@ fn actual(
         return ServerAnswer {
             response,
             matched_rule: None,
-            explanation: format!("{op_text} GCS: without Origin no CORS headers are added."),
+            explanation: text!(op_text, " GCS: without Origin no CORS headers are added."),
         };
     };
     let Some(config) = cors else {
         return ServerAnswer {
             response,
             matched_rule: None,
-            explanation: format!(
-                "{op_text} GCS: the bucket has no CORS configuration, so the response carries no CORS headers."
+            explanation: text!(
+                op_text,
+                " GCS: the bucket has no CORS configuration, so the response carries no CORS headers."
             ),
         };
     };
     let (matched, trail) = find_rule(config, &origin, &request.method);
     let Some(index) = matched else {
         return ServerAnswer {
-            explanation: format!(
-                "{op_text} GCS: {trail} The response carries no CORS headers; the operation itself still happened."
+            explanation: text!(
+                op_text,
+                " GCS: ",
+                trail,
+                " The response carries no CORS headers; the operation itself still happened."
             ),
             response,
             matched_rule: None,

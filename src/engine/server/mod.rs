@@ -56,9 +56,10 @@ pub fn scripted_source(hop: usize, kind: ExchangeKind) -> Cow<'static, str> {
     match (hop, kind) {
         (0, ExchangeKind::Preflight) => Cow::Borrowed("responses.preflight"),
         (0, ExchangeKind::Actual) => Cow::Borrowed("responses.actual"),
-        _ => Cow::Owned(format!(
-            "responses.after_redirect[{}].{}",
+        _ => Cow::Owned(text!(
+            "responses.after_redirect[",
             hop - 1,
+            "].",
             kind.name()
         )),
     }
@@ -120,13 +121,15 @@ fn recorded_answer(
             response: canned(response),
             matched_rule: None,
             explanation: match by {
-                Recorder::Browser => format!(
-                    "The recording holds this answer to the {}: it is replayed as the browser received it.",
-                    request.method
+                Recorder::Browser => text!(
+                    "The recording holds this answer to the ",
+                    request.method,
+                    ": it is replayed as the browser received it."
                 ),
-                Recorder::Probe => format!(
-                    "The live server gave this answer when the probe sent the {} exactly as above.",
-                    request.method
+                Recorder::Probe => text!(
+                    "The live server gave this answer when the probe sent the ",
+                    request.method,
+                    " exactly as above."
                 ),
             },
         },
@@ -137,7 +140,11 @@ fn recorded_answer(
                 body: String::new(),
             },
             matched_rule: None,
-            explanation: format!("The recording holds no answer to this {}.", request.method),
+            explanation: text!(
+                "The recording holds no answer to this ",
+                request.method,
+                "."
+            ),
         },
     }
 }

@@ -49,9 +49,12 @@ pub(crate) fn overridden_operation(
     let mut response = canned(scripted.response);
     ids.append(&mut response.headers);
     response.headers = ids;
-    let text = format!(
-        "The operation answers {} (this request's {}).",
-        response.status, scripted.source
+    let text = text!(
+        "The operation answers ",
+        response.status,
+        " (this request's ",
+        scripted.source,
+        ")."
     );
     (response, text)
 }

@@ -71,15 +71,21 @@ fn rule_mismatch(
         .iter()
         .any(|o| glob_match(o, origin, false))
     {
-        return Some(format!(
-            "origin {origin} matches none of AllowedOrigins [{}]",
-            rule.allowed_origins.join(", ")
+        return Some(text!(
+            "origin ",
+            origin,
+            " matches none of AllowedOrigins [",
+            rule.allowed_origins.join(", "),
+            "]"
         ));
     }
     if !rule.allowed_methods.iter().any(|m| m == method) {
-        return Some(format!(
-            "method {method} is not in AllowedMethods [{}]",
-            rule.allowed_methods.join(", ")
+        return Some(text!(
+            "method ",
+            method,
+            " is not in AllowedMethods [",
+            rule.allowed_methods.join(", "),
+            "]"
         ));
     }
     for header in headers {
@@ -89,15 +95,18 @@ fn rule_mismatch(
             .any(|a| glob_match(a, header, true))
         {
             return Some(if rule.allowed_headers.is_empty() {
-                format!(
-                    "header {} was requested but the rule has no AllowedHeaders",
-                    header.to_ascii_lowercase()
+                text!(
+                    "header ",
+                    header.to_ascii_lowercase(),
+                    " was requested but the rule has no AllowedHeaders"
                 )
             } else {
-                format!(
-                    "header {} matches none of AllowedHeaders [{}]",
+                text!(
+                    "header ",
                     header.to_ascii_lowercase(),
-                    rule.allowed_headers.join(", ")
+                    " matches none of AllowedHeaders [",
+                    rule.allowed_headers.join(", "),
+                    "]"
                 )
             });
         }
@@ -181,8 +190,12 @@ fn error_response(
     sequence: usize,
 ) -> HttpResponse {
     let ids = request_ids(sequence);
-    let mut body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message>"
+    let mut body = text!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>",
+        code,
+        "</Code><Message>",
+        message,
+        "</Message>"
     );
     for (name, value) in extra {
         let _ = write!(body, "<{name}>{value}</{name}>");
@@ -251,13 +264,15 @@ fn preflight(
                 response: error_response(
                     400,
                     "BadRequest",
-                    &format!("Invalid Access-Control-Request-Method: {shown}"),
+                    &text!("Invalid Access-Control-Request-Method: ", shown),
                     &[],
                     sequence,
                 ),
                 matched_rule: None,
-                explanation: format!(
-                    "S3 (A4): a preflight's Access-Control-Request-Method must be one of GET, PUT, HEAD, POST, DELETE (case-sensitive); '{shown}' gets 400 BadRequest."
+                explanation: text!(
+                    "S3 (A4): a preflight's Access-Control-Request-Method must be one of GET, PUT, HEAD, POST, DELETE (case-sensitive); '",
+                    shown,
+                    "' gets 400 BadRequest."
                 ),
             };
         }
@@ -280,8 +295,10 @@ fn preflight(
                     sequence,
                 ),
                 matched_rule: None,
-                explanation: format!(
-                    "S3 (A5): {trail} So S3 answers 403 AccessForbidden with no Access-Control-* headers and no Vary."
+                explanation: text!(
+                    "S3 (A5): ",
+                    trail,
+                    " So S3 answers 403 AccessForbidden with no Access-Control-* headers and no Vary."
                 ),
             }
         }
@@ -304,13 +321,16 @@ fn preflight(
                     body: String::new(),
                 },
                 matched_rule: Some(index),
-                explanation: format!(
-                    "S3 (A6): {trail} S3 answers 200 with {}, the rule's whole AllowedMethods list{}{}{}.",
+                explanation: text!(
+                    "S3 (A6): ",
+                    trail,
+                    " S3 answers 200 with ",
                     if wildcard {
                         "Access-Control-Allow-Origin: * (the rule lists \"*\") and no Access-Control-Allow-Credentials"
                     } else {
                         "the Origin echoed in Access-Control-Allow-Origin, Access-Control-Allow-Credentials: true"
                     },
+                    ", the rule's whole AllowedMethods list",
                     if has_acrh {
                         ", the requested header names echoed in lowercase"
                     } else {
@@ -326,6 +346,7 @@ fn preflight(
                     } else {
                         ""
                     },
+                    "."
                 ),
             }
         }
@@ -362,14 +383,14 @@ fn operation(
             headers.push(("Content-Type".to_string(), content_type.to_string()));
             headers.push(("Content-Length".to_string(), "2048".to_string()));
             let body = if request.method == "GET" {
-                format!("(2048 bytes of {content_type})")
+                text!("(2048 bytes of ", content_type, ")")
             } else {
                 String::new()
             };
             (
                 200,
                 body,
-                format!("{} of object {key} succeeds", request.method),
+                text!(request.method, " of object ", key, " succeeds"),
             )
         }
         ("GET" | "HEAD", None) => {
@@ -410,7 +431,7 @@ fn operation(
             );
             return (
                 response,
-                format!("S3 has no {other} operation: 405 MethodNotAllowed."),
+                text!("S3 has no ", other, " operation: 405 MethodNotAllowed."),
             );
         }
     };
@@ -421,7 +442,11 @@ fn operation(
             headers,
             body,
         },
-        format!("The operation is modelled as succeeding: {description}."),
+        text!(
+            "The operation is modelled as succeeding: ",
+            description,
+            "."
+        ),
     )
 }
 
@@ -436,8 +461,9 @@ fn actual(
         return ServerAnswer {
             response,
             matched_rule: None,
-            explanation: format!(
-                "{op_text} S3 (B1): without Origin the request is not cross-origin to S3, so no CORS headers are added."
+            explanation: text!(
+                op_text,
+                " S3 (B1): without Origin the request is not cross-origin to S3, so no CORS headers are added."
             ),
         };
     };
@@ -445,8 +471,9 @@ fn actual(
         return ServerAnswer {
             response,
             matched_rule: None,
-            explanation: format!(
-                "{op_text} S3 (B2): the bucket has no CORS configuration, so the response carries no CORS headers, and S3 does not refuse the request either."
+            explanation: text!(
+                op_text,
+                " S3 (B2): the bucket has no CORS configuration, so the response carries no CORS headers, and S3 does not refuse the request either."
             ),
         };
     };
@@ -455,17 +482,24 @@ fn actual(
     let requested = requested_headers(request.header("Access-Control-Request-Headers").as_deref());
     let (matched, trail) = find_rule(config, &origin, &method, &requested);
     let method_note = if acrm.is_some() {
-        format!(
-            " (S3 (B4) matches the Access-Control-Request-Method {method}, not the real method)"
+        text!(
+            " (S3 (B4) matches the Access-Control-Request-Method ",
+            method,
+            ", not the real method)"
         )
     } else {
         String::new()
     };
     match matched {
         None => ServerAnswer {
-            explanation: format!(
-                "{op_text} S3 (B3): {trail}{method_note} S3 still performs the operation and answers {}; it only leaves out every CORS header (and Vary). Enforcing CORS is the browser's job.",
-                response.status
+            explanation: text!(
+                op_text,
+                " S3 (B3): ",
+                trail,
+                method_note,
+                " S3 still performs the operation and answers ",
+                response.status,
+                "; it only leaves out every CORS header (and Vary). Enforcing CORS is the browser's job."
             ),
             response,
             matched_rule: None,
@@ -477,8 +511,12 @@ fn actual(
             ServerAnswer {
                 response,
                 matched_rule: Some(index),
-                explanation: format!(
-                    "{op_text} S3 (B5): {trail}{method_note} The response carries the rule's CORS headers (as on a preflight, minus Access-Control-Allow-Headers)."
+                explanation: text!(
+                    op_text,
+                    " S3 (B5): ",
+                    trail,
+                    method_note,
+                    " The response carries the rule's CORS headers (as on a preflight, minus Access-Control-Allow-Headers)."
                 ),
             }
         }

@@ -13,7 +13,7 @@ pub fn answer(
     overrides: &ResponseOverrides,
     hop: usize,
 ) -> ServerAnswer {
-    let scripted = |kind| format!("this request's {}", scripted_source(hop, kind));
+    let scripted = |kind| text!("this request's ", scripted_source(hop, kind));
     let (response, source) = if request.method == "OPTIONS" {
         match &overrides.preflight {
             Some(r) => (r, scripted(ExchangeKind::Preflight)),
@@ -28,9 +28,12 @@ pub fn answer(
     ServerAnswer {
         response: canned(response),
         matched_rule: None,
-        explanation: format!(
-            "A static server does not evaluate CORS: it answers {} with {source}, whatever the request says.",
-            request.method
+        explanation: text!(
+            "A static server does not evaluate CORS: it answers ",
+            request.method,
+            " with ",
+            source,
+            ", whatever the request says."
         ),
     }
 }
