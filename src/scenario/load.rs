@@ -363,6 +363,40 @@ mod tests {
     }
 
     #[test]
+    fn a_bucket_object_cannot_script_its_own_cors_headers() {
+        let answer = r#""responses": {"actual": {"status": 200, "headers": {"Content-Type": "image/jpeg", "access-control-allow-origin": "*"}}}"#;
+        let hop = format!(
+            r#""responses": {{"after_redirect": [{{{}}}]}}"#,
+            &answer[14..answer.len() - 1]
+        );
+        for (responses, key) in [
+            (
+                answer.to_string(),
+                "requests[0].responses.actual.headers.access-control-allow-origin",
+            ),
+            (
+                hop,
+                "requests[0].responses.after_redirect[0].actual.headers.access-control-allow-origin",
+            ),
+        ] {
+            let text = MINIMAL.replace(
+                r#""https://a.example"}"#,
+                &format!(r#""https://a.example", {responses}}}"#),
+            );
+            let errs = errors(&text);
+            assert_eq!(errs.len(), 1, "{text}");
+            assert_eq!(errs[0].key, key);
+            assert!(errs[0].message.contains("Amazon S3 adds the CORS headers"));
+            // A static server's answer is scripted whole, CORS headers included.
+            let text = text.replace(
+                r#""type": "s3", "url": "https://b.s3.amazonaws.com", "cors": null"#,
+                r#""type": "static", "url": "https://b.example", "preflight": {"status": 204}, "actual": {"status": 200}"#,
+            );
+            assert!(errors(&text).is_empty(), "{:?}", errors(&text));
+        }
+    }
+
+    #[test]
     fn trailing_garbage_is_an_error() {
         let errs = errors(&format!("{MINIMAL} x"));
         assert_eq!(errs.len(), 1);

@@ -414,18 +414,34 @@ fn required_response(
     }
 }
 
-/// One hop's preflight and actual answers (its `after_redirect` is the caller's).
+/// One hop's preflight and actual answers (its `after_redirect` is the caller's). `bucket`
+/// is the storage service, if the server is one.
 fn validate_overrides(
     raw: RawOverrides,
-    bucket: bool,
+    bucket: Option<Provider>,
     path: &JsonPath,
     problems: &mut Problems,
 ) -> ResponseOverrides {
-    if raw.preflight.is_some() && bucket {
+    if raw.preflight.is_some() && bucket.is_some() {
         problems.add(
             path.key("preflight"),
             "S3 answers preflights from its CORS rules; to script a preflight answer use a \"static\" server",
         );
+    }
+    if let (Some(provider), Some(actual)) = (bucket, &raw.actual) {
+        // An object cannot carry CORS headers of its own: the service adds them from its rules,
+        // and a scripted one would be sent twice.
+        for (name, _) in &actual.headers.0 {
+            if name.to_ascii_lowercase().starts_with("access-control-") {
+                problems.add(
+                    path.key("actual").key("headers").key(name),
+                    format!(
+                        "{} adds the CORS headers to an object's answer from its CORS rules; an object cannot carry its own. Remove '{name}', or script the whole answer with a \"static\" server",
+                        provider.product()
+                    ),
+                );
+            }
+        }
     }
     ResponseOverrides {
         preflight: raw
@@ -581,7 +597,10 @@ fn validate_request(
         None => ResponseOverrides::default(),
         Some(mut overrides) => {
             let rpath = path.key("responses");
-            let bucket = matches!(server.kind, ServerKind::Bucket { .. });
+            let bucket = match server.kind {
+                ServerKind::Bucket { provider, .. } => Some(provider),
+                _ => None,
+            };
             let raw_hops = std::mem::take(&mut overrides.after_redirect);
             let mut hops = Vec::with_capacity(raw_hops.len());
             for (i, hop) in raw_hops.into_iter().enumerate() {
