@@ -537,16 +537,6 @@ fn error(file: &str, message: impl Into<String>) -> LoadErrors {
 /// Secrets (cookies, authorization, tokens in query strings) are masked unless
 /// `show_secrets`: HARs are shared to ask for help, and screens are shared in class.
 pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport, LoadErrors> {
-    load_har_splitting_from(text, file, show_secrets, PARALLEL_REBUILD_FROM)
-}
-
-/// [`load_har`], rebuilding the exchanges on two threads from `parallel_from` of them.
-fn load_har_splitting_from(
-    text: &str,
-    file: &str,
-    show_secrets: bool,
-    parallel_from: usize,
-) -> Result<HarImport, LoadErrors> {
     // Tracking the path slows a parse down; it is only needed to name the field of an error.
     let parsed = parallel::parse(text).map_or_else(|| serde_json::from_str(text), Ok);
     let har: Har = parsed.map_err(|_| {
@@ -647,36 +637,162 @@ fn load_har_splitting_from(
     }
     exchanges.sort_by_key(|(p, a)| a.or(*p).map_or(0, |i| times[i]));
 
-    let bundles: Vec<Bundle> = exchanges
-        .into_iter()
-        .map(|(preflight, actual)| {
-            let mut hops = Vec::new();
-            let mut hop = actual.and_then(|a| next_hop[a]);
-            while let Some(j) = hop {
-                let hop_preflight = guarded[j].map(|p| std::mem::take(&mut entries[p]));
-                hops.push((hop_preflight, std::mem::take(&mut entries[j])));
-                hop = next_hop[j];
+    let mut requests = Vec::with_capacity(exchanges.len());
+    let mut recorded = Vec::with_capacity(exchanges.len());
+    for (preflight, actual) in exchanges {
+        // Each entry belongs to one exchange: taking it frees its headers as the scenario
+        // grows, so the two never take their full size at once.
+        let pre_entry = preflight.map(|p| std::mem::take(&mut entries[p]));
+        let act_entry = actual.map(|a| std::mem::take(&mut entries[a]));
+        let pre = pre_entry.as_ref();
+        let act = act_entry.as_ref();
+        let Some(main) = act.or(pre) else { continue };
+        let Ok(mut url) = Url::parse(&main.request.url) else {
+            let position = actual.or(preflight).map_or(0, |i| positions[i]);
+            skipped.push((position, skip(main, "the URL does not parse")));
+            continue;
+        };
+        let mut notes = Vec::new();
+        let next = actual.and_then(|a| next_hop[a]).map(|j| &entries[j]);
+        let origin = page_origin(main, next).unwrap_or("null").to_string();
+        let method = match (act, pre) {
+            (Some(a), _) => normalize_method(&a.request.method),
+            (None, Some(p)) => header(&p.request.headers, "Access-Control-Request-Method")
+                .unwrap_or("GET")
+                .to_string(),
+            (None, None) => continue,
+        };
+        let requested: Vec<String> = pre
+            .and_then(|p| header(&p.request.headers, "Access-Control-Request-Headers"))
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut headers = script_headers(act, &requested, &mut notes);
+        let cookies = act.is_some_and(|a| {
+            !a.request.cookies.is_empty() || header(&a.request.headers, "Cookie").is_some()
+        });
+        let credentials = if cookies {
+            notes.push("credentials: 'include' inferred: the request carried cookies".to_string());
+            Credentials::Include
+        } else {
+            notes.push("credentials: 'same-origin' assumed: no cookies recorded (a sanitized export removes them)".to_string());
+            Credentials::SameOrigin
+        };
+        let canned = |entry: &Entry| {
+            let mut headers = response_headers(&entry.response.headers);
+            if !show_secrets {
+                mask_headers(&mut headers);
             }
-            Bundle {
-                preflight: preflight.map(|p| std::mem::take(&mut entries[p])),
-                actual: actual.map(|a| std::mem::take(&mut entries[a])),
-                position: actual.or(preflight).map_or(0, |i| positions[i]),
-                hops,
+            CannedResponse {
+                status: u16::try_from(entry.response.status).unwrap_or(0),
+                headers,
+                body: String::new(),
             }
-        })
-        .collect();
-    let mut requests = Vec::with_capacity(bundles.len());
-    let mut recorded = Vec::with_capacity(bundles.len());
-    for rebuilt in rebuild_all(bundles, (writer, show_secrets), parallel_from) {
-        match rebuilt {
-            Rebuilt::Request(exchange) => {
-                let (request, record) = *exchange;
-                requests.push(request);
-                recorded.push(record);
-            }
-            Rebuilt::Skipped(position, entry) => skipped.push((position, entry)),
-            Rebuilt::Nothing => {}
+        };
+        if !show_secrets {
+            mask_headers(&mut headers);
+            mask_url(&mut url);
         }
+        // The hops the browser recorded after a redirect, each with its own preflight.
+        let mut after_redirect = Vec::new();
+        let mut last_hop: Option<Entry> = None;
+        let mut hop = actual.and_then(|a| next_hop[a]);
+        while let Some(j) = hop {
+            let hop_preflight = guarded[j].map(|p| std::mem::take(&mut entries[p]));
+            let hop_actual = std::mem::take(&mut entries[j]);
+            after_redirect.push(ResponseOverrides {
+                preflight: hop_preflight.as_ref().map(canned),
+                actual: Some(canned(&hop_actual)),
+                after_redirect: Vec::new(),
+            });
+            let mut hop_url = hop_actual.request.url.to_string();
+            if !show_secrets && let Some(masked) = mask_url_text(&hop_url) {
+                hop_url = masked;
+            }
+            notes.push(format!(
+                "redirect {}: the browser then requested {} {hop_url}",
+                after_redirect.len(),
+                normalize_method(&hop_actual.request.method),
+            ));
+            last_hop = Some(hop_actual);
+            hop = next_hop[j];
+        }
+        let act_or_last = last_hop.as_ref().or(act);
+        if act_or_last.is_some_and(is_redirect) {
+            notes.push("the recording ends at a redirect: the browser stopped there (the redirect was blocked), or the request it led to was not recorded".to_string());
+        }
+        if act.is_none() {
+            notes.push(
+                "only the preflight was recorded: the request it guarded was never sent"
+                    .to_string(),
+            );
+        }
+        if act_or_last.is_some_and(|a| a.response.status == 0) {
+            notes.push("no response was recorded for the request (status 0)".to_string());
+        }
+        let preflight_not_recorded = pre.is_none();
+        let needs_preflight =
+            !is_safelisted_method(&method) || !unsafe_request_headers(&headers).is_empty();
+        if preflight_not_recorded && needs_preflight {
+            notes.push("this request needs a preflight but the recording has no OPTIONS for it: it was served from the preflight cache, or not recorded".to_string());
+        }
+        let status = act_or_last.map_or(0, |a| a.response.status);
+        let recorded_error = act_or_last
+            .and_then(|a| a.response.error.as_deref())
+            .unwrap_or_default();
+        if writer == HarWriter::WebKit
+            && preflight_not_recorded
+            && recorded_error.contains("Preflight")
+        {
+            notes.push("Safari's error is about a preflight that the recording does not hold (Web Inspector does not always list preflight OPTIONS requests): the replay cannot check that preflight's answer".to_string());
+        }
+        let error = act_or_last
+            .and_then(|a| a.response.error.as_deref().map(str::to_string))
+            .or_else(|| pre.and_then(|p| p.response.error.as_deref().map(str::to_string)));
+        let blocked = if act_or_last.is_none() || status == 0 {
+            Some(true)
+        } else {
+            match writer {
+                // Chrome and Edge mark every entry with `_resourceType` and record a blocked
+                // response with its status and `_error: "net::ERR_FAILED"`.
+                _ if main.resource_type.is_some() => {
+                    Some(error.as_deref() == Some("net::ERR_FAILED"))
+                }
+                // Safari writes `_error` (its own failure text) only for a load that failed.
+                HarWriter::WebKit => Some(error.is_some()),
+                // Firefox records no error field: a response that arrived says nothing.
+                HarWriter::Other => None,
+            }
+        };
+        requests.push(RequestSpec {
+            origin: Some(origin),
+            method,
+            url,
+            headers,
+            credentials,
+            cache: Default::default(),
+            via: Via::Browser,
+            expect: None,
+            note: None,
+            responses: ResponseOverrides {
+                preflight: pre.map(canned),
+                actual: act.map(canned),
+                after_redirect,
+            },
+            wait_seconds: 0,
+            preflight_not_recorded,
+            actual_withheld: false,
+        });
+        recorded.push(Recorded {
+            status,
+            error,
+            blocked,
+            notes,
+        });
     }
     // In file order, whichever pass set them aside.
     skipped.sort_by_key(|(position, _)| *position);
@@ -726,224 +842,9 @@ fn load_har_splitting_from(
     })
 }
 
-/// The entries of one exchange, taken out of the file's list: each entry belongs to one
-/// exchange, and rebuilding the exchange frees them.
-struct Bundle<'a> {
-    preflight: Option<Entry<'a>>,
-    actual: Option<Entry<'a>>,
-    /// Where the exchange's request (or lone preflight) is in the file.
-    position: usize,
-    /// The hops the browser recorded after a redirect, in order: each one's preflight and
-    /// request.
-    hops: Vec<(Option<Entry<'a>>, Entry<'a>)>,
-}
-
-/// What one exchange becomes.
-enum Rebuilt {
-    Request(Box<(RequestSpec, Recorded)>),
-    /// Not replayed, with the entry's position and why.
-    Skipped(usize, Skipped),
-    Nothing,
-}
-
-/// Rebuilds exchanges in order; a large recording's second half on a second thread.
-fn rebuild_all(
-    mut bundles: Vec<Bundle>,
-    (writer, show_secrets): (HarWriter, bool),
-    parallel_from: usize,
-) -> Vec<Rebuilt> {
-    let rebuild_each = |bundles: Vec<Bundle>| -> Vec<Rebuilt> {
-        bundles
-            .into_iter()
-            .map(|bundle| rebuild(bundle, writer, show_secrets))
-            .collect()
-    };
-    if bundles.len() < parallel_from
-        || std::thread::available_parallelism().map_or(1, usize::from) < 2
-    {
-        return rebuild_each(bundles);
-    }
-    let later = bundles.split_off(bundles.len() / 2);
-    std::thread::scope(|scope| {
-        let second = scope.spawn(|| rebuild_each(later));
-        let mut rebuilt = rebuild_each(bundles);
-        match second.join() {
-            Ok(rest) => rebuilt.extend(rest),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-        rebuilt
-    })
-}
-
-/// Below this many exchanges, a second thread costs more than it saves.
-const PARALLEL_REBUILD_FROM: usize = 4096;
-
-/// Rebuilds one exchange's request, and what the browser recorded of it.
-fn rebuild(bundle: Bundle, writer: HarWriter, show_secrets: bool) -> Rebuilt {
-    let pre = bundle.preflight.as_ref();
-    let act = bundle.actual.as_ref();
-    let Some(main) = act.or(pre) else {
-        return Rebuilt::Nothing;
-    };
-    let Ok(mut url) = Url::parse(&main.request.url) else {
-        return Rebuilt::Skipped(bundle.position, skip(main, "the URL does not parse"));
-    };
-    let mut notes = Vec::new();
-    let next = bundle.hops.first().map(|(_, hop)| hop);
-    let origin = page_origin(main, next).unwrap_or("null").to_string();
-    let method = match (act, pre) {
-        (Some(a), _) => normalize_method(&a.request.method),
-        (None, Some(p)) => header(&p.request.headers, "Access-Control-Request-Method")
-            .unwrap_or("GET")
-            .to_string(),
-        (None, None) => return Rebuilt::Nothing,
-    };
-
-    let requested: Vec<String> = pre
-        .and_then(|p| header(&p.request.headers, "Access-Control-Request-Headers"))
-        .map(|v| {
-            v.split(',')
-                .map(|s| s.trim().to_ascii_lowercase())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut headers = script_headers(act, &requested, &mut notes);
-    let cookies = act.is_some_and(|a| {
-        !a.request.cookies.is_empty() || header(&a.request.headers, "Cookie").is_some()
-    });
-    let credentials = if cookies {
-        notes.push("credentials: 'include' inferred: the request carried cookies".to_string());
-        Credentials::Include
-    } else {
-        notes.push("credentials: 'same-origin' assumed: no cookies recorded (a sanitized export removes them)".to_string());
-        Credentials::SameOrigin
-    };
-    let canned = |entry: &Entry| {
-        let mut headers = response_headers(&entry.response.headers);
-        if !show_secrets {
-            mask_headers(&mut headers);
-        }
-        CannedResponse {
-            status: u16::try_from(entry.response.status).unwrap_or(0),
-            headers,
-            body: String::new(),
-        }
-    };
-    if !show_secrets {
-        mask_headers(&mut headers);
-        mask_url(&mut url);
-    }
-    // The hops the browser recorded after a redirect, each with its own preflight.
-    let mut after_redirect = Vec::new();
-    let mut last_hop: Option<Entry> = None;
-    for (hop_preflight, hop_actual) in bundle.hops {
-        after_redirect.push(ResponseOverrides {
-            preflight: hop_preflight.as_ref().map(canned),
-            actual: Some(canned(&hop_actual)),
-            after_redirect: Vec::new(),
-        });
-        let mut hop_url = hop_actual.request.url.to_string();
-        if !show_secrets && let Some(masked) = mask_url_text(&hop_url) {
-            hop_url = masked;
-        }
-        notes.push(format!(
-            "redirect {}: the browser then requested {} {hop_url}",
-            after_redirect.len(),
-            normalize_method(&hop_actual.request.method),
-        ));
-        last_hop = Some(hop_actual);
-    }
-    let act_or_last = last_hop.as_ref().or(act);
-    if act_or_last.is_some_and(is_redirect) {
-        notes.push("the recording ends at a redirect: the browser stopped there (the redirect was blocked), or the request it led to was not recorded".to_string());
-    }
-    if act.is_none() {
-        notes.push(
-            "only the preflight was recorded: the request it guarded was never sent".to_string(),
-        );
-    }
-    if act_or_last.is_some_and(|a| a.response.status == 0) {
-        notes.push("no response was recorded for the request (status 0)".to_string());
-    }
-    let preflight_not_recorded = pre.is_none();
-    let needs_preflight =
-        !is_safelisted_method(&method) || !unsafe_request_headers(&headers).is_empty();
-    if preflight_not_recorded && needs_preflight {
-        notes.push("this request needs a preflight but the recording has no OPTIONS for it: it was served from the preflight cache, or not recorded".to_string());
-    }
-    let status = act_or_last.map_or(0, |a| a.response.status);
-    let recorded_error = act_or_last
-        .and_then(|a| a.response.error.as_deref())
-        .unwrap_or_default();
-    if writer == HarWriter::WebKit && preflight_not_recorded && recorded_error.contains("Preflight")
-    {
-        notes.push("Safari's error is about a preflight that the recording does not hold (Web Inspector does not always list preflight OPTIONS requests): the replay cannot check that preflight's answer".to_string());
-    }
-    let error = act_or_last
-        .and_then(|a| a.response.error.as_deref().map(str::to_string))
-        .or_else(|| pre.and_then(|p| p.response.error.as_deref().map(str::to_string)));
-    let blocked = if act_or_last.is_none() || status == 0 {
-        Some(true)
-    } else {
-        match writer {
-            // Chrome and Edge mark every entry with `_resourceType` and record a blocked
-            // response with its status and `_error: "net::ERR_FAILED"`.
-            _ if main.resource_type.is_some() => Some(error.as_deref() == Some("net::ERR_FAILED")),
-            // Safari writes `_error` (its own failure text) only for a load that failed.
-            HarWriter::WebKit => Some(error.is_some()),
-            // Firefox records no error field: a response that arrived says nothing.
-            HarWriter::Other => None,
-        }
-    };
-    let request = RequestSpec {
-        origin: Some(origin),
-        method,
-        url,
-        headers,
-        credentials,
-        cache: Default::default(),
-        via: Via::Browser,
-        expect: None,
-        note: None,
-        responses: ResponseOverrides {
-            preflight: pre.map(canned),
-            actual: act.map(canned),
-            after_redirect,
-        },
-        wait_seconds: 0,
-        preflight_not_recorded,
-        actual_withheld: false,
-    };
-    Rebuilt::Request(Box::new((
-        request,
-        Recorded {
-            status,
-            error,
-            blocked,
-            notes,
-        },
-    )))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exchanges_rebuilt_on_two_threads_come_out_in_order() {
-        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/har");
-        for name in ["chrome.har", "firefox.har", "safari.har", "redirect.har"] {
-            let text = std::fs::read_to_string(fixtures.join(name)).unwrap_or_default();
-            let one = load_har_splitting_from(&text, name, false, usize::MAX);
-            let two = load_har_splitting_from(&text, name, false, 1);
-            assert!(
-                one.as_ref().is_ok_and(|i| i.scenario.requests.len() > 1),
-                "{name}"
-            );
-            assert_eq!(format!("{one:?}"), format!("{two:?}"), "{name}");
-        }
-    }
 
     #[test]
     fn har_is_detected_by_its_first_key() {
