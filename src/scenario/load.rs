@@ -387,6 +387,17 @@ mod tests {
             assert_eq!(errs.len(), 1, "{text}");
             assert_eq!(errs[0].key, key);
             assert!(errs[0].message.contains("Amazon S3 adds the CORS headers"));
+            // Nor can it script a preflight: the service answers those itself.
+            let preflight = text.replace(r#""actual""#, r#""preflight""#);
+            let gcs = preflight.replace(r#""type": "s3""#, r#""type": "gcs""#);
+            let errs = errors(&gcs);
+            assert_eq!(errs.len(), 1, "{gcs}");
+            assert!(errs[0].key.ends_with(".preflight"), "{}", errs[0].key);
+            assert!(
+                errs[0]
+                    .message
+                    .starts_with("Google Cloud Storage answers preflights")
+            );
             // A static server's answer is scripted whole, CORS headers included.
             let text = text.replace(
                 r#""type": "s3", "url": "https://b.s3.amazonaws.com", "cors": null"#,

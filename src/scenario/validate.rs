@@ -422,10 +422,13 @@ fn validate_overrides(
     path: &JsonPath,
     problems: &mut Problems,
 ) -> ResponseOverrides {
-    if raw.preflight.is_some() && bucket.is_some() {
+    if let (Some(provider), Some(_)) = (bucket, &raw.preflight) {
         problems.add(
             path.key("preflight"),
-            "S3 answers preflights from its CORS rules; to script a preflight answer use a \"static\" server",
+            format!(
+                "{} answers preflights from its CORS rules; to script a preflight answer use a \"static\" server",
+                provider.product()
+            ),
         );
     }
     if let (Some(provider), Some(actual)) = (bucket, &raw.actual) {
