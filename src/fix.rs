@@ -332,9 +332,14 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
     let last = hops.len() - 1;
     let failing = &hops[last];
     match record.cors_error {
-        Some(CorsError::TooManyRedirects | CorsError::InvalidRedirect) => {
+        Some(error) if error.is_network_error() => {
             return no_fix(
                 "No CORS header fixes this network error: fix the redirect itself (its Location, or the loop), or request the final URL directly".to_string(),
+            );
+        }
+        Some(CorsError::CorsDisabledScheme) => {
+            return no_fix(
+                "No CORS header fixes this: a cross-origin fetch can only be redirected to an http(s) URL; fix the redirect's Location".to_string(),
             );
         }
         Some(CorsError::RedirectContainsCredentials) => {

@@ -668,10 +668,18 @@ fn redirects_follow_what_chromium_did() {
         (Outcome::Blocked, Some(CorsError::TooManyRedirects))
     );
     assert_eq!(trace.requests[6].exchanges.len(), 21);
+    assert_eq!(
+        trace.requests[6].error.as_deref(),
+        Some("Failed to load resource: net::ERR_TOO_MANY_REDIRECTS")
+    );
     // d2: a Location that is no URL.
     assert_eq!(
         outcome(7),
         (Outcome::Blocked, Some(CorsError::InvalidRedirect))
+    );
+    assert_eq!(
+        trace.requests[7].error.as_deref(),
+        Some("Failed to load resource: net::ERR_INVALID_REDIRECT")
     );
     // d3: credentials in the Location; Chromium's message leaves the location empty.
     assert_eq!(
@@ -701,6 +709,86 @@ fn redirects_follow_what_chromium_did() {
     assert_eq!(hops[2].request.method, "GET");
     // d6: a 302 without Location is handed to the page as it is.
     assert_eq!(outcome(11), (Outcome::Allowed, None));
+
+    // d7-d12: a Location that parses but is not http(s). Chromium tells the schemes apart: an
+    // unsafe redirect, an unknown scheme, or a CORS error at the new URL.
+    let disabled = |to: &str, from: &str| {
+        format!(
+            "Access to fetch at '{to}' (redirected from '{from}') from origin '{page}' has been blocked by CORS policy: Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app."
+        )
+    };
+    let cases = [
+        (
+            12,
+            CorsError::CorsDisabledScheme,
+            disabled("ftp://example.com/x", "http://localhost:8775/ftp"),
+        ),
+        (
+            13,
+            CorsError::UnsafeRedirect,
+            "Failed to load resource: net::ERR_UNSAFE_REDIRECT".to_string(),
+        ),
+        (
+            14,
+            CorsError::CorsDisabledScheme,
+            disabled("javascript:alert(1)", "http://localhost:8775/js"),
+        ),
+        (
+            15,
+            CorsError::UnsafeRedirect,
+            "Failed to load resource: net::ERR_UNSAFE_REDIRECT".to_string(),
+        ),
+        (
+            16,
+            CorsError::UnknownUrlScheme,
+            "Failed to load resource: net::ERR_UNKNOWN_URL_SCHEME".to_string(),
+        ),
+        // The console names where the request started, not the hop that redirected to ftp:.
+        (
+            17,
+            CorsError::CorsDisabledScheme,
+            disabled("ftp://example.com/x", "http://localhost:8775/twohop"),
+        ),
+    ];
+    for (i, error, console) in cases {
+        assert_eq!(outcome(i), (Outcome::Blocked, Some(error)), "request {i}");
+        assert_eq!(trace.requests[i].error.as_deref(), Some(console.as_str()));
+        assert_eq!(
+            trace.requests[i].profile_notes.len(),
+            1,
+            "the standard differs"
+        );
+    }
+    assert_eq!(
+        trace.requests[17].exchanges.len(),
+        2,
+        "the first hop is followed"
+    );
+}
+
+#[test]
+fn the_standard_makes_every_redirect_away_from_http_one_network_error() {
+    let path = format!(
+        "{}/tests/fixtures/redirects-chromium.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let Ok(scenario) = load_file(std::path::Path::new(&path)) else {
+        panic!("the fixture loads")
+    };
+    let trace = engine::run(&scenario, BrowserProfile::Standard);
+    for i in 12..=17 {
+        let request = &trace.requests[i];
+        assert_eq!(
+            request.cors_error,
+            Some(CorsError::InvalidRedirect),
+            "request {i}"
+        );
+        assert!(
+            request.profile_notes[0].starts_with("Chromium reports this redirect as "),
+            "{:?}",
+            request.profile_notes
+        );
+    }
 }
 
 #[test]

@@ -251,6 +251,17 @@ fn host_header(spec: &RequestSpec) -> (String, String) {
     ("Host".to_string(), host)
 }
 
+/// How Chromium 148 ends a redirect to a URL that parses but is not http(s), by its scheme (seen
+/// in headless Chromium: `data:`, `file:`, `about:` and `blob:` are unsafe redirects, `ws:` an
+/// unknown scheme, `ftp:`, `javascript:` and an app's own scheme a CORS error).
+fn chromium_scheme_error(scheme: &str) -> CorsError {
+    match scheme {
+        "data" | "file" | "about" | "blob" => CorsError::UnsafeRedirect,
+        "ws" | "wss" => CorsError::UnknownUrlScheme,
+        _ => CorsError::CorsDisabledScheme,
+    }
+}
+
 /// The first step of each hop: the page's call, or the browser following a redirect.
 fn request_action(hop: usize, method: &str, path: &str) -> String {
     match hop {
@@ -1232,6 +1243,19 @@ impl<'a> Simulation<'a> {
     /// Chromium's console line for `failure` at `url`, naming where a redirected request
     /// started and the page's origin (not the `null` a tainted hop sends).
     fn console_message(&self, failure: &CorsFailure, url: &str, origin: &str) -> String {
+        if failure.error == CorsError::CorsDisabledScheme
+            && let Some(next) = url::Url::parse(url)
+                .ok()
+                .and_then(|from| from.join(&failure.parameter).ok())
+        {
+            // Chromium follows the redirect, then refuses the new URL's scheme: the console
+            // names the new URL, redirected from the first.
+            let (initial, page) = match &self.redirected {
+                Some(r) => (r.initial_url.as_str(), r.page_origin.as_str()),
+                None => (url, origin),
+            };
+            return failure.console_message_after(next.as_str(), Some(initial), page);
+        }
         match &self.redirected {
             Some(r) => failure.console_message_after(url, Some(&r.initial_url), &r.page_origin),
             None => failure.console_message(url, origin),
@@ -1289,12 +1313,43 @@ impl<'a> Simulation<'a> {
                         None
                     }
                 }
+                Some(next) if self.profile == BrowserProfile::Chromium => Some(CorsFailure::new(
+                    chromium_scheme_error(next.scheme()),
+                    location.as_str(),
+                )),
                 _ => Some(CorsFailure::new(
                     CorsError::InvalidRedirect,
                     location.as_str(),
                 )),
             }
         };
+        // Where the two profiles part: a Location that parses but is not http(s).
+        let scheme_note = next_url
+            .as_ref()
+            .filter(|next| !matches!(next.scheme(), "http" | "https"))
+            .filter(|_| {
+                failure.as_ref().is_some_and(|f| {
+                    matches!(
+                        f.error,
+                        CorsError::InvalidRedirect
+                            | CorsError::UnsafeRedirect
+                            | CorsError::UnknownUrlScheme
+                            | CorsError::CorsDisabledScheme
+                    )
+                })
+            })
+            .map(|next| match self.profile {
+                BrowserProfile::Chromium => text!(
+                    "The Fetch standard makes every redirect to a URL that is not http(s) the same network error; Chromium tells the '",
+                    next.scheme(),
+                    ":' scheme apart."
+                ),
+                BrowserProfile::Standard => text!(
+                    "Chromium reports this redirect as ",
+                    chromium_scheme_error(next.scheme()).name(),
+                    "."
+                ),
+            });
         self.set(
             Var::ResponseReceived,
             text!("redirect (", response.status, ")"),
@@ -1316,6 +1371,19 @@ impl<'a> Simulation<'a> {
                     "its Location ",
                     location,
                     " carries a username or password, which fetch refuses for a CORS request (Fetch §\"HTTP-redirect fetch\")."
+                ),
+                CorsError::UnsafeRedirect | CorsError::UnknownUrlScheme => text!(
+                    "its Location '",
+                    location,
+                    "' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\"), and Chromium reports this scheme as ",
+                    failure.error.name(),
+                    "."
+                ),
+                CorsError::CorsDisabledScheme => text!(
+                    "its Location '",
+                    location,
+                    "' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\"); Chromium reports it as a CORS error at the new URL: ",
+                    failure.reason_text()
                 ),
                 _ => text!(
                     "fetch runs the CORS check on every answer to a CORS request, redirects included, before it follows one (Fetch §\"HTTP fetch\"): ",
@@ -1343,7 +1411,7 @@ impl<'a> Simulation<'a> {
                         " The fetch rejects with TypeError: Failed to fetch. Console: ",
                         message
                     ),
-                    profile_note: None,
+                    profile_note: scheme_note,
                     exchange: Some(ex),
                 },
             );

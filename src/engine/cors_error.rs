@@ -29,8 +29,17 @@ pub enum CorsError {
     /// (`net::ERR_TOO_MANY_REDIRECTS`); fetch() rejects the same way.
     TooManyRedirects,
     /// Not a CORS error: a redirect whose Location is not an http(s) URL
-    /// (`net::ERR_INVALID_REDIRECT`).
+    /// (`net::ERR_INVALID_REDIRECT`). In Chromium, one whose Location does not parse.
     InvalidRedirect,
+    /// Chromium: a redirect to `data:`, `file:`, `about:` or `blob:` (`net::ERR_UNSAFE_REDIRECT`),
+    /// a network error.
+    UnsafeRedirect,
+    /// Chromium: a redirect to `ws:` or `wss:` (`net::ERR_UNKNOWN_URL_SCHEME`), a network error.
+    UnknownUrlScheme,
+    /// Chromium: a redirect to any other scheme that is not http(s) (`ftp:`, `javascript:`, an
+    /// app's own): a CORS error at the new URL. Its parameter is the Location (Chromium's own
+    /// `failedParameter` is empty), so the console line can name the new URL.
+    CorsDisabledScheme,
 }
 
 /// A failure with the value Chromium reports alongside it (`failedParameter`).
@@ -80,7 +89,20 @@ impl CorsError {
             RedirectContainsCredentials => "RedirectContainsCredentials",
             TooManyRedirects => "net::ERR_TOO_MANY_REDIRECTS",
             InvalidRedirect => "net::ERR_INVALID_REDIRECT",
+            UnsafeRedirect => "net::ERR_UNSAFE_REDIRECT",
+            UnknownUrlScheme => "net::ERR_UNKNOWN_URL_SCHEME",
+            CorsDisabledScheme => "CorsDisabledScheme",
         }
+    }
+
+    /// Not a CORS error but a network error: the console shows no CORS message, and fetch()
+    /// rejects all the same.
+    pub fn is_network_error(self) -> bool {
+        use CorsError::*;
+        matches!(
+            self,
+            TooManyRedirects | InvalidRedirect | UnsafeRedirect | UnknownUrlScheme
+        )
     }
 
     /// The preflight variant of a CORS-check failure.
@@ -182,6 +204,26 @@ impl CorsFailure {
                     "' is not an http(s) URL (a network error, not a CORS error).",
                 ),
             ),
+            UnsafeRedirect => (
+                false,
+                text!(
+                    "The redirect's Location '",
+                    p,
+                    "' is a URL Chromium never follows a redirect to (a network error, not a CORS error).",
+                ),
+            ),
+            UnknownUrlScheme => (
+                false,
+                text!(
+                    "The redirect's Location '",
+                    p,
+                    "' is a WebSocket URL, which fetch cannot load (a network error, not a CORS error).",
+                ),
+            ),
+            CorsDisabledScheme => (
+                false,
+                "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app.".to_string(),
+            ),
         };
         if prefixed {
             format!("{PREFLIGHT_PREFIX}{text}")
@@ -204,12 +246,8 @@ impl CorsFailure {
         origin: &str,
     ) -> String {
         match self.error {
-            CorsError::TooManyRedirects | CorsError::InvalidRedirect => text!(
-                self.error.name(),
-                " at '",
-                url,
-                "' (a network error: the console shows no CORS message, and fetch() rejects with TypeError: Failed to fetch)"
-            ),
+            // Chromium 148's console line for the request at `url`; there is no CORS message.
+            error if error.is_network_error() => text!("Failed to load resource: ", error.name()),
             _ => {
                 let redirected = initial_url
                     .map(|from| text!("(redirected from '", from, "') "))
