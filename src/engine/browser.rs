@@ -1296,6 +1296,7 @@ impl<'a> Simulation<'a> {
         } else {
             Ok(())
         };
+        let passed = checked.is_ok();
         let failure = if let Err(failure) = checked {
             Some(failure)
         } else {
@@ -1323,21 +1324,11 @@ impl<'a> Simulation<'a> {
                 )),
             }
         };
-        // Where the two profiles part: a Location that parses but is not http(s).
+        // Where the two profiles part: a redirect that passed the CORS check, to a Location that
+        // parses but is not http(s).
         let scheme_note = next_url
             .as_ref()
-            .filter(|next| !matches!(next.scheme(), "http" | "https"))
-            .filter(|_| {
-                failure.as_ref().is_some_and(|f| {
-                    matches!(
-                        f.error,
-                        CorsError::InvalidRedirect
-                            | CorsError::UnsafeRedirect
-                            | CorsError::UnknownUrlScheme
-                            | CorsError::CorsDisabledScheme
-                    )
-                })
-            })
+            .filter(|next| passed && !matches!(next.scheme(), "http" | "https"))
             .map(|next| match self.profile {
                 BrowserProfile::Chromium => text!(
                     "The Fetch standard makes every redirect to a URL that is not http(s) the same network error; Chromium tells the '",
