@@ -270,6 +270,28 @@ fn request_action(hop: usize, method: &str, path: &str) -> String {
     }
 }
 
+/// An actual request's headers in the order Chromium sends them: Host, Accept unless the script
+/// set one, Origin (when it is sent), the script's own, then the Sec-Fetch headers.
+fn actual_headers(
+    spec: &RequestSpec,
+    kept: &[(String, String)],
+    origin: Option<&str>,
+    same_origin: bool,
+) -> Vec<(String, String)> {
+    let mut headers = vec![host_header(spec)];
+    if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
+        headers.push(pair("Accept", "*/*"));
+    }
+    headers.extend(origin.map(|origin| pair("Origin", origin)));
+    headers.extend(kept.iter().cloned());
+    headers.push(pair("Sec-Fetch-Mode", "cors"));
+    if same_origin {
+        headers.push(pair("Sec-Fetch-Site", "same-origin"));
+    }
+    headers.push(pair("Sec-Fetch-Dest", "empty"));
+    headers
+}
+
 fn pair(name: &str, value: impl Into<String>) -> (String, String) {
     (name.to_string(), value.into())
 }
@@ -362,7 +384,14 @@ impl<'a> Simulation<'a> {
         });
     }
 
-    fn exchange(&mut self, kind: ExchangeKind, request: HttpRequest, spec: &RequestSpec) -> usize {
+    /// Sends `request` as the request's next exchange and shows the rule that answered it in
+    /// the tracker: returns the exchange's index, the answer, and why the server gave it.
+    fn exchange(
+        &mut self,
+        kind: ExchangeKind,
+        request: HttpRequest,
+        spec: &RequestSpec,
+    ) -> (usize, HttpResponse, String) {
         self.sequence += 1;
         let answer = server::answer(
             &self.scenario.server,
@@ -371,6 +400,9 @@ impl<'a> Simulation<'a> {
             (&spec.responses, hops_before(&self.exchanges)),
             self.sequence,
         );
+        let rule_text = self.matched_rule_text(answer.matched_rule);
+        self.set(Var::MatchedRule, &rule_text);
+        let (response, explanation) = (answer.response.clone(), answer.explanation.clone());
         self.exchanges.push(Exchange {
             kind,
             request,
@@ -378,7 +410,7 @@ impl<'a> Simulation<'a> {
             matched_rule: answer.matched_rule,
             server_explanation: answer.explanation,
         });
-        self.exchanges.len() - 1
+        (self.exchanges.len() - 1, response, explanation)
     }
 
     fn matched_rule_text(&self, rule: Option<usize>) -> String {
@@ -525,17 +557,7 @@ impl<'a> Simulation<'a> {
             headers,
         };
         let cors_sent = cors_header_text(&request.headers);
-        let ex = self.exchange(ExchangeKind::Actual, request, spec);
-        let (response, server_explanation, rule) = {
-            let e = &self.exchanges[ex];
-            (
-                e.response.clone(),
-                e.server_explanation.clone(),
-                e.matched_rule,
-            )
-        };
-        let rule_text = self.matched_rule_text(rule);
-        self.set(Var::MatchedRule, &rule_text);
+        let (ex, response, server_explanation) = self.exchange(ExchangeKind::Actual, request, spec);
         self.set(
             Var::ResponseReceived,
             text!("yes (", response.status, "), fully readable"),
@@ -992,31 +1014,13 @@ impl<'a> Simulation<'a> {
         }
 
         // The actual request.
-        let mut headers = vec![host_header(spec)];
-        if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
-            headers.push(pair("Accept", "*/*"));
-        }
-        headers.push(pair("Origin", origin.clone()));
-        headers.extend(kept.iter().cloned());
-        headers.push(pair("Sec-Fetch-Mode", "cors"));
-        headers.push(pair("Sec-Fetch-Dest", "empty"));
         let request = HttpRequest {
             method: method.clone(),
             url: url.clone(),
-            headers,
+            headers: actual_headers(spec, kept, Some(&origin), false),
         };
         let cors_sent = cors_header_text(&request.headers);
-        let ex = self.exchange(ExchangeKind::Actual, request, spec);
-        let (response, server_explanation, rule) = {
-            let e = &self.exchanges[ex];
-            (
-                e.response.clone(),
-                e.server_explanation.clone(),
-                e.matched_rule,
-            )
-        };
-        let rule_text = self.matched_rule_text(rule);
-        self.set(Var::MatchedRule, &rule_text);
+        let (ex, response, server_explanation) = self.exchange(ExchangeKind::Actual, request, spec);
         self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
         let why_sent = if !needs_preflight {
             "no preflight needed"
@@ -1617,18 +1621,9 @@ impl<'a> Simulation<'a> {
             headers,
         };
         let cors_sent = cors_header_text(&request.headers);
-        let ex = self.exchange(ExchangeKind::Preflight, request, spec);
-        let (response, server_explanation, rule) = {
-            let e = &self.exchanges[ex];
-            (
-                e.response.clone(),
-                e.server_explanation.clone(),
-                e.matched_rule,
-            )
-        };
-        let rule_text = self.matched_rule_text(rule);
+        let (ex, response, server_explanation) =
+            self.exchange(ExchangeKind::Preflight, request, spec);
         self.set(Var::Preflight, text!("sent: ", status_text(&response)));
-        self.set(Var::MatchedRule, &rule_text);
         let response_cors = cors_header_text(&response.headers);
         self.push(
             index,
@@ -1875,36 +1870,16 @@ impl<'a> Simulation<'a> {
             );
             return Fetched::Withheld;
         }
-        let mut headers = vec![host_header(spec)];
-        if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
-            headers.push(pair("Accept", "*/*"));
-        }
-        if method != "GET" && method != "HEAD" {
-            // Fetch §"append a request Origin header": same-origin requests carry Origin too,
-            // except GET and HEAD.
-            headers.push(pair("Origin", origin.clone()));
-        }
-        headers.extend(kept.iter().cloned());
-        headers.push(pair("Sec-Fetch-Mode", "cors"));
-        headers.push(pair("Sec-Fetch-Site", "same-origin"));
-        headers.push(pair("Sec-Fetch-Dest", "empty"));
+        // Fetch §"append a request Origin header": same-origin requests carry Origin too,
+        // except GET and HEAD.
+        let sends_origin = method != "GET" && method != "HEAD";
         let request = HttpRequest {
             method: method.clone(),
             url: spec.url.to_string(),
-            headers,
+            headers: actual_headers(spec, kept, sends_origin.then_some(origin.as_str()), true),
         };
         let cors_sent = cors_header_text(&request.headers);
-        let ex = self.exchange(ExchangeKind::Actual, request, spec);
-        let (response, server_explanation, rule) = {
-            let e = &self.exchanges[ex];
-            (
-                e.response.clone(),
-                e.server_explanation.clone(),
-                e.matched_rule,
-            )
-        };
-        let rule_text = self.matched_rule_text(rule);
-        self.set(Var::MatchedRule, &rule_text);
+        let (ex, response, server_explanation) = self.exchange(ExchangeKind::Actual, request, spec);
         self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
         self.push(
             index,
