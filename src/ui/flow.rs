@@ -289,10 +289,7 @@ fn hop_view(request: &RequestRecord, hop: usize) -> Option<RequestRecord> {
     let hop = hop.min(hops.len() - 1);
     let current = &hops[hop];
     let last = hop == hops.len() - 1;
-    let method = match current.actual {
-        Some(actual) => actual.request.method.clone(),
-        None => current.asked().0,
-    };
+    let method = current.asked().0;
     Some(RequestRecord {
         method: match hop {
             0 => method,
