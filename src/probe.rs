@@ -13,6 +13,7 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use url::Url;
 
 use crate::engine::http::HttpRequest;
+use crate::engine::server::scripted_for;
 use crate::engine::{self, ExchangeKind, hops_before};
 use crate::scenario::{
     BrowserProfile, CannedResponse, Recorder, Scenario, Server, ServerKind, Via,
@@ -433,11 +434,8 @@ pub fn probe_scenario(
                 .find_map(|(i, exchange)| {
                     let hop = hops_before(&record.exchanges[..i]);
                     let answers = spec.responses.at_hop(hop);
-                    let answered = match exchange.kind {
-                        ExchangeKind::Preflight => answers.is_some_and(|a| a.preflight.is_some()),
-                        ExchangeKind::Actual => answers.is_some_and(|a| a.actual.is_some()),
-                    };
-                    (!answered).then_some((hop, exchange))
+                    let answered = answers.and_then(|a| scripted_for(a, exchange.kind));
+                    answered.is_none().then_some((hop, exchange))
                 });
             let Some((hop, exchange)) = pending else {
                 break;

@@ -65,6 +65,14 @@ pub fn scripted_source(hop: usize, kind: ExchangeKind) -> Cow<'static, str> {
     }
 }
 
+/// The answer `overrides` script for an exchange of `kind`.
+pub fn scripted_for(overrides: &ResponseOverrides, kind: ExchangeKind) -> Option<&CannedResponse> {
+    match kind {
+        ExchangeKind::Preflight => overrides.preflight.as_ref(),
+        ExchangeKind::Actual => overrides.actual.as_ref(),
+    }
+}
+
 /// Answers `request`. A server sees only the request, so only a recording, which holds one
 /// answer per role, looks at `kind`. `overrides` are the answers scripted for `hop`.
 /// `sequence` numbers the exchange so generated ids are stable.
@@ -112,11 +120,7 @@ fn recorded_answer(
     overrides: &ResponseOverrides,
     by: Recorder,
 ) -> ServerAnswer {
-    let recorded = match kind {
-        ExchangeKind::Preflight => &overrides.preflight,
-        ExchangeKind::Actual => &overrides.actual,
-    };
-    match recorded {
+    match scripted_for(overrides, kind) {
         Some(response) => ServerAnswer {
             response: canned(response),
             matched_rule: None,
