@@ -1247,22 +1247,19 @@ impl<'a> Simulation<'a> {
     /// Chromium's console line for `failure` at `url`, naming where a redirected request
     /// started and the page's origin (not the `null` a tainted hop sends).
     fn console_message(&self, failure: &CorsFailure, url: &str, origin: &str) -> String {
-        if failure.error == CorsError::CorsDisabledScheme
-            && let Some(next) = url::Url::parse(url)
-                .ok()
-                .and_then(|from| from.join(&failure.parameter).ok())
-        {
-            // Chromium follows the redirect, then refuses the new URL's scheme: the console
-            // names the new URL, redirected from the first.
-            let (initial, page) = match &self.redirected {
-                Some(r) => (r.initial_url.as_str(), r.page_origin.as_str()),
-                None => (url, origin),
-            };
-            return failure.console_message_after(next.as_str(), Some(initial), page);
-        }
-        match &self.redirected {
-            Some(r) => failure.console_message_after(url, Some(&r.initial_url), &r.page_origin),
-            None => failure.console_message(url, origin),
+        // Chromium follows a redirect to a scheme it refuses, then fails at the new URL (the
+        // failure's Location): the console names it, redirected from the first.
+        let refused = (failure.error == CorsError::CorsDisabledScheme)
+            .then(|| url::Url::parse(url).ok()?.join(&failure.parameter).ok())
+            .flatten();
+        match (&self.redirected, &refused) {
+            (Some(r), _) => failure.console_message_after(
+                refused.as_ref().map_or(url, url::Url::as_str),
+                Some(&r.initial_url),
+                &r.page_origin,
+            ),
+            (None, Some(next)) => failure.console_message_after(next.as_str(), Some(url), origin),
+            (None, None) => failure.console_message(url, origin),
         }
     }
 
