@@ -19,6 +19,19 @@ pub enum Target {
 }
 
 impl Target {
+    /// The written format's name, as refusals quote it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::S3Json => "S3 JSON",
+            Target::S3Xml => "S3 XML",
+            Target::S3Console => "S3 console JSON",
+            Target::CloudFormation => "CloudFormation",
+            Target::Gcs => "GCS JSON",
+            Target::AzureXml => "Azure XML",
+            Target::AzureJson => "Azure JSON",
+        }
+    }
+
     pub fn provider(self) -> Provider {
         match self {
             Target::Gcs => Provider::Gcs,
@@ -147,6 +160,50 @@ fn write(config: &CorsConfiguration, target: Target) -> String {
     }
 }
 
+/// Every value of `rule` holding a character no configuration may carry: XML 1.0 cannot hold
+/// C0 controls at all, and a control, bidi or zero-width character written to a JSON or XML
+/// file reaches the terminal of whoever prints it. No browser sends such a value either, so a
+/// rule holding one never matched anything.
+fn unwritable_characters(
+    rule: &CorsRule,
+    label: &str,
+    from: Provider,
+    target: Target,
+    errors: &mut Vec<String>,
+) {
+    use crate::safe_text::is_unsafe_char;
+    use crate::scenario::Field;
+    let lists: [(Field, &[String]); 4] = [
+        (Field::Origins, &rule.allowed_origins),
+        (Field::Methods, &rule.allowed_methods),
+        (Field::AllowedHeaders, &rule.allowed_headers),
+        (Field::ExposeHeaders, &rule.expose_headers),
+    ];
+    let id = rule
+        .id
+        .iter()
+        .map(|id| (from.field(Field::Id).to_string(), id));
+    let values = lists.iter().flat_map(|(field, list)| {
+        list.iter()
+            .enumerate()
+            .map(move |(i, value)| (format!("{}[{i}]", from.field(*field)), value))
+    });
+    for (place, value) in id.chain(values) {
+        if let Some(c) = value.chars().find(|&c| is_unsafe_char(c)) {
+            errors.push(format!(
+                "rule {label}: {place} contains {} U+{:04X}; {} cannot hold it",
+                if c.is_control() {
+                    "control character"
+                } else {
+                    "invisible or bidi character"
+                },
+                c as u32,
+                target.name()
+            ));
+        }
+    }
+}
+
 /// `loaded` written as `target`; errors name every rule value the target cannot express or
 /// would refuse.
 pub fn convert(loaded: &LoadedConfig, target: Target) -> Result<Converted, Vec<String>> {
@@ -159,7 +216,10 @@ pub fn convert(loaded: &LoadedConfig, target: Target) -> Result<Converted, Vec<S
         .rules
         .iter()
         .enumerate()
-        .map(|(i, rule)| translate(rule, &rule.label(i), from, to, &mut notes, &mut errors))
+        .map(|(i, rule)| {
+            unwritable_characters(rule, &format!("#{}", i + 1), from, target, &mut errors);
+            translate(rule, &rule.label(i), from, to, &mut notes, &mut errors)
+        })
         .collect();
     if !errors.is_empty() {
         return Err(errors);
@@ -263,5 +323,41 @@ mod tests {
         assert!(errors.iter().any(|e| e.contains("at most 5")), "{errors:?}");
         let gcs_star = load(r#"[{"origin": ["*"], "method": ["*"]}]"#);
         assert!(convert(&gcs_star, Target::S3Json).is_err());
+    }
+
+    #[test]
+    fn terminal_and_bidi_characters_are_refused_for_every_target() {
+        // An OSC 52 clipboard write in an origin, a C1 CSI in an ID, a bidi override in a header.
+        let hostile = load(
+            r#"{"CORSRules": [{"ID": "id\u009b", "AllowedOrigins": ["https://a.example\u001b]52;c;ZWNobyBwd25lZA==\u0007"], "AllowedMethods": ["GET"], "ExposeHeaders": ["x-\u202eab"]}]}"#,
+        );
+        for target in [
+            Target::S3Json,
+            Target::S3Xml,
+            Target::S3Console,
+            Target::CloudFormation,
+            Target::Gcs,
+            Target::AzureXml,
+            Target::AzureJson,
+        ] {
+            let Err(errors) = convert(&hostile, target) else {
+                panic!("{target:?} must refuse")
+            };
+            let name = target.name();
+            assert!(
+                errors.contains(&format!(
+                    "rule #1: AllowedOrigins[0] contains control character U+001B; {name} cannot hold it"
+                )),
+                "{errors:?}"
+            );
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.contains("ID contains control character U+009B"))
+            );
+            assert!(errors.iter().any(|e| {
+                e.contains("ExposeHeaders[0] contains invisible or bidi character U+202E")
+            }));
+        }
     }
 }
