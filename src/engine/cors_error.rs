@@ -27,14 +27,18 @@ pub enum CorsError {
     RedirectContainsCredentials,
     /// Not a CORS error but the network error that ends a redirect chain longer than 20 hops
     /// (`net::ERR_TOO_MANY_REDIRECTS`); fetch() rejects the same way.
+    #[serde(rename = "net::ERR_TOO_MANY_REDIRECTS")]
     TooManyRedirects,
     /// Not a CORS error: a redirect whose Location is not an http(s) URL
     /// (`net::ERR_INVALID_REDIRECT`). In Chromium, one whose Location does not parse.
+    #[serde(rename = "net::ERR_INVALID_REDIRECT")]
     InvalidRedirect,
     /// Chromium: a redirect to `data:`, `file:`, `about:` or `blob:` (`net::ERR_UNSAFE_REDIRECT`),
     /// a network error.
+    #[serde(rename = "net::ERR_UNSAFE_REDIRECT")]
     UnsafeRedirect,
     /// Chromium: a redirect to `ws:` or `wss:` (`net::ERR_UNKNOWN_URL_SCHEME`), a network error.
+    #[serde(rename = "net::ERR_UNKNOWN_URL_SCHEME")]
     UnknownUrlScheme,
     /// Chromium: a redirect to any other scheme that is not http(s) (`ftp:`, `javascript:`, an
     /// app's own): a CORS error at the new URL. Its parameter is the Location (Chromium's own
@@ -270,6 +274,43 @@ impl CorsFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A saved trace writes `name()` and reads it back through serde: the two must agree.
+    #[test]
+    fn every_name_reads_back_as_its_error() {
+        use CorsError::*;
+        for error in [
+            MissingAllowOriginHeader,
+            WildcardOriginNotAllowed,
+            MultipleAllowOriginValues,
+            InvalidAllowOriginValue,
+            AllowOriginMismatch,
+            InvalidAllowCredentials,
+            PreflightMissingAllowOriginHeader,
+            PreflightWildcardOriginNotAllowed,
+            PreflightMultipleAllowOriginValues,
+            PreflightInvalidAllowOriginValue,
+            PreflightAllowOriginMismatch,
+            PreflightInvalidAllowCredentials,
+            PreflightInvalidStatus,
+            PreflightDisallowedRedirect,
+            InvalidAllowMethodsPreflightResponse,
+            InvalidAllowHeadersPreflightResponse,
+            MethodDisallowedByPreflightResponse,
+            HeaderDisallowedByPreflightResponse,
+            RedirectContainsCredentials,
+            TooManyRedirects,
+            InvalidRedirect,
+            UnsafeRedirect,
+            UnknownUrlScheme,
+            CorsDisabledScheme,
+        ] {
+            let written = serde_json::to_string(&error).unwrap_or_default();
+            assert_eq!(written, format!("\"{}\"", error.name()));
+            let read: Result<CorsError, _> = serde_json::from_str(&written);
+            assert_eq!(read.ok(), Some(error), "{written}");
+        }
+    }
 
     #[test]
     fn preflight_origin_errors_carry_the_preflight_prefix() {

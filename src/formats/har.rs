@@ -12,7 +12,10 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
-use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
+use crate::http_syntax::{
+    is_forbidden_method, is_forbidden_request_header, is_token, is_valid_header_value,
+    normalize_method, origin_of,
+};
 use crate::scenario::{
     BrowserProfile, CannedResponse, Credentials, LoadError, LoadErrors, Recorder, RequestSpec,
     ResponseOverrides, Scenario, Server, ServerKind, Via, serde_error,
@@ -406,6 +409,16 @@ fn redirect_chains(
                 .push(i);
         }
     }
+    // Each chain's first entry, as a union-find forest: a link that would lead back into its own
+    // chain (A → B → A at the same time) is refused, so every entry is a start or a later hop.
+    let mut chain_start: Vec<usize> = (0..entries.len()).collect();
+    let find = |chain_start: &mut [usize], mut i: usize| {
+        while chain_start[i] != i {
+            chain_start[i] = chain_start[chain_start[i]];
+            i = chain_start[i];
+        }
+        i
+    };
     let mut order: Vec<usize> = (0..entries.len()).collect();
     order.sort_by_key(|&i| times[i]);
     for i in order {
@@ -430,8 +443,13 @@ fn redirect_chains(
         // A chain starts at a CORS request, or at a same-origin one (which sends no Origin for
         // a GET) whose redirect leaves for another origin: that hop carries the page's Origin.
         if let Some(j) = best.filter(|&j| page_origin(entry, Some(&entries[j])).is_some()) {
-            next_hop[i] = Some(j);
-            followup[j] = true;
+            // `j` starts a chain of its own (it is no one's later hop yet).
+            let start = find(&mut chain_start, i);
+            if start != j {
+                chain_start[j] = start;
+                next_hop[i] = Some(j);
+                followup[j] = true;
+            }
         }
     }
     (next_hop, followup)
@@ -521,6 +539,58 @@ fn script_headers(
         }
     }
     headers
+}
+
+/// Why a recorded request is not one a page's fetch() could have made, or a recorded answer
+/// not an HTTP answer: such an entry comes from an edited or broken file, and replaying it
+/// would judge a request no browser sends.
+fn not_replayable(
+    method: &str,
+    url: &Url,
+    origin: &str,
+    headers: &[(String, String)],
+) -> Option<String> {
+    if !is_token(method) {
+        return Some(format!("'{method}' is not an HTTP method"));
+    }
+    if is_forbidden_method(method) {
+        return Some(format!(
+            "fetch() cannot send {method} (a forbidden method): the page could not have made this request"
+        ));
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Some(format!(
+            "a {} URL: CORS applies to http and https URLs only",
+            url.scheme()
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some(
+            "the URL holds a user name or password: fetch() throws a TypeError for it".to_string(),
+        );
+    }
+    let serialized = Url::parse(origin).ok().and_then(|u| origin_of(&u));
+    if origin != "null" && serialized.as_deref() != Some(origin) {
+        return Some(format!(
+            "the Origin header '{origin}' is not an origin a browser sends (scheme, host and port, or null)"
+        ));
+    }
+    headers.iter().find_map(|(name, value)| {
+        if !is_token(name) {
+            Some(format!("'{name}' is not a header name fetch() accepts"))
+        } else if !is_valid_header_value(value) {
+            Some(format!(
+                "the {name} header holds NUL, CR or LF, which fetch() refuses"
+            ))
+        } else {
+            None
+        }
+    })
+}
+
+/// Whether a recorded status is one HTTP can carry: 0 (no answer) or three digits.
+fn is_recorded_status(status: i64) -> bool {
+    status == 0 || (100..=999).contains(&status)
 }
 
 fn error(file: &str, message: impl Into<String>) -> LoadErrors {
@@ -672,6 +742,25 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             })
             .unwrap_or_default();
         let mut headers = script_headers(act, &requested, &mut notes);
+        let position = actual.or(preflight).map_or(0, |i| positions[i]);
+        let hops = std::iter::successors(actual.and_then(|a| next_hop[a]), |&j| next_hop[j]);
+        let odd_status = [pre, act]
+            .into_iter()
+            .flatten()
+            .map(|e| e.response.status)
+            .chain(hops.flat_map(|j| {
+                let hop_pre = guarded[j].map(|p| entries[p].response.status);
+                hop_pre.into_iter().chain([entries[j].response.status])
+            }))
+            .find(|&status| !is_recorded_status(status));
+        let refusal = match odd_status {
+            Some(status) => Some(format!("recorded status {status} is not an HTTP status")),
+            None => not_replayable(&method, &url, &origin, &headers),
+        };
+        if let Some(reason) = refusal {
+            skipped.push((position, skip(main, &format!("not replayed: {reason}"))));
+            continue;
+        }
         let cookies = act.is_some_and(|a| {
             !a.request.cookies.is_empty() || header(&a.request.headers, "Cookie").is_some()
         });

@@ -161,7 +161,9 @@ pub struct RawRequest {
     pub actual_sent: Option<bool>,
 }
 
-/// A JSON object of header name → value, kept in file order with duplicates, as a header list is.
+/// Header names and values in file order, duplicates and case kept, as a header list is: a
+/// JSON object of name → value, or a list of `[name, value]` pairs, which is how a list whose
+/// names repeat is written (a JSON reader keyed by name would keep only one of them).
 #[derive(Debug, Default, Clone)]
 pub struct HeaderList(pub Vec<(String, String)>);
 
@@ -171,7 +173,16 @@ impl<'de> Deserialize<'de> for HeaderList {
         impl<'de> Visitor<'de> for HeaderVisitor {
             type Value = HeaderList;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object of header names to string values")
+                f.write_str(
+                    "an object of header names to string values, or a list of [name, value] pairs",
+                )
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<HeaderList, A::Error> {
+                let mut headers = Vec::new();
+                while let Some(HeaderPair(name, value)) = seq.next_element()? {
+                    headers.push((name, value));
+                }
+                Ok(HeaderList(headers))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderList, A::Error> {
                 let mut headers = Vec::new();
@@ -184,6 +195,36 @@ impl<'de> Deserialize<'de> for HeaderList {
                 Ok(HeaderList::default())
             }
         }
-        deserializer.deserialize_map(HeaderVisitor)
+        deserializer.deserialize_any(HeaderVisitor)
+    }
+}
+
+/// One `[name, value]` pair of a header list written as a list.
+struct HeaderPair(String, String);
+
+impl<'de> Deserialize<'de> for HeaderPair {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PairVisitor;
+        impl<'de> Visitor<'de> for PairVisitor {
+            type Value = HeaderPair;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a [name, value] pair (or write the headers as an object of names to values)",
+                )
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<HeaderPair, A::Error> {
+                let name: String = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let value: String = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    return Err(de::Error::invalid_length(3, &self));
+                }
+                Ok(HeaderPair(name, value))
+            }
+        }
+        deserializer.deserialize_seq(PairVisitor)
     }
 }

@@ -403,7 +403,7 @@ fn required_response(
     problems: &mut Problems,
 ) -> Option<CannedResponse> {
     match raw {
-        Some(raw) => validate_response(raw, &parent.key(key), problems),
+        Some(raw) => validate_response(raw, &parent.key(key), false, problems),
         None => {
             problems.add(
                 parent.key(key),
@@ -419,6 +419,7 @@ fn required_response(
 fn validate_overrides(
     raw: RawOverrides,
     bucket: Option<Provider>,
+    recorded: bool,
     path: &JsonPath,
     problems: &mut Problems,
 ) -> ResponseOverrides {
@@ -449,21 +450,36 @@ fn validate_overrides(
     ResponseOverrides {
         preflight: raw
             .preflight
-            .and_then(|r| validate_response(r, &path.key("preflight"), problems)),
+            .and_then(|r| validate_response(r, &path.key("preflight"), recorded, problems)),
         actual: raw
             .actual
-            .and_then(|r| validate_response(r, &path.key("actual"), problems)),
+            .and_then(|r| validate_response(r, &path.key("actual"), recorded, problems)),
         after_redirect: Vec::new(),
     }
 }
 
+/// A scripted answer must be one a server can give. A recorded one is what the browser wrote
+/// down, kept as it was: status 0 (no answer reached the page), any three-digit status, and
+/// header names and values exactly as recorded.
 fn validate_response(
     raw: RawResponse,
     path: &JsonPath,
+    recorded: bool,
     problems: &mut Problems,
 ) -> Option<CannedResponse> {
     let mut ok = true;
-    if !(200..=599).contains(&raw.status) {
+    if recorded {
+        if raw.status != 0 && !(100..=999).contains(&raw.status) {
+            problems.add(
+                path.key("status"),
+                format!(
+                    "{} is not a recorded HTTP status (0 for no answer, or 100-999)",
+                    raw.status
+                ),
+            );
+            ok = false;
+        }
+    } else if !(200..=599).contains(&raw.status) {
         problems.add(
             path.key("status"),
             format!(
@@ -473,7 +489,9 @@ fn validate_response(
         );
         ok = false;
     }
-    ok &= validate_header_list(&raw.headers.0, &path.key("headers"), problems);
+    if !recorded {
+        ok &= validate_header_list(&raw.headers.0, &path.key("headers"), problems);
+    }
     ok.then_some(CannedResponse {
         status: raw.status,
         headers: raw.headers.0,
@@ -604,6 +622,7 @@ fn validate_request(
                 ServerKind::Bucket { provider, .. } => Some(provider),
                 _ => None,
             };
+            let recorded = matches!(server.kind, ServerKind::Recorded { .. });
             let raw_hops = std::mem::take(&mut overrides.after_redirect);
             let mut hops = Vec::with_capacity(raw_hops.len());
             for (i, hop) in raw_hops.into_iter().enumerate() {
@@ -614,11 +633,13 @@ fn validate_request(
                         "list every hop in the request's own responses.after_redirect, in order; a hop has no after_redirect of its own",
                     );
                 }
-                hops.push(validate_overrides(hop, bucket, &hop_path, problems));
+                hops.push(validate_overrides(
+                    hop, bucket, recorded, &hop_path, problems,
+                ));
             }
             ResponseOverrides {
                 after_redirect: hops,
-                ..validate_overrides(overrides, bucket, &rpath, problems)
+                ..validate_overrides(overrides, bucket, recorded, &rpath, problems)
             }
         }
     };

@@ -7,16 +7,12 @@ use super::{
     ServerKind, Via,
 };
 
-/// A header list as a JSON object holds it: a repeated name keeps its first place and takes
-/// its last value.
-pub fn unique_headers(list: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
-    list.iter().enumerate().filter_map(move |(i, (name, _))| {
-        if list[..i].iter().any(|(earlier, _)| earlier == name) {
-            return None;
-        }
-        let value = list.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)?;
-        Some((name.as_str(), value.as_str()))
-    })
+/// Whether a header list can be written as a JSON object without losing an entry: no name
+/// appears twice. A list whose names repeat (two `Access-Control-Allow-Origin` lines, say) is
+/// written as `[name, value]` pairs instead.
+pub fn names_are_unique(list: &[(String, String)]) -> bool {
+    let mut seen = foldhash::HashSet::default();
+    list.iter().all(|(name, _)| seen.insert(name.as_str()))
 }
 
 /// A value in a request or response as the file writes it, borrowed from the scenario. The
@@ -61,11 +57,15 @@ fn field_value(value: Field) -> Value {
         Field::Text(text) => json!(text),
         Field::Number(n) => json!(n),
         Field::False => json!(false),
-        Field::Headers(list) => Value::Object(
-            unique_headers(list)
-                .map(|(name, value)| (name.to_string(), json!(value)))
+        Field::Headers(list) if names_are_unique(list) => Value::Object(
+            list.iter()
+                .map(|(name, value)| (name.clone(), json!(value)))
                 .collect(),
         ),
+        Field::Headers(list) => list
+            .iter()
+            .map(|(name, value)| json!([name, value]))
+            .collect(),
         Field::Responses(responses) => {
             let mut map: Map<String, Value> = canned_responses(responses)
                 .map(|(key, r)| (key.to_string(), response(r)))
