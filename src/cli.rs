@@ -365,7 +365,8 @@ impl Opened {
         // A recording can be hundreds of MB: parsed from the file's bytes where they lie.
         let text = input.text(&name)?;
         // A HAR is told apart by content, whatever its file name.
-        if har::is_har(text) {
+        let kind = crate::formats::detect(text);
+        if kind == crate::formats::InputKind::Har {
             let import = har::load_har(text, &name, self.show_secrets)?;
             return Ok(Loaded {
                 scenario: import.scenario,
@@ -374,7 +375,7 @@ impl Opened {
                 saved: None,
             });
         }
-        if saved::is_saved_trace(text) {
+        if kind == crate::formats::InputKind::SavedTrace {
             let (scenario, trace, recording) = saved::load_saved_trace(text, &name)?;
             return Ok(Loaded {
                 scenario,

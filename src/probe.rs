@@ -95,9 +95,11 @@ fn root_certs(cacert: Option<&Path>) -> Result<RootCerts, ProbeError> {
         path: path.display().to_string(),
         reason,
     };
-    let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
+    // Bounded and refusing devices, as every input is (`--cacert /dev/zero`).
+    let (_, pem) = crate::scenario::open_input(path)
+        .map_err(|e| ca_error(e.0.first().map_or_else(String::new, |e| e.message.clone())))?;
     let mut certs: Vec<Certificate<'static>> = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
+    for item in ureq::tls::parse_pem(pem.bytes()) {
         match item.map_err(|e| ca_error(e.to_string()))? {
             ureq::tls::PemItem::Certificate(cert) => certs.push(cert),
             _ => continue,

@@ -163,7 +163,7 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
         ),
         (
             "wrong-type.json",
-            "wrong-type.json:3:60: requests[0].headers: invalid type: sequence, expected an object of header names",
+            "wrong-type.json:3:75: requests[0].headers[0]: invalid type: string \"Content-Type\", expected a [name, value] pair (or write the headers as an object of names to values)",
         ),
         (
             "bad-enum.json",
@@ -244,7 +244,7 @@ fn a_missing_file_is_bad_input() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "no/such/file.json:0:0: cannot read the file",
+            "no/such/file.json: cannot read the file",
         ));
 }
 

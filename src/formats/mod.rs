@@ -6,3 +6,66 @@ pub mod gcs;
 pub mod har;
 pub mod s3;
 pub mod saved;
+
+/// What an input file holds, told apart by content whatever its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    Har,
+    SavedTrace,
+    Scenario,
+}
+
+/// Tells a HAR, a saved trace and a scenario apart: at once by the first key, as every
+/// exporter and cors-tui write them; otherwise by the top-level keys in any order (a HAR that
+/// an editor or a script reordered opens too). Anything else is read as a scenario, whose
+/// errors then say what is wrong.
+pub fn detect(text: &str) -> InputKind {
+    if har::is_har(text) {
+        return InputKind::Har;
+    }
+    if saved::is_saved_trace(text) {
+        return InputKind::SavedTrace;
+    }
+    #[derive(serde::Deserialize)]
+    struct TopLevel {
+        log: Option<serde::de::IgnoredAny>,
+        tool: Option<serde::de::IgnoredAny>,
+        server: Option<serde::de::IgnoredAny>,
+        requests: Option<serde::de::IgnoredAny>,
+    }
+    match serde_json::from_str::<TopLevel>(text) {
+        Ok(top) if top.server.is_none() && top.requests.is_none() => {
+            if top.log.is_some() {
+                InputKind::Har
+            } else if top.tool.is_some() {
+                InputKind::SavedTrace
+            } else {
+                InputKind::Scenario
+            }
+        }
+        _ => InputKind::Scenario,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_har_is_known_by_its_log_key_in_any_position() {
+        assert_eq!(detect(r#"{"log": {"entries": []}}"#), InputKind::Har);
+        assert_eq!(
+            detect(r#"{"_comment": "x", "log": {"entries": []}}"#),
+            InputKind::Har
+        );
+        assert_eq!(
+            detect(r#"{"title": "t", "server": {}, "requests": [], "log": 1}"#),
+            InputKind::Scenario
+        );
+        assert_eq!(
+            detect(r#"{"x": 1, "tool": "cors-tui"}"#),
+            InputKind::SavedTrace
+        );
+        assert_eq!(detect("[1, 2"), InputKind::Scenario);
+    }
+}

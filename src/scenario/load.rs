@@ -28,7 +28,12 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", escape(&self.file), self.line, self.column)?;
+        // Line 0: an error about the file as a whole, with no place in it to point at.
+        if self.line == 0 {
+            write!(f, "{}: ", escape(&self.file))?;
+        } else {
+            write!(f, "{}:{}:{}: ", escape(&self.file), self.line, self.column)?;
+        }
         if !self.key.is_empty() {
             write!(f, "{}: ", escape(&self.key))?;
         }
@@ -72,12 +77,22 @@ pub enum Input {
 const MAP_FROM_BYTES: u64 = 4 << 20;
 
 impl Input {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Input::Read(bytes) => bytes,
+            Input::Mapped(map) => map,
+        }
+    }
+
     /// The input as text; an error placed at the first byte that is not UTF-8.
     pub fn text(&self, name: &str) -> Result<&str, LoadErrors> {
         let bytes = match self {
             Input::Read(bytes) => bytes.as_slice(),
             Input::Mapped(map) => map,
         };
+        // A leading byte order mark is how some Windows editors start a UTF-8 file; it is not
+        // part of the JSON or XML.
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         std::str::from_utf8(bytes).map_err(|err| {
             // What comes before the bad byte is UTF-8, so this borrows rather than copies.
             let valid = String::from_utf8_lossy(&bytes[..err.valid_up_to()]);
@@ -93,15 +108,51 @@ impl Input {
     }
 }
 
-/// Opens an input file (`-` = standard input): its display name and bytes.
+/// The largest input read, unless `CORS_TUI_MAX_INPUT_MIB` says otherwise: far above any
+/// recording a browser exports, far below what would take the machine's memory.
+const DEFAULT_MAX_INPUT_MIB: u64 = 4096;
+const MAX_INPUT_VARIABLE: &str = "CORS_TUI_MAX_INPUT_MIB";
+
+fn max_input_bytes() -> u64 {
+    std::env::var(MAX_INPUT_VARIABLE)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(DEFAULT_MAX_INPUT_MIB)
+        .saturating_mul(1 << 20)
+}
+
+fn too_large(limit: u64) -> std::io::Error {
+    std::io::Error::other(format!(
+        "larger than {} MiB, the most cors-tui reads (is it a recording or a configuration?); set {MAX_INPUT_VARIABLE} to raise the limit",
+        limit >> 20
+    ))
+}
+
+/// Reads at most `limit` bytes of `reader`; more is an error, not a truncated input.
+fn read_bounded(
+    reader: impl std::io::Read,
+    limit: u64,
+    size_hint: u64,
+) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(size_hint.min(limit)).unwrap_or(0));
+    std::io::Read::read_to_end(&mut reader.take(limit.saturating_add(1)), &mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    Ok(bytes)
+}
+
+/// Opens an input file (`-` = standard input): its display name and bytes. Regular files and
+/// pipes are read; a device (`/dev/zero`), a socket or a directory is refused before a byte is
+/// read, and every input is bounded by [`max_input_bytes`].
 pub fn open_input(path: &Path) -> Result<(String, Input), LoadErrors> {
     let name = path.display().to_string();
+    let limit = max_input_bytes();
     let (display_name, input) = if name == "-" {
-        let mut bytes = Vec::new();
-        let read = std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes);
-        ("<stdin>".to_string(), read.map(|_| Input::Read(bytes)))
+        let read = read_bounded(std::io::stdin(), limit, 0);
+        ("<stdin>".to_string(), read.map(Input::Read))
     } else {
-        (name, read_or_map(path))
+        (name, read_or_map(path, limit))
     };
     match input {
         Ok(input) => Ok((display_name, input)),
@@ -115,9 +166,23 @@ pub fn open_input(path: &Path) -> Result<(String, Input), LoadErrors> {
     }
 }
 
-fn read_or_map(path: &Path) -> std::io::Result<Input> {
+fn read_or_map(path: &Path, limit: u64) -> std::io::Result<Input> {
+    use std::os::unix::fs::FileTypeExt;
+    // Looked at before opening: opening a device can already have effects.
+    let kind = std::fs::metadata(path)?.file_type();
+    if kind.is_dir() {
+        return Err(std::io::Error::other("it is a directory"));
+    }
+    if kind.is_char_device() || kind.is_block_device() || kind.is_socket() {
+        return Err(std::io::Error::other(
+            "it is a device or a socket, not a file (use - to read standard input)",
+        ));
+    }
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large(limit));
+    }
     if meta.is_file() && meta.len() >= MAP_FROM_BYTES {
         // SAFETY: the map is read only, and only while the input is parsed; parsing copies what
         // it keeps. Like every tool that maps its input (ripgrep does), this trusts no other
@@ -126,9 +191,7 @@ fn read_or_map(path: &Path) -> std::io::Result<Input> {
             return Ok(Input::Mapped(map));
         }
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    std::io::Read::read_to_end(&mut &file, &mut bytes)?;
-    Ok(Input::Read(bytes))
+    read_bounded(&file, limit, meta.len()).map(Input::Read)
 }
 
 /// Reads and validates a scenario; `-` reads standard input.
