@@ -20,9 +20,63 @@ struct RestoreGuard;
 
 impl Drop for RestoreGuard {
     fn drop(&mut self) {
-        let _ = execute!(stdout(), DisableMouseCapture);
-        ratatui::restore();
+        restore();
     }
+}
+
+/// Leaves raw mode, the alternate screen and mouse capture, and shows the cursor.
+fn restore() {
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        ratatui::crossterm::cursor::Show
+    );
+    ratatui::restore();
+}
+
+/// Enters what [`restore`] leaves (after a suspended process is continued).
+fn enter() {
+    let _ = ratatui::crossterm::terminal::enable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        ratatui::crossterm::terminal::EnterAlternateScreen,
+        EnableMouseCapture
+    );
+}
+
+/// Set when the process was stopped and continued: the screen must be drawn anew.
+static RESUMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Watches for the signals that end or stop a process (`kill`, `timeout`, a closed terminal
+/// tab, job control) on a thread of its own, where restoring the terminal is safe: a signal
+/// handler itself may do almost nothing. A terminating signal restores the terminal and exits
+/// with 128 + its number, as the shell expects; a stop restores it, stops, and on continuing
+/// takes the terminal back.
+fn watch_signals() -> io::Result<()> {
+    use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT])?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                match signal {
+                    SIGTSTP => {
+                        restore();
+                        let _ = signal_hook::low_level::emulate_default_handler(SIGTSTP);
+                    }
+                    SIGCONT => {
+                        enter();
+                        RESUMED.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    _ => {
+                        restore();
+                        std::process::exit(128 + signal);
+                    }
+                }
+            }
+        })?;
+    Ok(())
 }
 
 /// Runs the interactive UI until the user quits. `build` makes the app: it parses the input and
@@ -42,6 +96,7 @@ pub fn run<E>(
         ratatui_hook(info);
     }));
     let _guard = RestoreGuard;
+    watch_signals()?;
     execute!(stdout(), EnableMouseCapture)?;
     let mut drawn: Option<(String, Instant)> = None;
     let mut draw_error = None;
@@ -69,21 +124,29 @@ pub fn run<E>(
 /// What the loading screen is told: a headline, and while simulating, requests done of all.
 pub type ShowLoading<'a> = dyn FnMut(&str, Option<(usize, usize)>) + 'a;
 
+/// The longest the event loop waits for a key before it looks at its flags again.
+const IDLE_WAKE: Duration = Duration::from_millis(250);
+
 /// How often the loading screen is redrawn while the engine runs.
 const LOADING_REDRAW: Duration = Duration::from_millis(100);
 
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
     let mut last_tick = Instant::now();
     loop {
+        if RESUMED.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            terminal.clear()?;
+        }
         terminal.draw(|frame| ui::render(app, frame))?;
         if app.quit {
             return Ok(());
         }
+        // Woken now and then without a key, to redraw after the process was continued.
         let timeout = if app.autoplay {
             app.autoplay_interval().saturating_sub(last_tick.elapsed())
         } else {
-            Duration::from_secs(60)
-        };
+            IDLE_WAKE
+        }
+        .min(IDLE_WAKE);
         if event::poll(timeout)? {
             match event::read()? {
                 Event::Key(key) => {
