@@ -161,9 +161,13 @@ pub struct ProbeArgs {
     /// With --scenario: the live server that takes the place of the scenario's server.
     #[arg(long, value_name = "URL", requires = "scenario")]
     pub server_url: Option<String>,
-    /// Write the probe as a saved trace that opens again (`cors-tui FILE`).
+    /// Write the probe as a saved trace that opens again (`cors-tui FILE`); never over an
+    /// existing file unless --force.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// With --save: replace the file if it exists.
+    #[arg(long, requires = "save")]
+    pub force: bool,
     /// Print the result as plain text.
     #[arg(long, conflicts_with = "json")]
     pub print: bool,
@@ -792,7 +796,36 @@ fn retarget(mut scenario: Scenario, server_url: &str) -> Result<Scenario, LoadEr
     Ok(scenario)
 }
 
+/// Why `--save` cannot write where it is told, found before any request is sent.
+fn save_target_problem(args: &ProbeArgs) -> Option<String> {
+    let save = args.save.as_ref()?;
+    let same_as_lesson = args.scenario.as_ref().is_some_and(|lesson| {
+        match (std::fs::canonicalize(lesson), std::fs::canonicalize(save)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    });
+    if same_as_lesson {
+        return Some(format!(
+            "cannot write {}: it is the --scenario file, which a trace would replace",
+            escape(&save.display().to_string())
+        ));
+    }
+    crate::output_file::check_target(save, args.force)
+        .err()
+        .map(|err| {
+            format!(
+                "cannot write {}: {err}",
+                escape(&save.display().to_string())
+            )
+        })
+}
+
 fn run_probe(args: &ProbeArgs) -> ExitCode {
+    if let Some(problem) = save_target_problem(args) {
+        eprintln!("cors-tui: {problem}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     let requested = args.browser.map(Into::into);
     let (scenario, live_url) = match (&args.scenario, &args.server_url) {
         (Some(file), Some(server_url)) => {
@@ -848,13 +881,14 @@ fn run_probe(args: &ProbeArgs) -> ExitCode {
     };
     if let Some(path) = &args.save {
         let trace = loaded.trace(None);
-        let saved = std::fs::File::create(path).and_then(|file| {
-            let mut out = io::BufWriter::new(file);
-            report::json::write(&mut out, &loaded.scenario, &trace, None, true)?;
-            out.flush()
+        let saved = crate::output_file::write_whole(path, args.force, |mut out| {
+            report::json::write(&mut out, &loaded.scenario, &trace, None, true)
         });
         if let Err(err) = saved {
-            eprintln!("cors-tui: cannot write {}: {err}", path.display());
+            eprintln!(
+                "cors-tui: cannot write {}: {err}",
+                escape(&path.display().to_string())
+            );
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     }

@@ -10,6 +10,7 @@ pub mod fix;
 pub mod formats;
 pub mod http_syntax;
 pub mod lesson;
+pub mod output_file;
 pub mod probe;
 pub mod report;
 pub mod safe_text;

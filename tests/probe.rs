@@ -640,3 +640,96 @@ fn a_lessons_raw_client_requests_go_out_as_the_raw_client_sends_them() {
         204
     );
 }
+
+/// D6: `--save` never replaces a file without `--force`, never writes through a link, never
+/// replaces the lesson it was given, and refuses a FIFO, all before a request is sent.
+#[test]
+fn save_never_destroys_what_the_user_had() {
+    let server = ScriptedServer::start(allow_app_put);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "probe".to_string(),
+            server.url("/items"),
+            "--origin".into(),
+            "https://app.example".into(),
+            "--json".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Command::cargo_bin("cors-tui")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let path = |name: &str| dir.path().join(name).display().to_string();
+
+    std::fs::write(path("existing.json"), "mine").ok();
+    let refused = run(&["--save", &path("existing.json")]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("pass --force to replace it"));
+    assert_eq!(
+        std::fs::read_to_string(path("existing.json")).unwrap_or_default(),
+        "mine"
+    );
+    assert!(
+        server.received().is_empty(),
+        "refused before sending anything"
+    );
+
+    let forced = run(&["--save", &path("existing.json"), "--force"]);
+    assert_eq!(forced.status.code(), Some(0));
+    let saved = std::fs::read_to_string(path("existing.json")).unwrap_or_default();
+    assert!(saved.starts_with("{\n  \"tool\": \"cors-tui\""), "{saved}");
+
+    std::fs::write(path("victim.txt"), "keep").ok();
+    std::os::unix::fs::symlink(path("victim.txt"), path("link.json")).ok();
+    assert_eq!(run(&["--save", &path("link.json")]).status.code(), Some(2));
+    assert_eq!(
+        run(&["--save", &path("link.json"), "--force"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        std::fs::read_to_string(path("victim.txt")).unwrap_or_default(),
+        "keep"
+    );
+
+    let made = std::process::Command::new("mkfifo")
+        .arg(path("fifo"))
+        .status();
+    if made.is_ok_and(|s| s.success()) {
+        let fifo = run(&["--save", &path("fifo"), "--force"]);
+        assert_eq!(fifo.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&fifo.stderr).contains("not a regular file"));
+    }
+
+    let lesson = path("lesson.json");
+    std::fs::copy(
+        format!(
+            "{}/scenarios/curl-vs-browser.json",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        &lesson,
+    )
+    .ok();
+    let before = std::fs::read_to_string(&lesson).unwrap_or_default();
+    let sent_before = server.received().len();
+    let over_lesson = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args([
+            "probe",
+            "--scenario",
+            &lesson,
+            "--server-url",
+            &server.url(""),
+        ])
+        .args(["--save", &lesson, "--force", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(over_lesson.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&over_lesson.stderr).contains("it is the --scenario file"));
+    assert_eq!(std::fs::read_to_string(&lesson).unwrap_or_default(), before);
+    assert_eq!(server.received().len(), sent_before);
+}
