@@ -181,19 +181,28 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
 
 /// Writes the edited scenario to a new file; returns the message to show.
 fn save(app: &App) -> String {
-    let path = crate::app::whatif::save_path(&app.source, |p| p.exists());
-    let saved = crate::app::whatif::saved_scenario(&app.scenario, &app.trace, !app.undo.is_empty());
+    let source_is_file = std::path::Path::new(&app.source).is_file();
+    // Any entry is taken, a dangling link too.
+    let path = crate::app::whatif::save_path(&app.source, source_is_file, |p| {
+        std::fs::symlink_metadata(p).is_ok()
+    });
+    let edited = !app.undo.is_empty();
+    let saved = crate::app::whatif::saved_scenario(&app.scenario, &app.trace, edited);
     let json = crate::scenario::write::to_json(&saved);
     let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
-    // create_new: never overwrite, even if the file appeared since the name was chosen.
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
+    // Never over a file, even one that appeared since the name was chosen; nothing partial
+    // is left behind when the disk is full.
+    let written =
+        crate::output_file::write_whole(&path, false, |out| out.write_all(text.as_bytes()));
+    // The status line escapes what it shows.
+    let shown = path.display();
+    let dropped = edited && (!app.scenario.moments.is_empty() || !app.scenario.quiz.is_empty());
     match written {
-        Ok(()) => format!("Saved the edited scenario to {}", path.display()),
-        Err(err) => format!("Could not save to {}: {err}", path.display()),
+        Ok(()) if dropped => format!(
+            "Saved the edited scenario to {shown} (without the lesson's key moments and quiz: they describe the original run)"
+        ),
+        Ok(()) => format!("Saved the edited scenario to {shown}"),
+        Err(err) => format!("Could not save to {shown}: {err}"),
     }
 }
 

@@ -348,15 +348,18 @@ mod tests {
     }
 }
 
-/// Where to save an edited scenario: beside the original as `NAME.whatif.json` (then
-/// `NAME.whatif-2.json`, …), never over an existing file.
-pub fn save_path(source: &str, exists: impl Fn(&std::path::Path) -> bool) -> std::path::PathBuf {
+/// Where to save an edited scenario: beside the original file (a lesson, a HAR, a saved
+/// trace, whatever its extension) as `NAME.whatif.json` (then `NAME.whatif-2.json`, …), or in
+/// the current folder when the source is not a file (the built-in lesson, standard input);
+/// never over an existing entry, a dangling link included.
+pub fn save_path(
+    source: &str,
+    source_is_file: bool,
+    exists: impl Fn(&std::path::Path) -> bool,
+) -> std::path::PathBuf {
     let original = std::path::Path::new(source);
-    let (dir, stem) = match (
-        original.extension().and_then(|e| e.to_str()),
-        original.file_stem().and_then(|s| s.to_str()),
-    ) {
-        (Some("json"), Some(stem)) => (
+    let (dir, stem) = match original.file_stem().and_then(|s| s.to_str()) {
+        Some(stem) if source_is_file => (
             original
                 .parent()
                 .map(|p| p.to_path_buf())
@@ -382,7 +385,7 @@ mod save_tests {
     #[test]
     fn saves_beside_the_original_and_never_over_a_file() {
         assert_eq!(
-            save_path("scenarios/basic.json", |_| false),
+            save_path("scenarios/basic.json", true, |_| false),
             PathBuf::from("scenarios/basic.whatif.json")
         );
         let taken = |p: &Path| {
@@ -390,16 +393,25 @@ mod save_tests {
                 || p == Path::new("scenarios/basic.whatif-2.json")
         };
         assert_eq!(
-            save_path("scenarios/basic.json", taken),
+            save_path("scenarios/basic.json", true, taken),
             PathBuf::from("scenarios/basic.whatif-3.json")
         );
         assert_eq!(
-            save_path("built-in basic scenario", |_| false),
+            save_path("built-in basic scenario", false, |_| false),
             PathBuf::from("cors-tui.whatif.json")
         );
         assert_eq!(
-            save_path("<stdin>", |_| false),
+            save_path("<stdin>", false, |_| false),
             PathBuf::from("cors-tui.whatif.json")
+        );
+        // A recording or an upper-case extension saves beside it too.
+        assert_eq!(
+            save_path("../sub/rec.har", true, |_| false),
+            PathBuf::from("../sub/rec.whatif.json")
+        );
+        assert_eq!(
+            save_path("../sub/lesson.JSON", true, |_| false),
+            PathBuf::from("../sub/lesson.whatif.json")
         );
     }
 }
