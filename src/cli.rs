@@ -168,6 +168,9 @@ pub struct ProbeArgs {
     /// With --save: replace the file if it exists.
     #[arg(long, requires = "save")]
     pub force: bool,
+    /// Show cookies, authorization, API keys and URL tokens unmasked (output and --save).
+    #[arg(long)]
+    pub show_secrets: bool,
     /// Print the result as plain text.
     #[arg(long, conflicts_with = "json")]
     pub print: bool,
@@ -873,9 +876,19 @@ fn run_probe(args: &ProbeArgs) -> ExitCode {
         }
     };
     scenario.browser = Some(profile);
+    let mut source = format!("live probe of {live_url}");
+    if !args.show_secrets {
+        // What the user sent (-H Authorization, ?token=) and what the server answered
+        // (Set-Cookie) is masked in every output, the saved trace included.
+        let mut masker = crate::secrets::Masker::new();
+        masker.scenario(&mut scenario);
+        if let Some(masked) = masker.text(&source) {
+            source = masked;
+        }
+    }
     let loaded = Loaded {
         scenario,
-        source: format!("live probe of {live_url}"),
+        source,
         recording: None,
         saved: None,
     };
@@ -901,7 +914,7 @@ fn run_probe(args: &ProbeArgs) -> ExitCode {
         transcript: false,
         pretty: args.pretty,
         all: false,
-        show_secrets: false,
+        show_secrets: args.show_secrets,
         quiz: false,
         browser: args.browser,
         theme: ThemeArg::Default,

@@ -15,5 +15,6 @@ pub mod probe;
 pub mod report;
 pub mod safe_text;
 pub mod scenario;
+pub mod secrets;
 pub mod terminal;
 pub mod ui;

@@ -200,7 +200,7 @@ fn secrets_are_masked_unless_asked_for() {
     for leaked in ["tok123", "s3cr3t", "n3w"] {
         assert!(!masked.contains(leaked), "{leaked} leaked");
     }
-    assert!(masked.contains("[masked ") && masked.contains("page=2"));
+    assert!(masked.contains("[masked:1]") && masked.contains("page=2"));
     let shown = stdout_of(&["--json", "--show-secrets", "-"], secret);
     assert!(shown.contains("tok123") && shown.contains("sid=n3w"));
 }
@@ -438,4 +438,44 @@ fn large_recordings_read_in_two_halves_replay_the_same() {
         assert!(large.stdout == small.stdout, "{name}");
         assert_eq!(large.stderr, small.stderr, "{name}");
     }
+}
+
+/// D7/D8 of the robustness review: secrets outside the old list of names, found by pattern
+/// wherever they sit, and stand-ins that hold nothing of the value (a hash of a six-digit code
+/// came back by brute force in a second).
+#[test]
+fn secrets_are_found_by_pattern_everywhere_and_numbered() {
+    let har = r#"{"log": {"creator": {"name": "WebKit Web Inspector"}, "entries": [
+      {"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:01Z",
+       "request": {"method": "GET", "url": "https://api.example.net/d?client_secret=SECRET2&X-Goog-Signature=SECRET3&jwt=SECRET4&code=482913",
+         "headers": [{"name": "origin", "value": "https://app.example"}, {"name": "X-Api-Key", "value": "SECRET5"},
+                     {"name": "X-Amz-Security-Token", "value": "SECRET6"}]},
+       "response": {"status": 302, "headers": [{"name": "access-control-allow-origin", "value": "https://app.example"},
+         {"name": "link", "value": "<https://cdn.example/a?sig=SECRET7>; rel=preload"},
+         {"name": "location", "value": "https://app.example/#/cb?access_token=SECRET8"}],
+         "redirectURL": "https://app.example/#/cb?access_token=SECRET8",
+         "_error": "Failed to load https://api.example.net/d?auth_token=SECRET9"}},
+      {"_resourceType": "document", "startedDateTime": "2026-11-20T10:00:02Z",
+       "request": {"method": "GET", "url": "https://user:SECRET1@app.example/home?api-key=SECRET10", "headers": []},
+       "response": {"status": 200, "headers": []}}]}}"#;
+    for args in [
+        &["--json", "--all", "-"][..],
+        &["--print", "--all", "-"],
+        &["--transcript", "-"],
+    ] {
+        let text = stdout_of(args, har);
+        assert!(text.contains("api.example.net"), "{args:?}: {text}");
+        for n in 1..=10 {
+            let secret = format!("SECRET{n}");
+            assert!(!text.contains(&secret), "{args:?} leaked {secret}");
+        }
+        assert!(!text.contains("482913"), "{args:?} leaked the code");
+    }
+    let json = stdout_of(&["--json", "-"], har);
+    assert!(
+        json.contains("code=[masked:4]"),
+        "numbered, not hashed: {json}"
+    );
+    let shown = stdout_of(&["--json", "--show-secrets", "-"], har);
+    assert!(shown.contains("SECRET5") && shown.contains("482913"));
 }

@@ -244,3 +244,36 @@ fn unreplayable_har_entries_are_skipped_with_a_reason() {
     assert!(reasons[1].contains("user name or password"), "{reasons:?}");
     assert!(reasons[2].contains("recorded status 99999"), "{reasons:?}");
 }
+
+/// D13: fetch() refuses a URL with a user name or password, so a scenario or a probe may not
+/// simulate one as allowed (the probe's HTTP client would even turn it into Basic auth).
+#[test]
+fn urls_with_credentials_are_refused_as_fetch_refuses_them() {
+    let dir = temp_dir();
+    let lesson = read(&root().join("scenarios/basic.json")).replacen(
+        "https://bucket-name.s3.amazonaws.com/photo.jpg",
+        "https://user:pw@bucket-name.s3.amazonaws.com/photo.jpg",
+        1,
+    );
+    let path = dir.path().join("userinfo.json");
+    write(&path, lesson);
+    cmd()
+        .arg("--json")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "requests[0].url: fetch() throws a TypeError: Request cannot be constructed from a URL that includes credentials",
+        ));
+    cmd()
+        .args([
+            "probe",
+            "http://user:pw@127.0.0.1:9/x",
+            "--origin",
+            "https://app.example",
+            "--json",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("includes credentials"));
+}

@@ -733,3 +733,67 @@ fn save_never_destroys_what_the_user_had() {
     assert_eq!(std::fs::read_to_string(&lesson).unwrap_or_default(), before);
     assert_eq!(server.received().len(), sent_before);
 }
+
+fn sets_a_cookie(method: &str, _: &str) -> (u16, Vec<(&'static str, &'static str)>) {
+    match method {
+        "OPTIONS" => (
+            204,
+            vec![
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Headers", "authorization"),
+            ],
+        ),
+        _ => (
+            200,
+            vec![
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Set-Cookie", "session=SERVERSECRET"),
+            ],
+        ),
+    }
+}
+
+/// D7: the probe masks what the user sent and what the server answered, in its output and in
+/// the saved trace, unless --show-secrets.
+#[test]
+fn the_probe_masks_secrets_unless_asked_for() {
+    let server = ScriptedServer::start(sets_a_cookie);
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let saved = dir.path().join("probe.json");
+    let url = server.url("/me?token=URLSECRET");
+    let args = [
+        url.as_str(),
+        "--origin",
+        "https://app.example",
+        "-H",
+        "Authorization: Bearer CLIENTSECRET",
+        "--credentials",
+        "include",
+        "--save",
+        saved.to_str().unwrap_or_default(),
+    ];
+    let (doc, code) = probe(&args);
+    assert_eq!(code, 0, "{doc}");
+    let written = std::fs::read_to_string(&saved).unwrap_or_default();
+    for text in [doc.to_string(), written] {
+        for secret in ["URLSECRET", "CLIENTSECRET", "SERVERSECRET"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        assert!(text.contains("[masked:"), "{text}");
+    }
+    let server_saw = server.received();
+    assert!(
+        server_saw
+            .iter()
+            .any(|r| r.line.contains("token=URLSECRET")),
+        "the real value is what was sent"
+    );
+    let mut shown_args = args.to_vec();
+    shown_args.truncate(7);
+    shown_args.push("--show-secrets");
+    let (shown, _) = probe(&shown_args);
+    let shown = shown.to_string();
+    assert!(shown.contains("CLIENTSECRET") && shown.contains("SERVERSECRET"));
+}

@@ -253,111 +253,6 @@ pub fn parse_only(text: &str) -> Result<usize, serde_json::Error> {
     serde_json::from_str::<BareHar>(text).map(|har| har.log.entries.len())
 }
 
-/// Header names whose values are secrets; masked unless the user asks to see them.
-const SECRET_HEADERS: [&str; 4] = [
-    "cookie",
-    "set-cookie",
-    "authorization",
-    "proxy-authorization",
-];
-/// Query parameters that usually carry credentials.
-const SECRET_PARAMS: [&str; 16] = [
-    "token",
-    "access_token",
-    "id_token",
-    "refresh_token",
-    "auth",
-    "key",
-    "api_key",
-    "apikey",
-    "signature",
-    "sig",
-    "password",
-    "secret",
-    "session",
-    "code",
-    "x-amz-signature",
-    "x-amz-security-token",
-];
-
-/// A stand-in that keeps distinct secrets distinct (so per-URL caches still tell them apart)
-/// without showing them.
-fn mask(value: &str) -> String {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in value.bytes() {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    format!("[masked {hash:08x}]")
-}
-
-/// `pairs` (a query, or a fragment such as OAuth's `#access_token=…`) with the values of secret
-/// parameters masked; `None` when none is secret.
-fn masked_pairs(pairs: &str) -> Option<String> {
-    let is_secret = |key: &str| SECRET_PARAMS.contains(&key.to_ascii_lowercase().as_str());
-    let parsed: Vec<(String, String)> = url::form_urlencoded::parse(pairs.as_bytes())
-        .into_owned()
-        .collect();
-    if !parsed.iter().any(|(k, _)| is_secret(k)) {
-        return None;
-    }
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &parsed {
-        out.append_pair(k, &if is_secret(k) { mask(v) } else { v.clone() });
-    }
-    Some(out.finish())
-}
-
-fn mask_url(url: &mut Url) {
-    if let Some(masked) = mask_url_text(url.as_str()).and_then(|m| Url::parse(&m).ok()) {
-        *url = masked;
-    }
-}
-
-/// A URL in a header value (`Location` may be relative), with its secret parameters masked.
-fn mask_url_text(value: &str) -> Option<String> {
-    let (head, fragment) = match value.split_once('#') {
-        Some((head, fragment)) => (head, Some(fragment)),
-        None => (value, None),
-    };
-    let (path, query) = match head.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (head, None),
-    };
-    let masked_query = query.and_then(masked_pairs);
-    let masked_fragment = fragment.and_then(masked_pairs);
-    if masked_query.is_none() && masked_fragment.is_none() {
-        return None;
-    }
-    let mut out = path.to_string();
-    if let Some(query) = masked_query.as_deref().or(query) {
-        out.push('?');
-        out.push_str(query);
-    }
-    if let Some(fragment) = masked_fragment.as_deref().or(fragment) {
-        out.push('#');
-        out.push_str(fragment);
-    }
-    Some(out)
-}
-
-/// Header names whose value is a URL that may carry tokens (an OAuth redirect's `code`, a
-/// presigned URL's signature).
-const URL_HEADERS: [&str; 3] = ["location", "content-location", "referer"];
-
-fn mask_headers(headers: &mut [(String, String)]) {
-    let one_of = |names: &[&str], name: &str| names.iter().any(|n| n.eq_ignore_ascii_case(name));
-    for (name, value) in headers.iter_mut() {
-        if one_of(&SECRET_HEADERS, name) && value != "(value not recorded)" {
-            *value = mask(value);
-        } else if one_of(&URL_HEADERS, name)
-            && let Some(masked) = mask_url_text(value)
-        {
-            *value = masked;
-        }
-    }
-}
-
 /// Whether `text` looks like a HAR file: a JSON object whose first key is `log`.
 pub fn is_har(text: &str) -> bool {
     let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
@@ -717,7 +612,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         let pre = pre_entry.as_ref();
         let act = act_entry.as_ref();
         let Some(main) = act.or(pre) else { continue };
-        let Ok(mut url) = Url::parse(&main.request.url) else {
+        let Ok(url) = Url::parse(&main.request.url) else {
             let position = actual.or(preflight).map_or(0, |i| positions[i]);
             skipped.push((position, skip(main, "the URL does not parse")));
             continue;
@@ -741,7 +636,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
                     .collect()
             })
             .unwrap_or_default();
-        let mut headers = script_headers(act, &requested, &mut notes);
+        let headers = script_headers(act, &requested, &mut notes);
         let position = actual.or(preflight).map_or(0, |i| positions[i]);
         let hops = std::iter::successors(actual.and_then(|a| next_hop[a]), |&j| next_hop[j]);
         let odd_status = [pre, act]
@@ -771,21 +666,11 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             notes.push("credentials: 'same-origin' assumed: no cookies recorded (a sanitized export removes them)".to_string());
             Credentials::SameOrigin
         };
-        let canned = |entry: &Entry| {
-            let mut headers = response_headers(&entry.response.headers);
-            if !show_secrets {
-                mask_headers(&mut headers);
-            }
-            CannedResponse {
-                status: u16::try_from(entry.response.status).unwrap_or(0),
-                headers,
-                body: String::new(),
-            }
+        let canned = |entry: &Entry| CannedResponse {
+            status: u16::try_from(entry.response.status).unwrap_or(0),
+            headers: response_headers(&entry.response.headers),
+            body: String::new(),
         };
-        if !show_secrets {
-            mask_headers(&mut headers);
-            mask_url(&mut url);
-        }
         // The hops the browser recorded after a redirect, each with its own preflight.
         let mut after_redirect = Vec::new();
         let mut last_hop: Option<Entry> = None;
@@ -798,14 +683,11 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
                 actual: Some(canned(&hop_actual)),
                 after_redirect: Vec::new(),
             });
-            let mut hop_url = hop_actual.request.url.to_string();
-            if !show_secrets && let Some(masked) = mask_url_text(&hop_url) {
-                hop_url = masked;
-            }
             notes.push(format!(
-                "redirect {}: the browser then requested {} {hop_url}",
+                "redirect {}: the browser then requested {} {}",
                 after_redirect.len(),
                 normalize_method(&hop_actual.request.method),
+                hop_actual.request.url,
             ));
             last_hop = Some(hop_actual);
             hop = next_hop[j];
@@ -885,14 +767,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     }
     // In file order, whichever pass set them aside.
     skipped.sort_by_key(|(position, _)| *position);
-    let mut skipped: Vec<Skipped> = skipped.into_iter().map(|(_, entry)| entry).collect();
-    if !show_secrets {
-        for entry in &mut skipped {
-            if let Some(masked) = mask_url_text(&entry.url) {
-                entry.url = masked;
-            }
-        }
-    }
+    let skipped: Vec<Skipped> = skipped.into_iter().map(|(_, entry)| entry).collect();
     if requests.is_empty() {
         return Err(error(
             file,
@@ -921,14 +796,42 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         moments: Vec::new(),
         quiz: Vec::new(),
     };
-    Ok(HarImport {
+    let mut import = HarImport {
         scenario,
         recording: Recording {
             recorded,
             entries: total,
             skipped,
         },
-    })
+    };
+    if !show_secrets {
+        mask_import(&mut import);
+    }
+    Ok(import)
+}
+
+/// Every secret of an import masked: the scenario's URLs, headers and answers, and what the
+/// recording says beside them (a hop's URL in a note, Safari's `_error` quoting a URL, the
+/// URLs of skipped entries), numbered in one run so equal values stay equal.
+fn mask_import(import: &mut HarImport) {
+    let mut masker = crate::secrets::Masker::new();
+    masker.scenario(&mut import.scenario);
+    let mask_text = |masker: &mut crate::secrets::Masker, text: &mut String| {
+        if let Some(masked) = masker.text(text).or_else(|| masker.url_text(text)) {
+            *text = masked;
+        }
+    };
+    for recorded in &mut import.recording.recorded {
+        for note in &mut recorded.notes {
+            mask_text(&mut masker, note);
+        }
+        if let Some(error) = &mut recorded.error {
+            mask_text(&mut masker, error);
+        }
+    }
+    for entry in &mut import.recording.skipped {
+        mask_text(&mut masker, &mut entry.url);
+    }
 }
 
 #[cfg(test)]
@@ -949,56 +852,5 @@ mod tests {
             millis("2026-01-01T12:00:00.500+02:00")
         );
         assert!(millis("2026-01-01T10:00:00.738Z") > millis("2026-01-01T10:00:00.736Z"));
-    }
-}
-
-#[cfg(test)]
-mod secret_tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_masked_stably_and_distinctly() {
-        assert_eq!(mask("abc"), mask("abc"));
-        assert_ne!(mask("abc"), mask("abd"));
-        let Ok(mut url) = Url::parse("https://b.example/k?X-Amz-Signature=deadbeef&part=1") else {
-            panic!()
-        };
-        mask_url(&mut url);
-        assert!(
-            !url.as_str().contains("deadbeef") && url.as_str().contains("part=1"),
-            "{url}"
-        );
-        let mut headers = vec![
-            ("Authorization".to_string(), "Bearer s3cret".to_string()),
-            ("Accept".to_string(), "x".to_string()),
-        ];
-        mask_headers(&mut headers);
-        assert!(headers[0].1.starts_with("[masked ") && headers[1].1 == "x");
-    }
-
-    #[test]
-    fn urls_in_redirects_lose_their_tokens_and_keep_the_rest() {
-        let mut headers = vec![
-            (
-                "Location".to_string(),
-                "/callback?code=c0de&state=xyz#access_token=t0ken&token_type=bearer".to_string(),
-            ),
-            ("Content-Location".to_string(), "/plain?page=2".to_string()),
-        ];
-        mask_headers(&mut headers);
-        let location = &headers[0].1;
-        assert!(
-            !location.contains("c0de") && !location.contains("t0ken"),
-            "{location}"
-        );
-        assert!(location.starts_with("/callback?code=") && location.contains("state=xyz"));
-        assert!(location.contains("#access_token=") && location.contains("token_type=bearer"));
-        assert_eq!(headers[1].1, "/plain?page=2", "nothing secret: untouched");
-
-        let Ok(mut url) = Url::parse("https://app.example/cb#id_token=jwt.jwt.jwt") else {
-            panic!()
-        };
-        mask_url(&mut url);
-        assert!(!url.as_str().contains("jwt.jwt.jwt"), "{url}");
     }
 }

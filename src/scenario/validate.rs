@@ -554,6 +554,15 @@ fn validate_request(
     };
     let url_text = raw.url.unwrap_or(default_url);
     let url = parse_http_url(&url_text, &path.key("url"), problems);
+    if let Some(url) = &url
+        && via == Via::Browser
+        && (!url.username().is_empty() || url.password().is_some())
+    {
+        problems.add(
+            path.key("url"),
+            "fetch() throws a TypeError: Request cannot be constructed from a URL that includes credentials (send an Authorization header instead)",
+        );
+    }
     // A recording spans many servers; every other scenario has exactly one.
     if let Some(url) = &url
         && !matches!(server.kind, ServerKind::Recorded { .. })
