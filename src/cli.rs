@@ -391,8 +391,10 @@ impl Opened {
                 saved: Some(trace),
             });
         }
+        let scenario = scenario::load_str(text, &name)?;
+        crate::lesson::check_steps(&scenario, text, &name)?;
         Ok(Loaded {
-            scenario: scenario::load_str(text, &name)?,
+            scenario,
             source: name,
             recording: None,
             saved: None,

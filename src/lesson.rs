@@ -393,3 +393,62 @@ mod quiz_tests {
         );
     }
 }
+
+/// A lesson's key moments and quiz questions point at steps of its run; a step past the last
+/// one is an error (a moment at step 999 of an 11-step lesson would never be shown). The run
+/// is the same under either browser profile for most lessons; where it is not, a step that
+/// exists under one of them is accepted.
+pub fn check_steps(
+    scenario: &Scenario,
+    text: &str,
+    file: &str,
+) -> Result<(), crate::scenario::LoadErrors> {
+    use crate::scenario::validate::{JsonPath, Problem, Seg};
+    let pointed = scenario.moments.iter().map(|m| Some(m.step));
+    let asked = scenario.quiz.iter().map(|q| q.step);
+    if pointed.chain(asked).flatten().next().is_none() {
+        return Ok(());
+    }
+    let steps = [
+        crate::scenario::BrowserProfile::Chromium,
+        crate::scenario::BrowserProfile::Standard,
+    ]
+    .into_iter()
+    .map(|profile| crate::engine::run(scenario, profile).steps.len())
+    .max()
+    .unwrap_or(0);
+    let beyond = |list: &str, i: usize, step: usize| {
+        (step > steps).then(|| {
+            crate::scenario::locate_problem(
+                text,
+                file,
+                Problem {
+                    path: JsonPath(vec![
+                        Seg::Key(list.into()),
+                        Seg::Index(i),
+                        Seg::Key("step".into()),
+                    ]),
+                    message: format!("step {step} is past the end: the lesson has {steps} steps"),
+                },
+            )
+        })
+    };
+    let errors: Vec<_> = scenario
+        .moments
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| beyond("moments", i, m.step))
+        .chain(
+            scenario
+                .quiz
+                .iter()
+                .enumerate()
+                .filter_map(|(i, q)| beyond("quiz", i, q.step?)),
+        )
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::scenario::LoadErrors(errors))
+    }
+}

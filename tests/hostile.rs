@@ -277,3 +277,75 @@ fn urls_with_credentials_are_refused_as_fetch_refuses_them() {
         .code(2)
         .stderr(predicate::str::contains("includes credentials"));
 }
+
+/// D9: a configuration cut short, or with two root elements, is refused where it breaks,
+/// not audited or converted as if it were whole.
+#[test]
+fn cut_or_two_rooted_xml_is_refused() {
+    let dir = temp_dir();
+    let rule = "<CORSRule><AllowedOrigin>https://a.example</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule>";
+    let cases = [
+        (
+            format!("<CORSConfiguration>{rule}<CORSRule><AllowedOrigin>https://b.example</AllowedOrigin>"),
+            "the file ends before </CORSRule> (opened at 1:123) is closed",
+        ),
+        (
+            format!("<CORSConfiguration>{rule}"),
+            "the file ends before </CORSConfiguration> (opened at 1:1) is closed",
+        ),
+        (
+            format!("<CORSConfiguration>{rule}</CORSConfiguration>\n<CORSConfiguration>{rule}</CORSConfiguration>"),
+            ":2:1: <CORSConfiguration> is a second root element",
+        ),
+        (
+            "<Cors><CorsRule><AllowedOrigins>https://a.example</AllowedOrigins><AllowedMethods>GET</AllowedMethods><MaxAgeInSeconds>5</MaxAgeInSeconds><AllowedHeaders></AllowedHeaders><ExposedHeaders></ExposedHeaders></CorsRule>".to_string(),
+            "the file ends before </Cors> (opened at 1:1) is closed",
+        ),
+    ];
+    for (i, (xml, expected)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("cut{i}.xml"));
+        write(&path, xml);
+        for args in [&["audit"][..], &["convert", "--to", "s3-json"]] {
+            cmd()
+                .args(args)
+                .arg(&path)
+                .assert()
+                .code(2)
+                .stdout(predicate::str::is_empty())
+                .stderr(predicate::str::contains(*expected));
+        }
+    }
+}
+
+/// D16: a key moment or quiz question past the lesson's last step is an error, placed.
+#[test]
+fn moments_and_questions_past_the_last_step_are_refused() {
+    let dir = temp_dir();
+    let mut lesson: serde_json::Value =
+        serde_json::from_str(&read(&root().join("scenarios/basic.json"))).unwrap_or_default();
+    lesson["moments"][0]["step"] = 999.into();
+    lesson["quiz"][0]["step"] = 12.into();
+    let path = dir.path().join("late.json");
+    write(
+        &path,
+        serde_json::to_string_pretty(&lesson).unwrap_or_default(),
+    );
+    cmd()
+        .arg("--print")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "moments[0].step: step 999 is past the end: the lesson has 11 steps",
+        ))
+        .stderr(predicate::str::contains(
+            "quiz[0].step: step 12 is past the end",
+        ));
+    lesson["moments"][0]["step"] = 11.into();
+    lesson["quiz"][0]["step"] = 11.into();
+    write(
+        &path,
+        serde_json::to_string_pretty(&lesson).unwrap_or_default(),
+    );
+    cmd().arg("--print").arg(&path).assert().code(0);
+}

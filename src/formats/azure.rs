@@ -38,6 +38,7 @@ pub(crate) fn read_xml(
     let mut rules: Vec<(RawAzureRule, RulePlaces)> = Vec::new();
     let mut open_field: Option<(&'static str, usize, String)> = None;
     let mut seen_cors = false;
+    let mut shape = super::s3::XmlShape::default();
     let to_offset = |p: u64| usize::try_from(p).unwrap_or(0);
     loop {
         let before = reader.buffer_position();
@@ -58,6 +59,7 @@ pub(crate) fn read_xml(
                         .saturating_sub(element.len() as u64 + 2),
                 );
                 let name = String::from_utf8_lossy(element.local_name().as_ref()).into_owned();
+                shape.start(&name, at, false, file, text)?;
                 let parent = stack.last().map(String::as_str);
                 match (parent, name.as_str()) {
                     (None, "StorageServiceProperties") => {}
@@ -113,9 +115,11 @@ pub(crate) fn read_xml(
                     places.1.push((field, 0, at));
                 }
                 stack.pop();
+                shape.end();
             }
             Event::Empty(element) => {
                 let name = String::from_utf8_lossy(element.local_name().as_ref()).into_owned();
+                shape.start(&name, to_offset(before), true, file, text)?;
                 if stack.last().is_some_and(|p| p == "CorsRule")
                     && let Some(field) = FIELDS.iter().find(|f| **f == name)
                     && let Some((rule, places)) = rules.last_mut()
@@ -167,6 +171,7 @@ pub(crate) fn read_xml(
             _ => {}
         }
     }
+    shape.finish(file, text)?;
     if !seen_cors {
         return Err(error(file, text, 0, "", "no <Cors> element"));
     }
