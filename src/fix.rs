@@ -207,12 +207,17 @@ fn rules_fix(
                 ));
             }
         }
+        // The rule's own entries may be patterns; what is added here are plain names, kept
+        // in a set so that a request with thousands of headers stays linear.
+        let existing = changed.preflight_headers(provider).to_vec();
+        let mut added_names = foldhash::HashSet::default();
         for header in &headers {
-            if !changed
-                .preflight_headers(provider)
-                .iter()
-                .any(|h| header_entry_matches(provider, h, header))
+            if !added_names.contains(&header.to_ascii_lowercase())
+                && !existing
+                    .iter()
+                    .any(|h| header_entry_matches(provider, h, header))
             {
+                added_names.insert(header.to_ascii_lowercase());
                 changed.preflight_headers_mut(provider).push(header.clone());
                 added.push(format!("{header} to {}", field(Field::AllowedHeaders)));
             }

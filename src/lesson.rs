@@ -418,22 +418,16 @@ pub fn check_steps(
     .max()
     .unwrap_or(0);
     let beyond = |list: &str, i: usize, step: usize| {
-        (step > steps).then(|| {
-            crate::scenario::locate_problem(
-                text,
-                file,
-                Problem {
-                    path: JsonPath(vec![
-                        Seg::Key(list.into()),
-                        Seg::Index(i),
-                        Seg::Key("step".into()),
-                    ]),
-                    message: format!("step {step} is past the end: the lesson has {steps} steps"),
-                },
-            )
+        (step > steps).then(|| Problem {
+            path: JsonPath(vec![
+                Seg::Key(list.into()),
+                Seg::Index(i),
+                Seg::Key("step".into()),
+            ]),
+            message: format!("step {step} is past the end: the lesson has {steps} steps"),
         })
     };
-    let errors: Vec<_> = scenario
+    let problems: Vec<Problem> = scenario
         .moments
         .iter()
         .enumerate()
@@ -446,6 +440,7 @@ pub fn check_steps(
                 .filter_map(|(i, q)| beyond("quiz", i, q.step?)),
         )
         .collect();
+    let errors = crate::scenario::locate_problems(text, file, problems);
     if errors.is_empty() {
         Ok(())
     } else {

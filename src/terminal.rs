@@ -44,6 +44,22 @@ fn enter() {
     );
 }
 
+/// Whether q, Esc or Ctrl-C was pressed while the view was still loading (raw mode turns
+/// Ctrl-C into a key, so no signal comes).
+fn quit_requested() -> bool {
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    while event::poll(Duration::ZERO).unwrap_or(false) {
+        if let Ok(Event::Key(key)) = event::read() {
+            let ctrl_c =
+                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            if ctrl_c || matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Set when the process was stopped and continued: the screen must be drawn anew.
 static RESUMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -105,6 +121,11 @@ pub fn run<E>(
         let due = drawn
             .as_ref()
             .is_none_or(|(last, at)| last != headline || at.elapsed() >= LOADING_REDRAW);
+        if due && quit_requested() {
+            // Nothing is shown yet, so nothing is lost: leave at once, as Ctrl-C would.
+            restore();
+            std::process::exit(130);
+        }
         if due && draw_error.is_none() {
             let result =
                 terminal.draw(|frame| ui::render_loading(frame, theme, headline, progress));

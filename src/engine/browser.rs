@@ -193,12 +193,14 @@ fn allowed_origins_text(scenario: &Scenario) -> String {
         ServerKind::Bucket {
             cors: Some(config), ..
         } => {
-            let mut origins: Vec<&str> = Vec::new();
-            for origin in config.rules.iter().flat_map(|r| r.allowed_origins.iter()) {
-                if !origins.contains(&origin.as_str()) {
-                    origins.push(origin);
-                }
-            }
+            let mut seen = foldhash::HashSet::default();
+            let origins: Vec<&str> = config
+                .rules
+                .iter()
+                .flat_map(|r| r.allowed_origins.iter())
+                .map(String::as_str)
+                .filter(|origin| seen.insert(*origin))
+                .collect();
             origins.join(", ")
         }
         ServerKind::Static { .. } => "n/a (static server, no rules)".to_string(),
@@ -686,15 +688,16 @@ impl<'a> Simulation<'a> {
 
         // What fetch() keeps of the page's headers: forbidden names dropped, repeats combined.
         let mut kept: Vec<(String, String)> = Vec::new();
+        let mut kept_at: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
         let mut dropped = Vec::new();
         for (name, value) in &spec.headers {
             if is_forbidden_request_header(name, value) {
                 dropped.push(name.clone());
-            } else if let Some(existing) =
-                kept.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(name))
-            {
+            } else if let Some(&at) = kept_at.get(&name.to_ascii_lowercase()) {
+                let existing = &mut kept[at];
                 existing.1 = text!(existing.1, ", ", value);
             } else {
+                kept_at.insert(name.to_ascii_lowercase(), kept.len());
                 kept.push((name.clone(), value.clone()));
             }
         }
@@ -805,9 +808,15 @@ impl<'a> Simulation<'a> {
         }
         reasons.extend(unsafe_headers.iter().map(|h| h.reason.clone()));
         short_reasons.extend(unsafe_headers.iter().map(|h| {
-            match kept.iter().find(|(n, _)| n.eq_ignore_ascii_case(&h.name)) {
-                Some((_, value)) if h.name == "content-type" => text!("content-type: ", value),
-                _ => h.name.clone(),
+            let content_type = (h.name == "content-type")
+                .then(|| {
+                    kept.iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                })
+                .flatten();
+            match content_type {
+                Some((_, value)) => text!("content-type: ", value),
+                None => h.name.clone(),
             }
         }));
 
@@ -1078,11 +1087,13 @@ impl<'a> Simulation<'a> {
         let ending = match checked {
             Ok(()) => {
                 let exposed = exposed_headers(&response, include);
+                let exposed_set: foldhash::HashSet<&str> =
+                    exposed.iter().map(String::as_str).collect();
                 let hidden: Vec<String> = response
                     .headers
                     .iter()
                     .map(|(n, _)| n.to_ascii_lowercase())
-                    .filter(|n| !exposed.contains(n) && !is_cors_header(n))
+                    .filter(|n| !exposed_set.contains(n.as_str()) && !is_cors_header(n))
                     .collect();
                 self.set(Var::RequestAllowed, "yes");
                 self.set(
@@ -1910,10 +1921,11 @@ impl<'a> Simulation<'a> {
         }
         let exposed: Vec<String> = {
             let mut names: Vec<String> = Vec::new();
+            let mut seen = foldhash::HashSet::default();
             for (n, _) in &response.headers {
                 let lower = n.to_ascii_lowercase();
                 if !matches!(lower.as_str(), "set-cookie" | "set-cookie2")
-                    && !names.contains(&lower)
+                    && seen.insert(lower.clone())
                 {
                     names.push(lower);
                 }

@@ -342,16 +342,19 @@ pub fn exposed_headers(response: &HttpResponse, credentials_include: bool) -> Ve
         })
         .unwrap_or_default();
     let wildcard = !credentials_include && listed.iter().any(|n| n == "*");
+    let listed: foldhash::HashSet<String> = listed.into_iter().collect();
+    let mut seen = foldhash::HashSet::default();
     let mut exposed: Vec<String> = Vec::new();
     for (name, _) in &response.headers {
         let lower = name.to_ascii_lowercase();
-        if matches!(lower.as_str(), "set-cookie" | "set-cookie2") || exposed.contains(&lower) {
+        if matches!(lower.as_str(), "set-cookie" | "set-cookie2") || seen.contains(&lower) {
             continue;
         }
         if SAFELISTED_RESPONSE_HEADERS.contains(&lower.as_str())
             || wildcard
             || listed.contains(&lower)
         {
+            seen.insert(lower.clone());
             exposed.push(lower);
         }
     }

@@ -28,7 +28,7 @@ impl PerProfile {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum EntryName {
     Method(String),
     Header(String),
@@ -178,17 +178,23 @@ impl PreflightCache {
                 EntryName::Method(m) => m == q.method || (m == "*" && wildcard_ok(e)),
                 EntryName::Header(_) => false,
             });
-        let missing_header = q.unsafe_names.iter().find(|name| {
-            !usable.iter().any(|e| match &e.name {
-                EntryName::Header(h) => {
-                    h.eq_ignore_ascii_case(name)
-                        || (h == "*"
-                            && wildcard_ok(e)
-                            && (profile == BrowserProfile::Chromium
-                                || name.as_str() != "authorization"))
+        // Names held by a usable entry, and whether a usable `*` entry may cover names: one
+        // pass over the entries, so a request with thousands of headers stays linear.
+        let mut cached_names: foldhash::HashSet<String> = foldhash::HashSet::default();
+        let mut star = false;
+        for e in &usable {
+            if let EntryName::Header(h) = &e.name {
+                if h == "*" {
+                    star |= wildcard_ok(e);
+                } else {
+                    cached_names.insert(h.to_ascii_lowercase());
                 }
-                EntryName::Method(_) => false,
-            })
+            }
+        }
+        let missing_header = q.unsafe_names.iter().find(|name| {
+            let covered_by_star =
+                star && (profile == BrowserProfile::Chromium || name.as_str() != "authorization");
+            !cached_names.contains(&name.to_ascii_lowercase()) && !covered_by_star
         });
         if usable.is_empty() {
             return Lookup {
@@ -259,23 +265,35 @@ impl PreflightCache {
             .by_url
             .entry((origin.to_string(), url.to_string()))
             .or_default();
+        // Where each name's entries are, so that storing thousands of header names stays
+        // linear.
+        let mut at: foldhash::HashMap<EntryName, Vec<usize>> = foldhash::HashMap::default();
+        for (i, e) in entries.iter().enumerate() {
+            at.entry(e.name.clone()).or_default().push(i);
+        }
         for name in names {
-            let existing = entries
-                .iter_mut()
-                .find(|e| e.name == name && (e.credentials || !credentials));
+            let existing = at.get(&name).and_then(|list| {
+                list.iter()
+                    .copied()
+                    .find(|&i| entries[i].credentials || !credentials)
+            });
             match existing {
-                Some(entry) => {
+                Some(i) => {
+                    let entry = &mut entries[i];
                     entry.expires_at = expires_at;
                     entry.written_by = written_by;
                 }
-                None => entries.push(Entry {
-                    origin: origin.to_string(),
-                    url: url.to_string(),
-                    credentials,
-                    name,
-                    expires_at,
-                    written_by,
-                }),
+                None => {
+                    at.entry(name.clone()).or_default().push(entries.len());
+                    entries.push(Entry {
+                        origin: origin.to_string(),
+                        url: url.to_string(),
+                        credentials,
+                        name,
+                        expires_at,
+                        written_by,
+                    });
+                }
             }
         }
         entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);

@@ -89,7 +89,10 @@ pub fn check_preflight(
         ));
     }
 
-    let listed = |name: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(name));
+    // A set: a request may ask for thousands of headers, and the answer list as many.
+    let listed_names: foldhash::HashSet<String> =
+        headers.iter().map(|h| h.to_ascii_lowercase()).collect();
+    let listed = |name: &str| listed_names.contains(&name.to_ascii_lowercase());
     let wildcard = !input.credentials_include && headers.iter().any(|h| h == "*");
     // Authorization is the one "CORS non-wildcard request-header name": the standard never
     // lets `*` cover it; Chromium (and Firefox, Safari) do for requests without credentials.

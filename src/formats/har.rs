@@ -400,6 +400,9 @@ const BROWSER_ADDED: [&str; 6] = [
     "upgrade-insecure-requests",
 ];
 
+/// How many headers missing from a recorded request get a note of their own.
+const MISSING_HEADER_NOTES: usize = 5;
+
 /// The headers the page's script set, rebuilt from the recorded request and, when there was
 /// one, the preflight's `Access-Control-Request-Headers` (the only record of `Authorization`
 /// in a sanitized export).
@@ -409,29 +412,44 @@ fn script_headers(
     notes: &mut Vec<String>,
 ) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = Vec::new();
+    // Sets: a preflight may name a million headers, and a request carry as many.
+    let requested_set: foldhash::HashSet<&str> = requested.iter().map(String::as_str).collect();
+    let mut present: foldhash::HashSet<String> = foldhash::HashSet::default();
     if let Some(entry) = actual {
         for h in &entry.request.headers {
             let lower = h.name.to_ascii_lowercase();
             if lower.starts_with(':') || is_forbidden_request_header(&h.name, &h.value) {
                 continue;
             }
-            let listed = requested.contains(&lower);
+            let listed = requested_set.contains(lower.as_str());
             if BROWSER_ADDED.contains(&lower.as_str()) && !listed {
                 continue;
             }
             if lower == "accept" && h.value == "*/*" {
                 continue;
             }
+            present.insert(lower);
             headers.push((h.name.to_string(), h.value.to_string()));
         }
     }
+    let mut missing = 0usize;
     for name in requested {
-        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
-            notes.push(format!(
-                "{name} is named in the preflight's Access-Control-Request-Headers but missing from the recorded request (a sanitized export removes Authorization and Cookie)"
-            ));
+        if present.insert(name.clone()) {
+            missing += 1;
+            // A note per header, but not a million of them.
+            if missing <= MISSING_HEADER_NOTES {
+                notes.push(format!(
+                    "{name} is named in the preflight's Access-Control-Request-Headers but missing from the recorded request (a sanitized export removes Authorization and Cookie)"
+                ));
+            }
             headers.push((name.clone(), "(value not recorded)".to_string()));
         }
+    }
+    if missing > MISSING_HEADER_NOTES {
+        notes.push(format!(
+            "and {} more header(s) named in the preflight's Access-Control-Request-Headers are missing from the recorded request",
+            missing - MISSING_HEADER_NOTES
+        ));
     }
     headers
 }

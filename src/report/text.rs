@@ -40,23 +40,47 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
 }
 
 /// Wraps `text` to `width` columns, keeping its leading spaces and indenting continuation lines.
+/// Linear in the text: each line's width is counted as it grows, not again for every word.
 fn wrap(text: &str, width: usize, indent: &str) -> String {
     let body = text.trim_start_matches(' ');
     let mut lines = Vec::new();
     let mut line = text[..text.len() - body.len()].to_string();
     let lead = line.len();
+    let indent_width = indent.chars().count();
+    let mut line_width = lead;
     for word in body.split(' ') {
-        let needed = line.chars().count() + word.chars().count() + 1;
-        if line.len() > lead && needed > width {
+        let word_width = word.chars().count();
+        if line.len() > lead && line_width + word_width + 1 > width {
             lines.push(std::mem::take(&mut line));
             line.push_str(indent);
+            line_width = indent_width;
         } else if line.len() > lead {
             line.push(' ');
+            line_width += 1;
         }
         line.push_str(word);
+        line_width += word_width;
     }
     lines.push(line);
     lines.join("\n")
+}
+
+/// The most characters a table cell shows. Longer text (a 100 KB URL, thousands of header
+/// names) is cut with a note of how much was left out: the table is an overview, and laying out
+/// a cell costs the table far more than its length. Each request's section below gives its
+/// summary and console line in full.
+const CELL_CHARACTERS: usize = 400;
+
+/// A table cell's text: escaped, and cut at [`CELL_CHARACTERS`].
+fn cell(text: &str) -> String {
+    let escaped = escape(text);
+    match escaped.char_indices().nth(CELL_CHARACTERS) {
+        None => escaped.into_owned(),
+        Some((cut, _)) => {
+            let left = escaped[cut..].chars().count();
+            format!("{}… [{left} more characters]", &escaped[..cut])
+        }
+    }
 }
 
 /// For a recording: how many exchanges, how many blocked and why, and where the replay
@@ -171,11 +195,11 @@ pub fn write(
         steps.add_row(vec![
             Cell::new(step.n),
             Cell::new(format!("#{}", step.request)),
-            Cell::new(escape(&step.action)),
-            Cell::new(escape(&step.request_type)),
-            Cell::new(escape(&step.cors_headers)),
-            Cell::new(escape(&step.decision)),
-            Cell::new(format!("{}{}", marker(step.verdict), escape(&step.result))),
+            Cell::new(cell(&step.action)),
+            Cell::new(cell(&step.request_type)),
+            Cell::new(cell(&step.cors_headers)),
+            Cell::new(cell(&step.decision)),
+            Cell::new(format!("{}{}", marker(step.verdict), cell(&step.result))),
         ]);
     }
     writeln!(out, "{steps}")?;
@@ -206,11 +230,11 @@ pub fn write(
             let mut row = vec![name.to_string()];
             for column in chunk {
                 row.push(match column {
-                    None => escape(&trace.initial_variables[v]).into_owned(),
+                    None => cell(&trace.initial_variables[v]),
                     Some(i) => {
                         let step = &trace.steps[*i];
                         let star = if step.changed.contains(&v) { "* " } else { "" };
-                        format!("{star}{}", escape(&step.variables[v]))
+                        format!("{star}{}", cell(&step.variables[v]))
                     }
                 });
             }

@@ -45,13 +45,26 @@ impl fmt::Display for LoadError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadErrors(pub Vec<LoadError>);
 
+/// The most errors shown for one file: a file with thousands of them has one mistake repeated,
+/// and a wall of lines hides the first.
+pub const ERRORS_SHOWN: usize = 20;
+
 impl fmt::Display for LoadErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, err) in self.0.iter().enumerate() {
+        for (i, err) in self.0.iter().take(ERRORS_SHOWN).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
             write!(f, "{err}")?;
+        }
+        if self.0.len() > ERRORS_SHOWN {
+            let file = self.0.first().map_or("", |e| e.file.as_str());
+            write!(
+                f,
+                "\n{}: and {} more error(s) like these",
+                escape(file),
+                self.0.len() - ERRORS_SHOWN
+            )?;
         }
         Ok(())
     }
@@ -214,14 +227,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadErrors> {
     if let Err(err) = deserializer.end() {
         return Err(LoadErrors(vec![serde_error(file, "", &err)]));
     }
-    validate(raw).map_err(|problems| {
-        LoadErrors(
-            problems
-                .into_iter()
-                .map(|problem| locate_problem(text, file, problem))
-                .collect(),
-        )
-    })
+    validate(raw).map_err(|problems| LoadErrors(locate_problems(text, file, problems)))
 }
 
 pub(crate) fn serde_error(file: &str, key: &str, err: &serde_json::Error) -> LoadError {
@@ -248,41 +254,89 @@ pub(crate) fn serde_error(file: &str, key: &str, err: &serde_json::Error) -> Loa
 }
 
 pub(crate) fn locate_problem(text: &str, file: &str, problem: Problem) -> LoadError {
-    let offset = locate(text, &problem.path).unwrap_or(0);
-    let (line, column) = line_column(text, offset);
-    LoadError {
-        file: file.to_string(),
-        line,
-        column,
-        key: problem.path.to_string(),
-        message: problem.message,
-    }
+    Locator::new(text).error(file, problem)
 }
 
-/// Byte offset of the value at `path`, or of its deepest existing ancestor.
-fn locate(text: &str, path: &JsonPath) -> Option<usize> {
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()).ok()?;
-    let mut node = parsed.value?;
-    let mut offset = node.start();
-    for seg in &path.0 {
-        let next = match (seg, node) {
-            (Seg::Key(key), AstValue::Object(object)) => object
-                .properties
-                .into_iter()
-                .find(|prop| prop.name.as_str() == key.as_str())
-                .map(|prop| prop.value),
-            (Seg::Index(i), AstValue::Array(array)) => array.elements.into_iter().nth(*i),
-            _ => None,
-        };
-        match next {
-            Some(value) => {
-                offset = value.start();
-                node = value;
-            }
-            None => break,
+/// Every problem placed in the file. The document is parsed once and its line starts indexed
+/// once, so twenty thousand problems cost no more than twenty thousand lookups.
+pub(crate) fn locate_problems(text: &str, file: &str, problems: Vec<Problem>) -> Vec<LoadError> {
+    let locator = Locator::new(text);
+    problems
+        .into_iter()
+        .map(|problem| locator.error(file, problem))
+        .collect()
+}
+
+/// Finds where a key path's value is in a JSON document.
+struct Locator<'a> {
+    text: &'a str,
+    root: Option<AstValue<'a>>,
+    /// Byte offset of each line's start.
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(text: &'a str) -> Self {
+        let root = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default())
+            .ok()
+            .and_then(|parsed| parsed.value);
+        let line_starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .collect();
+        Locator {
+            text,
+            root,
+            line_starts,
         }
     }
-    Some(offset)
+
+    fn error(&self, file: &str, problem: Problem) -> LoadError {
+        let offset = self.locate(&problem.path).unwrap_or(0);
+        let (line, column) = self.line_column(offset);
+        LoadError {
+            file: file.to_string(),
+            line,
+            column,
+            key: problem.path.to_string(),
+            message: problem.message,
+        }
+    }
+
+    /// Byte offset of the value at `path`, or of its deepest existing ancestor.
+    fn locate(&self, path: &JsonPath) -> Option<usize> {
+        let mut node = self.root.as_ref()?;
+        let mut offset = node.start();
+        for seg in &path.0 {
+            let next = match (seg, node) {
+                (Seg::Key(key), AstValue::Object(object)) => object
+                    .properties
+                    .iter()
+                    .find(|prop| prop.name.as_str() == key.as_str())
+                    .map(|prop| &prop.value),
+                (Seg::Index(i), AstValue::Array(array)) => array.elements.get(*i),
+                _ => None,
+            };
+            match next {
+                Some(value) => {
+                    offset = value.start();
+                    node = value;
+                }
+                None => break,
+            }
+        }
+        Some(offset)
+    }
+
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line.saturating_sub(1)];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |t| t.chars().count());
+        (line, column + 1)
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.

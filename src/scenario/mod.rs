@@ -15,7 +15,7 @@ pub mod write;
 pub use load::{
     BUILTIN_BASIC, Input, LoadError, LoadErrors, load_file, load_str, open_input, read_input,
 };
-pub(crate) use load::{line_column, locate_problem, serde_error};
+pub(crate) use load::{line_column, locate_problem, locate_problems, serde_error};
 pub use provider::{Field, Provider};
 pub use s3_rules::{CorsConfiguration, CorsRule};
 
