@@ -8,6 +8,7 @@ pub mod cli;
 pub mod engine;
 pub mod fix;
 pub mod formats;
+pub mod fuzz_targets;
 pub mod http_syntax;
 pub mod lesson;
 pub mod output_file;

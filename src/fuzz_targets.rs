@@ -1,0 +1,122 @@
+//! The parsers of untrusted input, each as one function of raw bytes that must never panic and
+//! whose output must keep the tool's promises. `fuzz/` runs them under libFuzzer
+//! (`cargo fuzz run scenario`); `tests/fuzz_corpus.rs` runs them over the checked-in corpus and
+//! a bounded number of mutations of it on every `cargo test`.
+
+use crate::engine;
+use crate::formats::{InputKind, convert, detect, har, s3, saved};
+use crate::report::json;
+use crate::safe_text::is_unsafe_char;
+use crate::scenario::{self, Scenario};
+
+/// The `--json` document of a run, reopened: what the tool writes it must read back to the
+/// same bytes.
+fn assert_round_trip(scenario: &Scenario, recording: Option<&har::Recording>) {
+    let trace = engine::run(scenario, engine::effective_profile(scenario, None));
+    let mut written = Vec::new();
+    if json::write(&mut written, scenario, &trace, recording, false).is_err() {
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(&written) else {
+        panic!("--json wrote text that is not UTF-8")
+    };
+    // Compact: the one raw line break is the document's last byte.
+    let raw_control = text.chars().find(|&c| is_unsafe_char(c) && c != '\n');
+    assert!(
+        raw_control.is_none(),
+        "--json holds a raw terminal control: {raw_control:?}"
+    );
+    let (scenario, trace, recording) = match saved::load_saved_trace(text, "saved.json") {
+        Ok(reopened) => reopened,
+        Err(e) => panic!("a saved trace does not reopen: {e}\n{text}"),
+    };
+    let mut again = Vec::new();
+    if json::write(&mut again, &scenario, &trace, recording.as_ref(), false).is_ok() {
+        assert!(
+            again == written,
+            "a saved trace reopens differently\n{text}"
+        );
+    }
+}
+
+/// A scenario file: loaded, and when valid, simulated, saved and reopened.
+pub fn scenario(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(scenario) = scenario::load_str(text, "fuzz.json") {
+        // Each run re-simulates a few times; huge inputs only slow the fuzzer down.
+        if scenario.requests.len() <= 50 {
+            assert_round_trip(&scenario, None);
+        }
+    }
+}
+
+/// A HAR recording: imported, and when it holds CORS exchanges, replayed, saved and reopened.
+pub fn har(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if detect(text) != InputKind::Har {
+        return;
+    }
+    if let Ok(import) = har::load_har(text, "fuzz.har", false)
+        && import.scenario.requests.len() <= 50
+    {
+        assert_round_trip(&import.scenario, Some(&import.recording));
+    }
+}
+
+/// A CORS configuration in any provider's spelling: read, audited, and converted to every
+/// target, whose output must be safe to print and read back.
+pub fn config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(loaded) = s3::load_config(text, "fuzz.cfg") else {
+        return;
+    };
+    let _ = crate::audit::audit_rules(loaded.provider(), &loaded.config);
+    for target in [
+        convert::Target::S3Json,
+        convert::Target::S3Xml,
+        convert::Target::S3Console,
+        convert::Target::CloudFormation,
+        convert::Target::Gcs,
+        convert::Target::AzureXml,
+        convert::Target::AzureJson,
+    ] {
+        if let Ok(converted) = convert::convert(&loaded, target) {
+            assert!(
+                !converted
+                    .text
+                    .chars()
+                    .any(|c| is_unsafe_char(c) && c != '\n'),
+                "convert --to {target:?} wrote a raw control"
+            );
+            if let Err(e) = s3::load_config(&converted.text, "converted") {
+                panic!("convert --to {target:?} wrote what it cannot read: {e}");
+            }
+        }
+    }
+}
+
+/// A saved trace: read, and when valid, written again (it must not panic; a trace edited by
+/// hand may differ from what the tool would have written).
+pub fn saved_trace(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok((scenario, trace, recording)) = saved::load_saved_trace(text, "fuzz.json") {
+        let mut out = Vec::new();
+        let _ = json::write(&mut out, &scenario, &trace, recording.as_ref(), false);
+    }
+}
+
+/// Every target by name, for the corpus runner.
+pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+    ("scenario", scenario),
+    ("har", har),
+    ("config", config),
+    ("saved_trace", saved_trace),
+];
