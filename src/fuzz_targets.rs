@@ -113,8 +113,11 @@ pub fn saved_trace(data: &[u8]) {
     }
 }
 
+/// A fuzz target: raw bytes in, a panic on a broken promise.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus runner.
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, Target); 4] = [
     ("scenario", scenario),
     ("har", har),
     ("config", config),
