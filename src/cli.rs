@@ -146,6 +146,10 @@ pub struct ProbeArgs {
     /// Also send actual requests other than GET, HEAD and OPTIONS (they may change data).
     #[arg(long)]
     pub send_actual: bool,
+    /// Follow a redirect from a public address into private, loopback or link-local space
+    /// (by default the probe stops there).
+    #[arg(long)]
+    pub allow_private_redirects: bool,
     /// Seconds to wait for each exchange.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
@@ -867,6 +871,7 @@ fn run_probe(args: &ProbeArgs) -> ExitCode {
         max_body_bytes: args.max_body,
         cacert: args.cacert.clone(),
         send_actual: args.send_actual,
+        allow_private_redirects: args.allow_private_redirects,
     };
     let probed = crate::probe::Client::new(options)
         .and_then(|client| crate::probe::probe_scenario(&client, scenario, profile, &live_url));

@@ -32,6 +32,9 @@ pub struct ProbeOptions {
     /// Send the actual request whatever its method; by default only the safe GET, HEAD and OPTIONS are sent,
     /// since anything else may change data on the server.
     pub send_actual: bool,
+    /// Follow a redirect from a public address into private, loopback or link-local space
+    /// (a cloud metadata service, a router's admin page); by default the probe stops there.
+    pub allow_private_redirects: bool,
 }
 
 impl Default for ProbeOptions {
@@ -41,6 +44,7 @@ impl Default for ProbeOptions {
             max_body_bytes: 1 << 20,
             cacert: None,
             send_actual: false,
+            allow_private_redirects: false,
         }
     }
 }
@@ -50,6 +54,14 @@ impl Default for ProbeOptions {
 pub enum ProbeError {
     #[error("cannot read the CA file {path}: {reason}")]
     CaFile { path: String, reason: String },
+    #[error(
+        "redirect {hop} leads from {from}, a public address, to {to}, a private, loopback or link-local one (a metadata service or an admin page may answer there; Chromium's Private Network Access blocks or preflights such requests): the probe did not send it; pass --allow-private-redirects to follow it"
+    )]
+    PrivateRedirect {
+        hop: usize,
+        from: String,
+        to: String,
+    },
     #[error("{method} {url}: cannot resolve the host name {host}")]
     Dns {
         method: String,
@@ -373,6 +385,48 @@ fn on_the_wire(kind: ExchangeKind, request: &HttpRequest, via: Via) -> HttpReque
     wire
 }
 
+/// Whether an address is not on the public internet: loopback, private (RFC 1918, unique
+/// local), link-local (where cloud metadata services answer), shared (CGNAT) or unspecified.
+fn is_private_address(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        std::net::IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_address(std::net::IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Whether `url`'s host is, or resolves to, a private address (see [`is_private_address`]).
+fn is_private_target(url: &Url) -> bool {
+    use std::net::ToSocketAddrs;
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => is_private_address(ip.into()),
+        Some(url::Host::Ipv6(ip)) => is_private_address(ip.into()),
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
+                || (name, url.port_or_known_default().unwrap_or(80))
+                    .to_socket_addrs()
+                    .is_ok_and(|mut addrs| addrs.any(|a| is_private_address(a.ip())))
+        }
+        None => false,
+    }
+}
+
 /// What the probe did beyond the answers: redirect hops and held-back requests, per request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProbeNotes(pub Vec<Vec<String>>);
@@ -442,6 +496,19 @@ pub fn probe_scenario(
             let Some((hop, exchange)) = pending else {
                 break;
             };
+            // A redirect from the public internet into private space (a metadata service at
+            // 169.254.169.254, an admin page at 10.0.0.1) is where the probe stops, unless
+            // asked: the user's machine would be the one sending it.
+            if hop > 0 && !client.options.allow_private_redirects && !is_private_target(&spec.url) {
+                let target = Url::parse(&exchange.request.url).ok();
+                if target.as_ref().is_some_and(is_private_target) {
+                    return Err(ProbeError::PrivateRedirect {
+                        hop,
+                        from: spec.url.to_string(),
+                        to: exchange.request.url.clone(),
+                    });
+                }
+            }
             let answers = spec.responses.at_hop_mut(hop);
             let wire = on_the_wire(exchange.kind, &exchange.request, spec.via);
             match exchange.kind {
@@ -478,6 +545,37 @@ mod tests {
         match Url::parse(url) {
             Ok(url) => fetch_site(origin, &url),
             Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn private_loopback_and_link_local_addresses_are_told_from_public_ones() {
+        let private = |text: &str| match Url::parse(text) {
+            Ok(url) => is_private_target(&url),
+            Err(e) => panic!("{text}: {e}"),
+        };
+        for url in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1:8080/admin",
+            "http://172.16.5.4/",
+            "http://192.168.1.1/",
+            "http://127.0.0.1:9/",
+            "http://100.64.0.1/",
+            "http://[::1]/",
+            "http://[fe80::1]/",
+            "http://[fd00::1]/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://localhost/",
+            "http://app.localhost/",
+        ] {
+            assert!(private(url), "{url}");
+        }
+        for url in [
+            "http://93.184.216.34/",
+            "http://172.32.0.1/",
+            "http://[2606:4700::1]/",
+        ] {
+            assert!(!private(url), "{url}");
         }
     }
 
