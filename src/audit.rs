@@ -92,6 +92,7 @@ pub fn audit_rules(provider: Provider, config: &CorsConfiguration) -> Vec<Findin
         if provider == Provider::Gcs {
             gcs_findings(i, rule, &mut findings);
         }
+        invisible_character_findings(provider, i, rule, &mut findings);
         if let Some(earlier) = shadowing_rule(provider, config, i) {
             findings.push(Finding {
                 severity: Severity::Broken,
@@ -107,6 +108,41 @@ pub fn audit_rules(provider: Provider, config: &CorsConfiguration) -> Vec<Findin
     }
     findings.sort_by_key(|f| (f.severity, f.rule));
     findings
+}
+
+/// Values holding a control, bidi or zero-width character: no browser sends such an origin,
+/// method or header name, so the entry never matches; and a bidi override or an escape
+/// sequence can make the file read as something it does not say.
+fn invisible_character_findings(
+    provider: Provider,
+    i: usize,
+    rule: &CorsRule,
+    findings: &mut Vec<Finding>,
+) {
+    let lists = [
+        (Field::Origins, &rule.allowed_origins),
+        (Field::Methods, &rule.allowed_methods),
+        (Field::AllowedHeaders, &rule.allowed_headers),
+        (Field::ExposeHeaders, &rule.expose_headers),
+    ];
+    for (field, list) in lists {
+        for value in list.iter() {
+            let Some(c) = value.chars().find(|&c| crate::safe_text::is_unsafe_char(c)) else {
+                continue;
+            };
+            findings.push(Finding {
+                severity: Severity::Broken,
+                rule: Some(i),
+                subject: value.clone(),
+                title: format!(
+                    "{} entry \"{value}\" holds the invisible character U+{:04X}",
+                    provider.field(field),
+                    c as u32
+                ),
+                why: "No browser sends an origin, method or header name with a control, bidi or zero-width character in it, so this entry never matches; and such a character can make the file show something other than what it says. Retype the value.".to_string(),
+            });
+        }
+    }
 }
 
 /// Origins for GCS and Azure, which compare whole origins (or `*` alone).

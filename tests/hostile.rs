@@ -349,3 +349,30 @@ fn moments_and_questions_past_the_last_step_are_refused() {
     );
     cmd().arg("--print").arg(&path).assert().code(0);
 }
+
+/// D1: audit names a rule value no browser could send (it holds a terminal control or a bidi
+/// override), shown escaped.
+#[test]
+fn audit_flags_invisible_characters_in_rule_values() {
+    let dir = temp_dir();
+    let path = dir.path().join("cors.json");
+    write(
+        &path,
+        r#"{"CORSRules": [{"AllowedOrigins": ["https://a.example\u001b]52;c;ZWNobw==\u0007"], "AllowedMethods": ["GET"], "AllowedHeaders": ["x-\u202eab"]}]}"#,
+    );
+    let output = cmd().arg("audit").arg(&path).output();
+    let output = output.unwrap_or_else(|e| panic!("runs: {e}"));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!has_terminal_controls(&output.stdout));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(r#"BROKEN     rule #1: AllowedOrigins entry "https://a.example\x1b]52;c;ZWNobw==\x07" holds the invisible character U+001B"#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "AllowedHeaders entry \"x-\\u{202e}ab\" holds the invisible character U+202E"
+        ),
+        "{stdout}"
+    );
+}
