@@ -330,6 +330,18 @@ impl Opened {
 
     /// Parses the input, with `--config` rules in place of its bucket's own.
     pub fn load(self, config: Option<&PathBuf>) -> Result<Loaded, LoadErrors> {
+        let stdin_twice = config.is_some_and(|c| c.as_os_str() == "-")
+            && self
+                .file
+                .as_ref()
+                .is_some_and(|(name, _)| name == "<stdin>");
+        if stdin_twice {
+            return Err(whole_input_error(
+                "<stdin>",
+                "",
+                "standard input can be read once: give the scenario or the --config rules as a file",
+            ));
+        }
         let mut loaded = self.parse()?;
         if loaded.saved.is_some() && config.is_some() {
             return Err(whole_input_error(

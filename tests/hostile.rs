@@ -376,3 +376,24 @@ fn audit_flags_invisible_characters_in_rule_values() {
         "{stdout}"
     );
 }
+
+/// D18: standard input read twice, and serde's control-character message, said plainly.
+#[test]
+fn stdin_twice_and_raw_controls_get_plain_messages() {
+    cmd()
+        .args(["--print", "--config", "-", "-"])
+        .write_stdin(read(&root().join("scenarios/basic.json")))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "<stdin>: standard input can be read once",
+        ));
+    cmd()
+        .args(["--print", "-"])
+        .write_stdin("{\"title\": \"a\tb\"}")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "<stdin>:1:13: title: a raw control character (U+0000 to U+001F) inside a string",
+        ));
+}

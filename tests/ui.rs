@@ -597,3 +597,20 @@ fn the_flow_follows_each_redirect_hop() {
     assert!(screen.contains("GET, redirect 1"), "{screen}");
     assert!(screen.contains("BLOCKED"));
 }
+
+/// D18: a title as long as its file is cut, so the step counter after it always shows.
+#[test]
+fn a_very_long_title_never_hides_the_step_counter() {
+    let path = format!("{}/scenarios/basic.json", env!("CARGO_MANIFEST_DIR"));
+    let mut lesson: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_default())
+            .unwrap_or_default();
+    lesson["title"] = "T".repeat(200_000).into();
+    let app = app_from(&lesson.to_string(), ThemeName::Default);
+    for width in [80, 120, 200] {
+        let screen = text(&draw(&app, width, 30));
+        let first = screen.lines().next().unwrap_or_default();
+        assert!(first.contains("step 1 / 11"), "{width}: {first}");
+        assert!(first.contains("T…"), "{width}: {first}");
+    }
+}

@@ -237,6 +237,11 @@ pub(crate) fn serde_error(file: &str, key: &str, err: &serde_json::Error) -> Loa
         Some(at) => full[..at].to_string(),
         None => full,
     };
+    // serde_json spells the range with backslashes, which the escaping of errors would double.
+    let message = message.replace(
+        "control character (\\u0000-\\u001F) found while parsing a string",
+        "a raw control character (U+0000 to U+001F) inside a string; write it as a JSON escape instead",
+    );
     // serde_path_to_error writes `?` for a segment it could not name (e.g. inside bad syntax).
     let key = key.trim_end_matches(".?").trim_end_matches('?');
     let key = if key == "." {

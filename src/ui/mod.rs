@@ -291,10 +291,14 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let total = app.trace.steps.len();
     let mut spans = vec![Span::styled(" cors-tui ", theme.header_bar), Span::raw(" ")];
-    spans.push(Span::styled(
-        escape(&app.trace.title).into_owned(),
-        theme.title,
-    ));
+    // The title gets at most a third of the line, so the step counter after it always shows
+    // (a title can be as long as the file that holds it).
+    let room = (usize::from(area.width) / 3).max(16);
+    let title = match app.trace.title.char_indices().nth(room) {
+        Some((cut, _)) => format!("{}…", escape(&app.trace.title[..cut])),
+        None => escape(&app.trace.title).into_owned(),
+    };
+    spans.push(Span::styled(title, theme.title));
     if let Some(step) = app.trace.steps.get(app.cursor) {
         let request = app.trace.request_of(step);
         spans.push(Span::raw("  │  "));
