@@ -291,9 +291,16 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let total = app.trace.steps.len();
     let mut spans = vec![Span::styled(" cors-tui ", theme.header_bar), Span::raw(" ")];
-    // The title gets at most a third of the line, so the step counter after it always shows
-    // (a title can be as long as the file that holds it).
-    let room = (usize::from(area.width) / 3).max(16);
+    // The title is cut where it would push the step counter off the line (a title can be as
+    // long as the file that holds it); what follows the counter may still be clipped.
+    let counter = app
+        .trace
+        .steps
+        .get(app.cursor)
+        .map_or(0, |step| format!("  │  step {} / {total}", step.n).chars().count());
+    let room = usize::from(area.width)
+        .saturating_sub(" cors-tui  ".chars().count() + counter + 1)
+        .max(12);
     let title = match app.trace.title.char_indices().nth(room) {
         Some((cut, _)) => format!("{}…", escape(&app.trace.title[..cut])),
         None => escape(&app.trace.title).into_owned(),
