@@ -474,6 +474,21 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
         out.flush()?;
         return Ok(expectation_status(&failed));
     }
+    let large = loaded.scenario.requests.len() > crate::fix::MAX_REQUESTS_FOR_FIXES;
+    if !cli.json && !cli.transcript && loaded.saved.is_none() && large {
+        // Printed a part at a time as the engine runs: a large run never exists whole.
+        let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
+        let failed = report::text::stream(
+            &mut out,
+            &loaded.scenario,
+            profile,
+            loaded.recording.as_ref(),
+            cli.all,
+            print_width(cli.width),
+        )?;
+        out.flush()?;
+        return Ok(expectation_status(&failed));
+    }
     let trace = loaded.trace(cli.browser.map(Into::into));
     if cli.transcript {
         report::transcript::write(&mut out, &loaded.scenario, &trace)?;

@@ -397,3 +397,37 @@ fn stdin_twice_and_raw_controls_get_plain_messages() {
             "<stdin>:1:13: title: a raw control character (U+0000 to U+001F) inside a string",
         ));
 }
+
+/// D10: a run too large to hold is printed in parts as it is simulated, each part a whole
+/// report of its requests, and the expectations over all of them at the end.
+#[test]
+fn a_large_run_is_printed_in_parts() {
+    let dir = temp_dir();
+    let mut lesson: serde_json::Value =
+        serde_json::from_str(&read(&root().join("scenarios/basic.json"))).unwrap_or_default();
+    let three = lesson["requests"].as_array().cloned().unwrap_or_default();
+    let mut requests: Vec<serde_json::Value> = three.iter().cycle().take(1_200).cloned().collect();
+    // One wrong expectation, in the second part.
+    requests[1_098]["expect"] = "blocked".into();
+    lesson["requests"] = requests.into();
+    lesson["moments"] = serde_json::json!([]);
+    lesson["quiz"] = serde_json::json!([]);
+    let path = dir.path().join("large.json");
+    write(&path, lesson.to_string());
+    let output = cmd().args(["--print"]).arg(&path).output();
+    let output = output.unwrap_or_else(|e| panic!("runs: {e}"));
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("PART 1 OF 2: REQUESTS #1 TO #1000"),
+        "{stdout:.400}"
+    );
+    assert!(stdout.contains("PART 2 OF 2: REQUESTS #1001 TO #1200"));
+    assert_eq!(stdout.matches("EXECUTION TABLE").count(), 2);
+    assert!(
+        stdout.contains("┆ Before step 3003 "),
+        "the second tracker starts where the first ended"
+    );
+    assert!(stdout.contains("Expectations: 1199 of 1200 met."));
+    assert!(stdout.contains("Expectation failed: request #1099 expected blocked but was allowed"));
+}

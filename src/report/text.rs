@@ -9,7 +9,7 @@ use comfy_table::{Cell, ContentArrangement, Table, presets};
 use crate::engine::http::ABBREVIATIONS;
 use crate::engine::{RequestRecord, Trace, VARIABLES, Verdict};
 use crate::safe_text::escape;
-use crate::scenario::{Outcome, Scenario};
+use crate::scenario::{BrowserProfile, Outcome, Scenario};
 
 fn table(width: u16) -> Table {
     let mut table = Table::new();
@@ -161,28 +161,48 @@ pub fn write_recording_summary(
     writeln!(out)
 }
 
-pub fn write(
+/// The title, the profile and the server.
+fn write_head(
     out: &mut impl Write,
     scenario: &Scenario,
-    trace: &Trace,
-    width: u16,
+    title: &str,
+    description: &str,
+    profile: BrowserProfile,
+    w: usize,
 ) -> io::Result<()> {
-    let w = usize::from(width);
-    writeln!(out, "{}", escape(&trace.title))?;
-    if !trace.description.is_empty() {
-        writeln!(out, "{}", wrap(&escape(&trace.description), w, ""))?;
+    writeln!(out, "{}", escape(title))?;
+    if !description.is_empty() {
+        writeln!(out, "{}", wrap(&escape(description), w, ""))?;
     }
-    writeln!(out, "Browser profile: {}", trace.profile.label())?;
+    writeln!(out, "Browser profile: {}", profile.label())?;
     writeln!(out)?;
     writeln!(out, "SERVER")?;
     for line in super::server_lines(scenario) {
         writeln!(out, "{}", wrap(&escape(&line), w, "      "))?;
     }
 
+    Ok(())
+}
+
+/// The execution table, the variable tracker, each request's verdict and why each step
+/// happened, for `steps` and the `requests` they belong to; `start` holds the variables before
+/// the first of them. `fixes` is indexed by request number (empty when not worked out).
+#[allow(clippy::too_many_arguments)]
+fn write_part(
+    out: &mut impl Write,
+    start: &[std::sync::Arc<str>],
+    start_label: &str,
+    steps: &[crate::engine::Step],
+    requests: &[RequestRecord],
+    fixes: &[Option<crate::fix::Fix>],
+    fixes_worked_out: bool,
+    width: u16,
+) -> io::Result<()> {
+    let w = usize::from(width);
     writeln!(out)?;
     writeln!(out, "EXECUTION TABLE")?;
-    let mut steps = table(width);
-    steps.set_header(vec![
+    let mut table_of_steps = table(width);
+    table_of_steps.set_header(vec![
         "Step",
         "Req",
         "Action",
@@ -191,8 +211,8 @@ pub fn write(
         "Browser Decision",
         "Result",
     ]);
-    for step in &trace.steps {
-        steps.add_row(vec![
+    for step in steps {
+        table_of_steps.add_row(vec![
             Cell::new(step.n),
             Cell::new(format!("#{}", step.request)),
             Cell::new(cell(&step.action)),
@@ -202,7 +222,7 @@ pub fn write(
             Cell::new(format!("{}{}", marker(step.verdict), cell(&step.result))),
         ]);
     }
-    writeln!(out, "{steps}")?;
+    writeln!(out, "{table_of_steps}")?;
     let legend: Vec<String> = ABBREVIATIONS
         .iter()
         .map(|(short, full)| format!("{short} = {full}"))
@@ -216,23 +236,23 @@ pub fn write(
     )?;
     let per_chunk = ((w.saturating_sub(20)) / 24).max(1);
     let columns: Vec<Option<usize>> = std::iter::once(None)
-        .chain((0..trace.steps.len()).map(Some))
+        .chain((0..steps.len()).map(Some))
         .collect();
     for chunk in columns.chunks(per_chunk) {
         let mut tracker = table(width);
         let mut header = vec!["Variable".to_string()];
         header.extend(chunk.iter().map(|c| match c {
-            None => "Start".to_string(),
-            Some(i) => format!("After step {}", i + 1),
+            None => start_label.to_string(),
+            Some(i) => format!("After step {}", steps[*i].n),
         }));
         tracker.set_header(header);
         for (v, name) in VARIABLES.iter().enumerate() {
             let mut row = vec![name.to_string()];
             for column in chunk {
                 row.push(match column {
-                    None => cell(&trace.initial_variables[v]),
+                    None => cell(&start[v]),
                     Some(i) => {
-                        let step = &trace.steps[*i];
+                        let step = &steps[*i];
                         let star = if step.changed.contains(&v) { "* " } else { "" };
                         format!("{star}{}", cell(&step.variables[v]))
                     }
@@ -245,15 +265,14 @@ pub fn write(
 
     writeln!(out)?;
     writeln!(out, "REQUESTS")?;
-    let fixes = crate::fix::fixes(scenario, trace);
-    if trace.requests.len() > crate::fix::MAX_REQUESTS_FOR_FIXES {
+    if !fixes_worked_out {
         writeln!(
             out,
             "(Fixes are worked out for up to {} requests.)",
             crate::fix::MAX_REQUESTS_FOR_FIXES
         )?;
     }
-    for request in &trace.requests {
+    for request in requests {
         let expectation = match request.expect {
             None => String::new(),
             Some(e) if e == request.outcome => format!("  (expected {}: ok)", e.name()),
@@ -294,7 +313,7 @@ pub fn write(
 
     writeln!(out)?;
     writeln!(out, "WHY, STEP BY STEP")?;
-    for step in &trace.steps {
+    for step in steps {
         writeln!(
             out,
             "{}",
@@ -314,8 +333,16 @@ pub fn write(
         }
     }
 
-    let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
-    let failed: Vec<_> = trace.failed_expectations().collect();
+    Ok(())
+}
+
+/// How many requests' expectations were checked, and each one that failed.
+fn write_expectations(
+    out: &mut impl Write,
+    checked: usize,
+    failed: &[&RequestRecord],
+    w: usize,
+) -> io::Result<()> {
     writeln!(out)?;
     if failed.is_empty() {
         writeln!(out, "Expectations: {checked} of {checked} met.")?;
@@ -325,7 +352,7 @@ pub fn write(
             "Expectations: {} of {checked} met.",
             checked - failed.len()
         )?;
-        for request in failed {
+        for request in failed.iter().copied() {
             writeln!(
                 out,
                 "{}",
@@ -344,6 +371,156 @@ pub fn write(
         }
     }
     Ok(())
+}
+
+/// Requests per part when a run too large to hold is printed as it is simulated.
+pub const PART_REQUESTS: usize = 1_000;
+
+/// `--print` of a run too large to hold whole (more requests than fixes are worked out for):
+/// the engine runs a part of [`PART_REQUESTS`] at a time, and each part is written and dropped,
+/// so memory is bounded by a part, not the run. A recording's summary comes first and needs
+/// every verdict, so its parts wait in a temporary file meanwhile. Returns the requests whose
+/// expectation failed.
+pub fn stream(
+    out: &mut impl Write,
+    scenario: &Scenario,
+    profile: BrowserProfile,
+    recording: Option<&crate::formats::har::Recording>,
+    all: bool,
+    width: u16,
+) -> io::Result<Vec<RequestRecord>> {
+    use std::io::{Seek, SeekFrom};
+    let w = usize::from(width);
+    let total = scenario.requests.len();
+    let parts = total.div_ceil(PART_REQUESTS);
+    let mut run = crate::engine::Requests::new(scenario, profile);
+    let mut start: Vec<std::sync::Arc<str>> = run.initial_variables().to_vec();
+    let mut set_aside = match recording {
+        Some(_) => Some(io::BufWriter::new(tempfile::tempfile()?)),
+        None => None,
+    };
+    // For a recording's summary: each verdict, without its messages.
+    let mut verdicts: Vec<RequestRecord> = Vec::new();
+    let mut failed: Vec<RequestRecord> = Vec::new();
+    let mut checked = 0;
+    {
+        let mut body: &mut dyn Write = match &mut set_aside {
+            Some(file) => file,
+            None => out,
+        };
+        write_head(
+            &mut body,
+            scenario,
+            &scenario.title,
+            &scenario.description,
+            profile,
+            w,
+        )?;
+        writeln!(body)?;
+        writeln!(
+            body,
+            "{}",
+            wrap(
+                &format!(
+                    "{total} requests, printed in {parts} parts of up to {PART_REQUESTS}: each part has its own execution table, variable tracker and verdicts."
+                ),
+                w,
+                ""
+            )
+        )?;
+        for part in 1..=parts {
+            let (records, steps): (Vec<RequestRecord>, Vec<Vec<crate::engine::Step>>) =
+                run.by_ref().take(PART_REQUESTS).unzip();
+            let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
+            let (Some(first), Some(last)) = (records.first(), records.last()) else {
+                break;
+            };
+            writeln!(body)?;
+            writeln!(
+                body,
+                "PART {part} OF {parts}: REQUESTS #{} TO #{}",
+                first.index, last.index
+            )?;
+            let start_label = match steps.first() {
+                Some(step) if part > 1 => format!("Before step {}", step.n),
+                _ => "Start".to_string(),
+            };
+            write_part(
+                &mut body,
+                &start,
+                &start_label,
+                &steps,
+                &records,
+                &[],
+                false,
+                width,
+            )?;
+            if let Some(step) = steps.last() {
+                start = step.variables.clone();
+            }
+            for record in records {
+                checked += usize::from(record.expect.is_some());
+                if !record.expectation_met() {
+                    failed.push(record.clone());
+                }
+                if recording.is_some() {
+                    verdicts.push(RequestRecord {
+                        exchanges: Vec::new(),
+                        ..record
+                    });
+                }
+            }
+        }
+        let failed_refs: Vec<&RequestRecord> = failed.iter().collect();
+        write_expectations(&mut body, checked, &failed_refs, w)?;
+    }
+    if let (Some(recording), Some(file)) = (recording, set_aside) {
+        let verdicts = Trace {
+            title: scenario.title.clone(),
+            description: scenario.description.clone(),
+            profile,
+            initial_variables: Vec::new(),
+            requests: verdicts,
+            steps: Vec::new(),
+        };
+        write_recording_summary(out, &verdicts, recording, all, width)?;
+        let mut file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.seek(SeekFrom::Start(0))?;
+        io::copy(&mut file, out)?;
+    }
+    Ok(failed)
+}
+
+/// The whole report of a finished trace.
+pub fn write(
+    out: &mut impl Write,
+    scenario: &Scenario,
+    trace: &Trace,
+    width: u16,
+) -> io::Result<()> {
+    let w = usize::from(width);
+    write_head(
+        out,
+        scenario,
+        &trace.title,
+        &trace.description,
+        trace.profile,
+        w,
+    )?;
+    let fixes = crate::fix::fixes(scenario, trace);
+    write_part(
+        out,
+        &trace.initial_variables,
+        "Start",
+        &trace.steps,
+        &trace.requests,
+        &fixes,
+        trace.requests.len() <= crate::fix::MAX_REQUESTS_FOR_FIXES,
+        width,
+    )?;
+    let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
+    let failed: Vec<_> = trace.failed_expectations().collect();
+    write_expectations(out, checked, &failed, w)
 }
 
 fn write_fix(

@@ -293,11 +293,9 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = vec![Span::styled(" cors-tui ", theme.header_bar), Span::raw(" ")];
     // The title is cut where it would push the step counter off the line (a title can be as
     // long as the file that holds it); what follows the counter may still be clipped.
-    let counter = app
-        .trace
-        .steps
-        .get(app.cursor)
-        .map_or(0, |step| format!("  │  step {} / {total}", step.n).chars().count());
+    let counter = app.trace.steps.get(app.cursor).map_or(0, |step| {
+        format!("  │  step {} / {total}", step.n).chars().count()
+    });
     let room = usize::from(area.width)
         .saturating_sub(" cors-tui  ".chars().count() + counter + 1)
         .max(12);
