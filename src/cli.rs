@@ -421,9 +421,17 @@ impl Opened {
 /// What the built-in scenario is called on screen.
 const BUILTIN_SOURCE: &str = "built-in basic scenario";
 
+/// `--width`, else the terminal's own width when the report goes to one, else `$COLUMNS`
+/// (which shells seldom export), else 120.
 fn print_width(requested: Option<u16>) -> u16 {
     if let Some(width) = requested {
         return width;
+    }
+    if stdout_is_terminal()
+        && let Ok((columns, _)) = ratatui::crossterm::terminal::size()
+        && columns > 0
+    {
+        return columns.max(40);
     }
     if let Some(columns) = std::env::var("COLUMNS")
         .ok()

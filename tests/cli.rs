@@ -654,3 +654,29 @@ fn large_inputs_are_read_in_place_with_the_same_results() {
         );
     }
 }
+
+/// HTTP strips whitespace around a field value before a browser sees it (web-platform-tests
+/// `cors/origin.htm` expects `" https://app.example"` allowed; so does Chromium), whether the
+/// answer is scripted or recorded.
+#[test]
+fn header_values_are_trimmed_as_http_trims_them() {
+    let scripted = r#"{"server": {"type": "static", "url": "https://api.example",
+        "preflight": {"status": 204, "headers": {}},
+        "actual": {"status": 200, "headers": {"Access-Control-Allow-Origin": " https://app.example\t"}}},
+      "requests": [{"origin": "https://app.example", "expect": "allowed"}]}"#;
+    cmd()
+        .args(["--json", "-"])
+        .write_stdin(scripted)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(r#""outcome":"allowed""#));
+    let recorded = r#"{"log": {"entries": [{"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:00Z",
+      "request": {"method": "GET", "url": "https://api.example.net/x", "headers": [{"name": "Origin", "value": "https://app.example"}]},
+      "response": {"status": 200, "headers": [{"name": "access-control-allow-origin", "value": " https://app.example"}]}}]}}"#;
+    cmd()
+        .args(["--json", "-"])
+        .write_stdin(recorded)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(r#""outcome":"allowed""#));
+}

@@ -129,3 +129,32 @@ fn every_terminating_or_stopping_signal_restores_the_terminal() {
         assert_eq!(recorded.trim(), status.to_string(), "SIG{signal}");
     }
 }
+
+/// `--print` to a terminal takes the terminal's width (shells seldom export `$COLUMNS`).
+#[test]
+fn print_to_a_terminal_fills_its_width() {
+    if !tmux_available() {
+        return;
+    }
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_cors-tui"));
+    let lesson = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/basic.json");
+    let tmux = Tmux {
+        socket: format!("cors-tui-width-{}", std::process::id()),
+    };
+    let command = format!(
+        "env -u COLUMNS {} --print {}; sleep 30",
+        binary.display(),
+        lesson.display()
+    );
+    tmux.run(&["new", "-d", "-s", "t", "-x", "170", "-y", "300", &command]);
+    tmux.wait_for("the report is printed", |t| {
+        t.run(&["capture-pane", "-p", "-t", "t", "-S", "-400"])
+            .contains("Expectations:")
+    });
+    let screen = tmux.run(&["capture-pane", "-p", "-t", "t", "-S", "-400"]);
+    let table = screen
+        .lines()
+        .find(|l| l.starts_with('┌'))
+        .unwrap_or_default();
+    assert_eq!(table.trim_end().chars().count(), 170, "{table}");
+}

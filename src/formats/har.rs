@@ -386,7 +386,13 @@ fn response_headers(headers: &[Header]) -> Vec<(String, String)> {
     headers
         .iter()
         .filter(|h| !h.name.starts_with(':'))
-        .map(|h| (h.name.to_string(), h.value.to_string()))
+        // As the browser saw them: HTTP strips whitespace around a field value.
+        .map(|h| {
+            (
+                h.name.to_string(),
+                crate::http_syntax::normalize_header_value(&h.value).to_string(),
+            )
+        })
         .collect()
 }
 

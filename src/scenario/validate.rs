@@ -492,9 +492,25 @@ fn validate_response(
     if !recorded {
         ok &= validate_header_list(&raw.headers.0, &path.key("headers"), problems);
     }
+    // HTTP strips whitespace around a field value before any browser sees it (RFC 9110 §5.5):
+    // `Access-Control-Allow-Origin: " https://app.example"` arrives without the space.
+    let headers = raw
+        .headers
+        .0
+        .into_iter()
+        .map(|(name, value)| {
+            let trimmed = normalize_header_value(&value);
+            let value = if trimmed.len() == value.len() {
+                value
+            } else {
+                trimmed.to_string()
+            };
+            (name, value)
+        })
+        .collect();
     ok.then_some(CannedResponse {
         status: raw.status,
-        headers: raw.headers.0,
+        headers,
         body: raw.body,
     })
 }

@@ -124,7 +124,7 @@ fn error_response(status: u16, code: &str, message: &str, sequence: usize) -> Ht
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>",
             code,
             "</Code><Message>",
-            message,
+            quick_xml::escape::partial_escape(message),
             "\nRequestId:",
             id,
             "</Message></Error>"

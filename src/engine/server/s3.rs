@@ -193,15 +193,19 @@ fn error_response(
     sequence: usize,
 ) -> HttpResponse {
     let ids = request_ids(sequence);
+    // Values from the request (a method, a header name) go into the body as XML text: `&`,
+    // `<` and `>` escaped, so the body stays well formed whatever was sent. (S3 answers with
+    // well-formed XML; which other characters it escapes is not recorded.)
+    use quick_xml::escape::partial_escape;
     let mut body = text!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>",
         code,
         "</Code><Message>",
-        message,
+        partial_escape(message),
         "</Message>"
     );
     for (name, value) in extra {
-        let _ = write!(body, "<{name}>{value}</{name}>");
+        let _ = write!(body, "<{name}>{}</{name}>", partial_escape(*value));
     }
     let _ = write!(
         body,
@@ -848,6 +852,29 @@ mod tests {
         assert_eq!(
             a.response.header("Access-Control-Allow-Origin").as_deref(),
             Some("https://a")
+        );
+    }
+}
+
+#[cfg(test)]
+mod error_body_tests {
+    use super::error_response;
+
+    #[test]
+    fn request_values_in_an_error_body_are_escaped() {
+        let answer = error_response(
+            403,
+            "AccessForbidden",
+            "CORSResponse: This CORS request is not allowed.",
+            &[("Method", "<x>&y"), ("ResourceType", "OBJECT")],
+            1,
+        );
+        assert!(
+            answer
+                .body
+                .contains("<Method>&lt;x&gt;&amp;y</Method><ResourceType>OBJECT</ResourceType>"),
+            "{}",
+            answer.body
         );
     }
 }
