@@ -111,6 +111,7 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
     if record.outcome != Outcome::Blocked {
         return None;
     }
+
     let hops = record.hops();
     if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
         return Some(redirect_fix(scenario, trace, record, &hops));
@@ -147,6 +148,24 @@ fn rules_fix(
         ));
     }
     let rules: Vec<CorsRule> = cors.map(|c| c.rules.clone()).unwrap_or_default();
+    let trusted = rules.iter().any(|rule| {
+        rule.allowed_origins
+            .iter()
+            .any(|o| origin_entry_matches(provider, o, &origin))
+    });
+    // The lesson means to keep this origin out when it expects it blocked, the bucket has rules
+    // and none admits it, and no other request from it is expected to pass or be sent (the
+    // page's own origin, seen working from curl, is not an intruder): offering to let it in
+    // would teach the opposite. (A block of an origin the rules do trust, for a method, a
+    // header or credentials, and a bucket with no configuration at all, still get their fix:
+    // that is how the lesson's failure is mended.)
+    let meant_out = !rules.is_empty() && !trusted && meant_to_be_blocked(scenario, record);
+    if meant_out {
+        return capitalized(no_fix(format!(
+            "nothing to fix: this block is CORS working as intended. The scenario expects {origin} to be kept out, and no rule lets it in; adding it to {} would let that site's scripts read the responses.",
+            field(Field::Origins)
+        )));
+    }
     let mut candidates: Vec<(usize, Vec<CorsRule>, String, Vec<String>)> = Vec::new();
 
     // A credentialed request answered by a "*" rule: a rule for the exact origin, first.
@@ -187,6 +206,7 @@ fn rules_fix(
         {
             changed.allowed_origins.push(origin.clone());
             added.push(format!("{origin} to {}", field(Field::Origins)));
+            caveats.push(grants_read_access(&origin));
         }
         let others: Vec<&String> = rule
             .allowed_origins
@@ -261,7 +281,7 @@ fn rules_fix(
         } else {
             format!("add a rule for {origin} and {method}")
         },
-        Vec::new(),
+        vec![grants_read_access(&origin)],
     ));
 
     candidates.sort_by_key(|c| c.0);
@@ -290,6 +310,23 @@ fn rules_fix(
     capitalized(fallback.unwrap_or_else(|| {
         no_fix("no change to the rules alone lets this request through".to_string())
     }))
+}
+
+/// Whether the scenario means this request's origin to be kept out: it expects the request
+/// blocked, and no other request from that origin is expected to pass or be sent (the page's
+/// own origin, seen working from curl, is not an intruder).
+pub fn meant_to_be_blocked(scenario: &Scenario, record: &RequestRecord) -> bool {
+    record.expect == Some(Outcome::Blocked)
+        && !scenario
+            .requests
+            .iter()
+            .any(|r| r.origin == record.origin && r.expect.is_some_and(|e| e != Outcome::Blocked))
+}
+
+/// What adding an origin to the rules means, said beside every fix that adds one: a recording
+/// cannot tell the page's own site from an attacker's.
+fn grants_read_access(origin: &str) -> String {
+    format!("this lets scripts on {origin} read the responses: add it only if that site is yours")
 }
 
 /// A suggestion that changes nothing: the summary says why no change helps.
@@ -528,6 +565,16 @@ mod tests {
                 let Some(fix) = fix_for(&scenario, &trace, record) else {
                     panic!("{name} #{}", record.index)
                 };
+                if fix.summary.starts_with("Nothing to fix") {
+                    // basic's malicious.com: a block the lesson means.
+                    assert!(
+                        meant_to_be_blocked(&scenario, record),
+                        "{name} #{}",
+                        record.index
+                    );
+                    assert_eq!((name, record.index), ("basic", 3));
+                    continue;
+                }
                 assert!(fix.proven, "{name} #{}: {fix:?}", record.index);
                 assert!(!fix.diff.is_empty(), "{name} #{}", record.index);
                 assert!(
@@ -541,17 +588,39 @@ mod tests {
     }
 
     #[test]
-    fn the_basic_fix_adds_exactly_the_blocked_origin() {
+    fn the_basic_lessons_intended_block_gets_no_fix_but_the_page_origin_does() {
         let scenario = load("basic");
         let trace = engine::run(&scenario, BrowserProfile::Chromium);
-        let fix = fix_for(&scenario, &trace, &trace.requests[2]);
-        let Some(fix) = fix else { panic!("blocked") };
+        let Some(fix) = fix_for(&scenario, &trace, &trace.requests[2]) else {
+            panic!("blocked")
+        };
+        assert!(
+            fix.summary.starts_with(
+                "Nothing to fix: this block is CORS working as intended. The scenario expects https://malicious.com to be kept out"
+            ),
+            "{}",
+            fix.summary
+        );
+        assert!(fix.diff.is_empty() && !fix.proven);
+        // Without the expectation (a recording cannot tell an intruder from the page's own
+        // site), the fix adds the origin and says what that grants.
+        let mut unexpected = scenario.clone();
+        unexpected.requests[2].expect = None;
+        let trace = engine::run(&unexpected, BrowserProfile::Chromium);
+        let Some(fix) = fix_for(&unexpected, &trace, &trace.requests[2]) else {
+            panic!("blocked")
+        };
         assert_eq!(
             fix.summary,
             "Add https://malicious.com to AllowedOrigins in rule #1 (ID example-com)."
         );
         assert!(fix.diff.iter().any(|l| l.starts_with("+ rule #1 (ID example-com): AllowedOrigins [https://example.com, https://malicious.com]")));
-        assert!(fix.side_effects.is_empty());
+        assert_eq!(
+            fix.caveats,
+            [
+                "this lets scripts on https://malicious.com read the responses: add it only if that site is yours"
+            ]
+        );
     }
 
     #[test]

@@ -276,8 +276,11 @@ fn what_if_origin(scenario: &Scenario, trace: &Trace) -> Option<QuizItem> {
         return None;
     };
     let provider = *provider;
+    // Never about a request the lesson means to block: "what if the attacker's origin were
+    // allowed?" reads as advice to allow it.
     let request = trace.requests.iter().find(|r| {
         r.outcome == crate::scenario::Outcome::Blocked
+            && !crate::fix::meant_to_be_blocked(scenario, r)
             && r.origin.as_ref().is_some_and(|o| {
                 !config
                     .rules
@@ -374,17 +377,22 @@ mod quiz_tests {
 
     #[test]
     fn what_if_answer_is_checked_by_flipping_the_config() {
-        let scenario = load("basic");
+        let scenario = load("curl-vs-browser");
         let trace = engine::run(&scenario, BrowserProfile::Chromium);
         let item = what_if_origin(&scenario, &trace);
         let Some(item) = item else {
-            panic!("basic has a blocked origin")
+            panic!("curl-vs-browser's page origin is blocked")
         };
-        assert!(item.question.contains("https://malicious.com"));
+        assert!(item.question.contains("https://app.example"));
         assert_eq!(
             item.choices[item.answer], "Yes",
             "allowing the origin lets the GET through"
         );
+        // The basic lesson means to keep https://malicious.com out: no question asks what
+        // letting it in would do.
+        let scenario = load("basic");
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        assert!(what_if_origin(&scenario, &trace).is_none());
         let scenario = load("method-not-allowed");
         let trace = engine::run(&scenario, BrowserProfile::Chromium);
         assert!(
