@@ -91,3 +91,61 @@ fn har_replay_json_100k(bencher: divan::Bencher) {
         .map_or(0, |records| records.len())
     });
 }
+
+/// The basic lesson with one input grown to `n`, for the hostile sizes of the robustness
+/// review (D4): each bench runs at two sizes, a quarter and the whole, so that linear work
+/// shows as a time four times larger, not sixteen.
+fn hostile_lesson(grow: impl FnOnce(&mut serde_json::Value)) -> Scenario {
+    let mut lesson: serde_json::Value =
+        serde_json::from_str(scenario::BUILTIN_BASIC).unwrap_or_default();
+    lesson["moments"] = serde_json::json!([]);
+    lesson["quiz"] = serde_json::json!([]);
+    grow(&mut lesson);
+    match scenario::load_str(&lesson.to_string(), "hostile.json") {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// `--json` (engine, fixes and their proofs) with `n` script headers on one request.
+#[divan::bench(args = [7_500, 30_000], sample_count = 3)]
+fn hostile_script_headers_json(bencher: divan::Bencher, n: usize) {
+    let scenario = hostile_lesson(|lesson| {
+        let headers: serde_json::Map<String, serde_json::Value> =
+            (0..n).map(|i| (format!("x-h{i}"), "v".into())).collect();
+        lesson["requests"][0]["headers"] = headers.into();
+    });
+    bencher.bench(|| {
+        let mut sink = std::io::sink();
+        report::json::run_and_write(&mut sink, &scenario, BrowserProfile::Chromium, None, false)
+            .map_or(0, |failed| failed.len())
+    });
+}
+
+/// `--print` with a request URL of `n` characters and no place to break it.
+#[divan::bench(args = [25_000, 100_000], sample_count = 3)]
+fn hostile_long_url_print(bencher: divan::Bencher, n: usize) {
+    let scenario = hostile_lesson(|lesson| {
+        let url = format!("https://bucket-name.s3.amazonaws.com/{}", "a".repeat(n));
+        lesson["requests"][0]["url"] = url.into();
+    });
+    let trace = engine::run(&scenario, BrowserProfile::Chromium);
+    bencher.bench(|| {
+        let mut sink = std::io::sink();
+        report::text::write(&mut sink, &scenario, &trace, 120).is_ok()
+    });
+}
+
+/// `--print` of a bucket whose one rule lists `n` origins.
+#[divan::bench(args = [50_000, 200_000], sample_count = 3)]
+fn hostile_many_origins_print(bencher: divan::Bencher, n: usize) {
+    let scenario = hostile_lesson(|lesson| {
+        let origins: Vec<String> = (0..n).map(|i| format!("https://o{i}.example")).collect();
+        lesson["server"]["cors"]["CORSRules"][0]["AllowedOrigins"] = origins.into();
+    });
+    bencher.bench(|| {
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let mut sink = std::io::sink();
+        report::text::write(&mut sink, &scenario, &trace, 120).is_ok()
+    });
+}
