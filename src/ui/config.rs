@@ -11,6 +11,9 @@ use crate::audit::Severity;
 use crate::safe_text::escape;
 use crate::scenario::{CannedResponse, Field, Recorder, ServerKind};
 
+/// The most values of one rule field the panel lists.
+const SHOWN_VALUES: usize = 50;
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let step = app.trace.steps.get(app.cursor);
@@ -69,10 +72,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     format!("{mark}Rule {}{status}", escape(&rule.label(i))),
                     style,
                 )));
+                // A rule may list hundreds of thousands of origins: the panel shows the first
+                // ones and counts the rest (the audit and --print name them all).
                 let field = |name: &str, values: &[String]| {
+                    let shown = values.len().min(SHOWN_VALUES);
+                    let mut text = escape(&values[..shown].join(", ")).into_owned();
+                    if values.len() > shown {
+                        text.push_str(&format!(", … and {} more", values.len() - shown));
+                    }
                     Line::from(vec![
                         Span::styled(format!("    {name}: "), theme.dim),
-                        Span::raw(escape(&values.join(", ")).into_owned()),
+                        Span::raw(text),
                     ])
                 };
                 let name = |f| provider.field(f);
