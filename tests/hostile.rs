@@ -431,3 +431,27 @@ fn a_large_run_is_printed_in_parts() {
     assert!(stdout.contains("Expectations: 1199 of 1200 met."));
     assert!(stdout.contains("Expectation failed: request #1099 expected blocked but was allowed"));
 }
+
+/// D11: a named pipe is read like a file once something writes to it (process substitution
+/// gives one), within the same bound as any input.
+#[test]
+fn a_named_pipe_is_read_as_its_writer_writes() {
+    let dir = temp_dir();
+    let fifo = dir.path().join("lesson.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo is not available: skipped");
+        return;
+    }
+    let lesson = read(&root().join("scenarios/basic.json"));
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(writer_path, lesson));
+    cmd()
+        .arg("--print")
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Expectations: 3 of 3 met."));
+    assert!(writer.join().is_ok_and(|r| r.is_ok()));
+}

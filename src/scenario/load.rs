@@ -191,6 +191,13 @@ fn read_or_map(path: &Path, limit: u64) -> std::io::Result<Input> {
             "it is a device or a socket, not a file (use - to read standard input)",
         ));
     }
+    if kind.is_fifo() && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        // Opening a named pipe waits for its writer, as `cat` does; say what is awaited.
+        eprintln!(
+            "cors-tui: reading the pipe {} (waiting for something to write to it)…",
+            escape(&path.display().to_string())
+        );
+    }
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
     if meta.is_file() && meta.len() > limit {
