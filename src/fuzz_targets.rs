@@ -77,15 +77,7 @@ pub fn config(data: &[u8]) {
         return;
     };
     let _ = crate::audit::audit_rules(loaded.provider(), &loaded.config);
-    for target in [
-        convert::Target::S3Json,
-        convert::Target::S3Xml,
-        convert::Target::S3Console,
-        convert::Target::CloudFormation,
-        convert::Target::Gcs,
-        convert::Target::AzureXml,
-        convert::Target::AzureJson,
-    ] {
+    for target in convert::Target::ALL {
         if let Ok(converted) = convert::convert(&loaded, target) {
             assert!(
                 !converted

@@ -69,6 +69,37 @@ const PREFLIGHT_PREFIX: &str = "Response to preflight request doesn't pass acces
 const VALID_VALUE_HINT: &str = " Have the server send the header with a valid value.";
 
 impl CorsError {
+    /// Every error, in declaration order.
+    pub const ALL: [CorsError; 24] = {
+        use CorsError::*;
+        [
+            MissingAllowOriginHeader,
+            WildcardOriginNotAllowed,
+            MultipleAllowOriginValues,
+            InvalidAllowOriginValue,
+            AllowOriginMismatch,
+            InvalidAllowCredentials,
+            PreflightMissingAllowOriginHeader,
+            PreflightWildcardOriginNotAllowed,
+            PreflightMultipleAllowOriginValues,
+            PreflightInvalidAllowOriginValue,
+            PreflightAllowOriginMismatch,
+            PreflightInvalidAllowCredentials,
+            PreflightInvalidStatus,
+            PreflightDisallowedRedirect,
+            InvalidAllowMethodsPreflightResponse,
+            InvalidAllowHeadersPreflightResponse,
+            MethodDisallowedByPreflightResponse,
+            HeaderDisallowedByPreflightResponse,
+            RedirectContainsCredentials,
+            TooManyRedirects,
+            InvalidRedirect,
+            UnsafeRedirect,
+            UnknownUrlScheme,
+            CorsDisabledScheme,
+        ]
+    };
+
     pub fn name(self) -> &'static str {
         use CorsError::*;
         match self {
@@ -278,33 +309,7 @@ mod tests {
     /// A saved trace writes `name()` and reads it back through serde: the two must agree.
     #[test]
     fn every_name_reads_back_as_its_error() {
-        use CorsError::*;
-        for error in [
-            MissingAllowOriginHeader,
-            WildcardOriginNotAllowed,
-            MultipleAllowOriginValues,
-            InvalidAllowOriginValue,
-            AllowOriginMismatch,
-            InvalidAllowCredentials,
-            PreflightMissingAllowOriginHeader,
-            PreflightWildcardOriginNotAllowed,
-            PreflightMultipleAllowOriginValues,
-            PreflightInvalidAllowOriginValue,
-            PreflightAllowOriginMismatch,
-            PreflightInvalidAllowCredentials,
-            PreflightInvalidStatus,
-            PreflightDisallowedRedirect,
-            InvalidAllowMethodsPreflightResponse,
-            InvalidAllowHeadersPreflightResponse,
-            MethodDisallowedByPreflightResponse,
-            HeaderDisallowedByPreflightResponse,
-            RedirectContainsCredentials,
-            TooManyRedirects,
-            InvalidRedirect,
-            UnsafeRedirect,
-            UnknownUrlScheme,
-            CorsDisabledScheme,
-        ] {
+        for error in CorsError::ALL {
             let written = serde_json::to_string(&error).unwrap_or_default();
             assert_eq!(written, format!("\"{}\"", error.name()));
             let read: Result<CorsError, _> = serde_json::from_str(&written);

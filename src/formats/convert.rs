@@ -19,6 +19,17 @@ pub enum Target {
 }
 
 impl Target {
+    /// Every format `convert` writes.
+    pub const ALL: [Target; 7] = [
+        Target::S3Json,
+        Target::S3Xml,
+        Target::S3Console,
+        Target::CloudFormation,
+        Target::Gcs,
+        Target::AzureXml,
+        Target::AzureJson,
+    ];
+
     /// The written format's name, as refusals quote it.
     pub fn name(self) -> &'static str {
         match self {
@@ -254,15 +265,7 @@ mod tests {
     #[test]
     fn every_target_reads_back_as_its_provider() {
         let loaded = load(S3);
-        for target in [
-            Target::S3Json,
-            Target::S3Xml,
-            Target::S3Console,
-            Target::CloudFormation,
-            Target::Gcs,
-            Target::AzureXml,
-            Target::AzureJson,
-        ] {
+        for target in Target::ALL {
             let Ok(converted) = convert(&loaded, target) else {
                 panic!("{target:?} converts")
             };
@@ -331,15 +334,7 @@ mod tests {
         let hostile = load(
             r#"{"CORSRules": [{"ID": "id\u009b", "AllowedOrigins": ["https://a.example\u001b]52;c;ZWNobyBwd25lZA==\u0007"], "AllowedMethods": ["GET"], "ExposeHeaders": ["x-\u202eab"]}]}"#,
         );
-        for target in [
-            Target::S3Json,
-            Target::S3Xml,
-            Target::S3Console,
-            Target::CloudFormation,
-            Target::Gcs,
-            Target::AzureXml,
-            Target::AzureJson,
-        ] {
+        for target in Target::ALL {
             let Err(errors) = convert(&hostile, target) else {
                 panic!("{target:?} must refuse")
             };
