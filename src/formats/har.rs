@@ -435,7 +435,12 @@ fn script_headers(
                 continue;
             }
             present.insert(lower);
-            headers.push((h.name.to_string(), h.value.to_string()));
+            // fetch() normalizes a value (strips HTTP whitespace around it) as the page sets it;
+            // a scenario's browser request is read the same way, so the saved trace reopens.
+            headers.push((
+                h.name.to_string(),
+                crate::http_syntax::normalize_header_value(&h.value).to_string(),
+            ));
         }
     }
     let mut missing = 0usize;
