@@ -502,19 +502,44 @@ pub fn probe_scenario(
             if hop > 0 && !client.options.allow_private_redirects && !is_private_target(&spec.url) {
                 let target = Url::parse(&exchange.request.url).ok();
                 if target.as_ref().is_some_and(is_private_target) {
-                    return Err(ProbeError::PrivateRedirect {
+                    let stop = ProbeError::PrivateRedirect {
                         hop,
                         from: spec.url.to_string(),
                         to: exchange.request.url.clone(),
-                    });
+                    };
+                    notes.0[i].push(format!("the probe stopped: {stop}"));
+                    spec.actual_withheld = true;
+                    break;
                 }
             }
-            let answers = spec.responses.at_hop_mut(hop);
             let wire = on_the_wire(exchange.kind, &exchange.request, spec.via);
+            // A later hop that cannot be reached ends its request, not the whole probe: the
+            // hops already made are kept. The first hop's failure is the probe's.
+            let answer = match exchange.kind {
+                ExchangeKind::Actual
+                    if !client.options.send_actual
+                        && !matches!(
+                            exchange.request.method.as_str(),
+                            "GET" | "HEAD" | "OPTIONS"
+                        ) =>
+                {
+                    None
+                }
+                _ => match client.send(&wire) {
+                    Ok(answer) => Some(answer),
+                    Err(err) if hop > 0 => {
+                        notes.0[i].push(format!("the probe stopped at redirect {hop}: {err}"));
+                        spec.actual_withheld = true;
+                        break;
+                    }
+                    Err(err) => return Err(err),
+                },
+            };
+            let answers = spec.responses.at_hop_mut(hop);
             match exchange.kind {
                 ExchangeKind::Preflight => {
                     // A redirected preflight is a CORS failure: its answer is judged as it is.
-                    answers.preflight = Some(client.send(&wire)?);
+                    answers.preflight = answer;
                 }
                 ExchangeKind::Actual => {
                     // The safe methods of RFC 9110 §9.2.1: they change nothing on the server. A
@@ -529,7 +554,7 @@ pub fn probe_scenario(
                         ));
                         break;
                     }
-                    answers.actual = Some(client.send(&wire)?);
+                    answers.actual = answer;
                 }
             }
         }

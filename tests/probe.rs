@@ -797,3 +797,64 @@ fn the_probe_masks_secrets_unless_asked_for() {
     let shown = shown.to_string();
     assert!(shown.contains("CLIENTSECRET") && shown.contains("SERVERSECRET"));
 }
+
+fn to_a_dead_port(_: &str, _: &str) -> (u16, Vec<(&'static str, &'static str)>) {
+    (
+        302,
+        vec![
+            // Port 9 (discard) has no listener on loopback here.
+            ("Location", "http://127.0.0.1:9/gone"),
+            ("Access-Control-Allow-Origin", "*"),
+        ],
+    )
+}
+
+/// D17: a redirect hop that cannot be reached ends that request, with a note and a step that
+/// say so; the hop already made stays in the trace, instead of the whole probe failing.
+#[test]
+fn a_later_hop_that_fails_keeps_the_hops_before_it() {
+    let server = ScriptedServer::start(to_a_dead_port);
+    let (doc, code) = probe(&[&server.url("/start"), "--origin", "https://app.example"]);
+    assert_eq!(code, 0, "{doc}");
+    let request = &doc["requests"][0];
+    assert_eq!(request["exchanges"][0]["response"]["status"], 302, "{doc}");
+    assert_eq!(request["exchanges"].as_array().map(Vec::len), Some(1));
+    assert_eq!(request["outcome"], "sent");
+    assert!(
+        request["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("the probe stopped at redirect 1: GET http://127.0.0.1:9/gone: the connection was refused")),
+        "{doc}"
+    );
+    let steps = doc["steps"].as_array().cloned().unwrap_or_default();
+    let last = steps.last().cloned().unwrap_or_default();
+    assert_eq!(
+        last["decision"],
+        "Not sent: the probe stopped at redirect 1 (see the note)"
+    );
+    assert!(
+        steps.iter().any(|s| s["result"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("302 Found"))),
+        "the first hop's answer is a step"
+    );
+    assert_eq!(server.received().len(), 1);
+    // Saved, it opens again as it was.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let saved = dir.path().join("partial.json");
+    let (_, code) = probe(&[
+        &server.url("/start"),
+        "--origin",
+        "https://app.example",
+        "--save",
+        saved.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 0);
+    let reopened = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .arg("--json")
+        .arg(&saved)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reopened.status.code(), Some(0));
+}

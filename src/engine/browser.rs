@@ -145,6 +145,20 @@ struct HopInput<'s> {
     first_step: usize,
 }
 
+impl HopInput<'_> {
+    /// Whether the probe held this hop's actual request back: it says so for the request, and
+    /// this is the hop it stopped at, the first without a recorded answer (an earlier hop that
+    /// was answered, a redirect, is replayed as it was).
+    fn withheld(&self) -> bool {
+        self.original.actual_withheld
+            && self
+                .original
+                .responses
+                .at_hop(self.number)
+                .is_none_or(|answers| answers.actual.is_none())
+    }
+}
+
 /// Where a redirected request started, for the console's "(redirected from …)" message.
 struct Redirected {
     initial_url: String,
@@ -520,6 +534,7 @@ impl<'a> Simulation<'a> {
                 Vec::new(),
                 Vec::new(),
                 (false, false),
+                0,
             );
             return;
         }
@@ -627,8 +642,61 @@ impl<'a> Simulation<'a> {
         dropped: Vec<String>,
         reasons: Vec<String>,
         (same_origin, cache_hit): (bool, bool),
+        hop: usize,
     ) {
         self.set(Var::RequestAllowed, "not sent (probe)");
+        if hop > 0 {
+            // The probe followed the earlier hops and stopped here: the request's note says why
+            // (a private address, an unreachable host).
+            self.push(
+                index,
+                Draft {
+                    stage: Stage::Actual,
+                    verdict: Verdict::Info,
+                    action: text!("Probe stops before ", method, " ", path),
+                    request_type: text!("Actual ", method),
+                    cors_headers: DASH.to_string(),
+                    decision: text!("Not sent: the probe stopped at redirect ", hop, " (see the note)"),
+                    result: "Not sent".to_string(),
+                    explanation: text!(
+                        "A browser would now follow redirect ",
+                        hop,
+                        " and send the ",
+                        method,
+                        " to ",
+                        spec.url.as_str(),
+                        ". The probe did not reach it (the request's note says why), so this hop's answer and its CORS headers are unknown; the hops before it are shown as the live server answered them.",
+                    ),
+                    profile_note: None,
+                    exchange: None,
+                },
+            );
+            let summary = text!(
+                "The probe followed ",
+                hop,
+                " redirect(s) and stopped before ",
+                spec.url.as_str(),
+                ": that hop was not sent, so its answer is unknown (see the note)."
+            );
+            self.finish_request(
+                index,
+                spec,
+                method,
+                same_origin,
+                cache_hit,
+                dropped,
+                first_step,
+                Ending {
+                    outcome: Outcome::Sent,
+                    preflight_reasons: reasons,
+                    failed_at: None,
+                    failure: None,
+                    exposed: Vec::new(),
+                    summary,
+                },
+            );
+            return;
+        }
         self.push(
             index,
             Draft {
@@ -791,6 +859,26 @@ impl<'a> Simulation<'a> {
         let method = normalize_method(&spec.method);
         let origin = spec.origin.clone().unwrap_or_else(|| "null".to_string());
         let path = path_of(spec);
+        // A later hop the probe never sent anything to (not even its preflight) ends here.
+        let nothing_sent = input
+            .original
+            .responses
+            .at_hop(hop)
+            .is_none_or(|answers| answers.preflight.is_none() && answers.actual.is_none());
+        if hop > 0 && input.withheld() && nothing_sent {
+            self.withhold_actual(
+                index,
+                spec,
+                method,
+                &path,
+                first_step,
+                dropped.to_vec(),
+                Vec::new(),
+                (false, false),
+                hop,
+            );
+            return Fetched::Withheld;
+        }
         let include = spec.credentials == Credentials::Include;
         let url_origin = origin_of(&spec.url);
         let unsafe_headers = unsafe_request_headers(kept);
@@ -1013,11 +1101,11 @@ impl<'a> Simulation<'a> {
             }
         }
 
-        if spec.actual_withheld {
+        if input.withheld() {
             let route = (false, cache_hit);
             let dropped = dropped.to_vec();
             self.withhold_actual(
-                index, spec, method, &path, first_step, dropped, reasons, route,
+                index, spec, method, &path, first_step, dropped, reasons, route, hop,
             );
             return Fetched::Withheld;
         }
@@ -1863,7 +1951,7 @@ impl<'a> Simulation<'a> {
             profile_note: None,
             exchange: None,
         });
-        if spec.actual_withheld {
+        if input.withheld() {
             let route = (true, false);
             let dropped = dropped.to_vec();
             self.withhold_actual(
@@ -1875,6 +1963,7 @@ impl<'a> Simulation<'a> {
                 dropped,
                 Vec::new(),
                 route,
+                hop,
             );
             return Fetched::Withheld;
         }
