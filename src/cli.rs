@@ -469,31 +469,26 @@ pub fn run_headless(cli: &Cli, loaded: &Loaded) -> io::Result<u8> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let pretty = cli.pretty || stdout_is_terminal();
-    if cli.json && loaded.saved.is_none() {
-        // Written while the engine runs: a large recording never exists as a whole trace.
-        let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
-        let failed = report::json::run_and_write(
-            &mut out,
-            &loaded.scenario,
-            profile,
-            loaded.recording.as_ref(),
-            pretty,
-        )?;
-        out.flush()?;
-        return Ok(expectation_status(&failed));
-    }
+    // Written while the engine runs, so a large run never exists as a whole trace: always for
+    // --json, and for --print past the size where fixes are worked out.
     let large = loaded.scenario.requests.len() > crate::fix::MAX_REQUESTS_FOR_FIXES;
-    if !cli.json && !cli.transcript && loaded.saved.is_none() && large {
-        // Printed a part at a time as the engine runs: a large run never exists whole.
+    let streams = cli.json || (!cli.transcript && large);
+    if loaded.saved.is_none() && streams {
         let profile = engine::effective_profile(&loaded.scenario, cli.browser.map(Into::into));
-        let failed = report::text::stream(
-            &mut out,
-            &loaded.scenario,
-            profile,
-            loaded.recording.as_ref(),
-            cli.all,
-            print_width(cli.width),
-        )?;
+        let recording = loaded.recording.as_ref();
+        let failed = if cli.json {
+            report::json::run_and_write(&mut out, &loaded.scenario, profile, recording, pretty)?
+        } else {
+            let width = print_width(cli.width);
+            report::text::stream(
+                &mut out,
+                &loaded.scenario,
+                profile,
+                recording,
+                cli.all,
+                width,
+            )?
+        };
         out.flush()?;
         return Ok(expectation_status(&failed));
     }

@@ -54,14 +54,6 @@ impl Default for ProbeOptions {
 pub enum ProbeError {
     #[error("cannot read the CA file {path}: {reason}")]
     CaFile { path: String, reason: String },
-    #[error(
-        "redirect {hop} leads from {from}, a public address, to {to}, a private, loopback or link-local one (a metadata service or an admin page may answer there; Chromium's Private Network Access blocks or preflights such requests): the probe did not send it; pass --allow-private-redirects to follow it"
-    )]
-    PrivateRedirect {
-        hop: usize,
-        from: String,
-        to: String,
-    },
     #[error("{method} {url}: cannot resolve the host name {host}")]
     Dns {
         method: String,
@@ -469,6 +461,9 @@ pub fn probe_scenario(
         ));
     }
     for i in 0..scenario.requests.len() {
+        // Whether the request starts in private space, worked out (a name lookup) only when a
+        // redirect leads there.
+        let mut start_is_private: Option<bool> = None;
         // The engine runs the requests so far, so the preflight cache holds what the earlier
         // answers put in it, exactly as in the browser.
         loop {
@@ -496,66 +491,55 @@ pub fn probe_scenario(
             let Some((hop, exchange)) = pending else {
                 break;
             };
-            // A redirect from the public internet into private space (a metadata service at
-            // 169.254.169.254, an admin page at 10.0.0.1) is where the probe stops, unless
-            // asked: the user's machine would be the one sending it.
-            if hop > 0 && !client.options.allow_private_redirects && !is_private_target(&spec.url) {
-                let target = Url::parse(&exchange.request.url).ok();
-                if target.as_ref().is_some_and(is_private_target) {
-                    let stop = ProbeError::PrivateRedirect {
-                        hop,
-                        from: spec.url.to_string(),
-                        to: exchange.request.url.clone(),
-                    };
-                    notes.0[i].push(format!("the probe stopped: {stop}"));
+            // Why the probe stops before this exchange, if it does. Each stop holds the
+            // request back at this hop; the hops before it keep their answers.
+            let stop = if exchange.kind == ExchangeKind::Actual
+                && !client.options.send_actual
+                // The safe methods of RFC 9110 §9.2.1: they change nothing on the server. A
+                // later hop is unsafe only if the first was (redirects keep or drop to GET).
+                && !matches!(exchange.request.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+            {
+                Some(format!(
+                    "{} was not sent: a probe sends only GET, HEAD and OPTIONS unless given --send-actual",
+                    exchange.request.method
+                ))
+            } else if hop > 0
+                && !client.options.allow_private_redirects
+                // A redirect from the public internet into private space (a metadata service
+                // at 169.254.169.254, an admin page at 10.0.0.1): the user's machine would be
+                // the one sending it.
+                && Url::parse(&exchange.request.url).is_ok_and(|to| is_private_target(&to))
+                && !*start_is_private.get_or_insert_with(|| is_private_target(&spec.url))
+            {
+                Some(format!(
+                    "the probe stopped: redirect {hop} leads from {}, a public address, to {}, a private, loopback or link-local one (a metadata service or an admin page may answer there; Chromium's Private Network Access blocks or preflights such requests): the probe did not send it; pass --allow-private-redirects to follow it",
+                    spec.url, exchange.request.url
+                ))
+            } else {
+                None
+            };
+            if let Some(note) = stop {
+                notes.0[i].push(note);
+                spec.actual_withheld = true;
+                break;
+            }
+            let wire = on_the_wire(exchange.kind, &exchange.request, spec.via);
+            let answer = match client.send(&wire) {
+                Ok(answer) => answer,
+                // A later hop that cannot be reached ends its request, not the whole probe.
+                // The first hop's failure is the probe's.
+                Err(err) if hop > 0 => {
+                    notes.0[i].push(format!("the probe stopped at redirect {hop}: {err}"));
                     spec.actual_withheld = true;
                     break;
                 }
-            }
-            let wire = on_the_wire(exchange.kind, &exchange.request, spec.via);
-            // A later hop that cannot be reached ends its request, not the whole probe: the
-            // hops already made are kept. The first hop's failure is the probe's.
-            let answer = match exchange.kind {
-                ExchangeKind::Actual
-                    if !client.options.send_actual
-                        && !matches!(
-                            exchange.request.method.as_str(),
-                            "GET" | "HEAD" | "OPTIONS"
-                        ) =>
-                {
-                    None
-                }
-                _ => match client.send(&wire) {
-                    Ok(answer) => Some(answer),
-                    Err(err) if hop > 0 => {
-                        notes.0[i].push(format!("the probe stopped at redirect {hop}: {err}"));
-                        spec.actual_withheld = true;
-                        break;
-                    }
-                    Err(err) => return Err(err),
-                },
+                Err(err) => return Err(err),
             };
             let answers = spec.responses.at_hop_mut(hop);
             match exchange.kind {
-                ExchangeKind::Preflight => {
-                    // A redirected preflight is a CORS failure: its answer is judged as it is.
-                    answers.preflight = answer;
-                }
-                ExchangeKind::Actual => {
-                    // The safe methods of RFC 9110 §9.2.1: they change nothing on the server. A
-                    // later hop is unsafe only if the first was (redirects keep or drop to GET).
-                    let safe =
-                        matches!(exchange.request.method.as_str(), "GET" | "HEAD" | "OPTIONS");
-                    if !safe && !client.options.send_actual {
-                        spec.actual_withheld = true;
-                        notes.0[i].push(format!(
-                            "{} was not sent: a probe sends only GET, HEAD and OPTIONS unless given --send-actual",
-                            exchange.request.method
-                        ));
-                        break;
-                    }
-                    answers.actual = answer;
-                }
+                // A redirected preflight is a CORS failure: its answer is judged as it is.
+                ExchangeKind::Preflight => answers.preflight = Some(answer),
+                ExchangeKind::Actual => answers.actual = Some(answer),
             }
         }
     }

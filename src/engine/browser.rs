@@ -629,8 +629,9 @@ impl<'a> Simulation<'a> {
         );
     }
 
-    /// A live probe held the request back after its preflight: the run ends there, with no
-    /// verdict on the response it did not get.
+    /// A live probe held the request back: after its preflight (an unsafe method), or at a
+    /// later hop it stopped before (`hop` > 0: a private address, an unreachable host). The run
+    /// ends there, with no verdict on the response it did not get.
     #[allow(clippy::too_many_arguments)]
     fn withhold_actual(
         &mut self,
@@ -645,89 +646,70 @@ impl<'a> Simulation<'a> {
         hop: usize,
     ) {
         self.set(Var::RequestAllowed, "not sent (probe)");
-        if hop > 0 {
-            // The probe followed the earlier hops and stopped here: the request's note says why
-            // (a private address, an unreachable host).
-            self.push(
-                index,
-                Draft {
-                    stage: Stage::Actual,
-                    verdict: Verdict::Info,
-                    action: text!("Probe stops before ", method, " ", path),
-                    request_type: text!("Actual ", method),
-                    cors_headers: DASH.to_string(),
-                    decision: text!("Not sent: the probe stopped at redirect ", hop, " (see the note)"),
-                    result: "Not sent".to_string(),
-                    explanation: text!(
-                        "A browser would now follow redirect ",
-                        hop,
-                        " and send the ",
-                        method,
-                        " to ",
-                        spec.url.as_str(),
-                        ". The probe did not reach it (the request's note says why), so this hop's answer and its CORS headers are unknown; the hops before it are shown as the live server answered them.",
-                    ),
-                    profile_note: None,
-                    exchange: None,
-                },
-            );
-            let summary = text!(
-                "The probe followed ",
-                hop,
-                " redirect(s) and stopped before ",
-                spec.url.as_str(),
-                ": that hop was not sent, so its answer is unknown (see the note)."
-            );
-            self.finish_request(
-                index,
-                spec,
-                method,
-                same_origin,
-                cache_hit,
-                dropped,
-                first_step,
-                Ending {
-                    outcome: Outcome::Sent,
-                    preflight_reasons: reasons,
-                    failed_at: None,
-                    failure: None,
-                    exposed: Vec::new(),
-                    summary,
-                },
-            );
-            return;
-        }
+        let (action, decision, explanation, summary) = if hop > 0 {
+            (
+                text!("Probe stops before ", method, " ", path),
+                text!(
+                    "Not sent: the probe stopped at redirect ",
+                    hop,
+                    " (see the note)"
+                ),
+                text!(
+                    "A browser would now follow redirect ",
+                    hop,
+                    " and send the ",
+                    method,
+                    " to ",
+                    spec.url.as_str(),
+                    ". The probe did not reach it (the request's note says why), so this hop's answer and its CORS headers are unknown; the hops before it are shown as the live server answered them.",
+                ),
+                text!(
+                    "The probe followed ",
+                    hop,
+                    " redirect(s) and stopped before ",
+                    spec.url.as_str(),
+                    ": that hop was not sent, so its answer is unknown (see the note)."
+                ),
+            )
+        } else {
+            let before = if self
+                .exchanges
+                .iter()
+                .any(|e| e.kind == ExchangeKind::Preflight)
+            {
+                text!("The preflight allows ", method)
+            } else {
+                text!(method, " needs no preflight")
+            };
+            (
+                text!("Probe holds back ", method, " ", path),
+                "Not sent: a probe sends only GET, HEAD and OPTIONS unless told to (--send-actual)"
+                    .to_string(),
+                text!(
+                    "A browser would now send the ",
+                    method,
+                    ". The probe did not, because it could change data on the server; so the response's own CORS headers (Access-Control-Allow-Origin again, and Access-Control-Allow-Credentials) were not checked. Run the probe with --send-actual to send it.",
+                ),
+                text!(
+                    before,
+                    "; the request itself was not sent, so its response's CORS headers are unchecked (--send-actual sends it)."
+                ),
+            )
+        };
         self.push(
             index,
             Draft {
                 stage: Stage::Actual,
                 verdict: Verdict::Info,
-                action: text!("Probe holds back ", method, " ", path),
+                action,
                 request_type: text!("Actual ", method),
                 cors_headers: DASH.to_string(),
-                decision: "Not sent: a probe sends only GET, HEAD and OPTIONS unless told to (--send-actual)".to_string(),
+                decision,
                 result: "Not sent".to_string(),
-                explanation: text!(
-                    "A browser would now send the ",
-                    method,
-                    ". The probe did not, because it could change data on the server; so the response's own CORS headers (Access-Control-Allow-Origin again, and Access-Control-Allow-Credentials) were not checked. Run the probe with --send-actual to send it.",
-                ),
+                explanation,
                 profile_note: None,
                 exchange: None,
             },
-        );
-        let before = if self
-            .exchanges
-            .iter()
-            .any(|e| e.kind == ExchangeKind::Preflight)
-        {
-            text!("The preflight allows ", method)
-        } else {
-            text!(method, " needs no preflight")
-        };
-        let summary = text!(
-            before,
-            "; the request itself was not sent, so its response's CORS headers are unchecked (--send-actual sends it)."
         );
         self.finish_request(
             index,
