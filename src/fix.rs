@@ -366,6 +366,8 @@ fn answer_with(
             .unwrap_or(200),
         headers,
         body: base.map(|r| r.body.clone()).unwrap_or_default(),
+        // The fixed answer is one the server gives.
+        network_error: None,
     }
 }
 

@@ -211,6 +211,7 @@ impl Client {
             status,
             headers,
             body,
+            network_error: None,
         })
     }
 

@@ -88,6 +88,7 @@ fn answer_strategy() -> impl Strategy<Value = CannedResponse> {
                 status,
                 headers,
                 body: String::new(),
+                network_error: None,
             }
         },
     )

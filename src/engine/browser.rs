@@ -1100,6 +1100,13 @@ impl<'a> Simulation<'a> {
         };
         let cors_sent = cors_header_text(&request.headers);
         let (ex, response, server_explanation) = self.exchange(ExchangeKind::Actual, request, spec);
+        if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Actual) {
+            let at = (ExchangeKind::Actual, ex);
+            let mut ending =
+                self.end_with_network_error(index, at, failure, &method, &path, &url, &origin);
+            ending.preflight_reasons = reasons;
+            return Fetched::Ended { ending, cache_hit };
+        }
         self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
         let why_sent = if !needs_preflight {
             "no preflight needed"
@@ -1668,6 +1675,113 @@ impl<'a> Simulation<'a> {
         self.cache.lookup(query, profile)
     }
 
+    /// The network error a recording holds in place of an answer to the exchange just made.
+    fn recorded_network_error(
+        &self,
+        spec: &RequestSpec,
+        kind: ExchangeKind,
+    ) -> Option<CorsFailure> {
+        if !matches!(self.scenario.server.kind, ServerKind::Recorded { .. }) {
+            return None;
+        }
+        // A hop's spec holds that hop's answers.
+        let scripted = server::scripted_for(&spec.responses, kind)?;
+        let code = scripted.network_error.as_deref()?;
+        Some(CorsFailure::new(CorsError::from_recorded(code), code))
+    }
+
+    /// Ends a request whose exchange `at` got no answer: the browser recorded a network error
+    /// (or, with `net::ERR_FAILED`, only that it failed).
+    #[allow(clippy::too_many_arguments)]
+    fn end_with_network_error(
+        &mut self,
+        index: usize,
+        (kind, ex): (ExchangeKind, usize),
+        failure: CorsFailure,
+        method: &str,
+        path: &str,
+        url: &str,
+        origin: &str,
+    ) -> Ending {
+        let message = self.console_message(&failure, url, origin);
+        let code = failure.parameter.clone();
+        let unexplained = failure.error == CorsError::NoAnswerRecorded && code == "net::ERR_FAILED";
+        let preflight = kind == ExchangeKind::Preflight;
+        if preflight {
+            self.set(Var::Preflight, text!("failed (", code, ")"));
+        }
+        self.set(Var::RequestAllowed, "no");
+        self.set(Var::ResponseReceived, "no (no answer)");
+        let what = if preflight {
+            text!("preflight OPTIONS ", path)
+        } else {
+            text!(method, " ", path)
+        };
+        let (explanation, summary) = if unexplained {
+            (
+                text!(
+                    "Recorded, not simulated: Chromium wrote down no answer to the ",
+                    what,
+                    " (status 0, net::ERR_FAILED) and no reason. It stopped the request before any answer reached the page, for a reason the recording does not hold: DevTools' console or Issues panel names it. The replay cannot check this request.",
+                ),
+                text!(
+                    "Blocked before any answer (net::ERR_FAILED): the recording does not say why, so the replay cannot check it.",
+                ),
+            )
+        } else {
+            (
+                text!(
+                    "Recorded, not simulated: the browser wrote down no answer to the ",
+                    what,
+                    " but the network error ",
+                    code,
+                    ". ",
+                    failure.reason_text(),
+                    " No server answered, so there was nothing for CORS to check. fetch() rejects with TypeError: Failed to fetch, as it does for a CORS failure, and the console shows only: ",
+                    message,
+                ),
+                text!(
+                    "Failed with a network error (",
+                    code,
+                    "), not CORS: ",
+                    failure.reason_text(),
+                    " Fix the address, the server or the network; no CORS header changes this.",
+                ),
+            )
+        };
+        self.push(
+            index,
+            Draft {
+                stage: if preflight {
+                    Stage::PreflightCheck
+                } else {
+                    Stage::ResponseCheck
+                },
+                verdict: Verdict::Blocked,
+                action: text!("No answer to the ", what),
+                request_type: if preflight {
+                    "Preflight (OPTIONS)".to_string()
+                } else {
+                    text!("Actual ", method)
+                },
+                cors_headers: DASH.to_string(),
+                decision: text!("Fail: ", code),
+                result: "Blocked: fetch() rejects with TypeError: Failed to fetch".to_string(),
+                explanation,
+                profile_note: None,
+                exchange: Some(ex),
+            },
+        );
+        Ending {
+            outcome: Outcome::Blocked,
+            preflight_reasons: Vec::new(),
+            failed_at: Some(kind),
+            failure: Some(failure),
+            exposed: Vec::new(),
+            summary,
+        }
+    }
+
     /// Sends the preflight and checks its answer; `Err` ends the request as blocked.
     #[allow(clippy::too_many_arguments)]
     fn preflight(
@@ -1701,6 +1815,12 @@ impl<'a> Simulation<'a> {
         let cors_sent = cors_header_text(&request.headers);
         let (ex, response, server_explanation) =
             self.exchange(ExchangeKind::Preflight, request, spec);
+        if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Preflight) {
+            let at = (ExchangeKind::Preflight, ex);
+            return Err(Box::new(self.end_with_network_error(
+                index, at, failure, "OPTIONS", path, &url, origin,
+            )));
+        }
         self.set(Var::Preflight, text!("sent: ", status_text(&response)));
         let response_cors = cors_header_text(&response.headers);
         self.push(
@@ -1959,6 +2079,16 @@ impl<'a> Simulation<'a> {
         };
         let cors_sent = cors_header_text(&request.headers);
         let (ex, response, server_explanation) = self.exchange(ExchangeKind::Actual, request, spec);
+        if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Actual) {
+            let at = (ExchangeKind::Actual, ex);
+            let url = spec.url.to_string();
+            let ending =
+                self.end_with_network_error(index, at, failure, &method, &path, &url, &origin);
+            return Fetched::Ended {
+                ending,
+                cache_hit: false,
+            };
+        }
         self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
         self.push(
             index,

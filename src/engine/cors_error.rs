@@ -44,6 +44,42 @@ pub enum CorsError {
     /// app's own): a CORS error at the new URL. Its parameter is the Location (Chromium's own
     /// `failedParameter` is empty), so the console line can name the new URL.
     CorsDisabledScheme,
+    // Network errors a recording holds for a request that got no answer (Chromium's `_error`
+    // with status 0): not CORS errors, and no console line but "Failed to load resource".
+    #[serde(rename = "net::ERR_CONNECTION_REFUSED")]
+    ConnectionRefused,
+    #[serde(rename = "net::ERR_CONNECTION_RESET")]
+    ConnectionReset,
+    #[serde(rename = "net::ERR_CONNECTION_CLOSED")]
+    ConnectionClosed,
+    #[serde(rename = "net::ERR_CONNECTION_FAILED")]
+    ConnectionFailed,
+    #[serde(rename = "net::ERR_CONNECTION_TIMED_OUT")]
+    ConnectionTimedOut,
+    #[serde(rename = "net::ERR_TIMED_OUT")]
+    TimedOut,
+    #[serde(rename = "net::ERR_NAME_NOT_RESOLVED")]
+    NameNotResolved,
+    #[serde(rename = "net::ERR_ADDRESS_UNREACHABLE")]
+    AddressUnreachable,
+    #[serde(rename = "net::ERR_INTERNET_DISCONNECTED")]
+    InternetDisconnected,
+    #[serde(rename = "net::ERR_EMPTY_RESPONSE")]
+    EmptyResponse,
+    #[serde(rename = "net::ERR_CERT_AUTHORITY_INVALID")]
+    CertAuthorityInvalid,
+    #[serde(rename = "net::ERR_CERT_COMMON_NAME_INVALID")]
+    CertCommonNameInvalid,
+    #[serde(rename = "net::ERR_CERT_DATE_INVALID")]
+    CertDateInvalid,
+    #[serde(rename = "net::ERR_SSL_PROTOCOL_ERROR")]
+    SslProtocolError,
+    #[serde(rename = "net::ERR_BLOCKED_BY_CLIENT")]
+    BlockedByClient,
+    #[serde(rename = "net::ERR_ABORTED")]
+    Aborted,
+    #[serde(rename = "net::ERR_FAILED")]
+    NoAnswerRecorded,
 }
 
 /// A failure with the value Chromium reports alongside it (`failedParameter`).
@@ -70,7 +106,7 @@ const VALID_VALUE_HINT: &str = " Have the server send the header with a valid va
 
 impl CorsError {
     /// Every error, in declaration order.
-    pub const ALL: [CorsError; 24] = {
+    pub const ALL: [CorsError; 41] = {
         use CorsError::*;
         [
             MissingAllowOriginHeader,
@@ -97,8 +133,64 @@ impl CorsError {
             UnsafeRedirect,
             UnknownUrlScheme,
             CorsDisabledScheme,
+            ConnectionRefused,
+            ConnectionReset,
+            ConnectionClosed,
+            ConnectionFailed,
+            ConnectionTimedOut,
+            TimedOut,
+            NameNotResolved,
+            AddressUnreachable,
+            InternetDisconnected,
+            EmptyResponse,
+            CertAuthorityInvalid,
+            CertCommonNameInvalid,
+            CertDateInvalid,
+            SslProtocolError,
+            BlockedByClient,
+            Aborted,
+            NoAnswerRecorded,
         ]
     };
+
+    /// The network errors a recording may name: the DevTools protocol's `errorText`.
+    pub const RECORDED_NETWORK_ERRORS: [CorsError; 17] = {
+        use CorsError::*;
+        [
+            ConnectionRefused,
+            ConnectionReset,
+            ConnectionClosed,
+            ConnectionFailed,
+            ConnectionTimedOut,
+            TimedOut,
+            NameNotResolved,
+            AddressUnreachable,
+            InternetDisconnected,
+            EmptyResponse,
+            CertAuthorityInvalid,
+            CertCommonNameInvalid,
+            CertDateInvalid,
+            SslProtocolError,
+            BlockedByClient,
+            Aborted,
+            NoAnswerRecorded,
+        ]
+    };
+
+    /// The error for a recorded network failure: its own variant, or, for a code this list
+    /// does not know, [`CorsError::NoAnswerRecorded`] (the console line keeps the code).
+    pub fn from_recorded(code: &str) -> CorsError {
+        Self::RECORDED_NETWORK_ERRORS
+            .into_iter()
+            .find(|e| e.name() == code)
+            .unwrap_or(CorsError::NoAnswerRecorded)
+    }
+
+    /// Whether this is a network failure the browser recorded (rather than one the replay
+    /// finds in an answer, like a redirect loop).
+    pub fn is_recorded_network_error(self) -> bool {
+        Self::RECORDED_NETWORK_ERRORS.contains(&self)
+    }
 
     pub fn name(self) -> &'static str {
         use CorsError::*;
@@ -127,6 +219,23 @@ impl CorsError {
             UnsafeRedirect => "net::ERR_UNSAFE_REDIRECT",
             UnknownUrlScheme => "net::ERR_UNKNOWN_URL_SCHEME",
             CorsDisabledScheme => "CorsDisabledScheme",
+            ConnectionRefused => "net::ERR_CONNECTION_REFUSED",
+            ConnectionReset => "net::ERR_CONNECTION_RESET",
+            ConnectionClosed => "net::ERR_CONNECTION_CLOSED",
+            ConnectionFailed => "net::ERR_CONNECTION_FAILED",
+            ConnectionTimedOut => "net::ERR_CONNECTION_TIMED_OUT",
+            TimedOut => "net::ERR_TIMED_OUT",
+            NameNotResolved => "net::ERR_NAME_NOT_RESOLVED",
+            AddressUnreachable => "net::ERR_ADDRESS_UNREACHABLE",
+            InternetDisconnected => "net::ERR_INTERNET_DISCONNECTED",
+            EmptyResponse => "net::ERR_EMPTY_RESPONSE",
+            CertAuthorityInvalid => "net::ERR_CERT_AUTHORITY_INVALID",
+            CertCommonNameInvalid => "net::ERR_CERT_COMMON_NAME_INVALID",
+            CertDateInvalid => "net::ERR_CERT_DATE_INVALID",
+            SslProtocolError => "net::ERR_SSL_PROTOCOL_ERROR",
+            BlockedByClient => "net::ERR_BLOCKED_BY_CLIENT",
+            Aborted => "net::ERR_ABORTED",
+            NoAnswerRecorded => "net::ERR_FAILED",
         }
     }
 
@@ -137,7 +246,7 @@ impl CorsError {
         matches!(
             self,
             TooManyRedirects | InvalidRedirect | UnsafeRedirect | UnknownUrlScheme
-        )
+        ) || self.is_recorded_network_error()
     }
 
     /// The preflight variant of a CORS-check failure.
@@ -255,6 +364,23 @@ impl CorsFailure {
                     "' is a WebSocket URL, which fetch cannot load (a network error, not a CORS error).",
                 ),
             ),
+            ConnectionRefused => (false, "The server refused the connection: nothing listens on that host and port (a network error, not a CORS error).".to_string()),
+            ConnectionReset => (false, "The connection was reset before an answer came (a network error, not a CORS error).".to_string()),
+            ConnectionClosed => (false, "The connection was closed before an answer came (a network error, not a CORS error).".to_string()),
+            ConnectionFailed => (false, "The connection to the server failed (a network error, not a CORS error).".to_string()),
+            ConnectionTimedOut => (false, "The connection to the server timed out (a network error, not a CORS error).".to_string()),
+            TimedOut => (false, "The request timed out before an answer came (a network error, not a CORS error).".to_string()),
+            NameNotResolved => (false, "The host name did not resolve (DNS) (a network error, not a CORS error).".to_string()),
+            AddressUnreachable => (false, "The server's address was unreachable (a network error, not a CORS error).".to_string()),
+            InternetDisconnected => (false, "The browser was offline (a network error, not a CORS error).".to_string()),
+            EmptyResponse => (false, "The server closed the connection without sending an answer (a network error, not a CORS error).".to_string()),
+            CertAuthorityInvalid => (false, "The server's TLS certificate is not signed by an authority the browser trusts (a network error, not a CORS error).".to_string()),
+            CertCommonNameInvalid => (false, "The server's TLS certificate does not name this host (a network error, not a CORS error).".to_string()),
+            CertDateInvalid => (false, "The server's TLS certificate has expired or is not yet valid (a network error, not a CORS error).".to_string()),
+            SslProtocolError => (false, "The TLS handshake with the server failed (a network error, not a CORS error).".to_string()),
+            BlockedByClient => (false, "An extension (an ad or privacy blocker) blocked the request (a network error, not a CORS error).".to_string()),
+            Aborted => (false, "The request was cancelled (the page navigated away, or the script aborted it) (a network error, not a CORS error).".to_string()),
+            NoAnswerRecorded => (false, "The browser recorded no answer and no reason (a network error, not a CORS error).".to_string()),
             CorsDisabledScheme => (
                 false,
                 "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app.".to_string(),
@@ -282,7 +408,15 @@ impl CorsFailure {
     ) -> String {
         match self.error {
             // Chromium 148's console line for the request at `url`; there is no CORS message.
-            error if error.is_network_error() => text!("Failed to load resource: ", error.name()),
+            // A recorded code this list does not know is kept as the parameter.
+            error if error.is_network_error() => {
+                let code = if self.parameter.starts_with("net::") {
+                    self.parameter.as_str()
+                } else {
+                    error.name()
+                };
+                text!("Failed to load resource: ", code)
+            }
             _ => {
                 let redirected = initial_url
                     .map(|from| text!("(redirected from '", from, "') "))

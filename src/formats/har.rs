@@ -12,6 +12,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
+use crate::engine::trace::ExchangeKind;
 use crate::http_syntax::{
     is_forbidden_method, is_forbidden_request_header, is_token, is_valid_header_value,
     normalize_method, origin_of,
@@ -33,6 +34,8 @@ struct Har<'a> {
 struct Log<'a> {
     #[serde(default, borrow)]
     creator: Creator<'a>,
+    #[serde(default, borrow)]
+    pages: Vec<Page<'a>>,
     #[serde(default, borrow)]
     entries: Entries<'a>,
 }
@@ -86,10 +89,13 @@ impl<'a> Entries<'a> {
     fn push(&mut self, entry: Entry<'a>) {
         let position = self.total;
         self.total += 1;
-        // A redirect without Origin may be a same-origin request sent away.
+        // A redirect without Origin may be a same-origin request sent away; a script's request
+        // with only provisional headers may be a cross-origin one that got no answer, or one
+        // the HTTP cache answered.
         if header(&entry.request.headers, "Origin").is_none()
             && !is_preflight(&entry)
             && !is_redirect(&entry)
+            && !is_provisional(&entry)
         {
             self.skipped.push((position, skip(&entry, NO_ORIGIN)));
         } else {
@@ -140,6 +146,16 @@ struct BareLog<'a> {
 struct Creator<'a> {
     #[serde(borrow)]
     name: Cow<'a, str>,
+}
+
+/// A page of the recording: Chrome's `title` is the page's URL.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct Page<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    title: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -196,6 +212,10 @@ struct Entry<'a> {
     resource_type: Option<Cow<'a, str>>,
     #[serde(rename = "_initiator", borrow)]
     initiator: Option<Initiator<'a>>,
+    #[serde(rename = "_fromCache", borrow)]
+    from_cache: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pageref: Option<Cow<'a, str>>,
 }
 
 /// Which browser's exporter wrote the file, where it changes how a failure is recorded.
@@ -217,8 +237,53 @@ pub struct Recorded {
     /// Whether the browser kept the response from the page: Chrome, Edge and Safari record it
     /// (`_error`, status 0); Firefox does not, so `None` unless nothing arrived.
     pub blocked: Option<bool>,
+    /// Where the browser stopped, as far as the recording shows: at the preflight of a request
+    /// it never sent, or at an answer (or network error) of the request; `None` when it does
+    /// not show.
+    #[serde(default)]
+    pub failed_at: Option<ExchangeKind>,
+    /// The URL of the request that failed there (a later hop's, after a redirect).
+    #[serde(default)]
+    pub failed_url: Option<String>,
     /// How the importer rebuilt the request (credentials, headers, missing preflight…).
     pub notes: Vec<String>,
+}
+
+impl Recorded {
+    /// Whether the replay of a request agrees with what the browser recorded: the same outcome
+    /// and, for a request blocked on both sides, the same failure point (the same exchange of
+    /// the same hop) and, for a recorded network error, that error. `None` when the recording
+    /// does not say whether the browser blocked it.
+    pub fn agrees_with(&self, replay: &crate::engine::trace::RequestRecord) -> Option<bool> {
+        let blocked = self.blocked?;
+        let replay_blocked = replay.outcome == crate::scenario::Outcome::Blocked;
+        if blocked != replay_blocked {
+            return Some(false);
+        }
+        if !blocked {
+            return Some(true);
+        }
+        let place_agrees = match (self.failed_at, &self.failed_url) {
+            (Some(kind), Some(url)) => {
+                let last = replay.exchanges.last();
+                replay.failed_at == Some(kind) && last.is_some_and(|e| e.request.url == *url)
+            }
+            _ => true,
+        };
+        let network_agrees = match self.error.as_deref() {
+            Some(code)
+                if self.status == 0 && code.starts_with("net::") && code != "net::ERR_FAILED" =>
+            {
+                replay.cors_error.map(|e| e.name()) == Some(code)
+                    || replay
+                        .error
+                        .as_deref()
+                        .is_some_and(|line| line.ends_with(code))
+            }
+            _ => true,
+        };
+        Some(place_agrees && network_agrees)
+    }
 }
 
 /// A recording turned into a scenario.
@@ -337,7 +402,7 @@ fn redirect_chains(
             });
         // A chain starts at a CORS request, or at a same-origin one (which sends no Origin for
         // a GET) whose redirect leaves for another origin: that hop carries the page's Origin.
-        if let Some(j) = best.filter(|&j| page_origin(entry, Some(&entries[j])).is_some()) {
+        if let Some(j) = best.filter(|&j| page_origin(entry, Some(&entries[j]), None).is_some()) {
             // `j` starts a chain of its own (it is no one's later hop yet).
             let start = find(&mut chain_start, i);
             if start != j {
@@ -352,14 +417,146 @@ fn redirect_chains(
 
 /// The page's origin for `entry`: its Origin header, or, for a same-origin request without
 /// one, the Origin its `next` hop carries when that names the entry's own origin.
-fn page_origin<'e>(entry: &'e Entry<'_>, next: Option<&'e Entry<'_>>) -> Option<&'e str> {
-    header(&entry.request.headers, "Origin").or_else(|| {
-        let hop_origin = header(&next?.request.headers, "Origin")?;
-        let own = Url::parse(&entry.request.url)
-            .ok()
-            .and_then(|u| origin_of(&u))?;
-        (own == hop_origin).then_some(hop_origin)
-    })
+/// For a request with only provisional headers, `provisional` is its page's origin (see
+/// [`provisional_origins`]).
+fn page_origin<'e>(
+    entry: &'e Entry<'_>,
+    next: Option<&'e Entry<'_>>,
+    provisional: Option<&'e str>,
+) -> Option<&'e str> {
+    header(&entry.request.headers, "Origin")
+        .or_else(|| {
+            let hop_origin = header(&next?.request.headers, "Origin")?;
+            let own = Url::parse(&entry.request.url)
+                .ok()
+                .and_then(|u| origin_of(&u))?;
+            (own == hop_origin).then_some(hop_origin)
+        })
+        .or(provisional)
+}
+
+/// The origin of the page that made each request recorded with only provisional headers (no
+/// `Origin`): its `Referer` (the requesting document), else the page the entry belongs to
+/// (Chrome's page `title` is its URL).
+fn provisional_origins(entries: &[Entry], pages: &[Page]) -> Vec<Option<String>> {
+    let page_origins: foldhash::HashMap<&str, String> = pages
+        .iter()
+        .filter_map(|p| {
+            let url = Url::parse(&p.title).ok()?;
+            Some((p.id.as_ref(), origin_of(&url)?))
+        })
+        .collect();
+    entries
+        .iter()
+        .map(|entry| {
+            if !is_provisional(entry) {
+                return None;
+            }
+            header(&entry.request.headers, "Referer")
+                .and_then(|r| Url::parse(r).ok())
+                .and_then(|u| origin_of(&u))
+                .or_else(|| page_origins.get(entry.pageref.as_deref()?).cloned())
+        })
+        .collect()
+}
+
+/// A script's request (`fetch`, XHR) for which Chrome recorded only the provisional headers,
+/// with no `Origin`: one it never sent, or never got an answer to (status 0, with `_error`),
+/// or one its HTTP cache answered (`_fromCache`).
+fn is_provisional(entry: &Entry) -> bool {
+    matches!(entry.resource_type.as_deref(), Some("fetch" | "xhr"))
+        && header(&entry.request.headers, "Origin").is_none()
+        && ((entry.response.status == 0 && entry.response.error.is_some())
+            || entry.from_cache.is_some())
+}
+
+/// The answer the browser recorded; for a request that got none, the network error instead.
+fn canned(entry: &Entry) -> CannedResponse {
+    match no_answer(entry) {
+        Some(code) => CannedResponse {
+            status: 0,
+            headers: Vec::new(),
+            body: String::new(),
+            network_error: Some(code.to_string()),
+        },
+        None => CannedResponse {
+            status: u16::try_from(entry.response.status).unwrap_or(0),
+            headers: response_headers(&entry.response.headers),
+            body: String::new(),
+            network_error: None,
+        },
+    }
+}
+
+fn has_cookies(entry: &Entry) -> bool {
+    !entry.request.cookies.is_empty() || header(&entry.request.headers, "Cookie").is_some()
+}
+
+fn url_origin(url: &str) -> Option<String> {
+    Url::parse(url).ok().and_then(|u| origin_of(&u))
+}
+
+/// Why only credentials mode 'include' explains a block the browser recorded: the answer it
+/// refused (or the preflight of a request it never sent) passes every check without
+/// credentials and fails one with them. `None` when something else explains the block.
+fn blocked_only_with_credentials(
+    blocked: Option<bool>,
+    network_error: Option<&str>,
+    last: Option<&Entry>,
+    last_preflight: Option<&Entry>,
+    method: &str,
+    headers: &[(String, String)],
+    page_origin: &str,
+) -> Option<&'static str> {
+    use crate::engine::fetch_rules::cors_check;
+    use crate::engine::preflight_check::{PreflightInput, check_preflight};
+    if blocked != Some(true) {
+        return None;
+    }
+    let last = last?;
+    // The Origin the browser sent there: `null` after a cross-origin redirect.
+    let sent_origin = |entry: &Entry| {
+        header(&entry.request.headers, "Origin")
+            .unwrap_or(page_origin)
+            .to_string()
+    };
+    match network_error {
+        None if last.response.status != 0 && !is_redirect(last) => {
+            let answer = crate::engine::server::canned(&canned(last));
+            let origin = sent_origin(last);
+            (cors_check(&answer, &origin, false).is_ok()
+                && cors_check(&answer, &origin, true).is_err())
+            .then_some("its recorded answer")
+        }
+        Some("net::ERR_FAILED") => {
+            let preflight = last_preflight?;
+            let answer = crate::engine::server::canned(&canned(preflight));
+            let origin = sent_origin(preflight);
+            let unsafe_headers = unsafe_request_headers(headers);
+            let check = |include| {
+                check_preflight(
+                    &PreflightInput {
+                        response: &answer,
+                        origin: &origin,
+                        credentials_include: include,
+                        method,
+                        unsafe_headers: &unsafe_headers,
+                    },
+                    BrowserProfile::Chromium,
+                )
+                .is_ok()
+            };
+            (check(false) && !check(true)).then_some("its recorded preflight answer")
+        }
+        _ => None,
+    }
+}
+
+/// Chrome's record of a request that got no answer: status 0 and a `net::` error.
+fn no_answer<'e>(entry: &'e Entry<'_>) -> Option<&'e str> {
+    let error = entry.response.error.as_deref()?;
+    (entry.resource_type.is_some() && entry.response.status == 0 && error.starts_with("net::"))
+        .then_some(error)
 }
 
 fn is_preflight(entry: &Entry) -> bool {
@@ -443,6 +640,13 @@ fn script_headers(
             ));
         }
     }
+    // Chrome writes down only the provisional headers of a request it never sent or that its
+    // cache answered; a sent request lacks a header only where a sanitized export removed it.
+    let why_missing = if actual.is_some_and(is_provisional) {
+        "Chromium recorded only the provisional headers of this request, which it never sent"
+    } else {
+        "a sanitized export removes Authorization and Cookie"
+    };
     let mut missing = 0usize;
     for name in requested {
         if present.insert(name.clone()) {
@@ -450,7 +654,7 @@ fn script_headers(
             // A note per header, but not a million of them.
             if missing <= MISSING_HEADER_NOTES {
                 notes.push(format!(
-                    "{name} is named in the preflight's Access-Control-Request-Headers but missing from the recorded request (a sanitized export removes Authorization and Cookie)"
+                    "{name} is named in the preflight's Access-Control-Request-Headers but missing from the recorded request ({why_missing})"
                 ));
             }
             headers.push((name.clone(), "(value not recorded)".to_string()));
@@ -548,12 +752,14 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     } else {
         HarWriter::Other
     };
+    let pages = har.log.pages;
     let total = har.log.entries.total;
     let mut skipped: Vec<(usize, Skipped)> = har.log.entries.skipped;
     let positions = har.log.entries.kept_positions;
     let mut entries = har.log.entries.kept;
     let kept = entries.len();
     let times: Vec<i128> = entries.iter().map(|e| millis(&e.started)).collect();
+    let provisional = provisional_origins(&entries, &pages);
 
     // Pair each preflight with the request it guarded: same URL, origin and method, nearest in
     // time (Chrome lists the actual request first and stamps it earlier).
@@ -561,7 +767,16 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     // Candidate requests by (URL, method, origin), so pairing stays linear in the file.
     let mut candidates: foldhash::HashMap<(&str, String, Option<&str>), Vec<usize>> =
         foldhash::HashMap::default();
+    // Requests recorded with provisional headers carry no Origin: by URL and method alone.
+    let mut unsent: foldhash::HashMap<(&str, String), Vec<usize>> = foldhash::HashMap::default();
     for (a, entry) in entries.iter().enumerate() {
+        if !preflight_flags[a] && provisional[a].is_some() {
+            let key = (
+                entry.request.url.as_ref(),
+                normalize_method(&entry.request.method),
+            );
+            unsent.entry(key).or_default().push(a);
+        }
         if !preflight_flags[a] {
             let key = (
                 entry.request.url.as_ref(),
@@ -583,12 +798,16 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             method,
             header(&pre.request.headers, "Origin"),
         );
-        let best = candidates.get(&key).and_then(|list| {
+        let nearest = |list: &Vec<usize>| {
             list.iter()
                 .copied()
                 .filter(|&a| !paired[a])
                 .min_by_key(|&a| (times[a] - times[p]).abs())
-        });
+        };
+        let best = candidates
+            .get(&key)
+            .and_then(nearest)
+            .or_else(|| unsent.get(&(key.0, key.1.clone())).and_then(nearest));
         if let Some(a) = best {
             paired[a] = true;
             guarded[a] = Some(p);
@@ -612,7 +831,11 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             // Replayed as a later hop of the request whose redirect led here.
             continue;
         }
-        let Some(origin) = page_origin(entry, next_hop[i].map(|j| &entries[j])) else {
+        let Some(origin) = page_origin(
+            entry,
+            next_hop[i].map(|j| &entries[j]),
+            provisional[i].as_deref(),
+        ) else {
             skipped.push((positions[i], skip(entry, NO_ORIGIN)));
             continue;
         };
@@ -641,14 +864,17 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         let pre = pre_entry.as_ref();
         let act = act_entry.as_ref();
         let Some(main) = act.or(pre) else { continue };
+        let main_index = actual.or(preflight).unwrap_or_default();
         let Ok(url) = Url::parse(&main.request.url) else {
-            let position = actual.or(preflight).map_or(0, |i| positions[i]);
+            let position = positions[main_index];
             skipped.push((position, skip(main, "the URL does not parse")));
             continue;
         };
         let mut notes = Vec::new();
         let next = actual.and_then(|a| next_hop[a]).map(|j| &entries[j]);
-        let origin = page_origin(main, next).unwrap_or("null").to_string();
+        let origin = page_origin(main, next, provisional[main_index].as_deref())
+            .unwrap_or("null")
+            .to_string();
         let method = match (act, pre) {
             (Some(a), _) => normalize_method(&a.request.method),
             (None, Some(p)) => header(&p.request.headers, "Access-Control-Request-Method")
@@ -666,7 +892,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             })
             .unwrap_or_default();
         let headers = script_headers(act, &requested, &mut notes);
-        let position = actual.or(preflight).map_or(0, |i| positions[i]);
+        let position = positions[main_index];
         let hops = std::iter::successors(actual.and_then(|a| next_hop[a]), |&j| next_hop[j]);
         let odd_status = [pre, act]
             .into_iter()
@@ -685,24 +911,19 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             skipped.push((position, skip(main, &format!("not replayed: {reason}"))));
             continue;
         }
-        let cookies = act.is_some_and(|a| {
-            !a.request.cookies.is_empty() || header(&a.request.headers, "Cookie").is_some()
-        });
-        let credentials = if cookies {
-            notes.push("credentials: 'include' inferred: the request carried cookies".to_string());
-            Credentials::Include
-        } else {
-            notes.push("credentials: 'same-origin' assumed: no cookies recorded (a sanitized export removes them)".to_string());
-            Credentials::SameOrigin
-        };
-        let canned = |entry: &Entry| CannedResponse {
-            status: u16::try_from(entry.response.status).unwrap_or(0),
-            headers: response_headers(&entry.response.headers),
-            body: String::new(),
-        };
+        if act.is_some_and(|a| a.from_cache.is_some()) {
+            notes.push(format!(
+                "served from the browser's HTTP cache ({}): Chromium recorded the stored answer and only the provisional request headers; the stored answer passed the CORS check again for this request",
+                act.and_then(|a| a.from_cache.as_deref()).unwrap_or("cache")
+            ));
+        }
+
         // The hops the browser recorded after a redirect, each with its own preflight.
         let mut after_redirect = Vec::new();
-        let mut last_hop: Option<Entry> = None;
+        let mut last_hop: Option<(Option<Entry>, Entry)> = None;
+        let mut cross_origin_cookies = act.is_some_and(|a| {
+            has_cookies(a) && url_origin(&a.request.url).as_deref() != Some(origin.as_str())
+        });
         let mut hop = actual.and_then(|a| next_hop[a]);
         while let Some(j) = hop {
             let hop_preflight = guarded[j].map(|p| std::mem::take(&mut entries[p]));
@@ -718,21 +939,39 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
                 normalize_method(&hop_actual.request.method),
                 hop_actual.request.url,
             ));
-            last_hop = Some(hop_actual);
+            cross_origin_cookies |= has_cookies(&hop_actual)
+                && url_origin(&hop_actual.request.url).as_deref() != Some(origin.as_str());
+            last_hop = Some((hop_preflight, hop_actual));
             hop = next_hop[j];
         }
-        let act_or_last = last_hop.as_ref().or(act);
+        let (last_pre, act_or_last) = match &last_hop {
+            Some((p, a)) => (p.as_ref(), Some(a)),
+            None => (pre, act),
+        };
         if act_or_last.is_some_and(is_redirect) {
             notes.push("the recording ends at a redirect: the browser stopped there (the redirect was blocked), or the request it led to was not recorded".to_string());
         }
         if act.is_none() {
             notes.push(
-                "only the preflight was recorded: the request it guarded was never sent"
+                "only the preflight was recorded: the request it guarded is not in the recording"
                     .to_string(),
             );
         }
-        if act_or_last.is_some_and(|a| a.response.status == 0) {
-            notes.push("no response was recorded for the request (status 0)".to_string());
+        let network_error = act_or_last.and_then(no_answer);
+        match network_error {
+            Some("net::ERR_FAILED") if last_pre.is_some() => notes.push(
+                "Chromium recorded no answer to the last request (status 0, net::ERR_FAILED): it was never sent, so the failure is in the preflight before it".to_string(),
+            ),
+            Some("net::ERR_FAILED") => notes.push(
+                "Chromium recorded no answer to the request (status 0, net::ERR_FAILED) and no reason: the replay cannot tell why it failed".to_string(),
+            ),
+            Some(code) => notes.push(format!(
+                "Chromium recorded a network error for the request ({code}, status 0): no server answered, so CORS never ran"
+            )),
+            None if act_or_last.is_some_and(|a| a.response.status == 0) => {
+                notes.push("no response was recorded for the request (status 0)".to_string());
+            }
+            None => {}
         }
         let preflight_not_recorded = pre.is_none();
         let needs_preflight =
@@ -768,6 +1007,49 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
                 HarWriter::Other => None,
             }
         };
+        // Where the browser stopped, as far as the recording shows: at an answer that arrived
+        // and was refused, at the preflight of a request it never sent, or at a network error.
+        let failed_at = match (blocked, network_error) {
+            (Some(true), Some("net::ERR_FAILED")) if last_pre.is_some() => {
+                Some(ExchangeKind::Preflight)
+            }
+            (Some(true), Some("net::ERR_FAILED")) => None,
+            (Some(true), Some(_)) => Some(ExchangeKind::Actual),
+            (Some(true), None) if act_or_last.is_some() && status != 0 => {
+                Some(ExchangeKind::Actual)
+            }
+            (Some(true), None) if act_or_last.is_none() => Some(ExchangeKind::Preflight),
+            _ => None,
+        };
+        let failed_url = failed_at
+            .and(act_or_last.or(last_pre))
+            .map(|e| e.request.url.to_string());
+
+        // No HAR records the credentials mode: cookies on a cross-origin request prove
+        // 'include'; otherwise a failure that only credentials explain does.
+        let credentials = if cross_origin_cookies {
+            notes.push(
+                "credentials: 'include' inferred: the request carried cookies to another origin"
+                    .to_string(),
+            );
+            Credentials::Include
+        } else if let Some(why) = blocked_only_with_credentials(
+            blocked,
+            network_error,
+            act_or_last,
+            last_pre,
+            &method,
+            &headers,
+            &origin,
+        ) {
+            notes.push(format!(
+                "credentials: 'include' inferred by elimination: Chromium blocked this request, and {why} passes every CORS check unless the request carries credentials (no HAR records the credentials mode, and a sanitized export removes cookies)"
+            ));
+            Credentials::Include
+        } else {
+            notes.push("credentials: 'same-origin' assumed: no cookies went to another origin (a sanitized export removes them)".to_string());
+            Credentials::SameOrigin
+        };
         requests.push(RequestSpec {
             origin: Some(origin),
             method,
@@ -791,6 +1073,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             status,
             error,
             blocked,
+            failed_at,
+            failed_url,
             notes,
         });
     }
@@ -856,6 +1140,9 @@ fn mask_import(import: &mut HarImport) {
         }
         if let Some(error) = &mut recorded.error {
             mask_text(&mut masker, error);
+        }
+        if let Some(url) = &mut recorded.failed_url {
+            mask_text(&mut masker, url);
         }
     }
     for entry in &mut import.recording.skipped {

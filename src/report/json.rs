@@ -98,9 +98,7 @@ fn request_doc<'a>(
         steps: [r.steps.start + 1, r.steps.end],
         exchanges: &r.exchanges,
         recorded,
-        agrees: recorded
-            .and_then(|rec| rec.blocked)
-            .map(|blocked| blocked == (r.outcome == crate::scenario::Outcome::Blocked)),
+        agrees: recorded.and_then(|rec| rec.agrees_with(r)),
         fix,
     }
 }
@@ -449,6 +447,10 @@ fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
             Some(blocked) => json.bool(blocked),
             None => json.null(),
         }
+        json.key("failed_at")
+            .opt_str(recorded.failed_at.map(ExchangeKind::name));
+        json.key("failed_url")
+            .opt_str(recorded.failed_url.as_deref());
         json.key("notes").strs(&recorded.notes);
         json.close(b'}');
     }
@@ -1261,11 +1263,13 @@ mod tests {
             status: 418,
             headers: vec![("Access-Control-Allow-Origin".into(), "*".into())],
             body: "tea".into(),
+            network_error: None,
         });
         request.responses.preflight = Some(CannedResponse {
             status: 204,
             headers: Vec::new(),
             body: String::new(),
+            network_error: None,
         });
         let text = String::from_utf8_lossy(
             &nested_json(&write::to_json(&scenario), false, 1).unwrap_or_default(),

@@ -98,13 +98,24 @@ pub fn write_recording_summary(
         .iter()
         .filter(|r| r.outcome == Outcome::Blocked)
         .collect();
+    let network_errors = blocked
+        .iter()
+        .filter(|r| r.cors_error.is_some_and(|e| e.is_network_error()))
+        .count();
+    let failed = match network_errors {
+        0 => format!("{} blocked", blocked.len()),
+        n => format!(
+            "{} failed ({} blocked by CORS, {n} by a network error)",
+            blocked.len(),
+            blocked.len() - n
+        ),
+    };
     writeln!(out, "RECORDING")?;
     writeln!(
         out,
-        "{} entries: {} cross-origin exchange(s), {} blocked; {} same-origin or not CORS (skipped).",
+        "{} entries: {} cross-origin exchange(s), {failed}; {} same-origin or not CORS (skipped).",
         recording.entries,
         trace.requests.len(),
-        blocked.len(),
         recording.skipped.len()
     )?;
     if all {
@@ -130,9 +141,9 @@ pub fn write_recording_summary(
         writeln!(out, "  {count} × {name}")?;
     }
     for (request, recorded) in trace.requests.iter().zip(&recording.recorded) {
-        let verdict = match recorded.blocked {
-            Some(blocked) if blocked == (request.outcome == Outcome::Blocked) => " (agrees)",
-            Some(_) => " — DISAGREES with the recording",
+        let verdict = match recorded.agrees_with(request) {
+            Some(true) => " (agrees)",
+            Some(false) => " — DISAGREES with the recording",
             None => " (the recording does not say whether the browser blocked it)",
         };
         let recorded_text = format!(

@@ -148,6 +148,10 @@ pub struct CannedResponse {
     pub status: u16,
     pub headers: Headers,
     pub body: String,
+    /// For a recorded request that got no answer: the network error the browser recorded
+    /// (`net::ERR_CONNECTION_REFUSED`; `net::ERR_FAILED` when it recorded no reason). Status
+    /// is then 0 and there are no headers.
+    pub network_error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -114,6 +114,8 @@ pub struct RawResponse {
     pub headers: HeaderList,
     #[serde(default)]
     pub body: String,
+    #[serde(default)]
+    pub network_error: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -492,6 +492,30 @@ fn validate_response(
     if !recorded {
         ok &= validate_header_list(&raw.headers.0, &path.key("headers"), problems);
     }
+    if let Some(code) = &raw.network_error {
+        let well_formed = code.strip_prefix("net::ERR_").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        });
+        let problem = if !recorded {
+            Some("only a recorded answer can be a network error".to_string())
+        } else if !well_formed {
+            Some(format!(
+                "'{}' is not a network error code like net::ERR_CONNECTION_REFUSED",
+                crate::safe_text::escape(code)
+            ))
+        } else if raw.status != 0 || !raw.headers.0.is_empty() {
+            Some("a network error is no answer: its status is 0 and it has no headers".to_string())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            problems.add(path.key("network_error"), problem);
+            ok = false;
+        }
+    }
     // HTTP strips whitespace around a field value before any browser sees it (RFC 9110 §5.5):
     // `Access-Control-Allow-Origin: " https://app.example"` arrives without the space.
     let headers = raw
@@ -512,6 +536,7 @@ fn validate_response(
         status: raw.status,
         headers,
         body: raw.body,
+        network_error: raw.network_error,
     })
 }
 

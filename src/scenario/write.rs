@@ -50,6 +50,9 @@ pub fn response_fields<'a>(r: &'a CannedResponse, mut field: impl FnMut(&'static
     if !r.body.is_empty() {
         field("body", Field::Text(&r.body));
     }
+    if let Some(code) = &r.network_error {
+        field("network_error", Field::Text(code));
+    }
 }
 
 fn field_value(value: Field) -> Value {

@@ -119,13 +119,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .and_then(|r| r.recorded.get(request.index - 1))
         {
             lines.push(Line::from(""));
-            let verdict = match recorded.blocked {
-                Some(blocked)
-                    if blocked == (request.outcome == crate::scenario::Outcome::Blocked) =>
-                {
-                    "the replay agrees"
-                }
-                Some(_) => "the replay DISAGREES",
+            let verdict = match recorded.agrees_with(request) {
+                Some(true) => "the replay agrees",
+                Some(false) => "the replay DISAGREES",
                 None => "the recording does not say whether it was blocked",
             };
             lines.push(Line::from(Span::styled(

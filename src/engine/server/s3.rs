@@ -837,6 +837,7 @@ mod tests {
             status: 404,
             headers: vec![],
             body: "NoSuchKey".to_string(),
+            network_error: None,
         };
         let scripted = Scripted {
             response: &missing,

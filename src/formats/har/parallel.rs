@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::{Creator, Entries, Entry, Har, Log};
+use super::{Creator, Entries, Entry, Har, Log, Page};
 
 /// Below this, a second thread costs more than it saves.
 const PARALLEL_FROM_BYTES: usize = 8 << 20;
@@ -46,11 +46,16 @@ fn parse_in_two(text: &str) -> Option<Har<'_>> {
 }
 
 fn parse_log(text: &str, at: usize) -> Option<(Log<'_>, usize)> {
-    let (mut creator, mut entries) = (None, None);
+    let (mut creator, mut entries, mut pages) = (None, None, None);
     let end = object(text, at, |key, at| match key {
         "creator" if creator.is_none() => {
             let (value, end) = value_at::<Creator>(text, at)?;
             creator = Some(value);
+            Some(end)
+        }
+        "pages" if pages.is_none() => {
+            let (value, end) = value_at::<Vec<Page>>(text, at)?;
+            pages = Some(value);
             Some(end)
         }
         "entries" if entries.is_none() => {
@@ -58,12 +63,13 @@ fn parse_log(text: &str, at: usize) -> Option<(Log<'_>, usize)> {
             entries = Some(value);
             Some(end)
         }
-        // A second `creator` or `entries` is an error for the ordinary parse to report.
-        "creator" | "entries" => None,
+        // A second `creator`, `pages` or `entries` is an error for the ordinary parse to report.
+        "creator" | "pages" | "entries" => None,
         _ => skip_value(text, at),
     })?;
     let log = Log {
         creator: creator.unwrap_or_default(),
+        pages: pages.unwrap_or_default(),
         entries: entries.unwrap_or_default(),
     };
     Some((log, end))

@@ -1,0 +1,318 @@
+//! Real DevTools exports (recorded by `tools/record-har` in headless Chromium) replayed with
+//! `--json`, each cross-origin fetch checked against what Chromium did: outcome, the CORS error
+//! and where it failed, the preflights sent, the console line and the headers the script could
+//! read. Plain and sanitized exports alike.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde::Deserialize;
+use serde_json::Value;
+
+const FIXTURES: &str = "tests/fixtures/chromium";
+const PAGES: [&str; 3] = ["bucket", "api", "redirects"];
+
+#[derive(Deserialize)]
+struct Truth {
+    recorded_with: String,
+    page: String,
+    fetches: Vec<Fetch>,
+}
+
+#[derive(Deserialize)]
+struct Fetch {
+    name: String,
+    method: String,
+    url: String,
+    outcome: String,
+    #[serde(default)]
+    readable_headers: Vec<String>,
+    browser: Browser,
+}
+
+/// What Chromium reported for the fetch over the DevTools protocol.
+#[derive(Deserialize)]
+struct Browser {
+    urls: Vec<String>,
+    preflights: Vec<Preflight>,
+    failed: Option<Failed>,
+    console: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Preflight {
+    url: String,
+}
+
+#[derive(Deserialize)]
+struct Failed {
+    error_text: String,
+    cors_error: Option<String>,
+}
+
+fn origin(url: &str) -> String {
+    let parsed = url::Url::parse(url).expect("the ground truth holds absolute URLs");
+    parsed.origin().ascii_serialization()
+}
+
+/// Chromium's errors about a preflight's answer (`Network.CorsError`).
+fn is_preflight_error(name: &str) -> bool {
+    name.starts_with("Preflight") || name.ends_with("PreflightResponse")
+}
+
+fn replay(file: &Path) -> Value {
+    let out = Command::cargo_bin("cors-tui")
+        .expect("the binary is built")
+        .arg("--json")
+        .arg(file)
+        .output()
+        .expect("cors-tui runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "{}: --json is not JSON ({e}); stderr: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Every difference between the replay of `file` and what Chromium did, one line each.
+fn disagreements(file: &Path, truth: &Truth) -> Vec<String> {
+    let json = replay(file);
+    let requests = json["requests"].as_array().cloned().unwrap_or_default();
+    let skipped = json["recording"]["skipped"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let page_origin = origin(&truth.page);
+    let mut used = vec![false; requests.len()];
+    let mut problems = Vec::new();
+    for fetch in &truth.fetches {
+        let say = |problems: &mut Vec<String>, what: String| {
+            problems.push(format!("{}: {}: {what}", file.display(), fetch.name));
+        };
+        let cross_origin = fetch.browser.urls.iter().any(|u| origin(u) != page_origin);
+        let found = requests.iter().enumerate().position(|(i, r)| {
+            !used[i] && r["url"] == fetch.url.as_str() && r["method"] == fetch.method.as_str()
+        });
+        if !cross_origin {
+            if found.is_some() {
+                say(&mut problems, "same-origin, yet replayed as CORS".into());
+            }
+            if !skipped.iter().any(|s| {
+                s["url"] == fetch.url.as_str()
+                    && s["reason"]
+                        .as_str()
+                        .is_some_and(|r| r.contains("same-origin"))
+            }) {
+                say(
+                    &mut problems,
+                    "same-origin, but not listed as skipped for it".into(),
+                );
+            }
+            continue;
+        }
+        let Some(i) = found else {
+            say(&mut problems, "not replayed".into());
+            continue;
+        };
+        used[i] = true;
+        let r = &requests[i];
+
+        // Outcome, and the error Chromium named.
+        let (outcome, error) = match &fetch.browser.failed {
+            None => ("allowed", None),
+            Some(f) => (
+                "blocked",
+                Some(f.cors_error.clone().unwrap_or_else(|| f.error_text.clone())),
+            ),
+        };
+        if r["outcome"] != outcome || r["cors_error"].as_str() != error.as_deref() {
+            say(
+                &mut problems,
+                format!(
+                    "Chromium: {outcome} {error:?}; replay: {} {}",
+                    r["outcome"], r["cors_error"]
+                ),
+            );
+        }
+        if fetch.outcome == "response" && outcome != "allowed" {
+            say(&mut problems, "the ground truth contradicts itself".into());
+        }
+
+        // Where it failed: at a preflight, or at an answer (the console line names the hop).
+        if let Some(error) = &error {
+            let at = if is_preflight_error(error) {
+                "preflight"
+            } else {
+                "actual"
+            };
+            if r["failed_at"] != at {
+                say(
+                    &mut problems,
+                    format!("Chromium failed at the {at}; replay at {}", r["failed_at"]),
+                );
+            }
+        }
+
+        // The preflights sent, one per hop that needed one.
+        let sent: Vec<&Value> = r["exchanges"]
+            .as_array()
+            .map(|e| e.iter().filter(|x| x["kind"] == "preflight").collect())
+            .unwrap_or_default();
+        if sent.len() != fetch.browser.preflights.len() {
+            say(
+                &mut problems,
+                format!(
+                    "Chromium sent {} preflight(s) ({:?}); replay {}",
+                    fetch.browser.preflights.len(),
+                    fetch
+                        .browser
+                        .preflights
+                        .iter()
+                        .map(|p| p.url.as_str())
+                        .collect::<Vec<_>>(),
+                    sent.len()
+                ),
+            );
+        }
+        if fetch.browser.preflights.is_empty() && r["preflight"] == true {
+            say(
+                &mut problems,
+                "the replay sends a preflight Chromium did not".into(),
+            );
+        }
+
+        // The console line: Chromium's CORS message, or its network error line.
+        let console = fetch
+            .browser
+            .console
+            .iter()
+            .find(|line| line.starts_with("Access to fetch"))
+            .or_else(|| {
+                fetch.browser.failed.as_ref().and_then(|f| {
+                    fetch
+                        .browser
+                        .console
+                        .iter()
+                        .find(|line| line.ends_with(&f.error_text) && f.cors_error.is_none())
+                })
+            });
+        if r["error"].as_str() != console.map(String::as_str) {
+            say(
+                &mut problems,
+                format!("console: Chromium {console:?}; replay {}", r["error"]),
+            );
+        }
+
+        // What the script could read of an allowed answer.
+        if outcome == "allowed" {
+            let readable: BTreeSet<String> = fetch.readable_headers.iter().cloned().collect();
+            let exposed: BTreeSet<String> = r["exposed_headers"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|h| h.as_str())
+                        .map(str::to_ascii_lowercase)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if readable != exposed {
+                say(
+                    &mut problems,
+                    format!("script read {readable:?}; replay exposes {exposed:?}"),
+                );
+            }
+        }
+        if r["agrees"] != true {
+            say(
+                &mut problems,
+                format!(
+                    "the replay says it disagrees with the recording: {}",
+                    r["recorded"]
+                ),
+            );
+        }
+    }
+    for (i, r) in requests.iter().enumerate() {
+        if !used[i] {
+            problems.push(format!(
+                "{}: replayed {} {}, which no fetch made",
+                file.display(),
+                r["method"],
+                r["url"]
+            ));
+        }
+    }
+    for s in &skipped {
+        let url = s["url"].as_str().unwrap_or_default();
+        let cross_origin_fetch = truth.fetches.iter().any(|f| {
+            f.browser.urls.iter().any(|u| u == url)
+                && f.browser.urls.iter().any(|u| origin(u) != page_origin)
+        });
+        if cross_origin_fetch {
+            problems.push(format!(
+                "{}: {url} is part of a cross-origin fetch but was skipped: {}",
+                file.display(),
+                s["reason"]
+            ));
+        }
+    }
+    problems
+}
+
+fn truth(page: &str) -> Truth {
+    let path = Path::new(FIXTURES).join(format!("{page}.truth.json"));
+    let text = std::fs::read_to_string(&path).expect("the ground truth is committed");
+    serde_json::from_str(&text).expect("the ground truth parses")
+}
+
+#[test]
+fn every_cross_origin_fetch_replays_as_chromium_judged_it() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for page in PAGES {
+        let truth = truth(page);
+        assert!(
+            truth.recorded_with.starts_with("Chrome/"),
+            "{page}: {}",
+            truth.recorded_with
+        );
+        checked += truth.fetches.len();
+        for export in [format!("{page}.har"), format!("{page}.sanitized.har")] {
+            problems.extend(disagreements(&Path::new(FIXTURES).join(export), &truth));
+        }
+    }
+    assert!(checked >= 35, "the recordings hold {checked} fetches");
+    assert!(
+        problems.is_empty(),
+        "{} disagreement(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_sanitized_exports_are_sanitized() {
+    for page in PAGES {
+        let plain = std::fs::read_to_string(Path::new(FIXTURES).join(format!("{page}.har")))
+            .unwrap_or_default();
+        let sanitized =
+            std::fs::read_to_string(Path::new(FIXTURES).join(format!("{page}.sanitized.har")))
+                .unwrap_or_default();
+        assert!(
+            plain.contains("\"name\": \"Cookie\""),
+            "{page}: the plain export carries cookies"
+        );
+        assert!(
+            !sanitized.contains("\"name\": \"Cookie\""),
+            "{page}: the sanitized export has none"
+        );
+        if page == "api" {
+            assert!(plain.contains("\"name\": \"Authorization\""));
+            assert!(!sanitized.contains("\"name\": \"Authorization\""));
+        }
+    }
+}
