@@ -111,6 +111,20 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
     if record.outcome != Outcome::Blocked {
         return None;
     }
+    // A network error the browser recorded: no server answered, so no header can help.
+    match record.cors_error {
+        Some(CorsError::NoAnswerRecorded) => {
+            return Some(no_fix(
+                "No fix can be proposed: the recording shows the request failed before any answer, but not why. DevTools' console or Issues panel names the reason".to_string(),
+            ));
+        }
+        Some(error) if error.is_recorded_network_error() => {
+            return Some(no_fix(
+                "No CORS header fixes this network error: no server answered. Check the URL's host and port, that the server is running and reachable from the browser, and its certificate".to_string(),
+            ));
+        }
+        _ => {}
+    }
 
     let hops = record.hops();
     if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
@@ -415,15 +429,33 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
             spec.responses = final_answers;
         }
         let (proven, side_effects) = prove(trace, &changed, record.index);
+        let diff = vec![
+            format!("- fetch('{}')", scenario.requests[record.index - 1].url),
+            format!("+ fetch('{}')", target.request.url),
+        ];
+        if !proven && matches!(scenario.server.kind, ServerKind::Recorded { .. }) {
+            // Asked directly, that server still refuses: say what its answers must carry too.
+            let rerun = engine::run(&changed, trace.profile);
+            if let Some(direct) = rerun.requests.get(record.index - 1) {
+                let hop = direct.hops().into_iter().next().unwrap_or_default();
+                let mut fix = header_fix(&changed, &rerun, direct, 0, &hop);
+                fix.summary = format!(
+                    "Request {} directly (the redirect to another origin made the browser send Origin: null), and have that server's answers carry these headers:",
+                    target.request.url,
+                );
+                fix.diff = diff;
+                fix.caveats.push(
+                    "answering Access-Control-Allow-Origin: null instead would let every sandboxed iframe and file:// page in as well".to_string(),
+                );
+                return fix;
+            }
+        }
         return Fix {
             summary: format!(
                 "Request {} directly: the redirect to another origin made the browser send Origin: null, which that answer does not allow.",
                 target.request.url
             ),
-            diff: vec![
-                format!("- fetch('{}')", scenario.requests[record.index - 1].url),
-                format!("+ fetch('{}')", target.request.url),
-            ],
+            diff,
             headers: Vec::new(),
             caveats: vec![
                 "answering Access-Control-Allow-Origin: null instead would let every sandboxed iframe and file:// page in as well".to_string(),

@@ -316,3 +316,115 @@ fn the_sanitized_exports_are_sanitized() {
         }
     }
 }
+
+/// `--print`'s summary counts what Chromium did: cross-origin fetches, how many failed and
+/// how (CORS or the network), and as skipped only the entries that are no part of one.
+#[test]
+fn the_printed_summary_counts_honestly() {
+    for page in PAGES {
+        let truth = truth(page);
+        let page_origin = origin(&truth.page);
+        let cross: Vec<&Fetch> = truth
+            .fetches
+            .iter()
+            .filter(|f| f.browser.urls.iter().any(|u| origin(u) != page_origin))
+            .collect();
+        let failed = cross.iter().filter(|f| f.browser.failed.is_some()).count();
+        let network = cross
+            .iter()
+            .filter(|f| {
+                f.browser
+                    .failed
+                    .as_ref()
+                    .is_some_and(|x| x.cors_error.is_none())
+            })
+            .count();
+        let part_of_a_fetch: BTreeSet<&str> = cross
+            .iter()
+            .flat_map(|f| {
+                let preflights = f.browser.preflights.iter().map(|p| p.url.as_str());
+                f.browser.urls.iter().map(String::as_str).chain(preflights)
+            })
+            .collect();
+        for export in [format!("{page}.har"), format!("{page}.sanitized.har")] {
+            let path = Path::new(FIXTURES).join(&export);
+            let har: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+                    .expect("the export parses");
+            let entries = har["log"]["entries"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let skipped = entries
+                .iter()
+                .filter(|e| {
+                    !part_of_a_fetch.contains(e["request"]["url"].as_str().unwrap_or_default())
+                })
+                .count();
+            let failures = match network {
+                0 => format!("{failed} blocked"),
+                n => format!(
+                    "{failed} failed ({} blocked by CORS, {n} by a network error)",
+                    failed - n
+                ),
+            };
+            let expected = format!(
+                "{} entries: {} cross-origin exchange(s), {failures}; {skipped} same-origin or not CORS (skipped).",
+                entries.len(),
+                cross.len(),
+            );
+            let out = Command::cargo_bin("cors-tui")
+                .expect("the binary is built")
+                .args(["--print", "--width", "200"])
+                .arg(&path)
+                .output()
+                .expect("cors-tui runs");
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                text.contains(&expected),
+                "{export}: expected «{expected}» in:\n{text}"
+            );
+            assert!(!text.contains("DISAGREES"), "{export}");
+            if !export.contains("sanitized") {
+                assert!(
+                    !text.contains("a sanitized export removes Authorization"),
+                    "{export}: a plain export is not sanitized"
+                );
+            }
+        }
+    }
+}
+
+/// The README's HAR example is this command's output, word for word.
+#[test]
+fn the_readme_example_is_the_output() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md is there");
+    let command = "cors-tui --print --width 100 tests/fixtures/chromium/redirects.sanitized.har";
+    let at = readme.find(command).expect("README shows the command");
+    let blocks: Vec<&str> = readme[at..]
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .take(2)
+        .collect();
+    let out = Command::cargo_bin("cors-tui")
+        .expect("the binary is built")
+        .args([
+            "--print",
+            "--width",
+            "100",
+            "tests/fixtures/chromium/redirects.sanitized.har",
+        ])
+        .output()
+        .expect("cors-tui runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(blocks.len(), 2, "two examples follow the command");
+    for block in blocks {
+        let block = block.trim_start_matches('\n');
+        assert!(block.lines().count() > 10, "{block}");
+        assert!(
+            text.contains(block),
+            "README's example is not the output:\n{block}"
+        );
+    }
+}

@@ -219,6 +219,10 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             "gcs-unknown-key.json:2:48: server.cors[0].methods: unknown field `methods`",
         ),
         (
+            "network-error-with-answer.json",
+            "network-error-with-answer.json:7:104: requests[0].responses.actual.network_error: a network error is no answer: its status is 0 and it has no headers",
+        ),
+        (
             "quiz-bad-answer.json",
             "quiz-bad-answer.json:4:69: quiz[0].answer: 'maybe' is neither one of the choices nor a choice's letter (a-b)",
         ),

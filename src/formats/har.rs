@@ -1161,6 +1161,168 @@ mod tests {
         assert!(!is_har("[]"));
     }
 
+    /// A Chrome-shaped entry: `headers` and `answer` as (name, value) lists; `extra` is
+    /// spliced into the response (`_error`, `redirectURL`) and `entry_extra` into the entry.
+    fn entry(
+        (method, url): (&str, &str),
+        headers: &[(&str, &str)],
+        (status, answer, extra): (i64, &[(&str, &str)], &str),
+        entry_extra: &str,
+    ) -> String {
+        let list = |h: &[(&str, &str)]| {
+            h.iter()
+                .map(|(n, v)| format!(r#"{{"name":"{n}","value":"{v}"}}"#))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        format!(
+            r#"{{"startedDateTime":"2026-12-03T10:00:00.000Z","pageref":"page_1","_resourceType":"fetch"{entry_extra},"request":{{"method":"{method}","url":"{url}","headers":[{}],"cookies":[]}},"response":{{"status":{status},"headers":[{}]{extra}}}}}"#,
+            list(headers),
+            list(answer)
+        )
+    }
+
+    fn har(entries: &[String]) -> HarImport {
+        let text = format!(
+            r#"{{"log":{{"creator":{{"name":"WebInspector"}},"pages":[{{"id":"page_1","title":"https://app.example/home"}}],"entries":[{}]}}}}"#,
+            entries.join(",")
+        );
+        match load_har(&text, "test.har", true) {
+            Ok(import) => import,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    const ERR_FAILED: &str = r#","_error":"net::ERR_FAILED""#;
+
+    #[test]
+    fn a_request_with_provisional_headers_pairs_with_its_preflight_and_is_no_answer() {
+        let put = entry(
+            ("PUT", "https://api.example/x"),
+            &[
+                ("Referer", "https://app.example/"),
+                ("Content-Type", "text/plain"),
+            ],
+            (0, &[], ERR_FAILED),
+            "",
+        );
+        let preflight = entry(
+            ("OPTIONS", "https://api.example/x"),
+            &[
+                ("Origin", "https://app.example"),
+                ("Access-Control-Request-Method", "PUT"),
+            ],
+            (
+                204,
+                &[
+                    ("Access-Control-Allow-Origin", "https://app.example"),
+                    ("Access-Control-Allow-Methods", "PUT"),
+                ],
+                "",
+            ),
+            r#","_initiator":{"type":"preflight"}"#,
+        );
+        let import = har(&[put, preflight]);
+        assert_eq!(import.scenario.requests.len(), 1, "one exchange, not two");
+        assert!(import.recording.skipped.is_empty());
+        let request = &import.scenario.requests[0];
+        assert_eq!(request.origin.as_deref(), Some("https://app.example"));
+        let actual = request.responses.actual.as_ref();
+        assert_eq!(
+            actual.and_then(|a| a.network_error.as_deref()),
+            Some("net::ERR_FAILED")
+        );
+        // Only credentials explain why Chromium never sent it: the preflight answer lacks
+        // Access-Control-Allow-Credentials.
+        assert_eq!(request.credentials, Credentials::Include);
+        let recorded = &import.recording.recorded[0];
+        assert_eq!(recorded.failed_at, Some(ExchangeKind::Preflight));
+    }
+
+    #[test]
+    fn a_network_error_to_another_origin_is_a_request_that_failed() {
+        let dead = entry(
+            ("GET", "https://down.example/x"),
+            &[],
+            (0, &[], r#","_error":"net::ERR_CONNECTION_REFUSED""#),
+            "",
+        );
+        let import = har(&[dead]);
+        let request = &import.scenario.requests[0];
+        // No Referer: the page the entry belongs to says where it came from.
+        assert_eq!(request.origin.as_deref(), Some("https://app.example"));
+        let actual = request.responses.actual.as_ref();
+        assert_eq!(
+            actual.and_then(|a| a.network_error.as_deref()),
+            Some("net::ERR_CONNECTION_REFUSED")
+        );
+        let recorded = &import.recording.recorded[0];
+        assert_eq!(recorded.failed_at, Some(ExchangeKind::Actual));
+    }
+
+    #[test]
+    fn an_answer_from_the_http_cache_is_judged() {
+        let hit = entry(
+            ("GET", "https://api.example/feed"),
+            &[("Referer", "https://app.example/")],
+            (200, &[("Access-Control-Allow-Origin", "*")], ""),
+            r#","_fromCache":"disk""#,
+        );
+        let import = har(&[hit]);
+        assert_eq!(import.scenario.requests.len(), 1);
+        let notes = &import.recording.recorded[0].notes;
+        assert!(notes.iter().any(|n| n.contains("HTTP cache")), "{notes:?}");
+    }
+
+    #[test]
+    fn credentials_are_inferred_only_where_the_recording_proves_them() {
+        let feed = |allow: &str, error: &str| {
+            let answer = [("Access-Control-Allow-Origin", allow)];
+            let import = har(&[entry(
+                ("GET", "https://api.example/feed"),
+                &[("Origin", "https://app.example")],
+                (200, &answer, error),
+                "",
+            )]);
+            import.scenario.requests[0].credentials
+        };
+        // Blocked under `*`: only credentials explain it.
+        assert_eq!(feed("*", ERR_FAILED), Credentials::Include);
+        // Allowed: nothing to explain.
+        assert_eq!(feed("*", ""), Credentials::SameOrigin);
+        // Blocked because another origin is named: credentials explain nothing.
+        assert_eq!(
+            feed("https://other.example", ERR_FAILED),
+            Credentials::SameOrigin
+        );
+    }
+
+    #[test]
+    fn cookies_on_a_same_origin_hop_prove_nothing() {
+        let first = entry(
+            ("GET", "https://app.example/go"),
+            &[("Cookie", "session=1")],
+            (
+                302,
+                &[("Location", "https://api.example/feed")],
+                r#","redirectURL":"https://api.example/feed""#,
+            ),
+            "",
+        );
+        let second = entry(
+            ("GET", "https://api.example/feed"),
+            &[("Origin", "https://app.example")],
+            (200, &[("Access-Control-Allow-Origin", "*")], ""),
+            "",
+        );
+        let import = har(&[first, second]);
+        assert_eq!(import.scenario.requests.len(), 1);
+        assert_eq!(
+            import.scenario.requests[0].credentials,
+            Credentials::SameOrigin
+        );
+    }
+
     #[test]
     fn times_with_offsets_compare_in_utc() {
         assert_eq!(

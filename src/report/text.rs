@@ -111,13 +111,13 @@ pub fn write_recording_summary(
         ),
     };
     writeln!(out, "RECORDING")?;
-    writeln!(
-        out,
+    let counts = format!(
         "{} entries: {} cross-origin exchange(s), {failed}; {} same-origin or not CORS (skipped).",
         recording.entries,
         trace.requests.len(),
         recording.skipped.len()
-    )?;
+    );
+    writeln!(out, "{}", wrap(&counts, w, ""))?;
     if all {
         for skipped in &recording.skipped {
             writeln!(
