@@ -475,6 +475,8 @@ fn saved_traces_replay_exactly() {
         // Each hop's answers travel in the saved scenario's responses.after_redirect.
         root().join("tests/fixtures/har/redirect.har"),
         root().join("scenarios/redirects.json"),
+        // A recorded network error and a request Chromium never sent travel as network_error.
+        root().join("tests/fixtures/chromium/redirects.sanitized.har"),
     ];
     for (i, input) in inputs.iter().enumerate() {
         let first = cmd()

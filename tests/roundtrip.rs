@@ -60,7 +60,12 @@ fn assert_reopens_exactly(written: &[u8], what: &str) {
 #[test]
 fn every_shipped_scenario_and_fixture_reopens_byte_for_byte() {
     let mut files = Vec::new();
-    for dir in ["scenarios", "tests/fixtures", "tests/fixtures/har"] {
+    for dir in [
+        "scenarios",
+        "tests/fixtures",
+        "tests/fixtures/har",
+        "tests/fixtures/chromium",
+    ] {
         for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
             .into_iter()
             .flatten()
@@ -83,8 +88,8 @@ fn every_shipped_scenario_and_fixture_reopens_byte_for_byte() {
             checked += 1;
         }
     }
-    // 17 lessons, 2 redirect fixtures and 4 replayable recordings.
-    assert!(checked >= 23, "only {checked} inputs were checked");
+    // 17 lessons, 2 redirect fixtures, 4 replayable recordings and 6 real Chromium exports.
+    assert!(checked >= 29, "only {checked} inputs were checked");
 }
 
 /// A recorded header list of names and values real exports and broken ones hold: duplicates,

@@ -612,3 +612,18 @@ fn a_very_long_title_never_hides_the_step_counter() {
         assert!(first.contains("T…"), "{width}: {first}");
     }
 }
+
+#[test]
+fn a_recorded_network_error_is_shown_as_no_answer() {
+    // A replayed Chromium export: the fetch to a port nothing listens on.
+    let saved = r#"{"title": "Recorded: api.har",
+      "server": {"type": "recorded", "url": "http://127.0.0.1:41009/nothing"},
+      "requests": [{"origin": "http://127.0.0.1:41000", "url": "http://127.0.0.1:41009/nothing",
+        "responses": {"actual": {"status": 0, "network_error": "net::ERR_CONNECTION_REFUSED"}}}]}"#;
+    let mut app = app_from(saved, ThemeName::Default);
+    key(&mut app, KeyCode::End);
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("net::ERR_CONNECTION_REFUSED"), "{screen}");
+    assert!(!screen.contains("MissingAllowOriginHeader"), "{screen}");
+    insta::assert_snapshot!("recorded_network_error_120x40", screen);
+}

@@ -132,12 +132,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Recorder::Probe => "Every answer is the one the live server gave the probe.",
             }));
             if let Some(e) = exchange {
+                let answer = match e.response.status {
+                    0 => "no answer".to_string(),
+                    status => status.to_string(),
+                };
                 lines.push(Line::from(Span::styled(
-                    format!(
-                        "▶ {} → {}",
-                        escape(&e.request.request_line()),
-                        e.response.status
-                    ),
+                    format!("▶ {} → {answer}", escape(&e.request.request_line())),
                     theme.current,
                 )));
             }

@@ -37,7 +37,10 @@ struct Node {
 fn status_of(request: &RequestRecord, kind: ExchangeKind) -> Option<String> {
     request.exchanges.iter().find(|e| e.kind == kind).map(|e| {
         let phrase = reason_phrase(e.response.status);
-        if phrase.is_empty() {
+        if e.response.status == 0 {
+            // Recorded as status 0: the browser got no answer.
+            "no answer".to_string()
+        } else if phrase.is_empty() {
             e.response.status.to_string()
         } else {
             format!("{} {phrase}", e.response.status)
@@ -94,6 +97,10 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
     let preflight_failed = request.failed_at == Some(ExchangeKind::Preflight);
     // A live probe may hold the actual request back: the run ends with nothing to judge.
     let withheld = request.held_back();
+    // A recorded network error ends the request without an answer to check.
+    let network_error = request
+        .cors_error
+        .is_some_and(|e| e.is_recorded_network_error());
     let final_verdict = matches!(
         step.verdict,
         Verdict::Allowed | Verdict::Blocked | Verdict::Sent
@@ -156,6 +163,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             label: "Check",
             short: "check",
             detail: match check_verdict(Stage::PreflightCheck) {
+                Some(Verdict::Blocked) if network_error => "✗ no answer".to_string(),
                 Some(Verdict::Blocked) => "✗ fail".to_string(),
                 Some(_) => "✓ pass".to_string(),
                 None if !request.preflight => skip_text.to_string(),
@@ -186,6 +194,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
                 "none: no browser".to_string()
             } else {
                 match check_verdict(Stage::ResponseCheck) {
+                    Some(Verdict::Blocked) if network_error => "✗ no answer".to_string(),
                     Some(Verdict::Blocked) => "✗ fail".to_string(),
                     Some(_) if request.hops().last().is_some_and(|h| h.redirects()) => {
                         "✓ follow".to_string()
