@@ -153,35 +153,16 @@ impl CorsError {
         ]
     };
 
-    /// The network errors a recording may name: the DevTools protocol's `errorText`.
-    pub const RECORDED_NETWORK_ERRORS: [CorsError; 17] = {
-        use CorsError::*;
-        [
-            ConnectionRefused,
-            ConnectionReset,
-            ConnectionClosed,
-            ConnectionFailed,
-            ConnectionTimedOut,
-            TimedOut,
-            NameNotResolved,
-            AddressUnreachable,
-            InternetDisconnected,
-            EmptyResponse,
-            CertAuthorityInvalid,
-            CertCommonNameInvalid,
-            CertDateInvalid,
-            SslProtocolError,
-            BlockedByClient,
-            Aborted,
-            NoAnswerRecorded,
-        ]
-    };
+    /// The network errors a recording may name (the DevTools protocol's `errorText`): the end
+    /// of [`CorsError::ALL`].
+    pub const RECORDED_NETWORK_ERRORS: &[CorsError] = Self::ALL.split_at(24).1;
 
     /// The error for a recorded network failure: its own variant, or, for a code this list
     /// does not know, [`CorsError::NoAnswerRecorded`] (the console line keeps the code).
     pub fn from_recorded(code: &str) -> CorsError {
         Self::RECORDED_NETWORK_ERRORS
-            .into_iter()
+            .iter()
+            .copied()
             .find(|e| e.name() == code)
             .unwrap_or(CorsError::NoAnswerRecorded)
     }
@@ -441,6 +422,28 @@ mod tests {
     use super::*;
 
     /// A saved trace writes `name()` and reads it back through serde: the two must agree.
+    #[test]
+    fn the_recorded_network_errors_are_the_net_codes_at_the_end_of_all() {
+        assert_eq!(
+            CorsError::RECORDED_NETWORK_ERRORS.first(),
+            Some(&CorsError::ConnectionRefused)
+        );
+        for error in CorsError::RECORDED_NETWORK_ERRORS {
+            assert!(error.name().starts_with("net::ERR_"), "{error:?}");
+            assert_eq!(CorsError::from_recorded(error.name()), *error);
+        }
+        assert_eq!(
+            CorsError::from_recorded("net::ERR_QUIC_PROTOCOL_ERROR"),
+            CorsError::NoAnswerRecorded
+        );
+        // The console keeps the code Chromium recorded, known or not.
+        let unknown = CorsFailure::new(CorsError::NoAnswerRecorded, "net::ERR_QUIC_PROTOCOL_ERROR");
+        assert_eq!(
+            unknown.console_message("https://api.example/", "https://app.example"),
+            "Failed to load resource: net::ERR_QUIC_PROTOCOL_ERROR"
+        );
+    }
+
     #[test]
     fn every_name_reads_back_as_its_error() {
         for error in CorsError::ALL {
