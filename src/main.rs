@@ -6,5 +6,5 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    cors_tui::cli::main_with(cors_tui::cli::Cli::parse())
+    cors_tui::error::exit_code(cors_tui::run::run(cors_tui::cli::Cli::parse()))
 }

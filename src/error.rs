@@ -1,0 +1,76 @@
+//! What can go wrong in a run, and the one place a run's end becomes an exit status:
+//! 0 when everything held, 1 when an expectation failed or an audit found something dangerous
+//! or broken, 2 for bad input, bad arguments or output that could not be written.
+
+use std::io;
+use std::process::ExitCode;
+
+use crate::formats::s3::ConfigError;
+use crate::safe_text::escape;
+use crate::scenario::LoadErrors;
+
+/// How a run that did its work ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finished {
+    /// Everything held.
+    Clean,
+    /// A request's `expect` disagrees with its outcome, or an audit found something dangerous
+    /// or broken.
+    Flagged,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Inputs that cannot be read or are not valid, each placed at file:line:col.
+    #[error("{0}")]
+    Input(LoadErrors),
+    /// A CORS configuration that cannot be read, or that its provider would refuse.
+    #[error("{0}")]
+    Config(ConfigError),
+    /// Arguments that cannot work together, or a file that cannot be written, in words (what
+    /// they quote of the user's input is escaped already).
+    #[error("cors-tui: {0}")]
+    Usage(String),
+    /// `convert`: the target provider cannot hold these rules.
+    #[error("cors-tui: {} cannot be written as {product} rules:{}", escape(.file), .reasons.iter().map(|r| format!("\n  {}", escape(r))).collect::<String>())]
+    NotConvertible {
+        file: String,
+        product: &'static str,
+        reasons: Vec<String>,
+    },
+    /// The probe could not reach or read the live server.
+    #[error("cors-tui: probe: {}", escape(.0))]
+    Probe(String),
+    /// The interactive view could not drive the terminal.
+    #[error("cors-tui: terminal error: {0}")]
+    Terminal(io::Error),
+    /// Standard output could not be written.
+    #[error("cors-tui: cannot write output: {0}")]
+    Output(#[from] io::Error),
+}
+
+impl From<LoadErrors> for Error {
+    fn from(errors: LoadErrors) -> Self {
+        Error::Input(errors)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(error: ConfigError) -> Self {
+        Error::Config(error)
+    }
+}
+
+/// The exit status of a run, with its error (if any) told on standard error. A closed pipe
+/// (`cors-tui --json x | head`) is not an error worth reporting.
+pub fn exit_code(result: Result<Finished, Error>) -> ExitCode {
+    match result {
+        Ok(Finished::Clean) => ExitCode::from(0),
+        Ok(Finished::Flagged) => ExitCode::from(1),
+        Err(Error::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(0),
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,553 @@
+//! One function per command, between the parsed command line and the library: open, load,
+//! trace, then report, view, audit, convert or probe. Each returns how it finished or an
+//! [`Error`]; `error::exit_code` turns that into the exit status, in one place.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+
+use crate::app::App;
+use crate::audit::{self, Finding, Severity};
+use crate::cli::{Cli, Command, ConvertTarget, ProbeArgs, ThemeArg};
+use crate::engine;
+use crate::error::{Error, Finished};
+use crate::formats::convert::{self, Target};
+use crate::formats::s3::{self as s3_format, ConfigError};
+use crate::report;
+use crate::safe_text::escape;
+use crate::scenario::{self, BrowserProfile, LoadErrors, Scenario, ServerKind};
+use crate::session::{Loaded, open, read_config, whole_input_error};
+use crate::ui::theme::{Theme, ThemeName};
+
+/// What a headless run prints, from `cors-tui`'s flags or `probe`'s.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Output {
+    pub print: bool,
+    pub json: bool,
+    pub transcript: bool,
+    pub pretty: bool,
+    pub all: bool,
+    pub browser: Option<BrowserProfile>,
+    pub width: Option<u16>,
+}
+
+impl Output {
+    fn of(cli: &Cli) -> Output {
+        Output {
+            print: cli.print,
+            json: cli.json,
+            transcript: cli.transcript,
+            pretty: cli.pretty,
+            all: cli.all,
+            browser: cli.browser.map(Into::into),
+            width: cli.width,
+        }
+    }
+
+    /// Whether the interactive view is wanted instead: no report asked for, and a terminal.
+    fn interactive(&self) -> bool {
+        !self.print && !self.json && !self.transcript && stdout_is_terminal()
+    }
+}
+
+/// How the interactive view opens.
+#[derive(Clone, Copy, Debug)]
+struct View {
+    browser: Option<BrowserProfile>,
+    theme: ThemeArg,
+    quiz: bool,
+}
+
+/// `--width`, else the terminal's own width when the report goes to one, else `$COLUMNS`
+/// (which shells seldom export), else 120.
+fn print_width(requested: Option<u16>) -> u16 {
+    if let Some(width) = requested {
+        return width;
+    }
+    if stdout_is_terminal()
+        && let Ok((columns, _)) = ratatui::crossterm::terminal::size()
+        && columns > 0
+    {
+        return columns.max(40);
+    }
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+    {
+        return columns.max(40);
+    }
+    120
+}
+
+/// Tells on stderr which expectations failed.
+fn expectation_status(records: &[engine::RequestRecord]) -> Finished {
+    let failed: Vec<_> = records.iter().filter(|r| !r.expectation_met()).collect();
+    if failed.is_empty() {
+        return Finished::Clean;
+    }
+    let mut stderr = io::stderr().lock();
+    for request in &failed {
+        let _ = writeln!(
+            stderr,
+            "cors-tui: expectation failed: request #{} ({} {}) expected {} but was {}: {}",
+            request.index,
+            escape(&request.method),
+            escape(&request.url),
+            request.expect.map_or("", |e| e.name()),
+            request.outcome.name(),
+            escape(&request.summary)
+        );
+    }
+    Finished::Flagged
+}
+
+/// Runs the headless modes; the binary adds the terminal UI on top.
+pub fn run_headless(output: Output, loaded: &Loaded) -> Result<Finished, Error> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let pretty = output.pretty || stdout_is_terminal();
+    // Written while the engine runs, so a large run never exists as a whole trace: always for
+    // --json, and for --print past the size where fixes are worked out.
+    let large = loaded.scenario.requests.len() > crate::fix::MAX_REQUESTS_FOR_FIXES;
+    let streams = output.json || (!output.transcript && large);
+    if loaded.saved.is_none() && streams {
+        let profile = engine::effective_profile(&loaded.scenario, output.browser);
+        let recording = loaded.recording.as_ref();
+        let failed = if output.json {
+            report::json::run_and_write(&mut out, &loaded.scenario, profile, recording, pretty)?
+        } else {
+            let width = print_width(output.width);
+            report::text::stream(
+                &mut out,
+                &loaded.scenario,
+                profile,
+                recording,
+                output.all,
+                width,
+            )?
+        };
+        out.flush()?;
+        return Ok(expectation_status(&failed));
+    }
+    let trace = loaded.trace(output.browser);
+    if output.transcript {
+        report::transcript::write(&mut out, &loaded.scenario, &trace)?;
+    } else if output.json {
+        report::json::write(
+            &mut out,
+            &loaded.scenario,
+            &trace,
+            loaded.recording.as_ref(),
+            pretty,
+        )?;
+    } else {
+        if let Some(recording) = &loaded.recording {
+            report::text::write_recording_summary(
+                &mut out,
+                &trace,
+                recording,
+                output.all,
+                print_width(output.width),
+            )?;
+        }
+        report::text::write(
+            &mut out,
+            &loaded.scenario,
+            &trace,
+            print_width(output.width),
+        )?;
+    }
+    out.flush()?;
+    Ok(expectation_status(&trace.requests))
+}
+
+/// Whether standard output is a terminal (where the TUI would draw).
+pub fn stdout_is_terminal() -> bool {
+    io::stdout().is_terminal()
+}
+
+/// The whole program, minus process exit: parse, load, run, report.
+pub fn run(cli: Cli) -> Result<Finished, Error> {
+    match &cli.command {
+        Some(Command::Audit { file, json }) => return run_audit(file, *json),
+        Some(Command::Convert { to, file }) => return run_convert(file, *to),
+        Some(Command::Probe(args)) => return run_probe(args),
+        None => {}
+    }
+    let output = Output::of(&cli);
+    let opened = open(cli.file.as_ref(), cli.show_secrets)?;
+    if output.interactive() {
+        let reading = format!("Reading {}", opened.name());
+        let config = cli.config.clone();
+        let view = View {
+            browser: output.browser,
+            theme: cli.theme,
+            quiz: cli.quiz,
+        };
+        return run_interactive(view, reading, move || opened.load(config.as_ref()));
+    }
+    let loaded = opened.load(cli.config.as_ref())?;
+    if cli.quiz {
+        return print_quiz(output.browser, &loaded);
+    }
+    run_headless(output, &loaded)
+}
+
+/// The interactive view of what `load` gives: it runs on the loading screen, under `loading`
+/// until it is done.
+fn run_interactive(
+    view: View,
+    loading: String,
+    load: impl FnOnce() -> Result<Loaded, LoadErrors>,
+) -> Result<Finished, Error> {
+    let requested = view.browser;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme_name = match view.theme {
+        ThemeArg::Default => ThemeName::Default,
+        ThemeArg::HighContrast => ThemeName::HighContrast,
+    };
+    let open_quiz = view.quiz;
+    let theme = Theme::select(theme_name, no_color);
+    let build = move |show: &mut crate::terminal::ShowLoading| -> Result<App, LoadErrors> {
+        show(&loading, None);
+        let loaded = load()?;
+        let headline = if loaded.saved.is_some() {
+            format!("Opening the saved trace {}", loaded.source)
+        } else {
+            format!("Simulating {}", loaded.source)
+        };
+        let total = loaded.scenario.requests.len();
+        let trace = loaded.trace_with_progress(requested, &mut |done| {
+            show(&headline, Some((done, total)));
+        });
+        let mut app = App::new(loaded.scenario, trace, loaded.source, theme);
+        app.recording = loaded.recording;
+        if open_quiz {
+            app.update(crate::app::Action::OpenQuiz);
+        }
+        Ok(app)
+    };
+    match crate::terminal::run(&theme, build) {
+        Ok(Ok(())) => Ok(Finished::Clean),
+        // The terminal is restored by now: the errors go where a headless run puts them.
+        Ok(Err(errors)) => Err(errors.into()),
+        Err(err) => Err(Error::Terminal(err)),
+    }
+}
+
+fn run_convert(file: &Path, to: ConvertTarget) -> Result<Finished, Error> {
+    let (loaded, name) = read_config(file)?;
+    eprintln!(
+        "cors-tui: read {} as {}",
+        escape(&name),
+        loaded.spelling.describe()
+    );
+    let target = match to {
+        ConvertTarget::S3Json => Target::S3Json,
+        ConvertTarget::S3Xml => Target::S3Xml,
+        ConvertTarget::S3Console => Target::S3Console,
+        ConvertTarget::Cloudformation => Target::CloudFormation,
+        ConvertTarget::Gcs => Target::Gcs,
+        ConvertTarget::Azure => Target::AzureXml,
+        ConvertTarget::AzureJson => Target::AzureJson,
+    };
+    let converted = convert::convert(&loaded, target).map_err(|reasons| Error::NotConvertible {
+        file: name.clone(),
+        product: target.provider().product(),
+        reasons,
+    })?;
+    for note in &converted.notes {
+        eprintln!("cors-tui: note: {}", escape(note));
+    }
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", converted.text)?;
+    Ok(Finished::Clean)
+}
+
+fn run_audit(file: &Path, json: bool) -> Result<Finished, Error> {
+    let (name, text) = scenario::read_input(file)?;
+    let audited = audit_input(&text, &name)?;
+    let blocking = audited
+        .findings
+        .iter()
+        .any(|f| matches!(f.severity, Severity::Dangerous | Severity::Broken));
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = if json {
+        report::audit::write_json(&mut out, &audited)
+    } else {
+        report::audit::write_text(&mut out, &audited)
+    };
+    written?;
+    out.flush()?;
+    Ok(if blocking {
+        Finished::Flagged
+    } else {
+        Finished::Clean
+    })
+}
+
+/// Audits a configuration in any S3 spelling, or the bucket (and requests) of a scenario.
+fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErrors> {
+    use report::audit::Audited;
+    let is_scenario = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .is_some_and(|v| v.get("server").is_some() && v.get("requests").is_some());
+    if is_scenario {
+        let scenario = scenario::load_str(text, name)?;
+        let trace = engine::run(&scenario, engine::effective_profile(&scenario, None));
+        let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
+            return Err(whole_input_error(
+                name,
+                "server.type",
+                "audit reads a bucket's CORS rules; this scenario's server has fixed answers (static or recorded)",
+            ));
+        };
+        let provider = *provider;
+        let findings = audit::audit_bucket(provider, cors.as_ref(), &trace);
+        let rules = cors.as_ref().map(|c| c.rules.clone()).unwrap_or_default();
+        return Ok(Audited {
+            file: name.to_string(),
+            format: format!("cors-tui scenario ({})", provider.server_noun()),
+            provider,
+            rules,
+            findings,
+        });
+    }
+    match s3_format::load_config(text, name) {
+        Ok(loaded) => Ok(Audited {
+            file: name.to_string(),
+            format: loaded.spelling.describe().to_string(),
+            provider: loaded.provider(),
+            findings: audit::audit_rules(loaded.provider(), &loaded.config),
+            rules: loaded.config.rules,
+        }),
+        // The provider would refuse it: each refusal is a broken finding, not a failure to read.
+        Err(ConfigError::Rejected { provider, errors }) => Ok(Audited {
+            file: name.to_string(),
+            format: "CORS configuration".to_string(),
+            provider,
+            rules: Vec::new(),
+            findings: errors
+                .0
+                .into_iter()
+                .map(|e| Finding {
+                    severity: Severity::Broken,
+                    rule: None,
+                    subject: format!("{}:{}:{} {}", e.file, e.line, e.column, e.key),
+                    title: "the provider rejects this configuration".to_string(),
+                    why: e.message,
+                })
+                .collect(),
+        }),
+        Err(ConfigError::Unreadable(errors)) => Err(errors),
+    }
+}
+
+/// The quiz as a sheet of questions, for when there is no terminal to take it on.
+fn print_quiz(browser: Option<BrowserProfile>, loaded: &Loaded) -> Result<Finished, Error> {
+    let trace = loaded.trace(browser);
+    let items = crate::lesson::quiz(&loaded.scenario, &trace);
+    let mut out = io::stdout().lock();
+    let mut write = || -> io::Result<()> {
+        writeln!(out, "Quiz: {}", escape(&trace.title))?;
+        for (i, item) in items.iter().enumerate() {
+            writeln!(out, "\n{}. {}", i + 1, escape(&item.question))?;
+            for (c, choice) in item.choices.iter().enumerate() {
+                writeln!(out, "   {}) {}", (b'a' + c as u8) as char, escape(choice))?;
+            }
+        }
+        writeln!(
+            out,
+            "\nTake it interactively on a terminal, or see the answers with --transcript."
+        )
+    };
+    write()?;
+    Ok(Finished::Clean)
+}
+
+/// The single request `probe URL --origin …` describes, as a scenario: the scenario loader
+/// checks the origin, method and headers as it checks a file's.
+fn probe_request_scenario(args: &ProbeArgs) -> Result<Scenario, LoadErrors> {
+    let bad = |message: String| whole_input_error("<command line>", "", message);
+    let url = args.url.clone().unwrap_or_default();
+    let origin = args.origin.clone().unwrap_or_default();
+    let mut headers = serde_json::Map::new();
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(bad(format!(
+                "--header {}: write it as 'Name: value'",
+                escape(header)
+            )));
+        };
+        headers.insert(
+            name.trim().to_string(),
+            serde_json::Value::String(value.trim().to_string()),
+        );
+    }
+    let document = serde_json::json!({
+        "title": format!("Probe: {} {url} from {origin}", args.method),
+        "description": "The browser's requests were sent to the live server; its real answers are judged step by step.",
+        "server": {"type": "recorded", "url": url},
+        "requests": [{
+            "origin": origin,
+            "method": args.method,
+            "url": url,
+            "headers": headers,
+            "credentials": args.credentials.name(),
+        }],
+    });
+    scenario::load_str(&document.to_string(), "<command line>")
+}
+
+/// A scenario whose server URLs are moved onto `server_url` (scheme, host and port), paths
+/// and queries kept: the lesson, run against the teacher's own server.
+fn retarget(mut scenario: Scenario, server_url: &str) -> Result<Scenario, LoadErrors> {
+    let bad = |message: String| whole_input_error("<command line>", "--server-url", message);
+    let live =
+        url::Url::parse(server_url).map_err(|e| bad(format!("{}: {e}", escape(server_url))))?;
+    let old = scenario.server.url.origin();
+    let move_url = |url: &mut url::Url| {
+        if url.origin() == old {
+            let _ = url.set_scheme(live.scheme());
+            let _ = url.set_host(live.host_str());
+            let _ = url.set_port(live.port());
+        }
+    };
+    move_url(&mut scenario.server.url);
+    for request in &mut scenario.requests {
+        move_url(&mut request.url);
+    }
+    Ok(scenario)
+}
+
+/// Why `--save` cannot write where it is told, found before any request is sent.
+fn save_target_problem(args: &ProbeArgs) -> Option<String> {
+    let save = args.save.as_ref()?;
+    let same_as_lesson = args.scenario.as_ref().is_some_and(|lesson| {
+        match (std::fs::canonicalize(lesson), std::fs::canonicalize(save)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    });
+    if same_as_lesson {
+        return Some(format!(
+            "cannot write {}: it is the --scenario file, which a trace would replace",
+            escape(&save.display().to_string())
+        ));
+    }
+    crate::output_file::check_target(save, args.force)
+        .err()
+        .map(|err| {
+            format!(
+                "cannot write {}: {err}",
+                escape(&save.display().to_string())
+            )
+        })
+}
+
+fn run_probe(args: &ProbeArgs) -> Result<Finished, Error> {
+    if let Some(problem) = save_target_problem(args) {
+        return Err(Error::Usage(problem));
+    }
+    let requested = args.browser.map(Into::into);
+    let (scenario, live_url) = match (&args.scenario, &args.server_url) {
+        (Some(file), Some(server_url)) => {
+            let loaded = open(Some(file), false)
+                .and_then(|opened| opened.load(None))
+                .and_then(|loaded| {
+                    if loaded.recording.is_some() || loaded.saved.is_some() {
+                        Err(whole_input_error(
+                            &loaded.source,
+                            "",
+                            "--scenario takes a scenario file, not a recording or a saved trace",
+                        ))
+                    } else {
+                        retarget(loaded.scenario, server_url)
+                    }
+                });
+            (loaded, server_url.clone())
+        }
+        _ => (
+            probe_request_scenario(args),
+            args.url.clone().unwrap_or_default(),
+        ),
+    };
+    let scenario = scenario?;
+    let profile = engine::effective_profile(&scenario, requested);
+    let options = crate::probe::ProbeOptions {
+        timeout: std::time::Duration::from_secs(args.timeout),
+        max_body_bytes: args.max_body,
+        cacert: args.cacert.clone(),
+        send_actual: args.send_actual,
+        allow_private_redirects: args.allow_private_redirects,
+    };
+    let probed = crate::probe::Client::new(options)
+        .and_then(|client| crate::probe::probe_scenario(&client, scenario, profile, &live_url));
+    let mut scenario = match probed {
+        Ok((scenario, notes)) => with_probe_notes(scenario, notes),
+        Err(err) => return Err(Error::Probe(err.to_string())),
+    };
+    scenario.browser = Some(profile);
+    let mut source = format!("live probe of {live_url}");
+    if !args.show_secrets {
+        // What the user sent (-H Authorization, ?token=) and what the server answered
+        // (Set-Cookie) is masked in every output, the saved trace included.
+        let mut masker = crate::secrets::Masker::new();
+        masker.scenario(&mut scenario);
+        if let Some(masked) = masker.text(&source) {
+            source = masked;
+        }
+    }
+    let loaded = Loaded {
+        scenario,
+        source,
+        recording: None,
+        saved: None,
+    };
+    if let Some(path) = &args.save {
+        let trace = loaded.trace(None);
+        let saved = crate::output_file::write_whole(path, args.force, |mut out| {
+            report::json::write(&mut out, &loaded.scenario, &trace, None, true)
+        });
+        if let Err(err) = saved {
+            return Err(Error::Usage(format!(
+                "cannot write {}: {err}",
+                escape(&path.display().to_string())
+            )));
+        }
+    }
+    let output = Output {
+        print: args.print,
+        json: args.json,
+        pretty: args.pretty,
+        browser: requested,
+        width: args.width,
+        ..Output::default()
+    };
+    if output.interactive() {
+        let view = View {
+            browser: requested,
+            theme: ThemeArg::Default,
+            quiz: false,
+        };
+        return run_interactive(view, loaded.source.clone(), move || Ok(loaded));
+    }
+    run_headless(output, &loaded)
+}
+
+/// The probe's own notes (redirect hops, requests held back) join each request's note.
+fn with_probe_notes(mut scenario: Scenario, notes: crate::probe::ProbeNotes) -> Scenario {
+    for (request, notes) in scenario.requests.iter_mut().zip(notes.0) {
+        if notes.is_empty() {
+            continue;
+        }
+        let mut text = request.note.take().unwrap_or_default();
+        for note in notes {
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(&note);
+        }
+        request.note = Some(text);
+    }
+    scenario
+}

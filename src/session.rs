@@ -1,0 +1,181 @@
+//! An input from open to load: the file is opened (a large one mapped), told apart by its
+//! content (scenario, recording, saved trace), parsed, and given `--config` rules; then traced.
+
+use std::path::{Path, PathBuf};
+
+use crate::engine::{self, Trace};
+use crate::formats::har::{self, Recording};
+use crate::formats::s3::{self as s3_format, ConfigError};
+use crate::formats::saved;
+use crate::scenario::{self, BrowserProfile, LoadError, LoadErrors, Scenario, ServerKind};
+
+/// The loaded input: the scenario and where it came from.
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub source: String,
+    /// For a browser recording (HAR): what the browser recorded, per request.
+    pub recording: Option<Recording>,
+    /// For a saved trace: the trace itself, replayed as it was (not re-simulated).
+    pub saved: Option<Trace>,
+}
+
+impl Loaded {
+    /// The trace to show: the saved one, or a fresh simulation under `profile`.
+    pub fn trace(&self, requested: Option<BrowserProfile>) -> Trace {
+        self.trace_with_progress(requested, &mut |_| {})
+    }
+
+    /// [`trace`](Self::trace), telling `progress` how many requests are done.
+    pub fn trace_with_progress(
+        &self,
+        requested: Option<BrowserProfile>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Trace {
+        match &self.saved {
+            Some(trace) => {
+                progress(trace.requests.len());
+                trace.clone()
+            }
+            None => engine::run_with_progress(
+                &self.scenario,
+                engine::effective_profile(&self.scenario, requested),
+                progress,
+            ),
+        }
+    }
+}
+
+/// An error about an input as a whole: there is no line or column to point at.
+pub(crate) fn whole_input_error(file: &str, key: &str, message: impl Into<String>) -> LoadErrors {
+    LoadErrors(vec![LoadError {
+        file: file.to_string(),
+        line: 0,
+        column: 0,
+        key: key.to_string(),
+        message: message.into(),
+    }])
+}
+
+/// Reads a CORS configuration file of any provider, in any spelling.
+pub(crate) fn read_config(path: &Path) -> Result<(s3_format::LoadedConfig, String), ConfigError> {
+    let (name, text) = scenario::read_input(path).map_err(ConfigError::Unreadable)?;
+    s3_format::load_config(&text, &name).map(|config| (config, name))
+}
+
+/// An input opened but not parsed yet. Opening is quick (a large file is mapped); parsing a
+/// large recording takes a second or more, which the interactive view spends on its loading
+/// screen.
+pub struct Opened {
+    /// The file's name and bytes; `None` for the built-in basic scenario.
+    file: Option<(String, scenario::Input)>,
+    show_secrets: bool,
+}
+
+/// Opens the input file (`None`: the built-in basic scenario).
+pub fn open(file: Option<&PathBuf>, show_secrets: bool) -> Result<Opened, LoadErrors> {
+    Ok(Opened {
+        file: file.map(|path| scenario::open_input(path)).transpose()?,
+        show_secrets,
+    })
+}
+
+impl Opened {
+    /// The name the input goes by.
+    pub fn name(&self) -> &str {
+        self.file
+            .as_ref()
+            .map_or(BUILTIN_SOURCE, |(name, _)| name.as_str())
+    }
+
+    /// Parses the input, with `--config` rules in place of its bucket's own.
+    pub fn load(self, config: Option<&PathBuf>) -> Result<Loaded, LoadErrors> {
+        let stdin_twice = config.is_some_and(|c| c.as_os_str() == "-")
+            && self
+                .file
+                .as_ref()
+                .is_some_and(|(name, _)| name == "<stdin>");
+        if stdin_twice {
+            return Err(whole_input_error(
+                "<stdin>",
+                "",
+                "standard input can be read once: give the scenario or the --config rules as a file",
+            ));
+        }
+        let mut loaded = self.parse()?;
+        if loaded.saved.is_some() && config.is_some() {
+            return Err(whole_input_error(
+                &loaded.source,
+                "",
+                "a saved trace replays exactly as it was recorded; --config applies to scenarios and HAR files",
+            ));
+        }
+        if let Some(path) = config {
+            let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
+            if loaded.recording.is_some() {
+                // Replay what the page sent against these rules instead of the recorded answers.
+                for request in &mut loaded.scenario.requests {
+                    request.responses = Default::default();
+                    request.preflight_not_recorded = false;
+                }
+            } else if !matches!(loaded.scenario.server.kind, ServerKind::Bucket { .. }) {
+                return Err(whole_input_error(
+                    &name,
+                    "",
+                    "--config replaces a storage bucket's rules, but this scenario's server is \"static\"",
+                ));
+            }
+            let provider = rules.provider();
+            loaded.scenario.server.kind = ServerKind::Bucket {
+                provider,
+                cors: Some(rules.config),
+            };
+            loaded.scenario.server.rules_from =
+                Some(format!("{name} ({})", rules.spelling.describe()));
+        }
+        Ok(loaded)
+    }
+
+    fn parse(self) -> Result<Loaded, LoadErrors> {
+        let Some((name, input)) = self.file else {
+            return Ok(Loaded {
+                scenario: scenario::load_str(scenario::BUILTIN_BASIC, "<built-in basic.json>")?,
+                source: BUILTIN_SOURCE.to_string(),
+                recording: None,
+                saved: None,
+            });
+        };
+        // A recording can be hundreds of MB: parsed from the file's bytes where they lie.
+        let text = input.text(&name)?;
+        // A HAR is told apart by content, whatever its file name.
+        let kind = crate::formats::detect(text);
+        if kind == crate::formats::InputKind::Har {
+            let import = har::load_har(text, &name, self.show_secrets)?;
+            return Ok(Loaded {
+                scenario: import.scenario,
+                source: name,
+                recording: Some(import.recording),
+                saved: None,
+            });
+        }
+        if kind == crate::formats::InputKind::SavedTrace {
+            let (scenario, trace, recording) = saved::load_saved_trace(text, &name)?;
+            return Ok(Loaded {
+                scenario,
+                source: name,
+                recording,
+                saved: Some(trace),
+            });
+        }
+        let scenario = scenario::load_str(text, &name)?;
+        crate::lesson::check_steps(&scenario, text, &name)?;
+        Ok(Loaded {
+            scenario,
+            source: name,
+            recording: None,
+            saved: None,
+        })
+    }
+}
+
+/// What the built-in scenario is called on screen.
+const BUILTIN_SOURCE: &str = "built-in basic scenario";
