@@ -65,7 +65,7 @@ pub fn audit_bucket(
             why: format!(
                 "With no rules, {} ({}), so browsers block every cross-origin read.",
                 provider.short(),
-                crate::report::no_rules_behaviour(provider)
+                provider.no_rules_behaviour()
             ),
         }],
     };

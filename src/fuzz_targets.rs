@@ -11,7 +11,10 @@ use crate::scenario::{self, Scenario};
 
 /// The `--json` document of a run, reopened: what the tool writes it must read back to the
 /// same bytes.
-fn assert_round_trip(scenario: &Scenario, recording: Option<&har::Recording>) {
+fn assert_round_trip(
+    scenario: &Scenario,
+    recording: Option<&crate::scenario::recording::Recording>,
+) {
     let trace = engine::run(scenario, engine::effective_profile(scenario, None));
     let mut written = Vec::new();
     if json::write(&mut written, scenario, &trace, recording, false).is_err() {

@@ -21,4 +21,5 @@ pub mod scenario;
 pub mod secrets;
 pub mod session;
 pub mod terminal;
+pub mod theme;
 pub mod ui;

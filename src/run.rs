@@ -16,7 +16,7 @@ use crate::report;
 use crate::safe_text::escape;
 use crate::scenario::{self, BrowserProfile, LoadErrors, Scenario, ServerKind};
 use crate::session::{Loaded, open, read_config, whole_input_error};
-use crate::ui::theme::{Theme, ThemeName};
+use crate::theme::{Theme, ThemeName};
 
 /// What a headless run prints, from `cors-tui`'s flags or `probe`'s.
 #[derive(Clone, Copy, Debug, Default)]

@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::engine::{self, Trace};
-use crate::formats::har::{self, Recording};
+use crate::formats::har;
 use crate::formats::s3::{self as s3_format, ConfigError};
 use crate::formats::saved;
+use crate::scenario::recording::Recording;
 use crate::scenario::{self, BrowserProfile, LoadError, LoadErrors, Scenario, ServerKind};
 
 /// The loaded input: the scenario and where it came from.

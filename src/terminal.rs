@@ -12,8 +12,8 @@ use ratatui::crossterm::execute;
 use ratatui::layout::{Position, Rect};
 
 use crate::app::{Action, App, Panel};
+use crate::theme::Theme;
 use crate::ui;
-use crate::ui::theme::Theme;
 
 /// Restores the terminal when dropped: normal return, early `?` or unwinding.
 struct RestoreGuard;

@@ -6,10 +6,8 @@ use cors_tui::app::{Action, App, Panel};
 use cors_tui::engine;
 use cors_tui::scenario::{BrowserProfile, load_file, load_str};
 use cors_tui::terminal::mouse_actions;
-use cors_tui::ui::{
-    self,
-    theme::{Theme, ThemeName},
-};
+use cors_tui::theme::{Theme, ThemeName};
+use cors_tui::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;

@@ -11,7 +11,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::engine::{Trace, Verdict};
 use crate::lesson::{KeyMoment, QuizItem, key_moments, quiz};
 use crate::scenario::Scenario;
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -139,7 +139,7 @@ pub struct App {
     /// Per request: the fix that would allow it, when it is blocked.
     pub fixes: Vec<Option<crate::fix::Fix>>,
     /// For a replayed recording: what the browser recorded, per request.
-    pub recording: Option<crate::formats::har::Recording>,
+    pub recording: Option<crate::scenario::recording::Recording>,
 }
 
 impl App {

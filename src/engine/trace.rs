@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::recording::Recorded;
+
 use super::cors_error::CorsError;
 use super::http::{HttpRequest, HttpResponse};
 use crate::scenario::{BrowserProfile, CacheMode, Credentials, Outcome, Via};
@@ -92,22 +94,7 @@ impl Verdict {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExchangeKind {
-    Preflight,
-    Actual,
-}
-
-impl ExchangeKind {
-    /// The name `--json` writes (the serde name).
-    pub fn name(self) -> &'static str {
-        match self {
-            ExchangeKind::Preflight => "preflight",
-            ExchangeKind::Actual => "actual",
-        }
-    }
-}
+pub use crate::scenario::ExchangeKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exchange {
@@ -266,6 +253,45 @@ pub fn hops_before(exchanges: &[Exchange]) -> usize {
         .iter()
         .filter(|e| e.kind == ExchangeKind::Actual)
         .count()
+}
+
+impl RequestRecord {
+    /// Whether this replay of a request agrees with what the browser recorded: the same outcome
+    /// and, for a request blocked on both sides, the same failure point (the same exchange of
+    /// the same hop) and, for a recorded network error, that error. `None` when the recording
+    /// does not say whether the browser blocked it.
+    pub fn agrees_with(&self, recorded: &Recorded) -> Option<bool> {
+        let blocked = recorded.blocked?;
+        let replay_blocked = self.outcome == crate::scenario::Outcome::Blocked;
+        if blocked != replay_blocked {
+            return Some(false);
+        }
+        if !blocked {
+            return Some(true);
+        }
+        let place_agrees = match (recorded.failed_at, &recorded.failed_url) {
+            (Some(kind), Some(url)) => {
+                let last = self.exchanges.last();
+                self.failed_at == Some(kind) && last.is_some_and(|e| e.request.url == *url)
+            }
+            _ => true,
+        };
+        let network_agrees = match recorded.error.as_deref() {
+            Some(code)
+                if recorded.status == 0
+                    && code.starts_with("net::")
+                    && code != "net::ERR_FAILED" =>
+            {
+                self.cors_error.map(|e| e.name()) == Some(code)
+                    || self
+                        .error
+                        .as_deref()
+                        .is_some_and(|line| line.ends_with(code))
+            }
+            _ => true,
+        };
+        Some(place_agrees && network_agrees)
+    }
 }
 
 #[cfg(test)]

@@ -12,14 +12,14 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
-use crate::engine::trace::ExchangeKind;
 use crate::http_syntax::{
     is_forbidden_method, is_forbidden_request_header, is_token, is_valid_header_value,
     normalize_method, origin_of,
 };
+use crate::scenario::recording::{Recorded, Recording, Skipped};
 use crate::scenario::{
-    BrowserProfile, CannedResponse, Credentials, LoadError, LoadErrors, Recorder, RequestSpec,
-    ResponseOverrides, Scenario, Server, ServerKind, Via, serde_error,
+    BrowserProfile, CannedResponse, Credentials, ExchangeKind, LoadError, LoadErrors, Recorder,
+    RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Via, serde_error,
 };
 
 // Strings borrow from the file's text where they hold no escapes: a recording of 100,000
@@ -227,89 +227,11 @@ enum HarWriter {
     Other,
 }
 
-/// What the browser recorded for one exchange, to compare with the replay.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct Recorded {
-    /// Status of the recorded actual request (0: no response).
-    pub status: i64,
-    /// Chrome's `_error` (e.g. `net::ERR_FAILED`).
-    pub error: Option<String>,
-    /// Whether the browser kept the response from the page: Chrome, Edge and Safari record it
-    /// (`_error`, status 0); Firefox does not, so `None` unless nothing arrived.
-    pub blocked: Option<bool>,
-    /// Where the browser stopped, as far as the recording shows: at the preflight of a request
-    /// it never sent, or at an answer (or network error) of the request; `None` when it does
-    /// not show.
-    #[serde(default)]
-    pub failed_at: Option<ExchangeKind>,
-    /// The URL of the request that failed there (a later hop's, after a redirect).
-    #[serde(default)]
-    pub failed_url: Option<String>,
-    /// How the importer rebuilt the request (credentials, headers, missing preflight…).
-    pub notes: Vec<String>,
-}
-
-impl Recorded {
-    /// Whether the replay of a request agrees with what the browser recorded: the same outcome
-    /// and, for a request blocked on both sides, the same failure point (the same exchange of
-    /// the same hop) and, for a recorded network error, that error. `None` when the recording
-    /// does not say whether the browser blocked it.
-    pub fn agrees_with(&self, replay: &crate::engine::trace::RequestRecord) -> Option<bool> {
-        let blocked = self.blocked?;
-        let replay_blocked = replay.outcome == crate::scenario::Outcome::Blocked;
-        if blocked != replay_blocked {
-            return Some(false);
-        }
-        if !blocked {
-            return Some(true);
-        }
-        let place_agrees = match (self.failed_at, &self.failed_url) {
-            (Some(kind), Some(url)) => {
-                let last = replay.exchanges.last();
-                replay.failed_at == Some(kind) && last.is_some_and(|e| e.request.url == *url)
-            }
-            _ => true,
-        };
-        let network_agrees = match self.error.as_deref() {
-            Some(code)
-                if self.status == 0 && code.starts_with("net::") && code != "net::ERR_FAILED" =>
-            {
-                replay.cors_error.map(|e| e.name()) == Some(code)
-                    || replay
-                        .error
-                        .as_deref()
-                        .is_some_and(|line| line.ends_with(code))
-            }
-            _ => true,
-        };
-        Some(place_agrees && network_agrees)
-    }
-}
-
 /// A recording turned into a scenario.
 #[derive(Clone, Debug)]
 pub struct HarImport {
     pub scenario: Scenario,
     pub recording: Recording,
-}
-
-/// What a recording tells beyond the requests themselves.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct Recording {
-    /// One per request of the scenario, in the same order.
-    pub recorded: Vec<Recorded>,
-    /// Entries in the file.
-    pub entries: usize,
-    /// Entries that are not cross-origin CORS requests (same-origin, no-cors, navigations…).
-    pub skipped: Vec<Skipped>,
-}
-
-/// A recorded entry that is not a cross-origin CORS exchange, and why.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
-pub struct Skipped {
-    pub method: String,
-    pub url: String,
-    pub reason: String,
 }
 
 /// Parses the file into the entries and does nothing else: the baseline the benchmark compares

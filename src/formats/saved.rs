@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::engine::{
     CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
 };
-use crate::formats::har::{Recorded, Recording, Skipped};
+use crate::scenario::recording::{Recorded, Recording, Skipped};
 use crate::scenario::{
     BrowserProfile, CacheMode, Credentials, LoadError, LoadErrors, Outcome, Scenario, Via,
     load_str, serde_error,

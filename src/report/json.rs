@@ -11,15 +11,15 @@ use std::sync::Arc;
 
 use crate::engine::{Exchange, ExchangeKind, RequestRecord, Requests, Step, Trace, VARIABLES};
 use crate::fix::Fix;
-use crate::formats::har::{Recorded, Recording};
 use crate::safe_text::is_unsafe_char;
+use crate::scenario::recording::{Recorded, Recording};
 use crate::scenario::write::{self, Field};
 use crate::scenario::{BrowserProfile, Scenario};
 
 #[derive(Serialize)]
 struct RecordingDoc<'a> {
     entries: usize,
-    skipped: &'a [crate::formats::har::Skipped],
+    skipped: &'a [crate::scenario::recording::Skipped],
 }
 
 #[derive(Serialize)]
@@ -98,7 +98,7 @@ fn request_doc<'a>(
         steps: [r.steps.start + 1, r.steps.end],
         exchanges: &r.exchanges,
         recorded,
-        agrees: recorded.and_then(|rec| rec.agrees_with(r)),
+        agrees: recorded.and_then(|rec| r.agrees_with(rec)),
         fix,
     }
 }

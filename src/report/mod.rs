@@ -6,7 +6,7 @@ pub mod json;
 pub mod text;
 pub mod transcript;
 
-use crate::scenario::{Provider, Recorder, Scenario, ServerKind};
+use crate::scenario::{Recorder, Scenario, ServerKind};
 
 /// One line per CORS rule (or static answer) describing the server, for reports and the TUI.
 pub fn server_lines(scenario: &Scenario) -> Vec<String> {
@@ -37,7 +37,7 @@ fn server_description(scenario: &Scenario) -> Vec<String> {
             format!("{} {url}", provider.server_noun()),
             format!(
                 "  no CORS configuration ({})",
-                no_rules_behaviour(*provider)
+                provider.no_rules_behaviour()
             ),
         ],
         ServerKind::Bucket {
@@ -83,17 +83,6 @@ fn server_description(scenario: &Scenario) -> Vec<String> {
                 format!("  OPTIONS (preflight) → {}", describe(preflight)),
                 format!("  other requests → {}", describe(actual)),
             ]
-        }
-    }
-}
-
-/// What a provider does when it has no CORS configuration at all.
-pub fn no_rules_behaviour(provider: Provider) -> &'static str {
-    match provider {
-        Provider::S3 => "every preflight gets 403; responses carry no CORS headers",
-        Provider::Gcs => "preflights and responses carry no CORS headers",
-        Provider::Azure => {
-            "every preflight gets 403 CorsPreflightFailure; responses carry no CORS headers"
         }
     }
 }

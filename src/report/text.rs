@@ -88,7 +88,7 @@ fn cell(text: &str) -> String {
 pub fn write_recording_summary(
     out: &mut impl Write,
     trace: &Trace,
-    recording: &crate::formats::har::Recording,
+    recording: &crate::scenario::recording::Recording,
     all: bool,
     width: u16,
 ) -> io::Result<()> {
@@ -141,7 +141,7 @@ pub fn write_recording_summary(
         writeln!(out, "  {count} × {name}")?;
     }
     for (request, recorded) in trace.requests.iter().zip(&recording.recorded) {
-        let verdict = match recorded.agrees_with(request) {
+        let verdict = match request.agrees_with(recorded) {
             Some(true) => " (agrees)",
             Some(false) => " — DISAGREES with the recording",
             None => " (the recording does not say whether the browser blocked it)",
@@ -396,7 +396,7 @@ pub fn stream(
     out: &mut impl Write,
     scenario: &Scenario,
     profile: BrowserProfile,
-    recording: Option<&crate::formats::har::Recording>,
+    recording: Option<&crate::scenario::recording::Recording>,
     all: bool,
     width: u16,
 ) -> io::Result<Vec<RequestRecord>> {

@@ -8,6 +8,7 @@ pub mod cloud_rules;
 mod load;
 pub mod provider;
 pub(crate) mod raw;
+pub mod recording;
 pub mod s3_rules;
 pub(crate) mod validate;
 pub mod write;
@@ -141,6 +142,24 @@ impl Outcome {
 
 /// An ordered header list as written (names keep their case; duplicates are kept).
 pub type Headers = Vec<(String, String)>;
+
+/// Which exchange of a hop: the preflight, or the request itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeKind {
+    Preflight,
+    Actual,
+}
+
+impl ExchangeKind {
+    /// The name `--json` writes (the serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExchangeKind::Preflight => "preflight",
+            ExchangeKind::Actual => "actual",
+        }
+    }
+}
 
 /// A fixed HTTP answer.
 #[derive(Clone, Debug, PartialEq, Eq)]

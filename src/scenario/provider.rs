@@ -32,6 +32,17 @@ pub enum Field {
 }
 
 impl Provider {
+    /// What the provider does when a bucket has no CORS configuration at all.
+    pub fn no_rules_behaviour(self) -> &'static str {
+        match self {
+            Provider::S3 => "every preflight gets 403; responses carry no CORS headers",
+            Provider::Gcs => "preflights and responses carry no CORS headers",
+            Provider::Azure => {
+                "every preflight gets 403 CorsPreflightFailure; responses carry no CORS headers"
+            }
+        }
+    }
+
     pub const ALL: [Provider; 3] = [Provider::S3, Provider::Gcs, Provider::Azure];
 
     /// The scenario file's `server.type`.

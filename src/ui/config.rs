@@ -35,7 +35,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 "No CORS configuration.",
                 theme.blocked,
             )));
-            let behaviour = crate::report::no_rules_behaviour(*provider);
+            let behaviour = provider.no_rules_behaviour();
             let mut chars = behaviour.chars();
             let behaviour: String = chars
                 .next()

@@ -119,7 +119,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .and_then(|r| r.recorded.get(request.index - 1))
         {
             lines.push(Line::from(""));
-            let verdict = match recorded.agrees_with(request) {
+            let verdict = match request.agrees_with(recorded) {
                 Some(true) => "the replay agrees",
                 Some(false) => "the replay DISAGREES",
                 None => "the recording does not say whether it was blocked",

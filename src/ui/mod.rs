@@ -9,7 +9,6 @@ mod flow;
 mod help;
 mod quiz;
 mod table;
-pub mod theme;
 mod vars;
 
 use ratatui::Frame;
@@ -22,7 +21,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::app::keymap::{KEYMAP, keys_label};
 use crate::app::{App, Panel};
 use crate::safe_text::escape;
-use theme::Theme;
+use crate::theme::Theme;
 
 pub use table::step_at;
 
