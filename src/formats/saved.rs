@@ -1,28 +1,25 @@
 //! A saved trace — `cors-tui --json` output — opened again as it was, without re-simulating,
 //! so a teacher can prepare a run and share it.
 
-use std::sync::Arc;
-
 use serde::Deserialize;
 
-use crate::engine::{
-    CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict,
-};
-use crate::scenario::recording::{Recorded, Recording, Skipped};
-use crate::scenario::{
-    BrowserProfile, CacheMode, Credentials, LoadError, LoadErrors, Outcome, Scenario, Via,
-    load_str, serde_error,
-};
+use crate::engine::Trace;
+use crate::report::document::{RequestDoc, StepDoc, Variables};
+use crate::scenario::recording::{Recording, Skipped};
+use crate::scenario::{BrowserProfile, LoadError, LoadErrors, Scenario, load_str, serde_error};
 
+/// The document as `report::json` writes it; the steps and requests in the same types.
 #[derive(Deserialize)]
-struct Document {
+struct Document<'a> {
     tool: String,
     title: String,
     description: String,
     browser: BrowserProfile,
-    requests: Vec<SavedRequest>,
-    steps: Vec<SavedStep>,
-    initial_variables: serde_json::Map<String, serde_json::Value>,
+    #[serde(borrow)]
+    requests: Vec<RequestDoc<'a>>,
+    #[serde(borrow)]
+    steps: Vec<StepDoc<'a>>,
+    initial_variables: Variables<'a>,
     #[serde(default)]
     recording: Option<RecordingDoc>,
     scenario: serde_json::Value,
@@ -32,55 +29,6 @@ struct Document {
 struct RecordingDoc {
     entries: usize,
     skipped: Vec<Skipped>,
-}
-
-#[derive(Deserialize)]
-struct SavedRequest {
-    index: usize,
-    origin: Option<String>,
-    method: String,
-    url: String,
-    via: Via,
-    credentials: Credentials,
-    cache: CacheMode,
-    same_origin: bool,
-    preflight: bool,
-    preflight_cache_hit: bool,
-    outcome: Outcome,
-    expect: Option<Outcome>,
-    failed_at: Option<ExchangeKind>,
-    error: Option<String>,
-    cors_error: Option<CorsError>,
-    matched_rule: Option<usize>,
-    exposed_headers: Vec<String>,
-    dropped_headers: Vec<String>,
-    summary: String,
-    #[serde(default)]
-    preflight_reasons: Vec<String>,
-    profile_notes: Vec<String>,
-    note: Option<String>,
-    steps: [usize; 2],
-    exchanges: Vec<Exchange>,
-    #[serde(default)]
-    recorded: Option<Recorded>,
-}
-
-#[derive(Deserialize)]
-struct SavedStep {
-    n: usize,
-    request: usize,
-    stage: Stage,
-    verdict: Verdict,
-    action: String,
-    request_type: String,
-    cors_headers: String,
-    decision: String,
-    result: String,
-    variables: serde_json::Map<String, serde_json::Value>,
-    changed: Vec<String>,
-    explanation: String,
-    profile_note: Option<String>,
-    exchange: Option<usize>,
 }
 
 /// Whether `text` is a saved trace: a JSON object whose first key is `"tool"`.
@@ -104,24 +52,6 @@ fn problem(file: &str, key: &str, message: impl Into<String>) -> LoadErrors {
     }])
 }
 
-fn variables(
-    map: &serde_json::Map<String, serde_json::Value>,
-    file: &str,
-    key: &str,
-) -> Result<Vec<Arc<str>>, LoadErrors> {
-    VARIABLES
-        .iter()
-        .map(|name| match map.get(*name) {
-            Some(serde_json::Value::String(value)) => Ok(Arc::from(value.as_str())),
-            _ => Err(problem(
-                file,
-                key,
-                format!("variable \"{name}\" is missing or not text"),
-            )),
-        })
-        .collect()
-}
-
 /// Reads a saved trace, the scenario it was made from and, for a replayed recording, what the
 /// browser recorded.
 pub fn load_saved_trace(
@@ -142,7 +72,7 @@ pub fn load_saved_trace(
     }
     let scenario_text = serde_json::to_string(&doc.scenario).unwrap_or_default();
     let scenario = load_str(&scenario_text, &format!("{file} (its scenario)"))?;
-    let initial_variables = variables(&doc.initial_variables, file, "initial_variables")?;
+    let initial_variables = doc.initial_variables.0.into_owned();
     let mut steps = Vec::with_capacity(doc.steps.len());
     for (i, s) in doc.steps.into_iter().enumerate() {
         let key = format!("steps[{i}]");
@@ -153,32 +83,7 @@ pub fn load_saved_trace(
                 "steps must count from 1 and point at a request",
             ));
         }
-        let changed = s
-            .changed
-            .iter()
-            .map(|name| {
-                VARIABLES
-                    .iter()
-                    .position(|v| v == name)
-                    .ok_or_else(|| problem(file, &key, format!("unknown variable \"{name}\"")))
-            })
-            .collect::<Result<Vec<usize>, LoadErrors>>()?;
-        steps.push(Step {
-            n: s.n,
-            request: s.request,
-            stage: s.stage,
-            verdict: s.verdict,
-            action: s.action,
-            request_type: s.request_type,
-            cors_headers: s.cors_headers,
-            decision: s.decision,
-            result: s.result,
-            explanation: s.explanation,
-            profile_note: s.profile_note,
-            exchange: s.exchange,
-            variables: variables(&s.variables, file, &key)?,
-            changed,
-        });
+        steps.push(s.into_step());
     }
     let mut requests = Vec::with_capacity(doc.requests.len());
     let mut recorded = Vec::new();
@@ -202,35 +107,11 @@ pub fn load_saved_trace(
                 "a step points at an exchange the request does not have",
             ));
         }
-        if let Some(rec) = r.recorded {
+        let (record, rec) = r.into_record();
+        if let Some(rec) = rec {
             recorded.push(rec);
         }
-        requests.push(RequestRecord {
-            index: r.index,
-            origin: r.origin,
-            method: r.method,
-            url: r.url,
-            via: r.via,
-            credentials: r.credentials,
-            cache: r.cache,
-            same_origin: r.same_origin,
-            preflight: r.preflight,
-            cache_hit: r.preflight_cache_hit,
-            outcome: r.outcome,
-            failed_at: r.failed_at,
-            cors_error: r.cors_error,
-            error: r.error,
-            matched_rule: r.matched_rule,
-            exposed_headers: r.exposed_headers,
-            exchanges: r.exchanges,
-            dropped_headers: r.dropped_headers,
-            expect: r.expect,
-            note: r.note,
-            profile_notes: r.profile_notes,
-            summary: r.summary,
-            preflight_reasons: r.preflight_reasons,
-            steps: first - 1..last,
-        });
+        requests.push(record);
     }
     if steps.iter().any(|s| {
         requests

@@ -9,10 +9,11 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
 use std::sync::Arc;
 
-use crate::engine::{Exchange, ExchangeKind, RequestRecord, Requests, Step, Trace, VARIABLES};
+use super::document::{RequestDoc, StepDoc};
+use crate::engine::{RequestRecord, Requests, Step, Trace, VARIABLES};
 use crate::fix::Fix;
 use crate::safe_text::is_unsafe_char;
-use crate::scenario::recording::{Recorded, Recording};
+use crate::scenario::recording::Recording;
 use crate::scenario::write::{self, Field};
 use crate::scenario::{BrowserProfile, Scenario};
 
@@ -27,80 +28,6 @@ struct Expectations {
     checked: usize,
     met: usize,
     failed: Vec<usize>,
-}
-
-#[derive(Serialize)]
-struct RequestDoc<'a> {
-    index: usize,
-    origin: Option<&'a str>,
-    method: &'a str,
-    url: &'a str,
-    via: &'static str,
-    credentials: &'static str,
-    cache: &'static str,
-    same_origin: bool,
-    preflight: bool,
-    preflight_cache_hit: bool,
-    outcome: &'static str,
-    expect: Option<&'static str>,
-    expectation_met: bool,
-    failed_at: Option<ExchangeKind>,
-    error: Option<&'a str>,
-    cors_error: Option<&'static str>,
-    matched_rule: Option<usize>,
-    exposed_headers: &'a [String],
-    dropped_headers: &'a [String],
-    summary: &'a str,
-    preflight_reasons: &'a [String],
-    profile_notes: &'a [String],
-    note: Option<&'a str>,
-    /// First and last step numbers (1-based, inclusive).
-    steps: [usize; 2],
-    exchanges: &'a [Exchange],
-    /// For a recording: what the browser recorded, and whether the replay agrees.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    recorded: Option<&'a Recorded>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    agrees: Option<bool>,
-    /// For a blocked request: the smallest change that allows it, proven by a re-run.
-    fix: Option<&'a Fix>,
-}
-
-fn request_doc<'a>(
-    r: &'a RequestRecord,
-    recorded: Option<&'a Recorded>,
-    fix: Option<&'a Fix>,
-) -> RequestDoc<'a> {
-    RequestDoc {
-        index: r.index,
-        origin: r.origin.as_deref(),
-        method: &r.method,
-        url: &r.url,
-        via: r.via.name(),
-        credentials: r.credentials.name(),
-        cache: r.cache.name(),
-        same_origin: r.same_origin,
-        preflight: r.preflight,
-        preflight_cache_hit: r.cache_hit,
-        outcome: r.outcome.name(),
-        expect: r.expect.map(|e| e.name()),
-        expectation_met: r.expectation_met(),
-        failed_at: r.failed_at,
-        error: r.error.as_deref(),
-        cors_error: r.cors_error.map(|e| e.name()),
-        matched_rule: r.matched_rule,
-        exposed_headers: &r.exposed_headers,
-        dropped_headers: &r.dropped_headers,
-        summary: &r.summary,
-        preflight_reasons: &r.preflight_reasons,
-        profile_notes: &r.profile_notes,
-        note: r.note.as_deref(),
-        steps: [r.steps.start + 1, r.steps.end],
-        exchanges: &r.exchanges,
-        recorded,
-        agrees: recorded.and_then(|rec| r.agrees_with(rec)),
-        fix,
-    }
 }
 
 /// Writes any serializable value with the terminal-safe escaping of [`write`].
@@ -221,23 +148,9 @@ impl<'a> HandJson<'a> {
         self.empty = false;
     }
 
-    fn opt_str(&mut self, text: Option<&str>) {
-        match text {
-            Some(text) => self.str(text),
-            None => self.null(),
-        }
-    }
-
     fn int(&mut self, n: impl itoa::Integer) {
         self.out.extend_from_slice(self.number.format(n).as_bytes());
         self.empty = false;
-    }
-
-    fn opt_int(&mut self, n: Option<impl itoa::Integer>) {
-        match n {
-            Some(n) => self.int(n),
-            None => self.null(),
-        }
     }
 
     fn bool(&mut self, b: bool) {
@@ -246,26 +159,11 @@ impl<'a> HandJson<'a> {
         self.empty = false;
     }
 
-    fn null(&mut self) {
-        self.out.extend_from_slice(b"null");
-        self.empty = false;
-    }
-
     fn strs<S: AsRef<str>>(&mut self, list: impl IntoIterator<Item = S>) {
         self.open(b'[');
         for text in list {
             self.item();
             self.str(text.as_ref());
-        }
-        self.close(b']');
-    }
-
-    /// `[[name, value], …]`, as serde writes a list of pairs.
-    fn headers(&mut self, headers: &[(String, String)]) {
-        self.open(b'[');
-        for (name, value) in headers {
-            self.item();
-            self.strs([name, value]);
         }
         self.close(b']');
     }
@@ -368,121 +266,6 @@ impl<'a> HandJson<'a> {
         self.empty = false;
         Ok(())
     }
-}
-
-/// A step by hand: the bytes serde writes for the tests' `StepDoc`.
-fn push_step(json: &mut HandJson, s: &Step) {
-    json.open(b'{');
-    json.key("n").int(s.n);
-    json.key("request").int(s.request);
-    json.key("stage").str(s.stage.name());
-    json.key("verdict").str(s.verdict.name());
-    json.key("action").str(&s.action);
-    json.key("request_type").str(&s.request_type);
-    json.key("cors_headers").str(&s.cors_headers);
-    json.key("decision").str(&s.decision);
-    json.key("result").str(&s.result);
-    json.key("variables").variables(&s.variables);
-    json.key("changed")
-        .strs(s.changed.iter().map(|&i| VARIABLES[i]));
-    json.key("explanation").str(&s.explanation);
-    json.key("profile_note").opt_str(s.profile_note.as_deref());
-    json.key("exchange").opt_int(s.exchange);
-    json.close(b'}');
-}
-
-/// [`RequestDoc`] by hand (its rare `fix` through serde).
-fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
-    json.open(b'{');
-    json.key("index").int(r.index);
-    json.key("origin").opt_str(r.origin);
-    for (name, value) in [
-        ("method", r.method),
-        ("url", r.url),
-        ("via", r.via),
-        ("credentials", r.credentials),
-        ("cache", r.cache),
-    ] {
-        json.key(name).str(value);
-    }
-    for (name, value) in [
-        ("same_origin", r.same_origin),
-        ("preflight", r.preflight),
-        ("preflight_cache_hit", r.preflight_cache_hit),
-    ] {
-        json.key(name).bool(value);
-    }
-    json.key("outcome").str(r.outcome);
-    json.key("expect").opt_str(r.expect);
-    json.key("expectation_met").bool(r.expectation_met);
-    json.key("failed_at")
-        .opt_str(r.failed_at.map(ExchangeKind::name));
-    json.key("error").opt_str(r.error);
-    json.key("cors_error").opt_str(r.cors_error);
-    json.key("matched_rule").opt_int(r.matched_rule);
-    json.key("exposed_headers").strs(r.exposed_headers);
-    json.key("dropped_headers").strs(r.dropped_headers);
-    json.key("summary").str(r.summary);
-    json.key("preflight_reasons").strs(r.preflight_reasons);
-    json.key("profile_notes").strs(r.profile_notes);
-    json.key("note").opt_str(r.note);
-    json.key("steps").open(b'[');
-    for n in r.steps {
-        json.item();
-        json.int(n);
-    }
-    json.close(b']');
-    json.key("exchanges").open(b'[');
-    for e in r.exchanges {
-        json.item();
-        push_exchange(json, e);
-    }
-    json.close(b']');
-    if let Some(recorded) = r.recorded {
-        json.key("recorded").open(b'{');
-        json.key("status").int(recorded.status);
-        json.key("error").opt_str(recorded.error.as_deref());
-        json.key("blocked");
-        match recorded.blocked {
-            Some(blocked) => json.bool(blocked),
-            None => json.null(),
-        }
-        json.key("failed_at")
-            .opt_str(recorded.failed_at.map(ExchangeKind::name));
-        json.key("failed_url")
-            .opt_str(recorded.failed_url.as_deref());
-        json.key("notes").strs(&recorded.notes);
-        json.close(b'}');
-    }
-    if let Some(agrees) = r.agrees {
-        json.key("agrees").bool(agrees);
-    }
-    json.key("fix");
-    match r.fix {
-        Some(fix) => json.serde(fix)?,
-        None => json.null(),
-    }
-    json.close(b'}');
-    Ok(())
-}
-
-/// [`Exchange`] by hand.
-fn push_exchange(json: &mut HandJson, e: &Exchange) {
-    json.open(b'{');
-    json.key("kind").str(e.kind.name());
-    json.key("request").open(b'{');
-    json.key("method").str(&e.request.method);
-    json.key("url").str(&e.request.url);
-    json.key("headers").headers(&e.request.headers);
-    json.close(b'}');
-    json.key("response").open(b'{');
-    json.key("status").int(e.response.status);
-    json.key("headers").headers(&e.response.headers);
-    json.key("body").str(&e.response.body);
-    json.close(b'}');
-    json.key("matched_rule").opt_int(e.matched_rule);
-    json.key("server_explanation").str(&e.server_explanation);
-    json.close(b'}');
 }
 
 /// The scenario as [`write::to_json`] makes it, by hand, handed to `sink` a request at a time:
@@ -746,7 +529,7 @@ impl Document<'_> {
             Source::Done(trace) => {
                 for step in &trace.steps {
                     json.item();
-                    push_step(&mut json, step);
+                    json.serde(&StepDoc::from(step))?;
                     json.flush_to(out)?;
                 }
                 json.close(b']');
@@ -755,7 +538,7 @@ impl Document<'_> {
                     let recorded = recorded.and_then(|all| all.get(i));
                     let fix = self.fixes.get(i).and_then(Option::as_ref);
                     json.item();
-                    push_request(&mut json, &request_doc(r, recorded, fix))?;
+                    json.serde(&RequestDoc::new(r, recorded, fix))?;
                     json.flush_to(out)?;
                 }
                 json.close(b']');
@@ -780,12 +563,12 @@ impl Document<'_> {
                 for (record, record_steps) in run {
                     for step in &record_steps {
                         json.item();
-                        push_step(&mut json, step);
+                        json.serde(&StepDoc::from(step))?;
                         json.flush_to(out)?;
                     }
                     let recorded = recorded.and_then(|all| all.get(record.index - 1));
                     requests.item();
-                    push_request(&mut requests, &request_doc(&record, recorded, None))?;
+                    requests.serde(&RequestDoc::new(&record, recorded, None))?;
                     requests.flush_to(&mut items)?;
                     checked += usize::from(record.expect.is_some());
                     if !record.expectation_met() {
@@ -985,70 +768,7 @@ impl<F: Formatter> Formatter for TerminalSafe<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Stage, Verdict};
     use proptest::prelude::*;
-    use serde::ser::SerializeMap;
-
-    /// Variables as a JSON object in tracker order.
-    struct Variables<'a>(&'a [std::sync::Arc<str>]);
-
-    impl Serialize for Variables<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut map = serializer.serialize_map(Some(self.0.len()))?;
-            for (name, value) in VARIABLES.iter().zip(self.0) {
-                map.serialize_entry(name, &**value)?;
-            }
-            map.end()
-        }
-    }
-
-    /// A step as serde writes it: what the hand-written steps are held to.
-    #[derive(Serialize)]
-    struct StepDoc<'a> {
-        n: usize,
-        request: usize,
-        stage: Stage,
-        verdict: Verdict,
-        action: &'a str,
-        request_type: &'a str,
-        cors_headers: &'a str,
-        decision: &'a str,
-        result: &'a str,
-        variables: Variables<'a>,
-        changed: Changed<'a>,
-        explanation: &'a str,
-        profile_note: Option<&'a str>,
-        /// Index into the request's `exchanges` of the exchange this step shows.
-        exchange: Option<usize>,
-    }
-
-    /// The names of the variables a step changed.
-    struct Changed<'a>(&'a [usize]);
-
-    impl Serialize for Changed<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_seq(self.0.iter().map(|&i| VARIABLES[i]))
-        }
-    }
-
-    fn step_doc(s: &Step) -> StepDoc<'_> {
-        StepDoc {
-            n: s.n,
-            request: s.request,
-            stage: s.stage,
-            verdict: s.verdict,
-            action: &s.action,
-            request_type: &s.request_type,
-            cors_headers: &s.cors_headers,
-            decision: &s.decision,
-            result: &s.result,
-            variables: Variables(&s.variables),
-            changed: Changed(&s.changed),
-            explanation: &s.explanation,
-            profile_note: s.profile_note.as_deref(),
-            exchange: s.exchange,
-        }
-    }
 
     #[test]
     fn terminal_active_characters_are_unicode_escaped_and_round_trip() {
@@ -1161,55 +881,38 @@ mod tests {
     }
 
     #[test]
-    fn hand_written_steps_and_requests_are_the_serde_bytes_for_every_shipped_input() {
-        let (mut steps, mut requests, mut fixes) = (0, 0, 0);
+    fn steps_and_requests_read_back_through_the_types_that_wrote_them() {
+        use super::super::document::{RequestDoc, StepDoc};
+        let (mut steps, mut requests) = (0, 0);
         for (name, scenario, recording) in shipped_inputs() {
             for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
                 let trace = crate::engine::run(&scenario, profile);
-                for pretty in [false, true] {
-                    // One writer for all steps, as for a document: what it keeps from one
-                    // step to the next must not leak into the bytes.
-                    let mut hand = Vec::new();
-                    let mut json = HandJson::new(&mut hand, pretty, 2);
-                    for step in &trace.steps {
-                        json.out.clear();
-                        push_step(&mut json, step);
-                        let serde = nested_json(&step_doc(step), pretty, 2).unwrap_or_default();
-                        assert_eq!(
-                            String::from_utf8_lossy(json.out),
-                            String::from_utf8_lossy(&serde),
-                            "{name} step {}",
-                            step.n
-                        );
-                        steps += usize::from(pretty);
+                for step in &trace.steps {
+                    let text = serde_compact(&StepDoc::from(step));
+                    let read: Result<StepDoc, _> = serde_json::from_slice(&text);
+                    match read {
+                        Ok(doc) => assert_eq!(&doc.into_step(), step, "{name} step {}", step.n),
+                        Err(e) => panic!("{name} step {}: {e}", step.n),
                     }
+                    steps += 1;
                 }
-                let all_fixes = crate::fix::fixes(&scenario, &trace);
                 for (i, record) in trace.requests.iter().enumerate() {
                     let recorded = recording.as_ref().and_then(|r| r.recorded.get(i));
-                    let fix = all_fixes.get(i).and_then(Option::as_ref);
-                    let doc = request_doc(record, recorded, fix);
-                    for pretty in [false, true] {
-                        let mut hand = Vec::new();
-                        let pushed = push_request(&mut HandJson::new(&mut hand, pretty, 2), &doc);
-                        assert!(pushed.is_ok());
-                        let serde = nested_json(&doc, pretty, 2).unwrap_or_default();
-                        assert_eq!(
-                            String::from_utf8_lossy(&hand),
-                            String::from_utf8_lossy(&serde),
-                            "{name} request {}",
-                            record.index
-                        );
+                    let text = serde_compact(&RequestDoc::new(record, recorded, None));
+                    let read: Result<RequestDoc, _> = serde_json::from_slice(&text);
+                    match read {
+                        Ok(doc) => {
+                            let (again, recorded_again) = doc.into_record();
+                            assert_eq!(&again, record, "{name} request {}", record.index);
+                            assert_eq!(recorded_again.as_ref(), recorded);
+                        }
+                        Err(e) => panic!("{name} request {}: {e}", record.index),
                     }
                     requests += 1;
-                    fixes += usize::from(fix.is_some());
                 }
             }
         }
-        assert!(
-            steps > 100 && requests > 50 && fixes > 5,
-            "{steps} {requests} {fixes}"
-        );
+        assert!(steps > 100 && requests > 50, "{steps} {requests}");
     }
 
     /// The scenario at the document's end, by hand and through `write::to_json`.

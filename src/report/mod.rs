@@ -2,6 +2,7 @@
 //! engine.
 
 pub mod audit;
+pub mod document;
 pub mod json;
 pub mod text;
 pub mod transcript;

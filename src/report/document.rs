@@ -1,0 +1,290 @@
+//! The `--json` document's steps and requests: one set of types, written by `report::json` and
+//! read back by `formats::saved`. Text borrows from the trace when written and from the file
+//! when read (where it holds no escapes), so neither direction copies what it need not.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{MapAccess, SeqAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::engine::{CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, VARIABLES};
+use crate::fix::Fix;
+use crate::scenario::recording::Recorded;
+use crate::scenario::{CacheMode, Credentials, Outcome, Via};
+
+/// The tracker's values, as a JSON object keyed by variable name in tracker order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variables<'a>(pub Cow<'a, [Arc<str>]>);
+
+impl Serialize for Variables<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in VARIABLES.iter().zip(self.0.iter()) {
+            map.serialize_entry(name, &**value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de, 'a> Deserialize<'de> for Variables<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ByName<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de, 'a> Visitor<'de> for ByName<'a> {
+            type Value = Variables<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("the tracker's variables by name")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut values: Vec<Option<Arc<str>>> = vec![None; VARIABLES.len()];
+                while let Some(name) = map.next_key::<Cow<str>>()? {
+                    let value = map.next_value::<Cow<str>>()?;
+                    // A name the tracker does not have is left alone, as serde leaves any
+                    // unknown key.
+                    if let Some(i) = VARIABLES.iter().position(|v| *v == name) {
+                        values[i] = Some(Arc::from(value.as_ref()));
+                    }
+                }
+                values
+                    .into_iter()
+                    .zip(VARIABLES)
+                    .map(|(value, name)| {
+                        value.ok_or_else(|| {
+                            serde::de::Error::custom(format!("variable \"{name}\" is missing"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|values| Variables(Cow::Owned(values)))
+            }
+        }
+        deserializer.deserialize_map(ByName(std::marker::PhantomData))
+    }
+}
+
+/// The variables a step changed, by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Changed<'a>(pub Cow<'a, [usize]>);
+
+impl Serialize for Changed<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .iter()
+                .map(|&i| VARIABLES.get(i).copied().unwrap_or("")),
+        )
+    }
+}
+
+impl<'de, 'a> Deserialize<'de> for Changed<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Names<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de, 'a> Visitor<'de> for Names<'a> {
+            type Value = Changed<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of variable names")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut changed = Vec::new();
+                while let Some(name) = seq.next_element::<Cow<str>>()? {
+                    let i = VARIABLES.iter().position(|v| *v == name).ok_or_else(|| {
+                        serde::de::Error::custom(format!("unknown variable \"{name}\""))
+                    })?;
+                    changed.push(i);
+                }
+                Ok(Changed(Cow::Owned(changed)))
+            }
+        }
+        deserializer.deserialize_seq(Names(std::marker::PhantomData))
+    }
+}
+
+/// A step of the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepDoc<'a> {
+    pub n: usize,
+    pub request: usize,
+    pub stage: Stage,
+    pub verdict: crate::engine::Verdict,
+    #[serde(borrow)]
+    pub action: Cow<'a, str>,
+    #[serde(borrow)]
+    pub request_type: Cow<'a, str>,
+    #[serde(borrow)]
+    pub cors_headers: Cow<'a, str>,
+    #[serde(borrow)]
+    pub decision: Cow<'a, str>,
+    #[serde(borrow)]
+    pub result: Cow<'a, str>,
+    pub variables: Variables<'a>,
+    pub changed: Changed<'a>,
+    #[serde(borrow)]
+    pub explanation: Cow<'a, str>,
+    #[serde(borrow)]
+    pub profile_note: Option<Cow<'a, str>>,
+    /// Index into the request's `exchanges` of the exchange this step shows.
+    pub exchange: Option<usize>,
+}
+
+impl<'a> From<&'a Step> for StepDoc<'a> {
+    fn from(s: &'a Step) -> Self {
+        StepDoc {
+            n: s.n,
+            request: s.request,
+            stage: s.stage,
+            verdict: s.verdict,
+            action: Cow::Borrowed(&s.action),
+            request_type: Cow::Borrowed(&s.request_type),
+            cors_headers: Cow::Borrowed(&s.cors_headers),
+            decision: Cow::Borrowed(&s.decision),
+            result: Cow::Borrowed(&s.result),
+            variables: Variables(Cow::Borrowed(&s.variables)),
+            changed: Changed(Cow::Borrowed(&s.changed)),
+            explanation: Cow::Borrowed(&s.explanation),
+            profile_note: s.profile_note.as_deref().map(Cow::Borrowed),
+            exchange: s.exchange,
+        }
+    }
+}
+
+impl StepDoc<'_> {
+    pub fn into_step(self) -> Step {
+        Step {
+            n: self.n,
+            request: self.request,
+            stage: self.stage,
+            verdict: self.verdict,
+            action: self.action.into_owned(),
+            request_type: self.request_type.into_owned(),
+            cors_headers: self.cors_headers.into_owned(),
+            decision: self.decision.into_owned(),
+            result: self.result.into_owned(),
+            explanation: self.explanation.into_owned(),
+            profile_note: self.profile_note.map(Cow::into_owned),
+            exchange: self.exchange,
+            variables: self.variables.0.into_owned(),
+            changed: self.changed.0.into_owned(),
+        }
+    }
+}
+
+/// A request of the trace, with what the browser recorded for it and the fix for it. The last
+/// three are written for the reader of the document and not needed to open it again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestDoc<'a> {
+    pub index: usize,
+    #[serde(borrow)]
+    pub origin: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub method: Cow<'a, str>,
+    #[serde(borrow)]
+    pub url: Cow<'a, str>,
+    pub via: Via,
+    pub credentials: Credentials,
+    pub cache: CacheMode,
+    pub same_origin: bool,
+    pub preflight: bool,
+    pub preflight_cache_hit: bool,
+    pub outcome: Outcome,
+    pub expect: Option<Outcome>,
+    #[serde(default)]
+    pub expectation_met: bool,
+    pub failed_at: Option<ExchangeKind>,
+    #[serde(borrow)]
+    pub error: Option<Cow<'a, str>>,
+    pub cors_error: Option<CorsError>,
+    pub matched_rule: Option<usize>,
+    pub exposed_headers: Cow<'a, [String]>,
+    pub dropped_headers: Cow<'a, [String]>,
+    #[serde(borrow)]
+    pub summary: Cow<'a, str>,
+    #[serde(default)]
+    pub preflight_reasons: Cow<'a, [String]>,
+    pub profile_notes: Cow<'a, [String]>,
+    #[serde(borrow)]
+    pub note: Option<Cow<'a, str>>,
+    /// First and last step numbers (1-based, inclusive).
+    pub steps: [usize; 2],
+    pub exchanges: Cow<'a, [Exchange]>,
+    /// For a recording: what the browser recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<Cow<'a, Recorded>>,
+    /// For a recording: whether the replay agrees with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agrees: Option<bool>,
+    /// For a blocked request: the smallest change that allows it, proven by a re-run.
+    #[serde(default, skip_deserializing)]
+    pub fix: Option<&'a Fix>,
+}
+
+impl<'a> RequestDoc<'a> {
+    pub fn new(r: &'a RequestRecord, recorded: Option<&'a Recorded>, fix: Option<&'a Fix>) -> Self {
+        RequestDoc {
+            index: r.index,
+            origin: r.origin.as_deref().map(Cow::Borrowed),
+            method: Cow::Borrowed(&r.method),
+            url: Cow::Borrowed(&r.url),
+            via: r.via,
+            credentials: r.credentials,
+            cache: r.cache,
+            same_origin: r.same_origin,
+            preflight: r.preflight,
+            preflight_cache_hit: r.cache_hit,
+            outcome: r.outcome,
+            expect: r.expect,
+            expectation_met: r.expectation_met(),
+            failed_at: r.failed_at,
+            error: r.error.as_deref().map(Cow::Borrowed),
+            cors_error: r.cors_error,
+            matched_rule: r.matched_rule,
+            exposed_headers: Cow::Borrowed(&r.exposed_headers),
+            dropped_headers: Cow::Borrowed(&r.dropped_headers),
+            summary: Cow::Borrowed(&r.summary),
+            preflight_reasons: Cow::Borrowed(&r.preflight_reasons),
+            profile_notes: Cow::Borrowed(&r.profile_notes),
+            note: r.note.as_deref().map(Cow::Borrowed),
+            steps: [r.steps.start + 1, r.steps.end],
+            exchanges: Cow::Borrowed(&r.exchanges),
+            recorded: recorded.map(Cow::Borrowed),
+            agrees: recorded.and_then(|rec| r.agrees_with(rec)),
+            fix,
+        }
+    }
+
+    /// The request's record, its steps at `first - 1..last`.
+    pub fn into_record(self) -> (RequestRecord, Option<Recorded>) {
+        let [first, last] = self.steps;
+        let record = RequestRecord {
+            index: self.index,
+            origin: self.origin.map(Cow::into_owned),
+            method: self.method.into_owned(),
+            url: self.url.into_owned(),
+            via: self.via,
+            credentials: self.credentials,
+            cache: self.cache,
+            same_origin: self.same_origin,
+            preflight: self.preflight,
+            cache_hit: self.preflight_cache_hit,
+            outcome: self.outcome,
+            failed_at: self.failed_at,
+            cors_error: self.cors_error,
+            error: self.error.map(Cow::into_owned),
+            matched_rule: self.matched_rule,
+            exposed_headers: self.exposed_headers.into_owned(),
+            exchanges: self.exchanges.into_owned(),
+            dropped_headers: self.dropped_headers.into_owned(),
+            expect: self.expect,
+            note: self.note.map(Cow::into_owned),
+            profile_notes: self.profile_notes.into_owned(),
+            summary: self.summary.into_owned(),
+            preflight_reasons: self.preflight_reasons.into_owned(),
+            steps: first.saturating_sub(1)..last,
+        };
+        (record, self.recorded.map(Cow::into_owned))
+    }
+}
