@@ -9,8 +9,10 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
 use std::sync::Arc;
 
-use super::document::{RequestDoc, StepDoc};
-use crate::engine::{RequestRecord, Requests, Step, Trace, VARIABLES};
+use std::borrow::Cow;
+
+use super::document::{RequestDoc, StepDoc, Variables};
+use crate::engine::{RequestRecord, Requests, Step, Trace};
 use crate::fix::Fix;
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::recording::Recording;
@@ -84,9 +86,6 @@ struct HandJson<'a> {
     /// Whether the object or array just opened is still empty (no comma before its first item).
     empty: bool,
     number: itoa::Buffer,
-    /// Per tracked variable, the last value written and its `"name": value` bytes: from one
-    /// step to the next most variables keep their value, so they are escaped once.
-    variables_written: Vec<(String, Vec<u8>)>,
 }
 
 impl<'a> HandJson<'a> {
@@ -98,7 +97,6 @@ impl<'a> HandJson<'a> {
             depth,
             empty: true,
             number: itoa::Buffer::new(),
-            variables_written: Vec::new(),
         }
     }
 
@@ -166,27 +164,6 @@ impl<'a> HandJson<'a> {
             self.str(text.as_ref());
         }
         self.close(b']');
-    }
-
-    /// The variable tracker's values as an object, in tracker order.
-    fn variables(&mut self, values: &[Arc<str>]) {
-        self.open(b'{');
-        for (i, (name, value)) in VARIABLES.iter().zip(values).enumerate() {
-            self.item();
-            if i == self.variables_written.len() {
-                self.variables_written.push((String::new(), Vec::new()));
-            }
-            let (last, bytes) = &mut self.variables_written[i];
-            if bytes.is_empty() || **last != **value {
-                last.clear();
-                last.push_str(value);
-                bytes.clear();
-                push_key(bytes, name, self.pretty);
-                push_json_string(bytes, value);
-            }
-            self.out.extend_from_slice(bytes);
-        }
-        self.close(b'}');
     }
 
     /// A key from the input (a header name), escaped like any string. Its value follows.
@@ -522,7 +499,7 @@ impl Document<'_> {
         json.key("browser").str(self.profile.name());
         json.key("server").strs(super::server_lines(self.scenario));
         json.key("initial_variables")
-            .variables(self.initial_variables);
+            .serde(&Variables(Cow::Borrowed(self.initial_variables)))?;
         json.key("steps").open(b'[');
         let recorded = self.recording.map(|r| r.recorded.as_slice());
         let (checked, failed, tail) = match self.source {
