@@ -24,13 +24,13 @@ use crate::scenario::{
 
 // Strings borrow from the file's text where they hold no escapes: a recording of 100,000
 // exchanges is millions of header names and values.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 struct Har<'a> {
     #[serde(borrow)]
     log: Log<'a>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 struct Log<'a> {
     #[serde(default, borrow)]
     creator: Creator<'a>,
@@ -45,7 +45,7 @@ const NO_ORIGIN: &str = "no Origin header: a navigation, a no-cors load or a sam
 
 /// The entries, sorted as they are read: an entry with no `Origin` (a navigation, an image…)
 /// is kept only as a line for `--all`, so a large recording's page loads never sit in memory.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Entries<'a> {
     /// The entries that may be CORS exchanges.
     kept: Vec<Entry<'a>>,
@@ -141,7 +141,7 @@ struct BareLog<'a> {
     entries: Vec<Entry<'a>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, PartialEq)]
 #[serde(default)]
 struct Creator<'a> {
     #[serde(borrow)]
@@ -149,7 +149,7 @@ struct Creator<'a> {
 }
 
 /// A page of the recording: Chrome's `title` is the page's URL.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, PartialEq)]
 #[serde(default)]
 struct Page<'a> {
     #[serde(borrow)]
@@ -158,7 +158,7 @@ struct Page<'a> {
     title: Cow<'a, str>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, PartialEq)]
 #[serde(default)]
 struct Header<'a> {
     #[serde(borrow)]
@@ -167,14 +167,14 @@ struct Header<'a> {
     value: Cow<'a, str>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, PartialEq)]
 #[serde(default)]
 struct Initiator<'a> {
     #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, PartialEq)]
 #[serde(default)]
 struct Request<'a> {
     #[serde(borrow)]
@@ -187,7 +187,7 @@ struct Request<'a> {
     cookies: Vec<serde::de::IgnoredAny>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, PartialEq)]
 #[serde(default)]
 struct Response<'a> {
     status: i64,
@@ -199,7 +199,7 @@ struct Response<'a> {
     error: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, PartialEq)]
 #[serde(default)]
 struct Entry<'a> {
     #[serde(rename = "startedDateTime", borrow)]
@@ -232,6 +232,15 @@ enum HarWriter {
 pub struct HarImport {
     pub scenario: Scenario,
     pub recording: Recording,
+}
+
+/// For the differential fuzz target: the two-thread parse, tried on any text whatever its size,
+/// reads exactly what the ordinary parse reads wherever it gives an answer at all.
+pub fn two_thread_parse_agrees(text: &str) -> bool {
+    match parallel::parse_in_two(text) {
+        None => true,
+        Some(two) => serde_json::from_str::<Har>(text).is_ok_and(|one| one == two),
+    }
 }
 
 /// Parses the file into the entries and does nothing else: the baseline the benchmark compares
@@ -1243,6 +1252,22 @@ mod tests {
             import.scenario.requests[0].credentials,
             Credentials::SameOrigin
         );
+    }
+
+    #[test]
+    fn the_two_thread_parse_reads_every_fixture_as_the_ordinary_one() {
+        let mut checked = 0;
+        for dir in ["tests/fixtures/har", "tests/fixtures/chromium"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                    continue;
+                };
+                assert!(two_thread_parse_agrees(&text), "{}", entry.path().display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 10, "{checked}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub(super) fn parse(text: &str) -> Option<Har<'_>> {
     parse_in_two(text)
 }
 
-fn parse_in_two(text: &str) -> Option<Har<'_>> {
+pub(super) fn parse_in_two(text: &str) -> Option<Har<'_>> {
     let mut log = None;
     let end = object(text, skip_space(text, 0), |key, at| {
         if key != "log" {
