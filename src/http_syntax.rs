@@ -104,6 +104,23 @@ pub fn origin_of(url: &url::Url) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn network_error_codes_are_chromium_spelled() {
+        assert!(super::is_network_error_code("net::ERR_CONNECTION_REFUSED"));
+        assert!(super::is_network_error_code(
+            "net::ERR_HTTP2_PROTOCOL_ERROR"
+        ));
+        for odd in [
+            "net::ERR_",
+            "net::ERR_FA]LED",
+            "net::err_failed",
+            "ERR_FAILED",
+            "",
+        ] {
+            assert!(!super::is_network_error_code(odd), "{odd}");
+        }
+    }
+
     use super::*;
 
     #[test]
@@ -139,4 +156,15 @@ mod tests {
         assert!(is_valid_header_value("a b"));
         assert!(!is_valid_header_value("a\r\nInjected: 1"));
     }
+}
+
+/// Whether `code` is a network error code as Chromium writes one: `net::ERR_` and then capital
+/// letters, digits and underscores (`net::ERR_CONNECTION_REFUSED`).
+pub fn is_network_error_code(code: &str) -> bool {
+    code.strip_prefix("net::ERR_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    })
 }

@@ -483,11 +483,18 @@ fn blocked_only_with_credentials(
     }
 }
 
-/// Chrome's record of a request that got no answer: status 0 and a `net::` error.
+/// Chrome's record of a request that got no answer: status 0 and an `_error`, the network
+/// error it names (`net::ERR_FAILED`, no reason known, when the file holds something else).
 fn no_answer<'e>(entry: &'e Entry<'_>) -> Option<&'e str> {
     let error = entry.response.error.as_deref()?;
-    (entry.resource_type.is_some() && entry.response.status == 0 && error.starts_with("net::"))
-        .then_some(error)
+    if entry.resource_type.is_none() || entry.response.status != 0 {
+        return None;
+    }
+    Some(if crate::http_syntax::is_network_error_code(error) {
+        error
+    } else {
+        "net::ERR_FAILED"
+    })
 }
 
 fn is_preflight(entry: &Entry) -> bool {

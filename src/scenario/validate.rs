@@ -493,12 +493,7 @@ fn validate_response(
         ok &= validate_header_list(&raw.headers.0, &path.key("headers"), problems);
     }
     if let Some(code) = &raw.network_error {
-        let well_formed = code.strip_prefix("net::ERR_").is_some_and(|rest| {
-            !rest.is_empty()
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        });
+        let well_formed = crate::http_syntax::is_network_error_code(code);
         let problem = if !recorded {
             Some("only a recorded answer can be a network error".to_string())
         } else if !well_formed {
