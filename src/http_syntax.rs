@@ -102,6 +102,17 @@ pub fn origin_of(url: &url::Url) -> Option<String> {
     origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
+/// Whether `code` is a network error code as Chromium writes one: `net::ERR_` and then capital
+/// letters, digits and underscores (`net::ERR_CONNECTION_REFUSED`).
+pub fn is_network_error_code(code: &str) -> bool {
+    code.strip_prefix("net::ERR_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -156,15 +167,4 @@ mod tests {
         assert!(is_valid_header_value("a b"));
         assert!(!is_valid_header_value("a\r\nInjected: 1"));
     }
-}
-
-/// Whether `code` is a network error code as Chromium writes one: `net::ERR_` and then capital
-/// letters, digits and underscores (`net::ERR_CONNECTION_REFUSED`).
-pub fn is_network_error_code(code: &str) -> bool {
-    code.strip_prefix("net::ERR_").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-    })
 }
