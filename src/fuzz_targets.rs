@@ -85,7 +85,7 @@ pub fn config(data: &[u8]) {
     let Ok(loaded) = s3::load_config(text, "fuzz.cfg") else {
         return;
     };
-    let _ = crate::audit::audit_rules(loaded.provider(), &loaded.config);
+    let _ = crate::analysis::audit::audit_rules(loaded.provider(), &loaded.config);
     for target in convert::Target::ALL {
         if let Ok(converted) = convert::convert(&loaded, target) {
             assert!(

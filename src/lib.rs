@@ -2,16 +2,14 @@
 //! where it differs) against a server that answers as it really does (Amazon S3 or a static
 //! server), producing a step-by-step trace for the terminal UI and headless reports.
 
+pub mod analysis;
 pub mod app;
-pub mod audit;
 pub mod cli;
 pub mod engine;
 pub mod error;
-pub mod fix;
 pub mod formats;
 pub mod fuzz_targets;
 pub mod http_syntax;
-pub mod lesson;
 pub mod output_file;
 pub mod probe;
 pub mod report;

@@ -5,8 +5,8 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
+use crate::analysis::audit::{self, Finding, Severity};
 use crate::app::App;
-use crate::audit::{self, Finding, Severity};
 use crate::cli::{Cli, Command, ConvertTarget, ProbeArgs, ThemeArg};
 use crate::engine;
 use crate::error::{Error, Finished};
@@ -107,7 +107,7 @@ pub fn run_headless(output: Output, loaded: &Loaded) -> Result<Finished, Error> 
     let pretty = output.pretty || stdout_is_terminal();
     // Written while the engine runs, so a large run never exists as a whole trace: always for
     // --json, and for --print past the size where fixes are worked out.
-    let large = loaded.scenario.requests.len() > crate::fix::MAX_REQUESTS_FOR_FIXES;
+    let large = loaded.scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES;
     let streams = output.json || (!output.transcript && large);
     if loaded.saved.is_none() && streams {
         let profile = engine::effective_profile(&loaded.scenario, output.browser);
@@ -345,7 +345,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
 /// The quiz as a sheet of questions, for when there is no terminal to take it on.
 fn print_quiz(browser: Option<BrowserProfile>, loaded: &Loaded) -> Result<Finished, Error> {
     let trace = loaded.trace(browser);
-    let items = crate::lesson::quiz(&loaded.scenario, &trace);
+    let items = crate::analysis::lesson::quiz(&loaded.scenario, &trace);
     let mut out = io::stdout().lock();
     let mut write = || -> io::Result<()> {
         writeln!(out, "Quiz: {}", escape(&trace.title))?;

@@ -168,7 +168,7 @@ impl Opened {
             });
         }
         let scenario = scenario::load_str(text, &name)?;
-        crate::lesson::check_steps(&scenario, text, &name)?;
+        crate::analysis::lesson::check_steps(&scenario, text, &name)?;
         Ok(Loaded {
             scenario,
             source: name,

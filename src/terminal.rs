@@ -204,11 +204,11 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
 fn save(app: &App) -> String {
     let source_is_file = std::path::Path::new(&app.source).is_file();
     // Any entry is taken, a dangling link too.
-    let path = crate::app::whatif::save_path(&app.source, source_is_file, |p| {
+    let path = crate::analysis::whatif::save_path(&app.source, source_is_file, |p| {
         std::fs::symlink_metadata(p).is_ok()
     });
     let edited = !app.undo.is_empty();
-    let saved = crate::app::whatif::saved_scenario(&app.scenario, &app.trace, edited);
+    let saved = crate::analysis::whatif::saved_scenario(&app.scenario, &app.trace, edited);
     let json = crate::scenario::write::to_json(&saved);
     let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
     // Never over a file, even one that appeared since the name was chosen; nothing partial

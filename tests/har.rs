@@ -300,7 +300,7 @@ fn fixes_for_recorded_failures_are_proven() {
         .iter()
         .filter(|r| r.outcome == Outcome::Blocked)
     {
-        let fix = cors_tui::fix::fix_for(&har.scenario, &trace, record);
+        let fix = cors_tui::analysis::fix::fix_for(&har.scenario, &trace, record);
         assert!(
             fix.as_ref()
                 .is_some_and(|f| f.proven && !f.headers.is_empty()),

@@ -2,14 +2,14 @@
 //! action changes it. No terminal here; the UI renders `&App`.
 
 pub mod keymap;
-pub mod whatif;
 
 use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::analysis::lesson::{KeyMoment, QuizItem, key_moments, quiz};
+use crate::analysis::whatif;
 use crate::engine::{Trace, Verdict};
-use crate::lesson::{KeyMoment, QuizItem, key_moments, quiz};
 use crate::scenario::Scenario;
 use crate::theme::Theme;
 
@@ -120,7 +120,7 @@ pub struct App {
     /// The audit overlay is open.
     pub audit_open: bool,
     /// Findings on the server's rules (`None`: a server without rules).
-    pub audit: Option<Vec<crate::audit::Finding>>,
+    pub audit: Option<Vec<crate::analysis::audit::Finding>>,
     pub quit: bool,
     pub theme: Theme,
     /// The lesson's key moments (the scenario's own, or derived from the trace).
@@ -137,7 +137,7 @@ pub struct App {
     /// A one-line message for the footer (saved, refused edit, …).
     pub status: Option<String>,
     /// Per request: the fix that would allow it, when it is blocked.
-    pub fixes: Vec<Option<crate::fix::Fix>>,
+    pub fixes: Vec<Option<crate::analysis::fix::Fix>>,
     /// For a replayed recording: what the browser recorded, per request.
     pub recording: Option<crate::scenario::recording::Recording>,
 }
@@ -145,8 +145,8 @@ pub struct App {
 impl App {
     pub fn new(scenario: Scenario, trace: Trace, source: String, theme: Theme) -> Self {
         let moments = key_moments(&scenario, &trace);
-        let fixes = crate::fix::fixes(&scenario, &trace);
-        let audit = crate::audit::audit_scenario(&scenario, &trace);
+        let fixes = crate::analysis::fix::fixes(&scenario, &trace);
+        let audit = crate::analysis::audit::audit_scenario(&scenario, &trace);
         App {
             audit,
             audit_open: false,
@@ -220,8 +220,8 @@ impl App {
             .into_iter()
             .filter(|m| !self.step_changed(m.step - 1))
             .collect();
-        self.fixes = crate::fix::fixes(&self.scenario, &self.trace);
-        self.audit = crate::audit::audit_scenario(&self.scenario, &self.trace);
+        self.fixes = crate::analysis::fix::fixes(&self.scenario, &self.trace);
+        self.audit = crate::analysis::audit::audit_scenario(&self.scenario, &self.trace);
     }
 
     /// Whether the last what-if edit changed a 0-based step.

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::audit::{Finding, Severity};
+use crate::analysis::audit::{Finding, Severity};
 use crate::safe_text::escape;
 use crate::scenario::{CorsRule, Provider};
 

@@ -10,8 +10,8 @@ use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::analysis::fix::Fix;
 use crate::engine::{CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, VARIABLES};
-use crate::fix::Fix;
 use crate::scenario::recording::Recorded;
 use crate::scenario::{CacheMode, Credentials, Outcome, Via};
 

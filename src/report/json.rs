@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::borrow::Cow;
 
 use super::document::{RequestDoc, StepDoc, Variables};
+use crate::analysis::fix::Fix;
 use crate::engine::{RequestRecord, Requests, Step, Trace};
-use crate::fix::Fix;
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::recording::Recording;
 use crate::scenario::write::{self, Field};
@@ -413,7 +413,7 @@ impl Tail {
             skipped: &recording.skipped,
         });
         let mut scenario_json =
-            SetAside::new(scenario.requests.len() > crate::fix::MAX_REQUESTS_FOR_FIXES)?;
+            SetAside::new(scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES)?;
         push_scenario(
             &mut HandJson::new(&mut Vec::new(), pretty, 1),
             scenario,
@@ -596,7 +596,7 @@ pub fn write(
         initial_variables: &trace.initial_variables,
         source: Source::Done(trace),
         recording,
-        fixes: crate::fix::fixes(scenario, trace),
+        fixes: crate::analysis::fix::fixes(scenario, trace),
     };
     document.write(out, pretty).map(drop)
 }
@@ -612,7 +612,7 @@ pub fn run_and_write(
     recording: Option<&Recording>,
     pretty: bool,
 ) -> io::Result<Vec<RequestRecord>> {
-    if scenario.requests.len() <= crate::fix::MAX_REQUESTS_FOR_FIXES {
+    if scenario.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES {
         let trace = crate::engine::run(scenario, profile);
         write(out, scenario, &trace, recording, pretty)?;
         return Ok(trace.failed_expectations().cloned().collect());
@@ -774,7 +774,7 @@ mod tests {
         // One failing expectation per copy of the lesson, so the exit status has work to do.
         scenario.requests[0].expect = Some(crate::scenario::Outcome::Blocked);
         let lesson = scenario.requests.clone();
-        while scenario.requests.len() <= crate::fix::MAX_REQUESTS_FOR_FIXES {
+        while scenario.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES {
             scenario.requests.extend(lesson.iter().cloned());
         }
         let profile = BrowserProfile::Chromium;

@@ -205,7 +205,7 @@ fn write_part(
     start_label: &str,
     steps: &[crate::engine::Step],
     requests: &[RequestRecord],
-    fixes: &[Option<crate::fix::Fix>],
+    fixes: &[Option<crate::analysis::fix::Fix>],
     fixes_worked_out: bool,
     width: u16,
 ) -> io::Result<()> {
@@ -280,7 +280,7 @@ fn write_part(
         writeln!(
             out,
             "(Fixes are worked out for up to {} requests.)",
-            crate::fix::MAX_REQUESTS_FOR_FIXES
+            crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
         )?;
     }
     for request in requests {
@@ -518,7 +518,7 @@ pub fn write(
         trace.profile,
         w,
     )?;
-    let fixes = crate::fix::fixes(scenario, trace);
+    let fixes = crate::analysis::fix::fixes(scenario, trace);
     write_part(
         out,
         &trace.initial_variables,
@@ -526,7 +526,7 @@ pub fn write(
         &trace.steps,
         &trace.requests,
         &fixes,
-        trace.requests.len() <= crate::fix::MAX_REQUESTS_FOR_FIXES,
+        trace.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES,
         width,
     )?;
     let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
@@ -536,7 +536,7 @@ pub fn write(
 
 fn write_fix(
     out: &mut impl Write,
-    fix: &crate::fix::Fix,
+    fix: &crate::analysis::fix::Fix,
     index: usize,
     w: usize,
 ) -> io::Result<()> {

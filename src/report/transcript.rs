@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
+use crate::analysis::lesson::key_moments;
 use crate::engine::{CorsError, ExchangeKind, RequestRecord, Trace, VARIABLES};
-use crate::lesson::key_moments;
 use crate::safe_text::escape;
 
 use crate::scenario::{Credentials, Outcome, Scenario, ServerKind, Via};

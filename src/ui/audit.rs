@@ -5,8 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use crate::analysis::audit::Severity;
 use crate::app::App;
-use crate::audit::Severity;
 use crate::safe_text::escape;
 use crate::scenario::ServerKind;
 

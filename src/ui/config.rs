@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::panel;
+use crate::analysis::audit::Severity;
 use crate::app::{App, Panel};
-use crate::audit::Severity;
 use crate::safe_text::escape;
 use crate::scenario::{CannedResponse, Field, Recorder, ServerKind};
 

@@ -282,7 +282,7 @@ fn what_if_origin(scenario: &Scenario, trace: &Trace) -> Option<QuizItem> {
     // allowed?" reads as advice to allow it.
     let request = trace.requests.iter().find(|r| {
         r.outcome == crate::scenario::Outcome::Blocked
-            && !crate::fix::meant_to_be_blocked(scenario, r)
+            && !crate::analysis::fix::meant_to_be_blocked(scenario, r)
             && r.origin.as_ref().is_some_and(|o| {
                 !config
                     .rules
