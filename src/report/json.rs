@@ -55,24 +55,96 @@ fn write_json(out: &mut impl Write, value: &impl Serialize, pretty: bool) -> io:
 const INDENT: &[u8] = b"  ";
 
 /// `value` as JSON for a place `depth` levels deep in the document: when indented, every line
-/// after the first moves right by `depth` levels. A JSON string never holds a raw newline, so
-/// each newline is layout.
+/// after the first moves right by `depth` levels.
 fn nested_json(value: &impl Serialize, pretty: bool, depth: usize) -> io::Result<Vec<u8>> {
-    let mut flat = Vec::new();
-    write_json(&mut flat, value, pretty)?;
-    if !pretty {
-        return Ok(flat);
+    let mut out = Vec::new();
+    write_nested(&mut out, value, pretty, depth)?;
+    Ok(out)
+}
+
+/// [`nested_json`], appended to `out`.
+fn write_nested(
+    out: &mut Vec<u8>,
+    value: &impl Serialize,
+    pretty: bool,
+    depth: usize,
+) -> io::Result<()> {
+    if pretty {
+        let formatter = TerminalSafe(Indented {
+            depth,
+            has_value: false,
+        });
+        let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
+        value.serialize(&mut serializer).map_err(io::Error::other)
+    } else {
+        write_json(out, value, false)
     }
-    let indent = INDENT.repeat(depth);
-    let mut nested = Vec::with_capacity(flat.len() + flat.len() / 4);
-    for (i, line) in flat.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            nested.push(b'\n');
-            nested.extend_from_slice(&indent);
+}
+
+/// serde_json's pretty layout (two spaces a level) for a value that starts `depth` levels deep.
+struct Indented {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn new_line<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            w.write_all(INDENT)?;
         }
-        nested.extend_from_slice(line);
+        Ok(())
     }
-    Ok(nested)
+}
+
+impl Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(w)?;
+        }
+        w.write_all(b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.new_line(w)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(w)?;
+        }
+        w.write_all(b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.new_line(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// JSON written by hand, for the parts of a document there are hundreds of thousands of (steps
@@ -238,8 +310,7 @@ impl<'a> HandJson<'a> {
 
     /// A value without a hand-written form (a rare one), through serde.
     fn serde(&mut self, value: &impl Serialize) -> io::Result<()> {
-        let json = nested_json(value, self.pretty, self.depth)?;
-        self.out.extend_from_slice(&json);
+        write_nested(self.out, value, self.pretty, self.depth)?;
         self.empty = false;
         Ok(())
     }
