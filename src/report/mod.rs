@@ -23,13 +23,8 @@ pub fn server_lines(scenario: &Scenario) -> Vec<String> {
 }
 
 fn server_description(scenario: &Scenario) -> Vec<String> {
-    let url = scenario.server.url.as_str();
     // Show the bucket URL as people write it, without the root path's slash.
-    let url = if scenario.server.url.path() == "/" {
-        url.trim_end_matches('/')
-    } else {
-        url
-    };
+    let url = crate::scenario::write::server_url(&scenario.server.url);
     match &scenario.server.kind {
         ServerKind::Bucket {
             provider,

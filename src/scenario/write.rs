@@ -157,6 +157,17 @@ pub fn to_json(scenario: &Scenario) -> Value {
     Value::Object(doc)
 }
 
+/// A server's URL as the file writes it: an origin without the slash the parser adds
+/// (`https://bucket.s3.amazonaws.com`), any other URL exactly, a path's final slash included.
+pub fn server_url(url: &url::Url) -> &str {
+    let text = url.as_str();
+    if url.path() == "/" && url.query().is_none() && url.fragment().is_none() {
+        text.trim_end_matches('/')
+    } else {
+        text
+    }
+}
+
 /// Title, description, browser and server: the keys before `requests`.
 pub fn head(scenario: &Scenario) -> Map<String, Value> {
     let mut doc = Map::new();
@@ -171,10 +182,7 @@ pub fn head(scenario: &Scenario) -> Map<String, Value> {
     match &scenario.server.kind {
         ServerKind::Bucket { provider, cors } => {
             server.insert("type".into(), json!(provider.name()));
-            server.insert(
-                "url".into(),
-                json!(scenario.server.url.as_str().trim_end_matches('/')),
-            );
+            server.insert("url".into(), json!(server_url(&scenario.server.url)));
             let cors = cors
                 .as_ref()
                 .map(|config| rules_json(*provider, &config.rules));
@@ -186,17 +194,11 @@ pub fn head(scenario: &Scenario) -> Map<String, Value> {
                 Recorder::Probe => "probed",
             };
             server.insert("type".into(), json!(kind));
-            server.insert(
-                "url".into(),
-                json!(scenario.server.url.as_str().trim_end_matches('/')),
-            );
+            server.insert("url".into(), json!(server_url(&scenario.server.url)));
         }
         ServerKind::Static { preflight, actual } => {
             server.insert("type".into(), json!("static"));
-            server.insert(
-                "url".into(),
-                json!(scenario.server.url.as_str().trim_end_matches('/')),
-            );
+            server.insert("url".into(), json!(server_url(&scenario.server.url)));
             server.insert("preflight".into(), response(preflight));
             server.insert("actual".into(), response(actual));
         }
@@ -288,6 +290,24 @@ pub fn tail(scenario: &Scenario) -> Map<String, Value> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_server_url_loses_only_the_root_slash() {
+        let url = |text: &str| url::Url::parse(text).ok();
+        let written = |text: &str| url(text).map(|u| server_url(&u).to_string());
+        assert_eq!(
+            written("https://b.s3.amazonaws.com/").as_deref(),
+            Some("https://b.s3.amazonaws.com")
+        );
+        assert_eq!(
+            written("https://cdn.example/report/").as_deref(),
+            Some("https://cdn.example/report/")
+        );
+        assert_eq!(
+            written("https://cdn.example/?v=1").as_deref(),
+            Some("https://cdn.example/?v=1")
+        );
+    }
+
     use super::*;
     use crate::scenario::load_str;
 
