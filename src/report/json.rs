@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use std::borrow::Cow;
 
-use super::document::{RequestDoc, StepDoc, Variables};
+use super::document::{RequestDoc, Variables};
 use crate::analysis::fix::Fix;
-use crate::engine::{RequestRecord, Requests, Step, Trace};
+use crate::engine::{Exchange, ExchangeKind, RequestRecord, Requests, Step, Trace, VARIABLES};
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::recording::Recording;
 use crate::scenario::write::{self, Field};
@@ -158,6 +158,9 @@ struct HandJson<'a> {
     /// Whether the object or array just opened is still empty (no comma before its first item).
     empty: bool,
     number: itoa::Buffer,
+    /// Per tracked variable, the last value written and its `"name": value` bytes: from one
+    /// step to the next most variables keep their value, so they are escaped once.
+    variables_written: Vec<(String, Vec<u8>)>,
 }
 
 impl<'a> HandJson<'a> {
@@ -169,6 +172,7 @@ impl<'a> HandJson<'a> {
             depth,
             empty: true,
             number: itoa::Buffer::new(),
+            variables_written: Vec::new(),
         }
     }
 
@@ -236,6 +240,56 @@ impl<'a> HandJson<'a> {
             self.str(text.as_ref());
         }
         self.close(b']');
+    }
+
+    fn opt_str(&mut self, text: Option<&str>) {
+        match text {
+            Some(text) => self.str(text),
+            None => self.null(),
+        }
+    }
+
+    fn opt_int(&mut self, n: Option<impl itoa::Integer>) {
+        match n {
+            Some(n) => self.int(n),
+            None => self.null(),
+        }
+    }
+
+    fn null(&mut self) {
+        self.out.extend_from_slice(b"null");
+        self.empty = false;
+    }
+
+    /// `[[name, value], …]`, as serde writes a list of pairs.
+    fn headers(&mut self, headers: &[(String, String)]) {
+        self.open(b'[');
+        for (name, value) in headers {
+            self.item();
+            self.strs([name, value]);
+        }
+        self.close(b']');
+    }
+
+    /// The variable tracker's values as an object, in tracker order.
+    fn variables(&mut self, values: &[Arc<str>]) {
+        self.open(b'{');
+        for (i, (name, value)) in VARIABLES.iter().zip(values).enumerate() {
+            self.item();
+            if i == self.variables_written.len() {
+                self.variables_written.push((String::new(), Vec::new()));
+            }
+            let (last, bytes) = &mut self.variables_written[i];
+            if bytes.is_empty() || **last != **value {
+                last.clear();
+                last.push_str(value);
+                bytes.clear();
+                push_key(bytes, name, self.pretty);
+                push_json_string(bytes, value);
+            }
+            self.out.extend_from_slice(bytes);
+        }
+        self.close(b'}');
     }
 
     /// A key from the input (a header name), escaped like any string. Its value follows.
@@ -314,6 +368,125 @@ impl<'a> HandJson<'a> {
         self.empty = false;
         Ok(())
     }
+}
+
+/// [`StepDoc`]'s bytes by hand: a recording's steps are most of its document, and serde's
+/// string escaping, a byte at a time, made `--json` a quarter slower (see the commit). A test
+/// holds these bytes to serde's for every shipped input.
+fn push_step(json: &mut HandJson, s: &Step) {
+    json.open(b'{');
+    json.key("n").int(s.n);
+    json.key("request").int(s.request);
+    json.key("stage").str(s.stage.name());
+    json.key("verdict").str(s.verdict.name());
+    json.key("action").str(&s.action);
+    json.key("request_type").str(&s.request_type);
+    json.key("cors_headers").str(&s.cors_headers);
+    json.key("decision").str(&s.decision);
+    json.key("result").str(&s.result);
+    json.key("variables").variables(&s.variables);
+    json.key("changed")
+        .strs(s.changed.iter().map(|&i| VARIABLES[i]));
+    json.key("explanation").str(&s.explanation);
+    json.key("profile_note").opt_str(s.profile_note.as_deref());
+    json.key("exchange").opt_int(s.exchange);
+    json.close(b'}');
+}
+
+/// [`RequestDoc`]'s bytes by hand, as for steps (its rare `fix` through serde).
+fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
+    json.open(b'{');
+    json.key("index").int(r.index);
+    json.key("origin").opt_str(r.origin.as_deref());
+    for (name, value) in [
+        ("method", r.method.as_ref()),
+        ("url", r.url.as_ref()),
+        ("via", r.via.name()),
+        ("credentials", r.credentials.name()),
+        ("cache", r.cache.name()),
+    ] {
+        json.key(name).str(value);
+    }
+    for (name, value) in [
+        ("same_origin", r.same_origin),
+        ("preflight", r.preflight),
+        ("preflight_cache_hit", r.preflight_cache_hit),
+    ] {
+        json.key(name).bool(value);
+    }
+    json.key("outcome").str(r.outcome.name());
+    json.key("expect").opt_str(r.expect.map(|e| e.name()));
+    json.key("expectation_met").bool(r.expectation_met);
+    json.key("failed_at")
+        .opt_str(r.failed_at.map(ExchangeKind::name));
+    json.key("error").opt_str(r.error.as_deref());
+    json.key("cors_error")
+        .opt_str(r.cors_error.map(|e| e.name()));
+    json.key("matched_rule").opt_int(r.matched_rule);
+    json.key("exposed_headers").strs(r.exposed_headers.iter());
+    json.key("dropped_headers").strs(r.dropped_headers.iter());
+    json.key("summary").str(&r.summary);
+    json.key("preflight_reasons")
+        .strs(r.preflight_reasons.iter());
+    json.key("profile_notes").strs(r.profile_notes.iter());
+    json.key("note").opt_str(r.note.as_deref());
+    json.key("steps").open(b'[');
+    for n in r.steps {
+        json.item();
+        json.int(n);
+    }
+    json.close(b']');
+    json.key("exchanges").open(b'[');
+    for e in r.exchanges.iter() {
+        json.item();
+        push_exchange(json, e);
+    }
+    json.close(b']');
+    if let Some(recorded) = r.recorded.as_deref() {
+        json.key("recorded").open(b'{');
+        json.key("status").int(recorded.status);
+        json.key("error").opt_str(recorded.error.as_deref());
+        json.key("blocked");
+        match recorded.blocked {
+            Some(blocked) => json.bool(blocked),
+            None => json.null(),
+        }
+        json.key("failed_at")
+            .opt_str(recorded.failed_at.map(ExchangeKind::name));
+        json.key("failed_url")
+            .opt_str(recorded.failed_url.as_deref());
+        json.key("notes").strs(&recorded.notes);
+        json.close(b'}');
+    }
+    if let Some(agrees) = r.agrees {
+        json.key("agrees").bool(agrees);
+    }
+    json.key("fix");
+    match r.fix {
+        Some(fix) => json.serde(fix)?,
+        None => json.null(),
+    }
+    json.close(b'}');
+    Ok(())
+}
+
+/// [`Exchange`] by hand.
+fn push_exchange(json: &mut HandJson, e: &Exchange) {
+    json.open(b'{');
+    json.key("kind").str(e.kind.name());
+    json.key("request").open(b'{');
+    json.key("method").str(&e.request.method);
+    json.key("url").str(&e.request.url);
+    json.key("headers").headers(&e.request.headers);
+    json.close(b'}');
+    json.key("response").open(b'{');
+    json.key("status").int(e.response.status);
+    json.key("headers").headers(&e.response.headers);
+    json.key("body").str(&e.response.body);
+    json.close(b'}');
+    json.key("matched_rule").opt_int(e.matched_rule);
+    json.key("server_explanation").str(&e.server_explanation);
+    json.close(b'}');
 }
 
 /// The scenario as [`write::to_json`] makes it, by hand, handed to `sink` a request at a time:
@@ -577,7 +750,7 @@ impl Document<'_> {
             Source::Done(trace) => {
                 for step in &trace.steps {
                     json.item();
-                    json.serde(&StepDoc::from(step))?;
+                    push_step(&mut json, step);
                     json.flush_to(out)?;
                 }
                 json.close(b']');
@@ -586,7 +759,7 @@ impl Document<'_> {
                     let recorded = recorded.and_then(|all| all.get(i));
                     let fix = self.fixes.get(i).and_then(Option::as_ref);
                     json.item();
-                    json.serde(&RequestDoc::new(r, recorded, fix))?;
+                    push_request(&mut json, &RequestDoc::new(r, recorded, fix))?;
                     json.flush_to(out)?;
                 }
                 json.close(b']');
@@ -611,12 +784,12 @@ impl Document<'_> {
                 for (record, record_steps) in run {
                     for step in &record_steps {
                         json.item();
-                        json.serde(&StepDoc::from(step))?;
+                        push_step(&mut json, step);
                         json.flush_to(out)?;
                     }
                     let recorded = recorded.and_then(|all| all.get(record.index - 1));
                     requests.item();
-                    requests.serde(&RequestDoc::new(&record, recorded, None))?;
+                    push_request(&mut requests, &RequestDoc::new(&record, recorded, None))?;
                     requests.flush_to(&mut items)?;
                     checked += usize::from(record.expect.is_some());
                     if !record.expectation_met() {
@@ -926,6 +1099,60 @@ mod tests {
         assert!(inputs.iter().filter(|i| i.2.is_some()).count() >= 4);
         assert!(inputs.len() >= 20, "{}", inputs.len());
         inputs
+    }
+
+    #[test]
+    fn hand_written_steps_and_requests_are_the_schema_types_serde_bytes() {
+        use super::super::document::StepDoc;
+        let (mut steps, mut requests, mut fixes) = (0, 0, 0);
+        for (name, scenario, recording) in shipped_inputs() {
+            for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
+                let trace = crate::engine::run(&scenario, profile);
+                for pretty in [false, true] {
+                    // One writer for all steps, as for a document: what it keeps from one
+                    // step to the next must not leak into the bytes.
+                    let mut hand = Vec::new();
+                    let mut json = HandJson::new(&mut hand, pretty, 2);
+                    for step in &trace.steps {
+                        json.out.clear();
+                        push_step(&mut json, step);
+                        let serde =
+                            nested_json(&StepDoc::from(step), pretty, 2).unwrap_or_default();
+                        assert_eq!(
+                            String::from_utf8_lossy(json.out),
+                            String::from_utf8_lossy(&serde),
+                            "{name} step {}",
+                            step.n
+                        );
+                        steps += usize::from(pretty);
+                    }
+                }
+                let all_fixes = crate::analysis::fix::fixes(&scenario, &trace);
+                for (i, record) in trace.requests.iter().enumerate() {
+                    let recorded = recording.as_ref().and_then(|r| r.recorded.get(i));
+                    let fix = all_fixes.get(i).and_then(Option::as_ref);
+                    let doc = RequestDoc::new(record, recorded, fix);
+                    for pretty in [false, true] {
+                        let mut hand = Vec::new();
+                        let pushed = push_request(&mut HandJson::new(&mut hand, pretty, 2), &doc);
+                        assert!(pushed.is_ok());
+                        let serde = nested_json(&doc, pretty, 2).unwrap_or_default();
+                        assert_eq!(
+                            String::from_utf8_lossy(&hand),
+                            String::from_utf8_lossy(&serde),
+                            "{name} request {}",
+                            record.index
+                        );
+                    }
+                    requests += 1;
+                    fixes += usize::from(fix.is_some());
+                }
+            }
+        }
+        assert!(
+            steps > 100 && requests > 50 && fixes > 5,
+            "{steps} {requests} {fixes}"
+        );
     }
 
     #[test]
