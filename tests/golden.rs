@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+#[path = "../benches/support/generate.rs"]
+#[allow(dead_code)]
+mod generate;
+
 const GOLDEN: &str = "tests/golden";
 
 struct Input {
@@ -159,4 +163,56 @@ fn pretty_json_is_the_compact_document() {
                 .expect("pretty JSON parses");
         assert!(compact == pretty, "{}", input.path.display());
     }
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint for outputs too large to commit.
+fn fingerprint(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x} {} bytes", bytes.len())
+}
+
+/// Past 500 requests `--json` and `--print` stream while the engine runs (and fixes are not
+/// worked out): the generated recording and scenario of the benchmarks, at 1,200, pin that path.
+#[test]
+fn large_inputs_stream_as_committed() {
+    let bless = std::env::var_os("CORS_TUI_BLESS").is_some();
+    // A fixed relative path: the file's name is part of the output.
+    let dir = Path::new("target/golden-inputs");
+    std::fs::create_dir_all(dir).expect("target/golden-inputs can be made");
+    let inputs = [
+        ("generated-1200.har", generate::generated_har(1_200)),
+        (
+            "generated-1200.json",
+            generate::generated_scenario_text(1_200),
+        ),
+    ];
+    let mut lines = Vec::new();
+    for (name, text) in &inputs {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("the input is written");
+        for (kind, args) in [
+            ("json", &["--json"][..]),
+            ("print", &["--print", "--width", "100"][..]),
+        ] {
+            let output = run(args, &path);
+            lines.push(format!("{name} {kind} {}", fingerprint(&output)));
+        }
+    }
+    let file = Path::new(GOLDEN).join("large-inputs.sums");
+    let now = lines.join("\n") + "\n";
+    if bless {
+        std::fs::write(&file, &now).expect("golden written");
+        return;
+    }
+    let committed = std::fs::read_to_string(&file).unwrap_or_default();
+    assert_eq!(
+        now,
+        committed,
+        "the streamed output of a large input changed (CORS_TUI_BLESS=1 cargo test --test golden rewrites {}; explain the change in the commit)",
+        file.display()
+    );
 }
