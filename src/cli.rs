@@ -74,6 +74,17 @@ pub enum Command {
         /// CORS configuration (S3, GCS or Azure, any spelling); `-` reads standard input.
         file: PathBuf,
     },
+    /// List the lessons built into cors-tui; `cors-tui NAME` opens one from any folder.
+    Lessons,
+    /// Print a completion script for a shell, e.g. `cors-tui completions bash >
+    /// ~/.local/share/bash-completion/completions/cors-tui`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `cors-tui man > ~/.local/share/man/man1/cors-tui.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

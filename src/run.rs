@@ -7,6 +7,8 @@ use std::path::Path;
 
 use crate::analysis::audit::{self, Finding, Severity};
 use crate::app::App;
+use clap::CommandFactory;
+
 use crate::cli::{Cli, Command, ConvertTarget, ProbeArgs, ThemeArg};
 use crate::engine;
 use crate::error::{Error, Finished};
@@ -171,6 +173,19 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
         Some(Command::Audit { file, json }) => return run_audit(file, *json),
         Some(Command::Convert { to, file }) => return run_convert(file, *to),
         Some(Command::Probe(args)) => return run_probe(args),
+        Some(Command::Lessons) => return list_lessons(),
+        Some(Command::Completions { shell }) => {
+            let mut out = io::stdout().lock();
+            clap_complete::generate(*shell, &mut Cli::command(), "cors-tui", &mut out);
+            out.flush()?;
+            return Ok(Finished::Clean);
+        }
+        Some(Command::Man) => {
+            let mut out = io::stdout().lock();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            out.flush()?;
+            return Ok(Finished::Clean);
+        }
         None => {}
     }
     let output = Output::of(&cli);
@@ -190,6 +205,25 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
         return print_quiz(output.browser, &loaded);
     }
     run_headless(output, &loaded)
+}
+
+/// The built-in lessons, one a line: the name to open it by, and its title.
+fn list_lessons() -> Result<Finished, Error> {
+    let mut out = io::stdout().lock();
+    let width = scenario::lessons::LESSONS
+        .iter()
+        .map(|lesson| lesson.name.len())
+        .max()
+        .unwrap_or(0);
+    for lesson in &scenario::lessons::LESSONS {
+        let scenario = scenario::load_str(lesson.text, lesson.name)?;
+        writeln!(out, "{:width$}  {}", lesson.name, escape(&scenario.title))?;
+    }
+    writeln!(
+        out,
+        "\nOpen one with `cors-tui NAME` (the view), or add --print, --transcript or --quiz."
+    )?;
+    Ok(Finished::Clean)
 }
 
 /// The interactive view of what `load` gives: it runs on the loading screen, under `loading`

@@ -73,11 +73,30 @@ pub struct Opened {
 }
 
 /// Opens the input file (`None`: the built-in basic scenario).
+/// A name that is no file but a built-in lesson's (`rule-order`, `rule-order.json`) opens that
+/// lesson, from any folder.
 pub fn open(file: Option<&PathBuf>, show_secrets: bool) -> Result<Opened, LoadErrors> {
-    Ok(Opened {
-        file: file.map(|path| scenario::open_input(path)).transpose()?,
-        show_secrets,
-    })
+    let file = match file {
+        Some(path) if path.as_os_str() != "-" && std::fs::symlink_metadata(path).is_err() => {
+            match scenario::lessons::find(&path.to_string_lossy()) {
+                Some(lesson) => Some((
+                    format!("built-in lesson {}", lesson.name),
+                    scenario::Input::Read(lesson.text.as_bytes().to_vec()),
+                )),
+                None => Some(scenario::open_input(path).map_err(|mut errors| {
+                    for error in &mut errors.0 {
+                        error
+                            .message
+                            .push_str(" (`cors-tui lessons` lists the built-in lessons)");
+                    }
+                    errors
+                })?),
+            }
+        }
+        Some(path) => Some(scenario::open_input(path)?),
+        None => None,
+    };
+    Ok(Opened { file, show_secrets })
 }
 
 impl Opened {

@@ -686,3 +686,112 @@ fn header_values_are_trimmed_as_http_trims_them() {
         .code(0)
         .stdout(predicate::str::contains(r#""outcome":"allowed""#));
 }
+
+/// Every shipped lesson is built in: listed by `lessons`, opened by name from any folder.
+#[test]
+fn built_in_lessons_open_by_name_from_any_folder() {
+    let listed = cmd()
+        .arg("lessons")
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let listed = String::from_utf8_lossy(&listed);
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(root().join("scenarios"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let file = entry.file_name().to_string_lossy().to_string();
+        if let Some(name) = file.strip_suffix(".json") {
+            assert!(
+                listed.lines().any(|l| l.starts_with(&format!("{name} "))),
+                "{name} not listed:\n{listed}"
+            );
+            names.push(name.to_string());
+        }
+    }
+    assert_eq!(names.len(), 17);
+    let elsewhere = tempfile::tempdir().expect("a temporary folder");
+    for name in &names {
+        let from_file = cmd()
+            .arg("--json")
+            .arg(root().join("scenarios").join(format!("{name}.json")))
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        let built_in = cmd()
+            .current_dir(elsewhere.path())
+            .args(["--json", &format!("{name}.json")])
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        let steps = |doc: &[u8]| {
+            serde_json::from_slice::<serde_json::Value>(doc)
+                .map(|v| v["steps"].clone())
+                .ok()
+        };
+        assert!(steps(&built_in).is_some(), "{name}");
+        assert_eq!(steps(&built_in), steps(&from_file), "{name}");
+    }
+    // A file of that name, where there is one, comes first.
+    std::fs::write(elsewhere.path().join("basic.json"), "{").expect("written");
+    cmd()
+        .current_dir(elsewhere.path())
+        .args(["--print", "basic.json"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = cmd()
+            .args(["completions", shell])
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        let script = String::from_utf8_lossy(&script);
+        assert!(
+            script.contains("cors-tui") && script.contains("probe"),
+            "{shell}"
+        );
+    }
+    let bash = cmd()
+        .args(["completions", "bash"])
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let checked = std::process::Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            if let Some(stdin) = child.stdin.as_mut() {
+                stdin.write_all(&bash)?;
+            }
+            child.wait()
+        });
+    assert!(
+        checked.is_ok_and(|status| status.success()),
+        "bash -n refuses the script"
+    );
+    let man = cmd()
+        .arg("man")
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let man = String::from_utf8_lossy(&man);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH cors-tui 1"),
+        "{man}"
+    );
+    // roff escapes each hyphen of an option.
+    for section in [".SH NAME", ".SH SYNOPSIS", "probe", r"\-\-show\-secrets"] {
+        assert!(
+            man.contains(section),
+            "{section} missing from the manual page"
+        );
+    }
+}

@@ -13,7 +13,7 @@ use super::validate::{JsonPath, Problem, Seg, validate};
 use crate::safe_text::escape;
 
 /// The lesson `cors-tui` opens when given no file.
-pub const BUILTIN_BASIC: &str = include_str!("../../scenarios/basic.json");
+pub const BUILTIN_BASIC: &str = super::lessons::LESSONS[0].text;
 
 /// One thing wrong with an input file, placed where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 //! checking everything a browser or S3 would refuse before the engine ever runs.
 
 pub mod cloud_rules;
+pub mod lessons;
 mod load;
 pub mod provider;
 pub(crate) mod raw;

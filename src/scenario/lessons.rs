@@ -1,0 +1,85 @@
+//! The lessons shipped in `scenarios/`, built into the binary: `cors-tui rule-order` opens one
+//! from any folder, and `cors-tui lessons` lists them.
+
+/// A built-in lesson: its name (the file's, without `.json`) and its text.
+pub struct Lesson {
+    pub name: &'static str,
+    pub text: &'static str,
+}
+
+macro_rules! lessons {
+    ($($name:literal),* $(,)?) => {
+        [$(Lesson {
+            name: $name,
+            text: include_str!(concat!("../../scenarios/", $name, ".json")),
+        }),*]
+    };
+}
+
+/// In the order a course takes them: the basics, then preflights, credentials, providers,
+/// redirects and the traps.
+pub const LESSONS: [Lesson; 17] = lessons![
+    "basic",
+    "custom-header",
+    "method-not-allowed",
+    "expose-headers",
+    "preflight-cache",
+    "max-age",
+    "authorization-star",
+    "wildcard-credentials",
+    "null-origin",
+    "rule-order",
+    "no-cors-config",
+    "masked-error",
+    "static-preflight-status",
+    "curl-vs-browser",
+    "redirects",
+    "gcs-upload",
+    "azure-blob",
+];
+
+/// The built-in lesson `name` stands for: `rule-order`, `rule-order.json` or
+/// `scenarios/rule-order.json`.
+pub fn find(name: &str) -> Option<&'static Lesson> {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let stem = file.strip_suffix(".json").unwrap_or(file);
+    LESSONS.iter().find(|lesson| lesson.name == stem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_scenario_is_built_in_and_loads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut shipped: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()?
+                    .strip_suffix(".json")
+                    .map(String::from)
+            })
+            .collect();
+        shipped.sort();
+        let mut built_in: Vec<String> = LESSONS.iter().map(|l| l.name.to_string()).collect();
+        built_in.sort();
+        assert_eq!(shipped, built_in);
+        for lesson in &LESSONS {
+            if let Err(e) = crate::scenario::load_str(lesson.text, lesson.name) {
+                panic!("{}: {e}", lesson.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_lesson_is_found_by_name_or_file_name() {
+        for name in ["rule-order", "rule-order.json", "scenarios/rule-order.json"] {
+            assert_eq!(find(name).map(|l| l.name), Some("rule-order"), "{name}");
+        }
+        assert!(find("no-such-lesson").is_none());
+    }
+}
