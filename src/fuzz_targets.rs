@@ -1,6 +1,6 @@
 //! The parsers of untrusted input, each as one function of raw bytes that must never panic and
 //! whose output must keep the tool's promises. `fuzz/` runs them under libFuzzer
-//! (`cargo fuzz run scenario`); `tests/fuzz_corpus.rs` runs them over the checked-in corpus and
+//! (`cargo fuzz run scenario`); `tests/suite/fuzz_corpus.rs` runs them over the checked-in corpus and
 //! a bounded number of mutations of it on every `cargo test`.
 
 use crate::engine;

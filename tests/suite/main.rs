@@ -1,0 +1,18 @@
+//! Every integration test in one test binary: each module below was a binary of its own, and
+//! linking fifteen copies of the crate and its dependencies cost more than running them.
+
+mod common;
+
+mod chromium_exports;
+mod cli;
+mod engine_scenarios;
+mod fuzz_corpus;
+mod golden;
+mod har;
+mod hostile;
+mod probe;
+mod probe_middleware;
+mod properties;
+mod roundtrip;
+mod signals;
+mod ui;
