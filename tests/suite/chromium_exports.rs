@@ -394,37 +394,3 @@ fn the_printed_summary_counts_honestly() {
         }
     }
 }
-
-/// The README's HAR example is this command's output, word for word.
-#[test]
-fn the_readme_example_is_the_output() {
-    let readme = std::fs::read_to_string("README.md").expect("README.md is there");
-    let command = "cors-tui --print --width 100 tests/fixtures/chromium/redirects.sanitized.har";
-    let at = readme.find(command).expect("README shows the command");
-    let blocks: Vec<&str> = readme[at..]
-        .split("```")
-        .skip(1)
-        .step_by(2)
-        .take(2)
-        .collect();
-    let out = Command::cargo_bin("cors-tui")
-        .expect("the binary is built")
-        .args([
-            "--print",
-            "--width",
-            "100",
-            "tests/fixtures/chromium/redirects.sanitized.har",
-        ])
-        .output()
-        .expect("cors-tui runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(blocks.len(), 2, "two examples follow the command");
-    for block in blocks {
-        let block = block.trim_start_matches('\n');
-        assert!(block.lines().count() > 10, "{block}");
-        assert!(
-            text.contains(block),
-            "README's example is not the output:\n{block}"
-        );
-    }
-}

@@ -5,6 +5,7 @@ mod common;
 
 mod chromium_exports;
 mod cli;
+mod docs;
 mod engine_scenarios;
 mod fuzz_corpus;
 mod golden;
