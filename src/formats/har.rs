@@ -358,9 +358,7 @@ fn page_origin<'e>(
     header(&entry.request.headers, "Origin")
         .or_else(|| {
             let hop_origin = header(&next?.request.headers, "Origin")?;
-            let own = Url::parse(&entry.request.url)
-                .ok()
-                .and_then(|u| origin_of(&u))?;
+            let own = url_origin(&entry.request.url)?;
             (own == hop_origin).then_some(hop_origin)
         })
         .or(provisional)
@@ -384,8 +382,7 @@ fn provisional_origins(entries: &[Entry], pages: &[Page]) -> Vec<Option<String>>
                 return None;
             }
             header(&entry.request.headers, "Referer")
-                .and_then(|r| Url::parse(r).ok())
-                .and_then(|u| origin_of(&u))
+                .and_then(url_origin)
                 .or_else(|| page_origins.get(entry.pageref.as_deref()?).cloned())
         })
         .collect()
@@ -777,9 +774,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             skipped.push((positions[i], skip(entry, NO_ORIGIN)));
             continue;
         };
-        let target = Url::parse(&entry.request.url)
-            .ok()
-            .and_then(|u| origin_of(&u));
+        let target = url_origin(&entry.request.url);
         // A same-origin request that a redirect sent to another origin is CORS from there on.
         if target.as_deref() == Some(origin) && next_hop[i].is_none() {
             skipped.push((
