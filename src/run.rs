@@ -103,7 +103,7 @@ fn expectation_status(records: &[engine::RequestRecord]) -> Finished {
 }
 
 /// Runs the headless modes; the binary adds the terminal UI on top.
-pub fn run_headless(output: Output, loaded: &Loaded) -> Result<Finished, Error> {
+pub fn run_headless(output: Output, loaded: &mut Loaded) -> Result<Finished, Error> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let pretty = output.pretty || stdout_is_terminal();
@@ -200,11 +200,11 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
         };
         return run_interactive(view, reading, move || opened.load(config.as_ref()));
     }
-    let loaded = opened.load(cli.config.as_ref())?;
+    let mut loaded = opened.load(cli.config.as_ref())?;
     if cli.quiz {
-        return print_quiz(output.browser, &loaded);
+        return print_quiz(output.browser, &mut loaded);
     }
-    run_headless(output, &loaded)
+    run_headless(output, &mut loaded)
 }
 
 /// The built-in lessons, one a line: the name to open it by, and its title.
@@ -243,7 +243,7 @@ fn run_interactive(
     let theme = Theme::select(theme_name, no_color);
     let build = move |show: &mut crate::terminal::ShowLoading| -> Result<App, LoadErrors> {
         show(&loading, None);
-        let loaded = load()?;
+        let mut loaded = load()?;
         let headline = if loaded.saved.is_some() {
             format!("Opening the saved trace {}", loaded.source)
         } else {
@@ -377,7 +377,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
 }
 
 /// The quiz as a sheet of questions, for when there is no terminal to take it on.
-fn print_quiz(browser: Option<BrowserProfile>, loaded: &Loaded) -> Result<Finished, Error> {
+fn print_quiz(browser: Option<BrowserProfile>, loaded: &mut Loaded) -> Result<Finished, Error> {
     let trace = loaded.trace(browser);
     let items = crate::analysis::lesson::quiz(&loaded.scenario, &trace);
     let mut out = io::stdout().lock();
@@ -531,7 +531,7 @@ fn run_probe(args: &ProbeArgs) -> Result<Finished, Error> {
             source = masked;
         }
     }
-    let loaded = Loaded {
+    let mut loaded = Loaded {
         scenario,
         source,
         recording: None,
@@ -565,7 +565,7 @@ fn run_probe(args: &ProbeArgs) -> Result<Finished, Error> {
         };
         return run_interactive(view, loaded.source.clone(), move || Ok(loaded));
     }
-    run_headless(output, &loaded)
+    run_headless(output, &mut loaded)
 }
 
 /// The probe's own notes (redirect hops, requests held back) join each request's note.

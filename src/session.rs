@@ -21,21 +21,22 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// The trace to show: the saved one, or a fresh simulation under `profile`.
-    pub fn trace(&self, requested: Option<BrowserProfile>) -> Trace {
+    /// The trace to show: the saved one, taken out rather than copied (a saved recording's
+    /// trace can take hundreds of MB), or a fresh simulation under `profile`.
+    pub fn trace(&mut self, requested: Option<BrowserProfile>) -> Trace {
         self.trace_with_progress(requested, &mut |_| {})
     }
 
     /// [`trace`](Self::trace), telling `progress` how many requests are done.
     pub fn trace_with_progress(
-        &self,
+        &mut self,
         requested: Option<BrowserProfile>,
         progress: &mut dyn FnMut(usize),
     ) -> Trace {
-        match &self.saved {
+        match self.saved.take() {
             Some(trace) => {
                 progress(trace.requests.len());
-                trace.clone()
+                trace
             }
             None => engine::run_with_progress(
                 &self.scenario,
