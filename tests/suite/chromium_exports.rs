@@ -6,7 +6,6 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -62,8 +61,7 @@ fn is_preflight_error(name: &str) -> bool {
 }
 
 fn replay(file: &Path) -> Value {
-    let out = Command::cargo_bin("cors-tui")
-        .expect("the binary is built")
+    let out = crate::common::cmd()
         .arg("--json")
         .arg(file)
         .output()
@@ -373,8 +371,7 @@ fn the_printed_summary_counts_honestly() {
                 entries.len(),
                 cross.len(),
             );
-            let out = Command::cargo_bin("cors-tui")
-                .expect("the binary is built")
+            let out = crate::common::cmd()
                 .args(["--print", "--width", "200"])
                 .arg(&path)
                 .output()

@@ -1,19 +1,8 @@
 //! End-to-end: the binary on every shipped scenario, on bad input, and on hostile text.
 
-use assert_cmd::Command;
+use crate::common::{cmd, root};
 use predicates::prelude::*;
 use std::path::PathBuf;
-
-fn cmd() -> Command {
-    match Command::cargo_bin("cors-tui") {
-        Ok(c) => c,
-        Err(e) => panic!("binary not built: {e}"),
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn scenarios() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))

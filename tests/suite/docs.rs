@@ -5,8 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
 struct Example {
     file: PathBuf,
     line: usize,
@@ -65,8 +63,7 @@ fn examples(file: &Path) -> Vec<Example> {
 
 fn output_of(args: &str) -> String {
     let args: Vec<&str> = args.split_whitespace().collect();
-    let out = Command::cargo_bin("cors-tui")
-        .expect("the binary is built")
+    let out = crate::common::cmd()
         .args(&args)
         .env("COLUMNS", "100")
         .env_remove("NO_COLOR")

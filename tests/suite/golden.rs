@@ -7,8 +7,6 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
 #[path = "../../benches/support/generate.rs"]
 #[allow(dead_code)]
 mod generate;
@@ -44,8 +42,7 @@ fn inputs() -> Vec<Input> {
 }
 
 fn run(args: &[&str], input: &Path) -> Vec<u8> {
-    let out = Command::cargo_bin("cors-tui")
-        .expect("the binary is built")
+    let out = crate::common::cmd()
         .args(args)
         .arg(input)
         .env("COLUMNS", "100")

@@ -1,6 +1,6 @@
 //! Replaying browser recordings (HAR): pairing, rebuilding inputs, verdicts and agreement.
 
-use assert_cmd::Command;
+use crate::common::cmd;
 use cors_tui::engine::{self, CorsError, ExchangeKind};
 use cors_tui::formats::har::load_har;
 use cors_tui::scenario::{BrowserProfile, Credentials, Outcome};
@@ -94,13 +94,6 @@ fn firefox_recording_finds_preflights_without_chrome_fields() {
         har.recording.recorded[1].blocked, None,
         "Firefox records no _error: unknown, not allowed"
     );
-}
-
-fn cmd() -> Command {
-    match Command::cargo_bin("cors-tui") {
-        Ok(c) => c,
-        Err(e) => panic!("{e}"),
-    }
 }
 
 #[test]
@@ -340,8 +333,7 @@ fn safari_recording_reads_its_error_text_as_the_verdict() {
     );
     assert!(har.scenario.requests[2].preflight_not_recorded);
 
-    Command::cargo_bin("cors-tui")
-        .unwrap_or_else(|e| panic!("{e}"))
+    cmd()
         .args(["--print", "--width", "100"])
         .arg(fixture("safari.har"))
         .assert()

@@ -1,20 +1,9 @@
 //! Hostile and careless input, end to end: each test is a defect of the robustness review
 //! (`shared/reviews/robustness-2026-12.md`, D1–D18) that failed before its fix.
 
-use assert_cmd::Command;
+use crate::common::{cmd, root};
 use predicates::prelude::*;
-use std::path::{Path, PathBuf};
-
-fn cmd() -> Command {
-    match Command::cargo_bin("cors-tui") {
-        Ok(c) => c,
-        Err(e) => panic!("binary not built: {e}"),
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::Path;
 
 fn temp_dir() -> tempfile::TempDir {
     match tempfile::tempdir() {

@@ -1,12 +1,26 @@
-//! What the probe tests share.
+//! What the test modules share: the binary, the repository's root, and the probe's helpers.
+
+use std::path::PathBuf;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// The `cors-tui` binary `cargo test` built.
+pub fn cmd() -> Command {
+    match Command::cargo_bin("cors-tui") {
+        Ok(c) => c,
+        Err(e) => panic!("binary not built: {e}"),
+    }
+}
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
 /// Runs `cors-tui probe ARGS --json`: the document and the exit status.
 pub fn probe(args: &[&str]) -> (Value, i32) {
-    let output = Command::cargo_bin("cors-tui")
-        .unwrap_or_else(|e| panic!("{e}"))
+    let output = cmd()
         .arg("probe")
         .args(args)
         .arg("--json")
