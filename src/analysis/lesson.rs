@@ -82,9 +82,11 @@ fn derive(trace: &Trace) -> Vec<KeyMoment> {
     }
     if let Some(step) = trace.steps.iter().find(|s| s.verdict == Verdict::Blocked) {
         let request = trace.request_of(step);
-        // A network error is no answer: nothing reached the browser to keep from the page.
+        // A recorded network error is no answer: nothing reached the browser to keep from the page.
         let reached = request.failed_at == Some(ExchangeKind::Actual)
-            && !request.cors_error.is_some_and(|e| e.is_network_error());
+            && !request
+                .cors_error
+                .is_some_and(|e| e.is_recorded_network_error());
         add(
             step.n,
             format!(

@@ -632,7 +632,7 @@ fn not_replayable(
             "the URL holds a user name or password: fetch() throws a TypeError for it".to_string(),
         );
     }
-    let serialized = Url::parse(origin).ok().and_then(|u| origin_of(&u));
+    let serialized = url_origin(origin);
     if origin != "null" && serialized.as_deref() != Some(origin) {
         return Some(format!(
             "the Origin header '{origin}' is not an origin a browser sends (scheme, host and port, or null)"
