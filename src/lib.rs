@@ -17,6 +17,7 @@ pub mod run;
 pub mod safe_text;
 pub mod scenario;
 pub mod secrets;
+pub mod server;
 pub mod session;
 pub mod terminal;
 pub mod theme;

@@ -13,11 +13,11 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use url::Url;
 
 use crate::engine::http::HttpRequest;
-use crate::engine::server::scripted_for;
 use crate::engine::{self, ExchangeKind, hops_before};
 use crate::scenario::{
     BrowserProfile, CannedResponse, Recorder, Scenario, Server, ServerKind, Via,
 };
+use crate::server::scripted_for;
 
 /// How careful a probe is.
 #[derive(Clone, Debug)]

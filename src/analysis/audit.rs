@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
-use crate::engine::server::s3::glob_match;
-use crate::engine::server::{header_entry_matches, origin_entry_matches};
 use crate::engine::{CorsError, Trace};
 use crate::scenario::{CorsConfiguration, CorsRule, Field, Provider, Scenario, ServerKind};
+use crate::server::s3::glob_match;
+use crate::server::{header_entry_matches, origin_entry_matches};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -5,13 +5,13 @@
 use serde::Serialize;
 
 use crate::engine::fetch_rules::{is_safelisted_method, sorted_names, unsafe_request_headers};
-use crate::engine::server::{header_entry_matches, origin_entry_matches};
 use crate::engine::{self, CorsError, Hop, RequestRecord, Trace};
 use crate::http_syntax::normalize_method;
 use crate::scenario::{
     CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider, Scenario,
     ServerKind,
 };
+use crate::server::{header_entry_matches, origin_entry_matches};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fix {

@@ -12,7 +12,6 @@ use super::fetch_rules::{
 use super::http::{HttpRequest, HttpResponse, abbreviate_header, is_cors_header, reason_phrase};
 use super::preflight_cache::{Lookup, PreflightCache, Query};
 use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
-use super::server;
 use super::trace::{
     Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, Verdict, hops_before,
 };
@@ -21,6 +20,7 @@ use crate::scenario::{
     BrowserProfile, CacheMode, Credentials, Outcome, Provider, Recorder, RequestSpec, Scenario,
     ServerKind, Via,
 };
+use crate::server::{self, Answerer};
 
 const DASH: &str = "—";
 
@@ -178,6 +178,7 @@ const REQUEST_BODY_HEADERS: [&str; 4] = [
 
 struct Simulation<'a> {
     scenario: &'a Scenario,
+    server: Answerer<'a>,
     profile: BrowserProfile,
     cache: PreflightCache,
     now: u64,
@@ -320,6 +321,7 @@ impl<'a> Simulation<'a> {
         vars[Var::PreflightCache as usize] = Arc::from("empty");
         Simulation {
             scenario,
+            server: Answerer::new(&scenario.server),
             profile,
             cache: PreflightCache::default(),
             now: 0,
@@ -409,23 +411,27 @@ impl<'a> Simulation<'a> {
         spec: &RequestSpec,
     ) -> (usize, HttpResponse, String) {
         self.sequence += 1;
-        let answer = server::answer(
-            &self.scenario.server,
+        let answer = self.server.answer(
             kind,
             &request,
             (&spec.responses, hops_before(&self.exchanges)),
             self.sequence,
         );
-        let rule_text = self.matched_rule_text(answer.matched_rule);
+        let matched_rule = answer.note.matched_rule();
+        let rule_text = self.matched_rule_text(matched_rule);
         self.set(Var::MatchedRule, &rule_text);
-        let (response, explanation) = (answer.response.clone(), answer.explanation.clone());
-        self.exchanges.push(Exchange {
+        let exchange = Exchange {
             kind,
             request,
             response: answer.response,
-            matched_rule: answer.matched_rule,
-            server_explanation: answer.explanation,
-        });
+            matched_rule,
+            server: answer.note,
+        };
+        let (response, explanation) = (
+            exchange.response.clone(),
+            exchange.server_explanation().to_string(),
+        );
+        self.exchanges.push(exchange);
         (self.exchanges.len() - 1, response, explanation)
     }
 

@@ -10,7 +10,6 @@ pub mod fetch_rules;
 pub mod http;
 pub mod preflight_cache;
 pub mod preflight_check;
-pub mod server;
 pub mod trace;
 
 pub use browser::Requests;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::recording::Recorded;
+use crate::server::{Explanation, ServerNote};
 
 use super::cors_error::CorsError;
 use super::http::{HttpRequest, HttpResponse};
@@ -96,14 +97,65 @@ impl Verdict {
 
 pub use crate::scenario::ExchangeKind;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One HTTP message and its answer. `--json` writes the server's note as its explanation
+/// (`server_explanation`); a saved trace reads it back as that text.
+#[derive(Clone, Debug, Eq, Deserialize)]
 pub struct Exchange {
     pub kind: ExchangeKind,
     pub request: HttpRequest,
     pub response: HttpResponse,
     pub matched_rule: Option<usize>,
     /// Why the server answered as it did.
-    pub server_explanation: String,
+    #[serde(rename = "server_explanation", deserialize_with = "deserialize_note")]
+    pub server: ServerNote,
+}
+
+impl Exchange {
+    /// Why the server answered as it did, in words.
+    pub fn server_explanation(&self) -> Explanation<'_> {
+        self.server.explain(&self.request, &self.response)
+    }
+}
+
+/// Two exchanges are equal when their messages are and the server's explanation says the same,
+/// whether it is held as facts or as the text a saved trace read back.
+impl PartialEq for Exchange {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.request == other.request
+            && self.response == other.response
+            && self.matched_rule == other.matched_rule
+            && (self.server == other.server
+                || self.server_explanation().to_string() == other.server_explanation().to_string())
+    }
+}
+
+impl Serialize for Exchange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut exchange = serializer.serialize_struct("Exchange", 5)?;
+        exchange.serialize_field("kind", &self.kind)?;
+        exchange.serialize_field("request", &self.request)?;
+        exchange.serialize_field("response", &self.response)?;
+        exchange.serialize_field("matched_rule", &self.matched_rule)?;
+        exchange.serialize_field("server_explanation", &Narrated(self.server_explanation()))?;
+        exchange.end()
+    }
+}
+
+/// Writes a `Display` value as a JSON string without building it first.
+struct Narrated<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Narrated<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+fn deserialize_note<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<ServerNote, D::Error> {
+    String::deserialize(deserializer).map(ServerNote::Saved)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

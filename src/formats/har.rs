@@ -450,7 +450,7 @@ fn blocked_only_with_credentials(
     };
     match network_error {
         None if last.response.status != 0 && !is_redirect(last) => {
-            let answer = crate::engine::server::canned(&canned(last));
+            let answer = crate::server::canned(&canned(last));
             let origin = sent_origin(last);
             (cors_check(&answer, &origin, false).is_ok()
                 && cors_check(&answer, &origin, true).is_err())
@@ -458,7 +458,7 @@ fn blocked_only_with_credentials(
         }
         Some("net::ERR_FAILED") => {
             let preflight = last_preflight?;
-            let answer = crate::engine::server::canned(&canned(preflight));
+            let answer = crate::server::canned(&canned(preflight));
             let origin = sent_origin(preflight);
             let unsafe_headers = unsafe_request_headers(headers);
             let check = |include| {

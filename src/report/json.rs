@@ -485,7 +485,8 @@ fn push_exchange(json: &mut HandJson, e: &Exchange) {
     json.key("body").str(&e.response.body);
     json.close(b'}');
     json.key("matched_rule").opt_int(e.matched_rule);
-    json.key("server_explanation").str(&e.server_explanation);
+    json.key("server_explanation")
+        .str(&e.server_explanation().to_string());
     json.close(b'}');
 }
 

@@ -812,7 +812,8 @@ fn the_redirect_lesson_teaches_the_login_trap_and_origin_null() {
     // The answer at the CDN is the one scripted for the hop, and its explanation says where.
     assert!(
         cdn.exchanges[1]
-            .server_explanation
+            .server_explanation()
+            .to_string()
             .contains("responses.after_redirect[0].actual")
     );
 }
