@@ -438,6 +438,7 @@ pub fn probe_scenario(
         kind: ServerKind::Recorded {
             by: Recorder::Probe,
         },
+        front: Vec::new(),
         rules_from: Some(format!("the live server at {live_url}")),
     };
     for request in &mut scenario.requests {

@@ -202,27 +202,6 @@ struct Simulation<'a> {
     redirected: Option<Redirected>,
 }
 
-fn allowed_origins_text(scenario: &Scenario) -> String {
-    match &scenario.server.kind {
-        ServerKind::Bucket { cors: None, .. } => "(no CORS configuration)".to_string(),
-        ServerKind::Bucket {
-            cors: Some(config), ..
-        } => {
-            let mut seen = foldhash::HashSet::default();
-            let origins: Vec<&str> = config
-                .rules
-                .iter()
-                .flat_map(|r| r.allowed_origins.iter())
-                .map(String::as_str)
-                .filter(|origin| seen.insert(*origin))
-                .collect();
-            origins.join(", ")
-        }
-        ServerKind::Static { .. } => "n/a (static server, no rules)".to_string(),
-        ServerKind::Recorded { by } => by.no_rules().to_string(),
-    }
-}
-
 /// `ACAO: value; ACAM: value` for the CORS headers of a message (the table's short form).
 fn cors_header_text(headers: &[(String, String)]) -> String {
     let mut text = String::new();
@@ -317,11 +296,12 @@ impl<'a> Simulation<'a> {
     fn new(scenario: &'a Scenario, profile: BrowserProfile) -> Self {
         let dash: Arc<str> = Arc::from(DASH);
         let mut vars = vec![dash; VARIABLES.len()];
-        vars[Var::AllowedOrigins as usize] = Arc::from(allowed_origins_text(scenario));
+        let server = Answerer::new(&scenario.server);
+        vars[Var::AllowedOrigins as usize] = Arc::from(server.allowed_origins_text());
         vars[Var::PreflightCache as usize] = Arc::from("empty");
         Simulation {
             scenario,
-            server: Answerer::new(&scenario.server),
+            server,
             profile,
             cache: PreflightCache::default(),
             now: 0,
@@ -418,7 +398,7 @@ impl<'a> Simulation<'a> {
             self.sequence,
         );
         let matched_rule = answer.note.matched_rule();
-        let rule_text = self.matched_rule_text(matched_rule);
+        let rule_text = self.server.matched_rule_text(&answer.note);
         self.set(Var::MatchedRule, &rule_text);
         let exchange = Exchange {
             kind,
@@ -433,23 +413,6 @@ impl<'a> Simulation<'a> {
         );
         self.exchanges.push(exchange);
         (self.exchanges.len() - 1, response, explanation)
-    }
-
-    fn matched_rule_text(&self, rule: Option<usize>) -> String {
-        match (&self.scenario.server.kind, rule) {
-            (
-                ServerKind::Bucket {
-                    cors: Some(config), ..
-                },
-                Some(i),
-            ) => config.rules[i].label(i),
-            (ServerKind::Bucket { cors: Some(_), .. }, None) => "none".to_string(),
-            (ServerKind::Bucket { cors: None, .. }, _) => {
-                "none (no CORS configuration)".to_string()
-            }
-            (ServerKind::Static { .. }, _) => "n/a (static server)".to_string(),
-            (ServerKind::Recorded { by }, _) => by.no_rules().to_string(),
-        }
     }
 
     fn start_request(&mut self, index: usize, spec: &RequestSpec, method: &str) {

@@ -1036,6 +1036,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             kind: ServerKind::Recorded {
                 by: Recorder::Browser,
             },
+            front: Vec::new(),
             rules_from: Some(format!("{file} (the answers the browser recorded)")),
         },
         requests,

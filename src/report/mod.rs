@@ -25,6 +25,25 @@ pub fn server_lines(scenario: &Scenario) -> Vec<String> {
 fn server_description(scenario: &Scenario) -> Vec<String> {
     // Show the bucket URL as people write it, without the root path's slash.
     let url = crate::scenario::write::server_url(&scenario.server.url);
+    if scenario.server.front.is_empty() {
+        return origin_description(scenario, url);
+    }
+    // A stack: each front layer, outermost first, then the origin server behind them.
+    let mut lines = Vec::new();
+    for layer in &scenario.server.front {
+        lines.push(format!("{} at {url}", layer.summary()));
+    }
+    for (i, line) in origin_description(scenario, url).into_iter().enumerate() {
+        lines.push(if i == 0 {
+            format!("  in front of: {line}")
+        } else {
+            format!("  {line}")
+        });
+    }
+    lines
+}
+
+fn origin_description(scenario: &Scenario, url: &str) -> Vec<String> {
     match &scenario.server.kind {
         ServerKind::Bucket {
             provider,
@@ -75,7 +94,11 @@ fn server_description(scenario: &Scenario) -> Vec<String> {
                 }
             };
             vec![
-                format!("Static server {url}"),
+                if scenario.server.front.is_empty() {
+                    format!("Static server {url}")
+                } else {
+                    "the function (fixed answers)".to_string()
+                },
                 format!("  OPTIONS (preflight) → {}", describe(preflight)),
                 format!("  other requests → {}", describe(actual)),
             ]

@@ -18,7 +18,7 @@ macro_rules! lessons {
 
 /// In the order a course takes them: the basics, then preflights, credentials, providers,
 /// redirects and the traps.
-pub const LESSONS: [Lesson; 17] = lessons![
+pub const LESSONS: [Lesson; 18] = lessons![
     "basic",
     "custom-header",
     "method-not-allowed",
@@ -36,6 +36,7 @@ pub const LESSONS: [Lesson; 17] = lessons![
     "redirects",
     "gcs-upload",
     "azure-blob",
+    "function-url-duplicate-origin",
 ];
 
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json` or

@@ -214,7 +214,10 @@ impl Recorder {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Server {
     pub url: Url,
+    /// The origin server: the innermost layer, which answers whatever reaches it.
     pub kind: ServerKind,
+    /// The layers in front of it, outermost (the one the browser reaches) first.
+    pub front: Vec<crate::server::FrontLayer>,
     /// Where the rules came from when not from the scenario itself (`--config FILE`).
     pub rules_from: Option<String>,
 }

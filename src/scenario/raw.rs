@@ -54,15 +54,51 @@ pub enum RawServerType {
     Recorded,
     /// What a live server answered `cors-tui probe` (saved): each request carries its answers.
     Probed,
+    /// A Lambda function URL, in front of its function.
+    #[serde(rename = "function_url")]
+    FunctionUrl,
 }
 
+/// The server: one layer written flat (`type`, `url` and its configuration), or `url` and a
+/// stack of `layers`, outermost first.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
-    #[serde(rename = "type")]
-    pub kind: RawServerType,
     pub url: String,
-    /// The provider's rules, read once the server type is known.
+    #[serde(rename = "type", default)]
+    pub kind: Option<RawServerType>,
+    #[serde(default)]
+    pub cors: Option<serde_json::Value>,
+    #[serde(default)]
+    pub preflight: Option<RawResponse>,
+    #[serde(default)]
+    pub actual: Option<RawResponse>,
+    #[serde(default)]
+    pub layers: Option<Vec<RawLayer>>,
+}
+
+impl RawServer {
+    /// The layer written flat on the server object, and the stack written under `layers`.
+    pub fn split(self) -> (RawLayer, Option<Vec<RawLayer>>) {
+        (
+            RawLayer {
+                kind: self.kind,
+                cors: self.cors,
+                preflight: self.preflight,
+                actual: self.actual,
+            },
+            self.layers,
+        )
+    }
+}
+
+/// One layer of the server: its type and configuration.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLayer {
+    #[serde(rename = "type", default)]
+    pub kind: Option<RawServerType>,
+    /// The layer's CORS configuration, read once its type is known.
     #[serde(default)]
     pub cors: Option<serde_json::Value>,
     #[serde(default)]

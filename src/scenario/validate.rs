@@ -197,9 +197,136 @@ fn parse_http_url(text: &str, path: &JsonPath, problems: &mut Problems) -> Optio
 fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Option<Server> {
     let path = root("server");
     let url = parse_http_url(&raw.url, &path.key("url"), problems);
-    let kind = match raw.kind {
+    let (flat, layers) = raw.split();
+    let (front, kind) = match layers {
+        None => (Some(Vec::new()), validate_origin(flat, &path, problems)),
+        Some(layers) => {
+            for (key, given) in [
+                ("type", flat.kind.is_some()),
+                ("cors", flat.cors.is_some()),
+                ("preflight", flat.preflight.is_some()),
+                ("actual", flat.actual.is_some()),
+            ] {
+                if given {
+                    problems.add(
+                        path.key(key),
+                        format!(
+                            "a server written as 'layers' keeps each layer's '{key}' in its layer"
+                        ),
+                    );
+                }
+            }
+            validate_stack(layers, &path.key("layers"), problems)
+        }
+    };
+    Some(Server {
+        url: url?,
+        kind: kind?,
+        front: front?,
+        rules_from: None,
+    })
+}
+
+/// `layers`, outermost first: front layers, then the origin server last.
+fn validate_stack(
+    layers: Vec<super::raw::RawLayer>,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> (Option<Vec<crate::server::FrontLayer>>, Option<ServerKind>) {
+    let count = layers.len();
+    if count == 0 {
+        problems.add(
+            path.clone(),
+            "'layers' needs at least the origin server (an \"s3\", \"gcs\", \"azure\" or \"static\" layer, last)",
+        );
+        return (None, None);
+    }
+    let mut front = Some(Vec::new());
+    let mut origin = None;
+    for (i, layer) in layers.into_iter().enumerate() {
+        let at = path.index(i);
+        let last = i + 1 == count;
+        let is_front = matches!(layer.kind, Some(RawServerType::FunctionUrl));
+        match (is_front, last) {
+            (true, false) => {
+                let layer = validate_front(layer, &at, problems);
+                match (&mut front, layer) {
+                    (Some(front), Some(layer)) => front.push(layer),
+                    _ => front = None,
+                }
+            }
+            (true, true) => problems.add(
+                at.key("type"),
+                "a function URL passes requests on to its function: it cannot be the last layer; put the function (a \"static\" layer) after it",
+            ),
+            (false, false) if layer.kind.is_some() => problems.add(
+                at.key("type"),
+                "this server answers every request itself, so nothing behind it is ever reached: the origin server goes last in 'layers'",
+            ),
+            (false, _) => origin = validate_origin(layer, &at, problems),
+        }
+    }
+    (front, origin)
+}
+
+/// A layer in front of the origin server.
+fn validate_front(
+    raw: super::raw::RawLayer,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<crate::server::FrontLayer> {
+    use crate::server::function_url::RawCors;
+    for (key, given) in [
+        ("preflight", raw.preflight.is_some()),
+        ("actual", raw.actual.is_some()),
+    ] {
+        if given {
+            problems.add(
+                path.key(key),
+                format!("a function URL answers from its Cors configuration; '{key}' belongs to the function behind it (a \"static\" layer)"),
+            );
+        }
+    }
+    let cors_path = path.key("cors");
+    let cors =
+        match raw.cors {
+            None | Some(serde_json::Value::Null) => Some(None),
+            Some(value) => sub_value::<RawCors>(value, &cors_path, problems).and_then(|cors| {
+                match cors.validate() {
+                    Ok(cors) => Some(Some(cors)),
+                    Err(refusals) => {
+                        for (key, index, message) in refusals {
+                            let at = cors_path.key(key);
+                            problems.add(index.map_or(at.clone(), |i| at.index(i)), message);
+                        }
+                        None
+                    }
+                }
+            }),
+        };
+    cors.map(|cors| crate::server::FrontLayer::FunctionUrl { cors })
+}
+
+/// The origin server: the layer that answers whatever reaches it.
+fn validate_origin(
+    raw: super::raw::RawLayer,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<ServerKind> {
+    let Some(kind) = raw.kind else {
+        problems.add(path.clone(), "missing field `type`");
+        return None;
+    };
+    match kind {
+        RawServerType::FunctionUrl => {
+            problems.add(
+                path.key("type"),
+                "a function URL stands in front of its function: write the server as 'layers', the \"function_url\" layer first and the function (a \"static\" layer) after it",
+            );
+            None
+        }
         RawServerType::S3 | RawServerType::Gcs | RawServerType::Azure => {
-            let provider = match raw.kind {
+            let provider = match kind {
                 RawServerType::Gcs => Provider::Gcs,
                 RawServerType::Azure => Provider::Azure,
                 _ => Provider::S3,
@@ -258,7 +385,7 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
                 }
             }
             Some(ServerKind::Recorded {
-                by: if raw.kind == RawServerType::Probed {
+                by: if kind == RawServerType::Probed {
                     Recorder::Probe
                 } else {
                     Recorder::Browser
@@ -272,19 +399,14 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
                     "'cors' holds S3 rules and belongs to an \"s3\" server; a static server answers with 'preflight' and 'actual'",
                 );
             }
-            let preflight = required_response(raw.preflight, &path, "preflight", problems);
-            let actual = required_response(raw.actual, &path, "actual", problems);
+            let preflight = required_response(raw.preflight, path, "preflight", problems);
+            let actual = required_response(raw.actual, path, "actual", problems);
             match (preflight, actual) {
                 (Some(preflight), Some(actual)) => Some(ServerKind::Static { preflight, actual }),
                 _ => None,
             }
         }
-    };
-    Some(Server {
-        url: url?,
-        kind: kind?,
-        rules_from: None,
-    })
+    }
 }
 
 /// Azure rules in a scenario: ARM's spelling, `{"corsRules": [...]}` with arrays.

@@ -178,33 +178,62 @@ pub fn head(scenario: &Scenario) -> Map<String, Value> {
     if let Some(browser) = scenario.browser {
         doc.insert("browser".into(), json!(browser.name()));
     }
+    let origin = origin_layer(&scenario.server.kind);
+    let url = json!(server_url(&scenario.server.url));
     let mut server = Map::new();
-    match &scenario.server.kind {
+    if scenario.server.front.is_empty() {
+        // One layer is written flat: its type, the URL, then its configuration.
+        let mut origin = origin.into_iter();
+        server.extend(origin.next());
+        server.insert("url".into(), url);
+        server.extend(origin);
+    } else {
+        server.insert("url".into(), url);
+        let mut layers: Vec<Value> = scenario.server.front.iter().map(front_layer).collect();
+        layers.push(Value::Object(origin));
+        server.insert("layers".into(), Value::Array(layers));
+    }
+    doc.insert("server".into(), Value::Object(server));
+    doc
+}
+
+/// The origin server's layer: its type first, then its configuration.
+fn origin_layer(kind: &ServerKind) -> Map<String, Value> {
+    let mut layer = Map::new();
+    match kind {
         ServerKind::Bucket { provider, cors } => {
-            server.insert("type".into(), json!(provider.name()));
-            server.insert("url".into(), json!(server_url(&scenario.server.url)));
+            layer.insert("type".into(), json!(provider.name()));
             let cors = cors
                 .as_ref()
                 .map(|config| rules_json(*provider, &config.rules));
-            server.insert("cors".into(), cors.unwrap_or(Value::Null));
+            layer.insert("cors".into(), cors.unwrap_or(Value::Null));
         }
         ServerKind::Recorded { by } => {
             let kind = match by {
                 Recorder::Browser => "recorded",
                 Recorder::Probe => "probed",
             };
-            server.insert("type".into(), json!(kind));
-            server.insert("url".into(), json!(server_url(&scenario.server.url)));
+            layer.insert("type".into(), json!(kind));
         }
         ServerKind::Static { preflight, actual } => {
-            server.insert("type".into(), json!("static"));
-            server.insert("url".into(), json!(server_url(&scenario.server.url)));
-            server.insert("preflight".into(), response(preflight));
-            server.insert("actual".into(), response(actual));
+            layer.insert("type".into(), json!("static"));
+            layer.insert("preflight".into(), response(preflight));
+            layer.insert("actual".into(), response(actual));
         }
     }
-    doc.insert("server".into(), Value::Object(server));
-    doc
+    layer
+}
+
+/// A layer in front of the origin, in the spelling its file reads.
+fn front_layer(layer: &crate::server::FrontLayer) -> Value {
+    use crate::server::FrontLayer;
+    use crate::server::function_url::RawCors;
+    match layer {
+        FrontLayer::FunctionUrl { cors } => json!({
+            "type": layer.name(),
+            "cors": cors.as_ref().map(RawCors::from),
+        }),
+    }
 }
 
 /// A request's keys, in file order.

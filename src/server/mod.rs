@@ -5,6 +5,7 @@
 
 mod azure;
 pub mod bucket;
+pub mod function_url;
 mod gcs;
 mod recorded;
 pub mod s3;
@@ -51,11 +52,75 @@ pub fn header_entry_matches(provider: Provider, entry: &str, header: &str) -> bo
     }
 }
 
+/// A layer in front of the origin server: it may answer a request itself, and changes the
+/// answers that come back up through it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FrontLayer {
+    /// A Lambda function URL; `None`: no `Cors` configured.
+    FunctionUrl { cors: Option<function_url::Cors> },
+}
+
+impl FrontLayer {
+    /// The `type` the scenario file gives it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FrontLayer::FunctionUrl { .. } => "function_url",
+        }
+    }
+
+    /// One line saying what it is and how it is configured.
+    pub fn summary(&self) -> String {
+        match self {
+            FrontLayer::FunctionUrl { cors: None } => {
+                "Lambda function URL, no Cors (OPTIONS goes to the function)".to_string()
+            }
+            FrontLayer::FunctionUrl { cors: Some(cors) } => {
+                format!("Lambda function URL, Cors: {}", cors.summary())
+            }
+        }
+    }
+}
+
+/// A front layer ready to answer, its configuration shared with the notes it writes.
+enum Front {
+    FunctionUrl(function_url::FunctionUrl),
+}
+
+impl Front {
+    fn new(layer: &FrontLayer) -> Self {
+        match layer {
+            FrontLayer::FunctionUrl { cors } => Front::FunctionUrl(function_url::FunctionUrl {
+                cors: cors.clone().map(Arc::new),
+            }),
+        }
+    }
+
+    fn answer_itself(&self, request: &HttpRequest, sequence: usize) -> Option<ServerAnswer> {
+        match self {
+            Front::FunctionUrl(layer) => {
+                layer
+                    .answer_itself(request, sequence)
+                    .map(|(response, note)| ServerAnswer {
+                        response,
+                        note: ServerNote::FunctionUrl(note),
+                    })
+            }
+        }
+    }
+
+    fn pass_up(&self, request: &HttpRequest, response: &mut HttpResponse) -> ServerNote {
+        match self {
+            Front::FunctionUrl(layer) => ServerNote::FunctionUrl(layer.pass_up(request, response)),
+        }
+    }
+}
+
 /// A scenario's server, ready to answer: built once per run so every answer's facts can share
 /// its configuration.
 pub struct Answerer<'a> {
     server: &'a Server,
     config: Option<Arc<CorsConfiguration>>,
+    front: Vec<Front>,
 }
 
 impl<'a> Answerer<'a> {
@@ -64,13 +129,124 @@ impl<'a> Answerer<'a> {
             ServerKind::Bucket { cors, .. } => cors.clone().map(Arc::new),
             _ => None,
         };
-        Answerer { server, config }
+        Answerer {
+            server,
+            config,
+            front: server.front.iter().map(Front::new).collect(),
+        }
     }
 
-    /// Answers `request`. A server sees only the request, so only a recording, which holds one
-    /// answer per role, looks at `kind`. `overrides` are the answers scripted for `hop`.
-    /// `sequence` numbers the exchange so generated ids are stable.
+    /// The tracker's AllowedOrigins: the origins of the outermost layer that decides CORS.
+    pub fn allowed_origins_text(&self) -> String {
+        for layer in &self.server.front {
+            let FrontLayer::FunctionUrl { cors } = layer;
+            if let Some(cors) = cors {
+                return format!("{} (function URL)", cors.allow_origins.join(", "));
+            }
+        }
+        match &self.server.kind {
+            ServerKind::Bucket { cors: None, .. } => "(no CORS configuration)".to_string(),
+            ServerKind::Bucket {
+                cors: Some(config), ..
+            } => {
+                let mut seen = foldhash::HashSet::default();
+                let origins: Vec<&str> = config
+                    .rules
+                    .iter()
+                    .flat_map(|r| r.allowed_origins.iter())
+                    .map(String::as_str)
+                    .filter(|origin| seen.insert(*origin))
+                    .collect();
+                origins.join(", ")
+            }
+            ServerKind::Static { .. } if !self.front.is_empty() => {
+                "n/a (the function's fixed answers)".to_string()
+            }
+            ServerKind::Static { .. } => "n/a (static server, no rules)".to_string(),
+            ServerKind::Recorded { by } => by.no_rules().to_string(),
+        }
+    }
+
+    /// The tracker's Matched Rule after an exchange the server answered as `note` says.
+    pub fn matched_rule_text(&self, note: &ServerNote) -> String {
+        let (answer, passed) = match note {
+            ServerNote::Through { answer, passed } => (answer.as_ref(), passed.as_slice()),
+            other => (other, &[][..]),
+        };
+        // The outermost layer that acted with a CORS configuration decides what is shown.
+        let decided = passed.iter().rev().chain(std::iter::once(answer));
+        for note in decided {
+            match note {
+                ServerNote::FunctionUrl(function_url::Note::AnsweredOptions {
+                    origin_allowed,
+                    ..
+                }) => return function_url_match(*origin_allowed),
+                ServerNote::FunctionUrl(function_url::Note::Appended { .. }) => {
+                    return function_url_match(true);
+                }
+                ServerNote::FunctionUrl(function_url::Note::NotAllowed { .. }) => {
+                    return function_url_match(false);
+                }
+                _ => {}
+            }
+        }
+        match (&self.server.kind, answer.matched_rule()) {
+            (
+                ServerKind::Bucket {
+                    cors: Some(config), ..
+                },
+                Some(i),
+            ) => config.rules[i].label(i),
+            (ServerKind::Bucket { cors: Some(_), .. }, None) => "none".to_string(),
+            (ServerKind::Bucket { cors: None, .. }, _) => {
+                "none (no CORS configuration)".to_string()
+            }
+            (ServerKind::Static { .. }, _) if !self.front.is_empty() => {
+                "n/a (the function's fixed answer)".to_string()
+            }
+            (ServerKind::Static { .. }, _) => "n/a (static server)".to_string(),
+            (ServerKind::Recorded { by }, _) => by.no_rules().to_string(),
+        }
+    }
+
+    /// Sends `request` down the stack: the first layer that answers it does, the origin server
+    /// last; the answer then comes back up through every layer above the one that answered.
     pub fn answer(
+        &self,
+        kind: ExchangeKind,
+        request: &HttpRequest,
+        scripted: (&ResponseOverrides, usize),
+        sequence: usize,
+    ) -> ServerAnswer {
+        let (answered_at, mut answer) = self
+            .front
+            .iter()
+            .enumerate()
+            .find_map(|(at, layer)| Some((at, layer.answer_itself(request, sequence)?)))
+            .unwrap_or_else(|| {
+                (
+                    self.front.len(),
+                    self.answer_at_origin(kind, request, scripted, sequence),
+                )
+            });
+        let passed: Vec<ServerNote> = self.front[..answered_at]
+            .iter()
+            .rev()
+            .map(|layer| layer.pass_up(request, &mut answer.response))
+            .collect();
+        if !passed.is_empty() {
+            answer.note = ServerNote::Through {
+                answer: Box::new(answer.note),
+                passed,
+            };
+        }
+        answer
+    }
+
+    /// The origin server's answer. A server sees only the request, so only a recording, which
+    /// holds one answer per role, looks at `kind`. `overrides` are the answers scripted for
+    /// `hop`. `sequence` numbers the exchange so generated ids are stable.
+    fn answer_at_origin(
         &self,
         kind: ExchangeKind,
         request: &HttpRequest,
@@ -98,9 +274,21 @@ impl<'a> Answerer<'a> {
             }
             ServerKind::Recorded { by } => recorded::answer(kind, overrides, *by),
             ServerKind::Static { preflight, actual } => {
-                static_server::answer(preflight, actual, request, overrides, hop)
+                let mut answer = static_server::answer(preflight, actual, request, overrides, hop);
+                if let ServerNote::Static { behind, .. } = &mut answer.note {
+                    *behind = !self.front.is_empty();
+                }
+                answer
             }
         }
+    }
+}
+
+fn function_url_match(origin_allowed: bool) -> String {
+    if origin_allowed {
+        "function URL Cors (origin allowed)".to_string()
+    } else {
+        "function URL Cors (origin not allowed)".to_string()
     }
 }
 
@@ -115,15 +303,24 @@ pub struct ServerAnswer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerNote {
     Bucket(bucket::Note),
-    /// A static server's fixed answer, or the one scripted for `hop`.
+    /// A static server's fixed answer, or the one scripted for `hop`; `behind`: the function
+    /// behind front layers.
     Static {
         hop: usize,
         scripted: bool,
+        behind: bool,
     },
     /// A recorded answer, or none (`answered: false`: the request was never sent).
     Recorded {
         by: Recorder,
         answered: bool,
+    },
+    /// What a Lambda function URL did.
+    FunctionUrl(function_url::Note),
+    /// An answer and what each layer it came back up through did, innermost first.
+    Through {
+        answer: Box<ServerNote>,
+        passed: Vec<ServerNote>,
     },
     /// The explanation as a saved trace holds it.
     Saved(String),
@@ -134,6 +331,7 @@ impl ServerNote {
     pub fn matched_rule(&self) -> Option<usize> {
         match self {
             ServerNote::Bucket(note) => note.matched_rule(),
+            ServerNote::Through { answer, .. } => answer.matched_rule(),
             _ => None,
         }
     }
@@ -162,7 +360,11 @@ impl fmt::Display for Explanation<'_> {
         let method = &self.seen.request.method;
         match self.note {
             ServerNote::Bucket(note) => storage(note.provider).narrate(note, self.seen, f),
-            ServerNote::Static { hop, scripted } => {
+            ServerNote::Static {
+                hop,
+                scripted,
+                behind,
+            } => {
                 let source = match (scripted, self.seen.request.method == "OPTIONS") {
                     (true, true) => format!(
                         "this request's {}",
@@ -177,6 +379,13 @@ impl fmt::Display for Explanation<'_> {
                     (false, true) => "the server's fixed preflight answer".to_string(),
                     (false, false) => "the server's fixed answer".to_string(),
                 };
+                if *behind {
+                    let source = source.replace("the server's", "its");
+                    return write!(
+                        f,
+                        "The function answers the {method} with {source}: it does not evaluate CORS, whatever the request says."
+                    );
+                }
                 write!(
                     f,
                     "A static server does not evaluate CORS: it answers {method} with {source}, whatever the request says."
@@ -193,6 +402,17 @@ impl fmt::Display for Explanation<'_> {
                     "The live server gave this answer when the probe sent the {method} exactly as above."
                 ),
             },
+            ServerNote::FunctionUrl(note) => note.narrate(self.seen.request, f),
+            ServerNote::Through { answer, passed } => {
+                answer
+                    .explain(self.seen.request, self.seen.response)
+                    .fmt(f)?;
+                for note in passed {
+                    f.write_str(" ")?;
+                    note.explain(self.seen.request, self.seen.response).fmt(f)?;
+                }
+                Ok(())
+            }
             ServerNote::Saved(text) => f.write_str(text),
         }
     }

@@ -22,6 +22,7 @@ pub fn answer(
         note: ServerNote::Static {
             hop,
             scripted: scripted.is_some(),
+            behind: false,
         },
     }
 }

@@ -8,8 +8,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::panel;
 use crate::analysis::audit::Severity;
 use crate::app::{App, Panel};
+use crate::engine::Exchange;
 use crate::safe_text::escape;
 use crate::scenario::{CannedResponse, Field, Recorder, ServerKind};
+use crate::server::{FrontLayer, ServerNote, function_url};
 
 /// The most values of one rule field the panel lists.
 const SHOWN_VALUES: usize = 50;
@@ -21,6 +23,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let matched = exchange.and_then(|e| e.matched_rule);
     let server = &app.scenario.server;
     let mut lines: Vec<Line> = Vec::new();
+    front_layers(app, exchange, &mut lines);
     match &server.kind {
         ServerKind::Bucket {
             provider,
@@ -143,10 +146,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
         ServerKind::Static { preflight, actual } => {
-            lines.push(Line::from(format!(
-                "Static server {}",
-                escape(server.url.as_str().trim_end_matches('/'))
-            )));
+            lines.push(Line::from(if server.front.is_empty() {
+                format!(
+                    "Static server {}",
+                    escape(server.url.as_str().trim_end_matches('/'))
+                )
+            } else {
+                "The function behind it (fixed answers)".to_string()
+            }));
             lines.push(Line::from(Span::styled(
                 "Answers the same whatever the request says.",
                 theme.dim,
@@ -196,4 +203,70 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .scroll((scroll, 0))
         .block(panel(app, " Server configuration ", Panel::Config));
     frame.render_widget(paragraph, area);
+}
+
+/// The layers in front of the origin server, outermost first, each lit when it acted on this
+/// step's exchange; then a line leading to the origin server.
+fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'static>>) {
+    let theme = &app.theme;
+    let server = &app.scenario.server;
+    if server.front.is_empty() {
+        return;
+    }
+    let (answered, passed): (Option<&ServerNote>, &[ServerNote]) = match exchange.map(|e| &e.server)
+    {
+        Some(ServerNote::Through { passed, .. }) => (None, passed),
+        Some(note @ ServerNote::FunctionUrl(_)) => (Some(note), &[]),
+        _ => (None, &[]),
+    };
+    for layer in &server.front {
+        let FrontLayer::FunctionUrl { cors } = layer;
+        lines.push(Line::from(Span::styled("Lambda function URL", theme.title)));
+        let acted = match (answered, passed.first()) {
+            (Some(ServerNote::FunctionUrl(function_url::Note::AnsweredOptions { .. })), _) => {
+                Some("▶ answered this OPTIONS itself; the function was not invoked")
+            }
+            (_, Some(ServerNote::FunctionUrl(function_url::Note::Appended { doubled, .. }))) => {
+                Some(if doubled.is_empty() {
+                    "▶ appended its CORS headers to the function's answer"
+                } else {
+                    "▶ appended its CORS headers: the function's own are now there twice"
+                })
+            }
+            (_, Some(ServerNote::FunctionUrl(_))) => Some("▶ passed the answer up unchanged"),
+            _ => None,
+        };
+        if let Some(acted) = acted {
+            lines.push(Line::from(Span::styled(acted, theme.current)));
+        }
+        match cors {
+            None => lines.push(Line::from(Span::styled(
+                "No Cors: every request, OPTIONS included, goes to the function.",
+                theme.dim,
+            ))),
+            Some(cors) => {
+                for (name, values) in [
+                    ("AllowOrigins", &cors.allow_origins),
+                    ("AllowMethods", &cors.allow_methods),
+                    ("AllowHeaders", &cors.allow_headers),
+                    ("ExposeHeaders", &cors.expose_headers),
+                ] {
+                    if !values.is_empty() {
+                        lines.push(Line::from(vec![
+                            Span::styled(format!("    {name}: "), theme.dim),
+                            Span::raw(escape(&values.join(", ")).into_owned()),
+                        ]));
+                    }
+                }
+                if let Some(age) = cors.max_age {
+                    lines.push(Line::from(format!("    MaxAge: {age}")));
+                }
+                lines.push(Line::from(format!(
+                    "    AllowCredentials: {}",
+                    cors.allow_credentials
+                )));
+            }
+        }
+        lines.push(Line::from(Span::styled("in front of:", theme.dim)));
+    }
 }

@@ -212,6 +212,22 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             "network-error-with-answer.json:7:104: requests[0].responses.actual.network_error: a network error is no answer: its status is 0 and it has no headers",
         ),
         (
+            "function-url-last.json",
+            "function-url-last.json:2:12: server.layers[0].type: a function URL passes requests on to its function: it cannot be the last layer",
+        ),
+        (
+            "function-url-options.json",
+            "function-url-options.json:2:84: server.layers[0].cors.AllowMethods[1]: 'OPTIONS' is not a method a function URL's Cors takes",
+        ),
+        (
+            "function-url-no-origins.json",
+            "function-url-no-origins.json:2:36: server.layers[0].cors.AllowOrigins: InvalidParameterValueException: You can't leave AllowOrigins as empty when Cors is enabled.",
+        ),
+        (
+            "layers-and-type.json",
+            "layers-and-type.json:1:71: server.type: a server written as 'layers' keeps each layer's 'type' in its layer",
+        ),
+        (
             "quiz-bad-answer.json",
             "quiz-bad-answer.json:4:69: quiz[0].answer: 'maybe' is neither one of the choices nor a choice's letter (a-b)",
         ),
@@ -700,7 +716,7 @@ fn built_in_lessons_open_by_name_from_any_folder() {
             names.push(name.to_string());
         }
     }
-    assert_eq!(names.len(), 17);
+    assert_eq!(names.len(), cors_tui::scenario::lessons::LESSONS.len());
     let elsewhere = tempfile::tempdir().expect("a temporary folder");
     for name in &names {
         let from_file = cmd()

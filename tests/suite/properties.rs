@@ -210,6 +210,7 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
                     provider,
                     cors: rules.map(|rules| CorsConfiguration { rules }),
                 },
+                front: Vec::new(),
                 rules_from: None,
             },
             requests,

@@ -625,3 +625,18 @@ fn a_recorded_network_error_is_shown_as_no_answer() {
     assert!(!screen.contains("MissingAllowOriginHeader"), "{screen}");
     insta::assert_snapshot!("recorded_network_error_120x40", screen);
 }
+
+/// A stack: the server panel shows the function URL in front of the function, lit where it
+/// acted: answering the preflight itself, then doubling the function's own header.
+#[test]
+fn a_function_url_in_front_of_its_function_says_what_it_did() {
+    let answered = at_step(app("function-url-duplicate-origin"), 2);
+    let screen = text(&draw(&answered, 120, 40));
+    assert!(screen.contains("answered this OPTIONS itself"), "{screen}");
+    insta::assert_snapshot!("function_url_preflight_120x40", screen);
+
+    let doubled = at_step(app("function-url-duplicate-origin"), 5);
+    let screen = text(&draw(&doubled, 100, 30));
+    assert!(screen.contains("MultipleAllowOriginValues"), "{screen}");
+    insta::assert_snapshot!("function_url_doubled_100x30", screen);
+}

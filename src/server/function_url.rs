@@ -1,0 +1,599 @@
+//! A Lambda function URL in front of its function (`AWS::Lambda::Url`), as
+//! `shared/reference/aws-cors-surfaces.md` §3 describes it. Its configuration is the `Cors`
+//! object of `aws lambda get-function-url-config`, in AWS's spelling.
+//!
+//! Evidence, as each explanation says it:
+//! - observed: with `Cors` set, the Lambda service answers OPTIONS itself, without invoking the
+//!   function: 200, the Origin reflected, the configured AllowHeaders and AllowMethods lists,
+//!   `Vary: Origin`, and Access-Control-Allow-Credentials when allowed (§3.2, vector F1);
+//!   without `Cors` the OPTIONS reaches the function (F5); on every other answer it appends
+//!   Access-Control-Allow-Origin, -Credentials and `Vary: Origin` after the function's own
+//!   headers, so a function that sets them too sends them twice (§3.3, F2–F4);
+//! - inferred: a `*` configuration reflects the Origin; an Origin outside AllowOrigins gets no
+//!   CORS headers (the preflight still 200); Max-Age and Expose-Headers are sent when
+//!   configured; the service does not compare the requested method and headers itself.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::bucket::{Joined, stable_id};
+use crate::engine::http::{HttpRequest, HttpResponse};
+
+/// The methods AllowMethods may list (CloudFormation's enum); OPTIONS is not one.
+pub const METHODS: [&str; 7] = ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"];
+
+/// A function URL's `Cors`, validated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<u32>,
+    pub allow_credentials: bool,
+}
+
+/// `Cors` as AWS writes it (`get-function-url-config`, CloudFormation): read and written by
+/// the same type.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCors {
+    #[serde(
+        rename = "AllowCredentials",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_credentials: Option<bool>,
+    #[serde(
+        rename = "AllowHeaders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_headers: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowMethods",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_methods: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowOrigins",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allow_origins: Option<Vec<String>>,
+    #[serde(
+        rename = "ExposeHeaders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expose_headers: Option<Vec<String>>,
+    #[serde(rename = "MaxAge", default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<i64>,
+}
+
+impl From<&Cors> for RawCors {
+    fn from(cors: &Cors) -> Self {
+        let list = |items: &Vec<String>| (!items.is_empty()).then(|| items.clone());
+        RawCors {
+            allow_credentials: cors.allow_credentials.then_some(true),
+            allow_headers: list(&cors.allow_headers),
+            allow_methods: list(&cors.allow_methods),
+            allow_origins: Some(cors.allow_origins.clone()),
+            expose_headers: list(&cors.expose_headers),
+            max_age: cors.max_age.map(i64::from),
+        }
+    }
+}
+
+/// What the Lambda API refuses, each at its key: (key, index within it, message).
+pub type Refusal = (&'static str, Option<usize>, String);
+
+impl RawCors {
+    /// The configuration, or every refusal the Lambda API would answer an update with.
+    pub fn validate(self) -> Result<Cors, Vec<Refusal>> {
+        let mut refusals: Vec<Refusal> = Vec::new();
+        let origins = self.allow_origins.unwrap_or_default();
+        if origins.is_empty() {
+            refusals.push((
+                "AllowOrigins",
+                None,
+                "InvalidParameterValueException: You can't leave AllowOrigins as empty when Cors is enabled.".to_string(),
+            ));
+        }
+        let mut check_list =
+            |key: &'static str, items: &[String], most: usize, longest: Option<usize>| {
+                if items.len() > most {
+                    refusals.push((
+                        key,
+                        None,
+                        format!(
+                            "{key} holds {} items; the Lambda API takes at most {most}",
+                            items.len()
+                        ),
+                    ));
+                }
+                let Some(longest) = longest else {
+                    return;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    if item.is_empty() || item.len() > longest {
+                        refusals.push((
+                            key,
+                            Some(i),
+                            format!("each {key} entry must be 1 to {longest} characters long"),
+                        ));
+                    }
+                }
+            };
+        check_list("AllowOrigins", &origins, 100, Some(253));
+        let methods = self.allow_methods.unwrap_or_default();
+        // Each method's length (at most 6) is implied by the list of methods checked below.
+        check_list("AllowMethods", &methods, 6, None);
+        let headers = self.allow_headers.unwrap_or_default();
+        check_list("AllowHeaders", &headers, 100, Some(1024));
+        let exposed = self.expose_headers.unwrap_or_default();
+        check_list("ExposeHeaders", &exposed, 100, Some(1024));
+        for (i, method) in methods.iter().enumerate() {
+            if !METHODS.contains(&method.as_str()) {
+                refusals.push((
+                    "AllowMethods",
+                    Some(i),
+                    format!(
+                        "'{method}' is not a method a function URL's Cors takes: GET, PUT, HEAD, POST, PATCH, DELETE or * (OPTIONS is answered by the service itself)"
+                    ),
+                ));
+            }
+        }
+        let max_age = match self.max_age {
+            None => None,
+            Some(age) => match u32::try_from(age) {
+                Ok(age) if age <= 86_400 => Some(age),
+                _ => {
+                    refusals.push((
+                        "MaxAge",
+                        None,
+                        format!("MaxAge {age} is outside 0 to 86400 seconds"),
+                    ));
+                    None
+                }
+            },
+        };
+        if !refusals.is_empty() {
+            return Err(refusals);
+        }
+        Ok(Cors {
+            allow_origins: origins,
+            allow_methods: methods,
+            allow_headers: headers,
+            expose_headers: exposed,
+            max_age,
+            allow_credentials: self.allow_credentials.unwrap_or(false),
+        })
+    }
+}
+
+impl Cors {
+    /// Whether AllowOrigins covers `origin`: the whole origin, or `*` (inferred: no source
+    /// shows a partial wildcard).
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allow_origins.iter().any(|o| o == "*" || o == origin)
+    }
+
+    /// "AllowOrigins [https://app.example]; AllowMethods [GET, POST]; …" for the server panel.
+    pub fn summary(&self) -> String {
+        let mut parts = vec![format!(
+            "AllowOrigins [{}]",
+            Joined(&self.allow_origins, ", ")
+        )];
+        for (key, items) in [
+            ("AllowMethods", &self.allow_methods),
+            ("AllowHeaders", &self.allow_headers),
+            ("ExposeHeaders", &self.expose_headers),
+        ] {
+            if !items.is_empty() {
+                parts.push(format!("{key} [{}]", Joined(items, ", ")));
+            }
+        }
+        if let Some(age) = self.max_age {
+            parts.push(format!("MaxAge {age}"));
+        }
+        if self.allow_credentials {
+            parts.push("AllowCredentials true".to_string());
+        }
+        parts.join("; ")
+    }
+}
+
+/// What the function URL did with one exchange.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// Cors is configured, so the service answered the OPTIONS itself.
+    AnsweredOptions {
+        cors: Arc<Cors>,
+        origin_allowed: bool,
+    },
+    /// No Cors: the OPTIONS went on to the function, and nothing is added to its answer.
+    NoCors,
+    /// On the way back up: the headers the service appended, and those the function had sent
+    /// already (now twice).
+    Appended {
+        cors: Arc<Cors>,
+        added: Vec<String>,
+        doubled: Vec<String>,
+    },
+    /// On the way back up: nothing appended, because the request has no Origin or AllowOrigins
+    /// does not cover it.
+    NotAllowed { has_origin: bool },
+}
+
+/// A function URL layer: its `Cors`, if any.
+pub struct FunctionUrl {
+    pub cors: Option<Arc<Cors>>,
+}
+
+impl FunctionUrl {
+    /// On the way down: the service answers OPTIONS itself when Cors is configured.
+    pub fn answer_itself(
+        &self,
+        request: &HttpRequest,
+        sequence: usize,
+    ) -> Option<(HttpResponse, Note)> {
+        let cors = self.cors.as_ref()?;
+        if request.method != "OPTIONS" {
+            return None;
+        }
+        let origin = request.header("Origin");
+        let allowed = origin.as_deref().is_some_and(|o| cors.allows_origin(o));
+        let mut headers = vec![
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("Content-Length".to_string(), "0".to_string()),
+            request_id(sequence),
+        ];
+        if let (true, Some(origin)) = (allowed, origin) {
+            headers.push(("Access-Control-Allow-Origin".to_string(), origin));
+            if !cors.allow_headers.is_empty() {
+                headers.push((
+                    "Access-Control-Allow-Headers".to_string(),
+                    cors.allow_headers.join(","),
+                ));
+            }
+            headers.push(("Vary".to_string(), "Origin".to_string()));
+            if !cors.allow_methods.is_empty() {
+                headers.push((
+                    "Access-Control-Allow-Methods".to_string(),
+                    cors.allow_methods.join(","),
+                ));
+            }
+            if cors.allow_credentials {
+                headers.push((
+                    "Access-Control-Allow-Credentials".to_string(),
+                    "true".to_string(),
+                ));
+            }
+            if let Some(age) = cors.max_age.filter(|age| *age > 0) {
+                headers.push(("Access-Control-Max-Age".to_string(), age.to_string()));
+            }
+        }
+        let response = HttpResponse {
+            status: 200,
+            headers,
+            body: String::new(),
+        };
+        Some((
+            response,
+            Note::AnsweredOptions {
+                cors: Arc::clone(cors),
+                origin_allowed: allowed,
+            },
+        ))
+    }
+
+    /// On the way back up: appends the configured CORS headers after the function's own.
+    pub fn pass_up(&self, request: &HttpRequest, response: &mut HttpResponse) -> Note {
+        let Some(cors) = &self.cors else {
+            return Note::NoCors;
+        };
+        let origin = request.header("Origin");
+        let Some(origin) = origin.filter(|o| cors.allows_origin(o)) else {
+            return Note::NotAllowed {
+                has_origin: request.header("Origin").is_some(),
+            };
+        };
+        let mut added = vec![("Access-Control-Allow-Origin".to_string(), origin)];
+        if cors.allow_credentials {
+            added.push((
+                "Access-Control-Allow-Credentials".to_string(),
+                "true".to_string(),
+            ));
+        }
+        added.push(("Vary".to_string(), "Origin".to_string()));
+        if !cors.expose_headers.is_empty() {
+            added.push((
+                "Access-Control-Expose-Headers".to_string(),
+                cors.expose_headers.join(","),
+            ));
+        }
+        let doubled = added
+            .iter()
+            .filter(|(name, _)| {
+                name.starts_with("Access-Control-")
+                    && response
+                        .headers
+                        .iter()
+                        .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        let names = added.iter().map(|(name, _)| name.clone()).collect();
+        response.headers.extend(added);
+        Note::Appended {
+            cors: Arc::clone(cors),
+            added: names,
+            doubled,
+        }
+    }
+}
+
+fn request_id(sequence: usize) -> (String, String) {
+    let h = stable_id(sequence);
+    (
+        "x-amzn-RequestId".to_string(),
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            (h >> 32) as u32,
+            (h >> 16) as u16,
+            h as u16,
+            h.rotate_left(11) as u16,
+            h.rotate_left(37) & 0xffff_ffff_ffff
+        ),
+    )
+}
+
+impl Note {
+    /// The explanation, with each behaviour's evidence.
+    pub fn narrate(&self, request: &HttpRequest, f: &mut fmt::Formatter) -> fmt::Result {
+        let origin = request.header("Origin").unwrap_or_default();
+        match self {
+            Note::AnsweredOptions {
+                cors,
+                origin_allowed: true,
+            } => {
+                write!(
+                    f,
+                    "Lambda function URL: Cors is configured, so the Lambda service answers the OPTIONS itself without invoking the function (observed): 200 with the Origin reflected in Access-Control-Allow-Origin{}",
+                    if cors.allow_origins.iter().any(|o| o == "*") {
+                        " (even for \"*\", inferred)"
+                    } else {
+                        ""
+                    }
+                )?;
+                if !cors.allow_headers.is_empty() {
+                    f.write_str(", the whole AllowHeaders list")?;
+                }
+                if !cors.allow_methods.is_empty() {
+                    f.write_str(", the whole AllowMethods list")?;
+                }
+                f.write_str(", Vary: Origin")?;
+                if cors.allow_credentials {
+                    f.write_str(", Access-Control-Allow-Credentials: true")?;
+                }
+                f.write_str(
+                    ". It lists what is configured, not what was asked: the browser compares (inferred).",
+                )?;
+                if cors.max_age.is_some_and(|age| age > 0) {
+                    f.write_str(" MaxAge is sent as Access-Control-Max-Age (inferred).")?;
+                }
+                Ok(())
+            }
+            Note::AnsweredOptions {
+                cors,
+                origin_allowed: false,
+            } => write!(
+                f,
+                "Lambda function URL: Cors is configured, so the Lambda service answers the OPTIONS itself without invoking the function (observed). Origin {} is not in AllowOrigins [{}]: cors-tui assumes it answers 200 without any Access-Control-* header (inferred: no recording shows this case).",
+                if origin.is_empty() { "(none)" } else { &origin },
+                Joined(&cors.allow_origins, ", ")
+            ),
+            Note::NoCors => f.write_str(
+                "The function URL has no Cors configuration: it passes every request, OPTIONS included, to the function and adds no CORS header (observed).",
+            ),
+            Note::NotAllowed { has_origin: false } => f.write_str(
+                "The function URL adds no CORS header: the request has no Origin (inferred).",
+            ),
+            Note::NotAllowed { has_origin: true } => write!(
+                f,
+                "The function URL adds no CORS header: Origin {origin} is not in AllowOrigins (inferred)."
+            ),
+            Note::Appended {
+                cors,
+                added,
+                doubled,
+            } => {
+                write!(
+                    f,
+                    "The function URL appends its Cors headers after the function's own (observed): {}",
+                    Joined(added, ", ")
+                )?;
+                if cors.allow_origins.iter().any(|o| o == "*") {
+                    f.write_str(" (the Origin reflected even for \"*\", inferred)")?;
+                }
+                f.write_str(".")?;
+                if !doubled.is_empty() {
+                    write!(
+                        f,
+                        " The function had set {} itself, so the answer carries {it} twice: the URL does not replace {it} (observed; AWS's documentation says the configured ones take precedence, recordings show both).",
+                        Joined(doubled, ", "),
+                        it = if doubled.len() == 1 { "it" } else { "them" }
+                    )?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::bucket::request_to;
+
+    /// Vector F1's configuration.
+    fn f1() -> FunctionUrl {
+        FunctionUrl {
+            cors: Some(Arc::new(Cors {
+                allow_origins: vec!["https://localhost:8080".into()],
+                allow_methods: vec!["GET".into(), "POST".into()],
+                allow_headers: vec![
+                    "authorization".into(),
+                    "content-type".into(),
+                    "x-books-authorization".into(),
+                ],
+                expose_headers: vec![],
+                max_age: None,
+                allow_credentials: true,
+            })),
+        }
+    }
+
+    const URL: &str = "https://abc.lambda-url.us-east-1.on.aws/";
+
+    #[test]
+    fn f1_the_service_answers_the_preflight_with_the_configured_lists() {
+        let request = request_to(
+            URL,
+            "OPTIONS",
+            &[
+                ("Origin", "https://localhost:8080"),
+                ("Access-Control-Request-Method", "GET"),
+                ("Access-Control-Request-Headers", "authorization"),
+            ],
+        );
+        let Some((response, _)) = f1().answer_itself(&request, 1) else {
+            panic!("a configured function URL answers OPTIONS itself");
+        };
+        let names: Vec<&str> = response.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Content-Type",
+                "Content-Length",
+                "x-amzn-RequestId",
+                "Access-Control-Allow-Origin",
+                "Access-Control-Allow-Headers",
+                "Vary",
+                "Access-Control-Allow-Methods",
+                "Access-Control-Allow-Credentials"
+            ]
+        );
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.header("Access-Control-Allow-Headers").as_deref(),
+            Some("authorization,content-type,x-books-authorization")
+        );
+        assert_eq!(
+            response.header("Access-Control-Allow-Methods").as_deref(),
+            Some("GET,POST")
+        );
+    }
+
+    #[test]
+    fn f2_f3_the_actual_answer_gains_the_headers_and_doubles_the_functions_own() {
+        let request = request_to(URL, "GET", &[("Origin", "https://localhost:8080")]);
+        let mut plain = HttpResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: String::new(),
+        };
+        let note = f1().pass_up(&request, &mut plain);
+        assert_eq!(
+            plain.header("Access-Control-Allow-Origin").as_deref(),
+            Some("https://localhost:8080")
+        );
+        assert!(matches!(note, Note::Appended { ref doubled, .. } if doubled.is_empty()));
+        let mut own = HttpResponse {
+            status: 200,
+            headers: vec![
+                (
+                    "Access-Control-Allow-Origin".into(),
+                    "https://localhost:8080".into(),
+                ),
+                ("Access-Control-Allow-Credentials".into(), "true".into()),
+            ],
+            body: String::new(),
+        };
+        let note = f1().pass_up(&request, &mut own);
+        assert_eq!(
+            own.header("Access-Control-Allow-Origin").as_deref(),
+            Some("https://localhost:8080, https://localhost:8080")
+        );
+        assert!(matches!(note, Note::Appended { ref doubled, .. } if doubled.len() == 2));
+    }
+
+    #[test]
+    fn f5_without_cors_the_options_reaches_the_function() {
+        let layer = FunctionUrl { cors: None };
+        let request = request_to(URL, "OPTIONS", &[("Origin", "https://a.example")]);
+        assert!(layer.answer_itself(&request, 1).is_none());
+    }
+
+    #[test]
+    fn f6_empty_allow_origins_is_refused_with_awss_message() {
+        let refused = RawCors::default().validate();
+        let Err(refusals) = refused else {
+            panic!("an empty AllowOrigins is refused");
+        };
+        assert!(
+            refusals[0]
+                .2
+                .contains("You can't leave AllowOrigins as empty")
+        );
+    }
+
+    #[test]
+    fn options_is_not_a_method_cors_takes() {
+        let raw = RawCors {
+            allow_origins: Some(vec!["*".into()]),
+            allow_methods: Some(vec!["GET".into(), "OPTIONS".into()]),
+            ..RawCors::default()
+        };
+        let Err(refusals) = raw.validate() else {
+            panic!("OPTIONS is refused");
+        };
+        assert_eq!(refusals.len(), 1);
+        assert_eq!((refusals[0].0, refusals[0].1), ("AllowMethods", Some(1)));
+    }
+
+    #[test]
+    fn star_is_reflected_and_an_unlisted_origin_gets_nothing() {
+        let layer = FunctionUrl {
+            cors: Some(Arc::new(Cors {
+                allow_origins: vec!["*".into()],
+                ..Cors::default()
+            })),
+        };
+        let request = request_to(URL, "GET", &[("Origin", "http://127.0.0.1:5500")]);
+        let mut response = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: String::new(),
+        };
+        layer.pass_up(&request, &mut response);
+        assert_eq!(
+            response.header("Access-Control-Allow-Origin").as_deref(),
+            Some("http://127.0.0.1:5500")
+        );
+        let narrow = f1();
+        let stranger = request_to(URL, "GET", &[("Origin", "https://evil.example")]);
+        let mut response = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: String::new(),
+        };
+        let note = narrow.pass_up(&stranger, &mut response);
+        assert!(response.headers.is_empty());
+        assert_eq!(note, Note::NotAllowed { has_origin: true });
+    }
+}
