@@ -41,12 +41,93 @@ pub struct Finding {
 /// Findings on a scenario's bucket and what its requests met: `None` when the server has no
 /// rules to audit (static or recorded answers).
 pub fn audit_scenario(scenario: &Scenario, trace: &Trace) -> Option<Vec<Finding>> {
-    match &scenario.server.kind {
+    let origin = match &scenario.server.kind {
         ServerKind::Bucket { provider, cors } => {
             Some(audit_bucket(*provider, cors.as_ref(), trace))
         }
         ServerKind::Static { .. } | ServerKind::Recorded { .. } => None,
+    };
+    if scenario.server.front.is_empty() {
+        return origin;
     }
+    let mut findings = audit_front(scenario);
+    findings.extend(origin.into_iter().flatten());
+    findings.sort_by_key(|f| (f.severity, f.rule));
+    Some(findings)
+}
+
+/// Findings on the layers in front of the origin server.
+fn audit_front(scenario: &Scenario) -> Vec<Finding> {
+    use crate::server::FrontLayer;
+    let mut findings = Vec::new();
+    for layer in &scenario.server.front {
+        let FrontLayer::FunctionUrl { cors: Some(cors) } = layer else {
+            continue;
+        };
+        let finding = |severity, subject: &str, title: String, why: &str| Finding {
+            severity,
+            rule: None,
+            subject: subject.to_string(),
+            title,
+            why: why.to_string(),
+        };
+        if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {
+            findings.push(finding(
+                Severity::Dangerous,
+                "*",
+                "the function URL allows every origin with credentials".to_string(),
+                "AllowOrigins \"*\" with AllowCredentials true: the Lambda API accepts it, and the URL reflects each page's Origin rather than sending \"*\" (inferred from two observations), so any site's scripts can read answers made with the user's cookies.",
+            ));
+        }
+        for (key, entries) in [
+            ("AllowHeaders", &cors.allow_headers),
+            ("ExposeHeaders", &cors.expose_headers),
+        ] {
+            for entry in entries.iter().filter(|e| e.contains(',')) {
+                findings.push(finding(
+                    Severity::Broken,
+                    entry,
+                    format!("{key} entry '{entry}' lists several headers in one"),
+                    "The Lambda API accepts it, but it is one header name with commas in it (observed): list each header as its own entry.",
+                ));
+            }
+        }
+        if let Some(age) = cors.max_age.filter(|age| *age > 7200) {
+            findings.push(finding(
+                Severity::Noisy,
+                "MaxAge",
+                format!("MaxAge {age} is longer than Chromium keeps a preflight"),
+                "Chromium caches a preflight for 2 hours at most (Firefox 24 hours): the rest is never used.",
+            ));
+        }
+        let sets_own = |answer: &crate::scenario::CannedResponse| {
+            answer
+                .headers
+                .iter()
+                .find(|(name, _)| {
+                    name.eq_ignore_ascii_case("Access-Control-Allow-Origin")
+                        || name.eq_ignore_ascii_case("Access-Control-Allow-Credentials")
+                })
+                .map(|(name, _)| name.clone())
+        };
+        let function_answers = scenario
+            .requests
+            .iter()
+            .filter_map(|r| r.responses.actual.as_ref())
+            .chain(match &scenario.server.kind {
+                ServerKind::Static { actual, .. } => Some(actual),
+                _ => None,
+            });
+        if let Some(name) = function_answers.filter_map(sets_own).next() {
+            findings.push(finding(
+                Severity::Broken,
+                &name,
+                format!("the function sets {name} and the function URL adds it again"),
+                "With Cors configured, the URL appends its own Access-Control-Allow-Origin (and -Credentials) after the function's headers, so the answer carries two values and browsers refuse it (observed). Remove the header from the function, or remove Cors from the URL and let the function answer every request, OPTIONS included.",
+            ));
+        }
+    }
+    findings
 }
 
 /// Findings on a bucket's rules (or their absence) and on what the traced requests met.

@@ -130,6 +130,9 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
     if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
         return Some(redirect_fix(scenario, trace, record, &hops));
     }
+    if let Some(fix) = function_url_fix(scenario, trace, record) {
+        return Some(fix);
+    }
     match &scenario.server.kind {
         ServerKind::Bucket { provider, cors } => {
             Some(rules_fix(scenario, trace, record, *provider, cors.as_ref()))
@@ -385,6 +388,122 @@ fn answer_with(
     }
 }
 
+/// The CORS headers a function URL with Cors adds itself, which a function behind it must not
+/// send too.
+const ADDED_BY_FUNCTION_URL: [&str; 3] = [
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Expose-Headers",
+];
+
+/// For a function URL in front of a function: the change to the URL's Cors or to the function's
+/// answers that lets `record` through, proven by re-running the scenario. `None` when the
+/// server has no function URL with Cors.
+fn function_url_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+    use crate::server::FrontLayer;
+    let at = scenario
+        .server
+        .front
+        .iter()
+        .position(|layer| matches!(layer, FrontLayer::FunctionUrl { cors: Some(_) }))?;
+    let FrontLayer::FunctionUrl { cors: Some(cors) } = &scenario.server.front[at] else {
+        return None;
+    };
+    let (origin, method, headers) = needs(scenario, record);
+    let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
+    // As for a bucket's rules: an origin the lesson means to keep out is not let in.
+    if !cors.allows_origin(&origin) && meant_to_be_blocked(scenario, record) {
+        return Some(capitalized(no_fix(format!(
+            "nothing to fix: this block is CORS working as intended. The scenario expects {origin} to be kept out, and the function URL's AllowOrigins does not list it; adding it would let that site's scripts read the responses."
+        ))));
+    }
+
+    // What the function's answers carry that the URL adds again.
+    let doubled = |answer: &CannedResponse| {
+        answer.headers.iter().any(|(name, _)| {
+            ADDED_BY_FUNCTION_URL
+                .iter()
+                .any(|added| name.eq_ignore_ascii_case(added))
+        })
+    };
+    let spec = &scenario.requests[record.index - 1];
+    let function_doubles = match &scenario.server.kind {
+        ServerKind::Static { actual, .. } => {
+            doubled(spec.responses.actual.as_ref().unwrap_or(actual))
+        }
+        _ => false,
+    };
+
+    let mut widened = cors.clone();
+    let mut lines = Vec::new();
+    let mut add = |key: &str, list: &mut Vec<String>, value: &str| {
+        if !list
+            .iter()
+            .any(|v| v == "*" || v.eq_ignore_ascii_case(value))
+        {
+            lines.push(format!("+ function URL Cors {key}: {value}"));
+            list.push(value.to_string());
+        }
+    };
+    add("AllowOrigins", &mut widened.allow_origins, &origin);
+    if !is_safelisted_method(&method) {
+        add("AllowMethods", &mut widened.allow_methods, &method);
+    }
+    for header in &headers {
+        add("AllowHeaders", &mut widened.allow_headers, header);
+    }
+    if include && !widened.allow_credentials {
+        lines.push("+ function URL Cors AllowCredentials: true".to_string());
+        widened.allow_credentials = true;
+    }
+
+    let mut changed = scenario.clone();
+    changed.server.front[at] = FrontLayer::FunctionUrl {
+        cors: Some(widened),
+    };
+    let mut removed = Vec::new();
+    if function_doubles {
+        let strip = |answer: &mut CannedResponse, removed: &mut Vec<String>| {
+            answer.headers.retain(|(name, value)| {
+                let drop = ADDED_BY_FUNCTION_URL
+                    .iter()
+                    .any(|added| name.eq_ignore_ascii_case(added));
+                if drop {
+                    removed.push(format!("- function's answer: {name}: {value}"));
+                }
+                !drop
+            });
+        };
+        if let Some(actual) = changed
+            .requests
+            .get_mut(record.index - 1)
+            .and_then(|spec| spec.responses.actual.as_mut())
+        {
+            strip(actual, &mut removed);
+        }
+        if let ServerKind::Static { actual, .. } = &mut changed.server.kind {
+            strip(actual, &mut removed);
+        }
+    }
+    let (proven, side_effects) = prove(trace, &changed, record.index);
+    let summary = match (lines.is_empty(), removed.is_empty()) {
+        (true, false) => "Remove these headers from the function's answers: the function URL already adds them, and two values are refused".to_string(),
+        (false, true) => format!("Allow the request in the function URL's Cors: {}", grants_read_access(&origin)),
+        (false, false) => format!("Allow the request in the function URL's Cors and remove the headers the function sets itself (the URL adds them): {}", grants_read_access(&origin)),
+        (true, true) => "The function URL's Cors already allows this request and the function adds no CORS header of its own; the answer itself must change".to_string(),
+    };
+    let mut diff = removed;
+    diff.extend(lines);
+    Some(capitalized(Fix {
+        summary,
+        diff,
+        headers: Vec::new(),
+        caveats: Vec::new(),
+        proven,
+        side_effects,
+    }))
+}
+
 /// The fix for a request that was redirected, or blocked at a redirect.
 fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops: &[Hop]) -> Fix {
     let last = hops.len() - 1;
@@ -575,6 +694,41 @@ mod tests {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn a_function_url_fix_removes_the_functions_doubled_header_or_widens_cors() {
+        let scenario = load("function-url-duplicate-origin");
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let Some(doubled) = fix_for(&scenario, &trace, &trace.requests[0]) else {
+            panic!("request #1 is blocked");
+        };
+        assert!(doubled.proven, "{doubled:?}");
+        assert_eq!(
+            doubled.diff,
+            ["- function's answer: Access-Control-Allow-Origin: https://app.example"]
+        );
+        assert!(doubled.side_effects.is_empty());
+
+        // The stranger kept out on purpose is not let in...
+        let Some(kept_out) = fix_for(&scenario, &trace, &trace.requests[2]) else {
+            panic!("request #3 is blocked");
+        };
+        assert!(kept_out.diff.is_empty() && !kept_out.proven);
+        // ...but an origin the lesson wants in is added to AllowOrigins, and the function's
+        // own header goes, or the two would still clash.
+        let mut wanted = scenario.clone();
+        wanted.requests[2].expect = Some(Outcome::Allowed);
+        let trace = engine::run(&wanted, BrowserProfile::Chromium);
+        let Some(widened) = fix_for(&wanted, &trace, &trace.requests[2]) else {
+            panic!("request #3 is blocked");
+        };
+        assert!(widened.proven, "{widened:?}");
+        assert!(
+            widened
+                .diff
+                .contains(&"+ function URL Cors AllowOrigins: https://evil.example".to_string())
+        );
     }
 
     #[test]

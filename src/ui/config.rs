@@ -107,22 +107,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     theme.blocked,
                 )));
             }
-            if let Some(findings) = &app.audit {
-                let count = |s| findings.iter().filter(|f| f.severity == s).count();
-                let (dangerous, broken) = (count(Severity::Dangerous), count(Severity::Broken));
-                let style = if dangerous + broken > 0 {
-                    theme.note
-                } else {
-                    theme.dim
-                };
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "Audit: {dangerous} dangerous, {broken} broken, {} noisy (a: details)",
-                        count(Severity::Noisy)
-                    ),
-                    style,
-                )));
-            }
+            audit_line(app, &mut lines);
         }
         ServerKind::Recorded { by } => {
             if let Some(source) = &server.rules_from {
@@ -205,6 +190,27 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(paragraph, area);
 }
 
+/// How many findings the audit has, by severity.
+fn audit_line(app: &App, lines: &mut Vec<Line<'static>>) {
+    let theme = &app.theme;
+    if let Some(findings) = &app.audit {
+        let count = |s| findings.iter().filter(|f| f.severity == s).count();
+        let (dangerous, broken) = (count(Severity::Dangerous), count(Severity::Broken));
+        let style = if dangerous + broken > 0 {
+            theme.note
+        } else {
+            theme.dim
+        };
+        lines.push(Line::from(Span::styled(
+            format!(
+                "Audit: {dangerous} dangerous, {broken} broken, {} noisy (a: details)",
+                count(Severity::Noisy)
+            ),
+            style,
+        )));
+    }
+}
+
 /// The layers in front of the origin server, outermost first, each lit when it acted on this
 /// step's exchange; then a line leading to the origin server.
 fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'static>>) {
@@ -267,6 +273,10 @@ fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'st
                 )));
             }
         }
-        lines.push(Line::from(Span::styled("in front of:", theme.dim)));
     }
+    // A bucket behind the stack says it with its rules.
+    if !matches!(server.kind, ServerKind::Bucket { .. }) {
+        audit_line(app, lines);
+    }
+    lines.push(Line::from(Span::styled("in front of:", theme.dim)));
 }

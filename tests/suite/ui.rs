@@ -635,8 +635,16 @@ fn a_function_url_in_front_of_its_function_says_what_it_did() {
     assert!(screen.contains("answered this OPTIONS itself"), "{screen}");
     insta::assert_snapshot!("function_url_preflight_120x40", screen);
 
-    let doubled = at_step(app("function-url-duplicate-origin"), 5);
+    let mut doubled = at_step(app("function-url-duplicate-origin"), 5);
     let screen = text(&draw(&doubled, 100, 30));
     assert!(screen.contains("MultipleAllowOriginValues"), "{screen}");
     insta::assert_snapshot!("function_url_doubled_100x30", screen);
+
+    // The audit names the clash before any request shows it.
+    key(&mut doubled, KeyCode::Char('a'));
+    let screen = text(&draw(&doubled, 120, 40));
+    assert!(
+        screen.contains("the function sets Access-Control-Allow-Origin and the function URL"),
+        "{screen}"
+    );
 }
