@@ -112,11 +112,18 @@ fn derive(trace: &Trace) -> Vec<KeyMoment> {
             "No browser is involved: CORS is enforced by browsers, not by servers or HTTP clients, so a raw client reads whatever the server sends.".to_string(),
         );
     }
-    if let Some(step) = trace.steps.iter().find(|s| s.profile_note.is_some()) {
+    // The first step where the profiles part: its request lists the note.
+    let noted = trace
+        .requests
+        .iter()
+        .filter(|r| !r.profile_notes.is_empty())
+        .flat_map(|r| trace.steps.get(r.steps.clone()).unwrap_or_default())
+        .find_map(|s| Some((s.n, trace.text(s).profile_note.clone()?)));
+    if let Some((n, note)) = noted {
         add(
-            step.n,
+            n,
             "Would every browser decide this step the same way?".to_string(),
-            step.profile_note.clone().unwrap_or_default(),
+            note,
         );
     }
     moments.sort_by_key(|m| m.step);

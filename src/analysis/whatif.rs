@@ -256,8 +256,10 @@ pub fn changed_steps(before: &Trace, after: &Trace) -> Vec<bool> {
                 old.request != step.request
                     || old.stage != step.stage
                     || old.verdict != step.verdict
-                    || old.decision != step.decision
-                    || old.result != step.result
+                    || {
+                        let (was, now) = (before.text(old), after.text(step));
+                        was.decision != now.decision || was.result != now.result
+                    }
             })
         })
         .collect()

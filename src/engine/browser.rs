@@ -5,17 +5,20 @@
 use std::sync::Arc;
 
 use super::cors_error::{CorsError, CorsFailure};
+use super::event::{StepEvent, WhySent};
 use super::fetch_rules::{
     UnsafeHeader, cors_check, exposed_headers, is_safelisted_method, sorted_names,
     unsafe_request_headers,
 };
-use super::http::{HttpRequest, HttpResponse, abbreviate_header, is_cors_header, reason_phrase};
+use super::http::{HttpRequest, HttpResponse};
 use super::preflight_cache::{Lookup, PreflightCache, Query};
 use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
 use super::trace::{
-    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, Verdict, hops_before,
+    Exchange, ExchangeKind, RequestRecord, Stage, Step, StepText, Trace, VARIABLES, Var, Verdict,
+    hops_before,
 };
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
+use crate::narrate::{cors_header_text, masked_error, status_text};
 use crate::scenario::{
     BrowserProfile, CacheMode, Credentials, Outcome, Provider, Recorder, RequestSpec, Scenario,
     ServerKind, Via,
@@ -202,40 +205,8 @@ struct Simulation<'a> {
     redirected: Option<Redirected>,
 }
 
-/// `ACAO: value; ACAM: value` for the CORS headers of a message (the table's short form).
-fn cors_header_text(headers: &[(String, String)]) -> String {
-    let mut text = String::new();
-    for (name, value) in headers.iter().filter(|(n, _)| is_cors_header(n)) {
-        if !text.is_empty() {
-            text.push_str("; ");
-        }
-        text.push_str(abbreviate_header(name));
-        text.push_str(": ");
-        text.push_str(value);
-    }
-    if text.is_empty() {
-        text.push_str("(none)");
-    }
-    text
-}
-
-/// `204 No Content`: made for nearly every step, so without `format!`.
-fn status_text(response: &HttpResponse) -> String {
-    let mut number = itoa::Buffer::new();
-    let code = number.format(response.status);
-    match reason_phrase(response.status) {
-        "" => code.to_string(),
-        phrase => [code, " ", phrase].concat(),
-    }
-}
-
 fn path_of(spec: &RequestSpec) -> String {
-    let mut path = spec.url.path().to_string();
-    if let Some(query) = spec.url.query() {
-        path.push('?');
-        path.push_str(query);
-    }
-    path
+    crate::narrate::path_of(&spec.url)
 }
 
 fn host_header(spec: &RequestSpec) -> (String, String) {
@@ -364,11 +335,7 @@ impl<'a> Simulation<'a> {
         self.set_shared(Var::PreflightCache, cache_summary);
         let mut changed = std::mem::take(&mut self.changed);
         changed.sort_unstable();
-        self.steps.push(Step {
-            n: self.steps_before + self.steps.len() + 1,
-            request,
-            stage: draft.stage,
-            verdict: draft.verdict,
+        let text = StepText {
             action: draft.action,
             request_type: draft.request_type,
             cors_headers: draft.cors_headers,
@@ -376,7 +343,38 @@ impl<'a> Simulation<'a> {
             result: draft.result,
             explanation: draft.explanation,
             profile_note: draft.profile_note,
+        };
+        self.steps.push(Step {
+            n: self.steps_before + self.steps.len() + 1,
+            request,
+            stage: draft.stage,
+            verdict: draft.verdict,
+            event: StepEvent::Text(Box::new(text)),
             exchange: draft.exchange,
+            variables: self.vars.clone(),
+            changed,
+        });
+    }
+
+    /// Records a step told as facts, about the request's exchange `exchange`.
+    fn push_event(
+        &mut self,
+        request: usize,
+        (stage, verdict): (Stage, Verdict),
+        event: StepEvent,
+        exchange: usize,
+    ) {
+        let cache_summary = self.cache_summary();
+        self.set_shared(Var::PreflightCache, cache_summary);
+        let mut changed = std::mem::take(&mut self.changed);
+        changed.sort_unstable();
+        self.steps.push(Step {
+            n: self.steps_before + self.steps.len() + 1,
+            request,
+            stage,
+            verdict,
+            event,
+            exchange: Some(exchange),
             variables: self.vars.clone(),
             changed,
         });
@@ -1067,8 +1065,7 @@ impl<'a> Simulation<'a> {
             url: url.clone(),
             headers: actual_headers(spec, kept, Some(&origin), false),
         };
-        let cors_sent = cors_header_text(&request.headers);
-        let (ex, response, server_explanation) = self.exchange(ExchangeKind::Actual, request, spec);
+        let (ex, response, _) = self.exchange(ExchangeKind::Actual, request, spec);
         if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Actual) {
             let at = (ExchangeKind::Actual, ex);
             let mut ending =
@@ -1077,43 +1074,18 @@ impl<'a> Simulation<'a> {
             return Fetched::Ended { ending, cache_hit };
         }
         self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
-        let why_sent = if !needs_preflight {
-            "no preflight needed"
+        let why = if !needs_preflight {
+            WhySent::NoPreflightNeeded
         } else if cache_hit {
-            "the cached preflight allows it"
+            WhySent::CachedPreflight
         } else {
-            "the preflight allowed it"
+            WhySent::PreflightPassed
         };
-        self.push(
+        self.push_event(
             index,
-            Draft {
-                stage: Stage::Actual,
-                verdict: Verdict::Info,
-                action: text!("Browser sends ", method, " ", path),
-                request_type: text!("Actual ", method),
-                cors_headers: cors_sent,
-                decision: text!("Send (", why_sent, ")"),
-                result: text!(
-                    status_text(&response),
-                    "; ",
-                    cors_header_text(&response.headers)
-                ),
-                explanation: text!(
-                    "The browser sends the actual ",
-                    method,
-                    " with Origin: ",
-                    origin,
-                    if include {
-                        " and the page's cookies"
-                    } else {
-                        ""
-                    },
-                    ". ",
-                    server_explanation
-                ),
-                profile_note: None,
-                exchange: Some(ex),
-            },
+            (Stage::Actual, Verdict::Info),
+            StepEvent::ActualSent { why },
+            ex,
         );
 
         if let Some(redirect) = self.redirect(
@@ -1129,18 +1101,9 @@ impl<'a> Simulation<'a> {
 
         // The CORS check on the actual response (Fetch §"HTTP fetch", §"CORS check").
         let checked = cors_check(&response, &origin, include);
-        let response_cors = cors_header_text(&response.headers);
         let ending = match checked {
             Ok(()) => {
                 let exposed = exposed_headers(&response, include);
-                let exposed_set: foldhash::HashSet<&str> =
-                    exposed.iter().map(String::as_str).collect();
-                let hidden: Vec<String> = response
-                    .headers
-                    .iter()
-                    .map(|(n, _)| n.to_ascii_lowercase())
-                    .filter(|n| !exposed_set.contains(n.as_str()) && !is_cors_header(n))
-                    .collect();
                 self.set(Var::RequestAllowed, "yes");
                 self.set(
                     Var::ExposedHeaders,
@@ -1153,13 +1116,6 @@ impl<'a> Simulation<'a> {
                 let acao = response
                     .header("Access-Control-Allow-Origin")
                     .unwrap_or_default();
-                let short_how = if acao == "*" {
-                    "ACAO is *".to_string()
-                } else if include {
-                    "ACAO matches, ACAC true".to_string()
-                } else {
-                    "ACAO matches the origin".to_string()
-                };
                 let how = if acao == "*" {
                     "Access-Control-Allow-Origin is * and the request carries no credentials"
                         .to_string()
@@ -1172,45 +1128,12 @@ impl<'a> Simulation<'a> {
                 } else {
                     text!("Access-Control-Allow-Origin equals ", origin)
                 };
-                let status_note = if response.status >= 400 {
-                    text!(
-                        " The script can read the ",
-                        response.status,
-                        " response: the CORS check passed, though the operation itself failed."
-                    )
-                } else {
-                    String::new()
-                };
-                let hidden_note = if hidden.is_empty() {
-                    String::new()
-                } else {
-                    text!(
-                        " Hidden from script: ",
-                        hidden.join(", "),
-                        " (not CORS-safelisted response headers and not in Access-Control-Expose-Headers)."
-                    )
-                };
-                self.push(index, Draft {
-                    stage: Stage::ResponseCheck,
-                    verdict: Verdict::Allowed,
-                    action: "Browser runs the CORS check".to_string(),
-                    request_type: text!("Actual ", method),
-                    cors_headers: response_cors,
-                    decision: text!("Pass: ", short_how),
-                    result: text!("Allowed: script reads the ", response.status, " response"),
-                    explanation: text!(
-                        "CORS check (Fetch §\"CORS check\"): ",
-                        how,
-                        ", so the response is shared with the page.",
-                        status_note,
-                        " Script can read these response headers: ",
-                        if exposed.is_empty() { "none".to_string() } else { exposed.join(", ") },
-                        " (Fetch §\"CORS-safelisted response-header name\" plus Access-Control-Expose-Headers).",
-                        hidden_note,
-                    ),
-                    profile_note: None,
-                    exchange: Some(ex),
-                });
+                self.push_event(
+                    index,
+                    (Stage::ResponseCheck, Verdict::Allowed),
+                    StepEvent::ResponseAllowed,
+                    ex,
+                );
                 let route = if !needs_preflight {
                     "a simple request (no preflight)".to_string()
                 } else if cache_hit {
@@ -1246,41 +1169,14 @@ impl<'a> Simulation<'a> {
                     Var::ResponseReceived,
                     text!("yes (", response.status, "), hidden from script"),
                 );
-                let message = self.console_message(&failure, &url, &origin);
-                let masked = if response.status >= 400
-                    && response.header("Access-Control-Allow-Origin").is_none()
-                {
-                    text!(
-                        " CORS hid a real error: the server answered ",
-                        status_text(&response),
-                        " without CORS headers, and the script only sees a CORS failure."
-                    )
-                } else {
-                    String::new()
-                };
-                self.push(
+                let masked = masked_error(&response);
+                self.push_event(
                     index,
-                    Draft {
-                        stage: Stage::ResponseCheck,
-                        verdict: Verdict::Blocked,
-                        action: "Browser runs the CORS check".to_string(),
-                        request_type: text!("Actual ", method),
-                        cors_headers: response_cors,
-                        decision: text!("Fail: ", failure.error.name()),
-                        result: "Blocked: script gets TypeError: Failed to fetch".to_string(),
-                        explanation: text!(
-                            "CORS check (Fetch §\"CORS check\") fails: ",
-                            failure.reason_text(),
-                            " The request did reach the server and it answered ",
-                            status_text(&response),
-                            ", but the browser withholds the response from the page.",
-                            masked,
-                            " Console: ",
-                            message
-                        ),
-                        profile_note: None,
-                        exchange: Some(ex),
+                    (Stage::ResponseCheck, Verdict::Blocked),
+                    StepEvent::ResponseBlocked {
+                        failure: Box::new(failure.clone()),
                     },
+                    ex,
                 );
                 Ending {
                     outcome: Outcome::Blocked,

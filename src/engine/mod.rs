@@ -6,6 +6,7 @@ mod text;
 
 mod browser;
 pub mod cors_error;
+pub mod event;
 pub mod fetch_rules;
 pub mod http;
 pub mod preflight_cache;
@@ -14,8 +15,10 @@ pub mod trace;
 
 pub use browser::Requests;
 pub use cors_error::{CorsError, CorsFailure};
+pub use event::StepEvent;
 pub use trace::{
-    Exchange, ExchangeKind, Hop, RequestRecord, Stage, Step, Trace, VARIABLES, Verdict, hops_before,
+    Exchange, ExchangeKind, Hop, RequestRecord, Stage, Step, StepText, Trace, VARIABLES, Verdict,
+    hops_before,
 };
 
 use crate::scenario::{BrowserProfile, Scenario};

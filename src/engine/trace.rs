@@ -9,6 +9,7 @@ use crate::scenario::recording::Recorded;
 use crate::server::{Explanation, ServerNote};
 
 use super::cors_error::CorsError;
+use super::event::StepEvent;
 use super::http::{HttpRequest, HttpResponse};
 use crate::scenario::{BrowserProfile, CacheMode, Credentials, Outcome, Via};
 
@@ -234,14 +235,9 @@ impl RequestRecord {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
-    /// 1-based.
-    pub n: usize,
-    /// 1-based index of the request it belongs to.
-    pub request: usize,
-    pub stage: Stage,
-    pub verdict: Verdict,
+/// A step in words: the execution table's cells and the explanation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepText {
     pub action: String,
     pub request_type: String,
     pub cors_headers: String,
@@ -250,6 +246,18 @@ pub struct Step {
     pub explanation: String,
     /// How the other browser profile would decide this step, where it differs.
     pub profile_note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// 1-based.
+    pub n: usize,
+    /// 1-based index of the request it belongs to.
+    pub request: usize,
+    pub stage: Stage,
+    pub verdict: Verdict,
+    /// What happened, as facts; [`crate::narrate`] puts it in words.
+    pub event: StepEvent,
     /// Index into the request's exchanges of the HTTP exchange this step shows.
     pub exchange: Option<usize>,
     /// Values of [`VARIABLES`] after this step.
@@ -277,6 +285,11 @@ impl Trace {
     /// The request a step belongs to.
     pub fn request_of(&self, step: &Step) -> &RequestRecord {
         &self.requests[step.request - 1]
+    }
+
+    /// A step in words.
+    pub fn text<'a>(&'a self, step: &'a Step) -> std::borrow::Cow<'a, StepText> {
+        crate::narrate::step(step, self.request_of(step), self.profile)
     }
 
     /// The hop step `at` belongs to (0, then one more per redirect followed): how many actual

@@ -11,7 +11,9 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::analysis::fix::Fix;
-use crate::engine::{CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, VARIABLES};
+use crate::engine::{
+    CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, StepEvent, StepText, VARIABLES,
+};
 use crate::scenario::recording::Recorded;
 use crate::scenario::{CacheMode, Credentials, Outcome, Via};
 
@@ -131,34 +133,51 @@ pub struct StepDoc<'a> {
     pub exchange: Option<usize>,
 }
 
-impl<'a> From<&'a Step> for StepDoc<'a> {
-    fn from(s: &'a Step) -> Self {
+impl<'a> StepDoc<'a> {
+    /// `s` with its words (`text`, from [`crate::narrate`]).
+    pub fn new(s: &'a Step, text: Cow<'a, StepText>) -> Self {
+        let (action, request_type, cors_headers, decision, result, explanation, profile_note) =
+            match text {
+                Cow::Borrowed(t) => (
+                    Cow::Borrowed(t.action.as_str()),
+                    Cow::Borrowed(t.request_type.as_str()),
+                    Cow::Borrowed(t.cors_headers.as_str()),
+                    Cow::Borrowed(t.decision.as_str()),
+                    Cow::Borrowed(t.result.as_str()),
+                    Cow::Borrowed(t.explanation.as_str()),
+                    t.profile_note.as_deref().map(Cow::Borrowed),
+                ),
+                Cow::Owned(t) => (
+                    Cow::Owned(t.action),
+                    Cow::Owned(t.request_type),
+                    Cow::Owned(t.cors_headers),
+                    Cow::Owned(t.decision),
+                    Cow::Owned(t.result),
+                    Cow::Owned(t.explanation),
+                    t.profile_note.map(Cow::Owned),
+                ),
+            };
         StepDoc {
             n: s.n,
             request: s.request,
             stage: s.stage,
             verdict: s.verdict,
-            action: Cow::Borrowed(&s.action),
-            request_type: Cow::Borrowed(&s.request_type),
-            cors_headers: Cow::Borrowed(&s.cors_headers),
-            decision: Cow::Borrowed(&s.decision),
-            result: Cow::Borrowed(&s.result),
+            action,
+            request_type,
+            cors_headers,
+            decision,
+            result,
             variables: Variables(Cow::Borrowed(&s.variables)),
             changed: Changed(Cow::Borrowed(&s.changed)),
-            explanation: Cow::Borrowed(&s.explanation),
-            profile_note: s.profile_note.as_deref().map(Cow::Borrowed),
+            explanation,
+            profile_note,
             exchange: s.exchange,
         }
     }
-}
 
-impl StepDoc<'_> {
+    /// The step as a saved trace holds it: its words, as written.
     pub fn into_step(self) -> Step {
-        Step {
-            n: self.n,
-            request: self.request,
-            stage: self.stage,
-            verdict: self.verdict,
+        let text = StepText {
             action: self.action.into_owned(),
             request_type: self.request_type.into_owned(),
             cors_headers: self.cors_headers.into_owned(),
@@ -166,6 +185,13 @@ impl StepDoc<'_> {
             result: self.result.into_owned(),
             explanation: self.explanation.into_owned(),
             profile_note: self.profile_note.map(Cow::into_owned),
+        };
+        Step {
+            n: self.n,
+            request: self.request,
+            stage: self.stage,
+            verdict: self.verdict,
+            event: StepEvent::Text(Box::new(text)),
             exchange: self.exchange,
             variables: self.variables.0.into_owned(),
             changed: self.changed.0.into_owned(),

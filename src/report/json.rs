@@ -13,7 +13,9 @@ use std::borrow::Cow;
 
 use super::document::{RequestDoc, Variables};
 use crate::analysis::fix::Fix;
-use crate::engine::{Exchange, ExchangeKind, RequestRecord, Requests, Step, Trace, VARIABLES};
+use crate::engine::{
+    Exchange, ExchangeKind, RequestRecord, Requests, Step, StepText, Trace, VARIABLES,
+};
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::recording::Recording;
 use crate::scenario::write::{self, Field};
@@ -373,22 +375,23 @@ impl<'a> HandJson<'a> {
 /// [`StepDoc`]'s bytes by hand: a recording's steps are most of its document, and serde's
 /// string escaping, a byte at a time, made `--json` a quarter slower (see the commit). A test
 /// holds these bytes to serde's for every shipped input.
-fn push_step(json: &mut HandJson, s: &Step) {
+fn push_step(json: &mut HandJson, s: &Step, text: &StepText) {
     json.open(b'{');
     json.key("n").int(s.n);
     json.key("request").int(s.request);
     json.key("stage").str(s.stage.name());
     json.key("verdict").str(s.verdict.name());
-    json.key("action").str(&s.action);
-    json.key("request_type").str(&s.request_type);
-    json.key("cors_headers").str(&s.cors_headers);
-    json.key("decision").str(&s.decision);
-    json.key("result").str(&s.result);
+    json.key("action").str(&text.action);
+    json.key("request_type").str(&text.request_type);
+    json.key("cors_headers").str(&text.cors_headers);
+    json.key("decision").str(&text.decision);
+    json.key("result").str(&text.result);
     json.key("variables").variables(&s.variables);
     json.key("changed")
         .strs(s.changed.iter().map(|&i| VARIABLES[i]));
-    json.key("explanation").str(&s.explanation);
-    json.key("profile_note").opt_str(s.profile_note.as_deref());
+    json.key("explanation").str(&text.explanation);
+    json.key("profile_note")
+        .opt_str(text.profile_note.as_deref());
     json.key("exchange").opt_int(s.exchange);
     json.close(b'}');
 }
@@ -751,7 +754,7 @@ impl Document<'_> {
             Source::Done(trace) => {
                 for step in &trace.steps {
                     json.item();
-                    push_step(&mut json, step);
+                    push_step(&mut json, step, &trace.text(step));
                     json.flush_to(out)?;
                 }
                 json.close(b']');
@@ -785,7 +788,8 @@ impl Document<'_> {
                 for (record, record_steps) in run {
                     for step in &record_steps {
                         json.item();
-                        push_step(&mut json, step);
+                        let text = crate::narrate::step(step, &record, self.profile);
+                        push_step(&mut json, step, &text);
                         json.flush_to(out)?;
                     }
                     let recorded = recorded.and_then(|all| all.get(record.index - 1));
@@ -1116,9 +1120,9 @@ mod tests {
                     let mut json = HandJson::new(&mut hand, pretty, 2);
                     for step in &trace.steps {
                         json.out.clear();
-                        push_step(&mut json, step);
-                        let serde =
-                            nested_json(&StepDoc::from(step), pretty, 2).unwrap_or_default();
+                        push_step(&mut json, step, &trace.text(step));
+                        let serde = nested_json(&StepDoc::new(step, trace.text(step)), pretty, 2)
+                            .unwrap_or_default();
                         assert_eq!(
                             String::from_utf8_lossy(json.out),
                             String::from_utf8_lossy(&serde),
@@ -1164,10 +1168,20 @@ mod tests {
             for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
                 let trace = crate::engine::run(&scenario, profile);
                 for step in &trace.steps {
-                    let text = serde_compact(&StepDoc::from(step));
+                    let written = StepDoc::new(step, trace.text(step));
+                    let text = serde_compact(&written);
                     let read: Result<StepDoc, _> = serde_json::from_slice(&text);
                     match read {
-                        Ok(doc) => assert_eq!(&doc.into_step(), step, "{name} step {}", step.n),
+                        Ok(doc) => {
+                            // Read back, the step holds its words as written.
+                            let back = doc.into_step();
+                            assert_eq!(
+                                StepDoc::new(&back, trace.text(&back)),
+                                written,
+                                "{name} step {}",
+                                step.n
+                            );
+                        }
                         Err(e) => panic!("{name} step {}: {e}", step.n),
                     }
                     steps += 1;

@@ -207,9 +207,18 @@ fn write_part(
     requests: &[RequestRecord],
     fixes: &[Option<crate::analysis::fix::Fix>],
     fixes_worked_out: bool,
-    width: u16,
+    (width, profile): (u16, crate::scenario::BrowserProfile),
 ) -> io::Result<()> {
     let w = usize::from(width);
+    // Each step in words once: the table and the explanations both read them.
+    let first_request = requests.first().map_or(1, |r| r.index);
+    let texts: Vec<_> = steps
+        .iter()
+        .filter_map(|step| {
+            let record = requests.get(step.request.checked_sub(first_request)?)?;
+            Some(crate::narrate::step(step, record, profile))
+        })
+        .collect();
     writeln!(out)?;
     writeln!(out, "EXECUTION TABLE")?;
     let mut table_of_steps = table(width);
@@ -222,15 +231,15 @@ fn write_part(
         "Browser Decision",
         "Result",
     ]);
-    for step in steps {
+    for (step, text) in steps.iter().zip(&texts) {
         table_of_steps.add_row(vec![
             Cell::new(step.n),
             Cell::new(format!("#{}", step.request)),
-            Cell::new(cell(&step.action)),
-            Cell::new(cell(&step.request_type)),
-            Cell::new(cell(&step.cors_headers)),
-            Cell::new(cell(&step.decision)),
-            Cell::new(format!("{}{}", marker(step.verdict), cell(&step.result))),
+            Cell::new(cell(&text.action)),
+            Cell::new(cell(&text.request_type)),
+            Cell::new(cell(&text.cors_headers)),
+            Cell::new(cell(&text.decision)),
+            Cell::new(format!("{}{}", marker(step.verdict), cell(&text.result))),
         ]);
     }
     writeln!(out, "{table_of_steps}")?;
@@ -324,7 +333,7 @@ fn write_part(
 
     writeln!(out)?;
     writeln!(out, "WHY, STEP BY STEP")?;
-    for step in steps {
+    for (step, text) in steps.iter().zip(&texts) {
         writeln!(
             out,
             "{}",
@@ -333,13 +342,13 @@ fn write_part(
                     "{:>3}. [#{}] {}",
                     step.n,
                     step.request,
-                    escape(&step.explanation)
+                    escape(&text.explanation)
                 ),
                 w,
                 "     "
             )
         )?;
-        if let Some(note) = &step.profile_note {
+        if let Some(note) = &text.profile_note {
             writeln!(out, "     {}", wrap(&escape(note), w, "     "))?;
         }
     }
@@ -464,7 +473,7 @@ pub fn stream(
                 &records,
                 &[],
                 false,
-                width,
+                (width, profile),
             )?;
             if let Some(step) = steps.last() {
                 start = step.variables.clone();
@@ -527,7 +536,7 @@ pub fn write(
         &trace.requests,
         &fixes,
         trace.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES,
-        width,
+        (width, trace.profile),
     )?;
     let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
     let failed: Vec<_> = trace.failed_expectations().collect();

@@ -160,7 +160,7 @@ fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
             ),
         });
     }
-    if trace.steps.iter().any(|s| s.profile_note.is_some()) {
+    if trace.requests.iter().any(|r| !r.profile_notes.is_empty()) {
         out.push("Shipping browsers and the Fetch standard part ways in a few places; this lesson shows one.".to_string());
     }
     out
@@ -199,16 +199,17 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
     )?;
     writeln!(out, "| ---: | ---: | --- | --- | --- | --- | --- |")?;
     for step in &trace.steps {
+        let text = trace.text(step);
         writeln!(
             out,
             "| {} | #{} | {} | {} | {} | {} | {} |",
             step.n,
             step.request,
-            cell(&step.action),
-            cell(&step.request_type),
-            cell(&step.cors_headers),
-            cell(&step.decision),
-            cell(&step.result)
+            cell(&text.action),
+            cell(&text.request_type),
+            cell(&text.cors_headers),
+            cell(&text.decision),
+            cell(&text.result)
         )?;
     }
 

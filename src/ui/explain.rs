@@ -19,7 +19,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let title;
     if let Some(step) = app.trace.steps.get(app.cursor) {
         let request = app.trace.request_of(step);
-        title = format!(" Why · step {} · {} ", step.n, escape(&step.request_type));
+        let text = app.trace.text(step);
+        title = format!(" Why · step {} · {} ", step.n, escape(&text.request_type));
         if let Some(moment) = app.moment_at(app.cursor) {
             lines.push(Line::from(Span::styled(
                 format!("★ Key moment: {}", escape(&moment.question)),
@@ -29,23 +30,23 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(""));
         }
         lines.push(Line::from(Span::styled(
-            escape(&step.action).into_owned(),
+            escape(&text.action).into_owned(),
             theme.title,
         )));
         lines.push(Line::from(vec![
             Span::styled("Decision: ", theme.dim),
-            Span::raw(escape(&step.decision).into_owned()),
+            Span::raw(escape(&text.decision).into_owned()),
         ]));
         lines.push(Line::from(vec![
             Span::styled("Result:   ", theme.dim),
             Span::styled(
-                format!("{}{}", verdict_symbol(step.verdict), escape(&step.result)),
+                format!("{}{}", verdict_symbol(step.verdict), escape(&text.result)),
                 verdict_style(app, step.verdict),
             ),
         ]));
         lines.push(Line::from(""));
-        lines.push(Line::from(escape(&step.explanation).into_owned()));
-        if let Some(note) = &step.profile_note {
+        lines.push(Line::from(escape(&text.explanation).into_owned()));
+        if let Some(note) = &text.profile_note {
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
                 format!("⚖ {}", escape(note)),

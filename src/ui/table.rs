@@ -108,16 +108,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             " "
         };
+        // Only the rows drawn are put in words.
+        let text = app.trace.text(step);
         Row::new(vec![
             Cell::from(format!("{marker}{:>4}{moment}", step.n)),
-            Cell::from(cut(1, &escape(&step.action))),
-            Cell::from(cut(2, &escape(&step.request_type))),
-            Cell::from(cut(3, &escape(&step.cors_headers))),
-            Cell::from(cut(4, &escape(&step.decision))),
+            Cell::from(cut(1, &escape(&text.action))),
+            Cell::from(cut(2, &escape(&text.request_type))),
+            Cell::from(cut(3, &escape(&text.cors_headers))),
+            Cell::from(cut(4, &escape(&text.decision))),
             Cell::from(Line::from(Span::styled(
                 cut(
                     5,
-                    &format!("{}{}", verdict_symbol(step.verdict), escape(&step.result)),
+                    &format!("{}{}", verdict_symbol(step.verdict), escape(&text.result)),
                 ),
                 result_style,
             ))),

@@ -450,9 +450,8 @@ fn quiz_answers_agree_with_the_engine() {
         answer_of(&loaded("preflight-cache"), 1),
         preflights("preflight-cache").to_string()
     );
-    let max_age = engine::run(&loaded("max-age"), BrowserProfile::Chromium).steps[2]
-        .result
-        .clone();
+    let max_age_trace = engine::run(&loaded("max-age"), BrowserProfile::Chromium);
+    let max_age = max_age_trace.text(&max_age_trace.steps[2]).result.clone();
     assert!(
         max_age.contains(answer_of(&loaded("max-age"), 0).as_str()),
         "{max_age}"

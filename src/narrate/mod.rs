@@ -1,0 +1,233 @@
+//! Facts in words, once, for every view: a step's event and its request's record become the
+//! execution table's cells and the explanation, when a view shows them. Nothing here decides
+//! anything; the engine has decided and recorded it.
+
+use std::borrow::Cow;
+
+use crate::engine::event::WhySent;
+use crate::engine::http::{
+    HttpRequest, HttpResponse, abbreviate_header, is_cors_header, reason_phrase,
+};
+use crate::engine::{RequestRecord, Step, StepEvent, StepText};
+use crate::scenario::{BrowserProfile, Credentials};
+
+/// `step` in words. `record` is the request it belongs to; `profile` the run's browser profile.
+pub fn step<'a>(
+    step: &'a Step,
+    record: &'a RequestRecord,
+    _profile: BrowserProfile,
+) -> Cow<'a, StepText> {
+    let exchange = step.exchange.and_then(|at| record.exchanges.get(at));
+    match (&step.event, exchange) {
+        (StepEvent::Text(text), _) => Cow::Borrowed(text),
+        (StepEvent::ActualSent { why }, Some(exchange)) => Cow::Owned(actual_sent(
+            *why,
+            record,
+            &exchange.request,
+            &exchange.response,
+            exchange,
+        )),
+        (StepEvent::ResponseAllowed, Some(exchange)) => Cow::Owned(response_allowed(
+            record,
+            &exchange.request,
+            &exchange.response,
+        )),
+        (StepEvent::ResponseBlocked { failure }, Some(exchange)) => Cow::Owned(response_blocked(
+            failure,
+            record,
+            &exchange.request,
+            &exchange.response,
+        )),
+        // A typed event always has its exchange; a saved trace whose numbers disagree is
+        // refused when it is read.
+        (_, None) => Cow::Owned(StepText::default()),
+    }
+}
+
+/// `ACAO: https://a.example; ACAM: GET` — the CORS headers among `headers`, abbreviated.
+pub fn cors_header_text(headers: &[(String, String)]) -> String {
+    let mut text = String::new();
+    for (name, value) in headers.iter().filter(|(n, _)| is_cors_header(n)) {
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str(abbreviate_header(name));
+        text.push_str(": ");
+        text.push_str(value);
+    }
+    if text.is_empty() {
+        text.push_str("(none)");
+    }
+    text
+}
+
+/// `204 No Content`: made for nearly every step, so without `format!`.
+pub fn status_text(response: &HttpResponse) -> String {
+    let mut number = itoa::Buffer::new();
+    let code = number.format(response.status);
+    match reason_phrase(response.status) {
+        "" => code.to_string(),
+        phrase => [code, " ", phrase].concat(),
+    }
+}
+
+/// The path and query of `url`, as the execution table shows a request.
+pub fn path_of(url: &url::Url) -> String {
+    let mut path = url.path().to_string();
+    if let Some(query) = url.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    path
+}
+
+fn path_of_request(request: &HttpRequest) -> String {
+    url::Url::parse(&request.url)
+        .map(|url| path_of(&url))
+        .unwrap_or_default()
+}
+
+/// The Origin a request carried (`null` when it carried none).
+fn origin_sent(request: &HttpRequest) -> String {
+    request
+        .header("Origin")
+        .unwrap_or_else(|| "null".to_string())
+}
+
+fn actual_sent(
+    why: WhySent,
+    record: &RequestRecord,
+    request: &HttpRequest,
+    response: &HttpResponse,
+    exchange: &crate::engine::Exchange,
+) -> StepText {
+    let method = &request.method;
+    let why = match why {
+        WhySent::NoPreflightNeeded => "no preflight needed",
+        WhySent::CachedPreflight => "the cached preflight allows it",
+        WhySent::PreflightPassed => "the preflight allowed it",
+    };
+    let cookies = if record.credentials == Credentials::Include {
+        " and the page's cookies"
+    } else {
+        ""
+    };
+    StepText {
+        action: format!("Browser sends {method} {}", path_of_request(request)),
+        request_type: format!("Actual {method}"),
+        cors_headers: cors_header_text(&request.headers),
+        decision: format!("Send ({why})"),
+        result: [status_text(response), cors_header_text(&response.headers)].join("; "),
+        explanation: format!(
+            "The browser sends the actual {method} with Origin: {}{cookies}. {}",
+            origin_sent(request),
+            exchange.server_explanation()
+        ),
+        profile_note: None,
+    }
+}
+
+fn response_allowed(
+    record: &RequestRecord,
+    request: &HttpRequest,
+    response: &HttpResponse,
+) -> StepText {
+    let origin = origin_sent(request);
+    let include = record.credentials == Credentials::Include;
+    let exposed = &record.exposed_headers;
+    let acao = response
+        .header("Access-Control-Allow-Origin")
+        .unwrap_or_default();
+    let (short_how, how) = if acao == "*" {
+        (
+            "ACAO is *".to_string(),
+            "Access-Control-Allow-Origin is * and the request carries no credentials".to_string(),
+        )
+    } else if include {
+        (
+            "ACAO matches, ACAC true".to_string(),
+            format!(
+                "Access-Control-Allow-Origin equals {origin} and Access-Control-Allow-Credentials is true"
+            ),
+        )
+    } else {
+        (
+            "ACAO matches the origin".to_string(),
+            format!("Access-Control-Allow-Origin equals {origin}"),
+        )
+    };
+    let status_note = if response.status >= 400 {
+        format!(
+            " The script can read the {} response: the CORS check passed, though the operation itself failed.",
+            response.status
+        )
+    } else {
+        String::new()
+    };
+    let hidden: Vec<String> = response
+        .headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .filter(|n| !exposed.iter().any(|e| e == n) && !is_cors_header(n))
+        .collect();
+    let hidden_note = if hidden.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Hidden from script: {} (not CORS-safelisted response headers and not in Access-Control-Expose-Headers).",
+            hidden.join(", ")
+        )
+    };
+    let readable = if exposed.is_empty() {
+        "none".to_string()
+    } else {
+        exposed.join(", ")
+    };
+    StepText {
+        action: "Browser runs the CORS check".to_string(),
+        request_type: format!("Actual {}", request.method),
+        cors_headers: cors_header_text(&response.headers),
+        decision: format!("Pass: {short_how}"),
+        result: format!("Allowed: script reads the {} response", response.status),
+        explanation: format!(
+            "CORS check (Fetch §\"CORS check\"): {how}, so the response is shared with the page.{status_note} Script can read these response headers: {readable} (Fetch §\"CORS-safelisted response-header name\" plus Access-Control-Expose-Headers).{hidden_note}"
+        ),
+        profile_note: None,
+    }
+}
+
+/// "CORS hid a real error": an error status without CORS headers reaches the script only as a
+/// CORS failure.
+pub fn masked_error(response: &HttpResponse) -> String {
+    if response.status >= 400 && response.header("Access-Control-Allow-Origin").is_none() {
+        format!(
+            " CORS hid a real error: the server answered {} without CORS headers, and the script only sees a CORS failure.",
+            status_text(response)
+        )
+    } else {
+        String::new()
+    }
+}
+
+fn response_blocked(
+    failure: &crate::engine::CorsFailure,
+    record: &RequestRecord,
+    request: &HttpRequest,
+    response: &HttpResponse,
+) -> StepText {
+    StepText {
+        action: "Browser runs the CORS check".to_string(),
+        request_type: format!("Actual {}", request.method),
+        cors_headers: cors_header_text(&response.headers),
+        decision: format!("Fail: {}", failure.error.name()),
+        result: "Blocked: script gets TypeError: Failed to fetch".to_string(),
+        explanation: format!(
+            "CORS check (Fetch §\"CORS check\") fails: {} The request did reach the server and it answered {}, but the browser withholds the response from the page.{} Console: {}",
+            failure.reason_text(),
+            status_text(response),
+            masked_error(response),
+            record.error.as_deref().unwrap_or_default()
+        ),
+        profile_note: None,
+    }
+}
