@@ -20,8 +20,8 @@ use super::trace::{
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
 use crate::narrate::{cors_header_text, masked_error, status_text};
 use crate::scenario::{
-    BrowserProfile, CacheMode, Credentials, Outcome, Provider, Recorder, RequestSpec, Scenario,
-    ServerKind, Via,
+    BrowserProfile, CacheMode, Credentials, Outcome, Recorder, RequestSpec, Scenario, ServerKind,
+    Via,
 };
 use crate::server::{self, Answerer};
 
@@ -1677,9 +1677,7 @@ impl<'a> Simulation<'a> {
             url: url.clone(),
             headers,
         };
-        let cors_sent = cors_header_text(&request.headers);
-        let (ex, response, server_explanation) =
-            self.exchange(ExchangeKind::Preflight, request, spec);
+        let (ex, response, _) = self.exchange(ExchangeKind::Preflight, request, spec);
         if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Preflight) {
             let at = (ExchangeKind::Preflight, ex);
             return Err(Box::new(self.end_with_network_error(
@@ -1687,35 +1685,11 @@ impl<'a> Simulation<'a> {
             )));
         }
         self.set(Var::Preflight, text!("sent: ", status_text(&response)));
-        let response_cors = cors_header_text(&response.headers);
-        self.push(
+        self.push_event(
             index,
-            Draft {
-                stage: Stage::Preflight,
-                verdict: Verdict::Info,
-                action: text!("Browser sends preflight OPTIONS ", path),
-                request_type: "Preflight (OPTIONS)".to_string(),
-                cors_headers: cors_sent,
-                decision: text!("Ask the server whether ", method, " may be sent"),
-                result: text!(status_text(&response), "; ", response_cors),
-                explanation: text!(
-                    "The preflight asks in advance: OPTIONS with Access-Control-Request-Method: ",
-                    method,
-                    if sorted.is_empty() {
-                        String::new()
-                    } else {
-                        text!(
-                            " and Access-Control-Request-Headers: ",
-                            sorted.join(","),
-                            " (lowercased, sorted, comma-joined without spaces)",
-                        )
-                    },
-                    " and Origin, never with cookies (Fetch §\"CORS-preflight fetch\"). ",
-                    server_explanation
-                ),
-                profile_note: None,
-                exchange: Some(ex),
-            },
+            (Stage::Preflight, Verdict::Info),
+            StepEvent::PreflightSent,
+            ex,
         );
 
         let input = PreflightInput {
@@ -1726,47 +1700,17 @@ impl<'a> Simulation<'a> {
             unsafe_headers,
         };
         let mine = check_preflight(&input, self.profile);
-        let other_profile = self.profile.other();
-        let theirs = check_preflight(&input, other_profile);
-        let profile_note = match (&mine, &theirs) {
-            (Ok(_), Err(f)) => Some(text!(
-                "Profiles differ: under ",
-                other_profile.label(),
-                " this preflight fails with ",
-                f.error.name(),
-                ": ",
-                f.reason_text()
-            )),
-            (Err(_), Ok(_)) => Some(text!(
-                "Profiles differ: under ",
-                other_profile.label(),
-                " this preflight passes."
-            )),
-            (Err(a), Err(b)) if a.error != b.error => Some(text!(
-                "Profiles differ: ",
-                other_profile.label(),
-                " reports this failure as ",
-                b.error.name(),
-                " instead."
-            )),
-            (Ok(a), Ok(b)) if a.max_age != b.max_age => Some(text!(
-                "Profiles differ: ",
-                other_profile.label(),
-                " would cache this preflight for ",
-                b.max_age,
-                " s (",
-                b.max_age_text,
-                ")."
-            )),
-            _ => None,
-        };
+        let theirs = check_preflight(&input, self.profile.other());
+        if let Some(note) = crate::narrate::preflight_profile_note(&mine, &theirs, self.profile) {
+            self.profile_notes.push(note);
+        }
+        let unsafe_names: Vec<String> = unsafe_headers.iter().map(|h| h.name.clone()).collect();
         match mine {
             Ok(PreflightPass {
                 methods,
                 headers,
                 max_age,
-                max_age_text,
-                checks,
+                ..
             }) => {
                 let max_age_header = response.header("Access-Control-Max-Age");
                 self.cache.store(
@@ -1788,82 +1732,28 @@ impl<'a> Simulation<'a> {
                         " s)"
                     ),
                 );
-                self.push(index, Draft {
-                    stage: Stage::PreflightCheck,
-                    verdict: Verdict::Pass,
-                    action: "Browser checks the preflight answer".to_string(),
-                    request_type: "Preflight (OPTIONS)".to_string(),
-                    cors_headers: response_cors,
-                    decision: "Pass: every check holds".to_string(),
-                    result: text!("Preflight OK; cached ", max_age, " s"),
-                    explanation: text!(
-                        "The browser checks the preflight answer (Fetch §\"CORS-preflight fetch\"): ",
-                        checks.join("; "),
-                        ". ",
-                        max_age_text,
-                        "; the entries (methods: ",
-                        if methods.is_empty() { "none".to_string() } else { methods.join(", ") },
-                        "; headers: ",
-                        if headers.is_empty() { "none".to_string() } else { headers.join(", ") },
-                        ") are keyed by origin ",
-                        origin,
-                        " and URL ",
-                        url,
-                        " (Fetch §\"CORS-preflight cache\").",
-                    ),
-                    profile_note,
-                    exchange: Some(ex),
-                });
+                self.push_event(
+                    index,
+                    (Stage::PreflightCheck, Verdict::Pass),
+                    StepEvent::PreflightPassed { unsafe_names },
+                    ex,
+                );
                 Ok(())
             }
             Err(failure) => {
-                let message = self.console_message(&failure, &url, origin);
                 self.cache.clear(origin, &url);
                 self.set(Var::Preflight, text!("failed (", failure.error.name(), ")"));
                 self.set(Var::RequestAllowed, "no");
                 self.set(Var::ResponseReceived, "no (never sent)");
-                let s3_hint = match (&self.scenario.server.kind, response.status) {
-                    (
-                        ServerKind::Bucket {
-                            provider: Provider::S3,
-                            ..
-                        },
-                        403,
-                    ) => {
-                        " S3 answers 403 with no CORS headers whenever no rule matches, so Chromium reports the missing Access-Control-Allow-Origin (it checks that before the status)."
-                    }
-                    (
-                        ServerKind::Bucket {
-                            provider: Provider::Azure,
-                            ..
-                        },
-                        403,
-                    ) => {
-                        " Azure answers 403 CorsPreflightFailure with no CORS headers whenever no rule matches, so Chromium reports the missing Access-Control-Allow-Origin (it checks that before the status)."
-                    }
-                    _ => "",
-                };
-                self.push(index, Draft {
-                    stage: Stage::PreflightCheck,
-                    verdict: Verdict::Blocked,
-                    action: "Browser checks the preflight answer".to_string(),
-                    request_type: "Preflight (OPTIONS)".to_string(),
-                    cors_headers: response_cors,
-                    decision: text!("Fail: ", failure.error.name()),
-                    result: text!("Blocked: ", method, " is never sent"),
-                    explanation: text!(
-                        "The preflight fails (Fetch §\"CORS-preflight fetch\"): ",
-                        failure.reason_text(),
-                        failure.note.as_ref().map(|n| text!(" ", n)).unwrap_or_default(),
-                        s3_hint,
-                        " The actual ",
-                        method,
-                        " is never sent, the fetch rejects with TypeError: Failed to fetch, and cached entries for this origin and URL are cleared. Console: ",
-                        message,
-                    ),
-                    profile_note,
-                    exchange: Some(ex),
-                });
+                self.push_event(
+                    index,
+                    (Stage::PreflightCheck, Verdict::Blocked),
+                    StepEvent::PreflightFailed {
+                        failure: Box::new(failure.clone()),
+                        unsafe_names,
+                    },
+                    ex,
+                );
                 Err(Box::new(Ending {
                     outcome: Outcome::Blocked,
                     // The caller knows why the preflight was needed.

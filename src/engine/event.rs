@@ -11,6 +11,16 @@ pub enum StepEvent {
     /// Words written when the step was made (steps not yet told as facts), or read back from a
     /// saved trace.
     Text(Box<StepText>),
+    /// The preflight went out and the server answered (the step's exchange).
+    PreflightSent,
+    /// The preflight answer passed every check. `unsafe_names`: the request's CORS-unsafe
+    /// header names in request order, as the checks name them.
+    PreflightPassed { unsafe_names: Vec<String> },
+    /// The preflight answer failed a check: the actual request is never sent.
+    PreflightFailed {
+        failure: Box<CorsFailure>,
+        unsafe_names: Vec<String>,
+    },
     /// The actual request went out and the server answered (the step's exchange).
     ActualSent { why: WhySent },
     /// The answer passed the CORS check: the script reads it.

@@ -2,6 +2,8 @@
 //! execution table's cells and the explanation, when a view shows them. Nothing here decides
 //! anything; the engine has decided and recorded it.
 
+mod preflight;
+
 use std::borrow::Cow;
 
 use crate::engine::event::WhySent;
@@ -15,11 +17,28 @@ use crate::scenario::{BrowserProfile, Credentials};
 pub fn step<'a>(
     step: &'a Step,
     record: &'a RequestRecord,
-    _profile: BrowserProfile,
+    profile: BrowserProfile,
 ) -> Cow<'a, StepText> {
     let exchange = step.exchange.and_then(|at| record.exchanges.get(at));
     match (&step.event, exchange) {
         (StepEvent::Text(text), _) => Cow::Borrowed(text),
+        (StepEvent::PreflightSent, Some(exchange)) => Cow::Owned(preflight::sent(exchange)),
+        (StepEvent::PreflightPassed { unsafe_names }, Some(exchange)) => {
+            Cow::Owned(preflight::passed(record, exchange, unsafe_names, profile))
+        }
+        (
+            StepEvent::PreflightFailed {
+                failure,
+                unsafe_names,
+            },
+            Some(exchange),
+        ) => Cow::Owned(preflight::failed(
+            record,
+            exchange,
+            failure,
+            unsafe_names,
+            profile,
+        )),
         (StepEvent::ActualSent { why }, Some(exchange)) => Cow::Owned(actual_sent(
             *why,
             record,
@@ -81,14 +100,14 @@ pub fn path_of(url: &url::Url) -> String {
     path
 }
 
-fn path_of_request(request: &HttpRequest) -> String {
+pub(crate) fn path_of_request(request: &HttpRequest) -> String {
     url::Url::parse(&request.url)
         .map(|url| path_of(&url))
         .unwrap_or_default()
 }
 
 /// The Origin a request carried (`null` when it carried none).
-fn origin_sent(request: &HttpRequest) -> String {
+pub(crate) fn origin_sent(request: &HttpRequest) -> String {
     request
         .header("Origin")
         .unwrap_or_else(|| "null".to_string())
@@ -231,3 +250,5 @@ fn response_blocked(
         profile_note: None,
     }
 }
+
+pub use preflight::preflight_profile_note;
