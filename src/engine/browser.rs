@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::cors_error::{CorsError, CorsFailure};
-use super::event::{StepEvent, WhySent};
+use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
     UnsafeHeader, cors_check, exposed_headers, is_safelisted_method, sorted_names,
     unsafe_request_headers,
@@ -364,6 +364,17 @@ impl<'a> Simulation<'a> {
         event: StepEvent,
         exchange: usize,
     ) {
+        self.push_step(request, (stage, verdict), event, Some(exchange));
+    }
+
+    /// Records a step told as facts.
+    fn push_step(
+        &mut self,
+        request: usize,
+        (stage, verdict): (Stage, Verdict),
+        event: StepEvent,
+        exchange: Option<usize>,
+    ) {
         let cache_summary = self.cache_summary();
         self.set_shared(Var::PreflightCache, cache_summary);
         let mut changed = std::mem::take(&mut self.changed);
@@ -374,7 +385,7 @@ impl<'a> Simulation<'a> {
             stage,
             verdict,
             event,
-            exchange: Some(exchange),
+            exchange,
             variables: self.vars.clone(),
             changed,
         });
@@ -801,7 +812,6 @@ impl<'a> Simulation<'a> {
             number: hop,
             kept,
             dropped,
-            dropped_note,
             first_step,
             ..
         } = input;
@@ -829,33 +839,12 @@ impl<'a> Simulation<'a> {
             return Fetched::Withheld;
         }
         let include = spec.credentials == Credentials::Include;
-        let url_origin = origin_of(&spec.url);
         let unsafe_headers = unsafe_request_headers(kept);
         let sorted = sorted_names(&unsafe_headers);
         let method_safe = is_safelisted_method(&method);
         let needs_preflight = !method_safe || !unsafe_headers.is_empty();
-        let mut reasons = Vec::new();
-        let mut short_reasons = Vec::new();
-        if !method_safe {
-            reasons.push(text!(
-                method,
-                " is not a CORS-safelisted method (GET, HEAD, POST)"
-            ));
-            short_reasons.push(text!("method ", method));
-        }
-        reasons.extend(unsafe_headers.iter().map(|h| h.reason.clone()));
-        short_reasons.extend(unsafe_headers.iter().map(|h| {
-            let content_type = (h.name == "content-type")
-                .then(|| {
-                    kept.iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                })
-                .flatten();
-            match content_type {
-                Some((_, value)) => text!("content-type: ", value),
-                None => h.name.clone(),
-            }
-        }));
+        let (reasons, _) =
+            crate::narrate::request::preflight_reasons(&method, kept, &unsafe_headers);
 
         let url = spec.url.to_string();
         let query = Query {
@@ -866,168 +855,53 @@ impl<'a> Simulation<'a> {
             unsafe_names: &sorted,
             now: self.now,
         };
-        let (lookup, cache_note) = if needs_preflight && spec.preflight_not_recorded {
-            let recorded = Lookup {
-                hit: true,
-                detail: "the recording has no OPTIONS for this request: served from the preflight cache, or not recorded".to_string(),
-            };
-            (Some(recorded), None)
+        let (lookup, other_lookup) = if needs_preflight && spec.preflight_not_recorded {
+            (Some(Lookup::NotRecorded), None)
         } else if needs_preflight {
             let mine = self.cache_lookup(&query, spec.cache, self.profile);
-            let other_profile = self.profile.other();
-            let theirs = self.cache_lookup(&query, spec.cache, other_profile);
-            let note = (mine.hit != theirs.hit).then(|| {
-                text!(
-                    "Profiles differ: under ",
-                    other_profile.label(),
-                    " this request would ",
-                    if theirs.hit {
-                        "skip the preflight, served from the cache"
-                    } else {
-                        "send a preflight"
-                    },
-                    " (",
-                    theirs.detail,
-                    ")."
-                )
-            });
-            (Some(mine), note)
+            let theirs = self.cache_lookup(&query, spec.cache, self.profile.other());
+            let differs = mine.hit() != theirs.hit();
+            (Some(mine), differs.then_some(theirs))
         } else {
             (None, None)
         };
-        let cache_hit = lookup.as_ref().is_some_and(|l| l.hit);
-
-        let credentials_text = match spec.credentials {
-            Credentials::Include => {
-                " With credentials: 'include' the browser attaches cookies, so the server must echo the exact origin and send Access-Control-Allow-Credentials: true; * is not enough."
-            }
-            Credentials::SameOrigin => {
-                " Credentials mode 'same-origin' (fetch's default): no cookies go to another origin, and * is acceptable."
-            }
-            Credentials::Omit => " Credentials mode 'omit': no cookies, and * is acceptable.",
-        };
-        let (request_type, decision, result, preflight_var) = if !needs_preflight {
-            (
-                "Simple CORS request".to_string(),
-                if kept.is_empty() {
-                    text!(
-                        "No preflight: ",
-                        method,
-                        " is CORS-safelisted and no headers are set"
-                    )
-                } else {
-                    text!(
-                        "No preflight: ",
-                        method,
-                        " and every header are CORS-safelisted"
-                    )
-                },
-                "Send it with Origin".to_string(),
-                "not needed".to_string(),
-            )
-        } else if cache_hit {
-            (
-                "Preflighted CORS request (cache hit)".to_string(),
-                text!(
-                    "Preflight needed (",
-                    short_reasons.join(", "),
-                    ") but cached"
-                ),
-                "Skip the preflight; send it".to_string(),
-                "cache hit".to_string(),
-            )
-        } else {
-            (
-                "Preflighted CORS request".to_string(),
-                text!(
-                    "Preflight needed: ",
-                    short_reasons.join(", "),
-                    " not safelisted"
-                ),
-                "Send OPTIONS first".to_string(),
-                "needed".to_string(),
-            )
-        };
-        self.set(Var::Preflight, &preflight_var);
-        let mut explanation = if hop == 0 {
-            text!(
-                "The page at ",
-                origin,
-                " calls fetch('",
-                url,
-                "', {method: '",
-                method,
-                "'}). The URL's origin is ",
-                url_origin.unwrap_or_default(),
-                ", so this is a cross-origin request in 'cors' mode and the browser adds Origin: ",
-                origin,
-                " (Fetch §\"main fetch\")."
-            )
-        } else {
-            text!(
-                "Following redirect ",
-                hop,
-                ", the browser fetches ",
-                url,
-                " with ",
-                method,
-                " and Origin: ",
-                origin,
-                ", and decides again whether this hop needs a preflight (Fetch §\"HTTP-redirect fetch\" runs main fetch again)."
-            )
-        };
-        explanation.push_str(credentials_text);
-        if needs_preflight {
-            explanation.push_str(&text!(
-                " A preflight is needed because ",
-                reasons.join("; "),
-                " (Fetch §\"CORS-safelisted method\", §\"CORS-safelisted request-header\")."
-            ));
-            if let Some(lookup) = &lookup {
-                explanation.push_str(&text!(
-                    " Preflight cache (cache mode '",
-                    spec.cache.name(),
-                    "', t=",
-                    self.now,
-                    "s): ",
-                    lookup.detail,
-                    "."
+        let cache_hit = lookup.as_ref().is_some_and(Lookup::hit);
+        if let Some(theirs) = &other_lookup {
+            self.profile_notes
+                .push(crate::narrate::request::cache_profile_note(
+                    theirs,
+                    self.profile,
+                    &method,
+                    &sorted,
                 ));
-            }
-        } else {
-            explanation.push_str(&text!(
-                " No preflight is needed: ",
-                method,
-                " is a CORS-safelisted method and ",
-                if kept.is_empty() {
-                    "the script set no headers".to_string()
-                } else {
-                    let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
-                    text!(
-                        names.join(", "),
-                        " ",
-                        if names.len() == 1 { "is" } else { "are" },
-                        " safelisted",
-                    )
-                },
-                " (Fetch §\"CORS-safelisted request-header\")."
-            ));
         }
-        explanation.push_str(dropped_note);
-        self.push(
-            index,
-            Draft {
-                stage: Stage::Request,
-                verdict: Verdict::Info,
-                action: request_action(hop, &method, &path),
-                request_type: request_type.clone(),
-                cors_headers: DASH.to_string(),
-                decision,
-                result,
-                explanation,
-                profile_note: cache_note,
-                exchange: None,
+        self.set(
+            Var::Preflight,
+            if !needs_preflight {
+                "not needed"
+            } else if cache_hit {
+                "cache hit"
+            } else {
+                "needed"
             },
+        );
+        let start = RequestStart {
+            hop: (hop > 0).then(|| HopTarget {
+                number: hop,
+                method: method.clone(),
+                url: url.clone(),
+                origin: origin.clone(),
+            }),
+            kept: kept.to_vec(),
+            lookup,
+            other_lookup,
+            now: self.now,
+        };
+        self.push_step(
+            index,
+            (Stage::Request, Verdict::Info),
+            StepEvent::RequestStart(Box::new(start)),
+            None,
         );
 
         if needs_preflight && !cache_hit {
@@ -1528,14 +1402,7 @@ impl<'a> Simulation<'a> {
                 CacheMode::NoStore | CacheMode::NoCache | CacheMode::Reload
             )
         {
-            return Lookup {
-                hit: false,
-                detail: text!(
-                    "Chromium does not consult the preflight cache for cache mode '",
-                    cache_mode.name(),
-                    "'"
-                ),
-            };
+            return Lookup::Bypassed(cache_mode);
         }
         self.cache.lookup(query, profile)
     }

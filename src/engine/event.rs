@@ -4,6 +4,7 @@
 //! not copied here.
 
 use super::cors_error::CorsFailure;
+use super::preflight_cache::Lookup;
 use super::trace::StepText;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,6 +12,9 @@ pub enum StepEvent {
     /// Words written when the step was made (steps not yet told as facts), or read back from a
     /// saved trace.
     Text(Box<StepText>),
+    /// The page's fetch (or a redirect's next hop) starts as a CORS request: simple, or in need
+    /// of a preflight, which the cache may serve.
+    RequestStart(Box<RequestStart>),
     /// The preflight went out and the server answered (the step's exchange).
     PreflightSent,
     /// The preflight answer passed every check. `unsafe_names`: the request's CORS-unsafe
@@ -35,4 +39,29 @@ pub enum WhySent {
     NoPreflightNeeded,
     CachedPreflight,
     PreflightPassed,
+}
+
+/// A CORS fetch starting at a hop: what the browser decides before anything is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestStart {
+    /// Where a redirect's hop goes; `None` at the page's own request, which the record holds.
+    pub hop: Option<HopTarget>,
+    /// The headers the script set that fetch() kept (forbidden ones dropped, repeats joined),
+    /// in request order.
+    pub kept: Vec<(String, String)>,
+    /// The preflight cache's answer, when a preflight is needed.
+    pub lookup: Option<Lookup>,
+    /// The other profile's answer, where it decides differently.
+    pub other_lookup: Option<Lookup>,
+    /// Seconds into the run.
+    pub now: u64,
+}
+
+/// A redirect's hop: its number (1 for the first redirect), method, URL and the Origin sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HopTarget {
+    pub number: usize,
+    pub method: String,
+    pub url: String,
+    pub origin: String,
 }

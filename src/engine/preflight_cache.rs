@@ -56,12 +56,29 @@ pub struct PreflightCache {
     revision: u64,
 }
 
-/// The result of looking a request up.
+/// The result of looking a request up: whether the cache serves it, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Lookup {
-    pub hit: bool,
-    /// Why: which entries served it, or what was missing.
-    pub detail: String,
+pub enum Lookup {
+    /// Live entries for this origin and URL cover the method and every header; the earliest
+    /// of them expires at `expires` (seconds into the run).
+    Covered { expires: u64 },
+    /// No live entry for this origin and URL.
+    Empty,
+    /// Live entries, but none for the request's method.
+    MissingMethod,
+    /// Live entries, but none for this header.
+    MissingHeader(String),
+    /// Chromium does not consult the cache for this cache mode.
+    Bypassed(crate::scenario::CacheMode),
+    /// A recording without the OPTIONS: served from the cache, or not recorded.
+    NotRecorded,
+}
+
+impl Lookup {
+    /// The cache serves the preflight: none goes out.
+    pub fn hit(&self) -> bool {
+        matches!(self, Lookup::Covered { .. } | Lookup::NotRecorded)
+    }
 }
 
 pub struct Query<'a> {
@@ -197,10 +214,7 @@ impl PreflightCache {
             !cached_names.contains(&name.to_ascii_lowercase()) && !covered_by_star
         });
         if usable.is_empty() {
-            return Lookup {
-                hit: false,
-                detail: "no live cache entry for this origin and URL".to_string(),
-            };
+            return Lookup::Empty;
         }
         match (method_ok, missing_header) {
             (true, None) => {
@@ -209,30 +223,10 @@ impl PreflightCache {
                     .map(|e| e.expires_at.get(profile))
                     .min()
                     .unwrap_or(q.now);
-                Lookup {
-                    hit: true,
-                    detail: text!(
-                        "cached entries for this origin and URL cover ",
-                        q.method,
-                        if q.unsafe_names.is_empty() {
-                            String::new()
-                        } else {
-                            text!(" and ", q.unsafe_names.join(", "))
-                        },
-                        " (earliest expiry at t=",
-                        expires,
-                        "s)"
-                    ),
-                }
+                Lookup::Covered { expires }
             }
-            (false, _) => Lookup {
-                hit: false,
-                detail: text!("the cache has no live entry for method ", q.method),
-            },
-            (true, Some(name)) => Lookup {
-                hit: false,
-                detail: text!("the cache has no live entry for header ", name),
-            },
+            (false, _) => Lookup::MissingMethod,
+            (true, Some(name)) => Lookup::MissingHeader(name.clone()),
         }
     }
 
@@ -333,17 +327,17 @@ mod tests {
     fn entries_expire_after_max_age() {
         let mut cache = PreflightCache::default();
         cache.store(O, U, false, &strings(&["PUT"]), &[], Some("10"), 0);
-        assert!(cache.lookup(&q("PUT", &[], false, 9), Standard).hit);
-        assert!(!cache.lookup(&q("PUT", &[], false, 10), Standard).hit);
+        assert!(cache.lookup(&q("PUT", &[], false, 9), Standard).hit());
+        assert!(!cache.lookup(&q("PUT", &[], false, 10), Standard).hit());
     }
 
     #[test]
     fn credentialed_entries_serve_uncredentialed_requests_but_not_the_reverse() {
         let mut cache = PreflightCache::default();
         cache.store(O, U, false, &strings(&["PUT"]), &[], Some("100"), 0);
-        assert!(!cache.lookup(&q("PUT", &[], true, 1), Standard).hit);
+        assert!(!cache.lookup(&q("PUT", &[], true, 1), Standard).hit());
         cache.store(O, U, true, &strings(&["DELETE"]), &[], Some("100"), 0);
-        assert!(cache.lookup(&q("DELETE", &[], false, 1), Chromium).hit);
+        assert!(cache.lookup(&q("DELETE", &[], false, 1), Chromium).hit());
     }
 
     #[test]
@@ -351,12 +345,12 @@ mod tests {
         let mut cache = PreflightCache::default();
         cache.store(O, U, false, &[], &strings(&["*"]), Some("100"), 0);
         let auth = strings(&["authorization"]);
-        assert!(!cache.lookup(&q("GET", &auth, false, 1), Standard).hit);
-        assert!(cache.lookup(&q("GET", &auth, false, 1), Chromium).hit);
+        assert!(!cache.lookup(&q("GET", &auth, false, 1), Standard).hit());
+        assert!(cache.lookup(&q("GET", &auth, false, 1), Chromium).hit());
         assert!(
             cache
                 .lookup(&q("GET", &strings(&["x-any"]), false, 1), Standard)
-                .hit
+                .hit()
         );
     }
 
@@ -364,8 +358,8 @@ mod tests {
     fn chromium_ignores_star_written_by_a_credentialed_preflight() {
         let mut cache = PreflightCache::default();
         cache.store(O, U, true, &strings(&["*", "PUT"]), &[], Some("100"), 0);
-        assert!(!cache.lookup(&q("DELETE", &[], true, 1), Chromium).hit);
-        assert!(cache.lookup(&q("DELETE", &[], true, 1), Standard).hit);
+        assert!(!cache.lookup(&q("DELETE", &[], true, 1), Chromium).hit());
+        assert!(cache.lookup(&q("DELETE", &[], true, 1), Standard).hit());
     }
 
     #[test]
@@ -390,8 +384,8 @@ mod tests {
             1,
         );
         let xa = strings(&["x-a"]);
-        assert!(cache.lookup(&q("PUT", &xa, false, 2), Standard).hit);
-        assert!(!cache.lookup(&q("PUT", &xa, false, 2), Chromium).hit);
+        assert!(cache.lookup(&q("PUT", &xa, false, 2), Standard).hit());
+        assert!(!cache.lookup(&q("PUT", &xa, false, 2), Chromium).hit());
     }
 
     #[test]
@@ -399,17 +393,17 @@ mod tests {
         let mut cache = PreflightCache::default();
         cache.store(O, U, false, &strings(&["PUT"]), &[], Some("86400"), 0);
         assert!(
-            !cache.lookup(&q("PUT", &[], false, 7300), Chromium).hit,
+            !cache.lookup(&q("PUT", &[], false, 7300), Chromium).hit(),
             "capped at 2 h"
         );
-        assert!(cache.lookup(&q("PUT", &[], false, 7300), Standard).hit);
+        assert!(cache.lookup(&q("PUT", &[], false, 7300), Standard).hit());
         cache.store(O, U, false, &strings(&["DELETE"]), &[], Some("-1"), 8000);
         assert!(
-            !cache.lookup(&q("DELETE", &[], false, 8001), Chromium).hit,
+            !cache.lookup(&q("DELETE", &[], false, 8001), Chromium).hit(),
             "negative: not cached"
         );
         assert!(
-            cache.lookup(&q("DELETE", &[], false, 8001), Standard).hit,
+            cache.lookup(&q("DELETE", &[], false, 8001), Standard).hit(),
             "negative: default 5 s"
         );
     }

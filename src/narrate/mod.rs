@@ -3,6 +3,7 @@
 //! anything; the engine has decided and recorded it.
 
 mod preflight;
+pub mod request;
 
 use std::borrow::Cow;
 
@@ -22,6 +23,7 @@ pub fn step<'a>(
     let exchange = step.exchange.and_then(|at| record.exchanges.get(at));
     match (&step.event, exchange) {
         (StepEvent::Text(text), _) => Cow::Borrowed(text),
+        (StepEvent::RequestStart(start), _) => Cow::Owned(request::start(record, start, profile)),
         (StepEvent::PreflightSent, Some(exchange)) => Cow::Owned(preflight::sent(exchange)),
         (StepEvent::PreflightPassed { unsafe_names }, Some(exchange)) => {
             Cow::Owned(preflight::passed(record, exchange, unsafe_names, profile))
@@ -57,8 +59,7 @@ pub fn step<'a>(
             &exchange.request,
             &exchange.response,
         )),
-        // A typed event always has its exchange; a saved trace whose numbers disagree is
-        // refused when it is read.
+        // A step told about an exchange always has it (saved traces hold words).
         (_, None) => Cow::Owned(StepText::default()),
     }
 }
