@@ -144,7 +144,6 @@ struct HopInput<'s> {
     number: usize,
     kept: &'s [(String, String)],
     dropped: &'s [String],
-    dropped_note: &'s str,
     first_step: usize,
 }
 
@@ -226,14 +225,6 @@ fn chromium_scheme_error(scheme: &str) -> CorsError {
         "data" | "file" | "about" | "blob" => CorsError::UnsafeRedirect,
         "ws" | "wss" => CorsError::UnknownUrlScheme,
         _ => CorsError::CorsDisabledScheme,
-    }
-}
-
-/// The first step of each hop: the page's call, or the browser following a redirect.
-fn request_action(hop: usize, method: &str, path: &str) -> String {
-    match hop {
-        0 => text!("Page calls fetch(): ", method, " ", path),
-        _ => text!("Browser follows the redirect: ", method, " ", path),
     }
 }
 
@@ -729,15 +720,6 @@ impl<'a> Simulation<'a> {
                 kept.push((name.clone(), value.clone()));
             }
         }
-        let dropped_note = if dropped.is_empty() {
-            String::new()
-        } else {
-            text!(
-                " fetch() silently dropped ",
-                dropped.join(", "),
-                ": scripts may not set forbidden request-headers (Fetch §\"forbidden request-header\"), so the browser sends its own values or none."
-            )
-        };
         let url_origin = origin_of(&spec.url);
         let same_origin = origin != "null" && url_origin.as_deref() == Some(origin.as_str());
 
@@ -748,10 +730,10 @@ impl<'a> Simulation<'a> {
         let mut next: Option<Box<RequestSpec>> = None;
         loop {
             let current = next.as_deref().unwrap_or(spec);
-            // Forbidden headers were dropped and noted once, at the page's own request.
-            let (hop_kept, hop_dropped_note) = match hop {
-                0 => (kept.as_slice(), dropped_note.as_str()),
-                _ => (current.headers.as_slice(), ""),
+            // Forbidden headers were dropped once, at the page's own request.
+            let hop_kept = match hop {
+                0 => kept.as_slice(),
+                _ => current.headers.as_slice(),
             };
             let input = HopInput {
                 original: spec,
@@ -759,7 +741,6 @@ impl<'a> Simulation<'a> {
                 number: hop,
                 kept: hop_kept,
                 dropped: &dropped,
-                dropped_note: hop_dropped_note,
                 first_step,
             };
             let fetched = if cors {
@@ -1650,7 +1631,6 @@ impl<'a> Simulation<'a> {
             number: hop,
             kept,
             dropped,
-            dropped_note,
             first_step,
             ..
         } = input;
@@ -1658,23 +1638,20 @@ impl<'a> Simulation<'a> {
         let path = path_of(spec);
         let origin = spec.origin.clone().unwrap_or_default();
         self.set(Var::Preflight, "not needed (same-origin)");
-        self.push(index, Draft {
-            stage: Stage::Request,
-            verdict: Verdict::Info,
-            action: request_action(hop, &method, &path),
-            request_type: "Same-origin request".to_string(),
-            cors_headers: DASH.to_string(),
-            decision: "No CORS: same origin".to_string(),
-            result: "Send it; no checks".to_string(),
-            explanation: text!(
-                "The page's origin ",
-                origin,
-                " is the URL's origin, so the request is same-origin: no preflight and no CORS check, whatever the method or headers (Fetch §\"main fetch\": response tainting stays 'basic').",
-                dropped_note,
-            ),
-            profile_note: None,
-            exchange: None,
+        let hop_target = (hop > 0).then(|| {
+            Box::new(HopTarget {
+                number: hop,
+                method: method.clone(),
+                url: spec.url.to_string(),
+                origin: origin.clone(),
+            })
         });
+        self.push_step(
+            index,
+            (Stage::Request, Verdict::Info),
+            StepEvent::SameOriginStart { hop: hop_target },
+            None,
+        );
         if input.withheld() {
             let route = (true, false);
             let dropped = dropped.to_vec();
@@ -1699,8 +1676,7 @@ impl<'a> Simulation<'a> {
             url: spec.url.to_string(),
             headers: actual_headers(spec, kept, sends_origin.then_some(origin.as_str()), true),
         };
-        let cors_sent = cors_header_text(&request.headers);
-        let (ex, response, server_explanation) = self.exchange(ExchangeKind::Actual, request, spec);
+        let (ex, response, _) = self.exchange(ExchangeKind::Actual, request, spec);
         if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Actual) {
             let at = (ExchangeKind::Actual, ex);
             let url = spec.url.to_string();
@@ -1712,24 +1688,11 @@ impl<'a> Simulation<'a> {
             };
         }
         self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
-        self.push(
+        self.push_event(
             index,
-            Draft {
-                stage: Stage::Actual,
-                verdict: Verdict::Info,
-                action: text!("Browser sends ", method, " ", path),
-                request_type: text!("Actual ", method, " (same-origin)"),
-                cors_headers: cors_sent,
-                decision: "Send (same-origin)".to_string(),
-                result: text!(
-                    status_text(&response),
-                    "; ",
-                    cors_header_text(&response.headers)
-                ),
-                explanation: server_explanation,
-                profile_note: None,
-                exchange: Some(ex),
-            },
+            (Stage::Actual, Verdict::Info),
+            StepEvent::SameOriginSent,
+            ex,
         );
         let no_reasons: [String; 0] = [];
         if let Some(redirect) = self.redirect(
@@ -1757,18 +1720,12 @@ impl<'a> Simulation<'a> {
         };
         self.set(Var::RequestAllowed, "yes");
         self.set(Var::ExposedHeaders, "all but Set-Cookie (same-origin)");
-        self.push(index, Draft {
-            stage: Stage::ResponseCheck,
-            verdict: Verdict::Allowed,
-            action: "Browser hands the response to the page".to_string(),
-            request_type: text!("Actual ", method, " (same-origin)"),
-            cors_headers: cors_header_text(&response.headers),
-            decision: "No CORS check (same-origin)".to_string(),
-            result: text!("Allowed: script reads the ", response.status, " response"),
-            explanation: "A same-origin response is a 'basic' filtered response: script reads every header except Set-Cookie, with or without CORS headers (Fetch §\"basic filtered response\").".to_string(),
-            profile_note: None,
-            exchange: Some(ex),
-        });
+        self.push_event(
+            index,
+            (Stage::ResponseCheck, Verdict::Allowed),
+            StepEvent::SameOriginRead,
+            ex,
+        );
         Fetched::Ended {
             ending: Ending {
                 outcome: Outcome::Allowed,

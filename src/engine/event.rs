@@ -15,6 +15,13 @@ pub enum StepEvent {
     /// The page's fetch (or a redirect's next hop) starts as a CORS request: simple, or in need
     /// of a preflight, which the cache may serve.
     RequestStart(Box<RequestStart>),
+    /// The request stays on the page's origin: no preflight, no CORS check. `hop`: where a
+    /// redirect's hop goes (`None` at the page's own request).
+    SameOriginStart { hop: Option<Box<HopTarget>> },
+    /// A same-origin request went out and the server answered.
+    SameOriginSent,
+    /// The same-origin answer reaches the page whole (a 'basic' response).
+    SameOriginRead,
     /// The preflight went out and the server answered (the step's exchange).
     PreflightSent,
     /// The preflight answer passed every check. `unsafe_names`: the request's CORS-unsafe

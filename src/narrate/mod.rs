@@ -24,6 +24,11 @@ pub fn step<'a>(
     match (&step.event, exchange) {
         (StepEvent::Text(text), _) => Cow::Borrowed(text),
         (StepEvent::RequestStart(start), _) => Cow::Owned(request::start(record, start, profile)),
+        (StepEvent::SameOriginStart { hop }, _) => {
+            Cow::Owned(request::same_origin_start(record, hop.as_deref()))
+        }
+        (StepEvent::SameOriginSent, Some(exchange)) => Cow::Owned(same_origin_sent(exchange)),
+        (StepEvent::SameOriginRead, Some(exchange)) => Cow::Owned(same_origin_read(exchange)),
         (StepEvent::PreflightSent, Some(exchange)) => Cow::Owned(preflight::sent(exchange)),
         (StepEvent::PreflightPassed { unsafe_names }, Some(exchange)) => {
             Cow::Owned(preflight::passed(record, exchange, unsafe_names, profile))
@@ -112,6 +117,33 @@ pub(crate) fn origin_sent(request: &HttpRequest) -> String {
     request
         .header("Origin")
         .unwrap_or_else(|| "null".to_string())
+}
+
+fn same_origin_sent(exchange: &crate::engine::Exchange) -> StepText {
+    let (request, response) = (&exchange.request, &exchange.response);
+    let method = &request.method;
+    StepText {
+        action: format!("Browser sends {method} {}", path_of_request(request)),
+        request_type: format!("Actual {method} (same-origin)"),
+        cors_headers: cors_header_text(&request.headers),
+        decision: "Send (same-origin)".to_string(),
+        result: [status_text(response), cors_header_text(&response.headers)].join("; "),
+        explanation: exchange.server_explanation().to_string(),
+        profile_note: None,
+    }
+}
+
+fn same_origin_read(exchange: &crate::engine::Exchange) -> StepText {
+    let (request, response) = (&exchange.request, &exchange.response);
+    StepText {
+        action: "Browser hands the response to the page".to_string(),
+        request_type: format!("Actual {} (same-origin)", request.method),
+        cors_headers: cors_header_text(&response.headers),
+        decision: "No CORS check (same-origin)".to_string(),
+        result: format!("Allowed: script reads the {} response", response.status),
+        explanation: "A same-origin response is a 'basic' filtered response: script reads every header except Set-Cookie, with or without CORS headers (Fetch §\"basic filtered response\").".to_string(),
+        profile_note: None,
+    }
 }
 
 fn actual_sent(

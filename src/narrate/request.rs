@@ -1,7 +1,7 @@
 //! The start of a fetch in words: same-origin or CORS, simple or preflighted, and what the
 //! preflight cache said.
 
-use crate::engine::event::RequestStart;
+use crate::engine::event::{HopTarget, RequestStart};
 use crate::engine::fetch_rules::{
     UnsafeHeader, is_safelisted_method, sorted_names, unsafe_request_headers,
 };
@@ -213,4 +213,41 @@ pub fn dropped_note(dropped: &[String]) -> String {
         " fetch() silently dropped {}: scripts may not set forbidden request-headers (Fetch §\"forbidden request-header\"), so the browser sends its own values or none.",
         dropped.join(", ")
     )
+}
+
+/// A request on the page's own origin: no preflight, no CORS check.
+pub fn same_origin_start(record: &RequestRecord, hop: Option<&HopTarget>) -> StepText {
+    let (number, method, url, origin) = match hop {
+        Some(hop) => (
+            hop.number,
+            hop.method.as_str(),
+            hop.url.as_str(),
+            hop.origin.as_str(),
+        ),
+        None => (
+            0,
+            record.method.as_str(),
+            record.url.as_str(),
+            record.origin.as_deref().unwrap_or_default(),
+        ),
+    };
+    let path = url::Url::parse(url)
+        .map(|u| super::path_of(&u))
+        .unwrap_or_default();
+    let dropped = if number == 0 && !record.dropped_headers.is_empty() {
+        dropped_note(&record.dropped_headers)
+    } else {
+        String::new()
+    };
+    StepText {
+        action: request_action(number, method, &path),
+        request_type: "Same-origin request".to_string(),
+        cors_headers: DASH.to_string(),
+        decision: "No CORS: same origin".to_string(),
+        result: "Send it; no checks".to_string(),
+        explanation: format!(
+            "The page's origin {origin} is the URL's origin, so the request is same-origin: no preflight and no CORS check, whatever the method or headers (Fetch §\"main fetch\": response tainting stays 'basic').{dropped}"
+        ),
+        profile_note: None,
+    }
 }
