@@ -891,7 +891,6 @@ impl<'a> Simulation<'a> {
                 spec,
                 &origin,
                 &method,
-                &path,
                 include,
                 &unsafe_headers,
                 &sorted,
@@ -923,8 +922,7 @@ impl<'a> Simulation<'a> {
         let (ex, response, _) = self.exchange(ExchangeKind::Actual, request, spec);
         if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Actual) {
             let at = (ExchangeKind::Actual, ex);
-            let mut ending =
-                self.end_with_network_error(index, at, failure, &method, &path, &url, &origin);
+            let mut ending = self.end_with_network_error(index, at, failure);
             ending.preflight_reasons = reasons;
             return Fetched::Ended { ending, cache_hit };
         }
@@ -1411,13 +1409,8 @@ impl<'a> Simulation<'a> {
         index: usize,
         (kind, ex): (ExchangeKind, usize),
         failure: CorsFailure,
-        method: &str,
-        path: &str,
-        url: &str,
-        origin: &str,
     ) -> Ending {
-        let message = self.console_message(&failure, url, origin);
-        let code = failure.parameter.clone();
+        let code = &failure.parameter;
         let unexplained = failure.error == CorsError::NoAnswerRecorded && code == "net::ERR_FAILED";
         let preflight = kind == ExchangeKind::Preflight;
         if preflight {
@@ -1425,65 +1418,29 @@ impl<'a> Simulation<'a> {
         }
         self.set(Var::RequestAllowed, "no");
         self.set(Var::ResponseReceived, "no (no answer)");
-        let what = if preflight {
-            text!("preflight OPTIONS ", path)
+        let summary = if unexplained {
+            "Blocked before any answer (net::ERR_FAILED): the recording does not say why, so the replay cannot check it.".to_string()
         } else {
-            text!(method, " ", path)
-        };
-        let (explanation, summary) = if unexplained {
-            (
-                text!(
-                    "Recorded, not simulated: Chromium wrote down no answer to the ",
-                    what,
-                    " (status 0, net::ERR_FAILED) and no reason. It stopped the request before any answer reached the page, for a reason the recording does not hold: DevTools' console or Issues panel names it. The replay cannot check this request.",
-                ),
-                text!(
-                    "Blocked before any answer (net::ERR_FAILED): the recording does not say why, so the replay cannot check it.",
-                ),
-            )
-        } else {
-            (
-                text!(
-                    "Recorded, not simulated: the browser wrote down no answer to the ",
-                    what,
-                    " but the network error ",
-                    code,
-                    ". ",
-                    failure.reason_text(),
-                    " No server answered, so there was nothing for CORS to check. fetch() rejects with TypeError: Failed to fetch, as it does for a CORS failure, and the console shows only: ",
-                    message,
-                ),
-                text!(
-                    "Failed with a network error (",
-                    code,
-                    "), not CORS: ",
-                    failure.reason_text(),
-                    " Fix the address, the server or the network; no CORS header changes this.",
-                ),
+            text!(
+                "Failed with a network error (",
+                code,
+                "), not CORS: ",
+                failure.reason_text(),
+                " Fix the address, the server or the network; no CORS header changes this.",
             )
         };
-        self.push(
+        let stage = if preflight {
+            Stage::PreflightCheck
+        } else {
+            Stage::ResponseCheck
+        };
+        self.push_event(
             index,
-            Draft {
-                stage: if preflight {
-                    Stage::PreflightCheck
-                } else {
-                    Stage::ResponseCheck
-                },
-                verdict: Verdict::Blocked,
-                action: text!("No answer to the ", what),
-                request_type: if preflight {
-                    "Preflight (OPTIONS)".to_string()
-                } else {
-                    text!("Actual ", method)
-                },
-                cors_headers: DASH.to_string(),
-                decision: text!("Fail: ", code),
-                result: "Blocked: fetch() rejects with TypeError: Failed to fetch".to_string(),
-                explanation,
-                profile_note: None,
-                exchange: Some(ex),
+            (stage, Verdict::Blocked),
+            StepEvent::NoAnswer {
+                failure: Box::new(failure.clone()),
             },
+            ex,
         );
         Ending {
             outcome: Outcome::Blocked,
@@ -1503,7 +1460,6 @@ impl<'a> Simulation<'a> {
         spec: &RequestSpec,
         origin: &str,
         method: &str,
-        path: &str,
         include: bool,
         unsafe_headers: &[UnsafeHeader],
         sorted: &[String],
@@ -1528,9 +1484,7 @@ impl<'a> Simulation<'a> {
         let (ex, response, _) = self.exchange(ExchangeKind::Preflight, request, spec);
         if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Preflight) {
             let at = (ExchangeKind::Preflight, ex);
-            return Err(Box::new(self.end_with_network_error(
-                index, at, failure, "OPTIONS", path, &url, origin,
-            )));
+            return Err(Box::new(self.end_with_network_error(index, at, failure)));
         }
         self.set(Var::Preflight, text!("sent: ", status_text(&response)));
         self.push_event(
@@ -1679,9 +1633,7 @@ impl<'a> Simulation<'a> {
         let (ex, response, _) = self.exchange(ExchangeKind::Actual, request, spec);
         if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Actual) {
             let at = (ExchangeKind::Actual, ex);
-            let url = spec.url.to_string();
-            let ending =
-                self.end_with_network_error(index, at, failure, &method, &path, &url, &origin);
+            let ending = self.end_with_network_error(index, at, failure);
             return Fetched::Ended {
                 ending,
                 cache_hit: false,

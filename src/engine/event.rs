@@ -34,6 +34,8 @@ pub enum StepEvent {
     },
     /// The actual request went out and the server answered (the step's exchange).
     ActualSent { why: WhySent },
+    /// The recording holds a network error in place of an answer to the step's exchange.
+    NoAnswer { failure: Box<CorsFailure> },
     /// The answer passed the CORS check: the script reads it.
     ResponseAllowed,
     /// The answer failed the CORS check.

@@ -53,6 +53,9 @@ pub fn step<'a>(
             &exchange.response,
             exchange,
         )),
+        (StepEvent::NoAnswer { failure }, Some(exchange)) => {
+            Cow::Owned(no_answer(failure, record, exchange))
+        }
         (StepEvent::ResponseAllowed, Some(exchange)) => Cow::Owned(response_allowed(
             record,
             &exchange.request,
@@ -117,6 +120,48 @@ pub(crate) fn origin_sent(request: &HttpRequest) -> String {
     request
         .header("Origin")
         .unwrap_or_else(|| "null".to_string())
+}
+
+/// A recorded network error: no answer, so nothing for CORS to check.
+fn no_answer(
+    failure: &crate::engine::CorsFailure,
+    record: &RequestRecord,
+    exchange: &crate::engine::Exchange,
+) -> StepText {
+    let code = &failure.parameter;
+    let preflight = exchange.kind == crate::engine::ExchangeKind::Preflight;
+    let path = path_of_request(&exchange.request);
+    let what = if preflight {
+        format!("preflight OPTIONS {path}")
+    } else {
+        format!("{} {path}", exchange.request.method)
+    };
+    let unexplained =
+        failure.error == crate::engine::CorsError::NoAnswerRecorded && code == "net::ERR_FAILED";
+    let explanation = if unexplained {
+        format!(
+            "Recorded, not simulated: Chromium wrote down no answer to the {what} (status 0, net::ERR_FAILED) and no reason. It stopped the request before any answer reached the page, for a reason the recording does not hold: DevTools' console or Issues panel names it. The replay cannot check this request."
+        )
+    } else {
+        format!(
+            "Recorded, not simulated: the browser wrote down no answer to the {what} but the network error {code}. {} No server answered, so there was nothing for CORS to check. fetch() rejects with TypeError: Failed to fetch, as it does for a CORS failure, and the console shows only: {}",
+            failure.reason_text(),
+            record.error.as_deref().unwrap_or_default()
+        )
+    };
+    StepText {
+        action: format!("No answer to the {what}"),
+        request_type: if preflight {
+            "Preflight (OPTIONS)".to_string()
+        } else {
+            format!("Actual {}", exchange.request.method)
+        },
+        cors_headers: "—".to_string(),
+        decision: format!("Fail: {code}"),
+        result: "Blocked: fetch() rejects with TypeError: Failed to fetch".to_string(),
+        explanation,
+        profile_note: None,
+    }
 }
 
 fn same_origin_sent(exchange: &crate::engine::Exchange) -> StepText {
