@@ -493,12 +493,10 @@ impl<'a> Simulation<'a> {
         let method = spec.method.clone();
         self.start_request(index, spec, &method);
         if spec.actual_withheld {
-            let path = path_of(spec);
             self.withhold_actual(
                 index,
                 spec,
                 method,
-                &path,
                 first_step,
                 Vec::new(),
                 Vec::new(),
@@ -521,29 +519,18 @@ impl<'a> Simulation<'a> {
         headers.extend(spec.headers.iter().cloned());
         self.set(Var::Preflight, "none (no browser)");
         self.set(Var::RequestAllowed, "n/a (no browser)");
-        self.push(index, Draft {
-            stage: Stage::Request,
-            verdict: Verdict::Info,
-            action: text!("A raw client (like curl) sends ", method, " ", path_of(spec)),
-            request_type: "Raw HTTP (no browser)".to_string(),
-            cors_headers: DASH.to_string(),
-            decision: "No browser: no CORS rules apply".to_string(),
-            result: "Sent exactly as written".to_string(),
-            explanation: text!(
-                "This request is sent the way curl sends it: exactly the method and headers written in the scenario",
-                spec.origin.as_ref().map(|o| text!(" (with Origin: ", o, ")")).unwrap_or_default(),
-                ", no preflight, no Origin unless one is given, and nobody checks the answer's CORS headers. CORS is enforced by browsers, not by servers or HTTP clients, which is why a request that works in curl can still be blocked in a page.",
-            ),
-            profile_note: None,
-            exchange: None,
-        });
+        self.push_step(
+            index,
+            (Stage::Request, Verdict::Info),
+            StepEvent::RawStart,
+            None,
+        );
         let request = HttpRequest {
             method: method.clone(),
             url: spec.url.to_string(),
             headers,
         };
-        let cors_sent = cors_header_text(&request.headers);
-        let (ex, response, server_explanation) = self.exchange(ExchangeKind::Actual, request, spec);
+        let (ex, response, _) = self.exchange(ExchangeKind::Actual, request, spec);
         self.set(
             Var::ResponseReceived,
             text!("yes (", response.status, "), fully readable"),
@@ -556,28 +543,11 @@ impl<'a> Simulation<'a> {
             cors_header_text(&response.headers),
             "."
         );
-        self.push(
+        self.push_event(
             index,
-            Draft {
-                stage: Stage::Actual,
-                verdict: Verdict::Sent,
-                action: text!("Server answers the raw ", method),
-                request_type: "Raw HTTP (no browser)".to_string(),
-                cors_headers: cors_sent,
-                decision: "Nothing to check: no browser".to_string(),
-                result: text!(
-                    "Sent: ",
-                    status_text(&response),
-                    "; ",
-                    cors_header_text(&response.headers)
-                ),
-                explanation: text!(
-                    server_explanation,
-                    " The client shows the whole response, CORS headers or not."
-                ),
-                profile_note: None,
-                exchange: Some(ex),
-            },
+            (Stage::Actual, Verdict::Sent),
+            StepEvent::RawSent,
+            ex,
         );
         self.finish_request(
             index,
@@ -607,7 +577,6 @@ impl<'a> Simulation<'a> {
         index: usize,
         spec: &RequestSpec,
         method: String,
-        path: &str,
         first_step: usize,
         dropped: Vec<String>,
         reasons: Vec<String>,
@@ -615,30 +584,13 @@ impl<'a> Simulation<'a> {
         hop: usize,
     ) {
         self.set(Var::RequestAllowed, "not sent (probe)");
-        let (action, decision, explanation, summary) = if hop > 0 {
-            (
-                text!("Probe stops before ", method, " ", path),
-                text!(
-                    "Not sent: the probe stopped at redirect ",
-                    hop,
-                    " (see the note)"
-                ),
-                text!(
-                    "A browser would now follow redirect ",
-                    hop,
-                    " and send the ",
-                    method,
-                    " to ",
-                    spec.url.as_str(),
-                    ". The probe did not reach it (the request's note says why), so this hop's answer and its CORS headers are unknown; the hops before it are shown as the live server answered them.",
-                ),
-                text!(
-                    "The probe followed ",
-                    hop,
-                    " redirect(s) and stopped before ",
-                    spec.url.as_str(),
-                    ": that hop was not sent, so its answer is unknown (see the note)."
-                ),
+        let summary = if hop > 0 {
+            text!(
+                "The probe followed ",
+                hop,
+                " redirect(s) and stopped before ",
+                spec.url.as_str(),
+                ": that hop was not sent, so its answer is unknown (see the note)."
             )
         } else {
             let before = if self
@@ -650,35 +602,22 @@ impl<'a> Simulation<'a> {
             } else {
                 text!(method, " needs no preflight")
             };
-            (
-                text!("Probe holds back ", method, " ", path),
-                "Not sent: a probe sends only GET, HEAD and OPTIONS unless told to (--send-actual)"
-                    .to_string(),
-                text!(
-                    "A browser would now send the ",
-                    method,
-                    ". The probe did not, because it could change data on the server; so the response's own CORS headers (Access-Control-Allow-Origin again, and Access-Control-Allow-Credentials) were not checked. Run the probe with --send-actual to send it.",
-                ),
-                text!(
-                    before,
-                    "; the request itself was not sent, so its response's CORS headers are unchecked (--send-actual sends it)."
-                ),
+            text!(
+                before,
+                "; the request itself was not sent, so its response's CORS headers are unchecked (--send-actual sends it)."
             )
         };
-        self.push(
+        let target = Box::new(HopTarget {
+            number: hop,
+            method: method.clone(),
+            url: spec.url.to_string(),
+            origin: String::new(),
+        });
+        self.push_step(
             index,
-            Draft {
-                stage: Stage::Actual,
-                verdict: Verdict::Info,
-                action,
-                request_type: text!("Actual ", method),
-                cors_headers: DASH.to_string(),
-                decision,
-                result: "Not sent".to_string(),
-                explanation,
-                profile_note: None,
-                exchange: None,
-            },
+            (Stage::Actual, Verdict::Info),
+            StepEvent::Withheld { target },
+            None,
         );
         self.finish_request(
             index,
@@ -798,7 +737,6 @@ impl<'a> Simulation<'a> {
         } = input;
         let method = normalize_method(&spec.method);
         let origin = spec.origin.clone().unwrap_or_else(|| "null".to_string());
-        let path = path_of(spec);
         // A later hop the probe never sent anything to (not even its preflight) ends here.
         let nothing_sent = input
             .original
@@ -810,7 +748,6 @@ impl<'a> Simulation<'a> {
                 index,
                 spec,
                 method,
-                &path,
                 first_step,
                 dropped.to_vec(),
                 Vec::new(),
@@ -908,7 +845,7 @@ impl<'a> Simulation<'a> {
             let route = (false, cache_hit);
             let dropped = dropped.to_vec();
             self.withhold_actual(
-                index, spec, method, &path, first_step, dropped, reasons, route, hop,
+                index, spec, method, first_step, dropped, reasons, route, hop,
             );
             return Fetched::Withheld;
         }
@@ -1589,7 +1526,6 @@ impl<'a> Simulation<'a> {
             ..
         } = input;
         let method = normalize_method(&spec.method);
-        let path = path_of(spec);
         let origin = spec.origin.clone().unwrap_or_default();
         self.set(Var::Preflight, "not needed (same-origin)");
         let hop_target = (hop > 0).then(|| {
@@ -1613,7 +1549,6 @@ impl<'a> Simulation<'a> {
                 index,
                 spec,
                 method,
-                &path,
                 first_step,
                 dropped,
                 Vec::new(),

@@ -34,6 +34,13 @@ pub enum StepEvent {
     },
     /// The actual request went out and the server answered (the step's exchange).
     ActualSent { why: WhySent },
+    /// A raw client (like curl) sends the request: no browser, no CORS.
+    RawStart,
+    /// The raw request went out and the server answered; the client reads all of it.
+    RawSent,
+    /// A live probe held the actual request back (`target.number` > 0: at a redirect's hop it
+    /// did not reach).
+    Withheld { target: Box<HopTarget> },
     /// The recording holds a network error in place of an answer to the step's exchange.
     NoAnswer { failure: Box<CorsFailure> },
     /// The answer passed the CORS check: the script reads it.

@@ -53,6 +53,9 @@ pub fn step<'a>(
             &exchange.response,
             exchange,
         )),
+        (StepEvent::RawStart, _) => Cow::Owned(raw_start(record)),
+        (StepEvent::RawSent, Some(exchange)) => Cow::Owned(raw_sent(exchange)),
+        (StepEvent::Withheld { target }, _) => Cow::Owned(withheld(target)),
         (StepEvent::NoAnswer { failure }, Some(exchange)) => {
             Cow::Owned(no_answer(failure, record, exchange))
         }
@@ -120,6 +123,88 @@ pub(crate) fn origin_sent(request: &HttpRequest) -> String {
     request
         .header("Origin")
         .unwrap_or_else(|| "null".to_string())
+}
+
+/// A raw client's request: no browser, so no CORS.
+fn raw_start(record: &RequestRecord) -> StepText {
+    let path = url::Url::parse(&record.url)
+        .map(|u| path_of(&u))
+        .unwrap_or_default();
+    let origin = record
+        .origin
+        .as_ref()
+        .map(|o| format!(" (with Origin: {o})"))
+        .unwrap_or_default();
+    StepText {
+        action: format!("A raw client (like curl) sends {} {path}", record.method),
+        request_type: "Raw HTTP (no browser)".to_string(),
+        cors_headers: "—".to_string(),
+        decision: "No browser: no CORS rules apply".to_string(),
+        result: "Sent exactly as written".to_string(),
+        explanation: format!(
+            "This request is sent the way curl sends it: exactly the method and headers written in the scenario{origin}, no preflight, no Origin unless one is given, and nobody checks the answer's CORS headers. CORS is enforced by browsers, not by servers or HTTP clients, which is why a request that works in curl can still be blocked in a page."
+        ),
+        profile_note: None,
+    }
+}
+
+fn raw_sent(exchange: &crate::engine::Exchange) -> StepText {
+    let (request, response) = (&exchange.request, &exchange.response);
+    StepText {
+        action: format!("Server answers the raw {}", request.method),
+        request_type: "Raw HTTP (no browser)".to_string(),
+        cors_headers: cors_header_text(&request.headers),
+        decision: "Nothing to check: no browser".to_string(),
+        result: format!(
+            "Sent: {}; {}",
+            status_text(response),
+            cors_header_text(&response.headers)
+        ),
+        explanation: format!(
+            "{} The client shows the whole response, CORS headers or not.",
+            exchange.server_explanation()
+        ),
+        profile_note: None,
+    }
+}
+
+/// A probe that held the actual request back, or stopped at a redirect's hop.
+fn withheld(target: &crate::engine::event::HopTarget) -> StepText {
+    let method = &target.method;
+    let path = url::Url::parse(&target.url)
+        .map(|u| path_of(&u))
+        .unwrap_or_default();
+    let (action, decision, explanation) = if target.number > 0 {
+        (
+            format!("Probe stops before {method} {path}"),
+            format!(
+                "Not sent: the probe stopped at redirect {} (see the note)",
+                target.number
+            ),
+            format!(
+                "A browser would now follow redirect {} and send the {method} to {}. The probe did not reach it (the request's note says why), so this hop's answer and its CORS headers are unknown; the hops before it are shown as the live server answered them.",
+                target.number, target.url
+            ),
+        )
+    } else {
+        (
+            format!("Probe holds back {method} {path}"),
+            "Not sent: a probe sends only GET, HEAD and OPTIONS unless told to (--send-actual)"
+                .to_string(),
+            format!(
+                "A browser would now send the {method}. The probe did not, because it could change data on the server; so the response's own CORS headers (Access-Control-Allow-Origin again, and Access-Control-Allow-Credentials) were not checked. Run the probe with --send-actual to send it."
+            ),
+        )
+    };
+    StepText {
+        action,
+        request_type: format!("Actual {method}"),
+        cors_headers: "—".to_string(),
+        decision,
+        result: "Not sent".to_string(),
+        explanation,
+        profile_note: None,
+    }
 }
 
 /// A recorded network error: no answer, so nothing for CORS to check.
