@@ -14,8 +14,7 @@ use super::http::{HttpRequest, HttpResponse};
 use super::preflight_cache::{Lookup, PreflightCache, Query};
 use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
 use super::trace::{
-    Exchange, ExchangeKind, RequestRecord, Stage, Step, StepText, Trace, VARIABLES, Var, Verdict,
-    hops_before,
+    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, Verdict, hops_before,
 };
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
 use crate::narrate::{cors_header_text, masked_error, status_text};
@@ -99,20 +98,6 @@ impl Iterator for Requests<'_> {
     }
 }
 
-/// The text of one step before it is numbered and snapshotted.
-struct Draft {
-    stage: Stage,
-    verdict: Verdict,
-    action: String,
-    request_type: String,
-    cors_headers: String,
-    decision: String,
-    result: String,
-    explanation: String,
-    profile_note: Option<String>,
-    exchange: Option<usize>,
-}
-
 /// How one request ended.
 struct Ending {
     outcome: Outcome,
@@ -168,7 +153,7 @@ struct Redirected {
 }
 
 /// Fetch's limit on redirects (§"HTTP-redirect fetch"); Chromium's too.
-const MAX_REDIRECTS: usize = 20;
+pub(crate) const MAX_REDIRECTS: usize = 20;
 
 /// Request-body header names dropped when a redirect turns the request into a GET.
 const REQUEST_BODY_HEADERS: [&str; 4] = [
@@ -220,7 +205,7 @@ fn host_header(spec: &RequestSpec) -> (String, String) {
 /// How Chromium 148 ends a redirect to a URL that parses but is not http(s), by its scheme (seen
 /// in headless Chromium: `data:`, `file:`, `about:` and `blob:` are unsafe redirects, `ws:` an
 /// unknown scheme, `ftp:`, `javascript:` and an app's own scheme a CORS error).
-fn chromium_scheme_error(scheme: &str) -> CorsError {
+pub(crate) fn chromium_scheme_error(scheme: &str) -> CorsError {
     match scheme {
         "data" | "file" | "about" | "blob" => CorsError::UnsafeRedirect,
         "ws" | "wss" => CorsError::UnknownUrlScheme,
@@ -316,35 +301,6 @@ impl<'a> Simulation<'a> {
                 summary
             }
         }
-    }
-
-    fn push(&mut self, request: usize, draft: Draft) {
-        if let Some(note) = &draft.profile_note {
-            self.profile_notes.push(note.clone());
-        }
-        let cache_summary = self.cache_summary();
-        self.set_shared(Var::PreflightCache, cache_summary);
-        let mut changed = std::mem::take(&mut self.changed);
-        changed.sort_unstable();
-        let text = StepText {
-            action: draft.action,
-            request_type: draft.request_type,
-            cors_headers: draft.cors_headers,
-            decision: draft.decision,
-            result: draft.result,
-            explanation: draft.explanation,
-            profile_note: draft.profile_note,
-        };
-        self.steps.push(Step {
-            n: self.steps_before + self.steps.len() + 1,
-            request,
-            stage: draft.stage,
-            verdict: draft.verdict,
-            event: StepEvent::Text(Box::new(text)),
-            exchange: draft.exchange,
-            variables: self.vars.clone(),
-            changed,
-        });
     }
 
     /// Records a step told as facts, about the request's exchange `exchange`.
@@ -1029,9 +985,6 @@ impl<'a> Simulation<'a> {
         let location = response.redirect_location()?;
         let origin = spec.origin.as_deref().unwrap_or("null");
         let include = spec.credentials == Credentials::Include;
-        let url = spec.url.to_string();
-        let status = status_text(response);
-        let response_cors = cors_header_text(&response.headers);
         let next_url = spec.url.join(&location).ok();
 
         let page_origin = original.origin.as_deref().unwrap_or("null");
@@ -1073,82 +1026,24 @@ impl<'a> Simulation<'a> {
         let scheme_note = next_url
             .as_ref()
             .filter(|next| passed && !matches!(next.scheme(), "http" | "https"))
-            .map(|next| match self.profile {
-                BrowserProfile::Chromium => text!(
-                    "The Fetch standard makes every redirect to a URL that is not http(s) the same network error; Chromium tells the '",
-                    next.scheme(),
-                    ":' scheme apart."
-                ),
-                BrowserProfile::Standard => text!(
-                    "Chromium reports this redirect as ",
-                    chromium_scheme_error(next.scheme()).name(),
-                    "."
-                ),
-            });
+            .map(|next| crate::narrate::redirect::scheme_note(self.profile, next.scheme()));
         self.set(
             Var::ResponseReceived,
             text!("redirect (", response.status, ")"),
         );
         if let Some(failure) = failure {
-            let message = self.console_message(&failure, &url, origin);
             self.set(Var::RequestAllowed, "no");
-            let why = match failure.error {
-                CorsError::TooManyRedirects => format!(
-                    "this is redirect {} and fetch follows at most {MAX_REDIRECTS} (Fetch §\"HTTP-redirect fetch\").",
-                    hop + 1
-                ),
-                CorsError::InvalidRedirect => text!(
-                    "its Location '",
-                    location,
-                    "' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\")."
-                ),
-                CorsError::RedirectContainsCredentials => text!(
-                    "its Location ",
-                    location,
-                    " carries a username or password, which fetch refuses for a CORS request (Fetch §\"HTTP-redirect fetch\")."
-                ),
-                CorsError::UnsafeRedirect | CorsError::UnknownUrlScheme => text!(
-                    "its Location '",
-                    location,
-                    "' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\"), and Chromium reports this scheme as ",
-                    failure.error.name(),
-                    "."
-                ),
-                CorsError::CorsDisabledScheme => text!(
-                    "its Location '",
-                    location,
-                    "' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\"); Chromium reports it as a CORS error at the new URL: ",
-                    failure.reason_text()
-                ),
-                _ => text!(
-                    "fetch runs the CORS check on every answer to a CORS request, redirects included, before it follows one (Fetch §\"HTTP fetch\"): ",
-                    failure.reason_text(),
-                    " A redirect added by another layer (an http→https rule, a login page, a load balancer) often carries no CORS headers."
-                ),
-            };
-            self.push(
+            if let Some(note) = scheme_note {
+                self.profile_notes.push(note);
+            }
+            self.push_event(
                 index,
-                Draft {
-                    stage: Stage::ResponseCheck,
-                    verdict: Verdict::Blocked,
-                    action: "Browser checks the redirect".to_string(),
-                    request_type: text!("Actual ", method),
-                    cors_headers: response_cors,
-                    decision: text!("Fail: ", failure.error.name()),
-                    result: "Blocked: the redirect is not followed".to_string(),
-                    explanation: text!(
-                        "The server answered ",
-                        status,
-                        " with Location: ",
-                        location,
-                        ". The browser does not follow it: ",
-                        why,
-                        " The fetch rejects with TypeError: Failed to fetch. Console: ",
-                        message
-                    ),
-                    profile_note: scheme_note,
-                    exchange: Some(ex),
+                (Stage::ResponseCheck, Verdict::Blocked),
+                StepEvent::RedirectBlocked {
+                    failure: Box::new(failure.clone()),
+                    cors_checked,
                 },
+                ex,
             );
             return Some(Fetched::Ended {
                 ending: Ending {
@@ -1170,7 +1065,6 @@ impl<'a> Simulation<'a> {
         let next_url = next_url?;
 
         // What the request becomes at the next hop (Fetch §"HTTP-redirect fetch").
-        let mut changes = Vec::new();
         let next_method = match (response.status, method) {
             (301 | 302, "POST") => "GET",
             (303, m) if m != "GET" && m != "HEAD" => "GET",
@@ -1183,13 +1077,6 @@ impl<'a> Simulation<'a> {
                     .iter()
                     .any(|b| n.eq_ignore_ascii_case(b))
             });
-            changes.push(text!(
-                "a ",
-                response.status,
-                " turns ",
-                method,
-                " into GET and drops the body and its headers"
-            ));
         }
         let current_origin = origin_of(&spec.url);
         let next_origin = origin_of(&next_url);
@@ -1197,62 +1084,14 @@ impl<'a> Simulation<'a> {
         let tainted = origin == "null"
             || (cross_origin_hop && current_origin.as_deref() != Some(page_origin));
         if cross_origin_hop {
-            let before = headers.len();
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
-            if headers.len() != before {
-                changes.push(
-                    "the hop goes to another origin, so Authorization is removed".to_string(),
-                );
-            }
         }
-        if !cors_checked && next_origin.as_deref() != Some(page_origin) {
-            changes.push(text!(
-                "the redirect leaves the page's origin, so from here this is a CORS request: it carries Origin: ",
-                page_origin,
-                ", and every answer must pass the CORS check",
-            ));
-        }
-        if tainted && origin != "null" {
-            changes.push(text!(
-                "the redirect leads from ",
-                current_origin.unwrap_or_default(),
-                " to another origin, so the request's origin is tainted and the next hops send Origin: null; their answers must allow \"null\" (or *)",
-            ));
-        }
-        let changes_text = if changes.is_empty() {
-            "The request goes on unchanged.".to_string()
-        } else {
-            let mut text = changes.join("; ");
-            if let Some(first) = text.get(..1) {
-                text = first.to_uppercase() + &text[1..];
-            }
-            text + "."
-        };
-        let next_text = next_url.to_string();
-        self.push(index, Draft {
-            stage: Stage::ResponseCheck,
-            verdict: Verdict::Pass,
-            action: "Browser checks the redirect".to_string(),
-            request_type: text!("Actual ", method),
-            cors_headers: response_cors,
-            decision: if cors_checked {
-                "Pass: follow the redirect".to_string()
-            } else {
-                "Follow (same-origin: no CORS check)".to_string()
-            },
-            result: text!("Follow ", response.status, " to ", next_text),
-            explanation: format!(
-                "The server answered {status} with Location: {location}. {} so the browser follows it to {next_text} (Fetch §\"HTTP-redirect fetch\", redirect {} of at most {MAX_REDIRECTS}). {changes_text}",
-                if cors_checked {
-                    "The redirect itself passes the CORS check (Fetch §\"HTTP fetch\"),"
-                } else {
-                    "A same-origin answer needs no CORS check,"
-                },
-                hop + 1
-            ),
-            profile_note: None,
-            exchange: Some(ex),
-        });
+        self.push_event(
+            index,
+            (Stage::ResponseCheck, Verdict::Pass),
+            StepEvent::RedirectFollowed { cors_checked },
+            ex,
+        );
 
         self.redirected.get_or_insert_with(|| Redirected {
             initial_url: original.url.to_string(),

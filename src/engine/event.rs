@@ -9,9 +9,8 @@ use super::trace::StepText;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepEvent {
-    /// Words written when the step was made (steps not yet told as facts), or read back from a
-    /// saved trace.
-    Text(Box<StepText>),
+    /// The step's words as a saved trace holds them (read back, there are no facts left).
+    Saved(Box<StepText>),
     /// The page's fetch (or a redirect's next hop) starts as a CORS request: simple, or in need
     /// of a preflight, which the cache may serve.
     RequestStart(Box<RequestStart>),
@@ -34,6 +33,14 @@ pub enum StepEvent {
     },
     /// The actual request went out and the server answered (the step's exchange).
     ActualSent { why: WhySent },
+    /// The answer is a redirect the browser follows (`cors_checked`: it passed the CORS check
+    /// first; a same-origin hop needs none).
+    RedirectFollowed { cors_checked: bool },
+    /// The answer is a redirect the browser refuses to follow.
+    RedirectBlocked {
+        failure: Box<CorsFailure>,
+        cors_checked: bool,
+    },
     /// A raw client (like curl) sends the request: no browser, no CORS.
     RawStart,
     /// The raw request went out and the server answered; the client reads all of it.

@@ -4,7 +4,7 @@
 #[macro_use]
 mod text;
 
-mod browser;
+pub(crate) mod browser;
 pub mod cors_error;
 pub mod event;
 pub mod fetch_rules;

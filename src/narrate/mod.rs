@@ -3,6 +3,7 @@
 //! anything; the engine has decided and recorded it.
 
 mod preflight;
+pub mod redirect;
 pub mod request;
 
 use std::borrow::Cow;
@@ -22,7 +23,7 @@ pub fn step<'a>(
 ) -> Cow<'a, StepText> {
     let exchange = step.exchange.and_then(|at| record.exchanges.get(at));
     match (&step.event, exchange) {
-        (StepEvent::Text(text), _) => Cow::Borrowed(text),
+        (StepEvent::Saved(text), _) => Cow::Borrowed(text),
         (StepEvent::RequestStart(start), _) => Cow::Owned(request::start(record, start, profile)),
         (StepEvent::SameOriginStart { hop }, _) => {
             Cow::Owned(request::same_origin_start(record, hop.as_deref()))
@@ -52,6 +53,22 @@ pub fn step<'a>(
             &exchange.request,
             &exchange.response,
             exchange,
+        )),
+        (StepEvent::RedirectFollowed { cors_checked }, Some(exchange)) => {
+            Cow::Owned(redirect::followed(record, exchange, step, *cors_checked))
+        }
+        (
+            StepEvent::RedirectBlocked {
+                failure,
+                cors_checked,
+            },
+            Some(exchange),
+        ) => Cow::Owned(redirect::blocked(
+            record,
+            exchange,
+            step,
+            failure,
+            (*cors_checked, profile),
         )),
         (StepEvent::RawStart, _) => Cow::Owned(raw_start(record)),
         (StepEvent::RawSent, Some(exchange)) => Cow::Owned(raw_sent(exchange)),

@@ -191,7 +191,7 @@ impl<'a> StepDoc<'a> {
             request: self.request,
             stage: self.stage,
             verdict: self.verdict,
-            event: StepEvent::Text(Box::new(text)),
+            event: StepEvent::Saved(Box::new(text)),
             exchange: self.exchange,
             variables: self.variables.0.into_owned(),
             changed: self.changed.0.into_owned(),
