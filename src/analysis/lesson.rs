@@ -59,9 +59,24 @@ fn derive(trace: &Trace) -> Vec<KeyMoment> {
             ),
         );
     }
-    if let Some(request) = trace.requests.iter().find(|r| r.cache_hit) {
+    // The step where the browser decides (a request's first): it finds the cache entry.
+    let decided = |r: &crate::engine::RequestRecord| {
+        trace
+            .steps
+            .get(r.steps.clone())
+            .unwrap_or_default()
+            .iter()
+            .find(|s| s.stage == Stage::Request)
+            .map(|s| s.n)
+    };
+    if let Some((request, n)) = trace
+        .requests
+        .iter()
+        .filter(|r| r.cache_hit)
+        .find_map(|r| Some((r, decided(r)?)))
+    {
         add(
-            request.steps.start + 1,
+            n,
             format!("Why is there no OPTIONS before request #{}?", request.index),
             "An earlier preflight for the same origin and URL passed and is still in the browser's preflight cache (for Access-Control-Max-Age seconds), so the browser sends the request straight away.".to_string(),
         );
@@ -218,8 +233,15 @@ fn generated_questions(trace: &Trace) -> Vec<QuizItem> {
             .exchanges
             .iter()
             .find(|e| e.kind == ExchangeKind::Preflight);
-        if let Some(exchange) = exchange {
-            let step = request.steps.start + 2;
+        // The step that shows the preflight's answer, found by what it is, not where.
+        let shown = trace
+            .steps
+            .get(request.steps.clone())
+            .unwrap_or_default()
+            .iter()
+            .find(|s| s.stage == Stage::Preflight)
+            .map(|s| s.n);
+        if let (Some(exchange), Some(step)) = (exchange, shown) {
             let right = exchange
                 .response
                 .header("Access-Control-Allow-Origin")

@@ -1465,3 +1465,155 @@ impl<'a> Simulation<'a> {
         }
     }
 }
+
+/// The engine's decisions, as facts: which steps a request takes and why, with no words.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::CorsError;
+    use crate::engine::preflight_cache::Lookup;
+    use crate::scenario::load_str;
+
+    /// A static server allowing `https://app.example` for GET and PUT with Content-Type,
+    /// cached 600 s, and the requests given.
+    fn run(requests: &str, profile: BrowserProfile) -> Trace {
+        let text = format!(
+            r#"{{"server": {{"type": "static", "url": "https://api.example",
+                "preflight": {{"status": 204, "headers": {{
+                    "Access-Control-Allow-Origin": "https://app.example",
+                    "Access-Control-Allow-Methods": "GET, PUT",
+                    "Access-Control-Allow-Headers": "Content-Type",
+                    "Access-Control-Max-Age": "600"}}}},
+                "actual": {{"status": 200, "headers": {{
+                    "Access-Control-Allow-Origin": "https://app.example"}}}}}},
+              "requests": {requests}}}"#
+        );
+        match load_str(&text, "test.json") {
+            Ok(scenario) => simulate(&scenario, profile, |_| {}),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn events(trace: &Trace, request: usize) -> Vec<&StepEvent> {
+        let record = &trace.requests[request - 1];
+        trace.steps[record.steps.clone()]
+            .iter()
+            .map(|s| &s.event)
+            .collect()
+    }
+
+    #[test]
+    fn a_simple_get_is_sent_at_once_and_checked() {
+        let trace = run(
+            r#"[{"origin": "https://app.example", "url": "https://api.example/a"}]"#,
+            BrowserProfile::Chromium,
+        );
+        let events = events(&trace, 1);
+        assert!(
+            matches!(&events[..], [StepEvent::RequestStart(start), StepEvent::ActualSent { why: WhySent::NoPreflightNeeded }, StepEvent::ResponseAllowed] if start.lookup.is_none() && start.kept.is_empty())
+        );
+    }
+
+    #[test]
+    fn a_put_is_preflighted_then_served_from_the_cache() {
+        let put = r#"{"origin": "https://app.example", "method": "PUT", "url": "https://api.example/a",
+                      "headers": {"Content-Type": "application/json"}}"#;
+        let trace = run(&format!("[{put}, {put}]"), BrowserProfile::Chromium);
+        let first = events(&trace, 1);
+        assert!(matches!(
+            &first[..],
+            [
+                StepEvent::RequestStart(start),
+                StepEvent::PreflightSent,
+                StepEvent::PreflightPassed { unsafe_names },
+                StepEvent::ActualSent { why: WhySent::PreflightPassed },
+                StepEvent::ResponseAllowed,
+            ] if start.lookup == Some(Lookup::Empty) && unsafe_names == &["content-type"]
+        ));
+        let second = events(&trace, 2);
+        assert!(matches!(
+            &second[..],
+            [
+                StepEvent::RequestStart(start),
+                StepEvent::ActualSent { why: WhySent::CachedPreflight },
+                StepEvent::ResponseAllowed,
+            ] if matches!(start.lookup, Some(Lookup::Covered { expires: 600 }))
+        ));
+    }
+
+    #[test]
+    fn an_unlisted_method_fails_the_preflight_and_is_never_sent() {
+        let trace = run(
+            r#"[{"origin": "https://app.example", "method": "DELETE", "url": "https://api.example/a"}]"#,
+            BrowserProfile::Chromium,
+        );
+        let events = events(&trace, 1);
+        assert!(matches!(
+            &events[..],
+            [
+                StepEvent::RequestStart(_),
+                StepEvent::PreflightSent,
+                StepEvent::PreflightFailed { failure, .. },
+            ] if failure.error == CorsError::MethodDisallowedByPreflightResponse
+        ));
+        assert_eq!(
+            trace.requests[0].exchanges.len(),
+            1,
+            "only the OPTIONS went out"
+        );
+    }
+
+    #[test]
+    fn another_origin_is_answered_but_blocked_at_the_cors_check() {
+        let trace = run(
+            r#"[{"origin": "https://evil.example", "url": "https://api.example/a"}]"#,
+            BrowserProfile::Chromium,
+        );
+        let events = events(&trace, 1);
+        assert!(matches!(
+            events.last(),
+            Some(StepEvent::ResponseBlocked { failure }) if failure.error == CorsError::AllowOriginMismatch
+        ));
+    }
+
+    #[test]
+    fn chromium_skips_the_cache_for_no_store_and_the_standard_does_not() {
+        let put =
+            r#"{"origin": "https://app.example", "method": "PUT", "url": "https://api.example/a"}"#;
+        let no_store = r#"{"origin": "https://app.example", "method": "PUT", "url": "https://api.example/a", "cache": "no-store"}"#;
+        let requests = format!("[{put}, {no_store}]");
+        let chromium = run(&requests, BrowserProfile::Chromium);
+        let Some(StepEvent::RequestStart(start)) = events(&chromium, 2).first().copied() else {
+            panic!("a request starts with its decision");
+        };
+        assert_eq!(start.lookup, Some(Lookup::Bypassed(CacheMode::NoStore)));
+        assert!(matches!(start.other_lookup, Some(Lookup::Covered { .. })));
+        let standard = run(&requests, BrowserProfile::Standard);
+        assert!(matches!(
+            &events(&standard, 2)[..],
+            [
+                StepEvent::RequestStart(_),
+                StepEvent::ActualSent {
+                    why: WhySent::CachedPreflight
+                },
+                _
+            ]
+        ));
+    }
+
+    #[test]
+    fn a_same_origin_request_needs_no_cors() {
+        let trace = run(
+            r#"[{"origin": "https://api.example", "method": "PUT", "url": "https://api.example/a"}]"#,
+            BrowserProfile::Chromium,
+        );
+        assert!(matches!(
+            &events(&trace, 1)[..],
+            [
+                StepEvent::SameOriginStart { hop: None },
+                StepEvent::SameOriginSent,
+                StepEvent::SameOriginRead
+            ]
+        ));
+    }
+}
