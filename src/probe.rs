@@ -13,11 +13,11 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use url::Url;
 
 use crate::engine::http::HttpRequest;
-use crate::engine::{self, ExchangeKind, hops_before};
+use crate::engine::{self, ExchangeKind};
 use crate::scenario::{
     BrowserProfile, CannedResponse, Recorder, Scenario, Server, ServerKind, Via,
 };
-use crate::server::scripted_for;
+use crate::server::{ServerAnswer, ServerNote};
 
 /// How careful a probe is.
 #[derive(Clone, Debug)]
@@ -424,6 +424,104 @@ fn is_private_target(url: &Url) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProbeNotes(pub Vec<Vec<String>>);
 
+/// The live server, answering the engine's exchanges one at a time: it sends each as the
+/// browser would, unless the probe's care says not to, and keeps every answer for the scenario
+/// it returns.
+struct LiveAnswers<'a> {
+    client: &'a Client,
+    requests: &'a [crate::scenario::RequestSpec],
+    /// Each request's answers so far, per hop.
+    answers: Vec<crate::scenario::ResponseOverrides>,
+    /// The requests the probe held back (an unsafe method, a private redirect, an unreachable
+    /// later hop).
+    held_back: Vec<bool>,
+    /// Whether each request starts in private space, worked out (a name lookup) only when a
+    /// redirect leads to a private address.
+    start_is_private: Vec<Option<bool>>,
+    notes: &'a mut ProbeNotes,
+    /// The first hop's failure ends the probe.
+    failure: Option<ProbeError>,
+}
+
+impl engine::driver::Answers for LiveAnswers<'_> {
+    fn answer(&mut self, asked: &engine::driver::Asked) -> Option<ServerAnswer> {
+        if self.failure.is_some() {
+            return None;
+        }
+        let i = asked.request - 1;
+        let (spec, exchange, hop) = (self.requests.get(i)?, asked.message, asked.hop);
+        // Why the probe stops before this exchange, if it does. Each stop holds the request
+        // back at this hop; the hops before it keep their answers.
+        let stop = if asked.kind == ExchangeKind::Actual
+            && !self.client.options.send_actual
+            // The safe methods of RFC 9110 §9.2.1: they change nothing on the server. A later
+            // hop is unsafe only if the first was (redirects keep or drop to GET).
+            && !matches!(exchange.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+        {
+            Some(format!(
+                "{} was not sent: a probe sends only GET, HEAD and OPTIONS unless given --send-actual",
+                exchange.method
+            ))
+        } else if hop > 0
+            && !self.client.options.allow_private_redirects
+            // A redirect from the public internet into private space (a metadata service at
+            // 169.254.169.254, an admin page at 10.0.0.1): the user's machine would be the one
+            // sending it.
+            && Url::parse(&exchange.url).is_ok_and(|to| is_private_target(&to))
+            && !*self.start_is_private[i].get_or_insert_with(|| is_private_target(&spec.url))
+        {
+            Some(format!(
+                "the probe stopped: redirect {hop} leads from {}, a public address, to {}, a private, loopback or link-local one (a metadata service or an admin page may answer there; Chromium's Private Network Access blocks or preflights such requests): the probe did not send it; pass --allow-private-redirects to follow it",
+                spec.url, exchange.url
+            ))
+        } else {
+            None
+        };
+        if let Some(note) = stop {
+            self.notes.0[i].push(note);
+            self.held_back[i] = true;
+            return None;
+        }
+        let wire = on_the_wire(asked.kind, exchange, spec.via);
+        let answer = match self.client.send(&wire) {
+            Ok(answer) => answer,
+            // A later hop that cannot be reached ends its request, not the whole probe. The
+            // first hop's failure is the probe's.
+            Err(err) if hop > 0 => {
+                self.notes.0[i].push(format!("the probe stopped at redirect {hop}: {err}"));
+                self.held_back[i] = true;
+                return None;
+            }
+            Err(err) => {
+                self.failure = Some(err);
+                return None;
+            }
+        };
+        let response = crate::server::canned(&answer);
+        let answers = self.answers[i].at_hop_mut(hop);
+        match asked.kind {
+            // A redirected preflight is a CORS failure: its answer is judged as it is.
+            ExchangeKind::Preflight => answers.preflight = Some(answer),
+            ExchangeKind::Actual => answers.actual = Some(answer),
+        }
+        Some(ServerAnswer {
+            response,
+            note: ServerNote::Recorded {
+                by: Recorder::Probe,
+                answered: true,
+            },
+        })
+    }
+
+    fn allowed_origins_text(&self) -> String {
+        Recorder::Probe.no_rules().to_string()
+    }
+
+    fn matched_rule_text(&self, _note: &ServerNote) -> String {
+        Recorder::Probe.no_rules().to_string()
+    }
+}
+
 /// Probes every request of `scenario` in order against the live server at its URLs: each
 /// request's preflight and actual answers are filled in from the network, so that the
 /// engine's run of the result is the verdict on the real server.
@@ -462,88 +560,28 @@ pub fn probe_scenario(
             extras.join("; ")
         ));
     }
-    for i in 0..scenario.requests.len() {
-        // Whether the request starts in private space, worked out (a name lookup) only when a
-        // redirect leads there.
-        let mut start_is_private: Option<bool> = None;
-        // The engine runs the requests so far, so the preflight cache holds what the earlier
-        // answers put in it, exactly as in the browser.
-        loop {
-            let prefix = Scenario {
-                requests: scenario.requests[..=i].to_vec(),
-                ..scenario.clone()
-            };
-            let trace = engine::run(&prefix, profile);
-            let Some(record) = trace.requests.get(i) else {
-                break;
-            };
-            let spec = &mut scenario.requests[i];
-            // The first exchange without an answer yet; every actual request ends a hop, and a
-            // redirect answer makes the engine ask for the next hop's exchanges.
-            let pending = record
-                .exchanges
-                .iter()
-                .enumerate()
-                .find_map(|(i, exchange)| {
-                    let hop = hops_before(&record.exchanges[..i]);
-                    let answers = spec.responses.at_hop(hop);
-                    let answered = answers.and_then(|a| scripted_for(a, exchange.kind));
-                    answered.is_none().then_some((hop, exchange))
-                });
-            let Some((hop, exchange)) = pending else {
-                break;
-            };
-            // Why the probe stops before this exchange, if it does. Each stop holds the
-            // request back at this hop; the hops before it keep their answers.
-            let stop = if exchange.kind == ExchangeKind::Actual
-                && !client.options.send_actual
-                // The safe methods of RFC 9110 §9.2.1: they change nothing on the server. A
-                // later hop is unsafe only if the first was (redirects keep or drop to GET).
-                && !matches!(exchange.request.method.as_str(), "GET" | "HEAD" | "OPTIONS")
-            {
-                Some(format!(
-                    "{} was not sent: a probe sends only GET, HEAD and OPTIONS unless given --send-actual",
-                    exchange.request.method
-                ))
-            } else if hop > 0
-                && !client.options.allow_private_redirects
-                // A redirect from the public internet into private space (a metadata service
-                // at 169.254.169.254, an admin page at 10.0.0.1): the user's machine would be
-                // the one sending it.
-                && Url::parse(&exchange.request.url).is_ok_and(|to| is_private_target(&to))
-                && !*start_is_private.get_or_insert_with(|| is_private_target(&spec.url))
-            {
-                Some(format!(
-                    "the probe stopped: redirect {hop} leads from {}, a public address, to {}, a private, loopback or link-local one (a metadata service or an admin page may answer there; Chromium's Private Network Access blocks or preflights such requests): the probe did not send it; pass --allow-private-redirects to follow it",
-                    spec.url, exchange.request.url
-                ))
-            } else {
-                None
-            };
-            if let Some(note) = stop {
-                notes.0[i].push(note);
-                spec.actual_withheld = true;
-                break;
-            }
-            let wire = on_the_wire(exchange.kind, &exchange.request, spec.via);
-            let answer = match client.send(&wire) {
-                Ok(answer) => answer,
-                // A later hop that cannot be reached ends its request, not the whole probe.
-                // The first hop's failure is the probe's.
-                Err(err) if hop > 0 => {
-                    notes.0[i].push(format!("the probe stopped at redirect {hop}: {err}"));
-                    spec.actual_withheld = true;
-                    break;
-                }
-                Err(err) => return Err(err),
-            };
-            let answers = spec.responses.at_hop_mut(hop);
-            match exchange.kind {
-                // A redirected preflight is a CORS failure: its answer is judged as it is.
-                ExchangeKind::Preflight => answers.preflight = Some(answer),
-                ExchangeKind::Actual => answers.actual = Some(answer),
-            }
-        }
+    // One pass: the engine asks for each exchange in turn and the live server answers it, so
+    // the preflight cache holds what the earlier answers put in it, exactly as in the browser.
+    let mut live = LiveAnswers {
+        client,
+        requests: &scenario.requests,
+        answers: vec![Default::default(); scenario.requests.len()],
+        held_back: vec![false; scenario.requests.len()],
+        start_is_private: vec![None; scenario.requests.len()],
+        notes: &mut notes,
+        failure: None,
+    };
+    // After a failure every later exchange is held back at once: nothing more is sent.
+    engine::Requests::answered_by(&scenario, profile, Box::new(&mut live)).for_each(drop);
+    if let Some(err) = live.failure.take() {
+        return Err(err);
+    }
+    let LiveAnswers {
+        answers, held_back, ..
+    } = live;
+    for ((spec, answers), held_back) in scenario.requests.iter_mut().zip(answers).zip(held_back) {
+        spec.responses = answers;
+        spec.actual_withheld = held_back;
     }
     Ok((scenario, notes))
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::cors_error::{CorsError, CorsFailure};
+use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
     UnsafeHeader, cors_check, exposed_headers, is_safelisted_method, sorted_names,
@@ -61,9 +62,19 @@ pub struct Requests<'a> {
 }
 
 impl<'a> Requests<'a> {
+    /// The run against the scenario's own (simulated or recorded) server.
     pub fn new(scenario: &'a Scenario, profile: BrowserProfile) -> Self {
+        Self::answered_by(scenario, profile, Box::new(Answerer::new(&scenario.server)))
+    }
+
+    /// The run with every exchange answered by `answers` (a live server, for a probe).
+    pub fn answered_by(
+        scenario: &'a Scenario,
+        profile: BrowserProfile,
+        answers: Box<dyn Answers + Send + 'a>,
+    ) -> Self {
         Requests {
-            sim: Simulation::new(scenario, profile),
+            sim: Simulation::new(scenario, profile, answers),
             next: 0,
         }
     }
@@ -146,6 +157,12 @@ impl HopInput<'_> {
     }
 }
 
+/// Whether a preflight was answered, or held back by the driver (a probe that does not send it).
+enum Sent {
+    Answered,
+    HeldBack,
+}
+
 /// Where a redirected request started, for the console's "(redirected from …)" message.
 struct Redirected {
     initial_url: String,
@@ -165,7 +182,7 @@ const REQUEST_BODY_HEADERS: [&str; 4] = [
 
 struct Simulation<'a> {
     scenario: &'a Scenario,
-    server: Answerer<'a>,
+    server: Box<dyn Answers + Send + 'a>,
     profile: BrowserProfile,
     cache: PreflightCache,
     now: u64,
@@ -240,10 +257,13 @@ fn pair(name: &str, value: impl Into<String>) -> (String, String) {
 }
 
 impl<'a> Simulation<'a> {
-    fn new(scenario: &'a Scenario, profile: BrowserProfile) -> Self {
+    fn new(
+        scenario: &'a Scenario,
+        profile: BrowserProfile,
+        server: Box<dyn Answers + Send + 'a>,
+    ) -> Self {
         let dash: Arc<str> = Arc::from(DASH);
         let mut vars = vec![dash; VARIABLES.len()];
-        let server = Answerer::new(&scenario.server);
         vars[Var::AllowedOrigins as usize] = Arc::from(server.allowed_origins_text());
         vars[Var::PreflightCache as usize] = Arc::from("empty");
         Simulation {
@@ -340,35 +360,36 @@ impl<'a> Simulation<'a> {
 
     /// Sends `request` as the request's next exchange and shows the rule that answered it in
     /// the tracker: returns the exchange's index, the answer, and why the server gave it.
+    /// Sends `request` as the request's next exchange and shows the rule that answered it in
+    /// the tracker: returns the exchange's index, the answer, and why the server gave it; `None`
+    /// when the driver held it back.
     fn exchange(
         &mut self,
-        kind: ExchangeKind,
+        (index, kind): (usize, ExchangeKind),
         request: HttpRequest,
         spec: &RequestSpec,
-    ) -> (usize, HttpResponse, String) {
+    ) -> Option<(usize, HttpResponse)> {
         self.sequence += 1;
-        let answer = self.server.answer(
+        let answer = self.server.answer(&Asked {
+            request: index,
             kind,
-            &request,
-            (&spec.responses, hops_before(&self.exchanges)),
-            self.sequence,
-        );
+            hop: hops_before(&self.exchanges),
+            message: &request,
+            scripted: &spec.responses,
+            sequence: self.sequence,
+        })?;
         let matched_rule = answer.note.matched_rule();
         let rule_text = self.server.matched_rule_text(&answer.note);
         self.set(Var::MatchedRule, &rule_text);
-        let exchange = Exchange {
+        let response = answer.response.clone();
+        self.exchanges.push(Exchange {
             kind,
             request,
             response: answer.response,
             matched_rule,
             server: answer.note,
-        };
-        let (response, explanation) = (
-            exchange.response.clone(),
-            exchange.server_explanation().to_string(),
-        );
-        self.exchanges.push(exchange);
-        (self.exchanges.len() - 1, response, explanation)
+        });
+        Some((self.exchanges.len() - 1, response))
     }
 
     fn start_request(&mut self, index: usize, spec: &RequestSpec, method: &str) {
@@ -486,7 +507,21 @@ impl<'a> Simulation<'a> {
             url: spec.url.to_string(),
             headers,
         };
-        let (ex, response, _) = self.exchange(ExchangeKind::Actual, request, spec);
+        let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
+        else {
+            let method = spec.method.clone();
+            self.withhold_actual(
+                index,
+                spec,
+                method,
+                first_step,
+                Vec::new(),
+                Vec::new(),
+                (false, false),
+                0,
+            );
+            return;
+        };
         self.set(
             Var::ResponseReceived,
             text!("yes (", response.status, "), fully readable"),
@@ -788,31 +823,45 @@ impl<'a> Simulation<'a> {
                 &unsafe_headers,
                 &sorted,
             );
-            if let Err(mut ending) = passed {
-                ending.preflight_reasons = reasons;
-                return Fetched::Ended {
-                    ending: *ending,
-                    cache_hit: false,
-                };
+            match passed {
+                Err(mut ending) => {
+                    ending.preflight_reasons = reasons;
+                    return Fetched::Ended {
+                        ending: *ending,
+                        cache_hit: false,
+                    };
+                }
+                Ok(Sent::HeldBack) => {
+                    let route = (false, false);
+                    let dropped = dropped.to_vec();
+                    self.withhold_actual(
+                        index, spec, method, first_step, dropped, reasons, route, hop,
+                    );
+                    return Fetched::Withheld;
+                }
+                Ok(Sent::Answered) => {}
             }
         }
 
-        if input.withheld() {
+        // The actual request, unless the driver holds it back.
+        let request = HttpRequest {
+            method: method.clone(),
+            url: url.clone(),
+            headers: actual_headers(spec, kept, Some(&origin), false),
+        };
+        let answered = if input.withheld() {
+            None
+        } else {
+            self.exchange((index, ExchangeKind::Actual), request, spec)
+        };
+        let Some((ex, response)) = answered else {
             let route = (false, cache_hit);
             let dropped = dropped.to_vec();
             self.withhold_actual(
                 index, spec, method, first_step, dropped, reasons, route, hop,
             );
             return Fetched::Withheld;
-        }
-
-        // The actual request.
-        let request = HttpRequest {
-            method: method.clone(),
-            url: url.clone(),
-            headers: actual_headers(spec, kept, Some(&origin), false),
         };
-        let (ex, response, _) = self.exchange(ExchangeKind::Actual, request, spec);
         if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Actual) {
             let at = (ExchangeKind::Actual, ex);
             let mut ending = self.end_with_network_error(index, at, failure);
@@ -1239,7 +1288,7 @@ impl<'a> Simulation<'a> {
         include: bool,
         unsafe_headers: &[UnsafeHeader],
         sorted: &[String],
-    ) -> Result<(), Box<Ending>> {
+    ) -> Result<Sent, Box<Ending>> {
         let url = spec.url.to_string();
         let mut headers = vec![
             host_header(spec),
@@ -1257,7 +1306,10 @@ impl<'a> Simulation<'a> {
             url: url.clone(),
             headers,
         };
-        let (ex, response, _) = self.exchange(ExchangeKind::Preflight, request, spec);
+        let Some((ex, response)) = self.exchange((index, ExchangeKind::Preflight), request, spec)
+        else {
+            return Ok(Sent::HeldBack);
+        };
         if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Preflight) {
             let at = (ExchangeKind::Preflight, ex);
             return Err(Box::new(self.end_with_network_error(index, at, failure)));
@@ -1316,7 +1368,7 @@ impl<'a> Simulation<'a> {
                     StepEvent::PreflightPassed { unsafe_names },
                     ex,
                 );
-                Ok(())
+                Ok(Sent::Answered)
             }
             Err(failure) => {
                 self.cache.clear(origin, &url);
@@ -1404,7 +1456,21 @@ impl<'a> Simulation<'a> {
             url: spec.url.to_string(),
             headers: actual_headers(spec, kept, sends_origin.then_some(origin.as_str()), true),
         };
-        let (ex, response, _) = self.exchange(ExchangeKind::Actual, request, spec);
+        let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
+        else {
+            let dropped = dropped.to_vec();
+            self.withhold_actual(
+                index,
+                spec,
+                method,
+                first_step,
+                dropped,
+                Vec::new(),
+                (true, false),
+                hop,
+            );
+            return Fetched::Withheld;
+        };
         if let Some(failure) = self.recorded_network_error(spec, ExchangeKind::Actual) {
             let at = (ExchangeKind::Actual, ex);
             let ending = self.end_with_network_error(index, at, failure);

@@ -6,6 +6,7 @@ mod text;
 
 pub(crate) mod browser;
 pub mod cors_error;
+pub mod driver;
 pub mod event;
 pub mod fetch_rules;
 pub mod http;
