@@ -8,8 +8,8 @@ use crate::engine::fetch_rules::{is_safelisted_method, sorted_names, unsafe_requ
 use crate::engine::{self, CorsError, Hop, RequestRecord, Trace};
 use crate::http_syntax::normalize_method;
 use crate::scenario::{
-    CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider, Scenario,
-    ServerKind,
+    CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider,
+    RequestSpec, Scenario, ServerKind,
 };
 use crate::server::{header_entry_matches, origin_entry_matches};
 
@@ -80,6 +80,124 @@ fn prove(
     (proven, side_effects)
 }
 
+/// Which requests a change to one request's own answers can affect, for a server whose answers
+/// are each request's own (recorded or scripted): the requests that share its preflight-cache
+/// key (origin and URL), since the cache is the one thing requests share. A fix is then proven
+/// by running that group twice, unchanged and changed, not the whole scenario, so a recording
+/// of any size gets its fixes.
+pub struct Scope {
+    /// Each request's group: the 0-based indices of the requests with its key, in order.
+    groups: Vec<std::sync::Arc<[usize]>>,
+    /// Each request's start, in seconds into the run (the sum of the waits before it).
+    starts: Vec<u64>,
+}
+
+impl Scope {
+    /// `None` where a change can reach further: a redirect (its hops have keys of their own),
+    /// or rules and layers every request meets.
+    pub fn new(scenario: &Scenario) -> Option<Scope> {
+        if !matches!(
+            scenario.server.kind,
+            ServerKind::Static { .. } | ServerKind::Recorded { .. }
+        ) || !scenario.server.front.is_empty()
+        {
+            return None;
+        }
+        let redirects = |r: &crate::scenario::ResponseOverrides| {
+            !r.after_redirect.is_empty()
+                || r.actual
+                    .as_ref()
+                    .is_some_and(|a| matches!(a.status, 301 | 302 | 303 | 307 | 308))
+        };
+        if let ServerKind::Static { actual, .. } = &scenario.server.kind
+            && matches!(actual.status, 301 | 302 | 303 | 307 | 308)
+        {
+            return None;
+        }
+        if scenario.requests.iter().any(|r| redirects(&r.responses)) {
+            return None;
+        }
+        let mut by_key: foldhash::HashMap<(Option<&str>, &str), Vec<usize>> =
+            foldhash::HashMap::default();
+        let mut starts = Vec::with_capacity(scenario.requests.len());
+        let mut now: u64 = 0;
+        for (i, r) in scenario.requests.iter().enumerate() {
+            now = now.saturating_add(r.wait_seconds);
+            starts.push(now);
+            by_key
+                .entry((r.origin.as_deref(), r.url.as_str()))
+                .or_default()
+                .push(i);
+        }
+        let shared: foldhash::HashMap<(Option<&str>, &str), std::sync::Arc<[usize]>> = by_key
+            .into_iter()
+            .map(|(key, group)| (key, group.into()))
+            .collect();
+        let groups = scenario
+            .requests
+            .iter()
+            .filter_map(|r| shared.get(&(r.origin.as_deref(), r.url.as_str())).cloned())
+            .collect();
+        Some(Scope { groups, starts })
+    }
+
+    /// Runs request `index`'s group with `changed` in its place, and as it is: whether the
+    /// request is then allowed, and who else changes outcome.
+    fn prove(
+        &self,
+        scenario: &Scenario,
+        profile: crate::scenario::BrowserProfile,
+        index: usize,
+        changed: RequestSpec,
+    ) -> (bool, Vec<(usize, Outcome, Outcome)>) {
+        let Some(group) = self.groups.get(index - 1) else {
+            return (false, Vec::new());
+        };
+        let mut changed = Some(changed);
+        let mut previous = 0;
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        for &i in group.iter() {
+            let mut spec = scenario.requests[i].clone();
+            // The same times as in the whole run, for the cache's expiries.
+            let start = self.starts[i];
+            spec.wait_seconds = start - previous;
+            previous = start;
+            let mut replaced = spec.clone();
+            if i == index - 1
+                && let Some(mut change) = changed.take()
+            {
+                change.wait_seconds = spec.wait_seconds;
+                replaced = change;
+            }
+            before.push(spec);
+            after.push(replaced);
+        }
+        let run = |requests| {
+            let part = Scenario {
+                title: String::new(),
+                description: String::new(),
+                browser: scenario.browser,
+                server: scenario.server.clone(),
+                requests,
+                moments: Vec::new(),
+                quiz: Vec::new(),
+            };
+            engine::run(&part, profile).requests
+        };
+        let (was, now) = (run(before), run(after));
+        let mut proven = false;
+        let mut side_effects = Vec::new();
+        for ((&i, a), b) in group.iter().zip(&was).zip(&now) {
+            if i == index - 1 {
+                proven = b.outcome == Outcome::Allowed;
+            } else if a.outcome != b.outcome {
+                side_effects.push((i + 1, a.outcome, b.outcome));
+            }
+        }
+        (proven, side_effects)
+    }
+}
+
 fn with_rules(scenario: &Scenario, provider: Provider, rules: Vec<CorsRule>) -> Scenario {
     let mut changed = scenario.clone();
     changed.server.kind = ServerKind::Bucket {
@@ -93,21 +211,62 @@ fn with_rules(scenario: &Scenario, provider: Provider, rules: Vec<CorsRule>) -> 
 /// up to this many requests.
 pub const MAX_REQUESTS_FOR_FIXES: usize = 500;
 
-/// The fix for each request (None where it is not blocked, or the scenario is too large).
+/// The fix for each request (None where it is not blocked, or where proving a fix would re-run
+/// a scenario too large for it).
 pub fn fixes(scenario: &Scenario, trace: &Trace) -> Vec<Option<Fix>> {
-    if trace.requests.len() > MAX_REQUESTS_FOR_FIXES {
+    let scope = Scope::new(scenario);
+    if scope.is_none() && trace.requests.len() > MAX_REQUESTS_FOR_FIXES {
         return vec![None; trace.requests.len()];
     }
     trace
         .requests
         .iter()
-        .map(|r| fix_for(scenario, trace, r))
+        .map(|r| fix_in(scenario, Proof::new(trace, scope.as_ref()), r))
         .collect()
+}
+
+/// The fix for `record`, with only the scenario and the record: for a run written as it goes
+/// (a large recording), where no whole trace exists. `None` where the fix needs one.
+pub fn streamed_fix(
+    scenario: &Scenario,
+    profile: crate::scenario::BrowserProfile,
+    scope: &Scope,
+    record: &RequestRecord,
+) -> Option<Fix> {
+    let proof = Proof {
+        profile,
+        trace: None,
+        scope: Some(scope),
+    };
+    fix_in(scenario, proof, record)
+}
+
+/// How a fix is proven: by re-running the request's group (`scope`) or the whole scenario
+/// (`trace`, the run it changes).
+#[derive(Clone, Copy)]
+struct Proof<'a> {
+    profile: crate::scenario::BrowserProfile,
+    trace: Option<&'a Trace>,
+    scope: Option<&'a Scope>,
+}
+
+impl<'a> Proof<'a> {
+    fn new(trace: &'a Trace, scope: Option<&'a Scope>) -> Self {
+        Proof {
+            profile: trace.profile,
+            trace: Some(trace),
+            scope,
+        }
+    }
 }
 
 /// The smallest rule change that allows `record`, or the headers to send; `None` when the
 /// request is not blocked.
 pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+    fix_in(scenario, Proof::new(trace, None), record)
+}
+
+fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<Fix> {
     if record.outcome != Outcome::Blocked {
         return None;
     }
@@ -127,6 +286,18 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
     }
 
     let hops = record.hops();
+    if let (Some(scope), ServerKind::Static { .. } | ServerKind::Recorded { .. }) =
+        (proof.scope, &scenario.server.kind)
+        && hops.len() == 1
+        && !hops[0].redirects()
+    {
+        // The change is this request's own answers: its group is all it can reach.
+        let change =
+            |changed: RequestSpec| scope.prove(scenario, proof.profile, record.index, changed);
+        return Some(header_fix(scenario, change, record, 0, &hops[0]));
+    }
+    // Every other fix is proven on the whole run.
+    let trace = proof.trace?;
     if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
         return Some(redirect_fix(scenario, trace, record, &hops));
     }
@@ -139,8 +310,29 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
         }
         ServerKind::Static { .. } | ServerKind::Recorded { .. } => {
             let first = hops.into_iter().next().unwrap_or_default();
-            Some(header_fix(scenario, trace, record, 0, &first))
+            Some(header_fix(
+                scenario,
+                whole_run(scenario, trace, record.index),
+                record,
+                0,
+                &first,
+            ))
         }
+    }
+}
+
+/// Proves a change to request `index` by running the whole scenario with it.
+fn whole_run<'a>(
+    scenario: &'a Scenario,
+    trace: &'a Trace,
+    index: usize,
+) -> impl FnOnce(RequestSpec) -> (bool, Vec<(usize, Outcome, Outcome)>) + 'a {
+    move |changed| {
+        let mut whole = scenario.clone();
+        if let Some(spec) = whole.requests.get_mut(index - 1) {
+            *spec = changed;
+        }
+        prove(trace, &whole, index)
     }
 }
 
@@ -557,7 +749,13 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
             let rerun = engine::run(&changed, trace.profile);
             if let Some(direct) = rerun.requests.get(record.index - 1) {
                 let hop = direct.hops().into_iter().next().unwrap_or_default();
-                let mut fix = header_fix(&changed, &rerun, direct, 0, &hop);
+                let mut fix = header_fix(
+                    &changed,
+                    whole_run(&changed, &rerun, direct.index),
+                    direct,
+                    0,
+                    &hop,
+                );
                 fix.summary = format!(
                     "Request {} directly (the redirect to another origin made the browser send Origin: null), and have that server's answers carry these headers:",
                     target.request.url,
@@ -583,7 +781,13 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
             side_effects,
         };
     }
-    let mut fix = header_fix(scenario, trace, record, last, failing);
+    let mut fix = header_fix(
+        scenario,
+        whole_run(scenario, trace, record.index),
+        record,
+        last,
+        failing,
+    );
     let leaves_origin = failing.actual.is_some_and(|a| {
         let from = url::Url::parse(&a.request.url).ok();
         let to = a.response.redirect_location();
@@ -604,7 +808,7 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
 /// carry, proven by replaying the request with answers that carry them.
 fn header_fix(
     scenario: &Scenario,
-    trace: &Trace,
+    prove_change: impl FnOnce(RequestSpec) -> (bool, Vec<(usize, Outcome, Outcome)>),
     record: &RequestRecord,
     hop: usize,
     exchanges: &Hop,
@@ -647,26 +851,24 @@ fn header_fix(
     lines.extend(actual_set.iter().map(|(n, v)| format!("  {n}: {v}")));
 
     // Replay this request with answers that carry the headers; nothing else changes.
-    let mut changed = scenario.clone();
-    if let Some(spec) = changed.requests.get_mut(record.index - 1) {
-        if hop == 0 {
-            spec.preflight_not_recorded = false;
-        }
-        let answers = spec.responses.at_hop_mut(hop);
-        if needs_preflight {
-            answers.preflight = Some(answer_with(
-                exchanges.preflight.map(|e| &e.response),
-                Some(204),
-                &preflight_set,
-            ));
-        }
-        answers.actual = Some(answer_with(
-            exchanges.actual.map(|e| &e.response),
-            None,
-            &actual_set,
+    let mut spec = scenario.requests[record.index - 1].clone();
+    if hop == 0 {
+        spec.preflight_not_recorded = false;
+    }
+    let answers = spec.responses.at_hop_mut(hop);
+    if needs_preflight {
+        answers.preflight = Some(answer_with(
+            exchanges.preflight.map(|e| &e.response),
+            Some(204),
+            &preflight_set,
         ));
     }
-    let (proven, side_effects) = prove(trace, &changed, record.index);
+    answers.actual = Some(answer_with(
+        exchanges.actual.map(|e| &e.response),
+        None,
+        &actual_set,
+    ));
+    let (proven, side_effects) = prove_change(spec);
     Fix {
         summary: "The server has no rules to change: its answers must carry these headers."
             .to_string(),
@@ -694,6 +896,56 @@ mod tests {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    /// Every recording and scripted lesson the scope applies to: proving a fix on the
+    /// request's group gives the same verdict and side effects as proving it on the whole run.
+    #[test]
+    fn a_fix_proven_on_its_group_agrees_with_the_whole_run() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut inputs: Vec<(String, Scenario)> = Vec::new();
+        for dir in ["tests/fixtures/har", "tests/fixtures/chromium", "scenarios"] {
+            let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| entry.path())
+                .collect();
+            files.sort();
+            for file in files {
+                let name = file.display().to_string();
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                if name.ends_with(".har") {
+                    if let Ok(import) = crate::formats::har::load_har(&text, &name, false) {
+                        inputs.push((name, import.scenario));
+                    }
+                } else if dir == "scenarios"
+                    && let Ok(scenario) = load_str(&text, &name)
+                {
+                    inputs.push((name, scenario));
+                }
+            }
+        }
+        let mut compared = 0;
+        for (name, scenario) in &inputs {
+            let Some(scope) = Scope::new(scenario) else {
+                continue;
+            };
+            for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
+                let trace = engine::run(scenario, profile);
+                for record in trace
+                    .requests
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Blocked)
+                {
+                    let scoped = fix_in(scenario, Proof::new(&trace, Some(&scope)), record);
+                    let whole = fix_for(scenario, &trace, record);
+                    assert_eq!(scoped, whole, "{name} request {}", record.index);
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared >= 40, "{compared}");
     }
 
     #[test]

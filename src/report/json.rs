@@ -785,6 +785,9 @@ impl Document<'_> {
                 let mut requests = HandJson::new(&mut item_buf, pretty, 1);
                 requests.open(b'[');
                 let (mut checked, mut failed) = (0, Vec::new());
+                // Without the whole trace, a fix is proven on the request's group alone, where
+                // that is all a change can reach (a recording, scripted answers).
+                let scope = crate::analysis::fix::Scope::new(self.scenario);
                 for (record, record_steps) in run {
                     for step in &record_steps {
                         json.item();
@@ -793,8 +796,19 @@ impl Document<'_> {
                         json.flush_to(out)?;
                     }
                     let recorded = recorded.and_then(|all| all.get(record.index - 1));
+                    let fix = scope.as_ref().and_then(|scope| {
+                        crate::analysis::fix::streamed_fix(
+                            self.scenario,
+                            self.profile,
+                            scope,
+                            &record,
+                        )
+                    });
                     requests.item();
-                    push_request(&mut requests, &RequestDoc::new(&record, recorded, None))?;
+                    push_request(
+                        &mut requests,
+                        &RequestDoc::new(&record, recorded, fix.as_ref()),
+                    )?;
                     requests.flush_to(&mut items)?;
                     checked += usize::from(record.expect.is_some());
                     if !record.expectation_met() {

@@ -288,7 +288,7 @@ fn write_part(
     if !fixes_worked_out {
         writeln!(
             out,
-            "(Fixes are worked out for up to {} requests.)",
+            "(Fixes to rules are worked out for up to {} requests: each is proven by running them all again.)",
             crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
         )?;
     }
@@ -326,7 +326,10 @@ fn write_part(
         for note in &request.profile_notes {
             writeln!(out, "   {}", wrap(&escape(note), w, "   "))?;
         }
-        if let Some(fix) = fixes.get(request.index - 1).and_then(Option::as_ref) {
+        if let Some(fix) = fixes
+            .get(request.index - first_request)
+            .and_then(Option::as_ref)
+        {
             write_fix(out, fix, request.index, w)?;
         }
     }
@@ -415,6 +418,9 @@ pub fn stream(
     let parts = total.div_ceil(PART_REQUESTS);
     let mut run = crate::engine::Requests::new(scenario, profile);
     let mut start: Vec<std::sync::Arc<str>> = run.initial_variables().to_vec();
+    // Without the whole trace, fixes are proven on each request's group where that is all a
+    // change can reach (a recording, scripted answers); elsewhere they need the whole run.
+    let scope = crate::analysis::fix::Scope::new(scenario);
     let mut set_aside = match recording {
         Some(_) => Some(io::BufWriter::new(tempfile::tempfile()?)),
         None => None,
@@ -465,14 +471,21 @@ pub fn stream(
                 Some(step) if part > 1 => format!("Before step {}", step.n),
                 _ => "Start".to_string(),
             };
+            let fixes: Vec<_> = records
+                .iter()
+                .map(|record| {
+                    let scope = scope.as_ref()?;
+                    crate::analysis::fix::streamed_fix(scenario, profile, scope, record)
+                })
+                .collect();
             write_part(
                 &mut body,
                 &start,
                 &start_label,
                 &steps,
                 &records,
-                &[],
-                false,
+                &fixes,
+                scope.is_some(),
                 (width, profile),
             )?;
             if let Some(step) = steps.last() {
@@ -535,7 +548,8 @@ pub fn write(
         &trace.steps,
         &trace.requests,
         &fixes,
-        trace.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES,
+        trace.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
+            || crate::analysis::fix::Scope::new(scenario).is_some(),
         (width, trace.profile),
     )?;
     let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
