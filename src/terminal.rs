@@ -157,13 +157,17 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
         if RESUMED.swap(false, std::sync::atomic::Ordering::SeqCst) {
             terminal.clear()?;
         }
+        app.poll_background();
         terminal.draw(|frame| ui::render(app, frame))?;
         if app.quit {
             return Ok(());
         }
-        // Woken now and then without a key, to redraw after the process was continued.
+        // Woken now and then without a key, to redraw after the process was continued, and
+        // often while a what-if edit is worked out, to show how far it is.
         let timeout = if app.autoplay {
             app.autoplay_interval().saturating_sub(last_tick.elapsed())
+        } else if app.recomputing.is_some() {
+            LOADING_REDRAW
         } else {
             IDLE_WAKE
         }

@@ -123,13 +123,18 @@ pub struct App {
     pub audit: Option<Vec<crate::analysis::audit::Finding>>,
     pub quit: bool,
     pub theme: Theme,
-    /// The lesson's key moments (the scenario's own, or derived from the trace).
+    /// The lesson's key moments (the scenario's own, or derived from the trace), less those
+    /// on steps the last what-if edit changed.
     pub moments: Vec<KeyMoment>,
+    /// Every key moment of the trace in view.
+    all_moments: Vec<KeyMoment>,
     pub quiz: Option<QuizState>,
     /// The what-if editor's selected option, when it is open.
     pub editor: Option<usize>,
-    /// Earlier (scenario, trace, changed) states, newest last.
-    pub undo: Vec<(Scenario, Trace, Vec<bool>)>,
+    /// Earlier states, newest last: undoing one is instant, its analyses kept with it.
+    pub undo: Vec<Snapshot>,
+    /// A what-if edit of a large scenario being worked out off the UI thread.
+    pub recomputing: Option<Recomputing>,
     /// Per step: whether the last what-if edit changed it.
     pub changed: Vec<bool>,
     /// Set when the user asked to save; the terminal loop writes the file and clears it.
@@ -142,20 +147,61 @@ pub struct App {
     pub recording: Option<crate::scenario::recording::Recording>,
 }
 
+/// A state the view can return to: the scenario, its trace and what was worked out from them.
+pub struct Snapshot {
+    scenario: Scenario,
+    trace: Trace,
+    changed: Vec<bool>,
+    worked_out: WorkedOut,
+}
+
+/// What is worked out from a scenario and its trace: every key moment, the fixes, the audit.
+pub struct WorkedOut {
+    moments: Vec<KeyMoment>,
+    fixes: Vec<Option<crate::analysis::fix::Fix>>,
+    audit: Option<Vec<crate::analysis::audit::Finding>>,
+}
+
+impl WorkedOut {
+    fn of(scenario: &Scenario, trace: &Trace) -> Self {
+        WorkedOut {
+            moments: key_moments(scenario, trace),
+            fixes: crate::analysis::fix::fixes(scenario, trace),
+            audit: crate::analysis::audit::audit_scenario(scenario, trace),
+        }
+    }
+}
+
+/// Up to this many requests a what-if edit is re-run at once (a few milliseconds); a larger
+/// scenario is re-run on another thread while the view stays live and shows its progress.
+pub const WHATIF_IN_PLACE: usize = 2_000;
+
+/// A what-if edit being re-run on another thread.
+pub struct Recomputing {
+    pub label: String,
+    /// Requests re-run so far, of `total`.
+    pub done: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    pub total: usize,
+    result: std::sync::mpsc::Receiver<(Scenario, Trace, WorkedOut)>,
+}
+
 impl App {
     pub fn new(scenario: Scenario, trace: Trace, source: String, theme: Theme) -> Self {
         let moments = key_moments(&scenario, &trace);
+        let all_moments = moments.clone();
         let fixes = crate::analysis::fix::fixes(&scenario, &trace);
         let audit = crate::analysis::audit::audit_scenario(&scenario, &trace);
         App {
             audit,
             audit_open: false,
             moments,
+            all_moments,
             fixes,
             recording: None,
             quiz: None,
             editor: None,
             undo: Vec::new(),
+            recomputing: None,
             changed: Vec::new(),
             save_requested: false,
             status: None,
@@ -185,6 +231,11 @@ impl App {
     }
 
     fn apply_selected_edit(&mut self) {
+        if self.recomputing.is_some() {
+            self.status =
+                Some("A what-if edit is still being worked out: wait for it.".to_string());
+            return;
+        }
         let options = self.edit_options();
         let Some(option) = self.editor.and_then(|i| options.get(i)) else {
             return;
@@ -194,34 +245,114 @@ impl App {
                 Some("A rule needs origins and methods (the service refuses it otherwise): edit not applied.".to_string());
             return;
         };
-        let trace = crate::engine::run(&scenario, self.trace.profile);
+        let profile = self.trace.profile;
+        let label = option.label.clone();
+        if scenario.requests.len() <= WHATIF_IN_PLACE {
+            let trace = crate::engine::run(&scenario, profile);
+            let worked_out = WorkedOut::of(&scenario, &trace);
+            self.take_edit(&label, scenario, trace, worked_out);
+            return;
+        }
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (send, result) = std::sync::mpsc::channel();
+        let progress = std::sync::Arc::clone(&done);
+        std::thread::spawn(move || {
+            let trace = crate::engine::run_with_progress(&scenario, profile, |n| {
+                progress.store(n, std::sync::atomic::Ordering::Relaxed);
+            });
+            let worked_out = WorkedOut::of(&scenario, &trace);
+            // The view may have gone: nothing is waiting then.
+            let _ = send.send((scenario, trace, worked_out));
+        });
+        self.recomputing = Some(Recomputing {
+            label,
+            done,
+            total: self.scenario.requests.len(),
+            result,
+        });
+        self.poll_background();
+    }
+
+    /// Takes a what-if edit worked out on another thread once it is ready, and says how far it
+    /// is until then. The event loop calls it every turn.
+    pub fn poll_background(&mut self) {
+        let Some(recomputing) = &self.recomputing else {
+            return;
+        };
+        match recomputing.result.try_recv() {
+            Ok((scenario, trace, worked_out)) => {
+                let label = recomputing.label.clone();
+                self.recomputing = None;
+                self.take_edit(&label, scenario, trace, worked_out);
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                let done = recomputing.done.load(std::sync::atomic::Ordering::Relaxed);
+                self.status = Some(format!(
+                    "What-if: {} — re-running {done} of {} requests…",
+                    recomputing.label, recomputing.total
+                ));
+            }
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.recomputing = None;
+                self.status = Some("What-if: the edit could not be worked out.".to_string());
+            }
+        }
+    }
+
+    /// Waits for a what-if edit being worked out on another thread (for tests and scripts).
+    pub fn wait_background(&mut self) {
+        if let Some(recomputing) = self.recomputing.take()
+            && let Ok((scenario, trace, worked_out)) = recomputing.result.recv()
+        {
+            self.take_edit(&recomputing.label, scenario, trace, worked_out);
+        }
+    }
+
+    /// Shows an edited scenario's trace, marking the steps it changed; the state before it can
+    /// be undone.
+    fn take_edit(&mut self, label: &str, scenario: Scenario, trace: Trace, worked_out: WorkedOut) {
         let changed = whatif::changed_steps(&self.trace, &trace);
         let count = changed.iter().filter(|c| **c).count();
-        let previous = (
-            std::mem::replace(&mut self.scenario, scenario),
-            std::mem::replace(&mut self.trace, trace),
-            std::mem::replace(&mut self.changed, changed),
-        );
+        let previous = self.replace_state(Snapshot {
+            scenario,
+            trace,
+            changed,
+            worked_out,
+        });
         self.undo.push(previous);
-        self.after_new_trace();
         self.status = Some(format!(
-            "What-if: {} → {count} step{} changed (marked Δ). u undoes, w saves as a new file.",
-            option.label,
+            "What-if: {label} → {count} step{} changed (marked Δ). u undoes, w saves as a new file.",
             if count == 1 { "" } else { "s" }
         ));
     }
 
-    /// Keeps the view consistent with a recomputed trace.
-    fn after_new_trace(&mut self) {
+    /// Puts `next` in view and returns the state it replaces.
+    fn replace_state(&mut self, next: Snapshot) -> Snapshot {
+        let WorkedOut {
+            moments,
+            fixes,
+            audit,
+        } = next.worked_out;
+        let previous = Snapshot {
+            scenario: std::mem::replace(&mut self.scenario, next.scenario),
+            trace: std::mem::replace(&mut self.trace, next.trace),
+            changed: std::mem::replace(&mut self.changed, next.changed),
+            worked_out: WorkedOut {
+                moments: std::mem::take(&mut self.all_moments),
+                fixes: std::mem::replace(&mut self.fixes, fixes),
+                audit: std::mem::replace(&mut self.audit, audit),
+            },
+        };
         self.cursor = self.cursor.min(self.last_step());
         // A moment written for a step the edit changed explains what no longer happens.
-        let moments = key_moments(&self.scenario, &self.trace);
-        self.moments = moments
-            .into_iter()
+        self.all_moments = moments;
+        self.moments = self
+            .all_moments
+            .iter()
             .filter(|m| !self.step_changed(m.step - 1))
+            .cloned()
             .collect();
-        self.fixes = crate::analysis::fix::fixes(&self.scenario, &self.trace);
-        self.audit = crate::analysis::audit::audit_scenario(&self.scenario, &self.trace);
+        previous
     }
 
     /// Whether the last what-if edit changed a 0-based step.
@@ -488,11 +619,8 @@ impl App {
             }
             Action::EditorApply => self.apply_selected_edit(),
             Action::Undo => match self.undo.pop() {
-                Some((scenario, trace, changed)) => {
-                    self.scenario = scenario;
-                    self.trace = trace;
-                    self.changed = changed;
-                    self.after_new_trace();
+                Some(snapshot) => {
+                    self.replace_state(snapshot);
                     self.status = Some("Undone.".to_string());
                 }
                 None => self.status = Some("Nothing to undo.".to_string()),

@@ -7,9 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-#[path = "../../benches/support/generate.rs"]
-#[allow(dead_code)]
-mod generate;
+use crate::generate;
 
 const GOLDEN: &str = "tests/golden";
 

@@ -3,6 +3,11 @@
 
 mod common;
 
+/// The generated recording and scenario of the benchmarks.
+#[path = "../../benches/support/generate.rs"]
+#[allow(dead_code)]
+mod generate;
+
 mod chromium_exports;
 mod cli;
 mod docs;

@@ -648,3 +648,43 @@ fn a_function_url_in_front_of_its_function_says_what_it_did() {
         "{screen}"
     );
 }
+
+/// A what-if edit of a scenario too large to re-run at once is worked out on another thread:
+/// the view stays live and says how far it is, then shows the edit; undo is instant.
+#[test]
+fn a_large_what_if_edit_runs_off_the_ui_thread() {
+    use crate::generate;
+    let scenario = generate::generated_scenario_text(cors_tui::app::WHATIF_IN_PLACE * 5);
+    let mut app = app_from(&scenario, ThemeName::Default);
+    let before = app.trace.clone();
+    key(&mut app, KeyCode::Char('e'));
+    assert!(
+        !app.edit_options().is_empty(),
+        "a bucket's rules can be edited"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.recomputing.is_some(),
+        "the edit is worked out elsewhere"
+    );
+    let waiting = text(&draw(&app, 120, 40));
+    assert!(waiting.contains("re-running"), "{waiting}");
+    // Keys still work meanwhile, and a second edit waits for the first.
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("still being worked out"))
+    );
+    app.wait_background();
+    assert!(app.recomputing.is_none());
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("changed (marked Δ)")),
+        "{:?}",
+        app.status
+    );
+    key(&mut app, KeyCode::Char('u'));
+    assert!(app.trace == before, "undo restores the trace in view");
+}
