@@ -470,16 +470,7 @@ impl<'a> Simulation<'a> {
         let method = spec.method.clone();
         self.start_request(index, spec, &method);
         if spec.actual_withheld {
-            self.withhold_actual(
-                index,
-                spec,
-                method,
-                first_step,
-                Vec::new(),
-                Vec::new(),
-                (false, false),
-                0,
-            );
+            self.hold_back_raw(index, spec, first_step);
             return;
         }
         let mut headers = vec![host_header(spec), pair("User-Agent", "curl/8.5.0")];
@@ -509,17 +500,7 @@ impl<'a> Simulation<'a> {
         };
         let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
         else {
-            let method = spec.method.clone();
-            self.withhold_actual(
-                index,
-                spec,
-                method,
-                first_step,
-                Vec::new(),
-                Vec::new(),
-                (false, false),
-                0,
-            );
+            self.hold_back_raw(index, spec, first_step);
             return;
         };
         self.set(
@@ -556,6 +537,22 @@ impl<'a> Simulation<'a> {
                 exposed: Vec::new(),
                 summary,
             },
+        );
+    }
+
+    /// A raw request a probe did not send.
+    fn hold_back_raw(&mut self, index: usize, spec: &RequestSpec, first_step: usize) {
+        let method = spec.method.clone();
+        let nothing = (Vec::new(), Vec::new());
+        self.withhold_actual(
+            index,
+            spec,
+            method,
+            first_step,
+            nothing.0,
+            nothing.1,
+            (false, false),
+            0,
         );
     }
 

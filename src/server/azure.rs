@@ -387,17 +387,8 @@ mod tests {
     }
 
     fn config(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsConfiguration {
-        let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        CorsConfiguration {
-            rules: vec![CorsRule {
-                id: None,
-                allowed_origins: v(origins),
-                allowed_methods: v(methods),
-                allowed_headers: v(headers),
-                expose_headers: v(&["x-ms-meta-*", "x-ms-request-id"]),
-                max_age_seconds: Some(200),
-            }],
-        }
+        let exposed = ["x-ms-meta-*", "x-ms-request-id"];
+        crate::server::bucket::one_rule((origins, methods), (headers, &exposed), Some(200))
     }
 
     fn request(method: &str, headers: &[(&str, &str)]) -> HttpRequest {

@@ -479,6 +479,26 @@ pub fn answer_with(
     }
 }
 
+/// A configuration of one rule, for the services' unit tests.
+#[cfg(test)]
+pub fn one_rule(
+    (origins, methods): (&[&str], &[&str]),
+    (headers, exposed): (&[&str], &[&str]),
+    max_age_seconds: Option<i64>,
+) -> CorsConfiguration {
+    let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    CorsConfiguration {
+        rules: vec![CorsRule {
+            id: None,
+            allowed_origins: v(origins),
+            allowed_methods: v(methods),
+            allowed_headers: v(headers),
+            expose_headers: v(exposed),
+            max_age_seconds,
+        }],
+    }
+}
+
 /// A request to `url` with `headers`, for the services' unit tests.
 #[cfg(test)]
 pub fn request_to(url: &str, method: &str, headers: &[(&str, &str)]) -> HttpRequest {

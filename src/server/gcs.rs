@@ -300,17 +300,7 @@ mod tests {
     }
 
     fn config(origins: &[&str], methods: &[&str], response_header: &[&str]) -> CorsConfiguration {
-        let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        CorsConfiguration {
-            rules: vec![CorsRule {
-                id: None,
-                allowed_origins: v(origins),
-                allowed_methods: v(methods),
-                allowed_headers: Vec::new(),
-                expose_headers: v(response_header),
-                max_age_seconds: Some(3600),
-            }],
-        }
+        crate::server::bucket::one_rule((origins, methods), (&[], response_header), Some(3600))
     }
 
     fn request(method: &str, headers: &[(&str, &str)]) -> HttpRequest {
