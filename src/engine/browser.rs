@@ -8,8 +8,8 @@ use super::cors_error::{CorsError, CorsFailure};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
-    UnsafeHeader, cors_check, exposed_headers, is_safelisted_method, sorted_names,
-    unsafe_request_headers,
+    MAX_REDIRECTS, UnsafeHeader, chromium_scheme_error, cors_check, exposed_headers,
+    is_safelisted_method, sorted_names, unsafe_request_headers,
 };
 use super::http::{HttpRequest, HttpResponse};
 use super::preflight_cache::{Lookup, PreflightCache, Query};
@@ -169,9 +169,6 @@ struct Redirected {
     page_origin: String,
 }
 
-/// Fetch's limit on redirects (§"HTTP-redirect fetch"); Chromium's too.
-pub(crate) const MAX_REDIRECTS: usize = 20;
-
 /// Request-body header names dropped when a redirect turns the request into a GET.
 const REQUEST_BODY_HEADERS: [&str; 4] = [
     "content-encoding",
@@ -217,17 +214,6 @@ fn host_header(spec: &RequestSpec) -> (String, String) {
         _ => String::new(),
     };
     ("Host".to_string(), host)
-}
-
-/// How Chromium 148 ends a redirect to a URL that parses but is not http(s), by its scheme (seen
-/// in headless Chromium: `data:`, `file:`, `about:` and `blob:` are unsafe redirects, `ws:` an
-/// unknown scheme, `ftp:`, `javascript:` and an app's own scheme a CORS error).
-pub(crate) fn chromium_scheme_error(scheme: &str) -> CorsError {
-    match scheme {
-        "data" | "file" | "about" | "blob" => CorsError::UnsafeRedirect,
-        "ws" | "wss" => CorsError::UnknownUrlScheme,
-        _ => CorsError::CorsDisabledScheme,
-    }
 }
 
 /// An actual request's headers in the order Chromium sends them: Host, Accept unless the script

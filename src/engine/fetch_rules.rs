@@ -361,6 +361,20 @@ pub fn exposed_headers(response: &HttpResponse, credentials_include: bool) -> Ve
     exposed
 }
 
+/// Fetch's limit on redirects (§"HTTP-redirect fetch"); Chromium's too.
+pub const MAX_REDIRECTS: usize = 20;
+
+/// How Chromium 148 ends a redirect to a URL that parses but is not http(s), by its scheme (seen
+/// in headless Chromium: `data:`, `file:`, `about:` and `blob:` are unsafe redirects, `ws:` an
+/// unknown scheme, `ftp:`, `javascript:` and an app's own scheme a CORS error).
+pub fn chromium_scheme_error(scheme: &str) -> CorsError {
+    match scheme {
+        "data" | "file" | "about" | "blob" => CorsError::UnsafeRedirect,
+        "ws" | "wss" => CorsError::UnknownUrlScheme,
+        _ => CorsError::CorsDisabledScheme,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 #[macro_use]
 mod text;
 
-pub(crate) mod browser;
+mod browser;
 pub mod cors_error;
 pub mod driver;
 pub mod event;

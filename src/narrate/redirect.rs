@@ -1,7 +1,7 @@
 //! A redirect in words: the browser follows it, or refuses to.
 
-use crate::engine::browser::{MAX_REDIRECTS, chromium_scheme_error};
 use crate::engine::fetch_rules::cors_check;
+use crate::engine::fetch_rules::{MAX_REDIRECTS, chromium_scheme_error};
 use crate::engine::{CorsError, CorsFailure, Exchange, RequestRecord, Step, StepText, hops_before};
 use crate::http_syntax::origin_of;
 use crate::scenario::{BrowserProfile, Credentials};

@@ -421,6 +421,9 @@ impl Note {
                     f.write_str(" (the Origin reflected even for \"*\", inferred)")?;
                 }
                 f.write_str(".")?;
+                if added.iter().any(|name| name == "Access-Control-Expose-Headers") {
+                    f.write_str(" ExposeHeaders as Access-Control-Expose-Headers is inferred from the documentation: no recording shows it.")?;
+                }
                 if !doubled.is_empty() {
                     write!(
                         f,
@@ -530,6 +533,34 @@ mod tests {
             Some("https://localhost:8080, https://localhost:8080")
         );
         assert!(matches!(note, Note::Appended { ref doubled, .. } if doubled.len() == 2));
+    }
+
+    #[test]
+    fn what_no_recording_shows_is_said_to_be_inferred() {
+        let layer = FunctionUrl {
+            cors: Some(Arc::new(Cors {
+                allow_origins: vec!["*".into()],
+                expose_headers: vec!["X-Request-Id".into()],
+                ..Cors::default()
+            })),
+        };
+        let request = request_to(URL, "GET", &[("Origin", "https://a.example")]);
+        let mut response = HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: String::new(),
+        };
+        let note = crate::server::ServerNote::FunctionUrl(layer.pass_up(&request, &mut response));
+        let words = note.explain(&request, &response).to_string();
+        assert!(
+            words.contains("reflected even for \"*\", inferred"),
+            "{words}"
+        );
+        assert!(
+            words.contains("Access-Control-Expose-Headers is inferred"),
+            "{words}"
+        );
+        assert!(words.contains("(observed)"), "{words}");
     }
 
     #[test]
