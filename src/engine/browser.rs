@@ -15,7 +15,8 @@ use super::http::{HttpRequest, HttpResponse};
 use super::preflight_cache::{Lookup, PreflightCache, Query};
 use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
 use super::trace::{
-    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, Verdict, hops_before,
+    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, VarSet, Verdict,
+    hops_before,
 };
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
 use crate::narrate::{cors_header_text, masked_error, status_text};
@@ -185,7 +186,7 @@ struct Simulation<'a> {
     now: u64,
     vars: Vec<Arc<str>>,
     initial: Vec<Arc<str>>,
-    changed: Vec<usize>,
+    changed: VarSet,
     /// The current request's steps; earlier ones were handed out (see [`Requests`]).
     steps: Vec<Step>,
     /// How many steps were handed out before `steps[0]`.
@@ -260,7 +261,7 @@ impl<'a> Simulation<'a> {
             now: 0,
             initial: vars.clone(),
             vars,
-            changed: Vec::new(),
+            changed: VarSet::default(),
             steps: Vec::new(),
             steps_before: 0,
             finished: None,
@@ -283,9 +284,7 @@ impl<'a> Simulation<'a> {
         let index = var as usize;
         if self.vars[index] != value {
             self.vars[index] = value;
-            if !self.changed.contains(&index) {
-                self.changed.push(index);
-            }
+            self.changed.insert(index);
         }
     }
 
@@ -330,8 +329,7 @@ impl<'a> Simulation<'a> {
     ) {
         let cache_summary = self.cache_summary();
         self.set_shared(Var::PreflightCache, cache_summary);
-        let mut changed = std::mem::take(&mut self.changed);
-        changed.sort_unstable();
+        let changed = std::mem::take(&mut self.changed);
         self.steps.push(Step {
             n: self.steps_before + self.steps.len() + 1,
             request,

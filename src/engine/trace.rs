@@ -40,6 +40,41 @@ pub enum Var {
     PreflightCache,
 }
 
+/// A set of tracked variables (indices into [`VARIABLES`]), as bits: a step's "changed".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VarSet(u16);
+
+impl VarSet {
+    pub fn insert(&mut self, var: usize) {
+        if var < VARIABLES.len() {
+            self.0 |= 1 << var;
+        }
+    }
+
+    pub fn contains(self, var: usize) -> bool {
+        var < VARIABLES.len() && self.0 & (1 << var) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The variables in the order they are shown.
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        (0..VARIABLES.len()).filter(move |&var| self.contains(var))
+    }
+}
+
+impl FromIterator<usize> for VarSet {
+    fn from_iter<I: IntoIterator<Item = usize>>(vars: I) -> Self {
+        let mut set = VarSet::default();
+        for var in vars {
+            set.insert(var);
+        }
+        set
+    }
+}
+
 /// Where a step sits in the process flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -262,8 +297,8 @@ pub struct Step {
     pub exchange: Option<usize>,
     /// Values of [`VARIABLES`] after this step.
     pub variables: Vec<Arc<str>>,
-    /// Which variables this step changed (indices into [`VARIABLES`]).
-    pub changed: Vec<usize>,
+    /// Which variables this step changed.
+    pub changed: VarSet,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::analysis::fix::Fix;
 use crate::engine::{
     CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, StepEvent, StepText, VARIABLES,
+    VarSet,
 };
 use crate::scenario::recording::Recorded;
 use crate::scenario::{CacheMode, Credentials, Outcome, Via};
@@ -68,41 +69,37 @@ impl<'de, 'a> Deserialize<'de> for Variables<'a> {
 }
 
 /// The variables a step changed, by name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Changed<'a>(pub Cow<'a, [usize]>);
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Changed(pub VarSet);
 
-impl Serialize for Changed<'_> {
+impl Serialize for Changed {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(
-            self.0
-                .iter()
-                .map(|&i| VARIABLES.get(i).copied().unwrap_or("")),
-        )
+        serializer.collect_seq(self.0.iter().map(|i| VARIABLES[i]))
     }
 }
 
-impl<'de, 'a> Deserialize<'de> for Changed<'a> {
+impl<'de> Deserialize<'de> for Changed {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Names<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de, 'a> Visitor<'de> for Names<'a> {
-            type Value = Changed<'a>;
+        struct Names;
+        impl<'de> Visitor<'de> for Names {
+            type Value = Changed;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a list of variable names")
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut changed = Vec::new();
+                let mut changed = VarSet::default();
                 while let Some(name) = seq.next_element::<Cow<str>>()? {
                     let i = VARIABLES.iter().position(|v| *v == name).ok_or_else(|| {
                         serde::de::Error::custom(format!("unknown variable \"{name}\""))
                     })?;
-                    changed.push(i);
+                    changed.insert(i);
                 }
-                Ok(Changed(Cow::Owned(changed)))
+                Ok(Changed(changed))
             }
         }
-        deserializer.deserialize_seq(Names(std::marker::PhantomData))
+        deserializer.deserialize_seq(Names)
     }
 }
 
@@ -124,7 +121,7 @@ pub struct StepDoc<'a> {
     #[serde(borrow)]
     pub result: Cow<'a, str>,
     pub variables: Variables<'a>,
-    pub changed: Changed<'a>,
+    pub changed: Changed,
     #[serde(borrow)]
     pub explanation: Cow<'a, str>,
     #[serde(borrow)]
@@ -168,7 +165,7 @@ impl<'a> StepDoc<'a> {
             decision,
             result,
             variables: Variables(Cow::Borrowed(&s.variables)),
-            changed: Changed(Cow::Borrowed(&s.changed)),
+            changed: Changed(s.changed),
             explanation,
             profile_note,
             exchange: s.exchange,
@@ -194,7 +191,7 @@ impl<'a> StepDoc<'a> {
             event: StepEvent::Saved(Box::new(text)),
             exchange: self.exchange,
             variables: self.variables.0.into_owned(),
-            changed: self.changed.0.into_owned(),
+            changed: self.changed.0,
         }
     }
 }

@@ -388,7 +388,7 @@ fn push_step(json: &mut HandJson, s: &Step, text: &StepText) {
     json.key("result").str(&text.result);
     json.key("variables").variables(&s.variables);
     json.key("changed")
-        .strs(s.changed.iter().map(|&i| VARIABLES[i]));
+        .strs(s.changed.iter().map(|i| VARIABLES[i]));
     json.key("explanation").str(&text.explanation);
     json.key("profile_note")
         .opt_str(text.profile_note.as_deref());

@@ -273,7 +273,7 @@ fn write_part(
                     None => cell(&start[v]),
                     Some(i) => {
                         let step = &steps[*i];
-                        let star = if step.changed.contains(&v) { "* " } else { "" };
+                        let star = if step.changed.contains(v) { "* " } else { "" };
                         format!("{star}{}", cell(&step.variables[v]))
                     }
                 });

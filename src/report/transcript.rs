@@ -216,11 +216,11 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
     writeln!(out, "\n## Variable tracker\n")?;
     writeln!(out, "| After | {} |", VARIABLES.join(" | "))?;
     writeln!(out, "| --- |{}", " --- |".repeat(VARIABLES.len()))?;
-    let values = |vars: &[std::sync::Arc<str>], changed: &[usize]| {
+    let values = |vars: &[std::sync::Arc<str>], changed: crate::engine::VarSet| {
         vars.iter()
             .enumerate()
             .map(|(i, v)| {
-                if changed.contains(&i) {
+                if changed.contains(i) {
                     format!("**{}**", cell(v))
                 } else {
                     cell(v)
@@ -229,13 +229,17 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
             .collect::<Vec<_>>()
             .join(" | ")
     };
-    writeln!(out, "| Start | {} |", values(&trace.initial_variables, &[]))?;
+    writeln!(
+        out,
+        "| Start | {} |",
+        values(&trace.initial_variables, crate::engine::VarSet::default())
+    )?;
     for step in &trace.steps {
         writeln!(
             out,
             "| step {} | {} |",
             step.n,
-            values(&step.variables, &step.changed)
+            values(&step.variables, step.changed)
         )?;
     }
     writeln!(out, "\nValues in bold changed at that step.")?;

@@ -53,7 +53,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             )),
             Some(i) => {
                 let step = &app.trace.steps[*i];
-                let changed = step.changed.contains(&v);
+                let changed = step.changed.contains(v);
                 let text = format!(
                     "{}{}",
                     if changed { "*" } else { "" },
