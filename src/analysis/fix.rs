@@ -162,13 +162,14 @@ impl Scope {
             let start = self.starts[i];
             spec.wait_seconds = start - previous;
             previous = start;
-            let mut replaced = spec.clone();
-            if i == index - 1
-                && let Some(mut change) = changed.take()
-            {
-                change.wait_seconds = spec.wait_seconds;
-                replaced = change;
-            }
+            let mine = if i == index - 1 { changed.take() } else { None };
+            let replaced = match mine {
+                Some(change) => RequestSpec {
+                    wait_seconds: spec.wait_seconds,
+                    ..change
+                },
+                None => spec.clone(),
+            };
             before.push(spec);
             after.push(replaced);
         }

@@ -187,10 +187,12 @@ pub struct Recomputing {
 
 impl App {
     pub fn new(scenario: Scenario, trace: Trace, source: String, theme: Theme) -> Self {
-        let moments = key_moments(&scenario, &trace);
-        let all_moments = moments.clone();
-        let fixes = crate::analysis::fix::fixes(&scenario, &trace);
-        let audit = crate::analysis::audit::audit_scenario(&scenario, &trace);
+        let WorkedOut {
+            moments: all_moments,
+            fixes,
+            audit,
+        } = WorkedOut::of(&scenario, &trace);
+        let moments = all_moments.clone();
         App {
             audit,
             audit_open: false,

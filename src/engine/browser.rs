@@ -9,7 +9,7 @@ use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
     MAX_REDIRECTS, UnsafeHeader, chromium_scheme_error, cors_check, exposed_headers,
-    is_safelisted_method, sorted_names, unsafe_request_headers,
+    is_safelisted_method, redirect_hop, sorted_names, unsafe_request_headers,
 };
 use super::http::{HttpRequest, HttpResponse};
 use super::preflight_cache::{Lookup, PreflightCache, Query};
@@ -1095,11 +1095,13 @@ impl<'a> Simulation<'a> {
         let next_url = next_url?;
 
         // What the request becomes at the next hop (Fetch §"HTTP-redirect fetch").
-        let next_method = match (response.status, method) {
-            (301 | 302, "POST") => "GET",
-            (303, m) if m != "GET" && m != "HEAD" => "GET",
-            (_, m) => m,
-        };
+        let next = redirect_hop(
+            (response.status, method),
+            (&spec.url, &next_url),
+            origin,
+            page_origin,
+        );
+        let (next_method, tainted) = (next.method, next.tainted);
         let mut headers = kept.to_vec();
         if next_method != method {
             headers.retain(|(n, _)| {
@@ -1108,12 +1110,7 @@ impl<'a> Simulation<'a> {
                     .any(|b| n.eq_ignore_ascii_case(b))
             });
         }
-        let current_origin = origin_of(&spec.url);
-        let next_origin = origin_of(&next_url);
-        let cross_origin_hop = current_origin != next_origin;
-        let tainted = origin == "null"
-            || (cross_origin_hop && current_origin.as_deref() != Some(page_origin));
-        if cross_origin_hop {
+        if next.cross_origin() {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
         }
         self.push_event(

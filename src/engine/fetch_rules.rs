@@ -2,7 +2,7 @@
 
 use super::cors_error::{CorsError, CorsFailure};
 use super::http::HttpResponse;
-use crate::http_syntax::is_token;
+use crate::http_syntax::{is_token, origin_of};
 use crate::scenario::BrowserProfile;
 
 /// §"CORS-safelisted method".
@@ -363,6 +363,49 @@ pub fn exposed_headers(response: &HttpResponse, credentials_include: bool) -> Ve
 
 /// Fetch's limit on redirects (§"HTTP-redirect fetch"); Chromium's too.
 pub const MAX_REDIRECTS: usize = 20;
+
+/// What following a redirect does to the request (Fetch §"HTTP-redirect fetch").
+pub struct RedirectHop<'a> {
+    /// The next hop's method: 301/302 turn a POST, 303 anything but GET and HEAD, into a GET.
+    pub method: &'a str,
+    /// The origins the hop leads from and to.
+    pub from_origin: Option<String>,
+    pub to_origin: Option<String>,
+    /// The request's origin is tainted: the next hops send `Origin: null`.
+    pub tainted: bool,
+}
+
+impl RedirectHop<'_> {
+    /// The hop leaves the origin it was on (Authorization is dropped).
+    pub fn cross_origin(&self) -> bool {
+        self.from_origin != self.to_origin
+    }
+}
+
+/// The hop a `status` redirect from `from` to `to` makes, for a request with `method` that
+/// carried `origin` (`null` once tainted), from a page on `page_origin`.
+pub fn redirect_hop<'a>(
+    (status, method): (u16, &'a str),
+    (from, to): (&url::Url, &url::Url),
+    origin: &str,
+    page_origin: &str,
+) -> RedirectHop<'a> {
+    let method = match (status, method) {
+        (301 | 302, "POST") => "GET",
+        (303, m) if m != "GET" && m != "HEAD" => "GET",
+        (_, m) => m,
+    };
+    let from_origin = origin_of(from);
+    let to_origin = origin_of(to);
+    let tainted = origin == "null"
+        || (from_origin != to_origin && from_origin.as_deref() != Some(page_origin));
+    RedirectHop {
+        method,
+        from_origin,
+        to_origin,
+        tainted,
+    }
+}
 
 /// How Chromium 148 ends a redirect to a URL that parses but is not http(s), by its scheme (seen
 /// in headless Chromium: `data:`, `file:`, `about:` and `blob:` are unsafe redirects, `ws:` an

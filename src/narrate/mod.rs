@@ -3,6 +3,10 @@
 //! anything; the engine has decided and recorded it.
 
 mod preflight;
+
+/// A cell with nothing in it.
+pub(crate) const DASH: &str = "—";
+
 pub mod redirect;
 pub mod request;
 
@@ -47,13 +51,9 @@ pub fn step<'a>(
             unsafe_names,
             profile,
         )),
-        (StepEvent::ActualSent { why }, Some(exchange)) => Cow::Owned(actual_sent(
-            *why,
-            record,
-            &exchange.request,
-            &exchange.response,
-            exchange,
-        )),
+        (StepEvent::ActualSent { why }, Some(exchange)) => {
+            Cow::Owned(actual_sent(*why, record, exchange))
+        }
         (StepEvent::RedirectFollowed { cors_checked }, Some(exchange)) => {
             Cow::Owned(redirect::followed(record, exchange, step, *cors_checked))
         }
@@ -155,7 +155,7 @@ fn raw_start(record: &RequestRecord) -> StepText {
     StepText {
         action: format!("A raw client (like curl) sends {} {path}", record.method),
         request_type: "Raw HTTP (no browser)".to_string(),
-        cors_headers: "—".to_string(),
+        cors_headers: DASH.to_string(),
         decision: "No browser: no CORS rules apply".to_string(),
         result: "Sent exactly as written".to_string(),
         explanation: format!(
@@ -216,7 +216,7 @@ fn withheld(target: &crate::engine::event::HopTarget) -> StepText {
     StepText {
         action,
         request_type: format!("Actual {method}"),
-        cors_headers: "—".to_string(),
+        cors_headers: DASH.to_string(),
         decision,
         result: "Not sent".to_string(),
         explanation,
@@ -258,7 +258,7 @@ fn no_answer(
         } else {
             format!("Actual {}", exchange.request.method)
         },
-        cors_headers: "—".to_string(),
+        cors_headers: DASH.to_string(),
         decision: format!("Fail: {code}"),
         result: "Blocked: fetch() rejects with TypeError: Failed to fetch".to_string(),
         explanation,
@@ -296,10 +296,9 @@ fn same_origin_read(exchange: &crate::engine::Exchange) -> StepText {
 fn actual_sent(
     why: WhySent,
     record: &RequestRecord,
-    request: &HttpRequest,
-    response: &HttpResponse,
     exchange: &crate::engine::Exchange,
 ) -> StepText {
+    let (request, response) = (&exchange.request, &exchange.response);
     let method = &request.method;
     let why = match why {
         WhySent::NoPreflightNeeded => "no preflight needed",

@@ -1,9 +1,8 @@
 //! A redirect in words: the browser follows it, or refuses to.
 
 use crate::engine::fetch_rules::cors_check;
-use crate::engine::fetch_rules::{MAX_REDIRECTS, chromium_scheme_error};
+use crate::engine::fetch_rules::{MAX_REDIRECTS, chromium_scheme_error, redirect_hop};
 use crate::engine::{CorsError, CorsFailure, Exchange, RequestRecord, Step, StepText, hops_before};
-use crate::http_syntax::origin_of;
 use crate::scenario::{BrowserProfile, Credentials};
 
 use super::{cors_header_text, status_text};
@@ -131,41 +130,33 @@ pub fn followed(
     let next_text = next.as_ref().map(url::Url::to_string).unwrap_or_default();
 
     let mut changes = Vec::new();
-    let next_method = match (response.status, method) {
-        (301 | 302, "POST") => "GET",
-        (303, m) if m != "GET" && m != "HEAD" => "GET",
-        (_, m) => m,
+    let from = url::Url::parse(&request.url).ok();
+    let (Some(from), Some(to)) = (from.as_ref(), next.as_ref()) else {
+        return StepText::default();
     };
-    if next_method != method {
+    let next_hop = redirect_hop((response.status, method), (from, to), &origin, page_origin);
+    if next_hop.method != method {
         changes.push(format!(
             "a {} turns {method} into GET and drops the body and its headers",
             response.status
         ));
     }
-    let current_origin = url::Url::parse(&request.url)
-        .ok()
-        .as_ref()
-        .and_then(origin_of);
-    let next_origin = next.as_ref().and_then(origin_of);
-    let cross_origin_hop = current_origin != next_origin;
-    let tainted =
-        origin == "null" || (cross_origin_hop && current_origin.as_deref() != Some(page_origin));
     let sent_authorization = request
         .headers
         .iter()
         .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
-    if cross_origin_hop && sent_authorization {
+    if next_hop.cross_origin() && sent_authorization {
         changes.push("the hop goes to another origin, so Authorization is removed".to_string());
     }
-    if !cors_checked && next_origin.as_deref() != Some(page_origin) {
+    if !cors_checked && next_hop.to_origin.as_deref() != Some(page_origin) {
         changes.push(format!(
             "the redirect leaves the page's origin, so from here this is a CORS request: it carries Origin: {page_origin}, and every answer must pass the CORS check"
         ));
     }
-    if tainted && origin != "null" {
+    if next_hop.tainted && origin != "null" {
         changes.push(format!(
             "the redirect leads from {} to another origin, so the request's origin is tainted and the next hops send Origin: null; their answers must allow \"null\" (or *)",
-            current_origin.unwrap_or_default()
+            next_hop.from_origin.as_deref().unwrap_or_default()
         ));
     }
     let changes_text = if changes.is_empty() {

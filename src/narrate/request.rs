@@ -10,7 +10,7 @@ use crate::engine::{RequestRecord, StepText};
 use crate::http_syntax::origin_of;
 use crate::scenario::{BrowserProfile, Credentials};
 
-const DASH: &str = "—";
+use super::DASH;
 
 /// Why a request needs a preflight, long ("PUT is not a CORS-safelisted method (GET, HEAD,
 /// POST)") and short ("method PUT"), in the order the browser finds them.

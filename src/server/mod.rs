@@ -365,22 +365,18 @@ impl fmt::Display for Explanation<'_> {
                 scripted,
                 behind,
             } => {
-                let source = match (scripted, self.seen.request.method == "OPTIONS") {
-                    (true, true) => format!(
-                        "this request's {}",
-                        scripted_source(*hop, ExchangeKind::Preflight)
-                    ),
-                    (true, false) => {
-                        format!(
-                            "this request's {}",
-                            scripted_source(*hop, ExchangeKind::Actual)
-                        )
-                    }
-                    (false, true) => "the server's fixed preflight answer".to_string(),
-                    (false, false) => "the server's fixed answer".to_string(),
+                let (kind, fixed) = if self.seen.request.method == "OPTIONS" {
+                    (ExchangeKind::Preflight, "fixed preflight answer")
+                } else {
+                    (ExchangeKind::Actual, "fixed answer")
+                };
+                let owner = if *behind { "its" } else { "the server's" };
+                let source = if *scripted {
+                    format!("this request's {}", scripted_source(*hop, kind))
+                } else {
+                    format!("{owner} {fixed}")
                 };
                 if *behind {
-                    let source = source.replace("the server's", "its");
                     return write!(
                         f,
                         "The function answers the {method} with {source}: it does not evaluate CORS, whatever the request says."
