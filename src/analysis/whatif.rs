@@ -245,6 +245,28 @@ pub fn apply(scenario: &Scenario, edit: &Edit) -> Option<Scenario> {
     Some(next)
 }
 
+/// Whether two steps record the same facts about the same messages: then their words are the
+/// same too, and need not be made to be compared.
+fn same_facts(before: &Trace, old: &Step, after: &Trace, step: &Step) -> bool {
+    fn messages<'a>(
+        trace: &'a Trace,
+        s: &Step,
+    ) -> Option<(
+        &'a crate::engine::http::HttpRequest,
+        &'a crate::engine::http::HttpResponse,
+    )> {
+        let exchange = trace.request_of(s).exchanges.get(s.exchange?)?;
+        Some((&exchange.request, &exchange.response))
+    }
+    let (was, now) = (before.request_of(old), after.request_of(step));
+    old.event == step.event
+        && messages(before, old) == messages(after, step)
+        && (&was.method, &was.url, &was.origin, was.credentials)
+            == (&now.method, &now.url, &now.origin, now.credentials)
+        && was.error == now.error
+        && was.exposed_headers == now.exposed_headers
+}
+
 /// Which steps of `after` differ from `before` (by index): decisions, results or verdicts.
 pub fn changed_steps(before: &Trace, after: &Trace) -> Vec<bool> {
     after
@@ -256,10 +278,10 @@ pub fn changed_steps(before: &Trace, after: &Trace) -> Vec<bool> {
                 old.request != step.request
                     || old.stage != step.stage
                     || old.verdict != step.verdict
-                    || {
+                    || (!same_facts(before, old, after, step) && {
                         let (was, now) = (before.text(old), after.text(step));
                         was.decision != now.decision || was.result != now.result
-                    }
+                    })
             })
         })
         .collect()
