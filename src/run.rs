@@ -328,19 +328,37 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
     if is_scenario {
         let scenario = scenario::load_str(text, name)?;
         let trace = engine::run(&scenario, engine::effective_profile(&scenario, None));
-        let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
-            return Err(whole_input_error(
-                name,
-                "server.type",
-                "audit reads a bucket's CORS rules; this scenario's server has fixed answers (static or recorded)",
-            ));
+        let front: Vec<&str> = scenario.server.front.iter().map(|l| l.name()).collect();
+        let (provider, rules) = match &scenario.server.kind {
+            ServerKind::Bucket { provider, cors } => (
+                Some(*provider),
+                cors.as_ref().map(|c| c.rules.clone()).unwrap_or_default(),
+            ),
+            _ if !front.is_empty() => (None, Vec::new()),
+            _ => {
+                return Err(whole_input_error(
+                    name,
+                    "server.type",
+                    "audit reads a bucket's CORS rules or the layers in front of a function; this scenario's server has fixed answers (static or recorded)",
+                ));
+            }
         };
-        let provider = *provider;
-        let findings = audit::audit_bucket(provider, cors.as_ref(), &trace);
-        let rules = cors.as_ref().map(|c| c.rules.clone()).unwrap_or_default();
+        let findings = audit::audit_scenario(&scenario, &trace).unwrap_or_default();
+        let origin = match provider {
+            Some(provider) => provider.server_noun(),
+            None => "a function",
+        };
+        let format = if front.is_empty() {
+            format!("cors-tui scenario ({origin})")
+        } else {
+            format!(
+                "cors-tui scenario ({} in front of {origin})",
+                front.join(", ")
+            )
+        };
         return Ok(Audited {
             file: name.to_string(),
-            format: format!("cors-tui scenario ({})", provider.server_noun()),
+            format,
             provider,
             rules,
             findings,
@@ -350,7 +368,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
         Ok(loaded) => Ok(Audited {
             file: name.to_string(),
             format: loaded.spelling.describe().to_string(),
-            provider: loaded.provider(),
+            provider: Some(loaded.provider()),
             findings: audit::audit_rules(loaded.provider(), &loaded.config),
             rules: loaded.config.rules,
         }),
@@ -358,7 +376,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
         Err(ConfigError::Rejected { provider, errors }) => Ok(Audited {
             file: name.to_string(),
             format: "CORS configuration".to_string(),
-            provider,
+            provider: Some(provider),
             rules: Vec::new(),
             findings: errors
                 .0

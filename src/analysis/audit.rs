@@ -61,6 +61,10 @@ fn audit_front(scenario: &Scenario) -> Vec<Finding> {
     use crate::server::FrontLayer;
     let mut findings = Vec::new();
     for layer in &scenario.server.front {
+        if let FrontLayer::HttpApi { cors, routes, .. } = layer {
+            findings.extend(audit_http_api(scenario, cors.as_ref(), routes));
+            continue;
+        }
         let FrontLayer::FunctionUrl { cors: Some(cors) } = layer else {
             continue;
         };
@@ -110,15 +114,7 @@ fn audit_front(scenario: &Scenario) -> Vec<Finding> {
                 })
                 .map(|(name, _)| name.clone())
         };
-        let function_answers = scenario
-            .requests
-            .iter()
-            .filter_map(|r| r.responses.actual.as_ref())
-            .chain(match &scenario.server.kind {
-                ServerKind::Static { actual, .. } => Some(actual),
-                _ => None,
-            });
-        if let Some(name) = function_answers.filter_map(sets_own).next() {
+        if let Some(name) = function_answers(scenario).filter_map(sets_own).next() {
             findings.push(finding(
                 Severity::Broken,
                 &name,
@@ -126,6 +122,116 @@ fn audit_front(scenario: &Scenario) -> Vec<Finding> {
                 "With Cors configured, the URL appends its own Access-Control-Allow-Origin (and -Credentials) after the function's headers, so the answer carries two values and browsers refuse it (observed). Remove the header from the function, or remove Cors from the URL and let the function answer every request, OPTIONS included.",
             ));
         }
+    }
+    findings
+}
+
+/// The answers the function behind the layers gives: its fixed one and those scripted per request.
+fn function_answers(scenario: &Scenario) -> impl Iterator<Item = &crate::scenario::CannedResponse> {
+    scenario
+        .requests
+        .iter()
+        .filter_map(|r| r.responses.actual.as_ref())
+        .chain(match &scenario.server.kind {
+            ServerKind::Static { actual, .. } => Some(actual),
+            _ => None,
+        })
+}
+
+/// Findings on an API Gateway HTTP API: routes that take preflights to an authorizer, entries
+/// that can never match, and CORS headers the function sets in vain.
+fn audit_http_api(
+    scenario: &Scenario,
+    cors: Option<&crate::server::http_api::Cors>,
+    routes: &[crate::server::http_api::Route],
+) -> Vec<Finding> {
+    use crate::server::http_api::Authorization;
+    let mut findings = Vec::new();
+    let finding = |severity, subject: &str, title: String, why: String| Finding {
+        severity,
+        rule: None,
+        subject: subject.to_string(),
+        title,
+        why,
+    };
+    let Some(cors) = cors else {
+        return findings;
+    };
+    for route in routes {
+        if route.authorization != Authorization::None && route.takes_options() {
+            findings.push(finding(
+                Severity::Broken,
+                &route.key,
+                format!(
+                    "route {} takes preflights to its {} authorizer",
+                    route.key,
+                    route.authorization.name()
+                ),
+                format!(
+                    "A route that matches OPTIONS takes the preflight before API Gateway's own CORS answer (documented), and a browser never sends Authorization on a preflight, so the authorizer refuses every preflight it sees and the browser blocks the request. Add a route OPTIONS {} with AuthorizationType NONE.",
+                    route.key.split_once(' ').map_or("/{proxy+}", |(_, path)| path)
+                ),
+            ));
+        }
+    }
+    for (key, entries) in [
+        ("AllowOrigins", &cors.allow_origins),
+        ("AllowHeaders", &cors.allow_headers),
+        ("ExposeHeaders", &cors.expose_headers),
+    ] {
+        for entry in entries.iter().filter(|e| e.contains(',')) {
+            findings.push(finding(
+                Severity::Broken,
+                entry,
+                format!("{key} entry '{entry}' lists several values in one"),
+                "API Gateway takes each entry as one value, so this one matches nothing a browser sends: list each value as its own entry.".to_string(),
+            ));
+        }
+    }
+    for origin in &cors.allow_origins {
+        // A list typed into one entry is reported above.
+        let documented =
+            matches!(origin.as_str(), "*" | "https://*" | "http://*") || origin.contains(',');
+        if !documented && origin.contains('*') {
+            findings.push(finding(
+                Severity::Broken,
+                origin,
+                format!("AllowOrigins entry '{origin}' is not a wildcard API Gateway documents"),
+                "API Gateway documents only \"*\", \"https://*\" and \"http://*\"; cors-tui compares any other entry whole, so it matches no browser Origin (inferred: no source shows a partial wildcard working). List each origin.".to_string(),
+            ));
+        } else if !documented
+            && url::Url::parse(origin).is_ok_and(|url| url.path() != "/" || origin.ends_with('/'))
+        {
+            findings.push(finding(
+                Severity::Broken,
+                origin,
+                format!("AllowOrigins entry '{origin}' is not an origin"),
+                "A browser's Origin is scheme, host and port, never a path or a trailing slash, so this entry matches nothing.".to_string(),
+            ));
+        }
+    }
+    if let Some(age) = cors.max_age.filter(|age| *age > 7200) {
+        findings.push(finding(
+            Severity::Noisy,
+            "MaxAge",
+            format!("MaxAge {age} is longer than Chromium keeps a preflight"),
+            "Chromium caches a preflight for 2 hours at most (Firefox 24 hours): the rest is never used.".to_string(),
+        ));
+    }
+    let own = function_answers(scenario).find_map(|answer| {
+        answer
+            .headers
+            .iter()
+            .find(|(name, _)| name.len() > 15 && name[..15].eq_ignore_ascii_case("access-control-"))
+            .map(|(name, _)| name.clone())
+    });
+    if let Some(name) = own {
+        findings.push(finding(
+            Severity::Broken,
+            &name,
+            format!("the function sets {name}, which API Gateway drops"),
+            "With CorsConfiguration set, API Gateway ignores the CORS headers an integration returns and sends its own (documented): whatever the function decides (another origin, credentials) never reaches the browser. Change CorsConfiguration instead, or remove it and let the function answer CORS, OPTIONS included.".to_string(),
+        ));
     }
     findings
 }
@@ -552,6 +658,45 @@ mod tests {
 
     fn severities(rules: Vec<CorsRule>) -> Vec<Severity> {
         audit(rules).into_iter().map(|f| f.0).collect()
+    }
+
+    #[test]
+    fn an_http_api_is_judged_by_its_routes_its_entries_and_its_function() {
+        let text = r#"{"server": {"url": "https://a1.execute-api.us-east-1.amazonaws.com", "layers": [
+            {"type": "http_api",
+             "cors": {"AllowOrigins": ["https://*.app.example", "https://app.example/", "https://a.example,https://b.example"], "MaxAge": 86400},
+             "routes": [{"RouteKey": "$default", "AuthorizationType": "JWT"}, {"RouteKey": "GET /open"}]},
+            {"type": "static", "actual": {"status": 200, "headers": {"Access-Control-Allow-Origin": "https://admin.example"}}}]},
+          "requests": [{"origin": "https://app.example", "url": "https://a1.execute-api.us-east-1.amazonaws.com/open"}]}"#;
+        let scenario = match crate::scenario::load_str(text, "t.json") {
+            Ok(scenario) => scenario,
+            Err(e) => panic!("{e:?}"),
+        };
+        let trace = crate::engine::run(&scenario, crate::scenario::BrowserProfile::Chromium);
+        let found: Vec<(Severity, String)> = audit_scenario(&scenario, &trace)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (f.severity, f.title))
+            .collect();
+        let broken = |title: &str| (Severity::Broken, title.to_string());
+        assert_eq!(
+            found,
+            [
+                broken("route $default takes preflights to its JWT authorizer"),
+                broken(
+                    "AllowOrigins entry 'https://a.example,https://b.example' lists several values in one"
+                ),
+                broken(
+                    "AllowOrigins entry 'https://*.app.example' is not a wildcard API Gateway documents"
+                ),
+                broken("AllowOrigins entry 'https://app.example/' is not an origin"),
+                broken("the function sets Access-Control-Allow-Origin, which API Gateway drops"),
+                (
+                    Severity::Noisy,
+                    "MaxAge 86400 is longer than Chromium keeps a preflight".to_string()
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -305,6 +305,9 @@ fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<F
     if let Some(fix) = function_url_fix(scenario, trace, record) {
         return Some(fix);
     }
+    if let Some(fix) = http_api_fix(scenario, trace, record) {
+        return Some(fix);
+    }
     match &scenario.server.kind {
         ServerKind::Bucket { provider, cors } => {
             Some(rules_fix(scenario, trace, record, *provider, cors.as_ref()))
@@ -605,7 +608,9 @@ fn function_url_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) 
     let (origin, method, headers) = needs(scenario, record);
     let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
     // As for a bucket's rules: an origin the lesson means to keep out is not let in.
-    if !cors.allows_origin(&origin) && meant_to_be_blocked(scenario, record) {
+    if !crate::server::function_url::allows_origin(cors, &origin)
+        && meant_to_be_blocked(scenario, record)
+    {
         return Some(capitalized(no_fix(format!(
             "nothing to fix: this block is CORS working as intended. The scenario expects {origin} to be kept out, and the function URL's AllowOrigins does not list it; adding it would let that site's scripts read the responses."
         ))));
@@ -690,6 +695,120 @@ fn function_url_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) 
     Some(capitalized(Fix {
         summary,
         diff,
+        headers: Vec::new(),
+        caveats: Vec::new(),
+        proven,
+        side_effects,
+    }))
+}
+
+/// For an HTTP API in front of a function: the change to its CorsConfiguration or routes that
+/// lets `record` through, proven by re-running the scenario; or why no CORS change can. `None`
+/// when the server has no HTTP API.
+fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+    use crate::server::{FrontLayer, http_api};
+    let at = scenario
+        .server
+        .front
+        .iter()
+        .position(|layer| matches!(layer, FrontLayer::HttpApi { .. }))?;
+    let FrontLayer::HttpApi {
+        cors,
+        routes,
+        stage,
+    } = &scenario.server.front[at]
+    else {
+        return None;
+    };
+    // What the API did with each exchange, worked out again from its configuration: a saved
+    // trace keeps only the words.
+    let api = http_api::HttpApi {
+        cors: cors.clone().map(std::sync::Arc::new),
+        routes: routes.clone().into(),
+        stage: stage.clone(),
+    };
+    let notes: Vec<http_api::Note> = record
+        .exchanges
+        .iter()
+        .filter_map(|exchange| Some(api.answer_itself(&exchange.request, 0)?.1))
+        .collect();
+    let captured = notes.iter().find_map(|note| match note {
+        http_api::Note::Refused {
+            route,
+            preflight: true,
+            ..
+        } => Some(route.as_str()),
+        _ => None,
+    });
+    for note in &notes {
+        match note {
+            http_api::Note::Refused {
+                route,
+                authorization,
+                preflight: false,
+            } => {
+                return Some(capitalized(no_fix(format!(
+                    "no CORS change fixes this: route {route}'s {} authorizer refused the request because it carries no Authorization, and API Gateway's own error has no CORS header, so the browser reports CORS and hides the {}. Send the token (fetch's headers: {{Authorization: 'Bearer …'}}), and make the page handle an expired one",
+                    authorization.name(),
+                    if *authorization == http_api::Authorization::AwsIam {
+                        "403"
+                    } else {
+                        "401"
+                    }
+                ))));
+            }
+            http_api::Note::NotFound { .. } => {
+                return Some(capitalized(no_fix(format!(
+                    "no CORS change fixes this: no route of the HTTP API takes {} {}, so API Gateway answers 404 Not Found itself, with no CORS header. Add a route for it (or check the URL{})",
+                    record.method,
+                    record.url,
+                    if stage.is_some() {
+                        " and its stage"
+                    } else {
+                        ""
+                    }
+                ))));
+            }
+            _ => {}
+        }
+    }
+    let (origin, method, headers) = needs(scenario, record);
+    let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
+    let known = cors
+        .as_ref()
+        .is_some_and(|c| http_api::origin_match(c, &origin).is_some());
+    if !known && meant_to_be_blocked(scenario, record) {
+        return Some(capitalized(no_fix(format!(
+            "nothing to fix: this block is CORS working as intended. The scenario expects {origin} to be kept out, and the HTTP API's AllowOrigins does not list it; adding it would let that site's scripts read the responses."
+        ))));
+    }
+    let need = http_api::Need {
+        origin: &origin,
+        unsafe_method: (!is_safelisted_method(&method)).then_some(method.as_str()),
+        headers: &headers,
+        credentials: include,
+    };
+    let widened = http_api::widen(cors.as_ref(), routes, &need, captured);
+    let mut changed = scenario.clone();
+    changed.server.front[at] = FrontLayer::HttpApi {
+        cors: Some(widened.cors),
+        routes: widened.routes,
+        stage: stage.clone(),
+    };
+    let (proven, side_effects) = prove(trace, &changed, record.index);
+    let summary = if widened.lines.is_empty() {
+        "the HTTP API's CorsConfiguration and routes already allow this request; the function's answer itself must change".to_string()
+    } else if captured.is_some() && widened.lines.len() == 1 {
+        "give the preflight a route without an authorizer: a route that matches OPTIONS takes the preflight before API Gateway's CORS answer, and a preflight never carries the token".to_string()
+    } else {
+        format!(
+            "allow the request in the HTTP API's CorsConfiguration: {}",
+            grants_read_access(&origin)
+        )
+    };
+    Some(capitalized(Fix {
+        summary,
+        diff: widened.lines,
         headers: Vec::new(),
         caveats: Vec::new(),
         proven,

@@ -12,7 +12,9 @@ use crate::scenario::{CorsRule, Provider};
 pub struct Audited {
     pub file: String,
     pub format: String,
-    pub provider: Provider,
+    /// The storage service whose rules were judged; None for a stack of layers, each judged by
+    /// its own service's behaviour.
+    pub provider: Option<Provider>,
     pub rules: Vec<CorsRule>,
     pub findings: Vec<Finding>,
 }
@@ -26,14 +28,22 @@ fn count(audited: &Audited, severity: Severity) -> usize {
 }
 
 pub fn write_text(out: &mut impl Write, audited: &Audited) -> io::Result<()> {
-    writeln!(
-        out,
-        "{}: {}, {} rule(s), judged by {}'s rules",
-        escape(&audited.file),
-        audited.format,
-        audited.rules.len(),
-        audited.provider.product()
-    )?;
+    match audited.provider {
+        Some(provider) => writeln!(
+            out,
+            "{}: {}, {} rule(s), judged by {}'s rules",
+            escape(&audited.file),
+            audited.format,
+            audited.rules.len(),
+            provider.product()
+        )?,
+        None => writeln!(
+            out,
+            "{}: {}, each layer judged by its service's behaviour",
+            escape(&audited.file),
+            audited.format,
+        )?,
+    }
     for finding in &audited.findings {
         let rule = finding
             .rule
@@ -62,7 +72,7 @@ pub fn write_text(out: &mut impl Write, audited: &Audited) -> io::Result<()> {
 struct Document<'a> {
     file: &'a str,
     format: &'a str,
-    provider: Provider,
+    provider: Option<Provider>,
     rules: usize,
     findings: &'a [Finding],
     dangerous: usize,

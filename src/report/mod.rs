@@ -99,7 +99,10 @@ fn origin_description(scenario: &Scenario, url: &str) -> Vec<String> {
                 } else {
                     "the function (fixed answers)".to_string()
                 },
-                format!("  OPTIONS (preflight) → {}", describe(preflight)),
+                match preflight {
+                    Some(preflight) => format!("  OPTIONS (preflight) → {}", describe(preflight)),
+                    None => "  OPTIONS → the same as other requests".to_string(),
+                },
                 format!("  other requests → {}", describe(actual)),
             ]
         }

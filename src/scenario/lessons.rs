@@ -18,7 +18,7 @@ macro_rules! lessons {
 
 /// In the order a course takes them: the basics, then preflights, credentials, providers,
 /// redirects and the traps.
-pub const LESSONS: [Lesson; 18] = lessons![
+pub const LESSONS: [Lesson; 19] = lessons![
     "basic",
     "custom-header",
     "method-not-allowed",
@@ -37,6 +37,7 @@ pub const LESSONS: [Lesson; 18] = lessons![
     "gcs-upload",
     "azure-blob",
     "function-url-duplicate-origin",
+    "http-api-authorizer-preflight",
 ];
 
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json` or

@@ -182,9 +182,10 @@ pub enum ServerKind {
         provider: Provider,
         cors: Option<CorsConfiguration>,
     },
-    /// A server that answers every preflight and every actual request the same way.
+    /// A server that answers every preflight and every actual request the same way. `preflight`
+    /// None: a function behind other layers that answers OPTIONS as it answers everything else.
     Static {
-        preflight: CannedResponse,
+        preflight: Option<CannedResponse>,
         actual: CannedResponse,
     },
     /// Answers exactly what was recorded, per request: each request's `responses` hold the

@@ -57,6 +57,9 @@ pub enum RawServerType {
     /// A Lambda function URL, in front of its function.
     #[serde(rename = "function_url")]
     FunctionUrl,
+    /// An API Gateway HTTP API, in front of its integration.
+    #[serde(rename = "http_api")]
+    HttpApi,
 }
 
 /// The server: one layer written flat (`type`, `url` and its configuration), or `url` and a
@@ -86,6 +89,7 @@ impl RawServer {
                 cors: self.cors,
                 preflight: self.preflight,
                 actual: self.actual,
+                ..RawLayer::default()
             },
             self.layers,
         )
@@ -105,6 +109,12 @@ pub struct RawLayer {
     pub preflight: Option<RawResponse>,
     #[serde(default)]
     pub actual: Option<RawResponse>,
+    /// An HTTP API's routes, as `get-routes` lists them.
+    #[serde(default)]
+    pub routes: Option<serde_json::Value>,
+    /// An HTTP API's named stage (absent: the `$default` stage).
+    #[serde(default)]
+    pub stage: Option<String>,
 }
 
 /// `{"CORSRules": [...]}` as `aws s3api get-bucket-cors` prints it, or the same wrapped in

@@ -199,7 +199,10 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
     let url = parse_http_url(&raw.url, &path.key("url"), problems);
     let (flat, layers) = raw.split();
     let (front, kind) = match layers {
-        None => (Some(Vec::new()), validate_origin(flat, &path, problems)),
+        None => (
+            Some(Vec::new()),
+            validate_origin(flat, &path, false, problems),
+        ),
         Some(layers) => {
             for (key, given) in [
                 ("type", flat.kind.is_some()),
@@ -246,7 +249,10 @@ fn validate_stack(
     for (i, layer) in layers.into_iter().enumerate() {
         let at = path.index(i);
         let last = i + 1 == count;
-        let is_front = matches!(layer.kind, Some(RawServerType::FunctionUrl));
+        let is_front = matches!(
+            layer.kind,
+            Some(RawServerType::FunctionUrl | RawServerType::HttpApi)
+        );
         match (is_front, last) {
             (true, false) => {
                 let layer = validate_front(layer, &at, problems);
@@ -257,13 +263,13 @@ fn validate_stack(
             }
             (true, true) => problems.add(
                 at.key("type"),
-                "a function URL passes requests on to its function: it cannot be the last layer; put the function (a \"static\" layer) after it",
+                "this layer passes requests on to a function: it cannot be the last layer; put the function (a \"static\" layer) after it",
             ),
             (false, false) if layer.kind.is_some() => problems.add(
                 at.key("type"),
                 "this server answers every request itself, so nothing behind it is ever reached: the origin server goes last in 'layers'",
             ),
-            (false, _) => origin = validate_origin(layer, &at, problems),
+            (false, _) => origin = validate_origin(layer, &at, count > 1, problems),
         }
     }
     (front, origin)
@@ -275,7 +281,12 @@ fn validate_front(
     path: &JsonPath,
     problems: &mut Problems,
 ) -> Option<crate::server::FrontLayer> {
-    use crate::server::function_url::RawCors;
+    let is_api = raw.kind == Some(RawServerType::HttpApi);
+    let (noun, configuration) = if is_api {
+        ("an HTTP API", "its CorsConfiguration and routes")
+    } else {
+        ("a function URL", "its Cors configuration")
+    };
     for (key, given) in [
         ("preflight", raw.preflight.is_some()),
         ("actual", raw.actual.is_some()),
@@ -283,45 +294,155 @@ fn validate_front(
         if given {
             problems.add(
                 path.key(key),
-                format!("a function URL answers from its Cors configuration; '{key}' belongs to the function behind it (a \"static\" layer)"),
+                format!("{noun} answers from {configuration}; '{key}' belongs to the function behind it (a \"static\" layer)"),
             );
         }
     }
+    if !is_api {
+        for (key, given) in [
+            ("routes", raw.routes.is_some()),
+            ("stage", raw.stage.is_some()),
+        ] {
+            if given {
+                problems.add(
+                    path.key(key),
+                    format!("'{key}' belongs to an \"http_api\" layer; a function URL has one URL and no routes"),
+                );
+            }
+        }
+    }
     let cors_path = path.key("cors");
-    let cors =
-        match raw.cors {
+    if is_api {
+        use crate::server::http_api::{self, RawCors, RawRoute, Route};
+        let cors = match raw.cors {
             None | Some(serde_json::Value::Null) => Some(None),
-            Some(value) => sub_value::<RawCors>(value, &cors_path, problems).and_then(|cors| {
-                match cors.validate() {
-                    Ok(cors) => Some(Some(cors)),
-                    Err(refusals) => {
-                        for (key, index, message) in refusals {
-                            let at = cors_path.key(key);
-                            problems.add(index.map_or(at.clone(), |i| at.index(i)), message);
-                        }
-                        None
-                    }
-                }
-            }),
+            Some(value) => sub_value::<RawCors>(value, &cors_path, problems)
+                .and_then(|cors| refused(http_api::validate(cors), &cors_path, problems))
+                .map(Some),
         };
+        let routes_path = path.key("routes");
+        let routes = match raw.routes {
+            None => Some(vec![Route::default_route()]),
+            Some(value) => sub_value::<Vec<RawRoute>>(value, &routes_path, problems)
+                .and_then(|routes| validate_routes(routes, &routes_path, problems)),
+        };
+        if let Some(stage) = &raw.stage
+            && (stage.is_empty() || stage.contains('/') || stage == "$default")
+        {
+            problems.add(
+                path.key("stage"),
+                "'stage' names a stage the URL's path starts with (e.g. \"prod\"); leave it out for the $default stage",
+            );
+            return None;
+        }
+        return Some(crate::server::FrontLayer::HttpApi {
+            cors: cors?,
+            routes: routes?,
+            stage: raw.stage,
+        });
+    }
+    use crate::server::function_url::{self, RawCors};
+    let cors = match raw.cors {
+        None | Some(serde_json::Value::Null) => Some(None),
+        Some(value) => sub_value::<RawCors>(value, &cors_path, problems)
+            .and_then(|cors| refused(function_url::validate(cors), &cors_path, problems))
+            .map(Some),
+    };
     cors.map(|cors| crate::server::FrontLayer::FunctionUrl { cors })
 }
 
+/// A layer's configuration, or its refusals placed at their keys.
+fn refused<T>(
+    result: Result<T, Vec<crate::server::Refusal>>,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<T> {
+    match result {
+        Ok(config) => Some(config),
+        Err(refusals) => {
+            for (key, index, message) in refusals {
+                let at = path.key(key);
+                problems.add(index.map_or(at.clone(), |i| at.index(i)), message);
+            }
+            None
+        }
+    }
+}
+
+/// An HTTP API's routes: each key well formed and used once.
+fn validate_routes(
+    routes: Vec<crate::server::http_api::RawRoute>,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<Vec<crate::server::http_api::Route>> {
+    let mut valid = Some(Vec::new());
+    let mut seen = foldhash::HashSet::default();
+    for (i, route) in routes.into_iter().enumerate() {
+        let at = path.index(i);
+        if !seen.insert(route.route_key.clone()) {
+            problems.add(
+                at.key("RouteKey"),
+                format!(
+                    "ConflictException: a route with key '{}' is already listed; API Gateway keeps route keys unique",
+                    route.route_key
+                ),
+            );
+            valid = None;
+            continue;
+        }
+        match route.validate() {
+            Ok(route) => {
+                if let Some(valid) = &mut valid {
+                    valid.push(route);
+                }
+            }
+            Err(refusals) => {
+                for (key, message) in refusals {
+                    problems.add(at.key(key), message);
+                }
+                valid = None;
+            }
+        }
+    }
+    valid
+}
+
 /// The origin server: the layer that answers whatever reaches it.
+/// `behind`: other layers stand in front of it, so it is the function a request reaches last.
 fn validate_origin(
     raw: super::raw::RawLayer,
     path: &JsonPath,
+    behind: bool,
     problems: &mut Problems,
 ) -> Option<ServerKind> {
     let Some(kind) = raw.kind else {
         problems.add(path.clone(), "missing field `type`");
         return None;
     };
+    for (key, given) in [
+        ("routes", raw.routes.is_some()),
+        ("stage", raw.stage.is_some()),
+    ] {
+        if given {
+            problems.add(
+                path.key(key),
+                format!("'{key}' belongs to an \"http_api\" layer"),
+            );
+        }
+    }
     match kind {
-        RawServerType::FunctionUrl => {
+        RawServerType::FunctionUrl | RawServerType::HttpApi => {
+            let (noun, kind) = if kind == RawServerType::HttpApi {
+                ("an HTTP API stands in front of its integration", "http_api")
+            } else {
+                (
+                    "a function URL stands in front of its function",
+                    "function_url",
+                )
+            };
             problems.add(
                 path.key("type"),
-                "a function URL stands in front of its function: write the server as 'layers', the \"function_url\" layer first and the function (a \"static\" layer) after it",
+                format!("{noun}: write the server as 'layers', the \"{kind}\" layer first and the function (a \"static\" layer) after it"),
             );
             None
         }
@@ -399,7 +520,11 @@ fn validate_origin(
                     "'cors' holds S3 rules and belongs to an \"s3\" server; a static server answers with 'preflight' and 'actual'",
                 );
             }
-            let preflight = required_response(raw.preflight, path, "preflight", problems);
+            // A function behind other layers may answer OPTIONS as it answers everything else.
+            let preflight = match raw.preflight {
+                None if behind => Some(None),
+                given => required_response(given, path, "preflight", problems).map(Some),
+            };
             let actual = required_response(raw.actual, path, "actual", problems);
             match (preflight, actual) {
                 (Some(preflight), Some(actual)) => Some(ServerKind::Static { preflight, actual }),

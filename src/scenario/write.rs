@@ -217,7 +217,9 @@ fn origin_layer(kind: &ServerKind) -> Map<String, Value> {
         }
         ServerKind::Static { preflight, actual } => {
             layer.insert("type".into(), json!("static"));
-            layer.insert("preflight".into(), response(preflight));
+            if let Some(preflight) = preflight {
+                layer.insert("preflight".into(), response(preflight));
+            }
             layer.insert("actual".into(), response(actual));
         }
     }
@@ -233,6 +235,25 @@ fn front_layer(layer: &crate::server::FrontLayer) -> Value {
             "type": layer.name(),
             "cors": cors.as_ref().map(RawCors::from),
         }),
+        FrontLayer::HttpApi {
+            cors,
+            routes,
+            stage,
+        } => {
+            use crate::server::http_api;
+            let mut written = Map::new();
+            written.insert("type".into(), json!(layer.name()));
+            if let Some(stage) = stage {
+                written.insert("stage".into(), json!(stage));
+            }
+            written.insert(
+                "cors".into(),
+                json!(cors.as_ref().map(http_api::RawCors::from)),
+            );
+            let routes: Vec<http_api::RawRoute> = routes.iter().map(Into::into).collect();
+            written.insert("routes".into(), json!(routes));
+            Value::Object(written)
+        }
     }
 }
 

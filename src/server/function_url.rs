@@ -16,195 +16,85 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
+use super::Refusal;
 use super::bucket::{Joined, stable_id};
 use crate::engine::http::{HttpRequest, HttpResponse};
 
 /// The methods AllowMethods may list (CloudFormation's enum); OPTIONS is not one.
 pub const METHODS: [&str; 7] = ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"];
 
-/// A function URL's `Cors`, validated.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Cors {
-    pub allow_origins: Vec<String>,
-    pub allow_methods: Vec<String>,
-    pub allow_headers: Vec<String>,
-    pub expose_headers: Vec<String>,
-    pub max_age: Option<u32>,
-    pub allow_credentials: bool,
-}
+pub use super::aws_cors::{Cors, RawCors};
 
-/// `Cors` as AWS writes it (`get-function-url-config`, CloudFormation): read and written by
-/// the same type.
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawCors {
-    #[serde(
-        rename = "AllowCredentials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allow_credentials: Option<bool>,
-    #[serde(
-        rename = "AllowHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allow_headers: Option<Vec<String>>,
-    #[serde(
-        rename = "AllowMethods",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allow_methods: Option<Vec<String>>,
-    #[serde(
-        rename = "AllowOrigins",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allow_origins: Option<Vec<String>>,
-    #[serde(
-        rename = "ExposeHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub expose_headers: Option<Vec<String>>,
-    #[serde(rename = "MaxAge", default, skip_serializing_if = "Option::is_none")]
-    pub max_age: Option<i64>,
-}
-
-impl From<&Cors> for RawCors {
-    fn from(cors: &Cors) -> Self {
-        let list = |items: &Vec<String>| (!items.is_empty()).then(|| items.clone());
-        RawCors {
-            allow_credentials: cors.allow_credentials.then_some(true),
-            allow_headers: list(&cors.allow_headers),
-            allow_methods: list(&cors.allow_methods),
-            allow_origins: Some(cors.allow_origins.clone()),
-            expose_headers: list(&cors.expose_headers),
-            max_age: cors.max_age.map(i64::from),
-        }
+/// The configuration, or every refusal the Lambda API would answer an update with.
+pub fn validate(raw: RawCors) -> Result<Cors, Vec<Refusal>> {
+    let mut refusals: Vec<Refusal> = Vec::new();
+    let (cors, max_age) = raw.accept(0..=86_400);
+    if cors.allow_origins.is_empty() {
+        refusals.push((
+            "AllowOrigins",
+            None,
+            "InvalidParameterValueException: You can't leave AllowOrigins as empty when Cors is enabled.".to_string(),
+        ));
     }
-}
-
-/// What the Lambda API refuses, each at its key: (key, index within it, message).
-pub type Refusal = (&'static str, Option<usize>, String);
-
-impl RawCors {
-    /// The configuration, or every refusal the Lambda API would answer an update with.
-    pub fn validate(self) -> Result<Cors, Vec<Refusal>> {
-        let mut refusals: Vec<Refusal> = Vec::new();
-        let origins = self.allow_origins.unwrap_or_default();
-        if origins.is_empty() {
-            refusals.push((
-                "AllowOrigins",
-                None,
-                "InvalidParameterValueException: You can't leave AllowOrigins as empty when Cors is enabled.".to_string(),
-            ));
-        }
-        let mut check_list =
-            |key: &'static str, items: &[String], most: usize, longest: Option<usize>| {
-                if items.len() > most {
-                    refusals.push((
-                        key,
-                        None,
-                        format!(
-                            "{key} holds {} items; the Lambda API takes at most {most}",
-                            items.len()
-                        ),
-                    ));
-                }
-                let Some(longest) = longest else {
-                    return;
-                };
-                for (i, item) in items.iter().enumerate() {
-                    if item.is_empty() || item.len() > longest {
-                        refusals.push((
-                            key,
-                            Some(i),
-                            format!("each {key} entry must be 1 to {longest} characters long"),
-                        ));
-                    }
-                }
-            };
-        check_list("AllowOrigins", &origins, 100, Some(253));
-        let methods = self.allow_methods.unwrap_or_default();
-        // Each method's length (at most 6) is implied by the list of methods checked below.
-        check_list("AllowMethods", &methods, 6, None);
-        let headers = self.allow_headers.unwrap_or_default();
-        check_list("AllowHeaders", &headers, 100, Some(1024));
-        let exposed = self.expose_headers.unwrap_or_default();
-        check_list("ExposeHeaders", &exposed, 100, Some(1024));
-        for (i, method) in methods.iter().enumerate() {
-            if !METHODS.contains(&method.as_str()) {
+    let mut check_list =
+        |key: &'static str, items: &[String], most: usize, longest: Option<usize>| {
+            if items.len() > most {
                 refusals.push((
-                    "AllowMethods",
-                    Some(i),
+                    key,
+                    None,
                     format!(
-                        "'{method}' is not a method a function URL's Cors takes: GET, PUT, HEAD, POST, PATCH, DELETE or * (OPTIONS is answered by the service itself)"
+                        "{key} holds {} items; the Lambda API takes at most {most}",
+                        items.len()
                     ),
                 ));
             }
-        }
-        let max_age = match self.max_age {
-            None => None,
-            Some(age) => match u32::try_from(age) {
-                Ok(age) if age <= 86_400 => Some(age),
-                _ => {
+            let Some(longest) = longest else {
+                return;
+            };
+            for (i, item) in items.iter().enumerate() {
+                if item.is_empty() || item.len() > longest {
                     refusals.push((
-                        "MaxAge",
-                        None,
-                        format!("MaxAge {age} is outside 0 to 86400 seconds"),
+                        key,
+                        Some(i),
+                        format!("each {key} entry must be 1 to {longest} characters long"),
                     ));
-                    None
                 }
-            },
+            }
         };
-        if !refusals.is_empty() {
-            return Err(refusals);
+    check_list("AllowOrigins", &cors.allow_origins, 100, Some(253));
+    // Each method's length (at most 6) is implied by the list of methods checked below.
+    check_list("AllowMethods", &cors.allow_methods, 6, None);
+    check_list("AllowHeaders", &cors.allow_headers, 100, Some(1024));
+    check_list("ExposeHeaders", &cors.expose_headers, 100, Some(1024));
+    for (i, method) in cors.allow_methods.iter().enumerate() {
+        if !METHODS.contains(&method.as_str()) {
+            refusals.push((
+                "AllowMethods",
+                Some(i),
+                format!(
+                    "'{method}' is not a method a function URL's Cors takes: GET, PUT, HEAD, POST, PATCH, DELETE or * (OPTIONS is answered by the service itself)"
+                ),
+            ));
         }
-        Ok(Cors {
-            allow_origins: origins,
-            allow_methods: methods,
-            allow_headers: headers,
-            expose_headers: exposed,
-            max_age,
-            allow_credentials: self.allow_credentials.unwrap_or(false),
-        })
+    }
+    if let Err(age) = max_age {
+        refusals.push((
+            "MaxAge",
+            None,
+            format!("MaxAge {age} is outside 0 to 86400 seconds"),
+        ));
+    }
+    if refusals.is_empty() {
+        Ok(cors)
+    } else {
+        Err(refusals)
     }
 }
 
-impl Cors {
-    /// Whether AllowOrigins covers `origin`: the whole origin, or `*` (inferred: no source
-    /// shows a partial wildcard).
-    pub fn allows_origin(&self, origin: &str) -> bool {
-        self.allow_origins.iter().any(|o| o == "*" || o == origin)
-    }
-
-    /// "AllowOrigins [https://app.example]; AllowMethods [GET, POST]; …" for the server panel.
-    pub fn summary(&self) -> String {
-        let mut parts = vec![format!(
-            "AllowOrigins [{}]",
-            Joined(&self.allow_origins, ", ")
-        )];
-        for (key, items) in [
-            ("AllowMethods", &self.allow_methods),
-            ("AllowHeaders", &self.allow_headers),
-            ("ExposeHeaders", &self.expose_headers),
-        ] {
-            if !items.is_empty() {
-                parts.push(format!("{key} [{}]", Joined(items, ", ")));
-            }
-        }
-        if let Some(age) = self.max_age {
-            parts.push(format!("MaxAge {age}"));
-        }
-        if self.allow_credentials {
-            parts.push("AllowCredentials true".to_string());
-        }
-        parts.join("; ")
-    }
+/// Whether AllowOrigins covers `origin`: the whole origin, or `*` (inferred: no source shows a
+/// partial wildcard).
+pub fn allows_origin(cors: &Cors, origin: &str) -> bool {
+    cors.allow_origins.iter().any(|o| o == "*" || o == origin)
 }
 
 /// What the function URL did with one exchange.
@@ -246,7 +136,7 @@ impl FunctionUrl {
             return None;
         }
         let origin = request.header("Origin");
-        let allowed = origin.as_deref().is_some_and(|o| cors.allows_origin(o));
+        let allowed = origin.as_deref().is_some_and(|o| allows_origin(cors, o));
         let mut headers = vec![
             ("Content-Type".to_string(), "application/json".to_string()),
             ("Content-Length".to_string(), "0".to_string()),
@@ -297,7 +187,7 @@ impl FunctionUrl {
             return Note::NoCors;
         };
         let origin = request.header("Origin");
-        let Some(origin) = origin.filter(|o| cors.allows_origin(o)) else {
+        let Some(origin) = origin.filter(|o| allows_origin(cors, o)) else {
             return Note::NotAllowed {
                 has_origin: request.header("Origin").is_some(),
             };
@@ -572,7 +462,7 @@ mod tests {
 
     #[test]
     fn f6_empty_allow_origins_is_refused_with_awss_message() {
-        let refused = RawCors::default().validate();
+        let refused = validate(RawCors::default());
         let Err(refusals) = refused else {
             panic!("an empty AllowOrigins is refused");
         };
@@ -590,7 +480,7 @@ mod tests {
             allow_methods: Some(vec!["GET".into(), "OPTIONS".into()]),
             ..RawCors::default()
         };
-        let Err(refusals) = raw.validate() else {
+        let Err(refusals) = validate(raw) else {
             panic!("OPTIONS is refused");
         };
         assert_eq!(refusals.len(), 1);

@@ -3,10 +3,12 @@
 //! [`bucket`] skeleton and bring their own hooks; the static server and recorded answers stand
 //! alone. An answer carries facts ([`ServerNote`]), narrated only when a view asks.
 
+pub mod aws_cors;
 mod azure;
 pub mod bucket;
 pub mod function_url;
 mod gcs;
+pub mod http_api;
 mod recorded;
 pub mod s3;
 mod static_server;
@@ -22,6 +24,10 @@ use crate::scenario::{
 };
 
 pub use bucket::Storage;
+
+/// What a service refuses in a layer's configuration, each at its key: (key, index within it,
+/// the service's message).
+pub type Refusal = (&'static str, Option<usize>, String);
 
 /// The storage service behind `provider`.
 fn storage(provider: Provider) -> &'static dyn Storage {
@@ -58,6 +64,12 @@ pub fn header_entry_matches(provider: Provider, entry: &str, header: &str) -> bo
 pub enum FrontLayer {
     /// A Lambda function URL; `None`: no `Cors` configured.
     FunctionUrl { cors: Option<function_url::Cors> },
+    /// An API Gateway HTTP API; `cors` None: no CorsConfiguration.
+    HttpApi {
+        cors: Option<http_api::Cors>,
+        routes: Vec<http_api::Route>,
+        stage: Option<String>,
+    },
 }
 
 impl FrontLayer {
@@ -65,6 +77,7 @@ impl FrontLayer {
     pub fn name(&self) -> &'static str {
         match self {
             FrontLayer::FunctionUrl { .. } => "function_url",
+            FrontLayer::HttpApi { .. } => "http_api",
         }
     }
 
@@ -77,6 +90,33 @@ impl FrontLayer {
             FrontLayer::FunctionUrl { cors: Some(cors) } => {
                 format!("Lambda function URL, Cors: {}", cors.summary())
             }
+            FrontLayer::HttpApi {
+                cors,
+                routes,
+                stage,
+            } => {
+                let routes: Vec<String> = routes
+                    .iter()
+                    .map(|route| match route.authorization {
+                        http_api::Authorization::None => route.key.clone(),
+                        other => format!("{} ({})", route.key, other.name()),
+                    })
+                    .collect();
+                let stage = stage
+                    .as_deref()
+                    .map_or(String::new(), |stage| format!(", stage {stage}"));
+                match cors {
+                    None => format!(
+                        "API Gateway HTTP API, no CorsConfiguration; routes {}{stage}",
+                        routes.join(", ")
+                    ),
+                    Some(cors) => format!(
+                        "API Gateway HTTP API, CorsConfiguration: {}; routes {}{stage}",
+                        cors.summary(),
+                        routes.join(", ")
+                    ),
+                }
+            }
         }
     }
 }
@@ -84,6 +124,7 @@ impl FrontLayer {
 /// A front layer ready to answer, its configuration shared with the notes it writes.
 enum Front {
     FunctionUrl(function_url::FunctionUrl),
+    HttpApi(http_api::HttpApi),
 }
 
 impl Front {
@@ -91,6 +132,15 @@ impl Front {
         match layer {
             FrontLayer::FunctionUrl { cors } => Front::FunctionUrl(function_url::FunctionUrl {
                 cors: cors.clone().map(Arc::new),
+            }),
+            FrontLayer::HttpApi {
+                cors,
+                routes,
+                stage,
+            } => Front::HttpApi(http_api::HttpApi {
+                cors: cors.clone().map(Arc::new),
+                routes: routes.clone().into(),
+                stage: stage.clone(),
             }),
         }
     }
@@ -105,12 +155,21 @@ impl Front {
                         note: ServerNote::FunctionUrl(note),
                     })
             }
+            Front::HttpApi(layer) => {
+                layer
+                    .answer_itself(request, sequence)
+                    .map(|(response, note)| ServerAnswer {
+                        response,
+                        note: ServerNote::HttpApi(note),
+                    })
+            }
         }
     }
 
     fn pass_up(&self, request: &HttpRequest, response: &mut HttpResponse) -> ServerNote {
         match self {
             Front::FunctionUrl(layer) => ServerNote::FunctionUrl(layer.pass_up(request, response)),
+            Front::HttpApi(layer) => ServerNote::HttpApi(layer.pass_up(request, response)),
         }
     }
 }
@@ -139,9 +198,16 @@ impl<'a> Answerer<'a> {
     /// The tracker's AllowedOrigins: the origins of the outermost layer that decides CORS.
     pub fn allowed_origins_text(&self) -> String {
         for layer in &self.server.front {
-            let FrontLayer::FunctionUrl { cors } = layer;
-            if let Some(cors) = cors {
-                return format!("{} (function URL)", cors.allow_origins.join(", "));
+            match layer {
+                FrontLayer::FunctionUrl { cors: Some(cors) } => {
+                    return format!("{} (function URL)", cors.allow_origins.join(", "));
+                }
+                FrontLayer::HttpApi {
+                    cors: Some(cors), ..
+                } => {
+                    return format!("{} (HTTP API)", cors.allow_origins.join(", "));
+                }
+                _ => {}
             }
         }
         match &self.server.kind {
@@ -186,6 +252,11 @@ impl<'a> Answerer<'a> {
                 }
                 ServerNote::FunctionUrl(function_url::Note::NotAllowed { .. }) => {
                     return function_url_match(false);
+                }
+                ServerNote::HttpApi(note) => {
+                    if let Some(text) = http_api_match(note) {
+                        return text;
+                    }
                 }
                 _ => {}
             }
@@ -274,7 +345,8 @@ impl<'a> Answerer<'a> {
             }
             ServerKind::Recorded { by } => recorded::answer(kind, overrides, *by),
             ServerKind::Static { preflight, actual } => {
-                let mut answer = static_server::answer(preflight, actual, request, overrides, hop);
+                let mut answer =
+                    static_server::answer(preflight.as_ref(), actual, request, overrides, hop);
                 if let ServerNote::Static { behind, .. } = &mut answer.note {
                     *behind = !self.front.is_empty();
                 }
@@ -292,6 +364,69 @@ fn function_url_match(origin_allowed: bool) -> String {
     }
 }
 
+/// What each of `layers` front layers did with an exchange the server answered as `note`,
+/// outermost first: the layer's note and whether that layer answered (rather than passed the
+/// answer up); None for a layer the request never reached.
+pub fn front_notes(note: &ServerNote, layers: usize) -> Vec<Option<(&ServerNote, bool)>> {
+    let mut acts = vec![None; layers];
+    match note {
+        ServerNote::Through { answer, passed } => {
+            // `passed` runs innermost first, from the layer above the one that answered.
+            let answered_at = passed.len();
+            for (i, note) in passed.iter().rev().enumerate() {
+                if let Some(act) = acts.get_mut(i) {
+                    *act = Some((note, false));
+                }
+            }
+            if answer.is_front()
+                && let Some(act) = acts.get_mut(answered_at)
+            {
+                *act = Some((answer.as_ref(), true));
+            }
+        }
+        note if note.is_front() => {
+            if let Some(act) = acts.first_mut() {
+                *act = Some((note, true));
+            }
+        }
+        _ => {}
+    }
+    acts
+}
+
+/// The tracker's Matched Rule for what an HTTP API did, when it decided.
+fn http_api_match(note: &http_api::Note) -> Option<String> {
+    use http_api::Note;
+    Some(match note {
+        Note::AnsweredPreflight { matched, .. } => format!(
+            "HTTP API CorsConfiguration (origin {})",
+            if matched.is_some() {
+                "allowed"
+            } else {
+                "not allowed"
+            }
+        ),
+        Note::Refused {
+            route,
+            authorization,
+            ..
+        } => format!(
+            "route {route} ({} authorizer refused)",
+            authorization.name()
+        ),
+        Note::NotFound { .. } => "no route (404 Not Found)".to_string(),
+        Note::Passed { cors: None, .. } => return None,
+        Note::Passed { route, matched, .. } => format!(
+            "route {route}; CorsConfiguration (origin {})",
+            if matched.is_some() {
+                "allowed"
+            } else {
+                "not allowed"
+            }
+        ),
+    })
+}
+
 /// A server's answer and the facts behind it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerAnswer {
@@ -305,10 +440,12 @@ pub enum ServerNote {
     Bucket(bucket::Note),
     /// A static server's fixed answer, or the one scripted for `hop`; `behind`: the function
     /// behind front layers.
+    /// `one_answer`: it answers OPTIONS as it answers everything else.
     Static {
         hop: usize,
         scripted: bool,
         behind: bool,
+        one_answer: bool,
     },
     /// A recorded answer, or none (`answered: false`: the request was never sent).
     Recorded {
@@ -317,6 +454,8 @@ pub enum ServerNote {
     },
     /// What a Lambda function URL did.
     FunctionUrl(function_url::Note),
+    /// What an API Gateway HTTP API did.
+    HttpApi(http_api::Note),
     /// An answer and what each layer it came back up through did, innermost first.
     Through {
         answer: Box<ServerNote>,
@@ -327,6 +466,11 @@ pub enum ServerNote {
 }
 
 impl ServerNote {
+    /// Whether a front layer wrote it.
+    fn is_front(&self) -> bool {
+        matches!(self, ServerNote::FunctionUrl(_) | ServerNote::HttpApi(_))
+    }
+
     /// The 0-based index of the CORS rule that matched, for rule-based servers.
     pub fn matched_rule(&self) -> Option<usize> {
         match self {
@@ -364,9 +508,15 @@ impl fmt::Display for Explanation<'_> {
                 hop,
                 scripted,
                 behind,
+                one_answer,
             } => {
-                let (kind, fixed) = if self.seen.request.method == "OPTIONS" {
+                let (kind, fixed) = if self.seen.request.method == "OPTIONS" && !*one_answer {
                     (ExchangeKind::Preflight, "fixed preflight answer")
+                } else if self.seen.request.method == "OPTIONS" {
+                    (
+                        ExchangeKind::Preflight,
+                        "one fixed answer, the same as for every other method",
+                    )
                 } else {
                     (ExchangeKind::Actual, "fixed answer")
                 };
@@ -399,6 +549,7 @@ impl fmt::Display for Explanation<'_> {
                 ),
             },
             ServerNote::FunctionUrl(note) => note.narrate(self.seen.request, f),
+            ServerNote::HttpApi(note) => note.narrate(self.seen.request, f),
             ServerNote::Through { answer, passed } => {
                 answer
                     .explain(self.seen.request, self.seen.response)

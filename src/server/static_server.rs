@@ -1,4 +1,5 @@
-//! A server with fixed answers: one for every OPTIONS request, one for everything else.
+//! A server with fixed answers: one for every OPTIONS request, one for everything else; or,
+//! for a function behind other layers, one answer for every request.
 
 use super::{ServerAnswer, ServerNote, canned};
 use crate::engine::http::HttpRequest;
@@ -6,14 +7,14 @@ use crate::scenario::{CannedResponse, ResponseOverrides};
 
 /// `overrides` are the answers scripted for this hop (`hop` 0: the page's own request).
 pub fn answer(
-    preflight: &CannedResponse,
+    preflight: Option<&CannedResponse>,
     actual: &CannedResponse,
     request: &HttpRequest,
     overrides: &ResponseOverrides,
     hop: usize,
 ) -> ServerAnswer {
     let (fixed, scripted) = if request.method == "OPTIONS" {
-        (preflight, overrides.preflight.as_ref())
+        (preflight.unwrap_or(actual), overrides.preflight.as_ref())
     } else {
         (actual, overrides.actual.as_ref())
     };
@@ -23,6 +24,7 @@ pub fn answer(
             hop,
             scripted: scripted.is_some(),
             behind: false,
+            one_answer: preflight.is_none(),
         },
     }
 }

@@ -11,7 +11,7 @@ use crate::app::{App, Panel};
 use crate::engine::Exchange;
 use crate::safe_text::escape;
 use crate::scenario::{CannedResponse, Field, Recorder, ServerKind};
-use crate::server::{FrontLayer, ServerNote, function_url};
+use crate::server::{FrontLayer, ServerNote, function_url, http_api};
 
 /// The most values of one rule field the panel lists.
 const SHOWN_VALUES: usize = 50;
@@ -168,12 +168,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     )));
                 }
             };
-            describe(
-                "OPTIONS (preflight)",
-                preflight,
-                used == Some(true) && !overridden,
-            );
-            describe("Other requests", actual, used == Some(false) && !overridden);
+            match preflight {
+                Some(preflight) => {
+                    describe(
+                        "OPTIONS (preflight)",
+                        preflight,
+                        used == Some(true) && !overridden,
+                    );
+                    describe("Other requests", actual, used == Some(false) && !overridden);
+                }
+                None => describe(
+                    "Every request, OPTIONS included",
+                    actual,
+                    used.is_some() && !overridden,
+                ),
+            }
             if overridden {
                 lines.push(Line::from(Span::styled(
                     "▶ This request overrides the answer (responses in the scenario).",
@@ -211,6 +220,136 @@ fn audit_line(app: &App, lines: &mut Vec<Line<'static>>) {
     }
 }
 
+fn acted_line(app: &App, acted: Option<&'static str>, lines: &mut Vec<Line<'static>>) {
+    if let Some(acted) = acted {
+        lines.push(Line::from(Span::styled(acted, app.theme.current)));
+    }
+}
+
+/// A function URL's or an HTTP API's `Cors`, one key a line.
+fn cors_lines(app: &App, cors: &crate::server::aws_cors::Cors, lines: &mut Vec<Line<'static>>) {
+    for (name, values) in cors.lists() {
+        if !values.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("    {name}: "), app.theme.dim),
+                Span::raw(escape(&values.join(", ")).into_owned()),
+            ]));
+        }
+    }
+    if let Some(age) = cors.max_age {
+        lines.push(Line::from(format!("    MaxAge: {age}")));
+    }
+    lines.push(Line::from(format!(
+        "    AllowCredentials: {}",
+        cors.allow_credentials
+    )));
+}
+
+fn function_url_lines(
+    app: &App,
+    cors: Option<&function_url::Cors>,
+    act: Option<(&ServerNote, bool)>,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let theme = &app.theme;
+    lines.push(Line::from(Span::styled("Lambda function URL", theme.title)));
+    let acted = match act {
+        Some((ServerNote::FunctionUrl(function_url::Note::AnsweredOptions { .. }), _)) => {
+            Some("▶ answered this OPTIONS itself; the function was not invoked")
+        }
+        Some((ServerNote::FunctionUrl(function_url::Note::Appended { doubled, .. }), _)) => {
+            Some(if doubled.is_empty() {
+                "▶ appended its CORS headers to the function's answer"
+            } else {
+                "▶ appended its CORS headers: the function's own are now there twice"
+            })
+        }
+        Some((ServerNote::FunctionUrl(_), _)) => Some("▶ passed the answer up unchanged"),
+        _ => None,
+    };
+    acted_line(app, acted, lines);
+    match cors {
+        None => lines.push(Line::from(Span::styled(
+            "No Cors: every request, OPTIONS included, goes to the function.",
+            theme.dim,
+        ))),
+        Some(cors) => cors_lines(app, cors, lines),
+    }
+}
+
+fn http_api_lines(
+    app: &App,
+    (cors, routes, stage): (Option<&http_api::Cors>, &[http_api::Route], Option<&str>),
+    act: Option<(&ServerNote, bool)>,
+    lines: &mut Vec<Line<'static>>,
+) {
+    use http_api::Note;
+    let theme = &app.theme;
+    lines.push(Line::from(Span::styled(
+        "API Gateway HTTP API",
+        theme.title,
+    )));
+    let acted = match act {
+        Some((ServerNote::HttpApi(note), _)) => Some(match note {
+            Note::AnsweredPreflight { .. } => {
+                "▶ answered this preflight itself (204); the integration was not called"
+            }
+            Note::Refused { .. } => {
+                "▶ the route's authorizer refused it; the integration was not called"
+            }
+            Note::NotFound { .. } => "▶ no route: answered 404 Not Found itself",
+            Note::Passed { removed, .. } if !removed.is_empty() => {
+                "▶ dropped the integration's CORS headers and added its own"
+            }
+            Note::Passed { added, .. } if !added.is_empty() => {
+                "▶ added its CORS headers to the integration's answer"
+            }
+            Note::Passed { .. } => "▶ passed the answer up without CORS headers",
+        }),
+        _ => None,
+    };
+    acted_line(app, acted, lines);
+    let routed = match act {
+        Some((
+            ServerNote::HttpApi(Note::Passed { route, .. } | Note::Refused { route, .. }),
+            _,
+        )) => Some(route.as_str()),
+        _ => None,
+    };
+    lines.push(Line::from(Span::styled(
+        match stage {
+            Some(stage) => format!("  Routes (stage {})", escape(stage)),
+            None => "  Routes".to_string(),
+        },
+        theme.dim,
+    )));
+    for route in routes {
+        let auth = match route.authorization {
+            http_api::Authorization::None => String::new(),
+            other => format!("  [{} authorizer]", other.name()),
+        };
+        let text = format!("    {}{auth}", escape(&route.key));
+        if routed == Some(route.key.as_str()) {
+            lines.push(Line::from(Span::styled(
+                format!("{text}  ◀ this request"),
+                theme.current,
+            )));
+        } else {
+            lines.push(Line::from(text));
+        }
+    }
+    match cors {
+        None => lines.push(Line::from(Span::styled(
+            "No CorsConfiguration: OPTIONS is routed like any request.",
+            theme.dim,
+        ))),
+        Some(cors) => {
+            lines.push(Line::from(Span::styled("  CorsConfiguration", theme.dim)));
+            cors_lines(app, cors, lines);
+        }
+    }
+}
+
 /// The layers in front of the origin server, outermost first, each lit when it acted on this
 /// step's exchange; then a line leading to the origin server.
 fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'static>>) {
@@ -219,59 +358,18 @@ fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'st
     if server.front.is_empty() {
         return;
     }
-    let (answered, passed): (Option<&ServerNote>, &[ServerNote]) = match exchange.map(|e| &e.server)
-    {
-        Some(ServerNote::Through { passed, .. }) => (None, passed),
-        Some(note @ ServerNote::FunctionUrl(_)) => (Some(note), &[]),
-        _ => (None, &[]),
+    let acts = match exchange {
+        Some(exchange) => crate::server::front_notes(&exchange.server, server.front.len()),
+        None => vec![None; server.front.len()],
     };
-    for layer in &server.front {
-        let FrontLayer::FunctionUrl { cors } = layer;
-        lines.push(Line::from(Span::styled("Lambda function URL", theme.title)));
-        let acted = match (answered, passed.first()) {
-            (Some(ServerNote::FunctionUrl(function_url::Note::AnsweredOptions { .. })), _) => {
-                Some("▶ answered this OPTIONS itself; the function was not invoked")
-            }
-            (_, Some(ServerNote::FunctionUrl(function_url::Note::Appended { doubled, .. }))) => {
-                Some(if doubled.is_empty() {
-                    "▶ appended its CORS headers to the function's answer"
-                } else {
-                    "▶ appended its CORS headers: the function's own are now there twice"
-                })
-            }
-            (_, Some(ServerNote::FunctionUrl(_))) => Some("▶ passed the answer up unchanged"),
-            _ => None,
-        };
-        if let Some(acted) = acted {
-            lines.push(Line::from(Span::styled(acted, theme.current)));
-        }
-        match cors {
-            None => lines.push(Line::from(Span::styled(
-                "No Cors: every request, OPTIONS included, goes to the function.",
-                theme.dim,
-            ))),
-            Some(cors) => {
-                for (name, values) in [
-                    ("AllowOrigins", &cors.allow_origins),
-                    ("AllowMethods", &cors.allow_methods),
-                    ("AllowHeaders", &cors.allow_headers),
-                    ("ExposeHeaders", &cors.expose_headers),
-                ] {
-                    if !values.is_empty() {
-                        lines.push(Line::from(vec![
-                            Span::styled(format!("    {name}: "), theme.dim),
-                            Span::raw(escape(&values.join(", ")).into_owned()),
-                        ]));
-                    }
-                }
-                if let Some(age) = cors.max_age {
-                    lines.push(Line::from(format!("    MaxAge: {age}")));
-                }
-                lines.push(Line::from(format!(
-                    "    AllowCredentials: {}",
-                    cors.allow_credentials
-                )));
-            }
+    for (layer, act) in server.front.iter().zip(acts) {
+        match layer {
+            FrontLayer::FunctionUrl { cors } => function_url_lines(app, cors.as_ref(), act, lines),
+            FrontLayer::HttpApi {
+                cors,
+                routes,
+                stage,
+            } => http_api_lines(app, (cors.as_ref(), routes, stage.as_deref()), act, lines),
         }
     }
     // A bucket behind the stack says it with its rules.

@@ -213,7 +213,7 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
         ),
         (
             "function-url-last.json",
-            "function-url-last.json:2:12: server.layers[0].type: a function URL passes requests on to its function: it cannot be the last layer",
+            "function-url-last.json:2:12: server.layers[0].type: this layer passes requests on to a function: it cannot be the last layer",
         ),
         (
             "function-url-options.json",
@@ -222,6 +222,18 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
         (
             "function-url-no-origins.json",
             "function-url-no-origins.json:2:36: server.layers[0].cors.AllowOrigins: InvalidParameterValueException: You can't leave AllowOrigins as empty when Cors is enabled.",
+        ),
+        (
+            "http-api-credentials-star.json",
+            "http-api-credentials-star.json:2:50: server.layers[0].cors.AllowOrigins[0]: BadRequestException: allow-credentials is not supported if 'allow-origin' is *",
+        ),
+        (
+            "http-api-route-key.json",
+            "http-api-route-key.json:2:76: server.layers[0].routes[1].RouteKey: a greedy path variable ({proxy+}) must end the path",
+        ),
+        (
+            "static-without-preflight.json",
+            "static-without-preflight.json:1:12: server.preflight: a static server needs 'preflight'",
         ),
         (
             "layers-and-type.json",
@@ -799,4 +811,34 @@ fn completions_and_the_manual_page_come_from_the_command_line_definition() {
             "{section} missing from the manual page"
         );
     }
+}
+
+/// A stack is audited layer by layer: an HTTP API's greedy route with an authorizer is named,
+/// with the route that fixes it; JSON says no storage service was judged.
+#[test]
+fn audit_judges_an_http_api_by_its_routes() {
+    let out = cmd()
+        .args(["audit", "--json"])
+        .arg(root().join("scenarios/http-api-authorizer-preflight.json"))
+        .output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(doc["provider"], serde_json::Value::Null, "{doc}");
+    assert_eq!(
+        doc["format"],
+        "cors-tui scenario (http_api in front of a function)"
+    );
+    assert_eq!(
+        doc["findings"][0]["title"],
+        "route ANY /admin/{proxy+} takes preflights to its JWT authorizer"
+    );
+    let why = doc["findings"][0]["why"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("Add a route OPTIONS /admin/{proxy+} with AuthorizationType NONE"),
+        "{why}"
+    );
 }

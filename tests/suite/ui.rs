@@ -688,3 +688,25 @@ fn a_large_what_if_edit_runs_off_the_ui_thread() {
     key(&mut app, KeyCode::Char('u'));
     assert!(app.trace == before, "undo restores the trace in view");
 }
+
+/// An HTTP API in front of its function: the server panel shows the route the request took and
+/// what API Gateway did, answering one preflight itself and refusing another at the authorizer.
+#[test]
+fn an_http_api_shows_its_routes_and_what_it_did() {
+    let answered = at_step(app("http-api-authorizer-preflight"), 2);
+    let screen = text(&draw(&answered, 120, 40));
+    assert!(
+        screen.contains("answered this preflight itself"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("http_api_preflight_120x40", screen);
+
+    let refused = at_step(app("http-api-authorizer-preflight"), 7);
+    let screen = text(&draw(&refused, 200, 55));
+    assert!(screen.contains("authorizer refused it"), "{screen}");
+    assert!(
+        screen.contains("ANY /admin/{proxy+}  [JWT authorizer]  ◀ this request"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("http_api_refused_200x55", screen);
+}
