@@ -796,6 +796,23 @@ fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         stage: stage.clone(),
     };
     let (proven, side_effects) = prove(trace, &changed, record.index);
+    let spec = &scenario.requests[record.index - 1];
+    let function_sets_cors = match &scenario.server.kind {
+        ServerKind::Static { actual, .. } => spec
+            .responses
+            .actual
+            .as_ref()
+            .unwrap_or(actual)
+            .headers
+            .iter()
+            .any(|(name, _)| name.len() > 15 && name[..15].eq_ignore_ascii_case("access-control-")),
+        _ => false,
+    };
+    let caveats = if function_sets_cors && cors.is_some() {
+        vec!["The function's own Access-Control-* headers never reach the browser while CorsConfiguration is set: remove them, or they mislead whoever reads the function next.".to_string()]
+    } else {
+        Vec::new()
+    };
     let summary = if widened.lines.is_empty() {
         "the HTTP API's CorsConfiguration and routes already allow this request; the function's answer itself must change".to_string()
     } else if captured.is_some() && widened.lines.len() == 1 {
@@ -810,7 +827,7 @@ fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         summary,
         diff: widened.lines,
         headers: Vec::new(),
-        caveats: Vec::new(),
+        caveats,
         proven,
         side_effects,
     }))

@@ -18,7 +18,7 @@ macro_rules! lessons {
 
 /// In the order a course takes them: the basics, then preflights, credentials, providers,
 /// redirects and the traps.
-pub const LESSONS: [Lesson; 19] = lessons![
+pub const LESSONS: [Lesson; 20] = lessons![
     "basic",
     "custom-header",
     "method-not-allowed",
@@ -38,6 +38,7 @@ pub const LESSONS: [Lesson; 19] = lessons![
     "azure-blob",
     "function-url-duplicate-origin",
     "http-api-authorizer-preflight",
+    "http-api-drops-function-headers",
 ];
 
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json` or

@@ -709,4 +709,12 @@ fn an_http_api_shows_its_routes_and_what_it_did() {
         "{screen}"
     );
     insta::assert_snapshot!("http_api_refused_200x55", screen);
+
+    let dropped = at_step(app("http-api-drops-function-headers"), 2);
+    let screen = text(&draw(&dropped, 120, 40));
+    assert!(
+        screen.contains("dropped the integration's CORS"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("http_api_dropped_120x40", screen);
 }
