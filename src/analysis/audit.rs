@@ -222,7 +222,7 @@ fn audit_http_api(
         answer
             .headers
             .iter()
-            .find(|(name, _)| name.len() > 15 && name[..15].eq_ignore_ascii_case("access-control-"))
+            .find(|(name, _)| crate::server::http_api::is_cors_header(name))
             .map(|(name, _)| name.clone())
     });
     if let Some(name) = own {

@@ -805,7 +805,7 @@ fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
             .unwrap_or(actual)
             .headers
             .iter()
-            .any(|(name, _)| name.len() > 15 && name[..15].eq_ignore_ascii_case("access-control-")),
+            .any(|(name, _)| crate::server::http_api::is_cors_header(name)),
         _ => false,
     };
     let caveats = if function_sets_cors && cors.is_some() {

@@ -539,7 +539,7 @@ impl HttpApi {
         };
         let mut removed: Vec<String> = Vec::new();
         response.headers.retain(|(name, _)| {
-            let cors_header = name.len() > 15 && name[..15].eq_ignore_ascii_case("access-control-");
+            let cors_header = crate::server::http_api::is_cors_header(name);
             if cors_header && !removed.iter().any(|n| n.eq_ignore_ascii_case(name)) {
                 removed.push(name.clone());
             }
@@ -609,6 +609,14 @@ fn actual_headers(cors: &Cors, matched: OriginMatch, origin: &str) -> Vec<(Strin
         headers.push(("access-control-expose-headers".to_string(), names.join(",")));
     }
     headers
+}
+
+/// Whether `name` is a CORS response header (`Access-Control-…`), the kind API Gateway drops
+/// from an integration's answer.
+pub fn is_cors_header(name: &str) -> bool {
+    name.get(..15)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("access-control-"))
+        && name.len() > 15
 }
 
 /// An error API Gateway makes itself: `{"message":"…"}`, no CORS header (inferred).
@@ -1130,6 +1138,17 @@ mod tests {
         let mut response = answer(200, &[]);
         layer.pass_up(&request, &mut response);
         assert!(response.headers.is_empty());
+    }
+
+    #[test]
+    fn a_cors_header_is_told_by_its_prefix_whatever_the_bytes() {
+        assert!(is_cors_header("Access-Control-Allow-Origin"));
+        assert!(is_cors_header("access-control-max-age"));
+        assert!(!is_cors_header("Access-Control-"));
+        assert!(!is_cors_header("Vary"));
+        // A multi-byte character across the prefix's end is no CORS header, and no panic.
+        assert!(!is_cors_header("Access-Contro\u{e9}l-Allow-Origin"));
+        assert!(!is_cors_header("\u{1f600}\u{1f600}\u{1f600}\u{1f600}x"));
     }
 
     #[test]
