@@ -82,6 +82,15 @@ pub fn config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // An API Gateway export, read and audited as `cors-tui audit` does.
+    if let Ok(export) = crate::formats::apigateway::load(text, "fuzz.json") {
+        let (cors, routes) = match &export {
+            crate::formats::apigateway::Export::Api { cors, .. } => (cors.as_ref(), &[][..]),
+            crate::formats::apigateway::Export::Routes(routes) => (None, routes.as_slice()),
+        };
+        let _ = crate::analysis::audit::audit_http_api(cors, routes, std::iter::empty());
+        let _ = export.describe();
+    }
     let Ok(loaded) = s3::load_config(text, "fuzz.cfg") else {
         return;
     };

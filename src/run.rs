@@ -12,6 +12,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command, ConvertTarget, ProbeArgs, ThemeArg};
 use crate::engine;
 use crate::error::{Error, Finished};
+use crate::formats::apigateway;
 use crate::formats::convert::{self, Target};
 use crate::formats::s3::{self as s3_format, ConfigError};
 use crate::report;
@@ -361,6 +362,25 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             format,
             provider,
             rules,
+            findings,
+        });
+    }
+    let shape = serde_json::from_str::<serde_json::Value>(text).ok();
+    if shape.as_ref().is_some_and(apigateway::is_export) {
+        let export = apigateway::load(text, name)?;
+        let findings = match &export {
+            apigateway::Export::Api { cors, .. } => {
+                audit::audit_http_api(cors.as_ref(), &[], std::iter::empty())
+            }
+            apigateway::Export::Routes(routes) => {
+                audit::audit_http_api(None, routes, std::iter::empty())
+            }
+        };
+        return Ok(Audited {
+            file: name.to_string(),
+            format: export.describe(),
+            provider: None,
+            rules: Vec::new(),
             findings,
         });
     }

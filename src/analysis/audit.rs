@@ -62,7 +62,11 @@ fn audit_front(scenario: &Scenario) -> Vec<Finding> {
     let mut findings = Vec::new();
     for layer in &scenario.server.front {
         if let FrontLayer::HttpApi { cors, routes, .. } = layer {
-            findings.extend(audit_http_api(scenario, cors.as_ref(), routes));
+            findings.extend(audit_http_api(
+                cors.as_ref(),
+                routes,
+                function_answers(scenario),
+            ));
             continue;
         }
         let FrontLayer::FunctionUrl { cors: Some(cors) } = layer else {
@@ -139,11 +143,12 @@ fn function_answers(scenario: &Scenario) -> impl Iterator<Item = &crate::scenari
 }
 
 /// Findings on an API Gateway HTTP API: routes that take preflights to an authorizer, entries
-/// that can never match, and CORS headers the function sets in vain.
-fn audit_http_api(
-    scenario: &Scenario,
+/// that can never match, and CORS headers the function sets in vain (`answers`: what the
+/// function is known to answer, if anything).
+pub fn audit_http_api<'a>(
     cors: Option<&crate::server::http_api::Cors>,
     routes: &[crate::server::http_api::Route],
+    mut answers: impl Iterator<Item = &'a crate::scenario::CannedResponse>,
 ) -> Vec<Finding> {
     use crate::server::http_api::Authorization;
     let mut findings = Vec::new();
@@ -154,9 +159,8 @@ fn audit_http_api(
         title,
         why,
     };
-    let Some(cors) = cors else {
-        return findings;
-    };
+    // Without CorsConfiguration the function must answer the preflight, and the authorizer
+    // refuses it before it can: the same finding either way.
     for route in routes {
         if route.authorization != Authorization::None && route.takes_options() {
             findings.push(finding(
@@ -174,17 +178,27 @@ fn audit_http_api(
             ));
         }
     }
+    let Some(cors) = cors else {
+        return findings;
+    };
+    for origin in cors.allow_origins.iter().filter(|e| e.contains(',')) {
+        findings.push(finding(
+            Severity::Broken,
+            origin,
+            format!("AllowOrigins entry '{origin}' lists several origins in one"),
+            "API Gateway compares each entry with the request's Origin whole, so this one matches nothing a browser sends: list each origin as its own entry.".to_string(),
+        ));
+    }
     for (key, entries) in [
-        ("AllowOrigins", &cors.allow_origins),
         ("AllowHeaders", &cors.allow_headers),
         ("ExposeHeaders", &cors.expose_headers),
     ] {
         for entry in entries.iter().filter(|e| e.contains(',')) {
             findings.push(finding(
-                Severity::Broken,
+                Severity::Noisy,
                 entry,
-                format!("{key} entry '{entry}' lists several values in one"),
-                "API Gateway takes each entry as one value, so this one matches nothing a browser sends: list each value as its own entry.".to_string(),
+                format!("{key} entry '{entry}' lists several headers in one"),
+                format!("It works only because API Gateway joins {key} with commas on the wire (inferred); the console and every tool show it as one odd name. List each header as its own entry."),
             ));
         }
     }
@@ -218,7 +232,7 @@ fn audit_http_api(
             "Chromium caches a preflight for 2 hours at most (Firefox 24 hours): the rest is never used.".to_string(),
         ));
     }
-    let own = function_answers(scenario).find_map(|answer| {
+    let own = answers.find_map(|answer| {
         answer
             .headers
             .iter()
@@ -233,6 +247,7 @@ fn audit_http_api(
             "With CorsConfiguration set, API Gateway ignores the CORS headers an integration returns and sends its own (documented): whatever the function decides (another origin, credentials) never reaches the browser. Change CorsConfiguration instead, or remove it and let the function answer CORS, OPTIONS included.".to_string(),
         ));
     }
+    findings.sort_by_key(|f| f.severity);
     findings
 }
 
@@ -684,7 +699,7 @@ mod tests {
             [
                 broken("route $default takes preflights to its JWT authorizer"),
                 broken(
-                    "AllowOrigins entry 'https://a.example,https://b.example' lists several values in one"
+                    "AllowOrigins entry 'https://a.example,https://b.example' lists several origins in one"
                 ),
                 broken(
                     "AllowOrigins entry 'https://*.app.example' is not a wildcard API Gateway documents"

@@ -1,5 +1,6 @@
 //! Input formats beyond the scenario file, each parsed into the types the engine takes.
 
+pub mod apigateway;
 pub mod azure;
 pub mod convert;
 pub mod gcs;

@@ -159,7 +159,7 @@ pub(crate) fn error(
     }])
 }
 
-fn typed<'de, T: Deserialize<'de>>(text: &'de str, file: &str) -> Result<T, LoadErrors> {
+pub(crate) fn typed<'de, T: Deserialize<'de>>(text: &'de str, file: &str) -> Result<T, LoadErrors> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let key = err.path().to_string();

@@ -398,7 +398,7 @@ fn validate_routes(
             }
             Err(refusals) => {
                 for (key, message) in refusals {
-                    problems.add(at.key(key), message);
+                    problems.add(at.key(&key), message);
                 }
                 valid = None;
             }

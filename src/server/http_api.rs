@@ -199,9 +199,9 @@ pub struct Route {
     pub authorization: Authorization,
 }
 
-/// A route as `aws apigatewayv2 get-routes` lists it (the fields that decide CORS).
+/// A route as `aws apigatewayv2 get-routes` lists it: the fields that decide CORS, and the
+/// listing's other fields, kept and not used.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawRoute {
     #[serde(rename = "RouteKey")]
     pub route_key: String,
@@ -214,7 +214,24 @@ pub struct RawRoute {
     /// `integrations/…`: kept as written; every route reaches the one integration modelled.
     #[serde(rename = "Target", default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// The rest of a `get-routes` item; any other key is refused by [`RawRoute::validate`].
+    #[serde(flatten)]
+    pub listed: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
+/// The other fields `get-routes` prints for a route.
+const LISTED_FIELDS: [&str; 10] = [
+    "ApiGatewayManaged",
+    "ApiKeyRequired",
+    "AuthorizationScopes",
+    "AuthorizerId",
+    "ModelSelectionExpression",
+    "OperationName",
+    "RequestModels",
+    "RequestParameters",
+    "RouteId",
+    "RouteResponseSelectionExpression",
+];
 
 impl From<&Route> for RawRoute {
     fn from(route: &Route) -> Self {
@@ -223,29 +240,49 @@ impl From<&Route> for RawRoute {
             authorization_type: (route.authorization != Authorization::None)
                 .then(|| route.authorization.name().to_string()),
             target: None,
+            listed: Default::default(),
         }
     }
 }
 
 impl RawRoute {
+    /// A route with just a key and an authorization type.
+    pub fn new(route_key: &str, authorization_type: Option<&str>) -> Self {
+        RawRoute {
+            route_key: route_key.to_string(),
+            authorization_type: authorization_type.map(str::to_string),
+            target: None,
+            listed: Default::default(),
+        }
+    }
+
     /// The route, or what API Gateway would refuse about it: (key, message).
-    pub fn validate(self) -> Result<Route, Vec<(&'static str, String)>> {
+    pub fn validate(self) -> Result<Route, Vec<(String, String)>> {
         let mut refusals = Vec::new();
+        for key in self.listed.keys() {
+            if !LISTED_FIELDS.contains(&key.as_str()) {
+                refusals.push((
+                    key.clone(),
+                    format!(
+                        "unknown field `{key}`, expected `RouteKey`, `AuthorizationType`, `Target` or another field get-routes prints"
+                    ),
+                ));
+            }
+        }
         let authorization = match self.authorization_type.as_deref() {
             None => Some(Authorization::None),
             Some(text) => Authorization::parse(text).or_else(|| {
                 refusals.push((
-                    "AuthorizationType",
+                    "AuthorizationType".to_string(),
                     format!("'{text}' is not an AuthorizationType: NONE, JWT, CUSTOM or AWS_IAM"),
                 ));
                 None
             }),
         };
-        let parsed = parse_route_key(&self.route_key).map_err(|message| ("RouteKey", message));
-        let (method, path) = match parsed {
+        let (method, path) = match parse_route_key(&self.route_key) {
             Ok(parsed) => parsed,
-            Err(refusal) => {
-                refusals.push(refusal);
+            Err(message) => {
+                refusals.push(("RouteKey".to_string(), message));
                 (None, None)
             }
         };
@@ -850,12 +887,7 @@ pub fn widen(
             .split_once(' ')
             .map_or("/{proxy+}", |(_, path)| path);
         let key = format!("OPTIONS {path}");
-        let free = RawRoute {
-            route_key: key.clone(),
-            authorization_type: None,
-            target: None,
-        }
-        .validate();
+        let free = RawRoute::new(&key, None).validate();
         match (routes.iter_mut().find(|r| r.key == key), free) {
             // The OPTIONS route itself has the authorizer: take it off.
             (Some(route), _) => {
@@ -893,13 +925,9 @@ mod tests {
             routes: routes
                 .iter()
                 .map(|(key, auth)| {
-                    RawRoute {
-                        route_key: (*key).to_string(),
-                        authorization_type: auth.map(str::to_string),
-                        target: None,
-                    }
-                    .validate()
-                    .unwrap_or_else(|e| panic!("{key}: {e:?}"))
+                    RawRoute::new(key, *auth)
+                        .validate()
+                        .unwrap_or_else(|e| panic!("{key}: {e:?}"))
                 })
                 .collect(),
             stage: None,
@@ -1192,19 +1220,9 @@ mod tests {
             "GET /a//b",
             "GET /a{b}",
         ] {
-            let raw = RawRoute {
-                route_key: bad.into(),
-                authorization_type: None,
-                target: None,
-            };
-            assert!(raw.validate().is_err(), "{bad}");
+            assert!(RawRoute::new(bad, None).validate().is_err(), "{bad}");
         }
-        let raw = RawRoute {
-            route_key: "GET /".into(),
-            authorization_type: Some("COGNITO".into()),
-            target: None,
-        };
-        let Err(refusals) = raw.validate() else {
+        let Err(refusals) = RawRoute::new("GET /", Some("COGNITO")).validate() else {
             panic!("an unknown AuthorizationType is refused");
         };
         assert_eq!(refusals[0].0, "AuthorizationType");

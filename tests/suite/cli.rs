@@ -842,3 +842,43 @@ fn audit_judges_an_http_api_by_its_routes() {
         "{why}"
     );
 }
+
+/// `aws apigatewayv2 get-api` and `get-routes` output is audited as it comes, by content.
+#[test]
+fn audit_reads_an_http_apis_exports_as_the_cli_prints_them() {
+    cmd()
+        .arg("audit")
+        .arg(configs().join("apigw-get-routes.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "aws apigatewayv2 get-routes (2 route(s))",
+        ))
+        .stdout(predicate::str::contains(
+            "BROKEN     $default: route $default takes preflights to its JWT authorizer",
+        ));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("apigw-get-api.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "aws apigatewayv2 get-api (HTTP API orders-api)",
+        ))
+        .stdout(predicate::str::contains(
+            "'https://*.example.com' is not a wildcard API Gateway documents",
+        ));
+    // A route key API Gateway would refuse is bad input, placed in the file.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.path().join("routes.json");
+    std::fs::write(&bad, r#"{"Items": [{"RouteKey": "GET orders"}]}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .arg("audit")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "routes.json:1:25: Items[0].RouteKey: a route's path starts with '/'",
+        ));
+}

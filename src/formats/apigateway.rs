@@ -1,0 +1,204 @@
+//! An API Gateway HTTP API as `aws apigatewayv2` prints it, told apart by content: `get-api`
+//! (the API and its `CorsConfiguration`) and `get-routes` (`{"Items": [...]}`). Each is judged
+//! by the [`http_api`](crate::server::http_api) layer's own validation, with its refusals placed
+//! at file:line:col.
+
+use serde::Deserialize;
+
+use crate::scenario::LoadErrors;
+use crate::scenario::locate_problems;
+use crate::scenario::validate::{JsonPath, Problem};
+use crate::server::http_api::{self, Cors, RawCors, RawRoute, Route};
+
+/// What an export holds: the API's CORS configuration, or its routes.
+pub enum Export {
+    /// `get-api`: the API's name and its CorsConfiguration (None: not configured).
+    Api {
+        name: Option<String>,
+        cors: Option<Cors>,
+    },
+    /// `get-routes`.
+    Routes(Vec<Route>),
+}
+
+impl Export {
+    /// How the file is spelled, for a report's first line.
+    pub fn describe(&self) -> String {
+        match self {
+            Export::Api {
+                name: Some(name), ..
+            } => {
+                format!("aws apigatewayv2 get-api (HTTP API {name})")
+            }
+            Export::Api { name: None, .. } => "aws apigatewayv2 get-api (HTTP API)".to_string(),
+            Export::Routes(routes) => {
+                format!("aws apigatewayv2 get-routes ({} route(s))", routes.len())
+            }
+        }
+    }
+}
+
+/// Whether `shape` is an `apigatewayv2` export: an API (it has `ProtocolType`) or a route
+/// listing (`Items` whose entries have a `RouteKey`).
+pub fn is_export(shape: &serde_json::Value) -> bool {
+    shape.get("ProtocolType").is_some()
+        || shape
+            .get("Items")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|items| items.iter().all(|item| item.get("RouteKey").is_some()))
+}
+
+/// `get-api`'s fields that decide CORS; the others (`ApiId`, `CreatedDate`, `Tags`…) are not
+/// read.
+#[derive(Deserialize)]
+struct GetApi {
+    #[serde(rename = "Name", default)]
+    name: Option<String>,
+    #[serde(rename = "ProtocolType")]
+    protocol: String,
+    #[serde(rename = "CorsConfiguration", default)]
+    cors: Option<RawCors>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GetRoutes {
+    #[serde(rename = "Items")]
+    items: Vec<RawRoute>,
+    #[serde(rename = "NextToken", default)]
+    #[allow(dead_code)]
+    next_token: Option<String>,
+}
+
+/// Reads an export, or says where it is wrong.
+pub fn load(text: &str, file: &str) -> Result<Export, LoadErrors> {
+    let shape: serde_json::Value = super::s3::typed(text, file)?;
+    let mut problems = Vec::new();
+    let root = JsonPath::default();
+    let export = if shape.get("ProtocolType").is_some() {
+        let api: GetApi = super::s3::typed(text, file)?;
+        if api.protocol != "HTTP" {
+            problems.push(Problem {
+                path: root.key("ProtocolType"),
+                message: format!(
+                    "a {} API has no CorsConfiguration: CORS is configured this way on HTTP APIs only",
+                    api.protocol
+                ),
+            });
+        }
+        let at = root.key("CorsConfiguration");
+        let cors = match api.cors.map(http_api::validate) {
+            None => None,
+            Some(Ok(cors)) => Some(cors),
+            Some(Err(refusals)) => {
+                for (key, index, message) in refusals {
+                    let path = at.key(key);
+                    problems.push(Problem {
+                        path: index.map_or(path.clone(), |i| path.index(i)),
+                        message,
+                    });
+                }
+                None
+            }
+        };
+        Export::Api {
+            name: api.name,
+            cors,
+        }
+    } else {
+        let listing: GetRoutes = super::s3::typed(text, file)?;
+        let mut routes = Vec::new();
+        for (i, raw) in listing.items.into_iter().enumerate() {
+            match raw.validate() {
+                Ok(route) => routes.push(route),
+                Err(refusals) => {
+                    for (key, message) in refusals {
+                        problems.push(Problem {
+                            path: root.key("Items").index(i).key(&key),
+                            message,
+                        });
+                    }
+                }
+            }
+        }
+        Export::Routes(routes)
+    };
+    if problems.is_empty() {
+        Ok(export)
+    } else {
+        Err(LoadErrors(locate_problems(text, file, problems)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_api_as_the_cli_prints_it_is_read_with_its_cors_configuration() {
+        let text = r#"{
+    "ApiEndpoint": "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+    "ApiId": "a1b2c3d4e5",
+    "ApiKeySelectionExpression": "$request.header.x-api-key",
+    "CorsConfiguration": {
+        "AllowCredentials": false,
+        "AllowHeaders": ["authorization", "content-type"],
+        "AllowMethods": ["GET", "POST"],
+        "AllowOrigins": ["https://app.example"],
+        "ExposeHeaders": [],
+        "MaxAge": 0
+    },
+    "CreatedDate": "2026-11-02T09:12:44+00:00",
+    "DisableExecuteApiEndpoint": false,
+    "Name": "todo-api",
+    "ProtocolType": "HTTP",
+    "RouteSelectionExpression": "$request.method $request.path",
+    "Tags": {}
+}"#;
+        let shape: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        assert!(is_export(&shape));
+        let Ok(Export::Api {
+            name,
+            cors: Some(cors),
+        }) = load(text, "api.json")
+        else {
+            panic!("get-api is read");
+        };
+        assert_eq!(name.as_deref(), Some("todo-api"));
+        assert_eq!(cors.allow_origins, ["https://app.example"]);
+        assert_eq!(cors.max_age, Some(0));
+    }
+
+    #[test]
+    fn get_routes_is_read_and_a_bad_route_is_placed() {
+        let text = r#"{
+    "Items": [
+        {"ApiKeyRequired": false, "AuthorizationType": "JWT", "AuthorizerId": "x1y2z3",
+         "RouteId": "r1", "RouteKey": "ANY /{proxy+}", "Target": "integrations/i1"},
+        {"ApiKeyRequired": false, "AuthorizationType": "NONE", "RouteId": "r2", "RouteKey": "$default"}
+    ]
+}"#;
+        let Ok(Export::Routes(routes)) = load(text, "routes.json") else {
+            panic!("get-routes is read");
+        };
+        assert_eq!(routes.len(), 2);
+        assert!(routes[0].takes_options());
+        let bad = text.replace("\"RouteId\": \"r2\"", "\"RouteIdent\": \"r2\"");
+        let Err(errors) = load(&bad, "routes.json") else {
+            panic!("an unknown key is refused");
+        };
+        assert_eq!(errors.0[0].key, "Items[1].RouteIdent");
+        assert_eq!(errors.0[0].line, 5);
+    }
+
+    #[test]
+    fn credentials_with_star_are_placed_at_the_origin() {
+        let text = r#"{"Name": "a", "ProtocolType": "HTTP",
+ "CorsConfiguration": {"AllowOrigins": ["*"], "AllowCredentials": true}}"#;
+        let Err(errors) = load(text, "api.json") else {
+            panic!("refused");
+        };
+        assert_eq!(errors.0[0].key, "CorsConfiguration.AllowOrigins[0]");
+        assert_eq!((errors.0[0].line, errors.0[0].column), (2, 41));
+    }
+}
