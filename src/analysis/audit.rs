@@ -61,6 +61,10 @@ fn audit_front(scenario: &Scenario) -> Vec<Finding> {
     use crate::server::FrontLayer;
     let mut findings = Vec::new();
     for layer in &scenario.server.front {
+        if let FrontLayer::RestApi(api) = layer {
+            findings.extend(audit_rest_api(api));
+            continue;
+        }
         if let FrontLayer::HttpApi { cors, routes, .. } = layer {
             findings.extend(audit_http_api(
                 cors.as_ref(),
@@ -248,6 +252,81 @@ pub fn audit_http_api<'a>(
         ));
     }
     findings.sort_by_key(|f| f.severity);
+    findings
+}
+
+/// Findings on an API Gateway REST API: preflights refused by an authorizer or an API key,
+/// resources whose preflighted methods have no OPTIONS, and errors API Gateway will answer
+/// without CORS headers.
+pub fn audit_rest_api(api: &crate::server::rest_api::RestApi) -> Vec<Finding> {
+    use crate::server::rest_api::{Authorization, ResponseType};
+    let mut findings = Vec::new();
+    let finding = |severity, subject: String, title: String, why: String| Finding {
+        severity,
+        rule: None,
+        subject,
+        title,
+        why,
+    };
+    let mut guarded = false;
+    for resource in &api.resources {
+        let options = resource
+            .methods
+            .iter()
+            .find(|m| m.http_method == "OPTIONS" || m.http_method == "ANY");
+        for method in &resource.methods {
+            guarded |= method.authorization != Authorization::None || method.api_key_required;
+        }
+        match options {
+            Some(options)
+                if options.authorization != Authorization::None || options.api_key_required =>
+            {
+                let what = if options.authorization != Authorization::None {
+                    format!("its {} authorizer", options.authorization.name())
+                } else {
+                    "its API key".to_string()
+                };
+                findings.push(finding(
+                    Severity::Broken,
+                    format!("{} {}", options.http_method, resource.path),
+                    format!(
+                        "{} {} refuses preflights with {what}",
+                        options.http_method, resource.path
+                    ),
+                    "A preflight never carries credentials or an x-api-key, so this method answers every preflight 401 or 403 and the browser blocks the request. Set authorizationType NONE and apiKeyRequired false on OPTIONS (SAM: Auth.AddDefaultAuthorizerToCorsPreflight and AddApiKeyRequiredToCorsPreflight false).".to_string(),
+                ));
+            }
+            None if resource
+                .methods
+                .iter()
+                .any(|m| matches!(m.http_method.as_str(), "PUT" | "PATCH" | "DELETE")) =>
+            {
+                findings.push(finding(
+                    Severity::Broken,
+                    resource.path.clone(),
+                    format!("{} has no OPTIONS method for its preflighted methods", resource.path),
+                    "PUT, PATCH and DELETE from a page always send a preflight first; without an OPTIONS (or ANY) method API Gateway answers it 403 Missing Authentication Token (recorded). Enable CORS on the resource: a MOCK OPTIONS method.".to_string(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let dressed = |kind: ResponseType| {
+        api.gateway_responses.iter().any(|g| {
+            g.kind == kind
+                && g.headers
+                    .iter()
+                    .any(|(h, _)| h.eq_ignore_ascii_case("Access-Control-Allow-Origin"))
+        })
+    };
+    if guarded && !dressed(ResponseType::Default4xx) && !dressed(ResponseType::Unauthorized) {
+        findings.push(finding(
+            Severity::Broken,
+            "DEFAULT_4XX".to_string(),
+            "the authorizer's 401 and 403 will reach the page as CORS errors".to_string(),
+            "Methods here have an authorizer or an API key, and no DEFAULT_4XX (or UNAUTHORIZED) gateway response maps Access-Control-Allow-Origin, so API Gateway's own 401 and 403 carry no CORS header and the browser hides them (documented). Map gatewayresponse.header.Access-Control-Allow-Origin on DEFAULT_4XX and DEFAULT_5XX.".to_string(),
+        ));
+    }
     findings
 }
 
@@ -712,6 +791,44 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_rest_api_is_judged_by_its_options_methods_and_gateway_responses() {
+        let layer = |resources: &str, responses: &str| {
+            format!(
+                r#"{{"server": {{"url": "https://r4.execute-api.us-east-1.amazonaws.com", "layers": [
+                {{"type": "rest_api", "resources": {resources}, "gatewayResponses": {responses}}},
+                {{"type": "static", "actual": {{"status": 200}}}}]}},
+              "requests": [{{"origin": "https://app.example", "url": "https://r4.execute-api.us-east-1.amazonaws.com/a"}}]}}"#
+            )
+        };
+        let titles = |text: String| -> Vec<String> {
+            let scenario = match crate::scenario::load_str(&text, "t.json") {
+                Ok(scenario) => scenario,
+                Err(e) => panic!("{e:?}"),
+            };
+            let trace = crate::engine::run(&scenario, crate::scenario::BrowserProfile::Chromium);
+            audit_scenario(&scenario, &trace)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| f.title)
+                .collect()
+        };
+        let guarded = r#"[{"path": "/a", "resourceMethods": {
+            "GET": {"authorizationType": "CUSTOM", "methodIntegration": {"type": "AWS_PROXY"}},
+            "OPTIONS": {"authorizationType": "CUSTOM", "methodIntegration": {"type": "MOCK"}}}},
+            {"path": "/b", "resourceMethods": {"DELETE": {"methodIntegration": {"type": "AWS_PROXY"}}}}]"#;
+        assert_eq!(
+            titles(layer(guarded, "[]")),
+            [
+                "OPTIONS /a refuses preflights with its CUSTOM authorizer",
+                "/b has no OPTIONS method for its preflighted methods",
+                "the authorizer's 401 and 403 will reach the page as CORS errors",
+            ]
+        );
+        let dressed = r#"[{"responseType": "DEFAULT_4XX", "responseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}}]"#;
+        assert_eq!(titles(layer(guarded, dressed)).len(), 2);
     }
 
     #[test]

@@ -308,6 +308,9 @@ fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<F
     if let Some(fix) = http_api_fix(scenario, trace, record) {
         return Some(fix);
     }
+    if let Some(fix) = rest_api_fix(scenario, trace, record) {
+        return Some(fix);
+    }
     match &scenario.server.kind {
         ServerKind::Bucket { provider, cors } => {
             Some(rules_fix(scenario, trace, record, *provider, cors.as_ref()))
@@ -828,6 +831,120 @@ fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         diff: widened.lines,
         headers: Vec::new(),
         caveats,
+        proven,
+        side_effects,
+    }))
+}
+
+/// For a REST API in front of a function: the change to its methods, its gateway responses or
+/// the function's answer that lets `record` through, proven by re-running the scenario. `None`
+/// when the server has no REST API.
+fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+    use crate::engine::ExchangeKind;
+    use crate::server::{FrontLayer, rest_api};
+    let at = scenario
+        .server
+        .front
+        .iter()
+        .position(|layer| matches!(layer, FrontLayer::RestApi(_)))?;
+    let FrontLayer::RestApi(api) = &scenario.server.front[at] else {
+        return None;
+    };
+    let (origin, method, headers) = needs(scenario, record);
+    let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
+    if meant_to_be_blocked(scenario, record) {
+        return Some(capitalized(no_fix(format!(
+            "nothing to fix: this block is CORS working as intended. The scenario expects {origin} to be kept out; letting it in would let that site's scripts read the responses."
+        ))));
+    }
+    let mut raw = api.written.clone();
+    let mut lines = Vec::new();
+    let mut function_needs_header = false;
+    let mut errors_fixed = None;
+    // What the API did with each exchange, worked out again from its configuration.
+    for exchange in &record.exchanges {
+        let path = api.resource_for(&exchange.request).map(|r| r.path.clone());
+        let note = api
+            .answer_itself(&exchange.request, 0)
+            .map(|(response, note)| (response.status, note));
+        match (exchange.kind, note, path) {
+            (
+                ExchangeKind::Preflight,
+                Some((
+                    _,
+                    rest_api::Note::Gateway {
+                        refused:
+                            rest_api::Refused::ApiKey { .. } | rest_api::Refused::Authorizer { .. },
+                        ..
+                    },
+                )),
+                Some(path),
+            ) => lines.extend(raw.open_preflight(&path)),
+            (ExchangeKind::Preflight, Some(_), Some(path)) => {
+                lines.extend(raw.allow_preflight(&path, &origin, &method, &headers, include));
+            }
+            (ExchangeKind::Actual, Some((status, rest_api::Note::Gateway { .. })), _) => {
+                lines.extend(raw.cors_on_errors(include));
+                errors_fixed = Some(status);
+            }
+            (ExchangeKind::Actual, None, _) => function_needs_header = true,
+            _ => {}
+        }
+    }
+    let Ok(changed_api) = raw.validate(api.stage.clone()) else {
+        return None;
+    };
+    let mut changed = scenario.clone();
+    changed.server.front[at] = FrontLayer::RestApi(Box::new(changed_api));
+    if function_needs_header {
+        let mut set = vec![("Access-Control-Allow-Origin".to_string(), origin.clone())];
+        if include {
+            set.push((
+                "Access-Control-Allow-Credentials".to_string(),
+                "true".to_string(),
+            ));
+        }
+        let spec = &mut changed.requests[record.index - 1];
+        let own = spec.responses.actual.is_some();
+        let answer = match (&mut changed.server.kind, own) {
+            (_, true) => spec.responses.actual.as_mut(),
+            (ServerKind::Static { actual, .. }, false) => Some(actual),
+            _ => None,
+        };
+        if let Some(answer) = answer {
+            for (name, value) in set {
+                if answer
+                    .headers
+                    .iter()
+                    .any(|(n, v)| n.eq_ignore_ascii_case(&name) && *v == value)
+                {
+                    continue;
+                }
+                answer
+                    .headers
+                    .retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+                lines.push(format!("+ the function's answer: {name}: {value}"));
+                answer.headers.push((name, value));
+            }
+        }
+    }
+    let (proven, side_effects) = prove(trace, &changed, record.index);
+    let summary = match (errors_fixed, function_needs_header, lines.is_empty()) {
+        (_, _, true) => "no change to the REST API's methods or gateway responses lets this request through".to_string(),
+        (Some(status), _, _) => format!(
+            "add CORS headers to the DEFAULT_4XX and DEFAULT_5XX gateway responses: API Gateway answered {status} itself, and without them the browser reports a CORS error and hides the {status} from the page. The page can then read the real error (and, for a 401, send a valid token)"
+        ),
+        (None, true, _) => "with a proxy integration API Gateway adds no CORS header: the function must return them on every answer, errors included".to_string(),
+        (None, false, _) => format!(
+            "let the preflight through at the REST API's OPTIONS method: {}",
+            grants_read_access(&origin)
+        ),
+    };
+    Some(capitalized(Fix {
+        summary,
+        diff: lines,
+        headers: Vec::new(),
+        caveats: vec!["A REST API's changes take effect only once the API is deployed to its stage again (create-deployment).".to_string()],
         proven,
         side_effects,
     }))

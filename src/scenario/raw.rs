@@ -60,6 +60,9 @@ pub enum RawServerType {
     /// An API Gateway HTTP API, in front of its integration.
     #[serde(rename = "http_api")]
     HttpApi,
+    /// An API Gateway REST API, in front of its integration.
+    #[serde(rename = "rest_api")]
+    RestApi,
 }
 
 /// The server: one layer written flat (`type`, `url` and its configuration), or `url` and a
@@ -112,9 +115,15 @@ pub struct RawLayer {
     /// An HTTP API's routes, as `get-routes` lists them.
     #[serde(default)]
     pub routes: Option<serde_json::Value>,
-    /// An HTTP API's named stage (absent: the `$default` stage).
+    /// An HTTP or REST API's named stage (absent: the `$default` stage, or a custom domain).
     #[serde(default)]
     pub stage: Option<String>,
+    /// A REST API's resources, as `get-resources --embed methods` lists them.
+    #[serde(default)]
+    pub resources: Option<serde_json::Value>,
+    /// A REST API's gateway responses, as `get-gateway-responses` lists them.
+    #[serde(rename = "gatewayResponses", default)]
+    pub gateway_responses: Option<serde_json::Value>,
 }
 
 /// `{"CORSRules": [...]}` as `aws s3api get-bucket-cors` prints it, or the same wrapped in

@@ -251,7 +251,7 @@ fn validate_stack(
         let last = i + 1 == count;
         let is_front = matches!(
             layer.kind,
-            Some(RawServerType::FunctionUrl | RawServerType::HttpApi)
+            Some(RawServerType::FunctionUrl | RawServerType::HttpApi | RawServerType::RestApi)
         );
         match (is_front, last) {
             (true, false) => {
@@ -281,6 +281,20 @@ fn validate_front(
     path: &JsonPath,
     problems: &mut Problems,
 ) -> Option<crate::server::FrontLayer> {
+    if raw.kind == Some(RawServerType::RestApi) {
+        return validate_rest_api(raw, path, problems);
+    }
+    for (key, given) in [
+        ("resources", raw.resources.is_some()),
+        ("gatewayResponses", raw.gateway_responses.is_some()),
+    ] {
+        if given {
+            problems.add(
+                path.key(key),
+                format!("'{key}' belongs to a \"rest_api\" layer"),
+            );
+        }
+    }
     let is_api = raw.kind == Some(RawServerType::HttpApi);
     let (noun, configuration) = if is_api {
         ("an HTTP API", "its CorsConfiguration and routes")
@@ -349,6 +363,65 @@ fn validate_front(
             .map(Some),
     };
     cors.map(|cors| crate::server::FrontLayer::FunctionUrl { cors })
+}
+
+/// A REST API: its resources and gateway responses, read in AWS's spelling and validated as
+/// API Gateway validates them.
+fn validate_rest_api(
+    raw: super::raw::RawLayer,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<crate::server::FrontLayer> {
+    use crate::server::rest_api::{PathPart, RawGatewayResponse, RawResource, RawRestApi};
+    for (key, given) in [
+        ("preflight", raw.preflight.is_some()),
+        ("actual", raw.actual.is_some()),
+        ("cors", raw.cors.is_some()),
+        ("routes", raw.routes.is_some()),
+    ] {
+        if given {
+            problems.add(
+                path.key(key),
+                format!("a REST API has no '{key}': its CORS is what its methods (an OPTIONS method, usually a MOCK) and its gatewayResponses answer; the function behind it is a \"static\" layer"),
+            );
+        }
+    }
+    let resources = match raw.resources {
+        None => {
+            problems.add(
+                path.key("resources"),
+                "a REST API needs 'resources', as `aws apigateway get-resources --embed methods` lists them",
+            );
+            None
+        }
+        Some(value) => sub_value::<Vec<RawResource>>(value, &path.key("resources"), problems),
+    };
+    let gateway_responses = match raw.gateway_responses {
+        None => Some(Vec::new()),
+        Some(value) => {
+            sub_value::<Vec<RawGatewayResponse>>(value, &path.key("gatewayResponses"), problems)
+        }
+    };
+    let raw_api = RawRestApi {
+        resources: resources?,
+        gateway_responses: gateway_responses?,
+    };
+    match raw_api.validate(raw.stage) {
+        Ok(api) => Some(crate::server::FrontLayer::RestApi(Box::new(api))),
+        Err(refusals) => {
+            for (parts, message) in refusals {
+                let mut at = path.clone();
+                for part in parts {
+                    at = match part {
+                        PathPart::Key(key) => at.key(&key),
+                        PathPart::Index(i) => at.index(i),
+                    };
+                }
+                problems.add(at, message);
+            }
+            None
+        }
+    }
 }
 
 /// A layer's configuration, or its refusals placed at their keys.
@@ -422,23 +495,29 @@ fn validate_origin(
     for (key, given) in [
         ("routes", raw.routes.is_some()),
         ("stage", raw.stage.is_some()),
+        ("resources", raw.resources.is_some()),
+        ("gatewayResponses", raw.gateway_responses.is_some()),
     ] {
         if given {
             problems.add(
                 path.key(key),
-                format!("'{key}' belongs to an \"http_api\" layer"),
+                format!("'{key}' belongs to an API Gateway layer (\"http_api\" or \"rest_api\")"),
             );
         }
     }
     match kind {
-        RawServerType::FunctionUrl | RawServerType::HttpApi => {
-            let (noun, kind) = if kind == RawServerType::HttpApi {
-                ("an HTTP API stands in front of its integration", "http_api")
-            } else {
-                (
+        RawServerType::FunctionUrl | RawServerType::HttpApi | RawServerType::RestApi => {
+            let (noun, kind) = match kind {
+                RawServerType::HttpApi => {
+                    ("an HTTP API stands in front of its integration", "http_api")
+                }
+                RawServerType::RestApi => {
+                    ("a REST API stands in front of its integration", "rest_api")
+                }
+                _ => (
                     "a function URL stands in front of its function",
                     "function_url",
-                )
+                ),
             };
             problems.add(
                 path.key("type"),

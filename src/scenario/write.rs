@@ -254,6 +254,21 @@ fn front_layer(layer: &crate::server::FrontLayer) -> Value {
             written.insert("routes".into(), json!(routes));
             Value::Object(written)
         }
+        FrontLayer::RestApi(api) => {
+            let mut written = Map::new();
+            written.insert("type".into(), json!(layer.name()));
+            if let Some(stage) = &api.stage {
+                written.insert("stage".into(), json!(stage));
+            }
+            written.insert("resources".into(), json!(api.written.resources));
+            if !api.written.gateway_responses.is_empty() {
+                written.insert(
+                    "gatewayResponses".into(),
+                    json!(api.written.gateway_responses),
+                );
+            }
+            Value::Object(written)
+        }
     }
 }
 

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::Refusal;
+use super::api_path::{PathTemplate, parts_below_stage};
 use super::bucket::{Joined, stable_id};
 use crate::engine::http::{HttpRequest, HttpResponse};
 
@@ -178,16 +179,6 @@ impl Authorization {
     }
 }
 
-/// One part of a route's path.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Segment {
-    Literal(String),
-    /// `{name}`: one segment.
-    Variable,
-    /// `{name+}`: one or more segments, last only.
-    Greedy,
-}
-
 /// A route: `$default`, or a method (None: `ANY`) and a path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
@@ -195,7 +186,7 @@ pub struct Route {
     pub key: String,
     method: Option<String>,
     /// None: `$default`.
-    path: Option<Vec<Segment>>,
+    path: Option<PathTemplate>,
     pub authorization: Authorization,
 }
 
@@ -298,7 +289,7 @@ impl RawRoute {
     }
 }
 
-type ParsedKey = (Option<String>, Option<Vec<Segment>>);
+type ParsedKey = (Option<String>, Option<PathTemplate>);
 
 fn parse_route_key(key: &str) -> Result<ParsedKey, String> {
     if key == "$default" {
@@ -314,41 +305,9 @@ fn parse_route_key(key: &str) -> Result<ParsedKey, String> {
             "'{method}' is not a route method: ANY, GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"
         ));
     }
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err(format!("a route's path starts with '/': '{path}'"));
-    };
-    let mut segments = Vec::new();
-    let parts: Vec<&str> = if rest.is_empty() {
-        Vec::new()
-    } else {
-        rest.split('/').collect()
-    };
-    for (i, part) in parts.iter().enumerate() {
-        let segment = match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-            Some(name) if name.ends_with('+') && name.len() > 1 => {
-                if i + 1 != parts.len() {
-                    return Err(format!(
-                        "a greedy path variable ({{{name}}}) must end the path: '{path}'"
-                    ));
-                }
-                Segment::Greedy
-            }
-            Some(name) if !name.is_empty() && !name.contains(['{', '}', '+']) => Segment::Variable,
-            Some(_) => return Err(format!("'{part}' is not a path variable: '{path}'")),
-            None if part.is_empty() => {
-                return Err(format!("a route's path has an empty segment: '{path}'"));
-            }
-            None if part.contains(['{', '}']) => {
-                return Err(format!(
-                    "a path variable fills a whole segment, e.g. /pets/{{id}}: '{path}'"
-                ));
-            }
-            None => Segment::Literal((*part).to_string()),
-        };
-        segments.push(segment);
-    }
+    let template = PathTemplate::parse(path)?;
     let method = (method != "ANY").then(|| method.to_string());
-    Ok((method, Some(segments)))
+    Ok((method, Some(template)))
 }
 
 impl Route {
@@ -378,32 +337,11 @@ impl Route {
         if self.method.as_deref().is_some_and(|m| m != method) {
             return None;
         }
-        let greedy = matches!(path.last(), Some(Segment::Greedy));
-        let fixed = if greedy {
-            &path[..path.len() - 1]
-        } else {
-            path
-        };
-        let fits = if greedy {
-            segments.len() > fixed.len()
-        } else {
-            segments.len() == fixed.len()
-        };
-        if !fits {
-            return None;
-        }
-        let mut literals = 0;
-        for (segment, part) in fixed.iter().zip(segments) {
-            match segment {
-                Segment::Literal(text) if text == part => literals += 1,
-                Segment::Literal(_) => return None,
-                Segment::Variable | Segment::Greedy => {}
-            }
-        }
+        let fit = path.fit(segments)?;
         Some((
-            if greedy { 1 } else { 2 },
-            fixed.len(),
-            literals,
+            if fit.greedy { 1 } else { 2 },
+            fit.fixed,
+            fit.literals,
             u8::from(self.method.is_some()),
         ))
     }
@@ -469,16 +407,10 @@ impl HttpApi {
 
     /// The route `request` reaches.
     pub fn route(&self, request: &HttpRequest) -> Routing {
-        let path = url::Url::parse(&request.url)
-            .map(|url| url.path().to_string())
-            .unwrap_or_default();
-        let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        if let Some(stage) = &self.stage {
-            if segments.first() != Some(&stage.as_str()) {
-                return Routing::NoStage;
-            }
-            segments.remove(0);
-        }
+        let Some(parts) = parts_below_stage(&request.url, self.stage.as_deref()) else {
+            return Routing::NoStage;
+        };
+        let segments: Vec<&str> = parts.iter().map(String::as_str).collect();
         self.routes
             .iter()
             .enumerate()

@@ -3,6 +3,7 @@
 //! [`bucket`] skeleton and bring their own hooks; the static server and recorded answers stand
 //! alone. An answer carries facts ([`ServerNote`]), narrated only when a view asks.
 
+mod api_path;
 pub mod aws_cors;
 mod azure;
 pub mod bucket;
@@ -10,6 +11,7 @@ pub mod function_url;
 mod gcs;
 pub mod http_api;
 mod recorded;
+pub mod rest_api;
 pub mod s3;
 mod static_server;
 
@@ -64,6 +66,8 @@ pub fn header_entry_matches(provider: Provider, entry: &str, header: &str) -> bo
 pub enum FrontLayer {
     /// A Lambda function URL; `None`: no `Cors` configured.
     FunctionUrl { cors: Option<function_url::Cors> },
+    /// An API Gateway REST API: its resources' methods and its gateway responses.
+    RestApi(Box<rest_api::RestApi>),
     /// An API Gateway HTTP API; `cors` None: no CorsConfiguration.
     HttpApi {
         cors: Option<http_api::Cors>,
@@ -78,6 +82,7 @@ impl FrontLayer {
         match self {
             FrontLayer::FunctionUrl { .. } => "function_url",
             FrontLayer::HttpApi { .. } => "http_api",
+            FrontLayer::RestApi(_) => "rest_api",
         }
     }
 
@@ -89,6 +94,31 @@ impl FrontLayer {
             }
             FrontLayer::FunctionUrl { cors: Some(cors) } => {
                 format!("Lambda function URL, Cors: {}", cors.summary())
+            }
+            FrontLayer::RestApi(api) => {
+                let methods: Vec<String> = api
+                    .resources
+                    .iter()
+                    .flat_map(|r| {
+                        r.methods
+                            .iter()
+                            .map(move |m| format!("{} {}", m.http_method, r.path))
+                    })
+                    .collect();
+                let responses: Vec<&str> = api
+                    .gateway_responses
+                    .iter()
+                    .map(|g| g.kind.name())
+                    .collect();
+                format!(
+                    "API Gateway REST API, methods {}; gateway responses configured: {}",
+                    methods.join(", "),
+                    if responses.is_empty() {
+                        "none".to_string()
+                    } else {
+                        responses.join(", ")
+                    }
+                )
             }
             FrontLayer::HttpApi {
                 cors,
@@ -125,6 +155,7 @@ impl FrontLayer {
 enum Front {
     FunctionUrl(function_url::FunctionUrl),
     HttpApi(http_api::HttpApi),
+    RestApi(rest_api::RestApi),
 }
 
 impl Front {
@@ -142,6 +173,7 @@ impl Front {
                 routes: routes.clone().into(),
                 stage: stage.clone(),
             }),
+            FrontLayer::RestApi(api) => Front::RestApi((**api).clone()),
         }
     }
 
@@ -163,6 +195,14 @@ impl Front {
                         note: ServerNote::HttpApi(note),
                     })
             }
+            Front::RestApi(layer) => {
+                layer
+                    .answer_itself(request, sequence)
+                    .map(|(response, note)| ServerAnswer {
+                        response,
+                        note: ServerNote::RestApi(note),
+                    })
+            }
         }
     }
 
@@ -170,6 +210,7 @@ impl Front {
         match self {
             Front::FunctionUrl(layer) => ServerNote::FunctionUrl(layer.pass_up(request, response)),
             Front::HttpApi(layer) => ServerNote::HttpApi(layer.pass_up(request, response)),
+            Front::RestApi(layer) => ServerNote::RestApi(layer.pass_up(request, response)),
         }
     }
 }
@@ -258,6 +299,7 @@ impl<'a> Answerer<'a> {
                         return text;
                     }
                 }
+                ServerNote::RestApi(note) => return rest_api_match(note),
                 _ => {}
             }
         }
@@ -427,6 +469,26 @@ fn http_api_match(note: &http_api::Note) -> Option<String> {
     })
 }
 
+/// The tracker's Matched Rule for what a REST API did.
+fn rest_api_match(note: &rest_api::Note) -> String {
+    use rest_api::{Note, Refused};
+    match note {
+        Note::Mock { method, .. } => format!("{method} (MOCK)"),
+        Note::Gateway {
+            refused: Refused::NoMethod,
+            kind,
+            ..
+        } => format!("no method ({})", kind.name()),
+        Note::Gateway {
+            refused: Refused::ApiKey { method } | Refused::Authorizer { method, .. },
+            kind,
+            ..
+        } => format!("{method} refused ({})", kind.name()),
+        Note::Proxied { method } => format!("{method} (proxy)"),
+        Note::Mapped { method, .. } => format!("{method} (mapped)"),
+    }
+}
+
 /// A server's answer and the facts behind it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerAnswer {
@@ -456,6 +518,8 @@ pub enum ServerNote {
     FunctionUrl(function_url::Note),
     /// What an API Gateway HTTP API did.
     HttpApi(http_api::Note),
+    /// What an API Gateway REST API did.
+    RestApi(rest_api::Note),
     /// An answer and what each layer it came back up through did, innermost first.
     Through {
         answer: Box<ServerNote>,
@@ -468,7 +532,10 @@ pub enum ServerNote {
 impl ServerNote {
     /// Whether a front layer wrote it.
     fn is_front(&self) -> bool {
-        matches!(self, ServerNote::FunctionUrl(_) | ServerNote::HttpApi(_))
+        matches!(
+            self,
+            ServerNote::FunctionUrl(_) | ServerNote::HttpApi(_) | ServerNote::RestApi(_)
+        )
     }
 
     /// The 0-based index of the CORS rule that matched, for rule-based servers.
@@ -550,6 +617,7 @@ impl fmt::Display for Explanation<'_> {
             },
             ServerNote::FunctionUrl(note) => note.narrate(self.seen.request, f),
             ServerNote::HttpApi(note) => note.narrate(self.seen.request, f),
+            ServerNote::RestApi(note) => note.narrate(f),
             ServerNote::Through { answer, passed } => {
                 answer
                     .explain(self.seen.request, self.seen.response)

@@ -11,7 +11,7 @@ use crate::app::{App, Panel};
 use crate::engine::Exchange;
 use crate::safe_text::escape;
 use crate::scenario::{CannedResponse, Field, Recorder, ServerKind};
-use crate::server::{FrontLayer, ServerNote, function_url, http_api};
+use crate::server::{FrontLayer, ServerNote, function_url, http_api, rest_api};
 
 /// The most values of one rule field the panel lists.
 const SHOWN_VALUES: usize = 50;
@@ -350,6 +350,86 @@ fn http_api_lines(
     }
 }
 
+fn rest_api_lines(
+    app: &App,
+    api: &rest_api::RestApi,
+    act: Option<(&ServerNote, bool)>,
+    lines: &mut Vec<Line<'static>>,
+) {
+    use rest_api::Note;
+    let theme = &app.theme;
+    lines.push(Line::from(Span::styled(
+        "API Gateway REST API",
+        theme.title,
+    )));
+    let (acted, method) = match act {
+        Some((ServerNote::RestApi(note), _)) => match note {
+            Note::Mock { method, .. } => (
+                Some("▶ the MOCK method answered itself, the same for every request"),
+                Some(method.as_str()),
+            ),
+            Note::Gateway { cors: false, .. } => (
+                Some("▶ answered with a gateway response: no CORS header"),
+                None,
+            ),
+            Note::Gateway { cors: true, .. } => (
+                Some("▶ answered with a gateway response that carries CORS headers"),
+                None,
+            ),
+            Note::Proxied { method } => (
+                Some("▶ passed the function's answer through untouched"),
+                Some(method.as_str()),
+            ),
+            Note::Mapped { method, .. } => (
+                Some("▶ kept only the headers its integration response maps"),
+                Some(method.as_str()),
+            ),
+        },
+        _ => (None, None),
+    };
+    acted_line(app, acted, lines);
+    lines.push(Line::from(Span::styled(
+        match &api.stage {
+            Some(stage) => format!("  Methods (stage {})", escape(stage)),
+            None => "  Methods".to_string(),
+        },
+        theme.dim,
+    )));
+    for resource in &api.resources {
+        for m in &resource.methods {
+            let name = format!("{} {}", m.http_method, resource.path);
+            let mut text = format!("    {}  {:?}", escape(&name), m.integration);
+            if m.authorization != rest_api::Authorization::None {
+                text.push_str(&format!("  [{}]", m.authorization.name()));
+            }
+            if m.api_key_required {
+                text.push_str("  [API key]");
+            }
+            if method == Some(name.as_str()) {
+                lines.push(Line::from(Span::styled(
+                    format!("{text}  ◀ this request"),
+                    theme.current,
+                )));
+            } else {
+                lines.push(Line::from(text));
+            }
+        }
+    }
+    let responses: Vec<&str> = api
+        .gateway_responses
+        .iter()
+        .map(|g| g.kind.name())
+        .collect();
+    lines.push(Line::from(Span::styled(
+        if responses.is_empty() {
+            "  Gateway responses: none configured (no CORS on errors)".to_string()
+        } else {
+            format!("  Gateway responses: {}", responses.join(", "))
+        },
+        theme.dim,
+    )));
+}
+
 /// The layers in front of the origin server, outermost first, each lit when it acted on this
 /// step's exchange; then a line leading to the origin server.
 fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'static>>) {
@@ -370,6 +450,7 @@ fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'st
                 routes,
                 stage,
             } => http_api_lines(app, (cors.as_ref(), routes, stage.as_deref()), act, lines),
+            FrontLayer::RestApi(api) => rest_api_lines(app, api, act, lines),
         }
     }
     // A bucket behind the stack says it with its rules.

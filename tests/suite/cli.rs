@@ -232,6 +232,10 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             "http-api-route-key.json:2:76: server.layers[0].routes[1].RouteKey: a greedy path variable ({proxy+}) must end the path",
         ),
         (
+            "rest-api-unquoted.json",
+            "rest-api-unquoted.json:3:115: server.layers[0].resources[0].resourceMethods.OPTIONS.methodIntegration.integrationResponses.200.responseParameters.method.response.header.Access-Control-Allow-Origin: BadRequestException: Invalid mapping expression specified",
+        ),
+        (
             "static-without-preflight.json",
             "static-without-preflight.json:1:12: server.preflight: a static server needs 'preflight'",
         ),
@@ -879,6 +883,6 @@ fn audit_reads_an_http_apis_exports_as_the_cli_prints_them() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "routes.json:1:25: Items[0].RouteKey: a route's path starts with '/'",
+            "routes.json:1:25: Items[0].RouteKey: a path starts with '/'",
         ));
 }

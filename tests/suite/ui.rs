@@ -718,3 +718,16 @@ fn an_http_api_shows_its_routes_and_what_it_did() {
     );
     insta::assert_snapshot!("http_api_dropped_120x40", screen);
 }
+
+/// A REST API: the server panel lists its methods and says a gateway response answered, with
+/// no CORS header.
+#[test]
+fn a_rest_api_shows_its_methods_and_its_gateway_responses() {
+    let refused = at_step(app("rest-api-gateway-responses"), 7);
+    let screen = text(&draw(&refused, 200, 55));
+    assert!(
+        screen.contains("answered with a gateway response: no CORS header"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("rest_api_gateway_response_200x55", screen);
+}

@@ -1,0 +1,1296 @@
+//! An API Gateway REST API in front of its integration (`AWS::ApiGateway::RestApi`), as
+//! `shared/reference/aws-cors-surfaces.md` §2 describes it. A REST API has no CORS object: its
+//! CORS is what its resources' methods (an OPTIONS method, usually a MOCK) and its gateway
+//! responses put on the wire. The configuration is written as `aws apigateway get-resources
+//! --embed methods` lists resources (`path`, `resourceMethods`, `methodIntegration`,
+//! `integrationResponses`) and as `get-gateway-responses` lists gateway responses.
+//!
+//! Evidence, as each explanation says it:
+//! - documented: a MOCK answers from its integration response's mappings, the same for every
+//!   request; a proxy integration passes the backend's headers through and adds none; errors
+//!   API Gateway makes itself are gateway responses, with no CORS header unless configured, a
+//!   specific type before DEFAULT_4XX/DEFAULT_5XX;
+//! - recorded (AWS's answer, kept by LocalStack's validated tests): a path or method with no
+//!   method gets 403 `{"message":"Missing Authentication Token"}`;
+//! - observed: an unquoted mapping value is refused (`Invalid mapping expression specified`);
+//!   an authorizer or an API key on OPTIONS refuses the preflight;
+//! - inferred: the IAM case, what a non-proxy integration keeps of the backend's headers, the
+//!   stage check.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::api_path::{PathTemplate, parts_below_stage};
+use super::bucket::{Joined, stable_id};
+use crate::engine::http::{HttpRequest, HttpResponse};
+
+const METHODS: [&str; 8] = [
+    "ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
+];
+
+/// A header mapping's source: a quoted literal, the request's header, or the backend's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mapping {
+    Literal(String),
+    RequestHeader(String),
+    IntegrationHeader(String),
+}
+
+impl Mapping {
+    /// Reads a mapping expression, or gives API Gateway's refusal.
+    fn parse(value: &str, gateway: bool) -> Result<Mapping, String> {
+        if let Some(literal) = value
+            .strip_prefix('\'')
+            .and_then(|rest| rest.strip_suffix('\''))
+            .filter(|_| value.len() >= 2)
+        {
+            return Ok(Mapping::Literal(literal.to_string()));
+        }
+        if let Some(name) = value.strip_prefix("method.request.header.") {
+            return Ok(Mapping::RequestHeader(name.to_string()));
+        }
+        if !gateway && let Some(name) = value.strip_prefix("integration.response.header.") {
+            return Ok(Mapping::IntegrationHeader(name.to_string()));
+        }
+        Err(format!(
+            "BadRequestException: Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {value}] (a literal is written in single quotes, e.g. \"'*'\")"
+        ))
+    }
+
+    fn value(&self, request: &HttpRequest, backend: Option<&HttpResponse>) -> Option<String> {
+        match self {
+            Mapping::Literal(text) => Some(text.clone()),
+            Mapping::RequestHeader(name) => request.header(name),
+            Mapping::IntegrationHeader(name) => backend.and_then(|b| b.header(name)),
+        }
+    }
+}
+
+/// Who a method lets through (`authorizationType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authorization {
+    None,
+    AwsIam,
+    Custom,
+    CognitoUserPools,
+}
+
+impl Authorization {
+    pub fn name(self) -> &'static str {
+        match self {
+            Authorization::None => "NONE",
+            Authorization::AwsIam => "AWS_IAM",
+            Authorization::Custom => "CUSTOM",
+            Authorization::CognitoUserPools => "COGNITO_USER_POOLS",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "NONE" => Authorization::None,
+            "AWS_IAM" => Authorization::AwsIam,
+            "CUSTOM" => Authorization::Custom,
+            "COGNITO_USER_POOLS" => Authorization::CognitoUserPools,
+            _ => return None,
+        })
+    }
+}
+
+/// How a method reaches its backend (`methodIntegration.type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntegrationType {
+    /// API Gateway answers from the integration response itself.
+    Mock,
+    /// Lambda or HTTP proxy: the backend's answer passes through as it is.
+    Proxy,
+    /// Lambda or HTTP without proxy: only mapped headers reach the client.
+    Mapped,
+}
+
+/// A gateway response type API Gateway can answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ResponseType {
+    MissingAuthenticationToken,
+    Unauthorized,
+    InvalidApiKey,
+    Default4xx,
+    Default5xx,
+    /// Any other type: configurable, not produced by this model.
+    Other(&'static str),
+}
+
+/// The types AWS lists, with their default statuses.
+const RESPONSE_TYPES: [(&str, u16); 21] = [
+    ("ACCESS_DENIED", 403),
+    ("API_CONFIGURATION_ERROR", 500),
+    ("AUTHORIZER_CONFIGURATION_ERROR", 500),
+    ("AUTHORIZER_FAILURE", 500),
+    ("BAD_REQUEST_PARAMETERS", 400),
+    ("BAD_REQUEST_BODY", 400),
+    ("DEFAULT_4XX", 0),
+    ("DEFAULT_5XX", 0),
+    ("EXPIRED_TOKEN", 403),
+    ("INTEGRATION_FAILURE", 504),
+    ("INTEGRATION_TIMEOUT", 504),
+    ("INVALID_API_KEY", 403),
+    ("INVALID_SIGNATURE", 403),
+    ("MISSING_AUTHENTICATION_TOKEN", 403),
+    ("QUOTA_EXCEEDED", 429),
+    ("REQUEST_TOO_LARGE", 413),
+    ("RESOURCE_NOT_FOUND", 404),
+    ("THROTTLED", 429),
+    ("UNAUTHORIZED", 401),
+    ("UNSUPPORTED_MEDIA_TYPE", 415),
+    ("WAF_FILTERED", 403),
+];
+
+impl ResponseType {
+    fn parse(text: &str) -> Option<Self> {
+        let (name, _) = RESPONSE_TYPES.iter().find(|(name, _)| *name == text)?;
+        Some(match *name {
+            "MISSING_AUTHENTICATION_TOKEN" => ResponseType::MissingAuthenticationToken,
+            "UNAUTHORIZED" => ResponseType::Unauthorized,
+            "INVALID_API_KEY" => ResponseType::InvalidApiKey,
+            "DEFAULT_4XX" => ResponseType::Default4xx,
+            "DEFAULT_5XX" => ResponseType::Default5xx,
+            other => ResponseType::Other(other),
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ResponseType::MissingAuthenticationToken => "MISSING_AUTHENTICATION_TOKEN",
+            ResponseType::Unauthorized => "UNAUTHORIZED",
+            ResponseType::InvalidApiKey => "INVALID_API_KEY",
+            ResponseType::Default4xx => "DEFAULT_4XX",
+            ResponseType::Default5xx => "DEFAULT_5XX",
+            ResponseType::Other(name) => name,
+        }
+    }
+
+    fn status(self) -> u16 {
+        RESPONSE_TYPES
+            .iter()
+            .find(|(name, _)| *name == self.name())
+            .map_or(500, |(_, status)| *status)
+    }
+
+    /// `message` of the default body and `x-amzn-ErrorType`.
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            ResponseType::MissingAuthenticationToken => (
+                "Missing Authentication Token",
+                "MissingAuthenticationTokenException",
+            ),
+            ResponseType::Unauthorized => ("Unauthorized", "UnauthorizedException"),
+            ResponseType::InvalidApiKey => ("Forbidden", "ForbiddenException"),
+            _ => ("Internal server error", "InternalServerErrorException"),
+        }
+    }
+}
+
+/// A configured gateway response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatewayResponse {
+    pub kind: ResponseType,
+    pub status: Option<u16>,
+    pub headers: Vec<(String, Mapping)>,
+}
+
+/// A method of a resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Method {
+    pub http_method: String,
+    pub authorization: Authorization,
+    pub api_key_required: bool,
+    pub integration: IntegrationType,
+    /// A MOCK's status (from its request template's `statusCode`).
+    mock_status: u16,
+    /// The integration responses' header mappings, by status.
+    responses: Vec<(u16, Vec<(String, Mapping)>)>,
+}
+
+/// A resource: its path and methods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resource {
+    pub path: String,
+    template: PathTemplate,
+    pub methods: Vec<Method>,
+}
+
+/// A REST API, validated, and the configuration as it was written (written back as read).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RestApi {
+    pub resources: Vec<Resource>,
+    pub gateway_responses: Vec<GatewayResponse>,
+    pub stage: Option<String>,
+    pub written: RawRestApi,
+}
+
+/// The layer as a scenario writes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRestApi {
+    #[serde(default)]
+    pub resources: Vec<RawResource>,
+    #[serde(
+        rename = "gatewayResponses",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub gateway_responses: Vec<RawGatewayResponse>,
+}
+
+/// A resource as `get-resources --embed methods` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(rename = "pathPart", default, skip_serializing_if = "Option::is_none")]
+    pub path_part: Option<String>,
+    pub path: String,
+    #[serde(rename = "resourceMethods", default)]
+    pub methods: BTreeMap<String, RawMethod>,
+}
+
+/// A method as `get-method` prints it; the fields CORS does not depend on are kept as written.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawMethod {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_required: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method_integration: Option<RawIntegration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method_responses: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_parameters: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_models: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_validator_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_scopes: Option<serde_json::Value>,
+}
+
+/// An integration as `get-integration` prints it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawIntegration {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_templates: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_responses: Option<BTreeMap<String, RawIntegrationResponse>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passthrough_behavior: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_in_millis: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_key_parameters: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_parameters: Option<serde_json::Value>,
+}
+
+/// An integration response.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawIntegrationResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection_pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_templates: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+}
+
+/// A gateway response as `get-gateway-responses` lists it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RawGatewayResponse {
+    pub response_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_parameters: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_templates: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_response: Option<bool>,
+}
+
+/// What API Gateway refuses, placed at a key path below the layer: (path, message).
+pub type Placed = (Vec<PathPart>, String);
+
+/// One step of a key path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathPart {
+    Key(String),
+    Index(usize),
+}
+
+fn key(name: &str) -> PathPart {
+    PathPart::Key(name.to_string())
+}
+
+/// Header mappings: `prefix` + header name to a mapping expression.
+fn mappings(
+    parameters: Option<&BTreeMap<String, String>>,
+    prefix: &str,
+    gateway: bool,
+    at: &[PathPart],
+    refusals: &mut Vec<Placed>,
+) -> Vec<(String, Mapping)> {
+    let mut headers = Vec::new();
+    for (name, value) in parameters.into_iter().flatten() {
+        let mut place = at.to_vec();
+        place.push(key(name));
+        let Some(header) = name.strip_prefix(prefix) else {
+            refusals.push((
+                place,
+                format!(
+                    "BadRequestException: Invalid mapping expression parameter specified: {name} (a response header is mapped as {prefix}NAME)"
+                ),
+            ));
+            continue;
+        };
+        match Mapping::parse(value, gateway) {
+            Ok(mapping) => headers.push((header.to_string(), mapping)),
+            Err(message) => refusals.push((place, message)),
+        }
+    }
+    headers
+}
+
+/// The `statusCode` a MOCK's request template returns (`{"statusCode": 200}`).
+fn mock_status(templates: Option<&BTreeMap<String, String>>) -> u16 {
+    templates
+        .and_then(|t| t.get("application/json"))
+        .and_then(|template| serde_json::from_str::<serde_json::Value>(template).ok())
+        .and_then(|value| value.get("statusCode")?.as_u64())
+        .and_then(|status| u16::try_from(status).ok())
+        .unwrap_or(200)
+}
+
+impl RawRestApi {
+    /// The API, or every refusal API Gateway would give, each at its key path.
+    pub fn validate(self, stage: Option<String>) -> Result<RestApi, Vec<Placed>> {
+        let mut refusals: Vec<Placed> = Vec::new();
+        let mut resources = Vec::new();
+        for (r, raw) in self.resources.iter().enumerate() {
+            let at = vec![key("resources"), PathPart::Index(r)];
+            let template = match PathTemplate::parse(&raw.path) {
+                Ok(template) => template,
+                Err(message) => {
+                    let mut place = at.clone();
+                    place.push(key("path"));
+                    refusals.push((place, message));
+                    continue;
+                }
+            };
+            let mut methods = Vec::new();
+            for (name, method) in &raw.methods {
+                let mut at = at.clone();
+                at.extend([key("resourceMethods"), key(name)]);
+                if !METHODS.contains(&name.as_str()) {
+                    refusals.push((
+                        at.clone(),
+                        format!("'{name}' is not a method: ANY, GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS"),
+                    ));
+                    continue;
+                }
+                let authorization = match method.authorization_type.as_deref() {
+                    None => Authorization::None,
+                    Some(text) => match Authorization::parse(text) {
+                        Some(authorization) => authorization,
+                        None => {
+                            let mut place = at.clone();
+                            place.push(key("authorizationType"));
+                            refusals.push((place, format!("'{text}' is not an authorizationType: NONE, AWS_IAM, CUSTOM or COGNITO_USER_POOLS")));
+                            continue;
+                        }
+                    },
+                };
+                let mut at_integration = at.clone();
+                at_integration.push(key("methodIntegration"));
+                let (integration, mock, responses) = match &method.method_integration {
+                    None => (IntegrationType::Proxy, 200, Vec::new()),
+                    Some(integration) => {
+                        let kind = match integration.kind.as_str() {
+                            "MOCK" => IntegrationType::Mock,
+                            "AWS_PROXY" | "HTTP_PROXY" => IntegrationType::Proxy,
+                            "AWS" | "HTTP" => IntegrationType::Mapped,
+                            other => {
+                                let mut place = at_integration.clone();
+                                place.push(key("type"));
+                                refusals.push((place, format!("'{other}' is not an integration type: MOCK, AWS, AWS_PROXY, HTTP or HTTP_PROXY")));
+                                continue;
+                            }
+                        };
+                        let mut responses = Vec::new();
+                        for (status, response) in integration.integration_responses.iter().flatten()
+                        {
+                            let mut place = at_integration.clone();
+                            place.extend([
+                                key("integrationResponses"),
+                                key(status),
+                                key("responseParameters"),
+                            ]);
+                            let headers = mappings(
+                                response.response_parameters.as_ref(),
+                                "method.response.header.",
+                                false,
+                                &place,
+                                &mut refusals,
+                            );
+                            let status = response
+                                .status_code
+                                .as_deref()
+                                .unwrap_or(status)
+                                .parse::<u16>()
+                                .unwrap_or(200);
+                            responses.push((status, headers));
+                        }
+                        (
+                            kind,
+                            mock_status(integration.request_templates.as_ref()),
+                            responses,
+                        )
+                    }
+                };
+                methods.push(Method {
+                    http_method: name.clone(),
+                    authorization,
+                    api_key_required: method.api_key_required.unwrap_or(false),
+                    integration,
+                    mock_status: mock,
+                    responses,
+                });
+            }
+            resources.push(Resource {
+                path: raw.path.clone(),
+                template,
+                methods,
+            });
+        }
+        let mut gateway_responses = Vec::new();
+        for (g, raw) in self.gateway_responses.iter().enumerate() {
+            let at = vec![key("gatewayResponses"), PathPart::Index(g)];
+            let Some(kind) = ResponseType::parse(&raw.response_type) else {
+                let mut place = at.clone();
+                place.push(key("responseType"));
+                refusals.push((
+                    place,
+                    format!(
+                        "'{}' is not a gateway response type (DEFAULT_4XX, DEFAULT_5XX, UNAUTHORIZED, MISSING_AUTHENTICATION_TOKEN, …)",
+                        raw.response_type
+                    ),
+                ));
+                continue;
+            };
+            let mut place = at.clone();
+            place.push(key("responseParameters"));
+            let headers = mappings(
+                raw.response_parameters.as_ref(),
+                "gatewayresponse.header.",
+                true,
+                &place,
+                &mut refusals,
+            );
+            gateway_responses.push(GatewayResponse {
+                kind,
+                status: raw.status_code.as_deref().and_then(|s| s.parse().ok()),
+                headers,
+            });
+        }
+        if !refusals.is_empty() {
+            return Err(refusals);
+        }
+        Ok(RestApi {
+            resources,
+            gateway_responses,
+            stage,
+            written: self,
+        })
+    }
+}
+
+/// Why API Gateway answered with one of its own errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// No resource has this path, or it has no method for this verb (nor ANY).
+    NoMethod,
+    /// The method requires an API key and the request sent no `x-api-key`.
+    ApiKey { method: String },
+    /// The method's authorizer found no credentials.
+    Authorizer {
+        method: String,
+        authorization: Authorization,
+    },
+}
+
+/// What the REST API did with one exchange.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// A MOCK method answered: its status and the headers its mappings put on.
+    Mock {
+        method: String,
+        status: u16,
+        headers: Vec<String>,
+    },
+    /// API Gateway answered with a gateway response.
+    Gateway {
+        refused: Refused,
+        kind: ResponseType,
+        /// The configured gateway response whose headers it carries, if any.
+        configured: Option<ResponseType>,
+        cors: bool,
+        preflight: bool,
+    },
+    /// A proxy integration's answer, passed through as it is.
+    Proxied { method: String },
+    /// A non-proxy integration's answer: only the mapped headers are kept.
+    Mapped {
+        method: String,
+        kept: Vec<String>,
+        dropped: Vec<String>,
+    },
+}
+
+impl RestApi {
+    /// The resource a request's path reaches: the most specific (literal parts over `{name}`
+    /// over `{name+}`), below the stage.
+    pub fn resource_for(&self, request: &HttpRequest) -> Option<&Resource> {
+        let parts = parts_below_stage(&request.url, self.stage.as_deref())?;
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        self.resources
+            .iter()
+            .filter_map(|resource| {
+                let fit = resource.template.fit(&parts)?;
+                Some(((fit.literals, !fit.greedy, fit.fixed), resource))
+            })
+            .max_by(|(a, _), (b, _)| a.cmp(b))
+            .map(|(_, resource)| resource)
+    }
+
+    /// The resource and method a request reaches: its resource, then its exact verb, then ANY.
+    pub fn route(&self, request: &HttpRequest) -> Option<(&Resource, &Method)> {
+        let resource = self.resource_for(request)?;
+        let method = resource
+            .methods
+            .iter()
+            .find(|m| m.http_method == request.method)
+            .or_else(|| resource.methods.iter().find(|m| m.http_method == "ANY"))?;
+        Some((resource, method))
+    }
+
+    /// On the way down: a MOCK answers, so do API Gateway's own errors; a proxy or mapped
+    /// integration passes the request to the backend.
+    pub fn answer_itself(
+        &self,
+        request: &HttpRequest,
+        sequence: usize,
+    ) -> Option<(HttpResponse, Note)> {
+        let preflight = request.method == "OPTIONS"
+            && request.header("Access-Control-Request-Method").is_some();
+        let Some((resource, method)) = self.route(request) else {
+            return Some(self.gateway(
+                ResponseType::MissingAuthenticationToken,
+                Refused::NoMethod,
+                request,
+                preflight,
+                sequence,
+            ));
+        };
+        let name = format!("{} {}", method.http_method, resource.path);
+        if method.api_key_required && request.header("x-api-key").is_none() {
+            return Some(self.gateway(
+                ResponseType::InvalidApiKey,
+                Refused::ApiKey { method: name },
+                request,
+                preflight,
+                sequence,
+            ));
+        }
+        if method.authorization != Authorization::None && request.header("Authorization").is_none()
+        {
+            let kind = match method.authorization {
+                Authorization::AwsIam => ResponseType::MissingAuthenticationToken,
+                _ => ResponseType::Unauthorized,
+            };
+            return Some(self.gateway(
+                kind,
+                Refused::Authorizer {
+                    method: name,
+                    authorization: method.authorization,
+                },
+                request,
+                preflight,
+                sequence,
+            ));
+        }
+        if method.integration != IntegrationType::Mock {
+            return None;
+        }
+        let status = method.mock_status;
+        let mut headers = vec![
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("Content-Length".to_string(), "0".to_string()),
+            request_id(sequence),
+        ];
+        let mut mapped = Vec::new();
+        if let Some((_, mappings)) = selected(&method.responses, status) {
+            for (header, mapping) in mappings {
+                if let Some(value) = mapping.value(request, None) {
+                    mapped.push(header.clone());
+                    headers.push((header.clone(), value));
+                }
+            }
+        }
+        Some((
+            HttpResponse {
+                status,
+                headers,
+                body: String::new(),
+            },
+            Note::Mock {
+                method: name,
+                status,
+                headers: mapped,
+            },
+        ))
+    }
+
+    /// API Gateway's own error of `kind`: a configured gateway response of that type, else a
+    /// configured DEFAULT_4XX or DEFAULT_5XX, else the default with no CORS header.
+    fn gateway(
+        &self,
+        kind: ResponseType,
+        refused: Refused,
+        request: &HttpRequest,
+        preflight: bool,
+        sequence: usize,
+    ) -> (HttpResponse, Note) {
+        let default_status = kind.status();
+        let family = if default_status >= 500 {
+            ResponseType::Default5xx
+        } else {
+            ResponseType::Default4xx
+        };
+        let configured = self
+            .gateway_responses
+            .iter()
+            .find(|g| g.kind == kind)
+            .or_else(|| self.gateway_responses.iter().find(|g| g.kind == family));
+        let status = configured.and_then(|g| g.status).unwrap_or(default_status);
+        let (message, error_type) = kind.words();
+        let body = format!("{{\"message\":\"{message}\"}}");
+        let mut headers = vec![
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("Content-Length".to_string(), body.len().to_string()),
+            request_id(sequence),
+            ("x-amzn-ErrorType".to_string(), error_type.to_string()),
+        ];
+        let mut cors = false;
+        for (header, mapping) in configured.map(|g| g.headers.as_slice()).unwrap_or(&[]) {
+            if let Some(value) = mapping.value(request, None) {
+                cors |= header.eq_ignore_ascii_case("Access-Control-Allow-Origin");
+                headers.push((header.clone(), value));
+            }
+        }
+        (
+            HttpResponse {
+                status,
+                headers,
+                body,
+            },
+            Note::Gateway {
+                refused,
+                kind,
+                configured: configured.map(|g| g.kind),
+                cors,
+                preflight,
+            },
+        )
+    }
+
+    /// On the way back up: a proxy passes the backend's answer through; a mapped integration
+    /// keeps only the headers its integration response maps.
+    pub fn pass_up(&self, request: &HttpRequest, response: &mut HttpResponse) -> Note {
+        let Some((resource, method)) = self.route(request) else {
+            return Note::Proxied {
+                method: String::new(),
+            };
+        };
+        let name = format!("{} {}", method.http_method, resource.path);
+        if method.integration != IntegrationType::Mapped {
+            return Note::Proxied { method: name };
+        }
+        let backend = response.clone();
+        let status = selected(&method.responses, 200).map_or(200, |(status, _)| *status);
+        let mut headers = vec![(
+            "Content-Type".to_string(),
+            backend
+                .header("Content-Type")
+                .unwrap_or_else(|| "application/json".to_string()),
+        )];
+        let mut kept = Vec::new();
+        if let Some((_, mappings)) = selected(&method.responses, status) {
+            for (header, mapping) in mappings {
+                if let Some(value) = mapping.value(request, Some(&backend)) {
+                    kept.push(header.clone());
+                    headers.push((header.clone(), value));
+                }
+            }
+        }
+        let dropped = backend
+            .headers
+            .iter()
+            .map(|(name, _)| name.clone())
+            .filter(|name| {
+                !name.eq_ignore_ascii_case("Content-Type")
+                    && !kept.iter().any(|k| k.eq_ignore_ascii_case(name))
+            })
+            .collect();
+        response.status = status;
+        response.headers = headers;
+        Note::Mapped {
+            method: name,
+            kept,
+            dropped,
+        }
+    }
+}
+
+/// The integration response for `status`, or the first one (the default).
+fn selected(
+    responses: &[(u16, Vec<(String, Mapping)>)],
+    status: u16,
+) -> Option<&(u16, Vec<(String, Mapping)>)> {
+    responses
+        .iter()
+        .find(|(s, _)| *s == status)
+        .or_else(|| responses.first())
+}
+
+fn request_id(sequence: usize) -> (String, String) {
+    let h = stable_id(sequence);
+    (
+        "x-amzn-RequestId".to_string(),
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            (h >> 29) as u32,
+            (h >> 13) as u16,
+            h as u16,
+            h.rotate_left(17) as u16,
+            h.rotate_left(41) & 0xffff_ffff_ffff
+        ),
+    )
+}
+
+impl Note {
+    /// The explanation, with each behaviour's evidence.
+    pub fn narrate(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Note::Mock {
+                method,
+                status,
+                headers,
+            } => {
+                write!(
+                    f,
+                    "API Gateway REST API: {method} is a MOCK integration, so API Gateway answers {status} itself from its integration response (documented)"
+                )?;
+                if headers.is_empty() {
+                    f.write_str(
+                        ", which maps no header: no Access-Control-* header at all (documented).",
+                    )
+                } else {
+                    write!(
+                        f,
+                        " with the headers it maps: {}. The mappings are fixed, so every request gets the same answer, whatever its Origin, method or headers; the browser does the checking (inferred from MOCK semantics).",
+                        Joined(headers, ", ")
+                    )
+                }
+            }
+            Note::Gateway {
+                refused,
+                kind,
+                configured,
+                cors,
+                preflight,
+            } => {
+                f.write_str("API Gateway REST API: ")?;
+                match refused {
+                    Refused::NoMethod if *preflight => f.write_str(
+                        "no OPTIONS method (nor ANY) on this resource, so API Gateway has nothing to answer the preflight with: 403 {\"message\":\"Missing Authentication Token\"} (recorded for a missing method; for OPTIONS inferred from the same rule)",
+                    )?,
+                    Refused::NoMethod => f.write_str(
+                        "no resource and method take this request: 403 {\"message\":\"Missing Authentication Token\"}, however little it has to do with authentication (recorded)",
+                    )?,
+                    Refused::ApiKey { method } => write!(
+                        f,
+                        "{method} requires an API key and the request has no x-api-key{}: 403 {{\"message\":\"Forbidden\"}} (documented; body as emulated)",
+                        if *preflight { " (a preflight never has one, observed)" } else { "" }
+                    )?,
+                    Refused::Authorizer {
+                        method,
+                        authorization,
+                    } => write!(
+                        f,
+                        "{method} has a {} authorizer and the request carries no Authorization{}, so API Gateway refuses it before the integration ({}, {})",
+                        authorization.name(),
+                        if *preflight { " (a preflight never does, observed)" } else { "" },
+                        if *authorization == Authorization::AwsIam { "403, inferred" } else { "401, documented" },
+                        kind.name()
+                    )?,
+                }
+                match (configured, cors) {
+                    (None, _) => write!(
+                        f,
+                        ". Gateway response {} is not configured, so it carries no CORS header (documented).",
+                        kind.name()
+                    ),
+                    (Some(by), true) => write!(
+                        f,
+                        ". The configured {} gateway response adds its headers, Access-Control-Allow-Origin among them (documented).",
+                        by.name()
+                    ),
+                    (Some(by), false) => write!(
+                        f,
+                        ". The configured {} gateway response maps no Access-Control-Allow-Origin (documented).",
+                        by.name()
+                    ),
+                }
+            }
+            Note::Proxied { method } => write!(
+                f,
+                "API Gateway REST API: {method} is a proxy integration, so the backend's answer passes through as it is: API Gateway adds no CORS header, and the backend must send them on every answer, errors included (documented)."
+            ),
+            Note::Mapped {
+                method,
+                kept,
+                dropped,
+            } => {
+                write!(
+                    f,
+                    "API Gateway REST API: {method} is a non-proxy integration, so only the headers its integration response maps reach the browser (inferred from the mapping model)"
+                )?;
+                if !kept.is_empty() {
+                    write!(f, ": {}", Joined(kept, ", "))?;
+                }
+                if !dropped.is_empty() {
+                    write!(f, "; the backend's {} are dropped", Joined(dropped, ", "))?;
+                }
+                f.write_str(".")
+            }
+        }
+    }
+}
+
+/// Changes to a REST API that let a browser request through, each as a diff line in AWS's
+/// spelling; the caller proves them by running the stack again.
+impl RawRestApi {
+    fn resource_mut(&mut self, path: &str) -> Option<&mut RawResource> {
+        self.resources.iter_mut().find(|r| r.path == path)
+    }
+
+    /// The OPTIONS method of `path` without its authorizer and API key, as SAM writes it with
+    /// `AddDefaultAuthorizerToCorsPreflight: false` and `AddApiKeyRequiredToCorsPreflight: false`.
+    pub fn open_preflight(&mut self, path: &str) -> Vec<String> {
+        let Some(options) = self
+            .resource_mut(path)
+            .and_then(|r| r.methods.get_mut("OPTIONS"))
+        else {
+            return Vec::new();
+        };
+        let mut lines = Vec::new();
+        if options
+            .authorization_type
+            .as_deref()
+            .is_some_and(|a| a != "NONE")
+        {
+            options.authorization_type = Some("NONE".to_string());
+            options.authorizer_id = None;
+            lines.push(format!(
+                "~ REST API method OPTIONS {path}: authorizationType NONE (a preflight never carries credentials; SAM: Auth.AddDefaultAuthorizerToCorsPreflight: false)"
+            ));
+        }
+        if options.api_key_required == Some(true) {
+            options.api_key_required = Some(false);
+            lines.push(format!(
+                "~ REST API method OPTIONS {path}: apiKeyRequired false (SAM: Auth.AddApiKeyRequiredToCorsPreflight: false)"
+            ));
+        }
+        lines
+    }
+
+    /// A MOCK OPTIONS method on `path` (or its existing one) whose answer lets `origin` send
+    /// `method` with `headers`, as the console's Enable CORS builds it.
+    pub fn allow_preflight(
+        &mut self,
+        path: &str,
+        origin: &str,
+        method: &str,
+        headers: &[String],
+        credentials: bool,
+    ) -> Vec<String> {
+        let Some(resource) = self.resource_mut(path) else {
+            return Vec::new();
+        };
+        let mut lines = Vec::new();
+        let options = resource.methods.entry("OPTIONS".to_string()).or_insert_with(|| {
+            lines.push(format!(
+                "+ REST API method OPTIONS {path}: MOCK integration answering 200 (the console's Enable CORS)"
+            ));
+            RawMethod {
+                authorization_type: Some("NONE".to_string()),
+                method_integration: Some(RawIntegration {
+                    kind: "MOCK".to_string(),
+                    request_templates: Some(BTreeMap::from([(
+                        "application/json".to_string(),
+                        "{\"statusCode\": 200}".to_string(),
+                    )])),
+                    ..RawIntegration::default()
+                }),
+                ..RawMethod::default()
+            }
+        });
+        let integration = options
+            .method_integration
+            .get_or_insert_with(RawIntegration::default);
+        let status = mock_status(integration.request_templates.as_ref()).to_string();
+        let responses = integration
+            .integration_responses
+            .get_or_insert_with(BTreeMap::new);
+        let response = responses
+            .entry(status.clone())
+            .or_insert_with(|| RawIntegrationResponse {
+                status_code: Some(status),
+                ..RawIntegrationResponse::default()
+            });
+        let parameters = response
+            .response_parameters
+            .get_or_insert_with(BTreeMap::new);
+        let literal = |parameters: &BTreeMap<String, String>, header: &str| {
+            parameters
+                .get(&format!("method.response.header.{header}"))
+                .and_then(|v| v.strip_prefix('\'')?.strip_suffix('\'').map(str::to_string))
+        };
+        let mut changes: Vec<(&str, String)> = Vec::new();
+        let allow_origin = literal(parameters, "Access-Control-Allow-Origin");
+        if allow_origin.as_deref() != Some(origin)
+            && (credentials || allow_origin.as_deref() != Some("*"))
+        {
+            changes.push(("Access-Control-Allow-Origin", origin.to_string()));
+        }
+        let listed = |value: &Option<String>, item: &str| {
+            value.as_deref().is_some_and(|v| {
+                v.split(',')
+                    .any(|x| x.trim() == "*" || x.trim().eq_ignore_ascii_case(item))
+            })
+        };
+        let methods = literal(parameters, "Access-Control-Allow-Methods");
+        if !crate::engine::fetch_rules::is_safelisted_method(method) && !listed(&methods, method) {
+            let value = match methods {
+                Some(v) if !v.is_empty() => format!("{v},{method}"),
+                _ => format!("{method},OPTIONS"),
+            };
+            changes.push(("Access-Control-Allow-Methods", value));
+        }
+        let allowed = literal(parameters, "Access-Control-Allow-Headers");
+        let missing: Vec<&String> = headers.iter().filter(|h| !listed(&allowed, h)).collect();
+        if !missing.is_empty() {
+            let mut value = allowed.unwrap_or_default();
+            for header in missing {
+                if !value.is_empty() {
+                    value.push(',');
+                }
+                value.push_str(header);
+            }
+            changes.push(("Access-Control-Allow-Headers", value));
+        }
+        if credentials
+            && literal(parameters, "Access-Control-Allow-Credentials").as_deref() != Some("true")
+        {
+            changes.push(("Access-Control-Allow-Credentials", "true".to_string()));
+        }
+        for (header, value) in changes {
+            lines.push(format!(
+                "~ REST API OPTIONS {path} integration response: method.response.header.{header} = '{value}'"
+            ));
+            parameters.insert(
+                format!("method.response.header.{header}"),
+                format!("'{value}'"),
+            );
+        }
+        lines
+    }
+
+    /// DEFAULT_4XX and DEFAULT_5XX carrying the request's Origin back, so the page reads API
+    /// Gateway's own errors instead of a CORS failure.
+    pub fn cors_on_errors(&mut self, credentials: bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        for kind in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+            let at = match self
+                .gateway_responses
+                .iter()
+                .position(|g| g.response_type == kind)
+            {
+                Some(at) => at,
+                None => {
+                    self.gateway_responses.push(RawGatewayResponse {
+                        response_type: kind.to_string(),
+                        ..RawGatewayResponse::default()
+                    });
+                    self.gateway_responses.len() - 1
+                }
+            };
+            let parameters = self.gateway_responses[at]
+                .response_parameters
+                .get_or_insert_with(BTreeMap::new);
+            let mut wanted = vec![(
+                "gatewayresponse.header.Access-Control-Allow-Origin",
+                "method.request.header.origin",
+            )];
+            if credentials {
+                wanted.push((
+                    "gatewayresponse.header.Access-Control-Allow-Credentials",
+                    "'true'",
+                ));
+            }
+            for (name, value) in wanted {
+                if !parameters.contains_key(name) {
+                    parameters.insert(name.to_string(), value.to_string());
+                    lines.push(format!(
+                        "+ REST API gateway response {kind}: {name} = {value}"
+                    ));
+                }
+            }
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::bucket::request_to;
+
+    const URL: &str = "https://r4s5t6u7v8.execute-api.us-east-1.amazonaws.com";
+
+    fn api(text: &str) -> RestApi {
+        let raw: RawRestApi = match serde_json::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => panic!("{e}"),
+        };
+        match raw.validate(Some("prod".to_string())) {
+            Ok(api) => api,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    /// The console's Enable CORS on /orders, and a Cognito-protected proxy GET.
+    const CONSOLE: &str = r#"{"resources": [{"path": "/orders", "resourceMethods": {
+        "GET": {"authorizationType": "COGNITO_USER_POOLS", "methodIntegration": {"type": "AWS_PROXY"}},
+        "OPTIONS": {"authorizationType": "NONE", "methodIntegration": {"type": "MOCK",
+            "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+            "integrationResponses": {"200": {"statusCode": "200", "responseParameters": {
+                "method.response.header.Access-Control-Allow-Headers": "'Content-Type,Authorization,X-Amz-Date,X-Api-Key,X-Amz-Security-Token'",
+                "method.response.header.Access-Control-Allow-Methods": "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'",
+                "method.response.header.Access-Control-Allow-Origin": "'*'"}}}}}}}]}"#;
+
+    fn preflight(path: &str) -> HttpRequest {
+        request_to(
+            &format!("{URL}{path}"),
+            "OPTIONS",
+            &[
+                ("Origin", "https://app.example"),
+                ("Access-Control-Request-Method", "GET"),
+                ("Access-Control-Request-Headers", "authorization"),
+            ],
+        )
+    }
+
+    #[test]
+    fn r1_the_consoles_mock_answers_every_preflight_with_its_literals() {
+        let Some((response, note)) = api(CONSOLE).answer_itself(&preflight("/prod/orders"), 1)
+        else {
+            panic!("the MOCK answers");
+        };
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.header("Access-Control-Allow-Origin").as_deref(),
+            Some("*")
+        );
+        assert_eq!(
+            response.header("Access-Control-Allow-Methods").as_deref(),
+            Some("DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
+        );
+        assert_eq!(response.header("Content-Length").as_deref(), Some("0"));
+        assert!(matches!(note, Note::Mock { status: 200, .. }));
+    }
+
+    #[test]
+    fn r2_a_resource_without_options_answers_missing_authentication_token() {
+        let text = CONSOLE.replace("\"OPTIONS\"", "\"PATCH\"");
+        let Some((response, note)) = api(&text).answer_itself(&preflight("/prod/orders"), 1) else {
+            panic!("API Gateway answers");
+        };
+        assert_eq!(response.status, 403);
+        assert_eq!(
+            response.body,
+            "{\"message\":\"Missing Authentication Token\"}"
+        );
+        assert_eq!(
+            response.header("x-amzn-ErrorType").as_deref(),
+            Some("MissingAuthenticationTokenException")
+        );
+        assert!(response.header("Access-Control-Allow-Origin").is_none());
+        assert!(matches!(
+            note,
+            Note::Gateway {
+                preflight: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn r9_r10_an_authorizer_or_an_api_key_on_options_refuses_the_preflight() {
+        let text = CONSOLE.replace(
+            "\"OPTIONS\": {\"authorizationType\": \"NONE\"",
+            "\"OPTIONS\": {\"authorizationType\": \"COGNITO_USER_POOLS\"",
+        );
+        let Some((response, _)) = api(&text).answer_itself(&preflight("/prod/orders"), 1) else {
+            panic!("API Gateway answers");
+        };
+        assert_eq!(response.status, 401);
+        let text = CONSOLE.replace(
+            "\"OPTIONS\": {\"authorizationType\": \"NONE\"",
+            "\"OPTIONS\": {\"authorizationType\": \"NONE\", \"apiKeyRequired\": true",
+        );
+        let Some((response, _)) = api(&text).answer_itself(&preflight("/prod/orders"), 1) else {
+            panic!("API Gateway answers");
+        };
+        assert_eq!(response.status, 403);
+        assert_eq!(response.body, "{\"message\":\"Forbidden\"}");
+    }
+
+    #[test]
+    fn r11_a_configured_default_4xx_puts_cors_on_the_authorizers_401() {
+        let get = request_to(
+            &format!("{URL}/prod/orders"),
+            "GET",
+            &[("Origin", "https://app.example")],
+        );
+        let Some((bare, _)) = api(CONSOLE).answer_itself(&get, 1) else {
+            panic!("the authorizer refuses");
+        };
+        assert_eq!(bare.status, 401);
+        assert!(bare.header("Access-Control-Allow-Origin").is_none());
+        let text = format!(
+            "{}, \"gatewayResponses\": [{{\"responseType\": \"DEFAULT_4XX\", \"responseParameters\": {{\"gatewayresponse.header.Access-Control-Allow-Origin\": \"method.request.header.origin\"}}}}]}}",
+            &CONSOLE[..CONSOLE.len() - 1]
+        );
+        let Some((dressed, note)) = api(&text).answer_itself(&get, 1) else {
+            panic!("the authorizer refuses");
+        };
+        assert_eq!(dressed.status, 401);
+        assert_eq!(
+            dressed.header("Access-Control-Allow-Origin").as_deref(),
+            Some("https://app.example")
+        );
+        assert!(matches!(
+            note,
+            Note::Gateway {
+                configured: Some(ResponseType::Default4xx),
+                cors: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn r12_an_unquoted_literal_is_refused_with_awss_message() {
+        let text = CONSOLE.replace("\"'*'\"", "\"*\"");
+        let raw: RawRestApi = serde_json::from_str(&text).unwrap_or_default();
+        let Err(refusals) = raw.validate(None) else {
+            panic!("refused");
+        };
+        assert!(
+            refusals[0]
+                .1
+                .contains("Invalid mapping expression specified: *]"),
+            "{refusals:?}"
+        );
+    }
+
+    #[test]
+    fn a_proxy_passes_the_backends_answer_through_and_a_mapped_one_keeps_only_mappings() {
+        let mut get = request_to(
+            &format!("{URL}/prod/orders"),
+            "GET",
+            &[("Origin", "https://app.example")],
+        );
+        get.headers
+            .push(("Authorization".into(), "Bearer token".into()));
+        let api = api(CONSOLE);
+        assert!(api.answer_itself(&get, 1).is_none());
+        let mut answer = HttpResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: String::new(),
+        };
+        let note = api.pass_up(&get, &mut answer);
+        assert_eq!(answer.headers.len(), 1);
+        assert!(matches!(note, Note::Proxied { .. }));
+    }
+
+    #[test]
+    fn the_most_specific_resource_wins_and_the_stage_comes_first() {
+        let text = r#"{"resources": [
+            {"path": "/{proxy+}", "resourceMethods": {"ANY": {"methodIntegration": {"type": "AWS_PROXY"}}}},
+            {"path": "/orders/{id}", "resourceMethods": {"GET": {"methodIntegration": {"type": "AWS_PROXY"}}}},
+            {"path": "/orders/new", "resourceMethods": {"GET": {"methodIntegration": {"type": "AWS_PROXY"}}}}]}"#;
+        let api = api(text);
+        let at = |path: &str| {
+            api.route(&request_to(&format!("{URL}{path}"), "GET", &[]))
+                .map(|(r, _)| r.path.clone())
+        };
+        assert_eq!(at("/prod/orders/new").as_deref(), Some("/orders/new"));
+        assert_eq!(at("/prod/orders/7").as_deref(), Some("/orders/{id}"));
+        assert_eq!(at("/prod/a/b").as_deref(), Some("/{proxy+}"));
+        assert_eq!(at("/orders/7"), None);
+    }
+}
