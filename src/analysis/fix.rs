@@ -929,6 +929,7 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         }
     }
     let (proven, side_effects) = prove(trace, &changed, record.index);
+    let redeploy = lines.iter().any(|line| line.contains(" REST API "));
     let summary = match (errors_fixed, function_needs_header, lines.is_empty()) {
         (_, _, true) => "no change to the REST API's methods or gateway responses lets this request through".to_string(),
         (Some(status), _, _) => format!(
@@ -944,7 +945,11 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         summary,
         diff: lines,
         headers: Vec::new(),
-        caveats: vec!["A REST API's changes take effect only once the API is deployed to its stage again (create-deployment).".to_string()],
+        caveats: if redeploy {
+            vec!["A REST API's changes take effect only once the API is deployed to its stage again (create-deployment).".to_string()]
+        } else {
+            Vec::new()
+        },
         proven,
         side_effects,
     }))

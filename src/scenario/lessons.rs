@@ -18,7 +18,7 @@ macro_rules! lessons {
 
 /// In the order a course takes them: the basics, then preflights, credentials, providers,
 /// redirects and the traps.
-pub const LESSONS: [Lesson; 21] = lessons![
+pub const LESSONS: [Lesson; 22] = lessons![
     "basic",
     "custom-header",
     "method-not-allowed",
@@ -39,6 +39,7 @@ pub const LESSONS: [Lesson; 21] = lessons![
     "function-url-duplicate-origin",
     "http-api-authorizer-preflight",
     "http-api-drops-function-headers",
+    "rest-api-proxy-missing-header",
     "rest-api-gateway-responses",
 ];
 
