@@ -87,6 +87,10 @@ pub fn config(data: &[u8]) {
         let (cors, routes) = match &export {
             crate::formats::apigateway::Export::Api { cors, .. } => (cors.as_ref(), &[][..]),
             crate::formats::apigateway::Export::Routes(routes) => (None, routes.as_slice()),
+            crate::formats::apigateway::Export::Rest { api, .. } => {
+                let _ = crate::analysis::audit::audit_rest_api(api, false);
+                (None, &[][..])
+            }
         };
         let _ = crate::analysis::audit::audit_http_api(cors, routes, std::iter::empty());
         let _ = export.describe();

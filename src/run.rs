@@ -375,6 +375,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             apigateway::Export::Routes(routes) => {
                 audit::audit_http_api(None, routes, std::iter::empty())
             }
+            apigateway::Export::Rest { api, .. } => audit::audit_rest_api(api, false),
         };
         return Ok(Audited {
             file: name.to_string(),

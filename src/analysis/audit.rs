@@ -62,7 +62,7 @@ fn audit_front(scenario: &Scenario) -> Vec<Finding> {
     let mut findings = Vec::new();
     for layer in &scenario.server.front {
         if let FrontLayer::RestApi(api) = layer {
-            findings.extend(audit_rest_api(api));
+            findings.extend(audit_rest_api(api, true));
             continue;
         }
         if let FrontLayer::HttpApi { cors, routes, .. } = layer {
@@ -257,8 +257,9 @@ pub fn audit_http_api<'a>(
 
 /// Findings on an API Gateway REST API: preflights refused by an authorizer or an API key,
 /// resources whose preflighted methods have no OPTIONS, and errors API Gateway will answer
-/// without CORS headers.
-pub fn audit_rest_api(api: &crate::server::rest_api::RestApi) -> Vec<Finding> {
+/// without CORS headers (judged only when `whole`: the resources and the gateway responses
+/// are both known).
+pub fn audit_rest_api(api: &crate::server::rest_api::RestApi, whole: bool) -> Vec<Finding> {
     use crate::server::rest_api::{Authorization, ResponseType};
     let mut findings = Vec::new();
     let finding = |severity, subject: String, title: String, why: String| Finding {
@@ -319,13 +320,36 @@ pub fn audit_rest_api(api: &crate::server::rest_api::RestApi) -> Vec<Finding> {
                     .any(|(h, _)| h.eq_ignore_ascii_case("Access-Control-Allow-Origin"))
         })
     };
-    if guarded && !dressed(ResponseType::Default4xx) && !dressed(ResponseType::Unauthorized) {
+    if whole
+        && guarded
+        && !dressed(ResponseType::Default4xx)
+        && !dressed(ResponseType::Unauthorized)
+    {
         findings.push(finding(
             Severity::Broken,
             "DEFAULT_4XX".to_string(),
             "the authorizer's 401 and 403 will reach the page as CORS errors".to_string(),
             "Methods here have an authorizer or an API key, and no DEFAULT_4XX (or UNAUTHORIZED) gateway response maps Access-Control-Allow-Origin, so API Gateway's own 401 and 403 carry no CORS header and the browser hides them (documented). Map gatewayresponse.header.Access-Control-Allow-Origin on DEFAULT_4XX and DEFAULT_5XX.".to_string(),
         ));
+    }
+    if api.resources.is_empty() {
+        for kind in [ResponseType::Default4xx, ResponseType::Default5xx] {
+            if !dressed(kind) {
+                findings.push(finding(
+                    Severity::Noisy,
+                    kind.name().to_string(),
+                    format!("{} maps no Access-Control-Allow-Origin", kind.name()),
+                    format!(
+                        "API Gateway's own {} carry no CORS header, so a page sees them as CORS failures and cannot tell the user what went wrong. Map gatewayresponse.header.Access-Control-Allow-Origin (method.request.header.origin, or '*' without credentials).",
+                        if kind == ResponseType::Default4xx {
+                            "4XX errors (an authorizer's 401, a missing method's 403, throttling's 429)"
+                        } else {
+                            "5XX errors (an integration's timeout 504, a malformed Lambda answer's 502)"
+                        }
+                    ),
+                ));
+            }
+        }
     }
     findings
 }

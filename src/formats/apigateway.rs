@@ -1,7 +1,9 @@
-//! An API Gateway HTTP API as `aws apigatewayv2` prints it, told apart by content: `get-api`
-//! (the API and its `CorsConfiguration`) and `get-routes` (`{"Items": [...]}`). Each is judged
-//! by the [`http_api`](crate::server::http_api) layer's own validation, with its refusals placed
-//! at file:line:col.
+//! API Gateway as its CLI prints it, told apart by content. An HTTP API: `aws apigatewayv2
+//! get-api` (the API and its `CorsConfiguration`) and `get-routes` (`{"Items": [...]}`). A REST
+//! API: `aws apigateway get-resources --embed methods` and `get-gateway-responses` (both
+//! `{"items": [...]}`). Each is judged by its layer's own validation
+//! ([`http_api`](crate::server::http_api), [`rest_api`](crate::server::rest_api)), with refusals
+//! placed at file:line:col.
 
 use serde::Deserialize;
 
@@ -9,6 +11,7 @@ use crate::scenario::LoadErrors;
 use crate::scenario::locate_problems;
 use crate::scenario::validate::{JsonPath, Problem};
 use crate::server::http_api::{self, Cors, RawCors, RawRoute, Route};
+use crate::server::rest_api::{PathPart, RawGatewayResponse, RawResource, RawRestApi, RestApi};
 
 /// What an export holds: the API's CORS configuration, or its routes.
 pub enum Export {
@@ -19,6 +22,8 @@ pub enum Export {
     },
     /// `get-routes`.
     Routes(Vec<Route>),
+    /// A REST API's `get-resources --embed methods` (`resources`) or `get-gateway-responses`.
+    Rest { api: Box<RestApi>, resources: bool },
 }
 
 impl Export {
@@ -34,6 +39,17 @@ impl Export {
             Export::Routes(routes) => {
                 format!("aws apigatewayv2 get-routes ({} route(s))", routes.len())
             }
+            Export::Rest {
+                api,
+                resources: true,
+            } => format!(
+                "aws apigateway get-resources ({} resource(s))",
+                api.resources.len()
+            ),
+            Export::Rest { api, .. } => format!(
+                "aws apigateway get-gateway-responses ({} response(s))",
+                api.gateway_responses.len()
+            ),
         }
     }
 }
@@ -41,11 +57,26 @@ impl Export {
 /// Whether `shape` is an `apigatewayv2` export: an API (it has `ProtocolType`) or a route
 /// listing (`Items` whose entries have a `RouteKey`).
 pub fn is_export(shape: &serde_json::Value) -> bool {
-    shape.get("ProtocolType").is_some()
-        || shape
-            .get("Items")
+    let all_have = |list: &str, key: &str| {
+        shape
+            .get(list)
             .and_then(serde_json::Value::as_array)
-            .is_some_and(|items| items.iter().all(|item| item.get("RouteKey").is_some()))
+            .is_some_and(|items| items.iter().all(|item| item.get(key).is_some()))
+    };
+    shape.get("ProtocolType").is_some()
+        || all_have("Items", "RouteKey")
+        || (shape.get("items").is_some()
+            && (all_have("items", "path") || all_have("items", "responseType")))
+}
+
+/// `{"items": [...]}` of `get-resources` or `get-gateway-responses`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Items<T> {
+    items: Vec<T>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    position: Option<String>,
 }
 
 /// `get-api`'s fields that decide CORS; the others (`ApiId`, `CreatedDate`, `Tags`…) are not
@@ -104,6 +135,45 @@ pub fn load(text: &str, file: &str) -> Result<Export, LoadErrors> {
         Export::Api {
             name: api.name,
             cors,
+        }
+    } else if shape.get("items").is_some() {
+        let is_resources = shape
+            .get("items")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|items| items.iter().all(|item| item.get("path").is_some()));
+        let raw = if is_resources {
+            let listing: Items<RawResource> = super::s3::typed(text, file)?;
+            RawRestApi {
+                resources: listing.items,
+                gateway_responses: Vec::new(),
+            }
+        } else {
+            let listing: Items<RawGatewayResponse> = super::s3::typed(text, file)?;
+            RawRestApi {
+                resources: Vec::new(),
+                gateway_responses: listing.items,
+            }
+        };
+        match raw.validate(None) {
+            Ok(api) => Export::Rest {
+                api: Box::new(api),
+                resources: is_resources,
+            },
+            Err(refusals) => {
+                for (parts, message) in refusals {
+                    // The layer's paths start at `resources` or `gatewayResponses`; the file's
+                    // list is `items`.
+                    let mut at = root.key("items");
+                    for part in parts.into_iter().skip(1) {
+                        at = match part {
+                            PathPart::Key(key) => at.key(&key),
+                            PathPart::Index(i) => at.index(i),
+                        };
+                    }
+                    problems.push(Problem { path: at, message });
+                }
+                return Err(LoadErrors(locate_problems(text, file, problems)));
+            }
         }
     } else {
         let listing: GetRoutes = super::s3::typed(text, file)?;

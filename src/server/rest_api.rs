@@ -316,6 +316,14 @@ pub struct RawIntegration {
     pub credentials: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_parameters: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_transfer_mode: Option<String>,
 }
 
 /// An integration response.

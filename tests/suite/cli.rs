@@ -886,3 +886,31 @@ fn audit_reads_an_http_apis_exports_as_the_cli_prints_them() {
             "routes.json:1:25: Items[0].RouteKey: a path starts with '/'",
         ));
 }
+
+/// A REST API's `get-resources --embed methods` and `get-gateway-responses` output is audited
+/// as it comes: an OPTIONS behind the authorizer and a DELETE without OPTIONS are broken.
+#[test]
+fn audit_reads_a_rest_apis_exports_as_the_cli_prints_them() {
+    cmd()
+        .arg("audit")
+        .arg(configs().join("apigw-get-resources.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "aws apigateway get-resources (3 resource(s))",
+        ))
+        .stdout(predicate::str::contains(
+            "OPTIONS /orders refuses preflights with its COGNITO_USER_POOLS authorizer",
+        ))
+        .stdout(predicate::str::contains(
+            "/orders/{id} has no OPTIONS method for its preflighted methods",
+        ));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("apigw-get-gateway-responses.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "NOISY      DEFAULT_5XX: DEFAULT_5XX maps no Access-Control-Allow-Origin",
+        ));
+}
