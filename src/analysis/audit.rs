@@ -278,6 +278,28 @@ pub fn audit_rest_api(api: &crate::server::rest_api::RestApi, whole: bool) -> Ve
         for method in &resource.methods {
             guarded |= method.authorization != Authorization::None || method.api_key_required;
         }
+        if let Some(options) = options {
+            let literals = options.mock_literals();
+            let literal = |name: &str| {
+                literals
+                    .iter()
+                    .find(|(header, _)| header.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value.trim())
+            };
+            if literal("Access-Control-Allow-Origin") == Some("*")
+                && literal("Access-Control-Allow-Credentials") == Some("true")
+            {
+                findings.push(finding(
+                    Severity::Broken,
+                    format!("{} {}", options.http_method, resource.path),
+                    format!(
+                        "{} {} answers '*' with credentials allowed",
+                        options.http_method, resource.path
+                    ),
+                    "API Gateway deploys it (mappings are plain strings), but with credentials: 'include' a browser refuses Access-Control-Allow-Origin: *, so every credentialed request fails its preflight. Name the origin (and the function must name it too).".to_string(),
+                ));
+            }
+        }
         match options {
             Some(options)
                 if options.authorization != Authorization::None || options.api_key_required =>
@@ -853,6 +875,14 @@ mod tests {
         );
         let dressed = r#"[{"responseType": "DEFAULT_4XX", "responseParameters": {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}}]"#;
         assert_eq!(titles(layer(guarded, dressed)).len(), 2);
+        let star = r#"[{"path": "/a", "resourceMethods": {"OPTIONS": {"methodIntegration": {"type": "MOCK",
+            "integrationResponses": {"200": {"responseParameters": {
+                "method.response.header.Access-Control-Allow-Origin": "'*'",
+                "method.response.header.Access-Control-Allow-Credentials": "'true'"}}}}}}}]"#;
+        assert_eq!(
+            titles(layer(star, "[]")),
+            ["OPTIONS /a answers '*' with credentials allowed"]
+        );
     }
 
     #[test]

@@ -836,31 +836,38 @@ fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
     }))
 }
 
-/// For a REST API in front of a function: the change to its methods, its gateway responses or
-/// the function's answer that lets `record` through, proven by re-running the scenario. `None`
-/// when the server has no REST API.
-fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+/// What a blocked request needs: its origin, method, unsafe headers, and credentials.
+struct Need<'a> {
+    origin: &'a str,
+    method: &'a str,
+    headers: &'a [String],
+    include: bool,
+}
+
+/// One round of a REST API fix: the changes `record`'s exchanges call for, made to `changed`.
+struct RestRound {
+    lines: Vec<String>,
+    function_needs_header: bool,
+    errors_fixed: Option<u16>,
+}
+
+fn rest_api_round(
+    changed: &mut Scenario,
+    at: usize,
+    record: &RequestRecord,
+    need: &Need,
+) -> Option<RestRound> {
     use crate::engine::ExchangeKind;
     use crate::server::{FrontLayer, rest_api};
-    let at = scenario
-        .server
-        .front
-        .iter()
-        .position(|layer| matches!(layer, FrontLayer::RestApi(_)))?;
-    let FrontLayer::RestApi(api) = &scenario.server.front[at] else {
+    let FrontLayer::RestApi(api) = &changed.server.front[at] else {
         return None;
     };
-    let (origin, method, headers) = needs(scenario, record);
-    let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
-    if meant_to_be_blocked(scenario, record) {
-        return Some(capitalized(no_fix(format!(
-            "nothing to fix: this block is CORS working as intended. The scenario expects {origin} to be kept out; letting it in would let that site's scripts read the responses."
-        ))));
-    }
     let mut raw = api.written.clone();
-    let mut lines = Vec::new();
-    let mut function_needs_header = false;
-    let mut errors_fixed = None;
+    let mut round = RestRound {
+        lines: Vec::new(),
+        function_needs_header: false,
+        errors_fixed: None,
+    };
     // What the API did with each exchange, worked out again from its configuration.
     for exchange in &record.exchanges {
         let path = api.resource_for(&exchange.request).map(|r| r.path.clone());
@@ -879,26 +886,32 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
                     },
                 )),
                 Some(path),
-            ) => lines.extend(raw.open_preflight(&path)),
+            ) => round.lines.extend(raw.open_preflight(&path)),
             (ExchangeKind::Preflight, Some(_), Some(path)) => {
-                lines.extend(raw.allow_preflight(&path, &origin, &method, &headers, include));
+                round.lines.extend(raw.allow_preflight(
+                    &path,
+                    need.origin,
+                    need.method,
+                    need.headers,
+                    need.include,
+                ));
             }
             (ExchangeKind::Actual, Some((status, rest_api::Note::Gateway { .. })), _) => {
-                lines.extend(raw.cors_on_errors(include));
-                errors_fixed = Some(status);
+                round.lines.extend(raw.cors_on_errors(need.include));
+                round.errors_fixed = Some(status);
             }
-            (ExchangeKind::Actual, None, _) => function_needs_header = true,
+            (ExchangeKind::Actual, None, _) => round.function_needs_header = true,
             _ => {}
         }
     }
-    let Ok(changed_api) = raw.validate(api.stage.clone()) else {
-        return None;
-    };
-    let mut changed = scenario.clone();
+    let changed_api = raw.validate(api.stage.clone()).ok()?;
     changed.server.front[at] = FrontLayer::RestApi(Box::new(changed_api));
-    if function_needs_header {
-        let mut set = vec![("Access-Control-Allow-Origin".to_string(), origin.clone())];
-        if include {
+    if round.function_needs_header {
+        let mut set = vec![(
+            "Access-Control-Allow-Origin".to_string(),
+            need.origin.to_string(),
+        )];
+        if need.include {
             set.push((
                 "Access-Control-Allow-Credentials".to_string(),
                 "true".to_string(),
@@ -923,9 +936,61 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
                 answer
                     .headers
                     .retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
-                lines.push(format!("+ the function's answer: {name}: {value}"));
+                round
+                    .lines
+                    .push(format!("+ the function's answer: {name}: {value}"));
                 answer.headers.push((name, value));
             }
+        }
+    }
+    Some(round)
+}
+
+/// For a REST API in front of a function: the change to its methods, its gateway responses or
+/// the function's answer that lets `record` through, proven by re-running the scenario. `None`
+/// when the server has no REST API.
+fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+    use crate::server::FrontLayer;
+    let at = scenario
+        .server
+        .front
+        .iter()
+        .position(|layer| matches!(layer, FrontLayer::RestApi(_)))?;
+    let (origin, method, headers) = needs(scenario, record);
+    let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
+    if meant_to_be_blocked(scenario, record) {
+        return Some(capitalized(no_fix(format!(
+            "nothing to fix: this block is CORS working as intended. The scenario expects {origin} to be kept out; letting it in would let that site's scripts read the responses."
+        ))));
+    }
+    let need = Need {
+        origin: &origin,
+        method: &method,
+        headers: &headers,
+        include,
+    };
+    // A change can let the request one exchange further (the preflight passes, then the actual
+    // answer fails): change, run again, and go on from where it now fails, a few times at most.
+    let mut changed = scenario.clone();
+    let mut lines = Vec::new();
+    let mut function_needs_header = false;
+    let mut errors_fixed = None;
+    let mut current = record.clone();
+    for _ in 0..3 {
+        let round = rest_api_round(&mut changed, at, &current, &need)?;
+        function_needs_header |= round.function_needs_header;
+        errors_fixed = errors_fixed.or(round.errors_fixed);
+        let progressed = !round.lines.is_empty();
+        lines.extend(round.lines);
+        if !progressed {
+            break;
+        }
+        match engine::run(&changed, trace.profile)
+            .requests
+            .get(record.index - 1)
+        {
+            Some(rerun) if rerun.outcome != Outcome::Allowed => current = rerun.clone(),
+            _ => break,
         }
     }
     let (proven, side_effects) = prove(trace, &changed, record.index);
@@ -934,6 +999,11 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         (_, _, true) => "no change to the REST API's methods or gateway responses lets this request through".to_string(),
         (Some(status), _, _) => format!(
             "add CORS headers to the DEFAULT_4XX and DEFAULT_5XX gateway responses: API Gateway answered {status} itself, and without them the browser reports a CORS error and hides the {status} from the page. The page can then read the real error (and, for a 401, send a valid token)"
+        ),
+        (None, true, _) if redeploy => format!(
+            "let the preflight through at the REST API's OPTIONS method, and return the same headers from the function (with a proxy integration API Gateway adds none){}: {}",
+            if include { "; with credentials * is refused, so both name the origin" } else { "" },
+            grants_read_access(&origin)
         ),
         (None, true, _) => "with a proxy integration API Gateway adds no CORS header: the function must return them on every answer, errors included".to_string(),
         (None, false, _) => format!(

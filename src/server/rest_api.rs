@@ -212,6 +212,26 @@ pub struct Method {
     responses: Vec<(u16, Vec<(String, Mapping)>)>,
 }
 
+impl Method {
+    /// The literal headers a MOCK's answer carries (its integration response for its status).
+    pub fn mock_literals(&self) -> Vec<(&str, &str)> {
+        if self.integration != IntegrationType::Mock {
+            return Vec::new();
+        }
+        selected(&self.responses, self.mock_status)
+            .map(|(_, mappings)| {
+                mappings
+                    .iter()
+                    .filter_map(|(header, mapping)| match mapping {
+                        Mapping::Literal(value) => Some((header.as_str(), value.as_str())),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// A resource: its path and methods.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resource {
