@@ -248,6 +248,25 @@ impl<'a> Answerer<'a> {
                 } => {
                     return format!("{} (HTTP API)", cors.allow_origins.join(", "));
                 }
+                FrontLayer::RestApi(api) => {
+                    let mut seen = foldhash::HashSet::default();
+                    let origins: Vec<&str> = api
+                        .resources
+                        .iter()
+                        .flat_map(|r| r.methods.iter())
+                        .flat_map(|m| m.mock_literals())
+                        .filter(|(header, _)| {
+                            header.eq_ignore_ascii_case("Access-Control-Allow-Origin")
+                        })
+                        .map(|(_, value)| value)
+                        .filter(|value| seen.insert(*value))
+                        .collect();
+                    return if origins.is_empty() {
+                        "n/a (REST API: no MOCK maps Access-Control-Allow-Origin)".to_string()
+                    } else {
+                        format!("{} (REST API MOCK)", origins.join(", "))
+                    };
+                }
                 _ => {}
             }
         }
