@@ -1198,16 +1198,27 @@ fn header_fix(
         &actual_set,
     ));
     let (proven, side_effects) = prove_change(spec);
+    let mut caveats = Vec::new();
+    if include {
+        caveats
+            .push("with credentials, \"*\" is not accepted anywhere: name the origin".to_string());
+    }
+    // The answer that failed, when API Gateway's own headers mark it.
+    let failed = match (record.failed_at, exchanges.preflight) {
+        (Some(crate::engine::ExchangeKind::Preflight), Some(preflight)) => Some((preflight, true)),
+        _ => exchanges.actual.map(|actual| (actual, false)),
+    };
+    if let Some(advice) = failed.and_then(|(exchange, preflight)| {
+        crate::server::aws_answers::api_gateway_advice(&exchange.response, preflight)
+    }) {
+        caveats.push(advice);
+    }
     Fix {
         summary: "The server has no rules to change: its answers must carry these headers."
             .to_string(),
         diff: Vec::new(),
         headers: lines,
-        caveats: if include {
-            vec!["with credentials, \"*\" is not accepted anywhere: name the origin".to_string()]
-        } else {
-            Vec::new()
-        },
+        caveats,
         proven,
         side_effects,
     }

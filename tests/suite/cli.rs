@@ -914,3 +914,26 @@ fn audit_reads_a_rest_apis_exports_as_the_cli_prints_them() {
             "NOISY      DEFAULT_5XX: DEFAULT_5XX maps no Access-Control-Allow-Origin",
         ));
 }
+
+/// A recorded answer API Gateway made itself (its x-amzn-ErrorType header) gets advice in API
+/// Gateway's terms next to the headers the answer lacked.
+#[test]
+fn a_recorded_api_gateway_refusal_is_named_in_the_fix() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let saved = dir.path().join("recorded.json");
+    std::fs::write(
+        &saved,
+        r#"{"title": "Recorded: app.har", "server": {"type": "recorded", "url": "https://abc123.execute-api.us-east-1.amazonaws.com"},
+ "requests": [{"origin": "https://app.example", "method": "PUT", "url": "https://abc123.execute-api.us-east-1.amazonaws.com/prod/items/7",
+   "headers": {"Content-Type": "application/json"},
+   "responses": {"preflight": {"status": 403, "headers": {"Content-Type": "application/json", "x-amzn-ErrorType": "MissingAuthenticationTokenException"}, "body": "{\"message\":\"Missing Authentication Token\"}"}}}]}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .args(["--print", "--width", "200"])
+        .arg(&saved)
+        .assert()
+        .stdout(predicate::str::contains(
+            "This answer was made by API Gateway itself (x-amzn-ErrorType: MissingAuthenticationTokenException), not by your function: no OPTIONS method takes this path",
+        ));
+}
