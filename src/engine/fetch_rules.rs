@@ -423,14 +423,7 @@ mod tests {
     use super::*;
 
     fn response(headers: &[(&str, &str)]) -> HttpResponse {
-        HttpResponse {
-            status: 200,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: String::new(),
-        }
+        crate::engine::http::test_response(200, headers)
     }
 
     #[test]

@@ -34,6 +34,19 @@ pub fn combined_header(headers: &Headers, name: &str) -> Option<String> {
     Some(combined)
 }
 
+/// An answer with `status` and `headers` and no body, for unit tests.
+#[cfg(test)]
+pub fn test_response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        body: String::new(),
+    }
+}
+
 impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<String> {
         combined_header(&self.headers, name)

@@ -152,18 +152,8 @@ pub fn check_preflight(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::http::test_response as response;
     use BrowserProfile::{Chromium, Standard};
-
-    fn response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: String::new(),
-        }
-    }
 
     fn unsafe_names(names: &[&str]) -> Vec<UnsafeHeader> {
         names

@@ -64,17 +64,7 @@ pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<St
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn answer(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: String::new(),
-        }
-    }
+    use crate::engine::http::test_response as answer;
 
     #[test]
     fn api_gateways_own_answers_are_told_from_the_functions() {

@@ -847,6 +847,7 @@ pub fn widen(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::http::test_response as answer;
     use crate::server::bucket::request_to;
 
     const URL: &str = "https://a1b2c3.execute-api.us-east-1.amazonaws.com";
@@ -889,17 +890,6 @@ mod tests {
                 ("Access-Control-Request-Headers", headers),
             ],
         )
-    }
-
-    fn answer(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
-        HttpResponse {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: String::new(),
-        }
     }
 
     #[test]
