@@ -204,21 +204,19 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
             validate_origin(flat, &path, false, problems),
         ),
         Some(layers) => {
-            for (key, given) in [
-                ("type", flat.kind.is_some()),
-                ("cors", flat.cors.is_some()),
-                ("preflight", flat.preflight.is_some()),
-                ("actual", flat.actual.is_some()),
-            ] {
-                if given {
-                    problems.add(
-                        path.key(key),
-                        format!(
-                            "a server written as 'layers' keeps each layer's '{key}' in its layer"
-                        ),
-                    );
-                }
-            }
+            misplaced(
+                problems,
+                &path,
+                &[
+                    ("type", flat.kind.is_some()),
+                    ("cors", flat.cors.is_some()),
+                    ("preflight", flat.preflight.is_some()),
+                    ("actual", flat.actual.is_some()),
+                ],
+                |key| {
+                    format!("a server written as 'layers' keeps each layer's '{key}' in its layer")
+                },
+            );
             validate_stack(layers, &path.key("layers"), problems)
         }
     };
@@ -284,46 +282,48 @@ fn validate_front(
     if raw.kind == Some(RawServerType::RestApi) {
         return validate_rest_api(raw, path, problems);
     }
-    for (key, given) in [
-        ("resources", raw.resources.is_some()),
-        ("gatewayResponses", raw.gateway_responses.is_some()),
-    ] {
-        if given {
-            problems.add(
-                path.key(key),
-                format!("'{key}' belongs to a \"rest_api\" layer"),
-            );
-        }
-    }
+    misplaced(
+        problems,
+        path,
+        &[
+            ("resources", raw.resources.is_some()),
+            ("gatewayResponses", raw.gateway_responses.is_some()),
+        ],
+        |key| format!("'{key}' belongs to a \"rest_api\" layer"),
+    );
     let is_api = raw.kind == Some(RawServerType::HttpApi);
     let (noun, configuration) = if is_api {
         ("an HTTP API", "its CorsConfiguration and routes")
     } else {
         ("a function URL", "its Cors configuration")
     };
-    for (key, given) in [
-        ("preflight", raw.preflight.is_some()),
-        ("actual", raw.actual.is_some()),
-    ] {
-        if given {
-            problems.add(
-                path.key(key),
-                format!("{noun} answers from {configuration}; '{key}' belongs to the function behind it (a \"static\" layer)"),
-            );
-        }
-    }
+    misplaced(
+        problems,
+        path,
+        &[
+            ("preflight", raw.preflight.is_some()),
+            ("actual", raw.actual.is_some()),
+        ],
+        |key| {
+            format!(
+                "{noun} answers from {configuration}; '{key}' belongs to the function behind it (a \"static\" layer)"
+            )
+        },
+    );
     if !is_api {
-        for (key, given) in [
-            ("routes", raw.routes.is_some()),
-            ("stage", raw.stage.is_some()),
-        ] {
-            if given {
-                problems.add(
-                    path.key(key),
-                    format!("'{key}' belongs to an \"http_api\" layer; a function URL has one URL and no routes"),
-                );
-            }
-        }
+        misplaced(
+            problems,
+            path,
+            &[
+                ("routes", raw.routes.is_some()),
+                ("stage", raw.stage.is_some()),
+            ],
+            |key| {
+                format!(
+                    "'{key}' belongs to an \"http_api\" layer; a function URL has one URL and no routes"
+                )
+            },
+        );
     }
     let cors_path = path.key("cors");
     if is_api {
@@ -365,6 +365,20 @@ fn validate_front(
     cors.map(|cors| crate::server::FrontLayer::FunctionUrl { cors })
 }
 
+/// Each of `keys` that was given (`true`) is a problem at its key, said by `why`.
+fn misplaced(
+    problems: &mut Problems,
+    path: &JsonPath,
+    keys: &[(&str, bool)],
+    why: impl Fn(&str) -> String,
+) {
+    for (key, given) in keys {
+        if *given {
+            problems.add(path.key(key), why(key));
+        }
+    }
+}
+
 /// A REST API: its resources and gateway responses, read in AWS's spelling and validated as
 /// API Gateway validates them.
 fn validate_rest_api(
@@ -373,19 +387,21 @@ fn validate_rest_api(
     problems: &mut Problems,
 ) -> Option<crate::server::FrontLayer> {
     use crate::server::rest_api::{PathPart, RawGatewayResponse, RawResource, RawRestApi};
-    for (key, given) in [
-        ("preflight", raw.preflight.is_some()),
-        ("actual", raw.actual.is_some()),
-        ("cors", raw.cors.is_some()),
-        ("routes", raw.routes.is_some()),
-    ] {
-        if given {
-            problems.add(
-                path.key(key),
-                format!("a REST API has no '{key}': its CORS is what its methods (an OPTIONS method, usually a MOCK) and its gatewayResponses answer; the function behind it is a \"static\" layer"),
-            );
-        }
-    }
+    misplaced(
+        problems,
+        path,
+        &[
+            ("preflight", raw.preflight.is_some()),
+            ("actual", raw.actual.is_some()),
+            ("cors", raw.cors.is_some()),
+            ("routes", raw.routes.is_some()),
+        ],
+        |key| {
+            format!(
+                "a REST API has no '{key}': its CORS is what its methods (an OPTIONS method, usually a MOCK) and its gatewayResponses answer; the function behind it is a \"static\" layer"
+            )
+        },
+    );
     let resources = match raw.resources {
         None => {
             problems.add(
@@ -492,19 +508,17 @@ fn validate_origin(
         problems.add(path.clone(), "missing field `type`");
         return None;
     };
-    for (key, given) in [
-        ("routes", raw.routes.is_some()),
-        ("stage", raw.stage.is_some()),
-        ("resources", raw.resources.is_some()),
-        ("gatewayResponses", raw.gateway_responses.is_some()),
-    ] {
-        if given {
-            problems.add(
-                path.key(key),
-                format!("'{key}' belongs to an API Gateway layer (\"http_api\" or \"rest_api\")"),
-            );
-        }
-    }
+    misplaced(
+        problems,
+        path,
+        &[
+            ("routes", raw.routes.is_some()),
+            ("stage", raw.stage.is_some()),
+            ("resources", raw.resources.is_some()),
+            ("gatewayResponses", raw.gateway_responses.is_some()),
+        ],
+        |key| format!("'{key}' belongs to an API Gateway layer (\"http_api\" or \"rest_api\")"),
+    );
     match kind {
         RawServerType::FunctionUrl | RawServerType::HttpApi | RawServerType::RestApi => {
             let (noun, kind) = match kind {
@@ -531,20 +545,20 @@ fn validate_origin(
                 RawServerType::Azure => Provider::Azure,
                 _ => Provider::S3,
             };
-            for (key, given) in [
-                ("preflight", raw.preflight.is_some()),
-                ("actual", raw.actual.is_some()),
-            ] {
-                if given {
-                    problems.add(
-                        path.key(key),
-                        format!(
-                            "a {} answers from its CORS rules; '{key}' belongs to a \"static\" server (a request can override the operation's answer with responses.actual)",
-                            provider.server_noun()
-                        ),
-                    );
-                }
-            }
+            misplaced(
+                problems,
+                path,
+                &[
+                    ("preflight", raw.preflight.is_some()),
+                    ("actual", raw.actual.is_some()),
+                ],
+                |key| {
+                    format!(
+                        "a {} answers from its CORS rules; '{key}' belongs to a \"static\" server (a request can override the operation's answer with responses.actual)",
+                        provider.server_noun()
+                    )
+                },
+            );
             // Absent or null: no CORS configuration.
             let cors_path = path.key("cors");
             let cors = match (raw.cors, provider) {
@@ -575,15 +589,20 @@ fn validate_origin(
             cors.map(|cors| ServerKind::Bucket { provider, cors })
         }
         RawServerType::Recorded | RawServerType::Probed => {
-            for (key, given) in [
-                ("cors", raw.cors.is_some()),
-                ("preflight", raw.preflight.is_some()),
-                ("actual", raw.actual.is_some()),
-            ] {
-                if given {
-                    problems.add(path.key(key), format!("a \"recorded\" server answers with each request's recorded responses; '{key}' does not apply"));
-                }
-            }
+            misplaced(
+                problems,
+                path,
+                &[
+                    ("cors", raw.cors.is_some()),
+                    ("preflight", raw.preflight.is_some()),
+                    ("actual", raw.actual.is_some()),
+                ],
+                |key| {
+                    format!(
+                        "a \"recorded\" server answers with each request's recorded responses; '{key}' does not apply"
+                    )
+                },
+            );
             Some(ServerKind::Recorded {
                 by: if kind == RawServerType::Probed {
                     Recorder::Probe
