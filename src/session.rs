@@ -131,6 +131,28 @@ impl Opened {
             ));
         }
         if let Some(path) = config {
+            // An API Gateway export configures the API layer in front, not a bucket.
+            let (name, text) = scenario::read_input(path)?;
+            let shape = serde_json::from_str::<serde_json::Value>(&text).ok();
+            if shape
+                .as_ref()
+                .is_some_and(crate::formats::apigateway::is_export)
+            {
+                let export = crate::formats::apigateway::load(&text, &name)?;
+                let spelling = export.describe();
+                if loaded.recording.is_some() {
+                    return Err(whole_input_error(
+                        &name,
+                        "",
+                        "--config with an API Gateway export applies to a scenario with that API as a layer, not to a recording",
+                    ));
+                }
+                export
+                    .apply_to(&mut loaded.scenario.server)
+                    .map_err(|message| whole_input_error(&name, "", &message))?;
+                loaded.scenario.server.rules_from = Some(format!("{name} ({spelling})"));
+                return Ok(loaded);
+            }
             let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
             if loaded.recording.is_some() {
                 // Replay what the page sent against these rules instead of the recorded answers.

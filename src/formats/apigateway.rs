@@ -54,6 +54,48 @@ impl Export {
     }
 }
 
+impl Export {
+    /// Puts this export's configuration in place of its layer's own in `server`, whose stack
+    /// must hold that kind of layer; the rest of the layer is kept.
+    pub fn apply_to(self, server: &mut crate::scenario::Server) -> Result<(), String> {
+        use crate::server::FrontLayer;
+        let wanted = match &self {
+            Export::Api { .. } | Export::Routes(_) => "http_api",
+            Export::Rest { .. } => "rest_api",
+        };
+        let Some(layer) = server.front.iter_mut().find(|l| l.name() == wanted) else {
+            return Err(format!(
+                "--config with {} replaces an \"{wanted}\" layer's configuration, and this scenario's server has none",
+                self.describe()
+            ));
+        };
+        match (self, layer) {
+            (Export::Api { cors, .. }, FrontLayer::HttpApi { cors: own, .. }) => *own = cors,
+            (Export::Routes(routes), FrontLayer::HttpApi { routes: own, .. }) => *own = routes,
+            (Export::Rest { api, resources }, FrontLayer::RestApi(own)) => {
+                let mut raw = own.written.clone();
+                if resources {
+                    raw.resources = api.written.resources;
+                } else {
+                    raw.gateway_responses = api.written.gateway_responses;
+                }
+                match raw.validate(own.stage.clone()) {
+                    Ok(merged) => **own = merged,
+                    Err(refusals) => {
+                        return Err(refusals
+                            .into_iter()
+                            .map(|(_, message)| message)
+                            .collect::<Vec<_>>()
+                            .join("; "));
+                    }
+                }
+            }
+            _ => return Err("the layer does not match the export".to_string()),
+        }
+        Ok(())
+    }
+}
+
 /// Whether `shape` is an `apigatewayv2` export: an API (it has `ProtocolType`) or a route
 /// listing (`Items` whose entries have a `RouteKey`).
 pub fn is_export(shape: &serde_json::Value) -> bool {

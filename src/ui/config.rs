@@ -438,6 +438,16 @@ fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'st
     if server.front.is_empty() {
         return;
     }
+    // `--config` with an API's export configures a layer in front (a bucket says it itself).
+    if let (Some(source), false) = (
+        &server.rules_from,
+        matches!(server.kind, ServerKind::Bucket { .. }),
+    ) {
+        lines.push(Line::from(Span::styled(
+            format!("Configuration from {}", escape(source)),
+            theme.note,
+        )));
+    }
     let acts = match exchange {
         Some(exchange) => crate::server::front_notes(&exchange.server, server.front.len()),
         None => vec![None; server.front.len()],

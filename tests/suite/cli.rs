@@ -937,3 +937,42 @@ fn a_recorded_api_gateway_refusal_is_named_in_the_fix() {
             "This answer was made by API Gateway itself (x-amzn-ErrorType: MissingAuthenticationTokenException), not by your function: no OPTIONS method takes this path",
         ));
 }
+
+/// `--config` with an API's own export runs a lesson against it: get-routes with an OPTIONS
+/// route lets the admin preflight through, and an export for a layer the scenario lacks is bad
+/// input.
+#[test]
+fn config_with_an_api_export_replaces_that_layers_configuration() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let routes = dir.path().join("routes.json");
+    std::fs::write(
+        &routes,
+        r#"{"Items": [
+  {"RouteKey": "GET /todos", "AuthorizationType": "JWT", "RouteId": "a1"},
+  {"RouteKey": "DELETE /todos/{id}", "AuthorizationType": "JWT", "RouteId": "a2"},
+  {"RouteKey": "ANY /admin/{proxy+}", "AuthorizationType": "JWT", "RouteId": "a3"},
+  {"RouteKey": "OPTIONS /admin/{proxy+}", "AuthorizationType": "NONE", "RouteId": "a4"}]}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .args(["--print", "--width", "200", "--config"])
+        .arg(&routes)
+        .arg("http-api-authorizer-preflight")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "(aws apigatewayv2 get-routes (4 route(s)))",
+        ))
+        .stdout(predicate::str::contains(
+            "/admin/users from https://app.example — ALLOWED  (EXPECTED BLOCKED: MISMATCH)",
+        ));
+    cmd()
+        .args(["--print", "--config"])
+        .arg(&routes)
+        .arg("basic")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "replaces an \"http_api\" layer's configuration, and this scenario's server has none",
+        ));
+}
