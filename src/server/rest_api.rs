@@ -30,16 +30,21 @@ const METHODS: [&str; 8] = [
     "ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
 ];
 
-/// A header mapping's source: a quoted literal, the request's header, or the backend's.
+/// A header mapping's source: a quoted literal, the request's header (gateway responses), the
+/// backend's (integration responses), or a source cors-tui does not evaluate (a stage variable,
+/// a context variable, the backend's body), which sets nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mapping {
     Literal(String),
     RequestHeader(String),
     IntegrationHeader(String),
+    NotEvaluated(String),
 }
 
 impl Mapping {
-    /// Reads a mapping expression, or gives API Gateway's refusal.
+    /// Reads a mapping expression from the sources API Gateway documents for its place (an
+    /// integration response maps from the integration's answer; a gateway response from the
+    /// method request), or gives API Gateway's refusal.
     fn parse(value: &str, gateway: bool) -> Result<Mapping, String> {
         if let Some(literal) = value
             .strip_prefix('\'')
@@ -48,14 +53,47 @@ impl Mapping {
         {
             return Ok(Mapping::Literal(literal.to_string()));
         }
-        if let Some(name) = value.strip_prefix("method.request.header.") {
-            return Ok(Mapping::RequestHeader(name.to_string()));
+        let header = |prefixes: [&str; 2]| {
+            prefixes
+                .iter()
+                .find_map(|prefix| value.strip_prefix(prefix))
+                .map(str::to_string)
+        };
+        if gateway {
+            if let Some(name) =
+                header(["method.request.header.", "method.request.multivalueheader."])
+            {
+                return Ok(Mapping::RequestHeader(name));
+            }
+            if value.starts_with("method.request.path.")
+                || value.starts_with("method.request.querystring.")
+                || value.starts_with("method.request.multivaluequerystring.")
+            {
+                return Ok(Mapping::NotEvaluated(value.to_string()));
+            }
+        } else {
+            if let Some(name) = header([
+                "integration.response.header.",
+                "integration.response.multivalueheader.",
+            ]) {
+                return Ok(Mapping::IntegrationHeader(name));
+            }
+            if value == "integration.response.body"
+                || value.starts_with("integration.response.body.")
+            {
+                return Ok(Mapping::NotEvaluated(value.to_string()));
+            }
         }
-        if !gateway && let Some(name) = value.strip_prefix("integration.response.header.") {
-            return Ok(Mapping::IntegrationHeader(name.to_string()));
+        if value.starts_with("stageVariables.") || value.starts_with("context.") {
+            return Ok(Mapping::NotEvaluated(value.to_string()));
         }
+        let sources = if gateway {
+            "a literal in single quotes (e.g. \"'*'\"), method.request.header.NAME, stageVariables.NAME or context.NAME"
+        } else {
+            "a literal in single quotes (e.g. \"'*'\"), integration.response.header.NAME, integration.response.body, stageVariables.NAME or context.NAME; the request's own headers are not a source here"
+        };
         Err(format!(
-            "BadRequestException: Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {value}] (a literal is written in single quotes, e.g. \"'*'\")"
+            "BadRequestException: Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: {value}] (the sources API Gateway documents here: {sources})"
         ))
     }
 
@@ -64,6 +102,7 @@ impl Mapping {
             Mapping::Literal(text) => Some(text.clone()),
             Mapping::RequestHeader(name) => request.header(name),
             Mapping::IntegrationHeader(name) => backend.and_then(|b| b.header(name)),
+            Mapping::NotEvaluated(_) => None,
         }
     }
 }
@@ -1281,6 +1320,31 @@ mod tests {
                 .1
                 .contains("Invalid mapping expression specified: *]"),
             "{refusals:?}"
+        );
+    }
+
+    #[test]
+    fn an_integration_response_cannot_map_the_requests_origin_but_a_gateway_response_can() {
+        let text = CONSOLE.replace("\"'*'\"", "\"method.request.header.origin\"");
+        let raw: RawRestApi = serde_json::from_str(&text).unwrap_or_default();
+        let Err(refusals) = raw.validate(None) else {
+            panic!("an integration response maps from the integration's answer, not the request");
+        };
+        assert!(
+            refusals[0]
+                .1
+                .contains("the request's own headers are not a source here"),
+            "{refusals:?}"
+        );
+        assert_eq!(
+            Mapping::parse("method.request.header.origin", true),
+            Ok(Mapping::RequestHeader("origin".to_string()))
+        );
+        assert_eq!(
+            Mapping::parse("stageVariables.allowedOrigin", false),
+            Ok(Mapping::NotEvaluated(
+                "stageVariables.allowedOrigin".to_string()
+            ))
         );
     }
 
