@@ -933,12 +933,16 @@ fn rest_api_round(
                 {
                     continue;
                 }
+                let before = crate::engine::http::combined_header(&answer.headers, &name);
                 answer
                     .headers
                     .retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
-                round
-                    .lines
-                    .push(format!("+ the function's answer: {name}: {value}"));
+                round.lines.push(match before {
+                    Some(before) => {
+                        format!("~ the function's answer: {name}: {value} (instead of {before})")
+                    }
+                    None => format!("+ the function's answer: {name}: {value}"),
+                });
                 answer.headers.push((name, value));
             }
         }
@@ -1005,6 +1009,7 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
             if include { "; with credentials * is refused, so both name the origin" } else { "" },
             grants_read_access(&origin)
         ),
+        (None, true, _) if lines.iter().any(|line| line.starts_with("~ the function's answer")) => "with a proxy integration the function's headers reach the browser as they are: return each CORS header once, with the one value this request needs (a header named in both headers and multiValueHeaders is merged into two values)".to_string(),
         (None, true, _) => "with a proxy integration API Gateway adds no CORS header: the function must return them on every answer, errors included".to_string(),
         (None, false, _) => format!(
             "let the preflight through at the REST API's OPTIONS method: {}",

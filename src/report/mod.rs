@@ -83,7 +83,9 @@ fn origin_description(scenario: &Scenario, url: &str) -> Vec<String> {
         } => vec![format!(
             "Live answers (each request is answered as the live server answered the probe), first URL {url}"
         )],
-        ServerKind::Static { preflight, actual } => {
+        ServerKind::Static {
+            preflight, actual, ..
+        } => {
             let describe = |r: &crate::scenario::CannedResponse| {
                 let headers: Vec<String> =
                     r.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();

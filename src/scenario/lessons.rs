@@ -18,7 +18,7 @@ macro_rules! lessons {
 
 /// In the order a course takes them: the basics, then preflights, credentials, providers,
 /// redirects and the traps.
-pub const LESSONS: [Lesson; 23] = lessons![
+pub const LESSONS: [Lesson; 24] = lessons![
     "basic",
     "custom-header",
     "method-not-allowed",
@@ -42,6 +42,7 @@ pub const LESSONS: [Lesson; 23] = lessons![
     "rest-api-proxy-missing-header",
     "rest-api-gateway-responses",
     "rest-api-star-with-credentials",
+    "rest-api-merged-headers",
 ];
 
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json` or

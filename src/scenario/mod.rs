@@ -187,6 +187,8 @@ pub enum ServerKind {
     Static {
         preflight: Option<CannedResponse>,
         actual: CannedResponse,
+        /// `actual` as the function's result (`lambda_result`) read by the service in front.
+        lambda: Option<std::sync::Arc<crate::server::lambda::LambdaResult>>,
     },
     /// Answers exactly what was recorded, per request: each request's `responses` hold the
     /// answers a browser recorded (a HAR replay) or a live server gave a probe.

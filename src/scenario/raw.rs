@@ -118,6 +118,9 @@ pub struct RawLayer {
     /// An HTTP or REST API's named stage (absent: the `$default` stage, or a custom domain).
     #[serde(default)]
     pub stage: Option<String>,
+    /// What a function behind an API or a function URL returns, in Lambda's proxy format.
+    #[serde(default)]
+    pub lambda_result: Option<serde_json::Value>,
     /// A REST API's resources, as `get-resources --embed methods` lists them.
     #[serde(default)]
     pub resources: Option<serde_json::Value>,

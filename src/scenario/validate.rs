@@ -201,7 +201,7 @@ fn validate_server(raw: super::raw::RawServer, problems: &mut Problems) -> Optio
     let (front, kind) = match layers {
         None => (
             Some(Vec::new()),
-            validate_origin(flat, &path, false, problems),
+            validate_origin(flat, &path, None, problems),
         ),
         Some(layers) => {
             misplaced(
@@ -244,6 +244,8 @@ fn validate_stack(
     }
     let mut front = Some(Vec::new());
     let mut origin = None;
+    // The service that invokes the function: the layer just in front of it.
+    let mut invoker = None;
     for (i, layer) in layers.into_iter().enumerate() {
         let at = path.index(i);
         let last = i + 1 == count;
@@ -253,6 +255,10 @@ fn validate_stack(
         );
         match (is_front, last) {
             (true, false) => {
+                invoker = Some(match layer.kind {
+                    Some(RawServerType::RestApi) => crate::server::lambda::Payload::V1,
+                    _ => crate::server::lambda::Payload::V2,
+                });
                 let layer = validate_front(layer, &at, problems);
                 match (&mut front, layer) {
                     (Some(front), Some(layer)) => front.push(layer),
@@ -267,7 +273,7 @@ fn validate_stack(
                 at.key("type"),
                 "this server answers every request itself, so nothing behind it is ever reached: the origin server goes last in 'layers'",
             ),
-            (false, _) => origin = validate_origin(layer, &at, count > 1, problems),
+            (false, _) => origin = validate_origin(layer, &at, invoker, problems),
         }
     }
     (front, origin)
@@ -279,6 +285,12 @@ fn validate_front(
     path: &JsonPath,
     problems: &mut Problems,
 ) -> Option<crate::server::FrontLayer> {
+    if raw.lambda_result.is_some() {
+        problems.add(
+            path.key("lambda_result"),
+            "'lambda_result' is what a function returns: it belongs to the \"static\" layer behind this one",
+        );
+    }
     if raw.kind == Some(RawServerType::RestApi) {
         return validate_rest_api(raw, path, problems);
     }
@@ -497,13 +509,21 @@ fn validate_routes(
 }
 
 /// The origin server: the layer that answers whatever reaches it.
-/// `behind`: other layers stand in front of it, so it is the function a request reaches last.
+/// `invoker`: the payload format of the layer in front, when it is the function a request
+/// reaches last.
 fn validate_origin(
     raw: super::raw::RawLayer,
     path: &JsonPath,
-    behind: bool,
+    invoker: Option<crate::server::lambda::Payload>,
     problems: &mut Problems,
 ) -> Option<ServerKind> {
+    let behind = invoker.is_some();
+    if raw.lambda_result.is_some() && raw.kind != Some(RawServerType::Static) {
+        problems.add(
+            path.key("lambda_result"),
+            "'lambda_result' is what a function returns: it belongs to the \"static\" layer behind an API or a function URL",
+        );
+    }
     let Some(kind) = raw.kind else {
         problems.add(path.clone(), "missing field `type`");
         return None;
@@ -623,9 +643,37 @@ fn validate_origin(
                 None if behind => Some(None),
                 given => required_response(given, path, "preflight", problems).map(Some),
             };
-            let actual = required_response(raw.actual, path, "actual", problems);
+            // The function's answer: as written, or its result read by the service in front.
+            let (actual, lambda) = match (raw.lambda_result, invoker) {
+                (None, _) => (
+                    required_response(raw.actual, path, "actual", problems),
+                    None,
+                ),
+                (Some(_), None) => {
+                    problems.add(
+                        path.key("lambda_result"),
+                        "'lambda_result' is what a function returns to the service that invokes it: put a \"rest_api\", \"http_api\" or \"function_url\" layer in front of it",
+                    );
+                    (None, None)
+                }
+                (Some(_), Some(_)) if raw.actual.is_some() => {
+                    problems.add(
+                        path.key("actual"),
+                        "give the function's answer once: 'actual' as it reaches the browser, or 'lambda_result' as the function returns it",
+                    );
+                    (None, None)
+                }
+                (Some(result), Some(payload)) => {
+                    let (actual, read) = crate::server::lambda::read(result, payload);
+                    (Some(actual), Some(std::sync::Arc::new(read)))
+                }
+            };
             match (preflight, actual) {
-                (Some(preflight), Some(actual)) => Some(ServerKind::Static { preflight, actual }),
+                (Some(preflight), Some(actual)) => Some(ServerKind::Static {
+                    preflight,
+                    actual,
+                    lambda,
+                }),
                 _ => None,
             }
         }

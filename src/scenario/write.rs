@@ -215,12 +215,19 @@ fn origin_layer(kind: &ServerKind) -> Map<String, Value> {
             };
             layer.insert("type".into(), json!(kind));
         }
-        ServerKind::Static { preflight, actual } => {
+        ServerKind::Static {
+            preflight,
+            actual,
+            lambda,
+        } => {
             layer.insert("type".into(), json!("static"));
             if let Some(preflight) = preflight {
                 layer.insert("preflight".into(), response(preflight));
             }
-            layer.insert("actual".into(), response(actual));
+            match lambda {
+                Some(lambda) => layer.insert("lambda_result".into(), lambda.raw.clone()),
+                None => layer.insert("actual".into(), response(actual)),
+            };
         }
     }
     layer

@@ -11,6 +11,7 @@ pub mod bucket;
 pub mod function_url;
 mod gcs;
 pub mod http_api;
+pub mod lambda;
 mod recorded;
 pub mod rest_api;
 pub mod s3;
@@ -406,11 +407,25 @@ impl<'a> Answerer<'a> {
                 }
             }
             ServerKind::Recorded { by } => recorded::answer(kind, overrides, *by),
-            ServerKind::Static { preflight, actual } => {
+            ServerKind::Static {
+                preflight,
+                actual,
+                lambda,
+            } => {
                 let mut answer =
                     static_server::answer(preflight.as_ref(), actual, request, overrides, hop);
-                if let ServerNote::Static { behind, .. } = &mut answer.note {
+                if let ServerNote::Static {
+                    behind,
+                    scripted,
+                    lambda: read,
+                    ..
+                } = &mut answer.note
+                {
                     *behind = !self.front.is_empty();
+                    // A scripted answer replaces the function's result.
+                    if !*scripted {
+                        read.clone_from(lambda);
+                    }
                 }
                 answer
             }
@@ -522,12 +537,14 @@ pub enum ServerNote {
     Bucket(bucket::Note),
     /// A static server's fixed answer, or the one scripted for `hop`; `behind`: the function
     /// behind front layers.
-    /// `one_answer`: it answers OPTIONS as it answers everything else.
+    /// `one_answer`: it answers OPTIONS as it answers everything else; `lambda`: how the
+    /// service in front read the function's result.
     Static {
         hop: usize,
         scripted: bool,
         behind: bool,
         one_answer: bool,
+        lambda: Option<Arc<lambda::LambdaResult>>,
     },
     /// A recorded answer, or none (`answered: false`: the request was never sent).
     Recorded {
@@ -596,6 +613,7 @@ impl fmt::Display for Explanation<'_> {
                 scripted,
                 behind,
                 one_answer,
+                lambda,
             } => {
                 let (kind, fixed) = if self.seen.request.method == "OPTIONS" && !*one_answer {
                     (ExchangeKind::Preflight, "fixed preflight answer")
@@ -614,10 +632,14 @@ impl fmt::Display for Explanation<'_> {
                     format!("{owner} {fixed}")
                 };
                 if *behind {
-                    return write!(
+                    write!(
                         f,
                         "The function answers the {method} with {source}: it does not evaluate CORS, whatever the request says."
-                    );
+                    )?;
+                    if let Some(lambda) = lambda {
+                        lambda.narrate(f)?;
+                    }
+                    return Ok(());
                 }
                 write!(
                     f,

@@ -25,6 +25,7 @@ pub fn answer(
             scripted: scripted.is_some(),
             behind: false,
             one_answer: preflight.is_none(),
+            lambda: None,
         },
     }
 }

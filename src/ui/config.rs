@@ -130,7 +130,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 )));
             }
         }
-        ServerKind::Static { preflight, actual } => {
+        ServerKind::Static {
+            preflight, actual, ..
+        } => {
             lines.push(Line::from(if server.front.is_empty() {
                 format!(
                     "Static server {}",

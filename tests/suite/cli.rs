@@ -236,6 +236,10 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             "rest-api-unquoted.json:3:115: server.layers[0].resources[0].resourceMethods.OPTIONS.methodIntegration.integrationResponses.200.responseParameters.method.response.header.Access-Control-Allow-Origin: BadRequestException: Invalid mapping expression specified",
         ),
         (
+            "lambda-result-alone.json",
+            "lambda-result-alone.json:2:39: server.layers[0].lambda_result: 'lambda_result' is what a function returns to the service that invokes it",
+        ),
+        (
             "static-without-preflight.json",
             "static-without-preflight.json:1:12: server.preflight: a static server needs 'preflight'",
         ),
