@@ -730,4 +730,10 @@ fn a_rest_api_shows_its_methods_and_its_gateway_responses() {
         "{screen}"
     );
     insta::assert_snapshot!("rest_api_gateway_response_200x55", screen);
+
+    // On a projector-sized 80x24 the blocked step still names the hidden 401.
+    let small = text(&draw(&refused, 80, 24));
+    assert!(small.contains("step 7 / 8"), "{small}");
+    assert!(small.contains("401"), "{small}");
+    insta::assert_snapshot!("rest_api_gateway_response_80x24", small);
 }
