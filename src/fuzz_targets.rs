@@ -83,7 +83,7 @@ pub fn config(data: &[u8]) {
         return;
     };
     // An API Gateway export, read and audited as `cors-tui audit` does.
-    if let Ok(export) = crate::formats::apigateway::load(text, "fuzz.json") {
+    if let Some(Ok(export)) = crate::formats::apigateway::load(text, "fuzz.json") {
         let (cors, routes) = match &export {
             crate::formats::apigateway::Export::Api { cors, .. } => (cors.as_ref(), &[][..]),
             crate::formats::apigateway::Export::Routes(routes) => (None, routes.as_slice()),

@@ -365,9 +365,8 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             findings,
         });
     }
-    let shape = serde_json::from_str::<serde_json::Value>(text).ok();
-    if shape.as_ref().is_some_and(apigateway::is_export) {
-        let export = apigateway::load(text, name)?;
+    if let Some(export) = apigateway::load(text, name) {
+        let export = export?;
         let findings = match &export {
             apigateway::Export::Api { cors, .. } => {
                 audit::audit_http_api(cors.as_ref(), &[], std::iter::empty())

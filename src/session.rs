@@ -133,12 +133,8 @@ impl Opened {
         if let Some(path) = config {
             // An API Gateway export configures the API layer in front, not a bucket.
             let (name, text) = scenario::read_input(path)?;
-            let shape = serde_json::from_str::<serde_json::Value>(&text).ok();
-            if shape
-                .as_ref()
-                .is_some_and(crate::formats::apigateway::is_export)
-            {
-                let export = crate::formats::apigateway::load(&text, &name)?;
+            if let Some(export) = crate::formats::apigateway::load(&text, &name) {
+                let export = export?;
                 let spelling = export.describe();
                 if loaded.recording.is_some() {
                     return Err(whole_input_error(
