@@ -251,18 +251,16 @@ impl<'a> Answerer<'a> {
                     return format!("{} (HTTP API)", cors.allow_origins.join(", "));
                 }
                 FrontLayer::RestApi(api) => {
-                    let mut seen = foldhash::HashSet::default();
-                    let origins: Vec<&str> = api
-                        .resources
-                        .iter()
-                        .flat_map(|r| r.methods.iter())
-                        .flat_map(|m| m.mock_literals())
-                        .filter(|(header, _)| {
-                            header.eq_ignore_ascii_case("Access-Control-Allow-Origin")
-                        })
-                        .map(|(_, value)| value)
-                        .filter(|value| seen.insert(*value))
-                        .collect();
+                    let origins = distinct(
+                        api.resources
+                            .iter()
+                            .flat_map(|r| r.methods.iter())
+                            .flat_map(|m| m.mock_literals())
+                            .filter(|(header, _)| {
+                                header.eq_ignore_ascii_case("Access-Control-Allow-Origin")
+                            })
+                            .map(|(_, value)| value),
+                    );
                     return if origins.is_empty() {
                         "n/a (REST API: no MOCK maps Access-Control-Allow-Origin)".to_string()
                     } else {
@@ -276,17 +274,14 @@ impl<'a> Answerer<'a> {
             ServerKind::Bucket { cors: None, .. } => "(no CORS configuration)".to_string(),
             ServerKind::Bucket {
                 cors: Some(config), ..
-            } => {
-                let mut seen = foldhash::HashSet::default();
-                let origins: Vec<&str> = config
+            } => distinct(
+                config
                     .rules
                     .iter()
                     .flat_map(|r| r.allowed_origins.iter())
-                    .map(String::as_str)
-                    .filter(|origin| seen.insert(*origin))
-                    .collect();
-                origins.join(", ")
-            }
+                    .map(String::as_str),
+            )
+            .join(", "),
             ServerKind::Static { .. } if !self.front.is_empty() => {
                 "n/a (the function's fixed answers)".to_string()
             }
@@ -439,6 +434,12 @@ fn function_url_match(origin_allowed: bool) -> String {
     } else {
         "function URL Cors (origin not allowed)".to_string()
     }
+}
+
+/// `values` without repeats, in first-seen order.
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = foldhash::HashSet::default();
+    values.filter(|value| seen.insert(*value)).collect()
 }
 
 /// What each of `layers` front layers did with an exchange the server answered as `note`,
