@@ -848,6 +848,8 @@ struct Need<'a> {
 struct RestRound {
     lines: Vec<String>,
     function_needs_header: bool,
+    /// The function must echo the Origin: it names another site already.
+    echoes: bool,
     errors_fixed: Option<u16>,
 }
 
@@ -866,10 +868,12 @@ fn rest_api_round(
     let mut round = RestRound {
         lines: Vec::new(),
         function_needs_header: false,
+        echoes: false,
         errors_fixed: None,
     };
-    // What the API did with each exchange, worked out again from its configuration.
-    for exchange in &record.exchanges {
+    // What the API did with the exchange that failed (the last one sent), worked out again
+    // from its configuration.
+    if let Some(exchange) = record.exchanges.last() {
         let path = api.resource_for(&exchange.request).map(|r| r.path.clone());
         let note = api
             .answer_itself(&exchange.request, 0)
@@ -918,6 +922,43 @@ fn rest_api_round(
             ));
         }
         let spec = &mut changed.requests[record.index - 1];
+        // A function that names one site already must name this one too without losing the
+        // other: it echoes the Origin, so the change is to this request's answer alone, with
+        // Vary: Origin.
+        let named = |answer: &crate::scenario::CannedResponse| {
+            crate::engine::http::combined_header(&answer.headers, "Access-Control-Allow-Origin")
+                .filter(|value| value != "*" && value != need.origin && !value.contains(','))
+        };
+        if spec.responses.actual.is_none()
+            && let ServerKind::Static { actual, .. } = &changed.server.kind
+            && let Some(other) = named(actual)
+        {
+            let mut echoed = actual.clone();
+            echoed
+                .headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case("Access-Control-Allow-Origin"));
+            echoed.headers.push((
+                "Access-Control-Allow-Origin".to_string(),
+                need.origin.to_string(),
+            ));
+            round.lines.push(format!(
+                "~ the function's answer: Access-Control-Allow-Origin: the request's Origin when it is a site it allows ({}, not always {other})",
+                need.origin
+            ));
+            if crate::engine::http::combined_header(&echoed.headers, "Vary")
+                .is_none_or(|vary| !vary.to_ascii_lowercase().contains("origin"))
+            {
+                echoed
+                    .headers
+                    .push(("Vary".to_string(), "Origin".to_string()));
+                round.lines.push(
+                    "+ the function's answer: Vary: Origin (the answer now depends on the Origin)"
+                        .to_string(),
+                );
+            }
+            round.echoes = true;
+            spec.responses.actual = Some(echoed);
+        }
         let own = spec.responses.actual.is_some();
         let answer = match (&mut changed.server.kind, own) {
             (_, true) => spec.responses.actual.as_mut(),
@@ -978,11 +1019,13 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
     let mut changed = scenario.clone();
     let mut lines = Vec::new();
     let mut function_needs_header = false;
+    let mut echoes = false;
     let mut errors_fixed = None;
     let mut current = record.clone();
     for _ in 0..3 {
         let round = rest_api_round(&mut changed, at, &current, &need)?;
         function_needs_header |= round.function_needs_header;
+        echoes |= round.echoes;
         errors_fixed = errors_fixed.or(round.errors_fixed);
         let progressed = !round.lines.is_empty();
         lines.extend(round.lines);
@@ -1003,6 +1046,10 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         (_, _, true) => "no change to the REST API's methods or gateway responses lets this request through".to_string(),
         (Some(status), _, _) => format!(
             "add CORS headers to the DEFAULT_4XX and DEFAULT_5XX gateway responses: API Gateway answered {status} itself, and without them the browser reports a CORS error and hides the {status} from the page. The page can then read the real error (and, for a 401, send a valid token)"
+        ),
+        (None, true, _) if echoes => format!(
+            "one fixed Access-Control-Allow-Origin cannot serve two sites: have the function echo the request's Origin when it is one it allows, and say Vary: Origin so that no cache hands one site's answer to the other: {}",
+            grants_read_access(&origin)
         ),
         (None, true, _) if redeploy => format!(
             "let the preflight through at the REST API's OPTIONS method, and return the same headers from the function (with a proxy integration API Gateway adds none){}: {}",

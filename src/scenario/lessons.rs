@@ -18,7 +18,7 @@ macro_rules! lessons {
 
 /// In the order a course takes them: the basics, then preflights, credentials, providers,
 /// redirects and the traps.
-pub const LESSONS: [Lesson; 24] = lessons![
+pub const LESSONS: [Lesson; 25] = lessons![
     "basic",
     "custom-header",
     "method-not-allowed",
@@ -43,6 +43,7 @@ pub const LESSONS: [Lesson; 24] = lessons![
     "rest-api-gateway-responses",
     "rest-api-star-with-credentials",
     "rest-api-merged-headers",
+    "rest-api-several-origins",
 ];
 
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json` or

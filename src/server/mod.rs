@@ -208,11 +208,18 @@ impl Front {
         }
     }
 
-    fn pass_up(&self, request: &HttpRequest, response: &mut HttpResponse) -> ServerNote {
+    fn pass_up(
+        &self,
+        request: &HttpRequest,
+        response: &mut HttpResponse,
+        sequence: usize,
+    ) -> ServerNote {
         match self {
             Front::FunctionUrl(layer) => ServerNote::FunctionUrl(layer.pass_up(request, response)),
             Front::HttpApi(layer) => ServerNote::HttpApi(layer.pass_up(request, response)),
-            Front::RestApi(layer) => ServerNote::RestApi(layer.pass_up(request, response)),
+            Front::RestApi(layer) => {
+                ServerNote::RestApi(layer.pass_up(request, response, sequence))
+            }
         }
     }
 }
@@ -255,11 +262,7 @@ impl<'a> Answerer<'a> {
                         api.resources
                             .iter()
                             .flat_map(|r| r.methods.iter())
-                            .flat_map(|m| m.mock_literals())
-                            .filter(|(header, _)| {
-                                header.eq_ignore_ascii_case("Access-Control-Allow-Origin")
-                            })
-                            .map(|(_, value)| value),
+                            .flat_map(|m| m.mock_origins()),
                     );
                     return if origins.is_empty() {
                         "n/a (REST API: no MOCK maps Access-Control-Allow-Origin)".to_string()
@@ -361,7 +364,7 @@ impl<'a> Answerer<'a> {
         let passed: Vec<ServerNote> = self.front[..answered_at]
             .iter()
             .rev()
-            .map(|layer| layer.pass_up(request, &mut answer.response))
+            .map(|layer| layer.pass_up(request, &mut answer.response, sequence))
             .collect();
         if !passed.is_empty() {
             answer.note = ServerNote::Through {
@@ -520,6 +523,11 @@ fn rest_api_match(note: &rest_api::Note) -> String {
             kind,
             ..
         } => format!("{method} refused ({})", kind.name()),
+        Note::Gateway {
+            refused: Refused::NoOutputMapping { method, .. },
+            kind,
+            ..
+        } => format!("{method}: no output mapping ({})", kind.name()),
         Note::Proxied { method } => format!("{method} (proxy)"),
         Note::Mapped { method, .. } => format!("{method} (mapped)"),
     }

@@ -22,6 +22,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+mod origin_template;
+
+pub use origin_template::OriginTemplate;
+
 use super::api_path::{PathTemplate, parts_below_stage};
 use super::bucket::{Joined, stable_id};
 use crate::engine::http::{HttpRequest, HttpResponse};
@@ -245,21 +249,74 @@ pub struct Method {
     pub authorization: Authorization,
     pub api_key_required: bool,
     pub integration: IntegrationType,
-    /// A MOCK's status (from its request template's `statusCode`).
+    /// A MOCK's integration status (its request template's `statusCode`).
     mock_status: u16,
-    /// The integration responses' header mappings, by status.
-    responses: Vec<(u16, Vec<(String, Mapping)>)>,
+    responses: Vec<IntegrationResponse>,
 }
 
+/// An integration response: the integration statuses that select it, the status the client
+/// gets, and the headers it maps.
+#[derive(Clone, Debug)]
+pub struct IntegrationResponse {
+    pub status: u16,
+    /// `selectionPattern` over the integration's status; none: the default response.
+    pattern: Option<regex::Regex>,
+    pub headers: Vec<(String, Mapping)>,
+    /// What its `application/json` template does to Access-Control-Allow-Origin.
+    pub template: OriginTemplate,
+}
+
+impl PartialEq for IntegrationResponse {
+    fn eq(&self, other: &Self) -> bool {
+        self.status == other.status
+            && self.pattern.as_ref().map(regex::Regex::as_str)
+                == other.pattern.as_ref().map(regex::Regex::as_str)
+            && self.headers == other.headers
+            && self.template == other.template
+    }
+}
+
+impl Eq for IntegrationResponse {}
+
 impl Method {
+    /// The integration response a MOCK answers with.
+    pub fn mock_response(&self) -> Option<&IntegrationResponse> {
+        if self.integration != IntegrationType::Mock {
+            return None;
+        }
+        selected(&self.responses, self.mock_status)
+    }
+
+    /// The origins a MOCK's answer can name: its static Access-Control-Allow-Origin, then
+    /// those its template echoes.
+    pub fn mock_origins(&self) -> Vec<&str> {
+        let Some(response) = self.mock_response() else {
+            return Vec::new();
+        };
+        let mut origins: Vec<&str> = self
+            .mock_literals()
+            .into_iter()
+            .filter(|(header, _)| header.eq_ignore_ascii_case("Access-Control-Allow-Origin"))
+            .map(|(_, value)| value)
+            .collect();
+        if let OriginTemplate::Echoes {
+            origins: echoed, ..
+        } = &response.template
+        {
+            origins.extend(echoed.iter().map(String::as_str));
+        }
+        origins
+    }
+
     /// The literal headers a MOCK's answer carries (its integration response for its status).
     pub fn mock_literals(&self) -> Vec<(&str, &str)> {
         if self.integration != IntegrationType::Mock {
             return Vec::new();
         }
         selected(&self.responses, self.mock_status)
-            .map(|(_, mappings)| {
-                mappings
+            .map(|response| {
+                response
+                    .headers
                     .iter()
                     .filter_map(|(header, mapping)| match mapping {
                         Mapping::Literal(value) => Some((header.as_str(), value.as_str())),
@@ -459,14 +516,19 @@ fn mappings(
     headers
 }
 
-/// The `statusCode` a MOCK's request template returns (`{"statusCode": 200}`).
+/// The `statusCode` a MOCK's request template returns: `{"statusCode": 200}`, or CDK's
+/// `{ statusCode: 200 }`, which is a Velocity template rather than JSON.
 fn mock_status(templates: Option<&BTreeMap<String, String>>) -> u16 {
-    templates
-        .and_then(|t| t.get("application/json"))
-        .and_then(|template| serde_json::from_str::<serde_json::Value>(template).ok())
-        .and_then(|value| value.get("statusCode")?.as_u64())
-        .and_then(|status| u16::try_from(status).ok())
-        .unwrap_or(200)
+    let Some(template) = templates.and_then(|t| t.get("application/json")) else {
+        return 200;
+    };
+    let Some(at) = template.find("statusCode") else {
+        return 200;
+    };
+    let rest = template[at + "statusCode".len()..]
+        .trim_start_matches(|c: char| c == '"' || c == '\'' || c == ':' || c.is_whitespace());
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or(200)
 }
 
 impl RawRestApi {
@@ -528,25 +590,51 @@ impl RawRestApi {
                         for (status, response) in integration.integration_responses.iter().flatten()
                         {
                             let mut place = at_integration.clone();
-                            place.extend([
-                                key("integrationResponses"),
-                                key(status),
-                                key("responseParameters"),
-                            ]);
+                            place.extend([key("integrationResponses"), key(status)]);
+                            let mut at_parameters = place.clone();
+                            at_parameters.push(key("responseParameters"));
                             let headers = mappings(
                                 response.response_parameters.as_ref(),
                                 "method.response.header.",
                                 false,
-                                &place,
+                                &at_parameters,
                                 &mut refusals,
                             );
+                            let pattern = match response.selection_pattern.as_deref() {
+                                None | Some("") => None,
+                                Some(pattern) => {
+                                    match regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+                                        .size_limit(1 << 16)
+                                        .build()
+                                    {
+                                        Ok(regex) => Some(regex),
+                                        Err(_) => {
+                                            place.push(key("selectionPattern"));
+                                            refusals.push((place, format!("'{pattern}' is not a regular expression cors-tui can read (a selectionPattern is one, matched against the integration's status)")));
+                                            continue;
+                                        }
+                                    }
+                                }
+                            };
+                            let template = response
+                                .response_templates
+                                .as_ref()
+                                .and_then(|t| t.get("application/json"))
+                                .and_then(serde_json::Value::as_str)
+                                .map(OriginTemplate::read)
+                                .unwrap_or_default();
                             let status = response
                                 .status_code
                                 .as_deref()
                                 .unwrap_or(status)
                                 .parse::<u16>()
                                 .unwrap_or(200);
-                            responses.push((status, headers));
+                            responses.push(IntegrationResponse {
+                                status,
+                                pattern,
+                                headers,
+                                template,
+                            });
                         }
                         (
                             kind,
@@ -624,6 +712,8 @@ pub enum Refused {
         method: String,
         authorization: Authorization,
     },
+    /// No integration response takes the integration's status and none is the default.
+    NoOutputMapping { method: String, status: u16 },
 }
 
 /// What the REST API did with one exchange.
@@ -634,6 +724,7 @@ pub enum Note {
         method: String,
         status: u16,
         headers: Vec<String>,
+        template: Override,
     },
     /// API Gateway answered with a gateway response.
     Gateway {
@@ -651,6 +742,7 @@ pub enum Note {
         method: String,
         kept: Vec<String>,
         dropped: Vec<String>,
+        template: Override,
     },
 }
 
@@ -729,21 +821,32 @@ impl RestApi {
         if method.integration != IntegrationType::Mock {
             return None;
         }
-        let status = method.mock_status;
+        let Some(response) = selected(&method.responses, method.mock_status) else {
+            return Some(self.gateway(
+                ResponseType::Other("API_CONFIGURATION_ERROR"),
+                Refused::NoOutputMapping {
+                    method: name,
+                    status: method.mock_status,
+                },
+                request,
+                preflight,
+                sequence,
+            ));
+        };
+        let status = response.status;
         let mut headers = vec![
             ("Content-Type".to_string(), "application/json".to_string()),
             ("Content-Length".to_string(), "0".to_string()),
             request_id(sequence),
         ];
         let mut mapped = Vec::new();
-        if let Some((_, mappings)) = selected(&method.responses, status) {
-            for (header, mapping) in mappings {
-                if let Some(value) = mapping.value(request, None) {
-                    mapped.push(header.clone());
-                    headers.push((header.clone(), value));
-                }
+        for (header, mapping) in &response.headers {
+            if let Some(value) = mapping.value(request, None) {
+                mapped.push(header.clone());
+                headers.push((header.clone(), value));
             }
         }
+        let template = apply_template(&response.template, request, &mut headers);
         Some((
             HttpResponse {
                 status,
@@ -754,6 +857,7 @@ impl RestApi {
                 method: name,
                 status,
                 headers: mapped,
+                template,
             },
         ))
     }
@@ -813,7 +917,12 @@ impl RestApi {
 
     /// On the way back up: a proxy passes the backend's answer through; a mapped integration
     /// keeps only the headers its integration response maps.
-    pub fn pass_up(&self, request: &HttpRequest, response: &mut HttpResponse) -> Note {
+    pub fn pass_up(
+        &self,
+        request: &HttpRequest,
+        response: &mut HttpResponse,
+        sequence: usize,
+    ) -> Note {
         let Some((resource, method)) = self.route(request) else {
             return Note::Proxied {
                 method: String::new(),
@@ -824,7 +933,22 @@ impl RestApi {
             return Note::Proxied { method: name };
         }
         let backend = response.clone();
-        let status = selected(&method.responses, 200).map_or(200, |(status, _)| *status);
+        let Some(chosen) = selected(&method.responses, backend.status) else {
+            let preflight = request.method == "OPTIONS"
+                && request.header("Access-Control-Request-Method").is_some();
+            let (error, note) = self.gateway(
+                ResponseType::Other("API_CONFIGURATION_ERROR"),
+                Refused::NoOutputMapping {
+                    method: name,
+                    status: backend.status,
+                },
+                request,
+                preflight,
+                sequence,
+            );
+            *response = error;
+            return note;
+        };
         let mut headers = vec![(
             "Content-Type".to_string(),
             backend
@@ -832,14 +956,13 @@ impl RestApi {
                 .unwrap_or_else(|| "application/json".to_string()),
         )];
         let mut kept = Vec::new();
-        if let Some((_, mappings)) = selected(&method.responses, status) {
-            for (header, mapping) in mappings {
-                if let Some(value) = mapping.value(request, Some(&backend)) {
-                    kept.push(header.clone());
-                    headers.push((header.clone(), value));
-                }
+        for (header, mapping) in &chosen.headers {
+            if let Some(value) = mapping.value(request, Some(&backend)) {
+                kept.push(header.clone());
+                headers.push((header.clone(), value));
             }
         }
+        let template = apply_template(&chosen.template, request, &mut headers);
         let dropped = backend
             .headers
             .iter()
@@ -849,25 +972,60 @@ impl RestApi {
                     && !kept.iter().any(|k| k.eq_ignore_ascii_case(name))
             })
             .collect();
-        response.status = status;
+        response.status = chosen.status;
         response.headers = headers;
         Note::Mapped {
             method: name,
             kept,
             dropped,
+            template,
         }
     }
 }
 
-/// The integration response for `status`, or the first one (the default).
-fn selected(
-    responses: &[(u16, Vec<(String, Mapping)>)],
-    status: u16,
-) -> Option<&(u16, Vec<(String, Mapping)>)> {
+/// What an integration response's template did to Access-Control-Allow-Origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Override {
+    /// Its template overrides nothing.
+    None,
+    /// The Origin was one of the template's origins and replaced the header.
+    Echoed { origins: Vec<String>, regex: bool },
+    /// The Origin was not one of them: the static value stayed.
+    Kept { origins: Vec<String>, regex: bool },
+    /// The template overrides the response in a way cors-tui does not evaluate.
+    NotEvaluated,
+}
+
+fn apply_template(
+    template: &OriginTemplate,
+    request: &HttpRequest,
+    headers: &mut Vec<(String, String)>,
+) -> Override {
+    let (origins, regex) = match template {
+        OriginTemplate::None => return Override::None,
+        OriginTemplate::NotEvaluated => return Override::NotEvaluated,
+        OriginTemplate::Echoes { origins, compare } => (
+            origins.clone(),
+            matches!(compare, origin_template::Compare::Matches(_)),
+        ),
+    };
+    let Some(origin) = template.overridden(request.header("Origin").as_deref()) else {
+        return Override::Kept { origins, regex };
+    };
+    headers.retain(|(name, _)| !name.eq_ignore_ascii_case("Access-Control-Allow-Origin"));
+    headers.push(("Access-Control-Allow-Origin".to_string(), origin));
+    Override::Echoed { origins, regex }
+}
+
+/// The integration response an integration's `status` selects: the one whose
+/// `selectionPattern` matches it, else the default one (no pattern); none means API Gateway
+/// has no output mapping for it.
+fn selected(responses: &[IntegrationResponse], status: u16) -> Option<&IntegrationResponse> {
+    let status = status.to_string();
     responses
         .iter()
-        .find(|(s, _)| *s == status)
-        .or_else(|| responses.first())
+        .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(&status)))
+        .or_else(|| responses.iter().find(|r| r.pattern.is_none()))
 }
 
 fn request_id(sequence: usize) -> (String, String) {
@@ -893,21 +1051,26 @@ impl Note {
                 method,
                 status,
                 headers,
+                template,
             } => {
                 write!(
                     f,
                     "API Gateway REST API: {method} is a MOCK integration, so API Gateway answers {status} itself from its integration response (documented)"
                 )?;
                 if headers.is_empty() {
-                    f.write_str(
-                        ", which maps no header: no Access-Control-* header at all (documented).",
-                    )
+                    f.write_str(", which maps no header")?;
                 } else {
-                    write!(
-                        f,
-                        " with the headers it maps: {}. The mappings are fixed, so every request gets the same answer, whatever its Origin, method or headers; the browser does the checking (inferred from MOCK semantics).",
-                        Joined(headers, ", ")
-                    )
+                    write!(f, " with the headers it maps: {}", Joined(headers, ", "))?;
+                }
+                if *template == Override::None {
+                    if headers.is_empty() {
+                        f.write_str(": no Access-Control-* header at all (documented).")
+                    } else {
+                        f.write_str(". The mappings are fixed, so every request gets the same answer, whatever its Origin, method or headers; the browser does the checking (inferred from MOCK semantics).")
+                    }
+                } else {
+                    f.write_str(".")?;
+                    template.narrate(f)
                 }
             }
             Note::Gateway {
@@ -941,6 +1104,10 @@ impl Note {
                         if *authorization == Authorization::AwsIam { "403, inferred" } else { "401, documented" },
                         kind.name()
                     )?,
+                    Refused::NoOutputMapping { method, status } => write!(
+                        f,
+                        "{method}'s integration answered {status}, and no integration response's selectionPattern takes {status} nor is any the default, so API Gateway has no output mapping: 500 {{\"message\":\"Internal server error\"}} (observed: \"No match for output mapping and no default output mapping configured\")"
+                    )?,
                 }
                 match (configured, cors) {
                     (None, _) => write!(
@@ -968,6 +1135,7 @@ impl Note {
                 method,
                 kept,
                 dropped,
+                template,
             } => {
                 write!(
                     f,
@@ -979,8 +1147,46 @@ impl Note {
                 if !dropped.is_empty() {
                     write!(f, "; the backend's {} are dropped", Joined(dropped, ", "))?;
                 }
-                f.write_str(".")
+                f.write_str(".")?;
+                template.narrate(f)
             }
+        }
+    }
+}
+
+impl Override {
+    /// What the template did, after the sentence about the mappings.
+    fn narrate(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let listed = |origins: &[String], regex: bool| {
+            if let ([origin], false) = (origins, regex) {
+                format!("is {origin} (CDK's template for a second origin, generated)")
+            } else if regex {
+                format!(
+                    "matches one of the regular expressions {} (an older CDK's template: a '.' matches any character, observed in aws-cdk#26648)",
+                    Joined(origins, ", ")
+                )
+            } else {
+                format!(
+                    "is one of {} (CDK's template for several origins, generated)",
+                    Joined(origins, ", ")
+                )
+            }
+        };
+        match self {
+            Override::None => Ok(()),
+            Override::Echoed { origins, regex } => write!(
+                f,
+                " Its response template replaces Access-Control-Allow-Origin with the request's Origin when it {}: this Origin does, so the answer names it.",
+                listed(origins, *regex)
+            ),
+            Override::Kept { origins, regex } => write!(
+                f,
+                " Its response template replaces Access-Control-Allow-Origin with the request's Origin only when it {}: this Origin does not, so the header keeps its static value (with CDK, the first listed origin, whatever the Origin: observed in aws-cdk#30453).",
+                listed(origins, *regex)
+            ),
+            Override::NotEvaluated => f.write_str(
+                " Its response template overrides parts of the answer in a way cors-tui does not evaluate: the headers shown are the mappings alone (not evaluated).",
+            ),
         }
     }
 }
@@ -1060,12 +1266,24 @@ impl RawRestApi {
         let responses = integration
             .integration_responses
             .get_or_insert_with(BTreeMap::new);
+        // The response the MOCK answers with: the default one (no selectionPattern).
+        let answering = responses
+            .iter()
+            .find(|(_, r)| r.selection_pattern.as_deref().is_none_or(str::is_empty))
+            .map_or(status.clone(), |(key, _)| key.clone());
         let response = responses
-            .entry(status.clone())
+            .entry(answering)
             .or_insert_with(|| RawIntegrationResponse {
                 status_code: Some(status),
                 ..RawIntegrationResponse::default()
             });
+        let template = response
+            .response_templates
+            .as_ref()
+            .and_then(|t| t.get("application/json"))
+            .and_then(serde_json::Value::as_str)
+            .map(OriginTemplate::read)
+            .unwrap_or_default();
         let parameters = response
             .response_parameters
             .get_or_insert_with(BTreeMap::new);
@@ -1076,11 +1294,42 @@ impl RawRestApi {
         };
         let mut changes: Vec<(&str, String)> = Vec::new();
         let allow_origin = literal(parameters, "Access-Control-Allow-Origin");
-        if allow_origin.as_deref() != Some(origin)
-            && (credentials || allow_origin.as_deref() != Some("*"))
-        {
-            changes.push(("Access-Control-Allow-Origin", origin.to_string()));
+        let echoed = template.overridden(Some(origin)).is_some();
+        let mut also_echo = None;
+        match allow_origin.as_deref() {
+            Some(value) if value == origin || echoed => {}
+            Some("*") if !credentials => {}
+            // One static value cannot name two sites: keep it, and echo this one as CDK's
+            // template does for a list of origins.
+            Some(value) if value != "*" && !value.is_empty() => {
+                let mut origins = match &template {
+                    OriginTemplate::Echoes { origins, .. } => origins.clone(),
+                    _ => Vec::new(),
+                };
+                origins.push(origin.to_string());
+                also_echo = Some(origins);
+            }
+            _ => changes.push(("Access-Control-Allow-Origin", origin.to_string())),
         }
+        if let Some(origins) = also_echo {
+            if !matches!(template, OriginTemplate::None) {
+                lines.push(format!(
+                    "~ REST API OPTIONS {path} integration response template: also echo {origin} (CDK: add it to allowOrigins; the template becomes CDK's for {})",
+                    Joined(&origins, ", ")
+                ));
+            } else {
+                lines.push(format!(
+                    "+ REST API OPTIONS {path} integration response template: echo {origin} in Access-Control-Allow-Origin, keeping the static value for the others (CDK: list both in allowOrigins)"
+                ));
+                changes.push(("Vary", "Origin".to_string()));
+            }
+            response.response_templates = Some(serde_json::json!({
+                "application/json": origin_template::cdk_template(&origins)
+            }));
+        }
+        let parameters = response
+            .response_parameters
+            .get_or_insert_with(BTreeMap::new);
         let listed = |value: &Option<String>, item: &str| {
             value.as_deref().is_some_and(|v| {
                 v.split(',')
@@ -1228,6 +1477,94 @@ mod tests {
         assert!(matches!(note, Note::Mock { status: 200, .. }));
     }
 
+    /// CDK's `addCorsPreflight` with `allowOrigins: [A, B]`, as `cdk synth` writes it and
+    /// `get-resources --embed methods` lists it.
+    const CDK_TWO_ORIGINS: &str = r##"{"resources": [{"path": "/orders", "resourceMethods": {
+        "OPTIONS": {"authorizationType": "NONE", "apiKeyRequired": false, "methodIntegration": {"type": "MOCK",
+            "requestTemplates": {"application/json": "{ statusCode: 200 }"},
+            "integrationResponses": {"204": {"statusCode": "204",
+                "responseParameters": {
+                    "method.response.header.Access-Control-Allow-Headers": "'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent'",
+                    "method.response.header.Access-Control-Allow-Origin": "'https://a.example'",
+                    "method.response.header.Vary": "'Origin'",
+                    "method.response.header.Access-Control-Allow-Methods": "'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD'"},
+                "responseTemplates": {"application/json": "#set($origin = $input.params().header.get(\"Origin\"))\n#if($origin == \"\")\n  #set($origin = $input.params().header.get(\"origin\"))\n#end\n#if($origin == \"https://b.example\")\n  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n#end"}}}}}}}]}"##;
+
+    fn preflight_from(origin: &str) -> HttpRequest {
+        request_to(
+            &format!("{URL}/prod/orders"),
+            "OPTIONS",
+            &[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "POST"),
+            ],
+        )
+    }
+
+    #[test]
+    fn r7_cdks_template_answers_a_listed_second_origin_with_itself() {
+        let Some((response, note)) =
+            api(CDK_TWO_ORIGINS).answer_itself(&preflight_from("https://b.example"), 1)
+        else {
+            panic!("the MOCK answers");
+        };
+        assert_eq!(response.status, 204);
+        assert_eq!(
+            response.header("Access-Control-Allow-Origin").as_deref(),
+            Some("https://b.example")
+        );
+        assert_eq!(response.header("Vary").as_deref(), Some("Origin"));
+        assert!(matches!(
+            note,
+            Note::Mock {
+                template: Override::Echoed { regex: false, .. },
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn r8_an_unlisted_origin_gets_the_first_origin() {
+        let Some((response, note)) =
+            api(CDK_TWO_ORIGINS).answer_itself(&preflight_from("https://c.example"), 1)
+        else {
+            panic!("the MOCK answers");
+        };
+        assert_eq!(response.status, 204);
+        assert_eq!(
+            response.header("Access-Control-Allow-Origin").as_deref(),
+            Some("https://a.example")
+        );
+        assert!(matches!(
+            note,
+            Note::Mock {
+                template: Override::Kept { .. },
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn an_integration_status_no_response_takes_is_a_500_from_api_gateway() {
+        let text = CONSOLE.replace(
+            "\"statusCode\": \"200\", \"responseParameters\"",
+            "\"statusCode\": \"200\", \"selectionPattern\": \"4\\\\d{2}\", \"responseParameters\"",
+        );
+        assert_ne!(text, CONSOLE);
+        let Some((response, note)) = api(&text).answer_itself(&preflight("/prod/orders"), 1) else {
+            panic!("API Gateway answers");
+        };
+        assert_eq!(response.status, 500);
+        assert!(response.header("Access-Control-Allow-Origin").is_none());
+        assert!(matches!(
+            note,
+            Note::Gateway {
+                refused: Refused::NoOutputMapping { status: 200, .. },
+                ..
+            }
+        ));
+    }
+
     #[test]
     fn r2_a_resource_without_options_answers_missing_authentication_token() {
         let text = CONSOLE.replace("\"OPTIONS\"", "\"PATCH\"");
@@ -1364,7 +1701,7 @@ mod tests {
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: String::new(),
         };
-        let note = api.pass_up(&get, &mut answer);
+        let note = api.pass_up(&get, &mut answer, 1);
         assert_eq!(answer.headers.len(), 1);
         assert!(matches!(note, Note::Proxied { .. }));
     }

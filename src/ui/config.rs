@@ -366,8 +366,23 @@ fn rest_api_lines(
     )));
     let (acted, method) = match act {
         Some((ServerNote::RestApi(note), _)) => match note {
-            Note::Mock { method, .. } => (
-                Some("▶ the MOCK method answered itself, the same for every request"),
+            Note::Mock {
+                method, template, ..
+            } => (
+                Some(match template {
+                    rest_api::Override::None => {
+                        "▶ the MOCK method answered itself, the same for every request"
+                    }
+                    rest_api::Override::Echoed { .. } => {
+                        "▶ the MOCK answered; its template echoed this Origin"
+                    }
+                    rest_api::Override::Kept { .. } => {
+                        "▶ the MOCK answered its static origin: this Origin is not in its template"
+                    }
+                    rest_api::Override::NotEvaluated => {
+                        "▶ the MOCK answered; its template is not evaluated"
+                    }
+                }),
                 Some(method.as_str()),
             ),
             Note::Gateway { cors: false, .. } => (
