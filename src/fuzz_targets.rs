@@ -91,6 +91,11 @@ pub fn config(data: &[u8]) {
                 let _ = crate::analysis::audit::audit_rest_api(api, false);
                 (None, &[][..])
             }
+            crate::formats::apigateway::Export::FunctionUrl { cors } => {
+                let layer = crate::server::FrontLayer::FunctionUrl { cors: cors.clone() };
+                let _ = crate::analysis::audit::audit_layers(&[layer], false, &[]);
+                (None, &[][..])
+            }
         };
         let _ = crate::analysis::audit::audit_http_api(cors, routes, std::iter::empty());
         let _ = export.describe();

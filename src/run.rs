@@ -363,6 +363,28 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             provider,
             rules,
             findings,
+            notes: Vec::new(),
+        });
+    }
+    if let Some(template) = crate::formats::cloudformation::load(text, name) {
+        let template = template?;
+        let mut findings = Vec::new();
+        let mut notes = Vec::new();
+        for stack in &template.stacks {
+            for mut finding in audit::audit_layers(std::slice::from_ref(&stack.layer), true, &[]) {
+                finding.subject = format!("{} {}", stack.id, finding.subject);
+                findings.push(finding);
+            }
+            notes.extend(stack.notes.iter().map(|n| format!("{}: {n}", stack.id)));
+        }
+        findings.sort_by_key(|f| f.severity);
+        return Ok(Audited {
+            file: name.to_string(),
+            format: template.describe(),
+            provider: None,
+            rules: Vec::new(),
+            findings,
+            notes,
         });
     }
     if let Some(export) = apigateway::load(text, name) {
@@ -375,6 +397,11 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
                 audit::audit_http_api(None, routes, std::iter::empty())
             }
             apigateway::Export::Rest { api, .. } => audit::audit_rest_api(api, false),
+            apigateway::Export::FunctionUrl { cors } => audit::audit_layers(
+                &[crate::server::FrontLayer::FunctionUrl { cors: cors.clone() }],
+                false,
+                &[],
+            ),
         };
         return Ok(Audited {
             file: name.to_string(),
@@ -382,6 +409,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             provider: None,
             rules: Vec::new(),
             findings,
+            notes: Vec::new(),
         });
     }
     match s3_format::load_config(text, name) {
@@ -391,6 +419,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             provider: Some(loaded.provider()),
             findings: audit::audit_rules(loaded.provider(), &loaded.config),
             rules: loaded.config.rules,
+            notes: Vec::new(),
         }),
         // The provider would refuse it: each refusal is a broken finding, not a failure to read.
         Err(ConfigError::Rejected { provider, errors }) => Ok(Audited {
@@ -409,6 +438,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
                     why: e.message,
                 })
                 .collect(),
+            notes: Vec::new(),
         }),
         Err(ConfigError::Unreadable(errors)) => Err(errors),
     }

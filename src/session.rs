@@ -133,6 +133,22 @@ impl Opened {
         if let Some(path) = config {
             // An API Gateway export configures the API layer in front, not a bucket.
             let (name, text) = scenario::read_input(path)?;
+            if let Some(template) = crate::formats::cloudformation::load(&text, &name) {
+                let template = template?;
+                let spelling = template.describe();
+                if loaded.recording.is_some() {
+                    return Err(whole_input_error(
+                        &name,
+                        "",
+                        "--config with a CloudFormation template applies to a scenario with its layers, not to a recording",
+                    ));
+                }
+                template
+                    .apply_to(&mut loaded.scenario.server)
+                    .map_err(|message| whole_input_error(&name, "", &message))?;
+                loaded.scenario.server.rules_from = Some(format!("{name} ({spelling})"));
+                return Ok(loaded);
+            }
             if let Some(export) = crate::formats::apigateway::load(&text, &name) {
                 let export = export?;
                 let spelling = export.describe();

@@ -58,18 +58,29 @@ pub fn audit_scenario(scenario: &Scenario, trace: &Trace) -> Option<Vec<Finding>
 
 /// Findings on the layers in front of the origin server.
 fn audit_front(scenario: &Scenario) -> Vec<Finding> {
+    let answers: Vec<&crate::scenario::CannedResponse> = function_answers(scenario).collect();
+    audit_layers(&scenario.server.front, true, &answers)
+}
+
+/// Findings on a stack of layers (`whole`: the stack ends at the function, so what the layers
+/// lack is known to be missing), given what the function is known to answer.
+pub fn audit_layers(
+    front: &[crate::server::FrontLayer],
+    whole: bool,
+    answers: &[&crate::scenario::CannedResponse],
+) -> Vec<Finding> {
     use crate::server::FrontLayer;
     let mut findings = Vec::new();
-    for layer in &scenario.server.front {
+    for layer in front {
         if let FrontLayer::RestApi(api) = layer {
-            findings.extend(audit_rest_api(api, true));
+            findings.extend(audit_rest_api(api, whole));
             continue;
         }
         if let FrontLayer::HttpApi { cors, routes, .. } = layer {
             findings.extend(audit_http_api(
                 cors.as_ref(),
                 routes,
-                function_answers(scenario),
+                answers.iter().copied(),
             ));
             continue;
         }
@@ -122,7 +133,7 @@ fn audit_front(scenario: &Scenario) -> Vec<Finding> {
                 })
                 .map(|(name, _)| name.clone())
         };
-        if let Some(name) = function_answers(scenario).filter_map(sets_own).next() {
+        if let Some(name) = answers.iter().copied().filter_map(sets_own).next() {
             findings.push(finding(
                 Severity::Broken,
                 &name,

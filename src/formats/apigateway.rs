@@ -1,7 +1,8 @@
-//! API Gateway as its CLI prints it, told apart by content. An HTTP API: `aws apigatewayv2
-//! get-api` (the API and its `CorsConfiguration`) and `get-routes` (`{"Items": [...]}`). A REST
-//! API: `aws apigateway get-resources --embed methods` and `get-gateway-responses` (both
-//! `{"items": [...]}`). Each is judged by its layer's own validation
+//! API Gateway and Lambda function URLs as the AWS CLI prints them, told apart by content. An
+//! HTTP API: `aws apigatewayv2 get-api` (the API and its `CorsConfiguration`) and `get-routes`
+//! (`{"Items": [...]}`). A REST API: `aws apigateway get-resources --embed methods` and
+//! `get-gateway-responses` (both `{"items": [...]}`). A function URL: `aws lambda
+//! get-function-url-config`. Each is judged by its layer's own validation
 //! ([`http_api`](crate::server::http_api), [`rest_api`](crate::server::rest_api)), with refusals
 //! placed at file:line:col.
 
@@ -24,6 +25,10 @@ pub enum Export {
     Routes(Vec<Route>),
     /// A REST API's `get-resources --embed methods` (`resources`) or `get-gateway-responses`.
     Rest { api: Box<RestApi>, resources: bool },
+    /// `aws lambda get-function-url-config`: the URL's `Cors` (None: not configured).
+    FunctionUrl {
+        cors: Option<crate::server::function_url::Cors>,
+    },
 }
 
 impl Export {
@@ -50,6 +55,7 @@ impl Export {
                 "aws apigateway get-gateway-responses ({} response(s))",
                 api.gateway_responses.len()
             ),
+            Export::FunctionUrl { .. } => "aws lambda get-function-url-config".to_string(),
         }
     }
 }
@@ -62,6 +68,7 @@ impl Export {
         let wanted = match &self {
             Export::Api { .. } | Export::Routes(_) => "http_api",
             Export::Rest { .. } => "rest_api",
+            Export::FunctionUrl { .. } => "function_url",
         };
         let Some(layer) = server.front.iter_mut().find(|l| l.name() == wanted) else {
             return Err(format!(
@@ -72,6 +79,7 @@ impl Export {
         match (self, layer) {
             (Export::Api { cors, .. }, FrontLayer::HttpApi { cors: own, .. }) => *own = cors,
             (Export::Routes(routes), FrontLayer::HttpApi { routes: own, .. }) => *own = routes,
+            (Export::FunctionUrl { cors }, FrontLayer::FunctionUrl { cors: own }) => *own = cors,
             (Export::Rest { api, resources }, FrontLayer::RestApi(own)) => {
                 let mut raw = own.written.clone();
                 if resources {
@@ -106,6 +114,7 @@ fn is_export(shape: &serde_json::Value) -> bool {
             .is_some_and(|items| items.iter().all(|item| item.get(key).is_some()))
     };
     shape.get("ProtocolType").is_some()
+        || (shape.get("FunctionUrl").is_some() && shape.get("AuthType").is_some())
         || all_have("Items", "RouteKey")
         || (shape.get("items").is_some()
             && (all_have("items", "path") || all_have("items", "responseType")))
@@ -133,6 +142,29 @@ struct GetApi {
     cors: Option<RawCors>,
 }
 
+/// `get-function-url-config`: every field it prints, so that a misspelt `Cors` key is found.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct GetFunctionUrlConfig {
+    #[serde(rename = "FunctionUrl")]
+    function_url: String,
+    #[serde(rename = "FunctionArn", default)]
+    function_arn: Option<String>,
+    #[serde(rename = "AuthType")]
+    auth_type: String,
+    #[serde(rename = "Cors", default)]
+    cors: Option<crate::server::aws_cors::RawCors>,
+    #[serde(rename = "CreationTime", default)]
+    creation_time: Option<String>,
+    #[serde(rename = "LastModifiedTime", default)]
+    last_modified_time: Option<String>,
+    #[serde(rename = "InvokeMode", default)]
+    invoke_mode: Option<String>,
+    #[serde(rename = "ResponseMetadata", default)]
+    response_metadata: Option<serde_json::Value>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GetRoutes {
@@ -153,7 +185,25 @@ pub fn load(text: &str, file: &str) -> Option<Result<Export, LoadErrors>> {
 fn read_export(shape: &serde_json::Value, text: &str, file: &str) -> Result<Export, LoadErrors> {
     let mut problems = Vec::new();
     let root = JsonPath::default();
-    let export = if shape.get("ProtocolType").is_some() {
+    let export = if shape.get("FunctionUrl").is_some() {
+        let config: GetFunctionUrlConfig = super::s3::typed(text, file)?;
+        let at = root.key("Cors");
+        let cors = match config.cors.map(crate::server::function_url::validate) {
+            None => None,
+            Some(Ok(cors)) => Some(cors),
+            Some(Err(refusals)) => {
+                for (key, index, message) in refusals {
+                    let path = at.key(key);
+                    problems.push(Problem {
+                        path: index.map_or(path.clone(), |i| path.index(i)),
+                        message,
+                    });
+                }
+                None
+            }
+        };
+        Export::FunctionUrl { cors }
+    } else if shape.get("ProtocolType").is_some() {
         let api: GetApi = super::s3::typed(text, file)?;
         if api.protocol != "HTTP" {
             problems.push(Problem {

@@ -2,11 +2,13 @@
 
 pub mod apigateway;
 pub mod azure;
+pub mod cloudformation;
 pub mod convert;
 pub mod gcs;
 pub mod har;
 pub mod s3;
 pub mod saved;
+pub mod yaml;
 
 /// What an input file holds, told apart by content whatever its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,6 +17,8 @@ pub struct Audited {
     pub provider: Option<Provider>,
     pub rules: Vec<CorsRule>,
     pub findings: Vec<Finding>,
+    /// What was read with less than full evidence, or left unread.
+    pub notes: Vec<String>,
 }
 
 fn count(audited: &Audited, severity: Severity) -> usize {
@@ -43,6 +45,9 @@ pub fn write_text(out: &mut impl Write, audited: &Audited) -> io::Result<()> {
             escape(&audited.file),
             audited.format,
         )?,
+    }
+    for note in &audited.notes {
+        writeln!(out, "note: {}", escape(note))?;
     }
     for finding in &audited.findings {
         let rule = finding
@@ -75,6 +80,8 @@ struct Document<'a> {
     provider: Option<Provider>,
     rules: usize,
     findings: &'a [Finding],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
     dangerous: usize,
     broken: usize,
     noisy: usize,
@@ -87,6 +94,7 @@ pub fn write_json(out: &mut impl Write, audited: &Audited) -> io::Result<()> {
         provider: audited.provider,
         rules: audited.rules.len(),
         findings: &audited.findings,
+        notes: &audited.notes,
         dangerous: count(audited, Severity::Dangerous),
         broken: count(audited, Severity::Broken),
         noisy: count(audited, Severity::Noisy),
