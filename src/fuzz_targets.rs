@@ -82,6 +82,17 @@ pub fn config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // A CloudFormation or SAM template (JSON or YAML), read and audited stack by stack.
+    if let Some(Ok(template)) = crate::formats::cloudformation::load(text, "fuzz.yaml") {
+        let _ = template.describe();
+        for stack in &template.stacks {
+            let _ = crate::analysis::audit::audit_layers(
+                std::slice::from_ref(&stack.layer),
+                true,
+                &[],
+            );
+        }
+    }
     // An API Gateway export, read and audited as `cors-tui audit` does.
     if let Some(Ok(export)) = crate::formats::apigateway::load(text, "fuzz.json") {
         let (cors, routes) = match &export {

@@ -919,6 +919,88 @@ fn audit_reads_a_rest_apis_exports_as_the_cli_prints_them() {
         ));
 }
 
+/// CloudFormation and SAM templates (YAML and JSON) are audited stack by stack, in the terms
+/// of what they deploy; a refusal is placed at its line and column in the template.
+#[test]
+fn audit_reads_cloudformation_and_sam_templates_as_they_are_written() {
+    cmd()
+        .arg("audit")
+        .arg(configs().join("sam-rest-api.yaml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "CloudFormation template (YAML): AWS::Serverless::Api OrdersApi",
+        ))
+        .stdout(predicate::str::contains(
+            "BROKEN     OrdersApi OPTIONS /orders: OPTIONS /orders refuses preflights with its COGNITO_USER_POOLS authorizer",
+        ))
+        .stdout(predicate::str::contains("note: OrdersApi: SAM puts the default authorizer"));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("sam-http-api.yaml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "TodoApi ANY /{proxy+}: route ANY /{proxy+} takes preflights to its JWT authorizer",
+        ));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("cdk-rest-api.template.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "CloudFormation template (JSON): AWS::ApiGateway::RestApi OrdersApi5A8B1F3C",
+        ));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("lambda-get-function-url-config.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("aws lambda get-function-url-config"))
+        .stdout(predicate::str::contains(
+            "DANGEROUS  *: the function URL allows every origin with credentials",
+        ));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.path().join("template.yaml");
+    let text = std::fs::read_to_string(configs().join("sam-http-api.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .replace("        MaxAge: 600", "        MaxAge: 90000");
+    std::fs::write(&bad, text).unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .arg("audit")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "template.yaml:19:9: Resources.TodoApi.Properties.CorsConfiguration.MaxAge: MaxAge 90000 is outside -1 to 86400 seconds",
+        ));
+}
+
+/// `--config` with a template replaces the scenario's layer of the same kind, so a lesson runs
+/// against the API a CDK app synthesises.
+#[test]
+fn a_template_configures_the_scenarios_layer() {
+    cmd()
+        .arg("--print")
+        .arg("--config")
+        .arg(configs().join("cdk-rest-api.template.json"))
+        .arg(root().join("scenarios/rest-api-several-origins.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cdk-rest-api.template.json (CloudFormation template (JSON)"))
+        .stdout(predicate::str::contains("(expected blocked: ok)"));
+    cmd()
+        .arg("--print")
+        .arg("--config")
+        .arg(configs().join("sam-rest-api.yaml"))
+        .arg(root().join("scenarios/basic.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "replaces layers of the same kind, and this scenario's server has no layer in front",
+        ));
+}
+
 /// A recorded answer API Gateway made itself (its x-amzn-ErrorType header) gets advice in API
 /// Gateway's terms next to the headers the answer lacked.
 #[test]
