@@ -86,11 +86,8 @@ pub fn config(data: &[u8]) {
     if let Some(Ok(template)) = crate::formats::cloudformation::load(text, "fuzz.yaml") {
         let _ = template.describe();
         for stack in &template.stacks {
-            let _ = crate::analysis::audit::audit_layers(
-                std::slice::from_ref(&stack.layer),
-                true,
-                &[],
-            );
+            let _ =
+                crate::analysis::audit::audit_layers(std::slice::from_ref(&stack.layer), true, &[]);
         }
     }
     // An API Gateway export, read and audited as `cors-tui audit` does.

@@ -956,7 +956,9 @@ fn audit_reads_cloudformation_and_sam_templates_as_they_are_written() {
         .arg(configs().join("lambda-get-function-url-config.json"))
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("aws lambda get-function-url-config"))
+        .stdout(predicate::str::contains(
+            "aws lambda get-function-url-config",
+        ))
         .stdout(predicate::str::contains(
             "DANGEROUS  *: the function URL allows every origin with credentials",
         ));
@@ -987,7 +989,9 @@ fn a_template_configures_the_scenarios_layer() {
         .arg(root().join("scenarios/rest-api-several-origins.json"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("cdk-rest-api.template.json (CloudFormation template (JSON)"))
+        .stdout(predicate::str::contains(
+            "cdk-rest-api.template.json (CloudFormation template (JSON)",
+        ))
         .stdout(predicate::str::contains("(expected blocked: ok)"));
     cmd()
         .arg("--print")
