@@ -83,7 +83,7 @@ pub fn config(data: &[u8]) {
         return;
     };
     // A CloudFormation or SAM template (JSON or YAML), read and audited stack by stack.
-    if let Some(Ok(template)) = crate::formats::cloudformation::load(text, "fuzz.yaml") {
+    if let Some(Ok(template)) = crate::formats::aws_stacks(text, "fuzz.yaml") {
         let _ = template.describe();
         for stack in &template.stacks {
             let _ =

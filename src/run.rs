@@ -366,7 +366,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             notes: Vec::new(),
         });
     }
-    if let Some(template) = crate::formats::cloudformation::load(text, name) {
+    if let Some(template) = crate::formats::aws_stacks(text, name) {
         let template = template?;
         let mut findings = Vec::new();
         let mut notes = Vec::new();

@@ -133,14 +133,14 @@ impl Opened {
         if let Some(path) = config {
             // An API Gateway export configures the API layer in front, not a bucket.
             let (name, text) = scenario::read_input(path)?;
-            if let Some(template) = crate::formats::cloudformation::load(&text, &name) {
+            if let Some(template) = crate::formats::aws_stacks(&text, &name) {
                 let template = template?;
                 let spelling = template.describe();
                 if loaded.recording.is_some() {
                     return Err(whole_input_error(
                         &name,
                         "",
-                        "--config with a CloudFormation template applies to a scenario with its layers, not to a recording",
+                        "--config with a template or an OpenAPI export applies to a scenario with its layers, not to a recording",
                     ));
                 }
                 template

@@ -44,6 +44,8 @@ pub struct Stack {
 
 /// A template's stacks.
 pub struct Template {
+    /// What kind of document it is, e.g. "CloudFormation template".
+    pub source: &'static str,
     pub yaml: bool,
     pub stacks: Vec<Stack>,
 }
@@ -57,7 +59,8 @@ impl Template {
             .map(|s| format!("{} {}", s.kind, s.id))
             .collect();
         format!(
-            "CloudFormation template ({}): {}",
+            "{} ({}): {}",
+            self.source,
             if self.yaml { "YAML" } else { "JSON" },
             if ids.is_empty() {
                 "no API or function URL".to_string()
@@ -168,16 +171,29 @@ fn is_template(value: &Value) -> bool {
 
 /// Reads `text` as a template, or says where it is wrong; None when it is no template.
 pub fn load(text: &str, file: &str) -> Option<Result<Template, LoadErrors>> {
+    let looks_like = text.contains("Resources:")
+        && (text.contains("AWS::") || text.contains("AWSTemplateFormatVersion"));
+    load_document(text, file, looks_like, is_template, read)
+}
+
+/// Reads `text` as JSON, else as YAML, and `read`s it when `claims` says it is the document
+/// `read` takes, placing its problems at their line and column; a YAML syntax error is
+/// reported only when the text `looks_like` such a document.
+pub(super) fn load_document<T>(
+    text: &str,
+    file: &str,
+    looks_like: bool,
+    claims: fn(&Value) -> bool,
+    read: fn(&Value, bool) -> Result<T, Vec<Problem>>,
+) -> Option<Result<T, LoadErrors>> {
     if let Ok(value) = serde_json::from_str::<Value>(text) {
-        return is_template(&value).then(|| {
+        return claims(&value).then(|| {
             read(&value, false)
                 .map_err(|problems| LoadErrors(locate_problems(text, file, problems)))
         });
     }
-    let looks_like = text.contains("Resources:")
-        && (text.contains("AWS::") || text.contains("AWSTemplateFormatVersion"));
     match yaml::read(text) {
-        Ok(document) => is_template(&document.value).then(|| {
+        Ok(document) => claims(&document.value).then(|| {
             read(&document.value, true).map_err(|problems| {
                 LoadErrors(
                     problems
@@ -208,7 +224,7 @@ pub fn load(text: &str, file: &str) -> Option<Result<Template, LoadErrors>> {
 }
 
 /// The parameters' defaults, for `Ref` and `Fn::Sub`.
-struct Scope<'a> {
+pub(super) struct Scope<'a> {
     parameters: BTreeMap<&'a str, String>,
     resources: &'a Map<String, Value>,
 }
@@ -331,7 +347,7 @@ fn properties(resource: &Value) -> &Map<String, Value> {
         .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
 }
 
-fn resource_path(id: &str) -> JsonPath {
+pub(super) fn resource_path(id: &str) -> JsonPath {
     JsonPath::default().key("Resources").key(id)
 }
 
@@ -431,14 +447,22 @@ fn read(template: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
         }
     }
     if problems.is_empty() {
-        Ok(Template { yaml, stacks })
+        Ok(Template {
+            source: "CloudFormation template",
+            yaml,
+            stacks,
+        })
     } else {
         Err(problems)
     }
 }
 
 /// A `Cors` object in AWS's spelling, evaluated and deserialized, errors at their place.
-fn raw_cors(scope: &Scope, value: &Value, at: &JsonPath) -> Result<RawCors, Vec<Problem>> {
+pub(super) fn raw_cors(
+    scope: &Scope,
+    value: &Value,
+    at: &JsonPath,
+) -> Result<RawCors, Vec<Problem>> {
     let evaluated = scope.evaluated(value, at).map_err(|p| vec![p])?;
     serde_path_to_error::deserialize::<_, RawCors>(evaluated).map_err(|e| {
         let mut path = at.clone();
@@ -456,7 +480,7 @@ fn raw_cors(scope: &Scope, value: &Value, at: &JsonPath) -> Result<RawCors, Vec<
     })
 }
 
-fn placed(at: &JsonPath, refusals: Vec<crate::server::Refusal>) -> Vec<Problem> {
+pub(super) fn placed(at: &JsonPath, refusals: Vec<crate::server::Refusal>) -> Vec<Problem> {
     refusals
         .into_iter()
         .map(|(key, index, message)| {
@@ -1016,7 +1040,7 @@ fn sam_rest_api_stack(
 
 /// Validates the REST API a template describes, each refusal placed where `place` says the
 /// template wrote what it refuses.
-fn rest_layer(
+pub(super) fn rest_layer(
     id: &str,
     kind: &'static str,
     raw: RawRestApi,

@@ -6,9 +6,19 @@ pub mod cloudformation;
 pub mod convert;
 pub mod gcs;
 pub mod har;
+pub mod openapi;
 pub mod s3;
 pub mod saved;
 pub mod yaml;
+
+/// A document that deploys layers in front of a function: a CloudFormation or SAM template, or
+/// an API Gateway OpenAPI export; None when `text` is neither.
+pub fn aws_stacks(
+    text: &str,
+    file: &str,
+) -> Option<Result<cloudformation::Template, crate::scenario::LoadErrors>> {
+    cloudformation::load(text, file).or_else(|| openapi::load(text, file))
+}
 
 /// What an input file holds, told apart by content whatever its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -953,6 +953,25 @@ fn audit_reads_cloudformation_and_sam_templates_as_they_are_written() {
         ));
     cmd()
         .arg("audit")
+        .arg(configs().join("apigw-http-export.yaml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "OpenAPI export of an HTTP API (YAML): HTTP API todo-api",
+        ))
+        .stdout(predicate::str::contains(
+            "todo-api ANY /{proxy+}: route ANY /{proxy+} takes preflights to its JWT authorizer",
+        ));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("apigw-rest-export-oas30.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "orders-api DEFAULT_4XX: the authorizer's 401 and 403 will reach the page as CORS errors",
+        ));
+    cmd()
+        .arg("audit")
         .arg(configs().join("lambda-get-function-url-config.json"))
         .assert()
         .code(1)
