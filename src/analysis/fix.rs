@@ -1067,10 +1067,15 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         summary,
         diff: lines,
         headers: Vec::new(),
-        caveats: if redeploy {
-            vec!["A REST API's changes take effect only once the API is deployed to its stage again (create-deployment).".to_string()]
-        } else {
-            Vec::new()
+        caveats: {
+            let mut caveats = Vec::new();
+            if redeploy {
+                caveats.push("A REST API's changes take effect only once the API is deployed to its stage again (create-deployment).".to_string());
+            }
+            if errors_fixed.is_some() {
+                caveats.push("In a SAM template these are the Api's GatewayResponses (DEFAULT_4XX: ResponseParameters: Headers: Access-Control-Allow-Origin); in CloudFormation an AWS::ApiGateway::GatewayResponse per type; in CDK api.addGatewayResponse.".to_string());
+            }
+            caveats
         },
         proven,
         side_effects,
