@@ -281,6 +281,36 @@ pub fn audit_rest_api(api: &crate::server::rest_api::RestApi, whole: bool) -> Ve
         why,
     };
     let mut guarded = false;
+    if let Some(deployed) = &api.deployed {
+        let listed = |api: &crate::server::rest_api::RestApi| -> Vec<String> {
+            api.resources
+                .iter()
+                .flat_map(|r| {
+                    r.methods
+                        .iter()
+                        .map(move |m| format!("{} {}", m.http_method, r.path))
+                })
+                .collect()
+        };
+        let (saved, live) = (listed(api), listed(deployed));
+        let missing: Vec<&String> = saved.iter().filter(|m| !live.contains(m)).collect();
+        findings.push(finding(
+            Severity::Broken,
+            api.stage.clone().unwrap_or_else(|| "stage".to_string()),
+            "the stage serves a deployment older than the saved API".to_string(),
+            format!(
+                "Browsers meet what is deployed, not what is saved: {}. Deploy the API to the stage (create-deployment, the console's Deploy API).",
+                if missing.is_empty() {
+                    "the saved methods or gateway responses differ from the deployed ones".to_string()
+                } else {
+                    format!(
+                        "{} saved but not deployed",
+                        missing.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+                    )
+                }
+            ),
+        ));
+    }
     for resource in &api.resources {
         let options = resource
             .methods

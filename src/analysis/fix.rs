@@ -877,7 +877,7 @@ fn rest_api_round(
         let path = api.resource_for(&exchange.request).map(|r| r.path.clone());
         let note = api
             .answer_itself(&exchange.request, 0)
-            .map(|(response, note)| (response.status, note));
+            .map(|(response, note)| (response.status, note.inner().clone()));
         match (exchange.kind, note, path) {
             (
                 ExchangeKind::Preflight,
@@ -908,6 +908,8 @@ fn rest_api_round(
             _ => {}
         }
     }
+    // A change reaches the browser once deployed: the stage then serves the saved API.
+    raw.deployed = None;
     let changed_api = raw.validate(api.stage.clone()).ok()?;
     changed.server.front[at] = FrontLayer::RestApi(Box::new(changed_api));
     if round.function_needs_header {
@@ -1014,6 +1016,33 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         headers: &headers,
         include,
     };
+    // The saved API may already let it through: then the fix is to deploy it.
+    if let FrontLayer::RestApi(api) = &scenario.server.front[at]
+        && api.deployed.is_some()
+    {
+        let mut saved = api.written.clone();
+        saved.deployed = None;
+        if let Ok(live) = saved.validate(api.stage.clone()) {
+            let mut changed = scenario.clone();
+            changed.server.front[at] = FrontLayer::RestApi(Box::new(live));
+            let (proven, side_effects) = prove(trace, &changed, record.index);
+            if proven {
+                let stage = api.stage.as_deref().unwrap_or("its stage");
+                return Some(capitalized(Fix {
+                    summary: format!(
+                        "deploy the API to {stage}: the saved configuration already lets this request through, but the stage still serves the deployment from before the change"
+                    ),
+                    diff: vec![format!(
+                        "+ aws apigateway create-deployment --rest-api-id <id> --stage-name {stage} (the console's Deploy API)"
+                    )],
+                    headers: Vec::new(),
+                    caveats: Vec::new(),
+                    proven,
+                    side_effects,
+                }));
+            }
+        }
+    }
     // A change can let the request one exchange further (the preflight passes, then the actual
     // answer fails): change, run again, and go on from where it now fails, a few times at most.
     let mut changed = scenario.clone();

@@ -243,12 +243,14 @@ fn read_export(shape: &serde_json::Value, text: &str, file: &str) -> Result<Expo
             RawRestApi {
                 resources: listing.items,
                 gateway_responses: Vec::new(),
+                deployed: None,
             }
         } else {
             let listing: Items<RawGatewayResponse> = super::s3::typed(text, file)?;
             RawRestApi {
                 resources: Vec::new(),
                 gateway_responses: listing.items,
+                deployed: None,
             }
         };
         match raw.validate(None) {

@@ -1031,6 +1031,7 @@ fn sam_rest_api_stack(
         RawRestApi {
             resources,
             gateway_responses,
+            deployed: None,
         },
         stage,
         notes,
@@ -1316,6 +1317,7 @@ fn rest_api_stack(scope: &Scope, id: &str) -> Result<Stack, Vec<Problem>> {
         RawRestApi {
             resources,
             gateway_responses,
+            deployed: None,
         },
         stage,
         Vec::new(),

@@ -414,6 +414,7 @@ fn read_rest_api(value: &Value) -> Result<Stack, Vec<Problem>> {
         RawRestApi {
             resources,
             gateway_responses,
+            deployed: None,
         },
         stage(value),
         Vec::new(),

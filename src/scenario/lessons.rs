@@ -18,7 +18,7 @@ macro_rules! lessons {
 
 /// In the order a course takes them: the basics, then preflights, credentials, providers,
 /// redirects and the traps.
-pub const LESSONS: [Lesson; 25] = lessons![
+pub const LESSONS: [Lesson; 26] = lessons![
     "basic",
     "custom-header",
     "method-not-allowed",
@@ -44,6 +44,7 @@ pub const LESSONS: [Lesson; 25] = lessons![
     "rest-api-star-with-credentials",
     "rest-api-merged-headers",
     "rest-api-several-origins",
+    "rest-api-not-deployed",
 ];
 
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json` or

@@ -127,6 +127,10 @@ pub struct RawLayer {
     /// A REST API's gateway responses, as `get-gateway-responses` lists them.
     #[serde(rename = "gatewayResponses", default)]
     pub gateway_responses: Option<serde_json::Value>,
+    /// What a REST API's stage serves when it differs from the saved API: its latest
+    /// deployment's `resources` and `gatewayResponses`.
+    #[serde(default)]
+    pub deployed: Option<serde_json::Value>,
 }
 
 /// `{"CORSRules": [...]}` as `aws s3api get-bucket-cors` prints it, or the same wrapped in

@@ -300,6 +300,7 @@ fn validate_front(
         &[
             ("resources", raw.resources.is_some()),
             ("gatewayResponses", raw.gateway_responses.is_some()),
+            ("deployed", raw.deployed.is_some()),
         ],
         |key| format!("'{key}' belongs to a \"rest_api\" layer"),
     );
@@ -430,9 +431,15 @@ fn validate_rest_api(
             sub_value::<Vec<RawGatewayResponse>>(value, &path.key("gatewayResponses"), problems)
         }
     };
+    let deployed = match raw.deployed {
+        None => Some(None),
+        Some(value) => sub_value::<RawRestApi>(value, &path.key("deployed"), problems)
+            .map(|deployed| Some(Box::new(deployed))),
+    };
     let raw_api = RawRestApi {
         resources: resources?,
         gateway_responses: gateway_responses?,
+        deployed: deployed?,
     };
     match raw_api.validate(raw.stage) {
         Ok(api) => Some(crate::server::FrontLayer::RestApi(Box::new(api))),
@@ -536,6 +543,7 @@ fn validate_origin(
             ("stage", raw.stage.is_some()),
             ("resources", raw.resources.is_some()),
             ("gatewayResponses", raw.gateway_responses.is_some()),
+            ("deployed", raw.deployed.is_some()),
         ],
         |key| format!("'{key}' belongs to an API Gateway layer (\"http_api\" or \"rest_api\")"),
     );

@@ -274,6 +274,9 @@ fn front_layer(layer: &crate::server::FrontLayer) -> Value {
                     json!(api.written.gateway_responses),
                 );
             }
+            if let Some(deployed) = &api.written.deployed {
+                written.insert("deployed".into(), json!(deployed));
+            }
             Value::Object(written)
         }
     }

@@ -259,7 +259,8 @@ impl<'a> Answerer<'a> {
                 }
                 FrontLayer::RestApi(api) => {
                     let origins = distinct(
-                        api.resources
+                        api.serving()
+                            .resources
                             .iter()
                             .flat_map(|r| r.methods.iter())
                             .flat_map(|m| m.mock_origins()),
@@ -511,6 +512,9 @@ fn http_api_match(note: &http_api::Note) -> Option<String> {
 /// The tracker's Matched Rule for what a REST API did.
 fn rest_api_match(note: &rest_api::Note) -> String {
     use rest_api::{Note, Refused};
+    if let Note::Deployed { note, .. } = note {
+        return format!("{} (deployed)", rest_api_match(note));
+    }
     match note {
         Note::Mock { method, .. } => format!("{method} (MOCK)"),
         Note::Gateway {
@@ -530,6 +534,7 @@ fn rest_api_match(note: &rest_api::Note) -> String {
         } => format!("{method}: no output mapping ({})", kind.name()),
         Note::Proxied { method } => format!("{method} (proxy)"),
         Note::Mapped { method, .. } => format!("{method} (mapped)"),
+        Note::Deployed { .. } => String::new(),
     }
 }
 

@@ -342,6 +342,8 @@ pub struct RestApi {
     pub resources: Vec<Resource>,
     pub gateway_responses: Vec<GatewayResponse>,
     pub stage: Option<String>,
+    /// The deployment the stage serves, when it differs from the saved API.
+    pub deployed: Option<Box<RestApi>>,
     pub written: RawRestApi,
 }
 
@@ -357,6 +359,10 @@ pub struct RawRestApi {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub gateway_responses: Vec<RawGatewayResponse>,
+    /// What the stage serves when it differs from the saved API: the latest deployment's
+    /// `resources` and `gatewayResponses` (saved changes take effect only once deployed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<Box<RawRestApi>>,
 }
 
 /// A resource as `get-resources --embed methods` lists it.
@@ -688,6 +694,26 @@ impl RawRestApi {
                 headers,
             });
         }
+        let deployed = match self.deployed.clone() {
+            None => None,
+            Some(deployed) if deployed.deployed.is_some() => {
+                refusals.push((
+                    vec![key("deployed"), key("deployed")],
+                    "a deployment holds resources and gatewayResponses, not a deployment of its own".to_string(),
+                ));
+                None
+            }
+            Some(deployed) => match deployed.validate(stage.clone()) {
+                Ok(api) => Some(Box::new(api)),
+                Err(found) => {
+                    refusals.extend(found.into_iter().map(|(mut parts, message)| {
+                        parts.insert(0, key("deployed"));
+                        (parts, message)
+                    }));
+                    None
+                }
+            },
+        };
         if !refusals.is_empty() {
             return Err(refusals);
         }
@@ -695,6 +721,7 @@ impl RawRestApi {
             resources,
             gateway_responses,
             stage,
+            deployed,
             written: self,
         })
     }
@@ -737,6 +764,12 @@ pub enum Note {
     },
     /// A proxy integration's answer, passed through as it is.
     Proxied { method: String },
+    /// The stage served its latest deployment, which differs from the saved API here.
+    Deployed {
+        note: Box<Note>,
+        /// What the saved API has that this answer did not use.
+        pending: Vec<String>,
+    },
     /// A non-proxy integration's answer: only the mapped headers are kept.
     Mapped {
         method: String,
@@ -773,13 +806,50 @@ impl RestApi {
         Some((resource, method))
     }
 
+    /// The configuration the stage serves: the latest deployment when it differs from the
+    /// saved API, else the saved API.
+    pub fn serving(&self) -> &RestApi {
+        self.deployed.as_deref().unwrap_or(self)
+    }
+
+    /// What the saved API would do differently for `request` than the deployment the stage
+    /// serves: the method it reaches, and the gateway responses.
+    fn pending(&self, request: &HttpRequest) -> Vec<String> {
+        let Some(deployed) = &self.deployed else {
+            return Vec::new();
+        };
+        let mut pending = Vec::new();
+        let name = |route: Option<(&Resource, &Method)>| {
+            route.map(|(r, m)| (format!("{} {}", m.http_method, r.path), m.clone()))
+        };
+        match (name(self.route(request)), name(deployed.route(request))) {
+            (Some((saved, _)), None) => pending.push(format!("{saved}, saved but not deployed")),
+            (None, Some((live, _))) => {
+                pending.push(format!("{live} is deployed but deleted from the saved API"))
+            }
+            (Some((saved, a)), Some((live, b))) if saved != live || a != b => pending.push(
+                format!("the saved {saved} differs from the deployed {live}"),
+            ),
+            _ => {}
+        }
+        if self.gateway_responses != deployed.gateway_responses {
+            pending.push("the saved gateway responses differ from the deployed ones".to_string());
+        }
+        pending
+    }
+
     /// On the way down: a MOCK answers, so do API Gateway's own errors; a proxy or mapped
-    /// integration passes the request to the backend.
+    /// integration passes the request to the backend. The stage answers with the deployment
+    /// it serves.
     pub fn answer_itself(
         &self,
         request: &HttpRequest,
         sequence: usize,
     ) -> Option<(HttpResponse, Note)> {
+        if let Some(deployed) = &self.deployed {
+            let (response, note) = deployed.answer_itself(request, sequence)?;
+            return Some((response, self.wrap(request, note)));
+        }
         let preflight = request.method == "OPTIONS"
             && request.header("Access-Control-Request-Method").is_some();
         let Some((resource, method)) = self.route(request) else {
@@ -923,6 +993,10 @@ impl RestApi {
         response: &mut HttpResponse,
         sequence: usize,
     ) -> Note {
+        if let Some(deployed) = &self.deployed {
+            let note = deployed.pass_up(request, response, sequence);
+            return self.wrap(request, note);
+        }
         let Some((resource, method)) = self.route(request) else {
             return Note::Proxied {
                 method: String::new(),
@@ -979,6 +1053,31 @@ impl RestApi {
             kept,
             dropped,
             template,
+        }
+    }
+}
+
+impl RestApi {
+    /// `note`, saying what the saved API would have done differently, if anything.
+    fn wrap(&self, request: &HttpRequest, note: Note) -> Note {
+        let pending = self.pending(request);
+        if pending.is_empty() {
+            note
+        } else {
+            Note::Deployed {
+                note: Box::new(note),
+                pending,
+            }
+        }
+    }
+}
+
+impl Note {
+    /// The note of what answered, below a `Deployed` wrapper.
+    pub fn inner(&self) -> &Note {
+        match self {
+            Note::Deployed { note, .. } => note.inner(),
+            other => other,
         }
     }
 }
@@ -1126,6 +1225,14 @@ impl Note {
                         by.name()
                     ),
                 }
+            }
+            Note::Deployed { note, pending } => {
+                note.narrate(f)?;
+                write!(
+                    f,
+                    " The stage serves its latest deployment, not the saved API: {}. Saved changes take effect only once the API is deployed to the stage again (documented).",
+                    Joined(pending, "; ")
+                )
             }
             Note::Proxied { method } => write!(
                 f,
@@ -1563,6 +1670,49 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_stage_answers_with_its_deployment_and_says_what_is_saved_but_not_deployed() {
+        let saved: serde_json::Value = match serde_json::from_str(CONSOLE) {
+            Ok(value) => value,
+            Err(e) => panic!("{e}"),
+        };
+        let mut deployed = saved.clone();
+        if let Some(methods) = deployed["resources"][0]["resourceMethods"].as_object_mut() {
+            methods.remove("OPTIONS");
+        }
+        let mut both = saved;
+        both["deployed"] = deployed;
+        let api = api(&both.to_string());
+        let Some((response, note)) = api.answer_itself(&preflight("/prod/orders"), 1) else {
+            panic!("API Gateway answers");
+        };
+        assert_eq!(response.status, 403);
+        let Note::Deployed { note, pending } = note else {
+            panic!("the note says the stage serves its deployment");
+        };
+        assert!(matches!(
+            *note,
+            Note::Gateway {
+                refused: Refused::NoMethod,
+                ..
+            }
+        ));
+        assert_eq!(pending, ["OPTIONS /orders, saved but not deployed"]);
+        assert!(
+            api.serving().resources[0]
+                .methods
+                .iter()
+                .all(|m| m.http_method != "OPTIONS")
+        );
+
+        let mut nested = both;
+        nested["deployed"]["deployed"] = serde_json::json!({"resources": []});
+        let Ok(raw) = serde_json::from_value::<RawRestApi>(nested) else {
+            panic!("the shape is read");
+        };
+        assert!(raw.validate(None).is_err());
     }
 
     #[test]

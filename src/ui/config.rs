@@ -365,7 +365,7 @@ fn rest_api_lines(
         theme.title,
     )));
     let (acted, method) = match act {
-        Some((ServerNote::RestApi(note), _)) => match note {
+        Some((ServerNote::RestApi(note), _)) => match note.inner() {
             Note::Mock {
                 method, template, ..
             } => (
@@ -401,18 +401,26 @@ fn rest_api_lines(
                 Some("▶ kept only the headers its integration response maps"),
                 Some(method.as_str()),
             ),
+            Note::Deployed { .. } => (None, None),
         },
         _ => (None, None),
     };
     acted_line(app, acted, lines);
+    // The stage answers with what is deployed; the saved API may differ.
+    let served = api.serving();
+    let deployed = if api.deployed.is_some() {
+        ", as deployed: the saved API differs"
+    } else {
+        ""
+    };
     lines.push(Line::from(Span::styled(
         match &api.stage {
-            Some(stage) => format!("  Methods (stage {})", escape(stage)),
-            None => "  Methods".to_string(),
+            Some(stage) => format!("  Methods (stage {}{deployed})", escape(stage)),
+            None => format!("  Methods{deployed}"),
         },
         theme.dim,
     )));
-    for resource in &api.resources {
+    for resource in &served.resources {
         for m in &resource.methods {
             let name = format!("{} {}", m.http_method, resource.path);
             let mut text = format!("    {}  {:?}", escape(&name), m.integration);
@@ -432,7 +440,7 @@ fn rest_api_lines(
             }
         }
     }
-    let responses: Vec<&str> = api
+    let responses: Vec<&str> = served
         .gateway_responses
         .iter()
         .map(|g| g.kind.name())

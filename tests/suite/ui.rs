@@ -737,3 +737,17 @@ fn a_rest_api_shows_its_methods_and_its_gateway_responses() {
     assert!(small.contains("401"), "{small}");
     insta::assert_snapshot!("rest_api_gateway_response_80x24", small);
 }
+
+/// A REST API whose stage serves an older deployment: the panel lists the deployed methods
+/// and says the saved API differs.
+#[test]
+fn a_rest_api_stage_shows_its_deployment_not_the_saved_api() {
+    let refused = at_step(app("rest-api-not-deployed"), 5);
+    let screen = text(&draw(&refused, 200, 55));
+    assert!(
+        screen.contains("Methods (stage prod, as deployed: the saved API differs)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("OPTIONS /orders  Mock"), "{screen}");
+    insta::assert_snapshot!("rest_api_not_deployed_200x55", screen);
+}
