@@ -563,9 +563,11 @@ fn http_api_stack(scope: &Scope, id: &str, resource: &Value) -> Result<Stack, Ve
     let stage = scope
         .of_type("AWS::ApiGatewayV2::Stage")
         .filter(|(_, s)| properties(s).get("ApiId").and_then(target) == Some(id))
-        .filter_map(|(_, s)| properties(s).get("StageName").and_then(Value::as_str))
-        .find(|name| *name != "$default")
-        .map(str::to_string);
+        .filter_map(|(sid, s)| {
+            let at = resource_path(sid).key("Properties").key("StageName");
+            scope.text(properties(s).get("StageName")?, &at).ok()
+        })
+        .find(|name| name != "$default");
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -1274,8 +1276,10 @@ fn rest_api_stack(scope: &Scope, id: &str) -> Result<Stack, Vec<Problem>> {
     let stage = scope
         .of_type("AWS::ApiGateway::Stage")
         .filter(|(_, s)| belongs(s))
-        .find_map(|(_, s)| properties(s).get("StageName").and_then(Value::as_str))
-        .map(str::to_string);
+        .find_map(|(sid, s)| {
+            let at = resource_path(sid).key("Properties").key("StageName");
+            scope.text(properties(s).get("StageName")?, &at).ok()
+        });
     let sorted: Vec<String> = paths.keys().cloned().collect();
     let resources = paths
         .into_iter()
@@ -1425,6 +1429,41 @@ mod tests {
         };
         assert_eq!(cors.allow_origins, ["https://shop.example"]);
         assert!(cors.allow_credentials);
+    }
+
+    #[test]
+    fn a_template_with_several_apis_gives_each_its_layer() {
+        let read = template(&fixture("cloudformation-stack.yaml"));
+        let kinds: Vec<(&str, &str)> = read
+            .stacks
+            .iter()
+            .map(|s| (s.kind, s.id.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("AWS::ApiGatewayV2::Api", "ShopApi"),
+                ("AWS::ApiGateway::RestApi", "PartnerApi"),
+                ("AWS::Lambda::Url", "WebhookUrl")
+            ]
+        );
+        let FrontLayer::HttpApi {
+            cors: Some(cors),
+            routes,
+            stage,
+        } = &read.stacks[0].layer
+        else {
+            panic!("an HTTP API with CORS");
+        };
+        assert_eq!(cors.allow_origins, ["https://shop.example"]);
+        assert_eq!(stage.as_deref(), Some("v1"));
+        let keys: Vec<&str> = routes.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["POST /orders", "$default"]);
+        let FrontLayer::RestApi(partner) = &read.stacks[1].layer else {
+            panic!("a REST API");
+        };
+        assert_eq!(partner.resources[0].path, "/orders");
+        assert_eq!(partner.gateway_responses.len(), 1);
     }
 
     #[test]
