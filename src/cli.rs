@@ -48,15 +48,21 @@ pub enum ConvertTarget {
     Azure,
     /// Azure Resource Manager JSON ({"corsRules": [...]}), as ARM templates and Bicep take it
     AzureJson,
+    /// an API Gateway HTTP API's CorsConfiguration, as `aws apigatewayv2 update-api
+    /// --cors-configuration` takes it
+    HttpApi,
+    /// a Lambda function URL's Cors, as `aws lambda update-function-url-config --cors` takes it
+    FunctionUrl,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check CORS rules (a configuration file, or a scenario's bucket) for dangerous, broken and
-    /// noisy entries. Exits 1 when something dangerous or broken is found.
+    /// Check CORS rules (a bucket's configuration, an API Gateway or function URL export, a
+    /// CloudFormation/SAM template, or a scenario) for dangerous, broken and noisy entries.
+    /// Exits 1 when something dangerous or broken is found.
     Audit {
-        /// CORS configuration (S3, GCS or Azure, any spelling) or scenario file; `-` reads standard
-        /// input.
+        /// CORS configuration (S3, GCS or Azure, any spelling), AWS export, template or OpenAPI
+        /// document, or scenario file; `-` reads standard input.
         file: PathBuf,
         /// Print the findings as JSON.
         #[arg(long)]
@@ -66,12 +72,13 @@ pub enum Command {
     /// a live server, then step through its real answers.
     Probe(ProbeArgs),
     /// Rewrite a CORS configuration in another spelling or for another provider (S3, GCS,
-    /// Azure), naming what the target cannot express.
+    /// Azure, an HTTP API, a function URL), naming what the target cannot express.
     Convert {
         /// The spelling to write.
         #[arg(long, value_enum)]
         to: ConvertTarget,
-        /// CORS configuration (S3, GCS or Azure, any spelling); `-` reads standard input.
+        /// CORS configuration (S3, GCS or Azure, any spelling; an HTTP API's or a function URL's,
+        /// as an export, a template or an OpenAPI document); `-` reads standard input.
         file: PathBuf,
     },
     /// List the lessons built into cors-tui; `cors-tui NAME` opens one from any folder.
@@ -196,7 +203,8 @@ pub struct Cli {
     pub file: Option<PathBuf>,
 
     /// Replace the scenario bucket's rules with these (S3 in any spelling, GCS's CORS JSON, or
-    /// Azure's XML or ARM JSON); the provider is detected from the file.
+    /// Azure's XML or ARM JSON), or its API Gateway or function URL layer with an AWS export,
+    /// template or OpenAPI document; what the file is is detected from its content.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

@@ -32,7 +32,7 @@ pub enum Error {
     #[error("cors-tui: {0}")]
     Usage(String),
     /// `convert`: the target provider cannot hold these rules.
-    #[error("cors-tui: {} cannot be written as {product} rules:{}", escape(.file), .reasons.iter().map(|r| format!("\n  {}", escape(r))).collect::<String>())]
+    #[error("cors-tui: {} cannot be written as {product}:{}", escape(.file), .reasons.iter().map(|r| format!("\n  {}", escape(r))).collect::<String>())]
     NotConvertible {
         file: String,
         product: &'static str,

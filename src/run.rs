@@ -14,6 +14,7 @@ use crate::engine;
 use crate::error::{Error, Finished};
 use crate::formats::apigateway;
 use crate::formats::convert::{self, Target};
+use crate::formats::convert_aws::{self, AwsTarget};
 use crate::formats::s3::{self as s3_format, ConfigError};
 use crate::report;
 use crate::safe_text::escape;
@@ -269,7 +270,68 @@ fn run_interactive(
     }
 }
 
+/// Converts to an HTTP API's or a function URL's `Cors`: from one of those (an export, a
+/// template, an OpenAPI document) or from a bucket's rules.
+fn run_convert_aws(file: &Path, to: AwsTarget) -> Result<Finished, Error> {
+    let (name, text) = scenario::read_input(file)?;
+    let not_convertible = |reasons: Vec<String>| Error::NotConvertible {
+        file: name.clone(),
+        product: to.product(),
+        reasons,
+    };
+    let aws = match crate::formats::aws_stacks(&text, &name) {
+        Some(template) => {
+            let template = template?;
+            let layers: Vec<_> = template.stacks.into_iter().map(|s| s.layer).collect();
+            Some(layers)
+        }
+        None => apigateway::load(&text, &name).transpose()?.map(|export| {
+            vec![match export {
+                apigateway::Export::Api { cors, .. } => crate::server::FrontLayer::HttpApi {
+                    cors,
+                    routes: Vec::new(),
+                    stage: None,
+                },
+                apigateway::Export::FunctionUrl { cors } => {
+                    crate::server::FrontLayer::FunctionUrl { cors }
+                }
+                _ => crate::server::FrontLayer::FunctionUrl { cors: None },
+            }]
+        }),
+    };
+    let converted = match aws {
+        Some(layers) => {
+            let source =
+                convert_aws::source_of(&layers).map_err(|reason| not_convertible(vec![reason]))?;
+            convert_aws::write(source.cors, Some(source.from), to, Vec::new())
+        }
+        None => {
+            let loaded = s3_format::load_config(&text, &name).map_err(|e| e.errors().clone())?;
+            eprintln!(
+                "cors-tui: read {} as {}",
+                escape(&name),
+                loaded.spelling.describe()
+            );
+            let mut notes = Vec::new();
+            convert_aws::from_bucket(&loaded, &mut notes)
+                .and_then(|cors| convert_aws::write(cors, None, to, notes))
+        }
+    }
+    .map_err(not_convertible)?;
+    for note in &converted.notes {
+        eprintln!("cors-tui: note: {}", escape(note));
+    }
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", converted.text)?;
+    Ok(Finished::Clean)
+}
+
 fn run_convert(file: &Path, to: ConvertTarget) -> Result<Finished, Error> {
+    match to {
+        ConvertTarget::HttpApi => return run_convert_aws(file, AwsTarget::HttpApi),
+        ConvertTarget::FunctionUrl => return run_convert_aws(file, AwsTarget::FunctionUrl),
+        _ => {}
+    }
     let (loaded, name) = read_config(file)?;
     eprintln!(
         "cors-tui: read {} as {}",
@@ -284,10 +346,11 @@ fn run_convert(file: &Path, to: ConvertTarget) -> Result<Finished, Error> {
         ConvertTarget::Gcs => Target::Gcs,
         ConvertTarget::Azure => Target::AzureXml,
         ConvertTarget::AzureJson => Target::AzureJson,
+        ConvertTarget::HttpApi | ConvertTarget::FunctionUrl => return Ok(Finished::Clean),
     };
     let converted = convert::convert(&loaded, target).map_err(|reasons| Error::NotConvertible {
         file: name.clone(),
-        product: target.provider().product(),
+        product: target.provider().rules_noun(),
         reasons,
     })?;
     for note in &converted.notes {

@@ -4,6 +4,7 @@ pub mod apigateway;
 pub mod azure;
 pub mod cloudformation;
 pub mod convert;
+pub mod convert_aws;
 pub mod gcs;
 pub mod har;
 pub mod openapi;

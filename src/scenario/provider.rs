@@ -62,6 +62,15 @@ impl Provider {
         }
     }
 
+    /// What its configuration is called when something cannot be written as one.
+    pub fn rules_noun(self) -> &'static str {
+        match self {
+            Provider::S3 => "Amazon S3 rules",
+            Provider::Gcs => "Google Cloud Storage rules",
+            Provider::Azure => "Azure Blob Storage rules",
+        }
+    }
+
     /// What the server is called in reports: "S3 bucket", "GCS bucket", "Azure Blob service".
     pub fn server_noun(self) -> &'static str {
         match self {

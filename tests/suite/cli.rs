@@ -997,6 +997,46 @@ fn audit_reads_cloudformation_and_sam_templates_as_they_are_written() {
         ));
 }
 
+/// `convert --to http-api | function-url` writes the `Cors` object each service takes, from the
+/// other service or from a bucket's rules, and the target's own validation refuses what it would.
+#[test]
+fn convert_writes_an_http_apis_or_a_function_urls_cors() {
+    cmd()
+        .args(["convert", "--to", "function-url"])
+        .arg(configs().join("sam-http-api.yaml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "\"AllowOrigins\": [\n    \"https://todo.example\"",
+        ))
+        .stderr(predicate::str::contains(
+            "a function URL adds these headers after the function's own",
+        ));
+    cmd()
+        .args(["convert", "--to", "http-api"])
+        .arg(configs().join("cli.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"AllowCredentials\": true"))
+        .stderr(predicate::str::contains(
+            "Amazon S3 sends Access-Control-Allow-Credentials: true to every origin it names",
+        ));
+    cmd()
+        .args(["convert", "--to", "http-api"])
+        .arg(configs().join("lambda-get-function-url-config.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "allow-credentials is not supported if 'allow-origin' is *",
+        ));
+    cmd()
+        .args(["convert", "--to", "http-api"])
+        .arg(configs().join("sam-rest-api.yaml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("a REST API's CORS is its methods"));
+}
+
 /// `--config` with a template replaces the scenario's layer of the same kind, so a lesson runs
 /// against the API a CDK app synthesises.
 #[test]
