@@ -8,6 +8,7 @@
 
 use serde::Deserialize;
 
+use super::cloudformation::placed;
 use crate::scenario::LoadErrors;
 use crate::scenario::locate_problems;
 use crate::scenario::validate::{JsonPath, Problem};
@@ -187,18 +188,11 @@ fn read_export(shape: &serde_json::Value, text: &str, file: &str) -> Result<Expo
     let root = JsonPath::default();
     let export = if shape.get("FunctionUrl").is_some() {
         let config: GetFunctionUrlConfig = super::s3::typed(text, file)?;
-        let at = root.key("Cors");
         let cors = match config.cors.map(crate::server::function_url::validate) {
             None => None,
             Some(Ok(cors)) => Some(cors),
             Some(Err(refusals)) => {
-                for (key, index, message) in refusals {
-                    let path = at.key(key);
-                    problems.push(Problem {
-                        path: index.map_or(path.clone(), |i| path.index(i)),
-                        message,
-                    });
-                }
+                problems.extend(placed(&root.key("Cors"), refusals));
                 None
             }
         };
@@ -214,18 +208,11 @@ fn read_export(shape: &serde_json::Value, text: &str, file: &str) -> Result<Expo
                 ),
             });
         }
-        let at = root.key("CorsConfiguration");
         let cors = match api.cors.map(http_api::validate) {
             None => None,
             Some(Ok(cors)) => Some(cors),
             Some(Err(refusals)) => {
-                for (key, index, message) in refusals {
-                    let path = at.key(key);
-                    problems.push(Problem {
-                        path: index.map_or(path.clone(), |i| path.index(i)),
-                        message,
-                    });
-                }
+                problems.extend(placed(&root.key("CorsConfiguration"), refusals));
                 None
             }
         };

@@ -351,6 +351,83 @@ pub(super) fn resource_path(id: &str) -> JsonPath {
     JsonPath::default().key("Resources").key(id)
 }
 
+/// How a document spells an integration's keys: CloudFormation's `Integration` or OpenAPI's
+/// `x-amazon-apigateway-integration`.
+pub(super) struct IntegrationKeys {
+    pub kind: &'static str,
+    pub request_templates: &'static str,
+    pub http_method: &'static str,
+    pub status: &'static str,
+    pub selection_pattern: &'static str,
+    pub parameters: &'static str,
+    pub templates: &'static str,
+}
+
+pub(super) const CLOUDFORMATION_KEYS: IntegrationKeys = IntegrationKeys {
+    kind: "Type",
+    request_templates: "RequestTemplates",
+    http_method: "IntegrationHttpMethod",
+    status: "StatusCode",
+    selection_pattern: "SelectionPattern",
+    parameters: "ResponseParameters",
+    templates: "ResponseTemplates",
+};
+
+/// The string values of an object, e.g. a mapping's parameters.
+pub(super) fn strings(value: Option<&Value>) -> Option<BTreeMap<String, String>> {
+    value.and_then(Value::as_object).map(|map| {
+        map.iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect()
+    })
+}
+
+/// An integration response; `pattern` is its selection pattern when the document keys
+/// responses by it (OpenAPI), else it is read from the response.
+pub(super) fn integration_response(
+    r: &Value,
+    keys: &IntegrationKeys,
+    pattern: Option<String>,
+) -> RawIntegrationResponse {
+    let status = r.get(keys.status).map_or_else(
+        || "200".to_string(),
+        |s| s.as_str().map_or(s.to_string(), str::to_string),
+    );
+    RawIntegrationResponse {
+        status_code: Some(status),
+        selection_pattern: pattern.or_else(|| {
+            r.get(keys.selection_pattern)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        }),
+        response_parameters: strings(r.get(keys.parameters)),
+        response_templates: r.get(keys.templates).cloned(),
+        content_handling: None,
+    }
+}
+
+/// An integration with its responses already read.
+pub(super) fn integration(
+    i: &Value,
+    keys: &IntegrationKeys,
+    responses: Option<BTreeMap<String, RawIntegrationResponse>>,
+) -> RawIntegration {
+    RawIntegration {
+        kind: i
+            .get(keys.kind)
+            .and_then(Value::as_str)
+            .unwrap_or("MOCK")
+            .to_ascii_uppercase(),
+        request_templates: strings(i.get(keys.request_templates)),
+        integration_responses: responses,
+        http_method: i
+            .get(keys.http_method)
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        ..RawIntegration::default()
+    }
+}
+
 fn read(template: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
     let empty = Map::new();
     let resources = template
@@ -1166,55 +1243,26 @@ fn rest_api_stack(scope: &Scope, id: &str) -> Result<Stack, Vec<Problem>> {
         let Some(verb) = text("HttpMethod") else {
             continue;
         };
-        let strings = |value: Option<&Value>| {
-            value.and_then(Value::as_object).map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect::<BTreeMap<_, _>>()
-            })
-        };
         let integration = evaluated.get("Integration").map(|i| {
             let responses = i
                 .get("IntegrationResponses")
                 .and_then(Value::as_array)
                 .map(|list| {
-                    list.iter()
-                        .enumerate()
-                        .map(|(n, r)| {
-                            let status = r
-                                .get("StatusCode")
-                                .map(|s| s.as_str().map_or(s.to_string(), str::to_string))
-                                .unwrap_or_else(|| n.to_string());
-                            (
-                                status.clone(),
-                                RawIntegrationResponse {
-                                    status_code: Some(status),
-                                    selection_pattern: r
-                                        .get("SelectionPattern")
-                                        .and_then(Value::as_str)
-                                        .map(str::to_string),
-                                    response_parameters: strings(r.get("ResponseParameters")),
-                                    response_templates: r.get("ResponseTemplates").cloned(),
-                                    content_handling: None,
-                                },
-                            )
-                        })
-                        .collect()
+                    let mut responses = BTreeMap::new();
+                    for (n, r) in list.iter().enumerate() {
+                        let response = integration_response(r, &CLOUDFORMATION_KEYS, None);
+                        let status = response.status_code.clone().unwrap_or_default();
+                        // Two responses may share a status (a default and a selected one).
+                        let key = if responses.contains_key(&status) {
+                            format!("{status}#{n}")
+                        } else {
+                            status
+                        };
+                        responses.insert(key, response);
+                    }
+                    responses
                 });
-            RawIntegration {
-                kind: i
-                    .get("Type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("MOCK")
-                    .to_string(),
-                request_templates: strings(i.get("RequestTemplates")),
-                integration_responses: responses,
-                http_method: i
-                    .get("IntegrationHttpMethod")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                ..RawIntegration::default()
-            }
+            integration(i, &CLOUDFORMATION_KEYS, responses)
         });
         written_at.insert((path.clone(), verb.clone()), at.clone());
         paths.entry(path).or_default().insert(
@@ -1358,15 +1406,23 @@ mod tests {
         }
     }
 
+    /// The one REST API a fixture deploys.
+    fn only_rest_api(name: &str) -> crate::server::rest_api::RestApi {
+        let read = template(&fixture(name));
+        match read.stacks.as_slice() {
+            [
+                Stack {
+                    layer: FrontLayer::RestApi(api),
+                    ..
+                },
+            ] => (**api).clone(),
+            _ => panic!("{name}: one REST API"),
+        }
+    }
+
     #[test]
     fn sams_rest_api_gets_the_options_method_sam_generates_with_its_authorizer() {
-        let read = template(&fixture("sam-rest-api.yaml"));
-        let [stack] = read.stacks.as_slice() else {
-            panic!("one stack");
-        };
-        let FrontLayer::RestApi(api) = &stack.layer else {
-            panic!("a REST API");
-        };
+        let api = only_rest_api("sam-rest-api.yaml");
         assert_eq!(api.stage.as_deref(), Some("Prod"));
         let orders = &api.resources[0];
         assert_eq!(orders.path, "/orders");
@@ -1381,13 +1437,7 @@ mod tests {
 
     #[test]
     fn a_cdk_synthesised_rest_api_is_rebuilt_from_its_resources_and_methods() {
-        let read = template(&fixture("cdk-rest-api.template.json"));
-        let [stack] = read.stacks.as_slice() else {
-            panic!("one stack");
-        };
-        let FrontLayer::RestApi(api) = &stack.layer else {
-            panic!("a REST API");
-        };
+        let api = only_rest_api("cdk-rest-api.template.json");
         assert_eq!(api.stage.as_deref(), Some("prod"));
         let orders = &api.resources[0];
         assert_eq!(orders.path, "/orders");

@@ -10,16 +10,16 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::cloudformation::{Stack, Template, load_document, placed, rest_layer};
+use super::cloudformation::{
+    IntegrationKeys, Stack, Template, integration, integration_response, load_document, placed,
+    rest_layer, strings,
+};
 use crate::scenario::LoadErrors;
 use crate::scenario::validate::{JsonPath, Problem};
 use crate::server::FrontLayer;
 use crate::server::aws_cors::RawCors;
 use crate::server::http_api;
-use crate::server::rest_api::{
-    PathPart, RawGatewayResponse, RawIntegration, RawIntegrationResponse, RawMethod, RawResource,
-    RawRestApi,
-};
+use crate::server::rest_api::{PathPart, RawGatewayResponse, RawMethod, RawResource, RawRestApi};
 
 const VERBS: [(&str, &str); 8] = [
     ("get", "GET"),
@@ -168,13 +168,16 @@ fn guard(
     (authorization, api_key)
 }
 
-fn strings(value: Option<&Value>) -> Option<BTreeMap<String, String>> {
-    value.and_then(Value::as_object).map(|map| {
-        map.iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-            .collect()
-    })
-}
+/// How an OpenAPI export spells an integration's keys.
+const OPENAPI_KEYS: IntegrationKeys = IntegrationKeys {
+    kind: "type",
+    request_templates: "requestTemplates",
+    http_method: "httpMethod",
+    status: "statusCode",
+    selection_pattern: "selectionPattern",
+    parameters: "responseParameters",
+    templates: "responseTemplates",
+};
 
 /// The stage a server URL's `basePath` variable (OpenAPI 3) or `basePath` (Swagger 2) names.
 fn stage(value: &Value) -> Option<String> {
@@ -314,37 +317,15 @@ fn read_rest_api(value: &Value) -> Result<Stack, Vec<Problem>> {
             let responses = i.get("responses").and_then(Value::as_object).map(|list| {
                 list.iter()
                     .map(|(pattern, r)| {
-                        let status = r
-                            .get("statusCode")
-                            .map(|s| s.as_str().map_or(s.to_string(), str::to_string))
-                            .unwrap_or_else(|| "200".to_string());
+                        let selection = (pattern != "default").then(|| pattern.clone());
                         (
                             pattern.clone(),
-                            RawIntegrationResponse {
-                                status_code: Some(status),
-                                selection_pattern: (pattern != "default").then(|| pattern.clone()),
-                                response_parameters: strings(r.get("responseParameters")),
-                                response_templates: r.get("responseTemplates").cloned(),
-                                content_handling: None,
-                            },
+                            integration_response(r, &OPENAPI_KEYS, selection),
                         )
                     })
                     .collect()
             });
-            RawIntegration {
-                kind: i
-                    .get("type")
-                    .and_then(Value::as_str)
-                    .unwrap_or("mock")
-                    .to_ascii_uppercase(),
-                request_templates: strings(i.get("requestTemplates")),
-                integration_responses: responses,
-                http_method: i
-                    .get("httpMethod")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                ..RawIntegration::default()
-            }
+            integration(i, &OPENAPI_KEYS, responses)
         });
         spelled_as.insert(
             (path.to_string(), verb.to_string()),
