@@ -426,6 +426,34 @@ mod tests {
     }
 
     #[test]
+    fn f4_star_and_a_function_that_echoes_give_two_origins() {
+        let layer = FunctionUrl {
+            cors: Some(Arc::new(Cors {
+                allow_origins: vec!["*".into()],
+                ..Cors::default()
+            })),
+        };
+        let request = request_to(URL, "GET", &[("Origin", "http://127.0.0.1:5500")]);
+        let mut echoed = HttpResponse {
+            status: 200,
+            headers: vec![(
+                "Access-Control-Allow-Origin".into(),
+                "http://127.0.0.1:5500".into(),
+            )],
+            body: String::new(),
+        };
+        layer.pass_up(&request, &mut echoed);
+        let values: Vec<&str> = echoed
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Access-Control-Allow-Origin"))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(values.len(), 2, "{values:?}");
+        assert!(values.iter().all(|v| v.contains("127.0.0.1:5500")));
+    }
+
+    #[test]
     fn what_no_recording_shows_is_said_to_be_inferred() {
         let layer = FunctionUrl {
             cors: Some(Arc::new(Cors {
