@@ -64,6 +64,28 @@ pub(crate) fn read_config(path: &Path) -> Result<(s3_format::LoadedConfig, Strin
     s3_format::load_config(&text, &name).map(|config| (config, name))
 }
 
+/// What a file that failed to load as a scenario is instead, when it is a configuration
+/// cors-tui reads elsewhere.
+fn not_a_scenario(text: &str, name: &str) -> Option<String> {
+    if let Some(Ok(template)) = crate::formats::aws_stacks(text, name) {
+        let article = if template.source.starts_with('O') {
+            "an"
+        } else {
+            "a"
+        };
+        return Some(format!("{article} {}", template.source));
+    }
+    if let Some(Ok(export)) = crate::formats::apigateway::load(text, name) {
+        return Some(format!("an AWS CLI export ({})", export.describe()));
+    }
+    s3_format::load_config(text, name).ok().map(|loaded| {
+        format!(
+            "a bucket's CORS configuration ({})",
+            loaded.spelling.describe()
+        )
+    })
+}
+
 /// An input opened but not parsed yet. Opening is quick (a large file is mapped); parsing a
 /// large recording takes a second or more, which the interactive view spends on its loading
 /// screen.
@@ -221,7 +243,19 @@ impl Opened {
                 saved: Some(trace),
             });
         }
-        let scenario = scenario::load_str(text, &name)?;
+        let scenario = scenario::load_str(text, &name).map_err(|errors| {
+            match not_a_scenario(text, &name) {
+                Some(what) => whole_input_error(
+                    &name,
+                    "",
+                    &format!(
+                        "this is {what}, not a scenario: `cors-tui audit {0}` checks it, and `cors-tui --config {0} LESSON` runs a lesson against it",
+                        crate::safe_text::escape(&name)
+                    ),
+                ),
+                None => errors,
+            }
+        })?;
         crate::analysis::lesson::check_steps(&scenario, text, &name)?;
         Ok(Loaded {
             scenario,

@@ -1037,6 +1037,27 @@ fn convert_writes_an_http_apis_or_a_function_urls_cors() {
         .stderr(predicate::str::contains("a REST API's CORS is its methods"));
 }
 
+/// A configuration opened as if it were a scenario is named, with the two commands that take it.
+#[test]
+fn a_configuration_given_as_the_scenario_says_what_it_is_and_what_takes_it() {
+    cmd()
+        .arg("--print")
+        .arg(configs().join("apigw-http-export.yaml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "this is an OpenAPI export of an HTTP API, not a scenario: `cors-tui audit",
+        ));
+    cmd()
+        .arg("--print")
+        .arg(configs().join("cli.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "this is a bucket's CORS configuration",
+        ));
+}
+
 /// `--config` with a template replaces the scenario's layer of the same kind, so a lesson runs
 /// against the API a CDK app synthesises.
 #[test]
