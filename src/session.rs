@@ -248,7 +248,7 @@ impl Opened {
                 Some(what) => whole_input_error(
                     &name,
                     "",
-                    &format!(
+                    format!(
                         "this is {what}, not a scenario: `cors-tui audit {0}` checks it, and `cors-tui --config {0} LESSON` runs a lesson against it",
                         crate::safe_text::escape(&name)
                     ),
