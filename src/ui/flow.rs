@@ -26,7 +26,7 @@ enum State {
 }
 
 struct Node {
-    label: &'static str,
+    label: String,
     /// For the two-line flow on narrow terminals.
     short: &'static str,
     detail: String,
@@ -58,8 +58,9 @@ fn order(stage: Stage) -> u8 {
     }
 }
 
-/// The seven nodes as of `step` (only what the browser knows by then).
-fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
+/// The seven nodes as of `step` (only what the browser knows by then); `hop` is (this hop,
+/// hops) for a redirected request.
+fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [Node; 7] {
     let at = order(step.stage);
     let reached = |stage: Stage| at >= order(stage);
     let state_for = |stage: Stage| {
@@ -131,21 +132,26 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
     };
     [
         Node {
-            label: if raw { "Raw client" } else { "fetch()" },
+            label: match (raw, hop) {
+                (true, _) => "Raw client".to_string(),
+                (false, Some((0, of))) if of > 1 => format!("fetch() 1/{of}"),
+                (false, Some((at, of))) if of > 1 => format!("hop {}/{of}", at + 1),
+                (false, _) => "fetch()".to_string(),
+            },
             short: if raw { "raw" } else { "fetch()" },
             detail: request.method.clone(),
             state: request_state,
             verdict: None,
         },
         Node {
-            label: "Preflight?",
+            label: "Preflight?".to_string(),
             short: "preflight?",
             detail: decision.to_string(),
             state: request_state,
             verdict: None,
         },
         Node {
-            label: "OPTIONS",
+            label: "OPTIONS".to_string(),
             short: "OPTIONS",
             detail: if request.preflight {
                 if reached(Stage::Preflight) {
@@ -160,7 +166,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             verdict: None,
         },
         Node {
-            label: "Check",
+            label: "Check".to_string(),
             short: "check",
             detail: match check_verdict(Stage::PreflightCheck) {
                 Some(Verdict::Blocked) if network_error => "✗ no answer".to_string(),
@@ -173,7 +179,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             verdict: check_verdict(Stage::PreflightCheck),
         },
         Node {
-            label: if raw { "Request" } else { "Actual" },
+            label: if raw { "Request" } else { "Actual" }.to_string(),
             short: if raw { "request" } else { "actual" },
             detail: if actual_state == State::Skipped {
                 "never sent".to_string()
@@ -188,7 +194,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             verdict: None,
         },
         Node {
-            label: "CORS check",
+            label: "CORS check".to_string(),
             short: "CORS check",
             detail: if raw {
                 "none: no browser".to_string()
@@ -207,7 +213,7 @@ fn nodes(request: &RequestRecord, step: &Step) -> [Node; 7] {
             verdict: check_verdict(Stage::ResponseCheck),
         },
         Node {
-            label: "Result",
+            label: "Result".to_string(),
             short: "result",
             detail: if final_verdict {
                 match request.outcome {
@@ -278,9 +284,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, boxed: bool) {
         return;
     };
     let request = app.trace.request_of(step);
-    let view = hop_view(request, app.trace.hop_at(app.cursor));
+    let hop = app.trace.hop_at(app.cursor);
+    let hops = request.hops().len();
+    let view = hop_view(request, hop);
     let request = view.as_ref().unwrap_or(request);
-    let nodes = nodes(request, step);
+    let nodes = nodes(request, step, Some((hop.min(hops.saturating_sub(1)), hops)));
     if boxed {
         render_boxes(app, frame, inner, &nodes, request);
     } else {
@@ -300,9 +308,10 @@ fn hop_view(request: &RequestRecord, hop: usize) -> Option<RequestRecord> {
     let last = hop == hops.len() - 1;
     let method = current.asked().0;
     Some(RequestRecord {
-        method: match hop {
-            0 => method,
-            _ => format!("{method}, redirect {hop}"),
+        // A later hop says what sent it there: the previous hop's redirect status.
+        method: match hop.checked_sub(1).and_then(|p| hops.get(p)?.actual) {
+            Some(previous) => format!("{method} ← {}", previous.response.status),
+            None => method,
         },
         preflight: current.preflight.is_some(),
         cache_hit: last && request.cache_hit,
@@ -322,17 +331,18 @@ fn hop_view(request: &RequestRecord, hop: usize) -> Option<RequestRecord> {
     })
 }
 
+/// Why the request goes straight to the actual request, when it does; "no" when it does not.
 fn branch_label(request: &RequestRecord) -> &'static str {
-    if request.via == Via::Raw {
-        "no browser: straight to the server"
+    if request.preflight {
+        "no"
+    } else if request.via == Via::Raw {
+        "no browser"
     } else if request.same_origin {
-        "no (same-origin)"
+        "no: same-origin"
     } else if request.cache_hit {
-        "cached: preflight skipped"
-    } else if request.preflight {
-        "yes"
+        "no: cached"
     } else {
-        "no: simple request"
+        "no: simple"
     }
 }
 
@@ -354,29 +364,31 @@ fn render_lines(
         };
         Span::styled(text, node_style(app, node))
     };
+    let failed = nodes[3].verdict == Some(Verdict::Blocked);
     let top = Line::from(vec![
         node_span(0),
         arrow(),
         node_span(1),
-        Span::styled(" ─yes→ ", theme.dim),
+        Span::styled(
+            " ─yes→ ",
+            if request.preflight {
+                theme.key
+            } else {
+                theme.dim
+            },
+        ),
         node_span(2),
         arrow(),
         node_span(3),
     ]);
-    let branch = if request.preflight {
-        "  └ then ↓ ".to_string()
-    } else {
-        format!("  └ {} ↓ ", branch_label(request))
+    // The branch taken into the actual request: from the check, or straight from the decision.
+    let (branch, style) = match (request.preflight, failed) {
+        (true, true) => ("  └ check failed: never sent ↓ ".to_string(), theme.blocked),
+        (true, false) => ("  └ if the check passes ↓ ".to_string(), theme.key),
+        (false, _) => (format!("  └ {} ↓ ", branch_label(request)), theme.key),
     };
     let bottom = Line::from(vec![
-        Span::styled(
-            branch,
-            if request.preflight {
-                theme.dim
-            } else {
-                theme.key
-            },
-        ),
+        Span::styled(branch, style),
         node_span(4),
         arrow(),
         node_span(5),
@@ -479,6 +491,8 @@ fn render_boxes(
             middle,
         );
     };
+    // Only what the browser knows by this step: a failure once the check has been made.
+    let failed = nodes[3].verdict == Some(Verdict::Blocked);
     draw(frame, 0, top[0]);
     arrow(frame, top[1], "→", theme.base);
     draw(frame, 1, top[2]);
@@ -495,31 +509,43 @@ fn render_boxes(
     draw(frame, 2, top[4]);
     arrow(frame, top[5], "→", theme.base);
     draw(frame, 3, top[6]);
-    draw(frame, 4, bottom[0]);
-    arrow(frame, bottom[1], "→", theme.base);
-    draw(frame, 5, bottom[2]);
+    // The actual request sits under the decision: reached straight down ("no"), or from the
+    // check, back along the connector ("if it passes").
+    draw(frame, 4, bottom[2]);
     arrow(frame, bottom[3], "→", theme.base);
-    draw(frame, 6, bottom[4]);
-    // The branch: from the decision down to the actual request, or from the preflight check.
-    let label = if request.preflight {
-        "  ↓ preflight: yes; the actual request goes out only if the preflight check passes"
-            .to_string()
-    } else {
-        format!(
-            "  ↓ preflight: {}; straight to the actual request",
-            branch_label(request)
-        )
-    };
-    let label_style = if request.preflight {
+    draw(frame, 5, bottom[4]);
+    arrow(frame, bottom[5], "→", theme.base);
+    draw(frame, 6, bottom[6]);
+    let center = |rect: Rect| usize::from((rect.x + rect.width / 2).saturating_sub(between.x));
+    let (down, back) = (center(top[2]), center(top[6]));
+    let no = format!("{} ", branch_label(request));
+    let no_style = if request.preflight {
         theme.dim
     } else {
         theme.key
     };
-    frame.render_widget(
-        Paragraph::new(Span::styled(
-            truncate(&label, usize::from(between.width)),
-            label_style,
-        )),
-        between,
-    );
+    let back_style = match (request.preflight, failed) {
+        (true, true) => theme.blocked,
+        (true, false) => theme.key,
+        (false, _) => theme.dim,
+    };
+    let back_label = if failed {
+        " ✗ check failed: never sent "
+    } else {
+        " if the check passes "
+    };
+    let no_width = unicode_width::UnicodeWidthStr::width(no.as_str());
+    let run = back.saturating_sub(down + 1);
+    let label_width = unicode_width::UnicodeWidthStr::width(back_label).min(run);
+    let left = (run - label_width) / 2;
+    let connector = Line::from(vec![
+        Span::raw(" ".repeat(down.saturating_sub(no_width))),
+        Span::styled(no, no_style),
+        Span::styled("↓", if failed { theme.dim } else { theme.key }),
+        Span::styled("─".repeat(left), back_style),
+        Span::styled(truncate(back_label, label_width), back_style),
+        Span::styled("─".repeat(run - label_width - left), back_style),
+        Span::styled("╯", back_style),
+    ]);
+    frame.render_widget(Paragraph::new(connector), between);
 }

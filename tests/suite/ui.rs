@@ -590,7 +590,8 @@ fn the_flow_follows_each_redirect_hop() {
     let at_cdn = at_step(app("redirects"), 15);
     let screen = text(&draw(&at_cdn, 120, 40));
     insta::assert_snapshot!("redirects_hop_blocked_120x40", screen);
-    assert!(screen.contains("GET, redirect 1"), "{screen}");
+    assert!(screen.contains("hop 2/2"), "{screen}");
+    assert!(screen.contains("GET ← 302"), "{screen}");
     assert!(screen.contains("BLOCKED"));
 }
 
@@ -750,4 +751,46 @@ fn a_rest_api_stage_shows_its_deployment_not_the_saved_api() {
     );
     assert!(!screen.contains("OPTIONS /orders  Mock"), "{screen}");
     insta::assert_snapshot!("rest_api_not_deployed_200x55", screen);
+}
+
+/// The process flow draws the branch each request takes: straight down from the decision for a
+/// simple request, back from the check for a preflighted one, and the check's failure once it
+/// is made; a raw client is no browser.
+#[test]
+fn the_flow_draws_the_branch_taken() {
+    let simple = at_step(app("basic"), 1);
+    for (width, height) in [(80, 24), (120, 40), (200, 55)] {
+        let screen = text(&draw(&simple, width, height));
+        assert!(
+            screen.contains("no: simple ↓"),
+            "{width}x{height}: {screen}"
+        );
+        assert!(!screen.contains("then ↓"), "{screen}");
+        insta::assert_snapshot!(format!("flow_simple_{width}x{height}"), screen);
+    }
+    let passed = at_step(app("basic"), 6);
+    let screen = text(&draw(&passed, 120, 40));
+    assert!(screen.contains("no ↓"), "{screen}");
+    assert!(screen.contains("if the check passes ──"), "{screen}");
+    let before_check = at_step(app("static-preflight-status"), 2);
+    let screen = text(&draw(&before_check, 120, 40));
+    assert!(!screen.contains("check failed"), "not known yet: {screen}");
+    let failed = at_step(app("static-preflight-status"), 3);
+    for (width, height) in [(80, 24), (120, 40), (200, 55)] {
+        let screen = text(&draw(&failed, width, height));
+        assert!(
+            screen.contains("check failed"),
+            "{width}x{height}: {screen}"
+        );
+        insta::assert_snapshot!(format!("flow_preflight_failed_{width}x{height}"), screen);
+    }
+    let raw = (1..=9)
+        .map(|n| at_step(app("curl-vs-browser"), n))
+        .map(|a| text(&draw(&a, 120, 40)))
+        .find(|screen| screen.contains("Raw client"));
+    let Some(screen) = raw else {
+        panic!("curl-vs-browser has a raw request");
+    };
+    assert!(screen.contains("no browser ↓"), "{screen}");
+    assert!(!screen.contains("no: simple"), "{screen}");
 }
