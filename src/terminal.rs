@@ -195,7 +195,11 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
         }
         if app.save_requested {
             app.save_requested = false;
-            app.status = Some(save(app));
+            let (saved, message) = save(app);
+            if saved {
+                app.mark_saved();
+            }
+            app.status = Some(message);
         }
         if app.autoplay && last_tick.elapsed() >= app.autoplay_interval() {
             app.update(Action::Tick);
@@ -204,8 +208,9 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
     }
 }
 
-/// Writes the edited scenario to a new file; returns the message to show.
-fn save(app: &App) -> String {
+/// Writes the edited scenario to a new file; returns whether it was written and the message to
+/// show.
+fn save(app: &App) -> (bool, String) {
     let source_is_file = std::path::Path::new(&app.source).is_file();
     // Any entry is taken, a dangling link too.
     let path = crate::analysis::whatif::save_path(&app.source, source_is_file, |p| {
@@ -222,13 +227,14 @@ fn save(app: &App) -> String {
     // The status line escapes what it shows.
     let shown = path.display();
     let dropped = edited && (!app.scenario.moments.is_empty() || !app.scenario.quiz.is_empty());
-    match written {
+    let message = match &written {
         Ok(()) if dropped => format!(
             "Saved the edited scenario to {shown} (without the lesson's key moments and quiz: they describe the original run)"
         ),
         Ok(()) => format!("Saved the edited scenario to {shown}"),
         Err(err) => format!("Could not save to {shown}: {err}"),
-    }
+    };
+    (written.is_ok(), message)
 }
 
 /// A click on a table row jumps to it; the wheel scrolls the panel under the pointer.

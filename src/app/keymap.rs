@@ -230,7 +230,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('q'), Key::Code(Esc), Key::Ctrl('c')],
         action: Action::Quit,
         short: "quit",
-        help: "quit (Esc first closes help or clears digits)",
+        help: "quit (Esc first closes what is open; asks first when what-if edits are unsaved)",
         in_footer: true,
     },
 ];

@@ -55,6 +55,10 @@ pub enum Action {
     Undo,
     /// Ask for the edited scenario to be written to a new file.
     Save,
+    /// Quit although there are unsaved what-if edits (the second ask).
+    QuitAnyway,
+    /// Scroll the open overlay (help, audit) by lines; `i32::MIN` goes to its top.
+    OverlayScroll(i32),
 }
 
 /// The quiz in progress: one question at a time, then the score.
@@ -141,6 +145,13 @@ pub struct App {
     pub save_requested: bool,
     /// A one-line message for the footer (saved, refused edit, …).
     pub status: Option<String>,
+    /// The first line the open overlay shows.
+    pub overlay_scroll: u16,
+    /// Quit was asked with unsaved what-if edits: the next key decides.
+    pub confirm_quit: bool,
+    /// Changes to the state so far (edits and undos), and that count when it was last saved.
+    changes: u64,
+    saved_changes: u64,
     /// Per request: the fix that would allow it, when it is blocked.
     pub fixes: Vec<Option<crate::analysis::fix::Fix>>,
     /// For a replayed recording: what the browser recorded, per request.
@@ -206,6 +217,10 @@ impl App {
             recomputing: None,
             changed: Vec::new(),
             save_requested: false,
+            overlay_scroll: 0,
+            confirm_quit: false,
+            changes: 0,
+            saved_changes: 0,
             status: None,
             scenario,
             trace,
@@ -330,6 +345,7 @@ impl App {
 
     /// Puts `next` in view and returns the state it replaces.
     fn replace_state(&mut self, next: Snapshot) -> Snapshot {
+        self.changes += 1;
         let WorkedOut {
             moments,
             fixes,
@@ -389,10 +405,53 @@ impl App {
         }
     }
 
+    /// Whether quitting now would lose what-if edits: the scenario differs from the file and
+    /// has changed since it was last saved.
+    pub fn unsaved(&self) -> bool {
+        !self.undo.is_empty() && self.changes != self.saved_changes
+    }
+
+    /// The edited scenario was written to a file.
+    pub fn mark_saved(&mut self) {
+        self.saved_changes = self.changes;
+    }
+
+    /// Keys while an overlay (help, audit) is open: it is modal, scrolls, and closes with its
+    /// own key, Esc or q; nothing reaches the lesson behind it.
+    fn overlay_action(key: &KeyEvent, close: Action, own: char) -> Option<Action> {
+        match key.code {
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                Some(Action::Quit)
+            }
+            KeyCode::Esc | KeyCode::Char('q') => Some(close),
+            KeyCode::Char(c) if c == own => Some(close),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::OverlayScroll(-1)),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::OverlayScroll(1)),
+            KeyCode::PageUp => Some(Action::OverlayScroll(-10)),
+            KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::OverlayScroll(10)),
+            KeyCode::Home | KeyCode::Char('g') => Some(Action::OverlayScroll(i32::MIN)),
+            _ => None,
+        }
+    }
+
     /// Maps a key press to an action (digits accumulate a step number instead).
     pub fn action_for_key(&mut self, key: &KeyEvent) -> Option<Action> {
         if key.kind != KeyEventKind::Press {
             return None;
+        }
+        if self.confirm_quit {
+            // Asked once already: the same key again quits, w saves, anything else stays.
+            self.confirm_quit = false;
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            return match key.code {
+                KeyCode::Char('q') | KeyCode::Esc => Some(Action::QuitAnyway),
+                KeyCode::Char('c') if ctrl => Some(Action::QuitAnyway),
+                KeyCode::Char('w') => Some(Action::Save),
+                _ => {
+                    self.status = Some("Not quitting: the edits are still here.".to_string());
+                    None
+                }
+            };
         }
         if self.quiz.is_some() {
             return self.quiz_action(key);
@@ -411,11 +470,16 @@ impl App {
                 _ => None,
             };
         }
+        if self.help {
+            return Self::overlay_action(key, Action::ToggleHelp, '?');
+        }
+        if self.audit_open {
+            return Self::overlay_action(key, Action::ToggleAudit, 'a');
+        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if let KeyCode::Char(c) = key.code
             && c.is_ascii_digit()
             && !ctrl
-            && !self.help
         {
             if self.pending.len() < 9 {
                 self.pending.push(c);
@@ -439,12 +503,6 @@ impl App {
                 }
                 _ => self.pending.clear(),
             }
-        }
-        if self.help && matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
-            return Some(Action::ToggleHelp);
-        }
-        if self.audit_open && matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
-            return Some(Action::ToggleAudit);
         }
         keymap::action_for(key)
     }
@@ -550,12 +608,26 @@ impl App {
             Action::ToggleHelp => {
                 self.help = !self.help;
                 self.audit_open = false;
+                self.overlay_scroll = 0;
             }
             Action::ToggleAudit => {
                 self.audit_open = !self.audit_open;
                 self.help = false;
+                self.overlay_scroll = 0;
             }
-            Action::Quit => self.quit = true,
+            Action::OverlayScroll(i32::MIN) => self.overlay_scroll = 0,
+            Action::OverlayScroll(delta) => {
+                self.overlay_scroll =
+                    (i32::from(self.overlay_scroll) + delta).clamp(0, i32::from(u16::MAX)) as u16;
+            }
+            Action::Quit if self.unsaved() => {
+                self.confirm_quit = true;
+                self.status = Some(
+                    "Unsaved what-if edits: q again quits without them, w saves them, any other key stays."
+                        .to_string(),
+                );
+            }
+            Action::Quit | Action::QuitAnyway => self.quit = true,
             Action::OpenQuiz => {
                 let items = quiz(&self.scenario, &self.trace);
                 self.help = false;

@@ -3,7 +3,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::analysis::audit::Severity;
 use crate::app::App;
@@ -72,17 +71,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     let width = area.width.saturating_sub(4).min(110);
-    // Wrapped height: a rough count of rows the lines take at this width.
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let height = (rows as u16 + 2).min(area.height);
-    let popup = super::overlay_area(area, width, height, false);
-    frame.render_widget(Clear, popup);
-    let block = super::overlay_block(app, " Audit of the server's rules (a or Esc to close) ");
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        popup,
+    super::render_scrolled_overlay(
+        app,
+        frame,
+        area,
+        width,
+        lines,
+        " Audit of the server's rules (a or Esc to close",
     );
 }

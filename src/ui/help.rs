@@ -3,7 +3,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::help_lines;
 use crate::app::App;
@@ -36,15 +35,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("▶ current step   ★ key moment   ✓ allowed/passed   ✗ blocked   → sent (no browser)   * changed by the step", theme.dim)));
     lines.push(Line::from(Span::styled("ACAO/ACAC/ACAM/ACAH/ACEH/ACMA = Access-Control-Allow-Origin/-Credentials/-Methods/-Headers, -Expose-Headers, -Max-Age; ACRM/ACRH = -Request-Method/-Headers", theme.dim)));
-    let height = (lines.len() as u16 + 2).min(area.height);
     let width = area.width.saturating_sub(4).min(100);
-    let popup = super::overlay_area(area, width, height, false);
-    frame.render_widget(Clear, popup);
-    let block = super::overlay_block(app, " Keys (? or Esc to close) ");
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        popup,
-    );
+    super::render_scrolled_overlay(app, frame, area, width, lines, " Keys (? or Esc to close");
 }

@@ -15,7 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Gauge, Padding, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Clear, Gauge, Padding, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::keymap::{KEYMAP, keys_label};
@@ -243,6 +243,43 @@ pub(crate) fn overlay_block<'a>(app: &App, title: impl Into<String>) -> Block<'a
         .border_style(app.theme.focus_border)
         .title(Span::styled(title.into(), app.theme.title))
         .style(app.theme.base)
+}
+
+/// A modal overlay of `lines`, `width` wide, as tall as they need up to the screen, scrolled
+/// to `app.overlay_scroll`; `title` is closed with a hint to scroll when they do not fit.
+pub(crate) fn render_scrolled_overlay(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    lines: Vec<Line<'_>>,
+    title: &str,
+) {
+    // Wrapped height: a count of the rows the lines take at this width.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let rows = u16::try_from(rows).unwrap_or(u16::MAX);
+    let height = rows.saturating_add(2).min(area.height);
+    let visible = height.saturating_sub(2);
+    let top = app.overlay_scroll.min(rows.saturating_sub(visible));
+    let title = if rows > visible {
+        format!(
+            "{title}; ↑↓ scroll, lines {}-{} of {rows}) ",
+            top + 1,
+            (top + visible).min(rows)
+        )
+    } else {
+        format!("{title}) ")
+    };
+    let popup = overlay_area(area, width, height, false);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((top, 0))
+            .block(overlay_block(app, title)),
+        popup,
+    );
 }
 
 /// A bordered panel, its border lit when focused.

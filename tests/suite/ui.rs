@@ -794,3 +794,57 @@ fn the_flow_draws_the_branch_taken() {
     assert!(screen.contains("no browser ↓"), "{screen}");
     assert!(!screen.contains("no: simple"), "{screen}");
 }
+
+/// Overlays are modal and scroll: keys behind the help do not move the lesson, and at 80x24 its
+/// last line can be reached.
+#[test]
+fn the_help_overlay_is_modal_and_scrolls() {
+    let mut app = app("basic");
+    key(&mut app, KeyCode::Char('?'));
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Char('5'));
+    assert_eq!(app.cursor, 0, "keys behind the help do nothing");
+    assert!(app.help && app.pending.is_empty());
+    let first = text(&draw(&app, 80, 24));
+    assert!(first.contains("↑↓ scroll, lines 1-"), "{first}");
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Down);
+    }
+    let last = text(&draw(&app, 80, 24));
+    assert!(
+        last.contains("ACRM/ACRH"),
+        "the last lines are reached: {last}"
+    );
+    insta::assert_snapshot!("help_scrolled_80x24", last);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(!app.help && !app.quit);
+}
+
+/// Esc Esc after a what-if edit no longer loses it silently: quitting asks first; q again
+/// quits, any other key stays, and once saved nothing asks.
+#[test]
+fn quitting_with_unsaved_edits_asks_first() {
+    let mut app = app("basic");
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Char('e'));
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.unsaved());
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.quit && app.confirm_quit, "the second Esc asks");
+    let screen = text(&draw(&app, 80, 24));
+    assert!(screen.contains("Unsaved what-if edits"), "{screen}");
+    key(&mut app, KeyCode::Right);
+    assert!(!app.quit && !app.confirm_quit, "any other key stays");
+    key(&mut app, KeyCode::Char('q'));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q twice quits without the edits");
+
+    let mut saved = self::app("basic");
+    key(&mut saved, KeyCode::Char('e'));
+    key(&mut saved, KeyCode::Char(' '));
+    key(&mut saved, KeyCode::Esc);
+    saved.mark_saved();
+    key(&mut saved, KeyCode::Char('q'));
+    assert!(saved.quit, "nothing to lose: q quits at once");
+}
