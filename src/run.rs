@@ -255,8 +255,14 @@ fn run_interactive(
         let trace = loaded.trace_with_progress(requested, &mut |done| {
             show(&headline, Some((done, total)));
         });
+        // A lesson opens on its story; a recording or a saved trace opens on its first step.
+        let lesson = loaded.recording.is_none()
+            && loaded.saved.is_none()
+            && !open_quiz
+            && !loaded.scenario.description.trim().is_empty();
         let mut app = App::new(loaded.scenario, trace, loaded.source, theme);
         app.recording = loaded.recording;
+        app.title_card = lesson;
         if open_quiz {
             app.update(crate::app::Action::OpenQuiz);
         }

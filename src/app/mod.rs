@@ -59,6 +59,8 @@ pub enum Action {
     QuitAnyway,
     /// Scroll the open overlay (help, audit) by lines; `i32::MIN` goes to its top.
     OverlayScroll(i32),
+    /// Leave the lesson's title card for its first step.
+    CloseTitleCard,
 }
 
 /// The quiz in progress: one question at a time, then the score.
@@ -149,6 +151,8 @@ pub struct App {
     pub overlay_scroll: u16,
     /// Quit was asked with unsaved what-if edits: the next key decides.
     pub confirm_quit: bool,
+    /// A lesson opens on its title card (its story and its question) until a key is pressed.
+    pub title_card: bool,
     /// Changes to the state so far (edits and undos), and that count when it was last saved.
     changes: u64,
     saved_changes: u64,
@@ -219,6 +223,7 @@ impl App {
             save_requested: false,
             overlay_scroll: 0,
             confirm_quit: false,
+            title_card: false,
             changes: 0,
             saved_changes: 0,
             status: None,
@@ -439,6 +444,14 @@ impl App {
         if key.kind != KeyEventKind::Press {
             return None;
         }
+        if self.title_card {
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            return Some(match key.code {
+                KeyCode::Char('c') if ctrl => Action::Quit,
+                KeyCode::Char('q') => Action::Quit,
+                _ => Action::CloseTitleCard,
+            });
+        }
         if self.confirm_quit {
             // Asked once already: the same key again quits, w saves, anything else stays.
             self.confirm_quit = false;
@@ -602,6 +615,11 @@ impl App {
                         self.autoplay = false;
                     } else {
                         self.set_cursor(self.cursor + 1);
+                        // A key moment is for the class to discuss: autoplay waits there.
+                        if self.moment_at(self.cursor).is_some() {
+                            self.autoplay = false;
+                            self.status = Some("Paused at a key moment: p plays on.".to_string());
+                        }
                     }
                 }
             }
@@ -628,6 +646,7 @@ impl App {
                 );
             }
             Action::Quit | Action::QuitAnyway => self.quit = true,
+            Action::CloseTitleCard => self.title_card = false,
             Action::OpenQuiz => {
                 let items = quiz(&self.scenario, &self.trace);
                 self.help = false;

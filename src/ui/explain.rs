@@ -29,6 +29,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(escape(&moment.answer).into_owned()));
             lines.push(Line::from(""));
         }
+        // The plain-language note first: what a teacher reads aloud for this request.
+        if let Some(note) = &request.note {
+            lines.push(Line::from(vec![
+                Span::styled("Lesson note: ", theme.note),
+                Span::raw(escape(note).into_owned()),
+            ]));
+            lines.push(Line::from(""));
+        }
         lines.push(Line::from(Span::styled(
             escape(&text.action).into_owned(),
             theme.title,
@@ -143,13 +151,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     theme.dim,
                 )));
             }
-        }
-        if let Some(note) = &request.note {
-            lines.push(Line::from(""));
-            lines.push(Line::from(vec![
-                Span::styled("Lesson note: ", theme.note),
-                Span::raw(escape(note).into_owned()),
-            ]));
         }
     } else {
         title = " Why ".to_string();

@@ -148,7 +148,9 @@ pub fn render(app: &App, frame: &mut Frame) {
         None => explain::render(app, frame, areas.explain),
     }
     footer(app, frame, areas.footer);
-    if let Some(state) = &app.quiz {
+    if app.title_card {
+        title_card(app, frame, area);
+    } else if let Some(state) = &app.quiz {
         quiz::render(app, state, frame, area);
     } else if let Some(selected) = app.editor {
         editor::render(app, selected, frame, area);
@@ -245,6 +247,38 @@ pub(crate) fn overlay_block<'a>(app: &App, title: impl Into<String>) -> Block<'a
         .style(app.theme.base)
 }
 
+/// A lesson's title card: its title, its story and the question it answers, before step 1.
+fn title_card(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let scenario = &app.scenario;
+    let mut lines = vec![
+        Line::from(Span::styled(
+            escape(&scenario.title).into_owned(),
+            theme.title,
+        )),
+        Line::from(""),
+        Line::from(escape(scenario.description.trim()).into_owned()),
+    ];
+    if let Some(moment) = app.moments.first() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(vec![
+            Span::styled("The question: ", theme.note),
+            Span::raw(escape(&moment.question).into_owned()),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        format!(
+            "{} request(s), {} steps. Any key begins at step 1; ? lists the keys once inside; q quits.",
+            app.trace.requests.len(),
+            app.trace.steps.len()
+        ),
+        theme.dim,
+    )));
+    let width = area.width.saturating_sub(4).min(90);
+    render_scrolled_overlay(app, frame, area, width, lines, " Lesson (any key to begin");
+}
+
 /// A modal overlay of `lines`, `width` wide, as tall as they need up to the screen, scrolled
 /// to `app.overlay_scroll`; `title` is closed with a hint to scroll when they do not fit.
 pub(crate) fn render_scrolled_overlay(
@@ -255,10 +289,9 @@ pub(crate) fn render_scrolled_overlay(
     lines: Vec<Line<'_>>,
     title: &str,
 ) {
-    // Wrapped height: a count of the rows the lines take at this width.
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let rows = u16::try_from(rows).unwrap_or(u16::MAX);
+    // The rows the lines take once word-wrapped at this width.
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let rows = u16::try_from(paragraph.line_count(width.saturating_sub(2))).unwrap_or(u16::MAX);
     let height = rows.saturating_add(2).min(area.height);
     let visible = height.saturating_sub(2);
     let top = app.overlay_scroll.min(rows.saturating_sub(visible));
@@ -274,10 +307,7 @@ pub(crate) fn render_scrolled_overlay(
     let popup = overlay_area(area, width, height, false);
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((top, 0))
-            .block(overlay_block(app, title)),
+        paragraph.scroll((top, 0)).block(overlay_block(app, title)),
         popup,
     );
 }

@@ -279,9 +279,17 @@ fn autoplay_advances_and_stops_at_the_end() {
     let slow = app.autoplay_interval();
     key(&mut app, KeyCode::Char('+'));
     assert!(app.autoplay_interval() < slow);
-    for _ in 0..20 {
+    let mut pauses = 0;
+    for _ in 0..40 {
         app.update(Action::Tick);
+        // It waits at each key moment until played on.
+        if !app.autoplay && app.cursor < app.last_step() {
+            assert!(app.moment_at(app.cursor).is_some());
+            pauses += 1;
+            key(&mut app, KeyCode::Char('p'));
+        }
     }
+    assert!(pauses > 0);
     assert_eq!(app.cursor, app.trace.steps.len() - 1);
     assert!(!app.autoplay);
 }
@@ -637,8 +645,9 @@ fn a_function_url_in_front_of_its_function_says_what_it_did() {
     insta::assert_snapshot!("function_url_preflight_120x40", screen);
 
     let mut doubled = at_step(app("function-url-duplicate-origin"), 5);
+    let large = text(&draw(&doubled, 200, 55));
+    assert!(large.contains("MultipleAllowOriginValues"), "{large}");
     let screen = text(&draw(&doubled, 100, 30));
-    assert!(screen.contains("MultipleAllowOriginValues"), "{screen}");
     insta::assert_snapshot!("function_url_doubled_100x30", screen);
 
     // The audit names the clash before any request shows it.
@@ -847,4 +856,48 @@ fn quitting_with_unsaved_edits_asks_first() {
     saved.mark_saved();
     key(&mut saved, KeyCode::Char('q'));
     assert!(saved.quit, "nothing to lose: q quits at once");
+}
+
+/// A lesson opens on its title card: its story and its question, at every size; any key begins.
+#[test]
+fn a_lesson_opens_on_its_title_card() {
+    let mut app = app("wildcard-credentials");
+    app.title_card = true;
+    for (width, height) in [(80, 24), (120, 40), (200, 55)] {
+        let screen = text(&draw(&app, width, height));
+        assert!(
+            screen.contains("The question:"),
+            "{width}x{height}: {screen}"
+        );
+        insta::assert_snapshot!(format!("title_card_{width}x{height}"), screen);
+    }
+    key(&mut app, KeyCode::Right);
+    assert!(
+        !app.title_card && app.cursor == 0,
+        "the key begins at step 1"
+    );
+}
+
+/// Autoplay stops at a key moment, and the request's note heads the Why panel.
+#[test]
+fn autoplay_waits_at_key_moments_and_the_note_comes_first() {
+    let mut app = app("basic");
+    app.update(cors_tui::app::Action::ToggleAutoplay);
+    let first = app.moments.first().map(|m| m.step - 1);
+    let Some(first) = first else {
+        panic!("basic has key moments");
+    };
+    for _ in 0..first + 5 {
+        app.update(cors_tui::app::Action::Tick);
+    }
+    assert_eq!(app.cursor, first, "stopped at the first key moment");
+    assert!(!app.autoplay);
+    let screen = text(&draw(&app, 200, 55));
+    assert!(screen.contains("Paused at a key moment"), "{screen}");
+    let note = screen.find("Lesson note:");
+    let action = screen.find("Decision:");
+    assert!(
+        matches!((note, action), (Some(n), Some(a)) if n < a),
+        "{screen}"
+    );
 }
