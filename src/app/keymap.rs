@@ -157,6 +157,13 @@ pub const KEYMAP: &[Binding] = &[
         in_footer: false,
     },
     Binding {
+        keys: &[Key::Char('z')],
+        action: Action::ToggleZoom,
+        short: "zoom",
+        help: "zoom the focused panel to the whole screen (Tab: the next); z again: all panels",
+        in_footer: false,
+    },
+    Binding {
         keys: &[Key::Char('f')],
         action: Action::ToggleFuture,
         short: "future",

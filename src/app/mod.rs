@@ -61,6 +61,8 @@ pub enum Action {
     OverlayScroll(i32),
     /// Leave the lesson's title card for its first step.
     CloseTitleCard,
+    /// Give the focused panel the whole screen, or give the others back.
+    ToggleZoom,
 }
 
 /// The quiz in progress: one question at a time, then the score.
@@ -153,6 +155,8 @@ pub struct App {
     pub confirm_quit: bool,
     /// A lesson opens on its title card (its story and its question) until a key is pressed.
     pub title_card: bool,
+    /// The focused panel has the whole screen.
+    pub zoom: bool,
     /// Changes to the state so far (edits and undos), and that count when it was last saved.
     changes: u64,
     saved_changes: u64,
@@ -224,6 +228,7 @@ impl App {
             overlay_scroll: 0,
             confirm_quit: false,
             title_card: false,
+            zoom: false,
             changes: 0,
             saved_changes: 0,
             status: None,
@@ -647,6 +652,14 @@ impl App {
             }
             Action::Quit | Action::QuitAnyway => self.quit = true,
             Action::CloseTitleCard => self.title_card = false,
+            Action::ToggleZoom => {
+                self.zoom = !self.zoom;
+                self.status = Some(if self.zoom {
+                    "Zoomed: Tab shows the next panel, z gives the others back.".to_string()
+                } else {
+                    "All panels.".to_string()
+                });
+            }
             Action::OpenQuiz => {
                 let items = quiz(&self.scenario, &self.trace);
                 self.help = false;

@@ -96,9 +96,36 @@ pub fn layout(area: Rect) -> Option<Areas> {
     }
 }
 
+/// The layout as the app draws it: with `zoom`, the focused panel takes the whole body and the
+/// others get no room.
+pub fn screen_layout(app: &App, area: Rect) -> Option<Areas> {
+    let mut areas = layout(area)?;
+    if !app.zoom {
+        return Some(areas);
+    }
+    let body = Rect {
+        y: areas.header.bottom(),
+        height: areas.footer.y.saturating_sub(areas.header.bottom()),
+        ..area
+    };
+    let none = Rect::new(area.x, area.y, 0, 0);
+    areas.flow = none;
+    areas.table = none;
+    areas.vars = none;
+    areas.explain = none;
+    areas.config = Some(none);
+    match app.focus {
+        Panel::Table => areas.table = body,
+        Panel::Variables => areas.vars = body,
+        Panel::Config => areas.config = Some(body),
+        Panel::Explanation => areas.explain = body,
+    }
+    Some(areas)
+}
+
 /// The panel drawn at `position` on a terminal of size `area`.
 pub fn panel_at(app: &App, area: Rect, position: ratatui::layout::Position) -> Option<Panel> {
-    let areas = layout(area)?;
+    let areas = screen_layout(app, area)?;
     if areas.table.contains(position) {
         Some(Panel::Table)
     } else if areas.vars.contains(position) {
@@ -122,7 +149,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let theme = &app.theme;
     frame.render_widget(Block::new().style(theme.base), area);
-    let Some(areas) = layout(area) else {
+    let Some(areas) = screen_layout(app, area) else {
         let message = format!(
             "cors-tui needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}. Enlarge it, or press q to quit.",
             area.width, area.height

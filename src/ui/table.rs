@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
-use super::{layout, panel, truncate, verdict_style, verdict_symbol};
+use super::{panel, truncate, verdict_style, verdict_symbol};
 use crate::app::{App, Future, Panel};
 use crate::safe_text::escape;
 
@@ -53,7 +53,7 @@ fn window(app: &App, visible: usize) -> (usize, usize) {
 
 /// The step under a mouse click at (`column`, `row`) on a terminal of size `area`.
 pub fn step_at(app: &App, area: Rect, column: u16, row: u16) -> Option<usize> {
-    let table = layout(area)?.table;
+    let table = super::screen_layout(app, area)?.table;
     let inside = column > table.x && column < table.right().saturating_sub(1);
     let first_row_y = table.y + 2; // border, then the header row
     if !inside || row < first_row_y || row >= table.bottom().saturating_sub(1) {

@@ -123,7 +123,7 @@ fn help_overlay_lists_every_bound_key() {
     let mut app = app("basic");
     key(&mut app, KeyCode::Char('?'));
     assert!(app.help);
-    let screen = text(&draw(&app, 120, 50));
+    let screen = text(&draw(&app, 160, 80));
     for binding in KEYMAP {
         for k in binding.keys {
             assert!(screen.contains(&k.label()), "help lacks {}", k.label());
@@ -900,4 +900,29 @@ fn autoplay_waits_at_key_moments_and_the_note_comes_first() {
         matches!((note, action), (Some(n), Some(a)) if n < a),
         "{screen}"
     );
+}
+
+/// z gives the focused panel the whole screen: at projector sizes the Why panel shows its whole
+/// text and the table its full rows; Tab moves to the next panel, z gives the others back.
+#[test]
+fn z_zooms_the_focused_panel() {
+    let mut app = at_step(app("basic"), 11);
+    let normal = text(&draw(&app, 80, 24));
+    key(&mut app, KeyCode::Char('z'));
+    assert!(app.zoom);
+    let table = text(&draw(&app, 80, 24));
+    assert!(!table.contains("Process flow"), "{table}");
+    assert!(table.contains("Execution table"), "{table}");
+    assert_ne!(table, normal);
+    insta::assert_snapshot!("zoom_table_80x24", table);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    let why = text(&draw(&app, 120, 40));
+    assert!(why.contains("Browser console:"), "{why}");
+    assert!(!why.contains("Execution table"), "{why}");
+    insta::assert_snapshot!("zoom_why_120x40", why);
+    key(&mut app, KeyCode::Char('z'));
+    assert!(!app.zoom);
+    assert!(text(&draw(&app, 120, 40)).contains("Process flow"));
 }
