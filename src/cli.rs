@@ -81,8 +81,15 @@ pub enum Command {
         /// as an export, a template or an OpenAPI document); `-` reads standard input.
         file: PathBuf,
     },
-    /// List the lessons built into cors-tui; `cors-tui NAME` opens one from any folder.
+    /// List the lessons built into cors-tui, numbered in teaching order; `cors-tui lesson N`
+    /// (or `cors-tui NAME`) opens one from any folder.
     Lessons,
+    /// Open a built-in lesson by name or by its number in `cors-tui lessons`; with options,
+    /// give the number or name as the file instead (`cors-tui --print 3`).
+    Lesson {
+        /// The lesson's name (`rule-order`) or number (`10`).
+        name: String,
+    },
     /// Print a completion script for a shell, e.g. `cors-tui completions bash >
     /// ~/.local/share/bash-completion/completions/cors-tui`.
     Completions {

@@ -188,10 +188,23 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
             out.flush()?;
             return Ok(Finished::Clean);
         }
-        None => {}
+        Some(Command::Lesson { .. }) | None => {}
     }
     let output = Output::of(&cli);
-    let opened = open(cli.file.as_ref(), cli.show_secrets)?;
+    let file = match &cli.command {
+        Some(Command::Lesson { name }) => match scenario::lessons::find(name) {
+            Some(lesson) => Some(std::path::PathBuf::from(lesson.name)),
+            None => {
+                return Err(Error::Usage(format!(
+                    "no lesson '{}': `cors-tui lessons` lists them, 1 to {}",
+                    escape(name),
+                    scenario::lessons::LESSONS.len()
+                )));
+            }
+        },
+        _ => cli.file.clone(),
+    };
+    let opened = open(file.as_ref(), cli.show_secrets)?;
     if output.interactive() {
         let reading = format!("Reading {}", opened.name());
         let config = cli.config.clone();
@@ -217,13 +230,19 @@ fn list_lessons() -> Result<Finished, Error> {
         .map(|lesson| lesson.name.len())
         .max()
         .unwrap_or(0);
-    for lesson in &scenario::lessons::LESSONS {
+    for (number, lesson) in scenario::lessons::LESSONS.iter().enumerate() {
         let scenario = scenario::load_str(lesson.text, lesson.name)?;
-        writeln!(out, "{:width$}  {}", lesson.name, escape(&scenario.title))?;
+        writeln!(
+            out,
+            "{:>2}  {:width$}  {}",
+            number + 1,
+            lesson.name,
+            escape(&scenario.title)
+        )?;
     }
     writeln!(
         out,
-        "\nOpen one with `cors-tui NAME` (the view), or add --print, --transcript or --quiz."
+        "\nOpen one with `cors-tui lesson N` or `cors-tui NAME` (the view); `cors-tui --print N` (or --transcript, --quiz) prints it."
     )?;
     Ok(Finished::Clean)
 }

@@ -47,9 +47,12 @@ pub const LESSONS: [Lesson; 26] = lessons![
     "rest-api-not-deployed",
 ];
 
-/// The built-in lesson `name` stands for: `rule-order`, `rule-order.json` or
-/// `scenarios/rule-order.json`.
+/// The built-in lesson `name` stands for: `rule-order`, `rule-order.json`,
+/// `scenarios/rule-order.json`, or its number in teaching order (`10`).
 pub fn find(name: &str) -> Option<&'static Lesson> {
+    if let Ok(number) = name.trim().parse::<usize>() {
+        return number.checked_sub(1).and_then(|i| LESSONS.get(i));
+    }
     let file = name.rsplit('/').next().unwrap_or(name);
     let stem = file.strip_suffix(".json").unwrap_or(file);
     LESSONS.iter().find(|lesson| lesson.name == stem)
@@ -58,6 +61,18 @@ pub fn find(name: &str) -> Option<&'static Lesson> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lesson_is_found_by_name_file_or_number() {
+        assert_eq!(find("10").map(|l| l.name), Some("rule-order"));
+        assert_eq!(
+            find("scenarios/rule-order.json").map(|l| l.name),
+            Some("rule-order")
+        );
+        assert_eq!(find("1").map(|l| l.name), Some("basic"));
+        assert!(find("0").is_none());
+        assert!(find(&(LESSONS.len() + 1).to_string()).is_none());
+    }
 
     #[test]
     fn every_shipped_scenario_is_built_in_and_loads() {

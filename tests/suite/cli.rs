@@ -730,7 +730,9 @@ fn built_in_lessons_open_by_name_from_any_folder() {
         let file = entry.file_name().to_string_lossy().to_string();
         if let Some(name) = file.strip_suffix(".json") {
             assert!(
-                listed.lines().any(|l| l.starts_with(&format!("{name} "))),
+                listed
+                    .lines()
+                    .any(|l| l.split_whitespace().nth(1) == Some(name)),
                 "{name} not listed:\n{listed}"
             );
             names.push(name.to_string());
@@ -1145,4 +1147,34 @@ fn config_with_an_api_export_replaces_that_layers_configuration() {
         .stderr(predicate::str::contains(
             "replaces an \"http_api\" layer's configuration, and this scenario's server has none",
         ));
+}
+
+/// `cors-tui lessons` numbers the lessons in teaching order; `cors-tui lesson N` and
+/// `cors-tui --print N` open one from any folder.
+#[test]
+fn lessons_are_numbered_and_open_by_number() {
+    cmd()
+        .arg("lessons")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(" 1  basic "))
+        .stdout(predicate::str::contains("10  rule-order "));
+    let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .current_dir(elsewhere.path())
+        .args(["--print", "10"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("First matching rule wins"));
+    cmd()
+        .current_dir(elsewhere.path())
+        .args(["lesson", "10"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("First matching rule wins"));
+    cmd()
+        .args(["lesson", "99"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no lesson '99'"));
 }
