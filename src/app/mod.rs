@@ -415,6 +415,14 @@ impl App {
         }
     }
 
+    /// Whether the quiz hides the lesson behind it: while a question waits for its answer
+    /// (and no hint was asked for), the table, the flow and the explanations would give it away.
+    pub fn quiz_hides_view(&self) -> bool {
+        self.quiz.as_ref().is_some_and(|state| {
+            !state.items.is_empty() && !state.finished && state.chosen.is_none() && !state.hint
+        })
+    }
+
     /// Whether quitting now would lose what-if edits: the scenario differs from the file and
     /// has changed since it was last saved.
     pub fn unsaved(&self) -> bool {
@@ -681,6 +689,10 @@ impl App {
                     state.chosen = Some(choice);
                     if choice == item.answer {
                         state.score += 1;
+                    }
+                    // The view, shown again, opens on the step that explains the answer.
+                    if let Some(step) = item.step {
+                        self.set_cursor(step.saturating_sub(1));
                     }
                 }
             }

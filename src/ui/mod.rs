@@ -163,6 +163,26 @@ pub fn render(app: &App, frame: &mut Frame) {
         return;
     };
     header(app, frame, areas.header);
+    if app.quiz_hides_view()
+        && let Some(state) = &app.quiz
+    {
+        let body = Rect {
+            y: areas.header.bottom(),
+            height: areas.footer.y.saturating_sub(areas.header.bottom()),
+            ..area
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(
+                " The lesson is hidden until you answer: it would give the answer away. h shows the hint's step.",
+                theme.dim,
+            )))
+            .wrap(Wrap { trim: true }),
+            body,
+        );
+        footer(app, frame, areas.footer);
+        quiz::render(app, state, frame, area);
+        return;
+    }
     flow::render(app, frame, areas.flow, areas.boxed_flow);
     table::render(app, frame, areas.table);
     vars::render(app, frame, areas.vars);

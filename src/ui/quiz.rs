@@ -69,19 +69,24 @@ pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
                     "Right. Enter for the next question.",
                     theme.allowed,
                 )));
+                explain(&mut lines, app, item);
             }
-            Some(_) => lines.push(Line::from(Span::styled(
-                format!(
-                    "Not quite: the answer is {}). Enter for the next question.",
-                    (b'a' + item.answer as u8) as char
-                ),
-                theme.blocked,
-            ))),
+            Some(_) => {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "Not quite: the answer is {}). Enter for the next question.",
+                        (b'a' + item.answer as u8) as char
+                    ),
+                    theme.blocked,
+                )));
+                explain(&mut lines, app, item);
+            }
         }
     }
     let height = (lines.len() as u16 + 4).min(area.height);
     let width = area.width.saturating_sub(4).min(90);
-    // At the bottom, so the flow and the table (where a hint points) stay in view.
+    // At the bottom, so the flow and the table (where a hint or an answer points) stay in view
+    // once they are shown.
     let popup = super::overlay_area(area, width, height, true);
     frame.render_widget(Clear, popup);
     let block = super::overlay_block(app, title);
@@ -91,4 +96,23 @@ pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
             .block(block),
         popup,
     );
+}
+
+/// Why the right answer is right: the step that shows it, now on screen behind the quiz, and
+/// the question's hint.
+fn explain(lines: &mut Vec<Line<'static>>, app: &App, item: &crate::analysis::lesson::QuizItem) {
+    let theme = &app.theme;
+    let mut why = String::new();
+    if let Some(step) = item.step {
+        why.push_str(&format!("Step {step}, behind this box, shows why. "));
+    }
+    if let Some(hint) = &item.hint {
+        why.push_str(hint);
+    }
+    if !why.is_empty() {
+        lines.push(Line::from(Span::styled(
+            escape(&why).into_owned(),
+            theme.note,
+        )));
+    }
 }

@@ -412,6 +412,15 @@ fn quiz_answers_hints_and_scores() {
         total, 3,
         "three authored questions; no what-if about letting the attacker's origin in"
     );
+    // Unanswered, the question stands alone: the table and the flow would answer it.
+    let hidden = text(&draw(&app, 120, 40));
+    assert!(!hidden.contains("Execution table"), "{hidden}");
+    assert!(!hidden.contains("BLOCKED"), "{hidden}");
+    assert!(
+        hidden.contains("The lesson is hidden until you answer"),
+        "{hidden}"
+    );
+    insta::assert_snapshot!("quiz_hidden_80x24", text(&draw(&app, 80, 24)));
     key(&mut app, KeyCode::Char('h'));
     assert_eq!(app.cursor, 3, "the hint lights step 4");
     insta::assert_snapshot!("quiz_hint_120x40", text(&draw(&app, 120, 40)));
@@ -425,6 +434,15 @@ fn quiz_answers_hints_and_scores() {
     );
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('1'));
+    // A wrong answer shows the view again, on the step that explains, and says so.
+    let explained = text(&draw(&app, 120, 40));
+    assert!(explained.contains("Not quite"), "{explained}");
+    assert!(
+        explained.contains("behind this box, shows why"),
+        "{explained}"
+    );
+    assert!(explained.contains("Execution table"), "{explained}");
+    insta::assert_snapshot!("quiz_wrong_200x55", text(&draw(&app, 200, 55)));
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('3'));
     key(&mut app, KeyCode::Enter);
