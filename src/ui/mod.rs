@@ -403,54 +403,81 @@ pub(crate) fn truncate(text: &str, width: usize) -> String {
 fn header(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let total = app.trace.steps.len();
-    let mut spans = vec![Span::styled(" cors-tui ", theme.header_bar), Span::raw(" ")];
-    // The title is cut where it would push the step counter off the line (a title can be as
-    // long as the file that holds it); what follows the counter may still be clipped.
-    let counter = app.trace.steps.get(app.cursor).map_or(0, |step| {
-        format!("  │  step {} / {total}", step.n).chars().count()
-    });
-    let room = usize::from(area.width)
-        .saturating_sub(" cors-tui  ".chars().count() + counter + 1)
-        .max(12);
-    let title = match app.trace.title.char_indices().nth(room) {
-        Some((cut, _)) => format!("{}…", escape(&app.trace.title[..cut])),
-        None => escape(&app.trace.title).into_owned(),
-    };
-    spans.push(Span::styled(title, theme.title));
+    let width = usize::from(area.width);
+    // What must always show, whatever the width: where the lesson is, what the view is doing
+    // (playing, a step number being typed, edits not saved) and which browser is simulated.
+    let mut state = vec![Span::styled(" cors-tui ", theme.header_bar), Span::raw(" ")];
     if let Some(step) = app.trace.steps.get(app.cursor) {
-        let request = app.trace.request_of(step);
-        spans.push(Span::raw("  │  "));
-        spans.push(Span::styled(
+        state.push(Span::styled(
             format!("step {} / {total}", step.n),
             theme.key,
         ));
+    }
+    // Short forms on a narrow terminal, so that all of them fit at 80 columns.
+    let wide = width >= 120;
+    if !app.pending.is_empty() {
+        let text = if wide {
+            format!("  go to step: {}▏ (Enter)", app.pending)
+        } else {
+            format!("  go to {}▏", app.pending)
+        };
+        state.push(Span::styled(text, theme.current));
+    }
+    if app.autoplay {
+        let seconds = app.autoplay_interval().as_secs_f64();
+        let text = if wide {
+            format!("  ▶ playing, {seconds:.2} s/step")
+        } else {
+            format!("  ▶ {seconds:.1} s")
+        };
+        state.push(Span::styled(text, theme.key));
+    }
+    if app.unsaved() {
+        let text = if wide {
+            "  ● unsaved edits (w saves)"
+        } else {
+            "  ● unsaved"
+        };
+        state.push(Span::styled(text, theme.note));
+    }
+    if app.zoom {
+        state.push(Span::styled(
+            if wide { "  zoomed (z)" } else { "  zoom" },
+            theme.key,
+        ));
+    }
+    state.push(Span::raw(format!("  │  {}", app.trace.profile.label())));
+    let used: usize = state.iter().map(|s| s.width()).sum();
+    // Then the title and the request, cut to what is left.
+    let mut room = width.saturating_sub(used);
+    let mut spans = state;
+    let title = escape(&app.trace.title).into_owned();
+    let request = app.trace.steps.get(app.cursor).map(|step| {
+        let request = app.trace.request_of(step);
         let path = url::Url::parse(&request.url)
             .map_or_else(|_| request.url.clone(), |u| u.path().to_string());
-        spans.push(Span::raw(format!(
-            "  │  request {}/{}: {} {} from {}",
+        format!(
+            "request {}/{}: {} {} from {}",
             request.index,
             app.trace.requests.len(),
             escape(&request.method),
             escape(&path),
             escape(request.origin.as_deref().unwrap_or("(no Origin)"))
-        )));
+        )
+    });
+    for (text, style, share) in [(Some(title), theme.title, 2), (request, theme.base, 1)] {
+        let Some(text) = text else { continue };
+        if room < 8 {
+            break;
+        }
+        // The title takes up to half of what is left, the request the rest.
+        let budget = if share == 2 { (room / 2).max(8) } else { room }.saturating_sub(5);
+        let shown = truncate(&text, budget);
+        room = room.saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str()) + 5);
+        spans.push(Span::raw("  │  "));
+        spans.push(Span::styled(shown, style));
     }
-    spans.push(Span::raw(format!("  │  {}", app.trace.profile.label())));
-    if app.autoplay {
-        spans.push(Span::styled(
-            format!(
-                "  ▶ playing, {:.2} s/step",
-                app.autoplay_interval().as_secs_f64()
-            ),
-            theme.key,
-        ));
-    }
-    let mut line = Line::from(spans);
-    if !app.pending.is_empty() {
-        let jump = format!("  go to step: {}▏ (Enter)", app.pending);
-        line.spans.push(Span::styled(jump, theme.current));
-    }
-    frame.render_widget(Paragraph::new(line).style(theme.base), area);
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
 }
 
 fn footer(app: &App, frame: &mut Frame, area: Rect) {
@@ -460,12 +487,43 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(line).style(theme.base), area);
         return;
     }
-    let mut spans = Vec::new();
-    for binding in KEYMAP.iter().filter(|b| b.in_footer) {
+    let item = |binding: &crate::app::keymap::Binding| {
         let keys: Vec<String> = binding.keys.iter().take(2).map(|k| k.label()).collect();
-        spans.push(Span::styled(keys.join("/"), theme.key));
-        spans.push(Span::styled(format!(" {}  ", binding.short), theme.dim));
+        vec![
+            Span::styled(keys.join("/"), theme.key),
+            Span::styled(format!(" {}  ", binding.short), theme.dim),
+        ]
+    };
+    // Help and quit always show; the other keys as many as fit before them.
+    let essential = |b: &&crate::app::keymap::Binding| {
+        matches!(
+            b.action,
+            crate::app::Action::ToggleHelp | crate::app::Action::Quit
+        )
+    };
+    let tail: Vec<Span> = KEYMAP
+        .iter()
+        .filter(|b| b.in_footer)
+        .filter(essential)
+        .flat_map(item)
+        .collect();
+    let mut room =
+        usize::from(area.width).saturating_sub(tail.iter().map(|s| s.width()).sum::<usize>());
+    let mut spans = Vec::new();
+    for binding in KEYMAP
+        .iter()
+        .filter(|b| b.in_footer)
+        .filter(|b| !essential(b))
+    {
+        let pair = item(binding);
+        let width: usize = pair.iter().map(|s| s.width()).sum();
+        if width > room {
+            break;
+        }
+        room -= width;
+        spans.extend(pair);
     }
+    spans.extend(tail);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
 }
 

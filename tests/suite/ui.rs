@@ -944,3 +944,43 @@ fn z_zooms_the_focused_panel() {
     assert!(!app.zoom);
     assert!(text(&draw(&app, 120, 40)).contains("Process flow"));
 }
+
+/// At 80 columns the status line keeps what the teacher needs (step, playing, typed digits,
+/// unsaved edits, zoom, profile) before the title, and the footer keeps `? help` and quit.
+#[test]
+fn the_status_line_and_footer_keep_the_essentials_at_80_columns() {
+    let mut app = app("basic");
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Char('e'));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('z'));
+    key(&mut app, KeyCode::Char('p'));
+    key(&mut app, KeyCode::Char('1'));
+    app.status = None;
+    let screen = text(&draw(&app, 80, 24));
+    let first = screen.lines().next().unwrap_or_default();
+    for wanted in [
+        "step ",
+        "go to 1",
+        "▶ 1.0 s",
+        "● unsaved",
+        "zoom",
+        "Chromium",
+    ] {
+        assert!(first.contains(wanted), "{wanted} missing from: {first}");
+    }
+    let last = screen.lines().last().unwrap_or_default();
+    assert!(last.contains("? help") && last.contains("quit"), "{last}");
+    insta::assert_snapshot!("status_line_80x24", screen);
+    let wide = text(&draw(&app, 200, 55));
+    let first = wide.lines().next().unwrap_or_default();
+    for wanted in [
+        "go to step: 1",
+        "▶ playing",
+        "● unsaved edits (w saves)",
+        "zoomed (z)",
+    ] {
+        assert!(first.contains(wanted), "{wanted} missing from: {first}");
+    }
+}
