@@ -14,7 +14,11 @@ pub enum ThemeName {
 pub struct Theme {
     pub name: ThemeName,
     pub base: Style,
+    /// What is not on the path or not reached yet: skipped flow nodes, future table rows.
     pub dim: Style,
+    /// Secondary text a class still has to read (labels, instructions, the footer): readable
+    /// on a projector, never dark grey.
+    pub muted: Style,
     pub title: Style,
     pub border: Style,
     pub focus_border: Style,
@@ -38,6 +42,7 @@ impl Theme {
                 name,
                 base: Style::new(),
                 dim: Style::new().fg(Color::DarkGray),
+                muted: Style::new().fg(Color::Gray),
                 title: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
                 border: Style::new().fg(Color::DarkGray),
                 focus_border: Style::new().fg(Color::Cyan),
@@ -58,6 +63,7 @@ impl Theme {
                 name,
                 base: Style::new().fg(Color::White).bg(Color::Black),
                 dim: Style::new().fg(Color::Gray).bg(Color::Black),
+                muted: Style::new().fg(Color::White).bg(Color::Black),
                 title: Style::new()
                     .fg(Color::LightYellow)
                     .bg(Color::Black)
@@ -102,6 +108,7 @@ impl Theme {
                 name,
                 base: Style::new(),
                 dim: Style::new().add_modifier(Modifier::DIM),
+                muted: Style::new(),
                 title: Style::new().add_modifier(Modifier::BOLD),
                 border: Style::new(),
                 focus_border: Style::new().add_modifier(Modifier::BOLD),

@@ -23,7 +23,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     config.rules.len(),
                     provider.product()
                 ),
-                theme.dim,
+                theme.muted,
             )));
             config.rules.as_slice()
         }
@@ -42,7 +42,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 let style = match finding.severity {
                     Severity::Dangerous => theme.blocked,
                     Severity::Broken => theme.note,
-                    Severity::Noisy => theme.dim,
+                    Severity::Noisy => theme.muted,
                 };
                 let subject = finding
                     .rule
@@ -66,7 +66,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     count(Severity::Broken),
                     count(Severity::Noisy)
                 ),
-                theme.dim,
+                theme.muted,
             )));
         }
     }

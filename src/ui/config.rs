@@ -64,7 +64,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }
             lines.push(Line::from(Span::styled(
                 "Rules are tried in order; the first match wins.",
-                theme.dim,
+                theme.muted,
             )));
             for (i, rule) in config.rules.iter().enumerate() {
                 let lit = matched == Some(i);
@@ -84,7 +84,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                         text.push_str(&format!(", … and {} more", values.len() - shown));
                     }
                     Line::from(vec![
-                        Span::styled(format!("    {name}: "), theme.dim),
+                        Span::styled(format!("    {name}: "), theme.muted),
                         Span::raw(text),
                     ])
                 };
@@ -143,7 +143,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }));
             lines.push(Line::from(Span::styled(
                 "Answers the same whatever the request says.",
-                theme.dim,
+                theme.muted,
             )));
             let used = exchange.map(|e| e.request.method == "OPTIONS");
             let overridden = step.is_some_and(|s| {
@@ -210,7 +210,7 @@ fn audit_line(app: &App, lines: &mut Vec<Line<'static>>) {
         let style = if dangerous + broken > 0 {
             theme.note
         } else {
-            theme.dim
+            theme.muted
         };
         lines.push(Line::from(Span::styled(
             format!(
@@ -233,7 +233,7 @@ fn cors_lines(app: &App, cors: &crate::server::aws_cors::Cors, lines: &mut Vec<L
     for (name, values) in cors.lists() {
         if !values.is_empty() {
             lines.push(Line::from(vec![
-                Span::styled(format!("    {name}: "), app.theme.dim),
+                Span::styled(format!("    {name}: "), app.theme.muted),
                 Span::raw(escape(&values.join(", ")).into_owned()),
             ]));
         }
@@ -273,7 +273,7 @@ fn function_url_lines(
     match cors {
         None => lines.push(Line::from(Span::styled(
             "No Cors: every request, OPTIONS included, goes to the function.",
-            theme.dim,
+            theme.muted,
         ))),
         Some(cors) => cors_lines(app, cors, lines),
     }
@@ -323,7 +323,7 @@ fn http_api_lines(
             Some(stage) => format!("  Routes (stage {})", escape(stage)),
             None => "  Routes".to_string(),
         },
-        theme.dim,
+        theme.muted,
     )));
     for route in routes {
         let auth = match route.authorization {
@@ -343,10 +343,10 @@ fn http_api_lines(
     match cors {
         None => lines.push(Line::from(Span::styled(
             "No CorsConfiguration: OPTIONS is routed like any request.",
-            theme.dim,
+            theme.muted,
         ))),
         Some(cors) => {
-            lines.push(Line::from(Span::styled("  CorsConfiguration", theme.dim)));
+            lines.push(Line::from(Span::styled("  CorsConfiguration", theme.muted)));
             cors_lines(app, cors, lines);
         }
     }
@@ -418,7 +418,7 @@ fn rest_api_lines(
             Some(stage) => format!("  Methods (stage {}{deployed})", escape(stage)),
             None => format!("  Methods{deployed}"),
         },
-        theme.dim,
+        theme.muted,
     )));
     for resource in &served.resources {
         for m in &resource.methods {
@@ -451,7 +451,7 @@ fn rest_api_lines(
         } else {
             format!("  Gateway responses: {}", responses.join(", "))
         },
-        theme.dim,
+        theme.muted,
     )));
 }
 
@@ -492,5 +492,5 @@ fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'st
     if !matches!(server.kind, ServerKind::Bucket { .. }) {
         audit_line(app, lines);
     }
-    lines.push(Line::from(Span::styled("in front of:", theme.dim)));
+    lines.push(Line::from(Span::styled("in front of:", theme.muted)));
 }

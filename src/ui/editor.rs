@@ -54,7 +54,7 @@ pub fn render(app: &App, selected: usize, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(Span::styled(
         "↑/↓ choose · Space toggle and re-run · u undo · w save as new file · Esc close",
-        theme.dim,
+        theme.muted,
     )));
     frame.render_widget(Clear, popup);
     let block = super::overlay_block(app, format!(" What if… ({} edits so far) ", app.undo.len()));

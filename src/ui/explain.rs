@@ -42,11 +42,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             theme.title,
         )));
         lines.push(Line::from(vec![
-            Span::styled("Decision: ", theme.dim),
+            Span::styled("Decision: ", theme.muted),
             Span::raw(escape(&text.decision).into_owned()),
         ]));
         lines.push(Line::from(vec![
-            Span::styled("Result:   ", theme.dim),
+            Span::styled("Result:   ", theme.muted),
             Span::styled(
                 format!("{}{}", verdict_symbol(step.verdict), escape(&text.result)),
                 verdict_style(app, step.verdict),
@@ -72,7 +72,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             )));
             if let Some(name) = request.cors_error {
                 lines.push(Line::from(vec![
-                    Span::styled("DevTools CorsError: ", theme.dim),
+                    Span::styled("DevTools CorsError: ", theme.muted),
                     Span::styled(name.name(), theme.blocked),
                 ]));
             }
@@ -91,7 +91,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             if fix.proven {
                 lines.push(Line::from(Span::styled(
                     "Proven: re-run with the change, this request is allowed (e opens the what-if editor).",
-                    theme.dim,
+                    theme.muted,
                 )));
             }
         }
@@ -111,13 +111,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 for line in body.iter().take(BODY_LINES) {
                     lines.push(Line::from(Span::styled(
                         format!("  {}", escape(line)),
-                        theme.dim,
+                        theme.muted,
                     )));
                 }
                 if body.len() > BODY_LINES {
                     lines.push(Line::from(Span::styled(
                         format!("  … {} more lines", body.len() - BODY_LINES),
-                        theme.dim,
+                        theme.muted,
                     )));
                 }
             }
@@ -148,7 +148,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             for note in &recorded.notes {
                 lines.push(Line::from(Span::styled(
                     format!("  {}", escape(note)),
-                    theme.dim,
+                    theme.muted,
                 )));
             }
         }

@@ -174,7 +174,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(
                 " The lesson is hidden until you answer: it would give the answer away. h shows the hint's step.",
-                theme.dim,
+                theme.muted,
             )))
             .wrap(Wrap { trim: true }),
             body,
@@ -320,7 +320,7 @@ fn title_card(app: &App, frame: &mut Frame, area: Rect) {
             app.trace.requests.len(),
             app.trace.steps.len()
         ),
-        theme.dim,
+        theme.muted,
     )));
     let width = area.width.saturating_sub(4).min(90);
     render_scrolled_overlay(app, frame, area, width, lines, " Lesson (any key to begin");
@@ -491,7 +491,7 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
         let keys: Vec<String> = binding.keys.iter().take(2).map(|k| k.label()).collect();
         vec![
             Span::styled(keys.join("/"), theme.key),
-            Span::styled(format!(" {}  ", binding.short), theme.dim),
+            Span::styled(format!(" {}  ", binding.short), theme.muted),
         ]
     };
     // Help and quit always show; the other keys as many as fit before them.

@@ -62,7 +62,7 @@ pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
         match state.chosen {
             None => lines.push(Line::from(Span::styled(
                 "1-6 or a-f to answer · h hint (lights the step) · Esc leave",
-                theme.dim,
+                theme.muted,
             ))),
             Some(chosen) if chosen == item.answer => {
                 lines.push(Line::from(Span::styled(

@@ -86,7 +86,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .column_spacing(1)
         .block(block.title_bottom(Line::from(Span::styled(
             format!(" * changed by that step{title_hint} "),
-            theme.dim,
+            theme.muted,
         ))));
     frame.render_widget(table, area);
 }

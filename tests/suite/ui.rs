@@ -984,3 +984,31 @@ fn the_status_line_and_footer_keep_the_essentials_at_80_columns() {
         assert!(first.contains(wanted), "{wanted} missing from: {first}");
     }
 }
+
+/// Nothing a class must read is dark grey: the footer, the Why panel's labels and the quiz's
+/// instructions use a readable grey; dark grey is kept for what is off the path (skipped flow
+/// nodes, steps not reached) and for borders.
+#[test]
+fn what_a_class_reads_is_never_dark_grey() {
+    use ratatui::style::Color;
+    let app = at_step(app("basic"), 6);
+    let buffer = draw(&app, 120, 40);
+    let area = buffer.area;
+    let dark = |x: u16, y: u16| buffer[(x, y)].fg == Color::DarkGray;
+    let footer = area.height - 1;
+    for x in 0..area.width {
+        assert!(
+            !dark(x, footer) || buffer[(x, footer)].symbol() == " ",
+            "the footer is dark grey at column {x}"
+        );
+    }
+    let screen = text(&buffer);
+    for (y, line) in screen.lines().enumerate() {
+        for label in ["Decision:", "Result:"] {
+            if let Some(at) = line.find(label) {
+                let x = line[..at].chars().count() as u16;
+                assert!(!dark(x, y as u16), "{label} is dark grey on row {y}");
+            }
+        }
+    }
+}
