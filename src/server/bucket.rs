@@ -382,7 +382,7 @@ pub fn write_operation(
         None => Ok(()),
         Some(Operation::Scripted { hop }) => write!(
             f,
-            "The operation answers {} (this request's {}).",
+            "The operation answers {} ({}).",
             exchange.response.status,
             scripted_source(hop, ExchangeKind::Actual)
         ),

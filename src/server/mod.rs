@@ -641,7 +641,7 @@ impl fmt::Display for Explanation<'_> {
                 };
                 let owner = if *behind { "its" } else { "the server's" };
                 let source = if *scripted {
-                    format!("this request's {}", scripted_source(*hop, kind))
+                    scripted_source(*hop, kind).into_owned()
                 } else {
                     format!("{owner} {fixed}")
                 };
@@ -696,16 +696,17 @@ pub struct Scripted<'a> {
     pub hop: usize,
 }
 
-/// Where the scenario keeps the scripted answer of `kind` at `hop` (0: the page's own request,
-/// then one per redirect followed).
+/// The scripted answer of `kind` at `hop` (0: the page's own request, then one per redirect
+/// followed), in words a student reads; the file's key path stays out of the lesson.
 pub fn scripted_source(hop: usize, kind: ExchangeKind) -> Cow<'static, str> {
-    match (hop, kind) {
-        (0, ExchangeKind::Preflight) => Cow::Borrowed("responses.preflight"),
-        (0, ExchangeKind::Actual) => Cow::Borrowed("responses.actual"),
-        _ => Cow::Owned(format!(
-            "responses.after_redirect[{}].{}",
-            hop - 1,
-            kind.name()
+    let answer = match kind {
+        ExchangeKind::Preflight => "preflight answer",
+        ExchangeKind::Actual => "answer",
+    };
+    match hop {
+        0 => Cow::Owned(format!("the {answer} the lesson scripts for this request")),
+        n => Cow::Owned(format!(
+            "the {answer} the lesson scripts for this request's redirect {n}"
         )),
     }
 }

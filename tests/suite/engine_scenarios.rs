@@ -813,7 +813,7 @@ fn the_redirect_lesson_teaches_the_login_trap_and_origin_null() {
         cdn.exchanges[1]
             .server_explanation()
             .to_string()
-            .contains("responses.after_redirect[0].actual")
+            .contains("the answer the lesson scripts for this request's redirect 1")
     );
 }
 
