@@ -65,11 +65,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             && let Some(error) = &request.error
         {
             lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled("Browser console:", theme.blocked)));
-            lines.push(Line::from(Span::styled(
-                escape(error).into_owned(),
-                theme.blocked,
-            )));
+            // The explanation may quote the console line already: say it once.
+            if !text.explanation.contains(error.as_str()) {
+                lines.push(Line::from(Span::styled("Browser console:", theme.blocked)));
+                lines.push(Line::from(Span::styled(
+                    escape(error).into_owned(),
+                    theme.blocked,
+                )));
+            }
             if let Some(name) = request.cors_error {
                 lines.push(Line::from(vec![
                     Span::styled("DevTools CorsError: ", theme.muted),

@@ -937,7 +937,14 @@ fn z_zooms_the_focused_panel() {
         key(&mut app, KeyCode::Tab);
     }
     let why = text(&draw(&app, 120, 40));
-    assert!(why.contains("Browser console:"), "{why}");
+    assert!(
+        why.contains("DevTools CorsError: MissingAllowOriginHeader"),
+        "{why}"
+    );
+    assert!(
+        why.contains("Console: Access to fetch") && !why.contains("Browser console:"),
+        "the console line is said once, in the explanation: {why}"
+    );
     assert!(!why.contains("Execution table"), "{why}");
     insta::assert_snapshot!("zoom_why_120x40", why);
     key(&mut app, KeyCode::Char('z'));
