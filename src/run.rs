@@ -282,6 +282,10 @@ fn run_interactive(
         let mut app = App::new(loaded.scenario, trace, loaded.source, theme);
         app.recording = loaded.recording;
         app.title_card = lesson;
+        // A lesson speaks plainly first; a recording is read by a developer.
+        if lesson {
+            app.register = crate::app::Register::Lesson;
+        }
         if open_quiz {
             app.update(crate::app::Action::OpenQuiz);
         }

@@ -157,6 +157,13 @@ pub const KEYMAP: &[Binding] = &[
         in_footer: false,
     },
     Binding {
+        keys: &[Key::Char('r')],
+        action: Action::ToggleRegister,
+        short: "register",
+        help: "Why: the lesson register (read aloud) or the spec (Fetch steps, citations)",
+        in_footer: false,
+    },
+    Binding {
         keys: &[Key::Char('z')],
         action: Action::ToggleZoom,
         short: "zoom",

@@ -63,6 +63,17 @@ pub enum Action {
     CloseTitleCard,
     /// Give the focused panel the whole screen, or give the others back.
     ToggleZoom,
+    /// Switch the Why panel between the lesson register and the spec register.
+    ToggleRegister,
+}
+
+/// How the Why panel speaks: `Lesson` is what a teacher reads aloud (the key moment, the
+/// request's note, the decision and result, the console line and the fix); `Spec` adds the
+/// Fetch steps and the provider's behaviour with their citations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Register {
+    Lesson,
+    Spec,
 }
 
 /// The quiz in progress: one question at a time, then the score.
@@ -157,6 +168,8 @@ pub struct App {
     pub title_card: bool,
     /// The focused panel has the whole screen.
     pub zoom: bool,
+    /// How the Why panel speaks; lessons open in `Lesson`, recordings in `Spec`.
+    pub register: Register,
     /// Changes to the state so far (edits and undos), and that count when it was last saved.
     changes: u64,
     saved_changes: u64,
@@ -229,6 +242,7 @@ impl App {
             confirm_quit: false,
             title_card: false,
             zoom: false,
+            register: Register::Spec,
             changes: 0,
             saved_changes: 0,
             status: None,
@@ -660,6 +674,18 @@ impl App {
             }
             Action::Quit | Action::QuitAnyway => self.quit = true,
             Action::CloseTitleCard => self.title_card = false,
+            Action::ToggleRegister => {
+                self.register = match self.register {
+                    Register::Lesson => Register::Spec,
+                    Register::Spec => Register::Lesson,
+                };
+                self.status = Some(match self.register {
+                    Register::Lesson => "Lesson register: what to read aloud. r shows the spec.".to_string(),
+                    Register::Spec => {
+                        "Spec register: the Fetch steps and the provider's behaviour, with citations. r for the lesson.".to_string()
+                    }
+                });
+            }
             Action::ToggleZoom => {
                 self.zoom = !self.zoom;
                 self.status = Some(if self.zoom {

@@ -52,9 +52,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 verdict_style(app, step.verdict),
             ),
         ]));
-        lines.push(Line::from(""));
-        lines.push(Line::from(escape(&text.explanation).into_owned()));
-        if let Some(note) = &text.profile_note {
+        // The lesson register leaves the Fetch steps and citations to the spec register, when
+        // the lesson says the request in plain words.
+        let plain = app.register == crate::app::Register::Lesson && request.note.is_some();
+        if !plain {
+            lines.push(Line::from(""));
+            lines.push(Line::from(escape(&text.explanation).into_owned()));
+        }
+        if plain {
+            lines.push(Line::from(Span::styled(
+                "(r: the Fetch steps and the provider's behaviour behind this step)",
+                theme.muted,
+            )));
+        } else if let Some(note) = &text.profile_note {
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
                 format!("⚖ {}", escape(note)),
@@ -66,7 +76,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         {
             lines.push(Line::from(""));
             // The explanation may quote the console line already: say it once.
-            if !text.explanation.contains(error.as_str()) {
+            if plain || !text.explanation.contains(error.as_str()) {
                 lines.push(Line::from(Span::styled("Browser console:", theme.blocked)));
                 lines.push(Line::from(Span::styled(
                     escape(error).into_owned(),

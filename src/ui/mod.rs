@@ -446,6 +446,16 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
             theme.key,
         ));
     }
+    if app.register == crate::app::Register::Lesson {
+        state.push(Span::styled(
+            if wide {
+                "  lesson register (r)"
+            } else {
+                "  lesson"
+            },
+            theme.key,
+        ));
+    }
     state.push(Span::raw(format!("  │  {}", app.trace.profile.label())));
     let used: usize = state.iter().map(|s| s.width()).sum();
     // Then the title and the request, cut to what is left.

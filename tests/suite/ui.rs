@@ -1019,3 +1019,35 @@ fn what_a_class_reads_is_never_dark_grey() {
         }
     }
 }
+
+/// r switches the Why panel between the lesson register (the note, the decision and result,
+/// the console line; no Fetch section numbers, no provider table codes) and the spec register.
+#[test]
+fn r_switches_between_the_lesson_and_the_spec_register() {
+    let mut app = at_step(app("basic"), 2);
+    let spec = text(&draw(&app, 120, 40));
+    assert!(
+        spec.contains("S3 (B5)"),
+        "the spec cites S3's behaviour table: {spec}"
+    );
+    key(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.register, cors_tui::app::Register::Lesson);
+    let lesson = text(&draw(&app, 120, 40));
+    assert!(lesson.contains("Lesson note:"), "{lesson}");
+    assert!(
+        !lesson.contains("S3 (B5)") && !lesson.contains("Fetch §"),
+        "{lesson}"
+    );
+    assert!(
+        lesson.contains("lesson"),
+        "the header says which register: {lesson}"
+    );
+    for (width, height) in [(80, 24), (120, 40), (200, 55)] {
+        insta::assert_snapshot!(
+            format!("register_lesson_{width}x{height}"),
+            text(&draw(&app, width, height))
+        );
+    }
+    key(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.register, cors_tui::app::Register::Spec);
+}
