@@ -406,6 +406,22 @@ pub(super) fn integration_response(
     }
 }
 
+/// Resources by path, each with its methods, as `get-resources` would list them.
+pub(super) fn resources_of(
+    paths: BTreeMap<String, BTreeMap<String, RawMethod>>,
+) -> Vec<RawResource> {
+    paths
+        .into_iter()
+        .map(|(path, methods)| RawResource {
+            id: None,
+            parent_id: None,
+            path_part: None,
+            path,
+            methods,
+        })
+        .collect()
+}
+
 /// An integration with its responses already read.
 pub(super) fn integration(
     i: &Value,
@@ -1082,16 +1098,7 @@ fn sam_rest_api_stack(
             });
         }
     }
-    let resources = paths
-        .into_iter()
-        .map(|(path, methods)| RawResource {
-            id: None,
-            parent_id: None,
-            path_part: None,
-            path,
-            methods,
-        })
-        .collect();
+    let resources = resources_of(paths);
     let stage = props
         .and_then(|p| p.get("StageName"))
         .map(|s| scope.text(s, &at.key("StageName")))
@@ -1329,16 +1336,7 @@ fn rest_api_stack(scope: &Scope, id: &str) -> Result<Stack, Vec<Problem>> {
             scope.text(properties(s).get("StageName")?, &at).ok()
         });
     let sorted: Vec<String> = paths.keys().cloned().collect();
-    let resources = paths
-        .into_iter()
-        .map(|(path, methods)| RawResource {
-            id: None,
-            parent_id: None,
-            path_part: None,
-            path,
-            methods,
-        })
-        .collect();
+    let resources = resources_of(paths);
     // A refusal is placed at the Method or GatewayResponse resource that wrote it.
     let place = |parts: &[PathPart]| {
         let found = match parts {
@@ -1382,13 +1380,7 @@ mod tests {
     use super::*;
     use crate::server::rest_api::Authorization;
 
-    fn fixture(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/configs/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
+    use crate::formats::tests::config_fixture as fixture;
 
     fn template(text: &str) -> Template {
         match load(text, "template") {

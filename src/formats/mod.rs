@@ -62,8 +62,17 @@ pub fn detect(text: &str) -> InputKind {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A configuration file from `tests/fixtures/configs/`.
+    pub(crate) fn config_fixture(name: &str) -> String {
+        let path = format!(
+            "{}/tests/fixtures/configs/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
 
     #[test]
     fn a_har_is_known_by_its_log_key_in_any_position() {

@@ -12,14 +12,14 @@ use serde_json::{Map, Value};
 
 use super::cloudformation::{
     IntegrationKeys, Stack, Template, integration, integration_response, load_document, placed,
-    rest_layer, strings,
+    resources_of, rest_layer, strings,
 };
 use crate::scenario::LoadErrors;
 use crate::scenario::validate::{JsonPath, Problem};
 use crate::server::FrontLayer;
 use crate::server::aws_cors::RawCors;
 use crate::server::http_api;
-use crate::server::rest_api::{PathPart, RawGatewayResponse, RawMethod, RawResource, RawRestApi};
+use crate::server::rest_api::{PathPart, RawGatewayResponse, RawMethod, RawRestApi};
 
 const VERBS: [(&str, &str); 8] = [
     ("get", "GET"),
@@ -361,16 +361,7 @@ fn read_rest_api(value: &Value) -> Result<Stack, Vec<Problem>> {
         }
     }
     let sorted: Vec<String> = paths.keys().cloned().collect();
-    let resources = paths
-        .into_iter()
-        .map(|(path, methods)| RawResource {
-            id: None,
-            parent_id: None,
-            path_part: None,
-            path,
-            methods,
-        })
-        .collect();
+    let resources = resources_of(paths);
     let place = |parts: &[PathPart]| {
         let found = match parts {
             [
@@ -408,13 +399,7 @@ mod tests {
     use super::*;
     use crate::server::rest_api::Authorization;
 
-    fn fixture(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/configs/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
+    use crate::formats::tests::config_fixture as fixture;
 
     fn layer(text: &str) -> FrontLayer {
         match load(text, "export") {
