@@ -324,12 +324,26 @@ fn basic_quiz_answers_match_the_trace() {
         "Access-Control-Allow-Origin",
     );
     assert_eq!(acao.as_deref(), Some(answer(1).as_str()));
-    let blocked = trace
-        .steps
-        .iter()
-        .find(|s| s.verdict == cors_tui::engine::Verdict::Blocked)
-        .map(|s| s.n.to_string());
-    assert_eq!(blocked, Some(answer(2)));
+    // Question 3 transfers: adding the attacker's origin is the one change that lets it read.
+    assert!(answer(2).starts_with("Add https://malicious.com to AllowedOrigins"));
+    let mut widened = scenario.clone();
+    if let cors_tui::scenario::ServerKind::Bucket {
+        cors: Some(config), ..
+    } = &mut widened.server.kind
+    {
+        config.rules[0]
+            .allowed_origins
+            .push("https://malicious.com".to_string());
+    }
+    let rerun = engine::run(&widened, BrowserProfile::Chromium);
+    assert_eq!(
+        trace.requests[2].outcome,
+        cors_tui::scenario::Outcome::Blocked
+    );
+    assert_eq!(
+        rerun.requests[2].outcome,
+        cors_tui::scenario::Outcome::Allowed
+    );
     for moment in &scenario.moments {
         assert!(moment.step <= trace.steps.len());
     }
@@ -438,9 +452,33 @@ fn quiz_answers_agree_with_the_engine() {
             .map(|s| s.to_string())
             .unwrap_or_default()
     );
+    // custom-header's second question predicts: one more x-amz-* header still passes.
+    assert!(answer_of(&loaded("custom-header"), 1).starts_with("It passes"));
+    let mut more = loaded("custom-header");
+    more.requests[1]
+        .headers
+        .push(("x-amz-meta-title".to_string(), "Q4".to_string()));
+    let more = engine::run(&more, BrowserProfile::Chromium);
+    assert!(more.requests[1].preflight);
+    assert_eq!(more.requests[1].failed_at, None);
     assert_eq!(
-        answer_of(&loaded("custom-header"), 1),
-        preflights("custom-header").to_string()
+        more.requests[1].outcome,
+        cors_tui::scenario::Outcome::Allowed
+    );
+    // wildcard-credentials' last question: naming the origin fixes the credentialed fetch.
+    let mut named = loaded("wildcard-credentials");
+    assert!(answer_of(&named, 2).starts_with("It is blocked; list the page's origin"));
+    let page = named.requests[1].origin.clone().unwrap_or_default();
+    if let cors_tui::scenario::ServerKind::Bucket {
+        cors: Some(config), ..
+    } = &mut named.server.kind
+    {
+        config.rules[0].allowed_origins = vec![page];
+    }
+    let named = engine::run(&named, BrowserProfile::Chromium);
+    assert_eq!(
+        named.requests[1].outcome,
+        cors_tui::scenario::Outcome::Allowed
     );
     assert_eq!(
         answer_of(&loaded("max-age"), 1),
