@@ -236,6 +236,11 @@ pub struct Cli {
     #[arg(long)]
     pub all: bool,
 
+    /// With --print, only request N (1-based): its execution table, tracker, verdict, fix and
+    /// steps, after running the requests before it.
+    #[arg(long, value_name = "N")]
+    pub request: Option<usize>,
+
     /// Show secrets from recordings (cookies, authorization, tokens in URLs) instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,

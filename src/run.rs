@@ -30,6 +30,8 @@ pub struct Output {
     pub transcript: bool,
     pub pretty: bool,
     pub all: bool,
+    /// `--request N`: print only that request.
+    pub request: Option<usize>,
     pub browser: Option<BrowserProfile>,
     pub width: Option<u16>,
 }
@@ -42,6 +44,7 @@ impl Output {
             transcript: cli.transcript,
             pretty: cli.pretty,
             all: cli.all,
+            request: cli.request,
             browser: cli.browser.map(Into::into),
             width: cli.width,
         }
@@ -111,6 +114,29 @@ pub fn run_headless(output: Output, loaded: &mut Loaded) -> Result<Finished, Err
     let pretty = output.pretty || stdout_is_terminal();
     // Written while the engine runs, so a large run never exists as a whole trace: always for
     // --json, and for --print past the size where fixes are worked out.
+    if let Some(n) = output.request {
+        let total = loaded.scenario.requests.len();
+        if output.json || output.transcript || loaded.saved.is_some() {
+            return Err(Error::Usage(
+                "--request N goes with --print, on a scenario or a recording".to_string(),
+            ));
+        }
+        if n == 0 || n > total {
+            return Err(Error::Usage(format!(
+                "--request {n}: the input has requests 1 to {total}"
+            )));
+        }
+        let profile = engine::effective_profile(&loaded.scenario, output.browser);
+        let record = report::text::write_request(
+            &mut out,
+            &loaded.scenario,
+            profile,
+            n,
+            print_width(output.width),
+        )?;
+        out.flush()?;
+        return Ok(expectation_status(record.as_slice()));
+    }
     let large = loaded.scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES;
     let streams = output.json || (!output.transcript && large);
     if loaded.saved.is_none() && streams {

@@ -524,6 +524,73 @@ pub fn stream(
     Ok(failed)
 }
 
+/// `--print --request N`: the head, then request `n` alone (its execution table, tracker,
+/// verdict and steps), from a run of the requests before it; what came before shows only in the
+/// variables it starts from. Returns the request, for its expectation.
+pub fn write_request(
+    out: &mut impl Write,
+    scenario: &Scenario,
+    profile: BrowserProfile,
+    n: usize,
+    width: u16,
+) -> io::Result<Option<RequestRecord>> {
+    let w = usize::from(width);
+    let total = scenario.requests.len();
+    let mut run = crate::engine::Requests::new(scenario, profile);
+    let mut start: Vec<std::sync::Arc<str>> = run.initial_variables().to_vec();
+    // A fix is proven on the request's own group where that is all a change can reach;
+    // otherwise (a small run) against the whole run.
+    let scope = crate::analysis::fix::Scope::new(scenario);
+    let small = total <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES;
+    for (record, steps) in run.by_ref() {
+        if record.index < n {
+            if let Some(step) = steps.last() {
+                start = step.variables.clone();
+            }
+            continue;
+        }
+        write_head(
+            out,
+            scenario,
+            &scenario.title,
+            &scenario.description,
+            profile,
+            w,
+        )?;
+        writeln!(out)?;
+        writeln!(out, "REQUEST #{n} OF {total}")?;
+        let fix = match &scope {
+            Some(scope) => crate::analysis::fix::streamed_fix(scenario, profile, scope, &record),
+            None if small => {
+                let trace = crate::engine::run(scenario, profile);
+                crate::analysis::fix::fixes(scenario, &trace)
+                    .into_iter()
+                    .nth(n - 1)
+                    .flatten()
+            }
+            None => None,
+        };
+        let label = match steps.first() {
+            Some(step) if n > 1 => format!("Before step {}", step.n),
+            _ => "Start".to_string(),
+        };
+        let records = [record];
+        write_part(
+            out,
+            &start,
+            &label,
+            &steps,
+            &records,
+            &[fix],
+            scope.is_some() || small,
+            (width, profile),
+        )?;
+        let [record] = records;
+        return Ok(Some(record));
+    }
+    Ok(None)
+}
+
 /// The whole report of a finished trace.
 pub fn write(
     out: &mut impl Write,

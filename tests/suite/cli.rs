@@ -1178,3 +1178,36 @@ fn lessons_are_numbered_and_open_by_number() {
         .code(2)
         .stderr(predicate::str::contains("no lesson '99'"));
 }
+
+/// `--print --request N` prints one request: the run before it sets the stage, only it is shown,
+/// and the exit status is its own expectation's.
+#[test]
+fn print_request_n_shows_one_request() {
+    cmd()
+        .args(["--print", "--request", "3", "basic"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("REQUEST #3 OF 3"))
+        .stdout(predicate::str::contains(
+            "#3 GET https://bucket-name.s3.amazonaws.com/photo.jpg",
+        ))
+        .stdout(predicate::str::contains("#1 GET").not());
+    cmd()
+        .args(["--print", "--request", "3"])
+        .arg(root().join("tests/fixtures/har/chrome.har"))
+        .assert()
+        .stdout(predicate::str::contains("REQUEST #3 OF 4"))
+        .stdout(predicate::str::contains("Fix:"));
+    cmd()
+        .args(["--print", "--request", "4", "basic"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--request 4: the input has requests 1 to 3",
+        ));
+    cmd()
+        .args(["--json", "--request", "1", "basic"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--request N goes with --print"));
+}
