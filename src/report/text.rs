@@ -140,6 +140,30 @@ pub fn write_recording_summary(
     for (name, count) in reasons {
         writeln!(out, "  {count} × {name}")?;
     }
+    // A blocked request whose recorded status was an error: CORS hid the real error from the
+    // page, which saw only a CORS failure. Its own group, since the fix is the error's.
+    let hidden: Vec<String> = blocked
+        .iter()
+        .filter_map(|request| {
+            let recorded = recording.recorded.get(request.index - 1)?;
+            (400..=599)
+                .contains(&recorded.status)
+                .then(|| format!("#{} ({})", request.index, recorded.status))
+        })
+        .collect();
+    if !hidden.is_empty() {
+        const LISTED: usize = 10;
+        let more = match hidden.len().saturating_sub(LISTED) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        let line = format!(
+            "  {} × a real error hidden by CORS (the page saw only a CORS failure; fix the error, or send CORS headers on error answers too): {}{more}",
+            hidden.len(),
+            hidden[..hidden.len().min(LISTED)].join(", ")
+        );
+        writeln!(out, "{}", wrap(&line, w, "    "))?;
+    }
     for (request, recorded) in trace.requests.iter().zip(&recording.recorded) {
         let verdict = match request.agrees_with(recorded) {
             Some(true) => " (agrees)",
