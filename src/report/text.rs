@@ -560,21 +560,9 @@ pub fn write_request(
 ) -> io::Result<Option<RequestRecord>> {
     let w = usize::from(width);
     let total = scenario.requests.len();
-    let mut run = crate::engine::Requests::new(scenario, profile);
-    let mut start: Vec<std::sync::Arc<str>> = run.initial_variables().to_vec();
-    // A fix is proven on the request's own group where that is all a change can reach;
-    // otherwise (a small run) against the whole run.
-    let scope = crate::analysis::fix::Scope::new(scenario);
-    let small = total <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES;
-    for (record, steps) in run.by_ref() {
-        if record.index < n {
-            if let Some(step) = steps.last() {
-                start = step.variables.clone();
-            }
-            continue;
-        }
+    let head = |mut out: &mut dyn Write| -> io::Result<()> {
         write_head(
-            out,
+            &mut out,
             scenario,
             &scenario.title,
             &scenario.description,
@@ -582,34 +570,66 @@ pub fn write_request(
             w,
         )?;
         writeln!(out)?;
-        writeln!(out, "REQUEST #{n} OF {total}")?;
-        let fix = match &scope {
-            Some(scope) => crate::analysis::fix::streamed_fix(scenario, profile, scope, &record),
-            None if small => {
-                let trace = crate::engine::run(scenario, profile);
-                crate::analysis::fix::fixes(scenario, &trace)
-                    .into_iter()
-                    .nth(n - 1)
-                    .flatten()
-            }
-            None => None,
+        writeln!(out, "REQUEST #{n} OF {total}")
+    };
+    let label = |steps: &[crate::engine::Step]| match steps.first() {
+        Some(step) if n > 1 => format!("Before step {}", step.n),
+        _ => "Start".to_string(),
+    };
+    // A small run is run whole: its fixes are proven against the whole run.
+    if total <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES {
+        let trace = crate::engine::run(scenario, profile);
+        let Some(record) = trace.requests.get(n - 1) else {
+            return Ok(None);
         };
-        let label = match steps.first() {
-            Some(step) if n > 1 => format!("Before step {}", step.n),
-            _ => "Start".to_string(),
+        let steps = &trace.steps[record.steps.clone()];
+        let start = match record.steps.start.checked_sub(1) {
+            Some(before) => trace.steps[before].variables.clone(),
+            None => trace.initial_variables.clone(),
         };
-        let records = [record];
+        let fix = crate::analysis::fix::fixes(scenario, &trace)
+            .into_iter()
+            .nth(n - 1)
+            .flatten();
+        head(out)?;
         write_part(
             out,
             &start,
-            &label,
-            &steps,
-            &records,
+            &label(steps),
+            steps,
+            std::slice::from_ref(record),
             &[fix],
-            scope.is_some() || small,
+            true,
             (width, profile),
         )?;
-        let [record] = records;
+        return Ok(Some(record.clone()));
+    }
+    // A large one is streamed up to the request and dropped as it goes; a fix is proven on the
+    // request's own group where that is all a change can reach.
+    let mut run = crate::engine::Requests::new(scenario, profile);
+    let mut start: Vec<std::sync::Arc<str>> = run.initial_variables().to_vec();
+    let scope = crate::analysis::fix::Scope::new(scenario);
+    for (record, steps) in run.by_ref() {
+        if record.index < n {
+            if let Some(step) = steps.last() {
+                start = step.variables.clone();
+            }
+            continue;
+        }
+        head(out)?;
+        let fix = scope.as_ref().and_then(|scope| {
+            crate::analysis::fix::streamed_fix(scenario, profile, scope, &record)
+        });
+        write_part(
+            out,
+            &start,
+            &label(&steps),
+            &steps,
+            std::slice::from_ref(&record),
+            &[fix],
+            scope.is_some(),
+            (width, profile),
+        )?;
         return Ok(Some(record));
     }
     Ok(None)
