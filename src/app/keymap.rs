@@ -157,6 +157,20 @@ pub const KEYMAP: &[Binding] = &[
         in_footer: false,
     },
     Binding {
+        keys: &[Key::Char(']')],
+        action: Action::WhySection(true),
+        short: "next section",
+        help: "Why: next section (note, decision, spec, console, fix, HTTP exchange)",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Char('[')],
+        action: Action::WhySection(false),
+        short: "previous section",
+        help: "Why: previous section",
+        in_footer: false,
+    },
+    Binding {
         keys: &[Key::Char('r')],
         action: Action::ToggleRegister,
         short: "register",

@@ -65,6 +65,8 @@ pub enum Action {
     ToggleZoom,
     /// Switch the Why panel between the lesson register and the spec register.
     ToggleRegister,
+    /// Scroll the Why panel to its next (true) or previous section.
+    WhySection(bool),
 }
 
 /// How the Why panel speaks: `Lesson` is what a teacher reads aloud (the key moment, the
@@ -170,6 +172,8 @@ pub struct App {
     pub zoom: bool,
     /// How the Why panel speaks; lessons open in `Lesson`, recordings in `Spec`.
     pub register: Register,
+    /// The Why panel's section starts (wrapped rows), as last drawn: ] and [ jump to them.
+    pub why_sections: std::cell::RefCell<Vec<u16>>,
     /// Changes to the state so far (edits and undos), and that count when it was last saved.
     changes: u64,
     saved_changes: u64,
@@ -243,6 +247,7 @@ impl App {
             title_card: false,
             zoom: false,
             register: Register::Spec,
+            why_sections: std::cell::RefCell::new(Vec::new()),
             changes: 0,
             saved_changes: 0,
             status: None,
@@ -674,6 +679,19 @@ impl App {
             }
             Action::Quit | Action::QuitAnyway => self.quit = true,
             Action::CloseTitleCard => self.title_card = false,
+            Action::WhySection(forward) => {
+                let slot = Panel::Explanation.index();
+                let at = self.scroll[slot];
+                let sections = self.why_sections.borrow();
+                let target = if forward {
+                    sections.iter().copied().find(|&row| row > at)
+                } else {
+                    sections.iter().copied().rev().find(|&row| row < at)
+                };
+                if let Some(row) = target {
+                    self.scroll[slot] = row;
+                }
+            }
             Action::ToggleRegister => {
                 self.register = match self.register {
                     Register::Lesson => Register::Spec,

@@ -16,11 +16,14 @@ const BODY_LINES: usize = 6;
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let mut lines: Vec<Line> = Vec::new();
+    // Where each section starts (a line index), for ] and [ to jump between them.
+    let mut starts: Vec<usize> = Vec::new();
     let title;
     if let Some(step) = app.trace.steps.get(app.cursor) {
         let request = app.trace.request_of(step);
         let text = app.trace.text(step);
         title = format!(" Why · step {} · {} ", step.n, escape(&text.request_type));
+        starts.push(lines.len());
         if let Some(moment) = app.moment_at(app.cursor) {
             lines.push(Line::from(Span::styled(
                 format!("★ Key moment: {}", escape(&moment.question)),
@@ -30,6 +33,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(""));
         }
         // The plain-language note first: what a teacher reads aloud for this request.
+        starts.push(lines.len());
         if let Some(note) = &request.note {
             lines.push(Line::from(vec![
                 Span::styled("Lesson note: ", theme.note),
@@ -37,6 +41,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             ]));
             lines.push(Line::from(""));
         }
+        starts.push(lines.len());
         lines.push(Line::from(Span::styled(
             escape(&text.action).into_owned(),
             theme.title,
@@ -57,6 +62,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         let plain = app.register == crate::app::Register::Lesson && request.note.is_some();
         if !plain {
             lines.push(Line::from(""));
+            starts.push(lines.len());
             lines.push(Line::from(escape(&text.explanation).into_owned()));
         }
         if plain {
@@ -75,6 +81,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             && let Some(error) = &request.error
         {
             lines.push(Line::from(""));
+            starts.push(lines.len());
             // The explanation may quote the console line already: say it once.
             if plain || !text.explanation.contains(error.as_str()) {
                 lines.push(Line::from(Span::styled("Browser console:", theme.blocked)));
@@ -94,6 +101,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             && let Some(fix) = app.fixes.get(request.index - 1).and_then(Option::as_ref)
         {
             lines.push(Line::from(""));
+            starts.push(lines.len());
             lines.push(Line::from(Span::styled(
                 format!("Fix: {}", escape(&fix.summary)),
                 theme.allowed,
@@ -110,6 +118,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
         if let Some(exchange) = step.exchange.and_then(|e| request.exchanges.get(e)) {
             lines.push(Line::from(""));
+            starts.push(lines.len());
             lines.push(Line::from(Span::styled("HTTP exchange", theme.title)));
             push_request(&mut lines, app, &exchange.request);
             lines.push(Line::from(Span::styled(
@@ -168,6 +177,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         title = " Why ".to_string();
     }
+    // The sections' first rows once wrapped at this panel's width, for ] and [.
+    let inner = area.width.saturating_sub(2);
+    starts.dedup();
+    let rows: Vec<u16> = starts
+        .iter()
+        .map(|&at| {
+            let before = Paragraph::new(lines[..at.min(lines.len())].to_vec())
+                .wrap(Wrap { trim: false })
+                .line_count(inner);
+            u16::try_from(before).unwrap_or(u16::MAX)
+        })
+        .collect();
+    app.why_sections.replace(rows);
     let scroll = app.scroll[Panel::Explanation.index()];
     let paragraph = Paragraph::new(lines)
         .wrap(Wrap { trim: false })

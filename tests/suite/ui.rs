@@ -1051,3 +1051,23 @@ fn r_switches_between_the_lesson_and_the_spec_register() {
     key(&mut app, KeyCode::Char('r'));
     assert_eq!(app.register, cors_tui::app::Register::Spec);
 }
+
+/// ] and [ jump the Why panel between its sections, as drawn at the panel's width.
+#[test]
+fn brackets_jump_between_the_why_sections() {
+    let mut app = at_step(app("basic"), 11);
+    let _ = draw(&app, 120, 40);
+    let sections = app.why_sections.borrow().clone();
+    assert!(sections.len() >= 4, "{sections:?}");
+    key(&mut app, KeyCode::Char(']'));
+    key(&mut app, KeyCode::Char(']'));
+    let at = app.scroll[cors_tui::app::Panel::Explanation.index()];
+    assert_eq!(at, sections[2], "two sections down: {sections:?}");
+    let screen = text(&draw(&app, 120, 40));
+    assert!(screen.contains("Browser runs the CORS check"), "{screen}");
+    key(&mut app, KeyCode::Char('['));
+    assert_eq!(
+        app.scroll[cors_tui::app::Panel::Explanation.index()],
+        sections[1]
+    );
+}
