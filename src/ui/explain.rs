@@ -150,6 +150,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .and_then(|r| r.recorded.get(request.index - 1))
         {
             lines.push(Line::from(""));
+            starts.push(lines.len());
             let verdict = match request.agrees_with(recorded) {
                 Some(true) => "the replay agrees",
                 Some(false) => "the replay DISAGREES",
