@@ -422,6 +422,46 @@ pub(super) fn resources_of(
         .collect()
 }
 
+/// Where a document wrote each method (by path and verb) and each gateway response (in the
+/// order read), so that a REST API's refusal is placed there.
+#[derive(Default)]
+pub(super) struct Written {
+    pub methods: BTreeMap<(String, String), JsonPath>,
+    pub responses: Vec<JsonPath>,
+}
+
+impl Written {
+    /// The place of the refusal at `parts`, for an API whose resources are `paths` in order;
+    /// a refusal inside a method's integration is placed at `integration` below the method.
+    pub(super) fn place(
+        &self,
+        paths: &[String],
+        parts: &[PathPart],
+        integration: &str,
+    ) -> Option<JsonPath> {
+        match parts {
+            [
+                PathPart::Key(list),
+                PathPart::Index(i),
+                PathPart::Key(_),
+                PathPart::Key(verb),
+                rest @ ..,
+            ] if list == "resources" => paths.get(*i).and_then(|path| {
+                let at = self.methods.get(&(path.clone(), verb.clone()))?;
+                Some(if rest.is_empty() {
+                    at.clone()
+                } else {
+                    at.key(integration)
+                })
+            }),
+            [PathPart::Key(list), PathPart::Index(i), ..] if list == "gatewayResponses" => {
+                self.responses.get(*i).cloned()
+            }
+            _ => None,
+        }
+    }
+}
+
 /// An integration with its responses already read.
 pub(super) fn integration(
     i: &Value,
@@ -1192,8 +1232,7 @@ fn rest_api_stack(scope: &Scope, id: &str) -> Result<Stack, Vec<Problem>> {
     };
     let mut problems = Vec::new();
     let mut paths: BTreeMap<String, BTreeMap<String, RawMethod>> = BTreeMap::new();
-    let mut written_at: BTreeMap<(String, String), JsonPath> = BTreeMap::new();
-    let mut response_ids: Vec<JsonPath> = Vec::new();
+    let mut written = Written::default();
     for (mid, method) in scope.of_type("AWS::ApiGateway::Method") {
         if !belongs(method) {
             continue;
@@ -1271,7 +1310,9 @@ fn rest_api_stack(scope: &Scope, id: &str) -> Result<Stack, Vec<Problem>> {
                 });
             integration(i, &CLOUDFORMATION_KEYS, responses)
         });
-        written_at.insert((path.clone(), verb.clone()), at.clone());
+        written
+            .methods
+            .insert((path.clone(), verb.clone()), at.clone());
         paths.entry(path).or_default().insert(
             verb.clone(),
             RawMethod {
@@ -1303,7 +1344,7 @@ fn rest_api_stack(scope: &Scope, id: &str) -> Result<Stack, Vec<Problem>> {
                 continue;
             }
         };
-        response_ids.push(at.clone());
+        written.responses.push(at.clone());
         gateway_responses.push(RawGatewayResponse {
             response_type: evaluated
                 .get("ResponseType")
@@ -1339,27 +1380,9 @@ fn rest_api_stack(scope: &Scope, id: &str) -> Result<Stack, Vec<Problem>> {
     let resources = resources_of(paths);
     // A refusal is placed at the Method or GatewayResponse resource that wrote it.
     let place = |parts: &[PathPart]| {
-        let found = match parts {
-            [
-                PathPart::Key(list),
-                PathPart::Index(i),
-                PathPart::Key(_),
-                PathPart::Key(verb),
-                rest @ ..,
-            ] if list == "resources" => sorted.get(*i).and_then(|path| {
-                let at = written_at.get(&(path.clone(), verb.clone()))?;
-                Some(if rest.is_empty() {
-                    at.clone()
-                } else {
-                    at.key("Integration")
-                })
-            }),
-            [PathPart::Key(list), PathPart::Index(i), ..] if list == "gatewayResponses" => {
-                response_ids.get(*i).cloned()
-            }
-            _ => None,
-        };
-        found.unwrap_or_else(|| resource_path(id))
+        written
+            .place(&sorted, parts, "Integration")
+            .unwrap_or_else(|| resource_path(id))
     };
     rest_layer(
         id,

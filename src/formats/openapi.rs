@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::cloudformation::{
-    IntegrationKeys, Stack, Template, integration, integration_response, load_document, placed,
-    resources_of, rest_layer, strings,
+    IntegrationKeys, Stack, Template, Written, integration, integration_response, load_document,
+    placed, resources_of, rest_layer, strings,
 };
 use crate::scenario::LoadErrors;
 use crate::scenario::validate::{JsonPath, Problem};
@@ -309,7 +309,7 @@ fn read_rest_api(value: &Value) -> Result<Stack, Vec<Problem>> {
     let root = JsonPath::default();
     let schemes = schemes(value, false);
     let mut paths: BTreeMap<String, BTreeMap<String, RawMethod>> = BTreeMap::new();
-    let mut spelled_as: BTreeMap<(String, String), JsonPath> = BTreeMap::new();
+    let mut written = Written::default();
     for (path, verb, spelled, op) in operations(value) {
         let (authorization, api_key) = guard(op, value, &schemes);
         let at = root.key("paths").key(path).key(spelled);
@@ -327,10 +327,9 @@ fn read_rest_api(value: &Value) -> Result<Stack, Vec<Problem>> {
             });
             integration(i, &OPENAPI_KEYS, responses)
         });
-        spelled_as.insert(
-            (path.to_string(), verb.to_string()),
-            at.key("x-amazon-apigateway-integration"),
-        );
+        written
+            .methods
+            .insert((path.to_string(), verb.to_string()), at);
         paths.entry(path.to_string()).or_default().insert(
             verb.to_string(),
             RawMethod {
@@ -343,13 +342,15 @@ fn read_rest_api(value: &Value) -> Result<Stack, Vec<Problem>> {
         );
     }
     let mut gateway_responses = Vec::new();
-    let mut response_at = Vec::new();
+
     if let Some(list) = value
         .get("x-amazon-apigateway-gateway-responses")
         .and_then(Value::as_object)
     {
         for (kind, response) in list {
-            response_at.push(root.key("x-amazon-apigateway-gateway-responses").key(kind));
+            written
+                .responses
+                .push(root.key("x-amazon-apigateway-gateway-responses").key(kind));
             gateway_responses.push(RawGatewayResponse {
                 response_type: kind.clone(),
                 status_code: response
@@ -363,22 +364,9 @@ fn read_rest_api(value: &Value) -> Result<Stack, Vec<Problem>> {
     let sorted: Vec<String> = paths.keys().cloned().collect();
     let resources = resources_of(paths);
     let place = |parts: &[PathPart]| {
-        let found = match parts {
-            [
-                PathPart::Key(list),
-                PathPart::Index(i),
-                PathPart::Key(_),
-                PathPart::Key(verb),
-                ..,
-            ] if list == "resources" => sorted
-                .get(*i)
-                .and_then(|path| spelled_as.get(&(path.clone(), verb.clone())).cloned()),
-            [PathPart::Key(list), PathPart::Index(i), ..] if list == "gatewayResponses" => {
-                response_at.get(*i).cloned()
-            }
-            _ => None,
-        };
-        found.unwrap_or_default()
+        written
+            .place(&sorted, parts, "x-amazon-apigateway-integration")
+            .unwrap_or_default()
     };
     rest_layer(
         &title(value),
