@@ -181,15 +181,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     // The sections' first rows once wrapped at this panel's width, for ] and [.
     let inner = area.width.saturating_sub(2);
     starts.dedup();
-    let rows: Vec<u16> = starts
-        .iter()
-        .map(|&at| {
-            let before = Paragraph::new(lines[..at.min(lines.len())].to_vec())
-                .wrap(Wrap { trim: false })
-                .line_count(inner);
-            u16::try_from(before).unwrap_or(u16::MAX)
-        })
-        .collect();
+    // Each line wraps on its own, so the rows before a section are the sum over the segments
+    // before it: one pass over the lines, not one per section.
+    let mut rows: Vec<u16> = Vec::with_capacity(starts.len());
+    let (mut counted, mut before) = (0, 0usize);
+    for &at in &starts {
+        let at = at.min(lines.len());
+        before += Paragraph::new(lines[counted..at].to_vec())
+            .wrap(Wrap { trim: false })
+            .line_count(inner);
+        counted = at;
+        rows.push(u16::try_from(before).unwrap_or(u16::MAX));
+    }
     app.why_sections.replace(rows);
     let scroll = app.scroll[Panel::Explanation.index()];
     let paragraph = Paragraph::new(lines)

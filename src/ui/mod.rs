@@ -43,6 +43,17 @@ pub struct Areas {
     pub boxed_flow: bool,
 }
 
+impl Areas {
+    /// Everything between the header and the footer of `area`.
+    pub fn body(&self, area: Rect) -> Rect {
+        Rect {
+            y: self.header.bottom(),
+            height: self.footer.y.saturating_sub(self.header.bottom()),
+            ..area
+        }
+    }
+}
+
 /// The layout for `area`, or `None` when it is below the minimum size.
 pub fn layout(area: Rect) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -103,11 +114,7 @@ pub fn screen_layout(app: &App, area: Rect) -> Option<Areas> {
     if !app.zoom {
         return Some(areas);
     }
-    let body = Rect {
-        y: areas.header.bottom(),
-        height: areas.footer.y.saturating_sub(areas.header.bottom()),
-        ..area
-    };
+    let body = areas.body(area);
     let none = Rect::new(area.x, area.y, 0, 0);
     areas.flow = none;
     areas.table = none;
@@ -166,11 +173,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     if app.quiz_hides_view()
         && let Some(state) = &app.quiz
     {
-        let body = Rect {
-            y: areas.header.bottom(),
-            height: areas.footer.y.saturating_sub(areas.header.bottom()),
-            ..area
-        };
+        let body = areas.body(area);
         frame.render_widget(
             Paragraph::new(Line::from(Span::styled(
                 " The lesson is hidden until you answer: it would give the answer away. h shows the hint's step.",
