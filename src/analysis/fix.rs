@@ -302,6 +302,9 @@ fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<F
     if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
         return Some(redirect_fix(scenario, trace, record, &hops));
     }
+    if let Some(fix) = cloudfront_fix(scenario, trace, record) {
+        return Some(fix);
+    }
     if let Some(fix) = function_url_fix(scenario, trace, record) {
         return Some(fix);
     }
@@ -594,6 +597,126 @@ const ADDED_BY_FUNCTION_URL: [&str; 3] = [
     "Access-Control-Allow-Credentials",
     "Access-Control-Expose-Headers",
 ];
+
+/// For CloudFront in front of an origin, when CloudFront's own doing failed the request: its
+/// 403 for a method the behavior does not allow, or a cached copy stored for another Origin (or
+/// none) because the cache key does not hold Origin. The change is to the behavior's methods or
+/// its cache policy, proven by re-running the whole timeline. `None` when CloudFront passed the
+/// origin's answer through as it came: the origin's own rules are then what to change.
+fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+    use crate::server::FrontLayer;
+    use crate::server::ServerNote;
+    use crate::server::cloudfront::{self, Note, Selection};
+    let at = scenario
+        .server
+        .front
+        .iter()
+        .position(|layer| matches!(layer, FrontLayer::CloudFront(_)))?;
+    let FrontLayer::CloudFront(layer) = &scenario.server.front[at] else {
+        return None;
+    };
+    // A saved trace keeps words, not facts: run its configuration again to see what CloudFront
+    // did, so a reopened trace gets the same fix.
+    let rerun;
+    let record = match record.exchanges.last().map(|e| &e.server) {
+        Some(ServerNote::Saved(_)) => {
+            rerun = engine::run(scenario, trace.profile);
+            rerun.requests.get(record.index - 1)?
+        }
+        _ => record,
+    };
+    let failed = record
+        .exchanges
+        .iter()
+        .rev()
+        .find(|exchange| Some(exchange.kind) == record.failed_at)?;
+    let acts = crate::server::front_notes(&failed.server, scenario.server.front.len());
+    let (ServerNote::CloudFront(note), _) = acts.get(at).copied().flatten()? else {
+        return None;
+    };
+    let mut behavior = (*layer.behavior).clone();
+    let (summary, diff) = match note {
+        Note::MethodNotAllowed { allowed } => {
+            let method = failed.request.method.as_str();
+            let set = cloudfront::config::ALLOWED_SETS
+                .iter()
+                .find(|set| set.contains(&method))?;
+            behavior.allowed_methods = set.iter().map(|m| m.to_string()).collect();
+            (
+                format!(
+                    "allow {method} in the cache behavior: CloudFront refuses it with its own 403 before the origin sees it"
+                ),
+                vec![
+                    format!("- AllowedMethods: {}", allowed.join(", ")),
+                    format!("+ AllowedMethods: {}", set.join(", ")),
+                ],
+            )
+        }
+        Note::Hit { key, stored, .. } if !key.holds_origin() => {
+            let mut names = vec!["Origin".to_string()];
+            if behavior.cached_options {
+                names.push("Access-Control-Request-Headers".to_string());
+                names.push("Access-Control-Request-Method".to_string());
+            }
+            let before = behavior.cache.name.clone();
+            let cache = &mut behavior.cache;
+            cache.headers = match &cache.headers {
+                Selection::Only(given) => {
+                    let mut all = given.clone();
+                    all.extend(
+                        names
+                            .iter()
+                            .filter(|n| !given.iter().any(|g| g.eq_ignore_ascii_case(n)))
+                            .cloned(),
+                    );
+                    Selection::Only(all)
+                }
+                _ => Selection::Only(names.clone()),
+            };
+            cache.name = std::sync::Arc::from("origin-in-cache-key");
+            cache.managed = false;
+            cache.legacy = false;
+            let stored_for = match &stored.origin {
+                Some(origin) => format!("for Origin {origin}"),
+                None => "for a request without Origin".to_string(),
+            };
+            (
+                format!(
+                    "put Origin in the cache key: CloudFront replayed a copy stored at t={} s {stored_for}, because its cache key does not hold Origin. With Origin in the key, each Origin (and no Origin) gets its own copy",
+                    stored.at
+                ),
+                vec![
+                    format!("- CachePolicyId: {before} (the cache key has no Origin)"),
+                    format!(
+                        "+ a custom cache policy, the same TTLs (min {} s, default {} s, max {} s) and: HeadersConfig {{HeaderBehavior: whitelist, Headers: [{}]}}",
+                        behavior.cache.ttl.min,
+                        behavior.cache.ttl.default,
+                        behavior.cache.ttl.max,
+                        names.join(", ")
+                    ),
+                    "  then invalidate the path (aws cloudfront create-invalidation --paths …) so the stored copies go".to_string(),
+                ],
+            )
+        }
+        _ => return None,
+    };
+    let mut changed = scenario.clone();
+    changed.server.front[at] = FrontLayer::CloudFront(Box::new(cloudfront::CloudFront {
+        behavior: std::sync::Arc::new(behavior),
+        written: layer.written.clone(),
+    }));
+    let (proven, side_effects) = prove(trace, &changed, record.index);
+    Some(capitalized(Fix {
+        summary,
+        diff,
+        headers: Vec::new(),
+        caveats: vec![
+            "A response headers policy with a CorsConfig would add the CORS headers on cache hits too (documented), whatever was stored first".to_string(),
+        ],
+        proven,
+        side_effects,
+    }))
+}
 
 /// For a function URL in front of a function: the change to the URL's Cors or to the function's
 /// answers that lets `record` through, proven by re-running the scenario. `None` when the

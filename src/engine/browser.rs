@@ -202,6 +202,8 @@ struct Simulation<'a> {
     cache_summary: Option<(u64, u64, Arc<str>)>,
     /// Set once the current request follows a redirect.
     redirected: Option<Redirected>,
+    /// Whether browser requests show `Accept-Encoding`: a CDN in the stack keys its cache on it.
+    shows_accept_encoding: bool,
 }
 
 fn path_of(spec: &RequestSpec) -> String {
@@ -239,6 +241,10 @@ fn actual_headers(
     headers
 }
 
+/// What Chromium 148 sends on every request, preflights included (observed against a server
+/// on 127.0.0.1).
+const BROWSER_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
 fn pair(name: &str, value: impl Into<String>) -> (String, String) {
     (name.to_string(), value.into())
 }
@@ -271,6 +277,11 @@ impl<'a> Simulation<'a> {
             cache_key: (String::new(), String::new()),
             cache_summary: None,
             redirected: None,
+            shows_accept_encoding: scenario
+                .server
+                .front
+                .iter()
+                .any(|layer| matches!(layer, server::FrontLayer::CloudFront(_))),
         }
     }
 
@@ -343,8 +354,6 @@ impl<'a> Simulation<'a> {
     }
 
     /// Sends `request` as the request's next exchange and shows the rule that answered it in
-    /// the tracker: returns the exchange's index, the answer, and why the server gave it.
-    /// Sends `request` as the request's next exchange and shows the rule that answered it in
     /// the tracker: returns the exchange's index, the answer, and why the server gave it; `None`
     /// when the driver held it back.
     fn exchange(
@@ -354,6 +363,13 @@ impl<'a> Simulation<'a> {
         spec: &RequestSpec,
     ) -> Option<(usize, HttpResponse)> {
         self.sequence += 1;
+        let mut request = request;
+        if spec.via == Via::Browser && self.shows_accept_encoding {
+            // Every browser sends it; shown only where a layer's answer depends on it.
+            request
+                .headers
+                .push(pair("Accept-Encoding", BROWSER_ACCEPT_ENCODING));
+        }
         let answer = self.server.answer(&Asked {
             request: index,
             kind,
@@ -361,6 +377,8 @@ impl<'a> Simulation<'a> {
             message: &request,
             scripted: &spec.responses,
             sequence: self.sequence,
+            now: self.now,
+            edge: spec.edge.as_deref(),
         })?;
         let matched_rule = answer.note.matched_rule();
         let rule_text = self.server.matched_rule_text(&answer.note);

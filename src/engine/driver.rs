@@ -20,6 +20,10 @@ pub struct Asked<'a> {
     pub scripted: &'a ResponseOverrides,
     /// The exchange's number in the run, for stable generated ids.
     pub sequence: usize,
+    /// Seconds into the run.
+    pub now: u64,
+    /// The edge location the request reaches, when the scenario names one.
+    pub edge: Option<&'a str>,
 }
 
 /// Where the engine's exchanges are answered.
@@ -42,7 +46,11 @@ impl Answers for Answerer<'_> {
             asked.kind,
             asked.message,
             (asked.scripted, asked.hop),
-            asked.sequence,
+            crate::server::Moment {
+                now: asked.now,
+                edge: asked.edge,
+                sequence: asked.sequence,
+            },
         ))
     }
 

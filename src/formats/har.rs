@@ -999,6 +999,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
                 after_redirect,
             },
             wait_seconds: 0,
+            edge: None,
             preflight_not_recorded,
             actual_withheld: false,
         });

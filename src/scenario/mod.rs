@@ -278,6 +278,9 @@ pub struct RequestSpec {
     pub responses: ResponseOverrides,
     /// Seconds the page waits after the previous request before issuing this one.
     pub wait_seconds: u64,
+    /// The CDN edge location the request reaches (`X-Amz-Cf-Pop`), where each has its own
+    /// cache; `None`: the one edge every request reaches.
+    pub edge: Option<String>,
     /// A recording shows this request without its preflight: if one is needed, take it as
     /// served from the preflight cache (set by the HAR importer, never by scenario files).
     pub preflight_not_recorded: bool,

@@ -63,6 +63,9 @@ pub enum RawServerType {
     /// An API Gateway REST API, in front of its integration.
     #[serde(rename = "rest_api")]
     RestApi,
+    /// A CloudFront distribution, in front of its origin.
+    #[serde(rename = "cloudfront")]
+    CloudFront,
 }
 
 /// The server: one layer written flat (`type`, `url` and its configuration), or `url` and a
@@ -131,6 +134,16 @@ pub struct RawLayer {
     /// deployment's `resources` and `gatewayResponses`.
     #[serde(default)]
     pub deployed: Option<serde_json::Value>,
+    /// A CloudFront cache behavior, as `get-distribution-config` or a template writes it.
+    #[serde(default)]
+    pub behavior: Option<serde_json::Value>,
+    /// A CloudFront custom policy: its `get-…-policy` answer or its `…PolicyConfig`.
+    #[serde(default)]
+    pub cache_policy: Option<serde_json::Value>,
+    #[serde(default)]
+    pub origin_request_policy: Option<serde_json::Value>,
+    #[serde(default)]
+    pub response_headers_policy: Option<serde_json::Value>,
 }
 
 /// `{"CORSRules": [...]}` as `aws s3api get-bucket-cors` prints it, or the same wrapped in
@@ -217,6 +230,8 @@ pub struct RawRequest {
     pub responses: Option<RawOverrides>,
     #[serde(default)]
     pub wait_seconds: Option<u64>,
+    #[serde(default)]
+    pub edge: Option<String>,
     /// Recorded servers only: `false` when the recording has no OPTIONS for this request.
     #[serde(default)]
     pub preflight_recorded: Option<bool>,

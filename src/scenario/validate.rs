@@ -251,20 +251,31 @@ fn validate_stack(
         let last = i + 1 == count;
         let is_front = matches!(
             layer.kind,
-            Some(RawServerType::FunctionUrl | RawServerType::HttpApi | RawServerType::RestApi)
+            Some(
+                RawServerType::FunctionUrl
+                    | RawServerType::HttpApi
+                    | RawServerType::RestApi
+                    | RawServerType::CloudFront
+            )
         );
         match (is_front, last) {
             (true, false) => {
-                invoker = Some(match layer.kind {
-                    Some(RawServerType::RestApi) => crate::server::lambda::Payload::V1,
-                    _ => crate::server::lambda::Payload::V2,
-                });
+                invoker = match layer.kind {
+                    Some(RawServerType::RestApi) => Some(crate::server::lambda::Payload::V1),
+                    // A CDN does not invoke a function: it forwards HTTP.
+                    Some(RawServerType::CloudFront) => None,
+                    _ => Some(crate::server::lambda::Payload::V2),
+                };
                 let layer = validate_front(layer, &at, problems);
                 match (&mut front, layer) {
                     (Some(front), Some(layer)) => front.push(layer),
                     _ => front = None,
                 }
             }
+            (true, true) if layer.kind == Some(RawServerType::CloudFront) => problems.add(
+                at.key("type"),
+                "CloudFront passes requests on to its origin: it cannot be the last layer; put the origin (an \"s3\" bucket, an API or a \"static\" server) after it",
+            ),
             (true, true) => problems.add(
                 at.key("type"),
                 "this layer passes requests on to a function: it cannot be the last layer; put the function (a \"static\" layer) after it",
@@ -294,6 +305,10 @@ fn validate_front(
     if raw.kind == Some(RawServerType::RestApi) {
         return validate_rest_api(raw, path, problems);
     }
+    if raw.kind == Some(RawServerType::CloudFront) {
+        return validate_cloudfront(raw, path, problems);
+    }
+    not_cloudfront(&raw, path, problems);
     misplaced(
         problems,
         path,
@@ -378,6 +393,224 @@ fn validate_front(
     cors.map(|cors| crate::server::FrontLayer::FunctionUrl { cors })
 }
 
+/// The CloudFront keys, each a problem on any other kind of layer.
+fn not_cloudfront(raw: &super::raw::RawLayer, path: &JsonPath, problems: &mut Problems) {
+    misplaced(
+        problems,
+        path,
+        &[
+            ("behavior", raw.behavior.is_some()),
+            ("cache_policy", raw.cache_policy.is_some()),
+            ("origin_request_policy", raw.origin_request_policy.is_some()),
+            (
+                "response_headers_policy",
+                raw.response_headers_policy.is_some(),
+            ),
+        ],
+        |key| format!("'{key}' belongs to a \"cloudfront\" layer"),
+    );
+}
+
+/// A CloudFront cache behavior and its policies: managed ones by ID or name, custom ones given
+/// beside it, each validated as CloudFront validates it.
+fn validate_cloudfront(
+    raw: super::raw::RawLayer,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<crate::server::FrontLayer> {
+    use crate::server::cloudfront::{CloudFront, Written, config};
+    misplaced(
+        problems,
+        path,
+        &[
+            ("cors", raw.cors.is_some()),
+            ("preflight", raw.preflight.is_some()),
+            ("actual", raw.actual.is_some()),
+            ("routes", raw.routes.is_some()),
+            ("stage", raw.stage.is_some()),
+            ("resources", raw.resources.is_some()),
+            ("gatewayResponses", raw.gateway_responses.is_some()),
+            ("deployed", raw.deployed.is_some()),
+        ],
+        |key| {
+            format!(
+                "CloudFront has no '{key}': its CORS is its cache behavior ('behavior') and a response headers policy; the origin behind it is the next layer"
+            )
+        },
+    );
+    let Some(behavior_value) = raw.behavior else {
+        problems.add(
+            path.clone(),
+            "a \"cloudfront\" layer needs 'behavior': the DefaultCacheBehavior (or one of CacheBehaviors) as get-distribution-config prints it",
+        );
+        return None;
+    };
+    let written = Written {
+        behavior: behavior_value.clone(),
+        cache_policy: raw.cache_policy.clone(),
+        origin_request_policy: raw.origin_request_policy.clone(),
+        response_headers_policy: raw.response_headers_policy.clone(),
+    };
+    let behavior_path = path.key("behavior");
+    let behavior: config::RawBehavior = sub_value(behavior_value, &behavior_path, problems)?;
+    let mut refusals = Vec::new();
+    let (allowed_methods, cached_options) = config::methods(&behavior, &mut refusals);
+    let valid = refused(
+        if refusals.is_empty() {
+            Ok(())
+        } else {
+            Err(refusals)
+        },
+        &behavior_path,
+        problems,
+    );
+    // Each policy: a managed one named by ID (or name), or a custom one given beside the
+    // behavior, never both.
+    let cache = match (
+        &behavior.CachePolicyId,
+        raw.cache_policy,
+        &behavior.ForwardedValues,
+    ) {
+        (Some(_), _, Some(_)) => {
+            problems.add(
+                behavior_path.key("ForwardedValues"),
+                "InvalidArgument: a cache behavior takes a CachePolicyId or the legacy ForwardedValues, not both",
+            );
+            None
+        }
+        (None, None, _) => {
+            let mut refusals = Vec::new();
+            let legacy = config::legacy_cache(&behavior, &mut refusals);
+            let ok = refusals.is_empty();
+            refused(
+                if ok { Ok(legacy) } else { Err(refusals) },
+                &behavior_path,
+                problems,
+            )
+        }
+        (id, given, _) => policy_of(
+            (id.as_deref(), "CachePolicyId", config::managed_cache),
+            given,
+            (path.key("cache_policy"), "CachePolicy", "CachePolicyConfig"),
+            config::cache_policy,
+            (&behavior_path, problems),
+        ),
+    };
+    let optional =
+        |id: &Option<String>, given: &Option<serde_json::Value>| id.is_some() || given.is_some();
+    let origin_request = if optional(&behavior.OriginRequestPolicyId, &raw.origin_request_policy) {
+        policy_of(
+            (
+                behavior.OriginRequestPolicyId.as_deref(),
+                "OriginRequestPolicyId",
+                config::managed_origin_request,
+            ),
+            raw.origin_request_policy,
+            (
+                path.key("origin_request_policy"),
+                "OriginRequestPolicy",
+                "OriginRequestPolicyConfig",
+            ),
+            config::origin_request_policy,
+            (&behavior_path, problems),
+        )
+        .map(Some)
+    } else {
+        Some(None)
+    };
+    let response_headers = if optional(
+        &behavior.ResponseHeadersPolicyId,
+        &raw.response_headers_policy,
+    ) {
+        policy_of(
+            (
+                behavior.ResponseHeadersPolicyId.as_deref(),
+                "ResponseHeadersPolicyId",
+                config::managed_response_headers,
+            ),
+            raw.response_headers_policy,
+            (
+                path.key("response_headers_policy"),
+                "ResponseHeadersPolicy",
+                "ResponseHeadersPolicyConfig",
+            ),
+            config::response_headers_policy,
+            (&behavior_path, problems),
+        )
+        .map(Some)
+    } else {
+        Some(None)
+    };
+    valid?;
+    Some(crate::server::FrontLayer::CloudFront(Box::new(
+        CloudFront {
+            behavior: std::sync::Arc::new(config::Behavior {
+                allowed_methods,
+                cached_options,
+                cache: cache?,
+                origin_request: origin_request?,
+                response_headers: response_headers?,
+            }),
+            written,
+        },
+    )))
+}
+
+/// A managed policy named by its ID: the ID, its key in the behavior, and the lookup.
+type ManagedPolicy<'a, T> = (Option<&'a str>, &'a str, fn(&str) -> Option<T>);
+
+/// One CloudFront policy: the managed policy `id` names, or the custom one `given` (its
+/// `get-…-policy` answer, its `…PolicyConfig` wrapper, or the config itself).
+fn policy_of<T, Raw: serde::de::DeserializeOwned>(
+    (id, id_key, managed): ManagedPolicy<T>,
+    given: Option<serde_json::Value>,
+    (given_path, answer_key, config_key): (JsonPath, &str, &str),
+    custom: fn(Raw) -> Result<T, Vec<crate::server::Refusal>>,
+    (behavior_path, problems): (&JsonPath, &mut Problems),
+) -> Option<T> {
+    let managed_policy = id.and_then(managed);
+    match (managed_policy, given) {
+        (Some(_), Some(_)) => {
+            problems.add(
+                given_path,
+                format!("{id_key} names a managed policy; a custom policy given here would not be used: remove one of them"),
+            );
+            None
+        }
+        (Some(policy), None) => Some(policy),
+        (None, None) => {
+            problems.add(
+                behavior_path.key(id_key),
+                format!(
+                    "'{}' is not a managed policy: give the custom policy's configuration beside the behavior ({} as get-…-policy prints it)",
+                    id.unwrap_or_default(),
+                    answer_key
+                ),
+            );
+            None
+        }
+        (None, Some(mut value)) => {
+            let mut at = given_path;
+            if let Some(inner) = value.get_mut(answer_key).map(serde_json::Value::take) {
+                value = inner;
+                at = at.key(answer_key);
+            }
+            if let Some(inner) = value.get_mut(config_key).map(serde_json::Value::take) {
+                value = inner;
+                at = at.key(config_key);
+            }
+            let raw: Raw = sub_value(value, &at, problems)?;
+            // A response headers policy's refusals are about its CorsConfig.
+            let under = if answer_key == "ResponseHeadersPolicy" {
+                at.key("CorsConfig")
+            } else {
+                at
+            };
+            refused(custom(raw), &under, problems)
+        }
+    }
+}
+
 /// Each of `keys` that was given (`true`) is a problem at its key, said by `why`.
 fn misplaced(
     problems: &mut Problems,
@@ -400,6 +633,7 @@ fn validate_rest_api(
     problems: &mut Problems,
 ) -> Option<crate::server::FrontLayer> {
     use crate::server::rest_api::{PathPart, RawGatewayResponse, RawResource, RawRestApi};
+    not_cloudfront(&raw, path, problems);
     misplaced(
         problems,
         path,
@@ -535,6 +769,7 @@ fn validate_origin(
         problems.add(path.clone(), "missing field `type`");
         return None;
     };
+    not_cloudfront(&raw, path, problems);
     misplaced(
         problems,
         path,
@@ -548,8 +783,14 @@ fn validate_origin(
         |key| format!("'{key}' belongs to an API Gateway layer (\"http_api\" or \"rest_api\")"),
     );
     match kind {
-        RawServerType::FunctionUrl | RawServerType::HttpApi | RawServerType::RestApi => {
+        RawServerType::FunctionUrl
+        | RawServerType::HttpApi
+        | RawServerType::RestApi
+        | RawServerType::CloudFront => {
             let (noun, kind) = match kind {
+                RawServerType::CloudFront => {
+                    ("CloudFront stands in front of its origin", "cloudfront")
+                }
                 RawServerType::HttpApi => {
                     ("an HTTP API stands in front of its integration", "http_api")
                 }
@@ -563,7 +804,11 @@ fn validate_origin(
             };
             problems.add(
                 path.key("type"),
-                format!("{noun}: write the server as 'layers', the \"{kind}\" layer first and the function (a \"static\" layer) after it"),
+                if kind == "cloudfront" {
+                    format!("{noun}: write the server as 'layers', the \"cloudfront\" layer first and its origin (an \"s3\" bucket, an API or a \"static\" server) after it")
+                } else {
+                    format!("{noun}: write the server as 'layers', the \"{kind}\" layer first and the function (a \"static\" layer) after it")
+                },
             );
             None
         }
@@ -1136,6 +1381,7 @@ fn validate_request(
         note: raw.note,
         responses,
         wait_seconds: raw.wait_seconds.unwrap_or(0),
+        edge: raw.edge,
         preflight_not_recorded: raw.preflight_recorded == Some(false),
         actual_withheld: raw.actual_sent == Some(false),
     })

@@ -261,6 +261,22 @@ fn front_layer(layer: &crate::server::FrontLayer) -> Value {
             written.insert("routes".into(), json!(routes));
             Value::Object(written)
         }
+        FrontLayer::CloudFront(cloudfront) => {
+            let w = &cloudfront.written;
+            let mut written = Map::new();
+            written.insert("type".into(), json!(layer.name()));
+            written.insert("behavior".into(), w.behavior.clone());
+            for (key, value) in [
+                ("cache_policy", &w.cache_policy),
+                ("origin_request_policy", &w.origin_request_policy),
+                ("response_headers_policy", &w.response_headers_policy),
+            ] {
+                if let Some(value) = value {
+                    written.insert(key.into(), value.clone());
+                }
+            }
+            Value::Object(written)
+        }
         FrontLayer::RestApi(api) => {
             let mut written = Map::new();
             written.insert("type".into(), json!(layer.name()));
@@ -303,6 +319,9 @@ pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str
     }
     if r.wait_seconds > 0 {
         field("wait_seconds", Field::Number(r.wait_seconds));
+    }
+    if let Some(edge) = &r.edge {
+        field("edge", Field::Text(edge));
     }
     if r.actual_withheld {
         field("actual_sent", Field::False);

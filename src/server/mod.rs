@@ -8,6 +8,7 @@ pub mod aws_answers;
 pub mod aws_cors;
 mod azure;
 pub mod bucket;
+pub mod cloudfront;
 pub mod function_url;
 mod gcs;
 pub mod http_api;
@@ -76,6 +77,8 @@ pub enum FrontLayer {
         routes: Vec<http_api::Route>,
         stage: Option<String>,
     },
+    /// A CloudFront distribution's cache behavior and its policies.
+    CloudFront(Box<cloudfront::CloudFront>),
 }
 
 impl FrontLayer {
@@ -85,12 +88,14 @@ impl FrontLayer {
             FrontLayer::FunctionUrl { .. } => "function_url",
             FrontLayer::HttpApi { .. } => "http_api",
             FrontLayer::RestApi(_) => "rest_api",
+            FrontLayer::CloudFront(_) => "cloudfront",
         }
     }
 
     /// One line saying what it is and how it is configured.
     pub fn summary(&self) -> String {
         match self {
+            FrontLayer::CloudFront(layer) => layer.summary(),
             FrontLayer::FunctionUrl { cors: None } => {
                 "Lambda function URL, no Cors (OPTIONS goes to the function)".to_string()
             }
@@ -154,34 +159,49 @@ impl FrontLayer {
 }
 
 /// A front layer ready to answer, its configuration shared with the notes it writes.
-enum Front {
+enum Layer {
+    CloudFront(cloudfront::Distribution),
     FunctionUrl(function_url::FunctionUrl),
     HttpApi(http_api::HttpApi),
     RestApi(rest_api::RestApi),
 }
 
-impl Front {
+impl Layer {
     fn new(layer: &FrontLayer) -> Self {
         match layer {
-            FrontLayer::FunctionUrl { cors } => Front::FunctionUrl(function_url::FunctionUrl {
+            FrontLayer::FunctionUrl { cors } => Layer::FunctionUrl(function_url::FunctionUrl {
                 cors: cors.clone().map(Arc::new),
             }),
             FrontLayer::HttpApi {
                 cors,
                 routes,
                 stage,
-            } => Front::HttpApi(http_api::HttpApi {
+            } => Layer::HttpApi(http_api::HttpApi {
                 cors: cors.clone().map(Arc::new),
                 routes: routes.clone().into(),
                 stage: stage.clone(),
             }),
-            FrontLayer::RestApi(api) => Front::RestApi((**api).clone()),
+            FrontLayer::RestApi(api) => Layer::RestApi((**api).clone()),
+            FrontLayer::CloudFront(layer) => {
+                Layer::CloudFront(cloudfront::Distribution::new(layer))
+            }
         }
     }
 
-    fn answer_itself(&self, request: &HttpRequest, sequence: usize) -> Option<ServerAnswer> {
-        match self {
-            Front::FunctionUrl(layer) => {
+    /// On the way down: the layer answers itself, or passes the request on, changed or not.
+    fn down(&mut self, request: &HttpRequest, at: Moment) -> Down {
+        let sequence = at.sequence;
+        let answered = match self {
+            Layer::CloudFront(layer) => {
+                return match layer.answer_itself(request, cloudfront_moment(at)) {
+                    Ok((response, note)) => Down::Answer(ServerAnswer {
+                        response,
+                        note: ServerNote::CloudFront(note),
+                    }),
+                    Err(forwarded) => Down::Forward(forwarded),
+                };
+            }
+            Layer::FunctionUrl(layer) => {
                 layer
                     .answer_itself(request, sequence)
                     .map(|(response, note)| ServerAnswer {
@@ -189,7 +209,7 @@ impl Front {
                         note: ServerNote::FunctionUrl(note),
                     })
             }
-            Front::HttpApi(layer) => {
+            Layer::HttpApi(layer) => {
                 layer
                     .answer_itself(request, sequence)
                     .map(|(response, note)| ServerAnswer {
@@ -197,7 +217,7 @@ impl Front {
                         note: ServerNote::HttpApi(note),
                     })
             }
-            Front::RestApi(layer) => {
+            Layer::RestApi(layer) => {
                 layer
                     .answer_itself(request, sequence)
                     .map(|(response, note)| ServerAnswer {
@@ -205,22 +225,60 @@ impl Front {
                         note: ServerNote::RestApi(note),
                     })
             }
-        }
+        };
+        answered.map_or(Down::Pass, Down::Answer)
     }
 
+    /// On the way back up: what the layer does to the answer; `below` is what the layers
+    /// beneath it did.
     fn pass_up(
-        &self,
+        &mut self,
         request: &HttpRequest,
         response: &mut HttpResponse,
-        sequence: usize,
+        below: &ServerNote,
+        at: Moment,
     ) -> ServerNote {
         match self {
-            Front::FunctionUrl(layer) => ServerNote::FunctionUrl(layer.pass_up(request, response)),
-            Front::HttpApi(layer) => ServerNote::HttpApi(layer.pass_up(request, response)),
-            Front::RestApi(layer) => {
-                ServerNote::RestApi(layer.pass_up(request, response, sequence))
+            Layer::CloudFront(layer) => ServerNote::CloudFront(layer.pass_up(
+                request,
+                response,
+                below,
+                cloudfront_moment(at),
+            )),
+            Layer::FunctionUrl(layer) => ServerNote::FunctionUrl(layer.pass_up(request, response)),
+            Layer::HttpApi(layer) => ServerNote::HttpApi(layer.pass_up(request, response)),
+            Layer::RestApi(layer) => {
+                ServerNote::RestApi(layer.pass_up(request, response, at.sequence))
             }
         }
+    }
+}
+
+/// What a layer does with a request on its way down.
+enum Down {
+    Answer(ServerAnswer),
+    /// On, unchanged.
+    Pass,
+    /// On, as this request.
+    Forward(HttpRequest),
+}
+
+/// When and where an exchange happens, for the layers whose answers depend on it.
+#[derive(Clone, Copy, Debug)]
+pub struct Moment<'a> {
+    /// Seconds into the run.
+    pub now: u64,
+    /// The edge location the request reaches, when the scenario names one.
+    pub edge: Option<&'a str>,
+    /// The exchange's number in the run, for stable generated ids.
+    pub sequence: usize,
+}
+
+fn cloudfront_moment(at: Moment) -> cloudfront::Moment {
+    cloudfront::Moment {
+        now: at.now,
+        edge: at.edge,
+        sequence: at.sequence,
     }
 }
 
@@ -229,7 +287,7 @@ impl Front {
 pub struct Answerer<'a> {
     server: &'a Server,
     config: Option<Arc<CorsConfiguration>>,
-    front: Vec<Front>,
+    front: Vec<Layer>,
 }
 
 impl<'a> Answerer<'a> {
@@ -241,7 +299,7 @@ impl<'a> Answerer<'a> {
         Answerer {
             server,
             config,
-            front: server.front.iter().map(Front::new).collect(),
+            front: server.front.iter().map(Layer::new).collect(),
         }
     }
 
@@ -256,6 +314,19 @@ impl<'a> Answerer<'a> {
                     cors: Some(cors), ..
                 } => {
                     return format!("{} (HTTP API)", cors.allow_origins.join(", "));
+                }
+                FrontLayer::CloudFront(layer) => {
+                    if let Some(cors) = layer
+                        .behavior
+                        .response_headers
+                        .as_ref()
+                        .and_then(|p| p.cors.as_ref())
+                    {
+                        return format!(
+                            "{} (CloudFront response headers policy)",
+                            cors.allow_origins.join(", ")
+                        );
+                    }
                 }
                 FrontLayer::RestApi(api) => {
                     let origins = distinct(
@@ -320,6 +391,11 @@ impl<'a> Answerer<'a> {
                     }
                 }
                 ServerNote::RestApi(note) => return rest_api_match(note),
+                ServerNote::CloudFront(note) => {
+                    if let Some(text) = cloudfront_match(note) {
+                        return text;
+                    }
+                }
                 _ => {}
             }
         }
@@ -343,30 +419,48 @@ impl<'a> Answerer<'a> {
     }
 
     /// Sends `request` down the stack: the first layer that answers it does, the origin server
-    /// last; the answer then comes back up through every layer above the one that answered.
+    /// last, each layer getting the request as the one above passed it on; the answer then
+    /// comes back up through every layer above the one that answered.
     pub fn answer(
-        &self,
+        &mut self,
         kind: ExchangeKind,
         request: &HttpRequest,
         scripted: (&ResponseOverrides, usize),
-        sequence: usize,
+        at: Moment,
     ) -> ServerAnswer {
-        let (answered_at, mut answer) = self
-            .front
-            .iter()
-            .enumerate()
-            .find_map(|(at, layer)| Some((at, layer.answer_itself(request, sequence)?)))
-            .unwrap_or_else(|| {
-                (
-                    self.front.len(),
-                    self.answer_at_origin(kind, request, scripted, sequence),
-                )
-            });
-        let passed: Vec<ServerNote> = self.front[..answered_at]
-            .iter()
-            .rev()
-            .map(|layer| layer.pass_up(request, &mut answer.response, sequence))
-            .collect();
+        // The request each layer got: a layer that changes it hands the next one a copy.
+        let mut received: Vec<Cow<HttpRequest>> = vec![Cow::Borrowed(request)];
+        let mut answered = None;
+        for layer in &mut self.front {
+            let Some(current) = received.last() else {
+                break;
+            };
+            match layer.down(current, at) {
+                Down::Answer(answer) => {
+                    answered = Some(answer);
+                    break;
+                }
+                Down::Pass => {
+                    let same = current.clone();
+                    received.push(same);
+                }
+                Down::Forward(changed) => received.push(Cow::Owned(changed)),
+            }
+        }
+        let answered_at = received.len() - 1;
+        let mut answer = match answered {
+            Some(answer) => answer,
+            None => {
+                let at_origin = received.last().map_or(request, |r| r.as_ref());
+                self.answer_at_origin(kind, at_origin, scripted, at.sequence)
+            }
+        };
+        let mut passed: Vec<ServerNote> = Vec::new();
+        for (layer, got) in self.front[..answered_at].iter_mut().zip(&received).rev() {
+            let below = passed.last().unwrap_or(&answer.note);
+            let note = layer.pass_up(got, &mut answer.response, below, at);
+            passed.push(note);
+        }
         if !passed.is_empty() {
             answer.note = ServerNote::Through {
                 answer: Box::new(answer.note),
@@ -476,6 +570,37 @@ pub fn front_notes(note: &ServerNote, layers: usize) -> Vec<Option<(&ServerNote,
     acts
 }
 
+/// The tracker's Matched Rule for what CloudFront did, when it decided the answer.
+fn cloudfront_match(note: &cloudfront::Note) -> Option<String> {
+    use cloudfront::{Decoration, Note};
+    let decoration = match note {
+        Note::MethodNotAllowed { .. } => {
+            return Some("CloudFront: method not allowed (403)".to_string());
+        }
+        Note::Hit {
+            stored, decoration, ..
+        } => {
+            if !matches!(decoration, Decoration::Applied { .. }) {
+                return Some(format!(
+                    "CloudFront cache HIT (stored at t={} s)",
+                    stored.at
+                ));
+            }
+            decoration
+        }
+        Note::Miss { decoration, .. } => decoration,
+    };
+    match decoration {
+        Decoration::Applied { policy, .. } => {
+            Some(format!("CloudFront response headers policy {policy}"))
+        }
+        Decoration::OriginNotAllowed { policy } => Some(format!(
+            "CloudFront response headers policy {policy} (origin not allowed)"
+        )),
+        _ => None,
+    }
+}
+
 /// The tracker's Matched Rule for what an HTTP API did, when it decided.
 fn http_api_match(note: &http_api::Note) -> Option<String> {
     use http_api::Note;
@@ -571,6 +696,8 @@ pub enum ServerNote {
     HttpApi(http_api::Note),
     /// What an API Gateway REST API did.
     RestApi(rest_api::Note),
+    /// What a CloudFront distribution did.
+    CloudFront(cloudfront::Note),
     /// An answer and what each layer it came back up through did, innermost first.
     Through {
         answer: Box<ServerNote>,
@@ -585,7 +712,10 @@ impl ServerNote {
     fn is_front(&self) -> bool {
         matches!(
             self,
-            ServerNote::FunctionUrl(_) | ServerNote::HttpApi(_) | ServerNote::RestApi(_)
+            ServerNote::FunctionUrl(_)
+                | ServerNote::HttpApi(_)
+                | ServerNote::RestApi(_)
+                | ServerNote::CloudFront(_)
         )
     }
 
@@ -674,13 +804,40 @@ impl fmt::Display for Explanation<'_> {
             ServerNote::FunctionUrl(note) => note.narrate(self.seen.request, f),
             ServerNote::HttpApi(note) => note.narrate(self.seen.request, f),
             ServerNote::RestApi(note) => note.narrate(f),
+            ServerNote::CloudFront(note) => note.narrate(self.seen.request, f),
             ServerNote::Through { answer, passed } => {
-                answer
-                    .explain(self.seen.request, self.seen.response)
-                    .fmt(f)?;
-                for note in passed {
-                    f.write_str(" ")?;
+                // Below a CloudFront miss, the layers saw the request as CloudFront forwarded it.
+                let forwarded = passed.iter().position(|note| {
+                    matches!(note, ServerNote::CloudFront(cloudfront::Note::Miss { .. }))
+                });
+                let below = forwarded
+                    .and_then(|at| match &passed[at] {
+                        ServerNote::CloudFront(cloudfront::Note::Miss { forwarded, .. }) => {
+                            Some(forwarded.as_ref())
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or(self.seen.request);
+                // A miss is told first: it is how the request reached the origin.
+                let misses = |note: &&ServerNote| {
+                    matches!(note, ServerNote::CloudFront(cloudfront::Note::Miss { .. }))
+                };
+                for note in passed.iter().rev().filter(misses) {
                     note.explain(self.seen.request, self.seen.response).fmt(f)?;
+                    f.write_str(" ")?;
+                }
+                answer.explain(below, self.seen.response).fmt(f)?;
+                for (i, note) in passed.iter().enumerate() {
+                    if misses(&note) {
+                        continue;
+                    }
+                    let request = if forwarded.is_some_and(|at| i < at) {
+                        below
+                    } else {
+                        self.seen.request
+                    };
+                    f.write_str(" ")?;
+                    note.explain(request, self.seen.response).fmt(f)?;
                 }
                 Ok(())
             }

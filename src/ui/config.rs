@@ -11,7 +11,7 @@ use crate::app::{App, Panel};
 use crate::engine::Exchange;
 use crate::safe_text::escape;
 use crate::scenario::{CannedResponse, Field, Recorder, ServerKind};
-use crate::server::{FrontLayer, ServerNote, function_url, http_api, rest_api};
+use crate::server::{FrontLayer, ServerNote, cloudfront, function_url, http_api, rest_api};
 
 /// The most values of one rule field the panel lists.
 const SHOWN_VALUES: usize = 50;
@@ -352,6 +352,93 @@ fn http_api_lines(
     }
 }
 
+fn cloudfront_lines(
+    app: &App,
+    layer: &cloudfront::CloudFront,
+    act: Option<(&ServerNote, bool)>,
+    lines: &mut Vec<Line<'static>>,
+) {
+    use cloudfront::{Caching, Note};
+    let theme = &app.theme;
+    lines.push(Line::from(Span::styled("CloudFront", theme.title)));
+    let acted = match act {
+        Some((ServerNote::CloudFront(note), _)) => Some(match note {
+            Note::MethodNotAllowed { .. } => "▶ refused the method itself (403 page)",
+            Note::Hit { .. } => "▶ cache HIT: served a stored copy; the origin saw nothing",
+            Note::Miss {
+                caching: Caching::Stored { .. },
+                ..
+            } => "▶ cache MISS: asked the origin and stored its answer",
+            Note::Miss { .. } => "▶ cache MISS: asked the origin; the answer is not stored",
+        }),
+        _ => None,
+    };
+    acted_line(app, acted, lines);
+    let behavior = &layer.behavior;
+    let mut item = |name: &str, value: String| {
+        lines.push(Line::from(vec![
+            Span::styled(format!("    {name}: "), theme.muted),
+            Span::raw(escape(&value).into_owned()),
+        ]));
+    };
+    let mut methods = behavior.allowed_methods.join(", ");
+    if behavior.cached_options {
+        methods.push_str(" (OPTIONS cached)");
+    }
+    item("AllowedMethods", methods);
+    let cache = &behavior.cache;
+    item(
+        "Cache policy",
+        format!(
+            "{} (TTL {}–{} s, default {} s)",
+            cache.name, cache.ttl.min, cache.ttl.max, cache.ttl.default
+        ),
+    );
+    let mut key = vec!["path".to_string()];
+    if cache.headers != cloudfront::Selection::None {
+        key.push(format!("headers {}", cache.headers.describe()));
+    }
+    if cache.gzip || cache.brotli {
+        key.push("Accept-Encoding".to_string());
+    }
+    if cache.query != cloudfront::Selection::None {
+        key.push(format!("query {}", cache.query.describe()));
+    }
+    item("Cache key", key.join(", "));
+    item(
+        "Origin request",
+        behavior.origin_request.as_ref().map_or_else(
+            || "no policy (only the cache key reaches the origin)".to_string(),
+            |p| format!("{}: headers {}", p.name, p.headers.describe()),
+        ),
+    );
+    match &behavior.response_headers {
+        None => item("Response headers", "no policy".to_string()),
+        Some(policy) => match &policy.cors {
+            None => item(
+                "Response headers",
+                format!("{} (no CorsConfig)", policy.name),
+            ),
+            Some(cors) => {
+                item(
+                    "Response headers",
+                    format!("{}, OriginOverride {}", policy.name, cors.origin_override),
+                );
+                item("  AllowOrigins", cors.allow_origins.join(", "));
+                if !cors.allow_methods.is_empty() {
+                    item("  AllowMethods", cors.allow_methods.join(", "));
+                }
+                if !cors.allow_headers.is_empty() {
+                    item("  AllowHeaders", cors.allow_headers.join(", "));
+                }
+                if cors.allow_credentials {
+                    item("  AllowCredentials", "true".to_string());
+                }
+            }
+        },
+    }
+}
+
 fn rest_api_lines(
     app: &App,
     api: &rest_api::RestApi,
@@ -486,6 +573,7 @@ fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'st
                 stage,
             } => http_api_lines(app, (cors.as_ref(), routes, stage.as_deref()), act, lines),
             FrontLayer::RestApi(api) => rest_api_lines(app, api, act, lines),
+            FrontLayer::CloudFront(layer) => cloudfront_lines(app, layer, act, lines),
         }
     }
     // A bucket behind the stack says it with its rules.

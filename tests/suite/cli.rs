@@ -248,6 +248,18 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             "layers-and-type.json:1:71: server.type: a server written as 'layers' keeps each layer's 'type' in its layer",
         ),
         (
+            "cloudfront-methods.json",
+            "cloudfront-methods.json:2:57: server.layers[0].behavior.AllowedMethods: InvalidArgument: AllowedMethods must be GET, HEAD; or GET, HEAD, OPTIONS; or all seven",
+        ),
+        (
+            "cloudfront-custom-policy-missing.json",
+            "cloudfront-custom-policy-missing.json:2:56: server.layers[0].behavior.CachePolicyId: '11111111-2222-3333-4444-555555555555' is not a managed policy",
+        ),
+        (
+            "cloudfront-origin-wildcard.json",
+            "cloudfront-origin-wildcard.json:3:147: server.layers[0].response_headers_policy.ResponseHeadersPolicy.ResponseHeadersPolicyConfig.CorsConfig.AccessControlAllowOrigins[0]: InvalidArgument: 'https://exa*mple.org': a wildcard may only be the leftmost label",
+        ),
+        (
             "quiz-bad-answer.json",
             "quiz-bad-answer.json:4:69: quiz[0].answer: 'maybe' is neither one of the choices nor a choice's letter (a-b)",
         ),

@@ -185,6 +185,7 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
                     responses,
                     wait_seconds: wait,
                     preflight_not_recorded: false,
+                    edge: None,
                     actual_withheld: withheld,
                 }
             },
