@@ -165,6 +165,8 @@ pub enum Note {
     /// Sent on to the origin; `withheld`: the viewer's CORS headers the origin did not get.
     Miss {
         key: Arc<Key>,
+        /// Seconds into the run.
+        now: u64,
         /// The request as the origin got it.
         forwarded: Arc<HttpRequest>,
         policy: Arc<str>,
@@ -387,6 +389,7 @@ impl Distribution {
         let decoration = decorate(self.behavior.response_headers.as_ref(), request, response);
         Note::Miss {
             key: Arc::new(key),
+            now: at.now,
             forwarded: Arc::new(self.origin_request(request)),
             policy: self.behavior.cache.name.clone(),
             withheld,
@@ -746,6 +749,7 @@ impl Note {
             Note::Miss {
                 key,
                 policy,
+                now: _,
                 forwarded: _,
                 withheld,
                 caching,

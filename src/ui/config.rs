@@ -352,9 +352,69 @@ fn http_api_lines(
     }
 }
 
+/// What CloudFront's edges hold after this step: each answer stored so far, from the trace's
+/// facts, newest last.
+fn edge_cache_lines(app: &App, at: usize, lines: &mut Vec<Line<'static>>) {
+    use cloudfront::{Caching, Note};
+    let layers = app.scenario.server.front.len();
+    let mut stored: Vec<(String, String)> = Vec::new();
+    let mut seen = foldhash::HashSet::default();
+    for step in app.trace.steps.iter().take(app.cursor + 1) {
+        let Some(index) = step.exchange else { continue };
+        if !seen.insert((step.request, index)) {
+            continue;
+        }
+        let exchange = &app.trace.request_of(step).exchanges[index];
+        let acts = crate::server::front_notes(&exchange.server, layers);
+        let Some(Some((ServerNote::CloudFront(note), _))) = acts.get(at) else {
+            continue;
+        };
+        if let Note::Miss {
+            key,
+            now,
+            caching: Caching::Stored { ttl, .. },
+            ..
+        } = note
+        {
+            let entry = key.describe();
+            let from = match exchange.request.header("Origin") {
+                Some(origin) => format!("Origin {origin}"),
+                None => "no Origin".to_string(),
+            };
+            let acao = exchange
+                .response
+                .header("Access-Control-Allow-Origin")
+                .map_or("no ACAO".to_string(), |v| format!("ACAO {v}"));
+            stored.retain(|(k, _)| *k != entry);
+            stored.push((
+                entry,
+                format!(
+                    "t={now} s for {from}: {} {acao}, until t={} s",
+                    exchange.response.status,
+                    now + ttl
+                ),
+            ));
+        }
+    }
+    if stored.is_empty() {
+        return;
+    }
+    let theme = &app.theme;
+    lines.push(Line::from(Span::styled(
+        "  Stored at the edges:",
+        theme.muted,
+    )));
+    for (key, what) in stored.iter().rev().take(6).rev() {
+        lines.push(Line::from(vec![
+            Span::raw(format!("    {}", escape(key))),
+            Span::styled(format!(" ← {}", escape(what)), theme.muted),
+        ]));
+    }
+}
+
 fn cloudfront_lines(
     app: &App,
-    layer: &cloudfront::CloudFront,
+    (layer, at): (&cloudfront::CloudFront, usize),
     act: Option<(&ServerNote, bool)>,
     lines: &mut Vec<Line<'static>>,
 ) {
@@ -374,6 +434,7 @@ fn cloudfront_lines(
         _ => None,
     };
     acted_line(app, acted, lines);
+    edge_cache_lines(app, at, lines);
     let behavior = &layer.behavior;
     let mut item = |name: &str, value: String| {
         lines.push(Line::from(vec![
@@ -564,7 +625,7 @@ fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'st
         Some(exchange) => crate::server::front_notes(&exchange.server, server.front.len()),
         None => vec![None; server.front.len()],
     };
-    for (layer, act) in server.front.iter().zip(acts) {
+    for (at, (layer, act)) in server.front.iter().zip(acts).enumerate() {
         match layer {
             FrontLayer::FunctionUrl { cors } => function_url_lines(app, cors.as_ref(), act, lines),
             FrontLayer::HttpApi {
@@ -573,7 +634,7 @@ fn front_layers(app: &App, exchange: Option<&Exchange>, lines: &mut Vec<Line<'st
                 stage,
             } => http_api_lines(app, (cors.as_ref(), routes, stage.as_deref()), act, lines),
             FrontLayer::RestApi(api) => rest_api_lines(app, api, act, lines),
-            FrontLayer::CloudFront(layer) => cloudfront_lines(app, layer, act, lines),
+            FrontLayer::CloudFront(layer) => cloudfront_lines(app, (layer, at), act, lines),
         }
     }
     // A bucket behind the stack says it with its rules.

@@ -677,6 +677,20 @@ fn a_function_url_in_front_of_its_function_says_what_it_did() {
     );
 }
 
+/// CloudFront in front of a bucket: the panel says the edge served a stored copy and lists
+/// what the edges hold, and the Why panel says whose request filled the entry.
+#[test]
+fn cloudfront_shows_the_stored_answer_it_replayed() {
+    let hit = at_step(app("cloudfront-first-answer-cached"), 4);
+    let screen = text(&draw(&hit, 120, 40));
+    assert!(screen.contains("cache HIT"), "{screen}");
+    assert!(screen.contains("Stored at the edges"), "{screen}");
+    insta::assert_snapshot!("cloudfront_hit_120x40", screen);
+    let small = text(&draw(&hit, 80, 24));
+    assert!(small.contains("? help"), "{small}");
+    insta::assert_snapshot!("cloudfront_hit_80x24", small);
+}
+
 /// A what-if edit of a scenario too large to re-run at once is worked out on another thread:
 /// the view stays live and says how far it is, then shows the edit; undo is instant.
 #[test]
