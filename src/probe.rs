@@ -357,7 +357,7 @@ pub fn chromium_incidental_headers(
 /// The request as it goes on the wire: the engine's headers plus, from a browser, Chromium's
 /// incidental ones (a raw client sends only what the scenario gives it).
 fn on_the_wire(kind: ExchangeKind, request: &HttpRequest, via: Via) -> HttpRequest {
-    if via == Via::Raw {
+    if via != Via::Browser {
         return request.clone();
     }
     let origin = request
@@ -546,7 +546,7 @@ pub fn probe_scenario(
     }
     let mut notes = ProbeNotes(vec![Vec::new(); scenario.requests.len()]);
     for (request, notes) in scenario.requests.iter().zip(notes.0.iter_mut()) {
-        if request.via == Via::Raw {
+        if request.via != Via::Browser {
             continue;
         }
         let origin = request.origin.as_deref().unwrap_or("null");

@@ -98,6 +98,7 @@ impl Iterator for Requests<'_> {
         match spec.via {
             Via::Browser => sim.browser_request(self.next, spec),
             Via::Raw => sim.raw_request(self.next, spec),
+            Via::Img => sim.image_request(self.next, spec),
         }
         let record = sim.finished.take()?;
         sim.steps_before += sim.steps.len();
@@ -364,7 +365,7 @@ impl<'a> Simulation<'a> {
     ) -> Option<(usize, HttpResponse)> {
         self.sequence += 1;
         let mut request = request;
-        if spec.via == Via::Browser && self.shows_accept_encoding {
+        if spec.via != Via::Raw && self.shows_accept_encoding {
             // Every browser sends it; shown only where a layer's answer depends on it.
             request
                 .headers
@@ -521,6 +522,81 @@ impl<'a> Simulation<'a> {
             index,
             (Stage::Actual, Verdict::Sent),
             StepEvent::RawSent,
+            ex,
+        );
+        self.finish_request(
+            index,
+            spec,
+            method,
+            false,
+            false,
+            Vec::new(),
+            first_step,
+            Ending {
+                outcome: Outcome::Sent,
+                preflight_reasons: Vec::new(),
+                failed_at: None,
+                failure: None,
+                exposed: Vec::new(),
+                summary,
+            },
+        );
+    }
+
+    /// A page's `<img>` without `crossorigin`: a no-cors GET with no Origin (observed in
+    /// Chromium 148), whose answer the page shows but its scripts cannot read; no CORS check.
+    fn image_request(&mut self, index: usize, spec: &RequestSpec) {
+        let first_step = self.steps_before + self.steps.len();
+        let method = "GET".to_string();
+        self.start_request(index, spec, &method);
+        if spec.actual_withheld {
+            self.hold_back_raw(index, spec, first_step);
+            return;
+        }
+        let headers = vec![
+            host_header(spec),
+            pair(
+                "Accept",
+                "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+            ),
+            pair("Sec-Fetch-Mode", "no-cors"),
+            pair("Sec-Fetch-Dest", "image"),
+        ];
+        self.set(Var::Origin, "(none sent: no-cors)");
+        self.set(Var::Preflight, "none (no-cors)");
+        self.set(Var::RequestAllowed, "n/a (no CORS check)");
+        self.push_step(
+            index,
+            (Stage::Request, Verdict::Info),
+            StepEvent::ImageStart,
+            None,
+        );
+        let request = HttpRequest {
+            method: method.clone(),
+            url: spec.url.to_string(),
+            headers,
+        };
+        let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
+        else {
+            self.hold_back_raw(index, spec, first_step);
+            return;
+        };
+        self.set(
+            Var::ResponseReceived,
+            text!("yes (", response.status, "), shown; opaque to scripts"),
+        );
+        self.set(Var::ExposedHeaders, "none (opaque response)");
+        let summary = text!(
+            "Loaded by an <img> without crossorigin: no Origin, no CORS check; the server answered ",
+            status_text(&response),
+            ", which the page can show but its scripts cannot read; CORS headers in the answer: ",
+            cors_header_text(&response.headers),
+            "."
+        );
+        self.push_event(
+            index,
+            (Stage::Actual, Verdict::Sent),
+            StepEvent::ImageLoaded,
             ex,
         );
         self.finish_request(
@@ -1574,6 +1650,25 @@ mod tests {
         assert!(
             matches!(&events[..], [StepEvent::RequestStart(start), StepEvent::ActualSent { why: WhySent::NoPreflightNeeded }, StepEvent::ResponseAllowed] if start.lookup.is_none() && start.kept.is_empty())
         );
+    }
+
+    #[test]
+    fn an_img_without_crossorigin_sends_no_origin_and_is_never_checked() {
+        // The static server's answer allows only https://app.example; the image shows anyway.
+        let trace = run(
+            r#"[{"via": "img", "origin": "https://other.example", "url": "https://api.example/logo.png"}]"#,
+            BrowserProfile::Chromium,
+        );
+        assert!(matches!(
+            &events(&trace, 1)[..],
+            [StepEvent::ImageStart, StepEvent::ImageLoaded]
+        ));
+        let record = &trace.requests[0];
+        assert_eq!(record.outcome, Outcome::Sent);
+        let sent = &record.exchanges[0].request;
+        assert_eq!(sent.header("Origin"), None);
+        assert_eq!(sent.header("Sec-Fetch-Mode").as_deref(), Some("no-cors"));
+        assert_eq!(record.credentials, Credentials::Include);
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub enum StepEvent {
         failure: Box<CorsFailure>,
         cors_checked: bool,
     },
+    /// A page's `<img>` without `crossorigin` asks for the URL: no-cors, no Origin.
+    ImageStart,
+    /// The image's answer came back: shown, opaque to scripts, no CORS check.
+    ImageLoaded,
     /// A raw client (like curl) sends the request: no browser, no CORS.
     RawStart,
     /// The raw request went out and the server answered; the client reads all of it.

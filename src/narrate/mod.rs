@@ -71,6 +71,8 @@ pub fn step<'a>(
             (*cors_checked, profile),
         )),
         (StepEvent::RawStart, _) => Cow::Owned(raw_start(record)),
+        (StepEvent::ImageStart, _) => Cow::Owned(image_start(record)),
+        (StepEvent::ImageLoaded, Some(exchange)) => Cow::Owned(image_loaded(exchange)),
         (StepEvent::RawSent, Some(exchange)) => Cow::Owned(raw_sent(exchange)),
         (StepEvent::Withheld { target }, _) => Cow::Owned(withheld(target)),
         (StepEvent::NoAnswer { failure }, Some(exchange)) => {
@@ -160,6 +162,45 @@ fn raw_start(record: &RequestRecord) -> StepText {
         result: "Sent exactly as written".to_string(),
         explanation: format!(
             "This request is sent the way curl sends it: exactly the method and headers written in the scenario{origin}, no preflight, no Origin unless one is given, and nobody checks the answer's CORS headers. CORS is enforced by browsers, not by servers or HTTP clients, which is why a request that works in curl can still be blocked in a page."
+        ),
+        profile_note: None,
+    }
+}
+
+fn image_start(record: &RequestRecord) -> StepText {
+    let path = url::Url::parse(&record.url)
+        .map(|u| path_of(&u))
+        .unwrap_or_default();
+    let page = record.origin.as_deref().unwrap_or("null");
+    StepText {
+        action: format!("The page's <img> asks for GET {path}"),
+        request_type: "Image, no-cors (no crossorigin)".to_string(),
+        cors_headers: DASH.to_string(),
+        decision: "No CORS: an element without crossorigin sends no Origin".to_string(),
+        result: "Send it without Origin".to_string(),
+        explanation: format!(
+            "The page at {page} shows <img src=\"{}\"> without a crossorigin attribute. The browser fetches it in 'no-cors' mode (Fetch §\"main fetch\"): a GET with no Origin header (observed in Chromium), no preflight, and no CORS check of the answer. The image is shown, but the response is opaque: the page's scripts cannot read its bytes or headers. To the server, and to any cache in front of it, this request looks like curl's.",
+            record.url
+        ),
+        profile_note: None,
+    }
+}
+
+fn image_loaded(exchange: &crate::engine::Exchange) -> StepText {
+    let response = &exchange.response;
+    StepText {
+        action: format!("Server answers the image's {}", exchange.request.method),
+        request_type: "Image, no-cors (no crossorigin)".to_string(),
+        cors_headers: cors_header_text(&exchange.request.headers),
+        decision: "Nothing to check: no-cors".to_string(),
+        result: format!(
+            "Shown: {}; {}",
+            status_text(response),
+            cors_header_text(&response.headers)
+        ),
+        explanation: format!(
+            "{} The image is shown whatever CORS headers the answer has; the browser makes no CORS check for a no-cors request.",
+            exchange.server_explanation()
         ),
         profile_note: None,
     }

@@ -35,6 +35,9 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
         Outcome::Allowed => "ALLOWED",
         Outcome::Blocked => "BLOCKED",
         Outcome::Sent if request.held_back() => "NOT SENT (the probe held it back)",
+        Outcome::Sent if request.via == crate::scenario::Via::Img => {
+            "SHOWN (an <img>, no CORS check)"
+        }
         Outcome::Sent => "SENT (no browser)",
     }
 }

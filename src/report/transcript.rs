@@ -54,6 +54,14 @@ fn flow_line(request: &RequestRecord) -> String {
         parts.push("**sent** (no browser)".to_string());
         return parts.join(" → ");
     }
+    if request.via == Via::Img {
+        parts.push(format!(
+            "`<img>`, no-cors → server {}",
+            status(ExchangeKind::Actual)
+        ));
+        parts.push("**shown**, opaque to scripts (no CORS check)".to_string());
+        return parts.join(" → ");
+    }
     parts.push(if request.same_origin {
         "preflight? no (same-origin)".to_string()
     } else if request.preflight {
@@ -122,9 +130,12 @@ fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
     if requests.iter().any(|r| r.via == Via::Raw) {
         out.push("Clients without a browser (curl, servers) ignore CORS entirely, which is why \"it works in curl\".".to_string());
     }
+    if requests.iter().any(|r| r.via == Via::Img) {
+        out.push("An `<img>` without `crossorigin` sends no Origin and gets no CORS check: to a server or a cache it looks like curl.".to_string());
+    }
     if requests
         .iter()
-        .any(|r| r.credentials == Credentials::Include)
+        .any(|r| r.credentials == Credentials::Include && r.via == Via::Browser)
     {
         out.push("With credentials the server must echo the exact origin and send `Access-Control-Allow-Credentials: true`; `*` is refused.".to_string());
     }

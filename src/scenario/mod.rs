@@ -104,12 +104,14 @@ impl CacheMode {
     }
 }
 
-/// Who sends the request: a browser page (CORS enforced) or a raw client such as curl.
+/// Who sends the request: a page's fetch() (CORS enforced), a page's `<img>` without
+/// `crossorigin` (a no-cors request: no Origin, no CORS check), or a raw client such as curl.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
     #[default]
     Browser,
+    Img,
     Raw,
 }
 
@@ -117,6 +119,7 @@ impl Via {
     pub fn name(self) -> &'static str {
         match self {
             Via::Browser => "browser",
+            Via::Img => "img",
             Via::Raw => "raw",
         }
     }

@@ -1260,11 +1260,11 @@ fn validate_request(
     }
 
     match (via, &raw.origin) {
-        (Via::Browser, None) => problems.add(
+        (Via::Browser | Via::Img, None) => problems.add(
             path.key("origin"),
             "a browser request needs the page's origin, e.g. \"https://example.com\" (or \"null\")",
         ),
-        (Via::Browser, Some(origin)) if origin != "null" => {
+        (Via::Browser | Via::Img, Some(origin)) if origin != "null" => {
             check_page_origin(origin, &path.key("origin"), problems)
         }
         (Via::Raw, Some(origin)) if !is_valid_header_value(origin) => problems.add(
@@ -1275,6 +1275,29 @@ fn validate_request(
     }
 
     validate_header_list(&raw.headers.0, &path.key("headers"), problems);
+    if via == Via::Img {
+        // An element asks for its URL itself: always GET, no script-set headers, cookies sent.
+        if method != "GET" {
+            problems.add(path.key("method"), "an <img> always sends GET");
+        }
+        if !raw.headers.0.is_empty() {
+            problems.add(
+                path.key("headers"),
+                "an <img> sends no headers a script chose: only fetch() can set them",
+            );
+        }
+        for (key, given) in [
+            ("credentials", raw.credentials.is_some()),
+            ("cache", raw.cache.is_some()),
+        ] {
+            if given {
+                problems.add(
+                    path.key(key),
+                    format!("'{key}' is a fetch() option; an <img> without crossorigin always sends cookies and uses the HTTP cache normally"),
+                );
+            }
+        }
+    }
 
     if via == Via::Raw {
         if raw.credentials.is_some() {
@@ -1297,6 +1320,10 @@ fn validate_request(
         (Via::Raw, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
             path.key("expect"),
             "a raw request is never allowed or blocked: no browser enforces CORS on it; expect \"sent\"",
+        ),
+        (Via::Img, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
+            path.key("expect"),
+            "an <img> without crossorigin is never allowed or blocked: the browser makes no CORS check; expect \"sent\"",
         ),
         (Via::Browser, Some(Outcome::Sent)) => problems.add(
             path.key("expect"),
@@ -1374,7 +1401,10 @@ fn validate_request(
                 (n, v)
             })
             .collect(),
-        credentials: raw.credentials.unwrap_or(Credentials::SameOrigin),
+        credentials: match via {
+            Via::Img => Credentials::Include,
+            _ => raw.credentials.unwrap_or(Credentials::SameOrigin),
+        },
         cache: raw.cache.unwrap_or_default(),
         via,
         expect: raw.expect,

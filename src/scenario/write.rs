@@ -300,8 +300,8 @@ fn front_layer(layer: &crate::server::FrontLayer) -> Value {
 
 /// A request's keys, in file order.
 pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str, Field<'a>)) {
-    if r.via == Via::Raw {
-        field("via", Field::Text("raw"));
+    if r.via != Via::Browser {
+        field("via", Field::Text(r.via.name()));
     }
     if let Some(origin) = &r.origin {
         field("origin", Field::Text(origin));

@@ -72,9 +72,11 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
             State::Ahead
         }
     };
-    let raw = request.via == Via::Raw;
-    let decision = if raw {
+    let raw = request.via != Via::Browser;
+    let decision = if request.via == Via::Raw {
         "no browser"
+    } else if request.via == Via::Img {
+        "no: no-cors"
     } else if request.same_origin {
         "no: same-origin"
     } else if request.preflight {
@@ -133,12 +135,17 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
     [
         Node {
             label: match (raw, hop) {
+                (true, _) if request.via == Via::Img => "<img>".to_string(),
                 (true, _) => "Raw client".to_string(),
                 (false, Some((0, of))) if of > 1 => format!("fetch() 1/{of}"),
                 (false, Some((at, of))) if of > 1 => format!("hop {}/{of}", at + 1),
                 (false, _) => "fetch()".to_string(),
             },
-            short: if raw { "raw" } else { "fetch()" },
+            short: match request.via {
+                Via::Raw => "raw",
+                Via::Img => "<img>",
+                Via::Browser => "fetch()",
+            },
             detail: request.method.clone(),
             state: request_state,
             verdict: None,
@@ -196,7 +203,9 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
         Node {
             label: "CORS check".to_string(),
             short: "CORS check",
-            detail: if raw {
+            detail: if request.via == Via::Img {
+                "none: no-cors".to_string()
+            } else if raw {
                 "none: no browser".to_string()
             } else {
                 match check_verdict(Stage::ResponseCheck) {
@@ -220,6 +229,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
                     Outcome::Allowed => "✓ ALLOWED".to_string(),
                     Outcome::Blocked => "✗ BLOCKED".to_string(),
                     Outcome::Sent if withheld => "not sent".to_string(),
+                    Outcome::Sent if request.via == Via::Img => "→ SHOWN".to_string(),
                     Outcome::Sent => "→ SENT".to_string(),
                 }
             } else {
@@ -337,6 +347,8 @@ fn branch_label(request: &RequestRecord) -> &'static str {
         "no"
     } else if request.via == Via::Raw {
         "no browser"
+    } else if request.via == Via::Img {
+        "no: no-cors"
     } else if request.same_origin {
         "no: same-origin"
     } else if request.cache_hit {

@@ -248,6 +248,10 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             "layers-and-type.json:1:71: server.type: a server written as 'layers' keeps each layer's 'type' in its layer",
         ),
         (
+            "img-post.json",
+            "img-post.json:2:71: requests[0].method: an <img> always sends GET",
+        ),
+        (
             "cloudfront-methods.json",
             "cloudfront-methods.json:2:57: server.layers[0].behavior.AllowedMethods: InvalidArgument: AllowedMethods must be GET, HEAD; or GET, HEAD, OPTIONS; or all seven",
         ),

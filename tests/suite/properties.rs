@@ -136,7 +136,13 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
         CacheMode::NoStore,
         CacheMode::ForceCache,
     ]);
-    let via = prop::sample::select(vec![Via::Browser, Via::Browser, Via::Browser, Via::Raw]);
+    let via = prop::sample::select(vec![
+        Via::Browser,
+        Via::Browser,
+        Via::Browser,
+        Via::Raw,
+        Via::Img,
+    ]);
     let wait = prop_oneof![Just(0u64), 1u64..10, Just(7_300)];
     // A live probe holds some requests back after their preflight.
     let withheld = prop::sample::select(vec![false, false, false, true]);
@@ -161,23 +167,26 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
                 (via, withheld),
                 (wait, responses),
             )| {
+                // An <img> is a GET with no script-set headers, and always sends cookies.
+                let img = via == Via::Img;
                 RequestSpec {
                     origin: Some(origin.to_string()),
-                    method: method.to_string(),
+                    method: if img { "GET" } else { method }.to_string(),
                     url: url(&format!("{BUCKET}{path}")),
                     headers: headers
                         .into_iter()
+                        .filter(|_| !img)
                         .map(|(n, v)| (n.to_string(), v.to_string()))
                         .collect(),
-                    credentials: if via == Via::Raw {
-                        Credentials::SameOrigin
-                    } else {
-                        credentials
+                    credentials: match via {
+                        Via::Raw => Credentials::SameOrigin,
+                        Via::Img => Credentials::Include,
+                        Via::Browser => credentials,
                     },
-                    cache: if via == Via::Raw {
-                        CacheMode::Default
-                    } else {
+                    cache: if via == Via::Browser {
                         cache
+                    } else {
+                        CacheMode::Default
                     },
                     via,
                     expect: None,
@@ -331,6 +340,14 @@ proptest! {
                 .count();
             match (spec.via, spec.actual_withheld) {
                 (Via::Raw, _) => prop_assert_eq!(request.outcome, Outcome::Sent),
+                // No Origin, no preflight, no verdict: an <img> without crossorigin.
+                (Via::Img, _) => {
+                    prop_assert_eq!(request.outcome, Outcome::Sent);
+                    let no_cors = |e: &cors_tui::engine::Exchange| {
+                        e.kind == ExchangeKind::Actual && e.request.header("Origin").is_none()
+                    };
+                    prop_assert!(request.exchanges.iter().all(no_cors), "an <img> sent Origin");
+                }
                 (Via::Browser, false) => prop_assert_ne!(request.outcome, Outcome::Sent),
                 // Held back at once: no verdict on the request, unless its preflight failed.
                 (Via::Browser, true) if answered == 0 => prop_assert!(
