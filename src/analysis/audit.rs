@@ -62,6 +62,120 @@ fn audit_front(scenario: &Scenario) -> Vec<Finding> {
     audit_layers(&scenario.server.front, true, &answers)
 }
 
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// Findings on a CloudFront cache behavior, in CloudFront's terms
+/// (`shared/reference/aws-cors-surfaces.md` §4).
+fn audit_cloudfront(behavior: &crate::server::cloudfront::Behavior) -> Vec<Finding> {
+    let finding = |severity, subject: &str, title: &str, why: String| Finding {
+        severity,
+        rule: None,
+        subject: subject.to_string(),
+        title: title.to_string(),
+        why,
+    };
+    let mut findings = Vec::new();
+    let cache = &behavior.cache;
+    let cors = behavior
+        .response_headers
+        .as_ref()
+        .and_then(|p| Some((p.name.clone(), p.cors.as_ref()?)));
+    // A policy that overrides the origin adds the CORS headers per request, cached or not.
+    let policy_decides = cors.as_ref().is_some_and(|(_, c)| c.origin_override);
+    let in_key = cache.headers.covers("Origin");
+    let forwarded = behavior.forwards_header("Origin");
+    if cache.caches() && !in_key && !policy_decides {
+        if forwarded {
+            findings.push(finding(
+                Severity::Broken,
+                "Origin",
+                "Origin is forwarded but not in the cache key",
+                format!(
+                    "{} keys on the path{} only, while the origin's answer depends on Origin. The first answer stored is replayed to every request at that edge until it expires: after an <img> without crossorigin, curl or a crawler (no Origin), every fetch() gets an answer without Access-Control-Allow-Origin; after one site's fetch(), another site gets the first site's origin. Put Origin in the cache key (a custom cache policy), or add the headers with a response headers policy.",
+                    capitalized(&cache.described()),
+                    if cache.gzip || cache.brotli { " and Accept-Encoding" } else { "" }
+                ),
+            ));
+        } else {
+            findings.push(finding(
+                Severity::Broken,
+                "Origin",
+                "the origin never sees Origin",
+                format!(
+                    "Neither {} nor an origin request policy includes Origin, so CloudFront strips it: a bucket or server behind it answers as if no page asked, without CORS headers, and that answer is cached for everyone. Put Origin in the cache key, or add the headers with a response headers policy.",
+                    cache.described()
+                ),
+            ));
+        }
+    }
+    if let Some((name, cors)) = &cors
+        && !cors.origin_override
+        && cache.caches()
+        && !in_key
+        && forwarded
+    {
+        findings.push(finding(
+            Severity::Broken,
+            "OriginOverride",
+            "the origin's own Access-Control-Allow-Origin wins over the policy's",
+            format!(
+                "The response headers policy {name} has OriginOverride false, so where the origin sent a CORS header CloudFront keeps it; with Origin out of the cache key that header was made for whichever request came first. Set OriginOverride true, or put Origin in the cache key."
+            ),
+        ));
+    }
+    if !behavior.allows("OPTIONS") {
+        findings.push(finding(
+            Severity::Broken,
+            "OPTIONS",
+            "OPTIONS is not an allowed method",
+            format!(
+                "The behavior allows only {}: every preflight (a PUT or DELETE, a JSON POST, a custom header) gets CloudFront's own 403 page, without CORS headers. Allow GET, HEAD, OPTIONS.",
+                behavior.allowed_methods.join(", ")
+            ),
+        ));
+    }
+    if behavior.cached_options
+        && !policy_decides
+        && !(cache.headers.covers("Access-Control-Request-Method")
+            && cache.headers.covers("Access-Control-Request-Headers")
+            && in_key)
+    {
+        findings.push(finding(
+            Severity::Broken,
+            "OPTIONS",
+            "preflight answers are cached without the preflight's headers in the key",
+            "OPTIONS is cached, but Origin, Access-Control-Request-Method and Access-Control-Request-Headers are not all in the cache key: the first preflight's answer is replayed to preflights from other origins or asking for other methods and headers. Put all three in the cache key, or do not cache OPTIONS.".to_string(),
+        ));
+    }
+    if let Some((name, cors)) = &cors
+        && cors.allow_credentials
+        && cors.allow_origins.iter().any(|o| o == "*")
+    {
+        findings.push(finding(
+            Severity::Broken,
+            "*",
+            "the response headers policy allows every origin with credentials",
+            format!(
+                "{name} sends Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true; browsers refuse that pair for a request with credentials. List the origins instead."
+            ),
+        ));
+    }
+    if cache.legacy && cache.headers == crate::server::cloudfront::Selection::All {
+        findings.push(finding(
+            Severity::Noisy,
+            "*",
+            "every header is forwarded, so nothing is cached",
+            "The legacy setting that forwards all headers turns caching off for this behavior: CORS works, at the cost of every request reaching the origin.".to_string(),
+        ));
+    }
+    findings
+}
+
 /// Findings on a stack of layers (`whole`: the stack ends at the function, so what the layers
 /// lack is known to be missing), given what the function is known to answer.
 pub fn audit_layers(
@@ -72,6 +186,10 @@ pub fn audit_layers(
     use crate::server::FrontLayer;
     let mut findings = Vec::new();
     for layer in front {
+        if let FrontLayer::CloudFront(cloudfront) = layer {
+            findings.extend(audit_cloudfront(&cloudfront.behavior));
+            continue;
+        }
         if let FrontLayer::RestApi(api) = layer {
             findings.extend(audit_rest_api(api, whole));
             continue;

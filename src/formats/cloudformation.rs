@@ -131,7 +131,8 @@ impl Template {
 }
 
 /// The resource types that deploy a layer cors-tui reads.
-const LAYER_TYPES: [&str; 5] = [
+const LAYER_TYPES: [&str; 6] = [
+    "AWS::CloudFront::Distribution",
     "AWS::ApiGatewayV2::Api",
     "AWS::Serverless::HttpApi",
     "AWS::Serverless::Api",
@@ -311,6 +312,58 @@ impl Scope<'_> {
                 .map(Value::Array),
             other => Ok(other.clone()),
         }
+    }
+
+    /// The custom CloudFront policies of `kind`: logical ID, `Properties` evaluated (as far
+    /// as they can be; what cannot is left for the policy's reader to refuse), and place.
+    fn policies(&self, kind: &str) -> Vec<(String, Value, JsonPath)> {
+        self.of_type(kind)
+            .map(|(id, resource)| {
+                let at = resource_path(id).key("Properties");
+                let props = Value::Object(properties(resource).clone());
+                let evaluated = self.evaluated(&props, &at).unwrap_or(props);
+                (id.clone(), evaluated, at)
+            })
+            .collect()
+    }
+
+    /// A `DistributionConfig` with its default cache behavior's CORS-relevant values
+    /// evaluated; the policy IDs keep their references, which name the template's policies.
+    fn evaluated_behavior(&self, config: &Value, at: &JsonPath) -> Result<Value, Vec<Problem>> {
+        let mut config = config.clone();
+        let behavior_at = at.key("DefaultCacheBehavior");
+        if let Some(Value::Object(behavior)) = config.get_mut("DefaultCacheBehavior") {
+            for key in [
+                "AllowedMethods",
+                "CachedMethods",
+                "ForwardedValues",
+                "MinTTL",
+                "DefaultTTL",
+                "MaxTTL",
+            ] {
+                if let Some(value) = behavior.get(key) {
+                    let evaluated = self
+                        .evaluated(value, &behavior_at.key(key))
+                        .map_err(|p| vec![p])?;
+                    behavior.insert(key.to_string(), evaluated);
+                }
+            }
+            for key in [
+                "CachePolicyId",
+                "OriginRequestPolicyId",
+                "ResponseHeadersPolicyId",
+            ] {
+                // A managed policy's ID may come from a parameter; a reference to a policy
+                // resource stays a reference.
+                if let Some(value @ Value::Object(map)) = behavior.get(key)
+                    && map.contains_key("Ref")
+                    && let Ok(text) = self.text(value, &behavior_at.key(key))
+                {
+                    behavior.insert(key.to_string(), Value::String(text));
+                }
+            }
+        }
+        Ok(config)
     }
 
     fn of_type<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = (&'s String, &'s Value)> + 's {
@@ -578,6 +631,34 @@ fn read(template: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
                 }),
             );
         }
+    }
+    let policies = super::cloudfront::Policies {
+        cache: scope.policies("AWS::CloudFront::CachePolicy"),
+        origin_request: scope.policies("AWS::CloudFront::OriginRequestPolicy"),
+        response_headers: scope.policies("AWS::CloudFront::ResponseHeadersPolicy"),
+    };
+    for (id, resource) in scope.of_type("AWS::CloudFront::Distribution") {
+        let at = resource_path(id)
+            .key("Properties")
+            .key("DistributionConfig");
+        let read = properties(resource)
+            .get("DistributionConfig")
+            .ok_or_else(|| {
+                vec![Problem {
+                    path: resource_path(id).key("Properties"),
+                    message: "a distribution needs its DistributionConfig".to_string(),
+                }]
+            })
+            .and_then(|config| {
+                let evaluated = scope.evaluated_behavior(config, &at)?;
+                super::cloudfront::behavior_layer(&evaluated, &at, &policies)
+            });
+        collect(read.map(|(layer, notes)| Stack {
+            id: id.clone(),
+            kind: "AWS::CloudFront::Distribution",
+            layer,
+            notes,
+        }));
     }
     if problems.is_empty() {
         Ok(Template {

@@ -3,6 +3,7 @@
 pub mod apigateway;
 pub mod azure;
 pub mod cloudformation;
+pub mod cloudfront;
 pub mod convert;
 pub mod convert_aws;
 pub mod gcs;
@@ -18,7 +19,9 @@ pub fn aws_stacks(
     text: &str,
     file: &str,
 ) -> Option<Result<cloudformation::Template, crate::scenario::LoadErrors>> {
-    cloudformation::load(text, file).or_else(|| openapi::load(text, file))
+    cloudformation::load(text, file)
+        .or_else(|| openapi::load(text, file))
+        .or_else(|| cloudfront::load(text, file))
 }
 
 /// What an input file holds, told apart by content whatever its name.

@@ -60,11 +60,12 @@ pub struct Problem {
     pub message: String,
 }
 
+/// The problems found so far, each at its place in the file.
 #[derive(Default)]
-struct Problems(Vec<Problem>);
+pub struct Problems(pub Vec<Problem>);
 
 impl Problems {
-    fn add(&mut self, path: JsonPath, message: impl Into<String>) {
+    pub fn add(&mut self, path: JsonPath, message: impl Into<String>) {
         self.0.push(Problem {
             path,
             message: message.into(),
@@ -411,14 +412,13 @@ fn not_cloudfront(raw: &super::raw::RawLayer, path: &JsonPath, problems: &mut Pr
     );
 }
 
-/// A CloudFront cache behavior and its policies: managed ones by ID or name, custom ones given
-/// beside it, each validated as CloudFront validates it.
+/// A CloudFront cache behavior and its policies, read by the CloudFront layer's own module.
 fn validate_cloudfront(
     raw: super::raw::RawLayer,
     path: &JsonPath,
     problems: &mut Problems,
 ) -> Option<crate::server::FrontLayer> {
-    use crate::server::cloudfront::{CloudFront, Written, config};
+    use crate::server::cloudfront::{Written, config};
     misplaced(
         problems,
         path,
@@ -438,7 +438,7 @@ fn validate_cloudfront(
             )
         },
     );
-    let Some(behavior_value) = raw.behavior else {
+    let Some(behavior) = raw.behavior else {
         problems.add(
             path.clone(),
             "a \"cloudfront\" layer needs 'behavior': the DefaultCacheBehavior (or one of CacheBehaviors) as get-distribution-config prints it",
@@ -446,169 +446,19 @@ fn validate_cloudfront(
         return None;
     };
     let written = Written {
-        behavior: behavior_value.clone(),
-        cache_policy: raw.cache_policy.clone(),
-        origin_request_policy: raw.origin_request_policy.clone(),
-        response_headers_policy: raw.response_headers_policy.clone(),
+        behavior,
+        cache_policy: raw.cache_policy,
+        origin_request_policy: raw.origin_request_policy,
+        response_headers_policy: raw.response_headers_policy,
     };
-    let behavior_path = path.key("behavior");
-    let behavior: config::RawBehavior = sub_value(behavior_value, &behavior_path, problems)?;
-    let mut refusals = Vec::new();
-    let (allowed_methods, cached_options) = config::methods(&behavior, &mut refusals);
-    let valid = refused(
-        if refusals.is_empty() {
-            Ok(())
-        } else {
-            Err(refusals)
-        },
-        &behavior_path,
-        problems,
-    );
-    // Each policy: a managed one named by ID (or name), or a custom one given beside the
-    // behavior, never both.
-    let cache = match (
-        &behavior.CachePolicyId,
-        raw.cache_policy,
-        &behavior.ForwardedValues,
-    ) {
-        (Some(_), _, Some(_)) => {
-            problems.add(
-                behavior_path.key("ForwardedValues"),
-                "InvalidArgument: a cache behavior takes a CachePolicyId or the legacy ForwardedValues, not both",
-            );
-            None
-        }
-        (None, None, _) => {
-            let mut refusals = Vec::new();
-            let legacy = config::legacy_cache(&behavior, &mut refusals);
-            let ok = refusals.is_empty();
-            refused(
-                if ok { Ok(legacy) } else { Err(refusals) },
-                &behavior_path,
-                problems,
-            )
-        }
-        (id, given, _) => policy_of(
-            (id.as_deref(), "CachePolicyId", config::managed_cache),
-            given,
-            (path.key("cache_policy"), "CachePolicy", "CachePolicyConfig"),
-            config::cache_policy,
-            (&behavior_path, problems),
-        ),
+    let at = config::Placed {
+        behavior: path.key("behavior"),
+        cache_policy: path.key("cache_policy"),
+        origin_request_policy: path.key("origin_request_policy"),
+        response_headers_policy: path.key("response_headers_policy"),
     };
-    let optional =
-        |id: &Option<String>, given: &Option<serde_json::Value>| id.is_some() || given.is_some();
-    let origin_request = if optional(&behavior.OriginRequestPolicyId, &raw.origin_request_policy) {
-        policy_of(
-            (
-                behavior.OriginRequestPolicyId.as_deref(),
-                "OriginRequestPolicyId",
-                config::managed_origin_request,
-            ),
-            raw.origin_request_policy,
-            (
-                path.key("origin_request_policy"),
-                "OriginRequestPolicy",
-                "OriginRequestPolicyConfig",
-            ),
-            config::origin_request_policy,
-            (&behavior_path, problems),
-        )
-        .map(Some)
-    } else {
-        Some(None)
-    };
-    let response_headers = if optional(
-        &behavior.ResponseHeadersPolicyId,
-        &raw.response_headers_policy,
-    ) {
-        policy_of(
-            (
-                behavior.ResponseHeadersPolicyId.as_deref(),
-                "ResponseHeadersPolicyId",
-                config::managed_response_headers,
-            ),
-            raw.response_headers_policy,
-            (
-                path.key("response_headers_policy"),
-                "ResponseHeadersPolicy",
-                "ResponseHeadersPolicyConfig",
-            ),
-            config::response_headers_policy,
-            (&behavior_path, problems),
-        )
-        .map(Some)
-    } else {
-        Some(None)
-    };
-    valid?;
-    Some(crate::server::FrontLayer::CloudFront(Box::new(
-        CloudFront {
-            behavior: std::sync::Arc::new(config::Behavior {
-                allowed_methods,
-                cached_options,
-                cache: cache?,
-                origin_request: origin_request?,
-                response_headers: response_headers?,
-            }),
-            written,
-        },
-    )))
-}
-
-/// A managed policy named by its ID: the ID, its key in the behavior, and the lookup.
-type ManagedPolicy<'a, T> = (Option<&'a str>, &'a str, fn(&str) -> Option<T>);
-
-/// One CloudFront policy: the managed policy `id` names, or the custom one `given` (its
-/// `get-…-policy` answer, its `…PolicyConfig` wrapper, or the config itself).
-fn policy_of<T, Raw: serde::de::DeserializeOwned>(
-    (id, id_key, managed): ManagedPolicy<T>,
-    given: Option<serde_json::Value>,
-    (given_path, answer_key, config_key): (JsonPath, &str, &str),
-    custom: fn(Raw) -> Result<T, Vec<crate::server::Refusal>>,
-    (behavior_path, problems): (&JsonPath, &mut Problems),
-) -> Option<T> {
-    let managed_policy = id.and_then(managed);
-    match (managed_policy, given) {
-        (Some(_), Some(_)) => {
-            problems.add(
-                given_path,
-                format!("{id_key} names a managed policy; a custom policy given here would not be used: remove one of them"),
-            );
-            None
-        }
-        (Some(policy), None) => Some(policy),
-        (None, None) => {
-            problems.add(
-                behavior_path.key(id_key),
-                format!(
-                    "'{}' is not a managed policy: give the custom policy's configuration beside the behavior ({} as get-…-policy prints it)",
-                    id.unwrap_or_default(),
-                    answer_key
-                ),
-            );
-            None
-        }
-        (None, Some(mut value)) => {
-            let mut at = given_path;
-            if let Some(inner) = value.get_mut(answer_key).map(serde_json::Value::take) {
-                value = inner;
-                at = at.key(answer_key);
-            }
-            if let Some(inner) = value.get_mut(config_key).map(serde_json::Value::take) {
-                value = inner;
-                at = at.key(config_key);
-            }
-            let raw: Raw = sub_value(value, &at, problems)?;
-            // A response headers policy's refusals are about its CorsConfig.
-            let under = if answer_key == "ResponseHeadersPolicy" {
-                at.key("CorsConfig")
-            } else {
-                at
-            };
-            refused(custom(raw), &under, problems)
-        }
-    }
+    config::read(written, &at, problems)
+        .map(|layer| crate::server::FrontLayer::CloudFront(Box::new(layer)))
 }
 
 /// Each of `keys` that was given (`true`) is a problem at its key, said by `why`.
@@ -694,7 +544,7 @@ fn validate_rest_api(
 }
 
 /// A layer's configuration, or its refusals placed at their keys.
-fn refused<T>(
+pub(crate) fn refused<T>(
     result: Result<T, Vec<crate::server::Refusal>>,
     path: &JsonPath,
     problems: &mut Problems,
@@ -942,7 +792,7 @@ struct RawAzureRules {
 }
 
 /// Reads a part of the file kept as raw JSON, with errors placed at the failing key.
-fn sub_value<T: serde::de::DeserializeOwned>(
+pub(crate) fn sub_value<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
     path: &JsonPath,
     problems: &mut Problems,

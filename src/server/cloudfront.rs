@@ -391,7 +391,7 @@ impl Distribution {
             key: Arc::new(key),
             now: at.now,
             forwarded: Arc::new(self.origin_request(request)),
-            policy: self.behavior.cache.name.clone(),
+            policy: Arc::from(self.behavior.cache.described()),
             withheld,
             caching,
             decoration,
@@ -757,7 +757,7 @@ impl Note {
             } => {
                 write!(
                     f,
-                    "CloudFront MISS: nothing stored for the cache key ({}) under the cache policy {policy}, so the {method} goes to the origin",
+                    "CloudFront MISS: nothing stored for the cache key ({}) under {policy}, so the {method} goes to the origin",
                     key.describe()
                 )?;
                 if withheld.is_empty() {

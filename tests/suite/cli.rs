@@ -1015,6 +1015,70 @@ fn audit_reads_cloudformation_and_sam_templates_as_they_are_written() {
         ));
 }
 
+/// CloudFront as the CLI prints it and as a template deploys it: the audit judges the cache
+/// behavior in CloudFront's terms, and `--config` with the template's fixed behavior lets the
+/// lesson's poisoned request through.
+#[test]
+fn cloudfront_configurations_are_audited_and_applied() {
+    cmd()
+        .arg("audit")
+        .arg(configs().join("cloudfront-get-distribution-config.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "aws cloudfront get-distribution-config (JSON): AWS::CloudFront::Distribution",
+        ))
+        .stdout(predicate::str::contains(
+            "BROKEN     distribution Origin: Origin is forwarded but not in the cache key",
+        ))
+        .stdout(predicate::str::contains(
+            "only the default cache behavior is read; the behaviors for /api/* are not",
+        ));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("cloudfront-legacy-distribution-config.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "distribution OPTIONS: OPTIONS is not an allowed method",
+        ))
+        .stdout(predicate::str::contains(
+            "Neither the legacy cache settings (ForwardedValues) nor an origin request policy includes Origin",
+        ));
+    cmd()
+        .arg("audit")
+        .arg(configs().join("cloudfront-stack.yaml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "CloudFormation template (YAML): AWS::CloudFront::Distribution AssetsDistribution",
+        ));
+    cmd()
+        .arg("--print")
+        .arg("--config")
+        .arg(configs().join("cloudfront-stack.yaml"))
+        .arg(root().join("scenarios/cloudfront-first-answer-cached.json"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "request #2 expected blocked but was allowed",
+        ));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.path().join("stack.yaml");
+    let text = std::fs::read_to_string(configs().join("cloudfront-stack.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .replace("MinTTL: 1", "MinTTL: 100000");
+    std::fs::write(&bad, text).unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .arg("audit")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "stack.yaml:20:9: Resources.AssetsCachePolicy.Properties.CachePolicyConfig.DefaultTTL: InvalidArgument: the TTLs must hold MinTTL ≤ DefaultTTL ≤ MaxTTL",
+        ));
+}
+
 /// `convert --to http-api | function-url` writes the `Cors` object each service takes, from the
 /// other service or from a bucket's rules, and the target's own validation refuses what it would.
 #[test]

@@ -9,6 +9,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::super::Refusal;
+use super::{CloudFront, Written};
+use crate::scenario::validate::{JsonPath, Problems, refused, sub_value};
 
 /// The three method sets a cache behavior may allow, in AWS's order.
 pub const ALLOWED_SETS: [&[&str]; 3] = [
@@ -18,7 +20,7 @@ pub const ALLOWED_SETS: [&[&str]; 3] = [
 ];
 
 /// A list as the CLI prints it (`{"Quantity": 2, "Items": [...]}`) or as CloudFormation
-/// writes it (`[...]`).
+/// writes it (`[...]`, or `{"Items": [...]}` in a response headers policy).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Items {
     pub items: Vec<String>,
@@ -63,10 +65,10 @@ impl<'de> Deserialize<'de> for Items {
                         }
                     }
                 }
-                let quantity = quantity.ok_or_else(|| de::Error::missing_field("Quantity"))?;
+                // CloudFormation writes `{"Items": [...]}` without the CLI's Quantity.
                 let items = items.unwrap_or_default();
                 Ok(Items {
-                    miscounted: (quantity != items.len() as u64).then_some(quantity),
+                    miscounted: quantity.filter(|&q| q != items.len() as u64),
                     items,
                     cached,
                 })
@@ -311,6 +313,15 @@ pub struct CachePolicy {
 }
 
 impl CachePolicy {
+    /// "the cache policy NAME", or "the legacy cache settings".
+    pub fn described(&self) -> String {
+        if self.legacy {
+            "the legacy cache settings (ForwardedValues)".to_string()
+        } else {
+            format!("the cache policy {}", self.name)
+        }
+    }
+
     /// Whether any answer can be stored.
     pub fn caches(&self) -> bool {
         self.ttl.max > 0 || self.ttl.default > 0
@@ -928,6 +939,179 @@ pub fn response_headers_policy(
         })
     } else {
         Err(refusals)
+    }
+}
+
+/// Where a layer's parts are in the file, for errors.
+pub struct Placed {
+    pub behavior: JsonPath,
+    pub cache_policy: JsonPath,
+    pub origin_request_policy: JsonPath,
+    pub response_headers_policy: JsonPath,
+}
+
+/// A cache behavior and its policies as written: managed policies by ID (or name), custom ones
+/// given beside the behavior, never both; each validated as CloudFront validates it, every
+/// problem at its place.
+pub fn read(written: Written, at: &Placed, problems: &mut Problems) -> Option<CloudFront> {
+    let behavior_path = &at.behavior;
+    let behavior: RawBehavior = sub_value(written.behavior.clone(), behavior_path, problems)?;
+    let mut refusals = Vec::new();
+    let (allowed_methods, cached_options) = methods(&behavior, &mut refusals);
+    let valid = refused(
+        if refusals.is_empty() {
+            Ok(())
+        } else {
+            Err(refusals)
+        },
+        behavior_path,
+        problems,
+    );
+    // Each policy: a managed one named by ID (or name), or a custom one given beside the
+    // behavior, never both.
+    let cache = match (
+        &behavior.CachePolicyId,
+        written.cache_policy.clone(),
+        &behavior.ForwardedValues,
+    ) {
+        (Some(_), _, Some(_)) => {
+            problems.add(
+                behavior_path.key("ForwardedValues"),
+                "InvalidArgument: a cache behavior takes a CachePolicyId or the legacy ForwardedValues, not both",
+            );
+            None
+        }
+        (None, None, _) => {
+            let mut refusals = Vec::new();
+            let legacy = legacy_cache(&behavior, &mut refusals);
+            let ok = refusals.is_empty();
+            refused(
+                if ok { Ok(legacy) } else { Err(refusals) },
+                behavior_path,
+                problems,
+            )
+        }
+        (id, given, _) => policy_of(
+            (id.as_deref(), "CachePolicyId", managed_cache),
+            given,
+            (at.cache_policy.clone(), "CachePolicy", "CachePolicyConfig"),
+            cache_policy,
+            (behavior_path, problems),
+        ),
+    };
+    let optional =
+        |id: &Option<String>, given: &Option<serde_json::Value>| id.is_some() || given.is_some();
+    let origin_request = if optional(
+        &behavior.OriginRequestPolicyId,
+        &written.origin_request_policy,
+    ) {
+        policy_of(
+            (
+                behavior.OriginRequestPolicyId.as_deref(),
+                "OriginRequestPolicyId",
+                managed_origin_request,
+            ),
+            written.origin_request_policy.clone(),
+            (
+                at.origin_request_policy.clone(),
+                "OriginRequestPolicy",
+                "OriginRequestPolicyConfig",
+            ),
+            origin_request_policy,
+            (behavior_path, problems),
+        )
+        .map(Some)
+    } else {
+        Some(None)
+    };
+    let response_headers = if optional(
+        &behavior.ResponseHeadersPolicyId,
+        &written.response_headers_policy,
+    ) {
+        policy_of(
+            (
+                behavior.ResponseHeadersPolicyId.as_deref(),
+                "ResponseHeadersPolicyId",
+                managed_response_headers,
+            ),
+            written.response_headers_policy.clone(),
+            (
+                at.response_headers_policy.clone(),
+                "ResponseHeadersPolicy",
+                "ResponseHeadersPolicyConfig",
+            ),
+            response_headers_policy,
+            (behavior_path, problems),
+        )
+        .map(Some)
+    } else {
+        Some(None)
+    };
+    valid?;
+    Some(CloudFront {
+        behavior: Arc::new(Behavior {
+            allowed_methods,
+            cached_options,
+            cache: cache?,
+            origin_request: origin_request?,
+            response_headers: response_headers?,
+        }),
+        written,
+    })
+}
+
+/// A managed policy named by its ID: the ID, its key in the behavior, and the lookup.
+type ManagedPolicy<'a, T> = (Option<&'a str>, &'a str, fn(&str) -> Option<T>);
+
+/// One CloudFront policy: the managed policy `id` names, or the custom one `given` (its
+/// `get-…-policy` answer, its `…PolicyConfig` wrapper, or the config itself).
+fn policy_of<T, Raw: serde::de::DeserializeOwned>(
+    (id, id_key, managed): ManagedPolicy<T>,
+    given: Option<serde_json::Value>,
+    (given_path, answer_key, config_key): (JsonPath, &str, &str),
+    custom: fn(Raw) -> Result<T, Vec<crate::server::Refusal>>,
+    (behavior_path, problems): (&JsonPath, &mut Problems),
+) -> Option<T> {
+    let managed_policy = id.and_then(managed);
+    match (managed_policy, given) {
+        (Some(_), Some(_)) => {
+            problems.add(
+                given_path,
+                format!("{id_key} names a managed policy; a custom policy given here would not be used: remove one of them"),
+            );
+            None
+        }
+        (Some(policy), None) => Some(policy),
+        (None, None) => {
+            problems.add(
+                behavior_path.key(id_key),
+                format!(
+                    "'{}' is not a managed policy: give the custom policy's configuration beside the behavior ({} as get-…-policy prints it)",
+                    id.unwrap_or_default(),
+                    answer_key
+                ),
+            );
+            None
+        }
+        (None, Some(mut value)) => {
+            let mut at = given_path;
+            if let Some(inner) = value.get_mut(answer_key).map(serde_json::Value::take) {
+                value = inner;
+                at = at.key(answer_key);
+            }
+            if let Some(inner) = value.get_mut(config_key).map(serde_json::Value::take) {
+                value = inner;
+                at = at.key(config_key);
+            }
+            let raw: Raw = sub_value(value, &at, problems)?;
+            // A response headers policy's refusals are about its CorsConfig.
+            let under = if answer_key == "ResponseHeadersPolicy" {
+                at.key("CorsConfig")
+            } else {
+                at
+            };
+            refused(custom(raw), &under, problems)
+        }
     }
 }
 
