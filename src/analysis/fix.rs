@@ -606,7 +606,7 @@ const ADDED_BY_FUNCTION_URL: [&str; 3] = [
 fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
     use crate::server::FrontLayer;
     use crate::server::ServerNote;
-    use crate::server::cloudfront::{self, Note, Selection};
+    use crate::server::cloudfront::{self, Note};
     let at = scenario
         .server
         .front
@@ -635,47 +635,36 @@ fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) ->
         return None;
     };
     let mut behavior = (*layer.behavior).clone();
-    let (summary, diff) = match note {
+    let key_caveat = "A response headers policy with a CorsConfig would add the CORS headers on cache hits too (documented), whatever was stored first".to_string();
+    let (summary, diff, caveat) = match note {
         Note::MethodNotAllowed { allowed } => {
-            let method = failed.request.method.as_str();
+            // The preflight and the request it asks for both pass the behavior's method check.
+            let mut needed = vec![record.method.to_ascii_uppercase()];
+            if record.preflight {
+                needed.push("OPTIONS".to_string());
+            }
             let set = cloudfront::config::ALLOWED_SETS
                 .iter()
-                .find(|set| set.contains(&method))?;
+                .find(|set| needed.iter().all(|m| set.contains(&m.as_str())))?;
             behavior.allowed_methods = set.iter().map(|m| m.to_string()).collect();
             (
                 format!(
-                    "allow {method} in the cache behavior: CloudFront refuses it with its own 403 before the origin sees it"
+                    "allow {} in the cache behavior: CloudFront refuses {} with its own 403 before the origin sees it",
+                    needed.join(" and "),
+                    failed.request.method
                 ),
                 vec![
                     format!("- AllowedMethods: {}", allowed.join(", ")),
                     format!("+ AllowedMethods: {}", set.join(", ")),
                 ],
+                if set.len() > 3 {
+                    "All seven methods reach the origin then: the origin must refuse what it should (for a bucket, its policy and permissions do)".to_string()
+                } else {
+                    "OPTIONS reaches the origin then: the origin must answer preflights itself (a bucket does, from its CORS rules)".to_string()
+                },
             )
         }
         Note::Hit { key, stored, .. } if !key.holds_origin() => {
-            let mut names = vec!["Origin".to_string()];
-            if behavior.cached_options {
-                names.push("Access-Control-Request-Headers".to_string());
-                names.push("Access-Control-Request-Method".to_string());
-            }
-            let before = behavior.cache.name.clone();
-            let cache = &mut behavior.cache;
-            cache.headers = match &cache.headers {
-                Selection::Only(given) => {
-                    let mut all = given.clone();
-                    all.extend(
-                        names
-                            .iter()
-                            .filter(|n| !given.iter().any(|g| g.eq_ignore_ascii_case(n)))
-                            .cloned(),
-                    );
-                    Selection::Only(all)
-                }
-                _ => Selection::Only(names.clone()),
-            };
-            cache.name = std::sync::Arc::from("origin-in-cache-key");
-            cache.managed = false;
-            cache.legacy = false;
             let stored_for = match &stored.origin {
                 Some(origin) => format!("for Origin {origin}"),
                 None => "for a request without Origin".to_string(),
@@ -685,19 +674,15 @@ fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) ->
                     "put Origin in the cache key: CloudFront replayed a copy stored at t={} s {stored_for}, because its cache key does not hold Origin. With Origin in the key, each Origin (and no Origin) gets its own copy",
                     stored.at
                 ),
-                vec![
-                    format!("- CachePolicyId: {before} (the cache key has no Origin)"),
-                    format!(
-                        "+ a custom cache policy, the same TTLs (min {} s, default {} s, max {} s) and: HeadersConfig {{HeaderBehavior: whitelist, Headers: [{}]}}",
-                        behavior.cache.ttl.min,
-                        behavior.cache.ttl.default,
-                        behavior.cache.ttl.max,
-                        names.join(", ")
-                    ),
-                    "  then invalidate the path (aws cloudfront create-invalidation --paths …) so the stored copies go".to_string(),
-                ],
+                origin_in_cache_key(&mut behavior),
+                key_caveat,
             )
         }
+        Note::Miss { withheld, .. } if withheld.iter().any(|h| h == "Origin") => (
+            "put Origin in the cache key: CloudFront does not forward it, so the origin answers as if no page asked, without CORS headers. In the key, it is also forwarded, and each Origin gets its own copy".to_string(),
+            origin_in_cache_key(&mut behavior),
+            key_caveat,
+        ),
         _ => return None,
     };
     let mut changed = scenario.clone();
@@ -710,12 +695,56 @@ fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) ->
         summary,
         diff,
         headers: Vec::new(),
-        caveats: vec![
-            "A response headers policy with a CorsConfig would add the CORS headers on cache hits too (documented), whatever was stored first".to_string(),
-        ],
+        caveats: vec![caveat],
         proven,
         side_effects,
     }))
+}
+
+/// Puts Origin (and, when OPTIONS is cached, the preflight's headers) in the behavior's cache
+/// key, in the spelling it uses: a custom cache policy, or the legacy header whitelist. The
+/// diff lines say so.
+fn origin_in_cache_key(behavior: &mut crate::server::cloudfront::Behavior) -> Vec<String> {
+    use crate::server::cloudfront::Selection;
+    let mut names = vec!["Origin".to_string()];
+    if behavior.cached_options {
+        names.push("Access-Control-Request-Headers".to_string());
+        names.push("Access-Control-Request-Method".to_string());
+    }
+    let before = behavior.cache.described();
+    let cache = &mut behavior.cache;
+    let mut headers = match &cache.headers {
+        Selection::Only(given) => given.clone(),
+        _ => Vec::new(),
+    };
+    for name in &names {
+        if !headers.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+            headers.push(name.clone());
+        }
+    }
+    cache.headers = Selection::Only(headers.clone());
+    let ttl = cache.ttl;
+    let change = if cache.legacy {
+        format!(
+            "+ ForwardedValues Headers: [{}] (a whitelisted header is in the cache key and forwarded)",
+            headers.join(", ")
+        )
+    } else {
+        cache.name = std::sync::Arc::from("origin-in-cache-key");
+        cache.managed = false;
+        format!(
+            "+ a custom cache policy, the same TTLs (min {} s, default {} s, max {} s) and: HeadersConfig {{HeaderBehavior: whitelist, Headers: [{}]}}",
+            ttl.min,
+            ttl.default,
+            ttl.max,
+            headers.join(", ")
+        )
+    };
+    vec![
+        format!("- {before}: the cache key has no Origin"),
+        change,
+        "  then invalidate the paths (aws cloudfront create-invalidation --paths …) so the stored copies go".to_string(),
+    ]
 }
 
 /// For a function URL in front of a function: the change to the URL's Cors or to the function's

@@ -19,7 +19,7 @@ macro_rules! lessons {
 /// In the order a course takes them (the UX review's sequence): who enforces CORS, what
 /// triggers a preflight, credentials, caching, server mistakes, redirects and the null origin,
 /// then providers and Chromium's departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 27] = lessons![
+pub const LESSONS: [Lesson; 28] = lessons![
     "basic",
     "curl-vs-browser",
     "custom-header",
@@ -46,6 +46,7 @@ pub const LESSONS: [Lesson; 27] = lessons![
     "rest-api-merged-headers",
     "rest-api-several-origins",
     "rest-api-not-deployed",
+    "cloudfront-options-not-allowed",
     "cloudfront-first-answer-cached",
 ];
 
