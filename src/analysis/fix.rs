@@ -8,10 +8,10 @@ use crate::engine::fetch_rules::{is_safelisted_method, sorted_names, unsafe_requ
 use crate::engine::{self, CorsError, Hop, RequestRecord, Trace};
 use crate::http_syntax::normalize_method;
 use crate::scenario::{
-    CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider,
-    RequestSpec, Scenario, ServerKind,
+    CacheMode, CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider,
+    RequestSpec, Scenario, ServerKind, Via,
 };
-use crate::server::{header_entry_matches, origin_entry_matches};
+use crate::server::{ServerNote, header_entry_matches, origin_entry_matches};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fix {
@@ -115,6 +115,30 @@ impl Scope {
             return None;
         }
         if scenario.requests.iter().any(|r| redirects(&r.responses)) {
+            return None;
+        }
+        // An answer the browser may keep in its HTTP cache links requests of one URL from
+        // every origin.
+        let stored = |r: &CannedResponse| {
+            r.headers.iter().any(|(name, value)| {
+                name.eq_ignore_ascii_case("Cache-Control")
+                    && value.to_ascii_lowercase().contains("max-age")
+            })
+        };
+        if let ServerKind::Static { actual, .. } = &scenario.server.kind
+            && stored(actual)
+        {
+            return None;
+        }
+        // A recording's answers already are what the browser's cache served.
+        let simulated = matches!(scenario.server.kind, ServerKind::Static { .. });
+        if simulated
+            && scenario.requests.iter().any(|r| {
+                (0..=r.responses.after_redirect.len())
+                    .filter_map(|hop| r.responses.at_hop(hop)?.actual.as_ref())
+                    .any(stored)
+            })
+        {
             return None;
         }
         let mut by_key: foldhash::HashMap<(Option<&str>, &str), Vec<usize>> =
@@ -299,6 +323,9 @@ fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<F
     }
     // Every other fix is proven on the whole run.
     let trace = proof.trace?;
+    if let Some(fix) = browser_cache_fix(scenario, trace, record) {
+        return Some(fix);
+    }
     if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
         return Some(redirect_fix(scenario, trace, record, &hops));
     }
@@ -598,6 +625,88 @@ const ADDED_BY_FUNCTION_URL: [&str; 3] = [
     "Access-Control-Expose-Headers",
 ];
 
+/// When the answer that failed came from the browser's own HTTP cache, stored by another
+/// request: the change is to the request that stored it (an `<img>` gains
+/// `crossorigin="anonymous"`, so its request carries Origin and the answer its CORS headers) or
+/// to this one (`cache: 'no-store'` skips the stored copy), whichever the re-run proves first.
+fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+    let rerun;
+    let record = match record.exchanges.last().map(|e| &e.server) {
+        Some(ServerNote::Saved(_)) => {
+            rerun = engine::run(scenario, trace.profile);
+            rerun.requests.get(record.index - 1)?
+        }
+        _ => record,
+    };
+    let failed = record
+        .exchanges
+        .iter()
+        .rev()
+        .find(|exchange| Some(exchange.kind) == record.failed_at)?;
+    let ServerNote::BrowserCache { stored, .. } = &failed.server else {
+        return None;
+    };
+    let storer = scenario.requests.get(stored.by_request.checked_sub(1)?)?;
+    let no_vary = if stored.vary.is_empty() {
+        "it had no Vary, so the browser reuses it for every request of the URL"
+    } else {
+        "its Vary matched this request"
+    };
+    let why = format!(
+        "the answer came from the browser's HTTP cache: request #{} stored it at t={} s {}, and {no_vary}",
+        stored.by_request,
+        stored.at,
+        match &stored.origin {
+            Some(origin) => format!("with Origin {origin}"),
+            None => "without Origin".to_string(),
+        },
+    );
+    let mut candidates: Vec<(Scenario, String, Vec<String>)> = Vec::new();
+    if storer.via == Via::Img {
+        let mut changed = scenario.clone();
+        if let Some(spec) = changed.requests.get_mut(stored.by_request - 1) {
+            spec.via = Via::Browser;
+            spec.credentials = Credentials::SameOrigin;
+        }
+        candidates.push((
+            changed,
+            format!("add crossorigin=\"anonymous\" to the <img> of request #{}: {why}. With it the image's request carries Origin, so the answer stored has the CORS headers", stored.by_request),
+            vec![
+                "- <img src=\"…\">".to_string(),
+                "+ <img src=\"…\" crossorigin=\"anonymous\">".to_string(),
+            ],
+        ));
+    }
+    let mut changed = scenario.clone();
+    if let Some(spec) = changed.requests.get_mut(record.index - 1) {
+        spec.cache = CacheMode::NoStore;
+    }
+    candidates.push((
+        changed,
+        format!("fetch without the HTTP cache: {why}"),
+        vec!["+ fetch(url, { cache: 'no-store' })".to_string()],
+    ));
+    let mut first = None;
+    for (changed, summary, diff) in candidates {
+        let (proven, side_effects) = prove(trace, &changed, record.index);
+        let fix = Fix {
+            summary,
+            diff,
+            headers: Vec::new(),
+            caveats: vec![
+                "On the server side, `Vary: Origin` on every answer of the URL keeps such copies apart; Amazon S3 sends it only to requests with Origin".to_string(),
+            ],
+            proven,
+            side_effects,
+        };
+        if proven {
+            return Some(capitalized(fix));
+        }
+        first.get_or_insert(fix);
+    }
+    first.map(capitalized)
+}
+
 /// For CloudFront in front of an origin, when CloudFront's own doing failed the request: its
 /// 403 for a method the behavior does not allow, or a cached copy stored for another Origin (or
 /// none) because the cache key does not hold Origin. The change is to the behavior's methods or
@@ -605,7 +714,6 @@ const ADDED_BY_FUNCTION_URL: [&str; 3] = [
 /// origin's answer through as it came: the origin's own rules are then what to change.
 fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
     use crate::server::FrontLayer;
-    use crate::server::ServerNote;
     use crate::server::cloudfront::{self, Note};
     let at = scenario
         .server

@@ -12,6 +12,7 @@ use super::fetch_rules::{
     is_safelisted_method, redirect_hop, sorted_names, unsafe_request_headers,
 };
 use super::http::{HttpRequest, HttpResponse};
+use super::http_cache::HttpCache;
 use super::preflight_cache::{Lookup, PreflightCache, Query};
 use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
 use super::trace::{
@@ -24,7 +25,7 @@ use crate::scenario::{
     BrowserProfile, CacheMode, Credentials, Outcome, Recorder, RequestSpec, Scenario, ServerKind,
     Via,
 };
-use crate::server::{self, Answerer};
+use crate::server::{self, Answerer, ServerNote};
 
 const DASH: &str = "—";
 
@@ -205,6 +206,9 @@ struct Simulation<'a> {
     redirected: Option<Redirected>,
     /// Whether browser requests show `Accept-Encoding`: a CDN in the stack keys its cache on it.
     shows_accept_encoding: bool,
+    http_cache: HttpCache,
+    /// False for a recording, whose answers already are what the browser's cache served.
+    uses_http_cache: bool,
 }
 
 fn path_of(spec: &RequestSpec) -> String {
@@ -283,6 +287,8 @@ impl<'a> Simulation<'a> {
                 .front
                 .iter()
                 .any(|layer| matches!(layer, server::FrontLayer::CloudFront(_))),
+            http_cache: HttpCache::default(),
+            uses_http_cache: !matches!(scenario.server.kind, ServerKind::Recorded { .. }),
         }
     }
 
@@ -371,6 +377,26 @@ impl<'a> Simulation<'a> {
                 .headers
                 .push(pair("Accept-Encoding", BROWSER_ACCEPT_ENCODING));
         }
+        // The browser's own HTTP cache, for what a browser sends (a recording holds what it
+        // served already).
+        let cached = kind == ExchangeKind::Actual && spec.via != Via::Raw && self.uses_http_cache;
+        if cached
+            && let Some((response, stored)) = self.http_cache.lookup(&request, spec.cache, self.now)
+        {
+            let age = self.now.saturating_sub(stored.at);
+            self.set(
+                Var::MatchedRule,
+                text!("browser HTTP cache (stored at t=", stored.at, " s)"),
+            );
+            self.exchanges.push(Exchange {
+                kind,
+                request,
+                response: response.clone(),
+                matched_rule: None,
+                server: ServerNote::BrowserCache { stored, age },
+            });
+            return Some((self.exchanges.len() - 1, response));
+        }
         let answer = self.server.answer(&Asked {
             request: index,
             kind,
@@ -381,6 +407,10 @@ impl<'a> Simulation<'a> {
             now: self.now,
             edge: spec.edge.as_deref(),
         })?;
+        if cached {
+            self.http_cache
+                .store(&request, &answer.response, (spec.cache, index, self.now));
+        }
         let matched_rule = answer.note.matched_rule();
         let rule_text = self.server.matched_rule_text(&answer.note);
         self.set(Var::MatchedRule, &rule_text);

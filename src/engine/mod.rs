@@ -10,6 +10,7 @@ pub mod driver;
 pub mod event;
 pub mod fetch_rules;
 pub mod http;
+pub mod http_cache;
 pub mod preflight_cache;
 pub mod preflight_check;
 pub mod trace;

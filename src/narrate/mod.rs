@@ -351,6 +351,27 @@ fn actual_sent(
     } else {
         ""
     };
+    if matches!(
+        exchange.server,
+        crate::server::ServerNote::BrowserCache { .. }
+    ) {
+        return StepText {
+            action: format!(
+                "Browser takes {method} {} from its HTTP cache",
+                path_of_request(request)
+            ),
+            request_type: format!("Actual {method}"),
+            cors_headers: cors_header_text(&request.headers),
+            decision: format!("Reuse the stored answer ({why}; not sent)"),
+            result: [status_text(response), cors_header_text(&response.headers)].join("; "),
+            explanation: format!(
+                "The browser would send the actual {method} with Origin: {}{cookies}. {} The CORS check runs on the stored answer.",
+                origin_sent(request),
+                exchange.server_explanation()
+            ),
+            profile_note: None,
+        };
+    }
     StepText {
         action: format!("Browser sends {method} {}", path_of_request(request)),
         request_type: format!("Actual {method}"),

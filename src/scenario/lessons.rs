@@ -19,7 +19,7 @@ macro_rules! lessons {
 /// In the order a course takes them (the UX review's sequence): who enforces CORS, what
 /// triggers a preflight, credentials, caching, server mistakes, redirects and the null origin,
 /// then providers and Chromium's departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 28] = lessons![
+pub const LESSONS: [Lesson; 29] = lessons![
     "basic",
     "curl-vs-browser",
     "custom-header",
@@ -30,6 +30,7 @@ pub const LESSONS: [Lesson; 28] = lessons![
     "rule-order",
     "preflight-cache",
     "max-age",
+    "browser-cache-without-vary",
     "static-preflight-status",
     "masked-error",
     "redirects",

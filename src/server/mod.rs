@@ -698,6 +698,11 @@ pub enum ServerNote {
     RestApi(rest_api::Note),
     /// What a CloudFront distribution did.
     CloudFront(cloudfront::Note),
+    /// Not sent: the browser's own HTTP cache answered, `age` seconds after it stored the copy.
+    BrowserCache {
+        stored: crate::engine::http_cache::Stored,
+        age: u64,
+    },
     /// An answer and what each layer it came back up through did, innermost first.
     Through {
         answer: Box<ServerNote>,
@@ -805,6 +810,26 @@ impl fmt::Display for Explanation<'_> {
             ServerNote::HttpApi(note) => note.narrate(self.seen.request, f),
             ServerNote::RestApi(note) => note.narrate(f),
             ServerNote::CloudFront(note) => note.narrate(self.seen.request, f),
+            ServerNote::BrowserCache { stored, age } => {
+                let by = match &stored.origin {
+                    Some(origin) => format!("with Origin {origin}"),
+                    None => "without Origin".to_string(),
+                };
+                write!(
+                    f,
+                    "Not sent: the browser's HTTP cache holds a fresh copy of this URL, stored at t={} s from request #{}'s GET {by} (max-age {} s, age {age} s). ",
+                    stored.at, stored.by_request, stored.max_age
+                )?;
+                if stored.vary.is_empty() {
+                    f.write_str("The answer had no Vary, so the browser takes it for every request of this URL, whatever its Origin (observed in Chromium 148); the server never sees this one.")
+                } else {
+                    write!(
+                        f,
+                        "Its Vary ({}) names headers whose values are the same in this request, so the copy is reused; the server never sees this one.",
+                        stored.vary.join(", ")
+                    )
+                }
+            }
             ServerNote::Through { answer, passed } => {
                 // Below a CloudFront miss, the layers saw the request as CloudFront forwarded it.
                 let forwarded = passed.iter().position(|note| {

@@ -1,0 +1,228 @@
+//! The browser's own HTTP cache, as far as CORS meets it: a GET's answer stored with the
+//! request header values its `Vary` names, and reused for a later GET of the same URL while
+//! fresh, whoever asked first. Observed in headless Chromium 148 (127.0.0.1, `max-age=3600`):
+//! an `<img>` without `crossorigin` stores an answer without Access-Control-Allow-Origin, and
+//! a later `fetch()` of the URL is served that copy and blocked, the server seeing one request;
+//! with `Vary: Origin` the fetch goes to the server and passes.
+//!
+//! Freshness is explicit only (`Cache-Control: max-age`); heuristic freshness (from
+//! `Last-Modified`) and revalidation are not simulated, and the cache is not partitioned, since
+//! every request in a scenario comes from one page's site.
+
+use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::scenario::CacheMode;
+
+/// What the cache answered a lookup from: the request that stored it and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    /// Seconds into the run.
+    pub at: u64,
+    pub max_age: u64,
+    /// The 1-based request that stored it.
+    pub by_request: usize,
+    /// Its Origin header (None: it sent none, as an `<img>` without crossorigin does).
+    pub origin: Option<String>,
+    /// The names the answer's `Vary` lists, in its order.
+    pub vary: Vec<String>,
+}
+
+struct Entry {
+    url: String,
+    response: HttpResponse,
+    stored: Stored,
+    /// The request's values of the headers `Vary` names ("" when absent).
+    varied: Vec<String>,
+}
+
+/// The entries stored so far, oldest first; a new answer for a URL and the same varied values
+/// replaces the old one.
+#[derive(Default)]
+pub struct HttpCache {
+    entries: Vec<Entry>,
+}
+
+/// The statuses a browser stores without heuristics beyond max-age (RFC 9111 §3, the ones
+/// "cacheable by default" that a scenario meets).
+fn storable_status(status: u16) -> bool {
+    matches!(status, 200 | 203 | 204 | 404 | 405 | 410 | 414 | 501)
+}
+
+fn directives(response: &HttpResponse) -> Vec<String> {
+    response
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("Cache-Control"))
+        .flat_map(|(_, value)| value.split(','))
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect()
+}
+
+fn max_age(response: &HttpResponse) -> Option<u64> {
+    let directives = directives(response);
+    if directives
+        .iter()
+        .any(|d| d == "no-store" || d == "no-cache")
+    {
+        return None;
+    }
+    directives.iter().find_map(|d| {
+        d.strip_prefix("max-age=")
+            .and_then(|age| age.trim_matches('"').parse().ok())
+    })
+}
+
+fn vary_names(response: &HttpResponse) -> Vec<String> {
+    response
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("Vary"))
+        .flat_map(|(_, value)| value.split(','))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+fn values(request: &HttpRequest, names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|name| request.header(name).unwrap_or_default())
+        .collect()
+}
+
+impl HttpCache {
+    /// A stored answer `request` may be served, fresh at `now` (any age under force-cache),
+    /// whose `Vary` headers have the values `request` has.
+    pub fn lookup(
+        &self,
+        request: &HttpRequest,
+        mode: CacheMode,
+        now: u64,
+    ) -> Option<(HttpResponse, Stored)> {
+        if request.method != "GET"
+            || matches!(
+                mode,
+                CacheMode::NoStore | CacheMode::Reload | CacheMode::NoCache
+            )
+        {
+            return None;
+        }
+        let stale_ok = matches!(mode, CacheMode::ForceCache | CacheMode::OnlyIfCached);
+        self.entries.iter().rev().find_map(|entry| {
+            let fresh = now < entry.stored.at.saturating_add(entry.stored.max_age);
+            let varies = entry.stored.vary.iter().any(|v| v == "*");
+            (entry.url == request.url
+                && (fresh || stale_ok)
+                && !varies
+                && entry.varied == values(request, &entry.stored.vary))
+            .then(|| (entry.response.clone(), entry.stored.clone()))
+        })
+    }
+
+    /// Stores the answer to a GET the network gave, when it may be stored.
+    pub fn store(
+        &mut self,
+        request: &HttpRequest,
+        response: &HttpResponse,
+        (mode, by_request, now): (CacheMode, usize, u64),
+    ) {
+        if request.method != "GET"
+            || mode == CacheMode::NoStore
+            || !storable_status(response.status)
+        {
+            return;
+        }
+        let Some(max_age) = max_age(response).filter(|&age| age > 0) else {
+            return;
+        };
+        let vary = vary_names(response);
+        let varied = values(request, &vary);
+        self.entries
+            .retain(|e| !(e.url == request.url && e.varied == varied && e.stored.vary == vary));
+        self.entries.push(Entry {
+            url: request.url.clone(),
+            response: response.clone(),
+            stored: Stored {
+                at: now,
+                max_age,
+                by_request,
+                origin: request.header("Origin"),
+                vary,
+            },
+            varied,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(origin: Option<&str>) -> HttpRequest {
+        HttpRequest {
+            method: "GET".to_string(),
+            url: "https://cdn.example/logo.png".to_string(),
+            headers: origin
+                .map(|o| vec![("Origin".to_string(), o.to_string())])
+                .unwrap_or_default(),
+        }
+    }
+
+    fn answer(headers: &[(&str, &str)]) -> HttpResponse {
+        HttpResponse {
+            status: 200,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_answer_without_vary_is_reused_for_a_request_with_origin() {
+        let mut cache = HttpCache::default();
+        cache.store(
+            &get(None),
+            &answer(&[("Cache-Control", "max-age=3600")]),
+            (CacheMode::Default, 1, 0),
+        );
+        let (_, stored) = cache
+            .lookup(&get(Some("https://app.example")), CacheMode::Default, 5)
+            .unwrap();
+        assert_eq!((stored.by_request, stored.origin), (1, None));
+        assert!(cache.lookup(&get(None), CacheMode::Default, 3600).is_none());
+        assert!(
+            cache
+                .lookup(&get(None), CacheMode::ForceCache, 9000)
+                .is_some()
+        );
+        assert!(cache.lookup(&get(None), CacheMode::Reload, 5).is_none());
+    }
+
+    #[test]
+    fn vary_origin_keeps_requests_from_other_origins_apart() {
+        let mut cache = HttpCache::default();
+        let varied = answer(&[("Cache-Control", "max-age=60"), ("Vary", "Origin")]);
+        cache.store(&get(None), &varied, (CacheMode::Default, 1, 0));
+        assert!(
+            cache
+                .lookup(&get(Some("https://app.example")), CacheMode::Default, 1)
+                .is_none()
+        );
+        assert!(cache.lookup(&get(None), CacheMode::Default, 1).is_some());
+    }
+
+    #[test]
+    fn only_explicitly_fresh_answers_are_stored() {
+        let mut cache = HttpCache::default();
+        for control in ["no-store", "no-cache, max-age=60", "max-age=0"] {
+            cache.store(
+                &get(None),
+                &answer(&[("Cache-Control", control)]),
+                (CacheMode::Default, 1, 0),
+            );
+        }
+        cache.store(&get(None), &answer(&[]), (CacheMode::Default, 1, 0));
+        assert!(cache.lookup(&get(None), CacheMode::ForceCache, 0).is_none());
+    }
+}
