@@ -724,6 +724,17 @@ impl ServerNote {
         )
     }
 
+    /// Which cache answered instead of the server, in a word: "HIT" for a CDN's edge, "cached"
+    /// for the browser's own cache.
+    pub fn cache_word(&self) -> Option<&'static str> {
+        match self {
+            ServerNote::BrowserCache { .. } => Some("cached"),
+            ServerNote::CloudFront(cloudfront::Note::Hit { .. }) => Some("HIT"),
+            ServerNote::Through { answer, .. } => answer.cache_word(),
+            _ => None,
+        }
+    }
+
     /// The 0-based index of the CORS rule that matched, for rule-based servers.
     pub fn matched_rule(&self) -> Option<usize> {
         match self {

@@ -37,7 +37,10 @@ struct Node {
 fn status_of(request: &RequestRecord, kind: ExchangeKind) -> Option<String> {
     request.exchanges.iter().find(|e| e.kind == kind).map(|e| {
         let phrase = reason_phrase(e.response.status);
-        if e.response.status == 0 {
+        if let Some(cache) = e.server.cache_word() {
+            // The answer came from a cache: the status and which cache, no phrase.
+            format!("{} {cache}", e.response.status)
+        } else if e.response.status == 0 {
             // Recorded as status 0: the browser got no answer.
             "no answer".to_string()
         } else if phrase.is_empty() {
