@@ -196,6 +196,34 @@ impl<'a> StepDoc<'a> {
     }
 }
 
+/// An element whose request the browser sends by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Element {
+    Img,
+}
+
+impl Element {
+    pub fn name(self) -> &'static str {
+        match self {
+            Element::Img => "img",
+        }
+    }
+}
+
+/// Who sent a request, as the document names it: the browser (for its page's script or one of
+/// its elements) or a raw client.
+pub fn sender_name(via: Via) -> &'static str {
+    match via {
+        Via::Raw => "raw",
+        Via::Browser | Via::Img => "browser",
+    }
+}
+
+fn sender<S: serde::Serializer>(via: &Via, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(sender_name(*via))
+}
+
 /// A request of the trace, with what the browser recorded for it and the fix for it. The last
 /// three are written for the reader of the document and not needed to open it again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,7 +235,12 @@ pub struct RequestDoc<'a> {
     pub method: Cow<'a, str>,
     #[serde(borrow)]
     pub url: Cow<'a, str>,
+    /// Who sent it: `browser` or `raw`; an element's request is the browser's, with `element`.
+    #[serde(serialize_with = "sender")]
     pub via: Via,
+    /// The element that asked in no-cors mode (`img`), for a browser request no script made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub element: Option<Element>,
     pub credentials: Credentials,
     pub cache: CacheMode,
     pub same_origin: bool,
@@ -253,6 +286,7 @@ impl<'a> RequestDoc<'a> {
             method: Cow::Borrowed(&r.method),
             url: Cow::Borrowed(&r.url),
             via: r.via,
+            element: (r.via == Via::Img).then_some(Element::Img),
             credentials: r.credentials,
             cache: r.cache,
             same_origin: r.same_origin,
@@ -287,7 +321,10 @@ impl<'a> RequestDoc<'a> {
             origin: self.origin.map(Cow::into_owned),
             method: self.method.into_owned(),
             url: self.url.into_owned(),
-            via: self.via,
+            via: match self.element {
+                Some(Element::Img) => Via::Img,
+                None => self.via,
+            },
             credentials: self.credentials,
             cache: self.cache,
             same_origin: self.same_origin,

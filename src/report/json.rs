@@ -404,7 +404,14 @@ fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
     for (name, value) in [
         ("method", r.method.as_ref()),
         ("url", r.url.as_ref()),
-        ("via", r.via.name()),
+        ("via", super::document::sender_name(r.via)),
+    ] {
+        json.key(name).str(value);
+    }
+    if let Some(element) = r.element {
+        json.key("element").str(element.name());
+    }
+    for (name, value) in [
         ("credentials", r.credentials.name()),
         ("cache", r.cache.name()),
     ] {
