@@ -113,6 +113,17 @@ pub fn is_network_error_code(code: &str) -> bool {
     })
 }
 
+/// A URL's site: its scheme and registrable domain (from the public suffix list), or its host
+/// when it has none (an IP address, `localhost`).
+pub fn site_of(url: &url::Url) -> (String, String) {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let registrable = match url.host() {
+        Some(url::Host::Domain(_)) => psl::domain_str(&host).map(str::to_string),
+        _ => None,
+    };
+    (url.scheme().to_string(), registrable.unwrap_or(host))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

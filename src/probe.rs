@@ -295,15 +295,7 @@ fn fetch_site(origin: &str, url: &Url) -> &'static str {
     if from.origin() == url.origin() {
         return "same-origin";
     }
-    let site = |u: &Url| {
-        let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
-        let registrable = match u.host() {
-            Some(url::Host::Domain(_)) => psl::domain_str(&host).map(str::to_string),
-            _ => None,
-        };
-        (u.scheme().to_string(), registrable.unwrap_or(host))
-    };
-    if site(&from) == site(url) {
+    if crate::http_syntax::site_of(&from) == crate::http_syntax::site_of(url) {
         "same-site"
     } else {
         "cross-site"

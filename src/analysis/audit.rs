@@ -936,6 +936,125 @@ pub fn audit_requests(provider: Provider, trace: &Trace) -> Vec<Finding> {
 mod tests {
     use super::*;
 
+    /// The titles of a behavior's findings: `managed` names its cache, origin request and
+    /// response headers policies; `methods` its allowed methods, OPTIONS cached when last.
+    fn cloudfront(
+        methods: &[&str],
+        cache: crate::server::cloudfront::config::CachePolicy,
+        origin_request: Option<&str>,
+        response_headers: Option<crate::server::cloudfront::ResponseHeadersPolicy>,
+    ) -> Vec<String> {
+        use crate::server::cloudfront::{Behavior, config};
+        let behavior = Behavior {
+            allowed_methods: methods
+                .iter()
+                .filter(|m| **m != "cached")
+                .map(|m| m.to_string())
+                .collect(),
+            cached_options: methods.last() == Some(&"cached"),
+            cache,
+            origin_request: origin_request.and_then(config::managed_origin_request),
+            response_headers,
+        };
+        audit_cloudfront(&behavior)
+            .into_iter()
+            .map(|f| f.title)
+            .collect()
+    }
+
+    fn cache(name: &str) -> crate::server::cloudfront::config::CachePolicy {
+        crate::server::cloudfront::config::managed_cache(name).unwrap()
+    }
+
+    fn origin_in_key() -> crate::server::cloudfront::config::CachePolicy {
+        let mut policy = cache("CachingOptimized");
+        policy.headers = crate::server::cloudfront::Selection::Only(vec![
+            "Origin".to_string(),
+            "Access-Control-Request-Method".to_string(),
+            "Access-Control-Request-Headers".to_string(),
+        ]);
+        policy
+    }
+
+    const ALL: [&str; 7] = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"];
+
+    #[test]
+    fn cloudfront_origin_forwarded_but_not_keyed_is_flagged_and_keyed_is_not() {
+        let flagged = cloudfront(&ALL, cache("CachingOptimized"), Some("CORS-S3Origin"), None);
+        assert_eq!(flagged, ["Origin is forwarded but not in the cache key"]);
+        assert!(cloudfront(&ALL, origin_in_key(), None, None).is_empty());
+        // Nothing is stored, so nothing is replayed.
+        assert!(cloudfront(&ALL, cache("CachingDisabled"), Some("CORS-S3Origin"), None).is_empty());
+    }
+
+    #[test]
+    fn cloudfront_origin_never_forwarded_is_flagged_unless_a_policy_adds_the_headers() {
+        let flagged = cloudfront(&ALL, cache("CachingOptimized"), None, None);
+        assert_eq!(flagged, ["the origin never sees Origin"]);
+        let policy = crate::server::cloudfront::config::managed_response_headers("SimpleCORS");
+        let mut overriding = policy.clone().unwrap();
+        if let Some(cors) = overriding.cors.as_mut() {
+            cors.origin_override = true;
+        }
+        assert!(cloudfront(&ALL, cache("CachingOptimized"), None, Some(overriding)).is_empty());
+    }
+
+    #[test]
+    fn cloudfront_options_not_allowed_is_flagged() {
+        let flagged = cloudfront(&["GET", "HEAD"], origin_in_key(), None, None);
+        assert_eq!(flagged, ["OPTIONS is not an allowed method"]);
+        assert!(cloudfront(&["GET", "HEAD", "OPTIONS"], origin_in_key(), None, None).is_empty());
+    }
+
+    #[test]
+    fn cloudfront_cached_preflights_need_their_headers_in_the_key() {
+        let mut origin_only = cache("CachingOptimized");
+        origin_only.headers =
+            crate::server::cloudfront::Selection::Only(vec!["Origin".to_string()]);
+        let cached = ["GET", "HEAD", "OPTIONS", "cached"];
+        assert_eq!(
+            cloudfront(&cached, origin_only, None, None),
+            ["preflight answers are cached without the preflight's headers in the key"]
+        );
+        assert!(cloudfront(&cached, origin_in_key(), None, None).is_empty());
+    }
+
+    #[test]
+    fn cloudfront_origin_override_false_over_a_forwarded_origin_is_flagged() {
+        let simple = crate::server::cloudfront::config::managed_response_headers("SimpleCORS");
+        let flagged = cloudfront(
+            &ALL,
+            cache("CachingOptimized"),
+            Some("CORS-S3Origin"),
+            simple,
+        );
+        assert!(
+            flagged.contains(
+                &"the origin's own Access-Control-Allow-Origin wins over the policy's".to_string()
+            ),
+            "{flagged:?}"
+        );
+        let simple = crate::server::cloudfront::config::managed_response_headers("SimpleCORS");
+        assert!(cloudfront(&ALL, origin_in_key(), Some("CORS-S3Origin"), simple).is_empty());
+    }
+
+    #[test]
+    fn cloudfront_policy_star_with_credentials_is_flagged() {
+        let mut policy =
+            crate::server::cloudfront::config::managed_response_headers("SimpleCORS").unwrap();
+        if let Some(cors) = policy.cors.as_mut() {
+            cors.allow_credentials = true;
+        }
+        assert_eq!(
+            cloudfront(&ALL, origin_in_key(), None, Some(policy.clone())),
+            ["the response headers policy allows every origin with credentials"]
+        );
+        if let Some(cors) = policy.cors.as_mut() {
+            cors.allow_origins = vec!["https://app.example".to_string()];
+        }
+        assert!(cloudfront(&ALL, origin_in_key(), None, Some(policy)).is_empty());
+    }
+
     fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
         let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         CorsRule {

@@ -381,7 +381,9 @@ impl<'a> Simulation<'a> {
         // served already).
         let cached = kind == ExchangeKind::Actual && spec.via != Via::Raw && self.uses_http_cache;
         if cached
-            && let Some((response, stored)) = self.http_cache.lookup(&request, spec.cache, self.now)
+            && let Some((response, stored)) =
+                self.http_cache
+                    .lookup((spec.origin.as_deref(), &request), spec.cache, self.now)
         {
             let age = self.now.saturating_sub(stored.at);
             self.set(
@@ -408,8 +410,11 @@ impl<'a> Simulation<'a> {
             edge: spec.edge.as_deref(),
         })?;
         if cached {
-            self.http_cache
-                .store(&request, &answer.response, (spec.cache, index, self.now));
+            self.http_cache.store(
+                (spec.origin.as_deref(), &request),
+                &answer.response,
+                (spec.cache, index, self.now),
+            );
         }
         let matched_rule = answer.note.matched_rule();
         let rule_text = self.server.matched_rule_text(&answer.note);

@@ -5,9 +5,9 @@
 //! a later `fetch()` of the URL is served that copy and blocked, the server seeing one request;
 //! with `Vary: Origin` the fetch goes to the server and passes.
 //!
-//! Freshness is explicit only (`Cache-Control: max-age`); heuristic freshness (from
-//! `Last-Modified`) and revalidation are not simulated, and the cache is not partitioned, since
-//! every request in a scenario comes from one page's site.
+//! Entries are kept apart by the page's site, as Chromium partitions its cache by top-frame
+//! site. Freshness is explicit only (`Cache-Control: max-age`); heuristic freshness (from
+//! `Last-Modified`) and revalidation are not simulated.
 
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::CacheMode;
@@ -27,6 +27,8 @@ pub struct Stored {
 }
 
 struct Entry {
+    /// The site of the page that asked (scheme and registrable domain).
+    partition: Option<(String, String)>,
     url: String,
     response: HttpResponse,
     stored: Stored,
@@ -82,6 +84,12 @@ fn vary_names(response: &HttpResponse) -> Vec<String> {
         .collect()
 }
 
+/// The cache partition of a page at `origin`: its site; none for an opaque origin.
+fn partition(origin: Option<&str>) -> Option<(String, String)> {
+    let url = url::Url::parse(origin?).ok()?;
+    Some(crate::http_syntax::site_of(&url))
+}
+
 fn values(request: &HttpRequest, names: &[String]) -> Vec<String> {
     names
         .iter()
@@ -94,10 +102,11 @@ impl HttpCache {
     /// whose `Vary` headers have the values `request` has.
     pub fn lookup(
         &self,
-        request: &HttpRequest,
+        (page, request): (Option<&str>, &HttpRequest),
         mode: CacheMode,
         now: u64,
     ) -> Option<(HttpResponse, Stored)> {
+        let partition = partition(page);
         if request.method != "GET"
             || matches!(
                 mode,
@@ -111,6 +120,7 @@ impl HttpCache {
             let fresh = now < entry.stored.at.saturating_add(entry.stored.max_age);
             let varies = entry.stored.vary.iter().any(|v| v == "*");
             (entry.url == request.url
+                && entry.partition == partition
                 && (fresh || stale_ok)
                 && !varies
                 && entry.varied == values(request, &entry.stored.vary))
@@ -121,10 +131,11 @@ impl HttpCache {
     /// Stores the answer to a GET the network gave, when it may be stored.
     pub fn store(
         &mut self,
-        request: &HttpRequest,
+        (page, request): (Option<&str>, &HttpRequest),
         response: &HttpResponse,
         (mode, by_request, now): (CacheMode, usize, u64),
     ) {
+        let partition = partition(page);
         if request.method != "GET"
             || mode == CacheMode::NoStore
             || !storable_status(response.status)
@@ -136,9 +147,14 @@ impl HttpCache {
         };
         let vary = vary_names(response);
         let varied = values(request, &vary);
-        self.entries
-            .retain(|e| !(e.url == request.url && e.varied == varied && e.stored.vary == vary));
+        self.entries.retain(|e| {
+            !(e.url == request.url
+                && e.partition == partition
+                && e.varied == varied
+                && e.stored.vary == vary)
+        });
         self.entries.push(Entry {
+            partition,
             url: request.url.clone(),
             response: response.clone(),
             stored: Stored {
@@ -156,6 +172,8 @@ impl HttpCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PAGE: Option<&str> = Some("https://app.example");
 
     fn get(origin: Option<&str>) -> HttpRequest {
         HttpRequest {
@@ -182,34 +200,73 @@ mod tests {
     fn an_answer_without_vary_is_reused_for_a_request_with_origin() {
         let mut cache = HttpCache::default();
         cache.store(
-            &get(None),
+            (PAGE, &get(None)),
             &answer(&[("Cache-Control", "max-age=3600")]),
             (CacheMode::Default, 1, 0),
         );
         let (_, stored) = cache
-            .lookup(&get(Some("https://app.example")), CacheMode::Default, 5)
+            .lookup(
+                (PAGE, &get(Some("https://app.example"))),
+                CacheMode::Default,
+                5,
+            )
             .unwrap();
         assert_eq!((stored.by_request, stored.origin), (1, None));
-        assert!(cache.lookup(&get(None), CacheMode::Default, 3600).is_none());
         assert!(
             cache
-                .lookup(&get(None), CacheMode::ForceCache, 9000)
+                .lookup((PAGE, &get(None)), CacheMode::Default, 3600)
+                .is_none()
+        );
+        assert!(
+            cache
+                .lookup((PAGE, &get(None)), CacheMode::ForceCache, 9000)
                 .is_some()
         );
-        assert!(cache.lookup(&get(None), CacheMode::Reload, 5).is_none());
+        assert!(
+            cache
+                .lookup((PAGE, &get(None)), CacheMode::Reload, 5)
+                .is_none()
+        );
     }
 
     #[test]
     fn vary_origin_keeps_requests_from_other_origins_apart() {
         let mut cache = HttpCache::default();
         let varied = answer(&[("Cache-Control", "max-age=60"), ("Vary", "Origin")]);
-        cache.store(&get(None), &varied, (CacheMode::Default, 1, 0));
+        cache.store((PAGE, &get(None)), &varied, (CacheMode::Default, 1, 0));
         assert!(
             cache
-                .lookup(&get(Some("https://app.example")), CacheMode::Default, 1)
+                .lookup(
+                    (PAGE, &get(Some("https://app.example"))),
+                    CacheMode::Default,
+                    1
+                )
                 .is_none()
         );
-        assert!(cache.lookup(&get(None), CacheMode::Default, 1).is_some());
+        assert!(
+            cache
+                .lookup((PAGE, &get(None)), CacheMode::Default, 1)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn each_site_has_its_own_partition() {
+        let mut cache = HttpCache::default();
+        let answer = answer(&[("Cache-Control", "max-age=60")]);
+        cache.store((PAGE, &get(None)), &answer, (CacheMode::Default, 1, 0));
+        let same_site = Some("https://www.app.example");
+        assert!(
+            cache
+                .lookup((same_site, &get(None)), CacheMode::Default, 1)
+                .is_some()
+        );
+        let other = Some("https://admin.example");
+        assert!(
+            cache
+                .lookup((other, &get(None)), CacheMode::Default, 1)
+                .is_none()
+        );
     }
 
     #[test]
@@ -217,12 +274,16 @@ mod tests {
         let mut cache = HttpCache::default();
         for control in ["no-store", "no-cache, max-age=60", "max-age=0"] {
             cache.store(
-                &get(None),
+                (PAGE, &get(None)),
                 &answer(&[("Cache-Control", control)]),
                 (CacheMode::Default, 1, 0),
             );
         }
-        cache.store(&get(None), &answer(&[]), (CacheMode::Default, 1, 0));
-        assert!(cache.lookup(&get(None), CacheMode::ForceCache, 0).is_none());
+        cache.store((PAGE, &get(None)), &answer(&[]), (CacheMode::Default, 1, 0));
+        assert!(
+            cache
+                .lookup((PAGE, &get(None)), CacheMode::ForceCache, 0)
+                .is_none()
+        );
     }
 }

@@ -83,12 +83,9 @@ pub fn step<'a>(
             &exchange.request,
             &exchange.response,
         )),
-        (StepEvent::ResponseBlocked { failure }, Some(exchange)) => Cow::Owned(response_blocked(
-            failure,
-            record,
-            &exchange.request,
-            &exchange.response,
-        )),
+        (StepEvent::ResponseBlocked { failure }, Some(exchange)) => {
+            Cow::Owned(response_blocked(failure, record, exchange))
+        }
         // A step told about an exchange always has it (saved traces hold words).
         (_, None) => Cow::Owned(StepText::default()),
     }
@@ -469,12 +466,41 @@ pub fn masked_error(response: &HttpResponse) -> String {
     }
 }
 
+/// Where a header that looks like a CORS header but is not came from, when the answer has one:
+/// S3 returns an object's metadata as `x-amz-meta-*` headers.
+fn metadata_hint(response: &HttpResponse) -> String {
+    response
+        .headers
+        .iter()
+        .find(|(name, _)| {
+            name.to_ascii_lowercase()
+                .strip_prefix("x-amz-meta-")
+                .is_some_and(|rest| rest.starts_with("access-control-"))
+        })
+        .map(|(name, _)| {
+            format!(
+                " The answer carries {name}: object metadata, which S3 returns as x-amz-meta-* headers, is never a CORS header; CORS headers come from the bucket's CORS configuration (observed)."
+            )
+        })
+        .unwrap_or_default()
+}
+
 fn response_blocked(
     failure: &crate::engine::CorsFailure,
     record: &RequestRecord,
-    request: &HttpRequest,
-    response: &HttpResponse,
+    exchange: &crate::engine::Exchange,
 ) -> StepText {
+    let (request, response) = (&exchange.request, &exchange.response);
+    let reached = match exchange.server.cache_word() {
+        Some(_) => format!(
+            "The answer, {}, came from a cache: the server never saw this request, and the browser withholds the answer from the page.",
+            status_text(response)
+        ),
+        None => format!(
+            "The request did reach the server and it answered {}, but the browser withholds the response from the page.",
+            status_text(response)
+        ),
+    };
     StepText {
         action: "Browser runs the CORS check".to_string(),
         request_type: format!("Actual {}", request.method),
@@ -482,10 +508,10 @@ fn response_blocked(
         decision: format!("Fail: {}", failure.error.name()),
         result: "Blocked: script gets TypeError: Failed to fetch".to_string(),
         explanation: format!(
-            "CORS check (Fetch §\"CORS check\") fails: {} The request did reach the server and it answered {}, but the browser withholds the response from the page.{} Console: {}",
+            "CORS check (Fetch §\"CORS check\") fails: {} {reached}{}{} Console: {}",
             failure.reason_text(),
-            status_text(response),
             masked_error(response),
+            metadata_hint(response),
             record.error.as_deref().unwrap_or_default()
         ),
         profile_note: None,

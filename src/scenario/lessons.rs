@@ -19,7 +19,7 @@ macro_rules! lessons {
 /// In the order a course takes them (the UX review's sequence): who enforces CORS, what
 /// triggers a preflight, credentials, caching, server mistakes, redirects and the null origin,
 /// then providers and Chromium's departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 30] = lessons![
+pub const LESSONS: [Lesson; 32] = lessons![
     "basic",
     "curl-vs-browser",
     "custom-header",
@@ -49,7 +49,9 @@ pub const LESSONS: [Lesson; 30] = lessons![
     "rest-api-not-deployed",
     "cloudfront-options-not-allowed",
     "cloudfront-first-answer-cached",
+    "cloudfront-reflected-origin-cached",
     "cloudfront-policy-and-preflight",
+    "s3-metadata-is-not-cors",
 ];
 
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json`,

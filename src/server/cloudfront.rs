@@ -712,8 +712,13 @@ impl Decoration {
 }
 
 impl Note {
-    /// The explanation of what CloudFront did; `request` is the viewer's.
-    pub fn narrate(&self, request: &HttpRequest, f: &mut fmt::Formatter) -> fmt::Result {
+    /// The explanation of what CloudFront did; `request` is the viewer's, `response` what it
+    /// got.
+    pub fn narrate(
+        &self,
+        (request, response): (&HttpRequest, &HttpResponse),
+        f: &mut fmt::Formatter,
+    ) -> fmt::Result {
         let method = &request.method;
         match self {
             Note::MethodNotAllowed { allowed } => write!(
@@ -744,6 +749,15 @@ impl Note {
                         "does not hold Origin, so every page and client shares the copy, whatever its Origin (documented)"
                     }
                 )?;
+                let varies_on_origin = response
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case("Vary"))
+                    .flat_map(|(_, v)| v.split(','))
+                    .any(|v| v.trim().eq_ignore_ascii_case("Origin"));
+                if varies_on_origin && !key.holds_origin() {
+                    f.write_str(" The copy's Vary: Origin does not split CloudFront's cache: it keys only on what its cache policy names (documented).")?;
+                }
                 decoration.narrate(f)
             }
             Note::Miss {

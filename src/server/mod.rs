@@ -820,7 +820,9 @@ impl fmt::Display for Explanation<'_> {
             ServerNote::FunctionUrl(note) => note.narrate(self.seen.request, f),
             ServerNote::HttpApi(note) => note.narrate(self.seen.request, f),
             ServerNote::RestApi(note) => note.narrate(f),
-            ServerNote::CloudFront(note) => note.narrate(self.seen.request, f),
+            ServerNote::CloudFront(note) => {
+                note.narrate((self.seen.request, self.seen.response), f)
+            }
             ServerNote::BrowserCache { stored, age } => {
                 let by = match &stored.origin {
                     Some(origin) => format!("with Origin {origin}"),
