@@ -1007,6 +1007,85 @@ mod tests {
         );
     }
 
+    fn preflight() -> HttpRequest {
+        HttpRequest {
+            method: "OPTIONS".to_string(),
+            url: "https://d111.cloudfront.net/photo.jpg".to_string(),
+            headers: vec![
+                ("Origin".to_string(), "https://app.example".to_string()),
+                ("Access-Control-Request-Method".to_string(), "PUT".to_string()),
+            ],
+        }
+    }
+
+    #[test]
+    fn options_reaches_the_origin_every_time_unless_it_is_cached() {
+        let mut cf = behavior(&["GET", "HEAD", "OPTIONS"], "CachingOptimized", None);
+        for now in [0, 1] {
+            let (_, note) = through(&mut cf, &preflight(), now);
+            assert!(
+                matches!(
+                    note,
+                    Note::Miss {
+                        caching: Caching::NotStored(NotStored::Method),
+                        ..
+                    }
+                ),
+                "{note:?}"
+            );
+        }
+        let mut cached = behavior(&["GET", "HEAD", "OPTIONS"], "CachingOptimized", None);
+        Arc::make_mut(&mut cached.behavior).cached_options = true;
+        through(&mut cached, &preflight(), 0);
+        let (_, note) = through(&mut cached, &preflight(), 1);
+        assert!(matches!(note, Note::Hit { .. }), "{note:?}");
+        // OPTIONS answers are kept apart from GET's.
+        let (_, note) = through(&mut cached, &get(None), 2);
+        assert!(matches!(note, Note::Miss { .. }), "{note:?}");
+    }
+
+    #[test]
+    fn c8_a_404_is_stored_as_an_error_and_replayed() {
+        let mut cf = behavior(&["GET", "HEAD"], "CachingOptimized", Some("CORS-S3Origin"));
+        let request = get(Some("https://app.example"));
+        let Err(_) = cf.answer_itself(&request, at(0)) else {
+            panic!("nothing stored yet");
+        };
+        let mut missing = HttpResponse {
+            status: 404,
+            headers: vec![
+                ("Access-Control-Allow-Origin".to_string(), "*".to_string()),
+                ("Vary".to_string(), "Origin".to_string()),
+            ],
+            body: String::new(),
+        };
+        let note = cf.pass_up(&request, &mut missing, &ServerNote::Saved(String::new()), at(0));
+        assert!(matches!(
+            note,
+            Note::Miss {
+                caching: Caching::Stored { ttl: 10, error: true },
+                ..
+            }
+        ));
+        assert_eq!(missing.header("X-Cache").as_deref(), Some("Error from cloudfront"));
+        let Ok((again, _)) = cf.answer_itself(&request, at(9)) else {
+            panic!("the 404 is stored for 10 s");
+        };
+        assert_eq!(again.status, 404);
+        assert!(cf.answer_itself(&request, at(10)).is_err());
+    }
+
+    #[test]
+    fn only_the_query_strings_in_the_key_split_it() {
+        let cf = behavior(&["GET", "HEAD"], "CachingOptimized", None);
+        let mut other = get(None);
+        other.url = "https://d111.cloudfront.net/photo.jpg?v=3".to_string();
+        assert_eq!(cf.key(&get(None), None), cf.key(&other, None));
+        let mut by_query = behavior(&["GET", "HEAD"], "CachingOptimized", None);
+        Arc::make_mut(&mut by_query.behavior).cache.query = Selection::All;
+        assert_ne!(by_query.key(&get(None), None), by_query.key(&other, None));
+    }
+
     fn with_policy(origin_override: bool) -> ResponseHeadersPolicy {
         ResponseHeadersPolicy {
             name: Arc::from("books-cors"),
