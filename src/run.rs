@@ -495,6 +495,14 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             }
             notes.extend(stack.notes.iter().map(|n| format!("{}: {n}", stack.id)));
         }
+        // A bucket the template deploys is judged by S3's rules, each finding naming it.
+        for (id, rules) in &template.buckets {
+            for mut finding in audit::audit_rules(crate::scenario::Provider::S3, rules) {
+                let rule = finding.rule.map(|i| format!(" rule #{}", i + 1));
+                finding.subject = format!("{id}{} {}", rule.unwrap_or_default(), finding.subject);
+                findings.push(finding);
+            }
+        }
         findings.sort_by_key(|f| f.severity);
         return Ok(Audited {
             file: name.to_string(),

@@ -48,6 +48,8 @@ pub struct Template {
     pub source: &'static str,
     pub yaml: bool,
     pub stacks: Vec<Stack>,
+    /// The buckets it deploys with a `CorsConfiguration`: (logical ID, rules).
+    pub buckets: Vec<(String, crate::scenario::CorsConfiguration)>,
 }
 
 impl Template {
@@ -57,13 +59,18 @@ impl Template {
             .stacks
             .iter()
             .map(|s| format!("{} {}", s.kind, s.id))
+            .chain(
+                self.buckets
+                    .iter()
+                    .map(|(id, _)| format!("AWS::S3::Bucket {id}")),
+            )
             .collect();
         format!(
             "{} ({}): {}",
             self.source,
             if self.yaml { "YAML" } else { "JSON" },
             if ids.is_empty() {
-                "no API or function URL".to_string()
+                "no API, function URL, distribution or bucket CORS".to_string()
             } else {
                 ids.join(", ")
             }
@@ -114,6 +121,27 @@ impl Template {
                 }
             }
         }
+        // A bucket's rules go to the scenario's S3 bucket, when the template deploys one.
+        if let crate::scenario::ServerKind::Bucket {
+            provider: crate::scenario::Provider::S3,
+            cors,
+        } = &mut server.kind
+        {
+            match self.buckets.as_slice() {
+                [] => {}
+                [(_, rules)] => {
+                    *cors = Some(rules.clone());
+                    replaced += 1;
+                }
+                several => {
+                    let ids: Vec<&str> = several.iter().map(|(id, _)| id.as_str()).collect();
+                    return Err(format!(
+                        "the template deploys several buckets with CORS rules ({}); --config needs a template with one",
+                        ids.join(", ")
+                    ));
+                }
+            }
+        }
         if replaced == 0 {
             let kinds: Vec<&str> = server.front.iter().map(FrontLayer::name).collect();
             return Err(format!(
@@ -140,12 +168,20 @@ const LAYER_TYPES: [&str; 6] = [
     "AWS::Lambda::Url",
 ];
 
-/// Whether `value` is a template that deploys an API or a function URL (a bucket's template
-/// is the S3 reader's).
+/// Whether `value` is a template that deploys an API, a function URL, a distribution or a
+/// bucket with CORS rules.
 fn is_template(value: &Value) -> bool {
     let deploys_layer = |resource: &Value| {
         let kind = resource.get("Type").and_then(Value::as_str);
         if kind.is_some_and(|k| LAYER_TYPES.contains(&k)) {
+            return true;
+        }
+        if kind == Some("AWS::S3::Bucket")
+            && resource
+                .get("Properties")
+                .and_then(|p| p.get("CorsConfiguration"))
+                .is_some()
+        {
             return true;
         }
         let props = resource.get("Properties");
@@ -660,11 +696,27 @@ fn read(template: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
             notes,
         }));
     }
+    let mut buckets = Vec::new();
+    for (id, resource) in scope.of_type("AWS::S3::Bucket") {
+        let Some(cors) = properties(resource).get("CorsConfiguration") else {
+            continue;
+        };
+        let at = resource_path(id).key("Properties").key("CorsConfiguration");
+        match scope
+            .evaluated(cors, &at)
+            .map_err(|p| vec![p])
+            .and_then(|cors| super::s3::template_bucket_rules(&cors, &at))
+        {
+            Ok(rules) => buckets.push((id.clone(), rules)),
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
     if problems.is_empty() {
         Ok(Template {
             source: "CloudFormation template",
             yaml,
             stacks,
+            buckets,
         })
     } else {
         Err(problems)
@@ -1660,9 +1712,24 @@ mod tests {
     }
 
     #[test]
-    fn a_buckets_template_and_other_documents_are_not_claimed() {
-        let bucket = r#"{"Resources": {"Site": {"Type": "AWS::S3::Bucket", "Properties": {"CorsConfiguration": {"CorsRules": []}}}}}"#;
-        assert!(load(bucket, "bucket.json").is_none());
+    fn a_buckets_template_is_read_and_other_documents_are_not_claimed() {
+        let bucket = r#"{"Resources": {"Site": {"Type": "AWS::S3::Bucket", "Properties": {"CorsConfiguration": {"CorsRules": [
+            {"AllowedOrigins": ["https://a.example"], "AllowedMethods": ["GET"]}]}}}}}"#;
+        let Some(Ok(template)) = load(bucket, "bucket.json") else {
+            panic!("a bucket's template is read");
+        };
+        assert_eq!(template.buckets.len(), 1);
+        assert_eq!(
+            template.buckets[0].1.rules[0].allowed_origins,
+            ["https://a.example"]
+        );
+        let empty = r#"{"Resources": {"Site": {"Type": "AWS::S3::Bucket", "Properties": {"CorsConfiguration": {"CorsRules": []}}}}}"#;
+        let Some(Err(errors)) = load(empty, "empty.json") else {
+            panic!("an empty rule list is refused as S3 refuses it");
+        };
+        assert!(errors.to_string().contains("PutBucketCors"), "{errors}");
+        let plain = r#"{"Resources": {"Site": {"Type": "AWS::S3::Bucket", "Properties": {}}}}"#;
+        assert!(load(plain, "plain.json").is_none());
         assert!(load("title: a scenario?\n", "x.yaml").is_none());
         assert!(load(r#"{"server": {}, "requests": []}"#, "s.json").is_none());
     }

@@ -58,6 +58,7 @@ fn read(value: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
             layer,
             notes,
         }],
+        buckets: Vec::new(),
     })
 }
 

@@ -208,6 +208,7 @@ fn read(value: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
         source: kind,
         yaml,
         stacks: vec![stack],
+        buckets: Vec::new(),
     })
 }
 

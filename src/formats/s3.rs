@@ -381,6 +381,50 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
         })
 }
 
+/// A bucket's `CorsConfiguration` as a CloudFormation template's `AWS::S3::Bucket` holds it
+/// (`at`: its place), validated as S3 validates it, each rejection at its key.
+pub fn template_bucket_rules(
+    value: &serde_json::Value,
+    at: &JsonPath,
+) -> Result<CorsConfiguration, Vec<Problem>> {
+    let raw: CfnRules = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+        let mut path = at.clone();
+        for segment in e.path().iter() {
+            path = match segment {
+                serde_path_to_error::Segment::Seq { index } => path.index(*index),
+                serde_path_to_error::Segment::Map { key } => path.key(key),
+                _ => path,
+            };
+        }
+        vec![Problem {
+            path,
+            message: e.inner().to_string(),
+        }]
+    })?;
+    let rules = raw.rules.into_iter().map(Into::into).collect();
+    s3_rules::validate_rules(rules).map_err(|rejections| {
+        rejections
+            .into_iter()
+            .map(|rejection| {
+                let mut path = at.key("CorsRules");
+                for part in &rejection.path {
+                    path = match part {
+                        PathPart::Key(k) => path.key(cfn_key(k)),
+                        PathPart::Index(i) => path.index(*i),
+                    };
+                }
+                Problem {
+                    path,
+                    message: format!(
+                        "Amazon S3 rejects this configuration (PutBucketCors): {}: {}",
+                        rejection.code, rejection.message
+                    ),
+                }
+            })
+            .collect()
+    })
+}
+
 /// A rejection's key as the file spells it.
 fn json_key(spelling: Spelling, key: &str) -> String {
     match spelling {

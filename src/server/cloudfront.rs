@@ -1013,7 +1013,10 @@ mod tests {
             url: "https://d111.cloudfront.net/photo.jpg".to_string(),
             headers: vec![
                 ("Origin".to_string(), "https://app.example".to_string()),
-                ("Access-Control-Request-Method".to_string(), "PUT".to_string()),
+                (
+                    "Access-Control-Request-Method".to_string(),
+                    "PUT".to_string(),
+                ),
             ],
         }
     }
@@ -1059,15 +1062,26 @@ mod tests {
             ],
             body: String::new(),
         };
-        let note = cf.pass_up(&request, &mut missing, &ServerNote::Saved(String::new()), at(0));
+        let note = cf.pass_up(
+            &request,
+            &mut missing,
+            &ServerNote::Saved(String::new()),
+            at(0),
+        );
         assert!(matches!(
             note,
             Note::Miss {
-                caching: Caching::Stored { ttl: 10, error: true },
+                caching: Caching::Stored {
+                    ttl: 10,
+                    error: true
+                },
                 ..
             }
         ));
-        assert_eq!(missing.header("X-Cache").as_deref(), Some("Error from cloudfront"));
+        assert_eq!(
+            missing.header("X-Cache").as_deref(),
+            Some("Error from cloudfront")
+        );
         let Ok((again, _)) = cf.answer_itself(&request, at(9)) else {
             panic!("the 404 is stored for 10 s");
         };

@@ -1051,7 +1051,7 @@ fn cloudfront_configurations_are_audited_and_applied() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "CloudFormation template (YAML): AWS::CloudFront::Distribution AssetsDistribution",
+            "CloudFormation template (YAML): AWS::CloudFront::Distribution AssetsDistribution, AWS::S3::Bucket AssetsBucket",
         ));
     cmd()
         .arg("--print")
@@ -1067,7 +1067,11 @@ fn cloudfront_configurations_are_audited_and_applied() {
     let bad = dir.path().join("stack.yaml");
     let text = std::fs::read_to_string(configs().join("cloudfront-stack.yaml"))
         .unwrap_or_else(|e| panic!("{e}"))
-        .replace("MinTTL: 1", "MinTTL: 100000");
+        .replace("MinTTL: 1", "MinTTL: 100000")
+        .replace(
+            "AllowedMethods: [GET, HEAD]",
+            "AllowedMethods: [GET, FETCH]",
+        );
     std::fs::write(&bad, text).unwrap_or_else(|e| panic!("{e}"));
     cmd()
         .arg("audit")
@@ -1075,7 +1079,10 @@ fn cloudfront_configurations_are_audited_and_applied() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "stack.yaml:20:9: Resources.AssetsCachePolicy.Properties.CachePolicyConfig.DefaultTTL: InvalidArgument: the TTLs must hold MinTTL ≤ DefaultTTL ≤ MaxTTL",
+            "stack.yaml:27:9: Resources.AssetsCachePolicy.Properties.CachePolicyConfig.DefaultTTL: InvalidArgument: the TTLs must hold MinTTL ≤ DefaultTTL ≤ MaxTTL",
+        ))
+        .stderr(predicate::str::contains(
+            "Resources.AssetsBucket.Properties.CorsConfiguration.CorsRules[0].AllowedMethods[1]: Amazon S3 rejects this configuration (PutBucketCors)",
         ));
 }
 
