@@ -625,18 +625,29 @@ const ADDED_BY_FUNCTION_URL: [&str; 3] = [
     "Access-Control-Expose-Headers",
 ];
 
+/// A saved trace keeps words, not facts: the run of its configuration again, so a fix that
+/// reads what a layer or a cache did is the same for a reopened trace. `None` when `record`
+/// holds its facts.
+fn live_record(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Trace> {
+    let saved = matches!(
+        record.exchanges.last().map(|e| &e.server),
+        Some(ServerNote::Saved(_))
+    );
+    saved.then(|| engine::run(scenario, trace.profile))
+}
+
 /// When the answer that failed came from the browser's own HTTP cache, stored by another
 /// request: the change is to the request that stored it (an `<img>` gains
 /// `crossorigin="anonymous"`, so its request carries Origin and the answer its CORS headers) or
 /// to this one (`cache: 'no-store'` skips the stored copy), whichever the re-run proves first.
 fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
     let rerun;
-    let record = match record.exchanges.last().map(|e| &e.server) {
-        Some(ServerNote::Saved(_)) => {
-            rerun = engine::run(scenario, trace.profile);
+    let record = match live_record(scenario, trace, record) {
+        Some(fresh) => {
+            rerun = fresh;
             rerun.requests.get(record.index - 1)?
         }
-        _ => record,
+        None => record,
     };
     let failed = record
         .exchanges
@@ -723,15 +734,13 @@ fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) ->
     let FrontLayer::CloudFront(layer) = &scenario.server.front[at] else {
         return None;
     };
-    // A saved trace keeps words, not facts: run its configuration again to see what CloudFront
-    // did, so a reopened trace gets the same fix.
     let rerun;
-    let record = match record.exchanges.last().map(|e| &e.server) {
-        Some(ServerNote::Saved(_)) => {
-            rerun = engine::run(scenario, trace.profile);
+    let record = match live_record(scenario, trace, record) {
+        Some(fresh) => {
+            rerun = fresh;
             rerun.requests.get(record.index - 1)?
         }
-        _ => record,
+        None => record,
     };
     let failed = record
         .exchanges

@@ -180,6 +180,15 @@ const REQUEST_BODY_HEADERS: [&str; 4] = [
     "content-type",
 ];
 
+/// Who sends a request no CORS check applies to.
+#[derive(Clone, Copy)]
+enum Unchecked {
+    /// A raw client, like curl.
+    Raw,
+    /// The page's `<img>` without `crossorigin`, in no-cors mode.
+    Image,
+}
+
 struct Simulation<'a> {
     scenario: &'a Scenario,
     server: Box<dyn Answers + Send + 'a>,
@@ -523,59 +532,7 @@ impl<'a> Simulation<'a> {
             headers.push(pair("Origin", origin.clone()));
         }
         headers.extend(spec.headers.iter().cloned());
-        self.set(Var::Preflight, "none (no browser)");
-        self.set(Var::RequestAllowed, "n/a (no browser)");
-        self.push_step(
-            index,
-            (Stage::Request, Verdict::Info),
-            StepEvent::RawStart,
-            None,
-        );
-        let request = HttpRequest {
-            method: method.clone(),
-            url: spec.url.to_string(),
-            headers,
-        };
-        let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
-        else {
-            self.hold_back_raw(index, spec, first_step);
-            return;
-        };
-        self.set(
-            Var::ResponseReceived,
-            text!("yes (", response.status, "), fully readable"),
-        );
-        self.set(Var::ExposedHeaders, "all (no browser)");
-        let summary = text!(
-            "Sent without a browser: the server answered ",
-            status_text(&response),
-            " and the client reads all of it; CORS headers in the answer: ",
-            cors_header_text(&response.headers),
-            "."
-        );
-        self.push_event(
-            index,
-            (Stage::Actual, Verdict::Sent),
-            StepEvent::RawSent,
-            ex,
-        );
-        self.finish_request(
-            index,
-            spec,
-            method,
-            false,
-            false,
-            Vec::new(),
-            first_step,
-            Ending {
-                outcome: Outcome::Sent,
-                preflight_reasons: Vec::new(),
-                failed_at: None,
-                failure: None,
-                exposed: Vec::new(),
-                summary,
-            },
-        );
+        self.send_unchecked(index, spec, (method, headers), first_step, Unchecked::Raw);
     }
 
     /// A page's `<img>` without `crossorigin`: a no-cors GET with no Origin (observed in
@@ -598,14 +555,36 @@ impl<'a> Simulation<'a> {
             pair("Sec-Fetch-Dest", "image"),
         ];
         self.set(Var::Origin, "(none sent: no-cors)");
-        self.set(Var::Preflight, "none (no-cors)");
-        self.set(Var::RequestAllowed, "n/a (no CORS check)");
-        self.push_step(
-            index,
-            (Stage::Request, Verdict::Info),
-            StepEvent::ImageStart,
-            None,
-        );
+        self.send_unchecked(index, spec, (method, headers), first_step, Unchecked::Image);
+    }
+
+    /// Sends a request no CORS check applies to, and ends it as sent: a raw client's, or an
+    /// element's in no-cors mode.
+    fn send_unchecked(
+        &mut self,
+        index: usize,
+        spec: &RequestSpec,
+        (method, headers): (String, Vec<(String, String)>),
+        first_step: usize,
+        who: Unchecked,
+    ) {
+        let (preflight, allowed, start, sent) = match who {
+            Unchecked::Raw => (
+                "none (no browser)",
+                "n/a (no browser)",
+                StepEvent::RawStart,
+                StepEvent::RawSent,
+            ),
+            Unchecked::Image => (
+                "none (no-cors)",
+                "n/a (no CORS check)",
+                StepEvent::ImageStart,
+                StepEvent::ImageLoaded,
+            ),
+        };
+        self.set(Var::Preflight, preflight);
+        self.set(Var::RequestAllowed, allowed);
+        self.push_step(index, (Stage::Request, Verdict::Info), start, None);
         let request = HttpRequest {
             method: method.clone(),
             url: spec.url.to_string(),
@@ -616,24 +595,33 @@ impl<'a> Simulation<'a> {
             self.hold_back_raw(index, spec, first_step);
             return;
         };
-        self.set(
-            Var::ResponseReceived,
-            text!("yes (", response.status, "), shown; opaque to scripts"),
-        );
-        self.set(Var::ExposedHeaders, "none (opaque response)");
-        let summary = text!(
-            "Loaded by an <img> without crossorigin: no Origin, no CORS check; the server answered ",
-            status_text(&response),
-            ", which the page can show but its scripts cannot read; CORS headers in the answer: ",
-            cors_header_text(&response.headers),
-            "."
-        );
-        self.push_event(
-            index,
-            (Stage::Actual, Verdict::Sent),
-            StepEvent::ImageLoaded,
-            ex,
-        );
+        let (received, exposed, summary) = match who {
+            Unchecked::Raw => (
+                text!("yes (", response.status, "), fully readable"),
+                "all (no browser)",
+                text!(
+                    "Sent without a browser: the server answered ",
+                    status_text(&response),
+                    " and the client reads all of it; CORS headers in the answer: ",
+                    cors_header_text(&response.headers),
+                    "."
+                ),
+            ),
+            Unchecked::Image => (
+                text!("yes (", response.status, "), shown; opaque to scripts"),
+                "none (opaque response)",
+                text!(
+                    "Loaded by an <img> without crossorigin: no Origin, no CORS check; the server answered ",
+                    status_text(&response),
+                    ", which the page can show but its scripts cannot read; CORS headers in the answer: ",
+                    cors_header_text(&response.headers),
+                    "."
+                ),
+            ),
+        };
+        self.set(Var::ResponseReceived, received);
+        self.set(Var::ExposedHeaders, exposed);
+        self.push_event(index, (Stage::Actual, Verdict::Sent), sent, ex);
         self.finish_request(
             index,
             spec,

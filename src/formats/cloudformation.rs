@@ -415,7 +415,7 @@ fn is_intrinsic(map: &Map<String, Value>) -> bool {
 }
 
 /// The logical ID a reference points at: `Ref X`, `Fn::GetAtt [X, …]` or a plain `X`.
-fn target(value: &Value) -> Option<&str> {
+pub(super) fn target(value: &Value) -> Option<&str> {
     match value {
         Value::String(id) => Some(id),
         Value::Object(map) => match (map.get("Ref"), map.get("Fn::GetAtt")) {
@@ -730,20 +730,7 @@ pub(super) fn raw_cors(
     at: &JsonPath,
 ) -> Result<RawCors, Vec<Problem>> {
     let evaluated = scope.evaluated(value, at).map_err(|p| vec![p])?;
-    serde_path_to_error::deserialize::<_, RawCors>(evaluated).map_err(|e| {
-        let mut path = at.clone();
-        for segment in e.path().iter() {
-            path = match segment {
-                serde_path_to_error::Segment::Seq { index } => path.index(*index),
-                serde_path_to_error::Segment::Map { key } => path.key(key),
-                _ => path,
-            };
-        }
-        vec![Problem {
-            path,
-            message: e.inner().to_string(),
-        }]
-    })
+    crate::scenario::validate::deserialize_at::<RawCors>(evaluated, at).map_err(|p| vec![p])
 }
 
 pub(super) fn placed(at: &JsonPath, refusals: Vec<crate::server::Refusal>) -> Vec<Problem> {

@@ -100,7 +100,10 @@ pub(super) fn behavior_layer(
                 map.remove(key);
                 continue;
             }
-            let named = map.get(key).and_then(reference).map(str::to_string);
+            let named = map
+                .get(key)
+                .and_then(super::cloudformation::target)
+                .map(str::to_string);
             if let Some((logical, policy, policy_at)) = named
                 .as_deref()
                 .and_then(|name| defined.iter().find(|(id, _, _)| id == name))
@@ -148,20 +151,6 @@ pub(super) fn behavior_layer(
             Ok((FrontLayer::CloudFront(Box::new(layer)), notes))
         }
         _ => Err(problems.0),
-    }
-}
-
-/// The logical ID a policy ID refers to: `Ref X`, `Fn::GetAtt [X, Id]`, or a plain string.
-fn reference(value: &Value) -> Option<&str> {
-    match value {
-        Value::String(id) => Some(id),
-        Value::Object(map) => match (map.get("Ref"), map.get("Fn::GetAtt")) {
-            (Some(Value::String(id)), _) => Some(id),
-            (_, Some(Value::Array(parts))) => parts.first().and_then(Value::as_str),
-            (_, Some(Value::String(dotted))) => dotted.split('.').next(),
-            _ => None,
-        },
-        _ => None,
     }
 }
 

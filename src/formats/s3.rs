@@ -387,20 +387,8 @@ pub fn template_bucket_rules(
     value: &serde_json::Value,
     at: &JsonPath,
 ) -> Result<CorsConfiguration, Vec<Problem>> {
-    let raw: CfnRules = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
-        let mut path = at.clone();
-        for segment in e.path().iter() {
-            path = match segment {
-                serde_path_to_error::Segment::Seq { index } => path.index(*index),
-                serde_path_to_error::Segment::Map { key } => path.key(key),
-                _ => path,
-            };
-        }
-        vec![Problem {
-            path,
-            message: e.inner().to_string(),
-        }]
-    })?;
+    let raw: CfnRules = crate::scenario::validate::deserialize_at(value.clone(), at)
+        .map_err(|problem| vec![problem])?;
     let rules = raw.rules.into_iter().map(Into::into).collect();
     s3_rules::validate_rules(rules).map_err(|rejections| {
         rejections

@@ -797,22 +797,31 @@ pub(crate) fn sub_value<T: serde::de::DeserializeOwned>(
     path: &JsonPath,
     problems: &mut Problems,
 ) -> Option<T> {
-    match serde_path_to_error::deserialize(value) {
-        Ok(parsed) => Some(parsed),
-        Err(err) => {
-            let mut at = path.clone();
-            for segment in err.path().iter() {
-                at = match segment {
-                    serde_path_to_error::Segment::Seq { index } => at.index(*index),
-                    serde_path_to_error::Segment::Map { key } => at.key(key),
-                    serde_path_to_error::Segment::Enum { variant } => at.key(variant),
-                    serde_path_to_error::Segment::Unknown => at,
-                };
-            }
-            problems.add(at, err.inner().to_string());
-            None
+    deserialize_at(value, path)
+        .map_err(|problem| problems.0.push(problem))
+        .ok()
+}
+
+/// `value` read as `T`, or the problem at the key where it fails (`at` is `value`'s place).
+pub(crate) fn deserialize_at<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    at: &JsonPath,
+) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let mut path = at.clone();
+        for segment in err.path().iter() {
+            path = match segment {
+                serde_path_to_error::Segment::Seq { index } => path.index(*index),
+                serde_path_to_error::Segment::Map { key } => path.key(key),
+                serde_path_to_error::Segment::Enum { variant } => path.key(variant),
+                serde_path_to_error::Segment::Unknown => path,
+            };
         }
-    }
+        Problem {
+            path,
+            message: err.inner().to_string(),
+        }
+    })
 }
 
 /// A provider's refusals as problems at their keys (`Some(Some(..))` when there are none).
