@@ -218,6 +218,45 @@ struct Simulation<'a> {
     http_cache: HttpCache,
     /// False for a recording, whose answers already are what the browser's cache served.
     uses_http_cache: bool,
+    /// What CloudFront's edges hold, as the exchanges' facts tell it.
+    edge_copies: Vec<EdgeCopy>,
+}
+
+/// An answer a CDN edge stored.
+struct EdgeCopy {
+    edge: Option<String>,
+    /// The path and the query strings in its key; OPTIONS answers apart.
+    path: String,
+    options: bool,
+    at: u64,
+    ttl: u64,
+    origin: Option<String>,
+    acao: Option<String>,
+}
+
+/// Whether a cache can answer in `scenario`: a CDN in the stack, or answers the browser may
+/// keep (`Cache-Control: max-age`); a recording's answers already are what caches served.
+fn caches_can_answer(scenario: &Scenario) -> bool {
+    let kept = |headers: &[(String, String)]| {
+        headers.iter().any(|(name, value)| {
+            name.eq_ignore_ascii_case("Cache-Control")
+                && value.to_ascii_lowercase().contains("max-age")
+        })
+    };
+    let server = &scenario.server;
+    if matches!(server.kind, ServerKind::Recorded { .. }) {
+        return false;
+    }
+    server
+        .front
+        .iter()
+        .any(|layer| matches!(layer, server::FrontLayer::CloudFront(_)))
+        || matches!(&server.kind, ServerKind::Static { actual, .. } if kept(&actual.headers))
+        || scenario.requests.iter().any(|r| {
+            (0..=r.responses.after_redirect.len())
+                .filter_map(|hop| r.responses.at_hop(hop)?.actual.as_ref())
+                .any(|answer| kept(&answer.headers))
+        })
 }
 
 fn path_of(spec: &RequestSpec) -> String {
@@ -270,7 +309,12 @@ impl<'a> Simulation<'a> {
         server: Box<dyn Answers + Send + 'a>,
     ) -> Self {
         let dash: Arc<str> = Arc::from(DASH);
-        let mut vars = vec![dash; VARIABLES.len()];
+        let tracks_caches = caches_can_answer(scenario);
+        let tracked = VARIABLES.len() - usize::from(!tracks_caches);
+        let mut vars = vec![dash; tracked];
+        if tracks_caches {
+            vars[Var::CachedCopies as usize] = Arc::from("none");
+        }
         vars[Var::AllowedOrigins as usize] = Arc::from(server.allowed_origins_text());
         vars[Var::PreflightCache as usize] = Arc::from("empty");
         Simulation {
@@ -298,6 +342,7 @@ impl<'a> Simulation<'a> {
                 .any(|layer| matches!(layer, server::FrontLayer::CloudFront(_))),
             http_cache: HttpCache::default(),
             uses_http_cache: !matches!(scenario.server.kind, ServerKind::Recorded { .. }),
+            edge_copies: Vec::new(),
         }
     }
 
@@ -309,6 +354,10 @@ impl<'a> Simulation<'a> {
 
     fn set_shared(&mut self, var: Var, value: Arc<str>) {
         let index = var as usize;
+        // A row this trace does not track (Cached Copies where no cache can answer).
+        if index >= self.vars.len() {
+            return;
+        }
         if self.vars[index] != value {
             self.vars[index] = value;
             self.changed.insert(index);
@@ -425,6 +474,7 @@ impl<'a> Simulation<'a> {
                 (spec.cache, index, self.now),
             );
         }
+        self.note_edge_copies(&answer.note, &request, spec);
         let matched_rule = answer.note.matched_rule();
         let rule_text = self.server.matched_rule_text(&answer.note);
         self.set(Var::MatchedRule, &rule_text);
@@ -458,6 +508,93 @@ impl<'a> Simulation<'a> {
         }
         self.set(Var::RequestAllowed, "pending");
         self.set(Var::ResponseReceived, "no");
+        self.show_cached_copies(spec);
+    }
+
+    /// The tracker's Cached Copies: what the current request's edge and the browser hold for
+    /// its URL now.
+    fn show_cached_copies(&mut self, spec: &RequestSpec) {
+        if Var::CachedCopies as usize >= self.vars.len() {
+            return;
+        }
+        let now = self.now;
+        let from = |origin: &Option<String>| match origin {
+            Some(origin) => format!("for {origin}"),
+            None => "for no Origin".to_string(),
+        };
+        let with = |acao: &Option<String>| match acao {
+            Some(acao) => format!("ACAO {acao}"),
+            None => "no ACAO".to_string(),
+        };
+        let mut parts: Vec<String> = self
+            .edge_copies
+            .iter()
+            .filter(|c| {
+                c.edge.as_deref() == spec.edge.as_deref()
+                    && c.path.split('?').next() == Some(spec.url.path())
+                    && now < c.at.saturating_add(c.ttl)
+            })
+            .map(|c| {
+                format!(
+                    "edge{}: t={} s {}, {}",
+                    if c.options { " (OPTIONS)" } else { "" },
+                    c.at,
+                    from(&c.origin),
+                    with(&c.acao)
+                )
+            })
+            .collect();
+        parts.extend(
+            self.http_cache
+                .copies((spec.origin.as_deref(), spec.url.as_str()), now)
+                .map(|(stored, acao)| {
+                    format!(
+                        "browser: t={} s {}, {}",
+                        stored.at,
+                        from(&stored.origin),
+                        with(&acao)
+                    )
+                }),
+        );
+        let text = if parts.is_empty() {
+            "none for this URL".to_string()
+        } else {
+            parts.join("; ")
+        };
+        self.set(Var::CachedCopies, text);
+    }
+
+    /// Notes what CloudFront stored on the way back from an exchange.
+    fn note_edge_copies(&mut self, note: &ServerNote, request: &HttpRequest, spec: &RequestSpec) {
+        use crate::server::cloudfront::{Caching, Note};
+        for cloudfront in note.cloudfront_notes() {
+            if let Note::Miss {
+                key,
+                now,
+                caching: Caching::Stored { ttl, .. },
+                stored_acao,
+                ..
+            } = cloudfront
+            {
+                // The new copy replaces the one under the same key.
+                let origin = request.header("Origin");
+                self.edge_copies.retain(|c| {
+                    let same_entry =
+                        c.edge == key.edge && c.path == key.path && c.options == key.options;
+                    !(same_entry && (!key.holds_origin() || c.origin == origin))
+                });
+                self.edge_copies.push(EdgeCopy {
+                    edge: key.edge.clone(),
+                    path: key.path.clone(),
+                    options: key.options,
+                    at: *now,
+                    ttl: *ttl,
+                    origin,
+                    acao: stored_acao.clone(),
+                });
+            }
+        }
+        self.show_cached_copies(spec);
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -128,6 +128,24 @@ impl HttpCache {
         })
     }
 
+    /// The copies of `url` stored for a page at `page`, fresh at `now`, oldest first, with the
+    /// Access-Control-Allow-Origin each carries.
+    pub fn copies(
+        &self,
+        (page, url): (Option<&str>, &str),
+        now: u64,
+    ) -> impl Iterator<Item = (&Stored, Option<String>)> {
+        let partition = partition(page);
+        self.entries
+            .iter()
+            .filter(move |e| {
+                e.url == url
+                    && e.partition == partition
+                    && now < e.stored.at.saturating_add(e.stored.max_age)
+            })
+            .map(|e| (&e.stored, e.response.header("Access-Control-Allow-Origin")))
+    }
+
     /// Stores the answer to a GET the network gave, when it may be stored.
     pub fn store(
         &mut self,

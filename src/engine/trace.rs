@@ -13,8 +13,10 @@ use super::event::StepEvent;
 use super::http::{HttpRequest, HttpResponse};
 use crate::scenario::{BrowserProfile, CacheMode, Credentials, Outcome, Via};
 
-/// The variable tracker's rows, in the order they are shown.
-pub const VARIABLES: [&str; 9] = [
+/// The variable tracker's rows, in the order they are shown. The last, the copies caches
+/// hold of the current URL, is tracked only where a cache can answer (a CDN in the stack, or
+/// answers the browser may keep); elsewhere a trace's values stop before it.
+pub const VARIABLES: [&str; 10] = [
     "Request",
     "Origin",
     "AllowedOrigins",
@@ -24,6 +26,7 @@ pub const VARIABLES: [&str; 9] = [
     "Response Received",
     "Exposed Headers",
     "Preflight Cache",
+    "Cached Copies",
 ];
 
 /// Index of a variable in [`VARIABLES`].
@@ -38,6 +41,7 @@ pub enum Var {
     ResponseReceived,
     ExposedHeaders,
     PreflightCache,
+    CachedCopies,
 }
 
 /// A set of tracked variables (indices into [`VARIABLES`]), as bits: a step's "changed".

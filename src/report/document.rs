@@ -52,6 +52,10 @@ impl<'de, 'a> Deserialize<'de> for Variables<'a> {
                         values[i] = Some(Arc::from(value.as_ref()));
                     }
                 }
+                // Cached Copies is tracked only where a cache can answer.
+                if values.last().is_some_and(Option::is_none) {
+                    values.pop();
+                }
                 values
                     .into_iter()
                     .zip(VARIABLES)

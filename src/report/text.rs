@@ -293,7 +293,7 @@ fn write_part(
             Some(i) => format!("After step {}", steps[*i].n),
         }));
         tracker.set_header(header);
-        for (v, name) in VARIABLES.iter().enumerate() {
+        for (v, name) in VARIABLES.iter().enumerate().take(start.len()) {
             let mut row = vec![name.to_string()];
             for column in chunk {
                 row.push(match column {

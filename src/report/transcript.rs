@@ -225,8 +225,9 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
     }
 
     writeln!(out, "\n## Variable tracker\n")?;
-    writeln!(out, "| After | {} |", VARIABLES.join(" | "))?;
-    writeln!(out, "| --- |{}", " --- |".repeat(VARIABLES.len()))?;
+    let tracked = &VARIABLES[..trace.initial_variables.len().min(VARIABLES.len())];
+    writeln!(out, "| After | {} |", tracked.join(" | "))?;
+    writeln!(out, "| --- |{}", " --- |".repeat(tracked.len()))?;
     let values = |vars: &[std::sync::Arc<str>], changed: crate::engine::VarSet| {
         vars.iter()
             .enumerate()

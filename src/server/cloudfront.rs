@@ -167,6 +167,9 @@ pub enum Note {
         key: Arc<Key>,
         /// Seconds into the run.
         now: u64,
+        /// The Access-Control-Allow-Origin of the answer as stored (before any policy added
+        /// its own), when it was stored.
+        stored_acao: Option<String>,
         /// The request as the origin got it.
         forwarded: Arc<HttpRequest>,
         policy: Arc<str>,
@@ -364,6 +367,7 @@ impl Distribution {
     ) -> Note {
         let key = self.key(request, at.edge);
         let caching = self.caching(&request.method, response);
+        let stored_acao = response.header("Access-Control-Allow-Origin");
         if let Caching::Stored { ttl, .. } = caching {
             let from = StoredFrom {
                 at: at.now,
@@ -390,6 +394,7 @@ impl Distribution {
         Note::Miss {
             key: Arc::new(key),
             now: at.now,
+            stored_acao,
             forwarded: Arc::new(self.origin_request(request)),
             policy: Arc::from(self.behavior.cache.described()),
             withheld,
@@ -764,6 +769,7 @@ impl Note {
                 key,
                 policy,
                 now: _,
+                stored_acao: _,
                 forwarded: _,
                 withheld,
                 caching,

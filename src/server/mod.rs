@@ -724,6 +724,19 @@ impl ServerNote {
         )
     }
 
+    /// What each CloudFront layer did with the exchange, outermost last.
+    pub fn cloudfront_notes(&self) -> Vec<&cloudfront::Note> {
+        match self {
+            ServerNote::CloudFront(note) => vec![note],
+            ServerNote::Through { answer, passed } => answer
+                .cloudfront_notes()
+                .into_iter()
+                .chain(passed.iter().flat_map(ServerNote::cloudfront_notes))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Which cache answered instead of the server, in a word: "HIT" for a CDN's edge, "cached"
     /// for the browser's own cache.
     pub fn cache_word(&self) -> Option<&'static str> {

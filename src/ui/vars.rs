@@ -43,9 +43,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         })),
     )
     .style(theme.title);
+    let tracked = &VARIABLES[..app.trace.initial_variables.len().min(VARIABLES.len())];
     let offset =
-        usize::from(app.scroll[Panel::Variables.index()]).min(VARIABLES.len().saturating_sub(1));
-    let rows = VARIABLES.iter().enumerate().skip(offset).map(|(v, name)| {
+        usize::from(app.scroll[Panel::Variables.index()]).min(tracked.len().saturating_sub(1));
+    let rows = tracked.iter().enumerate().skip(offset).map(|(v, name)| {
         let cells = columns.iter().map(|column| match column {
             None => Cell::from(truncate(
                 &escape(&app.trace.initial_variables[v]),
