@@ -495,6 +495,20 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             }
             notes.extend(stack.notes.iter().map(|n| format!("{}: {n}", stack.id)));
         }
+        // A policy alone is judged for what it settles by itself; the rest depends on the
+        // behavior it is attached to.
+        for policy in &template.policies {
+            findings.extend(audit::audit_cloudfront_policy(policy));
+            if let crate::server::cloudfront::Policy::Cache(cache, _) = policy
+                && cache.caches()
+                && !cache.headers.covers("Origin")
+            {
+                notes.push(format!(
+                    "{}: Origin is not in this cache key; where an origin request policy forwards Origin, the first answer stored is replayed to every origin",
+                    policy.describe()
+                ));
+            }
+        }
         // A bucket the template deploys is judged by S3's rules, each finding naming it.
         for (id, rules) in &template.buckets {
             for mut finding in audit::audit_rules(crate::scenario::Provider::S3, rules) {

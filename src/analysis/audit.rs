@@ -69,6 +69,31 @@ fn capitalized(text: &str) -> String {
     })
 }
 
+/// Findings on a CloudFront policy given alone: what it settles whatever behavior it is
+/// attached to.
+pub fn audit_cloudfront_policy(policy: &crate::server::cloudfront::Policy) -> Vec<Finding> {
+    use crate::server::cloudfront::Policy;
+    let Policy::ResponseHeaders(headers, _) = policy else {
+        return Vec::new();
+    };
+    match &headers.cors {
+        Some(cors) if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") => {
+            vec![Finding {
+                severity: Severity::Broken,
+                rule: None,
+                subject: "*".to_string(),
+                title: "the response headers policy allows every origin with credentials"
+                    .to_string(),
+                why: format!(
+                    "{} sends Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true; browsers refuse that pair for a request with credentials. List the origins instead.",
+                    headers.name
+                ),
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Findings on a CloudFront cache behavior, in CloudFront's terms
 /// (`shared/reference/aws-cors-surfaces.md` §4).
 fn audit_cloudfront(behavior: &crate::server::cloudfront::Behavior) -> Vec<Finding> {

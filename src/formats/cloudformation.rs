@@ -50,6 +50,8 @@ pub struct Template {
     pub stacks: Vec<Stack>,
     /// The buckets it deploys with a `CorsConfiguration`: (logical ID, rules).
     pub buckets: Vec<(String, crate::scenario::CorsConfiguration)>,
+    /// CloudFront policies given alone (a `get-…-policy` answer), for a distribution's layer.
+    pub policies: Vec<crate::server::cloudfront::Policy>,
 }
 
 impl Template {
@@ -64,6 +66,7 @@ impl Template {
                     .iter()
                     .map(|(id, _)| format!("AWS::S3::Bucket {id}")),
             )
+            .chain(self.policies.iter().map(|p| p.describe()))
             .collect();
         format!(
             "{} ({}): {}",
@@ -119,6 +122,19 @@ impl Template {
                         ids.join(", ")
                     ));
                 }
+            }
+        }
+        // A policy goes into the scenario's CloudFront layer, in place of the one it names.
+        for policy in &self.policies {
+            let mut placed = false;
+            for layer in &mut server.front {
+                if let FrontLayer::CloudFront(cloudfront) = layer {
+                    cloudfront.put(policy.clone());
+                    placed = true;
+                }
+            }
+            if placed {
+                replaced += 1;
             }
         }
         // A bucket's rules go to the scenario's S3 bucket, when the template deploys one.
@@ -717,6 +733,7 @@ fn read(template: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
             yaml,
             stacks,
             buckets,
+            policies: Vec::new(),
         })
     } else {
         Err(problems)

@@ -1,8 +1,9 @@
 //! CloudFront's configuration as the AWS CLI prints it: `aws cloudfront get-distribution-config`
 //! (`{"ETag", "DistributionConfig"}`) or `get-distribution` (`{"Distribution": {…,
-//! "DistributionConfig"}}`), JSON or YAML. The default cache behavior becomes a "cloudfront"
-//! layer; custom policies are named by ID only in this output, so they must be given in the
-//! scenario (their `get-…-policy` answers) and are reported here.
+//! "DistributionConfig"}}`), and a policy alone (`get-cache-policy`,
+//! `get-origin-request-policy`, `get-response-headers-policy`), JSON or YAML. The default cache
+//! behavior becomes a "cloudfront" layer; a distribution names custom policies by ID only, so
+//! they are given beside it (in the scenario, or with `--config` one file each).
 
 use serde_json::Value;
 
@@ -14,8 +15,72 @@ use crate::server::cloudfront::{Written, config};
 
 /// Reads `text` as a distribution's configuration; None when it is not one.
 pub fn load(text: &str, file: &str) -> Option<Result<Template, LoadErrors>> {
-    let looks_like = text.contains("DistributionConfig");
+    let looks_like = text.contains("DistributionConfig") || text.contains("PolicyConfig");
     load_document(text, file, looks_like, claims, read)
+}
+
+/// The three kinds of policy: (the answer's key, its config's key).
+const POLICY_KEYS: [(&str, &str); 3] = [
+    ("CachePolicy", "CachePolicyConfig"),
+    ("OriginRequestPolicy", "OriginRequestPolicyConfig"),
+    ("ResponseHeadersPolicy", "ResponseHeadersPolicyConfig"),
+];
+
+/// The policy `value` holds alone: its kind's keys, its config and its place.
+fn policy_config(value: &Value) -> Option<((&'static str, &'static str), &Value, JsonPath)> {
+    POLICY_KEYS.iter().find_map(|&(answer, config)| {
+        let inner = value.get(answer)?.get(config)?;
+        Some((
+            (answer, config),
+            inner,
+            JsonPath::default().key(answer).key(config),
+        ))
+    })
+}
+
+fn read_policy(value: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
+    use super::cloudformation::placed;
+    use crate::scenario::validate::deserialize_at;
+    use crate::server::cloudfront::Policy;
+    let Some(((answer, _), config_value, at)) = policy_config(value) else {
+        return Err(Vec::new());
+    };
+    let raw = config_value.clone();
+    let policy = match answer {
+        "CachePolicy" => {
+            let parsed = deserialize_at(raw.clone(), &at).map_err(|p| vec![p])?;
+            Policy::Cache(
+                config::cache_policy(parsed).map_err(|r| placed(&at, r))?,
+                raw,
+            )
+        }
+        "OriginRequestPolicy" => {
+            let parsed = deserialize_at(raw.clone(), &at).map_err(|p| vec![p])?;
+            Policy::OriginRequest(
+                config::origin_request_policy(parsed).map_err(|r| placed(&at, r))?,
+                raw,
+            )
+        }
+        _ => {
+            let parsed = deserialize_at(raw.clone(), &at).map_err(|p| vec![p])?;
+            Policy::ResponseHeaders(
+                config::response_headers_policy(parsed)
+                    .map_err(|r| placed(&at.key("CorsConfig"), r))?,
+                raw,
+            )
+        }
+    };
+    Ok(Template {
+        source: match answer {
+            "CachePolicy" => "aws cloudfront get-cache-policy",
+            "OriginRequestPolicy" => "aws cloudfront get-origin-request-policy",
+            _ => "aws cloudfront get-response-headers-policy",
+        },
+        yaml,
+        stacks: Vec::new(),
+        buckets: Vec::new(),
+        policies: vec![policy],
+    })
 }
 
 /// The `DistributionConfig` object and its place, when `value` holds one.
@@ -34,13 +99,14 @@ fn distribution_config(value: &Value) -> Option<(&Value, JsonPath)> {
 
 fn claims(value: &Value) -> bool {
     value.get("server").is_none()
-        && distribution_config(value)
+        && (distribution_config(value)
             .is_some_and(|(config, _)| config.get("DefaultCacheBehavior").is_some())
+            || policy_config(value).is_some())
 }
 
 fn read(value: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
     let Some((config, at)) = distribution_config(value) else {
-        return Err(Vec::new());
+        return read_policy(value, yaml);
     };
     let id = value
         .get("Distribution")
@@ -59,6 +125,7 @@ fn read(value: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
             notes,
         }],
         buckets: Vec::new(),
+        policies: Vec::new(),
     })
 }
 
@@ -185,6 +252,26 @@ mod tests {
         assert!(layer.behavior.cache.legacy);
         assert_eq!(layer.behavior.cache.ttl.min, 3600);
         assert_eq!(layer.behavior.cache.query, Selection::All);
+    }
+
+    #[test]
+    fn a_policy_alone_is_read_and_its_refusals_placed() {
+        let text = config_fixture("cloudfront-get-cache-policy.json");
+        let template = load(&text, "policy.json").unwrap().unwrap();
+        let [crate::server::cloudfront::Policy::Cache(cache, _)] = template.policies.as_slice()
+        else {
+            panic!("one cache policy");
+        };
+        assert!(cache.headers.covers("origin"));
+        let bad = r#"{"ResponseHeadersPolicy": {"ResponseHeadersPolicyConfig": {"Name": "p",
+            "CorsConfig": {"AccessControlAllowOrigins": {"Quantity": 1, "Items": ["https://a.*"]},
+            "AccessControlAllowHeaders": {"Quantity": 0}, "AccessControlAllowMethods": {"Quantity": 1, "Items": ["GET"]},
+            "AccessControlAllowCredentials": false, "OriginOverride": true}}}}"#;
+        let errors = load(bad, "rhp.json").unwrap().err().unwrap().to_string();
+        assert!(
+            errors.contains("ResponseHeadersPolicy.ResponseHeadersPolicyConfig.CorsConfig.AccessControlAllowOrigins[0]"),
+            "{errors}"
+        );
     }
 
     #[test]

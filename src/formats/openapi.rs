@@ -209,6 +209,7 @@ fn read(value: &Value, yaml: bool) -> Result<Template, Vec<Problem>> {
         yaml,
         stacks: vec![stack],
         buckets: Vec::new(),
+        policies: Vec::new(),
     })
 }
 

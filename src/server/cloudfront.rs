@@ -48,7 +48,64 @@ pub struct CloudFront {
     pub written: Written,
 }
 
+/// A policy given alone, to put in a behavior in place of its policy of that kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Policy {
+    Cache(config::CachePolicy, serde_json::Value),
+    OriginRequest(config::OriginRequestPolicy, serde_json::Value),
+    ResponseHeaders(ResponseHeadersPolicy, serde_json::Value),
+}
+
+impl Policy {
+    /// "cache policy NAME", and so on.
+    pub fn describe(&self) -> String {
+        match self {
+            Policy::Cache(p, _) => format!("CloudFront cache policy {}", p.name),
+            Policy::OriginRequest(p, _) => format!("CloudFront origin request policy {}", p.name),
+            Policy::ResponseHeaders(p, _) => {
+                format!("CloudFront response headers policy {}", p.name)
+            }
+        }
+    }
+}
+
 impl CloudFront {
+    /// Puts `policy` in place of the behavior's policy of its kind; the file's spelling of it
+    /// goes with it.
+    pub fn put(&mut self, policy: Policy) {
+        let behavior = Arc::make_mut(&mut self.behavior);
+        let written = &mut self.written;
+        let id = |name: &str| serde_json::Value::String(name.to_string());
+        let set_id = |behavior: &mut serde_json::Value, key: &str, name: &str| {
+            if let serde_json::Value::Object(map) = behavior {
+                // A cache policy replaces the legacy cache settings.
+                if key == "CachePolicyId" {
+                    for legacy in ["ForwardedValues", "MinTTL", "DefaultTTL", "MaxTTL"] {
+                        map.remove(legacy);
+                    }
+                }
+                map.insert(key.to_string(), id(name));
+            }
+        };
+        match policy {
+            Policy::Cache(p, raw) => {
+                set_id(&mut written.behavior, "CachePolicyId", &p.name);
+                written.cache_policy = Some(raw);
+                behavior.cache = p;
+            }
+            Policy::OriginRequest(p, raw) => {
+                set_id(&mut written.behavior, "OriginRequestPolicyId", &p.name);
+                written.origin_request_policy = Some(raw);
+                behavior.origin_request = Some(p);
+            }
+            Policy::ResponseHeaders(p, raw) => {
+                set_id(&mut written.behavior, "ResponseHeadersPolicyId", &p.name);
+                written.response_headers_policy = Some(raw);
+                behavior.response_headers = Some(p);
+            }
+        }
+    }
+
     /// One line saying how the behavior is set up.
     pub fn summary(&self) -> String {
         let b = &self.behavior;

@@ -1063,6 +1063,25 @@ fn cloudfront_configurations_are_audited_and_applied() {
         .stdout(predicate::str::contains(
             "request #2 expected blocked but was allowed",
         ));
+    // A policy alone: read, and put in place of the lesson's cache policy.
+    cmd()
+        .arg("audit")
+        .arg(configs().join("cloudfront-get-cache-policy.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "aws cloudfront get-cache-policy (JSON): CloudFront cache policy assets-origin-in-key",
+        ));
+    cmd()
+        .arg("--print")
+        .arg("--config")
+        .arg(configs().join("cloudfront-get-cache-policy.json"))
+        .arg("cloudfront-first-answer-cached")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "request #2 expected blocked but was allowed",
+        ));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let bad = dir.path().join("stack.yaml");
     let text = std::fs::read_to_string(configs().join("cloudfront-stack.yaml"))
