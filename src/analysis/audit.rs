@@ -714,27 +714,30 @@ fn whole_origin_findings(
                 "Browsers send origins without a path or trailing slash, so this entry never matches. Drop the slash.".to_string(),
             );
         } else if let Some((severity, title, why)) =
-            plain_http_finding(origin_text, config, "the responses", |o| o.trim())
+            plain_http_finding(origin_text, config, "the responses", |entry, https| {
+                entry.trim() == https
+            })
         {
             push(severity, title, why);
         }
     }
 }
 
-/// An `http://` origin: dangerous next to its `https://` twin, noisy when it is this machine.
-/// `the_responses` names what an attacker reads; `normalize` is how the provider reads an entry.
+/// An `http://` origin: dangerous next to its `https://` twin (listed, or matched by a
+/// wildcard), noisy when it is this machine. `the_responses` names what an attacker reads;
+/// `covers` is whether an entry, as the provider reads it, allows the https:// origin.
 fn plain_http_finding(
     origin: &str,
     config: &CorsConfiguration,
     the_responses: &str,
-    normalize: impl Fn(&str) -> &str,
+    covers: impl Fn(&str, &str) -> bool,
 ) -> Option<(Severity, String, String)> {
     let host = origin.strip_prefix("http://")?;
     let https = format!("https://{host}");
     let also_https = config
         .rules
         .iter()
-        .any(|r| r.allowed_origins.iter().any(|o| normalize(o) == https));
+        .any(|r| r.allowed_origins.iter().any(|o| covers(o, &https)));
     if also_https {
         Some((
             Severity::Dangerous,
@@ -873,6 +876,15 @@ fn origin_findings(
                         after.trim_start_matches('.')
                     ),
                 );
+            } else if before.ends_with("://") && after.starts_with('.') {
+                push(
+                    Severity::Noisy,
+                    format!("\"{origin}\" trusts every subdomain"),
+                    format!(
+                        "Any host under {} matches, and S3 echoes it with Access-Control-Allow-Credentials: true: a forgotten subdomain someone has taken over, or a cross-site scripting flaw on any of them, reads responses with the user's cookies. List the subdomains that need it.",
+                        after.trim_start_matches('.')
+                    ),
+                );
             } else if !before.contains("://") {
                 push(
                     Severity::Dangerous,
@@ -884,7 +896,9 @@ fn origin_findings(
             }
         }
         if let Some((severity, title, why)) =
-            plain_http_finding(origin, config, "the bucket's responses", |o| o)
+            plain_http_finding(origin, config, "the bucket's responses", |entry, https| {
+                glob_match(entry, https, false)
+            })
         {
             push(severity, title, why);
         }
@@ -1189,11 +1203,30 @@ mod tests {
     }
 
     #[test]
-    fn suffix_wildcard_without_a_dot_is_dangerous_and_with_a_dot_is_not() {
+    fn suffix_wildcard_without_a_dot_is_dangerous_and_with_a_dot_is_noisy() {
         let bad = audit(vec![rule(&["https://*example.com"], &["GET"], &[])]);
         assert_eq!(bad[0].0, Severity::Dangerous);
         assert!(bad[0].1.contains("matches more than its domain"));
-        assert!(severities(vec![rule(&["https://*.example.com"], &["GET"], &[])]).is_empty());
+        let subdomains = audit(vec![rule(&["https://*.example.com"], &["GET"], &[])]);
+        assert_eq!(subdomains.len(), 1);
+        assert_eq!(subdomains[0].0, Severity::Noisy);
+        assert!(subdomains[0].1.contains("trusts every subdomain"));
+    }
+
+    #[test]
+    fn http_beside_a_wildcard_that_covers_its_https_twin_is_dangerous() {
+        let bad = audit(vec![rule(
+            &["https://*.example.com", "http://app.example.com"],
+            &["GET"],
+            &[],
+        )]);
+        assert!(
+            bad.iter()
+                .any(|(s, t)| *s == Severity::Dangerous && t.contains("allows http:// next to")),
+            "{bad:?}"
+        );
+        let alone = audit(vec![rule(&["http://app.example.com"], &["GET"], &[])]);
+        assert!(alone.is_empty(), "{alone:?}");
     }
 
     #[test]

@@ -1554,6 +1554,12 @@ fn header_fix(
     ));
     let (proven, side_effects) = prove_change(spec);
     let mut caveats = Vec::new();
+    // As for a bucket's rules: an origin the scenario means to keep out is named as such.
+    if meant_to_be_blocked(scenario, record) {
+        caveats.push(format!(
+            "the scenario expects {origin} to be kept out: sending these headers would let that site's scripts read the answers, so send them only if that site is yours"
+        ));
+    }
     if include {
         caveats
             .push("with credentials, \"*\" is not accepted anywhere: name the origin".to_string());

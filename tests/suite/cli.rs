@@ -1264,17 +1264,17 @@ fn lessons_are_numbered_and_open_by_number() {
         .assert()
         .success()
         .stdout(predicate::str::contains(" 1  basic "))
-        .stdout(predicate::str::contains(" 8  rule-order "));
+        .stdout(predicate::str::contains(" 9  rule-order "));
     let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     cmd()
         .current_dir(elsewhere.path())
-        .args(["--print", "8"])
+        .args(["--print", "9"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("First matching rule wins"));
     cmd()
         .current_dir(elsewhere.path())
-        .args(["lesson", "8"])
+        .args(["lesson", "9"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("First matching rule wins"));
