@@ -100,6 +100,7 @@ impl Iterator for Requests<'_> {
             Via::Browser => sim.browser_request(self.next, spec),
             Via::Raw => sim.raw_request(self.next, spec),
             Via::Img => sim.image_request(self.next, spec),
+            Via::NoCors => sim.no_cors_request(self.next, spec),
         }
         let record = sim.finished.take()?;
         sim.steps_before += sim.steps.len();
@@ -187,6 +188,8 @@ enum Unchecked {
     Raw,
     /// The page's `<img>` without `crossorigin`, in no-cors mode.
     Image,
+    /// The page's fetch() with `mode: 'no-cors'`.
+    NoCors,
 }
 
 struct Simulation<'a> {
@@ -695,6 +698,46 @@ impl<'a> Simulation<'a> {
         self.send_unchecked(index, spec, (method, headers), first_step, Unchecked::Image);
     }
 
+    /// fetch() with `mode: 'no-cors'` (observed in Chromium 148): Origin only on a POST, the
+    /// script's headers only where CORS-safelisted (a JSON Content-Type is dropped), and the
+    /// promise resolves with an opaque response: type "opaque", status 0, no headers, no body.
+    fn no_cors_request(&mut self, index: usize, spec: &RequestSpec) {
+        let first_step = self.steps_before + self.steps.len();
+        let method = normalize_method(&spec.method);
+        self.start_request(index, spec, &method);
+        if spec.actual_withheld {
+            self.hold_back_raw(index, spec, first_step);
+            return;
+        }
+        let mut headers = vec![host_header(spec), pair("Accept", "*/*")];
+        if method == "POST"
+            && let Some(origin) = &spec.origin
+        {
+            headers.push(pair("Origin", origin.clone()));
+        }
+        headers.extend(
+            spec.headers
+                .iter()
+                .filter(|(name, value)| {
+                    !is_forbidden_request_header(name, value)
+                        && super::fetch_rules::unsafe_header_reason(name, value).is_none()
+                })
+                .cloned(),
+        );
+        headers.push(pair("Sec-Fetch-Mode", "no-cors"));
+        headers.push(pair("Sec-Fetch-Dest", "empty"));
+        if method != "POST" {
+            self.set(Var::Origin, "(none sent: no-cors GET)");
+        }
+        self.send_unchecked(
+            index,
+            spec,
+            (method, headers),
+            first_step,
+            Unchecked::NoCors,
+        );
+    }
+
     /// Sends a request no CORS check applies to, and ends it as sent: a raw client's, or an
     /// element's in no-cors mode.
     fn send_unchecked(
@@ -718,6 +761,12 @@ impl<'a> Simulation<'a> {
                 StepEvent::ImageStart,
                 StepEvent::ImageLoaded,
             ),
+            Unchecked::NoCors => (
+                "none (no-cors)",
+                "n/a (no CORS check)",
+                StepEvent::NoCorsStart,
+                StepEvent::NoCorsResolved,
+            ),
         };
         self.set(Var::Preflight, preflight);
         self.set(Var::RequestAllowed, allowed);
@@ -740,6 +789,21 @@ impl<'a> Simulation<'a> {
                     "Sent without a browser: the server answered ",
                     status_text(&response),
                     " and the client reads all of it; CORS headers in the answer: ",
+                    cors_header_text(&response.headers),
+                    "."
+                ),
+            ),
+            Unchecked::NoCors => (
+                text!(
+                    "opaque: the script sees status 0 (the server said ",
+                    response.status,
+                    ")"
+                ),
+                "none (opaque response)",
+                text!(
+                    "fetch() with mode 'no-cors' resolved with an opaque response: the server answered ",
+                    status_text(&response),
+                    ", and the script sees type 'opaque', status 0, no headers and no body; CORS headers in the answer: ",
                     cors_header_text(&response.headers),
                     "."
                 ),

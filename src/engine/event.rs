@@ -41,6 +41,10 @@ pub enum StepEvent {
         failure: Box<CorsFailure>,
         cors_checked: bool,
     },
+    /// The page calls fetch() with `mode: 'no-cors'`.
+    NoCorsStart,
+    /// A no-cors fetch's answer came back: the promise resolves with an opaque response.
+    NoCorsResolved,
     /// A page's `<img>` without `crossorigin` asks for the URL: no-cors, no Origin.
     ImageStart,
     /// The image's answer came back: shown, opaque to scripts, no CORS check.

@@ -72,6 +72,8 @@ pub fn step<'a>(
         )),
         (StepEvent::RawStart, _) => Cow::Owned(raw_start(record)),
         (StepEvent::ImageStart, _) => Cow::Owned(image_start(record)),
+        (StepEvent::NoCorsStart, _) => Cow::Owned(no_cors_start(record)),
+        (StepEvent::NoCorsResolved, Some(exchange)) => Cow::Owned(no_cors_resolved(exchange)),
         (StepEvent::ImageLoaded, Some(exchange)) => Cow::Owned(image_loaded(exchange)),
         (StepEvent::RawSent, Some(exchange)) => Cow::Owned(raw_sent(exchange)),
         (StepEvent::Withheld { target }, _) => Cow::Owned(withheld(target)),
@@ -178,6 +180,47 @@ fn image_start(record: &RequestRecord) -> StepText {
         explanation: format!(
             "The page at {page} shows <img src=\"{}\"> without a crossorigin attribute. The browser fetches it in 'no-cors' mode (Fetch §\"main fetch\"): a GET with no Origin header (observed in Chromium), no preflight, and no CORS check of the answer. The image is shown, but the response is opaque: the page's scripts cannot read its bytes or headers. To the server, and to any cache in front of it, this request looks like curl's.",
             record.url
+        ),
+        profile_note: None,
+    }
+}
+
+fn no_cors_start(record: &RequestRecord) -> StepText {
+    let path = url::Url::parse(&record.url)
+        .map(|u| path_of(&u))
+        .unwrap_or_default();
+    let page = record.origin.as_deref().unwrap_or("null");
+    let method = &record.method;
+    let origin = if method == "POST" {
+        "with Origin (a POST always carries it)"
+    } else {
+        "without Origin (a no-cors GET or HEAD carries none)"
+    };
+    StepText {
+        action: format!("Page calls fetch() with mode 'no-cors': {method} {path}"),
+        request_type: "no-cors fetch".to_string(),
+        cors_headers: DASH.to_string(),
+        decision: "No CORS: the answer will be opaque".to_string(),
+        result: "Send it; no preflight".to_string(),
+        explanation: format!(
+            "The page at {page} calls fetch('{}', {{method: '{method}', mode: 'no-cors'}}). In no-cors mode (Fetch §\"main fetch\") only GET, HEAD and POST are allowed and only CORS-safelisted headers are kept, so no preflight is ever needed: the browser sends it {origin}, and whatever comes back is handed to the script as an opaque response (observed in Chromium 148: a JSON Content-Type is dropped from such a POST).",
+            record.url
+        ),
+        profile_note: None,
+    }
+}
+
+fn no_cors_resolved(exchange: &crate::engine::Exchange) -> StepText {
+    let response = &exchange.response;
+    StepText {
+        action: format!("Server answers the no-cors {}", exchange.request.method),
+        request_type: "no-cors fetch".to_string(),
+        cors_headers: cors_header_text(&exchange.request.headers),
+        decision: "Nothing to check: the answer is made opaque".to_string(),
+        result: format!("Opaque: status 0 ({} on the wire)", status_text(response)),
+        explanation: format!(
+            "{} The fetch resolves, with no error, but with type 'opaque': status 0, ok false, no headers and an empty body, whatever the server sent and whatever CORS headers it had. The script learns only that something answered; mode 'no-cors' silences the error without letting the page read anything.",
+            exchange.server_explanation()
         ),
         profile_note: None,
     }

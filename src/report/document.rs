@@ -215,12 +215,27 @@ impl Element {
     }
 }
 
+/// A fetch() mode other than cors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    #[serde(rename = "no-cors")]
+    NoCors,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::NoCors => "no-cors",
+        }
+    }
+}
+
 /// Who sent a request, as the document names it: the browser (for its page's script or one of
 /// its elements) or a raw client.
 pub fn sender_name(via: Via) -> &'static str {
     match via {
         Via::Raw => "raw",
-        Via::Browser | Via::Img => "browser",
+        Via::Browser | Via::Img | Via::NoCors => "browser",
     }
 }
 
@@ -245,6 +260,9 @@ pub struct RequestDoc<'a> {
     /// The element that asked in no-cors mode (`img`), for a browser request no script made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub element: Option<Element>,
+    /// `no-cors` for a fetch() the script made in that mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
     pub credentials: Credentials,
     pub cache: CacheMode,
     pub same_origin: bool,
@@ -291,6 +309,7 @@ impl<'a> RequestDoc<'a> {
             url: Cow::Borrowed(&r.url),
             via: r.via,
             element: (r.via == Via::Img).then_some(Element::Img),
+            mode: (r.via == Via::NoCors).then_some(Mode::NoCors),
             credentials: r.credentials,
             cache: r.cache,
             same_origin: r.same_origin,
@@ -325,9 +344,10 @@ impl<'a> RequestDoc<'a> {
             origin: self.origin.map(Cow::into_owned),
             method: self.method.into_owned(),
             url: self.url.into_owned(),
-            via: match self.element {
-                Some(Element::Img) => Via::Img,
-                None => self.via,
+            via: match (self.element, self.mode) {
+                (Some(Element::Img), _) => Via::Img,
+                (None, Some(Mode::NoCors)) => Via::NoCors,
+                (None, None) => self.via,
             },
             credentials: self.credentials,
             cache: self.cache,

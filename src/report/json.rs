@@ -411,6 +411,9 @@ fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
     if let Some(element) = r.element {
         json.key("element").str(element.name());
     }
+    if let Some(mode) = r.mode {
+        json.key("mode").str(mode.name());
+    }
     for (name, value) in [
         ("credentials", r.credentials.name()),
         ("cache", r.cache.name()),

@@ -38,6 +38,9 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
         Outcome::Sent if request.via == crate::scenario::Via::Img => {
             "SHOWN (an <img>, no CORS check)"
         }
+        Outcome::Sent if request.via == crate::scenario::Via::NoCors => {
+            "OPAQUE (mode 'no-cors': the script reads nothing)"
+        }
         Outcome::Sent => "SENT (no browser)",
     }
 }

@@ -54,6 +54,14 @@ fn flow_line(request: &RequestRecord) -> String {
         parts.push("**sent** (no browser)".to_string());
         return parts.join(" → ");
     }
+    if request.via == Via::NoCors {
+        parts.push(format!(
+            "fetch() no-cors → server {}",
+            status(ExchangeKind::Actual)
+        ));
+        parts.push("**opaque**: status 0, nothing readable".to_string());
+        return parts.join(" → ");
+    }
     if request.via == Via::Img {
         parts.push(format!(
             "`<img>`, no-cors → server {}",

@@ -19,9 +19,10 @@ macro_rules! lessons {
 /// In the order a course takes them (the UX review's sequence): who enforces CORS, what
 /// triggers a preflight, credentials, caching, server mistakes, redirects and the null origin,
 /// then providers and Chromium's departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 34] = lessons![
+pub const LESSONS: [Lesson; 35] = lessons![
     "basic",
     "curl-vs-browser",
+    "no-cors-is-not-a-fix",
     "custom-header",
     "cors-is-not-csrf-protection",
     "method-not-allowed",
@@ -73,7 +74,7 @@ mod tests {
 
     #[test]
     fn a_lesson_is_found_by_name_file_or_number() {
-        assert_eq!(find("9").map(|l| l.name), Some("rule-order"));
+        assert_eq!(find("10").map(|l| l.name), Some("rule-order"));
         assert_eq!(
             find("scenarios/rule-order.json").map(|l| l.name),
             Some("rule-order")

@@ -112,6 +112,9 @@ pub enum Via {
     #[default]
     Browser,
     Img,
+    /// fetch() with `mode: 'no-cors'`: no CORS check, an opaque response.
+    #[serde(rename = "no-cors")]
+    NoCors,
     Raw,
 }
 
@@ -120,6 +123,7 @@ impl Via {
         match self {
             Via::Browser => "browser",
             Via::Img => "img",
+            Via::NoCors => "no-cors",
             Via::Raw => "raw",
         }
     }

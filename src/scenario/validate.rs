@@ -1119,11 +1119,11 @@ fn validate_request(
     }
 
     match (via, &raw.origin) {
-        (Via::Browser | Via::Img, None) => problems.add(
+        (Via::Browser | Via::Img | Via::NoCors, None) => problems.add(
             path.key("origin"),
             "a browser request needs the page's origin, e.g. \"https://example.com\" (or \"null\")",
         ),
-        (Via::Browser | Via::Img, Some(origin)) if origin != "null" => {
+        (Via::Browser | Via::Img | Via::NoCors, Some(origin)) if origin != "null" => {
             check_page_origin(origin, &path.key("origin"), problems)
         }
         (Via::Raw, Some(origin)) if !is_valid_header_value(origin) => problems.add(
@@ -1134,6 +1134,19 @@ fn validate_request(
     }
 
     validate_header_list(&raw.headers.0, &path.key("headers"), problems);
+    if via == Via::NoCors
+        && !matches!(
+            crate::http_syntax::normalize_method(&method).as_str(),
+            "GET" | "HEAD" | "POST"
+        )
+    {
+        problems.add(
+            path.key("method"),
+            format!(
+                "fetch() throws a TypeError: '{method}' is unsupported in no-cors mode (only GET, HEAD and POST)"
+            ),
+        );
+    }
     if via == Via::Img {
         // An element asks for its URL itself: always GET, no script-set headers, cookies sent.
         if method != "GET" {
@@ -1183,6 +1196,10 @@ fn validate_request(
         (Via::Img, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
             path.key("expect"),
             "an <img> without crossorigin is never allowed or blocked: the browser makes no CORS check; expect \"sent\"",
+        ),
+        (Via::NoCors, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
+            path.key("expect"),
+            "a no-cors fetch is never allowed or blocked: it resolves with an opaque response, whatever the answer; expect \"sent\"",
         ),
         (Via::Browser, Some(Outcome::Sent)) => problems.add(
             path.key("expect"),

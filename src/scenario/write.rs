@@ -311,7 +311,7 @@ pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str
     if !r.headers.is_empty() {
         field("headers", Field::Headers(&r.headers));
     }
-    if r.via == Via::Browser {
+    if matches!(r.via, Via::Browser | Via::NoCors) {
         field("credentials", Field::Text(r.credentials.name()));
         if r.cache != super::CacheMode::Default {
             field("cache", Field::Text(r.cache.name()));

@@ -78,7 +78,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
     let raw = request.via != Via::Browser;
     let decision = if request.via == Via::Raw {
         "no browser"
-    } else if request.via == Via::Img {
+    } else if matches!(request.via, Via::Img | Via::NoCors) {
         "no: no-cors"
     } else if request.same_origin {
         "no: same-origin"
@@ -139,6 +139,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
         Node {
             label: match (raw, hop) {
                 (true, _) if request.via == Via::Img => "<img>".to_string(),
+                (true, _) if request.via == Via::NoCors => "fetch() no-cors".to_string(),
                 (true, _) => "Raw client".to_string(),
                 (false, Some((0, of))) if of > 1 => format!("fetch() 1/{of}"),
                 (false, Some((at, of))) if of > 1 => format!("hop {}/{of}", at + 1),
@@ -147,6 +148,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
             short: match request.via {
                 Via::Raw => "raw",
                 Via::Img => "<img>",
+                Via::NoCors => "no-cors",
                 Via::Browser => "fetch()",
             },
             detail: request.method.clone(),
@@ -206,7 +208,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
         Node {
             label: "CORS check".to_string(),
             short: "CORS check",
-            detail: if request.via == Via::Img {
+            detail: if matches!(request.via, Via::Img | Via::NoCors) {
                 "none: no-cors".to_string()
             } else if raw {
                 "none: no browser".to_string()
@@ -233,6 +235,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
                     Outcome::Blocked => "✗ BLOCKED".to_string(),
                     Outcome::Sent if withheld => "not sent".to_string(),
                     Outcome::Sent if request.via == Via::Img => "→ SHOWN".to_string(),
+                    Outcome::Sent if request.via == Via::NoCors => "→ OPAQUE".to_string(),
                     Outcome::Sent => "→ SENT".to_string(),
                 }
             } else {
@@ -350,7 +353,7 @@ fn branch_label(request: &RequestRecord) -> &'static str {
         "no"
     } else if request.via == Via::Raw {
         "no browser"
-    } else if request.via == Via::Img {
+    } else if matches!(request.via, Via::Img | Via::NoCors) {
         "no: no-cors"
     } else if request.same_origin {
         "no: same-origin"

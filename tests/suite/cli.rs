@@ -248,6 +248,10 @@ fn invalid_files_exit_2_with_file_line_column_and_key() {
             "layers-and-type.json:1:71: server.type: a server written as 'layers' keeps each layer's 'type' in its layer",
         ),
         (
+            "no-cors-put.json",
+            "no-cors-put.json:2:75: requests[0].method: fetch() throws a TypeError: 'PUT' is unsupported in no-cors mode",
+        ),
+        (
             "img-post.json",
             "img-post.json:2:71: requests[0].method: an <img> always sends GET",
         ),
@@ -1264,17 +1268,17 @@ fn lessons_are_numbered_and_open_by_number() {
         .assert()
         .success()
         .stdout(predicate::str::contains(" 1  basic "))
-        .stdout(predicate::str::contains(" 9  rule-order "));
+        .stdout(predicate::str::contains("10  rule-order "));
     let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     cmd()
         .current_dir(elsewhere.path())
-        .args(["--print", "9"])
+        .args(["--print", "10"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("First matching rule wins"));
     cmd()
         .current_dir(elsewhere.path())
-        .args(["lesson", "9"])
+        .args(["lesson", "10"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("First matching rule wins"));

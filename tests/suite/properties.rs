@@ -142,6 +142,7 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
         Via::Browser,
         Via::Raw,
         Via::Img,
+        Via::NoCors,
     ]);
     let wait = prop_oneof![Just(0u64), 1u64..10, Just(7_300)];
     // A live probe holds some requests back after their preflight.
@@ -171,7 +172,15 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
                 let img = via == Via::Img;
                 RequestSpec {
                     origin: Some(origin.to_string()),
-                    method: if img { "GET" } else { method }.to_string(),
+                    // A no-cors fetch takes only GET, HEAD and POST.
+                    method: if img
+                        || (via == Via::NoCors && !matches!(method, "GET" | "HEAD" | "POST"))
+                    {
+                        "GET"
+                    } else {
+                        method
+                    }
+                    .to_string(),
                     url: url(&format!("{BUCKET}{path}")),
                     headers: headers
                         .into_iter()
@@ -181,7 +190,7 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
                     credentials: match via {
                         Via::Raw => Credentials::SameOrigin,
                         Via::Img => Credentials::Include,
-                        Via::Browser => credentials,
+                        Via::Browser | Via::NoCors => credentials,
                     },
                     cache: if via == Via::Browser {
                         cache
@@ -342,6 +351,8 @@ proptest! {
                 .count();
             match (spec.via, spec.actual_withheld) {
                 (Via::Raw, _) => prop_assert_eq!(request.outcome, Outcome::Sent),
+                // No preflight, no verdict: a no-cors fetch.
+                (Via::NoCors, _) => prop_assert_eq!(request.outcome, Outcome::Sent),
                 // No Origin, no preflight, no verdict: an <img> without crossorigin.
                 (Via::Img, _) => {
                     prop_assert_eq!(request.outcome, Outcome::Sent);
