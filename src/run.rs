@@ -261,7 +261,7 @@ fn list_lessons() -> Result<Finished, Error> {
         writeln!(
             out,
             "{:>2}  {:width$}  {}",
-            number + 1,
+            number,
             lesson.name,
             escape(&scenario.title)
         )?;

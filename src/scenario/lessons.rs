@@ -16,10 +16,12 @@ macro_rules! lessons {
     };
 }
 
-/// In the order a course takes them (the UX review's sequence): who enforces CORS, what
-/// triggers a preflight, credentials, caching, server mistakes, redirects and the null origin,
-/// then providers and Chromium's departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 35] = lessons![
+/// In the order a course takes them (the UX review's sequence), numbered from lesson 0, why the
+/// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
+/// caching, server mistakes, redirects and the null origin, then providers and Chromium's
+/// departures, then CORS across AWS.
+pub const LESSONS: [Lesson; 36] = lessons![
+    "same-origin-policy",
     "basic",
     "curl-vs-browser",
     "no-cors-is-not-a-fix",
@@ -57,11 +59,14 @@ pub const LESSONS: [Lesson; 35] = lessons![
     "s3-metadata-is-not-cors",
 ];
 
+/// The lesson the app opens without a file: lesson 1, the basic one.
+pub const BASIC: &Lesson = &LESSONS[1];
+
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json`,
 /// `scenarios/rule-order.json`, or its number in teaching order (`10`).
 pub fn find(name: &str) -> Option<&'static Lesson> {
     if let Ok(number) = name.trim().parse::<usize>() {
-        return number.checked_sub(1).and_then(|i| LESSONS.get(i));
+        return LESSONS.get(number);
     }
     let file = name.rsplit('/').next().unwrap_or(name);
     let stem = file.strip_suffix(".json").unwrap_or(file);
@@ -80,8 +85,9 @@ mod tests {
             Some("rule-order")
         );
         assert_eq!(find("1").map(|l| l.name), Some("basic"));
-        assert!(find("0").is_none());
-        assert!(find(&(LESSONS.len() + 1).to_string()).is_none());
+        assert_eq!(BASIC.name, "basic");
+        assert_eq!(find("0").map(|l| l.name), Some("same-origin-policy"));
+        assert!(find(&LESSONS.len().to_string()).is_none());
     }
 
     #[test]

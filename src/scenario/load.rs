@@ -13,7 +13,7 @@ use super::validate::{JsonPath, Problem, Seg, validate};
 use crate::safe_text::escape;
 
 /// The lesson `cors-tui` opens when given no file.
-pub const BUILTIN_BASIC: &str = super::lessons::LESSONS[0].text;
+pub const BUILTIN_BASIC: &str = super::lessons::BASIC.text;
 
 /// One thing wrong with an input file, placed where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
