@@ -1078,6 +1078,25 @@ mod tests {
     }
 
     #[test]
+    fn cloudfront_legacy_all_headers_is_flagged_as_no_caching() {
+        let mut all = cache("CachingOptimized");
+        all.legacy = true;
+        all.headers = crate::server::cloudfront::Selection::All;
+        all.ttl = crate::server::cloudfront::config::Ttl {
+            min: 0,
+            default: 0,
+            max: 0,
+        };
+        assert_eq!(
+            cloudfront(&ALL, all, None, None),
+            ["every header is forwarded, so nothing is cached"]
+        );
+        let mut whitelist = origin_in_key();
+        whitelist.legacy = true;
+        assert!(cloudfront(&ALL, whitelist, None, None).is_empty());
+    }
+
+    #[test]
     fn cloudfront_policy_star_with_credentials_is_flagged() {
         let mut policy =
             crate::server::cloudfront::config::managed_response_headers("SimpleCORS").unwrap();
