@@ -139,7 +139,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
         Node {
             label: match (raw, hop) {
                 (true, _) if request.via == Via::Img => "<img>".to_string(),
-                (true, _) if request.via == Via::NoCors => "fetch() no-cors".to_string(),
+                (true, _) if request.via == Via::NoCors => "no-cors fetch".to_string(),
                 (true, _) => "Raw client".to_string(),
                 (false, Some((0, of))) if of > 1 => format!("fetch() 1/{of}"),
                 (false, Some((at, of))) if of > 1 => format!("hop {}/{of}", at + 1),

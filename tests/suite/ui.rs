@@ -691,6 +691,28 @@ fn cloudfront_shows_the_stored_answer_it_replayed() {
     insta::assert_snapshot!("cloudfront_hit_80x24", small);
 }
 
+/// The no-cors views: a fetch in mode 'no-cors' resolves opaque, and an answer the browser's own
+/// cache hands over is marked as not sent; CloudFront's whole panel at a large size.
+#[test]
+fn no_cors_and_cached_answers_say_so_on_screen() {
+    let opaque = at_step(app("no-cors-is-not-a-fix"), 5);
+    let screen = text(&draw(&opaque, 120, 40));
+    assert!(screen.contains("→ OPAQUE"), "{screen}");
+    insta::assert_snapshot!("no_cors_opaque_120x40", screen);
+
+    let cached = at_step(app("browser-cache-without-vary"), 4);
+    let screen = text(&draw(&cached, 100, 30));
+    assert!(screen.contains("200 cached"), "{screen}");
+    assert!(screen.contains("Browser takes GET"), "{screen}");
+    insta::assert_snapshot!("browser_cache_hit_100x30", screen);
+
+    let hit = at_step(app("cloudfront-first-answer-cached"), 4);
+    let screen = text(&draw(&hit, 200, 55));
+    assert!(screen.contains("Cached Copies"), "{screen}");
+    assert!(screen.contains("cache HIT"), "{screen}");
+    insta::assert_snapshot!("cloudfront_hit_200x55", screen);
+}
+
 /// A what-if edit of a scenario too large to re-run at once is worked out on another thread:
 /// the view stays live and says how far it is, then shows the edit; undo is instant.
 #[test]
