@@ -857,11 +857,53 @@ fn origin_in_cache_key(behavior: &mut crate::server::cloudfront::Behavior) -> Ve
             headers.join(", ")
         )
     };
-    vec![
-        format!("- {before}: the cache key has no Origin"),
-        change,
+    let mut lines = vec![format!("- {before}: the cache key has no Origin"), change];
+    if !cache.legacy {
+        // The policy as the CLI takes it, the rest of the key kept as it was.
+        lines.push(format!(
+            "  aws cloudfront create-cache-policy --cache-policy-config '{}'",
+            cache_policy_config(cache, &headers)
+        ));
+        lines.push(
+            "  then set the behavior's CachePolicyId to the new policy's Id (aws cloudfront update-distribution)"
+                .to_string(),
+        );
+    }
+    lines.push(
         "  then invalidate the paths (aws cloudfront create-invalidation --paths …) so the stored copies go".to_string(),
-    ]
+    );
+    lines
+}
+
+/// A cache policy as `aws cloudfront create-cache-policy --cache-policy-config` takes it.
+fn cache_policy_config(
+    cache: &crate::server::cloudfront::config::CachePolicy,
+    headers: &[String],
+) -> String {
+    use crate::server::cloudfront::Selection;
+    let items = |names: &[String]| serde_json::json!({"Quantity": names.len(), "Items": names});
+    let selection = |key: &str, names_key: &str, selection: &Selection| match selection {
+        Selection::None => serde_json::json!({ key: "none" }),
+        Selection::All => serde_json::json!({ key: "all" }),
+        Selection::Only(names) => serde_json::json!({ key: "whitelist", names_key: items(names) }),
+        Selection::AllExcept(names) => {
+            serde_json::json!({ key: "allExcept", names_key: items(names) })
+        }
+    };
+    serde_json::json!({
+        "Name": cache.name.as_ref(),
+        "MinTTL": cache.ttl.min,
+        "DefaultTTL": cache.ttl.default,
+        "MaxTTL": cache.ttl.max,
+        "ParametersInCacheKeyAndForwardedToOrigin": {
+            "EnableAcceptEncodingGzip": cache.gzip,
+            "EnableAcceptEncodingBrotli": cache.brotli,
+            "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": items(headers)},
+            "CookiesConfig": selection("CookieBehavior", "Cookies", &cache.cookies),
+            "QueryStringsConfig": selection("QueryStringBehavior", "QueryStrings", &cache.query),
+        }
+    })
+    .to_string()
 }
 
 /// For a function URL in front of a function: the change to the URL's Cors or to the function's
