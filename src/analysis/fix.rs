@@ -119,26 +119,7 @@ impl Scope {
         }
         // An answer the browser may keep in its HTTP cache links requests of one URL from
         // every origin.
-        let stored = |r: &CannedResponse| {
-            r.headers.iter().any(|(name, value)| {
-                name.eq_ignore_ascii_case("Cache-Control")
-                    && value.to_ascii_lowercase().contains("max-age")
-            })
-        };
-        if let ServerKind::Static { actual, .. } = &scenario.server.kind
-            && stored(actual)
-        {
-            return None;
-        }
-        // A recording's answers already are what the browser's cache served.
-        let simulated = matches!(scenario.server.kind, ServerKind::Static { .. });
-        if simulated
-            && scenario.requests.iter().any(|r| {
-                (0..=r.responses.after_redirect.len())
-                    .filter_map(|hop| r.responses.at_hop(hop)?.actual.as_ref())
-                    .any(stored)
-            })
-        {
+        if engine::http_cache::answers_may_be_kept(scenario) {
             return None;
         }
         let mut by_key: foldhash::HashMap<(Option<&str>, &str), Vec<usize>> =
@@ -625,15 +606,31 @@ const ADDED_BY_FUNCTION_URL: [&str; 3] = [
     "Access-Control-Expose-Headers",
 ];
 
-/// A saved trace keeps words, not facts: the run of its configuration again, so a fix that
-/// reads what a layer or a cache did is the same for a reopened trace. `None` when `record`
-/// holds its facts.
-fn live_record(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Trace> {
+/// The exchange at which `record` failed, with the facts of what the server's layers and the
+/// caches did. A saved trace keeps words, not facts: its configuration is run again, so a fix
+/// that reads those facts is the same for a reopened trace.
+fn failed_exchange(
+    scenario: &Scenario,
+    trace: &Trace,
+    record: &RequestRecord,
+) -> Option<engine::Exchange> {
+    let failed_in = |record: &RequestRecord| {
+        record
+            .exchanges
+            .iter()
+            .rev()
+            .find(|exchange| Some(exchange.kind) == record.failed_at)
+            .cloned()
+    };
     let saved = matches!(
         record.exchanges.last().map(|e| &e.server),
         Some(ServerNote::Saved(_))
     );
-    saved.then(|| engine::run(scenario, trace.profile))
+    if !saved {
+        return failed_in(record);
+    }
+    let rerun = engine::run(scenario, trace.profile);
+    failed_in(rerun.requests.get(record.index - 1)?)
 }
 
 /// When the answer that failed came from the browser's own HTTP cache, stored by another
@@ -641,19 +638,11 @@ fn live_record(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
 /// `crossorigin="anonymous"`, so its request carries Origin and the answer its CORS headers) or
 /// to this one (`cache: 'no-store'` skips the stored copy), whichever the re-run proves first.
 fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
-    let rerun;
-    let record = match live_record(scenario, trace, record) {
-        Some(fresh) => {
-            rerun = fresh;
-            rerun.requests.get(record.index - 1)?
-        }
-        None => record,
-    };
-    let failed = record
-        .exchanges
-        .iter()
-        .rev()
-        .find(|exchange| Some(exchange.kind) == record.failed_at)?;
+    // Only where the browser may keep an answer (and only then is a saved trace run again).
+    if !engine::http_cache::answers_may_be_kept(scenario) {
+        return None;
+    }
+    let failed = failed_exchange(scenario, trace, record)?;
     let ServerNote::BrowserCache { stored, .. } = &failed.server else {
         return None;
     };
@@ -734,19 +723,7 @@ fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) ->
     let FrontLayer::CloudFront(layer) = &scenario.server.front[at] else {
         return None;
     };
-    let rerun;
-    let record = match live_record(scenario, trace, record) {
-        Some(fresh) => {
-            rerun = fresh;
-            rerun.requests.get(record.index - 1)?
-        }
-        None => record,
-    };
-    let failed = record
-        .exchanges
-        .iter()
-        .rev()
-        .find(|exchange| Some(exchange.kind) == record.failed_at)?;
+    let failed = failed_exchange(scenario, trace, record)?;
     let acts = crate::server::front_notes(&failed.server, scenario.server.front.len());
     let (ServerNote::CloudFront(note), _) = acts.get(at).copied().flatten()? else {
         return None;

@@ -240,12 +240,6 @@ struct EdgeCopy {
 /// Whether a cache can answer in `scenario`: a CDN in the stack, or answers the browser may
 /// keep (`Cache-Control: max-age`); a recording's answers already are what caches served.
 fn caches_can_answer(scenario: &Scenario) -> bool {
-    let kept = |headers: &[(String, String)]| {
-        headers.iter().any(|(name, value)| {
-            name.eq_ignore_ascii_case("Cache-Control")
-                && value.to_ascii_lowercase().contains("max-age")
-        })
-    };
     let server = &scenario.server;
     if matches!(server.kind, ServerKind::Recorded { .. }) {
         return false;
@@ -254,12 +248,7 @@ fn caches_can_answer(scenario: &Scenario) -> bool {
         .front
         .iter()
         .any(|layer| matches!(layer, server::FrontLayer::CloudFront(_)))
-        || matches!(&server.kind, ServerKind::Static { actual, .. } if kept(&actual.headers))
-        || scenario.requests.iter().any(|r| {
-            (0..=r.responses.after_redirect.len())
-                .filter_map(|hop| r.responses.at_hop(hop)?.actual.as_ref())
-                .any(|answer| kept(&answer.headers))
-        })
+        || super::http_cache::answers_may_be_kept(scenario)
 }
 
 fn path_of(spec: &RequestSpec) -> String {

@@ -10,7 +10,28 @@
 //! `Last-Modified`) and revalidation are not simulated.
 
 use crate::engine::http::{HttpRequest, HttpResponse};
-use crate::scenario::CacheMode;
+use crate::scenario::{CacheMode, Scenario, ServerKind};
+
+/// Whether the browser may keep an answer in `scenario`: a simulated server whose fixed or
+/// scripted answers carry `Cache-Control: max-age` (a recording's answers already are what
+/// the cache served). Requests of one URL from every origin are then linked.
+pub fn answers_may_be_kept(scenario: &Scenario) -> bool {
+    let kept = |headers: &[(String, String)]| {
+        headers.iter().any(|(name, value)| {
+            name.eq_ignore_ascii_case("Cache-Control")
+                && value.to_ascii_lowercase().contains("max-age")
+        })
+    };
+    match &scenario.server.kind {
+        ServerKind::Recorded { .. } => false,
+        ServerKind::Static { actual, .. } if kept(&actual.headers) => true,
+        _ => scenario.requests.iter().any(|r| {
+            (0..=r.responses.after_redirect.len())
+                .filter_map(|hop| r.responses.at_hop(hop)?.actual.as_ref())
+                .any(|answer| kept(&answer.headers))
+        }),
+    }
+}
 
 /// What the cache answered a lookup from: the request that stored it and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
