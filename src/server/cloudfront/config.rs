@@ -991,62 +991,46 @@ pub fn read(written: Written, at: &Placed, problems: &mut Problems) -> Option<Cl
                 problems,
             )
         }
+        // One of the two is given, so a policy or a problem comes back.
         (id, given, _) => policy_of(
             (id.as_deref(), "CachePolicyId", managed_cache),
             given,
             (at.cache_policy.clone(), "CachePolicy", "CachePolicyConfig"),
             cache_policy,
             (behavior_path, problems),
+        )
+        .flatten(),
+    };
+    let origin_request = policy_of(
+        (
+            behavior.OriginRequestPolicyId.as_deref(),
+            "OriginRequestPolicyId",
+            managed_origin_request,
         ),
-    };
-    let optional =
-        |id: &Option<String>, given: &Option<serde_json::Value>| id.is_some() || given.is_some();
-    let origin_request = if optional(
-        &behavior.OriginRequestPolicyId,
-        &written.origin_request_policy,
-    ) {
-        policy_of(
-            (
-                behavior.OriginRequestPolicyId.as_deref(),
-                "OriginRequestPolicyId",
-                managed_origin_request,
-            ),
-            written.origin_request_policy.clone(),
-            (
-                at.origin_request_policy.clone(),
-                "OriginRequestPolicy",
-                "OriginRequestPolicyConfig",
-            ),
-            origin_request_policy,
-            (behavior_path, problems),
-        )
-        .map(Some)
-    } else {
-        Some(None)
-    };
-    let response_headers = if optional(
-        &behavior.ResponseHeadersPolicyId,
-        &written.response_headers_policy,
-    ) {
-        policy_of(
-            (
-                behavior.ResponseHeadersPolicyId.as_deref(),
-                "ResponseHeadersPolicyId",
-                managed_response_headers,
-            ),
-            written.response_headers_policy.clone(),
-            (
-                at.response_headers_policy.clone(),
-                "ResponseHeadersPolicy",
-                "ResponseHeadersPolicyConfig",
-            ),
-            response_headers_policy,
-            (behavior_path, problems),
-        )
-        .map(Some)
-    } else {
-        Some(None)
-    };
+        written.origin_request_policy.clone(),
+        (
+            at.origin_request_policy.clone(),
+            "OriginRequestPolicy",
+            "OriginRequestPolicyConfig",
+        ),
+        origin_request_policy,
+        (behavior_path, problems),
+    );
+    let response_headers = policy_of(
+        (
+            behavior.ResponseHeadersPolicyId.as_deref(),
+            "ResponseHeadersPolicyId",
+            managed_response_headers,
+        ),
+        written.response_headers_policy.clone(),
+        (
+            at.response_headers_policy.clone(),
+            "ResponseHeadersPolicy",
+            "ResponseHeadersPolicyConfig",
+        ),
+        response_headers_policy,
+        (behavior_path, problems),
+    );
     valid?;
     Some(CloudFront {
         behavior: Arc::new(Behavior {
@@ -1064,14 +1048,18 @@ pub fn read(written: Written, at: &Placed, problems: &mut Problems) -> Option<Cl
 type ManagedPolicy<'a, T> = (Option<&'a str>, &'a str, fn(&str) -> Option<T>);
 
 /// One CloudFront policy: the managed policy `id` names, or the custom one `given` (its
-/// `get-…-policy` answer, its `…PolicyConfig` wrapper, or the config itself).
+/// `get-…-policy` answer, its `…PolicyConfig` wrapper, or the config itself); `Some(None)`
+/// when neither is given, `None` when a problem was reported.
 fn policy_of<T, Raw: serde::de::DeserializeOwned>(
     (id, id_key, managed): ManagedPolicy<T>,
     given: Option<serde_json::Value>,
     (given_path, answer_key, config_key): (JsonPath, &str, &str),
     custom: fn(Raw) -> Result<T, Vec<crate::server::Refusal>>,
     (behavior_path, problems): (&JsonPath, &mut Problems),
-) -> Option<T> {
+) -> Option<Option<T>> {
+    if id.is_none() && given.is_none() {
+        return Some(None);
+    }
     let managed_policy = id.and_then(managed);
     match (managed_policy, given) {
         (Some(_), Some(_)) => {
@@ -1081,7 +1069,7 @@ fn policy_of<T, Raw: serde::de::DeserializeOwned>(
             );
             None
         }
-        (Some(policy), None) => Some(policy),
+        (Some(policy), None) => Some(Some(policy)),
         (None, None) => {
             problems.add(
                 behavior_path.key(id_key),
@@ -1110,7 +1098,7 @@ fn policy_of<T, Raw: serde::de::DeserializeOwned>(
             } else {
                 at
             };
-            refused(custom(raw), &under, problems)
+            refused(custom(raw), &under, problems).map(Some)
         }
     }
 }
