@@ -594,7 +594,12 @@ fn print_quiz(browser: Option<BrowserProfile>, loaded: &mut Loaded) -> Result<Fi
         for (i, item) in items.iter().enumerate() {
             writeln!(out, "\n{}. {}", i + 1, escape(&item.question))?;
             for (c, choice) in item.choices.iter().enumerate() {
-                writeln!(out, "   {}) {}", (b'a' + c as u8) as char, escape(choice))?;
+                writeln!(
+                    out,
+                    "   {}) {}",
+                    (b'a' + c as u8) as char,
+                    escape(&choice.text)
+                )?;
             }
         }
         writeln!(

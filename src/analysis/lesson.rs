@@ -2,7 +2,7 @@
 //! scenario may write its own; otherwise they are derived from the trace. Pure.
 
 use crate::engine::{CorsError, ExchangeKind, Stage, Trace, Verdict};
-use crate::scenario::{Scenario, ServerKind, Via};
+use crate::scenario::{Choice, Scenario, ServerKind, Via};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyMoment {
@@ -173,7 +173,7 @@ mod tests {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuizItem {
     pub question: String,
-    pub choices: Vec<String>,
+    pub choices: Vec<Choice>,
     /// Index of the right choice.
     pub answer: usize,
     pub hint: Option<String>,
@@ -210,19 +210,47 @@ pub fn quiz(scenario: &Scenario, trace: &Trace) -> Vec<QuizItem> {
     items
 }
 
-/// Up to four choices: the right one first, then distinct wrong ones, rotated by a stable
-/// amount so the right answer is not always "a".
-fn choices(right: String, wrong: Vec<String>, seed: usize) -> (Vec<String>, usize) {
-    let mut all = vec![right.clone()];
+/// Up to four choices: the right one first, then wrong ones with distinct texts, rotated by a
+/// stable amount so the right answer is not always "a".
+fn choices(right: Choice, wrong: Vec<Choice>, seed: usize) -> (Vec<Choice>, usize) {
+    let right_text = right.text.clone();
+    let mut all = vec![right];
     for w in wrong {
-        if !all.contains(&w) && all.len() < 4 {
+        if !all.iter().any(|c| c.text == w.text) && all.len() < 4 {
             all.push(w);
         }
     }
     let shift = seed % all.len();
     all.rotate_left(shift);
-    let answer = all.iter().position(|c| *c == right).unwrap_or(0);
+    let answer = all.iter().position(|c| c.text == right_text).unwrap_or(0);
     (all, answer)
+}
+
+/// Chromium's reason for blocking a request: its console line after "blocked by CORS policy".
+fn blocked_because(request: &crate::engine::trace::RequestRecord) -> Option<&str> {
+    let console = request.error.as_deref()?;
+    let (_, reason) = console.split_once("blocked by CORS policy: ")?;
+    Some(reason)
+}
+
+/// What a step of the request did, for explaining why it is not where the request was blocked.
+fn not_blocked_here(step: &crate::engine::trace::Step) -> String {
+    let n = step.n;
+    match step.stage {
+        Stage::Request => format!(
+            "Step {n} is the page's request: the browser only decides whether a preflight goes first."
+        ),
+        Stage::Preflight => format!(
+            "Step {n} is the preflight going out and its answer coming back; the browser has not judged it yet."
+        ),
+        Stage::PreflightCheck => {
+            format!("Step {n} checks the preflight's answer, and it passes: the request goes on.")
+        }
+        Stage::Actual => {
+            format!("Step {n} sends the request and receives the answer; the check comes after it.")
+        }
+        Stage::ResponseCheck => format!("Step {n} checks an answer, and it passes."),
+    }
 }
 
 fn generated_questions(trace: &Trace) -> Vec<QuizItem> {
@@ -242,16 +270,49 @@ fn generated_questions(trace: &Trace) -> Vec<QuizItem> {
             .find(|s| s.stage == Stage::Preflight)
             .map(|s| s.n);
         if let (Some(exchange), Some(step)) = (exchange, shown) {
-            let right = exchange
-                .response
-                .header("Access-Control-Allow-Origin")
-                .unwrap_or_else(|| "none".to_string());
+            let sent = exchange.response.header("Access-Control-Allow-Origin");
+            let right = match &sent {
+                Some(value) => Choice::explained(
+                    value.clone(),
+                    format!("Step {step}'s answer carries Access-Control-Allow-Origin: {value}."),
+                ),
+                None => Choice::explained(
+                    "none",
+                    format!("Step {step}'s answer has no Access-Control-Allow-Origin at all."),
+                ),
+            };
+            let what_was_sent = match &sent {
+                Some(value) => format!("It sends {value}."),
+                None => "It sends none at all.".to_string(),
+            };
+            let url = &exchange.request.url;
             let mut wrong = vec![
-                "*".to_string(),
-                "none".to_string(),
-                exchange.request.url.clone(),
+                Choice::explained(
+                    "*",
+                    format!("The answer does not allow every origin. {what_was_sent}"),
+                ),
+                Choice::explained(
+                    "none",
+                    format!("The answer does carry the header. {what_was_sent}"),
+                ),
+                Choice::explained(
+                    url.clone(),
+                    format!(
+                        "That is the resource's URL. Access-Control-Allow-Origin names the page's origin that may read the answer. {what_was_sent}"
+                    ),
+                ),
             ];
-            wrong.extend(trace.requests.iter().filter_map(|r| r.origin.clone()));
+            wrong.extend(trace.requests.iter().filter_map(|r| {
+                r.origin.as_ref().map(|origin| {
+                    Choice::explained(
+                        origin.clone(),
+                        format!(
+                            "That is request #{}'s origin, not what this answer names. {what_was_sent}",
+                            r.index
+                        ),
+                    )
+                })
+            }));
             let (choices, answer) = choices(right, wrong, step);
             items.push(QuizItem {
                 question: format!(
@@ -276,12 +337,26 @@ fn generated_questions(trace: &Trace) -> Vec<QuizItem> {
             .find(|s| s.verdict == Verdict::Blocked)
             .map(|s| s.n);
         if let Some(blocked) = blocked {
-            let wrong: Vec<String> = (request.steps.start + 1..=request.steps.end)
-                .filter(|n| *n != blocked)
-                .map(|n| format!("step {n}"))
-                .chain(std::iter::once("it is not blocked".to_string()))
+            let reason = blocked_because(request)
+                .map(|why| format!(": {why}"))
+                .unwrap_or_else(|| ".".to_string());
+            let right = Choice::explained(
+                format!("step {blocked}"),
+                format!("Step {blocked} is where the browser refuses the answer{reason}"),
+            );
+            let wrong: Vec<Choice> = trace.steps[request.steps.clone()]
+                .iter()
+                .filter(|s| s.n != blocked)
+                .map(|s| Choice::explained(format!("step {}", s.n), not_blocked_here(s)))
+                .chain(std::iter::once(Choice::explained(
+                    "it is not blocked",
+                    format!(
+                        "It is: request #{} ends BLOCKED at step {blocked}.",
+                        request.index
+                    ),
+                )))
                 .collect();
-            let (choices, answer) = choices(format!("step {blocked}"), wrong, blocked + 1);
+            let (choices, answer) = choices(right, wrong, blocked + 1);
             items.push(QuizItem {
                 question: format!(
                     "At which step does the browser block request #{}?",
@@ -334,22 +409,35 @@ fn what_if_origin(scenario: &Scenario, trace: &Trace) -> Option<QuizItem> {
             .push(origin.clone());
     }
     let rerun = crate::engine::run(&changed, trace.profile);
-    let allowed =
-        rerun.requests.get(request.index - 1)?.outcome == crate::scenario::Outcome::Allowed;
+    let rerun_request = rerun.requests.get(request.index - 1)?;
+    let allowed = rerun_request.outcome == crate::scenario::Outcome::Allowed;
     let last = request.steps.end;
-    let (choices, answer) = choices(
-        if allowed {
-            "Yes".to_string()
-        } else {
-            "No".to_string()
-        },
-        vec![if allowed {
-            "No".to_string()
-        } else {
-            "Yes".to_string()
-        }],
-        last,
-    );
+    let still_blocked = blocked_because(rerun_request)
+        .map(|why| {
+            format!(
+                "Listing the origin is not enough. Run again with it, the request is still blocked: {why}"
+            )
+        })
+        .unwrap_or_else(|| {
+            "Listing the origin is not enough. Run again with it, the request is still blocked."
+                .to_string()
+        });
+    let passes =
+        "Run again with the origin listed: the rule matches, and its answer passes every check."
+            .to_string();
+    let (yes, no) = if allowed {
+        (
+            Choice::explained("Yes", passes.clone()),
+            Choice::explained("No", format!("It would be allowed. {passes}")),
+        )
+    } else {
+        (
+            Choice::explained("Yes", still_blocked.clone()),
+            Choice::explained("No", still_blocked),
+        )
+    };
+    let (right, wrong) = if allowed { (yes, no) } else { (no, yes) };
+    let (choices, answer) = choices(right, vec![wrong], last);
     Some(QuizItem {
         question: format!(
             "If the first rule's {} also held {origin}, would step {last} allow request #{}?",
@@ -394,7 +482,12 @@ mod quiz_tests {
             let scenario = load(name);
             let trace = engine::run(&scenario, BrowserProfile::Chromium);
             for item in quiz(&scenario, &trace).into_iter().filter(|q| q.generated) {
-                let mut unique = item.choices.clone();
+                // Every choice says why it is right or wrong, so a wrong answer is explained.
+                assert!(
+                    item.choices.iter().all(|c| c.why.is_some()),
+                    "{name}: a generated choice without its why in {item:?}"
+                );
+                let mut unique: Vec<&str> = item.choices.iter().map(|c| c.text.as_str()).collect();
                 unique.sort();
                 unique.dedup();
                 assert_eq!(
@@ -418,7 +511,7 @@ mod quiz_tests {
         };
         assert!(item.question.contains("https://app.example"));
         assert_eq!(
-            item.choices[item.answer], "Yes",
+            item.choices[item.answer].text, "Yes",
             "allowing the origin lets the GET through"
         );
         // The basic lesson means to keep https://malicious.com out: no question asks what

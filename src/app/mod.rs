@@ -420,7 +420,8 @@ impl App {
         Duration::from_millis(AUTOPLAY_SPEEDS_MS[self.speed])
     }
 
-    /// Keys while the quiz is open: 1-6 or a-f answer, h hints, Enter goes on, Esc/q leaves.
+    /// Keys while the quiz is open: 1-6 or a-f answer, h hints, Enter goes on, ↑↓ scroll a long
+    /// explanation, Esc/q leaves.
     fn quiz_action(&self, key: &KeyEvent) -> Option<Action> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
@@ -430,6 +431,10 @@ impl App {
             KeyCode::Char('h') => Some(Action::QuizHint),
             KeyCode::Enter | KeyCode::Right | KeyCode::Char(' ') => Some(Action::QuizNext),
             KeyCode::Esc | KeyCode::Char('q') => Some(Action::QuizClose),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::OverlayScroll(-1)),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::OverlayScroll(1)),
+            KeyCode::PageUp => Some(Action::OverlayScroll(-10)),
+            KeyCode::PageDown => Some(Action::OverlayScroll(10)),
             _ => None,
         }
     }
@@ -715,6 +720,7 @@ impl App {
             Action::OpenQuiz => {
                 let items = quiz(&self.scenario, &self.trace);
                 self.help = false;
+                self.overlay_scroll = 0;
                 self.quiz = Some(QuizState {
                     items,
                     current: 0,
@@ -755,6 +761,7 @@ impl App {
                     if state.finished || state.items.is_empty() {
                         self.quiz = None;
                     } else if state.chosen.is_some() {
+                        self.overlay_scroll = 0;
                         state.current += 1;
                         state.chosen = None;
                         state.hint = false;

@@ -283,7 +283,12 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
         for (i, question) in scenario.quiz.iter().enumerate() {
             writeln!(out, "{}. {}", i + 1, md(&question.question))?;
             for (c, choice) in question.choices.iter().enumerate() {
-                writeln!(out, "   - {}) {}", (b'a' + c as u8) as char, md(choice))?;
+                writeln!(
+                    out,
+                    "   - {}) {}",
+                    (b'a' + c as u8) as char,
+                    md(&choice.text)
+                )?;
             }
         }
         writeln!(out, "\n### Answers\n")?;
@@ -292,7 +297,7 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
             let mut line = format!(
                 "{}. {letter}) {}",
                 i + 1,
-                md(&question.choices[question.answer])
+                md(&question.choices[question.answer].text)
             );
             if let Some(hint) = &question.hint {
                 line.push_str(&format!(" — {}", md(hint)));
@@ -301,6 +306,16 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
                 line.push_str(&format!(" (step {step})"));
             }
             writeln!(out, "{line}")?;
+            if let Some(why) = &question.choices[question.answer].why {
+                writeln!(out, "   - Why: {}", md(why))?;
+            }
+            for (c, choice) in question.choices.iter().enumerate() {
+                if c != question.answer
+                    && let Some(why) = &choice.why
+                {
+                    writeln!(out, "   - Not {}): {}", (b'a' + c as u8) as char, md(why))?;
+                }
+            }
         }
     }
 

@@ -90,6 +90,27 @@ mod tests {
         assert!(find(&LESSONS.len().to_string()).is_none());
     }
 
+    /// A student who picks a wrong answer is told why it is wrong, in every lesson.
+    #[test]
+    fn every_wrong_choice_in_a_lesson_says_why() {
+        for lesson in &LESSONS {
+            let Ok(scenario) = crate::scenario::load_str(lesson.text, lesson.name) else {
+                panic!("{} loads", lesson.name)
+            };
+            for question in &scenario.quiz {
+                for (i, choice) in question.choices.iter().enumerate() {
+                    assert!(
+                        i == question.answer || choice.why.is_some(),
+                        "{}: '{}' has no why in '{}'",
+                        lesson.name,
+                        choice.text,
+                        question.question
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_shipped_scenario_is_built_in_and_loads() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");

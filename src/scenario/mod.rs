@@ -321,10 +321,34 @@ pub struct Moment {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Question {
     pub question: String,
-    pub choices: Vec<String>,
+    pub choices: Vec<Choice>,
     /// Index into `choices` of the right answer.
     pub answer: usize,
     pub hint: Option<String>,
     /// 1-based step the hint points at.
     pub step: Option<usize>,
+}
+
+/// One answer a question offers, and why it is right or wrong: shown once it is chosen, so a
+/// wrong answer is explained, not just marked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub text: String,
+    pub why: Option<String>,
+}
+
+impl Choice {
+    pub fn plain(text: impl Into<String>) -> Self {
+        Choice {
+            text: text.into(),
+            why: None,
+        }
+    }
+
+    pub fn explained(text: impl Into<String>, why: impl Into<String>) -> Self {
+        Choice {
+            text: text.into(),
+            why: Some(why.into()),
+        }
+    }
 }

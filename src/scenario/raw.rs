@@ -35,12 +35,27 @@ pub struct RawMoment {
 #[serde(deny_unknown_fields)]
 pub struct RawQuestion {
     pub question: String,
-    pub choices: Vec<String>,
+    pub choices: Vec<RawChoice>,
     pub answer: String,
     #[serde(default)]
     pub hint: Option<String>,
     #[serde(default)]
     pub step: Option<usize>,
+}
+
+/// A choice is its text, or `{"text": …, "why": …}` with why it is right or wrong.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawChoice {
+    Text(String),
+    Explained(RawExplainedChoice),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExplainedChoice {
+    pub text: String,
+    pub why: String,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]

@@ -6,12 +6,12 @@ use url::Url;
 
 use super::cloud_rules::{self, RawAzureRule, RawGcsRule};
 use super::raw::{
-    RawCors, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse, RawScenario,
+    RawChoice, RawCors, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse, RawScenario,
     RawServerType,
 };
 use super::s3_rules::{self, PathPart, Rejection};
 use super::{
-    CacheMode, CannedResponse, Credentials, Moment, Outcome, Provider, Question, Recorder,
+    CacheMode, CannedResponse, Choice, Credentials, Moment, Outcome, Provider, Question, Recorder,
     RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Via,
 };
 use crate::http_syntax::{
@@ -137,13 +137,21 @@ fn validate_quiz(raw: Vec<RawQuestion>, problems: &mut Problems) -> Vec<Question
             problems.add(path.key("choices"), "a question needs 2 to 6 choices");
             continue;
         }
-        let by_text = question.choices.iter().position(|c| *c == question.answer);
+        let choices: Vec<Choice> = question
+            .choices
+            .into_iter()
+            .map(|choice| match choice {
+                RawChoice::Text(text) => Choice::plain(text),
+                RawChoice::Explained(c) => Choice::explained(c.text, c.why),
+            })
+            .collect();
+        let by_text = choices.iter().position(|c| c.text == question.answer);
         let by_letter = {
             let mut chars = question.answer.chars();
             match (chars.next(), chars.next()) {
                 (Some(c), None) if c.is_ascii_alphabetic() => {
                     let index = (c.to_ascii_lowercase() as u8 - b'a') as usize;
-                    (index < question.choices.len()).then_some(index)
+                    (index < choices.len()).then_some(index)
                 }
                 _ => None,
             }
@@ -154,7 +162,7 @@ fn validate_quiz(raw: Vec<RawQuestion>, problems: &mut Problems) -> Vec<Question
                 format!(
                     "'{}' is neither one of the choices nor a choice's letter (a-{})",
                     question.answer,
-                    (b'a' + question.choices.len() as u8 - 1) as char
+                    (b'a' + choices.len() as u8 - 1) as char
                 ),
             );
             continue;
@@ -165,7 +173,7 @@ fn validate_quiz(raw: Vec<RawQuestion>, problems: &mut Problems) -> Vec<Question
         }
         quiz.push(Question {
             question: question.question,
-            choices: question.choices,
+            choices,
             answer,
             hint: question.hint,
             step: question.step,

@@ -366,8 +366,16 @@ pub fn tail(scenario: &Scenario) -> Map<String, Value> {
             .map(|q| {
                 let mut item = Map::new();
                 item.insert("question".into(), json!(q.question));
-                item.insert("choices".into(), json!(q.choices));
-                item.insert("answer".into(), json!(q.choices[q.answer]));
+                let choices: Vec<Value> = q
+                    .choices
+                    .iter()
+                    .map(|c| match &c.why {
+                        Some(why) => json!({"text": c.text, "why": why}),
+                        None => json!(c.text),
+                    })
+                    .collect();
+                item.insert("choices".into(), Value::Array(choices));
+                item.insert("answer".into(), json!(q.choices[q.answer].text));
                 if let Some(hint) = &q.hint {
                     item.insert("hint".into(), json!(hint));
                 }

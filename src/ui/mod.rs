@@ -339,6 +339,19 @@ pub(crate) fn render_scrolled_overlay(
     lines: Vec<Line<'_>>,
     title: &str,
 ) {
+    render_scrolled_overlay_at(app, frame, area, width, lines, title, false);
+}
+
+/// [`render_scrolled_overlay`], centred or, with `bottom`, at the bottom of the screen.
+pub(crate) fn render_scrolled_overlay_at(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    lines: Vec<Line<'_>>,
+    title: &str,
+    bottom: bool,
+) {
     // The rows the lines take once word-wrapped at this width.
     let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
     let rows = u16::try_from(paragraph.line_count(width.saturating_sub(2))).unwrap_or(u16::MAX);
@@ -354,7 +367,7 @@ pub(crate) fn render_scrolled_overlay(
     } else {
         format!("{title}) ")
     };
-    let popup = overlay_area(area, width, height, false);
+    let popup = overlay_area(area, width, height, bottom);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         paragraph.scroll((top, 0)).block(overlay_block(app, title)),

@@ -3,7 +3,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::app::{App, QuizState};
 use crate::safe_text::escape;
@@ -14,12 +13,12 @@ pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
     let total = state.items.len();
     let title;
     if state.items.is_empty() {
-        title = " Quiz ".to_string();
+        title = " Quiz (Esc closes".to_string();
         lines.push(Line::from(
             "This lesson has no questions yet. Enter or Esc closes.",
         ));
     } else if state.finished {
-        title = " Quiz · done ".to_string();
+        title = " Quiz · done (Esc closes".to_string();
         lines.push(Line::from(Span::styled(
             format!("Score: {} / {total}", state.score),
             theme.title,
@@ -29,7 +28,7 @@ pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
     } else {
         let item = &state.items[state.current];
         title = format!(
-            " Quiz · question {} of {total} · score {} ",
+            " Quiz · question {} of {total} · score {} (Esc leaves",
             state.current + 1,
             state.score
         );
@@ -46,7 +45,7 @@ pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
                 _ => ("  ", theme.base),
             };
             lines.push(Line::from(Span::styled(
-                format!("{mark}{letter}) {}", escape(choice)),
+                format!("{mark}{letter}) {}", escape(&choice.text)),
                 style,
             )));
         }
@@ -71,38 +70,41 @@ pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
                 )));
                 explain(&mut lines, app, item);
             }
-            Some(_) => {
+            Some(chosen) => {
+                let letter = |i: usize| (b'a' + i as u8) as char;
                 lines.push(Line::from(Span::styled(
                     format!(
                         "Not quite: the answer is {}). Enter for the next question.",
-                        (b'a' + item.answer as u8) as char
+                        letter(item.answer)
                     ),
                     theme.blocked,
                 )));
+                // Why the chosen answer is wrong comes first: it is what the student believed.
+                if let Some(why) = item.choices.get(chosen).and_then(|c| c.why.as_ref()) {
+                    lines.push(Line::from(Span::styled(
+                        format!("Not {}): {}", letter(chosen), escape(why)),
+                        theme.base,
+                    )));
+                }
                 explain(&mut lines, app, item);
             }
         }
     }
-    let height = (lines.len() as u16 + 4).min(area.height);
     let width = area.width.saturating_sub(4).min(90);
     // At the bottom, so the flow and the table (where a hint or an answer points) stay in view
-    // once they are shown.
-    let popup = super::overlay_area(area, width, height, true);
-    frame.render_widget(Clear, popup);
-    let block = super::overlay_block(app, title);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        popup,
-    );
+    // once they are shown; an explanation taller than the screen scrolls.
+    super::render_scrolled_overlay_at(app, frame, area, width, lines, &title, true);
 }
 
-/// Why the right answer is right: the step that shows it, now on screen behind the quiz, and
-/// the question's hint.
+/// Why the right answer is right: its own explanation, the step that shows it (now on screen
+/// behind the quiz), and the question's hint.
 fn explain(lines: &mut Vec<Line<'static>>, app: &App, item: &crate::analysis::lesson::QuizItem) {
     let theme = &app.theme;
     let mut why = String::new();
+    if let Some(right) = item.choices.get(item.answer).and_then(|c| c.why.as_ref()) {
+        why.push_str(right);
+        why.push(' ');
+    }
     if let Some(step) = item.step {
         why.push_str(&format!("Step {step}, behind this box, shows why. "));
     }

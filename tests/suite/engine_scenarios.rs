@@ -310,7 +310,11 @@ fn basic_quiz_answers_match_the_trace() {
         panic!("loads")
     };
     let trace = engine::run(&scenario, BrowserProfile::Chromium);
-    let answer = |i: usize| scenario.quiz[i].choices[scenario.quiz[i].answer].clone();
+    let answer = |i: usize| {
+        scenario.quiz[i].choices[scenario.quiz[i].answer]
+            .text
+            .clone()
+    };
     assert!(
         trace.requests[1]
             .preflight_reasons
@@ -359,7 +363,7 @@ fn basic_quiz_answers_match_the_trace() {
 
 fn answer_of(scenario: &cors_tui::scenario::Scenario, question: usize) -> String {
     let q = &scenario.quiz[question];
-    q.choices[q.answer].clone()
+    q.choices[q.answer].text.clone()
 }
 
 fn loaded(name: &str) -> cors_tui::scenario::Scenario {

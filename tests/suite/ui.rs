@@ -438,11 +438,20 @@ fn quiz_answers_hints_and_scores() {
     let explained = text(&draw(&app, 120, 40));
     assert!(explained.contains("Not quite"), "{explained}");
     assert!(
+        explained.contains("Not a): S3 sends * only when the matched rule's origin is *"),
+        "the wrong answer chosen is explained: {explained}"
+    );
+    assert!(
         explained.contains("behind this box, shows why"),
         "{explained}"
     );
     assert!(explained.contains("Execution table"), "{explained}");
     insta::assert_snapshot!("quiz_wrong_200x55", text(&draw(&app, 200, 55)));
+    // On a small screen the explanation still shows, and scrolls when it does not fit.
+    let small = text(&draw(&app, 80, 24));
+    assert!(small.contains("Not a): S3 sends * only"), "{small}");
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.overlay_scroll, 1, "↓ scrolls the quiz");
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('3'));
     key(&mut app, KeyCode::Enter);
