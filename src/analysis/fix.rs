@@ -187,6 +187,7 @@ impl Scope {
                 requests,
                 moments: Vec::new(),
                 quiz: Vec::new(),
+                cookies: scenario.cookies.clone(),
             };
             engine::run(&part, profile).requests
         };

@@ -223,6 +223,7 @@ struct Simulation<'a> {
     uses_http_cache: bool,
     /// What CloudFront's edges hold, as the exchanges' facts tell it.
     edge_copies: Vec<EdgeCopy>,
+    cookie_jar: super::cookies::CookieJar,
 }
 
 /// An answer a CDN edge stored.
@@ -335,6 +336,7 @@ impl<'a> Simulation<'a> {
             http_cache: HttpCache::default(),
             uses_http_cache: !matches!(scenario.server.kind, ServerKind::Recorded { .. }),
             edge_copies: Vec::new(),
+            cookie_jar: super::cookies::CookieJar::new(&scenario.cookies),
         }
     }
 
@@ -427,6 +429,13 @@ impl<'a> Simulation<'a> {
                 .headers
                 .push(pair("Accept-Encoding", BROWSER_ACCEPT_ENCODING));
         }
+        // A preflight never carries cookies; a raw client sends only what was written.
+        let cookies = (kind == ExchangeKind::Actual && spec.via != Via::Raw)
+            .then(|| self.cookies_for(spec, &request))
+            .flatten();
+        if let Some(header) = cookies.as_ref().and_then(|d| d.header()) {
+            request.headers.push(pair("Cookie", header));
+        }
         // The browser's own HTTP cache, for what a browser sends (a recording holds what it
         // served already).
         let cached = kind == ExchangeKind::Actual && spec.via != Via::Raw && self.uses_http_cache;
@@ -446,6 +455,7 @@ impl<'a> Simulation<'a> {
                 response: response.clone(),
                 matched_rule: None,
                 server: ServerNote::BrowserCache { stored, age },
+                cookies,
             });
             return Some((self.exchanges.len() - 1, response));
         }
@@ -477,8 +487,34 @@ impl<'a> Simulation<'a> {
             response: answer.response,
             matched_rule,
             server: answer.note,
+            cookies,
         });
         Some((self.exchanges.len() - 1, response))
+    }
+
+    /// What the cookie jar gives a request the page (or its `<img>`) sends to `request.url`.
+    fn cookies_for(
+        &self,
+        spec: &RequestSpec,
+        request: &HttpRequest,
+    ) -> Option<Box<super::cookies::CookieDecision>> {
+        if self.cookie_jar.is_empty() {
+            return None;
+        }
+        let url = url::Url::parse(&request.url).ok()?;
+        let page = spec
+            .origin
+            .as_deref()
+            .and_then(|origin| url::Url::parse(origin).ok());
+        // An element without `crossorigin` fetches with credentials mode "include".
+        let credentials = if spec.via == Via::Img {
+            Credentials::Include
+        } else {
+            spec.credentials
+        };
+        self.cookie_jar
+            .decide(page.as_ref(), &url, credentials)
+            .map(Box::new)
     }
 
     fn start_request(&mut self, index: usize, spec: &RequestSpec, method: &str) {

@@ -5,6 +5,7 @@
 mod text;
 
 mod browser;
+pub mod cookies;
 pub mod cors_error;
 pub mod driver;
 pub mod event;

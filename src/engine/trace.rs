@@ -148,6 +148,11 @@ pub struct Exchange {
     /// Why the server answered as it did.
     #[serde(rename = "server_explanation", deserialize_with = "deserialize_note")]
     pub server: ServerNote,
+    /// Which of the browser's cookies went with the request and why the others stayed home
+    /// (`None`: the jar holds nothing for the URL). Told in the step's words, so a saved trace
+    /// keeps it as text.
+    #[serde(skip)]
+    pub cookies: Option<Box<super::cookies::CookieDecision>>,
 }
 
 impl Exchange {

@@ -1043,6 +1043,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
         requests,
         moments: Vec::new(),
         quiz: Vec::new(),
+        // The recording's own Cookie headers say what was sent.
+        cookies: Default::default(),
     };
     let mut import = HarImport {
         scenario,

@@ -2,6 +2,7 @@
 //! execution table's cells and the explanation, when a view shows them. Nothing here decides
 //! anything; the engine has decided and recorded it.
 
+mod cookies;
 mod preflight;
 
 /// A cell with nothing in it.
@@ -218,9 +219,12 @@ fn no_cors_resolved(exchange: &crate::engine::Exchange) -> StepText {
         cors_headers: cors_header_text(&exchange.request.headers),
         decision: "Nothing to check: the answer is made opaque".to_string(),
         result: format!("Opaque: status 0 ({} on the wire)", status_text(response)),
-        explanation: format!(
-            "{} The fetch resolves, with no error, but with type 'opaque': status 0, ok false, no headers and an empty body, whatever the server sent and whatever CORS headers it had. The script learns only that something answered; mode 'no-cors' silences the error without letting the page read anything.",
-            exchange.server_explanation()
+        explanation: with_cookies(
+            exchange,
+            format!(
+                "{} The fetch resolves, with no error, but with type 'opaque': status 0, ok false, no headers and an empty body, whatever the server sent and whatever CORS headers it had. The script learns only that something answered; mode 'no-cors' silences the error without letting the page read anything.",
+                exchange.server_explanation()
+            ),
         ),
         profile_note: None,
     }
@@ -238,9 +242,12 @@ fn image_loaded(exchange: &crate::engine::Exchange) -> StepText {
             status_text(response),
             cors_header_text(&response.headers)
         ),
-        explanation: format!(
-            "{} The image is shown whatever CORS headers the answer has; the browser makes no CORS check for a no-cors request.",
-            exchange.server_explanation()
+        explanation: with_cookies(
+            exchange,
+            format!(
+                "{} The image is shown whatever CORS headers the answer has; the browser makes no CORS check for a no-cors request.",
+                exchange.server_explanation()
+            ),
         ),
         profile_note: None,
     }
@@ -356,8 +363,19 @@ fn same_origin_sent(exchange: &crate::engine::Exchange) -> StepText {
         cors_headers: cors_header_text(&request.headers),
         decision: "Send (same-origin)".to_string(),
         result: [status_text(response), cors_header_text(&response.headers)].join("; "),
-        explanation: exchange.server_explanation().to_string(),
+        explanation: with_cookies(exchange, exchange.server_explanation().to_string()),
         profile_note: None,
+    }
+}
+
+/// `explanation` after what the cookie jar gave the exchange's request, when it holds any.
+fn with_cookies(exchange: &crate::engine::Exchange, explanation: String) -> String {
+    match &exchange.cookies {
+        Some(decision) => format!(
+            "{} {explanation}",
+            cookies::told(decision, &exchange.request)
+        ),
+        None => explanation,
     }
 }
 
@@ -386,10 +404,13 @@ fn actual_sent(
         WhySent::CachedPreflight => "the cached preflight allows it",
         WhySent::PreflightPassed => "the preflight allowed it",
     };
-    let cookies = if record.credentials == Credentials::Include {
-        " and the page's cookies"
-    } else {
-        ""
+    // With a cookie jar the step says which cookies went; without one, only that they may.
+    let cookies = match &exchange.cookies {
+        Some(decision) => format!(". {}", cookies::told(decision, request)),
+        None if record.credentials == Credentials::Include => {
+            " and the page's cookies.".to_string()
+        }
+        None => ".".to_string(),
     };
     if matches!(
         exchange.server,
@@ -405,7 +426,7 @@ fn actual_sent(
             decision: format!("Reuse the stored answer ({why}; not sent)"),
             result: [status_text(response), cors_header_text(&response.headers)].join("; "),
             explanation: format!(
-                "The browser would send the actual {method} with Origin: {}{cookies}. {} The CORS check runs on the stored answer.",
+                "The browser would send the actual {method} with Origin: {}{cookies} {} The CORS check runs on the stored answer.",
                 origin_sent(request),
                 exchange.server_explanation()
             ),
@@ -419,7 +440,7 @@ fn actual_sent(
         decision: format!("Send ({why})"),
         result: [status_text(response), cors_header_text(&response.headers)].join("; "),
         explanation: format!(
-            "The browser sends the actual {method} with Origin: {}{cookies}. {}",
+            "The browser sends the actual {method} with Origin: {}{cookies} {}",
             origin_sent(request),
             exchange.server_explanation()
         ),

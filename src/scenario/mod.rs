@@ -196,10 +196,21 @@ pub enum ServerKind {
         actual: CannedResponse,
         /// `actual` as the function's result (`lambda_result`) read by the service in front.
         lambda: Option<std::sync::Arc<crate::server::lambda::LambdaResult>>,
+        /// The server reads a session cookie: a request without it is answered as a visitor.
+        session: Option<Box<Session>>,
     },
     /// Answers exactly what was recorded, per request: each request's `responses` hold the
     /// answers a browser recorded (a HAR replay) or a live server gave a probe.
     Recorded { by: Recorder },
+}
+
+/// A server that knows its users by a session cookie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// The cookie's name (`session_cookie`).
+    pub cookie: String,
+    /// The answer to any request that does not carry it (`logged_out`).
+    pub logged_out: CannedResponse,
 }
 
 /// Who recorded a [`ServerKind::Recorded`] server's answers.
@@ -306,6 +317,50 @@ pub struct Scenario {
     /// Key moments the lesson author wrote (empty: derive them from the trace).
     pub moments: Vec<Moment>,
     pub quiz: Vec<Question>,
+    /// The browser's cookies before the first request.
+    pub cookies: Cookies,
+}
+
+/// The cookies the browser holds when the lesson starts, as the sites set them, and whether
+/// it blocks third-party cookies.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cookies {
+    pub jar: Vec<SetCookie>,
+    pub third_party: ThirdPartyCookies,
+}
+
+impl Cookies {
+    pub fn is_empty(&self) -> bool {
+        self.jar.is_empty() && self.third_party == ThirdPartyCookies::Allowed
+    }
+}
+
+/// A `Set-Cookie` line and the URL whose answer carried it (a visit to that site, earlier).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetCookie {
+    pub set_by: Url,
+    pub line: String,
+}
+
+/// The browser's third-party cookie setting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThirdPartyCookies {
+    /// Chrome's default in a normal window ("Block third-party cookies in Incognito"):
+    /// `SameSite=None; Secure` cookies go to other sites.
+    #[default]
+    Allowed,
+    /// Incognito, Safari, a fresh Chromium profile: no cookie goes to another site.
+    Blocked,
+}
+
+impl ThirdPartyCookies {
+    pub fn name(self) -> &'static str {
+        match self {
+            ThirdPartyCookies::Allowed => "allowed",
+            ThirdPartyCookies::Blocked => "blocked",
+        }
+    }
 }
 
 /// A surprising step, explained: shown with the step and in the transcript.

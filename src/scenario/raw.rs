@@ -4,7 +4,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
-use super::{BrowserProfile, CacheMode, Credentials, Outcome, Via};
+use super::{BrowserProfile, CacheMode, Credentials, Outcome, ThirdPartyCookies, Via};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +21,19 @@ pub struct RawScenario {
     pub moments: Option<Vec<RawMoment>>,
     #[serde(default)]
     pub quiz: Option<Vec<RawQuestion>>,
+    /// The browser's cookies before the first request.
+    #[serde(default)]
+    pub cookies: Option<Vec<RawSetCookie>>,
+    #[serde(default)]
+    pub third_party_cookies: Option<ThirdPartyCookies>,
+}
+
+/// `{"set_by": URL, "set_cookie": "name=value; attributes"}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSetCookie {
+    pub set_by: String,
+    pub set_cookie: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +111,10 @@ pub struct RawServer {
     #[serde(default)]
     pub actual: Option<RawResponse>,
     #[serde(default)]
+    pub session_cookie: Option<String>,
+    #[serde(default)]
+    pub logged_out: Option<RawResponse>,
+    #[serde(default)]
     pub layers: Option<Vec<RawLayer>>,
 }
 
@@ -110,6 +127,8 @@ impl RawServer {
                 cors: self.cors,
                 preflight: self.preflight,
                 actual: self.actual,
+                session_cookie: self.session_cookie,
+                logged_out: self.logged_out,
                 ..RawLayer::default()
             },
             self.layers,
@@ -130,6 +149,11 @@ pub struct RawLayer {
     pub preflight: Option<RawResponse>,
     #[serde(default)]
     pub actual: Option<RawResponse>,
+    /// A static server's session cookie: a request without it gets `logged_out`.
+    #[serde(default)]
+    pub session_cookie: Option<String>,
+    #[serde(default)]
+    pub logged_out: Option<RawResponse>,
     /// An HTTP API's routes, as `get-routes` lists them.
     #[serde(default)]
     pub routes: Option<serde_json::Value>,

@@ -7,12 +7,13 @@ use url::Url;
 use super::cloud_rules::{self, RawAzureRule, RawGcsRule};
 use super::raw::{
     RawChoice, RawCors, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse, RawScenario,
-    RawServerType,
+    RawServerType, RawSetCookie,
 };
 use super::s3_rules::{self, PathPart, Rejection};
 use super::{
-    CacheMode, CannedResponse, Choice, Credentials, Moment, Outcome, Provider, Question, Recorder,
-    RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Via,
+    CacheMode, CannedResponse, Choice, Cookies, Credentials, Moment, Outcome, Provider, Question,
+    Recorder, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Session, SetCookie,
+    Via,
 };
 use crate::http_syntax::{
     is_forbidden_method, is_token, is_valid_header_value, normalize_header_value, origin_of,
@@ -95,6 +96,10 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
     }
     let moments = validate_moments(raw.moments.unwrap_or_default(), &mut problems);
     let quiz = validate_quiz(raw.quiz.unwrap_or_default(), &mut problems);
+    let cookies = Cookies {
+        jar: validate_cookies(raw.cookies.unwrap_or_default(), &mut problems),
+        third_party: raw.third_party_cookies.unwrap_or_default(),
+    };
     match server {
         Some(server) if problems.0.is_empty() => Ok(Scenario {
             title: raw.title.unwrap_or_else(|| "Untitled scenario".to_string()),
@@ -104,9 +109,34 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             requests,
             moments,
             quiz,
+            cookies,
         }),
         _ => Err(problems.0),
     }
+}
+
+/// Each cookie is a `Set-Cookie` line a site answered with. A line the browser would refuse
+/// (`SameSite=None` without `Secure`) is kept: the lesson may be about that refusal.
+fn validate_cookies(raw: Vec<RawSetCookie>, problems: &mut Problems) -> Vec<SetCookie> {
+    let mut jar = Vec::with_capacity(raw.len());
+    for (i, set) in raw.into_iter().enumerate() {
+        let path = root("cookies").index(i);
+        let Some(set_by) = parse_http_url(&set.set_by, &path.key("set_by"), problems) else {
+            continue;
+        };
+        if let Err(err) = cookie::Cookie::parse(set.set_cookie.as_str()) {
+            problems.add(
+                path.key("set_cookie"),
+                format!("not a Set-Cookie line (name=value; attributes): {err}"),
+            );
+            continue;
+        }
+        jar.push(SetCookie {
+            set_by,
+            line: set.set_cookie,
+        });
+    }
+    jar
 }
 
 fn validate_moments(raw: Vec<RawMoment>, problems: &mut Problems) -> Vec<Moment> {
@@ -305,6 +335,7 @@ fn validate_front(
     path: &JsonPath,
     problems: &mut Problems,
 ) -> Option<crate::server::FrontLayer> {
+    no_session(&raw, path, problems);
     if raw.lambda_result.is_some() {
         problems.add(
             path.key("lambda_result"),
@@ -403,6 +434,84 @@ fn validate_front(
 }
 
 /// The CloudFront keys, each a problem on any other kind of layer.
+/// A session cookie is something the server behind reads, not a layer in front or a bucket.
+fn no_session(raw: &super::raw::RawLayer, path: &JsonPath, problems: &mut Problems) {
+    misplaced(
+        problems,
+        path,
+        &[
+            ("session_cookie", raw.session_cookie.is_some()),
+            ("logged_out", raw.logged_out.is_some()),
+        ],
+        |key| {
+            format!(
+                "'{key}' belongs to a \"static\" server, the function or app that reads its cookie"
+            )
+        },
+    );
+}
+
+/// `session_cookie` and `logged_out` come together: the cookie's name and the answer to a
+/// request without it.
+fn validate_session(
+    cookie: Option<String>,
+    logged_out: Option<RawResponse>,
+    path: &JsonPath,
+    problems: &mut Problems,
+) -> Option<Option<Box<Session>>> {
+    match (cookie, logged_out) {
+        (None, None) => Some(None),
+        (Some(cookie), Some(answer)) => {
+            let token = !cookie.is_empty()
+                && cookie.bytes().all(|b| {
+                    b.is_ascii_graphic()
+                        && !matches!(
+                            b,
+                            b'(' | b')'
+                                | b'<'
+                                | b'>'
+                                | b'@'
+                                | b','
+                                | b';'
+                                | b':'
+                                | b'\\'
+                                | b'"'
+                                | b'/'
+                                | b'['
+                                | b']'
+                                | b'?'
+                                | b'='
+                                | b'{'
+                                | b'}'
+                        )
+                });
+            if !token {
+                problems.add(
+                    path.key("session_cookie"),
+                    format!("'{cookie}' is not a cookie name (a token: letters, digits and !#$%&'*+-.^_`|~)"),
+                );
+                return None;
+            }
+            let logged_out = validate_response(answer, &path.key("logged_out"), false, problems)?;
+            Some(Some(Box::new(Session { cookie, logged_out })))
+        }
+        (Some(_), None) => {
+            problems.add(
+                path.key("logged_out"),
+                "a server with a 'session_cookie' needs 'logged_out': its answer to a request without the cookie, e.g. {\"status\": 401}",
+            );
+            None
+        }
+        (None, Some(_)) => {
+            problems.add(
+                path.key("session_cookie"),
+                "'logged_out' answers requests without the session cookie: name it in 'session_cookie'",
+            );
+            None
+        }
+    }
+}
+
 fn not_cloudfront(raw: &super::raw::RawLayer, path: &JsonPath, problems: &mut Problems) {
     misplaced(
         problems,
@@ -627,6 +736,9 @@ fn validate_origin(
         problems.add(path.clone(), "missing field `type`");
         return None;
     };
+    if kind != RawServerType::Static {
+        no_session(&raw, path, problems);
+    }
     not_cloudfront(&raw, path, problems);
     misplaced(
         problems,
@@ -743,6 +855,7 @@ fn validate_origin(
             })
         }
         RawServerType::Static => {
+            let session = validate_session(raw.session_cookie, raw.logged_out, path, problems);
             if raw.cors.is_some() {
                 problems.add(
                     path.key("cors"),
@@ -779,11 +892,12 @@ fn validate_origin(
                     (Some(actual), Some(std::sync::Arc::new(read)))
                 }
             };
-            match (preflight, actual) {
-                (Some(preflight), Some(actual)) => Some(ServerKind::Static {
+            match (preflight, actual, session) {
+                (Some(preflight), Some(actual), Some(session)) => Some(ServerKind::Static {
                     preflight,
                     actual,
                     lambda,
+                    session,
                 }),
                 _ => None,
             }

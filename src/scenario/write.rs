@@ -178,6 +178,21 @@ pub fn head(scenario: &Scenario) -> Map<String, Value> {
     if let Some(browser) = scenario.browser {
         doc.insert("browser".into(), json!(browser.name()));
     }
+    if !scenario.cookies.jar.is_empty() {
+        let jar: Vec<Value> = scenario
+            .cookies
+            .jar
+            .iter()
+            .map(|set| json!({"set_by": set.set_by.as_str(), "set_cookie": set.line}))
+            .collect();
+        doc.insert("cookies".into(), Value::Array(jar));
+    }
+    if scenario.cookies.third_party != crate::scenario::ThirdPartyCookies::default() {
+        doc.insert(
+            "third_party_cookies".into(),
+            json!(scenario.cookies.third_party.name()),
+        );
+    }
     let origin = origin_layer(&scenario.server.kind);
     let url = json!(server_url(&scenario.server.url));
     let mut server = Map::new();
@@ -219,6 +234,7 @@ fn origin_layer(kind: &ServerKind) -> Map<String, Value> {
             preflight,
             actual,
             lambda,
+            session,
         } => {
             layer.insert("type".into(), json!("static"));
             if let Some(preflight) = preflight {
@@ -228,6 +244,10 @@ fn origin_layer(kind: &ServerKind) -> Map<String, Value> {
                 Some(lambda) => layer.insert("lambda_result".into(), lambda.raw.clone()),
                 None => layer.insert("actual".into(), response(actual)),
             };
+            if let Some(session) = session {
+                layer.insert("session_cookie".into(), json!(session.cookie));
+                layer.insert("logged_out".into(), response(&session.logged_out));
+            }
         }
     }
     layer

@@ -504,9 +504,15 @@ impl<'a> Answerer<'a> {
                 preflight,
                 actual,
                 lambda,
+                session,
             } => {
-                let mut answer =
-                    static_server::answer(preflight.as_ref(), actual, request, overrides, hop);
+                let mut answer = static_server::answer(
+                    (preflight.as_ref(), actual),
+                    session.as_deref(),
+                    request,
+                    overrides,
+                    hop,
+                );
                 if let ServerNote::Static {
                     behind,
                     scripted,
@@ -684,6 +690,8 @@ pub enum ServerNote {
         behind: bool,
         one_answer: bool,
         lambda: Option<Arc<lambda::LambdaResult>>,
+        /// What a server that reads a session cookie found.
+        session: Option<Box<static_server::SessionSeen>>,
     },
     /// A recorded answer, or none (`answered: false`: the request was never sent).
     Recorded {
@@ -787,7 +795,32 @@ impl fmt::Display for Explanation<'_> {
                 behind,
                 one_answer,
                 lambda,
+                session,
             } => {
+                if let Some(session) = session {
+                    let cookie = &session.cookie;
+                    let who = if *behind {
+                        "The function"
+                    } else {
+                        "The server"
+                    };
+                    return if session.present {
+                        write!(
+                            f,
+                            "{who} finds its session cookie {cookie} on the {method} and answers as to the logged-in user. It does not evaluate CORS: its CORS headers are fixed."
+                        )
+                    } else {
+                        write!(
+                            f,
+                            "The {method} carries no {cookie} cookie, so {} answers as to a visitor who is not logged in: its logged-out answer.",
+                            if *behind {
+                                "the function"
+                            } else {
+                                "the server"
+                            }
+                        )
+                    };
+                }
                 let (kind, fixed) = if self.seen.request.method == "OPTIONS" && !*one_answer {
                     (ExchangeKind::Preflight, "fixed preflight answer")
                 } else if self.seen.request.method == "OPTIONS" {

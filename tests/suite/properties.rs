@@ -3,8 +3,9 @@
 use cors_tui::engine::RequestRecord;
 use cors_tui::engine::{self, CorsError, ExchangeKind, Trace, VARIABLES};
 use cors_tui::scenario::{
-    BrowserProfile, CacheMode, CannedResponse, CorsConfiguration, CorsRule, Credentials, Outcome,
-    Provider, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Via,
+    BrowserProfile, CacheMode, CannedResponse, Cookies, CorsConfiguration, CorsRule, Credentials,
+    Outcome, Provider, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, SetCookie,
+    ThirdPartyCookies, Via,
 };
 use proptest::prelude::*;
 use url::Url;
@@ -218,8 +219,9 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
         cors,
         provider,
         prop::collection::vec(request_strategy(), 1..8),
+        cookies_strategy(),
     )
-        .prop_map(|(rules, provider, requests)| Scenario {
+        .prop_map(|(rules, provider, requests, cookies)| Scenario {
             title: "generated".to_string(),
             description: String::new(),
             browser: None,
@@ -235,7 +237,39 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             requests,
             moments: Vec::new(),
             quiz: Vec::new(),
+            cookies,
         })
+}
+
+/// Cookies the bucket (or another host) set earlier, with every SameSite and Secure mix.
+fn cookies_strategy() -> impl Strategy<Value = Cookies> {
+    let line = (
+        prop::sample::select(vec!["s", "t", "u"]),
+        prop::sample::select(vec![
+            "",
+            "; SameSite=None",
+            "; SameSite=Lax",
+            "; SameSite=Strict",
+        ]),
+        any::<bool>(),
+        prop::sample::select(vec![
+            BUCKET,
+            "https://cdn.example.net",
+            "http://bucket.s3.amazonaws.com",
+        ]),
+    )
+        .prop_map(|(name, same_site, secure, by)| SetCookie {
+            set_by: url(by),
+            line: format!(
+                "{name}=1{same_site}{}",
+                if secure { "; Secure" } else { "" }
+            ),
+        });
+    (
+        prop::collection::vec(line, 0..4),
+        prop::sample::select(vec![ThirdPartyCookies::Allowed, ThirdPartyCookies::Blocked]),
+    )
+        .prop_map(|(jar, third_party)| Cookies { jar, third_party })
 }
 
 fn engine_origin(url: &Url) -> Option<String> {
@@ -433,6 +467,47 @@ proptest! {
                     prop_assert!(names.chars().all(|c| !c.is_ascii_uppercase() && c != ' '));
                 }
                 prop_assert_eq!(exchange.request.header("Cookie"), None, "preflights carry no credentials");
+            }
+        }
+    }
+
+    /// Cookies never go with a preflight or with credentials 'omit', go to another origin
+    /// only with 'include', and to another site only when SameSite=None and Secure (and
+    /// third-party cookies are not blocked).
+    #[test]
+    fn cookies_go_only_where_the_credentials_mode_and_samesite_let_them(scenario in scenario_strategy()) {
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        for (request, spec) in trace.requests.iter().zip(&scenario.requests) {
+            for exchange in &request.exchanges {
+                let Some(cookie) = exchange.request.header("Cookie") else { continue };
+                prop_assert!(spec.via != Via::Raw, "a raw request sends only what was written");
+                prop_assert!(exchange.kind == ExchangeKind::Actual, "a preflight carries no cookies");
+                prop_assert!(request.credentials != Credentials::Omit || spec.via == Via::Img);
+                let target = url(&exchange.request.url);
+                let page = spec.origin.as_deref().and_then(|o| Url::parse(o).ok());
+                let same_origin = page.as_ref().is_some_and(|p| p.origin() == target.origin());
+                prop_assert!(
+                    same_origin || request.credentials == Credentials::Include || spec.via == Via::Img,
+                    "only 'include' sends cookies to another origin"
+                );
+                let same_site = page.as_ref().is_some_and(|p| {
+                    p.scheme() == target.scheme() && p.host_str() == target.host_str()
+                });
+                if !same_site {
+                    prop_assert!(scenario.cookies.third_party == ThirdPartyCookies::Allowed);
+                    for pair in cookie.split("; ") {
+                        let name = pair.split('=').next().unwrap_or_default();
+                        // Only a line the browser stored can have set it: Secure over https.
+                        let stored_as_none = scenario.cookies.jar.iter().any(|c| {
+                            c.line.starts_with(&format!("{name}="))
+                                && c.set_by.host_str() == target.host_str()
+                                && c.set_by.scheme() == "https"
+                                && c.line.contains("SameSite=None")
+                                && c.line.contains("Secure")
+                        });
+                        prop_assert!(stored_as_none, "{name} went to another site");
+                    }
+                }
             }
         }
     }
