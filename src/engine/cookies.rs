@@ -1,7 +1,7 @@
 //! The browser's cookie jar: which cookies a request carries, and why the others stay home.
 //!
 //! Storage and sending follow RFC 6265bis as Chromium ships it, checked in headless Chromium
-//! 148 (`tests/fixtures/cookies-chromium.json`): a `SameSite=None` cookie without `Secure` is
+//! 148 (`tests/fixtures/chromium/cookies.observed.json`): a `SameSite=None` cookie without `Secure` is
 //! never stored; a cookie without `SameSite` is treated as `Lax`; a request to another *site*
 //! (scheme and registrable domain, so `app.example.com` and `api.example.com` are the same
 //! site) carries only `SameSite=None` cookies, and none at all when third-party cookies are

@@ -21,7 +21,7 @@ pub fn told(decision: &CookieDecision, request: &HttpRequest) -> String {
         text.push_str(if decision.cross_site {
             ": another site gets only SameSite=None; Secure cookies."
         } else {
-            "."
+            ", on the page's own site (scheme and registrable domain), where SameSite holds no cookie back."
         });
     }
     // One sentence per reason: the credentials mode holds back every cookie at once.

@@ -216,7 +216,7 @@ fn no_cors_resolved(exchange: &crate::engine::Exchange) -> StepText {
     StepText {
         action: format!("Server answers the no-cors {}", exchange.request.method),
         request_type: "no-cors fetch".to_string(),
-        cors_headers: cors_header_text(&exchange.request.headers),
+        cors_headers: sent_header_text(exchange),
         decision: "Nothing to check: the answer is made opaque".to_string(),
         result: format!("Opaque: status 0 ({} on the wire)", status_text(response)),
         explanation: with_cookies(
@@ -235,7 +235,7 @@ fn image_loaded(exchange: &crate::engine::Exchange) -> StepText {
     StepText {
         action: format!("Server answers the image's {}", exchange.request.method),
         request_type: "Image, no-cors (no crossorigin)".to_string(),
-        cors_headers: cors_header_text(&exchange.request.headers),
+        cors_headers: sent_header_text(exchange),
         decision: "Nothing to check: no-cors".to_string(),
         result: format!(
             "Shown: {}; {}",
@@ -360,11 +360,24 @@ fn same_origin_sent(exchange: &crate::engine::Exchange) -> StepText {
     StepText {
         action: format!("Browser sends {method} {}", path_of_request(request)),
         request_type: format!("Actual {method} (same-origin)"),
-        cors_headers: cors_header_text(&request.headers),
+        cors_headers: sent_header_text(exchange),
         decision: "Send (same-origin)".to_string(),
         result: [status_text(response), cors_header_text(&response.headers)].join("; "),
         explanation: with_cookies(exchange, exchange.server_explanation().to_string()),
         profile_note: None,
+    }
+}
+
+/// The table's "headers sent" cell for a request the browser sent: its CORS headers, and its
+/// Cookie line when the lesson has a cookie jar (`(none)` when every cookie stayed home).
+fn sent_header_text(exchange: &crate::engine::Exchange) -> String {
+    let cors = cors_header_text(&exchange.request.headers);
+    match &exchange.cookies {
+        Some(decision) => format!(
+            "{cors}; Cookie: {}",
+            decision.header().unwrap_or_else(|| "(none)".to_string())
+        ),
+        None => cors,
     }
 }
 
@@ -422,7 +435,7 @@ fn actual_sent(
                 path_of_request(request)
             ),
             request_type: format!("Actual {method}"),
-            cors_headers: cors_header_text(&request.headers),
+            cors_headers: sent_header_text(exchange),
             decision: format!("Reuse the stored answer ({why}; not sent)"),
             result: [status_text(response), cors_header_text(&response.headers)].join("; "),
             explanation: format!(
@@ -436,7 +449,7 @@ fn actual_sent(
     StepText {
         action: format!("Browser sends {method} {}", path_of_request(request)),
         request_type: format!("Actual {method}"),
-        cors_headers: cors_header_text(&request.headers),
+        cors_headers: sent_header_text(exchange),
         decision: format!("Send ({why})"),
         result: [status_text(response), cors_header_text(&response.headers)].join("; "),
         explanation: format!(

@@ -84,7 +84,10 @@ fn origin_description(scenario: &Scenario, url: &str) -> Vec<String> {
             "Live answers (each request is answered as the live server answered the probe), first URL {url}"
         )],
         ServerKind::Static {
-            preflight, actual, ..
+            preflight,
+            actual,
+            session,
+            ..
         } => {
             let describe = |r: &crate::scenario::CannedResponse| {
                 let headers: Vec<String> =
@@ -95,7 +98,7 @@ fn origin_description(scenario: &Scenario, url: &str) -> Vec<String> {
                     format!("{} with {}", r.status, headers.join("; "))
                 }
             };
-            vec![
+            let mut lines = vec![
                 if scenario.server.front.is_empty() {
                     format!("Static server {url}")
                 } else {
@@ -106,7 +109,15 @@ fn origin_description(scenario: &Scenario, url: &str) -> Vec<String> {
                     None => "  OPTIONS → the same as other requests".to_string(),
                 },
                 format!("  other requests → {}", describe(actual)),
-            ]
+            ];
+            if let Some(session) = session {
+                lines.push(format!(
+                    "  without the session cookie {} → {}",
+                    session.cookie,
+                    describe(&session.logged_out)
+                ));
+            }
+            lines
         }
     }
 }

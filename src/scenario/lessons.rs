@@ -18,9 +18,9 @@ macro_rules! lessons {
 
 /// In the order a course takes them (the UX review's sequence), numbered from lesson 0, why the
 /// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
-/// caching, server mistakes, redirects and the null origin, then providers and Chromium's
+/// cookies, caching, server mistakes, redirects and the null origin, then providers and Chromium's
 /// departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 36] = lessons![
+pub const LESSONS: [Lesson; 37] = lessons![
     "same-origin-policy",
     "basic",
     "curl-vs-browser",
@@ -31,6 +31,7 @@ pub const LESSONS: [Lesson; 36] = lessons![
     "no-cors-config",
     "expose-headers",
     "wildcard-credentials",
+    "cookies-and-samesite",
     "rule-order",
     "preflight-cache",
     "max-age",
@@ -63,7 +64,7 @@ pub const LESSONS: [Lesson; 36] = lessons![
 pub const BASIC: &Lesson = &LESSONS[1];
 
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json`,
-/// `scenarios/rule-order.json`, or its number in teaching order (`10`).
+/// `scenarios/rule-order.json`, or its number in teaching order (`11`).
 pub fn find(name: &str) -> Option<&'static Lesson> {
     if let Ok(number) = name.trim().parse::<usize>() {
         return LESSONS.get(number);
@@ -79,7 +80,7 @@ mod tests {
 
     #[test]
     fn a_lesson_is_found_by_name_file_or_number() {
-        assert_eq!(find("10").map(|l| l.name), Some("rule-order"));
+        assert_eq!(find("11").map(|l| l.name), Some("rule-order"));
         assert_eq!(
             find("scenarios/rule-order.json").map(|l| l.name),
             Some("rule-order")

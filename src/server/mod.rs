@@ -745,6 +745,15 @@ impl ServerNote {
         }
     }
 
+    /// What the origin server, if it reads a session cookie, found on the request.
+    pub fn session_seen(&self) -> Option<&static_server::SessionSeen> {
+        match self {
+            ServerNote::Static { session, .. } => session.as_deref(),
+            ServerNote::Through { answer, .. } => answer.session_seen(),
+            _ => None,
+        }
+    }
+
     /// Which cache answered instead of the server, in a word: "HIT" for a CDN's edge, "cached"
     /// for the browser's own cache.
     pub fn cache_word(&self) -> Option<&'static str> {

@@ -131,7 +131,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
         ServerKind::Static {
-            preflight, actual, ..
+            preflight,
+            actual,
+            session,
+            ..
         } => {
             lines.push(Line::from(if server.front.is_empty() {
                 format!(
@@ -142,9 +145,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 "The function behind it (fixed answers)".to_string()
             }));
             lines.push(Line::from(Span::styled(
-                "Answers the same whatever the request says.",
+                match session {
+                    Some(session) => format!(
+                        "Knows its users by the cookie {}; answers the same whatever else the request says.",
+                        escape(&session.cookie)
+                    ),
+                    None => "Answers the same whatever the request says.".to_string(),
+                },
                 theme.muted,
             )));
+            let logged_out = exchange
+                .and_then(|e| e.server.session_seen())
+                .is_some_and(|seen| !seen.present);
             let used = exchange.map(|e| e.request.method == "OPTIONS");
             let overridden = step.is_some_and(|s| {
                 let spec = &app.scenario.requests[s.request - 1];
@@ -177,13 +189,29 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                         preflight,
                         used == Some(true) && !overridden,
                     );
-                    describe("Other requests", actual, used == Some(false) && !overridden);
+                    describe(
+                        "Other requests",
+                        actual,
+                        used == Some(false) && !overridden && !logged_out,
+                    );
                 }
                 None => describe(
-                    "Every request, OPTIONS included",
+                    &match session {
+                        Some(session) => {
+                            format!("OPTIONS, and requests with the cookie {}", session.cookie)
+                        }
+                        None => "Every request, OPTIONS included".to_string(),
+                    },
                     actual,
-                    used.is_some() && !overridden,
+                    used.is_some() && !overridden && !logged_out,
                 ),
+            }
+            if let Some(session) = session {
+                describe(
+                    &format!("Without the cookie {}", session.cookie),
+                    &session.logged_out,
+                    logged_out && !overridden,
+                );
             }
             if overridden {
                 lines.push(Line::from(Span::styled(

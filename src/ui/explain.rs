@@ -57,6 +57,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 verdict_style(app, step.verdict),
             ),
         ]));
+        // Which cookies went decides who the server thinks is asking: shown beside the result.
+        if let Some(decision) = step
+            .exchange
+            .and_then(|at| request.exchanges.get(at))
+            .and_then(|exchange| exchange.cookies.as_deref())
+        {
+            let sent = decision
+                .header()
+                .unwrap_or_else(|| "(none sent)".to_string());
+            lines.push(Line::from(vec![
+                Span::styled("Cookie:   ", theme.muted),
+                Span::styled(escape(&sent).into_owned(), theme.key),
+            ]));
+        }
         // The lesson register leaves the Fetch steps and citations to the spec register, when
         // the lesson says the request in plain words.
         let plain = app.register == crate::app::Register::Lesson && request.note.is_some();
@@ -215,6 +229,9 @@ fn push_request(lines: &mut Vec<Line<'static>>, app: &App, request: &HttpRequest
 fn header_line(app: &App, name: &str, value: &str) -> Line<'static> {
     let style = if crate::engine::http::is_cors_header(name) {
         app.theme.title
+    } else if name.eq_ignore_ascii_case("cookie") || name.eq_ignore_ascii_case("set-cookie") {
+        // Which cookies went decides who the server thinks is asking.
+        app.theme.key
     } else {
         app.theme.base
     };

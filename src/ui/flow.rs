@@ -383,22 +383,28 @@ fn render_lines(
         Span::styled(text, node_style(app, node))
     };
     let failed = nodes[3].verdict == Some(Verdict::Blocked);
-    let top = Line::from(vec![
-        node_span(0),
-        arrow(),
-        node_span(1),
-        Span::styled(
-            " ─yes→ ",
-            if request.preflight {
-                theme.key
-            } else {
-                theme.dim
-            },
-        ),
-        node_span(2),
-        arrow(),
-        node_span(3),
-    ]);
+    // The preflight path is the branch taken, or a dim "if yes" that was not.
+    let top = if request.preflight {
+        Line::from(vec![
+            node_span(0),
+            arrow(),
+            node_span(1),
+            Span::styled(" ─yes→ ", theme.key),
+            node_span(2),
+            arrow(),
+            node_span(3),
+        ])
+    } else {
+        Line::from(vec![
+            node_span(0),
+            arrow(),
+            node_span(1),
+            Span::styled(
+                format!(" · if yes → {} → {}", nodes[2].short, nodes[3].short),
+                theme.dim,
+            ),
+        ])
+    };
     // The branch taken into the actual request: from the check, or straight from the decision.
     let (branch, style) = match (request.preflight, failed) {
         (true, true) => ("  └ check failed: never sent ↓ ".to_string(), theme.blocked),

@@ -1268,17 +1268,18 @@ fn lessons_are_numbered_and_open_by_number() {
         .assert()
         .success()
         .stdout(predicate::str::contains(" 1  basic "))
-        .stdout(predicate::str::contains("10  rule-order "));
+        .stdout(predicate::str::contains("10  cookies-and-samesite "))
+        .stdout(predicate::str::contains("11  rule-order "));
     let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     cmd()
         .current_dir(elsewhere.path())
-        .args(["--print", "10"])
+        .args(["--print", "11"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("First matching rule wins"));
     cmd()
         .current_dir(elsewhere.path())
-        .args(["lesson", "10"])
+        .args(["lesson", "11"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("First matching rule wins"));

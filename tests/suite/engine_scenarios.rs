@@ -912,3 +912,65 @@ fn same_origin_requests_become_cors_requests_when_redirected_away() {
     assert_eq!((local.outcome, local.same_origin), (Outcome::Allowed, true));
     assert_eq!(local.exchanges.len(), 2);
 }
+
+/// Every cookie Chromium 148 sent (or kept home) in `tests/fixtures/chromium/cookies.observed.json`,
+/// the engine sends (or keeps home) too, in the same order.
+#[test]
+fn cookies_go_where_chromium_sent_them() {
+    let path = format!(
+        "{}/tests/fixtures/chromium/cookies.observed.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let Ok(record) = serde_json::from_str::<serde_json::Value>(&text) else {
+        panic!("the record parses")
+    };
+    let jar: Vec<serde_json::Value> = record["jar_set_by"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|by| {
+            record["jar"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |line| serde_json::json!({"set_by": by, "set_cookie": line}))
+        })
+        .collect();
+    let cases = record["cases"].as_array().cloned().unwrap_or_default();
+    assert_eq!(cases.len(), 12);
+    for case in &cases {
+        let url = case["url"].as_str().unwrap_or_default();
+        let Ok(target) = url::Url::parse(url) else {
+            panic!("{url}")
+        };
+        let mut request = serde_json::json!({
+            "origin": record["page"],
+            "url": url,
+            "method": case.get("method").cloned().unwrap_or("GET".into()),
+            "credentials": case["credentials"],
+            "via": case.get("via").cloned().unwrap_or("browser".into()),
+        });
+        if let Some(content_type) = case.get("content_type") {
+            request["headers"] = serde_json::json!({"Content-Type": content_type});
+        }
+        let scenario = serde_json::json!({
+            "server": {"type": "static", "url": target.origin().ascii_serialization(),
+                       "preflight": {"status": 204}, "actual": {"status": 200}},
+            "cookies": jar,
+            "third_party_cookies": case["third_party"],
+            "requests": [request],
+        });
+        let Ok(scenario) = cors_tui::scenario::load_str(&scenario.to_string(), "cookies-chromium")
+        else {
+            panic!("case {case} loads")
+        };
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let sent = trace.requests[0]
+            .exchanges
+            .iter()
+            .find(|e| e.kind == ExchangeKind::Actual)
+            .and_then(|e| e.request.header("Cookie"));
+        assert_eq!(sent.as_deref(), case["cookie"].as_str(), "{case}");
+    }
+}

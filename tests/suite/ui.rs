@@ -1116,3 +1116,42 @@ fn brackets_jump_between_the_why_sections() {
         sections[1]
     );
 }
+
+/// The cookie lesson draws the Cookie line the browser sent, and the server panel lights the
+/// answer a request without the session cookie gets.
+#[test]
+fn the_cookie_lesson_shows_the_cookie_line_and_the_logged_out_answer() {
+    let app = at_step(app("cookies-and-samesite"), 8);
+    let screen = text(&draw(&app, 200, 55));
+    assert!(screen.contains("Cookie:   cart=3-items"), "{screen}");
+    assert!(
+        screen.contains("Chromium treats as SameSite=Lax"),
+        "the Why panel says why the session stayed home: {screen}"
+    );
+    insta::assert_snapshot!("cookies_partner_200x55", screen);
+    insta::assert_snapshot!("cookies_partner_120x40", text(&draw(&app, 120, 40)));
+    insta::assert_snapshot!("cookies_partner_80x24", text(&draw(&app, 80, 24)));
+    let first = at_step(self::app("cookies-and-samesite"), 2);
+    let screen = text(&draw(&first, 200, 55));
+    assert!(
+        screen.contains("Cookie:   session=4f9c2e71; cart=3-items"),
+        "{screen}"
+    );
+    // The server panel, zoomed, lights the answer each request got.
+    let mut first = first;
+    first.focus = cors_tui::app::Panel::Config;
+    key(&mut first, KeyCode::Char('z'));
+    let zoomed = text(&draw(&first, 120, 40));
+    assert!(
+        zoomed.contains("▶ OPTIONS, and requests with the cookie session: 200"),
+        "{zoomed}"
+    );
+    let mut partner = at_step(self::app("cookies-and-samesite"), 8);
+    partner.focus = cors_tui::app::Panel::Config;
+    key(&mut partner, KeyCode::Char('z'));
+    let zoomed = text(&draw(&partner, 120, 40));
+    assert!(
+        zoomed.contains("▶ Without the cookie session: 401"),
+        "{zoomed}"
+    );
+}
