@@ -663,7 +663,7 @@ fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord)
         },
     );
     let mut candidates: Vec<(Scenario, String, Vec<String>)> = Vec::new();
-    if storer.via == Via::Img {
+    if storer.via == Via::Element {
         let mut changed = scenario.clone();
         if let Some(spec) = changed.requests.get_mut(stored.by_request - 1) {
             spec.via = Via::Browser;

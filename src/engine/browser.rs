@@ -22,8 +22,8 @@ use super::trace::{
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
 use crate::narrate::{cors_header_text, masked_error, status_text};
 use crate::scenario::{
-    BrowserProfile, CacheMode, Credentials, Outcome, Recorder, RequestSpec, Scenario, ServerKind,
-    Via,
+    BrowserProfile, CacheMode, Credentials, Initiator, Outcome, Recorder, RequestSpec, Scenario,
+    ServerKind, Via,
 };
 use crate::server::{self, Answerer, ServerNote};
 
@@ -99,7 +99,7 @@ impl Iterator for Requests<'_> {
         match spec.via {
             Via::Browser => sim.browser_request(self.next, spec),
             Via::Raw => sim.raw_request(self.next, spec),
-            Via::Img => sim.image_request(self.next, spec),
+            Via::Element => sim.image_request(self.next, spec),
             Via::NoCors => sim.no_cors_request(self.next, spec),
         }
         let record = sim.finished.take()?;
@@ -216,6 +216,8 @@ struct Simulation<'a> {
     cache_summary: Option<(u64, u64, Arc<str>)>,
     /// Set once the current request follows a redirect.
     redirected: Option<Redirected>,
+    /// What in the page sent the current request: its console line names it.
+    initiator: Initiator,
     /// Whether browser requests show `Accept-Encoding`: a CDN in the stack keys its cache on it.
     shows_accept_encoding: bool,
     http_cache: HttpCache,
@@ -275,7 +277,7 @@ fn actual_headers(
 ) -> Vec<(String, String)> {
     let mut headers = vec![host_header(spec)];
     if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
-        headers.push(pair("Accept", "*/*"));
+        headers.push(pair("Accept", spec.initiator.accept()));
     }
     headers.extend(origin.map(|origin| pair("Origin", origin)));
     headers.extend(kept.iter().cloned());
@@ -283,7 +285,7 @@ fn actual_headers(
     if same_origin {
         headers.push(pair("Sec-Fetch-Site", "same-origin"));
     }
-    headers.push(pair("Sec-Fetch-Dest", "empty"));
+    headers.push(pair("Sec-Fetch-Dest", spec.initiator.destination()));
     headers
 }
 
@@ -328,6 +330,7 @@ impl<'a> Simulation<'a> {
             cache_key: (String::new(), String::new()),
             cache_summary: None,
             redirected: None,
+            initiator: Initiator::Fetch,
             shows_accept_encoding: scenario
                 .server
                 .front
@@ -507,7 +510,7 @@ impl<'a> Simulation<'a> {
             .as_deref()
             .and_then(|origin| url::Url::parse(origin).ok());
         // An element without `crossorigin` fetches with credentials mode "include".
-        let credentials = if spec.via == Via::Img {
+        let credentials = if spec.via == Via::Element {
             Credentials::Include
         } else {
             spec.credentials
@@ -524,6 +527,7 @@ impl<'a> Simulation<'a> {
         );
         self.cache_summary = None;
         self.redirected = None;
+        self.initiator = spec.initiator;
         self.exchanges.clear();
         self.profile_notes.clear();
         self.set(
@@ -655,6 +659,7 @@ impl<'a> Simulation<'a> {
             method,
             url,
             via: spec.via,
+            initiator: spec.initiator,
             credentials: spec.credentials,
             cache: spec.cache,
             same_origin,
@@ -700,8 +705,9 @@ impl<'a> Simulation<'a> {
         self.send_unchecked(index, spec, (method, headers), first_step, Unchecked::Raw);
     }
 
-    /// A page's `<img>` without `crossorigin`: a no-cors GET with no Origin (observed in
-    /// Chromium 148), whose answer the page shows but its scripts cannot read; no CORS check.
+    /// A page's `<img>` or `<script>` without `crossorigin`: a no-cors GET with no Origin
+    /// (observed in Chromium 148), whose answer the page shows or runs but its scripts cannot
+    /// read; no CORS check.
     fn image_request(&mut self, index: usize, spec: &RequestSpec) {
         let first_step = self.steps_before + self.steps.len();
         let method = "GET".to_string();
@@ -712,12 +718,9 @@ impl<'a> Simulation<'a> {
         }
         let headers = vec![
             host_header(spec),
-            pair(
-                "Accept",
-                "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
-            ),
+            pair("Accept", spec.initiator.accept()),
             pair("Sec-Fetch-Mode", "no-cors"),
-            pair("Sec-Fetch-Dest", "image"),
+            pair("Sec-Fetch-Dest", spec.initiator.destination()),
         ];
         self.set(Var::Origin, "(none sent: no-cors)");
         self.send_unchecked(index, spec, (method, headers), first_step, Unchecked::Image);
@@ -1324,14 +1327,16 @@ impl<'a> Simulation<'a> {
         let refused = (failure.error == CorsError::CorsDisabledScheme)
             .then(|| url::Url::parse(url).ok()?.join(&failure.parameter).ok())
             .flatten();
+        let initiator = self.initiator;
         match (&self.redirected, &refused) {
-            (Some(r), _) => failure.console_message_after(
+            (Some(r), _) => failure.console_line(
                 refused.as_ref().map_or(url, url::Url::as_str),
                 Some(&r.initial_url),
                 &r.page_origin,
+                initiator,
             ),
-            (None, Some(next)) => failure.console_message_after(next.as_str(), Some(url), origin),
-            (None, None) => failure.console_message(url, origin),
+            (None, Some(next)) => failure.console_line(next.as_str(), Some(url), origin, initiator),
+            (None, None) => failure.console_line(url, None, origin, initiator),
         }
     }
 

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::Initiator;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CorsError {
     MissingAllowOriginHeader,
@@ -387,6 +389,19 @@ impl CorsFailure {
         initial_url: Option<&str>,
         origin: &str,
     ) -> String {
+        self.console_line(url, initial_url, origin, Initiator::Fetch)
+    }
+
+    /// The console line for a request `initiator` made: "Access to image at …" for an
+    /// `<img crossorigin>`, and for XMLHttpRequest a last sentence on `withCredentials` after a
+    /// credentials failure (both observed in Chromium 148).
+    pub fn console_line(
+        &self,
+        url: &str,
+        initial_url: Option<&str>,
+        origin: &str,
+        initiator: Initiator,
+    ) -> String {
         match self.error {
             // Chromium 148's console line for the request at `url`; there is no CORS message.
             // A recorded code this list does not know is kept as the parameter.
@@ -402,15 +417,31 @@ impl CorsFailure {
                 let redirected = initial_url
                     .map(|from| text!("(redirected from '", from, "') "))
                     .unwrap_or_default();
+                use CorsError::*;
+                let xhr_credentials = initiator == Initiator::Xhr
+                    && matches!(
+                        self.error,
+                        WildcardOriginNotAllowed
+                            | PreflightWildcardOriginNotAllowed
+                            | InvalidAllowCredentials
+                            | PreflightInvalidAllowCredentials
+                    );
                 text!(
-                    "Access to fetch at '",
+                    "Access to ",
+                    initiator.console_noun(),
+                    " at '",
                     url,
                     "' ",
                     redirected,
                     "from origin '",
                     origin,
                     "' has been blocked by CORS policy: ",
-                    self.reason_text()
+                    self.reason_text(),
+                    if xhr_credentials {
+                        " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute."
+                    } else {
+                        ""
+                    }
                 )
             }
         }

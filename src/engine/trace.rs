@@ -212,6 +212,8 @@ pub struct RequestRecord {
     pub method: String,
     pub url: String,
     pub via: Via,
+    /// What in the page sent it: fetch(), XMLHttpRequest, or an element.
+    pub initiator: crate::scenario::Initiator,
     pub credentials: Credentials,
     pub cache: CacheMode,
     pub same_origin: bool,

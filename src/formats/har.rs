@@ -388,6 +388,18 @@ fn provisional_origins(entries: &[Entry], pages: &[Page]) -> Vec<Option<String>>
         .collect()
 }
 
+/// What in the page sent an entry, by Chrome's `_resourceType`: its console line names it
+/// ("Access to image at …"). Anything else (Firefox and Safari record none) is taken as fetch().
+fn initiator_of(resource_type: Option<&str>) -> crate::scenario::Initiator {
+    match resource_type {
+        Some("xhr") => crate::scenario::Initiator::Xhr,
+        Some("image") => crate::scenario::Initiator::Img,
+        Some("script") => crate::scenario::Initiator::Script,
+        Some("font") => crate::scenario::Initiator::Font,
+        _ => crate::scenario::Initiator::Fetch,
+    }
+}
+
 /// A script's request (`fetch`, XHR) for which Chrome recorded only the provisional headers,
 /// with no `Origin`: one it never sent, or never got an answer to (status 0, with `_error`),
 /// or one its HTTP cache answered (`_fromCache`).
@@ -991,6 +1003,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             credentials,
             cache: Default::default(),
             via: Via::Browser,
+            initiator: initiator_of(main.resource_type.as_deref()),
             expect: None,
             note: None,
             responses: ResponseOverrides {

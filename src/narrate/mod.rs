@@ -3,6 +3,7 @@
 //! anything; the engine has decided and recorded it.
 
 mod cookies;
+mod initiator;
 mod preflight;
 
 /// A cell with nothing in it.
@@ -75,7 +76,7 @@ pub fn step<'a>(
         (StepEvent::ImageStart, _) => Cow::Owned(image_start(record)),
         (StepEvent::NoCorsStart, _) => Cow::Owned(no_cors_start(record)),
         (StepEvent::NoCorsResolved, Some(exchange)) => Cow::Owned(no_cors_resolved(exchange)),
-        (StepEvent::ImageLoaded, Some(exchange)) => Cow::Owned(image_loaded(exchange)),
+        (StepEvent::ImageLoaded, Some(exchange)) => Cow::Owned(image_loaded(record, exchange)),
         (StepEvent::RawSent, Some(exchange)) => Cow::Owned(raw_sent(exchange)),
         (StepEvent::Withheld { target }, _) => Cow::Owned(withheld(target)),
         (StepEvent::NoAnswer { failure }, Some(exchange)) => {
@@ -172,15 +173,31 @@ fn image_start(record: &RequestRecord) -> StepText {
         .map(|u| path_of(&u))
         .unwrap_or_default();
     let page = record.origin.as_deref().unwrap_or("null");
+    let script = record.initiator == crate::scenario::Initiator::Script;
+    let (markup, shown) = if script {
+        (
+            format!("<script src=\"{}\">", record.url),
+            "The script runs, but the response is opaque: the page cannot read its source, and an error it throws reaches window.onerror only as 'Script error.', without message or line (observed in Chromium 148).",
+        )
+    } else {
+        (
+            format!("<img src=\"{}\">", record.url),
+            "The image is shown, but the response is opaque: the page's scripts cannot read its bytes or headers.",
+        )
+    };
+    let element = if script { "<script>" } else { "<img>" };
     StepText {
-        action: format!("The page's <img> asks for GET {path}"),
-        request_type: "Image, no-cors (no crossorigin)".to_string(),
+        action: format!("The page's {element} asks for GET {path}"),
+        request_type: if script {
+            "Script, no-cors (no crossorigin)".to_string()
+        } else {
+            "Image, no-cors (no crossorigin)".to_string()
+        },
         cors_headers: DASH.to_string(),
         decision: "No CORS: an element without crossorigin sends no Origin".to_string(),
         result: "Send it without Origin".to_string(),
         explanation: format!(
-            "The page at {page} shows <img src=\"{}\"> without a crossorigin attribute. The browser fetches it in 'no-cors' mode (Fetch §\"main fetch\"): a GET with no Origin header (observed in Chromium), no preflight, and no CORS check of the answer. The image is shown, but the response is opaque: the page's scripts cannot read its bytes or headers. To the server, and to any cache in front of it, this request looks like curl's.",
-            record.url
+            "The page at {page} has {markup} without a crossorigin attribute. The browser fetches it in 'no-cors' mode (Fetch §\"main fetch\"): a GET with no Origin header (observed in Chromium), with cookies, no preflight, and no CORS check of the answer. {shown} To the server, and to any cache in front of it, this request looks like curl's."
         ),
         profile_note: None,
     }
@@ -230,24 +247,37 @@ fn no_cors_resolved(exchange: &crate::engine::Exchange) -> StepText {
     }
 }
 
-fn image_loaded(exchange: &crate::engine::Exchange) -> StepText {
+fn image_loaded(record: &RequestRecord, exchange: &crate::engine::Exchange) -> StepText {
     let response = &exchange.response;
+    let script = record.initiator == crate::scenario::Initiator::Script;
+    let (element, request_type, result, after) = if script {
+        (
+            "script",
+            "Script, no-cors (no crossorigin)",
+            "Runs",
+            "The script runs whatever CORS headers the answer has; the browser makes no CORS check for a no-cors request. Its errors reach the page only as 'Script error.': add crossorigin (and Access-Control-Allow-Origin on the answer) to see them.",
+        )
+    } else {
+        (
+            "image",
+            "Image, no-cors (no crossorigin)",
+            "Shown",
+            "The image is shown whatever CORS headers the answer has; the browser makes no CORS check for a no-cors request. Drawn on a canvas, it taints it: getImageData() then throws SecurityError: The canvas has been tainted by cross-origin data (observed in Chromium 148). crossorigin=\"anonymous\" and Access-Control-Allow-Origin on the answer keep the canvas readable.",
+        )
+    };
     StepText {
-        action: format!("Server answers the image's {}", exchange.request.method),
-        request_type: "Image, no-cors (no crossorigin)".to_string(),
+        action: format!("Server answers the {element}'s {}", exchange.request.method),
+        request_type: request_type.to_string(),
         cors_headers: sent_header_text(exchange),
         decision: "Nothing to check: no-cors".to_string(),
         result: format!(
-            "Shown: {}; {}",
+            "{result}: {}; {}",
             status_text(response),
             cors_header_text(&response.headers)
         ),
         explanation: with_cookies(
             exchange,
-            format!(
-                "{} The image is shown whatever CORS headers the answer has; the browser makes no CORS check for a no-cors request.",
-                exchange.server_explanation()
-            ),
+            format!("{} {after}", exchange.server_explanation()),
         ),
         profile_note: None,
     }
@@ -334,8 +364,14 @@ fn no_answer(
         )
     } else {
         format!(
-            "Recorded, not simulated: the browser wrote down no answer to the {what} but the network error {code}. {} No server answered, so there was nothing for CORS to check. fetch() rejects with TypeError: Failed to fetch, as it does for a CORS failure, and the console shows only: {}",
+            "Recorded, not simulated: the browser wrote down no answer to the {what} but the network error {code}. {} No server answered, so there was nothing for CORS to check. {}, as it does for a CORS failure, and the console shows only: {}",
             failure.reason_text(),
+            match record.initiator {
+                crate::scenario::Initiator::Fetch => {
+                    "fetch() rejects with TypeError: Failed to fetch".to_string()
+                }
+                other => initiator::fails_sentence(other),
+            },
             record.error.as_deref().unwrap_or_default()
         )
     };
@@ -348,7 +384,12 @@ fn no_answer(
         },
         cors_headers: DASH.to_string(),
         decision: format!("Fail: {code}"),
-        result: "Blocked: fetch() rejects with TypeError: Failed to fetch".to_string(),
+        result: match record.initiator {
+            crate::scenario::Initiator::Fetch => {
+                "Blocked: fetch() rejects with TypeError: Failed to fetch".to_string()
+            }
+            other => initiator::blocked_result(other).to_string(),
+        },
         explanation,
         profile_note: None,
     }
@@ -522,9 +563,10 @@ fn response_allowed(
         request_type: format!("Actual {}", request.method),
         cors_headers: cors_header_text(&response.headers),
         decision: format!("Pass: {short_how}"),
-        result: format!("Allowed: script reads the {} response", response.status),
+        result: initiator::allowed_result(record.initiator, response.status),
         explanation: format!(
-            "CORS check (Fetch §\"CORS check\"): {how}, so the response is shared with the page.{status_note} Script can read these response headers: {readable} (Fetch §\"CORS-safelisted response-header name\" plus Access-Control-Expose-Headers).{hidden_note}"
+            "CORS check (Fetch §\"CORS check\"): {how}, so the response is shared with the page.{}{status_note} Script can read these response headers: {readable} (Fetch §\"CORS-safelisted response-header name\" plus Access-Control-Expose-Headers).{hidden_note}",
+            initiator::allowed_note(record.initiator)
         ),
         profile_note: None,
     }
@@ -583,10 +625,16 @@ fn response_blocked(
         request_type: format!("Actual {}", request.method),
         cors_headers: cors_header_text(&response.headers),
         decision: format!("Fail: {}", failure.error.name()),
-        result: "Blocked: script gets TypeError: Failed to fetch".to_string(),
+        result: initiator::blocked_result(record.initiator).to_string(),
         explanation: format!(
-            "CORS check (Fetch §\"CORS check\") fails: {} {reached}{}{} Console: {}",
+            "CORS check (Fetch §\"CORS check\") fails: {} {reached}{}{}{} Console: {}",
             failure.reason_text(),
+            // The table's result says it for fetch(); an element's failure is its own.
+            if record.initiator == crate::scenario::Initiator::Fetch {
+                String::new()
+            } else {
+                format!(" So {}.", initiator::fails(record.initiator))
+            },
             masked_error(response),
             metadata_hint(response),
             record.error.as_deref().unwrap_or_default()

@@ -192,9 +192,10 @@ pub fn failed(
         decision: format!("Fail: {}", failure.error.name()),
         result: format!("Blocked: {method} is never sent"),
         explanation: format!(
-            "The preflight fails (Fetch §\"CORS-preflight fetch\"): {}{note}{} The actual {method} is never sent, the fetch rejects with TypeError: Failed to fetch, and cached entries for this origin and URL are cleared. Console: {}",
+            "The preflight fails (Fetch §\"CORS-preflight fetch\"): {}{note}{} The actual {method} is never sent, {}, and cached entries for this origin and URL are cleared. Console: {}",
             failure.reason_text(),
             refusal_hint(exchange),
+            super::initiator::fails(record.initiator),
             record.error.as_deref().unwrap_or_default()
         ),
         profile_note: preflight_profile_note(&mine, &theirs, profile),

@@ -102,8 +102,9 @@ pub fn blocked(
         decision: format!("Fail: {}", failure.error.name()),
         result: "Blocked: the redirect is not followed".to_string(),
         explanation: format!(
-            "The server answered {} with Location: {location}. The browser does not follow it: {why} The fetch rejects with TypeError: Failed to fetch. Console: {}",
+            "The server answered {} with Location: {location}. The browser does not follow it: {why} {}. Console: {}",
             status_text(response),
+            super::initiator::fails_sentence(record.initiator),
             record.error.as_deref().unwrap_or_default()
         ),
         profile_note: next

@@ -8,7 +8,7 @@ use crate::engine::fetch_rules::{
 use crate::engine::preflight_cache::Lookup;
 use crate::engine::{RequestRecord, StepText};
 use crate::http_syntax::origin_of;
-use crate::scenario::{BrowserProfile, Credentials};
+use crate::scenario::{BrowserProfile, Initiator};
 
 use super::DASH;
 
@@ -136,7 +136,8 @@ pub fn start(record: &RequestRecord, start: &RequestStart, profile: BrowserProfi
     let parsed = url::Url::parse(url).ok();
     let mut explanation = if hop == 0 {
         format!(
-            "The page at {origin} calls fetch('{url}', {{method: '{method}'}}). The URL's origin is {}, so this is a cross-origin request in 'cors' mode and the browser adds Origin: {origin} (Fetch §\"main fetch\").",
+            "{} The URL's origin is {}, so this is a cross-origin request in 'cors' mode and the browser adds Origin: {origin} (Fetch §\"main fetch\").",
+            super::initiator::calls(record, url, method),
             parsed.as_ref().and_then(origin_of).unwrap_or_default()
         )
     } else {
@@ -144,15 +145,7 @@ pub fn start(record: &RequestRecord, start: &RequestStart, profile: BrowserProfi
             "Following redirect {hop}, the browser fetches {url} with {method} and Origin: {origin}, and decides again whether this hop needs a preflight (Fetch §\"HTTP-redirect fetch\" runs main fetch again)."
         )
     };
-    explanation.push_str(match record.credentials {
-        Credentials::Include => {
-            " With credentials: 'include' the browser attaches cookies, so the server must echo the exact origin and send Access-Control-Allow-Credentials: true; * is not enough."
-        }
-        Credentials::SameOrigin => {
-            " Credentials mode 'same-origin' (fetch's default): no cookies go to another origin, and * is acceptable."
-        }
-        Credentials::Omit => " Credentials mode 'omit': no cookies, and * is acceptable.",
-    });
+    explanation.push_str(super::initiator::credentials(record));
     if needs_preflight {
         explanation.push_str(&format!(
             " A preflight is needed because {} (Fetch §\"CORS-safelisted method\", §\"CORS-safelisted request-header\").",
@@ -186,7 +179,7 @@ pub fn start(record: &RequestRecord, start: &RequestStart, profile: BrowserProfi
     }
     let path = parsed.as_ref().map(super::path_of).unwrap_or_default();
     StepText {
-        action: request_action(hop, method, &path),
+        action: request_action(record.initiator, hop, method, &path),
         request_type: request_type.to_string(),
         cors_headers: DASH.to_string(),
         decision,
@@ -199,10 +192,11 @@ pub fn start(record: &RequestRecord, start: &RequestStart, profile: BrowserProfi
     }
 }
 
-/// "Page calls fetch(): GET /path", or the hop a redirect leads to.
-pub fn request_action(hop: usize, method: &str, path: &str) -> String {
+/// "Page calls fetch(): GET /path" (or its XMLHttpRequest or element), or the hop a redirect
+/// leads to.
+pub fn request_action(initiator: Initiator, hop: usize, method: &str, path: &str) -> String {
     match hop {
-        0 => format!("Page calls fetch(): {method} {path}"),
+        0 => super::initiator::action(initiator, method, path),
         _ => format!("Browser follows the redirect: {method} {path}"),
     }
 }
@@ -240,7 +234,7 @@ pub fn same_origin_start(record: &RequestRecord, hop: Option<&HopTarget>) -> Ste
         String::new()
     };
     StepText {
-        action: request_action(number, method, &path),
+        action: request_action(record.initiator, number, method, &path),
         request_type: "Same-origin request".to_string(),
         cors_headers: DASH.to_string(),
         decision: "No CORS: same origin".to_string(),

@@ -16,7 +16,7 @@ use crate::engine::{
     VarSet,
 };
 use crate::scenario::recording::Recorded;
-use crate::scenario::{CacheMode, Credentials, Outcome, Via};
+use crate::scenario::{CacheMode, Credentials, Initiator, Outcome, Via};
 
 /// The tracker's values, as a JSON object keyed by variable name in tracker order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -205,12 +205,65 @@ impl<'a> StepDoc<'a> {
 #[serde(rename_all = "lowercase")]
 pub enum Element {
     Img,
+    Script,
+    Font,
 }
 
 impl Element {
     pub fn name(self) -> &'static str {
         match self {
             Element::Img => "img",
+            Element::Script => "script",
+            Element::Font => "font",
+        }
+    }
+
+    fn of(initiator: Initiator) -> Option<Self> {
+        match initiator {
+            Initiator::Img => Some(Element::Img),
+            Initiator::Script => Some(Element::Script),
+            Initiator::Font => Some(Element::Font),
+            Initiator::Fetch | Initiator::Xhr => None,
+        }
+    }
+
+    fn initiator(self) -> Initiator {
+        match self {
+            Element::Img => Initiator::Img,
+            Element::Script => Initiator::Script,
+            Element::Font => Initiator::Font,
+        }
+    }
+}
+
+/// An `<img>` or `<script>`'s `crossorigin` attribute: its request is in CORS mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrossOrigin {
+    Anonymous,
+    UseCredentials,
+}
+
+impl CrossOrigin {
+    pub fn name(self) -> &'static str {
+        match self {
+            CrossOrigin::Anonymous => "anonymous",
+            CrossOrigin::UseCredentials => "use-credentials",
+        }
+    }
+}
+
+/// A script API other than fetch().
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    Xhr,
+}
+
+impl Api {
+    pub fn name(self) -> &'static str {
+        match self {
+            Api::Xhr => "xhr",
         }
     }
 }
@@ -235,7 +288,7 @@ impl Mode {
 pub fn sender_name(via: Via) -> &'static str {
     match via {
         Via::Raw => "raw",
-        Via::Browser | Via::Img | Via::NoCors => "browser",
+        Via::Browser | Via::Element | Via::NoCors => "browser",
     }
 }
 
@@ -257,9 +310,15 @@ pub struct RequestDoc<'a> {
     /// Who sent it: `browser` or `raw`; an element's request is the browser's, with `element`.
     #[serde(serialize_with = "sender")]
     pub via: Via,
-    /// The element that asked in no-cors mode (`img`), for a browser request no script made.
+    /// The element that asked (`img`, `script`, `font`), for a browser request no script
+    /// made: in no-cors mode unless `crossorigin` is given (a font is always in CORS mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub element: Option<Element>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crossorigin: Option<CrossOrigin>,
+    /// `xhr` for an XMLHttpRequest (absent: fetch()).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<Api>,
     /// `no-cors` for a fetch() the script made in that mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
@@ -308,7 +367,15 @@ impl<'a> RequestDoc<'a> {
             method: Cow::Borrowed(&r.method),
             url: Cow::Borrowed(&r.url),
             via: r.via,
-            element: (r.via == Via::Img).then_some(Element::Img),
+            element: Element::of(r.initiator),
+            crossorigin: (r.via == Via::Browser
+                && matches!(r.initiator, Initiator::Img | Initiator::Script))
+            .then_some(if r.credentials == Credentials::Include {
+                CrossOrigin::UseCredentials
+            } else {
+                CrossOrigin::Anonymous
+            }),
+            api: (r.initiator == Initiator::Xhr).then_some(Api::Xhr),
             mode: (r.via == Via::NoCors).then_some(Mode::NoCors),
             credentials: r.credentials,
             cache: r.cache,
@@ -344,10 +411,16 @@ impl<'a> RequestDoc<'a> {
             origin: self.origin.map(Cow::into_owned),
             method: self.method.into_owned(),
             url: self.url.into_owned(),
-            via: match (self.element, self.mode) {
-                (Some(Element::Img), _) => Via::Img,
-                (None, Some(Mode::NoCors)) => Via::NoCors,
-                (None, None) => self.via,
+            via: match (self.element, self.crossorigin, self.mode) {
+                (Some(Element::Img | Element::Script), None, _) => Via::Element,
+                (Some(_), _, _) => Via::Browser,
+                (None, _, Some(Mode::NoCors)) => Via::NoCors,
+                (None, _, None) => self.via,
+            },
+            initiator: match (self.element, self.api) {
+                (Some(element), _) => element.initiator(),
+                (None, Some(Api::Xhr)) => Initiator::Xhr,
+                (None, None) => Initiator::Fetch,
             },
             credentials: self.credentials,
             cache: self.cache,

@@ -411,6 +411,12 @@ fn push_request(json: &mut HandJson, r: &RequestDoc) -> io::Result<()> {
     if let Some(element) = r.element {
         json.key("element").str(element.name());
     }
+    if let Some(crossorigin) = r.crossorigin {
+        json.key("crossorigin").str(crossorigin.name());
+    }
+    if let Some(api) = r.api {
+        json.key("api").str(api.name());
+    }
     if let Some(mode) = r.mode {
         json.key("mode").str(mode.name());
     }

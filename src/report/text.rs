@@ -35,7 +35,13 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
         Outcome::Allowed => "ALLOWED",
         Outcome::Blocked => "BLOCKED",
         Outcome::Sent if request.held_back() => "NOT SENT (the probe held it back)",
-        Outcome::Sent if request.via == crate::scenario::Via::Img => {
+        Outcome::Sent
+            if request.via == crate::scenario::Via::Element
+                && request.initiator == crate::scenario::Initiator::Script =>
+        {
+            "RUNS (a <script>, no CORS check)"
+        }
+        Outcome::Sent if request.via == crate::scenario::Via::Element => {
             "SHOWN (an <img>, no CORS check)"
         }
         Outcome::Sent if request.via == crate::scenario::Via::NoCors => {

@@ -62,12 +62,17 @@ fn flow_line(request: &RequestRecord) -> String {
         parts.push("**opaque**: status 0, nothing readable".to_string());
         return parts.join(" → ");
     }
-    if request.via == Via::Img {
+    if request.via == Via::Element {
         parts.push(format!(
-            "`<img>`, no-cors → server {}",
+            "`{}`, no-cors → server {}",
+            request.initiator.markup(),
             status(ExchangeKind::Actual)
         ));
-        parts.push("**shown**, opaque to scripts (no CORS check)".to_string());
+        parts.push(if request.initiator == crate::scenario::Initiator::Script {
+            "**runs**, its source and errors hidden from the page (no CORS check)".to_string()
+        } else {
+            "**shown**, opaque to scripts (no CORS check)".to_string()
+        });
         return parts.join(" → ");
     }
     parts.push(if request.same_origin {
@@ -138,8 +143,20 @@ fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
     if requests.iter().any(|r| r.via == Via::Raw) {
         out.push("Clients without a browser (curl, servers) ignore CORS entirely, which is why \"it works in curl\".".to_string());
     }
-    if requests.iter().any(|r| r.via == Via::Img) {
-        out.push("An `<img>` without `crossorigin` sends no Origin and gets no CORS check: to a server or a cache it looks like curl.".to_string());
+    if requests.iter().any(|r| r.via == Via::Element) {
+        out.push("An `<img>` or `<script>` without `crossorigin` sends no Origin and gets no CORS check: to a server or a cache it looks like curl. The page can show the image or run the script, but not read them: a canvas it draws the image on is tainted, and the script's errors reach it only as \"Script error.\".".to_string());
+    }
+    if requests
+        .iter()
+        .any(|r| r.via == Via::Browser && r.initiator.is_element())
+    {
+        out.push("With `crossorigin`, an `<img>` or `<script>` (and every `@font-face` font) is a CORS request: without `Access-Control-Allow-Origin` the image, script or font does not load at all.".to_string());
+    }
+    if requests
+        .iter()
+        .any(|r| r.initiator == crate::scenario::Initiator::Xhr)
+    {
+        out.push("XMLHttpRequest follows the same CORS rules as fetch(); `withCredentials = true` is fetch's `credentials: 'include'`.".to_string());
     }
     if requests
         .iter()

@@ -109,23 +109,98 @@ impl CacheMode {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
+    /// A CORS-mode request: fetch(), XMLHttpRequest, a font, or an element with `crossorigin`.
     #[default]
     Browser,
-    Img,
+    /// An `<img>` or `<script>` without `crossorigin`: no-cors, no Origin, no CORS check.
+    #[serde(rename = "img")]
+    Element,
     /// fetch() with `mode: 'no-cors'`: no CORS check, an opaque response.
     #[serde(rename = "no-cors")]
     NoCors,
     Raw,
 }
 
-impl Via {
+/// What in the page asked for the URL: a script's fetch() or XMLHttpRequest, or an element
+/// (DevTools' "Type" column). It decides the request's `Accept` and `Sec-Fetch-Dest`, what the
+/// page sees when the check fails, and how Chromium's console line starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Initiator {
+    #[default]
+    Fetch,
+    Xhr,
+    Img,
+    Script,
+    /// An `@font-face` font: always CORS mode, credentials 'same-origin'.
+    Font,
+}
+
+impl Initiator {
+    /// As the scenario's `via` and the document's `element` write it.
     pub fn name(self) -> &'static str {
         match self {
-            Via::Browser => "browser",
-            Via::Img => "img",
-            Via::NoCors => "no-cors",
-            Via::Raw => "raw",
+            Initiator::Fetch => "browser",
+            Initiator::Xhr => "xhr",
+            Initiator::Img => "img",
+            Initiator::Script => "script",
+            Initiator::Font => "font",
         }
+    }
+
+    /// What Chromium's console line calls the request: "Access to image at …".
+    pub fn console_noun(self) -> &'static str {
+        match self {
+            Initiator::Fetch => "fetch",
+            Initiator::Xhr => "XMLHttpRequest",
+            Initiator::Img => "image",
+            Initiator::Script => "script",
+            Initiator::Font => "font",
+        }
+    }
+
+    /// `Sec-Fetch-Dest` (observed in Chromium 148).
+    pub fn destination(self) -> &'static str {
+        match self {
+            Initiator::Fetch | Initiator::Xhr => "empty",
+            Initiator::Img => "image",
+            Initiator::Script => "script",
+            Initiator::Font => "font",
+        }
+    }
+
+    /// The `Accept` Chromium 148 sends for it (observed).
+    pub fn accept(self) -> &'static str {
+        match self {
+            Initiator::Img => "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+            _ => "*/*",
+        }
+    }
+
+    /// The markup or call that makes the request, for the flow and the table.
+    pub fn markup(self) -> &'static str {
+        match self {
+            Initiator::Fetch => "fetch()",
+            Initiator::Xhr => "XMLHttpRequest",
+            Initiator::Img => "<img>",
+            Initiator::Script => "<script>",
+            Initiator::Font => "@font-face",
+        }
+    }
+
+    /// The markup with its article, for messages: "an <img>".
+    pub fn described(self) -> &'static str {
+        match self {
+            Initiator::Fetch => "fetch()",
+            Initiator::Xhr => "an XMLHttpRequest",
+            Initiator::Img => "an <img>",
+            Initiator::Script => "a <script>",
+            Initiator::Font => "an @font-face font",
+        }
+    }
+
+    /// An element of the page rather than a script's call.
+    pub fn is_element(self) -> bool {
+        matches!(self, Initiator::Img | Initiator::Script | Initiator::Font)
     }
 }
 
@@ -291,6 +366,8 @@ pub struct RequestSpec {
     pub credentials: Credentials,
     pub cache: CacheMode,
     pub via: Via,
+    /// What in the page sends it (fetch() unless the scenario says otherwise).
+    pub initiator: Initiator,
     pub expect: Option<Outcome>,
     pub note: Option<String>,
     pub responses: ResponseOverrides,

@@ -4,7 +4,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 
-use super::{BrowserProfile, CacheMode, Credentials, Outcome, ThirdPartyCookies, Via};
+use super::{BrowserProfile, CacheMode, Credentials, Outcome, ThirdPartyCookies};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +26,29 @@ pub struct RawScenario {
     pub cookies: Option<Vec<RawSetCookie>>,
     #[serde(default)]
     pub third_party_cookies: Option<ThirdPartyCookies>,
+}
+
+/// Who sends a request: fetch() (`browser`), XMLHttpRequest, an element, fetch() in no-cors
+/// mode, or a raw client.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawVia {
+    Browser,
+    Xhr,
+    Img,
+    Script,
+    Font,
+    #[serde(rename = "no-cors")]
+    NoCors,
+    Raw,
+}
+
+/// The `crossorigin` attribute: the element's request is in CORS mode.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrossOrigin {
+    Anonymous,
+    UseCredentials,
 }
 
 /// `{"set_by": URL, "set_cookie": "name=value; attributes"}`.
@@ -260,7 +283,10 @@ pub struct RawRequest {
     #[serde(default)]
     pub cache: Option<CacheMode>,
     #[serde(default)]
-    pub via: Option<Via>,
+    pub via: Option<RawVia>,
+    /// An `<img>` or `<script>`'s `crossorigin` attribute.
+    #[serde(default)]
+    pub crossorigin: Option<CrossOrigin>,
     #[serde(default)]
     pub expect: Option<Outcome>,
     #[serde(default)]

@@ -6,14 +6,14 @@ use url::Url;
 
 use super::cloud_rules::{self, RawAzureRule, RawGcsRule};
 use super::raw::{
-    RawChoice, RawCors, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse, RawScenario,
-    RawServerType, RawSetCookie,
+    CrossOrigin, RawChoice, RawCors, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse,
+    RawScenario, RawServerType, RawSetCookie, RawVia,
 };
 use super::s3_rules::{self, PathPart, Rejection};
 use super::{
-    CacheMode, CannedResponse, Choice, Cookies, Credentials, Moment, Outcome, Provider, Question,
-    Recorder, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Session, SetCookie,
-    Via,
+    CacheMode, CannedResponse, Choice, Cookies, Credentials, Initiator, Moment, Outcome, Provider,
+    Question, Recorder, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Session,
+    SetCookie, Via,
 };
 use crate::http_syntax::{
     is_forbidden_method, is_token, is_valid_header_value, normalize_header_value, origin_of,
@@ -1194,7 +1194,17 @@ fn validate_request(
     problems: &mut Problems,
 ) -> Option<RequestSpec> {
     let before = problems.0.len();
-    let via = raw.via.unwrap_or_default();
+    let raw_via = raw.via.unwrap_or(RawVia::Browser);
+    let (via, initiator) = sender_of(raw_via, raw.crossorigin);
+    if raw.crossorigin.is_some() && !matches!(raw_via, RawVia::Img | RawVia::Script) {
+        problems.add(
+            path.key("crossorigin"),
+            match raw_via {
+                RawVia::Font => "a font has no crossorigin attribute: @font-face always fetches in CORS mode, without cookies to another origin",
+                _ => "'crossorigin' is an <img> or <script> attribute: use it with \"via\": \"img\" or \"script\"",
+            },
+        );
+    }
     let method = raw.method.unwrap_or_else(|| "GET".to_string());
     if !is_token(&method) {
         problems.add(
@@ -1241,11 +1251,11 @@ fn validate_request(
     }
 
     match (via, &raw.origin) {
-        (Via::Browser | Via::Img | Via::NoCors, None) => problems.add(
+        (Via::Browser | Via::Element | Via::NoCors, None) => problems.add(
             path.key("origin"),
             "a browser request needs the page's origin, e.g. \"https://example.com\" (or \"null\")",
         ),
-        (Via::Browser | Via::Img | Via::NoCors, Some(origin)) if origin != "null" => {
+        (Via::Browser | Via::Element | Via::NoCors, Some(origin)) if origin != "null" => {
             check_page_origin(origin, &path.key("origin"), problems)
         }
         (Via::Raw, Some(origin)) if !is_valid_header_value(origin) => problems.add(
@@ -1269,15 +1279,17 @@ fn validate_request(
             ),
         );
     }
-    if via == Via::Img {
-        // An element asks for its URL itself: always GET, no script-set headers, cookies sent.
+    if initiator.is_element() {
+        // An element asks for its URL itself: always GET, no script-set headers; its
+        // credentials come from its crossorigin attribute.
+        let markup = initiator.described();
         if method != "GET" {
-            problems.add(path.key("method"), "an <img> always sends GET");
+            problems.add(path.key("method"), format!("{markup} always sends GET"));
         }
         if !raw.headers.0.is_empty() {
             problems.add(
                 path.key("headers"),
-                "an <img> sends no headers a script chose: only fetch() can set them",
+                format!("{markup} sends no headers a script chose: only fetch() and XMLHttpRequest can set them"),
             );
         }
         for (key, given) in [
@@ -1287,9 +1299,23 @@ fn validate_request(
             if given {
                 problems.add(
                     path.key(key),
-                    format!("'{key}' is a fetch() option; an <img> without crossorigin always sends cookies and uses the HTTP cache normally"),
+                    format!("'{key}' is a fetch() option; {markup} takes its credentials from crossorigin (none: cookies always; \"anonymous\": only to its own origin; \"use-credentials\": always) and uses the HTTP cache normally"),
                 );
             }
+        }
+    }
+    if initiator == Initiator::Xhr {
+        if raw.credentials == Some(Credentials::Omit) {
+            problems.add(
+                path.key("credentials"),
+                "XMLHttpRequest has no 'omit': withCredentials = true is \"include\", false (its default) is \"same-origin\"",
+            );
+        }
+        if raw.cache.is_some() {
+            problems.add(
+                path.key("cache"),
+                "'cache' is a fetch() option; XMLHttpRequest has none",
+            );
         }
     }
 
@@ -1315,9 +1341,9 @@ fn validate_request(
             path.key("expect"),
             "a raw request is never allowed or blocked: no browser enforces CORS on it; expect \"sent\"",
         ),
-        (Via::Img, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
+        (Via::Element, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
             path.key("expect"),
-            "an <img> without crossorigin is never allowed or blocked: the browser makes no CORS check; expect \"sent\"",
+            format!("{} without crossorigin is never allowed or blocked: the browser makes no CORS check; expect \"sent\"", initiator.described()),
         ),
         (Via::NoCors, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
             path.key("expect"),
@@ -1399,12 +1425,17 @@ fn validate_request(
                 (n, v)
             })
             .collect(),
-        credentials: match via {
-            Via::Img => Credentials::Include,
+        credentials: match (via, initiator, raw.crossorigin) {
+            // An element without crossorigin sends cookies everywhere, as "include" does.
+            (Via::Element, _, _) | (_, _, Some(CrossOrigin::UseCredentials)) => {
+                Credentials::Include
+            }
+            (_, Initiator::Img | Initiator::Script | Initiator::Font, _) => Credentials::SameOrigin,
             _ => raw.credentials.unwrap_or(Credentials::SameOrigin),
         },
         cache: raw.cache.unwrap_or_default(),
         via,
+        initiator,
         expect: raw.expect,
         note: raw.note,
         responses,
@@ -1413,6 +1444,22 @@ fn validate_request(
         preflight_not_recorded: raw.preflight_recorded == Some(false),
         actual_withheld: raw.actual_sent == Some(false),
     })
+}
+
+/// Who sends a request as the engine runs it: its mode (CORS, an element's no-cors, fetch's
+/// no-cors, raw) and what in the page made it.
+fn sender_of(via: RawVia, crossorigin: Option<CrossOrigin>) -> (Via, Initiator) {
+    match (via, crossorigin) {
+        (RawVia::Browser, _) => (Via::Browser, Initiator::Fetch),
+        (RawVia::Xhr, _) => (Via::Browser, Initiator::Xhr),
+        (RawVia::Img, None) => (Via::Element, Initiator::Img),
+        (RawVia::Img, Some(_)) => (Via::Browser, Initiator::Img),
+        (RawVia::Script, None) => (Via::Element, Initiator::Script),
+        (RawVia::Script, Some(_)) => (Via::Browser, Initiator::Script),
+        (RawVia::Font, _) => (Via::Browser, Initiator::Font),
+        (RawVia::NoCors, _) => (Via::NoCors, Initiator::Fetch),
+        (RawVia::Raw, _) => (Via::Raw, Initiator::Fetch),
+    }
 }
 
 /// A page's origin must be written as a browser serializes it: scheme, host and port only.

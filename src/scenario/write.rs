@@ -3,8 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{
-    CannedResponse, CorsRule, Provider, Recorder, RequestSpec, ResponseOverrides, Scenario,
-    ServerKind, Via,
+    CannedResponse, CorsRule, Initiator, Provider, Recorder, RequestSpec, ResponseOverrides,
+    Scenario, ServerKind, Via,
 };
 
 /// Whether a header list can be written as a JSON object without losing an entry: no name
@@ -320,8 +320,21 @@ fn front_layer(layer: &crate::server::FrontLayer) -> Value {
 
 /// A request's keys, in file order.
 pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str, Field<'a>)) {
-    if r.via != Via::Browser {
-        field("via", Field::Text(r.via.name()));
+    let via = match r.via {
+        Via::Browser | Via::Element => r.initiator.name(),
+        Via::NoCors => "no-cors",
+        Via::Raw => "raw",
+    };
+    if via != "browser" {
+        field("via", Field::Text(via));
+    }
+    // An element in CORS mode says so with its attribute (a font needs none).
+    if r.via == Via::Browser && matches!(r.initiator, Initiator::Img | Initiator::Script) {
+        let crossorigin = match r.credentials {
+            super::Credentials::Include => "use-credentials",
+            _ => "anonymous",
+        };
+        field("crossorigin", Field::Text(crossorigin));
     }
     if let Some(origin) = &r.origin {
         field("origin", Field::Text(origin));
@@ -331,9 +344,9 @@ pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str
     if !r.headers.is_empty() {
         field("headers", Field::Headers(&r.headers));
     }
-    if matches!(r.via, Via::Browser | Via::NoCors) {
+    if matches!(r.via, Via::Browser | Via::NoCors) && !r.initiator.is_element() {
         field("credentials", Field::Text(r.credentials.name()));
-        if r.cache != super::CacheMode::Default {
+        if r.cache != super::CacheMode::Default && r.initiator == Initiator::Fetch {
             field("cache", Field::Text(r.cache.name()));
         }
     }

@@ -11,7 +11,7 @@ use super::{panel, truncate};
 use crate::app::{App, Panel};
 use crate::engine::http::reason_phrase;
 use crate::engine::{ExchangeKind, RequestRecord, Stage, Step, Verdict};
-use crate::scenario::{Outcome, Via};
+use crate::scenario::{Initiator, Outcome, Via};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -78,7 +78,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
     let raw = request.via != Via::Browser;
     let decision = if request.via == Via::Raw {
         "no browser"
-    } else if matches!(request.via, Via::Img | Via::NoCors) {
+    } else if matches!(request.via, Via::Element | Via::NoCors) {
         "no: no-cors"
     } else if request.same_origin {
         "no: same-origin"
@@ -138,18 +138,21 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
     [
         Node {
             label: match (raw, hop) {
-                (true, _) if request.via == Via::Img => "<img>".to_string(),
+                (true, _) if request.via == Via::Element => request.initiator.markup().to_string(),
                 (true, _) if request.via == Via::NoCors => "no-cors fetch".to_string(),
                 (true, _) => "Raw client".to_string(),
-                (false, Some((0, of))) if of > 1 => format!("fetch() 1/{of}"),
+                (false, Some((0, of))) if of > 1 => {
+                    format!("{} 1/{of}", request.initiator.markup())
+                }
                 (false, Some((at, of))) if of > 1 => format!("hop {}/{of}", at + 1),
-                (false, _) => "fetch()".to_string(),
+                (false, _) if request.initiator == Initiator::Xhr => "XHR".to_string(),
+                (false, _) => request.initiator.markup().to_string(),
             },
-            short: match request.via {
-                Via::Raw => "raw",
-                Via::Img => "<img>",
-                Via::NoCors => "no-cors",
-                Via::Browser => "fetch()",
+            short: match (request.via, request.initiator) {
+                (Via::Raw, _) => "raw",
+                (Via::NoCors, _) => "no-cors",
+                (_, Initiator::Xhr) => "XHR",
+                (_, initiator) => initiator.markup(),
             },
             detail: request.method.clone(),
             state: request_state,
@@ -208,7 +211,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
         Node {
             label: "CORS check".to_string(),
             short: "CORS check",
-            detail: if matches!(request.via, Via::Img | Via::NoCors) {
+            detail: if matches!(request.via, Via::Element | Via::NoCors) {
                 "none: no-cors".to_string()
             } else if raw {
                 "none: no browser".to_string()
@@ -234,7 +237,8 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
                     Outcome::Allowed => "✓ ALLOWED".to_string(),
                     Outcome::Blocked => "✗ BLOCKED".to_string(),
                     Outcome::Sent if withheld => "not sent".to_string(),
-                    Outcome::Sent if request.via == Via::Img => "→ SHOWN".to_string(),
+                    Outcome::Sent if request.initiator == Initiator::Script => "→ RUNS".to_string(),
+                    Outcome::Sent if request.via == Via::Element => "→ SHOWN".to_string(),
                     Outcome::Sent if request.via == Via::NoCors => "→ OPAQUE".to_string(),
                     Outcome::Sent => "→ SENT".to_string(),
                 }
@@ -353,7 +357,7 @@ fn branch_label(request: &RequestRecord) -> &'static str {
         "no"
     } else if request.via == Via::Raw {
         "no browser"
-    } else if matches!(request.via, Via::Img | Via::NoCors) {
+    } else if matches!(request.via, Via::Element | Via::NoCors) {
         "no: no-cors"
     } else if request.same_origin {
         "no: same-origin"

@@ -974,3 +974,95 @@ fn cookies_go_where_chromium_sent_them() {
         assert_eq!(sent.as_deref(), case["cookie"].as_str(), "{case}");
     }
 }
+
+/// Each element and API request headless Chromium 148 made in
+/// `tests/fixtures/chromium/destinations.observed.json` is sent with the same Origin, Cookie,
+/// Sec-Fetch-Mode, Sec-Fetch-Dest and Accept, ends the same way, and a blocked one gets
+/// Chromium's console line word for word.
+#[test]
+fn images_scripts_fonts_and_xhr_go_as_chromium_sent_them() {
+    let path = format!(
+        "{}/tests/fixtures/chromium/destinations.observed.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let Ok(record) = serde_json::from_str::<serde_json::Value>(&text) else {
+        panic!("the record parses")
+    };
+    let cases = record["cases"].as_array().cloned().unwrap_or_default();
+    assert_eq!(cases.len(), 12);
+    for case in &cases {
+        let url = case["url"].as_str().unwrap_or_default();
+        let Ok(target) = url::Url::parse(url) else {
+            panic!("{url}")
+        };
+        let mut headers = serde_json::Map::new();
+        if let Some(acao) = case["answer_acao"].as_str() {
+            headers.insert("Access-Control-Allow-Origin".into(), acao.into());
+        }
+        if let Some(acac) = case["answer_acac"].as_str() {
+            headers.insert("Access-Control-Allow-Credentials".into(), acac.into());
+        }
+        let mut request = serde_json::json!({
+            "origin": record["page"],
+            "url": url,
+            "via": case["via"],
+        });
+        for key in ["crossorigin", "credentials"] {
+            if let Some(value) = case.get(key) {
+                request[key] = value.clone();
+            }
+        }
+        let scenario = serde_json::json!({
+            "server": {"type": "static", "url": target.origin().ascii_serialization(),
+                       "preflight": {"status": 204}, "actual": {"status": 200, "headers": headers}},
+            "cookies": [{"set_by": "http://localhost:8012/set",
+                         "set_cookie": "c=1; SameSite=None; Secure; Path=/"}],
+            "requests": [request],
+        });
+        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "destinations") {
+            Ok(s) => s,
+            Err(e) => panic!("case {case} loads: {e}"),
+        };
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let request = &trace.requests[0];
+        let Some(sent) = request
+            .exchanges
+            .iter()
+            .find(|e| e.kind == ExchangeKind::Actual)
+        else {
+            panic!("{case}: the request is sent")
+        };
+        for (header, key) in [
+            ("Origin", "origin"),
+            ("Cookie", "cookie"),
+            ("Sec-Fetch-Mode", "sec_fetch_mode"),
+            ("Sec-Fetch-Dest", "sec_fetch_dest"),
+            ("Accept", "accept"),
+        ] {
+            if key == "accept" && case.get(key).is_none() {
+                continue;
+            }
+            assert_eq!(
+                sent.request.header(header).as_deref(),
+                case[key].as_str(),
+                "{header} in {case}"
+            );
+        }
+        let saw = case["page_saw"].as_str().unwrap_or_default();
+        let expected = if saw.starts_with("load")
+            && case.get("crossorigin").is_none()
+            && matches!(case["via"].as_str(), Some("img" | "script"))
+        {
+            Outcome::Sent
+        } else if saw.starts_with("load") {
+            Outcome::Allowed
+        } else {
+            Outcome::Blocked
+        };
+        assert_eq!(request.outcome, expected, "{case}");
+        if expected == Outcome::Blocked {
+            assert_eq!(request.error.as_deref(), case["console"].as_str(), "{case}");
+        }
+    }
+}

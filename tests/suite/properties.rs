@@ -4,8 +4,8 @@ use cors_tui::engine::RequestRecord;
 use cors_tui::engine::{self, CorsError, ExchangeKind, Trace, VARIABLES};
 use cors_tui::scenario::{
     BrowserProfile, CacheMode, CannedResponse, Cookies, CorsConfiguration, CorsRule, Credentials,
-    Outcome, Provider, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, SetCookie,
-    ThirdPartyCookies, Via,
+    Initiator, Outcome, Provider, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind,
+    SetCookie, ThirdPartyCookies, Via,
 };
 use proptest::prelude::*;
 use url::Url;
@@ -142,12 +142,22 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
         Via::Browser,
         Via::Browser,
         Via::Raw,
-        Via::Img,
+        Via::Element,
         Via::NoCors,
     ]);
     let wait = prop_oneof![Just(0u64), 1u64..10, Just(7_300)];
     // A live probe holds some requests back after their preflight.
     let withheld = prop::sample::select(vec![false, false, false, true]);
+    // What sent it: fetch() mostly; XMLHttpRequest; an element (in CORS mode when via is
+    // browser, no-cors when via is element; a font only in CORS mode).
+    let initiator = prop::sample::select(vec![
+        Initiator::Fetch,
+        Initiator::Fetch,
+        Initiator::Xhr,
+        Initiator::Img,
+        Initiator::Script,
+        Initiator::Font,
+    ]);
     (
         origin,
         method,
@@ -155,7 +165,7 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
         headers,
         credentials,
         cache,
-        (via, withheld),
+        (via, withheld, initiator),
         (wait, responses_strategy()),
     )
         .prop_map(
@@ -166,11 +176,18 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
                 headers,
                 credentials,
                 cache,
-                (via, withheld),
+                (via, withheld, initiator),
                 (wait, responses),
             )| {
-                // An <img> is a GET with no script-set headers, and always sends cookies.
-                let img = via == Via::Img;
+                let initiator = match (via, initiator) {
+                    (Via::Element, Initiator::Script) => Initiator::Script,
+                    (Via::Element, _) => Initiator::Img,
+                    (Via::Browser, any) => any,
+                    _ => Initiator::Fetch,
+                };
+                // An element's request is a GET with no script-set headers; without crossorigin
+                // it always sends cookies, a font never to another origin.
+                let img = initiator.is_element();
                 RequestSpec {
                     origin: Some(origin.to_string()),
                     // A no-cors fetch takes only GET, HEAD and POST.
@@ -188,17 +205,24 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
                         .filter(|_| !img)
                         .map(|(n, v)| (n.to_string(), v.to_string()))
                         .collect(),
-                    credentials: match via {
-                        Via::Raw => Credentials::SameOrigin,
-                        Via::Img => Credentials::Include,
-                        Via::Browser | Via::NoCors => credentials,
+                    credentials: match (via, initiator, credentials) {
+                        (Via::Raw, _, _) => Credentials::SameOrigin,
+                        (Via::Element, _, _) => Credentials::Include,
+                        (_, Initiator::Font, _) => Credentials::SameOrigin,
+                        (
+                            _,
+                            Initiator::Xhr | Initiator::Img | Initiator::Script,
+                            Credentials::Omit,
+                        ) => Credentials::SameOrigin,
+                        (Via::Browser | Via::NoCors, _, credentials) => credentials,
                     },
-                    cache: if via == Via::Browser {
+                    cache: if via == Via::Browser && initiator == Initiator::Fetch {
                         cache
                     } else {
                         CacheMode::Default
                     },
                     via,
+                    initiator,
                     expect: None,
                     note: None,
                     responses,
@@ -388,7 +412,7 @@ proptest! {
                 // No preflight, no verdict: a no-cors fetch.
                 (Via::NoCors, _) => prop_assert_eq!(request.outcome, Outcome::Sent),
                 // No Origin, no preflight, no verdict: an <img> without crossorigin.
-                (Via::Img, _) => {
+                (Via::Element, _) => {
                     prop_assert_eq!(request.outcome, Outcome::Sent);
                     let no_cors = |e: &cors_tui::engine::Exchange| {
                         e.kind == ExchangeKind::Actual && e.request.header("Origin").is_none()
@@ -482,12 +506,12 @@ proptest! {
                 let Some(cookie) = exchange.request.header("Cookie") else { continue };
                 prop_assert!(spec.via != Via::Raw, "a raw request sends only what was written");
                 prop_assert!(exchange.kind == ExchangeKind::Actual, "a preflight carries no cookies");
-                prop_assert!(request.credentials != Credentials::Omit || spec.via == Via::Img);
+                prop_assert!(request.credentials != Credentials::Omit || spec.via == Via::Element);
                 let target = url(&exchange.request.url);
                 let page = spec.origin.as_deref().and_then(|o| Url::parse(o).ok());
                 let same_origin = page.as_ref().is_some_and(|p| p.origin() == target.origin());
                 prop_assert!(
-                    same_origin || request.credentials == Credentials::Include || spec.via == Via::Img,
+                    same_origin || request.credentials == Credentials::Include || spec.via == Via::Element,
                     "only 'include' sends cookies to another origin"
                 );
                 let same_site = page.as_ref().is_some_and(|p| {
