@@ -836,6 +836,17 @@ impl<'a> Simulation<'a> {
                     "."
                 ),
             ),
+            Unchecked::Image if spec.initiator == Initiator::Script => (
+                text!("yes (", response.status, "), run; opaque to the page"),
+                "none (opaque response)",
+                text!(
+                    "Loaded by a <script> without crossorigin: no Origin, no CORS check; the server answered ",
+                    status_text(&response),
+                    ", which the page runs but cannot read, its errors muted to 'Script error.'; CORS headers in the answer: ",
+                    cors_header_text(&response.headers),
+                    "."
+                ),
+            ),
             Unchecked::Image => (
                 text!("yes (", response.status, "), shown; opaque to scripts"),
                 "none (opaque response)",

@@ -160,7 +160,9 @@ pub fn start(record: &RequestRecord, start: &RequestStart, profile: BrowserProfi
             ));
         }
     } else {
-        let set = if kept.is_empty() {
+        let set = if kept.is_empty() && record.initiator.is_element() {
+            "an element's request carries no headers a script chose".to_string()
+        } else if kept.is_empty() {
             "the script set no headers".to_string()
         } else {
             let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();

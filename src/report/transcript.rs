@@ -131,6 +131,26 @@ fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
             cell(&r.preflight_reasons.join("; "))
         ));
     }
+    let decisions = || {
+        requests
+            .iter()
+            .flat_map(|r| r.exchanges.iter().filter_map(|e| e.cookies.as_deref()))
+    };
+    if decisions().next().is_some() {
+        out.push("Which cookies go with a request is decided before any CORS check: by the credentials mode (fetch()'s default sends none to another origin, even on the same site), then by each cookie's `Secure` and `SameSite`: a request from another *site* (scheme and registrable domain) carries only `SameSite=None; Secure` cookies, and none where third-party cookies are blocked.".to_string());
+    }
+    if decisions().any(|d| !d.refused.is_empty()) {
+        out.push("A browser refuses to store some cookies at all: `SameSite=None` without `Secure`, a `Secure` cookie over plain http.".to_string());
+    }
+    let logged_out = requests.iter().any(|r| {
+        r.outcome == Outcome::Allowed
+            && r.exchanges
+                .iter()
+                .any(|e| e.server.session_seen().is_some_and(|seen| !seen.present))
+    });
+    if logged_out {
+        out.push("A request can pass the CORS check and still be logged out: CORS decides whether the page reads the answer, not who the server thinks is asking.".to_string());
+    }
     if requests.iter().any(|r| r.cache_hit) {
         out.push("A passed preflight is cached per origin and URL for `Access-Control-Max-Age` seconds, so the next identical request skips it.".to_string());
     }

@@ -20,11 +20,12 @@ macro_rules! lessons {
 /// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
 /// cookies, caching, server mistakes, redirects and the null origin, then providers and Chromium's
 /// departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 37] = lessons![
+pub const LESSONS: [Lesson; 38] = lessons![
     "same-origin-policy",
     "basic",
     "curl-vs-browser",
     "no-cors-is-not-a-fix",
+    "images-fonts-scripts-and-xhr",
     "custom-header",
     "cors-is-not-csrf-protection",
     "method-not-allowed",
@@ -64,7 +65,7 @@ pub const LESSONS: [Lesson; 37] = lessons![
 pub const BASIC: &Lesson = &LESSONS[1];
 
 /// The built-in lesson `name` stands for: `rule-order`, `rule-order.json`,
-/// `scenarios/rule-order.json`, or its number in teaching order (`11`).
+/// `scenarios/rule-order.json`, or its number in teaching order (`12`).
 pub fn find(name: &str) -> Option<&'static Lesson> {
     if let Ok(number) = name.trim().parse::<usize>() {
         return LESSONS.get(number);
@@ -80,7 +81,7 @@ mod tests {
 
     #[test]
     fn a_lesson_is_found_by_name_file_or_number() {
-        assert_eq!(find("11").map(|l| l.name), Some("rule-order"));
+        assert_eq!(find("12").map(|l| l.name), Some("rule-order"));
         assert_eq!(
             find("scenarios/rule-order.json").map(|l| l.name),
             Some("rule-order")

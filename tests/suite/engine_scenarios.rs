@@ -1066,3 +1066,38 @@ fn images_scripts_fonts_and_xhr_go_as_chromium_sent_them() {
         }
     }
 }
+
+/// The destinations lesson's first question, proven: without the bucket's CORS rules only the
+/// plain <img> (and the plain <script>) still do their job; every CORS-mode request fails.
+#[test]
+fn without_cors_rules_only_the_unchecked_elements_still_work() {
+    let scenario = loaded("images-fonts-scripts-and-xhr");
+    let trace = engine::run(&scenario, BrowserProfile::Chromium);
+    use Outcome::{Allowed, Blocked, Sent};
+    let outcomes: Vec<Outcome> = trace.requests.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Sent, Allowed, Blocked, Allowed, Sent, Allowed, Blocked, Allowed
+        ]
+    );
+    let mut bare = scenario.clone();
+    if let cors_tui::scenario::ServerKind::Bucket { cors, .. } = &mut bare.server.kind {
+        *cors = None;
+    }
+    let rerun = engine::run(&bare, BrowserProfile::Chromium);
+    let outcomes: Vec<Outcome> = rerun.requests.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Sent, Blocked, Blocked, Blocked, Sent, Blocked, Blocked, Blocked
+        ]
+    );
+    assert_eq!(answer_of(&scenario, 0), scenario.quiz[0].choices[0].text);
+    assert!(
+        rerun.requests[3]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("Access to font at"))
+    );
+}
