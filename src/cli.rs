@@ -236,6 +236,11 @@ pub struct Cli {
     #[arg(long)]
     pub all: bool,
 
+    /// With --print on a recording: `all` adds every step of every request after the report
+    /// (the execution table, the tracker and the step-by-step explanations).
+    #[arg(long, value_name = "WHICH", value_enum, requires = "print")]
+    pub steps: Option<Steps>,
+
     /// With --print, only request N (1-based): its execution table, tracker, verdict, fix and
     /// steps, after running the requests before it.
     #[arg(long, value_name = "N")]
@@ -261,4 +266,11 @@ pub struct Cli {
     /// Line width for --print (default: the terminal's width, or 120 when piped).
     #[arg(long, value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
+}
+
+/// Which requests' steps `--print` shows for a recording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Steps {
+    /// Every step of every request, after the report.
+    All,
 }

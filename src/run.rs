@@ -30,6 +30,8 @@ pub struct Output {
     pub transcript: bool,
     pub pretty: bool,
     pub all: bool,
+    /// `--steps all`: a recording's report, then every step of every request.
+    pub steps_all: bool,
     /// `--request N`: print only that request.
     pub request: Option<usize>,
     pub browser: Option<BrowserProfile>,
@@ -44,6 +46,7 @@ impl Output {
             transcript: cli.transcript,
             pretty: cli.pretty,
             all: cli.all,
+            steps_all: cli.steps == Some(crate::cli::Steps::All),
             request: cli.request,
             browser: cli.browser.map(Into::into),
             width: cli.width,
@@ -136,6 +139,35 @@ pub fn run_headless(output: Output, loaded: &mut Loaded) -> Result<Finished, Err
         )?;
         out.flush()?;
         return Ok(expectation_status(record.as_slice()));
+    }
+    // A recording's report: the blocked requests by cause, each group's fix, the allowed ones
+    // in a line each; every step only with --steps all.
+    if let Some(recording) = &loaded.recording
+        && !output.json
+        && !output.transcript
+    {
+        let profile = engine::effective_profile(&loaded.scenario, output.browser);
+        let width = print_width(output.width);
+        let failed = report::recording::write(
+            &mut out,
+            &loaded.scenario,
+            profile,
+            recording,
+            output.all,
+            width,
+        )?;
+        if output.steps_all {
+            writeln!(out)?;
+            // Small enough to prove every fix on the whole run: written from the whole trace.
+            if loaded.scenario.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES {
+                let trace = loaded.trace(output.browser);
+                report::text::write(&mut out, &loaded.scenario, &trace, width)?;
+            } else {
+                report::text::stream(&mut out, &loaded.scenario, profile, None, output.all, width)?;
+            }
+        }
+        out.flush()?;
+        return Ok(expectation_status(&failed));
     }
     let large = loaded.scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES;
     let streams = output.json || (!output.transcript && large);

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod document;
 pub mod json;
+pub mod recording;
 pub mod text;
 pub mod transcript;
 

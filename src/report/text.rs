@@ -53,7 +53,7 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
 
 /// Wraps `text` to `width` columns, keeping its leading spaces and indenting continuation lines.
 /// Linear in the text: each line's width is counted as it grows, not again for every word.
-fn wrap(text: &str, width: usize, indent: &str) -> String {
+pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
     let body = text.trim_start_matches(' ');
     let mut lines = Vec::new();
     let mut line = text[..text.len() - body.len()].to_string();
@@ -680,7 +680,7 @@ pub fn write(
     write_expectations(out, checked, &failed, w)
 }
 
-fn write_fix(
+pub(crate) fn write_fix(
     out: &mut impl Write,
     fix: &crate::analysis::fix::Fix,
     index: usize,

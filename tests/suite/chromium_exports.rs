@@ -360,16 +360,24 @@ fn the_printed_summary_counts_honestly() {
                 })
                 .count();
             let failures = match network {
-                0 => format!("{failed} blocked"),
-                n => format!(
-                    "{failed} failed ({} blocked by CORS, {n} by a network error)",
-                    failed - n
-                ),
+                0 => String::new(),
+                n => format!(" · {n} failed with a network error"),
             };
+            assert!(
+                crate::common::cmd()
+                    .args(["--print", "--width", "200"])
+                    .arg(&path)
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).contains(&failures))
+                    .unwrap_or(false),
+                "{export}: the network errors are counted"
+            );
             let expected = format!(
-                "{} entries: {} cross-origin exchange(s), {failures}; {skipped} same-origin or not CORS (skipped).",
+                "{} entries: {} cross-origin requests replayed · {} allowed · {} blocked by CORS",
                 entries.len(),
                 cross.len(),
+                cross.len() - failed,
+                failed - network,
             );
             let out = crate::common::cmd()
                 .args(["--print", "--width", "200"])

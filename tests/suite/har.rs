@@ -121,8 +121,8 @@ fn print_summarizes_first_and_bad_recordings_are_bad_input() {
         .arg(fixture("chrome.har"))
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("RECORDING\n8 entries: 4 cross-origin exchange(s), 2 blocked; 2 same-origin or not CORS (skipped)."))
-        .stdout(predicate::str::contains("1 × WildcardOriginNotAllowed"));
+        .stdout(predicate::str::starts_with("RECORDING\n8 entries: 4 cross-origin requests replayed · 2 allowed · 2 blocked by CORS (1 hiding a real error)"))
+        .stdout(predicate::str::contains("WildcardOriginNotAllowed — 1 request: #"));
     cmd()
         .arg("--print")
         .arg(fixture("malformed.har"))
@@ -339,10 +339,12 @@ fn safari_recording_reads_its_error_text_as_the_verdict() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "3 cross-origin exchange(s), 2 blocked",
+            "3 cross-origin requests replayed · 1 allowed · 2 blocked by CORS",
         ))
         .stdout(predicate::str::contains("DISAGREES").not())
-        .stdout(predicate::str::contains("(agrees)").count(3));
+        .stdout(predicate::str::contains(
+            "The replay agrees with what the browser recorded on every request.",
+        ));
 }
 
 /// An OAuth-style redirect carries its code in the Location and in the next hop's URL, and a
@@ -470,4 +472,86 @@ fn secrets_are_found_by_pattern_everywhere_and_numbered() {
     );
     let shown = stdout_of(&["--json", "--show-secrets", "-"], har);
     assert!(shown.contains("SECRET5") && shown.contains("482913"));
+}
+
+/// The report for a recording: blocked requests grouped by cause, a real error CORS hid and a
+/// request that got no answer in groups of their own, the allowed ones in a line each, and
+/// every step only with --steps all.
+#[test]
+fn a_recording_report_groups_by_cause_and_steps_only_on_request() {
+    let har = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chromium/api.har");
+    let report = String::from_utf8_lossy(
+        &cmd()
+            .args(["--print", "--width", "120"])
+            .arg(&har)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .stdout,
+    )
+    .into_owned();
+    for part in [
+        "BLOCKED BY CORS: 8 requests, 8 causes",
+        "[1] MissingAllowOriginHeader — 1 request: #1",
+        "A REAL ERROR HIDDEN BY CORS: 1 request, 1 cause",
+        "[9] 400 Bad Request, reported as MissingAllowOriginHeader — 1 request: #11",
+        "NO ANSWER (NETWORK ERRORS): 1 request, 1 cause",
+        "[10] net::ERR_CONNECTION_REFUSED — 1 request: #21",
+        "ALLOWED: 11 requests",
+        "   #2 GET http://127.0.0.1:41002/star?n=star (200)",
+        "Proof: re-run with the change, request #12 is allowed",
+    ] {
+        assert!(report.contains(part), "«{part}» in:\n{report}");
+    }
+    assert!(!report.contains("EXECUTION TABLE"), "{report}");
+    let steps = String::from_utf8_lossy(
+        &cmd()
+            .args(["--print", "--steps", "all"])
+            .arg(&har)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .stdout,
+    )
+    .into_owned();
+    assert!(steps.starts_with("RECORDING\n"), "the report comes first");
+    assert!(steps.contains("EXECUTION TABLE"));
+    assert!(steps.contains("WHY, STEP BY STEP"));
+}
+
+/// Many requests to one endpoint are one group: counted by origin and by place (the ids in
+/// their paths folded), a few numbers named, and the allowed ones counted by place.
+#[test]
+fn many_requests_fold_into_groups_and_places() {
+    let entry = |i: usize, acao: bool| {
+        let header = if acao {
+            r#"{"name": "access-control-allow-origin", "value": "https://app.example"}"#
+        } else {
+            ""
+        };
+        let error = if acao {
+            ""
+        } else {
+            r#", "_error": "net::ERR_FAILED""#
+        };
+        format!(
+            r#"{{"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:{:02}.{:03}Z",
+              "request": {{"method": "GET", "url": "https://api.example.net/items/{i}?v=2",
+                "headers": [{{"name": "origin", "value": "https://app.example"}}]}},
+              "response": {{"status": 200, "headers": [{header}]{error}}}}}"#,
+            i / 1000,
+            i % 1000
+        )
+    };
+    let entries: Vec<String> = (1..=80).map(|i| entry(i, i % 2 == 0)).collect();
+    let har = format!(r#"{{"log": {{"entries": [{}]}}}}"#, entries.join(","));
+    let report = stdout_of(&["--print", "--width", "200", "-"], &har);
+    for part in [
+        "80 cross-origin requests replayed · 40 allowed · 40 blocked by CORS",
+        "[1] MissingAllowOriginHeader — 40 requests: #1, #3, #5, #7, #9, #11, #13, #15, #17, #19, #21, #23 and 28 more",
+        "from: https://app.example (40)",
+        "to:   https://api.example.net/items/{id} (40)",
+        "ALLOWED: 40 requests",
+        "   40 × https://api.example.net/items/{id}",
+    ] {
+        assert!(report.contains(part), "«{part}» in:\n{report}");
+    }
 }

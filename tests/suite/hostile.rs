@@ -160,7 +160,7 @@ fn a_bom_and_a_reordered_har_are_read() {
         .arg("--print")
         .arg(&reordered)
         .assert()
-        .stdout(predicate::str::contains("4 cross-origin exchange(s)"));
+        .stdout(predicate::str::contains("4 cross-origin requests replayed"));
 }
 
 /// D15: two entries redirecting to each other at the same moment: one is replayed, the other

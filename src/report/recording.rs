@@ -1,0 +1,461 @@
+//! `--print` for a recording: what a developer with a HAR asks first. Which requests were
+//! blocked, why (grouped by cause, then by page origin and by host and path pattern), one
+//! request of each group with Chromium's console line and the fix for the group, the errors
+//! CORS hid, and the allowed requests in a line each (counted when many). Every step of every
+//! request only on request (`--steps all`, `--request N`).
+//!
+//! It runs the replay one request at a time and keeps a line per request and a representative
+//! per group, so memory is bounded by the groups and the largest request, not by the file.
+
+use std::io::{self, Write};
+
+use crate::analysis::fix::{self, Fix, Scope};
+use crate::engine::{self, RequestRecord};
+use crate::safe_text::escape;
+use crate::scenario::recording::Recording;
+use crate::scenario::{BrowserProfile, Outcome, Scenario};
+
+use super::text::{wrap, write_fix};
+
+/// Allowed requests listed one per line up to this many; beyond, counted by host.
+const LISTED_ALLOWED: usize = 30;
+/// Request numbers named per group; beyond, "and N more".
+const LISTED_MEMBERS: usize = 12;
+
+/// What a group of failed requests has in common.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Cause {
+    /// Blocked by CORS with this DevTools `CorsError`.
+    Cors(&'static str),
+    /// Blocked by CORS, but the server had answered an error status: CORS hid it.
+    Hidden { status: i64, error: &'static str },
+    /// No answer at all (`net::ERR_…`).
+    Network(&'static str),
+}
+
+/// One request, as the report's lists need it.
+struct Line {
+    index: usize,
+    method: String,
+    url: String,
+    outcome: Outcome,
+    status: i64,
+    agrees: Option<bool>,
+}
+
+struct Group {
+    cause: Cause,
+    members: Vec<usize>,
+    /// (page origin, requests), in order of first appearance.
+    origins: Vec<(String, usize)>,
+    /// (host and path pattern, requests).
+    places: Vec<(String, usize)>,
+    representative: RequestRecord,
+    fix: Option<Fix>,
+}
+
+fn count(tally: &mut Vec<(String, usize)>, key: String) {
+    match tally.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, n)) => *n += 1,
+        None => tally.push((key, 1)),
+    }
+}
+
+/// A URL's host and path with its variable segments (numbers, long hex or ids) as `{id}`, and
+/// without its query: requests to `/users/42/export` and `/users/7/export` are one place.
+pub fn place_of(url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    let segments: Vec<String> = parsed
+        .path()
+        .split('/')
+        .map(|segment| {
+            let digits = segment.chars().filter(char::is_ascii_digit).count();
+            let hexlike = segment.len() >= 16
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == '-' || c == '_');
+            if !segment.is_empty() && (digits == segment.len() || hexlike) {
+                "{id}".to_string()
+            } else {
+                segment.to_string()
+            }
+        })
+        .collect();
+    format!(
+        "{}://{}{}",
+        parsed.scheme(),
+        parsed.host_str().unwrap_or_default(),
+        parsed.port().map(|p| format!(":{p}")).unwrap_or_default()
+    ) + &segments.join("/")
+}
+
+/// Replays the recording and writes the report; returns the requests whose expectation failed.
+pub fn write(
+    out: &mut impl Write,
+    scenario: &Scenario,
+    profile: BrowserProfile,
+    recording: &Recording,
+    all: bool,
+    width: u16,
+) -> io::Result<Vec<RequestRecord>> {
+    let w = usize::from(width);
+    let scope = Scope::new(scenario);
+    // A change a redirect carries further is proven on the whole run, for a recording small
+    // enough to re-run for each group.
+    let whole = (scope.is_none() && scenario.requests.len() <= fix::MAX_REQUESTS_FOR_FIXES)
+        .then(|| engine::run(scenario, profile));
+    let mut lines: Vec<Line> = Vec::with_capacity(scenario.requests.len());
+    let mut groups: Vec<Group> = Vec::new();
+    let mut failed = Vec::new();
+    for (record, _steps) in engine::Requests::new(scenario, profile) {
+        let recorded = recording.recorded.get(record.index - 1);
+        let status = recorded.map_or(0, |r| r.status);
+        lines.push(Line {
+            index: record.index,
+            method: record.method.clone(),
+            url: record.url.clone(),
+            outcome: record.outcome,
+            status,
+            agrees: recorded.and_then(|r| record.agrees_with(r)),
+        });
+        if !record.expectation_met() {
+            failed.push(RequestRecord {
+                exchanges: Vec::new(),
+                ..record.clone()
+            });
+        }
+        if record.outcome != Outcome::Blocked {
+            continue;
+        }
+        let error = record.cors_error.map_or("unknown", |e| e.name());
+        let cause = match record.cors_error {
+            Some(e) if e.is_network_error() => Cause::Network(error),
+            _ if (400..=599).contains(&status) => Cause::Hidden { status, error },
+            _ => Cause::Cors(error),
+        };
+        let origin = record.origin.clone().unwrap_or_else(|| "null".to_string());
+        let place = place_of(&record.url);
+        match groups.iter_mut().find(|g| g.cause == cause) {
+            Some(group) => {
+                group.members.push(record.index);
+                count(&mut group.origins, origin);
+                count(&mut group.places, place);
+            }
+            None => {
+                // The first request of a group stands for it: its fix is the group's.
+                let fix = match (&cause, &scope, &whole) {
+                    (Cause::Network(_), _, _) | (_, None, None) => None,
+                    (_, Some(scope), _) => fix::streamed_fix(scenario, profile, scope, &record),
+                    (_, None, Some(trace)) => trace
+                        .requests
+                        .get(record.index - 1)
+                        .and_then(|whole| fix::fix_for(scenario, trace, whole)),
+                };
+                groups.push(Group {
+                    cause,
+                    members: vec![record.index],
+                    origins: vec![(origin, 1)],
+                    places: vec![(place, 1)],
+                    representative: RequestRecord {
+                        exchanges: Vec::new(),
+                        ..record
+                    },
+                    fix,
+                });
+            }
+        }
+    }
+    write_report(out, recording, &lines, &groups, all, w)?;
+    Ok(failed)
+}
+
+fn write_report(
+    out: &mut impl Write,
+    recording: &Recording,
+    lines: &[Line],
+    groups: &[Group],
+    all: bool,
+    w: usize,
+) -> io::Result<()> {
+    let blocked = |pick: fn(&Cause) -> bool| -> usize {
+        groups
+            .iter()
+            .filter(|g| pick(&g.cause))
+            .map(|g| g.members.len())
+            .sum()
+    };
+    let by_cors = blocked(|c| matches!(c, Cause::Cors(_)));
+    let hidden = blocked(|c| matches!(c, Cause::Hidden { .. }));
+    let network = blocked(|c| matches!(c, Cause::Network(_)));
+    let allowed: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.outcome == Outcome::Allowed)
+        .collect();
+    writeln!(out, "RECORDING")?;
+    let headline = format!(
+        "{} entries: {} cross-origin requests replayed · {} allowed · {} blocked by CORS{}{} · {} same-origin or not CORS (skipped{}).",
+        recording.entries,
+        lines.len(),
+        allowed.len(),
+        by_cors + hidden,
+        match hidden {
+            0 => String::new(),
+            n => format!(" ({n} hiding a real error)"),
+        },
+        match network {
+            0 => String::new(),
+            n => format!(" · {n} failed with a network error"),
+        },
+        recording.skipped.len(),
+        if all || recording.skipped.is_empty() {
+            ""
+        } else {
+            "; --all lists them"
+        }
+    );
+    writeln!(out, "{}", wrap(&headline, w, ""))?;
+    let disagree: Vec<String> = lines
+        .iter()
+        .filter(|l| l.agrees == Some(false))
+        .map(|l| format!("#{}", l.index))
+        .collect();
+    let verdict = if disagree.is_empty() {
+        let unknown = lines.iter().filter(|l| l.agrees.is_none()).count();
+        match unknown {
+            0 => "The replay agrees with what the browser recorded on every request.".to_string(),
+            n => format!(
+                "The replay agrees with the recording wherever it says what the browser did ({n} entries do not: Firefox records no verdict)."
+            ),
+        }
+    } else {
+        format!(
+            "The replay DISAGREES with the recording on {}: {}. Each is worth a look (--print --request N).",
+            disagree.len(),
+            members_text(&disagree)
+        )
+    };
+    writeln!(out, "{}", wrap(&verdict, w, ""))?;
+    if all {
+        for skipped in &recording.skipped {
+            writeln!(
+                out,
+                "  skipped: {} {} ({})",
+                escape(&skipped.method),
+                escape(&skipped.url),
+                escape(&skipped.reason)
+            )?;
+        }
+    }
+
+    type Pick = fn(&Cause) -> bool;
+    let sections: [(&str, Pick); 3] = [
+        ("BLOCKED BY CORS", |c| matches!(c, Cause::Cors(_))),
+        ("A REAL ERROR HIDDEN BY CORS", |c| {
+            matches!(c, Cause::Hidden { .. })
+        }),
+        ("NO ANSWER (NETWORK ERRORS)", |c| {
+            matches!(c, Cause::Network(_))
+        }),
+    ];
+    let mut number = 0;
+    for (title, pick) in sections {
+        let members: Vec<&Group> = groups.iter().filter(|g| pick(&g.cause)).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let requests: usize = members.iter().map(|g| g.members.len()).sum();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{title}: {requests} request{}, {} cause{}",
+            plural(requests),
+            members.len(),
+            plural(members.len())
+        )?;
+        for group in members {
+            number += 1;
+            write_group(out, number, group, recording, w)?;
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "ALLOWED: {} request{}",
+        allowed.len(),
+        plural(allowed.len())
+    )?;
+    if allowed.len() <= LISTED_ALLOWED || all {
+        for line in &allowed {
+            let text = format!(
+                "#{} {} {} ({})",
+                line.index,
+                escape(&line.method),
+                escape(&line.url),
+                line.status
+            );
+            say(out, "   ", &text, w)?;
+            // --all: how the importer rebuilt each one too.
+            if all && let Some(recorded) = recording.recorded.get(line.index - 1) {
+                for note in &recorded.notes {
+                    say(out, "     ", &escape(note), w)?;
+                }
+            }
+        }
+    } else {
+        let mut places: Vec<(String, usize)> = Vec::new();
+        for line in &allowed {
+            count(&mut places, place_of(&line.url));
+        }
+        places.sort_by_key(|place| std::cmp::Reverse(place.1));
+        for (place, n) in places.iter().take(LISTED_ALLOWED) {
+            writeln!(out, "   {n} × {}", escape(place))?;
+        }
+        if places.len() > LISTED_ALLOWED {
+            writeln!(out, "   and {} more places", places.len() - LISTED_ALLOWED)?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        wrap(
+            "Every step of one request: --print --request N. Every step of every request: --print --steps all.",
+            w,
+            ""
+        )
+    )?;
+    Ok(())
+}
+
+fn write_group(
+    out: &mut impl Write,
+    number: usize,
+    group: &Group,
+    recording: &Recording,
+    w: usize,
+) -> io::Result<()> {
+    let members: Vec<String> = group.members.iter().map(|i| format!("#{i}")).collect();
+    let head = match &group.cause {
+        Cause::Cors(error) => format!("[{number}] {error}"),
+        Cause::Hidden { status, error } => format!(
+            "[{number}] {status} {}, reported as {error}",
+            crate::engine::http::reason_phrase(u16::try_from(*status).unwrap_or(0))
+        ),
+        Cause::Network(error) => format!("[{number}] {error}"),
+    };
+    let text = format!(
+        "{head} — {} request{}: {}",
+        group.members.len(),
+        plural(group.members.len()),
+        members_text(&members)
+    );
+    writeln!(out, "{}", wrap(&text, w, "    "))?;
+    let tally = |tally: &[(String, usize)]| -> String {
+        let shown: Vec<String> = tally
+            .iter()
+            .take(LISTED_MEMBERS)
+            .map(|(key, n)| format!("{} ({n})", escape(key)))
+            .collect();
+        match tally.len().saturating_sub(LISTED_MEMBERS) {
+            0 => shown.join(", "),
+            more => format!("{}, and {more} more", shown.join(", ")),
+        }
+    };
+    say(out, "   ", &format!("from: {}", tally(&group.origins)), w)?;
+    say(out, "   ", &format!("to:   {}", tally(&group.places)), w)?;
+    let r = &group.representative;
+    let recorded = recording.recorded.get(r.index - 1);
+    let example = format!(
+        "e.g. #{} {} {} (recorded: {}{})",
+        r.index,
+        escape(&r.method),
+        escape(&r.url),
+        recorded.map_or(0, |rec| rec.status),
+        recorded
+            .and_then(|rec| rec.error.as_deref())
+            .map(|e| format!(", {}", escape(e)))
+            .unwrap_or_default()
+    );
+    say(out, "   ", &example, w)?;
+    match &group.cause {
+        Cause::Hidden { status, .. } => say(
+            out,
+            "   ",
+            &format!(
+                "The server answered {status} without CORS headers, and the page saw only a CORS failure: fix the error itself, or have error answers carry the CORS headers too, so the page can read what went wrong."
+            ),
+            w,
+        )?,
+        // A network error's own note (below) says what failed.
+        Cause::Network(_) | Cause::Cors(_) => {}
+    }
+    if let Some(console) = &r.error {
+        say(out, "   ", &format!("Console: {}", escape(console)), w)?;
+    }
+    if let Some(recorded) = recorded {
+        for note in &recorded.notes {
+            say(out, "   ", &escape(note), w)?;
+        }
+    }
+    if let Some(fix) = &group.fix {
+        write_fix(out, fix, r.index, w)?;
+        if group.members.len() > 1 {
+            writeln!(
+                out,
+                "   {}",
+                wrap(
+                    &format!(
+                        "The same change is the fix for every request of this group; --print --request N shows each."
+                    ),
+                    w,
+                    "   "
+                )
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `text` wrapped to `w` columns, every line indented by `indent`.
+fn say(out: &mut impl Write, indent: &str, text: &str, w: usize) -> io::Result<()> {
+    let continued = format!("{indent}  ");
+    writeln!(out, "{}", wrap(&format!("{indent}{text}"), w, &continued))
+}
+
+/// `#1, #2, …` up to [`LISTED_MEMBERS`], then how many more.
+fn members_text(members: &[String]) -> String {
+    let shown = members[..members.len().min(LISTED_MEMBERS)].join(", ");
+    match members.len().saturating_sub(LISTED_MEMBERS) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::place_of;
+
+    #[test]
+    fn places_fold_ids_and_drop_queries() {
+        assert_eq!(
+            place_of("https://api.example/users/42/export.json?x=1"),
+            "https://api.example/users/{id}/export.json"
+        );
+        assert_eq!(
+            place_of("https://api.example:8443/o/3f2a9c1e4b5d6a7f8e9d/items"),
+            "https://api.example:8443/o/{id}/items"
+        );
+        assert_eq!(
+            place_of("https://api.example/v2/star"),
+            "https://api.example/v2/star"
+        );
+        assert_eq!(place_of("not a url"), "not a url");
+    }
+}
