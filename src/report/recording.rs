@@ -403,16 +403,11 @@ fn write_group(
     if let Some(fix) = &group.fix {
         write_fix(out, fix, r.index, w)?;
         if group.members.len() > 1 {
-            writeln!(
+            say(
                 out,
-                "   {}",
-                wrap(
-                    &format!(
-                        "The same change is the fix for every request of this group; --print --request N shows each."
-                    ),
-                    w,
-                    "   "
-                )
+                "   ",
+                "The same change is the fix for every request of this group; --print --request N shows each.",
+                w,
             )?;
         }
     }
