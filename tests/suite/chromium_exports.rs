@@ -389,6 +389,10 @@ fn the_printed_summary_counts_honestly() {
                 text.contains(&expected),
                 "{export}: expected «{expected}» in:\n{text}"
             );
+            assert!(
+                text.contains(&format!("{skipped} same-origin or not CORS (skipped")),
+                "{export}: the skipped entries are counted"
+            );
             assert!(!text.contains("DISAGREES"), "{export}");
             if !export.contains("sanitized") {
                 assert!(
