@@ -27,6 +27,25 @@ pub struct Fix {
     pub proven: bool,
     /// Other requests whose outcome the change flips: (index, before, after).
     pub side_effects: Vec<(usize, Outcome, Outcome)>,
+    /// For a server without rules: what its answers must say, for writing the fix as a
+    /// server's own configuration (nginx, Express, tower-http). Not in `--json`: `headers`
+    /// says the same.
+    #[serde(skip)]
+    pub policy: Option<HeaderPolicy>,
+}
+
+/// The CORS answer a server without rules must give one kind of request: the headers of
+/// [`Fix::headers`] as facts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderPolicy {
+    pub origin: String,
+    pub credentials: bool,
+    /// The method, when it needs `Access-Control-Allow-Methods` (not GET, HEAD or POST).
+    pub method: Option<String>,
+    /// Request headers the preflight asks for, lowercased.
+    pub headers: Vec<String>,
+    /// A preflight comes first: OPTIONS must be answered with a 2xx.
+    pub preflight: bool,
 }
 
 /// Rules compared by content, not number (an inserted rule shifts the numbers after it).
@@ -524,6 +543,7 @@ fn rules_fix(
             caveats,
             proven,
             side_effects,
+            policy: None,
         };
         if proven {
             return capitalized(fix);
@@ -566,6 +586,7 @@ fn no_fix(summary: String) -> Fix {
         caveats: Vec::new(),
         proven: false,
         side_effects: Vec::new(),
+        policy: None,
     }
 }
 
@@ -699,6 +720,7 @@ fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord)
             ],
             proven,
             side_effects,
+            policy: None,
         };
         if proven {
             return Some(capitalized(fix));
@@ -793,6 +815,7 @@ fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) ->
         caveats: vec![caveat],
         proven,
         side_effects,
+        policy: None,
     }))
 }
 
@@ -991,6 +1014,7 @@ fn function_url_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) 
         caveats: Vec::new(),
         proven,
         side_effects,
+        policy: None,
     }))
 }
 
@@ -1122,6 +1146,7 @@ fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         caveats,
         proven,
         side_effects,
+        policy: None,
     }))
 }
 
@@ -1328,6 +1353,7 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
                     caveats: Vec::new(),
                     proven,
                     side_effects,
+                    policy: None,
                 }));
             }
         }
@@ -1397,6 +1423,7 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         },
         proven,
         side_effects,
+        policy: None,
     }))
 }
 
@@ -1483,6 +1510,7 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
             ],
             proven,
             side_effects,
+            policy: None,
         };
     }
     let mut fix = header_fix(
@@ -1602,6 +1630,13 @@ fn header_fix(
         caveats,
         proven,
         side_effects,
+        policy: Some(HeaderPolicy {
+            origin,
+            credentials: include,
+            method: (!is_safelisted_method(&method)).then_some(method),
+            headers,
+            preflight: needs_preflight,
+        }),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod document;
 pub mod json;
 pub mod recording;
+pub mod server_snippets;
 pub mod text;
 pub mod transcript;
 

@@ -402,6 +402,17 @@ fn write_group(
     }
     if let Some(fix) = &group.fix {
         write_fix(out, fix, r.index, w)?;
+        // The proven headers as the servers it most likely is would set them.
+        if fix.proven
+            && let Some(policy) = &fix.policy
+        {
+            for snippet in super::server_snippets::snippets(policy) {
+                say(out, "   ", &format!("In {}:", snippet.server), w)?;
+                for line in &snippet.lines {
+                    writeln!(out, "       {}", escape(line))?;
+                }
+            }
+        }
         if group.members.len() > 1 {
             say(
                 out,
