@@ -236,6 +236,13 @@ pub struct Cli {
     #[arg(long)]
     pub all: bool,
 
+    /// With --print: write the first blocked request's proven fix to FILE, ready to apply: a
+    /// bucket's whole corrected configuration in the spelling it was given (with --config) or
+    /// its CLI's, or a server's headers as nginx, Express and tower-http set them. Never
+    /// replaces an existing file.
+    #[arg(long, value_name = "FILE", requires = "print")]
+    pub fix_out: Option<PathBuf>,
+
     /// With --print on a recording: `all` adds every step of every request after the report
     /// (the execution table, the tracker and the step-by-step explanations).
     #[arg(long, value_name = "WHICH", value_enum, requires = "print")]

@@ -277,7 +277,136 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
     if cli.quiz {
         return print_quiz(output.browser, &mut loaded);
     }
-    run_headless(output, &mut loaded)
+    if let Some(path) = &cli.fix_out {
+        // Refused before the run, so a report is never followed by "cannot write".
+        crate::output_file::check_target(path, false).map_err(|err| {
+            Error::Usage(format!(
+                "--fix-out {}: {err}",
+                escape(&path.display().to_string())
+            ))
+        })?;
+    }
+    let finished = run_headless(output, &mut loaded)?;
+    if let Some(path) = &cli.fix_out {
+        write_fix_out(path, output.browser, &mut loaded)?;
+    }
+    Ok(finished)
+}
+
+/// `--fix-out FILE`: the first blocked request's proven fix, as a file to apply, and how.
+fn write_fix_out(
+    path: &std::path::Path,
+    browser: Option<BrowserProfile>,
+    loaded: &mut Loaded,
+) -> Result<(), Error> {
+    let shown = escape(&path.display().to_string()).into_owned();
+    if loaded.scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
+        && crate::analysis::fix::Scope::new(&loaded.scenario).is_none()
+    {
+        return Err(Error::Usage(format!(
+            "--fix-out {shown}: proving a fix re-runs the whole input, and it has more than {} requests; take the request with --print --request N",
+            crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
+        )));
+    }
+    let trace = loaded.trace(browser);
+    let fixes = crate::analysis::fix::fixes(&loaded.scenario, &trace);
+    let Some((index, fix)) = fixes
+        .iter()
+        .enumerate()
+        .find_map(|(i, fix)| fix.as_ref().filter(|f| f.proven).map(|f| (i + 1, f)))
+    else {
+        return Err(Error::Usage(format!(
+            "--fix-out {shown}: no blocked request has a proven fix to write"
+        )));
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (text, apply) = match (&fix.rules, &loaded.scenario.server.kind) {
+        (Some(rules), scenario::ServerKind::Bucket { provider, .. }) => {
+            let spelling = loaded
+                .config_spelling
+                .unwrap_or_else(|| report::pasteable::default_spelling(*provider));
+            // The request's own URL names the bucket where the server's does not (GCS paths).
+            let url = url::Url::parse(&trace.requests[index - 1].url)
+                .unwrap_or_else(|_| loaded.scenario.server.url.clone());
+            let pasteable =
+                report::pasteable::bucket_configuration(&url, rules, spelling, &file_name)
+                    .map_err(|reasons| {
+                        Error::Usage(format!(
+                            "--fix-out {shown}: the fixed rules cannot be written as given: {}",
+                            escape(&reasons.join("; "))
+                        ))
+                    })?;
+            (pasteable.text, pasteable.apply)
+        }
+        _ => match &fix.policy {
+            Some(policy) => {
+                let mut text = String::new();
+                text.push_str(&format!(
+                    "# The answers request #{index} needs
+"
+                ));
+                for line in &fix.headers {
+                    text.push_str(&format!(
+                        "#   {line}
+"
+                    ));
+                }
+                for snippet in report::server_snippets::snippets(policy) {
+                    text.push_str(&format!(
+                        "
+# {}
+",
+                        snippet.server
+                    ));
+                    for line in snippet.lines {
+                        text.push_str(&line);
+                        text.push('\n');
+                    }
+                }
+                (
+                    text,
+                    vec!["Copy the block for your server into its configuration.".to_string()],
+                )
+            }
+            None => {
+                return Err(Error::Usage(format!(
+                    "--fix-out {shown}: the fix for request #{index} is a change to the page or the API's settings, not a file: --print shows it"
+                )));
+            }
+        },
+    };
+    crate::output_file::write_whole(path, false, |out| out.write_all(text.as_bytes()))
+        .map_err(|err| Error::Usage(format!("--fix-out {shown}: cannot write it: {err}")))?;
+    let mut out = io::stdout().lock();
+    writeln!(out)?;
+    if fix.rules.is_some() {
+        writeln!(
+            out,
+            "Wrote {shown}: the whole configuration with the fix for request #{index} ({}). Apply it:",
+            escape(fix.summary.trim_end_matches('.'))
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Wrote {shown}: the headers request #{index} needs, as nginx, Express and tower-http set them."
+        )?;
+    }
+    for line in apply {
+        writeln!(out, "  {}", escape(&line))?;
+    }
+    writeln!(
+        out,
+        "Then run the same input again to see what is left{}.",
+        if fix.rules.is_some() {
+            format!(" (--config {shown})")
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(())
 }
 
 /// The built-in lessons, one a line: the name to open it by, and its title.
@@ -781,6 +910,7 @@ fn run_probe(args: &ProbeArgs) -> Result<Finished, Error> {
         source,
         recording: None,
         saved: None,
+        config_spelling: None,
     };
     if let Some(path) = &args.save {
         let trace = loaded.trace(None);

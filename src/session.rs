@@ -18,6 +18,8 @@ pub struct Loaded {
     pub recording: Option<Recording>,
     /// For a saved trace: the trace itself, replayed as it was (not re-simulated).
     pub saved: Option<Trace>,
+    /// The spelling of the rules `--config` gave, for writing a fix back the same way.
+    pub config_spelling: Option<crate::formats::s3::Spelling>,
 }
 
 impl Loaded {
@@ -208,6 +210,7 @@ impl Opened {
             };
             loaded.scenario.server.rules_from =
                 Some(format!("{name} ({})", rules.spelling.describe()));
+            loaded.config_spelling = Some(rules.spelling);
         }
         Ok(loaded)
     }
@@ -219,6 +222,7 @@ impl Opened {
                 source: BUILTIN_SOURCE.to_string(),
                 recording: None,
                 saved: None,
+                config_spelling: None,
             });
         };
         // A recording can be hundreds of MB: parsed from the file's bytes where they lie.
@@ -232,6 +236,7 @@ impl Opened {
                 source: name,
                 recording: Some(import.recording),
                 saved: None,
+                config_spelling: None,
             });
         }
         if kind == crate::formats::InputKind::SavedTrace {
@@ -241,6 +246,7 @@ impl Opened {
                 source: name,
                 recording,
                 saved: Some(trace),
+                config_spelling: None,
             });
         }
         let scenario = scenario::load_str(text, &name).map_err(|errors| {
@@ -262,6 +268,7 @@ impl Opened {
             source: name,
             recording: None,
             saved: None,
+            config_spelling: None,
         })
     }
 }

@@ -32,6 +32,10 @@ pub struct Fix {
     /// says the same.
     #[serde(skip)]
     pub policy: Option<HeaderPolicy>,
+    /// For a bucket: its whole configuration with the change made, to be written in the
+    /// spelling the user gave.
+    #[serde(skip)]
+    pub rules: Option<Vec<CorsRule>>,
 }
 
 /// The CORS answer a server without rules must give one kind of request: the headers of
@@ -539,6 +543,7 @@ fn rules_fix(
         let fix = Fix {
             summary: format!("{summary}."),
             diff: diff(provider, &rules, &after),
+            rules: Some(after.clone()),
             headers: Vec::new(),
             caveats,
             proven,
@@ -587,6 +592,7 @@ fn no_fix(summary: String) -> Fix {
         proven: false,
         side_effects: Vec::new(),
         policy: None,
+        rules: None,
     }
 }
 
@@ -721,6 +727,7 @@ fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord)
             proven,
             side_effects,
             policy: None,
+        rules: None,
         };
         if proven {
             return Some(capitalized(fix));
@@ -816,6 +823,7 @@ fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) ->
         proven,
         side_effects,
         policy: None,
+        rules: None,
     }))
 }
 
@@ -1015,6 +1023,7 @@ fn function_url_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) 
         proven,
         side_effects,
         policy: None,
+        rules: None,
     }))
 }
 
@@ -1147,6 +1156,7 @@ fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         proven,
         side_effects,
         policy: None,
+        rules: None,
     }))
 }
 
@@ -1354,6 +1364,7 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
                     proven,
                     side_effects,
                     policy: None,
+                    rules: None,
                 }));
             }
         }
@@ -1424,6 +1435,7 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         proven,
         side_effects,
         policy: None,
+        rules: None,
     }))
 }
 
@@ -1511,6 +1523,7 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
             proven,
             side_effects,
             policy: None,
+        rules: None,
         };
     }
     let mut fix = header_fix(
@@ -1637,6 +1650,7 @@ fn header_fix(
             headers,
             preflight: needs_preflight,
         }),
+        rules: None,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod document;
 pub mod json;
+pub mod pasteable;
 pub mod recording;
 pub mod server_snippets;
 pub mod text;

@@ -1325,3 +1325,95 @@ fn print_request_n_shows_one_request() {
         .code(2)
         .stderr(predicate::str::contains("--request N goes with --print"));
 }
+
+/// `--fix-out FILE` writes the first proven fix ready to apply: a bucket's whole corrected
+/// configuration in the spelling --config gave, with its command; a recording's headers as
+/// server configuration; and never over a file that is there.
+#[test]
+fn fix_out_writes_the_fix_in_the_users_spelling_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // The custom-header lesson's rule, as the S3 console's editor holds it.
+    let console = dir.path().join("console.json");
+    std::fs::write(
+        &console,
+        r#"[{"AllowedOrigins": ["https://app.example"], "AllowedMethods": ["GET", "PUT", "POST"], "AllowedHeaders": ["Content-Type", "x-amz-*"]}]"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let fixed = dir.path().join("fixed.json");
+    cmd()
+        .current_dir(dir.path())
+        .args([
+            "--print",
+            "custom-header",
+            "--config",
+            "console.json",
+            "--fix-out",
+            "fixed.json",
+        ])
+        .assert()
+        .stdout(predicate::str::contains(
+            "Wrote fixed.json: the whole configuration with the fix for request #1",
+        ))
+        .stdout(predicate::str::contains(
+            "In the S3 console: bucket reports → Permissions",
+        ));
+    let written = std::fs::read_to_string(&fixed).unwrap_or_default();
+    assert!(
+        written.trim_start().starts_with('['),
+        "console spelling: {written}"
+    );
+    assert!(
+        written.to_ascii_lowercase().contains("x-request-id"),
+        "{written}"
+    );
+    // Run again with the fixed rules: request #1 is now allowed.
+    cmd()
+        .current_dir(dir.path())
+        .args(["--print", "custom-header", "--config", "fixed.json"])
+        .assert()
+        .stdout(predicate::str::contains(
+            "#1 GET https://reports.s3.amazonaws.com/q3.csv from https://app.example — ALLOWED",
+        ));
+    // An existing file is never replaced, and the refusal comes before any report.
+    cmd()
+        .current_dir(dir.path())
+        .args(["--print", "custom-header", "--fix-out", "fixed.json"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("--fix-out fixed.json: it exists"));
+    assert_eq!(std::fs::read_to_string(&fixed).unwrap_or_default(), written);
+    // Without --config, the bucket's own CLI spelling and command.
+    cmd()
+        .current_dir(dir.path())
+        .args(["--print", "custom-header", "--fix-out", "cli.json"])
+        .assert()
+        .stdout(predicate::str::contains(
+            "aws s3api put-bucket-cors --bucket reports --cors-configuration file://cli.json",
+        ));
+    assert!(
+        std::fs::read_to_string(dir.path().join("cli.json"))
+            .unwrap_or_default()
+            .contains("\"CORSRules\"")
+    );
+    // A recording's server has no rules: its headers, as servers set them.
+    let har =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chromium/api.har");
+    cmd()
+        .current_dir(dir.path())
+        .args(["--print", "--fix-out", "headers.txt"])
+        .arg(&har)
+        .assert()
+        .stdout(predicate::str::contains(
+            "Wrote headers.txt: the headers request #1 needs",
+        ));
+    let headers = std::fs::read_to_string(dir.path().join("headers.txt")).unwrap_or_default();
+    for part in [
+        "# nginx",
+        "add_header Access-Control-Allow-Origin",
+        "app.use(cors({",
+        "CorsLayer::new()",
+    ] {
+        assert!(headers.contains(part), "{part} in {headers}");
+    }
+}
