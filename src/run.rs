@@ -163,7 +163,7 @@ pub fn run_headless(output: Output, loaded: &mut Loaded) -> Result<Finished, Err
                 let trace = loaded.trace(output.browser);
                 report::text::write(&mut out, &loaded.scenario, &trace, width)?;
             } else {
-                report::text::stream(&mut out, &loaded.scenario, profile, None, output.all, width)?;
+                report::text::stream(&mut out, &loaded.scenario, profile, width)?;
             }
         }
         out.flush()?;
@@ -178,14 +178,7 @@ pub fn run_headless(output: Output, loaded: &mut Loaded) -> Result<Finished, Err
             report::json::run_and_write(&mut out, &loaded.scenario, profile, recording, pretty)?
         } else {
             let width = print_width(output.width);
-            report::text::stream(
-                &mut out,
-                &loaded.scenario,
-                profile,
-                recording,
-                output.all,
-                width,
-            )?
+            report::text::stream(&mut out, &loaded.scenario, profile, width)?
         };
         out.flush()?;
         return Ok(expectation_status(&failed));
@@ -202,15 +195,6 @@ pub fn run_headless(output: Output, loaded: &mut Loaded) -> Result<Finished, Err
             pretty,
         )?;
     } else {
-        if let Some(recording) = &loaded.recording {
-            report::text::write_recording_summary(
-                &mut out,
-                &trace,
-                recording,
-                output.all,
-                print_width(output.width),
-            )?;
-        }
         report::text::write(
             &mut out,
             &loaded.scenario,

@@ -95,119 +95,6 @@ fn cell(text: &str) -> String {
     }
 }
 
-/// For a recording: how many exchanges, how many blocked and why, and where the replay
-/// disagrees with what the browser recorded.
-pub fn write_recording_summary(
-    out: &mut impl Write,
-    trace: &Trace,
-    recording: &crate::scenario::recording::Recording,
-    all: bool,
-    width: u16,
-) -> io::Result<()> {
-    let w = usize::from(width);
-    let blocked: Vec<_> = trace
-        .requests
-        .iter()
-        .filter(|r| r.outcome == Outcome::Blocked)
-        .collect();
-    let network_errors = blocked
-        .iter()
-        .filter(|r| r.cors_error.is_some_and(|e| e.is_network_error()))
-        .count();
-    let failed = match network_errors {
-        0 => format!("{} blocked", blocked.len()),
-        n => format!(
-            "{} failed ({} blocked by CORS, {n} by a network error)",
-            blocked.len(),
-            blocked.len() - n
-        ),
-    };
-    writeln!(out, "RECORDING")?;
-    let counts = format!(
-        "{} entries: {} cross-origin exchange(s), {failed}; {} same-origin or not CORS (skipped).",
-        recording.entries,
-        trace.requests.len(),
-        recording.skipped.len()
-    );
-    writeln!(out, "{}", wrap(&counts, w, ""))?;
-    if all {
-        for skipped in &recording.skipped {
-            writeln!(
-                out,
-                "  skipped: {} {} ({})",
-                escape(&skipped.method),
-                escape(&skipped.url),
-                escape(&skipped.reason)
-            )?;
-        }
-    }
-    let mut reasons: Vec<(&'static str, usize)> = Vec::new();
-    for request in &blocked {
-        let name = request.cors_error.map_or("unknown", |e| e.name());
-        match reasons.iter_mut().find(|(n, _)| *n == name) {
-            Some(entry) => entry.1 += 1,
-            None => reasons.push((name, 1)),
-        }
-    }
-    for (name, count) in reasons {
-        writeln!(out, "  {count} × {name}")?;
-    }
-    // A blocked request whose recorded status was an error: CORS hid the real error from the
-    // page, which saw only a CORS failure. Its own group, since the fix is the error's.
-    let hidden: Vec<String> = blocked
-        .iter()
-        .filter_map(|request| {
-            let recorded = recording.recorded.get(request.index - 1)?;
-            (400..=599)
-                .contains(&recorded.status)
-                .then(|| format!("#{} ({})", request.index, recorded.status))
-        })
-        .collect();
-    if !hidden.is_empty() {
-        const LISTED: usize = 10;
-        let more = match hidden.len().saturating_sub(LISTED) {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        };
-        let line = format!(
-            "  {} × a real error hidden by CORS (the page saw only a CORS failure; fix the error, or send CORS headers on error answers too): {}{more}",
-            hidden.len(),
-            hidden[..hidden.len().min(LISTED)].join(", ")
-        );
-        writeln!(out, "{}", wrap(&line, w, "    "))?;
-    }
-    for (request, recorded) in trace.requests.iter().zip(&recording.recorded) {
-        let verdict = match request.agrees_with(recorded) {
-            Some(true) => " (agrees)",
-            Some(false) => " — DISAGREES with the recording",
-            None => " (the recording does not say whether the browser blocked it)",
-        };
-        let recorded_text = format!(
-            "recorded status {}{}",
-            recorded.status,
-            recorded
-                .error
-                .as_deref()
-                .map(|e| format!(", {}", escape(e)))
-                .unwrap_or_default()
-        );
-        let line = format!(
-            "#{} {} {} — replay: {}; {}{}",
-            request.index,
-            escape(&request.method),
-            escape(&request.url),
-            request.outcome.name(),
-            recorded_text,
-            verdict
-        );
-        writeln!(out, "{}", wrap(&line, w, "   "))?;
-        for note in &recorded.notes {
-            writeln!(out, "   {}", wrap(&escape(note), w, "   "))?;
-        }
-    }
-    writeln!(out)
-}
-
 /// The title, the profile and the server.
 fn write_head(
     out: &mut impl Write,
@@ -437,18 +324,13 @@ pub const PART_REQUESTS: usize = 1_000;
 
 /// `--print` of a run too large to hold whole (more requests than fixes are worked out for):
 /// the engine runs a part of [`PART_REQUESTS`] at a time, and each part is written and dropped,
-/// so memory is bounded by a part, not the run. A recording's summary comes first and needs
-/// every verdict, so its parts wait in a temporary file meanwhile. Returns the requests whose
-/// expectation failed.
+/// so memory is bounded by a part, not the run. Returns the requests whose expectation failed.
 pub fn stream(
     out: &mut impl Write,
     scenario: &Scenario,
     profile: BrowserProfile,
-    recording: Option<&crate::scenario::recording::Recording>,
-    all: bool,
     width: u16,
 ) -> io::Result<Vec<RequestRecord>> {
-    use std::io::{Seek, SeekFrom};
     let w = usize::from(width);
     let total = scenario.requests.len();
     let parts = total.div_ceil(PART_REQUESTS);
@@ -457,106 +339,74 @@ pub fn stream(
     // Without the whole trace, fixes are proven on each request's group where that is all a
     // change can reach (a recording, scripted answers); elsewhere they need the whole run.
     let scope = crate::analysis::fix::Scope::new(scenario);
-    let mut set_aside = match recording {
-        Some(_) => Some(io::BufWriter::new(tempfile::tempfile()?)),
-        None => None,
-    };
-    // For a recording's summary: each verdict, without its messages.
-    let mut verdicts: Vec<RequestRecord> = Vec::new();
     let mut failed: Vec<RequestRecord> = Vec::new();
     let mut checked = 0;
-    {
-        let mut body: &mut dyn Write = match &mut set_aside {
-            Some(file) => file,
-            None => out,
-        };
-        write_head(
-            &mut body,
-            scenario,
-            &scenario.title,
-            &scenario.description,
-            profile,
+    write_head(
+        out,
+        scenario,
+        &scenario.title,
+        &scenario.description,
+        profile,
+        w,
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        wrap(
+            &format!(
+                "{total} requests, printed in {parts} parts of up to {PART_REQUESTS}: each part has its own execution table, variable tracker and verdicts."
+            ),
             w,
-        )?;
-        writeln!(body)?;
+            ""
+        )
+    )?;
+    for part in 1..=parts {
+        let (records, steps): (Vec<RequestRecord>, Vec<Vec<crate::engine::Step>>) =
+            run.by_ref().take(PART_REQUESTS).unzip();
+        let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            break;
+        };
+        writeln!(out)?;
         writeln!(
-            body,
-            "{}",
-            wrap(
-                &format!(
-                    "{total} requests, printed in {parts} parts of up to {PART_REQUESTS}: each part has its own execution table, variable tracker and verdicts."
-                ),
-                w,
-                ""
-            )
+            out,
+            "PART {part} OF {parts}: REQUESTS #{} TO #{}",
+            first.index, last.index
         )?;
-        for part in 1..=parts {
-            let (records, steps): (Vec<RequestRecord>, Vec<Vec<crate::engine::Step>>) =
-                run.by_ref().take(PART_REQUESTS).unzip();
-            let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
-            let (Some(first), Some(last)) = (records.first(), records.last()) else {
-                break;
-            };
-            writeln!(body)?;
-            writeln!(
-                body,
-                "PART {part} OF {parts}: REQUESTS #{} TO #{}",
-                first.index, last.index
-            )?;
-            let start_label = match steps.first() {
-                Some(step) if part > 1 => format!("Before step {}", step.n),
-                _ => "Start".to_string(),
-            };
-            let fixes: Vec<_> = records
-                .iter()
-                .map(|record| {
-                    let scope = scope.as_ref()?;
-                    crate::analysis::fix::streamed_fix(scenario, profile, scope, record)
-                })
-                .collect();
-            write_part(
-                &mut body,
-                &start,
-                &start_label,
-                &steps,
-                &records,
-                &fixes,
-                scope.is_some(),
-                (width, profile),
-            )?;
-            if let Some(step) = steps.last() {
-                start = step.variables.clone();
-            }
-            for record in records {
-                checked += usize::from(record.expect.is_some());
-                if !record.expectation_met() {
-                    failed.push(record.clone());
-                }
-                if recording.is_some() {
-                    verdicts.push(RequestRecord {
-                        exchanges: Vec::new(),
-                        ..record
-                    });
-                }
+        let start_label = match steps.first() {
+            Some(step) if part > 1 => format!("Before step {}", step.n),
+            _ => "Start".to_string(),
+        };
+        let fixes: Vec<_> = records
+            .iter()
+            .map(|record| {
+                let scope = scope.as_ref()?;
+                crate::analysis::fix::streamed_fix(scenario, profile, scope, record)
+            })
+            .collect();
+        write_part(
+            out,
+            &start,
+            &start_label,
+            &steps,
+            &records,
+            &fixes,
+            scope.is_some(),
+            (width, profile),
+        )?;
+        if let Some(step) = steps.last() {
+            start = step.variables.clone();
+        }
+        for record in records {
+            checked += usize::from(record.expect.is_some());
+            if !record.expectation_met() {
+                failed.push(record);
             }
         }
-        let failed_refs: Vec<&RequestRecord> = failed.iter().collect();
-        write_expectations(&mut body, checked, &failed_refs, w)?;
     }
-    if let (Some(recording), Some(file)) = (recording, set_aside) {
-        let verdicts = Trace {
-            title: scenario.title.clone(),
-            description: scenario.description.clone(),
-            profile,
-            initial_variables: Vec::new(),
-            requests: verdicts,
-            steps: Vec::new(),
-        };
-        write_recording_summary(out, &verdicts, recording, all, width)?;
-        let mut file = file.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.seek(SeekFrom::Start(0))?;
-        io::copy(&mut file, out)?;
-    }
+    let failed_refs: Vec<&RequestRecord> = failed.iter().collect();
+    write_expectations(out, checked, &failed_refs, w)?;
     Ok(failed)
 }
 
