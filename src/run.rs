@@ -452,6 +452,8 @@ fn run_interactive(
             && !loaded.scenario.description.trim().is_empty();
         let mut app = App::new(loaded.scenario, trace, loaded.source, theme);
         app.recording = loaded.recording;
+        // A recording opens on its requests list, the way DevTools' network panel does.
+        app.list.open = app.recording.is_some();
         app.title_card = lesson;
         // A lesson speaks plainly first; a recording is read by a developer.
         if lesson {

@@ -248,6 +248,13 @@ pub const KEYMAP: &[Binding] = &[
         in_footer: false,
     },
     Binding {
+        keys: &[Key::Char('L')],
+        action: Action::OpenList,
+        short: "requests",
+        help: "the requests list (b blocked only, / search, Enter steps in; Esc returns to it)",
+        in_footer: false,
+    },
+    Binding {
         keys: &[Key::Char('?')],
         action: Action::ToggleHelp,
         short: "help",

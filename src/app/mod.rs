@@ -2,6 +2,7 @@
 //! action changes it. No terminal here; the UI renders `&App`.
 
 pub mod keymap;
+pub mod requests;
 
 use std::time::Duration;
 
@@ -67,6 +68,22 @@ pub enum Action {
     ToggleRegister,
     /// Scroll the Why panel to its next (true) or previous section.
     WhySection(bool),
+    /// Show the requests list (a recording opens on it).
+    OpenList,
+    /// Move the list's highlight by rows.
+    ListMove(isize),
+    /// Step into the highlighted request.
+    ListOpenRequest,
+    /// Keep only blocked requests in the list, or all again.
+    ListToggleBlocked,
+    /// Start typing a search (`/`).
+    ListSearchStart,
+    ListSearchChar(char),
+    ListSearchBackspace,
+    /// Stop typing, keeping the search.
+    ListSearchDone,
+    /// Clear the search.
+    ListSearchCancel,
 }
 
 /// How the Why panel speaks: `Lesson` is what a teacher reads aloud (the key moment, the
@@ -181,6 +198,8 @@ pub struct App {
     pub fixes: Vec<Option<crate::analysis::fix::Fix>>,
     /// For a replayed recording: what the browser recorded, per request.
     pub recording: Option<crate::scenario::recording::Recording>,
+    /// The requests list: a recording opens on it; `L` (or Esc in a recording) shows it.
+    pub list: requests::RequestList,
 }
 
 /// A state the view can return to: the scenario, its trace and what was worked out from them.
@@ -230,6 +249,7 @@ impl App {
         } = WorkedOut::of(&scenario, &trace);
         let moments = all_moments.clone();
         App {
+            list: requests::RequestList::new(&trace, false),
             audit,
             audit_open: false,
             moments,
@@ -391,6 +411,7 @@ impl App {
             },
         };
         self.cursor = self.cursor.min(self.last_step());
+        self.list.refilter(&self.trace);
         // A moment written for a step the edit changed explains what no longer happens.
         self.all_moments = moments;
         self.moments = self
@@ -435,6 +456,38 @@ impl App {
             KeyCode::Down | KeyCode::Char('j') => Some(Action::OverlayScroll(1)),
             KeyCode::PageUp => Some(Action::OverlayScroll(-10)),
             KeyCode::PageDown => Some(Action::OverlayScroll(10)),
+            _ => None,
+        }
+    }
+
+    /// Keys while the requests list has the screen.
+    fn list_action(&self, key: &KeyEvent) -> Option<Action> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl {
+            return (key.code == KeyCode::Char('c')).then_some(Action::Quit);
+        }
+        if self.list.typing {
+            return match key.code {
+                KeyCode::Char(c) => Some(Action::ListSearchChar(c)),
+                KeyCode::Backspace => Some(Action::ListSearchBackspace),
+                KeyCode::Enter => Some(Action::ListSearchDone),
+                KeyCode::Esc => Some(Action::ListSearchCancel),
+                _ => None,
+            };
+        }
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::ListMove(-1)),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::ListMove(1)),
+            KeyCode::PageUp => Some(Action::ListMove(-20)),
+            KeyCode::PageDown => Some(Action::ListMove(20)),
+            KeyCode::Home | KeyCode::Char('g') => Some(Action::ListMove(isize::MIN / 2)),
+            KeyCode::End | KeyCode::Char('G') => Some(Action::ListMove(isize::MAX / 2)),
+            KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => Some(Action::ListOpenRequest),
+            KeyCode::Char('b') => Some(Action::ListToggleBlocked),
+            KeyCode::Char('/') => Some(Action::ListSearchStart),
+            KeyCode::Esc if !self.list.query.is_empty() => Some(Action::ListSearchCancel),
+            KeyCode::Char('?') => Some(Action::ToggleHelp),
+            KeyCode::Char('q') => Some(Action::Quit),
             _ => None,
         }
     }
@@ -527,6 +580,13 @@ impl App {
             return Self::overlay_action(key, Action::ToggleAudit, 'a');
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.list.open {
+            return self.list_action(key);
+        }
+        // In a recording, Esc goes back to the list rather than out of the program.
+        if key.code == KeyCode::Esc && self.recording.is_some() && self.pending.is_empty() {
+            return Some(Action::OpenList);
+        }
         if let KeyCode::Char(c) = key.code
             && c.is_ascii_digit()
             && !ctrl
@@ -674,6 +734,47 @@ impl App {
             Action::OverlayScroll(delta) => {
                 self.overlay_scroll =
                     (i32::from(self.overlay_scroll) + delta).clamp(0, i32::from(u16::MAX)) as u16;
+            }
+            Action::OpenList => {
+                // Back at the row of the request being stepped through.
+                let current = self.trace.steps.get(self.cursor).map(|s| s.request - 1);
+                self.list.open = true;
+                if let Some(index) = current {
+                    self.list.select_request(index);
+                }
+            }
+            Action::ListMove(delta) => self.list.move_by(delta),
+            Action::ListOpenRequest => {
+                if let Some(start) = self
+                    .list
+                    .current()
+                    .and_then(|i| self.trace.requests.get(i))
+                    .map(|r| r.steps.start)
+                {
+                    self.list.open = false;
+                    self.set_cursor(start);
+                }
+            }
+            Action::ListToggleBlocked => {
+                self.list.blocked_only = !self.list.blocked_only;
+                self.list.refilter(&self.trace);
+            }
+            Action::ListSearchStart => self.list.typing = true,
+            Action::ListSearchChar(c) => {
+                if self.list.query.chars().count() < 200 {
+                    self.list.query.push(c);
+                    self.list.refilter(&self.trace);
+                }
+            }
+            Action::ListSearchBackspace => {
+                self.list.query.pop();
+                self.list.refilter(&self.trace);
+            }
+            Action::ListSearchDone => self.list.typing = false,
+            Action::ListSearchCancel => {
+                self.list.typing = false;
+                self.list.query.clear();
+                self.list.refilter(&self.trace);
             }
             Action::Quit if self.unsaved() => {
                 self.confirm_quit = true;

@@ -8,6 +8,7 @@ mod explain;
 mod flow;
 mod help;
 mod quiz;
+mod requests;
 mod table;
 mod vars;
 
@@ -169,6 +170,13 @@ pub fn render(app: &App, frame: &mut Frame) {
         );
         return;
     };
+    if app.list.open && !app.title_card {
+        requests::render(app, frame, area);
+        if app.help {
+            help::render(app, frame, area);
+        }
+        return;
+    }
     header(app, frame, areas.header);
     if app.quiz_hides_view()
         && let Some(state) = &app.quiz

@@ -1155,3 +1155,60 @@ fn the_cookie_lesson_shows_the_cookie_line_and_the_logged_out_answer() {
         "{zoomed}"
     );
 }
+
+fn recording_app(path: &str) -> App {
+    let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&full).unwrap_or_default();
+    let import = match cors_tui::formats::har::load_har(&text, path, false) {
+        Ok(i) => i,
+        Err(e) => panic!("{e}"),
+    };
+    let trace = engine::run(&import.scenario, BrowserProfile::Chromium);
+    let mut app = App::new(import.scenario, trace, full, Theme::new(ThemeName::Default));
+    app.recording = Some(import.recording);
+    app.list.open = true;
+    app
+}
+
+/// A recording opens on its requests list: totals on top, one row per request with its
+/// status, verdict and cause; b keeps the blocked ones, / searches, Enter steps into the
+/// highlighted request and Esc comes back to the same row.
+#[test]
+fn a_recording_opens_on_its_requests_list() {
+    let mut app = recording_app("tests/fixtures/chromium/api.har");
+    let screen = text(&draw(&app, 200, 55));
+    assert!(
+        screen.contains("21 CORS requests · 10 blocked · 1 real 400 hidden by CORS"),
+        "{screen}"
+    );
+    assert!(screen.contains("Requests · 21 of 21 shown"), "{screen}");
+    insta::assert_snapshot!("requests_list_200x55", screen);
+    insta::assert_snapshot!("requests_list_80x24", text(&draw(&app, 80, 24)));
+    key(&mut app, KeyCode::Char('b'));
+    let blocked = text(&draw(&app, 120, 40));
+    assert!(blocked.contains("Requests · 10 of 21 shown"), "{blocked}");
+    assert!(blocked.contains("blocked only"), "{blocked}");
+    assert!(blocked.contains("real 400 hidden by CORS"), "{blocked}");
+    insta::assert_snapshot!("requests_list_blocked_120x40", blocked);
+    key(&mut app, KeyCode::Char('b'));
+    key(&mut app, KeyCode::Char('/'));
+    for c in "put-creds".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.list.visible, [11], "the search finds #12 by its URL");
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.list.open, "Enter steps into the request");
+    assert_eq!(app.trace.steps[app.cursor].request, 12);
+    key(&mut app, KeyCode::Esc);
+    assert!(
+        app.list.open && !app.quit,
+        "Esc returns to the list, not out of the program"
+    );
+    assert_eq!(app.list.current(), Some(11), "at the same row");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.list.query.is_empty(), "Esc clears the search");
+    assert_eq!(app.list.visible.len(), 21);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}

@@ -1,0 +1,217 @@
+//! The requests list, in the spirit of DevTools' network panel: a recording opens on it. Each
+//! row is one request with its verdict and cause; a filter keeps the blocked ones, `/` searches
+//! URLs and header names and values, Enter steps into a request and Esc comes back to the same
+//! row. Only state and decisions live here; `ui::requests` draws it.
+
+use crate::engine::{RequestRecord, Trace};
+use crate::scenario::Outcome;
+use crate::scenario::recording::Recording;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestList {
+    /// The list has the screen (rather than the steps of one request).
+    pub open: bool,
+    /// 0-based indexes into the trace's requests that pass the filter and the search.
+    pub visible: Vec<usize>,
+    /// Index into `visible` of the highlighted row.
+    pub selected: usize,
+    pub blocked_only: bool,
+    /// What `/` searches for (case-insensitive).
+    pub query: String,
+    /// The search line is being typed.
+    pub typing: bool,
+}
+
+/// The cause column: DevTools' CorsError, or the real error CORS hid.
+pub fn cause(request: &RequestRecord, recording: Option<&Recording>) -> String {
+    if request.outcome != Outcome::Blocked {
+        return String::new();
+    }
+    let name = request.cors_error.map_or("blocked", |e| e.name());
+    match recorded_status(request, recording) {
+        Some(status) if (400..=599).contains(&status) => {
+            format!("real {status} hidden by CORS ({name})")
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// The status the browser recorded, or the last answer's in a simulation (`None`: no answer).
+pub fn recorded_status(request: &RequestRecord, recording: Option<&Recording>) -> Option<i64> {
+    match recording.and_then(|r| r.recorded.get(request.index - 1)) {
+        Some(recorded) => (recorded.status != 0).then_some(recorded.status),
+        None => request
+            .exchanges
+            .last()
+            .map(|exchange| i64::from(exchange.response.status)),
+    }
+}
+
+/// The header line's totals: "412 CORS requests · 3 blocked · 1 real 401 hidden by CORS".
+pub fn totals(trace: &Trace, recording: Option<&Recording>) -> String {
+    let blocked: Vec<&RequestRecord> = trace
+        .requests
+        .iter()
+        .filter(|r| r.outcome == Outcome::Blocked)
+        .collect();
+    let mut text = format!(
+        "{} CORS requests · {} blocked",
+        trace.requests.len(),
+        blocked.len()
+    );
+    let mut hidden: Vec<(i64, usize)> = Vec::new();
+    for request in &blocked {
+        if let Some(status) = recorded_status(request, recording)
+            && (400..=599).contains(&status)
+        {
+            match hidden.iter_mut().find(|(s, _)| *s == status) {
+                Some((_, n)) => *n += 1,
+                None => hidden.push((status, 1)),
+            }
+        }
+    }
+    hidden.sort_unstable();
+    for (status, n) in hidden {
+        text.push_str(&format!(" · {n} real {status} hidden by CORS"));
+    }
+    text
+}
+
+impl RequestList {
+    /// The list over every request of `trace`, open or not.
+    pub fn new(trace: &Trace, open: bool) -> Self {
+        let mut list = RequestList {
+            open,
+            ..RequestList::default()
+        };
+        list.refilter(trace);
+        list
+    }
+
+    /// The request the highlighted row stands for (0-based), if any row is left.
+    pub fn current(&self) -> Option<usize> {
+        self.visible.get(self.selected).copied()
+    }
+
+    /// Applies the filter and the search again, keeping the same request highlighted when it
+    /// is still in the list.
+    pub fn refilter(&mut self, trace: &Trace) {
+        let keep = self.current();
+        let query = self.query.to_lowercase();
+        self.visible = trace
+            .requests
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !self.blocked_only || r.outcome == Outcome::Blocked)
+            .filter(|(_, r)| query.is_empty() || matches(r, &query))
+            .map(|(i, _)| i)
+            .collect();
+        self.selected = keep
+            .and_then(|k| self.visible.iter().position(|&i| i == k))
+            .unwrap_or(0);
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.visible.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    /// Highlights the row of request `index` (0-based), when it is in the list.
+    pub fn select_request(&mut self, index: usize) {
+        if let Some(row) = self.visible.iter().position(|&i| i == index) {
+            self.selected = row;
+        }
+    }
+}
+
+/// Whether `query` (lowercased) is in the request's method, URL or origin, or in a header name
+/// or value of any message it sent or got.
+fn matches(request: &RequestRecord, query: &str) -> bool {
+    let has = |text: &str| text.to_lowercase().contains(query);
+    has(&request.method)
+        || has(&request.url)
+        || request.origin.as_deref().is_some_and(has)
+        || request.exchanges.iter().any(|exchange| {
+            exchange
+                .request
+                .headers
+                .iter()
+                .chain(&exchange.response.headers)
+                .any(|(name, value)| has(name) || has(value))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{BrowserProfile, load_str};
+
+    fn trace(name: &str) -> Trace {
+        let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        match load_str(&text, name) {
+            Ok(s) => crate::engine::run(&s, BrowserProfile::Chromium),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn the_filter_keeps_blocked_requests_and_the_highlight_stays_put() {
+        let trace = trace("dangerous-rules");
+        let mut list = RequestList::new(&trace, true);
+        assert_eq!(list.visible, [0, 1, 2, 3, 4]);
+        list.select_request(4);
+        list.blocked_only = true;
+        list.refilter(&trace);
+        assert_eq!(list.visible, [4], "only the attacker's request is blocked");
+        assert_eq!(list.current(), Some(4));
+        list.blocked_only = false;
+        list.refilter(&trace);
+        assert_eq!(
+            list.current(),
+            Some(4),
+            "the same request stays highlighted"
+        );
+        list.move_by(10);
+        assert_eq!(list.current(), Some(4), "the last row is as far as it goes");
+        list.move_by(-2);
+        assert_eq!(list.current(), Some(2));
+    }
+
+    #[test]
+    fn search_looks_in_urls_origins_and_header_names_and_values() {
+        let trace = trace("basic");
+        let mut list = RequestList::new(&trace, true);
+        list.query = "MALICIOUS".to_string();
+        list.refilter(&trace);
+        assert_eq!(list.visible, [2], "an origin, case-insensitive");
+        list.query = "application/json".to_string();
+        list.refilter(&trace);
+        assert_eq!(list.visible, [1], "a request header's value");
+        list.query = "access-control-request-method".to_string();
+        list.refilter(&trace);
+        assert_eq!(
+            list.visible,
+            [0, 1],
+            "a response header's value: S3's Vary names it"
+        );
+        list.query = "nowhere".to_string();
+        list.refilter(&trace);
+        assert!(list.visible.is_empty());
+        assert_eq!(list.current(), None);
+    }
+
+    #[test]
+    fn totals_count_the_real_errors_cors_hid() {
+        let trace = trace("masked-error");
+        assert_eq!(
+            totals(&trace, None),
+            "2 CORS requests · 1 blocked · 1 real 500 hidden by CORS"
+        );
+        assert_eq!(
+            cause(&trace.requests[1], None),
+            "real 500 hidden by CORS (MissingAllowOriginHeader)"
+        );
+        assert_eq!(cause(&trace.requests[0], None), "");
+    }
+}

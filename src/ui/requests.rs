@@ -1,0 +1,154 @@
+//! The requests list: one row per request, its verdict and cause, the totals on top, the
+//! filter and the search below. Untrusted text (URLs, origins, the search) is shown escaped.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table};
+
+use crate::app::App;
+use crate::app::requests::{cause, recorded_status, totals};
+use crate::safe_text::escape;
+use crate::scenario::Outcome;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let recording = app.recording.as_ref();
+    let mut top = vec![
+        Span::styled(" cors-tui ", theme.header_bar),
+        Span::raw(" "),
+        Span::styled(totals(&app.trace, recording), theme.title),
+    ];
+    if app.list.blocked_only {
+        top.push(Span::styled("  │  blocked only", theme.key));
+    }
+    if !app.list.query.is_empty() || app.list.typing {
+        let cursor = if app.list.typing { "▏" } else { "" };
+        top.push(Span::styled(
+            format!("  │  /{}{cursor}", escape(&app.list.query)),
+            theme.current,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(top)), head);
+
+    let list = &app.list;
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.focus_border)
+        .title(Span::styled(
+            format!(
+                " Requests · {} of {} shown ",
+                list.visible.len(),
+                app.trace.requests.len()
+            ),
+            theme.title,
+        ));
+    let inner_rows = usize::from(body.height.saturating_sub(3));
+    // Keep the highlighted row on screen: scroll so it sits in view.
+    let first = list
+        .selected
+        .saturating_sub(inner_rows.saturating_sub(1))
+        .min(list.visible.len().saturating_sub(inner_rows));
+    let wide = body.width >= 120;
+    let rows: Vec<Row> = list
+        .visible
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(inner_rows)
+        .filter_map(|(row, &index)| {
+            let request = app.trace.requests.get(index)?;
+            let (verdict, style) = match request.outcome {
+                Outcome::Allowed => ("✓ allowed", theme.allowed),
+                Outcome::Blocked => ("✗ blocked", theme.blocked),
+                Outcome::Sent => ("→ sent", theme.sent),
+            };
+            let status = recorded_status(request, recording)
+                .map_or_else(|| "—".to_string(), |s| s.to_string());
+            let url = if wide {
+                request.url.clone()
+            } else {
+                url::Url::parse(&request.url)
+                    .map(|u| crate::narrate::path_of(&u))
+                    .unwrap_or_else(|_| request.url.clone())
+            };
+            let mut cells = vec![
+                Cell::from(format!("{}", request.index)),
+                Cell::from(escape(&request.method).into_owned()),
+                Cell::from(escape(&url).into_owned()),
+            ];
+            if wide {
+                cells.push(Cell::from(
+                    escape(request.origin.as_deref().unwrap_or("—")).into_owned(),
+                ));
+            }
+            cells.push(Cell::from(status));
+            cells.push(Cell::from(Span::styled(verdict, style)));
+            cells.push(Cell::from(cause(request, recording)));
+            let row_style = if row == list.selected {
+                theme.current.add_modifier(Modifier::REVERSED)
+            } else {
+                theme.base
+            };
+            Some(Row::new(cells).style(row_style))
+        })
+        .collect();
+    let (header, widths): (Vec<&str>, Vec<Constraint>) = if wide {
+        (
+            vec!["#", "Method", "URL", "Origin", "Status", "Verdict", "Cause"],
+            vec![
+                Constraint::Length(6),
+                Constraint::Length(7),
+                Constraint::Fill(3),
+                Constraint::Fill(1),
+                Constraint::Length(6),
+                Constraint::Length(10),
+                Constraint::Fill(2),
+            ],
+        )
+    } else {
+        (
+            vec!["#", "Method", "Path", "Status", "Verdict", "Cause"],
+            vec![
+                Constraint::Length(5),
+                Constraint::Length(7),
+                Constraint::Fill(2),
+                Constraint::Length(6),
+                Constraint::Length(10),
+                Constraint::Fill(2),
+            ],
+        )
+    };
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.muted))
+        .block(block);
+    frame.render_widget(table, body);
+    if list.visible.is_empty() {
+        let message = if list.blocked_only && list.query.is_empty() {
+            "No request was blocked. b shows them all."
+        } else {
+            "No request matches. Esc clears the search."
+        };
+        let spot = Rect {
+            x: body.x + 2,
+            y: body.y + 2,
+            width: body.width.saturating_sub(4),
+            height: 1,
+        };
+        frame.render_widget(Paragraph::new(message).style(theme.muted), spot);
+    }
+
+    let keys = if list.typing {
+        " type to search URLs, origins and headers · Enter keep · Esc clear"
+    } else {
+        " Enter step in · b blocked only · / search · ↑↓ move · ? help · q quit"
+    };
+    frame.render_widget(Paragraph::new(keys).style(theme.muted), foot);
+}
