@@ -92,6 +92,47 @@ fn har_replay_json_100k(bencher: divan::Bencher) {
     });
 }
 
+/// `--print` of the recording: the grouped report (issue 18's target: within 2× the parse).
+#[divan::bench(sample_count = 3)]
+fn har_report_print_100k(bencher: divan::Bencher) {
+    let text = generated_har(100_000);
+    bencher.bench(|| {
+        let Ok(import) =
+            cors_tui::formats::har::load_har(divan::black_box(&text), "bench.har", false)
+        else {
+            return 0;
+        };
+        let mut sink = std::io::sink();
+        report::recording::write(
+            &mut sink,
+            &import.scenario,
+            BrowserProfile::Chromium,
+            &import.recording,
+            false,
+            100,
+        )
+        .map_or(0, |records| records.len())
+    });
+}
+
+/// One keystroke of the requests list's search over a replayed 100,000-request recording
+/// (issue 18's target: under 100 ms): every URL, origin and header name and value.
+#[divan::bench(sample_count = 5)]
+fn requests_list_search_100k(bencher: divan::Bencher) {
+    let text = generated_har(100_000);
+    let Ok(import) = cors_tui::formats::har::load_har(&text, "bench.har", false) else {
+        return;
+    };
+    let trace = cors_tui::engine::run(&import.scenario, BrowserProfile::Chromium);
+    let mut list = cors_tui::app::requests::RequestList::new(&trace, true);
+    bencher.bench_local(|| {
+        // A query that matches nothing reads every URL, origin and header: the worst case.
+        list.query = divan::black_box("x-no-such-header".to_string());
+        list.refilter(&trace);
+        list.visible.len()
+    });
+}
+
 /// The basic lesson with one input grown to `n`, for the hostile sizes of the robustness
 /// review (D4): each bench runs at two sizes, a quarter and the whole, so that linear work
 /// shows as a time four times larger, not sixteen.
