@@ -762,8 +762,9 @@ impl App {
             Action::ListSearchStart => self.list.typing = true,
             Action::ListSearchChar(c) => {
                 if self.list.query.chars().count() < 200 {
+                    let before = self.list.query.clone();
                     self.list.query.push(c);
-                    self.list.refilter(&self.trace);
+                    self.list.narrow(&self.trace, &before);
                 }
             }
             Action::ListSearchBackspace => {
