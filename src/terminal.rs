@@ -193,6 +193,9 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
                 _ => {}
             }
         }
+        if let Some(text) = app.copy_requested.take() {
+            copy_to_clipboard(terminal, &text)?;
+        }
         if app.save_requested {
             app.save_requested = false;
             let (saved, message) = save(app);
@@ -206,6 +209,19 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
             last_tick = Instant::now();
         }
     }
+}
+
+/// Puts `text` on the clipboard of the terminal (or of the machine the SSH session comes
+/// from) with OSC 52: base64, so nothing in it reaches the terminal as control characters.
+fn copy_to_clipboard<B: ratatui::backend::Backend + io::Write>(
+    terminal: &mut ratatui::Terminal<B>,
+    text: &str,
+) -> io::Result<()> {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let backend = terminal.backend_mut();
+    write!(backend, "\x1b]52;c;{encoded}\x07")?;
+    io::Write::flush(backend)
 }
 
 /// Writes the edited scenario to a new file; returns whether it was written and the message to

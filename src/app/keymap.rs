@@ -248,6 +248,13 @@ pub const KEYMAP: &[Binding] = &[
         in_footer: false,
     },
     Binding {
+        keys: &[Key::Char('y')],
+        action: Action::CopyFix,
+        short: "copy fix",
+        help: "copy the request's proven fix to the clipboard (OSC 52; works over SSH)",
+        in_footer: false,
+    },
+    Binding {
         keys: &[Key::Char('L')],
         action: Action::OpenList,
         short: "requests",

@@ -68,6 +68,8 @@ pub enum Action {
     ToggleRegister,
     /// Scroll the Why panel to its next (true) or previous section.
     WhySection(bool),
+    /// Copy the current request's fix to the clipboard (OSC 52).
+    CopyFix,
     /// Show the requests list (a recording opens on it).
     OpenList,
     /// Move the list's highlight by rows.
@@ -200,6 +202,8 @@ pub struct App {
     pub recording: Option<crate::scenario::recording::Recording>,
     /// The requests list: a recording opens on it; `L` (or Esc in a recording) shows it.
     pub list: requests::RequestList,
+    /// Text the terminal loop is to put on the clipboard (OSC 52), then clear.
+    pub copy_requested: Option<String>,
 }
 
 /// A state the view can return to: the scenario, its trace and what was worked out from them.
@@ -250,6 +254,7 @@ impl App {
         let moments = all_moments.clone();
         App {
             list: requests::RequestList::new(&trace, false),
+            copy_requested: None,
             audit,
             audit_open: false,
             moments,
@@ -484,6 +489,7 @@ impl App {
             KeyCode::End | KeyCode::Char('G') => Some(Action::ListMove(isize::MAX / 2)),
             KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => Some(Action::ListOpenRequest),
             KeyCode::Char('b') => Some(Action::ListToggleBlocked),
+            KeyCode::Char('y') => Some(Action::CopyFix),
             KeyCode::Char('/') => Some(Action::ListSearchStart),
             KeyCode::Esc if !self.list.query.is_empty() => Some(Action::ListSearchCancel),
             KeyCode::Char('?') => Some(Action::ToggleHelp),
@@ -734,6 +740,33 @@ impl App {
             Action::OverlayScroll(delta) => {
                 self.overlay_scroll =
                     (i32::from(self.overlay_scroll) + delta).clamp(0, i32::from(u16::MAX)) as u16;
+            }
+            Action::CopyFix => {
+                // The request in view: the list's highlighted row, or the current step's.
+                let index = if self.list.open {
+                    self.list.current()
+                } else {
+                    self.trace.steps.get(self.cursor).map(|s| s.request - 1)
+                };
+                let fix = index.and_then(|i| self.fixes.get(i)?.as_ref().map(|f| (i, f)));
+                match fix {
+                    Some((i, fix)) if fix.proven => {
+                        self.copy_requested = Some(crate::report::pasteable::fix_text(fix, i + 1));
+                        self.status = Some(format!(
+                            "Copied the fix for request #{} to the clipboard (OSC 52). If nothing arrives, this terminal does not pass OSC 52 on (tmux needs set-clipboard on): --print --fix-out FILE writes it instead.",
+                            i + 1
+                        ));
+                    }
+                    _ => {
+                        self.status = Some(match index {
+                            Some(i) => format!(
+                                "Request #{} has no proven fix to copy: it is not blocked, or no change was proven.",
+                                i + 1
+                            ),
+                            None => "No request to copy a fix for.".to_string(),
+                        });
+                    }
+                }
             }
             Action::OpenList => {
                 // Back at the row of the request being stepped through.

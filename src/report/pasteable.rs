@@ -14,6 +14,28 @@ pub struct Pasteable {
     pub notes: Vec<String>,
 }
 
+/// A fix as plain text to paste: what to change, the rule diff or the header lines, and for a
+/// server without rules the same headers as nginx, Express and tower-http set them.
+pub fn fix_text(fix: &crate::analysis::fix::Fix, index: usize) -> String {
+    let mut text = format!("Fix for request #{index}: {}\n", fix.summary);
+    for line in fix.diff.iter().chain(&fix.headers) {
+        text.push_str(&format!("  {line}\n"));
+    }
+    for caveat in &fix.caveats {
+        text.push_str(&format!("Note: {caveat}\n"));
+    }
+    if let Some(policy) = &fix.policy {
+        for snippet in super::server_snippets::snippets(policy) {
+            text.push_str(&format!("\n# {}\n", snippet.server));
+            for line in snippet.lines {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+    }
+    text
+}
+
 /// The spelling a provider's configuration is written in when the user gave none (a lesson's
 /// rules): what its own CLI prints.
 pub fn default_spelling(provider: Provider) -> Spelling {

@@ -148,7 +148,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let keys = if list.typing {
         " type to search URLs, origins and headers · Enter keep · Esc clear"
     } else {
-        " Enter step in · b blocked only · / search · ↑↓ move · ? help · q quit"
+        " Enter step in · b blocked only · / search · y copy fix · ? help · q quit"
     };
     frame.render_widget(Paragraph::new(keys).style(theme.muted), foot);
 }

@@ -1209,6 +1209,25 @@ fn a_recording_opens_on_its_requests_list() {
     key(&mut app, KeyCode::Esc);
     assert!(app.list.query.is_empty(), "Esc clears the search");
     assert_eq!(app.list.visible.len(), 21);
+    // y copies the highlighted request's proven fix (OSC 52), headers and server snippets.
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::Char('y'));
+    let copied = app.copy_requested.take().unwrap_or_default();
+    assert!(copied.starts_with("Fix for request #1: "), "{copied}");
+    assert!(copied.contains("Access-Control-Allow-Origin: http://127.0.0.1:41000"));
+    assert!(copied.contains("# nginx") && copied.contains("CorsLayer::new()"));
+    assert!(app.status.as_deref().is_some_and(|s| s.contains("OSC 52")));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('y'));
+    assert!(
+        app.copy_requested.is_none(),
+        "#2 is allowed: nothing to copy"
+    );
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("Request #2 has no proven fix"))
+    );
     key(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
 }
