@@ -1635,6 +1635,18 @@ fn header_fix(
     }) {
         caveats.push(advice);
     }
+    // An answer that already names another origin is a policy: this one may be out on purpose.
+    if !meant_to_be_blocked(scenario, record)
+        && let Some(named) = failed
+            .and_then(|(exchange, _)| exchange.response.header("Access-Control-Allow-Origin"))
+            .filter(|named| {
+                *named != origin && named != "*" && named != "null" && !named.contains(',')
+            })
+    {
+        caveats.push(format!(
+            "the server already answers Access-Control-Allow-Origin: {named}, so it may keep {origin} out on purpose: send these headers only if {origin} is meant to read these answers"
+        ));
+    }
     Fix {
         summary: "The server has no rules to change: its answers must carry these headers."
             .to_string(),
