@@ -134,6 +134,33 @@ fn requests_list_search_100k(bencher: divan::Bencher) {
     });
 }
 
+/// From the file to the interactive view's first frame, the requests list with its totals
+/// (issue 18's target: within 1.5 s): import, replay, the view's own analyses, one draw.
+#[divan::bench(sample_count = 3)]
+fn recording_first_frame_100k(bencher: divan::Bencher) {
+    let text = generated_har(100_000);
+    bencher.bench(|| {
+        let Ok(import) =
+            cors_tui::formats::har::load_har(divan::black_box(&text), "bench.har", false)
+        else {
+            return 0;
+        };
+        let trace = cors_tui::engine::run(&import.scenario, BrowserProfile::Chromium);
+        let mut app = cors_tui::app::App::new(
+            import.scenario,
+            trace,
+            "bench.har".to_string(),
+            cors_tui::theme::Theme::new(cors_tui::theme::ThemeName::Default),
+        );
+        app.recording = Some(import.recording);
+        app.list.open = true;
+        let Ok(mut terminal) =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40));
+        let _ = terminal.draw(|frame| cors_tui::ui::render(&app, frame));
+        app.list.visible.len()
+    });
+}
+
 /// The basic lesson with one input grown to `n`, for the hostile sizes of the robustness
 /// review (D4): each bench runs at two sizes, a quarter and the whole, so that linear work
 /// shows as a time four times larger, not sixteen.
