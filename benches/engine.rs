@@ -154,8 +154,7 @@ fn recording_first_frame_100k(bencher: divan::Bencher) {
         );
         app.recording = Some(import.recording);
         app.list.open = true;
-        let Ok(mut terminal) =
-            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40));
+        let Ok(mut terminal) = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40));
         let _ = terminal.draw(|frame| cors_tui::ui::render(&app, frame));
         app.list.visible.len()
     });
