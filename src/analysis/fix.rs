@@ -255,6 +255,21 @@ pub fn fixes(scenario: &Scenario, trace: &Trace) -> Vec<Option<Fix>> {
         .collect()
 }
 
+/// The fix for request `index` (0-based) alone, as [`fixes`] gives it: for a view that works
+/// out only the fixes it shows. `scope` is [`Scope::new`] of the scenario, made once.
+pub fn fix_at(
+    scenario: &Scenario,
+    trace: &Trace,
+    scope: Option<&Scope>,
+    index: usize,
+) -> Option<Fix> {
+    if scope.is_none() && trace.requests.len() > MAX_REQUESTS_FOR_FIXES {
+        return None;
+    }
+    let record = trace.requests.get(index)?;
+    fix_in(scenario, Proof::new(trace, scope), record)
+}
+
 /// The fix for `record`, with only the scenario and the record: for a run written as it goes
 /// (a large recording), where no whole trace exists. `None` where the fix needs one.
 pub fn streamed_fix(

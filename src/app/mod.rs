@@ -197,7 +197,8 @@ pub struct App {
     changes: u64,
     saved_changes: u64,
     /// Per request: the fix that would allow it, when it is blocked.
-    pub fixes: Vec<Option<crate::analysis::fix::Fix>>,
+    /// Worked out when first shown: a large recording's fixes would hold up its first frame.
+    fixes: LazyFixes,
     /// For a replayed recording: what the browser recorded, per request.
     pub recording: Option<crate::scenario::recording::Recording>,
     /// The requests list: a recording opens on it; `L` (or Esc in a recording) shows it.
@@ -214,10 +215,26 @@ pub struct Snapshot {
     worked_out: WorkedOut,
 }
 
+/// Each request's fix, worked out the first time the view shows it (a large recording's would
+/// hold up its first frame), with the scope they are proven in, made once.
+pub struct LazyFixes {
+    cells: Vec<std::cell::OnceCell<Option<crate::analysis::fix::Fix>>>,
+    scope: std::cell::OnceCell<Option<crate::analysis::fix::Scope>>,
+}
+
+impl LazyFixes {
+    fn new(requests: usize) -> Self {
+        LazyFixes {
+            cells: vec![std::cell::OnceCell::new(); requests],
+            scope: std::cell::OnceCell::new(),
+        }
+    }
+}
+
 /// What is worked out from a scenario and its trace: every key moment, the fixes, the audit.
 pub struct WorkedOut {
     moments: Vec<KeyMoment>,
-    fixes: Vec<Option<crate::analysis::fix::Fix>>,
+    fixes: LazyFixes,
     audit: Option<Vec<crate::analysis::audit::Finding>>,
 }
 
@@ -225,7 +242,7 @@ impl WorkedOut {
     fn of(scenario: &Scenario, trace: &Trace) -> Self {
         WorkedOut {
             moments: key_moments(scenario, trace),
-            fixes: crate::analysis::fix::fixes(scenario, trace),
+            fixes: LazyFixes::new(trace.requests.len()),
             audit: crate::analysis::audit::audit_scenario(scenario, trace),
         }
     }
@@ -623,6 +640,21 @@ impl App {
         keymap::action_for(key)
     }
 
+    /// The fix for request `index` (0-based), worked out the first time it is asked for.
+    pub fn fix_of(&self, index: usize) -> Option<&crate::analysis::fix::Fix> {
+        let fixes = &self.fixes;
+        fixes
+            .cells
+            .get(index)?
+            .get_or_init(|| {
+                let scope = fixes
+                    .scope
+                    .get_or_init(|| crate::analysis::fix::Scope::new(&self.scenario));
+                crate::analysis::fix::fix_at(&self.scenario, &self.trace, scope.as_ref(), index)
+            })
+            .as_ref()
+    }
+
     fn set_cursor(&mut self, step: usize) {
         let step = step.min(self.last_step());
         if step != self.cursor {
@@ -748,7 +780,7 @@ impl App {
                 } else {
                     self.trace.steps.get(self.cursor).map(|s| s.request - 1)
                 };
-                let fix = index.and_then(|i| self.fixes.get(i)?.as_ref().map(|f| (i, f)));
+                let fix = index.and_then(|i| self.fix_of(i).map(|f| (i, f)));
                 match fix {
                     Some((i, fix)) if fix.proven => {
                         self.copy_requested = Some(crate::report::pasteable::fix_text(fix, i + 1));

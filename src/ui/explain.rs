@@ -112,7 +112,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
         if step.verdict == Verdict::Blocked
-            && let Some(fix) = app.fixes.get(request.index - 1).and_then(Option::as_ref)
+            && let Some(fix) = app.fix_of(request.index - 1)
         {
             lines.push(Line::from(""));
             starts.push(lines.len());
