@@ -33,6 +33,32 @@ enum Cause {
     Network(&'static str),
 }
 
+/// The report's sections of failed requests, in the order they are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Section {
+    Cors,
+    Hidden,
+    Network,
+}
+
+impl Section {
+    const ALL: [(Section, &'static str); 3] = [
+        (Section::Cors, "BLOCKED BY CORS"),
+        (Section::Hidden, "A REAL ERROR HIDDEN BY CORS"),
+        (Section::Network, "NO ANSWER (NETWORK ERRORS)"),
+    ];
+}
+
+impl Cause {
+    fn section(&self) -> Section {
+        match self {
+            Cause::Cors(_) => Section::Cors,
+            Cause::Hidden { .. } => Section::Hidden,
+            Cause::Network(_) => Section::Network,
+        }
+    }
+}
+
 /// One request, as the report's lists need it.
 struct Line {
     index: usize,
@@ -109,7 +135,12 @@ pub fn write(
     let mut lines: Vec<Line> = Vec::with_capacity(scenario.requests.len());
     let mut groups: Vec<Group> = Vec::new();
     let mut failed = Vec::new();
-    for (record, _steps) in engine::Requests::new(scenario, profile) {
+    // The whole run, when there is one, is not run again.
+    let records: Box<dyn Iterator<Item = RequestRecord> + '_> = match &whole {
+        Some(trace) => Box::new(trace.requests.iter().cloned()),
+        None => Box::new(engine::Requests::new(scenario, profile).map(|(record, _steps)| record)),
+    };
+    for record in records {
         let recorded = recording.recorded.get(record.index - 1);
         let status = recorded.map_or(0, |r| r.status);
         lines.push(Line {
@@ -148,10 +179,7 @@ pub fn write(
                 let fix = match (&cause, &scope, &whole) {
                     (Cause::Network(_), _, _) | (_, None, None) => None,
                     (_, Some(scope), _) => fix::streamed_fix(scenario, profile, scope, &record),
-                    (_, None, Some(trace)) => trace
-                        .requests
-                        .get(record.index - 1)
-                        .and_then(|whole| fix::fix_for(scenario, trace, whole)),
+                    (_, None, Some(trace)) => fix::fix_for(scenario, trace, &record),
                 };
                 groups.push(Group {
                     cause,
@@ -179,16 +207,17 @@ fn write_report(
     all: bool,
     w: usize,
 ) -> io::Result<()> {
-    let blocked = |pick: fn(&Cause) -> bool| -> usize {
+    let in_section = |section: Section| -> Vec<&Group> {
         groups
             .iter()
-            .filter(|g| pick(&g.cause))
-            .map(|g| g.members.len())
-            .sum()
+            .filter(|g| g.cause.section() == section)
+            .collect()
     };
-    let by_cors = blocked(|c| matches!(c, Cause::Cors(_)));
-    let hidden = blocked(|c| matches!(c, Cause::Hidden { .. }));
-    let network = blocked(|c| matches!(c, Cause::Network(_)));
+    let requests_in =
+        |section: Section| -> usize { in_section(section).iter().map(|g| g.members.len()).sum() };
+    let by_cors = requests_in(Section::Cors);
+    let hidden = requests_in(Section::Hidden);
+    let network = requests_in(Section::Network);
     let allowed: Vec<&Line> = lines
         .iter()
         .filter(|l| l.outcome == Outcome::Allowed)
@@ -249,19 +278,9 @@ fn write_report(
         }
     }
 
-    type Pick = fn(&Cause) -> bool;
-    let sections: [(&str, Pick); 3] = [
-        ("BLOCKED BY CORS", |c| matches!(c, Cause::Cors(_))),
-        ("A REAL ERROR HIDDEN BY CORS", |c| {
-            matches!(c, Cause::Hidden { .. })
-        }),
-        ("NO ANSWER (NETWORK ERRORS)", |c| {
-            matches!(c, Cause::Network(_))
-        }),
-    ];
     let mut number = 0;
-    for (title, pick) in sections {
-        let members: Vec<&Group> = groups.iter().filter(|g| pick(&g.cause)).collect();
+    for (section, title) in Section::ALL {
+        let members = in_section(section);
         if members.is_empty() {
             continue;
         }
