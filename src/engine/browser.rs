@@ -509,14 +509,9 @@ impl<'a> Simulation<'a> {
             .origin
             .as_deref()
             .and_then(|origin| url::Url::parse(origin).ok());
-        // An element without `crossorigin` fetches with credentials mode "include".
-        let credentials = if spec.via == Via::Element {
-            Credentials::Include
-        } else {
-            spec.credentials
-        };
+        // An element without `crossorigin` has credentials "include" from validation on.
         self.cookie_jar
-            .decide(page.as_ref(), &url, credentials)
+            .decide(page.as_ref(), &url, spec.credentials)
             .map(Box::new)
     }
 
@@ -836,28 +831,34 @@ impl<'a> Simulation<'a> {
                     "."
                 ),
             ),
-            Unchecked::Image if spec.initiator == Initiator::Script => (
-                text!("yes (", response.status, "), run; opaque to the page"),
-                "none (opaque response)",
-                text!(
-                    "Loaded by a <script> without crossorigin: no Origin, no CORS check; the server answered ",
-                    status_text(&response),
-                    ", which the page runs but cannot read, its errors muted to 'Script error.'; CORS headers in the answer: ",
-                    cors_header_text(&response.headers),
-                    "."
-                ),
-            ),
-            Unchecked::Image => (
-                text!("yes (", response.status, "), shown; opaque to scripts"),
-                "none (opaque response)",
-                text!(
-                    "Loaded by an <img> without crossorigin: no Origin, no CORS check; the server answered ",
-                    status_text(&response),
-                    ", which the page can show but its scripts cannot read; CORS headers in the answer: ",
-                    cors_header_text(&response.headers),
-                    "."
-                ),
-            ),
+            Unchecked::Image => {
+                let (received, reach) = if spec.initiator == Initiator::Script {
+                    (
+                        "run; opaque to the page",
+                        "which the page runs but cannot read, its errors muted to 'Script error.'",
+                    )
+                } else {
+                    (
+                        "shown; opaque to scripts",
+                        "which the page can show but its scripts cannot read",
+                    )
+                };
+                (
+                    text!("yes (", response.status, "), ", received),
+                    "none (opaque response)",
+                    text!(
+                        "Loaded by ",
+                        spec.initiator.described(),
+                        " without crossorigin: no Origin, no CORS check; the server answered ",
+                        status_text(&response),
+                        ", ",
+                        reach,
+                        "; CORS headers in the answer: ",
+                        cors_header_text(&response.headers),
+                        "."
+                    ),
+                )
+            }
         };
         self.set(Var::ResponseReceived, received);
         self.set(Var::ExposedHeaders, exposed);
