@@ -284,8 +284,9 @@ fn write_fix_out(
     loaded: &mut Loaded,
 ) -> Result<(), Error> {
     let shown = escape(&path.display().to_string()).into_owned();
+    let scope = crate::analysis::fix::Scope::new(&loaded.scenario);
     if loaded.scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
-        && crate::analysis::fix::Scope::new(&loaded.scenario).is_none()
+        && scope.is_none()
     {
         return Err(Error::Usage(format!(
             "--fix-out {shown}: proving a fix re-runs the whole input, and it has more than {} requests; take the request with --print --request N",
@@ -293,12 +294,12 @@ fn write_fix_out(
         )));
     }
     let trace = loaded.trace(browser);
-    let fixes = crate::analysis::fix::fixes(&loaded.scenario, &trace);
-    let Some((index, fix)) = fixes
-        .iter()
-        .enumerate()
-        .find_map(|(i, fix)| fix.as_ref().filter(|f| f.proven).map(|f| (i + 1, f)))
-    else {
+    // Worked out request by request, up to the first proven one.
+    let Some((index, fix)) = (0..trace.requests.len()).find_map(|i| {
+        crate::analysis::fix::fix_at(&loaded.scenario, &trace, scope.as_ref(), i)
+            .filter(|f| f.proven)
+            .map(|f| (i + 1, f))
+    }) else {
         return Err(Error::Usage(format!(
             "--fix-out {shown}: no blocked request has a proven fix to write"
         )));
@@ -327,29 +328,7 @@ fn write_fix_out(
         }
         _ => match &fix.policy {
             Some(policy) => {
-                let mut text = String::new();
-                text.push_str(&format!(
-                    "# The answers request #{index} needs
-"
-                ));
-                for line in &fix.headers {
-                    text.push_str(&format!(
-                        "#   {line}
-"
-                    ));
-                }
-                for snippet in report::server_snippets::snippets(policy) {
-                    text.push_str(&format!(
-                        "
-# {}
-",
-                        snippet.server
-                    ));
-                    for line in snippet.lines {
-                        text.push_str(&line);
-                        text.push('\n');
-                    }
-                }
+                let text = report::pasteable::headers_file(&fix, policy, index);
                 (
                     text,
                     vec!["Copy the block for your server into its configuration.".to_string()],

@@ -1,6 +1,7 @@
 //! A bucket's fix as something to paste: the whole corrected configuration in the spelling the
 //! user gave, and the command (or console steps) that applies it.
 
+use crate::analysis::fix::HeaderPolicy;
 use crate::formats::convert::{self, Target};
 use crate::formats::s3::{LoadedConfig, S3Spelling, Spelling};
 use crate::scenario::{CorsConfiguration, CorsRule, Provider};
@@ -25,15 +26,35 @@ pub fn fix_text(fix: &crate::analysis::fix::Fix, index: usize) -> String {
         text.push_str(&format!("Note: {caveat}\n"));
     }
     if let Some(policy) = &fix.policy {
-        for snippet in super::server_snippets::snippets(policy) {
-            text.push_str(&format!("\n# {}\n", snippet.server));
-            for line in snippet.lines {
-                text.push_str(&line);
-                text.push('\n');
-            }
-        }
+        push_snippets(&mut text, policy);
     }
     text
+}
+
+/// `--fix-out` for a server without rules: the header lines as comments, then each server's
+/// configuration.
+pub fn headers_file(
+    fix: &crate::analysis::fix::Fix,
+    policy: &HeaderPolicy,
+    index: usize,
+) -> String {
+    let mut text = format!("# The answers request #{index} needs\n");
+    for line in &fix.headers {
+        text.push_str(&format!("#   {line}\n"));
+    }
+    push_snippets(&mut text, policy);
+    text
+}
+
+/// Each server's configuration for `policy`, after a `# server` line.
+fn push_snippets(text: &mut String, policy: &HeaderPolicy) {
+    for snippet in super::server_snippets::snippets(policy) {
+        text.push_str(&format!("\n# {}\n", snippet.server));
+        for line in snippet.lines {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
 }
 
 /// The spelling a provider's configuration is written in when the user gave none (a lesson's
