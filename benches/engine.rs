@@ -53,6 +53,11 @@ fn json_report_100k(bencher: divan::Bencher) {
     });
 }
 
+/// The generated recording, imported as `cors-tui` reads a HAR.
+fn import(text: &str) -> Option<cors_tui::formats::har::HarImport> {
+    cors_tui::formats::har::load_har(text, "bench.har", false).ok()
+}
+
 /// The yardstick for the replay: a bare typed serde_json parse of the whole file into HAR 1.2's
 /// own model (every field, strings owned), as a tool that reads HARs would start.
 #[divan::bench(sample_count = 3)]
@@ -75,9 +80,7 @@ fn har_parse_only_100k(bencher: divan::Bencher) {
 fn har_replay_json_100k(bencher: divan::Bencher) {
     let text = generated_har(100_000);
     bencher.bench(|| {
-        let Ok(import) =
-            cors_tui::formats::har::load_har(divan::black_box(&text), "bench.har", false)
-        else {
+        let Some(import) = import(divan::black_box(&text)) else {
             return 0;
         };
         let mut sink = std::io::sink();
@@ -97,9 +100,7 @@ fn har_replay_json_100k(bencher: divan::Bencher) {
 fn har_report_print_100k(bencher: divan::Bencher) {
     let text = generated_har(100_000);
     bencher.bench(|| {
-        let Ok(import) =
-            cors_tui::formats::har::load_har(divan::black_box(&text), "bench.har", false)
-        else {
+        let Some(import) = import(divan::black_box(&text)) else {
             return 0;
         };
         let mut sink = std::io::sink();
@@ -121,7 +122,7 @@ fn har_report_print_100k(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 5)]
 fn requests_list_search_100k(bencher: divan::Bencher) {
     let text = generated_har(100_000);
-    let Ok(import) = cors_tui::formats::har::load_har(&text, "bench.har", false) else {
+    let Some(import) = import(&text) else {
         return;
     };
     let trace = cors_tui::engine::run(&import.scenario, BrowserProfile::Chromium);
@@ -140,9 +141,7 @@ fn requests_list_search_100k(bencher: divan::Bencher) {
 fn recording_first_frame_100k(bencher: divan::Bencher) {
     let text = generated_har(100_000);
     bencher.bench(|| {
-        let Ok(import) =
-            cors_tui::formats::har::load_har(divan::black_box(&text), "bench.har", false)
-        else {
+        let Some(import) = import(divan::black_box(&text)) else {
             return 0;
         };
         let trace = cors_tui::engine::run(&import.scenario, BrowserProfile::Chromium);

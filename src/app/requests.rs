@@ -90,9 +90,7 @@ impl RequestList {
         let search = Search::new(&query);
         let rows = std::mem::take(&mut self.visible);
         self.visible = matching(&rows, trace, &search);
-        self.selected = keep
-            .and_then(|k| self.visible.iter().position(|&i| i == k))
-            .unwrap_or(0);
+        self.reselect(keep);
     }
 
     /// The list over every request of `trace`, open or not.
@@ -128,14 +126,20 @@ impl RequestList {
         } else {
             matching(&rows, trace, &search)
         };
-        self.selected = keep
-            .and_then(|k| self.visible.iter().position(|&i| i == k))
-            .unwrap_or(0);
+        self.reselect(keep);
     }
 
     pub fn move_by(&mut self, delta: isize) {
         let last = self.visible.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    /// Highlights request `keep` again after the rows changed, or the first row when it left.
+    fn reselect(&mut self, keep: Option<usize>) {
+        self.selected = 0;
+        if let Some(index) = keep {
+            self.select_request(index);
+        }
     }
 
     /// Highlights the row of request `index` (0-based), when it is in the list.
