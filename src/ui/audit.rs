@@ -78,5 +78,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         width,
         lines,
         " Audit of the server's rules (a or Esc to close",
+        false,
     );
 }

@@ -36,5 +36,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(Line::from(Span::styled("▶ current step   ★ key moment   ✓ allowed/passed   ✗ blocked   → sent (no browser)   * changed by the step", theme.muted)));
     lines.push(Line::from(Span::styled("ACAO/ACAC/ACAM/ACAH/ACEH/ACMA = Access-Control-Allow-Origin/-Credentials/-Methods/-Headers, -Expose-Headers, -Max-Age; ACRM/ACRH = -Request-Method/-Headers", theme.muted)));
     let width = area.width.saturating_sub(4).min(100);
-    super::render_scrolled_overlay(app, frame, area, width, lines, " Keys (? or Esc to close");
+    super::render_scrolled_overlay(
+        app,
+        frame,
+        area,
+        width,
+        lines,
+        " Keys (? or Esc to close",
+        false,
+    );
 }

@@ -334,24 +334,21 @@ fn title_card(app: &App, frame: &mut Frame, area: Rect) {
         theme.muted,
     )));
     let width = area.width.saturating_sub(4).min(90);
-    render_scrolled_overlay(app, frame, area, width, lines, " Lesson (any key to begin");
+    render_scrolled_overlay(
+        app,
+        frame,
+        area,
+        width,
+        lines,
+        " Lesson (any key to begin",
+        false,
+    );
 }
 
 /// A modal overlay of `lines`, `width` wide, as tall as they need up to the screen, scrolled
-/// to `app.overlay_scroll`; `title` is closed with a hint to scroll when they do not fit.
+/// to `app.overlay_scroll`, centred or (`bottom`) at the bottom of the screen; `title` is
+/// closed with a hint to scroll when they do not fit.
 pub(crate) fn render_scrolled_overlay(
-    app: &App,
-    frame: &mut Frame,
-    area: Rect,
-    width: u16,
-    lines: Vec<Line<'_>>,
-    title: &str,
-) {
-    render_scrolled_overlay_at(app, frame, area, width, lines, title, false);
-}
-
-/// [`render_scrolled_overlay`], centred or, with `bottom`, at the bottom of the screen.
-pub(crate) fn render_scrolled_overlay_at(
     app: &App,
     frame: &mut Frame,
     area: Rect,

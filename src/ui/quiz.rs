@@ -93,7 +93,7 @@ pub fn render(app: &App, state: &QuizState, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(90);
     // At the bottom, so the flow and the table (where a hint or an answer points) stay in view
     // once they are shown; an explanation taller than the screen scrolls.
-    super::render_scrolled_overlay_at(app, frame, area, width, lines, &title, true);
+    super::render_scrolled_overlay(app, frame, area, width, lines, &title, true);
 }
 
 /// Why the right answer is right: its own explanation, the step that shows it (now on screen

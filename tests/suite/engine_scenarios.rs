@@ -913,18 +913,24 @@ fn same_origin_requests_become_cors_requests_when_redirected_away() {
     assert_eq!(local.exchanges.len(), 2);
 }
 
+/// A record of what headless Chromium did, `tests/fixtures/chromium/NAME.observed.json`.
+fn observed(name: &str) -> serde_json::Value {
+    let path = format!(
+        "{}/tests/fixtures/chromium/{name}.observed.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    match serde_json::from_str(&text) {
+        Ok(record) => record,
+        Err(e) => panic!("{name}.observed.json parses: {e}"),
+    }
+}
+
 /// Every cookie Chromium 148 sent (or kept home) in `tests/fixtures/chromium/cookies.observed.json`,
 /// the engine sends (or keeps home) too, in the same order.
 #[test]
 fn cookies_go_where_chromium_sent_them() {
-    let path = format!(
-        "{}/tests/fixtures/chromium/cookies.observed.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let Ok(record) = serde_json::from_str::<serde_json::Value>(&text) else {
-        panic!("the record parses")
-    };
+    let record = observed("cookies");
     let jar: Vec<serde_json::Value> = record["jar_set_by"]
         .as_array()
         .into_iter()
@@ -981,14 +987,7 @@ fn cookies_go_where_chromium_sent_them() {
 /// Chromium's console line word for word.
 #[test]
 fn images_scripts_fonts_and_xhr_go_as_chromium_sent_them() {
-    let path = format!(
-        "{}/tests/fixtures/chromium/destinations.observed.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let Ok(record) = serde_json::from_str::<serde_json::Value>(&text) else {
-        panic!("the record parses")
-    };
+    let record = observed("destinations");
     let cases = record["cases"].as_array().cloned().unwrap_or_default();
     assert_eq!(cases.len(), 12);
     for case in &cases {
