@@ -373,7 +373,7 @@ pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str
     }
 }
 
-fn request_json(r: &RequestSpec) -> Value {
+pub fn request_json(r: &RequestSpec) -> Value {
     let mut q = Map::new();
     request_fields(r, |key, value| {
         q.insert(key.into(), field_value(value));
