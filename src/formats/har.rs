@@ -4,8 +4,6 @@
 //! Our own lenient serde structs: the `har` crate drops Chrome's `_resourceType`, `_initiator`
 //! and `_error`, which identify preflights and failed requests.
 
-mod parallel;
-
 use std::borrow::Cow;
 
 use serde::Deserialize;
@@ -24,13 +22,13 @@ use crate::scenario::{
 
 // Strings borrow from the file's text where they hold no escapes: a recording of 100,000
 // exchanges is millions of header names and values.
-#[derive(Debug, PartialEq, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct Har<'a> {
     #[serde(borrow)]
     log: Log<'a>,
 }
 
-#[derive(Debug, PartialEq, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct Log<'a> {
     #[serde(default, borrow)]
     creator: Creator<'a>,
@@ -45,7 +43,7 @@ const NO_ORIGIN: &str = "no Origin header: a navigation, a no-cors load or a sam
 
 /// The entries, sorted as they are read: an entry with no `Origin` (a navigation, an image…)
 /// is kept only as a line for `--all`, so a large recording's page loads never sit in memory.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 struct Entries<'a> {
     /// The entries that may be CORS exchanges.
     kept: Vec<Entry<'a>>,
@@ -103,21 +101,6 @@ impl<'a> Entries<'a> {
             self.kept_positions.push(position);
         }
     }
-
-    /// Adds the entries that follow these in the file.
-    fn append(&mut self, later: Entries<'a>) {
-        let offset = self.total;
-        self.kept.extend(later.kept);
-        self.kept_positions
-            .extend(later.kept_positions.into_iter().map(|p| p + offset));
-        self.skipped.extend(
-            later
-                .skipped
-                .into_iter()
-                .map(|(p, skipped)| (p + offset, skipped)),
-        );
-        self.total += later.total;
-    }
 }
 
 fn skip(entry: &Entry, reason: &str) -> Skipped {
@@ -141,7 +124,7 @@ struct BareLog<'a> {
     entries: Vec<Entry<'a>>,
 }
 
-#[derive(Debug, Deserialize, Default, PartialEq)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Creator<'a> {
     #[serde(borrow)]
@@ -149,7 +132,7 @@ struct Creator<'a> {
 }
 
 /// A page of the recording: Chrome's `title` is the page's URL.
-#[derive(Debug, Deserialize, Default, PartialEq)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Page<'a> {
     #[serde(borrow)]
@@ -158,7 +141,7 @@ struct Page<'a> {
     title: Cow<'a, str>,
 }
 
-#[derive(Debug, Deserialize, Default, PartialEq)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Header<'a> {
     #[serde(borrow)]
@@ -167,14 +150,14 @@ struct Header<'a> {
     value: Cow<'a, str>,
 }
 
-#[derive(Debug, Deserialize, Default, PartialEq)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Initiator<'a> {
     #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
 }
 
-#[derive(Debug, Deserialize, Default, PartialEq)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Request<'a> {
     #[serde(borrow)]
@@ -187,7 +170,7 @@ struct Request<'a> {
     cookies: Vec<serde::de::IgnoredAny>,
 }
 
-#[derive(Debug, Deserialize, Default, PartialEq)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Response<'a> {
     status: i64,
@@ -199,7 +182,7 @@ struct Response<'a> {
     error: Option<Cow<'a, str>>,
 }
 
-#[derive(Debug, Deserialize, Default, PartialEq)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Entry<'a> {
     #[serde(rename = "startedDateTime", borrow)]
@@ -232,15 +215,6 @@ enum HarWriter {
 pub struct HarImport {
     pub scenario: Scenario,
     pub recording: Recording,
-}
-
-/// For the differential fuzz target: the two-thread parse, tried on any text whatever its size,
-/// reads exactly what the ordinary parse reads wherever it gives an answer at all.
-pub fn two_thread_parse_agrees(text: &str) -> bool {
-    match parallel::parse_in_two(text) {
-        None => true,
-        Some(two) => serde_json::from_str::<Har>(text).is_ok_and(|one| one == two),
-    }
 }
 
 /// Parses the file into the entries and does nothing else: the baseline the benchmark compares
@@ -683,8 +657,7 @@ fn error(file: &str, message: impl Into<String>) -> LoadErrors {
 /// `show_secrets`: HARs are shared to ask for help, and screens are shared in class.
 pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport, LoadErrors> {
     // Tracking the path slows a parse down; it is only needed to name the field of an error.
-    let parsed = parallel::parse(text).map_or_else(|| serde_json::from_str(text), Ok);
-    let har: Har = parsed.map_err(|_| {
+    let har: Har = serde_json::from_str(text).map_err(|_| {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         match serde_path_to_error::deserialize::<_, Har>(&mut deserializer) {
             Err(err) => {
@@ -1271,22 +1244,6 @@ mod tests {
             import.scenario.requests[0].credentials,
             Credentials::SameOrigin
         );
-    }
-
-    #[test]
-    fn the_two_thread_parse_reads_every_fixture_as_the_ordinary_one() {
-        let mut checked = 0;
-        for dir in ["tests/fixtures/har", "tests/fixtures/chromium"] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                    continue;
-                };
-                assert!(two_thread_parse_agrees(&text), "{}", entry.path().display());
-                checked += 1;
-            }
-        }
-        assert!(checked >= 10, "{checked}");
     }
 
     #[test]
