@@ -19,6 +19,9 @@ use super::trace::{
     Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, VarSet, Verdict,
     hops_before,
 };
+use super::tracker::{
+    Allowed, CacheHolder, CachedCopy, Cell, Exposed, OriginSent, PreflightState, Received,
+};
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
 use crate::narrate::{cors_header_text, masked_error, status_text};
 use crate::scenario::{
@@ -26,8 +29,6 @@ use crate::scenario::{
     ServerKind, Via,
 };
 use crate::server::{self, Answerer, ServerNote};
-
-const DASH: &str = "—";
 
 /// Runs `scenario` under `profile` (the scenario's own `browser` key is the caller's business),
 /// telling `progress` how many requests are done after each one.
@@ -82,7 +83,7 @@ impl<'a> Requests<'a> {
     }
 
     /// Values of the tracked variables before the first step.
-    pub fn initial_variables(&self) -> &[Arc<str>] {
+    pub fn initial_variables(&self) -> &[Arc<Cell>] {
         &self.sim.initial
     }
 }
@@ -198,8 +199,8 @@ struct Simulation<'a> {
     profile: BrowserProfile,
     cache: PreflightCache,
     now: u64,
-    vars: Vec<Arc<str>>,
-    initial: Vec<Arc<str>>,
+    vars: Vec<Arc<Cell>>,
+    initial: Vec<Arc<Cell>>,
     changed: VarSet,
     /// The current request's steps; earlier ones were handed out (see [`Requests`]).
     steps: Vec<Step>,
@@ -213,7 +214,7 @@ struct Simulation<'a> {
     /// The (origin, URL) the current request's cache entries live under.
     cache_key: (String, String),
     /// The cache's summary for `cache_key`, with the cache revision and time it was made at.
-    cache_summary: Option<(u64, u64, Arc<str>)>,
+    cache_summary: Option<(u64, u64, Arc<Cell>)>,
     /// Set once the current request follows a redirect.
     redirected: Option<Redirected>,
     /// What in the page sent the current request: its console line names it.
@@ -252,6 +253,11 @@ fn caches_can_answer(scenario: &Scenario) -> bool {
         .iter()
         .any(|layer| matches!(layer, server::FrontLayer::CloudFront(_)))
         || super::http_cache::answers_may_be_kept(scenario)
+}
+
+/// A server layer's own words for the tracker.
+fn words(text: String) -> Cell {
+    Cell::Words(Arc::from(text))
 }
 
 fn path_of(spec: &RequestSpec) -> String {
@@ -303,15 +309,20 @@ impl<'a> Simulation<'a> {
         profile: BrowserProfile,
         server: Box<dyn Answers + Send + 'a>,
     ) -> Self {
-        let dash: Arc<str> = Arc::from(DASH);
         let tracks_caches = caches_can_answer(scenario);
         let tracked = VARIABLES.len() - usize::from(!tracks_caches);
-        let mut vars = vec![dash; tracked];
+        // One shared "not reached yet" for every row.
+        let unset = Arc::new(Cell::Unset);
+        let mut vars = vec![unset; tracked];
         if tracks_caches {
-            vars[Var::CachedCopies as usize] = Arc::from("none");
+            vars[Var::CachedCopies as usize] = Arc::new(Cell::NothingCached);
         }
-        vars[Var::AllowedOrigins as usize] = Arc::from(server.allowed_origins_text());
-        vars[Var::PreflightCache as usize] = Arc::from("empty");
+        vars[Var::AllowedOrigins as usize] =
+            Arc::new(Cell::Words(Arc::from(server.allowed_origins_text())));
+        vars[Var::PreflightCache as usize] = Arc::new(Cell::PreflightCache {
+            live: Vec::new(),
+            others: 0,
+        });
         Simulation {
             scenario,
             server,
@@ -343,19 +354,26 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    fn set(&mut self, var: Var, value: impl AsRef<str>) {
-        if &*self.vars[var as usize] != value.as_ref() {
-            self.set_shared(var, Arc::from(value.as_ref()));
+    fn set(&mut self, var: Var, value: Cell) {
+        let index = var as usize;
+        // A row this trace does not track (Cached Copies where no cache can answer).
+        if self
+            .vars
+            .get(index)
+            .is_some_and(|current| **current != value)
+        {
+            self.vars[index] = Arc::new(value);
+            self.changed.insert(index);
         }
     }
 
-    fn set_shared(&mut self, var: Var, value: Arc<str>) {
+    fn set_shared(&mut self, var: Var, value: Arc<Cell>) {
         let index = var as usize;
-        // A row this trace does not track (Cached Copies where no cache can answer).
-        if index >= self.vars.len() {
-            return;
-        }
-        if self.vars[index] != value {
+        if self
+            .vars
+            .get(index)
+            .is_some_and(|current| *current != value)
+        {
             self.vars[index] = value;
             self.changed.insert(index);
         }
@@ -363,7 +381,7 @@ impl<'a> Simulation<'a> {
 
     /// The cache's summary for the current request, made again only when the cache or the
     /// time changed (every step shows it).
-    fn cache_summary(&mut self) -> Arc<str> {
+    fn cache_summary(&mut self) -> Arc<Cell> {
         let revision = self.cache.revision();
         match &self.cache_summary {
             Some((at_revision, at_time, summary))
@@ -373,8 +391,8 @@ impl<'a> Simulation<'a> {
             }
             _ => {
                 let (origin, url) = &self.cache_key;
-                let summary: Arc<str> =
-                    Arc::from(self.cache.summary(self.now, self.profile, origin, url));
+                let (live, others) = self.cache.summary(self.now, self.profile, origin, url);
+                let summary = Arc::new(Cell::PreflightCache { live, others });
                 self.cache_summary = Some((revision, self.now, summary.clone()));
                 summary
             }
@@ -450,7 +468,9 @@ impl<'a> Simulation<'a> {
             let age = self.now.saturating_sub(stored.at);
             self.set(
                 Var::MatchedRule,
-                text!("browser HTTP cache (stored at t=", stored.at, " s)"),
+                Cell::BrowserCache {
+                    stored_at: stored.at,
+                },
             );
             self.exchanges.push(Exchange {
                 kind,
@@ -482,7 +502,7 @@ impl<'a> Simulation<'a> {
         self.note_edge_copies(&answer.note, &request, spec);
         let matched_rule = answer.note.matched_rule();
         let rule_text = self.server.matched_rule_text(&answer.note);
-        self.set(Var::MatchedRule, &rule_text);
+        self.set(Var::MatchedRule, words(rule_text));
         let response = answer.response.clone();
         self.exchanges.push(Exchange {
             kind,
@@ -527,14 +547,25 @@ impl<'a> Simulation<'a> {
         self.profile_notes.clear();
         self.set(
             Var::Request,
-            text!("#", index, " ", method, " ", path_of(spec)),
+            Cell::Request {
+                number: index,
+                method: Arc::from(method),
+                path: Arc::from(path_of(spec)),
+                after_redirect: None,
+            },
         );
-        self.set(Var::Origin, spec.origin.as_deref().unwrap_or("(none)"));
+        self.set(
+            Var::Origin,
+            Cell::Origin(match spec.origin.as_deref() {
+                Some(origin) => OriginSent::Page(Arc::from(origin)),
+                None => OriginSent::NoPage,
+            }),
+        );
         for var in [Var::Preflight, Var::MatchedRule, Var::ExposedHeaders] {
-            self.set(var, DASH);
+            self.set(var, Cell::Unset);
         }
-        self.set(Var::RequestAllowed, "pending");
-        self.set(Var::ResponseReceived, "no");
+        self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::Pending));
+        self.set(Var::ResponseReceived, Cell::ResponseReceived(Received::No));
         self.show_cached_copies(spec);
     }
 
@@ -545,15 +576,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         let now = self.now;
-        let from = |origin: &Option<String>| match origin {
-            Some(origin) => format!("for {origin}"),
-            None => "for no Origin".to_string(),
-        };
-        let with = |acao: &Option<String>| match acao {
-            Some(acao) => format!("ACAO {acao}"),
-            None => "no ACAO".to_string(),
-        };
-        let mut parts: Vec<String> = self
+        let mut copies: Vec<CachedCopy> = self
             .edge_copies
             .iter()
             .filter(|c| {
@@ -561,34 +584,24 @@ impl<'a> Simulation<'a> {
                     && c.path.split('?').next() == Some(spec.url.path())
                     && now < c.at.saturating_add(c.ttl)
             })
-            .map(|c| {
-                format!(
-                    "edge{}: t={} s {}, {}",
-                    if c.options { " (OPTIONS)" } else { "" },
-                    c.at,
-                    from(&c.origin),
-                    with(&c.acao)
-                )
+            .map(|c| CachedCopy {
+                holder: CacheHolder::Edge { options: c.options },
+                at: c.at,
+                origin: c.origin.clone(),
+                acao: c.acao.clone(),
             })
             .collect();
-        parts.extend(
+        copies.extend(
             self.http_cache
                 .copies((spec.origin.as_deref(), spec.url.as_str()), now)
-                .map(|(stored, acao)| {
-                    format!(
-                        "browser: t={} s {}, {}",
-                        stored.at,
-                        from(&stored.origin),
-                        with(&acao)
-                    )
+                .map(|(stored, acao)| CachedCopy {
+                    holder: CacheHolder::Browser,
+                    at: stored.at,
+                    origin: stored.origin.clone(),
+                    acao,
                 }),
         );
-        let text = if parts.is_empty() {
-            "none for this URL".to_string()
-        } else {
-            parts.join("; ")
-        };
-        self.set(Var::CachedCopies, text);
+        self.set(Var::CachedCopies, Cell::CachedCopies(copies));
     }
 
     /// Notes what CloudFront stored on the way back from an exchange.
@@ -717,7 +730,7 @@ impl<'a> Simulation<'a> {
             pair("Sec-Fetch-Mode", "no-cors"),
             pair("Sec-Fetch-Dest", spec.initiator.destination()),
         ];
-        self.set(Var::Origin, "(none sent: no-cors)");
+        self.set(Var::Origin, Cell::Origin(OriginSent::NoCors));
         self.send_unchecked(index, spec, (method, headers), first_step, Unchecked::Image);
     }
 
@@ -750,7 +763,7 @@ impl<'a> Simulation<'a> {
         headers.push(pair("Sec-Fetch-Mode", "no-cors"));
         headers.push(pair("Sec-Fetch-Dest", "empty"));
         if method != "POST" {
-            self.set(Var::Origin, "(none sent: no-cors GET)");
+            self.set(Var::Origin, Cell::Origin(OriginSent::NoCorsGet));
         }
         self.send_unchecked(
             index,
@@ -773,26 +786,26 @@ impl<'a> Simulation<'a> {
     ) {
         let (preflight, allowed, start, sent) = match who {
             Unchecked::Raw => (
-                "none (no browser)",
-                "n/a (no browser)",
+                PreflightState::NoBrowser,
+                Allowed::NoBrowser,
                 StepEvent::RawStart,
                 StepEvent::RawSent,
             ),
             Unchecked::Image => (
-                "none (no-cors)",
-                "n/a (no CORS check)",
+                PreflightState::NoCors,
+                Allowed::NoCorsCheck,
                 StepEvent::ImageStart,
                 StepEvent::ImageLoaded,
             ),
             Unchecked::NoCors => (
-                "none (no-cors)",
-                "n/a (no CORS check)",
+                PreflightState::NoCors,
+                Allowed::NoCorsCheck,
                 StepEvent::NoCorsStart,
                 StepEvent::NoCorsResolved,
             ),
         };
-        self.set(Var::Preflight, preflight);
-        self.set(Var::RequestAllowed, allowed);
+        self.set(Var::Preflight, Cell::Preflight(preflight));
+        self.set(Var::RequestAllowed, Cell::RequestAllowed(allowed));
         self.push_step(index, (Stage::Request, Verdict::Info), start, None);
         let request = HttpRequest {
             method: method.clone(),
@@ -806,8 +819,10 @@ impl<'a> Simulation<'a> {
         };
         let (received, exposed, summary) = match who {
             Unchecked::Raw => (
-                text!("yes (", response.status, "), fully readable"),
-                "all (no browser)",
+                Received::FullyReadable {
+                    status: response.status,
+                },
+                Exposed::AllNoBrowser,
                 text!(
                     "Sent without a browser: the server answered ",
                     status_text(&response),
@@ -817,12 +832,10 @@ impl<'a> Simulation<'a> {
                 ),
             ),
             Unchecked::NoCors => (
-                text!(
-                    "opaque: the script sees status 0 (the server said ",
-                    response.status,
-                    ")"
-                ),
-                "none (opaque response)",
+                Received::Opaque {
+                    status: response.status,
+                },
+                Exposed::NoneOpaque,
                 text!(
                     "fetch() with mode 'no-cors' resolved with an opaque response: the server answered ",
                     status_text(&response),
@@ -832,20 +845,21 @@ impl<'a> Simulation<'a> {
                 ),
             ),
             Unchecked::Image => {
+                let status = response.status;
                 let (received, reach) = if spec.initiator == Initiator::Script {
                     (
-                        "run; opaque to the page",
+                        Received::ScriptRun { status },
                         "which the page runs but cannot read, its errors muted to 'Script error.'",
                     )
                 } else {
                     (
-                        "shown; opaque to scripts",
+                        Received::Shown { status },
                         "which the page can show but its scripts cannot read",
                     )
                 };
                 (
-                    text!("yes (", response.status, "), ", received),
-                    "none (opaque response)",
+                    received,
+                    Exposed::NoneOpaque,
                     text!(
                         "Loaded by ",
                         spec.initiator.described(),
@@ -860,8 +874,8 @@ impl<'a> Simulation<'a> {
                 )
             }
         };
-        self.set(Var::ResponseReceived, received);
-        self.set(Var::ExposedHeaders, exposed);
+        self.set(Var::ResponseReceived, Cell::ResponseReceived(received));
+        self.set(Var::ExposedHeaders, Cell::ExposedHeaders(exposed));
         self.push_event(index, (Stage::Actual, Verdict::Sent), sent, ex);
         self.finish_request(
             index,
@@ -913,7 +927,10 @@ impl<'a> Simulation<'a> {
         (same_origin, cache_hit): (bool, bool),
         hop: usize,
     ) {
-        self.set(Var::RequestAllowed, "not sent (probe)");
+        self.set(
+            Var::RequestAllowed,
+            Cell::RequestAllowed(Allowed::NotSentByProbe),
+        );
         let summary = if hop > 0 {
             text!(
                 "The probe followed ",
@@ -1125,13 +1142,13 @@ impl<'a> Simulation<'a> {
         }
         self.set(
             Var::Preflight,
-            if !needs_preflight {
-                "not needed"
+            Cell::Preflight(if !needs_preflight {
+                PreflightState::NotNeeded
             } else if cache_hit {
-                "cache hit"
+                PreflightState::CacheHit
             } else {
-                "needed"
-            },
+                PreflightState::Needed
+            }),
         );
         let start = RequestStart {
             hop: (hop > 0).then(|| HopTarget {
@@ -1207,7 +1224,12 @@ impl<'a> Simulation<'a> {
             ending.preflight_reasons = reasons;
             return Fetched::Ended { ending, cache_hit };
         }
-        self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
+        self.set(
+            Var::ResponseReceived,
+            Cell::ResponseReceived(Received::Yes {
+                status: response.status,
+            }),
+        );
         let why = if !needs_preflight {
             WhySent::NoPreflightNeeded
         } else if cache_hit {
@@ -1238,14 +1260,10 @@ impl<'a> Simulation<'a> {
         let ending = match checked {
             Ok(()) => {
                 let exposed = exposed_headers(&response, include);
-                self.set(Var::RequestAllowed, "yes");
+                self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::Yes));
                 self.set(
                     Var::ExposedHeaders,
-                    if exposed.is_empty() {
-                        "(none)".to_string()
-                    } else {
-                        exposed.join(", ")
-                    },
+                    Cell::ExposedHeaders(Exposed::Listed(exposed.clone())),
                 );
                 let acao = response
                     .header("Access-Control-Allow-Origin")
@@ -1298,10 +1316,12 @@ impl<'a> Simulation<'a> {
                 if needs_preflight {
                     self.cache.clear(&origin, &url);
                 }
-                self.set(Var::RequestAllowed, "no");
+                self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
                 self.set(
                     Var::ResponseReceived,
-                    text!("yes (", response.status, "), hidden from script"),
+                    Cell::ResponseReceived(Received::Hidden {
+                        status: response.status,
+                    }),
                 );
                 let masked = masked_error(&response);
                 self.push_event(
@@ -1419,10 +1439,12 @@ impl<'a> Simulation<'a> {
             .map(|next| crate::narrate::redirect::scheme_note(self.profile, next.scheme()));
         self.set(
             Var::ResponseReceived,
-            text!("redirect (", response.status, ")"),
+            Cell::ResponseReceived(Received::Redirect {
+                status: response.status,
+            }),
         );
         if let Some(failure) = failure {
-            self.set(Var::RequestAllowed, "no");
+            self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
             if let Some(note) = scheme_note {
                 self.profile_notes.push(note);
             }
@@ -1508,21 +1530,16 @@ impl<'a> Simulation<'a> {
             ..spec.clone()
         };
         if tainted {
-            self.set(Var::Origin, "null (tainted by a redirect)");
+            self.set(Var::Origin, Cell::Origin(OriginSent::Tainted));
         }
         self.set(
             Var::Request,
-            text!(
-                "#",
-                index,
-                " ",
-                next.method,
-                " ",
-                path_of(&next),
-                " (after redirect ",
-                hop + 1,
-                ")"
-            ),
+            Cell::Request {
+                number: index,
+                method: Arc::from(next.method.as_str()),
+                path: Arc::from(path_of(&next)),
+                after_redirect: Some(hop + 1),
+            },
         );
         self.cache_key = (
             next.origin.clone().unwrap_or_default(),
@@ -1577,10 +1594,16 @@ impl<'a> Simulation<'a> {
         let unexplained = failure.error == CorsError::NoAnswerRecorded && code == "net::ERR_FAILED";
         let preflight = kind == ExchangeKind::Preflight;
         if preflight {
-            self.set(Var::Preflight, text!("failed (", code, ")"));
+            self.set(
+                Var::Preflight,
+                Cell::Preflight(PreflightState::NoAnswer(Arc::from(code.as_ref()))),
+            );
         }
-        self.set(Var::RequestAllowed, "no");
-        self.set(Var::ResponseReceived, "no (no answer)");
+        self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
+        self.set(
+            Var::ResponseReceived,
+            Cell::ResponseReceived(Received::NoAnswer),
+        );
         let summary = if unexplained {
             "Blocked before any answer (net::ERR_FAILED): the recording does not say why, so the replay cannot check it.".to_string()
         } else {
@@ -1652,7 +1675,12 @@ impl<'a> Simulation<'a> {
             let at = (ExchangeKind::Preflight, ex);
             return Err(Box::new(self.end_with_network_error(index, at, failure)));
         }
-        self.set(Var::Preflight, text!("sent: ", status_text(&response)));
+        self.set(
+            Var::Preflight,
+            Cell::Preflight(PreflightState::Sent {
+                status: response.status,
+            }),
+        );
         self.push_event(
             index,
             (Stage::Preflight, Verdict::Info),
@@ -1692,13 +1720,10 @@ impl<'a> Simulation<'a> {
                 );
                 self.set(
                     Var::Preflight,
-                    text!(
-                        "passed (",
-                        status_text(&response),
-                        ", cached ",
+                    Cell::Preflight(PreflightState::Passed {
+                        status: response.status,
                         max_age,
-                        " s)"
-                    ),
+                    }),
                 );
                 self.push_event(
                     index,
@@ -1710,9 +1735,15 @@ impl<'a> Simulation<'a> {
             }
             Err(failure) => {
                 self.cache.clear(origin, &url);
-                self.set(Var::Preflight, text!("failed (", failure.error.name(), ")"));
-                self.set(Var::RequestAllowed, "no");
-                self.set(Var::ResponseReceived, "no (never sent)");
+                self.set(
+                    Var::Preflight,
+                    Cell::Preflight(PreflightState::Failed(failure.error)),
+                );
+                self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
+                self.set(
+                    Var::ResponseReceived,
+                    Cell::ResponseReceived(Received::NeverSent),
+                );
                 self.push_event(
                     index,
                     (Stage::PreflightCheck, Verdict::Blocked),
@@ -1756,7 +1787,7 @@ impl<'a> Simulation<'a> {
         } = input;
         let method = normalize_method(&spec.method);
         let origin = spec.origin.clone().unwrap_or_default();
-        self.set(Var::Preflight, "not needed (same-origin)");
+        self.set(Var::Preflight, Cell::Preflight(PreflightState::SameOrigin));
         let hop_target = (hop > 0).then(|| {
             Box::new(HopTarget {
                 number: hop,
@@ -1817,7 +1848,12 @@ impl<'a> Simulation<'a> {
                 cache_hit: false,
             };
         }
-        self.set(Var::ResponseReceived, text!("yes (", response.status, ")"));
+        self.set(
+            Var::ResponseReceived,
+            Cell::ResponseReceived(Received::Yes {
+                status: response.status,
+            }),
+        );
         self.push_event(
             index,
             (Stage::Actual, Verdict::Info),
@@ -1848,8 +1884,11 @@ impl<'a> Simulation<'a> {
             }
             names
         };
-        self.set(Var::RequestAllowed, "yes");
-        self.set(Var::ExposedHeaders, "all but Set-Cookie (same-origin)");
+        self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::Yes));
+        self.set(
+            Var::ExposedHeaders,
+            Cell::ExposedHeaders(Exposed::AllButSetCookie),
+        );
         self.push_event(
             index,
             (Stage::ResponseCheck, Verdict::Allowed),

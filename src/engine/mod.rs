@@ -15,6 +15,7 @@ pub mod http_cache;
 pub mod preflight_cache;
 pub mod preflight_check;
 pub mod trace;
+pub mod tracker;
 
 pub use browser::Requests;
 pub use cors_error::{CorsError, CorsFailure};

@@ -120,54 +120,27 @@ impl PreflightCache {
 
     /// A one-line summary for the variable tracker: the entries for the current origin and
     /// URL, and how many other origin/URL pairs have entries.
-    pub fn summary(&self, now: u64, profile: BrowserProfile, origin: &str, url: &str) -> String {
+    /// What the cache holds for `origin` and `url` at `now`: the live entries' names, and how
+    /// many other origin and URL pairs hold entries.
+    pub fn summary(
+        &self,
+        now: u64,
+        profile: BrowserProfile,
+        origin: &str,
+        url: &str,
+    ) -> (Vec<String>, usize) {
         let here = self.by_url.get(&(origin.to_string(), url.to_string()));
         let others = self.by_url.len() - usize::from(here.is_some());
-        let live: Vec<&str> = here
+        let live = here
             .map_or(&[][..], Vec::as_slice)
             .iter()
             .filter(|e| now < e.expires_at.get(profile))
             .map(|e| match &e.name {
-                EntryName::Method(m) => m.as_str(),
-                EntryName::Header(h) => h.as_str(),
+                EntryName::Method(m) => m.clone(),
+                EntryName::Header(h) => h.clone(),
             })
             .collect();
-        let plural = |n: usize| if n == 1 { "" } else { "s" };
-        if live.is_empty() {
-            return match others {
-                0 => "empty".to_string(),
-                n => text!(
-                    "none for this origin and URL (+",
-                    n,
-                    " other",
-                    plural(n),
-                    ")"
-                ),
-            };
-        }
-        // Made whenever a step sees the cache change: pushed, not formatted.
-        let mut number = itoa::Buffer::new();
-        let mut text = String::with_capacity(64);
-        text.push_str(number.format(live.len()));
-        text.push_str(if live.len() == 1 {
-            " entry: "
-        } else {
-            " entries: "
-        });
-        for (i, name) in live.iter().enumerate() {
-            if i > 0 {
-                text.push_str(", ");
-            }
-            text.push_str(name);
-        }
-        if others > 0 {
-            text.push_str(" (+");
-            text.push_str(number.format(others));
-            text.push_str(" other origin/URL");
-            text.push_str(plural(others));
-            text.push(')');
-        }
-        text
+        (live, others)
     }
 
     fn entry_matches(entry: &Entry, q: &Query, profile: BrowserProfile) -> bool {
@@ -413,7 +386,7 @@ mod tests {
         let mut cache = PreflightCache::default();
         cache.store(O, U, false, &strings(&["PUT"]), &[], Some("100"), 0);
         cache.clear(O, U);
-        assert_eq!(cache.summary(1, Standard, O, U), "empty");
+        assert_eq!(cache.summary(1, Standard, O, U), (vec![], 0));
     }
 
     #[test]
@@ -433,24 +406,15 @@ mod tests {
         );
         cache.store(other, U, false, &put, &[], Some("100"), 0);
         cache.store(other, U, false, &strings(&["DELETE"]), &[], Some("100"), 0);
-        assert_eq!(
-            cache.summary(1, Standard, O, U),
-            "1 entry: PUT (+2 other origin/URLs)"
-        );
+        assert_eq!(cache.summary(1, Standard, O, U), (strings(&["PUT"]), 2));
         cache.clear(O, "https://b.example/other");
-        assert_eq!(
-            cache.summary(1, Standard, O, U),
-            "1 entry: PUT (+1 other origin/URL)"
-        );
+        assert_eq!(cache.summary(1, Standard, O, U), (strings(&["PUT"]), 1));
         // At t=20 only the other origin's entries are left.
         cache.prune(20);
-        assert_eq!(
-            cache.summary(20, Standard, O, U),
-            "none for this origin and URL (+1 other)"
-        );
+        assert_eq!(cache.summary(20, Standard, O, U), (vec![], 1));
         assert_eq!(
             cache.summary(20, Standard, other, U),
-            "2 entries: PUT, DELETE"
+            (strings(&["PUT", "DELETE"]), 0)
         );
     }
 }

@@ -11,6 +11,7 @@ use crate::server::{Explanation, ServerNote};
 use super::cors_error::CorsError;
 use super::event::StepEvent;
 use super::http::{HttpRequest, HttpResponse};
+use super::tracker::Cell;
 use crate::scenario::{BrowserProfile, CacheMode, Credentials, Outcome, Via};
 
 /// The variable tracker's rows, in the order they are shown. The last, the copies caches
@@ -307,7 +308,7 @@ pub struct Step {
     /// Index into the request's exchanges of the HTTP exchange this step shows.
     pub exchange: Option<usize>,
     /// Values of [`VARIABLES`] after this step.
-    pub variables: Vec<Arc<str>>,
+    pub variables: Vec<Arc<Cell>>,
     /// Which variables this step changed.
     pub changed: VarSet,
 }
@@ -318,7 +319,7 @@ pub struct Trace {
     pub description: String,
     pub profile: BrowserProfile,
     /// Values of [`VARIABLES`] before the first step.
-    pub initial_variables: Vec<Arc<str>>,
+    pub initial_variables: Vec<Arc<Cell>>,
     pub requests: Vec<RequestRecord>,
     pub steps: Vec<Step>,
 }

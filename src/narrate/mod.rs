@@ -11,6 +11,7 @@ pub(crate) const DASH: &str = "—";
 
 pub mod redirect;
 pub mod request;
+mod tracker;
 
 use std::borrow::Cow;
 

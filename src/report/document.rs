@@ -11,6 +11,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::analysis::fix::Fix;
+use crate::engine::tracker::Cell;
 use crate::engine::{
     CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, StepEvent, StepText, VARIABLES,
     VarSet,
@@ -20,13 +21,13 @@ use crate::scenario::{CacheMode, Credentials, Initiator, Outcome, Via};
 
 /// The tracker's values, as a JSON object keyed by variable name in tracker order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Variables<'a>(pub Cow<'a, [Arc<str>]>);
+pub struct Variables<'a>(pub Cow<'a, [Arc<Cell>]>);
 
 impl Serialize for Variables<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (name, value) in VARIABLES.iter().zip(self.0.iter()) {
-            map.serialize_entry(name, &**value)?;
+            map.serialize_entry(name, &InWords(value))?;
         }
         map.end()
     }
@@ -43,13 +44,13 @@ impl<'de, 'a> Deserialize<'de> for Variables<'a> {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut values: Vec<Option<Arc<str>>> = vec![None; VARIABLES.len()];
+                let mut values: Vec<Option<Arc<Cell>>> = vec![None; VARIABLES.len()];
                 while let Some(name) = map.next_key::<Cow<str>>()? {
                     let value = map.next_value::<Cow<str>>()?;
                     // A name the tracker does not have is left alone, as serde leaves any
                     // unknown key.
                     if let Some(i) = VARIABLES.iter().position(|v| *v == name) {
-                        values[i] = Some(Arc::from(value.as_ref()));
+                        values[i] = Some(Arc::new(Cell::Words(Arc::from(value.as_ref()))));
                     }
                 }
                 // Cached Copies is tracked only where a cache can answer.
@@ -69,6 +70,15 @@ impl<'de, 'a> Deserialize<'de> for Variables<'a> {
             }
         }
         deserializer.deserialize_map(ByName(std::marker::PhantomData))
+    }
+}
+
+/// A tracker value as the document writes it: in words.
+struct InWords<'a>(&'a Cell);
+
+impl Serialize for InWords<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
     }
 }
 

@@ -363,7 +363,7 @@ struct Document<'a> {
     title: &'a str,
     description: &'a str,
     profile: BrowserProfile,
-    initial_variables: &'a [Arc<str>],
+    initial_variables: &'a [Arc<crate::engine::tracker::Cell>],
     source: Source<'a>,
     recording: Option<&'a Recording>,
     fixes: Vec<Option<Fix>>,
@@ -770,8 +770,11 @@ mod tests {
                             // Read back, the step holds its words as written.
                             let back = doc.into_step();
                             assert_eq!(
-                                StepDoc::new(&back, trace.text(&back)),
-                                written,
+                                String::from_utf8_lossy(&serde_compact(&StepDoc::new(
+                                    &back,
+                                    trace.text(&back)
+                                ))),
+                                String::from_utf8_lossy(&text),
                                 "{name} step {}",
                                 step.n
                             );

@@ -124,7 +124,7 @@ fn write_head(
 #[allow(clippy::too_many_arguments)]
 fn write_part(
     out: &mut impl Write,
-    start: &[std::sync::Arc<str>],
+    start: &[std::sync::Arc<crate::engine::tracker::Cell>],
     start_label: &str,
     steps: &[crate::engine::Step],
     requests: &[RequestRecord],
@@ -193,11 +193,11 @@ fn write_part(
             let mut row = vec![name.to_string()];
             for column in chunk {
                 row.push(match column {
-                    None => cell(&start[v]),
+                    None => cell(&start[v].to_string()),
                     Some(i) => {
                         let step = &steps[*i];
                         let star = if step.changed.contains(v) { "* " } else { "" };
-                        format!("{star}{}", cell(&step.variables[v]))
+                        format!("{star}{}", cell(&step.variables[v].to_string()))
                     }
                 });
             }
@@ -335,7 +335,7 @@ pub fn stream(
     let total = scenario.requests.len();
     let parts = total.div_ceil(PART_REQUESTS);
     let mut run = crate::engine::Requests::new(scenario, profile);
-    let mut start: Vec<std::sync::Arc<str>> = run.initial_variables().to_vec();
+    let mut start = run.initial_variables().to_vec();
     // Without the whole trace, fixes are proven on each request's group where that is all a
     // change can reach (a recording, scripted answers); elsewhere they need the whole run.
     let scope = crate::analysis::fix::Scope::new(scenario);
@@ -469,7 +469,7 @@ pub fn write_request(
     // A large one is streamed up to the request and dropped as it goes; a fix is proven on the
     // request's own group where that is all a change can reach.
     let mut run = crate::engine::Requests::new(scenario, profile);
-    let mut start: Vec<std::sync::Arc<str>> = run.initial_variables().to_vec();
+    let mut start = run.initial_variables().to_vec();
     let scope = crate::analysis::fix::Scope::new(scenario);
     for (record, steps) in run.by_ref() {
         if record.index < n {

@@ -273,14 +273,16 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
     let tracked = &VARIABLES[..trace.initial_variables.len().min(VARIABLES.len())];
     writeln!(out, "| After | {} |", tracked.join(" | "))?;
     writeln!(out, "| --- |{}", " --- |".repeat(tracked.len()))?;
-    let values = |vars: &[std::sync::Arc<str>], changed: crate::engine::VarSet| {
+    let values = |vars: &[std::sync::Arc<crate::engine::tracker::Cell>],
+                  changed: crate::engine::VarSet| {
         vars.iter()
             .enumerate()
             .map(|(i, v)| {
+                let v = v.to_string();
                 if changed.contains(i) {
-                    format!("**{}**", cell(v))
+                    format!("**{}**", cell(&v))
                 } else {
-                    cell(v)
+                    cell(&v)
                 }
             })
             .collect::<Vec<_>>()
