@@ -64,7 +64,7 @@ impl HttpRequest {
                 target
             })
             .unwrap_or_else(|_| self.url.clone());
-        text!(self.method, " ", target, " HTTP/1.1")
+        format!("{} {target} HTTP/1.1", self.method)
     }
 }
 
@@ -85,7 +85,7 @@ impl HttpResponse {
 
     /// `HTTP/1.1 403 Forbidden`
     pub fn status_line(&self) -> String {
-        text!("HTTP/1.1 ", self.status, " ", reason_phrase(self.status))
+        format!("HTTP/1.1 {} {}", self.status, reason_phrase(self.status))
     }
 }
 

@@ -9,6 +9,7 @@ mod preflight;
 /// A cell with nothing in it.
 pub(crate) const DASH: &str = "—";
 
+mod console;
 pub mod redirect;
 pub mod request;
 mod tracker;
