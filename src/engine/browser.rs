@@ -1688,19 +1688,19 @@ impl<'a> Simulation<'a> {
             ex,
         );
 
+        let unsafe_names: Vec<String> = unsafe_headers.iter().map(|h| h.name.clone()).collect();
         let input = PreflightInput {
             response: &response,
             origin,
             credentials_include: include,
             method,
-            unsafe_headers,
+            unsafe_names: &unsafe_names,
         };
         let mine = check_preflight(&input, self.profile);
         let theirs = check_preflight(&input, self.profile.other());
         if let Some(note) = crate::narrate::preflight_profile_note(&mine, &theirs, self.profile) {
             self.profile_notes.push(note);
         }
-        let unsafe_names: Vec<String> = unsafe_headers.iter().map(|h| h.name.clone()).collect();
         match mine {
             Ok(PreflightPass {
                 methods,

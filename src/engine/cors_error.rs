@@ -87,8 +87,9 @@ pub enum CorsError {
 pub struct CorsFailure {
     pub error: CorsError,
     pub parameter: String,
-    /// What the console message leaves out (e.g. the other disallowed headers).
-    pub note: Option<String>,
+    /// Every header the preflight answer disallows, when more than one (the console message
+    /// names only one of them).
+    pub all_disallowed: Vec<String>,
 }
 
 impl CorsFailure {
@@ -96,7 +97,7 @@ impl CorsFailure {
         CorsFailure {
             error,
             parameter: parameter.into(),
-            note: None,
+            all_disallowed: Vec::new(),
         }
     }
 }

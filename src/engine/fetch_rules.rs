@@ -33,45 +33,30 @@ fn is_unsafe_header_byte(b: u8) -> bool {
 
 /// Why a request header is not CORS-safelisted, or `None` when it is
 /// (§"CORS-safelisted request-header").
-pub fn unsafe_header_reason(name: &str, value: &str) -> Option<String> {
+pub fn unsafe_header_reason(name: &str, value: &str) -> Option<Unsafe> {
     let lower = name.to_ascii_lowercase();
     if !matches!(
         lower.as_str(),
         "accept" | "accept-language" | "content-language" | "content-type" | "range"
     ) {
-        return Some(text!(lower, " is not a CORS-safelisted request header"));
+        return Some(Unsafe::NotSafelisted);
     }
     if value.len() > 128 {
-        return Some(text!(
-            lower,
-            " is ",
-            value.len(),
-            " bytes long; a safelisted value is at most 128 bytes"
-        ));
+        return Some(Unsafe::TooLong { bytes: value.len() });
     }
+    let value_of = || value.to_string();
     match lower.as_str() {
         "accept" => value
             .bytes()
             .any(is_unsafe_header_byte)
-            .then(|| text!("accept value '", value, "' contains a CORS-unsafe byte")),
+            .then(|| Unsafe::UnsafeByte { value: value_of() }),
         "accept-language" | "content-language" => (!value.bytes().all(|b| {
             b.is_ascii_alphanumeric() || matches!(b, b' ' | b'*' | b',' | b'-' | b'.' | b';' | b'=')
         }))
-        .then(|| {
-            text!(
-                lower,
-                " value '",
-                value,
-                "' has a byte outside 0-9 A-Z a-z space * , - . ; ="
-            )
-        }),
+        .then(|| Unsafe::LanguageByte { value: value_of() }),
         "content-type" => {
             if value.bytes().any(is_unsafe_header_byte) {
-                return Some(text!(
-                    "content-type value '",
-                    value,
-                    "' contains a CORS-unsafe byte"
-                ));
+                return Some(Unsafe::UnsafeByte { value: value_of() });
             }
             match mime_essence(value) {
                 Some(essence)
@@ -82,23 +67,34 @@ pub fn unsafe_header_reason(name: &str, value: &str) -> Option<String> {
                 {
                     None
                 }
-                Some(essence) => Some(text!(
-                    "content-type ",
-                    essence,
-                    " is not application/x-www-form-urlencoded, multipart/form-data or text/plain"
-                )),
-                None => Some(text!("content-type '", value, "' is not a valid MIME type")),
+                Some(essence) => Some(Unsafe::NotSimpleContentType { essence }),
+                None => Some(Unsafe::NotMimeType { value: value_of() }),
             }
         }
-        "range" => (!is_simple_range(value)).then(|| {
-            text!(
-                "range '",
-                value,
-                "' is not a single bytes=N- or bytes=N-M range"
-            )
-        }),
+        "range" => (!is_simple_range(value)).then(|| Unsafe::NotSimpleRange { value: value_of() }),
         _ => None,
     }
+}
+
+/// Why a request header is CORS-unsafe (`narrate` says it in words).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unsafe {
+    /// Its name is not one of the five safelisted ones.
+    NotSafelisted,
+    /// Its value is over 128 bytes.
+    TooLong { bytes: usize },
+    /// Its value holds a CORS-unsafe request-header byte.
+    UnsafeByte { value: String },
+    /// An Accept-Language or Content-Language value with a byte outside its set.
+    LanguageByte { value: String },
+    /// A Content-Type other than the three a form can send.
+    NotSimpleContentType { essence: String },
+    /// A Content-Type that does not parse as a MIME type.
+    NotMimeType { value: String },
+    /// A Range other than one `bytes=N-` or `bytes=N-M`.
+    NotSimpleRange { value: String },
+    /// Safelisted on its own, but the safelisted values together pass 1024 bytes.
+    OverTotal { bytes: usize },
 }
 
 /// The essence (`type/subtype`, lowercased) of a MIME type per "parse a MIME type", or `None`
@@ -111,8 +107,13 @@ fn mime_essence(value: &str) -> Option<String> {
         .next()
         .unwrap_or("")
         .trim_end_matches([' ', '\t', '\r', '\n']);
-    (is_token(kind) && is_token(subtype))
-        .then(|| text!(kind.to_ascii_lowercase(), "/", subtype.to_ascii_lowercase()))
+    (is_token(kind) && is_token(subtype)).then(|| {
+        format!(
+            "{}/{}",
+            kind.to_ascii_lowercase(),
+            subtype.to_ascii_lowercase()
+        )
+    })
 }
 
 /// §"simple range header value": `bytes=N-` or `bytes=N-M` with N ≤ M; no suffix ranges.
@@ -140,7 +141,7 @@ fn is_simple_range(value: &str) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnsafeHeader {
     pub name: String,
-    pub reason: String,
+    pub reason: Unsafe,
 }
 
 /// §"CORS-unsafe request-header names", in request order (as Chromium checks them); the
@@ -166,11 +167,9 @@ pub fn unsafe_request_headers(headers: &[(String, String)]) -> Vec<UnsafeHeader>
         for name in safelisted {
             unsafe_headers.push(UnsafeHeader {
                 name,
-                reason: text!(
-                    "safelisted header values total ",
-                    safelisted_bytes,
-                    " bytes, over the 1024-byte limit"
-                ),
+                reason: Unsafe::OverTotal {
+                    bytes: safelisted_bytes,
+                },
             });
         }
     }
@@ -246,37 +245,41 @@ pub const CHROMIUM_MAX_AGE_CAP: u64 = 7200;
 /// The standard's default when `Access-Control-Max-Age` is absent or does not parse.
 pub const DEFAULT_MAX_AGE: u64 = 5;
 
+/// How a preflight answer's `Access-Control-Max-Age` was read (`narrate` says it in words).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MaxAgeRule {
+    /// None sent: the default 5 s.
+    Absent,
+    /// Cached for `seconds`, as sent.
+    Seconds { raw: String, seconds: u64 },
+    /// Not delta-seconds (the standard): the default 5 s.
+    NotDeltaSeconds { raw: String },
+    /// Negative: Chromium does not cache it.
+    Negative { raw: String },
+    /// Over Chromium's cap of 7200 s.
+    Capped { raw: String },
+    /// Not a number to Chromium: the default 5 s.
+    Unparsed { raw: String },
+}
+
 /// Seconds a preflight result stays cached under `profile`, and how that was decided.
-pub fn max_age(value: Option<&str>, profile: BrowserProfile) -> (u64, String) {
+pub fn max_age(value: Option<&str>, profile: BrowserProfile) -> (u64, MaxAgeRule) {
     let Some(raw) = value else {
-        return (
-            DEFAULT_MAX_AGE,
-            "no Access-Control-Max-Age: cached for the default 5 s".to_string(),
-        );
+        return (DEFAULT_MAX_AGE, MaxAgeRule::Absent);
     };
+    let raw_text = || raw.to_string();
     match profile {
         BrowserProfile::Standard => {
             if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
                 let seconds = raw.parse::<u64>().unwrap_or(u64::MAX);
-                (
+                let rule = MaxAgeRule::Seconds {
+                    raw: raw_text(),
                     seconds,
-                    text!(
-                        "Access-Control-Max-Age ",
-                        raw,
-                        ": cached for ",
-                        seconds,
-                        " s"
-                    ),
-                )
+                };
+                (seconds, rule)
             } else {
-                (
-                    DEFAULT_MAX_AGE,
-                    text!(
-                        "Access-Control-Max-Age '",
-                        raw,
-                        "' is not delta-seconds: the default 5 s applies"
-                    ),
-                )
+                let rule = MaxAgeRule::NotDeltaSeconds { raw: raw_text() };
+                (DEFAULT_MAX_AGE, rule)
             }
         }
         BrowserProfile::Chromium => {
@@ -285,34 +288,19 @@ pub fn max_age(value: Option<&str>, profile: BrowserProfile) -> (u64, String) {
                 (!raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit())).then_some(i64::MAX)
             });
             match parsed {
-                Some(n) if n < 0 => (
-                    0,
-                    text!(
-                        "Access-Control-Max-Age ",
-                        raw,
-                        " is negative: Chromium does not cache it"
-                    ),
-                ),
-                Some(n) if n as u64 > CHROMIUM_MAX_AGE_CAP => (
-                    CHROMIUM_MAX_AGE_CAP,
-                    text!(
-                        "Access-Control-Max-Age ",
-                        raw,
-                        ": Chromium caps it at 7200 s (2 hours)"
-                    ),
-                ),
-                Some(n) => (
-                    n as u64,
-                    text!("Access-Control-Max-Age ", raw, ": cached for ", n, " s"),
-                ),
-                None => (
-                    DEFAULT_MAX_AGE,
-                    text!(
-                        "Access-Control-Max-Age '",
-                        raw,
-                        "' does not parse: the default 5 s applies"
-                    ),
-                ),
+                Some(n) if n < 0 => (0, MaxAgeRule::Negative { raw: raw_text() }),
+                Some(n) if n as u64 > CHROMIUM_MAX_AGE_CAP => {
+                    (CHROMIUM_MAX_AGE_CAP, MaxAgeRule::Capped { raw: raw_text() })
+                }
+                Some(n) => {
+                    let seconds = n as u64;
+                    let rule = MaxAgeRule::Seconds {
+                        raw: raw_text(),
+                        seconds,
+                    };
+                    (seconds, rule)
+                }
+                None => (DEFAULT_MAX_AGE, MaxAgeRule::Unparsed { raw: raw_text() }),
             }
         }
     }
@@ -424,6 +412,98 @@ mod tests {
 
     fn response(headers: &[(&str, &str)]) -> HttpResponse {
         crate::engine::http::test_response(200, headers)
+    }
+
+    #[test]
+    fn each_unsafe_header_says_which_rule_it_breaks() {
+        let cases = [
+            ("X-Api-Key", "k".to_string(), Unsafe::NotSafelisted),
+            ("Accept", "a".repeat(129), Unsafe::TooLong { bytes: 129 }),
+            (
+                "Accept",
+                "text/html\"".to_string(),
+                Unsafe::UnsafeByte {
+                    value: "text/html\"".to_string(),
+                },
+            ),
+            (
+                "Content-Language",
+                "en_US".to_string(),
+                Unsafe::LanguageByte {
+                    value: "en_US".to_string(),
+                },
+            ),
+            (
+                "Content-Type",
+                "Application/JSON; charset=utf-8".to_string(),
+                Unsafe::NotSimpleContentType {
+                    essence: "application/json".to_string(),
+                },
+            ),
+            (
+                "Content-Type",
+                "text".to_string(),
+                Unsafe::NotMimeType {
+                    value: "text".to_string(),
+                },
+            ),
+            (
+                "Range",
+                "bytes=-5".to_string(),
+                Unsafe::NotSimpleRange {
+                    value: "bytes=-5".to_string(),
+                },
+            ),
+        ];
+        for (name, value, reason) in cases {
+            assert_eq!(unsafe_header_reason(name, &value), Some(reason), "{name}");
+        }
+        // Each safelisted on its own, together over 1024 bytes: all become unsafe.
+        let long = "a".repeat(128);
+        let headers: Vec<(String, String)> = (0..9)
+            .map(|_| ("Accept".to_string(), long.clone()))
+            .collect();
+        let found = unsafe_request_headers(&headers);
+        assert_eq!(
+            found,
+            vec![UnsafeHeader {
+                name: "accept".to_string(),
+                reason: Unsafe::OverTotal { bytes: 9 * 128 },
+            }]
+        );
+    }
+
+    #[test]
+    fn max_age_says_how_it_was_read_under_each_profile() {
+        use BrowserProfile::{Chromium, Standard};
+        let raw = |text: &str| text.to_string();
+        assert_eq!(max_age(None, Standard), (5, MaxAgeRule::Absent));
+        assert_eq!(
+            max_age(Some("-1"), Chromium),
+            (0, MaxAgeRule::Negative { raw: raw("-1") })
+        );
+        assert_eq!(
+            max_age(Some("-1"), Standard),
+            (5, MaxAgeRule::NotDeltaSeconds { raw: raw("-1") })
+        );
+        assert_eq!(
+            max_age(Some("86400"), Chromium),
+            (7200, MaxAgeRule::Capped { raw: raw("86400") })
+        );
+        assert_eq!(
+            max_age(Some("1.5"), Chromium),
+            (5, MaxAgeRule::Unparsed { raw: raw("1.5") })
+        );
+        assert_eq!(
+            max_age(Some("600"), Chromium),
+            (
+                600,
+                MaxAgeRule::Seconds {
+                    raw: raw("600"),
+                    seconds: 600
+                }
+            )
+        );
     }
 
     #[test]

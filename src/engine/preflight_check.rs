@@ -2,9 +2,7 @@
 //! profile.
 
 use super::cors_error::{CorsError, CorsFailure};
-use super::fetch_rules::{
-    UnsafeHeader, cors_check, is_safelisted_method, max_age, parse_token_list,
-};
+use super::fetch_rules::{MaxAgeRule, cors_check, is_safelisted_method, max_age, parse_token_list};
 use super::http::HttpResponse;
 use crate::scenario::BrowserProfile;
 
@@ -14,9 +12,44 @@ pub struct PreflightPass {
     pub methods: Vec<String>,
     pub headers: Vec<String>,
     pub max_age: u64,
-    pub max_age_text: String,
-    /// One line per check passed, in order.
-    pub checks: Vec<String>,
+    pub max_age_rule: MaxAgeRule,
+    /// The checks passed, in order.
+    pub checks: Vec<PassedCheck>,
+}
+
+/// A check a passing preflight answer passed (`narrate` says it in words).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PassedCheck {
+    /// `Access-Control-Allow-Origin: *`, and the request has no credentials.
+    AnyOrigin,
+    /// `Access-Control-Allow-Origin` names the origin (and, with credentials,
+    /// `Access-Control-Allow-Credentials: true`).
+    OriginEquals {
+        origin: String,
+        credentials: bool,
+    },
+    OkStatus {
+        status: u16,
+    },
+    MethodListed {
+        method: String,
+    },
+    /// GET, HEAD and POST need not be listed.
+    MethodSafelisted {
+        method: String,
+    },
+    /// `Access-Control-Allow-Methods: *` without credentials.
+    MethodWildcard {
+        method: String,
+    },
+    /// `Access-Control-Allow-Headers` lists every CORS-unsafe header.
+    HeadersListed {
+        names: Vec<String>,
+    },
+    /// `Access-Control-Allow-Headers: *` without credentials covers them.
+    HeadersWildcard {
+        names: Vec<String>,
+    },
 }
 
 pub struct PreflightInput<'a> {
@@ -24,8 +57,8 @@ pub struct PreflightInput<'a> {
     pub origin: &'a str,
     pub credentials_include: bool,
     pub method: &'a str,
-    /// CORS-unsafe headers in request order.
-    pub unsafe_headers: &'a [UnsafeHeader],
+    /// The CORS-unsafe headers' names, in request order.
+    pub unsafe_names: &'a [String],
 }
 
 pub fn check_preflight(
@@ -44,44 +77,38 @@ pub fn check_preflight(
     })?;
     checks.push(
         match response.header("Access-Control-Allow-Origin").as_deref() {
-            Some("*") => {
-                "Access-Control-Allow-Origin is * and the request has no credentials".to_string()
-            }
-            _ if input.credentials_include => text!(
-                "Access-Control-Allow-Origin equals ",
-                input.origin,
-                " and Access-Control-Allow-Credentials is true"
-            ),
-            _ => text!("Access-Control-Allow-Origin equals ", input.origin),
+            Some("*") => PassedCheck::AnyOrigin,
+            _ => PassedCheck::OriginEquals {
+                origin: input.origin.to_string(),
+                credentials: input.credentials_include,
+            },
         },
     );
     if !(200..=299).contains(&response.status) {
         return Err(CorsFailure::new(CorsError::PreflightInvalidStatus, ""));
     }
-    checks.push(text!(
-        "status ",
-        response.status,
-        " is an ok status (200-299)"
-    ));
+    checks.push(PassedCheck::OkStatus {
+        status: response.status,
+    });
     let methods = parse_token_list(response.header("Access-Control-Allow-Methods").as_deref())
         .map_err(|_| CorsFailure::new(CorsError::InvalidAllowMethodsPreflightResponse, ""))?;
     let headers = parse_token_list(response.header("Access-Control-Allow-Headers").as_deref())
         .map_err(|_| CorsFailure::new(CorsError::InvalidAllowHeadersPreflightResponse, ""))?;
 
     let method = input.method;
+    let method_text = || method.to_string();
     if methods.iter().any(|m| m == method) {
-        checks.push(text!(method, " is listed in Access-Control-Allow-Methods"));
+        checks.push(PassedCheck::MethodListed {
+            method: method_text(),
+        });
     } else if is_safelisted_method(method) {
-        checks.push(text!(
-            method,
-            " is CORS-safelisted, so Access-Control-Allow-Methods need not list it"
-        ));
+        checks.push(PassedCheck::MethodSafelisted {
+            method: method_text(),
+        });
     } else if !input.credentials_include && methods.iter().any(|m| m == "*") {
-        checks.push(text!(
-            "Access-Control-Allow-Methods * covers ",
-            method,
-            " (no credentials)"
-        ));
+        checks.push(PassedCheck::MethodWildcard {
+            method: method_text(),
+        });
     } else {
         return Err(CorsFailure::new(
             CorsError::MethodDisallowedByPreflightResponse,
@@ -99,9 +126,9 @@ pub fn check_preflight(
     let wildcard_covers =
         |name: &str| wildcard && (profile == BrowserProfile::Chromium || name != "authorization");
     let mut disallowed: Vec<&str> = input
-        .unsafe_headers
+        .unsafe_names
         .iter()
-        .map(|h| h.name.as_str())
+        .map(String::as_str)
         .filter(|name| !listed(name) && !wildcard_covers(name))
         .collect();
     disallowed.sort_unstable();
@@ -110,33 +137,19 @@ pub fn check_preflight(
         if disallowed.len() > 1 {
             // Observed in headless Chromium: the message names one disallowed header, picked by
             // its internal header order (neither request nor sorted order).
-            failure.note = Some(text!(
-                "Every one of these is disallowed: ",
-                disallowed.join(", "),
-                ". Chromium's console message names only one of them, not necessarily ",
-                first,
-                "."
-            ));
+            failure.all_disallowed = disallowed.iter().map(|name| name.to_string()).collect();
         }
         return Err(failure);
     }
-    if !input.unsafe_headers.is_empty() {
-        let names: Vec<&str> = input
-            .unsafe_headers
-            .iter()
-            .map(|h| h.name.as_str())
-            .collect();
+    if !input.unsafe_names.is_empty() {
+        let names = input.unsafe_names.to_vec();
         checks.push(if wildcard && names.iter().any(|n| !listed(n)) {
-            text!(
-                "Access-Control-Allow-Headers * covers ",
-                names.join(", "),
-                " (no credentials)"
-            )
+            PassedCheck::HeadersWildcard { names }
         } else {
-            text!("Access-Control-Allow-Headers lists ", names.join(", "))
+            PassedCheck::HeadersListed { names }
         });
     }
-    let (max_age, max_age_text) = max_age(
+    let (max_age, max_age_rule) = max_age(
         response.header("Access-Control-Max-Age").as_deref(),
         profile,
     );
@@ -144,7 +157,7 @@ pub fn check_preflight(
         methods,
         headers,
         max_age,
-        max_age_text,
+        max_age_rule,
         checks,
     })
 }
@@ -155,14 +168,8 @@ mod tests {
     use crate::engine::http::test_response as response;
     use BrowserProfile::{Chromium, Standard};
 
-    fn unsafe_names(names: &[&str]) -> Vec<UnsafeHeader> {
-        names
-            .iter()
-            .map(|n| UnsafeHeader {
-                name: n.to_string(),
-                reason: String::new(),
-            })
-            .collect()
+    pub(super) fn unsafe_names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
     }
 
     fn check(
@@ -179,7 +186,7 @@ mod tests {
                 origin: "https://a",
                 credentials_include: include,
                 method,
-                unsafe_headers: &headers,
+                unsafe_names: &headers,
             },
             profile,
         )
@@ -301,29 +308,22 @@ mod disallowed_tests {
             ],
             body: String::new(),
         };
-        let headers: Vec<UnsafeHeader> = ["x-ok", "z-custom", "a-custom"]
-            .iter()
-            .map(|n| UnsafeHeader {
-                name: n.to_string(),
-                reason: String::new(),
-            })
-            .collect();
+        let headers = super::tests::unsafe_names(&["x-ok", "z-custom", "a-custom"]);
         let input = PreflightInput {
             response: &response,
             origin: "https://a",
             credentials_include: false,
             method: "GET",
-            unsafe_headers: &headers,
+            unsafe_names: &headers,
         };
         let failure = check_preflight(&input, BrowserProfile::Chromium).err();
         assert_eq!(
             failure.as_ref().map(|f| f.parameter.as_str()),
             Some("a-custom")
         );
-        assert!(
-            failure
-                .and_then(|f| f.note)
-                .is_some_and(|n| n.contains("a-custom, z-custom"))
+        assert_eq!(
+            failure.map(|f| f.all_disallowed),
+            Some(vec!["a-custom".to_string(), "z-custom".to_string()])
         );
     }
 }

@@ -446,7 +446,10 @@ fn blocked_only_with_credentials(
             let preflight = last_preflight?;
             let answer = crate::server::canned(&canned(preflight));
             let origin = sent_origin(preflight);
-            let unsafe_headers = unsafe_request_headers(headers);
+            let unsafe_names: Vec<String> = unsafe_request_headers(headers)
+                .into_iter()
+                .map(|h| h.name)
+                .collect();
             let check = |include| {
                 check_preflight(
                     &PreflightInput {
@@ -454,7 +457,7 @@ fn blocked_only_with_credentials(
                         origin: &origin,
                         credentials_include: include,
                         method,
-                        unsafe_headers: &unsafe_headers,
+                        unsafe_names: &unsafe_names,
                     },
                     BrowserProfile::Chromium,
                 )

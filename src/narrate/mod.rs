@@ -12,6 +12,7 @@ pub(crate) const DASH: &str = "—";
 mod console;
 pub mod redirect;
 pub mod request;
+mod rules;
 mod tracker;
 
 use std::borrow::Cow;

@@ -1,6 +1,5 @@
 //! The preflight in words: what it asks, and how the browser judged the answer.
 
-use crate::engine::fetch_rules::UnsafeHeader;
 use crate::engine::preflight_check::{PreflightInput, PreflightPass, check_preflight};
 use crate::engine::{CorsFailure, Exchange, RequestRecord, StepText};
 use crate::scenario::{BrowserProfile, Credentials, Provider};
@@ -54,13 +53,6 @@ fn judged(
     Result<PreflightPass, CorsFailure>,
     Result<PreflightPass, CorsFailure>,
 ) {
-    let unsafe_headers: Vec<UnsafeHeader> = unsafe_names
-        .iter()
-        .map(|name| UnsafeHeader {
-            name: name.clone(),
-            reason: String::new(),
-        })
-        .collect();
     let origin = origin_sent(&exchange.request);
     let method = asked_method(exchange);
     let input = PreflightInput {
@@ -68,7 +60,7 @@ fn judged(
         origin: &origin,
         credentials_include: record.credentials == Credentials::Include,
         method: &method,
-        unsafe_headers: &unsafe_headers,
+        unsafe_names,
     };
     (
         check_preflight(&input, profile),
@@ -98,7 +90,7 @@ pub fn preflight_profile_note(
         )),
         (Ok(a), Ok(b)) if a.max_age != b.max_age => Some(format!(
             "Profiles differ: {other} would cache this preflight for {} s ({}).",
-            b.max_age, b.max_age_text
+            b.max_age, b.max_age_rule
         )),
         _ => None,
     }
@@ -123,8 +115,12 @@ pub fn passed(
     let explanation = match &mine {
         Ok(pass) => format!(
             "The browser checks the preflight answer (Fetch §\"CORS-preflight fetch\"): {}. {}; the entries (methods: {}; headers: {}) are keyed by origin {} and URL {} (Fetch §\"CORS-preflight cache\").",
-            pass.checks.join("; "),
-            pass.max_age_text,
+            pass.checks
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            pass.max_age_rule,
             listed(&pass.methods),
             listed(&pass.headers),
             origin_sent(&exchange.request),
@@ -180,9 +176,7 @@ pub fn failed(
 ) -> StepText {
     let (mine, theirs) = judged(record, exchange, unsafe_names, profile);
     let method = asked_method(exchange);
-    let note = failure
-        .note
-        .as_ref()
+    let note = super::rules::failure_note(failure)
         .map(|n| format!(" {n}"))
         .unwrap_or_default();
     StepText {

@@ -27,7 +27,7 @@ pub fn preflight_reasons(
         ));
         short.push(format!("method {method}"));
     }
-    reasons.extend(unsafe_headers.iter().map(|h| h.reason.clone()));
+    reasons.extend(unsafe_headers.iter().map(ToString::to_string));
     short.extend(unsafe_headers.iter().map(|h| {
         let content_type = (h.name == "content-type")
             .then(|| {
