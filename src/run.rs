@@ -104,7 +104,7 @@ fn expectation_status(records: &[engine::RequestRecord]) -> Finished {
             escape(&request.url),
             request.expect.map_or("", |e| e.name()),
             request.outcome.name(),
-            escape(&request.summary)
+            escape(&request.summary_text())
         );
     }
     Finished::Flagged

@@ -111,7 +111,7 @@ fn derive(trace: &Trace) -> Vec<KeyMoment> {
             ),
             format!(
                 "{}{}",
-                request.summary,
+                request.summary_text(),
                 if reached {
                     " The server did answer; the browser keeps the response from the page."
                 } else {

@@ -15,6 +15,7 @@ use super::http::{HttpRequest, HttpResponse};
 use super::http_cache::HttpCache;
 use super::preflight_cache::{Lookup, PreflightCache, Query};
 use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
+use super::summary::{AllowedBy, Ended, HopEnd, Route, Summary, UncheckedBy};
 use super::trace::{
     Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, VarSet, Verdict,
     hops_before,
@@ -23,7 +24,6 @@ use super::tracker::{
     Allowed, CacheHolder, CachedCopy, Cell, Exposed, OriginSent, PreflightState, Received,
 };
 use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
-use crate::narrate::{cors_header_text, masked_error, status_text};
 use crate::scenario::{
     BrowserProfile, CacheMode, Credentials, Initiator, Outcome, Recorder, RequestSpec, Scenario,
     ServerKind, Via,
@@ -121,7 +121,7 @@ struct Ending {
     failed_at: Option<ExchangeKind>,
     failure: Option<CorsFailure>,
     exposed: Vec<String>,
-    summary: String,
+    summary: Summary,
 }
 
 /// How one hop of a fetch ended.
@@ -266,7 +266,7 @@ fn path_of(spec: &RequestSpec) -> String {
 
 fn host_header(spec: &RequestSpec) -> (String, String) {
     let host = match (spec.url.host_str(), spec.url.port()) {
-        (Some(h), Some(p)) => text!(h, ":", p),
+        (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
         _ => String::new(),
     };
@@ -817,63 +817,30 @@ impl<'a> Simulation<'a> {
             self.hold_back_raw(index, spec, first_step);
             return;
         };
-        let (received, exposed, summary) = match who {
+        let status = response.status;
+        let (received, exposed, by) = match who {
             Unchecked::Raw => (
-                Received::FullyReadable {
-                    status: response.status,
-                },
+                Received::FullyReadable { status },
                 Exposed::AllNoBrowser,
-                text!(
-                    "Sent without a browser: the server answered ",
-                    status_text(&response),
-                    " and the client reads all of it; CORS headers in the answer: ",
-                    cors_header_text(&response.headers),
-                    "."
-                ),
+                UncheckedBy::Raw,
             ),
             Unchecked::NoCors => (
-                Received::Opaque {
-                    status: response.status,
-                },
+                Received::Opaque { status },
                 Exposed::NoneOpaque,
-                text!(
-                    "fetch() with mode 'no-cors' resolved with an opaque response: the server answered ",
-                    status_text(&response),
-                    ", and the script sees type 'opaque', status 0, no headers and no body; CORS headers in the answer: ",
-                    cors_header_text(&response.headers),
-                    "."
-                ),
+                UncheckedBy::NoCorsFetch,
             ),
-            Unchecked::Image => {
-                let status = response.status;
-                let (received, reach) = if spec.initiator == Initiator::Script {
-                    (
-                        Received::ScriptRun { status },
-                        "which the page runs but cannot read, its errors muted to 'Script error.'",
-                    )
-                } else {
-                    (
-                        Received::Shown { status },
-                        "which the page can show but its scripts cannot read",
-                    )
-                };
-                (
-                    received,
-                    Exposed::NoneOpaque,
-                    text!(
-                        "Loaded by ",
-                        spec.initiator.described(),
-                        " without crossorigin: no Origin, no CORS check; the server answered ",
-                        status_text(&response),
-                        ", ",
-                        reach,
-                        "; CORS headers in the answer: ",
-                        cors_header_text(&response.headers),
-                        "."
-                    ),
-                )
-            }
+            Unchecked::Image if spec.initiator == Initiator::Script => (
+                Received::ScriptRun { status },
+                Exposed::NoneOpaque,
+                UncheckedBy::Element,
+            ),
+            Unchecked::Image => (
+                Received::Shown { status },
+                Exposed::NoneOpaque,
+                UncheckedBy::Element,
+            ),
         };
+        let summary = Summary::new(Ended::Unchecked(by));
         self.set(Var::ResponseReceived, Cell::ResponseReceived(received));
         self.set(Var::ExposedHeaders, Cell::ExposedHeaders(exposed));
         self.push_event(index, (Stage::Actual, Verdict::Sent), sent, ex);
@@ -931,29 +898,15 @@ impl<'a> Simulation<'a> {
             Var::RequestAllowed,
             Cell::RequestAllowed(Allowed::NotSentByProbe),
         );
-        let summary = if hop > 0 {
-            text!(
-                "The probe followed ",
-                hop,
-                " redirect(s) and stopped before ",
-                spec.url.as_str(),
-                ": that hop was not sent, so its answer is unknown (see the note)."
-            )
-        } else {
-            let before = if self
+        let summary = Summary::new(Ended::Withheld {
+            hop,
+            url: spec.url.to_string(),
+            method: method.clone(),
+            preflighted: self
                 .exchanges
                 .iter()
-                .any(|e| e.kind == ExchangeKind::Preflight)
-            {
-                text!("The preflight allows ", method)
-            } else {
-                text!(method, " needs no preflight")
-            };
-            text!(
-                before,
-                "; the request itself was not sent, so its response's CORS headers are unchecked (--send-actual sends it)."
-            )
-        };
+                .any(|e| e.kind == ExchangeKind::Preflight),
+        });
         let target = Box::new(HopTarget {
             number: hop,
             method: method.clone(),
@@ -1000,7 +953,8 @@ impl<'a> Simulation<'a> {
                 dropped.push(name.clone());
             } else if let Some(&at) = kept_at.get(&name.to_ascii_lowercase()) {
                 let existing = &mut kept[at];
-                existing.1 = text!(existing.1, ", ", value);
+                existing.1.push_str(", ");
+                existing.1.push_str(value);
             } else {
                 kept_at.insert(name.to_ascii_lowercase(), kept.len());
                 kept.push((name.clone(), value.clone()));
@@ -1040,21 +994,12 @@ impl<'a> Simulation<'a> {
                     cache_hit,
                 } => {
                     if hop > 0 {
-                        ending.summary.push_str(&text!(
-                            " That was at ",
-                            current.url,
-                            " after ",
-                            hop,
-                            " redirect(s)",
-                            if current.origin.as_deref() == Some("null")
-                                && spec.origin.as_deref() != Some("null")
-                            {
-                                ", where the browser sent Origin: null"
-                            } else {
-                                ""
-                            },
-                            "."
-                        ));
+                        ending.summary.at_hop = Some(Box::new(HopEnd {
+                            url: current.url.to_string(),
+                            redirects: hop,
+                            origin_null: current.origin.as_deref() == Some("null")
+                                && spec.origin.as_deref() != Some("null"),
+                        }));
                     }
                     self.finish_request(
                         index, spec, method, !cors, cache_hit, dropped, first_step, ending,
@@ -1268,17 +1213,13 @@ impl<'a> Simulation<'a> {
                 let acao = response
                     .header("Access-Control-Allow-Origin")
                     .unwrap_or_default();
-                let how = if acao == "*" {
-                    "Access-Control-Allow-Origin is * and the request carries no credentials"
-                        .to_string()
-                } else if include {
-                    text!(
-                        "Access-Control-Allow-Origin equals ",
-                        origin,
-                        " and Access-Control-Allow-Credentials is true"
-                    )
+                let by = if acao == "*" {
+                    AllowedBy::AnyOrigin
                 } else {
-                    text!("Access-Control-Allow-Origin equals ", origin)
+                    AllowedBy::Origin {
+                        origin: origin.to_string(),
+                        credentials: include,
+                    }
                 };
                 self.push_event(
                     index,
@@ -1287,15 +1228,11 @@ impl<'a> Simulation<'a> {
                     ex,
                 );
                 let route = if !needs_preflight {
-                    "a simple request (no preflight)".to_string()
+                    Route::Simple
                 } else if cache_hit {
-                    "the preflight was served from the cache".to_string()
+                    Route::CachedPreflight
                 } else {
-                    text!(
-                        "the preflight was needed because ",
-                        reasons.join("; "),
-                        ", and it passed"
-                    )
+                    Route::PreflightPassed
                 };
                 Ending {
                     outcome: Outcome::Allowed,
@@ -1303,13 +1240,7 @@ impl<'a> Simulation<'a> {
                     failed_at: None,
                     failure: None,
                     exposed,
-                    summary: text!(
-                        "Allowed: ",
-                        route,
-                        "; the response passed the CORS check (",
-                        how,
-                        ")."
-                    ),
+                    summary: Summary::new(Ended::Allowed { route, by }),
                 }
             }
             Err(failure) => {
@@ -1323,7 +1254,6 @@ impl<'a> Simulation<'a> {
                         status: response.status,
                     }),
                 );
-                let masked = masked_error(&response);
                 self.push_event(
                     index,
                     (Stage::ResponseCheck, Verdict::Blocked),
@@ -1336,13 +1266,7 @@ impl<'a> Simulation<'a> {
                     outcome: Outcome::Blocked,
                     preflight_reasons: reasons.clone(),
                     failed_at: Some(ExchangeKind::Actual),
-                    summary: text!(
-                        "Blocked at the actual response (",
-                        failure.error.name(),
-                        "): ",
-                        failure.reason_text(),
-                        masked
-                    ),
+                    summary: Summary::new(Ended::BlockedAtActual(failure.clone())),
                     failure: Some(failure),
                     exposed: Vec::new(),
                 }
@@ -1462,12 +1386,7 @@ impl<'a> Simulation<'a> {
                     outcome: Outcome::Blocked,
                     preflight_reasons: reasons.to_vec(),
                     failed_at: Some(ExchangeKind::Actual),
-                    summary: text!(
-                        "Blocked at the redirect (",
-                        failure.error.name(),
-                        "): ",
-                        failure.reason_text()
-                    ),
+                    summary: Summary::new(Ended::BlockedAtRedirect(failure.clone())),
                     failure: Some(failure),
                     exposed: Vec::new(),
                 },
@@ -1591,7 +1510,6 @@ impl<'a> Simulation<'a> {
         failure: CorsFailure,
     ) -> Ending {
         let code = &failure.parameter;
-        let unexplained = failure.error == CorsError::NoAnswerRecorded && code == "net::ERR_FAILED";
         let preflight = kind == ExchangeKind::Preflight;
         if preflight {
             self.set(
@@ -1604,17 +1522,7 @@ impl<'a> Simulation<'a> {
             Var::ResponseReceived,
             Cell::ResponseReceived(Received::NoAnswer),
         );
-        let summary = if unexplained {
-            "Blocked before any answer (net::ERR_FAILED): the recording does not say why, so the replay cannot check it.".to_string()
-        } else {
-            text!(
-                "Failed with a network error (",
-                code,
-                "), not CORS: ",
-                failure.reason_text(),
-                " Fix the address, the server or the network; no CORS header changes this.",
-            )
-        };
+        let summary = Summary::new(Ended::NoAnswer(failure.clone()));
         let stage = if preflight {
             Stage::PreflightCheck
         } else {
@@ -1758,15 +1666,10 @@ impl<'a> Simulation<'a> {
                     // The caller knows why the preflight was needed.
                     preflight_reasons: Vec::new(),
                     failed_at: Some(ExchangeKind::Preflight),
-                    summary: text!(
-                        "Blocked at the preflight (",
-                        failure.error.name(),
-                        "): ",
-                        failure.reason_text(),
-                        " The ",
-                        method,
-                        " itself was never sent."
-                    ),
+                    summary: Summary::new(Ended::BlockedAtPreflight {
+                        failure: failure.clone(),
+                        method: method.to_string(),
+                    }),
                     failure: Some(failure),
                     exposed: Vec::new(),
                 }))
@@ -1902,7 +1805,7 @@ impl<'a> Simulation<'a> {
                 failed_at: None,
                 failure: None,
                 exposed,
-                summary: "Allowed: same-origin, so CORS does not apply.".to_string(),
+                summary: Summary::new(Ended::SameOrigin),
             },
             cache_hit: false,
         }

@@ -1,9 +1,5 @@
 //! The pure engine: a validated [`Scenario`] in, an immutable [`Trace`] out. No terminal, no
 //! I/O, no clock: the same scenario always gives the same trace.
-
-#[macro_use]
-mod text;
-
 mod browser;
 pub mod cookies;
 pub mod cors_error;
@@ -14,6 +10,7 @@ pub mod http;
 pub mod http_cache;
 pub mod preflight_cache;
 pub mod preflight_check;
+pub mod summary;
 pub mod trace;
 pub mod tracker;
 

@@ -204,7 +204,7 @@ fn deserialize_note<'de, D: serde::Deserializer<'de>>(
     String::deserialize(deserializer).map(ServerNote::Saved)
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Eq)]
 pub struct RequestRecord {
     /// 1-based.
     pub index: usize,
@@ -238,15 +238,79 @@ pub struct RequestRecord {
     pub note: Option<String>,
     /// Where the other browser profile would decide this request differently.
     pub profile_notes: Vec<String>,
-    /// A one-paragraph verdict: what happened and why.
-    pub summary: String,
+    /// The verdict as facts; [`RequestRecord::summary_text`] puts it in one paragraph.
+    pub summary: super::summary::Summary,
     /// Why a preflight was needed (empty when none was).
     pub preflight_reasons: Vec<String>,
     /// Range of this request's steps in [`Trace::steps`] (0-based, end exclusive).
     pub steps: std::ops::Range<usize>,
 }
 
+/// Facts compare as facts; a saved trace's summary, held in words, compares by its words.
+impl PartialEq for RequestRecord {
+    fn eq(&self, other: &Self) -> bool {
+        // Every field named, so a new one cannot be left out of the comparison.
+        let RequestRecord {
+            index,
+            origin,
+            method,
+            url,
+            via,
+            initiator,
+            credentials,
+            cache,
+            same_origin,
+            preflight,
+            cache_hit,
+            outcome,
+            failed_at,
+            cors_error,
+            error,
+            matched_rule,
+            exposed_headers,
+            exchanges,
+            dropped_headers,
+            expect,
+            note,
+            profile_notes,
+            summary,
+            preflight_reasons,
+            steps,
+        } = self;
+        *index == other.index
+            && *origin == other.origin
+            && *method == other.method
+            && *url == other.url
+            && *via == other.via
+            && *initiator == other.initiator
+            && *credentials == other.credentials
+            && *cache == other.cache
+            && *same_origin == other.same_origin
+            && *preflight == other.preflight
+            && *cache_hit == other.cache_hit
+            && *outcome == other.outcome
+            && *failed_at == other.failed_at
+            && *cors_error == other.cors_error
+            && *error == other.error
+            && *matched_rule == other.matched_rule
+            && *exposed_headers == other.exposed_headers
+            && *exchanges == other.exchanges
+            && *dropped_headers == other.dropped_headers
+            && *expect == other.expect
+            && *note == other.note
+            && *profile_notes == other.profile_notes
+            && *preflight_reasons == other.preflight_reasons
+            && *steps == other.steps
+            && (*summary == other.summary || self.summary_text() == other.summary_text())
+    }
+}
+
 impl RequestRecord {
+    /// A one-paragraph verdict: what happened and why.
+    pub fn summary_text(&self) -> String {
+        crate::narrate::summary::summary(self)
+    }
+
     /// A record's exchanges grouped by hop: each hop's optional preflight, then its actual request.
     pub fn hops(&self) -> Vec<Hop<'_>> {
         let mut hops: Vec<Hop> = Vec::new();

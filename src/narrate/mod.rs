@@ -13,6 +13,7 @@ mod console;
 pub mod redirect;
 pub mod request;
 mod rules;
+pub mod summary;
 mod tracker;
 
 use std::borrow::Cow;

@@ -401,7 +401,7 @@ impl<'a> RequestDoc<'a> {
             matched_rule: r.matched_rule,
             exposed_headers: Cow::Borrowed(&r.exposed_headers),
             dropped_headers: Cow::Borrowed(&r.dropped_headers),
-            summary: Cow::Borrowed(&r.summary),
+            summary: Cow::Owned(r.summary_text()),
             preflight_reasons: Cow::Borrowed(&r.preflight_reasons),
             profile_notes: Cow::Borrowed(&r.profile_notes),
             note: r.note.as_deref().map(Cow::Borrowed),
@@ -448,7 +448,7 @@ impl<'a> RequestDoc<'a> {
             expect: self.expect,
             note: self.note.map(Cow::into_owned),
             profile_notes: self.profile_notes.into_owned(),
-            summary: self.summary.into_owned(),
+            summary: crate::engine::summary::Summary::words(self.summary),
             preflight_reasons: self.preflight_reasons.into_owned(),
             steps: first.saturating_sub(1)..last,
         };

@@ -238,7 +238,11 @@ fn write_part(
                 wrap(&format!("Note: {}", escape(note)), w, "   ")
             )?;
         }
-        writeln!(out, "   {}", wrap(&escape(&request.summary), w, "   "))?;
+        writeln!(
+            out,
+            "   {}",
+            wrap(&escape(&request.summary_text()), w, "   ")
+        )?;
         if let Some(error) = &request.error {
             writeln!(
                 out,
@@ -308,7 +312,7 @@ fn write_expectations(
                         request.index,
                         request.expect.map_or("", |e| e.name()),
                         request.outcome.name(),
-                        escape(&request.summary)
+                        escape(&request.summary_text())
                     ),
                     w,
                     "  "

@@ -366,7 +366,7 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
             request.index,
             md(&request.method),
             md(&request.url),
-            md(&request.summary)
+            md(&request.summary_text())
         )?;
         if let Some(error) = &request.error {
             writeln!(out, "  - Console: `{}`", escape(error).replace('`', "'"))?;

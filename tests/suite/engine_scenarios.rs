@@ -298,7 +298,7 @@ fn a_server_error_without_cors_headers_reads_as_a_cors_failure() {
     let trace = chromium("masked-error");
     let failed = &trace.requests[1];
     assert_eq!(failed.cors_error, Some(CorsError::MissingAllowOriginHeader));
-    assert!(failed.summary.contains("CORS hid a real error"));
+    assert!(failed.summary_text().contains("CORS hid a real error"));
     assert!(failed.cache_hit, "the first request's preflight is reused");
 }
 
@@ -840,13 +840,16 @@ fn the_redirect_lesson_teaches_the_login_trap_and_origin_null() {
     assert_eq!(outcomes, [Allowed, Blocked, Blocked, Allowed]);
     let login = &trace.requests[1];
     assert_eq!(login.exchanges.len(), 1, "the login page is never fetched");
-    assert!(login.summary.starts_with("Blocked at the redirect"));
+    assert!(login.summary_text().starts_with("Blocked at the redirect"));
     let cdn = &trace.requests[2];
     assert_eq!(
         cdn.exchanges[1].request.header("Origin").as_deref(),
         Some("null")
     );
-    assert!(cdn.summary.contains("where the browser sent Origin: null"));
+    assert!(
+        cdn.summary_text()
+            .contains("where the browser sent Origin: null")
+    );
     // Steps 10-15: the call, the GET and its redirect belong to hop 0; the hop to the CDN is 1.
     let hops: Vec<usize> = (9..15).map(|at| trace.hop_at(at)).collect();
     assert_eq!(hops, [0, 0, 0, 1, 1, 1]);

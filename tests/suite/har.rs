@@ -45,7 +45,7 @@ fn chrome_recording_is_paired_rebuilt_and_replayed() {
     assert_eq!(signup.cors_error, Some(CorsError::MissingAllowOriginHeader));
     assert!(
         signup
-            .summary
+            .summary_text()
             .contains("CORS hid a real error: the server answered 400 Bad Request")
     );
 

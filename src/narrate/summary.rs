@@ -1,0 +1,140 @@
+//! A request's verdict in one paragraph: what happened and why.
+
+use crate::engine::RequestRecord;
+use crate::engine::summary::{AllowedBy, Ended, HopEnd, Route, Summary, UncheckedBy};
+use crate::scenario::Initiator;
+
+use super::{cors_header_text, masked_error, status_text};
+
+/// `record`'s verdict in words.
+pub fn summary(record: &RequestRecord) -> String {
+    let Summary { ending, at_hop } = &record.summary;
+    let mut text = ended(record, ending);
+    if let Some(HopEnd {
+        url,
+        redirects,
+        origin_null,
+    }) = at_hop.as_deref()
+    {
+        let null = if *origin_null {
+            ", where the browser sent Origin: null"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            " That was at {url} after {redirects} redirect(s){null}."
+        ));
+    }
+    text
+}
+
+fn ended(record: &RequestRecord, ending: &Ended) -> String {
+    // The answer the request ended on.
+    let last = record.exchanges.last().map(|e| &e.response);
+    match ending {
+        Ended::Words(words) => words.clone(),
+        Ended::Allowed { route, by } => {
+            let route = match route {
+                Route::Simple => "a simple request (no preflight)".to_string(),
+                Route::CachedPreflight => "the preflight was served from the cache".to_string(),
+                Route::PreflightPassed => format!(
+                    "the preflight was needed because {}, and it passed",
+                    record.preflight_reasons.join("; ")
+                ),
+            };
+            let by = match by {
+                AllowedBy::AnyOrigin => {
+                    "Access-Control-Allow-Origin is * and the request carries no credentials"
+                        .to_string()
+                }
+                AllowedBy::Origin {
+                    origin,
+                    credentials: true,
+                } => format!(
+                    "Access-Control-Allow-Origin equals {origin} and Access-Control-Allow-Credentials is true"
+                ),
+                AllowedBy::Origin { origin, .. } => {
+                    format!("Access-Control-Allow-Origin equals {origin}")
+                }
+            };
+            format!("Allowed: {route}; the response passed the CORS check ({by}).")
+        }
+        Ended::SameOrigin => "Allowed: same-origin, so CORS does not apply.".to_string(),
+        Ended::Unchecked(by) => {
+            let (status, cors) = last.map_or_else(Default::default, |response| {
+                (status_text(response), cors_header_text(&response.headers))
+            });
+            match by {
+                UncheckedBy::Raw => format!(
+                    "Sent without a browser: the server answered {status} and the client reads all of it; CORS headers in the answer: {cors}."
+                ),
+                UncheckedBy::NoCorsFetch => format!(
+                    "fetch() with mode 'no-cors' resolved with an opaque response: the server answered {status}, and the script sees type 'opaque', status 0, no headers and no body; CORS headers in the answer: {cors}."
+                ),
+                UncheckedBy::Element => {
+                    let reach = if record.initiator == Initiator::Script {
+                        "which the page runs but cannot read, its errors muted to 'Script error.'"
+                    } else {
+                        "which the page can show but its scripts cannot read"
+                    };
+                    format!(
+                        "Loaded by {} without crossorigin: no Origin, no CORS check; the server answered {status}, {reach}; CORS headers in the answer: {cors}.",
+                        record.initiator.described()
+                    )
+                }
+            }
+        }
+        Ended::Withheld {
+            hop,
+            url,
+            method,
+            preflighted,
+        } => {
+            if *hop > 0 {
+                format!(
+                    "The probe followed {hop} redirect(s) and stopped before {url}: that hop was not sent, so its answer is unknown (see the note)."
+                )
+            } else {
+                let before = if *preflighted {
+                    format!("The preflight allows {method}")
+                } else {
+                    format!("{method} needs no preflight")
+                };
+                format!(
+                    "{before}; the request itself was not sent, so its response's CORS headers are unchecked (--send-actual sends it)."
+                )
+            }
+        }
+        Ended::BlockedAtActual(failure) => {
+            let masked = last.map(masked_error).unwrap_or_default();
+            format!(
+                "Blocked at the actual response ({}): {}{masked}",
+                failure.error.name(),
+                failure.reason_text()
+            )
+        }
+        Ended::BlockedAtRedirect(failure) => format!(
+            "Blocked at the redirect ({}): {}",
+            failure.error.name(),
+            failure.reason_text()
+        ),
+        Ended::BlockedAtPreflight { failure, method } => format!(
+            "Blocked at the preflight ({}): {} The {method} itself was never sent.",
+            failure.error.name(),
+            failure.reason_text()
+        ),
+        Ended::NoAnswer(failure) => {
+            let code = &failure.parameter;
+            if failure.error == crate::engine::CorsError::NoAnswerRecorded
+                && code == "net::ERR_FAILED"
+            {
+                "Blocked before any answer (net::ERR_FAILED): the recording does not say why, so the replay cannot check it.".to_string()
+            } else {
+                format!(
+                    "Failed with a network error ({code}), not CORS: {} Fix the address, the server or the network; no CORS header changes this.",
+                    failure.reason_text()
+                )
+            }
+        }
+    }
+}
