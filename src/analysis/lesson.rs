@@ -54,7 +54,7 @@ fn derive(trace: &Trace) -> Vec<KeyMoment> {
             ),
             format!(
                 "Because {}. For such a request the browser first asks the server (a preflight) and sends the real {} only if the answer allows it.",
-                request.preflight_reasons.join("; "),
+                crate::narrate::rules::reasons_text(&request.preflight_reasons),
                 request.method
             ),
         );

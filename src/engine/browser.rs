@@ -8,8 +8,9 @@ use super::cors_error::{CorsError, CorsFailure};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
-    MAX_REDIRECTS, UnsafeHeader, chromium_scheme_error, cors_check, exposed_headers,
-    is_safelisted_method, redirect_hop, sorted_names, unsafe_request_headers,
+    MAX_REDIRECTS, PreflightReason, UnsafeHeader, chromium_scheme_error, cors_check,
+    exposed_headers, is_safelisted_method, preflight_reasons, redirect_hop, sorted_names,
+    unsafe_request_headers,
 };
 use super::http::{HttpRequest, HttpResponse};
 use super::http_cache::HttpCache;
@@ -117,7 +118,7 @@ impl Iterator for Requests<'_> {
 /// How one request ended.
 struct Ending {
     outcome: Outcome,
-    preflight_reasons: Vec<String>,
+    preflight_reasons: Vec<PreflightReason>,
     failed_at: Option<ExchangeKind>,
     failure: Option<CorsFailure>,
     exposed: Vec<String>,
@@ -890,7 +891,7 @@ impl<'a> Simulation<'a> {
         method: String,
         first_step: usize,
         dropped: Vec<String>,
-        reasons: Vec<String>,
+        reasons: Vec<PreflightReason>,
         (same_origin, cache_hit): (bool, bool),
         hop: usize,
     ) {
@@ -1053,8 +1054,7 @@ impl<'a> Simulation<'a> {
         let sorted = sorted_names(&unsafe_headers);
         let method_safe = is_safelisted_method(&method);
         let needs_preflight = !method_safe || !unsafe_headers.is_empty();
-        let (reasons, _) =
-            crate::narrate::request::preflight_reasons(&method, kept, &unsafe_headers);
+        let reasons = preflight_reasons(&method, &unsafe_headers);
 
         let url = spec.url.to_string();
         let query = Query {
@@ -1306,7 +1306,7 @@ impl<'a> Simulation<'a> {
         input: HopInput,
         method: &str,
         (response, ex): (&HttpResponse, usize),
-        reasons: &[String],
+        reasons: &[PreflightReason],
         (cors_checked, cache_hit): (bool, bool),
     ) -> Option<Fetched> {
         let HopInput {
@@ -1763,7 +1763,7 @@ impl<'a> Simulation<'a> {
             StepEvent::SameOriginSent,
             ex,
         );
-        let no_reasons: [String; 0] = [];
+        let no_reasons: [PreflightReason; 0] = [];
         if let Some(redirect) = self.redirect(
             index,
             input,

@@ -178,6 +178,38 @@ pub fn unsafe_request_headers(headers: &[(String, String)]) -> Vec<UnsafeHeader>
     unsafe_headers
 }
 
+/// Why a request needs a preflight (`narrate` says it in words).
+#[derive(Clone, Debug, Eq)]
+pub enum PreflightReason {
+    /// A method other than GET, HEAD and POST.
+    Method(String),
+    Header(UnsafeHeader),
+    /// Words as a saved trace holds them.
+    Words(String),
+}
+
+/// Facts compare as facts; a saved trace's words compare by the words.
+impl PartialEq for PreflightReason {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (PreflightReason::Method(a), PreflightReason::Method(b)) => a == b,
+            (PreflightReason::Header(a), PreflightReason::Header(b)) => a == b,
+            _ => self.to_string() == other.to_string(),
+        }
+    }
+}
+
+/// Why a request with `method` and these CORS-unsafe headers needs a preflight, in the order
+/// the browser finds them; none when it needs none.
+pub fn preflight_reasons(method: &str, unsafe_headers: &[UnsafeHeader]) -> Vec<PreflightReason> {
+    let method =
+        (!is_safelisted_method(method)).then(|| PreflightReason::Method(method.to_string()));
+    method
+        .into_iter()
+        .chain(unsafe_headers.iter().cloned().map(PreflightReason::Header))
+        .collect()
+}
+
 pub fn sorted_names(unsafe_headers: &[UnsafeHeader]) -> Vec<String> {
     let mut names: Vec<String> = unsafe_headers.iter().map(|h| h.name.clone()).collect();
     names.sort();

@@ -241,7 +241,7 @@ pub struct RequestRecord {
     /// The verdict as facts; [`RequestRecord::summary_text`] puts it in one paragraph.
     pub summary: super::summary::Summary,
     /// Why a preflight was needed (empty when none was).
-    pub preflight_reasons: Vec<String>,
+    pub preflight_reasons: Vec<super::fetch_rules::PreflightReason>,
     /// Range of this request's steps in [`Trace::steps`] (0-based, end exclusive).
     pub steps: std::ops::Range<usize>,
 }

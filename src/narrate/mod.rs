@@ -12,7 +12,7 @@ pub(crate) const DASH: &str = "—";
 mod console;
 pub mod redirect;
 pub mod request;
-mod rules;
+pub mod rules;
 pub mod summary;
 mod tracker;
 

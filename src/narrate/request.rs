@@ -14,20 +14,19 @@ use super::DASH;
 
 /// Why a request needs a preflight, long ("PUT is not a CORS-safelisted method (GET, HEAD,
 /// POST)") and short ("method PUT"), in the order the browser finds them.
-pub fn preflight_reasons(
+fn preflight_reasons(
     method: &str,
     kept: &[(String, String)],
     unsafe_headers: &[UnsafeHeader],
 ) -> (Vec<String>, Vec<String>) {
-    let mut reasons = Vec::new();
+    let reasons = crate::engine::fetch_rules::preflight_reasons(method, unsafe_headers)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let mut short = Vec::new();
     if !is_safelisted_method(method) {
-        reasons.push(format!(
-            "{method} is not a CORS-safelisted method (GET, HEAD, POST)"
-        ));
         short.push(format!("method {method}"));
     }
-    reasons.extend(unsafe_headers.iter().map(ToString::to_string));
     short.extend(unsafe_headers.iter().map(|h| {
         let content_type = (h.name == "content-type")
             .then(|| {

@@ -4,7 +4,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use crate::engine::CorsFailure;
-use crate::engine::fetch_rules::{MaxAgeRule, Unsafe, UnsafeHeader};
+use crate::engine::fetch_rules::{MaxAgeRule, PreflightReason, Unsafe, UnsafeHeader};
 use crate::engine::preflight_check::PassedCheck;
 
 impl Display for UnsafeHeader {
@@ -42,6 +42,28 @@ impl Display for UnsafeHeader {
             ),
         }
     }
+}
+
+impl Display for PreflightReason {
+    fn fmt(&self, f: &mut Formatter) -> fmt::Result {
+        match self {
+            PreflightReason::Method(method) => write!(
+                f,
+                "{method} is not a CORS-safelisted method (GET, HEAD, POST)"
+            ),
+            PreflightReason::Header(header) => header.fmt(f),
+            PreflightReason::Words(words) => f.write_str(words),
+        }
+    }
+}
+
+/// A request's preflight reasons in words, joined with "; ".
+pub fn reasons_text(reasons: &[PreflightReason]) -> String {
+    reasons
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Display for MaxAgeRule {

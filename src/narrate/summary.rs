@@ -39,7 +39,7 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                 Route::CachedPreflight => "the preflight was served from the cache".to_string(),
                 Route::PreflightPassed => format!(
                     "the preflight was needed because {}, and it passed",
-                    record.preflight_reasons.join("; ")
+                    super::rules::reasons_text(&record.preflight_reasons)
                 ),
             };
             let by = match by {

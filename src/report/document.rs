@@ -351,7 +351,7 @@ pub struct RequestDoc<'a> {
     #[serde(borrow)]
     pub summary: Cow<'a, str>,
     #[serde(default)]
-    pub preflight_reasons: Cow<'a, [String]>,
+    pub preflight_reasons: Vec<String>,
     pub profile_notes: Cow<'a, [String]>,
     #[serde(borrow)]
     pub note: Option<Cow<'a, str>>,
@@ -402,7 +402,11 @@ impl<'a> RequestDoc<'a> {
             exposed_headers: Cow::Borrowed(&r.exposed_headers),
             dropped_headers: Cow::Borrowed(&r.dropped_headers),
             summary: Cow::Owned(r.summary_text()),
-            preflight_reasons: Cow::Borrowed(&r.preflight_reasons),
+            preflight_reasons: r
+                .preflight_reasons
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             profile_notes: Cow::Borrowed(&r.profile_notes),
             note: r.note.as_deref().map(Cow::Borrowed),
             steps: [r.steps.start + 1, r.steps.end],
@@ -449,7 +453,11 @@ impl<'a> RequestDoc<'a> {
             note: self.note.map(Cow::into_owned),
             profile_notes: self.profile_notes.into_owned(),
             summary: crate::engine::summary::Summary::words(self.summary),
-            preflight_reasons: self.preflight_reasons.into_owned(),
+            preflight_reasons: self
+                .preflight_reasons
+                .into_iter()
+                .map(crate::engine::fetch_rules::PreflightReason::Words)
+                .collect(),
             steps: first.saturating_sub(1)..last,
         };
         (record, self.recorded.map(Cow::into_owned))

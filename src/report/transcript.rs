@@ -128,7 +128,7 @@ fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
         out.push(format!(
             "Any other method or header makes the browser *preflight*: an `OPTIONS` request asks the server first (here request #{}: {}).",
             r.index,
-            cell(&r.preflight_reasons.join("; "))
+            cell(&crate::narrate::rules::reasons_text(&r.preflight_reasons))
         ));
     }
     let decisions = || {

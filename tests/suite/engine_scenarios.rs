@@ -315,12 +315,13 @@ fn basic_quiz_answers_match_the_trace() {
             .text
             .clone()
     };
-    assert!(
-        trace.requests[1]
-            .preflight_reasons
-            .iter()
-            .any(|r| r.contains("content-type application/json"))
-    );
+    assert!(trace.requests[1].preflight_reasons.iter().any(|r| matches!(
+        r,
+        cors_tui::engine::fetch_rules::PreflightReason::Header(h)
+            if h.reason == cors_tui::engine::fetch_rules::Unsafe::NotSimpleContentType {
+                essence: "application/json".to_string()
+            }
+    )));
     assert_eq!(answer(0), "Content-Type: application/json");
     let acao = response_header(
         &trace.requests[1],
