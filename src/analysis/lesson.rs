@@ -227,10 +227,10 @@ fn choices(right: Choice, wrong: Vec<Choice>, seed: usize) -> (Vec<Choice>, usiz
 }
 
 /// Chromium's reason for blocking a request: its console line after "blocked by CORS policy".
-fn blocked_because(request: &crate::engine::trace::RequestRecord) -> Option<&str> {
-    let console = request.error.as_deref()?;
+fn blocked_because(request: &crate::engine::trace::RequestRecord) -> Option<String> {
+    let console = request.error()?;
     let (_, reason) = console.split_once("blocked by CORS policy: ")?;
-    Some(reason)
+    Some(reason.to_string())
 }
 
 /// What a step of the request did, for explaining why it is not where the request was blocked.

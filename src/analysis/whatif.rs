@@ -263,7 +263,7 @@ fn same_facts(before: &Trace, old: &Step, after: &Trace, step: &Step) -> bool {
         && messages(before, old) == messages(after, step)
         && (&was.method, &was.url, &was.origin, was.credentials)
             == (&now.method, &now.url, &now.origin, now.credentials)
-        && was.error == now.error
+        && was.console == now.console
         && was.exposed_headers == now.exposed_headers
 }
 

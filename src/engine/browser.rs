@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::cors_error::{CorsError, CorsFailure};
+use super::cors_error::{ConsoleLine, CorsError, CorsFailure};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
@@ -677,7 +677,7 @@ impl<'a> Simulation<'a> {
             outcome: ending.outcome,
             failed_at: ending.failed_at,
             cors_error: ending.failure.as_ref().map(|f| f.error),
-            error,
+            console: error,
             matched_rule,
             exposed_headers: ending.exposed,
             exchanges,
@@ -1277,22 +1277,27 @@ impl<'a> Simulation<'a> {
 
     /// Chromium's console line for `failure` at `url`, naming where a redirected request
     /// started and the page's origin (not the `null` a tainted hop sends).
-    fn console_message(&self, failure: &CorsFailure, url: &str, origin: &str) -> String {
+    fn console_message(&self, failure: &CorsFailure, url: &str, origin: &str) -> ConsoleLine {
         // Chromium follows a redirect to a scheme it refuses, then fails at the new URL (the
         // failure's Location): the console names it, redirected from the first.
         let refused = (failure.error == CorsError::CorsDisabledScheme)
             .then(|| url::Url::parse(url).ok()?.join(&failure.parameter).ok())
             .flatten();
-        let initiator = self.initiator;
-        match (&self.redirected, &refused) {
-            (Some(r), _) => failure.console_line(
+        let (url, redirected_from, origin) = match (&self.redirected, &refused) {
+            (Some(r), _) => (
                 refused.as_ref().map_or(url, url::Url::as_str),
-                Some(&r.initial_url),
-                &r.page_origin,
-                initiator,
+                Some(r.initial_url.as_str()),
+                r.page_origin.as_str(),
             ),
-            (None, Some(next)) => failure.console_line(next.as_str(), Some(url), origin, initiator),
-            (None, None) => failure.console_line(url, None, origin, initiator),
+            (None, Some(next)) => (next.as_str(), Some(url), origin),
+            (None, None) => (url, None, origin),
+        };
+        ConsoleLine::Failure {
+            failure: failure.clone(),
+            url: url.to_string(),
+            redirected_from: redirected_from.map(str::to_string),
+            origin: origin.to_string(),
+            initiator: self.initiator,
         }
     }
 

@@ -225,8 +225,8 @@ pub struct RequestRecord {
     pub outcome: Outcome,
     pub failed_at: Option<ExchangeKind>,
     pub cors_error: Option<CorsError>,
-    /// Chromium's console message for a blocked request.
-    pub error: Option<String>,
+    /// Chromium's console message for a blocked request, as facts ([`Self::error`] writes it).
+    pub console: Option<super::cors_error::ConsoleLine>,
     /// The rule that matched the last exchange (0-based).
     pub matched_rule: Option<usize>,
     /// Response headers script can read (lowercased).
@@ -265,7 +265,7 @@ impl PartialEq for RequestRecord {
             outcome,
             failed_at,
             cors_error,
-            error,
+            console,
             matched_rule,
             exposed_headers,
             exchanges,
@@ -291,7 +291,7 @@ impl PartialEq for RequestRecord {
             && *outcome == other.outcome
             && *failed_at == other.failed_at
             && *cors_error == other.cors_error
-            && *error == other.error
+            && *console == other.console
             && *matched_rule == other.matched_rule
             && *exposed_headers == other.exposed_headers
             && *exchanges == other.exchanges
@@ -306,6 +306,11 @@ impl PartialEq for RequestRecord {
 }
 
 impl RequestRecord {
+    /// Chromium's console message for a blocked request.
+    pub fn error(&self) -> Option<String> {
+        self.console.as_ref().map(ToString::to_string)
+    }
+
     /// A one-paragraph verdict: what happened and why.
     pub fn summary_text(&self) -> String {
         crate::narrate::summary::summary(self)
@@ -459,10 +464,7 @@ impl RequestRecord {
                     && code != "net::ERR_FAILED" =>
             {
                 self.cors_error.map(|e| e.name()) == Some(code)
-                    || self
-                        .error
-                        .as_deref()
-                        .is_some_and(|line| line.ends_with(code))
+                    || self.error().is_some_and(|line| line.ends_with(code))
             }
             _ => true,
         };

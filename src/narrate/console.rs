@@ -1,6 +1,7 @@
 //! Chromium's console messages for CORS failures (`cors_error_string.cc`), word for word, so
 //! a step can be matched to what a developer's console said.
 
+use crate::engine::cors_error::ConsoleLine;
 use crate::engine::{CorsError, CorsFailure};
 use crate::scenario::Initiator;
 
@@ -169,6 +170,26 @@ impl CorsFailure {
                     "Access to {noun} at '{url}' {redirected}from origin '{origin}' has been blocked by CORS policy: {reason}{with_credentials}"
                 )
             }
+        }
+    }
+}
+
+impl std::fmt::Display for ConsoleLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            ConsoleLine::Failure {
+                failure,
+                url,
+                redirected_from,
+                origin,
+                initiator,
+            } => f.write_str(&failure.console_line(
+                url,
+                redirected_from.as_deref(),
+                origin,
+                *initiator,
+            )),
+            ConsoleLine::Words(words) => f.write_str(words),
         }
     }
 }

@@ -376,7 +376,7 @@ fn no_answer(
                 }
                 other => initiator::fails_sentence(other),
             },
-            record.error.as_deref().unwrap_or_default()
+            record.error().unwrap_or_default()
         )
     };
     StepText {
@@ -641,7 +641,7 @@ fn response_blocked(
             },
             masked_error(response),
             metadata_hint(response),
-            record.error.as_deref().unwrap_or_default()
+            record.error().unwrap_or_default()
         ),
         profile_note: None,
     }

@@ -190,7 +190,7 @@ pub fn failed(
             failure.reason_text(),
             refusal_hint(exchange),
             super::initiator::fails(record.initiator),
-            record.error.as_deref().unwrap_or_default()
+            record.error().unwrap_or_default()
         ),
         profile_note: preflight_profile_note(&mine, &theirs, profile),
     }

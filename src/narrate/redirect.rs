@@ -105,7 +105,7 @@ pub fn blocked(
             "The server answered {} with Location: {location}. The browser does not follow it: {why} {}. Console: {}",
             status_text(response),
             super::initiator::fails_sentence(record.initiator),
-            record.error.as_deref().unwrap_or_default()
+            record.error().unwrap_or_default()
         ),
         profile_note: next
             .filter(|next| passed && !matches!(next.scheme(), "http" | "https"))

@@ -396,7 +396,7 @@ impl<'a> RequestDoc<'a> {
             expect: r.expect,
             expectation_met: r.expectation_met(),
             failed_at: r.failed_at,
-            error: r.error.as_deref().map(Cow::Borrowed),
+            error: r.error().map(Cow::Owned),
             cors_error: r.cors_error,
             matched_rule: r.matched_rule,
             exposed_headers: Cow::Borrowed(&r.exposed_headers),
@@ -444,7 +444,9 @@ impl<'a> RequestDoc<'a> {
             outcome: self.outcome,
             failed_at: self.failed_at,
             cors_error: self.cors_error,
-            error: self.error.map(Cow::into_owned),
+            console: self
+                .error
+                .map(|words| crate::engine::cors_error::ConsoleLine::Words(words.into_owned())),
             matched_rule: self.matched_rule,
             exposed_headers: self.exposed_headers.into_owned(),
             exchanges: self.exchanges.into_owned(),

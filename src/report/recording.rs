@@ -411,7 +411,7 @@ fn write_group(
         // A network error's own note (below) says what failed.
         Cause::Network(_) | Cause::Cors(_) => {}
     }
-    if let Some(console) = &r.error {
+    if let Some(console) = &r.error() {
         say(out, "   ", &format!("Console: {}", escape(console)), w)?;
     }
     if let Some(recorded) = recorded {

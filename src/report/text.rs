@@ -243,7 +243,7 @@ fn write_part(
             "   {}",
             wrap(&escape(&request.summary_text()), w, "   ")
         )?;
-        if let Some(error) = &request.error {
+        if let Some(error) = &request.error() {
             writeln!(
                 out,
                 "   {}",

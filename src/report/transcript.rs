@@ -368,7 +368,7 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
             md(&request.url),
             md(&request.summary_text())
         )?;
-        if let Some(error) = &request.error {
+        if let Some(error) = &request.error() {
             writeln!(out, "  - Console: `{}`", escape(error).replace('`', "'"))?;
         }
         for note in &request.profile_notes {

@@ -92,7 +92,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             )));
         }
         if step.verdict == Verdict::Blocked
-            && let Some(error) = &request.error
+            && let Some(error) = &request.error()
         {
             lines.push(Line::from(""));
             starts.push(lines.len());

@@ -164,7 +164,7 @@ fn authorization_under_star_parts_the_profiles() {
     );
     assert!(
         standard.requests[0]
-            .error
+            .error()
             .as_deref()
             .is_some_and(|e| e.contains("Request header field authorization"))
     );
@@ -289,7 +289,7 @@ fn preflight_needs_an_ok_status() {
         trace.requests[0].cors_error,
         Some(CorsError::PreflightInvalidStatus)
     );
-    assert!(trace.requests[0].error.as_deref().is_some_and(|e| e.ends_with("Response to preflight request doesn't pass access control check: It does not have HTTP ok status.")));
+    assert!(trace.requests[0].error().as_deref().is_some_and(|e| e.ends_with("Response to preflight request doesn't pass access control check: It does not have HTTP ok status.")));
     assert_eq!(trace.requests[1].outcome, Outcome::Allowed);
 }
 
@@ -646,7 +646,7 @@ fn redirects_follow_what_chromium_did() {
         (Outcome::Blocked, Some(CorsError::MissingAllowOriginHeader))
     );
     assert_eq!(
-        trace.requests[0].error.as_deref(),
+        trace.requests[0].error().as_deref(),
         Some(
             "Access to fetch at 'http://localhost:8775/r1' from origin 'http://127.0.0.1:8776' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."
         )
@@ -670,7 +670,7 @@ fn redirects_follow_what_chromium_did() {
         ]
     );
     assert_eq!(
-        trace.requests[1].error.as_deref(),
+        trace.requests[1].error().as_deref(),
         Some(
             "Access to fetch at 'http://127.0.0.2:8777/final' (redirected from 'http://localhost:8775/r2') from origin 'http://127.0.0.1:8776' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'http://127.0.0.1:8776' that is not equal to the supplied origin. Have the server send the header with a valid value."
         )
@@ -711,7 +711,7 @@ fn redirects_follow_what_chromium_did() {
     );
     assert_eq!(trace.requests[6].exchanges.len(), 21);
     assert_eq!(
-        trace.requests[6].error.as_deref(),
+        trace.requests[6].error().as_deref(),
         Some("Failed to load resource: net::ERR_TOO_MANY_REDIRECTS")
     );
     // d2: a Location that is no URL.
@@ -720,7 +720,7 @@ fn redirects_follow_what_chromium_did() {
         (Outcome::Blocked, Some(CorsError::InvalidRedirect))
     );
     assert_eq!(
-        trace.requests[7].error.as_deref(),
+        trace.requests[7].error().as_deref(),
         Some("Failed to load resource: net::ERR_INVALID_REDIRECT")
     );
     // d3: credentials in the Location; Chromium's message leaves the location empty.
@@ -731,7 +731,7 @@ fn redirects_follow_what_chromium_did() {
             Some(CorsError::RedirectContainsCredentials)
         )
     );
-    assert!(trace.requests[8].error.as_deref().is_some_and(|e| e.ends_with(
+    assert!(trace.requests[8].error().as_deref().is_some_and(|e| e.ends_with(
         "has been blocked by CORS policy: Redirect location '' contains a username and password, which is disallowed for cross-origin requests."
     )));
     // d4: the second redirect fails; the console names it and where the request started.
@@ -739,7 +739,7 @@ fn redirects_follow_what_chromium_did() {
         outcome(9),
         (Outcome::Blocked, Some(CorsError::MissingAllowOriginHeader))
     );
-    assert!(trace.requests[9].error.as_deref().is_some_and(|e| e.starts_with(
+    assert!(trace.requests[9].error().as_deref().is_some_and(|e| e.starts_with(
         "Access to fetch at 'http://localhost:8775/r1' (redirected from 'http://localhost:8775/r7') from origin 'http://127.0.0.1:8776'"
     )));
     // d5: Authorization is removed at the hop to another origin, so that hop needs no preflight.
@@ -794,7 +794,7 @@ fn redirects_follow_what_chromium_did() {
     ];
     for (i, error, console) in cases {
         assert_eq!(outcome(i), (Outcome::Blocked, Some(error)), "request {i}");
-        assert_eq!(trace.requests[i].error.as_deref(), Some(console.as_str()));
+        assert_eq!(trace.requests[i].error().as_deref(), Some(console.as_str()));
         assert_eq!(
             trace.requests[i].profile_notes.len(),
             1,
@@ -879,7 +879,7 @@ fn same_origin_requests_become_cors_requests_when_redirected_away() {
         )
     );
     assert_eq!(
-        sso.error.as_deref(),
+        sso.error().as_deref(),
         Some(
             "Access to fetch at 'http://127.0.0.2:8777/login' (redirected from 'http://127.0.0.1:8776/sso') from origin 'http://127.0.0.1:8776' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."
         )
@@ -1065,7 +1065,11 @@ fn images_scripts_fonts_and_xhr_go_as_chromium_sent_them() {
         };
         assert_eq!(request.outcome, expected, "{case}");
         if expected == Outcome::Blocked {
-            assert_eq!(request.error.as_deref(), case["console"].as_str(), "{case}");
+            assert_eq!(
+                request.error().as_deref(),
+                case["console"].as_str(),
+                "{case}"
+            );
         }
     }
 }
@@ -1099,7 +1103,7 @@ fn without_cors_rules_only_the_unchecked_elements_still_work() {
     assert_eq!(answer_of(&scenario, 0), scenario.quiz[0].choices[0].text);
     assert!(
         rerun.requests[3]
-            .error
+            .error()
             .as_deref()
             .is_some_and(|e| e.starts_with("Access to font at"))
     );

@@ -258,7 +258,7 @@ fn redirect_chains_are_replayed_hop_by_hop() {
     );
     let sso = &trace.requests[4];
     assert_eq!(sso.origin.as_deref(), Some("https://app.example"));
-    assert!(sso.error.as_deref().is_some_and(|e| e.contains(
+    assert!(sso.error().as_deref().is_some_and(|e| e.contains(
         "(redirected from 'https://app.example/api/session') from origin 'https://app.example'"
     )));
     assert_eq!(

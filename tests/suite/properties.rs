@@ -398,7 +398,7 @@ proptest! {
         let trace = engine::run(&scenario, profile);
         for (request, spec) in trace.requests.iter().zip(&scenario.requests) {
             let blocked = request.outcome == Outcome::Blocked;
-            prop_assert_eq!(blocked, request.error.is_some());
+            prop_assert_eq!(blocked, request.console.is_some());
             prop_assert_eq!(blocked, request.cors_error.is_some());
             // The probe holds a request back at the first hop it has no answer for: the hops
             // before it were sent and are replayed as they were answered.
