@@ -16,6 +16,7 @@ use super::http::{HttpRequest, HttpResponse};
 use super::http_cache::HttpCache;
 use super::preflight_cache::{Lookup, PreflightCache, Query};
 use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
+use super::profile_note::ProfileNote;
 use super::summary::{AllowedBy, Ended, HopEnd, Route, Summary, UncheckedBy};
 use super::trace::{
     Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, VarSet, Verdict,
@@ -210,7 +211,7 @@ struct Simulation<'a> {
     /// The record of the request just run, until [`Requests`] hands it out.
     finished: Option<RequestRecord>,
     exchanges: Vec<Exchange>,
-    profile_notes: Vec<String>,
+    profile_notes: Vec<ProfileNote>,
     sequence: usize,
     /// The (origin, URL) the current request's cache entries live under.
     cache_key: (String, String),
@@ -1077,13 +1078,12 @@ impl<'a> Simulation<'a> {
         };
         let cache_hit = lookup.as_ref().is_some_and(Lookup::hit);
         if let Some(theirs) = &other_lookup {
-            self.profile_notes
-                .push(crate::narrate::request::cache_profile_note(
-                    theirs,
-                    self.profile,
-                    &method,
-                    &sorted,
-                ));
+            self.profile_notes.push(ProfileNote::CacheLookup {
+                profile: self.profile,
+                theirs: theirs.clone(),
+                method: method.clone(),
+                sorted: sorted.clone(),
+            });
         }
         self.set(
             Var::Preflight,
@@ -1365,7 +1365,10 @@ impl<'a> Simulation<'a> {
         let scheme_note = next_url
             .as_ref()
             .filter(|next| passed && !matches!(next.scheme(), "http" | "https"))
-            .map(|next| crate::narrate::redirect::scheme_note(self.profile, next.scheme()));
+            .map(|next| ProfileNote::RedirectScheme {
+                profile: self.profile,
+                scheme: next.scheme().to_string(),
+            });
         self.set(
             Var::ResponseReceived,
             Cell::ResponseReceived(Received::Redirect {
@@ -1611,7 +1614,7 @@ impl<'a> Simulation<'a> {
         };
         let mine = check_preflight(&input, self.profile);
         let theirs = check_preflight(&input, self.profile.other());
-        if let Some(note) = crate::narrate::preflight_profile_note(&mine, &theirs, self.profile) {
+        if let Some(note) = ProfileNote::of_preflight(&mine, &theirs, self.profile) {
             self.profile_notes.push(note);
         }
         match mine {

@@ -10,6 +10,7 @@ pub mod http;
 pub mod http_cache;
 pub mod preflight_cache;
 pub mod preflight_check;
+pub mod profile_note;
 pub mod summary;
 pub mod trace;
 pub mod tracker;

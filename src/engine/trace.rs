@@ -237,7 +237,7 @@ pub struct RequestRecord {
     pub expect: Option<Outcome>,
     pub note: Option<String>,
     /// Where the other browser profile would decide this request differently.
-    pub profile_notes: Vec<String>,
+    pub profile_notes: Vec<super::profile_note::ProfileNote>,
     /// The verdict as facts; [`RequestRecord::summary_text`] puts it in one paragraph.
     pub summary: super::summary::Summary,
     /// Why a preflight was needed (empty when none was).

@@ -10,6 +10,7 @@ mod preflight;
 pub(crate) const DASH: &str = "—";
 
 mod console;
+mod profile;
 pub mod redirect;
 pub mod request;
 pub mod rules;

@@ -74,26 +74,8 @@ pub fn preflight_profile_note(
     theirs: &Result<PreflightPass, CorsFailure>,
     profile: BrowserProfile,
 ) -> Option<String> {
-    let other = profile.other().label();
-    match (mine, theirs) {
-        (Ok(_), Err(f)) => Some(format!(
-            "Profiles differ: under {other} this preflight fails with {}: {}",
-            f.error.name(),
-            f.reason_text()
-        )),
-        (Err(_), Ok(_)) => Some(format!(
-            "Profiles differ: under {other} this preflight passes."
-        )),
-        (Err(a), Err(b)) if a.error != b.error => Some(format!(
-            "Profiles differ: {other} reports this failure as {} instead.",
-            b.error.name()
-        )),
-        (Ok(a), Ok(b)) if a.max_age != b.max_age => Some(format!(
-            "Profiles differ: {other} would cache this preflight for {} s ({}).",
-            b.max_age, b.max_age_rule
-        )),
-        _ => None,
-    }
+    crate::engine::profile_note::ProfileNote::of_preflight(mine, theirs, profile)
+        .map(|note| note.to_string())
 }
 
 fn listed(items: &[String]) -> String {

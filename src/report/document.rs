@@ -352,7 +352,7 @@ pub struct RequestDoc<'a> {
     pub summary: Cow<'a, str>,
     #[serde(default)]
     pub preflight_reasons: Vec<String>,
-    pub profile_notes: Cow<'a, [String]>,
+    pub profile_notes: Vec<String>,
     #[serde(borrow)]
     pub note: Option<Cow<'a, str>>,
     /// First and last step numbers (1-based, inclusive).
@@ -407,7 +407,7 @@ impl<'a> RequestDoc<'a> {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
-            profile_notes: Cow::Borrowed(&r.profile_notes),
+            profile_notes: r.profile_notes.iter().map(ToString::to_string).collect(),
             note: r.note.as_deref().map(Cow::Borrowed),
             steps: [r.steps.start + 1, r.steps.end],
             exchanges: Cow::Borrowed(&r.exchanges),
@@ -453,7 +453,11 @@ impl<'a> RequestDoc<'a> {
             dropped_headers: self.dropped_headers.into_owned(),
             expect: self.expect,
             note: self.note.map(Cow::into_owned),
-            profile_notes: self.profile_notes.into_owned(),
+            profile_notes: self
+                .profile_notes
+                .into_iter()
+                .map(crate::engine::profile_note::ProfileNote::Words)
+                .collect(),
             summary: crate::engine::summary::Summary::words(self.summary),
             preflight_reasons: self
                 .preflight_reasons

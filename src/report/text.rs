@@ -251,7 +251,7 @@ fn write_part(
             )?;
         }
         for note in &request.profile_notes {
-            writeln!(out, "   {}", wrap(&escape(note), w, "   "))?;
+            writeln!(out, "   {}", wrap(&escape(&note.to_string()), w, "   "))?;
         }
         if let Some(fix) = fixes
             .get(request.index - first_request)

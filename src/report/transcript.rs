@@ -372,7 +372,7 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
             writeln!(out, "  - Console: `{}`", escape(error).replace('`', "'"))?;
         }
         for note in &request.profile_notes {
-            writeln!(out, "  - {}", md(note))?;
+            writeln!(out, "  - {}", md(&note.to_string()))?;
         }
     }
     Ok(())

@@ -826,7 +826,9 @@ fn the_standard_makes_every_redirect_away_from_http_one_network_error() {
             "request {i}"
         );
         assert!(
-            request.profile_notes[0].starts_with("Chromium reports this redirect as "),
+            request.profile_notes[0]
+                .to_string()
+                .starts_with("Chromium reports this redirect as "),
             "{:?}",
             request.profile_notes
         );
