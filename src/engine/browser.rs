@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::cors_error::{ConsoleLine, CorsError, CorsFailure};
+use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
@@ -1292,13 +1292,13 @@ impl<'a> Simulation<'a> {
             (None, Some(next)) => (next.as_str(), Some(url), origin),
             (None, None) => (url, None, origin),
         };
-        ConsoleLine::Failure {
+        ConsoleLine::Failure(Box::new(ConsoleFacts {
             failure: failure.clone(),
             url: url.to_string(),
             redirected_from: redirected_from.map(str::to_string),
             origin: origin.to_string(),
             initiator: self.initiator,
-        }
+        }))
     }
 
     /// Fetch §"HTTP fetch" and §"HTTP-redirect fetch" for an answer to the actual request at

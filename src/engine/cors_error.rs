@@ -92,44 +92,30 @@ pub struct CorsFailure {
     pub all_disallowed: Vec<String>,
 }
 
-/// Chromium's console line for a blocked request, as facts: the failure, where it happened,
-/// the URL a redirect started from and the page's origin (`narrate::console` writes it).
+/// Chromium's console line for a blocked request, as facts (`narrate::console` writes it).
 #[derive(Clone, Debug, Eq)]
 pub enum ConsoleLine {
-    Failure {
-        failure: CorsFailure,
-        url: String,
-        redirected_from: Option<String>,
-        origin: String,
-        initiator: crate::scenario::Initiator,
-    },
+    Failure(Box<ConsoleFacts>),
     /// Words as a saved trace holds them.
     Words(String),
+}
+
+/// What the console line names: the failure, where it happened, the URL a redirect started
+/// from, the page's origin and what in the page sent the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleFacts {
+    pub failure: CorsFailure,
+    pub url: String,
+    pub redirected_from: Option<String>,
+    pub origin: String,
+    pub initiator: crate::scenario::Initiator,
 }
 
 /// Facts compare as facts; a saved trace's words compare by the words.
 impl PartialEq for ConsoleLine {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (ConsoleLine::Failure { .. }, ConsoleLine::Failure { .. }) => {
-                let facts = |line: &ConsoleLine| match line {
-                    ConsoleLine::Failure {
-                        failure,
-                        url,
-                        redirected_from,
-                        origin,
-                        initiator,
-                    } => Some((
-                        failure.clone(),
-                        url.clone(),
-                        redirected_from.clone(),
-                        origin.clone(),
-                        *initiator,
-                    )),
-                    ConsoleLine::Words(_) => None,
-                };
-                facts(self) == facts(other)
-            }
+            (ConsoleLine::Failure(a), ConsoleLine::Failure(b)) => a == b,
             _ => self.to_string() == other.to_string(),
         }
     }

@@ -177,17 +177,11 @@ impl CorsFailure {
 impl std::fmt::Display for ConsoleLine {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
-            ConsoleLine::Failure {
-                failure,
-                url,
-                redirected_from,
-                origin,
-                initiator,
-            } => f.write_str(&failure.console_line(
-                url,
-                redirected_from.as_deref(),
-                origin,
-                *initiator,
+            ConsoleLine::Failure(facts) => f.write_str(&facts.failure.console_line(
+                &facts.url,
+                facts.redirected_from.as_deref(),
+                &facts.origin,
+                facts.initiator,
             )),
             ConsoleLine::Words(words) => f.write_str(words),
         }
