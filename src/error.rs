@@ -5,7 +5,7 @@
 use std::io;
 use std::process::ExitCode;
 
-use crate::formats::s3::ConfigError;
+use crate::formats::config::ConfigError;
 use crate::safe_text::escape;
 use crate::scenario::LoadErrors;
 

@@ -4,7 +4,7 @@
 //! a bounded number of mutations of it on every `cargo test`.
 
 use crate::engine;
-use crate::formats::{InputKind, convert, detect, har, s3, saved};
+use crate::formats::{InputKind, convert, detect, har, saved};
 use crate::report::json;
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::{self, Scenario};
@@ -102,7 +102,7 @@ pub fn config(data: &[u8]) {
         let _ = crate::analysis::audit::audit_http_api(cors, routes, std::iter::empty());
         let _ = export.describe();
     }
-    let Ok(loaded) = s3::load_config(text, "fuzz.cfg") else {
+    let Ok(loaded) = crate::formats::config::load_config(text, "fuzz.cfg") else {
         return;
     };
     let _ = crate::analysis::audit::audit_rules(loaded.provider(), &loaded.config);
@@ -115,7 +115,7 @@ pub fn config(data: &[u8]) {
                     .any(|c| is_unsafe_char(c) && c != '\n'),
                 "convert --to {target:?} wrote a raw control"
             );
-            if let Err(e) = s3::load_config(&converted.text, "converted") {
+            if let Err(e) = crate::formats::config::load_config(&converted.text, "converted") {
                 panic!("convert --to {target:?} wrote what it cannot read: {e}");
             }
         }

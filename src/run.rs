@@ -13,9 +13,9 @@ use crate::cli::{Cli, Command, ConvertTarget, ProbeArgs, ThemeArg};
 use crate::engine;
 use crate::error::{Error, Finished};
 use crate::formats::apigateway;
+use crate::formats::config::{self as config_format, ConfigError};
 use crate::formats::convert::{self, Target};
 use crate::formats::convert_aws::{self, AwsTarget};
-use crate::formats::s3::{self as s3_format, ConfigError};
 use crate::report;
 use crate::safe_text::escape;
 use crate::scenario::{self, BrowserProfile, LoadErrors, Scenario, ServerKind};
@@ -487,7 +487,8 @@ fn run_convert_aws(file: &Path, to: AwsTarget) -> Result<Finished, Error> {
             convert_aws::write(source.cors, Some(source.from), to, Vec::new())
         }
         None => {
-            let loaded = s3_format::load_config(&text, &name).map_err(|e| e.errors().clone())?;
+            let loaded =
+                config_format::load_config(&text, &name).map_err(|e| e.errors().clone())?;
             eprintln!(
                 "cors-tui: read {} as {}",
                 escape(&name),
@@ -678,7 +679,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
             notes: Vec::new(),
         });
     }
-    match s3_format::load_config(text, name) {
+    match config_format::load_config(text, name) {
         Ok(loaded) => Ok(Audited {
             file: name.to_string(),
             format: loaded.spelling.describe().to_string(),

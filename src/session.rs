@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::engine::{self, Trace};
+use crate::formats::config::{self as config_format, ConfigError};
 use crate::formats::har;
-use crate::formats::s3::{self as s3_format, ConfigError};
 use crate::formats::saved;
 use crate::scenario::recording::Recording;
 use crate::scenario::{self, BrowserProfile, LoadError, LoadErrors, Scenario, ServerKind};
@@ -19,7 +19,7 @@ pub struct Loaded {
     /// For a saved trace: the trace itself, replayed as it was (not re-simulated).
     pub saved: Option<Trace>,
     /// The spelling of the rules `--config` gave, for writing a fix back the same way.
-    pub config_spelling: Option<crate::formats::s3::Spelling>,
+    pub config_spelling: Option<crate::formats::config::Spelling>,
 }
 
 impl Loaded {
@@ -61,9 +61,11 @@ pub(crate) fn whole_input_error(file: &str, key: &str, message: impl Into<String
 }
 
 /// Reads a CORS configuration file of any provider, in any spelling.
-pub(crate) fn read_config(path: &Path) -> Result<(s3_format::LoadedConfig, String), ConfigError> {
+pub(crate) fn read_config(
+    path: &Path,
+) -> Result<(config_format::LoadedConfig, String), ConfigError> {
     let (name, text) = scenario::read_input(path).map_err(ConfigError::Unreadable)?;
-    s3_format::load_config(&text, &name).map(|config| (config, name))
+    config_format::load_config(&text, &name).map(|config| (config, name))
 }
 
 /// What a file that failed to load as a scenario is instead, when it is a configuration
@@ -80,7 +82,7 @@ fn not_a_scenario(text: &str, name: &str) -> Option<String> {
     if let Some(Ok(export)) = crate::formats::apigateway::load(text, name) {
         return Some(format!("an AWS CLI export ({})", export.describe()));
     }
-    s3_format::load_config(text, name).ok().map(|loaded| {
+    config_format::load_config(text, name).ok().map(|loaded| {
         format!(
             "a bucket's CORS configuration ({})",
             loaded.spelling.describe()

@@ -187,7 +187,7 @@ fn read_export(shape: &serde_json::Value, text: &str, file: &str) -> Result<Expo
     let mut problems = Vec::new();
     let root = JsonPath::default();
     let export = if shape.get("FunctionUrl").is_some() {
-        let config: GetFunctionUrlConfig = super::s3::typed(text, file)?;
+        let config: GetFunctionUrlConfig = super::reading::typed(text, file)?;
         let cors = match config.cors.map(crate::server::function_url::validate) {
             None => None,
             Some(Ok(cors)) => Some(cors),
@@ -198,7 +198,7 @@ fn read_export(shape: &serde_json::Value, text: &str, file: &str) -> Result<Expo
         };
         Export::FunctionUrl { cors }
     } else if shape.get("ProtocolType").is_some() {
-        let api: GetApi = super::s3::typed(text, file)?;
+        let api: GetApi = super::reading::typed(text, file)?;
         if api.protocol != "HTTP" {
             problems.push(Problem {
                 path: root.key("ProtocolType"),
@@ -226,14 +226,14 @@ fn read_export(shape: &serde_json::Value, text: &str, file: &str) -> Result<Expo
             .and_then(serde_json::Value::as_array)
             .is_some_and(|items| items.iter().all(|item| item.get("path").is_some()));
         let raw = if is_resources {
-            let listing: Items<RawResource> = super::s3::typed(text, file)?;
+            let listing: Items<RawResource> = super::reading::typed(text, file)?;
             RawRestApi {
                 resources: listing.items,
                 gateway_responses: Vec::new(),
                 deployed: None,
             }
         } else {
-            let listing: Items<RawGatewayResponse> = super::s3::typed(text, file)?;
+            let listing: Items<RawGatewayResponse> = super::reading::typed(text, file)?;
             RawRestApi {
                 resources: Vec::new(),
                 gateway_responses: listing.items,
@@ -262,7 +262,7 @@ fn read_export(shape: &serde_json::Value, text: &str, file: &str) -> Result<Expo
             }
         }
     } else {
-        let listing: GetRoutes = super::s3::typed(text, file)?;
+        let listing: GetRoutes = super::reading::typed(text, file)?;
         let mut routes = Vec::new();
         for (i, raw) in listing.items.into_iter().enumerate() {
             match raw.validate() {

@@ -5,7 +5,7 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::s3::{RulePlaces, error};
+use super::reading::{RulePlaces, error};
 use crate::scenario::LoadErrors;
 use crate::scenario::cloud_rules::RawAzureRule;
 
@@ -38,7 +38,7 @@ pub(crate) fn read_xml(
     let mut rules: Vec<(RawAzureRule, RulePlaces)> = Vec::new();
     let mut open_field: Option<(&'static str, usize, String)> = None;
     let mut seen_cors = false;
-    let mut shape = super::s3::XmlShape::default();
+    let mut shape = super::reading::XmlShape::default();
     let to_offset = |p: u64| usize::try_from(p).unwrap_or(0);
     loop {
         let before = reader.buffer_position();

@@ -2,7 +2,8 @@
 //! where its rules can be expressed there. What cannot be is an error naming the rule and the
 //! value; what changes meaning on the way is a note.
 
-use super::s3::{self, LoadedConfig, S3Target, load_config};
+use super::config::{LoadedConfig, load_config};
+use super::s3::{self, S3Target};
 use super::{azure, gcs};
 use crate::scenario::write::rules_json;
 use crate::scenario::{CorsConfiguration, CorsRule, Provider};

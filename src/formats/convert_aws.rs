@@ -4,8 +4,8 @@
 //! either of those (an export, a template, an OpenAPI document) or a bucket's rules. The target
 //! service's own validation judges the result, and what changes meaning on the way is a note.
 
+use super::config::LoadedConfig;
 use super::convert::Converted;
-use super::s3::LoadedConfig;
 use crate::server::aws_cors::{Cors, RawCors};
 use crate::server::{FrontLayer, function_url, http_api};
 

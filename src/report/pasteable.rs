@@ -2,8 +2,9 @@
 //! user gave, and the command (or console steps) that applies it.
 
 use crate::analysis::fix::HeaderPolicy;
+use crate::formats::config::{LoadedConfig, Spelling};
 use crate::formats::convert::{self, Target};
-use crate::formats::s3::{LoadedConfig, S3Spelling, Spelling};
+use crate::formats::s3::S3Spelling;
 use crate::scenario::{CorsConfiguration, CorsRule, Provider};
 
 /// The corrected configuration and how to apply it.
@@ -264,7 +265,7 @@ mod tests {
             (&gcs.text, "gcs.json"),
             (&azure.text, "azure.json"),
         ] {
-            let Ok(read) = crate::formats::s3::load_config(text, name) else {
+            let Ok(read) = crate::formats::config::load_config(text, name) else {
                 panic!("{name} reads back")
             };
             assert_eq!(
