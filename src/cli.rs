@@ -236,10 +236,10 @@ pub struct Cli {
     #[arg(long)]
     pub all: bool,
 
-    /// With --print: write the first blocked request's proven fix to FILE, ready to apply: a
-    /// bucket's whole corrected configuration in the spelling it was given (with --config) or
-    /// its CLI's, or a server's headers as nginx, Express and tower-http set them. Never
-    /// replaces an existing file.
+    /// With --print: write the proven fix to FILE, ready to apply: a bucket's whole corrected
+    /// configuration, every proven rule fix made, in the spelling it was given (with --config)
+    /// or its CLI's, or the headers a server's first fixable request needs as nginx, Express
+    /// and tower-http set them. Never replaces an existing file.
     #[arg(long, value_name = "FILE", requires = "print")]
     pub fix_out: Option<PathBuf>,
 

@@ -294,7 +294,76 @@ fn write_fix_out(
         )));
     }
     let trace = loaded.trace(browser);
-    // Worked out request by request, up to the first proven one.
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // A bucket: every proven rule fix made in turn, as one configuration.
+    if let scenario::ServerKind::Bucket { provider, .. } = &loaded.scenario.server.kind {
+        let Some(combined) =
+            crate::analysis::fix::combined_bucket_fix(&loaded.scenario, trace.profile)
+        else {
+            return Err(Error::Usage(format!(
+                "--fix-out {shown}: no blocked request has a proven change to the bucket's rules to write"
+            )));
+        };
+        let spelling = loaded
+            .config_spelling
+            .unwrap_or_else(|| report::pasteable::default_spelling(*provider));
+        // The first fixed request's URL names the bucket where the server's does not (GCS
+        // paths).
+        let first = combined.fixed.first().map_or(1, |(index, _)| *index);
+        let url = url::Url::parse(&trace.requests[first - 1].url)
+            .unwrap_or_else(|_| loaded.scenario.server.url.clone());
+        let pasteable =
+            report::pasteable::bucket_configuration(&url, &combined.rules, spelling, &file_name)
+                .map_err(|reasons| {
+                    Error::Usage(format!(
+                        "--fix-out {shown}: the fixed rules cannot be written as given: {}",
+                        escape(&reasons.join("; "))
+                    ))
+                })?;
+        write_fix_file(path, &shown, &pasteable.text)?;
+        let mut out = io::stdout().lock();
+        writeln!(out)?;
+        let numbers: Vec<String> = combined
+            .fixed
+            .iter()
+            .map(|(index, _)| format!("#{index}"))
+            .collect();
+        if let [one] = numbers.as_slice() {
+            writeln!(
+                out,
+                "Wrote {shown}: the whole configuration with the fix for request {one}:"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Wrote {shown}: the whole configuration with the fixes for requests {}, each worked out on the rules the ones before it left:",
+                numbers.join(", ")
+            )?;
+        }
+        for (index, fix) in &combined.fixed {
+            writeln!(
+                out,
+                "  #{index}: {}",
+                escape(fix.summary.trim_end_matches('.'))
+            )?;
+            for caveat in &fix.caveats {
+                writeln!(out, "    note: {}", escape(caveat))?;
+            }
+        }
+        writeln!(out, "Apply it:")?;
+        for line in pasteable.apply {
+            writeln!(out, "  {}", escape(&line))?;
+        }
+        writeln!(
+            out,
+            "Then run the same input again to see what is left (--config {shown})."
+        )?;
+        return Ok(());
+    }
+    // A server without rules: the headers the first request with a proven fix needs.
     let Some((index, fix)) = (0..trace.requests.len()).find_map(|i| {
         crate::analysis::fix::fix_at(&loaded.scenario, &trace, scope.as_ref(), i)
             .filter(|f| f.proven)
@@ -304,72 +373,34 @@ fn write_fix_out(
             "--fix-out {shown}: no blocked request has a proven fix to write"
         )));
     };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (text, apply) = match (&fix.rules, &loaded.scenario.server.kind) {
-        (Some(rules), scenario::ServerKind::Bucket { provider, .. }) => {
-            let spelling = loaded
-                .config_spelling
-                .unwrap_or_else(|| report::pasteable::default_spelling(*provider));
-            // The request's own URL names the bucket where the server's does not (GCS paths).
-            let url = url::Url::parse(&trace.requests[index - 1].url)
-                .unwrap_or_else(|_| loaded.scenario.server.url.clone());
-            let pasteable =
-                report::pasteable::bucket_configuration(&url, rules, spelling, &file_name)
-                    .map_err(|reasons| {
-                        Error::Usage(format!(
-                            "--fix-out {shown}: the fixed rules cannot be written as given: {}",
-                            escape(&reasons.join("; "))
-                        ))
-                    })?;
-            (pasteable.text, pasteable.apply)
-        }
-        _ => match &fix.policy {
-            Some(policy) => {
-                let text = report::pasteable::headers_file(&fix, policy, index);
-                (
-                    text,
-                    vec!["Copy the block for your server into its configuration.".to_string()],
-                )
-            }
-            None => {
-                return Err(Error::Usage(format!(
-                    "--fix-out {shown}: the fix for request #{index} is a change to the page or the API's settings, not a file: --print shows it"
-                )));
-            }
-        },
+    let Some(policy) = &fix.policy else {
+        return Err(Error::Usage(format!(
+            "--fix-out {shown}: the fix for request #{index} is a change to the page or the API's settings, not a file: --print shows it"
+        )));
     };
-    crate::output_file::write_whole(path, false, |out| out.write_all(text.as_bytes()))
-        .map_err(|err| Error::Usage(format!("--fix-out {shown}: cannot write it: {err}")))?;
+    write_fix_file(
+        path,
+        &shown,
+        &report::pasteable::headers_file(&fix, policy, index),
+    )?;
     let mut out = io::stdout().lock();
     writeln!(out)?;
-    if fix.rules.is_some() {
-        writeln!(
-            out,
-            "Wrote {shown}: the whole configuration with the fix for request #{index} ({}). Apply it:",
-            escape(fix.summary.trim_end_matches('.'))
-        )?;
-    } else {
-        writeln!(
-            out,
-            "Wrote {shown}: the headers request #{index} needs, as nginx, Express and tower-http set them."
-        )?;
-    }
-    for line in apply {
-        writeln!(out, "  {}", escape(&line))?;
-    }
     writeln!(
         out,
-        "Then run the same input again to see what is left{}.",
-        if fix.rules.is_some() {
-            format!(" (--config {shown})")
-        } else {
-            String::new()
-        }
+        "Wrote {shown}: the headers request #{index} needs, as nginx, Express and tower-http set them."
     )?;
+    writeln!(
+        out,
+        "  Copy the block for your server into its configuration."
+    )?;
+    writeln!(out, "Then run the same input again to see what is left.")?;
     Ok(())
+}
+
+/// Writes `text` to the `--fix-out` file, never over one that is there.
+fn write_fix_file(path: &std::path::Path, shown: &str, text: &str) -> Result<(), Error> {
+    crate::output_file::write_whole(path, false, |out| out.write_all(text.as_bytes()))
+        .map_err(|err| Error::Usage(format!("--fix-out {shown}: cannot write it: {err}")))
 }
 
 /// The built-in lessons, one a line: the name to open it by, and its title.

@@ -237,6 +237,51 @@ fn with_rules(scenario: &Scenario, provider: Provider, rules: Vec<CorsRule>) -> 
     changed
 }
 
+/// A bucket's rules with every proven fix made in turn, for `--fix-out`: one configuration
+/// that allows every request a rule change can.
+#[derive(Clone, Debug)]
+pub struct CombinedFix {
+    /// The whole configuration, every fix made.
+    pub rules: Vec<CorsRule>,
+    /// Each fix, in the order made, with the request (1-based) it was worked out for.
+    pub fixed: Vec<(usize, Fix)>,
+}
+
+/// Every proven rule fix for a bucket, made one after another: the first blocked request's,
+/// then the first request still blocked under the changed rules whose fix is proven, and so
+/// on, each worked out on the rules the earlier ones left. `None` for a server without rules,
+/// or when no blocked request has a proven rule fix.
+pub fn combined_bucket_fix(
+    scenario: &Scenario,
+    profile: crate::scenario::BrowserProfile,
+) -> Option<CombinedFix> {
+    let ServerKind::Bucket { provider, .. } = scenario.server.kind else {
+        return None;
+    };
+    let mut current = scenario.clone();
+    let mut fixed: Vec<(usize, Fix)> = Vec::new();
+    // Each round allows at least the request it fixed, so there are never more rounds than
+    // requests.
+    for _ in 0..scenario.requests.len() {
+        let trace = engine::run(&current, profile);
+        let next = trace.requests.iter().find_map(|record| {
+            let fix = fix_for(&current, &trace, record)?;
+            let rules = fix.rules.clone().filter(|_| fix.proven)?;
+            Some((record.index, fix, rules))
+        });
+        let Some((index, fix, rules)) = next else {
+            break;
+        };
+        current = with_rules(&current, provider, rules);
+        fixed.push((index, fix));
+    }
+    let (_, last) = fixed.last()?;
+    Some(CombinedFix {
+        rules: last.rules.clone()?,
+        fixed,
+    })
+}
+
 /// Proving a fix re-runs the whole scenario, so fixes are offered for lessons and recordings of
 /// up to this many requests.
 pub const MAX_REQUESTS_FOR_FIXES: usize = 500;
@@ -1693,6 +1738,31 @@ mod tests {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    /// Two requests blocked for two missing methods: the combined fix makes both changes, the
+    /// second on the rules the first left, and the rules at the end allow both.
+    #[test]
+    fn the_combined_bucket_fix_makes_every_proven_change_in_turn() {
+        let scenario = load("method-not-allowed");
+        let profile = BrowserProfile::Chromium;
+        let Some(combined) = combined_bucket_fix(&scenario, profile) else {
+            panic!("a combined fix")
+        };
+        let fixed: Vec<usize> = combined.fixed.iter().map(|(index, _)| *index).collect();
+        assert_eq!(fixed, vec![1, 2]);
+        let Some(rule) = combined.rules.first() else {
+            panic!("a rule")
+        };
+        assert!(rule.allowed_methods.iter().any(|m| m == "PUT"));
+        assert!(rule.allowed_methods.iter().any(|m| m == "DELETE"));
+        let ServerKind::Bucket { provider, .. } = scenario.server.kind else {
+            panic!("a bucket")
+        };
+        let after = engine::run(&with_rules(&scenario, provider, combined.rules), profile);
+        assert!(after.requests.iter().all(|r| r.outcome == Outcome::Allowed));
+        // A server without rules has no combined fix: its fix is headers, written per request.
+        assert!(combined_bucket_fix(&load("masked-error"), profile).is_none());
     }
 
     /// Every recording and scripted lesson the scope applies to: proving a fix on the

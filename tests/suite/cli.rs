@@ -1326,7 +1326,44 @@ fn print_request_n_shows_one_request() {
         .stderr(predicate::str::contains("--request N goes with --print"));
 }
 
-/// `--fix-out FILE` writes the first proven fix ready to apply: a bucket's whole corrected
+/// A bucket with two blocked requests, each needing its own change: `--fix-out` writes one
+/// configuration with both fixes, the second worked out on the rules the first left, and
+/// running again with it allows both.
+#[test]
+fn fix_out_combines_every_proven_rule_fix_into_one_configuration() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let lesson =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/method-not-allowed.json");
+    cmd()
+        .current_dir(dir.path())
+        .args(["--print", "--fix-out", "both.json"])
+        .arg(&lesson)
+        .assert()
+        .stdout(predicate::str::contains(
+            "Wrote both.json: the whole configuration with the fixes for requests #1, #2, each worked out on the rules the ones before it left:",
+        ))
+        .stdout(predicate::str::contains("#1: Add PUT to AllowedMethods"))
+        .stdout(predicate::str::contains("#2: Add DELETE to AllowedMethods"));
+    let written = std::fs::read_to_string(dir.path().join("both.json")).unwrap_or_default();
+    assert!(
+        written.contains("\"PUT\"") && written.contains("\"DELETE\""),
+        "{written}"
+    );
+    // The lesson expects both blocked: with the fixed rules, both are allowed.
+    cmd()
+        .current_dir(dir.path())
+        .args(["--print", "--config", "both.json"])
+        .arg(&lesson)
+        .assert()
+        .stdout(predicate::str::contains(
+            "#1 PUT https://uploads.s3.amazonaws.com/avatar.png from https://app.example — ALLOWED",
+        ))
+        .stdout(predicate::str::contains(
+            "#2 DELETE https://uploads.s3.amazonaws.com/avatar.png from https://app.example — ALLOWED",
+        ));
+}
+
+/// `--fix-out FILE` writes the proven fixes ready to apply: a bucket's whole corrected
 /// configuration in the spelling --config gave, with its command; a recording's headers as
 /// server configuration; and never over a file that is there.
 #[test]
