@@ -107,7 +107,7 @@ fn har_report_print_100k(bencher: divan::Bencher) {
         report::recording::write(
             &mut sink,
             &import.scenario,
-            BrowserProfile::Chromium,
+            (BrowserProfile::Chromium, None),
             &import.recording,
             false,
             100,

@@ -148,22 +148,30 @@ pub fn run_headless(output: Output, loaded: &mut Loaded) -> Result<Finished, Err
     {
         let profile = engine::effective_profile(&loaded.scenario, output.browser);
         let width = print_width(output.width);
+        // Every step of a recording small enough to hold: from the run the report uses too.
+        let small = loaded.scenario.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES;
+        let trace = (output.steps_all && small).then(|| match &loaded.saved {
+            Some(saved) => saved.clone(),
+            None => engine::run(&loaded.scenario, profile),
+        });
         let failed = report::recording::write(
             &mut out,
             &loaded.scenario,
-            profile,
+            (profile, trace.as_ref()),
             recording,
             output.all,
             width,
         )?;
         if output.steps_all {
             writeln!(out)?;
-            // Small enough to prove every fix on the whole run: written from the whole trace.
-            if loaded.scenario.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES {
-                let trace = loaded.trace(output.browser);
-                report::text::write(&mut out, &loaded.scenario, &trace, width)?;
-            } else {
-                report::text::stream(&mut out, &loaded.scenario, profile, width)?;
+            match &trace {
+                Some(trace) => report::text::write(&mut out, &loaded.scenario, trace, width)?,
+                None => drop(report::text::stream(
+                    &mut out,
+                    &loaded.scenario,
+                    profile,
+                    width,
+                )?),
             }
         }
         out.flush()?;

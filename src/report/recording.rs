@@ -10,7 +10,7 @@
 use std::io::{self, Write};
 
 use crate::analysis::fix::{self, Fix, Scope};
-use crate::engine::{self, RequestRecord};
+use crate::engine::{self, RequestRecord, Trace};
 use crate::safe_text::escape;
 use crate::scenario::recording::Recording;
 use crate::scenario::{BrowserProfile, Outcome, Scenario};
@@ -118,10 +118,12 @@ pub fn place_of(url: &str) -> String {
 }
 
 /// Replays the recording and writes the report; returns the requests whose expectation failed.
+/// `trace` is the whole run when the caller has made it already (to write every step after
+/// the report), so it is not made again.
 pub fn write(
     out: &mut impl Write,
     scenario: &Scenario,
-    profile: BrowserProfile,
+    (profile, trace): (BrowserProfile, Option<&Trace>),
     recording: &Recording,
     all: bool,
     width: u16,
@@ -130,13 +132,20 @@ pub fn write(
     let scope = Scope::new(scenario);
     // A change a redirect carries further is proven on the whole run, for a recording small
     // enough to re-run for each group.
-    let whole = (scope.is_none() && scenario.requests.len() <= fix::MAX_REQUESTS_FOR_FIXES)
-        .then(|| engine::run(scenario, profile));
+    let made;
+    let whole = match trace {
+        Some(trace) => Some(trace),
+        None if scope.is_none() && scenario.requests.len() <= fix::MAX_REQUESTS_FOR_FIXES => {
+            made = engine::run(scenario, profile);
+            Some(&made)
+        }
+        None => None,
+    };
     let mut lines: Vec<Line> = Vec::with_capacity(scenario.requests.len());
     let mut groups: Vec<Group> = Vec::new();
     let mut failed = Vec::new();
     // The whole run, when there is one, is not run again.
-    let records: Box<dyn Iterator<Item = RequestRecord> + '_> = match &whole {
+    let records: Box<dyn Iterator<Item = RequestRecord> + '_> = match whole {
         Some(trace) => Box::new(trace.requests.iter().cloned()),
         None => Box::new(engine::Requests::new(scenario, profile).map(|(record, _steps)| record)),
     };
@@ -176,7 +185,7 @@ pub fn write(
             }
             None => {
                 // The first request of a group stands for it: its fix is the group's.
-                let fix = match (&cause, &scope, &whole) {
+                let fix = match (&cause, &scope, whole) {
                     (Cause::Network(_), _, _) | (_, None, None) => None,
                     (_, Some(scope), _) => fix::streamed_fix(scenario, profile, scope, &record),
                     (_, None, Some(trace)) => fix::fix_for(scenario, trace, &record),
