@@ -1,6 +1,7 @@
 //! The variable tracker's values in words, as the tracker panel, the step table and `--json`
 //! show them.
 
+use std::borrow::Cow;
 use std::fmt::{self, Display, Formatter};
 
 use crate::engine::tracker::{
@@ -17,6 +18,21 @@ impl Display for Status {
         match reason_phrase(self.0) {
             "" => write!(f, "{}", self.0),
             phrase => write!(f, "{} {phrase}", self.0),
+        }
+    }
+}
+
+impl Cell {
+    /// The value in words, borrowed where it is one piece of text already (most values, from
+    /// one step to the next), so writing a step's tracker rarely makes a string.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Unset => Cow::Borrowed("—"),
+            Cell::Words(words) => Cow::Borrowed(words),
+            Cell::NothingCached => Cow::Borrowed("none"),
+            Cell::Origin(origin) => Cow::Borrowed(origin.text()),
+            Cell::RequestAllowed(allowed) => Cow::Borrowed(allowed.text()),
+            _ => Cow::Owned(self.to_string()),
         }
     }
 }
@@ -53,15 +69,21 @@ impl Display for Cell {
     }
 }
 
-impl Display for OriginSent {
-    fn fmt(&self, f: &mut Formatter) -> fmt::Result {
-        f.write_str(match self {
+impl OriginSent {
+    fn text(&self) -> &str {
+        match self {
             OriginSent::Page(origin) => origin,
             OriginSent::NoPage => "(none)",
             OriginSent::NoCors => "(none sent: no-cors)",
             OriginSent::NoCorsGet => "(none sent: no-cors GET)",
             OriginSent::Tainted => "null (tainted by a redirect)",
-        })
+        }
+    }
+}
+
+impl Display for OriginSent {
+    fn fmt(&self, f: &mut Formatter) -> fmt::Result {
+        f.write_str(self.text())
     }
 }
 
@@ -84,16 +106,22 @@ impl Display for PreflightState {
     }
 }
 
-impl Display for Allowed {
-    fn fmt(&self, f: &mut Formatter) -> fmt::Result {
-        f.write_str(match self {
+impl Allowed {
+    fn text(self) -> &'static str {
+        match self {
             Allowed::Pending => "pending",
             Allowed::Yes => "yes",
             Allowed::No => "no",
             Allowed::NotSentByProbe => "not sent (probe)",
             Allowed::NoBrowser => "n/a (no browser)",
             Allowed::NoCorsCheck => "n/a (no CORS check)",
-        })
+        }
+    }
+}
+
+impl Display for Allowed {
+    fn fmt(&self, f: &mut Formatter) -> fmt::Result {
+        f.write_str(self.text())
     }
 }
 

@@ -78,7 +78,7 @@ struct InWords<'a>(&'a Cell);
 
 impl Serialize for InWords<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0.to_string())
+        serializer.serialize_str(&self.0.text())
     }
 }
 

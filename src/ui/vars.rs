@@ -49,7 +49,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let rows = tracked.iter().enumerate().skip(offset).map(|(v, name)| {
         let cells = columns.iter().map(|column| match column {
             None => Cell::from(truncate(
-                &escape(&app.trace.initial_variables[v].to_string()),
+                &escape(&app.trace.initial_variables[v].text()),
                 usize::from(value_width),
             )),
             Some(i) => {
@@ -58,7 +58,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 let text = format!(
                     "{}{}",
                     if changed { "*" } else { "" },
-                    escape(&step.variables[v].to_string())
+                    escape(&step.variables[v].text())
                 );
                 let text = truncate(&text, usize::from(value_width));
                 let style = if changed && *i == app.cursor {
