@@ -10,86 +10,58 @@ use super::{
 /// Whether a header list can be written as a JSON object without losing an entry: no name
 /// appears twice. A list whose names repeat (two `Access-Control-Allow-Origin` lines, say) is
 /// written as `[name, value]` pairs instead.
-pub fn names_are_unique(list: &[(String, String)]) -> bool {
+fn names_are_unique(list: &[(String, String)]) -> bool {
     let mut seen = foldhash::HashSet::default();
     list.iter().all(|(name, _)| seen.insert(name.as_str()))
 }
 
-/// A value in a request or response as the file writes it, borrowed from the scenario. The
-/// key order lives in [`request_fields`] and [`response_fields`] alone: both the `Value` form
-/// here and the trace document's hand-written form are made from them.
-#[derive(Clone, Copy, Debug)]
-pub enum Field<'a> {
-    Text(&'a str),
-    Number(u64),
-    False,
-    /// An object of header names and values.
-    Headers(&'a [(String, String)]),
-    /// An object of the canned responses that are set, keyed by exchange.
-    Responses(&'a ResponseOverrides),
-}
-
-/// The canned responses that are set, in file order.
-pub fn canned_responses(
-    responses: &ResponseOverrides,
-) -> impl Iterator<Item = (&'static str, &CannedResponse)> {
-    [
-        ("preflight", responses.preflight.as_ref()),
-        ("actual", responses.actual.as_ref()),
-    ]
-    .into_iter()
-    .filter_map(|(key, response)| Some((key, response?)))
-}
-
-/// A canned response's keys, in file order.
-pub fn response_fields<'a>(r: &'a CannedResponse, mut field: impl FnMut(&'static str, Field<'a>)) {
-    field("status", Field::Number(u64::from(r.status)));
-    if !r.headers.is_empty() {
-        field("headers", Field::Headers(&r.headers));
-    }
-    if !r.body.is_empty() {
-        field("body", Field::Text(&r.body));
-    }
-    if let Some(code) = &r.network_error {
-        field("network_error", Field::Text(code));
-    }
-}
-
-fn field_value(value: Field) -> Value {
-    match value {
-        Field::Text(text) => json!(text),
-        Field::Number(n) => json!(n),
-        Field::False => json!(false),
-        Field::Headers(list) if names_are_unique(list) => Value::Object(
+/// A header list as the file writes it: an object, or `[name, value]` pairs when a name
+/// repeats.
+fn headers_json(list: &[(String, String)]) -> Value {
+    if names_are_unique(list) {
+        Value::Object(
             list.iter()
                 .map(|(name, value)| (name.clone(), json!(value)))
                 .collect(),
-        ),
-        Field::Headers(list) => list
-            .iter()
+        )
+    } else {
+        list.iter()
             .map(|(name, value)| json!([name, value]))
-            .collect(),
-        Field::Responses(responses) => {
-            let mut map: Map<String, Value> = canned_responses(responses)
-                .map(|(key, r)| (key.to_string(), response(r)))
-                .collect();
-            if !responses.after_redirect.is_empty() {
-                let hops = responses.after_redirect.iter();
-                map.insert(
-                    "after_redirect".into(),
-                    hops.map(|hop| field_value(Field::Responses(hop))).collect(),
-                );
-            }
-            Value::Object(map)
-        }
+            .collect()
     }
 }
 
-fn response(r: &CannedResponse) -> Value {
+/// The canned responses that are set, keyed by exchange, then those after each redirect.
+fn responses_json(responses: &ResponseOverrides) -> Value {
     let mut map = Map::new();
-    response_fields(r, |key, value| {
-        map.insert(key.into(), field_value(value));
-    });
+    for (key, response) in [
+        ("preflight", responses.preflight.as_ref()),
+        ("actual", responses.actual.as_ref()),
+    ] {
+        if let Some(response) = response {
+            map.insert(key.into(), response_json(response));
+        }
+    }
+    if !responses.after_redirect.is_empty() {
+        let hops = responses.after_redirect.iter().map(responses_json);
+        map.insert("after_redirect".into(), hops.collect());
+    }
+    Value::Object(map)
+}
+
+/// A canned response's keys, in file order.
+fn response_json(r: &CannedResponse) -> Value {
+    let mut map = Map::new();
+    map.insert("status".into(), json!(r.status));
+    if !r.headers.is_empty() {
+        map.insert("headers".into(), headers_json(&r.headers));
+    }
+    if !r.body.is_empty() {
+        map.insert("body".into(), json!(r.body));
+    }
+    if let Some(code) = &r.network_error {
+        map.insert("network_error".into(), json!(code));
+    }
     Value::Object(map)
 }
 
@@ -238,15 +210,15 @@ fn origin_layer(kind: &ServerKind) -> Map<String, Value> {
         } => {
             layer.insert("type".into(), json!("static"));
             if let Some(preflight) = preflight {
-                layer.insert("preflight".into(), response(preflight));
+                layer.insert("preflight".into(), response_json(preflight));
             }
             match lambda {
                 Some(lambda) => layer.insert("lambda_result".into(), lambda.raw.clone()),
-                None => layer.insert("actual".into(), response(actual)),
+                None => layer.insert("actual".into(), response_json(actual)),
             };
             if let Some(session) = session {
                 layer.insert("session_cookie".into(), json!(session.cookie));
-                layer.insert("logged_out".into(), response(&session.logged_out));
+                layer.insert("logged_out".into(), response_json(&session.logged_out));
             }
         }
     }
@@ -319,14 +291,18 @@ fn front_layer(layer: &crate::server::FrontLayer) -> Value {
 }
 
 /// A request's keys, in file order.
-pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str, Field<'a>)) {
+pub fn request_json(r: &RequestSpec) -> Value {
+    let mut q = Map::new();
+    let mut field = |key: &str, value: Value| {
+        q.insert(key.into(), value);
+    };
     let via = match r.via {
         Via::Browser | Via::Element => r.initiator.name(),
         Via::NoCors => "no-cors",
         Via::Raw => "raw",
     };
     if via != "browser" {
-        field("via", Field::Text(via));
+        field("via", json!(via));
     }
     // An element in CORS mode says so with its attribute (a font needs none).
     if r.via == Via::Browser && matches!(r.initiator, Initiator::Img | Initiator::Script) {
@@ -334,50 +310,43 @@ pub fn request_fields<'a>(r: &'a RequestSpec, mut field: impl FnMut(&'static str
             super::Credentials::Include => "use-credentials",
             _ => "anonymous",
         };
-        field("crossorigin", Field::Text(crossorigin));
+        field("crossorigin", json!(crossorigin));
     }
     if let Some(origin) = &r.origin {
-        field("origin", Field::Text(origin));
+        field("origin", json!(origin));
     }
-    field("method", Field::Text(&r.method));
-    field("url", Field::Text(r.url.as_str()));
+    field("method", json!(r.method));
+    field("url", json!(r.url.as_str()));
     if !r.headers.is_empty() {
-        field("headers", Field::Headers(&r.headers));
+        field("headers", headers_json(&r.headers));
     }
     if matches!(r.via, Via::Browser | Via::NoCors) && !r.initiator.is_element() {
-        field("credentials", Field::Text(r.credentials.name()));
+        field("credentials", json!(r.credentials.name()));
         if r.cache != super::CacheMode::Default && r.initiator == Initiator::Fetch {
-            field("cache", Field::Text(r.cache.name()));
+            field("cache", json!(r.cache.name()));
         }
     }
     if r.wait_seconds > 0 {
-        field("wait_seconds", Field::Number(r.wait_seconds));
+        field("wait_seconds", json!(r.wait_seconds));
     }
     if let Some(edge) = &r.edge {
-        field("edge", Field::Text(edge));
+        field("edge", json!(edge));
     }
     if r.actual_withheld {
-        field("actual_sent", Field::False);
+        field("actual_sent", json!(false));
     }
     if r.preflight_not_recorded {
-        field("preflight_recorded", Field::False);
+        field("preflight_recorded", json!(false));
     }
     if !r.responses.is_empty() {
-        field("responses", Field::Responses(&r.responses));
+        field("responses", responses_json(&r.responses));
     }
     if let Some(expect) = r.expect {
-        field("expect", Field::Text(expect.name()));
+        field("expect", json!(expect.name()));
     }
     if let Some(note) = &r.note {
-        field("note", Field::Text(note));
+        field("note", json!(note));
     }
-}
-
-pub fn request_json(r: &RequestSpec) -> Value {
-    let mut q = Map::new();
-    request_fields(r, |key, value| {
-        q.insert(key.into(), field_value(value));
-    });
     Value::Object(q)
 }
 
