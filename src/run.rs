@@ -308,8 +308,7 @@ fn write_fix_out(
         .unwrap_or_default();
     // A bucket: every proven rule fix made in turn, as one configuration.
     if let scenario::ServerKind::Bucket { provider, .. } = &loaded.scenario.server.kind {
-        let Some(combined) =
-            crate::analysis::fix::combined_bucket_fix(&loaded.scenario, trace.profile)
+        let Some(combined) = crate::analysis::fix::combined_bucket_fix(&loaded.scenario, &trace)
         else {
             return Err(Error::Usage(format!(
                 "--fix-out {shown}: no blocked request has a proven change to the bucket's rules to write"

@@ -249,23 +249,22 @@ pub struct CombinedFix {
 
 /// Every proven rule fix for a bucket, made one after another: the first blocked request's,
 /// then the first request still blocked under the changed rules whose fix is proven, and so
-/// on, each worked out on the rules the earlier ones left. `None` for a server without rules,
-/// or when no blocked request has a proven rule fix.
-pub fn combined_bucket_fix(
-    scenario: &Scenario,
-    profile: crate::scenario::BrowserProfile,
-) -> Option<CombinedFix> {
+/// on, each worked out on the rules the earlier ones left. `trace` is the scenario's run, the
+/// first round's. `None` for a server without rules, or when no blocked request has a proven
+/// rule fix.
+pub fn combined_bucket_fix(scenario: &Scenario, trace: &Trace) -> Option<CombinedFix> {
     let ServerKind::Bucket { provider, .. } = scenario.server.kind else {
         return None;
     };
     let mut current = scenario.clone();
+    let mut run = None;
     let mut fixed: Vec<(usize, Fix)> = Vec::new();
     // Each round allows at least the request it fixed, so there are never more rounds than
     // requests.
     for _ in 0..scenario.requests.len() {
-        let trace = engine::run(&current, profile);
+        let trace = run.as_ref().unwrap_or(trace);
         let next = trace.requests.iter().find_map(|record| {
-            let fix = fix_for(&current, &trace, record)?;
+            let fix = fix_for(&current, trace, record)?;
             let rules = fix.rules.clone().filter(|_| fix.proven)?;
             Some((record.index, fix, rules))
         });
@@ -273,6 +272,7 @@ pub fn combined_bucket_fix(
             break;
         };
         current = with_rules(&current, provider, rules);
+        run = Some(engine::run(&current, trace.profile));
         fixed.push((index, fix));
     }
     let (_, last) = fixed.last()?;
@@ -1746,7 +1746,8 @@ mod tests {
     fn the_combined_bucket_fix_makes_every_proven_change_in_turn() {
         let scenario = load("method-not-allowed");
         let profile = BrowserProfile::Chromium;
-        let Some(combined) = combined_bucket_fix(&scenario, profile) else {
+        let Some(combined) = combined_bucket_fix(&scenario, &engine::run(&scenario, profile))
+        else {
             panic!("a combined fix")
         };
         let fixed: Vec<usize> = combined.fixed.iter().map(|(index, _)| *index).collect();
@@ -1762,7 +1763,8 @@ mod tests {
         let after = engine::run(&with_rules(&scenario, provider, combined.rules), profile);
         assert!(after.requests.iter().all(|r| r.outcome == Outcome::Allowed));
         // A server without rules has no combined fix: its fix is headers, written per request.
-        assert!(combined_bucket_fix(&load("masked-error"), profile).is_none());
+        let masked = load("masked-error");
+        assert!(combined_bucket_fix(&masked, &engine::run(&masked, profile)).is_none());
     }
 
     /// Every recording and scripted lesson the scope applies to: proving a fix on the
