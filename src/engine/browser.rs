@@ -257,11 +257,6 @@ fn caches_can_answer(scenario: &Scenario) -> bool {
         || super::http_cache::answers_may_be_kept(scenario)
 }
 
-/// A server layer's own words for the tracker.
-fn words(text: String) -> Cell {
-    Cell::Words(Arc::from(text))
-}
-
 fn path_of(spec: &RequestSpec) -> String {
     crate::narrate::path_of(&spec.url)
 }
@@ -504,7 +499,7 @@ impl<'a> Simulation<'a> {
         self.note_edge_copies(&answer.note, &request, spec);
         let matched_rule = answer.note.matched_rule();
         let rule_text = self.server.matched_rule_text(&answer.note);
-        self.set(Var::MatchedRule, words(rule_text));
+        self.set(Var::MatchedRule, Cell::Words(Arc::from(rule_text)));
         let response = answer.response.clone();
         self.exchanges.push(Exchange {
             kind,

@@ -193,11 +193,11 @@ fn write_part(
             let mut row = vec![name.to_string()];
             for column in chunk {
                 row.push(match column {
-                    None => cell(&start[v].to_string()),
+                    None => cell(&start[v].text()),
                     Some(i) => {
                         let step = &steps[*i];
                         let star = if step.changed.contains(v) { "* " } else { "" };
-                        format!("{star}{}", cell(&step.variables[v].to_string()))
+                        format!("{star}{}", cell(&step.variables[v].text()))
                     }
                 });
             }

@@ -278,7 +278,7 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
         vars.iter()
             .enumerate()
             .map(|(i, v)| {
-                let v = v.to_string();
+                let v = v.text();
                 if changed.contains(i) {
                     format!("**{}**", cell(&v))
                 } else {
