@@ -820,7 +820,7 @@ fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) ->
     };
     let mut behavior = (*layer.behavior).clone();
     let key_caveat = "A response headers policy with a CorsConfig would add the CORS headers on cache hits too (documented), whatever was stored first".to_string();
-    let (summary, diff, caveat) = match note {
+    let (summary, diff, caveat) = match note.as_ref() {
         Note::MethodNotAllowed { allowed } => {
             // The preflight and the request it asks for both pass the behavior's method check.
             let mut needed = vec![record.method.to_ascii_uppercase()];

@@ -474,7 +474,10 @@ impl<'a> Simulation<'a> {
                 request,
                 response: response.clone(),
                 matched_rule: None,
-                server: ServerNote::BrowserCache { stored, age },
+                server: ServerNote::BrowserCache {
+                    stored: Box::new(stored),
+                    age,
+                },
                 cookies,
             });
             return Some((self.exchanges.len() - 1, response));
@@ -646,7 +649,9 @@ impl<'a> Simulation<'a> {
         first_step: usize,
         ending: Ending,
     ) {
-        let exchanges = std::mem::take(&mut self.exchanges);
+        // Moved out at its exact length: a trace keeps hundreds of thousands of these lists, and
+        // the working list keeps its room for the next request.
+        let exchanges: Vec<Exchange> = self.exchanges.drain(..).collect();
         let matched_rule = exchanges.last().and_then(|e| e.matched_rule);
         let url = spec.url.to_string();
         let origin = spec.origin.clone();

@@ -469,7 +469,7 @@ pub fn answer_with(
         scripted,
         sequence,
     );
-    let explanation = super::ServerNote::Bucket(note.clone())
+    let explanation = super::ServerNote::Bucket(Box::new(note.clone()))
         .explain(request, &response)
         .to_string();
     Answered {

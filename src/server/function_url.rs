@@ -468,7 +468,9 @@ mod tests {
             headers: vec![],
             body: String::new(),
         };
-        let note = crate::server::ServerNote::FunctionUrl(layer.pass_up(&request, &mut response));
+        let note = crate::server::ServerNote::FunctionUrl(Box::new(
+            layer.pass_up(&request, &mut response),
+        ));
         let words = note.explain(&request, &response).to_string();
         assert!(
             words.contains("reflected even for \"*\", inferred"),

@@ -1157,7 +1157,7 @@ mod tests {
         let Some((response, note)) = layer.answer_itself(&request, 1) else {
             panic!("API Gateway answers");
         };
-        let words = crate::server::ServerNote::HttpApi(note)
+        let words = crate::server::ServerNote::HttpApi(Box::new(note))
             .explain(&request, &response)
             .to_string();
         assert!(words.contains("(documented)"), "{words}");

@@ -196,7 +196,7 @@ impl Layer {
                 return match layer.answer_itself(request, cloudfront_moment(at)) {
                     Ok((response, note)) => Down::Answer(ServerAnswer {
                         response,
-                        note: ServerNote::CloudFront(note),
+                        note: ServerNote::CloudFront(Box::new(note)),
                     }),
                     Err(forwarded) => Down::Forward(forwarded),
                 };
@@ -206,7 +206,7 @@ impl Layer {
                     .answer_itself(request, sequence)
                     .map(|(response, note)| ServerAnswer {
                         response,
-                        note: ServerNote::FunctionUrl(note),
+                        note: ServerNote::FunctionUrl(Box::new(note)),
                     })
             }
             Layer::HttpApi(layer) => {
@@ -214,7 +214,7 @@ impl Layer {
                     .answer_itself(request, sequence)
                     .map(|(response, note)| ServerAnswer {
                         response,
-                        note: ServerNote::HttpApi(note),
+                        note: ServerNote::HttpApi(Box::new(note)),
                     })
             }
             Layer::RestApi(layer) => {
@@ -222,7 +222,7 @@ impl Layer {
                     .answer_itself(request, sequence)
                     .map(|(response, note)| ServerAnswer {
                         response,
-                        note: ServerNote::RestApi(note),
+                        note: ServerNote::RestApi(Box::new(note)),
                     })
             }
         };
@@ -239,16 +239,20 @@ impl Layer {
         at: Moment,
     ) -> ServerNote {
         match self {
-            Layer::CloudFront(layer) => ServerNote::CloudFront(layer.pass_up(
+            Layer::CloudFront(layer) => ServerNote::CloudFront(Box::new(layer.pass_up(
                 request,
                 response,
                 below,
                 cloudfront_moment(at),
-            )),
-            Layer::FunctionUrl(layer) => ServerNote::FunctionUrl(layer.pass_up(request, response)),
-            Layer::HttpApi(layer) => ServerNote::HttpApi(layer.pass_up(request, response)),
+            ))),
+            Layer::FunctionUrl(layer) => {
+                ServerNote::FunctionUrl(Box::new(layer.pass_up(request, response)))
+            }
+            Layer::HttpApi(layer) => {
+                ServerNote::HttpApi(Box::new(layer.pass_up(request, response)))
+            }
             Layer::RestApi(layer) => {
-                ServerNote::RestApi(layer.pass_up(request, response, at.sequence))
+                ServerNote::RestApi(Box::new(layer.pass_up(request, response, at.sequence)))
             }
         }
     }
@@ -375,16 +379,14 @@ impl<'a> Answerer<'a> {
         let decided = passed.iter().rev().chain(std::iter::once(answer));
         for note in decided {
             match note {
-                ServerNote::FunctionUrl(function_url::Note::AnsweredOptions {
-                    origin_allowed,
-                    ..
-                }) => return function_url_match(*origin_allowed),
-                ServerNote::FunctionUrl(function_url::Note::Appended { .. }) => {
-                    return function_url_match(true);
-                }
-                ServerNote::FunctionUrl(function_url::Note::NotAllowed { .. }) => {
-                    return function_url_match(false);
-                }
+                ServerNote::FunctionUrl(note) => match note.as_ref() {
+                    function_url::Note::AnsweredOptions { origin_allowed, .. } => {
+                        return function_url_match(*origin_allowed);
+                    }
+                    function_url::Note::Appended { .. } => return function_url_match(true),
+                    function_url::Note::NotAllowed { .. } => return function_url_match(false),
+                    _ => {}
+                },
                 ServerNote::HttpApi(note) => {
                     if let Some(text) = http_api_match(note) {
                         return text;
@@ -496,7 +498,7 @@ impl<'a> Answerer<'a> {
                 );
                 ServerAnswer {
                     response,
-                    note: ServerNote::Bucket(note),
+                    note: ServerNote::Bucket(Box::new(note)),
                 }
             }
             ServerKind::Recorded { by } => recorded::answer(kind, overrides, *by),
@@ -679,7 +681,7 @@ pub struct ServerAnswer {
 /// Why a server answered as it did, as facts; [`ServerNote::explain`] puts them in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerNote {
-    Bucket(bucket::Note),
+    Bucket(Box<bucket::Note>),
     /// A static server's fixed answer, or the one scripted for `hop`; `behind`: the function
     /// behind front layers.
     /// `one_answer`: it answers OPTIONS as it answers everything else; `lambda`: how the
@@ -699,16 +701,16 @@ pub enum ServerNote {
         answered: bool,
     },
     /// What a Lambda function URL did.
-    FunctionUrl(function_url::Note),
+    FunctionUrl(Box<function_url::Note>),
     /// What an API Gateway HTTP API did.
-    HttpApi(http_api::Note),
+    HttpApi(Box<http_api::Note>),
     /// What an API Gateway REST API did.
-    RestApi(rest_api::Note),
+    RestApi(Box<rest_api::Note>),
     /// What a CloudFront distribution did.
-    CloudFront(cloudfront::Note),
+    CloudFront(Box<cloudfront::Note>),
     /// Not sent: the browser's own HTTP cache answered, `age` seconds after it stored the copy.
     BrowserCache {
-        stored: crate::engine::http_cache::Stored,
+        stored: Box<crate::engine::http_cache::Stored>,
         age: u64,
     },
     /// An answer and what each layer it came back up through did, innermost first.
@@ -721,6 +723,11 @@ pub enum ServerNote {
 }
 
 impl ServerNote {
+    /// Whether CloudFront forwarded the request to its origin (a cache miss).
+    fn is_cloudfront_miss(&self) -> bool {
+        matches!(self, ServerNote::CloudFront(note) if matches!(**note, cloudfront::Note::Miss { .. }))
+    }
+
     /// Whether a front layer wrote it.
     fn is_front(&self) -> bool {
         matches!(
@@ -759,7 +766,9 @@ impl ServerNote {
     pub fn cache_word(&self) -> Option<&'static str> {
         match self {
             ServerNote::BrowserCache { .. } => Some("cached"),
-            ServerNote::CloudFront(cloudfront::Note::Hit { .. }) => Some("HIT"),
+            ServerNote::CloudFront(note) if matches!(**note, cloudfront::Note::Hit { .. }) => {
+                Some("HIT")
+            }
             ServerNote::Through { answer, .. } => answer.cache_word(),
             _ => None,
         }
@@ -900,28 +909,24 @@ impl fmt::Display for Explanation<'_> {
             }
             ServerNote::Through { answer, passed } => {
                 // Below a CloudFront miss, the layers saw the request as CloudFront forwarded it.
-                let forwarded = passed.iter().position(|note| {
-                    matches!(note, ServerNote::CloudFront(cloudfront::Note::Miss { .. }))
-                });
+                let forwarded = passed.iter().position(ServerNote::is_cloudfront_miss);
                 let below = forwarded
                     .and_then(|at| match &passed[at] {
-                        ServerNote::CloudFront(cloudfront::Note::Miss { forwarded, .. }) => {
-                            Some(forwarded.as_ref())
-                        }
+                        ServerNote::CloudFront(note) => match note.as_ref() {
+                            cloudfront::Note::Miss { forwarded, .. } => Some(forwarded.as_ref()),
+                            _ => None,
+                        },
                         _ => None,
                     })
                     .unwrap_or(self.seen.request);
                 // A miss is told first: it is how the request reached the origin.
-                let misses = |note: &&ServerNote| {
-                    matches!(note, ServerNote::CloudFront(cloudfront::Note::Miss { .. }))
-                };
-                for note in passed.iter().rev().filter(misses) {
+                for note in passed.iter().rev().filter(|note| note.is_cloudfront_miss()) {
                     note.explain(self.seen.request, self.seen.response).fmt(f)?;
                     f.write_str(" ")?;
                 }
                 answer.explain(below, self.seen.response).fmt(f)?;
                 for (i, note) in passed.iter().enumerate() {
-                    if misses(&note) {
+                    if note.is_cloudfront_miss() {
                         continue;
                     }
                     let request = if forwarded.is_some_and(|at| i < at) {

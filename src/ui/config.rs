@@ -284,17 +284,18 @@ fn function_url_lines(
     let theme = &app.theme;
     lines.push(Line::from(Span::styled("Lambda function URL", theme.title)));
     let acted = match act {
-        Some((ServerNote::FunctionUrl(function_url::Note::AnsweredOptions { .. }), _)) => {
-            Some("▶ answered this OPTIONS itself; the function was not invoked")
-        }
-        Some((ServerNote::FunctionUrl(function_url::Note::Appended { doubled, .. }), _)) => {
-            Some(if doubled.is_empty() {
+        Some((ServerNote::FunctionUrl(note), _)) => Some(match note.as_ref() {
+            function_url::Note::AnsweredOptions { .. } => {
+                "▶ answered this OPTIONS itself; the function was not invoked"
+            }
+            function_url::Note::Appended { doubled, .. } if doubled.is_empty() => {
                 "▶ appended its CORS headers to the function's answer"
-            } else {
+            }
+            function_url::Note::Appended { .. } => {
                 "▶ appended its CORS headers: the function's own are now there twice"
-            })
-        }
-        Some((ServerNote::FunctionUrl(_), _)) => Some("▶ passed the answer up unchanged"),
+            }
+            _ => "▶ passed the answer up unchanged",
+        }),
         _ => None,
     };
     acted_line(app, acted, lines);
@@ -320,7 +321,7 @@ fn http_api_lines(
         theme.title,
     )));
     let acted = match act {
-        Some((ServerNote::HttpApi(note), _)) => Some(match note {
+        Some((ServerNote::HttpApi(note), _)) => Some(match note.as_ref() {
             Note::AnsweredPreflight { .. } => {
                 "▶ answered this preflight itself (204); the integration was not called"
             }
@@ -340,10 +341,10 @@ fn http_api_lines(
     };
     acted_line(app, acted, lines);
     let routed = match act {
-        Some((
-            ServerNote::HttpApi(Note::Passed { route, .. } | Note::Refused { route, .. }),
-            _,
-        )) => Some(route.as_str()),
+        Some((ServerNote::HttpApi(note), _)) => match note.as_ref() {
+            Note::Passed { route, .. } | Note::Refused { route, .. } => Some(route.as_str()),
+            _ => None,
+        },
         _ => None,
     };
     lines.push(Line::from(Span::styled(
@@ -402,7 +403,7 @@ fn edge_cache_lines(app: &App, at: usize, lines: &mut Vec<Line<'static>>) {
             now,
             caching: Caching::Stored { ttl, .. },
             ..
-        } = note
+        } = note.as_ref()
         {
             let entry = key.describe();
             let from = match exchange.request.header("Origin") {
@@ -450,7 +451,7 @@ fn cloudfront_lines(
     let theme = &app.theme;
     lines.push(Line::from(Span::styled("CloudFront", theme.title)));
     let acted = match act {
-        Some((ServerNote::CloudFront(note), _)) => Some(match note {
+        Some((ServerNote::CloudFront(note), _)) => Some(match note.as_ref() {
             Note::MethodNotAllowed { .. } => "▶ refused the method itself (403 page)",
             Note::Hit { .. } => "▶ cache HIT: served a stored copy; the origin saw nothing",
             Note::Miss {
