@@ -1490,6 +1490,13 @@ impl<'a> Simulation<'a> {
         {
             return Lookup::Bypassed(cache_mode);
         }
+        if profile == BrowserProfile::Chromium
+            && !super::fetch_rules::chromium_caches_preflight_for(query.url)
+        {
+            return Lookup::UrlTooLong {
+                length: query.url.len(),
+            };
+        }
         self.cache.lookup(query, profile)
     }
 
@@ -1607,6 +1614,7 @@ impl<'a> Simulation<'a> {
         let unsafe_names: Vec<String> = unsafe_headers.iter().map(|h| h.name.clone()).collect();
         let input = PreflightInput {
             response: &response,
+            url: &url,
             origin,
             credentials_include: include,
             method,

@@ -277,6 +277,17 @@ pub const CHROMIUM_MAX_AGE_CAP: u64 = 7200;
 /// The standard's default when `Access-Control-Max-Age` is absent or does not parse.
 pub const DEFAULT_MAX_AGE: u64 = 5;
 
+/// Chromium keeps no preflight result for a URL this long or longer (`kMaxKeyLength` in its
+/// `preflight_cache.cc`): each request to it sends its own preflight. Observed in headless
+/// Chromium 148: a second PUT to a URL of 1,023 characters used the cached result, to one of
+/// 1,024 or 1,100 it sent OPTIONS again. A presigned S3 URL with a session token is this long.
+pub const CHROMIUM_LONGEST_CACHED_URL: usize = 1023;
+
+/// Whether Chromium may keep a preflight result for `url` (as serialized, which is ASCII).
+pub fn chromium_caches_preflight_for(url: &str) -> bool {
+    url.len() <= CHROMIUM_LONGEST_CACHED_URL
+}
+
 /// How a preflight answer's `Access-Control-Max-Age` was read (`narrate` says it in words).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MaxAgeRule {
@@ -292,6 +303,8 @@ pub enum MaxAgeRule {
     Capped { raw: String },
     /// Not a number to Chromium: the default 5 s.
     Unparsed { raw: String },
+    /// Chromium caches nothing for a URL of `length` characters, whatever the header says.
+    UrlTooLong { length: usize },
 }
 
 /// Seconds a preflight result stays cached under `profile`, and how that was decided.

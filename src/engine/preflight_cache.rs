@@ -9,7 +9,7 @@
 
 use foldhash::HashMap;
 
-use super::fetch_rules::{is_safelisted_method, max_age};
+use super::fetch_rules::{chromium_caches_preflight_for, is_safelisted_method, max_age};
 use crate::scenario::BrowserProfile;
 
 /// A time for each profile, since they parse and cap max-age differently.
@@ -70,6 +70,9 @@ pub enum Lookup {
     MissingHeader(String),
     /// Chromium does not consult the cache for this cache mode.
     Bypassed(crate::scenario::CacheMode),
+    /// Chromium keeps nothing for a URL of `length` characters
+    /// ([`CHROMIUM_LONGEST_CACHED_URL`](super::fetch_rules::CHROMIUM_LONGEST_CACHED_URL)).
+    UrlTooLong { length: usize },
     /// A recording without the OPTIONS: served from the cache, or not recorded.
     NotRecorded,
 }
@@ -219,8 +222,13 @@ impl PreflightCache {
         self.preflights += 1;
         self.revision += 1;
         let written_by = self.preflights;
+        let chromium_seconds = if chromium_caches_preflight_for(url) {
+            max_age(max_age_header, BrowserProfile::Chromium).0
+        } else {
+            0
+        };
         let expires_at = PerProfile {
-            chromium: now.saturating_add(max_age(max_age_header, BrowserProfile::Chromium).0),
+            chromium: now.saturating_add(chromium_seconds),
             standard: now.saturating_add(max_age(max_age_header, BrowserProfile::Standard).0),
         };
         let names = methods.iter().map(|m| EntryName::Method(m.clone())).chain(
@@ -302,6 +310,23 @@ mod tests {
         cache.store(O, U, false, &strings(&["PUT"]), &[], Some("10"), 0);
         assert!(cache.lookup(&q("PUT", &[], false, 9), Standard).hit());
         assert!(!cache.lookup(&q("PUT", &[], false, 10), Standard).hit());
+    }
+
+    #[test]
+    fn chromium_keeps_nothing_for_a_url_of_1024_characters_or_more() {
+        let mut cache = PreflightCache::default();
+        let long = format!("{U}?q={}", "a".repeat(1024 - U.len() - 3));
+        assert_eq!(long.len(), 1024);
+        cache.store(O, &long, false, &strings(&["PUT"]), &[], Some("600"), 0);
+        let asked = |url| Query {
+            url,
+            ..q("PUT", &[], false, 1)
+        };
+        assert!(!cache.lookup(&asked(&long), Chromium).hit());
+        assert!(cache.lookup(&asked(&long), Standard).hit());
+        let shorter = &long[..1023];
+        cache.store(O, shorter, false, &strings(&["PUT"]), &[], Some("600"), 0);
+        assert!(cache.lookup(&asked(shorter), Chromium).hit());
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! profile.
 
 use super::cors_error::{CorsError, CorsFailure};
-use super::fetch_rules::{MaxAgeRule, cors_check, is_safelisted_method, max_age, parse_token_list};
+use super::fetch_rules::{
+    MaxAgeRule, chromium_caches_preflight_for, cors_check, is_safelisted_method, max_age,
+    parse_token_list,
+};
 use super::http::HttpResponse;
 use crate::scenario::BrowserProfile;
 
@@ -54,6 +57,8 @@ pub enum PassedCheck {
 
 pub struct PreflightInput<'a> {
     pub response: &'a HttpResponse,
+    /// The URL the preflight asked about: the preflight cache's key with the origin.
+    pub url: &'a str,
     pub origin: &'a str,
     pub credentials_include: bool,
     pub method: &'a str,
@@ -149,10 +154,20 @@ pub fn check_preflight(
             PassedCheck::HeadersListed { names }
         });
     }
-    let (max_age, max_age_rule) = max_age(
-        response.header("Access-Control-Max-Age").as_deref(),
-        profile,
-    );
+    let (max_age, max_age_rule) =
+        if profile == BrowserProfile::Chromium && !chromium_caches_preflight_for(input.url) {
+            (
+                0,
+                MaxAgeRule::UrlTooLong {
+                    length: input.url.len(),
+                },
+            )
+        } else {
+            max_age(
+                response.header("Access-Control-Max-Age").as_deref(),
+                profile,
+            )
+        };
     Ok(PreflightPass {
         methods,
         headers,
@@ -183,6 +198,7 @@ mod tests {
         check_preflight(
             &PreflightInput {
                 response: r,
+                url: "https://b/k",
                 origin: "https://a",
                 credentials_include: include,
                 method,
@@ -311,6 +327,7 @@ mod disallowed_tests {
         let headers = super::tests::unsafe_names(&["x-ok", "z-custom", "a-custom"]);
         let input = PreflightInput {
             response: &response,
+            url: "https://b/k",
             origin: "https://a",
             credentials_include: false,
             method: "GET",

@@ -454,6 +454,7 @@ fn blocked_only_with_credentials(
                 check_preflight(
                     &PreflightInput {
                         response: &answer,
+                        url: &preflight.request.url,
                         origin: &origin,
                         credentials_include: include,
                         method,

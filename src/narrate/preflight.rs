@@ -57,6 +57,7 @@ fn judged(
     let method = asked_method(exchange);
     let input = PreflightInput {
         response: &exchange.response,
+        url: &exchange.request.url,
         origin: &origin,
         credentials_include: record.credentials == Credentials::Include,
         method: &method,

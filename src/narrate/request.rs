@@ -3,7 +3,8 @@
 
 use crate::engine::event::{HopTarget, RequestStart};
 use crate::engine::fetch_rules::{
-    UnsafeHeader, is_safelisted_method, sorted_names, unsafe_request_headers,
+    CHROMIUM_LONGEST_CACHED_URL, UnsafeHeader, is_safelisted_method, sorted_names,
+    unsafe_request_headers,
 };
 use crate::engine::preflight_cache::Lookup;
 use crate::engine::{RequestRecord, StepText};
@@ -50,6 +51,10 @@ pub fn lookup_detail(lookup: &Lookup, method: &str, sorted: &[String]) -> String
         Lookup::Bypassed(mode) => format!(
             "Chromium does not consult the preflight cache for cache mode '{}'",
             mode.name()
+        ),
+        Lookup::UrlTooLong { length } => format!(
+            "Chromium keeps no preflight result for a URL of {} characters or more, and this one has {length} (observed in Chromium 148)",
+            CHROMIUM_LONGEST_CACHED_URL + 1
         ),
         Lookup::Empty => "no live cache entry for this origin and URL".to_string(),
         Lookup::Covered { expires } => format!(

@@ -4,7 +4,9 @@
 use std::fmt::{self, Display, Formatter};
 
 use crate::engine::CorsFailure;
-use crate::engine::fetch_rules::{MaxAgeRule, PreflightReason, Unsafe, UnsafeHeader};
+use crate::engine::fetch_rules::{
+    CHROMIUM_LONGEST_CACHED_URL, MaxAgeRule, PreflightReason, Unsafe, UnsafeHeader,
+};
 use crate::engine::preflight_check::PassedCheck;
 
 impl Display for UnsafeHeader {
@@ -90,6 +92,11 @@ impl Display for MaxAgeRule {
             MaxAgeRule::Unparsed { raw } => write!(
                 f,
                 "Access-Control-Max-Age '{raw}' does not parse: the default 5 s applies"
+            ),
+            MaxAgeRule::UrlTooLong { length } => write!(
+                f,
+                "not cached, whatever Access-Control-Max-Age says: Chromium keeps no preflight result for a URL of {} characters or more, and this one has {length} (observed in Chromium 148), so the next request to it sends its own preflight",
+                CHROMIUM_LONGEST_CACHED_URL + 1
             ),
         }
     }

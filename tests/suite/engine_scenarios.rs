@@ -1110,3 +1110,53 @@ fn without_cors_rules_only_the_unchecked_elements_still_work() {
             .is_some_and(|e| e.starts_with("Access to font at"))
     );
 }
+
+/// Chromium 148 kept the preflight result for a URL of 1,023 characters and sent OPTIONS again
+/// for one of 1,024 or more (`tests/fixtures/chromium/preflight-cache.observed.json`); the
+/// Fetch standard has no such limit, so the standard profile keeps it.
+#[test]
+fn chromium_keeps_no_preflight_result_for_a_long_url() {
+    let record = observed("preflight-cache");
+    let cases = record["same_url_twice"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(cases.len(), 3);
+    let server = record["server"].as_str().unwrap_or_default();
+    for case in &cases {
+        let length = case["length"].as_u64().unwrap_or_default() as usize;
+        let stem = format!("{server}/l?q=");
+        let url = format!("{stem}{}", "a".repeat(length - stem.len()));
+        let put = serde_json::json!({
+            "origin": record["page"], "method": "PUT", "url": url, "headers": {"x-test": "1"},
+        });
+        let scenario = serde_json::json!({
+            "server": {"type": "static", "url": server,
+                       "preflight": {"status": 204, "headers": {
+                           "Access-Control-Allow-Origin": record["page"],
+                           "Access-Control-Allow-Methods": "PUT",
+                           "Access-Control-Allow-Headers": "x-test",
+                           "Access-Control-Max-Age": "600"}},
+                       "actual": {"status": 200, "headers": {
+                           "Access-Control-Allow-Origin": record["page"]}}},
+            "requests": [put.clone(), put],
+        });
+        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "long-url") {
+            Ok(s) => s,
+            Err(e) => panic!("case {case} loads: {e}"),
+        };
+        let preflights = |profile| {
+            engine::run(&scenario, profile)
+                .requests
+                .iter()
+                .filter(|r| r.preflight)
+                .count()
+        };
+        assert_eq!(
+            Some(preflights(BrowserProfile::Chromium) as u64),
+            case["preflights"].as_u64(),
+            "{case}"
+        );
+        assert_eq!(preflights(BrowserProfile::Standard), 1, "{case}");
+    }
+}
