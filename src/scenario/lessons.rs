@@ -20,7 +20,7 @@ macro_rules! lessons {
 /// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
 /// cookies, caching, server mistakes, redirects and the null origin, then providers and Chromium's
 /// departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 38] = lessons![
+pub const LESSONS: [Lesson; 39] = lessons![
     "same-origin-policy",
     "basic",
     "curl-vs-browser",
@@ -59,6 +59,7 @@ pub const LESSONS: [Lesson; 38] = lessons![
     "cloudfront-reflected-origin-cached",
     "cloudfront-policy-and-preflight",
     "s3-metadata-is-not-cors",
+    "presigned-upload",
 ];
 
 /// The lesson the app opens without a file: lesson 1, the basic one.
