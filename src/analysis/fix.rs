@@ -82,24 +82,59 @@ fn needs(scenario: &Scenario, record: &RequestRecord) -> (String, String, Vec<St
     )
 }
 
-/// Runs `changed` and checks request `index` is allowed; reports who else changed.
+/// The run a change is proven against: its profile and each request's verdict.
+pub trait Verdicts {
+    fn profile(&self) -> crate::scenario::BrowserProfile;
+    /// The verdict of request `index` (1-based).
+    fn outcome(&self, index: usize) -> Option<Outcome>;
+}
+
+impl Verdicts for Trace {
+    fn profile(&self) -> crate::scenario::BrowserProfile {
+        self.profile
+    }
+
+    fn outcome(&self, index: usize) -> Option<Outcome> {
+        self.requests.get(index.checked_sub(1)?).map(|r| r.outcome)
+    }
+}
+
+/// A run's verdicts alone, for a run too large to keep whole (a streamed report).
+#[derive(Clone, Debug)]
+pub struct Baseline {
+    pub profile: crate::scenario::BrowserProfile,
+    /// Each request's verdict, in order.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Verdicts for Baseline {
+    fn profile(&self) -> crate::scenario::BrowserProfile {
+        self.profile
+    }
+
+    fn outcome(&self, index: usize) -> Option<Outcome> {
+        self.outcomes.get(index.checked_sub(1)?).copied()
+    }
+}
+
+/// Runs `changed` and checks request `index` is allowed; reports who else changed. The re-run
+/// is streamed: only its verdicts are kept, so proving costs time, not memory.
 fn prove(
-    trace: &Trace,
+    base: &impl Verdicts,
     changed: &Scenario,
     index: usize,
 ) -> (bool, Vec<(usize, Outcome, Outcome)>) {
-    let rerun = engine::run(changed, trace.profile);
-    let proven = rerun
-        .requests
-        .get(index - 1)
-        .is_some_and(|r| r.outcome == Outcome::Allowed);
-    let side_effects = trace
-        .requests
-        .iter()
-        .zip(&rerun.requests)
-        .filter(|(a, b)| a.index != index && a.outcome != b.outcome)
-        .map(|(a, b)| (a.index, a.outcome, b.outcome))
-        .collect();
+    let mut proven = false;
+    let mut side_effects = Vec::new();
+    for (record, _steps) in engine::Requests::new(changed, base.profile()) {
+        if record.index == index {
+            proven = record.outcome == Outcome::Allowed;
+        } else if let Some(before) = base.outcome(record.index)
+            && before != record.outcome
+        {
+            side_effects.push((record.index, before, record.outcome));
+        }
+    }
     (proven, side_effects)
 }
 
@@ -356,23 +391,52 @@ pub fn fix_for(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Op
     fix_in(scenario, Proof::new(trace, None), record)
 }
 
-fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<Fix> {
+/// What a request no change can mend gets: nothing when it is not blocked, and for a network
+/// error the browser recorded, why no header helps. `None` for a request a change may mend.
+fn beyond_any_change(record: &RequestRecord) -> Option<Option<Fix>> {
     if record.outcome != Outcome::Blocked {
-        return None;
+        return Some(None);
     }
     // A network error the browser recorded: no server answered, so no header can help.
     match record.cors_error {
-        Some(CorsError::NoAnswerRecorded) => {
-            return Some(no_fix(
-                "No fix can be proposed: the recording shows the request failed before any answer, but not why. DevTools' console or Issues panel names the reason".to_string(),
-            ));
-        }
-        Some(error) if error.is_recorded_network_error() => {
-            return Some(no_fix(
-                "No CORS header fixes this network error: no server answered. Check the URL's host and port, that the server is running and reachable from the browser, and its certificate".to_string(),
-            ));
-        }
-        _ => {}
+        Some(CorsError::NoAnswerRecorded) => Some(Some(no_fix(
+            "No fix can be proposed: the recording shows the request failed before any answer, but not why. DevTools' console or Issues panel names the reason".to_string(),
+        ))),
+        Some(error) if error.is_recorded_network_error() => Some(Some(no_fix(
+            "No CORS header fixes this network error: no server answered. Check the URL's host and port, that the server is running and reachable from the browser, and its certificate".to_string(),
+        ))),
+        _ => None,
+    }
+}
+
+/// The rule fix for a request to a bucket with nothing in front of it, proven against `base`
+/// alone: for a run too large to keep whole, where [`fixes`] stops at
+/// [`MAX_REQUESTS_FOR_FIXES`]. Each candidate is proven by streaming the whole scenario again.
+/// `None` where the fix needs the whole trace (a redirect, or answers the browser may keep).
+pub fn bucket_rule_fix(
+    scenario: &Scenario,
+    base: &Baseline,
+    record: &RequestRecord,
+) -> Option<Fix> {
+    let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
+        return None;
+    };
+    if !scenario.server.front.is_empty() || engine::http_cache::answers_may_be_kept(scenario) {
+        return None;
+    }
+    if let Some(answer) = beyond_any_change(record) {
+        return answer;
+    }
+    let hops = record.hops();
+    if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
+        return None;
+    }
+    Some(rules_fix(scenario, base, record, *provider, cors.as_ref()))
+}
+
+fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<Fix> {
+    if let Some(answer) = beyond_any_change(record) {
+        return answer;
     }
 
     let hops = record.hops();
@@ -440,7 +504,7 @@ fn whole_run<'a>(
 
 fn rules_fix(
     scenario: &Scenario,
-    trace: &Trace,
+    base: &impl Verdicts,
     record: &RequestRecord,
     provider: Provider,
     cors: Option<&CorsConfiguration>,
@@ -599,7 +663,7 @@ fn rules_fix(
     let mut fallback = None;
     for (_, after, summary, caveats) in candidates {
         let changed = with_rules(scenario, provider, after.clone());
-        let (proven, side_effects) = prove(trace, &changed, record.index);
+        let (proven, side_effects) = prove(base, &changed, record.index);
         let fix = Fix {
             summary: format!("{summary}."),
             diff: diff(provider, &rules, &after),

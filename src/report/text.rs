@@ -563,16 +563,9 @@ pub(crate) fn write_fix(
                 "Proof: re-run with the change, request #{index} is allowed and no other request changes outcome."
             )
         } else {
-            let changes: Vec<String> = fix
-                .side_effects
-                .iter()
-                .map(|(i, before, after)| {
-                    format!("#{i} goes from {} to {}", before.name(), after.name())
-                })
-                .collect();
             format!(
                 "Proof: re-run with the change, request #{index} is allowed; also {}.",
-                changes.join(", ")
+                side_effects_text(&fix.side_effects)
             )
         };
         writeln!(out, "   {}", wrap(&proof, w, "   "))?;
@@ -580,9 +573,79 @@ pub(crate) fn write_fix(
     Ok(())
 }
 
+/// Side effects listed one by one up to this many; beyond, counted per change of verdict.
+const SIDE_EFFECTS_LISTED: usize = 12;
+
+/// Who else a fix flips: each request named when there are few; when a recording has many,
+/// a count per change of verdict with the first few named.
+fn side_effects_text(side_effects: &[(usize, Outcome, Outcome)]) -> String {
+    if side_effects.len() <= SIDE_EFFECTS_LISTED {
+        return side_effects
+            .iter()
+            .map(|(i, before, after)| {
+                format!("#{i} goes from {} to {}", before.name(), after.name())
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    let mut changes: Vec<((Outcome, Outcome), Vec<usize>)> = Vec::new();
+    for &(i, before, after) in side_effects {
+        match changes
+            .iter_mut()
+            .find(|(change, _)| *change == (before, after))
+        {
+            Some((_, requests)) => requests.push(i),
+            None => changes.push(((before, after), vec![i])),
+        }
+    }
+    changes
+        .iter()
+        .map(|((before, after), requests)| {
+            let named: Vec<String> = requests
+                .iter()
+                .take(SIDE_EFFECTS_LISTED)
+                .map(|i| format!("#{i}"))
+                .collect();
+            let more = match requests.len().saturating_sub(SIDE_EFFECTS_LISTED) {
+                0 => String::new(),
+                more => format!(" and {more} more"),
+            };
+            format!(
+                "{} other request{} go{} from {} to {} ({}{more})",
+                requests.len(),
+                if requests.len() == 1 { "" } else { "s" },
+                if requests.len() == 1 { "es" } else { "" },
+                before.name(),
+                after.name(),
+                named.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::{Outcome, side_effects_text, wrap};
+
+    #[test]
+    fn many_side_effects_are_counted_per_change_of_verdict() {
+        let few: Vec<_> = (2..4)
+            .map(|i| (i, Outcome::Blocked, Outcome::Allowed))
+            .collect();
+        assert_eq!(
+            side_effects_text(&few),
+            "#2 goes from blocked to allowed, #3 goes from blocked to allowed"
+        );
+        let mut many: Vec<_> = (2..702)
+            .map(|i| (i, Outcome::Blocked, Outcome::Allowed))
+            .collect();
+        many.push((702, Outcome::Allowed, Outcome::Blocked));
+        assert_eq!(
+            side_effects_text(&many),
+            "700 other requests go from blocked to allowed (#2, #3, #4, #5, #6, #7, #8, #9, #10, #11, #12, #13 and 688 more); 1 other request goes from allowed to blocked (#702)"
+        );
+    }
 
     #[test]
     fn wrap_breaks_at_spaces_and_indents() {
