@@ -292,8 +292,12 @@ fn write_fix_out(
     loaded: &mut Loaded,
 ) -> Result<(), Error> {
     let shown = escape(&path.display().to_string()).into_owned();
+    // A bucket with nothing in front: its rule fixes are proven on verdicts alone, at any size.
+    let on_verdicts =
+        loaded.saved.is_none() && crate::analysis::fix::rules_alone_decide(&loaded.scenario);
     let scope = crate::analysis::fix::Scope::new(&loaded.scenario);
-    if loaded.scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
+    if !on_verdicts
+        && loaded.scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
         && scope.is_none()
     {
         return Err(Error::Usage(format!(
@@ -301,27 +305,35 @@ fn write_fix_out(
             crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
         )));
     }
-    let trace = loaded.trace(browser);
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     // A bucket: every proven rule fix made in turn, as one configuration.
-    if let scenario::ServerKind::Bucket { provider, .. } = &loaded.scenario.server.kind {
-        let Some(combined) = crate::analysis::fix::combined_bucket_fix(&loaded.scenario, &trace)
-        else {
+    if let scenario::ServerKind::Bucket { provider, .. } = loaded.scenario.server.kind {
+        let combined = if on_verdicts {
+            let profile = engine::effective_profile(&loaded.scenario, browser);
+            crate::analysis::fix::combined_bucket_fix_streamed(&loaded.scenario, profile)
+        } else {
+            let trace = loaded.trace(browser);
+            crate::analysis::fix::combined_bucket_fix(&loaded.scenario, &trace)
+        };
+        let Some(combined) = combined else {
             return Err(Error::Usage(format!(
                 "--fix-out {shown}: no blocked request has a proven change to the bucket's rules to write"
             )));
         };
         let spelling = loaded
             .config_spelling
-            .unwrap_or_else(|| report::pasteable::default_spelling(*provider));
+            .unwrap_or_else(|| report::pasteable::default_spelling(provider));
         // The first fixed request's URL names the bucket where the server's does not (GCS
         // paths).
         let first = combined.fixed.first().map_or(1, |(index, _)| *index);
-        let url = url::Url::parse(&trace.requests[first - 1].url)
-            .unwrap_or_else(|_| loaded.scenario.server.url.clone());
+        let url = loaded
+            .scenario
+            .requests
+            .get(first - 1)
+            .map_or_else(|| loaded.scenario.server.url.clone(), |r| r.url.clone());
         let pasteable =
             report::pasteable::bucket_configuration(&url, &combined.rules, spelling, &file_name)
                 .map_err(|reasons| {
@@ -371,6 +383,7 @@ fn write_fix_out(
         return Ok(());
     }
     // A server without rules: the headers the first request with a proven fix needs.
+    let trace = loaded.trace(browser);
     let Some((index, fix)) = (0..trace.requests.len()).find_map(|i| {
         crate::analysis::fix::fix_at(&loaded.scenario, &trace, scope.as_ref(), i)
             .filter(|f| f.proven)

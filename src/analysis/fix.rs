@@ -2,6 +2,9 @@
 //! through, proven by re-running the scenario — or, for a server without rules, the headers it
 //! must send. Pure: scenario and trace in, a checked suggestion out.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use serde::Serialize;
 
 use crate::engine::fetch_rules::{is_safelisted_method, sorted_names, unsafe_request_headers};
@@ -87,6 +90,12 @@ pub trait Verdicts {
     fn profile(&self) -> crate::scenario::BrowserProfile;
     /// The verdict of request `index` (1-based).
     fn outcome(&self, index: usize) -> Option<Outcome>;
+    /// Each request's verdict when `changed` runs. Streamed: only the verdicts are kept.
+    fn rerun(&self, changed: &Scenario) -> Rc<[Outcome]> {
+        engine::Requests::new(changed, self.profile())
+            .map(|(record, _steps)| record.outcome)
+            .collect()
+    }
 }
 
 impl Verdicts for Trace {
@@ -99,12 +108,25 @@ impl Verdicts for Trace {
     }
 }
 
-/// A run's verdicts alone, for a run too large to keep whole (a streamed report).
-#[derive(Clone, Debug)]
+/// A run's verdicts alone, for a run too large to keep whole (a streamed report, a recording's
+/// `--fix-out`). It proves changes to the server alone, and remembers each re-run by the
+/// server it ran against: requests that need the same change are proven by one re-run.
+#[derive(Debug)]
 pub struct Baseline {
-    pub profile: crate::scenario::BrowserProfile,
-    /// Each request's verdict, in order.
-    pub outcomes: Vec<Outcome>,
+    profile: crate::scenario::BrowserProfile,
+    outcomes: Vec<Outcome>,
+    reruns: RefCell<foldhash::HashMap<String, Rc<[Outcome]>>>,
+}
+
+impl Baseline {
+    /// `outcomes`: each request's verdict, in order.
+    pub fn new(profile: crate::scenario::BrowserProfile, outcomes: Vec<Outcome>) -> Self {
+        Baseline {
+            profile,
+            outcomes,
+            reruns: RefCell::default(),
+        }
+    }
 }
 
 impl Verdicts for Baseline {
@@ -115,24 +137,37 @@ impl Verdicts for Baseline {
     fn outcome(&self, index: usize) -> Option<Outcome> {
         self.outcomes.get(index.checked_sub(1)?).copied()
     }
+
+    fn rerun(&self, changed: &Scenario) -> Rc<[Outcome]> {
+        let server = format!("{:?}", changed.server);
+        if let Some(outcomes) = self.reruns.borrow().get(&server) {
+            return outcomes.clone();
+        }
+        let outcomes: Rc<[Outcome]> = engine::Requests::new(changed, self.profile)
+            .map(|(record, _steps)| record.outcome)
+            .collect();
+        self.reruns.borrow_mut().insert(server, outcomes.clone());
+        outcomes
+    }
 }
 
-/// Runs `changed` and checks request `index` is allowed; reports who else changed. The re-run
-/// is streamed: only its verdicts are kept, so proving costs time, not memory.
+/// Runs `changed` and checks request `index` is allowed; reports who else changed.
 fn prove(
     base: &impl Verdicts,
     changed: &Scenario,
     index: usize,
 ) -> (bool, Vec<(usize, Outcome, Outcome)>) {
+    let rerun = base.rerun(changed);
     let mut proven = false;
     let mut side_effects = Vec::new();
-    for (record, _steps) in engine::Requests::new(changed, base.profile()) {
-        if record.index == index {
-            proven = record.outcome == Outcome::Allowed;
-        } else if let Some(before) = base.outcome(record.index)
-            && before != record.outcome
+    for (i, &after) in rerun.iter().enumerate() {
+        let request = i + 1;
+        if request == index {
+            proven = after == Outcome::Allowed;
+        } else if let Some(before) = base.outcome(request)
+            && before != after
         {
-            side_effects.push((record.index, before, record.outcome));
+            side_effects.push((request, before, after));
         }
     }
     (proven, side_effects)
@@ -317,6 +352,56 @@ pub fn combined_bucket_fix(scenario: &Scenario, trace: &Trace) -> Option<Combine
     })
 }
 
+/// [`combined_bucket_fix`] for a run of any size, where every fix is a change to the rules of a
+/// bucket with nothing in front ([`bucket_rule_fix`]): each round replays the scenario keeping
+/// only the verdicts and the blocked requests' records (without their messages), and requests
+/// that need the same change share its proof. `None` where a fix needs the whole trace (layers
+/// in front, answers the browser may keep), or as [`combined_bucket_fix`].
+pub fn combined_bucket_fix_streamed(
+    scenario: &Scenario,
+    profile: crate::scenario::BrowserProfile,
+) -> Option<CombinedFix> {
+    let ServerKind::Bucket { provider, .. } = scenario.server.kind else {
+        return None;
+    };
+    if !rules_alone_decide(scenario) {
+        return None;
+    }
+    let mut current = scenario.clone();
+    let mut fixed: Vec<(usize, Fix)> = Vec::new();
+    // Each round allows at least the request it fixed, so there are never more rounds than
+    // requests.
+    for _ in 0..scenario.requests.len() {
+        let mut outcomes = Vec::with_capacity(current.requests.len());
+        let mut blocked = Vec::new();
+        for (record, _steps) in engine::Requests::new(&current, profile) {
+            outcomes.push(record.outcome);
+            if record.outcome == Outcome::Blocked {
+                blocked.push(RequestRecord {
+                    exchanges: Vec::new(),
+                    ..record
+                });
+            }
+        }
+        let base = Baseline::new(profile, outcomes);
+        let next = blocked.iter().find_map(|record| {
+            let fix = bucket_rule_fix(&current, &base, record)?;
+            let rules = fix.rules.clone().filter(|_| fix.proven)?;
+            Some((record.index, fix, rules))
+        });
+        let Some((index, fix, rules)) = next else {
+            break;
+        };
+        current = with_rules(&current, provider, rules);
+        fixed.push((index, fix));
+    }
+    let (_, last) = fixed.last()?;
+    Some(CombinedFix {
+        rules: last.rules.clone()?,
+        fixed,
+    })
+}
+
 /// Proving a fix re-runs the whole scenario, so fixes are offered for lessons and recordings of
 /// up to this many requests.
 pub const MAX_REQUESTS_FOR_FIXES: usize = 500;
@@ -409,6 +494,14 @@ fn beyond_any_change(record: &RequestRecord) -> Option<Option<Fix>> {
     }
 }
 
+/// Whether a change to the bucket's rules is all a fix can be, and the verdicts all its proof
+/// needs: a bucket with no layer in front, whose answers the browser does not keep.
+pub fn rules_alone_decide(scenario: &Scenario) -> bool {
+    matches!(scenario.server.kind, ServerKind::Bucket { .. })
+        && scenario.server.front.is_empty()
+        && !engine::http_cache::answers_may_be_kept(scenario)
+}
+
 /// The rule fix for a request to a bucket with nothing in front of it, proven against `base`
 /// alone: for a run too large to keep whole, where [`fixes`] stops at
 /// [`MAX_REQUESTS_FOR_FIXES`]. Each candidate is proven by streaming the whole scenario again.
@@ -421,7 +514,7 @@ pub fn bucket_rule_fix(
     let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
         return None;
     };
-    if !scenario.server.front.is_empty() || engine::http_cache::answers_may_be_kept(scenario) {
+    if !rules_alone_decide(scenario) {
         return None;
     }
     if let Some(answer) = beyond_any_change(record) {

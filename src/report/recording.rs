@@ -207,10 +207,7 @@ pub fn write(
     // A bucket's rules meet every request, so a group's fix is proven on the whole run; when
     // the run was too large to keep, it is proven against the verdicts just collected.
     if whole.is_none() && scope.is_none() {
-        let base = fix::Baseline {
-            profile,
-            outcomes: lines.iter().map(|line| line.outcome).collect(),
-        };
+        let base = fix::Baseline::new(profile, lines.iter().map(|line| line.outcome).collect());
         for group in &mut groups {
             if group.fix.is_none() && !matches!(group.cause, Cause::Network(_)) {
                 group.fix = fix::bucket_rule_fix(scenario, &base, &group.representative);
