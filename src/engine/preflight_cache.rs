@@ -50,11 +50,22 @@ pub struct Entry {
 #[derive(Clone, Debug, Default)]
 pub struct PreflightCache {
     by_url: HashMap<(String, String), Vec<Entry>>,
+    /// How many origin and URL pairs hold an entry Chromium still reads, kept as entries come
+    /// and go: past [`CHROMIUM_MOST_RESULTS`], Chromium drops results at random.
+    chromium_pairs: usize,
     preflights: u64,
     pruned_at: u64,
     /// Bumped by every change, so that a summary can be reused until the next one.
     revision: u64,
 }
+
+/// Chromium keeps at most this many preflight results (one per origin and URL) and, past it,
+/// drops ten at random to make room (`kMaxCacheEntries` and `kPurgeUnit` in
+/// `services/network/cors/preflight_cache.cc`). Observed in Chromium 148
+/// (`tests/fixtures/chromium/preflight-cache.observed.json`): 40 URLs fetched twice sent 40
+/// preflights, 1,100 URLs fetched twice sent 1,228. Which results go cannot be known, so a hit
+/// past this is said to be likely, not certain.
+pub const CHROMIUM_MOST_RESULTS: usize = 1024;
 
 /// The result of looking a request up: whether the cache serves it, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +73,9 @@ pub enum Lookup {
     /// Live entries for this origin and URL cover the method and every header; the earliest
     /// of them expires at `expires` (seconds into the run).
     Covered { expires: u64 },
+    /// As `Covered`, if Chromium still holds them: it holds `held` results, more than
+    /// [`CHROMIUM_MOST_RESULTS`], and may have dropped these at random.
+    CoveredIfKept { expires: u64, held: usize },
     /// No live entry for this origin and URL.
     Empty,
     /// Live entries, but none for the request's method.
@@ -80,7 +94,10 @@ pub enum Lookup {
 impl Lookup {
     /// The cache serves the preflight: none goes out.
     pub fn hit(&self) -> bool {
-        matches!(self, Lookup::Covered { .. } | Lookup::NotRecorded)
+        matches!(
+            self,
+            Lookup::Covered { .. } | Lookup::CoveredIfKept { .. } | Lookup::NotRecorded
+        )
     }
 }
 
@@ -113,6 +130,11 @@ impl PreflightCache {
             entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
             !entries.is_empty()
         });
+        self.chromium_pairs = self
+            .by_url
+            .values()
+            .filter(|entries| chromium_reads(entries, now))
+            .count();
     }
 
     /// Changes whenever the cache does: a [`summary`](Self::summary) stays true while neither
@@ -199,7 +221,15 @@ impl PreflightCache {
                     .map(|e| e.expires_at.get(profile))
                     .min()
                     .unwrap_or(q.now);
-                Lookup::Covered { expires }
+                match profile {
+                    BrowserProfile::Chromium if self.chromium_pairs > CHROMIUM_MOST_RESULTS => {
+                        Lookup::CoveredIfKept {
+                            expires,
+                            held: self.chromium_pairs,
+                        }
+                    }
+                    _ => Lookup::Covered { expires },
+                }
             }
             (false, _) => Lookup::MissingMethod,
             (true, Some(name)) => Lookup::MissingHeader(name.clone()),
@@ -240,6 +270,7 @@ impl PreflightCache {
             .by_url
             .entry((origin.to_string(), url.to_string()))
             .or_default();
+        let read_before = chromium_reads(entries, now);
         // Where each name's entries are, so that storing thousands of header names stays
         // linear.
         let mut at: foldhash::HashMap<EntryName, Vec<usize>> = foldhash::HashMap::default();
@@ -272,13 +303,27 @@ impl PreflightCache {
             }
         }
         entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
+        match (read_before, chromium_reads(entries, now)) {
+            (false, true) => self.chromium_pairs += 1,
+            (true, false) => self.chromium_pairs -= 1,
+            _ => {}
+        }
     }
 
     /// Drops every entry for `origin` and `url`: a CORS fetch that needed a preflight failed.
     pub fn clear(&mut self, origin: &str, url: &str) {
         self.revision += 1;
-        self.by_url.remove(&(origin.to_string(), url.to_string()));
+        let removed = self.by_url.remove(&(origin.to_string(), url.to_string()));
+        // The engine prunes at every request's start, so the last prune's time is now.
+        if removed.is_some_and(|entries| chromium_reads(&entries, self.pruned_at)) {
+            self.chromium_pairs -= 1;
+        }
     }
+}
+
+/// Whether Chromium reads any of one origin and URL's entries at `now`.
+fn chromium_reads(entries: &[Entry], now: u64) -> bool {
+    entries.iter().any(|e| now < e.expires_at.chromium)
 }
 
 #[cfg(test)]
@@ -327,6 +372,65 @@ mod tests {
         let shorter = &long[..1023];
         cache.store(O, shorter, false, &strings(&["PUT"]), &[], Some("600"), 0);
         assert!(cache.lookup(&asked(shorter), Chromium).hit());
+    }
+
+    #[test]
+    fn past_1024_results_a_chromium_hit_is_likely_not_certain() {
+        let mut cache = PreflightCache::default();
+        let url = |i: usize| format!("{U}/{i}");
+        let crowded = |cache: &PreflightCache, now| {
+            let q = Query {
+                url: &url(0),
+                ..q("PUT", &[], false, now)
+            };
+            (cache.lookup(&q, Chromium), cache.lookup(&q, Standard))
+        };
+        for i in 0..CHROMIUM_MOST_RESULTS {
+            cache.store(O, &url(i), false, &strings(&["PUT"]), &[], Some("600"), 0);
+        }
+        assert_eq!(crowded(&cache, 0).0, Lookup::Covered { expires: 600 });
+        cache.store(
+            O,
+            &url(1024),
+            false,
+            &strings(&["PUT"]),
+            &[],
+            Some("600"),
+            0,
+        );
+        assert_eq!(
+            crowded(&cache, 0),
+            (
+                Lookup::CoveredIfKept {
+                    expires: 600,
+                    held: 1025
+                },
+                Lookup::Covered { expires: 600 }
+            )
+        );
+        // A failed fetch clears its pair; and results Chromium no longer reads do not count.
+        cache.clear(O, &url(1024));
+        assert_eq!(crowded(&cache, 0).0, Lookup::Covered { expires: 600 });
+        cache.store(
+            O,
+            &url(2000),
+            false,
+            &strings(&["PUT"]),
+            &[],
+            Some("86400"),
+            0,
+        );
+        cache.store(
+            O,
+            &url(2001),
+            false,
+            &strings(&["PUT"]),
+            &[],
+            Some("86400"),
+            0,
+        );
+        cache.prune(7300);
+        assert_eq!(cache.chromium_pairs, 0, "Chromium caps Max-Age at 7200 s");
     }
 
     #[test]

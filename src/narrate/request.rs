@@ -6,7 +6,7 @@ use crate::engine::fetch_rules::{
     CHROMIUM_LONGEST_CACHED_URL, UnsafeHeader, is_safelisted_method, sorted_names,
     unsafe_request_headers,
 };
-use crate::engine::preflight_cache::Lookup;
+use crate::engine::preflight_cache::{CHROMIUM_MOST_RESULTS, Lookup};
 use crate::engine::{RequestRecord, StepText};
 use crate::http_syntax::origin_of;
 use crate::scenario::{BrowserProfile, Initiator};
@@ -59,6 +59,14 @@ pub fn lookup_detail(lookup: &Lookup, method: &str, sorted: &[String]) -> String
         Lookup::Empty => "no live cache entry for this origin and URL".to_string(),
         Lookup::Covered { expires } => format!(
             "cached entries for this origin and URL cover {method}{} (earliest expiry at t={expires}s)",
+            if sorted.is_empty() {
+                String::new()
+            } else {
+                format!(" and {}", sorted.join(", "))
+            }
+        ),
+        Lookup::CoveredIfKept { expires, held } => format!(
+            "cached entries for this origin and URL cover {method}{} (earliest expiry at t={expires}s), if Chromium still holds them: it keeps at most {CHROMIUM_MOST_RESULTS} preflight results and, past that, drops ten at random, and it would hold {held} now (inferred from Chromium's source; in Chromium 148, 1,100 URLs fetched twice sent 1,228 preflights, not 1,100)",
             if sorted.is_empty() {
                 String::new()
             } else {

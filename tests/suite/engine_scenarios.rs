@@ -1160,3 +1160,63 @@ fn chromium_keeps_no_preflight_result_for_a_long_url() {
         assert_eq!(preflights(BrowserProfile::Standard), 1, "{case}");
     }
 }
+
+/// Chromium 148 fetched 40 URLs twice with 40 preflights; past 1,024 results it drops some at
+/// random, so 1,100 URLs twice took 1,228 (`preflight-cache.observed.json`). The simulation
+/// matches the first exactly; for the second it sends one preflight per URL and says each hit
+/// of the second pass is likely, not certain.
+#[test]
+fn past_1024_preflight_results_chromium_hits_are_said_to_be_uncertain() {
+    let record = observed("preflight-cache");
+    let cases = record["distinct_urls_then_again"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(cases.len(), 2);
+    let server = record["server"].as_str().unwrap_or_default();
+    for case in &cases {
+        let urls = case["urls"].as_u64().unwrap_or_default() as usize;
+        let put = |i: usize| {
+            serde_json::json!({
+                "origin": record["page"], "method": "PUT",
+                "url": format!("{server}/items/{i}"), "headers": {"x-test": "1"},
+            })
+        };
+        let requests: Vec<_> = (0..urls).chain(0..urls).map(put).collect();
+        let scenario = serde_json::json!({
+            "server": {"type": "static", "url": server,
+                       "preflight": {"status": 204, "headers": {
+                           "Access-Control-Allow-Origin": record["page"],
+                           "Access-Control-Allow-Methods": "PUT",
+                           "Access-Control-Allow-Headers": "x-test",
+                           "Access-Control-Max-Age": "600"}},
+                       "actual": {"status": 200, "headers": {
+                           "Access-Control-Allow-Origin": record["page"]}}},
+            "requests": requests,
+        });
+        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "many-urls") {
+            Ok(s) => s,
+            Err(e) => panic!("case {case} loads: {e}"),
+        };
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let preflights = trace.requests.iter().filter(|r| r.preflight).count() as u64;
+        let observed = case["preflights"].as_u64().unwrap_or_default();
+        let uncertain = trace.requests[urls..]
+            .iter()
+            .filter(|r| {
+                trace
+                    .text(&trace.steps[r.steps.start])
+                    .explanation
+                    .contains("if Chromium still holds them")
+            })
+            .count();
+        if urls <= 1024 {
+            assert_eq!(preflights, observed, "{case}");
+            assert_eq!(uncertain, 0, "{case}");
+        } else {
+            assert_eq!(preflights, urls as u64, "{case}");
+            assert!(observed > preflights, "{case}");
+            assert_eq!(uncertain, urls, "{case}");
+        }
+    }
+}
