@@ -1245,7 +1245,7 @@ impl<'a> Simulation<'a> {
             }
             Err(failure) => {
                 if needs_preflight {
-                    self.cache.clear(&origin, &url);
+                    self.cache.clear_for_standard(&origin, &url, self.now);
                 }
                 self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
                 self.set(

@@ -310,6 +310,25 @@ impl PreflightCache {
         }
     }
 
+    /// The standard's "clear cache entries" for a CORS fetch whose preflight passed and whose
+    /// actual response then failed (§"main fetch": a cors-with-preflight fetch that returns a
+    /// network error). Chromium keeps them: observed in Chromium 148 under `serve --check`, the
+    /// same POST right after such a failure went out without a preflight
+    /// (`tests/fixtures/chromium/preflight-cache.observed.json`).
+    pub fn clear_for_standard(&mut self, origin: &str, url: &str, now: u64) {
+        self.revision += 1;
+        let key = (origin.to_string(), url.to_string());
+        if let Some(entries) = self.by_url.get_mut(&key) {
+            for entry in entries.iter_mut() {
+                entry.expires_at.standard = entry.expires_at.standard.min(now);
+            }
+            entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
+            if entries.is_empty() {
+                self.by_url.remove(&key);
+            }
+        }
+    }
+
     /// Drops every entry for `origin` and `url`: a CORS fetch that needed a preflight failed.
     pub fn clear(&mut self, origin: &str, url: &str) {
         self.revision += 1;
@@ -431,6 +450,16 @@ mod tests {
         );
         cache.prune(7300);
         assert_eq!(cache.chromium_pairs, 0, "Chromium caps Max-Age at 7200 s");
+    }
+
+    #[test]
+    fn after_a_blocked_answer_only_the_standard_forgets_the_preflight() {
+        let mut cache = PreflightCache::default();
+        cache.store(O, U, false, &strings(&["PUT"]), &[], Some("600"), 0);
+        cache.clear_for_standard(O, U, 1);
+        assert!(cache.lookup(&q("PUT", &[], false, 2), Chromium).hit());
+        assert!(!cache.lookup(&q("PUT", &[], false, 2), Standard).hit());
+        assert_eq!(cache.chromium_pairs, 1);
     }
 
     #[test]

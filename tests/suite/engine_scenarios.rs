@@ -1220,3 +1220,43 @@ fn past_1024_preflight_results_chromium_hits_are_said_to_be_uncertain() {
         }
     }
 }
+
+/// Chromium 148 kept a passed preflight's result when the answer to the request it guarded
+/// failed the CORS check: the same POST again sent no OPTIONS (`after_a_blocked_answer` in
+/// `preflight-cache.observed.json`). The standard clears the entries, so it preflights again.
+#[test]
+fn chromium_keeps_a_preflight_result_after_the_answer_it_guarded_is_blocked() {
+    let record = observed("preflight-cache");
+    let case = &record["after_a_blocked_answer"];
+    let page = "https://shop.example";
+    let post = |answer: serde_json::Value| {
+        serde_json::json!({
+            "origin": page, "method": "POST", "url": "https://api.example/orders",
+            "headers": {"Content-Type": "application/json"}, "responses": {"actual": answer},
+        })
+    };
+    let scenario = serde_json::json!({
+        "server": {"type": "static", "url": "https://api.example",
+                   "preflight": {"status": 204, "headers": {
+                       "Access-Control-Allow-Origin": page,
+                       "Access-Control-Allow-Methods": "POST",
+                       "Access-Control-Allow-Headers": "content-type",
+                       "Access-Control-Max-Age": "600"}},
+                   "actual": {"status": 200}},
+        "requests": [
+            post(serde_json::json!({"status": 201})),
+            post(serde_json::json!({"status": 201, "headers": {"Access-Control-Allow-Origin": "*"}})),
+        ],
+    });
+    let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "kept") {
+        Ok(s) => s,
+        Err(e) => panic!("loads: {e}"),
+    };
+    let run = |profile| engine::run(&scenario, profile);
+    let chromium = run(BrowserProfile::Chromium);
+    let outcomes: Vec<Outcome> = chromium.requests.iter().map(|r| r.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Blocked, Outcome::Allowed]);
+    let preflights = |trace: &Trace| trace.requests.iter().filter(|r| r.preflight).count() as u64;
+    assert_eq!(Some(preflights(&chromium)), case["preflights"].as_u64());
+    assert_eq!(preflights(&run(BrowserProfile::Standard)), 2);
+}
