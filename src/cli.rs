@@ -81,6 +81,19 @@ pub enum Command {
         /// as an export, a template or an OpenAPI document); `-` reads standard input.
         file: PathBuf,
     },
+    /// Run a lesson in a real browser next to the simulation. With --check: in a headless
+    /// Chromium it starts, on loopback; exits 0 when every request agrees, 1 when one does not,
+    /// 2 when no browser starts or the lesson cannot run in one yet.
+    Serve {
+        /// Lesson name or number, or scenario file.
+        file: PathBuf,
+        /// Drive a headless Chromium through the lesson and compare (the only mode yet).
+        #[arg(long, required = true)]
+        check: bool,
+        /// The Chromium to start (default: chromium, chromium-browser or google-chrome on PATH).
+        #[arg(long, value_name = "PATH")]
+        chromium: Option<PathBuf>,
+    },
     /// List the lessons built into cors-tui, numbered in teaching order; `cors-tui lesson N`
     /// (or `cors-tui NAME`) opens one from any folder.
     Lessons,

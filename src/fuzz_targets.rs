@@ -138,9 +138,23 @@ pub fn saved_trace(data: &[u8]) {
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the corpus runner.
-pub const TARGETS: [(&str, Target); 4] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("scenario", scenario),
     ("har", har),
     ("config", config),
     ("saved_trace", saved_trace),
+    ("lab_request", lab_request),
 ];
+
+/// The bytes a browser (or anything on the lab's port) sends the lab's server, read request by
+/// request: every request taken is whole, and what is left is never more than was given.
+pub fn lab_request(data: &[u8]) {
+    let mut buffer = data.to_vec();
+    while let Ok(Some(arrived)) = crate::lab::server::take_request(&mut buffer) {
+        assert!(
+            buffer.len() < data.len(),
+            "a request was taken from nothing"
+        );
+        assert!(!arrived.method.is_empty());
+    }
+}

@@ -10,6 +10,7 @@ pub mod error;
 pub mod formats;
 pub mod fuzz_targets;
 pub mod http_syntax;
+pub mod lab;
 pub mod narrate;
 pub mod output_file;
 pub mod probe;

@@ -226,6 +226,11 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
         Some(Command::Convert { to, file }) => return run_convert(file, *to),
         Some(Command::Probe(args)) => return run_probe(args),
         Some(Command::Lessons) => return list_lessons(),
+        Some(Command::Serve {
+            file,
+            check: _,
+            chromium,
+        }) => return run_serve_check(file, chromium.as_deref()),
         Some(Command::Completions { shell }) => {
             let mut out = io::stdout().lock();
             clap_complete::generate(*shell, &mut Cli::command(), "cors-tui", &mut out);
@@ -592,6 +597,27 @@ fn run_convert(file: &Path, to: ConvertTarget) -> Result<Finished, Error> {
     let mut out = io::stdout().lock();
     writeln!(out, "{}", converted.text)?;
     Ok(Finished::Clean)
+}
+
+/// `serve --check FILE`: the lesson in headless Chromium, next to the simulation.
+fn run_serve_check(file: &Path, chromium: Option<&Path>) -> Result<Finished, Error> {
+    let opened = crate::session::open(Some(&file.to_path_buf()), false)?;
+    let name = opened.name().to_string();
+    let loaded = opened.load(None)?;
+    if loaded.recording.is_some() || loaded.saved.is_some() {
+        return Err(Error::Usage(format!(
+            "serve --check: {} is a recording or a saved trace; the lab runs lessons and scenarios",
+            escape(&name)
+        )));
+    }
+    let mut out = io::stdout().lock();
+    let agrees = crate::lab::check(&loaded.scenario, &name, chromium, &mut out)?;
+    out.flush()?;
+    Ok(if agrees {
+        Finished::Clean
+    } else {
+        Finished::Flagged
+    })
 }
 
 fn run_audit(file: &Path, json: bool) -> Result<Finished, Error> {

@@ -16,6 +16,7 @@ mod fuzz_corpus;
 mod golden;
 mod har;
 mod hostile;
+mod lab;
 mod probe;
 mod probe_middleware;
 mod properties;

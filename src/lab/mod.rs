@@ -1,0 +1,488 @@
+//! The live lab: a lesson run in a real browser, next to the simulation. `serve --check` starts
+//! one HTTPS listener on loopback that answers as the lesson's server does (the same layers
+//! the engine asks), maps every host of the lesson to it in a headless Chromium it starts
+//! (`--host-rules`), so the browser sends the lesson's own origins, and has a page on each
+//! origin run the lesson's requests with real `fetch()`, in order. What reached the server and
+//! what each fetch resolved to are then held against the simulated run.
+
+mod chromium;
+mod page;
+pub mod server;
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::engine::http::HttpRequest;
+use crate::engine::{self, ExchangeKind, RequestRecord, Trace};
+use crate::safe_text::escape;
+use crate::scenario::{BrowserProfile, Initiator, Outcome, ResponseOverrides, Scenario, Via};
+use crate::server::{Answerer, Moment};
+
+use server::{Arrived, Reply};
+
+/// Where the lab's own pages live on every origin; nothing a lesson asks for is under it.
+const LAB_PATH: &str = "/__cors-tui-lab/";
+/// The longest wait a lesson may ask for between requests: the lab waits in real time.
+const LONGEST_WAIT_SECONDS: u64 = 30;
+
+/// Why a lesson cannot be run in the browser (yet), in words; `None` when it can.
+pub fn not_runnable(scenario: &Scenario) -> Option<String> {
+    if !scenario.cookies.is_empty() {
+        return Some(
+            "it starts with cookies in the browser, which the lab does not set yet".into(),
+        );
+    }
+    for (i, spec) in scenario.requests.iter().enumerate() {
+        let n = i + 1;
+        match (spec.via, spec.initiator) {
+            (Via::Browser, Initiator::Fetch | Initiator::Xhr) | (Via::NoCors, _) => {}
+            (Via::Raw, _) => {
+                return Some(format!(
+                    "request #{n} is sent by a raw client, which the lab does not send yet"
+                ));
+            }
+            _ => {
+                return Some(format!(
+                    "request #{n} is made by a page element, which the lab does not make yet"
+                ));
+            }
+        }
+        if spec.wait_seconds > LONGEST_WAIT_SECONDS {
+            return Some(format!(
+                "request #{n} waits {} s, and the lab waits in real time (at most {LONGEST_WAIT_SECONDS} s)",
+                spec.wait_seconds
+            ));
+        }
+        let Some(origin) = spec.origin.as_deref() else {
+            return Some(format!("request #{n} comes from no page"));
+        };
+        let Ok(page) = url::Url::parse(origin) else {
+            return Some(format!(
+                "request #{n} comes from the opaque origin {origin}"
+            ));
+        };
+        for url in [&page, &spec.url] {
+            let Some(host) = url.host_str() else {
+                return Some(format!("request #{n} names a URL without a host"));
+            };
+            if url.scheme() != "https" || url.port().is_some() {
+                return Some(format!(
+                    "{} is not https on the default port, which is all the lab serves yet",
+                    url.origin().ascii_serialization()
+                ));
+            }
+            if host.parse::<std::net::IpAddr>().is_ok() || host == "localhost" {
+                return Some(format!("{host} is not a name the lab can map"));
+            }
+        }
+    }
+    None
+}
+
+/// Every host the lesson's pages and requests name, and the hosts its redirects lead to in the
+/// simulated run; why not, when one of them is not a name served over https.
+fn hosts(scenario: &Scenario, trace: &Trace) -> Result<Vec<String>, String> {
+    let pages = scenario
+        .requests
+        .iter()
+        .filter_map(|spec| spec.origin.as_deref().and_then(|o| url::Url::parse(o).ok()));
+    let reached = trace
+        .requests
+        .iter()
+        .flat_map(|r| r.exchanges.iter())
+        .filter_map(|e| url::Url::parse(&e.request.url).ok());
+    let asked = scenario.requests.iter().map(|spec| spec.url.clone());
+    let mut hosts: Vec<String> = Vec::new();
+    for url in pages.chain(asked).chain(reached) {
+        let Some(host) = url.host_str() else {
+            continue;
+        };
+        if url.scheme() != "https" || url.port().is_some() {
+            return Err(format!(
+                "{} is not https on the default port, which is all the lab serves yet",
+                url.origin().ascii_serialization()
+            ));
+        }
+        if !hosts.iter().any(|h| h == host) {
+            hosts.push(host.to_string());
+        }
+    }
+    Ok(hosts)
+}
+
+/// What the real browser did for one request.
+#[derive(Clone, Debug, Default)]
+struct Seen {
+    /// The OPTIONS that reached the server: its `Access-Control-Request-Headers`.
+    preflights: Vec<Option<String>>,
+    /// The requests that reached the server otherwise (the actual request, and each redirect).
+    actual: usize,
+    /// What the page's fetch came to.
+    result: Option<page::Outcome>,
+}
+
+/// The run as it goes: where the page is, and what each request saw.
+struct Run<'a> {
+    scenario: &'a Scenario,
+    answerer: Answerer<'a>,
+    /// The request the page runs now (0-based); `None` between requests.
+    window: Option<usize>,
+    /// The next request to hand out.
+    next: usize,
+    seen: Vec<Seen>,
+    /// Seconds into the run, as the engine counts them.
+    now: u64,
+    sequence: usize,
+}
+
+/// Runs `scenario` in headless Chromium and writes each request's simulated and real outcome
+/// to `out`. `Ok(true)` when every request agrees.
+pub fn check(
+    scenario: &Scenario,
+    name: &str,
+    chromium_path: Option<&Path>,
+    out: &mut impl Write,
+) -> Result<bool, crate::error::Error> {
+    let usage = |message: String| crate::error::Error::Usage(message);
+    if let Some(why) = not_runnable(scenario) {
+        return Err(usage(format!(
+            "serve --check: {} cannot run in the browser: {}",
+            escape(name),
+            escape(&why)
+        )));
+    }
+    let browser = chromium::find(chromium_path).map_err(usage)?;
+    let trace = engine::run(scenario, BrowserProfile::Chromium);
+    // The URLs the lesson's requests reach; anything else the browser asks for (its icon) is
+    // not the lesson's, and gets a 404 from the lab, not an answer from the lesson's server.
+    let lesson_urls: HashSet<String> = trace
+        .requests
+        .iter()
+        .flat_map(|r| r.exchanges.iter().map(|e| e.request.url.clone()))
+        .chain(scenario.requests.iter().map(|r| r.url.to_string()))
+        .collect();
+    let hosts = hosts(scenario, &trace).map_err(|why| {
+        usage(format!(
+            "serve --check: {} cannot run in the browser: {}",
+            escape(name),
+            escape(&why)
+        ))
+    })?;
+    let listener = server::Listener::bind(&hosts)
+        .map_err(|e| usage(format!("serve --check: cannot listen on 127.0.0.1: {e}")))?;
+    let port = listener
+        .port()
+        .map_err(|e| usage(format!("serve --check: {e}")))?;
+    let run = Mutex::new(Run {
+        scenario,
+        answerer: Answerer::new(&scenario.server),
+        window: None,
+        next: 0,
+        seen: vec![Seen::default(); scenario.requests.len()],
+        now: 0,
+        sequence: 0,
+    });
+    let stop = AtomicBool::new(false);
+    let first_page = scenario
+        .requests
+        .first()
+        .and_then(|r| r.origin.clone())
+        .unwrap_or_default();
+    let started = chromium::start(
+        &browser,
+        &hosts,
+        port,
+        &format!("{first_page}{LAB_PATH}run"),
+    )
+    .map_err(usage)?;
+    let waits: u64 = scenario.requests.iter().map(|r| r.wait_seconds).sum();
+    let deadline = Instant::now() + Duration::from_secs(30 + waits);
+    let answer = |arrived: Arrived| -> Reply {
+        let Ok(mut run) = run.lock() else {
+            return page::not_found();
+        };
+        run.answer(arrived, &lesson_urls)
+    };
+    let served = std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| {
+            while Instant::now() < deadline && !stop.load(Ordering::Relaxed) {
+                let finished = run
+                    .lock()
+                    .map_or(true, |run| run.next >= scenario.requests.len());
+                if finished {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            stop.store(true, Ordering::Relaxed);
+        });
+        let served = listener.serve(&stop, &answer);
+        stop.store(true, Ordering::Relaxed);
+        let _ = watcher.join();
+        served
+    });
+    let console = started.finish();
+    served.map_err(|e| usage(format!("serve --check: the lab's server failed: {e}")))?;
+    let run = run
+        .into_inner()
+        .map_err(|_| usage("serve --check: the lab's server failed".to_string()))?;
+    write_comparison(
+        out,
+        scenario,
+        &trace,
+        &run.seen,
+        (&browser.version, &console),
+    )
+}
+
+impl Run<'_> {
+    fn answer(&mut self, arrived: Arrived, lesson_urls: &HashSet<String>) -> Reply {
+        let host = arrived
+            .header("Host")
+            .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase())
+            .unwrap_or_default();
+        if let Some(what) = arrived.target.strip_prefix(LAB_PATH) {
+            return self.control(what, &host, &arrived);
+        }
+        let url = format!("https://{host}{}", arrived.target);
+        let Some(window) = self.window.filter(|_| lesson_urls.contains(&url)) else {
+            return page::not_found();
+        };
+        let Some(spec) = self.scenario.requests.get(window) else {
+            return page::not_found();
+        };
+        let preflight = arrived.method == "OPTIONS"
+            && arrived.header("Access-Control-Request-Method").is_some();
+        let seen = &mut self.seen[window];
+        let hop = seen.actual;
+        let kind = if preflight {
+            seen.preflights.push(
+                arrived
+                    .header("Access-Control-Request-Headers")
+                    .map(str::to_string),
+            );
+            ExchangeKind::Preflight
+        } else {
+            seen.actual += 1;
+            ExchangeKind::Actual
+        };
+        let message = HttpRequest {
+            method: arrived.method.clone(),
+            url,
+            headers: arrived.headers.clone(),
+        };
+        self.sequence += 1;
+        // What the lesson scripts for this hop (0: the request itself, then each redirect).
+        let none = ResponseOverrides::default();
+        let scripted = spec.responses.at_hop(hop).unwrap_or(&none);
+        let answer = self.answerer.answer(
+            kind,
+            &message,
+            (scripted, hop),
+            Moment {
+                now: self.now,
+                edge: spec.edge.as_deref(),
+                sequence: self.sequence,
+            },
+        );
+        Reply {
+            status: answer.response.status,
+            headers: answer.response.headers,
+            body: answer.response.body.into_bytes(),
+        }
+    }
+
+    /// The lab's own pages: the runner, the next request to make, and what it came to.
+    fn control(&mut self, what: &str, host: &str, arrived: &Arrived) -> Reply {
+        let path = what.split('?').next().unwrap_or(what);
+        match path {
+            "run" => page::runner(),
+            "next" => {
+                let Some(spec) = self.scenario.requests.get(self.next) else {
+                    return page::json(&page::Next::DONE);
+                };
+                let here = format!("https://{host}");
+                if spec.origin.as_deref() != Some(here.as_str()) {
+                    let there = spec.origin.clone().unwrap_or_default();
+                    return page::json(&page::Next::go(format!("{there}{LAB_PATH}run")));
+                }
+                if self.window != Some(self.next) {
+                    self.now += spec.wait_seconds;
+                    self.window = Some(self.next);
+                }
+                page::json(&page::Next::request(self.next, spec))
+            }
+            "result" if arrived.method == "POST" => {
+                let Ok(outcome) = serde_json::from_slice::<page::Outcome>(&arrived.body) else {
+                    return page::bad_request();
+                };
+                if let Some(window) = self.window.filter(|&w| w == outcome.index) {
+                    self.seen[window].result = Some(outcome);
+                    self.window = None;
+                    self.next = window + 1;
+                }
+                page::no_content()
+            }
+            _ => page::not_found(),
+        }
+    }
+}
+
+/// One request's side in the comparison: whether a preflight went out (and which headers it
+/// asked for), whether the request itself reached the server, and whether the page could read
+/// the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Side {
+    preflight: Option<Option<String>>,
+    sent: bool,
+    read: Option<bool>,
+}
+
+impl Side {
+    fn simulated(record: &RequestRecord) -> Side {
+        let preflight = record
+            .exchanges
+            .iter()
+            .find(|e| e.kind == ExchangeKind::Preflight)
+            .map(|e| {
+                e.request
+                    .header("Access-Control-Request-Headers")
+                    .map(|h| h.to_string())
+            });
+        Side {
+            preflight,
+            sent: record
+                .exchanges
+                .iter()
+                .any(|e| e.kind == ExchangeKind::Actual),
+            read: Some(matches!(record.outcome, Outcome::Allowed | Outcome::Sent)),
+        }
+    }
+
+    fn real(seen: &Seen) -> Side {
+        Side {
+            preflight: seen.preflights.first().cloned(),
+            sent: seen.actual > 0,
+            read: seen.result.as_ref().map(|r| r.resolved),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let preflight = match &self.preflight {
+            None => "no preflight".to_string(),
+            Some(None) => "preflight".to_string(),
+            Some(Some(headers)) => format!("preflight (headers: {headers})"),
+        };
+        let sent = if self.sent { "sent" } else { "not sent" };
+        let read = match self.read {
+            Some(true) => "resolved",
+            Some(false) => "rejected",
+            None => "never ran",
+        };
+        format!("{preflight}, {sent}, {read}")
+    }
+}
+
+fn write_comparison(
+    out: &mut impl Write,
+    scenario: &Scenario,
+    trace: &Trace,
+    seen: &[Seen],
+    (version, console): (&str, &[String]),
+) -> Result<bool, crate::error::Error> {
+    writeln!(
+        out,
+        "{} — run in {} next to the simulation",
+        escape(&scenario.title),
+        escape(version)
+    )?;
+    let mut disagree = Vec::new();
+    for (record, seen) in trace.requests.iter().zip(seen) {
+        let simulated = Side::simulated(record);
+        let real = Side::real(seen);
+        let agrees = simulated == real;
+        writeln!(
+            out,
+            "#{} {} {} — {}",
+            record.index,
+            escape(&record.method),
+            escape(&record.url),
+            if agrees { "agrees" } else { "DISAGREES" }
+        )?;
+        writeln!(out, "   simulated: {}", escape(&simulated.describe()))?;
+        writeln!(out, "   Chromium:  {}", escape(&real.describe()))?;
+        if let Some(error) = seen.result.as_ref().and_then(|r| r.error.as_deref()) {
+            writeln!(out, "   fetch(): {}", escape(error))?;
+        }
+        // Chromium's console lines about this URL, and whether the simulation's is among them.
+        let about = format!("at '{}'", record.url);
+        let printed: Vec<&String> = console.iter().filter(|c| c.contains(&about)).collect();
+        let simulated_line = record.error();
+        match &simulated_line {
+            Some(line) if printed.iter().any(|p| p.as_str() == line.as_str()) => {
+                writeln!(out, "   console: the same line, word for word")?;
+            }
+            _ => {
+                if let Some(line) = &simulated_line {
+                    writeln!(out, "   simulated console: {}", escape(line))?;
+                }
+                for line in &printed {
+                    writeln!(out, "   Chromium console:  {}", escape(line))?;
+                }
+            }
+        }
+        if !agrees {
+            disagree.push(format!("#{}", record.index));
+        }
+    }
+    if disagree.is_empty() {
+        writeln!(
+            out,
+            "Every request agrees ({} of {}).",
+            trace.requests.len(),
+            trace.requests.len()
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} of {} requests disagree: {}.",
+            disagree.len(),
+            trace.requests.len(),
+            disagree.join(", ")
+        )?;
+    }
+    Ok(disagree.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lessons_the_lab_cannot_run_yet_say_why() {
+        let lesson = |name: &str| {
+            crate::scenario::lessons::find(name)
+                .map(|l| crate::scenario::load_str(l.text, name))
+                .and_then(Result::ok)
+        };
+        let Some(basic) = lesson("basic") else {
+            panic!("the basic lesson loads")
+        };
+        assert_eq!(not_runnable(&basic), None);
+        let Some(max_age) = lesson("max-age") else {
+            panic!("the max-age lesson loads")
+        };
+        assert_eq!(
+            not_runnable(&max_age).as_deref(),
+            Some("request #2 waits 3600 s, and the lab waits in real time (at most 30 s)")
+        );
+        let Some(curl) = lesson("curl-vs-browser") else {
+            panic!("the curl lesson loads")
+        };
+        assert!(not_runnable(&curl).is_some_and(|why| why.contains("raw client")));
+    }
+}

@@ -1,0 +1,102 @@
+//! The live lab against a real browser: every shipped lesson the lab can run goes through
+//! `serve --check` in headless Chromium, and must agree with the simulation.
+
+use crate::common::cmd;
+
+/// A Chromium on PATH, as `serve --check` looks for one.
+fn chromium_installed() -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            [
+                "chromium",
+                "chromium-browser",
+                "google-chrome",
+                "google-chrome-stable",
+            ]
+            .iter()
+            .any(|name| dir.join(name).is_file())
+        })
+    })
+}
+
+/// Every shipped lesson the lab can run agrees with headless Chromium request by request;
+/// the others say why they cannot run yet. Without a Chromium this says it skipped, unless
+/// `CORS_TUI_REQUIRE_CHROMIUM` is set (as `.ci/run` sets it, having installed Debian's).
+#[test]
+fn every_lesson_the_lab_runs_agrees_with_headless_chromium() {
+    if !chromium_installed() {
+        assert!(
+            std::env::var_os("CORS_TUI_REQUIRE_CHROMIUM").is_none(),
+            "CORS_TUI_REQUIRE_CHROMIUM is set, and no Chromium is on PATH"
+        );
+        eprintln!("SKIPPED: no Chromium on PATH (Debian: apt-get install chromium)");
+        return;
+    }
+    let names: Vec<&str> = cors_tui::scenario::lessons::LESSONS
+        .iter()
+        .map(|lesson| lesson.name)
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    // Lessons wait in real time; a few run at once (each its own browser and port).
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(name) = names.get(i) else { break };
+                    let output = cmd()
+                        .args(["serve", "--check", name])
+                        .output()
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    if let Ok(mut results) = results.lock() {
+                        results.push((*name, output));
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_default();
+    let mut ran = 0;
+    let mut failed = Vec::new();
+    for (name, output) in &results {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        match output.status.code() {
+            Some(0) => {
+                assert!(stdout.contains("Every request agrees"), "{name}: {stdout}");
+                ran += 1;
+            }
+            Some(2) if stderr.contains("cannot run in the browser") => {}
+            _ => failed.push(format!("{name}:\n{stdout}{stderr}")),
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    // Not one lesson fewer than the lab ran when this test was written.
+    assert!(ran >= 28, "only {ran} lessons ran in the browser");
+}
+
+/// A lesson the lab cannot run says why, and exits 2 without starting a browser.
+#[test]
+fn a_lesson_the_lab_cannot_run_says_why() {
+    cmd()
+        .args(["serve", "--check", "max-age", "--chromium", "/nonexistent/chromium"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "max-age cannot run in the browser: request #2 waits 3600 s, and the lab waits in real time (at most 30 s)",
+        ));
+    cmd()
+        .args([
+            "serve",
+            "--check",
+            "basic",
+            "--chromium",
+            "/nonexistent/chromium",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "serve --check: cannot start /nonexistent/chromium",
+        ));
+}
