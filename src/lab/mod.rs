@@ -31,6 +31,9 @@ const LONGEST_WAIT_SECONDS: u64 = 30;
 
 /// Why a lesson cannot be run in the browser (yet), in words; `None` when it can.
 pub fn not_runnable(scenario: &Scenario) -> Option<String> {
+    if scenario.requests.iter().all(|spec| spec.via == Via::Raw) {
+        return Some("every request is a raw client's: nothing for a browser to do".into());
+    }
     if !scenario.cookies.is_empty() {
         return Some(
             "it starts with cookies in the browser, which the lab does not set yet".into(),
@@ -40,11 +43,8 @@ pub fn not_runnable(scenario: &Scenario) -> Option<String> {
         let n = i + 1;
         match (spec.via, spec.initiator) {
             (Via::Browser, Initiator::Fetch | Initiator::Xhr) | (Via::NoCors, _) => {}
-            (Via::Raw, _) => {
-                return Some(format!(
-                    "request #{n} is sent by a raw client, which the lab does not send yet"
-                ));
-            }
+            // The lab sends it itself, as curl would.
+            (Via::Raw, _) => continue,
             _ => {
                 return Some(format!(
                     "request #{n} is made by a page element, which the lab does not make yet"
@@ -128,6 +128,8 @@ struct Seen {
 /// The run as it goes: where the page is, and what each request saw.
 struct Run<'a> {
     scenario: &'a Scenario,
+    /// The simulated run: a raw client's request is sent as the simulation sent it.
+    trace: &'a Trace,
     answerer: Answerer<'a>,
     /// The request the page runs now (0-based); `None` between requests.
     window: Option<usize>,
@@ -179,6 +181,7 @@ pub fn check(
         .map_err(|e| usage(format!("serve --check: {e}")))?;
     let run = Mutex::new(Run {
         scenario,
+        trace: &trace,
         answerer: Answerer::new(&scenario.server),
         window: None,
         next: 0,
@@ -189,7 +192,8 @@ pub fn check(
     let stop = AtomicBool::new(false);
     let first_page = scenario
         .requests
-        .first()
+        .iter()
+        .find(|r| r.via != Via::Raw)
         .and_then(|r| r.origin.clone())
         .unwrap_or_default();
     let started = chromium::start(
@@ -296,12 +300,50 @@ impl Run<'_> {
         }
     }
 
+    /// Sends the raw clients' requests that come next, as the simulation sent them, through the
+    /// lesson's server: no browser is involved, and the client reads whatever comes back.
+    fn send_raw_requests(&mut self) {
+        while let Some(spec) = self.scenario.requests.get(self.next)
+            && spec.via == Via::Raw
+        {
+            let index = self.next;
+            self.now += spec.wait_seconds;
+            let sent = self.trace.requests.get(index).and_then(|record| {
+                record
+                    .exchanges
+                    .iter()
+                    .find(|e| e.kind == ExchangeKind::Actual)
+            });
+            if let Some(exchange) = sent {
+                self.sequence += 1;
+                self.answerer.answer(
+                    ExchangeKind::Actual,
+                    &exchange.request,
+                    (&spec.responses, 0),
+                    Moment {
+                        now: self.now,
+                        edge: spec.edge.as_deref(),
+                        sequence: self.sequence,
+                    },
+                );
+                self.seen[index].actual += 1;
+            }
+            self.seen[index].result = Some(page::Outcome {
+                index,
+                resolved: sent.is_some(),
+                error: None,
+            });
+            self.next += 1;
+        }
+    }
+
     /// The lab's own pages: the runner, the next request to make, and what it came to.
     fn control(&mut self, what: &str, host: &str, arrived: &Arrived) -> Reply {
         let path = what.split('?').next().unwrap_or(what);
         match path {
             "run" => page::runner(),
             "next" => {
+                self.send_raw_requests();
                 let Some(spec) = self.scenario.requests.get(self.next) else {
                     return page::json(&page::Next::DONE);
                 };
@@ -414,7 +456,15 @@ fn write_comparison(
             if agrees { "agrees" } else { "DISAGREES" }
         )?;
         writeln!(out, "   simulated: {}", escape(&simulated.describe()))?;
-        writeln!(out, "   Chromium:  {}", escape(&real.describe()))?;
+        if record.via == Via::Raw {
+            writeln!(
+                out,
+                "   the lab:   {} (a raw client, as curl: no browser)",
+                escape(&real.describe())
+            )?;
+        } else {
+            writeln!(out, "   Chromium:  {}", escape(&real.describe()))?;
+        }
         if let Some(error) = seen.result.as_ref().and_then(|r| r.error.as_deref()) {
             writeln!(out, "   fetch(): {}", escape(error))?;
         }
@@ -422,7 +472,9 @@ fn write_comparison(
         let about = format!("at '{}'", record.url);
         let printed: Vec<&String> = console.iter().filter(|c| c.contains(&about)).collect();
         let simulated_line = record.error();
+        let blocked = record.outcome == Outcome::Blocked || real.read == Some(false);
         match &simulated_line {
+            _ if !blocked => {}
             Some(line) if printed.iter().any(|p| p.as_str() == line.as_str()) => {
                 writeln!(out, "   console: the same line, word for word")?;
             }
@@ -483,6 +535,14 @@ mod tests {
         let Some(curl) = lesson("curl-vs-browser") else {
             panic!("the curl lesson loads")
         };
-        assert!(not_runnable(&curl).is_some_and(|why| why.contains("raw client")));
+        assert_eq!(
+            not_runnable(&curl),
+            None,
+            "the lab sends raw requests itself"
+        );
+        let Some(images) = lesson("images-fonts-scripts-and-xhr") else {
+            panic!("the elements lesson loads")
+        };
+        assert!(not_runnable(&images).is_some_and(|why| why.contains("page element")));
     }
 }
