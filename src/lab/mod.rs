@@ -514,6 +514,108 @@ fn write_comparison(
 mod tests {
     use super::*;
 
+    fn arrived(method: &str, host: &str, target: &str, headers: &[(&str, &str)]) -> Arrived {
+        let mut all = vec![("Host".to_string(), host.to_string())];
+        all.extend(headers.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        Arrived {
+            method: method.to_string(),
+            target: target.to_string(),
+            headers: all,
+            body: Vec::new(),
+        }
+    }
+
+    fn body(reply: &Reply) -> serde_json::Value {
+        serde_json::from_slice(&reply.body).unwrap_or_default()
+    }
+
+    /// The lab hands out the lesson's requests in order, sends the page to the origin that
+    /// makes each, answers only the lesson's URLs while a request runs, and records what came.
+    #[test]
+    fn the_lab_runs_a_lesson_request_by_request() {
+        let Some(Ok(basic)) = crate::scenario::lessons::find("basic")
+            .map(|l| crate::scenario::load_str(l.text, "basic"))
+        else {
+            panic!("the basic lesson loads")
+        };
+        let trace = engine::run(&basic, BrowserProfile::Chromium);
+        let lesson_urls: HashSet<String> =
+            [basic.requests[0].url.to_string()].into_iter().collect();
+        let mut run = Run {
+            scenario: &basic,
+            trace: &trace,
+            answerer: Answerer::new(&basic.server),
+            window: None,
+            next: 0,
+            seen: vec![Seen::default(); basic.requests.len()],
+            now: 0,
+            sequence: 0,
+        };
+        let next = |run: &mut Run, host: &str| {
+            let asked = arrived("GET", host, "/__cors-tui-lab/next", &[]);
+            body(&run.answer(asked, &lesson_urls))
+        };
+        let report = |run: &mut Run, host: &str, outcome: &str| {
+            let mut posted = arrived("POST", host, "/__cors-tui-lab/result", &[]);
+            posted.body = outcome.as_bytes().to_vec();
+            run.answer(posted, &lesson_urls).status
+        };
+        let bucket = "bucket-name.s3.amazonaws.com";
+        let photo = "/photo.jpg";
+        // Nothing is answered for the lesson outside a request, nor anything else inside one.
+        let early = arrived("GET", bucket, photo, &[("Origin", "https://example.com")]);
+        assert_eq!(run.answer(early, &lesson_urls).status, 404);
+        assert_eq!(next(&mut run, "example.com")["index"], 0);
+        let icon = arrived("GET", "example.com", "/favicon.ico", &[]);
+        assert_eq!(run.answer(icon, &lesson_urls).status, 404);
+        let get = arrived("GET", bucket, photo, &[("Origin", "https://example.com")]);
+        let answer = run.answer(get, &lesson_urls);
+        assert!(
+            answer.headers.iter().any(|(n, v)| n
+                .eq_ignore_ascii_case("Access-Control-Allow-Origin")
+                && v == "https://example.com"),
+            "{:?}",
+            answer.headers
+        );
+        assert_eq!(
+            report(&mut run, "example.com", r#"{"index":0,"resolved":true}"#),
+            204
+        );
+        // A report for a request not running now changes nothing.
+        assert_eq!(
+            report(&mut run, "example.com", r#"{"index":2,"resolved":true}"#),
+            204
+        );
+        assert_eq!(run.next, 1);
+        assert_eq!(next(&mut run, "example.com")["method"], "POST");
+        let preflight = arrived(
+            "OPTIONS",
+            bucket,
+            photo,
+            &[
+                ("Origin", "https://example.com"),
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "content-type"),
+            ],
+        );
+        run.answer(preflight, &lesson_urls);
+        assert_eq!(run.seen[1].preflights, [Some("content-type".to_string())]);
+        report(&mut run, "example.com", r#"{"index":1,"resolved":true}"#);
+        // Request #3 comes from another page: the page goes there first.
+        assert_eq!(
+            next(&mut run, "example.com")["go"],
+            "https://malicious.com/__cors-tui-lab/run"
+        );
+        assert_eq!(next(&mut run, "malicious.com")["index"], 2);
+        report(&mut run, "malicious.com", r#"{"index":2,"resolved":false}"#);
+        assert_eq!(next(&mut run, "malicious.com")["done"], true);
+        assert_eq!(
+            Side::real(&run.seen[0]),
+            Side::simulated(&trace.requests[0])
+        );
+        assert_eq!(Side::real(&run.seen[2]).read, Some(false));
+    }
+
     #[test]
     fn lessons_the_lab_cannot_run_yet_say_why() {
         let lesson = |name: &str| {
