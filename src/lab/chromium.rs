@@ -42,8 +42,14 @@ pub fn find(given: Option<&Path>) -> Result<Browser, String> {
                 crate::safe_text::escape(&path.display().to_string())
             )
         })?;
-    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    if !output.status.success() || version.is_empty() {
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let version = printed
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    if !output.status.success() || !version.contains("Chrom") {
         return Err(format!(
             "serve --check: {} --version failed: is it Chromium?",
             crate::safe_text::escape(&path.display().to_string())

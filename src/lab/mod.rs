@@ -234,6 +234,20 @@ pub fn check(
     let run = run
         .into_inner()
         .map_err(|_| usage("serve --check: the lab's server failed".to_string()))?;
+    // Not one report came back: the browser never ran the page, which says nothing of CORS.
+    let browser_ran = run
+        .seen
+        .iter()
+        .zip(&scenario.requests)
+        .any(|(seen, spec)| spec.via != Via::Raw && seen.result.is_some());
+    if !browser_ran {
+        return Err(usage(format!(
+            "serve --check: {} never ran the lab's page within {} s ({} console line(s) printed)",
+            escape(&browser.version),
+            30 + waits,
+            console.len()
+        )));
+    }
     write_comparison(
         out,
         scenario,

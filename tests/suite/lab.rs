@@ -99,4 +99,12 @@ fn a_lesson_the_lab_cannot_run_says_why() {
         .stderr(predicates::str::contains(
             "serve --check: cannot start /nonexistent/chromium",
         ));
+    // Something that runs but is no Chromium is told apart before the lesson starts.
+    cmd()
+        .args(["serve", "--check", "basic", "--chromium", "/bin/true"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "serve --check: /bin/true --version failed: is it Chromium?",
+        ));
 }
