@@ -219,7 +219,11 @@ pub fn take_request(buffer: &mut Vec<u8>) -> io::Result<Option<Arrived>> {
 }
 
 fn write_reply(stream: &mut impl Write, reply: &Reply) -> io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        reply.status,
+        crate::engine::http::reason_phrase(reply.status)
+    );
     for (name, value) in &reply.headers {
         // A value with a line break would start a header of its own.
         if name.eq_ignore_ascii_case("Content-Length") || value.contains(['\r', '\n']) {
@@ -237,29 +241,6 @@ fn write_reply(stream: &mut impl Write, reply: &Reply) -> io::Result<()> {
         stream.write_all(&reply.body)?;
     }
     stream.flush()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "",
-    }
 }
 
 #[cfg(test)]
