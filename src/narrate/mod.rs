@@ -134,7 +134,32 @@ pub fn path_of(url: &url::Url) -> String {
         path.push('?');
         path.push_str(query);
     }
-    path
+    shown_path(&path).into_owned()
+}
+
+/// Query strings longer than this are cut where a request is named in words: a presigned URL's
+/// signature and token (over 1,000 characters) would bury the sentence it is in. The whole URL
+/// stays in the exchange's message.
+const LONGEST_QUERY_SHOWN: usize = 96;
+
+/// `path` (with its query) as the words name it: a long query is cut, saying how long it is.
+pub fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
+    let Some((before, query)) = path.split_once('?') else {
+        return path.into();
+    };
+    if query.len() <= LONGEST_QUERY_SHOWN {
+        return path.into();
+    }
+    let mut cut = LONGEST_QUERY_SHOWN;
+    while !query.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{before}?{}… (a query of {} characters)",
+        &query[..cut],
+        query.len()
+    )
+    .into()
 }
 
 pub(crate) fn path_of_request(request: &HttpRequest) -> String {
@@ -649,3 +674,24 @@ fn response_blocked(
 }
 
 pub use preflight::preflight_profile_note;
+
+#[cfg(test)]
+mod tests {
+    use super::shown_path;
+
+    #[test]
+    fn a_long_query_is_cut_where_a_request_is_named() {
+        assert_eq!(shown_path("/a?b=1"), "/a?b=1");
+        let token = "t".repeat(1000);
+        let long = format!("/photo.jpg?X-Amz-Security-Token={token}");
+        let shown = shown_path(&long);
+        assert!(
+            shown.starts_with("/photo.jpg?X-Amz-Security-Token=ttt"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("… (a query of 1021 characters)"), "{shown}");
+        // Never inside a character.
+        let wide = format!("/x?{}", "é".repeat(100));
+        assert!(shown_path(&wide).contains('…'));
+    }
+}

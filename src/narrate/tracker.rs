@@ -48,7 +48,7 @@ impl Display for Cell {
                 path,
                 after_redirect,
             } => {
-                write!(f, "#{number} {method} {path}")?;
+                write!(f, "#{number} {method} {}", super::shown_path(path))?;
                 match after_redirect {
                     Some(hop) => write!(f, " (after redirect {hop})"),
                     None => Ok(()),
