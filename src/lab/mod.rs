@@ -190,6 +190,13 @@ pub fn check(
         sequence: 0,
     });
     let stop = AtomicBool::new(false);
+    // Ctrl-C or a TERM ends the run early, and the browser with it (it is stopped on the way
+    // out), rather than leaving a headless Chromium behind.
+    let interrupted = std::sync::Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, interrupted.clone())
+            .map_err(|e| usage(format!("serve --check: cannot watch for Ctrl-C: {e}")))?;
+    }
     let first_page = scenario
         .requests
         .iter()
@@ -213,7 +220,10 @@ pub fn check(
     };
     let served = std::thread::scope(|scope| {
         let watcher = scope.spawn(|| {
-            while Instant::now() < deadline && !stop.load(Ordering::Relaxed) {
+            while Instant::now() < deadline
+                && !stop.load(Ordering::Relaxed)
+                && !interrupted.load(Ordering::Relaxed)
+            {
                 let finished = run
                     .lock()
                     .map_or(true, |run| run.next >= scenario.requests.len());
@@ -230,6 +240,11 @@ pub fn check(
         served
     });
     let console = started.finish();
+    if interrupted.load(Ordering::Relaxed) {
+        return Err(usage(
+            "serve --check: interrupted; the browser is stopped".to_string(),
+        ));
+    }
     served.map_err(|e| usage(format!("serve --check: the lab's server failed: {e}")))?;
     let run = run
         .into_inner()

@@ -108,3 +108,34 @@ fn a_lesson_the_lab_cannot_run_says_why() {
             "serve --check: /bin/true --version failed: is it Chromium?",
         ));
 }
+
+/// A TERM (or Ctrl-C) ends a run early: the browser is stopped and the run says so, exit 2.
+#[test]
+fn an_interrupted_run_stops_its_browser_and_says_so() {
+    if !chromium_installed() {
+        eprintln!("SKIPPED: no Chromium on PATH (Debian: apt-get install chromium)");
+        return;
+    }
+    let binary = assert_cmd::cargo::cargo_bin("cors-tui");
+    // The presigned-upload lesson waits 20 s in all: there is time to interrupt it.
+    let child = std::process::Command::new(binary)
+        .args(["serve", "--check", "presigned-upload"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("serve --check: interrupted; the browser is stopped"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
