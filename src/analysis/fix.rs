@@ -90,12 +90,18 @@ pub trait Verdicts {
     fn profile(&self) -> crate::scenario::BrowserProfile;
     /// The verdict of request `index` (1-based).
     fn outcome(&self, index: usize) -> Option<Outcome>;
-    /// Each request's verdict when `changed` runs. Streamed: only the verdicts are kept.
+    /// Each request's verdict when `changed` runs.
     fn rerun(&self, changed: &Scenario) -> Rc<[Outcome]> {
-        engine::Requests::new(changed, self.profile())
-            .map(|(record, _steps)| record.outcome)
-            .collect()
+        verdicts_of(changed, self.profile())
     }
+}
+
+/// Each request's verdict when `scenario` runs under `profile`. Streamed: only the verdicts are
+/// kept, so proving costs time, not memory.
+fn verdicts_of(scenario: &Scenario, profile: crate::scenario::BrowserProfile) -> Rc<[Outcome]> {
+    engine::Requests::new(scenario, profile)
+        .map(|(record, _steps)| record.outcome)
+        .collect()
 }
 
 impl Verdicts for Trace {
@@ -143,9 +149,7 @@ impl Verdicts for Baseline {
         if let Some(outcomes) = self.reruns.borrow().get(&server) {
             return outcomes.clone();
         }
-        let outcomes: Rc<[Outcome]> = engine::Requests::new(changed, self.profile)
-            .map(|(record, _steps)| record.outcome)
-            .collect();
+        let outcomes = verdicts_of(changed, self.profile);
         self.reruns.borrow_mut().insert(server, outcomes.clone());
         outcomes
     }
@@ -323,32 +327,16 @@ pub struct CombinedFix {
 /// first round's. `None` for a server without rules, or when no blocked request has a proven
 /// rule fix.
 pub fn combined_bucket_fix(scenario: &Scenario, trace: &Trace) -> Option<CombinedFix> {
-    let ServerKind::Bucket { provider, .. } = scenario.server.kind else {
-        return None;
-    };
-    let mut current = scenario.clone();
-    let mut run = None;
-    let mut fixed: Vec<(usize, Fix)> = Vec::new();
-    // Each round allows at least the request it fixed, so there are never more rounds than
-    // requests.
-    for _ in 0..scenario.requests.len() {
-        let trace = run.as_ref().unwrap_or(trace);
-        let next = trace.requests.iter().find_map(|record| {
-            let fix = fix_for(&current, trace, record)?;
-            let rules = fix.rules.clone().filter(|_| fix.proven)?;
-            Some((record.index, fix, rules))
-        });
-        let Some((index, fix, rules)) = next else {
-            break;
+    let mut later = None;
+    combine_rule_fixes(scenario, |current, round| {
+        let trace = match round {
+            0 => trace,
+            _ => later.insert(engine::run(current, trace.profile)),
         };
-        current = with_rules(&current, provider, rules);
-        run = Some(engine::run(&current, trace.profile));
-        fixed.push((index, fix));
-    }
-    let (_, last) = fixed.last()?;
-    Some(CombinedFix {
-        rules: last.rules.clone()?,
-        fixed,
+        trace.requests.iter().find_map(|record| {
+            let fix = fix_for(current, trace, record)?;
+            proven_rules(fix).map(|(fix, rules)| (record.index, fix, rules))
+        })
     })
 }
 
@@ -361,20 +349,13 @@ pub fn combined_bucket_fix_streamed(
     scenario: &Scenario,
     profile: crate::scenario::BrowserProfile,
 ) -> Option<CombinedFix> {
-    let ServerKind::Bucket { provider, .. } = scenario.server.kind else {
-        return None;
-    };
     if !rules_alone_decide(scenario) {
         return None;
     }
-    let mut current = scenario.clone();
-    let mut fixed: Vec<(usize, Fix)> = Vec::new();
-    // Each round allows at least the request it fixed, so there are never more rounds than
-    // requests.
-    for _ in 0..scenario.requests.len() {
+    combine_rule_fixes(scenario, |current, _round| {
         let mut outcomes = Vec::with_capacity(current.requests.len());
         let mut blocked = Vec::new();
-        for (record, _steps) in engine::Requests::new(&current, profile) {
+        for (record, _steps) in engine::Requests::new(current, profile) {
             outcomes.push(record.outcome);
             if record.outcome == Outcome::Blocked {
                 blocked.push(RequestRecord {
@@ -384,12 +365,34 @@ pub fn combined_bucket_fix_streamed(
             }
         }
         let base = Baseline::new(profile, outcomes);
-        let next = blocked.iter().find_map(|record| {
-            let fix = bucket_rule_fix(&current, &base, record)?;
-            let rules = fix.rules.clone().filter(|_| fix.proven)?;
-            Some((record.index, fix, rules))
-        });
-        let Some((index, fix, rules)) = next else {
+        blocked.iter().find_map(|record| {
+            let fix = bucket_rule_fix(current, &base, record)?;
+            proven_rules(fix).map(|(fix, rules)| (record.index, fix, rules))
+        })
+    })
+}
+
+/// A fix with the rules it proved, when it is a proven change to the rules.
+fn proven_rules(fix: Fix) -> Option<(Fix, Vec<CorsRule>)> {
+    let rules = fix.rules.clone().filter(|_| fix.proven)?;
+    Some((fix, rules))
+}
+
+/// The rounds of a combined fix: `next` finds, on the scenario as the earlier rounds left it
+/// (and the round's number), the request whose proven fix comes next and that fix's rules.
+fn combine_rule_fixes(
+    scenario: &Scenario,
+    mut next: impl FnMut(&Scenario, usize) -> Option<(usize, Fix, Vec<CorsRule>)>,
+) -> Option<CombinedFix> {
+    let ServerKind::Bucket { provider, .. } = scenario.server.kind else {
+        return None;
+    };
+    let mut current = scenario.clone();
+    let mut fixed: Vec<(usize, Fix)> = Vec::new();
+    // Each round allows at least the request it fixed, so there are never more rounds than
+    // requests.
+    for round in 0..scenario.requests.len() {
+        let Some((index, fix, rules)) = next(&current, round) else {
             break;
         };
         current = with_rules(&current, provider, rules);
