@@ -1490,13 +1490,6 @@ impl<'a> Simulation<'a> {
         {
             return Lookup::Bypassed(cache_mode);
         }
-        if profile == BrowserProfile::Chromium
-            && !super::fetch_rules::chromium_caches_preflight_for(query.url)
-        {
-            return Lookup::UrlTooLong {
-                length: query.url.len(),
-            };
-        }
         self.cache.lookup(query, profile)
     }
 
@@ -1658,7 +1651,7 @@ impl<'a> Simulation<'a> {
                 Ok(Sent::Answered)
             }
             Err(failure) => {
-                self.cache.clear(origin, &url);
+                self.cache.clear(origin, &url, self.now);
                 self.set(
                     Var::Preflight,
                     Cell::Preflight(PreflightState::Failed(failure.error)),

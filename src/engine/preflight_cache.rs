@@ -45,6 +45,13 @@ pub struct Entry {
     pub written_by: u64,
 }
 
+impl Entry {
+    /// Whether either profile still reads it at `now`.
+    fn live(&self, now: u64) -> bool {
+        now < self.expires_at.chromium || now < self.expires_at.standard
+    }
+}
+
 /// Entries grouped by (origin, URL), the key every lookup starts from, so a trace with many
 /// URLs stays linear.
 #[derive(Clone, Debug, Default)]
@@ -127,7 +134,7 @@ impl PreflightCache {
         self.pruned_at = now;
         self.revision += 1;
         self.by_url.retain(|_, entries| {
-            entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
+            entries.retain(|e| e.live(now));
             !entries.is_empty()
         });
         self.chromium_pairs = self
@@ -177,6 +184,11 @@ impl PreflightCache {
 
     /// Looks the request up as `profile` would (the cache-mode rule is the caller's).
     pub fn lookup(&self, q: &Query, profile: BrowserProfile) -> Lookup {
+        if profile == BrowserProfile::Chromium && !chromium_caches_preflight_for(q.url) {
+            return Lookup::UrlTooLong {
+                length: q.url.len(),
+            };
+        }
         let here = self.entries_for(q.origin, q.url);
         let newest = here.iter().map(|e| e.written_by).max();
         let usable: Vec<&Entry> = here
@@ -302,7 +314,7 @@ impl PreflightCache {
                 }
             }
         }
-        entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
+        entries.retain(|e| e.live(now));
         match (read_before, chromium_reads(entries, now)) {
             (false, true) => self.chromium_pairs += 1,
             (true, false) => self.chromium_pairs -= 1,
@@ -322,7 +334,7 @@ impl PreflightCache {
             for entry in entries.iter_mut() {
                 entry.expires_at.standard = entry.expires_at.standard.min(now);
             }
-            entries.retain(|e| now < e.expires_at.chromium || now < e.expires_at.standard);
+            entries.retain(|e| e.live(now));
             if entries.is_empty() {
                 self.by_url.remove(&key);
             }
@@ -330,11 +342,10 @@ impl PreflightCache {
     }
 
     /// Drops every entry for `origin` and `url`: a CORS fetch that needed a preflight failed.
-    pub fn clear(&mut self, origin: &str, url: &str) {
+    pub fn clear(&mut self, origin: &str, url: &str, now: u64) {
         self.revision += 1;
         let removed = self.by_url.remove(&(origin.to_string(), url.to_string()));
-        // The engine prunes at every request's start, so the last prune's time is now.
-        if removed.is_some_and(|entries| chromium_reads(&entries, self.pruned_at)) {
+        if removed.is_some_and(|entries| chromium_reads(&entries, now)) {
             self.chromium_pairs -= 1;
         }
     }
@@ -428,7 +439,7 @@ mod tests {
             )
         );
         // A failed fetch clears its pair; and results Chromium no longer reads do not count.
-        cache.clear(O, &url(1024));
+        cache.clear(O, &url(1024), 0);
         assert_eq!(crowded(&cache, 0).0, Lookup::Covered { expires: 600 });
         cache.store(
             O,
@@ -543,7 +554,7 @@ mod tests {
     fn clear_removes_the_url_entries() {
         let mut cache = PreflightCache::default();
         cache.store(O, U, false, &strings(&["PUT"]), &[], Some("100"), 0);
-        cache.clear(O, U);
+        cache.clear(O, U, 0);
         assert_eq!(cache.summary(1, Standard, O, U), (vec![], 0));
     }
 
@@ -565,7 +576,7 @@ mod tests {
         cache.store(other, U, false, &put, &[], Some("100"), 0);
         cache.store(other, U, false, &strings(&["DELETE"]), &[], Some("100"), 0);
         assert_eq!(cache.summary(1, Standard, O, U), (strings(&["PUT"]), 2));
-        cache.clear(O, "https://b.example/other");
+        cache.clear(O, "https://b.example/other", 1);
         assert_eq!(cache.summary(1, Standard, O, U), (strings(&["PUT"]), 1));
         // At t=20 only the other origin's entries are left.
         cache.prune(20);

@@ -57,25 +57,26 @@ pub fn lookup_detail(lookup: &Lookup, method: &str, sorted: &[String]) -> String
             CHROMIUM_LONGEST_CACHED_URL + 1
         ),
         Lookup::Empty => "no live cache entry for this origin and URL".to_string(),
-        Lookup::Covered { expires } => format!(
-            "cached entries for this origin and URL cover {method}{} (earliest expiry at t={expires}s)",
-            if sorted.is_empty() {
-                String::new()
-            } else {
-                format!(" and {}", sorted.join(", "))
-            }
-        ),
+        Lookup::Covered { expires } => covered(method, sorted, *expires),
         Lookup::CoveredIfKept { expires, held } => format!(
-            "cached entries for this origin and URL cover {method}{} (earliest expiry at t={expires}s), if Chromium still holds them: it keeps at most {CHROMIUM_MOST_RESULTS} preflight results and, past that, drops ten at random, and it would hold {held} now (inferred from Chromium's source; in Chromium 148, 1,100 URLs fetched twice sent 1,228 preflights, not 1,100)",
-            if sorted.is_empty() {
-                String::new()
-            } else {
-                format!(" and {}", sorted.join(", "))
-            }
+            "{}, if Chromium still holds them: it keeps at most {CHROMIUM_MOST_RESULTS} preflight results and, past that, drops ten at random, and it would hold {held} now (inferred from Chromium's source; in Chromium 148, 1,100 URLs fetched twice sent 1,228 preflights, not 1,100)",
+            covered(method, sorted, *expires)
         ),
         Lookup::MissingMethod => format!("the cache has no live entry for method {method}"),
         Lookup::MissingHeader(name) => format!("the cache has no live entry for header {name}"),
     }
+}
+
+/// Live entries cover the request's method and its CORS-unsafe header names `sorted`.
+fn covered(method: &str, sorted: &[String], expires: u64) -> String {
+    format!(
+        "cached entries for this origin and URL cover {method}{} (earliest expiry at t={expires}s)",
+        if sorted.is_empty() {
+            String::new()
+        } else {
+            format!(" and {}", sorted.join(", "))
+        }
+    )
 }
 
 /// "Profiles differ: under … this request would …": where the other profile's cache decides
