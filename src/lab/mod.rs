@@ -69,11 +69,8 @@ pub fn not_runnable(scenario: &Scenario) -> Option<String> {
             let Some(host) = url.host_str() else {
                 return Some(format!("request #{n} names a URL without a host"));
             };
-            if url.scheme() != "https" || url.port().is_some() {
-                return Some(format!(
-                    "{} is not https on the default port, which is all the lab serves yet",
-                    url.origin().ascii_serialization()
-                ));
+            if let Err(why) = served_over_https(url) {
+                return Some(why);
             }
             if host.parse::<std::net::IpAddr>().is_ok() || host == "localhost" {
                 return Some(format!("{host} is not a name the lab can map"));
@@ -81,6 +78,17 @@ pub fn not_runnable(scenario: &Scenario) -> Option<String> {
         }
     }
     None
+}
+
+/// Why not, when `url` is not on https's default port: the one listener the lab has.
+fn served_over_https(url: &url::Url) -> Result<(), String> {
+    if url.scheme() != "https" || url.port().is_some() {
+        return Err(format!(
+            "{} is not https on the default port, which is all the lab serves yet",
+            url.origin().ascii_serialization()
+        ));
+    }
+    Ok(())
 }
 
 /// Every host the lesson's pages and requests name, and the hosts its redirects lead to in the
@@ -101,12 +109,7 @@ fn hosts(scenario: &Scenario, trace: &Trace) -> Result<Vec<String>, String> {
         let Some(host) = url.host_str() else {
             continue;
         };
-        if url.scheme() != "https" || url.port().is_some() {
-            return Err(format!(
-                "{} is not https on the default port, which is all the lab serves yet",
-                url.origin().ascii_serialization()
-            ));
-        }
+        served_over_https(&url)?;
         if !hosts.iter().any(|h| h == host) {
             hosts.push(host.to_string());
         }
@@ -150,12 +153,15 @@ pub fn check(
     out: &mut impl Write,
 ) -> Result<bool, crate::error::Error> {
     let usage = |message: String| crate::error::Error::Usage(message);
-    if let Some(why) = not_runnable(scenario) {
-        return Err(usage(format!(
+    let cannot_run = |why: String| {
+        usage(format!(
             "serve --check: {} cannot run in the browser: {}",
             escape(name),
             escape(&why)
-        )));
+        ))
+    };
+    if let Some(why) = not_runnable(scenario) {
+        return Err(cannot_run(why));
     }
     let browser = chromium::find(chromium_path).map_err(usage)?;
     let trace = engine::run(scenario, BrowserProfile::Chromium);
@@ -167,13 +173,7 @@ pub fn check(
         .flat_map(|r| r.exchanges.iter().map(|e| e.request.url.clone()))
         .chain(scenario.requests.iter().map(|r| r.url.to_string()))
         .collect();
-    let hosts = hosts(scenario, &trace).map_err(|why| {
-        usage(format!(
-            "serve --check: {} cannot run in the browser: {}",
-            escape(name),
-            escape(&why)
-        ))
-    })?;
+    let hosts = hosts(scenario, &trace).map_err(cannot_run)?;
     let listener = server::Listener::bind(&hosts)
         .map_err(|e| usage(format!("serve --check: cannot listen on 127.0.0.1: {e}")))?;
     let port = listener
@@ -210,8 +210,14 @@ pub fn check(
         &format!("{first_page}{LAB_PATH}run"),
     )
     .map_err(usage)?;
-    let waits: u64 = scenario.requests.iter().map(|r| r.wait_seconds).sum();
-    let deadline = Instant::now() + Duration::from_secs(30 + waits);
+    // The browser's start and the requests themselves get 30 s; the lesson's waits come on top.
+    let budget: u64 = 30
+        + scenario
+            .requests
+            .iter()
+            .map(|r| r.wait_seconds)
+            .sum::<u64>();
+    let deadline = Instant::now() + Duration::from_secs(budget);
     let answer = |arrived: Arrived| -> Reply {
         let Ok(mut run) = run.lock() else {
             return page::not_found();
@@ -259,7 +265,7 @@ pub fn check(
         return Err(usage(format!(
             "serve --check: {} never ran the lab's page within {} s ({} console line(s) printed)",
             escape(&browser.version),
-            30 + waits,
+            budget,
             console.len()
         )));
     }
