@@ -909,16 +909,15 @@ impl fmt::Display for Explanation<'_> {
             }
             ServerNote::Through { answer, passed } => {
                 // Below a CloudFront miss, the layers saw the request as CloudFront forwarded it.
-                let forwarded = passed.iter().position(ServerNote::is_cloudfront_miss);
-                let below = forwarded
-                    .and_then(|at| match &passed[at] {
-                        ServerNote::CloudFront(note) => match note.as_ref() {
-                            cloudfront::Note::Miss { forwarded, .. } => Some(forwarded.as_ref()),
-                            _ => None,
-                        },
+                let miss = passed.iter().enumerate().find_map(|(at, note)| match note {
+                    ServerNote::CloudFront(note) => match note.as_ref() {
+                        cloudfront::Note::Miss { forwarded, .. } => Some((at, forwarded.as_ref())),
                         _ => None,
-                    })
-                    .unwrap_or(self.seen.request);
+                    },
+                    _ => None,
+                });
+                let forwarded = miss.map(|(at, _)| at);
+                let below = miss.map_or(self.seen.request, |(_, request)| request);
                 // A miss is told first: it is how the request reached the origin.
                 for note in passed.iter().rev().filter(|note| note.is_cloudfront_miss()) {
                     note.explain(self.seen.request, self.seen.response).fmt(f)?;
