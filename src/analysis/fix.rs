@@ -548,7 +548,9 @@ fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<F
     }
     // Every other fix is proven on the whole run.
     let trace = proof.trace?;
-    if let Some(fix) = browser_cache_fix(scenario, trace, record) {
+    // A cached copy that a fresh answer would fail the same way (Access-Control-Allow-Origin:
+    // * under credentials) is not the cause: the server's fix below is.
+    if let Some(fix) = browser_cache_fix(scenario, trace, record).filter(|fix| fix.proven) {
         return Some(fix);
     }
     if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
@@ -643,8 +645,13 @@ fn rules_fix(
     if matches!(
         record.cors_error,
         Some(CorsError::WildcardOriginNotAllowed | CorsError::PreflightWildcardOriginNotAllowed)
-    ) && let Some(matched) = record.matched_rule
-        && let Some(star) = rules.get(matched)
+    ) && let Some(matched) = record.matched_rule.or_else(|| {
+        // A copy from the browser's cache names no rule: the "*" rule that answered the
+        // request that stored it is the first one for this method.
+        rules.iter().position(|rule| {
+            rule.allowed_origins.iter().any(|o| o == "*") && rule.allowed_methods.contains(&method)
+        })
+    }) && let Some(star) = rules.get(matched)
     {
         let mut specific = star.clone();
         specific.id = None;
@@ -934,7 +941,6 @@ fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord)
         format!("fetch without the HTTP cache: {why}"),
         vec!["+ fetch(url, { cache: 'no-store' })".to_string()],
     ));
-    let mut first = None;
     for (changed, summary, diff) in candidates {
         let (proven, side_effects) = prove(trace, &changed, record.index);
         let fix = Fix {
@@ -952,9 +958,8 @@ fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord)
         if proven {
             return Some(capitalized(fix));
         }
-        first.get_or_insert(fix);
     }
-    first.map(capitalized)
+    None
 }
 
 /// For CloudFront in front of an origin, when CloudFront's own doing failed the request: its

@@ -652,6 +652,16 @@ impl<'a> Simulation<'a> {
         // Moved out at its exact length: a trace keeps hundreds of thousands of these lists, and
         // the working list keeps its room for the next request.
         let exchanges: Vec<Exchange> = self.exchanges.drain(..).collect();
+        // An answer that failed the CORS check is never read to its end, so the browser's cache
+        // does not keep it (observed in Chromium 148: the same fetch again reached the server).
+        if ending.outcome == Outcome::Blocked
+            && ending.failed_at == Some(ExchangeKind::Actual)
+            && let Some(failed) = exchanges.last()
+            && failed.kind == ExchangeKind::Actual
+            && !matches!(failed.server, ServerNote::BrowserCache { .. })
+        {
+            self.http_cache.forget((index, &failed.request.url));
+        }
         let matched_rule = exchanges.last().and_then(|e| e.matched_rule);
         let url = spec.url.to_string();
         let origin = spec.origin.clone();

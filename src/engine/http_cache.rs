@@ -6,25 +6,36 @@
 //! with `Vary: Origin` the fetch goes to the server and passes.
 //!
 //! Entries are kept apart by the page's site, as Chromium partitions its cache by top-frame
-//! site. Freshness is explicit only (`Cache-Control: max-age`); heuristic freshness (from
-//! `Last-Modified`) and revalidation are not simulated.
+//! site. An answer is fresh for its `Cache-Control: max-age`, or, without one, for a tenth of
+//! the time since its `Last-Modified` (heuristic freshness, RFC 9111 §4.2.2, as Chromium
+//! computes it; observed in Chromium 148: a plain `<img>` of an answer last modified a year
+//! ago, then a `fetch()` of it, and the server saw one request). An answer that fails the
+//! CORS check is not kept (observed: the same fetch again reaches the server), while a kept
+//! copy that fails it stays. Revalidation is not simulated.
 
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::{CacheMode, Scenario, ServerKind};
 
-/// Whether the browser may keep an answer in `scenario`: a simulated server whose fixed or
-/// scripted answers carry `Cache-Control: max-age` (a recording's answers already are what
-/// the cache served). Requests of one URL from every origin are then linked.
+/// The wall-clock time the simulated run starts at, for answers without a `Date`: the age of a
+/// `Last-Modified` is counted from it. Thursday 1 January 2026, 00:00:00 UTC.
+pub const RUN_STARTS_AT: std::time::Duration = std::time::Duration::from_secs(1_767_225_600);
+
+/// Whether the browser may keep an answer in `scenario`, so that requests of one URL from
+/// every origin are linked: a simulated server (a recording's answers already are what the
+/// cache served) whose fixed or scripted answers carry `Cache-Control: max-age`, or a bucket
+/// (its answers to GET carry `Last-Modified`), when the page asks for one URL twice.
 pub fn answers_may_be_kept(scenario: &Scenario) -> bool {
     let kept = |headers: &[(String, String)]| {
         headers.iter().any(|(name, value)| {
-            name.eq_ignore_ascii_case("Cache-Control")
-                && value.to_ascii_lowercase().contains("max-age")
+            (name.eq_ignore_ascii_case("Cache-Control")
+                && value.to_ascii_lowercase().contains("max-age"))
+                || name.eq_ignore_ascii_case("Last-Modified")
         })
     };
     match &scenario.server.kind {
         ServerKind::Recorded { .. } => false,
         ServerKind::Static { actual, .. } if kept(&actual.headers) => true,
+        ServerKind::Bucket { .. } if asks_twice(scenario) => true,
         _ => scenario.requests.iter().any(|r| {
             (0..=r.responses.after_redirect.len())
                 .filter_map(|hop| r.responses.at_hop(hop)?.actual.as_ref())
@@ -33,12 +44,26 @@ pub fn answers_may_be_kept(scenario: &Scenario) -> bool {
     }
 }
 
+/// Whether pages of one site ask for one URL with GET twice: only then can the cache answer.
+fn asks_twice(scenario: &Scenario) -> bool {
+    let mut seen = foldhash::HashSet::default();
+    scenario
+        .requests
+        .iter()
+        .filter(|r| r.method.eq_ignore_ascii_case("GET") && r.via != crate::scenario::Via::Raw)
+        .any(|r| !seen.insert((partition(r.origin.as_deref()), r.url.as_str())))
+}
+
 /// What the cache answered a lookup from: the request that stored it and when.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stored {
     /// Seconds into the run.
     pub at: u64,
+    /// Seconds it stays fresh for.
     pub max_age: u64,
+    /// Fresh by heuristic: the answer had no max-age, and a tenth of its `Last-Modified`'s
+    /// age is taken.
+    pub heuristic: bool,
     /// The 1-based request that stored it.
     pub by_request: usize,
     /// Its Origin header (None: it sent none, as an `<img>` without crossorigin does).
@@ -64,10 +89,16 @@ pub struct HttpCache {
     entries: Vec<Entry>,
 }
 
-/// The statuses a browser stores without heuristics beyond max-age (RFC 9111 §3, the ones
-/// "cacheable by default" that a scenario meets).
+/// The statuses a browser stores with an explicit max-age (RFC 9111 §3, the ones "cacheable by
+/// default" that a scenario meets).
 fn storable_status(status: u16) -> bool {
     matches!(status, 200 | 203 | 204 | 404 | 405 | 410 | 414 | 501)
+}
+
+/// The statuses Chromium gives a heuristic freshness (`HttpResponseHeaders::
+/// GetFreshnessLifetimes`: 200, 203 and 206).
+fn heuristic_status(status: u16) -> bool {
+    matches!(status, 200 | 203 | 206)
 }
 
 fn directives(response: &HttpResponse) -> Vec<String> {
@@ -80,18 +111,36 @@ fn directives(response: &HttpResponse) -> Vec<String> {
         .collect()
 }
 
-fn max_age(response: &HttpResponse) -> Option<u64> {
+/// How long `response`, received `now` seconds into the run, stays fresh, and whether by
+/// heuristic; `None`: it is not to be reused without asking the server.
+fn freshness(response: &HttpResponse, now: u64) -> Option<(u64, bool)> {
     let directives = directives(response);
     if directives
         .iter()
-        .any(|d| d == "no-store" || d == "no-cache")
+        .any(|d| d == "no-store" || d == "no-cache" || d == "must-revalidate")
     {
         return None;
     }
-    directives.iter().find_map(|d| {
+    let explicit = directives.iter().find_map(|d| {
         d.strip_prefix("max-age=")
             .and_then(|age| age.trim_matches('"').parse().ok())
-    })
+    });
+    if let Some(max_age) = explicit {
+        return storable_status(response.status).then_some((max_age, false));
+    }
+    if !heuristic_status(response.status) || response.header("Expires").is_some() {
+        return None;
+    }
+    let date = |name: &str| {
+        let value = response.header(name)?;
+        let at = httpdate::parse_http_date(value.trim()).ok()?;
+        at.duration_since(std::time::UNIX_EPOCH).ok()
+    };
+    let last_modified = date("Last-Modified")?;
+    // Without a Date, Chromium dates the answer by when it arrived.
+    let dated = date("Date").unwrap_or(RUN_STARTS_AT + std::time::Duration::from_secs(now));
+    let age = dated.checked_sub(last_modified)?;
+    Some((age.as_secs() / 10, true))
 }
 
 fn vary_names(response: &HttpResponse) -> Vec<String> {
@@ -167,6 +216,12 @@ impl HttpCache {
             .map(|e| (&e.stored, e.response.header("Access-Control-Allow-Origin")))
     }
 
+    /// Drops what request `by_request` stored for `url`: its answer failed the CORS check.
+    pub fn forget(&mut self, (by_request, url): (usize, &str)) {
+        self.entries
+            .retain(|e| !(e.stored.by_request == by_request && e.url == url));
+    }
+
     /// Stores the answer to a GET the network gave, when it may be stored.
     pub fn store(
         &mut self,
@@ -175,13 +230,11 @@ impl HttpCache {
         (mode, by_request, now): (CacheMode, usize, u64),
     ) {
         let partition = partition(page);
-        if request.method != "GET"
-            || mode == CacheMode::NoStore
-            || !storable_status(response.status)
-        {
+        if request.method != "GET" || mode == CacheMode::NoStore {
             return;
         }
-        let Some(max_age) = max_age(response).filter(|&age| age > 0) else {
+        let Some((max_age, heuristic)) = freshness(response, now).filter(|&(age, _)| age > 0)
+        else {
             return;
         };
         let vary = vary_names(response);
@@ -199,6 +252,7 @@ impl HttpCache {
             stored: Stored {
                 at: now,
                 max_age,
+                heuristic,
                 by_request,
                 origin: request.header("Origin"),
                 vary,
@@ -322,6 +376,48 @@ mod tests {
         assert!(
             cache
                 .lookup((PAGE, &get(None)), CacheMode::ForceCache, 0)
+                .is_none()
+        );
+    }
+
+    /// Without max-age, an answer with Last-Modified is fresh for a tenth of its age, counted
+    /// from its Date, or from when it arrived (the run starts on 1 January 2026).
+    #[test]
+    fn last_modified_gives_a_heuristic_freshness() {
+        let year_old = answer(&[("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT")]);
+        assert_eq!(freshness(&year_old, 0), Some((365 * 86_400 / 10, true)));
+        let dated = answer(&[
+            ("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT"),
+            ("Date", "Sat, 11 Jan 2025 00:00:00 GMT"),
+        ]);
+        assert_eq!(freshness(&dated, 0), Some((86_400, true)));
+        let explicit = answer(&[
+            ("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT"),
+            ("Cache-Control", "max-age=60"),
+        ]);
+        assert_eq!(freshness(&explicit, 0), Some((60, false)));
+        assert_eq!(freshness(&answer(&[]), 0), None);
+        let revalidated = answer(&[
+            ("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT"),
+            ("Cache-Control", "no-cache"),
+        ]);
+        assert_eq!(freshness(&revalidated, 0), None);
+    }
+
+    #[test]
+    fn a_forgotten_answer_is_not_reused() {
+        let mut cache = HttpCache::default();
+        let kept = answer(&[("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT")]);
+        cache.store((PAGE, &get(None)), &kept, (CacheMode::Default, 1, 0));
+        assert!(
+            cache
+                .lookup((PAGE, &get(None)), CacheMode::Default, 1)
+                .is_some()
+        );
+        cache.forget((1, "https://cdn.example/logo.png"));
+        assert!(
+            cache
+                .lookup((PAGE, &get(None)), CacheMode::Default, 1)
                 .is_none()
         );
     }

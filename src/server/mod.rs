@@ -892,10 +892,18 @@ impl fmt::Display for Explanation<'_> {
                     Some(origin) => format!("with Origin {origin}"),
                     None => "without Origin".to_string(),
                 };
+                let fresh_for = if stored.heuristic {
+                    format!(
+                        "fresh for {} s by heuristic: no max-age, so a tenth of the time since its Last-Modified, as Chromium counts it",
+                        stored.max_age
+                    )
+                } else {
+                    format!("max-age {} s", stored.max_age)
+                };
                 write!(
                     f,
-                    "Not sent: the browser's HTTP cache holds a fresh copy of this URL, stored at t={} s from request #{}'s GET {by} (max-age {} s, age {age} s). ",
-                    stored.at, stored.by_request, stored.max_age
+                    "Not sent: the browser's HTTP cache holds a fresh copy of this URL, stored at t={} s from request #{}'s GET {by} ({fresh_for}; age {age} s). ",
+                    stored.at, stored.by_request
                 )?;
                 if stored.vary.is_empty() {
                     f.write_str("The answer had no Vary, so the browser takes it for every request of this URL, whatever its Origin (observed in Chromium 148); the server never sees this one.")

@@ -1260,3 +1260,45 @@ fn chromium_keeps_a_preflight_result_after_the_answer_it_guarded_is_blocked() {
     assert_eq!(Some(preflights(&chromium)), case["preflights"].as_u64());
     assert_eq!(preflights(&run(BrowserProfile::Standard)), 2);
 }
+
+/// The browser's HTTP cache as Chromium 148 keeps it (the observations in
+/// `tests/fixtures/chromium/lab/`, which the lab test runs in the browser too): how many of
+/// each observation's requests reached the server.
+#[test]
+fn the_http_cache_keeps_what_chromium_keeps() {
+    for (name, reached) in [
+        (
+            "cache-keeps-a-credentialed-answer-for-an-anonymous-fetch",
+            [true, false].as_slice(),
+        ),
+        (
+            "cache-keeps-an-anonymous-answer-for-a-credentialed-fetch",
+            &[true, false],
+        ),
+        ("cache-drops-an-answer-that-failed-cors", &[true, true]),
+        ("cache-keeps-a-copy-that-failed-cors", &[true, false, false]),
+    ] {
+        let path = format!("tests/fixtures/chromium/lab/{name}.json");
+        let scenario = load_file(std::path::Path::new(&path)).unwrap_or_else(|e| panic!("{e}"));
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let server_saw: Vec<bool> = trace
+            .requests
+            .iter()
+            .map(|record| {
+                record.exchanges.iter().any(|e| {
+                    e.kind == ExchangeKind::Actual
+                        && !matches!(e.server, cors_tui::server::ServerNote::BrowserCache { .. })
+                })
+            })
+            .collect();
+        assert_eq!(server_saw, reached, "{name}");
+        for record in &trace.requests {
+            assert_eq!(
+                Some(record.outcome),
+                scenario.requests[record.index - 1].expect,
+                "{name} #{}",
+                record.index
+            );
+        }
+    }
+}
