@@ -93,6 +93,10 @@ pub enum Command {
         /// The Chromium to start (default: chromium, chromium-browser or google-chrome on PATH).
         #[arg(long, value_name = "PATH")]
         chromium: Option<PathBuf>,
+        /// The longest wait between two requests to sit through, in seconds: the lab waits in
+        /// real time.
+        #[arg(long, value_name = "SECONDS", default_value_t = crate::lab::LONGEST_WAIT_SECONDS)]
+        max_wait: u64,
     },
     /// List the lessons built into cors-tui, numbered in teaching order; `cors-tui lesson N`
     /// (or `cors-tui NAME`) opens one from any folder.

@@ -230,7 +230,14 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
             file,
             check: _,
             chromium,
-        }) => return run_serve_check(file, chromium.as_deref()),
+            max_wait,
+        }) => {
+            let options = crate::lab::CheckOptions {
+                chromium: chromium.clone(),
+                longest_wait: *max_wait,
+            };
+            return run_serve_check(file, &options);
+        }
         Some(Command::Completions { shell }) => {
             let mut out = io::stdout().lock();
             clap_complete::generate(*shell, &mut Cli::command(), "cors-tui", &mut out);
@@ -600,7 +607,7 @@ fn run_convert(file: &Path, to: ConvertTarget) -> Result<Finished, Error> {
 }
 
 /// `serve --check FILE`: the lesson in headless Chromium, next to the simulation.
-fn run_serve_check(file: &Path, chromium: Option<&Path>) -> Result<Finished, Error> {
+fn run_serve_check(file: &Path, options: &crate::lab::CheckOptions) -> Result<Finished, Error> {
     let opened = crate::session::open(Some(&file.to_path_buf()), false)?;
     let name = opened.name().to_string();
     let loaded = opened.load(None)?;
@@ -611,7 +618,7 @@ fn run_serve_check(file: &Path, chromium: Option<&Path>) -> Result<Finished, Err
         )));
     }
     let mut out = io::stdout().lock();
-    let agrees = crate::lab::check(&loaded.scenario, &name, chromium, &mut out)?;
+    let agrees = crate::lab::check(&loaded.scenario, &name, options, &mut out)?;
     out.flush()?;
     Ok(if agrees {
         Finished::Clean

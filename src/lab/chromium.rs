@@ -68,9 +68,34 @@ pub struct Started {
 
 /// Starts `browser` headless on `url`, with every host of `hosts` mapped to the lab's port on
 /// 127.0.0.1 and the lab's certificate accepted.
-pub fn start(browser: &Browser, hosts: &[String], port: u16, url: &str) -> Result<Started, String> {
+/// Where the lab listens: the hosts to map to it, its port, and its certificate's key hash.
+#[derive(Clone, Copy, Debug)]
+pub struct Lab<'a> {
+    pub hosts: &'a [String],
+    pub port: u16,
+    pub spki_sha256: &'a str,
+    /// The lesson's browser blocks third-party cookies.
+    pub third_party_cookies_blocked: bool,
+}
+
+pub fn start(browser: &Browser, lab: Lab<'_>, url: &str) -> Result<Started, String> {
+    let Lab {
+        hosts,
+        port,
+        spki_sha256,
+        third_party_cookies_blocked,
+    } = lab;
     let profile = tempfile::tempdir()
         .map_err(|e| format!("serve --check: cannot make a browser profile: {e}"))?;
+    // Chrome sends third-party cookies unless its user says otherwise; an unbranded Chromium
+    // (Debian's, Chrome for Testing) blocks them (observed in 148). The lesson says which.
+    let preferences = serde_json::json!({
+        "profile": { "cookie_controls_mode": u8::from(third_party_cookies_blocked) }
+    });
+    let default = profile.path().join("Default");
+    std::fs::create_dir_all(&default)
+        .and_then(|()| std::fs::write(default.join("Preferences"), preferences.to_string()))
+        .map_err(|e| format!("serve --check: cannot write the browser profile: {e}"))?;
     let rules = hosts
         .iter()
         .map(|host| format!("MAP {host} 127.0.0.1:{port}"))
@@ -84,12 +109,17 @@ pub fn start(browser: &Browser, hosts: &[String], port: u16, url: &str) -> Resul
             "--disable-gpu",
             "--no-first-run",
             "--disable-extensions",
-            "--ignore-certificate-errors",
+            // An http page stays http: the lab answers https on the same port, and an upgrade
+            // would change the page's origin.
+            "--disable-features=HttpsUpgrades",
             "--enable-logging=stderr",
             "--v=0",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--host-rules={rules}"))
+        .arg(format!(
+            "--ignore-certificate-errors-spki-list={spki_sha256}"
+        ))
         .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

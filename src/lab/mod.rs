@@ -11,7 +11,6 @@ pub mod server;
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -19,80 +18,94 @@ use std::time::{Duration, Instant};
 use crate::engine::http::HttpRequest;
 use crate::engine::{self, ExchangeKind, RequestRecord, Trace};
 use crate::safe_text::escape;
-use crate::scenario::{BrowserProfile, Initiator, Outcome, ResponseOverrides, Scenario, Via};
+use crate::scenario::{
+    BrowserProfile, Outcome, ResponseOverrides, Scenario, ThirdPartyCookies, Via,
+};
 use crate::server::{Answerer, Moment};
 
 use server::{Arrived, Reply};
 
 /// Where the lab's own pages live on every origin; nothing a lesson asks for is under it.
 const LAB_PATH: &str = "/__cors-tui-lab/";
-/// The longest wait a lesson may ask for between requests: the lab waits in real time.
-const LONGEST_WAIT_SECONDS: u64 = 30;
+/// The longest wait between requests the lab sits through unless told otherwise: it waits in
+/// real time.
+pub const LONGEST_WAIT_SECONDS: u64 = 30;
 
-/// Why a lesson cannot be run in the browser (yet), in words; `None` when it can.
-pub fn not_runnable(scenario: &Scenario) -> Option<String> {
+/// The host the lab's page starts on when the lesson's first page has an opaque origin (it
+/// runs that request in a sandboxed frame, whatever host holds it).
+const LAB_HOST: &str = "lab.cors-tui.test";
+
+/// Why a lesson cannot be run in the browser, in words; `None` when it can. `longest_wait` is
+/// the longest wait between requests the lab sits through in real time.
+pub fn not_runnable(scenario: &Scenario, longest_wait: u64) -> Option<String> {
     if scenario.requests.iter().all(|spec| spec.via == Via::Raw) {
         return Some("every request is a raw client's: nothing for a browser to do".into());
     }
-    if !scenario.cookies.is_empty() {
-        return Some(
-            "it starts with cookies in the browser, which the lab does not set yet".into(),
-        );
+    let set_by = scenario.cookies.jar.iter().map(|cookie| &cookie.set_by);
+    for url in set_by {
+        if let Err(why) = mappable(url) {
+            return Some(why);
+        }
     }
     for (i, spec) in scenario.requests.iter().enumerate() {
         let n = i + 1;
-        match (spec.via, spec.initiator) {
-            (Via::Browser, Initiator::Fetch | Initiator::Xhr) | (Via::NoCors, _) => {}
+        if spec.via == Via::Raw {
             // The lab sends it itself, as curl would.
-            (Via::Raw, _) => continue,
-            _ => {
-                return Some(format!(
-                    "request #{n} is made by a page element, which the lab does not make yet"
-                ));
-            }
+            continue;
         }
-        if spec.wait_seconds > LONGEST_WAIT_SECONDS {
+        if spec.wait_seconds > longest_wait {
             return Some(format!(
-                "request #{n} waits {} s, and the lab waits in real time (at most {LONGEST_WAIT_SECONDS} s)",
-                spec.wait_seconds
+                "request #{n} waits {} s, and the lab waits in real time (at most {longest_wait} s; \
+                 --max-wait {} runs it)",
+                spec.wait_seconds,
+                scenario
+                    .requests
+                    .iter()
+                    .map(|r| r.wait_seconds)
+                    .max()
+                    .unwrap_or(0)
             ));
         }
         let Some(origin) = spec.origin.as_deref() else {
             return Some(format!("request #{n} comes from no page"));
         };
-        let Ok(page) = url::Url::parse(origin) else {
-            return Some(format!(
-                "request #{n} comes from the opaque origin {origin}"
-            ));
-        };
-        for url in [&page, &spec.url] {
-            let Some(host) = url.host_str() else {
-                return Some(format!("request #{n} names a URL without a host"));
+        if origin != "null" {
+            let Ok(page) = url::Url::parse(origin) else {
+                return Some(format!(
+                    "request #{n} comes from {origin}, which is no origin"
+                ));
             };
-            if let Err(why) = served_over_https(url) {
+            if let Err(why) = mappable(&page) {
                 return Some(why);
             }
-            if host.parse::<std::net::IpAddr>().is_ok() || host == "localhost" {
-                return Some(format!("{host} is not a name the lab can map"));
-            }
+        }
+        if let Err(why) = mappable(&spec.url) {
+            return Some(why);
         }
     }
     None
 }
 
-/// Why not, when `url` is not on https's default port: the one listener the lab has.
-fn served_over_https(url: &url::Url) -> Result<(), String> {
-    if url.scheme() != "https" || url.port().is_some() {
-        return Err(format!(
-            "{} is not https on the default port, which is all the lab serves yet",
-            url.origin().ascii_serialization()
-        ));
+/// Why not, when the browser cannot be sent to the lab for `url`: its host is an address or
+/// `localhost` (the lab maps names), or its scheme is not http or https.
+fn mappable(url: &url::Url) -> Result<&str, String> {
+    let Some(host) = url.host_str() else {
+        return Err(format!("{} names no host", url.as_str()));
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{} is neither http nor https", url.as_str()));
     }
-    Ok(())
+    if host.parse::<std::net::IpAddr>().is_ok()
+        || host.starts_with('[')
+        || host.eq_ignore_ascii_case("localhost")
+    {
+        return Err(format!("{host} is not a name the lab can map"));
+    }
+    Ok(host)
 }
 
-/// Every host the lesson's pages and requests name, and the hosts its redirects lead to in the
-/// simulated run; why not, when one of them is not a name served over https.
+/// Every host the lesson's pages, requests and cookies name, and the hosts its redirects lead
+/// to in the simulated run; why not, when one of them cannot be mapped to the lab.
 fn hosts(scenario: &Scenario, trace: &Trace) -> Result<Vec<String>, String> {
     let pages = scenario
         .requests
@@ -104,12 +117,10 @@ fn hosts(scenario: &Scenario, trace: &Trace) -> Result<Vec<String>, String> {
         .flat_map(|r| r.exchanges.iter())
         .filter_map(|e| url::Url::parse(&e.request.url).ok());
     let asked = scenario.requests.iter().map(|spec| spec.url.clone());
-    let mut hosts: Vec<String> = Vec::new();
-    for url in pages.chain(asked).chain(reached) {
-        let Some(host) = url.host_str() else {
-            continue;
-        };
-        served_over_https(&url)?;
+    let cookies = scenario.cookies.jar.iter().map(|c| c.set_by.clone());
+    let mut hosts: Vec<String> = vec![LAB_HOST.to_string()];
+    for url in pages.chain(asked).chain(reached).chain(cookies) {
+        let host = mappable(&url)?;
         if !hosts.iter().any(|h| h == host) {
             hosts.push(host.to_string());
         }
@@ -124,6 +135,8 @@ struct Seen {
     preflights: Vec<Option<String>>,
     /// The requests that reached the server otherwise (the actual request, and each redirect).
     actual: usize,
+    /// The names of the cookies the first of them carried.
+    cookies: Vec<String>,
     /// What the page's fetch came to.
     result: Option<page::Outcome>,
 }
@@ -142,6 +155,17 @@ struct Run<'a> {
     /// Seconds into the run, as the engine counts them.
     now: u64,
     sequence: usize,
+    /// How many of the lesson's cookies the browser has been given so far.
+    cookies_set: usize,
+}
+
+/// How `serve --check` runs.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// The browser to start; `None`: the first Chromium on PATH.
+    pub chromium: Option<std::path::PathBuf>,
+    /// The longest wait between requests to sit through (seconds).
+    pub longest_wait: u64,
 }
 
 /// Runs `scenario` in headless Chromium and writes each request's simulated and real outcome
@@ -149,7 +173,7 @@ struct Run<'a> {
 pub fn check(
     scenario: &Scenario,
     name: &str,
-    chromium_path: Option<&Path>,
+    options: &CheckOptions,
     out: &mut impl Write,
 ) -> Result<bool, crate::error::Error> {
     let usage = |message: String| crate::error::Error::Usage(message);
@@ -160,10 +184,10 @@ pub fn check(
             escape(&why)
         ))
     };
-    if let Some(why) = not_runnable(scenario) {
+    if let Some(why) = not_runnable(scenario, options.longest_wait) {
         return Err(cannot_run(why));
     }
-    let browser = chromium::find(chromium_path).map_err(usage)?;
+    let browser = chromium::find(options.chromium.as_deref()).map_err(usage)?;
     let trace = engine::run(scenario, BrowserProfile::Chromium);
     // The URLs the lesson's requests reach; anything else the browser asks for (its icon) is
     // not the lesson's, and gets a 404 from the lab, not an answer from the lesson's server.
@@ -188,6 +212,7 @@ pub fn check(
         seen: vec![Seen::default(); scenario.requests.len()],
         now: 0,
         sequence: 0,
+        cookies_set: 0,
     });
     let stop = AtomicBool::new(false);
     // Ctrl-C or a TERM ends the run early, and the browser with it (it is stopped on the way
@@ -197,19 +222,23 @@ pub fn check(
         signal_hook::flag::register(signal, interrupted.clone())
             .map_err(|e| usage(format!("serve --check: cannot watch for Ctrl-C: {e}")))?;
     }
+    // The lab's page starts where the first request's page is (or on the lab's own host, when
+    // that page's origin is opaque), and goes from there.
     let first_page = scenario
         .requests
         .iter()
         .find(|r| r.via != Via::Raw)
         .and_then(|r| r.origin.clone())
-        .unwrap_or_default();
-    let started = chromium::start(
-        &browser,
-        &hosts,
+        .filter(|origin| origin != "null")
+        .unwrap_or_else(|| format!("https://{LAB_HOST}"));
+    let lab = chromium::Lab {
+        hosts: &hosts,
         port,
-        &format!("{first_page}{LAB_PATH}run"),
-    )
-    .map_err(usage)?;
+        spki_sha256: &listener.spki_sha256,
+        third_party_cookies_blocked: scenario.cookies.third_party == ThirdPartyCookies::Blocked,
+    };
+    let started =
+        chromium::start(&browser, lab, &format!("{first_page}{LAB_PATH}run")).map_err(usage)?;
     // The browser's start and the requests themselves get 30 s; the lesson's waits come on top.
     let budget: u64 = 30
         + scenario
@@ -280,14 +309,19 @@ pub fn check(
 
 impl Run<'_> {
     fn answer(&mut self, arrived: Arrived, lesson_urls: &HashSet<String>) -> Reply {
-        let host = arrived
+        let authority = arrived
             .header("Host")
-            .map(|h| h.split(':').next().unwrap_or(h).to_ascii_lowercase())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let scheme = if arrived.secure { "https" } else { "http" };
+        let origin = format!("{scheme}://{authority}");
         if let Some(what) = arrived.target.strip_prefix(LAB_PATH) {
-            return self.control(what, &host, &arrived);
+            return self.control(what, &origin, &arrived);
         }
-        let url = format!("https://{host}{}", arrived.target);
+        let url = format!("{origin}{}", arrived.target);
+        if let Some(reply) = self.set_cookie(&url) {
+            return reply;
+        }
         let Some(window) = self.window.filter(|_| lesson_urls.contains(&url)) else {
             return page::not_found();
         };
@@ -306,6 +340,9 @@ impl Run<'_> {
             );
             ExchangeKind::Preflight
         } else {
+            if seen.actual == 0 {
+                seen.cookies = cookie_names(arrived.header("Cookie"));
+            }
             seen.actual += 1;
             ExchangeKind::Actual
         };
@@ -328,11 +365,40 @@ impl Run<'_> {
                 sequence: self.sequence,
             },
         );
-        Reply {
+        let mut reply = Reply {
             status: answer.response.status,
             headers: answer.response.headers,
             body: answer.response.body.into_bytes(),
+        };
+        if kind == ExchangeKind::Actual
+            && (200..300).contains(&reply.status)
+            && let Some((content_type, body)) = page::stand_in(spec.initiator)
+        {
+            reply
+                .headers
+                .retain(|(name, _)| !name.eq_ignore_ascii_case("Content-Type"));
+            reply
+                .headers
+                .push(("Content-Type".into(), content_type.into()));
+            reply.body = body.to_vec();
         }
+        reply
+    }
+
+    /// The page that gives the browser the lesson's next cookie: the lesson's `Set-Cookie`
+    /// line, answered at the URL that set it (so its default path is the lesson's), marked by
+    /// the lab's query.
+    fn set_cookie(&mut self, url: &str) -> Option<Reply> {
+        let cookie = self.scenario.cookies.jar.get(self.cookies_set)?;
+        if url != cookie_page(&cookie.set_by) {
+            return None;
+        }
+        self.cookies_set += 1;
+        let mut reply = page::runner();
+        reply
+            .headers
+            .push(("Set-Cookie".into(), cookie.line.clone()));
+        Some(reply)
     }
 
     /// Sends the raw clients' requests that come next, as the simulation sent them, through the
@@ -373,17 +439,26 @@ impl Run<'_> {
     }
 
     /// The lab's own pages: the runner, the next request to make, and what it came to.
-    fn control(&mut self, what: &str, host: &str, arrived: &Arrived) -> Reply {
+    fn control(&mut self, what: &str, here: &str, arrived: &Arrived) -> Reply {
         let path = what.split('?').next().unwrap_or(what);
         match path {
             "run" => page::runner(),
             "next" => {
+                // The cookies the browser holds when the lesson starts come first, each from
+                // a visit to the URL that set it.
+                if let Some(cookie) = self.scenario.cookies.jar.get(self.cookies_set) {
+                    return page::json(&page::Next::go(cookie_page(&cookie.set_by)));
+                }
                 self.send_raw_requests();
                 let Some(spec) = self.scenario.requests.get(self.next) else {
                     return page::json(&page::Next::DONE);
                 };
-                let here = format!("https://{host}");
-                if spec.origin.as_deref() != Some(here.as_str()) {
+                // A page with an opaque origin is a sandboxed frame in whichever page is here.
+                let elsewhere = spec
+                    .origin
+                    .as_deref()
+                    .is_some_and(|origin| origin != "null" && origin != here);
+                if elsewhere {
                     let there = spec.origin.clone().unwrap_or_default();
                     return page::json(&page::Next::go(format!("{there}{LAB_PATH}run")));
                 }
@@ -409,6 +484,31 @@ impl Run<'_> {
     }
 }
 
+/// The query that marks a visit to a URL that set one of the lesson's cookies.
+const COOKIE_MARK: &str = "__cors-tui-lab=set-cookie";
+
+/// Where the lab gives the browser a cookie `set_by` set: that URL, with the lab's query.
+fn cookie_page(set_by: &url::Url) -> String {
+    let mut page = set_by.clone();
+    page.set_fragment(None);
+    page.set_query(Some(COOKIE_MARK));
+    page.to_string()
+}
+
+/// The names in a `Cookie` header, sorted: the order cookies are listed in is not the lesson's.
+fn cookie_names(header: Option<&str>) -> Vec<String> {
+    let mut names: Vec<String> = header
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|pair| pair.split('=').next())
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
+}
+
 /// One request's side in the comparison: whether a preflight went out (and which headers it
 /// asked for), whether the request itself reached the server, and whether the page could read
 /// the answer.
@@ -416,6 +516,8 @@ impl Run<'_> {
 struct Side {
     preflight: Option<Option<String>>,
     sent: bool,
+    /// The cookies the request itself carried (names, sorted).
+    cookies: Vec<String>,
     read: Option<bool>,
 }
 
@@ -430,12 +532,15 @@ impl Side {
                     .header("Access-Control-Request-Headers")
                     .map(|h| h.to_string())
             });
+        // The request itself as it reached the server: not when the browser's cache answered.
+        let reached = record.exchanges.iter().find(|e| {
+            e.kind == ExchangeKind::Actual
+                && !matches!(e.server, crate::server::ServerNote::BrowserCache { .. })
+        });
         Side {
             preflight,
-            sent: record
-                .exchanges
-                .iter()
-                .any(|e| e.kind == ExchangeKind::Actual),
+            sent: reached.is_some(),
+            cookies: cookie_names(reached.and_then(|e| e.request.header("Cookie")).as_deref()),
             read: Some(matches!(record.outcome, Outcome::Allowed | Outcome::Sent)),
         }
     }
@@ -444,6 +549,7 @@ impl Side {
         Side {
             preflight: seen.preflights.first().cloned(),
             sent: seen.actual > 0,
+            cookies: seen.cookies.clone(),
             read: seen.result.as_ref().map(|r| r.resolved),
         }
     }
@@ -454,7 +560,11 @@ impl Side {
             Some(None) => "preflight".to_string(),
             Some(Some(headers)) => format!("preflight (headers: {headers})"),
         };
-        let sent = if self.sent { "sent" } else { "not sent" };
+        let sent = match (self.sent, self.cookies.as_slice()) {
+            (false, _) => "not sent".to_string(),
+            (true, []) => "sent".to_string(),
+            (true, names) => format!("sent with cookies {}", names.join(", ")),
+        };
         let read = match self.read {
             Some(true) => "resolved",
             Some(false) => "rejected",
@@ -557,6 +667,7 @@ mod tests {
             target: target.to_string(),
             headers: all,
             body: Vec::new(),
+            secure: true,
         }
     }
 
@@ -585,6 +696,7 @@ mod tests {
             seen: vec![Seen::default(); basic.requests.len()],
             now: 0,
             sequence: 0,
+            cookies_set: 0,
         };
         let next = |run: &mut Run, host: &str| {
             let asked = arrived("GET", host, "/__cors-tui-lab/next", &[]);
@@ -651,35 +763,144 @@ mod tests {
         assert_eq!(Side::real(&run.seen[2]).read, Some(false));
     }
 
+    fn lesson(name: &str) -> Scenario {
+        match crate::scenario::lessons::find(name).map(|l| crate::scenario::load_str(l.text, name))
+        {
+            Some(Ok(scenario)) => scenario,
+            _ => panic!("the {name} lesson loads"),
+        }
+    }
+
+    fn idle_run<'a>(scenario: &'a Scenario, trace: &'a Trace) -> Run<'a> {
+        Run {
+            scenario,
+            trace,
+            answerer: Answerer::new(&scenario.server),
+            window: None,
+            next: 0,
+            seen: vec![Seen::default(); scenario.requests.len()],
+            now: 0,
+            sequence: 0,
+            cookies_set: 0,
+        }
+    }
+
     #[test]
-    fn lessons_the_lab_cannot_run_yet_say_why() {
-        let lesson = |name: &str| {
-            crate::scenario::lessons::find(name)
-                .map(|l| crate::scenario::load_str(l.text, name))
-                .and_then(Result::ok)
-        };
-        let Some(basic) = lesson("basic") else {
-            panic!("the basic lesson loads")
-        };
-        assert_eq!(not_runnable(&basic), None);
-        let Some(max_age) = lesson("max-age") else {
-            panic!("the max-age lesson loads")
-        };
+    fn lessons_the_lab_cannot_run_say_why() {
+        assert_eq!(not_runnable(&lesson("basic"), 30), None);
+        let max_age = lesson("max-age");
         assert_eq!(
-            not_runnable(&max_age).as_deref(),
-            Some("request #2 waits 3600 s, and the lab waits in real time (at most 30 s)")
+            not_runnable(&max_age, 30).as_deref(),
+            Some(
+                "request #2 waits 3600 s, and the lab waits in real time (at most 30 s; \
+                 --max-wait 3700 runs it)"
+            )
         );
-        let Some(curl) = lesson("curl-vs-browser") else {
-            panic!("the curl lesson loads")
-        };
+        assert_eq!(not_runnable(&max_age, 3700), None);
         assert_eq!(
-            not_runnable(&curl),
+            not_runnable(&lesson("curl-vs-browser"), 30),
             None,
             "the lab sends raw requests itself"
         );
-        let Some(images) = lesson("images-fonts-scripts-and-xhr") else {
-            panic!("the elements lesson loads")
-        };
-        assert!(not_runnable(&images).is_some_and(|why| why.contains("page element")));
+        for runs in [
+            "images-fonts-scripts-and-xhr",
+            "null-origin",
+            "dangerous-rules",
+            "cookies-and-samesite",
+        ] {
+            assert_eq!(not_runnable(&lesson(runs), 30), None, "{runs}");
+        }
+        let mut local = lesson("basic");
+        local.requests[0].url =
+            url::Url::parse("http://127.0.0.1:9000/photo.jpg").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            not_runnable(&local, 30).as_deref(),
+            Some("127.0.0.1 is not a name the lab can map")
+        );
+    }
+
+    /// The lesson's cookies are given first, each by a visit to the URL that set it; an
+    /// element's answer carries a body it can use; an opaque origin's request is made where the
+    /// page is; an http page is told from an https one.
+    #[test]
+    fn cookies_come_first_and_elements_get_a_usable_body() {
+        let cookies = lesson("cookies-and-samesite");
+        let trace = engine::run(&cookies, BrowserProfile::Chromium);
+        let urls: HashSet<String> = [cookies.requests[0].url.to_string()].into();
+        let mut run = idle_run(&cookies, &trace);
+        let asked = arrived("GET", "app.example.com", "/__cors-tui-lab/next", &[]);
+        let go = body(&run.answer(asked.clone(), &urls));
+        assert_eq!(
+            go["go"],
+            "https://api.example.com/login?__cors-tui-lab=set-cookie"
+        );
+        let visit = arrived(
+            "GET",
+            "api.example.com",
+            "/login?__cors-tui-lab=set-cookie",
+            &[],
+        );
+        let given = run.answer(visit, &urls);
+        assert!(
+            given.headers.contains(&(
+                "Set-Cookie".into(),
+                "session=4f9c2e71; Secure; HttpOnly; Path=/".into()
+            )),
+            "{:?}",
+            given.headers
+        );
+        assert_eq!(
+            body(&run.answer(asked.clone(), &urls))["go"],
+            "https://api.example.com/cart?__cors-tui-lab=set-cookie"
+        );
+        // Served over http, the same path is another origin's.
+        let mut plain = arrived("GET", "app.example.com", "/__cors-tui-lab/next", &[]);
+        plain.secure = false;
+        run.cookies_set = cookies.cookies.jar.len();
+        assert_eq!(
+            body(&run.answer(plain, &urls))["go"],
+            "https://app.example.com/__cors-tui-lab/run"
+        );
+        assert_eq!(body(&run.answer(asked, &urls))["index"], 0);
+
+        let null = lesson("null-origin");
+        let trace = engine::run(&null, BrowserProfile::Chromium);
+        let mut run = idle_run(&null, &trace);
+        let asked = arrived("GET", LAB_HOST, "/__cors-tui-lab/next", &[]);
+        let step = body(&run.answer(asked, &urls));
+        assert_eq!(
+            (step["index"].clone(), step["sandboxed"].clone()),
+            (0.into(), true.into())
+        );
+
+        let elements = lesson("images-fonts-scripts-and-xhr");
+        let trace = engine::run(&elements, BrowserProfile::Chromium);
+        let urls: HashSet<String> = [elements.requests[3].url.to_string()].into();
+        let mut run = idle_run(&elements, &trace);
+        run.window = Some(3);
+        let font = arrived(
+            "GET",
+            "static-assets.s3.amazonaws.com",
+            "/fonts/inter.woff2",
+            &[("Origin", "https://shop.example")],
+        );
+        let answer = run.answer(font, &urls);
+        assert_eq!(
+            answer.body,
+            page::stand_in(crate::scenario::Initiator::Font)
+                .map(|(_, b)| b.to_vec())
+                .unwrap_or_default()
+        );
+        assert!(
+            answer
+                .headers
+                .contains(&("Content-Type".into(), "font/ttf".into()))
+        );
+    }
+
+    #[test]
+    fn cookie_names_are_compared_as_a_set() {
+        assert_eq!(cookie_names(Some("b=1; a=2;c")), ["a", "b", "c"]);
+        assert!(cookie_names(None).is_empty());
     }
 }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::server::Reply;
-use crate::scenario::{Initiator, RequestSpec, Via};
+use crate::scenario::{Credentials, Initiator, RequestSpec, Via};
 
 /// The runner. Its only input is what the lab's own `next` answers.
 const RUNNER: &str = r#"<!doctype html>
@@ -37,6 +37,37 @@ async function viaFetch(step) {
     return { resolved: false, error: String(error) };
   }
 }
+function viaElement(step) {
+  if (step.api === 'font') {
+    return new FontFace('lab' + step.index, 'url(' + JSON.stringify(step.url) + ')').load()
+      .then(() => ({ resolved: true }), (error) => ({ resolved: false, error: String(error) }));
+  }
+  return new Promise((resolve) => {
+    const element = document.createElement(step.api);
+    if (step.crossorigin) element.crossOrigin = step.crossorigin;
+    element.onload = () => resolve({ resolved: true });
+    element.onerror = () => resolve({ resolved: false, error: '<' + step.api + '>: error event' });
+    element.src = step.url;
+    if (step.api === 'script') document.head.append(element);
+  });
+}
+function make(step) {
+  if (step.api === 'xhr') return viaXhr(step);
+  if (step.api === 'fetch') return viaFetch(step);
+  return viaElement(step);
+}
+// An opaque origin (Origin: null) is a sandboxed frame's: the same functions run in one.
+function inSandbox(step) {
+  return new Promise((resolve) => {
+    const frame = document.createElement('iframe');
+    frame.sandbox = 'allow-scripts';
+    frame.srcdoc = '<script>' + [viaXhr, viaFetch, viaElement, make].join('\n')
+      + '\nonmessage = async (e) => parent.postMessage(await make(e.data), "*");<\/script>';
+    onmessage = (e) => { if (e.source === frame.contentWindow) { frame.remove(); resolve(e.data); } };
+    frame.onload = () => frame.contentWindow.postMessage(step, '*');
+    document.body.append(frame);
+  });
+}
 (async () => {
   for (;;) {
     const step = await (await fetch(lab + 'next', { cache: 'no-store' })).json();
@@ -44,7 +75,7 @@ async function viaFetch(step) {
     if (step.go) { location.href = step.go; return; }
     if (step.wait_ms) await new Promise((resume) => setTimeout(resume, step.wait_ms));
     log('#' + (step.index + 1) + ' ' + step.method + ' ' + step.url);
-    const outcome = step.api === 'xhr' ? await viaXhr(step) : await viaFetch(step);
+    const outcome = step.sandboxed ? await inSandbox(step) : await make(step);
     outcome.index = step.index;
     log('  ' + JSON.stringify(outcome));
     await fetch(lab + 'result', { method: 'POST', body: JSON.stringify(outcome) });
@@ -78,11 +109,19 @@ impl Next {
     pub fn request(index: usize, spec: &RequestSpec) -> Next {
         Next::Request(Box::new(Step {
             index,
-            api: if spec.initiator == Initiator::Xhr {
-                "xhr"
-            } else {
-                "fetch"
+            api: match spec.initiator {
+                Initiator::Fetch => "fetch",
+                Initiator::Xhr => "xhr",
+                Initiator::Img => "img",
+                Initiator::Script => "script",
+                Initiator::Font => "font",
             },
+            crossorigin: match (spec.via, spec.credentials) {
+                (Via::Browser, Credentials::Include) => Some("use-credentials"),
+                (Via::Browser, _) => Some("anonymous"),
+                _ => None,
+            },
+            sandboxed: spec.origin.as_deref() == Some("null"),
             method: spec.method.clone(),
             url: spec.url.to_string(),
             headers: spec.headers.clone(),
@@ -103,6 +142,10 @@ impl Next {
 pub struct Step {
     index: usize,
     api: &'static str,
+    /// An element's `crossorigin` attribute; `None`: no-cors.
+    crossorigin: Option<&'static str>,
+    /// Made in a sandboxed frame, whose origin is opaque (`Origin: null`).
+    sandboxed: bool,
     method: String,
     url: String,
     headers: Vec<(String, String)>,
@@ -132,6 +175,34 @@ pub fn runner() -> Reply {
         body: RUNNER.as_bytes().to_vec(),
     }
 }
+
+/// What an element's request is answered with when the lesson's server lets it through: a body
+/// the element can use (a 1×1 GIF, an empty script, a font with one empty glyph), so that
+/// whether it loads depends on CORS alone. The lesson's answers carry headers, not content.
+pub fn stand_in(initiator: Initiator) -> Option<(&'static str, &'static [u8])> {
+    match initiator {
+        Initiator::Img => Some(("image/gif", PIXEL_GIF)),
+        Initiator::Script => Some((
+            "text/javascript",
+            b"// cors-tui lab
+",
+        )),
+        Initiator::Font => Some(("font/ttf", EMPTY_FONT)),
+        Initiator::Fetch | Initiator::Xhr => None,
+    }
+}
+
+/// A transparent 1×1 GIF.
+const PIXEL_GIF: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x01, 0x44, 0x00, 0x3b,
+];
+
+/// A TrueType font with one empty glyph, which Chromium's font sanitizer (OTS) accepts; made
+/// with fontTools' `FontBuilder(1000, isTTF=True)`: glyph order `[".notdef"]`, an empty cmap,
+/// an empty glyph 500 units wide, ascent 800, descent -200, family "cors-tui lab".
+const EMPTY_FONT: &[u8] = include_bytes!("empty-font.ttf");
 
 pub fn json(next: &Next) -> Reply {
     Reply {

@@ -1,5 +1,7 @@
-//! The lab's one HTTPS listener on loopback: every host of the lesson is mapped to it (by
-//! Chromium's `--host-rules`), so the browser sends the lesson's own origins and host names.
+//! The lab's one listener on loopback: every host of the lesson is mapped to it (by Chromium's
+//! `--host-rules`), so the browser sends the lesson's own origins and host names. It speaks
+//! HTTPS or plain HTTP on the same port, told apart by a connection's first byte (a TLS
+//! handshake starts with 0x16, an HTTP request with a method's letter).
 //! Blocking, a scoped thread per connection; `httparse` reads each request's head, and heads
 //! and bodies are bounded.
 
@@ -17,6 +19,8 @@ pub struct Arrived {
     pub target: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// It came over TLS: its URL is https.
+    pub secure: bool,
 }
 
 impl Arrived {
@@ -47,6 +51,10 @@ const IDLE: Duration = Duration::from_secs(30);
 pub struct Listener {
     tcp: TcpListener,
     tls: Arc<rustls::ServerConfig>,
+    /// The base64 SHA-256 of the certificate's public key, for Chromium's
+    /// `--ignore-certificate-errors-spki-list`: trusted that way, its answers are cached as
+    /// a real site's are (an answer with a certificate error never is).
+    pub spki_sha256: String,
 }
 
 impl Listener {
@@ -62,9 +70,15 @@ impl Listener {
             .with_no_client_auth()
             .with_single_cert(vec![certified.cert.der().clone()], key)
             .map_err(io::Error::other)?;
+        use base64::Engine as _;
+        use rcgen::PublicKeyData as _;
+        let spki = certified.signing_key.subject_public_key_info();
+        let spki_sha256 = base64::engine::general_purpose::STANDARD
+            .encode(ring::digest::digest(&ring::digest::SHA256, &spki));
         Ok(Listener {
             tcp: TcpListener::bind("127.0.0.1:0")?,
             tls: Arc::new(tls),
+            spki_sha256,
         })
     }
 
@@ -110,25 +124,69 @@ where
     F: Fn(Arrived) -> Reply,
 {
     stream.set_nonblocking(false)?;
-    // Short reads, so that a kept-alive connection notices the end of the run.
-    stream.set_read_timeout(Some(Duration::from_millis(200)))?;
-    let connection = rustls::ServerConnection::new(tls).map_err(io::Error::other)?;
-    let mut tls = rustls::StreamOwned::new(connection, stream);
+    stream.set_read_timeout(Some(TICK))?;
+    let mut idle = Duration::ZERO;
+    let mut first = [0u8; 1];
+    let handshake = loop {
+        if stop.load(Ordering::Relaxed) || idle > IDLE {
+            return Ok(());
+        }
+        match stream.peek(&mut first) {
+            Ok(0) => return Ok(()),
+            Ok(_) => break first[0] == TLS_HANDSHAKE,
+            Err(e) if is_timeout(&e) => idle += TICK,
+            Err(e) => return Err(e),
+        }
+    };
+    if handshake {
+        let connection = rustls::ServerConnection::new(tls).map_err(io::Error::other)?;
+        let stream = rustls::StreamOwned::new(connection, stream);
+        serve_requests(stream, true, stop, answer)
+    } else {
+        serve_requests(stream, false, stop, answer)
+    }
+}
+
+/// The first byte of a TLS record carrying a handshake (the ClientHello).
+const TLS_HANDSHAKE: u8 = 0x16;
+/// How long one read waits before the connection looks at `stop` again.
+const TICK: Duration = Duration::from_millis(200);
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Answers the requests of one connection, one after another, until it closes, idles or the
+/// lab stops.
+fn serve_requests<S, F>(
+    mut stream: S,
+    secure: bool,
+    stop: &AtomicBool,
+    answer: &F,
+) -> io::Result<()>
+where
+    S: io::Read + Write,
+    F: Fn(Arrived) -> Reply,
+{
     let mut buffer: Vec<u8> = Vec::new();
     let mut idle = Duration::ZERO;
     loop {
         if stop.load(Ordering::Relaxed) || idle > IDLE {
             return Ok(());
         }
-        match read_request(&mut tls, &mut buffer)? {
-            Got::Waiting => idle += Duration::from_millis(200),
+        match read_request(&mut stream, &mut buffer)? {
+            Got::Waiting => idle += TICK,
             Got::Closed => return Ok(()),
-            Got::Request(arrived) => {
+            Got::Request(mut arrived) => {
                 idle = Duration::ZERO;
+                arrived.secure = secure;
                 let close = arrived
                     .header("Connection")
                     .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-                write_reply(&mut tls, &answer(arrived))?;
+                write_reply(&mut stream, &answer(arrived))?;
                 if close {
                     return Ok(());
                 }
@@ -154,14 +212,7 @@ fn read_request(stream: &mut impl io::Read, buffer: &mut Vec<u8>) -> io::Result<
         match stream.read(&mut chunk) {
             Ok(0) => return Ok(Got::Closed),
             Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Ok(Got::Waiting);
-            }
+            Err(e) if is_timeout(&e) => return Ok(Got::Waiting),
             Err(e) => return Err(e),
         }
     }
@@ -213,6 +264,7 @@ pub fn take_request(buffer: &mut Vec<u8>) -> io::Result<Option<Arrived>> {
         target: request.path.unwrap_or("/").to_string(),
         headers,
         body: buffer[head..end].to_vec(),
+        secure: false,
     };
     buffer.drain(..end);
     Ok(Some(arrived))
