@@ -81,18 +81,26 @@ pub enum Command {
         /// as an export, a template or an OpenAPI document); `-` reads standard input.
         file: PathBuf,
     },
-    /// Run a lesson in a real browser next to the simulation. With --check: in a headless
-    /// Chromium it starts, on loopback; exits 0 when every request agrees, 1 when one does not,
-    /// 2 when no browser starts or the lesson cannot run in one yet.
+    /// Run a lesson in a real browser next to the simulation: prints the URL to open and shows
+    /// the lesson with what the browser did beside each request, live. With --check: in a
+    /// headless Chromium it starts; exits 0 when every request agrees, 1 when one does not, 2
+    /// when no browser starts or the lesson cannot run in one.
     Serve {
         /// Lesson name or number, or scenario file.
         file: PathBuf,
-        /// Drive a headless Chromium through the lesson and compare (the only mode yet).
-        #[arg(long, required = true)]
+        /// Drive a headless Chromium through the lesson and compare, with no view.
+        #[arg(long, conflicts_with_all = ["listen", "print"])]
         check: bool,
         /// The Chromium to start (default: chromium, chromium-browser or google-chrome on PATH).
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", requires = "check")]
         chromium: Option<PathBuf>,
+        /// Listen on this address instead of loopback, for a classroom network (each of the
+        /// lesson's origins then gets a port of its own).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::IpAddr>,
+        /// No view: print the URL, wait for the browser to run the lesson, print the comparison.
+        #[arg(long)]
+        print: bool,
         /// The longest wait between two requests to sit through, in seconds: the lab waits in
         /// real time.
         #[arg(long, value_name = "SECONDS", default_value_t = crate::lab::LONGEST_WAIT_SECONDS)]

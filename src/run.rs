@@ -228,15 +228,25 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
         Some(Command::Lessons) => return list_lessons(),
         Some(Command::Serve {
             file,
-            check: _,
+            check,
             chromium,
+            listen,
+            print,
             max_wait,
         }) => {
-            let options = crate::lab::CheckOptions {
-                chromium: chromium.clone(),
+            if *check {
+                let options = crate::lab::CheckOptions {
+                    chromium: chromium.clone(),
+                    longest_wait: *max_wait,
+                };
+                return run_serve_check(file, &options);
+            }
+            let options = crate::lab::ServeOptions {
+                listen: listen.unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()),
                 longest_wait: *max_wait,
             };
-            return run_serve_check(file, &options);
+            let headless = *print || !io::stdout().is_terminal();
+            return run_serve(file, &options, (headless, cli.theme));
         }
         Some(Command::Completions { shell }) => {
             let mut out = io::stdout().lock();
@@ -275,7 +285,7 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
             theme: cli.theme,
             quiz: cli.quiz,
         };
-        return run_interactive(view, reading, move || opened.load(config.as_ref()));
+        return run_interactive(view, reading, None, move || opened.load(config.as_ref()));
     }
     let mut loaded = opened.load(cli.config.as_ref())?;
     if cli.quiz {
@@ -465,6 +475,7 @@ fn list_lessons() -> Result<Finished, Error> {
 fn run_interactive(
     view: View,
     loading: String,
+    live: Option<crate::lab::Live>,
     load: impl FnOnce() -> Result<Loaded, LoadErrors>,
 ) -> Result<Finished, Error> {
     let requested = view.browser;
@@ -494,6 +505,7 @@ fn run_interactive(
             && !loaded.scenario.description.trim().is_empty();
         let mut app = App::new(loaded.scenario, trace, loaded.source, theme);
         app.recording = loaded.recording;
+        app.live = live;
         // A recording opens on its requests list, the way DevTools' network panel does.
         app.list.open = app.recording.is_some();
         app.title_card = lesson;
@@ -606,17 +618,72 @@ fn run_convert(file: &Path, to: ConvertTarget) -> Result<Finished, Error> {
     Ok(Finished::Clean)
 }
 
-/// `serve --check FILE`: the lesson in headless Chromium, next to the simulation.
-fn run_serve_check(file: &Path, options: &crate::lab::CheckOptions) -> Result<Finished, Error> {
+/// The lesson or scenario `file` names, for the lab: not a recording or a saved trace, which
+/// hold answers rather than a server to run.
+fn lesson_for_the_lab(file: &Path, command: &str) -> Result<(String, Loaded), Error> {
     let opened = crate::session::open(Some(&file.to_path_buf()), false)?;
     let name = opened.name().to_string();
     let loaded = opened.load(None)?;
     if loaded.recording.is_some() || loaded.saved.is_some() {
         return Err(Error::Usage(format!(
-            "serve --check: {} is a recording or a saved trace; the lab runs lessons and scenarios",
+            "{command}: {} is a recording or a saved trace; the lab runs lessons and scenarios",
             escape(&name)
         )));
     }
+    Ok((name, loaded))
+}
+
+/// `serve FILE`: the lab's doors open for a browser the person starts, and the lesson in the
+/// view with what that browser does beside it; `headless`: no view, the comparison printed
+/// once the browser has run every request (or Ctrl-C).
+fn run_serve(
+    file: &Path,
+    options: &crate::lab::ServeOptions,
+    (headless, theme): (bool, ThemeArg),
+) -> Result<Finished, Error> {
+    let (name, loaded) = lesson_for_the_lab(file, "serve")?;
+    let live = crate::lab::serve(&loaded.scenario, &name, options)?;
+    if let Some(warning) = &live.warning {
+        eprintln!("cors-tui: warning: {}", escape(warning));
+    }
+    if !headless {
+        // The lab compares with Chromium: the view shows Chromium's run.
+        let view = View {
+            browser: Some(BrowserProfile::Chromium),
+            theme,
+            quiz: false,
+        };
+        let opening = format!("Opening {}", escape(&name));
+        return run_interactive(view, opening, Some(live), move || Ok(loaded));
+    }
+    let mut out = io::stdout().lock();
+    writeln!(out, "Open {} in a browser to run the lesson.", live.url)?;
+    out.flush()?;
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, interrupted.clone())
+            .map_err(|e| Error::Usage(format!("serve: cannot watch for Ctrl-C: {e}")))?;
+    }
+    while !live.finished() && !interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let agrees = live.write_report(&loaded.scenario, &mut out)?;
+    out.flush()?;
+    if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Error::Usage(
+            "serve: interrupted; the lab is stopped".to_string(),
+        ));
+    }
+    Ok(if agrees {
+        Finished::Clean
+    } else {
+        Finished::Flagged
+    })
+}
+
+/// `serve --check FILE`: the lesson in headless Chromium, next to the simulation.
+fn run_serve_check(file: &Path, options: &crate::lab::CheckOptions) -> Result<Finished, Error> {
+    let (name, loaded) = lesson_for_the_lab(file, "serve --check")?;
     let mut out = io::stdout().lock();
     let agrees = crate::lab::check(&loaded.scenario, &name, options, &mut out)?;
     out.flush()?;
@@ -988,7 +1055,7 @@ fn run_probe(args: &ProbeArgs) -> Result<Finished, Error> {
             theme: ThemeArg::Default,
             quiz: false,
         };
-        return run_interactive(view, loaded.source.clone(), move || Ok(loaded));
+        return run_interactive(view, loaded.source.clone(), None, move || Ok(loaded));
     }
     run_headless(output, &mut loaded)
 }

@@ -205,6 +205,8 @@ pub struct App {
     pub list: requests::RequestList,
     /// Text the terminal loop is to put on the clipboard (OSC 52), then clear.
     pub copy_requested: Option<String>,
+    /// `serve`: the lab the person's browser runs the lesson in, what it did so far.
+    pub live: Option<crate::lab::Live>,
 }
 
 /// A state the view can return to: the scenario, its trace and what was worked out from them.
@@ -272,6 +274,7 @@ impl App {
         App {
             list: requests::RequestList::new(&trace, false),
             copy_requested: None,
+            live: None,
             audit,
             audit_open: false,
             moments,

@@ -6,8 +6,12 @@
 //! what each fetch resolved to are then held against the simulated run.
 
 mod chromium;
+mod live;
+mod names;
 mod page;
 pub mod server;
+
+pub use live::{Live, ServeOptions, serve};
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -104,9 +108,11 @@ fn mappable(url: &url::Url) -> Result<&str, String> {
     Ok(host)
 }
 
-/// Every host the lesson's pages, requests and cookies name, and the hosts its redirects lead
-/// to in the simulated run; why not, when one of them cannot be mapped to the lab.
-fn hosts(scenario: &Scenario, trace: &Trace) -> Result<Vec<String>, String> {
+/// The URLs the lesson's pages and requests name and its redirects reach (in the simulated
+/// run), and the URLs that set its cookies, each once, in that order. Anything else the browser
+/// asks for (its icon) is not the lesson's, and gets a 404 from the lab, not an answer from the
+/// lesson's server.
+fn lesson_urls(scenario: &Scenario, trace: &Trace) -> Vec<url::Url> {
     let pages = scenario
         .requests
         .iter()
@@ -118,9 +124,21 @@ fn hosts(scenario: &Scenario, trace: &Trace) -> Result<Vec<String>, String> {
         .filter_map(|e| url::Url::parse(&e.request.url).ok());
     let asked = scenario.requests.iter().map(|spec| spec.url.clone());
     let cookies = scenario.cookies.jar.iter().map(|c| c.set_by.clone());
+    let mut seen = HashSet::new();
+    pages
+        .chain(asked)
+        .chain(reached)
+        .chain(cookies)
+        .filter(|url| seen.insert(url.clone()))
+        .collect()
+}
+
+/// Every host of the lesson's URLs ([`lesson_urls`]) and the lab's own; why not, when one of
+/// them cannot be mapped to the lab.
+fn hosts(urls: &[url::Url]) -> Result<Vec<String>, String> {
     let mut hosts: Vec<String> = vec![LAB_HOST.to_string()];
-    for url in pages.chain(asked).chain(reached).chain(cookies) {
-        let host = mappable(&url)?;
+    for url in urls {
+        let host = mappable(url)?;
         if !hosts.iter().any(|h| h == host) {
             hosts.push(host.to_string());
         }
@@ -157,6 +175,10 @@ struct Run<'a> {
     sequence: usize,
     /// How many of the lesson's cookies the browser has been given so far.
     cookies_set: usize,
+    /// Where the lesson's names are for the browser.
+    names: &'a names::Names,
+    /// The browser's `User-Agent`, as its first request to the lab's page gave it.
+    user_agent: Option<String>,
 }
 
 /// How `serve --check` runs.
@@ -189,31 +211,15 @@ pub fn check(
     }
     let browser = chromium::find(options.chromium.as_deref()).map_err(usage)?;
     let trace = engine::run(scenario, BrowserProfile::Chromium);
-    // The URLs the lesson's requests reach; anything else the browser asks for (its icon) is
-    // not the lesson's, and gets a 404 from the lab, not an answer from the lesson's server.
-    let lesson_urls: HashSet<String> = trace
-        .requests
-        .iter()
-        .flat_map(|r| r.exchanges.iter().map(|e| e.request.url.clone()))
-        .chain(scenario.requests.iter().map(|r| r.url.to_string()))
-        .collect();
-    let hosts = hosts(scenario, &trace).map_err(cannot_run)?;
+    let urls = lesson_urls(scenario, &trace);
+    let hosts = hosts(&urls).map_err(cannot_run)?;
+    let lesson_urls: HashSet<String> = urls.iter().map(|u| u.to_string()).collect();
     let listener = server::Listener::bind(&hosts)
         .map_err(|e| usage(format!("serve --check: cannot listen on 127.0.0.1: {e}")))?;
     let port = listener
         .port()
         .map_err(|e| usage(format!("serve --check: {e}")))?;
-    let run = Mutex::new(Run {
-        scenario,
-        trace: &trace,
-        answerer: Answerer::new(&scenario.server),
-        window: None,
-        next: 0,
-        seen: vec![Seen::default(); scenario.requests.len()],
-        now: 0,
-        sequence: 0,
-        cookies_set: 0,
-    });
+    let run = Mutex::new(Run::new(scenario, &trace, &names::Names::Exact));
     let stop = AtomicBool::new(false);
     // Ctrl-C or a TERM ends the run early, and the browser with it (it is stopped on the way
     // out), rather than leaving a headless Chromium behind.
@@ -307,16 +313,51 @@ pub fn check(
     )
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// A run about to start: nothing handed out, nothing seen.
+    fn new(scenario: &'a Scenario, trace: &'a Trace, names: &'a names::Names) -> Run<'a> {
+        Run {
+            scenario,
+            trace,
+            answerer: Answerer::new(&scenario.server),
+            window: None,
+            next: 0,
+            seen: vec![Seen::default(); scenario.requests.len()],
+            now: 0,
+            sequence: 0,
+            cookies_set: 0,
+            names,
+            user_agent: None,
+        }
+    }
+
     fn answer(&mut self, arrived: Arrived, lesson_urls: &HashSet<String>) -> Reply {
         let authority = arrived
             .header("Host")
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let scheme = if arrived.secure { "https" } else { "http" };
-        let origin = format!("{scheme}://{authority}");
+        let origin = self
+            .names
+            .lesson_origin((arrived.secure, arrived.local_port), &authority);
+        let mut reply = self.answer_lesson(&origin, arrived, lesson_urls);
+        for (name, value) in &mut reply.headers {
+            *value = self.names.outward_header(name, value);
+        }
+        reply
+    }
+
+    /// The answer to a request for `origin` (the lesson's), as the lesson's server gives it.
+    fn answer_lesson(
+        &mut self,
+        origin: &str,
+        mut arrived: Arrived,
+        lesson_urls: &HashSet<String>,
+    ) -> Reply {
         if let Some(what) = arrived.target.strip_prefix(LAB_PATH) {
-            return self.control(what, &origin, &arrived);
+            if self.user_agent.is_none() {
+                self.user_agent = arrived.header("User-Agent").map(str::to_string);
+            }
+            return self.control(what, origin, &arrived);
         }
         let url = format!("{origin}{}", arrived.target);
         if let Some(reply) = self.set_cookie(&url) {
@@ -328,6 +369,12 @@ impl Run<'_> {
         let Some(spec) = self.scenario.requests.get(window) else {
             return page::not_found();
         };
+        // The server is asked with the lesson's origin, whatever name the browser used.
+        for (name, value) in &mut arrived.headers {
+            if name.eq_ignore_ascii_case("Origin") {
+                *value = self.names.inward_origin(value);
+            }
+        }
         let preflight = arrived.method == "OPTIONS"
             && arrived.header("Access-Control-Request-Method").is_some();
         let seen = &mut self.seen[window];
@@ -401,6 +448,29 @@ impl Run<'_> {
         Some(reply)
     }
 
+    /// What the simulation says of request `index`, for the page to show: its verdict, and the
+    /// console line to look for in DevTools when it is blocked (in the browser's names).
+    fn expected(&self, index: usize) -> Option<String> {
+        let record = self.trace.requests.get(index)?;
+        let verdict = match record.outcome {
+            Outcome::Allowed => "allowed: the page reads the answer",
+            Outcome::Sent => "sent, with no CORS check",
+            Outcome::Blocked => "blocked",
+        };
+        let mut said = format!("The simulation: {verdict}.");
+        if let Some(line) = record.error() {
+            let mut line = line.replace(&record.url, &self.names.outward_url(&record.url));
+            if let Some(origin) = &record.origin {
+                line = line.replace(
+                    &format!("origin '{origin}'"),
+                    &format!("origin '{}'", self.names.outward_origin(origin)),
+                );
+            }
+            said.push_str(&format!(" DevTools' console should say: {line}"));
+        }
+        Some(said)
+    }
+
     /// Sends the raw clients' requests that come next, as the simulation sent them, through the
     /// lesson's server: no browser is involved, and the client reads whatever comes back.
     fn send_raw_requests(&mut self) {
@@ -442,12 +512,13 @@ impl Run<'_> {
     fn control(&mut self, what: &str, here: &str, arrived: &Arrived) -> Reply {
         let path = what.split('?').next().unwrap_or(what);
         match path {
-            "run" => page::runner(),
+            "run" | "start" => page::runner(),
             "next" => {
                 // The cookies the browser holds when the lesson starts come first, each from
                 // a visit to the URL that set it.
                 if let Some(cookie) = self.scenario.cookies.jar.get(self.cookies_set) {
-                    return page::json(&page::Next::go(cookie_page(&cookie.set_by)));
+                    let page = self.names.outward_url(&cookie_page(&cookie.set_by));
+                    return page::json(&page::Next::go(page));
                 }
                 self.send_raw_requests();
                 let Some(spec) = self.scenario.requests.get(self.next) else {
@@ -459,14 +530,22 @@ impl Run<'_> {
                     .as_deref()
                     .is_some_and(|origin| origin != "null" && origin != here);
                 if elsewhere {
-                    let there = spec.origin.clone().unwrap_or_default();
+                    let there = self
+                        .names
+                        .outward_origin(spec.origin.as_deref().unwrap_or_default());
                     return page::json(&page::Next::go(format!("{there}{LAB_PATH}run")));
                 }
                 if self.window != Some(self.next) {
                     self.now += spec.wait_seconds;
                     self.window = Some(self.next);
                 }
-                page::json(&page::Next::request(self.next, spec))
+                let url = self.names.outward_url(spec.url.as_str());
+                page::json(&page::Next::request(
+                    self.next,
+                    spec,
+                    url,
+                    self.expected(self.next),
+                ))
             }
             "result" if arrived.method == "POST" => {
                 let Ok(outcome) = serde_json::from_slice::<page::Outcome>(&arrived.body) else {
@@ -668,6 +747,7 @@ mod tests {
             headers: all,
             body: Vec::new(),
             secure: true,
+            local_port: 443,
         }
     }
 
@@ -687,17 +767,7 @@ mod tests {
         let trace = engine::run(&basic, BrowserProfile::Chromium);
         let lesson_urls: HashSet<String> =
             [basic.requests[0].url.to_string()].into_iter().collect();
-        let mut run = Run {
-            scenario: &basic,
-            trace: &trace,
-            answerer: Answerer::new(&basic.server),
-            window: None,
-            next: 0,
-            seen: vec![Seen::default(); basic.requests.len()],
-            now: 0,
-            sequence: 0,
-            cookies_set: 0,
-        };
+        let mut run = Run::new(&basic, &trace, &names::Names::Exact);
         let next = |run: &mut Run, host: &str| {
             let asked = arrived("GET", host, "/__cors-tui-lab/next", &[]);
             body(&run.answer(asked, &lesson_urls))
@@ -772,17 +842,7 @@ mod tests {
     }
 
     fn idle_run<'a>(scenario: &'a Scenario, trace: &'a Trace) -> Run<'a> {
-        Run {
-            scenario,
-            trace,
-            answerer: Answerer::new(&scenario.server),
-            window: None,
-            next: 0,
-            seen: vec![Seen::default(); scenario.requests.len()],
-            now: 0,
-            sequence: 0,
-            cookies_set: 0,
-        }
+        Run::new(scenario, trace, &names::Names::Exact)
     }
 
     #[test]

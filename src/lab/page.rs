@@ -75,6 +75,7 @@ function inSandbox(step) {
     if (step.go) { location.href = step.go; return; }
     if (step.wait_ms) await new Promise((resume) => setTimeout(resume, step.wait_ms));
     log('#' + (step.index + 1) + ' ' + step.method + ' ' + step.url);
+    if (step.expected) log('  ' + step.expected);
     const outcome = step.sandboxed ? await inSandbox(step) : await make(step);
     outcome.index = step.index;
     log('  ' + JSON.stringify(outcome));
@@ -105,8 +106,14 @@ impl Next {
         Next::Go { go: to }
     }
 
-    /// Request `index` (0-based) as the page makes it.
-    pub fn request(index: usize, spec: &RequestSpec) -> Next {
+    /// Request `index` (0-based) as the page makes it, to `url` (the lesson's, in the
+    /// browser's names), with what the simulation expects of it.
+    pub fn request(
+        index: usize,
+        spec: &RequestSpec,
+        url: String,
+        expected: Option<String>,
+    ) -> Next {
         Next::Request(Box::new(Step {
             index,
             api: match spec.initiator {
@@ -123,7 +130,8 @@ impl Next {
             },
             sandboxed: spec.origin.as_deref() == Some("null"),
             method: spec.method.clone(),
-            url: spec.url.to_string(),
+            url,
+            expected,
             headers: spec.headers.clone(),
             credentials: spec.credentials.name(),
             cache: spec.cache.name(),
@@ -148,6 +156,8 @@ pub struct Step {
     sandboxed: bool,
     method: String,
     url: String,
+    /// What the simulation says of it, for the person watching.
+    expected: Option<String>,
     headers: Vec<(String, String)>,
     credentials: &'static str,
     cache: &'static str,

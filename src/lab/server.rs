@@ -21,6 +21,8 @@ pub struct Arrived {
     pub body: Vec<u8>,
     /// It came over TLS: its URL is https.
     pub secure: bool,
+    /// The port it came to on this machine (which of the lab's doors).
+    pub local_port: u16,
 }
 
 impl Arrived {
@@ -59,6 +61,11 @@ pub struct Listener {
 
 impl Listener {
     pub fn bind(hosts: &[String]) -> io::Result<Listener> {
+        Listener::bind_at(hosts, "127.0.0.1:0")
+    }
+
+    /// A listener on `address` (a port of 0: any free one).
+    pub fn bind_at(hosts: &[String], address: &str) -> io::Result<Listener> {
         let certified = rcgen::generate_simple_self_signed(hosts.to_vec())
             .map_err(|e| io::Error::other(format!("cannot make the lab's certificate: {e}")))?;
         let key =
@@ -76,7 +83,7 @@ impl Listener {
         let spki_sha256 = base64::engine::general_purpose::STANDARD
             .encode(ring::digest::digest(&ring::digest::SHA256, &spki));
         Ok(Listener {
-            tcp: TcpListener::bind("127.0.0.1:0")?,
+            tcp: TcpListener::bind(address)?,
             tls: Arc::new(tls),
             spki_sha256,
         })
@@ -114,6 +121,36 @@ impl Listener {
     }
 }
 
+/// Serves every listener until `stop`; the first one that fails ends them all.
+pub fn serve_all<F>(listeners: &[Listener], stop: &AtomicBool, answer: &F) -> io::Result<()>
+where
+    F: Fn(Arrived) -> Reply + Sync,
+{
+    std::thread::scope(|scope| {
+        let served: Vec<_> = listeners
+            .iter()
+            .map(|listener| {
+                scope.spawn(move || {
+                    let served = listener.serve(stop, answer);
+                    if served.is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    served
+                })
+            })
+            .collect();
+        served
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a door failed")))
+            })
+            .collect::<io::Result<Vec<()>>>()
+            .map(|_| ())
+    })
+}
+
 fn serve_connection<F>(
     stream: TcpStream,
     tls: Arc<rustls::ServerConfig>,
@@ -125,6 +162,7 @@ where
 {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(TICK))?;
+    let local_port = stream.local_addr()?.port();
     let mut idle = Duration::ZERO;
     let mut first = [0u8; 1];
     let handshake = loop {
@@ -141,9 +179,9 @@ where
     if handshake {
         let connection = rustls::ServerConnection::new(tls).map_err(io::Error::other)?;
         let stream = rustls::StreamOwned::new(connection, stream);
-        serve_requests(stream, true, stop, answer)
+        serve_requests(stream, (true, local_port), stop, answer)
     } else {
-        serve_requests(stream, false, stop, answer)
+        serve_requests(stream, (false, local_port), stop, answer)
     }
 }
 
@@ -163,7 +201,7 @@ fn is_timeout(e: &io::Error) -> bool {
 /// lab stops.
 fn serve_requests<S, F>(
     mut stream: S,
-    secure: bool,
+    (secure, local_port): (bool, u16),
     stop: &AtomicBool,
     answer: &F,
 ) -> io::Result<()>
@@ -183,6 +221,7 @@ where
             Got::Request(mut arrived) => {
                 idle = Duration::ZERO;
                 arrived.secure = secure;
+                arrived.local_port = local_port;
                 let close = arrived
                     .header("Connection")
                     .is_some_and(|v| v.eq_ignore_ascii_case("close"));
@@ -265,6 +304,7 @@ pub fn take_request(buffer: &mut Vec<u8>) -> io::Result<Option<Arrived>> {
         headers,
         body: buffer[head..end].to_vec(),
         secure: false,
+        local_port: 0,
     };
     buffer.drain(..end);
     Ok(Some(arrived))

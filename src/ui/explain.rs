@@ -71,6 +71,38 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Span::styled(escape(&sent).into_owned(), theme.key),
             ]));
         }
+        // `serve`: what the person's browser did with this request, beside the simulation.
+        if let Some(live) = &app.live {
+            match live.compared(request.index - 1) {
+                Some(compared) => {
+                    let (mark, style) = if compared.agrees {
+                        ("agrees", theme.allowed)
+                    } else {
+                        ("DISAGREES", theme.blocked)
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled("Browser:  ", theme.muted),
+                        Span::styled(format!("{} — {mark}", escape(&compared.real)), style),
+                    ]));
+                    if !compared.agrees {
+                        lines.push(Line::from(vec![
+                            Span::styled("Simulated: ", theme.muted),
+                            Span::raw(escape(&compared.simulated).into_owned()),
+                        ]));
+                    }
+                    if let Some(note) = compared.note {
+                        lines.push(Line::from(Span::styled(note, theme.note)));
+                    }
+                }
+                None => lines.push(Line::from(vec![
+                    Span::styled("Browser:  ", theme.muted),
+                    Span::styled(
+                        format!("not run yet (open {})", escape(&live.url)),
+                        theme.note,
+                    ),
+                ])),
+            }
+        }
         // The lesson register leaves the Fetch steps and citations to the spec register, when
         // the lesson says the request in plain words.
         let plain = app.register == crate::app::Register::Lesson && request.note.is_some();

@@ -478,6 +478,20 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     state.push(Span::raw(format!("  │  {}", app.trace.profile.label())));
+    // `serve`: how far the person's browser is, and whether it agrees so far.
+    if let Some(live) = &app.live {
+        let (run, disagree) = live.progress();
+        let total = app.trace.requests.len();
+        let (text, style) = match (run, disagree) {
+            (0, _) => (format!("  │  lab: open {}", escape(&live.url)), theme.note),
+            (_, 0) => (format!("  │  browser: {run}/{total} agree"), theme.allowed),
+            _ => (
+                format!("  │  browser: {disagree} of {run} DISAGREE"),
+                theme.blocked,
+            ),
+        };
+        state.push(Span::styled(text, style));
+    }
     let used: usize = state.iter().map(|s| s.width()).sum();
     // Then the title and the request, cut to what is left.
     let mut room = width.saturating_sub(used);

@@ -3,20 +3,19 @@
 
 use crate::common::cmd;
 
-/// A Chromium on PATH, as `serve --check` looks for one.
-fn chromium_installed() -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| {
-            [
-                "chromium",
-                "chromium-browser",
-                "google-chrome",
-                "google-chrome-stable",
-            ]
-            .iter()
-            .any(|name| dir.join(name).is_file())
-        })
-    })
+/// A Chromium on PATH, as `serve --check` looks for one; `None` (the test skips, and says so)
+/// when there is none, unless `CORS_TUI_REQUIRE_CHROMIUM` is set (as `.ci/run` sets it, having
+/// installed Debian's).
+fn chromium_or_skip() -> Option<std::path::PathBuf> {
+    let found = chromium_on_path();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CORS_TUI_REQUIRE_CHROMIUM").is_none(),
+            "CORS_TUI_REQUIRE_CHROMIUM is set, and no Chromium is on PATH"
+        );
+        eprintln!("SKIPPED: no Chromium on PATH (Debian: apt-get install chromium)");
+    }
+    found
 }
 
 /// Every shipped lesson the lab can run, and every observation in
@@ -25,12 +24,7 @@ fn chromium_installed() -> bool {
 /// `CORS_TUI_REQUIRE_CHROMIUM` is set (as `.ci/run` sets it, having installed Debian's).
 #[test]
 fn every_lesson_the_lab_runs_agrees_with_headless_chromium() {
-    if !chromium_installed() {
-        assert!(
-            std::env::var_os("CORS_TUI_REQUIRE_CHROMIUM").is_none(),
-            "CORS_TUI_REQUIRE_CHROMIUM is set, and no Chromium is on PATH"
-        );
-        eprintln!("SKIPPED: no Chromium on PATH (Debian: apt-get install chromium)");
+    if chromium_or_skip().is_none() {
         return;
     }
     let observations = std::fs::read_dir("tests/fixtures/chromium/lab")
@@ -119,8 +113,7 @@ fn a_lesson_the_lab_cannot_run_says_why() {
 /// A TERM (or Ctrl-C) ends a run early: the browser is stopped and the run says so, exit 2.
 #[test]
 fn an_interrupted_run_stops_its_browser_and_says_so() {
-    if !chromium_installed() {
-        eprintln!("SKIPPED: no Chromium on PATH (Debian: apt-get install chromium)");
+    if chromium_or_skip().is_none() {
         return;
     }
     let binary = assert_cmd::cargo::cargo_bin("cors-tui");
@@ -145,4 +138,117 @@ fn an_interrupted_run_stops_its_browser_and_says_so() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// The first Chromium on PATH, for the tests that open the lab's URL themselves.
+fn chromium_on_path() -> Option<std::path::PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths).find_map(|dir| {
+        [
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ]
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
+    })
+}
+
+/// `serve LESSON --print` in a browser the test opens on the printed URL, as a person would,
+/// with nothing mapped for it: the lesson's hosts are names under localhost. The profile
+/// allows third-party cookies, as Chrome does (an unbranded Chromium blocks them).
+fn run_in_a_browser_opened_by_hand(lesson: &str, chromium: &std::path::Path) -> String {
+    use std::io::BufRead;
+    let binary = assert_cmd::cargo::cargo_bin("cors-tui");
+    let mut serve = std::process::Command::new(binary)
+        .args(["serve", lesson, "--print"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Some(stdout) = serve.stdout.take() else {
+        panic!("no stdout")
+    };
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let url = first
+        .strip_prefix("Open ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{lesson}: no URL in {first:?}"))
+        .to_string();
+    assert!(url.contains(".localhost:"), "{url}");
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let default = profile.path().join("Default");
+    std::fs::create_dir_all(&default).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        default.join("Preferences"),
+        r#"{"profile":{"cookie_controls_mode":0}}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut browser = std::process::Command::new(chromium)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(&url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report: Vec<String> = lines.map_while(Result::ok).collect();
+    let _ = serve.wait();
+    let _ = browser.kill();
+    let _ = browser.wait();
+    report.join("\n")
+}
+
+/// Opened by hand in a browser that knows nothing of the lab, lessons still agree: elements,
+/// an http page, the null origin, cookies, a redirect and a raw client's request included.
+#[test]
+fn a_browser_opened_on_the_printed_url_runs_the_lesson() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    for lesson in [
+        "basic",
+        "images-fonts-scripts-and-xhr",
+        "dangerous-rules",
+        "null-origin",
+        "cookies-and-samesite",
+        "redirects",
+        "curl-vs-browser",
+    ] {
+        let report = run_in_a_browser_opened_by_hand(lesson, &chromium);
+        assert!(report.contains("HeadlessChrome/"), "{lesson}: {report}");
+        assert!(
+            report
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("Every request agrees")),
+            "{lesson}:\n{report}"
+        );
+    }
+}
+
+/// `serve` refuses an address no browser can be sent to, and a lesson it cannot run.
+#[test]
+fn serve_says_what_it_cannot_do() {
+    cmd()
+        .args(["serve", "basic", "--print", "--listen", "0.0.0.0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--listen takes this machine's address on the classroom network",
+        ));
+    cmd()
+        .args(["serve", "max-age", "--print"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "max-age cannot run in the browser: request #2 waits 3600 s",
+        ));
 }
