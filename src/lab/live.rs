@@ -24,23 +24,45 @@ pub struct ServeOptions {
     pub longest_wait: u64,
 }
 
-/// What the browser has done so far, shared with the view.
+/// What one browser has done so far, shared with the view.
 #[derive(Default)]
 struct Shared {
     seen: Vec<Seen>,
     user_agent: Option<String>,
 }
 
-/// A lab serving in the background. Dropping it stops the doors.
+/// The most browsers one lab runs the lesson for at once (each has doors and threads of its
+/// own); a classroom is well under it.
+const MOST_BROWSERS: usize = 40;
+
+/// What every browser's run shares: the lesson, its simulated run, and where to listen.
+struct Lesson {
+    scenario: Scenario,
+    trace: Trace,
+    urls: Vec<url::Url>,
+    hosts: Vec<String>,
+    address: std::net::IpAddr,
+    /// The origin the lab's page starts on.
+    first_page: String,
+}
+
+/// The browsers that opened the URL, oldest first, and the threads serving their doors.
+#[derive(Default)]
+struct Browsers {
+    runs: Vec<Arc<Mutex<Shared>>>,
+    threads: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+/// A lab serving in the background. Dropping it stops every door.
 pub struct Live {
     /// The URL to open in a browser.
     pub url: String,
     /// A warning to show, when the lab is reachable from other machines.
     pub warning: Option<String>,
     simulated: Vec<Side>,
-    shared: Arc<Mutex<Shared>>,
+    browsers: Arc<Mutex<Browsers>>,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
+    entrance: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 /// One request's real side next to the simulated one.
@@ -51,9 +73,13 @@ pub struct Compared {
     pub agrees: bool,
     /// Why they may differ when the browser's own settings, not CORS, decide it.
     pub note: Option<&'static str>,
+    /// The browser, short (`Firefox 133`), from its `User-Agent`.
+    pub browser: String,
 }
 
-/// Starts the lab's doors for `scenario` and returns at once; the browser is the person's.
+/// Opens the lab's entrance for `scenario` and returns at once; the browsers are the people's.
+/// Each browser that opens the URL gets doors of its own, so a class can run the lesson at
+/// once and each run is told apart.
 pub fn serve(scenario: &Scenario, name: &str, options: &ServeOptions) -> Result<Live, Error> {
     let usage = |message: String| Error::Usage(format!("serve: {message}"));
     if let Some(why) = not_runnable(scenario, options.longest_wait) {
@@ -63,7 +89,8 @@ pub fn serve(scenario: &Scenario, name: &str, options: &ServeOptions) -> Result<
             escape(&why)
         )));
     }
-    if options.listen.is_unspecified() {
+    let address = options.listen;
+    if address.is_unspecified() {
         return Err(usage(
             "--listen takes this machine's address on the classroom network (say 192.168.1.20), \
              which goes into the URLs the browsers are given; 0.0.0.0 and :: are not one"
@@ -71,54 +98,8 @@ pub fn serve(scenario: &Scenario, name: &str, options: &ServeOptions) -> Result<
         ));
     }
     let trace = engine::run(scenario, BrowserProfile::Chromium);
-    let urls = lesson_urls(scenario, &trace);
+    let mut urls = lesson_urls(scenario, &trace);
     let hosts = hosts(&urls).map_err(usage)?;
-    let address = options.listen;
-    let loopback = address.is_loopback();
-    // On loopback each lesson host is a name under localhost, one door per scheme and port;
-    // from other machines (a classroom) those names do not resolve, so each lesson origin
-    // gets a door of its own on the address.
-    let wanted: Vec<(String, u16, Option<String>)> = if loopback {
-        names::schemes_and_ports(urls.iter())
-            .into_iter()
-            .map(|(scheme, port)| (scheme, port, None))
-            .collect()
-    } else {
-        origins_of(&urls)
-            .into_iter()
-            .map(|origin| (String::new(), 0, Some(origin)))
-            .collect()
-    };
-    let mut listeners = Vec::new();
-    let mut doors = Vec::new();
-    let mut ports = Vec::new();
-    for (scheme, port, origin) in wanted {
-        let listener =
-            Listener::bind_at(&hosts, &std::net::SocketAddr::new(address, 0).to_string())
-                .map_err(|e| usage(format!("cannot listen on {address}: {e}")))?;
-        let local = listener.port().map_err(|e| usage(e.to_string()))?;
-        match origin {
-            None => doors.push(Door {
-                scheme,
-                port,
-                local,
-            }),
-            Some(origin) => ports.push((origin, local)),
-        }
-        listeners.push(listener);
-    }
-    let shown = match address {
-        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
-        v4 => v4.to_string(),
-    };
-    let names = if loopback {
-        Names::Loopback { doors }
-    } else {
-        Names::Ports {
-            ports,
-            address: shown,
-        }
-    };
     let first_page = scenario
         .requests
         .iter()
@@ -126,40 +107,128 @@ pub fn serve(scenario: &Scenario, name: &str, options: &ServeOptions) -> Result<
         .and_then(|r| r.origin.clone())
         .filter(|origin| origin != "null")
         .unwrap_or_else(|| format!("https://{}", super::LAB_HOST));
-    let url = format!("{}{LAB_PATH}start", names.outward_origin(&first_page));
-    let warning = (!loopback).then(|| {
+    // The lab's own host, where a lesson that starts on an opaque origin starts, needs a door.
+    if let Ok(page) = url::Url::parse(&first_page)
+        && !urls.contains(&page)
+    {
+        urls.push(page);
+    }
+    let entrance = Listener::bind_at(&hosts, &std::net::SocketAddr::new(address, 0).to_string())
+        .map_err(|e| usage(format!("cannot listen on {address}: {e}")))?;
+    let port = entrance.port().map_err(|e| usage(e.to_string()))?;
+    let host = if address.is_loopback() {
+        "localhost".to_string()
+    } else {
+        shown(address)
+    };
+    let url = format!("http://{host}:{port}{LAB_PATH}start");
+    let warning = (!address.is_loopback()).then(|| {
         format!(
             "the lab listens on {address}: anyone who can reach this machine can open it and its lesson's answers"
         )
     });
     let simulated: Vec<Side> = trace.requests.iter().map(Side::simulated).collect();
-    let shared = Arc::new(Mutex::new(Shared {
-        seen: vec![Seen::default(); scenario.requests.len()],
-        user_agent: None,
-    }));
+    let lesson = Arc::new(Lesson {
+        scenario: scenario.clone(),
+        trace,
+        urls,
+        hosts,
+        address,
+        first_page,
+    });
+    let browsers: Arc<Mutex<Browsers>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let thread = {
-        let scenario = scenario.clone();
-        let shared = shared.clone();
-        let stop = stop.clone();
+        let (browsers, stop) = (browsers.clone(), stop.clone());
         std::thread::spawn(move || {
-            run_doors(
-                &scenario,
-                &trace,
-                (&names, &urls),
-                &listeners,
-                (&stop, &shared),
-            )
+            let answer = |arrived: Arrived| -> Reply {
+                if !arrived.target.starts_with(&format!("{LAB_PATH}start")) {
+                    return super::page::not_found();
+                }
+                match welcome(&lesson, &browsers, &stop) {
+                    Ok(page) => super::page::redirect(&page),
+                    Err(why) => super::page::unavailable(&why),
+                }
+            };
+            server::serve_all(std::slice::from_ref(&entrance), &stop, &answer)
         })
     };
     Ok(Live {
         url,
         warning,
         simulated,
-        shared,
+        browsers,
         stop,
-        thread: Some(thread),
+        entrance: Some(thread),
     })
+}
+
+/// `address` as a URL's host.
+fn shown(address: std::net::IpAddr) -> String {
+    match address {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    }
+}
+
+/// Opens doors for a browser that came to the entrance, and where its page starts.
+fn welcome(
+    lesson: &Arc<Lesson>,
+    browsers: &Arc<Mutex<Browsers>>,
+    stop: &Arc<AtomicBool>,
+) -> Result<String, String> {
+    let mut all = browsers.lock().map_err(|_| "the lab failed".to_string())?;
+    if all.runs.len() >= MOST_BROWSERS {
+        return Err(format!(
+            "the lab runs the lesson for at most {MOST_BROWSERS} browsers; start it again for more"
+        ));
+    }
+    let (names, listeners) = doors(lesson).map_err(|e| format!("cannot open doors: {e}"))?;
+    let page = format!("{}{LAB_PATH}run", names.outward_origin(&lesson.first_page));
+    let shared = Arc::new(Mutex::new(Shared {
+        seen: vec![Seen::default(); lesson.scenario.requests.len()],
+        user_agent: None,
+    }));
+    all.runs.push(shared.clone());
+    let (lesson, stop) = (lesson.clone(), stop.clone());
+    all.threads.push(std::thread::spawn(move || {
+        run_doors(&lesson, &names, &listeners, (&stop, &shared))
+    }));
+    Ok(page)
+}
+
+/// One browser's doors: on loopback each lesson host is a name under localhost, one door per
+/// scheme and port; from other machines (a classroom) those names would be their own, so each
+/// lesson origin gets a door of its own on the address.
+fn doors(lesson: &Lesson) -> std::io::Result<(Names, Vec<Listener>)> {
+    let bind = || {
+        let at = std::net::SocketAddr::new(lesson.address, 0).to_string();
+        let listener = Listener::bind_at(&lesson.hosts, &at)?;
+        let port = listener.port()?;
+        Ok::<_, std::io::Error>((listener, port))
+    };
+    let mut listeners = Vec::new();
+    if lesson.address.is_loopback() {
+        let mut doors = Vec::new();
+        for (scheme, port) in names::schemes_and_ports(lesson.urls.iter()) {
+            let (listener, local) = bind()?;
+            doors.push(Door {
+                scheme,
+                port,
+                local,
+            });
+            listeners.push(listener);
+        }
+        return Ok((Names::Loopback { doors }, listeners));
+    }
+    let mut ports = Vec::new();
+    for origin in origins_of(&lesson.urls) {
+        let (listener, local) = bind()?;
+        ports.push((origin, local));
+        listeners.push(listener);
+    }
+    let address = shown(lesson.address);
+    Ok((Names::Ports { ports, address }, listeners))
 }
 
 /// The origins of `urls`, each once, in order.
@@ -174,26 +243,20 @@ fn origins_of(urls: &[url::Url]) -> Vec<String> {
     origins
 }
 
-/// Serves the doors until stopped, answering as the lesson's server and keeping what the
-/// browser did where the view reads it.
+/// Serves one browser's doors until stopped, answering as the lesson's server and keeping
+/// what the browser did where the view reads it.
 fn run_doors(
-    scenario: &Scenario,
-    trace: &Trace,
-    (names, urls): (&Names, &[url::Url]),
+    lesson: &Lesson,
+    names: &Names,
     listeners: &[Listener],
     (stop, shared): (&AtomicBool, &Mutex<Shared>),
 ) -> std::io::Result<()> {
-    let lesson_urls: HashSet<String> = urls.iter().map(|u| u.to_string()).collect();
-    let fresh = || Run::new(scenario, trace, names);
-    let run = Mutex::new(fresh());
+    let lesson_urls: HashSet<String> = lesson.urls.iter().map(|u| u.to_string()).collect();
+    let run = Mutex::new(Run::new(&lesson.scenario, &lesson.trace, names));
     let answer = |arrived: Arrived| -> Reply {
         let Ok(mut run) = run.lock() else {
             return super::page::not_found();
         };
-        // Opening the URL again starts the lesson again (the browser keeps its caches).
-        if arrived.target.starts_with(&format!("{LAB_PATH}start")) {
-            *run = fresh();
-        }
         let reply = run.answer(arrived, &lesson_urls);
         if let Ok(mut shared) = shared.lock() {
             shared.seen.clone_from(&run.seen);
@@ -204,11 +267,45 @@ fn run_doors(
     server::serve_all(listeners, stop, &answer)
 }
 
+/// The browser a `User-Agent` names, short: `Firefox 133`, `Chrome 148`, `Safari 17.4`.
+fn browser_of(user_agent: Option<&str>) -> String {
+    let Some(agent) = user_agent else {
+        return "a browser".to_string();
+    };
+    let version_of = |product: &str| {
+        agent
+            .split_whitespace()
+            .find_map(|token| token.strip_prefix(product)?.strip_prefix('/'))
+            .map(|v| v.split('.').next().unwrap_or(v).to_string())
+    };
+    for (product, shown) in [
+        ("Firefox", "Firefox"),
+        ("Edg", "Edge"),
+        ("HeadlessChrome", "Headless Chrome"),
+        ("Chrome", "Chrome"),
+    ] {
+        if let Some(version) = version_of(product) {
+            return format!("{shown} {version}");
+        }
+    }
+    if agent.contains("Safari/")
+        && let Some(version) = version_of("Version")
+    {
+        return format!("Safari {version}");
+    }
+    escape(agent).chars().take(40).collect()
+}
+
 impl Live {
-    /// Request `index` (0-based) as the browser made it so far, beside the simulation; `None`
-    /// until the browser reported it.
-    pub fn compared(&self, index: usize) -> Option<Compared> {
-        let shared = self.shared.lock().ok()?;
+    /// The browsers that opened the URL so far, oldest first.
+    fn runs(&self) -> Vec<Arc<Mutex<Shared>>> {
+        self.browsers
+            .lock()
+            .map(|b| b.runs.clone())
+            .unwrap_or_default()
+    }
+
+    fn compare(&self, shared: &Shared, index: usize) -> Option<Compared> {
         let seen = shared.seen.get(index)?;
         seen.result.as_ref()?;
         let simulated = self.simulated.get(index)?;
@@ -228,57 +325,90 @@ impl Live {
             note: only_cookies.then_some(
                 "only the cookies differ: the browser's third-party cookie setting decides them (the lesson takes Chrome's default, allowed, unless it says blocked)",
             ),
+            browser: browser_of(shared.user_agent.as_deref()),
         })
     }
 
-    /// Requests the browser has reported, and how many of them disagree.
-    pub fn progress(&self) -> (usize, usize) {
-        let compared: Vec<Compared> = (0..self.simulated.len())
-            .filter_map(|i| self.compared(i))
-            .collect();
-        (
-            compared.len(),
-            compared.iter().filter(|c| !c.agrees).count(),
-        )
+    /// Request `index` (0-based) as each browser made it so far, beside the simulation, oldest
+    /// browser first; empty until one reported it.
+    pub fn compared(&self, index: usize) -> Vec<Compared> {
+        self.runs()
+            .iter()
+            .filter_map(|run| self.compare(&*run.lock().ok()?, index))
+            .collect()
     }
 
-    /// Every request has been reported.
+    /// How many browsers opened the URL, how many ran every request, and how many of those
+    /// (or of the ones still running) disagree somewhere so far.
+    pub fn progress(&self) -> Progress {
+        let mut progress = Progress::default();
+        for run in self.runs() {
+            let Ok(shared) = run.lock() else { continue };
+            let compared: Vec<Compared> = (0..self.simulated.len())
+                .filter_map(|i| self.compare(&shared, i))
+                .collect();
+            progress.browsers += 1;
+            progress.reported = compared.len();
+            if compared.len() == self.simulated.len() {
+                progress.finished += 1;
+            }
+            if compared.iter().any(|c| !c.agrees) {
+                progress.disagree += 1;
+            }
+        }
+        progress.requests = self.simulated.len();
+        progress
+    }
+
+    /// Some browser has run every request.
     pub fn finished(&self) -> bool {
-        self.progress().0 == self.simulated.len()
+        self.progress().finished > 0
     }
 
-    /// Writes each request's simulated and real side, as `serve --check` does; `Ok(true)` when
-    /// every request the browser reported agrees and it reported them all.
+    /// Writes each browser's run, request by request, beside the simulation, as `serve
+    /// --check` does; `Ok(true)` when some browser ran every request and none disagrees (a
+    /// browser still running counts for what it has run).
     pub fn write_report(
         &self,
         scenario: &Scenario,
         out: &mut impl std::io::Write,
     ) -> std::io::Result<bool> {
-        let browser = self
-            .user_agent()
-            .unwrap_or_else(|| "a browser that never opened the page".to_string());
-        writeln!(
-            out,
-            "{} — run in {} next to the simulation",
-            escape(&scenario.title),
-            escape(&browser)
-        )?;
-        let mut disagree = Vec::new();
-        for (i, spec) in scenario.requests.iter().enumerate() {
-            let compared = self.compared(i);
-            let verdict = match &compared {
-                None => "not run",
-                Some(c) if c.agrees => "agrees",
-                Some(_) => "DISAGREES",
-            };
+        let runs = self.runs();
+        if runs.is_empty() {
+            writeln!(out, "No browser opened {}.", self.url)?;
+            return Ok(false);
+        }
+        let (mut none_disagree, mut one_finished) = (true, false);
+        for run in runs {
+            let Ok(shared) = run.lock() else { continue };
+            let agent = shared
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| "a browser".to_string());
             writeln!(
                 out,
-                "#{} {} {} — {verdict}",
-                i + 1,
-                escape(&spec.method),
-                escape(spec.url.as_str())
+                "{} — run in {} next to the simulation",
+                escape(&scenario.title),
+                escape(&agent)
             )?;
-            if let Some(c) = compared {
+            let mut disagree = Vec::new();
+            let mut reported = 0;
+            for (i, spec) in scenario.requests.iter().enumerate() {
+                let compared = self.compare(&shared, i);
+                let verdict = match &compared {
+                    None => "not run",
+                    Some(c) if c.agrees => "agrees",
+                    Some(_) => "DISAGREES",
+                };
+                writeln!(
+                    out,
+                    "#{} {} {} — {verdict}",
+                    i + 1,
+                    escape(&spec.method),
+                    escape(spec.url.as_str())
+                )?;
+                let Some(c) = compared else { continue };
+                reported += 1;
                 writeln!(out, "   simulated: {}", escape(&c.simulated))?;
                 writeln!(out, "   browser:   {}", escape(&c.real))?;
                 if let Some(note) = c.note {
@@ -288,35 +418,68 @@ impl Live {
                     disagree.push(format!("#{}", i + 1));
                 }
             }
+            let total = scenario.requests.len();
+            if disagree.is_empty() && reported == total {
+                writeln!(out, "Every request agrees ({total} of {total}).")?;
+            } else if disagree.is_empty() {
+                writeln!(out, "{reported} of {total} requests run; they agree.")?;
+            } else {
+                writeln!(
+                    out,
+                    "{} of {total} requests disagree: {}.",
+                    disagree.len(),
+                    disagree.join(", ")
+                )?;
+            }
+            none_disagree &= disagree.is_empty();
+            one_finished |= reported == total;
         }
-        let (reported, _) = self.progress();
-        let total = scenario.requests.len();
-        if disagree.is_empty() && reported == total {
-            writeln!(out, "Every request agrees ({total} of {total}).")?;
-        } else if disagree.is_empty() {
-            writeln!(out, "{reported} of {total} requests run; they agree.")?;
-        } else {
-            writeln!(
-                out,
-                "{} of {total} requests disagree: {}.",
-                disagree.len(),
-                disagree.join(", ")
-            )?;
-        }
-        Ok(disagree.is_empty() && reported == total)
+        Ok(none_disagree && one_finished)
     }
+}
 
-    /// The browser's `User-Agent`, once it has opened the lab's page.
-    pub fn user_agent(&self) -> Option<String> {
-        self.shared.lock().ok()?.user_agent.clone()
-    }
+/// Where the browsers are: how many opened the URL, ran every request, disagree somewhere; and
+/// how many requests the newest has reported, of how many.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub browsers: usize,
+    pub finished: usize,
+    pub disagree: usize,
+    pub reported: usize,
+    pub requests: usize,
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
+        if let Some(thread) = self.entrance.take() {
             let _ = thread.join();
         }
+        let threads = self
+            .browsers
+            .lock()
+            .map(|mut b| std::mem::take(&mut b.threads))
+            .unwrap_or_default();
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_agent_names_its_browser_short() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0.0.0 Safari/537.36";
+        assert_eq!(browser_of(Some(chrome)), "Chrome 148");
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(browser_of(Some(firefox)), "Firefox 133");
+        let safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
+        assert_eq!(browser_of(Some(safari)), "Safari 17");
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
+        assert_eq!(browser_of(Some(edge)), "Edge 131");
+        assert_eq!(browser_of(None), "a browser");
     }
 }

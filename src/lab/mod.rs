@@ -11,7 +11,7 @@ mod names;
 mod page;
 pub mod server;
 
-pub use live::{Live, ServeOptions, serve};
+pub use live::{Live, Progress, ServeOptions, serve};
 
 use std::collections::HashSet;
 use std::io::Write;

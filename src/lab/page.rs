@@ -233,6 +233,30 @@ fn empty(status: u16) -> Reply {
     }
 }
 
+/// Sends the browser to `to`.
+pub fn redirect(to: &str) -> Reply {
+    Reply {
+        status: 302,
+        headers: vec![
+            ("Location".into(), to.into()),
+            ("Cache-Control".into(), "no-store".into()),
+        ],
+        body: Vec::new(),
+    }
+}
+
+/// The lab cannot take the browser in, and says why.
+pub fn unavailable(why: &str) -> Reply {
+    Reply {
+        status: 503,
+        headers: vec![
+            ("Content-Type".into(), "text/plain; charset=utf-8".into()),
+            ("Cache-Control".into(), "no-store".into()),
+        ],
+        body: why.as_bytes().to_vec(),
+    }
+}
+
 pub fn not_found() -> Reply {
     empty(404)
 }

@@ -73,34 +73,42 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
         // `serve`: what the person's browser did with this request, beside the simulation.
         if let Some(live) = &app.live {
-            match live.compared(request.index - 1) {
-                Some(compared) => {
-                    let (mark, style) = if compared.agrees {
-                        ("agrees", theme.allowed)
-                    } else {
-                        ("DISAGREES", theme.blocked)
-                    };
-                    lines.push(Line::from(vec![
-                        Span::styled("Browser:  ", theme.muted),
-                        Span::styled(format!("{} — {mark}", escape(&compared.real)), style),
-                    ]));
-                    if !compared.agrees {
-                        lines.push(Line::from(vec![
-                            Span::styled("Simulated: ", theme.muted),
-                            Span::raw(escape(&compared.simulated).into_owned()),
-                        ]));
-                    }
-                    if let Some(note) = compared.note {
-                        lines.push(Line::from(Span::styled(note, theme.note)));
-                    }
-                }
-                None => lines.push(Line::from(vec![
+            let compared = live.compared(request.index - 1);
+            if compared.is_empty() {
+                lines.push(Line::from(vec![
                     Span::styled("Browser:  ", theme.muted),
                     Span::styled(
                         format!("not run yet (open {})", escape(&live.url)),
                         theme.note,
                     ),
-                ])),
+                ]));
+            }
+            // One line per browser (a class may run the lesson in several at once).
+            let several = compared.len() > 1;
+            for compared in &compared {
+                let (mark, style) = if compared.agrees {
+                    ("agrees", theme.allowed)
+                } else {
+                    ("DISAGREES", theme.blocked)
+                };
+                let label = if several {
+                    format!("{}: ", escape(&compared.browser))
+                } else {
+                    "Browser:  ".to_string()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(label, theme.muted),
+                    Span::styled(format!("{} — {mark}", escape(&compared.real)), style),
+                ]));
+            }
+            if let Some(differs) = compared.iter().find(|c| !c.agrees) {
+                lines.push(Line::from(vec![
+                    Span::styled("Simulated: ", theme.muted),
+                    Span::raw(escape(&differs.simulated).into_owned()),
+                ]));
+                if let Some(note) = differs.note {
+                    lines.push(Line::from(Span::styled(note, theme.note)));
+                }
             }
         }
         // The lesson register leaves the Fetch steps and citations to the spec register, when

@@ -480,13 +480,42 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     state.push(Span::raw(format!("  │  {}", app.trace.profile.label())));
     // `serve`: how far the person's browser is, and whether it agrees so far.
     if let Some(live) = &app.live {
-        let (run, disagree) = live.progress();
-        let total = app.trace.requests.len();
-        let (text, style) = match (run, disagree) {
-            (0, _) => (format!("  │  lab: open {}", escape(&live.url)), theme.note),
-            (_, 0) => (format!("  │  browser: {run}/{total} agree"), theme.allowed),
-            _ => (
-                format!("  │  browser: {disagree} of {run} DISAGREE"),
+        let progress = live.progress();
+        let (text, style) = match progress {
+            crate::lab::Progress { browsers: 0, .. } => {
+                (format!("  │  lab: open {}", escape(&live.url)), theme.note)
+            }
+            crate::lab::Progress {
+                browsers: 1,
+                disagree: 0,
+                reported,
+                requests,
+                ..
+            } => (
+                format!("  │  browser: {reported}/{requests} agree"),
+                theme.allowed,
+            ),
+            crate::lab::Progress {
+                browsers: 1,
+                reported,
+                ..
+            } => (
+                format!("  │  browser DISAGREES ({reported} run)"),
+                theme.blocked,
+            ),
+            crate::lab::Progress {
+                browsers,
+                finished,
+                disagree: 0,
+                ..
+            } => (
+                format!("  │  {browsers} browsers, {finished} done, all agree"),
+                theme.allowed,
+            ),
+            crate::lab::Progress {
+                browsers, disagree, ..
+            } => (
+                format!("  │  {browsers} browsers, {disagree} DISAGREE"),
                 theme.blocked,
             ),
         };

@@ -162,12 +162,14 @@ fn chromium_on_path() -> Option<std::path::PathBuf> {
 fn run_in_a_browser_opened_by_hand(lesson: &str, chromium: &std::path::Path) -> String {
     use std::io::BufRead;
     let binary = assert_cmd::cargo::cargo_bin("cors-tui");
-    let mut serve = std::process::Command::new(binary)
-        .args(["serve", lesson, "--print"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let Some(stdout) = serve.stdout.take() else {
+    let mut serve = Stopped(
+        std::process::Command::new(binary)
+            .args(["serve", lesson, "--print"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let Some(stdout) = serve.0.stdout.take() else {
         panic!("no stdout")
     };
     let mut lines = std::io::BufReader::new(stdout).lines();
@@ -177,7 +179,7 @@ fn run_in_a_browser_opened_by_hand(lesson: &str, chromium: &std::path::Path) -> 
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("{lesson}: no URL in {first:?}"))
         .to_string();
-    assert!(url.contains(".localhost:"), "{url}");
+    assert!(url.starts_with("http://localhost:"), "{url}");
     let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let default = profile.path().join("Default");
     std::fs::create_dir_all(&default).unwrap_or_else(|e| panic!("{e}"));
@@ -186,24 +188,47 @@ fn run_in_a_browser_opened_by_hand(lesson: &str, chromium: &std::path::Path) -> 
         r#"{"profile":{"cookie_controls_mode":0}}"#,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let mut browser = std::process::Command::new(chromium)
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(&url)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let _browser = Stopped(
+        std::process::Command::new(chromium)
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(&url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    // No lesson here takes a minute: a browser that never finishes fails the test (the report
+    // ends early) rather than holding it up.
+    let serving = serve.0.id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watched = done.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(90));
+        if !watched.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = std::process::Command::new("kill")
+                .arg(serving.to_string())
+                .status();
+        }
+    });
     let report: Vec<String> = lines.map_while(Result::ok).collect();
-    let _ = serve.wait();
-    let _ = browser.kill();
-    let _ = browser.wait();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
     report.join("\n")
+}
+
+/// A child process stopped when the test lets go of it, panicking or not.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Opened by hand in a browser that knows nothing of the lab, lessons still agree: elements,

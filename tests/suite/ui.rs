@@ -1231,3 +1231,134 @@ fn a_recording_opens_on_its_requests_list() {
     key(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
 }
+
+/// One HTTP/1.1 exchange with the lab, as a browser's page makes it: the status, the headers
+/// and the body of the answer.
+fn lab_exchange(
+    door: &str,
+    (method, host, target): (&str, &str, &str),
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(door).unwrap_or_else(|e| panic!("{e}"));
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.push_str(body);
+    stream
+        .write_all(head.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+/// `serve`: the view shows the URL to open, then, as a browser runs the lesson (here driven by
+/// hand, the way the lab's page drives it), what it did on each request's step and in the
+/// header.
+#[test]
+fn the_view_fills_in_as_a_browser_runs_the_lesson() {
+    let mut app = app("basic");
+    let options = cors_tui::lab::ServeOptions {
+        listen: std::net::Ipv4Addr::LOCALHOST.into(),
+        longest_wait: 30,
+    };
+    let live =
+        cors_tui::lab::serve(&app.scenario, "basic", &options).unwrap_or_else(|e| panic!("{e}"));
+    let url = url::Url::parse(&live.url).unwrap_or_else(|e| panic!("{e}"));
+    let entrance = format!("127.0.0.1:{}", url.port().unwrap_or(0));
+    app.live = Some(live);
+    let before = text(&draw(&app, 160, 45));
+    assert!(before.contains("lab: open http://localhost:"), "{before}");
+    assert!(
+        before.contains("not run yet (open http://localhost:"),
+        "{before}"
+    );
+
+    // The entrance gives this browser its doors: example.com becomes a name under localhost.
+    let (status, headers, _) = lab_exchange(
+        &entrance,
+        ("GET", "localhost", "/__cors-tui-lab/start"),
+        &[],
+        "",
+    );
+    assert_eq!(status, 302);
+    let page = headers
+        .iter()
+        .find(|(n, _)| n == "Location")
+        .map(|(_, v)| url::Url::parse(v).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|| panic!("no Location in {headers:?}"));
+    assert_eq!(page.host_str(), Some("example.com.localhost"));
+    let door = format!("127.0.0.1:{}", page.port().unwrap_or(0));
+    let origin = page.origin().ascii_serialization();
+    let (_, _, next) = lab_exchange(
+        &door,
+        ("GET", "example.com.localhost", "/__cors-tui-lab/next"),
+        &[],
+        "",
+    );
+    let step: serde_json::Value = serde_json::from_str(&next).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(step["index"], 0);
+    assert!(
+        step["expected"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("The simulation: allowed")),
+        "{step}"
+    );
+    // The lesson's request, to the bucket under its localhost name, with the browser's Origin:
+    // the bucket is asked with the lesson's, and its answer comes back in the browser's names.
+    let photo =
+        url::Url::parse(step["url"].as_str().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        photo.host_str(),
+        Some("bucket-name.s3.amazonaws.com.localhost")
+    );
+    let (status, headers, _) = lab_exchange(
+        &format!("127.0.0.1:{}", photo.port().unwrap_or(0)),
+        (
+            "GET",
+            "bucket-name.s3.amazonaws.com.localhost",
+            photo.path(),
+        ),
+        &[("Origin", &origin)],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(
+        headers.contains(&("Access-Control-Allow-Origin".to_string(), origin.clone())),
+        "{headers:?}"
+    );
+    let (status, _, _) = lab_exchange(
+        &door,
+        ("POST", "example.com.localhost", "/__cors-tui-lab/result"),
+        &[(
+            "User-Agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        )],
+        r#"{"index":0,"resolved":true}"#,
+    );
+    assert_eq!(status, 204);
+    let after = text(&draw(&app, 160, 45));
+    assert!(after.contains("browser: 1/3 agree"), "{after}");
+    assert!(
+        after.contains("Browser:  no preflight, sent, resolved — agrees"),
+        "{after}"
+    );
+}
