@@ -99,8 +99,12 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::IpAddr>,
         /// No view: print the URL, wait for the browser to run the lesson, print the comparison.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "json")]
         print: bool,
+        /// Like --print, but the comparison as JSON (with --check, one run; otherwise an array,
+        /// one run per browser that opened the URL).
+        #[arg(long)]
+        json: bool,
         /// The longest wait between two requests to sit through, in seconds: the lab waits in
         /// real time.
         #[arg(long, value_name = "SECONDS", default_value_t = crate::lab::LONGEST_WAIT_SECONDS)]

@@ -232,12 +232,14 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
             chromium,
             listen,
             print,
+            json,
             max_wait,
         }) => {
             if *check {
                 let options = crate::lab::CheckOptions {
                     chromium: chromium.clone(),
                     longest_wait: *max_wait,
+                    json: *json,
                 };
                 return run_serve_check(file, &options);
             }
@@ -245,8 +247,12 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
                 listen: listen.unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()),
                 longest_wait: *max_wait,
             };
-            let headless = *print || !io::stdout().is_terminal();
-            return run_serve(file, &options, (headless, cli.theme));
+            let report = match (*json, *print || !io::stdout().is_terminal()) {
+                (true, _) => Some(LabReport::Json),
+                (false, true) => Some(LabReport::Text),
+                (false, false) => None,
+            };
+            return run_serve(file, &options, (report, cli.theme));
         }
         Some(Command::Completions { shell }) => {
             let mut out = io::stdout().lock();
@@ -636,17 +642,24 @@ fn lesson_for_the_lab(file: &Path, command: &str) -> Result<(String, Loaded), Er
 /// `serve FILE`: the lab's doors open for a browser the person starts, and the lesson in the
 /// view with what that browser does beside it; `headless`: no view, the comparison printed
 /// once the browser has run every request (or Ctrl-C).
+/// How `serve` reports without the view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LabReport {
+    Text,
+    Json,
+}
+
 fn run_serve(
     file: &Path,
     options: &crate::lab::ServeOptions,
-    (headless, theme): (bool, ThemeArg),
+    (report, theme): (Option<LabReport>, ThemeArg),
 ) -> Result<Finished, Error> {
     let (name, loaded) = lesson_for_the_lab(file, "serve")?;
     let live = crate::lab::serve(&loaded.scenario, &name, options)?;
     if let Some(warning) = &live.warning {
         eprintln!("cors-tui: warning: {}", escape(warning));
     }
-    if !headless {
+    let Some(report) = report else {
         // The lab compares with Chromium: the view shows Chromium's run.
         let view = View {
             browser: Some(BrowserProfile::Chromium),
@@ -655,10 +668,17 @@ fn run_serve(
         };
         let opening = format!("Opening {}", escape(&name));
         return run_interactive(view, opening, Some(live), move || Ok(loaded));
+    };
+    // The URL goes where the person reads it: with --json, stdout is the document's.
+    let invitation = format!("Open {} in a browser to run the lesson.", live.url);
+    if report == LabReport::Json {
+        eprintln!("{invitation}");
+    } else {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{invitation}")?;
+        out.flush()?;
     }
     let mut out = io::stdout().lock();
-    writeln!(out, "Open {} in a browser to run the lesson.", live.url)?;
-    out.flush()?;
     let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, interrupted.clone())
@@ -667,7 +687,17 @@ fn run_serve(
     while !live.finished() && !interrupted.load(std::sync::atomic::Ordering::Relaxed) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let agrees = live.write_report(&loaded.scenario, &mut out)?;
+    let agrees = match report {
+        LabReport::Text => live.write_report(&loaded.scenario, &mut out)?,
+        LabReport::Json => {
+            let documents = live.documents(&loaded.scenario);
+            crate::report::json::write_value(&mut out, &documents, true)?;
+            live.finished()
+                && documents
+                    .iter()
+                    .all(|d| d.requests.iter().all(|r| r.agrees != Some(false)))
+        }
+    };
     out.flush()?;
     if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
         return Err(Error::Usage(

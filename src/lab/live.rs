@@ -365,6 +365,42 @@ impl Live {
         self.progress().finished > 0
     }
 
+    /// Each browser's run as `--json` writes it, oldest browser first.
+    pub fn documents(&self, scenario: &Scenario) -> Vec<super::RunDocument> {
+        let mut documents = Vec::new();
+        for run in self.runs() {
+            let Ok(shared) = run.lock() else { continue };
+            let requests: Vec<super::RequestDocument> = scenario
+                .requests
+                .iter()
+                .zip(&self.simulated)
+                .enumerate()
+                .map(|(i, (spec, simulated))| {
+                    let ran = shared.seen.get(i).filter(|seen| seen.result.is_some());
+                    super::RequestDocument {
+                        index: i + 1,
+                        method: spec.method.clone(),
+                        url: spec.url.to_string(),
+                        simulated: super::SideDocument::from(simulated),
+                        browser: ran.map(|seen| super::SideDocument::from(&Side::real(seen))),
+                        agrees: ran.map(|seen| Side::real(seen) == *simulated),
+                        console_matches: None,
+                    }
+                })
+                .collect();
+            documents.push(super::RunDocument {
+                lesson: scenario.title.clone(),
+                browser: shared
+                    .user_agent
+                    .clone()
+                    .unwrap_or_else(|| "a browser".to_string()),
+                agrees: requests.iter().all(|r| r.agrees == Some(true)),
+                requests,
+            });
+        }
+        documents
+    }
+
     /// Writes each browser's run, request by request, beside the simulation, as `serve
     /// --check` does; `Ok(true)` when some browser ran every request and none disagrees (a
     /// browser still running counts for what it has run).

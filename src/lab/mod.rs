@@ -188,6 +188,8 @@ pub struct CheckOptions {
     pub chromium: Option<std::path::PathBuf>,
     /// The longest wait between requests to sit through (seconds).
     pub longest_wait: u64,
+    /// Write a [`RunDocument`] instead of the text report.
+    pub json: bool,
 }
 
 /// Runs `scenario` in headless Chromium and writes each request's simulated and real outcome
@@ -304,6 +306,11 @@ pub fn check(
             console.len()
         )));
     }
+    if options.json {
+        let document = run_document(scenario, &trace, &run.seen, (&browser.version, &console));
+        crate::report::json::write_value(out, &document, true)?;
+        return Ok(document.agrees);
+    }
     write_comparison(
         out,
         scenario,
@@ -311,6 +318,44 @@ pub fn check(
         &run.seen,
         (&browser.version, &console),
     )
+}
+
+/// The run as `--json` writes it.
+fn run_document(
+    scenario: &Scenario,
+    trace: &Trace,
+    seen: &[Seen],
+    (version, console): (&str, &[String]),
+) -> RunDocument {
+    let requests: Vec<RequestDocument> = trace
+        .requests
+        .iter()
+        .zip(seen)
+        .map(|(record, seen)| {
+            let simulated = Side::simulated(record);
+            let real = Side::real(seen);
+            let blocked = record.outcome == Outcome::Blocked || real.read == Some(false);
+            let console_matches = record
+                .error()
+                .filter(|_| blocked)
+                .map(|line| console.contains(&line));
+            RequestDocument {
+                index: record.index,
+                method: record.method.clone(),
+                url: record.url.clone(),
+                agrees: Some(simulated == real),
+                simulated: SideDocument::from(&simulated),
+                browser: Some(SideDocument::from(&real)),
+                console_matches,
+            }
+        })
+        .collect();
+    RunDocument {
+        lesson: scenario.title.clone(),
+        browser: version.to_string(),
+        agrees: requests.iter().all(|r| r.agrees == Some(true)),
+        requests,
+    }
 }
 
 impl<'a> Run<'a> {
@@ -586,6 +631,60 @@ fn cookie_names(header: Option<&str>) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// A lab run as `--json` writes it: the lesson, the browser, and each request's two sides.
+#[derive(Debug, serde::Serialize)]
+pub struct RunDocument {
+    pub lesson: String,
+    /// The browser's `User-Agent` (or, under `--check`, Chromium's version line).
+    pub browser: String,
+    pub requests: Vec<RequestDocument>,
+    /// Every request ran and agrees.
+    pub agrees: bool,
+}
+
+/// One request in a [`RunDocument`].
+#[derive(Debug, serde::Serialize)]
+pub struct RequestDocument {
+    /// 1-based, as the lesson numbers it.
+    pub index: usize,
+    pub method: String,
+    pub url: String,
+    pub simulated: SideDocument,
+    /// `None`: the browser has not run it.
+    pub browser: Option<SideDocument>,
+    pub agrees: Option<bool>,
+    /// For a blocked request under `--check`: whether Chromium printed the simulation's
+    /// console line word for word.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub console_matches: Option<bool>,
+}
+
+/// What one side did with a request.
+#[derive(Debug, serde::Serialize)]
+pub struct SideDocument {
+    pub preflight: bool,
+    /// The preflight's `Access-Control-Request-Headers`.
+    pub preflight_headers: Option<String>,
+    /// The request itself reached the server.
+    pub sent: bool,
+    /// The cookies it carried (names, sorted).
+    pub cookies: Vec<String>,
+    /// The page could read the answer (an element: it loaded); `None`: never ran.
+    pub read: Option<bool>,
+}
+
+impl From<&Side> for SideDocument {
+    fn from(side: &Side) -> SideDocument {
+        SideDocument {
+            preflight: side.preflight.is_some(),
+            preflight_headers: side.preflight.clone().flatten(),
+            sent: side.sent,
+            cookies: side.cookies.clone(),
+            read: side.read,
+        }
+    }
 }
 
 /// One request's side in the comparison: whether a preflight went out (and which headers it

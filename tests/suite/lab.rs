@@ -277,3 +277,31 @@ fn serve_says_what_it_cannot_do() {
             "max-age cannot run in the browser: request #2 waits 3600 s",
         ));
 }
+
+/// `serve --check --json`: the run as a document, each request's two sides and whether
+/// Chromium printed the simulation's console line.
+#[test]
+fn a_checked_run_writes_its_document() {
+    if chromium_or_skip().is_none() {
+        return;
+    }
+    let output = cmd()
+        .args(["serve", "--check", "basic", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(document["agrees"], true);
+    assert!(
+        document["browser"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("Chromium ")),
+        "{document}"
+    );
+    let requests = document["requests"].as_array().cloned().unwrap_or_default();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[1]["browser"]["preflight_headers"], "content-type");
+    assert_eq!(requests[2]["browser"]["read"], false);
+    assert_eq!(requests[2]["console_matches"], true);
+}
