@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// One request as it arrived: its method, target, headers and body.
@@ -47,6 +47,8 @@ const MOST_HEAD_BYTES: usize = 64 << 10;
 const MOST_BODY_BYTES: usize = 1 << 20;
 /// How long a connection may sit idle before it is closed.
 const IDLE: Duration = Duration::from_secs(30);
+/// The most connections one door keeps open at once.
+const MOST_CONNECTIONS: usize = 64;
 
 /// A TLS listener on 127.0.0.1 with a certificate for `hosts` (the browser is told to accept
 /// it: it is made for this run and never leaves the machine).
@@ -100,14 +102,21 @@ impl Listener {
         F: Fn(Arrived) -> Reply + Sync,
     {
         self.tcp.set_nonblocking(true)?;
+        let open = AtomicUsize::new(0);
         std::thread::scope(|scope| {
             while !stop.load(Ordering::Relaxed) {
                 match self.tcp.accept() {
+                    // A browser keeps a handful open per host; past the bound a connection is
+                    // closed at once, so no one can make the lab spawn threads without end.
+                    Ok(_) if open.load(Ordering::Relaxed) >= MOST_CONNECTIONS => {}
                     Ok((stream, _)) => {
                         let tls = self.tls.clone();
+                        open.fetch_add(1, Ordering::Relaxed);
+                        let open = &open;
                         scope.spawn(move || {
                             // A connection that breaks ends itself; the run goes on.
                             let _ = serve_connection(stream, tls, stop, answer);
+                            open.fetch_sub(1, Ordering::Relaxed);
                         });
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -381,5 +390,43 @@ mod tests {
         };
         assert!(write_reply(&mut out, &reply).is_ok());
         assert_eq!(out, b"HTTP/1.1 204 No Content\r\nA: 1\r\n\r\n");
+    }
+
+    /// Past the bound, a new connection is closed at once; those already open are served.
+    #[test]
+    fn a_door_keeps_at_most_its_bound_of_connections() {
+        use std::io::Read;
+        let Ok(listener) = Listener::bind(&["lab.test".to_string()]) else {
+            panic!("cannot listen on loopback")
+        };
+        let Ok(port) = listener.port() else {
+            panic!("no port")
+        };
+        let stop = AtomicBool::new(false);
+        let answer = |_: Arrived| Reply {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        std::thread::scope(|scope| {
+            let serving = scope.spawn(|| listener.serve(&stop, &answer));
+            let connect =
+                || TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
+            let held: Vec<TcpStream> = (0..MOST_CONNECTIONS).map(|_| connect()).collect();
+            // Every one of them is taken in before the next comes.
+            std::thread::sleep(Duration::from_millis(300));
+            let mut refused = connect();
+            let _ = refused.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut byte = [0u8; 1];
+            let read = refused.read(&mut byte);
+            assert!(
+                matches!(read, Ok(0))
+                    || read.is_err_and(|e| e.kind() == io::ErrorKind::ConnectionReset),
+                "the connection past the bound stays open"
+            );
+            stop.store(true, Ordering::Relaxed);
+            drop(held);
+            assert!(serving.join().is_ok_and(|served| served.is_ok()));
+        });
     }
 }
