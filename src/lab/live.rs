@@ -441,7 +441,7 @@ impl Live {
                     "#{} {} {} — {verdict}",
                     i + 1,
                     escape(&spec.method),
-                    escape(spec.url.as_str())
+                    escape(&crate::narrate::shown_path(spec.url.as_str()))
                 )?;
                 let Some(c) = compared else { continue };
                 reported += 1;

@@ -775,7 +775,7 @@ fn write_comparison(
             "#{} {} {} — {}",
             record.index,
             escape(&record.method),
-            escape(&record.url),
+            escape(&crate::narrate::shown_path(&record.url)),
             if agrees { "agrees" } else { "DISAGREES" }
         )?;
         writeln!(out, "   simulated: {}", escape(&simulated.describe()))?;
