@@ -100,13 +100,7 @@ pub fn serve(scenario: &Scenario, name: &str, options: &ServeOptions) -> Result<
     let trace = engine::run(scenario, BrowserProfile::Chromium);
     let mut urls = lesson_urls(scenario, &trace);
     let hosts = hosts(&urls).map_err(usage)?;
-    let first_page = scenario
-        .requests
-        .iter()
-        .find(|r| r.via != crate::scenario::Via::Raw)
-        .and_then(|r| r.origin.clone())
-        .filter(|origin| origin != "null")
-        .unwrap_or_else(|| format!("https://{}", super::LAB_HOST));
+    let first_page = super::first_page(scenario);
     // The lab's own host, where a lesson that starts on an opaque origin starts, needs a door.
     if let Ok(page) = url::Url::parse(&first_page)
         && !urls.contains(&page)
@@ -376,16 +370,17 @@ impl Live {
                 .zip(&self.simulated)
                 .enumerate()
                 .map(|(i, (spec, simulated))| {
-                    let ran = shared.seen.get(i).filter(|seen| seen.result.is_some());
-                    super::RequestDocument {
-                        index: i + 1,
-                        method: spec.method.clone(),
-                        url: spec.url.to_string(),
-                        simulated: super::SideDocument::from(simulated),
-                        browser: ran.map(|seen| super::SideDocument::from(&Side::real(seen))),
-                        agrees: ran.map(|seen| Side::real(seen) == *simulated),
-                        console_matches: None,
-                    }
+                    let real = shared
+                        .seen
+                        .get(i)
+                        .filter(|seen| seen.result.is_some())
+                        .map(Side::real);
+                    super::RequestDocument::new(
+                        (i + 1, &spec.method, spec.url.as_str()),
+                        simulated,
+                        real.as_ref(),
+                        None,
+                    )
                 })
                 .collect();
             documents.push(super::RunDocument {
@@ -455,18 +450,7 @@ impl Live {
                 }
             }
             let total = scenario.requests.len();
-            if disagree.is_empty() && reported == total {
-                writeln!(out, "Every request agrees ({total} of {total}).")?;
-            } else if disagree.is_empty() {
-                writeln!(out, "{reported} of {total} requests run; they agree.")?;
-            } else {
-                writeln!(
-                    out,
-                    "{} of {total} requests disagree: {}.",
-                    disagree.len(),
-                    disagree.join(", ")
-                )?;
-            }
+            super::write_summary(out, (reported, total), &disagree)?;
             none_disagree &= disagree.is_empty();
             one_finished |= reported == total;
         }

@@ -108,6 +108,18 @@ fn mappable(url: &url::Url) -> Result<&str, String> {
     Ok(host)
 }
 
+/// The origin the lab's page starts on: the first browser request's page, or the lab's own
+/// host when that page's origin is opaque (the page then makes it in a sandboxed frame).
+fn first_page(scenario: &Scenario) -> String {
+    scenario
+        .requests
+        .iter()
+        .find(|r| r.via != Via::Raw)
+        .and_then(|r| r.origin.clone())
+        .filter(|origin| origin != "null")
+        .unwrap_or_else(|| format!("https://{LAB_HOST}"))
+}
+
 /// The URLs the lesson's pages and requests name and its redirects reach (in the simulated
 /// run), and the URLs that set its cookies, each once, in that order. Anything else the browser
 /// asks for (its icon) is not the lesson's, and gets a 404 from the lab, not an answer from the
@@ -230,15 +242,7 @@ pub fn check(
         signal_hook::flag::register(signal, interrupted.clone())
             .map_err(|e| usage(format!("serve --check: cannot watch for Ctrl-C: {e}")))?;
     }
-    // The lab's page starts where the first request's page is (or on the lab's own host, when
-    // that page's origin is opaque), and goes from there.
-    let first_page = scenario
-        .requests
-        .iter()
-        .find(|r| r.via != Via::Raw)
-        .and_then(|r| r.origin.clone())
-        .filter(|origin| origin != "null")
-        .unwrap_or_else(|| format!("https://{LAB_HOST}"));
+    let first_page = first_page(scenario);
     let lab = chromium::Lab {
         hosts: &hosts,
         port,
@@ -339,15 +343,12 @@ fn run_document(
                 .error()
                 .filter(|_| blocked)
                 .map(|line| console.contains(&line));
-            RequestDocument {
-                index: record.index,
-                method: record.method.clone(),
-                url: record.url.clone(),
-                agrees: Some(simulated == real),
-                simulated: SideDocument::from(&simulated),
-                browser: Some(SideDocument::from(&real)),
+            RequestDocument::new(
+                (record.index, &record.method, &record.url),
+                &simulated,
+                Some(&real),
                 console_matches,
-            }
+            )
         })
         .collect();
     RunDocument {
@@ -675,6 +676,26 @@ pub struct SideDocument {
     pub read: Option<bool>,
 }
 
+impl RequestDocument {
+    /// Request `index` (1-based) with its simulated side and, once the browser ran it, its own.
+    fn new(
+        (index, method, url): (usize, &str, &str),
+        simulated: &Side,
+        real: Option<&Side>,
+        console_matches: Option<bool>,
+    ) -> RequestDocument {
+        RequestDocument {
+            index,
+            method: method.to_string(),
+            url: url.to_string(),
+            simulated: SideDocument::from(simulated),
+            browser: real.map(SideDocument::from),
+            agrees: real.map(|real| real == simulated),
+            console_matches,
+        }
+    }
+}
+
 impl From<&Side> for SideDocument {
     fn from(side: &Side) -> SideDocument {
         SideDocument {
@@ -814,23 +835,30 @@ fn write_comparison(
             disagree.push(format!("#{}", record.index));
         }
     }
-    if disagree.is_empty() {
-        writeln!(
-            out,
-            "Every request agrees ({} of {}).",
-            trace.requests.len(),
-            trace.requests.len()
-        )?;
-    } else {
-        writeln!(
-            out,
-            "{} of {} requests disagree: {}.",
-            disagree.len(),
-            trace.requests.len(),
-            disagree.join(", ")
-        )?;
-    }
+    let total = trace.requests.len();
+    write_summary(out, (total, total), &disagree)?;
     Ok(disagree.is_empty())
+}
+
+/// The last line of a run's report: every request agrees, the ones run so far agree, or which
+/// disagree (`disagree`: their numbers, `#2`).
+fn write_summary(
+    out: &mut impl Write,
+    (reported, total): (usize, usize),
+    disagree: &[String],
+) -> std::io::Result<()> {
+    if !disagree.is_empty() {
+        writeln!(
+            out,
+            "{} of {total} requests disagree: {}.",
+            disagree.len(),
+            disagree.join(", ")
+        )
+    } else if reported == total {
+        writeln!(out, "Every request agrees ({total} of {total}).")
+    } else {
+        writeln!(out, "{reported} of {total} requests run; they agree.")
+    }
 }
 
 #[cfg(test)]
