@@ -117,7 +117,7 @@ fn freshness(response: &HttpResponse, now: u64) -> Option<(u64, bool)> {
     let directives = directives(response);
     if directives
         .iter()
-        .any(|d| d == "no-store" || d == "no-cache" || d == "must-revalidate")
+        .any(|d| d == "no-store" || d == "no-cache")
     {
         return None;
     }
@@ -128,7 +128,11 @@ fn freshness(response: &HttpResponse, now: u64) -> Option<(u64, bool)> {
     if let Some(max_age) = explicit {
         return storable_status(response.status).then_some((max_age, false));
     }
-    if !heuristic_status(response.status) || response.header("Expires").is_some() {
+    // must-revalidate forbids only the guess: an explicit max-age above still counts.
+    if !heuristic_status(response.status)
+        || response.header("Expires").is_some()
+        || directives.iter().any(|d| d == "must-revalidate")
+    {
         return None;
     }
     let date = |name: &str| {
@@ -402,6 +406,17 @@ mod tests {
             ("Cache-Control", "no-cache"),
         ]);
         assert_eq!(freshness(&revalidated, 0), None);
+        let must_revalidate = |control: &str| {
+            answer(&[
+                ("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT"),
+                ("Cache-Control", control),
+            ])
+        };
+        assert_eq!(freshness(&must_revalidate("must-revalidate"), 0), None);
+        assert_eq!(
+            freshness(&must_revalidate("max-age=60, must-revalidate"), 0),
+            Some((60, false))
+        );
     }
 
     #[test]
