@@ -2,6 +2,7 @@
 //! module sends exactly that over the network and records the real answer, and the engine then
 //! judges the answers as it judges a recording. The engine itself never does I/O.
 
+use crate::scenario::{Header, Shared};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -155,7 +156,7 @@ impl Client {
         for (name, value) in &request.headers {
             // The client writes Host from the URL, the same value the engine shows.
             if !name.eq_ignore_ascii_case("host") {
-                builder = builder.header(name.as_str(), value.as_str());
+                builder = builder.header(&**name, &**value);
             }
         }
         let with_body = !matches!(
@@ -175,13 +176,13 @@ impl Client {
         };
         let mut response = sent?;
         let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
+        let headers: Vec<Header> = response
             .headers()
             .iter()
             .map(|(name, value)| {
                 (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    Shared::from(name.as_str()),
+                    Shared::from(String::from_utf8_lossy(value.as_bytes())),
                 )
             })
             .collect();
@@ -314,33 +315,26 @@ fn potentially_trustworthy(url: &Url) -> bool {
 /// sees what a page's request really looks like. Read from Chromium 148's own requests to a
 /// loopback server: the preflight carries User-Agent, Sec-Fetch-Site, Referer,
 /// Accept-Encoding and Accept-Language; the request adds the default client hints.
-pub fn chromium_incidental_headers(
-    kind: ExchangeKind,
-    origin: &str,
-    url: &Url,
-) -> Vec<(String, String)> {
+pub fn chromium_incidental_headers(kind: ExchangeKind, origin: &str, url: &Url) -> Vec<Header> {
     let site = fetch_site(origin, url);
-    let mut headers = vec![
-        ("User-Agent".to_string(), CHROMIUM_USER_AGENT.to_string()),
-        ("Sec-Fetch-Site".to_string(), site.to_string()),
+    let mut headers: Vec<Header> = vec![
+        ("User-Agent".into(), CHROMIUM_USER_AGENT.to_string().into()),
+        ("Sec-Fetch-Site".into(), site.to_string().into()),
     ];
     // strict-origin-when-cross-origin, the default policy: the origin alone, never the path.
     if origin != "null" && site != "same-origin" {
-        headers.push(("Referer".to_string(), format!("{origin}/")));
+        headers.push(("Referer".into(), format!("{origin}/").into()));
     }
-    headers.push((
-        "Accept-Encoding".to_string(),
-        "gzip, deflate, br, zstd".to_string(),
-    ));
-    headers.push(("Accept-Language".to_string(), "en-US,en;q=0.9".to_string()));
+    headers.push(("Accept-Encoding".into(), "gzip, deflate, br, zstd".into()));
+    headers.push(("Accept-Language".into(), "en-US,en;q=0.9".into()));
     if kind == ExchangeKind::Actual && potentially_trustworthy(url) {
         headers.extend([
             (
-                "sec-ch-ua".to_string(),
-                "\"Chromium\";v=\"148\", \"Not/A)Brand\";v=\"99\"".to_string(),
+                "sec-ch-ua".into(),
+                "\"Chromium\";v=\"148\", \"Not/A)Brand\";v=\"99\"".into(),
             ),
-            ("sec-ch-ua-mobile".to_string(), "?0".to_string()),
-            ("sec-ch-ua-platform".to_string(), "\"Linux\"".to_string()),
+            ("sec-ch-ua-mobile".into(), "?0".into()),
+            ("sec-ch-ua-platform".into(), "\"Linux\"".into()),
         ]);
     }
     headers
@@ -658,7 +652,7 @@ mod tests {
             };
             chromium_incidental_headers(kind, "https://app.example", &url)
                 .into_iter()
-                .map(|(n, _)| n)
+                .map(|(n, _)| n.to_string())
                 .collect()
         };
         let hints = |names: &[String]| names.iter().any(|n| n == "sec-ch-ua");

@@ -9,6 +9,7 @@
 //! Names are matched by pattern, not by a list of known names: `client_secret`,
 //! `X-Goog-Signature` and `x-acme-api-key` are all secrets.
 
+use crate::scenario::Header;
 use std::collections::HashMap;
 
 use url::Url;
@@ -203,16 +204,16 @@ impl Masker {
     }
 
     /// A header list with every secret value masked, and the URLs in URL-bearing headers.
-    pub fn headers(&mut self, headers: &mut [(String, String)]) {
+    pub fn headers(&mut self, headers: &mut [Header]) {
         for (name, value) in headers.iter_mut() {
             if is_secret_header(name) {
-                if value != NOT_RECORDED {
-                    *value = self.mask(value);
+                if &**value != NOT_RECORDED {
+                    *value = self.mask(value).into();
                 }
             } else if URL_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
                 && let Some(masked) = self.text(value).or_else(|| self.url_text(value))
             {
-                *value = masked;
+                *value = masked.into();
             }
         }
     }
@@ -338,20 +339,22 @@ mod tests {
         let mut masker = Masker::new();
         let safari = masker.text("Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200 (https://api.example.net/x?token=SEC6)");
         assert!(safari.is_some_and(|t| !t.contains("SEC6") && t.contains("Status code: 200")));
-        let mut headers = vec![
+        let mut headers: Vec<Header> = vec![
             (
-                "Link".to_string(),
-                "<https://cdn.example/a?sig=SEC7>; rel=preload".to_string(),
+                "Link".to_string().into(),
+                "<https://cdn.example/a?sig=SEC7>; rel=preload"
+                    .to_string()
+                    .into(),
             ),
-            ("X-Api-Key".to_string(), "SEC8".to_string()),
-            ("Accept".to_string(), "x".to_string()),
+            ("X-Api-Key".to_string().into(), "SEC8".to_string().into()),
+            ("Accept".to_string().into(), "x".to_string().into()),
         ];
         masker.headers(&mut headers);
         assert_eq!(
             headers[0].1,
-            "<https://cdn.example/a?sig=[masked:2]>; rel=preload"
+            "<https://cdn.example/a?sig=[masked:2]>; rel=preload".into()
         );
-        assert_eq!(headers[1].1, "[masked:3]");
-        assert_eq!(headers[2].1, "x");
+        assert_eq!(headers[1].1, "[masked:3]".into());
+        assert_eq!(headers[2].1, "x".into());
     }
 }

@@ -2,6 +2,7 @@
 //! through, proven by re-running the scenario — or, for a server without rules, the headers it
 //! must send. Pure: scenario and trace in, a checked suggestion out.
 
+use crate::scenario::Header;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -836,9 +837,9 @@ fn capitalized(mut fix: Fix) -> Fix {
 fn answer_with(
     base: Option<&crate::engine::http::HttpResponse>,
     status: Option<u16>,
-    set: &[(String, String)],
+    set: &[Header],
 ) -> CannedResponse {
-    let mut headers: Vec<(String, String)> = base.map(|r| r.headers.clone()).unwrap_or_default();
+    let mut headers: Vec<Header> = base.map(|r| r.headers.clone()).unwrap_or_default();
     headers.retain(|(n, _)| !set.iter().any(|(s, _)| s.eq_ignore_ascii_case(n)));
     headers.extend(set.iter().cloned());
     CannedResponse {
@@ -1462,15 +1463,9 @@ fn rest_api_round(
     let changed_api = raw.validate(api.stage.clone()).ok()?;
     changed.server.front[at] = FrontLayer::RestApi(Box::new(changed_api));
     if round.function_needs_header {
-        let mut set = vec![(
-            "Access-Control-Allow-Origin".to_string(),
-            need.origin.to_string(),
-        )];
+        let mut set: Vec<Header> = vec![("Access-Control-Allow-Origin".into(), need.origin.into())];
         if need.include {
-            set.push((
-                "Access-Control-Allow-Credentials".to_string(),
-                "true".to_string(),
-            ));
+            set.push(("Access-Control-Allow-Credentials".into(), "true".into()));
         }
         let spec = &mut changed.requests[record.index - 1];
         // A function that names one site already must name this one too without losing the
@@ -1488,10 +1483,9 @@ fn rest_api_round(
             echoed
                 .headers
                 .retain(|(n, _)| !n.eq_ignore_ascii_case("Access-Control-Allow-Origin"));
-            echoed.headers.push((
-                "Access-Control-Allow-Origin".to_string(),
-                need.origin.to_string(),
-            ));
+            echoed
+                .headers
+                .push(("Access-Control-Allow-Origin".into(), need.origin.into()));
             round.lines.push(format!(
                 "~ the function's answer: Access-Control-Allow-Origin: the request's Origin when it is a site it allows ({}, not always {other})",
                 need.origin
@@ -1499,9 +1493,7 @@ fn rest_api_round(
             if crate::engine::http::combined_header(&echoed.headers, "Vary")
                 .is_none_or(|vary| !vary.to_ascii_lowercase().contains("origin"))
             {
-                echoed
-                    .headers
-                    .push(("Vary".to_string(), "Origin".to_string()));
+                echoed.headers.push(("Vary".into(), "Origin".into()));
                 round.lines.push(
                     "+ the function's answer: Vary: Origin (the answer now depends on the Origin)"
                         .to_string(),
@@ -1792,7 +1784,7 @@ fn header_fix(
         }
     };
     let include = scenario.requests[record.index - 1].credentials == Credentials::Include;
-    let pair = |n: &str, v: String| (n.to_string(), v);
+    let pair = |n: &str, v: String| -> Header { (n.into(), v.into()) };
     let mut actual_set = vec![pair("Access-Control-Allow-Origin", origin.clone())];
     if include {
         actual_set.push(pair("Access-Control-Allow-Credentials", "true".to_string()));

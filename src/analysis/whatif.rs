@@ -197,7 +197,9 @@ pub fn apply(scenario: &Scenario, edit: &Edit) -> Option<Scenario> {
                 Some(i) => {
                     spec.headers.remove(i);
                 }
-                None => spec.headers.push((name.clone(), value.clone())),
+                None => spec
+                    .headers
+                    .push((name.clone().into(), value.clone().into())),
             }
         }
         Edit::RuleOrigin { rule, origin }

@@ -2,6 +2,7 @@
 //! algorithm (or Chromium's reading of it) against the scenario's server, recording a step for
 //! every decision.
 
+use crate::scenario::{Header, Shared};
 use std::sync::Arc;
 
 use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure};
@@ -145,7 +146,7 @@ struct HopInput<'s> {
     spec: &'s RequestSpec,
     /// 0 for the page's own request, then one more per redirect followed.
     number: usize,
-    kept: &'s [(String, String)],
+    kept: &'s [Header],
     dropped: &'s [String],
     first_step: usize,
 }
@@ -261,23 +262,23 @@ fn path_of(spec: &RequestSpec) -> String {
     crate::narrate::path_of(&spec.url)
 }
 
-fn host_header(spec: &RequestSpec) -> (String, String) {
+fn host_header(spec: &RequestSpec) -> Header {
     let host = match (spec.url.host_str(), spec.url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
         _ => String::new(),
     };
-    ("Host".to_string(), host)
+    ("Host".into(), host.into())
 }
 
 /// An actual request's headers in the order Chromium sends them: Host, Accept unless the script
 /// set one, Origin (when it is sent), the script's own, then the Sec-Fetch headers.
 fn actual_headers(
     spec: &RequestSpec,
-    kept: &[(String, String)],
+    kept: &[Header],
     origin: Option<&str>,
     same_origin: bool,
-) -> Vec<(String, String)> {
+) -> Vec<Header> {
     let mut headers = vec![host_header(spec)];
     if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
         headers.push(pair("Accept", spec.initiator.accept()));
@@ -296,8 +297,8 @@ fn actual_headers(
 /// on 127.0.0.1).
 const BROWSER_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
 
-fn pair(name: &str, value: impl Into<String>) -> (String, String) {
-    (name.to_string(), value.into())
+fn pair(name: &str, value: impl Into<Shared>) -> Header {
+    (name.into(), value.into())
 }
 
 impl<'a> Simulation<'a> {
@@ -792,7 +793,7 @@ impl<'a> Simulation<'a> {
         &mut self,
         index: usize,
         spec: &RequestSpec,
-        (method, headers): (String, Vec<(String, String)>),
+        (method, headers): (String, Vec<Header>),
         first_step: usize,
         who: Unchecked,
     ) {
@@ -957,16 +958,15 @@ impl<'a> Simulation<'a> {
         self.start_request(index, spec, &method);
 
         // What fetch() keeps of the page's headers: forbidden names dropped, repeats combined.
-        let mut kept: Vec<(String, String)> = Vec::new();
+        let mut kept: Vec<Header> = Vec::new();
         let mut kept_at: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
         let mut dropped = Vec::new();
         for (name, value) in &spec.headers {
             if is_forbidden_request_header(name, value) {
-                dropped.push(name.clone());
+                dropped.push(name.to_string());
             } else if let Some(&at) = kept_at.get(&name.to_ascii_lowercase()) {
                 let existing = &mut kept[at];
-                existing.1.push_str(", ");
-                existing.1.push_str(value);
+                existing.1 = format!("{}, {value}", existing.1).into();
             } else {
                 kept_at.insert(name.to_ascii_lowercase(), kept.len());
                 kept.push((name.clone(), value.clone()));

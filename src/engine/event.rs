@@ -6,6 +6,7 @@
 use super::cors_error::CorsFailure;
 use super::preflight_cache::Lookup;
 use super::trace::StepText;
+use crate::scenario::Header;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepEvent {
@@ -79,7 +80,7 @@ pub struct RequestStart {
     pub hop: Option<HopTarget>,
     /// The headers the script set that fetch() kept (forbidden ones dropped, repeats joined),
     /// in request order.
-    pub kept: Vec<(String, String)>,
+    pub kept: Vec<Header>,
     /// The preflight cache's answer, when a preflight is needed.
     pub lookup: Option<Lookup>,
     /// The other profile's answer, where it decides differently.

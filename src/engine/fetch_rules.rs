@@ -4,6 +4,7 @@ use super::cors_error::{CorsError, CorsFailure};
 use super::http::HttpResponse;
 use crate::http_syntax::{is_token, origin_of};
 use crate::scenario::BrowserProfile;
+use crate::scenario::Header;
 
 /// §"CORS-safelisted method".
 pub fn is_safelisted_method(method: &str) -> bool {
@@ -146,7 +147,7 @@ pub struct UnsafeHeader {
 
 /// §"CORS-unsafe request-header names", in request order (as Chromium checks them); the
 /// preflight sends them lowercased, deduplicated and byte-sorted (see [`sorted_names`]).
-pub fn unsafe_request_headers(headers: &[(String, String)]) -> Vec<UnsafeHeader> {
+pub fn unsafe_request_headers(headers: &[Header]) -> Vec<UnsafeHeader> {
     let mut unsafe_headers: Vec<UnsafeHeader> = Vec::new();
     let mut safelisted = Vec::new();
     let mut safelisted_bytes = 0usize;
@@ -505,8 +506,8 @@ mod tests {
         }
         // Each safelisted on its own, together over 1024 bytes: all become unsafe.
         let long = "a".repeat(128);
-        let headers: Vec<(String, String)> = (0..9)
-            .map(|_| ("Accept".to_string(), long.clone()))
+        let headers: Vec<Header> = (0..9)
+            .map(|_| ("Accept".into(), long.as_str().into()))
             .collect();
         let found = unsafe_request_headers(&headers);
         assert_eq!(
@@ -626,8 +627,8 @@ mod tests {
     #[test]
     fn safelisted_values_over_1024_bytes_together_become_unsafe() {
         let value = "a".repeat(120);
-        let headers: Vec<(String, String)> = (0..9)
-            .map(|_| ("Accept".to_string(), value.clone()))
+        let headers: Vec<Header> = (0..9)
+            .map(|_| ("Accept".into(), value.as_str().into()))
             .collect();
         let names = unsafe_request_headers(&headers);
         assert_eq!(sorted_names(&names), vec!["accept"]);
@@ -636,10 +637,13 @@ mod tests {
 
     #[test]
     fn unsafe_names_are_lowercased_sorted_and_deduplicated_for_the_preflight() {
-        let headers = vec![
-            ("X-Zeta".to_string(), "1".to_string()),
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("x-zeta".to_string(), "2".to_string()),
+        let headers: Vec<Header> = vec![
+            ("X-Zeta".to_string().into(), "1".to_string().into()),
+            (
+                "Content-Type".to_string().into(),
+                "application/json".to_string().into(),
+            ),
+            ("x-zeta".to_string().into(), "2".to_string().into()),
         ];
         let unsafe_headers = unsafe_request_headers(&headers);
         assert_eq!(

@@ -24,7 +24,7 @@ pub fn combined_header(headers: &Headers, name: &str) -> Option<String> {
     let mut values = headers
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str());
+        .map(|(_, v)| &**v);
     let first = values.next()?;
     let mut combined = first.to_string();
     for value in values {
@@ -41,7 +41,7 @@ pub fn test_response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
         status,
         headers: headers
             .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .map(|(n, v)| ((*n).into(), (*v).into()))
             .collect(),
         body: String::new(),
     }
@@ -177,14 +177,14 @@ mod tests {
 
     #[test]
     fn repeated_header_lines_combine_with_comma_space() {
-        let headers = vec![
+        let headers: crate::scenario::Headers = vec![
             (
-                "Access-Control-Allow-Origin".to_string(),
-                "https://a".to_string(),
+                "Access-Control-Allow-Origin".to_string().into(),
+                "https://a".to_string().into(),
             ),
             (
-                "access-control-allow-origin".to_string(),
-                "https://b".to_string(),
+                "access-control-allow-origin".to_string().into(),
+                "https://b".to_string().into(),
             ),
         ];
         assert_eq!(

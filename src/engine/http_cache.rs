@@ -14,6 +14,7 @@
 //! copy that fails it stays. Revalidation is not simulated.
 
 use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::scenario::Header;
 use crate::scenario::{CacheMode, Scenario, ServerKind};
 
 /// The wall-clock time the simulated run starts at, for answers without a `Date`: the age of a
@@ -25,7 +26,7 @@ pub const RUN_STARTS_AT: std::time::Duration = std::time::Duration::from_secs(1_
 /// cache served) whose fixed or scripted answers carry `Cache-Control: max-age`, or a bucket
 /// (its answers to GET carry `Last-Modified`), when the page asks for one URL twice.
 pub fn answers_may_be_kept(scenario: &Scenario) -> bool {
-    let kept = |headers: &[(String, String)]| {
+    let kept = |headers: &[Header]| {
         headers.iter().any(|(name, value)| {
             (name.eq_ignore_ascii_case("Cache-Control")
                 && value.to_ascii_lowercase().contains("max-age"))
@@ -277,7 +278,7 @@ mod tests {
             method: "GET".to_string(),
             url: "https://cdn.example/logo.png".to_string(),
             headers: origin
-                .map(|o| vec![("Origin".to_string(), o.to_string())])
+                .map(|o| vec![("Origin".into(), o.into())])
                 .unwrap_or_default(),
         }
     }
@@ -287,7 +288,7 @@ mod tests {
             status: 200,
             headers: headers
                 .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .map(|(n, v)| ((*n).into(), (*v).into()))
                 .collect(),
             body: String::new(),
         }

@@ -313,14 +313,8 @@ mod disallowed_tests {
         let response = HttpResponse {
             status: 204,
             headers: vec![
-                (
-                    "Access-Control-Allow-Origin".to_string(),
-                    "https://a".to_string(),
-                ),
-                (
-                    "Access-Control-Allow-Headers".to_string(),
-                    "x-ok".to_string(),
-                ),
+                ("Access-Control-Allow-Origin".into(), "https://a".into()),
+                ("Access-Control-Allow-Headers".into(), "x-ok".into()),
             ],
             body: String::new(),
         };

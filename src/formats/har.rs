@@ -17,7 +17,7 @@ use crate::http_syntax::{
 use crate::scenario::recording::{Recorded, Recording, Skipped};
 use crate::scenario::{
     BrowserProfile, CannedResponse, Credentials, ExchangeKind, LoadError, LoadErrors, Recorder,
-    RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Via, serde_error,
+    RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, TextPool, Via, serde_error,
 };
 
 // Strings borrow from the file's text where they hold no escapes: a recording of 100,000
@@ -385,7 +385,7 @@ fn is_provisional(entry: &Entry) -> bool {
 }
 
 /// The answer the browser recorded; for a request that got none, the network error instead.
-fn canned(entry: &Entry) -> CannedResponse {
+fn canned(entry: &Entry, texts: &mut TextPool) -> CannedResponse {
     match no_answer(entry) {
         Some(code) => CannedResponse {
             status: 0,
@@ -395,7 +395,7 @@ fn canned(entry: &Entry) -> CannedResponse {
         },
         None => CannedResponse {
             status: u16::try_from(entry.response.status).unwrap_or(0),
-            headers: response_headers(&entry.response.headers),
+            headers: response_headers(&entry.response.headers, texts),
             body: String::new(),
             network_error: None,
         },
@@ -419,7 +419,7 @@ fn blocked_only_with_credentials(
     last: Option<&Entry>,
     last_preflight: Option<&Entry>,
     method: &str,
-    headers: &[(String, String)],
+    headers: &[crate::scenario::Header],
     page_origin: &str,
 ) -> Option<&'static str> {
     use crate::engine::fetch_rules::cors_check;
@@ -436,7 +436,7 @@ fn blocked_only_with_credentials(
     };
     match network_error {
         None if last.response.status != 0 && !is_redirect(last) => {
-            let answer = crate::server::canned(&canned(last));
+            let answer = crate::server::canned(&canned(last, &mut TextPool::default()));
             let origin = sent_origin(last);
             (cors_check(&answer, &origin, false).is_ok()
                 && cors_check(&answer, &origin, true).is_err())
@@ -444,7 +444,7 @@ fn blocked_only_with_credentials(
         }
         Some("net::ERR_FAILED") => {
             let preflight = last_preflight?;
-            let answer = crate::server::canned(&canned(preflight));
+            let answer = crate::server::canned(&canned(preflight, &mut TextPool::default()));
             let origin = sent_origin(preflight);
             let unsafe_names: Vec<String> = unsafe_request_headers(headers)
                 .into_iter()
@@ -504,15 +504,15 @@ fn millis(started: &str) -> i128 {
 }
 
 /// Response headers as a browser sees them: HTTP/2 pseudo-headers dropped.
-fn response_headers(headers: &[Header]) -> Vec<(String, String)> {
+fn response_headers(headers: &[Header], texts: &mut TextPool) -> Vec<crate::scenario::Header> {
     headers
         .iter()
         .filter(|h| !h.name.starts_with(':'))
         // As the browser saw them: HTTP strips whitespace around a field value.
         .map(|h| {
-            (
-                h.name.to_string(),
-                crate::http_syntax::normalize_header_value(&h.value).to_string(),
+            texts.header(
+                &h.name,
+                crate::http_syntax::normalize_header_value(&h.value),
             )
         })
         .collect()
@@ -538,8 +538,9 @@ fn script_headers(
     actual: Option<&Entry>,
     requested: &[String],
     notes: &mut Vec<String>,
-) -> Vec<(String, String)> {
-    let mut headers: Vec<(String, String)> = Vec::new();
+    texts: &mut TextPool,
+) -> Vec<crate::scenario::Header> {
+    let mut headers: Vec<crate::scenario::Header> = Vec::new();
     // Sets: a preflight may name a million headers, and a request carry as many.
     let requested_set: foldhash::HashSet<&str> = requested.iter().map(String::as_str).collect();
     let mut present: foldhash::HashSet<String> = foldhash::HashSet::default();
@@ -559,9 +560,9 @@ fn script_headers(
             present.insert(lower);
             // fetch() normalizes a value (strips HTTP whitespace around it) as the page sets it;
             // a scenario's browser request is read the same way, so the saved trace reopens.
-            headers.push((
-                h.name.to_string(),
-                crate::http_syntax::normalize_header_value(&h.value).to_string(),
+            headers.push(texts.header(
+                &h.name,
+                crate::http_syntax::normalize_header_value(&h.value),
             ));
         }
     }
@@ -582,7 +583,7 @@ fn script_headers(
                     "{name} is named in the preflight's Access-Control-Request-Headers but missing from the recorded request ({why_missing})"
                 ));
             }
-            headers.push((name.clone(), "(value not recorded)".to_string()));
+            headers.push(texts.header(name, "(value not recorded)"));
         }
     }
     if missing > MISSING_HEADER_NOTES {
@@ -601,7 +602,7 @@ fn not_replayable(
     method: &str,
     url: &Url,
     origin: &str,
-    headers: &[(String, String)],
+    headers: &[crate::scenario::Header],
 ) -> Option<String> {
     if !is_token(method) {
         return Some(format!("'{method}' is not an HTTP method"));
@@ -741,6 +742,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
 
     // Exchanges in the order the page issued them: actual requests, and preflights whose
     // request was never recorded.
+    // One copy of each header name and value the recording repeats.
+    let mut texts = TextPool::default();
     let mut exchanges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
     let guarding: foldhash::HashSet<usize> = guarded.iter().flatten().copied().collect();
     for i in 0..kept {
@@ -813,7 +816,7 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
                     .collect()
             })
             .unwrap_or_default();
-        let headers = script_headers(act, &requested, &mut notes);
+        let headers = script_headers(act, &requested, &mut notes, &mut texts);
         let position = positions[main_index];
         let hops = std::iter::successors(actual.and_then(|a| next_hop[a]), |&j| next_hop[j]);
         let odd_status = [pre, act]
@@ -851,8 +854,10 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             let hop_preflight = guarded[j].map(|p| std::mem::take(&mut entries[p]));
             let hop_actual = std::mem::take(&mut entries[j]);
             after_redirect.push(ResponseOverrides {
-                preflight: hop_preflight.as_ref().map(canned),
-                actual: Some(canned(&hop_actual)),
+                preflight: hop_preflight
+                    .as_ref()
+                    .map(|entry| canned(entry, &mut texts)),
+                actual: Some(canned(&hop_actual, &mut texts)),
                 after_redirect: Vec::new(),
             });
             notes.push(format!(
@@ -984,8 +989,8 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
             expect: None,
             note: None,
             responses: ResponseOverrides {
-                preflight: pre.map(canned),
-                actual: act.map(canned),
+                preflight: pre.map(|entry| canned(entry, &mut texts)),
+                actual: act.map(|entry| canned(entry, &mut texts)),
                 after_redirect,
             },
             wait_seconds: 0,

@@ -442,7 +442,11 @@ impl<'a> Run<'a> {
         let message = HttpRequest {
             method: arrived.method.clone(),
             url,
-            headers: arrived.headers.clone(),
+            headers: arrived
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str().into(), value.as_str().into()))
+                .collect(),
         };
         self.sequence += 1;
         // What the lesson scripts for this hop (0: the request itself, then each redirect).
@@ -460,7 +464,12 @@ impl<'a> Run<'a> {
         );
         let mut reply = Reply {
             status: answer.response.status,
-            headers: answer.response.headers,
+            headers: answer
+                .response
+                .headers
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
             body: answer.response.body.into_bytes(),
         };
         if kind == ExchangeKind::Actual

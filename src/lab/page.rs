@@ -158,7 +158,7 @@ pub struct Step {
     url: String,
     /// What the simulation says of it, for the person watching.
     expected: Option<String>,
-    headers: Vec<(String, String)>,
+    headers: Vec<crate::scenario::Header>,
     credentials: &'static str,
     cache: &'static str,
     mode: &'static str,

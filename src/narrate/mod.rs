@@ -17,6 +17,7 @@ pub mod rules;
 pub mod summary;
 mod tracker;
 
+use crate::scenario::Header;
 use std::borrow::Cow;
 
 use crate::engine::event::WhySent;
@@ -101,7 +102,7 @@ pub fn step<'a>(
 }
 
 /// `ACAO: https://a.example; ACAM: GET` — the CORS headers among `headers`, abbreviated.
-pub fn cors_header_text(headers: &[(String, String)]) -> String {
+pub fn cors_header_text(headers: &[Header]) -> String {
     let mut text = String::new();
     for (name, value) in headers.iter().filter(|(n, _)| is_cors_header(n)) {
         if !text.is_empty() {

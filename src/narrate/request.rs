@@ -9,6 +9,7 @@ use crate::engine::fetch_rules::{
 use crate::engine::preflight_cache::{CHROMIUM_MOST_RESULTS, Lookup};
 use crate::engine::{RequestRecord, StepText};
 use crate::http_syntax::origin_of;
+use crate::scenario::Header;
 use crate::scenario::{BrowserProfile, Initiator};
 
 use super::DASH;
@@ -17,7 +18,7 @@ use super::DASH;
 /// POST)") and short ("method PUT"), in the order the browser finds them.
 fn preflight_reasons(
     method: &str,
-    kept: &[(String, String)],
+    kept: &[Header],
     unsafe_headers: &[UnsafeHeader],
 ) -> (Vec<String>, Vec<String>) {
     let reasons = crate::engine::fetch_rules::preflight_reasons(method, unsafe_headers)
@@ -178,7 +179,7 @@ pub fn start(record: &RequestRecord, start: &RequestStart, profile: BrowserProfi
         } else if kept.is_empty() {
             "the script set no headers".to_string()
         } else {
-            let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> = kept.iter().map(|(n, _)| &**n).collect();
             format!(
                 "{} {} safelisted",
                 names.join(", "),

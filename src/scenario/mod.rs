@@ -224,7 +224,36 @@ impl Outcome {
 }
 
 /// An ordered header list as written (names keep their case; duplicates are kept).
-pub type Headers = Vec<(String, String)>;
+pub type Headers = Vec<Header>;
+
+/// A header line: its name and value.
+pub type Header = (Shared, Shared);
+
+/// Text shared rather than copied: a trace holds every exchange's headers, and a recording's
+/// 100,000 exchanges repeat the same names and values.
+pub type Shared = std::sync::Arc<str>;
+
+/// Hands out one shared copy of each text it is given, so that a name or value repeated across
+/// a recording is held once.
+#[derive(Debug, Default)]
+pub struct TextPool(foldhash::HashSet<Shared>);
+
+impl TextPool {
+    /// The pool's copy of `text`.
+    pub fn text(&mut self, text: &str) -> Shared {
+        if let Some(shared) = self.0.get(text) {
+            return Shared::clone(shared);
+        }
+        let shared = Shared::from(text);
+        self.0.insert(Shared::clone(&shared));
+        shared
+    }
+
+    /// A header line of pooled texts.
+    pub fn header(&mut self, name: &str, value: &str) -> Header {
+        (self.text(name), self.text(value))
+    }
+}
 
 /// Which exchange of a hop: the preflight, or the request itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! The scenario file exactly as written: serde types with unknown keys rejected.
 
+use crate::scenario::Header;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
@@ -309,7 +310,7 @@ pub struct RawRequest {
 /// JSON object of name → value, or a list of `[name, value]` pairs, which is how a list whose
 /// names repeat is written (a JSON reader keyed by name would keep only one of them).
 #[derive(Debug, Default, Clone)]
-pub struct HeaderList(pub Vec<(String, String)>);
+pub struct HeaderList(pub Vec<Header>);
 
 impl<'de> Deserialize<'de> for HeaderList {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -324,14 +325,14 @@ impl<'de> Deserialize<'de> for HeaderList {
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<HeaderList, A::Error> {
                 let mut headers = Vec::new();
                 while let Some(HeaderPair(name, value)) = seq.next_element()? {
-                    headers.push((name, value));
+                    headers.push((name.into(), value.into()));
                 }
                 Ok(HeaderList(headers))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HeaderList, A::Error> {
                 let mut headers = Vec::new();
                 while let Some((name, value)) = map.next_entry::<String, String>()? {
-                    headers.push((name, value));
+                    headers.push((name.into(), value.into()));
                 }
                 Ok(HeaderList(headers))
             }

@@ -1,6 +1,7 @@
 //! Raw scenario → validated [`Scenario`]: everything a browser's fetch() or S3's
 //! `put-bucket-cors` would refuse is reported here, with the key path of the offending value.
 
+use crate::scenario::Header;
 use std::fmt;
 use url::Url;
 
@@ -1149,7 +1150,7 @@ fn validate_response(
             let value = if trimmed.len() == value.len() {
                 value
             } else {
-                trimmed.to_string()
+                trimmed.into()
             };
             (name, value)
         })
@@ -1162,11 +1163,7 @@ fn validate_response(
     })
 }
 
-fn validate_header_list(
-    headers: &[(String, String)],
-    path: &JsonPath,
-    problems: &mut Problems,
-) -> bool {
+fn validate_header_list(headers: &[Header], path: &JsonPath, problems: &mut Problems) -> bool {
     let mut ok = true;
     for (name, value) in headers {
         if !is_token(name) {
@@ -1418,7 +1415,7 @@ fn validate_request(
             .into_iter()
             .map(|(n, v)| {
                 let v = if via == Via::Browser {
-                    normalize_header_value(&v).to_string()
+                    normalize_header_value(&v).into()
                 } else {
                     v
                 };

@@ -1,5 +1,6 @@
 //! A scenario back to the file format, for saving what-if edits.
 
+use crate::scenario::Header;
 use serde_json::{Map, Value, json};
 
 use super::{
@@ -10,18 +11,18 @@ use super::{
 /// Whether a header list can be written as a JSON object without losing an entry: no name
 /// appears twice. A list whose names repeat (two `Access-Control-Allow-Origin` lines, say) is
 /// written as `[name, value]` pairs instead.
-fn names_are_unique(list: &[(String, String)]) -> bool {
+fn names_are_unique(list: &[Header]) -> bool {
     let mut seen = foldhash::HashSet::default();
-    list.iter().all(|(name, _)| seen.insert(name.as_str()))
+    list.iter().all(|(name, _)| seen.insert(&**name))
 }
 
 /// A header list as the file writes it: an object, or `[name, value]` pairs when a name
 /// repeats.
-fn headers_json(list: &[(String, String)]) -> Value {
+fn headers_json(list: &[Header]) -> Value {
     if names_are_unique(list) {
         Value::Object(
             list.iter()
-                .map(|(name, value)| (name.clone(), json!(value)))
+                .map(|(name, value)| (name.to_string(), json!(value)))
                 .collect(),
         )
     } else {

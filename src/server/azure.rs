@@ -13,6 +13,7 @@
 //!   `*`, else the Origin with Access-Control-Allow-Credentials: true and Vary: Origin) and
 //!   Access-Control-Expose-Headers; no match adds nothing.
 
+use crate::scenario::Header;
 use std::fmt;
 
 use super::bucket::{
@@ -51,7 +52,7 @@ fn exposed(rule: &CorsRule, response: &HttpResponse) -> Vec<String> {
             .iter()
             .any(|e| e.trim().ends_with('*') && header_matches(e, name));
         if by_prefix && !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            names.push(name.clone());
+            names.push(name.to_string());
         }
     }
     for entry in &rule.expose_headers {
@@ -76,9 +77,9 @@ impl Azure {
     ) -> HttpResponse {
         let mut headers = self.ids(sequence);
         let id = headers[0].1.clone();
-        headers.push(("x-ms-error-code".to_string(), code.to_string()));
-        headers.push(("Content-Type".to_string(), "application/xml".to_string()));
-        headers.push(("Server".to_string(), SERVER.to_string()));
+        headers.push(("x-ms-error-code".into(), code.to_string().into()));
+        headers.push(("Content-Type".into(), "application/xml".into()));
+        headers.push(("Server".into(), SERVER.to_string().into()));
         HttpResponse {
             status,
             headers,
@@ -95,11 +96,11 @@ impl Storage for Azure {
         SERVER
     }
 
-    fn ids(&self, sequence: usize) -> Vec<(String, String)> {
+    fn ids(&self, sequence: usize) -> Vec<Header> {
         let h = stable_id(sequence);
         vec![
             (
-                "x-ms-request-id".to_string(),
+                "x-ms-request-id".into(),
                 format!(
                     "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
                     (h >> 32) as u32,
@@ -107,27 +108,28 @@ impl Storage for Azure {
                     h as u16,
                     h.rotate_left(7) as u16,
                     h.rotate_left(23) & 0xffff_ffff_ffff
-                ),
+                )
+                .into(),
             ),
-            ("x-ms-version".to_string(), VERSION.to_string()),
+            ("x-ms-version".into(), VERSION.to_string().into()),
         ]
     }
 
     fn operation(&self, request: &HttpRequest, sequence: usize) -> Result<Performed, HttpResponse> {
         let key = object_key(&request.url);
         let mut headers = self.ids(sequence);
-        let etag = ("ETag".to_string(), "\"0x8DD2A1B2C3D4E5F\"".to_string());
+        let etag = ("ETag".into(), "\"0x8DD2A1B2C3D4E5F\"".into());
         let (status, body) = match request.method.as_str() {
             "GET" | "HEAD" => {
                 let content_type = key.as_deref().map_or("application/xml", content_type_for);
-                headers.push(("Content-Type".to_string(), content_type.to_string()));
-                headers.push(("Content-Length".to_string(), "2048".to_string()));
+                headers.push(("Content-Type".into(), content_type.to_string().into()));
+                headers.push(("Content-Length".into(), "2048".into()));
                 headers.push(etag);
                 headers.push((
-                    "Last-Modified".to_string(),
-                    "Wed, 01 Jan 2025 12:00:00 GMT".to_string(),
+                    "Last-Modified".into(),
+                    "Wed, 01 Jan 2025 12:00:00 GMT".into(),
                 ));
-                headers.push(("x-ms-blob-type".to_string(), "BlockBlob".to_string()));
+                headers.push(("x-ms-blob-type".into(), "BlockBlob".into()));
                 let body = if request.method == "GET" {
                     format!("(2048 bytes of {content_type})")
                 } else {
@@ -137,7 +139,7 @@ impl Storage for Azure {
             }
             "PUT" => {
                 headers.push(etag);
-                headers.push(("Content-Length".to_string(), "0".to_string()));
+                headers.push(("Content-Length".into(), "0".into()));
                 (201, String::new())
             }
             "DELETE" => (202, String::new()),
@@ -233,62 +235,54 @@ impl Storage for Azure {
         origin: &str,
         method: &str,
         request: &HttpRequest,
-    ) -> Vec<(String, String)> {
-        let mut headers = vec![
+    ) -> Vec<Header> {
+        let mut headers: Vec<Header> = vec![
             (
-                "Access-Control-Allow-Origin".to_string(),
-                origin.to_string(),
+                "Access-Control-Allow-Origin".into(),
+                origin.to_string().into(),
             ),
             (
-                "Access-Control-Allow-Methods".to_string(),
-                method.to_string(),
+                "Access-Control-Allow-Methods".into(),
+                method.to_string().into(),
             ),
         ];
         if let Some(acrh) = request.header("Access-Control-Request-Headers") {
-            headers.push(("Access-Control-Allow-Headers".to_string(), acrh));
+            headers.push(("Access-Control-Allow-Headers".into(), acrh.into()));
         }
         let max_age = rule.max_age_seconds.unwrap_or(0);
-        headers.push(("Access-Control-Max-Age".to_string(), max_age.to_string()));
-        headers.push((
-            "Access-Control-Allow-Credentials".to_string(),
-            "true".to_string(),
-        ));
+        headers.push(("Access-Control-Max-Age".into(), max_age.to_string().into()));
+        headers.push(("Access-Control-Allow-Credentials".into(), "true".into()));
         headers
     }
 
-    fn allow_actual(
-        &self,
-        rule: &CorsRule,
-        origin: &str,
-        response: &HttpResponse,
-    ) -> Vec<(String, String)> {
-        let mut added = Vec::new();
+    fn allow_actual(&self, rule: &CorsRule, origin: &str, response: &HttpResponse) -> Vec<Header> {
+        let mut added: Vec<Header> = Vec::new();
         let names = exposed(rule, response);
         if !names.is_empty() {
-            added.push(("Access-Control-Expose-Headers".to_string(), names.join(",")));
+            added.push((
+                "Access-Control-Expose-Headers".into(),
+                names.join(",").into(),
+            ));
         }
         if rule.allowed_origins.iter().any(|o| o.trim() == "*") {
-            added.push(("Access-Control-Allow-Origin".to_string(), "*".to_string()));
+            added.push(("Access-Control-Allow-Origin".into(), "*".into()));
         } else {
             added.push((
-                "Access-Control-Allow-Origin".to_string(),
-                origin.to_string(),
+                "Access-Control-Allow-Origin".into(),
+                origin.to_string().into(),
             ));
-            added.push((
-                "Access-Control-Allow-Credentials".to_string(),
-                "true".to_string(),
-            ));
-            added.push(("Vary".to_string(), "Origin".to_string()));
+            added.push(("Access-Control-Allow-Credentials".into(), "true".into()));
+            added.push(("Vary".into(), "Origin".into()));
         }
         added
     }
 
     /// A Blob service with rules says Vary: Origin even when none matched.
-    fn unmatched_actual(&self, config: &CorsConfiguration) -> Vec<(String, String)> {
+    fn unmatched_actual(&self, config: &CorsConfiguration) -> Vec<Header> {
         if config.rules.is_empty() {
             Vec::new()
         } else {
-            vec![("Vary".to_string(), "Origin".to_string())]
+            vec![("Vary".into(), "Origin".into())]
         }
     }
 

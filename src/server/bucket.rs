@@ -7,6 +7,7 @@
 //! The skeleton records facts ([`Note`]): what it decided and how each rule tried fared. Each
 //! service narrates them, lazily, when a view asks for the explanation.
 
+use crate::scenario::Header;
 use std::fmt;
 use std::sync::Arc;
 
@@ -80,12 +81,12 @@ impl Note {
 }
 
 /// An operation's own answer before CORS: status, headers after the ids, and body.
-pub type Performed = (u16, Vec<(String, String)>, String);
+pub type Performed = (u16, Vec<Header>, String);
 
 /// What differs per storage service. The skeleton calls these in a fixed order.
 pub trait Storage: Sync {
     /// The ids the service puts first on every answer, stable per exchange number.
-    fn ids(&self, sequence: usize) -> Vec<(String, String)>;
+    fn ids(&self, sequence: usize) -> Vec<Header>;
 
     /// The service's `Server` header, last on its answers.
     fn server(&self) -> &'static str;
@@ -103,9 +104,9 @@ pub trait Storage: Sync {
         origin: Option<String>,
         method: Option<String>,
         configured: bool,
-    ) -> Result<(String, String), Decision> {
+    ) -> Result<Header, Decision> {
         match (origin, method) {
-            (Some(origin), Some(method)) if configured => Ok((origin, method)),
+            (Some(origin), Some(method)) if configured => Ok((origin.into(), method.into())),
             (Some(_), Some(_)) => Err(Decision::NoConfiguration),
             _ => Err(Decision::NotCors),
         }
@@ -141,18 +142,13 @@ pub trait Storage: Sync {
         origin: &str,
         method: &str,
         request: &HttpRequest,
-    ) -> Vec<(String, String)>;
+    ) -> Vec<Header>;
 
     /// The CORS headers a matched actual request gains, before the `Server` header.
-    fn allow_actual(
-        &self,
-        rule: &CorsRule,
-        origin: &str,
-        response: &HttpResponse,
-    ) -> Vec<(String, String)>;
+    fn allow_actual(&self, rule: &CorsRule, origin: &str, response: &HttpResponse) -> Vec<Header>;
 
     /// Headers an unmatched actual request still gains (Azure's Vary).
-    fn unmatched_actual(&self, _config: &CorsConfiguration) -> Vec<(String, String)> {
+    fn unmatched_actual(&self, _config: &CorsConfiguration) -> Vec<Header> {
         Vec::new()
     }
 
@@ -237,8 +233,8 @@ fn preflight(
                 &method,
                 request,
             ));
-            headers.push(("Content-Length".to_string(), "0".to_string()));
-            headers.push(("Server".to_string(), service.server().to_string()));
+            headers.push(("Content-Length".into(), "0".into()));
+            headers.push(("Server".into(), service.server().to_string().into()));
             HttpResponse {
                 status: 200,
                 headers,
@@ -274,7 +270,7 @@ fn actual(
             operation.map_or_else(
                 |refused| refused,
                 |(status, mut headers, body)| {
-                    headers.push(("Server".to_string(), service.server().to_string()));
+                    headers.push(("Server".into(), service.server().to_string().into()));
                     HttpResponse {
                         status,
                         headers,
@@ -335,11 +331,11 @@ pub fn requested_headers(value: Option<&str>) -> Vec<String> {
 
 /// Adds CORS headers to an operation's answer just before its `Server` header, where the
 /// services put them.
-fn add_before_server(response: &mut HttpResponse, headers: Vec<(String, String)>) {
+fn add_before_server(response: &mut HttpResponse, headers: Vec<Header>) {
     let at = response
         .headers
         .iter()
-        .position(|(n, _)| n == "Server")
+        .position(|(n, _)| &**n == "Server")
         .unwrap_or(response.headers.len());
     response.headers.splice(at..at, headers);
 }
@@ -507,7 +503,7 @@ pub fn request_to(url: &str, method: &str, headers: &[(&str, &str)]) -> HttpRequ
         url: url.to_string(),
         headers: headers
             .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .map(|(n, v)| ((*n).into(), (*v).into()))
             .collect(),
     }
 }

@@ -22,6 +22,7 @@
 
 pub mod config;
 
+use crate::scenario::Header;
 use std::fmt;
 use std::sync::Arc;
 
@@ -280,7 +281,7 @@ impl Distribution {
             Selection::All | Selection::AllExcept(_) => request
                 .headers
                 .iter()
-                .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+                .map(|(n, v)| (n.to_ascii_lowercase(), v.to_string()))
                 .collect(),
         };
         headers.sort();
@@ -330,8 +331,8 @@ impl Distribution {
             let mut response = HttpResponse {
                 status: 403,
                 headers: vec![
-                    ("Server".to_string(), "CloudFront".to_string()),
-                    ("Content-Type".to_string(), "text/html".to_string()),
+                    ("Server".into(), "CloudFront".into()),
+                    ("Content-Type".into(), "text/html".into()),
                 ],
                 body: METHOD_NOT_ALLOWED_PAGE.to_string(),
             };
@@ -351,7 +352,9 @@ impl Distribution {
                 response.body.clear();
             }
             let age = at.now - from.at;
-            response.headers.push(("Age".to_string(), age.to_string()));
+            response
+                .headers
+                .push(("Age".into(), age.to_string().into()));
             let hit = if response.status >= 400 {
                 "Error from cloudfront"
             } else {
@@ -379,7 +382,7 @@ impl Distribution {
     pub fn origin_request(&self, request: &HttpRequest) -> HttpRequest {
         let behavior = &self.behavior;
         let compressed = behavior.cache.gzip || behavior.cache.brotli;
-        let mut headers = Vec::new();
+        let mut headers: Vec<Header> = Vec::new();
         for (name, value) in &request.headers {
             let keep = name.eq_ignore_ascii_case("Host")
                 || (compressed && name.eq_ignore_ascii_case("Accept-Encoding"))
@@ -395,7 +398,7 @@ impl Distribution {
         }
         if compressed && request.header("Accept-Encoding").is_some() {
             let coding = self.normalised_encoding(request).unwrap_or("identity");
-            headers.push(("Accept-Encoding".to_string(), coding.to_string()));
+            headers.push(("Accept-Encoding".into(), coding.to_string().into()));
         }
         let query = match &behavior.origin_request {
             Some(policy) if policy.query == Selection::All => Selection::All,
@@ -555,18 +558,19 @@ fn path_and_query(url: &str, query: &Selection) -> String {
 fn stamp(response: &mut HttpResponse, cache: &str, at: Moment) {
     response
         .headers
-        .push(("X-Cache".to_string(), cache.to_string()));
+        .push(("X-Cache".into(), cache.to_string().into()));
     response.headers.push((
-        "Via".to_string(),
+        "Via".into(),
         format!(
             "1.1 {:016x}.cloudfront.net (CloudFront)",
             stable_id(at.sequence)
-        ),
+        )
+        .into(),
     ));
     if let Some(edge) = at.edge {
         response
             .headers
-            .push(("X-Amz-Cf-Pop".to_string(), edge.to_string()));
+            .push(("X-Amz-Cf-Pop".into(), edge.to_string().into()));
     }
 }
 
@@ -655,7 +659,9 @@ fn decorate(
         } else {
             added.push(header);
         }
-        response.headers.push((header.to_string(), value));
+        response
+            .headers
+            .push((header.to_string().into(), value.into()));
     }
     let varies: &[&str] = if preflight {
         &[
@@ -676,7 +682,7 @@ fn decorate(
         if !already {
             response
                 .headers
-                .push(("Vary".to_string(), vary.to_string()));
+                .push(("Vary".into(), vary.to_string().into()));
         }
     }
     Decoration::Applied {
@@ -716,7 +722,7 @@ impl Key {
     }
 
     pub fn holds_origin(&self) -> bool {
-        self.headers.iter().any(|(name, _)| name == "origin")
+        self.headers.iter().any(|(name, _)| &**name == "origin")
     }
 }
 
@@ -901,14 +907,11 @@ mod tests {
     }
 
     fn get(origin: Option<&str>) -> HttpRequest {
-        let mut headers = vec![("Host".to_string(), "d111.cloudfront.net".to_string())];
+        let mut headers: Vec<Header> = vec![("Host".into(), "d111.cloudfront.net".into())];
         if let Some(origin) = origin {
-            headers.push(("Origin".to_string(), origin.to_string()));
+            headers.push(("Origin".into(), origin.to_string().into()));
         }
-        headers.push((
-            "Accept-Encoding".to_string(),
-            "gzip, deflate, br, zstd".to_string(),
-        ));
+        headers.push(("Accept-Encoding".into(), "gzip, deflate, br, zstd".into()));
         HttpRequest {
             method: "GET".to_string(),
             url: "https://d111.cloudfront.net/photo.jpg?v=2".to_string(),
@@ -926,9 +929,9 @@ mod tests {
 
     /// An S3 origin with a `*` rule: CORS headers only when the request has an Origin.
     fn s3_answer(request: &HttpRequest) -> HttpResponse {
-        let mut headers = vec![("Content-Type".to_string(), "image/jpeg".to_string())];
+        let mut headers: Vec<Header> = vec![("Content-Type".into(), "image/jpeg".into())];
         if request.header("Origin").is_some() {
-            headers.push(("Access-Control-Allow-Origin".to_string(), "*".to_string()));
+            headers.push(("Access-Control-Allow-Origin".into(), "*".into()));
         }
         HttpResponse {
             status: 200,
@@ -994,7 +997,7 @@ mod tests {
     fn accept_encoding_splits_the_cache_so_curl_and_a_browser_do_not_share() {
         let mut cf = behavior(&["GET", "HEAD"], "CachingOptimized", Some("CORS-S3Origin"));
         let mut curl = get(None);
-        curl.headers.retain(|(n, _)| n != "Accept-Encoding");
+        curl.headers.retain(|(n, _)| &**n != "Accept-Encoding");
         through(&mut cf, &curl, 0);
         let (_, note) = through(&mut cf, &get(Some("https://app.example")), 1);
         assert!(matches!(note, Note::Miss { .. }), "{note:?}");
@@ -1034,7 +1037,7 @@ mod tests {
         let answer = |status, control: Option<&str>| HttpResponse {
             status,
             headers: control
-                .map(|c| vec![("Cache-Control".to_string(), c.to_string())])
+                .map(|c| vec![("Cache-Control".into(), c.to_string().into())])
                 .unwrap_or_default(),
             body: String::new(),
         };
@@ -1075,11 +1078,8 @@ mod tests {
             method: "OPTIONS".to_string(),
             url: "https://d111.cloudfront.net/photo.jpg".to_string(),
             headers: vec![
-                ("Origin".to_string(), "https://app.example".to_string()),
-                (
-                    "Access-Control-Request-Method".to_string(),
-                    "PUT".to_string(),
-                ),
+                ("Origin".into(), "https://app.example".into()),
+                ("Access-Control-Request-Method".into(), "PUT".into()),
             ],
         }
     }
@@ -1120,8 +1120,8 @@ mod tests {
         let mut missing = HttpResponse {
             status: 404,
             headers: vec![
-                ("Access-Control-Allow-Origin".to_string(), "*".to_string()),
-                ("Vary".to_string(), "Origin".to_string()),
+                ("Access-Control-Allow-Origin".into(), "*".into()),
+                ("Vary".into(), "Origin".into()),
             ],
             body: String::new(),
         };
@@ -1185,14 +1185,11 @@ mod tests {
             method: "OPTIONS".to_string(),
             url: "https://d111.cloudfront.net/books".to_string(),
             headers: vec![
-                ("Origin".to_string(), "https://localhost:8080".to_string()),
+                ("Origin".into(), "https://localhost:8080".into()),
+                ("Access-Control-Request-Method".into(), "GET".into()),
                 (
-                    "Access-Control-Request-Method".to_string(),
-                    "GET".to_string(),
-                ),
-                (
-                    "Access-Control-Request-Headers".to_string(),
-                    "x-books-authorization".to_string(),
+                    "Access-Control-Request-Headers".into(),
+                    "x-books-authorization".into(),
                 ),
             ],
         };
@@ -1202,11 +1199,7 @@ mod tests {
             body: String::new(),
         };
         decorate(Some(&with_policy(true)), &request, &mut response);
-        let names: Vec<(&str, &str)> = response
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
+        let names: Vec<(&str, &str)> = response.headers.iter().map(|(n, v)| (&**n, &**v)).collect();
         assert_eq!(
             names,
             [
@@ -1239,8 +1232,8 @@ mod tests {
         let mut own = HttpResponse {
             status: 200,
             headers: vec![(
-                "Access-Control-Allow-Origin".to_string(),
-                "https://x.example".to_string(),
+                "Access-Control-Allow-Origin".into(),
+                "https://x.example".into(),
             )],
             body: String::new(),
         };
@@ -1259,11 +1252,11 @@ mod tests {
         let request = HttpRequest {
             method: "GET".to_string(),
             url: "https://d111.cloudfront.net/books".to_string(),
-            headers: vec![("Origin".to_string(), "https://localhost:8080".to_string())],
+            headers: vec![("Origin".into(), "https://localhost:8080".into())],
         };
         let mut response = HttpResponse {
             status: 200,
-            headers: vec![("Access-Control-Allow-Origin".to_string(), "*".to_string())],
+            headers: vec![("Access-Control-Allow-Origin".into(), "*".into())],
             body: String::new(),
         };
         decorate(Some(&with_policy(true)), &request, &mut response);
@@ -1272,7 +1265,7 @@ mod tests {
             Some("https://localhost:8080")
         );
         let mut other = request.clone();
-        other.headers[0].1 = "https://evil.example".to_string();
+        other.headers[0].1 = "https://evil.example".into();
         let mut response = HttpResponse {
             status: 200,
             headers: Vec::new(),

@@ -13,6 +13,7 @@
 //!   CORS headers (the preflight still 200); Max-Age and Expose-Headers are sent when
 //!   configured; the service does not compare the requested method and headers itself.
 
+use crate::scenario::Header;
 use std::fmt;
 use std::sync::Arc;
 
@@ -137,34 +138,34 @@ impl FunctionUrl {
         }
         let origin = request.header("Origin");
         let allowed = origin.as_deref().is_some_and(|o| allows_origin(cors, o));
-        let mut headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("Content-Length".to_string(), "0".to_string()),
+        let mut headers: Vec<Header> = vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Content-Length".into(), "0".into()),
             request_id(sequence),
         ];
         if let (true, Some(origin)) = (allowed, origin) {
-            headers.push(("Access-Control-Allow-Origin".to_string(), origin));
+            headers.push((
+                "Access-Control-Allow-Origin".to_string().into(),
+                origin.into(),
+            ));
             if !cors.allow_headers.is_empty() {
                 headers.push((
-                    "Access-Control-Allow-Headers".to_string(),
-                    cors.allow_headers.join(","),
+                    "Access-Control-Allow-Headers".to_string().into(),
+                    cors.allow_headers.join(",").into(),
                 ));
             }
-            headers.push(("Vary".to_string(), "Origin".to_string()));
+            headers.push(("Vary".into(), "Origin".into()));
             if !cors.allow_methods.is_empty() {
                 headers.push((
-                    "Access-Control-Allow-Methods".to_string(),
-                    cors.allow_methods.join(","),
+                    "Access-Control-Allow-Methods".to_string().into(),
+                    cors.allow_methods.join(",").into(),
                 ));
             }
             if cors.allow_credentials {
-                headers.push((
-                    "Access-Control-Allow-Credentials".to_string(),
-                    "true".to_string(),
-                ));
+                headers.push(("Access-Control-Allow-Credentials".into(), "true".into()));
             }
             if let Some(age) = cors.max_age.filter(|age| *age > 0) {
-                headers.push(("Access-Control-Max-Age".to_string(), age.to_string()));
+                headers.push(("Access-Control-Max-Age".into(), age.to_string().into()));
             }
         }
         let response = HttpResponse {
@@ -192,18 +193,15 @@ impl FunctionUrl {
                 has_origin: request.header("Origin").is_some(),
             };
         };
-        let mut added = vec![("Access-Control-Allow-Origin".to_string(), origin)];
+        let mut added: Vec<Header> = vec![("Access-Control-Allow-Origin".into(), origin.into())];
         if cors.allow_credentials {
-            added.push((
-                "Access-Control-Allow-Credentials".to_string(),
-                "true".to_string(),
-            ));
+            added.push(("Access-Control-Allow-Credentials".into(), "true".into()));
         }
-        added.push(("Vary".to_string(), "Origin".to_string()));
+        added.push(("Vary".into(), "Origin".into()));
         if !cors.expose_headers.is_empty() {
             added.push((
-                "Access-Control-Expose-Headers".to_string(),
-                cors.expose_headers.join(","),
+                "Access-Control-Expose-Headers".into(),
+                cors.expose_headers.join(",").into(),
             ));
         }
         let doubled = added
@@ -215,9 +213,9 @@ impl FunctionUrl {
                         .iter()
                         .any(|(n, _)| n.eq_ignore_ascii_case(name))
             })
-            .map(|(name, _)| name.clone())
+            .map(|(name, _)| name.to_string())
             .collect();
-        let names = added.iter().map(|(name, _)| name.clone()).collect();
+        let names = added.iter().map(|(name, _)| name.to_string()).collect();
         response.headers.extend(added);
         Note::Appended {
             cors: Arc::clone(cors),
@@ -227,10 +225,10 @@ impl FunctionUrl {
     }
 }
 
-fn request_id(sequence: usize) -> (String, String) {
+fn request_id(sequence: usize) -> Header {
     let h = stable_id(sequence);
     (
-        "x-amzn-RequestId".to_string(),
+        "x-amzn-RequestId".into(),
         format!(
             "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
             (h >> 32) as u32,
@@ -238,7 +236,8 @@ fn request_id(sequence: usize) -> (String, String) {
             h as u16,
             h.rotate_left(11) as u16,
             h.rotate_left(37) & 0xffff_ffff_ffff
-        ),
+        )
+        .into(),
     )
 }
 
@@ -367,7 +366,7 @@ mod tests {
         let Some((response, _)) = f1().answer_itself(&request, 1) else {
             panic!("a configured function URL answers OPTIONS itself");
         };
-        let names: Vec<&str> = response.headers.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = response.headers.iter().map(|(n, _)| &**n).collect();
         assert_eq!(
             names,
             [
@@ -447,7 +446,7 @@ mod tests {
             .headers
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case("Access-Control-Allow-Origin"))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
             .collect();
         assert_eq!(values.len(), 2, "{values:?}");
         assert!(values.iter().all(|v| v.contains("127.0.0.1:5500")));

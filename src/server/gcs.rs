@@ -12,6 +12,7 @@
 //!   Access-Control-Expose-Headers (actual request). No Access-Control-Allow-Credentials.
 //! - No match: the answer carries no CORS headers at all.
 
+use crate::scenario::Header;
 use std::fmt;
 
 use super::bucket::{
@@ -39,11 +40,11 @@ impl Storage for Gcs {
         SERVER
     }
 
-    fn ids(&self, sequence: usize) -> Vec<(String, String)> {
+    fn ids(&self, sequence: usize) -> Vec<Header> {
         let hash = stable_id(sequence);
         vec![(
-            "X-GUploader-UploadID".to_string(),
-            format!("ABPtcPo{hash:016x}{:08x}", hash.rotate_left(29) as u32),
+            "X-GUploader-UploadID".into(),
+            format!("ABPtcPo{hash:016x}{:08x}", hash.rotate_left(29) as u32).into(),
         )]
     }
 
@@ -54,16 +55,10 @@ impl Storage for Gcs {
         let (status, body) = match request.method.as_str() {
             "GET" | "HEAD" => {
                 let content_type = key.as_deref().map_or("application/xml", content_type_for);
-                headers.push((
-                    "x-goog-generation".to_string(),
-                    "1735732800000000".to_string(),
-                ));
-                headers.push(("x-goog-storage-class".to_string(), "STANDARD".to_string()));
-                headers.push((
-                    "ETag".to_string(),
-                    "\"9b2cf535f27731c974343645a3985328\"".to_string(),
-                ));
-                headers.push(("Content-Type".to_string(), content_type.to_string()));
+                headers.push(("x-goog-generation".into(), "1735732800000000".into()));
+                headers.push(("x-goog-storage-class".into(), "STANDARD".into()));
+                headers.push(("ETag".into(), "\"9b2cf535f27731c974343645a3985328\"".into()));
+                headers.push(("Content-Type".into(), content_type.to_string().into()));
                 let body = if request.method == "GET" {
                     format!("(object data, {content_type})")
                 } else {
@@ -72,16 +67,13 @@ impl Storage for Gcs {
                 (200, body)
             }
             "PUT" | "POST" => {
-                headers.push((
-                    "x-goog-generation".to_string(),
-                    "1735732800000001".to_string(),
-                ));
-                headers.push(("Content-Length".to_string(), "0".to_string()));
+                headers.push(("x-goog-generation".into(), "1735732800000001".into()));
+                headers.push(("Content-Length".into(), "0".into()));
                 (200, String::new())
             }
             "DELETE" => (204, String::new()),
             _ => {
-                headers.push(("Content-Type".to_string(), "application/xml".to_string()));
+                headers.push(("Content-Type".into(), "application/xml".into()));
                 return Err(HttpResponse {
                     status: 405,
                     headers,
@@ -117,8 +109,8 @@ impl Storage for Gcs {
         sequence: usize,
     ) -> HttpResponse {
         let mut headers = self.ids(sequence);
-        headers.push(("Content-Length".to_string(), "0".to_string()));
-        headers.push(("Server".to_string(), SERVER.to_string()));
+        headers.push(("Content-Length".into(), "0".into()));
+        headers.push(("Server".into(), SERVER.to_string().into()));
         HttpResponse {
             status: 200,
             headers,
@@ -157,47 +149,42 @@ impl Storage for Gcs {
         origin: &str,
         _method: &str,
         _request: &HttpRequest,
-    ) -> Vec<(String, String)> {
-        let mut headers = vec![
+    ) -> Vec<Header> {
+        let mut headers: Vec<Header> = vec![
             (
-                "Access-Control-Allow-Origin".to_string(),
-                origin.to_string(),
+                "Access-Control-Allow-Origin".into(),
+                origin.to_string().into(),
             ),
             (
-                "Access-Control-Allow-Methods".to_string(),
-                rule.allowed_methods.join(","),
+                "Access-Control-Allow-Methods".into(),
+                rule.allowed_methods.join(",").into(),
             ),
         ];
         if !rule.expose_headers.is_empty() {
             headers.push((
-                "Access-Control-Allow-Headers".to_string(),
-                rule.expose_headers.join(","),
+                "Access-Control-Allow-Headers".into(),
+                rule.expose_headers.join(",").into(),
             ));
         }
         if let Some(max_age) = rule.max_age_seconds {
-            headers.push(("Access-Control-Max-Age".to_string(), max_age.to_string()));
+            headers.push(("Access-Control-Max-Age".into(), max_age.to_string().into()));
         }
-        headers.push(("Vary".to_string(), "Origin".to_string()));
+        headers.push(("Vary".into(), "Origin".into()));
         headers
     }
 
-    fn allow_actual(
-        &self,
-        rule: &CorsRule,
-        origin: &str,
-        _response: &HttpResponse,
-    ) -> Vec<(String, String)> {
-        let mut added = vec![(
-            "Access-Control-Allow-Origin".to_string(),
-            origin.to_string(),
+    fn allow_actual(&self, rule: &CorsRule, origin: &str, _response: &HttpResponse) -> Vec<Header> {
+        let mut added: Vec<Header> = vec![(
+            "Access-Control-Allow-Origin".into(),
+            origin.to_string().into(),
         )];
         if !rule.expose_headers.is_empty() {
             added.push((
-                "Access-Control-Expose-Headers".to_string(),
-                rule.expose_headers.join(","),
+                "Access-Control-Expose-Headers".into(),
+                rule.expose_headers.join(",").into(),
             ));
         }
-        added.push(("Vary".to_string(), "Origin".to_string()));
+        added.push(("Vary".into(), "Origin".into()));
         added
     }
 

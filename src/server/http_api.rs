@@ -17,6 +17,7 @@
 //!   Origin, what a captured preflight's answer gains, and that API Gateway's own errors (401,
 //!   403, 404) carry no CORS header.
 
+use crate::scenario::Header;
 use std::fmt;
 use std::sync::Arc;
 
@@ -264,7 +265,7 @@ impl RawRoute {
             None => Some(Authorization::None),
             Some(text) => Authorization::parse(text).or_else(|| {
                 refusals.push((
-                    "AuthorizationType".to_string(),
+                    "AuthorizationType".into(),
                     format!("'{text}' is not an AuthorizationType: NONE, JWT, CUSTOM or AWS_IAM"),
                 ));
                 None
@@ -273,7 +274,7 @@ impl RawRoute {
         let (method, path) = match parse_route_key(&self.route_key) {
             Ok(parsed) => parsed,
             Err(message) => {
-                refusals.push(("RouteKey".to_string(), message));
+                refusals.push(("RouteKey".into(), message));
                 (None, None)
             }
         };
@@ -467,7 +468,7 @@ impl HttpApi {
     ) -> (HttpResponse, Note) {
         let origin = request.header("Origin").unwrap_or_default();
         let matched = origin_match(cors, &origin);
-        let mut headers = Vec::new();
+        let mut headers: Vec<Header> = Vec::new();
         if let Some(matched) = matched {
             headers.extend(preflight_headers(cors, matched, &origin));
         }
@@ -510,7 +511,7 @@ impl HttpApi {
         response.headers.retain(|(name, _)| {
             let cors_header = crate::server::http_api::is_cors_header(name);
             if cors_header && !removed.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-                removed.push(name.clone());
+                removed.push(name.to_string());
             }
             !cors_header
         });
@@ -522,7 +523,7 @@ impl HttpApi {
             } else {
                 actual_headers(cors, matched, origin)
             };
-            added = headers.iter().map(|(name, _)| name.clone()).collect();
+            added = headers.iter().map(|(name, _)| name.to_string()).collect();
             response.headers.extend(headers);
         }
         Note::Passed {
@@ -539,35 +540,32 @@ impl HttpApi {
 
 /// The headers every answer to an allowed Origin carries: the origin, and credentials when
 /// allowed.
-fn origin_headers(cors: &Cors, matched: OriginMatch, origin: &str) -> Vec<(String, String)> {
-    let mut headers = vec![(
-        "access-control-allow-origin".to_string(),
-        allow_origin_value(matched, origin),
+fn origin_headers(cors: &Cors, matched: OriginMatch, origin: &str) -> Vec<Header> {
+    let mut headers: Vec<Header> = vec![(
+        "access-control-allow-origin".into(),
+        allow_origin_value(matched, origin).into(),
     )];
     if cors.allow_credentials {
-        headers.push((
-            "access-control-allow-credentials".to_string(),
-            "true".to_string(),
-        ));
+        headers.push(("access-control-allow-credentials".into(), "true".into()));
     }
     headers
 }
 
-fn preflight_headers(cors: &Cors, matched: OriginMatch, origin: &str) -> Vec<(String, String)> {
+fn preflight_headers(cors: &Cors, matched: OriginMatch, origin: &str) -> Vec<Header> {
     let mut headers = origin_headers(cors, matched, origin);
     if let Some(names) = headers_value(cors) {
-        headers.push(("access-control-allow-headers".to_string(), names));
+        headers.push(("access-control-allow-headers".into(), names.into()));
     }
     if let Some(methods) = methods_value(cors) {
-        headers.push(("access-control-allow-methods".to_string(), methods));
+        headers.push(("access-control-allow-methods".into(), methods.into()));
     }
     if let Some(age) = cors.max_age {
-        headers.push(("access-control-max-age".to_string(), age.to_string()));
+        headers.push(("access-control-max-age".into(), age.to_string().into()));
     }
     headers
 }
 
-fn actual_headers(cors: &Cors, matched: OriginMatch, origin: &str) -> Vec<(String, String)> {
+fn actual_headers(cors: &Cors, matched: OriginMatch, origin: &str) -> Vec<Header> {
     let mut headers = origin_headers(cors, matched, origin);
     if !cors.expose_headers.is_empty() {
         let names: Vec<String> = cors
@@ -575,7 +573,10 @@ fn actual_headers(cors: &Cors, matched: OriginMatch, origin: &str) -> Vec<(Strin
             .iter()
             .map(|name| name.trim().to_ascii_lowercase())
             .collect();
-        headers.push(("access-control-expose-headers".to_string(), names.join(",")));
+        headers.push((
+            "access-control-expose-headers".into(),
+            names.join(",").into(),
+        ));
     }
     headers
 }
@@ -594,22 +595,22 @@ fn gateway_error(status: u16, message: &str, sequence: usize) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![
-            ("content-type".to_string(), "application/json".to_string()),
-            ("content-length".to_string(), body.len().to_string()),
+            ("content-type".into(), "application/json".into()),
+            ("content-length".into(), body.len().to_string().into()),
             request_id(sequence),
         ],
         body,
     }
 }
 
-fn request_id(sequence: usize) -> (String, String) {
+fn request_id(sequence: usize) -> Header {
     let h = stable_id(sequence);
     // Shaped like the observed `apigw-requestid` values, e.g. `P6bHuiIBoAMEV3w=`.
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let id: String = (0..15)
         .map(|i| char::from(ALPHABET[((h.rotate_left(i * 5)) & 63) as usize]))
         .collect();
-    ("apigw-requestid".to_string(), format!("{id}="))
+    ("apigw-requestid".into(), format!("{id}=").into())
 }
 
 impl Note {

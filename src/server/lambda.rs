@@ -5,6 +5,7 @@
 //! same header merged into one comma-joined value (recorded). An HTTP API and a function URL read
 //! format 2.0: a result without `statusCode` is the body of a 200 (documented).
 
+use crate::scenario::Header;
 use serde_json::Value;
 
 use crate::scenario::CannedResponse;
@@ -97,7 +98,7 @@ fn v1(raw: &Value) -> Result<(CannedResponse, Vec<String>), String> {
         .get("statusCode")
         .ok_or_else(|| "the result has no statusCode".to_string())
         .and_then(|s| status_of(s).ok_or_else(|| format!("statusCode {s} is not a status")))?;
-    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut headers: Vec<Header> = Vec::new();
     let mut merged = Vec::new();
     if let Some(multi) = fields.get("multiValueHeaders") {
         let Value::Object(multi) = multi else {
@@ -108,7 +109,7 @@ fn v1(raw: &Value) -> Result<(CannedResponse, Vec<String>), String> {
                 return Err(format!("multiValueHeaders.{name} is not a list"));
             };
             let values: Vec<String> = values.iter().filter_map(text_of).collect();
-            headers.push((name.clone(), values.join(", ")));
+            headers.push((name.clone().into(), values.join(", ").into()));
         }
     }
     if let Some(single) = fields.get("headers") {
@@ -125,11 +126,10 @@ fn v1(raw: &Value) -> Result<(CannedResponse, Vec<String>), String> {
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))
             {
                 Some((kept, values)) => {
-                    values.push_str(", ");
-                    values.push_str(&value);
-                    merged.push(kept.clone());
+                    *values = format!("{values}, {value}").into();
+                    merged.push(kept.to_string());
                 }
-                None => headers.push((name.clone(), value)),
+                None => headers.push((name.clone().into(), value.into())),
             }
         }
     }
@@ -156,7 +156,7 @@ fn v2(raw: &Value) -> (CannedResponse, Reading) {
             return (
                 CannedResponse {
                     status: 200,
-                    headers: vec![("Content-Type".to_string(), "application/json".to_string())],
+                    headers: vec![("Content-Type".into(), "application/json".into())],
                     body,
                     network_error: None,
                 },
@@ -165,11 +165,11 @@ fn v2(raw: &Value) -> (CannedResponse, Reading) {
         }
     };
     let status = fields.get("statusCode").and_then(status_of).unwrap_or(200);
-    let mut headers = Vec::new();
+    let mut headers: Vec<Header> = Vec::new();
     if let Some(Value::Object(single)) = fields.get("headers") {
         for (name, value) in single {
             if let Some(value) = text_of(value) {
-                headers.push((name.clone(), value));
+                headers.push((name.clone().into(), value.into()));
             }
         }
     }
@@ -190,11 +190,11 @@ fn internal_server_error() -> CannedResponse {
     CannedResponse {
         status: 502,
         headers: vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("Content-Length".to_string(), body.len().to_string()),
+            ("Content-Type".into(), "application/json".into()),
+            ("Content-Length".into(), body.len().to_string().into()),
             (
-                "x-amzn-ErrorType".to_string(),
-                "InternalServerErrorException".to_string(),
+                "x-amzn-ErrorType".into(),
+                "InternalServerErrorException".into(),
             ),
         ],
         body,
@@ -265,8 +265,8 @@ mod tests {
         assert_eq!(
             answer.headers,
             [(
-                "Access-Control-Allow-Origin".to_string(),
-                "value-multi, value-solo".to_string()
+                "Access-Control-Allow-Origin".into(),
+                "value-multi, value-solo".into(),
             )]
         );
         assert_eq!(

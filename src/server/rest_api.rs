@@ -17,6 +17,7 @@
 //! - inferred: the IAM case, what a non-proxy integration keeps of the backend's headers, the
 //!   stage check.
 
+use crate::scenario::Header;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -904,16 +905,16 @@ impl RestApi {
             ));
         };
         let status = response.status;
-        let mut headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("Content-Length".to_string(), "0".to_string()),
+        let mut headers: Vec<Header> = vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Content-Length".into(), "0".into()),
             request_id(sequence),
         ];
         let mut mapped = Vec::new();
         for (header, mapping) in &response.headers {
             if let Some(value) = mapping.value(request, None) {
                 mapped.push(header.clone());
-                headers.push((header.clone(), value));
+                headers.push((header.clone().into(), value.into()));
             }
         }
         let template = apply_template(&response.template, request, &mut headers);
@@ -956,17 +957,17 @@ impl RestApi {
         let status = configured.and_then(|g| g.status).unwrap_or(default_status);
         let (message, error_type) = kind.words();
         let body = format!("{{\"message\":\"{message}\"}}");
-        let mut headers = vec![
-            ("Content-Type".to_string(), "application/json".to_string()),
-            ("Content-Length".to_string(), body.len().to_string()),
+        let mut headers: Vec<Header> = vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Content-Length".into(), body.len().to_string().into()),
             request_id(sequence),
-            ("x-amzn-ErrorType".to_string(), error_type.to_string()),
+            ("x-amzn-ErrorType".into(), error_type.to_string().into()),
         ];
         let mut cors = false;
         for (header, mapping) in configured.map(|g| g.headers.as_slice()).unwrap_or(&[]) {
             if let Some(value) = mapping.value(request, None) {
                 cors |= header.eq_ignore_ascii_case("Access-Control-Allow-Origin");
-                headers.push((header.clone(), value));
+                headers.push((header.clone().into(), value.into()));
             }
         }
         (
@@ -1023,24 +1024,25 @@ impl RestApi {
             *response = error;
             return note;
         };
-        let mut headers = vec![(
-            "Content-Type".to_string(),
+        let mut headers: Vec<Header> = vec![(
+            "Content-Type".into(),
             backend
                 .header("Content-Type")
-                .unwrap_or_else(|| "application/json".to_string()),
+                .unwrap_or_else(|| "application/json".to_string())
+                .into(),
         )];
         let mut kept = Vec::new();
         for (header, mapping) in &chosen.headers {
             if let Some(value) = mapping.value(request, Some(&backend)) {
                 kept.push(header.clone());
-                headers.push((header.clone(), value));
+                headers.push((header.clone().into(), value.into()));
             }
         }
         let template = apply_template(&chosen.template, request, &mut headers);
         let dropped = backend
             .headers
             .iter()
-            .map(|(name, _)| name.clone())
+            .map(|(name, _)| name.to_string())
             .filter(|name| {
                 !name.eq_ignore_ascii_case("Content-Type")
                     && !kept.iter().any(|k| k.eq_ignore_ascii_case(name))
@@ -1098,7 +1100,7 @@ pub enum Override {
 fn apply_template(
     template: &OriginTemplate,
     request: &HttpRequest,
-    headers: &mut Vec<(String, String)>,
+    headers: &mut Vec<Header>,
 ) -> Override {
     let (origins, regex) = match template {
         OriginTemplate::None => return Override::None,
@@ -1112,7 +1114,7 @@ fn apply_template(
         return Override::Kept { origins, regex };
     };
     headers.retain(|(name, _)| !name.eq_ignore_ascii_case("Access-Control-Allow-Origin"));
-    headers.push(("Access-Control-Allow-Origin".to_string(), origin));
+    headers.push(("Access-Control-Allow-Origin".into(), origin.into()));
     Override::Echoed { origins, regex }
 }
 
@@ -1127,10 +1129,10 @@ fn selected(responses: &[IntegrationResponse], status: u16) -> Option<&Integrati
         .or_else(|| responses.iter().find(|r| r.pattern.is_none()))
 }
 
-fn request_id(sequence: usize) -> (String, String) {
+fn request_id(sequence: usize) -> Header {
     let h = stable_id(sequence);
     (
-        "x-amzn-RequestId".to_string(),
+        "x-amzn-RequestId".into(),
         format!(
             "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
             (h >> 29) as u32,
@@ -1138,7 +1140,8 @@ fn request_id(sequence: usize) -> (String, String) {
             h as u16,
             h.rotate_left(17) as u16,
             h.rotate_left(41) & 0xffff_ffff_ffff
-        ),
+        )
+        .into(),
     )
 }
 
@@ -1357,9 +1360,8 @@ impl RawRestApi {
                 authorization_type: Some("NONE".to_string()),
                 method_integration: Some(RawIntegration {
                     kind: "MOCK".to_string(),
-                    request_templates: Some(BTreeMap::from([(
-                        "application/json".to_string(),
-                        "{\"statusCode\": 200}".to_string(),
+                    request_templates: Some(BTreeMap::from([("application/json".into(),
+                        "{\"statusCode\": 200}".into(),
                     )])),
                     ..RawIntegration::default()
                 }),

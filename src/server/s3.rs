@@ -1,6 +1,7 @@
 //! Amazon S3's CORS answers, as recorded against AWS (`shared/reference/s3-cors-semantics.md`;
 //! the section letters A–C below refer to it).
 
+use crate::scenario::Header;
 use std::fmt::{self, Write as _};
 
 use super::bucket::{
@@ -51,48 +52,41 @@ pub struct S3;
 
 impl S3 {
     /// The CORS headers of a matched rule (A6; the actual request drops ACAH, B5).
-    fn cors_headers(
-        rule: &CorsRule,
-        origin: &str,
-        requested: Option<&[String]>,
-    ) -> Vec<(String, String)> {
-        let mut headers = Vec::new();
+    fn cors_headers(rule: &CorsRule, origin: &str, requested: Option<&[String]>) -> Vec<Header> {
+        let mut headers: Vec<Header> = Vec::new();
         let wildcard = rule.allowed_origins.iter().any(|o| o == "*");
         headers.push((
-            "Access-Control-Allow-Origin".to_string(),
+            "Access-Control-Allow-Origin".into(),
             if wildcard {
-                "*".to_string()
+                "*".to_string().into()
             } else {
-                origin.to_string()
+                origin.to_string().into()
             },
         ));
         headers.push((
-            "Access-Control-Allow-Methods".to_string(),
-            rule.allowed_methods.join(", "),
+            "Access-Control-Allow-Methods".into(),
+            rule.allowed_methods.join(", ").into(),
         ));
         if let Some(requested) = requested {
             let lowered: Vec<String> = requested.iter().map(|h| h.to_ascii_lowercase()).collect();
             headers.push((
-                "Access-Control-Allow-Headers".to_string(),
-                lowered.join(", "),
+                "Access-Control-Allow-Headers".into(),
+                lowered.join(", ").into(),
             ));
         }
         if !rule.expose_headers.is_empty() {
             headers.push((
-                "Access-Control-Expose-Headers".to_string(),
-                rule.expose_headers.join(", "),
+                "Access-Control-Expose-Headers".into(),
+                rule.expose_headers.join(", ").into(),
             ));
         }
         if let Some(max_age) = rule.max_age_seconds {
-            headers.push(("Access-Control-Max-Age".to_string(), max_age.to_string()));
+            headers.push(("Access-Control-Max-Age".into(), max_age.to_string().into()));
         }
         if !wildcard {
-            headers.push((
-                "Access-Control-Allow-Credentials".to_string(),
-                "true".to_string(),
-            ));
+            headers.push(("Access-Control-Allow-Credentials".into(), "true".into()));
         }
-        headers.push(("Vary".to_string(), VARY.to_string()));
+        headers.push(("Vary".into(), VARY.to_string().into()));
         headers
     }
 
@@ -122,9 +116,9 @@ impl S3 {
             ids[0].1, ids[1].1
         );
         let mut headers = ids;
-        headers.push(("Content-Type".to_string(), "application/xml".to_string()));
-        headers.push(("Transfer-Encoding".to_string(), "chunked".to_string()));
-        headers.push(("Server".to_string(), "AmazonS3".to_string()));
+        headers.push(("Content-Type".into(), "application/xml".into()));
+        headers.push(("Transfer-Encoding".into(), "chunked".into()));
+        headers.push(("Server".into(), "AmazonS3".into()));
         HttpResponse {
             status,
             headers,
@@ -148,13 +142,13 @@ impl Storage for S3 {
     }
 
     /// Stable, S3-looking ids so traces are a pure function of the scenario.
-    fn ids(&self, sequence: usize) -> Vec<(String, String)> {
+    fn ids(&self, sequence: usize) -> Vec<Header> {
         let hash = stable_id(sequence);
         vec![
-            ("x-amz-request-id".to_string(), format!("{hash:016X}")),
+            ("x-amz-request-id".into(), format!("{hash:016X}").into()),
             (
-                "x-amz-id-2".to_string(),
-                format!("{:x}/{hash:x}=", hash.rotate_left(17)),
+                "x-amz-id-2".into(),
+                format!("{:x}/{hash:x}=", hash.rotate_left(17)).into(),
             ),
         ]
     }
@@ -164,23 +158,18 @@ impl Storage for S3 {
     fn operation(&self, request: &HttpRequest, sequence: usize) -> Result<Performed, HttpResponse> {
         let key = object_key(&request.url);
         let mut headers = self.ids(sequence);
-        let etag = || {
-            (
-                "ETag".to_string(),
-                "\"9b2cf535f27731c974343645a3985328\"".to_string(),
-            )
-        };
+        let etag = || ("ETag".into(), "\"9b2cf535f27731c974343645a3985328\"".into());
         let (status, body) = match (request.method.as_str(), &key) {
             ("GET" | "HEAD", Some(key)) => {
                 let content_type = content_type_for(key);
                 headers.push((
-                    "Last-Modified".to_string(),
-                    "Wed, 01 Jan 2025 12:00:00 GMT".to_string(),
+                    "Last-Modified".into(),
+                    "Wed, 01 Jan 2025 12:00:00 GMT".into(),
                 ));
                 headers.push(etag());
-                headers.push(("Accept-Ranges".to_string(), "bytes".to_string()));
-                headers.push(("Content-Type".to_string(), content_type.to_string()));
-                headers.push(("Content-Length".to_string(), "2048".to_string()));
+                headers.push(("Accept-Ranges".into(), "bytes".into()));
+                headers.push(("Content-Type".into(), content_type.to_string().into()));
+                headers.push(("Content-Length".into(), "2048".into()));
                 let body = if request.method == "GET" {
                     format!("(2048 bytes of {content_type})")
                 } else {
@@ -189,7 +178,7 @@ impl Storage for S3 {
                 (200, body)
             }
             ("GET" | "HEAD", None) => {
-                headers.push(("Content-Type".to_string(), "application/xml".to_string()));
+                headers.push(("Content-Type".into(), "application/xml".into()));
                 let body = if request.method == "GET" {
                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">…</ListBucketResult>".to_string()
                 } else {
@@ -199,7 +188,7 @@ impl Storage for S3 {
             }
             ("PUT", _) => {
                 headers.push(etag());
-                headers.push(("Content-Length".to_string(), "0".to_string()));
+                headers.push(("Content-Length".into(), "0".into()));
                 (200, String::new())
             }
             ("POST" | "DELETE", _) => (204, String::new()),
@@ -243,13 +232,15 @@ impl Storage for S3 {
         origin: Option<String>,
         method: Option<String>,
         configured: bool,
-    ) -> Result<(String, String), Decision> {
+    ) -> Result<Header, Decision> {
         let origin = origin.ok_or(Decision::NotCors)?;
         if !configured {
             return Err(Decision::NoConfiguration);
         }
         match method {
-            Some(method) if S3_METHODS.contains(&method.as_str()) => Ok((origin, method)),
+            Some(method) if S3_METHODS.contains(&method.as_str()) => {
+                Ok((origin.into(), method.into()))
+            }
             _ => Err(Decision::BadMethod),
         }
     }
@@ -357,19 +348,14 @@ impl Storage for S3 {
         origin: &str,
         _method: &str,
         request: &HttpRequest,
-    ) -> Vec<(String, String)> {
+    ) -> Vec<Header> {
         let acrh = request.header("Access-Control-Request-Headers");
         let requested = requested_headers(acrh.as_deref());
         Self::cors_headers(rule, origin, acrh.is_some().then_some(requested.as_slice()))
     }
 
     /// B5, B6: the operation keeps its own headers and gains the rule's, minus ACAH.
-    fn allow_actual(
-        &self,
-        rule: &CorsRule,
-        origin: &str,
-        _response: &HttpResponse,
-    ) -> Vec<(String, String)> {
+    fn allow_actual(&self, rule: &CorsRule, origin: &str, _response: &HttpResponse) -> Vec<Header> {
         Self::cors_headers(rule, origin, None)
     }
 

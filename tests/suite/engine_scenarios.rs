@@ -462,7 +462,7 @@ fn quiz_answers_agree_with_the_engine() {
     let mut more = loaded("custom-header");
     more.requests[1]
         .headers
-        .push(("x-amz-meta-title".to_string(), "Q4".to_string()));
+        .push(("x-amz-meta-title".into(), "Q4".into()));
     let more = engine::run(&more, BrowserProfile::Chromium);
     assert!(more.requests[1].preflight);
     assert_eq!(more.requests[1].failed_at, None);

@@ -51,7 +51,7 @@ fn chrome_recording_is_paired_rebuilt_and_replayed() {
 
     // Sanitized: Authorization survives only in the preflight's request headers.
     let me = &har.scenario.requests[1];
-    assert!(me.headers.iter().any(|(n, _)| n == "authorization"));
+    assert!(me.headers.iter().any(|(n, _)| &**n == "authorization"));
     assert_eq!(trace.requests[1].outcome, Outcome::Allowed);
 
     // Cookies mean credentials: '*' is refused, as the browser's ERR_FAILED says.

@@ -39,7 +39,7 @@ fn scripted(answers: StaticScript) -> Script {
         let (status, headers) = answers(method, path);
         let owned = headers
             .into_iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .map(|(n, v)| ((*n).into(), (*v).into()))
             .collect();
         (status, owned)
     })

@@ -72,17 +72,20 @@ fn answer_strategy() -> impl Strategy<Value = CannedResponse> {
     let allow_credentials = any::<bool>();
     (status, location, allow_origin, allow_credentials).prop_map(
         |(status, location, allow_origin, allow_credentials)| {
-            let mut headers = Vec::new();
+            let mut headers: cors_tui::scenario::Headers = Vec::new();
             if let Some(location) = location {
-                headers.push(("Location".to_string(), location.to_string()));
+                headers.push(("Location".to_string().into(), location.to_string().into()));
             }
             if let Some(value) = allow_origin {
-                headers.push(("Access-Control-Allow-Origin".to_string(), value.to_string()));
+                headers.push((
+                    "Access-Control-Allow-Origin".to_string().into(),
+                    value.to_string().into(),
+                ));
             }
             if allow_credentials {
                 headers.push((
-                    "Access-Control-Allow-Credentials".to_string(),
-                    "true".to_string(),
+                    "Access-Control-Allow-Credentials".to_string().into(),
+                    "true".to_string().into(),
                 ));
             }
             CannedResponse {
@@ -203,7 +206,7 @@ fn request_strategy() -> impl Strategy<Value = RequestSpec> {
                     headers: headers
                         .into_iter()
                         .filter(|_| !img)
-                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                        .map(|(n, v)| ((*n).into(), (*v).into()))
                         .collect(),
                     credentials: match (via, initiator, credentials) {
                         (Via::Raw, _, _) => Credentials::SameOrigin,

@@ -115,7 +115,7 @@ fn response_headers() -> impl Strategy<Value = Vec<(String, String)>> {
     ]);
     prop::collection::vec(header, 0..5).prop_map(|list| {
         list.into_iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .map(|(n, v)| ((*n).into(), (*v).into()))
             .collect()
     })
 }

@@ -1265,7 +1265,7 @@ fn lab_exchange(
         .unwrap_or(0);
     let headers = lines
         .filter_map(|l| l.split_once(": "))
-        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .map(|(n, v)| ((*n).into(), (*v).into()))
         .collect();
     (status, headers, body.to_string())
 }
