@@ -56,7 +56,13 @@ pub fn scenario(data: &[u8]) {
 }
 
 /// A HAR recording: imported, and when it holds CORS exchanges, replayed, saved and reopened.
+/// Read as a stream (as a large file is), it imports the same, or fails the same way.
 pub fn har(data: &[u8]) {
+    if har::is_har_bytes(data) {
+        let whole = har::load_har_bytes(data, "fuzz.har", false, None);
+        let streamed = har::load_har_bytes(data, "fuzz.har", false, Some(&|_| {}));
+        assert_eq!(format!("{whole:?}"), format!("{streamed:?}"));
+    }
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -227,7 +227,20 @@ impl Opened {
                 config_spelling: None,
             });
         };
-        // A recording can be hundreds of MB: parsed from the file's bytes where they lie.
+        // A large recording is read as a stream from the mapped file, its pages let go of behind
+        // the reading, so that it is never wholly in memory.
+        if matches!(input, scenario::Input::Mapped(_)) && har::is_har_bytes(input.bytes()) {
+            let release = |offset: usize| input.release_before(offset);
+            let import =
+                har::load_har_bytes(input.bytes(), &name, self.show_secrets, Some(&release))?;
+            return Ok(Loaded {
+                scenario: import.scenario,
+                source: name,
+                recording: Some(import.recording),
+                saved: None,
+                config_spelling: None,
+            });
+        }
         let text = input.text(&name)?;
         // A HAR is told apart by content, whatever its file name.
         let kind = crate::formats::detect(text);

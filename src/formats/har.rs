@@ -17,25 +17,103 @@ use crate::http_syntax::{
 use crate::scenario::recording::{Recorded, Recording, Skipped};
 use crate::scenario::{
     BrowserProfile, CannedResponse, Credentials, ExchangeKind, LoadError, LoadErrors, Recorder,
-    RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, TextPool, Via, serde_error,
+    RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Shared, TextPool, Via,
+    serde_error,
 };
 
-// Strings borrow from the file's text where they hold no escapes: a recording of 100,000
-// exchanges is millions of header names and values.
-#[derive(Debug, Deserialize)]
-struct Har<'a> {
-    #[serde(borrow)]
-    log: Log<'a>,
+// A recording of 100,000 exchanges is millions of header names and values, most of them
+// repeated: each string is read into a pooled copy, so that nothing borrows from the file (a
+// large one is read as a stream and let go of as it is read) and a repeated text is held once.
+thread_local! {
+    /// The pool of the recording being read on this thread, if any.
+    static READING: std::cell::RefCell<Option<TextPool>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A string of the recording, from the pool of the recording being read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Text(Option<Shared>);
+
+impl Text {
+    fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or("")
+    }
+
+    fn shared(&self) -> Shared {
+        self.0.clone().unwrap_or_else(|| Shared::from(""))
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl serde::de::Visitor<'_> for TextVisitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Text, E> {
+                Ok(Text(Some(READING.with_borrow_mut(|pool| match pool {
+                    Some(pool) => pool.text(text),
+                    None => Shared::from(text),
+                }))))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// Reads a recording with `pool` as the pool of its strings; the pool is handed back.
+fn with_pool<T>(pool: &mut TextPool, read: impl FnOnce() -> T) -> T {
+    READING.with_borrow_mut(|reading| *reading = Some(std::mem::take(pool)));
+    let read = read();
+    READING.with_borrow_mut(|reading| *pool = reading.take().unwrap_or_default());
+    read
 }
 
 #[derive(Debug, Deserialize)]
-struct Log<'a> {
-    #[serde(default, borrow)]
-    creator: Creator<'a>,
-    #[serde(default, borrow)]
-    pages: Vec<Page<'a>>,
-    #[serde(default, borrow)]
-    entries: Entries<'a>,
+struct Har {
+    log: Log,
+}
+
+#[derive(Debug, Deserialize)]
+struct Log {
+    #[serde(default)]
+    creator: Creator,
+    #[serde(default)]
+    pages: Vec<Page>,
+    #[serde(default)]
+    entries: Entries,
 }
 
 /// Why an entry without an Origin header is not replayed.
@@ -44,9 +122,9 @@ const NO_ORIGIN: &str = "no Origin header: a navigation, a no-cors load or a sam
 /// The entries, sorted as they are read: an entry with no `Origin` (a navigation, an image…)
 /// is kept only as a line for `--all`, so a large recording's page loads never sit in memory.
 #[derive(Debug, Default)]
-struct Entries<'a> {
+struct Entries {
     /// The entries that may be CORS exchanges.
-    kept: Vec<Entry<'a>>,
+    kept: Vec<Entry>,
     /// Their positions in the file.
     kept_positions: Vec<usize>,
     /// The others, with their positions.
@@ -55,12 +133,12 @@ struct Entries<'a> {
     total: usize,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+impl<'de> Deserialize<'de> for Entries {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        struct EntriesVisitor;
 
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for EntriesVisitor<'a> {
-            type Value = Entries<'a>;
+        impl<'de> serde::de::Visitor<'de> for EntriesVisitor {
+            type Value = Entries;
 
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a list of entries")
@@ -69,22 +147,22 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut seq: A,
-            ) -> Result<Entries<'a>, A::Error> {
+            ) -> Result<Entries, A::Error> {
                 let mut entries = Entries::default();
-                while let Some(entry) = seq.next_element::<Entry<'a>>()? {
+                while let Some(entry) = seq.next_element::<Entry>()? {
                     entries.push(entry);
                 }
                 Ok(entries)
             }
         }
 
-        deserializer.deserialize_seq(EntriesVisitor(std::marker::PhantomData))
+        deserializer.deserialize_seq(EntriesVisitor)
     }
 }
 
-impl<'a> Entries<'a> {
+impl Entries {
     /// Sorts the next entry of the file.
-    fn push(&mut self, entry: Entry<'a>) {
+    fn push(&mut self, entry: Entry) {
         let position = self.total;
         self.total += 1;
         // A redirect without Origin may be a same-origin request sent away; a script's request
@@ -111,94 +189,69 @@ fn skip(entry: &Entry, reason: &str) -> Skipped {
     }
 }
 
-/// The whole file as plain typed entries, none set aside: the benchmark's baseline.
-#[derive(Deserialize)]
-struct BareHar<'a> {
-    #[serde(borrow)]
-    log: BareLog<'a>,
-}
-
-#[derive(Deserialize)]
-struct BareLog<'a> {
-    #[serde(default, borrow)]
-    entries: Vec<Entry<'a>>,
-}
-
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Creator<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
+struct Creator {
+    name: Text,
 }
 
 /// A page of the recording: Chrome's `title` is the page's URL.
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Page<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-    #[serde(borrow)]
-    title: Cow<'a, str>,
+struct Page {
+    id: Text,
+    title: Text,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Header<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(borrow)]
-    value: Cow<'a, str>,
+struct Header {
+    name: Text,
+    value: Text,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Initiator<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
+struct Initiator {
+    #[serde(rename = "type")]
+    kind: Text,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Request<'a> {
-    #[serde(borrow)]
-    method: Cow<'a, str>,
-    #[serde(borrow)]
-    url: Cow<'a, str>,
-    #[serde(borrow)]
-    headers: Vec<Header<'a>>,
+struct Request {
+    method: Text,
+    url: Text,
+    headers: Vec<Header>,
     /// Only whether there were any matters.
     cookies: Vec<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Response<'a> {
+struct Response {
     status: i64,
-    #[serde(borrow)]
-    headers: Vec<Header<'a>>,
-    #[serde(rename = "redirectURL", borrow)]
-    redirect_url: Cow<'a, str>,
-    #[serde(rename = "_error", borrow)]
-    error: Option<Cow<'a, str>>,
+    headers: Vec<Header>,
+    #[serde(rename = "redirectURL")]
+    redirect_url: Text,
+    #[serde(rename = "_error")]
+    error: Option<Text>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
-struct Entry<'a> {
-    #[serde(rename = "startedDateTime", borrow)]
-    started: Cow<'a, str>,
-    #[serde(borrow)]
-    request: Request<'a>,
-    #[serde(borrow)]
-    response: Response<'a>,
-    #[serde(rename = "_resourceType", borrow)]
-    resource_type: Option<Cow<'a, str>>,
-    #[serde(rename = "_initiator", borrow)]
-    initiator: Option<Initiator<'a>>,
-    #[serde(rename = "_fromCache", borrow)]
-    from_cache: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    pageref: Option<Cow<'a, str>>,
+struct Entry {
+    #[serde(rename = "startedDateTime")]
+    started: Text,
+    request: Request,
+    response: Response,
+    #[serde(rename = "_resourceType")]
+    resource_type: Option<Text>,
+    #[serde(rename = "_initiator")]
+    initiator: Option<Initiator>,
+    #[serde(rename = "_fromCache")]
+    from_cache: Option<Text>,
+    pageref: Option<Text>,
 }
 
 /// Which browser's exporter wrote the file, where it changes how a failure is recorded.
@@ -217,6 +270,59 @@ pub struct HarImport {
     pub recording: Recording,
 }
 
+/// The fields a replay reads (method, URL, headers, status, times), borrowed from the text where
+/// they hold no escapes, with nothing set aside: the benchmark's baseline.
+#[derive(Deserialize)]
+struct BareHar<'a> {
+    #[serde(borrow)]
+    log: BareLog<'a>,
+}
+
+#[derive(Deserialize)]
+struct BareLog<'a> {
+    #[serde(default, borrow)]
+    entries: Vec<BareEntry<'a>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)] // Read to be parsed, never looked at.
+struct BareEntry<'a> {
+    #[serde(rename = "startedDateTime", borrow)]
+    started: Cow<'a, str>,
+    #[serde(borrow)]
+    request: BareRequest<'a>,
+    #[serde(borrow)]
+    response: BareResponse<'a>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct BareRequest<'a> {
+    #[serde(borrow)]
+    method: Cow<'a, str>,
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    #[serde(borrow)]
+    headers: Vec<BareHeader<'a>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct BareResponse<'a> {
+    status: i64,
+    #[serde(borrow)]
+    headers: Vec<BareHeader<'a>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct BareHeader<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    value: Cow<'a, str>,
+}
+
 /// Parses the file into the entries and does nothing else: the baseline the benchmark compares
 /// a whole replay with.
 pub fn parse_only(text: &str) -> Result<usize, serde_json::Error> {
@@ -225,13 +331,55 @@ pub fn parse_only(text: &str) -> Result<usize, serde_json::Error> {
 
 /// Whether `text` looks like a HAR file: a JSON object whose first key is `log`.
 pub fn is_har(text: &str) -> bool {
-    let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    body.strip_prefix('{')
-        .map(|rest| {
-            rest.trim_start_matches([' ', '\t', '\r', '\n'])
-                .starts_with("\"log\"")
-        })
-        .unwrap_or(false)
+    is_har_bytes(text.as_bytes())
+}
+
+/// [`is_har`] of a file's bytes, which need not be UTF-8 beyond the first key.
+pub fn is_har_bytes(bytes: &[u8]) -> bool {
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let mut body = bytes;
+    loop {
+        let before = body.len();
+        body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+        while body.first().is_some_and(blank) {
+            body = &body[1..];
+        }
+        if body.len() == before {
+            break;
+        }
+    }
+    let Some(mut rest) = body.strip_prefix(b"{") else {
+        return false;
+    };
+    while rest.first().is_some_and(blank) {
+        rest = &rest[1..];
+    }
+    rest.starts_with(b"\"log\"")
+}
+
+/// A recording's bytes read front to back as a stream: every [`RELEASE_EVERY`] bytes, `release`
+/// is told how far the reading got, so that a mapped file's pages behind it can be let go.
+struct Releasing<'b> {
+    bytes: &'b [u8],
+    at: usize,
+    released: usize,
+    release: &'b dyn Fn(usize),
+}
+
+const RELEASE_EVERY: usize = 16 << 20;
+
+impl std::io::Read for Releasing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = &self.bytes[self.at..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.at += n;
+        if self.at - self.released >= RELEASE_EVERY {
+            (self.release)(self.at);
+            self.released = self.at;
+        }
+        Ok(n)
+    }
 }
 
 fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
@@ -325,8 +473,8 @@ fn redirect_chains(
 /// For a request with only provisional headers, `provisional` is its page's origin (see
 /// [`provisional_origins`]).
 fn page_origin<'e>(
-    entry: &'e Entry<'_>,
-    next: Option<&'e Entry<'_>>,
+    entry: &'e Entry,
+    next: Option<&'e Entry>,
     provisional: Option<&'e str>,
 ) -> Option<&'e str> {
     header(&entry.request.headers, "Origin")
@@ -472,7 +620,7 @@ fn blocked_only_with_credentials(
 
 /// Chrome's record of a request that got no answer: status 0 and an `_error`, the network
 /// error it names (`net::ERR_FAILED`, no reason known, when the file holds something else).
-fn no_answer<'e>(entry: &'e Entry<'_>) -> Option<&'e str> {
+fn no_answer(entry: &Entry) -> Option<&str> {
     let error = entry.response.error.as_deref()?;
     if entry.resource_type.is_none() || entry.response.status != 0 {
         return None;
@@ -508,14 +656,20 @@ fn response_headers(headers: &[Header], texts: &mut TextPool) -> Vec<crate::scen
     headers
         .iter()
         .filter(|h| !h.name.starts_with(':'))
-        // As the browser saw them: HTTP strips whitespace around a field value.
-        .map(|h| {
-            texts.header(
-                &h.name,
-                crate::http_syntax::normalize_header_value(&h.value),
-            )
-        })
+        .map(|h| header_line(h, texts))
         .collect()
+}
+
+/// A recorded header as the browser saw it (HTTP strips whitespace around a field value), of
+/// the recording's pooled texts.
+fn header_line(h: &Header, texts: &mut TextPool) -> crate::scenario::Header {
+    let value = crate::http_syntax::normalize_header_value(&h.value);
+    let value = if value.len() == h.value.len() {
+        h.value.shared()
+    } else {
+        texts.text(value)
+    };
+    (h.name.shared(), value)
 }
 
 /// Headers the browser adds by itself; a recording cannot tell whether the page set them.
@@ -560,10 +714,7 @@ fn script_headers(
             present.insert(lower);
             // fetch() normalizes a value (strips HTTP whitespace around it) as the page sets it;
             // a scenario's browser request is read the same way, so the saved trace reopens.
-            headers.push(texts.header(
-                &h.name,
-                crate::http_syntax::normalize_header_value(&h.value),
-            ));
+            headers.push(header_line(h, texts));
         }
     }
     // Chrome writes down only the provisional headers of a request it never sent or that its
@@ -661,9 +812,38 @@ fn error(file: &str, message: impl Into<String>) -> LoadErrors {
 /// Secrets (cookies, authorization, tokens in query strings) are masked unless
 /// `show_secrets`: HARs are shared to ask for help, and screens are shared in class.
 pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport, LoadErrors> {
+    load_har_bytes(text.as_bytes(), file, show_secrets, None)
+}
+
+/// [`load_har`] of a file's bytes. With `release`, the bytes are read as a stream and
+/// `release` is told how far the reading got (see [`crate::scenario::Input::release_before`]):
+/// nothing read is borrowed from them, so a mapped recording need not stay in memory.
+pub fn load_har_bytes(
+    bytes: &[u8],
+    file: &str,
+    show_secrets: bool,
+    release: Option<&dyn Fn(usize)>,
+) -> Result<HarImport, LoadErrors> {
+    // One copy of each header name and value the recording repeats.
+    let mut texts = TextPool::default();
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let parsed = with_pool(&mut texts, || match release {
+        // Buffered, since serde_json reads a stream a byte at a time and the standard library
+        // reads a byte of a BufReader without a call.
+        Some(release) => serde_json::from_reader::<_, Har>(std::io::BufReader::with_capacity(
+            1 << 16,
+            Releasing {
+                bytes,
+                at: 0,
+                released: 0,
+                release,
+            },
+        )),
+        None => serde_json::from_slice::<Har>(bytes),
+    });
     // Tracking the path slows a parse down; it is only needed to name the field of an error.
-    let har: Har = serde_json::from_str(text).map_err(|_| {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
+    let har: Har = parsed.map_err(|_| {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         match serde_path_to_error::deserialize::<_, Har>(&mut deserializer) {
             Err(err) => {
                 let key = err.path().to_string();
@@ -742,8 +922,6 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
 
     // Exchanges in the order the page issued them: actual requests, and preflights whose
     // request was never recorded.
-    // One copy of each header name and value the recording repeats.
-    let mut texts = TextPool::default();
     let mut exchanges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
     let guarding: foldhash::HashSet<usize> = guarded.iter().flatten().copied().collect();
     for i in 0..kept {

@@ -97,6 +97,22 @@ impl Input {
         }
     }
 
+    /// Lets go of the pages of a mapped file before `offset`, once they have been read into
+    /// something else: a large recording read front to back is then never wholly in memory.
+    /// Read again, they come back from the file.
+    pub fn release_before(&self, offset: usize) {
+        const PAGE: usize = 4096;
+        if let Input::Mapped(map) = self {
+            let end = (offset.min(map.len()) / PAGE) * PAGE;
+            // SAFETY: the map is a read-only, never-written mapping of a file, so the pages
+            // dropped are clean and read back from the file unchanged when they are touched
+            // again; the same assumption as mapping it at all (no other process changes the
+            // file while it is read). A failure leaves the pages where they are.
+            let _ =
+                unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, end) };
+        }
+    }
+
     /// The input as text; an error placed at the first byte that is not UTF-8.
     pub fn text(&self, name: &str) -> Result<&str, LoadErrors> {
         let bytes = match self {

@@ -620,3 +620,57 @@ fn a_large_recording_against_a_buckets_rules_gets_its_groups_fix() {
             "600 cross-origin requests replayed · 600 allowed · 0 blocked by CORS",
         ));
 }
+
+/// A large recording is read as a stream, its mapped pages let go of behind the reading: the
+/// import is the same as reading it whole, and the reading reports its way through the file.
+#[test]
+fn a_recording_read_as_a_stream_imports_as_one_read_whole() {
+    let text = crate::generate::generated_har(6_000);
+    assert!(text.len() > 17 << 20, "past one release step");
+    let whole = match load_har(&text, "big.har", false) {
+        Ok(import) => import,
+        Err(e) => panic!("{e}"),
+    };
+    let released = std::cell::RefCell::new(Vec::new());
+    let release = |offset: usize| released.borrow_mut().push(offset);
+    let streamed = match cors_tui::formats::har::load_har_bytes(
+        text.as_bytes(),
+        "big.har",
+        false,
+        Some(&release),
+    ) {
+        Ok(import) => import,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(format!("{streamed:?}"), format!("{whole:?}"));
+    let released = released.into_inner();
+    assert!(!released.is_empty(), "the reading reported where it was");
+    assert!(released.is_sorted() && released.iter().all(|&at| at <= text.len()));
+}
+
+/// `cors-tui` maps a recording from 4 MiB on and reads it as a stream: the report is the one
+/// standard input (read whole) gives.
+#[test]
+fn a_mapped_recording_reports_as_one_read_from_standard_input() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("big.har");
+    let text = crate::generate::generated_har(2_000);
+    assert!(text.len() > 4 << 20, "large enough to be mapped");
+    std::fs::write(&path, &text).expect("written");
+    let from_file = cmd()
+        .args(["--print", "--width", "100"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let from_stdin = cmd()
+        .args(["--print", "--width", "100", "-"])
+        .write_stdin(text)
+        .output()
+        .expect("runs");
+    assert!(from_file.status.success() && from_stdin.status.success());
+    let name = path.display().to_string();
+    assert_eq!(
+        String::from_utf8_lossy(&from_file.stdout).replace(&name, "<stdin>"),
+        String::from_utf8_lossy(&from_stdin.stdout)
+    );
+}
