@@ -2,7 +2,7 @@
 //! algorithm (or Chromium's reading of it) against the scenario's server, recording a step for
 //! every decision.
 
-use crate::scenario::{Header, Shared};
+use crate::scenario::{Header, TextPool};
 use std::sync::Arc;
 
 use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure};
@@ -198,6 +198,9 @@ enum Unchecked {
 
 struct Simulation<'a> {
     scenario: &'a Scenario,
+    /// One copy of each header name and value the browser writes: a trace holds every
+    /// exchange's headers, and they repeat from one request to the next.
+    texts: TextPool,
     server: Box<dyn Answers + Send + 'a>,
     profile: BrowserProfile,
     cache: PreflightCache,
@@ -262,13 +265,13 @@ fn path_of(spec: &RequestSpec) -> String {
     crate::narrate::path_of(&spec.url)
 }
 
-fn host_header(spec: &RequestSpec) -> Header {
+fn host_header(spec: &RequestSpec, texts: &mut TextPool) -> Header {
     let host = match (spec.url.host_str(), spec.url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
         _ => String::new(),
     };
-    ("Host".into(), host.into())
+    texts.header("Host", &host)
 }
 
 /// An actual request's headers in the order Chromium sends them: Host, Accept unless the script
@@ -278,28 +281,26 @@ fn actual_headers(
     kept: &[Header],
     origin: Option<&str>,
     same_origin: bool,
+    texts: &mut TextPool,
 ) -> Vec<Header> {
-    let mut headers = vec![host_header(spec)];
+    let mut headers = Vec::with_capacity(kept.len() + 6);
+    headers.push(host_header(spec, texts));
     if !kept.iter().any(|(n, _)| n.eq_ignore_ascii_case("accept")) {
-        headers.push(pair("Accept", spec.initiator.accept()));
+        headers.push(texts.header("Accept", spec.initiator.accept()));
     }
-    headers.extend(origin.map(|origin| pair("Origin", origin)));
+    headers.extend(origin.map(|origin| texts.header("Origin", origin)));
     headers.extend(kept.iter().cloned());
-    headers.push(pair("Sec-Fetch-Mode", "cors"));
+    headers.push(texts.header("Sec-Fetch-Mode", "cors"));
     if same_origin {
-        headers.push(pair("Sec-Fetch-Site", "same-origin"));
+        headers.push(texts.header("Sec-Fetch-Site", "same-origin"));
     }
-    headers.push(pair("Sec-Fetch-Dest", spec.initiator.destination()));
+    headers.push(texts.header("Sec-Fetch-Dest", spec.initiator.destination()));
     headers
 }
 
 /// What Chromium 148 sends on every request, preflights included (observed against a server
 /// on 127.0.0.1).
 const BROWSER_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
-
-fn pair(name: &str, value: impl Into<Shared>) -> Header {
-    (name.into(), value.into())
-}
 
 impl<'a> Simulation<'a> {
     fn new(
@@ -323,6 +324,7 @@ impl<'a> Simulation<'a> {
         });
         Simulation {
             scenario,
+            texts: TextPool::default(),
             server,
             profile,
             cache: PreflightCache::default(),
@@ -444,16 +446,17 @@ impl<'a> Simulation<'a> {
         let mut request = request;
         if spec.via != Via::Raw && self.shows_accept_encoding {
             // Every browser sends it; shown only where a layer's answer depends on it.
-            request
-                .headers
-                .push(pair("Accept-Encoding", BROWSER_ACCEPT_ENCODING));
+            request.headers.push(
+                self.texts
+                    .header("Accept-Encoding", BROWSER_ACCEPT_ENCODING),
+            );
         }
         // A preflight never carries cookies; a raw client sends only what was written.
         let cookies = (kind == ExchangeKind::Actual && spec.via != Via::Raw)
             .then(|| self.cookies_for(spec, &request))
             .flatten();
         if let Some(header) = cookies.as_ref().and_then(|d| d.header()) {
-            request.headers.push(pair("Cookie", header));
+            request.headers.push(self.texts.header("Cookie", &header));
         }
         // The browser's own HTTP cache, for what a browser sends (a recording holds what it
         // served already).
@@ -711,16 +714,19 @@ impl<'a> Simulation<'a> {
             self.hold_back_raw(index, spec, first_step);
             return;
         }
-        let mut headers = vec![host_header(spec), pair("User-Agent", "curl/8.5.0")];
+        let mut headers = vec![
+            host_header(spec, &mut self.texts),
+            self.texts.header("User-Agent", "curl/8.5.0"),
+        ];
         if !spec
             .headers
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case("accept"))
         {
-            headers.push(pair("Accept", "*/*"));
+            headers.push(self.texts.header("Accept", "*/*"));
         }
         if let Some(origin) = &spec.origin {
-            headers.push(pair("Origin", origin.clone()));
+            headers.push(self.texts.header("Origin", origin));
         }
         headers.extend(spec.headers.iter().cloned());
         self.send_unchecked(index, spec, (method, headers), first_step, Unchecked::Raw);
@@ -738,10 +744,11 @@ impl<'a> Simulation<'a> {
             return;
         }
         let headers = vec![
-            host_header(spec),
-            pair("Accept", spec.initiator.accept()),
-            pair("Sec-Fetch-Mode", "no-cors"),
-            pair("Sec-Fetch-Dest", spec.initiator.destination()),
+            host_header(spec, &mut self.texts),
+            self.texts.header("Accept", spec.initiator.accept()),
+            self.texts.header("Sec-Fetch-Mode", "no-cors"),
+            self.texts
+                .header("Sec-Fetch-Dest", spec.initiator.destination()),
         ];
         self.set(Var::Origin, Cell::Origin(OriginSent::NoCors));
         self.send_unchecked(index, spec, (method, headers), first_step, Unchecked::Image);
@@ -758,11 +765,14 @@ impl<'a> Simulation<'a> {
             self.hold_back_raw(index, spec, first_step);
             return;
         }
-        let mut headers = vec![host_header(spec), pair("Accept", "*/*")];
+        let mut headers = vec![
+            host_header(spec, &mut self.texts),
+            self.texts.header("Accept", "*/*"),
+        ];
         if method == "POST"
             && let Some(origin) = &spec.origin
         {
-            headers.push(pair("Origin", origin.clone()));
+            headers.push(self.texts.header("Origin", origin));
         }
         headers.extend(
             spec.headers
@@ -773,8 +783,8 @@ impl<'a> Simulation<'a> {
                 })
                 .cloned(),
         );
-        headers.push(pair("Sec-Fetch-Mode", "no-cors"));
-        headers.push(pair("Sec-Fetch-Dest", "empty"));
+        headers.push(self.texts.header("Sec-Fetch-Mode", "no-cors"));
+        headers.push(self.texts.header("Sec-Fetch-Dest", "empty"));
         if method != "POST" {
             self.set(Var::Origin, Cell::Origin(OriginSent::NoCorsGet));
         }
@@ -1158,7 +1168,7 @@ impl<'a> Simulation<'a> {
         let request = HttpRequest {
             method: method.clone(),
             url: url.clone(),
-            headers: actual_headers(spec, kept, Some(&origin), false),
+            headers: actual_headers(spec, kept, Some(&origin), false, &mut self.texts),
         };
         let answered = if input.withheld() {
             None
@@ -1577,17 +1587,20 @@ impl<'a> Simulation<'a> {
         sorted: &[String],
     ) -> Result<Sent, Box<Ending>> {
         let url = spec.url.to_string();
-        let mut headers = vec![
-            host_header(spec),
-            pair("Accept", "*/*"),
-            pair("Access-Control-Request-Method", method),
-        ];
+        // Its own room: a trace keeps every preflight's header list.
+        let mut headers = Vec::with_capacity(7);
+        headers.push(host_header(spec, &mut self.texts));
+        headers.push(self.texts.header("Accept", "*/*"));
+        headers.push(self.texts.header("Access-Control-Request-Method", method));
         if !sorted.is_empty() {
-            headers.push(pair("Access-Control-Request-Headers", sorted.join(",")));
+            headers.push(
+                self.texts
+                    .header("Access-Control-Request-Headers", &sorted.join(",")),
+            );
         }
-        headers.push(pair("Origin", origin));
-        headers.push(pair("Sec-Fetch-Mode", "cors"));
-        headers.push(pair("Sec-Fetch-Dest", "empty"));
+        headers.push(self.texts.header("Origin", origin));
+        headers.push(self.texts.header("Sec-Fetch-Mode", "cors"));
+        headers.push(self.texts.header("Sec-Fetch-Dest", "empty"));
         let request = HttpRequest {
             method: "OPTIONS".to_string(),
             url: url.clone(),
@@ -1745,7 +1758,13 @@ impl<'a> Simulation<'a> {
         let request = HttpRequest {
             method: method.clone(),
             url: spec.url.to_string(),
-            headers: actual_headers(spec, kept, sends_origin.then_some(origin.as_str()), true),
+            headers: actual_headers(
+                spec,
+                kept,
+                sends_origin.then_some(origin.as_str()),
+                true,
+                &mut self.texts,
+            ),
         };
         let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
         else {

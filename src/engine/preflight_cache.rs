@@ -34,10 +34,9 @@ pub enum EntryName {
     Header(String),
 }
 
+/// An entry of the cache; its origin and URL are the key it is kept under.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    pub origin: String,
-    pub url: String,
     pub credentials: bool,
     pub name: EntryName,
     pub expires_at: PerProfile,
@@ -176,9 +175,7 @@ impl PreflightCache {
     }
 
     fn entry_matches(entry: &Entry, q: &Query, profile: BrowserProfile) -> bool {
-        entry.origin == q.origin
-            && entry.url == q.url
-            && q.now < entry.expires_at.get(profile)
+        q.now < entry.expires_at.get(profile)
             && (entry.credentials || !q.credentials_include)
     }
 
@@ -304,8 +301,6 @@ impl PreflightCache {
                 None => {
                     at.entry(name.clone()).or_default().push(entries.len());
                     entries.push(Entry {
-                        origin: origin.to_string(),
-                        url: url.to_string(),
                         credentials,
                         name,
                         expires_at,
