@@ -201,6 +201,9 @@ struct Simulation<'a> {
     /// One copy of each header name and value the browser writes: a trace holds every
     /// exchange's headers, and they repeat from one request to the next.
     texts: TextPool,
+    /// One copy of each tracker value: most repeat from one request to the next, and every
+    /// step holds its tracker.
+    cells: foldhash::HashSet<Arc<Cell>>,
     server: Box<dyn Answers + Send + 'a>,
     profile: BrowserProfile,
     cache: PreflightCache,
@@ -325,6 +328,7 @@ impl<'a> Simulation<'a> {
         Simulation {
             scenario,
             texts: TextPool::default(),
+            cells: foldhash::HashSet::default(),
             server,
             profile,
             cache: PreflightCache::default(),
@@ -362,7 +366,14 @@ impl<'a> Simulation<'a> {
             .get(index)
             .is_some_and(|current| **current != value)
         {
-            self.vars[index] = Arc::new(value);
+            self.vars[index] = match self.cells.get(&value) {
+                Some(same) => Arc::clone(same),
+                None => {
+                    let cell = Arc::new(value);
+                    self.cells.insert(Arc::clone(&cell));
+                    cell
+                }
+            };
             self.changed.insert(index);
         }
     }

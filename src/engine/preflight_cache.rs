@@ -175,8 +175,7 @@ impl PreflightCache {
     }
 
     fn entry_matches(entry: &Entry, q: &Query, profile: BrowserProfile) -> bool {
-        q.now < entry.expires_at.get(profile)
-            && (entry.credentials || !q.credentials_include)
+        q.now < entry.expires_at.get(profile) && (entry.credentials || !q.credentials_include)
     }
 
     /// Looks the request up as `profile` would (the cache-mode rule is the caller's).

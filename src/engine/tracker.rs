@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::cors_error::CorsError;
 
 /// One tracked variable's value after a step.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Cell {
     /// Not reached yet in this request.
     Unset,
@@ -44,7 +44,7 @@ pub enum Cell {
 }
 
 /// The Origin header the request carries.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OriginSent {
     /// The page's origin.
     Page(Arc<str>),
@@ -59,7 +59,7 @@ pub enum OriginSent {
 }
 
 /// Where the request stands with its preflight.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PreflightState {
     /// A raw client sends no preflight.
     NoBrowser,
@@ -86,7 +86,7 @@ pub enum PreflightState {
 }
 
 /// Whether the browser lets the script have the response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Allowed {
     Pending,
     Yes,
@@ -100,7 +100,7 @@ pub enum Allowed {
 }
 
 /// What came back, as the script sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Received {
     No,
     Yes {
@@ -136,7 +136,7 @@ pub enum Received {
 }
 
 /// The response headers the script can read.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Exposed {
     /// A raw client reads them all.
     AllNoBrowser,
@@ -149,7 +149,7 @@ pub enum Exposed {
 }
 
 /// A copy of the current URL's answer a cache holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CachedCopy {
     pub holder: CacheHolder,
     /// When it was stored, in seconds into the run.
@@ -160,7 +160,7 @@ pub struct CachedCopy {
     pub acao: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CacheHolder {
     /// A CloudFront edge; `options` for a cached preflight answer.
     Edge {
