@@ -76,6 +76,31 @@ fn har_parse_only_100k(bencher: divan::Bencher) {
     bencher.bench(|| cors_tui::formats::har::parse_only(divan::black_box(&text)).unwrap_or(0));
 }
 
+/// Loading the recording from a file as `cors-tui` does: mapped, and read as a stream whose
+/// pages are let go of behind the reading, so that the file is never wholly in memory.
+#[divan::bench(sample_count = 3)]
+fn har_load_from_file_100k(bencher: divan::Bencher) {
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let path = dir.path().join("generated.har");
+    if std::fs::write(&path, generated_har(100_000)).is_err() {
+        return;
+    }
+    bencher.bench(|| {
+        cors_tui::session::open(Some(divan::black_box(&path)), false)
+            .and_then(|opened| opened.load(None))
+            .map_or(0, |loaded| loaded.scenario.requests.len())
+    });
+}
+
+/// Loading the recording from text already in memory (standard input, a small file).
+#[divan::bench(sample_count = 3)]
+fn har_load_from_memory_100k(bencher: divan::Bencher) {
+    let text = generated_har(100_000);
+    bencher.bench(|| import(divan::black_box(&text)).map_or(0, |i| i.scenario.requests.len()));
+}
+
 #[divan::bench(sample_count = 3)]
 fn har_replay_json_100k(bencher: divan::Bencher) {
     let text = generated_har(100_000);

@@ -21,9 +21,10 @@ use crate::scenario::{
     serde_error,
 };
 
-// A recording of 100,000 exchanges is millions of header names and values, most of them
-// repeated: each string is read into a pooled copy, so that nothing borrows from the file (a
-// large one is read as a stream and let go of as it is read) and a repeated text is held once.
+// Nothing read borrows from the file, so that a large one can be read as a stream and let go
+// of as it is read. A recording of 100,000 exchanges is millions of header names and values,
+// most of them repeated: each is read into a pooled copy, held once. URLs and times, which
+// rarely repeat, are plain strings.
 thread_local! {
     /// The pool of the recording being read on this thread, if any.
     static READING: std::cell::RefCell<Option<TextPool>> = const { std::cell::RefCell::new(None) };
@@ -199,8 +200,8 @@ struct Creator {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Page {
-    id: Text,
-    title: Text,
+    id: String,
+    title: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -221,7 +222,7 @@ struct Initiator {
 #[serde(default)]
 struct Request {
     method: Text,
-    url: Text,
+    url: String,
     headers: Vec<Header>,
     /// Only whether there were any matters.
     cookies: Vec<serde::de::IgnoredAny>,
@@ -233,7 +234,7 @@ struct Response {
     status: i64,
     headers: Vec<Header>,
     #[serde(rename = "redirectURL")]
-    redirect_url: Text,
+    redirect_url: String,
     #[serde(rename = "_error")]
     error: Option<Text>,
 }
@@ -242,7 +243,7 @@ struct Response {
 #[serde(default)]
 struct Entry {
     #[serde(rename = "startedDateTime")]
-    started: Text,
+    started: String,
     request: Request,
     response: Response,
     #[serde(rename = "_resourceType")]
@@ -251,7 +252,7 @@ struct Entry {
     initiator: Option<Initiator>,
     #[serde(rename = "_fromCache")]
     from_cache: Option<Text>,
-    pageref: Option<Text>,
+    pageref: Option<String>,
 }
 
 /// Which browser's exporter wrote the file, where it changes how a failure is recorded.
