@@ -145,6 +145,22 @@ impl Client {
 
     /// Sends one request and returns the answer, without following a redirect.
     pub fn send(&self, request: &HttpRequest) -> Result<CannedResponse, ProbeError> {
+        // RFC 6761 §6.4 reserves `.invalid`: a resolver should say at once that such a name
+        // does not exist, rather than ask a DNS server that may take seconds to answer.
+        if let Some(host) = Url::parse(&request.url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+            .filter(|host| {
+                let host = host.trim_end_matches('.');
+                host == "invalid" || host.ends_with(".invalid")
+            })
+        {
+            return Err(ProbeError::Dns {
+                method: request.method.clone(),
+                url: request.url.clone(),
+                host,
+            });
+        }
         let fail = |reason: String| ProbeError::Other {
             method: request.method.clone(),
             url: request.url.clone(),
