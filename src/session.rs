@@ -23,6 +23,17 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// A browser recording, loaded from `source`.
+    fn from_recording(import: har::HarImport, source: String) -> Loaded {
+        Loaded {
+            scenario: import.scenario,
+            source,
+            recording: Some(import.recording),
+            saved: None,
+            config_spelling: None,
+        }
+    }
+
     /// The trace to show: the saved one, taken out rather than copied (a saved recording's
     /// trace can take hundreds of MB), or a fresh simulation under `profile`.
     pub fn trace(&mut self, requested: Option<BrowserProfile>) -> Trace {
@@ -233,26 +244,14 @@ impl Opened {
             let release = |offset: usize| input.release_before(offset);
             let import =
                 har::load_har_bytes(input.bytes(), &name, self.show_secrets, Some(&release))?;
-            return Ok(Loaded {
-                scenario: import.scenario,
-                source: name,
-                recording: Some(import.recording),
-                saved: None,
-                config_spelling: None,
-            });
+            return Ok(Loaded::from_recording(import, name));
         }
         let text = input.text(&name)?;
         // A HAR is told apart by content, whatever its file name.
         let kind = crate::formats::detect(text);
         if kind == crate::formats::InputKind::Har {
             let import = har::load_har(text, &name, self.show_secrets)?;
-            return Ok(Loaded {
-                scenario: import.scenario,
-                source: name,
-                recording: Some(import.recording),
-                saved: None,
-                config_spelling: None,
-            });
+            return Ok(Loaded::from_recording(import, name));
         }
         if kind == crate::formats::InputKind::SavedTrace {
             let (scenario, trace, recording) = saved::load_saved_trace(text, &name)?;
