@@ -234,8 +234,8 @@ fn save(app: &App) -> (bool, String) {
     });
     let edited = !app.undo.is_empty();
     let saved = crate::analysis::whatif::saved_scenario(&app.scenario, &app.trace, edited);
-    let json = crate::scenario::write::to_json(&saved);
-    let text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
+    let raw = crate::scenario::write::to_raw(&saved);
+    let text = serde_json::to_string_pretty(&raw).unwrap_or_default() + "\n";
     // Never over a file, even one that appeared since the name was chosen; nothing partial
     // is left behind when the disk is full.
     let written =

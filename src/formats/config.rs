@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::reading::{RulePlaces, typed};
 use super::s3::{self, S3Spelling};
 use crate::scenario::Provider;
-use crate::scenario::cloud_rules::{self, RawAzureRule, RawGcsRule};
+use crate::scenario::cloud_rules::{self, RawAzureRules, RawGcsRule};
 use crate::scenario::s3_rules::{self, PathPart};
 use crate::scenario::validate::{JsonPath, Problem, Seg};
 use crate::scenario::{CorsConfiguration, LoadError, LoadErrors, line_column, locate_problem};
@@ -144,15 +144,8 @@ struct GcsBucket {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ArmRules {
-    #[serde(rename = "corsRules")]
-    rules: Vec<RawAzureRule>,
-}
-
-#[derive(Deserialize)]
 struct ArmCors {
-    cors: ArmRules,
+    cors: RawAzureRules,
 }
 
 #[derive(Deserialize)]
@@ -201,7 +194,7 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
             }
             Some(_) => {
                 let (rules, prefix) = if shape.get("corsRules").is_some() {
-                    let arm: ArmRules = typed(text, file).map_err(unreadable)?;
+                    let arm: RawAzureRules = typed(text, file).map_err(unreadable)?;
                     (arm.rules, vec!["corsRules"])
                 } else if shape.get("cors").is_some() {
                     let arm: ArmCors = typed(text, file).map_err(unreadable)?;

@@ -5,13 +5,13 @@
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::reading::{ValuePlace, XmlShape, error, typed};
 use crate::scenario::raw::{RawCors, RawCorsRule};
 use crate::scenario::s3_rules::{self, PathPart};
 use crate::scenario::validate::{JsonPath, Problem, Seg};
-use crate::scenario::{CorsConfiguration, LoadErrors};
+use crate::scenario::{CorsConfiguration, CorsRule, LoadErrors};
 
 /// Which spelling a configuration was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,31 +42,48 @@ impl S3Spelling {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A rule as CloudFormation and the CDK write it: read and written by this one type.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct CfnRule {
-    #[serde(rename = "Id", default)]
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
     id: Option<String>,
-    #[serde(rename = "AllowedHeaders", default)]
+    #[serde(
+        rename = "AllowedHeaders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     allowed_headers: Option<Vec<String>>,
-    #[serde(rename = "AllowedMethods", default)]
+    #[serde(
+        rename = "AllowedMethods",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     allowed_methods: Option<Vec<String>>,
-    #[serde(rename = "AllowedOrigins", default)]
+    #[serde(
+        rename = "AllowedOrigins",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     allowed_origins: Option<Vec<String>>,
-    #[serde(rename = "ExposedHeaders", default)]
+    #[serde(
+        rename = "ExposedHeaders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     exposed_headers: Option<Vec<String>>,
-    #[serde(rename = "MaxAge", default)]
+    #[serde(rename = "MaxAge", default, skip_serializing_if = "Option::is_none")]
     max_age: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct CfnRules {
     #[serde(rename = "CorsRules")]
     rules: Vec<CfnRule>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct CfnConfiguration {
     #[serde(rename = "CorsConfiguration")]
@@ -82,6 +99,27 @@ impl From<CfnRule> for RawCorsRule {
             allowed_origins: rule.allowed_origins,
             expose_headers: rule.exposed_headers,
             max_age_seconds: rule.max_age,
+        }
+    }
+}
+
+impl From<&CorsRule> for CfnRule {
+    fn from(rule: &CorsRule) -> Self {
+        let RawCorsRule {
+            id,
+            allowed_headers,
+            allowed_methods,
+            allowed_origins,
+            expose_headers,
+            max_age_seconds,
+        } = rule.into();
+        CfnRule {
+            id,
+            allowed_headers,
+            allowed_methods,
+            allowed_origins,
+            exposed_headers: expose_headers,
+            max_age: max_age_seconds,
         }
     }
 }
@@ -403,103 +441,31 @@ pub enum S3Target {
     CloudFormation,
 }
 
-#[derive(serde::Serialize)]
-struct OutRule<'a> {
-    #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
-    #[serde(
-        rename = "AllowedHeaders",
-        skip_serializing_if = "<[String]>::is_empty"
-    )]
-    allowed_headers: &'a [String],
-    #[serde(rename = "AllowedMethods")]
-    allowed_methods: &'a [String],
-    #[serde(rename = "AllowedOrigins")]
-    allowed_origins: &'a [String],
-    #[serde(rename = "ExposeHeaders", skip_serializing_if = "<[String]>::is_empty")]
-    expose_headers: &'a [String],
-    #[serde(rename = "MaxAgeSeconds", skip_serializing_if = "Option::is_none")]
-    max_age_seconds: Option<i64>,
-}
-
-#[derive(serde::Serialize)]
-struct OutCfnRule<'a> {
-    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
-    id: Option<&'a str>,
-    #[serde(
-        rename = "AllowedHeaders",
-        skip_serializing_if = "<[String]>::is_empty"
-    )]
-    allowed_headers: &'a [String],
-    #[serde(rename = "AllowedMethods")]
-    allowed_methods: &'a [String],
-    #[serde(rename = "AllowedOrigins")]
-    allowed_origins: &'a [String],
-    #[serde(
-        rename = "ExposedHeaders",
-        skip_serializing_if = "<[String]>::is_empty"
-    )]
-    exposed_headers: &'a [String],
-    #[serde(rename = "MaxAge", skip_serializing_if = "Option::is_none")]
-    max_age: Option<i64>,
-}
-
-#[derive(serde::Serialize)]
-struct OutCli<'a> {
-    #[serde(rename = "CORSRules")]
-    rules: Vec<OutRule<'a>>,
-}
-
-#[derive(serde::Serialize)]
-struct OutCfnRules<'a> {
-    #[serde(rename = "CorsRules")]
-    rules: Vec<OutCfnRule<'a>>,
-}
-
-#[derive(serde::Serialize)]
-struct OutCfn<'a> {
-    #[serde(rename = "CorsConfiguration")]
-    configuration: OutCfnRules<'a>,
-}
-
 fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-/// Writes `config` in the `target` spelling (every S3 rule can be written in each of them).
+/// Writes `config` in the `target` spelling (every S3 rule can be written in each of them),
+/// through the same types that read each spelling.
 pub fn write_s3(config: &CorsConfiguration, target: S3Target) -> String {
-    let rules: Vec<OutRule> = config
-        .rules
-        .iter()
-        .map(|r| OutRule {
-            id: r.id.as_deref(),
-            allowed_headers: &r.allowed_headers,
-            allowed_methods: &r.allowed_methods,
-            allowed_origins: &r.allowed_origins,
-            expose_headers: &r.expose_headers,
-            max_age_seconds: r.max_age_seconds,
-        })
-        .collect();
+    let rules = || {
+        config
+            .rules
+            .iter()
+            .map(RawCorsRule::from)
+            .collect::<Vec<_>>()
+    };
     match target {
-        S3Target::S3Json => json(&OutCli { rules }),
-        S3Target::S3Console => json(&rules),
-        S3Target::CloudFormation => {
-            let rules: Vec<OutCfnRule> = config
-                .rules
-                .iter()
-                .map(|r| OutCfnRule {
-                    id: r.id.as_deref(),
-                    allowed_headers: &r.allowed_headers,
-                    allowed_methods: &r.allowed_methods,
-                    allowed_origins: &r.allowed_origins,
-                    exposed_headers: &r.expose_headers,
-                    max_age: r.max_age_seconds,
-                })
-                .collect();
-            json(&OutCfn {
-                configuration: OutCfnRules { rules },
-            })
-        }
+        S3Target::S3Json => json(&RawCors {
+            rules: Some(rules()),
+            wrapped: None,
+        }),
+        S3Target::S3Console => json(&rules()),
+        S3Target::CloudFormation => json(&CfnConfiguration {
+            configuration: CfnRules {
+                rules: config.rules.iter().map(CfnRule::from).collect(),
+            },
+        }),
         S3Target::S3Xml => {
             use quick_xml::escape::escape;
             let mut xml = String::from(

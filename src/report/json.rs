@@ -242,22 +242,31 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// The scenario as [`write::to_json`] makes it, handed to `sink` a request at a time: for a
+/// The scenario as [`write::to_raw`] makes it, handed to `sink` a request at a time: for a
 /// recording, its requests are most of the document's end.
 fn write_scenario(json: &mut Frame, scenario: &Scenario, sink: &mut impl Write) -> io::Result<()> {
+    // The keys around `requests`, written in the schema's order.
+    let around = serde_json::to_value(write::without_requests(scenario))?;
+    let serde_json::Value::Object(around) = around else {
+        return Err(io::Error::other("a scenario is written as an object"));
+    };
     json.open(b'{');
-    for (key, value) in write::head(scenario) {
-        json.key(&key).value(&value)?;
+    let mut keys = around.iter();
+    for (key, value) in keys.by_ref() {
+        if key == "requests" {
+            break;
+        }
+        json.key(key).value(value)?;
     }
     json.key("requests").open(b'[');
     for request in &scenario.requests {
         json.item();
-        json.value(&write::request_json(request))?;
+        json.value(&write::request(request))?;
         json.flush_to(sink)?;
     }
     json.close(b']');
-    for (key, value) in write::tail(scenario) {
-        json.key(&key).value(&value)?;
+    for (key, value) in keys {
+        json.key(key).value(value)?;
     }
     json.close(b'}');
     json.flush_to(sink)
@@ -802,7 +811,7 @@ mod tests {
         assert!(steps > 100 && requests > 50, "{steps} {requests}");
     }
 
-    /// The scenario at the document's end, a request at a time and through `write::to_json`.
+    /// The scenario at the document's end, a request at a time and through `write::to_raw`.
     fn assert_scenario_bytes(name: &str, scenario: &Scenario) {
         for pretty in [false, true] {
             let mut streamed = Vec::new();
@@ -812,7 +821,7 @@ mod tests {
                 &mut streamed,
             );
             assert!(written.is_ok());
-            let serde = nested_json(&write::to_json(scenario), pretty, 1).unwrap_or_default();
+            let serde = nested_json(&write::to_raw(scenario), pretty, 1).unwrap_or_default();
             assert_eq!(
                 String::from_utf8_lossy(&streamed),
                 String::from_utf8_lossy(&serde),
@@ -862,7 +871,7 @@ mod tests {
             network_error: None,
         });
         let text = String::from_utf8_lossy(
-            &nested_json(&write::to_json(&scenario), false, 1).unwrap_or_default(),
+            &nested_json(&write::to_raw(&scenario), false, 1).unwrap_or_default(),
         )
         .into_owned();
         for expected in [

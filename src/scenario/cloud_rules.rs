@@ -1,7 +1,7 @@
 //! Google Cloud Storage and Azure Blob Storage CORS rules as their services accept them, turned
 //! into the shared rule type. Each provider's refusals are its own.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::provider::Provider;
 use super::s3_rules::{PathPart, Rejection};
@@ -9,16 +9,16 @@ use super::{CorsConfiguration, CorsRule};
 
 /// One entry of a GCS bucket's `cors` list, as `gcloud storage buckets update --cors-file`
 /// takes it.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawGcsRule {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_header: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age_seconds: Option<i64>,
 }
 
@@ -56,19 +56,27 @@ pub fn validate_gcs(raw: Vec<RawGcsRule>) -> Result<CorsConfiguration, Vec<Rejec
 
 /// One Azure `CorsRule`, with its comma-separated lists already split (the XML of Set Blob
 /// Service Properties) or given as arrays (ARM, Bicep, the management SDKs).
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RawAzureRule {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_origins: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_methods: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_headers: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exposed_headers: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age_in_seconds: Option<i64>,
+}
+
+/// Azure rules as ARM writes them: `{"corsRules": [...]}` with arrays.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAzureRules {
+    #[serde(rename = "corsRules")]
+    pub rules: Vec<RawAzureRule>,
 }
 
 /// An Azure rule key as ARM JSON spells it: `AllowedOrigins` → `allowedOrigins`.

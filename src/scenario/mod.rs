@@ -449,7 +449,7 @@ pub struct SetCookie {
 }
 
 /// The browser's third-party cookie setting.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ThirdPartyCookies {
     /// Chrome's default in a normal window ("Block third-party cookies in Incognito"):

@@ -5,7 +5,7 @@ use crate::scenario::Header;
 use std::fmt;
 use url::Url;
 
-use super::cloud_rules::{self, RawAzureRule, RawGcsRule};
+use super::cloud_rules::{self, RawAzureRules, RawGcsRule};
 use super::raw::{
     CrossOrigin, RawChoice, RawCors, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse,
     RawScenario, RawServerType, RawSetCookie, RawVia,
@@ -904,14 +904,6 @@ fn validate_origin(
             }
         }
     }
-}
-
-/// Azure rules in a scenario: ARM's spelling, `{"corsRules": [...]}` with arrays.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAzureRules {
-    #[serde(rename = "corsRules")]
-    rules: Vec<RawAzureRule>,
 }
 
 /// Reads a part of the file kept as raw JSON, with errors placed at the failing key.

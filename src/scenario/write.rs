@@ -1,133 +1,150 @@
-//! A scenario back to the file format, for saving what-if edits.
+//! A scenario back to the file format: the model turned into the types the loader reads
+//! ([`super::raw`]), so one schema reads and writes the file.
 
-use crate::scenario::Header;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
+use super::cloud_rules::{RawAzureRule, RawAzureRules, RawGcsRule};
+use super::raw::{
+    CrossOrigin, HeaderList, RawChoice, RawCors, RawCorsRule, RawExplainedChoice, RawLayer,
+    RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse, RawScenario, RawServer,
+    RawServerType, RawSetCookie, RawVia,
+};
 use super::{
-    CannedResponse, CorsRule, Initiator, Provider, Recorder, RequestSpec, ResponseOverrides,
-    Scenario, ServerKind, Via,
+    CacheMode, CannedResponse, CorsRule, Credentials, Initiator, Provider, Recorder, RequestSpec,
+    ResponseOverrides, Scenario, ServerKind, ThirdPartyCookies, Via,
 };
 
-/// Whether a header list can be written as a JSON object without losing an entry: no name
-/// appears twice. A list whose names repeat (two `Access-Control-Allow-Origin` lines, say) is
-/// written as `[name, value]` pairs instead.
-fn names_are_unique(list: &[Header]) -> bool {
-    let mut seen = foldhash::HashSet::default();
-    list.iter().all(|(name, _)| seen.insert(&**name))
+/// A list written only when it has something in it.
+fn non_empty(list: &[String]) -> Option<Vec<String>> {
+    (!list.is_empty()).then(|| list.to_vec())
 }
 
-/// A header list as the file writes it: an object, or `[name, value]` pairs when a name
-/// repeats.
-fn headers_json(list: &[Header]) -> Value {
-    if names_are_unique(list) {
-        Value::Object(
-            list.iter()
-                .map(|(name, value)| (name.to_string(), json!(value)))
-                .collect(),
-        )
-    } else {
-        list.iter()
-            .map(|(name, value)| json!([name, value]))
-            .collect()
-    }
-}
-
-/// The canned responses that are set, keyed by exchange, then those after each redirect.
-fn responses_json(responses: &ResponseOverrides) -> Value {
-    let mut map = Map::new();
-    for (key, response) in [
-        ("preflight", responses.preflight.as_ref()),
-        ("actual", responses.actual.as_ref()),
-    ] {
-        if let Some(response) = response {
-            map.insert(key.into(), response_json(response));
+impl From<&CorsRule> for RawCorsRule {
+    fn from(rule: &CorsRule) -> Self {
+        RawCorsRule {
+            id: rule.id.clone(),
+            allowed_headers: non_empty(&rule.allowed_headers),
+            allowed_methods: Some(rule.allowed_methods.clone()),
+            allowed_origins: Some(rule.allowed_origins.clone()),
+            expose_headers: non_empty(&rule.expose_headers),
+            max_age_seconds: rule.max_age_seconds,
         }
     }
-    if !responses.after_redirect.is_empty() {
-        let hops = responses.after_redirect.iter().map(responses_json);
-        map.insert("after_redirect".into(), hops.collect());
-    }
-    Value::Object(map)
 }
 
-/// A canned response's keys, in file order.
-fn response_json(r: &CannedResponse) -> Value {
-    let mut map = Map::new();
-    map.insert("status".into(), json!(r.status));
-    if !r.headers.is_empty() {
-        map.insert("headers".into(), headers_json(&r.headers));
+impl From<&CorsRule> for RawGcsRule {
+    fn from(rule: &CorsRule) -> Self {
+        RawGcsRule {
+            origin: Some(rule.allowed_origins.clone()),
+            method: Some(rule.allowed_methods.clone()),
+            response_header: non_empty(&rule.expose_headers),
+            max_age_seconds: rule.max_age_seconds,
+        }
     }
-    if !r.body.is_empty() {
-        map.insert("body".into(), json!(r.body));
+}
+
+/// Azure takes every key of a rule, so each is written (a missing max age as 0).
+impl From<&CorsRule> for RawAzureRule {
+    fn from(rule: &CorsRule) -> Self {
+        RawAzureRule {
+            allowed_origins: Some(rule.allowed_origins.clone()),
+            allowed_methods: Some(rule.allowed_methods.clone()),
+            allowed_headers: Some(rule.allowed_headers.clone()),
+            exposed_headers: Some(rule.expose_headers.clone()),
+            max_age_in_seconds: Some(rule.max_age_seconds.unwrap_or(0)),
+        }
     }
-    if let Some(code) = &r.network_error {
-        map.insert("network_error".into(), json!(code));
-    }
-    Value::Object(map)
 }
 
 /// A provider's rules as a scenario's `server.cors` holds them: S3's `{"CORSRules": [...]}`,
 /// GCS's bare list, Azure's ARM `{"corsRules": [...]}`.
 pub fn rules_json(provider: Provider, rules: &[CorsRule]) -> Value {
-    let list: Vec<Value> = rules
-        .iter()
-        .map(|rule| {
-            let mut r = Map::new();
-            match provider {
-                Provider::S3 => {
-                    if let Some(id) = &rule.id {
-                        r.insert("ID".into(), json!(id));
-                    }
-                    r.insert("AllowedOrigins".into(), json!(rule.allowed_origins));
-                    r.insert("AllowedMethods".into(), json!(rule.allowed_methods));
-                    if !rule.allowed_headers.is_empty() {
-                        r.insert("AllowedHeaders".into(), json!(rule.allowed_headers));
-                    }
-                    if !rule.expose_headers.is_empty() {
-                        r.insert("ExposeHeaders".into(), json!(rule.expose_headers));
-                    }
-                    if let Some(max_age) = rule.max_age_seconds {
-                        r.insert("MaxAgeSeconds".into(), json!(max_age));
-                    }
-                }
-                Provider::Gcs => {
-                    r.insert("origin".into(), json!(rule.allowed_origins));
-                    r.insert("method".into(), json!(rule.allowed_methods));
-                    if !rule.expose_headers.is_empty() {
-                        r.insert("responseHeader".into(), json!(rule.expose_headers));
-                    }
-                    if let Some(max_age) = rule.max_age_seconds {
-                        r.insert("maxAgeSeconds".into(), json!(max_age));
-                    }
-                }
-                Provider::Azure => {
-                    r.insert("allowedOrigins".into(), json!(rule.allowed_origins));
-                    r.insert("allowedMethods".into(), json!(rule.allowed_methods));
-                    r.insert("allowedHeaders".into(), json!(rule.allowed_headers));
-                    r.insert("exposedHeaders".into(), json!(rule.expose_headers));
-                    r.insert(
-                        "maxAgeInSeconds".into(),
-                        json!(rule.max_age_seconds.unwrap_or(0)),
-                    );
-                }
-            }
-            Value::Object(r)
-        })
-        .collect();
-    match provider {
-        Provider::S3 => json!({ "CORSRules": list }),
-        Provider::Gcs => Value::Array(list),
-        Provider::Azure => json!({ "corsRules": list }),
+    let written = match provider {
+        Provider::S3 => serde_json::to_value(RawCors {
+            rules: Some(rules.iter().map(Into::into).collect()),
+            wrapped: None,
+        }),
+        Provider::Gcs => {
+            serde_json::to_value(rules.iter().map(RawGcsRule::from).collect::<Vec<_>>())
+        }
+        Provider::Azure => serde_json::to_value(RawAzureRules {
+            rules: rules.iter().map(Into::into).collect(),
+        }),
+    };
+    // The rule types hold only strings and integers, which always serialize.
+    written.unwrap_or(Value::Null)
+}
+
+/// A value of one of the layers' own types, as the layer's raw JSON.
+fn value(written: &impl serde::Serialize) -> Option<Value> {
+    serde_json::to_value(written).ok()
+}
+
+/// The scenario as its file writes it, requests included.
+pub fn to_raw(scenario: &Scenario) -> RawScenario {
+    let mut raw = without_requests(scenario);
+    raw.requests = scenario.requests.iter().map(request).collect();
+    raw
+}
+
+/// The scenario as its file writes it, with `requests` left empty: a writer that streams them
+/// writes the keys around them from this.
+pub fn without_requests(scenario: &Scenario) -> RawScenario {
+    let jar = &scenario.cookies.jar;
+    let moments = &scenario.moments;
+    RawScenario {
+        title: Some(scenario.title.clone()),
+        description: (!scenario.description.is_empty()).then(|| scenario.description.clone()),
+        browser: scenario.browser,
+        cookies: (!jar.is_empty()).then(|| {
+            jar.iter()
+                .map(|set| RawSetCookie {
+                    set_by: set.set_by.as_str().to_string(),
+                    set_cookie: set.line.clone(),
+                })
+                .collect()
+        }),
+        third_party_cookies: (scenario.cookies.third_party != ThirdPartyCookies::default())
+            .then_some(scenario.cookies.third_party),
+        server: server(scenario),
+        requests: Vec::new(),
+        moments: (!moments.is_empty()).then(|| {
+            moments
+                .iter()
+                .map(|m| RawMoment {
+                    step: m.step,
+                    question: m.question.clone(),
+                    answer: m.answer.clone(),
+                })
+                .collect()
+        }),
+        quiz: (!scenario.quiz.is_empty()).then(|| scenario.quiz.iter().map(question).collect()),
     }
 }
 
-/// The scenario as a JSON document that loads back to the same scenario.
-pub fn to_json(scenario: &Scenario) -> Value {
-    let mut doc = head(scenario);
-    let requests = scenario.requests.iter().map(request_json).collect();
-    doc.insert("requests".into(), Value::Array(requests));
-    doc.extend(tail(scenario));
-    Value::Object(doc)
+fn question(q: &super::Question) -> RawQuestion {
+    let choices = q
+        .choices
+        .iter()
+        .map(|c| match &c.why {
+            Some(why) => RawChoice::Explained(RawExplainedChoice {
+                text: c.text.clone(),
+                why: why.clone(),
+            }),
+            None => RawChoice::Text(c.text.clone()),
+        })
+        .collect();
+    RawQuestion {
+        question: q.question.clone(),
+        choices,
+        answer: q
+            .choices
+            .get(q.answer)
+            .map(|c| c.text.clone())
+            .unwrap_or_default(),
+        hint: q.hint.clone(),
+        step: q.step,
+    }
 }
 
 /// A server's URL as the file writes it: an origin without the slash the parser adds
@@ -141,256 +158,187 @@ pub fn server_url(url: &url::Url) -> &str {
     }
 }
 
-/// Title, description, browser and server: the keys before `requests`.
-pub fn head(scenario: &Scenario) -> Map<String, Value> {
-    let mut doc = Map::new();
-    doc.insert("title".into(), json!(scenario.title));
-    if !scenario.description.is_empty() {
-        doc.insert("description".into(), json!(scenario.description));
-    }
-    if let Some(browser) = scenario.browser {
-        doc.insert("browser".into(), json!(browser.name()));
-    }
-    if !scenario.cookies.jar.is_empty() {
-        let jar: Vec<Value> = scenario
-            .cookies
-            .jar
-            .iter()
-            .map(|set| json!({"set_by": set.set_by.as_str(), "set_cookie": set.line}))
-            .collect();
-        doc.insert("cookies".into(), Value::Array(jar));
-    }
-    if scenario.cookies.third_party != crate::scenario::ThirdPartyCookies::default() {
-        doc.insert(
-            "third_party_cookies".into(),
-            json!(scenario.cookies.third_party.name()),
-        );
-    }
+/// One layer is written flat on the server (its type, the URL, its configuration); a stack
+/// under `layers`, outermost first.
+fn server(scenario: &Scenario) -> RawServer {
+    let url = server_url(&scenario.server.url).to_string();
     let origin = origin_layer(&scenario.server.kind);
-    let url = json!(server_url(&scenario.server.url));
-    let mut server = Map::new();
-    if scenario.server.front.is_empty() {
-        // One layer is written flat: its type, the URL, then its configuration.
-        let mut origin = origin.into_iter();
-        server.extend(origin.next());
-        server.insert("url".into(), url);
-        server.extend(origin);
-    } else {
-        server.insert("url".into(), url);
-        let mut layers: Vec<Value> = scenario.server.front.iter().map(front_layer).collect();
-        layers.push(Value::Object(origin));
-        server.insert("layers".into(), Value::Array(layers));
+    if scenario.server.front.is_empty() && origin.fits_flat() {
+        return RawServer::flat(url, origin);
     }
-    doc.insert("server".into(), Value::Object(server));
-    doc
+    let mut layers: Vec<RawLayer> = scenario.server.front.iter().map(front_layer).collect();
+    layers.push(origin);
+    RawServer {
+        kind: None,
+        url,
+        cors: None,
+        preflight: None,
+        actual: None,
+        session_cookie: None,
+        logged_out: None,
+        layers: Some(layers),
+    }
 }
 
-/// The origin server's layer: its type first, then its configuration.
-fn origin_layer(kind: &ServerKind) -> Map<String, Value> {
-    let mut layer = Map::new();
+/// The origin server's layer.
+fn origin_layer(kind: &ServerKind) -> RawLayer {
     match kind {
-        ServerKind::Bucket { provider, cors } => {
-            layer.insert("type".into(), json!(provider.name()));
-            let cors = cors
-                .as_ref()
-                .map(|config| rules_json(*provider, &config.rules));
-            layer.insert("cors".into(), cors.unwrap_or(Value::Null));
-        }
-        ServerKind::Recorded { by } => {
-            let kind = match by {
-                Recorder::Browser => "recorded",
-                Recorder::Probe => "probed",
-            };
-            layer.insert("type".into(), json!(kind));
-        }
+        ServerKind::Bucket { provider, cors } => RawLayer {
+            kind: Some(match provider {
+                Provider::S3 => RawServerType::S3,
+                Provider::Gcs => RawServerType::Gcs,
+                Provider::Azure => RawServerType::Azure,
+            }),
+            // No rules at all is written as `null`, which reads back as none.
+            cors: Some(
+                cors.as_ref()
+                    .map_or(Value::Null, |config| rules_json(*provider, &config.rules)),
+            ),
+            ..RawLayer::default()
+        },
+        ServerKind::Recorded { by } => RawLayer {
+            kind: Some(match by {
+                Recorder::Browser => RawServerType::Recorded,
+                Recorder::Probe => RawServerType::Probed,
+            }),
+            ..RawLayer::default()
+        },
         ServerKind::Static {
             preflight,
             actual,
             lambda,
             session,
-        } => {
-            layer.insert("type".into(), json!("static"));
-            if let Some(preflight) = preflight {
-                layer.insert("preflight".into(), response_json(preflight));
-            }
-            match lambda {
-                Some(lambda) => layer.insert("lambda_result".into(), lambda.raw.clone()),
-                None => layer.insert("actual".into(), response_json(actual)),
-            };
-            if let Some(session) = session {
-                layer.insert("session_cookie".into(), json!(session.cookie));
-                layer.insert("logged_out".into(), response_json(&session.logged_out));
-            }
-        }
+        } => RawLayer {
+            kind: Some(RawServerType::Static),
+            preflight: preflight.as_ref().map(response),
+            actual: lambda.is_none().then(|| response(actual)),
+            lambda_result: lambda.as_ref().map(|lambda| lambda.raw.clone()),
+            session_cookie: session.as_ref().map(|s| s.cookie.clone()),
+            logged_out: session.as_ref().map(|s| response(&s.logged_out)),
+            ..RawLayer::default()
+        },
     }
-    layer
 }
 
 /// A layer in front of the origin, in the spelling its file reads.
-fn front_layer(layer: &crate::server::FrontLayer) -> Value {
-    use crate::server::FrontLayer;
-    use crate::server::function_url::RawCors;
+fn front_layer(layer: &crate::server::FrontLayer) -> RawLayer {
+    use crate::server::{FrontLayer, function_url, http_api};
     match layer {
-        FrontLayer::FunctionUrl { cors } => json!({
-            "type": layer.name(),
-            "cors": cors.as_ref().map(RawCors::from),
-        }),
+        FrontLayer::FunctionUrl { cors } => RawLayer {
+            kind: Some(RawServerType::FunctionUrl),
+            cors: Some(
+                cors.as_ref()
+                    .and_then(|cors| value(&function_url::RawCors::from(cors)))
+                    .unwrap_or(Value::Null),
+            ),
+            ..RawLayer::default()
+        },
         FrontLayer::HttpApi {
             cors,
             routes,
             stage,
         } => {
-            use crate::server::http_api;
-            let mut written = Map::new();
-            written.insert("type".into(), json!(layer.name()));
-            if let Some(stage) = stage {
-                written.insert("stage".into(), json!(stage));
-            }
-            written.insert(
-                "cors".into(),
-                json!(cors.as_ref().map(http_api::RawCors::from)),
-            );
             let routes: Vec<http_api::RawRoute> = routes.iter().map(Into::into).collect();
-            written.insert("routes".into(), json!(routes));
-            Value::Object(written)
+            RawLayer {
+                kind: Some(RawServerType::HttpApi),
+                stage: stage.clone(),
+                cors: Some(
+                    cors.as_ref()
+                        .and_then(|cors| value(&http_api::RawCors::from(cors)))
+                        .unwrap_or(Value::Null),
+                ),
+                routes: value(&routes),
+                ..RawLayer::default()
+            }
         }
         FrontLayer::CloudFront(cloudfront) => {
-            let w = &cloudfront.written;
-            let mut written = Map::new();
-            written.insert("type".into(), json!(layer.name()));
-            written.insert("behavior".into(), w.behavior.clone());
-            for (key, value) in [
-                ("cache_policy", &w.cache_policy),
-                ("origin_request_policy", &w.origin_request_policy),
-                ("response_headers_policy", &w.response_headers_policy),
-            ] {
-                if let Some(value) = value {
-                    written.insert(key.into(), value.clone());
-                }
+            let written = &cloudfront.written;
+            RawLayer {
+                kind: Some(RawServerType::CloudFront),
+                behavior: Some(written.behavior.clone()),
+                cache_policy: written.cache_policy.clone(),
+                origin_request_policy: written.origin_request_policy.clone(),
+                response_headers_policy: written.response_headers_policy.clone(),
+                ..RawLayer::default()
             }
-            Value::Object(written)
         }
         FrontLayer::RestApi(api) => {
-            let mut written = Map::new();
-            written.insert("type".into(), json!(layer.name()));
-            if let Some(stage) = &api.stage {
-                written.insert("stage".into(), json!(stage));
+            let written = &api.written;
+            RawLayer {
+                kind: Some(RawServerType::RestApi),
+                stage: api.stage.clone(),
+                resources: value(&written.resources),
+                gateway_responses: (!written.gateway_responses.is_empty())
+                    .then(|| value(&written.gateway_responses))
+                    .flatten(),
+                deployed: written.deployed.as_ref().and_then(value),
+                ..RawLayer::default()
             }
-            written.insert("resources".into(), json!(api.written.resources));
-            if !api.written.gateway_responses.is_empty() {
-                written.insert(
-                    "gatewayResponses".into(),
-                    json!(api.written.gateway_responses),
-                );
-            }
-            if let Some(deployed) = &api.written.deployed {
-                written.insert("deployed".into(), json!(deployed));
-            }
-            Value::Object(written)
         }
     }
 }
 
-/// A request's keys, in file order.
-pub fn request_json(r: &RequestSpec) -> Value {
-    let mut q = Map::new();
-    let mut field = |key: &str, value: Value| {
-        q.insert(key.into(), value);
-    };
-    let via = match r.via {
-        Via::Browser | Via::Element => r.initiator.name(),
-        Via::NoCors => "no-cors",
-        Via::Raw => "raw",
-    };
-    if via != "browser" {
-        field("via", json!(via));
+fn headers(list: &[super::Header]) -> HeaderList {
+    HeaderList(list.to_vec())
+}
+
+/// A canned response as the file writes it.
+fn response(r: &CannedResponse) -> RawResponse {
+    RawResponse {
+        status: r.status,
+        headers: headers(&r.headers),
+        body: r.body.clone(),
+        network_error: r.network_error.clone(),
     }
+}
+
+/// The canned responses that are set, then those after each redirect.
+fn overrides(responses: &ResponseOverrides) -> RawOverrides {
+    RawOverrides {
+        preflight: responses.preflight.as_ref().map(response),
+        actual: responses.actual.as_ref().map(response),
+        after_redirect: responses.after_redirect.iter().map(overrides).collect(),
+    }
+}
+
+/// A request as the file writes it: only what differs from the defaults the loader fills in.
+pub fn request(r: &RequestSpec) -> RawRequest {
+    let via = match (r.via, r.initiator) {
+        (Via::Browser | Via::Element, Initiator::Fetch) => None,
+        (Via::Browser | Via::Element, Initiator::Xhr) => Some(RawVia::Xhr),
+        (Via::Browser | Via::Element, Initiator::Img) => Some(RawVia::Img),
+        (Via::Browser | Via::Element, Initiator::Script) => Some(RawVia::Script),
+        (Via::Browser | Via::Element, Initiator::Font) => Some(RawVia::Font),
+        (Via::NoCors, _) => Some(RawVia::NoCors),
+        (Via::Raw, _) => Some(RawVia::Raw),
+    };
     // An element in CORS mode says so with its attribute (a font needs none).
-    if r.via == Via::Browser && matches!(r.initiator, Initiator::Img | Initiator::Script) {
-        let crossorigin = match r.credentials {
-            super::Credentials::Include => "use-credentials",
-            _ => "anonymous",
-        };
-        field("crossorigin", json!(crossorigin));
+    let crossorigin = (r.via == Via::Browser
+        && matches!(r.initiator, Initiator::Img | Initiator::Script))
+    .then_some(match r.credentials {
+        Credentials::Include => CrossOrigin::UseCredentials,
+        _ => CrossOrigin::Anonymous,
+    });
+    // fetch() and XMLHttpRequest carry their own credentials mode; an element's follows from it.
+    let page_options = matches!(r.via, Via::Browser | Via::NoCors) && !r.initiator.is_element();
+    RawRequest {
+        via,
+        crossorigin,
+        origin: r.origin.clone(),
+        method: Some(r.method.clone()),
+        url: Some(r.url.as_str().to_string()),
+        headers: headers(&r.headers),
+        credentials: page_options.then_some(r.credentials),
+        cache: (page_options && r.cache != CacheMode::Default && r.initiator == Initiator::Fetch)
+            .then_some(r.cache),
+        wait_seconds: (r.wait_seconds > 0).then_some(r.wait_seconds),
+        edge: r.edge.clone(),
+        actual_sent: r.actual_withheld.then_some(false),
+        preflight_recorded: r.preflight_not_recorded.then_some(false),
+        responses: (!r.responses.is_empty()).then(|| overrides(&r.responses)),
+        expect: r.expect,
+        note: r.note.clone(),
     }
-    if let Some(origin) = &r.origin {
-        field("origin", json!(origin));
-    }
-    field("method", json!(r.method));
-    field("url", json!(r.url.as_str()));
-    if !r.headers.is_empty() {
-        field("headers", headers_json(&r.headers));
-    }
-    if matches!(r.via, Via::Browser | Via::NoCors) && !r.initiator.is_element() {
-        field("credentials", json!(r.credentials.name()));
-        if r.cache != super::CacheMode::Default && r.initiator == Initiator::Fetch {
-            field("cache", json!(r.cache.name()));
-        }
-    }
-    if r.wait_seconds > 0 {
-        field("wait_seconds", json!(r.wait_seconds));
-    }
-    if let Some(edge) = &r.edge {
-        field("edge", json!(edge));
-    }
-    if r.actual_withheld {
-        field("actual_sent", json!(false));
-    }
-    if r.preflight_not_recorded {
-        field("preflight_recorded", json!(false));
-    }
-    if !r.responses.is_empty() {
-        field("responses", responses_json(&r.responses));
-    }
-    if let Some(expect) = r.expect {
-        field("expect", json!(expect.name()));
-    }
-    if let Some(note) = &r.note {
-        field("note", json!(note));
-    }
-    Value::Object(q)
-}
-
-/// Moments and quiz: the keys after `requests`.
-pub fn tail(scenario: &Scenario) -> Map<String, Value> {
-    let mut doc = Map::new();
-    if !scenario.moments.is_empty() {
-        let moments: Vec<Value> = scenario
-            .moments
-            .iter()
-            .map(|m| json!({"step": m.step, "question": m.question, "answer": m.answer}))
-            .collect();
-        doc.insert("moments".into(), Value::Array(moments));
-    }
-    if !scenario.quiz.is_empty() {
-        let quiz: Vec<Value> = scenario
-            .quiz
-            .iter()
-            .map(|q| {
-                let mut item = Map::new();
-                item.insert("question".into(), json!(q.question));
-                let choices: Vec<Value> = q
-                    .choices
-                    .iter()
-                    .map(|c| match &c.why {
-                        Some(why) => json!({"text": c.text, "why": why}),
-                        None => json!(c.text),
-                    })
-                    .collect();
-                item.insert("choices".into(), Value::Array(choices));
-                item.insert("answer".into(), json!(q.choices[q.answer].text));
-                if let Some(hint) = &q.hint {
-                    item.insert("hint".into(), json!(hint));
-                }
-                if let Some(step) = q.step {
-                    item.insert("step".into(), json!(step));
-                }
-                Value::Object(item)
-            })
-            .collect();
-        doc.insert("quiz".into(), Value::Array(quiz));
-    }
-    doc
 }
 
 #[cfg(test)]
@@ -428,8 +376,7 @@ mod tests {
             let Ok(original) = load_str(&text, "in") else {
                 panic!("{:?} loads", entry.path())
             };
-            let value = to_json(&original);
-            let written = serde_json::to_string_pretty(&value).unwrap_or_default();
+            let written = serde_json::to_string_pretty(&to_raw(&original)).unwrap_or_default();
             let again = load_str(&written, "out");
             assert_eq!(
                 again.as_ref().ok(),
@@ -438,5 +385,21 @@ mod tests {
                 entry.path()
             );
         }
+    }
+
+    #[test]
+    fn a_static_server_with_a_function_result_but_nothing_in_front_is_written_as_a_stack() {
+        let layer = RawLayer {
+            kind: Some(RawServerType::Static),
+            lambda_result: Some(serde_json::json!({"statusCode": 200})),
+            ..RawLayer::default()
+        };
+        assert!(!layer.fits_flat());
+        let plain = RawLayer {
+            kind: Some(RawServerType::Static),
+            session_cookie: Some("sid".into()),
+            ..RawLayer::default()
+        };
+        assert!(plain.fits_flat());
     }
 }
