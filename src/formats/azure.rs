@@ -7,7 +7,7 @@ use quick_xml::events::Event;
 
 use super::reading::{RulePlaces, error};
 use crate::scenario::LoadErrors;
-use crate::scenario::cloud_rules::RawAzureRule;
+use crate::server::azure::config::RawAzureRule;
 
 /// The XML's rule fields, in the order Azure writes them.
 const FIELDS: [&str; 5] = [

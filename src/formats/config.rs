@@ -7,10 +7,12 @@ use serde::Deserialize;
 use super::reading::{RulePlaces, typed};
 use super::s3::{self, S3Spelling};
 use crate::scenario::Provider;
-use crate::scenario::cloud_rules::{self, RawAzureRules, RawGcsRule};
-use crate::scenario::s3_rules::{self, PathPart};
+use crate::scenario::rules::PathPart;
 use crate::scenario::validate::{JsonPath, Problem, Seg};
 use crate::scenario::{CorsConfiguration, LoadError, LoadErrors, line_column, locate_problem};
+use crate::server::azure::config::{self as azure_config, RawAzureRules};
+use crate::server::gcs::config::{self as gcs_config, RawGcsRule};
+use crate::server::s3::config as s3_config;
 
 /// Which provider's file a configuration was read from, and in which spelling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,14 +164,14 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
             let (rules, places) = s3::read_xml(text, file).map_err(unreadable)?;
             (
                 Spelling::S3(S3Spelling::Xml),
-                s3_rules::validate_rules(rules),
+                s3_config::validate_rules(rules),
                 Places::Xml(places),
             )
         } else {
             let (rules, places) = super::azure::read_xml(text, file).map_err(unreadable)?;
             (
                 Spelling::AzureXml,
-                cloud_rules::validate_azure(rules),
+                azure_config::validate_azure(rules),
                 Places::Xml(places),
             )
         }
@@ -180,7 +182,7 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
                 let rules: Vec<RawGcsRule> = typed(text, file).map_err(unreadable)?;
                 (
                     Spelling::GcsList,
-                    cloud_rules::validate_gcs(rules),
+                    gcs_config::validate_gcs(rules),
                     Places::Json(JsonPath::default()),
                 )
             }
@@ -188,7 +190,7 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
                 let bucket: GcsBucket = typed(text, file).map_err(unreadable)?;
                 (
                     Spelling::GcsBucket,
-                    cloud_rules::validate_gcs(bucket.cors),
+                    gcs_config::validate_gcs(bucket.cors),
                     Places::Json(JsonPath(vec![Seg::Key("cors".into())])),
                 )
             }
@@ -209,7 +211,7 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
                 let prefix = JsonPath(prefix.into_iter().map(|k| Seg::Key(k.into())).collect());
                 (
                     Spelling::AzureArm,
-                    cloud_rules::validate_azure(rules),
+                    azure_config::validate_azure(rules),
                     Places::Json(prefix),
                 )
             }
@@ -217,7 +219,7 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
                 let (spelling, rules, prefix) = s3::read_json(text, file).map_err(unreadable)?;
                 (
                     Spelling::S3(spelling),
-                    s3_rules::validate_rules(rules),
+                    s3_config::validate_rules(rules),
                     Places::Json(prefix),
                 )
             }
@@ -272,7 +274,7 @@ pub fn load_config(text: &str, file: &str) -> Result<LoadedConfig, ConfigError> 
 fn json_key(spelling: Spelling, key: &str) -> String {
     match spelling {
         Spelling::S3(S3Spelling::CloudFormation) => s3::cfn_key(key).to_string(),
-        Spelling::AzureArm => cloud_rules::arm_key(key),
+        Spelling::AzureArm => azure_config::arm_key(key),
         _ => key.to_string(),
     }
 }

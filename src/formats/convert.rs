@@ -2,11 +2,12 @@
 //! where its rules can be expressed there. What cannot be is an error naming the rule and the
 //! value; what changes meaning on the way is a note.
 
+use super::azure;
 use super::config::{LoadedConfig, load_config};
 use super::s3::{self, S3Target};
-use super::{azure, gcs};
 use crate::scenario::write::rules_json;
 use crate::scenario::{CorsConfiguration, CorsRule, Provider};
+use crate::server::gcs::config as gcs;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {

@@ -7,7 +7,6 @@ pub mod cloudfront;
 pub mod config;
 pub mod convert;
 pub mod convert_aws;
-pub mod gcs;
 pub mod har;
 pub mod openapi;
 pub(crate) mod reading;

@@ -8,10 +8,10 @@ use quick_xml::events::Event;
 use serde::{Deserialize, Serialize};
 
 use super::reading::{ValuePlace, XmlShape, error, typed};
-use crate::scenario::raw::{RawCors, RawCorsRule};
-use crate::scenario::s3_rules::{self, PathPart};
+use crate::scenario::rules::PathPart;
 use crate::scenario::validate::{JsonPath, Problem, Seg};
 use crate::scenario::{CorsConfiguration, CorsRule, LoadErrors};
+use crate::server::s3::config::{self as s3_config, RawCors, RawCorsRule};
 
 /// Which spelling a configuration was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,7 +133,7 @@ pub fn template_bucket_rules(
     let raw: CfnRules = crate::scenario::validate::deserialize_at(value.clone(), at)
         .map_err(|problem| vec![problem])?;
     let rules = raw.rules.into_iter().map(Into::into).collect();
-    s3_rules::validate_rules(rules).map_err(|rejections| {
+    s3_config::validate_rules(rules).map_err(|rejections| {
         rejections
             .into_iter()
             .map(|rejection| {

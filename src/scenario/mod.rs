@@ -4,13 +4,12 @@
 //! reports errors with file, line, column and key; `validate` turns raw into these typed values,
 //! checking everything a browser or S3 would refuse before the engine ever runs.
 
-pub mod cloud_rules;
 pub mod lessons;
 mod load;
 pub mod provider;
 pub(crate) mod raw;
 pub mod recording;
-pub mod s3_rules;
+pub mod rules;
 pub(crate) mod validate;
 pub mod write;
 
@@ -19,7 +18,7 @@ pub use load::{
 };
 pub(crate) use load::{line_column, locate_problem, locate_problems, serde_error};
 pub use provider::{Field, Provider};
-pub use s3_rules::{CorsConfiguration, CorsRule};
+pub use rules::{CorsConfiguration, CorsRule};
 
 use serde::{Deserialize, Serialize};
 use url::Url;

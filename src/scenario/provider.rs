@@ -2,7 +2,7 @@
 //!
 //! All three keep an ordered list of rules with origins, methods, headers and a max age, so one
 //! rule type ([`super::CorsRule`]) holds them; how a rule matches and what the service answers
-//! differ, and live in `engine::server`.
+//! differ, and live with each service's layer in `server/` (`s3/`, `gcs/`, `azure/`).
 
 use serde::{Deserialize, Serialize};
 

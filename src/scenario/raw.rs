@@ -249,65 +249,6 @@ pub struct RawLayer {
     pub response_headers_policy: Option<serde_json::Value>,
 }
 
-/// `{"CORSRules": [...]}` as `aws s3api get-bucket-cors` prints it, or the same wrapped in
-/// `{"CORSConfiguration": ...}`.
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawCors {
-    #[serde(rename = "CORSRules", default, skip_serializing_if = "Option::is_none")]
-    pub rules: Option<Vec<RawCorsRule>>,
-    #[serde(
-        rename = "CORSConfiguration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub wrapped: Option<RawWrappedCors>,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawWrappedCors {
-    #[serde(rename = "CORSRules")]
-    pub rules: Vec<RawCorsRule>,
-}
-
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawCorsRule {
-    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(
-        rename = "AllowedHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_headers: Option<Vec<String>>,
-    #[serde(
-        rename = "AllowedMethods",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_methods: Option<Vec<String>>,
-    #[serde(
-        rename = "AllowedOrigins",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allowed_origins: Option<Vec<String>>,
-    #[serde(
-        rename = "ExposeHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub expose_headers: Option<Vec<String>>,
-    #[serde(
-        rename = "MaxAgeSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub max_age_seconds: Option<i64>,
-}
-
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawResponse {

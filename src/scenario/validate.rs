@@ -5,12 +5,11 @@ use crate::scenario::Header;
 use std::fmt;
 use url::Url;
 
-use super::cloud_rules::{self, RawAzureRules, RawGcsRule};
 use super::raw::{
-    CrossOrigin, RawChoice, RawCors, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse,
+    CrossOrigin, RawChoice, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse,
     RawScenario, RawServerType, RawSetCookie, RawVia,
 };
-use super::s3_rules::{self, PathPart, Rejection};
+use super::rules::{CorsConfiguration, PathPart, Rejection};
 use super::{
     CacheMode, CannedResponse, Choice, Cookies, Credentials, Initiator, Moment, Outcome, Provider,
     Question, Recorder, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Session,
@@ -19,6 +18,9 @@ use super::{
 use crate::http_syntax::{
     is_forbidden_method, is_token, is_valid_header_value, normalize_header_value, origin_of,
 };
+use crate::server::azure::config::{self as azure, RawAzureRules};
+use crate::server::gcs::config::{self as gcs, RawGcsRule};
+use crate::server::s3::config::{self as s3, RawCors};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seg {
@@ -812,7 +814,7 @@ fn validate_origin(
                 (Some(value), Provider::Gcs) => {
                     sub_value::<Vec<RawGcsRule>>(value, &cors_path, problems).and_then(|rules| {
                         rejected(
-                            cloud_rules::validate_gcs(rules),
+                            gcs::validate_gcs(rules),
                             Provider::Gcs,
                             &cors_path,
                             problems,
@@ -822,7 +824,7 @@ fn validate_origin(
                 (Some(value), Provider::Azure) => {
                     sub_value::<RawAzureRules>(value, &cors_path, problems).and_then(|rules| {
                         rejected(
-                            cloud_rules::validate_azure(rules.rules),
+                            azure::validate_azure(rules.rules),
                             Provider::Azure,
                             &cors_path.key("corsRules"),
                             problems,
@@ -941,11 +943,11 @@ pub(crate) fn deserialize_at<T: serde::de::DeserializeOwned>(
 
 /// A provider's refusals as problems at their keys (`Some(Some(..))` when there are none).
 fn rejected(
-    result: Result<s3_rules::CorsConfiguration, Vec<Rejection>>,
+    result: Result<CorsConfiguration, Vec<Rejection>>,
     provider: Provider,
     rules_path: &JsonPath,
     problems: &mut Problems,
-) -> Option<Option<s3_rules::CorsConfiguration>> {
+) -> Option<Option<CorsConfiguration>> {
     match result {
         Ok(config) => Some(Some(config)),
         Err(rejections) => {
@@ -976,7 +978,7 @@ fn rejected(
 /// A rejection's key as the scenario spells it (Azure rules use ARM's camelCase there).
 fn scenario_key(provider: Provider, key: &str) -> String {
     match provider {
-        Provider::Azure => cloud_rules::arm_key(key),
+        Provider::Azure => azure::arm_key(key),
         _ => key.to_string(),
     }
 }
@@ -986,7 +988,7 @@ fn validate_cors(
     cors: RawCors,
     path: &JsonPath,
     problems: &mut Problems,
-) -> Option<Option<s3_rules::CorsConfiguration>> {
+) -> Option<Option<CorsConfiguration>> {
     let (rules, rules_path) = match (cors.rules, cors.wrapped) {
         (Some(rules), None) => (rules, path.key("CORSRules")),
         (None, Some(wrapped)) => (
@@ -1009,7 +1011,7 @@ fn validate_cors(
         }
     };
     rejected(
-        s3_rules::validate_rules(rules),
+        s3::validate_rules(rules),
         Provider::S3,
         &rules_path,
         problems,

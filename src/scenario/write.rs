@@ -3,58 +3,18 @@
 
 use serde_json::Value;
 
-use super::cloud_rules::{RawAzureRule, RawAzureRules, RawGcsRule};
 use super::raw::{
-    CrossOrigin, HeaderList, RawChoice, RawCors, RawCorsRule, RawExplainedChoice, RawLayer,
-    RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse, RawScenario, RawServer,
-    RawServerType, RawSetCookie, RawVia,
+    CrossOrigin, HeaderList, RawChoice, RawExplainedChoice, RawLayer, RawMoment, RawOverrides,
+    RawQuestion, RawRequest, RawResponse, RawScenario, RawServer, RawServerType, RawSetCookie,
+    RawVia,
 };
 use super::{
     CacheMode, CannedResponse, CorsRule, Credentials, Initiator, Provider, Recorder, RequestSpec,
     ResponseOverrides, Scenario, ServerKind, ThirdPartyCookies, Via,
 };
-
-/// A list written only when it has something in it.
-fn non_empty(list: &[String]) -> Option<Vec<String>> {
-    (!list.is_empty()).then(|| list.to_vec())
-}
-
-impl From<&CorsRule> for RawCorsRule {
-    fn from(rule: &CorsRule) -> Self {
-        RawCorsRule {
-            id: rule.id.clone(),
-            allowed_headers: non_empty(&rule.allowed_headers),
-            allowed_methods: Some(rule.allowed_methods.clone()),
-            allowed_origins: Some(rule.allowed_origins.clone()),
-            expose_headers: non_empty(&rule.expose_headers),
-            max_age_seconds: rule.max_age_seconds,
-        }
-    }
-}
-
-impl From<&CorsRule> for RawGcsRule {
-    fn from(rule: &CorsRule) -> Self {
-        RawGcsRule {
-            origin: Some(rule.allowed_origins.clone()),
-            method: Some(rule.allowed_methods.clone()),
-            response_header: non_empty(&rule.expose_headers),
-            max_age_seconds: rule.max_age_seconds,
-        }
-    }
-}
-
-/// Azure takes every key of a rule, so each is written (a missing max age as 0).
-impl From<&CorsRule> for RawAzureRule {
-    fn from(rule: &CorsRule) -> Self {
-        RawAzureRule {
-            allowed_origins: Some(rule.allowed_origins.clone()),
-            allowed_methods: Some(rule.allowed_methods.clone()),
-            allowed_headers: Some(rule.allowed_headers.clone()),
-            exposed_headers: Some(rule.expose_headers.clone()),
-            max_age_in_seconds: Some(rule.max_age_seconds.unwrap_or(0)),
-        }
-    }
-}
+use crate::server::azure::config::RawAzureRules;
+use crate::server::gcs::config::RawGcsRule;
+use crate::server::s3::config::RawCors;
 
 /// A provider's rules as a scenario's `server.cors` holds them: S3's `{"CORSRules": [...]}`,
 /// GCS's bare list, Azure's ARM `{"corsRules": [...]}`.

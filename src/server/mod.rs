@@ -6,11 +6,11 @@
 mod api_path;
 pub mod aws_answers;
 pub mod aws_cors;
-mod azure;
+pub mod azure;
 pub mod bucket;
 pub mod cloudfront;
 pub mod function_url;
-mod gcs;
+pub mod gcs;
 pub mod http_api;
 pub mod lambda;
 mod recorded;

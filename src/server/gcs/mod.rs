@@ -12,6 +12,8 @@
 //!   Access-Control-Expose-Headers (actual request). No Access-Control-Allow-Credentials.
 //! - No match: the answer carries no CORS headers at all.
 
+pub mod config;
+
 use crate::scenario::Header;
 use std::fmt;
 

@@ -1,6 +1,8 @@
 //! Amazon S3's CORS answers, as recorded against AWS (`shared/reference/s3-cors-semantics.md`;
 //! the section letters A–C below refer to it).
 
+pub mod config;
+
 use crate::scenario::Header;
 use std::fmt::{self, Write as _};
 
@@ -10,7 +12,7 @@ use super::bucket::{
 };
 use crate::engine::http::{HttpRequest, HttpResponse};
 use crate::scenario::CorsRule;
-use crate::scenario::s3_rules::S3_METHODS;
+use config::S3_METHODS;
 
 /// What S3 sends on every CORS-matched response (A6).
 const VARY: &str = "Origin, Access-Control-Request-Headers, Access-Control-Request-Method";

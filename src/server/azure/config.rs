@@ -1,58 +1,10 @@
-//! Google Cloud Storage and Azure Blob Storage CORS rules as their services accept them, turned
-//! into the shared rule type. Each provider's refusals are its own.
+//! Azure Blob Storage's CORS rules as ARM and Set Blob Service Properties take them, read and
+//! written by one type, and checked as the service checks them.
 
 use serde::{Deserialize, Serialize};
 
-use super::provider::Provider;
-use super::s3_rules::{PathPart, Rejection};
-use super::{CorsConfiguration, CorsRule};
-
-/// One entry of a GCS bucket's `cors` list, as `gcloud storage buckets update --cors-file`
-/// takes it.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RawGcsRule {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_header: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_age_seconds: Option<i64>,
-}
-
-/// A GCS rule list as the service stores it. GCS accepts entries that can never match (no
-/// origin or no method); the audit reports those.
-pub fn validate_gcs(raw: Vec<RawGcsRule>) -> Result<CorsConfiguration, Vec<Rejection>> {
-    use PathPart::{Index, Key};
-    let mut rejections = Vec::new();
-    let mut rules = Vec::with_capacity(raw.len());
-    for (i, rule) in raw.into_iter().enumerate() {
-        if let Some(age) = rule.max_age_seconds
-            && age < 0
-        {
-            rejections.push(Rejection {
-                path: vec![Index(i), Key("maxAgeSeconds")],
-                code: "invalid",
-                message: format!("maxAgeSeconds must be zero or more, not {age}"),
-            });
-        }
-        rules.push(CorsRule {
-            id: None,
-            allowed_origins: rule.origin.unwrap_or_default(),
-            allowed_methods: rule.method.unwrap_or_default(),
-            allowed_headers: Vec::new(),
-            expose_headers: rule.response_header.unwrap_or_default(),
-            max_age_seconds: rule.max_age_seconds,
-        });
-    }
-    if rejections.is_empty() {
-        Ok(CorsConfiguration { rules })
-    } else {
-        Err(rejections)
-    }
-}
+use crate::scenario::Provider;
+use crate::scenario::rules::{CorsConfiguration, CorsRule, PathPart, Rejection};
 
 /// One Azure `CorsRule`, with its comma-separated lists already split (the XML of Set Blob
 /// Service Properties) or given as arrays (ARM, Bicep, the management SDKs).
@@ -223,6 +175,19 @@ pub fn validate_azure(raw: Vec<RawAzureRule>) -> Result<CorsConfiguration, Vec<R
     }
 }
 
+/// Azure takes every key of a rule, so each is written (a missing max age as 0).
+impl From<&CorsRule> for RawAzureRule {
+    fn from(rule: &CorsRule) -> Self {
+        RawAzureRule {
+            allowed_origins: Some(rule.allowed_origins.clone()),
+            allowed_methods: Some(rule.allowed_methods.clone()),
+            allowed_headers: Some(rule.allowed_headers.clone()),
+            exposed_headers: Some(rule.expose_headers.clone()),
+            max_age_in_seconds: Some(rule.max_age_seconds.unwrap_or(0)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,27 +219,5 @@ mod tests {
         assert!(messages[0].starts_with("get is not a method Azure accepts"));
         assert!(messages[2].contains("MaxAgeInSeconds is required"));
         assert!(validate_azure(vec![azure(&["https://a.example"], &["PATCH"], Some(60))]).is_ok());
-    }
-
-    #[test]
-    fn gcs_keeps_response_header_as_the_one_header_list() {
-        let Ok(config) = validate_gcs(vec![RawGcsRule {
-            origin: Some(vec!["https://a.example".into()]),
-            method: Some(vec!["GET".into()]),
-            response_header: Some(vec!["Content-Type".into()]),
-            max_age_seconds: Some(3600),
-        }]) else {
-            panic!("valid")
-        };
-        let rule = &config.rules[0];
-        assert_eq!(rule.preflight_headers(Provider::Gcs), ["Content-Type"]);
-        assert_eq!(rule.expose_headers, ["Content-Type"]);
-        assert!(
-            validate_gcs(vec![RawGcsRule {
-                max_age_seconds: Some(-1),
-                ..RawGcsRule::default()
-            }])
-            .is_err()
-        );
     }
 }

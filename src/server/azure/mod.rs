@@ -13,6 +13,8 @@
 //!   `*`, else the Origin with Access-Control-Allow-Credentials: true and Vary: Origin) and
 //!   Access-Control-Expose-Headers; no match adds nothing.
 
+pub mod config;
+
 use crate::scenario::Header;
 use std::fmt;
 

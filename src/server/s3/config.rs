@@ -1,10 +1,12 @@
-//! An S3 bucket's `CORSConfiguration`, checked the way `put-bucket-cors` checks it.
+//! An S3 bucket's `CORSConfiguration` as `aws s3api get-bucket-cors` prints it, and checked the
+//! way `put-bucket-cors` checks it.
 //!
 //! Codes and messages are S3's own (see `shared/reference/s3-cors-semantics.md`, section D), so
 //! a scenario that loads here is one S3 would have accepted.
 
-use super::provider::{Field, Provider};
-use super::raw::RawCorsRule;
+use serde::{Deserialize, Serialize};
+
+use crate::scenario::rules::{CorsConfiguration, CorsRule, PathPart, Rejection, non_empty};
 
 /// The methods S3 accepts in `AllowedMethods` (D1, D8): exactly these, case-sensitive.
 pub const S3_METHODS: [&str; 5] = ["GET", "PUT", "HEAD", "POST", "DELETE"];
@@ -12,97 +14,76 @@ pub const S3_METHODS: [&str; 5] = ["GET", "PUT", "HEAD", "POST", "DELETE"];
 /// S3's documented limit on rules per bucket (D5).
 pub const MAX_RULES: usize = 100;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CorsRule {
+/// `{"CORSRules": [...]}` as `aws s3api get-bucket-cors` prints it, or the same wrapped in
+/// `{"CORSConfiguration": ...}`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCors {
+    #[serde(rename = "CORSRules", default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<RawCorsRule>>,
+    #[serde(
+        rename = "CORSConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub wrapped: Option<RawWrappedCors>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWrappedCors {
+    #[serde(rename = "CORSRules")]
+    pub rules: Vec<RawCorsRule>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorsRule {
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    pub allowed_origins: Vec<String>,
-    pub allowed_methods: Vec<String>,
-    pub allowed_headers: Vec<String>,
-    pub expose_headers: Vec<String>,
+    #[serde(
+        rename = "AllowedHeaders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_headers: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowedMethods",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_methods: Option<Vec<String>>,
+    #[serde(
+        rename = "AllowedOrigins",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(
+        rename = "ExposeHeaders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expose_headers: Option<Vec<String>>,
+    #[serde(
+        rename = "MaxAgeSeconds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_age_seconds: Option<i64>,
 }
 
-impl CorsRule {
-    /// `AllowedOrigins [...]; AllowedMethods [...]; ...`: the rule on one line in the
-    /// provider's own field names, as reports and diffs show it.
-    pub fn summary(&self, provider: Provider) -> String {
-        let name = |field| provider.field(field);
-        let mut parts = vec![
-            format!(
-                "{} [{}]",
-                name(Field::Origins),
-                self.allowed_origins.join(", ")
-            ),
-            format!(
-                "{} [{}]",
-                name(Field::Methods),
-                self.allowed_methods.join(", ")
-            ),
-        ];
-        if !self.allowed_headers.is_empty() && !provider.shares_header_list() {
-            parts.push(format!(
-                "{} [{}]",
-                name(Field::AllowedHeaders),
-                self.allowed_headers.join(", ")
-            ));
-        }
-        if !self.expose_headers.is_empty() {
-            parts.push(format!(
-                "{} [{}]",
-                name(Field::ExposeHeaders),
-                self.expose_headers.join(", ")
-            ));
-        }
-        if let Some(max_age) = self.max_age_seconds {
-            parts.push(format!("{} {max_age}", name(Field::MaxAge)));
-        }
-        parts.join("; ")
-    }
-
-    /// The list a preflight's requested headers are checked against (GCS: `responseHeader`).
-    pub fn preflight_headers(&self, provider: Provider) -> &[String] {
-        if provider.shares_header_list() {
-            &self.expose_headers
-        } else {
-            &self.allowed_headers
+impl From<&CorsRule> for RawCorsRule {
+    fn from(rule: &CorsRule) -> Self {
+        RawCorsRule {
+            id: rule.id.clone(),
+            allowed_headers: non_empty(&rule.allowed_headers),
+            allowed_methods: Some(rule.allowed_methods.clone()),
+            allowed_origins: Some(rule.allowed_origins.clone()),
+            expose_headers: non_empty(&rule.expose_headers),
+            max_age_seconds: rule.max_age_seconds,
         }
     }
-
-    pub fn preflight_headers_mut(&mut self, provider: Provider) -> &mut Vec<String> {
-        if provider.shares_header_list() {
-            &mut self.expose_headers
-        } else {
-            &mut self.allowed_headers
-        }
-    }
-
-    /// "#1" or "#1 (ID upload-rule)": how steps name a rule (1-based for people).
-    pub fn label(&self, index: usize) -> String {
-        match &self.id {
-            Some(id) => format!("#{} (ID {id})", index + 1),
-            None => format!("#{}", index + 1),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CorsConfiguration {
-    pub rules: Vec<CorsRule>,
-}
-
-/// What the provider answers when asked to store an invalid configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    /// Key path below the `CORSRules` array: e.g. `[0].AllowedMethods[1]`.
-    pub path: Vec<PathPart>,
-    pub code: &'static str,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathPart {
-    Key(&'static str),
-    Index(usize),
 }
 
 const MALFORMED_XML: &str =
