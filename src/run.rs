@@ -320,14 +320,14 @@ fn write_fix_out(
     loaded: &mut Loaded,
 ) -> Result<(), Error> {
     let shown = escape(&path.display().to_string()).into_owned();
-    // A bucket with nothing in front: its rule fixes are proven on verdicts alone, at any size.
-    let on_verdicts =
-        loaded.saved.is_none() && crate::analysis::fix::rules_alone_decide(&loaded.scenario);
+    let large = loaded.scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES;
+    // Fixes are proven on verdicts alone for a bucket with nothing in front, and for any input
+    // too large to keep whole: a run of any size gets its fix. A saved trace's verdicts are its
+    // own, so it is proven on the whole trace.
+    let on_verdicts = loaded.saved.is_none()
+        && (large || crate::analysis::fix::rules_alone_decide(&loaded.scenario));
     let scope = crate::analysis::fix::Scope::new(&loaded.scenario);
-    if !on_verdicts
-        && loaded.scenario.requests.len() > crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
-        && scope.is_none()
-    {
+    if !on_verdicts && large && scope.is_none() {
         return Err(Error::Usage(format!(
             "--fix-out {shown}: proving a fix re-runs the whole input, and it has more than {} requests; take the request with --print --request N",
             crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
@@ -411,12 +411,18 @@ fn write_fix_out(
         return Ok(());
     }
     // A server without rules: the headers the first request with a proven fix needs.
-    let trace = loaded.trace(browser);
-    let Some((index, fix)) = (0..trace.requests.len()).find_map(|i| {
-        crate::analysis::fix::fix_at(&loaded.scenario, &trace, scope.as_ref(), i)
-            .filter(|f| f.proven)
-            .map(|f| (i + 1, f))
-    }) else {
+    let found = if on_verdicts && scope.is_none() {
+        let profile = engine::effective_profile(&loaded.scenario, browser);
+        crate::analysis::fix::first_proven_fix_streamed(&loaded.scenario, profile)
+    } else {
+        let trace = loaded.trace(browser);
+        (0..trace.requests.len()).find_map(|i| {
+            crate::analysis::fix::fix_at(&loaded.scenario, &trace, scope.as_ref(), i)
+                .filter(|f| f.proven)
+                .map(|f| (i + 1, f))
+        })
+    };
+    let Some((index, fix)) = found else {
         return Err(Error::Usage(format!(
             "--fix-out {shown}: no blocked request has a proven fix to write"
         )));

@@ -91,8 +91,8 @@ pub trait Verdicts {
     fn profile(&self) -> crate::scenario::BrowserProfile;
     /// The verdict of request `index` (1-based).
     fn outcome(&self, index: usize) -> Option<Outcome>;
-    /// Each request's verdict when `changed` runs.
-    fn rerun(&self, changed: &Scenario) -> Rc<[Outcome]> {
+    /// Each request's verdict when `changed`, this run with only its server changed, runs.
+    fn rerun_server_change(&self, changed: &Scenario) -> Rc<[Outcome]> {
         verdicts_of(changed, self.profile())
     }
 }
@@ -103,6 +103,18 @@ fn verdicts_of(scenario: &Scenario, profile: crate::scenario::BrowserProfile) ->
     engine::Requests::new(scenario, profile)
         .map(|(record, _steps)| record.outcome)
         .collect()
+}
+
+/// Request `index` (1-based) as it ends when `scenario` runs under `profile`: the run stops
+/// there, and keeps no other request.
+fn record_of(
+    scenario: &Scenario,
+    profile: crate::scenario::BrowserProfile,
+    index: usize,
+) -> Option<RequestRecord> {
+    engine::Requests::new(scenario, profile)
+        .nth(index.checked_sub(1)?)
+        .map(|(record, _steps)| record)
 }
 
 impl Verdicts for Trace {
@@ -145,7 +157,7 @@ impl Verdicts for Baseline {
         self.outcomes.get(index.checked_sub(1)?).copied()
     }
 
-    fn rerun(&self, changed: &Scenario) -> Rc<[Outcome]> {
+    fn rerun_server_change(&self, changed: &Scenario) -> Rc<[Outcome]> {
         let server = format!("{:?}", changed.server);
         if let Some(outcomes) = self.reruns.borrow().get(&server) {
             return outcomes.clone();
@@ -158,11 +170,29 @@ impl Verdicts for Baseline {
 
 /// Runs `changed` and checks request `index` is allowed; reports who else changed.
 fn prove(
-    base: &impl Verdicts,
+    base: &(impl Verdicts + ?Sized),
     changed: &Scenario,
     index: usize,
 ) -> (bool, Vec<(usize, Outcome, Outcome)>) {
-    let rerun = base.rerun(changed);
+    compare(base, &verdicts_of(changed, base.profile()), index)
+}
+
+/// [`prove`] for a change to the server alone: requests that need the same change share its
+/// re-run where `base` keeps them.
+fn prove_server_change(
+    base: &(impl Verdicts + ?Sized),
+    changed: &Scenario,
+    index: usize,
+) -> (bool, Vec<(usize, Outcome, Outcome)>) {
+    compare(base, &base.rerun_server_change(changed), index)
+}
+
+/// Whether request `index` is allowed in `rerun`, and who else's verdict differs from `base`.
+fn compare(
+    base: &(impl Verdicts + ?Sized),
+    rerun: &[Outcome],
+    index: usize,
+) -> (bool, Vec<(usize, Outcome, Outcome)>) {
     let mut proven = false;
     let mut side_effects = Vec::new();
     for (i, &after) in rerun.iter().enumerate() {
@@ -342,7 +372,7 @@ pub fn combined_bucket_fix(scenario: &Scenario, trace: &Trace) -> Option<Combine
 }
 
 /// [`combined_bucket_fix`] for a run of any size, where every fix is a change to the rules of a
-/// bucket with nothing in front ([`bucket_rule_fix`]): each round replays the scenario keeping
+/// bucket with nothing in front ([`rules_alone_decide`]): each round replays the scenario keeping
 /// only the verdicts and the blocked requests' records (without their messages), and requests
 /// that need the same change share its proof. `None` where a fix needs the whole trace (layers
 /// in front, answers the browser may keep), or as [`combined_bucket_fix`].
@@ -350,27 +380,51 @@ pub fn combined_bucket_fix_streamed(
     scenario: &Scenario,
     profile: crate::scenario::BrowserProfile,
 ) -> Option<CombinedFix> {
-    if !rules_alone_decide(scenario) {
+    if !matches!(scenario.server.kind, ServerKind::Bucket { .. }) {
         return None;
     }
     combine_rule_fixes(scenario, |current, _round| {
-        let mut outcomes = Vec::with_capacity(current.requests.len());
-        let mut blocked = Vec::new();
-        for (record, _steps) in engine::Requests::new(current, profile) {
-            outcomes.push(record.outcome);
-            if record.outcome == Outcome::Blocked {
-                blocked.push(RequestRecord {
-                    exchanges: Vec::new(),
-                    ..record
-                });
-            }
-        }
-        let base = Baseline::new(profile, outcomes);
+        let (base, blocked) = verdicts_and_blocked(current, profile);
         blocked.iter().find_map(|record| {
-            let fix = bucket_rule_fix(current, &base, record)?;
+            let fix = fix_against(current, &base, record)?;
             proven_rules(fix).map(|(fix, rules)| (record.index, fix, rules))
         })
     })
+}
+
+/// The first blocked request with a proven fix, and that fix, for a run of any size: the
+/// scenario is replayed keeping only the verdicts and the blocked requests' records (without
+/// their messages), and each fix is proven against those verdicts ([`fix_against`]).
+pub fn first_proven_fix_streamed(
+    scenario: &Scenario,
+    profile: crate::scenario::BrowserProfile,
+) -> Option<(usize, Fix)> {
+    let (base, blocked) = verdicts_and_blocked(scenario, profile);
+    blocked.iter().find_map(|record| {
+        fix_against(scenario, &base, record)
+            .filter(|fix| fix.proven)
+            .map(|fix| (record.index, fix))
+    })
+}
+
+/// One streamed run: each request's verdict, and the blocked requests' records without their
+/// exchanges (a fix that reads them runs the request again).
+fn verdicts_and_blocked(
+    scenario: &Scenario,
+    profile: crate::scenario::BrowserProfile,
+) -> (Baseline, Vec<RequestRecord>) {
+    let mut outcomes = Vec::with_capacity(scenario.requests.len());
+    let mut blocked = Vec::new();
+    for (record, _steps) in engine::Requests::new(scenario, profile) {
+        outcomes.push(record.outcome);
+        if record.outcome == Outcome::Blocked {
+            blocked.push(RequestRecord {
+                exchanges: Vec::new(),
+                ..record
+            });
+        }
+    }
+    (Baseline::new(profile, outcomes), blocked)
 }
 
 /// A fix with the rules it proved, when it is a proven change to the rules.
@@ -449,18 +503,18 @@ pub fn streamed_fix(
 ) -> Option<Fix> {
     let proof = Proof {
         profile,
-        trace: None,
+        base: None,
         scope: Some(scope),
     };
     fix_in(scenario, proof, record)
 }
 
 /// How a fix is proven: by re-running the request's group (`scope`) or the whole scenario
-/// (`trace`, the run it changes).
+/// against `base`, the verdicts of the run it changes (the whole trace, or its verdicts alone).
 #[derive(Clone, Copy)]
 struct Proof<'a> {
     profile: crate::scenario::BrowserProfile,
-    trace: Option<&'a Trace>,
+    base: Option<&'a dyn Verdicts>,
     scope: Option<&'a Scope>,
 }
 
@@ -468,7 +522,7 @@ impl<'a> Proof<'a> {
     fn new(trace: &'a Trace, scope: Option<&'a Scope>) -> Self {
         Proof {
             profile: trace.profile,
-            trace: Some(trace),
+            base: Some(trace),
             scope,
         }
     }
@@ -498,37 +552,32 @@ fn beyond_any_change(record: &RequestRecord) -> Option<Option<Fix>> {
     }
 }
 
-/// Whether a change to the bucket's rules is all a fix can be, and the verdicts all its proof
-/// needs: a bucket with no layer in front, whose answers the browser does not keep.
+/// Whether a change to the bucket's rules is all a fix can be: a bucket with no layer in
+/// front, whose answers the browser does not keep.
 pub fn rules_alone_decide(scenario: &Scenario) -> bool {
     matches!(scenario.server.kind, ServerKind::Bucket { .. })
         && scenario.server.front.is_empty()
         && !engine::http_cache::answers_may_be_kept(scenario)
 }
 
-/// The rule fix for a request to a bucket with nothing in front of it, proven against `base`
-/// alone: for a run too large to keep whole, where [`fixes`] stops at
-/// [`MAX_REQUESTS_FOR_FIXES`]. Each candidate is proven by streaming the whole scenario again.
-/// `None` where the fix needs the whole trace (a redirect, or answers the browser may keep).
-pub fn bucket_rule_fix(
-    scenario: &Scenario,
-    base: &Baseline,
-    record: &RequestRecord,
-) -> Option<Fix> {
-    let ServerKind::Bucket { provider, cors } = &scenario.server.kind else {
-        return None;
+/// The fix for `record`, proven against `base`, the run's verdicts alone: for a run too large
+/// to keep whole, where [`fixes`] stops at [`MAX_REQUESTS_FOR_FIXES`]. Any server gets its fix
+/// this way (rules, layers in front, redirects, answers the browser keeps); each candidate is
+/// proven by streaming the whole scenario again, and candidates that change the server the
+/// same way share one re-run.
+/// `record` may be kept without its exchanges, as a large run keeps a blocked request: the
+/// request is then run again for the facts of what each layer did.
+pub fn fix_against(scenario: &Scenario, base: &Baseline, record: &RequestRecord) -> Option<Fix> {
+    let proof = Proof {
+        profile: base.profile,
+        base: Some(base),
+        scope: None,
     };
-    if !rules_alone_decide(scenario) {
-        return None;
+    if record.exchanges.is_empty() && record.outcome == Outcome::Blocked {
+        let whole = record_of(scenario, base.profile, record.index)?;
+        return fix_in(scenario, proof, &whole);
     }
-    if let Some(answer) = beyond_any_change(record) {
-        return answer;
-    }
-    let hops = record.hops();
-    if hops.len() > 1 || hops.last().is_some_and(|h| h.redirects()) {
-        return None;
-    }
-    Some(rules_fix(scenario, base, record, *provider, cors.as_ref()))
+    fix_in(scenario, proof, record)
 }
 
 fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<Fix> {
@@ -548,7 +597,7 @@ fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<F
         return Some(header_fix(scenario, change, record, 0, &hops[0]));
     }
     // Every other fix is proven on the whole run.
-    let trace = proof.trace?;
+    let trace = proof.base?;
     // A cached copy that a fresh answer would fail the same way (Access-Control-Allow-Origin:
     // * under credentials) is not the cause: the server's fix below is.
     if let Some(fix) = browser_cache_fix(scenario, trace, record).filter(|fix| fix.proven) {
@@ -589,7 +638,7 @@ fn fix_in(scenario: &Scenario, proof: Proof, record: &RequestRecord) -> Option<F
 /// Proves a change to request `index` by running the whole scenario with it.
 fn whole_run<'a>(
     scenario: &'a Scenario,
-    trace: &'a Trace,
+    trace: &'a dyn Verdicts,
     index: usize,
 ) -> impl FnOnce(RequestSpec) -> (bool, Vec<(usize, Outcome, Outcome)>) + 'a {
     move |changed| {
@@ -603,7 +652,7 @@ fn whole_run<'a>(
 
 fn rules_fix(
     scenario: &Scenario,
-    base: &impl Verdicts,
+    base: &(impl Verdicts + ?Sized),
     record: &RequestRecord,
     provider: Provider,
     cors: Option<&CorsConfiguration>,
@@ -767,7 +816,7 @@ fn rules_fix(
     let mut fallback = None;
     for (_, after, summary, caveats) in candidates {
         let changed = with_rules(scenario, provider, after.clone());
-        let (proven, side_effects) = prove(base, &changed, record.index);
+        let (proven, side_effects) = prove_server_change(base, &changed, record.index);
         let fix = Fix {
             summary: format!("{summary}."),
             diff: diff(provider, &rules, &after),
@@ -867,7 +916,7 @@ const ADDED_BY_FUNCTION_URL: [&str; 3] = [
 /// that reads those facts is the same for a reopened trace.
 fn failed_exchange(
     scenario: &Scenario,
-    trace: &Trace,
+    trace: &dyn Verdicts,
     record: &RequestRecord,
 ) -> Option<engine::Exchange> {
     let failed_in = |record: &RequestRecord| {
@@ -885,15 +934,18 @@ fn failed_exchange(
     if !saved {
         return failed_in(record);
     }
-    let rerun = engine::run(scenario, trace.profile);
-    failed_in(rerun.requests.get(record.index - 1)?)
+    failed_in(&record_of(scenario, trace.profile(), record.index)?)
 }
 
 /// When the answer that failed came from the browser's own HTTP cache, stored by another
 /// request: the change is to the request that stored it (an `<img>` gains
 /// `crossorigin="anonymous"`, so its request carries Origin and the answer its CORS headers) or
 /// to this one (`cache: 'no-store'` skips the stored copy), whichever the re-run proves first.
-fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+fn browser_cache_fix(
+    scenario: &Scenario,
+    trace: &dyn Verdicts,
+    record: &RequestRecord,
+) -> Option<Fix> {
     // Only where the browser may keep an answer (and only then is a saved trace run again).
     if !engine::http_cache::answers_may_be_kept(scenario) {
         return None;
@@ -968,7 +1020,11 @@ fn browser_cache_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord)
 /// none) because the cache key does not hold Origin. The change is to the behavior's methods or
 /// its cache policy, proven by re-running the whole timeline. `None` when CloudFront passed the
 /// origin's answer through as it came: the origin's own rules are then what to change.
-fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+fn cloudfront_fix(
+    scenario: &Scenario,
+    trace: &dyn Verdicts,
+    record: &RequestRecord,
+) -> Option<Fix> {
     use crate::server::FrontLayer;
     use crate::server::cloudfront::{self, Note};
     let at = scenario
@@ -1040,7 +1096,7 @@ fn cloudfront_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) ->
         behavior: std::sync::Arc::new(behavior),
         written: layer.written.clone(),
     }));
-    let (proven, side_effects) = prove(trace, &changed, record.index);
+    let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
     Some(capitalized(Fix {
         summary,
         diff,
@@ -1144,7 +1200,11 @@ fn cache_policy_config(
 /// For a function URL in front of a function: the change to the URL's Cors or to the function's
 /// answers that lets `record` through, proven by re-running the scenario. `None` when the
 /// server has no function URL with Cors.
-fn function_url_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+fn function_url_fix(
+    scenario: &Scenario,
+    trace: &dyn Verdicts,
+    record: &RequestRecord,
+) -> Option<Fix> {
     use crate::server::FrontLayer;
     let at = scenario
         .server
@@ -1232,7 +1292,7 @@ fn function_url_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) 
             strip(actual, &mut removed);
         }
     }
-    let (proven, side_effects) = prove(trace, &changed, record.index);
+    let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
     let summary = match (lines.is_empty(), removed.is_empty()) {
         (true, false) => "Remove these headers from the function's answers: the function URL already adds them, and two values are refused".to_string(),
         (false, true) => format!("Allow the request in the function URL's Cors: {}", grants_read_access(&origin)),
@@ -1256,7 +1316,7 @@ fn function_url_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) 
 /// For an HTTP API in front of a function: the change to its CorsConfiguration or routes that
 /// lets `record` through, proven by re-running the scenario; or why no CORS change can. `None`
 /// when the server has no HTTP API.
-fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+fn http_api_fix(scenario: &Scenario, trace: &dyn Verdicts, record: &RequestRecord) -> Option<Fix> {
     use crate::server::{FrontLayer, http_api};
     let at = scenario
         .server
@@ -1346,7 +1406,7 @@ fn http_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         routes: widened.routes,
         stage: stage.clone(),
     };
-    let (proven, side_effects) = prove(trace, &changed, record.index);
+    let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
     let spec = &scenario.requests[record.index - 1];
     let function_sets_cors = match &scenario.server.kind {
         ServerKind::Static { actual, .. } => spec
@@ -1537,7 +1597,7 @@ fn rest_api_round(
 /// For a REST API in front of a function: the change to its methods, its gateway responses or
 /// the function's answer that lets `record` through, proven by re-running the scenario. `None`
 /// when the server has no REST API.
-fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> Option<Fix> {
+fn rest_api_fix(scenario: &Scenario, trace: &dyn Verdicts, record: &RequestRecord) -> Option<Fix> {
     use crate::server::FrontLayer;
     let at = scenario
         .server
@@ -1566,7 +1626,7 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         if let Ok(live) = saved.validate(api.stage.clone()) {
             let mut changed = scenario.clone();
             changed.server.front[at] = FrontLayer::RestApi(Box::new(live));
-            let (proven, side_effects) = prove(trace, &changed, record.index);
+            let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
             if proven {
                 let stage = api.stage.as_deref().unwrap_or("its stage");
                 return Some(capitalized(Fix {
@@ -1604,15 +1664,12 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
         if !progressed {
             break;
         }
-        match engine::run(&changed, trace.profile)
-            .requests
-            .get(record.index - 1)
-        {
-            Some(rerun) if rerun.outcome != Outcome::Allowed => current = rerun.clone(),
+        match record_of(&changed, trace.profile(), record.index) {
+            Some(rerun) if rerun.outcome != Outcome::Allowed => current = rerun,
             _ => break,
         }
     }
-    let (proven, side_effects) = prove(trace, &changed, record.index);
+    let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
     let redeploy = lines.iter().any(|line| line.contains(" REST API "));
     let summary = match (errors_fixed, function_needs_header, lines.is_empty()) {
         (_, _, true) => "no change to the REST API's methods or gateway responses lets this request through".to_string(),
@@ -1657,7 +1714,12 @@ fn rest_api_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord) -> O
 }
 
 /// The fix for a request that was redirected, or blocked at a redirect.
-fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops: &[Hop]) -> Fix {
+fn redirect_fix(
+    scenario: &Scenario,
+    trace: &dyn Verdicts,
+    record: &RequestRecord,
+    hops: &[Hop],
+) -> Fix {
     let last = hops.len() - 1;
     let failing = &hops[last];
     match record.cors_error {
@@ -1706,13 +1768,16 @@ fn redirect_fix(scenario: &Scenario, trace: &Trace, record: &RequestRecord, hops
         ];
         if !proven && matches!(scenario.server.kind, ServerKind::Recorded { .. }) {
             // Asked directly, that server still refuses: say what its answers must carry too.
-            let rerun = engine::run(&changed, trace.profile);
-            if let Some(direct) = rerun.requests.get(record.index - 1) {
+            if let Some(direct) = record_of(&changed, trace.profile(), record.index) {
+                let rerun = Baseline::new(
+                    trace.profile(),
+                    verdicts_of(&changed, trace.profile()).to_vec(),
+                );
                 let hop = direct.hops().into_iter().next().unwrap_or_default();
                 let mut fix = header_fix(
                     &changed,
                     whole_run(&changed, &rerun, direct.index),
-                    direct,
+                    &direct,
                     0,
                     &hop,
                 );
@@ -1895,6 +1960,50 @@ mod tests {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    /// A fix proven against the run's verdicts alone (a large run's way) is the fix proven on
+    /// the whole trace, for every blocked request of every lesson under both profiles: rules,
+    /// every layer in front, redirects and answers the browser keeps. The record is given
+    /// without its exchanges, as a large run keeps it.
+    #[test]
+    fn a_fix_proven_on_verdicts_alone_is_the_fix_proven_on_the_whole_trace() {
+        let dir = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter_map(|e| Some(e.path().file_stem()?.to_str()?.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        let mut compared = 0;
+        for name in &names {
+            let scenario = load(name);
+            for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
+                let trace = engine::run(&scenario, profile);
+                let base =
+                    Baseline::new(profile, trace.requests.iter().map(|r| r.outcome).collect());
+                for record in trace
+                    .requests
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Blocked)
+                {
+                    let stripped = RequestRecord {
+                        exchanges: Vec::new(),
+                        ..record.clone()
+                    };
+                    assert_eq!(
+                        fix_against(&scenario, &base, &stripped),
+                        fix_for(&scenario, &trace, record),
+                        "{name} #{} under {profile:?}",
+                        record.index
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 60, "{compared} blocked requests compared");
     }
 
     /// Two requests blocked for two missing methods: the combined fix makes both changes, the

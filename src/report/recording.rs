@@ -210,7 +210,7 @@ pub fn write(
         let base = fix::Baseline::new(profile, lines.iter().map(|line| line.outcome).collect());
         for group in &mut groups {
             if group.fix.is_none() && !matches!(group.cause, Cause::Network(_)) {
-                group.fix = fix::bucket_rule_fix(scenario, &base, &group.representative);
+                group.fix = fix::fix_against(scenario, &base, &group.representative);
             }
         }
     }

@@ -211,7 +211,7 @@ fn write_part(
     if !fixes_worked_out {
         writeln!(
             out,
-            "(Fixes to rules are worked out for up to {} requests: each is proven by running them all again.)",
+            "(Fixes are listed here for up to {} requests, as each is proven by running them all again: --print --request N works out one request's fix, and --fix-out FILE writes the first proven one.)",
             crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
         )?;
     }
@@ -471,7 +471,8 @@ pub fn write_request(
         return Ok(Some(record.clone()));
     }
     // A large one is streamed up to the request and dropped as it goes; a fix is proven on the
-    // request's own group where that is all a change can reach.
+    // request's own group where that is all a change can reach, and otherwise against the
+    // verdicts of one more streamed run.
     let mut run = crate::engine::Requests::new(scenario, profile);
     let mut start = run.initial_variables().to_vec();
     let scope = crate::analysis::fix::Scope::new(scenario);
@@ -483,9 +484,17 @@ pub fn write_request(
             continue;
         }
         head(out)?;
-        let fix = scope.as_ref().and_then(|scope| {
-            crate::analysis::fix::streamed_fix(scenario, profile, scope, &record)
-        });
+        let fix = match &scope {
+            Some(scope) => crate::analysis::fix::streamed_fix(scenario, profile, scope, &record),
+            None if record.outcome == crate::scenario::Outcome::Blocked => {
+                let verdicts = crate::engine::Requests::new(scenario, profile)
+                    .map(|(record, _steps)| record.outcome)
+                    .collect();
+                let base = crate::analysis::fix::Baseline::new(profile, verdicts);
+                crate::analysis::fix::fix_against(scenario, &base, &record)
+            }
+            None => None,
+        };
         write_part(
             out,
             &start,
@@ -493,7 +502,7 @@ pub fn write_request(
             &steps,
             std::slice::from_ref(&record),
             &[fix],
-            scope.is_some(),
+            true,
             (width, profile),
         )?;
         return Ok(Some(record));

@@ -1454,3 +1454,109 @@ fn fix_out_writes_the_fix_in_the_users_spelling_and_never_overwrites() {
         assert!(headers.contains(part), "{part} in {headers}");
     }
 }
+
+/// The CloudFront lesson `cloudfront-options-not-allowed` repeated 300 times (600 requests, past
+/// the size a whole trace is kept for fixes), each URL its own; `edit` changes it first.
+fn large_cloudfront_lesson(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let text =
+        std::fs::read_to_string(root().join("scenarios/cloudfront-options-not-allowed.json"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let mut lesson: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    edit(&mut lesson);
+    let once = lesson["requests"].as_array().cloned().unwrap_or_default();
+    let requests: Vec<serde_json::Value> = (0..300)
+        .flat_map(|n| {
+            once.iter().map(move |request| {
+                let mut request = request.clone();
+                let url = format!("{}?n={n}", request["url"].as_str().unwrap_or_default());
+                request["url"] = url.into();
+                for key in ["wait_seconds", "expect", "note"] {
+                    if let Some(fields) = request.as_object_mut() {
+                        fields.remove(key);
+                    }
+                }
+                request
+            })
+        })
+        .collect();
+    lesson["requests"] = requests.into();
+    for key in ["moments", "quiz"] {
+        if let Some(fields) = lesson.as_object_mut() {
+            fields.remove(key);
+        }
+    }
+    lesson.to_string()
+}
+
+/// Past 500 requests, a fix behind a layer in front is still worked out and proven (against
+/// the run's verdicts, streaming the input again): CloudFront's methods for one request, and
+/// the bucket's rules behind CloudFront as a file that, applied, lets every request through.
+#[test]
+fn a_large_input_with_a_layer_in_front_gets_its_proven_fixes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("edge.json"),
+        large_cloudfront_lesson(|_| {}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .current_dir(dir.path())
+        .args(["--print", "edge.json", "--request", "4"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Fix: Allow PUT and OPTIONS in the cache behavior",
+        ))
+        .stdout(predicate::str::contains(
+            "Proof: re-run with the change, request #4 is allowed; also 299 other requests go from blocked to allowed (#2, #6,",
+        ));
+
+    // CloudFront passes every method on; the bucket's rule allows GET alone.
+    let behind = large_cloudfront_lesson(|lesson| {
+        lesson["server"]["layers"][0]["behavior"]["AllowedMethods"] = serde_json::json!({
+            "Quantity": 7,
+            "Items": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+            "CachedMethods": {"Quantity": 2, "Items": ["HEAD", "GET"]},
+        });
+        lesson["server"]["layers"][1]["cors"]["CORSRules"][0]["AllowedMethods"] =
+            serde_json::json!(["GET"]);
+    });
+    std::fs::write(dir.path().join("behind.json"), behind).unwrap_or_else(|e| panic!("{e}"));
+    let outcomes = |config: Option<&str>| -> Vec<String> {
+        let mut run = cmd();
+        run.current_dir(dir.path()).args(["--json", "behind.json"]);
+        if let Some(config) = config {
+            run.args(["--config", config]);
+        }
+        let output = run.output().unwrap_or_else(|e| panic!("{e}"));
+        let document: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+        document["requests"]
+            .as_array()
+            .map(|requests| {
+                requests
+                    .iter()
+                    .map(|r| r["outcome"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = outcomes(None);
+    assert_eq!(before.len(), 600);
+    assert_eq!(before.iter().filter(|o| *o == "blocked").count(), 300);
+    cmd()
+        .current_dir(dir.path())
+        .args(["--print", "behind.json", "--fix-out", "fixed.json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Wrote fixed.json: the whole configuration with the fix for request #2:",
+        ))
+        .stdout(predicate::str::contains(
+            "#2: Add PUT to AllowedMethods in rule #1",
+        ));
+    let after = outcomes(Some("fixed.json"));
+    assert_eq!(after.len(), 600);
+    assert!(after.iter().all(|o| o == "allowed"), "{after:?}");
+}
