@@ -4,10 +4,12 @@
 //! a bounded number of mutations of it on every `cargo test`.
 
 use crate::engine;
-use crate::formats::{InputKind, convert, detect, har, saved};
+use crate::formats::{convert, har};
 use crate::report::json;
+use crate::report::saved;
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::{self, Scenario};
+use crate::session::{InputKind, detect};
 
 /// The `--json` document of a run, reopened: what the tool writes it must read back to the
 /// same bytes.

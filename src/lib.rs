@@ -9,7 +9,7 @@ pub mod engine;
 pub mod error;
 pub mod formats;
 pub mod fuzz_targets;
-pub mod http_syntax;
+pub mod http;
 pub mod lab;
 pub mod narrate;
 pub mod output_file;

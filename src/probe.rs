@@ -13,8 +13,8 @@ use ureq::config::AutoHeaderValue;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
 use url::Url;
 
-use crate::engine::http::HttpRequest;
 use crate::engine::{self, ExchangeKind};
+use crate::http::HttpRequest;
 use crate::scenario::{
     BrowserProfile, CannedResponse, Recorder, Scenario, Server, ServerKind, Via,
 };
@@ -312,7 +312,7 @@ fn fetch_site(origin: &str, url: &Url) -> &'static str {
     if from.origin() == url.origin() {
         return "same-origin";
     }
-    if crate::http_syntax::site_of(&from) == crate::http_syntax::site_of(url) {
+    if crate::http::syntax::site_of(&from) == crate::http::syntax::site_of(url) {
         "same-site"
     } else {
         "cross-site"

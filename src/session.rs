@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::{self, Trace};
 use crate::formats::config::{self as config_format, ConfigError};
 use crate::formats::har;
-use crate::formats::saved;
+use crate::report::saved;
 use crate::scenario::recording::Recording;
 use crate::scenario::{self, BrowserProfile, LoadError, LoadErrors, Scenario, ServerKind};
 
@@ -248,12 +248,12 @@ impl Opened {
         }
         let text = input.text(&name)?;
         // A HAR is told apart by content, whatever its file name.
-        let kind = crate::formats::detect(text);
-        if kind == crate::formats::InputKind::Har {
+        let kind = detect(text);
+        if kind == InputKind::Har {
             let import = har::load_har(text, &name, self.show_secrets)?;
             return Ok(Loaded::from_recording(import, name));
         }
-        if kind == crate::formats::InputKind::SavedTrace {
+        if kind == InputKind::SavedTrace {
             let (scenario, trace, recording) = saved::load_saved_trace(text, &name)?;
             return Ok(Loaded {
                 scenario,
@@ -289,3 +289,66 @@ impl Opened {
 
 /// What the built-in scenario is called on screen.
 const BUILTIN_SOURCE: &str = "built-in basic scenario";
+
+/// What an input file holds, told apart by content whatever its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    Har,
+    SavedTrace,
+    Scenario,
+}
+
+/// Tells a HAR, a saved trace and a scenario apart: at once by the first key, as every
+/// exporter and cors-tui write them; otherwise by the top-level keys in any order (a HAR that
+/// an editor or a script reordered opens too). Anything else is read as a scenario, whose
+/// errors then say what is wrong.
+pub fn detect(text: &str) -> InputKind {
+    if crate::formats::har::is_har(text) {
+        return InputKind::Har;
+    }
+    if saved::is_saved_trace(text) {
+        return InputKind::SavedTrace;
+    }
+    #[derive(serde::Deserialize)]
+    struct TopLevel {
+        log: Option<serde::de::IgnoredAny>,
+        tool: Option<serde::de::IgnoredAny>,
+        server: Option<serde::de::IgnoredAny>,
+        requests: Option<serde::de::IgnoredAny>,
+    }
+    match serde_json::from_str::<TopLevel>(text) {
+        Ok(top) if top.server.is_none() && top.requests.is_none() => {
+            if top.log.is_some() {
+                InputKind::Har
+            } else if top.tool.is_some() {
+                InputKind::SavedTrace
+            } else {
+                InputKind::Scenario
+            }
+        }
+        _ => InputKind::Scenario,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_har_is_known_by_its_log_key_in_any_position() {
+        assert_eq!(detect(r#"{"log": {"entries": []}}"#), InputKind::Har);
+        assert_eq!(
+            detect(r#"{"_comment": "x", "log": {"entries": []}}"#),
+            InputKind::Har
+        );
+        assert_eq!(
+            detect(r#"{"title": "t", "server": {}, "requests": [], "log": 1}"#),
+            InputKind::Scenario
+        );
+        assert_eq!(
+            detect(r#"{"x": 1, "tool": "cors-tui"}"#),
+            InputKind::SavedTrace
+        );
+        assert_eq!(detect("[1, 2"), InputKind::Scenario);
+    }
+}

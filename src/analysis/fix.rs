@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::engine::fetch_rules::{is_safelisted_method, sorted_names, unsafe_request_headers};
 use crate::engine::{self, CorsError, Hop, RequestRecord, Trace};
-use crate::http_syntax::normalize_method;
+use crate::http::syntax::normalize_method;
 use crate::scenario::{
     CacheMode, CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider,
     RequestSpec, Scenario, ServerKind, Via,
@@ -884,7 +884,7 @@ fn capitalized(mut fix: Fix) -> Fix {
 /// For a server without rules: the headers its answers must carry.
 /// The answer with `set` headers in place of any of the same name.
 fn answer_with(
-    base: Option<&crate::engine::http::HttpResponse>,
+    base: Option<&crate::http::HttpResponse>,
     status: Option<u16>,
     set: &[Header],
 ) -> CannedResponse {
@@ -1532,7 +1532,7 @@ fn rest_api_round(
         // other: it echoes the Origin, so the change is to this request's answer alone, with
         // Vary: Origin.
         let named = |answer: &crate::scenario::CannedResponse| {
-            crate::engine::http::combined_header(&answer.headers, "Access-Control-Allow-Origin")
+            crate::http::combined_header(&answer.headers, "Access-Control-Allow-Origin")
                 .filter(|value| value != "*" && value != need.origin && !value.contains(','))
         };
         if spec.responses.actual.is_none()
@@ -1550,7 +1550,7 @@ fn rest_api_round(
                 "~ the function's answer: Access-Control-Allow-Origin: the request's Origin when it is a site it allows ({}, not always {other})",
                 need.origin
             ));
-            if crate::engine::http::combined_header(&echoed.headers, "Vary")
+            if crate::http::combined_header(&echoed.headers, "Vary")
                 .is_none_or(|vary| !vary.to_ascii_lowercase().contains("origin"))
             {
                 echoed.headers.push(("Vary".into(), "Origin".into()));
@@ -1577,7 +1577,7 @@ fn rest_api_round(
                 {
                     continue;
                 }
-                let before = crate::engine::http::combined_header(&answer.headers, &name);
+                let before = crate::http::combined_header(&answer.headers, &name);
                 answer
                     .headers
                     .retain(|(n, _)| !n.eq_ignore_ascii_case(&name));

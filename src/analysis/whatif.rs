@@ -253,10 +253,7 @@ fn same_facts(before: &Trace, old: &Step, after: &Trace, step: &Step) -> bool {
     fn messages<'a>(
         trace: &'a Trace,
         s: &Step,
-    ) -> Option<(
-        &'a crate::engine::http::HttpRequest,
-        &'a crate::engine::http::HttpResponse,
-    )> {
+    ) -> Option<(&'a crate::http::HttpRequest, &'a crate::http::HttpResponse)> {
         let exchange = trace.request_of(s).exchanges.get(s.exchange?)?;
         Some((&exchange.request, &exchange.response))
     }

@@ -13,7 +13,6 @@ use super::fetch_rules::{
     exposed_headers, is_safelisted_method, preflight_reasons, redirect_hop, sorted_names,
     unsafe_request_headers,
 };
-use super::http::{HttpRequest, HttpResponse};
 use super::http_cache::HttpCache;
 use super::preflight_cache::{Lookup, PreflightCache, Query};
 use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
@@ -26,7 +25,8 @@ use super::trace::{
 use super::tracker::{
     Allowed, CacheHolder, CachedCopy, Cell, Exposed, OriginSent, PreflightState, Received,
 };
-use crate::http_syntax::{is_forbidden_request_header, normalize_method, origin_of};
+use crate::http::syntax::{is_forbidden_request_header, normalize_method, origin_of};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::scenario::{
     BrowserProfile, CacheMode, Credentials, Initiator, Outcome, Recorder, RequestSpec, Scenario,
     ServerKind, Via,
@@ -264,8 +264,13 @@ fn caches_can_answer(scenario: &Scenario) -> bool {
         || super::http_cache::answers_may_be_kept(scenario)
 }
 
+/// The path and query a request asks for, whole: narration cuts a long query where it shows it.
 fn path_of(spec: &RequestSpec) -> String {
-    crate::narrate::path_of(&spec.url)
+    let url = &spec.url;
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    }
 }
 
 fn host_header(spec: &RequestSpec, texts: &mut TextPool) -> Header {

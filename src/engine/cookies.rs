@@ -10,7 +10,7 @@
 
 use url::Url;
 
-use crate::http_syntax::site_of;
+use crate::http::syntax::site_of;
 use crate::scenario::{Cookies, Credentials, ThirdPartyCookies};
 
 /// A cookie's `SameSite` attribute as it was set.

@@ -3,7 +3,7 @@
 //! from the live server, in one pass over the requests.
 
 use crate::engine::ExchangeKind;
-use crate::engine::http::HttpRequest;
+use crate::http::HttpRequest;
 use crate::scenario::ResponseOverrides;
 use crate::server::{Answerer, ServerAnswer, ServerNote};
 

@@ -1,15 +1,12 @@
 //! The Fetch standard's CORS predicates, each a pure function named after its section.
 
 use super::cors_error::{CorsError, CorsFailure};
-use super::http::HttpResponse;
-use crate::http_syntax::{is_token, origin_of};
+use crate::http::HttpResponse;
+use crate::http::syntax::{is_token, origin_of};
 use crate::scenario::BrowserProfile;
 use crate::scenario::Header;
 
-/// §"CORS-safelisted method".
-pub fn is_safelisted_method(method: &str) -> bool {
-    matches!(method, "GET" | "HEAD" | "POST")
-}
+pub use crate::http::syntax::is_safelisted_method;
 
 /// §"CORS-unsafe request-header byte".
 fn is_unsafe_header_byte(b: u8) -> bool {
@@ -457,7 +454,7 @@ mod tests {
     use super::*;
 
     fn response(headers: &[(&str, &str)]) -> HttpResponse {
-        crate::engine::http::test_response(200, headers)
+        crate::http::test_response(200, headers)
     }
 
     #[test]

@@ -13,9 +13,10 @@
 //! CORS check is not kept (observed: the same fetch again reaches the server), while a kept
 //! copy that fails it stays. Revalidation is not simulated.
 
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::scenario::Header;
 use crate::scenario::{CacheMode, Scenario, ServerKind};
+pub use crate::server::Stored;
 
 /// The wall-clock time the simulated run starts at, for answers without a `Date`: the age of a
 /// `Last-Modified` is counted from it. Thursday 1 January 2026, 00:00:00 UTC.
@@ -53,24 +54,6 @@ fn asks_twice(scenario: &Scenario) -> bool {
         .iter()
         .filter(|r| r.method.eq_ignore_ascii_case("GET") && r.via != crate::scenario::Via::Raw)
         .any(|r| !seen.insert((partition(r.origin.as_deref()), r.url.as_str())))
-}
-
-/// What the cache answered a lookup from: the request that stored it and when.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stored {
-    /// Seconds into the run.
-    pub at: u64,
-    /// Seconds it stays fresh for.
-    pub max_age: u64,
-    /// Fresh by heuristic: the answer had no max-age, and a tenth of its `Last-Modified`'s
-    /// age is taken.
-    pub heuristic: bool,
-    /// The 1-based request that stored it.
-    pub by_request: usize,
-    /// Its Origin header (None: it sent none, as an `<img>` without crossorigin does).
-    pub origin: Option<String>,
-    /// The names the answer's `Vary` lists, in its order.
-    pub vary: Vec<String>,
 }
 
 struct Entry {
@@ -162,7 +145,7 @@ fn vary_names(response: &HttpResponse) -> Vec<String> {
 /// The cache partition of a page at `origin`: its site; none for an opaque origin.
 fn partition(origin: Option<&str>) -> Option<(String, String)> {
     let url = url::Url::parse(origin?).ok()?;
-    Some(crate::http_syntax::site_of(&url))
+    Some(crate::http::syntax::site_of(&url))
 }
 
 fn values(request: &HttpRequest, names: &[String]) -> Vec<String> {

@@ -6,7 +6,6 @@ pub mod cors_error;
 pub mod driver;
 pub mod event;
 pub mod fetch_rules;
-pub mod http;
 pub mod http_cache;
 pub mod preflight_cache;
 pub mod preflight_check;

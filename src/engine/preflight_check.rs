@@ -6,7 +6,7 @@ use super::fetch_rules::{
     MaxAgeRule, chromium_caches_preflight_for, cors_check, is_safelisted_method, max_age,
     parse_token_list,
 };
-use super::http::HttpResponse;
+use crate::http::HttpResponse;
 use crate::scenario::BrowserProfile;
 
 /// What a passing preflight allows and how long it is cached.
@@ -180,7 +180,7 @@ pub fn check_preflight(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::http::test_response as response;
+    use crate::http::test_response as response;
     use BrowserProfile::{Chromium, Standard};
 
     pub(super) fn unsafe_names(names: &[&str]) -> Vec<String> {

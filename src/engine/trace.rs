@@ -10,8 +10,8 @@ use crate::server::{Explanation, ServerNote};
 
 use super::cors_error::CorsError;
 use super::event::StepEvent;
-use super::http::{HttpRequest, HttpResponse};
 use super::tracker::Cell;
+use crate::http::{HttpRequest, HttpResponse};
 use crate::scenario::{BrowserProfile, CacheMode, Credentials, Outcome, Via};
 
 /// The variable tracker's rows, in the order they are shown. The last, the copies caches
@@ -311,11 +311,6 @@ impl RequestRecord {
         self.console.as_ref().map(ToString::to_string)
     }
 
-    /// A one-paragraph verdict: what happened and why.
-    pub fn summary_text(&self) -> String {
-        crate::narrate::summary::summary(self)
-    }
-
     /// A record's exchanges grouped by hop: each hop's optional preflight, then its actual request.
     pub fn hops(&self) -> Vec<Hop<'_>> {
         let mut hops: Vec<Hop> = Vec::new();
@@ -401,11 +396,6 @@ impl Trace {
     /// The request a step belongs to.
     pub fn request_of(&self, step: &Step) -> &RequestRecord {
         &self.requests[step.request - 1]
-    }
-
-    /// A step in words.
-    pub fn text<'a>(&'a self, step: &'a Step) -> std::borrow::Cow<'a, StepText> {
-        crate::narrate::step(step, self.request_of(step), self.profile)
     }
 
     /// The hop step `at` belongs to (0, then one more per redirect followed): how many actual

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
-use crate::http_syntax::{
+use crate::http::syntax::{
     is_forbidden_method, is_forbidden_request_header, is_token, is_valid_header_value,
     normalize_method, origin_of,
 };
@@ -626,7 +626,7 @@ fn no_answer(entry: &Entry) -> Option<&str> {
     if entry.resource_type.is_none() || entry.response.status != 0 {
         return None;
     }
-    Some(if crate::http_syntax::is_network_error_code(error) {
+    Some(if crate::http::syntax::is_network_error_code(error) {
         error
     } else {
         "net::ERR_FAILED"
@@ -664,7 +664,7 @@ fn response_headers(headers: &[Header], texts: &mut TextPool) -> Vec<crate::scen
 /// A recorded header as the browser saw it (HTTP strips whitespace around a field value), of
 /// the recording's pooled texts.
 fn header_line(h: &Header, texts: &mut TextPool) -> crate::scenario::Header {
-    let value = crate::http_syntax::normalize_header_value(&h.value);
+    let value = crate::http::syntax::normalize_header_value(&h.value);
     let value = if value.len() == h.value.len() {
         h.value.shared()
     } else {

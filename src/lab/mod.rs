@@ -19,8 +19,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::engine::http::HttpRequest;
 use crate::engine::{self, ExchangeKind, RequestRecord, Trace};
+use crate::http::HttpRequest;
 use crate::safe_text::escape;
 use crate::scenario::{
     BrowserProfile, Outcome, ResponseOverrides, Scenario, ThirdPartyCookies, Via,

@@ -323,7 +323,7 @@ fn write_reply(stream: &mut impl Write, reply: &Reply) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         reply.status,
-        crate::engine::http::reason_phrase(reply.status)
+        crate::http::reason_phrase(reply.status)
     );
     for (name, value) in &reply.headers {
         // A value with a line break would start a header of its own.

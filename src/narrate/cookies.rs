@@ -1,7 +1,7 @@
 //! The cookie jar's decision for one request, in words.
 
 use crate::engine::cookies::{CookieDecision, Exclusion, Refusal};
-use crate::engine::http::HttpRequest;
+use crate::http::HttpRequest;
 
 /// What went with `request` from the jar, what stayed home and why, and what was never stored.
 pub fn told(decision: &CookieDecision, request: &HttpRequest) -> String {

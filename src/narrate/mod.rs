@@ -21,10 +21,8 @@ use crate::scenario::Header;
 use std::borrow::Cow;
 
 use crate::engine::event::WhySent;
-use crate::engine::http::{
-    HttpRequest, HttpResponse, abbreviate_header, is_cors_header, reason_phrase,
-};
 use crate::engine::{RequestRecord, Step, StepEvent, StepText};
+use crate::http::{HttpRequest, HttpResponse, abbreviate_header, is_cors_header, reason_phrase};
 use crate::scenario::{BrowserProfile, Credentials};
 
 /// `step` in words. `record` is the request it belongs to; `profile` the run's browser profile.
@@ -675,6 +673,25 @@ fn response_blocked(
 }
 
 pub use preflight::preflight_profile_note;
+
+/// The words of a run, where views ask the trace for them: the engine keeps facts, and these
+/// are written here, beside the rest of the narration.
+impl crate::engine::RequestRecord {
+    /// A one-paragraph verdict: what happened and why.
+    pub fn summary_text(&self) -> String {
+        summary::summary(self)
+    }
+}
+
+impl crate::engine::Trace {
+    /// A step in words.
+    pub fn text<'a>(
+        &'a self,
+        shown: &'a crate::engine::Step,
+    ) -> std::borrow::Cow<'a, crate::engine::StepText> {
+        step(shown, self.request_of(shown), self.profile)
+    }
+}
 
 #[cfg(test)]
 mod tests {

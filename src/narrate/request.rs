@@ -8,7 +8,7 @@ use crate::engine::fetch_rules::{
 };
 use crate::engine::preflight_cache::{CHROMIUM_MOST_RESULTS, Lookup};
 use crate::engine::{RequestRecord, StepText};
-use crate::http_syntax::origin_of;
+use crate::http::syntax::origin_of;
 use crate::scenario::Header;
 use crate::scenario::{BrowserProfile, Initiator};
 

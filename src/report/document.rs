@@ -1,5 +1,5 @@
 //! The `--json` document's steps and requests: one set of types, written by `report::json` and
-//! read back by `formats::saved`. Text borrows from the trace when written and from the file
+//! read back by `report::saved`. Text borrows from the trace when written and from the file
 //! when read (where it holds no escapes), so neither direction copies what it need not.
 
 use std::borrow::Cow;

@@ -6,6 +6,7 @@ pub mod document;
 pub mod json;
 pub mod pasteable;
 pub mod recording;
+pub mod saved;
 pub mod server_snippets;
 pub mod text;
 pub mod transcript;

@@ -380,7 +380,7 @@ fn write_group(
         Cause::Cors(error) => format!("[{number}] {error}"),
         Cause::Hidden { status, error } => format!(
             "[{number}] {status} {}, reported as {error}",
-            crate::engine::http::reason_phrase(u16::try_from(*status).unwrap_or(0))
+            crate::http::reason_phrase(u16::try_from(*status).unwrap_or(0))
         ),
         Cause::Network(error) => format!("[{number}] {error}"),
     };

@@ -3,7 +3,7 @@
 //! exactly the headers the fix names and the replay proved; nothing is added.
 
 use crate::analysis::fix::HeaderPolicy;
-use crate::http_syntax::is_token;
+use crate::http::syntax::is_token;
 
 /// One server's snippet: its name and its lines.
 pub struct Snippet {

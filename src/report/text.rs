@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 
-use crate::engine::http::ABBREVIATIONS;
 use crate::engine::{RequestRecord, Trace, VARIABLES, Verdict};
+use crate::http::ABBREVIATIONS;
 use crate::safe_text::escape;
 use crate::scenario::{BrowserProfile, Outcome, Scenario};
 

@@ -222,15 +222,7 @@ impl Outcome {
     }
 }
 
-/// An ordered header list as written (names keep their case; duplicates are kept).
-pub type Headers = Vec<Header>;
-
-/// A header line: its name and value.
-pub type Header = (Shared, Shared);
-
-/// Text shared rather than copied: a trace holds every exchange's headers, and a recording's
-/// 100,000 exchanges repeat the same names and values.
-pub type Shared = std::sync::Arc<str>;
+pub use crate::http::{Header, Headers, Shared};
 
 /// Hands out one shared copy of each text it is given, so that a name or value repeated across
 /// a recording is held once.

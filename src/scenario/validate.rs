@@ -15,7 +15,7 @@ use super::{
     Question, Recorder, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Session,
     SetCookie, Via,
 };
-use crate::http_syntax::{
+use crate::http::syntax::{
     is_forbidden_method, is_token, is_valid_header_value, normalize_header_value, origin_of,
 };
 use crate::server::azure::config::{self as azure, RawAzureRules};
@@ -1115,7 +1115,7 @@ fn validate_response(
         ok &= validate_header_list(&raw.headers.0, &path.key("headers"), problems);
     }
     if let Some(code) = &raw.network_error {
-        let well_formed = crate::http_syntax::is_network_error_code(code);
+        let well_formed = crate::http::syntax::is_network_error_code(code);
         let problem = if !recorded {
             Some("only a recorded answer can be a network error".to_string())
         } else if !well_formed {
@@ -1259,7 +1259,7 @@ fn validate_request(
     validate_header_list(&raw.headers.0, &path.key("headers"), problems);
     if via == Via::NoCors
         && !matches!(
-            crate::http_syntax::normalize_method(&method).as_str(),
+            crate::http::syntax::normalize_method(&method).as_str(),
             "GET" | "HEAD" | "POST"
         )
     {

@@ -3,7 +3,7 @@
 //! `apigw-requestid` (an HTTP API), so a recording can tell a blocked request that API Gateway
 //! refused from one the function answered.
 
-use crate::engine::http::HttpResponse;
+use crate::http::HttpResponse;
 
 /// Advice for a blocked answer API Gateway made itself, or None when nothing marks it.
 pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String> {
@@ -64,7 +64,7 @@ pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::http::test_response as answer;
+    use crate::http::test_response as answer;
 
     #[test]
     fn api_gateways_own_answers_are_told_from_the_functions() {

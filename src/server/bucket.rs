@@ -12,8 +12,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::{Scripted, canned, scripted_source};
-use crate::engine::ExchangeKind;
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::scenario::ExchangeKind;
 use crate::scenario::{CorsConfiguration, CorsRule, Provider};
 
 /// What a storage service decided about one request, before any English.

@@ -30,7 +30,7 @@ use foldhash::HashMap;
 
 use super::ServerNote;
 use super::bucket::{Joined, stable_id};
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 pub use config::{Behavior, CorsConfig, ResponseHeadersPolicy, Selection};
 
 /// The layer's configuration as the scenario file wrote it, kept to write it back unchanged.

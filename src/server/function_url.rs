@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use super::Refusal;
 use super::bucket::{Joined, stable_id};
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 
 /// The methods AllowMethods may list (CloudFormation's enum); OPTIONS is not one.
 pub const METHODS: [&str; 7] = ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"];

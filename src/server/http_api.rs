@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::Refusal;
 use super::api_path::{PathTemplate, parts_below_stage};
 use super::bucket::{Joined, stable_id};
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 
 /// The methods a route key may name.
 const ROUTE_METHODS: [&str; 8] = [
@@ -848,7 +848,7 @@ pub fn widen(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::http::test_response as answer;
+    use crate::http::test_response as answer;
     use crate::server::bucket::request_to;
 
     const URL: &str = "https://a1b2c3.execute-api.us-east-1.amazonaws.com";

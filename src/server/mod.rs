@@ -22,8 +22,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::engine::ExchangeKind;
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::scenario::ExchangeKind;
 use crate::scenario::{
     CannedResponse, CorsConfiguration, Provider, Recorder, ResponseOverrides, Server, ServerKind,
 };
@@ -710,7 +710,7 @@ pub enum ServerNote {
     CloudFront(Box<cloudfront::Note>),
     /// Not sent: the browser's own HTTP cache answered, `age` seconds after it stored the copy.
     BrowserCache {
-        stored: Box<crate::engine::http_cache::Stored>,
+        stored: Box<Stored>,
         age: u64,
     },
     /// An answer and what each layer it came back up through did, innermost first.
@@ -987,4 +987,23 @@ pub(crate) fn canned(response: &CannedResponse) -> HttpResponse {
         headers: response.headers.clone(),
         body: response.body.clone(),
     }
+}
+
+/// The copy the browser's HTTP cache answered from: the request that stored it and when. The
+/// engine keeps the cache; the answer it gives is noted here, beside the layers' notes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    /// Seconds into the run.
+    pub at: u64,
+    /// Seconds it stays fresh for.
+    pub max_age: u64,
+    /// Fresh by heuristic: the answer had no max-age, and a tenth of its `Last-Modified`'s
+    /// age is taken.
+    pub heuristic: bool,
+    /// The 1-based request that stored it.
+    pub by_request: usize,
+    /// Its Origin header (None: it sent none, as an `<img>` without crossorigin does).
+    pub origin: Option<String>,
+    /// The names the answer's `Vary` lists, in its order.
+    pub vary: Vec<String>,
 }

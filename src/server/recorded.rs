@@ -1,8 +1,8 @@
 //! Answers replayed from a recording: a browser's HAR or a probe of a live server.
 
 use super::{ServerAnswer, ServerNote, canned, scripted_for};
-use crate::engine::ExchangeKind;
-use crate::engine::http::HttpResponse;
+use crate::http::HttpResponse;
+use crate::scenario::ExchangeKind;
 use crate::scenario::{Recorder, ResponseOverrides};
 
 /// The recorded answer; a request with nothing recorded (never sent) gets no response at all,

@@ -29,7 +29,7 @@ pub use origin_template::OriginTemplate;
 
 use super::api_path::{PathTemplate, parts_below_stage};
 use super::bucket::{Joined, stable_id};
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 
 const METHODS: [&str; 8] = [
     "ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
@@ -1446,7 +1446,7 @@ impl RawRestApi {
             })
         };
         let methods = literal(parameters, "Access-Control-Allow-Methods");
-        if !crate::engine::fetch_rules::is_safelisted_method(method) && !listed(&methods, method) {
+        if !crate::http::syntax::is_safelisted_method(method) && !listed(&methods, method) {
             let value = match methods {
                 Some(v) if !v.is_empty() => format!("{v},{method}"),
                 _ => format!("{method},OPTIONS"),

@@ -2,7 +2,7 @@
 //! for a function behind other layers, one answer for every request.
 
 use super::{ServerAnswer, ServerNote, canned};
-use crate::engine::http::HttpRequest;
+use crate::http::HttpRequest;
 use crate::scenario::{CannedResponse, ResponseOverrides, Session};
 
 /// What a server that reads a session cookie found on a request.

@@ -8,7 +8,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{panel, verdict_style, verdict_symbol};
 use crate::app::{App, Panel};
-use crate::engine::{Verdict, http::HttpRequest};
+use crate::engine::Verdict;
+use crate::http::HttpRequest;
 use crate::safe_text::escape;
 
 const BODY_LINES: usize = 6;
@@ -267,7 +268,7 @@ fn push_request(lines: &mut Vec<Line<'static>>, app: &App, request: &HttpRequest
 }
 
 fn header_line(app: &App, name: &str, value: &str) -> Line<'static> {
-    let style = if crate::engine::http::is_cors_header(name) {
+    let style = if crate::http::is_cors_header(name) {
         app.theme.title
     } else if name.eq_ignore_ascii_case("cookie") || name.eq_ignore_ascii_case("set-cookie") {
         // Which cookies went decides who the server thinks is asking.

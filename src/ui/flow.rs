@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::{panel, truncate};
 use crate::app::{App, Panel};
-use crate::engine::http::reason_phrase;
 use crate::engine::{ExchangeKind, RequestRecord, Stage, Step, Verdict};
+use crate::http::reason_phrase;
 use crate::scenario::{Initiator, Outcome, Via};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

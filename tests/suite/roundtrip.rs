@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use cors_tui::engine;
-use cors_tui::formats::{self, har, saved};
+use cors_tui::formats::har;
 use cors_tui::report::json;
+use cors_tui::report::saved;
 use cors_tui::scenario::{self, BrowserProfile};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -14,7 +15,7 @@ use serde_json::{Value, json};
 /// refused as input.
 fn document(text: &str, name: &str) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    if formats::detect(text) == formats::InputKind::Har {
+    if cors_tui::session::detect(text) == cors_tui::session::InputKind::Har {
         let import = har::load_har(text, name, false).ok()?;
         let trace = engine::run(&import.scenario, BrowserProfile::Chromium);
         json::write(

@@ -22,7 +22,7 @@ use super::bucket::{
     Decision, Joined, Mismatch, Note, Performed, Seen, Storage, content_type_for, object_key,
     stable_id, write_operation, write_trail,
 };
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::scenario::{CorsConfiguration, CorsRule};
 
 const VERSION: &str = "2025-01-05";

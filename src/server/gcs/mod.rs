@@ -21,7 +21,7 @@ use super::bucket::{
     Decision, Joined, Mismatch, Note, Performed, Seen, Storage, content_type_for, object_key,
     stable_id, write_operation, write_trail,
 };
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::scenario::CorsRule;
 
 /// Where GCS's documentation does not say what happens, the explanation admits it.

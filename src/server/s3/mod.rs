@@ -10,7 +10,7 @@ use super::bucket::{
     Decision, Joined, Mismatch, Note, Performed, Seen, Storage, content_type_for, object_key,
     requested_headers, stable_id, write_operation, write_trail,
 };
-use crate::engine::http::{HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::scenario::CorsRule;
 use config::S3_METHODS;
 

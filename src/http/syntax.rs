@@ -1,6 +1,11 @@
 //! HTTP and Fetch vocabulary shared by the scenario validator and the engine: tokens, header
 //! values, method normalization and the names fetch() refuses.
 
+/// Fetch §"CORS-safelisted method": the methods a request may use without a preflight.
+pub fn is_safelisted_method(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "POST")
+}
+
 /// RFC 9110 `token`: what a method or a header name must be.
 pub fn is_token(text: &str) -> bool {
     !text.is_empty()

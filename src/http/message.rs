@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::Headers;
+use super::Headers;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpRequest {
@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn repeated_header_lines_combine_with_comma_space() {
-        let headers: crate::scenario::Headers = vec![
+        let headers: super::Headers = vec![
             (
                 "Access-Control-Allow-Origin".to_string().into(),
                 "https://a".to_string().into(),
