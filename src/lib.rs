@@ -14,6 +14,7 @@ pub mod lab;
 pub mod narrate;
 pub mod output_file;
 pub mod probe;
+pub mod problems;
 pub mod report;
 pub mod run;
 pub mod safe_text;

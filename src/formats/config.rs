@@ -7,11 +7,11 @@ use serde::Deserialize;
 use super::reading::{RulePlaces, typed};
 use super::s3::{self, S3Spelling};
 use crate::scenario::Provider;
-use crate::scenario::rules::PathPart;
 use crate::scenario::validate::{JsonPath, Problem, Seg};
 use crate::scenario::{CorsConfiguration, LoadError, LoadErrors, line_column, locate_problem};
 use crate::server::azure::config::{self as azure_config, RawAzureRules};
 use crate::server::gcs::config::{self as gcs_config, RawGcsRule};
+use crate::server::rules::PathPart;
 use crate::server::s3::config as s3_config;
 
 /// Which provider's file a configuration was read from, and in which spelling.

@@ -8,9 +8,9 @@ use quick_xml::events::Event;
 use serde::{Deserialize, Serialize};
 
 use super::reading::{ValuePlace, XmlShape, error, typed};
-use crate::scenario::rules::PathPart;
 use crate::scenario::validate::{JsonPath, Problem, Seg};
 use crate::scenario::{CorsConfiguration, CorsRule, LoadErrors};
+use crate::server::rules::PathPart;
 use crate::server::s3::config::{self as s3_config, RawCors, RawCorsRule};
 
 /// Which spelling a configuration was written in.

@@ -35,6 +35,24 @@ pub fn combined_header(headers: &Headers, name: &str) -> Option<String> {
 }
 
 /// An answer with `status` and `headers` and no body, for unit tests.
+/// Which exchange of a hop: the preflight, or the request itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeKind {
+    Preflight,
+    Actual,
+}
+
+impl ExchangeKind {
+    /// The name `--json` writes (the serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExchangeKind::Preflight => "preflight",
+            ExchangeKind::Actual => "actual",
+        }
+    }
+}
+
 #[cfg(test)]
 pub fn test_response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
     HttpResponse {

@@ -2,14 +2,12 @@
 //! `put-bucket-cors` would refuse is reported here, with the key path of the offending value.
 
 use crate::scenario::Header;
-use std::fmt;
 use url::Url;
 
 use super::raw::{
     CrossOrigin, RawChoice, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse,
     RawScenario, RawServerType, RawSetCookie, RawVia,
 };
-use super::rules::{CorsConfiguration, PathPart, Rejection};
 use super::{
     CacheMode, CannedResponse, Choice, Cookies, Credentials, Initiator, Moment, Outcome, Provider,
     Question, Recorder, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Session,
@@ -20,62 +18,11 @@ use crate::http::syntax::{
 };
 use crate::server::azure::config::{self as azure, RawAzureRules};
 use crate::server::gcs::config::{self as gcs, RawGcsRule};
+use crate::server::rules::{CorsConfiguration, PathPart, Rejection};
 use crate::server::s3::config::{self as s3, RawCors};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// A key path into the scenario document, e.g. `requests[1].headers`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct JsonPath(pub Vec<Seg>);
-
-impl JsonPath {
-    pub fn key(&self, key: &str) -> JsonPath {
-        let mut segs = self.0.clone();
-        segs.push(Seg::Key(key.to_string()));
-        JsonPath(segs)
-    }
-    pub fn index(&self, index: usize) -> JsonPath {
-        let mut segs = self.0.clone();
-        segs.push(Seg::Index(index));
-        JsonPath(segs)
-    }
-}
-
-impl fmt::Display for JsonPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.0.iter().enumerate() {
-            match seg {
-                Seg::Key(k) if i == 0 => write!(f, "{k}")?,
-                Seg::Key(k) => write!(f, ".{k}")?,
-                Seg::Index(n) => write!(f, "[{n}]")?,
-            }
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Problem {
-    pub path: JsonPath,
-    pub message: String,
-}
-
-/// The problems found so far, each at its place in the file.
-#[derive(Default)]
-pub struct Problems(pub Vec<Problem>);
-
-impl Problems {
-    pub fn add(&mut self, path: JsonPath, message: impl Into<String>) {
-        self.0.push(Problem {
-            path,
-            message: message.into(),
-        });
-    }
-}
+pub use crate::problems::{JsonPath, Problem, Problems, Seg};
+pub(crate) use crate::problems::{deserialize_at, refused, sub_value};
 
 fn root(key: &str) -> JsonPath {
     JsonPath(vec![Seg::Key(key.to_string())])
@@ -663,24 +610,6 @@ fn validate_rest_api(
     }
 }
 
-/// A layer's configuration, or its refusals placed at their keys.
-pub(crate) fn refused<T>(
-    result: Result<T, Vec<crate::server::Refusal>>,
-    path: &JsonPath,
-    problems: &mut Problems,
-) -> Option<T> {
-    match result {
-        Ok(config) => Some(config),
-        Err(refusals) => {
-            for (key, index, message) in refusals {
-                let at = path.key(key);
-                problems.add(index.map_or(at.clone(), |i| at.index(i)), message);
-            }
-            None
-        }
-    }
-}
-
 /// An HTTP API's routes: each key well formed and used once.
 fn validate_routes(
     routes: Vec<crate::server::http_api::RawRoute>,
@@ -906,39 +835,6 @@ fn validate_origin(
             }
         }
     }
-}
-
-/// Reads a part of the file kept as raw JSON, with errors placed at the failing key.
-pub(crate) fn sub_value<T: serde::de::DeserializeOwned>(
-    value: serde_json::Value,
-    path: &JsonPath,
-    problems: &mut Problems,
-) -> Option<T> {
-    deserialize_at(value, path)
-        .map_err(|problem| problems.0.push(problem))
-        .ok()
-}
-
-/// `value` read as `T`, or the problem at the key where it fails (`at` is `value`'s place).
-pub(crate) fn deserialize_at<T: serde::de::DeserializeOwned>(
-    value: serde_json::Value,
-    at: &JsonPath,
-) -> Result<T, Problem> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let mut path = at.clone();
-        for segment in err.path().iter() {
-            path = match segment {
-                serde_path_to_error::Segment::Seq { index } => path.index(*index),
-                serde_path_to_error::Segment::Map { key } => path.key(key),
-                serde_path_to_error::Segment::Enum { variant } => path.key(variant),
-                serde_path_to_error::Segment::Unknown => path,
-            };
-        }
-        Problem {
-            path,
-            message: err.inner().to_string(),
-        }
-    })
 }
 
 /// A provider's refusals as problems at their keys (`Some(Some(..))` when there are none).

@@ -7,14 +7,16 @@
 //! The skeleton records facts ([`Note`]): what it decided and how each rule tried fared. Each
 //! service narrates them, lazily, when a view asks for the explanation.
 
-use crate::scenario::Header;
+use crate::http::Header;
 use std::fmt;
 use std::sync::Arc;
 
 use super::{Scripted, canned, scripted_source};
+use crate::http::ExchangeKind;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::scenario::ExchangeKind;
-use crate::scenario::{CorsConfiguration, CorsRule, Provider};
+use crate::server::provider::Provider;
+use crate::server::rules::CorsConfiguration;
+use crate::server::rules::CorsRule;
 
 /// What a storage service decided about one request, before any English.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,7 +22,7 @@
 
 pub mod config;
 
-use crate::scenario::Header;
+use crate::http::Header;
 use std::fmt;
 use std::sync::Arc;
 

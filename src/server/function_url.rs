@@ -13,7 +13,7 @@
 //!   CORS headers (the preflight still 200); Max-Age and Expose-Headers are sent when
 //!   configured; the service does not compare the requested method and headers itself.
 
-use crate::scenario::Header;
+use crate::http::Header;
 use std::fmt;
 use std::sync::Arc;
 

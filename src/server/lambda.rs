@@ -5,10 +5,10 @@
 //! same header merged into one comma-joined value (recorded). An HTTP API and a function URL read
 //! format 2.0: a result without `statusCode` is the body of a 200 (documented).
 
-use crate::scenario::Header;
+use crate::http::Header;
 use serde_json::Value;
 
-use crate::scenario::CannedResponse;
+use crate::server::stack::CannedResponse;
 
 /// Which payload format the invoking service reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,26 +13,31 @@ pub mod function_url;
 pub mod gcs;
 pub mod http_api;
 pub mod lambda;
+pub mod provider;
 mod recorded;
 pub mod rest_api;
+pub mod rules;
 pub mod s3;
+pub mod stack;
 mod static_server;
 
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::http::ExchangeKind;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::scenario::ExchangeKind;
-use crate::scenario::{
-    CannedResponse, CorsConfiguration, Provider, Recorder, ResponseOverrides, Server, ServerKind,
-};
+use crate::server::provider::Provider;
+use crate::server::rules::CorsConfiguration;
+use crate::server::stack::CannedResponse;
+use crate::server::stack::Recorder;
+use crate::server::stack::ResponseOverrides;
+use crate::server::stack::Server;
+use crate::server::stack::ServerKind;
 
 pub use bucket::Storage;
 
-/// What a service refuses in a layer's configuration, each at its key: (key, index within it,
-/// the service's message).
-pub type Refusal = (&'static str, Option<usize>, String);
+pub use crate::problems::Refusal;
 
 /// The storage service behind `provider`.
 fn storage(provider: Provider) -> &'static dyn Storage {

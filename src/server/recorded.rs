@@ -1,9 +1,10 @@
 //! Answers replayed from a recording: a browser's HAR or a probe of a live server.
 
 use super::{ServerAnswer, ServerNote, canned, scripted_for};
+use crate::http::ExchangeKind;
 use crate::http::HttpResponse;
-use crate::scenario::ExchangeKind;
-use crate::scenario::{Recorder, ResponseOverrides};
+use crate::server::stack::Recorder;
+use crate::server::stack::ResponseOverrides;
 
 /// The recorded answer; a request with nothing recorded (never sent) gets no response at all,
 /// shown as status 0 as browsers record it.

@@ -17,7 +17,7 @@
 //! - inferred: the IAM case, what a non-proxy integration keeps of the backend's headers, the
 //!   stage check.
 
-use crate::scenario::Header;
+use crate::http::Header;
 use std::collections::BTreeMap;
 use std::fmt;
 

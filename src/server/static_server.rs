@@ -3,7 +3,9 @@
 
 use super::{ServerAnswer, ServerNote, canned};
 use crate::http::HttpRequest;
-use crate::scenario::{CannedResponse, ResponseOverrides, Session};
+use crate::server::stack::CannedResponse;
+use crate::server::stack::ResponseOverrides;
+use crate::server::stack::Session;
 
 /// What a server that reads a session cookie found on a request.
 #[derive(Clone, Debug, PartialEq, Eq)]

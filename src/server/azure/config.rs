@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::Provider;
-use crate::scenario::rules::{CorsConfiguration, CorsRule, PathPart, Rejection};
+use crate::server::provider::Provider;
+use crate::server::rules::{CorsConfiguration, CorsRule, PathPart, Rejection};
 
 /// One Azure `CorsRule`, with its comma-separated lists already split (the XML of Set Blob
 /// Service Properties) or given as arrays (ARM, Bicep, the management SDKs).

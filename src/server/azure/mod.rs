@@ -15,7 +15,7 @@
 
 pub mod config;
 
-use crate::scenario::Header;
+use crate::http::Header;
 use std::fmt;
 
 use super::bucket::{
@@ -23,7 +23,8 @@ use super::bucket::{
     stable_id, write_operation, write_trail,
 };
 use crate::http::{HttpRequest, HttpResponse};
-use crate::scenario::{CorsConfiguration, CorsRule};
+use crate::server::rules::CorsConfiguration;
+use crate::server::rules::CorsRule;
 
 const VERSION: &str = "2025-01-05";
 
@@ -371,7 +372,8 @@ impl Storage for Azure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{CorsConfiguration, Provider};
+    use crate::server::provider::Provider;
+    use crate::server::rules::CorsConfiguration;
 
     fn answer(
         config: Option<&CorsConfiguration>,

@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::super::Refusal;
 use super::{CloudFront, Written};
-use crate::scenario::validate::{JsonPath, Problems, refused, sub_value};
+use crate::problems::{JsonPath, Problems, refused, sub_value};
 
 /// The three method sets a cache behavior may allow, in AWS's order.
 pub const ALLOWED_SETS: [&[&str]; 3] = [

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::rules::{CorsConfiguration, CorsRule, PathPart, Rejection, non_empty};
+use crate::server::rules::{CorsConfiguration, CorsRule, PathPart, Rejection, non_empty};
 
 /// One entry of a GCS bucket's `cors` list, as `gcloud storage buckets update --cors-file`
 /// takes it.
@@ -72,7 +72,7 @@ pub fn to_json(rules: &[CorsRule]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Provider;
+    use crate::server::provider::Provider;
 
     #[test]
     fn gcs_keeps_response_header_as_the_one_header_list() {

@@ -14,7 +14,7 @@
 
 pub mod config;
 
-use crate::scenario::Header;
+use crate::http::Header;
 use std::fmt;
 
 use super::bucket::{
@@ -22,7 +22,7 @@ use super::bucket::{
     stable_id, write_operation, write_trail,
 };
 use crate::http::{HttpRequest, HttpResponse};
-use crate::scenario::CorsRule;
+use crate::server::rules::CorsRule;
 
 /// Where GCS's documentation does not say what happens, the explanation admits it.
 const UNVERIFIED: &str = "(GCS's documentation does not say whether Access-Control-Allow-Credentials is ever sent; cors-tui assumes it is not.)";
@@ -277,7 +277,8 @@ impl Storage for Gcs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{CorsConfiguration, Provider};
+    use crate::server::provider::Provider;
+    use crate::server::rules::CorsConfiguration;
 
     fn answer(
         config: Option<&CorsConfiguration>,

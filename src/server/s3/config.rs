@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::rules::{CorsConfiguration, CorsRule, PathPart, Rejection, non_empty};
+use crate::server::rules::{CorsConfiguration, CorsRule, PathPart, Rejection, non_empty};
 
 /// The methods S3 accepts in `AllowedMethods` (D1, D8): exactly these, case-sensitive.
 pub const S3_METHODS: [&str; 5] = ["GET", "PUT", "HEAD", "POST", "DELETE"];

@@ -3,7 +3,7 @@
 
 pub mod config;
 
-use crate::scenario::Header;
+use crate::http::Header;
 use std::fmt::{self, Write as _};
 
 use super::bucket::{
@@ -11,7 +11,7 @@ use super::bucket::{
     requested_headers, stable_id, write_operation, write_trail,
 };
 use crate::http::{HttpRequest, HttpResponse};
-use crate::scenario::CorsRule;
+use crate::server::rules::CorsRule;
 use config::S3_METHODS;
 
 /// What S3 sends on every CORS-matched response (A6).
@@ -476,7 +476,8 @@ impl Storage for S3 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{CorsConfiguration, Provider};
+    use crate::server::provider::Provider;
+    use crate::server::rules::CorsConfiguration;
 
     fn answer(
         config: Option<&CorsConfiguration>,
@@ -486,7 +487,7 @@ mod tests {
     ) -> crate::server::bucket::Answered {
         crate::server::bucket::answer_with(Provider::S3, config, request, scripted, sequence)
     }
-    use crate::scenario::CannedResponse;
+    use crate::server::stack::CannedResponse;
 
     fn rule(origins: &[&str], methods: &[&str], headers: &[&str]) -> CorsRule {
         let v = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
