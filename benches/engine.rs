@@ -17,6 +17,8 @@ use generate::{generated_har, generated_scenario_text};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // As the program does at its start (and for the yardstick too: one process, one setting).
+    cors_tui::pages::use_small_pages();
     divan::main();
 }
 

@@ -13,6 +13,7 @@ pub mod http;
 pub mod lab;
 pub mod narrate;
 pub mod output_file;
+pub mod pages;
 pub mod probe;
 pub mod problems;
 pub mod report;

@@ -6,5 +6,6 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    cors_tui::pages::use_small_pages();
     cors_tui::error::exit_code(cors_tui::run::run(cors_tui::cli::Cli::parse()))
 }
