@@ -21,13 +21,44 @@ use crate::scenario::{
     serde_error,
 };
 
-// Nothing read borrows from the file, so that a large one can be read as a stream and let go
-// of as it is read. A recording of 100,000 exchanges is millions of header names and values,
-// most of them repeated: each is read into a pooled copy, held once. URLs and times, which
-// rarely repeat, are plain strings.
+// Nothing read borrows from the file, so that a large one can be let go of as it is read. A
+// recording of 100,000 exchanges is millions of header names and values, most of them repeated:
+// each is read into a pooled copy, held once. URLs and times, which rarely repeat, are plain
+// strings.
 thread_local! {
     /// The pool of the recording being read on this thread, if any.
     static READING: std::cell::RefCell<Option<TextPool>> = const { std::cell::RefCell::new(None) };
+    /// How far the reading of a mapped recording on this thread got, and whom to tell.
+    static STREAM: std::cell::RefCell<Option<Stream>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A recording's bytes read front to back: every [`RELEASE_EVERY`] bytes, the reader is told
+/// how far the reading got, so that a mapped file's pages behind it can be let go of. The
+/// parse reads the bytes in place (the fast way: strings are found a block at a time, not a
+/// byte at a time as from a stream), and a pooled text read in place says where it was.
+struct Stream {
+    /// Where the bytes start, as an address.
+    start: usize,
+    len: usize,
+    /// The offset last told.
+    told: usize,
+    tell: std::sync::mpsc::Sender<usize>,
+}
+
+const RELEASE_EVERY: usize = 16 << 20;
+
+impl Stream {
+    /// `text` was read in place: what lies before its end has been read.
+    fn read_past(&mut self, text: &str) {
+        let end = (text.as_ptr() as usize)
+            .wrapping_sub(self.start)
+            .saturating_add(text.len());
+        if end <= self.len && end >= self.told + RELEASE_EVERY {
+            self.told = end;
+            // A reader that has gone away lets go of nothing more; the parse goes on.
+            let _ = self.tell.send(end);
+        }
+    }
 }
 
 /// A string of the recording, from the pool of the recording being read.
@@ -78,10 +109,18 @@ impl PartialEq<str> for Text {
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct TextVisitor;
-        impl serde::de::Visitor<'_> for TextVisitor {
+        impl<'de> serde::de::Visitor<'de> for TextVisitor {
             type Value = Text;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Text, E> {
+                STREAM.with_borrow_mut(|stream| {
+                    if let Some(stream) = stream {
+                        stream.read_past(text);
+                    }
+                });
+                self.visit_str(text)
             }
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Text, E> {
                 Ok(Text(Some(READING.with_borrow_mut(|pool| match pool {
@@ -356,31 +395,6 @@ pub fn is_har_bytes(bytes: &[u8]) -> bool {
         rest = &rest[1..];
     }
     rest.starts_with(b"\"log\"")
-}
-
-/// A recording's bytes read front to back as a stream: every [`RELEASE_EVERY`] bytes, `release`
-/// is told how far the reading got, so that a mapped file's pages behind it can be let go.
-struct Releasing<'b> {
-    bytes: &'b [u8],
-    at: usize,
-    released: usize,
-    release: &'b dyn Fn(usize),
-}
-
-const RELEASE_EVERY: usize = 16 << 20;
-
-impl std::io::Read for Releasing<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let rest = &self.bytes[self.at..];
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.at += n;
-        if self.at - self.released >= RELEASE_EVERY {
-            (self.release)(self.at);
-            self.released = self.at;
-        }
-        Ok(n)
-    }
 }
 
 fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
@@ -816,32 +830,39 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     load_har_bytes(text.as_bytes(), file, show_secrets, None)
 }
 
-/// [`load_har`] of a file's bytes. With `release`, the bytes are read as a stream and
-/// `release` is told how far the reading got (see [`crate::scenario::Input::release_before`]):
-/// nothing read is borrowed from them, so a mapped recording need not stay in memory.
+/// [`load_har`] of a file's bytes. With `release`, `release` is told, on a thread of its own,
+/// how far the reading got every 16 MiB (see [`crate::scenario::Input::release_before`]):
+/// nothing read is borrowed from the bytes, so a mapped recording need not stay in memory.
 pub fn load_har_bytes(
     bytes: &[u8],
     file: &str,
     show_secrets: bool,
-    release: Option<&dyn Fn(usize)>,
+    release: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<HarImport, LoadErrors> {
     // One copy of each header name and value the recording repeats.
     let mut texts = TextPool::default();
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let parsed = with_pool(&mut texts, || match release {
-        // Buffered, since serde_json reads a stream a byte at a time and the standard library
-        // reads a byte of a BufReader without a call.
-        Some(release) => serde_json::from_reader::<_, Har>(std::io::BufReader::with_capacity(
-            1 << 16,
-            Releasing {
-                bytes,
-                at: 0,
-                released: 0,
-                release,
-            },
-        )),
-        None => serde_json::from_slice::<Har>(bytes),
-    });
+    let parse = || serde_json::from_slice::<Har>(bytes);
+    let parsed = match release {
+        Some(release) => std::thread::scope(|scope| {
+            let (tell, told) = std::sync::mpsc::channel::<usize>();
+            // Without a thread to let go of pages, the file is read all the same.
+            let _ = std::thread::Builder::new()
+                .name("release".into())
+                .spawn_scoped(scope, move || told.iter().for_each(release));
+            STREAM.set(Some(Stream {
+                start: bytes.as_ptr() as usize,
+                len: bytes.len(),
+                told: 0,
+                tell,
+            }));
+            let parsed = with_pool(&mut texts, parse);
+            // Dropping the sender ends the releasing thread.
+            STREAM.take();
+            parsed
+        }),
+        None => with_pool(&mut texts, parse),
+    };
     // Tracking the path slows a parse down; it is only needed to name the field of an error.
     let har: Har = parsed.map_err(|_| {
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);

@@ -631,8 +631,14 @@ fn a_recording_read_as_a_stream_imports_as_one_read_whole() {
         Ok(import) => import,
         Err(e) => panic!("{e}"),
     };
-    let released = std::cell::RefCell::new(Vec::new());
-    let release = |offset: usize| released.borrow_mut().push(offset);
+    // Told on a thread of its own.
+    let released = std::sync::Mutex::new(Vec::new());
+    let release = |offset: usize| {
+        released
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(offset)
+    };
     let streamed = match cors_tui::formats::har::load_har_bytes(
         text.as_bytes(),
         "big.har",
@@ -643,9 +649,11 @@ fn a_recording_read_as_a_stream_imports_as_one_read_whole() {
         Err(e) => panic!("{e}"),
     };
     assert_eq!(format!("{streamed:?}"), format!("{whole:?}"));
-    let released = released.into_inner();
+    let released = released.into_inner().unwrap_or_else(|e| e.into_inner());
     assert!(!released.is_empty(), "the reading reported where it was");
     assert!(released.is_sorted() && released.iter().all(|&at| at <= text.len()));
+    // Every 16 MiB, not more often.
+    assert!(released.windows(2).all(|w| w[1] - w[0] >= 16 << 20));
 }
 
 /// `cors-tui` maps a recording from 4 MiB on and reads it as a stream: the report is the one
