@@ -98,7 +98,7 @@ pub fn config(data: &[u8]) {
             crate::formats::apigateway::Export::Api { cors, .. } => (cors.as_ref(), &[][..]),
             crate::formats::apigateway::Export::Routes(routes) => (None, routes.as_slice()),
             crate::formats::apigateway::Export::Rest { api, .. } => {
-                let _ = crate::analysis::audit::audit_rest_api(api, false);
+                let _ = crate::server::rest_api::audit::audit(api, false);
                 (None, &[][..])
             }
             crate::formats::apigateway::Export::FunctionUrl { cors } => {
@@ -107,7 +107,7 @@ pub fn config(data: &[u8]) {
                 (None, &[][..])
             }
         };
-        let _ = crate::analysis::audit::audit_http_api(cors, routes, std::iter::empty());
+        let _ = crate::server::http_api::audit::audit(cors, routes, std::iter::empty());
         let _ = export.describe();
     }
     let Ok(loaded) = crate::formats::config::load_config(text, "fuzz.cfg") else {

@@ -812,7 +812,7 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
         // A policy alone is judged for what it settles by itself; the rest depends on the
         // behavior it is attached to.
         for policy in &template.policies {
-            findings.extend(audit::audit_cloudfront_policy(policy));
+            findings.extend(crate::server::cloudfront::audit::policy(policy));
             if let crate::server::cloudfront::Policy::Cache(cache, _) = policy
                 && cache.caches()
                 && !cache.headers.covers("Origin")
@@ -845,12 +845,14 @@ fn audit_input(text: &str, name: &str) -> Result<report::audit::Audited, LoadErr
         let export = export?;
         let findings = match &export {
             apigateway::Export::Api { cors, .. } => {
-                audit::audit_http_api(cors.as_ref(), &[], std::iter::empty())
+                crate::server::http_api::audit::audit(cors.as_ref(), &[], std::iter::empty())
             }
             apigateway::Export::Routes(routes) => {
-                audit::audit_http_api(None, routes, std::iter::empty())
+                crate::server::http_api::audit::audit(None, routes, std::iter::empty())
             }
-            apigateway::Export::Rest { api, .. } => audit::audit_rest_api(api, false),
+            apigateway::Export::Rest { api, .. } => {
+                crate::server::rest_api::audit::audit(api, false)
+            }
             apigateway::Export::FunctionUrl { cors } => audit::audit_layers(
                 &[crate::server::FrontLayer::FunctionUrl { cors: cors.clone() }],
                 false,

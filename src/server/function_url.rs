@@ -24,6 +24,7 @@ use crate::http::{HttpRequest, HttpResponse};
 /// The methods AllowMethods may list (CloudFormation's enum); OPTIONS is not one.
 pub const METHODS: [&str; 7] = ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"];
 
+use super::audit::Finding;
 pub use super::aws_cors::{Cors, RawCors};
 
 /// The configuration, or every refusal the Lambda API would answer an update with.
@@ -325,6 +326,68 @@ impl Note {
             }
         }
     }
+}
+
+/// A function URL's audit: its Cors object, and what the function behind it is known to answer
+/// (`answers`).
+pub fn audit(cors: &Cors, answers: &[&crate::server::stack::CannedResponse]) -> Vec<Finding> {
+    use crate::server::audit::Severity;
+    let mut findings = Vec::new();
+    let finding = |severity, subject: &str, title: String, why: &str| Finding {
+        severity,
+        rule: None,
+        subject: subject.to_string(),
+        title,
+        why: why.to_string(),
+    };
+    if cors.allow_credentials && cors.allow_origins.iter().any(|o| o == "*") {
+        findings.push(finding(
+            Severity::Dangerous,
+            "*",
+            "the function URL allows every origin with credentials".to_string(),
+            "AllowOrigins \"*\" with AllowCredentials true: the Lambda API accepts it, and the URL reflects each page's Origin rather than sending \"*\" (inferred from two observations), so any site's scripts can read answers made with the user's cookies.",
+        ));
+    }
+    for (key, entries) in [
+        ("AllowHeaders", &cors.allow_headers),
+        ("ExposeHeaders", &cors.expose_headers),
+    ] {
+        for entry in entries.iter().filter(|e| e.contains(',')) {
+            findings.push(finding(
+                Severity::Broken,
+                entry,
+                format!("{key} entry '{entry}' lists several headers in one"),
+                "The Lambda API accepts it, but it is one header name with commas in it (observed): list each header as its own entry.",
+            ));
+        }
+    }
+    if let Some(age) = cors.max_age.filter(|age| *age > 7200) {
+        findings.push(finding(
+            Severity::Noisy,
+            "MaxAge",
+            format!("MaxAge {age} is longer than Chromium keeps a preflight"),
+            "Chromium caches a preflight for 2 hours at most (Firefox 24 hours): the rest is never used.",
+        ));
+    }
+    let sets_own = |answer: &crate::server::stack::CannedResponse| {
+        answer
+            .headers
+            .iter()
+            .find(|(name, _)| {
+                name.eq_ignore_ascii_case("Access-Control-Allow-Origin")
+                    || name.eq_ignore_ascii_case("Access-Control-Allow-Credentials")
+            })
+            .map(|(name, _)| name.clone())
+    };
+    if let Some(name) = answers.iter().copied().filter_map(sets_own).next() {
+        findings.push(finding(
+            Severity::Broken,
+            &name,
+            format!("the function sets {name} and the function URL adds it again"),
+            "With Cors configured, the URL appends its own Access-Control-Allow-Origin (and -Credentials) after the function's headers, so the answer carries two values and browsers refuse it (observed). Remove the header from the function, or remove Cors from the URL and let the function answer every request, OPTIONS included.",
+        ));
+    }
+    findings
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@
 //!   Origin, what a captured preflight's answer gains, and that API Gateway's own errors (401,
 //!   403, 404) carry no CORS header.
 
+pub mod audit;
+
 use crate::http::Header;
 use std::fmt;
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 //! alone. An answer carries facts ([`ServerNote`]), narrated only when a view asks.
 
 mod api_path;
+pub mod audit;
 pub mod aws_answers;
 pub mod aws_cors;
 pub mod azure;
