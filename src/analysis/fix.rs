@@ -464,6 +464,16 @@ fn combine_rule_fixes(
 /// up to this many requests.
 pub const MAX_REQUESTS_FOR_FIXES: usize = 500;
 
+/// One request's fix, worked out when a view asks for it, re-runs the whole scenario for each
+/// change it tries: up to this many requests that takes a moment (the engine runs about
+/// 100,000 requests a second), past it a headless run works it out (`--print --request N`).
+pub const MAX_REQUESTS_FOR_A_FIX_ON_DEMAND: usize = 5_000;
+
+/// Whether [`fix_at`] works out a fix for a scenario of this size (`scope`: [`Scope::new`]).
+pub fn fix_on_demand_in_reach(requests: usize, scope: Option<&Scope>) -> bool {
+    scope.is_some() || requests <= MAX_REQUESTS_FOR_A_FIX_ON_DEMAND
+}
+
 /// The fix for each request (None where it is not blocked, or where proving a fix would re-run
 /// a scenario too large for it).
 pub fn fixes(scenario: &Scenario, trace: &Trace) -> Vec<Option<Fix>> {
@@ -479,14 +489,15 @@ pub fn fixes(scenario: &Scenario, trace: &Trace) -> Vec<Option<Fix>> {
 }
 
 /// The fix for request `index` (0-based) alone, as [`fixes`] gives it: for a view that works
-/// out only the fixes it shows. `scope` is [`Scope::new`] of the scenario, made once.
+/// out only the fixes it shows. `scope` is [`Scope::new`] of the scenario, made once. `None`
+/// past [`MAX_REQUESTS_FOR_A_FIX_ON_DEMAND`] ([`fix_on_demand_in_reach`]).
 pub fn fix_at(
     scenario: &Scenario,
     trace: &Trace,
     scope: Option<&Scope>,
     index: usize,
 ) -> Option<Fix> {
-    if scope.is_none() && trace.requests.len() > MAX_REQUESTS_FOR_FIXES {
+    if !fix_on_demand_in_reach(trace.requests.len(), scope) {
         return None;
     }
     let record = trace.requests.get(index)?;

@@ -650,12 +650,23 @@ impl App {
             .cells
             .get(index)?
             .get_or_init(|| {
-                let scope = fixes
-                    .scope
-                    .get_or_init(|| crate::analysis::fix::Scope::new(&self.scenario));
-                crate::analysis::fix::fix_at(&self.scenario, &self.trace, scope.as_ref(), index)
+                crate::analysis::fix::fix_at(&self.scenario, &self.trace, self.fix_scope(), index)
             })
             .as_ref()
+    }
+
+    /// The requests a change to one request's answers can reach, made once.
+    fn fix_scope(&self) -> Option<&crate::analysis::fix::Scope> {
+        self.fixes
+            .scope
+            .get_or_init(|| crate::analysis::fix::Scope::new(&self.scenario))
+            .as_ref()
+    }
+
+    /// Whether the view works out fixes for this run at all: past a size, proving one would
+    /// hold the view up, and a headless run works it out instead.
+    pub fn fixes_in_reach(&self) -> bool {
+        crate::analysis::fix::fix_on_demand_in_reach(self.trace.requests.len(), self.fix_scope())
     }
 
     fn set_cursor(&mut self, step: usize) {
@@ -794,6 +805,11 @@ impl App {
                     }
                     _ => {
                         self.status = Some(match index {
+                            Some(i) if !self.fixes_in_reach() => format!(
+                                "The view does not work out fixes for a run of {} requests: --print --request {} works this one out, and --print --fix-out FILE writes the first proven fix.",
+                                self.trace.requests.len(),
+                                i + 1
+                            ),
                             Some(i) => format!(
                                 "Request #{} has no proven fix to copy: it is not blocked, or no change was proven.",
                                 i + 1

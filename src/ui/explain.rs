@@ -170,6 +170,23 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                     theme.muted,
                 )));
             }
+        } else if step.verdict == Verdict::Blocked && !app.fixes_in_reach() {
+            // Standard input or a built-in lesson has no file name to give.
+            let file = if app.source.starts_with('<') {
+                "FILE"
+            } else {
+                app.source.as_str()
+            };
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "Fix: not worked out here: proving one re-runs all {} requests for each change tried. `cors-tui --print {} --request {}` works it out.",
+                    app.trace.requests.len(),
+                    escape(file),
+                    request.index
+                ),
+                theme.muted,
+            )));
         }
         if let Some(exchange) = step.exchange.and_then(|e| request.exchanges.get(e)) {
             lines.push(Line::from(""));

@@ -1458,6 +1458,15 @@ fn fix_out_writes_the_fix_in_the_users_spelling_and_never_overwrites() {
 /// The CloudFront lesson `cloudfront-options-not-allowed` repeated 300 times (600 requests, past
 /// the size a whole trace is kept for fixes), each URL its own; `edit` changes it first.
 fn large_cloudfront_lesson(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    repeated_cloudfront_lesson(300, edit)
+}
+
+/// The CloudFront lesson `cloudfront-options-not-allowed` repeated `times` times, each URL its
+/// own, without its expectations, moments and quiz; `edit` changes it first.
+pub(crate) fn repeated_cloudfront_lesson(
+    times: usize,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> String {
     let text =
         std::fs::read_to_string(root().join("scenarios/cloudfront-options-not-allowed.json"))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -1465,7 +1474,7 @@ fn large_cloudfront_lesson(edit: impl FnOnce(&mut serde_json::Value)) -> String 
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
     edit(&mut lesson);
     let once = lesson["requests"].as_array().cloned().unwrap_or_default();
-    let requests: Vec<serde_json::Value> = (0..300)
+    let requests: Vec<serde_json::Value> = (0..times)
         .flat_map(|n| {
             once.iter().map(move |request| {
                 let mut request = request.clone();

@@ -1362,3 +1362,39 @@ fn the_view_fills_in_as_a_browser_runs_the_lesson() {
         "{after}"
     );
 }
+
+/// The Why panel of a blocked request in a large run behind CloudFront: past the size fixes are
+/// listed for (600 requests), the view still works out the request's own fix when it is shown;
+/// past the size it works one out on demand (6,000), it says how to get one instead of nothing.
+#[test]
+fn a_large_runs_blocked_request_shows_its_fix_or_how_to_get_one() {
+    let first_blocked = |app: &App| {
+        app.trace
+            .steps
+            .iter()
+            .position(|s| s.verdict == cors_tui::engine::Verdict::Blocked)
+            .map(|at| at + 1)
+            .unwrap_or_else(|| panic!("a blocked step"))
+    };
+    let near = app_from(
+        &crate::cli::repeated_cloudfront_lesson(300, |_| {}),
+        ThemeName::Default,
+    );
+    let step = first_blocked(&near);
+    let screen = text(&draw(&at_step(near, step), 200, 70));
+    assert!(
+        screen.contains("Fix: Allow PUT and OPTIONS in the cache behavior"),
+        "{screen}"
+    );
+    let far = app_from(
+        &crate::cli::repeated_cloudfront_lesson(3_000, |_| {}),
+        ThemeName::Default,
+    );
+    let step = first_blocked(&far);
+    let screen = text(&draw(&at_step(far, step), 200, 70));
+    assert!(
+        screen.contains("Fix: not worked out here: proving one re-runs all 6000 requests"),
+        "{screen}"
+    );
+    assert!(screen.contains("--request 2"), "{screen}");
+}
