@@ -91,8 +91,8 @@ pub trait Verdicts {
     fn profile(&self) -> crate::scenario::BrowserProfile;
     /// The verdict of request `index` (1-based).
     fn outcome(&self, index: usize) -> Option<Outcome>;
-    /// Each request's verdict when `changed`, this run with only its server changed, runs.
-    fn rerun_server_change(&self, changed: &Scenario) -> Rc<[Outcome]> {
+    /// Each request's verdict when `changed`, a change to the scenario of this run, runs.
+    fn rerun(&self, _original: &Scenario, changed: &Scenario) -> Rc<[Outcome]> {
         verdicts_of(changed, self.profile())
     }
 }
@@ -157,7 +157,12 @@ impl Verdicts for Baseline {
         self.outcomes.get(index.checked_sub(1)?).copied()
     }
 
-    fn rerun_server_change(&self, changed: &Scenario) -> Rc<[Outcome]> {
+    /// A change to the server alone is re-run once, however many requests need it: it is kept
+    /// by the server it makes. A change to a request's own answers is re-run each time.
+    fn rerun(&self, original: &Scenario, changed: &Scenario) -> Rc<[Outcome]> {
+        if changed.requests != original.requests {
+            return verdicts_of(changed, self.profile);
+        }
         let server = format!("{:?}", changed.server);
         if let Some(outcomes) = self.reruns.borrow().get(&server) {
             return outcomes.clone();
@@ -168,31 +173,15 @@ impl Verdicts for Baseline {
     }
 }
 
-/// Runs `changed` and checks request `index` is allowed; reports who else changed.
+/// Runs `changed`, a change to `original`, and checks request `index` is allowed; reports who
+/// else's verdict differs from `base`, the run of `original`.
 fn prove(
     base: &(impl Verdicts + ?Sized),
+    original: &Scenario,
     changed: &Scenario,
     index: usize,
 ) -> (bool, Vec<(usize, Outcome, Outcome)>) {
-    compare(base, &verdicts_of(changed, base.profile()), index)
-}
-
-/// [`prove`] for a change to the server alone: requests that need the same change share its
-/// re-run where `base` keeps them.
-fn prove_server_change(
-    base: &(impl Verdicts + ?Sized),
-    changed: &Scenario,
-    index: usize,
-) -> (bool, Vec<(usize, Outcome, Outcome)>) {
-    compare(base, &base.rerun_server_change(changed), index)
-}
-
-/// Whether request `index` is allowed in `rerun`, and who else's verdict differs from `base`.
-fn compare(
-    base: &(impl Verdicts + ?Sized),
-    rerun: &[Outcome],
-    index: usize,
-) -> (bool, Vec<(usize, Outcome, Outcome)>) {
+    let rerun = base.rerun(original, changed);
     let mut proven = false;
     let mut side_effects = Vec::new();
     for (i, &after) in rerun.iter().enumerate() {
@@ -658,7 +647,7 @@ fn whole_run<'a>(
         if let Some(spec) = whole.requests.get_mut(index - 1) {
             *spec = changed;
         }
-        prove(trace, &whole, index)
+        prove(trace, scenario, &whole, index)
     }
 }
 
@@ -828,7 +817,7 @@ fn rules_fix(
     let mut fallback = None;
     for (_, after, summary, caveats) in candidates {
         let changed = with_rules(scenario, provider, after.clone());
-        let (proven, side_effects) = prove_server_change(base, &changed, record.index);
+        let (proven, side_effects) = prove(base, scenario, &changed, record.index);
         let fix = Fix {
             summary: format!("{summary}."),
             diff: diff(provider, &rules, &after),
@@ -1007,7 +996,7 @@ fn browser_cache_fix(
         vec!["+ fetch(url, { cache: 'no-store' })".to_string()],
     ));
     for (changed, summary, diff) in candidates {
-        let (proven, side_effects) = prove(trace, &changed, record.index);
+        let (proven, side_effects) = prove(trace, scenario, &changed, record.index);
         let fix = Fix {
             summary,
             diff,
@@ -1108,7 +1097,7 @@ fn cloudfront_fix(
         behavior: std::sync::Arc::new(behavior),
         written: layer.written.clone(),
     }));
-    let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
+    let (proven, side_effects) = prove(trace, scenario, &changed, record.index);
     Some(capitalized(Fix {
         summary,
         diff,
@@ -1304,7 +1293,7 @@ fn function_url_fix(
             strip(actual, &mut removed);
         }
     }
-    let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
+    let (proven, side_effects) = prove(trace, scenario, &changed, record.index);
     let summary = match (lines.is_empty(), removed.is_empty()) {
         (true, false) => "Remove these headers from the function's answers: the function URL already adds them, and two values are refused".to_string(),
         (false, true) => format!("Allow the request in the function URL's Cors: {}", grants_read_access(&origin)),
@@ -1418,7 +1407,7 @@ fn http_api_fix(scenario: &Scenario, trace: &dyn Verdicts, record: &RequestRecor
         routes: widened.routes,
         stage: stage.clone(),
     };
-    let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
+    let (proven, side_effects) = prove(trace, scenario, &changed, record.index);
     let spec = &scenario.requests[record.index - 1];
     let function_sets_cors = match &scenario.server.kind {
         ServerKind::Static { actual, .. } => spec
@@ -1638,7 +1627,7 @@ fn rest_api_fix(scenario: &Scenario, trace: &dyn Verdicts, record: &RequestRecor
         if let Ok(live) = saved.validate(api.stage.clone()) {
             let mut changed = scenario.clone();
             changed.server.front[at] = FrontLayer::RestApi(Box::new(live));
-            let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
+            let (proven, side_effects) = prove(trace, scenario, &changed, record.index);
             if proven {
                 let stage = api.stage.as_deref().unwrap_or("its stage");
                 return Some(capitalized(Fix {
@@ -1681,7 +1670,7 @@ fn rest_api_fix(scenario: &Scenario, trace: &dyn Verdicts, record: &RequestRecor
             _ => break,
         }
     }
-    let (proven, side_effects) = prove_server_change(trace, &changed, record.index);
+    let (proven, side_effects) = prove(trace, scenario, &changed, record.index);
     let redeploy = lines.iter().any(|line| line.contains(" REST API "));
     let summary = match (errors_fixed, function_needs_header, lines.is_empty()) {
         (_, _, true) => "no change to the REST API's methods or gateway responses lets this request through".to_string(),
@@ -1773,7 +1762,7 @@ fn redirect_fix(
             final_answers.after_redirect.clear();
             spec.responses = final_answers;
         }
-        let (proven, side_effects) = prove(trace, &changed, record.index);
+        let (proven, side_effects) = prove(trace, scenario, &changed, record.index);
         let diff = vec![
             format!("- fetch('{}')", scenario.requests[record.index - 1].url),
             format!("+ fetch('{}')", target.request.url),
@@ -1972,6 +1961,36 @@ mod tests {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    /// A large run's verdicts share a re-run between requests that need the same change to the
+    /// server, and only then: a change that also gives one request its own answer is re-run,
+    /// not served the re-run of the same server without it.
+    #[test]
+    fn a_rerun_is_shared_only_by_changes_to_the_server_alone() {
+        let Ok(original) = load_str(
+            r#"{"server": {"type": "static", "url": "https://api.example",
+                          "preflight": {"status": 204}, "actual": {"status": 200}},
+               "requests": [{"origin": "https://app.example", "url": "https://api.example/a"},
+                            {"origin": "https://app.example", "url": "https://api.example/b"}]}"#,
+            "t.json",
+        ) else {
+            panic!("loads")
+        };
+        let profile = BrowserProfile::Chromium;
+        let base = Baseline::new(profile, verdicts_of(&original, profile).to_vec());
+        assert_eq!(base.outcome(1), Some(Outcome::Blocked));
+        let mut answered = original.clone();
+        answered.requests[0].responses.actual = Some(CannedResponse {
+            status: 200,
+            headers: vec![("Access-Control-Allow-Origin".into(), "*".into())],
+            body: String::new(),
+            network_error: None,
+        });
+        // The same server both times; only the first change gives request #1 an answer.
+        assert_eq!(base.rerun(&original, &answered)[0], Outcome::Allowed);
+        assert_eq!(base.rerun(&original, &original)[0], Outcome::Blocked);
+        assert_eq!(base.rerun(&original, &answered)[0], Outcome::Allowed);
     }
 
     /// A fix proven against the run's verdicts alone (a large run's way) is the fix proven on
