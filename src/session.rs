@@ -238,7 +238,7 @@ impl Opened {
                 config_spelling: None,
             });
         };
-        // A large recording is read as a stream from the mapped file, its pages let go of behind
+        // A large recording is parsed from the mapped file in place, its pages let go of behind
         // the reading, so that it is never wholly in memory.
         if matches!(input, scenario::Input::Mapped(_)) && har::is_har_bytes(input.bytes()) {
             let release = |offset: usize| input.release_before(offset);

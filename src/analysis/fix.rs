@@ -360,11 +360,10 @@ pub fn combined_bucket_fix(scenario: &Scenario, trace: &Trace) -> Option<Combine
     })
 }
 
-/// [`combined_bucket_fix`] for a run of any size, where every fix is a change to the rules of a
-/// bucket with nothing in front ([`rules_alone_decide`]): each round replays the scenario keeping
-/// only the verdicts and the blocked requests' records (without their messages), and requests
-/// that need the same change share its proof. `None` where a fix needs the whole trace (layers
-/// in front, answers the browser may keep), or as [`combined_bucket_fix`].
+/// [`combined_bucket_fix`] for a run of any size: each round replays the scenario keeping only
+/// the verdicts and the blocked requests' records (without their messages), each fix is proven
+/// against those verdicts ([`fix_against`]), and requests that need the same change share its
+/// proof. `None` as [`combined_bucket_fix`].
 pub fn combined_bucket_fix_streamed(
     scenario: &Scenario,
     profile: crate::scenario::BrowserProfile,

@@ -204,8 +204,8 @@ pub fn write(
             }
         }
     }
-    // A bucket's rules meet every request, so a group's fix is proven on the whole run; when
-    // the run was too large to keep, it is proven against the verdicts just collected.
+    // Rules, a layer in front or a redirect meet every request, so a group's fix is proven on
+    // the whole run; when the run was too large to keep, against the verdicts just collected.
     if whole.is_none() && scope.is_none() {
         let base = fix::Baseline::new(profile, lines.iter().map(|line| line.outcome).collect());
         for group in &mut groups {
