@@ -334,8 +334,8 @@ fn potentially_trustworthy(url: &Url) -> bool {
 pub fn chromium_incidental_headers(kind: ExchangeKind, origin: &str, url: &Url) -> Vec<Header> {
     let site = fetch_site(origin, url);
     let mut headers: Vec<Header> = vec![
-        ("User-Agent".into(), CHROMIUM_USER_AGENT.to_string().into()),
-        ("Sec-Fetch-Site".into(), site.to_string().into()),
+        ("User-Agent".into(), CHROMIUM_USER_AGENT.into()),
+        ("Sec-Fetch-Site".into(), site.into()),
     ];
     // strict-origin-when-cross-origin, the default policy: the origin alone, never the path.
     if origin != "null" && site != "same-origin" {

@@ -341,13 +341,13 @@ mod tests {
         assert!(safari.is_some_and(|t| !t.contains("SEC6") && t.contains("Status code: 200")));
         let mut headers: Vec<Header> = vec![
             (
-                "Link".to_string().into(),
+                "Link".into(),
                 "<https://cdn.example/a?sig=SEC7>; rel=preload"
                     .to_string()
                     .into(),
             ),
-            ("X-Api-Key".to_string().into(), "SEC8".to_string().into()),
-            ("Accept".to_string().into(), "x".to_string().into()),
+            ("X-Api-Key".into(), "SEC8".into()),
+            ("Accept".into(), "x".into()),
         ];
         masker.headers(&mut headers);
         assert_eq!(

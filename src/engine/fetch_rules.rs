@@ -635,12 +635,9 @@ mod tests {
     #[test]
     fn unsafe_names_are_lowercased_sorted_and_deduplicated_for_the_preflight() {
         let headers: Vec<Header> = vec![
-            ("X-Zeta".to_string().into(), "1".to_string().into()),
-            (
-                "Content-Type".to_string().into(),
-                "application/json".to_string().into(),
-            ),
-            ("x-zeta".to_string().into(), "2".to_string().into()),
+            ("X-Zeta".into(), "1".into()),
+            ("Content-Type".into(), "application/json".into()),
+            ("x-zeta".into(), "2".into()),
         ];
         let unsafe_headers = unsafe_request_headers(&headers);
         assert_eq!(

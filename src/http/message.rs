@@ -196,14 +196,8 @@ mod tests {
     #[test]
     fn repeated_header_lines_combine_with_comma_space() {
         let headers: super::Headers = vec![
-            (
-                "Access-Control-Allow-Origin".to_string().into(),
-                "https://a".to_string().into(),
-            ),
-            (
-                "access-control-allow-origin".to_string().into(),
-                "https://b".to_string().into(),
-            ),
+            ("Access-Control-Allow-Origin".into(), "https://a".into()),
+            ("access-control-allow-origin".into(), "https://b".into()),
         ];
         assert_eq!(
             combined_header(&headers, "ACCESS-CONTROL-ALLOW-ORIGIN").as_deref(),

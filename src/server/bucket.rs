@@ -236,7 +236,7 @@ fn preflight(
                 request,
             ));
             headers.push(("Content-Length".into(), "0".into()));
-            headers.push(("Server".into(), service.server().to_string().into()));
+            headers.push(("Server".into(), service.server().into()));
             HttpResponse {
                 status: 200,
                 headers,
@@ -272,7 +272,7 @@ fn actual(
             operation.map_or_else(
                 |refused| refused,
                 |(status, mut headers, body)| {
-                    headers.push(("Server".into(), service.server().to_string().into()));
+                    headers.push(("Server".into(), service.server().into()));
                     HttpResponse {
                         status,
                         headers,

@@ -399,7 +399,7 @@ impl Distribution {
         }
         if compressed && request.header("Accept-Encoding").is_some() {
             let coding = self.normalised_encoding(request).unwrap_or("identity");
-            headers.push(("Accept-Encoding".into(), coding.to_string().into()));
+            headers.push(("Accept-Encoding".into(), coding.into()));
         }
         let query = match &behavior.origin_request {
             Some(policy) if policy.query == Selection::All => Selection::All,
@@ -557,9 +557,7 @@ fn path_and_query(url: &str, query: &Selection) -> String {
 
 /// The headers CloudFront puts on every answer it gives.
 fn stamp(response: &mut HttpResponse, cache: &str, at: Moment) {
-    response
-        .headers
-        .push(("X-Cache".into(), cache.to_string().into()));
+    response.headers.push(("X-Cache".into(), cache.into()));
     response.headers.push((
         "Via".into(),
         format!(
@@ -569,9 +567,7 @@ fn stamp(response: &mut HttpResponse, cache: &str, at: Moment) {
         .into(),
     ));
     if let Some(edge) = at.edge {
-        response
-            .headers
-            .push(("X-Amz-Cf-Pop".into(), edge.to_string().into()));
+        response.headers.push(("X-Amz-Cf-Pop".into(), edge.into()));
     }
 }
 
@@ -660,9 +656,7 @@ fn decorate(
         } else {
             added.push(header);
         }
-        response
-            .headers
-            .push((header.to_string().into(), value.into()));
+        response.headers.push((header.into(), value.into()));
     }
     let varies: &[&str] = if preflight {
         &[
@@ -910,7 +904,7 @@ mod tests {
     fn get(origin: Option<&str>) -> HttpRequest {
         let mut headers: Vec<Header> = vec![("Host".into(), "d111.cloudfront.net".into())];
         if let Some(origin) = origin {
-            headers.push(("Origin".into(), origin.to_string().into()));
+            headers.push(("Origin".into(), origin.into()));
         }
         headers.push(("Accept-Encoding".into(), "gzip, deflate, br, zstd".into()));
         HttpRequest {
@@ -1038,7 +1032,7 @@ mod tests {
         let answer = |status, control: Option<&str>| HttpResponse {
             status,
             headers: control
-                .map(|c| vec![("Cache-Control".into(), c.to_string().into())])
+                .map(|c| vec![("Cache-Control".into(), c.into())])
                 .unwrap_or_default(),
             body: String::new(),
         };

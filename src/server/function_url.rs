@@ -145,20 +145,17 @@ impl FunctionUrl {
             request_id(sequence),
         ];
         if let (true, Some(origin)) = (allowed, origin) {
-            headers.push((
-                "Access-Control-Allow-Origin".to_string().into(),
-                origin.into(),
-            ));
+            headers.push(("Access-Control-Allow-Origin".into(), origin.into()));
             if !cors.allow_headers.is_empty() {
                 headers.push((
-                    "Access-Control-Allow-Headers".to_string().into(),
+                    "Access-Control-Allow-Headers".into(),
                     cors.allow_headers.join(",").into(),
                 ));
             }
             headers.push(("Vary".into(), "Origin".into()));
             if !cors.allow_methods.is_empty() {
                 headers.push((
-                    "Access-Control-Allow-Methods".to_string().into(),
+                    "Access-Control-Allow-Methods".into(),
                     cors.allow_methods.join(",").into(),
                 ));
             }

@@ -962,7 +962,7 @@ impl RestApi {
             ("Content-Type".into(), "application/json".into()),
             ("Content-Length".into(), body.len().to_string().into()),
             request_id(sequence),
-            ("x-amzn-ErrorType".into(), error_type.to_string().into()),
+            ("x-amzn-ErrorType".into(), error_type.into()),
         ];
         let mut cors = false;
         for (header, mapping) in configured.map(|g| g.headers.as_slice()).unwrap_or(&[]) {

@@ -80,9 +80,9 @@ impl Azure {
     ) -> HttpResponse {
         let mut headers = self.ids(sequence);
         let id = headers[0].1.clone();
-        headers.push(("x-ms-error-code".into(), code.to_string().into()));
+        headers.push(("x-ms-error-code".into(), code.into()));
         headers.push(("Content-Type".into(), "application/xml".into()));
-        headers.push(("Server".into(), SERVER.to_string().into()));
+        headers.push(("Server".into(), SERVER.into()));
         HttpResponse {
             status,
             headers,
@@ -114,7 +114,7 @@ impl Storage for Azure {
                 )
                 .into(),
             ),
-            ("x-ms-version".into(), VERSION.to_string().into()),
+            ("x-ms-version".into(), VERSION.into()),
         ]
     }
 
@@ -125,7 +125,7 @@ impl Storage for Azure {
         let (status, body) = match request.method.as_str() {
             "GET" | "HEAD" => {
                 let content_type = key.as_deref().map_or("application/xml", content_type_for);
-                headers.push(("Content-Type".into(), content_type.to_string().into()));
+                headers.push(("Content-Type".into(), content_type.into()));
                 headers.push(("Content-Length".into(), "2048".into()));
                 headers.push(etag);
                 headers.push((
@@ -240,14 +240,8 @@ impl Storage for Azure {
         request: &HttpRequest,
     ) -> Vec<Header> {
         let mut headers: Vec<Header> = vec![
-            (
-                "Access-Control-Allow-Origin".into(),
-                origin.to_string().into(),
-            ),
-            (
-                "Access-Control-Allow-Methods".into(),
-                method.to_string().into(),
-            ),
+            ("Access-Control-Allow-Origin".into(), origin.into()),
+            ("Access-Control-Allow-Methods".into(), method.into()),
         ];
         if let Some(acrh) = request.header("Access-Control-Request-Headers") {
             headers.push(("Access-Control-Allow-Headers".into(), acrh.into()));
@@ -270,10 +264,7 @@ impl Storage for Azure {
         if rule.allowed_origins.iter().any(|o| o.trim() == "*") {
             added.push(("Access-Control-Allow-Origin".into(), "*".into()));
         } else {
-            added.push((
-                "Access-Control-Allow-Origin".into(),
-                origin.to_string().into(),
-            ));
+            added.push(("Access-Control-Allow-Origin".into(), origin.into()));
             added.push(("Access-Control-Allow-Credentials".into(), "true".into()));
             added.push(("Vary".into(), "Origin".into()));
         }

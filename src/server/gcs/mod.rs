@@ -60,7 +60,7 @@ impl Storage for Gcs {
                 headers.push(("x-goog-generation".into(), "1735732800000000".into()));
                 headers.push(("x-goog-storage-class".into(), "STANDARD".into()));
                 headers.push(("ETag".into(), "\"9b2cf535f27731c974343645a3985328\"".into()));
-                headers.push(("Content-Type".into(), content_type.to_string().into()));
+                headers.push(("Content-Type".into(), content_type.into()));
                 let body = if request.method == "GET" {
                     format!("(object data, {content_type})")
                 } else {
@@ -112,7 +112,7 @@ impl Storage for Gcs {
     ) -> HttpResponse {
         let mut headers = self.ids(sequence);
         headers.push(("Content-Length".into(), "0".into()));
-        headers.push(("Server".into(), SERVER.to_string().into()));
+        headers.push(("Server".into(), SERVER.into()));
         HttpResponse {
             status: 200,
             headers,
@@ -153,10 +153,7 @@ impl Storage for Gcs {
         _request: &HttpRequest,
     ) -> Vec<Header> {
         let mut headers: Vec<Header> = vec![
-            (
-                "Access-Control-Allow-Origin".into(),
-                origin.to_string().into(),
-            ),
+            ("Access-Control-Allow-Origin".into(), origin.into()),
             (
                 "Access-Control-Allow-Methods".into(),
                 rule.allowed_methods.join(",").into(),
@@ -176,10 +173,7 @@ impl Storage for Gcs {
     }
 
     fn allow_actual(&self, rule: &CorsRule, origin: &str, _response: &HttpResponse) -> Vec<Header> {
-        let mut added: Vec<Header> = vec![(
-            "Access-Control-Allow-Origin".into(),
-            origin.to_string().into(),
-        )];
+        let mut added: Vec<Header> = vec![("Access-Control-Allow-Origin".into(), origin.into())];
         if !rule.expose_headers.is_empty() {
             added.push((
                 "Access-Control-Expose-Headers".into(),

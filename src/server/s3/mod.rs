@@ -59,11 +59,7 @@ impl S3 {
         let wildcard = rule.allowed_origins.iter().any(|o| o == "*");
         headers.push((
             "Access-Control-Allow-Origin".into(),
-            if wildcard {
-                "*".to_string().into()
-            } else {
-                origin.to_string().into()
-            },
+            if wildcard { "*".into() } else { origin.into() },
         ));
         headers.push((
             "Access-Control-Allow-Methods".into(),
@@ -88,7 +84,7 @@ impl S3 {
         if !wildcard {
             headers.push(("Access-Control-Allow-Credentials".into(), "true".into()));
         }
-        headers.push(("Vary".into(), VARY.to_string().into()));
+        headers.push(("Vary".into(), VARY.into()));
         headers
     }
 
@@ -170,7 +166,7 @@ impl Storage for S3 {
                 ));
                 headers.push(etag());
                 headers.push(("Accept-Ranges".into(), "bytes".into()));
-                headers.push(("Content-Type".into(), content_type.to_string().into()));
+                headers.push(("Content-Type".into(), content_type.into()));
                 headers.push(("Content-Length".into(), "2048".into()));
                 let body = if request.method == "GET" {
                     format!("(2048 bytes of {content_type})")
