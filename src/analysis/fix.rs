@@ -128,8 +128,8 @@ impl Verdicts for Trace {
 }
 
 /// A run's verdicts alone, for a run too large to keep whole (a streamed report, a recording's
-/// `--fix-out`). It proves changes to the server alone, and remembers each re-run by the
-/// server it ran against: requests that need the same change are proven by one re-run.
+/// `--fix-out`). It remembers each re-run of a change to the server alone by the server it ran
+/// against: requests that need the same change are proven by one re-run.
 #[derive(Debug)]
 pub struct Baseline {
     profile: crate::scenario::BrowserProfile,
@@ -145,6 +145,11 @@ impl Baseline {
             outcomes,
             reruns: RefCell::default(),
         }
+    }
+
+    /// The verdicts of `scenario` run under `profile`, streamed.
+    pub fn of(scenario: &Scenario, profile: crate::scenario::BrowserProfile) -> Self {
+        Baseline::new(profile, verdicts_of(scenario, profile).to_vec())
     }
 }
 
@@ -1769,10 +1774,7 @@ fn redirect_fix(
         if !proven && matches!(scenario.server.kind, ServerKind::Recorded { .. }) {
             // Asked directly, that server still refuses: say what its answers must carry too.
             if let Some(direct) = record_of(&changed, trace.profile(), record.index) {
-                let rerun = Baseline::new(
-                    trace.profile(),
-                    verdicts_of(&changed, trace.profile()).to_vec(),
-                );
+                let rerun = Baseline::of(&changed, trace.profile());
                 let hop = direct.hops().into_iter().next().unwrap_or_default();
                 let mut fix = header_fix(
                     &changed,
@@ -1977,7 +1979,7 @@ mod tests {
             panic!("loads")
         };
         let profile = BrowserProfile::Chromium;
-        let base = Baseline::new(profile, verdicts_of(&original, profile).to_vec());
+        let base = Baseline::of(&original, profile);
         assert_eq!(base.outcome(1), Some(Outcome::Blocked));
         let mut answered = original.clone();
         answered.requests[0].responses.actual = Some(CannedResponse {

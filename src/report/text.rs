@@ -487,10 +487,7 @@ pub fn write_request(
         let fix = match &scope {
             Some(scope) => crate::analysis::fix::streamed_fix(scenario, profile, scope, &record),
             None if record.outcome == crate::scenario::Outcome::Blocked => {
-                let verdicts = crate::engine::Requests::new(scenario, profile)
-                    .map(|(record, _steps)| record.outcome)
-                    .collect();
-                let base = crate::analysis::fix::Baseline::new(profile, verdicts);
+                let base = crate::analysis::fix::Baseline::of(scenario, profile);
                 crate::analysis::fix::fix_against(scenario, &base, &record)
             }
             None => None,
