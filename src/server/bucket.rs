@@ -106,9 +106,9 @@ pub trait Storage: Sync {
         origin: Option<String>,
         method: Option<String>,
         configured: bool,
-    ) -> Result<Header, Decision> {
+    ) -> Result<(String, String), Decision> {
         match (origin, method) {
-            (Some(origin), Some(method)) if configured => Ok((origin.into(), method.into())),
+            (Some(origin), Some(method)) if configured => Ok((origin, method)),
             (Some(_), Some(_)) => Err(Decision::NoConfiguration),
             _ => Err(Decision::NotCors),
         }

@@ -230,15 +230,13 @@ impl Storage for S3 {
         origin: Option<String>,
         method: Option<String>,
         configured: bool,
-    ) -> Result<Header, Decision> {
+    ) -> Result<(String, String), Decision> {
         let origin = origin.ok_or(Decision::NotCors)?;
         if !configured {
             return Err(Decision::NoConfiguration);
         }
         match method {
-            Some(method) if S3_METHODS.contains(&method.as_str()) => {
-                Ok((origin.into(), method.into()))
-            }
+            Some(method) if S3_METHODS.contains(&method.as_str()) => Ok((origin, method)),
             _ => Err(Decision::BadMethod),
         }
     }
