@@ -220,7 +220,9 @@ pub struct Snapshot {
 /// Each request's fix, worked out the first time the view shows it (a large recording's would
 /// hold up its first frame), with the scope they are proven in, made once.
 pub struct LazyFixes {
-    cells: Vec<std::cell::OnceCell<Option<crate::analysis::fix::Fix>>>,
+    /// Boxed: a fix is a few hundred bytes, and a large recording has a cell per request,
+    /// most never asked for.
+    cells: Vec<std::cell::OnceCell<Option<Box<crate::analysis::fix::Fix>>>>,
     scope: std::cell::OnceCell<Option<crate::analysis::fix::Scope>>,
 }
 
@@ -651,8 +653,9 @@ impl App {
             .get(index)?
             .get_or_init(|| {
                 crate::analysis::fix::fix_at(&self.scenario, &self.trace, self.fix_scope(), index)
+                    .map(Box::new)
             })
-            .as_ref()
+            .as_deref()
     }
 
     /// The requests a change to one request's answers can reach, made once.
