@@ -226,7 +226,7 @@ impl Client {
         };
         Ok(CannedResponse {
             status,
-            headers,
+            headers: headers.into(),
             body,
             network_error: None,
         })

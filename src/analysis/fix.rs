@@ -893,7 +893,7 @@ fn answer_with(
     status: Option<u16>,
     set: &[Header],
 ) -> CannedResponse {
-    let mut headers: Vec<Header> = base.map(|r| r.headers.clone()).unwrap_or_default();
+    let mut headers: Vec<Header> = base.map(|r| r.headers.clone()).unwrap_or_default().to_vec();
     headers.retain(|(n, _)| !set.iter().any(|(s, _)| s.eq_ignore_ascii_case(n)));
     headers.extend(set.iter().cloned());
     CannedResponse {
@@ -901,7 +901,7 @@ fn answer_with(
             .or(base.map(|r| r.status))
             .filter(|s| *s != 0)
             .unwrap_or(200),
-        headers,
+        headers: headers.into(),
         body: base.map(|r| r.body.clone()).unwrap_or_default(),
         // The fixed answer is one the server gives.
         network_error: None,
@@ -1984,7 +1984,7 @@ mod tests {
         let mut answered = original.clone();
         answered.requests[0].responses.actual = Some(CannedResponse {
             status: 200,
-            headers: vec![("Access-Control-Allow-Origin".into(), "*".into())],
+            headers: vec![("Access-Control-Allow-Origin".into(), "*".into())].into(),
             body: String::new(),
             network_error: None,
         });

@@ -474,6 +474,7 @@ impl<'a> Simulation<'a> {
         if let Some(header) = cookies.as_ref().and_then(|d| d.header()) {
             request.headers.push(self.texts.header("Cookie", &header));
         }
+        request.headers = self.texts.headers(request.headers);
         // The browser's own HTTP cache, for what a browser sends (a recording holds what it
         // served already).
         let cached = kind == ExchangeKind::Actual && spec.via != Via::Raw && self.uses_http_cache;
@@ -849,7 +850,7 @@ impl<'a> Simulation<'a> {
         let request = HttpRequest {
             method: method.clone(),
             url: spec.url.to_string(),
-            headers,
+            headers: headers.into(),
         };
         let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
         else {
@@ -1184,7 +1185,7 @@ impl<'a> Simulation<'a> {
         let request = HttpRequest {
             method: method.clone(),
             url: url.clone(),
-            headers: actual_headers(spec, kept, Some(&origin), false, &mut self.texts),
+            headers: actual_headers(spec, kept, Some(&origin), false, &mut self.texts).into(),
         };
         let answered = if input.withheld() {
             None
@@ -1486,7 +1487,7 @@ impl<'a> Simulation<'a> {
             origin: Some(if tainted { "null" } else { origin }.to_string()),
             method: next_method.to_string(),
             url: next_url,
-            headers,
+            headers: headers.into(),
             preflight_not_recorded: recorded && responses.preflight.is_none(),
             actual_withheld: false,
             responses,
@@ -1620,7 +1621,7 @@ impl<'a> Simulation<'a> {
         let request = HttpRequest {
             method: "OPTIONS".to_string(),
             url: url.clone(),
-            headers,
+            headers: headers.into(),
         };
         let Some((ex, response)) = self.exchange((index, ExchangeKind::Preflight), request, spec)
         else {
@@ -1780,7 +1781,8 @@ impl<'a> Simulation<'a> {
                 sends_origin.then_some(origin.as_str()),
                 true,
                 &mut self.texts,
-            ),
+            )
+            .into(),
         };
         let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
         else {

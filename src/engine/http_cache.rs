@@ -262,7 +262,8 @@ mod tests {
             url: "https://cdn.example/logo.png".to_string(),
             headers: origin
                 .map(|o| vec![("Origin".into(), o.into())])
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into(),
         }
     }
 

@@ -315,7 +315,8 @@ mod disallowed_tests {
             headers: vec![
                 ("Access-Control-Allow-Origin".into(), "https://a".into()),
                 ("Access-Control-Allow-Headers".into(), "x-ok".into()),
-            ],
+            ]
+            .into(),
             body: String::new(),
         };
         let headers = super::tests::unsafe_names(&["x-ok", "z-custom", "a-custom"]);

@@ -552,13 +552,13 @@ fn canned(entry: &Entry, texts: &mut TextPool) -> CannedResponse {
     match no_answer(entry) {
         Some(code) => CannedResponse {
             status: 0,
-            headers: Vec::new(),
+            headers: Vec::new().into(),
             body: String::new(),
             network_error: Some(code.to_string()),
         },
         None => CannedResponse {
             status: u16::try_from(entry.response.status).unwrap_or(0),
-            headers: response_headers(&entry.response.headers, texts),
+            headers: response_headers(&entry.response.headers, texts).into(),
             body: String::new(),
             network_error: None,
         },
@@ -1181,7 +1181,7 @@ pub fn load_har_bytes(
             origin: Some(origin),
             method,
             url,
-            headers,
+            headers: headers.into(),
             credentials,
             cache: Default::default(),
             via: Via::Browser,

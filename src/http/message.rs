@@ -198,7 +198,8 @@ mod tests {
         let headers: super::Headers = vec![
             ("Access-Control-Allow-Origin".into(), "https://a".into()),
             ("access-control-allow-origin".into(), "https://b".into()),
-        ];
+        ]
+        .into();
         assert_eq!(
             combined_header(&headers, "ACCESS-CONTROL-ALLOW-ORIGIN").as_deref(),
             Some("https://a, https://b")
@@ -211,7 +212,7 @@ mod tests {
         let request = HttpRequest {
             method: "GET".into(),
             url: "https://b.s3.amazonaws.com/k.txt?versionId=1".into(),
-            headers: vec![],
+            headers: vec![].into(),
         };
         assert_eq!(request.request_line(), "GET /k.txt?versionId=1 HTTP/1.1");
     }

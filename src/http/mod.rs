@@ -8,8 +8,74 @@ pub mod syntax;
 
 pub use message::*;
 
-/// An ordered header list as written (names keep their case; duplicates are kept).
-pub type Headers = Vec<Header>;
+/// An ordered header list as written (names keep their case; duplicates are kept), shared
+/// until it is changed: a trace's exchanges hold the lists a recording's answers and the
+/// engine's own repeated requests already hold, rather than a copy each. It reads as a `Vec`;
+/// a change copies the list first if another holder shares it.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Headers(std::sync::Arc<Vec<Header>>);
+
+impl Headers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether `self` and `other` are one shared list (not merely equal).
+    pub fn shares_with(&self, other: &Headers) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for Headers {
+    type Target = Vec<Header>;
+    fn deref(&self) -> &Vec<Header> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Headers {
+    fn deref_mut(&mut self) -> &mut Vec<Header> {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+}
+
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<Vec<Header>> for Headers {
+    fn from(list: Vec<Header>) -> Self {
+        Headers(std::sync::Arc::new(list))
+    }
+}
+
+impl FromIterator<Header> for Headers {
+    fn from_iter<I: IntoIterator<Item = Header>>(iter: I) -> Self {
+        Headers::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl<'a> IntoIterator for &'a Headers {
+    type Item = &'a Header;
+    type IntoIter = std::slice::Iter<'a, Header>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl serde::Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Headers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<Header>::deserialize(deserializer).map(Headers::from)
+    }
+}
 
 /// A header line: its name and value.
 pub type Header = (Shared, Shared);

@@ -132,7 +132,7 @@ impl Next {
             method: spec.method.clone(),
             url,
             expected,
-            headers: spec.headers.clone(),
+            headers: spec.headers.to_vec(),
             credentials: spec.credentials.name(),
             cache: spec.cache.name(),
             mode: if spec.via == Via::NoCors {

@@ -852,7 +852,8 @@ mod tests {
             ("X-One".into(), "1".into()),
             ("X-\"q\u{1b}[2J".into(), "\u{202e}evil".into()),
             ("X-One".into(), "2".into()),
-        ];
+        ]
+        .into();
         request.wait_seconds = 7;
         request.actual_withheld = true;
         request.preflight_not_recorded = true;
@@ -860,13 +861,13 @@ mod tests {
         request.note = Some("line\nbreak".into());
         request.responses.actual = Some(CannedResponse {
             status: 418,
-            headers: vec![("Access-Control-Allow-Origin".into(), "*".into())],
+            headers: vec![("Access-Control-Allow-Origin".into(), "*".into())].into(),
             body: "tea".into(),
             network_error: None,
         });
         request.responses.preflight = Some(CannedResponse {
             status: 204,
-            headers: Vec::new(),
+            headers: Vec::new().into(),
             body: String::new(),
             network_error: None,
         });

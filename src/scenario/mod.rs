@@ -223,19 +223,32 @@ impl Outcome {
 pub use crate::http::{Header, Headers, Shared};
 
 /// Hands out one shared copy of each text it is given, so that a name or value repeated across
-/// a recording is held once.
+/// a recording is held once; and of each header list, so that the same request sent again
+/// (most of a large run) holds its headers once.
 #[derive(Debug, Default)]
-pub struct TextPool(foldhash::HashSet<Shared>);
+pub struct TextPool {
+    texts: foldhash::HashSet<Shared>,
+    lists: foldhash::HashSet<Headers>,
+}
 
 impl TextPool {
     /// The pool's copy of `text`.
     pub fn text(&mut self, text: &str) -> Shared {
-        if let Some(shared) = self.0.get(text) {
+        if let Some(shared) = self.texts.get(text) {
             return Shared::clone(shared);
         }
         let shared = Shared::from(text);
-        self.0.insert(Shared::clone(&shared));
+        self.texts.insert(Shared::clone(&shared));
         shared
+    }
+
+    /// The pool's copy of a header list equal to `list`.
+    pub fn headers(&mut self, list: Headers) -> Headers {
+        if let Some(shared) = self.lists.get(&list) {
+            return shared.clone();
+        }
+        self.lists.insert(list.clone());
+        list
     }
 
     /// A header line of pooled texts.

@@ -239,7 +239,7 @@ fn preflight(
             headers.push(("Server".into(), service.server().into()));
             HttpResponse {
                 status: 200,
-                headers,
+                headers: headers.into(),
                 body: String::new(),
             }
         }
@@ -261,7 +261,7 @@ fn actual(
             let mut response = canned(scripted.response);
             let mut headers = service.ids(sequence);
             headers.append(&mut response.headers);
-            response.headers = headers;
+            response.headers = headers.into();
             response
         }
         None => {
@@ -275,7 +275,7 @@ fn actual(
                     headers.push(("Server".into(), service.server().into()));
                     HttpResponse {
                         status,
-                        headers,
+                        headers: headers.into(),
                         body,
                     }
                 },

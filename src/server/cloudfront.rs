@@ -334,7 +334,8 @@ impl Distribution {
                 headers: vec![
                     ("Server".into(), "CloudFront".into()),
                     ("Content-Type".into(), "text/html".into()),
-                ],
+                ]
+                .into(),
                 body: METHOD_NOT_ALLOWED_PAGE.to_string(),
             };
             stamp(&mut response, "Error from cloudfront", at);
@@ -413,7 +414,7 @@ impl Distribution {
         HttpRequest {
             method: request.method.clone(),
             url,
-            headers,
+            headers: headers.into(),
         }
     }
 
@@ -910,7 +911,7 @@ mod tests {
         HttpRequest {
             method: "GET".to_string(),
             url: "https://d111.cloudfront.net/photo.jpg?v=2".to_string(),
-            headers,
+            headers: headers.into(),
         }
     }
 
@@ -930,7 +931,7 @@ mod tests {
         }
         HttpResponse {
             status: 200,
-            headers,
+            headers: headers.into(),
             body: String::new(),
         }
     }
@@ -1033,7 +1034,8 @@ mod tests {
             status,
             headers: control
                 .map(|c| vec![("Cache-Control".into(), c.into())])
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into(),
             body: String::new(),
         };
         assert_eq!(
@@ -1075,7 +1077,8 @@ mod tests {
             headers: vec![
                 ("Origin".into(), "https://app.example".into()),
                 ("Access-Control-Request-Method".into(), "PUT".into()),
-            ],
+            ]
+            .into(),
         }
     }
 
@@ -1117,7 +1120,8 @@ mod tests {
             headers: vec![
                 ("Access-Control-Allow-Origin".into(), "*".into()),
                 ("Vary".into(), "Origin".into()),
-            ],
+            ]
+            .into(),
             body: String::new(),
         };
         let note = cf.pass_up(
@@ -1186,11 +1190,12 @@ mod tests {
                     "Access-Control-Request-Headers".into(),
                     "x-books-authorization".into(),
                 ),
-            ],
+            ]
+            .into(),
         };
         let mut response = HttpResponse {
             status: 200,
-            headers: Vec::new(),
+            headers: Vec::new().into(),
             body: String::new(),
         };
         decorate(Some(&with_policy(true)), &request, &mut response);
@@ -1216,7 +1221,7 @@ mod tests {
         let request = get(Some("https://app.example"));
         let mut bare = HttpResponse {
             status: 200,
-            headers: Vec::new(),
+            headers: Vec::new().into(),
             body: String::new(),
         };
         decorate(Some(&policy), &request, &mut bare);
@@ -1229,7 +1234,8 @@ mod tests {
             headers: vec![(
                 "Access-Control-Allow-Origin".into(),
                 "https://x.example".into(),
-            )],
+            )]
+            .into(),
             body: String::new(),
         };
         let decoration = decorate(Some(&policy), &request, &mut own);
@@ -1247,11 +1253,11 @@ mod tests {
         let request = HttpRequest {
             method: "GET".to_string(),
             url: "https://d111.cloudfront.net/books".to_string(),
-            headers: vec![("Origin".into(), "https://localhost:8080".into())],
+            headers: vec![("Origin".into(), "https://localhost:8080".into())].into(),
         };
         let mut response = HttpResponse {
             status: 200,
-            headers: vec![("Access-Control-Allow-Origin".into(), "*".into())],
+            headers: vec![("Access-Control-Allow-Origin".into(), "*".into())].into(),
             body: String::new(),
         };
         decorate(Some(&with_policy(true)), &request, &mut response);
@@ -1263,7 +1269,7 @@ mod tests {
         other.headers[0].1 = "https://evil.example".into();
         let mut response = HttpResponse {
             status: 200,
-            headers: Vec::new(),
+            headers: Vec::new().into(),
             body: String::new(),
         };
         let decoration = decorate(Some(&with_policy(true)), &other, &mut response);

@@ -168,7 +168,7 @@ impl FunctionUrl {
         }
         let response = HttpResponse {
             status: 200,
-            headers,
+            headers: headers.into(),
             body: String::new(),
         };
         Some((
@@ -456,7 +456,7 @@ mod tests {
         let request = request_to(URL, "GET", &[("Origin", "https://localhost:8080")]);
         let mut plain = HttpResponse {
             status: 200,
-            headers: vec![("Content-Type".into(), "application/json".into())],
+            headers: vec![("Content-Type".into(), "application/json".into())].into(),
             body: String::new(),
         };
         let note = f1().pass_up(&request, &mut plain);
@@ -473,7 +473,8 @@ mod tests {
                     "https://localhost:8080".into(),
                 ),
                 ("Access-Control-Allow-Credentials".into(), "true".into()),
-            ],
+            ]
+            .into(),
             body: String::new(),
         };
         let note = f1().pass_up(&request, &mut own);
@@ -498,7 +499,8 @@ mod tests {
             headers: vec![(
                 "Access-Control-Allow-Origin".into(),
                 "http://127.0.0.1:5500".into(),
-            )],
+            )]
+            .into(),
             body: String::new(),
         };
         layer.pass_up(&request, &mut echoed);
@@ -524,7 +526,7 @@ mod tests {
         let request = request_to(URL, "GET", &[("Origin", "https://a.example")]);
         let mut response = HttpResponse {
             status: 200,
-            headers: vec![],
+            headers: vec![].into(),
             body: String::new(),
         };
         let note = crate::server::ServerNote::FunctionUrl(Box::new(
@@ -587,7 +589,7 @@ mod tests {
         let request = request_to(URL, "GET", &[("Origin", "http://127.0.0.1:5500")]);
         let mut response = HttpResponse {
             status: 200,
-            headers: vec![],
+            headers: vec![].into(),
             body: String::new(),
         };
         layer.pass_up(&request, &mut response);
@@ -599,7 +601,7 @@ mod tests {
         let stranger = request_to(URL, "GET", &[("Origin", "https://evil.example")]);
         let mut response = HttpResponse {
             status: 200,
-            headers: vec![],
+            headers: vec![].into(),
             body: String::new(),
         };
         let note = narrow.pass_up(&stranger, &mut response);

@@ -477,7 +477,7 @@ impl HttpApi {
         headers.push(request_id(sequence));
         let response = HttpResponse {
             status: 204,
-            headers,
+            headers: headers.into(),
             body: String::new(),
         };
         (
@@ -600,7 +600,8 @@ fn gateway_error(status: u16, message: &str, sequence: usize) -> HttpResponse {
             ("content-type".into(), "application/json".into()),
             ("content-length".into(), body.len().to_string().into()),
             request_id(sequence),
-        ],
+        ]
+        .into(),
         body,
     }
 }

@@ -137,7 +137,7 @@ fn v1(raw: &Value) -> Result<(CannedResponse, Vec<String>), String> {
     Ok((
         CannedResponse {
             status,
-            headers,
+            headers: headers.into(),
             body,
             network_error: None,
         },
@@ -156,7 +156,7 @@ fn v2(raw: &Value) -> (CannedResponse, Reading) {
             return (
                 CannedResponse {
                     status: 200,
-                    headers: vec![("Content-Type".into(), "application/json".into())],
+                    headers: vec![("Content-Type".into(), "application/json".into())].into(),
                     body,
                     network_error: None,
                 },
@@ -177,7 +177,7 @@ fn v2(raw: &Value) -> (CannedResponse, Reading) {
     (
         CannedResponse {
             status,
-            headers,
+            headers: headers.into(),
             body,
             network_error: None,
         },
@@ -196,7 +196,8 @@ fn internal_server_error() -> CannedResponse {
                 "x-amzn-ErrorType".into(),
                 "InternalServerErrorException".into(),
             ),
-        ],
+        ]
+        .into(),
         body,
         network_error: None,
     }
@@ -263,7 +264,7 @@ mod tests {
             Payload::V1,
         );
         assert_eq!(
-            answer.headers,
+            *answer.headers,
             [(
                 "Access-Control-Allow-Origin".into(),
                 "value-multi, value-solo".into(),

@@ -922,7 +922,7 @@ impl RestApi {
         Some((
             HttpResponse {
                 status,
-                headers,
+                headers: headers.into(),
                 body: String::new(),
             },
             Note::Mock {
@@ -974,7 +974,7 @@ impl RestApi {
         (
             HttpResponse {
                 status,
-                headers,
+                headers: headers.into(),
                 body,
             },
             Note::Gateway {
@@ -1050,7 +1050,7 @@ impl RestApi {
             })
             .collect();
         response.status = chosen.status;
-        response.headers = headers;
+        response.headers = headers.into();
         Note::Mapped {
             method: name,
             kept,
@@ -1851,7 +1851,7 @@ mod tests {
         assert!(api.answer_itself(&get, 1).is_none());
         let mut answer = HttpResponse {
             status: 200,
-            headers: vec![("Content-Type".into(), "application/json".into())],
+            headers: vec![("Content-Type".into(), "application/json".into())].into(),
             body: String::new(),
         };
         let note = api.pass_up(&get, &mut answer, 1);

@@ -72,7 +72,7 @@ fn answer_strategy() -> impl Strategy<Value = CannedResponse> {
     let allow_credentials = any::<bool>();
     (status, location, allow_origin, allow_credentials).prop_map(
         |(status, location, allow_origin, allow_credentials)| {
-            let mut headers: cors_tui::scenario::Headers = Vec::new();
+            let mut headers = cors_tui::scenario::Headers::new();
             if let Some(location) = location {
                 headers.push(("Location".to_string().into(), location.to_string().into()));
             }

@@ -85,7 +85,7 @@ impl Azure {
         headers.push(("Server".into(), SERVER.into()));
         HttpResponse {
             status,
-            headers,
+            headers: headers.into(),
             body: format!(
                 "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code><Message>{}\nRequestId:{id}</Message></Error>",
                 quick_xml::escape::partial_escape(message),

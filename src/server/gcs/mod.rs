@@ -78,7 +78,7 @@ impl Storage for Gcs {
                 headers.push(("Content-Type".into(), "application/xml".into()));
                 return Err(HttpResponse {
                     status: 405,
-                    headers,
+                    headers: headers.into(),
                     body: "<?xml version='1.0' encoding='UTF-8'?><Error><Code>MethodNotAllowed</Code></Error>".to_string(),
                 });
             }
@@ -115,7 +115,7 @@ impl Storage for Gcs {
         headers.push(("Server".into(), SERVER.into()));
         HttpResponse {
             status: 200,
-            headers,
+            headers: headers.into(),
             body: String::new(),
         }
     }

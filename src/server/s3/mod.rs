@@ -119,7 +119,7 @@ impl S3 {
         headers.push(("Server".into(), "AmazonS3".into()));
         HttpResponse {
             status,
-            headers,
+            headers: headers.into(),
             body,
         }
     }
@@ -776,7 +776,7 @@ mod tests {
         let c = config(vec![rule(&["https://a"], &["GET"], &[])]);
         let missing = CannedResponse {
             status: 404,
-            headers: vec![],
+            headers: vec![].into(),
             body: "NoSuchKey".to_string(),
             network_error: None,
         };
