@@ -1204,7 +1204,7 @@ pub fn load_har_bytes(
             blocked,
             failed_at,
             failed_url,
-            notes,
+            notes: notes.iter().map(|note| texts.text(note)).collect(),
         });
     }
     // In file order, whichever pass set them aside.
@@ -1268,7 +1268,9 @@ fn mask_import(import: &mut HarImport) {
     };
     for recorded in &mut import.recording.recorded {
         for note in &mut recorded.notes {
-            mask_text(&mut masker, note);
+            if let Some(masked) = masker.text(note).or_else(|| masker.url_text(note)) {
+                *note = masked.into();
+            }
         }
         if let Some(error) = &mut recorded.error {
             mask_text(&mut masker, error);

@@ -25,8 +25,9 @@ pub struct Recorded {
     /// The URL of the request that failed there (a later hop's, after a redirect).
     #[serde(default)]
     pub failed_url: Option<String>,
-    /// How the importer rebuilt the request (credentials, headers, missing preflight…).
-    pub notes: Vec<String>,
+    /// How the importer rebuilt the request (credentials, headers, missing preflight…). Most
+    /// repeat from one request to the next, so each is held once.
+    pub notes: Vec<crate::http::Shared>,
 }
 
 /// What a recording tells beyond the requests themselves.
