@@ -25,7 +25,7 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// `\u{202e}`); a backslash is doubled so that an escape can't be forged. Borrowed when nothing
 /// needs escaping, which is nearly always.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c == '\\' || is_unsafe_char(c)) {
+    if !needs_escape(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -45,6 +45,19 @@ pub fn escape(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether [`escape`] changes `text`. Printable ASCII, nearly all of what is shown, is checked
+/// a byte at a time; from the first other byte on, a character at a time.
+fn needs_escape(text: &str) -> bool {
+    match text
+        .bytes()
+        .position(|b| !(0x20..0x7f).contains(&b) || b == b'\\')
+    {
+        None => false,
+        // Every byte before `at` is ASCII, so `at` starts a character.
+        Some(at) => text[at..].chars().any(|c| c == '\\' || is_unsafe_char(c)),
+    }
 }
 
 /// Like [`escape`], but keeps newlines as line breaks: for multi-line text the project wrote
@@ -86,6 +99,17 @@ mod tests {
     fn newlines_and_backslashes_are_unambiguous() {
         assert_eq!(escape("a\nb\\x1b"), "a\\nb\\\\x1b");
         assert_eq!(escape_keep_newlines("a\u{1b}\nb"), "a\\x1b\nb");
+    }
+
+    proptest::proptest! {
+        /// The byte-at-a-time check says what the character-by-character definition says.
+        #[test]
+        fn the_fast_check_agrees_with_the_definition(text in "(?s).{0,40}", ascii in "[ -~]{0,40}") {
+            for text in [text.as_str(), ascii.as_str(), &format!("{ascii}{text}")] {
+                let by_definition = text.chars().any(|c| c == '\\' || is_unsafe_char(c));
+                proptest::prop_assert_eq!(needs_escape(text), by_definition, "{:?}", text);
+            }
+        }
     }
 
     #[test]
