@@ -8,6 +8,7 @@ pub mod pasteable;
 pub mod recording;
 pub mod saved;
 pub mod server_snippets;
+mod table;
 pub mod text;
 pub mod transcript;
 

@@ -4,21 +4,11 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{Cell, ContentArrangement, Table, presets};
-
+use super::table::Table;
 use crate::engine::{RequestRecord, Trace, VARIABLES, Verdict};
 use crate::http::ABBREVIATIONS;
 use crate::safe_text::escape;
 use crate::scenario::{BrowserProfile, Outcome, Scenario};
-
-fn table(width: u16) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width);
-    table
-}
 
 fn marker(verdict: Verdict) -> &'static str {
     match verdict {
@@ -54,27 +44,43 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
 /// Wraps `text` to `width` columns, keeping its leading spaces and indenting continuation lines.
 /// Linear in the text: each line's width is counted as it grows, not again for every word.
 pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
+    if char_count(text) <= width {
+        return text.to_string();
+    }
     let body = text.trim_start_matches(' ');
-    let mut lines = Vec::new();
-    let mut line = text[..text.len() - body.len()].to_string();
-    let lead = line.len();
-    let indent_width = indent.chars().count();
+    let lead = text.len() - body.len();
+    let mut out =
+        String::with_capacity(text.len() + text.len() / width.max(1) * (indent.len() + 1));
+    out.push_str(&text[..lead]);
+    // Where the line being made starts in `out`.
+    let mut line_start = 0;
+    let indent_width = char_count(indent);
     let mut line_width = lead;
     for word in body.split(' ') {
-        let word_width = word.chars().count();
-        if line.len() > lead && line_width + word_width + 1 > width {
-            lines.push(std::mem::take(&mut line));
-            line.push_str(indent);
+        let word_width = char_count(word);
+        let line_len = out.len() - line_start;
+        if line_len > lead && line_width + word_width + 1 > width {
+            out.push('\n');
+            line_start = out.len();
+            out.push_str(indent);
             line_width = indent_width;
-        } else if line.len() > lead {
-            line.push(' ');
+        } else if line_len > lead {
+            out.push(' ');
             line_width += 1;
         }
-        line.push_str(word);
+        out.push_str(word);
         line_width += word_width;
     }
-    lines.push(line);
-    lines.join("\n")
+    out
+}
+
+/// Characters in `text`: its length, when it is ASCII (nearly always).
+fn char_count(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
 }
 
 /// The most characters a table cell shows. Longer text (a 100 KB URL, thousands of header
@@ -86,6 +92,10 @@ const CELL_CHARACTERS: usize = 400;
 /// A table cell's text: escaped, and cut at [`CELL_CHARACTERS`].
 fn cell(text: &str) -> String {
     let escaped = escape(text);
+    if escaped.len() <= CELL_CHARACTERS {
+        // No more characters than bytes: nothing to cut.
+        return escaped.into_owned();
+    }
     match escaped.char_indices().nth(CELL_CHARACTERS) {
         None => escaped.into_owned(),
         Some((cut, _)) => {
@@ -144,28 +154,31 @@ fn write_part(
         .collect();
     writeln!(out)?;
     writeln!(out, "EXECUTION TABLE")?;
-    let mut table_of_steps = table(width);
-    table_of_steps.set_header(vec![
-        "Step",
-        "Req",
-        "Action",
-        "Request Type",
-        "CORS Headers Sent",
-        "Browser Decision",
-        "Result",
-    ]);
+    let mut table_of_steps = Table::new(
+        [
+            "Step",
+            "Req",
+            "Action",
+            "Request Type",
+            "CORS Headers Sent",
+            "Browser Decision",
+            "Result",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
     for (step, text) in steps.iter().zip(&texts) {
-        table_of_steps.add_row(vec![
-            Cell::new(step.n),
-            Cell::new(format!("#{}", step.request)),
-            Cell::new(cell(&text.action)),
-            Cell::new(cell(&text.request_type)),
-            Cell::new(cell(&text.cors_headers)),
-            Cell::new(cell(&text.decision)),
-            Cell::new(format!("{}{}", marker(step.verdict), cell(&text.result))),
+        table_of_steps.row(vec![
+            step.n.to_string(),
+            format!("#{}", step.request),
+            cell(&text.action),
+            cell(&text.request_type),
+            cell(&text.cors_headers),
+            cell(&text.decision),
+            format!("{}{}", marker(step.verdict), cell(&text.result)),
         ]);
     }
-    writeln!(out, "{table_of_steps}")?;
+    table_of_steps.write(out, w)?;
     let legend: Vec<String> = ABBREVIATIONS
         .iter()
         .map(|(short, full)| format!("{short} = {full}"))
@@ -182,13 +195,12 @@ fn write_part(
         .chain((0..steps.len()).map(Some))
         .collect();
     for chunk in columns.chunks(per_chunk) {
-        let mut tracker = table(width);
         let mut header = vec!["Variable".to_string()];
         header.extend(chunk.iter().map(|c| match c {
             None => start_label.to_string(),
             Some(i) => format!("After step {}", steps[*i].n),
         }));
-        tracker.set_header(header);
+        let mut tracker = Table::new(header);
         for (v, name) in VARIABLES.iter().enumerate().take(start.len()) {
             let mut row = vec![name.to_string()];
             for column in chunk {
@@ -201,9 +213,9 @@ fn write_part(
                     }
                 });
             }
-            tracker.add_row(row);
+            tracker.row(row);
         }
-        writeln!(out, "{tracker}")?;
+        tracker.write(out, w)?;
     }
 
     writeln!(out)?;
@@ -365,50 +377,67 @@ pub fn stream(
             ""
         )
     )?;
-    for part in 1..=parts {
-        let (records, steps): (Vec<RequestRecord>, Vec<Vec<crate::engine::Step>>) =
-            run.by_ref().take(PART_REQUESTS).unzip();
-        let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
-        let (Some(first), Some(last)) = (records.first(), records.last()) else {
-            break;
-        };
-        writeln!(out)?;
-        writeln!(
-            out,
-            "PART {part} OF {parts}: REQUESTS #{} TO #{}",
-            first.index, last.index
-        )?;
-        let start_label = match steps.first() {
-            Some(step) if part > 1 => format!("Before step {}", step.n),
-            _ => "Start".to_string(),
-        };
-        let fixes: Vec<_> = records
-            .iter()
-            .map(|record| {
-                let scope = scope.as_ref()?;
-                crate::analysis::fix::streamed_fix(scenario, profile, scope, record)
-            })
-            .collect();
-        write_part(
-            out,
-            &start,
-            &start_label,
-            &steps,
-            &records,
-            &fixes,
-            scope.is_some(),
-            (width, profile),
-        )?;
-        if let Some(step) = steps.last() {
-            start = step.variables.clone();
-        }
-        for record in records {
-            checked += usize::from(record.expect.is_some());
-            if !record.expectation_met() {
-                failed.push(record);
+    // The engine runs on its own thread, a part ahead of the writer: putting a part in words
+    // and laying out its tables takes longer than running it.
+    std::thread::scope(|threads| -> io::Result<()> {
+        let (ran, parts_ran) = std::sync::mpsc::sync_channel(1);
+        threads.spawn(move || {
+            loop {
+                let (records, steps): (Vec<RequestRecord>, Vec<Vec<crate::engine::Step>>) =
+                    run.by_ref().take(PART_REQUESTS).unzip();
+                // A writer that stopped (a closed pipe) takes no more.
+                if records.is_empty() || ran.send((records, steps)).is_err() {
+                    break;
+                }
+            }
+        });
+        for part in 1..=parts {
+            let Ok((records, steps)) = parts_ran.recv() else {
+                break;
+            };
+            let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
+            let (Some(first), Some(last)) = (records.first(), records.last()) else {
+                break;
+            };
+            writeln!(out)?;
+            writeln!(
+                out,
+                "PART {part} OF {parts}: REQUESTS #{} TO #{}",
+                first.index, last.index
+            )?;
+            let start_label = match steps.first() {
+                Some(step) if part > 1 => format!("Before step {}", step.n),
+                _ => "Start".to_string(),
+            };
+            let fixes: Vec<_> = records
+                .iter()
+                .map(|record| {
+                    let scope = scope.as_ref()?;
+                    crate::analysis::fix::streamed_fix(scenario, profile, scope, record)
+                })
+                .collect();
+            write_part(
+                out,
+                &start,
+                &start_label,
+                &steps,
+                &records,
+                &fixes,
+                scope.is_some(),
+                (width, profile),
+            )?;
+            if let Some(step) = steps.last() {
+                start = step.variables.clone();
+            }
+            for record in records {
+                checked += usize::from(record.expect.is_some());
+                if !record.expectation_met() {
+                    failed.push(record);
+                }
             }
         }
-    }
+        Ok(())
+    })?;
     let failed_refs: Vec<&RequestRecord> = failed.iter().collect();
     write_expectations(out, checked, &failed_refs, w)?;
     Ok(failed)
