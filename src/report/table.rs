@@ -374,7 +374,10 @@ mod tests {
     #[test]
     fn a_column_whose_wrapped_cells_leave_room_gives_it_to_the_others() {
         let long = "one two three four five six seven eight nine";
-        let t = table(&["A", "B", "C"], &[&[long, "aaaaaaaaaa bbbbbbbbbbbbbbbb", long]]);
+        let t = table(
+            &["A", "B", "C"],
+            &[&[long, "aaaaaaaaaa bbbbbbbbbbbbbbbb", long]],
+        );
         // 60 columns of room, 20 each: B's cells wrapped to 20 use 16, so it takes 16 and A
         // and C share the other 44.
         assert_eq!(t.column_widths(70), vec![22, 16, 22]);
