@@ -55,6 +55,41 @@ fn json_report_100k(bencher: divan::Bencher) {
     });
 }
 
+/// `--json` of the 100,000-request scenario as the program streams it, the engine on a thread
+/// of its own: the yardstick for its `--print`.
+#[divan::bench(sample_count = 3)]
+fn scenario_json_100k(bencher: divan::Bencher) {
+    let scenario = scenario(100_000);
+    bencher.bench(|| {
+        let mut sink = std::io::sink();
+        report::json::run_and_write(
+            &mut sink,
+            divan::black_box(&scenario),
+            BrowserProfile::Chromium,
+            None,
+            false,
+        )
+        .map_or(0, |records| records.len())
+    });
+}
+
+/// `--print` of the same scenario, every step in its parts' tables (issue 17's target: within
+/// 2 times `scenario_json_100k`).
+#[divan::bench(sample_count = 3)]
+fn scenario_print_100k(bencher: divan::Bencher) {
+    let scenario = scenario(100_000);
+    bencher.bench(|| {
+        let mut sink = std::io::sink();
+        report::text::stream(
+            &mut sink,
+            divan::black_box(&scenario),
+            BrowserProfile::Chromium,
+            100,
+        )
+        .map_or(0, |records| records.len())
+    });
+}
+
 /// The generated recording, imported as `cors-tui` reads a HAR.
 fn import(text: &str) -> Option<cors_tui::formats::har::HarImport> {
     cors_tui::formats::har::load_har(text, "bench.har", false).ok()
