@@ -1408,6 +1408,40 @@ mod tests {
         assert!(notes.iter().any(|n| n.contains("HTTP cache")), "{notes:?}");
     }
 
+    /// What keeps a large recording's trace small: its exchanges hold the recording's answer
+    /// lists, and the same request sent again holds the first one's header list.
+    #[test]
+    fn a_replay_shares_the_recordings_header_lists() {
+        let get = || {
+            entry(
+                ("GET", "https://api.example/feed"),
+                &[("Origin", "https://app.example")],
+                (200, &[("Access-Control-Allow-Origin", "*")], ""),
+                "",
+            )
+        };
+        let import = har(&[get(), get()]);
+        let trace = crate::engine::run(&import.scenario, BrowserProfile::Chromium);
+        let exchange = |request: usize| &trace.requests[request].exchanges[0];
+        for (request, spec) in import.scenario.requests.iter().enumerate() {
+            let Some(recorded) = &spec.responses.actual else {
+                panic!("request {request} has no recorded answer");
+            };
+            assert!(
+                recorded
+                    .headers
+                    .shares_with(&exchange(request).response.headers)
+            );
+        }
+        assert_eq!(exchange(0).request.headers, exchange(1).request.headers);
+        assert!(
+            exchange(0)
+                .request
+                .headers
+                .shares_with(&exchange(1).request.headers)
+        );
+    }
+
     #[test]
     fn credentials_are_inferred_only_where_the_recording_proves_them() {
         let feed = |allow: &str, error: &str| {
