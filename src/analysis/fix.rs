@@ -893,7 +893,8 @@ fn answer_with(
     status: Option<u16>,
     set: &[Header],
 ) -> CannedResponse {
-    let mut headers: Vec<Header> = base.map(|r| r.headers.clone()).unwrap_or_default().to_vec();
+    // Shared with the trace's answer: copied as it is changed.
+    let mut headers = base.map(|r| r.headers.clone()).unwrap_or_default();
     headers.retain(|(n, _)| !set.iter().any(|(s, _)| s.eq_ignore_ascii_case(n)));
     headers.extend(set.iter().cloned());
     CannedResponse {
@@ -901,7 +902,7 @@ fn answer_with(
             .or(base.map(|r| r.status))
             .filter(|s| *s != 0)
             .unwrap_or(200),
-        headers: headers.into(),
+        headers,
         body: base.map(|r| r.body.clone()).unwrap_or_default(),
         // The fixed answer is one the server gives.
         network_error: None,

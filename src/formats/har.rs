@@ -552,7 +552,7 @@ fn canned(entry: &Entry, texts: &mut TextPool) -> CannedResponse {
     match no_answer(entry) {
         Some(code) => CannedResponse {
             status: 0,
-            headers: Vec::new().into(),
+            headers: crate::http::Headers::new(),
             body: String::new(),
             network_error: Some(code.to_string()),
         },

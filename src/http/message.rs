@@ -212,7 +212,7 @@ mod tests {
         let request = HttpRequest {
             method: "GET".into(),
             url: "https://b.s3.amazonaws.com/k.txt?versionId=1".into(),
-            headers: vec![].into(),
+            headers: Headers::new(),
         };
         assert_eq!(request.request_line(), "GET /k.txt?versionId=1 HTTP/1.1");
     }

@@ -867,7 +867,7 @@ mod tests {
         });
         request.responses.preflight = Some(CannedResponse {
             status: 204,
-            headers: Vec::new().into(),
+            headers: crate::http::Headers::new(),
             body: String::new(),
             network_error: None,
         });

@@ -1195,7 +1195,7 @@ mod tests {
         };
         let mut response = HttpResponse {
             status: 200,
-            headers: Vec::new().into(),
+            headers: crate::http::Headers::new(),
             body: String::new(),
         };
         decorate(Some(&with_policy(true)), &request, &mut response);
@@ -1221,7 +1221,7 @@ mod tests {
         let request = get(Some("https://app.example"));
         let mut bare = HttpResponse {
             status: 200,
-            headers: Vec::new().into(),
+            headers: crate::http::Headers::new(),
             body: String::new(),
         };
         decorate(Some(&policy), &request, &mut bare);
@@ -1269,7 +1269,7 @@ mod tests {
         other.headers[0].1 = "https://evil.example".into();
         let mut response = HttpResponse {
             status: 200,
-            headers: Vec::new().into(),
+            headers: crate::http::Headers::new(),
             body: String::new(),
         };
         let decoration = decorate(Some(&with_policy(true)), &other, &mut response);

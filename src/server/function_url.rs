@@ -526,7 +526,7 @@ mod tests {
         let request = request_to(URL, "GET", &[("Origin", "https://a.example")]);
         let mut response = HttpResponse {
             status: 200,
-            headers: vec![].into(),
+            headers: crate::http::Headers::new(),
             body: String::new(),
         };
         let note = crate::server::ServerNote::FunctionUrl(Box::new(
@@ -589,7 +589,7 @@ mod tests {
         let request = request_to(URL, "GET", &[("Origin", "http://127.0.0.1:5500")]);
         let mut response = HttpResponse {
             status: 200,
-            headers: vec![].into(),
+            headers: crate::http::Headers::new(),
             body: String::new(),
         };
         layer.pass_up(&request, &mut response);
@@ -601,7 +601,7 @@ mod tests {
         let stranger = request_to(URL, "GET", &[("Origin", "https://evil.example")]);
         let mut response = HttpResponse {
             status: 200,
-            headers: vec![].into(),
+            headers: crate::http::Headers::new(),
             body: String::new(),
         };
         let note = narrow.pass_up(&stranger, &mut response);

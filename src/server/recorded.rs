@@ -14,7 +14,7 @@ pub fn answer(kind: ExchangeKind, overrides: &ResponseOverrides, by: Recorder) -
         response: recorded.map_or_else(
             || HttpResponse {
                 status: 0,
-                headers: Vec::new().into(),
+                headers: crate::http::Headers::new(),
                 body: String::new(),
             },
             canned,

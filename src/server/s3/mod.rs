@@ -776,7 +776,7 @@ mod tests {
         let c = config(vec![rule(&["https://a"], &["GET"], &[])]);
         let missing = CannedResponse {
             status: 404,
-            headers: vec![].into(),
+            headers: crate::http::Headers::new(),
             body: "NoSuchKey".to_string(),
             network_error: None,
         };
