@@ -266,11 +266,7 @@ fn caches_can_answer(scenario: &Scenario) -> bool {
 
 /// The path and query a request asks for, whole: narration cuts a long query where it shows it.
 fn path_of(spec: &RequestSpec) -> String {
-    let url = &spec.url;
-    match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_string(),
-    }
+    crate::http::syntax::path_and_query(&spec.url)
 }
 
 fn host_header(spec: &RequestSpec, texts: &mut TextPool) -> Header {

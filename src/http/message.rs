@@ -34,7 +34,6 @@ pub fn combined_header(headers: &Headers, name: &str) -> Option<String> {
     Some(combined)
 }
 
-/// An answer with `status` and `headers` and no body, for unit tests.
 /// Which exchange of a hop: the preflight, or the request itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,6 +52,7 @@ impl ExchangeKind {
     }
 }
 
+/// An answer with `status` and `headers` and no body, for unit tests.
 #[cfg(test)]
 pub fn test_response(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
     HttpResponse {
@@ -73,14 +73,7 @@ impl HttpRequest {
     /// `GET /photo.jpg HTTP/1.1`
     pub fn request_line(&self) -> String {
         let target = url::Url::parse(&self.url)
-            .map(|u| {
-                let mut target = u.path().to_string();
-                if let Some(query) = u.query() {
-                    target.push('?');
-                    target.push_str(query);
-                }
-                target
-            })
+            .map(|u| super::syntax::path_and_query(&u))
             .unwrap_or_else(|_| self.url.clone());
         format!("{} {target} HTTP/1.1", self.method)
     }

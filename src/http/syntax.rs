@@ -107,6 +107,14 @@ pub fn origin_of(url: &url::Url) -> Option<String> {
     origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
+/// What a request asks the server for: the URL's path and, after `?`, its query, whole.
+pub fn path_and_query(url: &url::Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
 /// Whether `code` is a network error code as Chromium writes one: `net::ERR_` and then capital
 /// letters, digits and underscores (`net::ERR_CONNECTION_REFUSED`).
 pub fn is_network_error_code(code: &str) -> bool {

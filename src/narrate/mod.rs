@@ -128,12 +128,7 @@ pub fn status_text(response: &HttpResponse) -> String {
 
 /// The path and query of `url`, as the execution table shows a request.
 pub fn path_of(url: &url::Url) -> String {
-    let mut path = url.path().to_string();
-    if let Some(query) = url.query() {
-        path.push('?');
-        path.push_str(query);
-    }
-    shown_path(&path).into_owned()
+    shown_path(&crate::http::syntax::path_and_query(url)).into_owned()
 }
 
 /// Query strings longer than this are cut where a request is named in words: a presigned URL's
