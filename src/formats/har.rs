@@ -1261,14 +1261,18 @@ pub fn load_har_bytes(
 fn mask_import(import: &mut HarImport) {
     let mut masker = crate::secrets::Masker::new();
     masker.scenario(&mut import.scenario);
+    // A text with a secret in it, or in the URL it is, masked; None when it holds none.
+    let masked = |masker: &mut crate::secrets::Masker, text: &str| {
+        masker.text(text).or_else(|| masker.url_text(text))
+    };
     let mask_text = |masker: &mut crate::secrets::Masker, text: &mut String| {
-        if let Some(masked) = masker.text(text).or_else(|| masker.url_text(text)) {
+        if let Some(masked) = masked(masker, text) {
             *text = masked;
         }
     };
     for recorded in &mut import.recording.recorded {
         for note in &mut recorded.notes {
-            if let Some(masked) = masker.text(note).or_else(|| masker.url_text(note)) {
+            if let Some(masked) = masked(&mut masker, note) {
                 *note = masked.into();
             }
         }
