@@ -385,6 +385,7 @@ pub fn stream(
             loop {
                 let (records, steps): (Vec<RequestRecord>, Vec<Vec<crate::engine::Step>>) =
                     run.by_ref().take(PART_REQUESTS).unzip();
+                let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
                 // A writer that stopped (a closed pipe) takes no more.
                 if records.is_empty() || ran.send((records, steps)).is_err() {
                     break;
@@ -395,7 +396,6 @@ pub fn stream(
             let Ok((records, steps)) = parts_ran.recv() else {
                 break;
             };
-            let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
             let (Some(first), Some(last)) = (records.first(), records.last()) else {
                 break;
             };
