@@ -232,16 +232,14 @@ fn wrap_cell_into<'a>(cell: &'a str, width: usize, lines: &mut Vec<(&'a str, usi
                     place(lines, from, at + word.len(), line_width + gap + word_width);
                 continue;
             }
+            // The word goes below: whole, or, too wide for any line, when this one has no
+            // room worth filling.
             let free = width.saturating_sub(line_width + gap);
-            if open && free <= LINE_SLACK {
+            if open && (word_width <= width || free <= LINE_SLACK) {
                 lines.push((&paragraph[start..end], line_width));
                 (start, end, line_width) = (at, at, 0);
-                if word_width <= width {
-                    (start, end, line_width) = place(lines, at, at + word.len(), word_width);
-                    continue;
-                }
-            } else if word_width <= width {
-                lines.push((&paragraph[start..end], line_width));
+            }
+            if word_width <= width {
                 (start, end, line_width) = place(lines, at, at + word.len(), word_width);
                 continue;
             }
@@ -260,8 +258,8 @@ fn wrap_cell_into<'a>(cell: &'a str, width: usize, lines: &mut Vec<(&'a str, usi
                 let (mut head, mut head_width) = fitting(part, width);
                 if head.is_empty() {
                     // A character wider than the column still goes somewhere.
-                    let first = part.chars().next().map_or(0, char::len_utf8);
-                    head = &part[..first];
+                    let one_char = part.chars().next().map_or(0, char::len_utf8);
+                    head = &part[..one_char];
                     head_width = text_width(head);
                 }
                 if head.len() == part.len() {
