@@ -156,14 +156,14 @@ impl Client {
             })
         {
             return Err(ProbeError::Dns {
-                method: request.method.clone(),
-                url: request.url.clone(),
+                method: request.method.to_string(),
+                url: request.url.to_string(),
                 host,
             });
         }
         let fail = |reason: String| ProbeError::Other {
-            method: request.method.clone(),
-            url: request.url.clone(),
+            method: request.method.to_string(),
+            url: request.url.to_string(),
             reason,
         };
         let mut builder = ureq::http::Request::builder()
@@ -239,8 +239,8 @@ impl Client {
                 .and_then(|u| u.host_str().map(str::to_string))
                 .unwrap_or_default()
         };
-        let method = request.method.clone();
-        let url = request.url.clone();
+        let method = request.method.to_string();
+        let url = request.url.to_string();
         match err {
             ureq::Error::HostNotFound => ProbeError::Dns {
                 method,

@@ -296,7 +296,7 @@ fn generated_questions(trace: &Trace) -> Vec<QuizItem> {
                     format!("The answer does carry the header. {what_was_sent}"),
                 ),
                 Choice::explained(
-                    url.clone(),
+                    url.to_string(),
                     format!(
                         "That is the resource's URL. Access-Control-Allow-Origin names the page's origin that may read the answer. {what_was_sent}"
                     ),

@@ -201,6 +201,9 @@ struct Simulation<'a> {
     /// One copy of each header name and value the browser writes: a trace holds every
     /// exchange's headers, and they repeat from one request to the next.
     texts: TextPool,
+    /// The URL of the last exchange, which the next one (a preflight's actual request) shares.
+    /// Not pooled: URLs rarely repeat across requests, and a pool would keep all of them.
+    recent_url: crate::http::Text,
     /// One copy of each tracker value: most repeat from one request to the next, and every
     /// step holds its tracker.
     cells: foldhash::HashSet<Arc<Cell>>,
@@ -329,6 +332,7 @@ impl<'a> Simulation<'a> {
         Simulation {
             scenario,
             texts: TextPool::default(),
+            recent_url: Default::default(),
             cells: foldhash::HashSet::default(),
             server,
             profile,
@@ -357,6 +361,14 @@ impl<'a> Simulation<'a> {
             edge_copies: Vec::new(),
             cookie_jar: super::cookies::CookieJar::new(&scenario.cookies),
         }
+    }
+
+    /// `url` as an exchange holds it: shared with the exchange before when it has the same.
+    fn url_text(&mut self, url: &str) -> crate::http::Text {
+        if self.recent_url != url {
+            self.recent_url = url.into();
+        }
+        self.recent_url.clone()
     }
 
     fn set(&mut self, var: Var, value: Cell) {
@@ -844,8 +856,8 @@ impl<'a> Simulation<'a> {
         self.set(Var::RequestAllowed, Cell::RequestAllowed(allowed));
         self.push_step(index, (Stage::Request, Verdict::Info), start, None);
         let request = HttpRequest {
-            method: method.clone(),
-            url: spec.url.to_string(),
+            method: self.texts.text(&method).into(),
+            url: self.url_text(spec.url.as_str()),
             headers: headers.into(),
         };
         let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
@@ -1179,8 +1191,8 @@ impl<'a> Simulation<'a> {
 
         // The actual request, unless the driver holds it back.
         let request = HttpRequest {
-            method: method.clone(),
-            url: url.clone(),
+            method: self.texts.text(&method).into(),
+            url: self.url_text(&url),
             headers: actual_headers(spec, kept, Some(&origin), false, &mut self.texts).into(),
         };
         let answered = if input.withheld() {
@@ -1615,8 +1627,8 @@ impl<'a> Simulation<'a> {
         headers.push(self.texts.header("Sec-Fetch-Mode", "cors"));
         headers.push(self.texts.header("Sec-Fetch-Dest", "empty"));
         let request = HttpRequest {
-            method: "OPTIONS".to_string(),
-            url: url.clone(),
+            method: self.texts.text("OPTIONS").into(),
+            url: self.url_text(&url),
             headers: headers.into(),
         };
         let Some((ex, response)) = self.exchange((index, ExchangeKind::Preflight), request, spec)
@@ -1769,8 +1781,8 @@ impl<'a> Simulation<'a> {
         // except GET and HEAD.
         let sends_origin = method != "GET" && method != "HEAD";
         let request = HttpRequest {
-            method: method.clone(),
-            url: spec.url.to_string(),
+            method: self.texts.text(&method).into(),
+            url: self.url_text(spec.url.as_str()),
             headers: actual_headers(
                 spec,
                 kept,

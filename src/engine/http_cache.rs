@@ -235,7 +235,7 @@ impl HttpCache {
         });
         self.entries.push(Entry {
             partition,
-            url: request.url.clone(),
+            url: request.url.to_string(),
             response: response.clone(),
             stored: Stored {
                 at: now,
@@ -258,8 +258,8 @@ mod tests {
 
     fn get(origin: Option<&str>) -> HttpRequest {
         HttpRequest {
-            method: "GET".to_string(),
-            url: "https://cdn.example/logo.png".to_string(),
+            method: "GET".into(),
+            url: "https://cdn.example/logo.png".into(),
             headers: origin
                 .map(|o| vec![("Origin".into(), o.into())])
                 .unwrap_or_default()

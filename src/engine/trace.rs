@@ -503,7 +503,7 @@ impl Hop<'_> {
     pub fn asked(&self) -> (String, Vec<String>) {
         let requested = |name| self.preflight.and_then(|p| p.request.header(name));
         let method = match (self.actual, requested("Access-Control-Request-Method")) {
-            (Some(actual), _) => actual.request.method.clone(),
+            (Some(actual), _) => actual.request.method.to_string(),
             (None, Some(method)) => method,
             (None, None) => "GET".to_string(),
         };

@@ -2,12 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Headers;
+use super::{Headers, Text};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HttpRequest {
-    pub method: String,
-    pub url: String,
+    /// Shared: every exchange of a request, and a request sent again, hold one copy.
+    pub method: Text,
+    pub url: Text,
     pub headers: Headers,
 }
 
@@ -74,7 +75,7 @@ impl HttpRequest {
     pub fn request_line(&self) -> String {
         let target = url::Url::parse(&self.url)
             .map(|u| super::syntax::path_and_query(&u))
-            .unwrap_or_else(|_| self.url.clone());
+            .unwrap_or_else(|_| self.url.to_string());
         format!("{} {target} HTTP/1.1", self.method)
     }
 }

@@ -440,8 +440,8 @@ impl<'a> Run<'a> {
             ExchangeKind::Actual
         };
         let message = HttpRequest {
-            method: arrived.method.clone(),
-            url,
+            method: arrived.method.clone().into(),
+            url: url.into(),
             headers: arrived
                 .headers
                 .iter()

@@ -125,7 +125,7 @@ pub trait Storage: Sync {
     /// The method and requested headers an actual request is matched on (`None`: the service
     /// checks no headers on an actual request).
     fn actual_match(&self, request: &HttpRequest) -> (String, Option<Vec<String>>) {
-        (request.method.clone(), None)
+        (request.method.to_string(), None)
     }
 
     /// Why `rule` does not match, or `None` when it does.
@@ -501,8 +501,8 @@ pub fn one_rule(
 #[cfg(test)]
 pub fn request_to(url: &str, method: &str, headers: &[(&str, &str)]) -> HttpRequest {
     HttpRequest {
-        method: method.to_string(),
-        url: url.to_string(),
+        method: method.into(),
+        url: url.into(),
         headers: headers
             .iter()
             .map(|(n, v)| ((*n).into(), (*v).into()))

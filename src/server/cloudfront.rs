@@ -408,7 +408,7 @@ impl Distribution {
         };
         let path = path_and_query(&request.url, &query);
         let url = match url::Url::parse(&request.url) {
-            Ok(url) => format!("{}{path}", url.origin().ascii_serialization()),
+            Ok(url) => format!("{}{path}", url.origin().ascii_serialization()).into(),
             Err(_) => request.url.clone(),
         };
         HttpRequest {
@@ -434,7 +434,7 @@ impl Distribution {
             let from = StoredFrom {
                 at: at.now,
                 ttl,
-                method: request.method.clone(),
+                method: request.method.to_string(),
                 origin: request.header("Origin"),
                 origin_note: Arc::new(origin_note.clone()),
             };
@@ -909,8 +909,8 @@ mod tests {
         }
         headers.push(("Accept-Encoding".into(), "gzip, deflate, br, zstd".into()));
         HttpRequest {
-            method: "GET".to_string(),
-            url: "https://d111.cloudfront.net/photo.jpg?v=2".to_string(),
+            method: "GET".into(),
+            url: "https://d111.cloudfront.net/photo.jpg?v=2".into(),
             headers: headers.into(),
         }
     }
@@ -1016,7 +1016,7 @@ mod tests {
     fn c4_a_preflight_to_a_get_head_behavior_gets_cloudfronts_403() {
         let mut cf = behavior(&["GET", "HEAD"], "CachingOptimized", None);
         let mut options = get(Some("https://app.example"));
-        options.method = "OPTIONS".to_string();
+        options.method = "OPTIONS".into();
         let (response, note) = cf.answer_itself(&options, at(0)).unwrap();
         assert_eq!(response.status, 403);
         assert!(
@@ -1072,8 +1072,8 @@ mod tests {
 
     fn preflight() -> HttpRequest {
         HttpRequest {
-            method: "OPTIONS".to_string(),
-            url: "https://d111.cloudfront.net/photo.jpg".to_string(),
+            method: "OPTIONS".into(),
+            url: "https://d111.cloudfront.net/photo.jpg".into(),
             headers: vec![
                 ("Origin".into(), "https://app.example".into()),
                 ("Access-Control-Request-Method".into(), "PUT".into()),
@@ -1155,7 +1155,7 @@ mod tests {
     fn only_the_query_strings_in_the_key_split_it() {
         let cf = behavior(&["GET", "HEAD"], "CachingOptimized", None);
         let mut other = get(None);
-        other.url = "https://d111.cloudfront.net/photo.jpg?v=3".to_string();
+        other.url = "https://d111.cloudfront.net/photo.jpg?v=3".into();
         assert_eq!(cf.key(&get(None), None), cf.key(&other, None));
         let mut by_query = behavior(&["GET", "HEAD"], "CachingOptimized", None);
         Arc::make_mut(&mut by_query.behavior).cache.query = Selection::All;
@@ -1181,8 +1181,8 @@ mod tests {
     #[test]
     fn c5_the_policy_decorates_the_origins_preflight_answer() {
         let request = HttpRequest {
-            method: "OPTIONS".to_string(),
-            url: "https://d111.cloudfront.net/books".to_string(),
+            method: "OPTIONS".into(),
+            url: "https://d111.cloudfront.net/books".into(),
             headers: vec![
                 ("Origin".into(), "https://localhost:8080".into()),
                 ("Access-Control-Request-Method".into(), "GET".into()),
@@ -1251,8 +1251,8 @@ mod tests {
     #[test]
     fn override_replaces_the_origins_header_and_an_unlisted_origin_gets_nothing() {
         let request = HttpRequest {
-            method: "GET".to_string(),
-            url: "https://d111.cloudfront.net/books".to_string(),
+            method: "GET".into(),
+            url: "https://d111.cloudfront.net/books".into(),
             headers: vec![("Origin".into(), "https://localhost:8080".into())].into(),
         };
         let mut response = HttpResponse {

@@ -624,7 +624,11 @@ fn hops_sent(record: &RequestRecord) -> Vec<(String, String, String)> {
         .iter()
         .map(|e| {
             let origin = e.request.header("Origin").unwrap_or_default();
-            (e.request.method.clone(), e.request.url.clone(), origin)
+            (
+                e.request.method.to_string(),
+                e.request.url.to_string(),
+                origin,
+            )
         })
         .collect()
 }

@@ -321,7 +321,7 @@ fn check_redirects(request: &RequestRecord) -> Result<(), TestCaseError> {
         let target = Url::parse(&from.request.url).and_then(|u| u.join(&location));
         prop_assert_eq!(
             target.map(|u| u.to_string()).ok(),
-            Some(to.request.url.clone())
+            Some(to.request.url.to_string())
         );
         prop_assert!(matches!(from.response.status, 301 | 302 | 303 | 307 | 308));
         if let Some(origin) = from.request.header("Origin") {

@@ -294,7 +294,7 @@ impl Storage for Azure {
                     f,
                     "method {} is not in AllowedMethods [{}]",
                     match note.operation {
-                        Some(_) => request.method.clone(),
+                        Some(_) => request.method.to_string(),
                         None => request
                             .header("Access-Control-Request-Method")
                             .unwrap_or_default(),

@@ -198,7 +198,7 @@ impl Storage for Gcs {
                     f,
                     "method {} is not in method [{}]",
                     match note.operation {
-                        Some(_) => request.method.clone(),
+                        Some(_) => request.method.to_string(),
                         None => request
                             .header("Access-Control-Request-Method")
                             .unwrap_or_default(),

@@ -129,7 +129,7 @@ impl S3 {
     fn matched_method(request: &HttpRequest) -> (String, bool) {
         match request.header("Access-Control-Request-Method") {
             Some(method) => (method, true),
-            None => (request.method.clone(), false),
+            None => (request.method.to_string(), false),
         }
     }
 }

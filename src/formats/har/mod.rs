@@ -9,10 +9,14 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use url::Url;
 
+mod plan;
+
+use plan::{Key, Planned, url_origin};
+
 use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
 use crate::http::syntax::{
     is_forbidden_method, is_forbidden_request_header, is_token, is_valid_header_value,
-    normalize_method, origin_of,
+    normalize_method,
 };
 use crate::scenario::recording::{Recorded, Recording, Skipped};
 use crate::scenario::{
@@ -23,8 +27,8 @@ use crate::scenario::{
 
 // Nothing read borrows from the file, so that a large one can be let go of as it is read. A
 // recording of 100,000 exchanges is millions of header names and values, most of them repeated:
-// each is read into a pooled copy, held once. URLs and times, which rarely repeat, are plain
-// strings.
+// each is read into a pooled copy, held once. URLs and times, which rarely repeat, are not
+// pooled (a URL is shared with its entry's planning key rather than copied).
 thread_local! {
     /// The pool of the recording being read on this thread, if any.
     static READING: std::cell::RefCell<Option<TextPool>> = const { std::cell::RefCell::new(None) };
@@ -261,7 +265,8 @@ struct Initiator {
 #[serde(default)]
 struct Request {
     method: Text,
-    url: String,
+    /// Shared with the entry's planning key rather than copied.
+    url: Shared,
     headers: Vec<Header>,
     /// Only whether there were any matters.
     cookies: Vec<serde::de::IgnoredAny>,
@@ -301,6 +306,16 @@ enum HarWriter {
     WebKit,
     /// Chrome, Edge (told apart per entry by `_resourceType`) and Firefox.
     Other,
+}
+
+impl HarWriter {
+    fn of(creator: &Creator) -> HarWriter {
+        if creator.name.contains("WebKit") {
+            HarWriter::WebKit
+        } else {
+            HarWriter::Other
+        }
+    }
 }
 
 /// A recording turned into a scenario.
@@ -397,132 +412,19 @@ pub fn is_har_bytes(bytes: &[u8]) -> bool {
     rest.starts_with(b"\"log\"")
 }
 
+/// The first header named `name` (case-insensitive).
+fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a Header> {
+    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name))
+}
+
 fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_ref())
+    find_header(headers, name).map(|h| h.value.as_ref())
 }
 
 /// An answer the browser follows: a redirect status and where it leads.
 fn is_redirect(entry: &Entry) -> bool {
     matches!(entry.response.status, 301 | 302 | 303 | 307 | 308)
         && !entry.response.redirect_url.is_empty()
-}
-
-/// A fragment is never sent: a Location's `#access_token=…` is not in the next request's URL.
-fn without_fragment(url: &str) -> &str {
-    url.split_once('#').map_or(url, |(head, _)| head)
-}
-
-/// Links each cross-origin request's redirect to the entry it led to: the nearest later request
-/// for the resolved `redirectURL` (browsers record every hop as an entry of its own). Returns
-/// each entry's next hop and whether it is a later hop of another entry.
-fn redirect_chains(
-    entries: &[Entry],
-    preflight_flags: &[bool],
-    times: &[i128],
-) -> (Vec<Option<usize>>, Vec<bool>) {
-    let mut next_hop = vec![None; entries.len()];
-    let mut followup = vec![false; entries.len()];
-    if !entries.iter().any(is_redirect) {
-        return (next_hop, followup);
-    }
-    let mut by_url: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
-    for (i, entry) in entries.iter().enumerate() {
-        if !preflight_flags[i] {
-            by_url
-                .entry(without_fragment(&entry.request.url))
-                .or_default()
-                .push(i);
-        }
-    }
-    // Each chain's first entry, as a union-find forest: a link that would lead back into its own
-    // chain (A → B → A at the same time) is refused, so every entry is a start or a later hop.
-    let mut chain_start: Vec<usize> = (0..entries.len()).collect();
-    let find = |chain_start: &mut [usize], mut i: usize| {
-        while chain_start[i] != i {
-            chain_start[i] = chain_start[chain_start[i]];
-            i = chain_start[i];
-        }
-        i
-    };
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by_key(|&i| times[i]);
-    for i in order {
-        let entry = &entries[i];
-        if preflight_flags[i] || !is_redirect(entry) {
-            continue;
-        }
-        let Some(target) = Url::parse(&entry.request.url)
-            .ok()
-            .and_then(|base| base.join(&entry.response.redirect_url).ok())
-        else {
-            continue;
-        };
-        let best = by_url
-            .get(without_fragment(target.as_str()))
-            .and_then(|list| {
-                list.iter()
-                    .copied()
-                    .filter(|&j| j != i && !followup[j] && times[j] >= times[i])
-                    .min_by_key(|&j| times[j] - times[i])
-            });
-        // A chain starts at a CORS request, or at a same-origin one (which sends no Origin for
-        // a GET) whose redirect leaves for another origin: that hop carries the page's Origin.
-        if let Some(j) = best.filter(|&j| page_origin(entry, Some(&entries[j]), None).is_some()) {
-            // `j` starts a chain of its own (it is no one's later hop yet).
-            let start = find(&mut chain_start, i);
-            if start != j {
-                chain_start[j] = start;
-                next_hop[i] = Some(j);
-                followup[j] = true;
-            }
-        }
-    }
-    (next_hop, followup)
-}
-
-/// The page's origin for `entry`: its Origin header, or, for a same-origin request without
-/// one, the Origin its `next` hop carries when that names the entry's own origin.
-/// For a request with only provisional headers, `provisional` is its page's origin (see
-/// [`provisional_origins`]).
-fn page_origin<'e>(
-    entry: &'e Entry,
-    next: Option<&'e Entry>,
-    provisional: Option<&'e str>,
-) -> Option<&'e str> {
-    header(&entry.request.headers, "Origin")
-        .or_else(|| {
-            let hop_origin = header(&next?.request.headers, "Origin")?;
-            let own = url_origin(&entry.request.url)?;
-            (own == hop_origin).then_some(hop_origin)
-        })
-        .or(provisional)
-}
-
-/// The origin of the page that made each request recorded with only provisional headers (no
-/// `Origin`): its `Referer` (the requesting document), else the page the entry belongs to
-/// (Chrome's page `title` is its URL).
-fn provisional_origins(entries: &[Entry], pages: &[Page]) -> Vec<Option<String>> {
-    let page_origins: foldhash::HashMap<&str, String> = pages
-        .iter()
-        .filter_map(|p| {
-            let url = Url::parse(&p.title).ok()?;
-            Some((p.id.as_ref(), origin_of(&url)?))
-        })
-        .collect();
-    entries
-        .iter()
-        .map(|entry| {
-            if !is_provisional(entry) {
-                return None;
-            }
-            header(&entry.request.headers, "Referer")
-                .and_then(url_origin)
-                .or_else(|| page_origins.get(entry.pageref.as_deref()?).cloned())
-        })
-        .collect()
 }
 
 /// What in the page sent an entry, by Chrome's `_resourceType`: its console line names it
@@ -567,10 +469,6 @@ fn canned(entry: &Entry, texts: &mut TextPool) -> CannedResponse {
 
 fn has_cookies(entry: &Entry) -> bool {
     !entry.request.cookies.is_empty() || header(&entry.request.headers, "Cookie").is_some()
-}
-
-fn url_origin(url: &str) -> Option<String> {
-    Url::parse(url).ok().and_then(|u| origin_of(&u))
 }
 
 /// Why only credentials mode 'include' explains a block the browser recorded: the answer it
@@ -659,10 +557,10 @@ fn is_preflight(entry: &Entry) -> bool {
 }
 
 /// Milliseconds since the epoch, for pairing by time (unparseable times sort first).
-fn millis(started: &str) -> i128 {
+fn millis(started: &str) -> i64 {
     started
         .parse::<jiff::Timestamp>()
-        .map(|t| t.as_millisecond() as i128)
+        .map(|t| t.as_millisecond())
         .unwrap_or(0)
 }
 
@@ -863,354 +761,306 @@ pub fn load_har_bytes(
         }),
         None => with_pool(&mut texts, parse),
     };
-    // Tracking the path slows a parse down; it is only needed to name the field of an error.
-    let har: Har = parsed.map_err(|_| {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        match serde_path_to_error::deserialize::<_, Har>(&mut deserializer) {
-            Err(err) => {
-                let key = err.path().to_string();
-                LoadErrors(vec![serde_error(file, &key, err.inner())])
-            }
-            Ok(_) => error(file, "the recording could not be read"),
-        }
-    })?;
-    let writer = if har.log.creator.name.contains("WebKit") {
-        HarWriter::WebKit
-    } else {
-        HarWriter::Other
-    };
-    let pages = har.log.pages;
-    let total = har.log.entries.total;
-    let mut skipped: Vec<(usize, Skipped)> = har.log.entries.skipped;
-    let positions = har.log.entries.kept_positions;
-    let mut entries = har.log.entries.kept;
-    let kept = entries.len();
-    let times: Vec<i128> = entries.iter().map(|e| millis(&e.started)).collect();
-    let provisional = provisional_origins(&entries, &pages);
-
-    // Pair each preflight with the request it guarded: same URL, origin and method, nearest in
-    // time (Chrome lists the actual request first and stamps it earlier).
-    let preflight_flags: Vec<bool> = entries.iter().map(is_preflight).collect();
-    // Candidate requests by (URL, method, origin), so pairing stays linear in the file.
-    let mut candidates: foldhash::HashMap<(&str, String, Option<&str>), Vec<usize>> =
-        foldhash::HashMap::default();
-    // Requests recorded with provisional headers carry no Origin: by URL and method alone.
-    let mut unsent: foldhash::HashMap<(&str, String), Vec<usize>> = foldhash::HashMap::default();
-    for (a, entry) in entries.iter().enumerate() {
-        if !preflight_flags[a] && provisional[a].is_some() {
-            let key = (
-                entry.request.url.as_ref(),
-                normalize_method(&entry.request.method),
-            );
-            unsent.entry(key).or_default().push(a);
-        }
-        if !preflight_flags[a] {
-            let key = (
-                entry.request.url.as_ref(),
-                normalize_method(&entry.request.method),
-                header(&entry.request.headers, "Origin"),
-            );
-            candidates.entry(key).or_default().push(a);
-        }
-    }
-    let mut guarded: Vec<Option<usize>> = vec![None; kept];
-    let mut paired = vec![false; kept];
-    for p in (0..kept).filter(|&i| preflight_flags[i]) {
-        let pre = &entries[p];
-        let method = header(&pre.request.headers, "Access-Control-Request-Method")
-            .unwrap_or("")
-            .to_string();
-        let key = (
-            pre.request.url.as_ref(),
-            method,
-            header(&pre.request.headers, "Origin"),
-        );
-        let nearest = |list: &Vec<usize>| {
-            list.iter()
-                .copied()
-                .filter(|&a| !paired[a])
-                .min_by_key(|&a| (times[a] - times[p]).abs())
-        };
-        let best = candidates
-            .get(&key)
-            .and_then(nearest)
-            .or_else(|| unsent.get(&(key.0, key.1.clone())).and_then(nearest));
-        if let Some(a) = best {
-            paired[a] = true;
-            guarded[a] = Some(p);
-        }
-    }
-    let (next_hop, followup) = redirect_chains(&entries, &preflight_flags, &times);
-
-    // Exchanges in the order the page issued them: actual requests, and preflights whose
-    // request was never recorded.
-    let mut exchanges: Vec<(Option<usize>, Option<usize>)> = Vec::new();
-    let guarding: foldhash::HashSet<usize> = guarded.iter().flatten().copied().collect();
-    for i in 0..kept {
-        let entry = &entries[i];
-        if preflight_flags[i] {
-            if !guarding.contains(&i) {
-                exchanges.push((Some(i), None));
-            }
-            continue;
-        }
-        if followup[i] {
-            // Replayed as a later hop of the request whose redirect led here.
-            continue;
-        }
-        let Some(origin) = page_origin(
-            entry,
-            next_hop[i].map(|j| &entries[j]),
-            provisional[i].as_deref(),
-        ) else {
-            skipped.push((positions[i], skip(entry, NO_ORIGIN)));
-            continue;
-        };
-        let target = url_origin(&entry.request.url);
-        // A same-origin request that a redirect sent to another origin is CORS from there on.
-        if target.as_deref() == Some(origin) && next_hop[i].is_none() {
-            skipped.push((
-                positions[i],
-                skip(entry, "same-origin: CORS does not apply"),
-            ));
-            continue;
-        }
-        exchanges.push((guarded[i], Some(i)));
-    }
-    exchanges.sort_by_key(|(p, a)| a.or(*p).map_or(0, |i| times[i]));
-
-    let mut requests = Vec::with_capacity(exchanges.len());
-    let mut recorded = Vec::with_capacity(exchanges.len());
-    for (preflight, actual) in exchanges {
+    let har = parsed.map_err(|_| parse_error(bytes, file))?;
+    let writer = HarWriter::of(&har.log.creator);
+    let pages = plan::page_origins(&har.log.pages);
+    let Entries {
+        kept: mut entries,
+        kept_positions,
+        mut skipped,
+        total,
+    } = har.log.entries;
+    let keys: Vec<Key> = entries
+        .iter()
+        .zip(kept_positions)
+        .enumerate()
+        .map(|(index, (entry, position))| Key::of(entry, index, position, &mut texts))
+        .collect();
+    let plan = plan::plan(&keys, &pages);
+    drop(keys);
+    skipped.extend(plan.skipped);
+    let mut requests = Vec::with_capacity(plan.exchanges.len());
+    let mut recorded = Vec::with_capacity(plan.exchanges.len());
+    for planned in &plan.exchanges {
         // Each entry belongs to one exchange: taking it frees its headers as the scenario
         // grows, so the two never take their full size at once.
-        let pre_entry = preflight.map(|p| std::mem::take(&mut entries[p]));
-        let act_entry = actual.map(|a| std::mem::take(&mut entries[a]));
-        let pre = pre_entry.as_ref();
-        let act = act_entry.as_ref();
-        let Some(main) = act.or(pre) else { continue };
-        let main_index = actual.or(preflight).unwrap_or_default();
-        let Ok(url) = Url::parse(&main.request.url) else {
-            let position = positions[main_index];
-            skipped.push((position, skip(main, "the URL does not parse")));
-            continue;
-        };
-        let mut notes = Vec::new();
-        let next = actual.and_then(|a| next_hop[a]).map(|j| &entries[j]);
-        let origin = page_origin(main, next, provisional[main_index].as_deref())
-            .unwrap_or("null")
-            .to_string();
-        let method = match (act, pre) {
-            (Some(a), _) => normalize_method(&a.request.method),
-            (None, Some(p)) => header(&p.request.headers, "Access-Control-Request-Method")
-                .unwrap_or("GET")
-                .to_string(),
-            (None, None) => continue,
-        };
-        let requested: Vec<String> = pre
-            .and_then(|p| header(&p.request.headers, "Access-Control-Request-Headers"))
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_ascii_lowercase())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let headers = script_headers(act, &requested, &mut notes, &mut texts);
-        let position = positions[main_index];
-        let hops = std::iter::successors(actual.and_then(|a| next_hop[a]), |&j| next_hop[j]);
-        let odd_status = [pre, act]
-            .into_iter()
-            .flatten()
-            .map(|e| e.response.status)
-            .chain(hops.flat_map(|j| {
-                let hop_pre = guarded[j].map(|p| entries[p].response.status);
-                hop_pre.into_iter().chain([entries[j].response.status])
-            }))
-            .find(|&status| !is_recorded_status(status));
-        let refusal = match odd_status {
-            Some(status) => Some(format!("recorded status {status} is not an HTTP status")),
-            None => not_replayable(&method, &url, &origin, &headers),
-        };
-        if let Some(reason) = refusal {
-            skipped.push((position, skip(main, &format!("not replayed: {reason}"))));
-            continue;
-        }
-        if act.is_some_and(|a| a.from_cache.is_some()) {
-            notes.push(format!(
-                "served from the browser's HTTP cache ({}): Chromium recorded the stored answer and only the provisional request headers; the stored answer passed the CORS check again for this request",
-                act.and_then(|a| a.from_cache.as_deref()).unwrap_or("cache")
-            ));
-        }
-
-        // The hops the browser recorded after a redirect, each with its own preflight.
-        let mut after_redirect = Vec::new();
-        let mut last_hop: Option<(Option<Entry>, Entry)> = None;
-        let mut cross_origin_cookies = act.is_some_and(|a| {
-            has_cookies(a) && url_origin(&a.request.url).as_deref() != Some(origin.as_str())
-        });
-        let mut hop = actual.and_then(|a| next_hop[a]);
-        while let Some(j) = hop {
-            let hop_preflight = guarded[j].map(|p| std::mem::take(&mut entries[p]));
-            let hop_actual = std::mem::take(&mut entries[j]);
-            after_redirect.push(ResponseOverrides {
-                preflight: hop_preflight
-                    .as_ref()
-                    .map(|entry| canned(entry, &mut texts)),
-                actual: Some(canned(&hop_actual, &mut texts)),
-                after_redirect: Vec::new(),
-            });
-            notes.push(format!(
-                "redirect {}: the browser then requested {} {}",
-                after_redirect.len(),
-                normalize_method(&hop_actual.request.method),
-                hop_actual.request.url,
-            ));
-            cross_origin_cookies |= has_cookies(&hop_actual)
-                && url_origin(&hop_actual.request.url).as_deref() != Some(origin.as_str());
-            last_hop = Some((hop_preflight, hop_actual));
-            hop = next_hop[j];
-        }
-        let (last_pre, act_or_last) = match &last_hop {
-            Some((p, a)) => (p.as_ref(), Some(a)),
-            None => (pre, act),
-        };
-        if act_or_last.is_some_and(is_redirect) {
-            notes.push("the recording ends at a redirect: the browser stopped there (the redirect was blocked), or the request it led to was not recorded".to_string());
-        }
-        if act.is_none() {
-            notes.push(
-                "only the preflight was recorded: the request it guarded is not in the recording"
-                    .to_string(),
-            );
-        }
-        let network_error = act_or_last.and_then(no_answer);
-        match network_error {
-            Some("net::ERR_FAILED") if last_pre.is_some() => notes.push(
-                "Chromium recorded no answer to the last request (status 0, net::ERR_FAILED): it was never sent, so the failure is in the preflight before it".to_string(),
-            ),
-            Some("net::ERR_FAILED") => notes.push(
-                "Chromium recorded no answer to the request (status 0, net::ERR_FAILED) and no reason: the replay cannot tell why it failed".to_string(),
-            ),
-            Some(code) => notes.push(format!(
-                "Chromium recorded a network error for the request ({code}, status 0): no server answered, so CORS never ran"
-            )),
-            None if act_or_last.is_some_and(|a| a.response.status == 0) => {
-                notes.push("no response was recorded for the request (status 0)".to_string());
+        let parts = Parts::take(planned, |i| std::mem::take(&mut entries[i]));
+        match build(planned, parts, writer, &mut texts) {
+            Ok((request, record)) => {
+                requests.push(request);
+                recorded.push(record);
             }
-            None => {}
+            Err(set_aside) => skipped.push(set_aside),
         }
-        let preflight_not_recorded = pre.is_none();
-        let needs_preflight =
-            !is_safelisted_method(&method) || !unsafe_request_headers(&headers).is_empty();
-        if preflight_not_recorded && needs_preflight {
-            notes.push("this request needs a preflight but the recording has no OPTIONS for it: it was served from the preflight cache, or not recorded".to_string());
-        }
-        let status = act_or_last.map_or(0, |a| a.response.status);
-        let recorded_error = act_or_last
-            .and_then(|a| a.response.error.as_deref())
-            .unwrap_or_default();
-        if writer == HarWriter::WebKit
-            && preflight_not_recorded
-            && recorded_error.contains("Preflight")
-        {
-            notes.push("Safari's error is about a preflight that the recording does not hold (Web Inspector does not always list preflight OPTIONS requests): the replay cannot check that preflight's answer".to_string());
-        }
-        let error = act_or_last
-            .and_then(|a| a.response.error.as_deref().map(str::to_string))
-            .or_else(|| pre.and_then(|p| p.response.error.as_deref().map(str::to_string)));
-        let blocked = if act_or_last.is_none() || status == 0 {
-            Some(true)
-        } else {
-            match writer {
-                // Chrome and Edge mark every entry with `_resourceType` and record a blocked
-                // response with its status and `_error: "net::ERR_FAILED"`.
-                _ if main.resource_type.is_some() => {
-                    Some(error.as_deref() == Some("net::ERR_FAILED"))
-                }
-                // Safari writes `_error` (its own failure text) only for a load that failed.
-                HarWriter::WebKit => Some(error.is_some()),
-                // Firefox records no error field: a response that arrived says nothing.
-                HarWriter::Other => None,
-            }
-        };
-        // Where the browser stopped, as far as the recording shows: at an answer that arrived
-        // and was refused, at the preflight of a request it never sent, or at a network error.
-        let failed_at = match (blocked, network_error) {
-            (Some(true), Some("net::ERR_FAILED")) if last_pre.is_some() => {
-                Some(ExchangeKind::Preflight)
-            }
-            (Some(true), Some("net::ERR_FAILED")) => None,
-            (Some(true), Some(_)) => Some(ExchangeKind::Actual),
-            (Some(true), None) if act_or_last.is_some() && status != 0 => {
-                Some(ExchangeKind::Actual)
-            }
-            (Some(true), None) if act_or_last.is_none() => Some(ExchangeKind::Preflight),
-            _ => None,
-        };
-        let failed_url = failed_at
-            .and(act_or_last.or(last_pre))
-            .map(|e| e.request.url.to_string());
-
-        // No HAR records the credentials mode: cookies on a cross-origin request prove
-        // 'include'; otherwise a failure that only credentials explain does.
-        let credentials = if cross_origin_cookies {
-            notes.push(
-                "credentials: 'include' inferred: the request carried cookies to another origin"
-                    .to_string(),
-            );
-            Credentials::Include
-        } else if let Some(why) = blocked_only_with_credentials(
-            blocked,
-            network_error,
-            act_or_last,
-            last_pre,
-            &method,
-            &headers,
-            &origin,
-        ) {
-            notes.push(format!(
-                "credentials: 'include' inferred by elimination: Chromium blocked this request, and {why} passes every CORS check unless the request carries credentials (no HAR records the credentials mode, and a sanitized export removes cookies)"
-            ));
-            Credentials::Include
-        } else {
-            notes.push("credentials: 'same-origin' assumed: no cookies went to another origin (a sanitized export removes them)".to_string());
-            Credentials::SameOrigin
-        };
-        requests.push(RequestSpec {
-            origin: Some(origin),
-            method,
-            url,
-            headers: headers.into(),
-            credentials,
-            cache: Default::default(),
-            via: Via::Browser,
-            initiator: initiator_of(main.resource_type.as_deref()),
-            expect: None,
-            note: None,
-            responses: ResponseOverrides {
-                preflight: pre.map(|entry| canned(entry, &mut texts)),
-                actual: act.map(|entry| canned(entry, &mut texts)),
-                after_redirect,
-            },
-            wait_seconds: 0,
-            edge: None,
-            preflight_not_recorded,
-            actual_withheld: false,
-        });
-        recorded.push(Recorded {
-            status,
-            error,
-            blocked,
-            failed_at,
-            failed_url,
-            notes: notes.iter().map(|note| texts.text(note)).collect(),
-        });
     }
+    let mut import = assemble(file, total, requests, recorded, skipped)?;
+    if !show_secrets {
+        mask_import(&mut import);
+    }
+    Ok(import)
+}
+
+/// The error of a recording that did not parse, naming the field. Tracking the path slows a
+/// parse down; it is only needed to name the field of an error.
+fn parse_error(bytes: &[u8], file: &str) -> LoadErrors {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, Har>(&mut deserializer) {
+        Err(err) => {
+            let key = err.path().to_string();
+            LoadErrors(vec![serde_error(file, &key, err.inner())])
+        }
+        Ok(_) => error(file, "the recording could not be read"),
+    }
+}
+
+/// The entries one exchange is made of, taken from the recording.
+struct Parts {
+    preflight: Option<Entry>,
+    actual: Option<Entry>,
+    /// Each later hop after a redirect, with its preflight.
+    hops: Vec<(Option<Entry>, Entry)>,
+}
+
+impl Parts {
+    fn take(planned: &Planned, mut take: impl FnMut(usize) -> Entry) -> Parts {
+        Parts {
+            preflight: planned.preflight.map(&mut take),
+            actual: planned.actual.map(&mut take),
+            hops: planned
+                .hops
+                .iter()
+                .map(|&(preflight, actual)| (preflight.map(&mut take), take(actual)))
+                .collect(),
+        }
+    }
+}
+
+/// The scenario's request for one planned exchange and what the browser recorded of it; or,
+/// for an exchange no page's script could have made, why it is set aside (with its position).
+fn build(
+    planned: &Planned,
+    parts: Parts,
+    writer: HarWriter,
+    texts: &mut TextPool,
+) -> Result<(RequestSpec, Recorded), (usize, Skipped)> {
+    let pre = parts.preflight.as_ref();
+    let act = parts.actual.as_ref();
+    let Some(main) = act.or(pre) else {
+        return Err((
+            planned.position,
+            skip(&Entry::default(), "no entry recorded"),
+        ));
+    };
+    let Ok(url) = Url::parse(&main.request.url) else {
+        return Err((planned.position, skip(main, "the URL does not parse")));
+    };
+    let mut notes = Vec::new();
+    let origin = planned.origin.clone();
+    // Without the request, its preflight says what it would have been.
+    let method = match act {
+        Some(a) => normalize_method(&a.request.method),
+        None => header(&main.request.headers, "Access-Control-Request-Method")
+            .unwrap_or("GET")
+            .to_string(),
+    };
+    let requested: Vec<String> = pre
+        .and_then(|p| header(&p.request.headers, "Access-Control-Request-Headers"))
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let headers = script_headers(act, &requested, &mut notes, texts);
+    let odd_status = [pre, act]
+        .into_iter()
+        .flatten()
+        .map(|e| e.response.status)
+        .chain(parts.hops.iter().flat_map(|(hop_pre, hop)| {
+            let hop_pre = hop_pre.as_ref().map(|p| p.response.status);
+            hop_pre.into_iter().chain([hop.response.status])
+        }))
+        .find(|&status| !is_recorded_status(status));
+    let refusal = match odd_status {
+        Some(status) => Some(format!("recorded status {status} is not an HTTP status")),
+        None => not_replayable(&method, &url, &origin, &headers),
+    };
+    if let Some(reason) = refusal {
+        let reason = format!("not replayed: {reason}");
+        return Err((planned.position, skip(main, &reason)));
+    }
+    if act.is_some_and(|a| a.from_cache.is_some()) {
+        notes.push(format!(
+            "served from the browser's HTTP cache ({}): Chromium recorded the stored answer and only the provisional request headers; the stored answer passed the CORS check again for this request",
+            act.and_then(|a| a.from_cache.as_deref()).unwrap_or("cache")
+        ));
+    }
+
+    // The hops the browser recorded after a redirect, each with its own preflight.
+    let mut after_redirect = Vec::new();
+    let mut cross_origin_cookies = act.is_some_and(|a| {
+        has_cookies(a) && url_origin(&a.request.url).as_deref() != Some(origin.as_str())
+    });
+    for (hop_preflight, hop_actual) in &parts.hops {
+        after_redirect.push(ResponseOverrides {
+            preflight: hop_preflight.as_ref().map(|entry| canned(entry, texts)),
+            actual: Some(canned(hop_actual, texts)),
+            after_redirect: Vec::new(),
+        });
+        notes.push(format!(
+            "redirect {}: the browser then requested {} {}",
+            after_redirect.len(),
+            normalize_method(&hop_actual.request.method),
+            hop_actual.request.url,
+        ));
+        cross_origin_cookies |= has_cookies(hop_actual)
+            && url_origin(&hop_actual.request.url).as_deref() != Some(origin.as_str());
+    }
+    let (last_pre, act_or_last) = match parts.hops.last() {
+        Some((p, a)) => (p.as_ref(), Some(a)),
+        None => (pre, act),
+    };
+    if act_or_last.is_some_and(is_redirect) {
+        notes.push("the recording ends at a redirect: the browser stopped there (the redirect was blocked), or the request it led to was not recorded".to_string());
+    }
+    if act.is_none() {
+        notes.push(
+            "only the preflight was recorded: the request it guarded is not in the recording"
+                .to_string(),
+        );
+    }
+    let network_error = act_or_last.and_then(no_answer);
+    match network_error {
+        Some("net::ERR_FAILED") if last_pre.is_some() => notes.push(
+            "Chromium recorded no answer to the last request (status 0, net::ERR_FAILED): it was never sent, so the failure is in the preflight before it".to_string(),
+        ),
+        Some("net::ERR_FAILED") => notes.push(
+            "Chromium recorded no answer to the request (status 0, net::ERR_FAILED) and no reason: the replay cannot tell why it failed".to_string(),
+        ),
+        Some(code) => notes.push(format!(
+            "Chromium recorded a network error for the request ({code}, status 0): no server answered, so CORS never ran"
+        )),
+        None if act_or_last.is_some_and(|a| a.response.status == 0) => {
+            notes.push("no response was recorded for the request (status 0)".to_string());
+        }
+        None => {}
+    }
+    let preflight_not_recorded = pre.is_none();
+    let needs_preflight =
+        !is_safelisted_method(&method) || !unsafe_request_headers(&headers).is_empty();
+    if preflight_not_recorded && needs_preflight {
+        notes.push("this request needs a preflight but the recording has no OPTIONS for it: it was served from the preflight cache, or not recorded".to_string());
+    }
+    let status = act_or_last.map_or(0, |a| a.response.status);
+    let recorded_error = act_or_last
+        .and_then(|a| a.response.error.as_deref())
+        .unwrap_or_default();
+    if writer == HarWriter::WebKit && preflight_not_recorded && recorded_error.contains("Preflight")
+    {
+        notes.push("Safari's error is about a preflight that the recording does not hold (Web Inspector does not always list preflight OPTIONS requests): the replay cannot check that preflight's answer".to_string());
+    }
+    let error = act_or_last
+        .and_then(|a| a.response.error.as_deref().map(str::to_string))
+        .or_else(|| pre.and_then(|p| p.response.error.as_deref().map(str::to_string)));
+    let blocked = if act_or_last.is_none() || status == 0 {
+        Some(true)
+    } else {
+        match writer {
+            // Chrome and Edge mark every entry with `_resourceType` and record a blocked
+            // response with its status and `_error: "net::ERR_FAILED"`.
+            _ if main.resource_type.is_some() => Some(error.as_deref() == Some("net::ERR_FAILED")),
+            // Safari writes `_error` (its own failure text) only for a load that failed.
+            HarWriter::WebKit => Some(error.is_some()),
+            // Firefox records no error field: a response that arrived says nothing.
+            HarWriter::Other => None,
+        }
+    };
+    // Where the browser stopped, as far as the recording shows: at an answer that arrived
+    // and was refused, at the preflight of a request it never sent, or at a network error.
+    let failed_at = match (blocked, network_error) {
+        (Some(true), Some("net::ERR_FAILED")) if last_pre.is_some() => {
+            Some(ExchangeKind::Preflight)
+        }
+        (Some(true), Some("net::ERR_FAILED")) => None,
+        (Some(true), Some(_)) => Some(ExchangeKind::Actual),
+        (Some(true), None) if act_or_last.is_some() && status != 0 => Some(ExchangeKind::Actual),
+        (Some(true), None) if act_or_last.is_none() => Some(ExchangeKind::Preflight),
+        _ => None,
+    };
+    let failed_url = failed_at
+        .and(act_or_last.or(last_pre))
+        .map(|e| e.request.url.to_string());
+
+    // No HAR records the credentials mode: cookies on a cross-origin request prove
+    // 'include'; otherwise a failure that only credentials explain does.
+    let credentials = if cross_origin_cookies {
+        notes.push(
+            "credentials: 'include' inferred: the request carried cookies to another origin"
+                .to_string(),
+        );
+        Credentials::Include
+    } else if let Some(why) = blocked_only_with_credentials(
+        blocked,
+        network_error,
+        act_or_last,
+        last_pre,
+        &method,
+        &headers,
+        &origin,
+    ) {
+        notes.push(format!(
+            "credentials: 'include' inferred by elimination: Chromium blocked this request, and {why} passes every CORS check unless the request carries credentials (no HAR records the credentials mode, and a sanitized export removes cookies)"
+        ));
+        Credentials::Include
+    } else {
+        notes.push("credentials: 'same-origin' assumed: no cookies went to another origin (a sanitized export removes them)".to_string());
+        Credentials::SameOrigin
+    };
+    let request = RequestSpec {
+        origin: Some(origin),
+        method,
+        url,
+        headers: headers.into(),
+        credentials,
+        cache: Default::default(),
+        via: Via::Browser,
+        initiator: initiator_of(main.resource_type.as_deref()),
+        expect: None,
+        note: None,
+        responses: ResponseOverrides {
+            preflight: pre.map(|entry| canned(entry, texts)),
+            actual: act.map(|entry| canned(entry, texts)),
+            after_redirect,
+        },
+        wait_seconds: 0,
+        edge: None,
+        preflight_not_recorded,
+        actual_withheld: false,
+    };
+    let record = Recorded {
+        status,
+        error,
+        blocked,
+        failed_at,
+        failed_url,
+        notes: notes.iter().map(|note| texts.text(note)).collect(),
+    };
+    Ok((request, record))
+}
+
+/// The import of a recording's exchanges, once each is built (not yet masked).
+fn assemble(
+    file: &str,
+    total: usize,
+    requests: Vec<RequestSpec>,
+    recorded: Vec<Recorded>,
+    mut skipped: Vec<(usize, Skipped)>,
+) -> Result<HarImport, LoadErrors> {
     // In file order, whichever pass set them aside.
     skipped.sort_by_key(|(position, _)| *position);
     let skipped: Vec<Skipped> = skipped.into_iter().map(|(_, entry)| entry).collect();
-    if requests.is_empty() {
+    let Some(first) = requests.first() else {
         return Err(error(
             file,
             format!(
@@ -1218,8 +1068,7 @@ pub fn load_har_bytes(
                 skipped.len()
             ),
         ));
-    }
-    let first_url = requests[0].url.clone();
+    };
     let scenario = Scenario {
         title: format!("Recorded: {file}"),
         description: format!(
@@ -1228,7 +1077,7 @@ pub fn load_har_bytes(
         ),
         browser: Some(BrowserProfile::Chromium),
         server: Server {
-            url: first_url,
+            url: first.url.clone(),
             kind: ServerKind::Recorded {
                 by: Recorder::Browser,
             },
@@ -1241,18 +1090,14 @@ pub fn load_har_bytes(
         // The recording's own Cookie headers say what was sent.
         cookies: Default::default(),
     };
-    let mut import = HarImport {
+    Ok(HarImport {
         scenario,
         recording: Recording {
             recorded,
             entries: total,
             skipped,
         },
-    };
-    if !show_secrets {
-        mask_import(&mut import);
-    }
-    Ok(import)
+    })
 }
 
 /// Every secret of an import masked: the scenario's URLs, headers and answers, and what the
