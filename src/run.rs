@@ -291,7 +291,10 @@ pub fn run(cli: Cli) -> Result<Finished, Error> {
             theme: cli.theme,
             quiz: cli.quiz,
         };
-        return run_interactive(view, reading, None, move || opened.load(config.as_ref()));
+        let name = opened.name().to_string();
+        return run_interactive(view, (name, reading), None, move || {
+            opened.load(config.as_ref())
+        });
     }
     let mut loaded = opened.load(cli.config.as_ref())?;
     if cli.quiz {
@@ -482,13 +485,62 @@ fn list_lessons() -> Result<Finished, Error> {
     Ok(Finished::Clean)
 }
 
-/// The interactive view of what `load` gives: it runs on the loading screen, under `loading`
-/// until it is done.
+/// What the thread that reads the view's input hands it.
+enum Opening {
+    /// The input, whose trace the view makes (a lesson, a saved trace, a small recording).
+    Whole(Loaded),
+    /// A large recording, being replayed on the reading thread: `loaded` holds its scenario
+    /// without its `total` requests until the replay hands them back.
+    Replaying {
+        loaded: Loaded,
+        total: usize,
+        profile: BrowserProfile,
+    },
+}
+
+/// Reads the view's input on a thread of its own and tells `tell` what it is; a large
+/// recording is then replayed there, its parts handed to `hand`. The replay runs on the thread
+/// that imported the recording so that it reuses the memory the import let go of.
+fn open_in_background(
+    load: impl FnOnce() -> Result<Loaded, LoadErrors>,
+    requested: Option<BrowserProfile>,
+    tell: &std::sync::mpsc::Sender<Result<Opening, LoadErrors>>,
+    hand: &std::sync::mpsc::Sender<crate::app::ReplayPart>,
+) {
+    let mut loaded = match load() {
+        Ok(loaded) => loaded,
+        Err(errors) => {
+            let _ = tell.send(Err(errors));
+            return;
+        }
+    };
+    let total = loaded.scenario.requests.len();
+    if loaded.recording.is_none()
+        || loaded.saved.is_some()
+        || total <= crate::app::REPLAYED_IN_VIEW_ABOVE
+    {
+        let _ = tell.send(Ok(Opening::Whole(loaded)));
+        return;
+    }
+    let profile = engine::effective_profile(&loaded.scenario, requested);
+    let requests = std::mem::take(&mut loaded.scenario.requests);
+    let mut scenario = loaded.scenario.clone();
+    scenario.requests = requests;
+    let _ = tell.send(Ok(Opening::Replaying {
+        loaded,
+        total,
+        profile,
+    }));
+    crate::app::replay_in_parts(scenario, profile, hand);
+}
+
+/// The interactive view of what `load` gives (the input `name`): it runs on the loading screen,
+/// under `loading` until it is done.
 fn run_interactive(
     view: View,
-    loading: String,
+    (name, loading): (String, String),
     live: Option<crate::lab::Live>,
-    load: impl FnOnce() -> Result<Loaded, LoadErrors>,
+    load: impl FnOnce() -> Result<Loaded, LoadErrors> + Send + 'static,
 ) -> Result<Finished, Error> {
     let requested = view.browser;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -500,23 +552,52 @@ fn run_interactive(
     let theme = Theme::select(theme_name, no_color);
     let build = move |show: &mut crate::terminal::ShowLoading| -> Result<App, LoadErrors> {
         show(&loading, None);
-        let mut loaded = load()?;
-        let headline = if loaded.saved.is_some() {
-            format!("Opening the saved trace {}", loaded.source)
-        } else {
-            format!("Simulating {}", loaded.source)
+        let (tell, told) = std::sync::mpsc::channel();
+        let (hand, parts) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("open".into())
+            .spawn(move || open_in_background(load, requested, &tell, &hand))
+            .map_err(|err| {
+                whole_input_error(
+                    &name,
+                    "",
+                    format!("no thread could be started to read it: {err}"),
+                )
+            })?;
+        let opened = told.recv().map_err(|_| {
+            whole_input_error(&name, "", "the thread reading it stopped before its end")
+        })??;
+        let (mut app, recording, saved) = match opened {
+            Opening::Replaying {
+                loaded,
+                total,
+                profile,
+            } => {
+                let app =
+                    App::replaying(loaded.scenario, total, profile, parts, loaded.source, theme);
+                (app, loaded.recording, false)
+            }
+            Opening::Whole(mut loaded) => {
+                let saved = loaded.saved.is_some();
+                let headline = if saved {
+                    format!("Opening the saved trace {}", loaded.source)
+                } else {
+                    format!("Simulating {}", loaded.source)
+                };
+                let total = loaded.scenario.requests.len();
+                let trace = loaded.trace_with_progress(requested, &mut |done| {
+                    show(&headline, Some((done, total)));
+                });
+                let app = App::new(loaded.scenario, trace, loaded.source, theme);
+                (app, loaded.recording, saved)
+            }
         };
-        let total = loaded.scenario.requests.len();
-        let trace = loaded.trace_with_progress(requested, &mut |done| {
-            show(&headline, Some((done, total)));
-        });
         // A lesson opens on its story; a recording or a saved trace opens on its first step.
-        let lesson = loaded.recording.is_none()
-            && loaded.saved.is_none()
+        let lesson = recording.is_none()
+            && !saved
             && !open_quiz
-            && !loaded.scenario.description.trim().is_empty();
-        let mut app = App::new(loaded.scenario, trace, loaded.source, theme);
-        app.recording = loaded.recording;
+            && !app.scenario.description.trim().is_empty();
+        app.recording = recording;
         app.live = live;
         // A recording opens on its requests list, the way DevTools' network panel does.
         app.list.open = app.recording.is_some();
@@ -673,7 +754,7 @@ fn run_serve(
             quiz: false,
         };
         let opening = format!("Opening {}", escape(&name));
-        return run_interactive(view, opening, Some(live), move || Ok(loaded));
+        return run_interactive(view, (name, opening), Some(live), move || Ok(loaded));
     };
     // The URL goes where the person reads it: with --json, stdout is the document's.
     let invitation = format!("Open {} in a browser to run the lesson.", live.url);
@@ -1093,7 +1174,8 @@ fn run_probe(args: &ProbeArgs) -> Result<Finished, Error> {
             theme: ThemeArg::Default,
             quiz: false,
         };
-        return run_interactive(view, loaded.source.clone(), None, move || Ok(loaded));
+        let name = loaded.source.clone();
+        return run_interactive(view, (name.clone(), name), None, move || Ok(loaded));
     }
     run_headless(output, &mut loaded)
 }

@@ -88,6 +88,28 @@ pub enum Action {
     ListSearchCancel,
 }
 
+impl Action {
+    /// What the requests list does while its recording is still replayed: moving, filtering,
+    /// searching, help and quitting. The rest needs the whole trace.
+    fn works_while_replaying(&self) -> bool {
+        matches!(
+            self,
+            Action::Tick
+                | Action::Quit
+                | Action::QuitAnyway
+                | Action::ToggleHelp
+                | Action::OverlayScroll(_)
+                | Action::ListMove(_)
+                | Action::ListToggleBlocked
+                | Action::ListSearchStart
+                | Action::ListSearchChar(_)
+                | Action::ListSearchBackspace
+                | Action::ListSearchDone
+                | Action::ListSearchCancel
+        )
+    }
+}
+
 /// How the Why panel speaks: `Lesson` is what a teacher reads aloud (the key moment, the
 /// request's note, the decision and result, the console line and the fix); `Spec` adds the
 /// Fetch steps and the provider's behaviour with their citations.
@@ -175,6 +197,8 @@ pub struct App {
     pub undo: Vec<Snapshot>,
     /// A what-if edit of a large scenario being worked out off the UI thread.
     pub recomputing: Option<Recomputing>,
+    /// A large recording being replayed on another thread (see [`App::replaying`]).
+    pub replaying: Option<Replaying>,
     /// Per step: whether the last what-if edit changed it.
     pub changed: Vec<bool>,
     /// Set when the user asked to save; the terminal loop writes the file and clears it.
@@ -265,7 +289,151 @@ pub struct Recomputing {
     result: std::sync::mpsc::Receiver<(Scenario, Trace, WorkedOut)>,
 }
 
+/// A recording being replayed on another thread: the requests list shows the requests replayed
+/// so far, their totals growing; stepping into one waits until the replay is done.
+pub struct Replaying {
+    parts: std::sync::mpsc::Receiver<ReplayPart>,
+    /// Requests in the recording.
+    pub total: usize,
+}
+
+/// What a replay on another thread hands the view.
+pub enum ReplayPart {
+    /// The next requests' records (the list's rows).
+    Requests(Vec<crate::engine::RequestRecord>),
+    /// The replay is done: every step, and the scenario it ran, handed back.
+    Done(Vec<crate::engine::Step>, Box<Scenario>),
+}
+
+/// A recording of more requests than this opens on its requests list while it is replayed
+/// (see [`App::replaying`]); a smaller one is replayed first (a few milliseconds).
+pub const REPLAYED_IN_VIEW_ABOVE: usize = 2_000;
+
+/// Requests a replay on another thread hands over at once: small parts, whose lists the view
+/// copies and lets go of at once (parts of 1,000, freed on another thread than the one that
+/// made them, were measured to hold 20 MB more of a 100,000-request replay).
+const REPLAY_PART: usize = 200;
+
+/// Runs `scenario` under `profile`, handing each part to the view as it is done; then hands
+/// the scenario back. A view that has gone stops it.
+pub fn replay_in_parts(
+    scenario: Scenario,
+    profile: crate::scenario::BrowserProfile,
+    parts: &std::sync::mpsc::Sender<ReplayPart>,
+) {
+    let mut run = crate::engine::Requests::new(&scenario, profile);
+    // The steps stay here until the end: the list needs only the records, and a list that
+    // grows on the thread that fills it reuses the memory the import let go of.
+    let mut steps = Vec::new();
+    loop {
+        let mut records = Vec::with_capacity(REPLAY_PART);
+        for (record, request_steps) in run.by_ref().take(REPLAY_PART) {
+            records.push(record);
+            steps.extend(request_steps);
+        }
+        if records.is_empty() {
+            break;
+        }
+        if parts.send(ReplayPart::Requests(records)).is_err() {
+            return;
+        }
+    }
+    drop(run);
+    let _ = parts.send(ReplayPart::Done(steps, Box::new(scenario)));
+}
+
 impl App {
+    /// The view of a recording replayed on another thread ([`replay_in_parts`]): it opens at
+    /// once on the requests list, which fills as the replay goes (a large recording's replay
+    /// takes a second or more). The rest of the view opens once it is done. `held` is the
+    /// scenario without its `total` requests, until the replay hands them back.
+    pub fn replaying(
+        held: Scenario,
+        total: usize,
+        profile: crate::scenario::BrowserProfile,
+        parts: std::sync::mpsc::Receiver<ReplayPart>,
+        source: String,
+        theme: Theme,
+    ) -> App {
+        let initial_variables = crate::engine::Requests::new(&held, profile)
+            .initial_variables()
+            .to_vec();
+        let trace = Trace {
+            title: held.title.clone(),
+            description: held.description.clone(),
+            profile,
+            initial_variables,
+            requests: Vec::with_capacity(total),
+            steps: Vec::new(),
+        };
+        let mut app = App::new(held, trace, source, theme);
+        app.replaying = Some(Replaying { parts, total });
+        // The first screen of rows is there from the first frame (a part takes milliseconds).
+        app.poll_replay(true);
+        app
+    }
+
+    /// Takes the parts a replay on another thread has done (see [`App::replaying`]); with
+    /// `wait`, waits for one first.
+    fn poll_replay(&mut self, wait: bool) {
+        let Some(replaying) = &self.replaying else {
+            return;
+        };
+        let mut grew = false;
+        let mut done = None;
+        let mut first = wait;
+        loop {
+            let part = if std::mem::take(&mut first) {
+                replaying
+                    .parts
+                    .recv()
+                    .map_err(|_| std::sync::mpsc::TryRecvError::Disconnected)
+            } else {
+                replaying.parts.try_recv()
+            };
+            match part {
+                Ok(ReplayPart::Requests(records)) => {
+                    self.trace.requests.extend(records);
+                    grew = true;
+                }
+                Ok(ReplayPart::Done(steps, scenario)) => {
+                    self.trace.steps = steps;
+                    done = Some(scenario);
+                    break;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.replaying = None;
+                    self.status = Some("The replay stopped before its end.".to_string());
+                    break;
+                }
+            }
+        }
+        if let Some(scenario) = done {
+            self.replaying = None;
+            let WorkedOut {
+                moments,
+                fixes,
+                audit,
+            } = WorkedOut::of(&scenario, &self.trace);
+            self.scenario = *scenario;
+            self.moments = moments.clone();
+            self.all_moments = moments;
+            self.fixes = fixes;
+            self.audit = audit;
+        }
+        if grew || self.replaying.is_none() {
+            self.list.refilter(&self.trace);
+        }
+    }
+
+    /// Waits for a replay on another thread to end (for tests and scripts).
+    pub fn wait_replay(&mut self) {
+        while self.replaying.is_some() {
+            self.poll_replay(true);
+        }
+    }
+
     pub fn new(scenario: Scenario, trace: Trace, source: String, theme: Theme) -> Self {
         let WorkedOut {
             moments: all_moments,
@@ -287,6 +455,7 @@ impl App {
             editor: None,
             undo: Vec::new(),
             recomputing: None,
+            replaying: None,
             changed: Vec::new(),
             save_requested: false,
             overlay_scroll: 0,
@@ -369,6 +538,7 @@ impl App {
     /// Takes a what-if edit worked out on another thread once it is ready, and says how far it
     /// is until then. The event loop calls it every turn.
     pub fn poll_background(&mut self) {
+        self.poll_replay(false);
         let Some(recomputing) = &self.recomputing else {
             return;
         };
@@ -690,6 +860,16 @@ impl App {
         if action != Action::Tick {
             // A message stays until the next thing the user does.
             self.status = None;
+        }
+        if let Some(replaying) = &self.replaying
+            && !action.works_while_replaying()
+        {
+            self.status = Some(format!(
+                "Still replaying the recording ({} of {} requests): this works once it is done.",
+                self.trace.requests.len(),
+                replaying.total
+            ));
+            return;
         }
         let steps = &self.trace.steps;
         match action {

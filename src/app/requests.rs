@@ -77,6 +77,19 @@ pub fn totals(trace: &Trace, recording: Option<&Recording>) -> String {
     text
 }
 
+/// The header line while the recording is replayed: how far, and what it found so far.
+pub fn totals_so_far(trace: &Trace, total: usize) -> String {
+    let blocked = trace
+        .requests
+        .iter()
+        .filter(|r| r.outcome == Outcome::Blocked)
+        .count();
+    format!(
+        "Replaying: {} of {total} CORS requests · {blocked} blocked so far",
+        trace.requests.len()
+    )
+}
+
 impl RequestList {
     /// Applies the filter and the search again. When the search only grew (a keystroke) and
     /// nothing else changed, only the rows left are searched again.

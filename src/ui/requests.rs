@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table};
 
 use crate::app::App;
-use crate::app::requests::{cause, recorded_status, totals};
+use crate::app::requests::{cause, recorded_status, totals, totals_so_far};
 use crate::safe_text::escape;
 use crate::scenario::Outcome;
 
@@ -24,7 +24,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let mut top = vec![
         Span::styled(" cors-tui ", theme.header_bar),
         Span::raw(" "),
-        Span::styled(totals(&app.trace, recording), theme.title),
+        Span::styled(
+            match &app.replaying {
+                Some(replaying) => totals_so_far(&app.trace, replaying.total),
+                None => totals(&app.trace, recording),
+            },
+            theme.title,
+        ),
     ];
     if app.list.blocked_only {
         top.push(Span::styled("  │  blocked only", theme.key));
@@ -145,7 +151,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(message).style(theme.muted), spot);
     }
 
-    let keys = if list.typing {
+    // What the last key did (a fix copied, a key that waits for the replay) shows in place of
+    // the keys, as on the other screens.
+    if let Some(status) = &app.status {
+        let line = Span::styled(escape(status).into_owned(), theme.note);
+        frame.render_widget(Paragraph::new(Line::from(line)), foot);
+        return;
+    }
+    let keys = if app.replaying.is_some() && !list.typing {
+        " replaying… Enter and y wait for the end · b blocked only · / search · q quit"
+    } else if list.typing {
         " type to search URLs, origins and headers · Enter keep · Esc clear"
     } else {
         " Enter step in · b blocked only · / search · y copy fix · ? help · q quit"

@@ -1156,13 +1156,18 @@ fn the_cookie_lesson_shows_the_cookie_line_and_the_logged_out_answer() {
     );
 }
 
-fn recording_app(path: &str) -> App {
+/// A fixture recording's import, and its full path.
+fn recording_import(path: &str) -> (cors_tui::formats::har::HarImport, String) {
     let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&full).unwrap_or_default();
-    let import = match cors_tui::formats::har::load_har(&text, path, false) {
-        Ok(i) => i,
+    match cors_tui::formats::har::load_har(&text, path, false) {
+        Ok(import) => (import, full),
         Err(e) => panic!("{e}"),
-    };
+    }
+}
+
+fn recording_app(path: &str) -> App {
+    let (import, full) = recording_import(path);
     let trace = engine::run(&import.scenario, BrowserProfile::Chromium);
     let mut app = App::new(import.scenario, trace, full, Theme::new(ThemeName::Default));
     app.recording = Some(import.recording);
@@ -1217,6 +1222,11 @@ fn a_recording_opens_on_its_requests_list() {
     assert!(copied.contains("Access-Control-Allow-Origin: http://127.0.0.1:41000"));
     assert!(copied.contains("# nginx") && copied.contains("CorsLayer::new()"));
     assert!(app.status.as_deref().is_some_and(|s| s.contains("OSC 52")));
+    let copied_screen = text(&draw(&app, 200, 55));
+    assert!(
+        copied_screen.contains("Copied the fix for request #1"),
+        "the list shows what y did: {copied_screen}"
+    );
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char('y'));
     assert!(
@@ -1230,6 +1240,91 @@ fn a_recording_opens_on_its_requests_list() {
     );
     key(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
+}
+
+/// A large recording opens on its requests list while it is replayed on another thread: the
+/// rows replayed so far and running totals; stepping in and copying a fix wait for the end,
+/// and the view then holds exactly the trace of a replay made first.
+#[test]
+fn a_recording_replayed_on_another_thread_shows_its_list_as_it_goes() {
+    use cors_tui::app::ReplayPart;
+    let whole = recording_app("tests/fixtures/chromium/api.har");
+    let (import, path) = recording_import("tests/fixtures/chromium/api.har");
+    let scenario = import.scenario.clone();
+    let mut held = import.scenario;
+    let total = held.requests.len();
+    held.requests.clear();
+
+    // The replay's parts handed over by hand: the first five requests, then the rest.
+    let (hand, parts) = std::sync::mpsc::channel();
+    let mut run = engine::Requests::new(&scenario, BrowserProfile::Chromium);
+    let mut steps = Vec::new();
+    let mut part = |n: usize| {
+        let (records, more): (Vec<_>, Vec<Vec<_>>) = run.by_ref().take(n).unzip();
+        steps.extend(more.into_iter().flatten());
+        ReplayPart::Requests(records)
+    };
+    let first = part(5);
+    let rest = part(total);
+    drop(run);
+    let _ = hand.send(first);
+    let mut app = App::replaying(
+        held,
+        total,
+        BrowserProfile::Chromium,
+        parts,
+        path.clone(),
+        Theme::new(ThemeName::Default),
+    );
+    app.recording = Some(import.recording);
+    app.list.open = true;
+    let screen = text(&draw(&app, 120, 40));
+    assert!(
+        screen.contains("Replaying: 5 of 21 CORS requests · 3 blocked so far"),
+        "{screen}"
+    );
+    assert!(screen.contains("Requests · 5 of 5 shown"), "{screen}");
+    insta::assert_snapshot!("requests_list_replaying_120x40", screen);
+    insta::assert_snapshot!("requests_list_replaying_80x24", text(&draw(&app, 80, 24)));
+    // Moving and filtering work; stepping in and copying wait, and say why.
+    key(&mut app, KeyCode::Char('b'));
+    assert_eq!(app.list.visible, [0, 2, 4]);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.list.open, "Enter waits for the replay");
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("Still replaying the recording (5 of 21 requests)")),
+        "{:?}",
+        app.status
+    );
+    let waiting = text(&draw(&app, 120, 40));
+    assert!(
+        waiting.contains("Still replaying the recording (5 of 21 requests)"),
+        "the list says why: {waiting}"
+    );
+    key(&mut app, KeyCode::Char('y'));
+    assert!(app.copy_requested.is_none());
+
+    let _ = hand.send(rest);
+    let _ = hand.send(ReplayPart::Done(steps, Box::new(scenario)));
+    app.wait_replay();
+    assert!(app.replaying.is_none());
+    assert_eq!(
+        app.trace, whole.trace,
+        "the same trace as a replay made first"
+    );
+    assert_eq!(app.scenario, whole.scenario);
+    assert_eq!(
+        app.list.visible.len(),
+        10,
+        "the filter kept, over every request"
+    );
+    key(&mut app, KeyCode::Char('b'));
+    let screen = text(&draw(&app, 200, 55));
+    assert_eq!(screen, text(&draw(&whole, 200, 55)), "then the same screen");
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.list.open, "Enter steps in once the replay is done");
 }
 
 /// One HTTP/1.1 exchange with the lab, as a browser's page makes it: the status, the headers
