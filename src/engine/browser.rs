@@ -19,8 +19,8 @@ use super::preflight_check::{PreflightInput, PreflightPass, check_preflight};
 use super::profile_note::ProfileNote;
 use super::summary::{AllowedBy, Ended, HopEnd, Route, Summary, UncheckedBy};
 use super::trace::{
-    Exchange, ExchangeKind, RequestRecord, Stage, Step, Trace, VARIABLES, Var, VarSet, Verdict,
-    hops_before,
+    Exchange, ExchangeKind, Kept, RequestRecord, Stage, Step, Trace, VARIABLES, Var, VarSet,
+    Verdict, hops_before,
 };
 use super::tracker::{
     Allowed, CacheHolder, CachedCopy, Cell, Exposed, OriginSent, PreflightState, Received,
@@ -445,15 +445,21 @@ impl<'a> Simulation<'a> {
         let cache_summary = self.cache_summary();
         self.set_shared(Var::PreflightCache, cache_summary);
         let changed = std::mem::take(&mut self.changed);
+        let n = self.steps_before + self.steps.len() + 1;
+        let kept = if n % super::trace::WHOLE_ROW_EVERY == 1 {
+            Kept::whole(&self.vars)
+        } else {
+            Kept::of(&self.vars, changed)
+        };
         self.steps.push(Step {
-            n: self.steps_before + self.steps.len() + 1,
+            n,
             request,
             stage,
             verdict,
             event,
             exchange,
-            variables: self.vars.clone(),
             changed,
+            kept,
         });
     }
 

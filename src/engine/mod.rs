@@ -18,8 +18,8 @@ pub use browser::Requests;
 pub use cors_error::{CorsError, CorsFailure};
 pub use event::StepEvent;
 pub use trace::{
-    Exchange, ExchangeKind, Hop, RequestRecord, Stage, Step, StepText, Trace, VARIABLES, VarSet,
-    Verdict, hops_before,
+    Exchange, ExchangeKind, Hop, Kept, RequestRecord, Row, Stage, Step, StepText, Trace, VARIABLES,
+    VarSet, Verdict, hops_before,
 };
 
 use crate::scenario::{BrowserProfile, Scenario};

@@ -1,5 +1,5 @@
-//! The engine's output: an immutable list of steps, each a complete snapshot that a view can
-//! render on its own, plus a record per request of every HTTP message exchanged.
+//! The engine's output: an immutable list of steps, each telling what happened and the tracker
+//! values it changed, plus a record per request of every HTTP message exchanged.
 
 use std::sync::Arc;
 
@@ -371,10 +371,69 @@ pub struct Step {
     pub event: StepEvent,
     /// Index into the request's exchanges of the HTTP exchange this step shows.
     pub exchange: Option<usize>,
-    /// Values of [`VARIABLES`] after this step.
-    pub variables: Vec<Arc<Cell>>,
     /// Which variables this step changed.
     pub changed: VarSet,
+    /// The tracker values the step keeps; [`Trace::variables`] and [`Row`] give the whole row.
+    pub kept: Kept,
+}
+
+/// Steps between two that keep the tracker's whole row, so that the row after any step is
+/// found within this many steps back.
+pub const WHOLE_ROW_EVERY: usize = 32;
+
+/// The tracker values a step keeps: those it changed, and now and then the whole row. A
+/// recording's 500,000 steps each holding the whole row took 90 MB; most steps change two or
+/// three values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Kept {
+    vars: VarSet,
+    values: Box<[Arc<Cell>]>,
+}
+
+impl Kept {
+    /// The values of `vars` in `row`.
+    pub fn of(row: &[Arc<Cell>], vars: VarSet) -> Self {
+        let vars: VarSet = vars.iter().filter(|&var| var < row.len()).collect();
+        Kept {
+            vars,
+            values: vars.iter().map(|var| Arc::clone(&row[var])).collect(),
+        }
+    }
+
+    /// Every value of `row`.
+    pub fn whole(row: &[Arc<Cell>]) -> Self {
+        Kept::of(row, (0..row.len()).collect())
+    }
+
+    /// Each kept variable's index and value.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Arc<Cell>)> {
+        self.vars.iter().zip(self.values.iter())
+    }
+}
+
+/// The tracker's whole row as steps go by, for a view or report that reads steps in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row(Vec<Arc<Cell>>);
+
+impl Row {
+    /// The row before the first step it is given.
+    pub fn new(before: &[Arc<Cell>]) -> Self {
+        Row(before.to_vec())
+    }
+
+    /// Moves past `step`: the row after it.
+    pub fn after(&mut self, step: &Step) -> &[Arc<Cell>] {
+        for (var, value) in step.kept.iter() {
+            if let Some(slot) = self.0.get_mut(var) {
+                slot.clone_from(value);
+            }
+        }
+        &self.0
+    }
+
+    pub fn values(&self) -> &[Arc<Cell>] {
+        &self.0
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -391,6 +450,28 @@ pub struct Trace {
 impl Trace {
     pub fn failed_expectations(&self) -> impl Iterator<Item = &RequestRecord> {
         self.requests.iter().filter(|r| !r.expectation_met())
+    }
+
+    /// The tracker's values after step `at` (0-based): each found in the nearest step back that
+    /// keeps it, at most [`WHOLE_ROW_EVERY`] steps back for a trace the engine made.
+    pub fn variables(&self, at: usize) -> Vec<Arc<Cell>> {
+        let mut row: Vec<Option<&Arc<Cell>>> = vec![None; self.initial_variables.len()];
+        let mut missing = row.len();
+        for step in self.steps[..(at + 1).min(self.steps.len())].iter().rev() {
+            for (var, value) in step.kept.iter() {
+                if let Some(slot @ None) = row.get_mut(var) {
+                    *slot = Some(value);
+                    missing -= 1;
+                }
+            }
+            if missing == 0 {
+                break;
+            }
+        }
+        row.iter()
+            .zip(&self.initial_variables)
+            .map(|(found, initial)| Arc::clone(found.unwrap_or(initial)))
+            .collect()
     }
 
     /// The request a step belongs to.

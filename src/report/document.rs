@@ -13,8 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::analysis::fix::Fix;
 use crate::engine::tracker::Cell;
 use crate::engine::{
-    CorsError, Exchange, ExchangeKind, RequestRecord, Stage, Step, StepEvent, StepText, VARIABLES,
-    VarSet,
+    CorsError, Exchange, ExchangeKind, Kept, RequestRecord, Stage, Step, StepEvent, StepText,
+    VARIABLES, VarSet,
 };
 use crate::scenario::recording::Recorded;
 use crate::scenario::{CacheMode, Credentials, Initiator, Outcome, Via};
@@ -145,8 +145,8 @@ pub struct StepDoc<'a> {
 }
 
 impl<'a> StepDoc<'a> {
-    /// `s` with its words (`text`, from [`crate::narrate`]).
-    pub fn new(s: &'a Step, text: Cow<'a, StepText>) -> Self {
+    /// `s` with its words (`text`, from [`crate::narrate`]) and the tracker's values after it.
+    pub fn new(s: &'a Step, text: Cow<'a, StepText>, variables: &'a [Arc<Cell>]) -> Self {
         let (action, request_type, cors_headers, decision, result, explanation, profile_note) =
             match text {
                 Cow::Borrowed(t) => (
@@ -178,7 +178,7 @@ impl<'a> StepDoc<'a> {
             cors_headers,
             decision,
             result,
-            variables: Variables(Cow::Borrowed(&s.variables)),
+            variables: Variables(Cow::Borrowed(variables)),
             changed: Changed(s.changed),
             explanation,
             profile_note,
@@ -204,8 +204,9 @@ impl<'a> StepDoc<'a> {
             verdict: self.verdict,
             event: StepEvent::Saved(Box::new(text)),
             exchange: self.exchange,
-            variables: self.variables.0.into_owned(),
             changed: self.changed.0,
+            // A saved step keeps the whole row its file gives, whatever the file says changed.
+            kept: Kept::whole(&self.variables.0),
         }
     }
 }

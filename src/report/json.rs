@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use super::document::{RequestDoc, StepDoc, Variables};
 use crate::analysis::fix::Fix;
-use crate::engine::{RequestRecord, Requests, Step, Trace};
+use crate::engine::{RequestRecord, Requests, Row, Step, Trace};
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::recording::Recording;
 use crate::scenario::write;
@@ -398,9 +398,10 @@ impl Document<'_> {
         let recorded = self.recording.map(|r| r.recorded.as_slice());
         let (checked, failed, tail) = match self.source {
             Source::Done(trace) => {
+                let mut row = Row::new(&trace.initial_variables);
                 for step in &trace.steps {
                     json.item();
-                    json.value(&StepDoc::new(step, trace.text(step)))?;
+                    json.value(&StepDoc::new(step, trace.text(step), row.after(step)))?;
                     json.flush_to(out)?;
                 }
                 json.close(b']');
@@ -434,11 +435,12 @@ impl Document<'_> {
                 // Without the whole trace, a fix is proven on the request's group alone, where
                 // that is all a change can reach (a recording, scripted answers).
                 let scope = crate::analysis::fix::Scope::new(self.scenario);
+                let mut row = Row::new(self.initial_variables);
                 for (record, record_steps) in run {
                     for step in &record_steps {
                         json.item();
                         let text = crate::narrate::step(step, &record, self.profile);
-                        json.value(&StepDoc::new(step, text))?;
+                        json.value(&StepDoc::new(step, text, row.after(step)))?;
                         json.flush_to(out)?;
                     }
                     let recorded = recorded.and_then(|all| all.get(record.index - 1));
@@ -770,18 +772,23 @@ mod tests {
         for (name, scenario, recording) in shipped_inputs() {
             for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
                 let trace = crate::engine::run(&scenario, profile);
+                let mut row = Row::new(&trace.initial_variables);
                 for step in &trace.steps {
-                    let written = StepDoc::new(step, trace.text(step));
+                    let variables = row.after(step);
+                    let written = StepDoc::new(step, trace.text(step), variables);
                     let text = serde_compact(&written);
                     let read: Result<StepDoc, _> = serde_json::from_slice(&text);
                     match read {
                         Ok(doc) => {
                             // Read back, the step holds its words as written.
                             let back = doc.into_step();
+                            // It keeps its whole row: read after any row, it gives its own.
+                            let mut back_row = Row::new(&trace.initial_variables);
                             assert_eq!(
                                 String::from_utf8_lossy(&serde_compact(&StepDoc::new(
                                     &back,
-                                    trace.text(&back)
+                                    trace.text(&back),
+                                    back_row.after(&back)
                                 ))),
                                 String::from_utf8_lossy(&text),
                                 "{name} step {}",

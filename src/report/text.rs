@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::table::Table;
-use crate::engine::{RequestRecord, Trace, VARIABLES, Verdict};
+use crate::engine::{RequestRecord, Row, Trace, VARIABLES, Verdict};
 use crate::http::ABBREVIATIONS;
 use crate::safe_text::escape;
 use crate::scenario::{BrowserProfile, Outcome, Scenario};
@@ -190,6 +190,8 @@ fn write_part(
         out,
         "VARIABLE TRACKER (value after each step; * = changed by that step)"
     )?;
+    let mut row = Row::new(start);
+    let rows: Vec<Vec<_>> = steps.iter().map(|step| row.after(step).to_vec()).collect();
     let per_chunk = ((w.saturating_sub(20)) / 24).max(1);
     let columns: Vec<Option<usize>> = std::iter::once(None)
         .chain((0..steps.len()).map(Some))
@@ -209,7 +211,7 @@ fn write_part(
                     Some(i) => {
                         let step = &steps[*i];
                         let star = if step.changed.contains(v) { "* " } else { "" };
-                        format!("{star}{}", cell(&step.variables[v].text()))
+                        format!("{star}{}", cell(&rows[*i][v].text()))
                     }
                 });
             }
@@ -351,7 +353,7 @@ pub fn stream(
     let total = scenario.requests.len();
     let parts = total.div_ceil(PART_REQUESTS);
     let mut run = crate::engine::Requests::new(scenario, profile);
-    let mut start = run.initial_variables().to_vec();
+    let mut start = Row::new(run.initial_variables());
     // Without the whole trace, fixes are proven on each request's group where that is all a
     // change can reach (a recording, scripted answers); elsewhere they need the whole run.
     let scope = crate::analysis::fix::Scope::new(scenario);
@@ -418,7 +420,7 @@ pub fn stream(
                 .collect();
             write_part(
                 out,
-                &start,
+                start.values(),
                 &start_label,
                 &steps,
                 &records,
@@ -426,8 +428,8 @@ pub fn stream(
                 scope.is_some(),
                 (width, profile),
             )?;
-            if let Some(step) = steps.last() {
-                start = step.variables.clone();
+            for step in &steps {
+                start.after(step);
             }
             for record in records {
                 checked += usize::from(record.expect.is_some());
@@ -479,7 +481,7 @@ pub fn write_request(
         };
         let steps = &trace.steps[record.steps.clone()];
         let start = match record.steps.start.checked_sub(1) {
-            Some(before) => trace.steps[before].variables.clone(),
+            Some(before) => trace.variables(before),
             None => trace.initial_variables.clone(),
         };
         let fix = crate::analysis::fix::fixes(scenario, &trace)
@@ -503,12 +505,12 @@ pub fn write_request(
     // request's own group where that is all a change can reach, and otherwise against the
     // verdicts of one more streamed run.
     let mut run = crate::engine::Requests::new(scenario, profile);
-    let mut start = run.initial_variables().to_vec();
+    let mut start = Row::new(run.initial_variables());
     let scope = crate::analysis::fix::Scope::new(scenario);
     for (record, steps) in run.by_ref() {
         if record.index < n {
-            if let Some(step) = steps.last() {
-                start = step.variables.clone();
+            for step in &steps {
+                start.after(step);
             }
             continue;
         }
@@ -523,7 +525,7 @@ pub fn write_request(
         };
         write_part(
             out,
-            &start,
+            start.values(),
             &label(&steps),
             &steps,
             std::slice::from_ref(&record),

@@ -293,12 +293,13 @@ pub fn write(out: &mut impl Write, scenario: &Scenario, trace: &Trace) -> io::Re
         "| Start | {} |",
         values(&trace.initial_variables, crate::engine::VarSet::default())
     )?;
+    let mut row = crate::engine::Row::new(&trace.initial_variables);
     for step in &trace.steps {
         writeln!(
             out,
             "| step {} | {} |",
             step.n,
-            values(&step.variables, step.changed)
+            values(row.after(step), step.changed)
         )?;
     }
     writeln!(out, "\nValues in bold changed at that step.")?;

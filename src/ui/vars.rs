@@ -23,12 +23,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let available = inner.width.saturating_sub(NAME_WIDTH + 1);
     let fits = usize::from(available / (MIN_VALUE_WIDTH + 1)).max(1);
     // Columns: None = Start, Some(i) = after step i; the newest end at the current step.
-    let mut columns: Vec<Option<usize>> = std::iter::once(None)
-        .chain((0..=app.cursor).map(Some))
+    let after_steps = (app.cursor + 1).min(fits);
+    let columns: Vec<Option<usize>> = (after_steps < fits)
+        .then_some(None)
+        .into_iter()
+        .chain((app.cursor + 1 - after_steps..=app.cursor).map(Some))
         .collect();
-    if columns.len() > fits {
-        columns.drain(..columns.len() - fits);
-    }
+    let values: Vec<_> = columns
+        .iter()
+        .map(|column| column.map(|i| app.trace.variables(i)))
+        .collect();
     let shown = u16::try_from(columns.len()).unwrap_or(1).max(1);
     let value_width = (available / shown)
         .saturating_sub(1)
@@ -47,30 +51,32 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let offset =
         usize::from(app.scroll[Panel::Variables.index()]).min(tracked.len().saturating_sub(1));
     let rows = tracked.iter().enumerate().skip(offset).map(|(v, name)| {
-        let cells = columns.iter().map(|column| match column {
-            None => Cell::from(truncate(
-                &escape(&app.trace.initial_variables[v].text()),
-                usize::from(value_width),
-            )),
-            Some(i) => {
-                let step = &app.trace.steps[*i];
-                let changed = step.changed.contains(v);
-                let text = format!(
-                    "{}{}",
-                    if changed { "*" } else { "" },
-                    escape(&step.variables[v].text())
-                );
-                let text = truncate(&text, usize::from(value_width));
-                let style = if changed && *i == app.cursor {
-                    theme.changed
-                } else if changed {
-                    theme.note
-                } else {
-                    theme.base
-                };
-                Cell::from(Line::from(Span::styled(text, style)))
-            }
-        });
+        let cells = columns
+            .iter()
+            .zip(&values)
+            .map(|(column, row)| match (column, row) {
+                (Some(i), Some(row)) => {
+                    let changed = app.trace.steps[*i].changed.contains(v);
+                    let text = format!(
+                        "{}{}",
+                        if changed { "*" } else { "" },
+                        escape(&row[v].text())
+                    );
+                    let text = truncate(&text, usize::from(value_width));
+                    let style = if changed && *i == app.cursor {
+                        theme.changed
+                    } else if changed {
+                        theme.note
+                    } else {
+                        theme.base
+                    };
+                    Cell::from(Line::from(Span::styled(text, style)))
+                }
+                _ => Cell::from(truncate(
+                    &escape(&app.trace.initial_variables[v].text()),
+                    usize::from(value_width),
+                )),
+            });
         Row::new(
             std::iter::once(Cell::from(Span::styled(name.to_string(), theme.title))).chain(cells),
         )

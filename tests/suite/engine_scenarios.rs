@@ -78,9 +78,8 @@ fn basic_lesson_matches_the_classic_table() {
     ] {
         assert!(VARIABLES.contains(&name), "{name}");
     }
-    let last = &trace.steps[trace.steps.len() - 1];
-    let var =
-        |n: &str| last.variables[VARIABLES.iter().position(|v| *v == n).unwrap_or(0)].to_string();
+    let last = trace.variables(trace.steps.len() - 1);
+    let var = |n: &str| last[VARIABLES.iter().position(|v| *v == n).unwrap_or(0)].to_string();
     assert_eq!(var("Origin"), "https://malicious.com");
     assert_eq!(var("AllowedOrigins"), "https://example.com");
     assert_eq!(var("Request Allowed"), "no");

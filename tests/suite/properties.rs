@@ -369,7 +369,6 @@ fn check_structure(trace: &Trace, scenario: &Scenario) -> Result<(), TestCaseErr
         for step in &trace.steps[request.steps.clone()] {
             prop_assert_eq!(step.request, request.index);
             // Every step tracks the same rows: all of them, or all but Cached Copies.
-            prop_assert_eq!(step.variables.len(), trace.initial_variables.len());
             prop_assert!(trace.initial_variables.len() + 1 >= VARIABLES.len());
             if let Some(ex) = step.exchange {
                 prop_assert!(ex < request.exchanges.len());
@@ -379,6 +378,22 @@ fn check_structure(trace: &Trace, scenario: &Scenario) -> Result<(), TestCaseErr
     prop_assert_eq!(next_step, trace.steps.len());
     for (i, step) in trace.steps.iter().enumerate() {
         prop_assert_eq!(step.n, i + 1);
+    }
+    // A step keeps only the values it changed: the row found by looking back from any step is
+    // the row reached by going forward, and every value that differs was marked changed.
+    let mut row = cors_tui::engine::Row::new(&trace.initial_variables);
+    for (i, step) in trace.steps.iter().enumerate() {
+        let before = row.values().to_vec();
+        let after = row.after(step).to_vec();
+        prop_assert_eq!(after.len(), trace.initial_variables.len());
+        for (var, (was, is)) in before.iter().zip(&after).enumerate() {
+            prop_assert!(
+                was == is || step.changed.contains(var),
+                "step {} var {var}",
+                step.n
+            );
+        }
+        prop_assert_eq!(&trace.variables(i), &after, "step {}", step.n);
     }
     Ok(())
 }
