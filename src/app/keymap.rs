@@ -4,6 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::Action;
+use super::requests::Facet;
 
 /// A key as the table writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,7 +259,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('L')],
         action: Action::OpenList,
         short: "requests",
-        help: "the requests list (b blocked only, / search, Enter steps in; Esc returns to it)",
+        help: "the requests list (b, o, h, c filter it; / searches; Esc returns to it)",
         in_footer: false,
     },
     Binding {
@@ -276,6 +277,130 @@ pub const KEYMAP: &[Binding] = &[
         in_footer: true,
     },
 ];
+
+/// The requests list's keys (while a search is typed, keys are its text).
+pub const LIST_KEYMAP: &[Binding] = &[
+    Binding {
+        keys: &[Key::Code(Enter), Key::Code(Right), Key::Char('l')],
+        action: Action::ListOpenRequest,
+        short: "step in",
+        help: "step through the highlighted request (Esc comes back to this row)",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Code(Up), Key::Char('k')],
+        action: Action::ListMove(-1),
+        short: "up",
+        help: "the row above",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(Down), Key::Char('j')],
+        action: Action::ListMove(1),
+        short: "down",
+        help: "the row below",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(PageUp)],
+        action: Action::ListMove(-20),
+        short: "page up",
+        help: "20 rows up",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(PageDown)],
+        action: Action::ListMove(20),
+        short: "page down",
+        help: "20 rows down",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(Home), Key::Char('g')],
+        action: Action::ListMove(isize::MIN / 2),
+        short: "first",
+        help: "the first row",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Code(End), Key::Char('G')],
+        action: Action::ListMove(isize::MAX / 2),
+        short: "last",
+        help: "the last row",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Char('b')],
+        action: Action::ListToggleBlocked,
+        short: "blocked only",
+        help: "only the blocked requests, or all again",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('/')],
+        action: Action::ListSearchStart,
+        short: "search",
+        help: "search URLs, origins, causes and header names and values (Enter keeps it)",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('y')],
+        action: Action::CopyFix,
+        short: "copy fix",
+        help: "copy the highlighted request's proven fix to the clipboard (OSC 52; works over SSH)",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('o')],
+        action: Action::ListNarrow(Facet::Origin),
+        short: "origin",
+        help: "only one origin's requests, the busiest first; again: the next origin, then all",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('h')],
+        action: Action::ListNarrow(Facet::Host),
+        short: "host",
+        help: "only one host's requests, the busiest first; again: the next host, then all",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('c')],
+        action: Action::ListNarrow(Facet::Cause),
+        short: "cause",
+        help: "only one cause's blocked requests, the commonest first; again: the next, then all",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Code(Esc)],
+        action: Action::ListClear,
+        short: "clear",
+        help: "clear the search, then the origin, host or cause",
+        in_footer: false,
+    },
+    Binding {
+        keys: &[Key::Char('?')],
+        action: Action::ToggleHelp,
+        short: "help",
+        help: "this help",
+        in_footer: true,
+    },
+    Binding {
+        keys: &[Key::Char('q')],
+        action: Action::Quit,
+        short: "quit",
+        help: "quit (Ctrl-C too)",
+        in_footer: true,
+    },
+];
+
+/// The action bound to a key press in the requests list, if any.
+pub fn list_action_for(event: &KeyEvent) -> Option<Action> {
+    LIST_KEYMAP
+        .iter()
+        .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
+        .map(|binding| binding.action)
+}
 
 /// The action bound to a key press, if any. Digits are handled by the caller (they build a
 /// step number).

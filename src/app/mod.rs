@@ -78,6 +78,10 @@ pub enum Action {
     ListOpenRequest,
     /// Keep only blocked requests in the list, or all again.
     ListToggleBlocked,
+    /// Keep only the next value of a column (origin, host, cause), or all again.
+    ListNarrow(requests::Facet),
+    /// Clear the search, or else the narrowing.
+    ListClear,
     /// Start typing a search (`/`).
     ListSearchStart,
     ListSearchChar(char),
@@ -91,7 +95,7 @@ pub enum Action {
 impl Action {
     /// What the requests list does while its recording is still replayed: moving, filtering,
     /// searching, help and quitting. The rest needs the whole trace.
-    fn works_while_replaying(&self) -> bool {
+    pub fn works_while_replaying(&self) -> bool {
         matches!(
             self,
             Action::Tick
@@ -101,6 +105,8 @@ impl Action {
                 | Action::OverlayScroll(_)
                 | Action::ListMove(_)
                 | Action::ListToggleBlocked
+                | Action::ListNarrow(_)
+                | Action::ListClear
                 | Action::ListSearchStart
                 | Action::ListSearchChar(_)
                 | Action::ListSearchBackspace
@@ -672,22 +678,7 @@ impl App {
                 _ => None,
             };
         }
-        match key.code {
-            KeyCode::Up | KeyCode::Char('k') => Some(Action::ListMove(-1)),
-            KeyCode::Down | KeyCode::Char('j') => Some(Action::ListMove(1)),
-            KeyCode::PageUp => Some(Action::ListMove(-20)),
-            KeyCode::PageDown => Some(Action::ListMove(20)),
-            KeyCode::Home | KeyCode::Char('g') => Some(Action::ListMove(isize::MIN / 2)),
-            KeyCode::End | KeyCode::Char('G') => Some(Action::ListMove(isize::MAX / 2)),
-            KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => Some(Action::ListOpenRequest),
-            KeyCode::Char('b') => Some(Action::ListToggleBlocked),
-            KeyCode::Char('y') => Some(Action::CopyFix),
-            KeyCode::Char('/') => Some(Action::ListSearchStart),
-            KeyCode::Esc if !self.list.query.is_empty() => Some(Action::ListSearchCancel),
-            KeyCode::Char('?') => Some(Action::ToggleHelp),
-            KeyCode::Char('q') => Some(Action::Quit),
-            _ => None,
-        }
+        keymap::list_action_for(key)
     }
 
     /// Whether the quiz hides the lesson behind it: while a question waits for its answer
@@ -1024,6 +1015,15 @@ impl App {
             }
             Action::ListToggleBlocked => {
                 self.list.blocked_only = !self.list.blocked_only;
+                self.list.refilter(&self.trace);
+            }
+            Action::ListNarrow(facet) => self.list.narrow_next(facet, &self.trace),
+            Action::ListClear => {
+                if self.list.query.is_empty() {
+                    self.list.narrowed = None;
+                } else {
+                    self.list.query.clear();
+                }
                 self.list.refilter(&self.trace);
             }
             Action::ListSearchStart => self.list.typing = true,

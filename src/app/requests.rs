@@ -1,7 +1,8 @@
 //! The requests list, in the spirit of DevTools' network panel: a recording opens on it. Each
-//! row is one request with its verdict and cause; a filter keeps the blocked ones, `/` searches
-//! URLs and header names and values, Enter steps into a request and Esc comes back to the same
-//! row. Only state and decisions live here; `ui::requests` draws it.
+//! row is one request with its verdict and cause; filters keep the blocked ones or one origin,
+//! host or cause, `/` searches URLs, causes and header names and values, Enter steps into a
+//! request and Esc comes back to the same row. Only state and decisions live here;
+//! `ui::requests` draws it.
 
 use crate::engine::{RequestRecord, Trace};
 use crate::scenario::Outcome;
@@ -16,10 +17,51 @@ pub struct RequestList {
     /// Index into `visible` of the highlighted row.
     pub selected: usize,
     pub blocked_only: bool,
+    /// Only the requests with this value in this column.
+    pub narrowed: Option<(Facet, String)>,
     /// What `/` searches for (case-insensitive).
     pub query: String,
     /// The search line is being typed.
     pub typing: bool,
+}
+
+/// A column the list can be narrowed to one value of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Facet {
+    Origin,
+    Host,
+    Cause,
+}
+
+impl Facet {
+    pub fn name(self) -> &'static str {
+        match self {
+            Facet::Origin => "origin",
+            Facet::Host => "host",
+            Facet::Cause => "cause",
+        }
+    }
+
+    /// The request's value in this column: `None` for a request without an origin (a raw
+    /// client) or, for the cause, one that was not blocked.
+    fn of(self, request: &RequestRecord) -> Option<&str> {
+        match self {
+            Facet::Origin => request.origin.as_deref(),
+            Facet::Host => Some(host_of(&request.url)),
+            Facet::Cause => (request.outcome == Outcome::Blocked)
+                .then(|| request.cors_error.map_or("blocked", |e| e.name())),
+        }
+    }
+}
+
+/// The host (and port) of an absolute URL as the engine holds it (parsed and serialized, so
+/// the authority follows `://`, with no user or password left in it).
+fn host_of(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or(after_scheme)
 }
 
 /// The cause column: DevTools' CorsError, or the real error CORS hid.
@@ -121,7 +163,44 @@ impl RequestList {
         self.visible.get(self.selected).copied()
     }
 
-    /// Applies the filter and the search again, keeping the same request highlighted when it
+    /// Narrows the list to the next value of `facet`: the first (the one with most requests
+    /// among those the blocked filter keeps) when another facet or none narrowed it, then each
+    /// in turn, then none.
+    pub fn narrow_next(&mut self, facet: Facet, trace: &Trace) {
+        let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+        let blocked_only = self.blocked_only;
+        for request in trace
+            .requests
+            .iter()
+            .filter(|r| !blocked_only || r.outcome == Outcome::Blocked)
+        {
+            if let Some(value) = facet.of(request) {
+                *counts.entry(value).or_default() += 1;
+            }
+        }
+        let mut values: Vec<(&str, usize)> = counts.into_iter().collect();
+        values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let next = match &self.narrowed {
+            Some((narrowed, current)) if *narrowed == facet => values
+                .iter()
+                .position(|(value, _)| value == current)
+                .and_then(|at| values.get(at + 1)),
+            _ => values.first(),
+        };
+        self.narrowed = next.map(|(value, _)| (facet, value.to_string()));
+        self.refilter(trace);
+    }
+
+    /// Whether the blocked filter and the narrowing keep `request` (the search aside).
+    fn keeps(&self, request: &RequestRecord) -> bool {
+        (!self.blocked_only || request.outcome == Outcome::Blocked)
+            && self
+                .narrowed
+                .as_ref()
+                .is_none_or(|(facet, value)| facet.of(request) == Some(value.as_str()))
+    }
+
+    /// Applies the filters and the search again, keeping the same request highlighted when it
     /// is still in the list.
     pub fn refilter(&mut self, trace: &Trace) {
         let keep = self.current();
@@ -131,7 +210,7 @@ impl RequestList {
             .requests
             .iter()
             .enumerate()
-            .filter(|(_, r)| !self.blocked_only || r.outcome == Outcome::Blocked)
+            .filter(|(_, r)| self.keeps(r))
             .map(|(i, _)| i)
             .collect();
         self.visible = if query.is_empty() {
@@ -229,12 +308,15 @@ impl<'q> Search<'q> {
         false
     }
 
-    /// Whether the query is in the request's method, URL or origin, or in a header name or
-    /// value of any message it sent or got.
+    /// Whether the query is in the request's method, URL, origin or cause, or in a header name
+    /// or value of any message it sent or got.
     fn matches(&self, request: &RequestRecord) -> bool {
         self.has(&request.method)
             || self.has(&request.url)
             || request.origin.as_deref().is_some_and(|o| self.has(o))
+            || Facet::Cause
+                .of(request)
+                .is_some_and(|cause| self.has(cause))
             || request.exchanges.iter().any(|exchange| {
                 exchange
                     .request
@@ -281,6 +363,87 @@ mod tests {
         assert_eq!(list.current(), Some(4), "the last row is as far as it goes");
         list.move_by(-2);
         assert_eq!(list.current(), Some(2));
+    }
+
+    #[test]
+    fn each_press_narrows_to_the_next_origin_busiest_first_then_all() {
+        let trace = trace("basic");
+        let mut list = RequestList::new(&trace, true);
+        list.narrow_next(Facet::Origin, &trace);
+        assert_eq!(
+            list.narrowed,
+            Some((Facet::Origin, "https://example.com".to_string()))
+        );
+        assert_eq!(list.visible, [0, 1], "the origin with most requests first");
+        list.narrow_next(Facet::Origin, &trace);
+        assert_eq!(list.visible, [2]);
+        list.narrow_next(Facet::Origin, &trace);
+        assert_eq!(list.narrowed, None, "after the last origin, all again");
+        assert_eq!(list.visible, [0, 1, 2]);
+        // With only blocked requests shown, only the origins of blocked ones are offered.
+        list.blocked_only = true;
+        list.narrow_next(Facet::Origin, &trace);
+        assert_eq!(
+            list.narrowed,
+            Some((Facet::Origin, "https://malicious.com".to_string()))
+        );
+        assert_eq!(list.visible, [2]);
+    }
+
+    #[test]
+    fn ties_go_in_order_and_another_column_starts_afresh() {
+        let trace = trace("dangerous-rules");
+        let mut list = RequestList::new(&trace, true);
+        let mut seen = Vec::new();
+        loop {
+            list.narrow_next(Facet::Origin, &trace);
+            let Some((_, origin)) = &list.narrowed else {
+                break;
+            };
+            assert_eq!(list.visible.len(), 1, "{origin}: one request each");
+            seen.push(origin.clone());
+        }
+        assert_eq!(
+            seen,
+            [
+                "http://app.example.com",
+                "https://app.example.com",
+                "https://evil.example",
+                "https://old-campaign.example.com",
+                "null"
+            ]
+        );
+        list.narrow_next(Facet::Origin, &trace);
+        list.narrow_next(Facet::Cause, &trace);
+        assert_eq!(
+            list.narrowed,
+            Some((Facet::Cause, "MissingAllowOriginHeader".to_string())),
+            "another column replaces the origin rather than adding to it"
+        );
+        assert_eq!(list.visible, [4], "only blocked requests have a cause");
+        list.narrow_next(Facet::Host, &trace);
+        assert_eq!(
+            list.narrowed,
+            Some((Facet::Host, "user-exports.s3.amazonaws.com".to_string()))
+        );
+        assert_eq!(list.visible, [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn the_host_is_the_authority_with_its_port() {
+        assert_eq!(host_of("https://a.example:8443/x?y#z"), "a.example:8443");
+        assert_eq!(host_of("http://[::1]:3000"), "[::1]:3000");
+        assert_eq!(host_of("https://b.example?q"), "b.example");
+        assert_eq!(host_of("not a url"), "not a url");
+    }
+
+    #[test]
+    fn search_finds_a_cause_by_name() {
+        let trace = trace("basic");
+        let mut list = RequestList::new(&trace, true);
+        list.query = "missingallow".to_string();
+        list.refilter(&trace);
+        assert_eq!(list.visible, [2]);
     }
 
     #[test]

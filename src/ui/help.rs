@@ -6,10 +6,12 @@ use ratatui::text::{Line, Span};
 
 use super::help_lines;
 use crate::app::App;
+use crate::app::keymap::{KEYMAP, LIST_KEYMAP};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let bindings = help_lines();
+    let in_list = app.list.open;
+    let bindings = help_lines(if in_list { LIST_KEYMAP } else { KEYMAP });
     let key_width = bindings
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -24,6 +26,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
+    if in_list {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            "✓ allowed   ✗ blocked   Cause: Chromium's CorsError, or the real error CORS hid",
+            theme.muted,
+        )));
+        let width = area.width.saturating_sub(4).min(100);
+        super::render_scrolled_overlay(
+            app,
+            frame,
+            area,
+            width,
+            lines,
+            " Requests list keys (? or Esc to close",
+            false,
+        );
+        return;
+    }
     lines.push(Line::from(vec![
         Span::styled(format!("{:<key_width$}  ", "0-9"), theme.key),
         Span::raw("type a step number, then Enter to jump"),

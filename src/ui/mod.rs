@@ -561,6 +561,18 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(line).style(theme.base), area);
         return;
     }
+    let hints = key_hints(theme, KEYMAP, area.width, |_| true);
+    frame.render_widget(Paragraph::new(Line::from(hints)).style(theme.base), area);
+}
+
+/// The footer's key hints from `keymap`: its footer keys that `shown` lets through, as many as
+/// fit in `width`, with help and quit always last.
+pub(crate) fn key_hints(
+    theme: &crate::theme::Theme,
+    keymap: &[crate::app::keymap::Binding],
+    width: u16,
+    shown: impl Fn(&crate::app::keymap::Binding) -> bool,
+) -> Vec<Span<'static>> {
     let item = |binding: &crate::app::keymap::Binding| {
         let keys: Vec<String> = binding.keys.iter().take(2).map(|k| k.label()).collect();
         vec![
@@ -568,27 +580,17 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
             Span::styled(format!(" {}  ", binding.short), theme.muted),
         ]
     };
-    // Help and quit always show; the other keys as many as fit before them.
     let essential = |b: &&crate::app::keymap::Binding| {
         matches!(
             b.action,
             crate::app::Action::ToggleHelp | crate::app::Action::Quit
         )
     };
-    let tail: Vec<Span> = KEYMAP
-        .iter()
-        .filter(|b| b.in_footer)
-        .filter(essential)
-        .flat_map(item)
-        .collect();
-    let mut room =
-        usize::from(area.width).saturating_sub(tail.iter().map(|s| s.width()).sum::<usize>());
+    let offered = || keymap.iter().filter(|b| b.in_footer && shown(b));
+    let tail: Vec<Span> = offered().filter(essential).flat_map(item).collect();
+    let mut room = usize::from(width).saturating_sub(tail.iter().map(|s| s.width()).sum::<usize>());
     let mut spans = Vec::new();
-    for binding in KEYMAP
-        .iter()
-        .filter(|b| b.in_footer)
-        .filter(|b| !essential(b))
-    {
+    for binding in offered().filter(|b| !essential(b)) {
         let pair = item(binding);
         let width: usize = pair.iter().map(|s| s.width()).sum();
         if width > room {
@@ -598,12 +600,12 @@ fn footer(app: &App, frame: &mut Frame, area: Rect) {
         spans.extend(pair);
     }
     spans.extend(tail);
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
+    spans
 }
 
 /// `keys  description` lines for the help overlay, one per binding.
-pub fn help_lines() -> Vec<(String, &'static str)> {
-    KEYMAP.iter().map(|b| (keys_label(b), b.help)).collect()
+pub fn help_lines(keymap: &[crate::app::keymap::Binding]) -> Vec<(String, &'static str)> {
+    keymap.iter().map(|b| (keys_label(b), b.help)).collect()
 }
 
 pub(crate) fn verdict_style(app: &App, verdict: crate::engine::Verdict) -> Style {

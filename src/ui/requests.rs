@@ -7,7 +7,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table};
 
+use super::key_hints;
 use crate::app::App;
+use crate::app::keymap::LIST_KEYMAP;
 use crate::app::requests::{cause, recorded_status, totals, totals_so_far};
 use crate::safe_text::escape;
 use crate::scenario::Outcome;
@@ -34,6 +36,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ];
     if app.list.blocked_only {
         top.push(Span::styled("  │  blocked only", theme.key));
+    }
+    if let Some((facet, value)) = &app.list.narrowed {
+        top.push(Span::styled(
+            format!("  │  {}: {}", facet.name(), escape(value)),
+            theme.key,
+        ));
     }
     if !app.list.query.is_empty() || app.list.typing {
         let cursor = if app.list.typing { "▏" } else { "" };
@@ -137,10 +145,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .block(block);
     frame.render_widget(table, body);
     if list.visible.is_empty() {
-        let message = if list.blocked_only && list.query.is_empty() {
-            "No request was blocked. b shows them all."
-        } else {
+        let message = if !list.query.is_empty() {
             "No request matches. Esc clears the search."
+        } else if list.narrowed.is_some() {
+            "No request matches. Esc shows every origin, host and cause."
+        } else {
+            "No request was blocked. b shows them all."
         };
         let spot = Rect {
             x: body.x + 2,
@@ -158,12 +168,29 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Line::from(line)), foot);
         return;
     }
-    let keys = if app.replaying.is_some() && !list.typing {
-        " replaying… Enter and y wait for the end · b blocked only · / search · q quit"
-    } else if list.typing {
-        " type to search URLs, origins and headers · Enter keep · Esc clear"
+    let keys = if list.typing {
+        vec![Span::styled(
+            " type to search URLs, origins, causes and headers · Enter keep · Esc clear",
+            theme.muted,
+        )]
+    } else if app.replaying.is_some() {
+        // Enter and y say, when pressed, that they wait for the end.
+        let lead = Span::styled(" replaying…  ", theme.muted);
+        let room = foot.width.saturating_sub(lead.width() as u16);
+        let mut keys = vec![lead];
+        keys.extend(key_hints(theme, LIST_KEYMAP, room, |binding| {
+            binding.action.works_while_replaying()
+        }));
+        keys
     } else {
-        " Enter step in · b blocked only · / search · y copy fix · ? help · q quit"
+        let mut keys = vec![Span::raw(" ")];
+        keys.extend(key_hints(
+            theme,
+            LIST_KEYMAP,
+            foot.width.saturating_sub(1),
+            |_| true,
+        ));
+        keys
     };
-    frame.render_widget(Paragraph::new(keys).style(theme.muted), foot);
+    frame.render_widget(Paragraph::new(Line::from(keys)).style(theme.base), foot);
 }

@@ -1,10 +1,11 @@
 //! The terminal UI drawn to ratatui's TestBackend: snapshots of whole screens at several steps
 //! and sizes, key sequences, mouse, help and hostile text.
 
-use cors_tui::app::keymap::KEYMAP;
+use cors_tui::app::keymap::{KEYMAP, LIST_KEYMAP};
+use cors_tui::app::requests::Facet;
 use cors_tui::app::{Action, App, Panel};
 use cors_tui::engine;
-use cors_tui::scenario::{BrowserProfile, load_file, load_str};
+use cors_tui::scenario::{BrowserProfile, Outcome, load_file, load_str};
 use cors_tui::terminal::mouse_actions;
 use cors_tui::theme::{Theme, ThemeName};
 use cors_tui::ui;
@@ -1214,6 +1215,34 @@ fn a_recording_opens_on_its_requests_list() {
     key(&mut app, KeyCode::Esc);
     assert!(app.list.query.is_empty(), "Esc clears the search");
     assert_eq!(app.list.visible.len(), 21);
+    // h, o and c keep one host, origin or cause at a time, the busiest first; Esc shows all.
+    key(&mut app, KeyCode::Char('h'));
+    let host = text(&draw(&app, 120, 40));
+    assert!(host.contains("host: 127.0.0.1:41002"), "{host}");
+    assert!(host.contains("Requests · 20 of 21 shown"), "{host}");
+    insta::assert_snapshot!("requests_list_host_120x40", host);
+    key(&mut app, KeyCode::Char('c'));
+    let Some((Facet::Cause, cause)) = app.list.narrowed.clone() else {
+        panic!("c narrows to a cause: {:?}", app.list.narrowed);
+    };
+    assert!(!app.list.visible.is_empty());
+    for &i in &app.list.visible {
+        let request = &app.trace.requests[i];
+        assert_eq!(request.outcome, Outcome::Blocked, "#{}", request.index);
+        assert_eq!(request.cors_error.map(|e| e.name()), Some(cause.as_str()));
+    }
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.list.narrowed, None, "Esc clears the cause");
+    assert_eq!(app.list.visible.len(), 21);
+    // Help over the list lists the list's keys.
+    key(&mut app, KeyCode::Char('?'));
+    let help = text(&draw(&app, 160, 60));
+    for binding in LIST_KEYMAP {
+        assert!(help.contains(binding.help), "help lacks {:?}", binding.help);
+    }
+    insta::assert_snapshot!("requests_list_help_100x30", text(&draw(&app, 100, 30)));
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.help && app.list.open);
     // y copies the highlighted request's proven fix (OSC 52), headers and server snippets.
     key(&mut app, KeyCode::Home);
     key(&mut app, KeyCode::Char('y'));
