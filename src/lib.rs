@@ -1,6 +1,10 @@
 //! cors-tui: a faithful simulation of the browser's CORS algorithm (WHATWG Fetch, and Chromium
-//! where it differs) against a server that answers as it really does (Amazon S3 or a static
-//! server), producing a step-by-step trace for the terminal UI and headless reports.
+//! where it differs) against servers that answer as the real ones do (storage buckets, AWS's
+//! edges, gateways and functions, fixed or recorded answers), producing a trace of facts for
+//! the terminal view and the headless reports. `docs/development.md` says where each part is.
+//!
+//! The public modules are those the binary, the tests, the benches and the fuzz targets reach;
+//! the rest are the crate's own.
 
 pub mod analysis;
 pub mod app;
@@ -9,18 +13,18 @@ pub mod engine;
 pub mod error;
 pub mod formats;
 pub mod fuzz_targets;
-pub mod http;
+mod http;
 pub mod lab;
-pub mod narrate;
-pub mod output_file;
+mod narrate;
+mod output_file;
 pub mod pages;
-pub mod probe;
-pub mod problems;
+mod probe;
+mod problems;
 pub mod report;
 pub mod run;
 pub mod safe_text;
 pub mod scenario;
-pub mod secrets;
+mod secrets;
 pub mod server;
 pub mod session;
 pub mod terminal;

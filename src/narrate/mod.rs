@@ -667,8 +667,6 @@ fn response_blocked(
     }
 }
 
-pub use preflight::preflight_profile_note;
-
 /// The words of a run, where views ask the trace for them: the engine keeps facts, and these
 /// are written here, beside the rest of the narration.
 impl crate::engine::RequestRecord {

@@ -70,7 +70,7 @@ fn judged(
 }
 
 /// Where the other profile judges this preflight differently, in a sentence.
-pub fn preflight_profile_note(
+fn preflight_profile_note(
     mine: &Result<PreflightPass, CorsFailure>,
     theirs: &Result<PreflightPass, CorsFailure>,
     profile: BrowserProfile,
