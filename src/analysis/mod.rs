@@ -4,5 +4,5 @@
 
 pub mod audit;
 pub mod fix;
-pub mod lesson;
-pub mod whatif;
+pub(crate) mod lesson;
+pub(crate) mod whatif;

@@ -1,16 +1,16 @@
 //! The pure engine: a validated [`Scenario`] in, an immutable [`Trace`] out. No terminal, no
 //! I/O, no clock: the same scenario always gives the same trace.
 mod browser;
-pub mod cookies;
-pub mod cors_error;
-pub mod driver;
+pub(crate) mod cookies;
+pub(crate) mod cors_error;
+pub(crate) mod driver;
 pub mod event;
 pub mod fetch_rules;
-pub mod http_cache;
-pub mod preflight_cache;
-pub mod preflight_check;
-pub mod profile_note;
-pub mod summary;
+pub(crate) mod http_cache;
+pub(crate) mod preflight_cache;
+pub(crate) mod preflight_check;
+pub(crate) mod profile_note;
+pub(crate) mod summary;
 pub mod trace;
 pub mod tracker;
 

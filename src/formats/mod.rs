@@ -1,17 +1,17 @@
 //! Input formats beyond the scenario file, each parsed into the types the engine takes.
 
-pub mod apigateway;
-pub mod azure;
-pub mod cloudformation;
-pub mod cloudfront;
-pub mod config;
-pub mod convert;
-pub mod convert_aws;
+pub(crate) mod apigateway;
+pub(crate) mod azure;
+pub(crate) mod cloudformation;
+pub(crate) mod cloudfront;
+pub(crate) mod config;
+pub(crate) mod convert;
+pub(crate) mod convert_aws;
 pub mod har;
-pub mod openapi;
+pub(crate) mod openapi;
 pub(crate) mod reading;
-pub mod s3;
-pub mod yaml;
+pub(crate) mod s3;
+pub(crate) mod yaml;
 
 /// A document that deploys layers in front of a function: a CloudFormation or SAM template, or
 /// an API Gateway OpenAPI export; None when `text` is neither.

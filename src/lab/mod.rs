@@ -9,7 +9,7 @@ mod chromium;
 mod live;
 mod names;
 mod page;
-pub mod server;
+pub(crate) mod server;
 
 pub use live::{Live, Progress, ServeOptions, serve};
 

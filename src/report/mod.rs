@@ -1,16 +1,16 @@
 //! Headless views of a trace: plain text and JSON. Both read the same trace; neither re-runs the
 //! engine.
 
-pub mod audit;
+pub(crate) mod audit;
 pub mod document;
 pub mod json;
-pub mod pasteable;
+pub(crate) mod pasteable;
 pub mod recording;
 pub mod saved;
-pub mod server_snippets;
+pub(crate) mod server_snippets;
 mod table;
 pub mod text;
-pub mod transcript;
+pub(crate) mod transcript;
 
 use crate::scenario::{Recorder, Scenario, ServerKind};
 

@@ -7,9 +7,9 @@
 pub mod lessons;
 mod load;
 pub(crate) mod raw;
-pub mod recording;
+pub(crate) mod recording;
 pub(crate) mod validate;
-pub mod write;
+pub(crate) mod write;
 
 pub use crate::server::provider::{Field, Provider};
 pub use crate::server::rules::{CorsConfiguration, CorsRule};

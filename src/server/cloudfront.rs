@@ -20,7 +20,7 @@
 //! - inferred: the policy adds nothing for an Origin it does not allow; the managed preflight
 //!   policies' method and header lists.
 
-pub mod audit;
+pub(crate) mod audit;
 pub mod config;
 
 use crate::http::Header;

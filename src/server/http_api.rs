@@ -17,7 +17,7 @@
 //!   Origin, what a captured preflight's answer gains, and that API Gateway's own errors (401,
 //!   403, 404) carry no CORS header.
 
-pub mod audit;
+pub(crate) mod audit;
 
 use crate::http::Header;
 use std::fmt;

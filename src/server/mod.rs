@@ -4,22 +4,22 @@
 //! alone. An answer carries facts ([`ServerNote`]), narrated only when a view asks.
 
 mod api_path;
-pub mod audit;
-pub mod aws_answers;
-pub mod aws_cors;
-pub mod azure;
-pub mod bucket;
+pub(crate) mod audit;
+pub(crate) mod aws_answers;
+pub(crate) mod aws_cors;
+pub(crate) mod azure;
+pub(crate) mod bucket;
 pub mod cloudfront;
-pub mod function_url;
-pub mod gcs;
-pub mod http_api;
-pub mod lambda;
-pub mod provider;
+pub(crate) mod function_url;
+pub(crate) mod gcs;
+pub(crate) mod http_api;
+pub(crate) mod lambda;
+pub(crate) mod provider;
 mod recorded;
-pub mod rest_api;
-pub mod rules;
-pub mod s3;
-pub mod stack;
+pub(crate) mod rest_api;
+pub(crate) mod rules;
+pub(crate) mod s3;
+pub(crate) mod stack;
 mod static_server;
 
 use std::borrow::Cow;

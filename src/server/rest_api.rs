@@ -23,7 +23,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub mod audit;
+pub(crate) mod audit;
 mod origin_template;
 
 pub use origin_template::OriginTemplate;

@@ -13,7 +13,7 @@
 //!   `*`, else the Origin with Access-Control-Allow-Credentials: true and Vary: Origin) and
 //!   Access-Control-Expose-Headers; no match adds nothing.
 
-pub mod config;
+pub(crate) mod config;
 
 use crate::http::Header;
 use std::fmt;

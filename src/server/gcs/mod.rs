@@ -12,7 +12,7 @@
 //!   Access-Control-Expose-Headers (actual request). No Access-Control-Allow-Credentials.
 //! - No match: the answer carries no CORS headers at all.
 
-pub mod config;
+pub(crate) mod config;
 
 use crate::http::Header;
 use std::fmt;

@@ -1,7 +1,7 @@
 //! Amazon S3's CORS answers, as recorded against AWS (`shared/reference/s3-cors-semantics.md`;
 //! the section letters A–C below refer to it).
 
-pub mod config;
+pub(crate) mod config;
 
 use crate::http::Header;
 use std::fmt::{self, Write as _};
