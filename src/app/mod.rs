@@ -417,16 +417,9 @@ impl App {
         }
         if let Some(scenario) = done {
             self.replaying = None;
-            let WorkedOut {
-                moments,
-                fixes,
-                audit,
-            } = WorkedOut::of(&scenario, &self.trace);
+            let worked_out = WorkedOut::of(&scenario, &self.trace);
             self.scenario = *scenario;
-            self.moments = moments.clone();
-            self.all_moments = moments;
-            self.fixes = fixes;
-            self.audit = audit;
+            self.show_worked_out(worked_out);
         }
         if grew || self.replaying.is_none() {
             self.list.refilter(&self.trace);
@@ -598,25 +591,28 @@ impl App {
     /// Puts `next` in view and returns the state it replaces.
     fn replace_state(&mut self, next: Snapshot) -> Snapshot {
         self.changes += 1;
-        let WorkedOut {
-            moments,
-            fixes,
-            audit,
-        } = next.worked_out;
-        let previous = Snapshot {
-            scenario: std::mem::replace(&mut self.scenario, next.scenario),
-            trace: std::mem::replace(&mut self.trace, next.trace),
-            changed: std::mem::replace(&mut self.changed, next.changed),
-            worked_out: WorkedOut {
-                moments: std::mem::take(&mut self.all_moments),
-                fixes: std::mem::replace(&mut self.fixes, fixes),
-                audit: std::mem::replace(&mut self.audit, audit),
-            },
-        };
+        let scenario = std::mem::replace(&mut self.scenario, next.scenario);
+        let trace = std::mem::replace(&mut self.trace, next.trace);
+        let changed = std::mem::replace(&mut self.changed, next.changed);
+        let worked_out = self.show_worked_out(next.worked_out);
         self.cursor = self.cursor.min(self.last_step());
         self.list.refilter(&self.trace);
+        Snapshot {
+            scenario,
+            trace,
+            changed,
+            worked_out,
+        }
+    }
+
+    /// Shows what was worked out from the scenario and trace in view; returns what it replaces.
+    fn show_worked_out(&mut self, next: WorkedOut) -> WorkedOut {
+        let previous = WorkedOut {
+            moments: std::mem::replace(&mut self.all_moments, next.moments),
+            fixes: std::mem::replace(&mut self.fixes, next.fixes),
+            audit: std::mem::replace(&mut self.audit, next.audit),
+        };
         // A moment written for a step the edit changed explains what no longer happens.
-        self.all_moments = moments;
         self.moments = self
             .all_moments
             .iter()
