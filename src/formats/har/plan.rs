@@ -1,7 +1,7 @@
 //! Which recorded entries make up each exchange: a preflight paired with the request it guarded,
 //! a redirect linked to the entry it led to, and entries that are not CORS set aside. Planning
-//! reads only a few fields of each entry (its [`Key`]), so that a whole recording's plan can be
-//! worked out again after its entries have gone (see `stream.rs`).
+//! reads only a few fields of each entry (its [`Key`]): the plan is made before any request is
+//! built, and its keys are let go of before the requests take the entries' place.
 
 use url::Url;
 
