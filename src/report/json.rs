@@ -225,6 +225,12 @@ impl<'a> Frame<'a> {
         Ok(())
     }
 
+    /// A value already written as JSON for this depth.
+    fn raw(&mut self, json: &[u8]) {
+        self.out.extend_from_slice(json);
+        self.empty = false;
+    }
+
     /// A value already written as JSON for this depth, copied from `source` straight to
     /// `sink` after what this frame holds.
     fn copied(&mut self, source: &mut impl io::Read, sink: &mut impl Write) -> io::Result<()> {
@@ -285,11 +291,61 @@ enum Source<'a> {
 /// are written, and copied back for `requests`: memory stays flat however many requests there
 /// are.
 struct LiveRun<'a> {
-    run: &'a mut dyn Iterator<Item = (RequestRecord, Vec<Step>)>,
+    run: &'a mut dyn Iterator<Item = Batch>,
     items: SetAside,
     /// The document's end, made on the engine's thread once the run is over, while the
     /// writer still has steps to write.
     tail: Box<dyn FnOnce() -> io::Result<Tail> + 'a>,
+}
+
+/// Requests the engine hands the writer at once, with their steps' JSON when the engine's thread
+/// wrote it.
+struct Batch {
+    requests: Vec<(RequestRecord, Vec<Step>)>,
+    steps_json: Option<StepsJson>,
+}
+
+/// Where the `steps` array's items sit in the document, in levels of indentation.
+const STEPS_DEPTH: usize = 2;
+
+/// A batch's steps put in words and written as the `steps` array's items, one after another.
+struct StepsJson {
+    bytes: Vec<u8>,
+    /// Where each step's JSON ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl StepsJson {
+    /// Writes the steps of `requests`; `row` holds the tracker's values before them and is moved
+    /// past them.
+    fn of(
+        requests: &[(RequestRecord, Vec<Step>)],
+        row: &mut Row,
+        profile: BrowserProfile,
+        pretty: bool,
+    ) -> io::Result<StepsJson> {
+        let mut json = StepsJson {
+            bytes: Vec::new(),
+            ends: Vec::new(),
+        };
+        for (record, steps) in requests {
+            for step in steps {
+                let text = crate::narrate::step(step, record, profile);
+                let doc = StepDoc::new(step, text, row.after(step));
+                write_nested(&mut json.bytes, &doc, pretty, STEPS_DEPTH)?;
+                json.ends.push(json.bytes.len());
+            }
+        }
+        Ok(json)
+    }
+
+    /// Each step's JSON, in order.
+    fn items(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.bytes[start..end])
+    }
 }
 
 /// The document's input-derived end, written after everything the engine made.
@@ -436,28 +492,38 @@ impl Document<'_> {
                 // that is all a change can reach (a recording, scripted answers).
                 let scope = crate::analysis::fix::Scope::new(self.scenario);
                 let mut row = Row::new(self.initial_variables);
-                for (record, record_steps) in run {
-                    for step in &record_steps {
-                        json.item();
-                        let text = crate::narrate::step(step, &record, self.profile);
-                        json.value(&StepDoc::new(step, text, row.after(step)))?;
-                        json.flush_to(out)?;
-                    }
-                    let recorded = recorded.and_then(|all| all.get(record.index - 1));
-                    let fix = scope.as_ref().and_then(|scope| {
-                        crate::analysis::fix::streamed_fix(
-                            self.scenario,
-                            self.profile,
-                            scope,
-                            &record,
-                        )
-                    });
-                    requests.item();
-                    requests.value(&RequestDoc::new(&record, recorded, fix.as_ref()))?;
-                    requests.flush_to(&mut items)?;
-                    checked += usize::from(record.expect.is_some());
-                    if !record.expectation_met() {
-                        failed.push(record);
+                for batch in run {
+                    let mut written = batch.steps_json.as_ref().map(StepsJson::items);
+                    for (record, record_steps) in batch.requests {
+                        for step in &record_steps {
+                            json.item();
+                            let variables = row.after(step);
+                            match written.as_mut().and_then(Iterator::next) {
+                                // Written at STEPS_DEPTH: the live-run test holds the bytes to a finished trace's.
+                                Some(bytes) => json.raw(bytes),
+                                _ => {
+                                    let text = crate::narrate::step(step, &record, self.profile);
+                                    json.value(&StepDoc::new(step, text, variables))?;
+                                }
+                            }
+                            json.flush_to(out)?;
+                        }
+                        let recorded = recorded.and_then(|all| all.get(record.index - 1));
+                        let fix = scope.as_ref().and_then(|scope| {
+                            crate::analysis::fix::streamed_fix(
+                                self.scenario,
+                                self.profile,
+                                scope,
+                                &record,
+                            )
+                        });
+                        requests.item();
+                        requests.value(&RequestDoc::new(&record, recorded, fix.as_ref()))?;
+                        requests.flush_to(&mut items)?;
+                        checked += usize::from(record.expect.is_some());
+                        if !record.expectation_met() {
+                            failed.push(record);
+                        }
                     }
                 }
                 requests.close(b']');
@@ -531,11 +597,29 @@ pub fn run_and_write(
     // The engine runs on its own thread, a batch of requests ahead of the writer: making the
     // steps and writing them take about as long as each other.
     std::thread::scope(|scope| {
-        let (batches, received) = std::sync::mpsc::sync_channel::<Vec<_>>(8);
+        let (batches, received) = std::sync::mpsc::sync_channel::<Batch>(8);
+        let before = initial_variables.clone();
         let engine = scope.spawn(move || {
             let mut run = run.peekable();
+            let mut row = Row::new(&before);
+            let mut written_here = false;
             while run.peek().is_some() {
-                let batch: Vec<_> = run.by_ref().take(LIVE_BATCH).collect();
+                let requests: Vec<_> = run.by_ref().take(LIVE_BATCH).collect();
+                // Running the engine takes less than writing its steps: this thread writes
+                // every other batch's steps, and the writer the rest.
+                written_here = !written_here;
+                let steps_json = if written_here {
+                    Some(StepsJson::of(&requests, &mut row, profile, pretty)?)
+                } else {
+                    for step in requests.iter().flat_map(|(_, steps)| steps) {
+                        row.after(step);
+                    }
+                    None
+                };
+                let batch = Batch {
+                    requests,
+                    steps_json,
+                };
                 if batches.send(batch).is_err() {
                     // The writer stopped (a closed pipe): stop simulating too.
                     return Err(io::Error::other("the writer stopped"));
@@ -549,7 +633,7 @@ pub fn run_and_write(
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the engine's thread panicked")))
         };
-        let mut requests = received.into_iter().flatten();
+        let mut requests = received.into_iter();
         let document = Document {
             scenario,
             title: &scenario.title,
