@@ -547,6 +547,107 @@ impl RequestRecord {
 mod tests {
     use super::*;
 
+    fn cell(words: &str) -> Arc<Cell> {
+        Arc::new(Cell::Words(words.into()))
+    }
+
+    fn step(n: usize, kept: Kept) -> Step {
+        Step {
+            n,
+            request: 1,
+            stage: Stage::Request,
+            verdict: Verdict::Info,
+            event: StepEvent::Saved(Box::default()),
+            exchange: None,
+            changed: VarSet::default(),
+            kept,
+        }
+    }
+
+    #[test]
+    fn the_row_after_a_step_is_its_own_values_over_the_nearest_ones_before() {
+        let (a, b, c) = (cell("a"), cell("b"), cell("c"));
+        let initial = vec![a.clone(), a.clone(), a.clone()];
+        let changed =
+            |row: &[Arc<Cell>], vars: &[usize]| Kept::of(row, vars.iter().copied().collect());
+        let steps = vec![
+            step(1, changed(&[b.clone(), a.clone(), a.clone()], &[0])),
+            step(2, changed(&[b.clone(), c.clone(), a.clone()], &[1])),
+            // A value past the trace's row (a row it does not track) is never read.
+            step(
+                3,
+                changed(&[b.clone(), c.clone(), b.clone(), c.clone()], &[2, 3]),
+            ),
+            step(4, Kept::default()),
+        ];
+        let trace = Trace {
+            title: String::new(),
+            description: String::new(),
+            profile: BrowserProfile::Chromium,
+            initial_variables: initial.clone(),
+            requests: Vec::new(),
+            steps,
+        };
+        let expected = [
+            vec![b.clone(), a.clone(), a.clone()],
+            vec![b.clone(), c.clone(), a.clone()],
+            vec![b.clone(), c.clone(), b.clone()],
+            vec![b.clone(), c.clone(), b.clone()],
+        ];
+        let mut row = Row::new(&initial);
+        for (at, expected) in expected.iter().enumerate() {
+            assert_eq!(
+                &trace.variables(at),
+                expected,
+                "looking back from step {}",
+                at + 1
+            );
+            assert_eq!(
+                row.after(&trace.steps[at]),
+                expected.as_slice(),
+                "going forward"
+            );
+        }
+        assert_eq!(trace.steps[2].kept.iter().count(), 2);
+        assert_eq!(
+            Kept::of(&initial, [0, 5].into_iter().collect())
+                .iter()
+                .count(),
+            1,
+            "only variables within the row are kept"
+        );
+        assert_eq!(
+            Kept::whole(&expected[0])
+                .iter()
+                .map(|(var, _)| var)
+                .collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+    }
+
+    #[test]
+    fn the_engine_keeps_the_whole_row_every_few_steps_and_otherwise_what_changed() {
+        let Ok(scenario) = crate::scenario::load_str(crate::scenario::BUILTIN_BASIC, "basic.json")
+        else {
+            panic!("the built-in lesson loads")
+        };
+        let trace = crate::engine::run(&scenario, BrowserProfile::Chromium);
+        assert!(trace.steps.len() > WHOLE_ROW_EVERY / 4);
+        for step in &trace.steps {
+            let kept: Vec<usize> = step.kept.iter().map(|(var, _)| var).collect();
+            if step.n % WHOLE_ROW_EVERY == 1 {
+                assert_eq!(kept.len(), trace.initial_variables.len(), "step {}", step.n);
+            } else {
+                assert_eq!(
+                    kept,
+                    step.changed.iter().collect::<Vec<_>>(),
+                    "step {}",
+                    step.n
+                );
+            }
+        }
+    }
+
     #[test]
     fn names_are_the_serde_names() {
         use Stage::*;
