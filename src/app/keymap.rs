@@ -259,7 +259,7 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('L')],
         action: Action::OpenList,
         short: "requests",
-        help: "the requests list (b, o, h, c filter it; / searches; Esc returns to it)",
+        help: "the requests list (b, o, h, s, c filter it; / searches; Esc returns to it)",
         in_footer: false,
     },
     Binding {
@@ -365,6 +365,13 @@ pub const LIST_KEYMAP: &[Binding] = &[
         in_footer: true,
     },
     Binding {
+        keys: &[Key::Char('s')],
+        action: Action::ListNarrow(Facet::Status),
+        short: "status",
+        help: "only one recorded status (— is none), the commonest first; again: the next, then all",
+        in_footer: true,
+    },
+    Binding {
         keys: &[Key::Char('c')],
         action: Action::ListNarrow(Facet::Cause),
         short: "cause",
@@ -375,7 +382,7 @@ pub const LIST_KEYMAP: &[Binding] = &[
         keys: &[Key::Code(Esc)],
         action: Action::ListClear,
         short: "clear",
-        help: "clear the search, then the origin, host or cause",
+        help: "clear the search, then the origin, host, status or cause",
         in_footer: false,
     },
     Binding {

@@ -422,7 +422,7 @@ impl App {
             self.show_worked_out(worked_out);
         }
         if grew || self.replaying.is_none() {
-            self.list.refilter(&self.trace);
+            self.list.refilter(&self.trace, self.recording.as_ref());
         }
     }
 
@@ -596,7 +596,7 @@ impl App {
         let changed = std::mem::replace(&mut self.changed, next.changed);
         let worked_out = self.show_worked_out(next.worked_out);
         self.cursor = self.cursor.min(self.last_step());
-        self.list.refilter(&self.trace);
+        self.list.refilter(&self.trace, self.recording.as_ref());
         Snapshot {
             scenario,
             trace,
@@ -1011,34 +1011,38 @@ impl App {
             }
             Action::ListToggleBlocked => {
                 self.list.blocked_only = !self.list.blocked_only;
-                self.list.refilter(&self.trace);
+                self.list.refilter(&self.trace, self.recording.as_ref());
             }
-            Action::ListNarrow(facet) => self.list.narrow_next(facet, &self.trace),
+            Action::ListNarrow(facet) => {
+                self.list
+                    .narrow_next(facet, &self.trace, self.recording.as_ref())
+            }
             Action::ListClear => {
                 if self.list.query.is_empty() {
                     self.list.narrowed = None;
                 } else {
                     self.list.query.clear();
                 }
-                self.list.refilter(&self.trace);
+                self.list.refilter(&self.trace, self.recording.as_ref());
             }
             Action::ListSearchStart => self.list.typing = true,
             Action::ListSearchChar(c) => {
                 if self.list.query.chars().count() < 200 {
                     let before = self.list.query.clone();
                     self.list.query.push(c);
-                    self.list.narrow(&self.trace, &before);
+                    self.list
+                        .narrow(&self.trace, self.recording.as_ref(), &before);
                 }
             }
             Action::ListSearchBackspace => {
                 self.list.query.pop();
-                self.list.refilter(&self.trace);
+                self.list.refilter(&self.trace, self.recording.as_ref());
             }
             Action::ListSearchDone => self.list.typing = false,
             Action::ListSearchCancel => {
                 self.list.typing = false;
                 self.list.query.clear();
-                self.list.refilter(&self.trace);
+                self.list.refilter(&self.trace, self.recording.as_ref());
             }
             Action::Quit if self.unsaved() => {
                 self.confirm_quit = true;

@@ -1,6 +1,6 @@
 //! The requests list, in the spirit of DevTools' network panel: a recording opens on it. Each
 //! row is one request with its verdict and cause; filters keep the blocked ones or one origin,
-//! host or cause, `/` searches URLs, causes and header names and values, Enter steps into a
+//! host, status or cause, `/` searches URLs, causes and header names and values, Enter steps into a
 //! request and Esc comes back to the same row. Only state and decisions live here;
 //! `ui::requests` draws it.
 
@@ -30,6 +30,7 @@ pub struct RequestList {
 pub enum Facet {
     Origin,
     Host,
+    Status,
     Cause,
 }
 
@@ -38,21 +39,35 @@ impl Facet {
         match self {
             Facet::Origin => "origin",
             Facet::Host => "host",
+            Facet::Status => "status",
             Facet::Cause => "cause",
         }
     }
 
     /// The request's value in this column: `None` for a request without an origin (a raw
-    /// client) or, for the cause, one that was not blocked.
-    fn of(self, request: &RequestRecord) -> Option<&str> {
+    /// client) or, for the cause, one that was not blocked. The status is the recorded one.
+    fn of<'r>(
+        self,
+        request: &'r RequestRecord,
+        recording: Option<&Recording>,
+    ) -> Option<std::borrow::Cow<'r, str>> {
+        use std::borrow::Cow;
         match self {
-            Facet::Origin => request.origin.as_deref(),
-            Facet::Host => Some(host_of(&request.url)),
+            Facet::Origin => request.origin.as_deref().map(Cow::Borrowed),
+            Facet::Host => Some(Cow::Borrowed(host_of(&request.url))),
+            Facet::Status => Some(
+                recorded_status(request, recording).map_or(Cow::Borrowed(NO_ANSWER), |status| {
+                    Cow::Owned(status.to_string())
+                }),
+            ),
             Facet::Cause => (request.outcome == Outcome::Blocked)
-                .then(|| request.cors_error.map_or("blocked", |e| e.name())),
+                .then(|| Cow::Borrowed(request.cors_error.map_or("blocked", |e| e.name()))),
         }
     }
 }
+
+/// The status column's value for a request that got no answer.
+pub const NO_ANSWER: &str = "—";
 
 /// The host (and port) of an absolute URL as the engine holds it (parsed and serialized, so
 /// the authority follows `://`, with no user or password left in it).
@@ -135,10 +150,10 @@ pub fn totals_so_far(trace: &Trace, total: usize) -> String {
 impl RequestList {
     /// Applies the filter and the search again. When the search only grew (a keystroke) and
     /// nothing else changed, only the rows left are searched again.
-    pub fn narrow(&mut self, trace: &Trace, previous_query: &str) {
+    pub fn narrow(&mut self, trace: &Trace, recording: Option<&Recording>, previous_query: &str) {
         let query = self.query.to_lowercase();
         if previous_query.is_empty() || !query.starts_with(&previous_query.to_lowercase()) {
-            self.refilter(trace);
+            self.refilter(trace, recording);
             return;
         }
         let keep = self.current();
@@ -154,7 +169,8 @@ impl RequestList {
             open,
             ..RequestList::default()
         };
-        list.refilter(trace);
+        // Nothing is narrowed yet: no column needs the recording.
+        list.refilter(trace, None);
         list
     }
 
@@ -166,20 +182,21 @@ impl RequestList {
     /// Narrows the list to the next value of `facet`: the first (the one with most requests
     /// among those the blocked filter keeps) when another facet or none narrowed it, then each
     /// in turn, then none.
-    pub fn narrow_next(&mut self, facet: Facet, trace: &Trace) {
-        let mut counts: std::collections::HashMap<&str, usize> = Default::default();
+    pub fn narrow_next(&mut self, facet: Facet, trace: &Trace, recording: Option<&Recording>) {
+        let mut counts: std::collections::HashMap<std::borrow::Cow<str>, usize> =
+            Default::default();
         let blocked_only = self.blocked_only;
         for request in trace
             .requests
             .iter()
             .filter(|r| !blocked_only || r.outcome == Outcome::Blocked)
         {
-            if let Some(value) = facet.of(request) {
+            if let Some(value) = facet.of(request, recording) {
                 *counts.entry(value).or_default() += 1;
             }
         }
-        let mut values: Vec<(&str, usize)> = counts.into_iter().collect();
-        values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut values: Vec<(std::borrow::Cow<str>, usize)> = counts.into_iter().collect();
+        values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let next = match &self.narrowed {
             Some((narrowed, current)) if *narrowed == facet => values
                 .iter()
@@ -188,21 +205,20 @@ impl RequestList {
             _ => values.first(),
         };
         self.narrowed = next.map(|(value, _)| (facet, value.to_string()));
-        self.refilter(trace);
+        self.refilter(trace, recording);
     }
 
     /// Whether the blocked filter and the narrowing keep `request` (the search aside).
-    fn keeps(&self, request: &RequestRecord) -> bool {
+    fn keeps(&self, request: &RequestRecord, recording: Option<&Recording>) -> bool {
         (!self.blocked_only || request.outcome == Outcome::Blocked)
-            && self
-                .narrowed
-                .as_ref()
-                .is_none_or(|(facet, value)| facet.of(request) == Some(value.as_str()))
+            && self.narrowed.as_ref().is_none_or(|(facet, value)| {
+                facet.of(request, recording).as_deref() == Some(value.as_str())
+            })
     }
 
     /// Applies the filters and the search again, keeping the same request highlighted when it
     /// is still in the list.
-    pub fn refilter(&mut self, trace: &Trace) {
+    pub fn refilter(&mut self, trace: &Trace, recording: Option<&Recording>) {
         let keep = self.current();
         let query = self.query.to_lowercase();
         let search = Search::new(&query);
@@ -210,7 +226,7 @@ impl RequestList {
             .requests
             .iter()
             .enumerate()
-            .filter(|(_, r)| self.keeps(r))
+            .filter(|(_, r)| self.keeps(r, recording))
             .map(|(i, _)| i)
             .collect();
         self.visible = if query.is_empty() {
@@ -315,8 +331,8 @@ impl<'q> Search<'q> {
             || self.has(&request.url)
             || request.origin.as_deref().is_some_and(|o| self.has(o))
             || Facet::Cause
-                .of(request)
-                .is_some_and(|cause| self.has(cause))
+                .of(request, None)
+                .is_some_and(|cause| self.has(&cause))
             || request.exchanges.iter().any(|exchange| {
                 exchange
                     .request
@@ -349,11 +365,11 @@ mod tests {
         assert_eq!(list.visible, [0, 1, 2, 3, 4]);
         list.select_request(4);
         list.blocked_only = true;
-        list.refilter(&trace);
+        list.refilter(&trace, None);
         assert_eq!(list.visible, [4], "only the attacker's request is blocked");
         assert_eq!(list.current(), Some(4));
         list.blocked_only = false;
-        list.refilter(&trace);
+        list.refilter(&trace, None);
         assert_eq!(
             list.current(),
             Some(4),
@@ -369,20 +385,20 @@ mod tests {
     fn each_press_narrows_to_the_next_origin_busiest_first_then_all() {
         let trace = trace("basic");
         let mut list = RequestList::new(&trace, true);
-        list.narrow_next(Facet::Origin, &trace);
+        list.narrow_next(Facet::Origin, &trace, None);
         assert_eq!(
             list.narrowed,
             Some((Facet::Origin, "https://example.com".to_string()))
         );
         assert_eq!(list.visible, [0, 1], "the origin with most requests first");
-        list.narrow_next(Facet::Origin, &trace);
+        list.narrow_next(Facet::Origin, &trace, None);
         assert_eq!(list.visible, [2]);
-        list.narrow_next(Facet::Origin, &trace);
+        list.narrow_next(Facet::Origin, &trace, None);
         assert_eq!(list.narrowed, None, "after the last origin, all again");
         assert_eq!(list.visible, [0, 1, 2]);
         // With only blocked requests shown, only the origins of blocked ones are offered.
         list.blocked_only = true;
-        list.narrow_next(Facet::Origin, &trace);
+        list.narrow_next(Facet::Origin, &trace, None);
         assert_eq!(
             list.narrowed,
             Some((Facet::Origin, "https://malicious.com".to_string()))
@@ -396,7 +412,7 @@ mod tests {
         let mut list = RequestList::new(&trace, true);
         let mut seen = Vec::new();
         loop {
-            list.narrow_next(Facet::Origin, &trace);
+            list.narrow_next(Facet::Origin, &trace, None);
             let Some((_, origin)) = &list.narrowed else {
                 break;
             };
@@ -413,15 +429,15 @@ mod tests {
                 "null"
             ]
         );
-        list.narrow_next(Facet::Origin, &trace);
-        list.narrow_next(Facet::Cause, &trace);
+        list.narrow_next(Facet::Origin, &trace, None);
+        list.narrow_next(Facet::Cause, &trace, None);
         assert_eq!(
             list.narrowed,
             Some((Facet::Cause, "MissingAllowOriginHeader".to_string())),
             "another column replaces the origin rather than adding to it"
         );
         assert_eq!(list.visible, [4], "only blocked requests have a cause");
-        list.narrow_next(Facet::Host, &trace);
+        list.narrow_next(Facet::Host, &trace, None);
         assert_eq!(
             list.narrowed,
             Some((Facet::Host, "user-exports.s3.amazonaws.com".to_string()))
@@ -442,7 +458,7 @@ mod tests {
         let trace = trace("basic");
         let mut list = RequestList::new(&trace, true);
         list.query = "missingallow".to_string();
-        list.refilter(&trace);
+        list.refilter(&trace, None);
         assert_eq!(list.visible, [2]);
     }
 
@@ -451,20 +467,20 @@ mod tests {
         let trace = trace("basic");
         let mut list = RequestList::new(&trace, true);
         list.query = "MALICIOUS".to_string();
-        list.refilter(&trace);
+        list.refilter(&trace, None);
         assert_eq!(list.visible, [2], "an origin, case-insensitive");
         list.query = "application/json".to_string();
-        list.refilter(&trace);
+        list.refilter(&trace, None);
         assert_eq!(list.visible, [1], "a request header's value");
         list.query = "access-control-request-method".to_string();
-        list.refilter(&trace);
+        list.refilter(&trace, None);
         assert_eq!(
             list.visible,
             [0, 1],
             "a response header's value: S3's Vary names it"
         );
         list.query = "nowhere".to_string();
-        list.refilter(&trace);
+        list.refilter(&trace, None);
         assert!(list.visible.is_empty());
         assert_eq!(list.current(), None);
     }
@@ -474,13 +490,13 @@ mod tests {
         let trace = trace("basic");
         let mut list = RequestList::new(&trace, true);
         list.query = "Malic".to_string();
-        list.narrow(&trace, "");
+        list.narrow(&trace, None, "");
         assert_eq!(list.visible, [2], "malicious.com");
         list.query = "Malicious.c".to_string();
-        list.narrow(&trace, "Malic");
+        list.narrow(&trace, None, "Malic");
         assert_eq!(list.visible, [2]);
         list.query = "p".to_string();
-        list.narrow(&trace, "Malicious.c");
+        list.narrow(&trace, None, "Malicious.c");
         assert_eq!(
             list.visible,
             [0, 1, 2],

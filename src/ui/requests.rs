@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table};
 use super::key_hints;
 use crate::app::App;
 use crate::app::keymap::LIST_KEYMAP;
-use crate::app::requests::{cause, recorded_status, totals, totals_so_far};
+use crate::app::requests::{NO_ANSWER, cause, recorded_status, totals, totals_so_far};
 use crate::safe_text::escape;
 use crate::scenario::Outcome;
 
@@ -85,7 +85,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Outcome::Sent => ("→ sent", theme.sent),
             };
             let status = recorded_status(request, recording)
-                .map_or_else(|| "—".to_string(), |s| s.to_string());
+                .map_or_else(|| NO_ANSWER.to_string(), |s| s.to_string());
             let url = if wide {
                 request.url.clone()
             } else {

@@ -1231,8 +1231,26 @@ fn a_recording_opens_on_its_requests_list() {
         assert_eq!(request.outcome, Outcome::Blocked, "#{}", request.index);
         assert_eq!(request.cors_error.map(|e| e.name()), Some(cause.as_str()));
     }
+    // s keeps one recorded status: 200 is the commonest here, and the status column says so.
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.list.narrowed, Some((Facet::Status, "200".to_string())));
+    let status = text(&draw(&app, 120, 40));
+    assert!(status.contains("status: 200"), "{status}");
+    let rows = status
+        .lines()
+        .filter(|line| line.contains(" GET ") || line.contains(" POST "));
+    assert!(rows.clone().count() > 5);
+    for row in rows {
+        assert!(row.contains(" 200 "), "{row}");
+    }
+    key(&mut app, KeyCode::Char('s'));
+    assert!(
+        matches!(&app.list.narrowed, Some((Facet::Status, next)) if next != "200"),
+        "the next status: {:?}",
+        app.list.narrowed
+    );
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.list.narrowed, None, "Esc clears the cause");
+    assert_eq!(app.list.narrowed, None, "Esc clears the status");
     assert_eq!(app.list.visible.len(), 21);
     // Help over the list lists the list's keys.
     key(&mut app, KeyCode::Char('?'));
