@@ -4,6 +4,8 @@
 //! request and Esc comes back to the same row. Only state and decisions live here;
 //! `ui::requests` draws it.
 
+use std::borrow::Cow;
+
 use crate::engine::{RequestRecord, Trace};
 use crate::scenario::Outcome;
 use crate::scenario::recording::Recording;
@@ -50,8 +52,7 @@ impl Facet {
         self,
         request: &'r RequestRecord,
         recording: Option<&Recording>,
-    ) -> Option<std::borrow::Cow<'r, str>> {
-        use std::borrow::Cow;
+    ) -> Option<Cow<'r, str>> {
         match self {
             Facet::Origin => request.origin.as_deref().map(Cow::Borrowed),
             Facet::Host => Some(Cow::Borrowed(host_of(&request.url))),
@@ -183,8 +184,7 @@ impl RequestList {
     /// among those the blocked filter keeps) when another facet or none narrowed it, then each
     /// in turn, then none.
     pub fn narrow_next(&mut self, facet: Facet, trace: &Trace, recording: Option<&Recording>) {
-        let mut counts: std::collections::HashMap<std::borrow::Cow<str>, usize> =
-            Default::default();
+        let mut counts: std::collections::HashMap<Cow<str>, usize> = Default::default();
         let blocked_only = self.blocked_only;
         for request in trace
             .requests
@@ -195,7 +195,7 @@ impl RequestList {
                 *counts.entry(value).or_default() += 1;
             }
         }
-        let mut values: Vec<(std::borrow::Cow<str>, usize)> = counts.into_iter().collect();
+        let mut values: Vec<(Cow<str>, usize)> = counts.into_iter().collect();
         values.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let next = match &self.narrowed {
             Some((narrowed, current)) if *narrowed == facet => values
