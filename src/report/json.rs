@@ -499,9 +499,10 @@ impl Document<'_> {
                             json.item();
                             let variables = row.after(step);
                             match written.as_mut().and_then(Iterator::next) {
-                                // Written at STEPS_DEPTH: the live-run test holds the bytes to a finished trace's.
+                                // Written at STEPS_DEPTH, which is where this item sits: the
+                                // live-run test holds the bytes to a finished trace's.
                                 Some(bytes) => json.raw(bytes),
-                                _ => {
+                                None => {
                                     let text = crate::narrate::step(step, &record, self.profile);
                                     json.value(&StepDoc::new(step, text, variables))?;
                                 }
