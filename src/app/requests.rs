@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use crate::engine::{RequestRecord, Trace};
+use crate::narrate::count;
 use crate::scenario::Outcome;
 use crate::scenario::recording::Recording;
 
@@ -114,8 +115,8 @@ pub fn totals(trace: &Trace, recording: Option<&Recording>) -> String {
         .collect();
     let mut text = format!(
         "{} CORS requests · {} blocked",
-        trace.requests.len(),
-        blocked.len()
+        count(trace.requests.len()),
+        count(blocked.len())
     );
     let mut hidden: Vec<(i64, usize)> = Vec::new();
     for request in &blocked {
@@ -130,7 +131,7 @@ pub fn totals(trace: &Trace, recording: Option<&Recording>) -> String {
     }
     hidden.sort_unstable();
     for (status, n) in hidden {
-        text.push_str(&format!(" · {n} real {status} hidden by CORS"));
+        text.push_str(&format!(" · {} real {status} hidden by CORS", count(n)));
     }
     text
 }
@@ -143,8 +144,10 @@ pub fn totals_so_far(trace: &Trace, total: usize) -> String {
         .filter(|r| r.outcome == Outcome::Blocked)
         .count();
     format!(
-        "Replaying: {} of {total} CORS requests · {blocked} blocked so far",
-        trace.requests.len()
+        "Replaying: {} of {} CORS requests · {} blocked so far",
+        count(trace.requests.len()),
+        count(total),
+        count(blocked)
     )
 }
 

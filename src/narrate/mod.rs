@@ -99,6 +99,19 @@ pub fn step<'a>(
     }
 }
 
+/// A count as people read it: 1,234,567.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 /// `ACAO: https://a.example; ACAM: GET` — the CORS headers among `headers`, abbreviated.
 pub fn cors_header_text(headers: &[Header]) -> String {
     let mut text = String::new();
@@ -688,6 +701,20 @@ impl crate::engine::Trace {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (25_000, "25,000"),
+            (300_000, "300,000"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(super::count(n), text);
+        }
+    }
+
     use super::shown_path;
 
     #[test]

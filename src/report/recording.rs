@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 use crate::analysis::fix::{self, Fix, Scope};
 use crate::engine::{self, RequestRecord, Trace};
+use crate::narrate::count;
 use crate::safe_text::escape;
 use crate::scenario::recording::Recording;
 use crate::scenario::{BrowserProfile, Outcome, Scenario};
@@ -73,17 +74,36 @@ struct Group {
     cause: Cause,
     members: Vec<usize>,
     /// (page origin, requests), in order of first appearance.
-    origins: Vec<(String, usize)>,
+    origins: Tally,
     /// (host and path pattern, requests).
-    places: Vec<(String, usize)>,
+    places: Tally,
     representative: RequestRecord,
     fix: Option<Fix>,
 }
 
-fn count(tally: &mut Vec<(String, usize)>, key: String) {
-    match tally.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, n)) => *n += 1,
-        None => tally.push((key, 1)),
+/// How many requests each key (an origin, a place) has, in the order the keys came: found by
+/// hash, as a recording may hold 100,000 different places.
+#[derive(Default)]
+struct Tally {
+    counts: Vec<(String, usize)>,
+    at: foldhash::HashMap<String, usize>,
+}
+
+impl Tally {
+    fn of(key: String) -> Tally {
+        let mut tally = Tally::default();
+        tally.add(key);
+        tally
+    }
+
+    fn add(&mut self, key: String) {
+        match self.at.get(&key) {
+            Some(&at) => self.counts[at].1 += 1,
+            None => {
+                self.at.insert(key.clone(), self.counts.len());
+                self.counts.push((key, 1));
+            }
+        }
     }
 }
 
@@ -180,8 +200,8 @@ pub fn write(
         match groups.iter_mut().find(|g| g.cause == cause) {
             Some(group) => {
                 group.members.push(record.index);
-                count(&mut group.origins, origin);
-                count(&mut group.places, place);
+                group.origins.add(origin);
+                group.places.add(place);
             }
             None => {
                 // The first request of a group stands for it: its fix is the group's.
@@ -193,8 +213,8 @@ pub fn write(
                 groups.push(Group {
                     cause,
                     members: vec![record.index],
-                    origins: vec![(origin, 1)],
-                    places: vec![(place, 1)],
+                    origins: Tally::of(origin),
+                    places: Tally::of(place),
                     representative: RequestRecord {
                         exchanges: Vec::new(),
                         ..record
@@ -244,19 +264,19 @@ fn write_report(
     writeln!(out, "RECORDING")?;
     let headline = format!(
         "{} entries: {} cross-origin requests replayed · {} allowed · {} blocked by CORS{}{} · {} same-origin or not CORS (skipped{}).",
-        recording.entries,
-        lines.len(),
-        allowed.len(),
-        by_cors + hidden,
+        count(recording.entries),
+        count(lines.len()),
+        count(allowed.len()),
+        count(by_cors + hidden),
         match hidden {
             0 => String::new(),
-            n => format!(" ({n} hiding a real error)"),
+            n => format!(" ({} hiding a real error)", count(n)),
         },
         match network {
             0 => String::new(),
-            n => format!(" · {n} failed with a network error"),
+            n => format!(" · {} failed with a network error", count(n)),
         },
-        recording.skipped.len(),
+        count(recording.skipped.len()),
         if all || recording.skipped.is_empty() {
             ""
         } else {
@@ -264,23 +284,24 @@ fn write_report(
         }
     );
     writeln!(out, "{}", wrap(&headline, w, ""))?;
-    let disagree: Vec<String> = lines
+    let disagree: Vec<usize> = lines
         .iter()
         .filter(|l| l.agrees == Some(false))
-        .map(|l| format!("#{}", l.index))
+        .map(|l| l.index)
         .collect();
     let verdict = if disagree.is_empty() {
         let unknown = lines.iter().filter(|l| l.agrees.is_none()).count();
         match unknown {
             0 => "The replay agrees with what the browser recorded on every request.".to_string(),
             n => format!(
-                "The replay agrees with the recording wherever it says what the browser did ({n} entries do not: Firefox records no verdict)."
+                "The replay agrees with the recording wherever it says what the browser did ({} entries do not: Firefox records no verdict).",
+                count(n)
             ),
         }
     } else {
         format!(
             "The replay DISAGREES with the recording on {}: {}. Each is worth a look (--print --request N).",
-            disagree.len(),
+            count(disagree.len()),
             members_text(&disagree)
         )
     };
@@ -307,9 +328,10 @@ fn write_report(
         writeln!(out)?;
         writeln!(
             out,
-            "{title}: {requests} request{}, {} cause{}",
+            "{title}: {} request{}, {} cause{}",
+            count(requests),
             plural(requests),
-            members.len(),
+            count(members.len()),
             plural(members.len())
         )?;
         for group in members {
@@ -322,7 +344,7 @@ fn write_report(
     writeln!(
         out,
         "ALLOWED: {} request{}",
-        allowed.len(),
+        count(allowed.len()),
         plural(allowed.len())
     )?;
     if allowed.len() <= LISTED_ALLOWED || all {
@@ -343,16 +365,21 @@ fn write_report(
             }
         }
     } else {
-        let mut places: Vec<(String, usize)> = Vec::new();
+        let mut tally = Tally::default();
         for line in &allowed {
-            count(&mut places, place_of(&line.url));
+            tally.add(place_of(&line.url));
         }
+        let mut places = tally.counts;
         places.sort_by_key(|place| std::cmp::Reverse(place.1));
         for (place, n) in places.iter().take(LISTED_ALLOWED) {
-            writeln!(out, "   {n} × {}", escape(place))?;
+            writeln!(out, "   {} × {}", count(*n), escape(place))?;
         }
         if places.len() > LISTED_ALLOWED {
-            writeln!(out, "   and {} more places", places.len() - LISTED_ALLOWED)?;
+            writeln!(
+                out,
+                "   and {} more places",
+                count(places.len() - LISTED_ALLOWED)
+            )?;
         }
     }
     writeln!(out)?;
@@ -375,7 +402,6 @@ fn write_group(
     recording: &Recording,
     w: usize,
 ) -> io::Result<()> {
-    let members: Vec<String> = group.members.iter().map(|i| format!("#{i}")).collect();
     let head = match &group.cause {
         Cause::Cors(error) => format!("[{number}] {error}"),
         Cause::Hidden { status, error } => format!(
@@ -388,22 +414,32 @@ fn write_group(
         "{head} — {} request{}: {}",
         group.members.len(),
         plural(group.members.len()),
-        members_text(&members)
+        members_text(&group.members)
     );
     writeln!(out, "{}", wrap(&text, w, "    "))?;
     let tally = |tally: &[(String, usize)]| -> String {
         let shown: Vec<String> = tally
             .iter()
             .take(LISTED_MEMBERS)
-            .map(|(key, n)| format!("{} ({n})", escape(key)))
+            .map(|(key, n)| format!("{} ({})", escape(key), count(*n)))
             .collect();
         match tally.len().saturating_sub(LISTED_MEMBERS) {
             0 => shown.join(", "),
-            more => format!("{}, and {more} more", shown.join(", ")),
+            more => format!("{}, and {} more", shown.join(", "), count(more)),
         }
     };
-    say(out, "   ", &format!("from: {}", tally(&group.origins)), w)?;
-    say(out, "   ", &format!("to:   {}", tally(&group.places)), w)?;
+    say(
+        out,
+        "   ",
+        &format!("from: {}", tally(&group.origins.counts)),
+        w,
+    )?;
+    say(
+        out,
+        "   ",
+        &format!("to:   {}", tally(&group.places.counts)),
+        w,
+    )?;
     let r = &group.representative;
     let recorded = recording.recorded.get(r.index - 1);
     let example = format!(
@@ -469,12 +505,17 @@ fn say(out: &mut impl Write, indent: &str, text: &str, w: usize) -> io::Result<(
     writeln!(out, "{}", wrap(&format!("{indent}{text}"), w, &continued))
 }
 
-/// `#1, #2, …` up to [`LISTED_MEMBERS`], then how many more.
-fn members_text(members: &[String]) -> String {
-    let shown = members[..members.len().min(LISTED_MEMBERS)].join(", ");
+/// `#1, #2, …` up to [`LISTED_MEMBERS`], then how many more: only those listed are put in
+/// words (a group may hold 100,000 requests).
+fn members_text(members: &[usize]) -> String {
+    let shown: Vec<String> = members
+        .iter()
+        .take(LISTED_MEMBERS)
+        .map(|index| format!("#{index}"))
+        .collect();
     match members.len().saturating_sub(LISTED_MEMBERS) {
-        0 => shown,
-        more => format!("{shown} and {more} more"),
+        0 => shown.join(", "),
+        more => format!("{} and {} more", shown.join(", "), count(more)),
     }
 }
 

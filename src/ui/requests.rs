@@ -59,8 +59,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .title(Span::styled(
             format!(
                 " Requests · {} of {} shown ",
-                list.visible.len(),
-                app.trace.requests.len()
+                crate::narrate::count(list.visible.len()),
+                crate::narrate::count(app.trace.requests.len())
             ),
             theme.title,
         ));
