@@ -230,9 +230,7 @@ fn recording_list_while_replayed_100k(bencher: divan::Bencher) {
         let import = import(divan::black_box(&text))?;
         let mut scenario = import.scenario;
         let total = scenario.requests.len();
-        let requests = std::mem::take(&mut scenario.requests);
-        let held = scenario.clone();
-        scenario.requests = requests;
+        let held = cors_tui::app::held_while_replayed(&mut scenario);
         let (hand, parts) = std::sync::mpsc::channel();
         let replay = std::thread::spawn(move || {
             cors_tui::app::replay_in_parts(scenario, BrowserProfile::Chromium, &hand);

@@ -523,9 +523,8 @@ fn open_in_background(
         return;
     }
     let profile = engine::effective_profile(&loaded.scenario, requested);
-    let requests = std::mem::take(&mut loaded.scenario.requests);
-    let mut scenario = loaded.scenario.clone();
-    scenario.requests = requests;
+    let held = crate::app::held_while_replayed(&mut loaded.scenario);
+    let scenario = std::mem::replace(&mut loaded.scenario, held);
     let _ = tell.send(Ok(Opening::Replaying {
         loaded,
         total,

@@ -320,6 +320,15 @@ pub const REPLAYED_IN_VIEW_ABOVE: usize = 2_000;
 /// made them, were measured to hold 20 MB more of a 100,000-request replay).
 const REPLAY_PART: usize = 200;
 
+/// What the view holds while `scenario` is replayed on another thread ([`App::replaying`]): a
+/// copy without its requests (most of a recording), made without copying them.
+pub fn held_while_replayed(scenario: &mut Scenario) -> Scenario {
+    let requests = std::mem::take(&mut scenario.requests);
+    let held = scenario.clone();
+    scenario.requests = requests;
+    held
+}
+
 /// Runs `scenario` under `profile`, handing each part to the view as it is done; then hands
 /// the scenario back. A view that has gone stops it.
 pub fn replay_in_parts(
