@@ -32,37 +32,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             "✓ allowed   ✗ blocked   Cause: Chromium's CorsError, or the real error CORS hid",
             theme.muted,
         )));
-        let width = area.width.saturating_sub(4).min(100);
-        super::render_scrolled_overlay(
-            app,
-            frame,
-            area,
-            width,
-            lines,
-            " Requests list keys (? or Esc to close",
-            false,
-        );
-        return;
+    } else {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<key_width$}  ", "0-9"), theme.key),
+            Span::raw("type a step number, then Enter to jump"),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<key_width$}  ", "mouse"), theme.key),
+            Span::raw("click a table row to jump to it; the wheel scrolls"),
+        ]));
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("▶ current step   ★ key moment   ✓ allowed/passed   ✗ blocked   → sent (no browser)   * changed by the step", theme.muted)));
+        lines.push(Line::from(Span::styled("ACAO/ACAC/ACAM/ACAH/ACEH/ACMA = Access-Control-Allow-Origin/-Credentials/-Methods/-Headers, -Expose-Headers, -Max-Age; ACRM/ACRH = -Request-Method/-Headers", theme.muted)));
     }
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:<key_width$}  ", "0-9"), theme.key),
-        Span::raw("type a step number, then Enter to jump"),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:<key_width$}  ", "mouse"), theme.key),
-        Span::raw("click a table row to jump to it; the wheel scrolls"),
-    ]));
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("▶ current step   ★ key moment   ✓ allowed/passed   ✗ blocked   → sent (no browser)   * changed by the step", theme.muted)));
-    lines.push(Line::from(Span::styled("ACAO/ACAC/ACAM/ACAH/ACEH/ACMA = Access-Control-Allow-Origin/-Credentials/-Methods/-Headers, -Expose-Headers, -Max-Age; ACRM/ACRH = -Request-Method/-Headers", theme.muted)));
     let width = area.width.saturating_sub(4).min(100);
-    super::render_scrolled_overlay(
-        app,
-        frame,
-        area,
-        width,
-        lines,
-        " Keys (? or Esc to close",
-        false,
-    );
+    let title = if in_list {
+        " Requests list keys (? or Esc to close"
+    } else {
+        " Keys (? or Esc to close"
+    };
+    super::render_scrolled_overlay(app, frame, area, width, lines, title, false);
 }

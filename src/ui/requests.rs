@@ -173,23 +173,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             " type to search URLs, origins, causes and headers · Enter keep · Esc clear",
             theme.muted,
         )]
-    } else if app.replaying.is_some() {
-        // Enter and y say, when pressed, that they wait for the end.
-        let lead = Span::styled(" replaying…  ", theme.muted);
+    } else {
+        // While replaying, only the keys that work then; Enter and y say, when pressed, that
+        // they wait for the end.
+        let replaying = app.replaying.is_some();
+        let lead = if replaying {
+            Span::styled(" replaying…  ", theme.muted)
+        } else {
+            Span::raw(" ")
+        };
         let room = foot.width.saturating_sub(lead.width() as u16);
         let mut keys = vec![lead];
         keys.extend(key_hints(theme, LIST_KEYMAP, room, |binding| {
-            binding.action.works_while_replaying()
+            !replaying || binding.action.works_while_replaying()
         }));
-        keys
-    } else {
-        let mut keys = vec![Span::raw(" ")];
-        keys.extend(key_hints(
-            theme,
-            LIST_KEYMAP,
-            foot.width.saturating_sub(1),
-            |_| true,
-        ));
         keys
     };
     frame.render_widget(Paragraph::new(Line::from(keys)).style(theme.base), foot);
