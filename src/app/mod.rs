@@ -862,8 +862,8 @@ impl App {
         {
             self.status = Some(format!(
                 "Still replaying the recording ({} of {} requests): this works once it is done.",
-                self.trace.requests.len(),
-                replaying.total
+                crate::narrate::count(self.trace.requests.len()),
+                crate::narrate::count(replaying.total)
             ));
             return;
         }
