@@ -191,7 +191,7 @@ fn requests_list_search_100k(bencher: divan::Bencher) {
     let mut list = cors_tui::app::requests::RequestList::new(&trace, true);
     bencher.bench_local(|| {
         // A query that matches nothing reads every URL, origin and header: the worst case.
-        list.query = divan::black_box("x-no-such-header".to_string());
+        list.search.query = divan::black_box("x-no-such-header".to_string());
         list.refilter(&trace, Some(&import.recording));
         list.visible.len()
     });

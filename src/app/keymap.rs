@@ -338,7 +338,7 @@ pub const LIST_KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: &[Key::Char('/')],
-        action: Action::ListSearchStart,
+        action: Action::ListSearch(super::search::SearchEdit::Start),
         short: "search",
         help: "search URLs, origins, causes and header names and values (Enter keeps it)",
         in_footer: true,

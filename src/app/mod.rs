@@ -3,6 +3,7 @@
 
 pub mod keymap;
 pub mod requests;
+pub mod search;
 
 use std::time::Duration;
 
@@ -82,14 +83,10 @@ pub enum Action {
     ListNarrow(requests::Facet),
     /// Clear the search, or else the narrowing.
     ListClear,
-    /// Start typing a search (`/`).
-    ListSearchStart,
-    ListSearchChar(char),
-    ListSearchBackspace,
-    /// Stop typing, keeping the search.
-    ListSearchDone,
-    /// Clear the search.
-    ListSearchCancel,
+    /// Type the list's search (`/`).
+    ListSearch(search::SearchEdit),
+    /// Type the help's filter (`/` while help is open).
+    HelpSearch(search::SearchEdit),
 }
 
 impl Action {
@@ -107,11 +104,8 @@ impl Action {
                 | Action::ListToggleBlocked
                 | Action::ListNarrow(_)
                 | Action::ListClear
-                | Action::ListSearchStart
-                | Action::ListSearchChar(_)
-                | Action::ListSearchBackspace
-                | Action::ListSearchDone
-                | Action::ListSearchCancel
+                | Action::ListSearch(_)
+                | Action::HelpSearch(_)
         )
     }
 }
@@ -185,6 +179,8 @@ pub struct App {
     /// Digits typed so far (a step number to jump to on Enter).
     pub pending: String,
     pub help: bool,
+    /// The help's filter (`/`): only the keys whose line has it are listed.
+    pub help_search: search::SearchInput,
     /// The audit overlay is open.
     pub audit_open: bool,
     /// Findings on the server's rules (`None`: a server without rules).
@@ -486,6 +482,7 @@ impl App {
             speed: 2,
             pending: String::new(),
             help: false,
+            help_search: search::SearchInput::default(),
             quit: false,
             theme,
         }
@@ -674,14 +671,8 @@ impl App {
         if ctrl {
             return (key.code == KeyCode::Char('c')).then_some(Action::Quit);
         }
-        if self.list.typing {
-            return match key.code {
-                KeyCode::Char(c) => Some(Action::ListSearchChar(c)),
-                KeyCode::Backspace => Some(Action::ListSearchBackspace),
-                KeyCode::Enter => Some(Action::ListSearchDone),
-                KeyCode::Esc => Some(Action::ListSearchCancel),
-                _ => None,
-            };
+        if self.list.search.typing {
+            return search::SearchEdit::of_key(key).map(Action::ListSearch);
         }
         keymap::list_action_for(key)
     }
@@ -720,6 +711,28 @@ impl App {
             KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::OverlayScroll(10)),
             KeyCode::Home | KeyCode::Char('g') => Some(Action::OverlayScroll(i32::MIN)),
             _ => None,
+        }
+    }
+
+    /// Keys while help is open: `/` filters its lines as you type (Enter keeps the filter, Esc
+    /// clears it, and Esc again closes help); otherwise as any overlay.
+    fn help_action(&self, key: &KeyEvent) -> Option<Action> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            return Some(Action::Quit);
+        }
+        if self.help_search.typing {
+            // Arrows and pages still scroll what the filter kept.
+            return search::SearchEdit::of_key(key)
+                .map(Action::HelpSearch)
+                .or_else(|| Self::overlay_action(key, Action::ToggleHelp, '?'));
+        }
+        match key.code {
+            KeyCode::Char('/') => Some(Action::HelpSearch(search::SearchEdit::Start)),
+            KeyCode::Esc if !self.help_search.query.is_empty() => {
+                Some(Action::HelpSearch(search::SearchEdit::Cancel))
+            }
+            _ => Self::overlay_action(key, Action::ToggleHelp, '?'),
         }
     }
 
@@ -768,7 +781,7 @@ impl App {
             };
         }
         if self.help {
-            return Self::overlay_action(key, Action::ToggleHelp, '?');
+            return self.help_action(key);
         }
         if self.audit_open {
             return Self::overlay_action(key, Action::ToggleAudit, 'a');
@@ -953,6 +966,7 @@ impl App {
             }
             Action::ToggleHelp => {
                 self.help = !self.help;
+                self.help_search = search::SearchInput::default();
                 self.audit_open = false;
                 self.overlay_scroll = 0;
             }
@@ -1027,31 +1041,29 @@ impl App {
                     .narrow_next(facet, &self.trace, self.recording.as_ref())
             }
             Action::ListClear => {
-                if self.list.query.is_empty() {
+                if self.list.search.query.is_empty() {
                     self.list.narrowed = None;
                 } else {
-                    self.list.query.clear();
+                    self.list.search.query.clear();
                 }
                 self.list.refilter(&self.trace, self.recording.as_ref());
             }
-            Action::ListSearchStart => self.list.typing = true,
-            Action::ListSearchChar(c) => {
-                if self.list.query.chars().count() < 200 {
-                    let before = self.list.query.clone();
-                    self.list.query.push(c);
-                    self.list
-                        .narrow(&self.trace, self.recording.as_ref(), &before);
+            Action::ListSearch(edit) => {
+                if let Some(before) = self.list.search.apply(edit) {
+                    // A longer search keeps a subset of the rows: only they are searched again.
+                    match edit {
+                        search::SearchEdit::Char(_) => {
+                            self.list
+                                .narrow(&self.trace, self.recording.as_ref(), &before)
+                        }
+                        _ => self.list.refilter(&self.trace, self.recording.as_ref()),
+                    }
                 }
             }
-            Action::ListSearchBackspace => {
-                self.list.query.pop();
-                self.list.refilter(&self.trace, self.recording.as_ref());
-            }
-            Action::ListSearchDone => self.list.typing = false,
-            Action::ListSearchCancel => {
-                self.list.typing = false;
-                self.list.query.clear();
-                self.list.refilter(&self.trace, self.recording.as_ref());
+            Action::HelpSearch(edit) => {
+                if self.help_search.apply(edit).is_some() {
+                    self.overlay_scroll = 0;
+                }
             }
             Action::Quit if self.unsaved() => {
                 self.confirm_quit = true;

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use super::search::{Search, SearchInput};
 use crate::engine::{RequestRecord, Trace};
 use crate::narrate::count;
 use crate::scenario::Outcome;
@@ -22,10 +23,8 @@ pub struct RequestList {
     pub blocked_only: bool,
     /// Only the requests with this value in this column.
     pub narrowed: Option<(Facet, String)>,
-    /// What `/` searches for (case-insensitive).
-    pub query: String,
-    /// The search line is being typed.
-    pub typing: bool,
+    /// What `/` searches for: URLs, origins, causes, header names and values.
+    pub search: SearchInput,
 }
 
 /// A column the list can be narrowed to one value of.
@@ -155,7 +154,7 @@ impl RequestList {
     /// Applies the filter and the search again. When the search only grew (a keystroke) and
     /// nothing else changed, only the rows left are searched again.
     pub fn narrow(&mut self, trace: &Trace, recording: Option<&Recording>, previous_query: &str) {
-        let query = self.query.to_lowercase();
+        let query = self.search.query.to_lowercase();
         if previous_query.is_empty() || !query.starts_with(&previous_query.to_lowercase()) {
             self.refilter(trace, recording);
             return;
@@ -223,7 +222,7 @@ impl RequestList {
     /// is still in the list.
     pub fn refilter(&mut self, trace: &Trace, recording: Option<&Recording>) {
         let keep = self.current();
-        let query = self.query.to_lowercase();
+        let query = self.search.query.to_lowercase();
         let search = Search::new(&query);
         let rows: Vec<usize> = trace
             .requests
@@ -269,7 +268,7 @@ fn matching(rows: &[usize], trace: &Trace, search: &Search) -> Vec<usize> {
         chunk
             .iter()
             .copied()
-            .filter(|&i| trace.requests.get(i).is_some_and(|r| search.matches(r)))
+            .filter(|&i| trace.requests.get(i).is_some_and(|r| finds(search, r)))
             .collect()
     };
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
@@ -289,62 +288,23 @@ fn matching(rows: &[usize], trace: &Trace, search: &Search) -> Vec<usize> {
     })
 }
 
-/// A search (lowercased), built once per keystroke. An ASCII query is matched without
-/// allocating: `memchr2` finds each place the first byte occurs, in either case, and only there
-/// is the rest compared; anything else lowercases the field first.
-struct Search<'q> {
-    query: &'q str,
-    ascii: bool,
-}
-
-impl<'q> Search<'q> {
-    fn new(query: &'q str) -> Self {
-        Search {
-            query,
-            ascii: query.is_ascii(),
-        }
-    }
-
-    fn has(&self, text: &str) -> bool {
-        // An ASCII query compares bytes: in UTF-8 no byte of another character is ASCII.
-        if !self.ascii {
-            return text.to_lowercase().contains(self.query);
-        }
-        let (text, query) = (text.as_bytes(), self.query.as_bytes());
-        let Some(&first) = query.first() else {
-            return true;
-        };
-        let mut from = 0;
-        while let Some(at) =
-            memchr::memchr2(first, first.to_ascii_uppercase(), &text[from..]).map(|i| from + i)
-        {
-            match text.get(at..at + query.len()) {
-                Some(window) if window.eq_ignore_ascii_case(query) => return true,
-                Some(_) => from = at + 1,
-                None => return false,
-            }
-        }
-        false
-    }
-
-    /// Whether the query is in the request's method, URL, origin or cause, or in a header name
-    /// or value of any message it sent or got.
-    fn matches(&self, request: &RequestRecord) -> bool {
-        self.has(&request.method)
-            || self.has(&request.url)
-            || request.origin.as_deref().is_some_and(|o| self.has(o))
-            || Facet::Cause
-                .of(request, None)
-                .is_some_and(|cause| self.has(&cause))
-            || request.exchanges.iter().any(|exchange| {
-                exchange
-                    .request
-                    .headers
-                    .iter()
-                    .chain(&exchange.response.headers)
-                    .any(|(name, value)| self.has(name) || self.has(value))
-            })
-    }
+/// Whether `search` is in the request's method, URL, origin or cause, or in a header name or
+/// value of any message it sent or got.
+fn finds(search: &Search, request: &RequestRecord) -> bool {
+    search.has(&request.method)
+        || search.has(&request.url)
+        || request.origin.as_deref().is_some_and(|o| search.has(o))
+        || Facet::Cause
+            .of(request, None)
+            .is_some_and(|cause| search.has(&cause))
+        || request.exchanges.iter().any(|exchange| {
+            exchange
+                .request
+                .headers
+                .iter()
+                .chain(&exchange.response.headers)
+                .any(|(name, value)| search.has(name) || search.has(value))
+        })
 }
 
 #[cfg(test)]
@@ -460,7 +420,7 @@ mod tests {
     fn search_finds_a_cause_by_name() {
         let trace = trace("basic");
         let mut list = RequestList::new(&trace, true);
-        list.query = "missingallow".to_string();
+        list.search.query = "missingallow".to_string();
         list.refilter(&trace, None);
         assert_eq!(list.visible, [2]);
     }
@@ -469,20 +429,20 @@ mod tests {
     fn search_looks_in_urls_origins_and_header_names_and_values() {
         let trace = trace("basic");
         let mut list = RequestList::new(&trace, true);
-        list.query = "MALICIOUS".to_string();
+        list.search.query = "MALICIOUS".to_string();
         list.refilter(&trace, None);
         assert_eq!(list.visible, [2], "an origin, case-insensitive");
-        list.query = "application/json".to_string();
+        list.search.query = "application/json".to_string();
         list.refilter(&trace, None);
         assert_eq!(list.visible, [1], "a request header's value");
-        list.query = "access-control-request-method".to_string();
+        list.search.query = "access-control-request-method".to_string();
         list.refilter(&trace, None);
         assert_eq!(
             list.visible,
             [0, 1],
             "a response header's value: S3's Vary names it"
         );
-        list.query = "nowhere".to_string();
+        list.search.query = "nowhere".to_string();
         list.refilter(&trace, None);
         assert!(list.visible.is_empty());
         assert_eq!(list.current(), None);
@@ -492,13 +452,13 @@ mod tests {
     fn a_longer_search_narrows_the_rows_left_and_a_shorter_one_starts_over() {
         let trace = trace("basic");
         let mut list = RequestList::new(&trace, true);
-        list.query = "Malic".to_string();
+        list.search.query = "Malic".to_string();
         list.narrow(&trace, None, "");
         assert_eq!(list.visible, [2], "malicious.com");
-        list.query = "Malicious.c".to_string();
+        list.search.query = "Malicious.c".to_string();
         list.narrow(&trace, None, "Malic");
         assert_eq!(list.visible, [2]);
-        list.query = "p".to_string();
+        list.search.query = "p".to_string();
         list.narrow(&trace, None, "Malicious.c");
         assert_eq!(
             list.visible,

@@ -43,10 +43,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             theme.key,
         ));
     }
-    if !app.list.query.is_empty() || app.list.typing {
-        let cursor = if app.list.typing { "▏" } else { "" };
+    if !app.list.search.query.is_empty() || app.list.search.typing {
+        let cursor = if app.list.search.typing { "▏" } else { "" };
         top.push(Span::styled(
-            format!("  │  /{}{cursor}", escape(&app.list.query)),
+            format!("  │  /{}{cursor}", escape(&app.list.search.query)),
             theme.current,
         ));
     }
@@ -145,7 +145,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .block(block);
     frame.render_widget(table, body);
     if list.visible.is_empty() {
-        let message = if !list.query.is_empty() {
+        let message = if !list.search.query.is_empty() {
             "No request matches. Esc clears the search."
         } else if list.narrowed.is_some() {
             "No request matches. Esc shows every origin, host and cause."
@@ -168,7 +168,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Line::from(line)), foot);
         return;
     }
-    let keys = if list.typing {
+    let keys = if list.search.typing {
         vec![Span::styled(
             " type to search URLs, origins, causes and headers · Enter keep · Esc clear",
             theme.muted,

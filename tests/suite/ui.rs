@@ -893,6 +893,78 @@ fn the_help_overlay_is_modal_and_scrolls() {
     assert!(!app.help && !app.quit);
 }
 
+/// `/` in help filters its lines as you type, so a key is found without scrolling at 80x24:
+/// letters that are keys elsewhere (`q`, `j`) go to the filter, Enter keeps it and gives the
+/// keys back, Esc clears it, and Esc again closes help.
+#[test]
+fn typing_filters_the_help() {
+    let mut app = app("basic");
+    key(&mut app, KeyCode::Char('?'));
+    key(&mut app, KeyCode::Char('/'));
+    for c in "quiz".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    assert!(app.help && !app.quit, "q went to the filter");
+    let screen = text(&draw(&app, 80, 24));
+    assert!(screen.contains("/quiz▏"), "{screen}");
+    let quiz = KEYMAP
+        .iter()
+        .find(|b| b.help.contains("quiz"))
+        .expect("a key opens the quiz");
+    assert!(screen.contains(quiz.help), "{screen}");
+    for binding in KEYMAP
+        .iter()
+        .filter(|b| !b.help.to_lowercase().contains("quiz"))
+    {
+        assert!(
+            !screen.contains(binding.help),
+            "{:?} kept: {screen}",
+            binding.help
+        );
+    }
+    assert!(
+        !screen.contains("ACRM/ACRH"),
+        "the legend does not match: {screen}"
+    );
+    insta::assert_snapshot!("help_filtered_80x24", screen);
+
+    // The legend is searched too: Δ is found by its meaning.
+    for _ in 0.."quiz".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    for c in "what-if edit".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    let screen = text(&draw(&app, 80, 24));
+    assert!(
+        screen.contains("Δ changed by the last what-if edit"),
+        "{screen}"
+    );
+    assert!(screen.contains("matching “what-if edit”"), "{screen}");
+
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::Char('Z'));
+    let screen = text(&draw(&app, 80, 24));
+    assert!(
+        screen.contains("No key matches “what-if editZ”."),
+        "{screen}"
+    );
+
+    key(&mut app, KeyCode::Esc);
+    assert!(
+        app.help && app.help_search.query.is_empty(),
+        "Esc clears the filter first"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.help && !app.quit, "then Esc closes help");
+    assert_eq!(app.cursor, 0, "nothing typed reached the lesson");
+
+    // Reopened, help starts unfiltered.
+    key(&mut app, KeyCode::Char('?'));
+    assert!(app.help_search.query.is_empty() && !app.help_search.typing);
+}
+
 /// Esc Esc after a what-if edit no longer loses it silently: quitting asks first; q again
 /// quits, any other key stays, and once saved nothing asks.
 #[test]
@@ -1213,7 +1285,7 @@ fn a_recording_opens_on_its_requests_list() {
     );
     assert_eq!(app.list.current(), Some(11), "at the same row");
     key(&mut app, KeyCode::Esc);
-    assert!(app.list.query.is_empty(), "Esc clears the search");
+    assert!(app.list.search.query.is_empty(), "Esc clears the search");
     assert_eq!(app.list.visible.len(), 21);
     // h, o and c keep one host, origin or cause at a time, the busiest first; Esc shows all.
     key(&mut app, KeyCode::Char('h'));
