@@ -34,6 +34,7 @@ fn inputs() -> Vec<Input> {
     add("tests/fixtures", "json", false);
     add("tests/fixtures/har", "har", false);
     add("tests/fixtures/chromium", "har", false);
+    add("tests/fixtures/field", "har", false);
     // Files refused with exit 2 are the hostile-input and CLI tests' business.
     inputs.retain(|i| !i.path.ends_with("malformed.har") && !i.path.ends_with("no-cors.har"));
     inputs
