@@ -52,8 +52,12 @@ pub struct HeaderPolicy {
     pub method: Option<String>,
     /// Request headers the preflight asks for, lowercased.
     pub headers: Vec<String>,
-    /// A preflight comes first: OPTIONS must be answered with a 2xx.
+    /// A preflight comes first and its answer must change: OPTIONS must be answered with a 2xx
+    /// and these headers. False where the recorded preflight passed.
     pub preflight: bool,
+    /// Who made the answer that failed, where AWS's headers say: the servers to write the fix
+    /// for follow from it.
+    pub source: Option<crate::server::aws_answers::AnswerSource>,
 }
 
 /// Rules compared by content, not number (an inserted rule shifts the numbers after it).
@@ -1868,8 +1872,14 @@ fn header_fix(
     if !headers.is_empty() {
         preflight_set.push(pair("Access-Control-Allow-Headers", headers.join(", ")));
     }
+    // The browser only sends the request after its preflight passed: that answer stays as it is.
+    let preflight_passed = exchanges.preflight.is_some() && exchanges.actual.is_some();
     let mut lines = Vec::new();
-    if needs_preflight {
+    if needs_preflight && preflight_passed {
+        lines.push(format!(
+            "OPTIONS answer: passes as recorded (the browser went on to send the {method}); leave it as it is"
+        ));
+    } else if needs_preflight {
         lines.push("OPTIONS answer: a 2xx status (204 No Content), and".to_string());
         lines.extend(preflight_set.iter().map(|(n, v)| format!("  {n}: {v}")));
     }
@@ -1886,7 +1896,7 @@ fn header_fix(
         spec.preflight_not_recorded = false;
     }
     let answers = spec.responses.at_hop_mut(hop);
-    if needs_preflight {
+    if needs_preflight && !preflight_passed {
         answers.preflight = Some(answer_with(
             exchanges.preflight.map(|e| &e.response),
             Some(204),
@@ -1945,7 +1955,10 @@ fn header_fix(
             credentials: include,
             method: (!is_safelisted_method(&method)).then_some(method),
             headers,
-            preflight: needs_preflight,
+            preflight: needs_preflight && !preflight_passed,
+            source: failed.and_then(|(exchange, _)| {
+                crate::server::aws_answers::source_of(&exchange.response)
+            }),
         }),
         rules: None,
     }

@@ -1,9 +1,12 @@
 //! A header fix written as the configuration of the servers a recording most likely came
-//! from: nginx, Express with the `cors` package, and tower-http's `CorsLayer`. Each sets
-//! exactly the headers the fix names and the replay proved; nothing is added.
+//! from: nginx, Express with the `cors` package, and tower-http's `CorsLayer`; for an answer a
+//! REST API passed through from its integration, the Lambda function behind it (and CDK's
+//! preflight options where the preflight must change). Each sets exactly the headers the fix
+//! names and the replay proved; nothing is added.
 
 use crate::analysis::fix::HeaderPolicy;
 use crate::http::syntax::is_token;
+use crate::server::aws_answers::AnswerSource;
 
 /// One server's snippet: its name and its lines.
 pub struct Snippet {
@@ -25,7 +28,90 @@ pub fn snippets(policy: &HeaderPolicy) -> Vec<Snippet> {
     if !plain_origin || !tokens {
         return Vec::new();
     }
-    vec![nginx(policy), express(policy), tower_http(policy)]
+    match policy.source {
+        None => vec![nginx(policy), express(policy), tower_http(policy)],
+        Some(AnswerSource::RestApiIntegration) => {
+            let mut snippets = vec![lambda_node(policy), lambda_python(policy)];
+            if policy.preflight {
+                snippets.push(cdk_preflight(policy));
+            }
+            snippets
+        }
+        // API Gateway's own answers: the advice beside the fix says where they are set; no
+        // web server's configuration applies.
+        Some(AnswerSource::RestApiGateway | AnswerSource::HttpApi) => Vec::new(),
+    }
+}
+
+/// The headers every answer of the function carries, as (name, value).
+fn answer_headers(policy: &HeaderPolicy) -> Vec<(&'static str, &str)> {
+    let mut headers = vec![("Access-Control-Allow-Origin", policy.origin.as_str())];
+    if policy.credentials {
+        headers.push(("Access-Control-Allow-Credentials", "true"));
+    }
+    headers
+}
+
+fn lambda_node(policy: &HeaderPolicy) -> Snippet {
+    let mut lines = vec![
+        "// in the handler: on every answer it returns, errors included".to_string(),
+        "const cors = {".to_string(),
+    ];
+    lines.extend(
+        answer_headers(policy)
+            .into_iter()
+            .map(|(name, value)| format!("  '{name}': '{value}',")),
+    );
+    lines.push("};".to_string());
+    lines.push(
+        "return { statusCode, headers: { ...cors, 'Content-Type': 'application/json' }, body };"
+            .to_string(),
+    );
+    Snippet {
+        server: "the Lambda function (proxy integration), Node.js",
+        lines,
+    }
+}
+
+fn lambda_python(policy: &HeaderPolicy) -> Snippet {
+    let pairs: Vec<String> = answer_headers(policy)
+        .into_iter()
+        .map(|(name, value)| format!("\"{name}\": \"{value}\""))
+        .collect();
+    Snippet {
+        server: "the Lambda function (proxy integration), Python",
+        lines: vec![
+            "# in the handler: on every answer it returns, errors included".to_string(),
+            format!("CORS = {{{}}}", pairs.join(", ")),
+            "return {\"statusCode\": status, \"headers\": {**CORS, \"Content-Type\": \"application/json\"}, \"body\": body}".to_string(),
+        ],
+    }
+}
+
+/// The preflight API Gateway answers itself: CDK's MOCK OPTIONS method on every resource.
+fn cdk_preflight(policy: &HeaderPolicy) -> Snippet {
+    let mut lines = vec![
+        "// the OPTIONS method API Gateway answers itself (a MOCK integration)".to_string(),
+        "new apigateway.RestApi(this, 'Api', {".to_string(),
+        "  defaultCorsPreflightOptions: {".to_string(),
+        format!("    allowOrigins: ['{}'],", policy.origin),
+    ];
+    if let Some(method) = &policy.method {
+        lines.push(format!("    allowMethods: ['{method}'],"));
+    }
+    if !policy.headers.is_empty() {
+        let quoted: Vec<String> = policy.headers.iter().map(|h| format!("'{h}'")).collect();
+        lines.push(format!("    allowHeaders: [{}],", quoted.join(", ")));
+    }
+    if policy.credentials {
+        lines.push("    allowCredentials: true,".to_string());
+    }
+    lines.push("  },".to_string());
+    lines.push("});".to_string());
+    Snippet {
+        server: "AWS CDK",
+        lines,
+    }
 }
 
 fn nginx(policy: &HeaderPolicy) -> Snippet {
@@ -144,7 +230,45 @@ mod tests {
             method: method.map(String::from),
             headers: headers.iter().map(|h| h.to_string()).collect(),
             preflight: method.is_some() || !headers.is_empty(),
+            source: None,
         }
+    }
+
+    /// An answer a REST API passed through from its function: the fix is the function's, in
+    /// the two languages its handlers are most often written in, and CDK's preflight options
+    /// only where the preflight must change.
+    #[test]
+    fn an_answer_passed_through_api_gateway_is_fixed_in_the_function() {
+        let mut through = policy(Some("PUT"), &["content-type"], true);
+        through.source = Some(AnswerSource::RestApiIntegration);
+        let all = snippets(&through);
+        let servers: Vec<&str> = all.iter().map(|s| s.server).collect();
+        assert_eq!(
+            servers,
+            [
+                "the Lambda function (proxy integration), Node.js",
+                "the Lambda function (proxy integration), Python",
+                "AWS CDK"
+            ]
+        );
+        let node = all[0].lines.join("\n");
+        assert!(node.contains("'Access-Control-Allow-Origin': 'https://app.example',"));
+        assert!(node.contains("'Access-Control-Allow-Credentials': 'true',"));
+        let python = all[1].lines.join("\n");
+        assert!(python.contains(
+            "CORS = {\"Access-Control-Allow-Origin\": \"https://app.example\", \"Access-Control-Allow-Credentials\": \"true\"}"
+        ));
+        let cdk = all[2].lines.join("\n");
+        assert!(cdk.contains("allowMethods: ['PUT'],"));
+        assert!(cdk.contains("allowHeaders: ['content-type'],"));
+        assert!(cdk.contains("allowCredentials: true,"));
+
+        // The recorded preflight passed: only the function changes.
+        through.preflight = false;
+        assert_eq!(snippets(&through).len(), 2);
+        // API Gateway's own answer: no server's configuration applies.
+        through.source = Some(AnswerSource::RestApiGateway);
+        assert!(snippets(&through).is_empty());
     }
 
     #[test]

@@ -1,11 +1,37 @@
 //! What an answer's headers say about the AWS service that made it, for recorded answers: API
-//! Gateway marks its own errors with `x-amzn-ErrorType` (a REST API's gateway responses) or
-//! `apigw-requestid` (an HTTP API), so a recording can tell a blocked request that API Gateway
-//! refused from one the function answered.
+//! Gateway marks its own errors with `x-amzn-ErrorType` (a REST API's gateway responses) and
+//! every answer of a REST API with `x-amz-apigw-id` (so one without `x-amzn-ErrorType` is the
+//! integration's, passed through), and an HTTP API's with `apigw-requestid`. A recording can then
+//! tell a blocked request that API Gateway refused from one the function answered.
 
 use crate::http::HttpResponse;
 
-/// Advice for a blocked answer API Gateway made itself, or None when nothing marks it.
+/// Who made a recorded answer, as far as its headers say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnswerSource {
+    /// A REST API's own answer (a gateway response): `x-amzn-ErrorType`.
+    RestApiGateway,
+    /// A REST API's integration (a Lambda function through a proxy integration, an HTTP
+    /// backend, or a MOCK method), passed through: `x-amz-apigw-id` without `x-amzn-ErrorType`.
+    RestApiIntegration,
+    /// An HTTP API: `apigw-requestid`.
+    HttpApi,
+}
+
+/// Who made `response`, or None when no AWS header marks it.
+pub fn source_of(response: &HttpResponse) -> Option<AnswerSource> {
+    if response.header("x-amzn-ErrorType").is_some() {
+        Some(AnswerSource::RestApiGateway)
+    } else if response.header("apigw-requestid").is_some() {
+        Some(AnswerSource::HttpApi)
+    } else if response.header("x-amz-apigw-id").is_some() {
+        Some(AnswerSource::RestApiIntegration)
+    } else {
+        None
+    }
+}
+
+/// Advice for a blocked answer that came from API Gateway, or None when nothing marks it.
 pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String> {
     if let Some(kind) = response.header("x-amzn-ErrorType") {
         let kind = kind
@@ -58,6 +84,16 @@ pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<St
             "This answer came from an API Gateway HTTP API (apigw-requestid): {advice}. `cors-tui lessons` lists the API Gateway lessons."
         ));
     }
+    if response.header("x-amz-apigw-id").is_some() {
+        let advice = if preflight {
+            "the resource's OPTIONS method answered without what the browser needed: the MOCK method that Enable CORS, CDK's defaultCorsPreflightOptions or SAM's Cors builds (its headers are fixed in its integration response), or your function through ANY or {proxy+}. Give that answer the missing header, and deploy the API again"
+        } else {
+            "the answer is your integration's, passed through. With a Lambda proxy integration (CDK's LambdaIntegration, SAM's Api events) API Gateway adds no CORS header, and its CORS setting (Enable CORS, defaultCorsPreflightOptions, Cors) only answers the OPTIONS preflight: the function must return Access-Control-Allow-Origin itself, on every answer, errors included"
+        };
+        return Some(format!(
+            "This answer came through an API Gateway REST API (x-amz-apigw-id, and no x-amzn-ErrorType: not API Gateway's own): {advice}. `cors-tui lessons` lists the API Gateway lessons."
+        ));
+    }
     None
 }
 
@@ -82,6 +118,36 @@ mod tests {
         assert!(advice.contains("AuthorizationType NONE"), "{advice}");
         assert_eq!(
             api_gateway_advice(&answer(200, &[("Content-Type", "text/plain")]), false),
+            None
+        );
+    }
+
+    /// A REST API stamps every answer with x-amz-apigw-id; only its own errors add
+    /// x-amzn-ErrorType. The rest is the integration's: with a proxy integration, the function's.
+    #[test]
+    fn a_rest_apis_integration_answer_is_told_from_its_own() {
+        let passed_through = answer(400, &[("x-amz-apigw-id", "aKdGAEyDoAMEkMg=")]);
+        assert_eq!(
+            source_of(&passed_through),
+            Some(AnswerSource::RestApiIntegration)
+        );
+        let advice = api_gateway_advice(&passed_through, false).unwrap_or_default();
+        assert!(advice.contains("Lambda proxy integration"), "{advice}");
+        assert!(advice.contains("errors included"), "{advice}");
+        let preflight = api_gateway_advice(&passed_through, true).unwrap_or_default();
+        assert!(preflight.contains("OPTIONS method"), "{preflight}");
+        let own = answer(
+            403,
+            &[
+                ("x-amz-apigw-id", "aKdGAEyDoAMEkMg="),
+                ("x-amzn-ErrorType", "ForbiddenException"),
+            ],
+        );
+        assert_eq!(source_of(&own), Some(AnswerSource::RestApiGateway));
+        let http = answer(404, &[("apigw-requestid", "P6bHuiIBoAMEV3w=")]);
+        assert_eq!(source_of(&http), Some(AnswerSource::HttpApi));
+        assert_eq!(
+            source_of(&answer(200, &[("Via", "1.1 x.cloudfront.net")])),
             None
         );
     }

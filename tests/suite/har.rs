@@ -682,3 +682,57 @@ fn a_mapped_recording_reports_as_one_read_from_standard_input() {
         String::from_utf8_lossy(&from_stdin.stdout)
     );
 }
+
+/// A real export from the field (`tests/fixtures/field/README.md`): Edge's recording of a
+/// sign-up POST to an API Gateway REST API. The replay must say what the browser said, and put
+/// the fix where it belongs: the preflight passed, the function's 400 carried no CORS header.
+#[test]
+fn a_real_api_gateway_export_is_judged_as_the_browser_judged_it() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/field/edge-api-gateway-signup.har");
+    // The console line its author quoted beside the export.
+    let console = "Access to XMLHttpRequest at 'https://u4ceo7qshi.execute-api.us-east-1.amazonaws.com/prod/signup' from origin 'http://localhost:5173' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.";
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let har = match load_har(&text, "edge-api-gateway-signup.har", false) {
+        Ok(i) => i,
+        Err(e) => panic!("{e}"),
+    };
+    let trace = engine::run(&har.scenario, BrowserProfile::Chromium);
+    let signup = &trace.requests[0];
+    assert_eq!(
+        trace.requests.len(),
+        1,
+        "the OPTIONS is the POST's preflight"
+    );
+    assert!(signup.preflight && signup.exchanges[0].response.status == 204);
+    assert_eq!(signup.outcome, Outcome::Blocked);
+    assert_eq!(signup.failed_at, Some(ExchangeKind::Actual));
+    assert_eq!(signup.cors_error, Some(CorsError::MissingAllowOriginHeader));
+
+    let out = cmd()
+        .args(["--print", "--width", "1000"])
+        .arg(&path)
+        .output()
+        .expect("cors-tui runs");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains(&format!("Console: {console}")), "{report}");
+    assert!(
+        report.contains("[1] 400 Bad Request, reported as MissingAllowOriginHeader"),
+        "a real error CORS hid: {report}"
+    );
+    assert!(
+        report
+            .contains("OPTIONS answer: passes as recorded (the browser went on to send the POST)"),
+        "the preflight that passed is left alone: {report}"
+    );
+    assert!(
+        report.contains("through an API Gateway REST API")
+            && report.contains("the function must return Access-Control-Allow-Origin itself"),
+        "{report}"
+    );
+    assert!(
+        report.contains("In the Lambda function (proxy integration), Node.js:")
+            && !report.contains("In nginx:"),
+        "the fix is written for the function, not a web server: {report}"
+    );
+}
