@@ -263,9 +263,11 @@ fn write_report(
         .collect();
     writeln!(out, "RECORDING")?;
     let headline = format!(
-        "{} entries: {} cross-origin requests replayed · {} allowed · {} blocked by CORS{}{} · {} same-origin or not CORS (skipped{}).",
+        "{} entr{}: {} cross-origin request{} replayed · {} allowed · {} blocked by CORS{}{} · {} same-origin or not CORS (skipped{}).",
         count(recording.entries),
+        if recording.entries == 1 { "y" } else { "ies" },
         count(lines.len()),
+        plural(lines.len()),
         count(allowed.len()),
         count(by_cors + hidden),
         match hidden {
