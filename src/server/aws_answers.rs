@@ -33,68 +33,74 @@ pub fn source_of(response: &HttpResponse) -> Option<AnswerSource> {
 
 /// Advice for a blocked answer that came from API Gateway, or None when nothing marks it.
 pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String> {
-    if let Some(kind) = response.header("x-amzn-ErrorType") {
-        let kind = kind
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        let advice = match (kind.as_str(), preflight) {
-            ("MissingAuthenticationTokenException", true) => {
-                "no OPTIONS method takes this path, or the URL misses the stage. Enable CORS on the resource (a MOCK OPTIONS method) and deploy the API again"
-            }
-            ("MissingAuthenticationTokenException", false) => {
-                "no resource and method take this path and verb; check the URL and its stage. API Gateway's gateway responses carry no CORS header unless DEFAULT_4XX is given one"
-            }
-            (
-                "UnauthorizedException"
-                | "ForbiddenException"
-                | "AccessDeniedException"
-                | "IncompleteSignatureException",
-                true,
-            ) => {
-                "an authorizer or an API key on the OPTIONS method refused the preflight, which never carries credentials. Set the OPTIONS method's authorizationType to NONE and apiKeyRequired to false (SAM: Auth.AddDefaultAuthorizerToCorsPreflight: false)"
-            }
-            (_, true) => {
-                "API Gateway refused the preflight itself. Check the OPTIONS method of this resource"
-            }
-            (_, false) => {
-                "its gateway responses carry no CORS header unless configured, so the browser hides the real error. Map gatewayresponse.header.Access-Control-Allow-Origin on DEFAULT_4XX and DEFAULT_5XX"
-            }
-        };
-        return Some(format!(
-            "This answer was made by API Gateway itself (x-amzn-ErrorType: {kind}), not by your function: {advice}. `cors-tui lessons` lists the API Gateway lessons."
-        ));
+    match source_of(response)? {
+        AnswerSource::RestApiGateway => Some(gateway_response_advice(response, preflight)),
+        AnswerSource::HttpApi => {
+            let advice = match (response.status, preflight) {
+                (404, _) => Some(
+                    "no route of the HTTP API takes this method and path (404 Not Found). With CorsConfiguration set, API Gateway answers preflights itself unless a route matches OPTIONS",
+                ),
+                (401 | 403, true) => Some(
+                    "a route that matches OPTIONS (such as $default or ANY /{proxy+}) took the preflight to its authorizer. Add an OPTIONS route with AuthorizationType NONE on the same path",
+                ),
+                (401 | 403, false) => Some(
+                    "the route's authorizer refused the request before the function ran, and the answer carries no CORS header (inferred), so the browser hides the real status",
+                ),
+                _ => None,
+            }?;
+            Some(format!(
+                "This answer came from an API Gateway HTTP API (apigw-requestid): {advice}. `cors-tui lessons` lists the API Gateway lessons."
+            ))
+        }
+        AnswerSource::RestApiIntegration => {
+            let advice = if preflight {
+                "the resource's OPTIONS method answered without what the browser needed: the MOCK method that Enable CORS, CDK's defaultCorsPreflightOptions or SAM's Cors builds (its headers are fixed in its integration response), or your function through ANY or {proxy+}. Give that answer the missing header, and deploy the API again"
+            } else {
+                "the answer is your integration's, passed through. With a Lambda proxy integration (CDK's LambdaIntegration, SAM's Api events) API Gateway adds no CORS header, and its CORS setting (Enable CORS, defaultCorsPreflightOptions, Cors) only answers the OPTIONS preflight: the function must return Access-Control-Allow-Origin itself, on every answer, errors included"
+            };
+            Some(format!(
+                "This answer came through an API Gateway REST API (x-amz-apigw-id, and no x-amzn-ErrorType: not API Gateway's own): {advice}. `cors-tui lessons` lists the API Gateway lessons."
+            ))
+        }
     }
-    if response.header("apigw-requestid").is_some() {
-        let advice = match (response.status, preflight) {
-            (404, _) => Some(
-                "no route of the HTTP API takes this method and path (404 Not Found). With CorsConfiguration set, API Gateway answers preflights itself unless a route matches OPTIONS",
-            ),
-            (401 | 403, true) => Some(
-                "a route that matches OPTIONS (such as $default or ANY /{proxy+}) took the preflight to its authorizer. Add an OPTIONS route with AuthorizationType NONE on the same path",
-            ),
-            (401 | 403, false) => Some(
-                "the route's authorizer refused the request before the function ran, and the answer carries no CORS header (inferred), so the browser hides the real status",
-            ),
-            _ => None,
-        }?;
-        return Some(format!(
-            "This answer came from an API Gateway HTTP API (apigw-requestid): {advice}. `cors-tui lessons` lists the API Gateway lessons."
-        ));
-    }
-    if response.header("x-amz-apigw-id").is_some() {
-        let advice = if preflight {
-            "the resource's OPTIONS method answered without what the browser needed: the MOCK method that Enable CORS, CDK's defaultCorsPreflightOptions or SAM's Cors builds (its headers are fixed in its integration response), or your function through ANY or {proxy+}. Give that answer the missing header, and deploy the API again"
-        } else {
-            "the answer is your integration's, passed through. With a Lambda proxy integration (CDK's LambdaIntegration, SAM's Api events) API Gateway adds no CORS header, and its CORS setting (Enable CORS, defaultCorsPreflightOptions, Cors) only answers the OPTIONS preflight: the function must return Access-Control-Allow-Origin itself, on every answer, errors included"
-        };
-        return Some(format!(
-            "This answer came through an API Gateway REST API (x-amz-apigw-id, and no x-amzn-ErrorType: not API Gateway's own): {advice}. `cors-tui lessons` lists the API Gateway lessons."
-        ));
-    }
-    None
+}
+
+/// Advice for a REST API's own answer (a gateway response), by its `x-amzn-ErrorType`.
+fn gateway_response_advice(response: &HttpResponse, preflight: bool) -> String {
+    let kind = response
+        .header("x-amzn-ErrorType")
+        .unwrap_or_default()
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let advice = match (kind.as_str(), preflight) {
+        ("MissingAuthenticationTokenException", true) => {
+            "no OPTIONS method takes this path, or the URL misses the stage. Enable CORS on the resource (a MOCK OPTIONS method) and deploy the API again"
+        }
+        ("MissingAuthenticationTokenException", false) => {
+            "no resource and method take this path and verb; check the URL and its stage. API Gateway's gateway responses carry no CORS header unless DEFAULT_4XX is given one"
+        }
+        (
+            "UnauthorizedException"
+            | "ForbiddenException"
+            | "AccessDeniedException"
+            | "IncompleteSignatureException",
+            true,
+        ) => {
+            "an authorizer or an API key on the OPTIONS method refused the preflight, which never carries credentials. Set the OPTIONS method's authorizationType to NONE and apiKeyRequired to false (SAM: Auth.AddDefaultAuthorizerToCorsPreflight: false)"
+        }
+        (_, true) => {
+            "API Gateway refused the preflight itself. Check the OPTIONS method of this resource"
+        }
+        (_, false) => {
+            "its gateway responses carry no CORS header unless configured, so the browser hides the real error. Map gatewayresponse.header.Access-Control-Allow-Origin on DEFAULT_4XX and DEFAULT_5XX"
+        }
+    };
+    format!(
+        "This answer was made by API Gateway itself (x-amzn-ErrorType: {kind}), not by your function: {advice}. `cors-tui lessons` lists the API Gateway lessons."
+    )
 }
 
 #[cfg(test)]
