@@ -1930,6 +1930,11 @@ fn header_fix(
     }) {
         caveats.push(advice);
     }
+    if let Some(advice) = failed.and_then(|(exchange, _)| {
+        crate::server::aws_answers::cloudfront_cache_advice(&exchange.response, &origin)
+    }) {
+        caveats.push(advice);
+    }
     // An answer that already names another origin is a policy: this one may be out on purpose.
     if !meant_to_be_blocked(scenario, record)
         && let Some(named) = failed
@@ -1942,6 +1947,9 @@ fn header_fix(
             "the server already answers Access-Control-Allow-Origin: {named}, so it may keep {origin} out on purpose: send these headers only if {origin} is meant to read these answers"
         ));
     }
+    let source = failed.and_then(|(exchange, _)| {
+        crate::server::aws_answers::source_of(&exchange.response, &origin)
+    });
     Fix {
         summary: "The server has no rules to change: its answers must carry these headers."
             .to_string(),
@@ -1956,9 +1964,7 @@ fn header_fix(
             method: (!is_safelisted_method(&method)).then_some(method),
             headers,
             preflight: needs_preflight && !preflight_passed,
-            source: failed.and_then(|(exchange, _)| {
-                crate::server::aws_answers::source_of(&exchange.response)
-            }),
+            source,
         }),
         rules: None,
     }

@@ -37,9 +37,42 @@ pub fn snippets(policy: &HeaderPolicy) -> Vec<Snippet> {
             }
             snippets
         }
+        // The origin may answer right: the cache key is what to change.
+        Some(AnswerSource::CloudFrontCopy) => vec![cloudfront_cache_policy()],
         // API Gateway's own answers: the advice beside the fix says where they are set; no
         // web server's configuration applies.
         Some(AnswerSource::RestApiGateway | AnswerSource::HttpApi) => Vec::new(),
+    }
+}
+
+/// A cache policy with Origin in the cache key, with the managed CachingOptimized policy's
+/// times and compression, for the behaviour that served the copy.
+fn cloudfront_cache_policy() -> Snippet {
+    let lines = [
+        "# the cache behaviour's CachePolicyId: each Origin (and no Origin) gets its own copy",
+        "OriginInCacheKey:",
+        "  Type: AWS::CloudFront::CachePolicy",
+        "  Properties:",
+        "    CachePolicyConfig:",
+        "      Name: origin-in-cache-key",
+        "      MinTTL: 1",
+        "      DefaultTTL: 86400",
+        "      MaxTTL: 31536000",
+        "      ParametersInCacheKeyAndForwardedToOrigin:",
+        "        EnableAcceptEncodingGzip: true",
+        "        EnableAcceptEncodingBrotli: true",
+        "        HeadersConfig:",
+        "          HeaderBehavior: whitelist",
+        "          # with OPTIONS cached: Access-Control-Request-Headers and -Method too",
+        "          Headers: [Origin]",
+        "        CookiesConfig:",
+        "          CookieBehavior: none",
+        "        QueryStringsConfig:",
+        "          QueryStringBehavior: none",
+    ];
+    Snippet {
+        server: "CloudFront (CloudFormation)",
+        lines: lines.iter().map(|l| l.to_string()).collect(),
     }
 }
 
@@ -269,6 +302,20 @@ mod tests {
         // API Gateway's own answer: no server's configuration applies.
         through.source = Some(AnswerSource::RestApiGateway);
         assert!(snippets(&through).is_empty());
+    }
+
+    /// A copy CloudFront stored for another request: the cache key changes, not the origin.
+    #[test]
+    fn a_cloudfront_copy_is_fixed_in_the_cache_key() {
+        let mut copy = policy(None, &[], false);
+        copy.source = Some(AnswerSource::CloudFrontCopy);
+        let all = snippets(&copy);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].server, "CloudFront (CloudFormation)");
+        let yaml = all[0].lines.join("\n");
+        assert!(yaml.contains("Type: AWS::CloudFront::CachePolicy"));
+        assert!(yaml.contains("HeaderBehavior: whitelist"));
+        assert!(yaml.contains("Headers: [Origin]"));
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! Gateway marks its own errors with `x-amzn-ErrorType` (a REST API's gateway responses) and
 //! every answer of a REST API with `x-amz-apigw-id` (so one without `x-amzn-ErrorType` is the
 //! integration's, passed through), and an HTTP API's with `apigw-requestid`. A recording can then
-//! tell a blocked request that API Gateway refused from one the function answered.
+//! tell a blocked request that API Gateway refused from one the function answered. CloudFront
+//! marks an answer it served from its cache with `X-Cache: Hit from cloudfront`: one without the
+//! CORS headers its request needed was stored for another request.
 
 use crate::http::HttpResponse;
 
@@ -16,11 +18,17 @@ pub enum AnswerSource {
     RestApiIntegration,
     /// An HTTP API: `apigw-requestid`.
     HttpApi,
+    /// A copy CloudFront stored for another request and served from its cache (`X-Cache: Hit
+    /// from cloudfront`) without the Access-Control-Allow-Origin this one needed.
+    CloudFrontCopy,
 }
 
-/// Who made `response`, or None when no AWS header marks it.
-pub fn source_of(response: &HttpResponse) -> Option<AnswerSource> {
-    if response.header("x-amzn-ErrorType").is_some() {
+/// Who made `response`, the answer to a request from `origin`, or None when no AWS header marks
+/// it.
+pub fn source_of(response: &HttpResponse, origin: &str) -> Option<AnswerSource> {
+    if stored_for_another(response, origin).is_some() {
+        Some(AnswerSource::CloudFrontCopy)
+    } else if response.header("x-amzn-ErrorType").is_some() {
         Some(AnswerSource::RestApiGateway)
     } else if response.header("apigw-requestid").is_some() {
         Some(AnswerSource::HttpApi)
@@ -33,7 +41,9 @@ pub fn source_of(response: &HttpResponse) -> Option<AnswerSource> {
 
 /// Advice for a blocked answer that came from API Gateway, or None when nothing marks it.
 pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String> {
-    match source_of(response)? {
+    // Which origin asked does not matter to API Gateway's marks.
+    match source_of(response, "")? {
+        AnswerSource::CloudFrontCopy => None,
         AnswerSource::RestApiGateway => Some(gateway_response_advice(response, preflight)),
         AnswerSource::HttpApi => {
             let advice = match (response.status, preflight) {
@@ -63,6 +73,37 @@ pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<St
             ))
         }
     }
+}
+
+/// Advice for a blocked answer CloudFront served from its cache (`X-Cache: Hit from cloudfront`)
+/// without the Access-Control-Allow-Origin a request from `origin` needs: the copy was stored
+/// for another request. None for any other answer.
+pub fn cloudfront_cache_advice(response: &HttpResponse, origin: &str) -> Option<String> {
+    let (cache, stored_for) = stored_for_another(response, origin)?;
+    Some(format!(
+        "CloudFront served this answer from its cache (X-Cache: {cache}): a copy stored for {stored_for} (inferred: the recording cannot show which request stored it). Origin is not in the behaviour's cache key (the managed CachingOptimized policy leaves it out, and CORS-S3Origin only forwards it), so the first request to reach an edge decides what every later one gets there until the copy expires. Put Origin in the cache key with a cache policy of your own (with Access-Control-Request-Headers and -Method where OPTIONS answers are cached), or have a response headers policy add the CORS headers: CloudFront applies it to cached answers too."
+    ))
+}
+
+/// For a copy CloudFront served from its cache (`X-Cache: Hit from cloudfront`) without the
+/// Access-Control-Allow-Origin a request from `origin` needs: its X-Cache, and the request it
+/// was stored for, in words.
+fn stored_for_another(response: &HttpResponse, origin: &str) -> Option<(String, String)> {
+    let cache = response.header("X-Cache")?;
+    let lower = cache.to_ascii_lowercase();
+    if !(lower.starts_with("hit from cloudfront")
+        || lower.starts_with("refreshhit from cloudfront"))
+    {
+        return None;
+    }
+    let stored_for = match response.header("Access-Control-Allow-Origin") {
+        None => "a request without Origin (an <img> or <link> without crossorigin, curl, a crawler), to which an origin that only answers CORS requests with CORS headers, as S3 does, sent none".to_string(),
+        Some(other) if other != origin && other != "*" => format!(
+            "a request from another origin (the copy says Access-Control-Allow-Origin: {other})"
+        ),
+        Some(_) => return None,
+    };
+    Some((cache, stored_for))
 }
 
 /// Advice for a REST API's own answer (a gateway response), by its `x-amzn-ErrorType`.
@@ -128,13 +169,48 @@ mod tests {
         );
     }
 
+    /// A cached copy without the CORS headers, or with another origin's, is CloudFront's cache
+    /// key at work; a miss, or a copy that names the origin, is not.
+    #[test]
+    fn a_cached_copy_stored_for_another_request_is_named() {
+        let origin = "https://app.example";
+        let bare = answer(200, &[("X-Cache", "Hit from cloudfront")]);
+        let advice = cloudfront_cache_advice(&bare, origin).unwrap_or_default();
+        assert!(advice.contains("a request without Origin"), "{advice}");
+        assert_eq!(source_of(&bare, origin), Some(AnswerSource::CloudFrontCopy));
+        assert!(advice.contains("Put Origin in the cache key"), "{advice}");
+        let other = answer(
+            200,
+            &[
+                ("X-Cache", "RefreshHit from cloudfront"),
+                ("Access-Control-Allow-Origin", "https://other.example"),
+            ],
+        );
+        let advice = cloudfront_cache_advice(&other, origin).unwrap_or_default();
+        assert!(
+            advice.contains("Access-Control-Allow-Origin: https://other.example"),
+            "{advice}"
+        );
+        let miss = answer(200, &[("X-Cache", "Miss from cloudfront")]);
+        assert_eq!(cloudfront_cache_advice(&miss, origin), None);
+        let named = answer(
+            200,
+            &[
+                ("X-Cache", "Hit from cloudfront"),
+                ("Access-Control-Allow-Origin", origin),
+            ],
+        );
+        assert_eq!(cloudfront_cache_advice(&named, origin), None);
+        assert_eq!(source_of(&named, origin), None);
+    }
+
     /// A REST API stamps every answer with x-amz-apigw-id; only its own errors add
     /// x-amzn-ErrorType. The rest is the integration's: with a proxy integration, the function's.
     #[test]
     fn a_rest_apis_integration_answer_is_told_from_its_own() {
         let passed_through = answer(400, &[("x-amz-apigw-id", "aKdGAEyDoAMEkMg=")]);
         assert_eq!(
-            source_of(&passed_through),
+            source_of(&passed_through, "https://app.example"),
             Some(AnswerSource::RestApiIntegration)
         );
         let advice = api_gateway_advice(&passed_through, false).unwrap_or_default();
@@ -149,11 +225,11 @@ mod tests {
                 ("x-amzn-ErrorType", "ForbiddenException"),
             ],
         );
-        assert_eq!(source_of(&own), Some(AnswerSource::RestApiGateway));
+        assert_eq!(source_of(&own, ""), Some(AnswerSource::RestApiGateway));
         let http = answer(404, &[("apigw-requestid", "P6bHuiIBoAMEV3w=")]);
-        assert_eq!(source_of(&http), Some(AnswerSource::HttpApi));
+        assert_eq!(source_of(&http, ""), Some(AnswerSource::HttpApi));
         assert_eq!(
-            source_of(&answer(200, &[("Via", "1.1 x.cloudfront.net")])),
+            source_of(&answer(200, &[("Via", "1.1 x.cloudfront.net")]), ""),
             None
         );
     }

@@ -736,3 +736,85 @@ fn a_real_api_gateway_export_is_judged_as_the_browser_judged_it() {
         "the fix is written for the function, not a web server: {report}"
     );
 }
+
+/// A recorded answer CloudFront served from its cache without the CORS headers the request
+/// needed (the answers speke-reference-server #37 shows: `X-Cache: Hit from cloudfront` without
+/// them, a miss with them) gets the cache key as its fix. The cache policy the report writes,
+/// put in a distribution in front of a bucket, mends the lesson where a copy stored for an
+/// `<img>` is served to `fetch()`; with another header in its key in place of Origin, it does
+/// not.
+#[test]
+fn the_cache_policy_written_for_a_cloudfront_copy_mends_the_copy() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let har = dir.path().join("hit.har");
+    let entry = r#"{"startedDateTime":"2026-12-03T10:00:00.000Z","pageref":"page_1","_resourceType":"fetch","request":{"method":"GET","url":"https://d111111abcdef8.cloudfront.net/logo.png","headers":[{"name":"Origin","value":"https://app.example.com"}],"cookies":[]},"response":{"status":200,"headers":[{"name":"Content-Type","value":"image/png"},{"name":"Server","value":"AmazonS3"},{"name":"X-Cache","value":"Hit from cloudfront"},{"name":"Via","value":"1.1 0a1b2c.cloudfront.net (CloudFront)"},{"name":"Age","value":"3600"}],"redirectURL":"","_error":"net::ERR_FAILED"}}"#;
+    let text = format!(
+        r#"{{"log":{{"creator":{{"name":"WebInspector"}},"pages":[{{"id":"page_1","title":"https://app.example.com/"}}],"entries":[{entry}]}}}}"#
+    );
+    std::fs::write(&har, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = cmd()
+        .args(["--print", "--width", "200"])
+        .arg(&har)
+        .output()
+        .expect("cors-tui runs");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("CloudFront served this answer from its cache (X-Cache: Hit from cloudfront): a copy stored for a request without Origin"),
+        "{report}"
+    );
+    let policy: Vec<&str> = report
+        .lines()
+        .skip_while(|line| !line.contains("In CloudFront (CloudFormation):"))
+        .skip(1)
+        .take_while(|line| line.starts_with("       "))
+        .map(|line| &line[7..])
+        .collect();
+    assert!(
+        policy.contains(&"  Type: AWS::CloudFront::CachePolicy"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("In nginx:"),
+        "the origin may answer right: {report}"
+    );
+
+    let template = |policy: &[&str]| {
+        let mut yaml = String::from(
+            "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  AssetsBucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      CorsConfiguration:\n        CorsRules:\n          - AllowedOrigins: [https://app.example.com]\n            AllowedMethods: [GET, HEAD]\n",
+        );
+        for line in policy {
+            yaml.push_str(&format!("  {line}\n"));
+        }
+        yaml.push_str("  AssetsDistribution:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n        Origins:\n          - Id: assets\n            DomainName: !GetAtt AssetsBucket.RegionalDomainName\n            S3OriginConfig:\n              OriginAccessIdentity: \"\"\n        DefaultCacheBehavior:\n          TargetOriginId: assets\n          ViewerProtocolPolicy: redirect-to-https\n          AllowedMethods: [GET, HEAD, OPTIONS]\n          CachedMethods: [GET, HEAD]\n          CachePolicyId: !Ref OriginInCacheKey\n          OriginRequestPolicyId: 88a5eaf4-2fd4-4709-b370-b4c650ea3fcf\n");
+        yaml
+    };
+    let stack = dir.path().join("stack.yaml");
+    std::fs::write(&stack, template(&policy)).unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .args(["--print", "--config"])
+        .arg(&stack)
+        .arg("cloudfront-first-answer-cached")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "request #2 expected blocked but was allowed",
+        ));
+    let without_origin: Vec<&str> = policy
+        .iter()
+        .map(|line| {
+            if line.trim() == "Headers: [Origin]" {
+                "          Headers: [Accept-Language]"
+            } else {
+                line
+            }
+        })
+        .collect();
+    assert_ne!(without_origin, policy, "the key names Origin");
+    std::fs::write(&stack, template(&without_origin)).unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .args(["--print", "--config"])
+        .arg(&stack)
+        .arg("cloudfront-first-answer-cached")
+        .assert()
+        .success();
+}
