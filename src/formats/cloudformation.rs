@@ -226,7 +226,51 @@ fn is_template(value: &Value) -> bool {
 pub fn load(text: &str, file: &str) -> Option<Result<Template, LoadErrors>> {
     let looks_like = text.contains("Resources:")
         && (text.contains("AWS::") || text.contains("AWSTemplateFormatVersion"));
-    load_document(text, file, looks_like, is_template, read)
+    load_document(text, file, looks_like, is_template, read).or_else(|| {
+        // A template all the same: say what it holds, rather than let another reader fail on
+        // its first byte.
+        looks_like
+            .then(|| load_document(text, file, looks_like, has_resources, nothing_to_simulate))
+            .flatten()
+    })
+}
+
+/// Whether `value` is a template by its shape: a `Resources` object (and not a scenario).
+fn has_resources(value: &Value) -> bool {
+    value.get("server").is_none() && value.get("Resources").is_some_and(Value::is_object)
+}
+
+/// A template none of whose resources deploys what cors-tui simulates: what it holds instead,
+/// and for a bucket without rules, what S3 then does.
+fn nothing_to_simulate(value: &Value, _yaml: bool) -> Result<Template, Vec<Problem>> {
+    let resources = value.get("Resources").and_then(Value::as_object);
+    let mut kinds: Vec<&str> = resources
+        .into_iter()
+        .flat_map(|resources| resources.values())
+        .filter_map(|resource| resource.get("Type").and_then(Value::as_str))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let held = match kinds.as_slice() {
+        [] => "no resource with a Type".to_string(),
+        kinds => kinds.join(", "),
+    };
+    let mut message = format!(
+        "no resource here deploys what cors-tui simulates (an S3 bucket with CorsConfiguration, an API Gateway REST or HTTP API, a Lambda function URL, a CloudFront distribution); it holds {held}"
+    );
+    if let Some(bucket) = resources.and_then(|resources| {
+        resources.iter().find_map(|(id, resource)| {
+            (resource.get("Type").and_then(Value::as_str) == Some("AWS::S3::Bucket")).then_some(id)
+        })
+    }) {
+        message.push_str(&format!(
+            ". {bucket} has no CorsConfiguration: S3 then refuses every preflight (403 \"CORS is not enabled for this bucket\") and sends no CORS header on any answer"
+        ));
+    }
+    Err(vec![Problem {
+        path: JsonPath::default().key("Resources"),
+        message,
+    }])
 }
 
 /// Reads `text` as JSON, else as YAML, and `read`s it when `claims` says it is the document
@@ -1736,5 +1780,31 @@ mod tests {
         assert!(load(plain, "plain.json").is_none());
         assert!(load("title: a scenario?\n", "x.yaml").is_none());
         assert!(load(r#"{"server": {}, "requests": []}"#, "s.json").is_none());
+    }
+
+    /// A template that deploys nothing cors-tui simulates is told so, at its Resources, with
+    /// what it holds (rather than left to another reader to fail on its first byte).
+    #[test]
+    fn a_template_with_nothing_to_simulate_says_what_it_holds() {
+        let policy = "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Key:\n    Type: AWS::CloudFront::CachePolicy\n    Properties: {}\n";
+        let refused = refusal(policy);
+        assert_eq!((refused.line, refused.column), (2, 1));
+        assert!(
+            refused
+                .message
+                .contains("it holds AWS::CloudFront::CachePolicy"),
+            "{}",
+            refused.message
+        );
+        let bucket = "Resources:\n  Site:\n    Type: AWS::S3::Bucket\n";
+        let refused = refusal(bucket);
+        assert!(
+            refused.message.contains("Site has no CorsConfiguration")
+                && refused
+                    .message
+                    .contains("CORS is not enabled for this bucket"),
+            "{}",
+            refused.message
+        );
     }
 }
