@@ -58,6 +58,21 @@ pub struct HeaderPolicy {
     /// Who made the answer that failed, where AWS's headers say: the servers to write the fix
     /// for follow from it.
     pub source: Option<crate::server::aws_answers::AnswerSource>,
+    /// What the failing answer already said in Access-Control-Allow-Origin.
+    pub sent: SentOrigin,
+}
+
+/// The Access-Control-Allow-Origin of the answer a header fix mends: a configuration that
+/// adds the header is right only where there was none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SentOrigin {
+    /// None, or one the browser took: the fix adds it.
+    Missing,
+    /// One value, for another origin: the fix replaces it.
+    Other(String),
+    /// Sent more than once (the values as the browser joined them): one of the places that
+    /// adds it must stop; adding it once more would not help.
+    MoreThanOnce(String),
 }
 
 /// Rules compared by content, not number (an inserted rule shifts the numbers after it).
@@ -1935,6 +1950,26 @@ fn header_fix(
     }) {
         caveats.push(advice);
     }
+    let said =
+        failed.and_then(|(exchange, _)| exchange.response.header("Access-Control-Allow-Origin"));
+    let sent = match said {
+        Some(values)
+            if matches!(
+                record.cors_error,
+                Some(CorsError::MultipleAllowOriginValues)
+                    | Some(CorsError::PreflightMultipleAllowOriginValues)
+            ) =>
+        {
+            lines.push(format!("  (once: the recorded answer carried '{values}')"));
+            caveats.push(sent_twice_advice(
+                &record.url,
+                failed.map(|(exchange, _)| &exchange.response),
+            ));
+            SentOrigin::MoreThanOnce(values)
+        }
+        Some(other) if other != origin && other != "*" => SentOrigin::Other(other),
+        _ => SentOrigin::Missing,
+    };
     // An answer that already names another origin is a policy: this one may be out on purpose.
     if !meant_to_be_blocked(scenario, record)
         && let Some(named) = failed
@@ -1965,15 +2000,50 @@ fn header_fix(
             headers,
             preflight: needs_preflight && !preflight_passed,
             source,
+            sent,
         }),
         rules: None,
     }
+}
+
+/// Why an answer carried Access-Control-Allow-Origin more than once, where the recording says
+/// who made it, and what to change.
+fn sent_twice_advice(url: &str, answer: Option<&crate::http::HttpResponse>) -> String {
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    if host.contains(".lambda-url.") && host.ends_with(".on.aws") {
+        return "This answer came from a Lambda function URL: with Cors set on the URL, Lambda adds Access-Control-Allow-Origin (and -Credentials) to every answer after the function's own (observed; its documentation says the URL's take precedence), so the browser got both. Remove them from the function's answers, or the Cors from the URL.".to_string();
+    }
+    if answer.and_then(|a| crate::server::aws_answers::source_of(a, ""))
+        == Some(crate::server::aws_answers::AnswerSource::RestApiIntegration)
+    {
+        return "This answer came through an API Gateway REST API from its integration: with a Lambda proxy integration, a header the function sets in both headers and multiValueHeaders is merged into one comma-joined value (recorded), and a backend behind an HTTP integration may add it as well. Set Access-Control-Allow-Origin in one place.".to_string();
+    }
+    "Two places add Access-Control-Allow-Origin (a proxy, CDN or load balancer in front and the application, or two middlewares in one application): keep it in one and remove it from the other. A configuration that adds it would make a third copy, so none is written here.".to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::{BrowserProfile, load_str};
+
+    /// Who added Access-Control-Allow-Origin twice, by what the recording shows: a function
+    /// URL's host, a REST API's marks, or neither.
+    #[test]
+    fn a_header_sent_twice_is_traced_to_the_layer_that_adds_it() {
+        let url = sent_twice_advice("https://abcdefghij.lambda-url.us-east-1.on.aws/items", None);
+        assert!(url.contains("Lambda function URL"), "{url}");
+        let rest = crate::http::test_response(200, &[("x-amz-apigw-id", "aKdGAEyDoAMEkMg=")]);
+        let rest = sent_twice_advice(
+            "https://abc.execute-api.us-east-1.amazonaws.com/prod/x",
+            Some(&rest),
+        );
+        assert!(rest.contains("multiValueHeaders"), "{rest}");
+        let plain = sent_twice_advice("https://api.example/x", None);
+        assert!(plain.contains("Two places add"), "{plain}");
+    }
 
     fn load(name: &str) -> Scenario {
         let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));

@@ -4,7 +4,7 @@
 //! preflight options where the preflight must change). Each sets exactly the headers the fix
 //! names and the replay proved; nothing is added.
 
-use crate::analysis::fix::HeaderPolicy;
+use crate::analysis::fix::{HeaderPolicy, SentOrigin};
 use crate::http::syntax::is_token;
 use crate::server::aws_answers::AnswerSource;
 
@@ -28,7 +28,11 @@ pub fn snippets(policy: &HeaderPolicy) -> Vec<Snippet> {
     if !plain_origin || !tokens {
         return Vec::new();
     }
-    match policy.source {
+    // Sent more than once: the fix is to stop one of the places that adds it.
+    if matches!(policy.sent, SentOrigin::MoreThanOnce(_)) {
+        return Vec::new();
+    }
+    let mut snippets = match policy.source {
         None => vec![nginx(policy), express(policy), tower_http(policy)],
         Some(AnswerSource::RestApiIntegration) => {
             let mut snippets = vec![lambda_node(policy), lambda_python(policy)];
@@ -42,7 +46,25 @@ pub fn snippets(policy: &HeaderPolicy) -> Vec<Snippet> {
         // API Gateway's own answers: the advice beside the fix says where they are set; no
         // web server's configuration applies.
         Some(AnswerSource::RestApiGateway | AnswerSource::HttpApi) => Vec::new(),
+    };
+    // A value for another origin is changed, not joined by a second one (a cached copy's is
+    // the cache key's doing, not the origin's).
+    if let SentOrigin::Other(old) = &policy.sent
+        && policy.source != Some(AnswerSource::CloudFrontCopy)
+    {
+        for snippet in &mut snippets {
+            // In the snippet's own comment syntax, as its first line is written.
+            let comment = match snippet.lines.first() {
+                Some(first) if first.starts_with('#') => "#",
+                _ => "//",
+            };
+            snippet.lines.insert(
+                0,
+                format!("{comment} in place of what sends Access-Control-Allow-Origin: {old} now"),
+            );
+        }
     }
+    snippets
 }
 
 /// A cache policy with Origin in the cache key, with the managed CachingOptimized policy's
@@ -264,6 +286,7 @@ mod tests {
             headers: headers.iter().map(|h| h.to_string()).collect(),
             preflight: method.is_some() || !headers.is_empty(),
             source: None,
+            sent: SentOrigin::Missing,
         }
     }
 
@@ -302,6 +325,23 @@ mod tests {
         // API Gateway's own answer: no server's configuration applies.
         through.source = Some(AnswerSource::RestApiGateway);
         assert!(snippets(&through).is_empty());
+    }
+
+    /// An answer that sent the header twice gets no configuration that adds it a third time;
+    /// one that named another origin gets configurations that replace it.
+    #[test]
+    fn a_header_already_sent_is_replaced_or_sent_once() {
+        let mut twice = policy(None, &[], false);
+        twice.sent = SentOrigin::MoreThanOnce("https://app.example, https://app.example".into());
+        assert!(snippets(&twice).is_empty());
+        let mut other = policy(None, &[], false);
+        other.sent = SentOrigin::Other("https://old.example".into());
+        let all = snippets(&other);
+        assert_eq!(
+            all[0].lines[0],
+            "# in place of what sends Access-Control-Allow-Origin: https://old.example now"
+        );
+        assert!(all[1].lines[0].starts_with("// in place of"));
     }
 
     /// A copy CloudFront stored for another request: the cache key changes, not the origin.
