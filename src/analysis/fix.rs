@@ -50,6 +50,8 @@ pub struct HeaderPolicy {
     pub credentials: bool,
     /// The method, when it needs `Access-Control-Allow-Methods` (not GET, HEAD or POST).
     pub method: Option<String>,
+    /// The method the page sends, whatever it needs.
+    pub page_method: String,
     /// Request headers the preflight asks for, lowercased.
     pub headers: Vec<String>,
     /// A preflight comes first and its answer must change: OPTIONS must be answered with a 2xx
@@ -1950,6 +1952,15 @@ fn header_fix(
     }) {
         caveats.push(advice);
     }
+    if let Some(advice) = failed.and_then(|(exchange, _)| {
+        crate::server::aws_answers::cloudfront_refusal_advice(
+            &exchange.response,
+            &exchange.request.method,
+            &method,
+        )
+    }) {
+        caveats.push(advice);
+    }
     let said =
         failed.and_then(|(exchange, _)| exchange.response.header("Access-Control-Allow-Origin"));
     let sent = match said {
@@ -1996,7 +2007,8 @@ fn header_fix(
         policy: Some(HeaderPolicy {
             origin,
             credentials: include,
-            method: (!is_safelisted_method(&method)).then_some(method),
+            method: (!is_safelisted_method(&method)).then_some(method.clone()),
+            page_method: method,
             headers,
             preflight: needs_preflight && !preflight_passed,
             source,

@@ -43,6 +43,8 @@ pub fn snippets(policy: &HeaderPolicy) -> Vec<Snippet> {
         }
         // The origin may answer right: the cache key is what to change.
         Some(AnswerSource::CloudFrontCopy) => vec![cloudfront_cache_policy()],
+        // The origin never saw the request: the behaviour's methods are what to change.
+        Some(AnswerSource::CloudFrontRefused) => vec![cloudfront_methods(policy)],
         // API Gateway's own answers: the advice beside the fix says where they are set; no
         // web server's configuration applies.
         Some(AnswerSource::RestApiGateway | AnswerSource::HttpApi) => Vec::new(),
@@ -65,6 +67,20 @@ pub fn snippets(policy: &HeaderPolicy) -> Vec<Snippet> {
         }
     }
     snippets
+}
+
+/// The cache behaviour's methods that let the page's request and its preflight through.
+fn cloudfront_methods(policy: &HeaderPolicy) -> Snippet {
+    let allowed = crate::server::aws_answers::cloudfront_methods_for(&policy.page_method);
+    Snippet {
+        server: "CloudFront (CloudFormation)",
+        lines: vec![
+            "# the distribution's DefaultCacheBehavior, or the CacheBehaviors item for this path"
+                .to_string(),
+            format!("AllowedMethods: [{}]", allowed.join(", ")),
+            "CachedMethods: [GET, HEAD]".to_string(),
+        ],
+    }
 }
 
 /// A cache policy with Origin in the cache key, with the managed CachingOptimized policy's
@@ -285,6 +301,7 @@ mod tests {
             method: method.map(String::from),
             headers: headers.iter().map(|h| h.to_string()).collect(),
             preflight: method.is_some() || !headers.is_empty(),
+            page_method: method.unwrap_or("GET").to_string(),
             source: None,
             sent: SentOrigin::Missing,
         }
@@ -342,6 +359,26 @@ mod tests {
             "# in place of what sends Access-Control-Allow-Origin: https://old.example now"
         );
         assert!(all[1].lines[0].starts_with("// in place of"));
+    }
+
+    /// CloudFront refused the preflight itself: its behaviour's methods change, to the
+    /// smallest of its three sets that lets the page's method through.
+    #[test]
+    fn a_cloudfront_refusal_is_fixed_in_the_behaviours_methods() {
+        let mut put = policy(Some("PUT"), &["content-type"], false);
+        put.source = Some(AnswerSource::CloudFrontRefused);
+        let all = snippets(&put);
+        assert_eq!(all.len(), 1);
+        assert!(all[0].lines.contains(
+            &"AllowedMethods: [GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE]".to_string()
+        ));
+        let mut get = policy(None, &["x-trace"], false);
+        get.source = Some(AnswerSource::CloudFrontRefused);
+        assert!(
+            snippets(&get)[0]
+                .lines
+                .contains(&"AllowedMethods: [GET, HEAD, OPTIONS]".to_string())
+        );
     }
 
     /// A copy CloudFront stored for another request: the cache key changes, not the origin.

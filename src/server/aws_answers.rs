@@ -21,6 +21,9 @@ pub enum AnswerSource {
     /// A copy CloudFront stored for another request and served from its cache (`X-Cache: Hit
     /// from cloudfront`) without the Access-Control-Allow-Origin this one needed.
     CloudFrontCopy,
+    /// CloudFront's own 403 for a method its cache behaviour does not allow (`Server:
+    /// CloudFront`, `X-Cache: Error from cloudfront`).
+    CloudFrontRefused,
 }
 
 /// Who made `response`, the answer to a request from `origin`, or None when no AWS header marks
@@ -28,6 +31,8 @@ pub enum AnswerSource {
 pub fn source_of(response: &HttpResponse, origin: &str) -> Option<AnswerSource> {
     if stored_for_another(response, origin).is_some() {
         Some(AnswerSource::CloudFrontCopy)
+    } else if refused_by_cloudfront(response) {
+        Some(AnswerSource::CloudFrontRefused)
     } else if response.header("x-amzn-ErrorType").is_some() {
         Some(AnswerSource::RestApiGateway)
     } else if response.header("apigw-requestid").is_some() {
@@ -43,7 +48,7 @@ pub fn source_of(response: &HttpResponse, origin: &str) -> Option<AnswerSource> 
 pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String> {
     // Which origin asked does not matter to API Gateway's marks.
     match source_of(response, "")? {
-        AnswerSource::CloudFrontCopy => None,
+        AnswerSource::CloudFrontCopy | AnswerSource::CloudFrontRefused => None,
         AnswerSource::RestApiGateway => Some(gateway_response_advice(response, preflight)),
         AnswerSource::HttpApi => {
             let advice = match (response.status, preflight) {
@@ -83,6 +88,44 @@ pub fn cloudfront_cache_advice(response: &HttpResponse, origin: &str) -> Option<
     Some(format!(
         "CloudFront served this answer from its cache (X-Cache: {cache}): a copy stored for {stored_for} (inferred: the recording cannot show which request stored it). Origin is not in the behaviour's cache key (the managed CachingOptimized policy leaves it out, and CORS-S3Origin only forwards it), so the first request to reach an edge decides what every later one gets there until the copy expires. Put Origin in the cache key with a cache policy of your own (with Access-Control-Request-Headers and -Method where OPTIONS answers are cached), or have a response headers policy add the CORS headers: CloudFront applies it to cached answers too."
     ))
+}
+
+/// Whether `response` is CloudFront's own 403 (a method outside the behaviour's AllowedMethods):
+/// it names itself as the server, and its X-Cache an error.
+fn refused_by_cloudfront(response: &HttpResponse) -> bool {
+    response.status == 403
+        && response
+            .header("Server")
+            .is_some_and(|server| server.eq_ignore_ascii_case("CloudFront"))
+        && response
+            .header("X-Cache")
+            .is_some_and(|cache| cache.eq_ignore_ascii_case("Error from cloudfront"))
+}
+
+/// Advice for CloudFront's own refusal of `method` (the exchange's: OPTIONS for a preflight),
+/// for a page that sends `page_method`; None for any other answer.
+pub fn cloudfront_refusal_advice(
+    response: &HttpResponse,
+    method: &str,
+    page_method: &str,
+) -> Option<String> {
+    if !refused_by_cloudfront(response) {
+        return None;
+    }
+    let allowed = cloudfront_methods_for(page_method).join(", ");
+    Some(format!(
+        "CloudFront refused the {method} itself (403 with Server: CloudFront and X-Cache: Error from cloudfront, and no CORS header), before the origin saw it: the cache behaviour's AllowedMethods does not hold {method}. With the default GET, HEAD every preflight is refused this way (observed). Allow {allowed}; the origin then answers the preflight itself (a bucket does, from its CORS rules)."
+    ))
+}
+
+/// The smallest of CloudFront's three AllowedMethods sets that lets a page's `method` through
+/// with its preflight.
+pub fn cloudfront_methods_for(method: &str) -> &'static [&'static str] {
+    if method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD") {
+        &["GET", "HEAD", "OPTIONS"]
+    } else {
+        &["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    }
 }
 
 /// For a copy CloudFront served from its cache (`X-Cache: Hit from cloudfront`) without the
@@ -202,6 +245,35 @@ mod tests {
         );
         assert_eq!(cloudfront_cache_advice(&named, origin), None);
         assert_eq!(source_of(&named, origin), None);
+    }
+
+    /// CloudFront's own 403 names itself and an error in X-Cache; the origin's 403 through it
+    /// names the origin.
+    #[test]
+    fn cloudfronts_own_refusal_is_told_from_the_origins() {
+        let own = answer(
+            403,
+            &[
+                ("Server", "CloudFront"),
+                ("X-Cache", "Error from cloudfront"),
+                ("Content-Type", "text/html"),
+            ],
+        );
+        assert_eq!(source_of(&own, ""), Some(AnswerSource::CloudFrontRefused));
+        let advice = cloudfront_refusal_advice(&own, "OPTIONS", "PUT").unwrap_or_default();
+        assert!(advice.contains("does not hold OPTIONS"), "{advice}");
+        assert!(
+            advice.contains("Allow GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE"),
+            "{advice}"
+        );
+        let get = cloudfront_refusal_advice(&own, "OPTIONS", "GET").unwrap_or_default();
+        assert!(get.contains("Allow GET, HEAD, OPTIONS;"), "{get}");
+        let bucket = answer(
+            403,
+            &[("Server", "AmazonS3"), ("X-Cache", "Error from cloudfront")],
+        );
+        assert_eq!(source_of(&bucket, ""), None);
+        assert_eq!(cloudfront_refusal_advice(&bucket, "OPTIONS", "GET"), None);
     }
 
     /// A REST API stamps every answer with x-amz-apigw-id; only its own errors add

@@ -818,3 +818,65 @@ fn the_cache_policy_written_for_a_cloudfront_copy_mends_the_copy() {
         .assert()
         .success();
 }
+
+/// CloudFront's own 403 to a preflight (`Server: CloudFront`, `X-Cache: Error from
+/// cloudfront`: its cache behaviour does not allow OPTIONS) gets the behaviour's methods as its
+/// fix. Those methods, put in a distribution in front of the lesson's bucket, let the lesson's
+/// refused PUT through.
+#[test]
+fn the_methods_written_for_cloudfronts_refusal_let_the_preflight_through() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let har = dir.path().join("refused.har");
+    let url = "https://d2222222abcdef.cloudfront.net/files/photo.jpg";
+    let preflight = format!(
+        r#"{{"startedDateTime":"2026-12-03T10:00:00.000Z","pageref":"page_1","_resourceType":"preflight","_initiator":{{"type":"preflight","url":"{url}"}},"request":{{"method":"OPTIONS","url":"{url}","headers":[{{"name":"Origin","value":"https://upload.example.com"}},{{"name":"Access-Control-Request-Method","value":"PUT"}},{{"name":"Access-Control-Request-Headers","value":"content-type"}}],"cookies":[]}},"response":{{"status":403,"headers":[{{"name":"Server","value":"CloudFront"}},{{"name":"Content-Type","value":"text/html"}},{{"name":"X-Cache","value":"Error from cloudfront"}}],"redirectURL":""}}}}"#
+    );
+    let put = format!(
+        r#"{{"startedDateTime":"2026-12-03T10:00:00.001Z","pageref":"page_1","_resourceType":"fetch","request":{{"method":"PUT","url":"{url}","headers":[{{"name":"Content-Type","value":"image/jpeg"}}],"cookies":[]}},"response":{{"status":0,"headers":[],"redirectURL":"","_error":"net::ERR_FAILED"}}}}"#
+    );
+    let text = format!(
+        r#"{{"log":{{"creator":{{"name":"WebInspector"}},"pages":[{{"id":"page_1","title":"https://upload.example.com/"}}],"entries":[{preflight},{put}]}}}}"#
+    );
+    std::fs::write(&har, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = cmd()
+        .args(["--print", "--width", "200"])
+        .arg(&har)
+        .output()
+        .expect("cors-tui runs");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("CloudFront refused the OPTIONS itself"),
+        "{report}"
+    );
+    let methods = report
+        .lines()
+        .skip_while(|line| !line.contains("In CloudFront (CloudFormation):"))
+        .find_map(|line| line.trim().strip_prefix("AllowedMethods: "))
+        .unwrap_or_else(|| panic!("the behaviour's methods: {report}"))
+        .to_string();
+    assert_eq!(methods, "[GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE]");
+
+    let stack = dir.path().join("stack.yaml");
+    let template = format!(
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Uploads:\n    Type: AWS::S3::Bucket\n    Properties:\n      CorsConfiguration:\n        CorsRules:\n          - AllowedOrigins: [https://upload.example.com]\n            AllowedMethods: [GET, PUT]\n            AllowedHeaders: [Content-Type]\n            MaxAge: 600\n  Files:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n        Origins:\n          - Id: uploads-origin\n            DomainName: !GetAtt Uploads.RegionalDomainName\n            S3OriginConfig:\n              OriginAccessIdentity: \"\"\n        DefaultCacheBehavior:\n          TargetOriginId: uploads-origin\n          ViewerProtocolPolicy: redirect-to-https\n          AllowedMethods: {methods}\n          CachedMethods: [GET, HEAD]\n          CachePolicyId: 4135ea2d-6df8-44a3-9df3-4b5a84be39ad\n          OriginRequestPolicyId: 88a5eaf4-2fd4-4709-b370-b4c650ea3fcf\n"
+    );
+    std::fs::write(&stack, &template).unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .args(["--print", "--config"])
+        .arg(&stack)
+        .arg("cloudfront-options-not-allowed")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "request #2 expected blocked but was allowed",
+        ));
+    // The lesson's own methods, in the same template, keep it refused.
+    std::fs::write(&stack, template.replace(&methods, "[GET, HEAD]"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    cmd()
+        .args(["--print", "--config"])
+        .arg(&stack)
+        .arg("cloudfront-options-not-allowed")
+        .assert()
+        .success();
+}
