@@ -1996,9 +1996,21 @@ fn header_fix(
     let source = failed.and_then(|(exchange, _)| {
         crate::server::aws_answers::source_of(&exchange.response, &origin)
     });
+    use crate::server::aws_answers::AnswerSource;
+    let summary = match source {
+        Some(AnswerSource::CloudFrontCopy) => {
+            "CloudFront served a copy stored for another request: with Origin in its cache key, each origin gets an answer that carries these headers."
+        }
+        Some(AnswerSource::CloudFrontRefused) => {
+            "CloudFront refused the request before the origin saw it: its cache behaviour must allow the method, and the origin's answers must carry these headers."
+        }
+        Some(AnswerSource::RestApiIntegration) => {
+            "API Gateway passed the integration's answers through: the function's answers must carry these headers."
+        }
+        _ => "The server has no rules to change: its answers must carry these headers.",
+    };
     Fix {
-        summary: "The server has no rules to change: its answers must carry these headers."
-            .to_string(),
+        summary: summary.to_string(),
         diff: Vec::new(),
         headers: lines,
         caveats,
