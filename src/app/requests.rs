@@ -113,8 +113,9 @@ pub fn totals(trace: &Trace, recording: Option<&Recording>) -> String {
         .filter(|r| r.outcome == Outcome::Blocked)
         .collect();
     let mut text = format!(
-        "{} CORS requests · {} blocked",
+        "{} CORS request{} · {} blocked",
         count(trace.requests.len()),
+        if trace.requests.len() == 1 { "" } else { "s" },
         count(blocked.len())
     );
     let mut hidden: Vec<(i64, usize)> = Vec::new();

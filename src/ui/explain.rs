@@ -157,19 +157,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         {
             lines.push(Line::from(""));
             starts.push(lines.len());
-            lines.push(Line::from(Span::styled(
-                format!("Fix: {}", escape(&fix.summary)),
-                theme.allowed,
-            )));
-            for line in fix.diff.iter().chain(&fix.headers) {
-                lines.push(Line::from(escape(line).into_owned()));
-            }
-            if fix.proven {
-                lines.push(Line::from(Span::styled(
-                    "Proven: re-run with the change, this request is allowed (e opens the what-if editor).",
-                    theme.muted,
-                )));
-            }
+            lines.extend(super::fix_lines(
+                theme,
+                fix,
+                "Proven: re-run with the change, this request is allowed (e opens the what-if editor).",
+            ));
         } else if step.verdict == Verdict::Blocked && !app.fixes_in_reach() {
             // Standard input or a built-in lesson has no file name to give.
             let file = if app.source.starts_with('<') {

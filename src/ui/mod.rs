@@ -603,6 +603,36 @@ pub(crate) fn key_hints(
     spans
 }
 
+/// A request's fix as the views show it: what to change, the rules' diff or the headers, the
+/// notes beside it (who made the answer, what else it allows), and `proven` when the re-run
+/// allowed the request. Its text comes from the recording in part: it is shown escaped.
+pub(crate) fn fix_lines<'a>(
+    theme: &Theme,
+    fix: &crate::analysis::fix::Fix,
+    proven: &'a str,
+) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(Span::styled(
+        format!("Fix: {}", escape(&fix.summary)),
+        theme.allowed,
+    ))];
+    lines.extend(
+        fix.diff
+            .iter()
+            .chain(&fix.headers)
+            .map(|line| Line::from(escape(line).into_owned())),
+    );
+    lines.extend(fix.caveats.iter().map(|caveat| {
+        Line::from(Span::styled(
+            format!("Note: {}", escape(caveat)),
+            theme.note,
+        ))
+    }));
+    if fix.proven {
+        lines.push(Line::from(Span::styled(proven, theme.muted)));
+    }
+    lines
+}
+
 /// `keys  description` lines for the help overlay, one per binding.
 pub fn help_lines(keymap: &[crate::app::keymap::Binding]) -> Vec<(String, &'static str)> {
     keymap.iter().map(|b| (keys_label(b), b.help)).collect()

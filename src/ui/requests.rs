@@ -1,11 +1,13 @@
 //! The requests list: one row per request, its verdict and cause, the totals on top, the
-//! filter and the search below. Untrusted text (URLs, origins, the search) is shown escaped.
+//! filter and the search below, and where there is room, the highlighted request's verdict,
+//! console line and fix under the rows. Untrusted text (URLs, origins, the search) is shown
+//! escaped.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, Wrap};
 
 use super::key_hints;
 use crate::app::App;
@@ -53,6 +55,22 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(top)), head);
 
     let list = &app.list;
+    // With room to spare, the highlighted request's verdict and fix sit under the rows, so the
+    // first screen of a recording says what to change.
+    let (body, details) = if body.height >= DETAILS_FROM_ROWS {
+        // The rows take what they need (borders and header besides), at most 55% of the
+        // screen, and the details the rest.
+        let needed = u16::try_from(list.visible.len().saturating_add(3)).unwrap_or(u16::MAX);
+        let rows_height = needed.clamp(6, body.height.saturating_mul(11) / 20);
+        let [rows, details] =
+            Layout::vertical([Constraint::Length(rows_height), Constraint::Fill(1)]).areas(body);
+        (rows, Some(details))
+    } else {
+        (body, None)
+    };
+    if let Some(area) = details {
+        render_details(app, frame, area);
+    }
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.focus_border)
@@ -190,4 +208,72 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         keys
     };
     frame.render_widget(Paragraph::new(Line::from(keys)).style(theme.base), foot);
+}
+
+/// The list's height from which the highlighted request's details show under it.
+const DETAILS_FROM_ROWS: u16 = 16;
+
+/// The highlighted request: its verdict in words, Chromium's console line, and its fix (worked
+/// out when first shown; after the replay, for a large recording).
+fn render_details(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let request = app
+        .list
+        .current()
+        .and_then(|index| app.trace.requests.get(index));
+    let title = match request {
+        Some(request) => format!(
+            " #{} {} {} ",
+            request.index,
+            escape(&request.method),
+            escape(&request.url)
+        ),
+        None => " No request highlighted ".to_string(),
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border)
+        .title(Span::styled(
+            crate::ui::truncate(&title, usize::from(area.width.saturating_sub(4))),
+            theme.title,
+        ));
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(request) = request {
+        let style = match request.outcome {
+            Outcome::Allowed => theme.allowed,
+            Outcome::Blocked => theme.blocked,
+            Outcome::Sent => theme.sent,
+        };
+        lines.push(Line::from(Span::styled(
+            escape(&request.summary_text()).into_owned(),
+            style,
+        )));
+        if request.outcome == Outcome::Blocked {
+            if let Some(console) = request.error() {
+                lines.push(Line::from(vec![
+                    Span::styled("Console: ", theme.muted),
+                    Span::styled(escape(&console).into_owned(), theme.blocked),
+                ]));
+            }
+            if app.replaying.is_some() {
+                lines.push(Line::from(Span::styled(
+                    "The fix is worked out once the replay ends.",
+                    theme.muted,
+                )));
+            } else if let Some(fix) = app.fix_of(request.index - 1) {
+                lines.extend(crate::ui::fix_lines(
+                    theme,
+                    fix,
+                    "Proven: re-run with the change, this request is allowed. y copies the fix; Enter steps through the request.",
+                ));
+            }
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block)
+            .style(theme.base),
+        area,
+    );
 }

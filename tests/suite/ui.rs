@@ -1267,7 +1267,24 @@ fn a_recording_opens_on_its_requests_list() {
     assert!(blocked.contains("Requests · 10 of 21 shown"), "{blocked}");
     assert!(blocked.contains("blocked only"), "{blocked}");
     assert!(blocked.contains("real 400 hidden by CORS"), "{blocked}");
+    // The first screen says what to change: the highlighted request's console line and fix.
+    for words in [
+        "╭ #1 GET http://127.0.0.1:41002/no-cors",
+        "Console: Access to fetch at 'http://127.0.0.1:41002/no-cors",
+        "Fix: The server has no rules to change",
+        "Access-Control-Allow-Origin: http://127.0.0.1:41000",
+        "y copies the fix",
+    ] {
+        assert!(blocked.contains(words), "{words:?}: {blocked}");
+    }
     insta::assert_snapshot!("requests_list_blocked_120x40", blocked);
+    // Moving the highlight moves the details with it.
+    key(&mut app, KeyCode::Char('j'));
+    let next = text(&draw(&app, 120, 40));
+    assert!(
+        next.contains("╭ #3 GET") && next.contains("WildcardOriginNotAllowed"),
+        "{next}"
+    );
     key(&mut app, KeyCode::Char('b'));
     key(&mut app, KeyCode::Char('/'));
     for c in "put-creds".chars() {
@@ -1308,9 +1325,13 @@ fn a_recording_opens_on_its_requests_list() {
     assert_eq!(app.list.narrowed, Some((Facet::Status, "200".to_string())));
     let status = text(&draw(&app, 120, 40));
     assert!(status.contains("status: 200"), "{status}");
-    let rows = status
-        .lines()
-        .filter(|line| line.contains(" GET ") || line.contains(" POST "));
+    // The table's rows start with the request's number (the details pane below does not).
+    let rows = status.lines().filter(|line| {
+        line.trim_start_matches('│')
+            .split_whitespace()
+            .next()
+            .is_some_and(|first| first.parse::<usize>().is_ok())
+    });
     assert!(rows.clone().count() > 5);
     for row in rows {
         assert!(row.contains(" 200 "), "{row}");
