@@ -43,6 +43,12 @@ pub fn headers_file(
     for line in &fix.headers {
         text.push_str(&format!("#   {line}\n"));
     }
+    // Who made the answer and what else the change allows: where the change belongs, as
+    // comments the file can carry.
+    for caveat in &fix.caveats {
+        let one_line = caveat.lines().collect::<Vec<_>>().join(" ");
+        text.push_str(&format!("# Note: {one_line}\n"));
+    }
     push_snippets(&mut text, policy);
     text
 }

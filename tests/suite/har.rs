@@ -735,6 +735,22 @@ fn a_real_api_gateway_export_is_judged_as_the_browser_judged_it() {
             && !report.contains("In nginx:"),
         "the fix is written for the function, not a web server: {report}"
     );
+    // The file --fix-out writes says the same, the note as a comment.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let written = dir.path().join("fix.txt");
+    cmd()
+        .args(["--print", "--fix-out"])
+        .arg(&written)
+        .arg(&path)
+        .assert()
+        .success();
+    let file = std::fs::read_to_string(&written).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        file.contains("# Note: This answer came through an API Gateway REST API")
+            && file.contains("# the Lambda function (proxy integration), Node.js\n")
+            && file.contains("'Access-Control-Allow-Origin': 'http://localhost:5173',"),
+        "{file}"
+    );
 }
 
 /// A recorded answer CloudFront served from its cache without the CORS headers the request
