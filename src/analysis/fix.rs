@@ -2007,6 +2007,9 @@ fn header_fix(
         Some(AnswerSource::RestApiIntegration) => {
             "API Gateway passed the integration's answers through: the function's answers must carry these headers."
         }
+        Some(AnswerSource::HttpApi) => {
+            "The answers came from an API Gateway HTTP API: its CorsConfiguration (or, without one, the function) must give these headers."
+        }
         _ => "The server has no rules to change: its answers must carry these headers.",
     };
     Fix {

@@ -61,6 +61,11 @@ pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<St
                 (401 | 403, false) => Some(
                     "the route's authorizer refused the request before the function ran, and the answer carries no CORS header (inferred), so the browser hides the real status",
                 ),
+                // The integration's answer: with CorsConfiguration set, API Gateway puts its
+                // own CORS headers on it and drops the function's (documented).
+                (_, false) if response.header("Access-Control-Allow-Origin").is_none() => Some(
+                    "the answer carries no Access-Control-Allow-Origin. With CorsConfiguration set, API Gateway adds it to the integration's answers for the origins in AllowOrigins and ignores any the function sends, so this origin is not in AllowOrigins; without CorsConfiguration, the function must send it",
+                ),
                 _ => None,
             }?;
             Some(format!(
@@ -203,6 +208,17 @@ mod tests {
         let refused = answer(401, &[("x-amzn-ErrorType", "UnauthorizedException")]);
         let advice = api_gateway_advice(&refused, false).unwrap_or_default();
         assert!(advice.contains("DEFAULT_4XX"), "{advice}");
+        let integration = answer(200, &[("apigw-requestid", "P6bHuiIBoAMEV3w=")]);
+        let advice = api_gateway_advice(&integration, false).unwrap_or_default();
+        assert!(advice.contains("not in AllowOrigins"), "{advice}");
+        let allowed = answer(
+            200,
+            &[
+                ("apigw-requestid", "P6bHuiIBoAMEV3w="),
+                ("Access-Control-Allow-Origin", "*"),
+            ],
+        );
+        assert_eq!(api_gateway_advice(&allowed, false), None);
         let route = answer(401, &[("apigw-requestid", "P6bHuiIBoAMEV3w=")]);
         let advice = api_gateway_advice(&route, true).unwrap_or_default();
         assert!(advice.contains("AuthorizationType NONE"), "{advice}");
