@@ -753,6 +753,35 @@ fn a_real_api_gateway_export_is_judged_as_the_browser_judged_it() {
     );
 }
 
+/// The `--print` report of a Chrome-shaped recording of `entries` (HAR entry objects) made on
+/// the page `page`, written in `dir`.
+fn report_of(dir: &std::path::Path, page: &str, entries: &[String]) -> String {
+    let har = dir.join("recording.har");
+    let text = format!(
+        r#"{{"log":{{"creator":{{"name":"WebInspector"}},"pages":[{{"id":"page_1","title":"{page}"}}],"entries":[{}]}}}}"#,
+        entries.join(",")
+    );
+    std::fs::write(&har, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = cmd()
+        .args(["--print", "--width", "200"])
+        .arg(&har)
+        .output()
+        .expect("cors-tui runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The lines of the report's configuration for `server` ("In {server}:"), as written.
+fn snippet<'r>(report: &'r str, server: &str) -> Vec<&'r str> {
+    let heading = format!("In {server}:");
+    report
+        .lines()
+        .skip_while(|line| !line.contains(&heading))
+        .skip(1)
+        .take_while(|line| line.starts_with("       "))
+        .map(|line| &line[7..])
+        .collect()
+}
+
 /// A recorded answer CloudFront served from its cache without the CORS headers the request
 /// needed (the answers speke-reference-server #37 shows: `X-Cache: Hit from cloudfront` without
 /// them, a miss with them) gets the cache key as its fix. The cache policy the report writes,
@@ -762,29 +791,13 @@ fn a_real_api_gateway_export_is_judged_as_the_browser_judged_it() {
 #[test]
 fn the_cache_policy_written_for_a_cloudfront_copy_mends_the_copy() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let har = dir.path().join("hit.har");
     let entry = r#"{"startedDateTime":"2026-12-03T10:00:00.000Z","pageref":"page_1","_resourceType":"fetch","request":{"method":"GET","url":"https://d111111abcdef8.cloudfront.net/logo.png","headers":[{"name":"Origin","value":"https://app.example.com"}],"cookies":[]},"response":{"status":200,"headers":[{"name":"Content-Type","value":"image/png"},{"name":"Server","value":"AmazonS3"},{"name":"X-Cache","value":"Hit from cloudfront"},{"name":"Via","value":"1.1 0a1b2c.cloudfront.net (CloudFront)"},{"name":"Age","value":"3600"}],"redirectURL":"","_error":"net::ERR_FAILED"}}"#;
-    let text = format!(
-        r#"{{"log":{{"creator":{{"name":"WebInspector"}},"pages":[{{"id":"page_1","title":"https://app.example.com/"}}],"entries":[{entry}]}}}}"#
-    );
-    std::fs::write(&har, text).unwrap_or_else(|e| panic!("{e}"));
-    let out = cmd()
-        .args(["--print", "--width", "200"])
-        .arg(&har)
-        .output()
-        .expect("cors-tui runs");
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = report_of(dir.path(), "https://app.example.com/", &[entry.to_string()]);
     assert!(
         report.contains("CloudFront served this answer from its cache (X-Cache: Hit from cloudfront): a copy stored for a request without Origin"),
         "{report}"
     );
-    let policy: Vec<&str> = report
-        .lines()
-        .skip_while(|line| !line.contains("In CloudFront (CloudFormation):"))
-        .skip(1)
-        .take_while(|line| line.starts_with("       "))
-        .map(|line| &line[7..])
-        .collect();
+    let policy = snippet(&report, "CloudFront (CloudFormation)");
     assert!(
         policy.contains(&"  Type: AWS::CloudFront::CachePolicy"),
         "{report}"
@@ -842,7 +855,6 @@ fn the_cache_policy_written_for_a_cloudfront_copy_mends_the_copy() {
 #[test]
 fn the_methods_written_for_cloudfronts_refusal_let_the_preflight_through() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let har = dir.path().join("refused.har");
     let url = "https://d2222222abcdef.cloudfront.net/files/photo.jpg";
     let preflight = format!(
         r#"{{"startedDateTime":"2026-12-03T10:00:00.000Z","pageref":"page_1","_resourceType":"preflight","_initiator":{{"type":"preflight","url":"{url}"}},"request":{{"method":"OPTIONS","url":"{url}","headers":[{{"name":"Origin","value":"https://upload.example.com"}},{{"name":"Access-Control-Request-Method","value":"PUT"}},{{"name":"Access-Control-Request-Headers","value":"content-type"}}],"cookies":[]}},"response":{{"status":403,"headers":[{{"name":"Server","value":"CloudFront"}},{{"name":"Content-Type","value":"text/html"}},{{"name":"X-Cache","value":"Error from cloudfront"}}],"redirectURL":""}}}}"#
@@ -850,24 +862,14 @@ fn the_methods_written_for_cloudfronts_refusal_let_the_preflight_through() {
     let put = format!(
         r#"{{"startedDateTime":"2026-12-03T10:00:00.001Z","pageref":"page_1","_resourceType":"fetch","request":{{"method":"PUT","url":"{url}","headers":[{{"name":"Content-Type","value":"image/jpeg"}}],"cookies":[]}},"response":{{"status":0,"headers":[],"redirectURL":"","_error":"net::ERR_FAILED"}}}}"#
     );
-    let text = format!(
-        r#"{{"log":{{"creator":{{"name":"WebInspector"}},"pages":[{{"id":"page_1","title":"https://upload.example.com/"}}],"entries":[{preflight},{put}]}}}}"#
-    );
-    std::fs::write(&har, text).unwrap_or_else(|e| panic!("{e}"));
-    let out = cmd()
-        .args(["--print", "--width", "200"])
-        .arg(&har)
-        .output()
-        .expect("cors-tui runs");
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = report_of(dir.path(), "https://upload.example.com/", &[preflight, put]);
     assert!(
         report.contains("CloudFront refused the OPTIONS itself"),
         "{report}"
     );
-    let methods = report
-        .lines()
-        .skip_while(|line| !line.contains("In CloudFront (CloudFormation):"))
-        .find_map(|line| line.trim().strip_prefix("AllowedMethods: "))
+    let methods = snippet(&report, "CloudFront (CloudFormation)")
+        .into_iter()
+        .find_map(|line| line.strip_prefix("AllowedMethods: "))
         .unwrap_or_else(|| panic!("the behaviour's methods: {report}"))
         .to_string();
     assert_eq!(methods, "[GET, HEAD, OPTIONS, PUT, POST, PATCH, DELETE]");
