@@ -15,6 +15,7 @@ use crate::scenario::{
     CacheMode, CannedResponse, CorsConfiguration, CorsRule, Credentials, Field, Outcome, Provider,
     RequestSpec, Scenario, ServerKind, Via,
 };
+use crate::server::aws_answers::{self, AnswerSource};
 use crate::server::{ServerNote, header_entry_matches, origin_entry_matches};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -59,7 +60,7 @@ pub struct HeaderPolicy {
     pub preflight: bool,
     /// Who made the answer that failed, where AWS's headers say: the servers to write the fix
     /// for follow from it.
-    pub source: Option<crate::server::aws_answers::AnswerSource>,
+    pub source: Option<AnswerSource>,
     /// What the failing answer already said in Access-Control-Allow-Origin.
     pub sent: SentOrigin,
 }
@@ -1937,27 +1938,15 @@ fn header_fix(
         caveats
             .push("with credentials, \"*\" is not accepted anywhere: name the origin".to_string());
     }
-    // The answer that failed, when API Gateway's own headers mark it.
+    // The answer that failed, and who made it, where AWS's headers say.
     let failed = match (record.failed_at, exchanges.preflight) {
         (Some(crate::engine::ExchangeKind::Preflight), Some(preflight)) => Some((preflight, true)),
         _ => exchanges.actual.map(|actual| (actual, false)),
     };
+    let source =
+        failed.and_then(|(exchange, _)| aws_answers::source_of(&exchange.response, &origin));
     if let Some(advice) = failed.and_then(|(exchange, preflight)| {
-        crate::server::aws_answers::api_gateway_advice(&exchange.response, preflight)
-    }) {
-        caveats.push(advice);
-    }
-    if let Some(advice) = failed.and_then(|(exchange, _)| {
-        crate::server::aws_answers::cloudfront_cache_advice(&exchange.response, &origin)
-    }) {
-        caveats.push(advice);
-    }
-    if let Some(advice) = failed.and_then(|(exchange, _)| {
-        crate::server::aws_answers::cloudfront_refusal_advice(
-            &exchange.response,
-            &exchange.request.method,
-            &method,
-        )
+        aws_answers::advice(&exchange.response, &origin, preflight, &method)
     }) {
         caveats.push(advice);
     }
@@ -1983,20 +1972,14 @@ fn header_fix(
     };
     // An answer that already names another origin is a policy: this one may be out on purpose.
     if !meant_to_be_blocked(scenario, record)
-        && let Some(named) = failed
-            .and_then(|(exchange, _)| exchange.response.header("Access-Control-Allow-Origin"))
-            .filter(|named| {
-                *named != origin && named != "*" && named != "null" && !named.contains(',')
-            })
+        && let SentOrigin::Other(named) = &sent
+        && named != "null"
+        && !named.contains(',')
     {
         caveats.push(format!(
             "the server already answers Access-Control-Allow-Origin: {named}, so it may keep {origin} out on purpose: send these headers only if {origin} is meant to read these answers"
         ));
     }
-    let source = failed.and_then(|(exchange, _)| {
-        crate::server::aws_answers::source_of(&exchange.response, &origin)
-    });
-    use crate::server::aws_answers::AnswerSource;
     let summary = match source {
         Some(AnswerSource::CloudFrontCopy) => {
             "CloudFront served a copy stored for another request: with Origin in its cache key, each origin gets an answer that carries these headers."
@@ -2043,8 +2026,7 @@ fn sent_twice_advice(url: &str, answer: Option<&crate::http::HttpResponse>) -> S
     if host.contains(".lambda-url.") && host.ends_with(".on.aws") {
         return "This answer came from a Lambda function URL: with Cors set on the URL, Lambda adds Access-Control-Allow-Origin (and -Credentials) to every answer after the function's own (observed; its documentation says the URL's take precedence), so the browser got both. Remove them from the function's answers, or the Cors from the URL.".to_string();
     }
-    if answer.and_then(|a| crate::server::aws_answers::source_of(a, ""))
-        == Some(crate::server::aws_answers::AnswerSource::RestApiIntegration)
+    if answer.and_then(|a| aws_answers::source_of(a, "")) == Some(AnswerSource::RestApiIntegration)
     {
         return "This answer came through an API Gateway REST API from its integration: with a Lambda proxy integration, a header the function sets in both headers and multiValueHeaders is merged into one comma-joined value (recorded), and a backend behind an HTTP integration may add it as well. Set Access-Control-Allow-Origin in one place.".to_string();
     }

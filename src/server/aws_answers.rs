@@ -44,8 +44,29 @@ pub fn source_of(response: &HttpResponse, origin: &str) -> Option<AnswerSource> 
     }
 }
 
+/// Advice for a blocked answer to a request from `origin` whose AWS headers say who made it,
+/// or None: `preflight` when the answer is a preflight's, and `page_method` the method the page
+/// sends.
+pub fn advice(
+    response: &HttpResponse,
+    origin: &str,
+    preflight: bool,
+    page_method: &str,
+) -> Option<String> {
+    match source_of(response, origin)? {
+        AnswerSource::CloudFrontCopy => cloudfront_cache_advice(response, origin),
+        AnswerSource::CloudFrontRefused => {
+            let method = if preflight { "OPTIONS" } else { page_method };
+            cloudfront_refusal_advice(response, method, page_method)
+        }
+        AnswerSource::RestApiGateway | AnswerSource::HttpApi | AnswerSource::RestApiIntegration => {
+            api_gateway_advice(response, preflight)
+        }
+    }
+}
+
 /// Advice for a blocked answer that came from API Gateway, or None when nothing marks it.
-pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String> {
+fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String> {
     // Which origin asked does not matter to API Gateway's marks.
     match source_of(response, "")? {
         AnswerSource::CloudFrontCopy | AnswerSource::CloudFrontRefused => None,
@@ -88,7 +109,7 @@ pub fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<St
 /// Advice for a blocked answer CloudFront served from its cache (`X-Cache: Hit from cloudfront`)
 /// without the Access-Control-Allow-Origin a request from `origin` needs: the copy was stored
 /// for another request. None for any other answer.
-pub fn cloudfront_cache_advice(response: &HttpResponse, origin: &str) -> Option<String> {
+fn cloudfront_cache_advice(response: &HttpResponse, origin: &str) -> Option<String> {
     let (cache, stored_for) = stored_for_another(response, origin)?;
     Some(format!(
         "CloudFront served this answer from its cache (X-Cache: {cache}): a copy stored for {stored_for} (inferred: the recording cannot show which request stored it). Origin is not in the behaviour's cache key (the managed CachingOptimized policy leaves it out, and CORS-S3Origin only forwards it), so the first request to reach an edge decides what every later one gets there until the copy expires. Put Origin in the cache key with a cache policy of your own (with Access-Control-Request-Headers and -Method where OPTIONS answers are cached), or have a response headers policy add the CORS headers: CloudFront applies it to cached answers too."
@@ -109,7 +130,7 @@ fn refused_by_cloudfront(response: &HttpResponse) -> bool {
 
 /// Advice for CloudFront's own refusal of `method` (the exchange's: OPTIONS for a preflight),
 /// for a page that sends `page_method`; None for any other answer.
-pub fn cloudfront_refusal_advice(
+fn cloudfront_refusal_advice(
     response: &HttpResponse,
     method: &str,
     page_method: &str,
