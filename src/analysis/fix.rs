@@ -1993,6 +1993,9 @@ fn header_fix(
         Some(AnswerSource::HttpApi) => {
             "The answers came from an API Gateway HTTP API: its CorsConfiguration (or, without one, the function) must give these headers."
         }
+        Some(AnswerSource::HttpApiRoute) => {
+            "API Gateway's HTTP API answered itself (no route, or an authorizer refused): the answers must carry these headers."
+        }
         _ => "The server has no rules to change: its answers must carry these headers.",
     };
     Fix {

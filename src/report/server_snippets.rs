@@ -47,7 +47,9 @@ pub fn snippets(policy: &HeaderPolicy) -> Vec<Snippet> {
         Some(AnswerSource::CloudFrontRefused) => vec![cloudfront_methods(policy)],
         // API Gateway's own answers: the advice beside the fix says where they are set; no
         // web server's configuration applies.
-        Some(AnswerSource::RestApiGateway | AnswerSource::HttpApi) => Vec::new(),
+        Some(AnswerSource::RestApiGateway | AnswerSource::HttpApiRoute) => Vec::new(),
+        // An HTTP API puts its CorsConfiguration's headers on its integration's answers.
+        Some(AnswerSource::HttpApi) => http_api_cors(policy).into_iter().collect(),
     };
     // A value for another origin is changed, not joined by a second one (a cached copy's is
     // the cache key's doing, not the origin's).
@@ -67,6 +69,30 @@ pub fn snippets(policy: &HeaderPolicy) -> Vec<Snippet> {
         }
     }
     snippets
+}
+
+/// The HTTP API's CorsConfiguration that gives the proven headers, as the API takes it (the
+/// same object in CloudFormation and in `aws apigatewayv2 update-api`).
+fn http_api_cors(policy: &HeaderPolicy) -> Option<Snippet> {
+    let cors = crate::server::http_api::RawCors {
+        allow_origins: Some(vec![policy.origin.clone()]),
+        allow_methods: policy.method.clone().map(|method| vec![method]),
+        allow_headers: (!policy.headers.is_empty()).then(|| policy.headers.clone()),
+        allow_credentials: policy.credentials.then_some(true),
+        ..Default::default()
+    };
+    let json = serde_json::to_string_pretty(&cors).ok()?;
+    let mut lines = vec![
+        "# aws apigatewayv2 update-api --api-id ID --cors-configuration file://cors.json"
+            .to_string(),
+        "# (the Api's CorsConfiguration in CloudFormation); keep the origins it allows now"
+            .to_string(),
+    ];
+    lines.extend(json.lines().map(str::to_string));
+    Some(Snippet {
+        server: "API Gateway (the HTTP API's CorsConfiguration)",
+        lines,
+    })
 }
 
 /// The cache behaviour's methods that let the page's request and its preflight through.
@@ -379,6 +405,32 @@ mod tests {
                 .lines
                 .contains(&"AllowedMethods: [GET, HEAD, OPTIONS]".to_string())
         );
+    }
+
+    /// An HTTP API's integration answer: the API's CorsConfiguration, which its own validation
+    /// accepts and which allows the origin; none for the API's own refusals.
+    #[test]
+    fn an_http_apis_answer_is_fixed_in_its_cors_configuration() {
+        let mut api = policy(Some("PUT"), &["content-type"], true);
+        api.source = Some(AnswerSource::HttpApi);
+        let all = snippets(&api);
+        assert_eq!(all.len(), 1);
+        let json: String = all[0]
+            .lines
+            .iter()
+            .filter(|line| !line.starts_with('#'))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
+        let raw: crate::server::http_api::RawCors =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+        let cors = crate::server::http_api::validate(raw)
+            .unwrap_or_else(|refusals| panic!("{refusals:?}: {json}"));
+        assert_eq!(cors.allow_origins, ["https://app.example"]);
+        assert_eq!(cors.allow_methods, ["PUT"]);
+        assert!(cors.allow_credentials);
+        api.source = Some(AnswerSource::HttpApiRoute);
+        assert!(snippets(&api).is_empty());
     }
 
     /// A copy CloudFront stored for another request: the cache key changes, not the origin.

@@ -16,8 +16,11 @@ pub enum AnswerSource {
     /// A REST API's integration (a Lambda function through a proxy integration, an HTTP
     /// backend, or a MOCK method), passed through: `x-amz-apigw-id` without `x-amzn-ErrorType`.
     RestApiIntegration,
-    /// An HTTP API: `apigw-requestid`.
+    /// An HTTP API's answer from its integration (`apigw-requestid`), which carries the API's
+    /// CorsConfiguration headers.
     HttpApi,
+    /// An HTTP API's own answer: no route (404), or an authorizer's refusal (401, 403).
+    HttpApiRoute,
     /// A copy CloudFront stored for another request and served from its cache (`X-Cache: Hit
     /// from cloudfront`) without the Access-Control-Allow-Origin this one needed.
     CloudFrontCopy,
@@ -36,7 +39,10 @@ pub fn source_of(response: &HttpResponse, origin: &str) -> Option<AnswerSource> 
     } else if response.header("x-amzn-ErrorType").is_some() {
         Some(AnswerSource::RestApiGateway)
     } else if response.header("apigw-requestid").is_some() {
-        Some(AnswerSource::HttpApi)
+        Some(match response.status {
+            401 | 403 | 404 => AnswerSource::HttpApiRoute,
+            _ => AnswerSource::HttpApi,
+        })
     } else if response.header("x-amz-apigw-id").is_some() {
         Some(AnswerSource::RestApiIntegration)
     } else {
@@ -59,9 +65,10 @@ pub fn advice(
             let method = if preflight { "OPTIONS" } else { page_method };
             cloudfront_refusal_advice(response, method, page_method)
         }
-        AnswerSource::RestApiGateway | AnswerSource::HttpApi | AnswerSource::RestApiIntegration => {
-            api_gateway_advice(response, preflight)
-        }
+        AnswerSource::RestApiGateway
+        | AnswerSource::HttpApi
+        | AnswerSource::HttpApiRoute
+        | AnswerSource::RestApiIntegration => api_gateway_advice(response, preflight),
     }
 }
 
@@ -71,7 +78,7 @@ fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String
     match source_of(response, "")? {
         AnswerSource::CloudFrontCopy | AnswerSource::CloudFrontRefused => None,
         AnswerSource::RestApiGateway => Some(gateway_response_advice(response, preflight)),
-        AnswerSource::HttpApi => {
+        AnswerSource::HttpApi | AnswerSource::HttpApiRoute => {
             let advice = match (response.status, preflight) {
                 (404, _) => Some(
                     "no route of the HTTP API takes this method and path (404 Not Found). With CorsConfiguration set, API Gateway answers preflights itself unless a route matches OPTIONS",
@@ -336,7 +343,9 @@ mod tests {
         );
         assert_eq!(source_of(&own, ""), Some(AnswerSource::RestApiGateway));
         let http = answer(404, &[("apigw-requestid", "P6bHuiIBoAMEV3w=")]);
-        assert_eq!(source_of(&http, ""), Some(AnswerSource::HttpApi));
+        assert_eq!(source_of(&http, ""), Some(AnswerSource::HttpApiRoute));
+        let through = answer(200, &[("apigw-requestid", "P6bHuiIBoAMEV3w=")]);
+        assert_eq!(source_of(&through, ""), Some(AnswerSource::HttpApi));
         assert_eq!(
             source_of(&answer(200, &[("Via", "1.1 x.cloudfront.net")]), ""),
             None
