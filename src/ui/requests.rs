@@ -213,8 +213,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 /// The list's height from which the highlighted request's details show under it.
 const DETAILS_FROM_ROWS: u16 = 16;
 
-/// The highlighted request: its verdict in words, Chromium's console line, and its fix (worked
-/// out when first shown; after the replay, for a large recording).
+/// The highlighted request: its verdict in words, its fix (worked out when first shown; after
+/// the replay, for a large recording), and Chromium's console line.
 fn render_details(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let request = app
@@ -248,13 +248,9 @@ fn render_details(app: &App, frame: &mut Frame, area: Rect) {
             escape(&request.summary_text()).into_owned(),
             style,
         )));
+        // The fix first: on a small screen it is what must show; the console line, which
+        // the developer has seen already, comes after it.
         if request.outcome == Outcome::Blocked {
-            if let Some(console) = request.error() {
-                lines.push(Line::from(vec![
-                    Span::styled("Console: ", theme.muted),
-                    Span::styled(escape(&console).into_owned(), theme.blocked),
-                ]));
-            }
             if app.replaying.is_some() {
                 lines.push(Line::from(Span::styled(
                     "The fix is worked out once the replay ends.",
@@ -267,13 +263,32 @@ fn render_details(app: &App, frame: &mut Frame, area: Rect) {
                     "Proven: re-run with the change, this request is allowed. y copies the fix; Enter steps through the request.",
                 ));
             }
+            if let Some(console) = request.error() {
+                lines.push(Line::from(vec![
+                    Span::styled("Console: ", theme.muted),
+                    Span::styled(escape(&console).into_owned(), theme.blocked),
+                ]));
+            }
         }
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block)
-            .style(theme.base),
-        area,
-    );
+    let inner = block.inner(area);
+    frame.render_widget(block.style(theme.base), area);
+    let paragraph = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .style(theme.base);
+    // What does not fit is in the Why panel a key away: say so rather than cut it silently.
+    if paragraph.line_count(inner.width) > usize::from(inner.height) && inner.height > 1 {
+        let [text, more] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+        frame.render_widget(paragraph, text);
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "… more: Enter steps into the request, where the Why panel shows it all",
+                theme.muted,
+            )),
+            more,
+        );
+    } else {
+        frame.render_widget(paragraph, inner);
+    }
 }
