@@ -1,8 +1,10 @@
-//! A header fix written as the configuration of the servers a recording most likely came
-//! from: nginx, Express with the `cors` package, and tower-http's `CorsLayer`; for an answer a
-//! REST API passed through from its integration, the Lambda function behind it (and CDK's
-//! preflight options where the preflight must change). Each sets exactly the headers the fix
-//! names and the replay proved; nothing is added.
+//! A header fix written as the configuration of what most likely answered, by what the
+//! answer's headers say (`aws_answers::source_of`): nginx, Express with the `cors` package and
+//! tower-http's `CorsLayer` where nothing says; the Lambda function behind a REST API's proxy
+//! integration (and CDK's preflight options where the preflight must change); an HTTP API's
+//! CorsConfiguration; CloudFront's cache key or its cache behaviour's methods. Each sets exactly
+//! the headers the fix names and the replay proved; nothing is added, and a header the answer
+//! already sent is replaced, never sent again.
 
 use crate::analysis::fix::{HeaderPolicy, SentOrigin};
 use crate::http::syntax::is_token;
