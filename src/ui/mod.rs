@@ -249,7 +249,11 @@ pub fn render_loading(
         return;
     };
     let requests = if total == 1 { "request" } else { "requests" };
-    let label = format!("{} of {} {requests}", grouped(done), grouped(total));
+    let label = format!(
+        "{} of {} {requests}",
+        crate::narrate::count(done),
+        crate::narrate::count(total)
+    );
     frame.render_widget(
         Gauge::default()
             .ratio(if total == 0 {
@@ -262,19 +266,6 @@ pub fn render_loading(
             .use_unicode(true),
         bar,
     );
-}
-
-/// `100000` as `100,000`.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// Where an overlay goes: centred horizontally, `width` × `height`, in the middle of `area` or
@@ -657,24 +648,5 @@ pub(crate) fn verdict_symbol(verdict: crate::engine::Verdict) -> &'static str {
         Allowed => "✓ ",
         Blocked => "✗ ",
         Sent => "→ ",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::grouped;
-
-    #[test]
-    fn counts_are_grouped_by_thousands() {
-        for (n, text) in [
-            (0, "0"),
-            (999, "999"),
-            (1000, "1,000"),
-            (40_000, "40,000"),
-            (100_000, "100,000"),
-            (1_234_567, "1,234,567"),
-        ] {
-            assert_eq!(grouped(n), text);
-        }
     }
 }
