@@ -1044,7 +1044,7 @@ impl App {
                 if self.list.search.query.is_empty() {
                     self.list.narrowed = None;
                 } else {
-                    self.list.search.query.clear();
+                    self.list.search.apply(search::SearchEdit::Cancel);
                 }
                 self.list.refilter(&self.trace, self.recording.as_ref());
             }
