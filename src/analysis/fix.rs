@@ -108,6 +108,26 @@ fn needs(scenario: &Scenario, record: &RequestRecord) -> (String, String, Vec<St
     )
 }
 
+/// What a request asks of the server's CORS answer: its origin, method and unsafe header
+/// names, and whether it sends credentials. A fix grants exactly this, so requests that ask
+/// the same are mended by the same change, and the others are not (another origin's
+/// Access-Control-Allow-Origin is not theirs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asks {
+    needs: (String, String, Vec<String>),
+    credentials: bool,
+}
+
+impl Asks {
+    pub fn of(scenario: &Scenario, record: &RequestRecord) -> Option<Asks> {
+        let spec = scenario.requests.get(record.index.checked_sub(1)?)?;
+        Some(Asks {
+            needs: needs(scenario, record),
+            credentials: spec.credentials == Credentials::Include,
+        })
+    }
+}
+
 /// The run a change is proven against: its profile and each request's verdict.
 pub trait Verdicts {
     fn profile(&self) -> crate::scenario::BrowserProfile;

@@ -79,6 +79,10 @@ struct Group {
     places: Tally,
     representative: RequestRecord,
     fix: Option<Fix>,
+    /// What the representative asks of the server, and how many members ask the same: the
+    /// group's fix is theirs, not the others'.
+    asks: Option<fix::Asks>,
+    alike: usize,
 }
 
 /// How many requests each key (an origin, a place) has, in the order the keys came: found by
@@ -202,6 +206,9 @@ pub fn write(
                 group.members.push(record.index);
                 group.origins.add(origin);
                 group.places.add(place);
+                if group.asks.is_some() && group.asks == fix::Asks::of(scenario, &record) {
+                    group.alike += 1;
+                }
             }
             None => {
                 // The first request of a group stands for it: its fix is the group's.
@@ -210,8 +217,11 @@ pub fn write(
                     (_, Some(scope), _) => fix::streamed_fix(scenario, profile, scope, &record),
                     (_, None, Some(trace)) => fix::fix_for(scenario, trace, &record),
                 };
+                let asks = fix::Asks::of(scenario, &record);
                 groups.push(Group {
                     cause,
+                    asks,
+                    alike: 1,
                     members: vec![record.index],
                     origins: Tally::of(origin),
                     places: Tally::of(place),
@@ -414,7 +424,7 @@ fn write_group(
     };
     let text = format!(
         "{head} — {} request{}: {}",
-        group.members.len(),
+        count(group.members.len()),
         plural(group.members.len()),
         members_text(&group.members)
     );
@@ -489,13 +499,29 @@ fn write_group(
                 }
             }
         }
-        if group.members.len() > 1 {
-            say(
-                out,
-                "   ",
-                "The same change is the fix for every request of this group; --print --request N shows each.",
-                w,
-            )?;
+        let others = group.members.len() - group.alike;
+        let text = match (group.alike, others) {
+            (_, 0) if group.members.len() > 1 => {
+                "The same change is the fix for every request of this group; --print --request N shows each.".to_string()
+            }
+            (_, 0) => String::new(),
+            (1, 1) => "The other request of this group asks for something else (another origin, method, request headers or credentials mode), so this change is not its fix: --print --request N shows its own.".to_string(),
+            (1, _) => format!(
+                "The other {} requests of this group ask for something else (another origin, method, request headers or credentials mode), so this change is not theirs: --print --request N shows each one's fix.",
+                count(others)
+            ),
+            (alike, _) => format!(
+                "The same change is the fix for the {} of this group that ask what #{} asks (its origin, method, request headers and credentials mode); {} for something else: --print --request N shows each one's fix.",
+                request_count(alike),
+                r.index,
+                match others {
+                    1 => "the other request asks".to_string(),
+                    n => format!("the other {} ask", count(n)),
+                }
+            ),
+        };
+        if !text.is_empty() {
+            say(out, "   ", &text, w)?;
         }
     }
     Ok(())
@@ -519,6 +545,11 @@ fn members_text(members: &[usize]) -> String {
         0 => shown.join(", "),
         more => format!("{} and {} more", shown.join(", "), count(more)),
     }
+}
+
+/// "1 request", "2,000 requests".
+fn request_count(n: usize) -> String {
+    format!("{} request{}", count(n), plural(n))
 }
 
 fn plural(n: usize) -> &'static str {

@@ -898,3 +898,57 @@ fn the_methods_written_for_cloudfronts_refusal_let_the_preflight_through() {
         .assert()
         .success();
 }
+
+/// A group's fix is claimed only for the requests that ask what its representative asks: the
+/// Access-Control-Allow-Origin written for one origin is not another origin's fix. (The report
+/// used to say "the same change is the fix for every request of this group" of any group.)
+#[test]
+fn a_groups_fix_is_claimed_only_for_the_requests_that_ask_the_same() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let get = |second: u32, origin: &str| {
+        format!(
+            r#"{{"startedDateTime":"2026-12-03T10:00:0{second}.000Z","pageref":"page_1","_resourceType":"fetch","request":{{"method":"GET","url":"https://api.example.net/items/{second}","headers":[{{"name":"Origin","value":"{origin}"}}],"cookies":[]}},"response":{{"status":200,"headers":[{{"name":"Content-Type","value":"application/json"}}],"redirectURL":"","_error":"net::ERR_FAILED"}}}}"#
+        )
+    };
+    let alike = [get(1, "https://app.example"), get(2, "https://app.example")];
+    let report = report_of(dir.path(), "https://app.example/", &alike);
+    assert!(
+        report.contains("[1] MissingAllowOriginHeader — 2 requests: #1, #2"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "The same change is the fix for every request of this group; --print --request N shows each."
+        ),
+        "{report}"
+    );
+
+    let mixed = [
+        get(1, "https://app.example"),
+        get(2, "https://admin.example"),
+        get(3, "https://app.example"),
+    ];
+    let report = report_of(dir.path(), "https://app.example/", &mixed);
+    assert!(
+        report.contains("from: https://app.example (2), https://admin.example (1)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Access-Control-Allow-Origin: https://app.example"),
+        "{report}"
+    );
+    assert!(
+        report.contains("The same change is the fix for the 2 requests of this group that ask what #1 asks (its origin, method, request headers and credentials mode); the other request asks for something else"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("for every request of this group"),
+        "{report}"
+    );
+
+    let report = report_of(dir.path(), "https://app.example/", &mixed[..2]);
+    assert!(
+        report.contains("The other request of this group asks for something else"),
+        "{report}"
+    );
+}
