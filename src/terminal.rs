@@ -163,10 +163,11 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
             return Ok(());
         }
         // Woken now and then without a key, to redraw after the process was continued, and
-        // often while a what-if edit is worked out or a recording replayed, to show how far it is.
+        // often while a what-if edit or a fix is worked out or a recording replayed, to show how
+        // far it is.
         let timeout = if app.autoplay {
             app.autoplay_interval().saturating_sub(last_tick.elapsed())
-        } else if app.recomputing.is_some() || app.replaying.is_some() {
+        } else if app.recomputing.is_some() || app.replaying.is_some() || app.working_out_fix() {
             LOADING_REDRAW
         } else {
             IDLE_WAKE

@@ -499,17 +499,6 @@ fn combine_rule_fixes(
 /// up to this many requests.
 pub const MAX_REQUESTS_FOR_FIXES: usize = 500;
 
-/// One request's fix, worked out when a view asks for it, re-runs the whole scenario for each
-/// change it tries: up to this many requests that takes a fraction of a second (measured: 0.3 s
-/// for `--print --request 4` of a 5,000-request run behind CloudFront, three runs in all), past
-/// it a headless run works it out (`--print --request N`).
-pub const MAX_REQUESTS_FOR_A_FIX_ON_DEMAND: usize = 5_000;
-
-/// Whether [`fix_at`] works out a fix for a scenario of this size (`scope`: [`Scope::new`]).
-pub fn fix_on_demand_in_reach(requests: usize, scope: Option<&Scope>) -> bool {
-    scope.is_some() || requests <= MAX_REQUESTS_FOR_A_FIX_ON_DEMAND
-}
-
 /// The fix for each request (None where it is not blocked, or where proving a fix would re-run
 /// a scenario too large for it).
 pub fn fixes(scenario: &Scenario, trace: &Trace) -> Vec<Option<Fix>> {
@@ -525,17 +514,15 @@ pub fn fixes(scenario: &Scenario, trace: &Trace) -> Vec<Option<Fix>> {
 }
 
 /// The fix for request `index` (0-based) alone, as [`fixes`] gives it: for a view that works
-/// out only the fixes it shows. `scope` is [`Scope::new`] of the scenario, made once. `None`
-/// past [`MAX_REQUESTS_FOR_A_FIX_ON_DEMAND`] ([`fix_on_demand_in_reach`]).
+/// out only the fixes it shows. `scope` is [`Scope::new`] of the scenario, made once. Without
+/// a scope, every change tried re-runs the whole trace: a view hands a large one to a thread
+/// of its own ([`fix_against`] on its verdicts).
 pub fn fix_at(
     scenario: &Scenario,
     trace: &Trace,
     scope: Option<&Scope>,
     index: usize,
 ) -> Option<Fix> {
-    if !fix_on_demand_in_reach(trace.requests.len(), scope) {
-        return None;
-    }
     let record = trace.requests.get(index)?;
     fix_in(scenario, Proof::new(trace, scope), record)
 }

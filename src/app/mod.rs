@@ -1,6 +1,7 @@
 //! The application state and its update function: what the user is looking at, and how each
 //! action changes it. No terminal here; the UI renders `&App`.
 
+pub mod fixes;
 pub mod keymap;
 pub mod requests;
 pub mod search;
@@ -163,7 +164,8 @@ pub enum Future {
 pub const AUTOPLAY_SPEEDS_MS: [u64; 7] = [250, 500, 1000, 1500, 2000, 3000, 5000];
 
 pub struct App {
-    pub scenario: Scenario,
+    /// Shared with the thread that works out fixes on the whole run.
+    pub scenario: std::sync::Arc<Scenario>,
     pub trace: Trace,
     /// Where the scenario came from (file name or "built-in").
     pub source: String,
@@ -223,8 +225,7 @@ pub struct App {
     changes: u64,
     saved_changes: u64,
     /// Per request: the fix that would allow it, when it is blocked.
-    /// Worked out when first shown: a large recording's fixes would hold up its first frame.
-    fixes: LazyFixes,
+    fixes: fixes::LazyFixes,
     /// For a replayed recording: what the browser recorded, per request.
     pub recording: Option<crate::scenario::recording::Recording>,
     /// The requests list: a recording opens on it; `L` (or Esc in a recording) shows it.
@@ -237,34 +238,16 @@ pub struct App {
 
 /// A state the view can return to: the scenario, its trace and what was worked out from them.
 pub struct Snapshot {
-    scenario: Scenario,
+    scenario: std::sync::Arc<Scenario>,
     trace: Trace,
     changed: Vec<bool>,
     worked_out: WorkedOut,
 }
 
-/// Each request's fix, worked out the first time the view shows it (a large recording's would
-/// hold up its first frame), with the scope they are proven in, made once.
-pub struct LazyFixes {
-    /// Boxed: a fix is a few hundred bytes, and a large recording has a cell per request,
-    /// most never asked for.
-    cells: Vec<std::cell::OnceCell<Option<Box<crate::analysis::fix::Fix>>>>,
-    scope: std::cell::OnceCell<Option<crate::analysis::fix::Scope>>,
-}
-
-impl LazyFixes {
-    fn new(requests: usize) -> Self {
-        LazyFixes {
-            cells: vec![std::cell::OnceCell::new(); requests],
-            scope: std::cell::OnceCell::new(),
-        }
-    }
-}
-
 /// What is worked out from a scenario and its trace: every key moment, the fixes, the audit.
 pub struct WorkedOut {
     moments: Vec<KeyMoment>,
-    fixes: LazyFixes,
+    fixes: fixes::LazyFixes,
     audit: Option<Vec<crate::analysis::audit::Finding>>,
 }
 
@@ -272,7 +255,7 @@ impl WorkedOut {
     fn of(scenario: &Scenario, trace: &Trace) -> Self {
         WorkedOut {
             moments: key_moments(scenario, trace),
-            fixes: LazyFixes::new(trace.requests.len()),
+            fixes: fixes::LazyFixes::new(trace.requests.len()),
             audit: crate::analysis::audit::audit_scenario(scenario, trace),
         }
     }
@@ -423,7 +406,7 @@ impl App {
         if let Some(scenario) = done {
             self.replaying = None;
             let worked_out = WorkedOut::of(&scenario, &self.trace);
-            self.scenario = *scenario;
+            self.scenario = std::sync::Arc::from(scenario);
             self.show_worked_out(worked_out);
         }
         if grew || self.replaying.is_none() {
@@ -471,7 +454,7 @@ impl App {
             changes: 0,
             saved_changes: 0,
             status: None,
-            scenario,
+            scenario: std::sync::Arc::new(scenario),
             trace,
             source,
             cursor: 0,
@@ -544,6 +527,7 @@ impl App {
     /// is until then. The event loop calls it every turn.
     pub fn poll_background(&mut self) {
         self.poll_replay(false);
+        self.fixes.take_answers();
         let Some(recomputing) = &self.recomputing else {
             return;
         };
@@ -582,7 +566,7 @@ impl App {
         let changed = whatif::changed_steps(&self.trace, &trace);
         let count = changed.iter().filter(|c| **c).count();
         let previous = self.replace_state(Snapshot {
-            scenario,
+            scenario: std::sync::Arc::new(scenario),
             trace,
             changed,
             worked_out,
@@ -825,30 +809,18 @@ impl App {
     }
 
     /// The fix for request `index` (0-based), worked out the first time it is asked for.
-    pub fn fix_of(&self, index: usize) -> Option<&crate::analysis::fix::Fix> {
-        let fixes = &self.fixes;
-        fixes
-            .cells
-            .get(index)?
-            .get_or_init(|| {
-                crate::analysis::fix::fix_at(&self.scenario, &self.trace, self.fix_scope(), index)
-                    .map(Box::new)
-            })
-            .as_deref()
+    pub fn fix_of(&self, index: usize) -> fixes::FixState<'_> {
+        self.fixes.of(&self.scenario, &self.trace, index)
     }
 
-    /// The requests a change to one request's answers can reach, made once.
-    fn fix_scope(&self) -> Option<&crate::analysis::fix::Scope> {
-        self.fixes
-            .scope
-            .get_or_init(|| crate::analysis::fix::Scope::new(&self.scenario))
-            .as_ref()
+    /// A fix is being worked out on another thread (the event loop redraws often meanwhile).
+    pub fn working_out_fix(&self) -> bool {
+        self.fixes.working()
     }
 
-    /// Whether the view works out fixes for this run at all: past a size, proving one would
-    /// hold the view up, and a headless run works it out instead.
-    pub fn fixes_in_reach(&self) -> bool {
-        crate::analysis::fix::fix_on_demand_in_reach(self.trace.requests.len(), self.fix_scope())
+    /// Waits for the fix being worked out on another thread (for tests and scripts).
+    pub fn wait_fix(&self) {
+        self.fixes.wait();
     }
 
     fn set_cursor(&mut self, step: usize) {
@@ -987,30 +959,26 @@ impl App {
                 } else {
                     self.trace.steps.get(self.cursor).map(|s| s.request - 1)
                 };
-                let fix = index.and_then(|i| self.fix_of(i).map(|f| (i, f)));
-                match fix {
-                    Some((i, fix)) if fix.proven => {
+                let state = index.map(|i| (i, self.fix_of(i)));
+                self.status = Some(match state {
+                    Some((i, fixes::FixState::Ready(Some(fix)))) if fix.proven => {
                         self.copy_requested = Some(crate::report::pasteable::fix_text(fix, i + 1));
-                        self.status = Some(format!(
+                        format!(
                             "Copied the fix for request #{} to the clipboard (OSC 52). If nothing arrives, this terminal does not pass OSC 52 on (tmux needs set-clipboard on): --print --fix-out FILE writes it instead.",
                             i + 1
-                        ));
+                        )
                     }
-                    _ => {
-                        self.status = Some(match index {
-                            Some(i) if !self.fixes_in_reach() => format!(
-                                "The view does not work out fixes for a run of {} requests: --print --request {} works this one out, and --print --fix-out FILE writes the first proven fix.",
-                                self.trace.requests.len(),
-                                i + 1
-                            ),
-                            Some(i) => format!(
-                                "Request #{} has no proven fix to copy: it is not blocked, or no change was proven.",
-                                i + 1
-                            ),
-                            None => "No request to copy a fix for.".to_string(),
-                        });
-                    }
-                }
+                    Some((i, fixes::FixState::Working)) => format!(
+                        "The fix for request #{} is still being worked out (each change it tries re-runs all {} requests): press y again once it shows.",
+                        i + 1,
+                        crate::narrate::count(self.trace.requests.len())
+                    ),
+                    Some((i, fixes::FixState::Ready(_))) => format!(
+                        "Request #{} has no proven fix to copy: it is not blocked, or no change was proven.",
+                        i + 1
+                    ),
+                    None => "No request to copy a fix for.".to_string(),
+                });
             }
             Action::OpenList => {
                 // Back at the row of the request being stepped through.

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{panel, verdict_style, verdict_symbol};
+use crate::app::fixes::FixState;
 use crate::app::{App, Panel};
 use crate::engine::Verdict;
 use crate::http::HttpRequest;
@@ -152,33 +153,23 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 ]));
             }
         }
-        if step.verdict == Verdict::Blocked
-            && let Some(fix) = app.fix_of(request.index - 1)
-        {
-            lines.push(Line::from(""));
-            starts.push(lines.len());
-            lines.extend(super::fix_lines(
-                theme,
-                fix,
-                "Proven: re-run with the change, this request is allowed (e opens the what-if editor).",
-            ));
-        } else if step.verdict == Verdict::Blocked && !app.fixes_in_reach() {
-            // Standard input or a built-in lesson has no file name to give.
-            let file = if app.source.starts_with('<') {
-                "FILE"
-            } else {
-                app.source.as_str()
-            };
-            lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "Fix: not worked out here: proving one re-runs all {} requests for each change tried. `cors-tui --print {} --request {}` works it out.",
-                    app.trace.requests.len(),
-                    escape(file),
-                    request.index
-                ),
-                theme.muted,
-            )));
+        if step.verdict == Verdict::Blocked {
+            match app.fix_of(request.index - 1) {
+                FixState::Ready(Some(fix)) => {
+                    lines.push(Line::from(""));
+                    starts.push(lines.len());
+                    lines.extend(super::fix_lines(
+                        theme,
+                        fix,
+                        "Proven: re-run with the change, this request is allowed (e opens the what-if editor).",
+                    ));
+                }
+                FixState::Working => {
+                    lines.push(Line::from(""));
+                    lines.push(super::fix_working_line(app, theme));
+                }
+                FixState::Ready(None) => {}
+            }
         }
         if let Some(exchange) = step.exchange.and_then(|e| request.exchanges.get(e)) {
             lines.push(Line::from(""));

@@ -594,6 +594,18 @@ pub(crate) fn key_hints(
     spans
 }
 
+/// Where a request's fix is still being proven on another thread: what takes the time, and
+/// that it shows here once done.
+pub(crate) fn fix_working_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    Line::from(Span::styled(
+        format!(
+            "Fix: being worked out: each change it tries is proven by re-running all {} requests. It shows here once done.",
+            crate::narrate::count(app.trace.requests.len())
+        ),
+        theme.muted,
+    ))
+}
+
 /// A request's fix as the views show it: what to change, the rules' diff or the headers, the
 /// notes beside it (who made the answer, what else it allows), and `proven` when the re-run
 /// allowed the request. Its text comes from the recording in part: it is shown escaped.

@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, BorderType, Cell, Paragraph, Row, Table, Wrap};
 
 use super::key_hints;
 use crate::app::App;
+use crate::app::fixes::FixState;
 use crate::app::keymap::LIST_KEYMAP;
 use crate::app::requests::{NO_ANSWER, cause, recorded_status, totals, totals_so_far};
 use crate::safe_text::escape;
@@ -256,12 +257,16 @@ fn render_details(app: &App, frame: &mut Frame, area: Rect) {
                     "The fix is worked out once the replay ends.",
                     theme.muted,
                 )));
-            } else if let Some(fix) = app.fix_of(request.index - 1) {
-                lines.extend(crate::ui::fix_lines(
-                    theme,
-                    fix,
-                    "Proven: re-run with the change, this request is allowed. y copies the fix; Enter steps through the request.",
-                ));
+            } else {
+                match app.fix_of(request.index - 1) {
+                    FixState::Ready(Some(fix)) => lines.extend(crate::ui::fix_lines(
+                        theme,
+                        fix,
+                        "Proven: re-run with the change, this request is allowed. y copies the fix; Enter steps through the request.",
+                    )),
+                    FixState::Working => lines.push(crate::ui::fix_working_line(app, theme)),
+                    FixState::Ready(None) => {}
+                }
             }
             if let Some(console) = request.error() {
                 lines.push(Line::from(vec![
