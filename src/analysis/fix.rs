@@ -112,13 +112,30 @@ fn needs(scenario: &Scenario, record: &RequestRecord) -> (String, String, Vec<St
 /// names, and whether it sends credentials. A fix grants exactly this, so requests that ask
 /// the same are mended by the same change, and the others are not (another origin's
 /// Access-Control-Allow-Origin is not theirs).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Asks {
     needs: (String, String, Vec<String>),
     credentials: bool,
 }
 
 impl Asks {
+    pub fn origin(&self) -> &str {
+        &self.needs.0
+    }
+
+    pub fn method(&self) -> &str {
+        &self.needs.1
+    }
+
+    /// The request headers that are not safelisted, lowercased and sorted.
+    pub fn headers(&self) -> &[String] {
+        &self.needs.2
+    }
+
+    pub fn credentials(&self) -> bool {
+        self.credentials
+    }
+
     pub fn of(scenario: &Scenario, record: &RequestRecord) -> Option<Asks> {
         let spec = scenario.requests.get(record.index.checked_sub(1)?)?;
         Some(Asks {
@@ -142,7 +159,7 @@ pub trait Verdicts {
 /// Each request's verdict when `scenario` runs under `profile`. Streamed: only the verdicts are
 /// kept, so proving costs time, not memory.
 fn verdicts_of(scenario: &Scenario, profile: crate::scenario::BrowserProfile) -> Rc<[Outcome]> {
-    engine::Requests::new(scenario, profile)
+    engine::Requests::for_verdicts(scenario, profile)
         .map(|(record, _steps)| record.outcome)
         .collect()
 }
@@ -592,6 +609,129 @@ pub fn rules_alone_decide(scenario: &Scenario) -> bool {
     matches!(scenario.server.kind, ServerKind::Bucket { .. })
         && scenario.server.front.is_empty()
         && !engine::http_cache::answers_may_be_kept(scenario)
+}
+
+/// Blocked requests that ask the same of the server, with the fix of the first of them.
+#[derive(Debug)]
+pub struct AskedAlike {
+    pub asks: Asks,
+    /// The requests (1-based), in order.
+    pub members: Vec<usize>,
+    /// The first member's fix, proven on the whole run; `None` where none was worked out.
+    pub fix: Option<Fix>,
+    /// The members the fix's re-run allows (the first one included when it is proven).
+    pub allowed: usize,
+}
+
+impl AskedAlike {
+    /// How many members `fix`'s re-run allows: the first when it is proven, and the others
+    /// among the requests it flips to allowed.
+    fn allowed_by(&self, fix: &Fix) -> usize {
+        let members: foldhash::HashSet<usize> = self.members.iter().copied().collect();
+        usize::from(fix.proven)
+            + fix
+                .side_effects
+                .iter()
+                .filter(|(i, _, after)| members.contains(i) && *after == Outcome::Allowed)
+                .count()
+    }
+}
+
+/// The blocked requests of a run too large to keep whole, grouped as the run goes by what they
+/// ask of the server ([`Asks`]) and by DevTools' cause: only each group's first request is kept
+/// whole (without its exchanges), and the others' numbers.
+#[derive(Default)]
+pub struct BlockedAlike {
+    groups: Vec<(AskedAlike, RequestRecord)>,
+    at: foldhash::HashMap<(Asks, Option<CorsError>), usize>,
+}
+
+impl BlockedAlike {
+    /// Files `record` when it is blocked.
+    pub fn add(&mut self, scenario: &Scenario, record: &RequestRecord) {
+        if record.outcome != Outcome::Blocked {
+            return;
+        }
+        let Some(asks) = Asks::of(scenario, record) else {
+            return;
+        };
+        let key = (asks, record.cors_error);
+        if let Some(&g) = self.at.get(&key) {
+            self.groups[g].0.members.push(record.index);
+            return;
+        }
+        let group = AskedAlike {
+            asks: key.0.clone(),
+            members: vec![record.index],
+            fix: None,
+            allowed: 0,
+        };
+        let first = RequestRecord {
+            exchanges: Vec::new(),
+            ..record.clone()
+        };
+        self.at.insert(key, self.groups.len());
+        self.groups.push((group, first));
+    }
+
+    /// The groups, largest first, the `limit` largest with the fix of their first request
+    /// proven against `outcomes`, the run's verdicts ([`fix_against`]), and how many of their
+    /// members the same re-run allows. Every change tried re-runs the whole scenario, so the
+    /// groups are proven on as many threads as the machine has cores.
+    pub fn fixes(
+        self,
+        scenario: &Scenario,
+        profile: crate::scenario::BrowserProfile,
+        outcomes: Vec<Outcome>,
+        limit: usize,
+    ) -> Vec<AskedAlike> {
+        let mut groups = self.groups;
+        groups.sort_by_key(|(group, _)| std::cmp::Reverse(group.members.len()));
+        let proven = groups.len().min(limit);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, proven.max(1));
+        // Each thread keeps its own re-runs: groups that need the same change to the server
+        // share one when they are on the same thread.
+        let prove_all = |mine: &mut [(AskedAlike, RequestRecord)]| {
+            let base = Baseline::new(profile, outcomes.clone());
+            for (group, first) in mine {
+                group.fix = fix_against(scenario, &base, first);
+                group.allowed = group.fix.as_ref().map_or(0, |fix| group.allowed_by(fix));
+            }
+        };
+        // Every `threads`-th group to each thread, the largest spread first.
+        let mut shares: Vec<Vec<(usize, (AskedAlike, RequestRecord))>> =
+            (0..threads).map(|_| Vec::new()).collect();
+        for (at, group) in groups.drain(..proven).enumerate() {
+            shares[at % threads].push((at, group));
+        }
+        let prove_share = |share: Vec<(usize, (AskedAlike, RequestRecord))>| {
+            let (at, mut mine): (Vec<usize>, Vec<_>) = share.into_iter().unzip();
+            prove_all(&mut mine);
+            at.into_iter().zip(mine).collect::<Vec<_>>()
+        };
+        // The first share is proven on this thread, which reuses the memory the run let go of.
+        let mine = shares.remove(0);
+        let proven_groups: Vec<(usize, (AskedAlike, RequestRecord))> =
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = shares
+                    .into_iter()
+                    .map(|share| scope.spawn(|| prove_share(share)))
+                    .collect();
+                let mut proven = prove_share(mine);
+                for worker in workers {
+                    proven.extend(worker.join().unwrap_or_default());
+                }
+                proven
+            });
+        let mut proven_groups = proven_groups;
+        proven_groups.sort_by_key(|(at, _)| *at);
+        let rest = std::mem::take(&mut groups);
+        groups = proven_groups.into_iter().map(|(_, group)| group).collect();
+        groups.extend(rest);
+        groups.into_iter().map(|(group, _)| group).collect()
+    }
 }
 
 /// The fix for `record`, proven against `base`, the run's verdicts alone: for a run too large

@@ -73,6 +73,16 @@ impl<'a> Requests<'a> {
         Self::answered_by(scenario, profile, Box::new(Answerer::new(&scenario.server)))
     }
 
+    /// The run for its verdicts alone (each request's record, its steps let go of): as
+    /// [`Requests::new`], without keeping one copy of every tracker value and header text the
+    /// run makes, which only a kept trace shares.
+    pub fn for_verdicts(scenario: &'a Scenario, profile: BrowserProfile) -> Self {
+        let mut run = Self::new(scenario, profile);
+        run.sim.pool_cells = false;
+        run.sim.texts = TextPool::passing_through();
+        run
+    }
+
     /// The run with every exchange answered by `answers` (a live server, for a probe).
     pub fn answered_by(
         scenario: &'a Scenario,
@@ -207,6 +217,9 @@ struct Simulation<'a> {
     /// One copy of each tracker value: most repeat from one request to the next, and every
     /// step holds its tracker.
     cells: foldhash::HashSet<Arc<Cell>>,
+    /// False for a run whose verdicts alone are wanted (a fix's proof): its tracker values are
+    /// not pooled, as no step outlives its request.
+    pool_cells: bool,
     server: Box<dyn Answers + Send + 'a>,
     profile: BrowserProfile,
     cache: PreflightCache,
@@ -334,6 +347,7 @@ impl<'a> Simulation<'a> {
             texts: TextPool::default(),
             recent_url: Default::default(),
             cells: foldhash::HashSet::default(),
+            pool_cells: true,
             server,
             profile,
             cache: PreflightCache::default(),
@@ -381,6 +395,7 @@ impl<'a> Simulation<'a> {
         {
             self.vars[index] = match self.cells.get(&value) {
                 Some(same) => Arc::clone(same),
+                None if !self.pool_cells => Arc::new(value),
                 None => {
                     let cell = Arc::new(value);
                     self.cells.insert(Arc::clone(&cell));

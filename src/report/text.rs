@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use super::table::Table;
 use crate::engine::{RequestRecord, Row, Trace, VARIABLES, Verdict};
 use crate::http::ABBREVIATIONS;
+use crate::narrate::count;
 use crate::safe_text::escape;
 use crate::scenario::{BrowserProfile, Outcome, Scenario};
 
@@ -373,7 +374,15 @@ pub fn stream(
         "{}",
         wrap(
             &format!(
-                "{total} requests, printed in {parts} parts of up to {PART_REQUESTS}: each part has its own execution table, variable tracker and verdicts."
+                "{} requests, printed in {} parts of up to {}: each part has its own execution table, variable tracker and verdicts.{}",
+                count(total),
+                count(parts),
+                count(PART_REQUESTS),
+                if scope.is_some() {
+                    ""
+                } else {
+                    " The blocked requests' fixes come after the last part (FIXES): each is proven by re-running the whole run."
+                }
             ),
             w,
             ""
@@ -383,16 +392,38 @@ pub fn stream(
     // and laying out its tables takes longer than running it.
     std::thread::scope(|threads| -> io::Result<()> {
         let (ran, parts_ran) = std::sync::mpsc::sync_channel(1);
-        threads.spawn(move || {
+        // Where a change reaches every request, fixes are proven on the whole run: this thread
+        // keeps each verdict and the blocked requests' groups, and once the run has ended
+        // proves the fixes while the writer is still writing the parts.
+        let grouped = scope.is_none();
+        let fixes = threads.spawn(move || {
+            let mut outcomes: Vec<Outcome> = Vec::new();
+            let mut blocked = crate::analysis::fix::BlockedAlike::default();
             loop {
                 let (records, steps): (Vec<RequestRecord>, Vec<Vec<crate::engine::Step>>) =
                     run.by_ref().take(PART_REQUESTS).unzip();
                 let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
-                // A writer that stopped (a closed pipe) takes no more.
-                if records.is_empty() || ran.send((records, steps)).is_err() {
+                if grouped {
+                    for record in &records {
+                        outcomes.push(record.outcome);
+                        blocked.add(scenario, record);
+                    }
+                }
+                if records.is_empty() {
                     break;
                 }
+                // A writer that stopped (a closed pipe) takes no more.
+                if ran.send((records, steps)).is_err() {
+                    return Vec::new();
+                }
             }
+            // The run's own memory (its pools of texts and tracker values) goes before the
+            // re-runs make theirs.
+            drop(run);
+            if !grouped {
+                return Vec::new();
+            }
+            blocked.fixes(scenario, profile, outcomes, FIXED_GROUPS)
         });
         for part in 1..=parts {
             let Ok((records, steps)) = parts_ran.recv() else {
@@ -425,7 +456,8 @@ pub fn stream(
                 &steps,
                 &records,
                 &fixes,
-                scope.is_some(),
+                // Without a scope, the fixes follow the last part.
+                true,
                 (width, profile),
             )?;
             for step in &steps {
@@ -438,11 +470,112 @@ pub fn stream(
                 }
             }
         }
-        Ok(())
+        let groups = fixes.join().unwrap_or_default();
+        write_fixes_of_blocked(out, &groups, w)
     })?;
     let failed_refs: Vec<&RequestRecord> = failed.iter().collect();
     write_expectations(out, checked, &failed_refs, w)?;
     Ok(failed)
+}
+
+/// Groups of blocked requests whose fix a streamed report works out: each re-runs the whole
+/// run for every change it tries.
+const FIXED_GROUPS: usize = 12;
+
+/// The FIXES section of a streamed report: the blocked requests grouped by what they ask of the
+/// server, largest group first, each with its first request's fix proven on the whole run and
+/// how many of the group the same re-run allows.
+fn write_fixes_of_blocked(
+    out: &mut impl Write,
+    groups: &[crate::analysis::fix::AskedAlike],
+    w: usize,
+) -> io::Result<()> {
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let blocked: usize = groups.iter().map(|g| g.members.len()).sum();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "FIXES: {}, {}",
+        plural_count(blocked, "blocked request"),
+        match groups.len() {
+            1 => "all asking alike".to_string(),
+            n => format!("in {} groups that ask alike", count(n)),
+        }
+    )?;
+    for (number, group) in groups.iter().take(FIXED_GROUPS).enumerate() {
+        let asks = &group.asks;
+        let headers = match asks.headers() {
+            [] => "no headers to allow".to_string(),
+            names => format!("headers {}", names.join(", ")),
+        };
+        let head = format!(
+            "[{}] {} from {}: {} with {}{} — {}",
+            number + 1,
+            plural_count(group.members.len(), "request"),
+            escape(asks.origin()),
+            escape(asks.method()),
+            escape(&headers),
+            if asks.credentials() {
+                ", credentials included"
+            } else {
+                ""
+            },
+            members_list(&group.members)
+        );
+        writeln!(out, "{}", wrap(&head, w, "    "))?;
+        let Some(fix) = &group.fix else {
+            writeln!(out, "   No fix was found.")?;
+            continue;
+        };
+        let first = group.members.first().copied().unwrap_or(1);
+        write_fix(out, fix, first, w)?;
+        if group.members.len() > 1 && fix.proven {
+            let text = if group.allowed == group.members.len() {
+                format!(
+                    "The same re-run allows all {} requests of this group.",
+                    count(group.members.len())
+                )
+            } else {
+                format!(
+                    "The same re-run allows {} of this group's {} requests; the others stay blocked: --print --request N works out each one's fix.",
+                    count(group.allowed),
+                    count(group.members.len())
+                )
+            };
+            writeln!(out, "   {}", wrap(&text, w, "   "))?;
+        }
+    }
+    if groups.len() > FIXED_GROUPS {
+        let rest: usize = groups[FIXED_GROUPS..].iter().map(|g| g.members.len()).sum();
+        let text = format!(
+            "And {} more groups ({}) that ask for other origins, methods or headers: --print --request N works out each one's fix.",
+            count(groups.len() - FIXED_GROUPS),
+            plural_count(rest, "request")
+        );
+        writeln!(out, "{}", wrap(&text, w, ""))?;
+    }
+    Ok(())
+}
+
+/// "1 request", "2,000 requests".
+fn plural_count(n: usize, noun: &str) -> String {
+    format!("{} {noun}{}", count(n), if n == 1 { "" } else { "s" })
+}
+
+/// `#1, #2, …` up to a dozen, then how many more.
+fn members_list(members: &[usize]) -> String {
+    const LISTED: usize = 12;
+    let shown: Vec<String> = members
+        .iter()
+        .take(LISTED)
+        .map(|i| format!("#{i}"))
+        .collect();
+    match members.len().saturating_sub(LISTED) {
+        0 => shown.join(", "),
+        more => format!("{} and {} more", shown.join(", "), count(more)),
+    }
 }
 
 /// `--print --request N`: the head, then request `n` alone (its execution table, tracker,
@@ -645,11 +778,11 @@ fn side_effects_text(side_effects: &[(usize, Outcome, Outcome)]) -> String {
                 .collect();
             let more = match requests.len().saturating_sub(SIDE_EFFECTS_LISTED) {
                 0 => String::new(),
-                more => format!(" and {more} more"),
+                more => format!(" and {} more", count(more)),
             };
             format!(
                 "{} other request{} go{} from {} to {} ({}{more})",
-                requests.len(),
+                count(requests.len()),
                 if requests.len() == 1 { "" } else { "s" },
                 if requests.len() == 1 { "es" } else { "" },
                 before.name(),

@@ -1498,6 +1498,52 @@ pub(crate) fn repeated_cloudfront_lesson(
     lesson.to_string()
 }
 
+/// Past 500 requests, where a change reaches every request (a layer in front), `--print`
+/// streams its parts and then lists the blocked requests' fixes: grouped by what they ask,
+/// each proven on the whole run, with how many of the group the same re-run allows. (It used to
+/// say fixes were listed for up to 500 requests only.)
+#[test]
+fn a_large_streamed_report_ends_with_its_blocked_requests_fixes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("edge.json"),
+        large_cloudfront_lesson(|_| {}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = cmd()
+        .current_dir(dir.path())
+        .args(["--print", "edge.json", "--width", "200"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !report.contains("Fixes are listed here for up to"),
+        "{report:.2000}"
+    );
+    assert!(
+        report.contains("The blocked requests' fixes come after the last part (FIXES)"),
+        "{report:.2000}"
+    );
+    let fixes = report
+        .split("\nFIXES: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a FIXES section: {report:.2000}"));
+    assert!(
+        fixes.starts_with("300 blocked requests, all asking alike\n[1] 300 requests from https://upload.example.com: PUT with headers content-type — #2, #4, #6,"),
+        "{fixes}"
+    );
+    assert!(
+        fixes.contains("Fix: Allow PUT and OPTIONS in the cache behavior"),
+        "{fixes}"
+    );
+    assert!(
+        fixes.contains("The same re-run allows all 300 requests of this group."),
+        "{fixes}"
+    );
+    // The parts' verdicts, counted, agree with the section's head.
+    assert_eq!(report.matches(" — BLOCKED").count(), 300, "{fixes}");
+}
+
 /// Past 500 requests, a fix behind a layer in front is still worked out and proven (against
 /// the run's verdicts, streaming the input again): CloudFront's methods for one request, and
 /// the bucket's rules behind CloudFront as a file that, applied, lets every request through.
