@@ -535,7 +535,7 @@ fn say(out: &mut impl Write, indent: &str, text: &str, w: usize) -> io::Result<(
 
 /// `#1, #2, …` up to [`LISTED_MEMBERS`], then how many more: only those listed are put in
 /// words (a group may hold 100,000 requests).
-fn members_text(members: &[usize]) -> String {
+pub(super) fn members_text(members: &[usize]) -> String {
     let shown: Vec<String> = members
         .iter()
         .take(LISTED_MEMBERS)

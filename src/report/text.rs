@@ -522,7 +522,7 @@ fn write_fixes_of_blocked(
             } else {
                 ""
             },
-            members_list(&group.members)
+            super::recording::members_text(&group.members)
         );
         writeln!(out, "{}", wrap(&head, w, "    "))?;
         let Some(fix) = &group.fix else {
@@ -562,20 +562,6 @@ fn write_fixes_of_blocked(
 /// "1 request", "2,000 requests".
 fn plural_count(n: usize, noun: &str) -> String {
     format!("{} {noun}{}", count(n), if n == 1 { "" } else { "s" })
-}
-
-/// `#1, #2, …` up to a dozen, then how many more.
-fn members_list(members: &[usize]) -> String {
-    const LISTED: usize = 12;
-    let shown: Vec<String> = members
-        .iter()
-        .take(LISTED)
-        .map(|i| format!("#{i}"))
-        .collect();
-    match members.len().saturating_sub(LISTED) {
-        0 => shown.join(", "),
-        more => format!("{} and {} more", shown.join(", "), count(more)),
-    }
 }
 
 /// `--print --request N`: the head, then request `n` alone (its execution table, tracker,
