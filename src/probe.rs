@@ -541,7 +541,7 @@ pub fn probe_scenario(
         front: Vec::new(),
         rules_from: Some(format!("the live server at {live_url}")),
     };
-    for request in &mut scenario.requests {
+    for request in std::sync::Arc::make_mut(&mut scenario.requests).iter_mut() {
         request.responses = Default::default();
         request.preflight_not_recorded = false;
         request.actual_withheld = false;
@@ -581,7 +581,11 @@ pub fn probe_scenario(
     let LiveAnswers {
         answers, held_back, ..
     } = live;
-    for ((spec, answers), held_back) in scenario.requests.iter_mut().zip(answers).zip(held_back) {
+    for ((spec, answers), held_back) in std::sync::Arc::make_mut(&mut scenario.requests)
+        .iter_mut()
+        .zip(answers)
+        .zip(held_back)
+    {
         spec.responses = answers;
         spec.actual_withheld = held_back;
     }

@@ -1056,7 +1056,7 @@ fn retarget(mut scenario: Scenario, server_url: &str) -> Result<Scenario, LoadEr
         }
     };
     move_url(&mut scenario.server.url);
-    for request in &mut scenario.requests {
+    for request in std::sync::Arc::make_mut(&mut scenario.requests).iter_mut() {
         move_url(&mut request.url);
     }
     Ok(scenario)
@@ -1181,7 +1181,10 @@ fn run_probe(args: &ProbeArgs) -> Result<Finished, Error> {
 
 /// The probe's own notes (redirect hops, requests held back) join each request's note.
 fn with_probe_notes(mut scenario: Scenario, notes: crate::probe::ProbeNotes) -> Scenario {
-    for (request, notes) in scenario.requests.iter_mut().zip(notes.0) {
+    for (request, notes) in std::sync::Arc::make_mut(&mut scenario.requests)
+        .iter_mut()
+        .zip(notes.0)
+    {
         if notes.is_empty() {
             continue;
         }

@@ -243,7 +243,7 @@ impl Masker {
             }
         }
         self.url(&mut scenario.server.url);
-        for request in &mut scenario.requests {
+        for request in std::sync::Arc::make_mut(&mut scenario.requests).iter_mut() {
             self.url(&mut request.url);
             self.headers(&mut request.headers);
             self.responses(&mut request.responses);

@@ -205,7 +205,7 @@ impl Opened {
             let (rules, name) = read_config(path).map_err(|e| e.errors().clone())?;
             if loaded.recording.is_some() {
                 // Replay what the page sent against these rules instead of the recorded answers.
-                for request in &mut loaded.scenario.requests {
+                for request in std::sync::Arc::make_mut(&mut loaded.scenario.requests).iter_mut() {
                     request.responses = Default::default();
                     request.preflight_not_recorded = false;
                 }

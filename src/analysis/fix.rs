@@ -192,8 +192,58 @@ impl Verdicts for Trace {
 #[derive(Debug)]
 pub struct Baseline {
     profile: crate::scenario::BrowserProfile,
-    outcomes: Vec<Outcome>,
+    outcomes: Outcomes,
     reruns: RefCell<foldhash::HashMap<String, Rc<[Outcome]>>>,
+}
+
+#[derive(Debug)]
+enum Outcomes {
+    Known(Vec<Outcome>),
+    /// Still being made by a run on another thread.
+    Coming(std::sync::Arc<VerdictsComing>),
+}
+
+/// A run's verdicts as its engine makes them, for proving fixes while the run is still being
+/// written out: a reader waits for a verdict not made yet, until the run has ended.
+#[derive(Debug, Default)]
+pub struct VerdictsComing {
+    /// The verdicts so far, and whether the run has ended (or given up).
+    made: std::sync::Mutex<(Vec<Outcome>, bool)>,
+    more: std::sync::Condvar,
+}
+
+impl VerdictsComing {
+    pub fn push(&self, outcome: Outcome) {
+        if let Ok(mut made) = self.made.lock() {
+            made.0.push(outcome);
+        }
+        self.more.notify_all();
+    }
+
+    /// No more verdicts come: readers of later ones get none.
+    pub fn end(&self) {
+        if let Ok(mut made) = self.made.lock() {
+            made.1 = true;
+        }
+        self.more.notify_all();
+    }
+
+    /// Verdict `index` (1-based), waiting for it.
+    fn get(&self, index: usize) -> Option<Outcome> {
+        let mut made = self.made.lock().ok()?;
+        while made.0.len() < index && !made.1 {
+            made = self.more.wait(made).ok()?;
+        }
+        made.0.get(index.checked_sub(1)?).copied()
+    }
+
+    /// Every verdict made, once the run has ended.
+    pub fn all(&self) -> Vec<Outcome> {
+        self.made
+            .lock()
+            .map(|made| made.0.clone())
+            .unwrap_or_default()
+    }
 }
 
 impl Baseline {
@@ -201,7 +251,19 @@ impl Baseline {
     pub fn new(profile: crate::scenario::BrowserProfile, outcomes: Vec<Outcome>) -> Self {
         Baseline {
             profile,
-            outcomes,
+            outcomes: Outcomes::Known(outcomes),
+            reruns: RefCell::default(),
+        }
+    }
+
+    /// The verdicts of a run still going on another thread, each waited for when needed.
+    pub fn coming(
+        profile: crate::scenario::BrowserProfile,
+        outcomes: std::sync::Arc<VerdictsComing>,
+    ) -> Self {
+        Baseline {
+            profile,
+            outcomes: Outcomes::Coming(outcomes),
             reruns: RefCell::default(),
         }
     }
@@ -218,7 +280,10 @@ impl Verdicts for Baseline {
     }
 
     fn outcome(&self, index: usize) -> Option<Outcome> {
-        self.outcomes.get(index.checked_sub(1)?).copied()
+        match &self.outcomes {
+            Outcomes::Known(outcomes) => outcomes.get(index.checked_sub(1)?).copied(),
+            Outcomes::Coming(coming) => coming.get(index),
+        }
     }
 
     /// A change to the server alone is re-run once, however many requests need it: it is kept
@@ -359,13 +424,13 @@ impl Scope {
             before.push(spec);
             after.push(replaced);
         }
-        let run = |requests| {
+        let run = |requests: Vec<RequestSpec>| {
             let part = Scenario {
                 title: String::new(),
                 description: String::new(),
                 browser: scenario.browser,
                 server: scenario.server.clone(),
-                requests,
+                requests: requests.into(),
                 moments: Vec::new(),
                 quiz: Vec::new(),
                 cookies: scenario.cookies.clone(),
@@ -647,18 +712,17 @@ pub struct BlockedAlike {
 }
 
 impl BlockedAlike {
-    /// Files `record` when it is blocked.
-    pub fn add(&mut self, scenario: &Scenario, record: &RequestRecord) {
+    /// Files `record` when it is blocked; returns it (without its exchanges) when it is the
+    /// first of a new group, whose fix is then the group's.
+    pub fn add(&mut self, scenario: &Scenario, record: &RequestRecord) -> Option<&RequestRecord> {
         if record.outcome != Outcome::Blocked {
-            return;
+            return None;
         }
-        let Some(asks) = Asks::of(scenario, record) else {
-            return;
-        };
+        let asks = Asks::of(scenario, record)?;
         let key = (asks, record.cors_error);
         if let Some(&g) = self.at.get(&key) {
             self.groups[g].0.members.push(record.index);
-            return;
+            return None;
         }
         let group = AskedAlike {
             asks: key.0.clone(),
@@ -672,65 +736,69 @@ impl BlockedAlike {
         };
         self.at.insert(key, self.groups.len());
         self.groups.push((group, first));
+        self.groups.last().map(|(_, first)| first)
     }
 
-    /// The groups, largest first, the `limit` largest with the fix of their first request
-    /// proven against `outcomes`, the run's verdicts ([`fix_against`]), and how many of their
-    /// members the same re-run allows. Every change tried re-runs the whole scenario, so the
-    /// groups are proven on as many threads as the machine has cores.
+    /// The groups, largest first, the `limit` largest with the fix of their first request and
+    /// how many of their members the same re-run allows. `early` holds the fixes proven while
+    /// the run went on, by the first request's number; the others are proven here against
+    /// `outcomes`, the run's verdicts ([`fix_against`]), on as many threads as the machine has
+    /// cores, as each change tried re-runs the whole scenario.
     pub fn fixes(
         self,
         scenario: &Scenario,
         profile: crate::scenario::BrowserProfile,
-        outcomes: Vec<Outcome>,
+        (outcomes, mut early): (Vec<Outcome>, foldhash::HashMap<usize, Option<Fix>>),
         limit: usize,
     ) -> Vec<AskedAlike> {
         let mut groups = self.groups;
         groups.sort_by_key(|(group, _)| std::cmp::Reverse(group.members.len()));
-        let proven = groups.len().min(limit);
+        let mut unproven: Vec<usize> = Vec::new();
+        for (at, (group, first)) in groups.iter_mut().enumerate().take(limit) {
+            match early.remove(&first.index) {
+                Some(fix) => group.fix = fix,
+                None => unproven.push(at),
+            }
+        }
         let threads = std::thread::available_parallelism()
             .map_or(1, usize::from)
-            .clamp(1, proven.max(1));
+            .clamp(1, unproven.len().max(1));
         // Each thread keeps its own re-runs: groups that need the same change to the server
         // share one when they are on the same thread.
-        let prove_all = |mine: &mut [(AskedAlike, RequestRecord)]| {
+        let prove_share = |share: Vec<usize>| -> Vec<(usize, Option<Fix>)> {
             let base = Baseline::new(profile, outcomes.clone());
-            for (group, first) in mine {
-                group.fix = fix_against(scenario, &base, first);
-                group.allowed = group.fix.as_ref().map_or(0, |fix| group.allowed_by(fix));
-            }
+            share
+                .into_iter()
+                .map(|at| (at, fix_against(scenario, &base, &groups[at].1)))
+                .collect()
         };
-        // Every `threads`-th group to each thread, the largest spread first.
-        let mut shares: Vec<Vec<(usize, (AskedAlike, RequestRecord))>> =
-            (0..threads).map(|_| Vec::new()).collect();
-        for (at, group) in groups.drain(..proven).enumerate() {
-            shares[at % threads].push((at, group));
+        let mut shares: Vec<Vec<usize>> = (0..threads).map(|_| Vec::new()).collect();
+        for (nth, at) in unproven.into_iter().enumerate() {
+            shares[nth % threads].push(at);
         }
-        let prove_share = |share: Vec<(usize, (AskedAlike, RequestRecord))>| {
-            let (at, mut mine): (Vec<usize>, Vec<_>) = share.into_iter().unzip();
-            prove_all(&mut mine);
-            at.into_iter().zip(mine).collect::<Vec<_>>()
-        };
         // The first share is proven on this thread, which reuses the memory the run let go of.
         let mine = shares.remove(0);
-        let proven_groups: Vec<(usize, (AskedAlike, RequestRecord))> =
-            std::thread::scope(|scope| {
-                let workers: Vec<_> = shares
-                    .into_iter()
-                    .map(|share| scope.spawn(|| prove_share(share)))
-                    .collect();
-                let mut proven = prove_share(mine);
-                for worker in workers {
-                    proven.extend(worker.join().unwrap_or_default());
-                }
-                proven
-            });
-        let mut proven_groups = proven_groups;
-        proven_groups.sort_by_key(|(at, _)| *at);
-        let rest = std::mem::take(&mut groups);
-        groups = proven_groups.into_iter().map(|(_, group)| group).collect();
-        groups.extend(rest);
-        groups.into_iter().map(|(group, _)| group).collect()
+        let proven: Vec<(usize, Option<Fix>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = shares
+                .into_iter()
+                .map(|share| scope.spawn(|| prove_share(share)))
+                .collect();
+            let mut proven = prove_share(mine);
+            for worker in workers {
+                proven.extend(worker.join().unwrap_or_default());
+            }
+            proven
+        });
+        for (at, fix) in proven {
+            groups[at].0.fix = fix;
+        }
+        groups
+            .into_iter()
+            .map(|(mut group, _)| {
+                group.allowed = group.fix.as_ref().map_or(0, |fix| group.allowed_by(fix));
+                group
+            })
+            .collect()
     }
 }
 
@@ -817,7 +885,7 @@ fn whole_run<'a>(
 ) -> impl FnOnce(RequestSpec) -> (bool, Vec<(usize, Outcome, Outcome)>) + 'a {
     move |changed| {
         let mut whole = scenario.clone();
-        if let Some(spec) = whole.requests.get_mut(index - 1) {
+        if let Some(spec) = std::sync::Arc::make_mut(&mut whole.requests).get_mut(index - 1) {
             *spec = changed;
         }
         prove(trace, scenario, &whole, index)
@@ -1147,7 +1215,9 @@ fn browser_cache_fix(
     let mut candidates: Vec<(Scenario, String, Vec<String>)> = Vec::new();
     if storer.via == Via::Element {
         let mut changed = scenario.clone();
-        if let Some(spec) = changed.requests.get_mut(stored.by_request - 1) {
+        if let Some(spec) =
+            std::sync::Arc::make_mut(&mut changed.requests).get_mut(stored.by_request - 1)
+        {
             spec.via = Via::Browser;
             spec.credentials = Credentials::SameOrigin;
         }
@@ -1161,7 +1231,7 @@ fn browser_cache_fix(
         ));
     }
     let mut changed = scenario.clone();
-    if let Some(spec) = changed.requests.get_mut(record.index - 1) {
+    if let Some(spec) = std::sync::Arc::make_mut(&mut changed.requests).get_mut(record.index - 1) {
         spec.cache = CacheMode::NoStore;
     }
     candidates.push((
@@ -1456,8 +1526,7 @@ fn function_url_fix(
                 !drop
             });
         };
-        if let Some(actual) = changed
-            .requests
+        if let Some(actual) = std::sync::Arc::make_mut(&mut changed.requests)
             .get_mut(record.index - 1)
             .and_then(|spec| spec.responses.actual.as_mut())
         {
@@ -1702,7 +1771,7 @@ fn rest_api_round(
         if need.include {
             set.push(("Access-Control-Allow-Credentials".into(), "true".into()));
         }
-        let spec = &mut changed.requests[record.index - 1];
+        let spec = &mut std::sync::Arc::make_mut(&mut changed.requests)[record.index - 1];
         // A function that names one site already must name this one too without losing the
         // other: it echoes the Origin, so the change is to this request's answer alone, with
         // Vary: Origin.
@@ -1926,7 +1995,9 @@ fn redirect_fix(
     {
         // The redirect tainted the origin: no answer can name the page's origin any more.
         let mut changed = scenario.clone();
-        if let Some(spec) = changed.requests.get_mut(record.index - 1) {
+        if let Some(spec) =
+            std::sync::Arc::make_mut(&mut changed.requests).get_mut(record.index - 1)
+        {
             if let Ok(url) = url::Url::parse(&target.request.url) {
                 spec.url = url;
             }
@@ -2231,7 +2302,9 @@ mod tests {
         let base = Baseline::of(&original, profile);
         assert_eq!(base.outcome(1), Some(Outcome::Blocked));
         let mut answered = original.clone();
-        answered.requests[0].responses.actual = Some(CannedResponse {
+        std::sync::Arc::make_mut(&mut answered.requests)[0]
+            .responses
+            .actual = Some(CannedResponse {
             status: 200,
             headers: vec![("Access-Control-Allow-Origin".into(), "*".into())].into(),
             body: String::new(),
@@ -2386,7 +2459,7 @@ mod tests {
         // ...but an origin the lesson wants in is added to AllowOrigins, and the function's
         // own header goes, or the two would still clash.
         let mut wanted = scenario.clone();
-        wanted.requests[2].expect = Some(Outcome::Allowed);
+        std::sync::Arc::make_mut(&mut wanted.requests)[2].expect = Some(Outcome::Allowed);
         let trace = engine::run(&wanted, BrowserProfile::Chromium);
         let Some(widened) = fix_for(&wanted, &trace, &trace.requests[2]) else {
             panic!("request #3 is blocked");
@@ -2461,7 +2534,7 @@ mod tests {
         // Without the expectation (a recording cannot tell an intruder from the page's own
         // site), the fix adds the origin and says what that grants.
         let mut unexpected = scenario.clone();
-        unexpected.requests[2].expect = None;
+        std::sync::Arc::make_mut(&mut unexpected.requests)[2].expect = None;
         let trace = engine::run(&unexpected, BrowserProfile::Chromium);
         let Some(fix) = fix_for(&unexpected, &trace, &trace.requests[2]) else {
             panic!("blocked")

@@ -176,7 +176,7 @@ pub fn apply(scenario: &Scenario, edit: &Edit) -> Option<Scenario> {
     let mut next = scenario.clone();
     match edit {
         Edit::Credentials { request } => {
-            let spec = next.requests.get_mut(*request)?;
+            let spec = std::sync::Arc::make_mut(&mut next.requests).get_mut(*request)?;
             spec.credentials = match spec.credentials {
                 Credentials::Omit => Credentials::SameOrigin,
                 Credentials::SameOrigin => Credentials::Include,
@@ -188,7 +188,7 @@ pub fn apply(scenario: &Scenario, edit: &Edit) -> Option<Scenario> {
             name,
             value,
         } => {
-            let spec = next.requests.get_mut(*request)?;
+            let spec = std::sync::Arc::make_mut(&mut next.requests).get_mut(*request)?;
             match spec
                 .headers
                 .iter()
@@ -443,7 +443,10 @@ mod save_tests {
 /// author's moments and quiz left out when edits were made (they explain the original run).
 pub fn saved_scenario(scenario: &Scenario, trace: &Trace, edited: bool) -> Scenario {
     let mut saved = scenario.clone();
-    for (spec, record) in saved.requests.iter_mut().zip(&trace.requests) {
+    for (spec, record) in std::sync::Arc::make_mut(&mut saved.requests)
+        .iter_mut()
+        .zip(&trace.requests)
+    {
         if spec.expect.is_some() {
             spec.expect = Some(record.outcome);
         }

@@ -203,7 +203,7 @@ mod tests {
         };
         let lesson = scenario.requests.clone();
         while scenario.requests.len() <= AT_ONCE {
-            scenario.requests.extend(lesson.iter().cloned());
+            Arc::make_mut(&mut scenario.requests).extend(lesson.iter().cloned());
         }
         let trace = crate::engine::run(&scenario, crate::scenario::BrowserProfile::Chromium);
         (Arc::new(scenario), trace)

@@ -73,12 +73,12 @@ impl<'a> Requests<'a> {
         Self::answered_by(scenario, profile, Box::new(Answerer::new(&scenario.server)))
     }
 
-    /// The run for its verdicts alone (each request's record, its steps let go of): as
-    /// [`Requests::new`], without keeping one copy of every tracker value and header text the
-    /// run makes, which only a kept trace shares.
+    /// The run for its verdicts alone: as [`Requests::new`], but each request comes without
+    /// steps (its record's `steps` range is empty) and the tracker is not kept, and the run
+    /// keeps no shared copy of each header text, which only a kept trace needs.
     pub fn for_verdicts(scenario: &'a Scenario, profile: BrowserProfile) -> Self {
         let mut run = Self::new(scenario, profile);
-        run.sim.pool_cells = false;
+        run.sim.keeps_steps = false;
         run.sim.texts = TextPool::passing_through();
         run
     }
@@ -217,9 +217,9 @@ struct Simulation<'a> {
     /// One copy of each tracker value: most repeat from one request to the next, and every
     /// step holds its tracker.
     cells: foldhash::HashSet<Arc<Cell>>,
-    /// False for a run whose verdicts alone are wanted (a fix's proof): its tracker values are
-    /// not pooled, as no step outlives its request.
-    pool_cells: bool,
+    /// False for a run whose verdicts alone are wanted (a fix's proof): it makes no steps and
+    /// tracks no values, which decide nothing.
+    keeps_steps: bool,
     server: Box<dyn Answers + Send + 'a>,
     profile: BrowserProfile,
     cache: PreflightCache,
@@ -347,7 +347,7 @@ impl<'a> Simulation<'a> {
             texts: TextPool::default(),
             recent_url: Default::default(),
             cells: foldhash::HashSet::default(),
-            pool_cells: true,
+            keeps_steps: true,
             server,
             profile,
             cache: PreflightCache::default(),
@@ -386,6 +386,9 @@ impl<'a> Simulation<'a> {
     }
 
     fn set(&mut self, var: Var, value: Cell) {
+        if !self.keeps_steps {
+            return;
+        }
         let index = var as usize;
         // A row this trace does not track (Cached Copies where no cache can answer).
         if self
@@ -395,7 +398,6 @@ impl<'a> Simulation<'a> {
         {
             self.vars[index] = match self.cells.get(&value) {
                 Some(same) => Arc::clone(same),
-                None if !self.pool_cells => Arc::new(value),
                 None => {
                     let cell = Arc::new(value);
                     self.cells.insert(Arc::clone(&cell));
@@ -407,6 +409,9 @@ impl<'a> Simulation<'a> {
     }
 
     fn set_shared(&mut self, var: Var, value: Arc<Cell>) {
+        if !self.keeps_steps {
+            return;
+        }
         let index = var as usize;
         if self
             .vars
@@ -457,6 +462,9 @@ impl<'a> Simulation<'a> {
         event: StepEvent,
         exchange: Option<usize>,
     ) {
+        if !self.keeps_steps {
+            return;
+        }
         let cache_summary = self.cache_summary();
         self.set_shared(Var::PreflightCache, cache_summary);
         let changed = std::mem::take(&mut self.changed);
@@ -1902,6 +1910,59 @@ impl<'a> Simulation<'a> {
 mod tests {
     use super::*;
     use crate::engine::CorsError;
+
+    /// A run for its verdicts alone decides every request as the whole run does: every lesson
+    /// and every HAR fixture, under both profiles (the steps and tracker it skips decide nothing).
+    #[test]
+    fn a_run_for_verdicts_alone_decides_as_the_whole_run() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut scenarios: Vec<(String, Scenario)> = crate::scenario::lessons::LESSONS
+            .iter()
+            .filter_map(|lesson| {
+                let scenario = load_str(lesson.text, lesson.name).ok()?;
+                Some((lesson.name.to_string(), scenario))
+            })
+            .collect();
+        assert_eq!(scenarios.len(), crate::scenario::lessons::LESSONS.len());
+        for dir in [
+            "tests/fixtures/har",
+            "tests/fixtures/chromium",
+            "tests/fixtures/field",
+        ] {
+            for entry in std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let path = entry.path();
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let name = path.display().to_string();
+                if path.extension().is_some_and(|e| e == "har")
+                    && let Ok(import) = crate::formats::har::load_har(&text, &name, false)
+                {
+                    scenarios.push((name, import.scenario));
+                }
+            }
+        }
+        assert!(scenarios.len() > crate::scenario::lessons::LESSONS.len() + 5);
+        for (name, scenario) in &scenarios {
+            for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
+                let whole: Vec<(Outcome, Option<CorsError>)> = Requests::new(scenario, profile)
+                    .map(|(record, _)| (record.outcome, record.cors_error))
+                    .collect();
+                let alone: Vec<(Outcome, Option<CorsError>)> =
+                    Requests::for_verdicts(scenario, profile)
+                        .map(|(record, steps)| {
+                            assert!(steps.is_empty());
+                            (record.outcome, record.cors_error)
+                        })
+                        .collect();
+                assert_eq!(whole, alone, "{name} under {profile:?}");
+            }
+        }
+    }
     use crate::engine::preflight_cache::Lookup;
     use crate::scenario::load_str;
 

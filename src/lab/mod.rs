@@ -300,7 +300,7 @@ pub fn check(
     let browser_ran = run
         .seen
         .iter()
-        .zip(&scenario.requests)
+        .zip(scenario.requests.iter())
         .any(|(seen, spec)| spec.via != Via::Raw && seen.result.is_some());
     if !browser_ran {
         return Err(usage(format!(
@@ -1007,7 +1007,7 @@ mod tests {
             assert_eq!(not_runnable(&lesson(runs), 30), None, "{runs}");
         }
         let mut local = lesson("basic");
-        local.requests[0].url =
+        std::sync::Arc::make_mut(&mut local.requests)[0].url =
             url::Url::parse("http://127.0.0.1:9000/photo.jpg").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             not_runnable(&local, 30).as_deref(),

@@ -265,7 +265,7 @@ fn write_scenario(json: &mut Frame, scenario: &Scenario, sink: &mut impl Write) 
         json.key(key).value(value)?;
     }
     json.key("requests").open(b'[');
-    for request in &scenario.requests {
+    for request in scenario.requests.iter() {
         json.item();
         json.value(&write::request(request))?;
         json.flush_to(sink)?;
@@ -765,10 +765,11 @@ mod tests {
             panic!("the built-in scenario loads")
         };
         // One failing expectation per copy of the lesson, so the exit status has work to do.
-        scenario.requests[0].expect = Some(crate::scenario::Outcome::Blocked);
+        std::sync::Arc::make_mut(&mut scenario.requests)[0].expect =
+            Some(crate::scenario::Outcome::Blocked);
         let lesson = scenario.requests.clone();
         while scenario.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES {
-            scenario.requests.extend(lesson.iter().cloned());
+            std::sync::Arc::make_mut(&mut scenario.requests).extend(lesson.iter().cloned());
         }
         let profile = BrowserProfile::Chromium;
         let trace = crate::engine::run(&scenario, profile);
@@ -935,7 +936,7 @@ mod tests {
         let Some((_, mut scenario, _)) = shipped_inputs().into_iter().next() else {
             panic!("a shipped scenario")
         };
-        let Some(request) = scenario.requests.first_mut() else {
+        let Some(request) = std::sync::Arc::make_mut(&mut scenario.requests).first_mut() else {
             panic!("a request")
         };
         // A repeated name (the list is written as pairs, so neither is lost) and names and

@@ -392,21 +392,43 @@ pub fn stream(
     // and laying out its tables takes longer than running it.
     std::thread::scope(|threads| -> io::Result<()> {
         let (ran, parts_ran) = std::sync::mpsc::sync_channel(1);
-        // Where a change reaches every request, fixes are proven on the whole run: this thread
-        // keeps each verdict and the blocked requests' groups, and once the run has ended
-        // proves the fixes while the writer is still writing the parts.
+        // Where a change reaches every request, fixes are proven on the whole run. This thread
+        // groups the blocked requests as it goes; each new group's fix is proven on a thread of
+        // its own at once, against the verdicts as they come, while the writer (the slower)
+        // writes the parts; what is left is proven once the run has ended.
         let grouped = scope.is_none();
         let fixes = threads.spawn(move || {
-            let mut outcomes: Vec<Outcome> = Vec::new();
-            let mut blocked = crate::analysis::fix::BlockedAlike::default();
+            use crate::analysis::fix::{Baseline, BlockedAlike, VerdictsComing};
+            let coming = std::sync::Arc::new(VerdictsComing::default());
+            // Ends the verdicts on every way out, so no prover waits for one that never comes.
+            struct Ends(std::sync::Arc<VerdictsComing>);
+            impl Drop for Ends {
+                fn drop(&mut self) {
+                    self.0.end();
+                }
+            }
+            let ends = Ends(std::sync::Arc::clone(&coming));
+            let mut blocked = BlockedAlike::default();
+            let mut provers = Vec::new();
             loop {
                 let (records, steps): (Vec<RequestRecord>, Vec<Vec<crate::engine::Step>>) =
                     run.by_ref().take(PART_REQUESTS).unzip();
                 let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
                 if grouped {
                     for record in &records {
-                        outcomes.push(record.outcome);
-                        blocked.add(scenario, record);
+                        coming.push(record.outcome);
+                        if let Some(first) = blocked.add(scenario, record)
+                            && provers.len() < FIXED_GROUPS
+                        {
+                            let first = first.clone();
+                            let coming = std::sync::Arc::clone(&coming);
+                            provers.push(threads.spawn(move || {
+                                let base = Baseline::coming(profile, coming);
+                                let fix =
+                                    crate::analysis::fix::fix_against(scenario, &base, &first);
+                                (first.index, fix)
+                            }));
+                        }
                     }
                 }
                 if records.is_empty() {
@@ -417,13 +439,17 @@ pub fn stream(
                     return Vec::new();
                 }
             }
-            // The run's own memory (its pools of texts and tracker values) goes before the
-            // re-runs make theirs.
+            drop(ends);
+            // The run's own memory goes before the last proofs make theirs.
             drop(run);
             if !grouped {
                 return Vec::new();
             }
-            blocked.fixes(scenario, profile, outcomes, FIXED_GROUPS)
+            let early = provers
+                .into_iter()
+                .filter_map(|prover| prover.join().ok())
+                .collect();
+            blocked.fixes(scenario, profile, (coming.all(), early), FIXED_GROUPS)
         });
         for part in 1..=parts {
             let Ok((records, steps)) = parts_ran.recv() else {

@@ -315,7 +315,9 @@ pub struct Scenario {
     pub description: String,
     pub browser: Option<BrowserProfile>,
     pub server: Server,
-    pub requests: Vec<RequestSpec>,
+    /// Shared: a fix's proof runs the scenario with its server changed, and a recording's
+    /// requests are 100,000 specs that need not be copied for it.
+    pub requests: std::sync::Arc<Vec<RequestSpec>>,
     /// Key moments the lesson author wrote (empty: derive them from the trace).
     pub moments: Vec<Moment>,
     pub quiz: Vec<Question>,

@@ -56,7 +56,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             description: raw.description.unwrap_or_default(),
             browser: raw.browser,
             server,
-            requests,
+            requests: requests.into(),
             moments,
             quiz,
             cookies,

@@ -459,7 +459,7 @@ fn quiz_answers_agree_with_the_engine() {
     // custom-header's second question predicts: one more x-amz-* header still passes.
     assert!(answer_of(&loaded("custom-header"), 1).starts_with("It passes"));
     let mut more = loaded("custom-header");
-    more.requests[1]
+    std::sync::Arc::make_mut(&mut more.requests)[1]
         .headers
         .push(("x-amz-meta-title".into(), "Q4".into()));
     let more = engine::run(&more, BrowserProfile::Chromium);

@@ -261,7 +261,7 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
                 front: Vec::new(),
                 rules_from: None,
             },
-            requests,
+            requests: requests.into(),
             moments: Vec::new(),
             quiz: Vec::new(),
             cookies,
@@ -414,7 +414,7 @@ proptest! {
     fn outcomes_are_consistent_with_the_wire(scenario in scenario_strategy(), standard in any::<bool>()) {
         let profile = if standard { BrowserProfile::Standard } else { BrowserProfile::Chromium };
         let trace = engine::run(&scenario, profile);
-        for (request, spec) in trace.requests.iter().zip(&scenario.requests) {
+        for (request, spec) in trace.requests.iter().zip(scenario.requests.iter()) {
             let blocked = request.outcome == Outcome::Blocked;
             prop_assert_eq!(blocked, request.console.is_some());
             prop_assert_eq!(blocked, request.cors_error.is_some());
@@ -519,7 +519,7 @@ proptest! {
     #[test]
     fn cookies_go_only_where_the_credentials_mode_and_samesite_let_them(scenario in scenario_strategy()) {
         let trace = engine::run(&scenario, BrowserProfile::Chromium);
-        for (request, spec) in trace.requests.iter().zip(&scenario.requests) {
+        for (request, spec) in trace.requests.iter().zip(scenario.requests.iter()) {
             for exchange in &request.exchanges {
                 let Some(cookie) = exchange.request.header("Cookie") else { continue };
                 prop_assert!(spec.via != Via::Raw, "a raw request sends only what was written");
@@ -576,7 +576,7 @@ proptest! {
     #[test]
     fn cross_origin_requests_without_preflight_are_simple(scenario in scenario_strategy()) {
         let trace = engine::run(&scenario, BrowserProfile::Chromium);
-        for (request, spec) in trace.requests.iter().zip(&scenario.requests) {
+        for (request, spec) in trace.requests.iter().zip(scenario.requests.iter()) {
             // A request the probe stopped at a later hop never reached that hop's preflight.
             let stopped = spec.actual_withheld && request.outcome == Outcome::Sent;
             if request.via == Via::Browser && !request.same_origin && !request.preflight && !request.cache_hit && !stopped {

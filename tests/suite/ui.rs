@@ -1393,7 +1393,7 @@ fn a_recording_replayed_on_another_thread_shows_its_list_as_it_goes() {
     let scenario = import.scenario.clone();
     let mut held = import.scenario;
     let total = held.requests.len();
-    held.requests.clear();
+    std::sync::Arc::make_mut(&mut held.requests).clear();
 
     // The replay's parts handed over by hand: the first five requests, then the rest.
     let (hand, parts) = std::sync::mpsc::channel();

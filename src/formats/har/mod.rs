@@ -1084,7 +1084,7 @@ fn assemble(
             front: Vec::new(),
             rules_from: Some(format!("{file} (the answers the browser recorded)")),
         },
-        requests,
+        requests: requests.into(),
         moments: Vec::new(),
         quiz: Vec::new(),
         // The recording's own Cookie headers say what was sent.
