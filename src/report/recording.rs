@@ -244,13 +244,35 @@ pub fn write(
             }
         }
     }
-    write_report(out, recording, &lines, &groups, all, w)?;
+    write_report(
+        out,
+        (recording, replayed_against(scenario)),
+        &lines,
+        &groups,
+        all,
+        w,
+    )?;
     Ok(failed)
+}
+
+/// Where a recording is replayed against other rules than its own answers (`--config`): what
+/// the rules are, as the server names them.
+pub fn replayed_against(scenario: &Scenario) -> Option<&str> {
+    match scenario.server.kind {
+        crate::scenario::ServerKind::Recorded { .. } => None,
+        _ => Some(
+            scenario
+                .server
+                .rules_from
+                .as_deref()
+                .unwrap_or("other rules"),
+        ),
+    }
 }
 
 fn write_report(
     out: &mut impl Write,
-    recording: &Recording,
+    (recording, against): (&Recording, Option<&str>),
     lines: &[Line],
     groups: &[Group],
     all: bool,
@@ -301,7 +323,9 @@ fn write_report(
         .filter(|l| l.agrees == Some(false))
         .map(|l| l.index)
         .collect();
-    let verdict = if disagree.is_empty() {
+    let verdict = if let Some(rules) = against {
+        changed_by_rules(rules, lines)
+    } else if disagree.is_empty() {
         let unknown = lines.iter().filter(|l| l.agrees.is_none()).count();
         match unknown {
             0 => "The replay agrees with what the browser recorded on every request.".to_string(),
@@ -525,6 +549,48 @@ fn write_group(
         }
     }
     Ok(())
+}
+
+/// What the rules a recording was replayed against change: the requests that end otherwise
+/// than the browser recorded, in each direction. They are the point of `--config`, not a
+/// fault of the replay.
+fn changed_by_rules(rules: &str, lines: &[Line]) -> String {
+    let otherwise = |outcome: Outcome| -> Vec<usize> {
+        lines
+            .iter()
+            .filter(|l| l.agrees == Some(false) && l.outcome == outcome)
+            .map(|l| l.index)
+            .collect()
+    };
+    let (now_blocked, now_allowed) = (otherwise(Outcome::Blocked), otherwise(Outcome::Allowed));
+    let mut text = format!(
+        "Replayed against the rules of {} in place of the answers the browser recorded: ",
+        escape(rules)
+    );
+    if now_blocked.is_empty() && now_allowed.is_empty() {
+        text.push_str("every request ends as the browser recorded it.");
+        return text;
+    }
+    let mut parts = Vec::new();
+    if !now_blocked.is_empty() {
+        parts.push(format!(
+            "{} the browser let through {} blocked by these rules ({})",
+            request_count(now_blocked.len()),
+            if now_blocked.len() == 1 { "is" } else { "are" },
+            members_text(&now_blocked)
+        ));
+    }
+    if !now_allowed.is_empty() {
+        parts.push(format!(
+            "{} the browser blocked {} allowed by them ({})",
+            request_count(now_allowed.len()),
+            if now_allowed.len() == 1 { "is" } else { "are" },
+            members_text(&now_allowed)
+        ));
+    }
+    text.push_str(&parts.join("; "));
+    text.push('.');
+    text
 }
 
 /// `text` wrapped to `w` columns, every line indented by `indent`.

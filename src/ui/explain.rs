@@ -206,10 +206,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         {
             lines.push(Line::from(""));
             starts.push(lines.len());
-            let verdict = match request.agrees_with(recorded) {
-                Some(true) => "the replay agrees",
-                Some(false) => "the replay DISAGREES",
-                None => "the recording does not say whether it was blocked",
+            // Against other rules (--config), ending otherwise is what the rules change.
+            let against = crate::report::recording::replayed_against(&app.scenario).is_some();
+            let verdict = match (request.agrees_with(recorded), against) {
+                (Some(true), false) => "the replay agrees",
+                (Some(false), false) => "the replay DISAGREES",
+                (Some(true), true) => "the rules replayed here end it as the browser did",
+                (Some(false), true) => "the rules replayed here end it otherwise",
+                (None, _) => "the recording does not say whether it was blocked",
             };
             lines.push(Line::from(Span::styled(
                 format!(

@@ -160,6 +160,45 @@ fn a_recording_replays_against_bucket_rules_with_config() {
     }
 }
 
+/// Against `--config` rules, a request ending otherwise than the browser recorded is what the
+/// rules change, said in each direction, not a replay that "DISAGREES" with the recording.
+#[test]
+fn a_recording_against_other_rules_says_what_they_change() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let har = root.join("tests/fixtures/chromium/bucket.har");
+    let report = |config: &str| {
+        let output = cmd()
+            .args(["--print", "--width", "300", "--config"])
+            .arg(root.join(config))
+            .arg(&har)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // cli.json allows https://example.com alone: what the browser let through is now blocked.
+    let strict = report("tests/fixtures/configs/cli.json");
+    assert!(!strict.contains("DISAGREES"), "{strict}");
+    assert!(
+        strict.contains("Replayed against the rules of ")
+            && strict.contains("in place of the answers the browser recorded: 7 requests the browser let through are blocked by these rules (#1, #2, #3, #4, #5, #8, #9)."),
+        "{strict}"
+    );
+    // Rules that let the page's origin do anything: what the browser blocked is now allowed.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let open = dir.path().join("open.json");
+    std::fs::write(
+        &open,
+        r#"{"CORSRules": [{"AllowedOrigins": ["http://127.0.0.1:41000"], "AllowedMethods": ["GET", "PUT", "POST", "DELETE", "HEAD"], "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"]}]}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let opened = report(&open.display().to_string());
+    assert!(!opened.contains("DISAGREES"), "{opened}");
+    assert!(
+        opened.contains("the browser blocked are allowed by them (#6, #7)"),
+        "{opened}"
+    );
+}
+
 #[test]
 fn recorded_text_is_escaped() {
     let hostile = r#"{"log": {"entries": [{"_resourceType": "fetch", "startedDateTime": "2026-11-20T10:00:00Z",
