@@ -246,6 +246,71 @@ impl VerdictsComing {
     }
 }
 
+/// Fixes proven while a run too large to keep whole goes on: the run hands each verdict over as
+/// it is made, and each blocked request asked for is proven on a thread of its own against
+/// those verdicts ([`fix_against`]; a proof waits for the verdicts it compares). A report that
+/// writes as it runs leaves a core free, and the proofs take it. Dropped, it ends the verdicts,
+/// so no proof waits for one that will not come.
+pub struct ProvingAsItRuns<'scope, 'env> {
+    threads: &'scope std::thread::Scope<'scope, 'env>,
+    scenario: &'env Scenario,
+    profile: crate::scenario::BrowserProfile,
+    coming: std::sync::Arc<VerdictsComing>,
+    provers: Vec<std::thread::ScopedJoinHandle<'scope, (usize, Option<Fix>)>>,
+}
+
+impl<'scope, 'env> ProvingAsItRuns<'scope, 'env> {
+    pub fn new(
+        threads: &'scope std::thread::Scope<'scope, 'env>,
+        scenario: &'env Scenario,
+        profile: crate::scenario::BrowserProfile,
+    ) -> Self {
+        ProvingAsItRuns {
+            threads,
+            scenario,
+            profile,
+            coming: std::sync::Arc::default(),
+            provers: Vec::new(),
+        }
+    }
+
+    /// The next request's verdict.
+    pub fn verdict(&self, outcome: Outcome) {
+        self.coming.push(outcome);
+    }
+
+    /// How many fixes are being proven.
+    pub fn proving(&self) -> usize {
+        self.provers.len()
+    }
+
+    /// Proves `record`'s fix (kept without its exchanges, it is run again up to itself).
+    pub fn prove(&mut self, record: RequestRecord) {
+        let (scenario, profile) = (self.scenario, self.profile);
+        let coming = std::sync::Arc::clone(&self.coming);
+        self.provers.push(self.threads.spawn(move || {
+            let base = Baseline::coming(profile, coming);
+            (record.index, fix_against(scenario, &base, &record))
+        }));
+    }
+
+    /// Once the run has ended: every verdict, and each fix proven, by its request's number.
+    pub fn finish(mut self) -> (Vec<Outcome>, foldhash::HashMap<usize, Option<Fix>>) {
+        self.coming.end();
+        let proven = std::mem::take(&mut self.provers)
+            .into_iter()
+            .filter_map(|prover| prover.join().ok())
+            .collect();
+        (self.coming.all(), proven)
+    }
+}
+
+impl Drop for ProvingAsItRuns<'_, '_> {
+    fn drop(&mut self) {
+        self.coming.end();
+    }
+}
+
 impl Baseline {
     /// `outcomes`: each request's verdict, in order.
     pub fn new(profile: crate::scenario::BrowserProfile, outcomes: Vec<Outcome>) -> Self {

@@ -20,6 +20,9 @@ use super::text::{wrap, write_fix};
 
 /// Allowed requests listed one per line up to this many; beyond, counted by host.
 const LISTED_ALLOWED: usize = 30;
+/// Groups whose fix is proven while a large run goes on, each on a thread of its own; the
+/// others' once it has ended.
+const PROVEN_AS_IT_RUNS: usize = 12;
 /// Request numbers named per group; beyond, "and N more".
 const LISTED_MEMBERS: usize = 12;
 
@@ -173,77 +176,100 @@ pub fn write(
         Some(trace) => Box::new(trace.requests.iter().cloned()),
         None => Box::new(engine::Requests::new(scenario, profile).map(|(record, _steps)| record)),
     };
-    for record in records {
-        let recorded = recording.recorded.get(record.index - 1);
-        let status = recorded.map_or(0, |r| r.status);
-        lines.push(Line {
-            index: record.index,
-            method: record.method.clone(),
-            url: record.url.clone(),
-            outcome: record.outcome,
-            status,
-            agrees: recorded.and_then(|r| record.agrees_with(r)),
-        });
-        if !record.expectation_met() {
-            failed.push(RequestRecord {
-                exchanges: Vec::new(),
-                ..record.clone()
-            });
-        }
-        if record.outcome != Outcome::Blocked {
-            continue;
-        }
-        let error = record.cors_error.map_or("unknown", |e| e.name());
-        let cause = match record.cors_error {
-            Some(e) if e.is_network_error() => Cause::Network(error),
-            _ if (400..=599).contains(&status) => Cause::Hidden { status, error },
-            _ => Cause::Cors(error),
-        };
-        let origin = record.origin.clone().unwrap_or_else(|| "null".to_string());
-        let place = place_of(&record.url);
-        match groups.iter_mut().find(|g| g.cause == cause) {
-            Some(group) => {
-                group.members.push(record.index);
-                group.origins.add(origin);
-                group.places.add(place);
-                if group.asks.is_some() && group.asks == fix::Asks::of(scenario, &record) {
-                    group.alike += 1;
-                }
+    std::thread::scope(|threads| {
+        // Rules, a layer in front or a redirect meet every request, so a group's fix is proven on
+        // the whole run; when the run is too large to keep, against its verdicts as they are made,
+        // on the other core while this one runs it.
+        let mut proofs = (whole.is_none() && scope.is_none())
+            .then(|| fix::ProvingAsItRuns::new(threads, scenario, profile));
+        for record in records {
+            if let Some(proofs) = &proofs {
+                proofs.verdict(record.outcome);
             }
-            None => {
-                // The first request of a group stands for it: its fix is the group's.
-                let fix = match (&cause, &scope, whole) {
-                    (Cause::Network(_), _, _) | (_, None, None) => None,
-                    (_, Some(scope), _) => fix::streamed_fix(scenario, profile, scope, &record),
-                    (_, None, Some(trace)) => fix::fix_for(scenario, trace, &record),
-                };
-                let asks = fix::Asks::of(scenario, &record);
-                groups.push(Group {
-                    cause,
-                    asks,
-                    alike: 1,
-                    members: vec![record.index],
-                    origins: Tally::of(origin),
-                    places: Tally::of(place),
-                    representative: RequestRecord {
-                        exchanges: Vec::new(),
-                        ..record
-                    },
-                    fix,
+            let recorded = recording.recorded.get(record.index - 1);
+            let status = recorded.map_or(0, |r| r.status);
+            lines.push(Line {
+                index: record.index,
+                method: record.method.clone(),
+                url: record.url.clone(),
+                outcome: record.outcome,
+                status,
+                agrees: recorded.and_then(|r| record.agrees_with(r)),
+            });
+            if !record.expectation_met() {
+                failed.push(RequestRecord {
+                    exchanges: Vec::new(),
+                    ..record.clone()
                 });
             }
-        }
-    }
-    // Rules, a layer in front or a redirect meet every request, so a group's fix is proven on
-    // the whole run; when the run was too large to keep, against the verdicts just collected.
-    if whole.is_none() && scope.is_none() {
-        let base = fix::Baseline::new(profile, lines.iter().map(|line| line.outcome).collect());
-        for group in &mut groups {
-            if group.fix.is_none() && !matches!(group.cause, Cause::Network(_)) {
-                group.fix = fix::fix_against(scenario, &base, &group.representative);
+            if record.outcome != Outcome::Blocked {
+                continue;
+            }
+            let error = record.cors_error.map_or("unknown", |e| e.name());
+            let cause = match record.cors_error {
+                Some(e) if e.is_network_error() => Cause::Network(error),
+                _ if (400..=599).contains(&status) => Cause::Hidden { status, error },
+                _ => Cause::Cors(error),
+            };
+            let origin = record.origin.clone().unwrap_or_else(|| "null".to_string());
+            let place = place_of(&record.url);
+            match groups.iter_mut().find(|g| g.cause == cause) {
+                Some(group) => {
+                    group.members.push(record.index);
+                    group.origins.add(origin);
+                    group.places.add(place);
+                    if group.asks.is_some() && group.asks == fix::Asks::of(scenario, &record) {
+                        group.alike += 1;
+                    }
+                }
+                None => {
+                    // The first request of a group stands for it: its fix is the group's.
+                    let fix = match (&cause, &scope, whole) {
+                        (Cause::Network(_), _, _) | (_, None, None) => None,
+                        (_, Some(scope), _) => fix::streamed_fix(scenario, profile, scope, &record),
+                        (_, None, Some(trace)) => fix::fix_for(scenario, trace, &record),
+                    };
+                    let asks = fix::Asks::of(scenario, &record);
+                    if let Some(proofs) = &mut proofs
+                        && !matches!(cause, Cause::Network(_))
+                        && proofs.proving() < PROVEN_AS_IT_RUNS
+                    {
+                        proofs.prove(RequestRecord {
+                            exchanges: Vec::new(),
+                            ..record.clone()
+                        });
+                    }
+                    groups.push(Group {
+                        cause,
+                        asks,
+                        alike: 1,
+                        members: vec![record.index],
+                        origins: Tally::of(origin),
+                        places: Tally::of(place),
+                        representative: RequestRecord {
+                            exchanges: Vec::new(),
+                            ..record
+                        },
+                        fix,
+                    });
+                }
             }
         }
-    }
+        if let Some(proofs) = proofs {
+            let (outcomes, mut proven) = proofs.finish();
+            let base = fix::Baseline::new(profile, outcomes);
+            for group in &mut groups {
+                if group.fix.is_some() || matches!(group.cause, Cause::Network(_)) {
+                    continue;
+                }
+                group.fix = match proven.remove(&group.representative.index) {
+                    Some(fix) => fix,
+                    // Past the groups proven as it ran.
+                    None => fix::fix_against(scenario, &base, &group.representative),
+                };
+            }
+        }
+    });
     write_report(
         out,
         (recording, replayed_against(scenario)),

@@ -398,36 +398,19 @@ pub fn stream(
         // writes the parts; what is left is proven once the run has ended.
         let grouped = scope.is_none();
         let fixes = threads.spawn(move || {
-            use crate::analysis::fix::{Baseline, BlockedAlike, VerdictsComing};
-            let coming = std::sync::Arc::new(VerdictsComing::default());
-            // Ends the verdicts on every way out, so no prover waits for one that never comes.
-            struct Ends(std::sync::Arc<VerdictsComing>);
-            impl Drop for Ends {
-                fn drop(&mut self) {
-                    self.0.end();
-                }
-            }
-            let ends = Ends(std::sync::Arc::clone(&coming));
-            let mut blocked = BlockedAlike::default();
-            let mut provers = Vec::new();
+            let mut proofs = crate::analysis::fix::ProvingAsItRuns::new(threads, scenario, profile);
+            let mut blocked = crate::analysis::fix::BlockedAlike::default();
             loop {
                 let (records, steps): (Vec<RequestRecord>, Vec<Vec<crate::engine::Step>>) =
                     run.by_ref().take(PART_REQUESTS).unzip();
                 let steps: Vec<crate::engine::Step> = steps.into_iter().flatten().collect();
                 if grouped {
                     for record in &records {
-                        coming.push(record.outcome);
+                        proofs.verdict(record.outcome);
                         if let Some(first) = blocked.add(scenario, record)
-                            && provers.len() < FIXED_GROUPS
+                            && proofs.proving() < FIXED_GROUPS
                         {
-                            let first = first.clone();
-                            let coming = std::sync::Arc::clone(&coming);
-                            provers.push(threads.spawn(move || {
-                                let base = Baseline::coming(profile, coming);
-                                let fix =
-                                    crate::analysis::fix::fix_against(scenario, &base, &first);
-                                (first.index, fix)
-                            }));
+                            proofs.prove(first.clone());
                         }
                     }
                 }
@@ -439,17 +422,12 @@ pub fn stream(
                     return Vec::new();
                 }
             }
-            drop(ends);
             // The run's own memory goes before the last proofs make theirs.
             drop(run);
             if !grouped {
                 return Vec::new();
             }
-            let early = provers
-                .into_iter()
-                .filter_map(|prover| prover.join().ok())
-                .collect();
-            blocked.fixes(scenario, profile, (coming.all(), early), FIXED_GROUPS)
+            blocked.fixes(scenario, profile, proofs.finish(), FIXED_GROUPS)
         });
         for part in 1..=parts {
             let Ok((records, steps)) = parts_ran.recv() else {
