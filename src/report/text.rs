@@ -226,7 +226,7 @@ fn write_part(
     if !fixes_worked_out {
         writeln!(
             out,
-            "(Fixes are listed here for up to {} requests, as each is proven by running them all again: --print --request N works out one request's fix, and --fix-out FILE writes the first proven one.)",
+            "(Past {} requests, each fix is proven by running them all again: the blocked requests' fixes follow in FIXES, one per group that asks alike.)",
             crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
         )?;
     }
@@ -678,6 +678,8 @@ pub fn write(
         w,
     )?;
     let fixes = crate::analysis::fix::fixes(scenario, trace);
+    let each_fixed = trace.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
+        || crate::analysis::fix::Scope::new(scenario).is_some();
     write_part(
         out,
         &trace.initial_variables,
@@ -685,10 +687,24 @@ pub fn write(
         &trace.steps,
         &trace.requests,
         &fixes,
-        trace.requests.len() <= crate::analysis::fix::MAX_REQUESTS_FOR_FIXES
-            || crate::analysis::fix::Scope::new(scenario).is_some(),
+        each_fixed,
         (width, trace.profile),
     )?;
+    // A large trace (a saved one) whose changes reach every request: its fixes by group.
+    if !each_fixed {
+        let mut blocked = crate::analysis::fix::BlockedAlike::default();
+        for record in &trace.requests {
+            blocked.add(scenario, record);
+        }
+        let outcomes = trace.requests.iter().map(|r| r.outcome).collect();
+        let groups = blocked.fixes(
+            scenario,
+            trace.profile,
+            (outcomes, Default::default()),
+            FIXED_GROUPS,
+        );
+        write_fixes_of_blocked(out, &groups, w)?;
+    }
     let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
     let failed: Vec<_> = trace.failed_expectations().collect();
     write_expectations(out, checked, &failed, w)

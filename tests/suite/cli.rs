@@ -1542,6 +1542,36 @@ fn a_large_streamed_report_ends_with_its_blocked_requests_fixes() {
     );
     // The parts' verdicts, counted, agree with the section's head.
     assert_eq!(report.matches(" — BLOCKED").count(), 300, "{fixes}");
+
+    // Saved as a trace and printed again, the same fixes, proven against its own verdicts.
+    let saved = cmd()
+        .current_dir(dir.path())
+        .args(["--json", "edge.json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("trace.json"), &saved.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let output = cmd()
+        .current_dir(dir.path())
+        .args(["--print", "trace.json", "--width", "200"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        again.contains("the blocked requests' fixes follow in FIXES"),
+        "{again:.2000}"
+    );
+    let fixes_again = again
+        .split("\nFIXES: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a FIXES section: {again:.2000}"));
+    assert!(
+        fixes_again.starts_with("300 blocked requests, all asking alike"),
+        "{fixes_again}"
+    );
+    assert!(
+        fixes_again.contains("The same re-run allows all 300 requests of this group."),
+        "{fixes_again}"
+    );
 }
 
 /// Past 500 requests, a fix behind a layer in front is still worked out and proven (against
