@@ -210,6 +210,7 @@ pub struct VerdictsComing {
     /// The verdicts so far, and whether the run has ended (or given up).
     made: std::sync::Mutex<(Vec<Outcome>, bool)>,
     more: std::sync::Condvar,
+    given_up: std::sync::atomic::AtomicBool,
 }
 
 impl VerdictsComing {
@@ -226,6 +227,18 @@ impl VerdictsComing {
             made.1 = true;
         }
         self.more.notify_all();
+    }
+
+    /// The run stopped before its end (its output was closed): what is proven against it will
+    /// not be shown, so proofs stop as soon as they can.
+    pub fn give_up(&self) {
+        self.given_up
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.end();
+    }
+
+    fn given_up(&self) -> bool {
+        self.given_up.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Verdict `index` (1-based), waiting for it.
@@ -249,8 +262,9 @@ impl VerdictsComing {
 /// Fixes proven while a run too large to keep whole goes on: the run hands each verdict over as
 /// it is made, and each blocked request asked for is proven on a thread of its own against
 /// those verdicts ([`fix_against`]; a proof waits for the verdicts it compares). A report that
-/// writes as it runs leaves a core free, and the proofs take it. Dropped, it ends the verdicts,
-/// so no proof waits for one that will not come.
+/// writes as it runs leaves a core free, and the proofs take it. Dropped before
+/// [`ProvingAsItRuns::finish`] (the run stopped), it gives the proofs up, so none waits for a
+/// verdict that will not come or re-runs for a report that will not be written.
 pub struct ProvingAsItRuns<'scope, 'env> {
     threads: &'scope std::thread::Scope<'scope, 'env>,
     scenario: &'env Scenario,
@@ -307,7 +321,9 @@ impl<'scope, 'env> ProvingAsItRuns<'scope, 'env> {
 
 impl Drop for ProvingAsItRuns<'_, '_> {
     fn drop(&mut self) {
-        self.coming.end();
+        if !self.provers.is_empty() {
+            self.coming.give_up();
+        }
     }
 }
 
@@ -354,14 +370,25 @@ impl Verdicts for Baseline {
     /// A change to the server alone is re-run once, however many requests need it: it is kept
     /// by the server it makes. A change to a request's own answers is re-run each time.
     fn rerun(&self, original: &Scenario, changed: &Scenario) -> Rc<[Outcome]> {
+        // A run given up (its output closed) wants no proof: the re-run stops there.
+        let given_up = || match &self.outcomes {
+            Outcomes::Coming(coming) => coming.given_up(),
+            Outcomes::Known(_) => false,
+        };
+        let run = |scenario: &Scenario| -> Rc<[Outcome]> {
+            engine::Requests::for_verdicts(scenario, self.profile)
+                .take_while(|_| !given_up())
+                .map(|(record, _steps)| record.outcome)
+                .collect()
+        };
         if changed.requests != original.requests {
-            return verdicts_of(changed, self.profile);
+            return run(changed);
         }
         let server = format!("{:?}", changed.server);
         if let Some(outcomes) = self.reruns.borrow().get(&server) {
             return outcomes.clone();
         }
-        let outcomes = verdicts_of(changed, self.profile);
+        let outcomes = run(changed);
         self.reruns.borrow_mut().insert(server, outcomes.clone());
         outcomes
     }
@@ -2323,6 +2350,42 @@ fn sent_twice_advice(url: &str, answer: Option<&crate::http::HttpResponse>) -> S
 mod tests {
     use super::*;
     use crate::scenario::{BrowserProfile, load_str};
+
+    /// Verdicts still coming are waited for; once the run ends, later ones are none; once it
+    /// is given up (its output closed), a proof's re-run stops at once.
+    #[test]
+    fn verdicts_coming_are_waited_for_and_a_given_up_run_proves_nothing() {
+        let scenario = load("basic");
+        let coming = std::sync::Arc::new(VerdictsComing::default());
+        let base = Baseline::coming(BrowserProfile::Chromium, std::sync::Arc::clone(&coming));
+        let later = std::sync::Arc::clone(&coming);
+        let pusher = std::thread::spawn(move || {
+            later.push(Outcome::Allowed);
+            later.push(Outcome::Blocked);
+            later.end();
+        });
+        // Waits for the second verdict, then finds no third.
+        assert_eq!(base.outcome(2), Some(Outcome::Blocked));
+        assert_eq!(base.outcome(3), None);
+        assert!(pusher.join().is_ok());
+        assert_eq!(coming.all(), [Outcome::Allowed, Outcome::Blocked]);
+        // A whole re-run while the run goes on; none once it is given up.
+        assert_eq!(
+            base.rerun(&scenario, &scenario).len(),
+            scenario.requests.len()
+        );
+        // A change to a request is re-run each time (never kept by server).
+        let mut changed = scenario.clone();
+        if let Some(first) = std::sync::Arc::make_mut(&mut changed.requests).first_mut() {
+            first.wait_seconds += 1;
+        }
+        assert_eq!(
+            base.rerun(&scenario, &changed).len(),
+            scenario.requests.len()
+        );
+        coming.give_up();
+        assert!(base.rerun(&scenario, &changed).is_empty());
+    }
 
     /// Who added Access-Control-Allow-Origin twice, by what the recording shows: a function
     /// URL's host, a REST API's marks, or neither.
