@@ -83,7 +83,7 @@ fn scenario_print_100k(bencher: divan::Bencher) {
         report::text::stream(
             &mut sink,
             divan::black_box(&scenario),
-            BrowserProfile::Chromium,
+            (BrowserProfile::Chromium, true),
             100,
         )
         .map_or(0, |records| records.len())

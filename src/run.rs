@@ -166,10 +166,11 @@ pub fn run_headless(output: Output, loaded: &mut Loaded) -> Result<Finished, Err
             writeln!(out)?;
             match &trace {
                 Some(trace) => report::text::write(&mut out, &loaded.scenario, trace, width)?,
+                // The report above has each group's fix: no FIXES after the steps.
                 None => drop(report::text::stream(
                     &mut out,
                     &loaded.scenario,
-                    profile,
+                    (profile, false),
                     width,
                 )?),
             }
@@ -186,7 +187,7 @@ pub fn run_headless(output: Output, loaded: &mut Loaded) -> Result<Finished, Err
             report::json::run_and_write(&mut out, &loaded.scenario, profile, recording, pretty)?
         } else {
             let width = print_width(output.width);
-            report::text::stream(&mut out, &loaded.scenario, profile, width)?
+            report::text::stream(&mut out, &loaded.scenario, (profile, true), width)?
         };
         out.flush()?;
         return Ok(expectation_status(&failed));

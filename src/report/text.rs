@@ -343,11 +343,13 @@ pub const PART_REQUESTS: usize = 1_000;
 
 /// `--print` of a run too large to hold whole (more requests than fixes are worked out for):
 /// the engine runs a part of [`PART_REQUESTS`] at a time, and each part is written and dropped,
-/// so memory is bounded by a part, not the run. Returns the requests whose expectation failed.
+/// so memory is bounded by a part, not the run. With `fixes`, FIXES follows the parts where
+/// fixes reach every request (a recording's report, printed before the steps, has its own).
+/// Returns the requests whose expectation failed.
 pub fn stream(
     out: &mut impl Write,
     scenario: &Scenario,
-    profile: BrowserProfile,
+    (profile, fixes): (BrowserProfile, bool),
     width: u16,
 ) -> io::Result<Vec<RequestRecord>> {
     let w = usize::from(width);
@@ -378,7 +380,7 @@ pub fn stream(
                 count(total),
                 count(parts),
                 count(PART_REQUESTS),
-                if scope.is_some() {
+                if scope.is_some() || !fixes {
                     ""
                 } else {
                     " The blocked requests' fixes come after the last part (FIXES): each is proven by re-running the whole run."
@@ -396,7 +398,7 @@ pub fn stream(
         // groups the blocked requests as it goes; each new group's fix is proven on a thread of
         // its own at once, against the verdicts as they come, while the writer (the slower)
         // writes the parts; what is left is proven once the run has ended.
-        let grouped = scope.is_none();
+        let grouped = fixes && scope.is_none();
         let fixes = threads.spawn(move || {
             let mut proofs = crate::analysis::fix::ProvingAsItRuns::new(threads, scenario, profile);
             let mut blocked = crate::analysis::fix::BlockedAlike::default();

@@ -634,6 +634,31 @@ fn a_large_recording_against_a_buckets_rules_gets_its_groups_fix() {
             "Proof: re-run with the change, request #1 is allowed; also 599 other requests go from blocked to allowed (#2, #3,",
         ))
         .stdout(predicate::str::contains("and 587 more)."));
+    // Every step too: the report's group fix comes first, once; the steps end without FIXES.
+    let output = cmd()
+        .current_dir(dir.path())
+        .args([
+            "--print",
+            "--steps",
+            "all",
+            "gallery.har",
+            "--config",
+            "cors.json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let every_step = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        every_step.contains("PART 1 OF 1: REQUESTS #1 TO #600"),
+        "{every_step:.3000}"
+    );
+    assert_eq!(
+        every_step
+            .matches("Fix: Add https://gallery.example to AllowedOrigins in rule #1.")
+            .count(),
+        1
+    );
+    assert!(!every_step.contains("\nFIXES: "), "{every_step:.3000}");
     // --fix-out writes the fixed rules; replayed against them, every request is allowed.
     cmd()
         .current_dir(dir.path())
