@@ -298,14 +298,19 @@ impl<'scope, 'env> ProvingAsItRuns<'scope, 'env> {
         self.provers.len()
     }
 
-    /// Proves `record`'s fix (kept without its exchanges, it is run again up to itself).
+    /// Proves `record`'s fix (kept without its exchanges, it is run again up to itself). Where
+    /// no thread can be started, nothing is proven early: the caller proves what is missing
+    /// once the run has ended.
     pub fn prove(&mut self, record: RequestRecord) {
         let (scenario, profile) = (self.scenario, self.profile);
         let coming = std::sync::Arc::clone(&self.coming);
-        self.provers.push(self.threads.spawn(move || {
+        let prover = std::thread::Builder::new().spawn_scoped(self.threads, move || {
             let base = Baseline::coming(profile, coming);
             (record.index, fix_against(scenario, &base, &record))
-        }));
+        });
+        if let Ok(prover) = prover {
+            self.provers.push(prover);
+        }
     }
 
     /// Once the run has ended: every verdict, and each fix proven, by its request's number.
@@ -871,11 +876,18 @@ impl BlockedAlike {
         // The first share is proven on this thread, which reuses the memory the run let go of.
         let mine = shares.remove(0);
         let proven: Vec<(usize, Option<Fix>)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = shares
-                .into_iter()
-                .map(|share| scope.spawn(|| prove_share(share)))
-                .collect();
-            let mut proven = prove_share(mine);
+            let mut proven = Vec::new();
+            let mut workers = Vec::new();
+            let prove_share = &prove_share;
+            for share in shares {
+                // Without another thread, this one proves the share too.
+                let kept = share.clone();
+                match std::thread::Builder::new().spawn_scoped(scope, move || prove_share(share)) {
+                    Ok(worker) => workers.push(worker),
+                    Err(_) => proven.extend(prove_share(kept)),
+                }
+            }
+            proven.extend(prove_share(mine));
             for worker in workers {
                 proven.extend(worker.join().unwrap_or_default());
             }
