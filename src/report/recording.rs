@@ -597,23 +597,21 @@ fn changed_by_rules(rules: &str, lines: &[Line]) -> String {
         text.push_str("every request ends as the browser recorded it.");
         return text;
     }
-    let mut parts = Vec::new();
-    if !now_blocked.is_empty() {
-        parts.push(format!(
-            "{} the browser let through {} blocked by these rules ({})",
-            request_count(now_blocked.len()),
-            if now_blocked.len() == 1 { "is" } else { "are" },
-            members_text(&now_blocked)
-        ));
-    }
-    if !now_allowed.is_empty() {
-        parts.push(format!(
-            "{} the browser blocked {} allowed by them ({})",
-            request_count(now_allowed.len()),
-            if now_allowed.len() == 1 { "is" } else { "are" },
-            members_text(&now_allowed)
-        ));
-    }
+    let parts: Vec<String> = [
+        (&now_blocked, "let through", "blocked by these rules"),
+        (&now_allowed, "blocked", "allowed by them"),
+    ]
+    .into_iter()
+    .filter(|(requests, ..)| !requests.is_empty())
+    .map(|(requests, browser, rules)| {
+        format!(
+            "{} the browser {browser} {} {rules} ({})",
+            request_count(requests.len()),
+            if requests.len() == 1 { "is" } else { "are" },
+            members_text(requests)
+        )
+    })
+    .collect();
     text.push_str(&parts.join("; "));
     text.push('.');
     text

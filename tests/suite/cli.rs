@@ -1510,12 +1510,35 @@ fn a_large_streamed_report_ends_with_its_blocked_requests_fixes() {
         large_cloudfront_lesson(|_| {}),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let output = cmd()
-        .current_dir(dir.path())
-        .args(["--print", "edge.json", "--width", "200"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let report = String::from_utf8_lossy(&output.stdout);
+    let print = |input: &str| {
+        let output = cmd()
+            .current_dir(dir.path())
+            .args(["--print", input, "--width", "200"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // The section after the parts, with its one group.
+    let fixes_of = |report: &str| -> String {
+        let fixes = report
+            .split("\nFIXES: ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("a FIXES section: {report:.2000}"));
+        assert!(
+            fixes.starts_with("300 blocked requests, all asking alike\n[1] 300 requests from https://upload.example.com: PUT with headers content-type — #2, #4, #6,"),
+            "{fixes}"
+        );
+        assert!(
+            fixes.contains("Fix: Allow PUT and OPTIONS in the cache behavior"),
+            "{fixes}"
+        );
+        assert!(
+            fixes.contains("The same re-run allows all 300 requests of this group."),
+            "{fixes}"
+        );
+        fixes.to_string()
+    };
+    let report = print("edge.json");
     assert!(
         !report.contains("Fixes are listed here for up to"),
         "{report:.2000}"
@@ -1524,22 +1547,7 @@ fn a_large_streamed_report_ends_with_its_blocked_requests_fixes() {
         report.contains("The blocked requests' fixes come after the last part (FIXES)"),
         "{report:.2000}"
     );
-    let fixes = report
-        .split("\nFIXES: ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("a FIXES section: {report:.2000}"));
-    assert!(
-        fixes.starts_with("300 blocked requests, all asking alike\n[1] 300 requests from https://upload.example.com: PUT with headers content-type — #2, #4, #6,"),
-        "{fixes}"
-    );
-    assert!(
-        fixes.contains("Fix: Allow PUT and OPTIONS in the cache behavior"),
-        "{fixes}"
-    );
-    assert!(
-        fixes.contains("The same re-run allows all 300 requests of this group."),
-        "{fixes}"
-    );
+    let fixes = fixes_of(&report);
     // The parts' verdicts, counted, agree with the section's head.
     assert_eq!(report.matches(" — BLOCKED").count(), 300, "{fixes}");
 
@@ -1550,28 +1558,12 @@ fn a_large_streamed_report_ends_with_its_blocked_requests_fixes() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("trace.json"), &saved.stdout).unwrap_or_else(|e| panic!("{e}"));
-    let output = cmd()
-        .current_dir(dir.path())
-        .args(["--print", "trace.json", "--width", "200"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let again = String::from_utf8_lossy(&output.stdout);
+    let again = print("trace.json");
     assert!(
         again.contains("the blocked requests' fixes follow in FIXES"),
         "{again:.2000}"
     );
-    let fixes_again = again
-        .split("\nFIXES: ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("a FIXES section: {again:.2000}"));
-    assert!(
-        fixes_again.starts_with("300 blocked requests, all asking alike"),
-        "{fixes_again}"
-    );
-    assert!(
-        fixes_again.contains("The same re-run allows all 300 requests of this group."),
-        "{fixes_again}"
-    );
+    fixes_of(&again);
 }
 
 /// Past 500 requests, a fix behind a layer in front is still worked out and proven (against
