@@ -53,6 +53,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             theme.current,
         ));
     }
+    // Against --config rules, the verdicts are the rules', not the recorded answers'.
+    if let Some(rules) = crate::report::recording::replayed_against(&app.scenario) {
+        top.push(Span::styled(
+            format!("  │  against the rules of {}", escape(rules)),
+            theme.note,
+        ));
+    }
     frame.render_widget(Paragraph::new(Line::from(top)), head);
 
     let list = &app.list;

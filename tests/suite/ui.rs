@@ -1248,6 +1248,52 @@ fn recording_app(path: &str) -> App {
     app
 }
 
+/// Replayed against `--config` rules, the list's header says whose rules decide, and the Why
+/// panel says the rules end a request otherwise than the browser did, not that the replay
+/// disagrees.
+#[test]
+fn a_recording_against_other_rules_says_so_on_the_list_and_the_step() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let opened = cors_tui::session::open(
+        Some(&root.join("tests/fixtures/chromium/bucket.har")),
+        false,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut loaded = opened
+        .load(Some(&root.join("tests/fixtures/configs/cli.json")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let trace = loaded.trace(None);
+    let mut app = App::new(
+        loaded.scenario.clone(),
+        trace,
+        "bucket.har".to_string(),
+        Theme::new(ThemeName::Default),
+    );
+    app.recording = loaded.recording.take();
+    app.list.open = true;
+    let list = text(&draw(&app, 200, 40));
+    assert!(
+        list.contains("9 CORS requests · 9 blocked") && list.contains("│  against the rules of "),
+        "{list}"
+    );
+    assert!(list.contains("cli.json"), "{list}");
+    key(&mut app, KeyCode::Enter);
+    let mut step = text(&draw(&app, 200, 60));
+    // The request's verdict comes at its last step.
+    for _ in 0..3 {
+        if step.contains("Recorded by the browser") {
+            break;
+        }
+        key(&mut app, KeyCode::Right);
+        step = text(&draw(&app, 200, 60));
+    }
+    assert!(
+        step.contains("the rules replayed here end it otherwise"),
+        "{step}"
+    );
+    assert!(!step.contains("DISAGREES"), "{step}");
+}
+
 /// A recording opens on its requests list: totals on top, one row per request with its
 /// status, verdict and cause; b keeps the blocked ones, / searches, Enter steps into the
 /// highlighted request and Esc comes back to the same row.
