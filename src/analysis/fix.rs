@@ -159,7 +159,17 @@ pub trait Verdicts {
 /// Each request's verdict when `scenario` runs under `profile`. Streamed: only the verdicts are
 /// kept, so proving costs time, not memory.
 fn verdicts_of(scenario: &Scenario, profile: crate::scenario::BrowserProfile) -> Rc<[Outcome]> {
+    verdicts_until(scenario, profile, || false)
+}
+
+/// [`verdicts_of`], stopping early (with the verdicts so far) once `stop` says so.
+fn verdicts_until(
+    scenario: &Scenario,
+    profile: crate::scenario::BrowserProfile,
+    stop: impl Fn() -> bool,
+) -> Rc<[Outcome]> {
     engine::Requests::for_verdicts(scenario, profile)
+        .take_while(|_| !stop())
         .map(|(record, _steps)| record.outcome)
         .collect()
 }
@@ -380,12 +390,7 @@ impl Verdicts for Baseline {
             Outcomes::Coming(coming) => coming.given_up(),
             Outcomes::Known(_) => false,
         };
-        let run = |scenario: &Scenario| -> Rc<[Outcome]> {
-            engine::Requests::for_verdicts(scenario, self.profile)
-                .take_while(|_| !given_up())
-                .map(|(record, _steps)| record.outcome)
-                .collect()
-        };
+        let run = |scenario: &Scenario| verdicts_until(scenario, self.profile, given_up);
         if changed.requests != original.requests {
             return run(changed);
         }
@@ -781,14 +786,15 @@ pub struct AskedAlike {
     pub members: Vec<usize>,
     /// The first member's fix, proven on the whole run; `None` where none was worked out.
     pub fix: Option<Fix>,
-    /// The members the fix's re-run allows (the first one included when it is proven).
-    pub allowed: usize,
 }
 
 impl AskedAlike {
-    /// How many members `fix`'s re-run allows: the first when it is proven, and the others
+    /// How many members the fix's re-run allows: the first when it is proven, and the others
     /// among the requests it flips to allowed.
-    fn allowed_by(&self, fix: &Fix) -> usize {
+    pub fn allowed(&self) -> usize {
+        let Some(fix) = &self.fix else {
+            return 0;
+        };
         let members: foldhash::HashSet<usize> = self.members.iter().copied().collect();
         usize::from(fix.proven)
             + fix
@@ -825,7 +831,6 @@ impl BlockedAlike {
             asks: key.0.clone(),
             members: vec![record.index],
             fix: None,
-            allowed: 0,
         };
         let first = RequestRecord {
             exchanges: Vec::new(),
@@ -836,11 +841,11 @@ impl BlockedAlike {
         self.groups.last().map(|(_, first)| first)
     }
 
-    /// The groups, largest first, the `limit` largest with the fix of their first request and
-    /// how many of their members the same re-run allows. `early` holds the fixes proven while
-    /// the run went on, by the first request's number; the others are proven here against
-    /// `outcomes`, the run's verdicts ([`fix_against`]), on as many threads as the machine has
-    /// cores, as each change tried re-runs the whole scenario.
+    /// The groups, largest first, the `limit` largest with the fix of their first request.
+    /// `early` holds the fixes proven while the run went on, by the first request's number;
+    /// the others are proven here against `outcomes`, the run's verdicts ([`fix_against`]), on
+    /// as many threads as the machine has cores, as each change tried re-runs the whole
+    /// scenario.
     pub fn fixes(
         self,
         scenario: &Scenario,
@@ -896,13 +901,7 @@ impl BlockedAlike {
         for (at, fix) in proven {
             groups[at].0.fix = fix;
         }
-        groups
-            .into_iter()
-            .map(|(mut group, _)| {
-                group.allowed = group.fix.as_ref().map_or(0, |fix| group.allowed_by(fix));
-                group
-            })
-            .collect()
+        groups.into_iter().map(|(group, _)| group).collect()
     }
 }
 

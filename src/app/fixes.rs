@@ -98,7 +98,7 @@ impl LazyFixes {
     }
 
     /// The requests a change to one request's answers can reach, made once.
-    pub fn scope(&self, scenario: &Scenario) -> Option<&Scope> {
+    fn scope(&self, scenario: &Scenario) -> Option<&Scope> {
         self.scope.get_or_init(|| Scope::new(scenario)).as_ref()
     }
 
@@ -140,23 +140,24 @@ impl LazyFixes {
         FixState::Working
     }
 
-    /// Files the fixes the worker has finished; true when one came.
-    pub fn take_answers(&self) -> bool {
-        let mut worker = self.worker.borrow_mut();
-        let Some(worker) = worker.as_mut() else {
-            return false;
-        };
-        let mut came = false;
-        while let Ok((index, fix)) = worker.answers.try_recv() {
-            if let Some(cell) = self.cells.get(index) {
-                let _ = cell.set(fix);
+    /// Files the fixes the worker has finished.
+    pub fn take_answers(&self) {
+        if let Some(worker) = self.worker.borrow_mut().as_mut() {
+            while let Ok((index, fix)) = worker.answers.try_recv() {
+                self.file(worker, index, fix);
             }
-            if worker.asked == Some(index) {
-                worker.asked = None;
-            }
-            came = true;
         }
-        came
+    }
+
+    /// Keeps the fix the worker proved for request `index`; the one asked for is no longer
+    /// awaited.
+    fn file(&self, worker: &mut Worker, index: usize, fix: Option<Box<Fix>>) {
+        if let Some(cell) = self.cells.get(index) {
+            let _ = cell.set(fix);
+        }
+        if worker.asked == Some(index) {
+            worker.asked = None;
+        }
     }
 
     /// A fix is being worked out on the worker.
@@ -173,16 +174,9 @@ impl LazyFixes {
         let Some(worker) = worker.as_mut() else {
             return;
         };
-        while let Some(index) = worker.asked {
+        while worker.asked.is_some() {
             match worker.answers.recv() {
-                Ok((done, fix)) => {
-                    if let Some(cell) = self.cells.get(done) {
-                        let _ = cell.set(fix);
-                    }
-                    if done == index {
-                        worker.asked = None;
-                    }
-                }
+                Ok((index, fix)) => self.file(worker, index, fix),
                 Err(_) => worker.asked = None,
             }
         }

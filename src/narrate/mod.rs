@@ -99,6 +99,11 @@ pub fn step<'a>(
     }
 }
 
+/// A count of things as people read it: "1 request", "2,000 requests".
+pub fn counted(n: usize, noun: &str) -> String {
+    format!("{} {noun}{}", count(n), if n == 1 { "" } else { "s" })
+}
+
 /// A count as people read it: 1,234,567.
 pub fn count(n: usize) -> String {
     let digits = n.to_string();
@@ -701,6 +706,13 @@ impl crate::engine::Trace {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counted_things_are_one_or_many() {
+        assert_eq!(super::counted(1, "request"), "1 request");
+        assert_eq!(super::counted(0, "cause"), "0 causes");
+        assert_eq!(super::counted(25_000, "request"), "25,000 requests");
+    }
+
     #[test]
     fn counts_are_grouped_by_thousands() {
         for (n, text) in [

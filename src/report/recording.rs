@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use crate::analysis::fix::{self, Fix, Scope};
 use crate::engine::{self, RequestRecord, Trace};
-use crate::narrate::count;
+use crate::narrate::{count, counted};
 use crate::safe_text::escape;
 use crate::scenario::recording::Recording;
 use crate::scenario::{BrowserProfile, Outcome, Scenario};
@@ -390,11 +390,9 @@ fn write_report(
         writeln!(out)?;
         writeln!(
             out,
-            "{title}: {} request{}, {} cause{}",
-            count(requests),
-            plural(requests),
-            count(members.len()),
-            plural(members.len())
+            "{title}: {}, {}",
+            counted(requests, "request"),
+            counted(members.len(), "cause")
         )?;
         for group in members {
             number += 1;
@@ -403,12 +401,7 @@ fn write_report(
     }
 
     writeln!(out)?;
-    writeln!(
-        out,
-        "ALLOWED: {} request{}",
-        count(allowed.len()),
-        plural(allowed.len())
-    )?;
+    writeln!(out, "ALLOWED: {}", counted(allowed.len(), "request"))?;
     if allowed.len() <= LISTED_ALLOWED || all {
         for line in &allowed {
             let text = format!(
@@ -473,9 +466,8 @@ fn write_group(
         Cause::Network(error) => format!("[{number}] {error}"),
     };
     let text = format!(
-        "{head} — {} request{}: {}",
-        count(group.members.len()),
-        plural(group.members.len()),
+        "{head} — {}: {}",
+        counted(group.members.len(), "request"),
         members_text(&group.members)
     );
     writeln!(out, "{}", wrap(&text, w, "    "))?;
@@ -562,7 +554,7 @@ fn write_group(
             ),
             (alike, _) => format!(
                 "The same change is the fix for the {} of this group that ask what #{} asks (its origin, method, request headers and credentials mode); {} for something else: --print --request N shows each one's fix.",
-                request_count(alike),
+                counted(alike, "request"),
                 r.index,
                 match others {
                     1 => "the other request asks".to_string(),
@@ -606,7 +598,7 @@ fn changed_by_rules(rules: &str, lines: &[Line]) -> String {
     .map(|(requests, browser, rules)| {
         format!(
             "{} the browser {browser} {} {rules} ({})",
-            request_count(requests.len()),
+            counted(requests.len(), "request"),
             if requests.len() == 1 { "is" } else { "are" },
             members_text(requests)
         )
@@ -635,11 +627,6 @@ pub(super) fn members_text(members: &[usize]) -> String {
         0 => shown.join(", "),
         more => format!("{} and {} more", shown.join(", "), count(more)),
     }
-}
-
-/// "1 request", "2,000 requests".
-fn request_count(n: usize) -> String {
-    format!("{} request{}", count(n), plural(n))
 }
 
 fn plural(n: usize) -> &'static str {

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use super::table::Table;
 use crate::engine::{RequestRecord, Row, Trace, VARIABLES, Verdict};
 use crate::http::ABBREVIATIONS;
-use crate::narrate::count;
+use crate::narrate::{count, counted};
 use crate::safe_text::escape;
 use crate::scenario::{BrowserProfile, Outcome, Scenario};
 
@@ -504,7 +504,7 @@ fn write_fixes_of_blocked(
     writeln!(
         out,
         "FIXES: {}, {}",
-        plural_count(blocked, "blocked request"),
+        counted(blocked, "blocked request"),
         match groups.len() {
             1 => "all asking alike".to_string(),
             n => format!("in {} groups that ask alike", count(n)),
@@ -519,7 +519,7 @@ fn write_fixes_of_blocked(
         let head = format!(
             "[{}] {} from {}: {} with {}{} — {}",
             number + 1,
-            plural_count(group.members.len(), "request"),
+            counted(group.members.len(), "request"),
             escape(asks.origin()),
             escape(asks.method()),
             escape(&headers),
@@ -538,7 +538,8 @@ fn write_fixes_of_blocked(
         let first = group.members.first().copied().unwrap_or(1);
         write_fix(out, fix, first, w)?;
         if group.members.len() > 1 && fix.proven {
-            let text = if group.allowed == group.members.len() {
+            let allowed = group.allowed();
+            let text = if allowed == group.members.len() {
                 format!(
                     "The same re-run allows all {} requests of this group.",
                     count(group.members.len())
@@ -546,7 +547,7 @@ fn write_fixes_of_blocked(
             } else {
                 format!(
                     "The same re-run allows {} of this group's {} requests; the others stay blocked: --print --request N works out each one's fix.",
-                    count(group.allowed),
+                    count(allowed),
                     count(group.members.len())
                 )
             };
@@ -558,16 +559,11 @@ fn write_fixes_of_blocked(
         let text = format!(
             "And {} more groups ({}) that ask for other origins, methods or headers: --print --request N works out each one's fix.",
             count(groups.len() - FIXED_GROUPS),
-            plural_count(rest, "request")
+            counted(rest, "request")
         );
         writeln!(out, "{}", wrap(&text, w, ""))?;
     }
     Ok(())
-}
-
-/// "1 request", "2,000 requests".
-fn plural_count(n: usize, noun: &str) -> String {
-    format!("{} {noun}{}", count(n), if n == 1 { "" } else { "s" })
 }
 
 /// `--print --request N`: the head, then request `n` alone (its execution table, tracker,
