@@ -171,10 +171,13 @@ pub fn write(
     let mut lines: Vec<Line> = Vec::with_capacity(scenario.requests.len());
     let mut groups: Vec<Group> = Vec::new();
     let mut failed = Vec::new();
-    // The whole run, when there is one, is not run again.
+    // The whole run, when there is one, is not run again; else a run for verdicts alone: the
+    // report shows no steps.
     let records: Box<dyn Iterator<Item = RequestRecord> + '_> = match whole {
         Some(trace) => Box::new(trace.requests.iter().cloned()),
-        None => Box::new(engine::Requests::new(scenario, profile).map(|(record, _steps)| record)),
+        None => Box::new(
+            engine::Requests::for_verdicts(scenario, profile).map(|(record, _steps)| record),
+        ),
     };
     std::thread::scope(|threads| {
         // Rules, a layer in front or a redirect meet every request, so a group's fix is proven on
