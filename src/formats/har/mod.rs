@@ -25,47 +25,46 @@ use crate::scenario::{
     serde_error,
 };
 
-// Nothing read borrows from the file, so that a large one can be let go of as it is read. A
+// Nothing kept borrows from the file, so that a large one can be let go of as it is read. A
 // recording of 100,000 exchanges is millions of header names and values, most of them repeated:
-// each is read into a pooled copy, held once. URLs and times, which rarely repeat, are not
-// pooled (a URL is shared with its entry's planning key rather than copied).
-thread_local! {
-    /// The pool of the recording being read on this thread, if any.
-    static READING: std::cell::RefCell<Option<TextPool>> = const { std::cell::RefCell::new(None) };
-    /// How far the reading of a mapped recording on this thread got, and whom to tell.
-    static STREAM: std::cell::RefCell<Option<Stream>> = const { std::cell::RefCell::new(None) };
-}
+// each is kept as a pooled copy, held once. URLs and times, which rarely repeat, are not pooled
+// (a URL is shared with its entry's planning key rather than copied).
+//
+// The parse and the keeping run side by side: the parse reads each entry with its strings
+// borrowed from the bytes and hands the entries on a batch at a time; on another core, the
+// keeper pools their strings, sorts them and reads their planning keys.
 
-/// A recording's bytes read front to back: every [`RELEASE_EVERY`] bytes, the reader is told
-/// how far the reading got, so that a mapped file's pages behind it can be let go of. The
-/// parse reads the bytes in place (the fast way: strings are found a block at a time, not a
-/// byte at a time as from a stream), and a pooled text read in place says where it was.
-struct Stream {
-    /// Where the bytes start, as an address.
-    start: usize,
-    len: usize,
-    /// The offset last told.
-    told: usize,
-    tell: std::sync::mpsc::Sender<usize>,
-}
+/// A string of the recording as the parse read it: borrowed from the bytes, unless it held an
+/// escape.
+#[derive(Debug, Default)]
+struct Read<'a>(Cow<'a, str>);
 
-const RELEASE_EVERY: usize = 16 << 20;
-
-impl Stream {
-    /// `text` was read in place: what lies before its end has been read.
-    fn read_past(&mut self, text: &str) {
-        let end = (text.as_ptr() as usize)
-            .wrapping_sub(self.start)
-            .saturating_add(text.len());
-        if end <= self.len && end >= self.told + RELEASE_EVERY {
-            self.told = end;
-            // A reader that has gone away lets go of nothing more; the parse goes on.
-            let _ = self.tell.send(end);
+impl<'de: 'a, 'a> Deserialize<'de> for Read<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ReadVisitor;
+        impl<'de> serde::de::Visitor<'de> for ReadVisitor {
+            type Value = Read<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                text: &'de str,
+            ) -> Result<Read<'de>, E> {
+                Ok(Read(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Read<'de>, E> {
+                Ok(Read(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Read<'de>, E> {
+                Ok(Read(Cow::Owned(text)))
+            }
         }
+        deserializer.deserialize_str(ReadVisitor)
     }
 }
 
-/// A string of the recording, from the pool of the recording being read.
+/// A string of the recording as kept.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Text(Option<Shared>);
 
@@ -110,103 +109,263 @@ impl PartialEq<str> for Text {
     }
 }
 
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-        impl<'de> serde::de::Visitor<'de> for TextVisitor {
-            type Value = Text;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Text, E> {
-                STREAM.with_borrow_mut(|stream| {
-                    if let Some(stream) = stream {
-                        stream.read_past(text);
-                    }
-                });
-                self.visit_str(text)
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Text, E> {
-                Ok(Text(Some(READING.with_borrow_mut(|pool| match pool {
-                    Some(pool) => pool.text(text),
-                    None => Shared::from(text),
-                }))))
-            }
-        }
-        deserializer.deserialize_str(TextVisitor)
+/// Entries the parse hands on at a time.
+const BATCH: usize = 256;
+
+/// Entries as the parse read them, handed on together.
+type Batch<'a> = Vec<Entry<Read<'a>>>;
+
+/// The recording's `log` beside its entries.
+#[derive(Default)]
+struct Log {
+    creator: Creator,
+    pages: Vec<Page>,
+}
+
+/// Reads a recording, handing its entries to `keep` a batch at a time as they are read, so that
+/// they are never all held as read; `keep` says false when it can take no more.
+fn read_har<'a>(
+    bytes: &'a [u8],
+    keep: &mut dyn FnMut(Batch<'a>) -> bool,
+) -> Result<Log, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let log = serde::de::DeserializeSeed::deserialize(ReadHar { keep }, &mut deserializer)?;
+    deserializer.end()?;
+    Ok(log)
+}
+
+/// The top level of a recording: `{"log": …}`.
+struct ReadHar<'k, 'a> {
+    keep: &'k mut dyn FnMut(Batch<'a>) -> bool,
+}
+
+/// The `log` object: `creator`, `pages` and `entries`, each optional.
+struct ReadLog<'k, 'a> {
+    keep: &'k mut dyn FnMut(Batch<'a>) -> bool,
+}
+
+/// The `entries` array.
+struct ReadEntries<'k, 'a> {
+    keep: &'k mut dyn FnMut(Batch<'a>) -> bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ReadHar<'_, 'de> {
+    type Value = Log;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Log, D::Error> {
+        deserializer.deserialize_struct("Har", &["log"], self)
     }
 }
 
-/// Reads a recording with `pool` as the pool of its strings; the pool is handed back.
-fn with_pool<T>(pool: &mut TextPool, read: impl FnOnce() -> T) -> T {
-    READING.with_borrow_mut(|reading| *reading = Some(std::mem::take(pool)));
-    let read = read();
-    READING.with_borrow_mut(|reading| *pool = reading.take().unwrap_or_default());
-    read
+impl<'de> serde::de::Visitor<'de> for ReadHar<'_, 'de> {
+    type Value = Log;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a HAR object with a log")
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Log, M::Error> {
+        let mut log = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key != "log" {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            } else if log.is_some() {
+                return Err(serde::de::Error::duplicate_field("log"));
+            } else {
+                log = Some(map.next_value_seed(ReadLog {
+                    keep: &mut *self.keep,
+                })?);
+            }
+        }
+        log.ok_or_else(|| serde::de::Error::missing_field("log"))
+    }
 }
 
-#[derive(Debug, Deserialize)]
-struct Har {
-    log: Log,
+impl<'de> serde::de::DeserializeSeed<'de> for ReadLog<'_, 'de> {
+    type Value = Log;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Log, D::Error> {
+        deserializer.deserialize_struct("Log", &["creator", "pages", "entries"], self)
+    }
 }
 
-#[derive(Debug, Deserialize)]
-struct Log {
-    #[serde(default)]
-    creator: Creator,
-    #[serde(default)]
-    pages: Vec<Page>,
-    #[serde(default)]
-    entries: Entries,
+impl<'de> serde::de::Visitor<'de> for ReadLog<'_, 'de> {
+    type Value = Log;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a HAR log")
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Log, M::Error> {
+        let (mut creator, mut pages, mut entries) = (None, None, false);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "creator" if creator.is_some() => {
+                    return Err(serde::de::Error::duplicate_field("creator"));
+                }
+                "creator" => creator = Some(map.next_value()?),
+                "pages" if pages.is_some() => {
+                    return Err(serde::de::Error::duplicate_field("pages"));
+                }
+                "pages" => pages = Some(map.next_value()?),
+                "entries" if entries => return Err(serde::de::Error::duplicate_field("entries")),
+                "entries" => {
+                    map.next_value_seed(ReadEntries {
+                        keep: &mut *self.keep,
+                    })?;
+                    entries = true;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Log {
+            creator: creator.unwrap_or_default(),
+            pages: pages.unwrap_or_default(),
+        })
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ReadEntries<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ReadEntries<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of entries")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(entry) = seq.next_element()? {
+            batch.push(entry);
+            if batch.len() == BATCH
+                && !(self.keep)(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+            {
+                return Err(serde::de::Error::custom("the entries could not be kept"));
+            }
+        }
+        if !batch.is_empty() && !(self.keep)(batch) {
+            return Err(serde::de::Error::custom("the entries could not be kept"));
+        }
+        Ok(())
+    }
 }
 
 /// Why an entry without an Origin header is not replayed.
 const NO_ORIGIN: &str = "no Origin header: a navigation, a no-cors load or a same-origin GET";
 
-/// The entries, sorted as they are read: an entry with no `Origin` (a navigation, an image…)
-/// is kept only as a line for `--all`, so a large recording's page loads never sit in memory.
-#[derive(Debug, Default)]
-struct Entries {
-    /// The entries that may be CORS exchanges.
+/// Keeps the entries as they are read: pooled copies of their strings; an entry with no `Origin`
+/// (a navigation, an image…) only as a line for `--all`, so a large recording's page loads
+/// never sit in memory.
+struct Keeper<'r> {
+    texts: TextPool,
+    /// The entries that may be CORS exchanges, and what planning reads of each.
     kept: Vec<Entry>,
-    /// Their positions in the file.
-    kept_positions: Vec<usize>,
+    keys: Vec<Key>,
     /// The others, with their positions.
     skipped: Vec<(usize, Skipped)>,
     /// Entries in the file.
     total: usize,
+    release: Option<Release<'r>>,
 }
 
-impl<'de> Deserialize<'de> for Entries {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor;
+/// A mapped recording's bytes, let go of behind the keeping every [`RELEASE_EVERY`] bytes.
+struct Release<'r> {
+    /// Where the bytes start, as an address.
+    start: usize,
+    len: usize,
+    /// The offset last let go of.
+    told: usize,
+    release: &'r (dyn Fn(usize) + Sync),
+}
 
-        impl<'de> serde::de::Visitor<'de> for EntriesVisitor {
-            type Value = Entries;
+const RELEASE_EVERY: usize = 16 << 20;
 
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a list of entries")
-            }
+impl<'r> Keeper<'r> {
+    fn new(bytes: &[u8], release: Option<&'r (dyn Fn(usize) + Sync)>) -> Self {
+        Keeper {
+            texts: TextPool::default(),
+            kept: Vec::new(),
+            keys: Vec::new(),
+            skipped: Vec::new(),
+            total: 0,
+            release: release.map(|release| Release {
+                start: bytes.as_ptr() as usize,
+                len: bytes.len(),
+                told: 0,
+                release,
+            }),
+        }
+    }
 
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Entries, A::Error> {
-                let mut entries = Entries::default();
-                while let Some(entry) = seq.next_element::<Entry>()? {
-                    entries.push(entry);
-                }
-                Ok(entries)
+    /// `text` was read in place: what lies before its end is let go of, every so often.
+    fn read_past(&mut self, text: &str) {
+        if let Some(release) = &mut self.release {
+            let end = (text.as_ptr() as usize)
+                .wrapping_sub(release.start)
+                .saturating_add(text.len());
+            if end <= release.len && end >= release.told + RELEASE_EVERY {
+                release.told = end;
+                (release.release)(end);
             }
         }
-
-        deserializer.deserialize_seq(EntriesVisitor)
     }
-}
 
-impl Entries {
+    /// The pool's copy of `read`.
+    fn pooled(&mut self, read: Read) -> Text {
+        self.read_past(&read.0);
+        Text(Some(self.texts.text(&read.0)))
+    }
+
+    /// A copy of `read` of its own, for a string that seldom repeats.
+    fn owned(&mut self, read: Read) -> Text {
+        self.read_past(&read.0);
+        Text(Some(Shared::from(&*read.0)))
+    }
+
+    fn headers(&mut self, headers: Vec<Header<Read>>) -> Vec<Header> {
+        // A new list of the exact size: `collect` would reuse the read list's larger block.
+        let mut kept = Vec::with_capacity(headers.len());
+        kept.extend(headers.into_iter().map(|h| Header {
+            name: self.pooled(h.name),
+            value: self.pooled(h.value),
+        }));
+        kept
+    }
+
+    fn keep(&mut self, batch: Batch) {
+        for entry in batch {
+            let entry = self.entry(entry);
+            self.sort(entry);
+        }
+    }
+
+    /// The entry with its strings kept.
+    fn entry(&mut self, entry: Entry<Read>) -> Entry {
+        Entry {
+            started: self.owned(entry.started),
+            request: Request {
+                method: self.pooled(entry.request.method),
+                url: self.owned(entry.request.url),
+                headers: self.headers(entry.request.headers),
+                cookies: entry.request.cookies,
+            },
+            response: Response {
+                status: entry.response.status,
+                headers: self.headers(entry.response.headers),
+                redirect_url: self.owned(entry.response.redirect_url),
+                error: entry.response.error.map(|e| self.pooled(e)),
+            },
+            resource_type: entry.resource_type.map(|t| self.pooled(t)),
+            initiator: entry.initiator.map(|i| Initiator {
+                kind: self.pooled(i.kind),
+            }),
+            from_cache: entry.from_cache.map(|c| self.pooled(c)),
+            pageref: entry.pageref.map(|p| self.pooled(p)),
+        }
+    }
+
     /// Sorts the next entry of the file.
-    fn push(&mut self, entry: Entry) {
+    fn sort(&mut self, entry: Entry) {
         let position = self.total;
         self.total += 1;
         // A redirect without Origin may be a same-origin request sent away; a script's request
@@ -219,8 +378,10 @@ impl Entries {
         {
             self.skipped.push((position, skip(&entry, NO_ORIGIN)));
         } else {
+            let index = self.kept.len();
+            self.keys
+                .push(Key::of(&entry, index, position, &mut self.texts));
             self.kept.push(entry);
-            self.kept_positions.push(position);
         }
     }
 }
@@ -236,7 +397,7 @@ fn skip(entry: &Entry, reason: &str) -> Skipped {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct Creator {
-    name: Text,
+    name: String,
 }
 
 /// A page of the recording: Chrome's `title` is the page's URL.
@@ -247,56 +408,58 @@ struct Page {
     title: String,
 }
 
+// An entry and its parts hold their strings as `S`: as read ([`Read`]), then as kept ([`Text`]).
+
 #[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct Header {
-    name: Text,
-    value: Text,
+#[serde(default, bound(deserialize = "S: Deserialize<'de> + Default"))]
+struct Header<S = Text> {
+    name: S,
+    value: S,
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct Initiator {
+#[serde(default, bound(deserialize = "S: Deserialize<'de> + Default"))]
+struct Initiator<S = Text> {
     #[serde(rename = "type")]
-    kind: Text,
+    kind: S,
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct Request {
-    method: Text,
+#[serde(default, bound(deserialize = "S: Deserialize<'de> + Default"))]
+struct Request<S = Text> {
+    method: S,
     /// Shared with the entry's planning key rather than copied.
-    url: Shared,
-    headers: Vec<Header>,
+    url: S,
+    headers: Vec<Header<S>>,
     /// Only whether there were any matters.
     cookies: Vec<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct Response {
+#[serde(default, bound(deserialize = "S: Deserialize<'de> + Default"))]
+struct Response<S = Text> {
     status: i64,
-    headers: Vec<Header>,
+    headers: Vec<Header<S>>,
     #[serde(rename = "redirectURL")]
-    redirect_url: String,
+    redirect_url: S,
     #[serde(rename = "_error")]
-    error: Option<Text>,
+    error: Option<S>,
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct Entry {
+#[serde(default, bound(deserialize = "S: Deserialize<'de> + Default"))]
+struct Entry<S = Text> {
     #[serde(rename = "startedDateTime")]
-    started: String,
-    request: Request,
-    response: Response,
+    started: S,
+    request: Request<S>,
+    response: Response<S>,
     #[serde(rename = "_resourceType")]
-    resource_type: Option<Text>,
+    resource_type: Option<S>,
     #[serde(rename = "_initiator")]
-    initiator: Option<Initiator>,
+    initiator: Option<Initiator<S>>,
     #[serde(rename = "_fromCache")]
-    from_cache: Option<Text>,
-    pageref: Option<String>,
+    from_cache: Option<S>,
+    pageref: Option<S>,
 }
 
 /// Which browser's exporter wrote the file, where it changes how a failure is recorded.
@@ -728,54 +891,56 @@ pub fn load_har(text: &str, file: &str, show_secrets: bool) -> Result<HarImport,
     load_har_bytes(text.as_bytes(), file, show_secrets, None)
 }
 
-/// [`load_har`] of a file's bytes. With `release`, `release` is told, on a thread of its own,
-/// how far the reading got every 16 MiB (see [`crate::scenario::Input::release_before`]):
-/// nothing read is borrowed from the bytes, so a mapped recording need not stay in memory.
+/// [`load_har`] of a file's bytes. With `release`, `release` is told how far the keeping of the
+/// entries got every 16 MiB (see [`crate::scenario::Input::release_before`]): nothing kept
+/// borrows from the bytes, so a mapped recording need not stay in memory.
 pub fn load_har_bytes(
     bytes: &[u8],
     file: &str,
     show_secrets: bool,
     release: Option<&(dyn Fn(usize) + Sync)>,
 ) -> Result<HarImport, LoadErrors> {
-    // One copy of each header name and value the recording repeats.
-    let mut texts = TextPool::default();
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let parse = || serde_json::from_slice::<Har>(bytes);
-    let parsed = match release {
-        Some(release) => std::thread::scope(|scope| {
-            let (tell, told) = std::sync::mpsc::channel::<usize>();
-            // Without a thread to let go of pages, the file is read all the same.
-            let _ = std::thread::Builder::new()
-                .name("release".into())
-                .spawn_scoped(scope, move || told.iter().for_each(release));
-            STREAM.set(Some(Stream {
-                start: bytes.as_ptr() as usize,
-                len: bytes.len(),
-                told: 0,
-                tell,
-            }));
-            let parsed = with_pool(&mut texts, parse);
-            // Dropping the sender ends the releasing thread.
-            STREAM.take();
-            parsed
-        }),
-        None => with_pool(&mut texts, parse),
+    let (read, keeper) = std::thread::scope(|scope| {
+        let (hand_on, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let keeping = std::thread::Builder::new()
+            .name("keep".into())
+            .spawn_scoped(scope, move || {
+                let mut keeper = Keeper::new(bytes, release);
+                batches.iter().for_each(|batch| keeper.keep(batch));
+                keeper
+            });
+        match keeping {
+            Ok(keeping) => {
+                let read = read_har(bytes, &mut |batch| hand_on.send(batch).is_ok());
+                // Ends the keeper's batches.
+                drop(hand_on);
+                (read, keeping.join().ok())
+            }
+            // Without a thread to keep on, the entries are kept where they are read.
+            Err(_) => {
+                let mut keeper = Keeper::new(bytes, release);
+                let read = read_har(bytes, &mut |batch| {
+                    keeper.keep(batch);
+                    true
+                });
+                (read, Some(keeper))
+            }
+        }
+    });
+    let (Ok(log), Some(keeper)) = (read, keeper) else {
+        return Err(parse_error(bytes, file));
     };
-    let har = parsed.map_err(|_| parse_error(bytes, file))?;
-    let writer = HarWriter::of(&har.log.creator);
-    let pages = plan::page_origins(&har.log.pages);
-    let Entries {
+    let Keeper {
+        mut texts,
         kept: mut entries,
-        kept_positions,
+        keys,
         mut skipped,
         total,
-    } = har.log.entries;
-    let keys: Vec<Key> = entries
-        .iter()
-        .zip(kept_positions)
-        .enumerate()
-        .map(|(index, (entry, position))| Key::of(entry, index, position, &mut texts))
-        .collect();
+        ..
+    } = keeper;
+    let writer = HarWriter::of(&log.creator);
+    let pages = plan::page_origins(&log.pages);
     let plan = plan::plan(&keys, &pages);
     drop(keys);
     skipped.extend(plan.skipped);
@@ -804,13 +969,22 @@ pub fn load_har_bytes(
 /// parse down; it is only needed to name the field of an error.
 fn parse_error(bytes: &[u8], file: &str) -> LoadErrors {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, Har>(&mut deserializer) {
-        Err(err) => {
-            let key = err.path().to_string();
-            LoadErrors(vec![serde_error(file, &key, err.inner())])
-        }
-        Ok(_) => error(file, "the recording could not be read"),
-    }
+    let mut track = serde_path_to_error::Track::new();
+    let read = ReadHar {
+        keep: &mut |_| true,
+    };
+    let read = serde::de::DeserializeSeed::deserialize(
+        read,
+        serde_path_to_error::Deserializer::new(&mut deserializer, &mut track),
+    );
+    let err = match read {
+        Err(err) => err,
+        Ok(_) => match deserializer.end() {
+            Err(err) => err,
+            Ok(()) => return error(file, "the recording could not be read"),
+        },
+    };
+    LoadErrors(vec![serde_error(file, &track.path().to_string(), &err)])
 }
 
 /// The entries one exchange is made of, taken from the recording.

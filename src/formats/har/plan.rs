@@ -59,7 +59,7 @@ impl Key {
         let provisional = is_provisional(entry).then(|| {
             Box::new(Provisional {
                 referer: header(&entry.request.headers, "Referer").and_then(url_origin),
-                pageref: entry.pageref.clone(),
+                pageref: entry.pageref.as_deref().map(str::to_string),
             })
         });
         let shared =
@@ -70,7 +70,7 @@ impl Key {
             time: millis(&entry.started),
             preflight: is_preflight(entry),
             method: entry.request.method.shared(),
-            url: Shared::clone(&entry.request.url),
+            url: entry.request.url.shared(),
             origin: shared("Origin"),
             requested_method: shared("Access-Control-Request-Method"),
             own_origin: url_origin(&entry.request.url).map(|origin| texts.text(&origin)),
@@ -322,8 +322,8 @@ mod tests {
             millis / 1000,
             millis % 1000
         );
-        let entry: Entry = match serde_json::from_str(&text) {
-            Ok(entry) => entry,
+        let entry = match serde_json::from_str(&text) {
+            Ok(entry) => crate::formats::har::Keeper::new(&[], None).entry(entry),
             Err(e) => panic!("{e}: {text}"),
         };
         Key::of(&entry, index, index, &mut TextPool::default())
