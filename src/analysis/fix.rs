@@ -434,8 +434,12 @@ fn prove(
 /// by running that group twice, unchanged and changed, not the whole scenario, so a recording
 /// of any size gets its fixes.
 pub struct Scope {
-    /// Each request's group: the 0-based indices of the requests with its key, in order.
-    groups: Vec<std::sync::Arc<[usize]>>,
+    /// The 0-based indices of the requests, a group (one key) after another, each in order.
+    members: Vec<usize>,
+    /// Where each request's group ends in `members`, by the group's number.
+    ends: Vec<usize>,
+    /// Each request's group, by number.
+    group_of: Vec<usize>,
     /// Each request's start, in seconds into the run (the sum of the waits before it).
     starts: Vec<u64>,
 }
@@ -470,28 +474,60 @@ impl Scope {
         if engine::http_cache::answers_may_be_kept(scenario) {
             return None;
         }
-        let mut by_key: foldhash::HashMap<(Option<&str>, &str), Vec<usize>> =
+        // Numbers the keys in order of first use; then lays the groups out one after another,
+        // so a scenario of many keys is a few lists rather than a list per key.
+        let mut numbers: foldhash::HashMap<(Option<&str>, &str), usize> =
             foldhash::HashMap::default();
+        let mut sizes = Vec::new();
         let mut starts = Vec::with_capacity(scenario.requests.len());
         let mut now: u64 = 0;
-        for (i, r) in scenario.requests.iter().enumerate() {
-            now = now.saturating_add(r.wait_seconds);
-            starts.push(now);
-            by_key
-                .entry((r.origin.as_deref(), r.url.as_str()))
-                .or_default()
-                .push(i);
-        }
-        let shared: foldhash::HashMap<(Option<&str>, &str), std::sync::Arc<[usize]>> = by_key
-            .into_iter()
-            .map(|(key, group)| (key, group.into()))
-            .collect();
-        let groups = scenario
+        let group_of: Vec<usize> = scenario
             .requests
             .iter()
-            .filter_map(|r| shared.get(&(r.origin.as_deref(), r.url.as_str())).cloned())
+            .map(|r| {
+                now = now.saturating_add(r.wait_seconds);
+                starts.push(now);
+                let next = sizes.len();
+                let group = *numbers
+                    .entry((r.origin.as_deref(), r.url.as_str()))
+                    .or_insert(next);
+                if group == next {
+                    sizes.push(0);
+                }
+                sizes[group] += 1;
+                group
+            })
             .collect();
-        Some(Scope { groups, starts })
+        let ends: Vec<usize> = sizes
+            .iter()
+            .scan(0, |end, size| {
+                *end += size;
+                Some(*end)
+            })
+            .collect();
+        let mut filled: Vec<usize> = ends
+            .iter()
+            .zip(&sizes)
+            .map(|(end, size)| end - size)
+            .collect();
+        let mut members = vec![0; group_of.len()];
+        for (i, &group) in group_of.iter().enumerate() {
+            members[filled[group]] = i;
+            filled[group] += 1;
+        }
+        Some(Scope {
+            members,
+            ends,
+            group_of,
+            starts,
+        })
+    }
+
+    /// The group of the request at 0-based `index`: the indices of the requests with its key.
+    fn group(&self, index: usize) -> Option<&[usize]> {
+        let group = *self.group_of.get(index)?;
+        let start = group.checked_sub(1).map_or(0, |before| self.ends[before]);
+        self.members.get(start..self.ends[group])
     }
 
     /// Runs request `index`'s group with `changed` in its place, and as it is: whether the
@@ -503,7 +539,7 @@ impl Scope {
         index: usize,
         changed: RequestSpec,
     ) -> (bool, Vec<(usize, Outcome, Outcome)>) {
-        let Some(group) = self.groups.get(index - 1) else {
+        let Some(group) = self.group(index - 1) else {
             return (false, Vec::new());
         };
         let mut changed = Some(changed);
