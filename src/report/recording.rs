@@ -116,32 +116,29 @@ impl Tally {
 
 /// A URL's host and path with its variable segments (numbers, long hex or ids) as `{id}`, and
 /// without its query: requests to `/users/42/export` and `/users/7/export` are one place.
-pub fn place_of(url: &str) -> String {
-    let Ok(parsed) = url::Url::parse(url) else {
-        return url.to_string();
+pub fn place_of(url: &url::Url) -> String {
+    let is_variable = |segment: &str| {
+        let hexlike = segment.len() >= 16
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == '-' || c == '_');
+        !segment.is_empty() && (segment.bytes().all(|b| b.is_ascii_digit()) || hexlike)
     };
-    let segments: Vec<String> = parsed
-        .path()
-        .split('/')
-        .map(|segment| {
-            let digits = segment.chars().filter(char::is_ascii_digit).count();
-            let hexlike = segment.len() >= 16
-                && segment
-                    .chars()
-                    .all(|c| c.is_ascii_hexdigit() || c == '-' || c == '_');
-            if !segment.is_empty() && (digits == segment.len() || hexlike) {
-                "{id}".to_string()
-            } else {
-                segment.to_string()
-            }
-        })
-        .collect();
-    format!(
-        "{}://{}{}",
-        parsed.scheme(),
-        parsed.host_str().unwrap_or_default(),
-        parsed.port().map(|p| format!(":{p}")).unwrap_or_default()
-    ) + &segments.join("/")
+    let mut place = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    if let Some(port) = url.port() {
+        place.push_str(&format!(":{port}"));
+    }
+    for (i, segment) in url.path().split('/').enumerate() {
+        if i > 0 {
+            place.push('/');
+        }
+        place.push_str(if is_variable(segment) {
+            "{id}"
+        } else {
+            segment
+        });
+    }
+    place
 }
 
 /// Replays the recording and writes the report; returns the requests whose expectation failed.
@@ -215,7 +212,7 @@ pub fn write(
                 _ => Cause::Cors(error),
             };
             let origin = record.origin.clone().unwrap_or_else(|| "null".to_string());
-            let place = place_of(&record.url);
+            let place = place_at(scenario, record.index, &record.url);
             match groups.iter_mut().find(|g| g.cause == cause) {
                 Some(group) => {
                     group.members.push(record.index);
@@ -273,14 +270,7 @@ pub fn write(
             }
         }
     });
-    write_report(
-        out,
-        (recording, replayed_against(scenario)),
-        &lines,
-        &groups,
-        all,
-        w,
-    )?;
+    write_report(out, (recording, scenario), &lines, &groups, all, w)?;
     Ok(failed)
 }
 
@@ -299,9 +289,18 @@ pub fn replayed_against(scenario: &Scenario) -> Option<&str> {
     }
 }
 
+/// The place of request `index` (1-based) of `scenario`, from its parsed URL; `url` as it is
+/// for a request the scenario does not hold.
+fn place_at(scenario: &Scenario, index: usize, url: &str) -> String {
+    match scenario.requests.get(index.wrapping_sub(1)) {
+        Some(request) => place_of(&request.url),
+        None => url.to_string(),
+    }
+}
+
 fn write_report(
     out: &mut impl Write,
-    (recording, against): (&Recording, Option<&str>),
+    (recording, scenario): (&Recording, &Scenario),
     lines: &[Line],
     groups: &[Group],
     all: bool,
@@ -352,7 +351,7 @@ fn write_report(
         .filter(|l| l.agrees == Some(false))
         .map(|l| l.index)
         .collect();
-    let verdict = if let Some(rules) = against {
+    let verdict = if let Some(rules) = replayed_against(scenario) {
         changed_by_rules(rules, lines)
     } else if disagree.is_empty() {
         let unknown = lines.iter().filter(|l| l.agrees.is_none()).count();
@@ -425,7 +424,7 @@ fn write_report(
     } else {
         let mut tally = Tally::default();
         for line in &allowed {
-            tally.add(place_of(&line.url));
+            tally.add(place_at(scenario, line.index, &line.url));
         }
         let mut places = tally.counts;
         places.sort_by_key(|place| std::cmp::Reverse(place.1));
@@ -638,10 +637,12 @@ fn plural(n: usize) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::place_of;
-
     #[test]
     fn places_fold_ids_and_drop_queries() {
+        let place_of = |url: &str| match url::Url::parse(url) {
+            Ok(url) => super::place_of(&url),
+            Err(err) => panic!("{url}: {err}"),
+        };
         assert_eq!(
             place_of("https://api.example/users/42/export.json?x=1"),
             "https://api.example/users/{id}/export.json"
@@ -654,6 +655,6 @@ mod tests {
             place_of("https://api.example/v2/star"),
             "https://api.example/v2/star"
         );
-        assert_eq!(place_of("not a url"), "not a url");
+        assert_eq!(place_of("https://api.example/"), "https://api.example/");
     }
 }
