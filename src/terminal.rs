@@ -76,11 +76,19 @@ fn watch_signals() -> io::Result<()> {
         .name("signals".into())
         .spawn(move || {
             for signal in signals.forever() {
+                // Holding standard output keeps the view from drawing between the restore and
+                // the exit or stop: a frame drawn there hides the cursor again (seen once, on a
+                // loaded machine, where this thread waited after restoring).
+                let _output = stdout().lock();
                 match signal {
                     SIGTSTP => {
                         restore();
                         let _ = signal_hook::low_level::emulate_default_handler(SIGTSTP);
+                        // Continued: the terminal is taken back before the view can draw.
+                        enter();
+                        RESUMED.store(true, std::sync::atomic::Ordering::SeqCst);
                     }
+                    // After a stop that could not be caught (SIGSTOP), or the one above.
                     SIGCONT => {
                         enter();
                         RESUMED.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -127,6 +127,12 @@ fn every_terminating_or_stopping_signal_restores_the_terminal() {
         });
         let recorded = std::fs::read_to_string(&status_path).unwrap_or_default();
         assert_eq!(recorded.trim(), status.to_string(), "SIG{signal}");
+        // Still restored once the view has gone: nothing it drew on its way out hid the cursor.
+        assert_eq!(
+            tmux.modes(),
+            "0 0 0 1",
+            "SIG{signal}: the terminal after the exit"
+        );
     }
 }
 
