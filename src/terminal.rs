@@ -21,6 +21,37 @@ struct RestoreGuard;
 impl Drop for RestoreGuard {
     fn drop(&mut self) {
         restore();
+        if let Ok(mut view) = VIEW_THREAD.lock() {
+            *view = None;
+        }
+        tell_held_panics();
+    }
+}
+
+/// The view's thread while the view is up. A panic on another thread (the replay, a fix being
+/// worked out, a what-if re-run) leaves the terminal to the view, which says that the work
+/// stopped; its message waits until the terminal is given back.
+static VIEW_THREAD: std::sync::Mutex<Option<std::thread::ThreadId>> = std::sync::Mutex::new(None);
+
+/// The messages of panics held while the view was up.
+static HELD_PANICS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Whether a panic on `thread` is held for later, rather than ending the view.
+fn held_for_later(thread: std::thread::ThreadId) -> bool {
+    VIEW_THREAD
+        .lock()
+        .is_ok_and(|view| view.is_some_and(|view| view != thread))
+}
+
+/// Writes the panics held while the view was up to standard error, escaped (a message may
+/// quote the input).
+fn tell_held_panics() {
+    let held = HELD_PANICS
+        .lock()
+        .map(|mut held| std::mem::take(&mut *held))
+        .unwrap_or_default();
+    for message in held {
+        eprintln!("cors-tui: {}", crate::safe_text::escape(&message));
     }
 }
 
@@ -95,6 +126,7 @@ fn watch_signals() -> io::Result<()> {
                     }
                     _ => {
                         restore();
+                        tell_held_panics();
                         std::process::exit(128 + signal);
                     }
                 }
@@ -114,8 +146,19 @@ pub fn run<E>(
     // ratatui::init enters raw mode and the alternate screen and installs a panic hook that
     // restores them; it does not know about mouse capture, so chain a hook that turns it off.
     let mut terminal = ratatui::init();
+    if let Ok(mut view) = VIEW_THREAD.lock() {
+        *view = Some(std::thread::current().id());
+    }
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let thread = std::thread::current();
+        if held_for_later(thread.id()) {
+            let name = thread.name().unwrap_or("<unnamed>");
+            if let Ok(mut held) = HELD_PANICS.lock() {
+                held.push(format!("thread '{name}' {info}"));
+            }
+            return;
+        }
         let _ = execute!(stdout(), DisableMouseCapture);
         ratatui_hook(info);
     }));
@@ -132,6 +175,7 @@ pub fn run<E>(
         if due && quit_requested() {
             // Nothing is shown yet, so nothing is lost: leave at once, as Ctrl-C would.
             restore();
+            tell_held_panics();
             std::process::exit(130);
         }
         if due && draw_error.is_none() {
@@ -286,5 +330,29 @@ pub fn mouse_actions(app: &App, area: Rect, mouse: MouseEvent) -> Vec<Action> {
             actions
         }
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_off_the_views_thread_is_held_only_while_the_view_is_up() {
+        let view = std::thread::current().id();
+        let worker = match std::thread::spawn(|| std::thread::current().id()).join() {
+            Ok(id) => id,
+            Err(_) => panic!("the worker thread"),
+        };
+        let set = |thread| match VIEW_THREAD.lock() {
+            Ok(mut held) => *held = thread,
+            Err(_) => panic!("the view's thread is poisoned"),
+        };
+        assert!(!held_for_later(worker), "no view is up");
+        set(Some(view));
+        assert!(held_for_later(worker), "a worker's panic waits");
+        assert!(!held_for_later(view), "the view's own panic ends it");
+        set(None);
+        assert!(!held_for_later(worker), "the view has gone");
     }
 }
