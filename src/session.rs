@@ -91,14 +91,11 @@ fn not_a_scenario(text: &str, name: &str) -> Option<String> {
         return Some(format!("{article} {}", template.source));
     }
     if let Some(Ok(export)) = crate::formats::apigateway::load(text, name) {
-        return Some(format!("an AWS CLI export ({})", export.describe()));
+        return Some(format!("the output of {}", export.describe()));
     }
-    config_format::load_config(text, name).ok().map(|loaded| {
-        format!(
-            "a bucket's CORS configuration ({})",
-            loaded.spelling.describe()
-        )
-    })
+    config_format::load_config(text, name)
+        .ok()
+        .map(|loaded| format!("a bucket's CORS configuration ({})", loaded.spelling.name()))
 }
 
 /// An input opened but not parsed yet. Opening is quick (a large file is mapped); parsing a
@@ -221,8 +218,7 @@ impl Opened {
                 provider,
                 cors: Some(rules.config),
             };
-            loaded.scenario.server.rules_from =
-                Some(format!("{name} ({})", rules.spelling.describe()));
+            loaded.scenario.server.rules_from = Some(format!("{name} ({})", rules.spelling.name()));
             loaded.config_spelling = Some(rules.spelling);
         }
         Ok(loaded)

@@ -37,6 +37,18 @@ impl Spelling {
         }
     }
 
+    /// The spelling's name, short enough to stand in brackets after a file's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Spelling::S3(s3) => s3.name(),
+            Spelling::GcsList => "Google Cloud Storage CORS JSON",
+            Spelling::GcsBucket => "Google Cloud Storage bucket resource",
+            Spelling::AzureXml => "Azure Storage service properties XML",
+            Spelling::AzureArm => "Azure Resource Manager JSON",
+        }
+    }
+
+    /// The spelling's name and what tells it apart.
     pub fn describe(self) -> &'static str {
         match self {
             Spelling::S3(s3) => s3.describe(),

@@ -29,6 +29,18 @@ pub enum S3Spelling {
 }
 
 impl S3Spelling {
+    /// The spelling's name, short enough to stand in brackets after a file's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            S3Spelling::CliJson => "S3 JSON as the AWS CLI prints it",
+            S3Spelling::WrappedJson => "S3 JSON wrapped in CORSConfiguration",
+            S3Spelling::ConsoleArray => "S3 console JSON",
+            S3Spelling::CloudFormation => "CloudFormation/CDK CorsConfiguration",
+            S3Spelling::Xml => "S3 REST API XML",
+        }
+    }
+
+    /// The spelling's name and what tells it apart.
     pub fn describe(self) -> &'static str {
         match self {
             S3Spelling::CliJson => "S3 JSON as the AWS CLI prints it ({\"CORSRules\": [...]})",

@@ -1166,7 +1166,15 @@ fn a_configuration_given_as_the_scenario_says_what_it_is_and_what_takes_it() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "this is a bucket's CORS configuration",
+            "this is a bucket's CORS configuration (S3 JSON as the AWS CLI prints it), not a scenario",
+        ));
+    cmd()
+        .arg("--print")
+        .arg(configs().join("apigw-get-api.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "this is the output of aws apigatewayv2 get-api (HTTP API orders-api), not a scenario",
         ));
 }
 

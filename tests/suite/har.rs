@@ -180,7 +180,7 @@ fn a_recording_against_other_rules_says_what_they_change() {
     assert!(!strict.contains("DISAGREES"), "{strict}");
     assert!(
         strict.contains("Replayed against the rules of ")
-            && strict.contains("in place of the answers the browser recorded: 7 requests the browser let through are blocked by these rules (#1, #2, #3, #4, #5, #8, #9)."),
+            && strict.contains("cli.json (S3 JSON as the AWS CLI prints it) in place of the answers the browser recorded: 7 requests the browser let through are blocked by these rules (#1, #2, #3, #4, #5, #8, #9)."),
         "{strict}"
     );
     // Rules that let the page's origin do anything: what the browser blocked is now allowed.
