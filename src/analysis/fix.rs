@@ -436,8 +436,8 @@ fn prove(
 pub struct Scope {
     /// The 0-based indices of the requests, a group (one key) after another, each in order.
     members: Vec<usize>,
-    /// Where each request's group ends in `members`, by the group's number.
-    ends: Vec<usize>,
+    /// Where each group starts in `members`, by the group's number, and then where the last ends.
+    bounds: Vec<usize>,
     /// Each request's group, by number.
     group_of: Vec<usize>,
     /// Each request's start, in seconds into the run (the sum of the waits before it).
@@ -498,18 +498,13 @@ impl Scope {
                 group
             })
             .collect();
-        let ends: Vec<usize> = sizes
-            .iter()
-            .scan(0, |end, size| {
+        let bounds: Vec<usize> = std::iter::once(0)
+            .chain(sizes.iter().scan(0, |end, size| {
                 *end += size;
                 Some(*end)
-            })
+            }))
             .collect();
-        let mut filled: Vec<usize> = ends
-            .iter()
-            .zip(&sizes)
-            .map(|(end, size)| end - size)
-            .collect();
+        let mut filled = bounds.clone();
         let mut members = vec![0; group_of.len()];
         for (i, &group) in group_of.iter().enumerate() {
             members[filled[group]] = i;
@@ -517,7 +512,7 @@ impl Scope {
         }
         Some(Scope {
             members,
-            ends,
+            bounds,
             group_of,
             starts,
         })
@@ -526,8 +521,7 @@ impl Scope {
     /// The group of the request at 0-based `index`: the indices of the requests with its key.
     fn group(&self, index: usize) -> Option<&[usize]> {
         let group = *self.group_of.get(index)?;
-        let start = group.checked_sub(1).map_or(0, |before| self.ends[before]);
-        self.members.get(start..self.ends[group])
+        self.members.get(self.bounds[group]..self.bounds[group + 1])
     }
 
     /// Runs request `index`'s group with `changed` in its place, and as it is: whether the
