@@ -65,7 +65,8 @@ fn restore() {
     ratatui::restore();
 }
 
-/// Enters what [`restore`] leaves (after a suspended process is continued).
+/// Enters what [`restore`] leaves (after a suspended process is continued), and has the view
+/// draw itself anew.
 fn enter() {
     let _ = ratatui::crossterm::terminal::enable_raw_mode();
     let _ = execute!(
@@ -73,6 +74,14 @@ fn enter() {
         ratatui::crossterm::terminal::EnterAlternateScreen,
         EnableMouseCapture
     );
+    RESUMED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Restores the terminal, tells the panics held while the view was up, and exits with `code`.
+fn restore_and_exit(code: i32) -> ! {
+    restore();
+    tell_held_panics();
+    std::process::exit(code)
 }
 
 /// Whether q, Esc or Ctrl-C was pressed while the view was still loading (raw mode turns
@@ -117,18 +126,10 @@ fn watch_signals() -> io::Result<()> {
                         let _ = signal_hook::low_level::emulate_default_handler(SIGTSTP);
                         // Continued: the terminal is taken back before the view can draw.
                         enter();
-                        RESUMED.store(true, std::sync::atomic::Ordering::SeqCst);
                     }
                     // After a stop that could not be caught (SIGSTOP), or the one above.
-                    SIGCONT => {
-                        enter();
-                        RESUMED.store(true, std::sync::atomic::Ordering::SeqCst);
-                    }
-                    _ => {
-                        restore();
-                        tell_held_panics();
-                        std::process::exit(128 + signal);
-                    }
+                    SIGCONT => enter(),
+                    _ => restore_and_exit(128 + signal),
                 }
             }
         })?;
@@ -174,9 +175,7 @@ pub fn run<E>(
             .is_none_or(|(last, at)| last != headline || at.elapsed() >= LOADING_REDRAW);
         if due && quit_requested() {
             // Nothing is shown yet, so nothing is lost: leave at once, as Ctrl-C would.
-            restore();
-            tell_held_panics();
-            std::process::exit(130);
+            restore_and_exit(130);
         }
         if due && draw_error.is_none() {
             let result =
