@@ -822,8 +822,14 @@ fn write_comparison(
             writeln!(out, "   fetch(): {}", escape(error))?;
         }
         // Chromium's console lines about this URL, and whether the simulation's is among them.
-        let about = format!("at '{}'", record.url);
-        let printed: Vec<&String> = console.iter().filter(|c| c.contains(&about)).collect();
+        // A redirected request's line names the URL it was redirected from after the one it
+        // failed at.
+        let at = format!("at '{}'", record.url);
+        let from = format!("(redirected from '{}')", record.url);
+        let printed: Vec<&String> = console
+            .iter()
+            .filter(|c| c.contains(&at) || c.contains(&from))
+            .collect();
         let simulated_line = record.error();
         let blocked = record.outcome == Outcome::Blocked || real.read == Some(false);
         match &simulated_line {

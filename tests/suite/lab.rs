@@ -65,6 +65,8 @@ fn every_lesson_the_lab_runs_agrees_with_headless_chromium() {
         match output.status.code() {
             Some(0) => {
                 assert!(stdout.contains("Every request agrees"), "{name}: {stdout}");
+                // Each blocked request's console line is Chromium's, word for word.
+                assert!(!stdout.contains("simulated console:"), "{name}: {stdout}");
                 ran += 1;
             }
             Some(2) if stderr.contains("cannot run in the browser") => {}
