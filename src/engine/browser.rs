@@ -9,7 +9,7 @@ use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
-    MAX_REDIRECTS, PreflightReason, UnsafeHeader, chromium_scheme_error, cors_check,
+    MAX_REDIRECTS, PreflightReason, UnsafeHeader, chromium_scheme_error, cors_check, element_loads,
     exposed_headers, is_safelisted_method, preflight_reasons, redirect_hop, sorted_names,
     unsafe_request_headers,
 };
@@ -905,6 +905,11 @@ impl<'a> Simulation<'a> {
                 Received::Opaque { status },
                 Exposed::NoneOpaque,
                 UncheckedBy::NoCorsFetch,
+            ),
+            Unchecked::Image if !element_loads(spec.initiator, status) => (
+                Received::NotLoaded { status },
+                Exposed::NoneOpaque,
+                UncheckedBy::Element,
             ),
             Unchecked::Image if spec.initiator == Initiator::Script => (
                 Received::ScriptRun { status },

@@ -122,6 +122,10 @@ pub enum Received {
     Shown {
         status: u16,
     },
+    /// An element's answer with a status it does not load (`fetch_rules::element_loads`).
+    NotLoaded {
+        status: u16,
+    },
     /// Received, but the CORS check hides it from the script.
     Hidden {
         status: u16,

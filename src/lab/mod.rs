@@ -749,7 +749,15 @@ impl Side {
             preflight,
             sent: reached.is_some(),
             cookies: cookie_names(reached.and_then(|e| e.request.header("Cookie")).as_deref()),
-            read: Some(matches!(record.outcome, Outcome::Allowed | Outcome::Sent)),
+            read: Some(
+                matches!(record.outcome, Outcome::Allowed | Outcome::Sent)
+                    && record.exchanges.last().is_none_or(|exchange| {
+                        engine::fetch_rules::element_loads(
+                            record.initiator,
+                            exchange.response.status,
+                        )
+                    }),
+            ),
         }
     }
 

@@ -111,6 +111,14 @@ pub fn blocked_result(initiator: Initiator) -> &'static str {
 
 /// The table's result cell for an allowed request.
 pub fn allowed_result(initiator: Initiator, status: u16) -> String {
+    if !crate::engine::fetch_rules::element_loads(initiator, status) {
+        let element = match initiator {
+            Initiator::Script => "the script does not run",
+            Initiator::Font => "the font does not load",
+            _ => "the image does not load",
+        };
+        return format!("Allowed by CORS, but {element}: status {status}");
+    }
     match initiator {
         Initiator::Fetch | Initiator::Xhr => format!("Allowed: script reads the {status} response"),
         Initiator::Img => {
@@ -121,6 +129,32 @@ pub fn allowed_result(initiator: Initiator, status: u16) -> String {
         }
         Initiator::Font => "Allowed: the font is used".to_string(),
     }
+}
+
+/// Why an element does not load an answer with `status`, CORS aside; `None` when it loads
+/// (`fetch_rules::element_loads`).
+pub fn not_loaded(initiator: Initiator, status: u16) -> Option<String> {
+    if crate::engine::fetch_rules::element_loads(initiator, status) {
+        return None;
+    }
+    let (fails, needs) = match initiator {
+        Initiator::Fetch | Initiator::Xhr => return None,
+        Initiator::Img => (
+            "the image does not load: its error event fires",
+            "an image needs a 2xx answer",
+        ),
+        Initiator::Font => (
+            "the font does not load: the text falls back to the next font",
+            "a font needs a 2xx answer",
+        ),
+        Initiator::Script => (
+            "the script does not run: its error event fires",
+            "a script needs an answer below 400",
+        ),
+    };
+    Some(format!(
+        "But {fails}, whatever CORS says: {needs}, and this one is {status} (observed in Chromium 156). Fix the status, not the CORS headers."
+    ))
 }
 
 /// What an allowed element gives the page beyond "the response is shared".

@@ -292,7 +292,26 @@ fn no_cors_resolved(exchange: &crate::engine::Exchange) -> StepText {
 fn image_loaded(record: &RequestRecord, exchange: &crate::engine::Exchange) -> StepText {
     let response = &exchange.response;
     let script = record.initiator == crate::scenario::Initiator::Script;
-    let (element, request_type, result, after) = if script {
+    let not_loaded = initiator::not_loaded(record.initiator, response.status);
+    let failed;
+    let (element, request_type, result, after) = if let Some(sentence) = &not_loaded {
+        failed = format!("The browser makes no CORS check for a no-cors request. {sentence}");
+        if script {
+            (
+                "script",
+                "Script, no-cors (no crossorigin)",
+                "Does not run",
+                failed.as_str(),
+            )
+        } else {
+            (
+                "image",
+                "Image, no-cors (no crossorigin)",
+                "Not shown",
+                failed.as_str(),
+            )
+        }
+    } else if script {
         (
             "script",
             "Script, no-cors (no crossorigin)",
@@ -573,7 +592,11 @@ fn response_allowed(
             format!("Access-Control-Allow-Origin equals {origin}"),
         )
     };
-    let status_note = if response.status >= 400 {
+    let reads = matches!(
+        record.initiator,
+        crate::scenario::Initiator::Fetch | crate::scenario::Initiator::Xhr
+    );
+    let status_note = if response.status >= 400 && reads {
         format!(
             " The script can read the {} response: the CORS check passed, though the operation itself failed.",
             response.status
@@ -608,7 +631,10 @@ fn response_allowed(
         result: initiator::allowed_result(record.initiator, response.status),
         explanation: format!(
             "CORS check (Fetch §\"CORS check\"): {how}, so the response is shared with the page.{}{status_note} Script can read these response headers: {readable} (Fetch §\"CORS-safelisted response-header name\" plus Access-Control-Expose-Headers).{hidden_note}",
-            initiator::allowed_note(record.initiator)
+            match initiator::not_loaded(record.initiator, response.status) {
+                Some(sentence) => format!(" {sentence}"),
+                None => initiator::allowed_note(record.initiator).to_string(),
+            }
         ),
         profile_note: None,
     }

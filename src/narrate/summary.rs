@@ -57,7 +57,13 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                     format!("Access-Control-Allow-Origin equals {origin}")
                 }
             };
-            format!("Allowed: {route}; the response passed the CORS check ({by}).")
+            let not_loaded = last
+                .and_then(|response| {
+                    super::initiator::not_loaded(record.initiator, response.status)
+                })
+                .map(|sentence| format!(" {sentence}"))
+                .unwrap_or_default();
+            format!("Allowed: {route}; the response passed the CORS check ({by}).{not_loaded}")
         }
         Ended::SameOrigin => "Allowed: same-origin, so CORS does not apply.".to_string(),
         Ended::Unchecked(by) => {
@@ -72,6 +78,15 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                     "fetch() with mode 'no-cors' resolved with an opaque response: the server answered {status}, and the script sees type 'opaque', status 0, no headers and no body; CORS headers in the answer: {cors}."
                 ),
                 UncheckedBy::Element => {
+                    let status_code = last.map_or(0, |response| response.status);
+                    if let Some(sentence) =
+                        super::initiator::not_loaded(record.initiator, status_code)
+                    {
+                        return format!(
+                            "Asked for by {} without crossorigin: no Origin, no CORS check; the server answered {status}. {sentence}",
+                            record.initiator.described()
+                        );
+                    }
                     let reach = if record.initiator == Initiator::Script {
                         "which the page runs but cannot read, its errors muted to 'Script error.'"
                     } else {

@@ -139,6 +139,9 @@ impl Display for Received {
             }
             Received::ScriptRun { status } => write!(f, "yes ({status}), run; opaque to the page"),
             Received::Shown { status } => write!(f, "yes ({status}), shown; opaque to scripts"),
+            Received::NotLoaded { status } => {
+                write!(f, "yes ({status}), not loaded: an error status")
+            }
             Received::Hidden { status } => write!(f, "yes ({status}), hidden from script"),
             Received::Redirect { status } => write!(f, "redirect ({status})"),
             Received::NoAnswer => f.write_str("no (no answer)"),
