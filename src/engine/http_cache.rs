@@ -73,10 +73,12 @@ pub struct HttpCache {
     entries: Vec<Entry>,
 }
 
-/// The statuses a browser stores with an explicit max-age (RFC 9111 §3, the ones "cacheable by
-/// default" that a scenario meets).
+/// The statuses a browser stores with an explicit max-age: any final answer but a partial one
+/// (RFC 9111 §3; Chromium 156 reused 201, 202, 400, 403, 418, 500 and 503 answers with
+/// `max-age`, not a 206: `tests/fixtures/chromium/lab/cache-keeps-any-status-with-max-age.json`).
+/// Redirects are not kept here: a redirect's hops are answered afresh.
 fn storable_status(status: u16) -> bool {
-    matches!(status, 200 | 203 | 204 | 404 | 405 | 410 | 414 | 501)
+    status != 206 && !(300..400).contains(&status)
 }
 
 /// The statuses Chromium gives a heuristic freshness (`HttpResponseHeaders::
@@ -367,6 +369,24 @@ mod tests {
                 .lookup((PAGE, &get(None)), CacheMode::ForceCache, 0)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn max_age_keeps_an_error_but_not_a_partial_answer_or_a_redirect() {
+        let with_status = |status| HttpResponse {
+            status,
+            ..answer(&[("Cache-Control", "max-age=60")])
+        };
+        for status in [201, 202, 400, 403, 404, 418, 500, 503] {
+            assert_eq!(
+                freshness(&with_status(status), 0),
+                Some((60, false)),
+                "{status}"
+            );
+        }
+        for status in [206, 301, 302, 307, 308] {
+            assert_eq!(freshness(&with_status(status), 0), None, "{status}");
+        }
     }
 
     /// Without max-age, an answer with Last-Modified is fresh for a tenth of its age, counted
