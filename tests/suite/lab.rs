@@ -6,7 +6,7 @@ use crate::common::cmd;
 /// A Chromium on PATH, as `serve --check` looks for one; `None` (the test skips, and says so)
 /// when there is none, unless `CORS_TUI_REQUIRE_CHROMIUM` is set (as `.ci/run` sets it, having
 /// installed Debian's).
-fn chromium_or_skip() -> Option<std::path::PathBuf> {
+pub(crate) fn chromium_or_skip() -> Option<std::path::PathBuf> {
     let found = chromium_on_path();
     if found.is_none() {
         assert!(

@@ -17,6 +17,7 @@ mod golden;
 mod har;
 mod hostile;
 mod lab;
+mod lab_random;
 mod probe;
 mod probe_middleware;
 mod properties;

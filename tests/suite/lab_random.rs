@@ -1,0 +1,296 @@
+//! Random lessons against headless Chromium: a static server answers with CORS headers drawn
+//! from the spellings servers get wrong (a trailing slash, a capital scheme, two values, an empty
+//! list item, a tab), and pages ask with methods, headers, credentials, cache modes and elements
+//! drawn the same way. Every request must agree with the simulation, and every blocked one's
+//! console line must be Chromium's word for word.
+//!
+//! Twelve lessons from a fixed seed run in every `cargo test`. To look further:
+//! `CORS_TUI_LAB_SEED=7 CORS_TUI_LAB_LESSONS=200 cargo test --test suite random_lessons`.
+
+use serde_json::{Value, json};
+
+use crate::common::cmd;
+
+/// A small, fixed pseudo-random sequence (splitmix64), so that a seed names the same lessons on
+/// every machine.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+
+    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[(self.next() % items.len() as u64) as usize].clone()
+    }
+
+    fn between(&mut self, low: usize, high: usize) -> usize {
+        low + (self.next() % (high - low + 1) as u64) as usize
+    }
+}
+
+const ORIGIN: &str = "https://app.example";
+const SERVER: &str = "https://api.example";
+
+fn allow_origin(draw: &mut Draw) -> String {
+    let spellings = [
+        ORIGIN.to_string(),
+        ORIGIN.to_string(),
+        "*".to_string(),
+        format!("{ORIGIN}/"),
+        "HTTPS://APP.EXAMPLE".to_string(),
+        "null".to_string(),
+        format!("{ORIGIN}, {ORIGIN}"),
+        format!("{ORIGIN}:443"),
+        format!(" {ORIGIN}"),
+        format!("{ORIGIN}\t"),
+        " *".to_string(),
+        "https://other.example".to_string(),
+        format!("{ORIGIN}."),
+    ];
+    draw.pick(&spellings)
+}
+
+fn answer_headers(draw: &mut Draw, preflight: bool) -> serde_json::Map<String, Value> {
+    let mut headers = serde_json::Map::new();
+    let mut set = |name: &str, value: &str| {
+        headers.insert(name.to_string(), Value::from(value));
+    };
+    if draw.chance(0.9) {
+        set("Access-Control-Allow-Origin", &allow_origin(draw));
+    }
+    if draw.chance(0.4) {
+        let value = draw.pick(&["true", "true", "True", "TRUE", "false", "", " true"]);
+        set("Access-Control-Allow-Credentials", value);
+    }
+    if preflight {
+        if draw.chance(0.7) {
+            let methods = [
+                "PUT",
+                "put",
+                "*",
+                "GET, POST",
+                "PUT,",
+                ", PUT",
+                "PUT, DELETE, PATCH",
+                "PATCH",
+                "patch",
+                "",
+                "PU T",
+                "GET,,PUT",
+                "PUT ,PATCH",
+                "\tPUT",
+                "*, PUT",
+                "DELETE",
+            ];
+            set("Access-Control-Allow-Methods", draw.pick(&methods));
+        }
+        if draw.chance(0.6) {
+            let headers = [
+                "*",
+                "x-custom",
+                "X-Custom",
+                "x-custom,content-type",
+                "authorization",
+                "*, authorization",
+                "",
+                "x-custom , content-type",
+                "content-type",
+                "x custom",
+                "X-CUSTOM, Authorization",
+                "range",
+                "x-custom,,range",
+                "x-custom;range",
+                "content-type, x-custom, range, accept, authorization",
+            ];
+            set("Access-Control-Allow-Headers", draw.pick(&headers));
+        }
+        if draw.chance(0.3) {
+            let max_age = draw.pick(&["-1", "0", "abc", "10", "600"]);
+            set("Access-Control-Max-Age", max_age);
+        }
+    } else {
+        if draw.chance(0.3) {
+            let exposed = draw.pick(&["x-total", "*", "X-Total, ETag"]);
+            set("Access-Control-Expose-Headers", exposed);
+        }
+        set("Content-Type", "application/json");
+        if draw.chance(0.3) {
+            let control = draw.pick(&["max-age=60", "no-store", "max-age=0"]);
+            set("Cache-Control", control);
+        }
+        if draw.chance(0.2) {
+            set("Vary", draw.pick(&["Origin", "*", "Accept"]));
+        }
+    }
+    headers
+}
+
+fn request(draw: &mut Draw, lesson: usize, n: usize) -> Value {
+    let methods = [
+        "GET", "GET", "POST", "PUT", "put", "DELETE", "PATCH", "patch", "HEAD", "post", "Get",
+    ];
+    let method = draw.pick(&methods);
+    let long_accept = "x".repeat(129);
+    let header_choices: [(&str, &str); 18] = [
+        ("Content-Type", "application/json"),
+        ("Content-Type", "text/plain"),
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Type", "text/plain; x=\"a\""),
+        ("X-Custom", "1"),
+        ("x-custom", "2"),
+        ("Authorization", "Bearer x"),
+        ("Accept", "text/html"),
+        ("Accept", "text/html\""),
+        ("Accept", &long_accept),
+        ("Range", "bytes=0-1"),
+        ("Range", "bytes=0-1,3-4"),
+        ("Range", "bytes=-5"),
+        ("Content-Language", "en"),
+        ("Content-Language", "e n"),
+        ("Accept-Language", "de(x)"),
+        ("Accept-Language", "de"),
+        (
+            "X-Big",
+            "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv",
+        ),
+    ];
+    let mut headers = serde_json::Map::new();
+    for _ in 0..draw.between(0, 2) {
+        let (name, value) = draw.pick(&header_choices);
+        let bodiless = matches!(method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
+        if !(bodiless && name == "Content-Type") {
+            headers.insert(name.to_string(), Value::from(value));
+        }
+    }
+    let url = if draw.chance(0.7) {
+        format!("{SERVER}/r{lesson}/{n}")
+    } else {
+        format!("{SERVER}/same")
+    };
+    let mut request = json!({ "origin": ORIGIN, "method": method, "url": url });
+    let fields = request.as_object_mut().expect("an object");
+    let via = draw.next() % 100;
+    if via < 6 {
+        fields.insert("via".into(), "no-cors".into());
+        let method = draw.pick(&["GET", "POST", "HEAD", "post"]);
+        fields.insert("method".into(), method.into());
+    } else if via < 12 {
+        let element = draw.pick(&["img", "script", "font"]);
+        fields.insert("via".into(), element.into());
+        fields.insert("method".into(), "GET".into());
+        if element != "font" && draw.chance(0.7) {
+            let mode = draw.pick(&["anonymous", "use-credentials"]);
+            fields.insert("crossorigin".into(), mode.into());
+        }
+        return request;
+    } else if via < 30 {
+        fields.insert("via".into(), "xhr".into());
+    } else {
+        let credentials = draw.pick(&["omit", "same-origin", "include"]);
+        fields.insert("credentials".into(), credentials.into());
+        if draw.chance(0.15) {
+            let cache = draw.pick(&["no-store", "reload", "force-cache", "no-cache"]);
+            fields.insert("cache".into(), cache.into());
+        }
+    }
+    if !headers.is_empty() {
+        fields.insert("headers".into(), Value::Object(headers));
+    }
+    request
+}
+
+fn lesson(seed: u64, index: usize) -> Value {
+    let mut draw = Draw(seed.wrapping_mul(1_000_003).wrapping_add(index as u64));
+    let preflight_status = draw.pick(&[200, 204, 204, 200, 299, 300, 304, 401, 500]);
+    let actual_status = draw.pick(&[200, 200, 200, 404, 500]);
+    let preflight = answer_headers(&mut draw, true);
+    let actual = answer_headers(&mut draw, false);
+    let requests: Vec<Value> = (0..draw.between(3, 6))
+        .map(|n| request(&mut draw, index, n))
+        .collect();
+    json!({
+        "title": format!("random lesson {index} of seed {seed}"),
+        "server": {
+            "type": "static",
+            "url": SERVER,
+            "preflight": { "status": preflight_status, "headers": preflight, "body": "" },
+            "actual": { "status": actual_status, "headers": actual, "body": "{}" },
+        },
+        "requests": requests,
+    })
+}
+
+fn from_env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+fn random_lessons_agree_with_headless_chromium() {
+    if super::lab::chromium_or_skip().is_none() {
+        return;
+    }
+    let seed = from_env("CORS_TUI_LAB_SEED", 2026);
+    let count = from_env("CORS_TUI_LAB_LESSONS", 12) as usize;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if index >= count {
+                        break;
+                    }
+                    let text = serde_json::to_string_pretty(&lesson(seed, index))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let path = dir.path().join(format!("lesson-{index}.json"));
+                    std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+                    let output = cmd()
+                        .args(["serve", "--check"])
+                        .arg(&path)
+                        .output()
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let stdout = String::from_utf8_lossy(&output.stdout);
+                    let agrees = output.status.code() == Some(0)
+                        && stdout.contains("Every request agrees")
+                        && !stdout.contains("simulated console:");
+                    if !agrees && let Ok(mut failures) = failures.lock() {
+                        failures.push(format!(
+                            "lesson {index} of seed {seed}:\n{text}\n{stdout}{}",
+                            String::from_utf8_lossy(&output.stderr)
+                        ));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap_or_default();
+    assert!(
+        failures.is_empty(),
+        "{} of {count} random lessons disagree with Chromium:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The same seed draws the same lessons, and lessons differ from one another.
+#[test]
+fn a_seed_names_the_same_lessons() {
+    assert_eq!(lesson(1, 0), lesson(1, 0));
+    assert_ne!(lesson(1, 0), lesson(1, 1));
+    assert_ne!(lesson(1, 0), lesson(2, 0));
+}
