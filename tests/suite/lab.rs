@@ -35,28 +35,15 @@ fn every_lesson_the_lab_runs_agrees_with_headless_chromium() {
         .map(|lesson| lesson.name.to_string())
         .chain(observations)
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results = std::sync::Mutex::new(Vec::new());
-    // Lessons wait in real time; a few run at once (each its own browser and port).
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(name) = names.get(i) else { break };
-                    // A lesson's waits of up to a minute are sat through.
-                    let output = cmd()
-                        .args(["serve", "--check", name, "--max-wait", "60"])
-                        .output()
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    if let Ok(mut results) = results.lock() {
-                        results.push((name.clone(), output));
-                    }
-                }
-            });
-        }
+    // A lesson's waits of up to a minute are sat through.
+    let results = two_at_a_time(names.len(), |i| {
+        let name = &names[i];
+        let output = cmd()
+            .args(["serve", "--check", name, "--max-wait", "60"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (name.clone(), output)
     });
-    let results = results.into_inner().unwrap_or_default();
     let mut ran = 0;
     let mut failed = Vec::new();
     for (name, output) in &results {
@@ -77,6 +64,30 @@ fn every_lesson_the_lab_runs_agrees_with_headless_chromium() {
     // Not one fewer than the lab ran when this test was written: every lesson but max-age
     // (its waits take two hours), and the four observations.
     assert!(ran >= 42, "only {ran} lessons ran in the browser");
+}
+
+/// `work(0)` to `work(count - 1)`, two at a time: lessons wait in real time, and each runs its
+/// own browser on its own port. The results come in the order they finished.
+pub(crate) fn two_at_a_time<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    let result = work(i);
+                    if let Ok(mut results) = results.lock() {
+                        results.push(result);
+                    }
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap_or_default()
 }
 
 /// A lesson the lab cannot run says why, and exits 2 without starting a browser.

@@ -245,40 +245,30 @@ fn random_lessons_agree_with_headless_chromium() {
     let seed = from_env("CORS_TUI_LAB_SEED", 2026);
     let count = from_env("CORS_TUI_LAB_LESSONS", 12) as usize;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failures = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if index >= count {
-                        break;
-                    }
-                    let text = serde_json::to_string_pretty(&lesson(seed, index))
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    let path = dir.path().join(format!("lesson-{index}.json"));
-                    std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
-                    let output = cmd()
-                        .args(["serve", "--check"])
-                        .arg(&path)
-                        .output()
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    let stdout = String::from_utf8_lossy(&output.stdout);
-                    let agrees = output.status.code() == Some(0)
-                        && stdout.contains("Every request agrees")
-                        && !stdout.contains("simulated console:");
-                    if !agrees && let Ok(mut failures) = failures.lock() {
-                        failures.push(format!(
-                            "lesson {index} of seed {seed}:\n{text}\n{stdout}{}",
-                            String::from_utf8_lossy(&output.stderr)
-                        ));
-                    }
-                }
-            });
-        }
-    });
-    let failures = failures.into_inner().unwrap_or_default();
+    let failures: Vec<String> = super::lab::two_at_a_time(count, |index| {
+        let text =
+            serde_json::to_string_pretty(&lesson(seed, index)).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join(format!("lesson-{index}.json"));
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let output = cmd()
+            .args(["serve", "--check"])
+            .arg(&path)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let agrees = output.status.code() == Some(0)
+            && stdout.contains("Every request agrees")
+            && !stdout.contains("simulated console:");
+        (!agrees).then(|| {
+            format!(
+                "lesson {index} of seed {seed}:\n{text}\n{stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     assert!(
         failures.is_empty(),
         "{} of {count} random lessons disagree with Chromium:\n{}",
