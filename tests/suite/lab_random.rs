@@ -1,8 +1,9 @@
 //! Random lessons against headless Chromium: a static server answers with CORS headers drawn
 //! from the spellings servers get wrong (a trailing slash, a capital scheme, two values, an empty
 //! list item, a tab), and pages ask with methods, headers, credentials, cache modes and elements
-//! drawn the same way. Every request must agree with the simulation, and every blocked one's
-//! console line must be Chromium's word for word.
+//! drawn the same way; every fourth lesson sends its requests through redirects instead. Every
+//! request must agree with the simulation, and every blocked one's console line must be
+//! Chromium's word for word.
 //!
 //! Twelve lessons from a fixed seed run in every `cargo test`. To look further:
 //! `CORS_TUI_LAB_SEED=7 CORS_TUI_LAB_LESSONS=200 cargo test --test suite random_lessons`.
@@ -209,8 +210,120 @@ fn request(draw: &mut Draw, lesson: usize, n: usize) -> Value {
     request
 }
 
+const CDN: &str = "https://cdn.example";
+
+/// The CORS headers of one answer on a redirect's way: mostly right, as a redirect that fails
+/// its own check stops the request before the hops worth seeing.
+fn hop_headers(draw: &mut Draw, preflight: bool, location: Option<String>) -> Value {
+    let mut headers = serde_json::Map::new();
+    let origins = [
+        ORIGIN, ORIGIN, ORIGIN, ORIGIN, ORIGIN, ORIGIN, "*", "*", "null", "", CDN,
+    ];
+    let origin = draw.pick(&origins);
+    if !origin.is_empty() {
+        headers.insert("Access-Control-Allow-Origin".into(), origin.into());
+    }
+    if draw.chance(0.3) {
+        headers.insert("Access-Control-Allow-Credentials".into(), "true".into());
+    }
+    if preflight {
+        let methods = draw.pick(&["PUT", "PUT, POST", "PUT, POST", "*", "GET"]);
+        headers.insert("Access-Control-Allow-Methods".into(), methods.into());
+        if draw.chance(0.9) {
+            let allowed = draw.pick(&["x-custom", "content-type", "*", "x-custom, content-type"]);
+            headers.insert("Access-Control-Allow-Headers".into(), allowed.into());
+        }
+    }
+    if let Some(location) = location {
+        headers.insert("Location".into(), location.into());
+    }
+    Value::Object(headers)
+}
+
+/// A lesson of redirects: each request's answer sends it on, to the CDN, back to the API or to
+/// a relative path, through one or two hops, each with its own CORS headers and preflight.
+fn redirect_lesson(draw: &mut Draw, index: usize) -> Vec<Value> {
+    let statuses = [301, 302, 303, 307, 308];
+    let location = |draw: &mut Draw, at: String| match draw.next() % 4 {
+        0 | 1 => format!("{CDN}/{at}"),
+        2 => format!("{SERVER}/{at}"),
+        _ => format!("/{at}"),
+    };
+    (0..draw.between(2, 4))
+        .map(|n| {
+            let method = draw.pick(&["GET", "GET", "POST", "PUT", "HEAD"]);
+            let mut headers = serde_json::Map::new();
+            if matches!(method, "POST" | "PUT") && draw.chance(0.6) {
+                let kind = draw.pick(&["application/json", "text/plain"]);
+                headers.insert("Content-Type".into(), kind.into());
+            }
+            if draw.chance(0.3) {
+                headers.insert("X-Custom".into(), "1".into());
+            }
+            let hops = draw.between(1, 2);
+            let first_at = location(draw, format!("hop{index}-{n}-0"));
+            let mut after = Vec::new();
+            for hop in 0..hops {
+                let mut answers = serde_json::Map::new();
+                if draw.chance(0.7) {
+                    let preflight = json!({
+                        "status": draw.pick(&[200, 204, 204]),
+                        "headers": hop_headers(draw, true, None),
+                    });
+                    answers.insert("preflight".into(), preflight);
+                }
+                let actual = if hop + 1 == hops {
+                    json!({ "status": 200, "headers": hop_headers(draw, false, None), "body": "{}" })
+                } else {
+                    let next = location(draw, format!("hop{index}-{n}-{}", hop + 1));
+                    json!({ "status": draw.pick(&statuses), "headers": hop_headers(draw, false, Some(next)) })
+                };
+                answers.insert("actual".into(), actual);
+                after.push(Value::Object(answers));
+            }
+            let mut responses = json!({
+                "actual": { "status": draw.pick(&statuses), "headers": hop_headers(draw, false, Some(first_at)) },
+                "after_redirect": after,
+            });
+            let preflighted = !matches!(method, "GET" | "HEAD" | "POST")
+                || headers.contains_key("X-Custom")
+                || headers.get("Content-Type") == Some(&Value::from("application/json"));
+            if preflighted {
+                responses["preflight"] = json!({ "status": 204, "headers": hop_headers(draw, true, None) });
+            }
+            let credentials = draw.pick(&["omit", "same-origin", "include"]);
+            json!({
+                "origin": ORIGIN,
+                "method": method,
+                "url": format!("{SERVER}/start{index}-{n}"),
+                "credentials": credentials,
+                "headers": headers,
+                "responses": responses,
+            })
+        })
+        .collect()
+}
+
+/// Lesson `index` of `seed`: every fourth one of redirects, the others of one static server's
+/// answers met by many kinds of request.
 fn lesson(seed: u64, index: usize) -> Value {
     let mut draw = Draw(seed.wrapping_mul(1_000_003).wrapping_add(index as u64));
+    if index % 4 == 3 {
+        return json!({
+            "title": format!("random redirects {index} of seed {seed}"),
+            "server": {
+                "type": "static",
+                "url": SERVER,
+                "preflight": { "status": 204, "headers": {
+                    "Access-Control-Allow-Origin": ORIGIN,
+                    "Access-Control-Allow-Methods": "PUT, POST",
+                    "Access-Control-Allow-Headers": "x-custom, content-type",
+                } },
+                "actual": { "status": 200, "headers": { "Access-Control-Allow-Origin": ORIGIN }, "body": "{}" },
+            },
+            "requests": redirect_lesson(&mut draw, index),
+        });
+    }
     let preflight_status = draw.pick(&[200, 204, 204, 200, 299, 300, 304, 401, 500]);
     let actual_status = draw.pick(&[200, 200, 200, 404, 500]);
     let preflight = answer_headers(&mut draw, true);
