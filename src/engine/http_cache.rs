@@ -1,6 +1,7 @@
 //! The browser's own HTTP cache, as far as CORS meets it: a GET's answer stored with the
-//! request header values its `Vary` names, and reused for a later GET of the same URL while
-//! fresh, whoever asked first. Observed in headless Chromium 148 (127.0.0.1, `max-age=3600`):
+//! request header values its `Vary` names, and reused for a later GET or HEAD of the same URL
+//! while fresh, whoever asked first (a HEAD's own answer is not kept: Chromium 156,
+//! `tests/fixtures/chromium/lab/cache-answers-a-head-from-a-get.json`). Observed in headless Chromium 148 (127.0.0.1, `max-age=3600`):
 //! an `<img>` without `crossorigin` stores an answer without Access-Control-Allow-Origin, and
 //! a later `fetch()` of the URL is served that copy and blocked, the server seeing one request;
 //! with `Vary: Origin` the fetch goes to the server and passes.
@@ -52,7 +53,10 @@ fn asks_twice(scenario: &Scenario) -> bool {
     scenario
         .requests
         .iter()
-        .filter(|r| r.method.eq_ignore_ascii_case("GET") && r.via != crate::scenario::Via::Raw)
+        .filter(|r| {
+            (r.method.eq_ignore_ascii_case("GET") || r.method.eq_ignore_ascii_case("HEAD"))
+                && r.via != crate::scenario::Via::Raw
+        })
         .any(|r| !seen.insert((partition(r.origin.as_deref()), r.url.as_str())))
 }
 
@@ -167,7 +171,8 @@ impl HttpCache {
         now: u64,
     ) -> Option<(HttpResponse, Stored)> {
         let partition = partition(page);
-        if request.method != "GET"
+        let head = request.method == "HEAD";
+        if (request.method != "GET" && !head)
             || matches!(
                 mode,
                 CacheMode::NoStore | CacheMode::Reload | CacheMode::NoCache
@@ -184,7 +189,14 @@ impl HttpCache {
                 && (fresh || stale_ok)
                 && !varies
                 && entry.varied == values(request, &entry.stored.vary))
-            .then(|| (entry.response.clone(), entry.stored.clone()))
+            .then(|| {
+                // A HEAD is served the stored GET's status and headers, without its body.
+                let mut response = entry.response.clone();
+                if head {
+                    response.body.clear();
+                }
+                (response, entry.stored.clone())
+            })
         })
     }
 
@@ -368,6 +380,29 @@ mod tests {
             cache
                 .lookup((PAGE, &get(None)), CacheMode::ForceCache, 0)
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn a_head_is_served_a_get_s_copy_but_its_own_answer_is_not_kept() {
+        let head = HttpRequest {
+            method: "HEAD".into(),
+            ..get(None)
+        };
+        let kept = HttpResponse {
+            body: "logo".into(),
+            ..answer(&[("Cache-Control", "max-age=60")])
+        };
+        let mut cache = HttpCache::default();
+        cache.store((PAGE, &head), &kept, (CacheMode::Default, 1, 0));
+        assert!(cache.lookup((PAGE, &head), CacheMode::Default, 1).is_none());
+        cache.store((PAGE, &get(None)), &kept, (CacheMode::Default, 2, 0));
+        let (served, stored) = cache
+            .lookup((PAGE, &head), CacheMode::Default, 1)
+            .expect("the GET's copy");
+        assert_eq!(
+            (served.status, served.body.as_str(), stored.by_request),
+            (200, "", 2)
         );
     }
 
