@@ -1,9 +1,9 @@
 //! Random lessons against headless Chromium: a static server answers with CORS headers drawn
 //! from the spellings servers get wrong (a trailing slash, a capital scheme, two values, an empty
 //! list item, a tab), and pages ask with methods, headers, credentials, cache modes and elements
-//! drawn the same way; every fourth lesson sends its requests through redirects instead. Every
-//! request must agree with the simulation, and every blocked one's console line must be
-//! Chromium's word for word.
+//! drawn the same way; every fourth lesson sends its requests through redirects instead, and
+//! every fourth has a jar of cookies drawn from their attributes. Every request must agree with
+//! the simulation, and every blocked one's console line must be Chromium's word for word.
 //!
 //! Twelve lessons from a fixed seed run in every `cargo test`. To look further:
 //! `CORS_TUI_LAB_SEED=7 CORS_TUI_LAB_LESSONS=200 cargo test --test suite random_lessons`.
@@ -304,10 +304,74 @@ fn redirect_lesson(draw: &mut Draw, index: usize) -> Vec<Value> {
         .collect()
 }
 
-/// Lesson `index` of `seed`: every fourth one of redirects, the others of one static server's
-/// answers met by many kinds of request.
+/// A lesson of cookies: a jar set by the API (on the page's site or another one) with drawn
+/// `SameSite`, `Secure`, `Partitioned`, `Domain` and `Path`, and credentialed requests to it from
+/// fetch() and XMLHttpRequest, with third-party cookies allowed or blocked.
+fn cookie_lesson(draw: &mut Draw, index: usize) -> Value {
+    let server = draw.pick(&["https://api.app.example", "https://api.example"]);
+    let attributes = [
+        "",
+        "; SameSite=None; Secure",
+        "; SameSite=None",
+        "; SameSite=Lax",
+        "; SameSite=Strict",
+        "; Secure",
+        "; SameSite=Lax; Secure",
+        "; SameSite=None; Secure; Partitioned",
+        "; Domain=app.example",
+        "; Path=/x",
+    ];
+    let cookies: Vec<Value> = (0..draw.between(1, 3))
+        .map(|k| {
+            let attributes = draw.pick(&attributes);
+            json!({ "set_by": format!("{server}/login"), "set_cookie": format!("c{k}=v{attributes}") })
+        })
+        .collect();
+    let requests: Vec<Value> = (0..draw.between(2, 4))
+        .map(|_| {
+            let url = format!("{server}{}", draw.pick(&["/d", "/x/d"]));
+            let method = draw.pick(&["GET", "POST", "PUT"]);
+            let mut request = json!({ "origin": ORIGIN, "method": method, "url": url });
+            if draw.chance(0.2) {
+                request["via"] = "xhr".into();
+                if draw.chance(0.5) {
+                    request["credentials"] = "include".into();
+                }
+            } else {
+                let credentials = draw.pick(&["omit", "same-origin", "include", "include"]);
+                request["credentials"] = credentials.into();
+            }
+            request
+        })
+        .collect();
+    json!({
+        "title": format!("random cookies {index}"),
+        "third_party_cookies": draw.pick(&["allowed", "blocked"]),
+        "cookies": cookies,
+        "server": {
+            "type": "static",
+            "url": server,
+            "preflight": { "status": 204, "headers": {
+                "Access-Control-Allow-Origin": ORIGIN,
+                "Access-Control-Allow-Credentials": "true",
+                "Access-Control-Allow-Methods": "PUT",
+            } },
+            "actual": { "status": 200, "headers": {
+                "Access-Control-Allow-Origin": ORIGIN,
+                "Access-Control-Allow-Credentials": "true",
+            }, "body": "{}" },
+        },
+        "requests": requests,
+    })
+}
+
+/// Lesson `index` of `seed`: every fourth one of redirects, every fourth of cookies, the others
+/// of one static server's answers met by many kinds of request.
 fn lesson(seed: u64, index: usize) -> Value {
     let mut draw = Draw(seed.wrapping_mul(1_000_003).wrapping_add(index as u64));
+    if index % 4 == 1 {
+        return cookie_lesson(&mut draw, index);
+    }
     if index % 4 == 3 {
         return json!({
             "title": format!("random redirects {index} of seed {seed}"),
