@@ -60,6 +60,8 @@ pub struct Live {
     /// A warning to show, when the lab is reachable from other machines.
     pub warning: Option<String>,
     simulated: Vec<Side>,
+    /// Per request: whether its readable headers are compared.
+    reads: Vec<bool>,
     browsers: Arc<Mutex<Browsers>>,
     stop: Arc<AtomicBool>,
     entrance: Option<JoinHandle<std::io::Result<()>>>,
@@ -122,6 +124,7 @@ pub fn serve(scenario: &Scenario, name: &str, options: &ServeOptions) -> Result<
         )
     });
     let simulated: Vec<Side> = trace.requests.iter().map(Side::simulated).collect();
+    let reads: Vec<bool> = trace.requests.iter().map(super::reads_headers).collect();
     let lesson = Arc::new(Lesson {
         scenario: scenario.clone(),
         trace,
@@ -151,6 +154,7 @@ pub fn serve(scenario: &Scenario, name: &str, options: &ServeOptions) -> Result<
         url,
         warning,
         simulated,
+        reads,
         browsers,
         stop,
         entrance: Some(thread),
@@ -303,7 +307,7 @@ impl Live {
         let seen = shared.seen.get(index)?;
         seen.result.as_ref()?;
         let simulated = self.simulated.get(index)?;
-        let real = Side::real(seen);
+        let real = Side::real(seen, self.reads.get(index).copied().unwrap_or(false));
         let only_cookies = *simulated != real
             && Side {
                 cookies: Vec::new(),
@@ -374,7 +378,7 @@ impl Live {
                         .seen
                         .get(i)
                         .filter(|seen| seen.result.is_some())
-                        .map(Side::real);
+                        .map(|seen| Side::real(seen, self.reads.get(i).copied().unwrap_or(false)));
                     super::RequestDocument::new(
                         (i + 1, &spec.method, spec.url.as_str()),
                         simulated,

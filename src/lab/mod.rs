@@ -337,7 +337,7 @@ fn run_document(
         .zip(seen)
         .map(|(record, seen)| {
             let simulated = Side::simulated(record);
-            let real = Side::real(seen);
+            let real = Side::real(seen, reads_headers(record));
             let blocked = record.outcome == Outcome::Blocked || real.read == Some(false);
             let console_matches = blocked
                 .then(|| lines_chromium_may_print(record))
@@ -558,6 +558,7 @@ impl<'a> Run<'a> {
                 index,
                 resolved: sent.is_some(),
                 error: None,
+                readable: None,
             });
             self.next += 1;
         }
@@ -683,6 +684,10 @@ pub struct SideDocument {
     pub cookies: Vec<String>,
     /// The page could read the answer (an element: it loaded); `None`: never ran.
     pub read: Option<bool>,
+    /// The response headers a fetch() or XMLHttpRequest could read (names, sorted, without
+    /// `Content-Length`); absent for other requests and for blocked ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readable: Option<Vec<String>>,
 }
 
 impl RequestDocument {
@@ -713,6 +718,7 @@ impl From<&Side> for SideDocument {
             sent: side.sent,
             cookies: side.cookies.clone(),
             read: side.read,
+            readable: side.readable.clone(),
         }
     }
 }
@@ -727,6 +733,31 @@ struct Side {
     /// The cookies the request itself carried (names, sorted).
     cookies: Vec<String>,
     read: Option<bool>,
+    /// For a fetch() or XMLHttpRequest the page could read: the response headers it could read
+    /// (names, sorted), but `Content-Length`, which the lab's server adds to every answer.
+    readable: Option<Vec<String>>,
+}
+
+/// Whether the lab compares the headers a request's script could read: a CORS-mode fetch() or
+/// XMLHttpRequest (an element's script reads no headers, and a no-cors answer is opaque).
+pub(super) fn reads_headers(record: &RequestRecord) -> bool {
+    record.via == Via::Browser
+        && matches!(
+            record.initiator,
+            crate::scenario::Initiator::Fetch | crate::scenario::Initiator::Xhr
+        )
+}
+
+/// `names` lowercased, sorted and once each, without `content-length`.
+fn header_names<'n>(names: impl IntoIterator<Item = &'n String>) -> Vec<String> {
+    let mut names: Vec<String> = names
+        .into_iter()
+        .map(|name| name.to_ascii_lowercase())
+        .filter(|name| name != "content-length")
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 impl Side {
@@ -749,6 +780,8 @@ impl Side {
             preflight,
             sent: reached.is_some(),
             cookies: cookie_names(reached.and_then(|e| e.request.header("Cookie")).as_deref()),
+            readable: (reads_headers(record) && record.outcome == Outcome::Allowed)
+                .then(|| header_names(&record.exposed_headers)),
             read: Some(
                 matches!(record.outcome, Outcome::Allowed | Outcome::Sent)
                     && record.exchanges.last().is_none_or(|exchange| {
@@ -761,8 +794,17 @@ impl Side {
         }
     }
 
-    fn real(seen: &Seen) -> Side {
+    /// What the browser did; `reads`: whether the request's readable headers are compared
+    /// ([`reads_headers`]).
+    fn real(seen: &Seen, reads: bool) -> Side {
+        let readable = seen
+            .result
+            .as_ref()
+            .filter(|result| result.resolved && reads)
+            .and_then(|result| result.readable.as_ref())
+            .map(header_names);
         Side {
+            readable,
             preflight: seen.preflights.first().cloned(),
             sent: seen.actual > 0,
             cookies: seen.cookies.clone(),
@@ -786,7 +828,13 @@ impl Side {
             Some(false) => "rejected",
             None => "never ran",
         };
-        format!("{preflight}, {sent}, {read}")
+        match &self.readable {
+            Some(names) if names.is_empty() => {
+                format!("{preflight}, {sent}, {read}, no header readable")
+            }
+            Some(names) => format!("{preflight}, {sent}, {read}, reads {}", names.join(", ")),
+            None => format!("{preflight}, {sent}, {read}"),
+        }
     }
 }
 
@@ -806,7 +854,7 @@ fn write_comparison(
     let mut disagree = Vec::new();
     for (record, seen) in trace.requests.iter().zip(seen) {
         let simulated = Side::simulated(record);
-        let real = Side::real(seen);
+        let real = Side::real(seen, reads_headers(record));
         let agrees = simulated == real;
         writeln!(
             out,
@@ -973,7 +1021,12 @@ mod tests {
             answer.headers
         );
         assert_eq!(
-            report(&mut run, "example.com", r#"{"index":0,"resolved":true}"#),
+            report(
+                &mut run,
+                "example.com",
+                // As fetch() lists them, Content-Length too (the lab's server adds it).
+                r#"{"index":0,"resolved":true,"readable":["content-length","content-type","etag","last-modified"]}"#
+            ),
             204
         );
         // A report for a request not running now changes nothing.
@@ -1005,10 +1058,13 @@ mod tests {
         report(&mut run, "malicious.com", r#"{"index":2,"resolved":false}"#);
         assert_eq!(next(&mut run, "malicious.com")["done"], true);
         assert_eq!(
-            Side::real(&run.seen[0]),
+            Side::real(&run.seen[0], reads_headers(&trace.requests[0])),
             Side::simulated(&trace.requests[0])
         );
-        assert_eq!(Side::real(&run.seen[2]).read, Some(false));
+        assert_eq!(
+            Side::real(&run.seen[2], reads_headers(&trace.requests[2])).read,
+            Some(false)
+        );
     }
 
     fn lesson(name: &str) -> Scenario {

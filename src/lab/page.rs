@@ -21,7 +21,11 @@ function viaXhr(step) {
     xhr.open(step.method, step.url);
     xhr.withCredentials = step.credentials === 'include';
     for (const [name, value] of step.headers) xhr.setRequestHeader(name, value);
-    xhr.onload = () => resolve({ resolved: true, status: xhr.status, type: 'cors' });
+    xhr.onload = () => resolve({
+      resolved: true, status: xhr.status, type: 'cors',
+      readable: xhr.getAllResponseHeaders().split('\r\n').filter((line) => line)
+        .map((line) => line.split(':')[0].trim().toLowerCase()),
+    });
     xhr.onerror = () => resolve({ resolved: false, error: 'XMLHttpRequest: network error' });
     xhr.send();
   });
@@ -32,7 +36,10 @@ async function viaFetch(step) {
       method: step.method, headers: step.headers, credentials: step.credentials,
       cache: step.cache, mode: step.mode,
     });
-    return { resolved: true, status: response.status, type: response.type };
+    return {
+      resolved: true, status: response.status, type: response.type,
+      readable: [...response.headers.keys()],
+    };
   } catch (error) {
     return { resolved: false, error: String(error) };
   }
@@ -173,6 +180,9 @@ pub struct Outcome {
     pub resolved: bool,
     #[serde(default)]
     pub error: Option<String>,
+    /// The names of the response headers the script could read (fetch() and XMLHttpRequest).
+    #[serde(default)]
+    pub readable: Option<Vec<String>>,
 }
 
 pub fn runner() -> Reply {

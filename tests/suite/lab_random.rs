@@ -3,7 +3,8 @@
 //! list item, a tab), and pages ask with methods, headers, credentials, cache modes and elements
 //! drawn the same way; every fourth lesson sends its requests through redirects instead, and
 //! every fourth has a jar of cookies drawn from their attributes. Every request must agree with
-//! the simulation, and every blocked one's console line must be Chromium's word for word.
+//! the simulation (down to the response headers a script can read), and every blocked one's
+//! console line must be Chromium's word for word.
 //!
 //! Twelve lessons from a fixed seed run in every `cargo test`. To look further:
 //! `CORS_TUI_LAB_SEED=7 CORS_TUI_LAB_LESSONS=200 cargo test --test suite random_lessons`.
@@ -120,9 +121,30 @@ fn answer_headers(draw: &mut Draw, preflight: bool) -> serde_json::Map<String, V
             set("Access-Control-Max-Age", max_age);
         }
     } else {
+        if draw.chance(0.5) {
+            let exposed = [
+                "x-total",
+                "*",
+                "X-Total, ETag",
+                "x-total,",
+                "*, x-total",
+                "Set-Cookie, x-total",
+                "etag ,x-total",
+                "x total",
+            ];
+            set("Access-Control-Expose-Headers", draw.pick(&exposed));
+        }
+        if draw.chance(0.5) {
+            set("X-Total", "5");
+        }
         if draw.chance(0.3) {
-            let exposed = draw.pick(&["x-total", "*", "X-Total, ETag"]);
-            set("Access-Control-Expose-Headers", exposed);
+            set("ETag", "\"1\"");
+        }
+        if draw.chance(0.2) {
+            set("Set-Cookie", "seen=1; Path=/");
+        }
+        if draw.chance(0.2) {
+            set("Content-Language", "en");
         }
         set("Content-Type", "application/json");
         if draw.chance(0.3) {
