@@ -852,6 +852,14 @@ fn write_comparison(
         escape(version)
     )?;
     let mut disagree = Vec::new();
+    // Lines another request's simulation accounts for are not shown against this one, where
+    // several requests go to one URL.
+    let claimed: HashSet<String> = trace
+        .requests
+        .iter()
+        .flat_map(lines_chromium_may_print)
+        .filter(|line| console.contains(line))
+        .collect();
     for (record, seen) in trace.requests.iter().zip(seen) {
         let simulated = Side::simulated(record);
         let real = Side::real(seen, reads_headers(record));
@@ -904,7 +912,10 @@ fn write_comparison(
                 if let Some(line) = &simulated_line {
                     writeln!(out, "   simulated console: {}", escape(line))?;
                 }
-                for line in &printed {
+                for line in printed
+                    .iter()
+                    .filter(|line| !claimed.contains(line.as_str()))
+                {
                     writeln!(out, "   Chromium console:  {}", escape(line))?;
                 }
             }
@@ -1073,6 +1084,54 @@ mod tests {
             Some(Ok(scenario)) => scenario,
             _ => panic!("the {name} lesson loads"),
         }
+    }
+
+    /// Where two requests go to one URL, the line Chromium printed for the first is not shown
+    /// against the second; a line the simulation did not foresee is.
+    #[test]
+    fn a_console_line_is_shown_against_the_request_it_is_not_claimed_by() {
+        let text = r#"{"server": {"type": "static", "url": "https://api.example",
+            "preflight": {"status": 204, "headers": {}},
+            "actual": {"status": 200, "headers": {"Access-Control-Allow-Origin": "https://app.example/"}}},
+            "requests": [
+                {"origin": "https://app.example", "url": "https://api.example/same"},
+                {"origin": "https://app.example", "url": "https://api.example/same", "via": "xhr"}]}"#;
+        let scenario =
+            crate::scenario::load_str(text, "same-url.json").unwrap_or_else(|e| panic!("{e:?}"));
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let fetch_line = trace.requests[0].error().unwrap_or_default();
+        let unforeseen = "Access to XMLHttpRequest at 'https://api.example/same' from origin 'https://app.example' has been blocked by CORS policy: something else.".to_string();
+        let seen = Seen {
+            actual: 1,
+            result: Some(page::Outcome {
+                index: 0,
+                resolved: false,
+                error: None,
+                readable: None,
+            }),
+            ..Seen::default()
+        };
+        let mut out = Vec::new();
+        let console = [fetch_line.clone(), unforeseen.clone()];
+        write_comparison(
+            &mut out,
+            &scenario,
+            &trace,
+            &[seen.clone(), seen],
+            ("Chromium", &console),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let out = String::from_utf8_lossy(&out);
+        let (first, second) = out.split_once("#2 ").unwrap_or_else(|| panic!("{out}"));
+        assert!(
+            first.contains("console: the same line, word for word"),
+            "{out}"
+        );
+        assert!(
+            second.contains(&format!("Chromium console:  {unforeseen}")),
+            "{out}"
+        );
+        assert!(!second.contains(&fetch_line), "{out}");
     }
 
     fn idle_run<'a>(scenario: &'a Scenario, trace: &'a Trace) -> Run<'a> {
