@@ -1,8 +1,9 @@
 //! Random lessons against headless Chromium: a static server answers with CORS headers drawn
 //! from the spellings servers get wrong (a trailing slash, a capital scheme, two values, an empty
 //! list item, a tab), and pages ask with methods, headers, credentials, cache modes and elements
-//! drawn the same way; every fourth lesson sends its requests through redirects instead, and
-//! every fourth has a jar of cookies drawn from their attributes. Every request must agree with
+//! drawn the same way. Of every four lessons, one is of those, one has a jar of cookies drawn
+//! from their attributes, one asks the preflight cache (two origins, `max-age` 0 to 600 s,
+//! waits), and one sends its requests through redirects. Every request must agree with
 //! the simulation (down to the response headers a script can read), and every blocked one's
 //! console line must be Chromium's word for word.
 //!
@@ -387,12 +388,81 @@ fn cookie_lesson(draw: &mut Draw, index: usize) -> Value {
     })
 }
 
-/// Lesson `index` of `seed`: every fourth one of redirects, every fourth of cookies, the others
-/// of one static server's answers met by many kinds of request.
+/// A lesson of the preflight cache: requests from two origins, with and without credentials,
+/// to two URLs, asking for methods and headers a `max-age` of 0 to 600 s may or may not cover,
+/// some a second or three after the one before.
+fn preflight_cache_lesson(draw: &mut Draw, index: usize) -> Value {
+    let origin = draw.pick(&[ORIGIN, "*"]);
+    let mut preflight = json!({
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": draw.pick(&["PUT, PATCH", "PUT", "DELETE, PUT", "*", "PATCH, POST"]),
+        "Access-Control-Allow-Headers": draw.pick(&["x-a", "x-a, x-b", "content-type, x-a", "*", "x-c"]),
+        "Access-Control-Max-Age": draw.pick(&["2", "600", "5", "0"]),
+    });
+    let mut actual = json!({ "Access-Control-Allow-Origin": origin });
+    if draw.chance(0.5) {
+        preflight["Access-Control-Allow-Credentials"] = "true".into();
+        actual["Access-Control-Allow-Credentials"] = "true".into();
+    }
+    let requests: Vec<Value> = (0..draw.between(4, 7))
+        .map(|_| {
+            let page = draw.pick(&[ORIGIN, ORIGIN, "https://admin.example"]);
+            let method = draw.pick(&["PUT", "PATCH", "DELETE", "POST", "GET", "put"]);
+            let url = format!("{SERVER}{}", draw.pick(&["/p", "/p", "/q"]));
+            let mut request = json!({ "origin": page, "method": method, "url": url });
+            let mut headers = serde_json::Map::new();
+            if draw.chance(0.5) {
+                let name = draw.pick(&["X-A", "X-B", "Content-Type"]);
+                let value = if name == "Content-Type" {
+                    "application/json"
+                } else {
+                    "1"
+                };
+                headers.insert(name.into(), value.into());
+            }
+            if draw.chance(0.3) {
+                headers.insert("X-C".into(), "1".into());
+            }
+            if !headers.is_empty() {
+                request["headers"] = Value::Object(headers);
+            }
+            if draw.chance(0.2) {
+                request["via"] = "xhr".into();
+            } else {
+                let credentials = draw.pick(&["omit", "same-origin", "include"]);
+                request["credentials"] = credentials.into();
+                if draw.chance(0.15) {
+                    let cache = draw.pick(&["no-store", "reload", "no-cache", "force-cache"]);
+                    request["cache"] = cache.into();
+                }
+            }
+            if draw.chance(0.3) {
+                request["wait_seconds"] = draw.pick(&[1, 3]).into();
+            }
+            request
+        })
+        .collect();
+    json!({
+        "title": format!("random preflight cache {index}"),
+        "server": {
+            "type": "static",
+            "url": SERVER,
+            "preflight": { "status": 204, "headers": preflight },
+            "actual": { "status": 200, "headers": actual, "body": "{}" },
+        },
+        "requests": requests,
+    })
+}
+
+/// Lesson `index` of `seed`, one of four kinds in turn: one static server's answers met by many
+/// kinds of request, a jar of cookies, the preflight cache, redirects.
 fn lesson(seed: u64, index: usize) -> Value {
     let mut draw = Draw(seed.wrapping_mul(1_000_003).wrapping_add(index as u64));
     if index % 4 == 1 {
         return cookie_lesson(&mut draw, index);
+    }
+    if index % 4 == 2 {
+        return preflight_cache_lesson(&mut draw, index);
     }
     if index % 4 == 3 {
         return json!({
