@@ -78,10 +78,9 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                     "fetch() with mode 'no-cors' resolved with an opaque response: the server answered {status}, and the script sees type 'opaque', status 0, no headers and no body; CORS headers in the answer: {cors}."
                 ),
                 UncheckedBy::Element => {
-                    let status_code = last.map_or(0, |response| response.status);
-                    if let Some(sentence) =
-                        super::initiator::not_loaded(record.initiator, status_code)
-                    {
+                    if let Some(sentence) = last.and_then(|response| {
+                        super::initiator::not_loaded(record.initiator, response.status)
+                    }) {
                         return format!(
                             "Asked for by {} without crossorigin: no Origin, no CORS check; the server answered {status}. {sentence}",
                             record.initiator.described()
