@@ -137,23 +137,15 @@ pub fn not_loaded(initiator: Initiator, status: u16) -> Option<String> {
     if crate::engine::fetch_rules::element_loads(initiator, status) {
         return None;
     }
-    let (fails, needs) = match initiator {
+    let needs = match initiator {
         Initiator::Fetch | Initiator::Xhr => return None,
-        Initiator::Img => (
-            "the image does not load: its error event fires",
-            "an image needs a 2xx answer",
-        ),
-        Initiator::Font => (
-            "the font does not load: the text falls back to the next font",
-            "a font needs a 2xx answer",
-        ),
-        Initiator::Script => (
-            "the script does not run: its error event fires",
-            "a script needs an answer below 400",
-        ),
+        Initiator::Img => "an image needs a 2xx answer",
+        Initiator::Font => "a font needs a 2xx answer",
+        Initiator::Script => "a script needs an answer below 400",
     };
     Some(format!(
-        "But {fails}, whatever CORS says: {needs}, and this one is {status} (observed in Chromium 156). Fix the status, not the CORS headers."
+        "But {}, whatever CORS says: {needs}, and this one is {status} (observed in Chromium 156). Fix the status, not the CORS headers.",
+        fails(initiator)
     ))
 }
 
