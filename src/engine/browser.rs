@@ -712,10 +712,13 @@ impl<'a> Simulation<'a> {
         let exchanges: Vec<Exchange> = self.exchanges.drain(..).collect();
         // An answer that failed the CORS check is never read to its end, so the browser's cache
         // does not keep it (observed in Chromium 148: the same fetch again reached the server).
+        // A redirect has no body to read: one that failed is kept, and fails again without
+        // asking (observed in Chromium 156).
         if ending.outcome == Outcome::Blocked
             && ending.failed_at == Some(ExchangeKind::Actual)
             && let Some(failed) = exchanges.last()
             && failed.kind == ExchangeKind::Actual
+            && !(300..400).contains(&failed.response.status)
             && !matches!(failed.server, ServerNote::BrowserCache { .. })
         {
             self.http_cache.forget((index, &failed.request.url));

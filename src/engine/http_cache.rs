@@ -79,10 +79,11 @@ pub struct HttpCache {
 
 /// The statuses a browser stores with an explicit max-age: any final answer but a partial one
 /// (RFC 9111 §3; Chromium 156 reused 201, 202, 400, 403, 418, 500 and 503 answers with
-/// `max-age`, not a 206: `tests/fixtures/chromium/lab/cache-keeps-any-status-with-max-age.json`).
-/// Redirects are not kept here: a redirect's hops are answered afresh.
+/// `max-age`, not a 206: `tests/fixtures/chromium/lab/cache-keeps-any-status-with-max-age.json`),
+/// and the redirects 301, 302, 307 and 308, whose next fetch goes straight to where they led
+/// (observed in Chromium 156, `cache-keeps-a-redirect-with-max-age.json`).
 fn storable_status(status: u16) -> bool {
-    status != 206 && !(300..400).contains(&status)
+    status != 206 && (!(300..400).contains(&status) || matches!(status, 301 | 302 | 307 | 308))
 }
 
 /// The statuses Chromium gives a heuristic freshness (`HttpResponseHeaders::
@@ -407,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn max_age_keeps_an_error_but_not_a_partial_answer_or_a_redirect() {
+    fn max_age_keeps_an_error_and_a_redirect_but_not_a_partial_answer() {
         let with_status = |status| HttpResponse {
             status,
             ..answer(&[("Cache-Control", "max-age=60")])
@@ -419,7 +420,14 @@ mod tests {
                 "{status}"
             );
         }
-        for status in [206, 301, 302, 307, 308] {
+        for status in [301, 302, 307, 308] {
+            assert_eq!(
+                freshness(&with_status(status), 0),
+                Some((60, false)),
+                "{status}"
+            );
+        }
+        for status in [206, 300, 303, 304] {
             assert_eq!(freshness(&with_status(status), 0), None, "{status}");
         }
     }

@@ -424,7 +424,11 @@ impl<'a> Run<'a> {
         let preflight = arrived.method == "OPTIONS"
             && arrived.header("Access-Control-Request-Method").is_some();
         let seen = &mut self.seen[window];
-        let hop = seen.actual;
+        let hop = self
+            .trace
+            .requests
+            .get(window)
+            .map_or(seen.actual, |record| network_hop(record, seen.actual));
         let kind = if preflight {
             seen.preflights.push(
                 arrived
@@ -927,6 +931,25 @@ fn write_comparison(
     let total = trace.requests.len();
     write_summary(out, (total, total), &disagree)?;
     Ok(disagree.is_empty())
+}
+
+/// The hop (0: the request itself, then each redirect) the `n`th request of `record` to reach
+/// the server is at: the browser skips the hops its HTTP cache answers, as the simulation did
+/// (a redirect it kept).
+fn network_hop(record: &RequestRecord, n: usize) -> usize {
+    record
+        .exchanges
+        .iter()
+        .filter(|exchange| exchange.kind == ExchangeKind::Actual)
+        .enumerate()
+        .filter(|(_, exchange)| {
+            !matches!(
+                exchange.server,
+                crate::server::ServerNote::BrowserCache { .. }
+            )
+        })
+        .nth(n)
+        .map_or(n, |(hop, _)| hop)
 }
 
 /// The console lines Chromium may print for a blocked `record`: the simulation's, or, when the
