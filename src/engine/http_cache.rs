@@ -1,7 +1,9 @@
 //! The browser's own HTTP cache, as far as CORS meets it: a GET's answer stored with the
 //! request header values its `Vary` names, and reused for a later GET or HEAD of the same URL
 //! while fresh, whoever asked first (a HEAD's own answer is not kept: Chromium 156,
-//! `tests/fixtures/chromium/lab/cache-answers-a-head-from-a-get.json`). Observed in headless Chromium 148 (127.0.0.1, `max-age=3600`):
+//! `tests/fixtures/chromium/lab/cache-answers-a-head-from-a-get.json`). A redirect is kept too,
+//! and the next fetch goes straight to where it led. Observed in headless Chromium 148
+//! (127.0.0.1, `max-age=3600`):
 //! an `<img>` without `crossorigin` stores an answer without Access-Control-Allow-Origin, and
 //! a later `fetch()` of the URL is served that copy and blocked, the server seeing one request;
 //! with `Vary: Origin` the fetch goes to the server and passes.
