@@ -520,7 +520,7 @@ impl<'a> Simulation<'a> {
                 self.http_cache
                     .lookup((spec.origin.as_deref(), &request), spec.cache, self.now)
         {
-            let age = self.now.saturating_sub(stored.at);
+            let age = stored.age(self.now);
             self.set(
                 Var::MatchedRule,
                 Cell::BrowserCache {
@@ -718,7 +718,7 @@ impl<'a> Simulation<'a> {
             && ending.failed_at == Some(ExchangeKind::Actual)
             && let Some(failed) = exchanges.last()
             && failed.kind == ExchangeKind::Actual
-            && !(300..400).contains(&failed.response.status)
+            && !matches!(failed.response.status, 301 | 302 | 303 | 307 | 308)
             && !matches!(failed.server, ServerNote::BrowserCache { .. })
         {
             self.http_cache.forget((index, &failed.request.url));

@@ -9,17 +9,19 @@
 //! with `Vary: Origin` the fetch goes to the server and passes.
 //!
 //! Entries are kept apart by the page's site, as Chromium partitions its cache by top-frame
-//! site. An answer is fresh for its `Cache-Control: max-age`, or, without one, for a tenth of
-//! the time since its `Last-Modified` (heuristic freshness, RFC 9111 §4.2.2, as Chromium
-//! computes it; observed in Chromium 148: a plain `<img>` of an answer last modified a year
-//! ago, then a `fetch()` of it, and the server saw one request). An answer that fails the
-//! CORS check is not kept (observed: the same fetch again reaches the server), while a kept
-//! copy that fails it stays. Revalidation is not simulated.
+//! site. An answer is fresh, in Chromium's order, for its `Cache-Control: max-age`; else until
+//! its `Expires`; else, for a 200, 203 or 206, for a tenth of the time since its
+//! `Last-Modified` (heuristic freshness, RFC 9111 §4.2.2; observed in Chromium 148: a plain
+//! `<img>` of an answer last modified a year ago, then a `fetch()` of it, and the server saw one
+//! request); else, for a 300, 301, 308 or 410, for good (observed in Chromium 156: a fixed
+//! server is not asked again). Its `Age`, or the time since its `Date`, counts against that.
+//! An answer that fails the CORS check is not kept (observed: the same fetch again reaches the
+//! server), while a kept copy that fails it stays, and so does a redirect that failed it.
+//! Revalidation is not simulated.
 
 use crate::http::{HttpRequest, HttpResponse};
-use crate::scenario::Header;
-use crate::scenario::{CacheMode, Scenario, ServerKind};
-pub use crate::server::Stored;
+use crate::scenario::{CacheMode, CannedResponse, Scenario, ServerKind};
+pub use crate::server::{FreshBy, Stored};
 
 /// The wall-clock time the simulated run starts at, for answers without a `Date`: the age of a
 /// `Last-Modified` is counted from it. Thursday 1 January 2026, 00:00:00 UTC.
@@ -27,24 +29,27 @@ pub const RUN_STARTS_AT: std::time::Duration = std::time::Duration::from_secs(1_
 
 /// Whether the browser may keep an answer in `scenario`, so that requests of one URL from
 /// every origin are linked: a simulated server (a recording's answers already are what the
-/// cache served) whose fixed or scripted answers carry `Cache-Control: max-age`, or a bucket
-/// (its answers to GET carry `Last-Modified`), when the page asks for one URL twice.
+/// cache served) whose fixed or scripted answers carry `Cache-Control: max-age`, `Expires` or
+/// `Last-Modified`, or are a 300, 301, 308 or 410, or a bucket (its answers to GET carry
+/// `Last-Modified`) when the page asks for one URL twice.
 pub fn answers_may_be_kept(scenario: &Scenario) -> bool {
-    let kept = |headers: &[Header]| {
-        headers.iter().any(|(name, value)| {
-            (name.eq_ignore_ascii_case("Cache-Control")
-                && value.to_ascii_lowercase().contains("max-age"))
-                || name.eq_ignore_ascii_case("Last-Modified")
-        })
+    let kept = |answer: &CannedResponse| {
+        permanent_status(answer.status)
+            || answer.headers.iter().any(|(name, value)| {
+                (name.eq_ignore_ascii_case("Cache-Control")
+                    && value.to_ascii_lowercase().contains("max-age"))
+                    || name.eq_ignore_ascii_case("Last-Modified")
+                    || name.eq_ignore_ascii_case("Expires")
+            })
     };
     match &scenario.server.kind {
         ServerKind::Recorded { .. } => false,
-        ServerKind::Static { actual, .. } if kept(&actual.headers) => true,
+        ServerKind::Static { actual, .. } if kept(actual) => true,
         ServerKind::Bucket { .. } if asks_twice(scenario) => true,
         _ => scenario.requests.iter().any(|r| {
             (0..=r.responses.after_redirect.len())
                 .filter_map(|hop| r.responses.at_hop(hop)?.actual.as_ref())
-                .any(|answer| kept(&answer.headers))
+                .any(kept)
         }),
     }
 }
@@ -79,19 +84,25 @@ pub struct HttpCache {
     entries: Vec<Entry>,
 }
 
-/// The statuses a browser stores with an explicit max-age: any final answer but a partial one
-/// (RFC 9111 §3; Chromium 156 reused 201, 202, 400, 403, 418, 500 and 503 answers with
-/// `max-age`, not a 206: `tests/fixtures/chromium/lab/cache-keeps-any-status-with-max-age.json`),
-/// and the redirects 301, 302, 307 and 308, whose next fetch goes straight to where they led
-/// (observed in Chromium 156, `cache-keeps-a-redirect-with-max-age.json`).
+/// Whether the browser may serve `status` again: any answer but a partial one (Chromium 156
+/// reused 201, 202, 300, 303, 400, 403, 418, 500 and 503 answers with `max-age`, not a 206:
+/// `tests/fixtures/chromium/lab/cache-keeps-any-status-with-max-age.json`). A kept redirect
+/// sends the next fetch straight to where it led (`cache-keeps-a-redirect-with-max-age.json`).
 fn storable_status(status: u16) -> bool {
-    status != 206 && (!(300..400).contains(&status) || matches!(status, 301 | 302 | 307 | 308))
+    status != 206
 }
 
-/// The statuses Chromium gives a heuristic freshness (`HttpResponseHeaders::
-/// GetFreshnessLifetimes`: 200, 203 and 206).
+/// The statuses Chromium gives a heuristic freshness from `Last-Modified`
+/// (`HttpResponseHeaders::GetFreshnessLifetimes`: 200, 203 and 206).
 fn heuristic_status(status: u16) -> bool {
     matches!(status, 200 | 203 | 206)
+}
+
+/// The statuses Chromium holds fresh for good when nothing says otherwise (the same function:
+/// 300, 301, 308 and 410; observed in Chromium 156,
+/// `tests/fixtures/chromium/lab/cache-keeps-a-permanent-answer-for-good.json`).
+pub fn permanent_status(status: u16) -> bool {
+    matches!(status, 300 | 301 | 308 | 410)
 }
 
 fn directives(response: &HttpResponse) -> Vec<String> {
@@ -104,40 +115,76 @@ fn directives(response: &HttpResponse) -> Vec<String> {
         .collect()
 }
 
-/// How long `response`, received `now` seconds into the run, stays fresh, and whether by
-/// heuristic; `None`: it is not to be reused without asking the server.
-fn freshness(response: &HttpResponse, now: u64) -> Option<(u64, bool)> {
+/// A date header of `response`, as seconds since 1970; `None` when absent or not a date.
+fn date_of(response: &HttpResponse, name: &str) -> Option<u64> {
+    let at = httpdate::parse_http_date(response.header(name)?.trim()).ok()?;
+    Some(at.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs())
+}
+
+/// How fresh an answer arrived: for how long, why, and how old it already was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Lifetime {
+    fresh_for: u64,
+    by: FreshBy,
+    initial_age: u64,
+}
+
+/// How long `response`, received `now` seconds into the run, stays fresh, as Chromium counts
+/// it (`HttpResponseHeaders::GetFreshnessLifetimes`, each branch observed in Chromium 156:
+/// `cache-keeps-a-permanent-answer-for-good.json`); `None`: it is not to be reused without
+/// asking the server.
+fn freshness(response: &HttpResponse, now: u64) -> Option<Lifetime> {
     let directives = directives(response);
-    if directives
-        .iter()
-        .any(|d| d == "no-store" || d == "no-cache")
+    let pragma_no_cache = response.headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("Pragma") && value.to_ascii_lowercase().contains("no-cache")
+    });
+    if pragma_no_cache
+        || !storable_status(response.status)
+        || directives
+            .iter()
+            .any(|d| d == "no-store" || d == "no-cache")
     {
         return None;
     }
+    // Without a Date, Chromium dates the answer by when it arrived.
+    let arrived = RUN_STARTS_AT.as_secs().saturating_add(now);
+    let dated = date_of(response, "Date").unwrap_or(arrived);
+    let age = response
+        .header("Age")
+        .and_then(|age| age.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let lifetime = |fresh_for: u64, by| Lifetime {
+        fresh_for,
+        by,
+        initial_age: age.max(arrived.saturating_sub(dated)),
+    };
     let explicit = directives.iter().find_map(|d| {
         d.strip_prefix("max-age=")
             .and_then(|age| age.trim_matches('"').parse().ok())
     });
     if let Some(max_age) = explicit {
-        return storable_status(response.status).then_some((max_age, false));
+        return Some(lifetime(max_age, FreshBy::MaxAge));
     }
-    // must-revalidate forbids only the guess: an explicit max-age above still counts.
-    if !heuristic_status(response.status)
-        || response.header("Expires").is_some()
-        || directives.iter().any(|d| d == "must-revalidate")
-    {
+    // "0" is already expired; any other value that is not a date is as if absent.
+    if response.header("Expires").is_some_and(|e| e.trim() == "0") {
         return None;
     }
-    let date = |name: &str| {
-        let value = response.header(name)?;
-        let at = httpdate::parse_http_date(value.trim()).ok()?;
-        at.duration_since(std::time::UNIX_EPOCH).ok()
-    };
-    let last_modified = date("Last-Modified")?;
-    // Without a Date, Chromium dates the answer by when it arrived.
-    let dated = date("Date").unwrap_or(RUN_STARTS_AT + std::time::Duration::from_secs(now));
-    let age = dated.checked_sub(last_modified)?;
-    Some((age.as_secs() / 10, true))
+    if let Some(expires) = date_of(response, "Expires") {
+        return (expires > dated).then(|| lifetime(expires - dated, FreshBy::Expires));
+    }
+    // must-revalidate forbids only the guess: an explicit lifetime above still counts.
+    let revalidate = directives.iter().any(|d| d == "must-revalidate");
+    if heuristic_status(response.status)
+        && !revalidate
+        && let Some(last_modified) = date_of(response, "Last-Modified")
+        && last_modified <= dated
+    {
+        return Some(lifetime(
+            (dated - last_modified) / 10,
+            FreshBy::LastModified,
+        ));
+    }
+    permanent_status(response.status).then(|| lifetime(u64::MAX, FreshBy::Permanent))
 }
 
 fn vary_names(response: &HttpResponse) -> Vec<String> {
@@ -185,7 +232,7 @@ impl HttpCache {
         }
         let stale_ok = matches!(mode, CacheMode::ForceCache | CacheMode::OnlyIfCached);
         self.entries.iter().rev().find_map(|entry| {
-            let fresh = now < entry.stored.at.saturating_add(entry.stored.max_age);
+            let fresh = entry.stored.is_fresh(now);
             let varies = entry.stored.vary.iter().any(|v| v == "*");
             (entry.url == request.url
                 && entry.partition == partition
@@ -213,11 +260,7 @@ impl HttpCache {
         let partition = partition(page);
         self.entries
             .iter()
-            .filter(move |e| {
-                e.url == url
-                    && e.partition == partition
-                    && now < e.stored.at.saturating_add(e.stored.max_age)
-            })
+            .filter(move |e| e.url == url && e.partition == partition && e.stored.is_fresh(now))
             .map(|e| (&e.stored, e.response.header("Access-Control-Allow-Origin")))
     }
 
@@ -238,7 +281,7 @@ impl HttpCache {
         if request.method != "GET" || mode == CacheMode::NoStore {
             return;
         }
-        let Some((max_age, heuristic)) = freshness(response, now).filter(|&(age, _)| age > 0)
+        let Some(lifetime) = freshness(response, now).filter(|l| l.fresh_for > l.initial_age)
         else {
             return;
         };
@@ -256,8 +299,9 @@ impl HttpCache {
             response: response.clone(),
             stored: Stored {
                 at: now,
-                max_age,
-                heuristic,
+                max_age: lifetime.fresh_for,
+                fresh_by: lifetime.by,
+                initial_age: lifetime.initial_age,
                 by_request,
                 origin: request.header("Origin"),
                 vary,
@@ -409,29 +453,124 @@ mod tests {
         );
     }
 
-    #[test]
-    fn max_age_keeps_an_error_and_a_redirect_but_not_a_partial_answer() {
-        let with_status = |status| HttpResponse {
+    /// How long and by what an answer received at the run's start is fresh.
+    fn fresh(response: &HttpResponse) -> Option<(u64, FreshBy)> {
+        freshness(response, 0).map(|l| (l.fresh_for, l.by))
+    }
+
+    fn with_status(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
+        HttpResponse {
             status,
-            ..answer(&[("Cache-Control", "max-age=60")])
-        };
-        for status in [201, 202, 400, 403, 404, 418, 500, 503] {
+            ..answer(headers)
+        }
+    }
+
+    #[test]
+    fn max_age_keeps_any_status_but_a_partial_answer() {
+        let max_age = [("Cache-Control", "max-age=60")];
+        for status in [
+            201, 202, 300, 301, 302, 303, 307, 308, 400, 403, 404, 418, 500, 503,
+        ] {
+            let answer = with_status(status, &max_age);
+            assert_eq!(fresh(&answer), Some((60, FreshBy::MaxAge)), "{status}");
+        }
+        assert_eq!(fresh(&with_status(206, &max_age)), None);
+    }
+
+    #[test]
+    fn a_permanent_answer_is_fresh_for_good_unless_told_otherwise() {
+        for status in [300, 301, 308, 410] {
+            let answer = with_status(status, &[]);
             assert_eq!(
-                freshness(&with_status(status), 0),
-                Some((60, false)),
+                fresh(&answer),
+                Some((u64::MAX, FreshBy::Permanent)),
+                "{status}"
+            );
+            // must-revalidate and an old Date do not shorten it.
+            let told = with_status(
+                status,
+                &[
+                    ("Cache-Control", "must-revalidate"),
+                    ("Date", "Wed, 01 Jan 2025 00:00:00 GMT"),
+                ],
+            );
+            assert_eq!(
+                fresh(&told),
+                Some((u64::MAX, FreshBy::Permanent)),
                 "{status}"
             );
         }
-        for status in [301, 302, 307, 308] {
-            assert_eq!(
-                freshness(&with_status(status), 0),
-                Some((60, false)),
-                "{status}"
-            );
+        for status in [302, 303, 307, 404] {
+            assert_eq!(fresh(&with_status(status, &[])), None, "{status}");
         }
-        for status in [206, 300, 303, 304] {
-            assert_eq!(freshness(&with_status(status), 0), None, "{status}");
+        for told in [
+            ("Cache-Control", "no-cache"),
+            ("Cache-Control", "no-store"),
+            ("Pragma", "no-cache"),
+            ("Expires", "Wed, 01 Jan 2020 00:00:00 GMT"),
+        ] {
+            assert_eq!(fresh(&with_status(301, &[told])), None, "{told:?}");
         }
+        let short = with_status(301, &[("Cache-Control", "max-age=60")]);
+        assert_eq!(fresh(&short), Some((60, FreshBy::MaxAge)));
+    }
+
+    /// Expires counts from Date, or from when the answer arrived (1 January 2026); "0" is in
+    /// the past, and a value that is not a date is as if absent.
+    #[test]
+    fn expires_gives_a_lifetime_to_any_status() {
+        let next_day = [("Expires", "Fri, 02 Jan 2026 00:00:00 GMT")];
+        assert_eq!(fresh(&answer(&next_day)), Some((86_400, FreshBy::Expires)));
+        assert_eq!(
+            fresh(&with_status(404, &next_day)),
+            Some((86_400, FreshBy::Expires))
+        );
+        let dated = answer(&[
+            ("Expires", "Fri, 02 Jan 2026 00:00:00 GMT"),
+            ("Date", "Fri, 02 Jan 2026 23:00:00 GMT"),
+        ]);
+        assert_eq!(fresh(&dated), None);
+        let modified = ("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT");
+        assert_eq!(fresh(&answer(&[("Expires", "0"), modified])), None);
+        assert_eq!(
+            fresh(&answer(&[("Expires", "soon"), modified])),
+            Some((365 * 86_400 / 10, FreshBy::LastModified))
+        );
+        let both = answer(&[
+            ("Cache-Control", "max-age=60"),
+            ("Expires", "Wed, 01 Jan 2020 00:00:00 GMT"),
+        ]);
+        assert_eq!(fresh(&both), Some((60, FreshBy::MaxAge)));
+    }
+
+    /// A copy is as old as its Age, or as the time since its Date, when it arrives: one older
+    /// than its max-age is never stored, and one younger goes stale sooner.
+    #[test]
+    fn age_and_date_count_against_the_lifetime() {
+        let mut cache = HttpCache::default();
+        let over = answer(&[("Cache-Control", "max-age=60"), ("Age", "100")]);
+        cache.store((PAGE, &get(None)), &over, (CacheMode::Default, 1, 0));
+        assert!(
+            cache
+                .lookup((PAGE, &get(None)), CacheMode::Default, 0)
+                .is_none()
+        );
+        let under = answer(&[("Cache-Control", "max-age=60"), ("Age", "30")]);
+        cache.store((PAGE, &get(None)), &under, (CacheMode::Default, 2, 0));
+        let (_, stored) = cache
+            .lookup((PAGE, &get(None)), CacheMode::Default, 29)
+            .expect("fresh for 30 s more");
+        assert_eq!((stored.age(29), stored.initial_age), (59, 30));
+        assert!(
+            cache
+                .lookup((PAGE, &get(None)), CacheMode::Default, 30)
+                .is_none()
+        );
+        let old = answer(&[
+            ("Cache-Control", "max-age=3600"),
+            ("Date", "Wed, 31 Dec 2025 00:00:00 GMT"),
+        ]);
+        assert_eq!(freshness(&old, 0).map(|l| l.initial_age), Some(86_400));
     }
 
     /// Without max-age, an answer with Last-Modified is fresh for a tenth of its age, counted
@@ -439,34 +578,39 @@ mod tests {
     #[test]
     fn last_modified_gives_a_heuristic_freshness() {
         let year_old = answer(&[("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT")]);
-        assert_eq!(freshness(&year_old, 0), Some((365 * 86_400 / 10, true)));
+        assert_eq!(
+            fresh(&year_old),
+            Some((365 * 86_400 / 10, FreshBy::LastModified))
+        );
         let dated = answer(&[
             ("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT"),
             ("Date", "Sat, 11 Jan 2025 00:00:00 GMT"),
         ]);
-        assert_eq!(freshness(&dated, 0), Some((86_400, true)));
+        assert_eq!(fresh(&dated), Some((86_400, FreshBy::LastModified)));
         let explicit = answer(&[
             ("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT"),
             ("Cache-Control", "max-age=60"),
         ]);
-        assert_eq!(freshness(&explicit, 0), Some((60, false)));
-        assert_eq!(freshness(&answer(&[]), 0), None);
-        let revalidated = answer(&[
-            ("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT"),
-            ("Cache-Control", "no-cache"),
-        ]);
-        assert_eq!(freshness(&revalidated, 0), None);
-        let must_revalidate = |control: &str| {
+        assert_eq!(fresh(&explicit), Some((60, FreshBy::MaxAge)));
+        assert_eq!(fresh(&answer(&[])), None);
+        let told = |name: &str, value: &str| {
             answer(&[
                 ("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT"),
-                ("Cache-Control", control),
+                (name, value),
             ])
         };
-        assert_eq!(freshness(&must_revalidate("must-revalidate"), 0), None);
+        assert_eq!(fresh(&told("Cache-Control", "no-cache")), None);
+        assert_eq!(fresh(&told("Pragma", "no-cache")), None);
+        assert_eq!(fresh(&told("Cache-Control", "must-revalidate")), None);
         assert_eq!(
-            freshness(&must_revalidate("max-age=60, must-revalidate"), 0),
-            Some((60, false))
+            fresh(&told("Cache-Control", "max-age=60, must-revalidate")),
+            Some((60, FreshBy::MaxAge))
         );
+        let not_found = HttpResponse {
+            status: 404,
+            ..year_old
+        };
+        assert_eq!(fresh(&not_found), None);
     }
 
     #[test]

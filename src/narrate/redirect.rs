@@ -102,8 +102,17 @@ pub fn blocked(
         decision: format!("Fail: {}", failure.error.name()),
         result: "Blocked: the redirect is not followed".to_string(),
         explanation: format!(
-            "The server answered {} with Location: {location}. The browser does not follow it: {why} {}. Console: {}",
-            status_text(response),
+            "{} The browser does not follow it: {why} {}. Console: {}",
+            match exchange.server.cache_word() {
+                Some(_) => format!(
+                    "The answer came from a cache, not the server: {}, with Location: {location}.",
+                    status_text(response)
+                ),
+                None => format!(
+                    "The server answered {} with Location: {location}.",
+                    status_text(response)
+                ),
+            },
             super::initiator::fails_sentence(record.initiator),
             record.error().unwrap_or_default()
         ),

@@ -898,13 +898,20 @@ impl fmt::Display for Explanation<'_> {
                     Some(origin) => format!("with Origin {origin}"),
                     None => "without Origin".to_string(),
                 };
-                let fresh_for = if stored.heuristic {
-                    format!(
+                let fresh_for = match stored.fresh_by {
+                    FreshBy::MaxAge => format!("max-age {} s", stored.max_age),
+                    FreshBy::Expires => format!(
+                        "fresh for {} s: the time from its Date, or its arrival, to its Expires",
+                        stored.max_age
+                    ),
+                    FreshBy::LastModified => format!(
                         "fresh for {} s by heuristic: no max-age, so a tenth of the time since its Last-Modified, as Chromium counts it",
                         stored.max_age
-                    )
-                } else {
-                    format!("max-age {} s", stored.max_age)
+                    ),
+                    FreshBy::Permanent => format!(
+                        "fresh for good: Chromium keeps a {} that has no max-age, Expires or no-cache until its cache is cleared, as observed in Chromium 156",
+                        self.seen.response.status
+                    ),
                 };
                 write!(
                     f,
@@ -995,17 +1002,44 @@ pub(crate) fn canned(response: &CannedResponse) -> HttpResponse {
     }
 }
 
+impl Stored {
+    /// Its age at `now`: as old as it arrived, and older by the time kept since.
+    pub fn age(&self, now: u64) -> u64 {
+        self.initial_age.saturating_add(now.saturating_sub(self.at))
+    }
+
+    /// Whether it is still fresh at `now` (Chromium: while its age is under its lifetime).
+    pub fn is_fresh(&self, now: u64) -> bool {
+        self.age(now) < self.max_age
+    }
+}
+
+/// Why the browser holds a stored answer fresh (Chromium's `HttpResponseHeaders::
+/// GetFreshnessLifetimes`, in its order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FreshBy {
+    /// `Cache-Control: max-age`.
+    MaxAge,
+    /// `Expires`, counted from `Date` or from when the answer arrived.
+    Expires,
+    /// No max-age or Expires: a tenth of the time since its `Last-Modified` (a heuristic).
+    LastModified,
+    /// A 300, 301, 308 or 410 with neither: fresh for good, until the cache is cleared.
+    Permanent,
+}
+
 /// The copy the browser's HTTP cache answered from: the request that stored it and when. The
 /// engine keeps the cache; the answer it gives is noted here, beside the layers' notes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stored {
     /// Seconds into the run.
     pub at: u64,
-    /// Seconds it stays fresh for.
+    /// Seconds it stays fresh for (`u64::MAX`: for good).
     pub max_age: u64,
-    /// Fresh by heuristic: the answer had no max-age, and a tenth of its `Last-Modified`'s
-    /// age is taken.
-    pub heuristic: bool,
+    /// What made it fresh.
+    pub fresh_by: FreshBy,
+    /// Its age when it arrived: its `Age`, or the time since its `Date`, whichever is more.
+    pub initial_age: u64,
     /// The 1-based request that stored it.
     pub by_request: usize,
     /// Its Origin header (None: it sent none, as an `<img>` without crossorigin does).
