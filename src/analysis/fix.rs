@@ -1331,10 +1331,16 @@ fn browser_cache_fix(
         return None;
     };
     let storer = scenario.requests.get(stored.by_request.checked_sub(1)?)?;
-    let no_vary = if stored.vary.is_empty() {
-        "it had no Vary, so the browser reuses it for every request of the URL"
+    let permanent = stored.fresh_by == crate::server::FreshBy::Permanent;
+    let status = failed.response.status;
+    let no_vary = if permanent {
+        format!(
+            "a {status} without max-age, Expires or no-cache stays fresh for good (observed in Chromium 156)"
+        )
+    } else if stored.vary.is_empty() {
+        "it had no Vary, so the browser reuses it for every request of the URL".to_string()
     } else {
-        "its Vary matched this request"
+        "its Vary matched this request".to_string()
     };
     let why = format!(
         "the answer came from the browser's HTTP cache: request #{} stored it at t={} s {}, and {no_vary}",
@@ -1378,13 +1384,20 @@ fn browser_cache_fix(
             summary,
             diff,
             headers: Vec::new(),
-            caveats: vec![
-                "On the server side, `Vary: Origin` on every answer of the URL keeps such copies apart; Amazon S3 sends it only to requests with Origin".to_string(),
-            ],
+            caveats: if permanent {
+                vec![
+                    format!("A browser that holds the {status} does not ask the server about this URL again, so a fix on the server reaches it only at another URL (the one the redirect leads to) or once its cache is cleared"),
+                    "From now on, send a redirect that may change as a 302 or 307, or with `Cache-Control: no-store` or a short max-age".to_string(),
+                ]
+            } else {
+                vec![
+                    "On the server side, `Vary: Origin` on every answer of the URL keeps such copies apart; Amazon S3 sends it only to requests with Origin".to_string(),
+                ]
+            },
             proven,
             side_effects,
             policy: None,
-        rules: None,
+            rules: None,
         };
         if proven {
             return Some(capitalized(fix));

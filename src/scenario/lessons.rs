@@ -20,7 +20,7 @@ macro_rules! lessons {
 /// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
 /// cookies, caching, server mistakes, redirects and the null origin, then providers and Chromium's
 /// departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 39] = lessons![
+pub const LESSONS: [Lesson; 40] = lessons![
     "same-origin-policy",
     "basic",
     "curl-vs-browser",
@@ -40,6 +40,7 @@ pub const LESSONS: [Lesson; 39] = lessons![
     "static-preflight-status",
     "masked-error",
     "redirects",
+    "permanent-redirect-cached",
     "null-origin",
     "dangerous-rules",
     "gcs-upload",

@@ -1305,3 +1305,53 @@ fn the_http_cache_keeps_what_chromium_keeps() {
         }
     }
 }
+
+/// A 301 without Cache-Control is kept for good: after the server's fix, the same fetch still
+/// follows the stored, failed 301 without reaching the server; skipping the cache or calling
+/// the final URL reaches the fixed server. The fix says why a server change alone cannot help.
+#[test]
+fn a_permanent_redirect_is_kept_after_the_server_is_fixed() {
+    let path = format!(
+        "{}/scenarios/permanent-redirect-cached.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let scenario = load_file(std::path::Path::new(&path)).unwrap_or_else(|e| panic!("{e}"));
+    let trace = engine::run(&scenario, BrowserProfile::Chromium);
+    let served_by_cache: Vec<Option<cors_tui::server::FreshBy>> = trace
+        .requests
+        .iter()
+        .map(|record| {
+            record.exchanges.iter().find_map(|e| match &e.server {
+                cors_tui::server::ServerNote::BrowserCache { stored, .. } => Some(stored.fresh_by),
+                _ => None,
+            })
+        })
+        .collect();
+    assert_eq!(
+        served_by_cache,
+        [None, Some(cors_tui::server::FreshBy::Permanent), None, None]
+    );
+    let outcomes: Vec<Outcome> = trace.requests.iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Blocked,
+            Outcome::Blocked,
+            Outcome::Allowed,
+            Outcome::Allowed
+        ]
+    );
+    let fix = cors_tui::analysis::fix::fix_for(&scenario, &trace, &trace.requests[1])
+        .expect("a fix for the cached 301");
+    assert!(fix.proven, "{fix:?}");
+    assert!(
+        fix.diff
+            .iter()
+            .any(|line| line.contains("cache: 'no-store'"))
+    );
+    assert!(
+        fix.caveats.iter().any(|c| c.contains("302 or 307")),
+        "{:?}",
+        fix.caveats
+    );
+}
