@@ -1,7 +1,8 @@
 //! Random lessons against headless Chromium: a static server answers with CORS headers drawn
 //! from the spellings servers get wrong (a trailing slash, a capital scheme, two values, an empty
-//! list item, a tab), and pages ask with methods, headers, credentials, cache modes and elements
-//! drawn the same way. Of every four lessons, one is of those, one has a jar of cookies drawn
+//! list item, a tab) and with drawn freshness (`Cache-Control`, `Expires`, `Age`, …), and pages
+//! ask with methods, headers, credentials, cache modes and elements drawn the same way. Of every
+//! four lessons, one is of those, one has a jar of cookies drawn
 //! from their attributes, one asks the preflight cache (two origins, `max-age` 0 to 600 s,
 //! waits), and one sends its requests through redirects. Every request must agree with
 //! the simulation (down to the response headers a script can read), and every blocked one's
@@ -148,15 +149,49 @@ fn answer_headers(draw: &mut Draw, preflight: bool) -> serde_json::Map<String, V
             set("Content-Language", "en");
         }
         set("Content-Type", "application/json");
-        if draw.chance(0.3) {
-            let control = draw.pick(&["max-age=60", "no-store", "max-age=0"]);
-            set("Cache-Control", control);
-        }
+        freshness_headers(draw, &mut set);
         if draw.chance(0.2) {
             set("Vary", draw.pick(&["Origin", "*", "Accept"]));
         }
     }
     headers
+}
+
+/// The headers that decide how long the browser keeps an answer, as Chromium reads them in
+/// turn: `Cache-Control`, `Pragma`, `Expires` (a date to come, one gone, `0`, not a date), an
+/// `Age`, an old `Date` and `Last-Modified`.
+fn freshness_headers(draw: &mut Draw, set: &mut impl FnMut(&str, &str)) {
+    if draw.chance(0.3) {
+        let control = [
+            "max-age=60",
+            "no-store",
+            "max-age=0",
+            "no-cache",
+            "must-revalidate",
+        ];
+        set("Cache-Control", draw.pick(&control));
+    }
+    if draw.chance(0.1) {
+        set("Pragma", "no-cache");
+    }
+    if draw.chance(0.2) {
+        let expires = [
+            "Mon, 01 Jan 2035 00:00:00 GMT",
+            "Wed, 01 Jan 2020 00:00:00 GMT",
+            "0",
+            "soon",
+        ];
+        set("Expires", draw.pick(&expires));
+    }
+    if draw.chance(0.1) {
+        set("Age", draw.pick(&["30", "100"]));
+    }
+    if draw.chance(0.1) {
+        set("Date", "Wed, 01 Jan 2025 00:00:00 GMT");
+    }
+    if draw.chance(0.2) {
+        set("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT");
+    }
 }
 
 fn request(draw: &mut Draw, lesson: usize, n: usize) -> Value {
@@ -259,6 +294,9 @@ fn hop_headers(draw: &mut Draw, preflight: bool, location: Option<String>) -> Va
     }
     if let Some(location) = location {
         headers.insert("Location".into(), location.into());
+        freshness_headers(draw, &mut |name: &str, value: &str| {
+            headers.insert(name.into(), value.into());
+        });
     }
     Value::Object(headers)
 }
@@ -315,10 +353,13 @@ fn redirect_lesson(draw: &mut Draw, index: usize) -> Vec<Value> {
                 responses["preflight"] = json!({ "status": 204, "headers": hop_headers(draw, true, None) });
             }
             let credentials = draw.pick(&["omit", "same-origin", "include"]);
+            // Now and then the page asks a URL again, and the server answers it anew: a kept
+            // redirect stands in the way.
+            let at = if n > 0 && draw.chance(0.4) { n - 1 } else { n };
             json!({
                 "origin": ORIGIN,
                 "method": method,
-                "url": format!("{SERVER}/start{index}-{n}"),
+                "url": format!("{SERVER}/start{index}-{at}"),
                 "credentials": credentials,
                 "headers": headers,
                 "responses": responses,
@@ -481,7 +522,7 @@ fn lesson(seed: u64, index: usize) -> Value {
         });
     }
     let preflight_status = draw.pick(&[200, 204, 204, 200, 299, 300, 304, 401, 500]);
-    let actual_status = draw.pick(&[200, 200, 200, 404, 500]);
+    let actual_status = draw.pick(&[200, 200, 200, 404, 500, 410, 301, 203]);
     let preflight = answer_headers(&mut draw, true);
     let actual = answer_headers(&mut draw, false);
     let requests: Vec<Value> = (0..draw.between(3, 6))
