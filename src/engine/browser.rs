@@ -196,7 +196,7 @@ const REQUEST_BODY_HEADERS: [&str; 4] = [
 ];
 
 /// Who sends a request no CORS check applies to.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Unchecked {
     /// A raw client, like curl.
     Raw,
@@ -892,11 +892,68 @@ impl<'a> Simulation<'a> {
             url: self.url_text(spec.url.as_str()),
             headers: headers.into(),
         };
-        let Some((ex, response)) = self.exchange((index, ExchangeKind::Actual), request, spec)
+        let Some((mut ex, mut response)) =
+            self.exchange((index, ExchangeKind::Actual), request, spec)
         else {
             self.hold_back_raw(index, spec, first_step);
             return;
         };
+        // A no-cors request follows redirects as any fetch does, with no CORS check at any hop
+        // (Fetch §"HTTP-redirect fetch"); a raw client, like curl, does not.
+        let mut at = std::borrow::Cow::Borrowed(spec);
+        let mut hop = 0;
+        while who != Unchecked::Raw
+            && let Some(location) = response.redirect_location()
+        {
+            let sent = self.exchanges[ex].request.clone();
+            let next = match self.unchecked_hop(spec, &at, (&sent, &response), &location, hop) {
+                Ok(next) => next,
+                Err(failure) => {
+                    let ending = self.unchecked_redirect_failed(index, ex, failure);
+                    self.finish_request(
+                        index,
+                        spec,
+                        method,
+                        false,
+                        false,
+                        Vec::new(),
+                        first_step,
+                        ending,
+                    );
+                    return;
+                }
+            };
+            self.set(
+                Var::ResponseReceived,
+                Cell::ResponseReceived(Received::Redirect {
+                    status: response.status,
+                }),
+            );
+            self.push_event(
+                index,
+                (Stage::ResponseCheck, Verdict::Info),
+                StepEvent::NoCorsRedirectFollowed,
+                ex,
+            );
+            hop += 1;
+            let (next_spec, request) = next;
+            self.set(
+                Var::Request,
+                Cell::Request {
+                    number: index,
+                    method: Arc::from(next_spec.method.as_str()),
+                    path: Arc::from(path_of(&next_spec)),
+                    after_redirect: Some(hop),
+                },
+            );
+            let Some(answered) = self.exchange((index, ExchangeKind::Actual), request, &next_spec)
+            else {
+                self.hold_back_raw(index, spec, first_step);
+                return;
+            };
+            (ex, response) = answered;
+            at = std::borrow::Cow::Owned(next_spec);
+        }
         let status = response.status;
         let (received, exposed, by) = match who {
             Unchecked::Raw => (
@@ -946,6 +1003,114 @@ impl<'a> Simulation<'a> {
                 summary,
             },
         );
+    }
+
+    /// The next hop of a no-cors request whose answer at `hop` redirects to `location`: the
+    /// request as it goes there (Fetch §"HTTP-redirect fetch": a 301 or 302 turns a POST into a
+    /// GET, a 303 anything but GET and HEAD; an Origin, sent only on a POST, becomes `null` once
+    /// the request has left the page's origin for another), or why it is not followed.
+    fn unchecked_hop(
+        &mut self,
+        original: &RequestSpec,
+        at: &RequestSpec,
+        (sent, response): (&HttpRequest, &HttpResponse),
+        location: &str,
+        hop: usize,
+    ) -> Result<(RequestSpec, HttpRequest), CorsFailure> {
+        let next_url = at
+            .url
+            .join(location)
+            .map_err(|_| CorsFailure::new(CorsError::InvalidRedirect, location))?;
+        if !matches!(next_url.scheme(), "http" | "https") {
+            let error = match self.profile {
+                BrowserProfile::Chromium => chromium_scheme_error(next_url.scheme(), false),
+                BrowserProfile::Standard => CorsError::InvalidRedirect,
+            };
+            return Err(CorsFailure::new(error, location));
+        }
+        if hop == MAX_REDIRECTS {
+            return Err(CorsFailure::new(CorsError::TooManyRedirects, ""));
+        }
+        let page_origin = original.origin.as_deref().unwrap_or("null");
+        let origin = sent.header("Origin");
+        let next = redirect_hop(
+            (response.status, sent.method.as_ref()),
+            (&at.url, &next_url),
+            origin.as_deref().unwrap_or(page_origin),
+            page_origin,
+        );
+        let method = next.method.to_string();
+        let body_dropped = method != sent.method.as_ref();
+        let tainted = next.tainted;
+        let mut headers: Vec<Header> = sent
+            .headers
+            .iter()
+            .filter(|(name, _)| {
+                // The next hop gets its own Host, Origin and cookies.
+                let own = ["Host", "Origin", "Cookie"]
+                    .iter()
+                    .any(|own| name.eq_ignore_ascii_case(own));
+                let body = REQUEST_BODY_HEADERS
+                    .iter()
+                    .any(|b| name.eq_ignore_ascii_case(b));
+                !(own || (body_dropped && body))
+            })
+            .cloned()
+            .collect();
+        let next_spec = RequestSpec {
+            method,
+            url: next_url,
+            responses: original
+                .responses
+                .at_hop(hop + 1)
+                .cloned()
+                .unwrap_or_default(),
+            ..at.clone()
+        };
+        headers.insert(0, host_header(&next_spec, &mut self.texts));
+        if origin.is_some() && next_spec.method == "POST" {
+            let origin = if tainted { "null" } else { page_origin };
+            headers.insert(1, self.texts.header("Origin", origin));
+        }
+        let request = HttpRequest {
+            method: self.texts.text(&next_spec.method).into(),
+            url: self.url_text(next_spec.url.as_str()),
+            headers: headers.into(),
+        };
+        Ok((next_spec, request))
+    }
+
+    /// A no-cors request's redirect that is not followed: the fetch rejects, the element fails.
+    fn unchecked_redirect_failed(
+        &mut self,
+        index: usize,
+        ex: usize,
+        failure: CorsFailure,
+    ) -> Ending {
+        self.set(
+            Var::ResponseReceived,
+            Cell::ResponseReceived(Received::Redirect {
+                status: self.exchanges[ex].response.status,
+            }),
+        );
+        self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
+        self.push_event(
+            index,
+            (Stage::ResponseCheck, Verdict::Blocked),
+            StepEvent::RedirectBlocked {
+                failure: Box::new(failure.clone()),
+                cors_checked: false,
+            },
+            ex,
+        );
+        Ending {
+            outcome: Outcome::Blocked,
+            preflight_reasons: Vec::new(),
+            failed_at: Some(ExchangeKind::Actual),
+            summary: Summary::new(Ended::BlockedAtRedirect(failure.clone())),
+            failure: Some(failure),
+            exposed: Vec::new(),
+        }
     }
 
     /// A raw request a probe did not send.
@@ -1433,7 +1598,7 @@ impl<'a> Simulation<'a> {
                     }
                 }
                 Some(next) if self.profile == BrowserProfile::Chromium => Some(CorsFailure::new(
-                    chromium_scheme_error(next.scheme()),
+                    chromium_scheme_error(next.scheme(), true),
                     location.as_str(),
                 )),
                 _ => Some(CorsFailure::new(
@@ -2011,6 +2176,88 @@ mod tests {
         let events = events(&trace, 1);
         assert!(
             matches!(&events[..], [StepEvent::RequestStart(start), StepEvent::ActualSent { why: WhySent::NoPreflightNeeded }, StepEvent::ResponseAllowed] if start.lookup.is_none() && start.kept.is_empty())
+        );
+    }
+
+    /// A no-cors request follows redirects with no CORS check at any hop (the answers here
+    /// carry no CORS headers at all); Chromium 156, `tests/fixtures/chromium/lab/
+    /// redirect-schemes.json`.
+    #[test]
+    fn a_no_cors_request_follows_redirects_unchecked() {
+        let hop = |status: u16, location: &str| {
+            format!(
+                r#"{{"actual": {{"status": {status}, "headers": {{"Location": "{location}"}}}}}}"#
+            )
+        };
+        let to = |status: u16, location: &str, then: &str| {
+            format!(
+                r#"{{"actual": {{"status": {status}, "headers": {{"Location": "{location}"}}}}, "after_redirect": [{then}]}}"#
+            )
+        };
+        let done = r#"{"actual": {"status": 200, "headers": {}}}"#;
+        let image = to(301, "https://cdn.example/a.png", done);
+        let post = to(307, "https://cdn.example/p", done);
+        let posted = to(302, "https://cdn.example/p", done);
+        let requests = format!(
+            r#"[{{"via": "img", "origin": "https://app.example", "url": "https://api.example/a.png", "responses": {image}}},
+               {{"via": "no-cors", "method": "POST", "headers": {{"Content-Type": "text/plain"}}, "origin": "https://app.example", "url": "https://api.example/p", "responses": {post}}},
+               {{"via": "no-cors", "method": "POST", "headers": {{"Content-Type": "text/plain"}}, "origin": "https://app.example", "url": "https://api.example/p", "responses": {posted}}},
+               {{"via": "no-cors", "origin": "https://app.example", "url": "https://api.example/f", "responses": {ftp}}},
+               {{"via": "img", "origin": "https://app.example", "url": "https://api.example/d", "responses": {data}}}]"#,
+            ftp = hop(302, "ftp://files.example/x"),
+            data = hop(302, "data:image/gif,x"),
+        );
+        let trace = run(&requests, BrowserProfile::Chromium);
+        let image = &trace.requests[0];
+        assert_eq!(image.outcome, Outcome::Sent);
+        assert!(matches!(
+            &events(&trace, 1)[..],
+            [
+                StepEvent::ImageStart,
+                StepEvent::NoCorsRedirectFollowed,
+                StepEvent::ImageLoaded
+            ]
+        ));
+        let urls: Vec<&str> = image
+            .exchanges
+            .iter()
+            .map(|e| e.request.url.as_ref())
+            .collect();
+        assert_eq!(
+            urls,
+            ["https://api.example/a.png", "https://cdn.example/a.png"]
+        );
+        assert!(
+            image
+                .exchanges
+                .iter()
+                .all(|e| e.request.header("Origin").is_none())
+        );
+        // A 307 keeps the POST, and its Origin, null once the request left for another origin.
+        let kept = &trace.requests[1].exchanges[1].request;
+        assert_eq!(
+            (kept.method.as_ref(), kept.header("Origin").as_deref()),
+            ("POST", Some("null"))
+        );
+        assert_eq!(kept.header("Content-Type").as_deref(), Some("text/plain"));
+        // A 302 makes it a GET: no body, no Content-Type, no Origin.
+        let turned = &trace.requests[2].exchanges[1].request;
+        assert_eq!(turned.method.as_ref(), "GET");
+        assert_eq!(
+            (turned.header("Origin"), turned.header("Content-Type")),
+            (None, None)
+        );
+        // Another scheme fails it: an unknown scheme in no-cors mode, data: an unsafe redirect.
+        let failed: Vec<_> = trace.requests[3..]
+            .iter()
+            .map(|r| (r.outcome, r.cors_error))
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                (Outcome::Blocked, Some(CorsError::UnknownUrlScheme)),
+                (Outcome::Blocked, Some(CorsError::UnsafeRedirect))
+            ]
         );
     }
 

@@ -42,6 +42,8 @@ pub enum StepEvent {
         failure: Box<CorsFailure>,
         cors_checked: bool,
     },
+    /// A no-cors request's answer is a redirect, followed with no CORS check.
+    NoCorsRedirectFollowed,
     /// The page calls fetch() with `mode: 'no-cors'`.
     NoCorsStart,
     /// A no-cors fetch's answer came back: the promise resolves with an opaque response.

@@ -438,14 +438,16 @@ pub fn redirect_hop<'a>(
     }
 }
 
-/// How Chromium 148 ends a redirect to a URL that parses but is not http(s), by its scheme (seen
-/// in headless Chromium: `data:`, `file:`, `about:` and `blob:` are unsafe redirects, `ws:` an
-/// unknown scheme, `ftp:`, `javascript:` and an app's own scheme a CORS error).
-pub fn chromium_scheme_error(scheme: &str) -> CorsError {
+/// How Chromium ends a redirect to a URL that parses but is not http(s), by its scheme and the
+/// request's mode (Chromium 156, `tests/fixtures/chromium/lab/redirect-schemes.json`): `data:`,
+/// `file:`, `about:` and `blob:` are unsafe redirects in every mode; any other scheme is a CORS
+/// error at the new URL for a CORS request, and an unknown scheme for a no-cors one. (Chromium
+/// 148 made `ws:` and `wss:` an unknown scheme for a CORS request too.)
+pub fn chromium_scheme_error(scheme: &str, cors: bool) -> CorsError {
     match scheme {
         "data" | "file" | "about" | "blob" => CorsError::UnsafeRedirect,
-        "ws" | "wss" => CorsError::UnknownUrlScheme,
-        _ => CorsError::CorsDisabledScheme,
+        _ if cors => CorsError::CorsDisabledScheme,
+        _ => CorsError::UnknownUrlScheme,
     }
 }
 

@@ -912,6 +912,15 @@ fn write_comparison(
                     "   console: the same line, word for word, naming another of the disallowed headers (Chromium names one, in an order of its own)"
                 )?;
             }
+            // A network error's line reaches DevTools, not the browser's log: Chromium printed
+            // no CORS line instead, and that is all the lab can see.
+            Some(line) if line.starts_with(NETWORK_ERROR_LINE) && printed.is_empty() => {
+                writeln!(
+                    out,
+                    "   console: {} (DevTools shows it; Chromium's log does not, and printed no CORS line)",
+                    escape(line)
+                )?;
+            }
             _ => {
                 if let Some(line) = &simulated_line {
                     writeln!(out, "   simulated console: {}", escape(line))?;
@@ -932,6 +941,9 @@ fn write_comparison(
     write_summary(out, (total, total), &disagree)?;
     Ok(disagree.is_empty())
 }
+
+/// How Chromium's DevTools starts a network error's line (`net::ERR_…`).
+const NETWORK_ERROR_LINE: &str = "Failed to load resource:";
 
 /// The hop (0: the request itself, then each redirect) the `n`th request of `record` to reach
 /// the server is at: the browser skips the hops its HTTP cache answers, as the simulation did

@@ -112,7 +112,7 @@ impl CorsFailure {
             NoAnswerRecorded => (false, "The browser recorded no answer and no reason (a network error, not a CORS error).".to_string()),
             CorsDisabledScheme => (
                 false,
-                "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app.".to_string(),
+                "Cross origin requests are only supported for protocol schemes: chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, https, isolated-app.".to_string(),
             ),
         };
         if prefixed {

@@ -76,6 +76,9 @@ pub fn step<'a>(
             failure,
             (*cors_checked, profile),
         )),
+        (StepEvent::NoCorsRedirectFollowed, Some(exchange)) => {
+            Cow::Owned(redirect::no_cors_followed(record, exchange, step))
+        }
         (StepEvent::RawStart, _) => Cow::Owned(raw_start(record)),
         (StepEvent::ImageStart, _) => Cow::Owned(image_start(record)),
         (StepEvent::NoCorsStart, _) => Cow::Owned(no_cors_start(record)),

@@ -43,7 +43,7 @@ impl Display for ProfileNote {
                 profile.other().label()
             ),
             ProfileNote::RedirectScheme { profile, scheme } => {
-                f.write_str(&super::redirect::scheme_note(*profile, scheme))
+                f.write_str(&super::redirect::scheme_note(*profile, scheme, true))
             }
             ProfileNote::Words(words) => f.write_str(words),
         }

@@ -7,15 +7,16 @@ use crate::scenario::{BrowserProfile, Credentials};
 
 use super::{cors_header_text, status_text};
 
-/// Where the two profiles part on a redirect to a URL that is not http(s).
-pub fn scheme_note(profile: BrowserProfile, scheme: &str) -> String {
+/// Where the two profiles part on a redirect to a URL that is not http(s), for a CORS request
+/// (`cors`) or a no-cors one.
+pub fn scheme_note(profile: BrowserProfile, scheme: &str, cors: bool) -> String {
     match profile {
         BrowserProfile::Chromium => format!(
             "The Fetch standard makes every redirect to a URL that is not http(s) the same network error; Chromium tells the '{scheme}:' scheme apart."
         ),
         BrowserProfile::Standard => format!(
             "Chromium reports this redirect as {}.",
-            chromium_scheme_error(scheme).name()
+            chromium_scheme_error(scheme, cors).name()
         ),
     }
 }
@@ -47,6 +48,17 @@ fn redirect(record: &RequestRecord, exchange: &Exchange, step: &Step) -> Redirec
         location,
         next,
         origin,
+    }
+}
+
+/// Who answered a redirect, and where it leads: the server, or a cache in its place.
+fn answered_with_location(exchange: &Exchange, location: &str) -> String {
+    let status = status_text(&exchange.response);
+    match exchange.server.cache_word() {
+        Some(_) => format!(
+            "The answer came from a cache, not the server: {status}, with Location: {location}."
+        ),
+        None => format!("The server answered {status} with Location: {location}."),
     }
 }
 
@@ -103,22 +115,13 @@ pub fn blocked(
         result: "Blocked: the redirect is not followed".to_string(),
         explanation: format!(
             "{} The browser does not follow it: {why} {}. Console: {}",
-            match exchange.server.cache_word() {
-                Some(_) => format!(
-                    "The answer came from a cache, not the server: {}, with Location: {location}.",
-                    status_text(response)
-                ),
-                None => format!(
-                    "The server answered {} with Location: {location}.",
-                    status_text(response)
-                ),
-            },
+            answered_with_location(exchange, &location),
             super::initiator::fails_sentence(record.initiator),
             record.error().unwrap_or_default()
         ),
         profile_note: next
             .filter(|next| passed && !matches!(next.scheme(), "http" | "https"))
-            .map(|next| scheme_note(profile, next.scheme())),
+            .map(|next| scheme_note(profile, next.scheme(), !record.via.is_no_cors())),
     }
 }
 
@@ -196,6 +199,54 @@ pub fn followed(
             } else {
                 "A same-origin answer needs no CORS check,"
             },
+            hop + 1
+        ),
+        profile_note: None,
+    }
+}
+
+/// A no-cors request (an element without `crossorigin`, a `mode: 'no-cors'` fetch) follows a
+/// redirect: no CORS check at this hop or the next, and the answer stays opaque.
+pub fn no_cors_followed(record: &RequestRecord, exchange: &Exchange, step: &Step) -> StepText {
+    let Redirect {
+        hop,
+        location,
+        next,
+        ..
+    } = redirect(record, exchange, step);
+    let (request, response) = (&exchange.request, &exchange.response);
+    let method = request.method.as_str();
+    let Some(next) = next else {
+        return StepText::default();
+    };
+    let mut changes = Vec::new();
+    let next_method = match (response.status, method) {
+        (301 | 302, "POST") => "GET",
+        (303, m) if m != "GET" && m != "HEAD" => "GET",
+        (_, m) => m,
+    };
+    if next_method != method {
+        changes.push(format!(
+            "a {} turns {method} into GET and drops the body and its headers",
+            response.status
+        ));
+    }
+    changes.push(
+        "the next hop is still a no-cors request: no preflight, no CORS check, and whatever it answers stays opaque to the page's scripts".to_string(),
+    );
+    let mut changes_text = changes.join("; ");
+    if let Some(first) = changes_text.get(..1) {
+        changes_text = first.to_uppercase() + &changes_text[1..];
+    }
+    StepText {
+        action: "Browser follows the redirect".to_string(),
+        request_type: format!("No-cors {method}"),
+        cors_headers: cors_header_text(&response.headers),
+        decision: "Follow (no-cors: no CORS check)".to_string(),
+        result: format!("Follow {} to {next}", response.status),
+        explanation: format!(
+            "{} A no-cors request follows a redirect like any other fetch, to {next} (Fetch §\"HTTP-redirect fetch\", redirect {} of at most {MAX_REDIRECTS}), without a CORS check: its CORS headers, present or not, change nothing. {changes_text}.",
+            answered_with_location(exchange, &location),
             hop + 1
         ),
         profile_note: None,

@@ -118,6 +118,14 @@ pub enum Via {
     Raw,
 }
 
+impl Via {
+    /// Whether the browser sends it in no-cors mode: an element without `crossorigin`, or a
+    /// `mode: 'no-cors'` fetch.
+    pub fn is_no_cors(self) -> bool {
+        matches!(self, Via::Element | Via::NoCors)
+    }
+}
+
 /// What in the page asked for the URL: a script's fetch() or XMLHttpRequest, or an element
 /// (DevTools' "Type" column). It decides the request's `Accept` and `Sec-Fetch-Dest`, what the
 /// page sees when the check fails, and how Chromium's console line starts.

@@ -1228,13 +1228,15 @@ fn validate_request(
             path.key("expect"),
             "a raw request is never allowed or blocked: no browser enforces CORS on it; expect \"sent\"",
         ),
-        (Via::Element, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
+        // A no-cors request fails only where a redirect does (a Location that is no http(s)
+        // URL, the 21st redirect): "blocked", as a network error.
+        (Via::Element, Some(Outcome::Allowed)) => problems.add(
             path.key("expect"),
-            format!("{} without crossorigin is never allowed or blocked: the browser makes no CORS check; expect \"sent\"", initiator.described()),
+            format!("{} without crossorigin is never allowed: the browser makes no CORS check; expect \"sent\" (or \"blocked\" where a redirect fails it)", initiator.described()),
         ),
-        (Via::NoCors, Some(Outcome::Allowed | Outcome::Blocked)) => problems.add(
+        (Via::NoCors, Some(Outcome::Allowed)) => problems.add(
             path.key("expect"),
-            "a no-cors fetch is never allowed or blocked: it resolves with an opaque response, whatever the answer; expect \"sent\"",
+            "a no-cors fetch is never allowed: it resolves with an opaque response, whatever the answer; expect \"sent\" (or \"blocked\" where a redirect fails it)",
         ),
         (Via::Browser, Some(Outcome::Sent)) => problems.add(
             path.key("expect"),

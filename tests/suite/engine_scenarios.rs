@@ -759,7 +759,7 @@ fn redirects_follow_what_chromium_did() {
     // unsafe redirect, an unknown scheme, or a CORS error at the new URL.
     let disabled = |to: &str, from: &str| {
         format!(
-            "Access to fetch at '{to}' (redirected from '{from}') from origin '{page}' has been blocked by CORS policy: Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app."
+            "Access to fetch at '{to}' (redirected from '{from}') from origin '{page}' has been blocked by CORS policy: Cross origin requests are only supported for protocol schemes: chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, https, isolated-app."
         )
     };
     let cases = [
@@ -783,10 +783,12 @@ fn redirects_follow_what_chromium_did() {
             CorsError::UnsafeRedirect,
             "Failed to load resource: net::ERR_UNSAFE_REDIRECT".to_string(),
         ),
+        // ws: was an unknown scheme in Chromium 148; 156 makes it a CORS error, with 156's list
+        // of schemes (`tests/fixtures/chromium/lab/redirect-schemes.json`).
         (
             16,
-            CorsError::UnknownUrlScheme,
-            "Failed to load resource: net::ERR_UNKNOWN_URL_SCHEME".to_string(),
+            CorsError::CorsDisabledScheme,
+            disabled("ws://localhost:8775/w", "http://localhost:8775/ws"),
         ),
         // The console names where the request started, not the hop that redirected to ftp:.
         (
