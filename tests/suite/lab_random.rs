@@ -356,16 +356,54 @@ fn redirect_lesson(draw: &mut Draw, index: usize) -> Vec<Value> {
             // Now and then the page asks a URL again, and the server answers it anew: a kept
             // redirect stands in the way.
             let at = if n > 0 && draw.chance(0.4) { n - 1 } else { n };
-            json!({
+            let mut request = json!({
                 "origin": ORIGIN,
                 "method": method,
                 "url": format!("{SERVER}/start{index}-{at}"),
                 "credentials": credentials,
                 "headers": headers,
                 "responses": responses,
-            })
+            });
+            redirected_by(draw, &mut request);
+            request
         })
         .collect()
+}
+
+/// Who follows a redirect: mostly fetch(), sometimes with a cache mode, and now and then
+/// XMLHttpRequest, a no-cors fetch, or an `<img>` or `<script>` with or without `crossorigin`.
+fn redirected_by(draw: &mut Draw, request: &mut Value) {
+    let Some(fields) = request.as_object_mut() else {
+        return;
+    };
+    match draw.next() % 10 {
+        0 => {
+            fields.insert("via".into(), "xhr".into());
+            let credentials = draw.pick(&["same-origin", "include"]);
+            fields.insert("credentials".into(), credentials.into());
+        }
+        1 => {
+            fields.insert("via".into(), "no-cors".into());
+            fields.insert("method".into(), draw.pick(&["GET", "POST", "HEAD"]).into());
+        }
+        2 => {
+            let element = draw.pick(&["img", "script"]);
+            fields.insert("via".into(), element.into());
+            fields.insert("method".into(), "GET".into());
+            for field in ["credentials", "headers"] {
+                fields.remove(field);
+            }
+            if draw.chance(0.6) {
+                let mode = draw.pick(&["anonymous", "use-credentials"]);
+                fields.insert("crossorigin".into(), mode.into());
+            }
+        }
+        3 => {
+            let cache = draw.pick(&["no-store", "reload", "force-cache", "no-cache"]);
+            fields.insert("cache".into(), cache.into());
+        }
+        _ => {}
+    }
 }
 
 /// A lesson of cookies: a jar set by the API (on the page's site or another one) with drawn
