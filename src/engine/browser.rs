@@ -252,6 +252,8 @@ struct Simulation<'a> {
     /// What CloudFront's edges hold, as the exchanges' facts tell it.
     edge_copies: Vec<EdgeCopy>,
     cookie_jar: super::cookies::CookieJar,
+    /// Whether answers' `Set-Cookie` lines go into the jar.
+    takes_cookies: bool,
 }
 
 /// An answer a CDN edge stored.
@@ -374,6 +376,8 @@ impl<'a> Simulation<'a> {
             uses_http_cache: !matches!(scenario.server.kind, ServerKind::Recorded { .. }),
             edge_copies: Vec::new(),
             cookie_jar: super::cookies::CookieJar::new(&scenario.cookies),
+            // A recording's requests already carry the cookies its answers set.
+            takes_cookies: !matches!(scenario.server.kind, ServerKind::Recorded { .. }),
         }
     }
 
@@ -558,6 +562,13 @@ impl<'a> Simulation<'a> {
             );
         }
         self.note_edge_copies(&answer.note, &request, spec);
+        let mut cookies = cookies;
+        if kind == ExchangeKind::Actual && spec.via != Via::Raw && self.takes_cookies {
+            let set = self.cookies_set_by(spec, &request, &answer.response);
+            if !set.is_empty() {
+                cookies.get_or_insert_default().set_by_answer = set;
+            }
+        }
         let matched_rule = answer.note.matched_rule();
         let rule_text = self.server.matched_rule_text(&answer.note);
         self.set(Var::MatchedRule, Cell::Words(Arc::from(rule_text)));
@@ -571,6 +582,34 @@ impl<'a> Simulation<'a> {
             cookies,
         });
         Some((self.exchanges.len() - 1, response))
+    }
+
+    /// What the cookie jar takes from the `Set-Cookie` lines of `response`, the network's
+    /// answer to `request`.
+    fn cookies_set_by(
+        &mut self,
+        spec: &RequestSpec,
+        request: &HttpRequest,
+        response: &HttpResponse,
+    ) -> Vec<super::cookies::SetByAnswer> {
+        let mut lines = response
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("Set-Cookie"))
+            .map(|(_, value)| value.as_ref())
+            .peekable();
+        let Ok(url) = url::Url::parse(&request.url) else {
+            return Vec::new();
+        };
+        if lines.peek().is_none() {
+            return Vec::new();
+        }
+        let page = spec
+            .origin
+            .as_deref()
+            .and_then(|origin| url::Url::parse(origin).ok());
+        self.cookie_jar
+            .set_by_answer((page.as_ref(), &url), spec.credentials, lines)
     }
 
     /// What the cookie jar gives a request the page (or its `<img>`) sends to `request.url`.

@@ -54,6 +54,24 @@ pub enum Refusal {
     PublicSuffixDomain,
     /// Not a `Set-Cookie` line at all.
     Unparsable,
+    /// `SameSite=Lax` or `Strict` (or none, taken as `Lax`) on an answer to a request from
+    /// another site: only a `SameSite=None` cookie may be set there.
+    SameSiteFromAnotherSite,
+    /// Set by an answer to a request from another site while the browser blocks third-party
+    /// cookies (a `Partitioned` one is kept, under the page's site).
+    ThirdPartyBlocked,
+}
+
+/// What became of a `Set-Cookie` line on an answer the browser received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetByAnswer {
+    /// Stored (a `Partitioned` cookie, under the page's site).
+    Stored { name: String, partitioned: bool },
+    /// Not stored, and why.
+    Refused { name: String, reason: Refusal },
+    /// Not looked at: the request did not include credentials (`omit`, or `same-origin` to
+    /// another origin), so its answer's cookies are ignored.
+    Ignored { name: String },
 }
 
 /// A cookie the browser refused to store, named for the host it was meant for.
@@ -93,6 +111,8 @@ pub struct CookieDecision {
     pub refused: Vec<(String, Refusal)>,
     /// The request went to another site than the page's.
     pub cross_site: bool,
+    /// What became of each `Set-Cookie` line on the answer.
+    pub set_by_answer: Vec<SetByAnswer>,
 }
 
 impl CookieDecision {
@@ -141,6 +161,86 @@ impl CookieJar {
 
     pub fn is_empty(&self) -> bool {
         self.cookies.is_empty() && self.refused.is_empty()
+    }
+
+    /// Notes a cookie the browser never stored, once however often it was set.
+    fn refuse(&mut self, refused: RefusedCookie) {
+        if !self.refused.contains(&refused) {
+            self.refused.push(refused);
+        }
+    }
+
+    /// Takes the `Set-Cookie` `lines` of an answer from `url` to a request with `credentials`
+    /// from a page at `page`, as Chromium 156 does (`tests/fixtures/chromium/lab/
+    /// cookies-set-by-answers.json`): only a request that includes credentials stores them,
+    /// before and whatever the CORS check decides; from another site only a `SameSite=None;
+    /// Secure` cookie, and none but a `Partitioned` one while third-party cookies are blocked.
+    pub fn set_by_answer<'a>(
+        &mut self,
+        (page, url): (Option<&Url>, &Url),
+        credentials: Credentials,
+        lines: impl Iterator<Item = &'a str>,
+    ) -> Vec<SetByAnswer> {
+        let page_site = page.map(site_of);
+        let cross_site = page_site.as_ref() != Some(&site_of(url));
+        let same_origin = page.is_some_and(|p| p.origin() == url.origin());
+        let included = credentials == Credentials::Include
+            || (credentials == Credentials::SameOrigin && same_origin);
+        lines
+            .map(|line| {
+                let name = line
+                    .split('=')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                if !included {
+                    return SetByAnswer::Ignored { name };
+                }
+                let mut cookie = match store(url, line) {
+                    Ok(cookie) => cookie,
+                    Err(refused) => {
+                        self.refuse(refused.clone());
+                        return SetByAnswer::Refused {
+                            name: refused.name,
+                            reason: refused.reason,
+                        };
+                    }
+                };
+                let partitioned = cookie.partition.is_some();
+                let reason = if cross_site && self.third_party_blocked && !partitioned {
+                    Some(Refusal::ThirdPartyBlocked)
+                } else if cross_site && cookie.same_site != SameSite::None {
+                    Some(Refusal::SameSiteFromAnotherSite)
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    self.refuse(RefusedCookie {
+                        name: cookie.name.clone(),
+                        host: url.host_str().unwrap_or_default().to_ascii_lowercase(),
+                        reason,
+                    });
+                    return SetByAnswer::Refused {
+                        name: cookie.name,
+                        reason,
+                    };
+                }
+                // A partitioned cookie is kept under the site of the page that fetched it.
+                if partitioned {
+                    cookie.partition.clone_from(&page_site);
+                }
+                let name = cookie.name.clone();
+                self.cookies.retain(|c| {
+                    !(c.name == cookie.name
+                        && c.domain == cookie.domain
+                        && c.path == cookie.path
+                        && c.partition == cookie.partition)
+                });
+                self.cookies.push(cookie);
+                SetByAnswer::Stored { name, partitioned }
+            })
+            .collect()
     }
 
     /// Which cookies go with a request to `url` from a page at `page` (its origin; `None`
@@ -518,5 +618,80 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    /// Chromium 156 (`tests/fixtures/chromium/lab/cookies-set-by-answers*.json`): an answer to a
+    /// request with credentials stores its cookies; from another site only `SameSite=None;
+    /// Secure` ones, and only a `Partitioned` one while third-party cookies are blocked.
+    #[test]
+    fn answers_set_cookies_only_where_chromium_keeps_them() {
+        let page = url("https://app.example");
+        let api = url("https://api.example/login");
+        let names = |set: &[SetByAnswer]| -> Vec<String> {
+            set.iter()
+                .map(|s| match s {
+                    SetByAnswer::Stored { name, .. } => format!("{name} stored"),
+                    SetByAnswer::Refused { name, reason } => format!("{name} {reason:?}"),
+                    SetByAnswer::Ignored { name } => format!("{name} ignored"),
+                })
+                .collect()
+        };
+        let lines = [
+            "a=1; SameSite=None; Secure",
+            "b=1",
+            "c=1; SameSite=None",
+            "d=1; SameSite=None; Secure; Partitioned",
+        ];
+        let mut open = jar(&[], ThirdPartyCookies::Allowed);
+        let set = open.set_by_answer(
+            (Some(&page), &api),
+            Credentials::Include,
+            lines.iter().copied(),
+        );
+        assert_eq!(
+            names(&set),
+            [
+                "a stored",
+                "b SameSiteFromAnotherSite",
+                "c SameSiteNoneInsecure",
+                "d stored"
+            ]
+        );
+        let back = open.decide(Some(&page), &api, Credentials::Include);
+        assert_eq!(sent(&back), ["a", "d"]);
+        let elsewhere = url("https://other.example");
+        let there = open.decide(Some(&elsewhere), &api, Credentials::Include);
+        assert_eq!(
+            sent(&there),
+            ["a"],
+            "the partitioned cookie stays with its page's site"
+        );
+
+        let mut blocked = jar(&[], ThirdPartyCookies::Blocked);
+        let set = blocked.set_by_answer(
+            (Some(&page), &api),
+            Credentials::Include,
+            lines.iter().copied(),
+        );
+        assert_eq!(names(&set)[0], "a ThirdPartyBlocked");
+        assert_eq!(names(&set)[3], "d stored");
+
+        let mut same_origin = jar(&[], ThirdPartyCookies::Allowed);
+        let set = same_origin.set_by_answer(
+            (Some(&page), &api),
+            Credentials::SameOrigin,
+            lines.iter().copied(),
+        );
+        assert!(set.iter().all(|s| matches!(s, SetByAnswer::Ignored { .. })));
+
+        // On the page's own site, a cookie without SameSite is kept.
+        let shop = url("https://www.shop.example");
+        let mut site = jar(&[], ThirdPartyCookies::Blocked);
+        let set = site.set_by_answer(
+            (Some(&shop), &url("https://api.shop.example/login")),
+            Credentials::Include,
+            ["h=1", "i=1; SameSite=Strict"].into_iter(),
+        );
+        assert_eq!(names(&set), ["h stored", "i stored"]);
     }
 }

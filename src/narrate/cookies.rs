@@ -1,6 +1,6 @@
 //! The cookie jar's decision for one request, in words.
 
-use crate::engine::cookies::{CookieDecision, Exclusion, Refusal};
+use crate::engine::cookies::{CookieDecision, Exclusion, Refusal, SetByAnswer};
 use crate::http::HttpRequest;
 
 /// What went with `request` from the jar, what stayed home and why, and what was never stored.
@@ -104,7 +104,70 @@ fn refused(name: &str, why: Refusal) -> String {
             "{name} was never stored: its Domain is a public suffix, shared by other customers' hosts."
         ),
         Refusal::Unparsable => format!("{name} was never stored: not a Set-Cookie line."),
+        Refusal::SameSiteFromAnotherSite => format!(
+            "{name} was never stored: it came on an answer to another site's request, where only a SameSite=None; Secure cookie may be set, and it is SameSite=Lax or Strict (none counts as Lax)."
+        ),
+        Refusal::ThirdPartyBlocked => format!(
+            "{name} was never stored: it came on an answer to another site's request, and this browser blocks third-party cookies (a Partitioned cookie would be kept, under the page's site)."
+        ),
     }
+}
+
+/// What the browser did with the answer's `Set-Cookie` lines, when it had any: stored as the
+/// answer arrived, before the CORS check and whatever it decides (observed in Chromium 156).
+pub fn set_told(decision: &CookieDecision) -> Option<String> {
+    if decision.set_by_answer.is_empty() {
+        return None;
+    }
+    let mut text = Vec::new();
+    let stored: Vec<&str> = decision
+        .set_by_answer
+        .iter()
+        .filter_map(|set| match set {
+            SetByAnswer::Stored { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !stored.is_empty() {
+        let partitioned = decision.set_by_answer.iter().any(|set| {
+            matches!(
+                set,
+                SetByAnswer::Stored {
+                    partitioned: true,
+                    ..
+                }
+            )
+        });
+        text.push(format!(
+            "The answer's Set-Cookie stores {} in the browser as it arrives, before the CORS check and whatever it decides (observed in Chromium 156){}.",
+            list(&stored),
+            if partitioned {
+                "; a Partitioned cookie is kept under the page's site, and goes back only from there"
+            } else {
+                ""
+            }
+        ));
+    }
+    let ignored: Vec<&str> = decision
+        .set_by_answer
+        .iter()
+        .filter_map(|set| match set {
+            SetByAnswer::Ignored { name } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !ignored.is_empty() {
+        text.push(format!(
+            "The answer's Set-Cookie for {} is ignored: the request did not include credentials, and only credentials: 'include' (withCredentials) lets another origin's answer set a cookie (observed in Chromium 156).",
+            list(&ignored)
+        ));
+    }
+    for set in &decision.set_by_answer {
+        if let SetByAnswer::Refused { name, reason } = set {
+            text.push(refused(name, *reason));
+        }
+    }
+    Some(text.join(" "))
 }
 
 fn s(names: &[&str]) -> &'static str {

@@ -486,15 +486,29 @@ fn sent_header_text(exchange: &crate::engine::Exchange) -> String {
     }
 }
 
-/// `explanation` after what the cookie jar gave the exchange's request, when it holds any.
+/// `explanation` after what the cookie jar gave the exchange's request, when it holds any, and
+/// before what it took from the answer.
 fn with_cookies(exchange: &crate::engine::Exchange, explanation: String) -> String {
     match &exchange.cookies {
-        Some(decision) => format!(
-            "{} {explanation}",
-            cookies::told(decision, &exchange.request)
-        ),
+        Some(decision) => {
+            let sent = cookies::told(decision, &exchange.request);
+            match cookies::set_told(decision) {
+                Some(set) => format!("{sent} {explanation} {set}"),
+                None => format!("{sent} {explanation}"),
+            }
+        }
         None => explanation,
     }
+}
+
+/// What the cookie jar took from the exchange's answer, as a sentence to follow the step's.
+fn cookies_set(exchange: &crate::engine::Exchange) -> String {
+    exchange
+        .cookies
+        .as_deref()
+        .and_then(cookies::set_told)
+        .map(|set| format!(" {set}"))
+        .unwrap_or_default()
 }
 
 fn same_origin_read(exchange: &crate::engine::Exchange) -> StepText {
@@ -558,9 +572,10 @@ fn actual_sent(
         decision: format!("Send ({why})"),
         result: [status_text(response), cors_header_text(&response.headers)].join("; "),
         explanation: format!(
-            "The browser sends the actual {method} with Origin: {}{cookies} {}",
+            "The browser sends the actual {method} with Origin: {}{cookies} {}{}",
             origin_sent(request),
-            exchange.server_explanation()
+            exchange.server_explanation(),
+            cookies_set(exchange)
         ),
         profile_note: None,
     }
