@@ -142,8 +142,15 @@ fn answer_headers(draw: &mut Draw, preflight: bool) -> serde_json::Map<String, V
         if draw.chance(0.3) {
             set("ETag", "\"1\"");
         }
-        if draw.chance(0.2) {
-            set("Set-Cookie", "seen=1; Path=/");
+        if draw.chance(0.3) {
+            let lines = [
+                "seen=1; Path=/",
+                "seen=1; SameSite=None; Secure; Path=/",
+                "seen=1; SameSite=None; Path=/",
+                "seen=1; SameSite=None; Secure; Partitioned; Path=/",
+                "seen=1; SameSite=Strict; Secure",
+            ];
+            set("Set-Cookie", draw.pick(&lines));
         }
         if draw.chance(0.2) {
             set("Content-Language", "en");
