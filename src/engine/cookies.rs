@@ -231,6 +231,9 @@ impl CookieJar {
                     cookie.partition.clone_from(&page_site);
                 }
                 let name = cookie.name.clone();
+                // A cookie of that name stored now is no longer one the host never got.
+                let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+                self.refused.retain(|r| !(r.name == name && r.host == host));
                 self.cookies.retain(|c| {
                     !(c.name == cookie.name
                         && c.domain == cookie.domain
@@ -693,5 +696,15 @@ mod tests {
             ["h=1", "i=1; SameSite=Strict"].into_iter(),
         );
         assert_eq!(names(&set), ["h stored", "i stored"]);
+
+        // A cookie refused once and set again as SameSite=None; Secure is no longer refused.
+        let again = open.set_by_answer(
+            (Some(&page), &api),
+            Credentials::Include,
+            ["b=2; SameSite=None; Secure"].into_iter(),
+        );
+        assert_eq!(names(&again), ["b stored"]);
+        let back = open.decide(Some(&page), &api, Credentials::Include);
+        assert!(back.is_some_and(|d| d.refused.iter().all(|(name, _)| name != "b")));
     }
 }

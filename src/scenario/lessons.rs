@@ -20,7 +20,7 @@ macro_rules! lessons {
 /// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
 /// cookies, caching, server mistakes, redirects and the null origin, then providers and Chromium's
 /// departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 40] = lessons![
+pub const LESSONS: [Lesson; 41] = lessons![
     "same-origin-policy",
     "basic",
     "curl-vs-browser",
@@ -33,6 +33,7 @@ pub const LESSONS: [Lesson; 40] = lessons![
     "expose-headers",
     "wildcard-credentials",
     "cookies-and-samesite",
+    "cookie-from-another-site",
     "rule-order",
     "preflight-cache",
     "max-age",
@@ -83,7 +84,7 @@ mod tests {
 
     #[test]
     fn a_lesson_is_found_by_name_file_or_number() {
-        assert_eq!(find("12").map(|l| l.name), Some("rule-order"));
+        assert_eq!(find("13").map(|l| l.name), Some("rule-order"));
         assert_eq!(
             find("scenarios/rule-order.json").map(|l| l.name),
             Some("rule-order")

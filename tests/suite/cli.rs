@@ -1280,17 +1280,17 @@ fn lessons_are_numbered_and_open_by_number() {
             " 4  images-fonts-scripts-and-xhr ",
         ))
         .stdout(predicate::str::contains("11  cookies-and-samesite "))
-        .stdout(predicate::str::contains("12  rule-order "));
+        .stdout(predicate::str::contains("13  rule-order "));
     let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     cmd()
         .current_dir(elsewhere.path())
-        .args(["--print", "12"])
+        .args(["--print", "13"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("First matching rule wins"));
     cmd()
         .current_dir(elsewhere.path())
-        .args(["lesson", "12"])
+        .args(["lesson", "13"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("First matching rule wins"));
