@@ -175,11 +175,7 @@ pub fn followed(
     let changes_text = if changes.is_empty() {
         "The request goes on unchanged.".to_string()
     } else {
-        let mut text = changes.join("; ");
-        if let Some(first) = text.get(..1) {
-            text = first.to_uppercase() + &text[1..];
-        }
-        text + "."
+        sentence(&changes)
     };
     StepText {
         action: "Browser checks the redirect".to_string(),
@@ -212,19 +208,22 @@ pub fn no_cors_followed(record: &RequestRecord, exchange: &Exchange, step: &Step
         hop,
         location,
         next,
-        ..
+        origin,
     } = redirect(record, exchange, step);
     let (request, response) = (&exchange.request, &exchange.response);
     let method = request.method.as_str();
-    let Some(next) = next else {
+    let (Ok(from), Some(next)) = (url::Url::parse(&request.url), next) else {
         return StepText::default();
     };
     let mut changes = Vec::new();
-    let next_method = match (response.status, method) {
-        (301 | 302, "POST") => "GET",
-        (303, m) if m != "GET" && m != "HEAD" => "GET",
-        (_, m) => m,
-    };
+    let page_origin = record.origin.as_deref().unwrap_or("null");
+    let next_method = redirect_hop(
+        (response.status, method),
+        (&from, &next),
+        &origin,
+        page_origin,
+    )
+    .method;
     if next_method != method {
         changes.push(format!(
             "a {} turns {method} into GET and drops the body and its headers",
@@ -234,10 +233,7 @@ pub fn no_cors_followed(record: &RequestRecord, exchange: &Exchange, step: &Step
     changes.push(
         "the next hop is still a no-cors request: no preflight, no CORS check, and whatever it answers stays opaque to the page's scripts".to_string(),
     );
-    let mut changes_text = changes.join("; ");
-    if let Some(first) = changes_text.get(..1) {
-        changes_text = first.to_uppercase() + &changes_text[1..];
-    }
+    let changes_text = sentence(&changes);
     StepText {
         action: "Browser follows the redirect".to_string(),
         request_type: format!("No-cors {method}"),
@@ -245,10 +241,20 @@ pub fn no_cors_followed(record: &RequestRecord, exchange: &Exchange, step: &Step
         decision: "Follow (no-cors: no CORS check)".to_string(),
         result: format!("Follow {} to {next}", response.status),
         explanation: format!(
-            "{} A no-cors request follows a redirect like any other fetch, to {next} (Fetch §\"HTTP-redirect fetch\", redirect {} of at most {MAX_REDIRECTS}), without a CORS check: its CORS headers, present or not, change nothing. {changes_text}.",
+            "{} A no-cors request follows a redirect like any other fetch, to {next} (Fetch §\"HTTP-redirect fetch\", redirect {} of at most {MAX_REDIRECTS}), without a CORS check: its CORS headers, present or not, change nothing. {changes_text}",
             answered_with_location(exchange, &location),
             hop + 1
         ),
         profile_note: None,
+    }
+}
+
+/// `changes`, joined into one sentence that starts with a capital and ends with a full stop.
+fn sentence(changes: &[String]) -> String {
+    let text = changes.join("; ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
     }
 }
