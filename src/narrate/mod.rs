@@ -622,13 +622,13 @@ fn response_allowed(
     } else {
         String::new()
     };
-    let hidden: Vec<String> = response
+    let (forbidden, hidden): (Vec<String>, Vec<String>) = response
         .headers
         .iter()
         .map(|(n, _)| n.to_ascii_lowercase())
         .filter(|n| !exposed.iter().any(|e| e == n) && !is_cors_header(n))
-        .collect();
-    let hidden_note = if hidden.is_empty() {
+        .partition(|n| matches!(n.as_str(), "set-cookie" | "set-cookie2"));
+    let mut hidden_note = if hidden.is_empty() {
         String::new()
     } else {
         format!(
@@ -636,6 +636,9 @@ fn response_allowed(
             hidden.join(", ")
         )
     };
+    if !forbidden.is_empty() {
+        hidden_note.push_str(" Set-Cookie never reaches a script, even if Access-Control-Expose-Headers lists it (Fetch's forbidden response-header names).");
+    }
     let readable = if exposed.is_empty() {
         "none".to_string()
     } else {
