@@ -167,37 +167,47 @@ fn answer_headers(draw: &mut Draw, preflight: bool) -> serde_json::Map<String, V
 /// The headers that decide how long the browser keeps an answer, as Chromium reads them in
 /// turn: `Cache-Control`, `Pragma`, `Expires` (a date to come, one gone, `0`, not a date), an
 /// `Age`, an old `Date` and `Last-Modified`.
-fn freshness_headers(draw: &mut Draw, set: &mut impl FnMut(&str, &str)) {
-    if draw.chance(0.3) {
-        let control = [
+const FRESHNESS: [Drawn; 6] = [
+    (
+        0.3,
+        "Cache-Control",
+        &[
             "max-age=60",
             "no-store",
             "max-age=0",
             "no-cache",
             "must-revalidate",
-        ];
-        set("Cache-Control", draw.pick(&control));
-    }
-    if draw.chance(0.1) {
-        set("Pragma", "no-cache");
-    }
-    if draw.chance(0.2) {
-        let expires = [
+        ],
+    ),
+    (0.1, "Pragma", &["no-cache"]),
+    (
+        0.2,
+        "Expires",
+        &[
             "Mon, 01 Jan 2035 00:00:00 GMT",
             "Wed, 01 Jan 2020 00:00:00 GMT",
             "0",
             "soon",
-        ];
-        set("Expires", draw.pick(&expires));
-    }
-    if draw.chance(0.1) {
-        set("Age", draw.pick(&["30", "100"]));
-    }
-    if draw.chance(0.1) {
-        set("Date", "Wed, 01 Jan 2025 00:00:00 GMT");
-    }
-    if draw.chance(0.2) {
-        set("Last-Modified", "Wed, 01 Jan 2025 00:00:00 GMT");
+        ],
+    ),
+    (0.1, "Age", &["30", "100"]),
+    (0.1, "Date", &["Wed, 01 Jan 2025 00:00:00 GMT"]),
+    (0.2, "Last-Modified", &["Wed, 01 Jan 2025 00:00:00 GMT"]),
+];
+
+/// A header an answer has with a chance, and the values it is drawn from.
+type Drawn = (f64, &'static str, &'static [&'static str]);
+
+fn freshness_headers(draw: &mut Draw, set: &mut impl FnMut(&str, &str)) {
+    for (chance, name, values) in FRESHNESS {
+        if draw.chance(chance) {
+            // One value needs no draw (and takes none, so that a seed names the same lessons).
+            let value = match values {
+                [only] => only,
+                _ => draw.pick(values),
+            };
+            set(name, value);
+        }
     }
 }
 
