@@ -752,12 +752,13 @@ impl<'a> Simulation<'a> {
         // An answer that failed the CORS check is never read to its end, so the browser's cache
         // does not keep it (observed in Chromium 148: the same fetch again reached the server).
         // A redirect has no body to read: one that failed is kept, and fails again without
-        // asking (observed in Chromium 156).
+        // asking (observed in Chromium 156). A 301 without Location (S3's PermanentRedirect) is
+        // no redirect but an answer, and is dropped like one (observed in Chromium 156).
         if ending.outcome == Outcome::Blocked
             && ending.failed_at == Some(ExchangeKind::Actual)
             && let Some(failed) = exchanges.last()
             && failed.kind == ExchangeKind::Actual
-            && !matches!(failed.response.status, 301 | 302 | 303 | 307 | 308)
+            && failed.response.redirect_location().is_none()
             && !matches!(failed.server, ServerNote::BrowserCache { .. })
         {
             self.http_cache.forget((index, &failed.request.url));
@@ -2298,6 +2299,33 @@ mod tests {
                 (Outcome::Blocked, Some(CorsError::UnsafeRedirect))
             ]
         );
+    }
+
+    /// A 301 without Location is an answer, not a redirect: failing the CORS check, it is not
+    /// kept, though a 301 is otherwise kept for good (Chromium 156, `tests/fixtures/chromium/
+    /// lab/cache-keeps-a-permanent-answer-for-good.json`).
+    #[test]
+    fn a_failed_301_without_location_is_not_kept() {
+        let answer = |acao: bool| {
+            let allow = if acao {
+                r#", "Access-Control-Allow-Origin": "*""#
+            } else {
+                ""
+            };
+            format!(
+                r#"{{"origin": "https://app.example", "url": "https://api.example/b", "responses": {{"actual": {{"status": 301, "headers": {{"Content-Type": "application/xml"{allow}}}}}}}}}"#
+            )
+        };
+        let trace = run(
+            &format!("[{}, {}]", answer(false), answer(true)),
+            BrowserProfile::Chromium,
+        );
+        let outcomes: Vec<Outcome> = trace.requests.iter().map(|r| r.outcome).collect();
+        assert_eq!(outcomes, [Outcome::Blocked, Outcome::Allowed]);
+        assert!(!matches!(
+            trace.requests[1].exchanges[0].server,
+            ServerNote::BrowserCache { .. }
+        ));
     }
 
     #[test]
