@@ -248,12 +248,10 @@ struct Simulation<'a> {
     shows_accept_encoding: bool,
     http_cache: HttpCache,
     /// False for a recording, whose answers already are what the browser's cache served.
-    uses_http_cache: bool,
+    answers_simulated: bool,
     /// What CloudFront's edges hold, as the exchanges' facts tell it.
     edge_copies: Vec<EdgeCopy>,
     cookie_jar: super::cookies::CookieJar,
-    /// Whether answers' `Set-Cookie` lines go into the jar.
-    takes_cookies: bool,
 }
 
 /// An answer a CDN edge stored.
@@ -373,11 +371,9 @@ impl<'a> Simulation<'a> {
                 .iter()
                 .any(|layer| matches!(layer, server::FrontLayer::CloudFront(_))),
             http_cache: HttpCache::default(),
-            uses_http_cache: !matches!(scenario.server.kind, ServerKind::Recorded { .. }),
+            answers_simulated: !matches!(scenario.server.kind, ServerKind::Recorded { .. }),
             edge_copies: Vec::new(),
             cookie_jar: super::cookies::CookieJar::new(&scenario.cookies),
-            // A recording's requests already carry the cookies its answers set.
-            takes_cookies: !matches!(scenario.server.kind, ServerKind::Recorded { .. }),
         }
     }
 
@@ -518,7 +514,7 @@ impl<'a> Simulation<'a> {
         request.headers = self.texts.headers(request.headers);
         // The browser's own HTTP cache, for what a browser sends (a recording holds what it
         // served already).
-        let cached = kind == ExchangeKind::Actual && spec.via != Via::Raw && self.uses_http_cache;
+        let cached = kind == ExchangeKind::Actual && spec.via != Via::Raw && self.answers_simulated;
         if cached
             && let Some((response, stored)) =
                 self.http_cache
@@ -562,8 +558,9 @@ impl<'a> Simulation<'a> {
             );
         }
         self.note_edge_copies(&answer.note, &request, spec);
+        // A recording's requests already carry the cookies its answers set.
         let mut cookies = cookies;
-        if kind == ExchangeKind::Actual && spec.via != Via::Raw && self.takes_cookies {
+        if kind == ExchangeKind::Actual && spec.via != Via::Raw && self.answers_simulated {
             let set = self.cookies_set_by(spec, &request, &answer.response);
             if !set.is_empty() {
                 cookies.get_or_insert_default().set_by_answer = set;
@@ -598,12 +595,12 @@ impl<'a> Simulation<'a> {
             .filter(|(name, _)| name.eq_ignore_ascii_case("Set-Cookie"))
             .map(|(_, value)| value.as_ref())
             .peekable();
-        let Ok(url) = url::Url::parse(&request.url) else {
-            return Vec::new();
-        };
         if lines.peek().is_none() {
             return Vec::new();
         }
+        let Ok(url) = url::Url::parse(&request.url) else {
+            return Vec::new();
+        };
         let page = spec
             .origin
             .as_deref()
@@ -945,11 +942,17 @@ impl<'a> Simulation<'a> {
         while who != Unchecked::Raw
             && let Some(location) = response.redirect_location()
         {
+            self.set(
+                Var::ResponseReceived,
+                Cell::ResponseReceived(Received::Redirect {
+                    status: response.status,
+                }),
+            );
             let sent = self.exchanges[ex].request.clone();
             let next = match self.unchecked_hop(spec, &at, (&sent, &response), &location, hop) {
                 Ok(next) => next,
                 Err(failure) => {
-                    let ending = self.unchecked_redirect_failed(index, ex, failure);
+                    let ending = self.redirect_refused(index, ex, failure, false, Vec::new());
                     self.finish_request(
                         index,
                         spec,
@@ -963,12 +966,6 @@ impl<'a> Simulation<'a> {
                     return;
                 }
             };
-            self.set(
-                Var::ResponseReceived,
-                Cell::ResponseReceived(Received::Redirect {
-                    status: response.status,
-                }),
-            );
             self.push_event(
                 index,
                 (Stage::ResponseCheck, Verdict::Info),
@@ -1120,32 +1117,30 @@ impl<'a> Simulation<'a> {
         Ok((next_spec, request))
     }
 
-    /// A no-cors request's redirect that is not followed: the fetch rejects, the element fails.
-    fn unchecked_redirect_failed(
+    /// A redirect at exchange `ex` the browser does not follow (`cors_checked`: it failed the
+    /// CORS check or came after it): the request ends there, blocked; a no-cors fetch rejects,
+    /// an element fails.
+    fn redirect_refused(
         &mut self,
         index: usize,
         ex: usize,
         failure: CorsFailure,
+        cors_checked: bool,
+        preflight_reasons: Vec<PreflightReason>,
     ) -> Ending {
-        self.set(
-            Var::ResponseReceived,
-            Cell::ResponseReceived(Received::Redirect {
-                status: self.exchanges[ex].response.status,
-            }),
-        );
         self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
         self.push_event(
             index,
             (Stage::ResponseCheck, Verdict::Blocked),
             StepEvent::RedirectBlocked {
                 failure: Box::new(failure.clone()),
-                cors_checked: false,
+                cors_checked,
             },
             ex,
         );
         Ending {
             outcome: Outcome::Blocked,
-            preflight_reasons: Vec::new(),
+            preflight_reasons,
             failed_at: Some(ExchangeKind::Actual),
             summary: Summary::new(Ended::BlockedAtRedirect(failure.clone())),
             failure: Some(failure),
@@ -1663,30 +1658,11 @@ impl<'a> Simulation<'a> {
             }),
         );
         if let Some(failure) = failure {
-            self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
             if let Some(note) = scheme_note {
                 self.profile_notes.push(note);
             }
-            self.push_event(
-                index,
-                (Stage::ResponseCheck, Verdict::Blocked),
-                StepEvent::RedirectBlocked {
-                    failure: Box::new(failure.clone()),
-                    cors_checked,
-                },
-                ex,
-            );
-            return Some(Fetched::Ended {
-                ending: Ending {
-                    outcome: Outcome::Blocked,
-                    preflight_reasons: reasons.to_vec(),
-                    failed_at: Some(ExchangeKind::Actual),
-                    summary: Summary::new(Ended::BlockedAtRedirect(failure.clone())),
-                    failure: Some(failure),
-                    exposed: Vec::new(),
-                },
-                cache_hit,
-            });
+            let ending = self.redirect_refused(index, ex, failure, cors_checked, reasons.to_vec());
+            return Some(Fetched::Ended { ending, cache_hit });
         }
         let next_url = next_url?;
 

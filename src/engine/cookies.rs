@@ -186,6 +186,7 @@ impl CookieJar {
         let same_origin = page.is_some_and(|p| p.origin() == url.origin());
         let included = credentials == Credentials::Include
             || (credentials == Credentials::SameOrigin && same_origin);
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         lines
             .map(|line| {
                 let name = line
@@ -218,7 +219,7 @@ impl CookieJar {
                 if let Some(reason) = reason {
                     self.refuse(RefusedCookie {
                         name: cookie.name.clone(),
-                        host: url.host_str().unwrap_or_default().to_ascii_lowercase(),
+                        host: host.clone(),
                         reason,
                     });
                     return SetByAnswer::Refused {
@@ -232,7 +233,6 @@ impl CookieJar {
                 }
                 let name = cookie.name.clone();
                 // A cookie of that name stored now is no longer one the host never got.
-                let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
                 self.refused.retain(|r| !(r.name == name && r.host == host));
                 self.cookies.retain(|c| {
                     !(c.name == cookie.name
