@@ -1,6 +1,7 @@
 //! What can go wrong in a run, and the one place a run's end becomes an exit status:
 //! 0 when everything held, 1 when an expectation failed or an audit found something dangerous
-//! or broken, 2 for bad input, bad arguments or output that could not be written.
+//! or broken, 2 for bad input, bad arguments or output that could not be written; 101, as for any
+//! panic, when the view's background work panicked.
 
 use std::io;
 use std::process::ExitCode;
@@ -44,6 +45,13 @@ pub enum Error {
     /// The interactive view could not drive the terminal.
     #[error("cors-tui: terminal error: {0}")]
     Terminal(io::Error),
+    /// Work the view did in the background (a replay, a fix, a what-if re-run) panicked; the
+    /// view stayed up and the panics were told once it ended.
+    #[error(
+        "cors-tui: the view's background work stopped with {} (told above): a bug in cors-tui",
+        if *.0 == 1 { "a panic".to_string() } else { format!("{} panics", .0) }
+    )]
+    WorkPanicked(usize),
     /// Standard output could not be written.
     #[error("cors-tui: cannot write output: {0}")]
     Output(#[from] io::Error),
@@ -61,6 +69,9 @@ impl From<ConfigError> for Error {
     }
 }
 
+/// The status a process ended by a panic exits with.
+pub const PANIC_STATUS: u8 = 101;
+
 /// The exit status of a run, with its error (if any) told on standard error. A closed pipe
 /// (`cors-tui --json x | head`) is not an error worth reporting.
 pub fn exit_code(result: Result<Finished, Error>) -> ExitCode {
@@ -68,9 +79,32 @@ pub fn exit_code(result: Result<Finished, Error>) -> ExitCode {
         Ok(Finished::Clean) => ExitCode::from(0),
         Ok(Finished::Flagged) => ExitCode::from(1),
         Err(Error::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(0),
+        // The status Rust gives a panic that ends the process, as one on the view's thread does.
+        Err(err @ Error::WorkPanicked(_)) => {
+            eprintln!("{err}");
+            ExitCode::from(PANIC_STATUS)
+        }
         Err(err) => {
             eprintln!("{err}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_the_view_held_ends_the_run_as_a_panic_does() {
+        assert_eq!(
+            exit_code(Err(Error::WorkPanicked(1))),
+            ExitCode::from(PANIC_STATUS)
+        );
+        assert_eq!(
+            Error::WorkPanicked(2).to_string(),
+            "cors-tui: the view's background work stopped with 2 panics (told above): a bug in cors-tui"
+        );
+        assert_eq!(exit_code(Ok(Finished::Clean)), ExitCode::from(0));
     }
 }

@@ -612,7 +612,8 @@ fn run_interactive(
         Ok(app)
     };
     match crate::terminal::run(&theme, build) {
-        Ok(Ok(())) => Ok(Finished::Clean),
+        Ok(Ok(ended)) if ended.work_panicked > 0 => Err(Error::WorkPanicked(ended.work_panicked)),
+        Ok(Ok(_)) => Ok(Finished::Clean),
         // The terminal is restored by now: the errors go where a headless run puts them.
         Ok(Err(errors)) => Err(errors.into()),
         Err(err) => Err(Error::Terminal(err)),

@@ -16,16 +16,41 @@ use crate::theme::Theme;
 use crate::ui;
 
 /// Restores the terminal when dropped: normal return, early `?` or unwinding.
-struct RestoreGuard;
+struct RestoreGuard {
+    given_back: bool,
+}
+
+impl RestoreGuard {
+    /// Gives the terminal back now: how many panics were held while the view was up.
+    fn give_back(mut self) -> usize {
+        self.given_back = true;
+        give_back()
+    }
+}
 
 impl Drop for RestoreGuard {
     fn drop(&mut self) {
-        restore();
-        if let Ok(mut view) = VIEW_THREAD.lock() {
-            *view = None;
+        if !self.given_back {
+            give_back();
         }
-        tell_held_panics();
     }
+}
+
+/// Restores the terminal, ends the holding of panics, and tells those held: how many.
+fn give_back() -> usize {
+    restore();
+    if let Ok(mut view) = VIEW_THREAD.lock() {
+        *view = None;
+    }
+    tell_held_panics()
+}
+
+/// How the view ended, once it quit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViewEnded {
+    /// Panics in work the view did in the background (told on standard error by now): the
+    /// run failed even though the view stayed up.
+    pub work_panicked: usize,
 }
 
 /// The view's thread while the view is up. A panic on another thread (the replay, a fix being
@@ -44,15 +69,16 @@ fn held_for_later(thread: std::thread::ThreadId) -> bool {
 }
 
 /// Writes the panics held while the view was up to standard error, escaped (a message may
-/// quote the input).
-fn tell_held_panics() {
+/// quote the input): how many.
+fn tell_held_panics() -> usize {
     let held = HELD_PANICS
         .lock()
         .map(|mut held| std::mem::take(&mut *held))
         .unwrap_or_default();
-    for message in held {
-        eprintln!("cors-tui: {}", crate::safe_text::escape(&message));
+    for message in &held {
+        eprintln!("cors-tui: {}", crate::safe_text::escape(message));
     }
+    held.len()
 }
 
 /// Leaves raw mode, the alternate screen and mouse capture, and shows the cursor.
@@ -143,7 +169,7 @@ fn watch_signals() -> io::Result<()> {
 pub fn run<E>(
     theme: &Theme,
     build: impl FnOnce(&mut ShowLoading) -> Result<App, E>,
-) -> io::Result<Result<(), E>> {
+) -> io::Result<Result<ViewEnded, E>> {
     // ratatui::init enters raw mode and the alternate screen and installs a panic hook that
     // restores them; it does not know about mouse capture, so chain a hook that turns it off.
     let mut terminal = ratatui::init();
@@ -163,7 +189,7 @@ pub fn run<E>(
         let _ = execute!(stdout(), DisableMouseCapture);
         ratatui_hook(info);
     }));
-    let _guard = RestoreGuard;
+    let guard = RestoreGuard { given_back: false };
     watch_signals()?;
     execute!(stdout(), EnableMouseCapture)?;
     let mut drawn: Option<(String, Instant)> = None;
@@ -187,10 +213,12 @@ pub fn run<E>(
     if let Some(err) = draw_error {
         return Err(err);
     }
-    match built {
+    let ended = match built {
         Ok(mut app) => event_loop(&mut terminal, &mut app).map(Ok),
         Err(err) => Ok(Err(err)),
-    }
+    };
+    let work_panicked = guard.give_back();
+    ended.map(|ended| ended.map(|()| ViewEnded { work_panicked }))
 }
 
 /// What the loading screen is told: a headline, and while simulating, requests done of all.
@@ -353,5 +381,15 @@ mod tests {
         assert!(!held_for_later(view), "the view's own panic ends it");
         set(None);
         assert!(!held_for_later(worker), "the view has gone");
+    }
+
+    #[test]
+    fn the_panics_held_are_counted_once_when_told() {
+        match HELD_PANICS.lock() {
+            Ok(mut held) => held.extend(["thread 'fix' panicked".into(), "and again".into()]),
+            Err(_) => panic!("the held panics are poisoned"),
+        }
+        assert_eq!(tell_held_panics(), 2);
+        assert_eq!(tell_held_panics(), 0, "told once, then gone");
     }
 }
