@@ -812,6 +812,8 @@ pub fn rules_alone_decide(scenario: &Scenario) -> bool {
 #[derive(Debug)]
 pub struct AskedAlike {
     pub asks: Asks,
+    /// DevTools' cause, the same for every member.
+    pub cors_error: Option<CorsError>,
     /// The requests (1-based), in order.
     pub members: Vec<usize>,
     /// The first member's fix, proven on the whole run; `None` where none was worked out.
@@ -833,6 +835,30 @@ impl AskedAlike {
                 .filter(|(i, _, after)| members.contains(i) && *after == Outcome::Allowed)
                 .count()
     }
+}
+
+/// Groups of blocked requests whose fix a run too large for a fix each works out: each re-runs
+/// the whole run for every change it tries.
+pub const FIXED_GROUPS: usize = 12;
+
+/// The blocked requests of a finished trace grouped as [`BlockedAlike`] groups them, the
+/// [`FIXED_GROUPS`] largest with their fix: for a trace too large for a fix each (more than
+/// [`MAX_REQUESTS_FOR_FIXES`] requests) whose changes reach every request. Empty otherwise.
+pub fn fixes_by_group(scenario: &Scenario, trace: &Trace) -> Vec<AskedAlike> {
+    if trace.requests.len() <= MAX_REQUESTS_FOR_FIXES || Scope::new(scenario).is_some() {
+        return Vec::new();
+    }
+    let mut blocked = BlockedAlike::default();
+    for record in &trace.requests {
+        blocked.add(scenario, record);
+    }
+    let outcomes = trace.requests.iter().map(|r| r.outcome).collect();
+    blocked.fixes(
+        scenario,
+        trace.profile,
+        (outcomes, Default::default()),
+        FIXED_GROUPS,
+    )
 }
 
 /// The blocked requests of a run too large to keep whole, grouped as the run goes by what they
@@ -859,6 +885,7 @@ impl BlockedAlike {
         }
         let group = AskedAlike {
             asks: key.0.clone(),
+            cors_error: key.1,
             members: vec![record.index],
             fix: None,
         };

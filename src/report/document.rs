@@ -470,3 +470,36 @@ impl<'a> RequestDoc<'a> {
         (record, self.recorded.map(Cow::into_owned))
     }
 }
+
+/// Blocked requests that ask the server alike, with the fix of the first of them proven on the
+/// whole run: for a run too large for a fix each whose changes reach every request. Written for
+/// the reader of the document and worked out again when it is opened.
+#[derive(Debug, Serialize)]
+pub struct FixGroupDoc<'a> {
+    pub origin: &'a str,
+    pub method: &'a str,
+    /// The request headers that are not safelisted, lowercased and sorted.
+    pub headers: &'a [String],
+    pub credentials: bool,
+    pub cors_error: Option<CorsError>,
+    /// The members' indexes, in order.
+    pub requests: &'a [usize],
+    /// How many members the fix's re-run allows.
+    pub allowed: usize,
+    pub fix: Option<&'a Fix>,
+}
+
+impl<'a> FixGroupDoc<'a> {
+    pub fn new(group: &'a crate::analysis::fix::AskedAlike) -> Self {
+        FixGroupDoc {
+            origin: group.asks.origin(),
+            method: group.asks.method(),
+            headers: group.asks.headers(),
+            credentials: group.asks.credentials(),
+            cors_error: group.cors_error,
+            requests: &group.members,
+            allowed: group.allowed(),
+            fix: group.fix.as_ref(),
+        }
+    }
+}

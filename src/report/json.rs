@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use std::borrow::Cow;
 
-use super::document::{RequestDoc, StepDoc, Variables};
-use crate::analysis::fix::Fix;
+use super::document::{FixGroupDoc, RequestDoc, StepDoc, Variables};
+use crate::analysis::fix::{AskedAlike, Fix};
 use crate::engine::{RequestRecord, Requests, Row, Step, Trace};
 use crate::safe_text::is_unsafe_char;
 use crate::scenario::recording::Recording;
@@ -348,15 +348,23 @@ impl StepsJson {
     }
 }
 
-/// The document's input-derived end, written after everything the engine made.
+/// The document's end, written after everything the engine made.
 struct Tail {
+    /// Past [`crate::analysis::fix::MAX_REQUESTS_FOR_FIXES`] requests, where a change reaches
+    /// every request: the blocked requests by what they ask, each group's fix proven.
+    fix_groups: Vec<AskedAlike>,
     recording: Option<Vec<u8>>,
     /// The input, so a saved trace opens again (and what-if edits have rules to change).
     scenario: SetAside,
 }
 
 impl Tail {
-    fn new(scenario: &Scenario, recording: Option<&Recording>, pretty: bool) -> io::Result<Self> {
+    fn new(
+        scenario: &Scenario,
+        recording: Option<&Recording>,
+        fix_groups: Vec<AskedAlike>,
+        pretty: bool,
+    ) -> io::Result<Self> {
         let recording = recording.map(|recording| RecordingDoc {
             entries: recording.entries,
             skipped: &recording.skipped,
@@ -369,6 +377,7 @@ impl Tail {
             &mut scenario_json,
         )?;
         Ok(Tail {
+            fix_groups,
             recording: recording
                 .map(|recording| nested_json(&recording, pretty, 1))
                 .transpose()?,
@@ -472,10 +481,11 @@ impl Document<'_> {
                 json.close(b']');
                 let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();
                 let failed = trace.failed_expectations().cloned().collect();
+                let fix_groups = crate::analysis::fix::fixes_by_group(self.scenario, trace);
                 (
                     checked,
                     failed,
-                    Tail::new(self.scenario, self.recording, pretty)?,
+                    Tail::new(self.scenario, self.recording, fix_groups, pretty)?,
                 )
             }
             Source::Live(LiveRun {
@@ -540,6 +550,15 @@ impl Document<'_> {
             met: checked - failed.len(),
             failed: failed.iter().map(|r| r.index).collect(),
         };
+        if !tail.fix_groups.is_empty() {
+            json.key("fix_groups").open(b'[');
+            for group in &tail.fix_groups {
+                json.item();
+                json.value(&FixGroupDoc::new(group))?;
+                json.flush_to(out)?;
+            }
+            json.close(b']');
+        }
         json.key("expectations").value(&expectations)?;
         if let Some(recording) = tail.recording {
             json.key("recording")
@@ -600,12 +619,28 @@ pub fn run_and_write(
     std::thread::scope(|scope| {
         let (batches, received) = std::sync::mpsc::sync_channel::<Batch>(8);
         let before = initial_variables.clone();
+        // Where a change reaches every request, the blocked requests are grouped as they come,
+        // and each new group's fix is proven on a thread of its own against the verdicts as
+        // they are made.
+        let grouped = crate::analysis::fix::Scope::new(scenario).is_none();
         let engine = scope.spawn(move || {
+            let mut proofs = crate::analysis::fix::ProvingAsItRuns::new(scope, scenario, profile);
+            let mut blocked = crate::analysis::fix::BlockedAlike::default();
             let mut run = run.peekable();
             let mut row = Row::new(&before);
             let mut written_here = false;
             while run.peek().is_some() {
                 let requests: Vec<_> = run.by_ref().take(LIVE_BATCH).collect();
+                if grouped {
+                    for (record, _) in &requests {
+                        proofs.verdict(record.outcome);
+                        if let Some(first) = blocked.add(scenario, record)
+                            && proofs.proving() < crate::analysis::fix::FIXED_GROUPS
+                        {
+                            proofs.prove(first.clone());
+                        }
+                    }
+                }
                 // Running the engine takes less than writing its steps: this thread writes
                 // every other batch's steps, and the writer the rest.
                 written_here = !written_here;
@@ -627,7 +662,19 @@ pub fn run_and_write(
                 }
             }
             drop(batches);
-            Tail::new(scenario, recording, pretty)
+            // The run's own memory goes before the last proofs make theirs.
+            drop(run);
+            let fix_groups = if grouped {
+                blocked.fixes(
+                    scenario,
+                    profile,
+                    proofs.finish(),
+                    crate::analysis::fix::FIXED_GROUPS,
+                )
+            } else {
+                Vec::new()
+            };
+            Tail::new(scenario, recording, fix_groups, pretty)
         });
         let tail = move || {
             engine
@@ -791,6 +838,21 @@ mod tests {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(&finished) else {
             panic!("the indented document is JSON")
         };
+        // Past 500 requests a bucket's fixes come by group: the lesson's blocked requests ask
+        // alike from one copy to the next, so each group holds one request of each copy.
+        let copies = scenario.requests.len() / lesson.len();
+        let Some(groups) = value["fix_groups"].as_array() else {
+            panic!("a large run of a bucket has fix_groups")
+        };
+        assert!(!groups.is_empty());
+        for group in groups {
+            assert_eq!(group["requests"].as_array().map(Vec::len), Some(copies));
+            // The lesson keeps one origin out on purpose: its block is not to be fixed.
+            let on_purpose = group["origin"] == "https://malicious.com";
+            assert_eq!(group["fix"]["proven"], !on_purpose, "{group}");
+            let allowed = if on_purpose { 0 } else { copies };
+            assert_eq!(group["allowed"], allowed, "{group}");
+        }
         let mut reprinted = Vec::new();
         assert!(write_value(&mut reprinted, &value, true).is_ok());
         assert!(

@@ -410,7 +410,7 @@ pub fn stream(
                     for record in &records {
                         proofs.verdict(record.outcome);
                         if let Some(first) = blocked.add(scenario, record)
-                            && proofs.proving() < FIXED_GROUPS
+                            && proofs.proving() < crate::analysis::fix::FIXED_GROUPS
                         {
                             proofs.prove(first.clone());
                         }
@@ -429,7 +429,12 @@ pub fn stream(
             if !grouped {
                 return Vec::new();
             }
-            blocked.fixes(scenario, profile, proofs.finish(), FIXED_GROUPS)
+            blocked.fixes(
+                scenario,
+                profile,
+                proofs.finish(),
+                crate::analysis::fix::FIXED_GROUPS,
+            )
         });
         for part in 1..=parts {
             let Ok((records, steps)) = parts_ran.recv() else {
@@ -484,10 +489,6 @@ pub fn stream(
     Ok(failed)
 }
 
-/// Groups of blocked requests whose fix a streamed report works out: each re-runs the whole
-/// run for every change it tries.
-const FIXED_GROUPS: usize = 12;
-
 /// The FIXES section of a streamed report: the blocked requests grouped by what they ask of the
 /// server, largest group first, each with its first request's fix proven on the whole run and
 /// how many of the group the same re-run allows.
@@ -510,7 +511,11 @@ fn write_fixes_of_blocked(
             n => format!("in {} groups that ask alike", count(n)),
         }
     )?;
-    for (number, group) in groups.iter().take(FIXED_GROUPS).enumerate() {
+    for (number, group) in groups
+        .iter()
+        .take(crate::analysis::fix::FIXED_GROUPS)
+        .enumerate()
+    {
         let asks = &group.asks;
         let headers = match asks.headers() {
             [] => "no headers to allow".to_string(),
@@ -554,11 +559,14 @@ fn write_fixes_of_blocked(
             writeln!(out, "   {}", wrap(&text, w, "   "))?;
         }
     }
-    if groups.len() > FIXED_GROUPS {
-        let rest: usize = groups[FIXED_GROUPS..].iter().map(|g| g.members.len()).sum();
+    if groups.len() > crate::analysis::fix::FIXED_GROUPS {
+        let rest: usize = groups[crate::analysis::fix::FIXED_GROUPS..]
+            .iter()
+            .map(|g| g.members.len())
+            .sum();
         let text = format!(
             "And {} more groups ({}) that ask for other origins, methods or headers: --print --request N works out each one's fix.",
-            count(groups.len() - FIXED_GROUPS),
+            count(groups.len() - crate::analysis::fix::FIXED_GROUPS),
             counted(rest, "request")
         );
         writeln!(out, "{}", wrap(&text, w, ""))?;
@@ -690,17 +698,7 @@ pub fn write(
     )?;
     // A large trace (a saved one) whose changes reach every request: its fixes by group.
     if !each_fixed {
-        let mut blocked = crate::analysis::fix::BlockedAlike::default();
-        for record in &trace.requests {
-            blocked.add(scenario, record);
-        }
-        let outcomes = trace.requests.iter().map(|r| r.outcome).collect();
-        let groups = blocked.fixes(
-            scenario,
-            trace.profile,
-            (outcomes, Default::default()),
-            FIXED_GROUPS,
-        );
+        let groups = crate::analysis::fix::fixes_by_group(scenario, trace);
         write_fixes_of_blocked(out, &groups, w)?;
     }
     let checked = trace.requests.iter().filter(|r| r.expect.is_some()).count();

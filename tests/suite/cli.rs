@@ -1511,7 +1511,7 @@ pub(crate) fn repeated_cloudfront_lesson(
 /// each proven on the whole run, with how many of the group the same re-run allows. (It used to
 /// say fixes were listed for up to 500 requests only.)
 #[test]
-fn a_large_streamed_report_ends_with_its_blocked_requests_fixes() {
+fn a_large_streamed_report_and_its_document_end_with_the_blocked_requests_fixes() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(
         dir.path().join("edge.json"),
@@ -1572,6 +1572,38 @@ fn a_large_streamed_report_ends_with_its_blocked_requests_fixes() {
         "{again:.2000}"
     );
     fixes_of(&again);
+
+    // The document carries the same group, with its fix, for scripts.
+    let document: serde_json::Value =
+        serde_json::from_slice(&saved.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let groups = document["fix_groups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(groups.len(), 1, "{:.2000}", document["fix_groups"]);
+    let group = &groups[0];
+    assert_eq!(group["origin"], "https://upload.example.com");
+    assert_eq!(group["method"], "PUT");
+    assert_eq!(group["headers"], serde_json::json!(["content-type"]));
+    assert_eq!(group["requests"].as_array().map(Vec::len), Some(300));
+    assert_eq!(group["requests"][0], 2);
+    assert_eq!(group["allowed"], 300);
+    assert_eq!(group["fix"]["proven"], true);
+    let summary = group["fix"]["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.starts_with("Allow PUT and OPTIONS in the cache behavior"),
+        "{summary}"
+    );
+    // Opened again, the saved trace writes the same document, groups included.
+    let resaved = cmd()
+        .current_dir(dir.path())
+        .args(["--json", "trace.json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        resaved.stdout == saved.stdout,
+        "the saved trace's document changed"
+    );
 }
 
 /// Past 500 requests, a fix behind a layer in front is still worked out and proven (against
