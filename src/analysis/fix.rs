@@ -796,7 +796,37 @@ fn beyond_any_change(record: &RequestRecord) -> Option<Option<Fix>> {
         Some(error) if error.is_recorded_network_error() => Some(Some(no_fix(
             "No CORS header fixes this network error: no server answered. Check the URL's host and port, that the server is running and reachable from the browser, and its certificate".to_string(),
         ))),
+        Some(CorsError::MixedContent) => Some(Some(no_fix(mixed_content_advice(record)))),
         _ => None,
+    }
+}
+
+/// What to change for a request blocked as mixed content: the URL, as no answer is ever asked
+/// for. At a redirect, the server's Location.
+fn mixed_content_advice(record: &RequestRecord) -> String {
+    let blocked = match &record.console {
+        Some(engine::cors_error::ConsoleLine::Failure(facts)) => facts.failure.parameter.clone(),
+        _ => String::new(),
+    };
+    let https = |url: &str| match url::Url::parse(url) {
+        Ok(mut url) => {
+            let port = url.port();
+            let _ = url.set_scheme("https");
+            let _ = url.set_port(port);
+            url.to_string()
+        }
+        Err(_) => url.to_string(),
+    };
+    if blocked.is_empty() {
+        format!(
+            "No server or CORS change fixes this: the browser never sends it. Call {} from the page instead, once the server answers HTTPS there (S3, API Gateway, CloudFront and Lambda function URLs all do); where the page builds the URL from a setting, fix the setting",
+            https(&record.url)
+        )
+    } else {
+        format!(
+            "No CORS header fixes this: the server's redirect leads to {blocked}, which an HTTPS page may not fetch. Make it redirect to {} instead (behind a load balancer or CDN that ends TLS, a server that builds Location from the scheme it sees writes http:; have it honour X-Forwarded-Proto, or send a relative Location)",
+            https(&blocked)
+        )
     }
 }
 

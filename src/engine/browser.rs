@@ -9,9 +9,9 @@ use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
-    MAX_REDIRECTS, PreflightReason, UnsafeHeader, chromium_scheme_error, cors_check, element_loads,
-    exposed_headers, is_safelisted_method, preflight_reasons, redirect_hop, sorted_names,
-    unsafe_request_headers,
+    MAX_REDIRECTS, MixedContent, PreflightReason, UnsafeHeader, chromium_scheme_error, cors_check,
+    element_loads, exposed_headers, is_safelisted_method, mixed_content, preflight_reasons,
+    redirect_hop, sorted_names, unsafe_request_headers,
 };
 use super::http_cache::HttpCache;
 use super::preflight_cache::{Lookup, PreflightCache, Query};
@@ -110,20 +110,85 @@ impl Iterator for Requests<'_> {
         self.next += 1;
         sim.now = sim.now.saturating_add(spec.wait_seconds);
         sim.cache.prune(sim.now);
+        // Mixed content is decided before anything else: an HTTPS page's request to an http:
+        // URL is blocked, or, for an image, asked for at https: instead.
+        let page_origin = spec.origin.as_deref().unwrap_or("null");
+        let upgraded;
+        let spec = match (
+            spec.via,
+            mixed_content(page_origin, &spec.url, spec.initiator),
+        ) {
+            (Via::Raw, _) | (_, MixedContent::None) => spec,
+            (_, MixedContent::Blocked) => {
+                sim.mixed_content_blocked(self.next, spec);
+                return sim.next_record();
+            }
+            (_, MixedContent::Upgraded(url)) => {
+                sim.upgraded_from = Some(spec.url.as_str().into());
+                upgraded = RequestSpec {
+                    url,
+                    ..spec.clone()
+                };
+                &upgraded
+            }
+        };
         match spec.via {
             Via::Browser => sim.browser_request(self.next, spec),
             Via::Raw => sim.raw_request(self.next, spec),
             Via::Element => sim.image_request(self.next, spec),
             Via::NoCors => sim.no_cors_request(self.next, spec),
         }
-        let record = sim.finished.take()?;
-        sim.steps_before += sim.steps.len();
-        Some((record, std::mem::take(&mut sim.steps)))
+        sim.next_record()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         let left = self.sim.scenario.requests.len() - self.next;
         (left, Some(left))
+    }
+}
+
+impl Simulation<'_> {
+    /// The request just finished, with its steps.
+    fn next_record(&mut self) -> Option<(RequestRecord, Vec<Step>)> {
+        let record = self.finished.take()?;
+        self.steps_before += self.steps.len();
+        Some((record, std::mem::take(&mut self.steps)))
+    }
+
+    /// A request blocked as mixed content: nothing is sent, and the console says so.
+    fn mixed_content_blocked(&mut self, index: usize, spec: &RequestSpec) {
+        let first_step = self.steps_before + self.steps.len();
+        let method = match spec.via {
+            Via::Element => "GET".to_string(),
+            _ => normalize_method(&spec.method),
+        };
+        self.start_request(index, spec, &method);
+        self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
+        self.push_step(
+            index,
+            (Stage::Request, Verdict::Blocked),
+            StepEvent::MixedContentBlocked,
+            None,
+        );
+        let failure = CorsFailure::new(CorsError::MixedContent, "");
+        let ending = Ending {
+            outcome: Outcome::Blocked,
+            preflight_reasons: Vec::new(),
+            failed_at: None,
+            summary: Summary::new(Ended::NotSent(failure.clone())),
+            failure: Some(failure),
+            exposed: Vec::new(),
+        };
+        self.finish_request(
+            index,
+            spec,
+            method,
+            false,
+            false,
+            Vec::new(),
+            first_step,
+            ending,
+        );
     }
 }
 
@@ -242,6 +307,9 @@ struct Simulation<'a> {
     cache_summary: Option<(u64, u64, Arc<Cell>)>,
     /// Set once the current request follows a redirect.
     redirected: Option<Redirected>,
+    /// The `http:` URL of an image the browser asks for at `https:` instead (mixed content),
+    /// until its request starts.
+    upgraded_from: Option<Box<str>>,
     /// What in the page sent the current request: its console line names it.
     initiator: Initiator,
     /// Whether browser requests show `Accept-Encoding`: a CDN in the stack keys its cache on it.
@@ -364,6 +432,7 @@ impl<'a> Simulation<'a> {
             cache_key: (String::new(), String::new()),
             cache_summary: None,
             redirected: None,
+            upgraded_from: None,
             initiator: Initiator::Fetch,
             shows_accept_encoding: scenario
                 .server
@@ -661,6 +730,14 @@ impl<'a> Simulation<'a> {
         self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::Pending));
         self.set(Var::ResponseReceived, Cell::ResponseReceived(Received::No));
         self.show_cached_copies(spec);
+        if let Some(from) = self.upgraded_from.take() {
+            self.push_step(
+                index,
+                (Stage::Request, Verdict::Info),
+                StepEvent::MixedContentUpgraded { from },
+                None,
+            );
+        }
     }
 
     /// The tracker's Cached Copies: what the current request's edge and the browser hold for
@@ -1069,6 +1146,14 @@ impl<'a> Simulation<'a> {
             return Err(CorsFailure::new(CorsError::TooManyRedirects, ""));
         }
         let page_origin = original.origin.as_deref().unwrap_or("null");
+        // Each hop is a new fetch, checked for mixed content as the first was.
+        let next_url = match mixed_content(page_origin, &next_url, original.initiator) {
+            MixedContent::None => next_url,
+            MixedContent::Upgraded(upgraded) => upgraded,
+            MixedContent::Blocked => {
+                return Err(CorsFailure::new(CorsError::MixedContent, next_url.as_str()));
+            }
+        };
         let origin = sent.header("Origin");
         let next = redirect_hop(
             (response.status, sent.method.as_ref()),
@@ -1606,9 +1691,18 @@ impl<'a> Simulation<'a> {
         let location = response.redirect_location()?;
         let origin = spec.origin.as_deref().unwrap_or("null");
         let include = spec.credentials == Credentials::Include;
-        let next_url = spec.url.join(&location).ok();
-
         let page_origin = original.origin.as_deref().unwrap_or("null");
+        let mut next_url = spec.url.join(&location).ok();
+        // Each hop is a new fetch, checked for mixed content as the first was (last, after the
+        // redirect's own checks): an image goes on at https:, anything else is blocked.
+        let mut mixed = false;
+        if let Some(next) = &next_url {
+            match mixed_content(page_origin, next, original.initiator) {
+                MixedContent::None => {}
+                MixedContent::Upgraded(upgraded) => next_url = Some(upgraded),
+                MixedContent::Blocked => mixed = true,
+            }
+        }
         let checked = if cors_checked {
             cors_check(response, origin, include)
         } else {
@@ -1628,6 +1722,8 @@ impl<'a> Simulation<'a> {
                     } else if credentials && refused {
                         // Chromium reports this with an empty location.
                         Some(CorsFailure::new(CorsError::RedirectContainsCredentials, ""))
+                    } else if mixed {
+                        Some(CorsFailure::new(CorsError::MixedContent, next.as_str()))
                     } else {
                         None
                     }
@@ -2198,6 +2294,45 @@ mod tests {
     /// A no-cors request follows redirects with no CORS check at any hop (the answers here
     /// carry no CORS headers at all); Chromium 156, `tests/fixtures/chromium/lab/
     /// redirect-schemes.json`.
+    #[test]
+    fn an_https_pages_redirect_to_http_is_blocked_as_mixed_content_or_upgraded_for_an_image() {
+        let to_http = |path: &str| {
+            format!(
+                r#"{{"actual": {{"status": 302, "headers": {{"Location": "http://api.example{path}", "Access-Control-Allow-Origin": "*"}}}}}}"#
+            )
+        };
+        let requests = format!(
+            r#"[{{"origin": "https://app.example", "url": "https://api.example/a", "responses": {fetch}}},
+               {{"via": "no-cors", "origin": "https://app.example", "url": "https://api.example/b", "responses": {no_cors}}},
+               {{"via": "img", "origin": "https://app.example", "url": "https://api.example/c", "responses": {image}}}]"#,
+            fetch = to_http("/a2"),
+            no_cors = to_http("/b2"),
+            image = to_http("/c2"),
+        );
+        let trace = run(&requests, BrowserProfile::Chromium);
+        for (record, blocked_url) in trace
+            .requests
+            .iter()
+            .zip(["http://api.example/a2", "http://api.example/b2"])
+        {
+            assert_eq!(record.outcome, Outcome::Blocked);
+            assert_eq!(record.cors_error, Some(CorsError::MixedContent));
+            assert!(
+                record.error().is_some_and(|line| line
+                    .starts_with("Mixed Content: The page at 'https://app.example/'")
+                    && line.contains(&format!("insecure resource '{blocked_url}'"))),
+                "{:?}",
+                record.error()
+            );
+            // The hop to http: is never sent.
+            assert_eq!(record.exchanges.len(), 1);
+        }
+        let image = &trace.requests[2];
+        assert_eq!(image.outcome, Outcome::Sent);
+        let last = image.exchanges.last().map(|e| e.request.url.to_string());
+        assert_eq!(last.as_deref(), Some("https://api.example/c2"));
+    }
+
     #[test]
     fn a_no_cors_request_follows_redirects_unchecked() {
         let hop = |status: u16, location: &str| {

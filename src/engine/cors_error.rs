@@ -44,6 +44,10 @@ pub enum CorsError {
     /// app's own): a CORS error at the new URL. Its parameter is the Location (Chromium's own
     /// `failedParameter` is empty), so the console line can name the new URL.
     CorsDisabledScheme,
+    /// Not a CORS error: an HTTPS page's request to an `http:` URL, blocked before it was sent
+    /// (DevTools' status: `(blocked:mixed-content)`). Its parameter is the blocked URL.
+    #[serde(rename = "blocked:mixed-content")]
+    MixedContent,
     // Network errors a recording holds for a request that got no answer (Chromium's `_error`
     // with status 0): not CORS errors, and no console line but "Failed to load resource".
     #[serde(rename = "net::ERR_CONNECTION_REFUSED")]
@@ -133,7 +137,7 @@ impl CorsFailure {
 
 impl CorsError {
     /// Every error, in declaration order.
-    pub const ALL: [CorsError; 41] = {
+    pub const ALL: [CorsError; 42] = {
         use CorsError::*;
         [
             MissingAllowOriginHeader,
@@ -160,6 +164,7 @@ impl CorsError {
             UnsafeRedirect,
             UnknownUrlScheme,
             CorsDisabledScheme,
+            MixedContent,
             ConnectionRefused,
             ConnectionReset,
             ConnectionClosed,
@@ -182,7 +187,7 @@ impl CorsError {
 
     /// The network errors a recording may name (the DevTools protocol's `errorText`): the end
     /// of [`CorsError::ALL`].
-    pub const RECORDED_NETWORK_ERRORS: &[CorsError] = Self::ALL.split_at(24).1;
+    pub const RECORDED_NETWORK_ERRORS: &[CorsError] = Self::ALL.split_at(25).1;
 
     /// The error for a recorded network failure: its own variant, or, for a code this list
     /// does not know, [`CorsError::NoAnswerRecorded`] (the console line keeps the code).
@@ -227,6 +232,7 @@ impl CorsError {
             UnsafeRedirect => "net::ERR_UNSAFE_REDIRECT",
             UnknownUrlScheme => "net::ERR_UNKNOWN_URL_SCHEME",
             CorsDisabledScheme => "CorsDisabledScheme",
+            MixedContent => "blocked:mixed-content",
             ConnectionRefused => "net::ERR_CONNECTION_REFUSED",
             ConnectionReset => "net::ERR_CONNECTION_RESET",
             ConnectionClosed => "net::ERR_CONNECTION_CLOSED",

@@ -44,6 +44,11 @@ pub enum StepEvent {
     },
     /// A no-cors request's answer is a redirect, followed with no CORS check.
     NoCorsRedirectFollowed,
+    /// An HTTPS page asked for an `http:` URL: blocked as mixed content before anything was
+    /// sent (no preflight, no CORS check).
+    MixedContentBlocked,
+    /// An HTTPS page's image at an `http:` URL (`from`) is asked for at `https:` instead.
+    MixedContentUpgraded { from: Box<str> },
     /// The page calls fetch() with `mode: 'no-cors'`.
     NoCorsStart,
     /// A no-cors fetch's answer came back: the promise resolves with an opaque response.

@@ -438,6 +438,55 @@ pub fn redirect_hop<'a>(
     }
 }
 
+/// What the browser does with a request from a page at `page_origin` to `url` before anything
+/// is sent (Mixed Content §"Should fetching request be blocked as mixed content?", Chromium 156,
+/// `tests/fixtures/chromium/lab/mixed-content.json`): an HTTPS page may not fetch an `http:`
+/// URL unless it is potentially trustworthy (a loopback address or a `localhost` name). An image
+/// is upgraded to `https:` instead; anything else (fetch() in any mode, XMLHttpRequest, a
+/// script, a font) is blocked, and the console says "Mixed Content".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MixedContent {
+    /// Not mixed content: the request goes as it is.
+    None,
+    /// An image's URL, upgraded to `https:`.
+    Upgraded(url::Url),
+    /// Blocked before it was sent.
+    Blocked,
+}
+
+pub fn mixed_content(page_origin: &str, url: &url::Url, initiator: Initiator) -> MixedContent {
+    if !page_origin.starts_with("https://") || url.scheme() != "http" || is_loopback(url) {
+        return MixedContent::None;
+    }
+    if initiator != Initiator::Img {
+        return MixedContent::Blocked;
+    }
+    let mut upgraded = url.clone();
+    // The default port goes with the scheme; an explicit one stays (observed in Chromium 156).
+    let port = url.port();
+    if upgraded.set_scheme("https").is_err() {
+        return MixedContent::Blocked;
+    }
+    if upgraded.set_port(port).is_err() {
+        return MixedContent::Blocked;
+    }
+    MixedContent::Upgraded(upgraded)
+}
+
+/// A potentially trustworthy `http:` URL (Secure Contexts §3.1): a loopback address, or a host
+/// named `localhost` or under `.localhost`.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
 /// How Chromium ends a redirect to a URL that parses but is not http(s), by its scheme and the
 /// request's mode (Chromium 156, `tests/fixtures/chromium/lab/redirect-schemes.json`): `data:`,
 /// `file:`, `about:` and `blob:` are unsafe redirects in every mode; any other scheme is a CORS
@@ -467,6 +516,55 @@ pub fn element_loads(initiator: Initiator, status: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_https_page_blocks_http_urls_but_upgrades_images_and_spares_loopback() {
+        let url = |text: &str| url::Url::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        let page = "https://app.example";
+        let api = url("http://api.example/a");
+        assert_eq!(
+            mixed_content(page, &api, Initiator::Fetch),
+            MixedContent::Blocked
+        );
+        for initiator in [Initiator::Xhr, Initiator::Script, Initiator::Font] {
+            assert_eq!(mixed_content(page, &api, initiator), MixedContent::Blocked);
+        }
+        assert_eq!(
+            mixed_content(page, &api, Initiator::Img),
+            MixedContent::Upgraded(url("https://api.example/a"))
+        );
+        // An explicit port stays: only the scheme changes.
+        assert_eq!(
+            mixed_content(page, &url("http://api.example:8080/a"), Initiator::Img),
+            MixedContent::Upgraded(url("https://api.example:8080/a"))
+        );
+        for trustworthy in [
+            "http://localhost/a",
+            "http://dev.localhost:3000/a",
+            "http://127.0.0.1/a",
+            "http://127.8.0.1/a",
+            "http://[::1]/a",
+        ] {
+            assert_eq!(
+                mixed_content(page, &url(trustworthy), Initiator::Fetch),
+                MixedContent::None,
+                "{trustworthy}"
+            );
+        }
+        // Not an HTTPS page, or not an http: URL: nothing to decide.
+        assert_eq!(
+            mixed_content("http://app.example", &api, Initiator::Fetch),
+            MixedContent::None
+        );
+        assert_eq!(
+            mixed_content("null", &api, Initiator::Fetch),
+            MixedContent::None
+        );
+        assert_eq!(
+            mixed_content(page, &url("https://api.example/a"), Initiator::Fetch),
+            MixedContent::None
+        );
+    }
 
     fn response(headers: &[(&str, &str)]) -> HttpResponse {
         crate::http::test_response(200, headers)

@@ -40,6 +40,8 @@ pub enum Ended {
     },
     /// No answer came: a network error.
     NoAnswer(CorsFailure),
+    /// Blocked before anything was sent: mixed content.
+    NotSent(CorsFailure),
 }
 
 /// How an allowed request got past the preflight step.

@@ -171,12 +171,39 @@ fn console_message(line: &str) -> Option<String> {
     let message = quoted
         .rsplit_once("\", source: ")
         .map_or(quoted, |(m, _)| m);
-    Some(message.to_string())
+    Some(page_as_its_root(message))
+}
+
+/// A mixed-content line names the page's whole URL, which in the lab is its run page: the
+/// simulation, which knows only the page's origin, names the origin's root.
+fn page_as_its_root(message: &str) -> String {
+    const PAGE_AT: &str = "Mixed Content: The page at '";
+    let Some(rest) = message.strip_prefix(PAGE_AT) else {
+        return message.to_string();
+    };
+    match rest.split_once(super::LAB_PATH) {
+        Some((origin, after)) if !origin.contains('\'') => match after.split_once('\'') {
+            Some((_, tail)) => format!("{PAGE_AT}{origin}/'{tail}"),
+            None => message.to_string(),
+        },
+        _ => message.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::console_message;
+
+    #[test]
+    fn a_mixed_content_line_names_the_pages_root_not_the_labs_run_page() {
+        let line = r#"[1:1:1204/125812.340660:ERROR:CONSOLE:0] "Mixed Content: The page at 'https://app.example/__cors-tui-lab/run' was loaded over HTTPS, but requested an insecure resource 'http://api.example/a'. This request has been blocked; the content must be served over HTTPS.", source: https://app.example/__cors-tui-lab/run (0)"#;
+        assert_eq!(
+            console_message(line).as_deref(),
+            Some(
+                "Mixed Content: The page at 'https://app.example/' was loaded over HTTPS, but requested an insecure resource 'http://api.example/a'. This request has been blocked; the content must be served over HTTPS."
+            )
+        );
+    }
 
     #[test]
     fn a_console_line_gives_its_message() {

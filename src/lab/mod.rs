@@ -894,11 +894,16 @@ fn write_comparison(
         // failed at.
         let at = format!("at '{}'", record.url);
         let from = format!("(redirected from '{}')", record.url);
+        let simulated_line = record.error();
+        // A mixed-content line names the URL blocked, a redirect's next one included.
         let printed: Vec<&String> = console
             .iter()
-            .filter(|c| c.contains(&at) || c.contains(&from))
+            .filter(|c| {
+                c.contains(&at)
+                    || c.contains(&from)
+                    || simulated_line.as_deref() == Some(c.as_str())
+            })
             .collect();
-        let simulated_line = record.error();
         let blocked = record.outcome == Outcome::Blocked || real.read == Some(false);
         let may_print = lines_chromium_may_print(record);
         match &simulated_line {

@@ -110,6 +110,10 @@ impl CorsFailure {
             BlockedByClient => (false, "An extension (an ad or privacy blocker) blocked the request (a network error, not a CORS error).".to_string()),
             Aborted => (false, "The request was cancelled (the page navigated away, or the script aborted it) (a network error, not a CORS error).".to_string()),
             NoAnswerRecorded => (false, "The browser recorded no answer and no reason (a network error, not a CORS error).".to_string()),
+            MixedContent => (
+                false,
+                "An HTTPS page may not fetch an http: URL: it is mixed content, blocked before it is sent (not a CORS error).".to_string(),
+            ),
             CorsDisabledScheme => (
                 false,
                 "Cross origin requests are only supported for protocol schemes: chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, https, isolated-app.".to_string(),
@@ -149,6 +153,19 @@ impl CorsFailure {
         initiator: Initiator,
     ) -> String {
         match self.error {
+            // Chromium 156's line, naming the URL blocked (a redirect's target is the
+            // parameter); the page's URL is taken to be its origin's root.
+            CorsError::MixedContent => {
+                let blocked = if self.parameter.is_empty() {
+                    url
+                } else {
+                    self.parameter.as_str()
+                };
+                format!(
+                    "Mixed Content: The page at '{origin}/' was loaded over HTTPS, but requested an insecure {} '{blocked}'. This request has been blocked; the content must be served over HTTPS.",
+                    initiator.mixed_content_noun()
+                )
+            }
             // Chromium 148's console line for the request at `url`; there is no CORS message.
             // A recorded code this list does not know is kept as the parameter.
             error if error.is_network_error() => {

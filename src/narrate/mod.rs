@@ -79,6 +79,10 @@ pub fn step<'a>(
         (StepEvent::NoCorsRedirectFollowed, Some(exchange)) => {
             Cow::Owned(redirect::no_cors_followed(record, exchange, step))
         }
+        (StepEvent::MixedContentBlocked, _) => Cow::Owned(mixed_content_blocked(record)),
+        (StepEvent::MixedContentUpgraded { from }, _) => {
+            Cow::Owned(mixed_content_upgraded(record, from))
+        }
         (StepEvent::RawStart, _) => Cow::Owned(raw_start(record)),
         (StepEvent::ImageStart, _) => Cow::Owned(image_start(record)),
         (StepEvent::NoCorsStart, _) => Cow::Owned(no_cors_start(record)),
@@ -208,6 +212,52 @@ fn raw_start(record: &RequestRecord) -> StepText {
         result: "Sent exactly as written".to_string(),
         explanation: format!(
             "This request is sent the way curl sends it: exactly the method and headers written in the scenario{origin}, no preflight, no Origin unless one is given, and nobody checks the answer's CORS headers. CORS is enforced by browsers, not by servers or HTTP clients, which is why a request that works in curl can still be blocked in a page."
+        ),
+        profile_note: None,
+    }
+}
+
+/// The page's request names an `http:` URL, and the page was loaded over HTTPS.
+const MIXED_CONTENT_RULE: &str = "The page was loaded over HTTPS, so the browser will not send it a request over plain HTTP: it is mixed content (Mixed Content §\"Should fetching request be blocked as mixed content?\"; observed in Chromium 156). Only a loopback address or a localhost name may be called over http: from such a page.";
+
+fn mixed_content_blocked(record: &RequestRecord) -> StepText {
+    let url = url::Url::parse(&record.url).ok();
+    let https = url
+        .map(|mut url| {
+            let port = url.port();
+            let _ = url.set_scheme("https");
+            let _ = url.set_port(port);
+            url.to_string()
+        })
+        .unwrap_or_default();
+    let what = match record.initiator {
+        crate::scenario::Initiator::Xhr => "XMLHttpRequest fires its error event",
+        crate::scenario::Initiator::Script => "the <script> fires its error event and does not run",
+        crate::scenario::Initiator::Font => "the font fails to load",
+        _ => "fetch() rejects with TypeError: Failed to fetch",
+    };
+    StepText {
+        action: format!("The page asks for {} {}", record.method, record.url),
+        request_type: "Mixed content (https page, http URL)".to_string(),
+        cors_headers: DASH.to_string(),
+        decision: "Block before sending (mixed content)".to_string(),
+        result: "Not sent: blocked:mixed-content".to_string(),
+        explanation: format!(
+            "{MIXED_CONTENT_RULE} Nothing goes out: no preflight, no request, no CORS check, so no server setting can help; {what}, and DevTools shows the request as (blocked:mixed-content). This is not a CORS error, though it ends the same way for the script. The fix is the URL: {https}, once the server answers HTTPS there."
+        ),
+        profile_note: None,
+    }
+}
+
+fn mixed_content_upgraded(record: &RequestRecord, from: &str) -> StepText {
+    StepText {
+        action: format!("The page's <img> names {from}"),
+        request_type: "Image, mixed content (upgraded)".to_string(),
+        cors_headers: DASH.to_string(),
+        decision: "Ask for it at https: instead".to_string(),
+        result: format!("GET {}", record.url),
+        explanation: format!(
+            "{MIXED_CONTENT_RULE} An image is the exception: rather than block it, the browser asks for the same URL at https: (Mixed Content Level 2 upgrades images, audio and video), and the console warns that the request was automatically upgraded to HTTPS. Should the host not answer HTTPS there, the image fails to load."
         ),
         profile_note: None,
     }

@@ -137,6 +137,11 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
             failure.error.name(),
             failure.reason_text()
         ),
+        Ended::NotSent(_) => format!(
+            "Blocked before it was sent ({}), not by CORS: the page was loaded over HTTPS, and the browser sends nothing to an http: URL such as {} from it. Call the https: URL; no CORS header changes this.",
+            crate::engine::CorsError::MixedContent.name(),
+            record.url
+        ),
         Ended::NoAnswer(failure) => {
             let code = &failure.parameter;
             if failure.error == crate::engine::CorsError::NoAnswerRecorded

@@ -20,7 +20,7 @@ macro_rules! lessons {
 /// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
 /// cookies, caching, server mistakes, redirects and the null origin, then providers and Chromium's
 /// departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 41] = lessons![
+pub const LESSONS: [Lesson; 42] = lessons![
     "same-origin-policy",
     "basic",
     "curl-vs-browser",
@@ -42,6 +42,7 @@ pub const LESSONS: [Lesson; 41] = lessons![
     "masked-error",
     "redirects",
     "permanent-redirect-cached",
+    "mixed-content",
     "null-origin",
     "dangerous-rules",
     "gcs-upload",

@@ -141,6 +141,18 @@ pub enum Initiator {
 }
 
 impl Initiator {
+    /// What Chromium's mixed-content console line calls a request it made (observed in
+    /// Chromium 156).
+    pub fn mixed_content_noun(self) -> &'static str {
+        match self {
+            Initiator::Fetch => "resource",
+            Initiator::Xhr => "XMLHttpRequest endpoint",
+            Initiator::Img => "element",
+            Initiator::Script => "script",
+            Initiator::Font => "font",
+        }
+    }
+
     /// As the scenario's `via` and the document's `element` write it.
     pub fn name(self) -> &'static str {
         match self {

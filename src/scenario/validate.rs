@@ -1124,14 +1124,22 @@ fn validate_request(
         );
     }
     // A recording spans many servers; every other scenario has exactly one.
+    // The same host over the other of http: and https: (default ports) is the same server, as
+    // S3 or a CDN answers both: a lesson can show a page calling the http: URL by mistake.
+    let same_server = |url: &url::Url| {
+        origin_of(url) == origin_of(&server.url)
+            || (url.host_str() == server.url.host_str()
+                && url.port().is_none()
+                && server.url.port().is_none())
+    };
     if let Some(url) = &url
         && !matches!(server.kind, ServerKind::Recorded { .. })
-        && origin_of(url) != origin_of(&server.url)
+        && !same_server(url)
     {
         problems.add(
             path.key("url"),
             format!(
-                "the scenario's server is at {}; a request URL must be on that origin",
+                "the scenario's server is at {}; a request URL must be on that origin (or on its host over the other of http: and https:)",
                 origin_of(&server.url).unwrap_or_default()
             ),
         );

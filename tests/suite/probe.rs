@@ -575,7 +575,7 @@ fn a_host_that_does_not_resolve_is_named() {
             "probe",
             "http://no-such-host.invalid/x",
             "--origin",
-            "https://app.example",
+            "http://app.example",
         ])
         .args(["--timeout", "5", "--json"])
         .output()
@@ -585,6 +585,34 @@ fn a_host_that_does_not_resolve_is_named() {
     assert!(
         stderr.contains("cannot resolve the host name no-such-host.invalid"),
         "{stderr}"
+    );
+}
+
+/// From an HTTPS page, a browser sends nothing to an http: URL (mixed content): the probe
+/// sends nothing either, and says why, so the host is never looked up.
+#[test]
+fn an_http_url_probed_for_an_https_page_is_mixed_content_and_not_sent() {
+    let output = Command::cargo_bin("cors-tui")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .args([
+            "probe",
+            "http://no-such-host.invalid/x",
+            "--origin",
+            "https://app.example",
+        ])
+        .args(["--timeout", "5", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let request = &document["requests"][0];
+    assert_eq!(request["outcome"], "blocked");
+    assert_eq!(request["cors_error"], "blocked:mixed-content");
+    assert_eq!(request["exchanges"].as_array().map(Vec::len), Some(0));
+    let error = request["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("Mixed Content: The page at 'https://app.example/'"),
+        "{error}"
     );
 }
 
