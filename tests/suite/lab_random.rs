@@ -253,6 +253,13 @@ fn request(draw: &mut Draw, lesson: usize, n: usize) -> Value {
     } else {
         format!("{SERVER}/same")
     };
+    // Now and then the page names the server over http:, which it may not fetch (mixed
+    // content), an image aside.
+    let url = if draw.chance(0.05) {
+        url.replacen("https://", "http://", 1)
+    } else {
+        url
+    };
     let mut request = json!({ "origin": ORIGIN, "method": method, "url": url });
     let fields = request.as_object_mut().expect("an object");
     let via = draw.next() % 100;
@@ -322,9 +329,11 @@ fn hop_headers(draw: &mut Draw, preflight: bool, location: Option<String>) -> Va
 /// a relative path, through one or two hops, each with its own CORS headers and preflight.
 fn redirect_lesson(draw: &mut Draw, index: usize) -> Vec<Value> {
     let statuses = [301, 302, 303, 307, 308];
-    let location = |draw: &mut Draw, at: String| match draw.next() % 4 {
-        0 | 1 => format!("{CDN}/{at}"),
-        2 => format!("{SERVER}/{at}"),
+    // One hop in ten leads to http:, which an HTTPS page may not fetch (mixed content).
+    let location = |draw: &mut Draw, at: String| match draw.next() % 10 {
+        0..=3 => format!("{CDN}/{at}"),
+        4..=5 => format!("{SERVER}/{at}"),
+        6 => format!("http://cdn.example/{at}"),
         _ => format!("/{at}"),
     };
     (0..draw.between(2, 4))
