@@ -164,11 +164,32 @@ impl Simulation<'_> {
         };
         self.start_request(index, spec, &method);
         self.set(Var::RequestAllowed, Cell::RequestAllowed(Allowed::No));
-        self.push_step(
+        // The request as DevTools lists it: asked for, never sent, status 0.
+        let mut headers = vec![host_header(spec, &mut self.texts)];
+        headers.extend(spec.headers.iter().cloned());
+        let request = HttpRequest {
+            method: self.texts.text(&method).into(),
+            url: self.url_text(spec.url.as_str()),
+            headers: headers.into(),
+        };
+        self.exchanges.push(Exchange {
+            kind: ExchangeKind::Actual,
+            request,
+            response: HttpResponse {
+                status: 0,
+                headers: crate::http::Headers::new(),
+                body: String::new(),
+            },
+            matched_rule: None,
+            server: ServerNote::NotSent,
+            cookies: None,
+        });
+        let ex = self.exchanges.len() - 1;
+        self.push_event(
             index,
             (Stage::Request, Verdict::Blocked),
             StepEvent::MixedContentBlocked,
-            None,
+            ex,
         );
         let failure = CorsFailure::new(CorsError::MixedContent, "");
         let ending = Ending {

@@ -775,10 +775,15 @@ impl Side {
                     .header("Access-Control-Request-Headers")
                     .map(|h| h.to_string())
             });
-        // The request itself as it reached the server: not when the browser's cache answered.
+        // The request itself as it reached the server: not when the browser's cache answered,
+        // nor when the browser blocked it before it went out.
         let reached = record.exchanges.iter().find(|e| {
             e.kind == ExchangeKind::Actual
-                && !matches!(e.server, crate::server::ServerNote::BrowserCache { .. })
+                && !matches!(
+                    e.server,
+                    crate::server::ServerNote::BrowserCache { .. }
+                        | crate::server::ServerNote::NotSent
+                )
         });
         Side {
             preflight,

@@ -724,6 +724,8 @@ pub enum ServerNote {
         answer: Box<ServerNote>,
         passed: Vec<ServerNote>,
     },
+    /// Not sent: the browser blocked the request before it went out (mixed content).
+    NotSent,
     /// The explanation as a saved trace holds it.
     Saved(String),
 }
@@ -959,6 +961,10 @@ impl fmt::Display for Explanation<'_> {
                 }
                 Ok(())
             }
+            ServerNote::NotSent => write!(
+                f,
+                "Never sent: the browser blocked the {method} as mixed content before it went out, so no server saw it (status 0, as DevTools shows it)."
+            ),
             ServerNote::Saved(text) => f.write_str(text),
         }
     }

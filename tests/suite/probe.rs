@@ -608,7 +608,9 @@ fn an_http_url_probed_for_an_https_page_is_mixed_content_and_not_sent() {
     let request = &document["requests"][0];
     assert_eq!(request["outcome"], "blocked");
     assert_eq!(request["cors_error"], "blocked:mixed-content");
-    assert_eq!(request["exchanges"].as_array().map(Vec::len), Some(0));
+    // Listed as DevTools lists it: asked for, never answered.
+    assert_eq!(request["exchanges"].as_array().map(Vec::len), Some(1));
+    assert_eq!(request["exchanges"][0]["response"]["status"], 0);
     let error = request["error"].as_str().unwrap_or_default();
     assert!(
         error.starts_with("Mixed Content: The page at 'https://app.example/'"),
