@@ -46,6 +46,13 @@ fn flow_line(request: &RequestRecord) -> String {
         cell(&request.method),
         cell(&request.url)
     )];
+    // Blocked before it went out: no preflight, no server, no CORS check.
+    if request.cors_error == Some(crate::engine::CorsError::MixedContent)
+        && request.failed_at.is_none()
+    {
+        parts.push("mixed content (https page, http URL) → **blocked** before it was sent (blocked:mixed-content)".to_string());
+        return parts.join(" → ");
+    }
     if request.via == Via::Raw {
         parts.push(format!(
             "raw client → server {}",
