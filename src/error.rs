@@ -79,14 +79,13 @@ pub fn exit_code(result: Result<Finished, Error>) -> ExitCode {
         Ok(Finished::Clean) => ExitCode::from(0),
         Ok(Finished::Flagged) => ExitCode::from(1),
         Err(Error::Output(err)) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(0),
-        // The status Rust gives a panic that ends the process, as one on the view's thread does.
-        Err(err @ Error::WorkPanicked(_)) => {
-            eprintln!("{err}");
-            ExitCode::from(PANIC_STATUS)
-        }
         Err(err) => {
             eprintln!("{err}");
-            ExitCode::from(2)
+            // A panic in the view's background work ends the run as a panic on its thread does.
+            ExitCode::from(match err {
+                Error::WorkPanicked(_) => PANIC_STATUS,
+                _ => 2,
+            })
         }
     }
 }

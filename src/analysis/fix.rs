@@ -808,14 +808,11 @@ fn mixed_content_advice(record: &RequestRecord) -> String {
         Some(engine::cors_error::ConsoleLine::Failure(facts)) => facts.failure.parameter.clone(),
         _ => String::new(),
     };
-    let https = |url: &str| match url::Url::parse(url) {
-        Ok(mut url) => {
-            let port = url.port();
-            let _ = url.set_scheme("https");
-            let _ = url.set_port(port);
-            url.to_string()
-        }
-        Err(_) => url.to_string(),
+    let https = |url: &str| {
+        url::Url::parse(url)
+            .ok()
+            .and_then(|url| engine::fetch_rules::at_https(&url))
+            .map_or_else(|| url.to_string(), |url| url.to_string())
     };
     if blocked.is_empty() {
         format!(

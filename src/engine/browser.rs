@@ -200,16 +200,7 @@ impl Simulation<'_> {
             failure: Some(failure),
             exposed: Vec::new(),
         };
-        self.finish_request(
-            index,
-            spec,
-            method,
-            false,
-            false,
-            Vec::new(),
-            first_step,
-            ending,
-        );
+        self.finish_outside_cors(index, spec, method, first_step, ending);
     }
 }
 
@@ -829,6 +820,29 @@ impl<'a> Simulation<'a> {
         self.show_cached_copies(spec);
     }
 
+    /// [`Self::finish_request`] for a request no CORS check started on: a raw client's, a
+    /// no-cors one, or one blocked before it was sent. It is not same-origin, no preflight came
+    /// from the cache, and fetch() dropped none of its headers.
+    fn finish_outside_cors(
+        &mut self,
+        index: usize,
+        spec: &RequestSpec,
+        method: String,
+        first_step: usize,
+        ending: Ending,
+    ) {
+        self.finish_request(
+            index,
+            spec,
+            method,
+            false,
+            false,
+            Vec::new(),
+            first_step,
+            ending,
+        );
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn finish_request(
         &mut self,
@@ -1051,16 +1065,7 @@ impl<'a> Simulation<'a> {
                 Ok(next) => next,
                 Err(failure) => {
                     let ending = self.redirect_refused(index, ex, failure, false, Vec::new());
-                    self.finish_request(
-                        index,
-                        spec,
-                        method,
-                        false,
-                        false,
-                        Vec::new(),
-                        first_step,
-                        ending,
-                    );
+                    self.finish_outside_cors(index, spec, method, first_step, ending);
                     return;
                 }
             };
@@ -1121,13 +1126,10 @@ impl<'a> Simulation<'a> {
         self.set(Var::ResponseReceived, Cell::ResponseReceived(received));
         self.set(Var::ExposedHeaders, Cell::ExposedHeaders(exposed));
         self.push_event(index, (Stage::Actual, Verdict::Sent), sent, ex);
-        self.finish_request(
+        self.finish_outside_cors(
             index,
             spec,
             method,
-            false,
-            false,
-            Vec::new(),
             first_step,
             Ending {
                 outcome: Outcome::Sent,
@@ -2312,9 +2314,6 @@ mod tests {
         );
     }
 
-    /// A no-cors request follows redirects with no CORS check at any hop (the answers here
-    /// carry no CORS headers at all); Chromium 156, `tests/fixtures/chromium/lab/
-    /// redirect-schemes.json`.
     #[test]
     fn an_https_pages_redirect_to_http_is_blocked_as_mixed_content_or_upgraded_for_an_image() {
         let to_http = |path: &str| {
@@ -2354,6 +2353,9 @@ mod tests {
         assert_eq!(last.as_deref(), Some("https://api.example/c2"));
     }
 
+    /// A no-cors request follows redirects with no CORS check at any hop (the answers here
+    /// carry no CORS headers at all); Chromium 156, `tests/fixtures/chromium/lab/
+    /// redirect-schemes.json`.
     #[test]
     fn a_no_cors_request_follows_redirects_unchecked() {
         let hop = |status: u16, location: &str| {

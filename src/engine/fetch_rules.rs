@@ -461,16 +461,16 @@ pub fn mixed_content(page_origin: &str, url: &url::Url, initiator: Initiator) ->
     if initiator != Initiator::Img {
         return MixedContent::Blocked;
     }
+    at_https(url).map_or(MixedContent::Blocked, MixedContent::Upgraded)
+}
+
+/// `url` at `https:`, as the browser upgrades it: the default port goes with the scheme, an
+/// explicit one stays (observed in Chromium 156). `None` for a URL that cannot take `https:`.
+pub fn at_https(url: &url::Url) -> Option<url::Url> {
     let mut upgraded = url.clone();
-    // The default port goes with the scheme; an explicit one stays (observed in Chromium 156).
-    let port = url.port();
-    if upgraded.set_scheme("https").is_err() {
-        return MixedContent::Blocked;
-    }
-    if upgraded.set_port(port).is_err() {
-        return MixedContent::Blocked;
-    }
-    MixedContent::Upgraded(upgraded)
+    upgraded.set_scheme("https").ok()?;
+    upgraded.set_port(url.port()).ok()?;
+    Some(upgraded)
 }
 
 /// A potentially trustworthy `http:` URL (Secure Contexts §3.1): a loopback address, or a host

@@ -221,14 +221,10 @@ fn raw_start(record: &RequestRecord) -> StepText {
 const MIXED_CONTENT_RULE: &str = "The page was loaded over HTTPS, so the browser will not send it a request over plain HTTP: it is mixed content (Mixed Content §\"Should fetching request be blocked as mixed content?\"; observed in Chromium 156). Only a loopback address or a localhost name may be called over http: from such a page.";
 
 fn mixed_content_blocked(record: &RequestRecord) -> StepText {
-    let url = url::Url::parse(&record.url).ok();
-    let https = url
-        .map(|mut url| {
-            let port = url.port();
-            let _ = url.set_scheme("https");
-            let _ = url.set_port(port);
-            url.to_string()
-        })
+    let https = url::Url::parse(&record.url)
+        .ok()
+        .and_then(|url| crate::engine::fetch_rules::at_https(&url))
+        .map(|url| url.to_string())
         .unwrap_or_default();
     let what = match record.initiator {
         crate::scenario::Initiator::Xhr => "XMLHttpRequest fires its error event",

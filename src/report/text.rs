@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use super::table::Table;
+use crate::analysis::fix::FIXED_GROUPS;
 use crate::engine::{RequestRecord, Row, Trace, VARIABLES, Verdict};
 use crate::http::ABBREVIATIONS;
 use crate::narrate::{count, counted};
@@ -410,7 +411,7 @@ pub fn stream(
                     for record in &records {
                         proofs.verdict(record.outcome);
                         if let Some(first) = blocked.add(scenario, record)
-                            && proofs.proving() < crate::analysis::fix::FIXED_GROUPS
+                            && proofs.proving() < FIXED_GROUPS
                         {
                             proofs.prove(first.clone());
                         }
@@ -429,12 +430,7 @@ pub fn stream(
             if !grouped {
                 return Vec::new();
             }
-            blocked.fixes(
-                scenario,
-                profile,
-                proofs.finish(),
-                crate::analysis::fix::FIXED_GROUPS,
-            )
+            blocked.fixes(scenario, profile, proofs.finish(), FIXED_GROUPS)
         });
         for part in 1..=parts {
             let Ok((records, steps)) = parts_ran.recv() else {
@@ -511,11 +507,7 @@ fn write_fixes_of_blocked(
             n => format!("in {} groups that ask alike", count(n)),
         }
     )?;
-    for (number, group) in groups
-        .iter()
-        .take(crate::analysis::fix::FIXED_GROUPS)
-        .enumerate()
-    {
+    for (number, group) in groups.iter().take(FIXED_GROUPS).enumerate() {
         let asks = &group.asks;
         let headers = match asks.headers() {
             [] => "no headers to allow".to_string(),
@@ -559,14 +551,11 @@ fn write_fixes_of_blocked(
             writeln!(out, "   {}", wrap(&text, w, "   "))?;
         }
     }
-    if groups.len() > crate::analysis::fix::FIXED_GROUPS {
-        let rest: usize = groups[crate::analysis::fix::FIXED_GROUPS..]
-            .iter()
-            .map(|g| g.members.len())
-            .sum();
+    if groups.len() > FIXED_GROUPS {
+        let rest: usize = groups[FIXED_GROUPS..].iter().map(|g| g.members.len()).sum();
         let text = format!(
             "And {} more groups ({}) that ask for other origins, methods or headers: --print --request N works out each one's fix.",
-            count(groups.len() - crate::analysis::fix::FIXED_GROUPS),
+            count(groups.len() - FIXED_GROUPS),
             counted(rest, "request")
         );
         writeln!(out, "{}", wrap(&text, w, ""))?;
