@@ -9,9 +9,10 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::{panel, truncate};
 use crate::app::{App, Panel};
-use crate::engine::{ExchangeKind, RequestRecord, Stage, Step, Verdict};
+use crate::engine::{CorsError, ExchangeKind, RequestRecord, Stage, Step, Verdict};
 use crate::http::reason_phrase;
 use crate::scenario::{Initiator, Outcome, Via};
+use crate::server::ServerNote;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -76,7 +77,10 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
         }
     };
     let raw = request.via != Via::Browser;
-    let decision = if request.via == Via::Raw {
+    let never_sent = refused_as_mixed_content(request);
+    let decision = if never_sent {
+        "mixed content"
+    } else if request.via == Via::Raw {
         "no browser"
     } else if matches!(request.via, Via::Element | Via::NoCors) {
         "no: no-cors"
@@ -118,17 +122,17 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
             None
         }
     };
-    let actual_state = if preflight_failed && reached(Stage::PreflightCheck) {
+    let actual_state = if never_sent || (preflight_failed && reached(Stage::PreflightCheck)) {
         State::Skipped
     } else {
         state_for(Stage::Actual)
     };
-    let response_state = if raw || withheld || (preflight_failed && reached(Stage::PreflightCheck))
-    {
-        State::Skipped
-    } else {
-        state_for(Stage::ResponseCheck)
-    };
+    let response_state =
+        if raw || withheld || never_sent || (preflight_failed && reached(Stage::PreflightCheck)) {
+            State::Skipped
+        } else {
+            state_for(Stage::ResponseCheck)
+        };
     // The request step covers both the call and the preflight decision.
     let request_state = if step.stage == Stage::Request {
         State::Current
@@ -211,13 +215,21 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
         Node {
             label: "CORS check".to_string(),
             short: "CORS check",
-            detail: if matches!(request.via, Via::Element | Via::NoCors) {
+            detail: if never_sent {
+                "none: not sent".to_string()
+            } else if matches!(request.via, Via::Element | Via::NoCors) {
                 "none: no-cors".to_string()
             } else if raw {
                 "none: no browser".to_string()
             } else {
                 match check_verdict(Stage::ResponseCheck) {
                     Some(Verdict::Blocked) if network_error => "✗ no answer".to_string(),
+                    // The redirect passed; the URL it sent the browser to is mixed content.
+                    Some(Verdict::Blocked)
+                        if request.cors_error == Some(CorsError::MixedContent) =>
+                    {
+                        "✗ to http:".to_string()
+                    }
                     Some(Verdict::Blocked) => "✗ fail".to_string(),
                     Some(_) if request.hops().last().is_some_and(|h| h.redirects()) => {
                         "✓ follow".to_string()
@@ -351,9 +363,21 @@ fn hop_view(request: &RequestRecord, hop: usize) -> Option<RequestRecord> {
     })
 }
 
+/// Mixed content is refused before any CORS decision: nothing was sent and nothing checked.
+/// (Refused at a redirect, the hop itself was sent and checked.)
+fn refused_as_mixed_content(request: &RequestRecord) -> bool {
+    request.cors_error == Some(CorsError::MixedContent)
+        && request
+            .exchanges
+            .iter()
+            .any(|e| matches!(e.server, ServerNote::NotSent))
+}
+
 /// Why the request goes straight to the actual request, when it does; "no" when it does not.
 fn branch_label(request: &RequestRecord) -> &'static str {
-    if request.preflight {
+    if refused_as_mixed_content(request) {
+        "✗ never sent"
+    } else if request.preflight {
         "no"
     } else if request.via == Via::Raw {
         "no browser"
@@ -549,6 +573,8 @@ fn render_boxes(
     let no = format!("{} ", branch_label(request));
     let no_style = if request.preflight {
         theme.dim
+    } else if refused_as_mixed_content(request) {
+        theme.blocked
     } else {
         theme.key
     };

@@ -1706,3 +1706,34 @@ fn a_large_runs_blocked_request_shows_its_fix_once_worked_out() {
     let copied = far.copy_requested.clone().unwrap_or_default();
     assert!(copied.contains("PUT"), "{copied}");
 }
+
+/// Mixed content: refused before any CORS decision, the flow shows nothing sent and nothing
+/// checked; refused at a redirect, the hop was sent and its check is where it ended.
+#[test]
+fn the_flow_shows_mixed_content_never_sent() {
+    let blocked = at_step(app("mixed-content"), 1);
+    let wide = text(&draw(&blocked, 120, 40));
+    for shown in [
+        "mixed content",
+        "✗ never sent",
+        "none: not sent",
+        "✗ BLOCKED",
+    ] {
+        assert!(wide.contains(shown), "{shown}: {wide}");
+    }
+    assert!(!wide.contains("no: simple"), "{wide}");
+    insta::assert_snapshot!("mixed_content_120x40", wide);
+    let narrow = text(&draw(&blocked, 80, 24));
+    assert!(narrow.contains("actual: never sent"), "{narrow}");
+    insta::assert_snapshot!("mixed_content_80x24", narrow);
+
+    let recorded =
+        std::fs::read_to_string("tests/fixtures/chromium/lab/mixed-content-after-redirects.json")
+            .expect("the observation file is in the repository");
+    let at_redirect = at_step(app_from(&recorded, ThemeName::Default), 3);
+    let screen = text(&draw(&at_redirect, 120, 40));
+    for shown in ["302 Found", "✗ to http:", "✗ BLOCKED"] {
+        assert!(screen.contains(shown), "{shown}: {screen}");
+    }
+    insta::assert_snapshot!("mixed_content_at_redirect_120x40", screen);
+}
