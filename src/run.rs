@@ -1028,9 +1028,19 @@ fn probe_request_scenario(args: &ProbeArgs) -> Result<Scenario, LoadErrors> {
             serde_json::Value::String(value.trim().to_string()),
         );
     }
+    // From an HTTPS page the browser sends nothing to an http: URL, and neither does the probe.
+    let refused = url::Url::parse(&url).is_ok_and(|parsed| {
+        engine::fetch_rules::mixed_content(&origin, &parsed, scenario::Initiator::Fetch)
+            == engine::fetch_rules::MixedContent::Blocked
+    });
+    let description = if refused {
+        "From an HTTPS page the browser sends nothing to an http: URL (mixed content), so nothing was sent to the live server."
+    } else {
+        "The browser's requests were sent to the live server; its real answers are judged step by step."
+    };
     let document = serde_json::json!({
         "title": format!("Probe: {} {url} from {origin}", args.method),
-        "description": "The browser's requests were sent to the live server; its real answers are judged step by step.",
+        "description": description,
         "server": {"type": "recorded", "url": url},
         "requests": [{
             "origin": origin,

@@ -616,6 +616,11 @@ fn an_http_url_probed_for_an_https_page_is_mixed_content_and_not_sent() {
         error.starts_with("Mixed Content: The page at 'https://app.example/'"),
         "{error}"
     );
+    let description = document["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("nothing was sent to the live server"),
+        "{description}"
+    );
 }
 
 #[test]
