@@ -797,6 +797,9 @@ fn beyond_any_change(record: &RequestRecord) -> Option<Option<Fix>> {
             "No CORS header fixes this network error: no server answered. Check the URL's host and port, that the server is running and reachable from the browser, and its certificate".to_string(),
         ))),
         Some(CorsError::MixedContent) => Some(Some(no_fix(mixed_content_advice(record)))),
+        Some(CorsError::LocalNetworkAccessPermissionDenied | CorsError::InsecureLocalNetwork) => {
+            Some(Some(no_fix(local_network_advice(record))))
+        }
         _ => None,
     }
 }
@@ -825,6 +828,23 @@ fn mixed_content_advice(record: &RequestRecord) -> String {
             https(&blocked)
         )
     }
+}
+
+fn local_network_advice(record: &RequestRecord) -> String {
+    let prompt = if record.cors_error == Some(CorsError::LocalNetworkAccessPermissionDenied) {
+        ", or allow the site when Chrome asks to reach devices on the local network (site settings: Local network access)"
+    } else {
+        ""
+    };
+    format!(
+        "No CORS header fixes this: the browser never sends it, because a page on the public internet may not reach {} {} (Local Network Access). While developing, serve the page from the same machine or network (http://localhost); in production, call the API at its public https: address{prompt}",
+        record.url,
+        if prompt.is_empty() {
+            "from a page that is not a secure context"
+        } else {
+            "without the user's permission"
+        }
+    )
 }
 
 /// Whether a change to the bucket's rules is all a fix can be: a bucket with no layer in

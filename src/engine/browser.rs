@@ -10,8 +10,8 @@ use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
     MAX_REDIRECTS, MixedContent, PreflightReason, UnsafeHeader, chromium_scheme_error, cors_check,
-    element_loads, exposed_headers, is_safelisted_method, mixed_content, preflight_reasons,
-    redirect_hop, sorted_names, unsafe_request_headers,
+    element_loads, exposed_headers, is_safelisted_method, local_network_access, mixed_content,
+    preflight_reasons, redirect_hop, sorted_names, unsafe_request_headers,
 };
 use super::http_cache::HttpCache;
 use super::preflight_cache::{Lookup, PreflightCache, Query};
@@ -120,7 +120,8 @@ impl Iterator for Requests<'_> {
         ) {
             (Via::Raw, _) | (_, MixedContent::None) => spec,
             (_, MixedContent::Blocked) => {
-                sim.mixed_content_blocked(self.next, spec);
+                let failure = CorsFailure::new(CorsError::MixedContent, "");
+                sim.refused_before_sending(self.next, spec, failure);
                 return sim.next_record();
             }
             (_, MixedContent::Upgraded(url)) => {
@@ -132,6 +133,16 @@ impl Iterator for Requests<'_> {
                 &upgraded
             }
         };
+        // Then Chromium's Local Network Access. A recording's answers show what was sent, so
+        // only a simulated server's requests are judged.
+        if spec.via != Via::Raw
+            && sim.profile == BrowserProfile::Chromium
+            && !matches!(sim.scenario.server.kind, ServerKind::Recorded { .. })
+            && let Some(failure) = local_network_access(page_origin, &spec.url)
+        {
+            sim.refused_before_sending(self.next, spec, failure);
+            return sim.next_record();
+        }
         match spec.via {
             Via::Browser => sim.browser_request(self.next, spec),
             Via::Raw => sim.raw_request(self.next, spec),
@@ -155,8 +166,9 @@ impl Simulation<'_> {
         Some((record, std::mem::take(&mut self.steps)))
     }
 
-    /// A request blocked as mixed content: nothing is sent, and the console says so.
-    fn mixed_content_blocked(&mut self, index: usize, spec: &RequestSpec) {
+    /// A request the browser refuses before sending it (mixed content, Local Network Access):
+    /// nothing is sent, and the console says why.
+    fn refused_before_sending(&mut self, index: usize, spec: &RequestSpec, failure: CorsFailure) {
         let first_step = self.steps_before + self.steps.len();
         let method = match spec.via {
             Via::Element => "GET".to_string(),
@@ -181,17 +193,20 @@ impl Simulation<'_> {
                 body: String::new(),
             },
             matched_rule: None,
-            server: ServerNote::NotSent,
+            server: ServerNote::NotSent(failure.error),
             cookies: None,
         });
         let ex = self.exchanges.len() - 1;
         self.push_event(
             index,
             (Stage::Request, Verdict::Blocked),
-            StepEvent::MixedContentBlocked,
+            if failure.error == CorsError::MixedContent {
+                StepEvent::MixedContentBlocked
+            } else {
+                StepEvent::LocalNetworkBlocked
+            },
             ex,
         );
-        let failure = CorsFailure::new(CorsError::MixedContent, "");
         let ending = Ending {
             outcome: Outcome::Blocked,
             preflight_reasons: Vec::new(),

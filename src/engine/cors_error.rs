@@ -48,6 +48,12 @@ pub enum CorsError {
     /// (DevTools' status: `(blocked:mixed-content)`). Its parameter is the blocked URL.
     #[serde(rename = "blocked:mixed-content")]
     MixedContent,
+    /// Chromium: a public HTTPS page's request to a loopback or local address, refused before
+    /// it was sent because the user (or headless Chromium) did not grant Local Network
+    /// Access. Its parameter is the target's address space.
+    LocalNetworkAccessPermissionDenied,
+    /// Chromium: the same from a page that is not a secure context, refused outright.
+    InsecureLocalNetwork,
     // Network errors a recording holds for a request that got no answer (Chromium's `_error`
     // with status 0): not CORS errors, and no console line but "Failed to load resource".
     #[serde(rename = "net::ERR_CONNECTION_REFUSED")]
@@ -137,7 +143,7 @@ impl CorsFailure {
 
 impl CorsError {
     /// Every error, in declaration order.
-    pub const ALL: [CorsError; 42] = {
+    pub const ALL: [CorsError; 44] = {
         use CorsError::*;
         [
             MissingAllowOriginHeader,
@@ -165,6 +171,8 @@ impl CorsError {
             UnknownUrlScheme,
             CorsDisabledScheme,
             MixedContent,
+            LocalNetworkAccessPermissionDenied,
+            InsecureLocalNetwork,
             ConnectionRefused,
             ConnectionReset,
             ConnectionClosed,
@@ -187,7 +195,7 @@ impl CorsError {
 
     /// The network errors a recording may name (the DevTools protocol's `errorText`): the end
     /// of [`CorsError::ALL`].
-    pub const RECORDED_NETWORK_ERRORS: &[CorsError] = Self::ALL.split_at(25).1;
+    pub const RECORDED_NETWORK_ERRORS: &[CorsError] = Self::ALL.split_at(27).1;
 
     /// The error for a recorded network failure: its own variant, or, for a code this list
     /// does not know, [`CorsError::NoAnswerRecorded`] (the console line keeps the code).
@@ -233,6 +241,8 @@ impl CorsError {
             UnknownUrlScheme => "net::ERR_UNKNOWN_URL_SCHEME",
             CorsDisabledScheme => "CorsDisabledScheme",
             MixedContent => "blocked:mixed-content",
+            LocalNetworkAccessPermissionDenied => "LocalNetworkAccessPermissionDenied",
+            InsecureLocalNetwork => "InsecureLocalNetwork",
             ConnectionRefused => "net::ERR_CONNECTION_REFUSED",
             ConnectionReset => "net::ERR_CONNECTION_RESET",
             ConnectionClosed => "net::ERR_CONNECTION_CLOSED",
@@ -261,6 +271,17 @@ impl CorsError {
             self,
             TooManyRedirects | InvalidRedirect | UnsafeRedirect | UnknownUrlScheme
         ) || self.is_recorded_network_error()
+    }
+
+    /// Whether the browser refused the request before sending anything: no preflight, no
+    /// answer, no CORS check.
+    pub fn is_refused_before_sending(self) -> bool {
+        matches!(
+            self,
+            CorsError::MixedContent
+                | CorsError::LocalNetworkAccessPermissionDenied
+                | CorsError::InsecureLocalNetwork
+        )
     }
 
     /// The preflight variant of a CORS-check failure.

@@ -47,6 +47,9 @@ pub enum StepEvent {
     /// An HTTPS page asked for an `http:` URL: blocked as mixed content before anything was
     /// sent (no preflight, no CORS check).
     MixedContentBlocked,
+    /// A page on the public internet asked for a loopback or local address: refused by
+    /// Chromium's Local Network Access before anything was sent.
+    LocalNetworkBlocked,
     /// An HTTPS page's image at an `http:` URL (`from`) is asked for at `https:` instead.
     MixedContentUpgraded { from: Box<str> },
     /// The page calls fetch() with `mode: 'no-cors'`.

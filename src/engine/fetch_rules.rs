@@ -441,7 +441,9 @@ pub fn redirect_hop<'a>(
 /// What the browser does with a request from a page at `page_origin` to `url` before anything
 /// is sent (Mixed Content §"Should fetching request be blocked as mixed content?", Chromium 156,
 /// `tests/fixtures/chromium/lab/mixed-content.json`): an HTTPS page may not fetch an `http:`
-/// URL unless it is potentially trustworthy (a loopback address or a `localhost` name). An image
+/// URL unless it is potentially trustworthy (a loopback address or a `localhost` name) or a
+/// private address (only a warning: Local Network Access decides, observed in Chromium 156,
+/// `tests/fixtures/chromium/local-network-access.observed.json`). An image
 /// is upgraded to `https:` instead; anything else (fetch() in any mode, XMLHttpRequest, a
 /// script, a font) is blocked, and the console says "Mixed Content".
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -455,7 +457,11 @@ pub enum MixedContent {
 }
 
 pub fn mixed_content(page_origin: &str, url: &url::Url, initiator: Initiator) -> MixedContent {
-    if !page_origin.starts_with("https://") || url.scheme() != "http" || is_loopback(url) {
+    // A loopback or private address is only warned about: Local Network Access decides.
+    if !page_origin.starts_with("https://")
+        || url.scheme() != "http"
+        || address_space(url) != AddressSpace::Public
+    {
         return MixedContent::None;
     }
     if initiator != Initiator::Img {
@@ -475,16 +481,87 @@ pub fn at_https(url: &url::Url) -> Option<url::Url> {
 
 /// A potentially trustworthy `http:` URL (Secure Contexts §3.1): a loopback address, or a host
 /// named `localhost` or under `.localhost`.
-fn is_loopback(url: &url::Url) -> bool {
+/// Where a host is, as Local Network Access sorts hosts: this machine, a private network, or
+/// the internet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressSpace {
+    Loopback,
+    Local,
+    Public,
+}
+
+impl AddressSpace {
+    /// Chromium's word for it, as its console line writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            AddressSpace::Loopback => "loopback",
+            AddressSpace::Local => "local",
+            AddressSpace::Public => "public",
+        }
+    }
+}
+
+/// The address space of `url`'s host. An address literal is sorted by its range (loopback;
+/// the private, link-local and unique-local ranges), `localhost` names are loopback, and any
+/// other name is taken to be public: the simulation resolves no names, so a page or server on
+/// an intranet name is judged as if it were on the internet.
+pub fn address_space(url: &url::Url) -> AddressSpace {
+    let v4 = |ip: std::net::Ipv4Addr| {
+        if ip.is_loopback() {
+            AddressSpace::Loopback
+        } else if ip.is_private() || ip.is_link_local() {
+            AddressSpace::Local
+        } else {
+            AddressSpace::Public
+        }
+    };
     match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv4(ip)) => v4(ip),
+        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => AddressSpace::Loopback,
+        Some(url::Host::Ipv6(ip)) => match ip.to_ipv4_mapped() {
+            Some(mapped) => v4(mapped),
+            // fc00::/7 (unique local) and fe80::/10 (link-local).
+            None if (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80 =>
+            {
+                AddressSpace::Local
+            }
+            None => AddressSpace::Public,
+        },
         Some(url::Host::Domain(name)) => {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
+            if name == "localhost" || name.ends_with(".localhost") {
+                AddressSpace::Loopback
+            } else {
+                AddressSpace::Public
+            }
         }
-        None => false,
+        None => AddressSpace::Public,
     }
+}
+
+/// Local Network Access, as Chromium 156 enforces it before anything is sent
+/// (`tests/fixtures/chromium/local-network-access.observed.json`): a page on the public
+/// internet may reach a loopback or local address only with the user's permission, which
+/// headless Chromium, and a user who blocks the prompt, deny; from a page that is not a
+/// secure context (http:, not localhost) it may not at all. A page on a local or loopback
+/// address is not restricted. The failure's parameter is the target's address space. `None`
+/// when the request may go (or the page's origin is opaque, so its address is unknown).
+pub fn local_network_access(page_origin: &str, url: &url::Url) -> Option<CorsFailure> {
+    let page = url::Url::parse(page_origin).ok()?;
+    if address_space(&page) != AddressSpace::Public {
+        return None;
+    }
+    let target = address_space(url);
+    if target == AddressSpace::Public {
+        return None;
+    }
+    let error = if page.scheme() == "https" {
+        CorsError::LocalNetworkAccessPermissionDenied
+    } else {
+        CorsError::InsecureLocalNetwork
+    };
+    Some(CorsFailure::new(error, target.name()))
 }
 
 /// How Chromium ends a redirect to a URL that parses but is not http(s), by its scheme and the
@@ -515,6 +592,52 @@ pub fn element_loads(initiator: Initiator, status: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// Chromium 156 with its address spaces overridden (the observation file): public to
+    /// loopback or local needs a permission (or is refused outright from http:); anything from
+    /// a local or loopback page, and public to public, is not restricted.
+    #[test]
+    fn local_network_access_restricts_only_public_pages() {
+        let url = |text: &str| url::Url::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        let denied = |page: &str, target: &str| {
+            local_network_access(page, &url(target)).map(|f| (f.error, f.parameter))
+        };
+        let permission = CorsError::LocalNetworkAccessPermissionDenied;
+        for (target, space) in [
+            ("http://127.0.0.1:8080/a", "loopback"),
+            ("http://localhost:8080/a", "loopback"),
+            ("http://api.localhost/a", "loopback"),
+            ("http://[::1]:8080/a", "loopback"),
+            ("http://192.168.1.20/a", "local"),
+            ("http://10.0.0.5/a", "local"),
+            ("http://172.20.0.1/a", "local"),
+            ("http://169.254.169.254/a", "local"),
+            ("http://[fd00::1]/a", "local"),
+            ("http://[::ffff:10.1.2.3]/a", "local"),
+        ] {
+            assert_eq!(
+                denied("https://app.example", target),
+                Some((permission, space.to_string())),
+                "{target}"
+            );
+            assert_eq!(
+                denied("http://app.example", target),
+                Some((CorsError::InsecureLocalNetwork, space.to_string())),
+                "{target}"
+            );
+        }
+        for (page, target) in [
+            ("https://app.example", "https://api.example/a"),
+            ("https://app.example", "http://8.8.8.8/a"),
+            ("https://app.example", "http://172.32.0.1/a"),
+            ("http://localhost:3000", "http://127.0.0.1:8080/a"),
+            ("http://192.168.1.10", "http://localhost:8080/a"),
+            ("http://10.0.0.1", "http://10.0.0.2/a"),
+            ("null", "http://127.0.0.1/a"),
+        ] {
+            assert_eq!(denied(page, target), None, "{page} → {target}");
+        }
+    }
+
     use super::*;
 
     #[test]

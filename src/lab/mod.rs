@@ -782,7 +782,7 @@ impl Side {
                 && !matches!(
                     e.server,
                     crate::server::ServerNote::BrowserCache { .. }
-                        | crate::server::ServerNote::NotSent
+                        | crate::server::ServerNote::NotSent(_)
                 )
         });
         Side {

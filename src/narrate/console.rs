@@ -114,6 +114,14 @@ impl CorsFailure {
                 false,
                 "An HTTPS page may not fetch an http: URL: it is mixed content, blocked before it is sent (not a CORS error).".to_string(),
             ),
+            LocalNetworkAccessPermissionDenied => (
+                false,
+                format!("Permission was denied for this request to access the `{p}` address space."),
+            ),
+            InsecureLocalNetwork => (
+                false,
+                format!("The request client is not a secure context and the resource is in more-private address space `{p}`."),
+            ),
             CorsDisabledScheme => (
                 false,
                 "Cross origin requests are only supported for protocol schemes: chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, https, isolated-app.".to_string(),

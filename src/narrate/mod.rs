@@ -80,6 +80,7 @@ pub fn step<'a>(
             Cow::Owned(redirect::no_cors_followed(record, exchange, step))
         }
         (StepEvent::MixedContentBlocked, _) => Cow::Owned(mixed_content_blocked(record)),
+        (StepEvent::LocalNetworkBlocked, _) => Cow::Owned(local_network_blocked(record)),
         (StepEvent::MixedContentUpgraded { from }, _) => {
             Cow::Owned(mixed_content_upgraded(record, from))
         }
@@ -218,7 +219,7 @@ fn raw_start(record: &RequestRecord) -> StepText {
 }
 
 /// The page's request names an `http:` URL, and the page was loaded over HTTPS.
-const MIXED_CONTENT_RULE: &str = "The page was loaded over HTTPS, so the browser will not send it a request over plain HTTP: it is mixed content (Mixed Content §\"Should fetching request be blocked as mixed content?\"; observed in Chromium 156). Only a loopback address or a localhost name may be called over http: from such a page.";
+const MIXED_CONTENT_RULE: &str = "The page was loaded over HTTPS, so the browser will not send it a request over plain HTTP: it is mixed content (Mixed Content §\"Should fetching request be blocked as mixed content?\"; observed in Chromium 156). Only a loopback or private address, or a localhost name, may be called over http: from such a page (then Local Network Access decides).";
 
 fn mixed_content_blocked(record: &RequestRecord) -> StepText {
     let https = url::Url::parse(&record.url)
@@ -226,12 +227,7 @@ fn mixed_content_blocked(record: &RequestRecord) -> StepText {
         .and_then(|url| crate::engine::fetch_rules::at_https(&url))
         .map(|url| url.to_string())
         .unwrap_or_default();
-    let what = match record.initiator {
-        crate::scenario::Initiator::Xhr => "XMLHttpRequest fires its error event",
-        crate::scenario::Initiator::Script => "the <script> fires its error event and does not run",
-        crate::scenario::Initiator::Font => "the font fails to load",
-        _ => "fetch() rejects with TypeError: Failed to fetch",
-    };
+    let what = what_the_page_sees(record);
     StepText {
         action: format!("The page asks for {} {}", record.method, record.url),
         request_type: "Mixed content (https page, http URL)".to_string(),
@@ -240,6 +236,71 @@ fn mixed_content_blocked(record: &RequestRecord) -> StepText {
         result: "Not sent: blocked:mixed-content".to_string(),
         explanation: format!(
             "{MIXED_CONTENT_RULE} Nothing goes out: no preflight, no request, no CORS check, so no server setting can help; {what}, and DevTools shows the request as (blocked:mixed-content). This is not a CORS error, though it ends the same way for the script. The fix is the URL: {https}, once the server answers HTTPS there."
+        ),
+        profile_note: None,
+    }
+}
+
+/// How a request refused before it was sent ends for the page.
+fn what_the_page_sees(record: &RequestRecord) -> &'static str {
+    use crate::scenario::{Initiator, Via};
+    match record.initiator {
+        Initiator::Xhr => "XMLHttpRequest fires its error event",
+        Initiator::Script => "the <script> fires its error event and does not run",
+        Initiator::Font => "the font fails to load",
+        Initiator::Img if record.via == Via::Element => "the <img> fires its error event",
+        _ => "fetch() rejects with TypeError: Failed to fetch",
+    }
+}
+
+/// A page on the public internet asked for a loopback or local address, and Chromium's Local
+/// Network Access refused it before anything was sent.
+fn local_network_blocked(record: &RequestRecord) -> StepText {
+    use crate::engine::CorsError;
+    use crate::engine::fetch_rules::{AddressSpace, address_space};
+    let url = url::Url::parse(&record.url).ok();
+    let space = url.as_ref().map_or(AddressSpace::Loopback, address_space);
+    let host = url
+        .as_ref()
+        .and_then(|url| url.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let page_host = record
+        .origin
+        .as_deref()
+        .and_then(|origin| url::Url::parse(origin).ok()?.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let place = match space {
+        AddressSpace::Loopback => "this machine itself (loopback)",
+        _ => "a private network (a local address)",
+    };
+    let secure = record.cors_error == Some(CorsError::LocalNetworkAccessPermissionDenied);
+    let rule = if secure {
+        "Chromium sends such a request only once the user has allowed the site to reach devices on the local network: it asks with a prompt, and headless Chromium, or a user who blocks the prompt, denies it"
+    } else {
+        "From a page that is not a secure context (http:, and not localhost) Chromium refuses it outright, with no prompt"
+    };
+    let error = record.cors_error.map_or("", CorsError::name);
+    StepText {
+        action: format!("The page asks for {} {}", record.method, record.url),
+        request_type: format!(
+            "Local network access (public page, {} address)",
+            space.name()
+        ),
+        cors_headers: DASH.to_string(),
+        decision: if secure {
+            "Block before sending (no permission)".to_string()
+        } else {
+            "Block before sending (page not secure)".to_string()
+        },
+        result: format!("Not sent: {error}"),
+        explanation: format!(
+            "The page is on the public internet and {host} is on {place}. {rule} (Local Network Access; observed in Chromium 156). Nothing goes out: no preflight, no request, no CORS check, so no header the server sends can help; {}, and the console words it as a CORS error. The page's host {page_host} is taken to be public because it is a name, not an address: the simulation resolves no names (inferred). The ways out: serve the page from the same machine or network while developing (http://localhost), call the API at its public https: address{}.",
+            what_the_page_sees(record),
+            if secure {
+                ", or allow the site in the browser's prompt (site settings: local network access)"
+            } else {
+                ""
+            }
         ),
         profile_note: None,
     }

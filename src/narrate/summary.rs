@@ -137,10 +137,23 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
             failure.error.name(),
             failure.reason_text()
         ),
-        Ended::NotSent(_) => format!(
-            "Blocked before it was sent ({}), not by CORS: the page was loaded over HTTPS, and the browser sends nothing to an http: URL such as {} from it. Call the https: URL; no CORS header changes this.",
-            crate::engine::CorsError::MixedContent.name(),
-            record.url
+        Ended::NotSent(failure) if failure.error == crate::engine::CorsError::MixedContent => {
+            format!(
+                "Blocked before it was sent ({}), not by CORS: the page was loaded over HTTPS, and the browser sends nothing to an http: URL such as {} from it. Call the https: URL; no CORS header changes this.",
+                failure.error.name(),
+                record.url
+            )
+        }
+        Ended::NotSent(failure) => format!(
+            "Blocked before it was sent ({}): a page on the public internet may not reach the {} address {} {} (Local Network Access). No CORS header changes this.",
+            failure.error.name(),
+            failure.parameter,
+            record.url,
+            if failure.error == crate::engine::CorsError::InsecureLocalNetwork {
+                "at all from a page that is not a secure context"
+            } else {
+                "without the user's permission"
+            }
         ),
         Ended::NoAnswer(failure) => {
             let code = &failure.parameter;

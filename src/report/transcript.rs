@@ -47,10 +47,19 @@ fn flow_line(request: &RequestRecord) -> String {
         cell(&request.url)
     )];
     // Blocked before it went out: no preflight, no server, no CORS check.
-    if request.cors_error == Some(crate::engine::CorsError::MixedContent)
+    if let Some(error) = request.cors_error
+        && error.is_refused_before_sending()
         && request.failed_at.is_none()
     {
-        parts.push("mixed content (https page, http URL) → **blocked** before it was sent (blocked:mixed-content)".to_string());
+        let why = if error == crate::engine::CorsError::MixedContent {
+            "mixed content (https page, http URL)"
+        } else {
+            "local network access (public page, local address)"
+        };
+        parts.push(format!(
+            "{why} → **blocked** before it was sent ({})",
+            error.name()
+        ));
         return parts.join(" → ");
     }
     if request.via == Via::Raw {

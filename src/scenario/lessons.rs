@@ -20,7 +20,7 @@ macro_rules! lessons {
 /// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
 /// cookies, caching, server mistakes, redirects and the null origin, then providers and Chromium's
 /// departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 42] = lessons![
+pub const LESSONS: [Lesson; 43] = lessons![
     "same-origin-policy",
     "basic",
     "curl-vs-browser",
@@ -43,6 +43,7 @@ pub const LESSONS: [Lesson; 42] = lessons![
     "redirects",
     "permanent-redirect-cached",
     "mixed-content",
+    "local-network-access",
     "null-origin",
     "dangerous-rules",
     "gcs-upload",

@@ -724,8 +724,9 @@ pub enum ServerNote {
         answer: Box<ServerNote>,
         passed: Vec<ServerNote>,
     },
-    /// Not sent: the browser blocked the request before it went out (mixed content).
-    NotSent,
+    /// Not sent: the browser blocked the request before it went out (mixed content, Local
+    /// Network Access), for that reason.
+    NotSent(crate::engine::CorsError),
     /// The explanation as a saved trace holds it.
     Saved(String),
 }
@@ -961,9 +962,14 @@ impl fmt::Display for Explanation<'_> {
                 }
                 Ok(())
             }
-            ServerNote::NotSent => write!(
+            ServerNote::NotSent(why) => write!(
                 f,
-                "Never sent: the browser blocked the {method} as mixed content before it went out, so no server saw it (status 0, as DevTools shows it)."
+                "Never sent: the browser blocked the {method} before it went out ({}), so no server saw it (status 0, as DevTools shows it).",
+                if *why == crate::engine::CorsError::MixedContent {
+                    "mixed content"
+                } else {
+                    "Local Network Access"
+                }
             ),
             ServerNote::Saved(text) => f.write_str(text),
         }

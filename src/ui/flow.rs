@@ -77,9 +77,11 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
         }
     };
     let raw = request.via != Via::Browser;
-    let never_sent = refused_as_mixed_content(request);
-    let decision = if never_sent {
+    let never_sent = refused_before_sending(request);
+    let decision = if never_sent && request.cors_error == Some(CorsError::MixedContent) {
         "mixed content"
+    } else if never_sent {
+        "local network"
     } else if request.via == Via::Raw {
         "no browser"
     } else if matches!(request.via, Via::Element | Via::NoCors) {
@@ -363,19 +365,21 @@ fn hop_view(request: &RequestRecord, hop: usize) -> Option<RequestRecord> {
     })
 }
 
-/// Mixed content is refused before any CORS decision: nothing was sent and nothing checked.
-/// (Refused at a redirect, the hop itself was sent and checked.)
-fn refused_as_mixed_content(request: &RequestRecord) -> bool {
-    request.cors_error == Some(CorsError::MixedContent)
+/// Mixed content and Local Network Access are refused before any CORS decision: nothing was
+/// sent and nothing checked. (Refused at a redirect, the hop itself was sent and checked.)
+fn refused_before_sending(request: &RequestRecord) -> bool {
+    request
+        .cors_error
+        .is_some_and(CorsError::is_refused_before_sending)
         && request
             .exchanges
             .iter()
-            .any(|e| matches!(e.server, ServerNote::NotSent))
+            .any(|e| matches!(e.server, ServerNote::NotSent(_)))
 }
 
 /// Why the request goes straight to the actual request, when it does; "no" when it does not.
 fn branch_label(request: &RequestRecord) -> &'static str {
-    if refused_as_mixed_content(request) {
+    if refused_before_sending(request) {
         "✗ never sent"
     } else if request.preflight {
         "no"
@@ -573,7 +577,7 @@ fn render_boxes(
     let no = format!("{} ", branch_label(request));
     let no_style = if request.preflight {
         theme.dim
-    } else if refused_as_mixed_content(request) {
+    } else if refused_before_sending(request) {
         theme.blocked
     } else {
         theme.key

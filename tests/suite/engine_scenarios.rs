@@ -1357,3 +1357,68 @@ fn a_permanent_redirect_is_kept_after_the_server_is_fixed() {
         fix.caveats
     );
 }
+
+/// Each request headless Chromium 156 made in
+/// `tests/fixtures/chromium/local-network-access.observed.json` is refused before it is sent,
+/// or sent, as Chromium did, with Chromium's console line word for word; a page on a local
+/// address is not restricted, and the standard profile (no Local Network Access) sends all.
+#[test]
+fn local_network_access_refuses_what_chromium_refused() {
+    let record = observed("local-network-access");
+    let runs = record["runs"].as_array().cloned().unwrap_or_default();
+    let mut cases = 0;
+    for run in &runs {
+        let page = run["page"].as_str().unwrap_or_default();
+        let simulated_page = run["simulated_page"].as_str().unwrap_or(page);
+        for case in run["cases"].as_array().into_iter().flatten() {
+            cases += 1;
+            let url = case["url"].as_str().unwrap_or_default();
+            let simulated_url = case["simulated_url"].as_str().unwrap_or(url);
+            let Ok(target) = url::Url::parse(simulated_url) else {
+                panic!("{simulated_url}")
+            };
+            let scenario = serde_json::json!({
+                "server": {"type": "static", "url": target.origin().ascii_serialization(),
+                           "preflight": {"status": 204, "headers": {
+                               "Access-Control-Allow-Origin": "*",
+                               "Access-Control-Allow-Methods": "PUT",
+                               "Access-Control-Allow-Headers": "x-custom"}},
+                           "actual": {"status": 200,
+                                      "headers": {"Access-Control-Allow-Origin": "*"}}},
+                "requests": [{
+                    "origin": simulated_page,
+                    "url": simulated_url,
+                    "method": case.get("method").cloned().unwrap_or("GET".into()),
+                    "headers": case.get("headers").cloned().unwrap_or(serde_json::json!({})),
+                    "via": case["via"],
+                }],
+            });
+            let Ok(scenario) = cors_tui::scenario::load_str(&scenario.to_string(), "lna") else {
+                panic!("case {case} loads")
+            };
+            let trace = engine::run(&scenario, BrowserProfile::Chromium);
+            let request = &trace.requests[0];
+            let sent = request.exchanges.iter().any(|e| e.response.status != 0);
+            assert_eq!(Some(sent), case["server_saw"].as_bool(), "{case}");
+            assert_eq!(
+                request.cors_error.map(CorsError::name),
+                case["cors_error"].as_str(),
+                "{case}"
+            );
+            // The console line, with the simulated stand-ins put back.
+            let console = request.error().map(|line| {
+                line.replace(simulated_url, url)
+                    .replace(simulated_page, page)
+            });
+            assert_eq!(console.as_deref(), case["console"].as_str(), "{case}");
+            let standard = engine::run(&scenario, BrowserProfile::Standard);
+            assert!(
+                standard.requests[0]
+                    .cors_error
+                    .is_none_or(|e| !e.is_refused_before_sending()),
+                "{case}"
+            );
+        }
+    }
+    assert_eq!(cases, 14);
+}
