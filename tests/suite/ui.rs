@@ -1737,3 +1737,15 @@ fn the_flow_shows_mixed_content_never_sent() {
     }
     insta::assert_snapshot!("mixed_content_at_redirect_120x40", screen);
 }
+
+/// Local Network Access refuses a public page's call to localhost before any CORS decision: the
+/// flow says so, and a PUT that would need a preflight sends none.
+#[test]
+fn the_flow_shows_a_local_network_refusal_never_sent() {
+    let refused = at_step(app("local-network-access"), 2);
+    let screen = text(&draw(&refused, 120, 40));
+    for shown in ["local network", "✗ never sent", "skipped", "✗ BLOCKED"] {
+        assert!(screen.contains(shown), "{shown}: {screen}");
+    }
+    insta::assert_snapshot!("local_network_access_120x40", screen);
+}
