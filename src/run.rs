@@ -1033,10 +1033,22 @@ fn probe_request_scenario(args: &ProbeArgs) -> Result<Scenario, LoadErrors> {
         engine::fetch_rules::mixed_content(&origin, &parsed, scenario::Initiator::Fetch)
             == engine::fetch_rules::MixedContent::Blocked
     });
-    let description = if refused {
-        "From an HTTPS page the browser sends nothing to an http: URL (mixed content), so nothing was sent to the live server."
-    } else {
-        "The browser's requests were sent to the live server; its real answers are judged step by step."
+    // The probe judges a live server's answers; Chromium's Local Network Access would decide
+    // before any were asked for, so the header says what it would do.
+    let local = url::Url::parse(&url)
+        .ok()
+        .and_then(|parsed| engine::fetch_rules::local_network_access(&origin, &parsed));
+    let description = match local {
+        _ if refused => "From an HTTPS page the browser sends nothing to an http: URL (mixed content), so nothing was sent to the live server.".to_string(),
+        Some(failure) if failure.error == engine::CorsError::InsecureLocalNetwork => format!(
+            "The browser's requests were sent to the live server and its real answers are judged step by step, but Chromium would send nothing: a page on the public internet that is not a secure context may not reach a {} address at all (Local Network Access, InsecureLocalNetwork).",
+            failure.parameter
+        ),
+        Some(failure) => format!(
+            "The browser's requests were sent to the live server and its real answers are judged step by step, as if the user had allowed the page to reach the local network: Chromium asks first, since a page on the public internet is calling a {} address, and sends nothing without it (Local Network Access, LocalNetworkAccessPermissionDenied).",
+            failure.parameter
+        ),
+        None => "The browser's requests were sent to the live server; its real answers are judged step by step.".to_string(),
     };
     let document = serde_json::json!({
         "title": format!("Probe: {} {url} from {origin}", args.method),

@@ -566,6 +566,7 @@ impl Scope {
                 moments: Vec::new(),
                 quiz: Vec::new(),
                 cookies: scenario.cookies.clone(),
+                local_network_access: scenario.local_network_access,
             };
             engine::run(&part, profile).requests
         };

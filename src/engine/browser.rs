@@ -9,9 +9,10 @@ use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
-    MAX_REDIRECTS, MixedContent, PreflightReason, UnsafeHeader, chromium_scheme_error, cors_check,
-    element_loads, exposed_headers, is_safelisted_method, local_network_access, mixed_content,
-    preflight_reasons, redirect_hop, sorted_names, unsafe_request_headers,
+    AddressSpace, MAX_REDIRECTS, MixedContent, PreflightReason, UnsafeHeader, address_space,
+    chromium_scheme_error, cors_check, element_loads, exposed_headers, is_safelisted_method,
+    local_network_access, mixed_content, preflight_reasons, redirect_hop, sorted_names,
+    unsafe_request_headers,
 };
 use super::http_cache::HttpCache;
 use super::preflight_cache::{Lookup, PreflightCache, Query};
@@ -28,8 +29,8 @@ use super::tracker::{
 use crate::http::syntax::{is_forbidden_request_header, normalize_method, origin_of};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::scenario::{
-    BrowserProfile, CacheMode, Credentials, Initiator, Outcome, Recorder, RequestSpec, Scenario,
-    ServerKind, Via,
+    BrowserProfile, CacheMode, Credentials, Initiator, LocalNetworkAccess, Outcome, Recorder,
+    RequestSpec, Scenario, ServerKind, Via,
 };
 use crate::server::{self, Answerer, ServerNote};
 
@@ -133,15 +134,24 @@ impl Iterator for Requests<'_> {
                 &upgraded
             }
         };
-        // Then Chromium's Local Network Access. A recording's answers show what was sent, so
-        // only a simulated server's requests are judged.
+        // Then Chromium's Local Network Access, unless the user allowed it (a page that is not
+        // a secure context cannot be given the permission). A recording's answers show what was
+        // sent, so only a simulated server's requests are judged.
         if spec.via != Via::Raw
             && sim.profile == BrowserProfile::Chromium
             && !matches!(sim.scenario.server.kind, ServerKind::Recorded { .. })
             && let Some(failure) = local_network_access(page_origin, &spec.url)
         {
-            sim.refused_before_sending(self.next, spec, failure);
-            return sim.next_record();
+            if sim.scenario.local_network_access == LocalNetworkAccess::Denied
+                || failure.error != CorsError::LocalNetworkAccessPermissionDenied
+            {
+                sim.refused_before_sending(self.next, spec, failure);
+                return sim.next_record();
+            }
+            // Said on the request's first step; an element's or a no-cors fetch's has none.
+            if spec.via == Via::Browser {
+                sim.allowed_local = Some(address_space(&spec.url));
+            }
         }
         match spec.via {
             Via::Browser => sim.browser_request(self.next, spec),
@@ -337,6 +347,9 @@ struct Simulation<'a> {
     /// The `http:` URL of an image the browser asks for at `https:` instead (mixed content),
     /// until its request starts.
     upgraded_from: Option<Box<str>>,
+    /// The address space the next request reaches by the user's Local Network Access
+    /// permission, for its first step to say.
+    allowed_local: Option<AddressSpace>,
     /// What in the page sent the current request: its console line names it.
     initiator: Initiator,
     /// Whether browser requests show `Accept-Encoding`: a CDN in the stack keys its cache on it.
@@ -460,6 +473,7 @@ impl<'a> Simulation<'a> {
             cache_summary: None,
             redirected: None,
             upgraded_from: None,
+            allowed_local: None,
             initiator: Initiator::Fetch,
             shows_accept_encoding: scenario
                 .server
@@ -1511,6 +1525,7 @@ impl<'a> Simulation<'a> {
             lookup,
             other_lookup,
             now: self.now,
+            allowed_local: self.allowed_local.take(),
         };
         self.push_step(
             index,

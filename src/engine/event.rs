@@ -97,6 +97,9 @@ pub struct RequestStart {
     pub other_lookup: Option<Lookup>,
     /// Seconds into the run.
     pub now: u64,
+    /// The address space a public page reached because the user allowed it (Chromium's Local
+    /// Network Access), when it did.
+    pub allowed_local: Option<super::fetch_rules::AddressSpace>,
 }
 
 /// A redirect's hop: its number (1 for the first redirect), method, URL and the Origin sent.

@@ -193,6 +193,12 @@ pub fn start(record: &RequestRecord, start: &RequestStart, profile: BrowserProfi
     if hop == 0 && !record.dropped_headers.is_empty() {
         explanation.push_str(&dropped_note(&record.dropped_headers));
     }
+    if let Some(space) = start.allowed_local {
+        explanation.push_str(&format!(
+            " The page is on the public internet and the URL's host is a {} address: Chromium sends this only because the user allowed the site to reach the local network when it asked (the scenario's local_network_access: granted; Local Network Access, observed in Chromium 156, adds no header for it).",
+            space.name()
+        ));
+    }
     let path = parsed.as_ref().map(super::path_of).unwrap_or_default();
     StepText {
         action: request_action(record.initiator, hop, method, &path),

@@ -343,6 +343,7 @@ pub struct Scenario {
     pub quiz: Vec<Question>,
     /// The browser's cookies before the first request.
     pub cookies: Cookies,
+    pub local_network_access: LocalNetworkAccess,
 }
 
 /// The cookies the browser holds when the lesson starts, as the sites set them, and whether
@@ -385,6 +386,20 @@ impl ThirdPartyCookies {
             ThirdPartyCookies::Blocked => "blocked",
         }
     }
+}
+
+/// Whether the user let the page reach loopback and local addresses when Chromium asked (its
+/// Local Network Access prompt; the permissions `loopbackNetwork` and `localNetwork`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalNetworkAccess {
+    /// Not given: headless Chromium, or a user who blocked or dismissed the prompt. A public
+    /// page's requests to loopback and local addresses are refused.
+    #[default]
+    Denied,
+    /// Given: those requests go out as any other, with no header added (observed in Chromium
+    /// 156 with both permissions granted).
+    Granted,
 }
 
 /// A surprising step, explained: shown with the step and in the transcript.

@@ -7,7 +7,9 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-use super::{BrowserProfile, CacheMode, Credentials, Outcome, ThirdPartyCookies};
+use super::{
+    BrowserProfile, CacheMode, Credentials, LocalNetworkAccess, Outcome, ThirdPartyCookies,
+};
 
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +25,8 @@ pub struct RawScenario {
     pub cookies: Option<Vec<RawSetCookie>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub third_party_cookies: Option<ThirdPartyCookies>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_network_access: Option<LocalNetworkAccess>,
     pub server: RawServer,
     pub requests: Vec<RawRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -60,6 +60,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             moments,
             quiz,
             cookies,
+            local_network_access: raw.local_network_access.unwrap_or_default(),
         }),
         _ => Err(problems.0),
     }

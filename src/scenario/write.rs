@@ -66,6 +66,8 @@ pub fn without_requests(scenario: &Scenario) -> RawScenario {
         }),
         third_party_cookies: (scenario.cookies.third_party != ThirdPartyCookies::default())
             .then_some(scenario.cookies.third_party),
+        local_network_access: (scenario.local_network_access != Default::default())
+            .then_some(scenario.local_network_access),
         server: server(scenario),
         requests: Vec::new(),
         moments: (!moments.is_empty()).then(|| {

@@ -1392,6 +1392,8 @@ fn local_network_access_refuses_what_chromium_refused() {
                     "headers": case.get("headers").cloned().unwrap_or(serde_json::json!({})),
                     "via": case["via"],
                 }],
+                "local_network_access": run.get("local_network_access").cloned()
+                    .unwrap_or("denied".into()),
             });
             let Ok(scenario) = cors_tui::scenario::load_str(&scenario.to_string(), "lna") else {
                 panic!("case {case} loads")
@@ -1400,6 +1402,14 @@ fn local_network_access_refuses_what_chromium_refused() {
             let request = &trace.requests[0];
             let sent = request.exchanges.iter().any(|e| e.response.status != 0);
             assert_eq!(Some(sent), case["server_saw"].as_bool(), "{case}");
+            if let Some(methods) = case.get("methods_seen") {
+                let sent: Vec<String> = request
+                    .exchanges
+                    .iter()
+                    .map(|e| e.request.method.to_string())
+                    .collect();
+                assert_eq!(serde_json::json!(sent), *methods, "{case}");
+            }
             assert_eq!(
                 request.cors_error.map(CorsError::name),
                 case["cors_error"].as_str(),
@@ -1420,5 +1430,5 @@ fn local_network_access_refuses_what_chromium_refused() {
             );
         }
     }
-    assert_eq!(cases, 14);
+    assert_eq!(cases, 18);
 }

@@ -225,6 +225,12 @@ fn the_preflight_is_sent_as_chromium_sends_it_and_put_is_held_back() {
     assert_eq!(request["preflight"], true);
     let note = request["note"].as_str().unwrap_or_default();
     assert!(note.contains("--send-actual"), "{note}");
+    // From a public page to this loopback server, Chromium would ask the user first.
+    let description = doc["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("as if the user had allowed") && description.contains("loopback"),
+        "{description}"
+    );
 }
 
 #[test]

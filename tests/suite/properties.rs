@@ -4,8 +4,8 @@ use cors_tui::engine::RequestRecord;
 use cors_tui::engine::{self, CorsError, ExchangeKind, Trace, VARIABLES};
 use cors_tui::scenario::{
     BrowserProfile, CacheMode, CannedResponse, Cookies, CorsConfiguration, CorsRule, Credentials,
-    Initiator, Outcome, Provider, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind,
-    SetCookie, ThirdPartyCookies, Via,
+    Initiator, LocalNetworkAccess, Outcome, Provider, RequestSpec, ResponseOverrides, Scenario,
+    Server, ServerKind, SetCookie, ThirdPartyCookies, Via,
 };
 use proptest::prelude::*;
 use url::Url;
@@ -247,8 +247,12 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
         provider,
         prop::collection::vec(request_strategy(), 1..8),
         cookies_strategy(),
+        prop::sample::select(vec![
+            LocalNetworkAccess::Denied,
+            LocalNetworkAccess::Granted,
+        ]),
     )
-        .prop_map(|(rules, provider, requests, cookies)| Scenario {
+        .prop_map(|(rules, provider, requests, cookies, local)| Scenario {
             title: "generated".to_string(),
             description: String::new(),
             browser: None,
@@ -265,6 +269,7 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             moments: Vec::new(),
             quiz: Vec::new(),
             cookies,
+            local_network_access: local,
         })
 }
 

@@ -1263,6 +1263,8 @@ fn assemble(
         quiz: Vec::new(),
         // The recording's own Cookie headers say what was sent.
         cookies: Default::default(),
+        // An answered request was let through; one refused is recorded as a network error.
+        local_network_access: Default::default(),
     };
     Ok(HarImport {
         scenario,
