@@ -1042,11 +1042,11 @@ fn probe_request_scenario(args: &ProbeArgs) -> Result<Scenario, LoadErrors> {
         _ if refused => "From an HTTPS page the browser sends nothing to an http: URL (mixed content), so nothing was sent to the live server.".to_string(),
         Some(failure) if failure.error == engine::CorsError::InsecureLocalNetwork => format!(
             "The browser's requests were sent to the live server and its real answers are judged step by step, but Chromium would send nothing: a page on the public internet that is not a secure context may not reach a {} address at all (Local Network Access, InsecureLocalNetwork).",
-            failure.parameter
+            failure.address_space().name()
         ),
         Some(failure) => format!(
             "The browser's requests were sent to the live server and its real answers are judged step by step, as if the user had allowed the page to reach the local network: Chromium asks first, since a page on the public internet is calling a {} address, and sends nothing without it (Local Network Access, LocalNetworkAccessPermissionDenied).",
-            failure.parameter
+            failure.address_space().name()
         ),
         None => "The browser's requests were sent to the live server; its real answers are judged step by step.".to_string(),
     };

@@ -832,19 +832,29 @@ fn mixed_content_advice(record: &RequestRecord) -> String {
 }
 
 fn local_network_advice(record: &RequestRecord) -> String {
-    let prompt = if record.cors_error == Some(CorsError::LocalNetworkAccessPermissionDenied) {
+    let refused = match &record.console {
+        Some(engine::cors_error::ConsoleLine::Failure(facts)) => facts.failure.parameter.clone(),
+        _ => String::new(),
+    };
+    let secure = record.cors_error == Some(CorsError::LocalNetworkAccessPermissionDenied);
+    let how = if secure {
+        "without the user's permission"
+    } else {
+        "from a page that is not a secure context"
+    };
+    let prompt = if secure {
         ", or allow the site when Chrome asks to reach devices on the local network (site settings: Local network access)"
     } else {
         ""
     };
+    if !refused.is_empty() && refused != record.url {
+        return format!(
+            "No CORS header fixes this: the server's redirect leads to {refused}, which a page on the public internet may not reach {how} (Local Network Access). Make it redirect to a public address the page can reach{prompt}"
+        );
+    }
     format!(
-        "No CORS header fixes this: the browser never sends it, because a page on the public internet may not reach {} {} (Local Network Access). While developing, serve the page from the same machine or network (http://localhost); in production, call the API at its public https: address{prompt}",
-        record.url,
-        if prompt.is_empty() {
-            "from a page that is not a secure context"
-        } else {
-            "without the user's permission"
-        }
+        "No CORS header fixes this: the browser never sends it, because a page on the public internet may not reach {} {how} (Local Network Access). While developing, serve the page from the same machine or network (http://localhost); in production, call the API at its public https: address{prompt}",
+        record.url
     )
 }
 

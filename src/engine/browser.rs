@@ -134,24 +134,15 @@ impl Iterator for Requests<'_> {
                 &upgraded
             }
         };
-        // Then Chromium's Local Network Access, unless the user allowed it (a page that is not
-        // a secure context cannot be given the permission). A recording's answers show what was
-        // sent, so only a simulated server's requests are judged.
-        if spec.via != Via::Raw
-            && sim.profile == BrowserProfile::Chromium
-            && !matches!(sim.scenario.server.kind, ServerKind::Recorded { .. })
-            && let Some(failure) = local_network_access(page_origin, &spec.url)
-        {
-            if sim.scenario.local_network_access == LocalNetworkAccess::Denied
-                || failure.error != CorsError::LocalNetworkAccessPermissionDenied
-            {
+        // Then Chromium's Local Network Access.
+        match sim.local_network(page_origin, &spec.url, spec.via) {
+            Err(failure) => {
                 sim.refused_before_sending(self.next, spec, failure);
                 return sim.next_record();
             }
             // Said on the request's first step; an element's or a no-cors fetch's has none.
-            if spec.via == Via::Browser {
-                sim.allowed_local = Some(address_space(&spec.url));
-            }
+            Ok(Some(space)) if spec.via == Via::Browser => sim.allowed_local = Some(space),
+            Ok(_) => {}
         }
         match spec.via {
             Via::Browser => sim.browser_request(self.next, spec),
@@ -174,6 +165,34 @@ impl Simulation<'_> {
         let record = self.finished.take()?;
         self.steps_before += self.steps.len();
         Some((record, std::mem::take(&mut self.steps)))
+    }
+
+    /// Chromium's Local Network Access for a request `via` from `page_origin` to `url`: `Err`
+    /// when it is refused, `Ok(Some(space))` when it goes only by the user's permission (which
+    /// a page that is not a secure context cannot be given). A recording's answers show what
+    /// was sent, so only a simulated server's requests are judged.
+    fn local_network(
+        &self,
+        page_origin: &str,
+        url: &url::Url,
+        via: Via,
+    ) -> Result<Option<AddressSpace>, CorsFailure> {
+        if via == Via::Raw
+            || self.profile != BrowserProfile::Chromium
+            || matches!(self.scenario.server.kind, ServerKind::Recorded { .. })
+        {
+            return Ok(None);
+        }
+        match local_network_access(page_origin, url) {
+            None => Ok(None),
+            Some(failure)
+                if self.scenario.local_network_access == LocalNetworkAccess::Granted
+                    && failure.error == CorsError::LocalNetworkAccessPermissionDenied =>
+            {
+                Ok(Some(address_space(url)))
+            }
+            Some(failure) => Err(failure),
+        }
     }
 
     /// A request the browser refuses before sending it (mixed content, Local Network Access):
@@ -1206,6 +1225,7 @@ impl<'a> Simulation<'a> {
                 return Err(CorsFailure::new(CorsError::MixedContent, next_url.as_str()));
             }
         };
+        self.local_network(page_origin, &next_url, original.via)?;
         let origin = sent.header("Origin");
         let next = redirect_hop(
             (response.status, sent.method.as_ref()),
@@ -1700,7 +1720,12 @@ impl<'a> Simulation<'a> {
     fn console_message(&self, failure: &CorsFailure, url: &str, origin: &str) -> ConsoleLine {
         // Chromium follows a redirect to a scheme it refuses, then fails at the new URL (the
         // failure's Location): the console names it, redirected from the first.
-        let refused = (failure.error == CorsError::CorsDisabledScheme)
+        // So does Local Network Access, refusing the new URL (its parameter).
+        let at_new_url = failure.error == CorsError::CorsDisabledScheme
+            || (failure.error.is_refused_before_sending()
+                && failure.error != CorsError::MixedContent
+                && failure.parameter != url);
+        let refused = at_new_url
             .then(|| url::Url::parse(url).ok()?.join(&failure.parameter).ok())
             .flatten();
         let (url, redirected_from, origin) = match (&self.redirected, &refused) {
@@ -1778,7 +1803,8 @@ impl<'a> Simulation<'a> {
                     } else if mixed {
                         Some(CorsFailure::new(CorsError::MixedContent, next.as_str()))
                     } else {
-                        None
+                        // A hop to a loopback or private address (observed in Chromium 156).
+                        self.local_network(page_origin, next, original.via).err()
                     }
                 }
                 Some(next) if self.profile == BrowserProfile::Chromium => Some(CorsFailure::new(

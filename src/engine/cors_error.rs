@@ -132,6 +132,14 @@ impl PartialEq for ConsoleLine {
 }
 
 impl CorsFailure {
+    /// For a Local Network Access refusal, the address space of the URL refused (its
+    /// parameter).
+    pub fn address_space(&self) -> super::fetch_rules::AddressSpace {
+        url::Url::parse(&self.parameter).map_or(super::fetch_rules::AddressSpace::Loopback, |url| {
+            super::fetch_rules::address_space(&url)
+        })
+    }
+
     pub fn new(error: CorsError, parameter: impl Into<String>) -> Self {
         CorsFailure {
             error,

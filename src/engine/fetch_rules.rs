@@ -545,7 +545,7 @@ pub fn address_space(url: &url::Url) -> AddressSpace {
 /// internet may reach a loopback or local address only with the user's permission, which
 /// headless Chromium, and a user who blocks the prompt, deny; from a page that is not a
 /// secure context (http:, not localhost) it may not at all. A page on a local or loopback
-/// address is not restricted. The failure's parameter is the target's address space. `None`
+/// address is not restricted. The failure's parameter is the URL refused. `None`
 /// when the request may go (or the page's origin is opaque, so its address is unknown).
 pub fn local_network_access(page_origin: &str, url: &url::Url) -> Option<CorsFailure> {
     let page = url::Url::parse(page_origin).ok()?;
@@ -561,7 +561,7 @@ pub fn local_network_access(page_origin: &str, url: &url::Url) -> Option<CorsFai
     } else {
         CorsError::InsecureLocalNetwork
     };
-    Some(CorsFailure::new(error, target.name()))
+    Some(CorsFailure::new(error, url.as_str()))
 }
 
 /// How Chromium ends a redirect to a URL that parses but is not http(s), by its scheme and the
@@ -599,7 +599,7 @@ mod tests {
     fn local_network_access_restricts_only_public_pages() {
         let url = |text: &str| url::Url::parse(text).unwrap_or_else(|e| panic!("{e}"));
         let denied = |page: &str, target: &str| {
-            local_network_access(page, &url(target)).map(|f| (f.error, f.parameter))
+            local_network_access(page, &url(target)).map(|f| (f.error, f.address_space().name()))
         };
         let permission = CorsError::LocalNetworkAccessPermissionDenied;
         for (target, space) in [
@@ -616,12 +616,12 @@ mod tests {
         ] {
             assert_eq!(
                 denied("https://app.example", target),
-                Some((permission, space.to_string())),
+                Some((permission, space)),
                 "{target}"
             );
             assert_eq!(
                 denied("http://app.example", target),
-                Some((CorsError::InsecureLocalNetwork, space.to_string())),
+                Some((CorsError::InsecureLocalNetwork, space)),
                 "{target}"
             );
         }

@@ -116,11 +116,11 @@ impl CorsFailure {
             ),
             LocalNetworkAccessPermissionDenied => (
                 false,
-                format!("Permission was denied for this request to access the `{p}` address space."),
+                format!("Permission was denied for this request to access the `{}` address space.", self.address_space().name()),
             ),
             InsecureLocalNetwork => (
                 false,
-                format!("The request client is not a secure context and the resource is in more-private address space `{p}`."),
+                format!("The request client is not a secure context and the resource is in more-private address space `{}`.", self.address_space().name()),
             ),
             CorsDisabledScheme => (
                 false,

@@ -98,6 +98,16 @@ pub fn blocked(
             "its Location '{location}' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\"), and Chromium reports this scheme as {}.",
             failure.error.name()
         ),
+        CorsError::MixedContent => format!(
+            "its Location {location} is an http: URL and the page was loaded over HTTPS, so the new request is mixed content, blocked before it is sent (observed in Chromium 156)."
+        ),
+        CorsError::LocalNetworkAccessPermissionDenied | CorsError::InsecureLocalNetwork => {
+            format!(
+                "its Location {location} is a {} address and the page is on the public internet, so Chromium's Local Network Access refuses the new request before it is sent (observed in Chromium 156): {}",
+                failure.address_space().name(),
+                failure.reason_text()
+            )
+        }
         CorsError::CorsDisabledScheme => format!(
             "its Location '{location}' is not an http(s) URL (Fetch §\"HTTP-redirect fetch\"); Chromium reports it as a CORS error at the new URL: {}",
             failure.reason_text()

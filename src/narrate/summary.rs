@@ -147,8 +147,8 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
         Ended::NotSent(failure) => format!(
             "Blocked before it was sent ({}): a page on the public internet may not reach the {} address {} {} (Local Network Access). No CORS header changes this.",
             failure.error.name(),
+            failure.address_space().name(),
             failure.parameter,
-            record.url,
             if failure.error == crate::engine::CorsError::InsecureLocalNetwork {
                 "at all from a page that is not a secure context"
             } else {

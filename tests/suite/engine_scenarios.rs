@@ -1377,6 +1377,12 @@ fn local_network_access_refuses_what_chromium_refused() {
             let Ok(target) = url::Url::parse(simulated_url) else {
                 panic!("{simulated_url}")
             };
+            // A redirect to the address refused: the first server answers 302 to it.
+            let responses = match case.get("redirect_to") {
+                Some(location) => serde_json::json!({"actual": {"status": 302, "headers": {
+                    "Location": location, "Access-Control-Allow-Origin": "*"}}}),
+                None => serde_json::json!({}),
+            };
             let scenario = serde_json::json!({
                 "server": {"type": "static", "url": target.origin().ascii_serialization(),
                            "preflight": {"status": 204, "headers": {
@@ -1391,6 +1397,7 @@ fn local_network_access_refuses_what_chromium_refused() {
                     "method": case.get("method").cloned().unwrap_or("GET".into()),
                     "headers": case.get("headers").cloned().unwrap_or(serde_json::json!({})),
                     "via": case["via"],
+                    "responses": responses,
                 }],
                 "local_network_access": run.get("local_network_access").cloned()
                     .unwrap_or("denied".into()),
@@ -1402,6 +1409,13 @@ fn local_network_access_refuses_what_chromium_refused() {
             let request = &trace.requests[0];
             let sent = request.exchanges.iter().any(|e| e.response.status != 0);
             assert_eq!(Some(sent), case["server_saw"].as_bool(), "{case}");
+            if let Some(location) = case.get("redirect_to").and_then(|l| l.as_str()) {
+                let reached = request
+                    .exchanges
+                    .iter()
+                    .any(|e| e.request.url.as_ref() == location && e.response.status != 0);
+                assert_eq!(Some(reached), case["target_saw"].as_bool(), "{case}");
+            }
             if let Some(methods) = case.get("methods_seen") {
                 let sent: Vec<String> = request
                     .exchanges
@@ -1430,5 +1444,5 @@ fn local_network_access_refuses_what_chromium_refused() {
             );
         }
     }
-    assert_eq!(cases, 18);
+    assert_eq!(cases, 21);
 }
