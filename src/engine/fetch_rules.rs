@@ -441,9 +441,10 @@ pub fn redirect_hop<'a>(
 /// What the browser does with a request from a page at `page_origin` to `url` before anything
 /// is sent (Mixed Content §"Should fetching request be blocked as mixed content?", Chromium 156,
 /// `tests/fixtures/chromium/lab/mixed-content.json`): an HTTPS page may not fetch an `http:`
-/// URL unless it is potentially trustworthy (a loopback address or a `localhost` name) or a
-/// private address (only a warning: Local Network Access decides, observed in Chromium 156,
-/// `tests/fixtures/chromium/local-network-access.observed.json`). An image
+/// URL unless it is potentially trustworthy (a loopback address or a `localhost` name), a
+/// private address or a `.local` name (only a warning: Local Network Access decides, observed
+/// in Chromium 156, `tests/fixtures/chromium/local-network-access.observed.json`; other
+/// intranet names, `.corp`, `.internal`, `.home.arpa`, are blocked). An image
 /// is upgraded to `https:` instead; anything else (fetch() in any mode, XMLHttpRequest, a
 /// script, a font) is blocked, and the console says "Mixed Content".
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -502,9 +503,10 @@ impl AddressSpace {
 }
 
 /// The address space of `url`'s host. An address literal is sorted by its range (loopback;
-/// the private, link-local and unique-local ranges), `localhost` names are loopback, and any
-/// other name is taken to be public: the simulation resolves no names, so a page or server on
-/// an intranet name is judged as if it were on the internet.
+/// the private, link-local and unique-local ranges), `localhost` names are loopback, and a
+/// `.local` name (multicast DNS, answered on the local network) is taken to be local. Any other
+/// name is taken to be public: the simulation resolves no names, so a page or server on an
+/// intranet name is judged as if it were on the internet.
 pub fn address_space(url: &url::Url) -> AddressSpace {
     let v4 = |ip: std::net::Ipv4Addr| {
         if ip.is_loopback() {
@@ -532,6 +534,8 @@ pub fn address_space(url: &url::Url) -> AddressSpace {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
             if name == "localhost" || name.ends_with(".localhost") {
                 AddressSpace::Loopback
+            } else if name.ends_with(".local") {
+                AddressSpace::Local
             } else {
                 AddressSpace::Public
             }
@@ -613,6 +617,7 @@ mod tests {
             ("http://169.254.169.254/a", "local"),
             ("http://[fd00::1]/a", "local"),
             ("http://[::ffff:10.1.2.3]/a", "local"),
+            ("http://printer.local:8080/a", "local"),
         ] {
             assert_eq!(
                 denied("https://app.example", target),
@@ -629,6 +634,8 @@ mod tests {
             ("https://app.example", "https://api.example/a"),
             ("https://app.example", "http://8.8.8.8/a"),
             ("https://app.example", "http://172.32.0.1/a"),
+            ("https://app.example", "https://intranet.corp/a"),
+            ("http://nas.local", "http://localhost:8080/a"),
             ("http://localhost:3000", "http://127.0.0.1:8080/a"),
             ("http://192.168.1.10", "http://localhost:8080/a"),
             ("http://10.0.0.1", "http://10.0.0.2/a"),

@@ -219,7 +219,7 @@ fn raw_start(record: &RequestRecord) -> StepText {
 }
 
 /// The page's request names an `http:` URL, and the page was loaded over HTTPS.
-const MIXED_CONTENT_RULE: &str = "The page was loaded over HTTPS, so the browser will not send it a request over plain HTTP: it is mixed content (Mixed Content §\"Should fetching request be blocked as mixed content?\"; observed in Chromium 156). Only a loopback or private address, or a localhost name, may be called over http: from such a page (then Local Network Access decides).";
+const MIXED_CONTENT_RULE: &str = "The page was loaded over HTTPS, so the browser will not send it a request over plain HTTP: it is mixed content (Mixed Content §\"Should fetching request be blocked as mixed content?\"; observed in Chromium 156). Only a loopback or private address, a localhost name or a .local name may be called over http: from such a page (then Local Network Access decides).";
 
 fn mixed_content_blocked(record: &RequestRecord) -> StepText {
     let https = url::Url::parse(&record.url)
