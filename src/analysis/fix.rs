@@ -2394,9 +2394,12 @@ fn header_fix(
     };
     let source =
         failed.and_then(|(exchange, _)| aws_answers::source_of(&exchange.response, &origin));
-    if let Some(advice) = failed.and_then(|(exchange, preflight)| {
-        aws_answers::advice(&exchange.response, &origin, preflight, &method)
-    }) {
+    if let Some(advice) = failed
+        .zip(source)
+        .and_then(|((exchange, preflight), source)| {
+            aws_answers::advice((&exchange.response, source), &origin, preflight, &method)
+        })
+    {
         caveats.push(advice);
     }
     let said =

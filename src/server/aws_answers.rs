@@ -50,16 +50,16 @@ pub fn source_of(response: &HttpResponse, origin: &str) -> Option<AnswerSource> 
     }
 }
 
-/// Advice for a blocked answer to a request from `origin` whose AWS headers say who made it,
-/// or None: `preflight` when the answer is a preflight's, and `page_method` the method the page
-/// sends.
+/// Advice for a blocked answer to a request from `origin`, made by `source` (its AWS headers
+/// say, [`source_of`]), or None: `preflight` when the answer is a preflight's, and
+/// `page_method` the method the page sends.
 pub fn advice(
-    response: &HttpResponse,
+    (response, source): (&HttpResponse, AnswerSource),
     origin: &str,
     preflight: bool,
     page_method: &str,
 ) -> Option<String> {
-    match source_of(response, origin)? {
+    match source {
         AnswerSource::CloudFrontCopy => cloudfront_cache_advice(response, origin),
         AnswerSource::CloudFrontRefused => {
             let method = if preflight { "OPTIONS" } else { page_method };
@@ -68,14 +68,17 @@ pub fn advice(
         AnswerSource::RestApiGateway
         | AnswerSource::HttpApi
         | AnswerSource::HttpApiRoute
-        | AnswerSource::RestApiIntegration => api_gateway_advice(response, preflight),
+        | AnswerSource::RestApiIntegration => api_gateway_advice(response, source, preflight),
     }
 }
 
-/// Advice for a blocked answer that came from API Gateway, or None when nothing marks it.
-fn api_gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String> {
-    // Which origin asked does not matter to API Gateway's marks.
-    match source_of(response, "")? {
+/// Advice for a blocked answer that came from API Gateway (`source`), or None.
+fn api_gateway_advice(
+    response: &HttpResponse,
+    source: AnswerSource,
+    preflight: bool,
+) -> Option<String> {
+    match source {
         AnswerSource::CloudFrontCopy | AnswerSource::CloudFrontRefused => None,
         AnswerSource::RestApiGateway => Some(gateway_response_advice(response, preflight)),
         AnswerSource::HttpApi | AnswerSource::HttpApiRoute => {
@@ -225,19 +228,24 @@ mod tests {
     use super::*;
     use crate::http::test_response as answer;
 
+    /// The advice for an answer, from whoever its headers say made it.
+    fn gateway_advice(response: &HttpResponse, preflight: bool) -> Option<String> {
+        api_gateway_advice(response, source_of(response, "")?, preflight)
+    }
+
     #[test]
     fn api_gateways_own_answers_are_told_from_the_functions() {
         let missing = answer(
             403,
             &[("x-amzn-ErrorType", "MissingAuthenticationTokenException")],
         );
-        let advice = api_gateway_advice(&missing, true).unwrap_or_default();
+        let advice = gateway_advice(&missing, true).unwrap_or_default();
         assert!(advice.contains("no OPTIONS method"), "{advice}");
         let refused = answer(401, &[("x-amzn-ErrorType", "UnauthorizedException")]);
-        let advice = api_gateway_advice(&refused, false).unwrap_or_default();
+        let advice = gateway_advice(&refused, false).unwrap_or_default();
         assert!(advice.contains("DEFAULT_4XX"), "{advice}");
         let integration = answer(200, &[("apigw-requestid", "P6bHuiIBoAMEV3w=")]);
-        let advice = api_gateway_advice(&integration, false).unwrap_or_default();
+        let advice = gateway_advice(&integration, false).unwrap_or_default();
         assert!(advice.contains("not in AllowOrigins"), "{advice}");
         let allowed = answer(
             200,
@@ -246,12 +254,12 @@ mod tests {
                 ("Access-Control-Allow-Origin", "*"),
             ],
         );
-        assert_eq!(api_gateway_advice(&allowed, false), None);
+        assert_eq!(gateway_advice(&allowed, false), None);
         let route = answer(401, &[("apigw-requestid", "P6bHuiIBoAMEV3w=")]);
-        let advice = api_gateway_advice(&route, true).unwrap_or_default();
+        let advice = gateway_advice(&route, true).unwrap_or_default();
         assert!(advice.contains("AuthorizationType NONE"), "{advice}");
         assert_eq!(
-            api_gateway_advice(&answer(200, &[("Content-Type", "text/plain")]), false),
+            gateway_advice(&answer(200, &[("Content-Type", "text/plain")]), false),
             None
         );
     }
@@ -329,10 +337,10 @@ mod tests {
             source_of(&passed_through, "https://app.example"),
             Some(AnswerSource::RestApiIntegration)
         );
-        let advice = api_gateway_advice(&passed_through, false).unwrap_or_default();
+        let advice = gateway_advice(&passed_through, false).unwrap_or_default();
         assert!(advice.contains("Lambda proxy integration"), "{advice}");
         assert!(advice.contains("errors included"), "{advice}");
-        let preflight = api_gateway_advice(&passed_through, true).unwrap_or_default();
+        let preflight = gateway_advice(&passed_through, true).unwrap_or_default();
         assert!(preflight.contains("OPTIONS method"), "{preflight}");
         let own = answer(
             403,
