@@ -17,6 +17,8 @@
 //! server is not asked again). Its `Age`, or the time since its `Date`, counts against that.
 //! An answer that fails the CORS check is not kept (observed: the same fetch again reaches the
 //! server), while a kept copy that fails it stays, and so does a redirect that failed it.
+//! A kept answer served again does not store its `Set-Cookie` cookies again (observed in
+//! Chromium 156, `tests/fixtures/chromium/cached-answer-sets-no-cookie.observed.json`).
 //! Revalidation is not simulated.
 
 use crate::http::{HttpRequest, HttpResponse};

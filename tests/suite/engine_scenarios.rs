@@ -1451,3 +1451,51 @@ fn local_network_access_refuses_what_chromium_refused() {
     }
     assert_eq!(cases, 25);
 }
+
+/// An answer the browser's HTTP cache serves again does not store its cookies again
+/// (`tests/fixtures/chromium/cached-answer-sets-no-cookie.observed.json`): a later cookie of the
+/// same name stays, and goes with the next request, as it did in Chromium 156.
+#[test]
+fn a_cached_answer_does_not_set_its_cookie_again() {
+    let record = observed("cached-answer-sets-no-cookie");
+    let answer = |cache: &str, cookie: &str| {
+        serde_json::json!({"actual": {"status": 200, "headers": {
+            "Cache-Control": cache, "Set-Cookie": cookie}}})
+    };
+    let steps = record["requests"].as_array().cloned().unwrap_or_default();
+    let requests: Vec<serde_json::Value> = steps
+        .iter()
+        .map(|step| {
+            let url = step["url"].as_str().unwrap_or_default();
+            let responses = if url.ends_with("/set2") {
+                answer("no-store", "c=2; Path=/")
+            } else {
+                answer("max-age=3600", "c=1; Path=/")
+            };
+            serde_json::json!({"origin": record["page"], "url": url, "responses": responses})
+        })
+        .collect();
+    let scenario = serde_json::json!({
+        "server": {"type": "static", "url": record["page"],
+                   "preflight": {"status": 204}, "actual": {"status": 200}},
+        "requests": requests,
+    });
+    let Ok(scenario) = cors_tui::scenario::load_str(&scenario.to_string(), "cached-cookie") else {
+        panic!("the scenario loads")
+    };
+    let trace = engine::run(&scenario, BrowserProfile::Chromium);
+    assert_eq!(trace.requests.len(), steps.len());
+    for (record, step) in trace.requests.iter().zip(&steps) {
+        let actual = record
+            .exchanges
+            .iter()
+            .find(|e| e.kind == ExchangeKind::Actual);
+        let from_cache = actual
+            .is_some_and(|e| matches!(e.server, cors_tui::server::ServerNote::BrowserCache { .. }));
+        assert_eq!(Some(!from_cache), step["server_saw"].as_bool(), "{step}");
+        if let Some(sent) = step.get("cookie_sent") {
+            let cookie = actual.and_then(|e| e.request.header("Cookie"));
+            assert_eq!(cookie.as_deref(), sent.as_str(), "{step}");
+        }
+    }
+}
