@@ -473,7 +473,7 @@ impl engine::driver::Answers for LiveAnswers<'_> {
             && !*self.start_is_private[i].get_or_insert_with(|| is_private_target(&spec.url))
         {
             Some(format!(
-                "the probe stopped: redirect {hop} leads from {}, a public address, to {}, a private, loopback or link-local one (a metadata service or an admin page may answer there; Chromium's Private Network Access blocks or preflights such requests): the probe did not send it; pass --allow-private-redirects to follow it",
+                "the probe stopped: redirect {hop} leads from {}, a public address, to {}, a private, loopback or link-local one (a metadata service or an admin page may answer there; Chromium's Local Network Access refuses such requests without the user's permission): the probe did not send it; pass --allow-private-redirects to follow it",
                 spec.url, exchange.url
             ))
         } else {
