@@ -226,11 +226,19 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
             } else {
                 match check_verdict(Stage::ResponseCheck) {
                     Some(Verdict::Blocked) if network_error => "✗ no answer".to_string(),
-                    // The redirect passed; the URL it sent the browser to is mixed content.
+                    // The redirect passed; the URL it sent the browser to is refused before
+                    // it is sent: mixed content, or an address Local Network Access guards.
                     Some(Verdict::Blocked)
                         if request.cors_error == Some(CorsError::MixedContent) =>
                     {
                         "✗ to http:".to_string()
+                    }
+                    Some(Verdict::Blocked)
+                        if request
+                            .cors_error
+                            .is_some_and(CorsError::is_refused_before_sending) =>
+                    {
+                        "✗ to local".to_string()
                     }
                     Some(Verdict::Blocked) => "✗ fail".to_string(),
                     Some(_) if request.hops().last().is_some_and(|h| h.redirects()) => {

@@ -1748,4 +1748,17 @@ fn the_flow_shows_a_local_network_refusal_never_sent() {
         assert!(screen.contains(shown), "{shown}: {screen}");
     }
     insta::assert_snapshot!("local_network_access_120x40", screen);
+
+    // Refused at a redirect: the hop was sent and its check passed; the next one never goes.
+    let redirected = r#"{"server": {"type": "static", "url": "https://api.example",
+      "preflight": {"status": 204}, "actual": {"status": 200}},
+      "requests": [{"origin": "https://app.example", "url": "https://api.example/r",
+        "responses": {"actual": {"status": 302, "headers": {
+          "Location": "http://127.0.0.1:8080/after", "Access-Control-Allow-Origin": "*"}}}}]}"#;
+    let mut at_redirect = app_from(redirected, ThemeName::Default);
+    key(&mut at_redirect, KeyCode::End);
+    let screen = text(&draw(&at_redirect, 120, 40));
+    for shown in ["302 Found", "✗ to local", "✗ BLOCKED", "`loopback`"] {
+        assert!(screen.contains(shown), "{shown}: {screen}");
+    }
 }
