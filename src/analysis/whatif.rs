@@ -2,7 +2,7 @@
 //! makes a new scenario; the caller re-runs the engine on it.
 
 use crate::engine::{Step, Trace};
-use crate::scenario::{Credentials, Field, Scenario, ServerKind, Via};
+use crate::scenario::{Credentials, Field, LocalNetworkAccess, Scenario, ServerKind, Via};
 
 /// One change a teacher can make with a keypress.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub enum Edit {
     RuleMaxAge {
         rule: usize,
     },
+    /// Whether the user allowed Chromium's Local Network Access prompt.
+    LocalNetworkAccess,
 }
 
 /// An edit as the editor lists it.
@@ -67,6 +69,19 @@ pub fn options(scenario: &Scenario, step: &Step) -> Vec<EditOption> {
         return Vec::new();
     };
     let mut options = Vec::new();
+    // A public HTTPS page calling a loopback or local address: the prompt's answer decides.
+    let asks_permission = spec.origin.as_deref().is_some_and(|origin| {
+        crate::engine::fetch_rules::local_network_access(origin, &spec.url).is_some_and(|f| {
+            f.error == crate::engine::CorsError::LocalNetworkAccessPermissionDenied
+        })
+    });
+    if asks_permission {
+        options.push(EditOption {
+            label: "the user allows the site to reach the local network".to_string(),
+            state: on(scenario.local_network_access == LocalNetworkAccess::Granted),
+            edit: Edit::LocalNetworkAccess,
+        });
+    }
     if spec.via == Via::Browser {
         options.push(EditOption {
             label: format!("request #{}: credentials", step.request),
@@ -175,6 +190,12 @@ fn toggle(list: &mut Vec<String>, value: &str, ignore_case: bool) {
 pub fn apply(scenario: &Scenario, edit: &Edit) -> Option<Scenario> {
     let mut next = scenario.clone();
     match edit {
+        Edit::LocalNetworkAccess => {
+            next.local_network_access = match next.local_network_access {
+                LocalNetworkAccess::Denied => LocalNetworkAccess::Granted,
+                LocalNetworkAccess::Granted => LocalNetworkAccess::Denied,
+            };
+        }
         Edit::Credentials { request } => {
             let spec = std::sync::Arc::make_mut(&mut next.requests).get_mut(*request)?;
             spec.credentials = match spec.credentials {
@@ -291,6 +312,39 @@ mod tests {
     use super::*;
     use crate::engine;
     use crate::scenario::{BUILTIN_BASIC, BrowserProfile, Outcome, load_str};
+
+    /// In the Local Network Access lesson, the prompt's answer is offered on the refused
+    /// request, and allowing it lets both of the deployed dashboard's calls through.
+    #[test]
+    fn allowing_local_network_access_sends_the_refused_calls() {
+        let Some(lesson) = crate::scenario::lessons::find("local-network-access") else {
+            panic!("the lesson is built in")
+        };
+        let Ok(scenario) = load_str(lesson.text, "local-network-access.json") else {
+            panic!("loads")
+        };
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let Some(allow) = options(&scenario, &trace.steps[0])
+            .into_iter()
+            .find(|o| o.edit == Edit::LocalNetworkAccess)
+        else {
+            panic!("offered on the refused request")
+        };
+        assert_eq!(allow.state, "off");
+        let Some(allowed) = apply(&scenario, &allow.edit) else {
+            panic!("applies")
+        };
+        let after = engine::run(&allowed, BrowserProfile::Chromium);
+        let outcomes: Vec<Outcome> = after.requests.iter().map(|r| r.outcome).collect();
+        assert_eq!(outcomes, [Outcome::Allowed; 3]);
+        // The page on localhost itself asks nothing: the toggle is not offered there.
+        let last = &trace.steps[trace.steps.len() - 1];
+        assert!(
+            options(&scenario, last)
+                .iter()
+                .all(|o| o.edit != Edit::LocalNetworkAccess)
+        );
+    }
 
     #[test]
     fn allowing_the_blocked_origin_flips_only_its_steps() {
