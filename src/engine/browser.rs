@@ -248,6 +248,9 @@ impl Simulation<'_> {
     }
 }
 
+/// The network error Chromium records for a request its Local Network Access refused.
+const LOCAL_NETWORK_ACCESS_CHECKS: &str = "net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS";
+
 /// How one request ended.
 struct Ending {
     outcome: Outcome,
@@ -1943,6 +1946,22 @@ impl<'a> Simulation<'a> {
         // A hop's spec holds that hop's answers.
         let scripted = server::scripted_for(&spec.responses, kind)?;
         let code = scripted.network_error.as_deref()?;
+        // How DevTools records a preflight that Local Network Access refused (Chromium 156,
+        // `tests/fixtures/chromium/local-network.har`): a CORS error, at the URL refused. A page
+        // that is not a secure context cannot be given the permission.
+        if code == LOCAL_NETWORK_ACCESS_CHECKS {
+            let insecure = spec.origin.as_deref().is_some_and(|origin| {
+                origin.starts_with("http:")
+                    && url::Url::parse(origin)
+                        .is_ok_and(|page| address_space(&page) != AddressSpace::Loopback)
+            });
+            let error = if insecure {
+                CorsError::InsecureLocalNetwork
+            } else {
+                CorsError::LocalNetworkAccessPermissionDenied
+            };
+            return Some(CorsFailure::new(error, spec.url.as_str()));
+        }
         Some(CorsFailure::new(CorsError::from_recorded(code), code))
     }
 

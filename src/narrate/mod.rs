@@ -529,7 +529,14 @@ fn no_answer(
     };
     let unexplained =
         failure.error == crate::engine::CorsError::NoAnswerRecorded && code == "net::ERR_FAILED";
-    let explanation = if unexplained {
+    let refused = failure.error.is_refused_before_sending();
+    let explanation = if refused {
+        format!(
+            "Recorded, not simulated: Chromium refused the {what} before sending it (status 0, recorded as net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS): its host is a {} address, and to Chromium the page is on the public internet, so Local Network Access needs the user's permission, which was not given (observed in Chromium 156). No server saw it. The console says: {}",
+            failure.address_space().name(),
+            record.error().unwrap_or_default()
+        )
+    } else if unexplained {
         format!(
             "Recorded, not simulated: Chromium wrote down no answer to the {what} (status 0, net::ERR_FAILED) and no reason. It stopped the request before any answer reached the page, for a reason the recording does not hold: DevTools' console or Issues panel names it. The replay cannot check this request."
         )
@@ -554,7 +561,11 @@ fn no_answer(
             format!("Actual {}", exchange.request.method)
         },
         cors_headers: DASH.to_string(),
-        decision: format!("Fail: {code}"),
+        decision: if refused {
+            format!("Fail: {}", failure.error.name())
+        } else {
+            format!("Fail: {code}")
+        },
         result: match record.initiator {
             crate::scenario::Initiator::Fetch => {
                 "Blocked: fetch() rejects with TypeError: Failed to fetch".to_string()

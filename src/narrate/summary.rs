@@ -144,18 +144,7 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                 record.url
             )
         }
-        Ended::NotSent(failure) => format!(
-            "Blocked before it was sent ({}): a page on the public internet may not reach the {} address {} {} (Local Network Access). No CORS header changes this.",
-            failure.error.name(),
-            failure.address_space().name(),
-            failure.parameter,
-            if failure.error == crate::engine::CorsError::InsecureLocalNetwork {
-                "at all from a page that is not a secure context"
-            } else {
-                "without the user's permission"
-            }
-        ),
-        Ended::NoAnswer(failure) => {
+        Ended::NoAnswer(failure) if failure.error.is_network_error() => {
             let code = &failure.parameter;
             if failure.error == crate::engine::CorsError::NoAnswerRecorded
                 && code == "net::ERR_FAILED"
@@ -167,6 +156,20 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                     failure.reason_text()
                 )
             }
+        }
+        // Local Network Access: simulated, or as a recording holds it (a network error).
+        Ended::NotSent(failure) | Ended::NoAnswer(failure) => {
+            format!(
+                "Blocked before it was sent ({}): a page on the public internet may not reach the {} address {} {} (Local Network Access). No CORS header changes this.",
+                failure.error.name(),
+                failure.address_space().name(),
+                failure.parameter,
+                if failure.error == crate::engine::CorsError::InsecureLocalNetwork {
+                    "at all from a page that is not a secure context"
+                } else {
+                    "without the user's permission"
+                }
+            )
         }
     }
 }

@@ -403,3 +403,63 @@ fn the_printed_summary_counts_honestly() {
         }
     }
 }
+
+/// Chromium told that the page is on the public internet refuses its fetches to the API on
+/// loopback (Local Network Access). The export holds the reason only on the preflight it
+/// refused (`net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS`): that request replays as
+/// Chromium judged it, console line and all. The others are recorded with no reason, and the
+/// replay says what it can: no reason was recorded, and the refused preflight to the same
+/// origin makes Local Network Access the likely one.
+#[test]
+fn a_local_network_refusal_replays_from_what_the_export_holds() {
+    let truth = truth("local-network");
+    for export in ["local-network.har", "local-network.sanitized.har"] {
+        let json = replay(&Path::new(FIXTURES).join(export));
+        let requests = json["requests"].as_array().cloned().unwrap_or_default();
+        let cross_origin: Vec<&Fetch> = truth
+            .fetches
+            .iter()
+            .filter(|f| origin(&f.url) != origin(&truth.page))
+            .collect();
+        assert_eq!(requests.len(), cross_origin.len(), "{export}");
+        for fetch in cross_origin {
+            let Some(r) = requests.iter().find(|r| r["url"] == fetch.url.as_str()) else {
+                panic!("{export}: {} not replayed", fetch.name)
+            };
+            let failed = fetch.browser.failed.as_ref();
+            assert_eq!(
+                failed.and_then(|f| f.cors_error.as_deref()),
+                Some("LocalNetworkAccessPermissionDenied"),
+                "{}: the ground truth",
+                fetch.name
+            );
+            assert_eq!(r["outcome"], "blocked", "{export}: {}", fetch.name);
+            if fetch.browser.preflights.is_empty() {
+                assert_eq!(
+                    r["cors_error"], "net::ERR_FAILED",
+                    "{export}: {}",
+                    fetch.name
+                );
+                let notes = r["recorded"]["notes"].to_string();
+                assert!(
+                    notes.contains("Local Network Access (inferred)"),
+                    "{export}: {}: {notes}",
+                    fetch.name
+                );
+            } else {
+                assert_eq!(
+                    r["cors_error"], "LocalNetworkAccessPermissionDenied",
+                    "{export}: {}",
+                    fetch.name
+                );
+                assert_eq!(r["failed_at"], "preflight", "{export}: {}", fetch.name);
+                assert_eq!(
+                    r["error"].as_str(),
+                    fetch.browser.console.first().map(String::as_str),
+                    "{export}: {}",
+                    fetch.name
+                );
+            }
+        }
+    }
+}

@@ -272,6 +272,19 @@ const PAGES = [
       ['redirect-back-home', `${API}/redirect-home`, {}],
     ],
   },
+  {
+    name: 'local-network',
+    title: 'A public page calls an API on loopback',
+    // Chromium is told that the pages' port is on the public internet, so the API on another
+    // loopback port is behind Local Network Access, which headless Chromium refuses.
+    publicPage: true,
+    fetches: [
+      ['star', `${API}/star`, {}, 'refused before it is sent: no permission'],
+      ['echo', `${API}/echo`, {}, 'refused before it is sent: no permission'],
+      ['post-json', `${API}/json`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }, 'the preflight is refused before it is sent'],
+      ['same-origin', `${PAGE}/same`, {}],
+    ],
+  },
 ];
 
 function pageHtml(page) {
@@ -401,7 +414,9 @@ async function recordPage(page) {
   const browser = spawn(CHROMIUM, [
     '--headless=new', '--no-sandbox', '--no-first-run', '--disable-extensions',
     `--remote-debugging-port=${DEVTOOLS_PORT}`, '--remote-allow-origins=*',
-    `--user-data-dir=${profile}`, 'about:blank',
+    `--user-data-dir=${profile}`,
+    ...(page.publicPage ? [`--ip-address-space-overrides=127.0.0.1:${new URL(PAGE).port}=public`] : []),
+    'about:blank',
   ], { stdio: 'ignore' });
   try {
     const version = await until('Chromium', async () => (await fetch(`http://127.0.0.1:${DEVTOOLS_PORT}/json/version`)).json());
@@ -503,7 +518,9 @@ const listening = await Promise.all(servers);
 
 try {
   mkdirSync(OUT, { recursive: true });
-  for (const page of PAGES) {
+  // Names after the folder record only those pages.
+  const only = process.argv.slice(3);
+  for (const page of PAGES.filter((p) => only.length === 0 || only.includes(p.name))) {
     const r = await recordPage(page);
     writeFileSync(join(OUT, `${page.name}.har`), r.plain);
     writeFileSync(join(OUT, `${page.name}.sanitized.har`), r.sanitized);

@@ -958,11 +958,50 @@ pub fn load_har_bytes(
             Err(set_aside) => skipped.push(set_aside),
         }
     }
+    note_local_network_refusals(&requests, &mut recorded);
     let mut import = assemble(file, total, requests, recorded, skipped)?;
     if !show_secrets {
         mask_import(&mut import);
     }
     Ok(import)
+}
+
+/// How DevTools records a preflight that Chromium's Local Network Access refused.
+const LOCAL_NETWORK_ACCESS_CHECKS: &str = "net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS";
+
+/// A request that needs no preflight and was refused by Local Network Access is recorded with
+/// no reason at all (status 0, `net::ERR_FAILED`; Chromium 156,
+/// `tests/fixtures/chromium/local-network.har`). Where a preflight to the same origin in the
+/// recording was refused with the reason, each such request is noted as most likely the same.
+fn note_local_network_refusals(requests: &[RequestSpec], recorded: &mut [Recorded]) {
+    let refused_at = |spec: &RequestSpec| {
+        spec.responses
+            .preflight
+            .as_ref()
+            .is_some_and(|p| p.network_error.as_deref() == Some(LOCAL_NETWORK_ACCESS_CHECKS))
+    };
+    let refused: foldhash::HashSet<String> = requests
+        .iter()
+        .filter(|spec| refused_at(spec))
+        .map(|spec| spec.url.origin().ascii_serialization())
+        .collect();
+    if refused.is_empty() {
+        return;
+    }
+    for (spec, record) in requests.iter().zip(recorded) {
+        let unexplained = spec.responses.preflight.is_none()
+            && spec
+                .responses
+                .actual
+                .as_ref()
+                .is_some_and(|a| a.network_error.as_deref() == Some("net::ERR_FAILED"));
+        let host = spec.url.origin().ascii_serialization();
+        if unexplained && refused.contains(&host) {
+            record.notes.push(Shared::from(format!(
+                "most likely refused by Chromium's Local Network Access (inferred): this recording's preflight to {host} was refused so ({LOCAL_NETWORK_ACCESS_CHECKS}), and a request Chromium refuses so without a preflight is recorded as this one is: status 0, net::ERR_FAILED, no reason"
+            )));
+        }
+    }
 }
 
 /// The error of a recording that did not parse, naming the field. Tracking the path slows a
