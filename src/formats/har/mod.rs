@@ -971,8 +971,9 @@ const LOCAL_NETWORK_ACCESS_CHECKS: &str = "net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACC
 
 /// A request that needs no preflight and was refused by Local Network Access is recorded with
 /// no reason at all (status 0, `net::ERR_FAILED`; Chromium 156,
-/// `tests/fixtures/chromium/local-network.har`). Where a preflight to the same origin in the
-/// recording was refused with the reason, each such request is noted as most likely the same.
+/// `tests/fixtures/chromium/local-network.har`). Each such request is noted as most likely
+/// refused so where a preflight to the same origin in the recording was refused with the
+/// reason, or where the page is on a public name and the URL on a loopback or local address.
 fn note_local_network_refusals(requests: &[RequestSpec], recorded: &mut [Recorded]) {
     let refused_at = |spec: &RequestSpec| {
         spec.responses
@@ -985,9 +986,6 @@ fn note_local_network_refusals(requests: &[RequestSpec], recorded: &mut [Recorde
         .filter(|spec| refused_at(spec))
         .map(|spec| spec.url.origin().ascii_serialization())
         .collect();
-    if refused.is_empty() {
-        return;
-    }
     for (spec, record) in requests.iter().zip(recorded) {
         let unexplained = spec.responses.preflight.is_none()
             && spec
@@ -995,10 +993,21 @@ fn note_local_network_refusals(requests: &[RequestSpec], recorded: &mut [Recorde
                 .actual
                 .as_ref()
                 .is_some_and(|a| a.network_error.as_deref() == Some("net::ERR_FAILED"));
+        if !unexplained {
+            continue;
+        }
         let host = spec.url.origin().ascii_serialization();
-        if unexplained && refused.contains(&host) {
+        let page = spec.origin.as_deref().unwrap_or("null");
+        let guarded = crate::engine::fetch_rules::local_network_access(page, &spec.url);
+        if refused.contains(&host) {
             record.notes.push(Shared::from(format!(
                 "most likely refused by Chromium's Local Network Access (inferred): this recording's preflight to {host} was refused so ({LOCAL_NETWORK_ACCESS_CHECKS}), and a request Chromium refuses so without a preflight is recorded as this one is: status 0, net::ERR_FAILED, no reason"
+            )));
+        } else if let Some(failure) = guarded {
+            record.notes.push(Shared::from(format!(
+                "possibly refused by Chromium's Local Network Access (inferred): the page {page} is taken to be on the public internet and {host} is a {} address, and Chromium records a request it refuses so as this one is: status 0, net::ERR_FAILED, no reason. DevTools' console says \"Permission was denied for this request to access the `{}` address space\" if so",
+                failure.address_space().name(),
+                failure.address_space().name()
             )));
         }
     }
@@ -1435,6 +1444,39 @@ mod tests {
         assert_eq!(request.credentials, Credentials::Include);
         let recorded = &import.recording.recorded[0];
         assert_eq!(recorded.failed_at, Some(ExchangeKind::Preflight));
+    }
+
+    /// A request refused by Local Network Access is recorded with no reason: the note says
+    /// what is likely, from a public page to loopback, and nothing between public hosts.
+    #[test]
+    fn a_reasonless_failure_to_loopback_from_a_public_page_notes_local_network_access() {
+        let failed = |url: &str| {
+            entry(
+                ("GET", url),
+                &[],
+                (0, &[], r#","_error":"net::ERR_FAILED""#),
+                "",
+            )
+        };
+        let import = har(&[
+            failed("http://localhost:8080/api"),
+            failed("https://api.example/x"),
+        ]);
+        let notes = |i: usize| {
+            import.recording.recorded[i]
+                .notes
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert!(
+            notes(0).contains("Local Network Access (inferred)"),
+            "{}",
+            notes(0)
+        );
+        assert!(notes(0).contains("`loopback`"), "{}", notes(0));
+        assert!(!notes(1).contains("Local Network Access"), "{}", notes(1));
     }
 
     #[test]
