@@ -248,9 +248,6 @@ impl Simulation<'_> {
     }
 }
 
-/// The network error Chromium records for a request its Local Network Access refused.
-const LOCAL_NETWORK_ACCESS_CHECKS: &str = "net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS";
-
 /// How one request ended.
 struct Ending {
     outcome: Outcome,
@@ -1949,7 +1946,7 @@ impl<'a> Simulation<'a> {
         // How DevTools records a preflight that Local Network Access refused (Chromium 156,
         // `tests/fixtures/chromium/local-network.har`): a CORS error, at the URL refused. A page
         // that is not a secure context cannot be given the permission.
-        if code == LOCAL_NETWORK_ACCESS_CHECKS {
+        if code == super::cors_error::LOCAL_NETWORK_ACCESS_CHECKS {
             let insecure = spec.origin.as_deref().is_some_and(|origin| {
                 origin.starts_with("http:")
                     && url::Url::parse(origin)

@@ -92,6 +92,10 @@ pub enum CorsError {
     NoAnswerRecorded,
 }
 
+/// The network error DevTools records for a request Chromium's Local Network Access refused
+/// (on a refused preflight; a request without one is recorded as `net::ERR_FAILED`).
+pub const LOCAL_NETWORK_ACCESS_CHECKS: &str = "net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS";
+
 /// A failure with the value Chromium reports alongside it (`failedParameter`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CorsFailure {

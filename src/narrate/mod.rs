@@ -264,11 +264,21 @@ fn local_network_blocked(record: &RequestRecord) -> StepText {
         .as_ref()
         .and_then(|url| url.host_str().map(str::to_string))
         .unwrap_or_default();
-    let page_host = record
+    let page = record
         .origin
         .as_deref()
-        .and_then(|origin| url::Url::parse(origin).ok()?.host_str().map(str::to_string))
-        .unwrap_or_default();
+        .and_then(|origin| url::Url::parse(origin).ok());
+    // Only a name is a guess: an address says where it is.
+    let page_is_named = matches!(
+        page.as_ref().and_then(url::Url::host),
+        Some(url::Host::Domain(_))
+    );
+    let guessed = match page.as_ref().and_then(url::Url::host_str) {
+        Some(host) if page_is_named => format!(
+            " The page's host {host} is taken to be public because it is a name, not an address: the simulation resolves no names (inferred)."
+        ),
+        _ => String::new(),
+    };
     let place = match space {
         AddressSpace::Loopback => "this machine itself (loopback)",
         _ => "a private network (a local address)",
@@ -294,7 +304,7 @@ fn local_network_blocked(record: &RequestRecord) -> StepText {
         },
         result: format!("Not sent: {error}"),
         explanation: format!(
-            "The page is on the public internet and {host} is on {place}. {rule} (Local Network Access; observed in Chromium 156). Nothing goes out: no preflight, no request, no CORS check, so no header the server sends can help; {}, and the console words it as a CORS error. The page's host {page_host} is taken to be public because it is a name, not an address: the simulation resolves no names (inferred). The ways out: serve the page from the same machine or network while developing (http://localhost), call the API at its public https: address{}.",
+            "The page is on the public internet and {host} is on {place}. {rule} (Local Network Access; observed in Chromium 156). Nothing goes out: no preflight, no request, no CORS check, so no header the server sends can help; {}, and the console words it as a CORS error.{guessed} The ways out: serve the page from the same machine or network while developing (http://localhost), call the API at its public https: address{}.",
             what_the_page_sees(record),
             if secure {
                 ", or allow the site in the browser's prompt (site settings: local network access)"

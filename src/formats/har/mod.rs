@@ -13,6 +13,7 @@ mod plan;
 
 use plan::{Key, Planned, url_origin};
 
+use crate::engine::cors_error::LOCAL_NETWORK_ACCESS_CHECKS;
 use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
 use crate::http::syntax::{
     is_forbidden_method, is_forbidden_request_header, is_token, is_valid_header_value,
@@ -965,9 +966,6 @@ pub fn load_har_bytes(
     }
     Ok(import)
 }
-
-/// How DevTools records a preflight that Chromium's Local Network Access refused.
-const LOCAL_NETWORK_ACCESS_CHECKS: &str = "net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS";
 
 /// A request that needs no preflight and was refused by Local Network Access is recorded with
 /// no reason at all (status 0, `net::ERR_FAILED`; Chromium 156,
