@@ -465,7 +465,10 @@ pub fn mixed_content(page_origin: &str, url: &url::Url, initiator: Initiator) ->
     {
         return MixedContent::None;
     }
-    if initiator != Initiator::Img {
+    // An image is upgraded, unless its host is an address: then it is blocked too (observed
+    // in Chromium 156: "not upgraded to HTTPS because its URL's host is an IP address").
+    let address = matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
+    if initiator != Initiator::Img || address {
         return MixedContent::Blocked;
     }
     at_https(url).map_or(MixedContent::Blocked, MixedContent::Upgraded)
@@ -480,8 +483,6 @@ pub fn at_https(url: &url::Url) -> Option<url::Url> {
     Some(upgraded)
 }
 
-/// A potentially trustworthy `http:` URL (Secure Contexts §3.1): a loopback address, or a host
-/// named `localhost` or under `.localhost`.
 /// Where a host is, as Local Network Access sorts hosts: this machine, a private network, or
 /// the internet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -596,6 +597,8 @@ pub fn element_loads(initiator: Initiator, status: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// Chromium 156 with its address spaces overridden (the observation file): public to
     /// loopback or local needs a permission (or is refused outright from http:); anything from
     /// a local or loopback page, and public to public, is not restricted.
@@ -645,8 +648,6 @@ mod tests {
         }
     }
 
-    use super::*;
-
     #[test]
     fn an_https_page_blocks_http_urls_but_upgrades_images_and_spares_loopback() {
         let url = |text: &str| url::Url::parse(text).unwrap_or_else(|e| panic!("{e}"));
@@ -668,6 +669,19 @@ mod tests {
             mixed_content(page, &url("http://api.example:8080/a"), Initiator::Img),
             MixedContent::Upgraded(url("https://api.example:8080/a"))
         );
+        // An image at a public address is not upgraded but blocked; at a private address or
+        // a .local name, only warned about (Local Network Access decides).
+        assert_eq!(
+            mixed_content(page, &url("http://203.0.113.5/i.png"), Initiator::Img),
+            MixedContent::Blocked
+        );
+        for local in ["http://10.77.0.1/i.png", "http://printer.local/i.png"] {
+            assert_eq!(
+                mixed_content(page, &url(local), Initiator::Img),
+                MixedContent::None,
+                "{local}"
+            );
+        }
         for trustworthy in [
             "http://localhost/a",
             "http://dev.localhost:3000/a",

@@ -147,7 +147,7 @@ impl Initiator {
         match self {
             Initiator::Fetch => "resource",
             Initiator::Xhr => "XMLHttpRequest endpoint",
-            Initiator::Img => "element",
+            Initiator::Img => "image",
             Initiator::Script => "script",
             Initiator::Font => "font",
         }

@@ -1449,7 +1449,7 @@ fn local_network_access_refuses_what_chromium_refused() {
             );
         }
     }
-    assert_eq!(cases, 26);
+    assert_eq!(cases, 28);
 }
 
 /// An answer the browser's HTTP cache serves again does not store its cookies again
