@@ -12,7 +12,6 @@ use crate::app::{App, Panel};
 use crate::engine::{CorsError, ExchangeKind, RequestRecord, Stage, Step, Verdict};
 use crate::http::reason_phrase;
 use crate::scenario::{Initiator, Outcome, Via};
-use crate::server::ServerNote;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -330,6 +329,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, boxed: bool) {
     let hops = request.hops().len();
     let view = hop_view(request, hop);
     let request = view.as_ref().unwrap_or(request);
+    // A refused request went nowhere: not even the preflight a recording lists for it.
+    let refused = (refused_before_sending(request) && request.preflight).then(|| RequestRecord {
+        preflight: false,
+        ..request.clone()
+    });
+    let request = refused.as_ref().unwrap_or(request);
     let nodes = nodes(request, step, Some((hop.min(hops.saturating_sub(1)), hops)));
     if boxed {
         render_boxes(app, frame, inner, &nodes, request);
@@ -374,15 +379,14 @@ fn hop_view(request: &RequestRecord, hop: usize) -> Option<RequestRecord> {
 }
 
 /// Mixed content and Local Network Access are refused before any CORS decision: nothing was
-/// sent and nothing checked. (Refused at a redirect, the hop itself was sent and checked.)
+/// sent and nothing checked, and no exchange was answered (a recording holds the refused
+/// request, or its preflight, with status 0). Refused at a redirect, the hop itself was sent
+/// and checked.
 fn refused_before_sending(request: &RequestRecord) -> bool {
     request
         .cors_error
         .is_some_and(CorsError::is_refused_before_sending)
-        && request
-            .exchanges
-            .iter()
-            .any(|e| matches!(e.server, ServerNote::NotSent(_)))
+        && request.exchanges.iter().all(|e| e.response.status == 0)
 }
 
 /// Why the request goes straight to the actual request, when it does; "no" when it does not.

@@ -1761,4 +1761,15 @@ fn the_flow_shows_a_local_network_refusal_never_sent() {
     for shown in ["302 Found", "✗ to local", "✗ BLOCKED", "`loopback`"] {
         assert!(screen.contains(shown), "{shown}: {screen}");
     }
+
+    // A real DevTools export: the preflight Chromium refused is listed with status 0, and the
+    // flow shows the request as never sent, not as a preflight that failed its check.
+    let mut recorded = recording_app("tests/fixtures/chromium/local-network.har");
+    recorded.list.open = false;
+    key(&mut recorded, KeyCode::End);
+    let screen = text(&draw(&recorded, 120, 40));
+    for shown in ["local network", "✗ never sent", "✗ BLOCKED"] {
+        assert!(screen.contains(shown), "{shown}: {screen}");
+    }
+    assert!(!screen.contains("✗ fail"), "{screen}");
 }
