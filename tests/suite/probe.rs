@@ -573,19 +573,19 @@ fn a_redirected_put_is_preflighted_again_at_its_new_url() {
     assert_eq!(doc["requests"][0]["outcome"], "allowed");
 }
 
-#[test]
-fn a_host_that_does_not_resolve_is_named() {
-    let output = Command::cargo_bin("cors-tui")
+/// `probe --json` of a URL whose host does not resolve, for a page at `origin`.
+fn probe_a_host_that_does_not_resolve(origin: &str) -> std::process::Output {
+    Command::cargo_bin("cors-tui")
         .unwrap_or_else(|e| panic!("{e}"))
-        .args([
-            "probe",
-            "http://no-such-host.invalid/x",
-            "--origin",
-            "http://app.example",
-        ])
+        .args(["probe", "http://no-such-host.invalid/x", "--origin", origin])
         .args(["--timeout", "5", "--json"])
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_host_that_does_not_resolve_is_named() {
+    let output = probe_a_host_that_does_not_resolve("http://app.example");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -598,17 +598,7 @@ fn a_host_that_does_not_resolve_is_named() {
 /// sends nothing either, and says why, so the host is never looked up.
 #[test]
 fn an_http_url_probed_for_an_https_page_is_mixed_content_and_not_sent() {
-    let output = Command::cargo_bin("cors-tui")
-        .unwrap_or_else(|e| panic!("{e}"))
-        .args([
-            "probe",
-            "http://no-such-host.invalid/x",
-            "--origin",
-            "https://app.example",
-        ])
-        .args(["--timeout", "5", "--json"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let output = probe_a_host_that_does_not_resolve("https://app.example");
     let document: serde_json::Value =
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
     let request = &document["requests"][0];
