@@ -195,6 +195,26 @@ impl Simulation<'_> {
         }
     }
 
+    /// The `http(s)` URL a redirect leads to, as the browser sends the next hop: each hop is a
+    /// new fetch, checked as the first was, for mixed content (an image goes on at `https:`)
+    /// and Local Network Access (observed in Chromium 156). `Err` when it is refused there.
+    fn next_hop_url(
+        &self,
+        original: &RequestSpec,
+        next: url::Url,
+    ) -> Result<url::Url, CorsFailure> {
+        let page_origin = original.origin.as_deref().unwrap_or("null");
+        let next = match mixed_content(page_origin, &next, original.initiator) {
+            MixedContent::None => next,
+            MixedContent::Upgraded(upgraded) => upgraded,
+            MixedContent::Blocked => {
+                return Err(CorsFailure::new(CorsError::MixedContent, next.as_str()));
+            }
+        };
+        self.local_network(page_origin, &next, original.via)?;
+        Ok(next)
+    }
+
     /// A request the browser refuses before sending it (mixed content, Local Network Access):
     /// nothing is sent, and the console says why.
     fn refused_before_sending(&mut self, index: usize, spec: &RequestSpec, failure: CorsFailure) {
@@ -1217,15 +1237,7 @@ impl<'a> Simulation<'a> {
             return Err(CorsFailure::new(CorsError::TooManyRedirects, ""));
         }
         let page_origin = original.origin.as_deref().unwrap_or("null");
-        // Each hop is a new fetch, checked for mixed content as the first was.
-        let next_url = match mixed_content(page_origin, &next_url, original.initiator) {
-            MixedContent::None => next_url,
-            MixedContent::Upgraded(upgraded) => upgraded,
-            MixedContent::Blocked => {
-                return Err(CorsFailure::new(CorsError::MixedContent, next_url.as_str()));
-            }
-        };
-        self.local_network(page_origin, &next_url, original.via)?;
+        let next_url = self.next_hop_url(original, next_url)?;
         let origin = sent.header("Origin");
         let next = redirect_hop(
             (response.status, sent.method.as_ref()),
@@ -1770,17 +1782,16 @@ impl<'a> Simulation<'a> {
         let origin = spec.origin.as_deref().unwrap_or("null");
         let include = spec.credentials == Credentials::Include;
         let page_origin = original.origin.as_deref().unwrap_or("null");
-        let mut next_url = spec.url.join(&location).ok();
-        // Each hop is a new fetch, checked for mixed content as the first was (last, after the
-        // redirect's own checks): an image goes on at https:, anything else is blocked.
-        let mut mixed = false;
-        if let Some(next) = &next_url {
-            match mixed_content(page_origin, next, original.initiator) {
-                MixedContent::None => {}
-                MixedContent::Upgraded(upgraded) => next_url = Some(upgraded),
-                MixedContent::Blocked => mixed = true,
+        // The next hop's own refusal counts last, after the redirect's checks.
+        let (next_url, hop_refused) = match spec.url.join(&location).ok() {
+            Some(next) if matches!(next.scheme(), "http" | "https") => {
+                match self.next_hop_url(original, next.clone()) {
+                    Ok(next) => (Some(next), None),
+                    Err(refused) => (Some(next), Some(refused)),
+                }
             }
-        }
+            other => (other, None),
+        };
         let checked = if cors_checked {
             cors_check(response, origin, include)
         } else {
@@ -1800,11 +1811,8 @@ impl<'a> Simulation<'a> {
                     } else if credentials && refused {
                         // Chromium reports this with an empty location.
                         Some(CorsFailure::new(CorsError::RedirectContainsCredentials, ""))
-                    } else if mixed {
-                        Some(CorsFailure::new(CorsError::MixedContent, next.as_str()))
                     } else {
-                        // A hop to a loopback or private address (observed in Chromium 156).
-                        self.local_network(page_origin, next, original.via).err()
+                        hop_refused
                     }
                 }
                 Some(next) if self.profile == BrowserProfile::Chromium => Some(CorsFailure::new(
