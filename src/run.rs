@@ -1029,15 +1029,16 @@ fn probe_request_scenario(args: &ProbeArgs) -> Result<Scenario, LoadErrors> {
         );
     }
     // From an HTTPS page the browser sends nothing to an http: URL, and neither does the probe.
-    let refused = url::Url::parse(&url).is_ok_and(|parsed| {
-        engine::fetch_rules::mixed_content(&origin, &parsed, scenario::Initiator::Fetch)
+    let parsed = url::Url::parse(&url).ok();
+    let refused = parsed.as_ref().is_some_and(|parsed| {
+        engine::fetch_rules::mixed_content(&origin, parsed, scenario::Initiator::Fetch)
             == engine::fetch_rules::MixedContent::Blocked
     });
     // The probe judges a live server's answers; Chromium's Local Network Access would decide
     // before any were asked for, so the header says what it would do.
-    let local = url::Url::parse(&url)
-        .ok()
-        .and_then(|parsed| engine::fetch_rules::local_network_access(&origin, &parsed));
+    let local = parsed
+        .as_ref()
+        .and_then(|parsed| engine::fetch_rules::local_network_access(&origin, parsed));
     let description = match local {
         _ if refused => "From an HTTPS page the browser sends nothing to an http: URL (mixed content), so nothing was sent to the live server.".to_string(),
         Some(failure) if failure.error == engine::CorsError::InsecureLocalNetwork => format!(

@@ -808,10 +808,7 @@ fn beyond_any_change(record: &RequestRecord) -> Option<Option<Fix>> {
 /// What to change for a request blocked as mixed content: the URL, as no answer is ever asked
 /// for. At a redirect, the server's Location.
 fn mixed_content_advice(record: &RequestRecord) -> String {
-    let blocked = match &record.console {
-        Some(engine::cors_error::ConsoleLine::Failure(facts)) => facts.failure.parameter.clone(),
-        _ => String::new(),
-    };
+    let blocked = refused_url(record);
     let https = |url: &str| {
         url::Url::parse(url)
             .ok()
@@ -826,16 +823,24 @@ fn mixed_content_advice(record: &RequestRecord) -> String {
     } else {
         format!(
             "No CORS header fixes this: the server's redirect leads to {blocked}, which an HTTPS page may not fetch. Make it redirect to {} instead (behind a load balancer or CDN that ends TLS, a server that builds Location from the scheme it sees writes http:; have it honour X-Forwarded-Proto, or send a relative Location)",
-            https(&blocked)
+            https(blocked)
         )
     }
 }
 
+/// The URL a request refused before it was sent was refused at, as its failure names it: a
+/// redirect's target; for mixed content at the first hop, nothing.
+fn refused_url(record: &RequestRecord) -> &str {
+    match &record.console {
+        Some(engine::cors_error::ConsoleLine::Failure(facts)) => &facts.failure.parameter,
+        _ => "",
+    }
+}
+
+/// What to change for a request Local Network Access refused: nothing on the server, as no
+/// answer is ever asked for. At a redirect, the server's Location.
 fn local_network_advice(record: &RequestRecord) -> String {
-    let refused = match &record.console {
-        Some(engine::cors_error::ConsoleLine::Failure(facts)) => facts.failure.parameter.clone(),
-        _ => String::new(),
-    };
+    let refused = refused_url(record);
     let secure = record.cors_error == Some(CorsError::LocalNetworkAccessPermissionDenied);
     let how = if secure {
         "without the user's permission"

@@ -996,12 +996,13 @@ fn note_local_network_refusals(requests: &[RequestSpec], recorded: &mut [Recorde
         }
         let host = spec.url.origin().ascii_serialization();
         let page = spec.origin.as_deref().unwrap_or("null");
-        let guarded = crate::engine::fetch_rules::local_network_access(page, &spec.url);
         if refused.contains(&host) {
             record.notes.push(Shared::from(format!(
                 "most likely refused by Chromium's Local Network Access (inferred): this recording's preflight to {host} was refused so ({LOCAL_NETWORK_ACCESS_CHECKS}), and a request Chromium refuses so without a preflight is recorded as this one is: status 0, net::ERR_FAILED, no reason"
             )));
-        } else if let Some(failure) = guarded {
+        } else if let Some(failure) =
+            crate::engine::fetch_rules::local_network_access(page, &spec.url)
+        {
             record.notes.push(Shared::from(format!(
                 "possibly refused by Chromium's Local Network Access (inferred): the page {page} is taken to be on the public internet and {host} is a {} address, and Chromium records a request it refuses so as this one is: status 0, net::ERR_FAILED, no reason. DevTools' console says \"Permission was denied for this request to access the `{}` address space\" if so",
                 failure.address_space().name(),
