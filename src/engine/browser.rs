@@ -9,10 +9,10 @@ use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
-    AddressSpace, MAX_REDIRECTS, MixedContent, PreflightReason, UnsafeHeader, address_space,
-    chromium_scheme_error, cors_check, element_loads, exposed_headers, is_safelisted_method,
-    local_network_access, mixed_content, preflight_reasons, redirect_hop, sorted_names,
-    unsafe_request_headers,
+    AddressSpace, MAX_REDIRECTS, MixedContent, NoCorsElement, PreflightReason, UnsafeHeader,
+    address_space, chromium_scheme_error, cors_check, exposed_headers, is_safelisted_method,
+    local_network_access, mixed_content, no_cors_element, preflight_reasons, redirect_hop,
+    sorted_names, unsafe_request_headers,
 };
 use super::http_cache::HttpCache;
 use super::preflight_cache::{Lookup, PreflightCache, Query};
@@ -1163,32 +1163,56 @@ impl<'a> Simulation<'a> {
             at = std::borrow::Cow::Owned(next_spec);
         }
         let status = response.status;
+        // Opaque Response Blocking looks at an answer the page may not read: one from another
+        // origin than the page's, at any hop (Chromium only; Fetch has no ORB yet).
+        let page = spec.origin.as_deref().unwrap_or("null");
+        let opaque = page == "null"
+            || self.exchanges.iter().any(|e| {
+                url::Url::parse(&e.request.url)
+                    .ok()
+                    .and_then(|url| origin_of(&url))
+                    .as_deref()
+                    != Some(page)
+            });
         let (received, exposed, by) = match who {
             Unchecked::Raw => (
                 Received::FullyReadable { status },
                 Exposed::AllNoBrowser,
                 UncheckedBy::Raw,
             ),
-            Unchecked::NoCors => (
-                Received::Opaque { status },
-                Exposed::NoneOpaque,
-                UncheckedBy::NoCorsFetch,
-            ),
-            Unchecked::Image if !element_loads(spec.initiator, status) => (
-                Received::NotLoaded { status },
-                Exposed::NoneOpaque,
-                UncheckedBy::Element,
-            ),
-            Unchecked::Image if spec.initiator == Initiator::Script => (
-                Received::ScriptRun { status },
-                Exposed::NoneOpaque,
-                UncheckedBy::Element,
-            ),
-            Unchecked::Image => (
-                Received::Shown { status },
-                Exposed::NoneOpaque,
-                UncheckedBy::Element,
-            ),
+            Unchecked::NoCors => {
+                let withheld = match super::orb::decide(&response, true) {
+                    super::orb::Orb::Blocked(why)
+                        if opaque && self.profile == BrowserProfile::Chromium =>
+                    {
+                        Some(why)
+                    }
+                    _ => None,
+                };
+                (
+                    Received::Opaque { status },
+                    Exposed::NoneOpaque,
+                    UncheckedBy::NoCorsFetch { withheld },
+                )
+            }
+            Unchecked::Image => {
+                let profile = if opaque {
+                    self.profile
+                } else {
+                    BrowserProfile::Standard
+                };
+                let outcome = no_cors_element(spec.initiator, &response, profile);
+                let received = match outcome {
+                    NoCorsElement::Loads if spec.initiator == Initiator::Script => {
+                        Received::ScriptRun { status }
+                    }
+                    NoCorsElement::Loads => Received::Shown { status },
+                    NoCorsElement::ErrorStatus => Received::NotLoaded { status },
+                    NoCorsElement::WrongType => Received::WrongType { status },
+                    NoCorsElement::Withheld(_) => Received::WithheldByOrb { status },
+                };
+                (received, Exposed::NoneOpaque, UncheckedBy::Element(outcome))
+            }
         };
         let summary = Summary::new(Ended::Unchecked(by));
         self.set(Var::ResponseReceived, Cell::ResponseReceived(received));

@@ -7,10 +7,11 @@ pub(crate) mod driver;
 pub mod event;
 pub mod fetch_rules;
 pub(crate) mod http_cache;
+pub mod orb;
 pub(crate) mod preflight_cache;
 pub(crate) mod preflight_check;
 pub(crate) mod profile_note;
-pub(crate) mod summary;
+pub mod summary;
 pub mod trace;
 pub mod tracker;
 

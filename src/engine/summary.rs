@@ -68,9 +68,12 @@ pub enum AllowedBy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UncheckedBy {
     Raw,
-    NoCorsFetch,
-    /// An `<img>`, `<script>` or font without `crossorigin`.
-    Element,
+    /// `withheld`: why Chromium's Opaque Response Blocking emptied the opaque response.
+    NoCorsFetch {
+        withheld: Option<super::orb::OrbBlocked>,
+    },
+    /// An `<img>` or `<script>` without `crossorigin`, and how it fared with the answer.
+    Element(super::fetch_rules::NoCorsElement),
 }
 
 /// Where a redirected request ended.

@@ -336,6 +336,16 @@ impl RequestRecord {
         self.expect.is_none_or(|e| e == self.outcome)
     }
 
+    /// How a no-cors `<img>` or `<script>` fared with its answer; `None` for any other request.
+    pub fn element_outcome(&self) -> Option<super::fetch_rules::NoCorsElement> {
+        match *self.summary.ending {
+            super::summary::Ended::Unchecked(super::summary::UncheckedBy::Element(outcome)) => {
+                Some(outcome)
+            }
+            _ => None,
+        }
+    }
+
     /// A live probe held the actual request back: it ended "sent" with no actual exchange.
     pub fn held_back(&self) -> bool {
         self.outcome == Outcome::Sent

@@ -126,6 +126,14 @@ pub enum Received {
     NotLoaded {
         status: u16,
     },
+    /// A no-cors element's 2xx answer of the wrong kind: no image, or a type no script runs as.
+    WrongType {
+        status: u16,
+    },
+    /// A no-cors element's answer Chromium's Opaque Response Blocking withheld.
+    WithheldByOrb {
+        status: u16,
+    },
     /// Received, but the CORS check hides it from the script.
     Hidden {
         status: u16,

@@ -35,6 +35,20 @@ pub fn combined_header(headers: &Headers, name: &str) -> Option<String> {
     Some(combined)
 }
 
+/// The body of an answer the simulation describes rather than holds (an object in a bucket):
+/// "(2048 bytes of image/png)".
+pub fn describe_body(length: usize, content_type: &str) -> String {
+    format!("({length} bytes of {content_type})")
+}
+
+/// The type a body made by [`describe_body`] stands for; `None` for a body held as it is.
+pub fn described_body(body: &str) -> Option<&str> {
+    let inner = body.strip_prefix('(')?.strip_suffix(')')?;
+    let (length, content_type) = inner.split_once(" bytes of ")?;
+    (!length.is_empty() && length.bytes().all(|b| b.is_ascii_digit()) && !content_type.is_empty())
+        .then_some(content_type)
+}
+
 /// Which exchange of a hop: the preflight, or the request itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -476,8 +476,15 @@ impl<'a> Run<'a> {
                 .collect(),
             body: answer.response.body.into_bytes(),
         };
+        // To an element without crossorigin, an answer with content of its own (a JSON error,
+        // an XML page) is served as it is: what the element and ORB make of it is part of the
+        // lesson. With crossorigin, only CORS is.
+        let no_content = spec.via != crate::scenario::Via::Element
+            || reply.body.is_empty()
+            || crate::http::described_body(&String::from_utf8_lossy(&reply.body)).is_some();
         if kind == ExchangeKind::Actual
             && (200..300).contains(&reply.status)
+            && no_content
             && let Some((content_type, body)) = page::stand_in(spec.initiator)
         {
             reply
@@ -793,12 +800,17 @@ impl Side {
                 .then(|| header_names(&record.exposed_headers)),
             read: Some(
                 matches!(record.outcome, Outcome::Allowed | Outcome::Sent)
-                    && record.exchanges.last().is_none_or(|exchange| {
-                        engine::fetch_rules::element_loads(
-                            record.initiator,
-                            exchange.response.status,
-                        )
-                    }),
+                    && match *record.summary.ending {
+                        engine::summary::Ended::Unchecked(
+                            engine::summary::UncheckedBy::Element(outcome),
+                        ) => outcome == engine::fetch_rules::NoCorsElement::Loads,
+                        _ => record.exchanges.last().is_none_or(|exchange| {
+                            engine::fetch_rules::element_loads(
+                                record.initiator,
+                                exchange.response.status,
+                            )
+                        }),
+                    },
             ),
         }
     }

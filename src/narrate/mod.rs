@@ -4,6 +4,7 @@
 
 mod cookies;
 mod initiator;
+mod orb;
 mod preflight;
 
 /// A cell with nothing in it.
@@ -21,6 +22,7 @@ use crate::scenario::Header;
 use std::borrow::Cow;
 
 use crate::engine::event::WhySent;
+use crate::engine::summary::{Ended, UncheckedBy};
 use crate::engine::{RequestRecord, Step, StepEvent, StepText};
 use crate::http::{HttpRequest, HttpResponse, abbreviate_header, is_cors_header, reason_phrase};
 use crate::scenario::{BrowserProfile, Credentials};
@@ -87,7 +89,9 @@ pub fn step<'a>(
         (StepEvent::RawStart, _) => Cow::Owned(raw_start(record)),
         (StepEvent::ImageStart, _) => Cow::Owned(image_start(record)),
         (StepEvent::NoCorsStart, _) => Cow::Owned(no_cors_start(record)),
-        (StepEvent::NoCorsResolved, Some(exchange)) => Cow::Owned(no_cors_resolved(exchange)),
+        (StepEvent::NoCorsResolved, Some(exchange)) => {
+            Cow::Owned(no_cors_resolved(record, exchange))
+        }
         (StepEvent::ImageLoaded, Some(exchange)) => Cow::Owned(image_loaded(record, exchange)),
         (StepEvent::RawSent, Some(exchange)) => Cow::Owned(raw_sent(exchange)),
         (StepEvent::Withheld { target }, _) => Cow::Owned(withheld(target)),
@@ -390,8 +394,14 @@ fn no_cors_start(record: &RequestRecord) -> StepText {
     }
 }
 
-fn no_cors_resolved(exchange: &crate::engine::Exchange) -> StepText {
+fn no_cors_resolved(record: &RequestRecord, exchange: &crate::engine::Exchange) -> StepText {
     let response = &exchange.response;
+    let withheld = match *record.summary.ending {
+        Ended::Unchecked(UncheckedBy::NoCorsFetch {
+            withheld: Some(why),
+        }) => orb::fetch_withheld(why, response),
+        _ => String::new(),
+    };
     StepText {
         action: format!("Server answers the no-cors {}", exchange.request.method),
         request_type: "no-cors fetch".to_string(),
@@ -401,7 +411,7 @@ fn no_cors_resolved(exchange: &crate::engine::Exchange) -> StepText {
         explanation: with_cookies(
             exchange,
             format!(
-                "{} The fetch resolves, with no error, but with type 'opaque': status 0, ok false, no headers and an empty body, whatever the server sent and whatever CORS headers it had. The script learns only that something answered; mode 'no-cors' silences the error without letting the page read anything.",
+                "{} The fetch resolves, with no error, but with type 'opaque': status 0, ok false, no headers and an empty body, whatever the server sent and whatever CORS headers it had. The script learns only that something answered; mode 'no-cors' silences the error without letting the page read anything.{withheld}",
                 exchange.server_explanation()
             ),
         ),
@@ -412,7 +422,11 @@ fn no_cors_resolved(exchange: &crate::engine::Exchange) -> StepText {
 fn image_loaded(record: &RequestRecord, exchange: &crate::engine::Exchange) -> StepText {
     let response = &exchange.response;
     let script = record.initiator == crate::scenario::Initiator::Script;
-    let not_loaded = initiator::not_loaded(record.initiator, response.status);
+    let outcome = match *record.summary.ending {
+        Ended::Unchecked(UncheckedBy::Element(outcome)) => outcome,
+        _ => crate::engine::fetch_rules::NoCorsElement::Loads,
+    };
+    let not_loaded = orb::not_loaded(record.initiator, outcome, response, &exchange.request.url);
     let failed;
     let (element, request_type, result, after) = if let Some(sentence) = &not_loaded {
         failed = format!("The browser makes no CORS check for a no-cors request. {sentence}");

@@ -74,12 +74,16 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                 UncheckedBy::Raw => format!(
                     "Sent without a browser: the server answered {status} and the client reads all of it; CORS headers in the answer: {cors}."
                 ),
-                UncheckedBy::NoCorsFetch => format!(
-                    "fetch() with mode 'no-cors' resolved with an opaque response: the server answered {status}, and the script sees type 'opaque', status 0, no headers and no body; CORS headers in the answer: {cors}."
+                UncheckedBy::NoCorsFetch { withheld } => format!(
+                    "fetch() with mode 'no-cors' resolved with an opaque response: the server answered {status}, and the script sees type 'opaque', status 0, no headers and no body; CORS headers in the answer: {cors}.{}",
+                    withheld
+                        .zip(last)
+                        .map(|(why, response)| super::orb::fetch_withheld(why, response))
+                        .unwrap_or_default()
                 ),
-                UncheckedBy::Element => {
+                UncheckedBy::Element(outcome) => {
                     if let Some(sentence) = last.and_then(|response| {
-                        super::initiator::not_loaded(record.initiator, response.status)
+                        super::orb::not_loaded(record.initiator, *outcome, response, &record.url)
                     }) {
                         return format!(
                             "Asked for by {} without crossorigin: no Origin, no CORS check; the server answered {status}. {sentence}",

@@ -142,6 +142,12 @@ impl Display for Received {
             Received::NotLoaded { status } => {
                 write!(f, "yes ({status}), not loaded: an error status")
             }
+            Received::WrongType { status } => {
+                write!(f, "yes ({status}), not loaded: not what the element needs")
+            }
+            Received::WithheldByOrb { status } => {
+                write!(f, "yes ({status}), withheld by ORB")
+            }
             Received::Hidden { status } => write!(f, "yes ({status}), hidden from script"),
             Received::Redirect { status } => write!(f, "redirect ({status})"),
             Received::NoAnswer => f.write_str("no (no answer)"),

@@ -23,23 +23,23 @@ fn marker(verdict: Verdict) -> &'static str {
 }
 
 fn outcome_word(request: &RequestRecord) -> &'static str {
+    use crate::engine::fetch_rules::NoCorsElement;
+    let script = request.initiator == crate::scenario::Initiator::Script;
     match request.outcome {
         Outcome::Allowed => "ALLOWED",
         Outcome::Blocked => "BLOCKED",
         Outcome::Sent if request.held_back() => "NOT SENT (the probe held it back)",
-        Outcome::Sent
-            if request.via == crate::scenario::Via::Element
-                && request.initiator == crate::scenario::Initiator::Script =>
-        {
-            "RUNS (a <script>, no CORS check)"
-        }
-        Outcome::Sent if request.via == crate::scenario::Via::Element => {
-            "SHOWN (an <img>, no CORS check)"
-        }
-        Outcome::Sent if request.via == crate::scenario::Via::NoCors => {
-            "OPAQUE (mode 'no-cors': the script reads nothing)"
-        }
-        Outcome::Sent => "SENT (no browser)",
+        Outcome::Sent => match request.element_outcome() {
+            Some(NoCorsElement::Loads) if script => "RUNS (a <script>, no CORS check)",
+            Some(NoCorsElement::Loads) => "SHOWN (an <img>, no CORS check)",
+            Some(NoCorsElement::Withheld(_)) => "WITHHELD BY ORB (no CORS check)",
+            Some(_) if script => "DOES NOT RUN (a <script>, no CORS check)",
+            Some(_) => "NOT SHOWN (an <img>, no CORS check)",
+            None if request.via == crate::scenario::Via::NoCors => {
+                "OPAQUE (mode 'no-cors': the script reads nothing)"
+            }
+            None => "SENT (no browser)",
+        },
     }
 }
 

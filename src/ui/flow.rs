@@ -258,8 +258,18 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
                     Outcome::Allowed => "✓ ALLOWED".to_string(),
                     Outcome::Blocked => "✗ BLOCKED".to_string(),
                     Outcome::Sent if withheld => "not sent".to_string(),
-                    Outcome::Sent if request.initiator == Initiator::Script => "→ RUNS".to_string(),
-                    Outcome::Sent if request.via == Via::Element => "→ SHOWN".to_string(),
+                    Outcome::Sent if request.via == Via::Element => {
+                        use crate::engine::fetch_rules::NoCorsElement;
+                        let script = request.initiator == Initiator::Script;
+                        match request.element_outcome() {
+                            Some(NoCorsElement::Withheld(_)) => "→ WITHHELD (ORB)",
+                            Some(NoCorsElement::Loads) | None if script => "→ RUNS",
+                            Some(NoCorsElement::Loads) | None => "→ SHOWN",
+                            Some(_) if script => "→ DOES NOT RUN",
+                            Some(_) => "→ NOT SHOWN",
+                        }
+                        .to_string()
+                    }
                     Outcome::Sent if request.via == Via::NoCors => "→ OPAQUE".to_string(),
                     Outcome::Sent => "→ SENT".to_string(),
                 }

@@ -1499,3 +1499,80 @@ fn a_cached_answer_does_not_set_its_cookie_again() {
         }
     }
 }
+
+/// Each of the 150 no-cors loads headless Chromium 156 made in
+/// `tests/fixtures/chromium/opaque-response-blocking.observed.json`: an `<img>` or `<script>`
+/// without `crossorigin` shows or runs the answer, or fails, as Chromium's did, and Opaque
+/// Response Blocking withholds exactly the answers Chromium withheld (`net::ERR_BLOCKED_BY_ORB`
+/// for an element; `net::ERR_ABORTED` for a no-cors fetch(), which still resolves). The standard
+/// profile (no ORB) withholds nothing.
+#[test]
+fn opaque_response_blocking_withholds_what_chromium_withheld() {
+    use cors_tui::engine::fetch_rules::NoCorsElement;
+    use cors_tui::engine::summary::{Ended, UncheckedBy};
+    let record = observed("opaque-response-blocking");
+    let mut checked = 0;
+    for case in record["cases"].as_array().into_iter().flatten() {
+        let via = case["via"].as_str().unwrap_or_default();
+        let body_name = case["body"].as_str().unwrap_or_default();
+        let body = match body_name {
+            "png" => "(67 bytes of image/png)".to_string(),
+            name => record["bodies"][name]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let mut headers = serde_json::Map::new();
+        if let Some(content_type) = case["content_type"].as_str() {
+            headers.insert("Content-Type".into(), content_type.into());
+        }
+        if case["nosniff"] == true {
+            headers.insert("X-Content-Type-Options".into(), "nosniff".into());
+        }
+        let scenario = serde_json::json!({
+            "server": {"type": "static", "url": "http://127.0.0.1:41311",
+                       "preflight": {"status": 204, "headers": {}},
+                       "actual": {"status": case["status"], "headers": headers, "body": body}},
+            "requests": [{"origin": "http://127.0.0.1:41310", "via": via,
+                          "url": "http://127.0.0.1:41311/r"}],
+        });
+        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "orb.json") {
+            Ok(s) => s,
+            Err(e) => panic!("{case}: {e}"),
+        };
+        let what = format!(
+            "{via} {} {} {body_name}",
+            case["status"], case["content_type"]
+        );
+        let error = case["network_error"].as_str();
+        for profile in [BrowserProfile::Chromium, BrowserProfile::Standard] {
+            let trace = engine::run(&scenario, profile);
+            let request = &trace.requests[0];
+            assert_eq!(request.outcome, Outcome::Sent, "{what}");
+            let chromium = profile == BrowserProfile::Chromium;
+            match (via, &*request.summary.ending) {
+                ("no-cors", Ended::Unchecked(UncheckedBy::NoCorsFetch { withheld })) => {
+                    assert_eq!(case["page_saw"], "resolved opaque 0", "{what}");
+                    let aborted = error == Some("net::ERR_ABORTED");
+                    assert_eq!(
+                        withheld.is_some(),
+                        aborted && chromium,
+                        "{what} ({profile:?})"
+                    );
+                }
+                (_, Ended::Unchecked(UncheckedBy::Element(outcome))) if chromium => {
+                    let withheld = matches!(outcome, NoCorsElement::Withheld(_));
+                    assert_eq!(withheld, error == Some("net::ERR_BLOCKED_BY_ORB"), "{what}");
+                    let loads = *outcome == NoCorsElement::Loads;
+                    assert_eq!(loads, case["page_saw"] == "load", "{what}: {outcome:?}");
+                }
+                (_, Ended::Unchecked(UncheckedBy::Element(outcome))) => {
+                    assert!(!matches!(outcome, NoCorsElement::Withheld(_)), "{what}");
+                }
+                (_, ending) => panic!("{what}: {ending:?}"),
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 150);
+}

@@ -134,7 +134,7 @@ impl Storage for Azure {
                 ));
                 headers.push(("x-ms-blob-type".into(), "BlockBlob".into()));
                 let body = if request.method == "GET" {
-                    format!("(2048 bytes of {content_type})")
+                    crate::http::describe_body(2048, content_type)
                 } else {
                     String::new()
                 };

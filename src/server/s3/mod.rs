@@ -169,7 +169,7 @@ impl Storage for S3 {
                 headers.push(("Content-Type".into(), content_type.into()));
                 headers.push(("Content-Length".into(), "2048".into()));
                 let body = if request.method == "GET" {
-                    format!("(2048 bytes of {content_type})")
+                    crate::http::describe_body(2048, content_type)
                 } else {
                     String::new()
                 };

@@ -1,0 +1,79 @@
+//! Opaque Response Blocking and how a no-cors element fared, in words (observed in Chromium
+//! 156: `tests/fixtures/chromium/opaque-response-blocking.observed.json`).
+
+use crate::engine::fetch_rules::NoCorsElement;
+use crate::engine::orb::{self, OrbBlocked};
+use crate::http::HttpResponse;
+use crate::scenario::Initiator;
+
+/// Why ORB withheld `response`, as a clause: "its body starts as XML (application/xml)".
+fn reason(why: OrbBlocked, response: &HttpResponse) -> String {
+    let declared = orb::essence(response);
+    let sent_as = declared
+        .as_deref()
+        .map_or_else(|| "no Content-Type".to_string(), |t| format!("sent as {t}"));
+    match why {
+        OrbBlocked::Sniffed(kind) => format!("the body starts as {} ({sent_as})", kind.name()),
+        OrbBlocked::NeverSniffedType => format!(
+            "it is {}, a type ORB never hands to a no-cors load",
+            declared.as_deref().unwrap_or("of no type")
+        ),
+        OrbBlocked::Nosniff => format!(
+            "it is {} with X-Content-Type-Options: nosniff",
+            declared.as_deref().unwrap_or("of no type")
+        ),
+        OrbBlocked::EmptyData => format!("the body is empty and {sent_as}"),
+    }
+}
+
+/// "The real failure is the 403 …" for an error status; empty otherwise.
+fn real_failure(response: &HttpResponse) -> String {
+    if response.status >= 400 {
+        format!(
+            " The real failure is the {}: the server sent an error, not what the page asked for.",
+            crate::narrate::status_text(response)
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Why a no-cors `<img>` or `<script>` does not load its answer; `None` when it loads.
+pub fn not_loaded(
+    initiator: Initiator,
+    outcome: NoCorsElement,
+    response: &HttpResponse,
+    url: &str,
+) -> Option<String> {
+    let fails = super::initiator::fails(initiator);
+    match outcome {
+        NoCorsElement::Loads => None,
+        NoCorsElement::ErrorStatus => super::initiator::not_loaded(initiator, response.status),
+        NoCorsElement::WrongType if initiator == Initiator::Script => {
+            let declared = orb::essence(response).unwrap_or_default();
+            Some(format!(
+                "But {fails}: Chromium does not run a script sent as {declared}, and says \"Refused to execute script from '{url}' because its MIME type ('{declared}') is not executable.\" (observed in Chromium 156). Serve it as text/javascript."
+            ))
+        }
+        NoCorsElement::WrongType => Some(format!(
+            "But {fails}: the answer ({}) is no image (observed in Chromium 156).{}",
+            orb::essence(response).unwrap_or_else(|| "no Content-Type".to_string()),
+            real_failure(response)
+        )),
+        NoCorsElement::Withheld(why) => Some(format!(
+            "But {fails}: Chromium's Opaque Response Blocking (ORB) withheld the answer, because {}. DevTools lists the request as failed, {}, with the issue \"Response was blocked by ORB\". This is not CORS, and no CORS header changes it: a page may load images, scripts and styles from anywhere, but not another site's data (observed in Chromium 156).{}",
+            reason(why, response),
+            orb::BLOCKED_BY_ORB,
+            real_failure(response)
+        )),
+    }
+}
+
+/// The note on a no-cors fetch() whose body ORB withheld.
+pub fn fetch_withheld(why: OrbBlocked, response: &HttpResponse) -> String {
+    format!(
+        " Chromium's Opaque Response Blocking (ORB) also withheld the body, because {}: the promise still resolves with the same empty opaque response, but DevTools lists the request as failed, {} (observed in Chromium 156).",
+        reason(why, response),
+        orb::ABORTED
+    )
+}
