@@ -20,7 +20,7 @@ macro_rules! lessons {
 /// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
 /// cookies, caching, server mistakes, redirects and the null origin, then providers and Chromium's
 /// departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 43] = lessons![
+pub const LESSONS: [Lesson; 44] = lessons![
     "same-origin-policy",
     "basic",
     "curl-vs-browser",
@@ -44,6 +44,7 @@ pub const LESSONS: [Lesson; 43] = lessons![
     "permanent-redirect-cached",
     "mixed-content",
     "local-network-access",
+    "orb-is-not-cors",
     "null-origin",
     "dangerous-rules",
     "gcs-upload",
