@@ -4,7 +4,7 @@
 
 mod cookies;
 mod initiator;
-mod orb;
+pub mod orb;
 mod preflight;
 
 /// A cell with nothing in it.
@@ -428,20 +428,32 @@ fn image_loaded(record: &RequestRecord, exchange: &crate::engine::Exchange) -> S
     };
     let not_loaded = orb::not_loaded(record.initiator, outcome, response, &exchange.request.url);
     let failed;
+    let withheld = matches!(
+        outcome,
+        crate::engine::fetch_rules::NoCorsElement::Withheld(_)
+    );
     let (element, request_type, result, after) = if let Some(sentence) = &not_loaded {
         failed = format!("The browser makes no CORS check for a no-cors request. {sentence}");
         if script {
             (
                 "script",
                 "Script, no-cors (no crossorigin)",
-                "Does not run",
+                if withheld {
+                    "Withheld by ORB"
+                } else {
+                    "Does not run"
+                },
                 failed.as_str(),
             )
         } else {
             (
                 "image",
                 "Image, no-cors (no crossorigin)",
-                "Not shown",
+                if withheld {
+                    "Withheld by ORB"
+                } else {
+                    "Not shown"
+                },
                 failed.as_str(),
             )
         }

@@ -262,10 +262,10 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
                         use crate::engine::fetch_rules::NoCorsElement;
                         let script = request.initiator == Initiator::Script;
                         match request.element_outcome() {
-                            Some(NoCorsElement::Withheld(_)) => "→ WITHHELD (ORB)",
+                            Some(NoCorsElement::Withheld(_)) => "→ WITHHELD",
                             Some(NoCorsElement::Loads) | None if script => "→ RUNS",
                             Some(NoCorsElement::Loads) | None => "→ SHOWN",
-                            Some(_) if script => "→ DOES NOT RUN",
+                            Some(_) if script => "→ NOT RUN",
                             Some(_) => "→ NOT SHOWN",
                         }
                         .to_string()

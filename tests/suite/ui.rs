@@ -1773,3 +1773,20 @@ fn the_flow_shows_a_local_network_refusal_never_sent() {
     }
     assert!(!screen.contains("✗ fail"), "{screen}");
 }
+
+/// An `<img>` whose answer Chromium's Opaque Response Blocking withheld: the flow's result says
+/// so, and the Why panel names ORB and the real failure under it (S3's 403).
+#[test]
+fn the_flow_shows_an_answer_orb_withheld() {
+    let withheld = at_step(app("orb-is-not-cors"), 4);
+    let wide = text(&draw(&withheld, 120, 40));
+    for shown in ["→ WITHHELD", "ORB", "403 Forbidden"] {
+        assert!(wide.contains(shown), "{shown}: {wide}");
+    }
+    assert!(!wide.contains("→ SHOWN"), "{wide}");
+    insta::assert_snapshot!("orb_withheld_120x40", wide);
+    let narrow = text(&draw(&withheld, 80, 24));
+    insta::assert_snapshot!("orb_withheld_80x24", narrow);
+    let shown = text(&draw(&at_step(app("orb-is-not-cors"), 2), 120, 40));
+    assert!(shown.contains("→ SHOWN"), "{shown}");
+}
