@@ -133,6 +133,17 @@ pub fn totals(trace: &Trace, recording: Option<&Recording>) -> String {
     for (status, n) in hidden {
         text.push_str(&format!(" · {} real {status} hidden by CORS", count(n)));
     }
+    // Not in the list (no Origin, not CORS), but what the console shows beside CORS errors.
+    let withheld = recording.map_or(0, |r| {
+        r.skipped.iter().filter(|s| s.withheld.is_some()).count()
+    });
+    if withheld > 0 {
+        text.push_str(&format!(
+            " · {} load{} withheld by ORB (not CORS; --print lists them)",
+            count(withheld),
+            if withheld == 1 { "" } else { "s" }
+        ));
+    }
     text
 }
 
@@ -484,5 +495,33 @@ mod tests {
             "real 500 hidden by CORS (MissingAllowOriginHeader)"
         );
         assert_eq!(cause(&trace.requests[0], None), "");
+    }
+
+    #[test]
+    fn totals_count_the_loads_orb_withheld() {
+        use crate::scenario::recording::{Recording, Skipped, WithheldLoad};
+        let trace = trace("masked-error");
+        let skipped = |withheld: Option<Box<WithheldLoad>>| Skipped {
+            method: "GET".to_string(),
+            url: "https://bucket.example/missing.jpg".to_string(),
+            reason: String::new(),
+            withheld,
+        };
+        let load = WithheldLoad {
+            error: "net::ERR_BLOCKED_BY_ORB".to_string(),
+            status: 404,
+            content_type: Some("application/xml".to_string()),
+            resource_type: Some("image".to_string()),
+            inferred: false,
+        };
+        let recording = Recording {
+            recorded: Vec::new(),
+            entries: 4,
+            skipped: vec![skipped(Some(Box::new(load))), skipped(None)],
+        };
+        assert_eq!(
+            totals(&trace, Some(&recording)),
+            "2 CORS requests · 1 blocked · 1 real 500 hidden by CORS · 1 load withheld by ORB (not CORS; --print lists them)"
+        );
     }
 }

@@ -77,3 +77,45 @@ pub fn fetch_withheld(why: OrbBlocked, response: &HttpResponse) -> String {
         orb::ABORTED
     )
 }
+
+/// A recorded load ORB withheld, in a line: "an <img> · 404 · application/xml ·
+/// net::ERR_BLOCKED_BY_ORB".
+pub fn withheld_load(load: &crate::scenario::recording::WithheldLoad) -> String {
+    let what = match load.resource_type.as_deref() {
+        Some("image") => "an <img>",
+        Some("script") => "a <script>",
+        Some("fetch") => "a no-cors fetch()",
+        Some("stylesheet") => "a stylesheet",
+        Some("media") => "a <video> or <audio>",
+        _ => "a no-cors load",
+    };
+    let status = match crate::http::reason_phrase(load.status) {
+        "" => load.status.to_string(),
+        phrase => format!("{} {phrase}", load.status),
+    };
+    let content_type = load
+        .content_type
+        .as_deref()
+        .unwrap_or("no Content-Type recorded");
+    let inferred = if load.inferred { " (ORB inferred)" } else { "" };
+    format!(
+        "{what} · {status} · {content_type} · {}{inferred}",
+        load.error
+    )
+}
+
+/// What a recording's withheld loads mean, and what to change; `inferred`: some are no-cors
+/// fetches DevTools lists as `net::ERR_ABORTED`.
+pub fn withheld_loads_explained(error_status: bool, inferred: bool) -> String {
+    let mut text = "Chromium's Opaque Response Blocking keeps a page from loading another site's HTML, JSON or XML through an <img>, a <script> or a no-cors fetch(), whatever CORS headers come with it: no CORS rule changes it (observed in Chromium 156).".to_string();
+    if error_status {
+        text.push_str(" An answer with an error status is the server's error page, and that status is the real failure (a missing key, an expired presigned URL, a login wall): fix the URL or the access, not CORS.");
+    }
+    text.push_str(
+        " A page that needs the data itself reads it with a CORS fetch() that the server allows.",
+    );
+    if inferred {
+        text.push_str(" A no-cors fetch() that got an answer and then net::ERR_ABORTED is taken to be ORB's doing (inferred: an aborted fetch looks the same).");
+    }
+    text
+}

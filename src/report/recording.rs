@@ -298,6 +298,50 @@ fn place_at(scenario: &Scenario, index: usize, url: &str) -> String {
     }
 }
 
+/// How many of a recording's loads ORB withheld are listed one per line.
+const WITHHELD_LISTED: usize = 10;
+
+/// The recording's no-cors loads Chromium's Opaque Response Blocking withheld: not CORS, but
+/// what the console shows beside CORS errors, so the report says what they are.
+fn write_withheld_loads(out: &mut impl Write, recording: &Recording, w: usize) -> io::Result<()> {
+    let withheld: Vec<(&crate::scenario::recording::Skipped, _)> = recording
+        .skipped
+        .iter()
+        .filter_map(|s| s.withheld.as_ref().map(|load| (s, load)))
+        .collect();
+    if withheld.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "NOT CORS: {} load{} withheld by Opaque Response Blocking (ORB)",
+        count(withheld.len()),
+        plural(withheld.len())
+    )?;
+    for (skipped, load) in withheld.iter().take(WITHHELD_LISTED) {
+        let line = format!(
+            "   {} {} — {}",
+            escape(&skipped.method),
+            escape(&skipped.url),
+            escape(&crate::narrate::orb::withheld_load(load))
+        );
+        writeln!(out, "{}", wrap(&line, w, "     "))?;
+    }
+    if withheld.len() > WITHHELD_LISTED {
+        writeln!(
+            out,
+            "   … and {} more (--all lists every skipped entry)",
+            count(withheld.len() - WITHHELD_LISTED)
+        )?;
+    }
+    let explained = crate::narrate::orb::withheld_loads_explained(
+        withheld.iter().any(|(_, load)| load.status >= 400),
+        withheld.iter().any(|(_, load)| load.inferred),
+    );
+    writeln!(out, "{}", wrap(&format!("   {explained}"), w, "   "))
+}
+
 fn write_report(
     out: &mut impl Write,
     (recording, scenario): (&Recording, &Scenario),
@@ -370,6 +414,7 @@ fn write_report(
         )
     };
     writeln!(out, "{}", wrap(&verdict, w, ""))?;
+    write_withheld_loads(out, recording, w)?;
     if all {
         for skipped in &recording.skipped {
             writeln!(

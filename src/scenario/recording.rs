@@ -47,4 +47,22 @@ pub struct Skipped {
     pub method: String,
     pub url: String,
     pub reason: String,
+    /// A no-cors load whose answer Chromium's Opaque Response Blocking withheld.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<Box<WithheldLoad>>,
+}
+
+/// A no-cors load (an `<img>` or `<script>` without `crossorigin`, a `fetch()` with
+/// `mode: 'no-cors'`) whose answer Chromium's Opaque Response Blocking withheld, as DevTools
+/// recorded it: not CORS, but what the page's console shows in its place.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithheldLoad {
+    /// DevTools' network error: `net::ERR_BLOCKED_BY_ORB` for an element; `net::ERR_ABORTED`
+    /// for a no-cors fetch() that got an answer, which ORB most likely withheld (`inferred`).
+    pub error: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// DevTools' resource type: `image`, `script`, `fetch`…
+    pub resource_type: Option<String>,
+    pub inferred: bool,
 }

@@ -463,3 +463,67 @@ fn a_local_network_refusal_replays_from_what_the_export_holds() {
         }
     }
 }
+
+/// `<img>`, `<script>` and no-cors fetch() loads without Origin are not CORS and are not
+/// replayed; those whose answer Chromium's Opaque Response Blocking withheld are named as such,
+/// from what the export holds (an element's `net::ERR_BLOCKED_BY_ORB`, with its status and
+/// type; a no-cors fetch()'s `net::ERR_ABORTED` after an answer, inferred), and the report says
+/// that no CORS rule changes them. The one CORS fetch replays as Chromium judged it.
+#[test]
+fn loads_opaque_response_blocking_withheld_are_named_not_replayed() {
+    let truth = truth("elements");
+    for export in ["elements.har", "elements.sanitized.har"] {
+        let file = Path::new(FIXTURES).join(export);
+        let json = replay(&file);
+        let requests = json["requests"].as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            requests.len(),
+            1,
+            "{export}: only the CORS fetch is replayed"
+        );
+        assert_eq!(requests[0]["outcome"], "allowed", "{export}");
+        let skipped = json["recording"]["skipped"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for fetch in truth.fetches.iter().filter(|f| f.name != "cors-json") {
+            let Some(entry) = skipped.iter().find(|s| s["url"] == fetch.url.as_str()) else {
+                panic!("{export}: {} is not listed as skipped", fetch.name)
+            };
+            let error = fetch.browser.failed.as_ref().map(|f| f.error_text.as_str());
+            let withheld = &entry["withheld"];
+            match error {
+                Some("net::ERR_BLOCKED_BY_ORB") => {
+                    assert_eq!(
+                        withheld["error"], "net::ERR_BLOCKED_BY_ORB",
+                        "{}",
+                        fetch.name
+                    );
+                    assert_eq!(withheld["inferred"], false, "{}", fetch.name);
+                    assert!(withheld["status"].as_u64().is_some_and(|s| s > 0));
+                }
+                Some("net::ERR_ABORTED") => {
+                    assert_eq!(withheld["error"], "net::ERR_ABORTED", "{}", fetch.name);
+                    assert_eq!(withheld["inferred"], true, "{}", fetch.name);
+                }
+                _ => assert!(
+                    withheld.is_null(),
+                    "{export}: {} was not withheld",
+                    fetch.name
+                ),
+            }
+        }
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_cors-tui"))
+            .args(["--print", "--width", "200"])
+            .arg(&file)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&output.stdout);
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains("NOT CORS: 3 loads withheld by Opaque Response Blocking (ORB)"),
+            "{export}: {text}"
+        );
+        assert!(text.contains("no CORS rule changes it"), "{export}: {text}");
+    }
+}

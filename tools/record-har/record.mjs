@@ -84,6 +84,9 @@ function bucket(req, res) {
   res.end(req.method === 'HEAD' ? undefined : 'object body');
 }
 
+/** A 1×1 PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
 function s3Error(res, status, code, message) {
   res.writeHead(status, { 'Content-Type': 'application/xml' });
   res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
@@ -157,6 +160,14 @@ function api(req, res) {
       return send(302, { ...echo, Location: `${DEAD}/gone` });
     case '/redirect-home':
       return send(302, { ...echo, Location: `${PAGE}/cors-null` });
+    case '/album.json':
+      return send(200, { 'Content-Type': 'application/json' }, '{"album": 7, "photos": ["beach.jpg"]}');
+    case '/photo.png':
+      res.writeHead(200, { 'Content-Type': 'image/png' });
+      return res.end(PNG);
+    case '/photo-403.png':
+      res.writeHead(403, { 'Content-Type': 'image/png' });
+      return res.end(PNG);
     default:
       return send(404, {}, 'not found');
   }
@@ -273,6 +284,19 @@ const PAGES = [
     ],
   },
   {
+    name: 'elements',
+    title: 'Images, a script and a no-cors fetch(): what Opaque Response Blocking withholds',
+    fetches: [
+      ['img-png', `${API}/photo.png`, { element: 'img' }],
+      ['img-png-403', `${API}/photo-403.png`, { element: 'img' }, 'a picture with status 403 still shows'],
+      ['img-missing', `${BUCKET}/missing/photo.jpg`, { element: 'img' }, "S3's 404 XML error: withheld by ORB"],
+      ['img-object', `${BUCKET}/photos/cat.jpg`, { element: 'img' }, 'passes ORB, but is no image'],
+      ['script-json', `${API}/album.json`, { element: 'script' }, 'JSON: withheld by ORB'],
+      ['no-cors-json', `${API}/album.json`, { mode: 'no-cors' }, 'resolves, empty; DevTools: net::ERR_ABORTED'],
+      ['cors-json', `${API}/echo`, {}],
+    ],
+  },
+  {
     name: 'local-network',
     title: 'A public page calls an API on loopback',
     // Chromium is told that the pages' port is on the public internet, so the API on another
@@ -307,6 +331,22 @@ window.__results = [];
     const result = { name: f.name, method: f.init.method ?? 'GET', url: f.url,
                      credentials: f.init.credentials ?? 'same-origin',
                      headers: Object.keys(f.init.headers ?? {}), why: f.why };
+    if (f.init.element) {
+      // An element without crossorigin: a no-cors load, whose load or error event is all the
+      // page learns.
+      result.method = 'GET';
+      result.element = f.init.element;
+      result.outcome = await new Promise((done) => {
+        const el = document.createElement(f.init.element);
+        el.onload = () => done('load');
+        el.onerror = () => done('error');
+        el.src = f.url;
+        document.body.appendChild(el);
+      });
+      window.__results.push(result);
+      document.getElementById('log').textContent += f.name + ': ' + result.outcome + '\\n';
+      continue;
+    }
     try {
       const r = await fetch(f.url, f.init);
       result.outcome = 'response';
@@ -389,7 +429,7 @@ async function until(what, check, timeoutMs = 30000) {
 function attribute(results, requests, consoleLines, issues) {
   const used = new Set();
   for (const result of results) {
-    const main = requests.find((r) => !used.has(r.id) && r.type === 'Fetch' && r.urls[0] === result.url);
+    const main = requests.find((r) => !used.has(r.id) && ['Fetch', 'Image', 'Script'].includes(r.type) && r.urls[0] === result.url);
     if (!main) continue;
     used.add(main.id);
     const ids = new Set([main.id]);
@@ -403,7 +443,10 @@ function attribute(results, requests, consoleLines, issues) {
       preflights: preflights.map((p) => ({ url: p.urls[0], statuses: p.statuses, failed: p.failed })),
       failed: main.failed,
       console: consoleLines.filter((c) => ids.has(c.request_id) || named(c.text)).map((c) => c.text),
-      cors_issues: issues.filter((i) => ids.has(i.request_id)).map((i) => i.cors_error),
+      cors_issues: issues.filter((i) => ids.has(i.request_id) && i.cors_error).map((i) => i.cors_error),
+      ...(issues.some((i) => ids.has(i.request_id) && i.error_type)
+        ? { other_issues: issues.filter((i) => ids.has(i.request_id) && i.error_type).map((i) => i.error_type) }
+        : {}),
     };
   }
 }
@@ -453,6 +496,9 @@ async function recordPage(page) {
         consoleLines.push({ source: e.source, level: e.level, text: e.text, url: e.url ?? null, request_id: e.networkRequestId ?? null });
       } else if (event.method === 'Runtime.consoleAPICalled') {
         consoleLines.push({ source: 'console-api', level: event.params.type, text: event.params.args.map((a) => a.value ?? a.description).join(' '), url: null });
+      } else if (event.method === 'Audits.issueAdded' && event.params.issue.details.genericIssueDetails) {
+        const d = event.params.issue.details.genericIssueDetails;
+        issues.push({ error_type: d.errorType, url: d.request?.url ?? null, request_id: d.request?.requestId ?? null });
       } else if (event.method === 'Audits.issueAdded' && event.params.issue.code === 'CorsIssue') {
         const d = event.params.issue.details.corsIssueDetails;
         issues.push({
@@ -530,10 +576,11 @@ try {
       title: page.title,
       fetches: r.results,
       console: r.consoleLines,
-      cors_issues: r.issues,
+      cors_issues: r.issues.filter((i) => i.cors_error),
+      ...(r.issues.some((i) => i.error_type) ? { other_issues: r.issues.filter((i) => i.error_type) } : {}),
     };
     writeFileSync(join(OUT, `${page.name}.truth.json`), `${JSON.stringify(truth, null, 2)}\n`);
-    console.log(`${page.name}: ${r.results.length} fetches, ${r.consoleLines.length} console lines, ${r.issues.length} CORS issues (${r.browserVersion})`);
+    console.log(`${page.name}: ${r.results.length} fetches, ${r.consoleLines.length} console lines, ${r.issues.filter((i) => i.cors_error).length} CORS issues (${r.browserVersion})`);
   }
 } finally {
   for (const s of listening) s.close();

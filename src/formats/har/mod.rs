@@ -19,7 +19,7 @@ use crate::http::syntax::{
     is_forbidden_method, is_forbidden_request_header, is_token, is_valid_header_value,
     normalize_method,
 };
-use crate::scenario::recording::{Recorded, Recording, Skipped};
+use crate::scenario::recording::{Recorded, Recording, Skipped, WithheldLoad};
 use crate::scenario::{
     BrowserProfile, CannedResponse, Credentials, ExchangeKind, LoadError, LoadErrors, Recorder,
     RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Shared, TextPool, Via,
@@ -388,11 +388,45 @@ impl<'r> Keeper<'r> {
 }
 
 fn skip(entry: &Entry, reason: &str) -> Skipped {
+    let withheld = withheld_by_orb(entry);
     Skipped {
         method: entry.request.method.to_string(),
         url: entry.request.url.to_string(),
-        reason: reason.to_string(),
+        reason: match &withheld {
+            Some(load) if load.inferred => NO_ORIGIN_ABORTED,
+            Some(_) => NO_ORIGIN_ORB,
+            None => reason,
+        }
+        .to_string(),
+        withheld,
     }
+}
+
+/// Why a no-cors load ORB withheld is not replayed.
+const NO_ORIGIN_ORB: &str = "no Origin header: a no-cors load, whose answer Chromium's Opaque Response Blocking withheld (net::ERR_BLOCKED_BY_ORB): not CORS";
+const NO_ORIGIN_ABORTED: &str = "no Origin header: a no-cors fetch() that got an answer and then net::ERR_ABORTED, as DevTools records an answer Opaque Response Blocking withheld (inferred): not CORS";
+
+/// A no-cors load whose answer Chromium's Opaque Response Blocking withheld, as DevTools records
+/// it (observed in Chromium 156, `tests/fixtures/chromium/elements.har`): an element's entry
+/// keeps its status and headers and says `net::ERR_BLOCKED_BY_ORB`; a no-cors fetch()'s says
+/// `net::ERR_ABORTED` after an answer, its headers gone.
+fn withheld_by_orb(entry: &Entry) -> Option<Box<WithheldLoad>> {
+    let error = entry.response.error.as_deref()?;
+    let status = u16::try_from(entry.response.status)
+        .ok()
+        .filter(|s| *s > 0)?;
+    let inferred = match error {
+        crate::engine::orb::BLOCKED_BY_ORB => false,
+        crate::engine::orb::ABORTED if entry.resource_type.as_deref() == Some("fetch") => true,
+        _ => return None,
+    };
+    Some(Box::new(WithheldLoad {
+        error: error.to_string(),
+        status,
+        content_type: header(&entry.response.headers, "Content-Type").map(str::to_string),
+        resource_type: entry.resource_type.as_deref().map(str::to_string),
+        inferred,
+    }))
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -84,6 +84,7 @@ impl Key {
             method: self.method.to_string(),
             url: self.url.to_string(),
             reason: reason.to_string(),
+            withheld: None,
         }
     }
 }
