@@ -134,14 +134,22 @@ pub fn totals(trace: &Trace, recording: Option<&Recording>) -> String {
         text.push_str(&format!(" · {} real {status} hidden by CORS", count(n)));
     }
     // Not in the list (no Origin, not CORS), but what the console shows beside CORS errors.
-    let withheld = recording.map_or(0, |r| {
-        r.skipped.iter().filter(|s| s.withheld.is_some()).count()
+    let (orb, corp) = recording.map_or((0, 0), |r| {
+        r.skipped
+            .iter()
+            .filter_map(|s| s.withheld.as_ref())
+            .fold((0, 0), |(orb, corp), load| {
+                if load.by_resource_policy() {
+                    (orb, corp + 1)
+                } else {
+                    (orb + 1, corp)
+                }
+            })
     });
-    if withheld > 0 {
+    if orb + corp > 0 {
         text.push_str(&format!(
-            " · {} load{} withheld by ORB (not CORS; --print lists them)",
-            count(withheld),
-            if withheld == 1 { "" } else { "s" }
+            " · {} (not CORS; --print lists them)",
+            crate::narrate::orb::withheld_loads_counted(orb, corp, true)
         ));
     }
     text
@@ -513,6 +521,7 @@ mod tests {
             content_type: Some("application/xml".to_string()),
             resource_type: Some("image".to_string()),
             inferred: false,
+            resource_policy: None,
         };
         let recording = Recording {
             recorded: Vec::new(),

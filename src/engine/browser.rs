@@ -1174,6 +1174,16 @@ impl<'a> Simulation<'a> {
                     .as_deref()
                     != Some(page)
             });
+        // The answer's Cross-Origin-Resource-Policy, checked for a no-cors request (Fetch §"HTTP
+        // fetch"), before ORB looks at the body (inferred order).
+        let refused = match who {
+            Unchecked::Raw => None,
+            Unchecked::Image | Unchecked::NoCors => {
+                url::Url::parse(&self.exchanges[ex].request.url)
+                    .ok()
+                    .and_then(|url| super::corp::refuses(page, &url, &response, self.profile))
+            }
+        };
         let (received, exposed, by) = match who {
             Unchecked::Raw => (
                 Received::FullyReadable { status },
@@ -1183,16 +1193,23 @@ impl<'a> Simulation<'a> {
             Unchecked::NoCors => {
                 let withheld = match super::orb::decide(&response, true) {
                     super::orb::Orb::Blocked(why)
-                        if opaque && self.profile == BrowserProfile::Chromium =>
+                        if opaque
+                            && refused.is_none()
+                            && self.profile == BrowserProfile::Chromium =>
                     {
                         Some(why)
                     }
                     _ => None,
                 };
+                let received = if refused.is_some() {
+                    Received::RefusedByCorp { status }
+                } else {
+                    Received::Opaque { status }
+                };
                 (
-                    Received::Opaque { status },
+                    received,
                     Exposed::NoneOpaque,
-                    UncheckedBy::NoCorsFetch { withheld },
+                    UncheckedBy::NoCorsFetch { withheld, refused },
                 )
             }
             Unchecked::Image => {
@@ -1201,7 +1218,10 @@ impl<'a> Simulation<'a> {
                 } else {
                     BrowserProfile::Standard
                 };
-                let outcome = no_cors_element(spec.initiator, &response, profile);
+                let outcome = match refused {
+                    Some(policy) => NoCorsElement::Refused(policy),
+                    None => no_cors_element(spec.initiator, &response, profile),
+                };
                 let received = match outcome {
                     NoCorsElement::Loads if spec.initiator == Initiator::Script => {
                         Received::ScriptRun { status }
@@ -1210,6 +1230,7 @@ impl<'a> Simulation<'a> {
                     NoCorsElement::ErrorStatus => Received::NotLoaded { status },
                     NoCorsElement::WrongType => Received::WrongType { status },
                     NoCorsElement::Withheld(_) => Received::WithheldByOrb { status },
+                    NoCorsElement::Refused(_) => Received::RefusedByCorp { status },
                 };
                 (received, Exposed::NoneOpaque, UncheckedBy::Element(outcome))
             }

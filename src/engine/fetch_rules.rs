@@ -595,6 +595,8 @@ pub enum NoCorsElement {
     WrongType,
     /// Withheld by Chromium's Opaque Response Blocking before the element saw it.
     Withheld(super::orb::OrbBlocked),
+    /// Refused by the answer's own `Cross-Origin-Resource-Policy`.
+    Refused(super::corp::CorpPolicy),
 }
 
 /// Whether a no-cors `<img>` or `<script>` loads `response`. Chromium (observed in Chromium 156,

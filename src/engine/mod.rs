@@ -2,6 +2,7 @@
 //! I/O, no clock: the same scenario always gives the same trace.
 mod browser;
 pub(crate) mod cookies;
+pub mod corp;
 pub(crate) mod cors_error;
 pub(crate) mod driver;
 pub mod event;

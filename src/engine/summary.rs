@@ -68,9 +68,11 @@ pub enum AllowedBy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UncheckedBy {
     Raw,
-    /// `withheld`: why Chromium's Opaque Response Blocking emptied the opaque response.
+    /// `withheld`: why Chromium's Opaque Response Blocking emptied the opaque response;
+    /// `refused`: the answer's `Cross-Origin-Resource-Policy` made the fetch reject.
     NoCorsFetch {
         withheld: Option<super::orb::OrbBlocked>,
+        refused: Option<super::corp::CorpPolicy>,
     },
     /// An `<img>` or `<script>` without `crossorigin`, and how it fared with the answer.
     Element(super::fetch_rules::NoCorsElement),

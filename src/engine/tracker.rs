@@ -134,6 +134,10 @@ pub enum Received {
     WithheldByOrb {
         status: u16,
     },
+    /// A no-cors answer its own `Cross-Origin-Resource-Policy` refused to the page.
+    RefusedByCorp {
+        status: u16,
+    },
     /// Received, but the CORS check hides it from the script.
     Hidden {
         status: u16,

@@ -804,6 +804,12 @@ impl Side {
                         engine::summary::Ended::Unchecked(
                             engine::summary::UncheckedBy::Element(outcome),
                         ) => outcome == engine::fetch_rules::NoCorsElement::Loads,
+                        // A no-cors fetch() its answer's CORP refused rejects.
+                        engine::summary::Ended::Unchecked(
+                            engine::summary::UncheckedBy::NoCorsFetch {
+                                refused: Some(_), ..
+                            },
+                        ) => false,
                         _ => record.exchanges.last().is_none_or(|exchange| {
                             engine::fetch_rules::element_loads(
                                 record.initiator,

@@ -396,9 +396,36 @@ fn no_cors_start(record: &RequestRecord) -> StepText {
 
 fn no_cors_resolved(record: &RequestRecord, exchange: &crate::engine::Exchange) -> StepText {
     let response = &exchange.response;
+    let page = record.origin.as_deref().unwrap_or("null");
+    if let Ended::Unchecked(UncheckedBy::NoCorsFetch {
+        refused: Some(policy),
+        ..
+    }) = *record.summary.ending
+    {
+        return StepText {
+            action: format!("Server answers the no-cors {}", exchange.request.method),
+            request_type: "no-cors fetch".to_string(),
+            cors_headers: sent_header_text(exchange),
+            decision: format!("Refused: Cross-Origin-Resource-Policy: {}", policy.value()),
+            result: format!(
+                "TypeError: Failed to fetch ({} on the wire)",
+                status_text(response)
+            ),
+            explanation: with_cookies(
+                exchange,
+                format!(
+                    "{} The fetch rejects with TypeError: Failed to fetch: {}",
+                    exchange.server_explanation(),
+                    orb::corp_refused(policy, page, &exchange.request.url)
+                ),
+            ),
+            profile_note: None,
+        };
+    }
     let withheld = match *record.summary.ending {
         Ended::Unchecked(UncheckedBy::NoCorsFetch {
             withheld: Some(why),
+            ..
         }) => orb::fetch_withheld(why, response),
         _ => String::new(),
     };
@@ -426,34 +453,32 @@ fn image_loaded(record: &RequestRecord, exchange: &crate::engine::Exchange) -> S
         Ended::Unchecked(UncheckedBy::Element(outcome)) => outcome,
         _ => crate::engine::fetch_rules::NoCorsElement::Loads,
     };
-    let not_loaded = orb::not_loaded(record.initiator, outcome, response, &exchange.request.url);
-    let failed;
-    let withheld = matches!(
+    let not_loaded = orb::not_loaded(
+        (record.initiator, record.origin.as_deref().unwrap_or("null")),
         outcome,
-        crate::engine::fetch_rules::NoCorsElement::Withheld(_)
+        response,
+        &exchange.request.url,
     );
+    let failed;
+    let refused_by = match outcome {
+        crate::engine::fetch_rules::NoCorsElement::Withheld(_) => Some("Withheld by ORB"),
+        crate::engine::fetch_rules::NoCorsElement::Refused(_) => Some("Refused by its CORP"),
+        _ => None,
+    };
     let (element, request_type, result, after) = if let Some(sentence) = &not_loaded {
         failed = format!("The browser makes no CORS check for a no-cors request. {sentence}");
         if script {
             (
                 "script",
                 "Script, no-cors (no crossorigin)",
-                if withheld {
-                    "Withheld by ORB"
-                } else {
-                    "Does not run"
-                },
+                refused_by.unwrap_or("Does not run"),
                 failed.as_str(),
             )
         } else {
             (
                 "image",
                 "Image, no-cors (no crossorigin)",
-                if withheld {
-                    "Withheld by ORB"
-                } else {
-                    "Not shown"
-                },
+                refused_by.unwrap_or("Not shown"),
                 failed.as_str(),
             )
         }

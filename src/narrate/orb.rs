@@ -1,6 +1,9 @@
-//! Opaque Response Blocking and how a no-cors element fared, in words (observed in Chromium
-//! 156: `tests/fixtures/chromium/opaque-response-blocking.observed.json`).
+//! What becomes of a no-cors answer beyond CORS, in words: Opaque Response Blocking, the
+//! answer's `Cross-Origin-Resource-Policy`, and how an element fared (observed in Chromium 156:
+//! `tests/fixtures/chromium/opaque-response-blocking.observed.json`,
+//! `tests/fixtures/chromium/cross-origin-resource-policy.observed.json`).
 
+use crate::engine::corp::CorpPolicy;
 use crate::engine::fetch_rules::NoCorsElement;
 use crate::engine::orb::{self, OrbBlocked};
 use crate::http::HttpResponse;
@@ -40,7 +43,7 @@ fn real_failure(response: &HttpResponse) -> String {
 
 /// Why a no-cors `<img>` or `<script>` does not load its answer; `None` when it loads.
 pub fn not_loaded(
-    initiator: Initiator,
+    (initiator, page): (Initiator, &str),
     outcome: NoCorsElement,
     response: &HttpResponse,
     url: &str,
@@ -60,6 +63,9 @@ pub fn not_loaded(
             orb::essence(response).unwrap_or_else(|| "no Content-Type".to_string()),
             real_failure(response)
         )),
+        NoCorsElement::Refused(policy) => {
+            Some(format!("But {fails}: {}", corp_refused(policy, page, url)))
+        }
         NoCorsElement::Withheld(why) => Some(format!(
             "But {fails}: Chromium's Opaque Response Blocking (ORB) withheld the answer, because {}. DevTools lists the request as failed, {}, with the issue \"Response was blocked by ORB\". This is not CORS, and no CORS header changes it: a page may load images, scripts and styles from anywhere, but not another site's data (observed in Chromium 156).{}",
             reason(why, response),
@@ -67,6 +73,34 @@ pub fn not_loaded(
             real_failure(response)
         )),
     }
+}
+
+/// Why the answer's `Cross-Origin-Resource-Policy` refused it to the page at `page`, and what
+/// changes that.
+pub fn corp_refused(policy: CorpPolicy, page: &str, url: &str) -> String {
+    let who = match policy {
+        CorpPolicy::SameOrigin => format!(
+            "only pages on its own origin ({}) may load it without CORS",
+            url::Url::parse(url)
+                .ok()
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_default()
+        ),
+        CorpPolicy::SameSite => {
+            "only pages on its own site (scheme and registrable domain) may load it without CORS"
+                .to_string()
+        }
+    };
+    let error = policy.network_error();
+    format!(
+        "the answer says Cross-Origin-Resource-Policy: {}: {who}, and the page is at {page}. Chromium refuses it: DevTools lists the request as failed, {error}, and the console says \"Failed to load resource: {error}\" (observed in Chromium 156). This is not CORS: no Access-Control-* header lifts it. Have the server send Cross-Origin-Resource-Policy: cross-origin{} (Express's helmet sends same-origin unless told crossOriginResourcePolicy: {{ policy: 'cross-origin' }}), or ask with crossorigin and allow the page by CORS: a CORS request is not held to the policy.",
+        policy.value(),
+        if policy == CorpPolicy::SameOrigin {
+            " (or same-site, for pages on its own site)"
+        } else {
+            ""
+        }
+    )
 }
 
 /// The note on a no-cors fetch() whose body ORB withheld.
@@ -97,11 +131,43 @@ pub fn withheld_load(load: &crate::scenario::recording::WithheldLoad) -> String 
         .content_type
         .as_deref()
         .unwrap_or("no Content-Type recorded");
-    let inferred = if load.inferred { " (ORB inferred)" } else { "" };
-    format!(
-        "{what} · {status} · {content_type} · {}{inferred}",
-        load.error
-    )
+    let why = match (&load.resource_policy, load.inferred) {
+        (Some(policy), _) => format!(" (Cross-Origin-Resource-Policy: {policy})"),
+        (None, true) => " (ORB inferred)".to_string(),
+        (None, false) => String::new(),
+    };
+    format!("{what} · {status} · {content_type} · {}{why}", load.error)
+}
+
+/// How many of a recording's no-cors loads ORB withheld and how many their CORP refused:
+/// "3 loads withheld by Opaque Response Blocking (ORB) · 2 loads refused by their
+/// Cross-Origin-Resource-Policy".
+pub fn withheld_loads_counted(orb: usize, corp: usize, short: bool) -> String {
+    let loads = |n: usize| if n == 1 { "load" } else { "loads" };
+    let mut parts = Vec::new();
+    if orb > 0 {
+        let by = if short {
+            "ORB"
+        } else {
+            "Opaque Response Blocking (ORB)"
+        };
+        parts.push(format!("{orb} {} withheld by {by}", loads(orb)));
+    }
+    if corp > 0 {
+        let by = if short {
+            "CORP"
+        } else {
+            "Cross-Origin-Resource-Policy"
+        };
+        let whose = if corp == 1 { "its" } else { "their" };
+        parts.push(format!("{corp} {} refused by {whose} {by}", loads(corp)));
+    }
+    parts.join(" · ")
+}
+
+/// What an answer's Cross-Origin-Resource-Policy refusing recorded loads means.
+pub fn refused_loads_explained() -> &'static str {
+    "An answer's Cross-Origin-Resource-Policy (same-origin, same-site) forbids no-cors loads from other origins or sites: the <img>, <script> or no-cors fetch() fails whatever CORS headers come with it, and no Access-Control-* header lifts it (observed in Chromium 156). Have the server send Cross-Origin-Resource-Policy: cross-origin (Express's helmet sends same-origin unless told crossOriginResourcePolicy: { policy: 'cross-origin' }), or load it with crossorigin and allow the page by CORS: a CORS request is not held to the policy."
 }
 
 /// What a recording's withheld loads mean, and what to change; `inferred`: some are no-cors

@@ -74,7 +74,18 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                 UncheckedBy::Raw => format!(
                     "Sent without a browser: the server answered {status} and the client reads all of it; CORS headers in the answer: {cors}."
                 ),
-                UncheckedBy::NoCorsFetch { withheld } => format!(
+                UncheckedBy::NoCorsFetch {
+                    refused: Some(policy),
+                    ..
+                } => format!(
+                    "fetch() with mode 'no-cors' rejected with TypeError: Failed to fetch: the server answered {status}, but {}",
+                    super::orb::corp_refused(
+                        *policy,
+                        record.origin.as_deref().unwrap_or("null"),
+                        &record.url
+                    )
+                ),
+                UncheckedBy::NoCorsFetch { withheld, .. } => format!(
                     "fetch() with mode 'no-cors' resolved with an opaque response: the server answered {status}, and the script sees type 'opaque', status 0, no headers and no body; CORS headers in the answer: {cors}.{}",
                     withheld
                         .zip(last)
@@ -83,7 +94,12 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                 ),
                 UncheckedBy::Element(outcome) => {
                     if let Some(sentence) = last.and_then(|response| {
-                        super::orb::not_loaded(record.initiator, *outcome, response, &record.url)
+                        super::orb::not_loaded(
+                            (record.initiator, record.origin.as_deref().unwrap_or("null")),
+                            *outcome,
+                            response,
+                            &record.url,
+                        )
                     }) {
                         return format!(
                             "Asked for by {} without crossorigin: no Origin, no CORS check; the server answered {status}. {sentence}",

@@ -148,6 +148,9 @@ impl Display for Received {
             Received::WithheldByOrb { status } => {
                 write!(f, "yes ({status}), withheld by ORB")
             }
+            Received::RefusedByCorp { status } => {
+                write!(f, "yes ({status}), refused by its CORP")
+            }
             Received::Hidden { status } => write!(f, "yes ({status}), hidden from script"),
             Received::Redirect { status } => write!(f, "redirect ({status})"),
             Received::NoAnswer => f.write_str("no (no answer)"),

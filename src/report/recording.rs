@@ -298,11 +298,12 @@ fn place_at(scenario: &Scenario, index: usize, url: &str) -> String {
     }
 }
 
-/// How many of a recording's loads ORB withheld are listed one per line.
+/// How many of a recording's withheld loads are listed one per line.
 const WITHHELD_LISTED: usize = 10;
 
-/// The recording's no-cors loads Chromium's Opaque Response Blocking withheld: not CORS, but
-/// what the console shows beside CORS errors, so the report says what they are.
+/// The recording's no-cors loads Chromium's Opaque Response Blocking withheld or their own
+/// Cross-Origin-Resource-Policy refused: not CORS, but what the console shows beside CORS
+/// errors, so the report says what they are.
 fn write_withheld_loads(out: &mut impl Write, recording: &Recording, w: usize) -> io::Result<()> {
     let withheld: Vec<(&crate::scenario::recording::Skipped, _)> = recording
         .skipped
@@ -312,12 +313,19 @@ fn write_withheld_loads(out: &mut impl Write, recording: &Recording, w: usize) -
     if withheld.is_empty() {
         return Ok(());
     }
+    let corp = withheld
+        .iter()
+        .filter(|(_, load)| load.by_resource_policy())
+        .count();
+    let orb: Vec<_> = withheld
+        .iter()
+        .filter(|(_, load)| !load.by_resource_policy())
+        .collect();
     writeln!(out)?;
     writeln!(
         out,
-        "NOT CORS: {} load{} withheld by Opaque Response Blocking (ORB)",
-        count(withheld.len()),
-        plural(withheld.len())
+        "NOT CORS: {}",
+        crate::narrate::orb::withheld_loads_counted(orb.len(), corp, false)
     )?;
     for (skipped, load) in withheld.iter().take(WITHHELD_LISTED) {
         let line = format!(
@@ -335,11 +343,18 @@ fn write_withheld_loads(out: &mut impl Write, recording: &Recording, w: usize) -
             count(withheld.len() - WITHHELD_LISTED)
         )?;
     }
-    let explained = crate::narrate::orb::withheld_loads_explained(
-        withheld.iter().any(|(_, load)| load.status >= 400),
-        withheld.iter().any(|(_, load)| load.inferred),
-    );
-    writeln!(out, "{}", wrap(&format!("   {explained}"), w, "   "))
+    if !orb.is_empty() {
+        let explained = crate::narrate::orb::withheld_loads_explained(
+            orb.iter().any(|(_, load)| load.status >= 400),
+            orb.iter().any(|(_, load)| load.inferred),
+        );
+        writeln!(out, "{}", wrap(&format!("   {explained}"), w, "   "))?;
+    }
+    if corp > 0 {
+        let explained = crate::narrate::orb::refused_loads_explained();
+        writeln!(out, "{}", wrap(&format!("   {explained}"), w, "   "))?;
+    }
+    Ok(())
 }
 
 fn write_report(

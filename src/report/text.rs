@@ -33,11 +33,19 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
             Some(NoCorsElement::Loads) if script => "RUNS (a <script>, no CORS check)",
             Some(NoCorsElement::Loads) => "SHOWN (an <img>, no CORS check)",
             Some(NoCorsElement::Withheld(_)) => "WITHHELD BY ORB (no CORS check)",
+            Some(NoCorsElement::Refused(_)) => {
+                "REFUSED BY ITS Cross-Origin-Resource-Policy (no CORS check)"
+            }
             Some(_) if script => "DOES NOT RUN (a <script>, no CORS check)",
             Some(_) => "NOT SHOWN (an <img>, no CORS check)",
-            None if request.via == crate::scenario::Via::NoCors => {
-                "OPAQUE (mode 'no-cors': the script reads nothing)"
-            }
+            None if request.via == crate::scenario::Via::NoCors => match &*request.summary.ending {
+                crate::engine::summary::Ended::Unchecked(
+                    crate::engine::summary::UncheckedBy::NoCorsFetch {
+                        refused: Some(_), ..
+                    },
+                ) => "REJECTED: its Cross-Origin-Resource-Policy (mode 'no-cors')",
+                _ => "OPAQUE (mode 'no-cors': the script reads nothing)",
+            },
             None => "SENT (no browser)",
         },
     }

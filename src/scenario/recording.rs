@@ -47,14 +47,15 @@ pub struct Skipped {
     pub method: String,
     pub url: String,
     pub reason: String,
-    /// A no-cors load whose answer Chromium's Opaque Response Blocking withheld.
+    /// A no-cors load whose answer ORB withheld or its CORP refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withheld: Option<Box<WithheldLoad>>,
 }
 
 /// A no-cors load (an `<img>` or `<script>` without `crossorigin`, a `fetch()` with
-/// `mode: 'no-cors'`) whose answer Chromium's Opaque Response Blocking withheld, as DevTools
-/// recorded it: not CORS, but what the page's console shows in its place.
+/// `mode: 'no-cors'`) whose answer Chromium withheld (Opaque Response Blocking) or its own
+/// `Cross-Origin-Resource-Policy` refused, as DevTools recorded it: not CORS, but what the page's
+/// console shows in its place.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WithheldLoad {
     /// DevTools' network error: `net::ERR_BLOCKED_BY_ORB` for an element; `net::ERR_ABORTED`
@@ -65,4 +66,15 @@ pub struct WithheldLoad {
     /// DevTools' resource type: `image`, `script`, `fetch`…
     pub resource_type: Option<String>,
     pub inferred: bool,
+    /// The answer's `Cross-Origin-Resource-Policy`, for a load it refused
+    /// (`net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin` or `.NotSameSite`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+}
+
+impl WithheldLoad {
+    /// Refused by the answer's own `Cross-Origin-Resource-Policy`, not by ORB.
+    pub fn by_resource_policy(&self) -> bool {
+        self.error.starts_with("net::ERR_BLOCKED_BY_RESPONSE.")
+    }
 }

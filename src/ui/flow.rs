@@ -263,6 +263,7 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
                         let script = request.initiator == Initiator::Script;
                         match request.element_outcome() {
                             Some(NoCorsElement::Withheld(_)) => "→ WITHHELD",
+                            Some(NoCorsElement::Refused(_)) => "→ REFUSED",
                             Some(NoCorsElement::Loads) | None if script => "→ RUNS",
                             Some(NoCorsElement::Loads) | None => "→ SHOWN",
                             Some(_) if script => "→ NOT RUN",
@@ -270,7 +271,15 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
                         }
                         .to_string()
                     }
-                    Outcome::Sent if request.via == Via::NoCors => "→ OPAQUE".to_string(),
+                    Outcome::Sent if request.via == Via::NoCors => match &*request.summary.ending {
+                        crate::engine::summary::Ended::Unchecked(
+                            crate::engine::summary::UncheckedBy::NoCorsFetch {
+                                refused: Some(_),
+                                ..
+                            },
+                        ) => "→ REFUSED".to_string(),
+                        _ => "→ OPAQUE".to_string(),
+                    },
                     Outcome::Sent => "→ SENT".to_string(),
                 }
             } else {

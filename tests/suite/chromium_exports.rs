@@ -465,10 +465,12 @@ fn a_local_network_refusal_replays_from_what_the_export_holds() {
 }
 
 /// `<img>`, `<script>` and no-cors fetch() loads without Origin are not CORS and are not
-/// replayed; those whose answer Chromium's Opaque Response Blocking withheld are named as such,
-/// from what the export holds (an element's `net::ERR_BLOCKED_BY_ORB`, with its status and
-/// type; a no-cors fetch()'s `net::ERR_ABORTED` after an answer, inferred), and the report says
-/// that no CORS rule changes them. The one CORS fetch replays as Chromium judged it.
+/// replayed; those whose answer Chromium's Opaque Response Blocking withheld or whose own
+/// Cross-Origin-Resource-Policy refused them are named as such, from what the export holds (an
+/// element's `net::ERR_BLOCKED_BY_ORB`, with its status and type; a no-cors fetch()'s
+/// `net::ERR_ABORTED` after an answer, inferred; `net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin`
+/// with the answer's policy), and the report says that no CORS rule changes them. The one CORS
+/// fetch replays as Chromium judged it.
 #[test]
 fn loads_opaque_response_blocking_withheld_are_named_not_replayed() {
     let truth = truth("elements");
@@ -506,6 +508,10 @@ fn loads_opaque_response_blocking_withheld_are_named_not_replayed() {
                     assert_eq!(withheld["error"], "net::ERR_ABORTED", "{}", fetch.name);
                     assert_eq!(withheld["inferred"], true, "{}", fetch.name);
                 }
+                Some(refused @ "net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin") => {
+                    assert_eq!(withheld["error"], refused, "{}", fetch.name);
+                    assert_eq!(withheld["resource_policy"], "same-origin", "{}", fetch.name);
+                }
                 _ => assert!(
                     withheld.is_null(),
                     "{export}: {} was not withheld",
@@ -521,9 +527,15 @@ fn loads_opaque_response_blocking_withheld_are_named_not_replayed() {
         let text = String::from_utf8_lossy(&output.stdout);
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(
-            text.contains("NOT CORS: 3 loads withheld by Opaque Response Blocking (ORB)"),
+            text.contains(
+                "NOT CORS: 3 loads withheld by Opaque Response Blocking (ORB) · 2 loads refused by their Cross-Origin-Resource-Policy"
+            ),
             "{export}: {text}"
         );
         assert!(text.contains("no CORS rule changes it"), "{export}: {text}");
+        assert!(
+            text.contains("crossOriginResourcePolicy"),
+            "{export}: {text}"
+        );
     }
 }

@@ -1551,7 +1551,7 @@ fn opaque_response_blocking_withholds_what_chromium_withheld() {
             assert_eq!(request.outcome, Outcome::Sent, "{what}");
             let chromium = profile == BrowserProfile::Chromium;
             match (via, &*request.summary.ending) {
-                ("no-cors", Ended::Unchecked(UncheckedBy::NoCorsFetch { withheld })) => {
+                ("no-cors", Ended::Unchecked(UncheckedBy::NoCorsFetch { withheld, .. })) => {
                     assert_eq!(case["page_saw"], "resolved opaque 0", "{what}");
                     let aborted = error == Some("net::ERR_ABORTED");
                     assert_eq!(
@@ -1575,4 +1575,72 @@ fn opaque_response_blocking_withholds_what_chromium_withheld() {
         checked += 1;
     }
     assert_eq!(checked, 150);
+}
+
+/// Each load headless Chromium 156 made in
+/// `tests/fixtures/chromium/cross-origin-resource-policy.observed.json`: an answer's
+/// `Cross-Origin-Resource-Policy` refuses a no-cors `<img>`, `<script>` or fetch() from another
+/// origin (`same-origin`) or site (`same-site`; an address is same-site only with its own
+/// origin), with DevTools' network error; a CORS fetch() is not held to it; any value but the
+/// exact lowercase ones is ignored.
+#[test]
+fn cross_origin_resource_policy_refuses_what_chromium_refused() {
+    use cors_tui::engine::fetch_rules::NoCorsElement;
+    use cors_tui::engine::summary::{Ended, UncheckedBy};
+    let record = observed("cross-origin-resource-policy");
+    let mut checked = 0;
+    for case in record["cases"].as_array().into_iter().flatten() {
+        let via = case["via"].as_str().unwrap_or_default();
+        let (content_type, body) = match via {
+            "img" => ("image/png", "(67 bytes of image/png)"),
+            "script" => ("text/javascript", "1;"),
+            _ => ("text/plain", "hello"),
+        };
+        let mut headers = serde_json::json!({
+            "Access-Control-Allow-Origin": "*", "Content-Type": content_type});
+        if let Some(corp) = case["corp"].as_str() {
+            headers["Cross-Origin-Resource-Policy"] = corp.into();
+        }
+        let request = match via {
+            "cors" => {
+                serde_json::json!({"origin": case["page"], "url": format!("{}/r", case["target"].as_str().unwrap_or_default())})
+            }
+            _ => {
+                serde_json::json!({"origin": case["page"], "via": via, "url": format!("{}/r", case["target"].as_str().unwrap_or_default())})
+            }
+        };
+        let scenario = serde_json::json!({
+            "server": {"type": "static", "url": case["target"],
+                       "preflight": {"status": 204, "headers": {}},
+                       "actual": {"status": 200, "headers": headers, "body": body}},
+            "requests": [request],
+        });
+        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "corp.json") {
+            Ok(s) => s,
+            Err(e) => panic!("{case}: {e}"),
+        };
+        let what = format!("{} {via} {}", case["relation"], case["corp"]);
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let request = &trace.requests[0];
+        let error = case["network_error"].as_str();
+        let saw = case["page_saw"].as_str().unwrap_or_default();
+        match (via, &*request.summary.ending) {
+            ("cors", _) => assert_eq!(request.outcome, Outcome::Allowed, "{what}"),
+            ("no-cors", Ended::Unchecked(UncheckedBy::NoCorsFetch { refused, .. })) => {
+                assert_eq!(refused.is_some(), saw.starts_with("rejected"), "{what}");
+                assert_eq!(refused.map(|p| p.network_error()), error, "{what}");
+            }
+            (_, Ended::Unchecked(UncheckedBy::Element(outcome))) => {
+                let refused = match outcome {
+                    NoCorsElement::Refused(policy) => Some(policy.network_error()),
+                    _ => None,
+                };
+                assert_eq!(refused, error, "{what}");
+                assert_eq!(*outcome == NoCorsElement::Loads, saw == "load", "{what}");
+            }
+            (_, ending) => panic!("{what}: {ending:?}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 84);
 }

@@ -165,6 +165,10 @@ function api(req, res) {
     case '/photo.png':
       res.writeHead(200, { 'Content-Type': 'image/png' });
       return res.end(PNG);
+    case '/helmet-photo.png':
+      // What Express's helmet sends by default.
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Cross-Origin-Resource-Policy': 'same-origin' });
+      return res.end(PNG);
     case '/photo-403.png':
       res.writeHead(403, { 'Content-Type': 'image/png' });
       return res.end(PNG);
@@ -285,7 +289,7 @@ const PAGES = [
   },
   {
     name: 'elements',
-    title: 'Images, a script and a no-cors fetch(): what Opaque Response Blocking withholds',
+    title: 'Images, a script and no-cors fetches: what Opaque Response Blocking and Cross-Origin-Resource-Policy withhold',
     fetches: [
       ['img-png', `${API}/photo.png`, { element: 'img' }],
       ['img-png-403', `${API}/photo-403.png`, { element: 'img' }, 'a picture with status 403 still shows'],
@@ -293,6 +297,8 @@ const PAGES = [
       ['img-object', `${BUCKET}/photos/cat.jpg`, { element: 'img' }, 'passes ORB, but is no image'],
       ['script-json', `${API}/album.json`, { element: 'script' }, 'JSON: withheld by ORB'],
       ['no-cors-json', `${API}/album.json`, { mode: 'no-cors' }, 'resolves, empty; DevTools: net::ERR_ABORTED'],
+      ['img-helmet', `${API}/helmet-photo.png`, { element: 'img' }, 'Cross-Origin-Resource-Policy: same-origin refuses it'],
+      ['no-cors-helmet', `${API}/helmet-photo.png`, { mode: 'no-cors' }, 'rejects: its CORP refuses it'],
       ['cors-json', `${API}/echo`, {}],
     ],
   },

@@ -13,6 +13,7 @@ mod plan;
 
 use plan::{Key, Planned, url_origin};
 
+use crate::engine::corp::CorpPolicy;
 use crate::engine::cors_error::LOCAL_NETWORK_ACCESS_CHECKS;
 use crate::engine::fetch_rules::{is_safelisted_method, unsafe_request_headers};
 use crate::http::syntax::{
@@ -388,11 +389,12 @@ impl<'r> Keeper<'r> {
 }
 
 fn skip(entry: &Entry, reason: &str) -> Skipped {
-    let withheld = withheld_by_orb(entry);
+    let withheld = withheld_load(entry);
     Skipped {
         method: entry.request.method.to_string(),
         url: entry.request.url.to_string(),
         reason: match &withheld {
+            Some(load) if load.by_resource_policy() => NO_ORIGIN_CORP,
             Some(load) if load.inferred => NO_ORIGIN_ABORTED,
             Some(_) => NO_ORIGIN_ORB,
             None => reason,
@@ -406,11 +408,14 @@ fn skip(entry: &Entry, reason: &str) -> Skipped {
 const NO_ORIGIN_ORB: &str = "no Origin header: a no-cors load, whose answer Chromium's Opaque Response Blocking withheld (net::ERR_BLOCKED_BY_ORB): not CORS";
 const NO_ORIGIN_ABORTED: &str = "no Origin header: a no-cors fetch() that got an answer and then net::ERR_ABORTED, as DevTools records an answer Opaque Response Blocking withheld (inferred): not CORS";
 
-/// A no-cors load whose answer Chromium's Opaque Response Blocking withheld, as DevTools records
-/// it (observed in Chromium 156, `tests/fixtures/chromium/elements.har`): an element's entry
-/// keeps its status and headers and says `net::ERR_BLOCKED_BY_ORB`; a no-cors fetch()'s says
-/// `net::ERR_ABORTED` after an answer, its headers gone.
-fn withheld_by_orb(entry: &Entry) -> Option<Box<WithheldLoad>> {
+const NO_ORIGIN_CORP: &str = "no Origin header: a no-cors load its answer's Cross-Origin-Resource-Policy refused (net::ERR_BLOCKED_BY_RESPONSE): not CORS";
+
+/// A no-cors load whose answer Chromium's Opaque Response Blocking withheld or its own
+/// Cross-Origin-Resource-Policy refused, as DevTools records it (observed in Chromium 156,
+/// `tests/fixtures/chromium/elements.har`): the entry keeps its status and headers and says
+/// `net::ERR_BLOCKED_BY_ORB` or `net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin` (`.NotSameSite`);
+/// a no-cors fetch() ORB withheld says `net::ERR_ABORTED` after an answer, its headers gone.
+fn withheld_load(entry: &Entry) -> Option<Box<WithheldLoad>> {
     let error = entry.response.error.as_deref()?;
     let status = u16::try_from(entry.response.status)
         .ok()
@@ -418,6 +423,12 @@ fn withheld_by_orb(entry: &Entry) -> Option<Box<WithheldLoad>> {
     let inferred = match error {
         crate::engine::orb::BLOCKED_BY_ORB => false,
         crate::engine::orb::ABORTED if entry.resource_type.as_deref() == Some("fetch") => true,
+        _ if [CorpPolicy::SameOrigin, CorpPolicy::SameSite]
+            .iter()
+            .any(|p| p.network_error() == error) =>
+        {
+            false
+        }
         _ => return None,
     };
     Some(Box::new(WithheldLoad {
@@ -426,6 +437,9 @@ fn withheld_by_orb(entry: &Entry) -> Option<Box<WithheldLoad>> {
         content_type: header(&entry.response.headers, "Content-Type").map(str::to_string),
         resource_type: entry.resource_type.as_deref().map(str::to_string),
         inferred,
+        resource_policy: header(&entry.response.headers, "Cross-Origin-Resource-Policy")
+            .filter(|_| error.starts_with("net::ERR_BLOCKED_BY_RESPONSE."))
+            .map(str::to_string),
     }))
 }
 

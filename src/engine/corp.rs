@@ -1,0 +1,147 @@
+//! `Cross-Origin-Resource-Policy` (Fetch §"cross-origin resource policy check"): a server's
+//! answer may forbid no-cors loads from other origins (`same-origin`) or other sites
+//! (`same-site`). It is not CORS: it applies to an `<img>` or `<script>` without `crossorigin`
+//! and to a no-cors fetch(), never to a CORS request (without COEP), and no CORS header lifts
+//! it. Observed in Chromium 156 (`tests/fixtures/chromium/cross-origin-resource-policy.observed.json`).
+
+use crate::http::HttpResponse;
+use crate::http::syntax::{origin_of, site_of};
+use crate::scenario::BrowserProfile;
+
+/// The policy that refused an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CorpPolicy {
+    SameOrigin,
+    SameSite,
+}
+
+impl CorpPolicy {
+    /// The header's value.
+    pub fn value(self) -> &'static str {
+        match self {
+            CorpPolicy::SameOrigin => "same-origin",
+            CorpPolicy::SameSite => "same-site",
+        }
+    }
+
+    /// DevTools' network error for a load it refused.
+    pub fn network_error(self) -> &'static str {
+        match self {
+            CorpPolicy::SameOrigin => "net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin",
+            CorpPolicy::SameSite => "net::ERR_BLOCKED_BY_RESPONSE.NotSameSite",
+        }
+    }
+}
+
+/// The policy that refuses `response`, at `url`, to a no-cors load from the page at `page`;
+/// `None` when it may have it. Only an exact lowercase `same-origin` or `same-site` counts: any
+/// other value (`Same-Origin`, a list, two header lines) is ignored, as Chromium 156 did.
+pub fn refuses(
+    page: &str,
+    url: &url::Url,
+    response: &HttpResponse,
+    profile: BrowserProfile,
+) -> Option<CorpPolicy> {
+    let policy =
+        match crate::http::combined_header(&response.headers, "Cross-Origin-Resource-Policy")
+            .as_deref()
+            .map(str::trim)
+        {
+            Some("same-origin") => CorpPolicy::SameOrigin,
+            Some("same-site") => CorpPolicy::SameSite,
+            _ => return None,
+        };
+    let same_origin = origin_of(url).as_deref() == Some(page);
+    let allowed = match policy {
+        CorpPolicy::SameOrigin => same_origin,
+        CorpPolicy::SameSite => same_origin || same_site(page, url, profile),
+    };
+    (!allowed).then_some(policy)
+}
+
+/// Fetch's same-site test for CORP: the same registrable domain, and no step down from an
+/// https: page to an http: answer. Chromium 156 refused a `same-site` answer from
+/// `http://127.0.0.1:41321` to a page at `http://127.0.0.1:41320`: an address is taken to be
+/// same-site only with its own origin there (observed; names on one registrable domain passed).
+fn same_site(page: &str, url: &url::Url, profile: BrowserProfile) -> bool {
+    let Ok(page_url) = url::Url::parse(page) else {
+        return false;
+    };
+    let address = |u: &url::Url| matches!(u.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
+    if profile == BrowserProfile::Chromium && (address(&page_url) || address(url)) {
+        return false;
+    }
+    let (page_scheme, page_site) = site_of(&page_url);
+    let (_, target_site) = site_of(url);
+    page_site == target_site && !(page_scheme == "https" && url.scheme() != "https")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(page: &str, url: &str, value: &str) -> Option<CorpPolicy> {
+        let url = url::Url::parse(url).unwrap_or_else(|e| panic!("{e}"));
+        let response = crate::http::test_response(200, &[("Cross-Origin-Resource-Policy", value)]);
+        refuses(page, &url, &response, BrowserProfile::Chromium)
+    }
+
+    #[test]
+    fn same_origin_and_same_site_refuse_what_they_say() {
+        let page = "https://app.example.com";
+        assert_eq!(
+            refused(page, "https://app.example.com/a.png", "same-origin"),
+            None
+        );
+        assert_eq!(
+            refused(page, "https://api.example.com/a.png", "same-origin"),
+            Some(CorpPolicy::SameOrigin)
+        );
+        assert_eq!(
+            refused(page, "https://api.example.com/a.png", "same-site"),
+            None
+        );
+        assert_eq!(
+            refused(page, "https://cdn.other.net/a.png", "same-site"),
+            Some(CorpPolicy::SameSite)
+        );
+        // An https: page does not take an http: answer as same-site.
+        assert_eq!(
+            refused(page, "http://api.example.com/a.png", "same-site"),
+            Some(CorpPolicy::SameSite)
+        );
+        assert_eq!(
+            refused(page, "https://cdn.other.net/a.png", "cross-origin"),
+            None
+        );
+    }
+
+    #[test]
+    fn only_an_exact_value_counts() {
+        let page = "https://app.example.com";
+        for value in ["Same-Origin", "same-origin, cross-origin", "bogus", ""] {
+            assert_eq!(
+                refused(page, "https://cdn.other.net/a", value),
+                None,
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_address_is_same_site_only_with_its_own_origin_in_chromium() {
+        let page = "http://127.0.0.1:41320";
+        assert_eq!(
+            refused(page, "http://127.0.0.1:41321/a", "same-site"),
+            Some(CorpPolicy::SameSite)
+        );
+        assert_eq!(refused(page, "http://127.0.0.1:41320/a", "same-site"), None);
+        let url = url::Url::parse("http://127.0.0.1:41321/a").unwrap_or_else(|e| panic!("{e}"));
+        let response =
+            crate::http::test_response(200, &[("Cross-Origin-Resource-Policy", "same-site")]);
+        assert_eq!(
+            refuses(page, &url, &response, BrowserProfile::Standard),
+            None
+        );
+    }
+}
