@@ -93,10 +93,10 @@ pub fn corp_refused(policy: CorpPolicy, page: &str, url: &str) -> String {
     };
     let error = policy.network_error();
     format!(
-        "the answer says Cross-Origin-Resource-Policy: {}: {who}, and the page is at {page}. Chromium refuses it: DevTools lists the request as failed, {error}, and the console says \"Failed to load resource: {error}\" (observed in Chromium 156). This is not CORS: no Access-Control-* header lifts it. Have the server send Cross-Origin-Resource-Policy: cross-origin{} (Express's helmet sends same-origin unless told crossOriginResourcePolicy: {{ policy: 'cross-origin' }}), or ask with crossorigin and allow the page by CORS: a CORS request is not held to the policy.",
+        "the answer says Cross-Origin-Resource-Policy: {}, so {who}, and the page is at {page}. Chromium refuses it: DevTools lists the request as failed, {error}, and the console says \"Failed to load resource: {error}\" (observed in Chromium 156). This is not CORS: no Access-Control-* header lifts it. Have the server send Cross-Origin-Resource-Policy: cross-origin{} (Express's helmet sends same-origin unless told otherwise with crossOriginResourcePolicy: {{ policy: '…' }}), or ask with crossorigin and allow the page by CORS: a CORS request is not held to the policy.",
         policy.value(),
         if policy == CorpPolicy::SameOrigin {
-            " (or same-site, for pages on its own site)"
+            ", or same-site where the page is on its own site"
         } else {
             ""
         }

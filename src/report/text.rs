@@ -34,7 +34,7 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
             Some(NoCorsElement::Loads) => "SHOWN (an <img>, no CORS check)",
             Some(NoCorsElement::Withheld(_)) => "WITHHELD BY ORB (no CORS check)",
             Some(NoCorsElement::Refused(_)) => {
-                "REFUSED BY ITS Cross-Origin-Resource-Policy (no CORS check)"
+                "REFUSED BY CORP (its Cross-Origin-Resource-Policy; no CORS check)"
             }
             Some(_) if script => "DOES NOT RUN (a <script>, no CORS check)",
             Some(_) => "NOT SHOWN (an <img>, no CORS check)",
@@ -43,7 +43,7 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
                     crate::engine::summary::UncheckedBy::NoCorsFetch {
                         refused: Some(_), ..
                     },
-                ) => "REJECTED: its Cross-Origin-Resource-Policy (mode 'no-cors')",
+                ) => "REJECTED BY CORP (its Cross-Origin-Resource-Policy; mode 'no-cors')",
                 _ => "OPAQUE (mode 'no-cors': the script reads nothing)",
             },
             None => "SENT (no browser)",
