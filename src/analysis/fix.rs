@@ -567,6 +567,7 @@ impl Scope {
                 quiz: Vec::new(),
                 cookies: scenario.cookies.clone(),
                 local_network_access: scenario.local_network_access,
+                embedder_policy: scenario.embedder_policy,
             };
             engine::run(&part, profile).requests
         };

@@ -754,8 +754,24 @@ impl<'a> Simulation<'a> {
             .origin
             .as_deref()
             .and_then(|origin| url::Url::parse(origin).ok());
+        let credentials = self.credentials_for_cookies(spec, &url);
         self.cookie_jar
-            .set_by_answer((page.as_ref(), &url), spec.credentials, lines)
+            .set_by_answer((page.as_ref(), &url), credentials, lines)
+    }
+
+    /// The credentials mode cookies go by: the request's, but "omit" for a no-cors load from
+    /// another origin when the page's Cross-Origin-Embedder-Policy is `credentialless` (HTML
+    /// §"Cross-Origin-Embedder-Policy").
+    fn credentials_for_cookies(&self, spec: &RequestSpec, url: &url::Url) -> Credentials {
+        let cross_origin = spec.origin.as_deref() != origin_of(url).as_deref();
+        if self.scenario.embedder_policy == crate::scenario::EmbedderPolicy::Credentialless
+            && spec.via.is_no_cors()
+            && cross_origin
+        {
+            Credentials::Omit
+        } else {
+            spec.credentials
+        }
     }
 
     /// What the cookie jar gives a request the page (or its `<img>`) sends to `request.url`.
@@ -773,8 +789,9 @@ impl<'a> Simulation<'a> {
             .as_deref()
             .and_then(|origin| url::Url::parse(origin).ok());
         // An element without `crossorigin` has credentials "include" from validation on.
+        let credentials = self.credentials_for_cookies(spec, &url);
         self.cookie_jar
-            .decide(page.as_ref(), &url, spec.credentials)
+            .decide(page.as_ref(), &url, credentials)
             .map(Box::new)
     }
 
@@ -1181,7 +1198,14 @@ impl<'a> Simulation<'a> {
             Unchecked::Image | Unchecked::NoCors => {
                 url::Url::parse(&self.exchanges[ex].request.url)
                     .ok()
-                    .and_then(|url| super::corp::refuses(page, &url, &response, self.profile))
+                    .and_then(|url| {
+                        super::corp::refuses(
+                            page,
+                            &url,
+                            &response,
+                            (self.profile, self.scenario.embedder_policy),
+                        )
+                    })
             }
         };
         let (received, exposed, by) = match who {

@@ -6,20 +6,23 @@
 
 use crate::http::HttpResponse;
 use crate::http::syntax::{origin_of, site_of};
-use crate::scenario::BrowserProfile;
+use crate::scenario::{BrowserProfile, EmbedderPolicy};
 
 /// The policy that refused an answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CorpPolicy {
     SameOrigin,
     SameSite,
+    /// None (or none Fetch knows), which the page's `Cross-Origin-Embedder-Policy:
+    /// require-corp` takes to be `same-origin`.
+    SameOriginByCoep,
 }
 
 impl CorpPolicy {
     /// The header's value.
     pub fn value(self) -> &'static str {
         match self {
-            CorpPolicy::SameOrigin => "same-origin",
+            CorpPolicy::SameOrigin | CorpPolicy::SameOriginByCoep => "same-origin",
             CorpPolicy::SameSite => "same-site",
         }
     }
@@ -29,31 +32,36 @@ impl CorpPolicy {
         match self {
             CorpPolicy::SameOrigin => "net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin",
             CorpPolicy::SameSite => "net::ERR_BLOCKED_BY_RESPONSE.NotSameSite",
+            CorpPolicy::SameOriginByCoep => {
+                "net::ERR_BLOCKED_BY_RESPONSE.NotSameOriginAfterDefaultedToSameOriginByCoep"
+            }
         }
     }
 }
 
-/// The policy that refuses `response`, at `url`, to a no-cors load from the page at `page`;
-/// `None` when it may have it. Only an exact lowercase `same-origin` or `same-site` counts: any
-/// other value (`Same-Origin`, a list, two header lines) is ignored, as Chromium 156 did.
+/// The policy that refuses `response`, at `url`, to a no-cors load from the page at `page`,
+/// whose `Cross-Origin-Embedder-Policy` is `coep`; `None` when it may have it. Only an exact
+/// lowercase `same-origin`, `same-site` or `cross-origin` counts: any other value
+/// (`Same-Origin`, a list, two header lines) is ignored, as Chromium 156 did, and under
+/// `require-corp` an answer without one counts as `same-origin` (observed in Chromium 156,
+/// `tests/fixtures/chromium/cross-origin-embedder-policy.observed.json`).
 pub fn refuses(
     page: &str,
     url: &url::Url,
     response: &HttpResponse,
-    profile: BrowserProfile,
+    (profile, coep): (BrowserProfile, EmbedderPolicy),
 ) -> Option<CorpPolicy> {
-    let policy =
-        match crate::http::combined_header(&response.headers, "Cross-Origin-Resource-Policy")
-            .as_deref()
-            .map(str::trim)
-        {
-            Some("same-origin") => CorpPolicy::SameOrigin,
-            Some("same-site") => CorpPolicy::SameSite,
-            _ => return None,
-        };
+    let header = crate::http::combined_header(&response.headers, "Cross-Origin-Resource-Policy");
+    let policy = match header.as_deref().map(str::trim) {
+        Some("same-origin") => CorpPolicy::SameOrigin,
+        Some("same-site") => CorpPolicy::SameSite,
+        Some("cross-origin") => return None,
+        _ if coep == EmbedderPolicy::RequireCorp => CorpPolicy::SameOriginByCoep,
+        _ => return None,
+    };
     let same_origin = origin_of(url).as_deref() == Some(page);
     let allowed = match policy {
-        CorpPolicy::SameOrigin => same_origin,
+        CorpPolicy::SameOrigin | CorpPolicy::SameOriginByCoep => same_origin,
         CorpPolicy::SameSite => same_origin || same_site(page, url, profile),
     };
     (!allowed).then_some(policy)
@@ -83,7 +91,12 @@ mod tests {
     fn refused(page: &str, url: &str, value: &str) -> Option<CorpPolicy> {
         let url = url::Url::parse(url).unwrap_or_else(|e| panic!("{e}"));
         let response = crate::http::test_response(200, &[("Cross-Origin-Resource-Policy", value)]);
-        refuses(page, &url, &response, BrowserProfile::Chromium)
+        refuses(
+            page,
+            &url,
+            &response,
+            (BrowserProfile::Chromium, EmbedderPolicy::UnsafeNone),
+        )
     }
 
     #[test]
@@ -140,8 +153,39 @@ mod tests {
         let response =
             crate::http::test_response(200, &[("Cross-Origin-Resource-Policy", "same-site")]);
         assert_eq!(
-            refuses(page, &url, &response, BrowserProfile::Standard),
+            refuses(
+                page,
+                &url,
+                &response,
+                (BrowserProfile::Standard, EmbedderPolicy::UnsafeNone)
+            ),
             None
         );
+    }
+
+    #[test]
+    fn require_corp_takes_a_missing_policy_as_same_origin() {
+        let page = "https://editor.example";
+        let url =
+            url::Url::parse("https://media.example.net/a.png").unwrap_or_else(|e| panic!("{e}"));
+        let isolated = (BrowserProfile::Chromium, EmbedderPolicy::RequireCorp);
+        let bare = crate::http::test_response(200, &[]);
+        assert_eq!(
+            refuses(page, &url, &bare, isolated),
+            Some(CorpPolicy::SameOriginByCoep)
+        );
+        let odd =
+            crate::http::test_response(200, &[("Cross-Origin-Resource-Policy", "Cross-Origin")]);
+        assert_eq!(
+            refuses(page, &url, &odd, isolated),
+            Some(CorpPolicy::SameOriginByCoep)
+        );
+        let open =
+            crate::http::test_response(200, &[("Cross-Origin-Resource-Policy", "cross-origin")]);
+        assert_eq!(refuses(page, &url, &open, isolated), None);
+        let credentialless = (BrowserProfile::Chromium, EmbedderPolicy::Credentialless);
+        assert_eq!(refuses(page, &url, &bare, credentialless), None);
+        let own = url::Url::parse("https://editor.example/a.png").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(refuses(page, &own, &bare, isolated), None);
     }
 }

@@ -579,7 +579,17 @@ impl<'a> Run<'a> {
     fn control(&mut self, what: &str, here: &str, arrived: &Arrived) -> Reply {
         let path = what.split('?').next().unwrap_or(what);
         match path {
-            "run" | "start" => page::runner(),
+            "run" | "start" => {
+                let mut runner = page::runner();
+                // The lesson's pages are sent with its Cross-Origin-Embedder-Policy.
+                let coep = self.scenario.embedder_policy;
+                if coep != crate::scenario::EmbedderPolicy::UnsafeNone {
+                    runner
+                        .headers
+                        .push(("Cross-Origin-Embedder-Policy".into(), coep.value().into()));
+                }
+                runner
+            }
             "next" => {
                 // The cookies the browser holds when the lesson starts come first, each from
                 // a visit to the URL that set it.

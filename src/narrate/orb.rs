@@ -78,29 +78,42 @@ pub fn not_loaded(
 /// Why the answer's `Cross-Origin-Resource-Policy` refused it to the page at `page`, and what
 /// changes that.
 pub fn corp_refused(policy: CorpPolicy, page: &str, url: &str) -> String {
-    let who = match policy {
-        CorpPolicy::SameOrigin => format!(
-            "only pages on its own origin ({}) may load it without CORS",
-            url::Url::parse(url)
-                .ok()
-                .map(|u| u.origin().ascii_serialization())
-                .unwrap_or_default()
-        ),
-        CorpPolicy::SameSite => {
-            "only pages on its own site (scheme and registrable domain) may load it without CORS"
-                .to_string()
-        }
+    let own_origin = || {
+        url::Url::parse(url)
+            .ok()
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
     };
     let error = policy.network_error();
-    format!(
-        "the answer says Cross-Origin-Resource-Policy: {}, so {who}, and the page is at {page}. Chromium refuses it: DevTools lists the request as failed, {error}, and the console says \"Failed to load resource: {error}\" (observed in Chromium 156). This is not CORS: no Access-Control-* header lifts it. Have the server send Cross-Origin-Resource-Policy: cross-origin{} (Express's helmet sends same-origin unless told otherwise with crossOriginResourcePolicy: {{ policy: '…' }}), or ask with crossorigin and allow the page by CORS: a CORS request is not held to the policy.",
-        policy.value(),
-        if policy == CorpPolicy::SameOrigin {
-            ", or same-site where the page is on its own site"
-        } else {
-            ""
+    let refused = format!(
+        "Chromium refuses it: DevTools lists the request as failed, {error}, and the console says \"Failed to load resource: {error}\" (observed in Chromium 156). This is not CORS: no Access-Control-* header lifts it."
+    );
+    let or_cors = "or ask with crossorigin and allow the page by CORS, since a CORS request is not held to the policy";
+    match policy {
+        CorpPolicy::SameOriginByCoep => format!(
+            "the answer carries no Cross-Origin-Resource-Policy Fetch knows, and the page is cross-origin isolated: its Cross-Origin-Embedder-Policy: require-corp takes such an answer to be same-origin, so only pages on {} may load it without CORS, and the page is at {page}. {refused} Have the server send Cross-Origin-Resource-Policy: cross-origin (an S3 bucket cannot: put CloudFront in front with a response headers policy that adds it); {or_cors}; or send the page with Cross-Origin-Embedder-Policy: credentialless, which asks no policy of an answer it loads without cookies.",
+            own_origin()
+        ),
+        CorpPolicy::SameOrigin | CorpPolicy::SameSite => {
+            let who = if policy == CorpPolicy::SameSite {
+                "only pages on its own site (scheme and registrable domain) may load it without CORS".to_string()
+            } else {
+                format!(
+                    "only pages on its own origin ({}) may load it without CORS",
+                    own_origin()
+                )
+            };
+            format!(
+                "the answer says Cross-Origin-Resource-Policy: {}, so {who}, and the page is at {page}. {refused} Have the server send Cross-Origin-Resource-Policy: cross-origin{} (Express's helmet sends same-origin unless told otherwise with crossOriginResourcePolicy: {{ policy: '…' }}), {or_cors}.",
+                policy.value(),
+                if policy == CorpPolicy::SameOrigin {
+                    ", or same-site where the page is on its own site"
+                } else {
+                    ""
+                }
+            )
         }
-    )
+    }
 }
 
 /// The note on a no-cors fetch() whose body ORB withheld.
@@ -165,9 +178,14 @@ pub fn withheld_loads_counted(orb: usize, corp: usize, short: bool) -> String {
     parts.join(" · ")
 }
 
-/// What an answer's Cross-Origin-Resource-Policy refusing recorded loads means.
-pub fn refused_loads_explained() -> &'static str {
-    "An answer's Cross-Origin-Resource-Policy (same-origin, same-site) forbids no-cors loads from other origins or sites: the <img>, <script> or no-cors fetch() fails whatever CORS headers come with it, and no Access-Control-* header lifts it (observed in Chromium 156). Have the server send Cross-Origin-Resource-Policy: cross-origin (Express's helmet sends same-origin unless told crossOriginResourcePolicy: { policy: 'cross-origin' }), or load it with crossorigin and allow the page by CORS: a CORS request is not held to the policy."
+/// What an answer's Cross-Origin-Resource-Policy refusing recorded loads means; `by_coep`: some
+/// were refused because the page's Cross-Origin-Embedder-Policy is require-corp.
+pub fn refused_loads_explained(by_coep: bool) -> String {
+    let mut text = "An answer's Cross-Origin-Resource-Policy (same-origin, same-site) forbids no-cors loads from other origins or sites: the <img>, <script> or no-cors fetch() fails whatever CORS headers come with it, and no Access-Control-* header lifts it (observed in Chromium 156). Have the server send Cross-Origin-Resource-Policy: cross-origin (Express's helmet sends same-origin unless told crossOriginResourcePolicy: { policy: 'cross-origin' }), or load it with crossorigin and allow the page by CORS: a CORS request is not held to the policy.".to_string();
+    if by_coep {
+        text.push_str(" A load refused with NotSameOriginAfterDefaultedToSameOriginByCoep came from a page sent with Cross-Origin-Embedder-Policy: require-corp (cross-origin isolation, for SharedArrayBuffer), which takes an answer without Cross-Origin-Resource-Policy to be same-origin: the answer needs Cross-Origin-Resource-Policy: cross-origin (for a bucket, from CloudFront's response headers policy), or the load crossorigin and CORS, or the page Cross-Origin-Embedder-Policy: credentialless.");
+    }
+    text
 }
 
 /// What a recording's withheld loads mean, and what to change; `inferred`: some are no-cors

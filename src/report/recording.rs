@@ -304,6 +304,8 @@ const WITHHELD_LISTED: usize = 10;
 /// The recording's no-cors loads Chromium's Opaque Response Blocking withheld or their own
 /// Cross-Origin-Resource-Policy refused: not CORS, but what the console shows beside CORS
 /// errors, so the report says what they are.
+use crate::engine::corp::CorpPolicy;
+
 fn write_withheld_loads(out: &mut impl Write, recording: &Recording, w: usize) -> io::Result<()> {
     let withheld: Vec<(&crate::scenario::recording::Skipped, _)> = recording
         .skipped
@@ -351,7 +353,11 @@ fn write_withheld_loads(out: &mut impl Write, recording: &Recording, w: usize) -
         writeln!(out, "{}", wrap(&format!("   {explained}"), w, "   "))?;
     }
     if corp > 0 {
-        let explained = crate::narrate::orb::refused_loads_explained();
+        let explained = crate::narrate::orb::refused_loads_explained(
+            withheld
+                .iter()
+                .any(|(_, load)| load.error == CorpPolicy::SameOriginByCoep.network_error()),
+        );
         writeln!(out, "{}", wrap(&format!("   {explained}"), w, "   "))?;
     }
     Ok(())

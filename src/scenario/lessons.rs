@@ -20,7 +20,7 @@ macro_rules! lessons {
 /// same-origin policy exists: who enforces CORS, what triggers a preflight, credentials,
 /// cookies, caching, server mistakes, redirects and the null origin, then providers and Chromium's
 /// departures, then CORS across AWS.
-pub const LESSONS: [Lesson; 45] = lessons![
+pub const LESSONS: [Lesson; 46] = lessons![
     "same-origin-policy",
     "basic",
     "curl-vs-browser",
@@ -46,6 +46,7 @@ pub const LESSONS: [Lesson; 45] = lessons![
     "local-network-access",
     "orb-is-not-cors",
     "corp-is-not-cors",
+    "coep-require-corp",
     "null-origin",
     "dangerous-rules",
     "gcs-upload",

@@ -344,6 +344,8 @@ pub struct Scenario {
     /// The browser's cookies before the first request.
     pub cookies: Cookies,
     pub local_network_access: LocalNetworkAccess,
+    /// The pages' `Cross-Origin-Embedder-Policy`.
+    pub embedder_policy: EmbedderPolicy,
 }
 
 /// The cookies the browser holds when the lesson starts, as the sites set them, and whether
@@ -400,6 +402,33 @@ pub enum LocalNetworkAccess {
     /// Given: those requests go out as any other, with no header added (observed in Chromium
     /// 156 with both permissions granted).
     Granted,
+}
+
+/// The pages' `Cross-Origin-Embedder-Policy`, which a page sends to be cross-origin isolated
+/// (for `SharedArrayBuffer`, say): what it asks of the answers to its no-cors loads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmbedderPolicy {
+    /// None: no-cors loads are held only to the answer's own Cross-Origin-Resource-Policy.
+    #[default]
+    UnsafeNone,
+    /// An answer to a cross-origin no-cors load must say Cross-Origin-Resource-Policy:
+    /// cross-origin (a missing one counts as same-origin).
+    RequireCorp,
+    /// Cross-origin no-cors loads go without credentials (no cookies), and need no
+    /// Cross-Origin-Resource-Policy.
+    Credentialless,
+}
+
+impl EmbedderPolicy {
+    /// The header's value.
+    pub fn value(self) -> &'static str {
+        match self {
+            EmbedderPolicy::UnsafeNone => "unsafe-none",
+            EmbedderPolicy::RequireCorp => "require-corp",
+            EmbedderPolicy::Credentialless => "credentialless",
+        }
+    }
 }
 
 /// A surprising step, explained: shown with the step and in the transcript.

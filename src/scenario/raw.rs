@@ -27,6 +27,8 @@ pub struct RawScenario {
     pub third_party_cookies: Option<ThirdPartyCookies>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_network_access: Option<LocalNetworkAccess>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_origin_embedder_policy: Option<super::EmbedderPolicy>,
     pub server: RawServer,
     pub requests: Vec<RawRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

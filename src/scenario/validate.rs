@@ -61,6 +61,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             quiz,
             cookies,
             local_network_access: raw.local_network_access.unwrap_or_default(),
+            embedder_policy: raw.cross_origin_embedder_policy.unwrap_or_default(),
         }),
         _ => Err(problems.0),
     }

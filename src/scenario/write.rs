@@ -68,6 +68,8 @@ pub fn without_requests(scenario: &Scenario) -> RawScenario {
             .then_some(scenario.cookies.third_party),
         local_network_access: (scenario.local_network_access != Default::default())
             .then_some(scenario.local_network_access),
+        cross_origin_embedder_policy: (scenario.embedder_policy != Default::default())
+            .then_some(scenario.embedder_policy),
         server: server(scenario),
         requests: Vec::new(),
         moments: (!moments.is_empty()).then(|| {

@@ -1644,3 +1644,70 @@ fn cross_origin_resource_policy_refuses_what_chromium_refused() {
     }
     assert_eq!(checked, 84);
 }
+
+/// Each load headless Chromium 156 made in
+/// `tests/fixtures/chromium/cross-origin-embedder-policy.observed.json`: a page whose
+/// Cross-Origin-Embedder-Policy is `require-corp` takes an answer without
+/// Cross-Origin-Resource-Policy to be `same-origin`, so its no-cors loads from another site
+/// fail; `credentialless` asks nothing of such an answer; neither touches a CORS request.
+#[test]
+fn cross_origin_embedder_policy_refuses_what_chromium_refused() {
+    use cors_tui::engine::fetch_rules::NoCorsElement;
+    use cors_tui::engine::summary::{Ended, UncheckedBy};
+    let record = observed("cross-origin-embedder-policy");
+    let mut checked = 0;
+    for case in record["cases"].as_array().into_iter().flatten() {
+        let via = case["via"].as_str().unwrap_or_default();
+        let (content_type, body) = match via {
+            "img" | "img-anon" => ("image/png", "(67 bytes of image/png)"),
+            "script" => ("text/javascript", "1;"),
+            _ => ("text/plain", "hello"),
+        };
+        let mut headers = serde_json::json!({
+            "Access-Control-Allow-Origin": "*", "Content-Type": content_type});
+        if let Some(corp) = case["corp"].as_str() {
+            headers["Cross-Origin-Resource-Policy"] = corp.into();
+        }
+        let url = format!("{}/r", case["target"].as_str().unwrap_or_default());
+        let request = match via {
+            "cors" => serde_json::json!({"origin": case["page"], "url": url}),
+            "img-anon" => serde_json::json!({"origin": case["page"], "via": "img",
+                                             "crossorigin": "anonymous", "url": url}),
+            _ => serde_json::json!({"origin": case["page"], "via": via, "url": url}),
+        };
+        let scenario = serde_json::json!({
+            "cross_origin_embedder_policy": case["relation"],
+            "server": {"type": "static", "url": case["target"],
+                       "preflight": {"status": 204, "headers": {}},
+                       "actual": {"status": 200, "headers": headers, "body": body}},
+            "requests": [request],
+        });
+        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "coep.json") {
+            Ok(s) => s,
+            Err(e) => panic!("{case}: {e}"),
+        };
+        let what = format!("{} {via} {}", case["relation"], case["corp"]);
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let request = &trace.requests[0];
+        let error = case["network_error"].as_str();
+        let saw = case["page_saw"].as_str().unwrap_or_default();
+        match (via, &*request.summary.ending) {
+            ("cors" | "img-anon", _) => assert_eq!(request.outcome, Outcome::Allowed, "{what}"),
+            ("no-cors", Ended::Unchecked(UncheckedBy::NoCorsFetch { refused, .. })) => {
+                assert_eq!(refused.is_some(), saw.starts_with("rejected"), "{what}");
+                assert_eq!(refused.map(|p| p.network_error()), error, "{what}");
+            }
+            (_, Ended::Unchecked(UncheckedBy::Element(outcome))) => {
+                let refused = match outcome {
+                    NoCorsElement::Refused(policy) => Some(policy.network_error()),
+                    _ => None,
+                };
+                assert_eq!(refused, error, "{what}");
+                assert_eq!(*outcome == NoCorsElement::Loads, saw == "load", "{what}");
+            }
+            (_, ending) => panic!("{what}: {ending:?}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 40);
+}

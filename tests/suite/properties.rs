@@ -4,8 +4,8 @@ use cors_tui::engine::RequestRecord;
 use cors_tui::engine::{self, CorsError, ExchangeKind, Trace, VARIABLES};
 use cors_tui::scenario::{
     BrowserProfile, CacheMode, CannedResponse, Cookies, CorsConfiguration, CorsRule, Credentials,
-    Initiator, LocalNetworkAccess, Outcome, Provider, RequestSpec, ResponseOverrides, Scenario,
-    Server, ServerKind, SetCookie, ThirdPartyCookies, Via,
+    EmbedderPolicy, Initiator, LocalNetworkAccess, Outcome, Provider, RequestSpec,
+    ResponseOverrides, Scenario, Server, ServerKind, SetCookie, ThirdPartyCookies, Via,
 };
 use proptest::prelude::*;
 use url::Url;
@@ -251,26 +251,34 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             LocalNetworkAccess::Denied,
             LocalNetworkAccess::Granted,
         ]),
+        prop::sample::select(vec![
+            EmbedderPolicy::UnsafeNone,
+            EmbedderPolicy::RequireCorp,
+            EmbedderPolicy::Credentialless,
+        ]),
     )
-        .prop_map(|(rules, provider, requests, cookies, local)| Scenario {
-            title: "generated".to_string(),
-            description: String::new(),
-            browser: None,
-            server: Server {
-                url: url(BUCKET),
-                kind: ServerKind::Bucket {
-                    provider,
-                    cors: rules.map(|rules| CorsConfiguration { rules }),
+        .prop_map(
+            |(rules, provider, requests, cookies, local, coep)| Scenario {
+                title: "generated".to_string(),
+                description: String::new(),
+                browser: None,
+                server: Server {
+                    url: url(BUCKET),
+                    kind: ServerKind::Bucket {
+                        provider,
+                        cors: rules.map(|rules| CorsConfiguration { rules }),
+                    },
+                    front: Vec::new(),
+                    rules_from: None,
                 },
-                front: Vec::new(),
-                rules_from: None,
+                requests: requests.into(),
+                moments: Vec::new(),
+                quiz: Vec::new(),
+                cookies,
+                local_network_access: local,
+                embedder_policy: coep,
             },
-            requests: requests.into(),
-            moments: Vec::new(),
-            quiz: Vec::new(),
-            cookies,
-            local_network_access: local,
-        })
+        )
 }
 
 /// Cookies the bucket (or another host) set earlier, with every SameSite and Secure mix.

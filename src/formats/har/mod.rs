@@ -423,9 +423,13 @@ fn withheld_load(entry: &Entry) -> Option<Box<WithheldLoad>> {
     let inferred = match error {
         crate::engine::orb::BLOCKED_BY_ORB => false,
         crate::engine::orb::ABORTED if entry.resource_type.as_deref() == Some("fetch") => true,
-        _ if [CorpPolicy::SameOrigin, CorpPolicy::SameSite]
-            .iter()
-            .any(|p| p.network_error() == error) =>
+        _ if [
+            CorpPolicy::SameOrigin,
+            CorpPolicy::SameSite,
+            CorpPolicy::SameOriginByCoep,
+        ]
+        .iter()
+        .any(|p| p.network_error() == error) =>
         {
             false
         }
@@ -1360,6 +1364,8 @@ fn assemble(
         cookies: Default::default(),
         // An answered request was let through; one refused is recorded as a network error.
         local_network_access: Default::default(),
+        // A recording's answers are taken as they are.
+        embedder_policy: Default::default(),
     };
     Ok(HarImport {
         scenario,
