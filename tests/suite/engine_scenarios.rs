@@ -1577,84 +1577,14 @@ fn opaque_response_blocking_withholds_what_chromium_withheld() {
     assert_eq!(checked, 150);
 }
 
-/// Each load headless Chromium 156 made in
-/// `tests/fixtures/chromium/cross-origin-resource-policy.observed.json`: an answer's
-/// `Cross-Origin-Resource-Policy` refuses a no-cors `<img>`, `<script>` or fetch() from another
-/// origin (`same-origin`) or site (`same-site`; an address is same-site only with its own
-/// origin), with DevTools' network error; a CORS fetch() is not held to it; any value but the
-/// exact lowercase ones is ignored.
-#[test]
-fn cross_origin_resource_policy_refuses_what_chromium_refused() {
+/// Replays each load of an observation file of resource policies (`relation` is the page's
+/// Cross-Origin-Embedder-Policy when `coep`) and checks it against what Chromium did: a CORS
+/// request (`cors`, `img-anon`) is allowed whatever the policies say; a no-cors fetch() rejects
+/// and an element fails exactly where Chromium refused them, with DevTools' network error.
+/// Returns how many loads were checked.
+fn replay_resource_policy_loads(record: &serde_json::Value, coep: bool) -> usize {
     use cors_tui::engine::fetch_rules::NoCorsElement;
     use cors_tui::engine::summary::{Ended, UncheckedBy};
-    let record = observed("cross-origin-resource-policy");
-    let mut checked = 0;
-    for case in record["cases"].as_array().into_iter().flatten() {
-        let via = case["via"].as_str().unwrap_or_default();
-        let (content_type, body) = match via {
-            "img" => ("image/png", "(67 bytes of image/png)"),
-            "script" => ("text/javascript", "1;"),
-            _ => ("text/plain", "hello"),
-        };
-        let mut headers = serde_json::json!({
-            "Access-Control-Allow-Origin": "*", "Content-Type": content_type});
-        if let Some(corp) = case["corp"].as_str() {
-            headers["Cross-Origin-Resource-Policy"] = corp.into();
-        }
-        let request = match via {
-            "cors" => {
-                serde_json::json!({"origin": case["page"], "url": format!("{}/r", case["target"].as_str().unwrap_or_default())})
-            }
-            _ => {
-                serde_json::json!({"origin": case["page"], "via": via, "url": format!("{}/r", case["target"].as_str().unwrap_or_default())})
-            }
-        };
-        let scenario = serde_json::json!({
-            "server": {"type": "static", "url": case["target"],
-                       "preflight": {"status": 204, "headers": {}},
-                       "actual": {"status": 200, "headers": headers, "body": body}},
-            "requests": [request],
-        });
-        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "corp.json") {
-            Ok(s) => s,
-            Err(e) => panic!("{case}: {e}"),
-        };
-        let what = format!("{} {via} {}", case["relation"], case["corp"]);
-        let trace = engine::run(&scenario, BrowserProfile::Chromium);
-        let request = &trace.requests[0];
-        let error = case["network_error"].as_str();
-        let saw = case["page_saw"].as_str().unwrap_or_default();
-        match (via, &*request.summary.ending) {
-            ("cors", _) => assert_eq!(request.outcome, Outcome::Allowed, "{what}"),
-            ("no-cors", Ended::Unchecked(UncheckedBy::NoCorsFetch { refused, .. })) => {
-                assert_eq!(refused.is_some(), saw.starts_with("rejected"), "{what}");
-                assert_eq!(refused.map(|p| p.network_error()), error, "{what}");
-            }
-            (_, Ended::Unchecked(UncheckedBy::Element(outcome))) => {
-                let refused = match outcome {
-                    NoCorsElement::Refused(policy) => Some(policy.network_error()),
-                    _ => None,
-                };
-                assert_eq!(refused, error, "{what}");
-                assert_eq!(*outcome == NoCorsElement::Loads, saw == "load", "{what}");
-            }
-            (_, ending) => panic!("{what}: {ending:?}"),
-        }
-        checked += 1;
-    }
-    assert_eq!(checked, 84);
-}
-
-/// Each load headless Chromium 156 made in
-/// `tests/fixtures/chromium/cross-origin-embedder-policy.observed.json`: a page whose
-/// Cross-Origin-Embedder-Policy is `require-corp` takes an answer without
-/// Cross-Origin-Resource-Policy to be `same-origin`, so its no-cors loads from another site
-/// fail; `credentialless` asks nothing of such an answer; neither touches a CORS request.
-#[test]
-fn cross_origin_embedder_policy_refuses_what_chromium_refused() {
-    use cors_tui::engine::fetch_rules::NoCorsElement;
-    use cors_tui::engine::summary::{Ended, UncheckedBy};
-    let record = observed("cross-origin-embedder-policy");
     let mut checked = 0;
     for case in record["cases"].as_array().into_iter().flatten() {
         let via = case["via"].as_str().unwrap_or_default();
@@ -1675,14 +1605,16 @@ fn cross_origin_embedder_policy_refuses_what_chromium_refused() {
                                              "crossorigin": "anonymous", "url": url}),
             _ => serde_json::json!({"origin": case["page"], "via": via, "url": url}),
         };
-        let scenario = serde_json::json!({
-            "cross_origin_embedder_policy": case["relation"],
+        let mut scenario = serde_json::json!({
             "server": {"type": "static", "url": case["target"],
                        "preflight": {"status": 204, "headers": {}},
                        "actual": {"status": 200, "headers": headers, "body": body}},
             "requests": [request],
         });
-        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "coep.json") {
+        if coep {
+            scenario["cross_origin_embedder_policy"] = case["relation"].clone();
+        }
+        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "policy.json") {
             Ok(s) => s,
             Err(e) => panic!("{case}: {e}"),
         };
@@ -1709,5 +1641,28 @@ fn cross_origin_embedder_policy_refuses_what_chromium_refused() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 40);
+    checked
+}
+
+/// Each load headless Chromium 156 made in
+/// `tests/fixtures/chromium/cross-origin-resource-policy.observed.json`: an answer's
+/// `Cross-Origin-Resource-Policy` refuses a no-cors `<img>`, `<script>` or fetch() from another
+/// origin (`same-origin`) or site (`same-site`; an address is same-site only with its own
+/// origin), with DevTools' network error; a CORS fetch() is not held to it; any value but the
+/// exact lowercase ones is ignored.
+#[test]
+fn cross_origin_resource_policy_refuses_what_chromium_refused() {
+    let record = observed("cross-origin-resource-policy");
+    assert_eq!(replay_resource_policy_loads(&record, false), 84);
+}
+
+/// Each load headless Chromium 156 made in
+/// `tests/fixtures/chromium/cross-origin-embedder-policy.observed.json`: a page whose
+/// Cross-Origin-Embedder-Policy is `require-corp` takes an answer without
+/// Cross-Origin-Resource-Policy to be `same-origin`, so its no-cors loads from another site
+/// fail; `credentialless` asks nothing of such an answer; neither touches a CORS request.
+#[test]
+fn cross_origin_embedder_policy_refuses_what_chromium_refused() {
+    let record = observed("cross-origin-embedder-policy");
+    assert_eq!(replay_resource_policy_loads(&record, true), 40);
 }

@@ -6,12 +6,10 @@
 // on 127.0.0.1:41310, loads it three ways (<img>, <script>, fetch() with mode: 'no-cors') in
 // headless Chromium, and writes what the page saw and what DevTools reported for each load:
 // tests/fixtures/chromium/opaque-response-blocking.observed.json. Node 20+ and Debian's chromium.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 const OUT = process.argv[2] ?? 'tests/fixtures/chromium/opaque-response-blocking.observed.json';
-import { join } from 'node:path';
+import { consoleFor, observePage } from './chromium.mjs';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const BODIES = {
   s3_error_xml: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
@@ -123,37 +121,15 @@ window.__results = {};
 </script><body></body>`;
 server.listen(41310, '127.0.0.1');
 const server2 = createServer(server.listeners('request')[0]); server2.listen(41311, '127.0.0.1');
-const dir = mkdtempSync(join(tmpdir(), 'orb-'));
-const chrome = spawn('chromium', ['--headless=new', '--no-sandbox', '--disable-gpu', '--remote-debugging-port=41192', `--user-data-dir=${dir}`, 'about:blank'], { stdio: 'ignore' });
-await new Promise((r) => setTimeout(r, 1500));
-const page = (await (await fetch('http://127.0.0.1:41192/json')).json()).find((t) => t.type === 'page');
-const ws = new WebSocket(page.webSocketDebuggerUrl);
-await new Promise((r) => (ws.onopen = r));
-let id = 0; const pending = new Map();
-const send = (method, params = {}) => new Promise((res) => { const i = ++id; pending.set(i, res); ws.send(JSON.stringify({ id: i, method, params })); });
-const urls = {}, failed = {}, issues = {}, logs = [];
-ws.onmessage = (m) => {
-  const d = JSON.parse(m.data);
-  if (d.id && pending.has(d.id)) { pending.get(d.id)(d.result); pending.delete(d.id); }
-  if (d.method === 'Network.requestWillBeSent') urls[d.params.requestId] = d.params.request.url;
-  if (d.method === 'Network.loadingFailed') failed[urls[d.params.requestId]] = d.params.errorText;
-  if (d.method === 'Audits.issueAdded' && d.params.issue.details.genericIssueDetails) issues[d.params.issue.details.genericIssueDetails.request?.url] = d.params.issue.details.genericIssueDetails.errorType;
-  if (d.method === 'Log.entryAdded') logs.push({ text: d.params.entry.text, url: d.params.entry.url });
-};
-await send('Network.enable'); await send('Log.enable'); await send('Audits.enable'); await send('Runtime.enable');
-await send('Page.navigate', { url: 'http://127.0.0.1:41310/page.html' });
-for (;;) { const r = await send('Runtime.evaluate', { expression: 'window.__done === true', returnByValue: true }); if (r?.result?.value) break; await new Promise((r) => setTimeout(r, 200)); }
-await new Promise((r) => setTimeout(r, 1000));
-const seen = (await send('Runtime.evaluate', { expression: 'window.__results', returnByValue: true })).result.value;
-const version = (await send('Browser.getVersion')).product;
+const { seen, failed, issues, logs, version } = await observePage('http://127.0.0.1:41310/page.html', { port: 41192 });
 const cases = [];
 for (const c of CASES) for (const via of VIAS) {
   const url = `http://127.0.0.1:41311/r?via=${via}&${key(c)}`;
-  const console = logs.filter((l) => l.url === url || l.text.includes(url)).map((l) => l.text);
+  const console = consoleFor(logs, url);
   cases.push({ via, status: c[0], content_type: c[1], nosniff: c[2], body: c[3], page_saw: seen[url],
-    network_error: failed[url] ?? null, issue: issues[url] ?? null, ...(console.length ? { console } : {}) });
+    network_error: failed[url]?.[0] ?? null, issue: issues[url]?.detail ?? null, ...(console.length ? { console } : {}) });
 }
 const bodies = Object.fromEntries(Object.entries(BODIES).filter(([name]) => name !== 'png'));
-const observed = `Headless ${version.replace('Chrome/', 'Chromium ')} (Debian), ${new Date().toISOString().slice(0, 10)}. A page at http://127.0.0.1:41310 loaded each answer from http://127.0.0.1:41311 (another origin) three ways: an <img> and a <script> without crossorigin, and fetch() with mode: 'no-cors'. The server answered with the status, Content-Type, X-Content-Type-Options: nosniff (when nosniff is true) and body given. page_saw is the element's load or error event, or how the fetch promise settled; network_error is DevTools' Network.loadingFailed errorText; issue is the DevTools issue raised (ResponseWasBlockedByORB); console holds Chromium's own console lines for the URL. Recorded with tools/observe/opaque-response-blocking.mjs.`;
+const observed = `Headless ${version} (Debian), ${new Date().toISOString().slice(0, 10)}. A page at http://127.0.0.1:41310 loaded each answer from http://127.0.0.1:41311 (another origin) three ways: an <img> and a <script> without crossorigin, and fetch() with mode: 'no-cors'. The server answered with the status, Content-Type, X-Content-Type-Options: nosniff (when nosniff is true) and body given. page_saw is the element's load or error event, or how the fetch promise settled; network_error is DevTools' Network.loadingFailed errorText; issue is the DevTools issue raised (ResponseWasBlockedByORB); console holds Chromium's own console lines for the URL. Recorded with tools/observe/opaque-response-blocking.mjs.`;
 writeFileSync(OUT, JSON.stringify({ observed, bodies, png: 'a 1x1 PNG (67 bytes), which a scenario\'s text body cannot hold: the simulation describes it as (67 bytes of image/png)', cases }, null, 1) + '\n');
-chrome.kill(); process.exit(0);
+process.exit(0);
