@@ -149,7 +149,7 @@ pub fn totals(trace: &Trace, recording: Option<&Recording>) -> String {
     if orb + corp > 0 {
         text.push_str(&format!(
             " · {} (not CORS; --print lists them)",
-            crate::narrate::orb::withheld_loads_counted(orb, corp, true)
+            crate::narrate::no_cors::withheld_loads_counted(orb, corp, true)
         ));
     }
     text

@@ -4,7 +4,7 @@
 
 mod cookies;
 mod initiator;
-pub mod orb;
+pub mod no_cors;
 mod preflight;
 
 /// A cell with nothing in it.
@@ -416,7 +416,7 @@ fn no_cors_resolved(record: &RequestRecord, exchange: &crate::engine::Exchange) 
                 format!(
                     "{} The fetch rejects with TypeError: Failed to fetch: {}",
                     exchange.server_explanation(),
-                    orb::corp_refused(policy, page, &exchange.request.url)
+                    no_cors::corp_refused(policy, page, &exchange.request.url)
                 ),
             ),
             profile_note: None,
@@ -426,7 +426,7 @@ fn no_cors_resolved(record: &RequestRecord, exchange: &crate::engine::Exchange) 
         Ended::Unchecked(UncheckedBy::NoCorsFetch {
             withheld: Some(why),
             ..
-        }) => orb::fetch_withheld(why, response),
+        }) => no_cors::fetch_withheld(why, response),
         _ => String::new(),
     };
     StepText {
@@ -453,7 +453,7 @@ fn image_loaded(record: &RequestRecord, exchange: &crate::engine::Exchange) -> S
         Ended::Unchecked(UncheckedBy::Element(outcome)) => outcome,
         _ => crate::engine::fetch_rules::NoCorsElement::Loads,
     };
-    let not_loaded = orb::not_loaded(
+    let not_loaded = no_cors::not_loaded(
         (record.initiator, record.origin.as_deref().unwrap_or("null")),
         outcome,
         response,

@@ -79,7 +79,7 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                     ..
                 } => format!(
                     "fetch() with mode 'no-cors' rejected with TypeError: Failed to fetch: the server answered {status}, but {}",
-                    super::orb::corp_refused(
+                    super::no_cors::corp_refused(
                         *policy,
                         record.origin.as_deref().unwrap_or("null"),
                         &record.url
@@ -89,12 +89,12 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                     "fetch() with mode 'no-cors' resolved with an opaque response: the server answered {status}, and the script sees type 'opaque', status 0, no headers and no body; CORS headers in the answer: {cors}.{}",
                     withheld
                         .zip(last)
-                        .map(|(why, response)| super::orb::fetch_withheld(why, response))
+                        .map(|(why, response)| super::no_cors::fetch_withheld(why, response))
                         .unwrap_or_default()
                 ),
                 UncheckedBy::Element(outcome) => {
                     if let Some(sentence) = last.and_then(|response| {
-                        super::orb::not_loaded(
+                        super::no_cors::not_loaded(
                             (record.initiator, record.origin.as_deref().unwrap_or("null")),
                             *outcome,
                             response,

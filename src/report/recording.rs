@@ -327,14 +327,14 @@ fn write_withheld_loads(out: &mut impl Write, recording: &Recording, w: usize) -
     writeln!(
         out,
         "NOT CORS: {}",
-        crate::narrate::orb::withheld_loads_counted(orb.len(), corp, false)
+        crate::narrate::no_cors::withheld_loads_counted(orb.len(), corp, false)
     )?;
     for (skipped, load) in withheld.iter().take(WITHHELD_LISTED) {
         let line = format!(
             "   {} {} — {}",
             escape(&skipped.method),
             escape(&skipped.url),
-            escape(&crate::narrate::orb::withheld_load(load))
+            escape(&crate::narrate::no_cors::withheld_load(load))
         );
         writeln!(out, "{}", wrap(&line, w, "     "))?;
     }
@@ -346,14 +346,14 @@ fn write_withheld_loads(out: &mut impl Write, recording: &Recording, w: usize) -
         )?;
     }
     if !orb.is_empty() {
-        let explained = crate::narrate::orb::withheld_loads_explained(
+        let explained = crate::narrate::no_cors::withheld_loads_explained(
             orb.iter().any(|(_, load)| load.status >= 400),
             orb.iter().any(|(_, load)| load.inferred),
         );
         writeln!(out, "{}", wrap(&format!("   {explained}"), w, "   "))?;
     }
     if corp > 0 {
-        let explained = crate::narrate::orb::refused_loads_explained(
+        let explained = crate::narrate::no_cors::refused_loads_explained(
             withheld
                 .iter()
                 .any(|(_, load)| load.error == CorpPolicy::SameOriginByCoep.network_error()),
