@@ -2,7 +2,9 @@
 //! makes a new scenario; the caller re-runs the engine on it.
 
 use crate::engine::{Step, Trace};
-use crate::scenario::{Credentials, Field, LocalNetworkAccess, Scenario, ServerKind, Via};
+use crate::scenario::{
+    Credentials, EmbedderPolicy, Field, LocalNetworkAccess, Scenario, ServerKind, Via,
+};
 
 /// One change a teacher can make with a keypress.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +38,8 @@ pub enum Edit {
     },
     /// Whether the user allowed Chromium's Local Network Access prompt.
     LocalNetworkAccess,
+    /// Cycle the pages' Cross-Origin-Embedder-Policy.
+    EmbedderPolicy,
 }
 
 /// An edit as the editor lists it.
@@ -80,6 +84,16 @@ pub fn options(scenario: &Scenario, step: &Step) -> Vec<EditOption> {
             label: "the user allows the site to reach the local network".to_string(),
             state: on(scenario.local_network_access == LocalNetworkAccess::Granted),
             edit: Edit::LocalNetworkAccess,
+        });
+    }
+    // A no-cors load from another origin: a cross-origin isolated page asks a policy of it.
+    let cross_origin =
+        spec.origin.as_deref() != crate::http::syntax::origin_of(&spec.url).as_deref();
+    if spec.via.is_no_cors() && cross_origin {
+        options.push(EditOption {
+            label: "the pages' Cross-Origin-Embedder-Policy".to_string(),
+            state: scenario.embedder_policy.value().to_string(),
+            edit: Edit::EmbedderPolicy,
         });
     }
     if spec.via == Via::Browser {
@@ -194,6 +208,13 @@ pub fn apply(scenario: &Scenario, edit: &Edit) -> Option<Scenario> {
             next.local_network_access = match next.local_network_access {
                 LocalNetworkAccess::Denied => LocalNetworkAccess::Granted,
                 LocalNetworkAccess::Granted => LocalNetworkAccess::Denied,
+            };
+        }
+        Edit::EmbedderPolicy => {
+            next.embedder_policy = match next.embedder_policy {
+                EmbedderPolicy::UnsafeNone => EmbedderPolicy::RequireCorp,
+                EmbedderPolicy::RequireCorp => EmbedderPolicy::Credentialless,
+                EmbedderPolicy::Credentialless => EmbedderPolicy::UnsafeNone,
             };
         }
         Edit::Credentials { request } => {
@@ -315,6 +336,43 @@ mod tests {
 
     /// In the Local Network Access lesson, the prompt's answer is offered on the refused
     /// request, and allowing it lets both of the deployed dashboard's calls through.
+    #[test]
+    fn the_embedder_policy_cycles_and_decides_the_thumbnail() {
+        let Some(lesson) = crate::scenario::lessons::find("coep-require-corp") else {
+            panic!("the lesson is built in")
+        };
+        let Ok(scenario) = load_str(lesson.text, "coep-require-corp.json") else {
+            panic!("the lesson loads")
+        };
+        let trace = crate::engine::run(&scenario, crate::scenario::BrowserProfile::Chromium);
+        let Some(step) = trace.steps.get(1) else {
+            panic!("the thumbnail's answer is step 2")
+        };
+        let option = options(&scenario, step)
+            .into_iter()
+            .find(|o| o.edit == Edit::EmbedderPolicy);
+        assert_eq!(option.map(|o| o.state).as_deref(), Some("require-corp"));
+        let loads = |scenario: &Scenario| {
+            let trace = crate::engine::run(scenario, crate::scenario::BrowserProfile::Chromium);
+            trace.requests[0].element_outcome()
+                == Some(crate::engine::fetch_rules::NoCorsElement::Loads)
+        };
+        assert!(!loads(&scenario));
+        let Some(credentialless) = apply(&scenario, &Edit::EmbedderPolicy) else {
+            panic!("the edit applies")
+        };
+        assert_eq!(
+            credentialless.embedder_policy,
+            EmbedderPolicy::Credentialless
+        );
+        assert!(loads(&credentialless));
+        let Some(none) = apply(&credentialless, &Edit::EmbedderPolicy) else {
+            panic!("the edit applies")
+        };
+        assert_eq!(none.embedder_policy, EmbedderPolicy::UnsafeNone);
+        assert!(loads(&none));
+    }
+
     #[test]
     fn allowing_local_network_access_sends_the_refused_calls() {
         let Some(lesson) = crate::scenario::lessons::find("local-network-access") else {
