@@ -82,6 +82,20 @@ fn host_of(url: &str) -> &str {
 
 /// The cause column: DevTools' CorsError, or the real error CORS hid.
 pub fn cause(request: &RequestRecord, recording: Option<&Recording>) -> String {
+    use crate::engine::fetch_rules::NoCorsElement;
+    use crate::engine::summary::{Ended, UncheckedBy};
+    // A no-cors load is never blocked by CORS, but something else may have stopped it.
+    match &*request.summary.ending {
+        Ended::Unchecked(UncheckedBy::Element(NoCorsElement::Withheld(_)))
+        | Ended::Unchecked(UncheckedBy::NoCorsFetch {
+            withheld: Some(_), ..
+        }) => return "withheld by ORB (not CORS)".to_string(),
+        Ended::Unchecked(UncheckedBy::Element(NoCorsElement::Refused(_)))
+        | Ended::Unchecked(UncheckedBy::NoCorsFetch {
+            refused: Some(_), ..
+        }) => return "refused by its CORP (not CORS)".to_string(),
+        _ => {}
+    }
     if request.outcome != Outcome::Blocked {
         return String::new();
     }
@@ -503,6 +517,14 @@ mod tests {
             "real 500 hidden by CORS (MissingAllowOriginHeader)"
         );
         assert_eq!(cause(&trace.requests[0], None), "");
+        let orb = self::trace("orb-is-not-cors");
+        assert_eq!(cause(&orb.requests[1], None), "withheld by ORB (not CORS)");
+        assert_eq!(cause(&orb.requests[0], None), "");
+        let corp = self::trace("corp-is-not-cors");
+        assert_eq!(
+            cause(&corp.requests[0], None),
+            "refused by its CORP (not CORS)"
+        );
     }
 
     #[test]
