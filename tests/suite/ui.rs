@@ -1790,3 +1790,18 @@ fn the_flow_shows_an_answer_orb_withheld() {
     let shown = text(&draw(&at_step(app("orb-is-not-cors"), 2), 120, 40));
     assert!(shown.contains("→ SHOWN"), "{shown}");
 }
+
+/// An `<img>` its answer's Cross-Origin-Resource-Policy refused, and a no-cors load a cross-origin
+/// isolated page refused: the flow's result says so, and the tracker names the policy.
+#[test]
+fn the_flow_shows_an_answer_its_resource_policy_refused() {
+    let refused = at_step(app("corp-is-not-cors"), 2);
+    let wide = text(&draw(&refused, 120, 40));
+    for shown in ["→ REFUSED", "Refused by its CORP"] {
+        assert!(wide.contains(shown), "{shown}: {wide}");
+    }
+    insta::assert_snapshot!("corp_refused_120x40", wide);
+    let isolated = text(&draw(&at_step(app("coep-require-corp"), 2), 80, 24));
+    assert!(isolated.contains("→ Refused by"), "{isolated}");
+    insta::assert_snapshot!("coep_refused_80x24", isolated);
+}
