@@ -355,7 +355,7 @@ mod tests {
         let loads = |scenario: &Scenario| {
             let trace = crate::engine::run(scenario, crate::scenario::BrowserProfile::Chromium);
             trace.requests[0].element_outcome()
-                == Some(crate::engine::fetch_rules::NoCorsElement::Loads)
+                == Some(crate::engine::fetch_rules::ElementOutcome::Loads)
         };
         assert!(!loads(&scenario));
         let Some(credentialless) = apply(&scenario, &Edit::EmbedderPolicy) else {

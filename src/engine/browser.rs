@@ -9,7 +9,7 @@ use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
-    AddressSpace, MAX_REDIRECTS, MixedContent, NoCorsElement, PreflightReason, UnsafeHeader,
+    AddressSpace, ElementOutcome, MAX_REDIRECTS, MixedContent, PreflightReason, UnsafeHeader,
     address_space, chromium_scheme_error, cors_check, exposed_headers, is_safelisted_method,
     local_network_access, mixed_content, no_cors_element, preflight_reasons, redirect_hop,
     sorted_names, unsafe_request_headers,
@@ -1243,18 +1243,18 @@ impl<'a> Simulation<'a> {
                     BrowserProfile::Standard
                 };
                 let outcome = match refused {
-                    Some(policy) => NoCorsElement::Refused(policy),
+                    Some(policy) => ElementOutcome::Refused(policy),
                     None => no_cors_element(spec.initiator, &response, profile),
                 };
                 let received = match outcome {
-                    NoCorsElement::Loads if spec.initiator == Initiator::Script => {
+                    ElementOutcome::Loads if spec.initiator == Initiator::Script => {
                         Received::ScriptRun { status }
                     }
-                    NoCorsElement::Loads => Received::Shown { status },
-                    NoCorsElement::ErrorStatus => Received::NotLoaded { status },
-                    NoCorsElement::WrongType => Received::WrongType { status },
-                    NoCorsElement::Withheld(_) => Received::WithheldByOrb { status },
-                    NoCorsElement::Refused(_) => Received::RefusedByCorp { status },
+                    ElementOutcome::Loads => Received::Shown { status },
+                    ElementOutcome::ErrorStatus => Received::NotLoaded { status },
+                    ElementOutcome::WrongType => Received::WrongType { status },
+                    ElementOutcome::Withheld(_) => Received::WithheldByOrb { status },
+                    ElementOutcome::Refused(_) => Received::RefusedByCorp { status },
                 };
                 (received, Exposed::NoneOpaque, UncheckedBy::Element(outcome))
             }
@@ -1761,7 +1761,17 @@ impl<'a> Simulation<'a> {
                     failed_at: None,
                     failure: None,
                     exposed,
-                    summary: Summary::new(Ended::Allowed { route, by }),
+                    summary: Summary::new(Ended::Allowed {
+                        route,
+                        by,
+                        element: self.initiator.is_element().then(|| {
+                            super::fetch_rules::cors_element(
+                                self.initiator,
+                                &self.exchanges[ex].response,
+                                self.profile,
+                            )
+                        }),
+                    }),
                 }
             }
             Err(failure) => {

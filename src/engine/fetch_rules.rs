@@ -582,9 +582,9 @@ pub fn chromium_scheme_error(scheme: &str, cors: bool) -> CorsError {
     }
 }
 
-/// How an `<img>` or `<script>` without `crossorigin` (no-cors) fares with its answer.
+/// How an `<img>`, a `<script>` or a font fares with its answer, CORS aside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum NoCorsElement {
+pub enum ElementOutcome {
     /// The image shows, or the script runs.
     Loads,
     /// Not loaded: the status (an image with no image in its answer: not 2xx; a script: 400 or
@@ -609,20 +609,42 @@ pub fn no_cors_element(
     initiator: Initiator,
     response: &HttpResponse,
     profile: BrowserProfile,
-) -> NoCorsElement {
+) -> ElementOutcome {
+    element_fares(initiator, response, profile, true)
+}
+
+/// Whether an element with `crossorigin` (or a font) loads an answer that passed the CORS
+/// check: as [`no_cors_element`], without ORB, which looks only at no-cors answers. (inferred
+/// from the no-cors observations: the same image decoder and script MIME check.)
+pub fn cors_element(
+    initiator: Initiator,
+    response: &HttpResponse,
+    profile: BrowserProfile,
+) -> ElementOutcome {
+    element_fares(initiator, response, profile, false)
+}
+
+fn element_fares(
+    initiator: Initiator,
+    response: &HttpResponse,
+    profile: BrowserProfile,
+    opaque: bool,
+) -> ElementOutcome {
     let by_status = || {
         if element_loads(initiator, response.status) {
-            NoCorsElement::Loads
+            ElementOutcome::Loads
         } else {
-            NoCorsElement::ErrorStatus
+            ElementOutcome::ErrorStatus
         }
     };
     if profile == BrowserProfile::Standard {
         return by_status();
     }
     let orb = super::orb::decide(response, false);
-    if let super::orb::Orb::Blocked(why) = orb {
-        return NoCorsElement::Withheld(why);
+    if let super::orb::Orb::Blocked(why) = orb
+        && opaque
+    {
+        return ElementOutcome::Withheld(why);
     }
     let essence = super::orb::essence(response);
     match initiator {
@@ -634,11 +656,11 @@ pub fn no_cors_element(
                     || t == "text/csv"
             });
             if !element_loads(initiator, response.status) {
-                NoCorsElement::ErrorStatus
+                ElementOutcome::ErrorStatus
             } else if media {
-                NoCorsElement::WrongType
+                ElementOutcome::WrongType
             } else {
-                NoCorsElement::Loads
+                ElementOutcome::Loads
             }
         }
         Initiator::Img => {
@@ -654,13 +676,13 @@ pub fn no_cors_element(
                 .as_deref()
                 .is_none_or(|t| t.starts_with("image/") || t.ends_with("/octet-stream"));
             if image {
-                NoCorsElement::Loads
+                ElementOutcome::Loads
             } else if !held && may_be_image {
                 by_status()
             } else if !element_loads(initiator, response.status) {
-                NoCorsElement::ErrorStatus
+                ElementOutcome::ErrorStatus
             } else {
-                NoCorsElement::WrongType
+                ElementOutcome::WrongType
             }
         }
         Initiator::Fetch | Initiator::Xhr | Initiator::Font => by_status(),
@@ -1134,49 +1156,63 @@ mod tests {
         let described = crate::http::describe_body(2048, "image/png");
         assert_eq!(
             img(&answer(200, Some("image/png"), "")),
-            NoCorsElement::Loads
+            ElementOutcome::Loads
         );
         assert_eq!(
             img(&answer(404, Some("image/png"), "")),
-            NoCorsElement::ErrorStatus
+            ElementOutcome::ErrorStatus
         );
         assert_eq!(
             img(&answer(404, Some("image/png"), &described)),
-            NoCorsElement::Loads
+            ElementOutcome::Loads
         );
-        assert_eq!(img(&answer(200, None, "")), NoCorsElement::Loads);
+        assert_eq!(img(&answer(200, None, "")), ElementOutcome::Loads);
         assert_eq!(
             img(&answer(200, Some("text/plain"), "hi")),
-            NoCorsElement::WrongType
+            ElementOutcome::WrongType
         );
         assert_eq!(
             img(&answer(403, Some("text/plain"), "hi")),
-            NoCorsElement::ErrorStatus
+            ElementOutcome::ErrorStatus
         );
         let xml = answer(
             403,
             Some("application/xml"),
             "<?xml version=\"1.0\"?><Error/>",
         );
-        assert!(matches!(img(&xml), NoCorsElement::Withheld(_)));
+        assert!(matches!(img(&xml), ElementOutcome::Withheld(_)));
         assert_eq!(
             no_cors_element(Initiator::Img, &xml, BrowserProfile::Standard),
-            NoCorsElement::ErrorStatus
+            ElementOutcome::ErrorStatus
+        );
+        // With crossorigin, ORB does not apply: an XML page is simply no image.
+        assert_eq!(
+            cors_element(Initiator::Img, &xml, BrowserProfile::Chromium),
+            ElementOutcome::ErrorStatus
+        );
+        let json = answer(200, Some("application/json"), "{\"a\": 1}");
+        assert_eq!(
+            cors_element(Initiator::Img, &json, BrowserProfile::Chromium),
+            ElementOutcome::WrongType
+        );
+        assert_eq!(
+            cors_element(Initiator::Img, &json, BrowserProfile::Standard),
+            ElementOutcome::Loads
         );
         let script = |response: &HttpResponse| {
             no_cors_element(Initiator::Script, response, BrowserProfile::Chromium)
         };
         assert_eq!(
             script(&answer(200, Some("image/png"), &described)),
-            NoCorsElement::WrongType
+            ElementOutcome::WrongType
         );
         assert_eq!(
             script(&answer(200, Some("text/plain"), "x()")),
-            NoCorsElement::Loads
+            ElementOutcome::Loads
         );
         assert_eq!(
             script(&answer(404, Some("text/javascript"), "x()")),
-            NoCorsElement::ErrorStatus
+            ElementOutcome::ErrorStatus
         );
     }
 

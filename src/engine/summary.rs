@@ -19,6 +19,8 @@ pub enum Ended {
     Allowed {
         route: Route,
         by: AllowedBy,
+        /// For an element: whether it loads the answer, CORS aside.
+        element: Option<super::fetch_rules::ElementOutcome>,
     },
     /// Same-origin: CORS does not apply.
     SameOrigin,
@@ -75,7 +77,7 @@ pub enum UncheckedBy {
         refused: Option<super::corp::CorpPolicy>,
     },
     /// An `<img>` or `<script>` without `crossorigin`, and how it fared with the answer.
-    Element(super::fetch_rules::NoCorsElement),
+    Element(super::fetch_rules::ElementOutcome),
 }
 
 /// Where a redirected request ended.

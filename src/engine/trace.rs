@@ -336,12 +336,14 @@ impl RequestRecord {
         self.expect.is_none_or(|e| e == self.outcome)
     }
 
-    /// How a no-cors `<img>` or `<script>` fared with its answer; `None` for any other request.
-    pub fn element_outcome(&self) -> Option<super::fetch_rules::NoCorsElement> {
+    /// How an element fared with its answer: a no-cors `<img>` or `<script>`, or one that
+    /// passed the CORS check; `None` for any other request.
+    pub fn element_outcome(&self) -> Option<super::fetch_rules::ElementOutcome> {
         match *self.summary.ending {
             super::summary::Ended::Unchecked(super::summary::UncheckedBy::Element(outcome)) => {
                 Some(outcome)
             }
+            super::summary::Ended::Allowed { element, .. } => element,
             _ => None,
         }
     }

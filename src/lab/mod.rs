@@ -476,11 +476,9 @@ impl<'a> Run<'a> {
                 .collect(),
             body: answer.response.body.into_bytes(),
         };
-        // To an element without crossorigin, an answer with content of its own (a JSON error,
-        // an XML page) is served as it is: what the element and ORB make of it is part of the
-        // lesson. With crossorigin, only CORS is.
-        let no_content = spec.via != crate::scenario::Via::Element
-            || reply.body.is_empty()
+        // An answer with content of its own (a JSON error, an XML page) is served as it is:
+        // what the element (and ORB) make of it is part of the lesson.
+        let no_content = reply.body.is_empty()
             || crate::http::described_body(&String::from_utf8_lossy(&reply.body)).is_some();
         if kind == ExchangeKind::Actual
             && (200..300).contains(&reply.status)
@@ -811,9 +809,11 @@ impl Side {
             read: Some(
                 matches!(record.outcome, Outcome::Allowed | Outcome::Sent)
                     && match *record.summary.ending {
-                        engine::summary::Ended::Unchecked(
-                            engine::summary::UncheckedBy::Element(outcome),
-                        ) => outcome == engine::fetch_rules::NoCorsElement::Loads,
+                        // An element, no-cors or allowed by CORS: whether it loads its answer.
+                        _ if record.element_outcome().is_some() => {
+                            record.element_outcome()
+                                == Some(engine::fetch_rules::ElementOutcome::Loads)
+                        }
                         // A no-cors fetch() its answer's CORP refused rejects.
                         engine::summary::Ended::Unchecked(
                             engine::summary::UncheckedBy::NoCorsFetch {

@@ -110,14 +110,28 @@ pub fn blocked_result(initiator: Initiator) -> &'static str {
 }
 
 /// The table's result cell for an allowed request.
-pub fn allowed_result(initiator: Initiator, status: u16) -> String {
-    if !crate::engine::fetch_rules::element_loads(initiator, status) {
+pub fn allowed_result(
+    initiator: Initiator,
+    status: u16,
+    outcome: Option<crate::engine::fetch_rules::ElementOutcome>,
+) -> String {
+    use crate::engine::fetch_rules::ElementOutcome;
+    let loads = match outcome {
+        Some(outcome) => outcome == ElementOutcome::Loads,
+        None => crate::engine::fetch_rules::element_loads(initiator, status),
+    };
+    if !loads {
         let element = match initiator {
             Initiator::Script => "the script does not run",
             Initiator::Font => "the font does not load",
             _ => "the image does not load",
         };
-        return format!("Allowed by CORS, but {element}: status {status}");
+        let why = match (outcome, initiator) {
+            (Some(ElementOutcome::WrongType), Initiator::Script) => "its type".to_string(),
+            (Some(ElementOutcome::WrongType), _) => "no image in the answer".to_string(),
+            _ => format!("status {status}"),
+        };
+        return format!("Allowed by CORS, but {element}: {why}");
     }
     match initiator {
         Initiator::Fetch | Initiator::Xhr => format!("Allowed: script reads the {status} response"),

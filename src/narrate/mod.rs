@@ -451,7 +451,7 @@ fn image_loaded(record: &RequestRecord, exchange: &crate::engine::Exchange) -> S
     let script = record.initiator == crate::scenario::Initiator::Script;
     let outcome = match *record.summary.ending {
         Ended::Unchecked(UncheckedBy::Element(outcome)) => outcome,
-        _ => crate::engine::fetch_rules::NoCorsElement::Loads,
+        _ => crate::engine::fetch_rules::ElementOutcome::Loads,
     };
     let not_loaded = no_cors::not_loaded(
         (record.initiator, record.origin.as_deref().unwrap_or("null")),
@@ -461,8 +461,8 @@ fn image_loaded(record: &RequestRecord, exchange: &crate::engine::Exchange) -> S
     );
     let failed;
     let refused_by = match outcome {
-        crate::engine::fetch_rules::NoCorsElement::Withheld(_) => Some("Withheld by ORB"),
-        crate::engine::fetch_rules::NoCorsElement::Refused(_) => Some("Refused by its CORP"),
+        crate::engine::fetch_rules::ElementOutcome::Withheld(_) => Some("Withheld by ORB"),
+        crate::engine::fetch_rules::ElementOutcome::Refused(_) => Some("Refused by its CORP"),
         _ => None,
     };
     let (element, request_type, result, after) = if let Some(sentence) = &not_loaded {
@@ -828,10 +828,24 @@ fn response_allowed(
         request_type: format!("Actual {}", request.method),
         cors_headers: cors_header_text(&response.headers),
         decision: format!("Pass: {short_how}"),
-        result: initiator::allowed_result(record.initiator, response.status),
+        result: initiator::allowed_result(
+            record.initiator,
+            response.status,
+            record.element_outcome(),
+        ),
         explanation: format!(
             "CORS check (Fetch §\"CORS check\"): {how}, so the response is shared with the page.{}{status_note} Script can read these response headers: {readable} (Fetch §\"CORS-safelisted response-header name\" plus Access-Control-Expose-Headers).{hidden_note}",
-            match initiator::not_loaded(record.initiator, response.status) {
+            match record.element_outcome().map_or_else(
+                || initiator::not_loaded(record.initiator, response.status),
+                |outcome| {
+                    no_cors::not_loaded(
+                        (record.initiator, record.origin.as_deref().unwrap_or("null")),
+                        outcome,
+                        response,
+                        &request.url,
+                    )
+                },
+            ) {
                 Some(sentence) => format!(" {sentence}"),
                 None => initiator::allowed_note(record.initiator).to_string(),
             }

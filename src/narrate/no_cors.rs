@@ -4,7 +4,7 @@
 //! `tests/fixtures/chromium/cross-origin-resource-policy.observed.json`).
 
 use crate::engine::corp::CorpPolicy;
-use crate::engine::fetch_rules::NoCorsElement;
+use crate::engine::fetch_rules::ElementOutcome;
 use crate::engine::orb::{self, OrbBlocked};
 use crate::http::HttpResponse;
 use crate::scenario::Initiator;
@@ -44,29 +44,29 @@ fn real_failure(response: &HttpResponse) -> String {
 /// Why a no-cors `<img>` or `<script>` does not load its answer; `None` when it loads.
 pub fn not_loaded(
     (initiator, page): (Initiator, &str),
-    outcome: NoCorsElement,
+    outcome: ElementOutcome,
     response: &HttpResponse,
     url: &str,
 ) -> Option<String> {
     let fails = super::initiator::fails(initiator);
     match outcome {
-        NoCorsElement::Loads => None,
-        NoCorsElement::ErrorStatus => super::initiator::not_loaded(initiator, response.status),
-        NoCorsElement::WrongType if initiator == Initiator::Script => {
+        ElementOutcome::Loads => None,
+        ElementOutcome::ErrorStatus => super::initiator::not_loaded(initiator, response.status),
+        ElementOutcome::WrongType if initiator == Initiator::Script => {
             let declared = orb::essence(response).unwrap_or_default();
             Some(format!(
                 "But {fails}: Chromium does not run a script sent as {declared}, and says \"Refused to execute script from '{url}' because its MIME type ('{declared}') is not executable.\" (observed in Chromium 156). Serve it as text/javascript."
             ))
         }
-        NoCorsElement::WrongType => Some(format!(
+        ElementOutcome::WrongType => Some(format!(
             "But {fails}: the answer ({}) is no image (observed in Chromium 156).{}",
             orb::essence(response).unwrap_or_else(|| "no Content-Type".to_string()),
             real_failure(response)
         )),
-        NoCorsElement::Refused(policy) => {
+        ElementOutcome::Refused(policy) => {
             Some(format!("But {fails}: {}", corp_refused(policy, page, url)))
         }
-        NoCorsElement::Withheld(why) => Some(format!(
+        ElementOutcome::Withheld(why) => Some(format!(
             "But {fails}: Chromium's Opaque Response Blocking (ORB) withheld the answer, because {}. DevTools lists the request as failed, {}, with the issue \"Response was blocked by ORB\". This is not CORS, and no CORS header changes it: a page may load images, scripts and styles from anywhere, but not another site's data (observed in Chromium 156).{}",
             reason(why, response),
             orb::BLOCKED_BY_ORB,

@@ -33,7 +33,7 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
     let last = record.exchanges.last().map(|e| &e.response);
     match ending {
         Ended::Words(words) => words.clone(),
-        Ended::Allowed { route, by } => {
+        Ended::Allowed { route, by, .. } => {
             let route = match route {
                 Route::Simple => "a simple request (no preflight)".to_string(),
                 Route::CachedPreflight => "the preflight was served from the cache".to_string(),
@@ -58,8 +58,14 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                 }
             };
             let not_loaded = last
-                .and_then(|response| {
-                    super::initiator::not_loaded(record.initiator, response.status)
+                .zip(record.element_outcome())
+                .and_then(|(response, outcome)| {
+                    super::no_cors::not_loaded(
+                        (record.initiator, record.origin.as_deref().unwrap_or("null")),
+                        outcome,
+                        response,
+                        &record.url,
+                    )
                 })
                 .map(|sentence| format!(" {sentence}"))
                 .unwrap_or_default();

@@ -23,17 +23,17 @@ fn marker(verdict: Verdict) -> &'static str {
 }
 
 fn outcome_word(request: &RequestRecord) -> &'static str {
-    use crate::engine::fetch_rules::NoCorsElement;
+    use crate::engine::fetch_rules::ElementOutcome;
     let script = request.initiator == crate::scenario::Initiator::Script;
     match request.outcome {
         Outcome::Allowed => "ALLOWED",
         Outcome::Blocked => "BLOCKED",
         Outcome::Sent if request.held_back() => "NOT SENT (the probe held it back)",
         Outcome::Sent => match request.element_outcome() {
-            Some(NoCorsElement::Loads) if script => "RUNS (a <script>, no CORS check)",
-            Some(NoCorsElement::Loads) => "SHOWN (an <img>, no CORS check)",
-            Some(NoCorsElement::Withheld(_)) => "WITHHELD BY ORB (no CORS check)",
-            Some(NoCorsElement::Refused(_)) => {
+            Some(ElementOutcome::Loads) if script => "RUNS (a <script>, no CORS check)",
+            Some(ElementOutcome::Loads) => "SHOWN (an <img>, no CORS check)",
+            Some(ElementOutcome::Withheld(_)) => "WITHHELD BY ORB (no CORS check)",
+            Some(ElementOutcome::Refused(_)) => {
                 "REFUSED BY CORP (its Cross-Origin-Resource-Policy; no CORS check)"
             }
             Some(_) if script => "DOES NOT RUN (a <script>, no CORS check)",

@@ -92,7 +92,7 @@ fn flow_line(request: &RequestRecord) -> String {
         return parts.join(" → ");
     }
     if request.via == Via::Element {
-        use crate::engine::fetch_rules::NoCorsElement;
+        use crate::engine::fetch_rules::ElementOutcome;
         parts.push(format!(
             "`{}`, no-cors → server {}",
             request.initiator.markup(),
@@ -100,20 +100,20 @@ fn flow_line(request: &RequestRecord) -> String {
         ));
         let script = request.initiator == crate::scenario::Initiator::Script;
         parts.push(match request.element_outcome() {
-            Some(NoCorsElement::Withheld(_)) => {
+            Some(ElementOutcome::Withheld(_)) => {
                 format!(
                     "**withheld** by ORB ({}; not CORS)",
                     crate::engine::orb::BLOCKED_BY_ORB
                 )
             }
-            Some(NoCorsElement::Refused(policy)) => format!(
+            Some(ElementOutcome::Refused(policy)) => format!(
                 "**refused** by its Cross-Origin-Resource-Policy ({}; not CORS)",
                 policy.network_error()
             ),
-            Some(NoCorsElement::ErrorStatus | NoCorsElement::WrongType) if script => {
+            Some(ElementOutcome::ErrorStatus | ElementOutcome::WrongType) if script => {
                 "**does not run** (no CORS check)".to_string()
             }
-            Some(NoCorsElement::ErrorStatus | NoCorsElement::WrongType) => {
+            Some(ElementOutcome::ErrorStatus | ElementOutcome::WrongType) => {
                 "**not shown** (no CORS check)".to_string()
             }
             _ if script => {
@@ -221,12 +221,12 @@ fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
         })
     };
     {
-        use crate::engine::fetch_rules::NoCorsElement;
+        use crate::engine::fetch_rules::ElementOutcome;
         use crate::engine::summary::UncheckedBy;
         if no_cors_endings().any(|by| {
             matches!(
                 by,
-                UncheckedBy::Element(NoCorsElement::Withheld(_))
+                UncheckedBy::Element(ElementOutcome::Withheld(_))
                     | UncheckedBy::NoCorsFetch {
                         withheld: Some(_),
                         ..
@@ -238,7 +238,7 @@ fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
         if no_cors_endings().any(|by| {
             matches!(
                 by,
-                UncheckedBy::Element(NoCorsElement::Refused(_))
+                UncheckedBy::Element(ElementOutcome::Refused(_))
                     | UncheckedBy::NoCorsFetch {
                         refused: Some(_),
                         ..

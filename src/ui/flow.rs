@@ -259,13 +259,13 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
                     Outcome::Blocked => "✗ BLOCKED".to_string(),
                     Outcome::Sent if withheld => "not sent".to_string(),
                     Outcome::Sent if request.via == Via::Element => {
-                        use crate::engine::fetch_rules::NoCorsElement;
+                        use crate::engine::fetch_rules::ElementOutcome;
                         let script = request.initiator == Initiator::Script;
                         match request.element_outcome() {
-                            Some(NoCorsElement::Withheld(_)) => "→ WITHHELD",
-                            Some(NoCorsElement::Refused(_)) => "→ REFUSED",
-                            Some(NoCorsElement::Loads) | None if script => "→ RUNS",
-                            Some(NoCorsElement::Loads) | None => "→ SHOWN",
+                            Some(ElementOutcome::Withheld(_)) => "→ WITHHELD",
+                            Some(ElementOutcome::Refused(_)) => "→ REFUSED",
+                            Some(ElementOutcome::Loads) | None if script => "→ RUNS",
+                            Some(ElementOutcome::Loads) | None => "→ SHOWN",
                             Some(_) if script => "→ NOT RUN",
                             Some(_) => "→ NOT SHOWN",
                         }

@@ -1508,7 +1508,7 @@ fn a_cached_answer_does_not_set_its_cookie_again() {
 /// profile (no ORB) withholds nothing.
 #[test]
 fn opaque_response_blocking_withholds_what_chromium_withheld() {
-    use cors_tui::engine::fetch_rules::NoCorsElement;
+    use cors_tui::engine::fetch_rules::ElementOutcome;
     use cors_tui::engine::summary::{Ended, UncheckedBy};
     let record = observed("opaque-response-blocking");
     let mut checked = 0;
@@ -1561,13 +1561,13 @@ fn opaque_response_blocking_withholds_what_chromium_withheld() {
                     );
                 }
                 (_, Ended::Unchecked(UncheckedBy::Element(outcome))) if chromium => {
-                    let withheld = matches!(outcome, NoCorsElement::Withheld(_));
+                    let withheld = matches!(outcome, ElementOutcome::Withheld(_));
                     assert_eq!(withheld, error == Some("net::ERR_BLOCKED_BY_ORB"), "{what}");
-                    let loads = *outcome == NoCorsElement::Loads;
+                    let loads = *outcome == ElementOutcome::Loads;
                     assert_eq!(loads, case["page_saw"] == "load", "{what}: {outcome:?}");
                 }
                 (_, Ended::Unchecked(UncheckedBy::Element(outcome))) => {
-                    assert!(!matches!(outcome, NoCorsElement::Withheld(_)), "{what}");
+                    assert!(!matches!(outcome, ElementOutcome::Withheld(_)), "{what}");
                 }
                 (_, ending) => panic!("{what}: {ending:?}"),
             }
@@ -1583,7 +1583,7 @@ fn opaque_response_blocking_withholds_what_chromium_withheld() {
 /// and an element fails exactly where Chromium refused them, with DevTools' network error.
 /// Returns how many loads were checked.
 fn replay_resource_policy_loads(record: &serde_json::Value, coep: bool) -> usize {
-    use cors_tui::engine::fetch_rules::NoCorsElement;
+    use cors_tui::engine::fetch_rules::ElementOutcome;
     use cors_tui::engine::summary::{Ended, UncheckedBy};
     let mut checked = 0;
     for case in record["cases"].as_array().into_iter().flatten() {
@@ -1631,11 +1631,11 @@ fn replay_resource_policy_loads(record: &serde_json::Value, coep: bool) -> usize
             }
             (_, Ended::Unchecked(UncheckedBy::Element(outcome))) => {
                 let refused = match outcome {
-                    NoCorsElement::Refused(policy) => Some(policy.network_error()),
+                    ElementOutcome::Refused(policy) => Some(policy.network_error()),
                     _ => None,
                 };
                 assert_eq!(refused, error, "{what}");
-                assert_eq!(*outcome == NoCorsElement::Loads, saw == "load", "{what}");
+                assert_eq!(*outcome == ElementOutcome::Loads, saw == "load", "{what}");
             }
             (_, ending) => panic!("{what}: {ending:?}"),
         }
