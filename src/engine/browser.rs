@@ -1136,7 +1136,17 @@ impl<'a> Simulation<'a> {
         // (Fetch §"HTTP-redirect fetch"); a raw client, like curl, does not.
         let mut at = std::borrow::Cow::Borrowed(spec);
         let mut hop = 0;
+        let page = spec.origin.as_deref().unwrap_or("null");
+        // Fetch checks an answer's Cross-Origin-Resource-Policy at every hop, a redirect's
+        // included: one it refuses ends the request there.
+        let policies = (self.profile, self.scenario.embedder_policy);
+        let refused_at = |exchange: &Exchange, response: &HttpResponse| {
+            url::Url::parse(&exchange.request.url)
+                .ok()
+                .and_then(|url| super::corp::refuses(page, &url, response, policies))
+        };
         while who != Unchecked::Raw
+            && refused_at(&self.exchanges[ex], &response).is_none()
             && let Some(location) = response.redirect_location()
         {
             self.set(
@@ -1182,7 +1192,6 @@ impl<'a> Simulation<'a> {
         let status = response.status;
         // Opaque Response Blocking looks at an answer the page may not read: one from another
         // origin than the page's, at any hop (Chromium only; Fetch has no ORB yet).
-        let page = spec.origin.as_deref().unwrap_or("null");
         let opaque = page == "null"
             || self.exchanges.iter().any(|e| {
                 url::Url::parse(&e.request.url)
@@ -1195,18 +1204,7 @@ impl<'a> Simulation<'a> {
         // fetch"), before ORB looks at the body (inferred order).
         let refused = match who {
             Unchecked::Raw => None,
-            Unchecked::Image | Unchecked::NoCors => {
-                url::Url::parse(&self.exchanges[ex].request.url)
-                    .ok()
-                    .and_then(|url| {
-                        super::corp::refuses(
-                            page,
-                            &url,
-                            &response,
-                            (self.profile, self.scenario.embedder_policy),
-                        )
-                    })
-            }
+            Unchecked::Image | Unchecked::NoCors => refused_at(&self.exchanges[ex], &response),
         };
         let (received, exposed, by) = match who {
             Unchecked::Raw => (
@@ -2515,6 +2513,29 @@ mod tests {
     /// A no-cors request follows redirects with no CORS check at any hop (the answers here
     /// carry no CORS headers at all); Chromium 156, `tests/fixtures/chromium/lab/
     /// redirect-schemes.json`.
+    /// Fetch checks Cross-Origin-Resource-Policy at every hop: a redirect that says
+    /// same-origin ends a no-cors load from another origin there, its next hop never asked.
+    #[test]
+    fn a_redirect_s_resource_policy_refuses_the_load_at_that_hop() {
+        let requests = r#"[{"via": "img", "origin": "https://app.example", "url": "https://api.example/a.png",
+            "responses": {"actual": {"status": 302, "headers": {"Location": "https://api.example/b.png",
+                                                                 "Cross-Origin-Resource-Policy": "same-origin"}},
+                          "after_redirect": [{"actual": {"status": 200, "headers": {}}}]}}]"#;
+        let trace = run(requests, BrowserProfile::Chromium);
+        let image = &trace.requests[0];
+        assert_eq!(
+            image.element_outcome(),
+            Some(ElementOutcome::Refused(
+                super::super::corp::CorpPolicy::SameOrigin
+            ))
+        );
+        assert_eq!(image.exchanges.len(), 1);
+        assert!(matches!(
+            &events(&trace, 1)[..],
+            [StepEvent::ImageStart, StepEvent::ImageLoaded]
+        ));
+    }
+
     #[test]
     fn a_no_cors_request_follows_redirects_unchecked() {
         let hop = |status: u16, location: &str| {
