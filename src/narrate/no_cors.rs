@@ -1,7 +1,8 @@
-//! What becomes of a no-cors answer beyond CORS, in words: Opaque Response Blocking, the
-//! answer's `Cross-Origin-Resource-Policy`, and how an element fared (observed in Chromium 156:
-//! `tests/fixtures/chromium/opaque-response-blocking.observed.json`,
-//! `tests/fixtures/chromium/cross-origin-resource-policy.observed.json`).
+//! What becomes of an answer beyond CORS, in words: Opaque Response Blocking, the answer's
+//! `Cross-Origin-Resource-Policy` (and the page's Cross-Origin-Embedder-Policy), and how an
+//! element fared (observed in Chromium 156: `tests/fixtures/chromium/
+//! opaque-response-blocking.observed.json`, `cross-origin-resource-policy.observed.json`,
+//! `cross-origin-embedder-policy.observed.json`).
 
 use crate::engine::corp::CorpPolicy;
 use crate::engine::fetch_rules::ElementOutcome;
@@ -9,7 +10,8 @@ use crate::engine::orb::{self, OrbBlocked};
 use crate::http::HttpResponse;
 use crate::scenario::Initiator;
 
-/// Why ORB withheld `response`, as a clause: "its body starts as XML (application/xml)".
+/// Why ORB withheld `response`, as a clause: "the body starts as XML (sent as
+/// application/xml)".
 fn reason(why: OrbBlocked, response: &HttpResponse) -> String {
     let declared = orb::essence(response);
     let sent_as = declared
@@ -41,7 +43,8 @@ fn real_failure(response: &HttpResponse) -> String {
     }
 }
 
-/// Why a no-cors `<img>` or `<script>` does not load its answer; `None` when it loads.
+/// Why an element does not load its answer (without `crossorigin`, or allowed by CORS); `None`
+/// when it loads.
 pub fn not_loaded(
     (initiator, page): (Initiator, &str),
     outcome: ElementOutcome,
