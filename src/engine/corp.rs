@@ -1,8 +1,11 @@
 //! `Cross-Origin-Resource-Policy` (Fetch §"cross-origin resource policy check"): a server's
 //! answer may forbid no-cors loads from other origins (`same-origin`) or other sites
-//! (`same-site`). It is not CORS: it applies to an `<img>` or `<script>` without `crossorigin`
-//! and to a no-cors fetch(), never to a CORS request (without COEP), and no CORS header lifts
-//! it. Observed in Chromium 156 (`tests/fixtures/chromium/cross-origin-resource-policy.observed.json`).
+//! (`same-site`), and a page's `Cross-Origin-Embedder-Policy: require-corp` takes a missing
+//! policy as `same-origin`. It is not CORS: it applies to an `<img>` or `<script>` without
+//! `crossorigin` and to a no-cors fetch(), never to a CORS request (with or without the embedder
+//! policy), and no CORS header lifts it. Observed in Chromium 156
+//! (`tests/fixtures/chromium/cross-origin-resource-policy.observed.json`,
+//! `cross-origin-embedder-policy.observed.json`).
 
 use crate::http::HttpResponse;
 use crate::http::syntax::{origin_of, site_of};
