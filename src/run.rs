@@ -1036,9 +1036,9 @@ fn probe_request_scenario(args: &ProbeArgs) -> Result<Scenario, LoadErrors> {
     });
     // The probe judges a live server's answers; Chromium's Local Network Access would decide
     // before any were asked for, so the header says what it would do.
-    let local = parsed
-        .as_ref()
-        .and_then(|parsed| engine::fetch_rules::local_network_access(&origin, parsed));
+    let local = parsed.as_ref().and_then(|parsed| {
+        engine::fetch_rules::local_network_access(&origin, parsed, &Default::default())
+    });
     let description = match local {
         _ if refused => "From an HTTPS page the browser sends nothing to an http: URL (mixed content), so nothing was sent to the live server.".to_string(),
         Some(failure) if failure.error == engine::CorsError::InsecureLocalNetwork => format!(

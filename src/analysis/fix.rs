@@ -568,6 +568,7 @@ impl Scope {
                 cookies: scenario.cookies.clone(),
                 local_network_access: scenario.local_network_access,
                 embedder_policy: scenario.embedder_policy,
+                addresses: scenario.addresses.clone(),
             };
             engine::run(&part, profile).requests
         };

@@ -75,9 +75,10 @@ pub fn options(scenario: &Scenario, step: &Step) -> Vec<EditOption> {
     let mut options = Vec::new();
     // A public HTTPS page calling a loopback or local address: the prompt's answer decides.
     let asks_permission = spec.origin.as_deref().is_some_and(|origin| {
-        crate::engine::fetch_rules::local_network_access(origin, &spec.url).is_some_and(|f| {
-            f.error == crate::engine::CorsError::LocalNetworkAccessPermissionDenied
-        })
+        crate::engine::fetch_rules::local_network_access(origin, &spec.url, &scenario.addresses)
+            .is_some_and(|f| {
+                f.error == crate::engine::CorsError::LocalNetworkAccessPermissionDenied
+            })
     });
     if asks_permission {
         options.push(EditOption {

@@ -10,9 +10,9 @@ use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
     AddressSpace, ElementOutcome, MAX_REDIRECTS, MixedContent, PreflightReason, UnsafeHeader,
-    address_space, chromium_scheme_error, cors_check, exposed_headers, is_safelisted_method,
-    local_network_access, mixed_content, no_cors_element, preflight_reasons, redirect_hop,
-    sorted_names, unsafe_request_headers,
+    address_space, address_space_in, chromium_scheme_error, cors_check, exposed_headers,
+    is_safelisted_method, local_network_access, mixed_content, no_cors_element, preflight_reasons,
+    redirect_hop, sorted_names, unsafe_request_headers,
 };
 use super::http_cache::HttpCache;
 use super::preflight_cache::{Lookup, PreflightCache, Query};
@@ -183,13 +183,13 @@ impl Simulation<'_> {
         {
             return Ok(None);
         }
-        match local_network_access(page_origin, url) {
+        match local_network_access(page_origin, url, &self.scenario.addresses) {
             None => Ok(None),
             Some(failure)
                 if self.scenario.local_network_access == LocalNetworkAccess::Granted
                     && failure.error == CorsError::LocalNetworkAccessPermissionDenied =>
             {
-                Ok(Some(address_space(url)))
+                Ok(Some(address_space_in(url, &self.scenario.addresses)))
             }
             Some(failure) => Err(failure),
         }
@@ -252,7 +252,14 @@ impl Simulation<'_> {
             if failure.error == CorsError::MixedContent {
                 StepEvent::MixedContentBlocked
             } else {
-                StepEvent::LocalNetworkBlocked
+                let host_of = |url: Option<url::Url>| {
+                    url.and_then(|u| u.host_str().and_then(|h| self.scenario.addresses.of(h)))
+                };
+                let page = spec.origin.as_deref().and_then(|o| url::Url::parse(o).ok());
+                let target = url::Url::parse(&failure.parameter).ok();
+                StepEvent::LocalNetworkBlocked {
+                    resolved: Box::new((host_of(page), host_of(target))),
+                }
             },
             ex,
         );

@@ -104,6 +104,9 @@ pub struct CorsFailure {
     /// Every header the preflight answer disallows, when more than one (the console message
     /// names only one of them).
     pub all_disallowed: Vec<String>,
+    /// For a Local Network Access refusal, the address space of the URL refused, where the
+    /// scenario's addresses said it (its name alone would be taken to be public).
+    pub space: Option<super::fetch_rules::AddressSpace>,
 }
 
 /// Chromium's console line for a blocked request, as facts (`narrate::console` writes it).
@@ -139,8 +142,11 @@ impl CorsFailure {
     /// For a Local Network Access refusal, the address space of the URL refused (its
     /// parameter).
     pub fn address_space(&self) -> super::fetch_rules::AddressSpace {
-        url::Url::parse(&self.parameter).map_or(super::fetch_rules::AddressSpace::Loopback, |url| {
-            super::fetch_rules::address_space(&url)
+        self.space.unwrap_or_else(|| {
+            url::Url::parse(&self.parameter)
+                .map_or(super::fetch_rules::AddressSpace::Loopback, |url| {
+                    super::fetch_rules::address_space(&url)
+                })
         })
     }
 
@@ -149,6 +155,7 @@ impl CorsFailure {
             error,
             parameter: parameter.into(),
             all_disallowed: Vec::new(),
+            space: None,
         }
     }
 }

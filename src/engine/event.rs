@@ -49,7 +49,11 @@ pub enum StepEvent {
     MixedContentBlocked,
     /// A page on the public internet asked for a loopback or local address: refused by
     /// Chromium's Local Network Access before anything was sent.
-    LocalNetworkBlocked,
+    LocalNetworkBlocked {
+        /// Where the scenario's `addresses` put the page's host and the URL's host (`None`: the
+        /// name was taken as it is).
+        resolved: Box<(Option<std::net::IpAddr>, Option<std::net::IpAddr>)>,
+    },
     /// An HTTPS page's image at an `http:` URL (`from`) is asked for at `https:` instead.
     MixedContentUpgraded { from: Box<str> },
     /// The page calls fetch() with `mode: 'no-cors'`.

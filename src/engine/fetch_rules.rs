@@ -503,34 +503,27 @@ impl AddressSpace {
     }
 }
 
+/// The address space of `url`'s host, a name resolved by the scenario's `addresses` first
+/// (Local Network Access sorts a request by the address it reaches; see [`address_space`]).
+pub fn address_space_in(url: &url::Url, addresses: &crate::scenario::Addresses) -> AddressSpace {
+    match url.host() {
+        Some(url::Host::Domain(name)) => addresses
+            .of(name)
+            .map_or_else(|| address_space(url), space_of_address),
+        _ => address_space(url),
+    }
+}
+
 /// The address space of `url`'s host. An address literal is sorted by its range (loopback;
 /// the private, link-local and unique-local ranges), `localhost` names are loopback, and a
 /// `.local` name (multicast DNS, answered on the local network) is taken to be local. Any other
 /// name is taken to be public: the simulation resolves no names, so a page or server on an
-/// intranet name is judged as if it were on the internet.
+/// intranet name is judged as if it were on the internet (a scenario's `addresses` say
+/// otherwise: [`address_space_in`]).
 pub fn address_space(url: &url::Url) -> AddressSpace {
-    let v4 = |ip: std::net::Ipv4Addr| {
-        if ip.is_loopback() {
-            AddressSpace::Loopback
-        } else if ip.is_private() || ip.is_link_local() {
-            AddressSpace::Local
-        } else {
-            AddressSpace::Public
-        }
-    };
     match url.host() {
-        Some(url::Host::Ipv4(ip)) => v4(ip),
-        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => AddressSpace::Loopback,
-        Some(url::Host::Ipv6(ip)) => match ip.to_ipv4_mapped() {
-            Some(mapped) => v4(mapped),
-            // fc00::/7 (unique local) and fe80::/10 (link-local).
-            None if (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80 =>
-            {
-                AddressSpace::Local
-            }
-            None => AddressSpace::Public,
-        },
+        Some(url::Host::Ipv4(ip)) => space_of_address(ip.into()),
+        Some(url::Host::Ipv6(ip)) => space_of_address(ip.into()),
         Some(url::Host::Domain(name)) => {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
             if name == "localhost" || name.ends_with(".localhost") {
@@ -545,6 +538,34 @@ pub fn address_space(url: &url::Url) -> AddressSpace {
     }
 }
 
+/// The address space of an address, by its range: loopback; the private, link-local and
+/// unique-local ranges (local); any other (public).
+pub fn space_of_address(address: std::net::IpAddr) -> AddressSpace {
+    let v4 = |ip: std::net::Ipv4Addr| {
+        if ip.is_loopback() {
+            AddressSpace::Loopback
+        } else if ip.is_private() || ip.is_link_local() {
+            AddressSpace::Local
+        } else {
+            AddressSpace::Public
+        }
+    };
+    match address {
+        std::net::IpAddr::V4(ip) => v4(ip),
+        std::net::IpAddr::V6(ip) if ip.is_loopback() => AddressSpace::Loopback,
+        std::net::IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+            Some(mapped) => v4(mapped),
+            // fc00::/7 (unique local) and fe80::/10 (link-local).
+            None if (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80 =>
+            {
+                AddressSpace::Local
+            }
+            None => AddressSpace::Public,
+        },
+    }
+}
+
 /// Local Network Access, as Chromium 156 enforces it before anything is sent
 /// (`tests/fixtures/chromium/local-network-access.observed.json`): a page on the public
 /// internet may reach a loopback or local address only with the user's permission, which
@@ -552,12 +573,16 @@ pub fn address_space(url: &url::Url) -> AddressSpace {
 /// secure context (http:, not localhost) it may not at all. A page on a local or loopback
 /// address is not restricted. The failure's parameter is the URL refused. `None`
 /// when the request may go (or the page's origin is opaque, so its address is unknown).
-pub fn local_network_access(page_origin: &str, url: &url::Url) -> Option<CorsFailure> {
+pub fn local_network_access(
+    page_origin: &str,
+    url: &url::Url,
+    addresses: &crate::scenario::Addresses,
+) -> Option<CorsFailure> {
     let page = url::Url::parse(page_origin).ok()?;
-    if address_space(&page) != AddressSpace::Public {
+    if address_space_in(&page, addresses) != AddressSpace::Public {
         return None;
     }
-    let target = address_space(url);
+    let target = address_space_in(url, addresses);
     if target == AddressSpace::Public {
         return None;
     }
@@ -566,7 +591,9 @@ pub fn local_network_access(page_origin: &str, url: &url::Url) -> Option<CorsFai
     } else {
         CorsError::InsecureLocalNetwork
     };
-    Some(CorsFailure::new(error, url.as_str()))
+    let mut failure = CorsFailure::new(error, url.as_str());
+    failure.space = Some(target);
+    Some(failure)
 }
 
 /// How Chromium ends a redirect to a URL that parses but is not http(s), by its scheme and the
@@ -713,7 +740,8 @@ mod tests {
     fn local_network_access_restricts_only_public_pages() {
         let url = |text: &str| url::Url::parse(text).unwrap_or_else(|e| panic!("{e}"));
         let denied = |page: &str, target: &str| {
-            local_network_access(page, &url(target)).map(|f| (f.error, f.address_space().name()))
+            local_network_access(page, &url(target), &Default::default())
+                .map(|f| (f.error, f.address_space().name()))
         };
         let permission = CorsError::LocalNetworkAccessPermissionDenied;
         for (target, space) in [

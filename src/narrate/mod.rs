@@ -82,7 +82,9 @@ pub fn step<'a>(
             Cow::Owned(redirect::no_cors_followed(record, exchange, step))
         }
         (StepEvent::MixedContentBlocked, _) => Cow::Owned(mixed_content_blocked(record)),
-        (StepEvent::LocalNetworkBlocked, _) => Cow::Owned(local_network_blocked(record)),
+        (StepEvent::LocalNetworkBlocked { resolved }, _) => {
+            Cow::Owned(local_network_blocked(record, resolved))
+        }
         (StepEvent::MixedContentUpgraded { from }, _) => {
             Cow::Owned(mixed_content_upgraded(record, from))
         }
@@ -259,14 +261,25 @@ fn what_the_page_sees(record: &RequestRecord) -> &'static str {
 
 /// A page on the public internet asked for a loopback or local address, and Chromium's Local
 /// Network Access refused it before anything was sent.
-fn local_network_blocked(record: &RequestRecord) -> StepText {
+fn local_network_blocked(
+    record: &RequestRecord,
+    resolved: &(Option<std::net::IpAddr>, Option<std::net::IpAddr>),
+) -> StepText {
     use crate::engine::CorsError;
-    use crate::engine::fetch_rules::{AddressSpace, address_space};
+    use crate::engine::fetch_rules::{AddressSpace, address_space, space_of_address};
+    let (page_address, target_address) = *resolved;
     let url = url::Url::parse(&record.url).ok();
-    let space = url.as_ref().map_or(AddressSpace::Loopback, address_space);
+    let space = match target_address {
+        Some(address) => space_of_address(address),
+        None => url.as_ref().map_or(AddressSpace::Loopback, address_space),
+    };
     let host = url
         .as_ref()
         .and_then(|url| url.host_str().map(str::to_string))
+        .map(|host| match target_address {
+            Some(address) => format!("{host} (at {address}, by the scenario's addresses)"),
+            None => host,
+        })
         .unwrap_or_default();
     let page = record
         .origin
@@ -277,9 +290,12 @@ fn local_network_blocked(record: &RequestRecord) -> StepText {
         page.as_ref().and_then(url::Url::host),
         Some(url::Host::Domain(_))
     );
-    let guessed = match page.as_ref().and_then(url::Url::host_str) {
-        Some(host) if page_is_named => format!(
-            " The page's host {host} is taken to be public because it is a name, not an address: the simulation resolves no names (inferred)."
+    let guessed = match (page.as_ref().and_then(url::Url::host_str), page_address) {
+        (Some(host), Some(address)) => format!(
+            " The page's host {host} is at {address}, a public address (the scenario's addresses)."
+        ),
+        (Some(host), None) if page_is_named => format!(
+            " The page's host {host} is taken to be public because it is a name, not an address: the simulation resolves no names unless the scenario's addresses say (inferred)."
         ),
         _ => String::new(),
     };

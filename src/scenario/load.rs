@@ -458,6 +458,34 @@ mod tests {
     }
 
     #[test]
+    fn addresses_are_names_and_addresses_each_named_where_it_is_wrong() {
+        let text = MINIMAL.replace(
+            "\"requests\"",
+            "\"addresses\": {\"API.Internal.example.\": \"10.1.2.3\", \"nas.example\": \"10.1.2\", \"10.0.0.1\": \"10.0.0.1\"},\n  \"requests\"",
+        );
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs[0].key, "addresses.10.0.0.1");
+        assert!(
+            errs[0].message.contains("not a host name"),
+            "{}",
+            errs[0].message
+        );
+        assert_eq!(errs[1].key, "addresses.nas.example");
+        assert!(errs[1].message.contains("not an IPv4 or IPv6 address"));
+        assert_eq!((errs[1].line, errs[1].column), (3, 69), "the bad value");
+        let fine = MINIMAL.replace(
+            "\"requests\"",
+            "\"addresses\": {\"API.Internal.example.\": \"10.1.2.3\"},\n  \"requests\"",
+        );
+        let scenario = load_str(&fine, "t.json").ok();
+        assert_eq!(
+            scenario.and_then(|s| s.addresses.of("api.internal.example")),
+            Some(std::net::IpAddr::from([10, 1, 2, 3]))
+        );
+    }
+
+    #[test]
     fn unknown_key_is_named_with_its_path() {
         let text = MINIMAL.replace("\"origin\"", "\"orgin\"");
         let errs = errors(&text);

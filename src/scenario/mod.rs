@@ -346,6 +346,22 @@ pub struct Scenario {
     pub local_network_access: LocalNetworkAccess,
     /// The pages' `Cross-Origin-Embedder-Policy`.
     pub embedder_policy: EmbedderPolicy,
+    /// The addresses the scenario's names resolve to.
+    pub addresses: Addresses,
+}
+
+/// The address each of the scenario's host names resolves to, as DNS would answer it: Local
+/// Network Access sorts a request by the address it reaches, and without this the simulation,
+/// which resolves no names, takes a name to be public.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Addresses(pub std::collections::BTreeMap<String, std::net::IpAddr>);
+
+impl Addresses {
+    /// The address `host` resolves to, if the scenario says.
+    pub fn of(&self, host: &str) -> Option<std::net::IpAddr> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.0.get(&host).copied()
+    }
 }
 
 /// The cookies the browser holds when the lesson starts, as the sites set them, and whether

@@ -29,6 +29,9 @@ pub struct RawScenario {
     pub local_network_access: Option<LocalNetworkAccess>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_origin_embedder_policy: Option<super::EmbedderPolicy>,
+    /// Host name → IP address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<std::collections::BTreeMap<String, String>>,
     pub server: RawServer,
     pub requests: Vec<RawRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -46,6 +46,7 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
     }
     let moments = validate_moments(raw.moments.unwrap_or_default(), &mut problems);
     let quiz = validate_quiz(raw.quiz.unwrap_or_default(), &mut problems);
+    let addresses = validate_addresses(raw.addresses.unwrap_or_default(), &mut problems);
     let cookies = Cookies {
         jar: validate_cookies(raw.cookies.unwrap_or_default(), &mut problems),
         third_party: raw.third_party_cookies.unwrap_or_default(),
@@ -62,9 +63,36 @@ pub fn validate(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
             cookies,
             local_network_access: raw.local_network_access.unwrap_or_default(),
             embedder_policy: raw.cross_origin_embedder_policy.unwrap_or_default(),
+            addresses,
         }),
         _ => Err(problems.0),
     }
+}
+
+/// Each name a host name, each value an IPv4 or IPv6 address.
+fn validate_addresses(
+    raw: std::collections::BTreeMap<String, String>,
+    problems: &mut Problems,
+) -> super::Addresses {
+    let mut addresses = std::collections::BTreeMap::new();
+    for (name, value) in raw {
+        let path = root("addresses").key(&name);
+        let host = name.trim_end_matches('.').to_ascii_lowercase();
+        if !matches!(url::Host::parse(&host), Ok(url::Host::Domain(_))) || host.is_empty() {
+            problems.add(
+                path,
+                format!("`{name}` is not a host name (the keys of addresses are names, the values their addresses)"),
+            );
+            continue;
+        }
+        match value.trim().parse::<std::net::IpAddr>() {
+            Ok(address) => {
+                addresses.insert(host, address);
+            }
+            Err(_) => problems.add(path, format!("`{value}` is not an IPv4 or IPv6 address")),
+        }
+    }
+    super::Addresses(addresses)
 }
 
 /// Each cookie is a `Set-Cookie` line a site answered with. A line the browser would refuse

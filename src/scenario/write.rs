@@ -70,6 +70,14 @@ pub fn without_requests(scenario: &Scenario) -> RawScenario {
             .then_some(scenario.local_network_access),
         cross_origin_embedder_policy: (scenario.embedder_policy != Default::default())
             .then_some(scenario.embedder_policy),
+        addresses: (!scenario.addresses.0.is_empty()).then(|| {
+            scenario
+                .addresses
+                .0
+                .iter()
+                .map(|(name, address)| (name.clone(), address.to_string()))
+                .collect()
+        }),
         server: server(scenario),
         requests: Vec::new(),
         moments: (!moments.is_empty()).then(|| {

@@ -1666,3 +1666,52 @@ fn cross_origin_embedder_policy_refuses_what_chromium_refused() {
     let record = observed("cross-origin-embedder-policy");
     assert_eq!(replay_resource_policy_loads(&record, true), 40);
 }
+
+/// A scenario's `addresses` say where a name is: a public page's call to an intranet name at a
+/// private address is refused by Local Network Access, as a call to the address itself was in
+/// Chromium 156, and the console line names the `local` address space; without the entry, the
+/// name is taken to be public and the call goes out.
+#[test]
+fn an_intranet_name_the_scenario_resolves_is_behind_local_network_access() {
+    let text = |addresses: &str| {
+        format!(
+            r#"{{{addresses}
+            "server": {{"type": "static", "url": "https://api.intranet.example",
+                        "preflight": {{"status": 204, "headers": {{}}}},
+                        "actual": {{"status": 200, "headers": {{"Access-Control-Allow-Origin": "*"}}}}}},
+            "requests": [{{"origin": "https://dashboard.example", "url": "https://api.intranet.example/status"}}]}}"#
+        )
+    };
+    let run = |text: String| {
+        let scenario = match cors_tui::scenario::load_str(&text, "intranet.json") {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        };
+        engine::run(&scenario, BrowserProfile::Chromium)
+    };
+    let resolved = run(text(
+        r#""addresses": {"api.intranet.example": "10.20.0.7"},"#,
+    ));
+    let request = &resolved.requests[0];
+    assert_eq!(request.outcome, Outcome::Blocked);
+    assert_eq!(
+        request.cors_error,
+        Some(CorsError::LocalNetworkAccessPermissionDenied)
+    );
+    let console = request.console.as_ref().map(ToString::to_string);
+    assert!(
+        console
+            .as_deref()
+            .is_some_and(|line| line.contains("access the `local` address space")),
+        "{console:?}"
+    );
+    let step = resolved.text(&resolved.steps[request.steps.start]);
+    assert!(
+        step.explanation
+            .contains("10.20.0.7, by the scenario's addresses"),
+        "{}",
+        step.explanation
+    );
+    let unresolved = run(text(""));
+    assert_eq!(unresolved.requests[0].outcome, Outcome::Allowed);
+}

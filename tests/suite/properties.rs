@@ -277,6 +277,7 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
                 cookies,
                 local_network_access: local,
                 embedder_policy: coep,
+                addresses: Default::default(),
             },
         )
 }

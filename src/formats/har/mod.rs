@@ -1053,7 +1053,7 @@ fn note_local_network_refusals(requests: &[RequestSpec], recorded: &mut [Recorde
                 "most likely refused by Chromium's Local Network Access (inferred): this recording's preflight to {host} was refused so ({LOCAL_NETWORK_ACCESS_CHECKS}), and a request Chromium refuses so without a preflight is recorded as this one is: status 0, net::ERR_FAILED, no reason"
             )));
         } else if let Some(failure) =
-            crate::engine::fetch_rules::local_network_access(page, &spec.url)
+            crate::engine::fetch_rules::local_network_access(page, &spec.url, &Default::default())
         {
             record.notes.push(Shared::from(format!(
                 "possibly refused by Chromium's Local Network Access (inferred): the page {page} is taken to be on the public internet and {host} is a {} address, and Chromium records a request it refuses so as this one is: status 0, net::ERR_FAILED, no reason. DevTools' console says \"Permission was denied for this request to access the `{}` address space\" if so",
@@ -1366,6 +1366,7 @@ fn assemble(
         local_network_access: Default::default(),
         // A recording's answers are taken as they are.
         embedder_policy: Default::default(),
+        addresses: Default::default(),
     };
     Ok(HarImport {
         scenario,
