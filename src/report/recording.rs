@@ -10,6 +10,7 @@
 use std::io::{self, Write};
 
 use crate::analysis::fix::{self, Fix, Scope};
+use crate::engine::corp::CorpPolicy;
 use crate::engine::{self, RequestRecord, Trace};
 use crate::narrate::{count, counted};
 use crate::safe_text::escape;
@@ -304,8 +305,6 @@ const WITHHELD_LISTED: usize = 10;
 /// The recording's no-cors loads Chromium's Opaque Response Blocking withheld or their own
 /// Cross-Origin-Resource-Policy refused: not CORS, but what the console shows beside CORS
 /// errors, so the report says what they are.
-use crate::engine::corp::CorpPolicy;
-
 fn write_withheld_loads(out: &mut impl Write, recording: &Recording, w: usize) -> io::Result<()> {
     let withheld: Vec<(&crate::scenario::recording::Skipped, _)> = recording
         .skipped
