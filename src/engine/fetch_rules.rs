@@ -629,7 +629,8 @@ pub enum ElementOutcome {
 /// Whether a no-cors `<img>` or `<script>` loads `response`. Chromium (observed in Chromium 156,
 /// `tests/fixtures/chromium/opaque-response-blocking.observed.json`): ORB first; then an
 /// `<img>` shows whatever is an image, a 403 or 404 included, and a `<script>` fails on 400 and
-/// above and on a media type. An answer that holds no content (no body, or none but a
+/// above, on a media type, and under `nosniff` on any but a JavaScript type
+/// (`tests/fixtures/chromium/script-types.observed.json`). An answer that holds no content (no body, or none but a
 /// description with no type) is taken to be what the element asked for, its status deciding
 /// as for [`element_loads`]. The standard profile has no ORB and goes by the status alone.
 pub fn no_cors_element(
@@ -682,9 +683,12 @@ fn element_fares(
                     .any(|p| t.starts_with(p))
                     || t == "text/csv"
             });
+            // Under nosniff, only a JavaScript type runs ("strict MIME type checking").
+            let strict = super::orb::nosniff(response)
+                && !essence.as_deref().is_some_and(super::orb::is_javascript);
             if !element_loads(initiator, response.status) {
                 ElementOutcome::ErrorStatus
-            } else if media {
+            } else if media || strict {
                 ElementOutcome::WrongType
             } else {
                 ElementOutcome::Loads

@@ -165,6 +165,11 @@ const JAVASCRIPT_TYPES: &[&str] = &[
     "text/x-javascript",
 ];
 
+/// A JavaScript MIME type essence: what a `<script>` runs under `nosniff`.
+pub fn is_javascript(essence: &str) -> bool {
+    JAVASCRIPT_TYPES.contains(&essence)
+}
+
 fn is_safelisted(essence: &str) -> bool {
     JAVASCRIPT_TYPES.contains(&essence) || essence == "text/css" || essence == "image/svg+xml"
 }

@@ -57,8 +57,24 @@ pub fn not_loaded(
         ElementOutcome::ErrorStatus => super::initiator::not_loaded(initiator, response.status),
         ElementOutcome::WrongType if initiator == Initiator::Script => {
             let declared = orb::essence(response).unwrap_or_default();
+            let (strict, why) = if orb::nosniff(response) {
+                (
+                    ", and strict MIME type checking is enabled",
+                    "under X-Content-Type-Options: nosniff Chromium runs only a JavaScript type",
+                )
+            } else {
+                (
+                    "",
+                    "Chromium never runs an image, audio, video or CSV type as a script",
+                )
+            };
+            let sent_as = if declared.is_empty() {
+                "no Content-Type".to_string()
+            } else {
+                declared.clone()
+            };
             Some(format!(
-                "But {fails}: Chromium does not run a script sent as {declared}, and says \"Refused to execute script from '{url}' because its MIME type ('{declared}') is not executable.\" (observed in Chromium 156). Serve it as text/javascript."
+                "But {fails}: the answer is {sent_as}, and {why}. Chromium says \"Refused to execute script from '{url}' because its MIME type ('{declared}') is not executable{strict}.\" (observed in Chromium 156). Serve it as text/javascript."
             ))
         }
         ElementOutcome::WrongType => Some(format!(

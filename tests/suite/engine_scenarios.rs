@@ -1715,3 +1715,46 @@ fn an_intranet_name_the_scenario_resolves_is_behind_local_network_access() {
     let unresolved = run(text(""));
     assert_eq!(unresolved.requests[0].outcome, Outcome::Allowed);
 }
+
+/// Each `<script>` headless Chromium 156 loaded in
+/// `tests/fixtures/chromium/script-types.observed.json`, without and with crossorigin: it runs
+/// or fails as Chromium's did. An image, video or CSV type never runs; under `nosniff` only a
+/// JavaScript type does (no type included); ORB withholds the data types first without
+/// crossorigin.
+#[test]
+fn a_script_runs_by_its_type_as_chromium_ran_it() {
+    use cors_tui::engine::fetch_rules::ElementOutcome;
+    let record = observed("script-types");
+    let mut checked = 0;
+    for case in record["cases"].as_array().into_iter().flatten() {
+        let mut headers = serde_json::json!({"Access-Control-Allow-Origin": "*"});
+        if let Some(content_type) = case["content_type"].as_str() {
+            headers["Content-Type"] = content_type.into();
+        }
+        if case["nosniff"] == true {
+            headers["X-Content-Type-Options"] = "nosniff".into();
+        }
+        let mut request = serde_json::json!({"origin": "http://127.0.0.1:41330", "via": "script",
+                                             "url": "http://127.0.0.1:41331/s"});
+        if case["mode"] == "cors" {
+            request["crossorigin"] = "anonymous".into();
+        }
+        let scenario = serde_json::json!({
+            "server": {"type": "static", "url": "http://127.0.0.1:41331",
+                       "preflight": {"status": 204, "headers": {}},
+                       "actual": {"status": 200, "headers": headers,
+                                  "body": "window.__ran = (window.__ran || 0) + 1;"}},
+            "requests": [request],
+        });
+        let scenario = match cors_tui::scenario::load_str(&scenario.to_string(), "script.json") {
+            Ok(s) => s,
+            Err(e) => panic!("{case}: {e}"),
+        };
+        let trace = engine::run(&scenario, BrowserProfile::Chromium);
+        let request = &trace.requests[0];
+        let runs = request.element_outcome() == Some(ElementOutcome::Loads);
+        assert_eq!(runs, case["page_saw"] == "load", "{case}");
+        checked += 1;
+    }
+    assert_eq!(checked, 40);
+}

@@ -62,7 +62,7 @@ export async function observePage(url, { port, flags = [] }) {
   }
 }
 
-/** The console lines Chromium wrote about `url`. */
+/** The console lines Chromium wrote about `url` (its own, or one that quotes it whole). */
 export function consoleFor(logs, url) {
-  return logs.filter((l) => l.url === url || l.text.includes(url)).map((l) => l.text);
+  return logs.filter((l) => l.url === url || l.text.includes(`'${url}'`)).map((l) => l.text);
 }
