@@ -2517,9 +2517,6 @@ mod tests {
         assert_eq!(last.as_deref(), Some("https://api.example/c2"));
     }
 
-    /// A no-cors request follows redirects with no CORS check at any hop (the answers here
-    /// carry no CORS headers at all); Chromium 156, `tests/fixtures/chromium/lab/
-    /// redirect-schemes.json`.
     /// Fetch checks Cross-Origin-Resource-Policy at every hop: a redirect that says
     /// same-origin ends a no-cors load from another origin there, its next hop never asked.
     #[test]
@@ -2543,6 +2540,9 @@ mod tests {
         ));
     }
 
+    /// A no-cors request follows redirects with no CORS check at any hop (the answers here
+    /// carry no CORS headers at all); Chromium 156, `tests/fixtures/chromium/lab/
+    /// redirect-schemes.json`.
     #[test]
     fn a_no_cors_request_follows_redirects_unchecked() {
         let hop = |status: u16, location: &str| {
