@@ -10,8 +10,8 @@ use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
     AddressSpace, ElementOutcome, MAX_REDIRECTS, MixedContent, PreflightReason, UnsafeHeader,
-    address_space, address_space_in, chromium_scheme_error, cors_check, exposed_headers,
-    is_safelisted_method, local_network_access, mixed_content, no_cors_element, preflight_reasons,
+    address_space, address_space_in, chromium_scheme_error, cors_check, element_outcome,
+    exposed_headers, is_safelisted_method, local_network_access, mixed_content, preflight_reasons,
     redirect_hop, sorted_names, unsafe_request_headers,
 };
 use super::http_cache::HttpCache;
@@ -1152,10 +1152,15 @@ impl<'a> Simulation<'a> {
                 .ok()
                 .and_then(|url| super::corp::refuses(page, &url, response, policies))
         };
-        while who != Unchecked::Raw
-            && refused_at(&self.exchanges[ex], &response).is_none()
-            && let Some(location) = response.redirect_location()
-        {
+        let mut refused = None;
+        loop {
+            if who == Unchecked::Raw {
+                break;
+            }
+            refused = refused_at(&self.exchanges[ex], &response);
+            let Some(location) = response.redirect_location().filter(|_| refused.is_none()) else {
+                break;
+            };
             self.set(
                 Var::ResponseReceived,
                 Cell::ResponseReceived(Received::Redirect {
@@ -1207,12 +1212,8 @@ impl<'a> Simulation<'a> {
                     .as_deref()
                     != Some(page)
             });
-        // The answer's Cross-Origin-Resource-Policy, checked for a no-cors request (Fetch §"HTTP
-        // fetch"), before ORB looks at the body (inferred order).
-        let refused = match who {
-            Unchecked::Raw => None,
-            Unchecked::Image | Unchecked::NoCors => refused_at(&self.exchanges[ex], &response),
-        };
+        // `refused`: the last answer's Cross-Origin-Resource-Policy (Fetch §"HTTP fetch"), which
+        // comes before ORB looks at the body (inferred order).
         let (received, exposed, by) = match who {
             Unchecked::Raw => (
                 Received::FullyReadable { status },
@@ -1242,14 +1243,9 @@ impl<'a> Simulation<'a> {
                 )
             }
             Unchecked::Image => {
-                let profile = if opaque {
-                    self.profile
-                } else {
-                    BrowserProfile::Standard
-                };
                 let outcome = match refused {
                     Some(policy) => ElementOutcome::Refused(policy),
-                    None => no_cors_element(spec.initiator, &response, profile),
+                    None => element_outcome(spec.initiator, &response, self.profile, opaque),
                 };
                 let received = match outcome {
                     ElementOutcome::Loads if spec.initiator == Initiator::Script => {

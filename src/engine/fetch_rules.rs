@@ -618,7 +618,7 @@ pub enum ElementOutcome {
     /// more).
     ErrorStatus,
     /// Not loaded: the answer is 2xx but no image (an `<img>`) or of a type a script may not be
-    /// run as (`image/…`, `audio/…`, `video/…`, `text/csv`).
+    /// run as (`image/…`, `audio/…`, `video/…`, `text/csv`; under `nosniff`, any but JavaScript).
     WrongType,
     /// Withheld by Chromium's Opaque Response Blocking before the element saw it.
     Withheld(super::orb::OrbBlocked),
@@ -638,7 +638,7 @@ pub fn no_cors_element(
     response: &HttpResponse,
     profile: BrowserProfile,
 ) -> ElementOutcome {
-    element_fares(initiator, response, profile, true)
+    element_outcome(initiator, response, profile, true)
 }
 
 /// Whether an element with `crossorigin` (or a font) loads an answer that passed the CORS
@@ -649,10 +649,12 @@ pub fn cors_element(
     response: &HttpResponse,
     profile: BrowserProfile,
 ) -> ElementOutcome {
-    element_fares(initiator, response, profile, false)
+    element_outcome(initiator, response, profile, false)
 }
 
-fn element_fares(
+/// How an element fares with `response`; `opaque`: the answer is another origin's to a no-cors
+/// load, so ORB looks at it first.
+pub fn element_outcome(
     initiator: Initiator,
     response: &HttpResponse,
     profile: BrowserProfile,
@@ -677,12 +679,9 @@ fn element_fares(
     let essence = super::orb::essence(response);
     match initiator {
         Initiator::Script => {
-            let media = essence.as_deref().is_some_and(|t| {
-                ["image/", "audio/", "video/"]
-                    .iter()
-                    .any(|p| t.starts_with(p))
-                    || t == "text/csv"
-            });
+            let media = essence
+                .as_deref()
+                .is_some_and(|t| super::orb::is_media(t) || t == "text/csv");
             // Under nosniff, only a JavaScript type runs ("strict MIME type checking").
             let strict = super::orb::nosniff(response)
                 && !essence.as_deref().is_some_and(super::orb::is_javascript);

@@ -174,7 +174,8 @@ fn is_safelisted(essence: &str) -> bool {
     JAVASCRIPT_TYPES.contains(&essence) || essence == "text/css" || essence == "image/svg+xml"
 }
 
-fn is_media(essence: &str) -> bool {
+/// An image, audio or video type.
+pub fn is_media(essence: &str) -> bool {
     ["image/", "audio/", "video/"]
         .iter()
         .any(|prefix| essence.starts_with(prefix))
