@@ -82,19 +82,12 @@ fn host_of(url: &str) -> &str {
 
 /// The cause column: DevTools' CorsError, or the real error CORS hid.
 pub fn cause(request: &RequestRecord, recording: Option<&Recording>) -> String {
-    use crate::engine::fetch_rules::ElementOutcome;
-    use crate::engine::summary::{Ended, UncheckedBy};
     // A no-cors load is never blocked by CORS, but something else may have stopped it.
-    match &*request.summary.ending {
-        Ended::Unchecked(UncheckedBy::Element(ElementOutcome::Withheld(_)))
-        | Ended::Unchecked(UncheckedBy::NoCorsFetch {
-            withheld: Some(_), ..
-        }) => return "withheld by ORB (not CORS)".to_string(),
-        Ended::Unchecked(UncheckedBy::Element(ElementOutcome::Refused(_)))
-        | Ended::Unchecked(UncheckedBy::NoCorsFetch {
-            refused: Some(_), ..
-        }) => return "refused by its CORP (not CORS)".to_string(),
-        _ => {}
+    if request.withheld_by_orb().is_some() {
+        return "withheld by ORB (not CORS)".to_string();
+    }
+    if request.refused_by_corp().is_some() {
+        return "refused by its CORP (not CORS)".to_string();
     }
     if request.outcome != Outcome::Blocked {
         return String::new();

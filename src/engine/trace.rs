@@ -348,6 +348,38 @@ impl RequestRecord {
         }
     }
 
+    /// Why Chromium's Opaque Response Blocking withheld a no-cors answer (an element's, or a
+    /// no-cors fetch()'s body); `None` when it did not.
+    pub fn withheld_by_orb(&self) -> Option<super::orb::OrbBlocked> {
+        use super::summary::{Ended, UncheckedBy};
+        match *self.summary.ending {
+            Ended::Unchecked(UncheckedBy::Element(
+                super::fetch_rules::ElementOutcome::Withheld(why),
+            ))
+            | Ended::Unchecked(UncheckedBy::NoCorsFetch {
+                withheld: Some(why),
+                ..
+            }) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// The answer's Cross-Origin-Resource-Policy that refused a no-cors load (an element's or a
+    /// no-cors fetch()'s); `None` when none did.
+    pub fn refused_by_corp(&self) -> Option<super::corp::CorpPolicy> {
+        use super::summary::{Ended, UncheckedBy};
+        match *self.summary.ending {
+            Ended::Unchecked(UncheckedBy::Element(
+                super::fetch_rules::ElementOutcome::Refused(policy),
+            ))
+            | Ended::Unchecked(UncheckedBy::NoCorsFetch {
+                refused: Some(policy),
+                ..
+            }) => Some(policy),
+            _ => None,
+        }
+    }
+
     /// A live probe held the actual request back: it ended "sent" with no actual exchange.
     pub fn held_back(&self) -> bool {
         self.outcome == Outcome::Sent

@@ -815,11 +815,7 @@ impl Side {
                                 == Some(engine::fetch_rules::ElementOutcome::Loads)
                         }
                         // A no-cors fetch() its answer's CORP refused rejects.
-                        engine::summary::Ended::Unchecked(
-                            engine::summary::UncheckedBy::NoCorsFetch {
-                                refused: Some(_), ..
-                            },
-                        ) => false,
+                        _ if record.refused_by_corp().is_some() => false,
                         _ => record.exchanges.last().is_none_or(|exchange| {
                             engine::fetch_rules::element_loads(
                                 record.initiator,

@@ -22,7 +22,6 @@ use crate::scenario::Header;
 use std::borrow::Cow;
 
 use crate::engine::event::WhySent;
-use crate::engine::summary::{Ended, UncheckedBy};
 use crate::engine::{RequestRecord, Step, StepEvent, StepText};
 use crate::http::{HttpRequest, HttpResponse, abbreviate_header, is_cors_header, reason_phrase};
 use crate::scenario::{BrowserProfile, Credentials};
@@ -413,11 +412,7 @@ fn no_cors_start(record: &RequestRecord) -> StepText {
 fn no_cors_resolved(record: &RequestRecord, exchange: &crate::engine::Exchange) -> StepText {
     let response = &exchange.response;
     let page = record.origin.as_deref().unwrap_or("null");
-    if let Ended::Unchecked(UncheckedBy::NoCorsFetch {
-        refused: Some(policy),
-        ..
-    }) = *record.summary.ending
-    {
+    if let Some(policy) = record.refused_by_corp() {
         return StepText {
             action: format!("Server answers the no-cors {}", exchange.request.method),
             request_type: "no-cors fetch".to_string(),
@@ -438,13 +433,10 @@ fn no_cors_resolved(record: &RequestRecord, exchange: &crate::engine::Exchange) 
             profile_note: None,
         };
     }
-    let withheld = match *record.summary.ending {
-        Ended::Unchecked(UncheckedBy::NoCorsFetch {
-            withheld: Some(why),
-            ..
-        }) => no_cors::fetch_withheld(why, response),
-        _ => String::new(),
-    };
+    let withheld = record
+        .withheld_by_orb()
+        .map(|why| no_cors::fetch_withheld(why, response))
+        .unwrap_or_default();
     StepText {
         action: format!("Server answers the no-cors {}", exchange.request.method),
         request_type: "no-cors fetch".to_string(),
@@ -465,10 +457,9 @@ fn no_cors_resolved(record: &RequestRecord, exchange: &crate::engine::Exchange) 
 fn image_loaded(record: &RequestRecord, exchange: &crate::engine::Exchange) -> StepText {
     let response = &exchange.response;
     let script = record.initiator == crate::scenario::Initiator::Script;
-    let outcome = match *record.summary.ending {
-        Ended::Unchecked(UncheckedBy::Element(outcome)) => outcome,
-        _ => crate::engine::fetch_rules::ElementOutcome::Loads,
-    };
+    let outcome = record
+        .element_outcome()
+        .unwrap_or(crate::engine::fetch_rules::ElementOutcome::Loads);
     let not_loaded = no_cors::not_loaded(
         (record.initiator, record.origin.as_deref().unwrap_or("null")),
         outcome,

@@ -38,14 +38,13 @@ fn outcome_word(request: &RequestRecord) -> &'static str {
             }
             Some(_) if script => "DOES NOT RUN (a <script>, no CORS check)",
             Some(_) => "NOT SHOWN (an <img>, no CORS check)",
-            None if request.via == crate::scenario::Via::NoCors => match &*request.summary.ending {
-                crate::engine::summary::Ended::Unchecked(
-                    crate::engine::summary::UncheckedBy::NoCorsFetch {
-                        refused: Some(_), ..
-                    },
-                ) => "REJECTED BY CORP (its Cross-Origin-Resource-Policy; mode 'no-cors')",
-                _ => "OPAQUE (mode 'no-cors': the script reads nothing)",
-            },
+            None if request.via == crate::scenario::Via::NoCors => {
+                if request.refused_by_corp().is_some() {
+                    "REJECTED BY CORP (its Cross-Origin-Resource-Policy; mode 'no-cors')"
+                } else {
+                    "OPAQUE (mode 'no-cors': the script reads nothing)"
+                }
+            }
             None => "SENT (no browser)",
         },
     }

@@ -71,24 +71,17 @@ fn flow_line(request: &RequestRecord) -> String {
         return parts.join(" → ");
     }
     if request.via == Via::NoCors {
-        use crate::engine::summary::{Ended, UncheckedBy};
         parts.push(format!(
             "fetch() no-cors → server {}",
             status(ExchangeKind::Actual)
         ));
-        parts.push(match &*request.summary.ending {
-            Ended::Unchecked(UncheckedBy::NoCorsFetch {
-                refused: Some(policy),
-                ..
-            }) => format!("**rejected**: {} (not CORS)", policy.network_error()),
-            Ended::Unchecked(UncheckedBy::NoCorsFetch {
-                withheld: Some(_), ..
-            }) => {
-                "**opaque**: status 0, nothing readable; ORB withheld the body (net::ERR_ABORTED)"
-                    .to_string()
-            }
-            _ => "**opaque**: status 0, nothing readable".to_string(),
-        });
+        parts.push(
+            match (request.refused_by_corp(), request.withheld_by_orb()) {
+                (Some(policy), _) => format!("**rejected**: {} (not CORS)", policy.network_error()),
+                (None, Some(_)) => "**opaque**: status 0, nothing readable; ORB withheld the body (net::ERR_ABORTED)".to_string(),
+                (None, None) => "**opaque**: status 0, nothing readable".to_string(),
+            },
+        );
         return parts.join(" → ");
     }
     if request.via == Via::Element {
@@ -214,39 +207,11 @@ fn concepts(scenario: &Scenario, trace: &Trace) -> Vec<String> {
     if requests.iter().any(|r| r.via == Via::Element) {
         out.push("An `<img>` or `<script>` without `crossorigin` sends no Origin and gets no CORS check: to a server or a cache it looks like curl. The page can show the image or run the script, but not read them: a canvas it draws the image on is tainted, and the script's errors reach it only as \"Script error.\".".to_string());
     }
-    let no_cors_endings = || {
-        requests.iter().filter_map(|r| match &*r.summary.ending {
-            crate::engine::summary::Ended::Unchecked(by) => Some(*by),
-            _ => None,
-        })
-    };
-    {
-        use crate::engine::fetch_rules::ElementOutcome;
-        use crate::engine::summary::UncheckedBy;
-        if no_cors_endings().any(|by| {
-            matches!(
-                by,
-                UncheckedBy::Element(ElementOutcome::Withheld(_))
-                    | UncheckedBy::NoCorsFetch {
-                        withheld: Some(_),
-                        ..
-                    }
-            )
-        }) {
-            out.push("Chromium's Opaque Response Blocking (ORB) withholds another site's HTML, JSON or XML from an `<img>`, a `<script>` or a no-cors fetch(), whatever CORS headers come with it: DevTools says `net::ERR_BLOCKED_BY_ORB`. Not CORS; often the answer is an error page, and its status is the real failure.".to_string());
-        }
-        if no_cors_endings().any(|by| {
-            matches!(
-                by,
-                UncheckedBy::Element(ElementOutcome::Refused(_))
-                    | UncheckedBy::NoCorsFetch {
-                        refused: Some(_),
-                        ..
-                    }
-            )
-        }) {
-            out.push("An answer's `Cross-Origin-Resource-Policy` (`same-origin`, `same-site`) refuses no-cors loads from other origins or sites, and a cross-origin isolated page (`Cross-Origin-Embedder-Policy: require-corp`) takes a missing one as `same-origin`: DevTools says `net::ERR_BLOCKED_BY_RESPONSE`. Not CORS; a CORS request is not held to it.".to_string());
-        }
+    if requests.iter().any(|r| r.withheld_by_orb().is_some()) {
+        out.push("Chromium's Opaque Response Blocking (ORB) withholds another site's HTML, JSON or XML from an `<img>`, a `<script>` or a no-cors fetch(), whatever CORS headers come with it: DevTools says `net::ERR_BLOCKED_BY_ORB`. Not CORS; often the answer is an error page, and its status is the real failure.".to_string());
+    }
+    if requests.iter().any(|r| r.refused_by_corp().is_some()) {
+        out.push("An answer's `Cross-Origin-Resource-Policy` (`same-origin`, `same-site`) refuses no-cors loads from other origins or sites, and a cross-origin isolated page (`Cross-Origin-Embedder-Policy: require-corp`) takes a missing one as `same-origin`: DevTools says `net::ERR_BLOCKED_BY_RESPONSE`. Not CORS; a CORS request is not held to it.".to_string());
     }
     if requests
         .iter()

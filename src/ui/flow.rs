@@ -271,15 +271,13 @@ fn nodes(request: &RequestRecord, step: &Step, hop: Option<(usize, usize)>) -> [
                         }
                         .to_string()
                     }
-                    Outcome::Sent if request.via == Via::NoCors => match &*request.summary.ending {
-                        crate::engine::summary::Ended::Unchecked(
-                            crate::engine::summary::UncheckedBy::NoCorsFetch {
-                                refused: Some(_),
-                                ..
-                            },
-                        ) => "→ REFUSED".to_string(),
-                        _ => "→ OPAQUE".to_string(),
-                    },
+                    Outcome::Sent if request.via == Via::NoCors => {
+                        if request.refused_by_corp().is_some() {
+                            "→ REFUSED".to_string()
+                        } else {
+                            "→ OPAQUE".to_string()
+                        }
+                    }
                     Outcome::Sent => "→ SENT".to_string(),
                 }
             } else {
