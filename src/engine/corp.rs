@@ -30,6 +30,17 @@ impl CorpPolicy {
         }
     }
 
+    /// The policy behind DevTools' network error `error`, if it is one of theirs.
+    pub fn of_network_error(error: &str) -> Option<CorpPolicy> {
+        [
+            CorpPolicy::SameOrigin,
+            CorpPolicy::SameSite,
+            CorpPolicy::SameOriginByCoep,
+        ]
+        .into_iter()
+        .find(|policy| policy.network_error() == error)
+    }
+
     /// DevTools' network error for a load it refused.
     pub fn network_error(self) -> &'static str {
         match self {

@@ -75,6 +75,6 @@ pub struct WithheldLoad {
 impl WithheldLoad {
     /// Refused by the answer's own `Cross-Origin-Resource-Policy`, not by ORB.
     pub fn by_resource_policy(&self) -> bool {
-        self.error.starts_with("net::ERR_BLOCKED_BY_RESPONSE.")
+        crate::engine::corp::CorpPolicy::of_network_error(&self.error).is_some()
     }
 }

@@ -423,16 +423,7 @@ fn withheld_load(entry: &Entry) -> Option<Box<WithheldLoad>> {
     let inferred = match error {
         crate::engine::orb::BLOCKED_BY_ORB => false,
         crate::engine::orb::ABORTED if entry.resource_type.as_deref() == Some("fetch") => true,
-        _ if [
-            CorpPolicy::SameOrigin,
-            CorpPolicy::SameSite,
-            CorpPolicy::SameOriginByCoep,
-        ]
-        .iter()
-        .any(|p| p.network_error() == error) =>
-        {
-            false
-        }
+        _ if CorpPolicy::of_network_error(error).is_some() => false,
         _ => return None,
     };
     Some(Box::new(WithheldLoad {
@@ -442,7 +433,7 @@ fn withheld_load(entry: &Entry) -> Option<Box<WithheldLoad>> {
         resource_type: entry.resource_type.as_deref().map(str::to_string),
         inferred,
         resource_policy: header(&entry.response.headers, "Cross-Origin-Resource-Policy")
-            .filter(|_| error.starts_with("net::ERR_BLOCKED_BY_RESPONSE."))
+            .filter(|_| CorpPolicy::of_network_error(error).is_some())
             .map(str::to_string),
     }))
 }
