@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 const FIXTURES: &str = "tests/fixtures/chromium";
-const PAGES: [&str; 3] = ["bucket", "api", "redirects"];
+const PAGES: [&str; 4] = ["bucket", "api", "redirects", "reasons"];
 
 #[derive(Deserialize)]
 struct Truth {
