@@ -5,7 +5,7 @@
 use crate::scenario::{Header, TextPool};
 use std::sync::Arc;
 
-use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure};
+use super::cors_error::{ConsoleFacts, ConsoleLine, CorsError, CorsFailure, FirefoxFacts};
 use super::driver::{Answers, Asked};
 use super::event::{HopTarget, RequestStart, StepEvent, WhySent};
 use super::fetch_rules::{
@@ -30,7 +30,7 @@ use crate::http::syntax::{is_forbidden_request_header, normalize_method, origin_
 use crate::http::{HttpRequest, HttpResponse};
 use crate::scenario::{
     BrowserProfile, CacheMode, Credentials, Initiator, LocalNetworkAccess, Outcome, Recorder,
-    RequestSpec, Scenario, ServerKind, Via,
+    RecordingBrowser, RequestSpec, Scenario, ServerKind, Via,
 };
 use crate::server::{self, Answerer, ServerNote};
 
@@ -971,10 +971,21 @@ impl<'a> Simulation<'a> {
         let failed_url = exchanges
             .last()
             .map_or(url.as_str(), |e| e.request.url.as_str());
-        let error = ending
-            .failure
-            .as_ref()
-            .map(|f| self.console_message(f, failed_url, origin.as_deref().unwrap_or("null")));
+        let firefox = matches!(
+            self.scenario.server.kind,
+            ServerKind::Recorded {
+                by: Recorder::Browser(RecordingBrowser::Firefox)
+            }
+        )
+        .then(|| {
+            FirefoxFacts::of(
+                ending.failure.as_ref(),
+                exchanges.last().map(|e| &e.response),
+            )
+        });
+        let error = ending.failure.as_ref().map(|f| {
+            self.console_message(f, failed_url, origin.as_deref().unwrap_or("null"), firefox)
+        });
         self.finished = Some(RequestRecord {
             index,
             origin,
@@ -1809,7 +1820,13 @@ impl<'a> Simulation<'a> {
 
     /// Chromium's console line for `failure` at `url`, naming where a redirected request
     /// started and the page's origin (not the `null` a tainted hop sends).
-    fn console_message(&self, failure: &CorsFailure, url: &str, origin: &str) -> ConsoleLine {
+    fn console_message(
+        &self,
+        failure: &CorsFailure,
+        url: &str,
+        origin: &str,
+        firefox: Option<FirefoxFacts>,
+    ) -> ConsoleLine {
         // Chromium follows a redirect to a scheme it refuses, then fails at the new URL (the
         // failure's Location): the console names it, redirected from the first.
         // So does Local Network Access, refusing the new URL (its parameter).
@@ -1835,6 +1852,7 @@ impl<'a> Simulation<'a> {
             redirected_from: redirected_from.map(str::to_string),
             origin: origin.to_string(),
             initiator: self.initiator,
+            firefox,
         }))
     }
 
@@ -1969,7 +1987,7 @@ impl<'a> Simulation<'a> {
         let recorded = matches!(
             self.scenario.server.kind,
             ServerKind::Recorded {
-                by: Recorder::Browser
+                by: Recorder::Browser(_)
             }
         );
         let next = RequestSpec {

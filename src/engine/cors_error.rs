@@ -90,6 +90,12 @@ pub enum CorsError {
     Aborted,
     #[serde(rename = "net::ERR_FAILED")]
     NoAnswerRecorded,
+    /// Firefox's record of a request that got no answer: status 0 and no reason at all. Firefox
+    /// keeps the answer of a request CORS refused, so this one failed at the network or was
+    /// stopped before it was sent; its console calls that "CORS request did not succeed" (MDN's
+    /// `CORSDidNotSucceed`). Observed in Firefox 153, `tests/fixtures/firefox/`.
+    #[serde(rename = "CORSDidNotSucceed")]
+    FirefoxNoAnswer,
 }
 
 /// The network error DevTools records for a request Chromium's Local Network Access refused
@@ -126,6 +132,58 @@ pub struct ConsoleFacts {
     pub redirected_from: Option<String>,
     pub origin: String,
     pub initiator: crate::scenario::Initiator,
+    /// For a recording Firefox wrote: what Firefox's own line names, which Chromium's does not.
+    pub firefox: Option<FirefoxFacts>,
+}
+
+impl FirefoxFacts {
+    /// What Firefox's line for `failure` names of `answer`, the answer that failed (none for a
+    /// request that got none).
+    pub fn of(failure: Option<&CorsFailure>, answer: Option<&crate::http::HttpResponse>) -> Self {
+        let Some(answer) = answer.filter(|a| a.status != 0) else {
+            return FirefoxFacts::default();
+        };
+        let list = match failure.map(|f| f.error) {
+            Some(CorsError::InvalidAllowMethodsPreflightResponse) => {
+                Some("Access-Control-Allow-Methods")
+            }
+            Some(CorsError::InvalidAllowHeadersPreflightResponse) => {
+                Some("Access-Control-Allow-Headers")
+            }
+            _ => None,
+        };
+        let invalid_token = list
+            .and_then(|name| crate::http::combined_header(&answer.headers, name))
+            .and_then(|value| {
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .find(|item| !item.is_empty() && !crate::http::syntax::is_token(item))
+                    .map(str::to_string)
+            });
+        FirefoxFacts {
+            status: Some(answer.status),
+            allow_origin_lines: answer
+                .headers
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case("Access-Control-Allow-Origin"))
+                .count(),
+            invalid_token,
+        }
+    }
+}
+
+/// What Firefox's console line for a failure names, from the answer that failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FirefoxFacts {
+    /// The status of the answer that failed (`None`: there was none).
+    pub status: Option<u16>,
+    /// How many `Access-Control-Allow-Origin` lines it carried: Firefox names two lines
+    /// otherwise than one line with a list.
+    pub allow_origin_lines: usize,
+    /// The first item of a preflight answer's `Access-Control-Allow-Methods` or
+    /// `-Headers` that is no token.
+    pub invalid_token: Option<String>,
 }
 
 /// Facts compare as facts; a saved trace's words compare by the words.
@@ -162,7 +220,7 @@ impl CorsFailure {
 
 impl CorsError {
     /// Every error, in declaration order.
-    pub const ALL: [CorsError; 44] = {
+    pub const ALL: [CorsError; 45] = {
         use CorsError::*;
         [
             MissingAllowOriginHeader,
@@ -209,6 +267,7 @@ impl CorsError {
             BlockedByClient,
             Aborted,
             NoAnswerRecorded,
+            FirefoxNoAnswer,
         ]
     };
 
@@ -279,6 +338,7 @@ impl CorsError {
             BlockedByClient => "net::ERR_BLOCKED_BY_CLIENT",
             Aborted => "net::ERR_ABORTED",
             NoAnswerRecorded => "net::ERR_FAILED",
+            FirefoxNoAnswer => "CORSDidNotSucceed",
         }
     }
 
@@ -330,7 +390,10 @@ mod tests {
             Some(&CorsError::ConnectionRefused)
         );
         for error in CorsError::RECORDED_NETWORK_ERRORS {
-            assert!(error.name().starts_with("net::ERR_"), "{error:?}");
+            assert!(
+                error.name().starts_with("net::ERR_") || *error == CorsError::FirefoxNoAnswer,
+                "{error:?}"
+            );
             assert_eq!(CorsError::from_recorded(error.name()), *error);
         }
         assert_eq!(

@@ -1,7 +1,7 @@
 //! Chromium's console messages for CORS failures (`cors_error_string.cc`), word for word, so
 //! a step can be matched to what a developer's console said.
 
-use crate::engine::cors_error::ConsoleLine;
+use crate::engine::cors_error::{ConsoleLine, FirefoxFacts};
 use crate::engine::{CorsError, CorsFailure};
 use crate::scenario::Initiator;
 
@@ -110,6 +110,7 @@ impl CorsFailure {
             BlockedByClient => (false, "An extension (an ad or privacy blocker) blocked the request (a network error, not a CORS error).".to_string()),
             Aborted => (false, "The request was cancelled (the page navigated away, or the script aborted it) (a network error, not a CORS error).".to_string()),
             NoAnswerRecorded => (false, "The browser recorded no answer and no reason (a network error, not a CORS error).".to_string()),
+            FirefoxNoAnswer => (false, "Firefox recorded no answer and no reason: the request failed at the network (nothing listening, DNS, TLS, a reset) or was stopped before it was sent (a network error, not a CORS error).".to_string()),
             MixedContent => (
                 false,
                 "An HTTPS page may not fetch an http: URL: it is mixed content, blocked before it is sent (not a CORS error).".to_string(),
@@ -174,6 +175,11 @@ impl CorsFailure {
                     initiator.mixed_content_noun()
                 )
             }
+            // Firefox 153's line for a request that got no answer: it names CORS, but no header
+            // was checked (observed, `tests/fixtures/firefox/api.truth.json`).
+            CorsError::FirefoxNoAnswer => format!(
+                "{FIREFOX_BLOCKED} {url}. (Reason: CORS request did not succeed). Status code: (null)."
+            ),
             // Chromium 148's console line for the request at `url`; there is no CORS message.
             // A recorded code this list does not know is kept as the parameter.
             error if error.is_network_error() => {
@@ -212,15 +218,93 @@ impl CorsFailure {
     }
 }
 
+/// How each of Firefox's lines starts; the URL and the reason follow.
+const FIREFOX_BLOCKED: &str =
+    "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at";
+
+impl CorsFailure {
+    /// Firefox's console line for this failure at `url`, word for word as Firefox 153 wrote it
+    /// (`tests/fixtures/firefox/`, recorded by `tools/record-har/firefox.mjs`); `None` for a
+    /// failure whose line was not observed. Firefox writes a second line, "CORS request did not
+    /// succeed", after a failed preflight: this is the first, which gives the reason.
+    pub fn firefox_console_line(&self, url: &str, facts: &FirefoxFacts) -> Option<String> {
+        use CorsError::*;
+        let p = &self.parameter;
+        let status = facts
+            .status
+            .map_or_else(|| "(null)".to_string(), |s| s.to_string());
+        let reason = match self.error {
+            MissingAllowOriginHeader | PreflightMissingAllowOriginHeader => format!(
+                "CORS header ‘Access-Control-Allow-Origin’ missing). Status code: {status}."
+            ),
+            // The one line that quotes the URL.
+            WildcardOriginNotAllowed | PreflightWildcardOriginNotAllowed => {
+                return Some(format!(
+                    "{FIREFOX_BLOCKED} ‘{url}’. (Reason: Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’)."
+                ));
+            }
+            InvalidAllowCredentials | PreflightInvalidAllowCredentials => {
+                "expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’).".to_string()
+            }
+            // Two header lines; one line holding a list is a value that does not match.
+            MultipleAllowOriginValues | PreflightMultipleAllowOriginValues
+                if facts.allow_origin_lines > 1 =>
+            {
+                "Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed).".to_string()
+            }
+            AllowOriginMismatch
+            | PreflightAllowOriginMismatch
+            | MultipleAllowOriginValues
+            | PreflightMultipleAllowOriginValues
+            | InvalidAllowOriginValue
+            | PreflightInvalidAllowOriginValue => {
+                format!("CORS header ‘Access-Control-Allow-Origin’ does not match ‘{p}’).")
+            }
+            PreflightInvalidStatus => {
+                format!("CORS preflight response did not succeed). Status code: {status}.")
+            }
+            MethodDisallowedByPreflightResponse => {
+                "Did not find method in CORS header ‘Access-Control-Allow-Methods’).".to_string()
+            }
+            HeaderDisallowedByPreflightResponse => format!(
+                "header ‘{p}’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response)."
+            ),
+            InvalidAllowMethodsPreflightResponse | InvalidAllowHeadersPreflightResponse => {
+                let list = if self.error == InvalidAllowMethodsPreflightResponse {
+                    "Methods"
+                } else {
+                    "Headers"
+                };
+                let token = facts.invalid_token.as_deref()?;
+                format!("invalid token ‘{token}’ in CORS header ‘Access-Control-Allow-{list}’).")
+            }
+            PreflightDisallowedRedirect => {
+                "CORS request external redirect not allowed).".to_string()
+            }
+            FirefoxNoAnswer => "CORS request did not succeed). Status code: (null).".to_string(),
+            _ => return None,
+        };
+        Some(format!("{FIREFOX_BLOCKED} {url}. (Reason: {reason}"))
+    }
+}
+
 impl std::fmt::Display for ConsoleLine {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
-            ConsoleLine::Failure(facts) => f.write_str(&facts.failure.console_line(
-                &facts.url,
-                facts.redirected_from.as_deref(),
-                &facts.origin,
-                facts.initiator,
-            )),
+            ConsoleLine::Failure(facts) => {
+                let firefox = facts
+                    .firefox
+                    .as_ref()
+                    .and_then(|ff| facts.failure.firefox_console_line(&facts.url, ff));
+                f.write_str(&firefox.unwrap_or_else(|| {
+                    facts.failure.console_line(
+                        &facts.url,
+                        facts.redirected_from.as_deref(),
+                        &facts.origin,
+                        facts.initiator,
+                    )
+                }))
+            }
             ConsoleLine::Words(words) => f.write_str(words),
         }
     }

@@ -79,7 +79,7 @@ fn origin_description(scenario: &Scenario, url: &str) -> Vec<String> {
             lines
         }
         ServerKind::Recorded {
-            by: Recorder::Browser,
+            by: Recorder::Browser(_),
         } => vec![format!(
             "Recorded answers (each request is answered as the browser recorded it), first URL {url}"
         )],

@@ -296,7 +296,7 @@ impl TextPool {
 
 pub use crate::http::ExchangeKind;
 pub use crate::server::stack::{
-    CannedResponse, Recorder, ResponseOverrides, Server, ServerKind, Session,
+    CannedResponse, Recorder, RecordingBrowser, ResponseOverrides, Server, ServerKind, Session,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]

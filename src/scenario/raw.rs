@@ -106,6 +106,15 @@ pub struct RawExplainedChoice {
     pub why: String,
 }
 
+/// The browser whose DevTools wrote a recording.
+#[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RawRecordingBrowser {
+    Chromium,
+    Firefox,
+    Safari,
+}
+
 #[derive(Debug, Deserialize, Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum RawServerType {
@@ -147,6 +156,9 @@ pub struct RawServer {
     pub actual: Option<RawResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_cookie: Option<String>,
+    /// A recorded server's: the browser that wrote the recording, when not Chromium.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<RawRecordingBrowser>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logged_out: Option<RawResponse>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +176,7 @@ impl RawServer {
                 actual: self.actual,
                 session_cookie: self.session_cookie,
                 logged_out: self.logged_out,
+                recorded_by: self.recorded_by,
                 ..RawLayer::default()
             },
             self.layers,
@@ -182,6 +195,7 @@ impl RawServer {
             actual: layer.actual,
             session_cookie: layer.session_cookie,
             logged_out: layer.logged_out,
+            recorded_by: layer.recorded_by,
             layers: None,
         }
     }
@@ -230,6 +244,9 @@ pub struct RawLayer {
     /// A static server's session cookie: a request without it gets `logged_out`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_cookie: Option<String>,
+    /// A recorded server's: the browser that wrote the recording, when not Chromium.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<RawRecordingBrowser>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logged_out: Option<RawResponse>,
     /// A REST API's resources, as `get-resources --embed methods` lists them.

@@ -5,13 +5,13 @@ use crate::scenario::Header;
 use url::Url;
 
 use super::raw::{
-    CrossOrigin, RawChoice, RawMoment, RawOverrides, RawQuestion, RawRequest, RawResponse,
-    RawScenario, RawServerType, RawSetCookie, RawVia,
+    CrossOrigin, RawChoice, RawMoment, RawOverrides, RawQuestion, RawRecordingBrowser, RawRequest,
+    RawResponse, RawScenario, RawServerType, RawSetCookie, RawVia,
 };
 use super::{
     CacheMode, CannedResponse, Choice, Cookies, Credentials, Initiator, Moment, Outcome, Provider,
-    Question, Recorder, RequestSpec, ResponseOverrides, Scenario, Server, ServerKind, Session,
-    SetCookie, Via,
+    Question, Recorder, RecordingBrowser, RequestSpec, ResponseOverrides, Scenario, Server,
+    ServerKind, Session, SetCookie, Via,
 };
 use crate::http::syntax::{
     is_forbidden_method, is_token, is_valid_header_value, normalize_header_value, origin_of,
@@ -316,6 +316,12 @@ fn validate_front(
     problems: &mut Problems,
 ) -> Option<crate::server::FrontLayer> {
     no_session(&raw, path, problems);
+    misplaced(
+        problems,
+        path,
+        &[("recorded_by", raw.recorded_by.is_some())],
+        |key| format!("'{key}' names the browser that wrote a \"recorded\" server's answers"),
+    );
     if raw.lambda_result.is_some() {
         problems.add(
             path.key("lambda_result"),
@@ -701,6 +707,14 @@ fn validate_origin(
     if kind != RawServerType::Static {
         no_session(&raw, path, problems);
     }
+    if kind != RawServerType::Recorded {
+        misplaced(
+            problems,
+            path,
+            &[("recorded_by", raw.recorded_by.is_some())],
+            |key| format!("'{key}' names the browser that wrote a \"recorded\" server's answers"),
+        );
+    }
     not_cloudfront(&raw, path, problems);
     misplaced(
         problems,
@@ -812,7 +826,11 @@ fn validate_origin(
                 by: if kind == RawServerType::Probed {
                     Recorder::Probe
                 } else {
-                    Recorder::Browser
+                    Recorder::Browser(match raw.recorded_by {
+                        Some(RawRecordingBrowser::Firefox) => RecordingBrowser::Firefox,
+                        Some(RawRecordingBrowser::Safari) => RecordingBrowser::Safari,
+                        Some(RawRecordingBrowser::Chromium) | None => RecordingBrowser::Chromium,
+                    })
                 },
             })
         }
@@ -1041,7 +1059,9 @@ fn validate_response(
         ok &= validate_header_list(&raw.headers.0, &path.key("headers"), problems);
     }
     if let Some(code) = &raw.network_error {
-        let well_formed = crate::http::syntax::is_network_error_code(code);
+        // Chromium's codes, and Firefox's status 0 without a reason.
+        let well_formed = crate::http::syntax::is_network_error_code(code)
+            || code == crate::engine::CorsError::FirefoxNoAnswer.name();
         let problem = if !recorded {
             Some("only a recorded answer can be a network error".to_string())
         } else if !well_formed {

@@ -5,12 +5,12 @@ use serde_json::Value;
 
 use super::raw::{
     CrossOrigin, HeaderList, RawChoice, RawExplainedChoice, RawLayer, RawMoment, RawOverrides,
-    RawQuestion, RawRequest, RawResponse, RawScenario, RawServer, RawServerType, RawSetCookie,
-    RawVia,
+    RawQuestion, RawRecordingBrowser, RawRequest, RawResponse, RawScenario, RawServer,
+    RawServerType, RawSetCookie, RawVia,
 };
 use super::{
-    CacheMode, CannedResponse, CorsRule, Credentials, Initiator, Provider, Recorder, RequestSpec,
-    ResponseOverrides, Scenario, ServerKind, ThirdPartyCookies, Via,
+    CacheMode, CannedResponse, CorsRule, Credentials, Initiator, Provider, Recorder,
+    RecordingBrowser, RequestSpec, ResponseOverrides, Scenario, ServerKind, ThirdPartyCookies, Via,
 };
 use crate::server::azure::config::RawAzureRules;
 use crate::server::gcs::config::RawGcsRule;
@@ -148,6 +148,7 @@ fn server(scenario: &Scenario) -> RawServer {
         actual: None,
         session_cookie: None,
         logged_out: None,
+        recorded_by: None,
         layers: Some(layers),
     }
 }
@@ -170,9 +171,14 @@ fn origin_layer(kind: &ServerKind) -> RawLayer {
         },
         ServerKind::Recorded { by } => RawLayer {
             kind: Some(match by {
-                Recorder::Browser => RawServerType::Recorded,
+                Recorder::Browser(_) => RawServerType::Recorded,
                 Recorder::Probe => RawServerType::Probed,
             }),
+            recorded_by: match by {
+                Recorder::Browser(RecordingBrowser::Firefox) => Some(RawRecordingBrowser::Firefox),
+                Recorder::Browser(RecordingBrowser::Safari) => Some(RawRecordingBrowser::Safari),
+                _ => None,
+            },
             ..RawLayer::default()
         },
         ServerKind::Static {

@@ -881,7 +881,7 @@ impl fmt::Display for Explanation<'_> {
             }
             ServerNote::Recorded { by, answered } => match (answered, by) {
                 (false, _) => write!(f, "The recording holds no answer to this {method}."),
-                (true, Recorder::Browser) => write!(
+                (true, Recorder::Browser(_)) => write!(
                     f,
                     "The recording holds this answer to the {method}: it is replayed as the browser received it."
                 ),

@@ -56,17 +56,37 @@ pub struct Session {
 /// Who recorded a [`ServerKind::Recorded`] server's answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Recorder {
-    /// A browser's network log (HAR).
-    Browser,
+    /// A browser's network log (HAR), as that browser wrote it.
+    Browser(RecordingBrowser),
     /// `cors-tui probe`, from a live server.
     Probe,
+}
+
+/// The browser whose DevTools wrote a recording: where it matters, its console's own words.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RecordingBrowser {
+    /// Chrome, Edge, or a writer the recording does not name.
+    #[default]
+    Chromium,
+    Firefox,
+    Safari,
+}
+
+impl RecordingBrowser {
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordingBrowser::Chromium => "Chromium",
+            RecordingBrowser::Firefox => "Firefox",
+            RecordingBrowser::Safari => "Safari",
+        }
+    }
 }
 
 impl Recorder {
     /// The value of the tracker's AllowedOrigins and Matched Rule: there are no rules.
     pub fn no_rules(self) -> &'static str {
         match self {
-            Recorder::Browser => "n/a (recorded answers)",
+            Recorder::Browser(_) => "n/a (recorded answers)",
             Recorder::Probe => "n/a (live answers)",
         }
     }

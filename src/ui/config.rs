@@ -114,7 +114,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 lines.push(Line::from(format!("Recorded from {}", escape(source))));
             }
             lines.push(Line::from(match by {
-                Recorder::Browser => {
+                Recorder::Browser(_) => {
                     "Every answer is the one the browser recorded for that request."
                 }
                 Recorder::Probe => "Every answer is the one the live server gave the probe.",

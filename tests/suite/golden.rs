@@ -34,6 +34,7 @@ fn inputs() -> Vec<Input> {
     add("tests/fixtures", "json", false);
     add("tests/fixtures/har", "har", false);
     add("tests/fixtures/chromium", "har", false);
+    add("tests/fixtures/firefox", "har", false);
     add("tests/fixtures/field", "har", false);
     // Files refused with exit 2 are the hostile-input and CLI tests' business.
     inputs.retain(|i| !i.path.ends_with("malformed.har") && !i.path.ends_with("no-cors.har"));
@@ -94,12 +95,18 @@ fn every_lesson_and_fixture_prints_as_committed() {
     let mut problems = Vec::new();
     let mut checked = 0;
     for input in inputs() {
-        let stem = input
+        let name = input
             .path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .replace('.', "-");
+        // Firefox's exports are named as Chromium's pages are.
+        let stem = if input.path.parent().is_some_and(|p| p.ends_with("firefox")) {
+            format!("firefox-{name}")
+        } else {
+            name
+        };
         for (kind, args, ext, lessons_only, both_profiles) in kinds {
             if lessons_only && !input.lesson {
                 continue;

@@ -80,6 +80,7 @@ fn saved_traces_of_the_shipped_fixtures_reopen() {
     let dir = temp_dir();
     for fixture in [
         "tests/fixtures/har/firefox.har",
+        "tests/fixtures/firefox/redirects.har",
         "tests/fixtures/har/safari.har",
         "tests/fixtures/redirects-chromium.json",
     ] {

@@ -12,6 +12,7 @@ mod chromium_exports;
 mod cli;
 mod docs;
 mod engine_scenarios;
+mod firefox_exports;
 mod fuzz_corpus;
 mod golden;
 mod har;

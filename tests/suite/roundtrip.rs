@@ -66,6 +66,7 @@ fn every_shipped_scenario_and_fixture_reopens_byte_for_byte() {
         "tests/fixtures",
         "tests/fixtures/har",
         "tests/fixtures/chromium",
+        "tests/fixtures/firefox",
     ] {
         for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
             .into_iter()

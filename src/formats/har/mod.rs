@@ -511,14 +511,32 @@ struct Entry<S = Text> {
 enum HarWriter {
     /// Safari's Web Inspector (`creator.name` "WebKit Web Inspector").
     WebKit,
-    /// Chrome, Edge (told apart per entry by `_resourceType`) and Firefox.
+    /// Firefox's Network panel: no error field; an answer CORS refused keeps its status.
+    Firefox,
+    /// Chrome and Edge (told apart per entry by `_resourceType`), and any other writer.
     Other,
 }
 
 impl HarWriter {
+    /// The browser, as the notes name it.
+    fn browser(self) -> &'static str {
+        self.recording_browser().name()
+    }
+
+    fn recording_browser(self) -> crate::scenario::RecordingBrowser {
+        use crate::scenario::RecordingBrowser;
+        match self {
+            HarWriter::WebKit => RecordingBrowser::Safari,
+            HarWriter::Firefox => RecordingBrowser::Firefox,
+            HarWriter::Other => RecordingBrowser::Chromium,
+        }
+    }
+
     fn of(creator: &Creator) -> HarWriter {
         if creator.name.contains("WebKit") {
             HarWriter::WebKit
+        } else if creator.name == "Firefox" {
+            HarWriter::Firefox
         } else {
             HarWriter::Other
         }
@@ -657,8 +675,8 @@ fn is_provisional(entry: &Entry) -> bool {
 }
 
 /// The answer the browser recorded; for a request that got none, the network error instead.
-fn canned(entry: &Entry, texts: &mut TextPool) -> CannedResponse {
-    match no_answer(entry) {
+fn canned(entry: &Entry, writer: HarWriter, texts: &mut TextPool) -> CannedResponse {
+    match no_answer(entry, writer) {
         Some(code) => CannedResponse {
             status: 0,
             headers: crate::http::Headers::new(),
@@ -696,6 +714,7 @@ fn blocked_only_with_credentials(
         return None;
     }
     let last = last?;
+    // Both answers below arrived, so any writer reads them alike.
     // The Origin the browser sent there: `null` after a cross-origin redirect.
     let sent_origin = |entry: &Entry| {
         header(&entry.request.headers, "Origin")
@@ -704,15 +723,21 @@ fn blocked_only_with_credentials(
     };
     match network_error {
         None if last.response.status != 0 && !is_redirect(last) => {
-            let answer = crate::server::canned(&canned(last, &mut TextPool::default()));
+            let answer =
+                crate::server::canned(&canned(last, HarWriter::Other, &mut TextPool::default()));
             let origin = sent_origin(last);
             (cors_check(&answer, &origin, false).is_ok()
                 && cors_check(&answer, &origin, true).is_err())
             .then_some("its recorded answer")
         }
-        Some("net::ERR_FAILED") => {
+        // A request the browser never sent: Chromium's `net::ERR_FAILED`, Firefox's status 0.
+        Some("net::ERR_FAILED" | "CORSDidNotSucceed") => {
             let preflight = last_preflight?;
-            let answer = crate::server::canned(&canned(preflight, &mut TextPool::default()));
+            let answer = crate::server::canned(&canned(
+                preflight,
+                HarWriter::Other,
+                &mut TextPool::default(),
+            ));
             let origin = sent_origin(preflight);
             let unsafe_names: Vec<String> = unsafe_request_headers(headers)
                 .into_iter()
@@ -740,7 +765,13 @@ fn blocked_only_with_credentials(
 
 /// Chrome's record of a request that got no answer: status 0 and an `_error`, the network
 /// error it names (`net::ERR_FAILED`, no reason known, when the file holds something else).
-fn no_answer(entry: &Entry) -> Option<&str> {
+/// Firefox's: status 0 alone, since it records the answer of a request CORS refused
+/// (observed in Firefox 153, `tests/fixtures/firefox/`).
+fn no_answer(entry: &Entry, writer: HarWriter) -> Option<&str> {
+    if writer == HarWriter::Firefox && entry.response.status == 0 && entry.response.error.is_none()
+    {
+        return Some(crate::engine::CorsError::FirefoxNoAnswer.name());
+    }
     let error = entry.response.error.as_deref()?;
     if entry.resource_type.is_none() || entry.response.status != 0 {
         return None;
@@ -1003,7 +1034,7 @@ pub fn load_har_bytes(
         }
     }
     note_local_network_refusals(&requests, &mut recorded);
-    let mut import = assemble(file, total, requests, recorded, skipped)?;
+    let mut import = assemble(file, writer, total, requests, recorded, skipped)?;
     if !show_secrets {
         mask_import(&mut import);
     }
@@ -1168,8 +1199,10 @@ fn build(
     });
     for (hop_preflight, hop_actual) in &parts.hops {
         after_redirect.push(ResponseOverrides {
-            preflight: hop_preflight.as_ref().map(|entry| canned(entry, texts)),
-            actual: Some(canned(hop_actual, texts)),
+            preflight: hop_preflight
+                .as_ref()
+                .map(|entry| canned(entry, writer, texts)),
+            actual: Some(canned(hop_actual, writer, texts)),
             after_redirect: Vec::new(),
         });
         notes.push(format!(
@@ -1194,13 +1227,19 @@ fn build(
                 .to_string(),
         );
     }
-    let network_error = act_or_last.and_then(no_answer);
+    let network_error = act_or_last.and_then(|entry| no_answer(entry, writer));
     match network_error {
         Some("net::ERR_FAILED") if last_pre.is_some() => notes.push(
             "Chromium recorded no answer to the last request (status 0, net::ERR_FAILED): it was never sent, so the failure is in the preflight before it".to_string(),
         ),
         Some("net::ERR_FAILED") => notes.push(
             "Chromium recorded no answer to the request (status 0, net::ERR_FAILED) and no reason: the replay cannot tell why it failed".to_string(),
+        ),
+        Some("CORSDidNotSucceed") if last_pre.is_some() => notes.push(
+            "Firefox recorded no answer to the request (status 0) and no reason: its preflight failed and it was never sent, or it failed at the network (Firefox records the answer of a request CORS refused)".to_string(),
+        ),
+        Some("CORSDidNotSucceed") => notes.push(
+            "Firefox recorded no answer to the request (status 0) and no reason. Firefox records the answer of a request CORS refused, so this one got none: it failed at the network (nothing listening, DNS, TLS, a reset) or was stopped before it was sent, and CORS never ran (observed in Firefox 153)".to_string(),
         ),
         Some(code) => notes.push(format!(
             "Chromium recorded a network error for the request ({code}, status 0): no server answered, so CORS never ran"
@@ -1237,7 +1276,7 @@ fn build(
             // Safari writes `_error` (its own failure text) only for a load that failed.
             HarWriter::WebKit => Some(error.is_some()),
             // Firefox records no error field: a response that arrived says nothing.
-            HarWriter::Other => None,
+            HarWriter::Firefox | HarWriter::Other => None,
         }
     };
     // Where the browser stopped, as far as the recording shows: at an answer that arrived
@@ -1247,6 +1286,9 @@ fn build(
             Some(ExchangeKind::Preflight)
         }
         (Some(true), Some("net::ERR_FAILED")) => None,
+        // Firefox writes the same status 0 for a request it never sent after a failed
+        // preflight as for one the network failed.
+        (Some(true), Some("CORSDidNotSucceed")) if last_pre.is_some() => None,
         (Some(true), Some(_)) => Some(ExchangeKind::Actual),
         (Some(true), None) if act_or_last.is_some() && status != 0 => Some(ExchangeKind::Actual),
         (Some(true), None) if act_or_last.is_none() => Some(ExchangeKind::Preflight),
@@ -1274,7 +1316,8 @@ fn build(
         &origin,
     ) {
         notes.push(format!(
-            "credentials: 'include' inferred by elimination: Chromium blocked this request, and {why} passes every CORS check unless the request carries credentials (no HAR records the credentials mode, and a sanitized export removes cookies)"
+            "credentials: 'include' inferred by elimination: {} blocked this request, and {why} passes every CORS check unless the request carries credentials (no HAR records the credentials mode, and a sanitized export removes cookies)",
+            writer.browser()
         ));
         Credentials::Include
     } else {
@@ -1293,8 +1336,8 @@ fn build(
         expect: None,
         note: None,
         responses: ResponseOverrides {
-            preflight: pre.map(|entry| canned(entry, texts)),
-            actual: act.map(|entry| canned(entry, texts)),
+            preflight: pre.map(|entry| canned(entry, writer, texts)),
+            actual: act.map(|entry| canned(entry, writer, texts)),
             after_redirect,
         },
         wait_seconds: 0,
@@ -1316,6 +1359,7 @@ fn build(
 /// The import of a recording's exchanges, once each is built (not yet masked).
 fn assemble(
     file: &str,
+    writer: HarWriter,
     total: usize,
     requests: Vec<RequestSpec>,
     recorded: Vec<Recorded>,
@@ -1343,7 +1387,7 @@ fn assemble(
         server: Server {
             url: first.url.clone(),
             kind: ServerKind::Recorded {
-                by: Recorder::Browser,
+                by: Recorder::Browser(writer.recording_browser()),
             },
             front: Vec::new(),
             rules_from: Some(format!("{file} (the answers the browser recorded)")),

@@ -185,6 +185,7 @@ pub(super) fn plan(keys: &[Key], pages: &foldhash::HashMap<String, String>) -> P
         );
         candidates.entry(candidate).or_default().push(a);
     }
+    let (next_hop, followup) = redirect_chains(keys);
     let mut guarded: Vec<Option<usize>> = vec![None; kept];
     let mut paired = vec![false; kept];
     for (p, pre) in keys.iter().enumerate().filter(|(_, key)| key.preflight) {
@@ -196,16 +197,29 @@ pub(super) fn plan(keys: &[Key], pages: &foldhash::HashMap<String, String>) -> P
                 .filter(|&a| !paired[a])
                 .min_by_key(|&a| (i128::from(keys[a].time) - i128::from(pre.time)).abs())
         };
+        // Firefox sends a redirected request's preflight with the page's Origin, though the
+        // request itself carries `Origin: null` (observed in Firefox 153 on the wire and in
+        // its export, `tests/fixtures/firefox/redirects.har`).
+        let tainted_hop = |list: &Vec<usize>| {
+            list.iter()
+                .copied()
+                .filter(|&a| followup[a] && !paired[a])
+                .min_by_key(|&a| (i128::from(keys[a].time) - i128::from(pre.time)).abs())
+        };
         let best = candidates
             .get(&wanted)
             .and_then(nearest)
-            .or_else(|| unsent.get(&(wanted.0, wanted.1.clone())).and_then(nearest));
+            .or_else(|| unsent.get(&(wanted.0, wanted.1.clone())).and_then(nearest))
+            .or_else(|| {
+                candidates
+                    .get(&(wanted.0, wanted.1.clone(), Some("null")))
+                    .and_then(tainted_hop)
+            });
         if let Some(a) = best {
             paired[a] = true;
             guarded[a] = Some(p);
         }
     }
-    let (next_hop, followup) = redirect_chains(keys);
 
     // Exchanges in the order the page issued them: actual requests, and preflights whose
     // request was never recorded.
