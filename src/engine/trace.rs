@@ -306,9 +306,15 @@ impl PartialEq for RequestRecord {
 }
 
 impl RequestRecord {
-    /// Chromium's console message for a blocked request.
+    /// The console message for a blocked request: Chromium's, or Firefox's for a recording
+    /// Firefox wrote.
     pub fn error(&self) -> Option<String> {
         self.console.as_ref().map(ToString::to_string)
+    }
+
+    /// Whether Firefox recorded this request, so the page saw Firefox's errors.
+    pub fn recorded_by_firefox(&self) -> bool {
+        matches!(&self.console, Some(super::cors_error::ConsoleLine::Failure(facts)) if facts.firefox.is_some())
     }
 
     /// A record's exchanges grouped by hop: each hop's optional preflight, then its actual request.

@@ -312,6 +312,82 @@ impl std::fmt::Display for ConsoleLine {
 
 #[cfg(test)]
 mod tests {
+
+    use crate::engine::cors_error::FirefoxFacts;
+
+    /// Firefox 153's words, as `tests/fixtures/firefox/reasons.truth.json` holds them.
+    #[test]
+    fn firefox_names_two_allow_origin_lines_otherwise_than_one_line_with_a_list() {
+        let url = "https://api.example/items";
+        let failure = CorsFailure::new(
+            CorsError::MultipleAllowOriginValues,
+            "https://app.example, https://app.example",
+        );
+        let facts = |lines| FirefoxFacts {
+            status: Some(200),
+            allow_origin_lines: lines,
+            invalid_token: None,
+        };
+        assert_eq!(
+            failure.firefox_console_line(url, &facts(2)).as_deref(),
+            Some(
+                "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at https://api.example/items. (Reason: Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed)."
+            )
+        );
+        assert_eq!(
+            failure.firefox_console_line(url, &facts(1)).as_deref(),
+            Some(
+                "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at https://api.example/items. (Reason: CORS header ‘Access-Control-Allow-Origin’ does not match ‘https://app.example, https://app.example’)."
+            )
+        );
+    }
+
+    #[test]
+    fn firefox_names_the_status_of_an_answer_without_allow_origin_and_quotes_the_url_for_credentials()
+     {
+        let url = "https://api.example/items";
+        let facts = FirefoxFacts {
+            status: Some(403),
+            ..FirefoxFacts::default()
+        };
+        let missing = CorsFailure::new(CorsError::PreflightMissingAllowOriginHeader, "");
+        assert!(
+            missing
+                .firefox_console_line(url, &facts)
+                .is_some_and(|line| line.ends_with("missing). Status code: 403."))
+        );
+        let wildcard = CorsFailure::new(CorsError::WildcardOriginNotAllowed, "*");
+        assert!(
+            wildcard
+                .firefox_console_line(url, &facts)
+                .is_some_and(|line| line.contains("at ‘https://api.example/items’. (Reason:"))
+        );
+        // Not observed in Firefox: Chromium's line stands.
+        let mixed = CorsFailure::new(CorsError::MixedContent, url);
+        assert_eq!(mixed.firefox_console_line(url, &facts), None);
+        // An unparseable list whose bad item is unknown has no line of Firefox's either.
+        let methods = CorsFailure::new(CorsError::InvalidAllowMethodsPreflightResponse, "");
+        assert_eq!(methods.firefox_console_line(url, &facts), None);
+    }
+
+    #[test]
+    fn firefox_facts_name_the_first_item_that_is_no_token() {
+        let answer = crate::http::test_response(
+            204,
+            &[
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Access-Control-Allow-Methods", "GET, PUT PATCH, DELETE"),
+            ],
+        );
+        let failure = CorsFailure::new(CorsError::InvalidAllowMethodsPreflightResponse, "");
+        let facts = FirefoxFacts::of(Some(&failure), Some(&answer));
+        assert_eq!(facts.invalid_token.as_deref(), Some("PUT PATCH"));
+        assert_eq!((facts.status, facts.allow_origin_lines), (Some(204), 1));
+        assert_eq!(
+            FirefoxFacts::of(Some(&failure), None),
+            FirefoxFacts::default()
+        );
+    }
     use super::*;
 
     #[test]

@@ -77,6 +77,39 @@ pub fn action(initiator: Initiator, method: &str, path: &str) -> String {
     }
 }
 
+/// The error a blocked fetch() rejects with: Chromium's, or Firefox's (observed in Firefox 153,
+/// `tests/fixtures/firefox/api.truth.json`).
+/// Firefox's message ends with a period, left out here so that it can stand in a sentence.
+pub fn type_error(firefox: bool) -> &'static str {
+    if firefox {
+        "TypeError: NetworkError when attempting to fetch resource"
+    } else {
+        "TypeError: Failed to fetch"
+    }
+}
+
+/// What the page sees when the browser blocks `record`.
+pub fn fails_for(record: &crate::engine::RequestRecord) -> String {
+    match record.initiator {
+        Initiator::Fetch => format!(
+            "the fetch rejects with {}",
+            type_error(record.recorded_by_firefox())
+        ),
+        other => fails(other).to_string(),
+    }
+}
+
+/// The table's result cell for blocked `record`.
+pub fn blocked_result_for(record: &crate::engine::RequestRecord) -> String {
+    match record.initiator {
+        Initiator::Fetch => format!(
+            "Blocked: script gets {}",
+            type_error(record.recorded_by_firefox())
+        ),
+        other => blocked_result(other).to_string(),
+    }
+}
+
 /// What the page sees when the browser blocks the request.
 pub fn fails(initiator: Initiator) -> &'static str {
     match initiator {
@@ -90,7 +123,15 @@ pub fn fails(initiator: Initiator) -> &'static str {
 
 /// [`fails`] as the start of a sentence.
 pub fn fails_sentence(initiator: Initiator) -> String {
-    let text = fails(initiator);
+    capitalized(fails(initiator))
+}
+
+/// [`fails_for`] as the start of a sentence.
+pub fn fails_sentence_for(record: &crate::engine::RequestRecord) -> String {
+    capitalized(&fails_for(record))
+}
+
+fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()

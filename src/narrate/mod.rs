@@ -254,6 +254,9 @@ fn what_the_page_sees(record: &RequestRecord) -> &'static str {
         Initiator::Script => "the <script> fires its error event and does not run",
         Initiator::Font => "the font fails to load",
         Initiator::Img if record.via == Via::Element => "the <img> fires its error event",
+        _ if record.recorded_by_firefox() => {
+            "fetch() rejects with TypeError: NetworkError when attempting to fetch resource"
+        }
         _ => "fetch() rejects with TypeError: Failed to fetch",
     }
 }
@@ -604,6 +607,12 @@ fn no_answer(
             failure.address_space().name(),
             record.error().unwrap_or_default()
         )
+    } else if failure.error == crate::engine::CorsError::FirefoxNoAnswer {
+        format!(
+            "Recorded, not simulated: Firefox wrote down no answer to the {what} (status 0) and no reason. Firefox keeps the answer of a request CORS refused (observed in Firefox 153), so this one got none: the network failed (nothing listening on that host and port, DNS, TLS, a reset) or something stopped it before it was sent. No server answered, so there was nothing for CORS to check. {}, as it does for a CORS failure, and Firefox's console shows only this line, which names CORS but is about no header: {}",
+            initiator::fails_sentence_for(record),
+            record.error().unwrap_or_default()
+        )
     } else if unexplained {
         format!(
             "Recorded, not simulated: Chromium wrote down no answer to the {what} (status 0, net::ERR_FAILED) and no reason. It stopped the request before any answer reached the page, for a reason the recording does not hold: DevTools' console or Issues panel names it. The replay cannot check this request."
@@ -613,9 +622,10 @@ fn no_answer(
             "Recorded, not simulated: the browser wrote down no answer to the {what} but the network error {code}. {} No server answered, so there was nothing for CORS to check. {}, as it does for a CORS failure, and the console shows only: {}",
             failure.reason_text(),
             match record.initiator {
-                crate::scenario::Initiator::Fetch => {
-                    "fetch() rejects with TypeError: Failed to fetch".to_string()
-                }
+                crate::scenario::Initiator::Fetch => format!(
+                    "fetch() rejects with {}",
+                    initiator::type_error(record.recorded_by_firefox())
+                ),
                 other => initiator::fails_sentence(other),
             },
             record.error().unwrap_or_default()
@@ -635,9 +645,10 @@ fn no_answer(
             format!("Fail: {code}")
         },
         result: match record.initiator {
-            crate::scenario::Initiator::Fetch => {
-                "Blocked: fetch() rejects with TypeError: Failed to fetch".to_string()
-            }
+            crate::scenario::Initiator::Fetch => format!(
+                "Blocked: fetch() rejects with {}",
+                initiator::type_error(record.recorded_by_firefox())
+            ),
             other => initiator::blocked_result(other).to_string(),
         },
         explanation,
@@ -914,7 +925,7 @@ fn response_blocked(
         request_type: format!("Actual {}", request.method),
         cors_headers: cors_header_text(&response.headers),
         decision: format!("Fail: {}", failure.error.name()),
-        result: initiator::blocked_result(record.initiator).to_string(),
+        result: initiator::blocked_result_for(record),
         explanation: format!(
             "CORS check (Fetch §\"CORS check\") fails: {} {reached}{}{}{} Console: {}",
             failure.reason_text(),

@@ -172,7 +172,7 @@ pub fn failed(
             "The preflight fails (Fetch §\"CORS-preflight fetch\"): {}{note}{} The actual {method} is never sent, {}, and cached entries for this origin and URL are cleared. Console: {}",
             failure.reason_text(),
             refusal_hint(exchange),
-            super::initiator::fails(record.initiator),
+            super::initiator::fails_for(record),
             record.error().unwrap_or_default()
         ),
         profile_note: preflight_profile_note(&mine, &theirs, profile),

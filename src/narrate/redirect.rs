@@ -126,7 +126,7 @@ pub fn blocked(
         explanation: format!(
             "{} The browser does not follow it: {why} {}. Console: {}",
             answered_with_location(exchange, &location),
-            super::initiator::fails_sentence(record.initiator),
+            super::initiator::fails_sentence_for(record),
             record.error().unwrap_or_default()
         ),
         profile_note: next

@@ -176,6 +176,8 @@ fn ended(record: &RequestRecord, ending: &Ended) -> String {
                 && code == "net::ERR_FAILED"
             {
                 "Blocked before any answer (net::ERR_FAILED): the recording does not say why, so the replay cannot check it.".to_string()
+            } else if failure.error == crate::engine::CorsError::FirefoxNoAnswer {
+                "Got no answer (CORSDidNotSucceed), not CORS: Firefox recorded none and no reason, so the network failed (nothing listening, DNS, TLS, a reset) or something stopped the request before it was sent. Fix the address, the server or the network; no CORS header changes this.".to_string()
             } else {
                 format!(
                     "Failed with a network error ({code}), not CORS: {} Fix the address, the server or the network; no CORS header changes this.",

@@ -1686,6 +1686,72 @@ mod tests {
         );
     }
 
+    /// A Firefox export: no `_resourceType`, no `_error`.
+    fn firefox_har(entries: &[(&str, &str, &str, i64, &str)]) -> HarImport {
+        let entries: Vec<String> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (method, url, headers, status, response))| {
+                format!(
+                    r#"{{"startedDateTime":"2026-12-06T00:00:00.{i:03}+00:00","request":{{"method":"{method}","url":"{url}","headers":[{headers}],"cookies":[]}},"response":{{"status":{status},"headers":[]{response}}}}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"log":{{"creator":{{"name":"Firefox","version":"153.8.0"}},"pages":[],"entries":[{}]}}}}"#,
+            entries.join(",")
+        );
+        match load_har(&text, "firefox.har", true) {
+            Ok(import) => import,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    const FROM_PAGE: &str = r#"{"name":"Origin","value":"https://app.example"}"#;
+
+    /// Firefox keeps the answer of a request CORS refused: status 0 is no answer at all, not an
+    /// empty one (observed in Firefox 153, `tests/fixtures/firefox/api.har`).
+    #[test]
+    fn firefox_status_0_is_no_answer() {
+        let import = firefox_har(&[("GET", "https://api.example/items", FROM_PAGE, 0, "")]);
+        let actual = import.scenario.requests[0].responses.actual.as_ref();
+        assert_eq!(
+            actual.and_then(|a| a.network_error.as_deref()),
+            Some("CORSDidNotSucceed")
+        );
+        assert_eq!(
+            import.scenario.server.kind,
+            ServerKind::Recorded {
+                by: Recorder::Browser(crate::scenario::RecordingBrowser::Firefox)
+            }
+        );
+        // The same entry from another writer is an answer with status 0, as before.
+        let text = r#"{"log":{"creator":{"name":"Other"},"entries":[{"startedDateTime":"2026-12-06T00:00:00.000Z","request":{"method":"GET","url":"https://api.example/items","headers":[{"name":"Origin","value":"https://app.example"}]},"response":{"status":0,"headers":[]}}]}}"#;
+        let other = load_har(text, "other.har", true).unwrap_or_else(|e| panic!("{e:?}"));
+        let actual = other.scenario.requests[0].responses.actual.as_ref();
+        assert_eq!(actual.and_then(|a| a.network_error.as_deref()), None);
+    }
+
+    /// Firefox sends a redirected request's preflight with the page's Origin, while the request
+    /// carries `Origin: null` (observed in Firefox 153): the preflight still guards that hop.
+    #[test]
+    fn firefox_pairs_a_hop_with_its_preflight_sent_with_the_page_origin() {
+        let redirect = r#","redirectURL":"https://cdn.example/strict""#;
+        let null_origin = r#"{"name":"Origin","value":"null"}"#;
+        let asks_put = r#"{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}"#;
+        let import = firefox_har(&[
+            ("PUT", "https://api.example/move", FROM_PAGE, 307, redirect),
+            ("OPTIONS", "https://api.example/move", asks_put, 204, ""),
+            ("PUT", "https://cdn.example/strict", null_origin, 0, ""),
+            ("OPTIONS", "https://cdn.example/strict", asks_put, 403, ""),
+        ]);
+        assert_eq!(import.scenario.requests.len(), 1);
+        let hop = &import.scenario.requests[0].responses.after_redirect[0];
+        assert_eq!(hop.preflight.as_ref().map(|p| p.status), Some(403));
+        let recorded = &import.recording.recorded[0];
+        assert_eq!(recorded.failed_at, None, "status 0 does not say where");
+    }
+
     #[test]
     fn times_with_offsets_compare_in_utc() {
         assert_eq!(
