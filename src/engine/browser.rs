@@ -971,13 +971,7 @@ impl<'a> Simulation<'a> {
         let failed_url = exchanges
             .last()
             .map_or(url.as_str(), |e| e.request.url.as_str());
-        let firefox = matches!(
-            self.scenario.server.kind,
-            ServerKind::Recorded {
-                by: Recorder::Browser(RecordingBrowser::Firefox)
-            }
-        )
-        .then(|| {
+        let firefox = self.recorded_by_firefox().then(|| {
             FirefoxFacts::of(
                 ending.failure.as_ref(),
                 exchanges.last().map(|e| &e.response),
@@ -1818,6 +1812,17 @@ impl<'a> Simulation<'a> {
         Fetched::Ended { ending, cache_hit }
     }
 
+    /// Whether the server's answers are a recording Firefox wrote, whose console lines and
+    /// quirks the replay then follows.
+    fn recorded_by_firefox(&self) -> bool {
+        matches!(
+            self.scenario.server.kind,
+            ServerKind::Recorded {
+                by: Recorder::Browser(RecordingBrowser::Firefox)
+            }
+        )
+    }
+
     /// Chromium's console line for `failure` at `url`, naming where a redirected request
     /// started and the page's origin (not the `null` a tainted hop sends).
     fn console_message(
@@ -2126,6 +2131,15 @@ impl<'a> Simulation<'a> {
         unsafe_headers: &[UnsafeHeader],
         sorted: &[String],
     ) -> Result<Sent, Box<Ending>> {
+        // Firefox sends a redirected request's preflight with the page's Origin, not the `null`
+        // the request itself carries, and checks the answer against it (observed in Firefox
+        // 153, on the wire and in `tests/fixtures/firefox/redirects.har`).
+        let page_origin = self
+            .redirected
+            .as_ref()
+            .filter(|_| origin == "null" && self.recorded_by_firefox())
+            .map(|r| r.page_origin.clone());
+        let origin = page_origin.as_deref().unwrap_or(origin);
         let url = spec.url.to_string();
         // Its own room: a trace keeps every preflight's header list.
         let mut headers = Vec::with_capacity(7);
@@ -2163,7 +2177,9 @@ impl<'a> Simulation<'a> {
         self.push_event(
             index,
             (Stage::Preflight, Verdict::Info),
-            StepEvent::PreflightSent,
+            StepEvent::PreflightSent {
+                page_origin: page_origin.is_some(),
+            },
             ex,
         );
 
@@ -2692,7 +2708,7 @@ mod tests {
             &first[..],
             [
                 StepEvent::RequestStart(start),
-                StepEvent::PreflightSent,
+                StepEvent::PreflightSent { page_origin: false },
                 StepEvent::PreflightPassed { unsafe_names },
                 StepEvent::ActualSent { why: WhySent::PreflightPassed },
                 StepEvent::ResponseAllowed,
@@ -2720,7 +2736,7 @@ mod tests {
             &events[..],
             [
                 StepEvent::RequestStart(_),
-                StepEvent::PreflightSent,
+                StepEvent::PreflightSent { page_origin: false },
                 StepEvent::PreflightFailed { failure, .. },
             ] if failure.error == CorsError::MethodDisallowedByPreflightResponse
         ));

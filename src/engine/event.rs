@@ -22,8 +22,10 @@ pub enum StepEvent {
     SameOriginSent,
     /// The same-origin answer reaches the page whole (a 'basic' response).
     SameOriginRead,
-    /// The preflight went out and the server answered (the step's exchange).
-    PreflightSent,
+    /// The preflight went out and the server answered (the step's exchange). `page_origin`:
+    /// Firefox sent it with the page's Origin though the request after a redirect carries
+    /// `null`.
+    PreflightSent { page_origin: bool },
     /// The preflight answer passed every check. `unsafe_names`: the request's CORS-unsafe
     /// header names in request order, as the checks name them.
     PreflightPassed { unsafe_names: Vec<String> },

@@ -41,7 +41,9 @@ pub fn step<'a>(
         }
         (StepEvent::SameOriginSent, Some(exchange)) => Cow::Owned(same_origin_sent(exchange)),
         (StepEvent::SameOriginRead, Some(exchange)) => Cow::Owned(same_origin_read(exchange)),
-        (StepEvent::PreflightSent, Some(exchange)) => Cow::Owned(preflight::sent(exchange)),
+        (StepEvent::PreflightSent { page_origin }, Some(exchange)) => {
+            Cow::Owned(preflight::sent(exchange, *page_origin))
+        }
         (StepEvent::PreflightPassed { unsafe_names }, Some(exchange)) => {
             Cow::Owned(preflight::passed(record, exchange, unsafe_names, profile))
         }

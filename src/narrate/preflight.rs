@@ -17,7 +17,7 @@ fn asked_method(exchange: &Exchange) -> String {
         .unwrap_or_default()
 }
 
-pub fn sent(exchange: &Exchange) -> StepText {
+pub fn sent(exchange: &Exchange, page_origin: bool) -> StepText {
     let (request, response) = (&exchange.request, &exchange.response);
     let method = asked_method(exchange);
     let asked_headers = match request.header("Access-Control-Request-Headers") {
@@ -36,7 +36,12 @@ pub fn sent(exchange: &Exchange) -> StepText {
         decision: format!("Ask the server whether {method} may be sent"),
         result: [status_text(response), cors_header_text(&response.headers)].join("; "),
         explanation: format!(
-            "The preflight asks in advance: OPTIONS with Access-Control-Request-Method: {method}{asked_headers} and Origin, never with cookies (Fetch §\"CORS-preflight fetch\"). {}",
+            "The preflight asks in advance: OPTIONS with Access-Control-Request-Method: {method}{asked_headers} and Origin, never with cookies (Fetch §\"CORS-preflight fetch\").{} {}",
+            if page_origin {
+                " Firefox sends it with the page's Origin, not the null the redirected request carries, and checks the answer against that (observed in Firefox 153; the Fetch standard and Chromium send null)."
+            } else {
+                ""
+            },
             exchange.server_explanation()
         ),
         profile_note: None,

@@ -136,6 +136,12 @@ function api(req, res) {
     case '/redirect-307':
       if (preflight) return send(204, allowAll());
       return send(307, { ...echo, Location: `${OTHER}/strict` });
+    case '/redirect-307-echo':
+      if (preflight) return send(204, allowAll());
+      return send(307, { ...echo, Location: `${OTHER}/echo-preflight` });
+    case '/redirect-307-null':
+      if (preflight) return send(204, allowAll());
+      return send(307, { ...echo, Location: `${OTHER}/null-preflight` });
     case '/redirect-dead':
       return send(302, { ...echo, Location: `${DEAD}/gone` });
     case '/redirect-home':
@@ -198,6 +204,17 @@ function other(req, res) {
   if (path === '/echo') {
     // Names the page, though after a cross-origin redirect the browser sends Origin: null.
     res.writeHead(200, { 'Access-Control-Allow-Origin': PAGE, 'Content-Type': 'text/plain' });
+    return res.end(`saw origin ${origin}`);
+  }
+  // After the redirect the PUT carries Origin: null, and only `null` lets it through. The first
+  // preflight names whatever Origin it was sent with; the second names only `null`.
+  if (path === '/echo-preflight' || path === '/null-preflight') {
+    if (preflight) {
+      const allowed = path === '/echo-preflight' ? origin : 'null';
+      res.writeHead(204, { 'Access-Control-Allow-Origin': allowed, 'Access-Control-Allow-Methods': 'PUT', 'Access-Control-Allow-Headers': 'content-type' });
+      return res.end();
+    }
+    res.writeHead(200, { 'Access-Control-Allow-Origin': 'null', 'Content-Type': 'text/plain' });
     return res.end(`saw origin ${origin}`);
   }
   if (path === '/strict' && preflight) {
@@ -291,6 +308,8 @@ export const PAGES = [
       ['redirect-to-star', `${API}/redirect-star`, {}],
       ['redirect-to-page-origin-only', `${API}/redirect-echo`, {}, 'after the redirect Origin is null'],
       ['put-redirect-307', `${API}/redirect-307`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' }, 'the hop needs its own preflight'],
+      ['put-redirect-preflight-echoes', `${API}/redirect-307-echo`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' }, "the hop's preflight names the Origin it was sent with"],
+      ['put-redirect-preflight-null', `${API}/redirect-307-null`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' }, "the hop's preflight names only null"],
       ['redirect-to-dead-port', `${API}/redirect-dead`, {}],
       ['same-origin-redirect-out', `${PAGE}/same-redirect`, {}],
       ['redirect-back-home', `${API}/redirect-home`, {}],
