@@ -21,6 +21,10 @@ pub enum CorpPolicy {
     SameOriginByCoep,
 }
 
+/// Firefox's name for a load an answer's `Cross-Origin-Resource-Policy` refused (observed in
+/// Firefox 153 over WebDriver BiDi; its HAR export records no error at all).
+pub const FIREFOX_CORP_FAILED: &str = "NS_ERROR_DOM_CORP_FAILED";
+
 impl CorpPolicy {
     /// The header's value.
     pub fn value(self) -> &'static str {

@@ -164,7 +164,10 @@ pub fn withheld_load(load: &crate::scenario::recording::WithheldLoad) -> String 
         .as_deref()
         .unwrap_or("no Content-Type recorded");
     let why = match (&load.resource_policy, load.inferred) {
-        (Some(policy), _) => format!(" (Cross-Origin-Resource-Policy: {policy})"),
+        (Some(policy), true) => format!(
+            " (Cross-Origin-Resource-Policy: {policy}; inferred from it: Firefox records no error)"
+        ),
+        (Some(policy), false) => format!(" (Cross-Origin-Resource-Policy: {policy})"),
         (None, true) => " (ORB inferred)".to_string(),
         (None, false) => String::new(),
     };
@@ -200,7 +203,7 @@ pub fn withheld_loads_counted(orb: usize, corp: usize, short: bool) -> String {
 /// What an answer's Cross-Origin-Resource-Policy refusing recorded loads means; `by_coep`: some
 /// were refused because the page's Cross-Origin-Embedder-Policy is require-corp.
 pub fn refused_loads_explained(by_coep: bool) -> String {
-    let mut text = "An answer's Cross-Origin-Resource-Policy (same-origin, same-site) forbids no-cors loads from other origins or sites: the <img>, <script> or no-cors fetch() fails whatever CORS headers come with it, and no Access-Control-* header lifts it (observed in Chromium 156). Have the server send Cross-Origin-Resource-Policy: cross-origin (Express's helmet sends same-origin unless told crossOriginResourcePolicy: { policy: 'cross-origin' }), or load it with crossorigin and allow the page by CORS: a CORS request is not held to the policy.".to_string();
+    let mut text = "An answer's Cross-Origin-Resource-Policy (same-origin, same-site) forbids no-cors loads from other origins or sites: the <img>, <script> or no-cors fetch() fails whatever CORS headers come with it, and no Access-Control-* header lifts it (observed in Chromium 156 and Firefox 153). Have the server send Cross-Origin-Resource-Policy: cross-origin (Express's helmet sends same-origin unless told crossOriginResourcePolicy: { policy: 'cross-origin' }), or load it with crossorigin and allow the page by CORS: a CORS request is not held to the policy.".to_string();
     if by_coep {
         text.push_str(" A load refused with NotSameOriginAfterDefaultedToSameOriginByCoep came from a page sent with Cross-Origin-Embedder-Policy: require-corp (cross-origin isolation, for SharedArrayBuffer), which takes an answer without Cross-Origin-Resource-Policy to be same-origin: the answer needs Cross-Origin-Resource-Policy: cross-origin (for a bucket, from CloudFront's response headers policy), or the load crossorigin and CORS, or the page Cross-Origin-Embedder-Policy: credentialless.");
     }

@@ -421,6 +421,7 @@ fn write_report(
         let unknown = lines.iter().filter(|l| l.agrees.is_none()).count();
         match unknown {
             0 => "The replay agrees with what the browser recorded on every request.".to_string(),
+            1 => "The replay agrees with the recording wherever it says what the browser did (1 entry does not: Firefox records no verdict).".to_string(),
             n => format!(
                 "The replay agrees with the recording wherever it says what the browser did ({} entries do not: Firefox records no verdict).",
                 count(n)

@@ -76,5 +76,6 @@ impl WithheldLoad {
     /// Refused by the answer's own `Cross-Origin-Resource-Policy`, not by ORB.
     pub fn by_resource_policy(&self) -> bool {
         crate::engine::corp::CorpPolicy::of_network_error(&self.error).is_some()
+            || self.error == crate::engine::corp::FIREFOX_CORP_FAILED
     }
 }

@@ -205,3 +205,36 @@ fn a_request_firefox_got_no_answer_to_is_a_network_error_not_a_missing_header() 
         dead["fix"]
     );
 }
+
+/// Firefox writes a load the answer's Cross-Origin-Resource-Policy refused as if it had loaded:
+/// the replay names it from the header, and no other no-cors load.
+#[test]
+fn loads_firefox_refused_by_their_resource_policy_are_named_from_the_header() {
+    let truth = truth("elements");
+    let json = replay(&Path::new(FIXTURES).join("elements.har"));
+    let skipped = json["recording"]["skipped"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let withheld: Vec<&str> = skipped
+        .iter()
+        .filter(|s| s["withheld"]["error"] == "NS_ERROR_DOM_CORP_FAILED")
+        .filter_map(|s| s["url"].as_str())
+        .collect();
+    // The fetches whose answer carries Cross-Origin-Resource-Policy: same-origin, each
+    // refused in Firefox (an element's error event, a no-cors fetch()'s TypeError).
+    let refused: Vec<&str> = truth
+        .fetches
+        .iter()
+        .filter(|f| f.name.contains("helmet"))
+        .map(|f| {
+            assert_eq!(f.outcome, "error", "{}", f.name);
+            f.url.as_str()
+        })
+        .collect();
+    assert_eq!(withheld, refused);
+    assert!(
+        skipped.iter().filter(|s| !s["withheld"].is_null()).count() == refused.len(),
+        "only the loads the policy refused are named: {skipped:?}"
+    );
+}

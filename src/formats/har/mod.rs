@@ -394,6 +394,9 @@ fn skip(entry: &Entry, reason: &str) -> Skipped {
         method: entry.request.method.to_string(),
         url: entry.request.url.to_string(),
         reason: match &withheld {
+            Some(load) if load.error == crate::engine::corp::FIREFOX_CORP_FAILED => {
+                NO_ORIGIN_CORP_FIREFOX
+            }
             Some(load) if load.by_resource_policy() => NO_ORIGIN_CORP,
             Some(load) if load.inferred => NO_ORIGIN_ABORTED,
             Some(_) => NO_ORIGIN_ORB,
@@ -409,6 +412,7 @@ const NO_ORIGIN_ORB: &str = "no Origin header: a no-cors load, whose answer Chro
 const NO_ORIGIN_ABORTED: &str = "no Origin header: a no-cors fetch() that got an answer and then net::ERR_ABORTED, as DevTools records an answer Opaque Response Blocking withheld (inferred): not CORS";
 
 const NO_ORIGIN_CORP: &str = "no Origin header: a no-cors load its answer's Cross-Origin-Resource-Policy refused (net::ERR_BLOCKED_BY_RESPONSE): not CORS";
+const NO_ORIGIN_CORP_FIREFOX: &str = "no Origin header: a no-cors load its answer's Cross-Origin-Resource-Policy refuses to the page that made it, which Firefox refuses without recording why (inferred from the header): not CORS";
 
 /// A no-cors load whose answer Chromium's Opaque Response Blocking withheld or its own
 /// Cross-Origin-Resource-Policy refused, as DevTools records it (observed in Chromium 156,
@@ -416,7 +420,9 @@ const NO_ORIGIN_CORP: &str = "no Origin header: a no-cors load its answer's Cros
 /// `net::ERR_BLOCKED_BY_ORB` or `net::ERR_BLOCKED_BY_RESPONSE.NotSameOrigin` (`.NotSameSite`);
 /// a no-cors fetch() ORB withheld says `net::ERR_ABORTED` after an answer, its headers gone.
 fn withheld_load(entry: &Entry) -> Option<Box<WithheldLoad>> {
-    let error = entry.response.error.as_deref()?;
+    let Some(error) = entry.response.error.as_deref() else {
+        return refused_without_a_word(entry);
+    };
     let status = u16::try_from(entry.response.status)
         .ok()
         .filter(|s| *s > 0)?;
@@ -504,6 +510,55 @@ struct Entry<S = Text> {
     #[serde(rename = "_fromCache")]
     from_cache: Option<S>,
     pageref: Option<S>,
+}
+
+/// A no-cors load whose answer's `Cross-Origin-Resource-Policy` refuses the page that made it
+/// (its `Referer`'s origin), in an export that records no error: Firefox refuses it
+/// (`NS_ERROR_DOM_CORP_FAILED`, and a console line) and writes the entry as if it had loaded
+/// (observed in Firefox 153, `tests/fixtures/firefox/elements.har`). Firefox takes two ports of
+/// one address to be one site, as the Fetch standard does. Kept only when Firefox wrote the
+/// file (see [`load_har_bytes`]): any other writer records the error.
+fn refused_without_a_word(entry: &Entry) -> Option<Box<WithheldLoad>> {
+    use crate::scenario::{BrowserProfile, EmbedderPolicy};
+    if entry.resource_type.is_some() {
+        return None;
+    }
+    let status = u16::try_from(entry.response.status)
+        .ok()
+        .filter(|s| *s > 0)?;
+    let policy = header(&entry.response.headers, "Cross-Origin-Resource-Policy")?;
+    let page = header(&entry.request.headers, "Referer").and_then(url_origin)?;
+    let url = Url::parse(&entry.request.url).ok()?;
+    let answer = crate::server::canned(&CannedResponse {
+        status,
+        headers: crate::http::Headers::from_iter([(
+            crate::http::Shared::from("Cross-Origin-Resource-Policy"),
+            crate::http::Shared::from(policy),
+        )]),
+        body: String::new(),
+        network_error: None,
+    });
+    crate::engine::corp::refuses(
+        &page,
+        &url,
+        &answer,
+        (BrowserProfile::Standard, EmbedderPolicy::UnsafeNone),
+    )?;
+    Some(Box::new(WithheldLoad {
+        error: crate::engine::corp::FIREFOX_CORP_FAILED.to_string(),
+        status,
+        content_type: header(&entry.response.headers, "Content-Type").map(str::to_string),
+        // Firefox names what asked for it only in the request's Sec-Fetch-Dest.
+        resource_type: header(&entry.request.headers, "Sec-Fetch-Dest").map(|dest| {
+            match dest {
+                "empty" => "fetch",
+                other => other,
+            }
+            .to_string()
+        }),
+        inferred: true,
+        resource_policy: Some(policy.to_string()),
+    }))
 }
 
 /// Which browser's exporter wrote the file, where it changes how a failure is recorded.
@@ -1015,6 +1070,19 @@ pub fn load_har_bytes(
         ..
     } = keeper;
     let writer = HarWriter::of(&log.creator);
+    if writer != HarWriter::Firefox {
+        // Only Firefox writes a refused load as if it had loaded.
+        for (_, entry) in &mut skipped {
+            if entry
+                .withheld
+                .as_ref()
+                .is_some_and(|load| load.error == crate::engine::corp::FIREFOX_CORP_FAILED)
+            {
+                entry.withheld = None;
+                entry.reason = NO_ORIGIN.to_string();
+            }
+        }
+    }
     let pages = plan::page_origins(&log.pages);
     let plan = plan::plan(&keys, &pages);
     drop(keys);
@@ -1730,6 +1798,33 @@ mod tests {
         let other = load_har(text, "other.har", true).unwrap_or_else(|e| panic!("{e:?}"));
         let actual = other.scenario.requests[0].responses.actual.as_ref();
         assert_eq!(actual.and_then(|a| a.network_error.as_deref()), None);
+    }
+
+    /// Firefox refuses an `<img>` its answer's Cross-Origin-Resource-Policy forbids, and writes
+    /// the entry as if it had loaded: named from the header, for Firefox's export alone.
+    #[test]
+    fn firefox_names_a_load_the_resource_policy_refused_from_the_header() {
+        let image = r#"{"name":"Referer","value":"https://app.example/"},{"name":"Sec-Fetch-Dest","value":"image"}"#;
+        let helmet = r#","content":{"mimeType":"image/png"}"#;
+        let text = |creator: &str| {
+            format!(
+                r#"{{"log":{{"creator":{{"name":"{creator}"}},"entries":[{{"startedDateTime":"2026-12-06T00:00:00.000Z","request":{{"method":"GET","url":"https://cdn.example/a.png","headers":[{image}]}},"response":{{"status":200,"headers":[{{"name":"Cross-Origin-Resource-Policy","value":"same-origin"}}]{helmet}}}}},{{"startedDateTime":"2026-12-06T00:00:01.000Z","request":{{"method":"GET","url":"https://api.example/items","headers":[{FROM_PAGE}]}},"response":{{"status":200,"headers":[]}}}}]}}}}"#
+            )
+        };
+        let firefox = load_har(&text("Firefox"), "f.har", true).unwrap_or_else(|e| panic!("{e:?}"));
+        let load = firefox.recording.skipped[0].withheld.as_deref();
+        assert_eq!(
+            load.map(|l| (l.error.as_str(), l.resource_type.as_deref(), l.inferred)),
+            Some((
+                crate::engine::corp::FIREFOX_CORP_FAILED,
+                Some("image"),
+                true
+            ))
+        );
+        let safari = load_har(&text("WebKit Web Inspector"), "s.har", true)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(safari.recording.skipped[0].withheld.is_none());
+        assert_eq!(safari.recording.skipped[0].reason, NO_ORIGIN);
     }
 
     /// Firefox sends a redirected request's preflight with the page's Origin, while the request
