@@ -112,19 +112,31 @@ pub fn recorded_status(request: &RequestRecord, recording: Option<&Recording>) -
     }
 }
 
-/// The header line's totals: "412 CORS requests · 3 blocked · 1 real 401 hidden by CORS".
+/// Whether `request` ended with no answer at all, a network error rather than CORS's refusal.
+pub fn no_answer(request: &RequestRecord) -> bool {
+    request.outcome == Outcome::Blocked
+        && request
+            .cors_error
+            .is_some_and(|e| e.is_recorded_network_error())
+}
+
+/// The header line's totals: "412 CORS requests · 3 blocked · 1 real 401 hidden by CORS", and
+/// the requests that got no answer apart ("· 1 failed": a network error).
 pub fn totals(trace: &Trace, recording: Option<&Recording>) -> String {
-    let blocked: Vec<&RequestRecord> = trace
+    let (failed, blocked): (Vec<&RequestRecord>, Vec<&RequestRecord>) = trace
         .requests
         .iter()
         .filter(|r| r.outcome == Outcome::Blocked)
-        .collect();
+        .partition(|r| no_answer(r));
     let mut text = format!(
         "{} CORS request{} · {} blocked",
         count(trace.requests.len()),
         if trace.requests.len() == 1 { "" } else { "s" },
         count(blocked.len())
     );
+    if !failed.is_empty() {
+        text.push_str(&format!(" · {} failed", count(failed.len())));
+    }
     let mut hidden: Vec<(i64, usize)> = Vec::new();
     for request in &blocked {
         if let Some(status) = recorded_status(request, recording)
@@ -496,6 +508,27 @@ mod tests {
         assert!(search.has("Content-Type"));
         assert!(Search::new("über").has("ÜBER"));
         assert!(!Search::new("abcd").has("abc"));
+    }
+
+    /// A request that got no answer failed at the network: counted apart from CORS's refusals.
+    #[test]
+    fn totals_count_the_requests_that_got_no_answer_apart() {
+        let har = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/firefox/api.har",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap_or_default();
+        let import = match crate::formats::har::load_har(&har, "api.har", true) {
+            Ok(import) => import,
+            Err(e) => panic!("{e:?}"),
+        };
+        let trace = crate::engine::run(&import.scenario, BrowserProfile::Chromium);
+        assert_eq!(
+            totals(&trace, Some(&import.recording)),
+            "21 CORS requests · 9 blocked · 1 failed · 1 real 400 hidden by CORS"
+        );
+        let dead = trace.requests.iter().filter(|r| no_answer(r)).count();
+        assert_eq!(dead, 1, "the fetch to the port where nothing listens");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::key_hints;
 use crate::app::App;
 use crate::app::fixes::FixState;
 use crate::app::keymap::LIST_KEYMAP;
-use crate::app::requests::{NO_ANSWER, cause, recorded_status, totals, totals_so_far};
+use crate::app::requests::{NO_ANSWER, cause, no_answer, recorded_status, totals, totals_so_far};
 use crate::safe_text::escape;
 use crate::scenario::Outcome;
 
@@ -107,6 +107,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             let request = app.trace.requests.get(index)?;
             let (verdict, style) = match request.outcome {
                 Outcome::Allowed => ("✓ allowed", theme.allowed),
+                // No answer came: not CORS's doing (a network error).
+                Outcome::Blocked if no_answer(request) => ("✗ failed", theme.blocked),
                 Outcome::Blocked => ("✗ blocked", theme.blocked),
                 Outcome::Sent => ("→ sent", theme.sent),
             };

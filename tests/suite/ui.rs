@@ -1302,7 +1302,7 @@ fn a_recording_opens_on_its_requests_list() {
     let mut app = recording_app("tests/fixtures/chromium/api.har");
     let screen = text(&draw(&app, 200, 55));
     assert!(
-        screen.contains("21 CORS requests · 10 blocked · 1 real 400 hidden by CORS"),
+        screen.contains("21 CORS requests · 9 blocked · 1 failed · 1 real 400 hidden by CORS"),
         "{screen}"
     );
     assert!(screen.contains("Requests · 21 of 21 shown"), "{screen}");
