@@ -127,7 +127,8 @@ pub fn check_preflight(
     let listed = |name: &str| listed_names.contains(&name.to_ascii_lowercase());
     let wildcard = !input.credentials_include && headers.iter().any(|h| h == "*");
     // Authorization is the one "CORS non-wildcard request-header name": the standard never
-    // lets `*` cover it; Chromium (and Firefox, Safari) do for requests without credentials.
+    // lets `*` cover it; Chromium, Firefox (observed in 153, `tests/fixtures/firefox/`) and
+    // Safari do for requests without credentials.
     let wildcard_covers =
         |name: &str| wildcard && (profile == BrowserProfile::Chromium || name != "authorization");
     let mut disallowed: Vec<&str> = input

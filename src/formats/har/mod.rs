@@ -708,14 +708,22 @@ fn is_redirect(entry: &Entry) -> bool {
 }
 
 /// What in the page sent an entry, by Chrome's `_resourceType`: its console line names it
-/// ("Access to image at …"). Anything else (Firefox and Safari record none) is taken as fetch().
-fn initiator_of(resource_type: Option<&str>) -> crate::scenario::Initiator {
-    match resource_type {
-        Some("xhr") => crate::scenario::Initiator::Xhr,
-        Some("image") => crate::scenario::Initiator::Img,
-        Some("script") => crate::scenario::Initiator::Script,
-        Some("font") => crate::scenario::Initiator::Font,
-        _ => crate::scenario::Initiator::Fetch,
+/// ("Access to image at …"). Without one (Firefox, Safari), by the request's `Sec-Fetch-Dest`,
+/// which names an element but not fetch() from XMLHttpRequest: both are taken as fetch().
+fn initiator_of(entry: &Entry) -> crate::scenario::Initiator {
+    use crate::scenario::Initiator;
+    match entry.resource_type.as_deref() {
+        Some("xhr") => Initiator::Xhr,
+        Some("image") => Initiator::Img,
+        Some("script") => Initiator::Script,
+        Some("font") => Initiator::Font,
+        Some(_) => Initiator::Fetch,
+        None => match header(&entry.request.headers, "Sec-Fetch-Dest") {
+            Some("image") => Initiator::Img,
+            Some("script") => Initiator::Script,
+            Some("font") => Initiator::Font,
+            _ => Initiator::Fetch,
+        },
     }
 }
 
@@ -1400,7 +1408,7 @@ fn build(
         credentials,
         cache: Default::default(),
         via: Via::Browser,
-        initiator: initiator_of(main.resource_type.as_deref()),
+        initiator: initiator_of(main),
         expect: None,
         note: None,
         responses: ResponseOverrides {
@@ -1798,6 +1806,30 @@ mod tests {
         let other = load_har(text, "other.har", true).unwrap_or_else(|e| panic!("{e:?}"));
         let actual = other.scenario.requests[0].responses.actual.as_ref();
         assert_eq!(actual.and_then(|a| a.network_error.as_deref()), None);
+    }
+
+    /// Firefox names no resource type: an `<img crossorigin>` is told by its `Sec-Fetch-Dest`.
+    #[test]
+    fn without_a_resource_type_the_element_is_told_by_sec_fetch_dest() {
+        let image = r#"{"name":"Origin","value":"https://app.example"},{"name":"Sec-Fetch-Dest","value":"image"}"#;
+        let empty = r#"{"name":"Origin","value":"https://app.example"},{"name":"Sec-Fetch-Dest","value":"empty"}"#;
+        let import = firefox_har(&[
+            ("GET", "https://cdn.example/a.png", image, 200, ""),
+            ("GET", "https://api.example/items", empty, 200, ""),
+        ]);
+        let initiators: Vec<_> = import
+            .scenario
+            .requests
+            .iter()
+            .map(|r| r.initiator)
+            .collect();
+        assert_eq!(
+            initiators,
+            [
+                crate::scenario::Initiator::Img,
+                crate::scenario::Initiator::Fetch
+            ]
+        );
     }
 
     /// Firefox refuses an `<img>` its answer's Cross-Origin-Resource-Policy forbids, and writes
