@@ -50,10 +50,7 @@ struct Failed {
     cors_error: Option<String>,
 }
 
-fn origin(url: &str) -> String {
-    let parsed = url::Url::parse(url).expect("the ground truth holds absolute URLs");
-    parsed.origin().ascii_serialization()
-}
+use crate::common::origin_of as origin;
 
 /// Chromium's errors about a preflight's answer (`Network.CorsError`).
 fn is_preflight_error(name: &str) -> bool {
@@ -61,19 +58,7 @@ fn is_preflight_error(name: &str) -> bool {
 }
 
 fn replay(file: &Path) -> Value {
-    let out = crate::common::cmd()
-        .arg("--json")
-        .arg(file)
-        .output()
-        .expect("cors-tui runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(&text).unwrap_or_else(|e| {
-        panic!(
-            "{}: --json is not JSON ({e}); stderr: {}",
-            file.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    crate::common::replay_json(file)
 }
 
 /// Every difference between the replay of `file` and what Chromium did, one line each.

@@ -8,7 +8,6 @@
 use std::path::Path;
 
 use serde::Deserialize;
-use serde_json::Value;
 
 const FIXTURES: &str = "tests/fixtures/firefox";
 const PAGES: [&str; 5] = ["bucket", "api", "redirects", "elements", "reasons"];
@@ -47,30 +46,12 @@ struct Browser {
     console: Vec<String>,
 }
 
-fn origin(url: &str) -> String {
-    let parsed = url::Url::parse(url).expect("the ground truth holds absolute URLs");
-    parsed.origin().ascii_serialization()
-}
+use crate::common::{origin_of as origin, replay_json as replay};
 
 fn truth(page: &str) -> Truth {
     let path = Path::new(FIXTURES).join(format!("{page}.truth.json"));
     let text = std::fs::read_to_string(&path).expect("the ground truth is committed");
     serde_json::from_str(&text).expect("the ground truth parses")
-}
-
-fn replay(file: &Path) -> Value {
-    let out = crate::common::cmd()
-        .arg("--json")
-        .arg(file)
-        .output()
-        .expect("cors-tui runs");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{}: --json is not JSON ({e}); stderr: {}",
-            file.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 /// Every difference between the replay of `page`'s export and what Firefox did.

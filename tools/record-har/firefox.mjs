@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { PAGE, PAGES, sleep, startServers, until } from './site.mjs';
+import { RpcSocket } from './socket.mjs';
 
 const OUT = process.argv[2] ?? 'tests/fixtures/firefox';
 const FIREFOX = process.env.FIREFOX ?? 'firefox-esr';
@@ -26,38 +27,17 @@ if (typeof WebSocket === 'undefined') {
 }
 
 /** A WebDriver BiDi connection: commands by id, events to listeners. */
-class Bidi {
+class Bidi extends RpcSocket {
   constructor(url) {
-    this.ws = new WebSocket(url);
-    this.next = 0;
-    this.pending = new Map();
-    this.listeners = [];
-    this.ws.onmessage = (m) => {
-      const d = JSON.parse(m.data);
-      if (d.id !== undefined && this.pending.has(d.id)) {
-        const { resolve, reject } = this.pending.get(d.id);
-        this.pending.delete(d.id);
-        d.type === 'error' ? reject(new Error(`${d.error}: ${d.message}`)) : resolve(d.result);
-      } else if (d.type === 'event') {
-        for (const l of this.listeners) l(d);
-      }
-    };
-  }
-  open() {
-    return new Promise((resolve, reject) => {
-      this.ws.onopen = resolve;
-      this.ws.onerror = reject;
-    });
+    super(url, (d) => ({
+      id: d.id,
+      result: d.result,
+      error: d.type === 'error' && `${d.error}: ${d.message}`,
+      event: d.type === 'event',
+    }));
   }
   send(method, params = {}) {
-    const id = ++this.next;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.ws.send(JSON.stringify({ id, method, params }));
-    });
-  }
-  on(listener) {
-    this.listeners.push(listener);
+    return this.call({ method, params });
   }
   async evaluate(context, expression) {
     const r = await this.send('script.evaluate', { expression, target: { context }, awaitPromise: true });

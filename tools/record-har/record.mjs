@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { PAGE, PAGES, sleep, startServers, until } from './site.mjs';
+import { RpcSocket } from './socket.mjs';
 
 const OUT = process.argv[2] ?? 'tests/fixtures/chromium';
 const CHROMIUM = process.env.CHROMIUM ?? 'chromium';
@@ -27,38 +28,17 @@ if (typeof WebSocket === 'undefined') {
 // ---------------------------------------------------------------------------------------------
 // Chromium and the DevTools protocol.
 
-class Cdp {
+class Cdp extends RpcSocket {
   constructor(url) {
-    this.ws = new WebSocket(url);
-    this.next = 0;
-    this.pending = new Map();
-    this.listeners = [];
-    this.ws.onmessage = (m) => {
-      const d = JSON.parse(m.data);
-      if (d.id !== undefined && this.pending.has(d.id)) {
-        const { resolve, reject } = this.pending.get(d.id);
-        this.pending.delete(d.id);
-        d.error ? reject(new Error(`${d.error.message} (${JSON.stringify(d.error)})`)) : resolve(d.result);
-      } else if (d.method) {
-        for (const l of this.listeners) l(d);
-      }
-    };
-  }
-  open() {
-    return new Promise((resolve, reject) => {
-      this.ws.onopen = resolve;
-      this.ws.onerror = reject;
-    });
+    super(url, (d) => ({
+      id: d.id,
+      result: d.result,
+      error: d.error && `${d.error.message} (${JSON.stringify(d.error)})`,
+      event: d.method !== undefined,
+    }));
   }
   send(method, params = {}, sessionId = undefined) {
-    const id = ++this.next;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.ws.send(JSON.stringify({ id, method, params, sessionId }));
-    });
-  }
-  on(listener) {
-    this.listeners.push(listener);
+    return this.call({ method, params, sessionId });
   }
   async evaluate(sessionId, expression) {
     const r = await this.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId);

@@ -1,4 +1,5 @@
-//! What the test modules share: the binary, the repository's root, and the probe's helpers.
+//! What the test modules share: the binary, the repository's root, a replay's document, and the
+//! probe's helpers.
 
 use std::path::PathBuf;
 
@@ -16,6 +17,28 @@ pub fn cmd() -> Command {
 /// The repository's root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `--json` document of a replay of `file`.
+pub fn replay_json(file: &std::path::Path) -> Value {
+    let out = cmd()
+        .arg("--json")
+        .arg(file)
+        .output()
+        .expect("cors-tui runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: --json is not JSON ({e}); stderr: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The origin of an absolute URL, serialized.
+pub fn origin_of(url: &str) -> String {
+    let parsed = url::Url::parse(url).expect("an absolute URL");
+    parsed.origin().ascii_serialization()
 }
 
 /// Runs `cors-tui probe ARGS --json`: the document and the exit status.
