@@ -1,7 +1,7 @@
 //! The terminal: setup, a guard that restores it on every exit path (panics included, mouse
 //! capture too), and the event loop that maps keys and mouse to actions.
 
-use std::io::{self, stdout};
+use std::io::{self, Write, stdout};
 use std::time::{Duration, Instant};
 
 use ratatui::DefaultTerminal;
@@ -76,19 +76,28 @@ fn tell_held_panics() -> usize {
         .map(|mut held| std::mem::take(&mut *held))
         .unwrap_or_default();
     for message in &held {
-        eprintln!("cors-tui: {}", crate::safe_text::escape(message));
+        // Not eprintln!, which panics when the terminal has gone.
+        let _ = writeln!(
+            io::stderr(),
+            "cors-tui: {}",
+            crate::safe_text::escape(message)
+        );
     }
     held.len()
 }
 
 /// Leaves raw mode, the alternate screen and mouse capture, and shows the cursor.
 fn restore() {
+    // Each step on its own, its error ignored: on a terminal that has gone (a closed tab, a
+    // dropped SSH session) every write fails, and `ratatui::restore` prints that failure, which
+    // panics on the same dead terminal and kept the process from exiting.
     let _ = execute!(
         stdout(),
         DisableMouseCapture,
         ratatui::crossterm::cursor::Show
     );
-    ratatui::restore();
+    let _ = ratatui::crossterm::terminal::disable_raw_mode();
+    let _ = execute!(stdout(), ratatui::crossterm::terminal::LeaveAlternateScreen);
 }
 
 /// Enters what [`restore`] leaves (after a suspended process is continued), and has the view

@@ -136,6 +136,39 @@ fn every_terminating_or_stopping_signal_restores_the_terminal() {
     }
 }
 
+/// A terminal that goes away (a closed tab, a dropped SSH session) ends the view. It used to
+/// keep running, spinning on the dead terminal: the signal thread's restore printed its write
+/// error to the same dead terminal, and that print panicked the thread before it could exit.
+#[test]
+fn a_closed_terminal_ends_the_view() {
+    if !tmux_available() {
+        return;
+    }
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_cors-tui"));
+    let recording =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/firefox/redirects.har");
+    let tmux = Tmux {
+        socket: format!("cors-tui-closed-{}", std::process::id()),
+    };
+    let command = format!("exec {} {}", binary.display(), recording.display());
+    tmux.run(&["new", "-d", "-s", "t", "-x", "120", "-y", "40", &command]);
+    tmux.wait_for("the view opens", |t| t.modes().starts_with("1 1 1"));
+    let pid = tmux.run(&["display", "-p", "-t", "t", "#{pane_pid}"]);
+    assert!(!pid.is_empty(), "the view's process");
+    tmux.run(&["send", "-t", "t", "Down", "Down"]);
+    sleep(Duration::from_millis(300));
+    tmux.run(&["kill-session", "-t", "t"]);
+    let gone = || !PathBuf::from(format!("/proc/{pid}")).exists();
+    let start = Instant::now();
+    while !gone() && start.elapsed() < Duration::from_secs(10) {
+        sleep(Duration::from_millis(50));
+    }
+    if !gone() {
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        panic!("the view was still running 10 s after its terminal closed");
+    }
+}
+
 /// `--print` to a terminal takes the terminal's width (shells seldom export `$COLUMNS`).
 #[test]
 fn print_to_a_terminal_fills_its_width() {
