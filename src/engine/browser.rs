@@ -1823,8 +1823,9 @@ impl<'a> Simulation<'a> {
         )
     }
 
-    /// Chromium's console line for `failure` at `url`, naming where a redirected request
-    /// started and the page's origin (not the `null` a tainted hop sends).
+    /// The console line for `failure` at `url`, naming where a redirected request started and
+    /// the page's origin (not the `null` a tainted hop sends); with `firefox`, what Firefox's own
+    /// line names too.
     fn console_message(
         &self,
         failure: &CorsFailure,
