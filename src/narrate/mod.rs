@@ -249,17 +249,19 @@ fn mixed_content_blocked(record: &RequestRecord) -> StepText {
 }
 
 /// How a request refused before it was sent ends for the page.
-fn what_the_page_sees(record: &RequestRecord) -> &'static str {
+fn what_the_page_sees(record: &RequestRecord) -> Cow<'static, str> {
     use crate::scenario::{Initiator, Via};
     match record.initiator {
-        Initiator::Xhr => "XMLHttpRequest fires its error event",
-        Initiator::Script => "the <script> fires its error event and does not run",
-        Initiator::Font => "the font fails to load",
-        Initiator::Img if record.via == Via::Element => "the <img> fires its error event",
-        _ if record.recorded_by_firefox() => {
-            "fetch() rejects with TypeError: NetworkError when attempting to fetch resource"
+        Initiator::Xhr => Cow::Borrowed("XMLHttpRequest fires its error event"),
+        Initiator::Script => Cow::Borrowed("the <script> fires its error event and does not run"),
+        Initiator::Font => Cow::Borrowed("the font fails to load"),
+        Initiator::Img if record.via == Via::Element => {
+            Cow::Borrowed("the <img> fires its error event")
         }
-        _ => "fetch() rejects with TypeError: Failed to fetch",
+        _ => Cow::Owned(format!(
+            "fetch() rejects with {}",
+            initiator::type_error(record.recorded_by_firefox())
+        )),
     }
 }
 
